@@ -1,0 +1,1 @@
+//! kringloop-import: importers and the demo generator.

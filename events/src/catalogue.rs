@@ -1,0 +1,386 @@
+//! The event catalogue, version 1: every fact kringloop records.
+//!
+//! Each variant of [`Gebeurtenis`] is stored with its variant name as the event type and its
+//! struct as the JSON payload. Dates in payloads are valid time; the envelope carries the
+//! recorded time. Corrections never edit history: [`FeitGecorrigeerd`] and
+//! [`FeitIngetrokken`] are new facts that point at an earlier event.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::types::{
+    DoelScope, Geslacht, MachtigingSoort, Regime, RedenBeeindiging, Verblijfplaats, Vorm,
+};
+use crate::upcast;
+
+// ---------------------------------------------------------------- landscape
+
+/// One of the 5 landsdelen (zorggebieden).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LandsdeelGeregistreerd {
+    pub code: String,
+    pub naam: String,
+}
+
+/// One of the 42 jeugdregio's, member of a landsdeel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JeugdregioGeregistreerd {
+    pub code: String,
+    pub naam: String,
+    pub landsdeel: String,
+}
+
+/// A gemeente with its CBS code (e.g. `GM0599`) and the jeugdregio it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GemeenteGeregistreerd {
+    pub code: String,
+    pub naam: String,
+    pub jeugdregio: String,
+}
+
+/// A care provider (aanbieder).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AanbiederGeregistreerd {
+    pub id: String,
+    pub naam: String,
+}
+
+/// A facility (voorziening / locatie) of a provider, with its form and regime.
+/// Schema version 2: version 1 had `gesloten: bool` instead of `regime` (see [`upcast`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoorzieningGeregistreerd {
+    pub id: String,
+    pub aanbieder: String,
+    pub naam: String,
+    /// CBS code of the gemeente where the facility is.
+    pub gemeente: String,
+    pub vorm: Vorm,
+    pub regime: Regime,
+    pub datum: NaiveDate,
+}
+
+/// Opbouw: places opened in a facility.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaatsenGeopend {
+    pub voorziening: String,
+    pub datum: NaiveDate,
+    pub aantal: u32,
+}
+
+/// Afbouw: places closed in a facility.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaatsenGesloten {
+    pub voorziening: String,
+    pub datum: NaiveDate,
+    pub aantal: u32,
+    pub reden: String,
+}
+
+/// Ombouw: places of one facility converted into places of another (form/regime), counted
+/// on both sides: `aantal_uit` leave `van`, `aantal_in` arrive in `naar`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaatsenOmgebouwd {
+    pub van: String,
+    pub naar: String,
+    pub datum: NaiveDate,
+    pub aantal_uit: u32,
+    pub aantal_in: u32,
+    pub reden: String,
+}
+
+/// A facility closes; its remaining places count as afbouw on that date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoorzieningGesloten {
+    pub voorziening: String,
+    pub datum: NaiveDate,
+    pub reden: String,
+}
+
+/// A capacity target: `plaatsen` places for the scope (optionally one regime and/or form)
+/// on `datum`. Targets in between two points are interpolated linearly.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CapaciteitsdoelVastgesteld {
+    pub scope: DoelScope,
+    pub regime: Option<Regime>,
+    pub vorm: Option<Vorm>,
+    pub plaatsen: u32,
+    pub datum: NaiveDate,
+}
+
+// ---------------------------------------------------------------- a youth's path
+
+/// A youth, by pseudonym (keyed hash of the BSN; the key lives outside the store).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JeugdigeGeregistreerd {
+    pub pseudoniem: String,
+    pub geboortejaar: u16,
+    pub geslacht: Geslacht,
+    /// CBS code of the home gemeente (woonplaatsbeginsel) from `datum`.
+    pub woongemeente: String,
+    pub datum: NaiveDate,
+}
+
+/// The youth's home gemeente changes from `datum`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WoongemeenteGewijzigd {
+    pub woongemeente: String,
+    pub datum: NaiveDate,
+}
+
+/// A court authorisation (MGJ, spoedmachtiging, voorwaardelijke machtiging).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MachtigingAfgegeven {
+    /// Identifies the authorisation within the youth's stream.
+    pub machtiging: String,
+    pub soort: MachtigingSoort,
+    pub geldig_van: NaiveDate,
+    /// Last day it is valid on (inclusive).
+    pub geldig_tot: NaiveDate,
+    /// Who requested it (GI, Raad voor de Kinderbescherming, OM, ouders).
+    pub aangevraagd_door: String,
+}
+
+/// An authorisation ends before its term (lifted, replaced, lapsed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MachtigingBeeindigd {
+    pub machtiging: String,
+    /// First day it is no longer valid.
+    pub datum: NaiveDate,
+    pub reden: String,
+}
+
+/// A plaatsing starts: the youth enters a facility.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaatsingGestart {
+    pub voorziening: String,
+    pub datum: NaiveDate,
+    /// Spoed (urgent) placement.
+    pub spoed: bool,
+    /// Crisis placement.
+    pub crisis: bool,
+    /// Where the youth lived before.
+    pub verblijf_voor: Verblijfplaats,
+}
+
+/// A doorplaatsing: the running placement in `van` ends and one in `naar` starts on
+/// `datum`; the episode continues.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Doorgeplaatst {
+    pub van: String,
+    pub naar: String,
+    pub datum: NaiveDate,
+    pub reden: String,
+    pub tegen_wens_jeugdige: bool,
+    pub tegen_wens_aanbieder: bool,
+}
+
+/// A plaatsing ends (uitstroom) with a destination.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaatsingBeeindigd {
+    /// The facility left; `None` means the running residential placement.
+    pub voorziening: Option<String>,
+    /// First day the youth is no longer there (exclusive end).
+    pub datum: NaiveDate,
+    pub bestemming: Verblijfplaats,
+    pub reden: String,
+    /// iJw RedenBeeindiging where known.
+    pub reden_beeindiging: Option<RedenBeeindiging>,
+}
+
+// ---------------------------------------------------------------- corrections
+
+/// An earlier event is replaced by new content of the same type, from this event's
+/// recorded time on. Both stay in the log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeitGecorrigeerd {
+    pub vervangt: Uuid,
+    pub nieuw: Box<Gebeurtenis>,
+    pub reden: String,
+}
+
+/// An earlier event is withdrawn from this event's recorded time on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeitIngetrokken {
+    pub event_id: Uuid,
+    pub reden: String,
+}
+
+/// Why a stored event could not be turned into a [`Gebeurtenis`].
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error("onbekend gebeurtenistype `{0}`")]
+    UnknownType(String),
+    #[error("schemaversie {version} van `{event_type}` is nieuwer dan deze software kent ({known})")]
+    FutureVersion {
+        event_type: String,
+        version: i32,
+        known: i32,
+    },
+    #[error("inhoud van `{event_type}` (schemaversie {version}) is ongeldig: {source}")]
+    Payload {
+        event_type: String,
+        version: i32,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+macro_rules! catalogue {
+    ($( $(#[$doc:meta])* $variant:ident = $version:literal ),* $(,)?) => {
+        /// Every fact kringloop records. Serialised as `{"type": …, "data": …}` when nested
+        /// (in a correction); stored with the variant name as the event type.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "type", content = "data")]
+        pub enum Gebeurtenis {
+            $( $(#[$doc])* $variant($variant), )*
+        }
+
+        impl Gebeurtenis {
+            /// All event types with their current schema version.
+            pub const TYPES: &'static [(&'static str, i32)] = &[ $( (stringify!($variant), $version), )* ];
+
+            /// The event type name stored in the envelope.
+            pub fn event_type(&self) -> &'static str {
+                match self { $( Gebeurtenis::$variant(_) => stringify!($variant), )* }
+            }
+
+            /// The schema version this software writes for this event type.
+            pub fn schema_version(&self) -> i32 {
+                match self { $( Gebeurtenis::$variant(_) => $version, )* }
+            }
+
+            /// The payload as JSON text.
+            pub fn payload_json(&self) -> String {
+                // Serialising these plain structs cannot fail (no maps with non-string keys).
+                let result = match self { $( Gebeurtenis::$variant(inner) => serde_json::to_string(inner), )* };
+                result.unwrap_or_default()
+            }
+
+            /// Turns a stored payload back into a fact, upcasting old schema versions first.
+            pub fn decode(event_type: &str, schema_version: i32, payload: &str) -> Result<Gebeurtenis, DecodeError> {
+                let current = Self::current_version(event_type)
+                    .ok_or_else(|| DecodeError::UnknownType(event_type.to_owned()))?;
+                if schema_version > current {
+                    return Err(DecodeError::FutureVersion { event_type: event_type.to_owned(), version: schema_version, known: current });
+                }
+                let err = |source| DecodeError::Payload { event_type: event_type.to_owned(), version: schema_version, source };
+                if schema_version < current {
+                    let value: serde_json::Value = serde_json::from_str(payload).map_err(err)?;
+                    let value = upcast::upcast(event_type, schema_version, value).map_err(err)?;
+                    return match event_type {
+                        $( stringify!($variant) => serde_json::from_value(value).map(Gebeurtenis::$variant).map_err(err), )*
+                        other => Err(DecodeError::UnknownType(other.to_owned())),
+                    };
+                }
+                match event_type {
+                    $( stringify!($variant) => serde_json::from_str(payload).map(Gebeurtenis::$variant).map_err(err), )*
+                    other => Err(DecodeError::UnknownType(other.to_owned())),
+                }
+            }
+
+            pub fn current_version(event_type: &str) -> Option<i32> {
+                match event_type { $( stringify!($variant) => Some($version), )* _ => None }
+            }
+        }
+
+        $(
+            impl From<$variant> for Gebeurtenis {
+                fn from(value: $variant) -> Self { Gebeurtenis::$variant(value) }
+            }
+        )*
+    };
+}
+
+catalogue! {
+    LandsdeelGeregistreerd = 1,
+    JeugdregioGeregistreerd = 1,
+    GemeenteGeregistreerd = 1,
+    AanbiederGeregistreerd = 1,
+    VoorzieningGeregistreerd = 2,
+    PlaatsenGeopend = 1,
+    PlaatsenGesloten = 1,
+    PlaatsenOmgebouwd = 1,
+    VoorzieningGesloten = 1,
+    CapaciteitsdoelVastgesteld = 1,
+    JeugdigeGeregistreerd = 1,
+    WoongemeenteGewijzigd = 1,
+    MachtigingAfgegeven = 1,
+    MachtigingBeeindigd = 1,
+    PlaatsingGestart = 1,
+    Doorgeplaatst = 1,
+    PlaatsingBeeindigd = 1,
+    FeitGecorrigeerd = 1,
+    FeitIngetrokken = 1,
+}
+
+impl Gebeurtenis {
+    /// The valid date (when it happened), if the fact has one.
+    pub fn valid_date(&self) -> Option<NaiveDate> {
+        use Gebeurtenis::*;
+        match self {
+            LandsdeelGeregistreerd(_)
+            | JeugdregioGeregistreerd(_)
+            | GemeenteGeregistreerd(_)
+            | AanbiederGeregistreerd(_)
+            | FeitIngetrokken(_) => None,
+            VoorzieningGeregistreerd(e) => Some(e.datum),
+            PlaatsenGeopend(e) => Some(e.datum),
+            PlaatsenGesloten(e) => Some(e.datum),
+            PlaatsenOmgebouwd(e) => Some(e.datum),
+            VoorzieningGesloten(e) => Some(e.datum),
+            CapaciteitsdoelVastgesteld(e) => Some(e.datum),
+            JeugdigeGeregistreerd(e) => Some(e.datum),
+            WoongemeenteGewijzigd(e) => Some(e.datum),
+            MachtigingAfgegeven(e) => Some(e.geldig_van),
+            MachtigingBeeindigd(e) => Some(e.datum),
+            PlaatsingGestart(e) => Some(e.datum),
+            Doorgeplaatst(e) => Some(e.datum),
+            PlaatsingBeeindigd(e) => Some(e.datum),
+            FeitGecorrigeerd(e) => e.nieuw.valid_date(),
+        }
+    }
+
+    /// The stream this fact belongs to. Facts about a youth go to the youth's stream,
+    /// which the caller names (`None` here), as do corrections (the stream of the event
+    /// they correct).
+    pub fn natural_stream(&self) -> Option<String> {
+        use Gebeurtenis::*;
+        Some(match self {
+            LandsdeelGeregistreerd(e) => format!("landsdeel-{}", e.code),
+            JeugdregioGeregistreerd(e) => format!("jeugdregio-{}", e.code),
+            GemeenteGeregistreerd(e) => format!("gemeente-{}", e.code),
+            AanbiederGeregistreerd(e) => format!("aanbieder-{}", e.id),
+            VoorzieningGeregistreerd(e) => voorziening_stream(&e.id),
+            PlaatsenGeopend(e) => voorziening_stream(&e.voorziening),
+            PlaatsenGesloten(e) => voorziening_stream(&e.voorziening),
+            PlaatsenOmgebouwd(e) => voorziening_stream(&e.van),
+            VoorzieningGesloten(e) => voorziening_stream(&e.voorziening),
+            CapaciteitsdoelVastgesteld(e) => format!("doel-{}", e.scope.key()),
+            JeugdigeGeregistreerd(e) => jeugdige_stream(&e.pseudoniem),
+            WoongemeenteGewijzigd(_)
+            | MachtigingAfgegeven(_)
+            | MachtigingBeeindigd(_)
+            | PlaatsingGestart(_)
+            | Doorgeplaatst(_)
+            | PlaatsingBeeindigd(_)
+            | FeitGecorrigeerd(_)
+            | FeitIngetrokken(_) => return None,
+        })
+    }
+}
+
+/// Stream of a facility.
+pub fn voorziening_stream(id: &str) -> String {
+    format!("voorziening-{id}")
+}
+
+/// Stream of a youth.
+pub fn jeugdige_stream(pseudoniem: &str) -> String {
+    format!("jeugdige-{pseudoniem}")
+}
+
+/// The pseudonym of a youth stream, if it is one.
+pub fn pseudoniem_van_stream(stream: &str) -> Option<&str> {
+    stream.strip_prefix("jeugdige-")
+}

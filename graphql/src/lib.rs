@@ -1,0 +1,1 @@
+//! kringloop-graphql: the GraphQL API (filled by the API issue).

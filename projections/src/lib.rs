@@ -1,0 +1,1 @@
+//! kringloop-projections: the bitemporal KPI engine (filled by the projections issue).
