@@ -1,0 +1,58 @@
+//! Configuration shared by every subcommand.
+//!
+//! Each setting comes from a flag or, when the flag is absent, from an environment
+//! variable:
+//!
+//! | flag | environment | default | meaning |
+//! |---|---|---|---|
+//! | `--database-url` | `KRINGLOOP_DATABASE_URL` | `kringloop.db` | a SQLite file path (`sqlite://path` also works) or `postgres://…` |
+//! | `--log` | `KRINGLOOP_LOG` (or `RUST_LOG`) | `info` | tracing filter, e.g. `kringloop=debug,sqlx=warn` |
+
+use clap::Args;
+
+/// The default store: an embedded SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "kringloop.db";
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalConfig {
+    /// Event store: a SQLite file path (default) or a postgres:// URL.
+    #[arg(long, global = true, env = "KRINGLOOP_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+
+    /// Log filter (tracing EnvFilter syntax).
+    #[arg(long, global = true, env = "KRINGLOOP_LOG", default_value = "info")]
+    pub log: String,
+}
+
+impl GlobalConfig {
+    /// The database URL with any password replaced, for logs.
+    pub fn redacted_url(&self) -> String {
+        redact(&self.database_url)
+    }
+}
+
+fn redact(url: &str) -> String {
+    // postgres://user:secret@host/db → postgres://user:***@host/db
+    if let Some((scheme, rest)) = url.split_once("://")
+        && let Some((creds, host)) = rest.split_once('@')
+        && let Some((user, _)) = creds.split_once(':')
+    {
+        return format!("{scheme}://{user}:***@{host}");
+    }
+    url.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn redacts_passwords_only() {
+        assert_eq!(
+            redact("postgres://kl:geheim@db:5432/kl"),
+            "postgres://kl:***@db:5432/kl"
+        );
+        assert_eq!(redact("postgres://root@127.0.0.1/test"), "postgres://root@127.0.0.1/test");
+        assert_eq!(redact("kringloop.db"), "kringloop.db");
+    }
+}

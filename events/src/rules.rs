@@ -1,1 +1,0 @@
-//! Domain rules: placeholder, filled in next.
