@@ -1,0 +1,532 @@
+//! Domain rules: pure functions that decide whether a proposed fact may be recorded.
+//!
+//! [`DomainState`] is the current state of the world, folded from recorded events with
+//! [`DomainState::apply`]; [`DomainState::check`] judges a proposed fact against it.
+//! A fact that is malformed or impossible is rejected with an [`Afwijzing`] (a stable
+//! [`AfwijzingCode`] and a Dutch message); a fact that breaks a policy or legal norm is
+//! accepted with [`Signaal`]s attached (DOMAIN.md, "Facts and signals").
+//!
+//! # Semantics (shared with the projections)
+//! - A placement runs from its start date (inclusive) to its end date (exclusive).
+//!   `PlaatsingBeeindigd.datum` is the first day the youth is no longer there; a
+//!   `Doorgeplaatst` on t ends the placement in `van` at t and starts one in `naar` at t.
+//!   `MachtigingAfgegeven.geldig_tot` is the last valid day; `MachtigingBeeindigd.datum`
+//!   the first day no longer valid.
+//! - Per youth the *effective* facts (after corrections and retractions, keyed by the id
+//!   of the original event) are folded in valid time by [`leid_af`]; a proposed fact is
+//!   checked against the intervals that fold yields, never against "the last event".
+//! - A correction keeps the position of the original it replaces (for ordering ties).
+//! - Capacity of a facility on d: the sum of its opened/closed/converted places with date
+//!   ≤ d; 0 from the day it closes. Occupancy on d: the youths with a placement active on d.
+//! - History is history: `apply` never fails. A rule recorded history already breaks is not
+//!   held against a new fact; only violations a proposed fact *adds* reject it.
+//!
+//! # Cost
+//! `apply` is O(log n) for landscape facts; for a youth fact it re-folds that one youth
+//! (O(k log k) for a youth with k facts) and moves its intervals in the occupancy maps.
+//! `check` looks at one youth and one or two facilities.
+
+mod afleiding;
+mod afwijzing;
+mod check;
+mod signaal;
+#[cfg(test)]
+mod tests;
+
+pub use afleiding::{
+    Afleiding, Machtiging, Plaatsing, Schending, SchendingSoort, is_plaatsingsfeit, leid_af,
+    volgorde,
+};
+pub use afwijzing::{Afwijzing, AfwijzingCode};
+pub use signaal::Signaal;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use uuid::Uuid;
+
+use crate::catalogue::{Gebeurtenis, VoorzieningGeregistreerd, jeugdige_stream};
+use crate::envelope::RecordedEvent;
+use crate::types::Vorm;
+
+/// A date as a Dutch registrar writes it: 20-02-2024.
+pub(crate) fn datum(d: NaiveDate) -> String {
+    d.format("%d-%m-%Y").to_string()
+}
+
+/// Whether `code` is a CBS gemeente code: `GM` followed by 4 digits.
+pub fn is_gemeentecode(code: &str) -> bool {
+    code.len() == 6 && code.starts_with("GM") && code.bytes().skip(2).all(|b| b.is_ascii_digit())
+}
+
+#[derive(Debug, Clone)]
+enum Soort {
+    /// An original fact with its effective content; `None` once retracted.
+    Origineel {
+        inhoud: Option<Gebeurtenis>,
+    },
+    Correctie {
+        origineel: Uuid,
+    },
+    Intrekking {
+        origineel: Uuid,
+    },
+}
+
+#[derive(Debug, Clone)]
+struct Feit {
+    stream: Arc<str>,
+    event_type: &'static str,
+    positie: i64,
+    soort: Soort,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VoorzieningStaat {
+    /// The effective `VoorzieningGeregistreerd`.
+    registratie: Option<Uuid>,
+    /// Capacity deltas by date (opened +, closed −, converted out −, converted in +).
+    capaciteit: BTreeMap<NaiveDate, i64>,
+    /// Effective capacity and closure facts that refer to this facility.
+    feiten: BTreeSet<Uuid>,
+    /// Effective closures (normally at most one).
+    sluitingen: BTreeSet<(NaiveDate, Uuid)>,
+    /// Occupancy deltas by date (+1 at a start, −1 at an end).
+    bezetting: BTreeMap<NaiveDate, i64>,
+    /// Placement starts by date.
+    starts: BTreeMap<NaiveDate, i64>,
+}
+
+impl VoorzieningStaat {
+    fn sluitingsdatum(&self) -> Option<NaiveDate> {
+        self.sluitingen.first().map(|(d, _)| *d)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct JeugdigeStaat {
+    registratie: Option<Uuid>,
+    /// Effective facts other than the registration.
+    feiten: BTreeSet<Uuid>,
+    afleiding: Afleiding,
+}
+
+fn verschuif(map: &mut BTreeMap<NaiveDate, i64>, d: NaiveDate, delta: i64) {
+    let v = map.entry(d).or_insert(0);
+    *v += delta;
+    if *v == 0 {
+        map.remove(&d);
+    }
+}
+
+fn prefix(map: &BTreeMap<NaiveDate, i64>, d: NaiveDate) -> i64 {
+    map.range(..=d).map(|(_, v)| v).sum()
+}
+
+/// The capacity changes a fact makes: (facility, date, delta).
+pub(crate) fn capaciteitseffecten(feit: &Gebeurtenis) -> Vec<(&str, NaiveDate, i64)> {
+    match feit {
+        Gebeurtenis::PlaatsenGeopend(e) => vec![(&e.voorziening, e.datum, i64::from(e.aantal))],
+        Gebeurtenis::PlaatsenGesloten(e) => {
+            vec![(&e.voorziening, e.datum, -i64::from(e.aantal))]
+        }
+        Gebeurtenis::PlaatsenOmgebouwd(e) => vec![
+            (&e.van, e.datum, -i64::from(e.aantal_uit)),
+            (&e.naar, e.datum, i64::from(e.aantal_in)),
+        ],
+        _ => Vec::new(),
+    }
+}
+
+/// Current state of the world, folded from recorded events, against which a proposed fact
+/// is checked.
+#[derive(Debug, Default, Clone)]
+pub struct DomainState {
+    feiten: HashMap<Uuid, Feit>,
+    streams: HashSet<Arc<str>>,
+    landsdelen: HashMap<String, Uuid>,
+    jeugdregios: HashMap<String, Uuid>,
+    gemeenten: HashMap<String, Uuid>,
+    aanbieders: HashMap<String, Uuid>,
+    voorzieningen: HashMap<String, VoorzieningStaat>,
+    jeugdigen: HashMap<Arc<str>, JeugdigeStaat>,
+    laatste_positie: i64,
+}
+
+impl DomainState {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Folds one recorded event (already decoded). Never fails or panics: history is
+    /// history, even if it broke a rule. Applying the same event id twice is a no-op.
+    pub fn apply(&mut self, event: &RecordedEvent, fact: &Gebeurtenis) {
+        if self.feiten.contains_key(&event.event_id) {
+            return;
+        }
+        self.laatste_positie = self.laatste_positie.max(event.position);
+        let stream = self.intern(&event.stream);
+        let soort = match fact {
+            Gebeurtenis::FeitGecorrigeerd(c) => {
+                let origineel = self.origineel_van(c.vervangt).unwrap_or(c.vervangt);
+                self.vervang(origineel, Some(&c.nieuw));
+                Soort::Correctie { origineel }
+            }
+            Gebeurtenis::FeitIngetrokken(i) => {
+                if matches!(
+                    self.feiten.get(&i.event_id).map(|f| &f.soort),
+                    Some(Soort::Origineel { .. })
+                ) {
+                    self.vervang(i.event_id, None);
+                }
+                Soort::Intrekking {
+                    origineel: i.event_id,
+                }
+            }
+            other => {
+                self.feiten.insert(
+                    event.event_id,
+                    Feit {
+                        stream: stream.clone(),
+                        event_type: other.event_type(),
+                        positie: event.position,
+                        soort: Soort::Origineel {
+                            inhoud: Some(other.clone()),
+                        },
+                    },
+                );
+                if self.effect(event.event_id, &stream, other, 1) {
+                    self.herleid(&stream);
+                }
+                return;
+            }
+        };
+        self.feiten.insert(
+            event.event_id,
+            Feit {
+                stream,
+                event_type: fact.event_type(),
+                positie: event.position,
+                soort,
+            },
+        );
+    }
+
+    /// Replaces (or with `None` withdraws) the effective content of an original fact.
+    fn vervang(&mut self, origineel: Uuid, nieuw: Option<&Gebeurtenis>) {
+        let Some(feit) = self.feiten.get(&origineel) else {
+            return;
+        };
+        let Soort::Origineel { inhoud: Some(oud) } = &feit.soort else {
+            return;
+        };
+        if let Some(n) = nieuw
+            && (n.event_type() != oud.event_type()
+                || matches!(
+                    n,
+                    Gebeurtenis::FeitGecorrigeerd(_) | Gebeurtenis::FeitIngetrokken(_)
+                ))
+        {
+            return;
+        }
+        let oud = oud.clone();
+        let stream = feit.stream.clone();
+        let mut herleiden = self.effect(origineel, &stream, &oud, -1);
+        if let Some(n) = nieuw {
+            herleiden |= self.effect(origineel, &stream, n, 1);
+        }
+        if let Some(Feit {
+            soort: Soort::Origineel { inhoud },
+            ..
+        }) = self.feiten.get_mut(&origineel)
+        {
+            *inhoud = nieuw.cloned();
+        }
+        if herleiden {
+            self.herleid(&stream);
+        }
+    }
+
+    /// Adds (`teken` = 1) or removes (−1) what an original fact contributes to the state.
+    /// Returns whether the youth of `stream` must be re-folded.
+    fn effect(&mut self, id: Uuid, stream: &Arc<str>, feit: &Gebeurtenis, teken: i64) -> bool {
+        fn sleutel(map: &mut HashMap<String, Uuid>, key: &str, id: Uuid, teken: i64) {
+            if teken > 0 {
+                map.insert(key.to_owned(), id);
+            } else if map.get(key) == Some(&id) {
+                map.remove(key);
+            }
+        }
+        use Gebeurtenis as G;
+        match feit {
+            G::LandsdeelGeregistreerd(e) => sleutel(&mut self.landsdelen, &e.code, id, teken),
+            G::JeugdregioGeregistreerd(e) => sleutel(&mut self.jeugdregios, &e.code, id, teken),
+            G::GemeenteGeregistreerd(e) => sleutel(&mut self.gemeenten, &e.code, id, teken),
+            G::AanbiederGeregistreerd(e) => sleutel(&mut self.aanbieders, &e.id, id, teken),
+            G::VoorzieningGeregistreerd(e) => {
+                let v = self.voorzieningen.entry(e.id.clone()).or_default();
+                if teken > 0 {
+                    v.registratie = Some(id);
+                } else if v.registratie == Some(id) {
+                    v.registratie = None;
+                }
+            }
+            G::PlaatsenGeopend(_) | G::PlaatsenGesloten(_) | G::PlaatsenOmgebouwd(_) => {
+                for (f, d, delta) in capaciteitseffecten(feit) {
+                    let v = self.voorzieningen.entry(f.to_owned()).or_default();
+                    verschuif(&mut v.capaciteit, d, teken * delta);
+                    if teken > 0 {
+                        v.feiten.insert(id);
+                    } else {
+                        v.feiten.remove(&id);
+                    }
+                }
+            }
+            G::VoorzieningGesloten(e) => {
+                let v = self.voorzieningen.entry(e.voorziening.clone()).or_default();
+                if teken > 0 {
+                    v.sluitingen.insert((e.datum, id));
+                    v.feiten.insert(id);
+                } else {
+                    v.sluitingen.remove(&(e.datum, id));
+                    v.feiten.remove(&id);
+                }
+            }
+            G::CapaciteitsdoelVastgesteld(_) => {}
+            G::JeugdigeGeregistreerd(_) => {
+                let j = self.jeugdigen.entry(stream.clone()).or_default();
+                if teken > 0 {
+                    j.registratie = Some(id);
+                } else if j.registratie == Some(id) {
+                    j.registratie = None;
+                }
+            }
+            G::WoongemeenteGewijzigd(_)
+            | G::MachtigingAfgegeven(_)
+            | G::MachtigingBeeindigd(_)
+            | G::PlaatsingGestart(_)
+            | G::Doorgeplaatst(_)
+            | G::PlaatsingBeeindigd(_) => {
+                let j = self.jeugdigen.entry(stream.clone()).or_default();
+                if teken > 0 {
+                    j.feiten.insert(id);
+                } else {
+                    j.feiten.remove(&id);
+                }
+                return matches!(
+                    feit,
+                    G::MachtigingAfgegeven(_)
+                        | G::MachtigingBeeindigd(_)
+                        | G::PlaatsingGestart(_)
+                        | G::Doorgeplaatst(_)
+                        | G::PlaatsingBeeindigd(_)
+                );
+            }
+            G::FeitGecorrigeerd(_) | G::FeitIngetrokken(_) => {}
+        }
+        false
+    }
+
+    /// Re-folds one youth and moves its intervals in the facilities' occupancy.
+    fn herleid(&mut self, stream: &Arc<str>) {
+        let Some(j) = self.jeugdigen.get(stream) else {
+            return;
+        };
+        let nieuw = leid_af(self.invoer(&j.feiten, None), |f| self.vorm(f));
+        let oud = match self.jeugdigen.get_mut(stream) {
+            Some(j) => std::mem::replace(&mut j.afleiding, nieuw),
+            None => return,
+        };
+        for p in &oud.plaatsingen {
+            self.bezet(p, -1);
+        }
+        let plaatsingen = self
+            .jeugdigen
+            .get(stream)
+            .map(|j| j.afleiding.plaatsingen.clone())
+            .unwrap_or_default();
+        for p in &plaatsingen {
+            self.bezet(p, 1);
+        }
+    }
+
+    fn bezet(&mut self, p: &Plaatsing, teken: i64) {
+        if !p.niet_leeg() {
+            return;
+        }
+        let v = self.voorzieningen.entry(p.voorziening.clone()).or_default();
+        verschuif(&mut v.bezetting, p.start, teken);
+        verschuif(&mut v.starts, p.start, teken);
+        if let Some(e) = p.einde {
+            verschuif(&mut v.bezetting, e, -teken);
+        }
+    }
+
+    /// The fold input for a youth's facts; `wijziging` replaces (Some) or drops (None)
+    /// the content of one original.
+    fn invoer<'a>(
+        &'a self,
+        ids: &BTreeSet<Uuid>,
+        wijziging: Option<(Uuid, Option<&'a Gebeurtenis>)>,
+    ) -> Vec<(Uuid, i64, &'a Gebeurtenis)> {
+        let mut out = Vec::with_capacity(ids.len() + 1);
+        for id in ids {
+            let Some(feit) = self.feiten.get(id) else {
+                continue;
+            };
+            let inhoud = match wijziging {
+                Some((w, vervangen)) if w == *id => vervangen,
+                _ => match &feit.soort {
+                    Soort::Origineel { inhoud } => inhoud.as_ref(),
+                    _ => None,
+                },
+            };
+            if let Some(inhoud) = inhoud {
+                out.push((*id, feit.positie, inhoud));
+            }
+        }
+        out
+    }
+
+    fn intern(&mut self, stream: &str) -> Arc<str> {
+        if let Some(s) = self.streams.get(stream) {
+            return s.clone();
+        }
+        let s: Arc<str> = Arc::from(stream);
+        self.streams.insert(s.clone());
+        s
+    }
+
+    /// The effective content of an original fact (`None` if unknown, retracted, or not an
+    /// original).
+    pub fn inhoud(&self, event_id: Uuid) -> Option<&Gebeurtenis> {
+        match &self.feiten.get(&event_id)?.soort {
+            Soort::Origineel { inhoud } => inhoud.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The original fact an event is or corrects (`None` for unknown events and for
+    /// retractions).
+    pub fn origineel_van(&self, event_id: Uuid) -> Option<Uuid> {
+        match self.feiten.get(&event_id)?.soort {
+            Soort::Origineel { .. } => Some(event_id),
+            Soort::Correctie { origineel } => Some(origineel),
+            Soort::Intrekking { .. } => None,
+        }
+    }
+
+    /// The event a correction or retraction refers to (as recorded, unresolved).
+    pub fn betreft(&self, event_id: Uuid) -> Option<Uuid> {
+        match self.feiten.get(&event_id)?.soort {
+            Soort::Origineel { .. } => None,
+            Soort::Correctie { origineel } | Soort::Intrekking { origineel } => Some(origineel),
+        }
+    }
+
+    /// Whether an original fact was retracted.
+    pub fn is_ingetrokken(&self, event_id: Uuid) -> bool {
+        matches!(
+            self.feiten.get(&event_id).map(|f| &f.soort),
+            Some(Soort::Origineel { inhoud: None })
+        )
+    }
+
+    /// The stream and type of an earlier event (for corrections: a correction goes to the
+    /// stream of the event it corrects).
+    pub fn event_info(&self, event_id: Uuid) -> Option<(&str, &'static str)> {
+        self.feiten
+            .get(&event_id)
+            .map(|f| (&*f.stream, f.event_type))
+    }
+
+    /// Highest position applied.
+    pub fn laatste_positie(&self) -> i64 {
+        self.laatste_positie
+    }
+
+    /// Number of events applied.
+    pub fn aantal_events(&self) -> usize {
+        self.feiten.len()
+    }
+
+    /// The effective registration of a facility.
+    pub fn voorziening(&self, id: &str) -> Option<&VoorzieningGeregistreerd> {
+        let reg = self.voorzieningen.get(id)?.registratie?;
+        match self.inhoud(reg)? {
+            Gebeurtenis::VoorzieningGeregistreerd(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    fn vorm(&self, voorziening: &str) -> Option<Vorm> {
+        self.voorziening(voorziening).map(|v| v.vorm)
+    }
+
+    /// The first day a facility is closed, if it closes.
+    pub fn sluitingsdatum(&self, voorziening: &str) -> Option<NaiveDate> {
+        self.voorzieningen.get(voorziening)?.sluitingsdatum()
+    }
+
+    /// Places of a facility on `d` (0 from its closing date on).
+    pub fn capacity(&self, voorziening: &str, d: NaiveDate) -> i64 {
+        let Some(v) = self.voorzieningen.get(voorziening) else {
+            return 0;
+        };
+        if v.sluitingsdatum().is_some_and(|s| s <= d) {
+            return 0;
+        }
+        prefix(&v.capaciteit, d)
+    }
+
+    /// Youths with a placement active in the facility on `d`.
+    pub fn occupancy(&self, voorziening: &str, d: NaiveDate) -> i64 {
+        self.voorzieningen
+            .get(voorziening)
+            .map_or(0, |v| prefix(&v.bezetting, d))
+    }
+
+    /// Whether the youth (by pseudonym) has a placement (residential or ambulant) active
+    /// on `d`.
+    pub fn is_placed(&self, pseudoniem: &str, d: NaiveDate) -> bool {
+        self.plaatsingen(pseudoniem).iter().any(|p| p.actief_op(d))
+    }
+
+    /// The youth's placement intervals, in order of start.
+    pub fn plaatsingen(&self, pseudoniem: &str) -> &[Plaatsing] {
+        self.jeugdigen
+            .get(jeugdige_stream(pseudoniem).as_str())
+            .map_or(&[], |j| &j.afleiding.plaatsingen)
+    }
+
+    /// The youth's authorisations.
+    pub fn machtigingen(&self, pseudoniem: &str) -> &[Machtiging] {
+        self.jeugdigen
+            .get(jeugdige_stream(pseudoniem).as_str())
+            .map_or(&[], |j| &j.afleiding.machtigingen)
+    }
+
+    /// Whether the youth is registered.
+    pub fn is_jeugdige_geregistreerd(&self, pseudoniem: &str) -> bool {
+        self.jeugdigen
+            .get(jeugdige_stream(pseudoniem).as_str())
+            .is_some_and(|j| j.registratie.is_some())
+    }
+
+    pub fn kent_gemeente(&self, code: &str) -> bool {
+        self.gemeenten.contains_key(code)
+    }
+
+    pub fn kent_aanbieder(&self, id: &str) -> bool {
+        self.aanbieders.contains_key(id)
+    }
+
+    pub fn kent_jeugdregio(&self, code: &str) -> bool {
+        self.jeugdregios.contains_key(code)
+    }
+
+    pub fn kent_landsdeel(&self, code: &str) -> bool {
+        self.landsdelen.contains_key(code)
+    }
+}
