@@ -1,0 +1,175 @@
+//! The difference between two knowledge times, and the events that explain it.
+
+use chrono::{DateTime, Utc};
+use kringloop_events::Gebeurtenis;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::kpi::{Ctx, KpiReport, Query};
+use crate::projectie::{Projection, micros};
+use crate::tabel::{Geldig, Tabel, Versie};
+
+/// An event recorded in (K1, K2] that changed facts the figures rest on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GebeurtenisRef {
+    pub positie: i64,
+    pub event_id: Uuid,
+    pub event_type: String,
+    pub stream: String,
+    pub recorded_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Diff {
+    /// The figures as known at K1.
+    pub voor: KpiReport,
+    /// The figures as known at K2.
+    pub na: KpiReport,
+    /// Events recorded in (K1, K2] that created, corrected or retracted a fact of the
+    /// period (its valid time touches P or the peildatum) under the filter, in position
+    /// order: late registrations, corrections and retractions.
+    pub gebeurtenissen: Vec<GebeurtenisRef>,
+}
+
+fn veranderd<T: Geldig + Copy + PartialEq>(
+    t: &Tabel<T>,
+    k1: i64,
+    k2: i64,
+    lo: i32,
+    hi: i32,
+    past: impl Fn(&T) -> bool,
+    uit: &mut Vec<u32>,
+) {
+    let binnen = |m: i64| k1 < m && m <= k2;
+    for v in t.in_venster(lo, hi) {
+        let v: &Versie<T> = v;
+        let nieuw = binnen(v.bekend_van);
+        let weg = v.bekend_tot != crate::tabel::NOOIT && binnen(v.bekend_tot);
+        if !(nieuw || weg) {
+            continue;
+        }
+        let f = &v.feit;
+        if f.begin() > hi || f.eind() < lo || !past(f) {
+            continue;
+        }
+        if nieuw {
+            uit.push(v.pos_van);
+        }
+        if weg {
+            uit.push(v.pos_tot);
+        }
+    }
+}
+
+impl Projection {
+    /// Both values of `q` (its `kennis` ignored) as known at `k1` and at `k2`, and the
+    /// events recorded in (k1, k2] that changed the facts they rest on.
+    pub fn diff(&self, q: &Query, k1: DateTime<Utc>, k2: DateTime<Utc>) -> Diff {
+        let (k1, k2) = if k2 < k1 { (k2, k1) } else { (k1, k2) };
+        let q1 = q.clone().kennis(k1);
+        let q2 = q.clone().kennis(k2);
+        let voor = self.kpis(&q1);
+        let na = self.kpis(&q2);
+        let c1 = Ctx::new(self, &q1);
+        let c2 = Ctx::new(self, &q2);
+        let (m1, m2) = (micros(k1), micros(k2));
+        let lo = c2.van.min(c2.peil).saturating_sub(1);
+        let hi = c2.tot.max(c2.peil);
+        let mut pos: Vec<u32> = Vec::new();
+        let past = |vz: u32, h: u32| c1.past(vz, h) || c2.past(vz, h);
+        veranderd(
+            &self.plaatsingen,
+            m1,
+            m2,
+            lo,
+            hi,
+            |f| past(f.voorziening, f.herkomst),
+            &mut pos,
+        );
+        veranderd(
+            &self.episodes,
+            m1,
+            m2,
+            lo,
+            hi,
+            |f| past(f.eerste, f.herkomst) || past(f.laatste, f.herkomst),
+            &mut pos,
+        );
+        veranderd(
+            &self.trajecten,
+            m1,
+            m2,
+            lo,
+            hi,
+            |f| past(f.voorziening, f.herkomst),
+            &mut pos,
+        );
+        veranderd(
+            &self.machtigingen,
+            m1,
+            m2,
+            lo,
+            hi,
+            |f| past(f.voorziening, f.herkomst),
+            &mut pos,
+        );
+        veranderd(
+            &self.signalen,
+            m1,
+            m2,
+            lo,
+            hi,
+            |f| past(f.voorziening, f.herkomst),
+            &mut pos,
+        );
+        // Capacity: every change up to the end of the period matters for the stocks.
+        veranderd(
+            &self.capaciteit,
+            m1,
+            m2,
+            i32::MIN,
+            hi,
+            |f| c1.past_locatie(f.voorziening) || c2.past_locatie(f.voorziening),
+            &mut pos,
+        );
+        veranderd(&self.attrs, m1, m2, 0, 0, |_| true, &mut pos);
+        veranderd(&self.landschap, m1, m2, 0, 0, |_| true, &mut pos);
+        veranderd(&self.doelen, m1, m2, i32::MIN, i32::MAX, |_| true, &mut pos);
+        pos.sort_unstable();
+        pos.dedup();
+        let gebeurtenissen = pos
+            .into_iter()
+            .filter_map(|p| self.gebeurtenis(i64::from(p)))
+            .collect();
+        Diff {
+            voor,
+            na,
+            gebeurtenissen,
+        }
+    }
+
+    /// The envelope summary of an applied event by position.
+    pub fn gebeurtenis(&self, positie: i64) -> Option<GebeurtenisRef> {
+        let log = &self.log;
+        let i = log.posities.binary_search(&positie).ok()?;
+        let soort = log
+            .soorten
+            .get(i)
+            .and_then(|&s| Gebeurtenis::TYPES.get(s as usize))
+            .map_or("?", |t| t.0);
+        Some(GebeurtenisRef {
+            positie,
+            event_id: Uuid::from_u128(*log.ids.get(i)?),
+            event_type: soort.to_owned(),
+            stream: log
+                .stromen
+                .get(i)
+                .and_then(|&s| self.stromen.naam(s))
+                .unwrap_or_default()
+                .to_owned(),
+            recorded_at: DateTime::from_timestamp_micros(*log.micros.get(i)?),
+        })
+    }
+}

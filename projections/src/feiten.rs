@@ -1,0 +1,301 @@
+//! The compact facts the KPIs are computed from.
+//!
+//! Ids are interned `u32`s, dates `i32` day numbers, enums `u8` indices, so that a
+//! placement version (fact + knowledge interval) is 48 bytes and a ten-year national
+//! history fits comfortably in memory.
+
+use std::collections::HashMap;
+
+use kringloop_events::{MachtigingSoort, Regime, Verblijfplaats, Vorm};
+
+use crate::periode::OPEN;
+use crate::tabel::Geldig;
+
+/// "None" for interned ids and u8 codes.
+pub(crate) const GEEN: u32 = u32::MAX;
+pub(crate) const GEEN8: u8 = u8::MAX;
+
+/// Interner: strings to dense `u32` ids and back.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Namen {
+    ids: HashMap<String, u32>,
+    namen: Vec<String>,
+}
+
+impl Namen {
+    pub fn id(&mut self, naam: &str) -> u32 {
+        if let Some(&i) = self.ids.get(naam) {
+            return i;
+        }
+        let i = u32::try_from(self.namen.len()).unwrap_or(GEEN);
+        self.ids.insert(naam.to_owned(), i);
+        self.namen.push(naam.to_owned());
+        i
+    }
+
+    pub fn zoek(&self, naam: &str) -> Option<u32> {
+        self.ids.get(naam).copied()
+    }
+
+    pub fn naam(&self, id: u32) -> Option<&str> {
+        self.namen.get(id as usize).map(String::as_str)
+    }
+
+    pub fn len(&self) -> usize {
+        self.namen.len()
+    }
+}
+
+pub(crate) fn vorm_code(v: Vorm) -> u8 {
+    Vorm::ALL.iter().position(|&x| x == v).unwrap_or(0) as u8
+}
+
+pub(crate) fn vorm_van(c: u8) -> Option<Vorm> {
+    Vorm::ALL.get(c as usize).copied()
+}
+
+pub(crate) const REGIMES: [Regime; 2] = [Regime::Gesloten, Regime::Open];
+
+pub(crate) fn regime_code(r: Regime) -> u8 {
+    match r {
+        Regime::Gesloten => 0,
+        Regime::Open => 1,
+    }
+}
+
+pub(crate) fn regime_van(c: u8) -> Option<Regime> {
+    REGIMES.get(c as usize).copied()
+}
+
+pub(crate) fn bestemming_code(v: Verblijfplaats) -> u8 {
+    Verblijfplaats::ALL
+        .iter()
+        .position(|&x| x == v)
+        .unwrap_or(0) as u8
+}
+
+pub(crate) fn bestemming_van(c: u8) -> Option<Verblijfplaats> {
+    Verblijfplaats::ALL.get(c as usize).copied()
+}
+
+/// Legal basis of a closed stay on a date.
+pub(crate) mod basis {
+    pub const GEEN: u8 = 0;
+    pub const MGJ: u8 = 1;
+    pub const SPOED: u8 = 2;
+    pub const VOORWAARDELIJK: u8 = 3;
+}
+
+pub(crate) fn machtiging_code(s: MachtigingSoort) -> u8 {
+    match s {
+        MachtigingSoort::Mgj => basis::MGJ,
+        MachtigingSoort::Spoedmachtiging => basis::SPOED,
+        MachtigingSoort::VoorwaardelijkeMachtiging => basis::VOORWAARDELIJK,
+    }
+}
+
+/// Placement flags.
+pub(crate) mod vlag {
+    /// First placement of an episode.
+    pub const EPISODESTART: u8 = 1;
+    /// Started by a doorplaatsing.
+    pub const DOOR: u8 = 2;
+    pub const SPOED: u8 = 4;
+    pub const CRISIS: u8 = 8;
+    /// In an ambulant facility (runs alongside residential care).
+    pub const AMBULANT: u8 = 16;
+}
+
+/// One stay of a youth in one facility: [begin, eind).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Plaatsing {
+    pub jeugdige: u32,
+    pub voorziening: u32,
+    pub begin: i32,
+    pub eind: i32,
+    /// Home gemeente at the start of the episode (woonplaatsbeginsel).
+    pub herkomst: u32,
+    pub vlaggen: u8,
+    /// Legal basis on the start date (`basis::*`).
+    pub basis: u8,
+}
+
+/// A chain of placements from a plaatsing to the uitstroom that ends it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Episode {
+    pub jeugdige: u32,
+    pub begin: i32,
+    pub eind: i32,
+    pub herkomst: u32,
+    pub eerste: u32,
+    /// The facility the youth is in (open episode) or left (ended episode).
+    pub laatste: u32,
+    /// Destination code, `GEEN8` while open.
+    pub bestemming: u8,
+    pub ambulant: bool,
+    pub doorplaatsingen: u16,
+    /// Date of the first doorplaatsing, `OPEN` if none.
+    pub eerste_door: i32,
+}
+
+/// CBS trajectory: youth × provider × form × regime, adjacent stays merged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Traject {
+    pub jeugdige: u32,
+    /// Facility of the first stay.
+    pub voorziening: u32,
+    pub begin: i32,
+    pub eind: i32,
+    pub herkomst: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Machtiging {
+    pub jeugdige: u32,
+    /// Facility of the placement it was used for, `GEEN` if none.
+    pub voorziening: u32,
+    pub begin: i32,
+    /// First day no longer valid.
+    pub eind: i32,
+    pub herkomst: u32,
+    pub soort: u8,
+}
+
+pub(crate) mod signaal {
+    pub const ZONDER_MACHTIGING: u8 = 0;
+    pub const SPOED_TE_LANG: u8 = 1;
+    pub const DOORPLAATSING: u8 = 2;
+}
+
+/// A flagged norm breach over [begin, eind).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Signaal {
+    pub jeugdige: u32,
+    pub voorziening: u32,
+    pub begin: i32,
+    pub eind: i32,
+    pub herkomst: u32,
+    pub soort: u8,
+}
+
+pub(crate) mod cap {
+    pub const GEOPEND: u8 = 0;
+    pub const OMBOUW_IN: u8 = 1;
+    pub const GESLOTEN: u8 = 2;
+    pub const OMBOUW_UIT: u8 = 3;
+    pub const OPGEHEVEN: u8 = 4;
+}
+
+/// A capacity change of a facility on a date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Capaciteit {
+    pub voorziening: u32,
+    pub datum: i32,
+    pub delta: i32,
+    pub soort: u8,
+}
+
+/// What a facility is, as registered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct VzAttr {
+    pub voorziening: u32,
+    pub aanbieder: u32,
+    pub gemeente: u32,
+    pub vorm: u8,
+    pub regime: u8,
+    /// Position of the original registration: the latest registration wins.
+    pub orde: u32,
+}
+
+pub(crate) mod landschap {
+    pub const GEMEENTE: u8 = 0;
+    pub const REGIO: u8 = 1;
+}
+
+/// Gemeente → jeugdregio or jeugdregio → landsdeel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Landschap {
+    pub soort: u8,
+    pub code: u32,
+    pub ouder: u32,
+    pub orde: u32,
+}
+
+pub(crate) mod scope {
+    pub const LANDELIJK: u8 = 0;
+    pub const LANDSDEEL: u8 = 1;
+    pub const JEUGDREGIO: u8 = 2;
+    pub const AANBIEDER: u8 = 3;
+}
+
+/// One target point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Doel {
+    pub scope_soort: u8,
+    pub scope: u32,
+    pub regime: u8,
+    pub vorm: u8,
+    pub datum: i32,
+    pub plaatsen: u32,
+    pub orde: u32,
+}
+
+macro_rules! geldig {
+    ($t:ty, $b:ident, $e:ident) => {
+        impl Geldig for $t {
+            #[inline]
+            fn begin(&self) -> i32 {
+                self.$b
+            }
+            #[inline]
+            fn eind(&self) -> i32 {
+                self.$e
+            }
+        }
+    };
+}
+geldig!(Plaatsing, begin, eind);
+geldig!(Episode, begin, eind);
+geldig!(Traject, begin, eind);
+geldig!(Machtiging, begin, eind);
+geldig!(Signaal, begin, eind);
+
+impl Geldig for Capaciteit {
+    fn begin(&self) -> i32 {
+        self.datum
+    }
+    fn eind(&self) -> i32 {
+        self.datum
+    }
+}
+
+impl Geldig for Doel {
+    fn begin(&self) -> i32 {
+        self.datum
+    }
+    fn eind(&self) -> i32 {
+        self.datum
+    }
+}
+
+/// Landscape facts are timeless (one bucket).
+impl Geldig for VzAttr {
+    fn begin(&self) -> i32 {
+        0
+    }
+    fn eind(&self) -> i32 {
+        0
+    }
+}
+
+impl Geldig for Landschap {
+    fn begin(&self) -> i32 {
+        0
+    }
+    fn eind(&self) -> i32 {
+        0
+    }
+}
+
+/// `OPEN` re-exported for the derivation code.
+pub(crate) const OPEN_EIND: i32 = OPEN;

@@ -1,0 +1,1112 @@
+//! Queries and the KPIs of `KPIS.md`.
+//!
+//! Stocks and flows: a youth who starts on day s and leaves on day e (exclusive) is in
+//! the stock "at b" (the start of day b, before that day's movements) when s < b ≤ e; a
+//! start counts as instroom in P = [van, tot) when van ≤ s < tot, an exit as uitstroom
+//! when van ≤ e < tot. With these definitions begin + instroom − uitstroom = eind holds
+//! exactly for any set of intervals. Occupancy on a date (bezetting) is the daily count
+//! s ≤ d < e.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use kringloop_events::{Regime, Verblijfplaats, Vorm, Zwaarte, rang_van_voorziening};
+use serde::{Deserialize, Serialize};
+
+use crate::ProjectionError;
+use crate::feiten::{
+    GEEN, GEEN8, VzAttr, basis, bestemming_van, cap, landschap, regime_code, regime_van, scope,
+    signaal, vlag, vorm_code, vorm_van,
+};
+use crate::periode::{Granulariteit, Periode, dag, datum};
+use crate::projectie::{Projection, micros};
+
+/// Whose figure it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Toerekening {
+    /// The youth's home gemeente at the start of the episode (woonplaatsbeginsel).
+    #[default]
+    Herkomst,
+    /// Where the facility is. Capacity is always attributed this way.
+    Locatie,
+}
+
+/// Filters on the landscape. Geographic filters (landsdeel, jeugdregio, gemeente) apply
+/// to the gemeente of the attribution; the others to the facility.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Filter {
+    pub landsdeel: Option<String>,
+    pub jeugdregio: Option<String>,
+    pub gemeente: Option<String>,
+    pub aanbieder: Option<String>,
+    pub voorziening: Option<String>,
+    pub vorm: Option<Vorm>,
+    pub regime: Option<Regime>,
+}
+
+impl Filter {
+    fn geo(&self) -> bool {
+        self.landsdeel.is_some() || self.jeugdregio.is_some() || self.gemeente.is_some()
+    }
+    fn vz(&self) -> bool {
+        self.aanbieder.is_some()
+            || self.voorziening.is_some()
+            || self.vorm.is_some()
+            || self.regime.is_some()
+    }
+}
+
+/// Default viability threshold of occupancy (tariffs cover costs at 90 %).
+pub const LEVENSVATBAAR: f64 = 0.9;
+
+/// What to compute.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Query {
+    pub periode: Periode,
+    /// Date for the stock figures (plaatsen, bezetting, langverblijvers, doelafwijking);
+    /// default: the end of the period (`periode.tot`).
+    pub peildatum: Option<NaiveDate>,
+    /// Knowledge time: only events recorded at or before it count. `None`: all applied.
+    pub kennis: Option<DateTime<Utc>>,
+    pub filter: Filter,
+    pub toerekening: Toerekening,
+    /// Occupancy below this share is flagged as not viable.
+    pub levensvatbaarheid: f64,
+}
+
+impl Query {
+    pub fn new(periode: Periode) -> Query {
+        Query {
+            periode,
+            peildatum: None,
+            kennis: None,
+            filter: Filter::default(),
+            toerekening: Toerekening::Herkomst,
+            levensvatbaarheid: LEVENSVATBAAR,
+        }
+    }
+    pub fn kennis(mut self, k: DateTime<Utc>) -> Query {
+        self.kennis = Some(k);
+        self
+    }
+    pub fn filter(mut self, f: Filter) -> Query {
+        self.filter = f;
+        self
+    }
+    pub fn toerekening(mut self, t: Toerekening) -> Query {
+        self.toerekening = t;
+        self
+    }
+    pub fn peildatum(mut self, d: NaiveDate) -> Query {
+        self.peildatum = Some(d);
+        self
+    }
+    pub fn peil(&self) -> NaiveDate {
+        self.peildatum.unwrap_or(self.periode.tot)
+    }
+}
+
+/// A count; `waarde` is `None` (and `onderdrukt` set) when suppressed for small numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Aantal {
+    pub waarde: Option<i64>,
+    pub onderdrukt: bool,
+}
+
+impl Aantal {
+    pub fn van(v: i64) -> Aantal {
+        Aantal {
+            waarde: Some(v),
+            onderdrukt: false,
+        }
+    }
+    /// The value, 0 when suppressed (for arithmetic in tests and callers with access).
+    pub fn of_nul(&self) -> i64 {
+        self.waarde.unwrap_or(0)
+    }
+}
+
+/// A share teller ÷ noemer.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Verhouding {
+    pub teller: Aantal,
+    pub noemer: Aantal,
+    /// `None` when the denominator is 0 or the share is suppressed.
+    pub waarde: Option<f64>,
+    pub onderdrukt: bool,
+}
+
+impl Verhouding {
+    pub fn van(teller: i64, noemer: i64) -> Verhouding {
+        Verhouding {
+            teller: Aantal::van(teller),
+            noemer: Aantal::van(noemer),
+            waarde: (noemer != 0).then(|| teller as f64 / noemer as f64),
+            onderdrukt: false,
+        }
+    }
+}
+
+/// A breakdown with row, column and grand totals.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Kruistabel {
+    pub rijen: Vec<String>,
+    pub kolommen: Vec<String>,
+    /// `cellen[rij][kolom]`.
+    pub cellen: Vec<Vec<Aantal>>,
+    pub rijtotalen: Vec<Aantal>,
+    pub kolomtotalen: Vec<Aantal>,
+    pub totaal: Aantal,
+}
+
+impl Kruistabel {
+    pub(crate) fn nieuw(rijen: Vec<String>, kolommen: Vec<String>, waarden: &[Vec<i64>]) -> Self {
+        let rijtot: Vec<i64> = waarden.iter().map(|r| r.iter().sum()).collect();
+        let koltot: Vec<i64> = (0..kolommen.len())
+            .map(|c| waarden.iter().map(|r| r.get(c).copied().unwrap_or(0)).sum())
+            .collect();
+        let totaal = rijtot.iter().sum();
+        Kruistabel {
+            rijen,
+            kolommen,
+            cellen: waarden
+                .iter()
+                .map(|r| r.iter().map(|&v| Aantal::van(v)).collect())
+                .collect(),
+            rijtotalen: rijtot.into_iter().map(Aantal::van).collect(),
+            kolomtotalen: koltot.into_iter().map(Aantal::van).collect(),
+            totaal: Aantal::van(totaal),
+        }
+    }
+
+    /// The cell of a row and column label.
+    pub fn cel(&self, rij: &str, kolom: &str) -> Option<Aantal> {
+        let r = self.rijen.iter().position(|x| x == rij)?;
+        let k = self.kolommen.iter().position(|x| x == kolom)?;
+        self.cellen.get(r)?.get(k).copied()
+    }
+
+    pub fn kolomtotaal(&self, kolom: &str) -> Option<Aantal> {
+        let k = self.kolommen.iter().position(|x| x == kolom)?;
+        self.kolomtotalen.get(k).copied()
+    }
+
+    pub fn rijtotaal(&self, rij: &str) -> Option<Aantal> {
+        let r = self.rijen.iter().position(|x| x == rij)?;
+        self.rijtotalen.get(r).copied()
+    }
+}
+
+/// What a figure is and what it rests on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KpiMeta {
+    /// Name of the definition in KPIS.md.
+    pub definitie: String,
+    pub periode: Periode,
+    pub peildatum: NaiveDate,
+    /// `None`: everything applied (see `positie`).
+    pub kennis: Option<DateTime<Utc>>,
+    pub filter: Filter,
+    pub toerekening: Toerekening,
+    /// Number of events recorded at or before the knowledge time: the log prefix the
+    /// figure rests on.
+    pub gebeurtenissen: u64,
+    /// Last position in that prefix.
+    pub positie: i64,
+}
+
+/// One KPI with its metadata.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Kpi<T> {
+    pub meta: KpiMeta,
+    pub waarde: T,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Balans {
+    /// Opbouw of every form with regime OPEN.
+    pub opbouw_alternatieven: i64,
+    /// Afbouw of regime GESLOTEN.
+    pub afbouw_gesloten: i64,
+    pub balans: i64,
+    /// Alternatives built per closed place removed; `None` when nothing was removed.
+    pub ratio: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Doelafwijking {
+    pub peildatum: Option<NaiveDate>,
+    pub plaatsen: i64,
+    /// Interpolated target at the peildatum; `None` before the first target point or
+    /// when no target matches the filter's scope.
+    pub doel: Option<f64>,
+    pub afwijking: Option<f64>,
+    /// The target points go down (or stay level).
+    pub reductiedoel: Option<bool>,
+    pub op_koers: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Bezetting {
+    /// Active placements at the peildatum (with the query's attribution).
+    pub bezetting: Aantal,
+    /// Capacity at the peildatum (LOCATIE).
+    pub plaatsen: i64,
+    /// Active placements in the facilities (LOCATIE) ÷ places, at the peildatum.
+    pub graad: Verhouding,
+    /// Occupied ÷ available bed-days in P (LOCATIE).
+    pub graad_periode: Verhouding,
+    /// Occupancy at the peildatum below the viability threshold.
+    pub onder_levensvatbaarheid: bool,
+    /// Occupancy at the peildatum above 100 %.
+    pub overbezet: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plaatsingen {
+    /// Placements that start an episode in P.
+    pub exclusief_doorplaatsingen: Aantal,
+    /// Those plus the doorplaatsingen in P.
+    pub inclusief_doorplaatsingen: Aantal,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Doorplaatsingen {
+    pub aantal: Aantal,
+    /// Doorplaatsingen ÷ unique youths placed in P.
+    pub per_jeugdige: Verhouding,
+    /// Episodes started in P with a doorplaatsing within 365 days ÷ episodes started in P.
+    pub cohort_365: Verhouding,
+    /// The cohort figure is final: the knowledge time is a year or more after P.
+    pub cohort_definitief: bool,
+}
+
+/// Begin stock, instroom, uitstroom, end stock: begin + instroom − uitstroom = eind.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stroom {
+    pub begin: Aantal,
+    pub instroom: Aantal,
+    pub uitstroom: Aantal,
+    pub eind: Aantal,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UitstroomLichter {
+    /// Episodes ended in P to a lighter destination ÷ those with a known destination.
+    pub lichter: Verhouding,
+    /// Every destination (ONBEKEND included), one column `aantal`.
+    pub bestemmingen: Kruistabel,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verblijfsduur {
+    /// Episodes ended in P.
+    pub aantal: Aantal,
+    pub gemiddelde: Option<f64>,
+    pub mediaan: Option<f64>,
+    pub p90: Option<f64>,
+    pub korter_dan_jaar: Verhouding,
+    pub onderdrukt: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Signalen {
+    /// Facilities with at least one day in P with more active placements than places.
+    pub overbezetting: Aantal,
+    /// Stretches of a closed stay in P without a valid MGJ or spoedmachtiging.
+    pub zonder_machtiging: Aantal,
+    /// Spoedmachtigingen valid for more than 28 days (counted where day 29 onwards is in P).
+    pub spoedmachtiging_te_lang: Aantal,
+    pub doorplaatsing: Aantal,
+}
+
+/// Every KPI for one query.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KpiReport {
+    pub meta: KpiMeta,
+    /// Capacity at the peildatum, vorm × regime.
+    pub plaatsen: Kpi<Kruistabel>,
+    /// Places added in P (opened + converted in), vorm × regime.
+    pub opbouw: Kpi<Kruistabel>,
+    /// Places removed in P (closed + converted out + facility closed), vorm × regime.
+    pub afbouw: Kpi<Kruistabel>,
+    pub balans: Kpi<Balans>,
+    pub doelafwijking: Kpi<Doelafwijking>,
+    pub bezetting: Kpi<Bezetting>,
+    pub plaatsingen: Kpi<Plaatsingen>,
+    pub unieke_jeugdigen: Kpi<Aantal>,
+    pub spoedmachtigingen: Kpi<Aantal>,
+    /// Closed placements starting in P with a spoedmachtiging as basis ÷ all of them.
+    pub spoedaandeel: Kpi<Verhouding>,
+    pub doorplaatsingen: Kpi<Doorplaatsingen>,
+    /// Episodes; facility filters apply to the facility where the episode started.
+    pub stroom_episodes: Kpi<Stroom>,
+    /// CBS trajectories (youth × provider × form × regime).
+    pub stroom_trajecten: Kpi<Stroom>,
+    /// Facility filters apply to the facility the youth left.
+    pub uitstroom_naar_lichtere_zorg: Kpi<UitstroomLichter>,
+    /// Episodes ended in P (facility filters on the facility left).
+    pub verblijfsduur: Kpi<Verblijfsduur>,
+    /// Episodes active at the peildatum that started ≥ 548 days before it.
+    pub langverblijvers: Kpi<Aantal>,
+    pub signalen: Kpi<Signalen>,
+}
+
+const NIETS: u32 = u32::MAX - 1;
+const LANGVERBLIJF: i32 = 548;
+
+/// Everything a query needs, resolved once: the landscape as known at K and the filter
+/// as bit masks over facilities and gemeenten.
+pub(crate) struct Ctx<'a> {
+    pub p: &'a Projection,
+    pub k: i64,
+    pub van: i32,
+    pub tot: i32,
+    pub peil: i32,
+    pub attr: Vec<Option<VzAttr>>,
+    vz_ok: Vec<bool>,
+    vz_loc: Vec<bool>,
+    geo: Vec<bool>,
+    geo_filter: bool,
+    vz_filter: bool,
+    toerekening: Toerekening,
+    q: &'a Query,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(p: &'a Projection, q: &'a Query) -> Ctx<'a> {
+        let k = q.kennis.map_or(i64::MAX - 1, micros);
+        let (van, tot) = q.periode.dagnummers();
+        let peil = dag(q.peil());
+
+        let mut attr: Vec<Option<VzAttr>> = vec![None; p.vz_namen.len()];
+        for v in p.attrs.alle().filter(|v| v.zichtbaar(k)) {
+            if let Some(slot) = attr.get_mut(v.feit.voorziening as usize)
+                && slot.is_none_or(|a| a.orde <= v.feit.orde)
+            {
+                *slot = Some(v.feit);
+            }
+        }
+        let mut gem_regio: Vec<(u32, u32)> = vec![(GEEN, 0); p.gemeenten.len()];
+        let mut regio_land: Vec<(u32, u32)> = vec![(GEEN, 0); p.regios.len()];
+        for v in p.landschap.alle().filter(|v| v.zichtbaar(k)) {
+            let l = v.feit;
+            let doel = if l.soort == landschap::GEMEENTE {
+                gem_regio.get_mut(l.code as usize)
+            } else {
+                regio_land.get_mut(l.code as usize)
+            };
+            if let Some(slot) = doel
+                && (slot.0 == GEEN || slot.1 <= l.orde)
+            {
+                *slot = (l.ouder, l.orde);
+            }
+        }
+
+        let f = &q.filter;
+        let zoek = |naam: &Option<String>, namen: &crate::feiten::Namen| -> Option<u32> {
+            naam.as_ref().map(|n| namen.zoek(n).unwrap_or(NIETS))
+        };
+        let f_land = zoek(&f.landsdeel, &p.landsdelen);
+        let f_regio = zoek(&f.jeugdregio, &p.regios);
+        let f_gem = zoek(&f.gemeente, &p.gemeenten);
+        let f_aanb = zoek(&f.aanbieder, &p.aanbieders);
+        let f_vz = zoek(&f.voorziening, &p.vz_namen);
+        let f_vorm = f.vorm.map(vorm_code);
+        let f_regime = f.regime.map(regime_code);
+
+        let geo: Vec<bool> = (0..p.gemeenten.len() as u32)
+            .map(|g| {
+                let regio = gem_regio.get(g as usize).map_or(GEEN, |x| x.0);
+                let land = regio_land.get(regio as usize).map_or(GEEN, |x| x.0);
+                f_gem.is_none_or(|x| x == g)
+                    && f_regio.is_none_or(|x| x == regio)
+                    && f_land.is_none_or(|x| x == land)
+            })
+            .collect();
+        let geo_filter = f.geo();
+        let vz_ok: Vec<bool> = (0..p.vz_namen.len() as u32)
+            .map(|v| {
+                if f_vz.is_some_and(|x| x != v) {
+                    return false;
+                }
+                match attr.get(v as usize).copied().flatten() {
+                    Some(a) => {
+                        f_aanb.is_none_or(|x| x == a.aanbieder)
+                            && f_vorm.is_none_or(|x| x == a.vorm)
+                            && f_regime.is_none_or(|x| x == a.regime)
+                    }
+                    None => f_aanb.is_none() && f_vorm.is_none() && f_regime.is_none(),
+                }
+            })
+            .collect();
+        let vz_loc: Vec<bool> = (0..p.vz_namen.len())
+            .map(|v| {
+                vz_ok.get(v).copied().unwrap_or(false)
+                    && (!geo_filter
+                        || attr.get(v).copied().flatten().is_some_and(|a| {
+                            geo.get(a.gemeente as usize).copied().unwrap_or(false)
+                        }))
+            })
+            .collect();
+        Ctx {
+            p,
+            k,
+            van,
+            tot,
+            peil,
+            attr,
+            vz_ok,
+            vz_loc,
+            geo,
+            geo_filter,
+            vz_filter: f.vz(),
+            toerekening: q.toerekening,
+            q,
+        }
+    }
+
+    #[inline]
+    fn geo_ok(&self, g: u32) -> bool {
+        if !self.geo_filter {
+            return true;
+        }
+        self.geo.get(g as usize).copied().unwrap_or(false)
+    }
+
+    /// A fact about a youth in facility `vz` passes the filter under the attribution.
+    #[inline]
+    pub fn past(&self, vz: u32, herkomst: u32) -> bool {
+        if vz == GEEN {
+            return !self.vz_filter
+                && match self.toerekening {
+                    Toerekening::Herkomst => self.geo_ok(herkomst),
+                    Toerekening::Locatie => !self.geo_filter,
+                };
+        }
+        match self.toerekening {
+            Toerekening::Herkomst => {
+                self.vz_ok.get(vz as usize).copied().unwrap_or(false) && self.geo_ok(herkomst)
+            }
+            Toerekening::Locatie => self.past_locatie(vz),
+        }
+    }
+
+    #[inline]
+    pub fn past_locatie(&self, vz: u32) -> bool {
+        self.vz_loc.get(vz as usize).copied().unwrap_or(false)
+    }
+
+    fn meta(&self, definitie: &str) -> KpiMeta {
+        let (n, pos) = self.p.prefix(self.k);
+        KpiMeta {
+            definitie: definitie.to_owned(),
+            periode: self.q.periode,
+            peildatum: self.q.peil(),
+            kennis: self.q.kennis,
+            filter: self.q.filter.clone(),
+            toerekening: self.q.toerekening,
+            gebeurtenissen: n,
+            positie: pos,
+        }
+    }
+
+    fn kpi<T>(&self, definitie: &str, waarde: T) -> Kpi<T> {
+        Kpi {
+            meta: self.meta(definitie),
+            waarde,
+        }
+    }
+
+    fn in_p(&self, d: i32) -> bool {
+        self.van <= d && d < self.tot
+    }
+
+    // ------------------------------------------------------------ capacity
+
+    /// (plaatsen at peil, opbouw in P, afbouw in P) per vorm × regime.
+    fn capaciteit(&self) -> [[[i64; 2]; 9]; 3] {
+        let mut t = [[[0i64; 2]; 9]; 3];
+        let hi = self.peil.max(self.tot);
+        for c in self.p.capaciteit.zichtbaar(self.k, i32::MIN, hi) {
+            if !self.past_locatie(c.voorziening) {
+                continue;
+            }
+            let Some(a) = self.attr.get(c.voorziening as usize).copied().flatten() else {
+                continue;
+            };
+            let (v, r) = (a.vorm as usize % 9, a.regime as usize % 2);
+            if c.datum <= self.peil {
+                t[0][v][r] += i64::from(c.delta);
+            }
+            if self.in_p(c.datum) {
+                match c.soort {
+                    cap::GEOPEND | cap::OMBOUW_IN => t[1][v][r] += i64::from(c.delta),
+                    _ => t[2][v][r] -= i64::from(c.delta),
+                }
+            }
+        }
+        t
+    }
+
+    fn tabel(t: &[[i64; 2]; 9]) -> Kruistabel {
+        Kruistabel::nieuw(
+            Vorm::ALL.iter().map(|v| v.code().to_owned()).collect(),
+            vec![
+                Regime::Gesloten.code().to_owned(),
+                Regime::Open.code().to_owned(),
+            ],
+            &t.iter().map(|r| r.to_vec()).collect::<Vec<_>>(),
+        )
+    }
+
+    fn balans(t: &[[[i64; 2]; 9]; 3]) -> Balans {
+        let open = regime_code(Regime::Open) as usize;
+        let dicht = regime_code(Regime::Gesloten) as usize;
+        let alt: i64 = t[1].iter().map(|r| r[open]).sum();
+        let weg: i64 = t[2].iter().map(|r| r[dicht]).sum();
+        Balans {
+            opbouw_alternatieven: alt,
+            afbouw_gesloten: weg,
+            balans: alt - weg,
+            ratio: (weg != 0).then(|| alt as f64 / weg as f64),
+        }
+    }
+
+    fn doelafwijking(&self, plaatsen: i64) -> Doelafwijking {
+        let f = &self.q.filter;
+        let p = self.p;
+        let (soort, sc) = if let Some(a) = &f.aanbieder {
+            (scope::AANBIEDER, p.aanbieders.zoek(a))
+        } else if let Some(r) = &f.jeugdregio {
+            (scope::JEUGDREGIO, p.regios.zoek(r))
+        } else if let Some(l) = &f.landsdeel {
+            (scope::LANDSDEEL, p.landsdelen.zoek(l))
+        } else if f.gemeente.is_some() || f.voorziening.is_some() {
+            (GEEN8, None)
+        } else {
+            (scope::LANDELIJK, Some(GEEN))
+        };
+        let regime = f.regime.map_or(GEEN8, regime_code);
+        let vorm = f.vorm.map_or(GEEN8, vorm_code);
+        let mut punten: Vec<(i32, u32, u32)> = Vec::new();
+        if let Some(sc) = sc {
+            for d in p
+                .doelen
+                .alle()
+                .filter(|v| v.zichtbaar(self.k))
+                .map(|v| v.feit)
+            {
+                if d.scope_soort == soort && d.scope == sc && d.regime == regime && d.vorm == vorm {
+                    punten.push((d.datum, d.orde, d.plaatsen));
+                }
+            }
+        }
+        // One value per date: the latest recorded target wins.
+        punten.sort_unstable();
+        let mut uniek: Vec<(i32, f64)> = Vec::new();
+        for (d, _, n) in punten {
+            match uniek.last_mut() {
+                Some(l) if l.0 == d => l.1 = f64::from(n),
+                _ => uniek.push((d, f64::from(n))),
+            }
+        }
+        let doel = interpoleer(&uniek, self.peil);
+        let reductie = match (uniek.first(), uniek.last()) {
+            (Some(a), Some(b)) => Some(b.1 <= a.1),
+            _ => None,
+        };
+        let afwijking = doel.map(|d| plaatsen as f64 - d);
+        Doelafwijking {
+            peildatum: Some(datum(self.peil)),
+            plaatsen,
+            doel,
+            afwijking,
+            reductiedoel: reductie,
+            op_koers: match (afwijking, reductie) {
+                (Some(a), Some(true)) => Some(a <= 0.0),
+                (Some(a), Some(false)) => Some(a >= 0.0),
+                _ => None,
+            },
+        }
+    }
+
+    /// Available bed-days in P (LOCATIE) and capacity at the peildatum.
+    fn beschikbaar(&self) -> (i64, i64) {
+        let mut dagen = 0i64;
+        let mut peil = 0i64;
+        for c in self
+            .p
+            .capaciteit
+            .zichtbaar(self.k, i32::MIN, self.peil.max(self.tot))
+        {
+            if !self.past_locatie(c.voorziening) {
+                continue;
+            }
+            if c.datum < self.tot {
+                dagen += i64::from(c.delta) * i64::from(self.tot - c.datum.max(self.van));
+            }
+            if c.datum <= self.peil {
+                peil += i64::from(c.delta);
+            }
+        }
+        (dagen, peil)
+    }
+
+    // ------------------------------------------------------------ placements
+
+    fn plaatsingen(&self) -> PlaatsingTelling {
+        let mut t = PlaatsingTelling::default();
+        let lo = self.van.min(self.peil);
+        let hi = self.tot.max(self.peil);
+        let gesloten = regime_code(Regime::Gesloten);
+        for p in self.p.plaatsingen.zichtbaar(self.k, lo, hi) {
+            let loc = self.past_locatie(p.voorziening);
+            if loc && p.begin <= self.peil && self.peil < p.eind {
+                t.bezetting_loc += 1;
+            }
+            if loc {
+                let a = p.begin.max(self.van);
+                let b = p.eind.min(self.tot);
+                if b > a {
+                    t.bezette_dagen += i64::from(b - a);
+                }
+            }
+            if !self.past(p.voorziening, p.herkomst) {
+                continue;
+            }
+            if p.begin <= self.peil && self.peil < p.eind {
+                t.bezetting += 1;
+            }
+            if !self.in_p(p.begin) {
+                continue;
+            }
+            if p.vlaggen & vlag::EPISODESTART != 0 {
+                t.exclusief += 1;
+                t.jeugdigen.push(p.jeugdige);
+            }
+            if p.vlaggen & vlag::DOOR != 0 {
+                t.door += 1;
+                t.jeugdigen.push(p.jeugdige);
+            }
+            let dicht = self
+                .attr
+                .get(p.voorziening as usize)
+                .copied()
+                .flatten()
+                .is_some_and(|a| a.regime == gesloten);
+            if dicht && p.vlaggen & vlag::AMBULANT == 0 {
+                t.gesloten_starts += 1;
+                if p.basis == basis::SPOED {
+                    t.spoed_starts += 1;
+                }
+            }
+        }
+        t.jeugdigen.sort_unstable();
+        t.jeugdigen.dedup();
+        t
+    }
+
+    fn stroom<T: crate::tabel::Geldig + Copy + PartialEq>(
+        &self,
+        tabel: &crate::tabel::Tabel<T>,
+        sleutel: impl Fn(&T) -> (u32, u32),
+    ) -> Stroom {
+        let (mut b, mut i, mut u, mut e) = (0, 0, 0, 0);
+        for f in tabel.zichtbaar(self.k, self.van.saturating_sub(1), self.tot) {
+            let (vz, h) = sleutel(f);
+            if !self.past(vz, h) {
+                continue;
+            }
+            let (s, t) = (f.begin(), f.eind());
+            if s < self.van && self.van <= t {
+                b += 1;
+            }
+            if self.in_p(s) {
+                i += 1;
+            }
+            if t != crate::periode::OPEN && self.in_p(t) {
+                u += 1;
+            }
+            if s < self.tot && self.tot <= t {
+                e += 1;
+            }
+        }
+        Stroom {
+            begin: Aantal::van(b),
+            instroom: Aantal::van(i),
+            uitstroom: Aantal::van(u),
+            eind: Aantal::van(e),
+        }
+    }
+
+    fn episodes(&self) -> EpisodeTelling {
+        let mut t = EpisodeTelling {
+            bestemmingen: [0; 16],
+            ..EpisodeTelling::default()
+        };
+        let lo = self.van.min(self.peil);
+        let hi = self.tot.max(self.peil);
+        for e in self.p.episodes.zichtbaar(self.k, lo, hi) {
+            if self.past(e.eerste, e.herkomst) {
+                if e.begin <= self.peil && self.peil < e.eind && e.begin <= self.peil - LANGVERBLIJF
+                {
+                    t.langverblijvers += 1;
+                }
+                if self.in_p(e.begin) {
+                    t.cohort += 1;
+                    if e.eerste_door < e.begin.saturating_add(365) {
+                        t.cohort_door += 1;
+                    }
+                }
+            }
+            if e.bestemming == GEEN8 || !self.in_p(e.eind) || !self.past(e.laatste, e.herkomst) {
+                continue;
+            }
+            let Some(best) = bestemming_van(e.bestemming) else {
+                continue;
+            };
+            t.bestemmingen[e.bestemming as usize % 16] += 1;
+            t.duren.push(e.eind - e.begin);
+            if best != Verblijfplaats::Onbekend {
+                t.bekend += 1;
+                let rang = self
+                    .attr
+                    .get(e.laatste as usize)
+                    .copied()
+                    .flatten()
+                    .and_then(|a| {
+                        Some(rang_van_voorziening(
+                            vorm_van(a.vorm)?,
+                            regime_van(a.regime)?,
+                        ))
+                    });
+                if let (Zwaarte::Rang(r), Some(vr)) = (best.zwaarte(), rang)
+                    && r < vr
+                {
+                    t.lichter += 1;
+                }
+            }
+        }
+        t
+    }
+
+    fn machtigingen(&self) -> i64 {
+        let spoed = basis::SPOED;
+        self.p
+            .machtigingen
+            .zichtbaar(self.k, self.van, self.tot)
+            .filter(|m| {
+                m.soort == spoed && self.in_p(m.begin) && self.past(m.voorziening, m.herkomst)
+            })
+            .count() as i64
+    }
+
+    fn signalen(&self) -> Signalen {
+        let mut n = [0i64; 3];
+        for s in self.p.signalen.zichtbaar(self.k, self.van, self.tot) {
+            if s.begin < self.tot
+                && s.eind > self.van
+                && s.begin < s.eind
+                && self.past(s.voorziening, s.herkomst)
+            {
+                n[s.soort as usize % 3] += 1;
+            }
+        }
+        Signalen {
+            overbezetting: Aantal::van(self.overbezetting()),
+            zonder_machtiging: Aantal::van(n[signaal::ZONDER_MACHTIGING as usize]),
+            spoedmachtiging_te_lang: Aantal::van(n[signaal::SPOED_TE_LANG as usize]),
+            doorplaatsing: Aantal::van(n[signaal::DOORPLAATSING as usize]),
+        }
+    }
+
+    /// Facilities (LOCATIE) with a day in P on which more placements are active than
+    /// there are places: a sweep over occupancy and capacity changes per facility.
+    fn overbezetting(&self) -> i64 {
+        let mut wijz: HashMap<u32, Vec<(i32, i64, i64)>> = HashMap::new();
+        for p in self.p.plaatsingen.zichtbaar(self.k, self.van, self.tot) {
+            if p.begin < self.tot
+                && p.eind > self.van
+                && p.begin < p.eind
+                && self.past_locatie(p.voorziening)
+            {
+                let w = wijz.entry(p.voorziening).or_default();
+                w.push((p.begin.max(self.van), 1, 0));
+                if p.eind < self.tot {
+                    w.push((p.eind, -1, 0));
+                }
+            }
+        }
+        if wijz.is_empty() {
+            return 0;
+        }
+        for c in self.p.capaciteit.zichtbaar(self.k, i32::MIN, self.tot) {
+            if c.datum < self.tot
+                && let Some(w) = wijz.get_mut(&c.voorziening)
+            {
+                w.push((c.datum.max(self.van), 0, i64::from(c.delta)));
+            }
+        }
+        let mut n = 0;
+        for (_, mut w) in wijz {
+            w.sort_unstable_by_key(|x| x.0);
+            let (mut bez, mut cap) = (0i64, 0i64);
+            let mut i = 0;
+            while i < w.len() {
+                let d = w[i].0;
+                while i < w.len() && w[i].0 == d {
+                    bez += w[i].1;
+                    cap += w[i].2;
+                    i += 1;
+                }
+                if bez > cap {
+                    n += 1;
+                    break;
+                }
+            }
+        }
+        n
+    }
+}
+
+#[derive(Default)]
+struct PlaatsingTelling {
+    bezetting: i64,
+    bezetting_loc: i64,
+    bezette_dagen: i64,
+    exclusief: i64,
+    door: i64,
+    jeugdigen: Vec<u32>,
+    gesloten_starts: i64,
+    spoed_starts: i64,
+}
+
+#[derive(Default)]
+struct EpisodeTelling {
+    langverblijvers: i64,
+    cohort: i64,
+    cohort_door: i64,
+    bestemmingen: [i64; 16],
+    bekend: i64,
+    lichter: i64,
+    duren: Vec<i32>,
+}
+
+fn interpoleer(punten: &[(i32, f64)], d: i32) -> Option<f64> {
+    let eerste = punten.first()?;
+    if d < eerste.0 {
+        return None;
+    }
+    for w in punten.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        if a.0 <= d && d < b.0 {
+            let f = f64::from(d - a.0) / f64::from(b.0 - a.0);
+            return Some(a.1 + (b.1 - a.1) * f);
+        }
+    }
+    punten.last().map(|l| l.1)
+}
+
+fn verblijfsduur(mut duren: Vec<i32>) -> Verblijfsduur {
+    duren.sort_unstable();
+    let n = duren.len();
+    let aantal = Aantal::van(n as i64);
+    if n == 0 {
+        return Verblijfsduur {
+            aantal,
+            korter_dan_jaar: Verhouding::van(0, 0),
+            ..Verblijfsduur::default()
+        };
+    }
+    let som: i64 = duren.iter().map(|&d| i64::from(d)).sum();
+    let mediaan = if n % 2 == 1 {
+        f64::from(duren[n / 2])
+    } else {
+        (f64::from(duren[n / 2 - 1]) + f64::from(duren[n / 2])) / 2.0
+    };
+    // Nearest rank.
+    let p90 = f64::from(duren[(n * 9).div_ceil(10).saturating_sub(1).min(n - 1)]);
+    let kort = duren.iter().filter(|&&d| d < 365).count() as i64;
+    Verblijfsduur {
+        aantal,
+        gemiddelde: Some(som as f64 / n as f64),
+        mediaan: Some(mediaan),
+        p90: Some(p90),
+        korter_dan_jaar: Verhouding::van(kort, n as i64),
+        onderdrukt: false,
+    }
+}
+
+impl Projection {
+    /// Every KPI for one query.
+    pub fn kpis(&self, q: &Query) -> KpiReport {
+        let c = Ctx::new(self, q);
+        let cap = c.capaciteit();
+        let plaatsen_peil: i64 = cap[0].iter().flatten().sum();
+        let pl = c.plaatsingen();
+        let ep = c.episodes();
+        let (beschikbaar, cap_peil) = c.beschikbaar();
+        let graad = Verhouding::van(pl.bezetting_loc, cap_peil);
+        let unieke = pl.jeugdigen.len() as i64;
+        let kennis_dag = q
+            .kennis
+            .or_else(|| self.recorded_until())
+            .map(|k| dag(k.date_naive()));
+        let definitief = kennis_dag.is_some_and(|k| k >= c.tot.saturating_add(365));
+        let bestemmingen = Kruistabel::nieuw(
+            Verblijfplaats::ALL
+                .iter()
+                .map(|v| v.code().to_owned())
+                .collect(),
+            vec!["aantal".to_owned()],
+            &ep.bestemmingen.iter().map(|&n| vec![n]).collect::<Vec<_>>(),
+        );
+        KpiReport {
+            meta: c.meta("kpis"),
+            plaatsen: c.kpi("plaatsen", Ctx::tabel(&cap[0])),
+            opbouw: c.kpi("opbouw", Ctx::tabel(&cap[1])),
+            afbouw: c.kpi("afbouw", Ctx::tabel(&cap[2])),
+            balans: c.kpi("balans", Ctx::balans(&cap)),
+            doelafwijking: c.kpi("doelafwijking", c.doelafwijking(plaatsen_peil)),
+            bezetting: c.kpi(
+                "bezetting",
+                Bezetting {
+                    bezetting: Aantal::van(pl.bezetting),
+                    plaatsen: cap_peil,
+                    graad,
+                    graad_periode: Verhouding::van(pl.bezette_dagen, beschikbaar),
+                    onder_levensvatbaarheid: graad.waarde.is_some_and(|g| g < q.levensvatbaarheid),
+                    overbezet: graad.waarde.is_some_and(|g| g > 1.0)
+                        || (cap_peil <= 0 && pl.bezetting_loc > 0),
+                },
+            ),
+            plaatsingen: c.kpi(
+                "plaatsingen",
+                Plaatsingen {
+                    exclusief_doorplaatsingen: Aantal::van(pl.exclusief),
+                    inclusief_doorplaatsingen: Aantal::van(pl.exclusief + pl.door),
+                },
+            ),
+            unieke_jeugdigen: c.kpi("uniekeJeugdigen", Aantal::van(unieke)),
+            spoedmachtigingen: c.kpi("spoedmachtigingen", Aantal::van(c.machtigingen())),
+            spoedaandeel: c.kpi(
+                "spoedaandeel",
+                Verhouding::van(pl.spoed_starts, pl.gesloten_starts),
+            ),
+            doorplaatsingen: c.kpi(
+                "doorplaatsingen",
+                Doorplaatsingen {
+                    aantal: Aantal::van(pl.door),
+                    per_jeugdige: Verhouding::van(pl.door, unieke),
+                    cohort_365: Verhouding::van(ep.cohort_door, ep.cohort),
+                    cohort_definitief: definitief,
+                },
+            ),
+            stroom_episodes: c.kpi(
+                "instroom/uitstroom/lopend (episodes)",
+                c.stroom(&self.episodes, |e| (e.eerste, e.herkomst)),
+            ),
+            stroom_trajecten: c.kpi(
+                "instroom/uitstroom/lopend (CBS-trajecten)",
+                c.stroom(&self.trajecten, |t| (t.voorziening, t.herkomst)),
+            ),
+            uitstroom_naar_lichtere_zorg: c.kpi(
+                "uitstroomNaarLichtereZorg",
+                UitstroomLichter {
+                    lichter: Verhouding::van(ep.lichter, ep.bekend),
+                    bestemmingen,
+                },
+            ),
+            verblijfsduur: c.kpi("verblijfsduur", verblijfsduur(ep.duren)),
+            langverblijvers: c.kpi("langverblijvers", Aantal::van(ep.langverblijvers)),
+            signalen: c.kpi("signalen", c.signalen()),
+        }
+    }
+
+    /// The same query for each period of a series (peildatum: the end of each period).
+    pub fn reeks(&self, q: &Query, perioden: &[Periode]) -> Vec<KpiReport> {
+        perioden
+            .iter()
+            .map(|&p| {
+                let mut qq = q.clone();
+                qq.periode = p;
+                qq.peildatum = None;
+                self.kpis(&qq)
+            })
+            .collect()
+    }
+
+    /// A calendar series of granularity `g` covering [van, tot).
+    pub fn reeks_van(
+        &self,
+        q: &Query,
+        van: NaiveDate,
+        tot: NaiveDate,
+        g: Granulariteit,
+    ) -> Result<Vec<KpiReport>, ProjectionError> {
+        Ok(self.reeks(q, &Periode::reeks(van, tot, g)?))
+    }
+
+    /// Capacity at the peildatum, vorm × regime (LOCATIE).
+    pub fn plaatsen(&self, q: &Query) -> Kpi<Kruistabel> {
+        let c = Ctx::new(self, q);
+        c.kpi("plaatsen", Ctx::tabel(&c.capaciteit()[0]))
+    }
+
+    /// Active placements at the peildatum.
+    pub fn bezetting(&self, q: &Query) -> Kpi<Aantal> {
+        let c = Ctx::new(self, q);
+        c.kpi("bezetting", Aantal::van(c.plaatsingen().bezetting))
+    }
+
+    pub fn plaatsingen(&self, q: &Query) -> Kpi<Plaatsingen> {
+        let c = Ctx::new(self, q);
+        let pl = c.plaatsingen();
+        c.kpi(
+            "plaatsingen",
+            Plaatsingen {
+                exclusief_doorplaatsingen: Aantal::van(pl.exclusief),
+                inclusief_doorplaatsingen: Aantal::van(pl.exclusief + pl.door),
+            },
+        )
+    }
+
+    /// Episode-level stock and flows.
+    pub fn stroom_episodes(&self, q: &Query) -> Kpi<Stroom> {
+        let c = Ctx::new(self, q);
+        c.kpi(
+            "instroom/uitstroom/lopend (episodes)",
+            c.stroom(&self.episodes, |e| (e.eerste, e.herkomst)),
+        )
+    }
+
+    /// CBS-trajectory-level stock and flows.
+    pub fn stroom_trajecten(&self, q: &Query) -> Kpi<Stroom> {
+        let c = Ctx::new(self, q);
+        c.kpi(
+            "instroom/uitstroom/lopend (CBS-trajecten)",
+            c.stroom(&self.trajecten, |t| (t.voorziening, t.herkomst)),
+        )
+    }
+
+    pub fn signalen(&self, q: &Query) -> Kpi<Signalen> {
+        let c = Ctx::new(self, q);
+        c.kpi("signalen", c.signalen())
+    }
+}

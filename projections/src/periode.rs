@@ -1,0 +1,176 @@
+//! Periods in valid time and the day numbers the facts are kept in.
+//!
+//! Facts store dates as `i32` day numbers (days since 0001-01-01, chrono's
+//! `num_days_from_ce`) so that comparisons are integer compares and a fact stays small.
+
+use chrono::{Datelike, Months, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use crate::ProjectionError;
+
+/// Day number of a date.
+pub fn dag(d: NaiveDate) -> i32 {
+    d.num_days_from_ce()
+}
+
+/// Date of a day number (clamped to chrono's range; day numbers come from dates).
+pub fn datum(d: i32) -> NaiveDate {
+    NaiveDate::from_num_days_from_ce_opt(d).unwrap_or(NaiveDate::MAX)
+}
+
+/// "Open" end of an interval: later than any date.
+pub const OPEN: i32 = i32::MAX;
+
+/// Year of a day number, for bucketing. `OPEN` maps to `i16::MAX`.
+pub fn jaar(d: i32) -> i16 {
+    if d == OPEN {
+        return i16::MAX;
+    }
+    if d == i32::MIN {
+        return i16::MIN;
+    }
+    i16::try_from(datum(d).year()).unwrap_or(i16::MAX)
+}
+
+/// Granularity of a time series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Granulariteit {
+    Maand,
+    Kwartaal,
+    Halfjaar,
+    Jaar,
+}
+
+impl Granulariteit {
+    fn maanden(self) -> u32 {
+        match self {
+            Granulariteit::Maand => 1,
+            Granulariteit::Kwartaal => 3,
+            Granulariteit::Halfjaar => 6,
+            Granulariteit::Jaar => 12,
+        }
+    }
+}
+
+/// A period P = [van, tot) of calendar dates (valid time), `tot` exclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Periode {
+    pub van: NaiveDate,
+    /// First date after the period.
+    pub tot: NaiveDate,
+}
+
+impl Periode {
+    /// Any range; `tot` must be after `van`.
+    pub fn bereik(van: NaiveDate, tot: NaiveDate) -> Result<Periode, ProjectionError> {
+        if tot <= van {
+            return Err(ProjectionError::LegePeriode { van, tot });
+        }
+        Ok(Periode { van, tot })
+    }
+
+    fn vanaf_maand(jaar: i32, maand: u32, maanden: u32) -> Result<Periode, ProjectionError> {
+        let van = NaiveDate::from_ymd_opt(jaar, maand, 1)
+            .ok_or(ProjectionError::OngeldigePeriode { jaar, deel: maand })?;
+        let tot = van
+            .checked_add_months(Months::new(maanden))
+            .ok_or(ProjectionError::OngeldigePeriode { jaar, deel: maand })?;
+        Ok(Periode { van, tot })
+    }
+
+    /// Month 1–12 of a year.
+    pub fn maand(jaar: i32, maand: u32) -> Result<Periode, ProjectionError> {
+        Self::vanaf_maand(jaar, maand, 1)
+    }
+
+    /// Quarter 1–4 of a year.
+    pub fn kwartaal(jaar: i32, kwartaal: u32) -> Result<Periode, ProjectionError> {
+        if !(1..=4).contains(&kwartaal) {
+            return Err(ProjectionError::OngeldigePeriode {
+                jaar,
+                deel: kwartaal,
+            });
+        }
+        Self::vanaf_maand(jaar, (kwartaal - 1) * 3 + 1, 3)
+    }
+
+    /// Half-year 1–2 of a year (CBS publishes half-yearly).
+    pub fn halfjaar(jaar: i32, helft: u32) -> Result<Periode, ProjectionError> {
+        if !(1..=2).contains(&helft) {
+            return Err(ProjectionError::OngeldigePeriode { jaar, deel: helft });
+        }
+        Self::vanaf_maand(jaar, (helft - 1) * 6 + 1, 6)
+    }
+
+    /// A calendar year.
+    pub fn jaar(jaar: i32) -> Result<Periode, ProjectionError> {
+        Self::vanaf_maand(jaar, 1, 12)
+    }
+
+    /// The calendar period of the given granularity that contains `d`.
+    pub fn rond(d: NaiveDate, g: Granulariteit) -> Result<Periode, ProjectionError> {
+        let m = g.maanden();
+        let maand = (d.month0() / m) * m + 1;
+        Self::vanaf_maand(d.year(), maand, m)
+    }
+
+    /// The consecutive calendar periods of granularity `g` from the one containing `van`
+    /// up to and including the one containing the last day before `tot`.
+    pub fn reeks(
+        van: NaiveDate,
+        tot: NaiveDate,
+        g: Granulariteit,
+    ) -> Result<Vec<Periode>, ProjectionError> {
+        let mut uit = Vec::new();
+        if tot <= van {
+            return Ok(uit);
+        }
+        let mut p = Self::rond(van, g)?;
+        while p.van < tot {
+            uit.push(p);
+            p = p.volgende(g)?;
+        }
+        Ok(uit)
+    }
+
+    /// The next period of the same length in months (for calendar periods).
+    pub fn volgende(&self, g: Granulariteit) -> Result<Periode, ProjectionError> {
+        Self::vanaf_maand(self.tot.year(), self.tot.month(), g.maanden())
+    }
+
+    /// Number of days in the period.
+    pub fn dagen(&self) -> i64 {
+        i64::from(dag(self.tot) - dag(self.van))
+    }
+
+    pub(crate) fn dagnummers(&self) -> (i32, i32) {
+        (dag(self.van), dag(self.tot))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calendar_periods_and_series() -> Result<(), ProjectionError> {
+        let q1 = Periode::kwartaal(2024, 1)?;
+        assert_eq!(
+            q1.van,
+            NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default()
+        );
+        assert_eq!(
+            q1.tot,
+            NaiveDate::from_ymd_opt(2024, 4, 1).unwrap_or_default()
+        );
+        assert_eq!(q1.dagen(), 91);
+        let reeks = Periode::reeks(q1.van, Periode::jaar(2033)?.tot, Granulariteit::Kwartaal)?;
+        assert_eq!(reeks.len(), 40);
+        assert_eq!(Periode::halfjaar(2024, 2)?.van.month(), 7);
+        assert_eq!(Periode::maand(2024, 12)?.tot.year(), 2025);
+        assert!(Periode::kwartaal(2024, 5).is_err());
+        assert_eq!(jaar(dag(q1.van)), 2024);
+        Ok(())
+    }
+}

@@ -1,0 +1,739 @@
+//! The fold: events in position order into bitemporal facts.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use kringloop_events::{DoelScope, Gebeurtenis, RecordedEvent, pseudoniem_van_stream};
+use uuid::Uuid;
+
+use crate::ProjectionError;
+use crate::afleiding::{
+    Afgeleid, CapInhoud, CapInvoer, CapSoort, JFeit, JInvoer, leid_capaciteit_af, leid_jeugdige_af,
+};
+use crate::feiten::{
+    Capaciteit, Doel, Episode, GEEN, GEEN8, Landschap, Machtiging, Namen, Plaatsing, Signaal,
+    Traject, VzAttr, bestemming_code, landschap, machtiging_code, regime_code, scope, vorm_code,
+};
+use crate::periode::dag;
+use crate::tabel::{FeitRef, Stempel, Tabel};
+
+/// The envelope fields the fold needs, for callers that decode events themselves (the
+/// benchmark measures decode and fold separately).
+#[derive(Debug, Clone, Copy)]
+pub struct Meta<'a> {
+    pub position: i64,
+    pub event_id: Uuid,
+    pub recorded_at: DateTime<Utc>,
+    pub stream: &'a str,
+}
+
+impl<'a> From<&'a RecordedEvent> for Meta<'a> {
+    fn from(e: &'a RecordedEvent) -> Self {
+        Meta {
+            position: e.position,
+            event_id: e.event_id,
+            recorded_at: e.recorded_at,
+            stream: &e.stream,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Jeugdige {
+    pub invoer: Vec<JInvoer>,
+    machtiging_namen: Vec<String>,
+    open_plaatsingen: Vec<FeitRef>,
+    open_episodes: Vec<FeitRef>,
+    open_trajecten: Vec<FeitRef>,
+    open_machtigingen: Vec<FeitRef>,
+    open_signalen: Vec<FeitRef>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub(crate) struct VzStaat {
+    /// Current attributes (latest registration known now).
+    pub nu: Option<VzAttr>,
+    /// Original event ids of the registrations of this facility.
+    registraties: Vec<u128>,
+    cap: Vec<u32>,
+    open_cap: Vec<FeitRef>,
+    /// Youths whose derived facts depend on this facility's attributes.
+    jeugdigen: Vec<u32>,
+}
+
+/// A non-youth fact that maps to at most one version (landscape, registration, target).
+#[derive(Debug, Clone, Copy)]
+enum LosFeit {
+    Attr(VzAttr),
+    Landschap(Landschap),
+    Doel(Doel),
+}
+
+#[derive(Debug, Clone, Copy)]
+enum LosRef {
+    Attr(FeitRef, u32),
+    Landschap(FeitRef),
+    Doel(FeitRef),
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Plek {
+    Cap(u32),
+    Los(Option<LosRef>),
+}
+
+/// Per applied event: what diff and "number of events" need.
+#[derive(Debug, Default)]
+pub(crate) struct Logboek {
+    pub posities: Vec<i64>,
+    pub micros: Vec<i64>,
+    pub ids: Vec<u128>,
+    pub soorten: Vec<u8>,
+    pub stromen: Vec<u32>,
+}
+
+/// The projection: all facts, every version, keyed for the KPI queries.
+#[derive(Debug, Default)]
+pub struct Projection {
+    pub(crate) positie: i64,
+    pub(crate) laatst: i64,
+    pub(crate) log: Logboek,
+
+    pub(crate) stromen: Namen,
+    pub(crate) vz_namen: Namen,
+    pub(crate) aanbieders: Namen,
+    pub(crate) gemeenten: Namen,
+    pub(crate) regios: Namen,
+    pub(crate) landsdelen: Namen,
+
+    jeugdige_van_stroom: HashMap<u32, u32>,
+    pub(crate) jeugdigen: Vec<Jeugdige>,
+    pub(crate) vz: Vec<VzStaat>,
+    cap_invoer: Vec<CapInvoer>,
+    /// Original event id → where its fact lives (non-youth facts only; youth facts are
+    /// found in the youth's own stream, where corrections are appended).
+    plekken: HashMap<u128, Plek>,
+    /// Correction event id → the original it corrects.
+    alias: HashMap<u128, u128>,
+
+    pub(crate) plaatsingen: Tabel<Plaatsing>,
+    pub(crate) episodes: Tabel<Episode>,
+    pub(crate) trajecten: Tabel<Traject>,
+    pub(crate) machtigingen: Tabel<Machtiging>,
+    pub(crate) signalen: Tabel<Signaal>,
+    pub(crate) capaciteit: Tabel<Capaciteit>,
+    pub(crate) attrs: Tabel<VzAttr>,
+    pub(crate) landschap: Tabel<Landschap>,
+    pub(crate) doelen: Tabel<Doel>,
+
+    scratch: Afgeleid,
+    scratch_cap: Vec<Capaciteit>,
+}
+
+/// Sizes, for the benchmark's memory report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Omvang {
+    pub gebeurtenissen: usize,
+    pub jeugdigen: usize,
+    pub voorzieningen: usize,
+    pub plaatsing_versies: usize,
+    pub episode_versies: usize,
+    pub traject_versies: usize,
+    pub machtiging_versies: usize,
+    pub signaal_versies: usize,
+    pub capaciteit_versies: usize,
+    /// Bytes of one placement version (fact + knowledge interval).
+    pub bytes_per_plaatsing_versie: usize,
+}
+
+pub(crate) fn micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+impl Projection {
+    pub fn new() -> Projection {
+        Projection::default()
+    }
+
+    /// Builds a projection from events in position order; undecodable events are skipped
+    /// and returned alongside.
+    pub fn rebuild<'a>(
+        events: impl IntoIterator<Item = &'a RecordedEvent>,
+    ) -> (Projection, Vec<ProjectionError>) {
+        let mut p = Projection::new();
+        let mut fouten = Vec::new();
+        for e in events {
+            if let Err(f) = p.apply(e) {
+                fouten.push(f);
+            }
+        }
+        (p, fouten)
+    }
+
+    /// Last applied position (0 before any event): how fresh the figures are.
+    pub fn position(&self) -> i64 {
+        self.positie
+    }
+
+    /// Recorded time of the last applied event.
+    pub fn recorded_until(&self) -> Option<DateTime<Utc>> {
+        if self.log.micros.is_empty() {
+            return None;
+        }
+        DateTime::from_timestamp_micros(self.laatst)
+    }
+
+    pub fn omvang(&self) -> Omvang {
+        Omvang {
+            gebeurtenissen: self.log.posities.len(),
+            jeugdigen: self.jeugdigen.len(),
+            voorzieningen: self.vz.len(),
+            plaatsing_versies: self.plaatsingen.aantal_versies(),
+            episode_versies: self.episodes.aantal_versies(),
+            traject_versies: self.trajecten.aantal_versies(),
+            machtiging_versies: self.machtigingen.aantal_versies(),
+            signaal_versies: self.signalen.aantal_versies(),
+            capaciteit_versies: self.capaciteit.aantal_versies(),
+            bytes_per_plaatsing_versie: size_of::<crate::tabel::Versie<Plaatsing>>(),
+        }
+    }
+
+    /// Applies one stored event. Errors are reported, never panics; an event that cannot
+    /// be decoded or resolved still advances the position (it is recorded as seen), so a
+    /// runner can log it and continue. Events out of position order are refused.
+    pub fn apply(&mut self, event: &RecordedEvent) -> Result<(), ProjectionError> {
+        self.registreer(Meta::from(event), &event.event_type)?;
+        let g = Gebeurtenis::from_recorded(event).map_err(|bron| ProjectionError::Decode {
+            positie: event.position,
+            bron,
+        })?;
+        self.verwerk(Meta::from(event), &g)
+    }
+
+    /// Applies an already decoded event (same semantics as [`Projection::apply`]).
+    pub fn apply_decoded(
+        &mut self,
+        meta: Meta<'_>,
+        g: &Gebeurtenis,
+    ) -> Result<(), ProjectionError> {
+        self.registreer(meta, g.event_type())?;
+        self.verwerk(meta, g)
+    }
+
+    fn registreer(&mut self, meta: Meta<'_>, soort: &str) -> Result<(), ProjectionError> {
+        if meta.position <= self.positie {
+            return Err(ProjectionError::Volgorde {
+                positie: meta.position,
+                vorige: self.positie,
+            });
+        }
+        let m = micros(meta.recorded_at);
+        if m < self.laatst {
+            return Err(ProjectionError::TijdTerug {
+                positie: meta.position,
+            });
+        }
+        if u32::try_from(meta.position).is_err() {
+            return Err(ProjectionError::PositieTeGroot {
+                positie: meta.position,
+            });
+        }
+        self.positie = meta.position;
+        self.laatst = m;
+        let stroom = self.stromen.id(meta.stream);
+        self.log.posities.push(meta.position);
+        self.log.micros.push(m);
+        self.log.ids.push(meta.event_id.as_u128());
+        self.log.soorten.push(
+            Gebeurtenis::TYPES
+                .iter()
+                .position(|(t, _)| *t == soort)
+                .map_or(GEEN8, |i| i as u8),
+        );
+        self.log.stromen.push(stroom);
+        Ok(())
+    }
+
+    fn verwerk(&mut self, meta: Meta<'_>, g: &Gebeurtenis) -> Result<(), ProjectionError> {
+        let s = Stempel {
+            micros: micros(meta.recorded_at),
+            positie: u32::try_from(meta.position).unwrap_or(u32::MAX),
+        };
+        let id = meta.event_id.as_u128();
+        match g {
+            Gebeurtenis::FeitGecorrigeerd(c) => {
+                if matches!(
+                    *c.nieuw,
+                    Gebeurtenis::FeitGecorrigeerd(_) | Gebeurtenis::FeitIngetrokken(_)
+                ) {
+                    return Err(ProjectionError::CorrectieAnderSoort {
+                        positie: meta.position,
+                    });
+                }
+                let orig = self.los_op(c.vervangt.as_u128());
+                self.alias.insert(id, orig);
+                self.wijzig(meta, s, orig, Some(&c.nieuw))
+            }
+            Gebeurtenis::FeitIngetrokken(t) => {
+                let orig = self.los_op(t.event_id.as_u128());
+                self.alias.insert(id, orig);
+                self.wijzig(meta, s, orig, None)
+            }
+            _ => {
+                if let Some(f) = self.jeugd_feit(meta, g)? {
+                    let j = self.jeugdige(meta.stream);
+                    self.koppel(j, &f);
+                    if let Some(jj) = self.jeugdigen.get_mut(j as usize) {
+                        jj.invoer.push(JInvoer {
+                            id,
+                            pos: s.positie,
+                            actief: true,
+                            feit: f,
+                        });
+                    }
+                    self.herbereken_jeugdige(j, s);
+                    return Ok(());
+                }
+                if let Some(c) = self.cap_inhoud(g) {
+                    let i = u32::try_from(self.cap_invoer.len()).unwrap_or(u32::MAX);
+                    let raakt = c.voorzieningen();
+                    self.cap_invoer.push(CapInvoer {
+                        pos: s.positie,
+                        actief: true,
+                        inhoud: c,
+                    });
+                    self.plekken.insert(id, Plek::Cap(i));
+                    for vz in raakt.into_iter().filter(|&v| v != GEEN) {
+                        self.vz_staat(vz).cap.push(i);
+                        self.herbereken_capaciteit(vz, s);
+                    }
+                    return Ok(());
+                }
+                let los = self.los_feit(g, s.positie);
+                let r = los.map(|f| self.open_los(f, s, id));
+                self.plekken.insert(id, Plek::Los(r));
+                if let Some(LosRef::Attr(_, vz)) = r {
+                    self.herbereken_attr(vz, s);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn los_op(&self, mut id: u128) -> u128 {
+        // Chains are short (a correction of a correction); the bound guards against cycles.
+        for _ in 0..64 {
+            match self.alias.get(&id) {
+                Some(&o) => id = o,
+                None => break,
+            }
+        }
+        id
+    }
+
+    /// Applies a correction (`nieuw = Some`) or retraction (`None`) of original `orig`.
+    fn wijzig(
+        &mut self,
+        meta: Meta<'_>,
+        s: Stempel,
+        orig: u128,
+        nieuw: Option<&Gebeurtenis>,
+    ) -> Result<(), ProjectionError> {
+        let onbekend = || ProjectionError::OnbekendFeit {
+            positie: meta.position,
+            event_id: Uuid::from_u128(orig),
+        };
+        let ander = || ProjectionError::CorrectieAnderSoort {
+            positie: meta.position,
+        };
+        if pseudoniem_van_stream(meta.stream).is_some() {
+            let j = self.jeugdige(meta.stream);
+            let nieuw_feit = match nieuw {
+                Some(g) => Some(self.jeugd_feit(meta, g)?.ok_or_else(ander)?),
+                None => None,
+            };
+            if let Some(f) = &nieuw_feit {
+                self.koppel(j, f);
+            }
+            let jj = self.jeugdigen.get_mut(j as usize).ok_or_else(onbekend)?;
+            let inv = jj
+                .invoer
+                .iter_mut()
+                .find(|i| i.id == orig)
+                .ok_or_else(onbekend)?;
+            match nieuw_feit {
+                Some(f) => inv.feit = f,
+                None => inv.actief = false,
+            }
+            self.herbereken_jeugdige(j, s);
+            return Ok(());
+        }
+        match self.plekken.get(&orig).copied().ok_or_else(onbekend)? {
+            Plek::Cap(i) => {
+                let nieuwe = match nieuw {
+                    Some(g) => Some(self.cap_inhoud(g).ok_or_else(ander)?),
+                    None => None,
+                };
+                let inv = self.cap_invoer.get_mut(i as usize).ok_or_else(onbekend)?;
+                let mut raakt: Vec<u32> = inv.inhoud.voorzieningen().to_vec();
+                match nieuwe {
+                    Some(c) => {
+                        raakt.extend(c.voorzieningen());
+                        inv.inhoud = c;
+                    }
+                    None => inv.actief = false,
+                }
+                raakt.retain(|&v| v != GEEN);
+                raakt.sort_unstable();
+                raakt.dedup();
+                for vz in raakt {
+                    let st = self.vz_staat(vz);
+                    if !st.cap.contains(&i) {
+                        st.cap.push(i);
+                    }
+                    self.herbereken_capaciteit(vz, s);
+                }
+                Ok(())
+            }
+            Plek::Los(r) => {
+                let nieuwe = match nieuw {
+                    Some(g) => {
+                        let orde = match r {
+                            Some(LosRef::Attr(fr, _)) => self.attrs.get(fr).map(|a| a.orde),
+                            Some(LosRef::Landschap(fr)) => self.landschap.get(fr).map(|a| a.orde),
+                            Some(LosRef::Doel(fr)) => self.doelen.get(fr).map(|a| a.orde),
+                            None => None,
+                        };
+                        Some(
+                            self.los_feit(g, orde.unwrap_or(s.positie))
+                                .ok_or_else(ander)?,
+                        )
+                    }
+                    None => None,
+                };
+                let mut raakt = Vec::new();
+                match r {
+                    Some(LosRef::Attr(fr, vz)) => {
+                        self.attrs.sluit(fr, s);
+                        raakt.push(vz);
+                    }
+                    Some(LosRef::Landschap(fr)) => self.landschap.sluit(fr, s),
+                    Some(LosRef::Doel(fr)) => self.doelen.sluit(fr, s),
+                    None => {}
+                }
+                let nr = nieuwe.map(|f| self.open_los(f, s, orig));
+                if let Some(LosRef::Attr(_, vz)) = nr {
+                    raakt.push(vz);
+                }
+                self.plekken.insert(orig, Plek::Los(nr));
+                raakt.sort_unstable();
+                raakt.dedup();
+                for vz in raakt {
+                    self.herbereken_attr(vz, s);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn jeugdige(&mut self, stroom: &str) -> u32 {
+        let sid = self.stromen.id(stroom);
+        if let Some(&j) = self.jeugdige_van_stroom.get(&sid) {
+            return j;
+        }
+        let j = u32::try_from(self.jeugdigen.len()).unwrap_or(GEEN);
+        self.jeugdigen.push(Jeugdige::default());
+        self.jeugdige_van_stroom.insert(sid, j);
+        j
+    }
+
+    fn vz_staat(&mut self, vz: u32) -> &mut VzStaat {
+        let i = vz as usize;
+        if self.vz.len() <= i {
+            self.vz.resize_with(i + 1, VzStaat::default);
+        }
+        &mut self.vz[i]
+    }
+
+    /// Records that youth `j` depends on the facilities `f` refers to.
+    fn koppel(&mut self, j: u32, f: &JFeit) {
+        for vz in f.voorzieningen().into_iter().filter(|&v| v != GEEN) {
+            let eerder = self.jeugdigen.get(j as usize).is_some_and(|jj| {
+                jj.invoer
+                    .iter()
+                    .any(|i| i.feit.voorzieningen().contains(&vz))
+            });
+            let st = self.vz_staat(vz);
+            // The youth's own inputs tell whether it was linked before (every input passes
+            // through here before it is stored); a search in a facility's long list is
+            // avoided.
+            if !eerder {
+                st.jeugdigen.push(j);
+            }
+        }
+    }
+
+    /// A youth fact (needs a youth stream), `None` if `g` is not about a youth.
+    fn jeugd_feit(
+        &mut self,
+        meta: Meta<'_>,
+        g: &Gebeurtenis,
+    ) -> Result<Option<JFeit>, ProjectionError> {
+        let is_jeugd = matches!(
+            g,
+            Gebeurtenis::JeugdigeGeregistreerd(_)
+                | Gebeurtenis::WoongemeenteGewijzigd(_)
+                | Gebeurtenis::MachtigingAfgegeven(_)
+                | Gebeurtenis::MachtigingBeeindigd(_)
+                | Gebeurtenis::PlaatsingGestart(_)
+                | Gebeurtenis::Doorgeplaatst(_)
+                | Gebeurtenis::PlaatsingBeeindigd(_)
+        );
+        if !is_jeugd {
+            return Ok(None);
+        }
+        if pseudoniem_van_stream(meta.stream).is_none() {
+            return Err(ProjectionError::VerkeerdeStroom {
+                positie: meta.position,
+                stroom: meta.stream.to_owned(),
+                soort: g.event_type(),
+            });
+        }
+        let j = self.jeugdige(meta.stream);
+        let sleutel = |naam: &str, p: &mut Projection| -> u32 {
+            let namen = match p.jeugdigen.get_mut(j as usize) {
+                Some(jj) => &mut jj.machtiging_namen,
+                None => return GEEN,
+            };
+            match namen.iter().position(|n| n == naam) {
+                Some(i) => i as u32,
+                None => {
+                    namen.push(naam.to_owned());
+                    (namen.len() - 1) as u32
+                }
+            }
+        };
+        Ok(Some(match g {
+            Gebeurtenis::JeugdigeGeregistreerd(e) => JFeit::Woon {
+                gemeente: self.gemeenten.id(&e.woongemeente),
+                datum: dag(e.datum),
+            },
+            Gebeurtenis::WoongemeenteGewijzigd(e) => JFeit::Woon {
+                gemeente: self.gemeenten.id(&e.woongemeente),
+                datum: dag(e.datum),
+            },
+            Gebeurtenis::MachtigingAfgegeven(e) => JFeit::Machtiging {
+                sleutel: sleutel(&e.machtiging, self),
+                soort: machtiging_code(e.soort),
+                van: dag(e.geldig_van),
+                tot: dag(e.geldig_tot).saturating_add(1),
+            },
+            Gebeurtenis::MachtigingBeeindigd(e) => JFeit::MachtigingEind {
+                sleutel: sleutel(&e.machtiging, self),
+                datum: dag(e.datum),
+            },
+            Gebeurtenis::PlaatsingGestart(e) => JFeit::Start {
+                vz: self.vz_id(&e.voorziening),
+                datum: dag(e.datum),
+                spoed: e.spoed,
+                crisis: e.crisis,
+            },
+            Gebeurtenis::Doorgeplaatst(e) => JFeit::Door {
+                van: self.vz_id(&e.van),
+                naar: self.vz_id(&e.naar),
+                datum: dag(e.datum),
+            },
+            Gebeurtenis::PlaatsingBeeindigd(e) => JFeit::Eind {
+                vz: e.voorziening.as_deref().map_or(GEEN, |v| self.vz_id(v)),
+                datum: dag(e.datum),
+                bestemming: bestemming_code(e.bestemming),
+            },
+            _ => return Ok(None),
+        }))
+    }
+
+    fn vz_id(&mut self, naam: &str) -> u32 {
+        let id = self.vz_namen.id(naam);
+        self.vz_staat(id);
+        id
+    }
+
+    fn cap_inhoud(&mut self, g: &Gebeurtenis) -> Option<CapInhoud> {
+        Some(match g {
+            Gebeurtenis::PlaatsenGeopend(e) => CapInhoud {
+                soort: CapSoort::Geopend,
+                van: self.vz_id(&e.voorziening),
+                naar: GEEN,
+                datum: dag(e.datum),
+                aantal_uit: 0,
+                aantal_in: e.aantal,
+            },
+            Gebeurtenis::PlaatsenGesloten(e) => CapInhoud {
+                soort: CapSoort::Gesloten,
+                van: self.vz_id(&e.voorziening),
+                naar: GEEN,
+                datum: dag(e.datum),
+                aantal_uit: e.aantal,
+                aantal_in: 0,
+            },
+            Gebeurtenis::PlaatsenOmgebouwd(e) => CapInhoud {
+                soort: CapSoort::Omgebouwd,
+                van: self.vz_id(&e.van),
+                naar: self.vz_id(&e.naar),
+                datum: dag(e.datum),
+                aantal_uit: e.aantal_uit,
+                aantal_in: e.aantal_in,
+            },
+            Gebeurtenis::VoorzieningGesloten(e) => CapInhoud {
+                soort: CapSoort::Opgeheven,
+                van: self.vz_id(&e.voorziening),
+                naar: GEEN,
+                datum: dag(e.datum),
+                aantal_uit: 0,
+                aantal_in: 0,
+            },
+            _ => return None,
+        })
+    }
+
+    fn los_feit(&mut self, g: &Gebeurtenis, orde: u32) -> Option<LosFeit> {
+        Some(match g {
+            Gebeurtenis::VoorzieningGeregistreerd(e) => LosFeit::Attr(VzAttr {
+                voorziening: self.vz_id(&e.id),
+                aanbieder: self.aanbieders.id(&e.aanbieder),
+                gemeente: self.gemeenten.id(&e.gemeente),
+                vorm: vorm_code(e.vorm),
+                regime: regime_code(e.regime),
+                orde,
+            }),
+            Gebeurtenis::GemeenteGeregistreerd(e) => LosFeit::Landschap(Landschap {
+                soort: landschap::GEMEENTE,
+                code: self.gemeenten.id(&e.code),
+                ouder: self.regios.id(&e.jeugdregio),
+                orde,
+            }),
+            Gebeurtenis::JeugdregioGeregistreerd(e) => LosFeit::Landschap(Landschap {
+                soort: landschap::REGIO,
+                code: self.regios.id(&e.code),
+                ouder: self.landsdelen.id(&e.landsdeel),
+                orde,
+            }),
+            Gebeurtenis::LandsdeelGeregistreerd(e) => {
+                self.landsdelen.id(&e.code);
+                return None;
+            }
+            Gebeurtenis::AanbiederGeregistreerd(e) => {
+                self.aanbieders.id(&e.id);
+                return None;
+            }
+            Gebeurtenis::CapaciteitsdoelVastgesteld(e) => {
+                let (scope_soort, sc) = match &e.scope {
+                    DoelScope::Landelijk => (scope::LANDELIJK, GEEN),
+                    DoelScope::Landsdeel(c) => (scope::LANDSDEEL, self.landsdelen.id(c)),
+                    DoelScope::Jeugdregio(c) => (scope::JEUGDREGIO, self.regios.id(c)),
+                    DoelScope::Aanbieder(c) => (scope::AANBIEDER, self.aanbieders.id(c)),
+                };
+                LosFeit::Doel(Doel {
+                    scope_soort,
+                    scope: sc,
+                    regime: e.regime.map_or(GEEN8, regime_code),
+                    vorm: e.vorm.map_or(GEEN8, vorm_code),
+                    datum: dag(e.datum),
+                    plaatsen: e.plaatsen,
+                    orde,
+                })
+            }
+            _ => return None,
+        })
+    }
+
+    fn open_los(&mut self, f: LosFeit, s: Stempel, id: u128) -> LosRef {
+        match f {
+            LosFeit::Attr(a) => {
+                let r = self.attrs.open(a, s);
+                let st = self.vz_staat(a.voorziening);
+                if !st.registraties.contains(&id) {
+                    st.registraties.push(id);
+                }
+                LosRef::Attr(r, a.voorziening)
+            }
+            LosFeit::Landschap(l) => LosRef::Landschap(self.landschap.open(l, s)),
+            LosFeit::Doel(d) => LosRef::Doel(self.doelen.open(d, s)),
+        }
+    }
+
+    /// Recomputes a facility's current attributes; when they change, every youth that
+    /// depends on them is re-derived (its closed-stay signals and CBS keys may change).
+    fn herbereken_attr(&mut self, vz: u32, s: Stempel) {
+        let ids = self
+            .vz
+            .get(vz as usize)
+            .map(|st| st.registraties.clone())
+            .unwrap_or_default();
+        let nu = ids
+            .iter()
+            .filter_map(|id| match self.plekken.get(id) {
+                Some(Plek::Los(Some(LosRef::Attr(fr, v)))) if *v == vz => {
+                    self.attrs.get(*fr).copied()
+                }
+                _ => None,
+            })
+            .max_by_key(|a| a.orde);
+        let st = self.vz_staat(vz);
+        if st.nu == nu {
+            return;
+        }
+        st.nu = nu;
+        let afhankelijk = st.jeugdigen.clone();
+        for j in afhankelijk {
+            self.herbereken_jeugdige(j, s);
+        }
+    }
+
+    fn herbereken_jeugdige(&mut self, j: u32, s: Stempel) {
+        let Some(jj) = self.jeugdigen.get_mut(j as usize) else {
+            return;
+        };
+        let vz = &self.vz;
+        leid_jeugdige_af(
+            j,
+            &jj.invoer,
+            |v| vz.get(v as usize).and_then(|st| st.nu),
+            &mut self.scratch,
+        );
+        let a = &self.scratch;
+        self.plaatsingen
+            .synchroniseer(&mut jj.open_plaatsingen, &a.plaatsingen, s);
+        self.episodes
+            .synchroniseer(&mut jj.open_episodes, &a.episodes, s);
+        self.trajecten
+            .synchroniseer(&mut jj.open_trajecten, &a.trajecten, s);
+        self.machtigingen
+            .synchroniseer(&mut jj.open_machtigingen, &a.machtigingen, s);
+        self.signalen
+            .synchroniseer(&mut jj.open_signalen, &a.signalen, s);
+    }
+
+    fn herbereken_capaciteit(&mut self, vz: u32, s: Stempel) {
+        let Some(st) = self.vz.get_mut(vz as usize) else {
+            return;
+        };
+        let inv = &self.cap_invoer;
+        leid_capaciteit_af(
+            vz,
+            st.cap.iter().filter_map(|&i| inv.get(i as usize)),
+            &mut self.scratch_cap,
+        );
+        self.capaciteit
+            .synchroniseer(&mut st.open_cap, &self.scratch_cap, s);
+    }
+
+    // ------------------------------------------------------------ lookups for queries
+
+    /// Number of applied events recorded at or before `k`, and the last such position.
+    pub(crate) fn prefix(&self, k: i64) -> (u64, i64) {
+        let n = self.log.micros.partition_point(|&m| m <= k);
+        let pos = if n == 0 { 0 } else { self.log.posities[n - 1] };
+        (n as u64, pos)
+    }
+}

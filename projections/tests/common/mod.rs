@@ -1,0 +1,70 @@
+//! Test helpers: build `RecordedEvent`s directly, as the store would hand them over.
+
+#![allow(dead_code)]
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use kringloop_events::{Gebeurtenis, RecordedEvent};
+use uuid::Uuid;
+
+pub fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap_or(NaiveDate::MIN)
+}
+
+pub fn t(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// An in-memory log with positions and non-decreasing recorded times.
+#[derive(Debug, Clone)]
+pub struct Log {
+    pub events: Vec<RecordedEvent>,
+    pub klok: DateTime<Utc>,
+    teller: u128,
+}
+
+impl Log {
+    pub fn new(start: DateTime<Utc>) -> Log {
+        Log {
+            events: Vec::new(),
+            klok: start,
+            teller: 0,
+        }
+    }
+
+    /// Appends with the current clock, which then advances one second.
+    pub fn push(&mut self, stream: &str, g: impl Into<Gebeurtenis>) -> Uuid {
+        let at = self.klok;
+        self.push_op(stream, g, at)
+    }
+
+    /// Appends recorded at `at` (or the clock, whichever is later).
+    pub fn push_op(&mut self, stream: &str, g: impl Into<Gebeurtenis>, at: DateTime<Utc>) -> Uuid {
+        let g: Gebeurtenis = g.into();
+        let at = at.max(self.klok);
+        self.teller += 1;
+        // Deterministic ids so that two builds of the same history are identical.
+        let id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 | self.teller);
+        let position = self.events.len() as i64 + 1;
+        let version = self.events.iter().filter(|e| e.stream == stream).count() as i64 + 1;
+        self.events.push(RecordedEvent {
+            position,
+            stream: stream.to_owned(),
+            stream_version: version,
+            event_id: id,
+            event_type: g.event_type().to_owned(),
+            schema_version: g.schema_version(),
+            payload: g.payload_json(),
+            valid_date: g.valid_date(),
+            recorded_at: at,
+            recorded_by: "test".to_owned(),
+            source: "test".to_owned(),
+            correlation_id: None,
+            causation_id: None,
+            idempotency_key: None,
+            prev_hash: [0; 32],
+            hash: [0; 32],
+        });
+        self.klok = at + Duration::seconds(1);
+        id
+    }
+}
