@@ -44,6 +44,10 @@ pub enum StoreError {
     },
     #[error("het schrijfproces van de store is gestopt")]
     WriterGone,
+    /// The group transaction this append was part of could not commit; nothing of it
+    /// was written. (A group shares one commit, so the error is reported to each member.)
+    #[error("groepscommit mislukt, niets geschreven: {0}")]
+    Commit(String),
     #[error("databasefout: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migratiefout: {0}")]
@@ -128,6 +132,100 @@ pub trait EventStore: Send + Sync + 'static {
 
     /// Which backend this is (`sqlite` or `postgres`), for logs and reports.
     fn backend(&self) -> &'static str;
+
+    /// Finishes queued appends and closes the connections. Appends after `close` fail
+    /// with [`StoreError::WriterGone`] (SQLite) or a pool-closed error (PostgreSQL).
+    async fn close(&self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// Checks a batch before it reaches the database: non-empty, JSON payloads, no event id
+/// twice. Runs in the caller's task, so the writer only does what needs the lock.
+pub(crate) fn validate_batch(
+    stream: &str,
+    events: &[NewEvent],
+    options: &AppendOptions,
+) -> Result<()> {
+    if stream.is_empty() {
+        return Err(StoreError::Invalid("lege stroomnaam".to_owned()));
+    }
+    if events.is_empty() {
+        return Err(StoreError::Invalid(
+            "lege batch: geen gebeurtenissen".to_owned(),
+        ));
+    }
+    if options.idempotency_key.as_deref() == Some("") {
+        return Err(StoreError::Invalid("lege idempotentiesleutel".to_owned()));
+    }
+    let mut ids = std::collections::HashSet::with_capacity(events.len());
+    for (i, e) in events.iter().enumerate() {
+        if e.event_type.is_empty() {
+            return Err(StoreError::Invalid(format!("gebeurtenis {i}: leeg type")));
+        }
+        if let Err(err) = serde_json::from_str::<serde::de::IgnoredAny>(&e.payload) {
+            return Err(StoreError::Invalid(format!(
+                "gebeurtenis {i} ({}): inhoud is geen geldige JSON: {err}",
+                e.event_id
+            )));
+        }
+        if !ids.insert(e.event_id) {
+            return Err(StoreError::Invalid(format!(
+                "gebeurtenis-id {} komt twee keer voor in de batch",
+                e.event_id
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The expected-version check shared by both backends.
+pub(crate) fn check_expected(stream: &str, expected: ExpectedVersion, actual: u64) -> Result<()> {
+    let ok = match expected {
+        ExpectedVersion::Any => true,
+        ExpectedVersion::NoStream => actual == 0,
+        ExpectedVersion::StreamExists => actual >= 1,
+        ExpectedVersion::Exact(n) => actual == n,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict {
+            stream: stream.to_owned(),
+            expected,
+            actual,
+        })
+    }
+}
+
+/// The recorded time of a new batch, in microseconds: now (or the backfill time), but
+/// never before the head, so "recorded ≤ K" stays a prefix of the log.
+pub(crate) fn recorded_micros(
+    head_micros: Option<i64>,
+    requested: Option<DateTime<Utc>>,
+) -> Result<i64> {
+    match requested {
+        Some(at) => {
+            let at_micros = at.timestamp_micros();
+            match head_micros {
+                Some(head) if at_micros < head => Err(StoreError::RecordedTimeBeforeHead {
+                    given: at,
+                    head: chain::micros_to_datetime(head),
+                }),
+                _ => Ok(at_micros),
+            }
+        }
+        None => Ok(chain::now_micros().max(head_micros.unwrap_or(i64::MIN))),
+    }
+}
+
+/// Whether a database error is the unique violation on `event_id` (a retried batch whose
+/// id is already stored), which is the caller's mistake, not the database's.
+pub(crate) fn duplicate_event_id(err: &sqlx::Error) -> bool {
+    err.as_database_error().is_some_and(|d| {
+        d.is_unique_violation()
+            && (d.constraint() == Some("events_event_id") || d.message().contains("event_id"))
+    })
 }
 
 /// Opens the store named by a URL: `postgres://…` / `postgresql://…` for PostgreSQL,

@@ -1,0 +1,449 @@
+//! The production backend: PostgreSQL.
+//!
+//! Every append runs in one transaction that first takes a transaction-level advisory
+//! lock, then reads the head and the stream version, checks, and inserts. The lock is held
+//! until COMMIT, so appends are serialised: positions are dense and commit in position
+//! order, and a reader resuming after position p can never miss a later-committing
+//! event with a smaller position (the bigserial problem). Other processes using the same
+//! database take the same lock, so this also holds across servers.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use futures::TryStreamExt as _;
+use kringloop_events::{ExpectedVersion, NewEvent, RecordedEvent};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::{Connection as _, Row as _};
+use uuid::Uuid;
+
+use crate::chain::{self, CanonicalEvent, ChainRow, GENESIS_HASH, PipelinedVerifier};
+use crate::{
+    AppendOptions, AppendResult, EventStore, ReadFilter, Result, StoreError, VerifyReport,
+};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Advisory lock key that serialises appends ("kringloop" in ASCII, truncated to i64).
+const APPEND_LOCK: i64 = 0x6b72_696e_676c_6f6f;
+
+// `payload::text` because sqlx does not decode `json` into a String, and the cast returns
+// the stored bytes unchanged (json, unlike jsonb, keeps the input text).
+const SELECT_EVENTS: &str = "SELECT position, stream, stream_version, event_id, event_type, \
+     schema_version, payload::text, valid_date, recorded_at, recorded_by, source, \
+     correlation_id, causation_id, idempotency_key, prev_hash, hash FROM events";
+
+/// Tuning for [`PgStore::connect_with`].
+#[derive(Debug, Clone)]
+pub struct PgConfig {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PgConfig {
+    fn default() -> Self {
+        PgConfig {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The PostgreSQL event store.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects and runs the migrations.
+    pub async fn connect(url: &str) -> Result<Self> {
+        Self::connect_with(url, PgConfig::default()).await
+    }
+
+    pub async fn connect_with(url: &str, config: PgConfig) -> Result<Self> {
+        let options: PgConnectOptions = url
+            .parse()
+            .map_err(|_| StoreError::BadUrl(url.to_owned()))?;
+        let pool = PgPoolOptions::new()
+            .max_connections(config.max_connections.max(1))
+            .acquire_timeout(config.acquire_timeout)
+            .connect_with(options)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(PgStore { pool })
+    }
+
+    /// The pool, for callers that need their own queries (tests, tools).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    async fn append_locked(
+        &self,
+        stream: &str,
+        events: Vec<NewEvent>,
+        options: AppendOptions,
+    ) -> Result<AppendResult> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(APPEND_LOCK)
+            .execute(&mut *tx)
+            .await?;
+
+        // Under the lock, so a racing retry with the same key sees the first one.
+        if let Some(key) = &options.idempotency_key {
+            let row = sqlx::query(
+                "SELECT stream, first_position, last_position, stream_version, recorded_at \
+                 FROM idempotency_keys WHERE key = $1",
+            )
+            .bind(key.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(row) = row {
+                return Ok(AppendResult {
+                    stream: row.try_get(0)?,
+                    first_position: row.try_get(1)?,
+                    last_position: row.try_get(2)?,
+                    stream_version: row.try_get(3)?,
+                    recorded_at: row.try_get(4)?,
+                    duplicate: true,
+                });
+            }
+        }
+
+        let head = sqlx::query(
+            "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1",
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (head_position, head_hash, head_recorded) = match head {
+            None => (0i64, GENESIS_HASH, None),
+            Some(row) => {
+                let hash: Vec<u8> = row.try_get(1)?;
+                let at: DateTime<Utc> = row.try_get(2)?;
+                (
+                    row.try_get::<i64, _>(0)?,
+                    hash32(&hash)?,
+                    Some(at.timestamp_micros()),
+                )
+            }
+        };
+        let current: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(stream_version), 0)::bigint FROM events WHERE stream = $1",
+        )
+        .bind(stream)
+        .fetch_one(&mut *tx)
+        .await?;
+        crate::check_expected(
+            stream,
+            options.expected.unwrap_or(ExpectedVersion::Any),
+            u64::try_from(current).unwrap_or(0),
+        )?;
+        let recorded_micros = crate::recorded_micros(head_recorded, options.recorded_at)?;
+        let recorded_at = chain::micros_to_datetime(recorded_micros);
+
+        let n = events.len();
+        let mut positions = Vec::with_capacity(n);
+        let mut versions = Vec::with_capacity(n);
+        let mut ids = Vec::with_capacity(n);
+        let mut types = Vec::with_capacity(n);
+        let mut schemas = Vec::with_capacity(n);
+        let mut payloads = Vec::with_capacity(n);
+        let mut dates: Vec<Option<NaiveDate>> = Vec::with_capacity(n);
+        let mut bys = Vec::with_capacity(n);
+        let mut sources = Vec::with_capacity(n);
+        let mut corrs: Vec<Option<Uuid>> = Vec::with_capacity(n);
+        let mut causes: Vec<Option<Uuid>> = Vec::with_capacity(n);
+        let mut prevs = Vec::with_capacity(n);
+        let mut hashes = Vec::with_capacity(n);
+        let key = options.idempotency_key.as_deref();
+        let mut prev = head_hash;
+        let mut position = head_position;
+        let mut version = current;
+        for e in events {
+            position += 1;
+            version += 1;
+            let hash = CanonicalEvent {
+                position,
+                stream,
+                stream_version: version,
+                event_id: e.event_id,
+                event_type: &e.event_type,
+                schema_version: e.schema_version,
+                valid_date: e.valid_date,
+                recorded_at_micros: recorded_micros,
+                recorded_by: &e.recorded_by,
+                source: &e.source,
+                correlation_id: e.correlation_id,
+                causation_id: e.causation_id,
+                idempotency_key: key,
+                payload: e.payload.as_bytes(),
+            }
+            .hash(&prev);
+            positions.push(position);
+            versions.push(version);
+            ids.push(e.event_id);
+            types.push(e.event_type);
+            schemas.push(e.schema_version);
+            payloads.push(e.payload);
+            dates.push(e.valid_date);
+            bys.push(e.recorded_by);
+            sources.push(e.source);
+            corrs.push(e.correlation_id);
+            causes.push(e.causation_id);
+            prevs.push(prev.to_vec());
+            hashes.push(hash.to_vec());
+            prev = hash;
+        }
+        // One statement per batch: arrays instead of n×16 binds, no bind limit.
+        sqlx::query(
+            "INSERT INTO events (position, stream, stream_version, event_id, event_type, \
+             schema_version, payload, valid_date, recorded_at, recorded_by, source, \
+             correlation_id, causation_id, idempotency_key, prev_hash, hash) \
+             SELECT u.position, $2, u.stream_version, u.event_id, u.event_type, \
+             u.schema_version, u.payload::json, u.valid_date, $9, u.recorded_by, u.source, \
+             u.correlation_id, u.causation_id, $12, u.prev_hash, u.hash \
+             FROM UNNEST($1::bigint[], $3::bigint[], $4::uuid[], $5::text[], $6::int4[], \
+             $7::text[], $8::date[], $10::text[], $11::text[], $13::uuid[], $14::uuid[], \
+             $15::bytea[], $16::bytea[]) AS u(position, stream_version, event_id, event_type, \
+             schema_version, payload, valid_date, recorded_by, source, correlation_id, \
+             causation_id, prev_hash, hash) ORDER BY u.position",
+        )
+        .bind(positions)
+        .bind(stream)
+        .bind(versions)
+        .bind(ids)
+        .bind(types)
+        .bind(schemas)
+        .bind(payloads)
+        .bind(dates)
+        .bind(recorded_at)
+        .bind(bys)
+        .bind(sources)
+        .bind(key)
+        .bind(corrs)
+        .bind(causes)
+        .bind(prevs)
+        .bind(hashes)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_insert_error)?;
+
+        let first_position = head_position + 1;
+        if let Some(key) = key {
+            sqlx::query(
+                "INSERT INTO idempotency_keys \
+                 (key, stream, first_position, last_position, stream_version, recorded_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(key)
+            .bind(stream)
+            .bind(first_position)
+            .bind(position)
+            .bind(version)
+            .bind(recorded_at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(AppendResult {
+            stream: stream.to_owned(),
+            first_position,
+            last_position: position,
+            stream_version: version,
+            recorded_at,
+            duplicate: false,
+        })
+    }
+}
+
+#[async_trait]
+impl EventStore for PgStore {
+    async fn append(
+        &self,
+        stream: &str,
+        events: Vec<NewEvent>,
+        options: AppendOptions,
+    ) -> Result<AppendResult> {
+        crate::validate_batch(stream, &events, &options)?;
+        self.append_locked(stream, events, options).await
+    }
+
+    async fn read_stream(&self, stream: &str, from_version: i64) -> Result<Vec<RecordedEvent>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{SELECT_EVENTS} WHERE stream = $1 AND stream_version >= $2 ORDER BY stream_version"
+        )))
+        .bind(stream)
+        .bind(from_version)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(decode_event).collect()
+    }
+
+    async fn read_all(&self, after: i64, limit: usize) -> Result<Vec<RecordedEvent>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{SELECT_EVENTS} WHERE position > $1 ORDER BY position LIMIT $2"
+        )))
+        .bind(after)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(decode_event).collect()
+    }
+
+    async fn read_filtered(
+        &self,
+        after: i64,
+        limit: usize,
+        filter: &ReadFilter,
+    ) -> Result<Vec<RecordedEvent>> {
+        // NULL parameters switch a condition off, so one static statement serves all.
+        let types: Option<&[String]> = if filter.event_types.is_empty() {
+            None
+        } else {
+            Some(&filter.event_types)
+        };
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{SELECT_EVENTS} WHERE position > $1 \
+             AND ($2::text[] IS NULL OR event_type = ANY($2)) \
+             AND ($3::timestamptz IS NULL OR recorded_at >= $3) \
+             AND ($4::timestamptz IS NULL OR recorded_at < $4) \
+             ORDER BY position LIMIT $5"
+        )))
+        .bind(after)
+        .bind(types)
+        .bind(filter.recorded_from)
+        .bind(filter.recorded_to)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(decode_event).collect()
+    }
+
+    async fn stream_version(&self, stream: &str) -> Result<u64> {
+        let v: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(stream_version), 0)::bigint FROM events WHERE stream = $1",
+        )
+        .bind(stream)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(u64::try_from(v).unwrap_or(0))
+    }
+
+    async fn head_position(&self) -> Result<i64> {
+        let p: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(position), 0)::bigint FROM events")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(p)
+    }
+
+    async fn verify(&self) -> Result<VerifyReport> {
+        let mut conn = self.pool.acquire().await?;
+        // REPEATABLE READ: one snapshot for the whole walk, while appends go on.
+        let mut tx = conn.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+        let mut pipe = PipelinedVerifier::start()
+            .map_err(|e| StoreError::Commit(format!("verificatiethread: {e}")))?;
+        {
+            let mut rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "{SELECT_EVENTS} ORDER BY position"
+            )))
+            .fetch(&mut *tx);
+            let chunk_size = chain::VERIFY_CHUNK;
+            let mut chunk = Vec::with_capacity(chunk_size);
+            while let Some(row) = rows.try_next().await? {
+                chunk.push(decode_chain_row(&row)?);
+                if chunk.len() == chunk_size
+                    && !pipe.send(std::mem::replace(
+                        &mut chunk,
+                        Vec::with_capacity(chunk_size),
+                    ))
+                {
+                    break;
+                }
+            }
+            if !chunk.is_empty() {
+                pipe.send(chunk);
+            }
+        }
+        tx.rollback().await?;
+        tokio::task::spawn_blocking(move || pipe.finish())
+            .await
+            .map_err(|e| StoreError::Commit(format!("verificatie: {e}")))
+    }
+
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn close(&self) -> Result<()> {
+        self.pool.close().await;
+        Ok(())
+    }
+}
+
+fn hash32(bytes: &[u8]) -> Result<[u8; 32]> {
+    <[u8; 32]>::try_from(bytes).map_err(|_| {
+        StoreError::Database(sqlx::Error::Decode(
+            format!("hash van {} bytes, verwacht 32", bytes.len()).into(),
+        ))
+    })
+}
+
+fn map_insert_error(e: sqlx::Error) -> StoreError {
+    if crate::duplicate_event_id(&e) {
+        StoreError::Invalid(
+            "een gebeurtenis-id uit de batch staat al in het log; niets geschreven".to_owned(),
+        )
+    } else {
+        StoreError::Database(e)
+    }
+}
+
+fn decode_event(row: &PgRow) -> Result<RecordedEvent> {
+    let prev: &[u8] = row.try_get(14)?;
+    let hash: &[u8] = row.try_get(15)?;
+    Ok(RecordedEvent {
+        position: row.try_get(0)?,
+        stream: row.try_get(1)?,
+        stream_version: row.try_get(2)?,
+        event_id: row.try_get(3)?,
+        event_type: row.try_get(4)?,
+        schema_version: row.try_get(5)?,
+        payload: row.try_get(6)?,
+        valid_date: row.try_get(7)?,
+        recorded_at: row.try_get(8)?,
+        recorded_by: row.try_get(9)?,
+        source: row.try_get(10)?,
+        correlation_id: row.try_get(11)?,
+        causation_id: row.try_get(12)?,
+        idempotency_key: row.try_get(13)?,
+        prev_hash: hash32(prev)?,
+        hash: hash32(hash)?,
+    })
+}
+
+fn decode_chain_row(row: &PgRow) -> Result<ChainRow> {
+    let at: DateTime<Utc> = row.try_get(8)?;
+    Ok(ChainRow {
+        position: row.try_get(0)?,
+        stream: row.try_get(1)?,
+        stream_version: row.try_get(2)?,
+        event_id: row.try_get(3)?,
+        event_type: row.try_get(4)?,
+        schema_version: row.try_get(5)?,
+        payload: row.try_get(6)?,
+        valid_date: row.try_get(7)?,
+        recorded_at_micros: at.timestamp_micros(),
+        recorded_by: row.try_get(9)?,
+        source: row.try_get(10)?,
+        correlation_id: row.try_get(11)?,
+        causation_id: row.try_get(12)?,
+        idempotency_key: row.try_get(13)?,
+        prev_hash: row.try_get(14)?,
+        hash: row.try_get(15)?,
+    })
+}

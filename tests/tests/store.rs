@@ -1,0 +1,1232 @@
+//! The shared event-store suite: every test body is written once, against
+//! `Arc<dyn EventStore>`, and instantiated for both backends by `both_backends!`
+//! (`sqlite::<name>` and `postgres::<name>`).
+//!
+//! PostgreSQL: `KRINGLOOP_TEST_PG_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`);
+//! each test creates its own database and drops it afterwards, so tests run in parallel.
+//! When the server is unreachable the PostgreSQL tests skip loudly, unless `CI=true`, where
+//! they fail.
+
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use kringloop_events::{ExpectedVersion, NewEvent, RecordedEvent};
+use kringloop_store::chain::{GENESIS_HASH, hash_of};
+use kringloop_store::{AppendOptions, EventStore, ReadFilter, StoreError};
+use sqlx::Connection as _;
+use uuid::Uuid;
+
+// ---------------------------------------------------------------------------------------
+// Harness
+// ---------------------------------------------------------------------------------------
+
+const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+enum Backend {
+    Sqlite {
+        _dir: tempfile::TempDir,
+        path: PathBuf,
+    },
+    Postgres {
+        url: String,
+        _guard: PgDbGuard,
+    },
+}
+
+struct Harness {
+    store: Arc<dyn EventStore>,
+    backend: Backend,
+}
+
+/// Drops the per-test database even when the test panics (best effort).
+struct PgDbGuard {
+    admin_url: String,
+    db: String,
+}
+
+impl Drop for PgDbGuard {
+    fn drop(&mut self) {
+        let admin = self.admin_url.clone();
+        let db = self.db.clone();
+        // Drop runs outside any async context we could await in: use a private runtime.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async {
+                if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {db} WITH (FORCE)"
+                    )))
+                    .execute(&mut c)
+                    .await;
+                    let _ = c.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+fn pg_admin_url() -> String {
+    std::env::var("KRINGLOOP_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned())
+}
+
+/// The same URL with another database name.
+fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_part = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{host_part}/{db}?{q}"),
+        None => format!("{host_part}/{db}"),
+    }
+}
+
+impl Harness {
+    async fn sqlite() -> Harness {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.db");
+        let store = kringloop_store::open(path.to_str().unwrap()).await.unwrap();
+        Harness {
+            store,
+            backend: Backend::Sqlite { _dir: dir, path },
+        }
+    }
+
+    /// `None`: PostgreSQL is not reachable and we are not in CI, so skip.
+    async fn postgres(test: &str) -> Option<Harness> {
+        let admin_url = pg_admin_url();
+        let connect = tokio::time::timeout(
+            Duration::from_secs(10),
+            sqlx::PgConnection::connect(&admin_url),
+        )
+        .await;
+        let mut admin = match connect {
+            Ok(Ok(c)) => c,
+            other => {
+                let why = match other {
+                    Ok(Err(e)) => e.to_string(),
+                    _ => "timeout".to_owned(),
+                };
+                if std::env::var("CI").is_ok_and(|v| v == "true") {
+                    panic!("PostgreSQL not reachable at {admin_url} ({why}) and CI=true");
+                }
+                eprintln!(
+                    "SKIPPING postgres::{test}: PostgreSQL not reachable at {admin_url} ({why}); \
+                     set KRINGLOOP_TEST_PG_URL or start the server"
+                );
+                return None;
+            }
+        };
+        let db = format!("kl_test_{}", Uuid::new_v4().simple());
+        // Concurrent CREATE DATABASE can collide on the template; retry a little.
+        let mut attempt = 0;
+        loop {
+            let r = sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")))
+                .execute(&mut admin)
+                .await;
+            match r {
+                Ok(_) => break,
+                Err(e) if attempt < 20 => {
+                    attempt += 1;
+                    eprintln!("CREATE DATABASE {db} failed ({e}); retrying");
+                    tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
+                }
+                Err(e) => panic!("CREATE DATABASE {db}: {e}"),
+            }
+        }
+        let _ = admin.close().await;
+        let guard = PgDbGuard {
+            admin_url: admin_url.clone(),
+            db: db.clone(),
+        };
+        let url = with_database(&admin_url, &db);
+        let store = kringloop_store::open(&url).await.unwrap();
+        Some(Harness {
+            store,
+            backend: Backend::Postgres { url, _guard: guard },
+        })
+    }
+
+    fn store(&self) -> Arc<dyn EventStore> {
+        Arc::clone(&self.store)
+    }
+
+    fn url(&self) -> String {
+        match &self.backend {
+            Backend::Sqlite { path, .. } => path.to_str().unwrap().to_owned(),
+            Backend::Postgres { url, .. } => url.clone(),
+        }
+    }
+
+    /// Closes the store and opens it again from the same file / database.
+    async fn reopen(&mut self) {
+        self.store.close().await.unwrap();
+        let url = self.url();
+        self.store = kringloop_store::open(&url).await.unwrap();
+    }
+
+    async fn cleanup(self) {
+        let _ = self.store.close().await;
+        // The temp dir and the PostgreSQL guard clean up on drop.
+    }
+
+    /// Runs one raw statement with a position parameter on a connection of our own,
+    /// outside the store: this is how an attacker or a careless admin would do it.
+    async fn raw(
+        &self,
+        sqlite_sql: &'static str,
+        pg_sql: &'static str,
+        position: Option<i64>,
+    ) -> Result<u64, sqlx::Error> {
+        match &self.backend {
+            Backend::Sqlite { path, .. } => {
+                let opts = sqlx::sqlite::SqliteConnectOptions::new()
+                    .filename(path)
+                    .busy_timeout(Duration::from_secs(10));
+                let mut c = sqlx::SqliteConnection::connect_with(&opts).await?;
+                let mut q = sqlx::query(sqlite_sql);
+                if let Some(p) = position {
+                    q = q.bind(p);
+                }
+                let r = q.execute(&mut c).await;
+                let _ = c.close().await;
+                r.map(|r| r.rows_affected())
+            }
+            Backend::Postgres { url, .. } => {
+                let mut c = sqlx::PgConnection::connect(url).await?;
+                let mut q = sqlx::query(pg_sql);
+                if let Some(p) = position {
+                    q = q.bind(p);
+                }
+                let r = q.execute(&mut c).await;
+                let _ = c.close().await;
+                r.map(|r| r.rows_affected())
+            }
+        }
+    }
+
+    async fn raw_update_payload(&self, position: i64) -> Result<u64, sqlx::Error> {
+        self.raw(
+            r#"UPDATE events SET payload = '{"vervalst":true}' WHERE position = ?1"#,
+            r#"UPDATE events SET payload = '{"vervalst":true}'::json WHERE position = $1"#,
+            Some(position),
+        )
+        .await
+    }
+
+    async fn raw_delete(&self, position: i64) -> Result<u64, sqlx::Error> {
+        self.raw(
+            "DELETE FROM events WHERE position = ?1",
+            "DELETE FROM events WHERE position = $1",
+            Some(position),
+        )
+        .await
+    }
+
+    async fn drop_triggers(&self) {
+        self.raw(
+            "DROP TRIGGER events_refuse_update",
+            "DROP TRIGGER events_refuse_update_delete ON events",
+            None,
+        )
+        .await
+        .unwrap();
+        self.raw(
+            "DROP TRIGGER events_refuse_delete",
+            "DROP TRIGGER events_refuse_truncate ON events",
+            None,
+        )
+        .await
+        .unwrap();
+    }
+
+    fn is_postgres(&self) -> bool {
+        matches!(self.backend, Backend::Postgres { .. })
+    }
+}
+
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let mut h = super::Harness::sqlite().await;
+                    super::$name(&mut h).await;
+                    h.cleanup().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let Some(mut h) = super::Harness::postgres(stringify!($name)).await else {
+                        return;
+                    };
+                    super::$name(&mut h).await;
+                    h.cleanup().await;
+                }
+            )*
+        }
+    };
+}
+
+both_backends!(
+    append_and_read_back,
+    expected_version_conflicts,
+    idempotent_retry,
+    idempotent_retry_racing,
+    all_or_nothing_batch,
+    read_by_stream_position_type_and_time,
+    backfill_before_head_rejected,
+    concurrent_writers_and_tailing_reader,
+    update_and_delete_refused,
+    tampered_payload_named_by_verify,
+    deleted_row_named_by_verify,
+    restart_keeps_everything,
+);
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------
+
+fn ev(event_type: &str, payload: &str) -> NewEvent {
+    NewEvent {
+        event_id: Uuid::now_v7(),
+        event_type: event_type.to_owned(),
+        schema_version: 1,
+        payload: payload.to_owned(),
+        valid_date: NaiveDate::from_ymd_opt(2025, 1, 15),
+        recorded_by: "registrar:test".to_owned(),
+        source: "api".to_owned(),
+        correlation_id: None,
+        causation_id: None,
+    }
+}
+
+fn opts(expected: ExpectedVersion) -> AppendOptions {
+    AppendOptions {
+        expected: Some(expected),
+        ..AppendOptions::default()
+    }
+}
+
+async fn all_events(store: &dyn EventStore) -> Vec<RecordedEvent> {
+    let mut out = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = store.read_all(after, 500).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = last.position;
+        out.extend(page);
+    }
+    out
+}
+
+/// The log-wide invariants every test ends with.
+async fn assert_log_invariants(store: &dyn EventStore) -> Vec<RecordedEvent> {
+    let events = all_events(store).await;
+    let mut prev_hash = GENESIS_HASH;
+    let mut prev_recorded: Option<DateTime<Utc>> = None;
+    let mut versions: HashMap<&str, i64> = HashMap::new();
+    for (i, e) in events.iter().enumerate() {
+        assert_eq!(e.position, i as i64 + 1, "positions are dense");
+        assert_eq!(
+            e.prev_hash, prev_hash,
+            "prev_hash links to the previous event"
+        );
+        assert_eq!(e.hash, hash_of(e), "hash matches content at {}", e.position);
+        if let Some(p) = prev_recorded {
+            assert!(e.recorded_at >= p, "recorded_at never decreases");
+        }
+        let v = versions.entry(&e.stream).or_insert(0);
+        *v += 1;
+        assert_eq!(e.stream_version, *v, "stream versions are dense");
+        prev_hash = e.hash;
+        prev_recorded = Some(e.recorded_at);
+    }
+    assert_eq!(store.head_position().await.unwrap(), events.len() as i64);
+    let report = store.verify().await.unwrap();
+    assert!(report.failure.is_none(), "{report:?}");
+    assert_eq!(report.checked, events.len() as u64);
+    assert_eq!(report.head_position, events.len() as i64);
+    events
+}
+
+fn conflict_actual(r: Result<kringloop_store::AppendResult, StoreError>) -> u64 {
+    match r {
+        Err(StoreError::Conflict { actual, .. }) => actual,
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Test bodies (once, for both backends)
+// ---------------------------------------------------------------------------------------
+
+async fn append_and_read_back(h: &mut Harness) {
+    let store = h.store();
+    assert_eq!(store.head_position().await.unwrap(), 0);
+    assert!(store.verify().await.unwrap().failure.is_none());
+
+    // Odd spacing, key order and non-ASCII: the payload must round-trip byte for byte.
+    let mut a1 = ev(
+        "PlaatsingGestart",
+        r#"{"b": 1,  "a":[1, 2], "plaats":"Dordrecht–Zuid é"}"#,
+    );
+    a1.correlation_id = Some(Uuid::now_v7());
+    a1.causation_id = Some(Uuid::now_v7());
+    a1.valid_date = None;
+    a1.schema_version = 2;
+    a1.source = "import:csv plaatsingen.csv:12".to_owned();
+    let a2 = ev("Doorplaatsing", r#"{"van":"X","naar":"Y"}"#);
+    let a3 = ev("PlaatsingBeeindigd", "{}");
+    let sent_a = vec![a1, a2, a3];
+
+    let r = store
+        .append(
+            "jeugdige-a",
+            sent_a.clone(),
+            AppendOptions {
+                expected: Some(ExpectedVersion::NoStream),
+                idempotency_key: Some("sleutel-a".to_owned()),
+                recorded_at: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.first_position, r.last_position, r.stream_version),
+        (1, 3, 3)
+    );
+    assert!(!r.duplicate);
+    assert_eq!(r.stream, "jeugdige-a");
+
+    let sent_b = vec![ev("VoorzieningGeregistreerd", r#"{"plaatsen":12}"#)];
+    let rb = store
+        .append("voorziening-b", sent_b.clone(), AppendOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        (rb.first_position, rb.last_position, rb.stream_version),
+        (4, 4, 1)
+    );
+    assert!(rb.recorded_at >= r.recorded_at);
+
+    let sent_a2 = vec![
+        ev("Doorplaatsing", "[1,2,3]"),
+        ev("PlaatsingBeeindigd", "null"),
+    ];
+    let r2 = store
+        .append(
+            "jeugdige-a",
+            sent_a2.clone(),
+            opts(ExpectedVersion::Exact(3)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (r2.first_position, r2.last_position, r2.stream_version),
+        (5, 6, 5)
+    );
+
+    let events = assert_log_invariants(store.as_ref()).await;
+    assert_eq!(events.len(), 6);
+
+    // Every envelope field round-trips.
+    let by_id: HashMap<Uuid, &RecordedEvent> = events.iter().map(|e| (e.event_id, e)).collect();
+    let check = |sent: &NewEvent, stream: &str, key: Option<&str>, at: DateTime<Utc>| {
+        let got = by_id[&sent.event_id];
+        assert_eq!(got.stream, stream);
+        assert_eq!(got.event_type, sent.event_type);
+        assert_eq!(got.schema_version, sent.schema_version);
+        assert_eq!(got.payload, sent.payload, "payload bytes unchanged");
+        assert_eq!(got.valid_date, sent.valid_date);
+        assert_eq!(got.recorded_by, sent.recorded_by);
+        assert_eq!(got.source, sent.source);
+        assert_eq!(got.correlation_id, sent.correlation_id);
+        assert_eq!(got.causation_id, sent.causation_id);
+        assert_eq!(got.idempotency_key.as_deref(), key);
+        assert_eq!(got.recorded_at, at, "recorded_at as reported by append");
+    };
+    for e in &sent_a {
+        check(e, "jeugdige-a", Some("sleutel-a"), r.recorded_at);
+    }
+    check(&sent_b[0], "voorziening-b", None, rb.recorded_at);
+    for e in &sent_a2 {
+        check(e, "jeugdige-a", None, r2.recorded_at);
+    }
+    // Stream order and positions of the first batch.
+    let positions: Vec<i64> = sent_a.iter().map(|e| by_id[&e.event_id].position).collect();
+    assert_eq!(positions, vec![1, 2, 3]);
+
+    let stream = store.read_stream("jeugdige-a", 1).await.unwrap();
+    assert_eq!(
+        stream.iter().map(|e| e.stream_version).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4, 5]
+    );
+    assert_eq!(
+        stream.iter().map(|e| e.position).collect::<Vec<_>>(),
+        vec![1, 2, 3, 5, 6]
+    );
+    let tail = store.read_stream("jeugdige-a", 4).await.unwrap();
+    assert_eq!(tail.len(), 2);
+    assert_eq!(tail[0].event_id, sent_a2[0].event_id);
+    assert!(
+        store
+            .read_stream("bestaat-niet", 1)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.stream_version("jeugdige-a").await.unwrap(), 5);
+    assert_eq!(store.stream_version("voorziening-b").await.unwrap(), 1);
+    assert_eq!(store.stream_version("bestaat-niet").await.unwrap(), 0);
+    assert_eq!(
+        store.backend(),
+        if h.is_postgres() {
+            "postgres"
+        } else {
+            "sqlite"
+        }
+    );
+}
+
+async fn expected_version_conflicts(h: &mut Harness) {
+    let store = h.store();
+    // StreamExists on a new stream.
+    assert_eq!(
+        conflict_actual(
+            store
+                .append(
+                    "s",
+                    vec![ev("T", "{}")],
+                    opts(ExpectedVersion::StreamExists)
+                )
+                .await
+        ),
+        0
+    );
+    // Exact(n) on a new stream.
+    assert_eq!(
+        conflict_actual(
+            store
+                .append("s", vec![ev("T", "{}")], opts(ExpectedVersion::Exact(1)))
+                .await
+        ),
+        0
+    );
+    store
+        .append(
+            "s",
+            vec![ev("T", "{}"), ev("T", "{}")],
+            opts(ExpectedVersion::NoStream),
+        )
+        .await
+        .unwrap();
+    // NoStream on an existing stream.
+    assert_eq!(
+        conflict_actual(
+            store
+                .append("s", vec![ev("T", "{}")], opts(ExpectedVersion::NoStream))
+                .await
+        ),
+        2
+    );
+    // Exact with a stale and with a future version.
+    assert_eq!(
+        conflict_actual(
+            store
+                .append("s", vec![ev("T", "{}")], opts(ExpectedVersion::Exact(1)))
+                .await
+        ),
+        2
+    );
+    assert_eq!(
+        conflict_actual(
+            store
+                .append("s", vec![ev("T", "{}")], opts(ExpectedVersion::Exact(3)))
+                .await
+        ),
+        2
+    );
+    match store
+        .append("s", vec![ev("T", "{}")], opts(ExpectedVersion::NoStream))
+        .await
+    {
+        Err(StoreError::Conflict {
+            stream, expected, ..
+        }) => {
+            assert_eq!(stream, "s");
+            assert_eq!(expected, ExpectedVersion::NoStream);
+        }
+        other => panic!("{other:?}"),
+    }
+    // Nothing of the conflicting appends was written.
+    assert_eq!(store.head_position().await.unwrap(), 2);
+    // The right expectations succeed.
+    let r = store
+        .append("s", vec![ev("T", "{}")], opts(ExpectedVersion::Exact(2)))
+        .await
+        .unwrap();
+    assert_eq!((r.last_position, r.stream_version), (3, 3));
+    let r = store
+        .append(
+            "s",
+            vec![ev("T", "{}")],
+            opts(ExpectedVersion::StreamExists),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.stream_version, 4);
+    let r = store
+        .append("s", vec![ev("T", "{}")], opts(ExpectedVersion::Any))
+        .await
+        .unwrap();
+    assert_eq!(r.stream_version, 5);
+    let r = store
+        .append("t", vec![ev("T", "{}")], opts(ExpectedVersion::Exact(0)))
+        .await
+        .unwrap();
+    assert_eq!((r.last_position, r.stream_version), (6, 1));
+    assert_log_invariants(store.as_ref()).await;
+}
+
+async fn idempotent_retry(h: &mut Harness) {
+    let store = h.store();
+    let key = AppendOptions {
+        expected: Some(ExpectedVersion::NoStream),
+        idempotency_key: Some("verzoek-42".to_owned()),
+        recorded_at: None,
+    };
+    let batch = vec![ev("T", r#"{"n":1}"#), ev("T", r#"{"n":2}"#)];
+    let first = store.append("s", batch.clone(), key.clone()).await.unwrap();
+    assert!(!first.duplicate);
+    store
+        .append("other", vec![ev("T", "{}")], AppendOptions::default())
+        .await
+        .unwrap();
+
+    // The same request again (same ids), and a retry with fresh ids: both write nothing,
+    // even though the expected version would now conflict.
+    let again = store.append("s", batch, key.clone()).await.unwrap();
+    let fresh = store
+        .append("s", vec![ev("T", r#"{"n":1}"#)], key)
+        .await
+        .unwrap();
+    for r in [&again, &fresh] {
+        assert!(r.duplicate);
+        assert_eq!(
+            (
+                r.stream.as_str(),
+                r.first_position,
+                r.last_position,
+                r.stream_version,
+                r.recorded_at
+            ),
+            (
+                first.stream.as_str(),
+                first.first_position,
+                first.last_position,
+                first.stream_version,
+                first.recorded_at
+            )
+        );
+    }
+    let events = assert_log_invariants(store.as_ref()).await;
+    assert_eq!(events.len(), 3);
+    assert_eq!(store.stream_version("s").await.unwrap(), 2);
+}
+
+async fn idempotent_retry_racing(h: &mut Harness) {
+    // Many copies of the same request at once: exactly one writes.
+    let store = h.store();
+    let batch = vec![ev("T", "{}"), ev("T", "{}")];
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let store = Arc::clone(&store);
+        // Half retry the same ids, half come with fresh ids (a client that rebuilt it).
+        let events = if i % 2 == 0 {
+            batch.clone()
+        } else {
+            vec![ev("T", "{}"), ev("T", "{}")]
+        };
+        tasks.push(tokio::spawn(async move {
+            store
+                .append(
+                    "s",
+                    events,
+                    AppendOptions {
+                        idempotency_key: Some("gelijktijdig".to_owned()),
+                        ..AppendOptions::default()
+                    },
+                )
+                .await
+        }));
+    }
+    let mut results = Vec::new();
+    for t in tasks {
+        results.push(t.await.unwrap().unwrap());
+    }
+    assert_eq!(results.iter().filter(|r| !r.duplicate).count(), 1);
+    for r in &results {
+        assert_eq!(
+            (r.first_position, r.last_position, r.stream_version),
+            (1, 2, 2)
+        );
+    }
+    assert_eq!(assert_log_invariants(store.as_ref()).await.len(), 2);
+}
+
+async fn all_or_nothing_batch(h: &mut Harness) {
+    let store = h.store();
+    store
+        .append("s", vec![ev("T", "{}")], AppendOptions::default())
+        .await
+        .unwrap();
+
+    let bad_json = vec![ev("T", "{}"), ev("T", "{niet: json"), ev("T", "{}")];
+    assert!(matches!(
+        store.append("s", bad_json, AppendOptions::default()).await,
+        Err(StoreError::Invalid(_))
+    ));
+
+    let dup = ev("T", "{}");
+    let twice = vec![ev("T", "{}"), dup.clone(), dup];
+    assert!(matches!(
+        store.append("s", twice, AppendOptions::default()).await,
+        Err(StoreError::Invalid(_))
+    ));
+
+    assert!(matches!(
+        store.append("s", vec![], AppendOptions::default()).await,
+        Err(StoreError::Invalid(_))
+    ));
+
+    // An id that is already in the log fails the whole batch, also the events before it.
+    let stored = store.read_all(0, 1).await.unwrap()[0].event_id;
+    let mut reused = ev("T", "{}");
+    reused.event_id = stored;
+    let batch = vec![ev("T", "{}"), ev("T", "{}"), reused];
+    assert!(matches!(
+        store
+            .append(
+                "s",
+                batch,
+                AppendOptions {
+                    idempotency_key: Some("mislukt".to_owned()),
+                    ..AppendOptions::default()
+                }
+            )
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+
+    // Nothing of any failed batch is there, and the failed key was not remembered.
+    assert_eq!(store.head_position().await.unwrap(), 1);
+    assert_eq!(store.stream_version("s").await.unwrap(), 1);
+    let r = store
+        .append(
+            "s",
+            vec![ev("T", "{}")],
+            AppendOptions {
+                idempotency_key: Some("mislukt".to_owned()),
+                expected: Some(ExpectedVersion::Exact(1)),
+                ..AppendOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(!r.duplicate);
+    assert_eq!((r.last_position, r.stream_version), (2, 2));
+    assert_eq!(assert_log_invariants(store.as_ref()).await.len(), 2);
+}
+
+async fn read_by_stream_position_type_and_time(h: &mut Harness) {
+    let store = h.store();
+    let t0 = DateTime::parse_from_rfc3339("2024-01-01T00:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    let at = |days: i64| t0 + TimeDelta::days(days);
+    // Recorded at day 0, 10, 20, 30 (backfill), alternating types and streams.
+    for (i, (stream, ty)) in [
+        ("a", "Geopend"),
+        ("b", "Gesloten"),
+        ("a", "Geopend"),
+        ("b", "Omgebouwd"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        store
+            .append(
+                stream,
+                vec![ev(ty, "{}"), ev(ty, "{}")],
+                AppendOptions {
+                    recorded_at: Some(at(10 * i as i64)),
+                    ..AppendOptions::default()
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let events = assert_log_invariants(store.as_ref()).await;
+    assert_eq!(events.len(), 8);
+    assert_eq!(events[2].recorded_at, at(10));
+
+    // By position, resuming in pages.
+    let mut seen = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = store.read_all(after, 3).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.len() <= 3);
+        after = page.last().unwrap().position;
+        seen.extend(page.into_iter().map(|e| e.position));
+    }
+    assert_eq!(seen, (1..=8).collect::<Vec<_>>());
+    assert_eq!(store.read_all(5, 100).await.unwrap().len(), 3);
+    assert!(store.read_all(8, 100).await.unwrap().is_empty());
+
+    // By stream.
+    let b = store.read_stream("b", 1).await.unwrap();
+    assert_eq!(
+        b.iter().map(|e| e.position).collect::<Vec<_>>(),
+        vec![3, 4, 7, 8]
+    );
+
+    let positions = |v: Vec<RecordedEvent>| v.into_iter().map(|e| e.position).collect::<Vec<_>>();
+    // By type.
+    let f = ReadFilter {
+        event_types: vec!["Geopend".to_owned()],
+        ..ReadFilter::default()
+    };
+    assert_eq!(
+        positions(store.read_filtered(0, 100, &f).await.unwrap()),
+        vec![1, 2, 5, 6]
+    );
+    assert_eq!(
+        positions(store.read_filtered(2, 1, &f).await.unwrap()),
+        vec![5]
+    );
+    let f = ReadFilter {
+        event_types: vec!["Gesloten".to_owned(), "Omgebouwd".to_owned()],
+        ..ReadFilter::default()
+    };
+    assert_eq!(
+        positions(store.read_filtered(0, 100, &f).await.unwrap()),
+        vec![3, 4, 7, 8]
+    );
+    // By recorded time: [day 10, day 30) is the second and third batch.
+    let f = ReadFilter {
+        recorded_from: Some(at(10)),
+        recorded_to: Some(at(30)),
+        ..ReadFilter::default()
+    };
+    assert_eq!(
+        positions(store.read_filtered(0, 100, &f).await.unwrap()),
+        vec![3, 4, 5, 6]
+    );
+    let f = ReadFilter {
+        recorded_from: Some(at(15)),
+        ..ReadFilter::default()
+    };
+    assert_eq!(
+        positions(store.read_filtered(0, 100, &f).await.unwrap()),
+        vec![5, 6, 7, 8]
+    );
+    let f = ReadFilter {
+        recorded_to: Some(at(10)),
+        ..ReadFilter::default()
+    };
+    assert_eq!(
+        positions(store.read_filtered(0, 100, &f).await.unwrap()),
+        vec![1, 2]
+    );
+    // Type and time together.
+    let f = ReadFilter {
+        event_types: vec!["Geopend".to_owned()],
+        recorded_from: Some(at(1)),
+        recorded_to: None,
+    };
+    assert_eq!(
+        positions(store.read_filtered(0, 100, &f).await.unwrap()),
+        vec![5, 6]
+    );
+    assert_eq!(
+        positions(
+            store
+                .read_filtered(0, 100, &ReadFilter::default())
+                .await
+                .unwrap()
+        )
+        .len(),
+        8
+    );
+}
+
+async fn backfill_before_head_rejected(h: &mut Harness) {
+    let store = h.store();
+    let yesterday = Utc::now() - TimeDelta::days(1);
+    let r = store
+        .append(
+            "s",
+            vec![ev("T", "{}")],
+            AppendOptions {
+                recorded_at: Some(yesterday),
+                ..AppendOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    // Stored with microsecond precision.
+    assert_eq!(
+        r.recorded_at.timestamp_micros(),
+        yesterday.timestamp_micros()
+    );
+    // The same time again is allowed (not earlier than the head).
+    store
+        .append(
+            "s",
+            vec![ev("T", "{}")],
+            AppendOptions {
+                recorded_at: Some(r.recorded_at),
+                ..AppendOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    let now = store
+        .append("s", vec![ev("T", "{}")], AppendOptions::default())
+        .await
+        .unwrap();
+    assert!(now.recorded_at > r.recorded_at);
+    match store
+        .append(
+            "s",
+            vec![ev("T", "{}")],
+            AppendOptions {
+                recorded_at: Some(yesterday),
+                ..AppendOptions::default()
+            },
+        )
+        .await
+    {
+        Err(StoreError::RecordedTimeBeforeHead { head, .. }) => assert_eq!(head, now.recorded_at),
+        other => panic!("expected RecordedTimeBeforeHead, got {other:?}"),
+    }
+    // A backfill far in the future pushes later "now" appends up with it: never decreasing.
+    let future = Utc::now() + TimeDelta::days(365);
+    store
+        .append(
+            "s",
+            vec![ev("T", "{}")],
+            AppendOptions {
+                recorded_at: Some(future),
+                ..AppendOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    let after = store
+        .append("s", vec![ev("T", "{}")], AppendOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        after.recorded_at.timestamp_micros(),
+        future.timestamp_micros()
+    );
+    assert_eq!(assert_log_invariants(store.as_ref()).await.len(), 5);
+}
+
+async fn concurrent_writers_and_tailing_reader(h: &mut Harness) {
+    const SHARED_WRITERS: usize = 8;
+    const SHARED_EVENTS_EACH: usize = 25;
+    const OWN_WRITERS: usize = 8;
+    const OWN_BATCHES_EACH: usize = 100;
+    const SHARED: &str = "gedeeld";
+
+    let store = h.store();
+    // Batches on own streams are 1..=5 events; fix the sizes up front so the total is known.
+    let own_sizes: Vec<Vec<usize>> = (0..OWN_WRITERS)
+        .map(|w| {
+            (0..OWN_BATCHES_EACH)
+                .map(|b| 1 + (w * 7 + b * 3) % 5)
+                .collect()
+        })
+        .collect();
+    let total = SHARED_WRITERS * SHARED_EVENTS_EACH + own_sizes.iter().flatten().sum::<usize>();
+
+    let conflicts = Arc::new(AtomicU64::new(0));
+    // Everyone's first shared append starts from the same version: conflicts are certain.
+    let barrier = Arc::new(tokio::sync::Barrier::new(SHARED_WRITERS));
+
+    // The tailing reader: resumes from the last position it saw until it has seen all.
+    let reader = {
+        let store = Arc::clone(&store);
+        tokio::spawn(async move {
+            let mut last = 0i64;
+            let mut seen = Vec::with_capacity(total);
+            while seen.len() < total {
+                let page = store.read_all(last, 97).await.unwrap();
+                if page.is_empty() {
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                    continue;
+                }
+                for e in page {
+                    assert_eq!(
+                        e.position,
+                        last + 1,
+                        "reader sees positions in order, none skipped"
+                    );
+                    last = e.position;
+                    seen.push(e.event_id);
+                }
+            }
+            seen
+        })
+    };
+
+    let mut writers = Vec::new();
+    for w in 0..SHARED_WRITERS {
+        let store = Arc::clone(&store);
+        let conflicts = Arc::clone(&conflicts);
+        let barrier = Arc::clone(&barrier);
+        writers.push(tokio::spawn(async move {
+            let mut acked = Vec::new();
+            let mut first_attempt = true;
+            for i in 0..SHARED_EVENTS_EACH {
+                loop {
+                    let v = store.stream_version(SHARED).await.unwrap();
+                    if first_attempt {
+                        first_attempt = false;
+                        barrier.wait().await;
+                    }
+                    let e = ev("Gedeeld", &format!(r#"{{"schrijver":{w},"i":{i}}}"#));
+                    let id = e.event_id;
+                    match store
+                        .append(SHARED, vec![e], opts(ExpectedVersion::Exact(v)))
+                        .await
+                    {
+                        Ok(r) => {
+                            assert_eq!(r.stream_version, v as i64 + 1);
+                            acked.push((id, r.first_position));
+                            break;
+                        }
+                        Err(StoreError::Conflict { .. }) => {
+                            conflicts.fetch_add(1, Ordering::Relaxed);
+                            tokio::task::yield_now().await;
+                        }
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+            }
+            acked
+        }));
+    }
+    for (w, sizes) in own_sizes.into_iter().enumerate() {
+        let store = Arc::clone(&store);
+        writers.push(tokio::spawn(async move {
+            let stream = format!("eigen-{w}");
+            let mut acked = Vec::new();
+            let mut version = 0u64;
+            for (b, n) in sizes.into_iter().enumerate() {
+                let batch: Vec<NewEvent> = (0..n)
+                    .map(|k| ev("Eigen", &format!(r#"{{"b":{b},"k":{k}}}"#)))
+                    .collect();
+                let ids: Vec<Uuid> = batch.iter().map(|e| e.event_id).collect();
+                let r = store
+                    .append(&stream, batch, opts(ExpectedVersion::Exact(version)))
+                    .await
+                    .unwrap();
+                assert_eq!(r.last_position - r.first_position + 1, n as i64);
+                version = r.stream_version as u64;
+                acked.extend(ids.into_iter().zip(r.first_position..));
+            }
+            acked
+        }));
+    }
+
+    let mut acked: Vec<(Uuid, i64)> = Vec::new();
+    for w in writers {
+        acked.extend(
+            tokio::time::timeout(Duration::from_secs(300), w)
+                .await
+                .unwrap()
+                .unwrap(),
+        );
+    }
+    let tailed = tokio::time::timeout(Duration::from_secs(60), reader)
+        .await
+        .unwrap()
+        .unwrap();
+
+    assert_eq!(acked.len(), total);
+    assert!(conflicts.load(Ordering::Relaxed) >= (SHARED_WRITERS - 1) as u64);
+
+    let events = assert_log_invariants(store.as_ref()).await;
+    assert_eq!(events.len(), total, "no lost or extra events");
+    // Every acknowledged event is there exactly once, at the position it was given.
+    let by_id: HashMap<Uuid, i64> = events.iter().map(|e| (e.event_id, e.position)).collect();
+    assert_eq!(by_id.len(), total, "no event id twice");
+    for (id, pos) in &acked {
+        assert_eq!(by_id.get(id), Some(pos), "acknowledged event {id} at {pos}");
+    }
+    // The tailing reader saw exactly the log, in order.
+    assert_eq!(
+        tailed,
+        events.iter().map(|e| e.event_id).collect::<Vec<_>>()
+    );
+    let distinct: HashSet<&Uuid> = tailed.iter().collect();
+    assert_eq!(distinct.len(), total);
+    // Stream versions.
+    let mut per_stream: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    for e in &events {
+        per_stream
+            .entry(&e.stream)
+            .or_default()
+            .push(e.stream_version);
+    }
+    assert_eq!(per_stream.len(), 1 + OWN_WRITERS);
+    for (s, v) in &per_stream {
+        assert_eq!(*v, (1..=v.len() as i64).collect::<Vec<_>>(), "stream {s}");
+    }
+    assert_eq!(
+        per_stream[SHARED].len(),
+        SHARED_WRITERS * SHARED_EVENTS_EACH
+    );
+}
+
+async fn update_and_delete_refused(h: &mut Harness) {
+    let store = h.store();
+    store
+        .append(
+            "s",
+            vec![ev("T", "{}"), ev("T", "{}"), ev("T", "{}")],
+            AppendOptions::default(),
+        )
+        .await
+        .unwrap();
+    let e = h.raw_update_payload(2).await;
+    assert!(e.is_err(), "UPDATE must be refused: {e:?}");
+    let e = h.raw_delete(2).await;
+    assert!(e.is_err(), "DELETE must be refused: {e:?}");
+    if h.is_postgres() {
+        let e = h.raw("", "TRUNCATE events", None).await;
+        assert!(e.is_err(), "TRUNCATE must be refused: {e:?}");
+    }
+    let events = assert_log_invariants(store.as_ref()).await;
+    assert_eq!(events.len(), 3);
+    assert_eq!(events[1].payload, "{}");
+}
+
+async fn tampered_payload_named_by_verify(h: &mut Harness) {
+    let store = h.store();
+    for i in 0..5 {
+        store
+            .append(
+                &format!("s{}", i % 2),
+                vec![ev("T", &format!(r#"{{"i":{i}}}"#)), ev("T", "{}")],
+                AppendOptions::default(),
+            )
+            .await
+            .unwrap();
+    }
+    assert!(store.verify().await.unwrap().failure.is_none());
+    h.drop_triggers().await;
+    assert_eq!(h.raw_update_payload(6).await.unwrap(), 1);
+    let report = store.verify().await.unwrap();
+    let failure = report.failure.expect("verify must fail");
+    assert_eq!(failure.position, 6, "{failure:?}");
+    assert_eq!(report.head_position, 5, "the last good position");
+}
+
+async fn deleted_row_named_by_verify(h: &mut Harness) {
+    let store = h.store();
+    for _ in 0..5 {
+        store
+            .append(
+                "s",
+                vec![ev("T", "{}"), ev("T", "{}")],
+                AppendOptions::default(),
+            )
+            .await
+            .unwrap();
+    }
+    h.drop_triggers().await;
+    assert_eq!(h.raw_delete(4).await.unwrap(), 1);
+    let report = store.verify().await.unwrap();
+    let failure = report.failure.expect("verify must fail");
+    assert_eq!(failure.position, 4, "the missing position: {failure:?}");
+}
+
+async fn restart_keeps_everything(h: &mut Harness) {
+    let store = h.store();
+    for i in 0..30 {
+        store
+            .append(
+                &format!("s{}", i % 3),
+                vec![ev("T", &format!(r#"{{"i":{i}}}"#))],
+                AppendOptions {
+                    idempotency_key: Some(format!("k{i}")),
+                    ..AppendOptions::default()
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let before = all_events(store.as_ref()).await;
+    drop(store);
+    h.reopen().await;
+    let store = h.store();
+    let after = assert_log_invariants(store.as_ref()).await;
+    assert_eq!(before, after);
+    assert_eq!(store.stream_version("s1").await.unwrap(), 10);
+    // Idempotency keys survive the restart.
+    let dup = store
+        .append(
+            "s0",
+            vec![ev("T", "{}")],
+            AppendOptions {
+                idempotency_key: Some("k3".to_owned()),
+                ..AppendOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(dup.duplicate);
+    assert_eq!(dup.first_position, 4);
+    // Appends continue at the right position and version, chained to the old head.
+    let r = store
+        .append("s1", vec![ev("T", "{}")], opts(ExpectedVersion::Exact(10)))
+        .await
+        .unwrap();
+    assert_eq!((r.first_position, r.stream_version), (31, 11));
+    assert!(r.recorded_at >= before.last().unwrap().recorded_at);
+    let all = assert_log_invariants(store.as_ref()).await;
+    assert_eq!(all[30].prev_hash, before[29].hash);
+    // And once more, to be sure close/reopen is repeatable.
+    drop(store);
+    h.reopen().await;
+    assert_eq!(assert_log_invariants(h.store().as_ref()).await.len(), 31);
+}
