@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod historie;
+
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use kringloop_events::{Gebeurtenis, RecordedEvent};
 use uuid::Uuid;
