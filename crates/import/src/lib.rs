@@ -1,1 +1,3 @@
 //! kringloop-import: importers and the demo generator.
+
+pub mod demo;

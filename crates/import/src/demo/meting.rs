@@ -1,0 +1,355 @@
+//! Measures a generated history against [`super::CALIBRATION`], directly from the facts
+//! (valid time, corrections applied, retractions removed: "as known now").
+//!
+//! This is deliberately independent of the projections: it is the generator's own check.
+//! It keeps every youth fact in memory, so use it on `scale` ≤ 1 JeugdzorgPlus histories.
+
+use std::collections::HashMap;
+
+use chrono::{Datelike, NaiveDate};
+use kringloop_events::{Gebeurtenis, Regime, Verblijfplaats, Vorm};
+use uuid::Uuid;
+
+use super::DemoEvent;
+use super::datum::ymd;
+use super::kalibratie::{Dag, Maat};
+
+#[derive(Debug, Clone)]
+struct Voorziening {
+    regime: Regime,
+    vorm: Vorm,
+    landsdeel: String,
+    /// Capacity deltas by date; a closure is recorded as `None` (capacity 0 from then).
+    wijzigingen: Vec<(NaiveDate, Option<i64>)>,
+}
+
+#[derive(Debug, Clone)]
+struct Segment {
+    vz: String,
+    start: NaiveDate,
+    eind: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone)]
+struct Episode {
+    start: NaiveDate,
+    eind: Option<NaiveDate>,
+    gesloten: bool,
+    bestemming: Option<Verblijfplaats>,
+}
+
+/// Figures measured on a history.
+#[derive(Debug, Clone, Default)]
+pub struct Meting {
+    voorzieningen: HashMap<String, Voorziening>,
+    segmenten: Vec<Segment>,
+    episodes: Vec<Episode>,
+    /// Placements starting in closed facilities: (date, spoed).
+    gesloten_starts: Vec<(NaiveDate, bool)>,
+    /// Doorplaatsingen: (date, from closed, into closed).
+    doorplaatsingen: Vec<(NaiveDate, bool, bool)>,
+}
+
+/// Folds a history into a [`Meting`].
+pub fn meet<'a>(events: impl IntoIterator<Item = &'a DemoEvent>) -> Meting {
+    let mut regio_landsdeel: HashMap<String, String> = HashMap::new();
+    let mut gemeente_regio: HashMap<String, String> = HashMap::new();
+    let mut m = Meting::default();
+    // Youth placement facts by id, in recorded order, with their stream.
+    let mut feiten: Vec<(Uuid, usize, Option<Gebeurtenis>)> = Vec::new();
+    let mut index: HashMap<Uuid, usize> = HashMap::new();
+    let mut streams: HashMap<String, usize> = HashMap::new();
+
+    for e in events {
+        match &e.fact {
+            Gebeurtenis::JeugdregioGeregistreerd(r) => {
+                regio_landsdeel.insert(r.code.clone(), r.landsdeel.clone());
+            }
+            Gebeurtenis::GemeenteGeregistreerd(g) => {
+                gemeente_regio.insert(g.code.clone(), g.jeugdregio.clone());
+            }
+            Gebeurtenis::VoorzieningGeregistreerd(v) => {
+                let landsdeel = gemeente_regio
+                    .get(&v.gemeente)
+                    .and_then(|r| regio_landsdeel.get(r))
+                    .cloned()
+                    .unwrap_or_default();
+                m.voorzieningen.insert(
+                    v.id.clone(),
+                    Voorziening {
+                        regime: v.regime,
+                        vorm: v.vorm,
+                        landsdeel,
+                        wijzigingen: Vec::new(),
+                    },
+                );
+            }
+            Gebeurtenis::PlaatsenGeopend(p) => {
+                m.wijzig(&p.voorziening, p.datum, Some(i64::from(p.aantal)))
+            }
+            Gebeurtenis::PlaatsenGesloten(p) => {
+                m.wijzig(&p.voorziening, p.datum, Some(-i64::from(p.aantal)))
+            }
+            Gebeurtenis::PlaatsenOmgebouwd(p) => {
+                m.wijzig(&p.van, p.datum, Some(-i64::from(p.aantal_uit)));
+                m.wijzig(&p.naar, p.datum, Some(i64::from(p.aantal_in)));
+            }
+            Gebeurtenis::VoorzieningGesloten(p) => m.wijzig(&p.voorziening, p.datum, None),
+            Gebeurtenis::PlaatsingGestart(_)
+            | Gebeurtenis::Doorgeplaatst(_)
+            | Gebeurtenis::PlaatsingBeeindigd(_) => {
+                let n = streams.len();
+                let s = *streams.entry(e.stream.clone()).or_insert(n);
+                index.insert(e.event_id, feiten.len());
+                feiten.push((e.event_id, s, Some(e.fact.clone())));
+            }
+            Gebeurtenis::FeitGecorrigeerd(c) => {
+                if let Some(i) = index.get(&c.vervangt) {
+                    feiten[*i].2 = Some((*c.nieuw).clone());
+                }
+            }
+            Gebeurtenis::FeitIngetrokken(x) => {
+                if let Some(i) = index.get(&x.event_id) {
+                    feiten[*i].2 = None;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    // Per youth, in valid time: start < doorplaatsing < end on the same date.
+    let mut per_stream: Vec<Vec<Gebeurtenis>> = vec![Vec::new(); streams.len()];
+    for (_, s, f) in feiten {
+        if let Some(f) = f {
+            per_stream[s].push(f);
+        }
+    }
+    for mut lijst in per_stream {
+        lijst.sort_by_key(|f| {
+            let rang = match f {
+                Gebeurtenis::PlaatsingBeeindigd(_) => 0,
+                Gebeurtenis::PlaatsingGestart(_) => 1,
+                _ => 2,
+            };
+            (f.valid_date(), rang)
+        });
+        m.vouw_jeugdige(&lijst);
+    }
+    m
+}
+
+impl Meting {
+    fn wijzig(&mut self, vz: &str, d: NaiveDate, delta: Option<i64>) {
+        if let Some(v) = self.voorzieningen.get_mut(vz) {
+            v.wijzigingen.push((d, delta));
+        }
+    }
+
+    fn gesloten(&self, vz: &str) -> bool {
+        self.voorzieningen
+            .get(vz)
+            .is_some_and(|v| v.regime == Regime::Gesloten)
+    }
+
+    fn vouw_jeugdige(&mut self, lijst: &[Gebeurtenis]) {
+        let mut lopend: Option<(usize, usize)> = None; // (segment, episode)
+        for f in lijst {
+            match f {
+                Gebeurtenis::PlaatsingGestart(p) => {
+                    let gesloten = self.gesloten(&p.voorziening);
+                    if gesloten {
+                        self.gesloten_starts.push((p.datum, p.spoed));
+                    }
+                    self.segmenten.push(Segment {
+                        vz: p.voorziening.clone(),
+                        start: p.datum,
+                        eind: None,
+                    });
+                    self.episodes.push(Episode {
+                        start: p.datum,
+                        eind: None,
+                        gesloten,
+                        bestemming: None,
+                    });
+                    lopend = Some((self.segmenten.len() - 1, self.episodes.len() - 1));
+                }
+                Gebeurtenis::Doorgeplaatst(d) => {
+                    let van = self.gesloten(&d.van);
+                    let naar = self.gesloten(&d.naar);
+                    self.doorplaatsingen.push((d.datum, van, naar));
+                    if let Some((s, e)) = lopend {
+                        self.segmenten[s].eind = Some(d.datum);
+                        self.segmenten.push(Segment {
+                            vz: d.naar.clone(),
+                            start: d.datum,
+                            eind: None,
+                        });
+                        lopend = Some((self.segmenten.len() - 1, e));
+                    }
+                }
+                Gebeurtenis::PlaatsingBeeindigd(b) => {
+                    if let Some((s, e)) = lopend.take() {
+                        self.segmenten[s].eind = Some(b.datum);
+                        self.episodes[e].eind = Some(b.datum);
+                        self.episodes[e].bestemming = Some(b.bestemming);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn capaciteit(v: &Voorziening, d: NaiveDate) -> i64 {
+        let mut cap = 0;
+        for (datum, delta) in &v.wijzigingen {
+            if *datum <= d {
+                match delta {
+                    Some(x) => cap += x,
+                    None => return 0,
+                }
+            }
+        }
+        cap.max(0)
+    }
+
+    /// Closed places on `d` (optionally in one landsdeel).
+    pub fn gesloten_plaatsen(&self, d: NaiveDate, landsdeel: Option<&str>) -> i64 {
+        self.voorzieningen
+            .values()
+            .filter(|v| v.regime == Regime::Gesloten && landsdeel.is_none_or(|l| v.landsdeel == l))
+            .map(|v| Self::capaciteit(v, d))
+            .sum()
+    }
+
+    /// Closed places on `d` in facilities of one form.
+    pub fn gesloten_plaatsen_vorm(&self, d: NaiveDate, vorm: Vorm) -> i64 {
+        self.voorzieningen
+            .values()
+            .filter(|v| v.regime == Regime::Gesloten && v.vorm == vorm)
+            .map(|v| Self::capaciteit(v, d))
+            .sum()
+    }
+
+    /// Youths in closed facilities on `d`.
+    pub fn gesloten_bezetting(&self, d: NaiveDate) -> i64 {
+        self.segmenten
+            .iter()
+            .filter(|s| s.start <= d && s.eind.is_none_or(|e| d < e) && self.gesloten(&s.vz))
+            .count() as i64
+    }
+
+    /// Closed placements incl. doorplaatsingen into closed facilities in `jaar`.
+    pub fn gesloten_plaatsingen_incl(&self, jaar: i32) -> i64 {
+        let starts = self
+            .gesloten_starts
+            .iter()
+            .filter(|s| s.0.year() == jaar)
+            .count();
+        let door = self
+            .doorplaatsingen
+            .iter()
+            .filter(|d| d.0.year() == jaar && d.2)
+            .count();
+        (starts + door) as i64
+    }
+
+    fn beeindigde_gesloten(&self, van: i32, tot: i32) -> impl Iterator<Item = &Episode> {
+        self.episodes
+            .iter()
+            .filter(move |e| e.gesloten && e.eind.is_some_and(|d| (van..=tot).contains(&d.year())))
+    }
+
+    /// The measured value of one calibration measure (`None` when there is nothing to
+    /// measure, e.g. a share of zero episodes).
+    pub fn waarde(&self, maat: Maat) -> Option<f64> {
+        let dag = |d: Dag| ymd(d.0, d.1, d.2);
+        match maat {
+            Maat::GeslotenPlaatsen(d) => Some(self.gesloten_plaatsen(dag(d), None) as f64),
+            Maat::GeslotenPlaatsenZuidWest(d) => {
+                Some(self.gesloten_plaatsen(dag(d), Some("ZUID_WEST")) as f64)
+            }
+            Maat::GeslotenPlaatsingenIncl(j) => Some(self.gesloten_plaatsingen_incl(j) as f64),
+            Maat::Spoedaandeel(van, tot) => {
+                let s: Vec<bool> = self
+                    .gesloten_starts
+                    .iter()
+                    .filter(|s| (van..=tot).contains(&s.0.year()))
+                    .map(|s| s.1)
+                    .collect();
+                aandeel(s.iter().filter(|x| **x).count(), s.len())
+            }
+            Maat::GemiddeldeVerblijfsduur(van, tot) => {
+                let duur: Vec<i64> = self
+                    .beeindigde_gesloten(van, tot)
+                    .filter_map(duur)
+                    .collect();
+                if duur.is_empty() {
+                    return None;
+                }
+                Some(duur.iter().sum::<i64>() as f64 / duur.len() as f64 / 30.44)
+            }
+            Maat::AandeelKorterDanMaand(van, tot) => {
+                let duur: Vec<i64> = self
+                    .beeindigde_gesloten(van, tot)
+                    .filter_map(duur)
+                    .collect();
+                aandeel(duur.iter().filter(|d| **d < 31).count(), duur.len())
+            }
+            Maat::AandeelLangerDanJaar(van, tot) => {
+                let duur: Vec<i64> = self
+                    .beeindigde_gesloten(van, tot)
+                    .filter_map(duur)
+                    .collect();
+                aandeel(duur.iter().filter(|d| **d > 365).count(), duur.len())
+            }
+            Maat::Doorplaatsingsratio(van, tot) => {
+                let door = self
+                    .doorplaatsingen
+                    .iter()
+                    .filter(|d| (van..=tot).contains(&d.0.year()) && d.1)
+                    .count();
+                let incl: i64 = (van..=tot).map(|j| self.gesloten_plaatsingen_incl(j)).sum();
+                aandeel(door, incl as usize)
+            }
+            Maat::Bezettingsgraad(d) => {
+                let plaatsen = self.gesloten_plaatsen(dag(d), None);
+                if plaatsen == 0 {
+                    return None;
+                }
+                Some(self.gesloten_bezetting(dag(d)) as f64 / plaatsen as f64)
+            }
+            Maat::UitstroomThuisNetwerk(van, tot) => {
+                use Verblijfplaats::*;
+                self.uitstroom(van, tot, &[Thuis, Netwerk])
+            }
+            Maat::UitstroomResidentieel(van, tot) => {
+                use Verblijfplaats::*;
+                self.uitstroom(
+                    van,
+                    tot,
+                    &[OpenResidentieel, Kleinschalig, Gezinshuis, Pleegzorg],
+                )
+            }
+        }
+    }
+
+    fn uitstroom(&self, van: i32, tot: i32, doelen: &[Verblijfplaats]) -> Option<f64> {
+        let bekend: Vec<Verblijfplaats> = self
+            .beeindigde_gesloten(van, tot)
+            .filter_map(|e| e.bestemming)
+            .filter(|b| *b != Verblijfplaats::Onbekend)
+            .collect();
+        aandeel(
+            bekend.iter().filter(|b| doelen.contains(b)).count(),
+            bekend.len(),
+        )
+    }
+}
+
+fn duur(e: &Episode) -> Option<i64> {
+    e.eind.map(|d| (d - e.start).num_days())
+}
+
+fn aandeel(teller: usize, noemer: usize) -> Option<f64> {
+    (noemer > 0).then(|| teller as f64 / noemer as f64)
+}
