@@ -226,8 +226,10 @@ impl DomainState {
                     return Err(afwijzing(
                         C::VerkeerdeStroom,
                         format!(
-                            "Een {} hoort in stroom '{s}', niet in '{stream}'.",
-                            nieuw.event_type()
+                            "Een {} hoort in {}, niet in {}.",
+                            nieuw.event_type(),
+                            toon_stroom(&s),
+                            toon_stroom(stream)
                         ),
                     ));
                 }
@@ -237,8 +239,9 @@ impl DomainState {
                         return Err(afwijzing(
                             C::VerkeerdeStroom,
                             format!(
-                                "Een {} hoort bij een jeugdige (stroom 'jeugdige-…'), niet in '{stream}'.",
-                                nieuw.event_type()
+                                "Een {} hoort in de stroom van een jeugdige, niet in {}.",
+                                nieuw.event_type(),
+                                toon_stroom(stream)
                             ),
                         ));
                     }
@@ -1070,6 +1073,15 @@ impl DomainState {
                 ),
             ),
         }
+    }
+}
+
+/// A stream name for a message: a youth's stream is never shown (it holds the pseudonym).
+fn toon_stroom(stream: &str) -> String {
+    if pseudoniem_van_stream(stream).is_some() {
+        "de stroom van een jeugdige".to_owned()
+    } else {
+        format!("stroom '{stream}'")
     }
 }
 

@@ -21,6 +21,40 @@
 //! - History is history: `apply` never fails. A rule recorded history already breaks is not
 //!   held against a new fact; only violations a proposed fact *adds* reject it.
 //!
+//! # Rules (rejections, [`AfwijzingCode`])
+//! | fact | rejected when | code |
+//! |---|---|---|
+//! | any | its stream is not its natural stream (youth facts: a `jeugdige-…` stream) | `VERKEERDE_STROOM` |
+//! | landsdeel/regio/gemeente/aanbieder/voorziening/jeugdige registered | key already registered; key empty | `AL_GEREGISTREERD`, `ONGELDIGE_SLEUTEL` |
+//! | jeugdregio / gemeente / voorziening | landsdeel / jeugdregio / aanbieder unknown | `ONBEKEND_LANDSDEEL`, `ONBEKENDE_JEUGDREGIO`, `ONBEKENDE_AANBIEDER` |
+//! | any gemeente code | not `GM` + 4 digits (well-formed but unknown: signal) | `ONGELDIGE_GEMEENTECODE` |
+//! | jeugdige | pseudonym empty, with spaces, or 8–9 digits (a BSN); registration year − birth year outside 0..=24 | `ONGELDIG_PSEUDONIEM`, `GEBOORTEJAAR_BUITEN_BEREIK` |
+//! | youth facts | youth not registered | `ONBEKENDE_JEUGDIGE` |
+//! | opbouw/afbouw/ombouw | count 0; facility unknown, registered later, closed before that date (the closing date itself is allowed); ombouw to itself | `ONGELDIG_AANTAL`, `ONBEKENDE_VOORZIENING`, `VOORZIENING_NOG_NIET_GEREGISTREERD`, `VOORZIENING_GESLOTEN`, `ZELFDE_VOORZIENING` |
+//! | afbouw/ombouw (and corrections/retractions of capacity) | capacity would become negative on that or any later date (and lower than it already was) | `TE_VEEL_PLAATSEN_GESLOTEN` |
+//! | voorziening gesloten | facility unknown / not yet registered; already closed; placements starting on/after, or capacity changes after, the closing date | `ONBEKENDE_VOORZIENING`, `VOORZIENING_NOG_NIET_GEREGISTREERD`, `VOORZIENING_AL_GESLOTEN`, `FEITEN_NA_SLUITING` |
+//! | plaatsing / doorplaatsing (`naar`) | facility unknown, registered later, or closed on that date (closing date included) | as above |
+//! | plaatsing / doorplaatsing | youth already placed on that date (residential; or ambulant in the same facility) | `AL_GEPLAATST` |
+//! | doorplaatsing / einde | youth not placed (in `van` / the named facility / residentially for `None`) on that date | `NIET_GEPLAATST` |
+//! | doorplaatsing / einde | on or before the start of the placement it would end (0-day placements are rejected) | `EINDE_VOOR_START` |
+//! | doorplaatsing | `van` = `naar` | `ZELFDE_VOORZIENING` |
+//! | machtiging afgegeven | `geldig_tot` < `geldig_van`; same machtiging id twice | `GELDIG_TOT_VOOR_GELDIG_VAN`, `MACHTIGING_AL_AFGEGEVEN` |
+//! | machtiging beëindigd | unknown machtiging; before `geldig_van` (on it is allowed); ended twice | `ONBEKENDE_MACHTIGING`, `EINDE_VOOR_START`, `MACHTIGING_AL_BEEINDIGD` |
+//! | correctie | no reason; `nieuw` is a correction/retraction or `vervangt` a retraction; unknown event; other stream; original retracted; other event type; the new content breaks a rule as if it replaced the original | `REDEN_ONTBREEKT`, `ONGELDIGE_CORRECTIE`, `ONBEKEND_FEIT`, `VERKEERDE_STROOM`, `FEIT_INGETROKKEN`, `ANDER_GEBEURTENISTYPE`, … |
+//! | intrekking | no reason; unknown event; a correction or retraction; other stream; already retracted; other facts depend on it (an end on its start, a facility with facts, a provider with facilities, …) | `REDEN_ONTBREEKT`, `ONBEKEND_FEIT`, `ALLEEN_ORIGINEEL_INTREKKEN`, `VERKEERDE_STROOM`, `FEIT_INGETROKKEN`, `AFHANKELIJKE_FEITEN` |
+//! | any youth fact | it breaks an earlier recorded fact (e.g. an earlier end orphans a recorded end) | `AFHANKELIJKE_FEITEN` (`AL_GEPLAATST` for overlaps) |
+//!
+//! # Signals (accepted, flagged, [`Signaal`])
+//! `OVERBEZETTING` (placement, doorplaatsing, afbouw or ombouw leaves more youths than
+//! places on that date), `GESLOTEN_ZONDER_MACHTIGING` (placement or doorplaatsing into a
+//! GESLOTEN facility without an MGJ or spoedmachtiging valid that day),
+//! `SPOEDMACHTIGING_TE_LANG` (> 28 days, both ends counted), `MGJ_TE_LANG` (> 1 year),
+//! `DOORPLAATSING` (every doorplaatsing; carries `tegen_wens_jeugdige`/`_aanbieder`),
+//! `VOORZIENING_GESLOTEN_MET_LOPENDE_PLAATSINGEN`, `ONBEKENDE_GEMEENTE` (well-formed code
+//! not registered, only when any gemeente is registered), `EINDE_ONTBREEKT` (a late
+//! placement before a later one of the same youth, without an end: it counts until the
+//! later start).
+//!
 //! # Cost
 //! `apply` is O(log n) for landscape facts; for a youth fact it re-folds that one youth
 //! (O(k log k) for a youth with k facts) and moves its intervals in the occupancy maps.
@@ -335,19 +369,17 @@ impl DomainState {
         };
         let nieuw = leid_af(self.invoer(&j.feiten, None), |f| self.vorm(f));
         let oud = match self.jeugdigen.get_mut(stream) {
-            Some(j) => std::mem::replace(&mut j.afleiding, nieuw),
+            Some(j) => std::mem::take(&mut j.afleiding),
             None => return,
         };
         for p in &oud.plaatsingen {
             self.bezet(p, -1);
         }
-        let plaatsingen = self
-            .jeugdigen
-            .get(stream)
-            .map(|j| j.afleiding.plaatsingen.clone())
-            .unwrap_or_default();
-        for p in &plaatsingen {
+        for p in &nieuw.plaatsingen {
             self.bezet(p, 1);
+        }
+        if let Some(j) = self.jeugdigen.get_mut(stream) {
+            j.afleiding = nieuw;
         }
     }
 
@@ -355,7 +387,13 @@ impl DomainState {
         if !p.niet_leeg() {
             return;
         }
-        let v = self.voorzieningen.entry(p.voorziening.clone()).or_default();
+        if !self.voorzieningen.contains_key(&p.voorziening) {
+            self.voorzieningen
+                .insert(p.voorziening.clone(), VoorzieningStaat::default());
+        }
+        let Some(v) = self.voorzieningen.get_mut(&p.voorziening) else {
+            return;
+        };
         verschuif(&mut v.bezetting, p.start, teken);
         verschuif(&mut v.starts, p.start, teken);
         if let Some(e) = p.einde {

@@ -19,6 +19,7 @@ fn d(s: &str) -> NaiveDate {
 struct Wereld {
     staat: DomainState,
     positie: i64,
+    log: Vec<(RecordedEvent, Gebeurtenis)>,
 }
 
 impl Wereld {
@@ -26,6 +27,7 @@ impl Wereld {
         Wereld {
             staat: DomainState::new(),
             positie: 0,
+            log: Vec::new(),
         }
     }
 
@@ -80,7 +82,9 @@ impl Wereld {
             hash: [0; 32],
         };
         self.staat.apply(&event, feit);
-        event.event_id
+        let id = event.event_id;
+        self.log.push((event, feit.clone()));
+        id
     }
 
     /// Checks and records; panics with the rejection when refused.
@@ -1901,4 +1905,269 @@ fn worked_example_of_kpis_md() {
         )
         .expect("accepted");
     assert_eq!(codes(&s), ["SPOEDMACHTIGING_TE_LANG"]);
+}
+
+// ------------------------------------------------------------------ privacy
+
+#[test]
+fn messages_never_name_the_pseudonym() {
+    let p = "ps7f3a9c0d";
+    let mut w = Wereld::nieuw();
+    w.jeugdige(p);
+    let (s1, _) = w.j(p, &start("F2", "2024-02-01"));
+    w.j(p, &einde(Some("F2"), "2024-03-01"));
+    let afgewezen = [
+        jeugdige_reg(p, 2008, "GM0599", "2024-01-01"),
+        start("F9", "2024-02-10"),
+        start("F2", "2024-02-10"),
+        einde(Some("F2"), "2024-04-01"),
+        einde(None, "2024-01-01"),
+        door("F1", "F2", "2024-04-01", false),
+        machtiging_einde("M9", "2024-04-01"),
+        intrekking(s1),
+        correctie(s1, start("F2", "2024-03-05")),
+        open("F1", "2024-01-01", 1),
+        sluiting("F2", "2024-01-01"),
+    ];
+    for feit in &afgewezen {
+        let a = w.jcheck(p, feit).expect_err("rejected");
+        assert!(!a.melding.contains(p), "{}: {}", a.code, a.melding);
+        assert!(
+            !a.melding.contains("jeugdige-"),
+            "{}: {}",
+            a.code,
+            a.melding
+        );
+    }
+}
+
+// ------------------------------------------------------------------ properties
+
+mod eigenschappen {
+    use super::*;
+    use proptest::prelude::*;
+
+    const VOORZIENINGEN: [&str; 4] = ["F1", "F2", "AMB", "AMB2"];
+    const JEUGDIGEN: [&str; 3] = ["P0", "P1", "P2"];
+
+    #[derive(Debug, Clone)]
+    enum Stap {
+        Start(usize, usize, i64),
+        Einde(usize, Option<usize>, i64),
+        Door(usize, usize, usize, i64),
+        TrekLaatsteIn(usize),
+        VerschuifStart(usize, i64),
+    }
+
+    fn stap() -> impl Strategy<Value = Stap> {
+        prop_oneof![
+            3 => (0..3usize, 0..4usize, 0..90i64).prop_map(|(j, f, t)| Stap::Start(j, f, t)),
+            3 => (0..3usize, proptest::option::of(0..4usize), 0..90i64).prop_map(|(j, f, t)| Stap::Einde(j, f, t)),
+            2 => (0..3usize, 0..4usize, 0..4usize, 0..90i64).prop_map(|(j, f, g, t)| Stap::Door(j, f, g, t)),
+            1 => (0..3usize).prop_map(Stap::TrekLaatsteIn),
+            1 => (0..3usize, 0..90i64).prop_map(|(j, t)| Stap::VerschuifStart(j, t)),
+        ]
+    }
+
+    fn dag(t: i64) -> String {
+        (d("2024-01-01") + chrono::Duration::days(t)).to_string()
+    }
+
+    fn speel(stappen: &[Stap]) -> Wereld {
+        let mut w = Wereld::nieuw();
+        for p in JEUGDIGEN {
+            w.jeugdige(p);
+        }
+        for stap in stappen {
+            let (j, feit) = match stap {
+                Stap::Start(j, f, t) => (*j, start(VOORZIENINGEN[*f], &dag(*t))),
+                Stap::Einde(j, f, t) => (*j, einde(f.map(|f| VOORZIENINGEN[f]), &dag(*t))),
+                Stap::Door(j, f, g, t) => (
+                    *j,
+                    door(VOORZIENINGEN[*f], VOORZIENINGEN[*g], &dag(*t), false),
+                ),
+                Stap::TrekLaatsteIn(j) => {
+                    let stream = jeugdige_stream(JEUGDIGEN[*j]);
+                    let Some((e, _)) = w.log.iter().rev().find(|(e, f)| {
+                        e.stream == stream
+                            && !w.staat.is_ingetrokken(e.event_id)
+                            && is_plaatsingsfeit(f)
+                    }) else {
+                        continue;
+                    };
+                    (*j, intrekking(e.event_id))
+                }
+                Stap::VerschuifStart(j, t) => {
+                    let stream = jeugdige_stream(JEUGDIGEN[*j]);
+                    let Some((e, f)) = w.log.iter().find(|(e, f)| {
+                        e.stream == stream
+                            && !w.staat.is_ingetrokken(e.event_id)
+                            && matches!(f, Gebeurtenis::PlaatsingGestart(_))
+                    }) else {
+                        continue;
+                    };
+                    let Gebeurtenis::PlaatsingGestart(p) = w.staat.inhoud(e.event_id).unwrap_or(f)
+                    else {
+                        continue;
+                    };
+                    let nieuw = start(&p.voorziening, &dag(*t));
+                    (*j, correctie(e.event_id, nieuw))
+                }
+            };
+            let stream = jeugdige_stream(JEUGDIGEN[j]);
+            if w.staat.check(&stream, &feit).is_ok() {
+                w.forceer_in(&stream, &feit);
+            }
+        }
+        w
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 200,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        /// Whatever registrars propose, what is accepted never places a youth twice, and
+        /// the occupancy maps agree with the youths' intervals.
+        #[test]
+        fn accepted_facts_never_overlap_and_occupancy_adds_up(stappen in proptest::collection::vec(stap(), 1..40)) {
+            let w = speel(&stappen);
+            for p in JEUGDIGEN {
+                let ps: Vec<&Plaatsing> = w.staat.plaatsingen(p).iter().filter(|p| p.niet_leeg()).collect();
+                for (i, a) in ps.iter().enumerate() {
+                    for b in &ps[i + 1..] {
+                        let zelfde_soort = a.ambulant == b.ambulant && (!a.ambulant || a.voorziening == b.voorziening);
+                        let overlap = a.einde.is_none_or(|e| b.start < e) && b.einde.is_none_or(|e| a.start < e);
+                        prop_assert!(!(zelfde_soort && overlap), "{p}: {a:?} overlaps {b:?}");
+                    }
+                }
+            }
+            for t in (0..100).step_by(3) {
+                let dd = d("2024-01-01") + chrono::Duration::days(t);
+                for f in VOORZIENINGEN {
+                    let geteld = JEUGDIGEN
+                        .iter()
+                        .flat_map(|p| w.staat.plaatsingen(p))
+                        .filter(|p| p.voorziening == f && p.niet_leeg() && p.actief_op(dd))
+                        .count();
+                    prop_assert_eq!(w.staat.occupancy(f, dd), geteld as i64, "{} on {}", f, dd);
+                }
+            }
+        }
+
+        /// The state does not depend on the order in which the store hands over the
+        /// original facts (positions are kept), and a rebuild gives the same state.
+        #[test]
+        fn rebuild_in_any_arrival_order_gives_the_same_intervals(
+            stappen in proptest::collection::vec(stap(), 1..40),
+            zaad in any::<u64>(),
+        ) {
+            let w = speel(&stappen);
+            // The landscape first (a placement can only be recorded in a registered
+            // facility), then the youths' original facts shuffled, then their
+            // corrections and retractions.
+            let (landschap, jeugd): (Vec<_>, Vec<_>) = w
+                .log
+                .iter()
+                .cloned()
+                .partition(|(e, _)| pseudoniem_van_stream(&e.stream).is_none());
+            let (mut origineel, meta): (Vec<_>, Vec<_>) = jeugd
+                .into_iter()
+                .partition(|(_, f)| !matches!(f, Gebeurtenis::FeitGecorrigeerd(_) | Gebeurtenis::FeitIngetrokken(_)));
+            let mut x = zaad | 1;
+            for i in (1..origineel.len()).rev() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let k = usize::try_from(x % (i as u64 + 1)).unwrap_or(0);
+                origineel.swap(i, k);
+            }
+            let mut herbouw = DomainState::new();
+            for (e, f) in landschap.iter().chain(&origineel).chain(&meta) {
+                herbouw.apply(e, f);
+            }
+            for p in JEUGDIGEN {
+                prop_assert_eq!(herbouw.plaatsingen(p), w.staat.plaatsingen(p));
+            }
+            for t in (0..100).step_by(7) {
+                let dd = d("2024-01-01") + chrono::Duration::days(t);
+                for f in VOORZIENINGEN {
+                    prop_assert_eq!(herbouw.occupancy(f, dd), w.staat.occupancy(f, dd));
+                    prop_assert_eq!(herbouw.capacity(f, dd), w.staat.capacity(f, dd));
+                }
+            }
+        }
+    }
+}
+
+// ------------------------------------------------------------------ cost
+
+/// `cargo test -p kringloop-events --release -- --ignored apply_scales --nocapture`
+#[test]
+#[ignore = "timing; run in release"]
+fn apply_scales_to_a_million_events() {
+    let mut w = Wereld::nieuw();
+    let mut log = Vec::with_capacity(1_000_000);
+    let mut i = 0u32;
+    while log.len() < 1_000_000 {
+        let p = format!("p{i:07}");
+        let f = if i.is_multiple_of(2) { "F2" } else { "AMB" };
+        let stream = jeugdige_stream(&p);
+        let t0 = i64::from(i % 300);
+        let dag = |t: i64| (d("2024-01-01") + chrono::Duration::days(t)).to_string();
+        for feit in [
+            jeugdige_reg(&p, 2008, "GM0599", "2023-06-01"),
+            machtiging("M", MachtigingSoort::Mgj, &dag(t0), &dag(t0 + 200)),
+            start(f, &dag(t0)),
+            einde(Some(f), &dag(t0 + 40)),
+            start("F1", &dag(t0 + 41)),
+        ] {
+            w.positie += 1;
+            let event = RecordedEvent {
+                position: w.positie,
+                stream: stream.clone(),
+                stream_version: 1,
+                event_id: Uuid::now_v7(),
+                event_type: feit.event_type().to_owned(),
+                schema_version: feit.schema_version(),
+                payload: String::new(),
+                valid_date: feit.valid_date(),
+                recorded_at: Utc::now(),
+                recorded_by: "test".into(),
+                source: "test".into(),
+                correlation_id: None,
+                causation_id: None,
+                idempotency_key: None,
+                prev_hash: [0; 32],
+                hash: [0; 32],
+            };
+            log.push((event, feit));
+        }
+        i += 1;
+    }
+    let start_tijd = std::time::Instant::now();
+    for (e, f) in &log {
+        w.staat.apply(e, f);
+    }
+    let apply = start_tijd.elapsed();
+    let t = std::time::Instant::now();
+    let mut geaccepteerd = 0;
+    for k in 0..10_000u32 {
+        let p = format!("p{k:07}");
+        if w.staat
+            .check(&jeugdige_stream(&p), &einde(None, "2025-06-01"))
+            .is_ok()
+        {
+            geaccepteerd += 1;
+        }
+    }
+    let check = t.elapsed();
+    println!(
+        "apply: {} events in {apply:?} ({:.0} events/s); check: 10000 in {check:?}; {geaccepteerd} accepted",
+        log.len(),
+        log.len() as f64 / apply.as_secs_f64()
+    );
+    assert_eq!(geaccepteerd, 10_000);
 }
