@@ -348,6 +348,58 @@ fn signal_serialises_with_its_code_as_tag_and_round_trips() {
 }
 
 #[test]
+fn every_signal_serialises_its_code_and_has_a_dutch_message() {
+    let dag = d("2024-03-01");
+    let alle = [
+        Signaal::Overbezetting {
+            voorziening: "F1".into(),
+            datum: dag,
+            bezetting: 3,
+            plaatsen: 2,
+        },
+        Signaal::GeslotenZonderMachtiging {
+            voorziening: "F1".into(),
+            datum: dag,
+        },
+        Signaal::SpoedmachtigingTeLang {
+            machtiging: "S".into(),
+            dagen: 29,
+        },
+        Signaal::MgjTeLang {
+            machtiging: "M".into(),
+            dagen: 367,
+        },
+        Signaal::Doorplaatsing {
+            van: "F1".into(),
+            naar: "F2".into(),
+            datum: dag,
+            tegen_wens_jeugdige: false,
+            tegen_wens_aanbieder: true,
+        },
+        Signaal::VoorzieningGeslotenMetLopendePlaatsingen {
+            voorziening: "F1".into(),
+            datum: dag,
+            lopend: 2,
+        },
+        Signaal::OnbekendeGemeente {
+            gemeente: "GM0363".into(),
+        },
+        Signaal::EindeOntbreekt {
+            voorziening: "F1".into(),
+            start: dag,
+            volgende_start: dag,
+        },
+    ];
+    assert_eq!(alle.len(), Signaal::CODES.len());
+    for (s, code) in alle.iter().zip(Signaal::CODES) {
+        assert_eq!(s.code(), code);
+        let json = serde_json::to_value(s).expect("serialises");
+        assert_eq!(json["code"], code);
+        assert!(!s.melding().is_empty());
+    }
+}
+
+#[test]
 fn afwijzing_displays_its_message() {
     let a = Afwijzing::new(AfwijzingCode::NietGeplaatst, "niet geplaatst");
     assert_eq!(a.to_string(), "niet geplaatst");
