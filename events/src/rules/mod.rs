@@ -72,6 +72,7 @@ pub use afleiding::{
     volgorde,
 };
 pub use afwijzing::{Afwijzing, AfwijzingCode};
+pub use check::{MAX_LEEFTIJD_BIJ_REGISTRATIE, SPOEDMACHTIGING_MAX_DAGEN};
 pub use signaal::Signaal;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
