@@ -1,3 +1,16 @@
 //! kringloop-import: importers and the demo generator.
 
 pub mod demo;
+
+// Importers (CSV, JSON Lines, iJw 3.2): `importer` has the entry points.
+pub mod csv;
+pub mod formaat;
+pub mod jsonl;
+pub mod pseudonym;
+pub mod record;
+pub mod ijw;
+pub mod importer;
+pub mod plan;
+pub mod progress;
+pub mod report;
+pub mod templates;

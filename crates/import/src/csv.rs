@@ -1,0 +1,295 @@
+//! CSV reader: a header row, then one fact per row (see [`crate::formaat`] for the
+//! columns). Comma or semicolon separated (Dutch Excel writes `;`; the separator is taken
+//! from the header line), UTF-8 with or without BOM, quotes as in RFC 4180.
+//!
+//! The reader never stops at a bad row: every row yields a [`Voorstel`] or an
+//! [`Afgewezen`] with its line number, so one run reports every problem in the file.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use kringloop_events::Gebeurtenis;
+
+use crate::formaat::{self, VeldFout, Velden};
+use crate::pseudonym::{Pseudonimiseerder, veilig};
+use crate::record::{self, Afgewezen, Plaats, Voorstel};
+
+/// One item the reader yields.
+#[derive(Debug)]
+pub enum Item {
+    Voorstel(Box<Voorstel>),
+    Afgewezen(Afgewezen),
+}
+
+/// Why the whole file cannot be read (the header is wrong): reported as one rejection at
+/// line 1.
+fn kop_fout(bestand: &str, reden: String) -> Vec<Item> {
+    vec![Item::Afgewezen(Afgewezen::onleesbaar(
+        Plaats::regel(bestand, 1),
+        reden,
+    ))]
+}
+
+/// Whether a CSV file has a `bsn` column (so it needs the pseudonymisation key).
+pub fn heeft_bsn_kolom(bytes: &[u8]) -> bool {
+    let kop = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+    String::from_utf8_lossy(kop)
+        .split([',', ';'])
+        .any(|k| k.trim().trim_matches('"').trim_start_matches('\u{feff}') == "bsn")
+}
+
+fn scheidingsteken(bytes: &[u8]) -> u8 {
+    let kop = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+    let komma = kop.iter().filter(|b| **b == b',').count();
+    let puntkomma = kop.iter().filter(|b| **b == b';').count();
+    if puntkomma > komma { b';' } else { b',' }
+}
+
+struct Rij<'a> {
+    kolommen: &'a HashMap<String, usize>,
+    velden: &'a [&'a str],
+}
+
+impl Velden for Rij<'_> {
+    fn tekst(&self, naam: &str) -> Result<Option<Cow<'_, str>>, VeldFout> {
+        Ok(self
+            .kolommen
+            .get(naam)
+            .and_then(|i| self.velden.get(*i))
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .map(Cow::Borrowed))
+    }
+}
+
+/// Reads a whole CSV file. `bestand` names it in sources and messages.
+pub fn lees(bestand: &str, bytes: &[u8], pseudo: Option<&Pseudonimiseerder>) -> Vec<Item> {
+    let mut rdr = ::csv::ReaderBuilder::new()
+        .delimiter(scheidingsteken(bytes))
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(bytes);
+    let kop = match rdr.byte_headers() {
+        Ok(k) => k.clone(),
+        Err(e) => {
+            return kop_fout(
+                bestand,
+                format!("kopregel onleesbaar: {}", veilig(&e.to_string())),
+            );
+        }
+    };
+    let bekend = record::alle_kolommen();
+    let mut kolommen: HashMap<String, usize> = HashMap::new();
+    for (i, k) in kop.iter().enumerate() {
+        let Ok(naam) = std::str::from_utf8(k) else {
+            return kop_fout(
+                bestand,
+                format!("kolom {} in de kopregel is geen UTF-8", i + 1),
+            );
+        };
+        let naam = naam
+            .trim()
+            .trim_start_matches('\u{feff}')
+            .to_ascii_lowercase();
+        if !bekend.contains(&naam) {
+            return kop_fout(
+                bestand,
+                format!(
+                    "onbekende kolom `{}` in de kopregel; bekende kolommen zijn: {}",
+                    veilig(&naam),
+                    bekend.join(", ")
+                ),
+            );
+        }
+        if kolommen.insert(naam.clone(), i).is_some() {
+            return kop_fout(
+                bestand,
+                format!("kolom `{naam}` staat twee keer in de kopregel"),
+            );
+        }
+    }
+    if !kolommen.contains_key("type") {
+        return kop_fout(bestand, "de kopregel mist de kolom `type`".to_owned());
+    }
+    let namen: Vec<&str> = {
+        let mut v = vec![""; kop.len()];
+        for (n, i) in &kolommen {
+            v[*i] = n.as_str();
+        }
+        v
+    };
+    let bron_prefix = format!("import:csv {bestand}");
+    let mut out = Vec::new();
+    let mut rij = ::csv::ByteRecord::new();
+    loop {
+        let regel_voor = rdr.position().line();
+        match rdr.read_byte_record(&mut rij) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                // A broken quote or bad UTF-8: report it and go on with the next row.
+                let regel = e.position().map_or(regel_voor, ::csv::Position::line);
+                out.push(Item::Afgewezen(Afgewezen::onleesbaar(
+                    Plaats::regel(bestand, regel),
+                    format!("regel onleesbaar: {}", veilig(&e.to_string())),
+                )));
+                continue;
+            }
+        }
+        let regel = rij.position().map_or(regel_voor, ::csv::Position::line);
+        let plaats = Plaats::regel(bestand, regel);
+        if rij.len() == 1
+            && rij
+                .get(0)
+                .is_some_and(|c| c.iter().all(u8::is_ascii_whitespace))
+        {
+            continue; // blank line
+        }
+        if rij.len() != kop.len() {
+            out.push(Item::Afgewezen(Afgewezen::onleesbaar(
+                plaats,
+                format!(
+                    "de regel heeft {} kolommen, de kopregel {}",
+                    rij.len(),
+                    kop.len()
+                ),
+            )));
+            continue;
+        }
+        let mut velden: Vec<&str> = Vec::with_capacity(kop.len());
+        let mut utf8_fout = None;
+        for (i, c) in rij.iter().enumerate() {
+            match std::str::from_utf8(c) {
+                Ok(s) => velden.push(s),
+                Err(_) => {
+                    utf8_fout = Some(i);
+                    velden.push("");
+                }
+            }
+        }
+        if let Some(i) = utf8_fout {
+            out.push(Item::Afgewezen(Afgewezen::onleesbaar(
+                plaats,
+                format!(
+                    "kolom `{}` is geen geldige UTF-8 (sla het bestand op als UTF-8)",
+                    namen.get(i).copied().unwrap_or("?")
+                ),
+            )));
+            continue;
+        }
+        let r = Rij {
+            kolommen: &kolommen,
+            velden: &velden,
+        };
+        out.push(match lees_rij(&r, &namen, &plaats, &bron_prefix, pseudo) {
+            Ok(v) => Item::Voorstel(Box::new(v)),
+            Err(e) => Item::Afgewezen(Afgewezen::onleesbaar(plaats, e.0)),
+        });
+    }
+    out
+}
+
+fn lees_rij(
+    r: &Rij<'_>,
+    namen: &[&str],
+    plaats: &Plaats,
+    bron_prefix: &str,
+    pseudo: Option<&Pseudonimiseerder>,
+) -> Result<Voorstel, VeldFout> {
+    // Filled cells in columns that do not belong to this type are mistakes (a value in
+    // the wrong column), not something to ignore.
+    if let Some(t) = r.tekst("type")?
+        && let Some(spec) = formaat::spec(t.trim())
+    {
+        let nieuw_type = r.tekst("nieuw_type")?;
+        for (i, cel) in r.velden.iter().enumerate() {
+            let naam = namen.get(i).copied().unwrap_or("");
+            if !cel.trim().is_empty() && !record::hoort_bij(naam, spec, nieuw_type.as_deref()) {
+                return Err(VeldFout(format!(
+                    "kolom `{naam}` hoort niet bij type {}; laat die cel leeg",
+                    spec.event_type
+                )));
+            }
+        }
+    }
+    record::lees(
+        r,
+        plaats,
+        bron_prefix,
+        pseudo,
+        None::<&dyn Fn(&str) -> Result<Gebeurtenis, VeldFout>>,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn afgewezen(items: &[Item]) -> Vec<&Afgewezen> {
+        items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Afgewezen(a) => Some(a),
+                Item::Voorstel(_) => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn reads_rows_and_reports_each_bad_one_with_its_line() {
+        let csv = "type,voorziening,datum,aantal,reden\n\
+                   PlaatsenGeopend,HZN-DE-BRUG,2024-01-01,12,\n\
+                   PlaatsenGeopend,HZN-DE-BRUG,2024-13-01,12,\n\
+                   PlaatsenGeopend,HZN-DE-BRUG,2024-01-01\n\
+                   PlaatsenGesloten,HZN-DE-BRUG,2024-02-01,twee,afbouw\n\
+                   Onzin,HZN-DE-BRUG,2024-02-01,2,afbouw\n";
+        let items = lees("plaatsen.csv", csv.as_bytes(), None);
+        assert_eq!(items.len(), 5);
+        let a = afgewezen(&items);
+        let regels: Vec<u64> = a.iter().filter_map(|a| a.plaats.regel).collect();
+        assert_eq!(regels, vec![3, 4, 5, 6]);
+        assert!(a[0].reden.contains("geen geldige datum"));
+        assert!(a[1].reden.contains("kolommen"));
+        assert!(a[2].reden.contains("geen heel getal"));
+        assert!(a[3].reden.contains("PlaatsingGestart"), "{}", a[3].reden);
+        match &items[0] {
+            Item::Voorstel(v) => assert_eq!(v.source, "import:csv plaatsen.csv:2"),
+            Item::Afgewezen(a) => panic!("{a}"),
+        }
+    }
+
+    #[test]
+    fn semicolons_and_dutch_dates() {
+        let csv = "type;voorziening;datum;aantal\nPlaatsenGeopend;X;01-03-2024;4\n";
+        let items = lees("x.csv", csv.as_bytes(), None);
+        assert!(
+            matches!(&items[0], Item::Voorstel(v) if v.feit.valid_date().map(|d| d.to_string()).as_deref() == Some("2024-03-01"))
+        );
+    }
+
+    #[test]
+    fn unknown_column_is_a_header_error() {
+        let items = lees("x.csv", b"type,voorzienig\nPlaatsenGeopend,X\n", None);
+        let a = afgewezen(&items);
+        assert_eq!(a.len(), 1);
+        assert_eq!(a[0].plaats.regel, Some(1));
+        assert!(a[0].reden.contains("voorzienig"));
+    }
+
+    #[test]
+    fn a_value_in_a_foreign_column_is_an_error() {
+        let csv = "type,voorziening,datum,aantal,reden\nPlaatsenGeopend,X,2024-01-01,3,waarom\n";
+        let a = lees("x.csv", csv.as_bytes(), None);
+        assert!(afgewezen(&a)[0].reden.contains("hoort niet bij"));
+    }
+
+    #[test]
+    fn bsn_without_key_is_refused_and_never_echoed() {
+        let csv =
+            "type,bsn,woongemeente,datum\nWoongemeenteGewijzigd,999900006,GM0599,2024-01-01\n";
+        assert!(heeft_bsn_kolom(csv.as_bytes()));
+        let items = lees("x.csv", csv.as_bytes(), None);
+        let a = afgewezen(&items);
+        assert!(!a[0].reden.contains("999900006"));
+    }
+}

@@ -1,0 +1,686 @@
+//! The tabular record format shared by CSV and JSON Lines: one record per fact, a `type`
+//! selecting the event type and one field per payload field, named as in the catalogue
+//! structs (`events/src/catalogue.rs`). The field table here is the single source of the
+//! documentation, the templates (`templates/`) and the checks.
+//!
+//! Meta fields, for every type:
+//! - `type` (required): the event type, e.g. `PlaatsingGestart`;
+//! - `pseudoniem` or `bsn`: the youth, for youth facts (and only there). A `bsn` is turned
+//!   into a pseudonym at once (see [`crate::pseudonym`]);
+//! - `event_id` (optional): a UUIDv7 chosen by the source, so that a later correction in
+//!   the same or another file can point at it;
+//! - `geregistreerd_op` (optional): the recorded time for a historical backfill
+//!   (RFC 3339, or a date meaning 00:00 UTC); non-decreasing within a file;
+//! - `bron` (optional): free text naming the original source, appended to the envelope's
+//!   `source` in parentheses.
+//!
+//! Special fields: `CapaciteitsdoelVastgesteld` has `scope_niveau` + `scope_code` for its
+//! scope; `FeitGecorrigeerd` has `vervangt`, `reden`, `nieuw_type` and the new content's
+//! fields prefixed with `nieuw_` (in JSON Lines also as a nested object `nieuw` with its
+//! own `type`).
+
+use std::borrow::Cow;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use kringloop_events::{Gebeurtenis, Geslacht, MachtigingSoort, Regime, Verblijfplaats, Vorm};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::pseudonym::{bevat_bsn, veilig};
+
+/// The kind of value a field holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Soort {
+    /// Free text (must not contain a BSN).
+    Tekst,
+    /// A date: `JJJJ-MM-DD` or `DD-MM-JJJJ`.
+    Datum,
+    /// A whole number ≥ 0.
+    Aantal,
+    /// A year of birth.
+    Jaar,
+    /// `ja`/`nee` (also `true`/`false`, `1`/`0`, `j`/`n`).
+    JaNee,
+    /// One of a fixed list of codes.
+    Keuze(&'static [&'static str]),
+    /// A UUID.
+    Id,
+}
+
+/// One payload field.
+#[derive(Debug, Clone, Copy)]
+pub struct Veld {
+    pub naam: &'static str,
+    pub soort: Soort,
+    pub verplicht: bool,
+}
+
+const fn v(naam: &'static str, soort: Soort) -> Veld {
+    Veld {
+        naam,
+        soort,
+        verplicht: true,
+    }
+}
+
+const fn opt(naam: &'static str, soort: Soort) -> Veld {
+    Veld {
+        naam,
+        soort,
+        verplicht: false,
+    }
+}
+
+/// The format of one event type.
+#[derive(Debug, Clone, Copy)]
+pub struct TypeSpec {
+    pub event_type: &'static str,
+    /// Facts about one youth: need `pseudoniem` or `bsn`.
+    pub jeugdige: bool,
+    pub velden: &'static [Veld],
+    /// One line for the documentation.
+    pub uitleg: &'static str,
+}
+
+pub const VORMEN: &[&str] = &[
+    "GROEP",
+    "KLEINSCHALIG",
+    "GEZINSHUIS",
+    "PLEEGZORG",
+    "GEZINSOPNAME",
+    "DRIEMILIEU",
+    "EEN_OP_EEN",
+    "CRISIS",
+    "AMBULANT",
+];
+pub const REGIMES: &[&str] = &["GESLOTEN", "OPEN"];
+pub const VERBLIJFPLAATSEN: &[&str] = &[
+    "THUIS",
+    "NETWERK",
+    "ZELFSTANDIG",
+    "PLEEGZORG",
+    "GEZINSHUIS",
+    "GEZINSOPNAME",
+    "KLEINSCHALIG",
+    "OPEN_RESIDENTIEEL",
+    "DRIEMILIEU",
+    "EEN_OP_EEN",
+    "CRISIS",
+    "GESLOTEN",
+    "JJI",
+    "GGZ_KLINIEK",
+    "WLZ",
+    "ONBEKEND",
+];
+pub const GESLACHTEN: &[&str] = &["MAN", "VROUW", "ANDERS", "ONBEKEND"];
+pub const MACHTIGINGSOORTEN: &[&str] = &["MGJ", "SPOEDMACHTIGING", "VOORWAARDELIJKE_MACHTIGING"];
+pub const REDENEN_BEEINDIGING: &[&str] = &["02", "31", "32", "33", "34", "35", "38", "39"];
+pub const SCOPE_NIVEAUS: &[&str] = &["LANDELIJK", "LANDSDEEL", "JEUGDREGIO", "AANBIEDER"];
+
+use Soort::{Aantal, Datum, Id, JaNee, Jaar, Keuze, Tekst};
+
+/// Every type a CSV or JSON Lines record can have, in the order a landscape is built.
+pub const SPECS: &[TypeSpec] = &[
+    TypeSpec {
+        event_type: "LandsdeelGeregistreerd",
+        jeugdige: false,
+        velden: &[v("code", Tekst), v("naam", Tekst)],
+        uitleg: "een landsdeel (zorggebied)",
+    },
+    TypeSpec {
+        event_type: "JeugdregioGeregistreerd",
+        jeugdige: false,
+        velden: &[v("code", Tekst), v("naam", Tekst), v("landsdeel", Tekst)],
+        uitleg: "een jeugdregio binnen een landsdeel",
+    },
+    TypeSpec {
+        event_type: "GemeenteGeregistreerd",
+        jeugdige: false,
+        velden: &[v("code", Tekst), v("naam", Tekst), v("jeugdregio", Tekst)],
+        uitleg: "een gemeente (CBS-code GMxxxx) binnen een jeugdregio",
+    },
+    TypeSpec {
+        event_type: "AanbiederGeregistreerd",
+        jeugdige: false,
+        velden: &[v("id", Tekst), v("naam", Tekst)],
+        uitleg: "een zorgaanbieder",
+    },
+    TypeSpec {
+        event_type: "VoorzieningGeregistreerd",
+        jeugdige: false,
+        velden: &[
+            v("id", Tekst),
+            v("aanbieder", Tekst),
+            v("naam", Tekst),
+            v("gemeente", Tekst),
+            v("vorm", Keuze(VORMEN)),
+            v("regime", Keuze(REGIMES)),
+            v("datum", Datum),
+        ],
+        uitleg: "een voorziening (locatie) met vorm en regime",
+    },
+    TypeSpec {
+        event_type: "PlaatsenGeopend",
+        jeugdige: false,
+        velden: &[
+            v("voorziening", Tekst),
+            v("datum", Datum),
+            v("aantal", Aantal),
+        ],
+        uitleg: "opbouw: plaatsen geopend",
+    },
+    TypeSpec {
+        event_type: "PlaatsenGesloten",
+        jeugdige: false,
+        velden: &[
+            v("voorziening", Tekst),
+            v("datum", Datum),
+            v("aantal", Aantal),
+            v("reden", Tekst),
+        ],
+        uitleg: "afbouw: plaatsen gesloten",
+    },
+    TypeSpec {
+        event_type: "PlaatsenOmgebouwd",
+        jeugdige: false,
+        velden: &[
+            v("van", Tekst),
+            v("naar", Tekst),
+            v("datum", Datum),
+            v("aantal_uit", Aantal),
+            v("aantal_in", Aantal),
+            v("reden", Tekst),
+        ],
+        uitleg: "ombouw: plaatsen van de ene voorziening naar de andere",
+    },
+    TypeSpec {
+        event_type: "VoorzieningGesloten",
+        jeugdige: false,
+        velden: &[
+            v("voorziening", Tekst),
+            v("datum", Datum),
+            v("reden", Tekst),
+        ],
+        uitleg: "een voorziening sluit",
+    },
+    TypeSpec {
+        event_type: "CapaciteitsdoelVastgesteld",
+        jeugdige: false,
+        velden: &[
+            v("scope_niveau", Keuze(SCOPE_NIVEAUS)),
+            opt("scope_code", Tekst),
+            opt("regime", Keuze(REGIMES)),
+            opt("vorm", Keuze(VORMEN)),
+            v("plaatsen", Aantal),
+            v("datum", Datum),
+        ],
+        uitleg: "een capaciteitsdoel (scope_code leeg bij LANDELIJK)",
+    },
+    TypeSpec {
+        event_type: "JeugdigeGeregistreerd",
+        jeugdige: true,
+        velden: &[
+            v("geboortejaar", Jaar),
+            v("geslacht", Keuze(GESLACHTEN)),
+            v("woongemeente", Tekst),
+            v("datum", Datum),
+        ],
+        uitleg: "een jeugdige (alleen geboortejaar, nooit de geboortedatum)",
+    },
+    TypeSpec {
+        event_type: "WoongemeenteGewijzigd",
+        jeugdige: true,
+        velden: &[v("woongemeente", Tekst), v("datum", Datum)],
+        uitleg: "de woongemeente (woonplaatsbeginsel) wijzigt",
+    },
+    TypeSpec {
+        event_type: "MachtigingAfgegeven",
+        jeugdige: true,
+        velden: &[
+            v("machtiging", Tekst),
+            v("soort", Keuze(MACHTIGINGSOORTEN)),
+            v("geldig_van", Datum),
+            v("geldig_tot", Datum),
+            v("aangevraagd_door", Tekst),
+        ],
+        uitleg: "een machtiging (geldig_tot is de laatste geldige dag)",
+    },
+    TypeSpec {
+        event_type: "MachtigingBeeindigd",
+        jeugdige: true,
+        velden: &[v("machtiging", Tekst), v("datum", Datum), v("reden", Tekst)],
+        uitleg: "een machtiging eindigt eerder (datum: eerste dag niet meer geldig)",
+    },
+    TypeSpec {
+        event_type: "PlaatsingGestart",
+        jeugdige: true,
+        velden: &[
+            v("voorziening", Tekst),
+            v("datum", Datum),
+            v("spoed", JaNee),
+            v("crisis", JaNee),
+            v("verblijf_voor", Keuze(VERBLIJFPLAATSEN)),
+        ],
+        uitleg: "een plaatsing begint",
+    },
+    TypeSpec {
+        event_type: "Doorgeplaatst",
+        jeugdige: true,
+        velden: &[
+            v("van", Tekst),
+            v("naar", Tekst),
+            v("datum", Datum),
+            v("reden", Tekst),
+            v("tegen_wens_jeugdige", JaNee),
+            v("tegen_wens_aanbieder", JaNee),
+        ],
+        uitleg: "een doorplaatsing van de ene voorziening naar de andere",
+    },
+    TypeSpec {
+        event_type: "PlaatsingBeeindigd",
+        jeugdige: true,
+        velden: &[
+            opt("voorziening", Tekst),
+            v("datum", Datum),
+            v("bestemming", Keuze(VERBLIJFPLAATSEN)),
+            v("reden", Tekst),
+            opt("reden_beeindiging", Keuze(REDENEN_BEEINDIGING)),
+        ],
+        uitleg: "uitstroom (datum: eerste dag niet meer in de voorziening)",
+    },
+    TypeSpec {
+        event_type: "FeitGecorrigeerd",
+        jeugdige: false,
+        velden: &[v("vervangt", Id), v("reden", Tekst), v("nieuw_type", Tekst)],
+        uitleg: "een eerder feit vervangen; de nieuwe inhoud in de kolommen nieuw_<veld>",
+    },
+    TypeSpec {
+        event_type: "FeitIngetrokken",
+        jeugdige: false,
+        velden: &[v("ingetrokken_event_id", Id), v("reden", Tekst)],
+        uitleg: "een eerder feit intrekken (payloadveld `event_id`; de kolom heet anders omdat `event_id` het id van dit record is)",
+    },
+];
+
+/// Meta columns, in template order after `type` and the youth columns.
+pub const META_NA: &[&str] = &["event_id", "geregistreerd_op", "bron"];
+
+pub fn spec(event_type: &str) -> Option<&'static TypeSpec> {
+    SPECS.iter().find(|s| s.event_type == event_type)
+}
+
+/// All type names, for "valid values are …" messages.
+pub fn type_namen() -> String {
+    SPECS
+        .iter()
+        .map(|s| s.event_type)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A field error. Messages never echo a value unmasked (see [`veilig`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct VeldFout(pub String);
+
+fn fout(msg: impl Into<String>) -> VeldFout {
+    VeldFout(msg.into())
+}
+
+/// Parses a date as written in Dutch spreadsheets or ISO 8601.
+pub fn parse_datum(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(s, "%d-%m-%Y"))
+        .ok()
+}
+
+/// Parses `geregistreerd_op`: RFC 3339, or a date meaning 00:00 UTC.
+pub fn parse_tijdstip(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    parse_datum(s)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+}
+
+fn parse_ja_nee(s: &str) -> Option<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "ja" | "j" | "true" | "1" | "waar" | "yes" | "y" => Some(true),
+        "nee" | "n" | "false" | "0" | "onwaar" | "no" => Some(false),
+        _ => None,
+    }
+}
+
+/// Converts one field's text to its JSON value. `None` text means absent/empty.
+pub fn waarde(veld: &Veld, tekst: Option<&str>) -> Result<Value, VeldFout> {
+    let t = tekst.map(str::trim).filter(|t| !t.is_empty());
+    let Some(t) = t else {
+        if veld.verplicht {
+            return Err(fout(format!("veld `{}` ontbreekt of is leeg", veld.naam)));
+        }
+        return Ok(Value::Null);
+    };
+    Ok(match veld.soort {
+        Tekst => {
+            if bevat_bsn(t) {
+                return Err(fout(format!(
+                    "veld `{}` bevat iets dat op een BSN lijkt; een BSN hoort alleen in de kolom bsn",
+                    veld.naam
+                )));
+            }
+            Value::String(t.to_owned())
+        }
+        Datum => match parse_datum(t) {
+            Some(d) => Value::String(d.format("%Y-%m-%d").to_string()),
+            None => {
+                return Err(fout(format!(
+                    "veld `{}`: `{}` is geen geldige datum (verwacht JJJJ-MM-DD of DD-MM-JJJJ)",
+                    veld.naam,
+                    veilig(t)
+                )));
+            }
+        },
+        Aantal => match t.parse::<u32>() {
+            Ok(n) => Value::from(n),
+            Err(_) => {
+                return Err(fout(format!(
+                    "veld `{}`: `{}` is geen heel getal van 0 of meer",
+                    veld.naam,
+                    veilig(t)
+                )));
+            }
+        },
+        Jaar => match t.parse::<u16>() {
+            Ok(n) if (1900..=2100).contains(&n) => Value::from(n),
+            _ => {
+                return Err(fout(format!(
+                    "veld `{}`: `{}` is geen jaartal",
+                    veld.naam,
+                    veilig(t)
+                )));
+            }
+        },
+        JaNee => match parse_ja_nee(t) {
+            Some(b) => Value::Bool(b),
+            None => {
+                return Err(fout(format!(
+                    "veld `{}`: `{}` is geen ja/nee (geldig: ja, nee, true, false, 1, 0)",
+                    veld.naam,
+                    veilig(t)
+                )));
+            }
+        },
+        Keuze(waarden) => {
+            let upper = t.to_ascii_uppercase();
+            // Codes like RedenBeeindiging "2" are written without the leading zero in
+            // spreadsheets.
+            let upper = if upper == "2" { "02".to_owned() } else { upper };
+            match waarden.iter().find(|w| **w == upper) {
+                Some(w) => Value::String((*w).to_owned()),
+                None => {
+                    return Err(fout(format!(
+                        "veld `{}`: onbekende waarde `{}`; geldig zijn: {}",
+                        veld.naam,
+                        veilig(t),
+                        waarden.join(", ")
+                    )));
+                }
+            }
+        }
+        Id => match Uuid::parse_str(t) {
+            Ok(u) => Value::String(u.to_string()),
+            Err(_) => {
+                return Err(fout(format!(
+                    "veld `{}`: `{}` is geen geldige UUID",
+                    veld.naam,
+                    veilig(t)
+                )));
+            }
+        },
+    })
+}
+
+/// Where a record's fields come from: a CSV row or a JSON object.
+pub trait Velden {
+    /// The text of a field (`Ok(None)` when absent or empty).
+    fn tekst(&self, naam: &str) -> Result<Option<Cow<'_, str>>, VeldFout>;
+}
+
+/// Builds the nested content of a correction from its type name (JSON Lines' nested
+/// `nieuw` object).
+pub type BouwNieuw<'a> = &'a dyn Fn(&str) -> Result<Gebeurtenis, VeldFout>;
+
+/// Builds the fact of type `spec` from its fields. `prefix` is `nieuw_` for the nested
+/// content of a CSV correction, `pseudoniem` the youth's for youth facts.
+pub fn bouw(
+    spec: &TypeSpec,
+    velden: &dyn Velden,
+    prefix: &str,
+    pseudoniem: Option<&str>,
+    nieuw: Option<BouwNieuw<'_>>,
+) -> Result<Gebeurtenis, VeldFout> {
+    let mut data = Map::new();
+    let mut naam_buf = String::new();
+    for veld in spec.velden {
+        naam_buf.clear();
+        naam_buf.push_str(prefix);
+        naam_buf.push_str(veld.naam);
+        let tekst = velden.tekst(&naam_buf)?;
+        let w = waarde(veld, tekst.as_deref()).map_err(|e| {
+            if prefix.is_empty() {
+                e
+            } else {
+                fout(e.0.replacen(&format!("`{}`", veld.naam), &format!("`{naam_buf}`"), 1))
+            }
+        })?;
+        // Optional fields are `null` in the payload when empty.
+        data.insert(veld.naam.to_owned(), w);
+    }
+    match spec.event_type {
+        "FeitIngetrokken" => {
+            if let Some(id) = data.remove("ingetrokken_event_id") {
+                data.insert("event_id".to_owned(), id);
+            }
+        }
+        "JeugdigeGeregistreerd" => {
+            let p = pseudoniem.ok_or_else(|| fout("pseudoniem of bsn ontbreekt"))?;
+            data.insert("pseudoniem".to_owned(), Value::String(p.to_owned()));
+        }
+        "CapaciteitsdoelVastgesteld" => {
+            let niveau = data.remove("scope_niveau").unwrap_or(Value::Null);
+            let code = data.remove("scope_code").unwrap_or(Value::Null);
+            let mut scope = Map::new();
+            match (niveau.as_str(), code) {
+                (Some("LANDELIJK"), Value::Null) => {}
+                (Some("LANDELIJK"), _) => {
+                    return Err(fout("scope_code moet leeg zijn bij scope_niveau LANDELIJK"));
+                }
+                (Some(_), Value::Null) => {
+                    return Err(fout(
+                        "scope_code ontbreekt (verplicht bij LANDSDEEL, JEUGDREGIO en AANBIEDER)",
+                    ));
+                }
+                (_, code) => {
+                    scope.insert("code".to_owned(), code);
+                }
+            }
+            scope.insert("niveau".to_owned(), niveau);
+            data.insert("scope".to_owned(), Value::Object(scope));
+        }
+        "FeitGecorrigeerd" => {
+            let nieuw_type = data
+                .remove("nieuw_type")
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            let nieuw_spec = match spec_van(&nieuw_type) {
+                Some(s) if !matches!(s.event_type, "FeitGecorrigeerd" | "FeitIngetrokken") => s,
+                _ => {
+                    return Err(fout(format!(
+                        "nieuw_type `{}` is geen type dat gecorrigeerd kan worden; geldig zijn de andere types: {}",
+                        veilig(&nieuw_type),
+                        type_namen()
+                    )));
+                }
+            };
+            let inhoud = match nieuw {
+                Some(f) => f(nieuw_spec.event_type)?,
+                None => bouw(nieuw_spec, velden, "nieuw_", pseudoniem, None)?,
+            };
+            let inhoud = serde_json::to_value(&inhoud)
+                .map_err(|e| fout(format!("nieuwe inhoud onbruikbaar: {e}")))?;
+            data.insert("nieuw".to_owned(), inhoud);
+        }
+        _ => {}
+    }
+    let mut wrapper = Map::new();
+    wrapper.insert("type".to_owned(), Value::String(spec.event_type.to_owned()));
+    wrapper.insert("data".to_owned(), Value::Object(data));
+    serde_json::from_value::<Gebeurtenis>(Value::Object(wrapper)).map_err(|e| {
+        // The fields were checked one by one; what is left is a combination the catalogue
+        // refuses. serde's message names fields, not values.
+        fout(format!("{} kan niet gemaakt worden: {e}", spec.event_type))
+    })
+}
+
+fn spec_van(naam: &str) -> Option<&'static TypeSpec> {
+    spec(naam.trim())
+}
+
+/// Names the youth-fact columns and the types for the docs.
+pub fn is_jeugdige_type(event_type: &str) -> bool {
+    spec(event_type).is_some_and(|s| s.jeugdige)
+}
+
+/// Compile-time check that the code lists match the domain enums (a new variant in the
+/// catalogue must be added here).
+#[allow(dead_code)]
+fn codes_kloppen() -> bool {
+    Vorm::ALL.iter().all(|v| VORMEN.contains(&v.code()))
+        && Verblijfplaats::ALL
+            .iter()
+            .all(|v| VERBLIJFPLAATSEN.contains(&v.code()))
+        && [Regime::Gesloten, Regime::Open]
+            .iter()
+            .all(|r| REGIMES.contains(&r.code()))
+        && matches!(
+            Geslacht::Onbekend,
+            Geslacht::Man | Geslacht::Vrouw | Geslacht::Anders | Geslacht::Onbekend
+        )
+        && matches!(
+            MachtigingSoort::Mgj,
+            MachtigingSoort::Mgj
+                | MachtigingSoort::Spoedmachtiging
+                | MachtigingSoort::VoorwaardelijkeMachtiging
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    struct Kaart(HashMap<&'static str, &'static str>);
+    impl Velden for Kaart {
+        fn tekst(&self, naam: &str) -> Result<Option<Cow<'_, str>>, VeldFout> {
+            Ok(self.0.get(naam).map(|s| Cow::Borrowed(*s)))
+        }
+    }
+
+    #[test]
+    fn code_lists_match_the_domain_enums() {
+        assert!(codes_kloppen());
+        assert_eq!(
+            SPECS.len(),
+            Gebeurtenis::TYPES.len(),
+            "every catalogue type has a record format"
+        );
+        for (t, _) in Gebeurtenis::TYPES {
+            assert!(spec(t).is_some(), "{t} has no spec");
+        }
+    }
+
+    #[test]
+    fn builds_a_placement_and_explains_bad_values() {
+        let mut m = HashMap::from([
+            ("voorziening", "HZN-DE-BRUG"),
+            ("datum", "01-02-2024"),
+            ("spoed", "ja"),
+            ("crisis", "nee"),
+            ("verblijf_voor", "thuis"),
+        ]);
+        let s = spec("PlaatsingGestart").expect("spec");
+        let g = bouw(s, &Kaart(m.clone()), "", Some("p1"), None);
+        assert!(
+            matches!(g, Ok(Gebeurtenis::PlaatsingGestart(ref p)) if p.spoed && p.datum.to_string() == "2024-02-01")
+        );
+        m.insert("verblijf_voor", "BUITEN");
+        let e = bouw(s, &Kaart(m.clone()), "", Some("p1"), None)
+            .err()
+            .map(|e| e.0);
+        assert!(
+            e.as_deref().is_some_and(|e| e.contains("THUIS, NETWERK")),
+            "{e:?}"
+        );
+        m.insert("verblijf_voor", "THUIS");
+        m.insert("datum", "31-02-2024");
+        let e = bouw(s, &Kaart(m), "", Some("p1"), None).err().map(|e| e.0);
+        assert!(
+            e.as_deref()
+                .is_some_and(|e| e.contains("geen geldige datum")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn refuses_a_bsn_in_free_text_without_echoing_it() {
+        let m = HashMap::from([
+            ("voorziening", "HZN"),
+            ("datum", "2024-02-01"),
+            ("reden", "jeugdige 999900006 verhuisd"),
+        ]);
+        let s = spec("VoorzieningGesloten").expect("spec");
+        let e = bouw(s, &Kaart(m), "", None, None)
+            .err()
+            .map(|e| e.0)
+            .unwrap_or_default();
+        assert!(e.contains("BSN"));
+        assert!(!e.contains("999900006"));
+    }
+
+    #[test]
+    fn builds_a_correction_from_prefixed_columns() {
+        let m = HashMap::from([
+            ("vervangt", "0190b7a0-0000-7000-8000-000000000001"),
+            ("reden", "verkeerde datum"),
+            ("nieuw_type", "WoongemeenteGewijzigd"),
+            ("nieuw_woongemeente", "GM0518"),
+            ("nieuw_datum", "2024-12-15"),
+        ]);
+        let s = spec("FeitGecorrigeerd").expect("spec");
+        let g = bouw(s, &Kaart(m), "", Some("p1"), None);
+        assert!(
+            matches!(g, Ok(Gebeurtenis::FeitGecorrigeerd(ref c)) if matches!(*c.nieuw, Gebeurtenis::WoongemeenteGewijzigd(_))),
+            "{g:?}"
+        );
+    }
+
+    #[test]
+    fn builds_a_national_target() {
+        let m = HashMap::from([
+            ("scope_niveau", "landsdeel"),
+            ("scope_code", "ZUID_WEST"),
+            ("regime", "GESLOTEN"),
+            ("plaatsen", "100"),
+            ("datum", "2024-01-01"),
+        ]);
+        let s = spec("CapaciteitsdoelVastgesteld").expect("spec");
+        let g = bouw(s, &Kaart(m), "", None, None);
+        assert!(
+            matches!(g, Ok(Gebeurtenis::CapaciteitsdoelVastgesteld(ref d)) if d.plaatsen == 100 && d.vorm.is_none()),
+            "{g:?}"
+        );
+    }
+}

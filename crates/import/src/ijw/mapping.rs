@@ -1,0 +1,210 @@
+//! The region mapping: which iJw product means which facility, and which RedenBeeindiging
+//! means which destination.
+//!
+//! iJw does not say where a youth stays: category 43 (verblijf incl. behandeling) covers a
+//! closed group and a gezinshuis alike, and a closed placement is not recognisable from the
+//! category (DOMAIN.md). Each region therefore keeps a mapping file (TOML or JSON, same
+//! structure) like `fixtures/mapping-rijnmond.toml`:
+//!
+//! ```toml
+//! regio = "RIJNMOND"
+//!
+//! [[product]]              # most specific match wins: code, aanbieder, referentie count
+//! categorie = "43"
+//! code = "43A41"           # optional: any code in the category
+//! aanbieder = "87654321"   # optional: AGB code of the provider
+//! referentie = "BRUG"      # optional: prefix of ReferentieAanbieder (a location tag)
+//! voorziening = "HZN-DE-BRUG"
+//! vorm = "GROEP"           # checked against the registered facility
+//! regime = "GESLOTEN"
+//! spoed = false            # optional
+//! crisis = false           # optional; default: true for category 46
+//!
+//! [[negeer]]               # products that are not a stay, e.g. ambulant care
+//! categorie = "45"
+//!
+//! [reden."31"]             # every JZ588 code that can occur
+//! bestemming = "THUIS"
+//! reden = "beëindigd volgens plan"
+//! ```
+
+use std::collections::BTreeMap;
+
+use kringloop_events::{Regime, Verblijfplaats, Vorm};
+use serde::Deserialize;
+
+use super::{Bericht, Product};
+use crate::pseudonym::veilig;
+
+/// One product rule.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductRegel {
+    pub categorie: String,
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub aanbieder: Option<String>,
+    #[serde(default)]
+    pub referentie: Option<String>,
+    pub voorziening: String,
+    pub vorm: Vorm,
+    pub regime: Regime,
+    #[serde(default)]
+    pub spoed: bool,
+    #[serde(default)]
+    pub crisis: Option<bool>,
+}
+
+/// Products to leave out (not a stay).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NegeerRegel {
+    pub categorie: String,
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub aanbieder: Option<String>,
+}
+
+/// What a RedenBeeindiging means.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedenRegel {
+    pub bestemming: Verblijfplaats,
+    pub reden: String,
+}
+
+/// A region's mapping file.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegioMapping {
+    pub regio: String,
+    #[serde(default)]
+    pub product: Vec<ProductRegel>,
+    #[serde(default)]
+    pub negeer: Vec<NegeerRegel>,
+    #[serde(default)]
+    pub reden: BTreeMap<String, RedenRegel>,
+}
+
+/// Why a mapping file is unusable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("regiomapping {bestand}: {reden}")]
+pub struct MappingFout {
+    pub bestand: String,
+    pub reden: String,
+}
+
+/// The outcome of looking up a product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Treffer<'m> {
+    Voorziening(&'m ProductRegel),
+    Negeren,
+    Onbekend,
+}
+
+impl RegioMapping {
+    /// Reads a mapping from TOML (`.toml`) or JSON (anything else).
+    pub fn lees(bestand: &str, tekst: &str) -> Result<Self, MappingFout> {
+        let fout = |reden: String| MappingFout {
+            bestand: bestand.to_owned(),
+            reden,
+        };
+        let m: RegioMapping = if bestand.ends_with(".toml") {
+            toml::from_str(tekst).map_err(|e| fout(e.to_string()))?
+        } else {
+            serde_json::from_str(tekst).map_err(|e| fout(e.to_string()))?
+        };
+        for code in m.reden.keys() {
+            if kringloop_events::RedenBeeindiging::from_code(code).is_none() {
+                return Err(fout(format!(
+                    "[reden.\"{}\"] is geen RedenBeeindiging (JZ588); geldig zijn 02, 31, 32, 33, 34, 35, 38, 39",
+                    veilig(code)
+                )));
+            }
+        }
+        for p in &m.product {
+            if p.voorziening.trim().is_empty() || p.categorie.trim().is_empty() {
+                return Err(fout(
+                    "een [[product]] mist categorie of voorziening".to_owned(),
+                ));
+            }
+        }
+        Ok(m)
+    }
+
+    /// The rule for a product of a message: the most specific matching product rule, or
+    /// an ignore rule, or nothing.
+    pub fn zoek<'m>(&'m self, bericht: &Bericht, product: &Product) -> Treffer<'m> {
+        let Some(categorie) = product.categorie.as_deref() else {
+            return Treffer::Onbekend;
+        };
+        let aanbieder = bericht.aanbieder();
+        let past = |regel: Option<&String>, waarde: Option<&str>| match regel {
+            None => Some(0),
+            Some(r) => (Some(r.as_str()) == waarde).then_some(1),
+        };
+        let mut beste: Option<(u32, &ProductRegel)> = None;
+        for r in &self.product {
+            if r.categorie != categorie {
+                continue;
+            }
+            let (Some(a), Some(b)) = (
+                past(r.code.as_ref(), product.code.as_deref()),
+                past(r.aanbieder.as_ref(), Some(aanbieder)),
+            ) else {
+                continue;
+            };
+            let c = match &r.referentie {
+                None => 0,
+                Some(prefix) => {
+                    if product
+                        .referentie_aanbieder
+                        .as_deref()
+                        .is_some_and(|ra| ra.starts_with(prefix.as_str()))
+                    {
+                        1
+                    } else {
+                        continue;
+                    }
+                }
+            };
+            let score = a + b + c;
+            if beste.is_none_or(|(s, _)| score > s) {
+                beste = Some((score, r));
+            }
+        }
+        if let Some((_, r)) = beste {
+            return Treffer::Voorziening(r);
+        }
+        let negeer = self.negeer.iter().any(|n| {
+            n.categorie == categorie
+                && n.code
+                    .as_deref()
+                    .is_none_or(|c| Some(c) == product.code.as_deref())
+                && n.aanbieder.as_deref().is_none_or(|a| a == aanbieder)
+        });
+        if negeer {
+            Treffer::Negeren
+        } else {
+            Treffer::Onbekend
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_fixture_and_rejects_unknown_codes() {
+        let tekst = include_str!("../../fixtures/ijw/mapping-rijnmond.toml");
+        let m = RegioMapping::lees("mapping-rijnmond.toml", tekst);
+        assert!(m.is_ok(), "{m:?}");
+        let bad = format!("{tekst}\n[reden.\"77\"]\nbestemming = \"THUIS\"\nreden = \"x\"\n");
+        assert!(RegioMapping::lees("m.toml", &bad).is_err());
+        let bad = tekst.replace("vorm = \"GROEP\"", "vorm = \"KASTEEL\"");
+        assert!(RegioMapping::lees("m.toml", &bad).is_err());
+    }
+}

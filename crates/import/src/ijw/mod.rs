@@ -1,0 +1,490 @@
+//! iJw 3.2 (iStandaarden Jeugdwet) messages: JW301 toewijzing, JW305 start zorg, JW307
+//! stop zorg and JW315 verzoek om toewijzing.
+//!
+//! Only the parts kringloop needs are read: the header (BerichtIdentificatie with
+//! Identificatie and Dagtekening, Afzender, Ontvanger), the client (Bsn, Geboortedatum,
+//! Geslacht) and per product ToewijzingNummer, Product (Categorie, Code), Begindatum /
+//! Ingangsdatum, Einddatum and RedenBeeindiging. Other elements are skipped, so messages
+//! with more content (Naam, Commentaar, Omvang, …) import as well.
+//!
+//! The BSN is pseudonymised the moment its element ends: a [`Bericht`] holds only the
+//! pseudonym, and the date of birth is reduced to its year.
+//!
+//! - [`parse`]: bytes → [`Bericht`] (pure, bounded: no entity expansion, a depth limit).
+//! - [`mapping`]: the region's mapping from products to facilities and from
+//!   RedenBeeindiging to destinations.
+//! - [`vertaal`]: messages → proposed facts, including the pairing of a stop with reason
+//!   38 and a start elsewhere into a doorplaatsing.
+
+pub mod mapping;
+pub mod vertaal;
+
+use chrono::NaiveDate;
+use kringloop_events::Geslacht;
+use quick_xml::NsReader;
+use quick_xml::events::Event;
+use quick_xml::name::ResolveResult;
+
+use crate::formaat::parse_datum;
+use crate::pseudonym::{Bsn, Pseudonimiseerder, veilig};
+
+/// Namespace of the iJw 3.2 base schema.
+pub const NS_BASIS: &str = "http://www.istandaarden.nl/ijw/3_2/basisschema/schema";
+
+/// The namespace of one message type, e.g. `…/ijw/3_2/jw305/schema`.
+pub fn namespace(soort: BerichtSoort) -> String {
+    format!(
+        "http://www.istandaarden.nl/ijw/3_2/{}/schema",
+        soort.code().to_ascii_lowercase()
+    )
+}
+
+/// The message types kringloop reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BerichtSoort {
+    /// Toewijzing (allocation) by the gemeente.
+    Jw301,
+    /// Start zorg by the provider.
+    Jw305,
+    /// Stop zorg by the provider.
+    Jw307,
+    /// Verzoek om toewijzing by the provider.
+    Jw315,
+}
+
+impl BerichtSoort {
+    pub fn code(self) -> &'static str {
+        match self {
+            BerichtSoort::Jw301 => "JW301",
+            BerichtSoort::Jw305 => "JW305",
+            BerichtSoort::Jw307 => "JW307",
+            BerichtSoort::Jw315 => "JW315",
+        }
+    }
+
+    fn van_namespace(ns: &str) -> Option<Self> {
+        let rest = ns.strip_prefix("http://www.istandaarden.nl/ijw/3_2/")?;
+        Some(match rest.strip_suffix("/schema")? {
+            "jw301" => BerichtSoort::Jw301,
+            "jw305" => BerichtSoort::Jw305,
+            "jw307" => BerichtSoort::Jw307,
+            "jw315" => BerichtSoort::Jw315,
+            _ => return None,
+        })
+    }
+
+    /// The product element of this message type.
+    fn product_element(self) -> &'static [u8] {
+        match self {
+            BerichtSoort::Jw301 => b"Toewijzing",
+            BerichtSoort::Jw305 => b"StartProduct",
+            BerichtSoort::Jw307 => b"StopProduct",
+            BerichtSoort::Jw315 => b"AangevraagdProduct",
+        }
+    }
+
+    /// Whether the Afzender is the gemeente (JW301) or the provider (the others).
+    pub fn afzender_is_gemeente(self) -> bool {
+        self == BerichtSoort::Jw301
+    }
+}
+
+/// One product line of a message.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Product {
+    /// 1-based position in the message, for reports.
+    pub nummer: usize,
+    pub toewijzingnummer: Option<String>,
+    pub categorie: Option<String>,
+    pub code: Option<String>,
+    /// Begindatum (JW305, JW307) or Ingangsdatum (JW301, JW315).
+    pub begindatum: Option<NaiveDate>,
+    /// Einddatum: the last day of care (inclusive).
+    pub einddatum: Option<NaiveDate>,
+    /// JZ588 code.
+    pub reden_beeindiging: Option<String>,
+    pub referentie_aanbieder: Option<String>,
+}
+
+/// A parsed message. Holds the pseudonym, never the BSN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bericht {
+    pub soort: BerichtSoort,
+    pub identificatie: String,
+    pub dagtekening: NaiveDate,
+    pub afzender: String,
+    pub ontvanger: String,
+    pub pseudoniem: String,
+    pub geboortejaar: Option<u16>,
+    pub geslacht: Geslacht,
+    pub producten: Vec<Product>,
+}
+
+impl Bericht {
+    /// `JW305 HZN-2024-0001 (2024-02-02, afzender 87654321)`: what the envelope `source`
+    /// names, and the key under which a message counts as imported.
+    pub fn sleutel(&self) -> String {
+        format!(
+            "{} {} ({}, afzender {})",
+            self.soort.code(),
+            self.identificatie,
+            self.dagtekening,
+            self.afzender
+        )
+    }
+
+    /// The gemeente (CBS code `GMxxxx`) the message is exchanged with.
+    pub fn gemeente(&self) -> String {
+        let code = if self.soort.afzender_is_gemeente() {
+            &self.afzender
+        } else {
+            &self.ontvanger
+        };
+        if code.starts_with("GM") {
+            code.clone()
+        } else {
+            format!("GM{code:0>4}")
+        }
+    }
+
+    /// The provider's AGB code (the party that is not the gemeente).
+    pub fn aanbieder(&self) -> &str {
+        if self.soort.afzender_is_gemeente() {
+            &self.ontvanger
+        } else {
+            &self.afzender
+        }
+    }
+}
+
+/// Why a message cannot be read: where (element path) and what. Never contains the BSN.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{element}: {reden}")]
+pub struct ParseFout {
+    pub element: String,
+    pub reden: String,
+}
+
+/// Nesting deeper than this is not an iJw message (and bounds the work on hostile input).
+const MAX_DIEPTE: usize = 32;
+/// Text longer than this in one element is not an iJw value.
+const MAX_TEKST: usize = 4096;
+/// More product lines than this in one message is not realistic.
+const MAX_PRODUCTEN: usize = 1000;
+
+fn fout(pad: &[Vec<u8>], reden: impl Into<String>) -> ParseFout {
+    ParseFout {
+        element: pad_tekst(pad),
+        reden: reden.into(),
+    }
+}
+
+fn pad_tekst(pad: &[Vec<u8>]) -> String {
+    if pad.is_empty() {
+        return "(document)".to_owned();
+    }
+    pad.iter()
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Parses one iJw message. The BSN is pseudonymised with `pseudo` as soon as it is read.
+pub fn parse(bytes: &[u8], pseudo: &Pseudonimiseerder) -> Result<Bericht, ParseFout> {
+    let mut reader = NsReader::from_reader(bytes);
+    {
+        let c = reader.config_mut();
+        c.trim_text(true);
+        c.expand_empty_elements = true;
+        c.check_end_names = true;
+    }
+    let mut buf = Vec::new();
+    let mut pad: Vec<Vec<u8>> = Vec::new();
+    let mut tekst = String::new();
+    let mut soort: Option<BerichtSoort> = None;
+    let mut identificatie = None;
+    let mut dagtekening = None;
+    let mut afzender = None;
+    let mut ontvanger = None;
+    let mut pseudoniem = None;
+    let mut geboortejaar = None;
+    let mut geslacht = None;
+    let mut producten: Vec<Product> = Vec::new();
+    let mut huidig: Option<Product> = None;
+    loop {
+        let (ns, event) = reader.read_resolved_event_into(&mut buf).map_err(|e| {
+            fout(
+                &pad,
+                format!("geen geldige XML: {}", veilig(&e.to_string())),
+            )
+        })?;
+        match event {
+            Event::Start(e) => {
+                let lokaal = e.local_name().as_ref().to_vec();
+                if pad.is_empty() {
+                    if lokaal != b"Bericht" {
+                        return Err(fout(&pad, "het hoofdelement is geen iJw-Bericht"));
+                    }
+                    let ns = match ns {
+                        ResolveResult::Bound(n) => String::from_utf8_lossy(n.as_ref()).into_owned(),
+                        _ => String::new(),
+                    };
+                    soort = Some(BerichtSoort::van_namespace(&ns).ok_or_else(|| {
+                        fout(
+                            &[b"Bericht".to_vec()],
+                            format!(
+                                "onbekende namespace `{}`; verwacht http://www.istandaarden.nl/ijw/3_2/jw301|jw305|jw307|jw315/schema",
+                                veilig(&ns)
+                            ),
+                        )
+                    })?);
+                }
+                if pad.len() >= MAX_DIEPTE {
+                    return Err(fout(&pad, "te diep genest"));
+                }
+                if let Some(s) = soort
+                    && lokaal == s.product_element()
+                    && pad.last().is_some_and(|p| p != b"Product")
+                {
+                    if producten.len() >= MAX_PRODUCTEN {
+                        return Err(fout(&pad, "te veel producten in één bericht"));
+                    }
+                    huidig = Some(Product {
+                        nummer: producten.len() + 1,
+                        ..Product::default()
+                    });
+                }
+                pad.push(lokaal);
+                tekst.clear();
+            }
+            Event::End(_) => {
+                let waarde = tekst.trim().to_owned();
+                tekst.clear();
+                let n = pad.len();
+                let naam = pad.last().map(Vec::as_slice).unwrap_or_default();
+                let ouder = if n >= 2 { pad[n - 2].as_slice() } else { b"" };
+                let datum = |pad: &[Vec<u8>]| {
+                    parse_datum(&waarde).ok_or_else(|| {
+                        fout(
+                            pad,
+                            format!("`{}` is geen geldige datum (JJJJ-MM-DD)", veilig(&waarde)),
+                        )
+                    })
+                };
+                if let Some(p) = huidig.as_mut() {
+                    match (ouder, naam) {
+                        (b"Product", b"Categorie") => p.categorie = Some(waarde.clone()),
+                        (b"Product", b"Code") => p.code = Some(waarde.clone()),
+                        (_, b"ToewijzingNummer") => p.toewijzingnummer = Some(waarde.clone()),
+                        (_, b"Begindatum" | b"Ingangsdatum") => p.begindatum = Some(datum(&pad)?),
+                        (_, b"Einddatum") => p.einddatum = Some(datum(&pad)?),
+                        (_, b"RedenBeeindiging") => p.reden_beeindiging = Some(waarde.clone()),
+                        (_, b"ReferentieAanbieder") => {
+                            p.referentie_aanbieder = Some(waarde.clone());
+                        }
+                        _ => {}
+                    }
+                    if soort.is_some_and(|s| naam == s.product_element())
+                        && let Some(p) = huidig.take()
+                    {
+                        producten.push(p);
+                    }
+                } else {
+                    match (ouder, naam) {
+                        (b"BerichtIdentificatie", b"Identificatie") => {
+                            identificatie = Some(waarde.clone())
+                        }
+                        (b"BerichtIdentificatie", b"Dagtekening") => {
+                            dagtekening = Some(datum(&pad)?)
+                        }
+                        (b"Header", b"Afzender") => afzender = Some(waarde.clone()),
+                        (b"Header", b"Ontvanger") => ontvanger = Some(waarde.clone()),
+                        (b"Client", b"Bsn") => {
+                            let bsn = Bsn::parse(&waarde).map_err(|e| fout(&pad, e.to_string()))?;
+                            pseudoniem = Some(pseudo.pseudoniem(&bsn));
+                        }
+                        (b"Geboortedatum", b"Datum") => {
+                            // Only the year is kept (AVG: data minimisation).
+                            geboortejaar = Some(
+                                datum(&pad)?
+                                    .format("%Y")
+                                    .to_string()
+                                    .parse::<u16>()
+                                    .unwrap_or(0),
+                            );
+                        }
+                        (b"Client", b"Geslacht") => {
+                            geslacht = Some(match waarde.as_str() {
+                                "1" => Geslacht::Man,
+                                "2" => Geslacht::Vrouw,
+                                "0" | "9" => Geslacht::Onbekend,
+                                _ => {
+                                    return Err(fout(
+                                        &pad,
+                                        format!(
+                                            "onbekende geslachtscode `{}`; geldig zijn 0 (onbekend), 1 (man), 2 (vrouw), 9 (niet gespecificeerd)",
+                                            veilig(&waarde)
+                                        ),
+                                    ));
+                                }
+                            });
+                        }
+                        _ => {}
+                    }
+                }
+                pad.pop();
+            }
+            Event::Text(t) => {
+                let s = t.xml_content().map_err(|e| {
+                    fout(
+                        &pad,
+                        format!("ongeldige tekens: {}", veilig(&e.to_string())),
+                    )
+                })?;
+                voeg_tekst(&mut tekst, &s, &pad)?;
+            }
+            Event::CData(t) => {
+                let s = t.decode().map_err(|e| {
+                    fout(
+                        &pad,
+                        format!("ongeldige tekens: {}", veilig(&e.to_string())),
+                    )
+                })?;
+                voeg_tekst(&mut tekst, &s, &pad)?;
+            }
+            Event::GeneralRef(r) => {
+                // Only character references and the five predefined entities: no DTD
+                // entities, so no entity expansion attacks.
+                let c = if r.is_char_ref() {
+                    r.resolve_char_ref().ok().flatten()
+                } else {
+                    match &*r {
+                        b"amp" => Some('&'),
+                        b"lt" => Some('<'),
+                        b"gt" => Some('>'),
+                        b"quot" => Some('"'),
+                        b"apos" => Some('\''),
+                        _ => None,
+                    }
+                };
+                match c {
+                    Some(c) => voeg_tekst(&mut tekst, c.encode_utf8(&mut [0; 4]), &pad)?,
+                    None => return Err(fout(&pad, "onbekende entiteit")),
+                }
+            }
+            Event::Eof => break,
+            Event::Empty(_)
+            | Event::Comment(_)
+            | Event::Decl(_)
+            | Event::PI(_)
+            | Event::DocType(_) => {}
+        }
+        buf.clear();
+    }
+    if !pad.is_empty() {
+        return Err(fout(&pad, "het bericht houdt halverwege op"));
+    }
+    let soort = soort.ok_or_else(|| fout(&[], "leeg document: geen iJw-Bericht"))?;
+    let bericht = |veld: &str| fout(&[b"Bericht".to_vec()], format!("{veld} ontbreekt"));
+    Ok(Bericht {
+        soort,
+        identificatie: identificatie
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| bericht("Header/BerichtIdentificatie/Identificatie"))?,
+        dagtekening: dagtekening
+            .ok_or_else(|| bericht("Header/BerichtIdentificatie/Dagtekening"))?,
+        afzender: afzender
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| bericht("Header/Afzender"))?,
+        ontvanger: ontvanger
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| bericht("Header/Ontvanger"))?,
+        pseudoniem: pseudoniem.ok_or_else(|| bericht("Client/Bsn"))?,
+        geboortejaar,
+        geslacht: geslacht.unwrap_or(Geslacht::Onbekend),
+        producten,
+    })
+}
+
+fn voeg_tekst(tekst: &mut String, s: &str, pad: &[Vec<u8>]) -> Result<(), ParseFout> {
+    if tekst.len() + s.len() > MAX_TEKST {
+        return Err(fout(pad, "tekst te lang"));
+    }
+    tekst.push_str(s);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pseudo() -> Pseudonimiseerder {
+        Pseudonimiseerder::new("test-sleutel-voor-ijw-berichten").unwrap_or_else(|_| unreachable!())
+    }
+
+    const JW305: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<jw305:Bericht xmlns:jw305="http://www.istandaarden.nl/ijw/3_2/jw305/schema" xmlns:ijw="http://www.istandaarden.nl/ijw/3_2/basisschema/schema">
+  <jw305:Header>
+    <jw305:BerichtCode>436</jw305:BerichtCode>
+    <jw305:BerichtVersie>3</jw305:BerichtVersie>
+    <jw305:BerichtSubversie>2</jw305:BerichtSubversie>
+    <jw305:Afzender>87654321</jw305:Afzender>
+    <jw305:Ontvanger>0599</jw305:Ontvanger>
+    <jw305:BerichtIdentificatie>
+      <jw305:Identificatie>HZN-0001</jw305:Identificatie>
+      <jw305:Dagtekening>2024-02-02</jw305:Dagtekening>
+    </jw305:BerichtIdentificatie>
+  </jw305:Header>
+  <jw305:Client>
+    <jw305:Bsn>999900006</jw305:Bsn>
+    <jw305:Geboortedatum><jw305:Datum>2008-05-14</jw305:Datum><jw305:DatumGebruik>1</jw305:DatumGebruik></jw305:Geboortedatum>
+    <jw305:Geslacht>2</jw305:Geslacht>
+    <jw305:StartProducten>
+      <jw305:StartProduct>
+        <jw305:ToewijzingNummer>100001</jw305:ToewijzingNummer>
+        <jw305:Product><jw305:Categorie>43</jw305:Categorie><jw305:Code>43A41</jw305:Code></jw305:Product>
+        <jw305:Begindatum>2024-02-01</jw305:Begindatum>
+      </jw305:StartProduct>
+    </jw305:StartProducten>
+  </jw305:Client>
+</jw305:Bericht>"#;
+
+    #[test]
+    fn parses_a_start_and_keeps_only_the_pseudonym_and_year() {
+        let b = parse(JW305.as_bytes(), &pseudo());
+        let b = match b {
+            Ok(b) => b,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(b.soort, BerichtSoort::Jw305);
+        assert_eq!(b.identificatie, "HZN-0001");
+        assert_eq!(b.geboortejaar, Some(2008));
+        assert_eq!(b.geslacht, Geslacht::Vrouw);
+        assert_eq!(b.gemeente(), "GM0599");
+        assert_eq!(b.producten.len(), 1);
+        assert_eq!(b.producten[0].code.as_deref(), Some("43A41"));
+        assert!(!format!("{b:?}").contains("999900006"));
+        assert!(b.sleutel().starts_with("JW305 HZN-0001 (2024-02-02"));
+    }
+
+    #[test]
+    fn errors_name_the_element_and_hide_the_bsn() {
+        let bad = JW305.replace("999900006", "999900007");
+        let e = parse(bad.as_bytes(), &pseudo())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("Client/Bsn"), "{e}");
+        assert!(!e.contains("999900007"));
+        let bad = JW305.replace("2024-02-01", "2024-02-31");
+        let e = parse(bad.as_bytes(), &pseudo())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("Begindatum"), "{e}");
+        let bad = JW305.replace("jw305/schema", "jw999/schema");
+        assert!(parse(bad.as_bytes(), &pseudo()).is_err());
+        let cut = &JW305[..JW305.len() / 2];
+        assert!(parse(cut.as_bytes(), &pseudo()).is_err());
+    }
+}

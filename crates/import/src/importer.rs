@@ -1,0 +1,591 @@
+//! The import driver: read the log into a [`DomainState`], read a file (or a set of iJw
+//! messages), check every record in order with the same rules as the API, and write the
+//! accepted facts in one transaction.
+//!
+//! # Guarantees
+//! - **All or nothing per file.** If any record of a file is rejected, nothing of that
+//!   file is written and the report lists every rejected record. A set of iJw messages
+//!   imported together counts as one file. (No per-batch checkpoints: one transaction per
+//!   file keeps a rerun simple, and a 1-million-row file still fits comfortably.)
+//! - **Atomic.** The file's events go to the store in one `append_many` call, one
+//!   transaction: a process killed halfway leaves nothing of the file behind.
+//! - **Idempotent.** The idempotency key is `import:<formaat>:sha256:<hex of the file's
+//!   bytes>` (for iJw: of the sorted hashes of all message files). The same file twice
+//!   writes nothing the second time; the importer recognises the key from the log before
+//!   it even checks the records, and the store refuses a repeat on its own as well.
+//!   iJw messages imported before (their key is in the sources in the log) are skipped
+//!   one by one, so overlapping sets of messages can be imported.
+//! - **Optimistic concurrency.** Each stream is appended with the version it had when the
+//!   log was read; if another writer got in between, the store refuses the whole file
+//!   (conflict) and a rerun checks again.
+//! - **Dry run** writes nothing but reports everything; the state keeps the facts of an
+//!   accepted file, so a dry run of several files checks each against the ones before.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use kringloop_events::rules::DomainState;
+use kringloop_events::{ExpectedVersion, Gebeurtenis};
+use kringloop_store::{AppendOptions, EventStore, StoreError};
+use sha2::{Digest, Sha256};
+
+use crate::csv::{self as csv_lezer, Item};
+use crate::ijw::mapping::{MappingFout, RegioMapping};
+use crate::ijw::vertaal::{self, Invoerbericht};
+use crate::ijw::{self, BerichtSoort};
+use crate::jsonl;
+use crate::plan::{Planner, Schrijfopdracht};
+use crate::progress::Voortgang;
+use crate::pseudonym::{Pseudonimiseerder, SleutelFout};
+use crate::record::{Afgewezen, Plaats};
+use crate::report::{Rapport, Uitkomst};
+
+/// Input formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Formaat {
+    Csv,
+    Jsonl,
+    Ijw,
+}
+
+impl Formaat {
+    /// By extension: `.csv`, `.jsonl` / `.ndjson`, `.xml`.
+    pub fn van_pad(pad: &Path) -> Option<Formaat> {
+        let ext = pad.extension()?.to_str()?.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "csv" => Formaat::Csv,
+            "jsonl" | "ndjson" => Formaat::Jsonl,
+            "xml" => Formaat::Ijw,
+            _ => return None,
+        })
+    }
+
+    pub fn naam(self) -> &'static str {
+        match self {
+            Formaat::Csv => "csv",
+            Formaat::Jsonl => "jsonl",
+            Formaat::Ijw => "ijw",
+        }
+    }
+}
+
+/// How to import.
+#[derive(Debug, Clone)]
+pub struct ImportConfig {
+    /// Principal recorded as `recorded_by` on every event (e.g. `import:jbwest`).
+    pub principal: String,
+    /// Check and report everything, write nothing.
+    pub dry_run: bool,
+    /// Needed for iJw and for files with a `bsn` column; the import refuses without it.
+    pub pseudonimiseerder: Option<Pseudonimiseerder>,
+    /// The region mapping for iJw messages.
+    pub mapping: Option<RegioMapping>,
+    /// iJw: record each fact at its message's Dagtekening (00:00 UTC) instead of now, for
+    /// loading history into an empty or older log.
+    pub ijw_backfill: bool,
+    /// Show progress (a bar on a terminal, a summary line otherwise).
+    pub voortgang: bool,
+}
+
+impl ImportConfig {
+    pub fn new(principal: impl Into<String>) -> Self {
+        ImportConfig {
+            principal: principal.into(),
+            dry_run: false,
+            pseudonimiseerder: None,
+            mapping: None,
+            ijw_backfill: false,
+            voortgang: false,
+        }
+    }
+}
+
+/// Why an import could not run at all (as opposed to records being rejected, which the
+/// [`Rapport`] lists).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportFout {
+    #[error(transparent)]
+    Sleutel(#[from] SleutelFout),
+    #[error("{pad}: kan het bestand niet lezen: {bron}")]
+    Lezen {
+        pad: String,
+        #[source]
+        bron: std::io::Error,
+    },
+    #[error("{0}: onbekend formaat; gebruik .csv, .jsonl/.ndjson of .xml (iJw)")]
+    OnbekendFormaat(String),
+    #[error("een iJw-import heeft een regiomapping nodig (per regio: productcode → voorziening)")]
+    GeenMapping,
+    #[error(transparent)]
+    Mapping(#[from] MappingFout),
+    #[error("het log kan niet gelezen of geschreven worden: {0}")]
+    Store(#[from] StoreError),
+    #[error(
+        "gebeurtenis op positie {positie} in het log is onleesbaar voor deze versie ({reden}); werk kringloop bij"
+    )]
+    Log { positie: i64, reden: String },
+}
+
+fn voortgang(aan: bool, label: &str, totaal: Option<u64>, eenheid: &str) -> Voortgang {
+    if aan {
+        Voortgang::nieuw(label, totaal, eenheid)
+    } else {
+        Voortgang::verborgen()
+    }
+}
+
+/// Reads files into the log through the domain rules. Keeps the folded state between
+/// files, so importing several files costs one read of the log.
+pub struct Importer {
+    store: Arc<dyn EventStore>,
+    config: ImportConfig,
+    state: DomainState,
+    /// Stream versions as read from the log plus what this importer wrote.
+    versies: HashMap<String, u64>,
+    idempotentie: HashSet<String>,
+    ijw_berichten: HashSet<String>,
+    laatste_registratie: Option<DateTime<Utc>>,
+}
+
+impl std::fmt::Debug for Importer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Importer")
+            .field("backend", &self.store.backend())
+            .field("events", &self.state.aantal_events())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Page size when reading the log.
+const LEES_PAGINA: usize = 10_000;
+
+impl Importer {
+    /// Reads the whole log into the domain state (read_all in pages).
+    pub async fn open(
+        store: Arc<dyn EventStore>,
+        config: ImportConfig,
+    ) -> Result<Self, ImportFout> {
+        let head = store.head_position().await?;
+        let v = voortgang(
+            config.voortgang && head > 0,
+            "log inlezen",
+            Some(head.max(0) as u64),
+            "gebeurtenissen",
+        );
+        let mut imp = Importer {
+            store,
+            config,
+            state: DomainState::new(),
+            versies: HashMap::new(),
+            idempotentie: HashSet::new(),
+            ijw_berichten: HashSet::new(),
+            laatste_registratie: None,
+        };
+        let mut na = 0;
+        loop {
+            let pagina = imp.store.read_all(na, LEES_PAGINA).await?;
+            let Some(laatste) = pagina.last() else { break };
+            na = laatste.position;
+            for e in &pagina {
+                let feit = Gebeurtenis::from_recorded(e).map_err(|err| ImportFout::Log {
+                    positie: e.position,
+                    reden: err.to_string(),
+                })?;
+                imp.state.apply(e, &feit);
+                let versie = imp.versies.entry(e.stream.clone()).or_insert(0);
+                *versie = (*versie).max(e.stream_version.max(0) as u64);
+                if let Some(k) = &e.idempotency_key {
+                    imp.idempotentie.insert(k.clone());
+                }
+                if let Some(rest) = e.source.strip_prefix("import:ijw ") {
+                    for sleutel in rest.split(" + ") {
+                        imp.ijw_berichten.insert(sleutel.to_owned());
+                    }
+                }
+                imp.laatste_registratie = Some(e.recorded_at);
+            }
+            v.inc(pagina.len() as u64);
+        }
+        if head > 0 {
+            v.klaar();
+        }
+        Ok(imp)
+    }
+
+    /// The folded state (after the files imported so far).
+    pub fn state(&self) -> &DomainState {
+        &self.state
+    }
+
+    pub fn config(&self) -> &ImportConfig {
+        &self.config
+    }
+
+    /// Imports paths: each `.csv` / `.jsonl` file on its own; all `.xml` files (and the
+    /// `.xml` files in given directories) together as one set of iJw messages.
+    pub async fn importeer_paden(&mut self, paden: &[PathBuf]) -> Result<Vec<Rapport>, ImportFout> {
+        let mut ijw_paden = Vec::new();
+        let mut rapporten = Vec::new();
+        for pad in paden {
+            if pad.is_dir() {
+                let mut xml = xml_in_map(pad)?;
+                ijw_paden.append(&mut xml);
+                continue;
+            }
+            match Formaat::van_pad(pad) {
+                Some(Formaat::Ijw) => ijw_paden.push(pad.clone()),
+                Some(f) => rapporten.push(self.importeer_bestand(pad, f).await?),
+                None => return Err(ImportFout::OnbekendFormaat(pad.display().to_string())),
+            }
+        }
+        if !ijw_paden.is_empty() {
+            rapporten.push(self.importeer_ijw(&ijw_paden).await?);
+        }
+        Ok(rapporten)
+    }
+
+    /// Imports one CSV or JSON Lines file from disk.
+    pub async fn importeer_bestand(
+        &mut self,
+        pad: &Path,
+        formaat: Formaat,
+    ) -> Result<Rapport, ImportFout> {
+        let bytes = lees(pad)?;
+        let naam = pad.display().to_string();
+        match formaat {
+            Formaat::Ijw => self.importeer_ijw_bytes(&[(naam, bytes)]).await,
+            f => self.importeer_tabel(f, &naam, &bytes).await,
+        }
+    }
+
+    /// Imports a CSV or JSON Lines file given as bytes; `naam` appears in the sources.
+    pub async fn importeer_tabel(
+        &mut self,
+        formaat: Formaat,
+        naam: &str,
+        bytes: &[u8],
+    ) -> Result<Rapport, ImportFout> {
+        let start = Instant::now();
+        let sleutel = format!(
+            "import:{}:sha256:{}",
+            formaat.naam(),
+            hex::encode(Sha256::digest(bytes))
+        );
+        if let Some(r) = self.al_geimporteerd(naam, formaat, &sleutel, start) {
+            return Ok(r);
+        }
+        let bsn = match formaat {
+            Formaat::Csv => csv_lezer::heeft_bsn_kolom(bytes),
+            _ => jsonl::heeft_bsn_veld(bytes),
+        };
+        if bsn && self.config.pseudonimiseerder.is_none() {
+            // Refuse before reading a single record: no BSN may pass unpseudonymised.
+            return Err(ImportFout::Sleutel(SleutelFout::Ontbreekt));
+        }
+        let items = match formaat {
+            Formaat::Csv => csv_lezer::lees(naam, bytes, self.config.pseudonimiseerder.as_ref()),
+            _ => jsonl::lees(naam, bytes, self.config.pseudonimiseerder.as_ref()),
+        };
+        let records = items.len() as u64;
+        let v = voortgang(
+            self.config.voortgang,
+            &format!("import {naam}"),
+            Some(records),
+            "records",
+        );
+        let mut state = self.state.clone();
+        let mut planner =
+            Planner::new(&mut state, &self.config.principal, self.laatste_registratie);
+        for item in items {
+            match item {
+                Item::Voorstel(vs) => {
+                    planner.voeg_toe(*vs);
+                }
+                Item::Afgewezen(a) => planner.afwijzen(a),
+            }
+            v.inc(1);
+        }
+        let rapport = Rapport {
+            invoer: naam.to_owned(),
+            formaat: formaat.naam(),
+            records,
+            geaccepteerd: planner.geaccepteerd,
+            afgewezen: std::mem::take(&mut planner.afgewezen),
+            overgeslagen: Vec::new(),
+            signalen: std::mem::take(&mut planner.signalen),
+            gebeurtenissen: planner.aantal_events() as u64,
+            geschreven: 0,
+            uitkomst: Uitkomst::Leeg,
+            idempotentiesleutel: sleutel,
+            duur_ms: 0,
+        };
+        let opdrachten = std::mem::take(&mut planner.opdrachten);
+        drop(planner);
+        let r = self.rond_af(rapport, opdrachten, state, start, &v).await;
+        v.klaar();
+        r
+    }
+
+    /// Imports iJw messages from disk as one set (see the module docs).
+    pub async fn importeer_ijw(&mut self, paden: &[PathBuf]) -> Result<Rapport, ImportFout> {
+        let mut berichten = Vec::with_capacity(paden.len());
+        for p in paden {
+            berichten.push((p.display().to_string(), lees(p)?));
+        }
+        self.importeer_ijw_bytes(&berichten).await
+    }
+
+    /// Imports iJw messages given as (name, bytes), as one set.
+    pub async fn importeer_ijw_bytes(
+        &mut self,
+        bestanden: &[(String, Vec<u8>)],
+    ) -> Result<Rapport, ImportFout> {
+        let start = Instant::now();
+        let pseudo = self
+            .config
+            .pseudonimiseerder
+            .clone()
+            .ok_or(ImportFout::Sleutel(SleutelFout::Ontbreekt))?;
+        let mapping = self.config.mapping.clone().ok_or(ImportFout::GeenMapping)?;
+        let mut hashes: Vec<[u8; 32]> = bestanden
+            .iter()
+            .map(|(_, b)| Sha256::digest(b).into())
+            .collect();
+        hashes.sort_unstable();
+        let mut h = Sha256::new();
+        for x in &hashes {
+            h.update(x);
+        }
+        let sleutel = format!("import:ijw:sha256:{}", hex::encode(h.finalize()));
+        let invoer = if bestanden.len() == 1 {
+            bestanden[0].0.clone()
+        } else {
+            format!("{} iJw-berichten", bestanden.len())
+        };
+        if let Some(r) = self.al_geimporteerd(&invoer, Formaat::Ijw, &sleutel, start) {
+            return Ok(r);
+        }
+        let v = voortgang(
+            self.config.voortgang,
+            "import iJw",
+            Some(bestanden.len() as u64),
+            "berichten",
+        );
+        let mut gelezen = Vec::with_capacity(bestanden.len());
+        let mut leesfouten = Vec::new();
+        for (naam, bytes) in bestanden {
+            match ijw::parse(bytes, &pseudo) {
+                Ok(b) => gelezen.push(Invoerbericht {
+                    bestand: naam.clone(),
+                    bericht: b,
+                }),
+                Err(e) => leesfouten.push(Afgewezen::onleesbaar(
+                    Plaats::element(naam, e.element),
+                    e.reden,
+                )),
+            }
+            v.inc(1);
+        }
+        v.bericht("controleren…");
+        let vertaling = vertaal::vertaal(
+            &gelezen,
+            &mapping,
+            &self.state,
+            &self.ijw_berichten,
+            self.config.ijw_backfill,
+        );
+        let mut state = self.state.clone();
+        let mut planner =
+            Planner::new(&mut state, &self.config.principal, self.laatste_registratie);
+        for a in leesfouten {
+            planner.afwijzen(a);
+        }
+        for a in vertaling.afgewezen {
+            planner.afwijzen(a);
+        }
+        for vs in vertaling.voorstellen {
+            planner.voeg_toe(vs);
+        }
+        let rapport = Rapport {
+            invoer,
+            formaat: Formaat::Ijw.naam(),
+            records: vertaling.records + (bestanden.len() - gelezen.len()) as u64,
+            geaccepteerd: planner.geaccepteerd,
+            afgewezen: std::mem::take(&mut planner.afgewezen),
+            overgeslagen: vertaling.overgeslagen,
+            signalen: std::mem::take(&mut planner.signalen),
+            gebeurtenissen: planner.aantal_events() as u64,
+            geschreven: 0,
+            uitkomst: Uitkomst::Leeg,
+            idempotentiesleutel: sleutel,
+            duur_ms: 0,
+        };
+        let opdrachten = std::mem::take(&mut planner.opdrachten);
+        drop(planner);
+        let nieuwe_berichten: Vec<String> = gelezen.iter().map(|b| b.bericht.sleutel()).collect();
+        let r = self.rond_af(rapport, opdrachten, state, start, &v).await?;
+        if matches!(r.uitkomst, Uitkomst::Geschreven | Uitkomst::ProefDraai) {
+            self.ijw_berichten.extend(nieuwe_berichten);
+        }
+        v.klaar();
+        Ok(r)
+    }
+
+    fn al_geimporteerd(
+        &self,
+        invoer: &str,
+        formaat: Formaat,
+        sleutel: &str,
+        start: Instant,
+    ) -> Option<Rapport> {
+        self.idempotentie.contains(sleutel).then(|| Rapport {
+            invoer: invoer.to_owned(),
+            formaat: formaat.naam(),
+            records: 0,
+            geaccepteerd: 0,
+            afgewezen: Vec::new(),
+            overgeslagen: Vec::new(),
+            signalen: Vec::new(),
+            gebeurtenissen: 0,
+            geschreven: 0,
+            uitkomst: Uitkomst::AlGeimporteerd,
+            idempotentiesleutel: sleutel.to_owned(),
+            duur_ms: start.elapsed().as_millis() as u64,
+        })
+    }
+
+    /// Decides and (unless rejected or a dry run) writes; keeps the new state when the
+    /// file was accepted.
+    async fn rond_af(
+        &mut self,
+        mut rapport: Rapport,
+        opdrachten: Vec<Schrijfopdracht>,
+        state: DomainState,
+        start: Instant,
+        v: &Voortgang,
+    ) -> Result<Rapport, ImportFout> {
+        if !rapport.afgewezen.is_empty() {
+            rapport.uitkomst = Uitkomst::Afgewezen;
+        } else if opdrachten.is_empty() {
+            rapport.uitkomst = Uitkomst::Leeg;
+        } else if self.config.dry_run {
+            rapport.uitkomst = Uitkomst::ProefDraai;
+            self.neem_over(state, &opdrachten);
+        } else {
+            v.bericht("schrijven…");
+            let (geschreven, dubbel) = self
+                .schrijf(&opdrachten, &rapport.idempotentiesleutel)
+                .await?;
+            rapport.geschreven = geschreven;
+            rapport.uitkomst = if dubbel {
+                Uitkomst::AlGeimporteerd
+            } else {
+                Uitkomst::Geschreven
+            };
+            if !dubbel {
+                self.neem_over(state, &opdrachten);
+            }
+            self.idempotentie
+                .insert(rapport.idempotentiesleutel.clone());
+        }
+        rapport.duur_ms = start.elapsed().as_millis() as u64;
+        Ok(rapport)
+    }
+
+    fn neem_over(&mut self, state: DomainState, opdrachten: &[Schrijfopdracht]) {
+        self.state = state;
+        for o in opdrachten {
+            *self.versies.entry(o.stream.clone()).or_insert(0) += o.events.len() as u64;
+            if let Some(t) = o.recorded_at {
+                self.laatste_registratie = Some(self.laatste_registratie.map_or(t, |l| l.max(t)));
+            }
+        }
+        if opdrachten.iter().any(|o| o.recorded_at.is_none()) {
+            self.laatste_registratie = Some(Utc::now());
+        }
+    }
+
+    /// Writes the whole plan in one transaction. Returns (events written, was a repeat).
+    async fn schrijf(
+        &self,
+        opdrachten: &[Schrijfopdracht],
+        sleutel: &str,
+    ) -> Result<(u64, bool), ImportFout> {
+        let mut eerste: HashSet<&str> = HashSet::new();
+        let requests: Vec<(String, Vec<kringloop_events::NewEvent>, AppendOptions)> = opdrachten
+            .iter()
+            .map(|o| {
+                // The first request of a stream states the version read from the log, so a
+                // concurrent writer makes the whole file fail instead of slipping past the
+                // rules; later requests of the same stream follow on from it.
+                let expected = if eerste.insert(o.stream.as_str()) {
+                    Some(match self.versies.get(&o.stream).copied().unwrap_or(0) {
+                        0 => ExpectedVersion::NoStream,
+                        n => ExpectedVersion::Exact(n),
+                    })
+                } else {
+                    Some(ExpectedVersion::Any)
+                };
+                (
+                    o.stream.clone(),
+                    o.events.clone(),
+                    AppendOptions {
+                        expected,
+                        idempotency_key: None,
+                        recorded_at: o.recorded_at,
+                    },
+                )
+            })
+            .collect();
+        // INTERIM until `EventStore::append_many` lands: one append per request, the key on
+        // the last one. Not atomic across streams; replaced by one append_many call.
+        let n = requests.len();
+        let mut dubbel = false;
+        for (i, (stream, events, mut options)) in requests.into_iter().enumerate() {
+            if i + 1 == n {
+                options.idempotency_key = Some(sleutel.to_owned());
+            }
+            dubbel |= self.store.append(&stream, events, options).await?.duplicate;
+        }
+        let geschreven = if dubbel {
+            0
+        } else {
+            opdrachten.iter().map(|o| o.events.len() as u64).sum()
+        };
+        Ok((geschreven, dubbel))
+    }
+}
+
+fn lees(pad: &Path) -> Result<Vec<u8>, ImportFout> {
+    std::fs::read(pad).map_err(|bron| ImportFout::Lezen {
+        pad: pad.display().to_string(),
+        bron,
+    })
+}
+
+fn xml_in_map(map: &Path) -> Result<Vec<PathBuf>, ImportFout> {
+    let fout = |bron| ImportFout::Lezen {
+        pad: map.display().to_string(),
+        bron,
+    };
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(map).map_err(fout)? {
+        let p = e.map_err(fout)?.path();
+        if Formaat::van_pad(&p) == Some(Formaat::Ijw) {
+            out.push(p);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Which message types are read (for the CLI help).
+pub const IJW_BERICHTEN: [BerichtSoort; 4] = [
+    BerichtSoort::Jw301,
+    BerichtSoort::Jw305,
+    BerichtSoort::Jw307,
+    BerichtSoort::Jw315,
+];

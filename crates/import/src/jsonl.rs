@@ -1,0 +1,167 @@
+//! JSON Lines reader: one JSON object per line with the same field names as the CSV
+//! columns (see [`crate::formaat`]). Values may be strings or native JSON numbers and
+//! booleans. A correction may carry its new content as a nested object
+//! `"nieuw": {"type": "…", …}` instead of `nieuw_…` fields. Blank lines are skipped.
+
+use std::borrow::Cow;
+
+use kringloop_events::Gebeurtenis;
+use serde_json::{Map, Value};
+
+use crate::csv::Item;
+use crate::formaat::{self, VeldFout, Velden};
+use crate::pseudonym::{Pseudonimiseerder, veilig};
+use crate::record::{self, Afgewezen, Plaats};
+
+struct Object<'a>(&'a Map<String, Value>);
+
+impl Velden for Object<'_> {
+    fn tekst(&self, naam: &str) -> Result<Option<Cow<'_, str>>, VeldFout> {
+        if naam == "nieuw_type"
+            && let Some(Value::Object(n)) = self.0.get("nieuw")
+        {
+            return Ok(match n.get("type") {
+                Some(Value::String(s)) if !s.trim().is_empty() => Some(Cow::Borrowed(s.as_str())),
+                _ => None,
+            });
+        }
+        match self.0.get(naam) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+            Some(Value::String(s)) => Ok(Some(Cow::Borrowed(s.as_str()))),
+            Some(Value::Number(n)) => Ok(Some(Cow::Owned(n.to_string()))),
+            Some(Value::Bool(b)) => Ok(Some(Cow::Borrowed(if *b { "true" } else { "false" }))),
+            Some(Value::Array(_) | Value::Object(_)) => Err(VeldFout(format!(
+                "veld `{naam}` moet een enkele waarde zijn, geen lijst of object"
+            ))),
+        }
+    }
+}
+
+/// Whether any line has a `bsn` field (so the file needs the pseudonymisation key).
+pub fn heeft_bsn_veld(bytes: &[u8]) -> bool {
+    bytes.windows(5).any(|w| w == b"\"bsn\"")
+}
+
+/// Reads a whole JSON Lines file.
+pub fn lees(bestand: &str, bytes: &[u8], pseudo: Option<&Pseudonimiseerder>) -> Vec<Item> {
+    let bron_prefix = format!("import:jsonl {bestand}");
+    let mut out = Vec::new();
+    for (i, regel) in bytes.split(|b| *b == b'\n').enumerate() {
+        let nr = i as u64 + 1;
+        let plaats = Plaats::regel(bestand, nr);
+        let regel = regel.strip_suffix(b"\r").unwrap_or(regel);
+        let regel = if nr == 1 {
+            regel.strip_prefix("\u{feff}".as_bytes()).unwrap_or(regel)
+        } else {
+            regel
+        };
+        if regel.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let obj: Map<String, Value> = match serde_json::from_slice(regel) {
+            Ok(o) => o,
+            Err(e) => {
+                // serde_json's message names the position, never the content.
+                out.push(Item::Afgewezen(Afgewezen::onleesbaar(
+                    plaats,
+                    format!("geen geldig JSON-object: {}", veilig(&e.to_string())),
+                )));
+                continue;
+            }
+        };
+        out.push(match lees_object(&obj, &plaats, &bron_prefix, pseudo) {
+            Ok(v) => Item::Voorstel(Box::new(v)),
+            Err(e) => Item::Afgewezen(Afgewezen::onleesbaar(plaats, e.0)),
+        });
+    }
+    out
+}
+
+fn lees_object(
+    obj: &Map<String, Value>,
+    plaats: &Plaats,
+    bron_prefix: &str,
+    pseudo: Option<&Pseudonimiseerder>,
+) -> Result<record::Voorstel, VeldFout> {
+    let o = Object(obj);
+    let type_naam = o.tekst("type")?.map(|t| t.trim().to_owned());
+    let spec = type_naam.as_deref().and_then(formaat::spec);
+    if let Some(spec) = spec {
+        let nieuw_type = o.tekst("nieuw_type")?;
+        for (k, v) in obj {
+            if v.is_null() || k == "nieuw" && spec.event_type == "FeitGecorrigeerd" {
+                continue;
+            }
+            if !record::hoort_bij(k, spec, nieuw_type.as_deref()) {
+                return Err(VeldFout(format!(
+                    "veld `{}` hoort niet bij type {}",
+                    veilig(k),
+                    spec.event_type
+                )));
+            }
+        }
+    }
+    let pseudoniem_voor_nieuw = o.tekst("pseudoniem")?.map(|p| p.into_owned());
+    let nested = match obj.get("nieuw") {
+        Some(Value::Object(n)) => Some(n),
+        _ => None,
+    };
+    let bouw_nieuw = |t: &str| -> Result<Gebeurtenis, VeldFout> {
+        let (Some(n), Some(s)) = (nested, formaat::spec(t)) else {
+            return Err(VeldFout("nieuwe inhoud ontbreekt".to_owned()));
+        };
+        for k in n.keys() {
+            if k != "type" && !s.velden.iter().any(|v| v.naam == k) {
+                return Err(VeldFout(format!(
+                    "veld `nieuw.{}` hoort niet bij type {}",
+                    veilig(k),
+                    s.event_type
+                )));
+            }
+        }
+        // The youth of a nested registration is the record's youth; a nested
+        // JeugdigeGeregistreerd with a `bsn` is not supported (use `pseudoniem`).
+        formaat::bouw(s, &Object(n), "", pseudoniem_voor_nieuw.as_deref(), None)
+    };
+    if nested.is_some() {
+        record::lees(&o, plaats, bron_prefix, pseudo, Some(&bouw_nieuw))
+    } else {
+        record::lees(
+            &o,
+            plaats,
+            bron_prefix,
+            pseudo,
+            None::<&dyn Fn(&str) -> Result<Gebeurtenis, VeldFout>>,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_objects_and_reports_bad_lines() {
+        let data = concat!(
+            r#"{"type":"PlaatsenGeopend","voorziening":"X","datum":"2024-01-01","aantal":4}"#,
+            "\n\n",
+            r#"{"type":"PlaatsenGeopend","voorziening":"X","datum":"2024-01-01","aantal":-4}"#,
+            "\n",
+            r#"{"type":"PlaatsenGeopend", oeps"#,
+            "\n",
+            r#"{"type":"FeitGecorrigeerd","pseudoniem":"p1","vervangt":"0190b7a0-0000-7000-8000-000000000001","reden":"r","nieuw":{"type":"WoongemeenteGewijzigd","woongemeente":"GM0518","datum":"2024-12-15"}}"#,
+            "\n"
+        );
+        let items = lees("x.jsonl", data.as_bytes(), None);
+        assert_eq!(items.len(), 4);
+        assert!(matches!(&items[0], Item::Voorstel(v) if v.source == "import:jsonl x.jsonl:1"));
+        assert!(matches!(&items[1], Item::Afgewezen(a) if a.plaats.regel == Some(3)));
+        assert!(matches!(&items[2], Item::Afgewezen(a) if a.plaats.regel == Some(4)));
+        assert!(
+            matches!(&items[3], Item::Voorstel(v) if matches!(v.feit, Gebeurtenis::FeitGecorrigeerd(_))),
+            "{:?}",
+            items[3]
+        );
+    }
+}

@@ -1,0 +1,239 @@
+//! Pseudonymisation of the BSN at the door.
+//!
+//! A youth is never stored by BSN (DOMAIN.md, "Jeugdige"). Every importer turns a BSN into
+//! a pseudonym with a keyed HMAC-SHA256 the moment it reads it; the key lives outside the
+//! event store (configuration or [`SLEUTEL_ENV`]), so the store alone cannot be reversed
+//! by hashing all 10⁹ possible BSNs. The [`Bsn`] type has no `Display` and a redacting
+//! `Debug`, so a BSN cannot end up in a log line or an error message by accident.
+
+use std::fmt;
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+/// Environment variable that holds the pseudonymisation key.
+pub const SLEUTEL_ENV: &str = "KRINGLOOP_PSEUDONIEM_SLEUTEL";
+
+/// Minimum key length in bytes: shorter keys make the pseudonyms guessable.
+pub const MIN_SLEUTEL_BYTES: usize = 16;
+
+/// Why a key is unusable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SleutelFout {
+    #[error(
+        "geen pseudonimiseringssleutel: zet {SLEUTEL_ENV} of `pseudoniem_sleutel` in de configuratie; zonder sleutel wordt niets geïmporteerd"
+    )]
+    Ontbreekt,
+    #[error("de pseudonimiseringssleutel is te kort: minstens {MIN_SLEUTEL_BYTES} bytes nodig")]
+    TeKort,
+}
+
+/// A validated BSN. Deliberately not `Display`; `Debug` prints `Bsn(***)`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Bsn([u8; 9]);
+
+impl fmt::Debug for Bsn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Bsn(***)")
+    }
+}
+
+/// Why a text is not a BSN. The message never contains the text itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum BsnFout {
+    #[error("het BSN moet uit 8 of 9 cijfers bestaan")]
+    Vorm,
+    #[error("het BSN voldoet niet aan de elfproef")]
+    Elfproef,
+}
+
+impl Bsn {
+    /// Parses a BSN: 9 digits (8 digits get the leading zero back, as spreadsheets drop
+    /// it) that pass the elfproef.
+    pub fn parse(text: &str) -> Result<Bsn, BsnFout> {
+        let t = text.trim();
+        if !(8..=9).contains(&t.len()) || !t.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(BsnFout::Vorm);
+        }
+        let mut digits = [0u8; 9];
+        let offset = 9 - t.len();
+        for (i, b) in t.bytes().enumerate() {
+            digits[offset + i] = b - b'0';
+        }
+        if !elfproef(&digits) {
+            return Err(BsnFout::Elfproef);
+        }
+        Ok(Bsn(digits))
+    }
+
+    fn ascii(&self) -> [u8; 9] {
+        self.0.map(|d| d + b'0')
+    }
+}
+
+/// The BSN elfproef: 9·d1 + 8·d2 + … + 2·d8 − 1·d9 is a positive multiple of 11.
+fn elfproef(d: &[u8; 9]) -> bool {
+    let mut sum: i32 = 0;
+    for (i, &digit) in d.iter().take(8).enumerate() {
+        sum += (9 - i as i32) * i32::from(digit);
+    }
+    sum -= i32::from(d[8]);
+    sum > 0 && sum % 11 == 0
+}
+
+/// Whether a free text contains something that is probably a BSN: a run of exactly 9
+/// digits that passes the elfproef. Text fields with one are refused, so that a BSN typed
+/// into a `reden` never reaches the store.
+pub fn bevat_bsn(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_digit() {
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i - start == 9 {
+                let mut d = [0u8; 9];
+                for (k, b) in bytes[start..i].iter().enumerate() {
+                    d[k] = b - b'0';
+                }
+                if elfproef(&d) {
+                    return true;
+                }
+            }
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
+/// Makes a value safe to echo in an error message: runs of 8 or more digits (a possible
+/// BSN) are masked and long values are cut.
+pub fn veilig(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(64));
+    let mut digits = String::new();
+    let flush = |digits: &mut String, out: &mut String| {
+        if digits.len() >= 8 {
+            out.push_str("*********");
+        } else {
+            out.push_str(digits);
+        }
+        digits.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+        } else {
+            flush(&mut digits, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut digits, &mut out);
+    if out.chars().count() > 60 {
+        let cut: String = out.chars().take(57).collect();
+        return format!("{cut}…");
+    }
+    out
+}
+
+/// Turns BSNs into pseudonyms with HMAC-SHA256 under a secret key.
+#[derive(Clone)]
+pub struct Pseudonimiseerder {
+    mac: Hmac<Sha256>,
+}
+
+impl fmt::Debug for Pseudonimiseerder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Pseudonimiseerder(sleutel verborgen)")
+    }
+}
+
+impl Pseudonimiseerder {
+    /// A pseudonymiser with this key (its UTF-8 bytes are the HMAC key).
+    pub fn new(sleutel: &str) -> Result<Self, SleutelFout> {
+        let sleutel = sleutel.trim();
+        if sleutel.is_empty() {
+            return Err(SleutelFout::Ontbreekt);
+        }
+        if sleutel.len() < MIN_SLEUTEL_BYTES {
+            return Err(SleutelFout::TeKort);
+        }
+        let mac =
+            Hmac::<Sha256>::new_from_slice(sleutel.as_bytes()).map_err(|_| SleutelFout::TeKort)?;
+        Ok(Pseudonimiseerder { mac })
+    }
+
+    /// The key from the configuration if given, else from [`SLEUTEL_ENV`].
+    pub fn uit_config_of_env(config: Option<&str>) -> Result<Self, SleutelFout> {
+        match config {
+            Some(s) if !s.trim().is_empty() => Self::new(s),
+            _ => match std::env::var(SLEUTEL_ENV) {
+                Ok(s) => Self::new(&s),
+                Err(_) => Err(SleutelFout::Ontbreekt),
+            },
+        }
+    }
+
+    /// The pseudonym of a BSN: the first 128 bits of HMAC-SHA256(key, 9 digits), in hex.
+    /// 128 bits keep collisions out of reach for any population while keeping stream names
+    /// short.
+    pub fn pseudoniem(&self, bsn: &Bsn) -> String {
+        let mut mac = self.mac.clone();
+        mac.update(&bsn.ascii());
+        let out = mac.finalize().into_bytes();
+        hex::encode(&out[..16])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_bsns_pass_the_elfproef_and_others_do_not() {
+        for ok in ["999900006", "999900018", "999999990"] {
+            assert!(Bsn::parse(ok).is_ok(), "{ok}");
+        }
+        assert_eq!(Bsn::parse("999900007"), Err(BsnFout::Elfproef));
+        assert_eq!(Bsn::parse("12345"), Err(BsnFout::Vorm));
+        assert_eq!(Bsn::parse("99990000a"), Err(BsnFout::Vorm));
+        assert_eq!(Bsn::parse("000000000"), Err(BsnFout::Elfproef));
+    }
+
+    #[test]
+    fn pseudonym_is_keyed_stable_and_hides_the_bsn() -> Result<(), Box<dyn std::error::Error>> {
+        let a = Pseudonimiseerder::new("een-geheime-sleutel-van-de-regio")?;
+        let b = Pseudonimiseerder::new("een-andere-sleutel-van-de-regio!")?;
+        let bsn = Bsn::parse("999900006")?;
+        assert_eq!(a.pseudoniem(&bsn), a.pseudoniem(&bsn));
+        assert_ne!(a.pseudoniem(&bsn), b.pseudoniem(&bsn));
+        assert_eq!(a.pseudoniem(&bsn).len(), 32);
+        assert!(!a.pseudoniem(&bsn).contains("999900006"));
+        assert_eq!(format!("{bsn:?}"), "Bsn(***)");
+        assert!(!format!("{a:?}").contains("geheime"));
+        Ok(())
+    }
+
+    #[test]
+    fn short_or_missing_keys_are_refused() {
+        assert_eq!(
+            Pseudonimiseerder::new("").err(),
+            Some(SleutelFout::Ontbreekt)
+        );
+        assert_eq!(
+            Pseudonimiseerder::new("kort").err(),
+            Some(SleutelFout::TeKort)
+        );
+    }
+
+    #[test]
+    fn finds_and_masks_bsn_like_text() {
+        assert!(bevat_bsn("verhuisd, bsn 999900006 bekend"));
+        assert!(!bevat_bsn("9999000061"));
+        assert!(!bevat_bsn("volgens plan 2024"));
+        assert_eq!(veilig("abc 999900006 x"), "abc ********* x");
+        assert_eq!(veilig("GROEP"), "GROEP");
+    }
+}

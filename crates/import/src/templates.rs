@@ -1,0 +1,440 @@
+//! The template files in `crates/import/templates/` (one CSV and one JSON Lines file per
+//! kind of fact), generated from [`crate::formaat::SPECS`] and the example rows below so
+//! that documentation and parser cannot drift apart. A test compares the files with this
+//! output; `KRINGLOOP_TEMPLATES_SCHRIJVEN=1 cargo test -p kringloop-import templates`
+//! rewrites them.
+//!
+//! The examples tell one consistent story (Zuid-West, Horizon and Schakenbosch, one youth
+//! with a test BSN), so that importing all templates in [`VOLGORDE`] into an empty log is
+//! accepted by the domain rules: the integration tests do exactly that.
+
+use serde_json::{Map, Value};
+
+use crate::formaat::{self, META_NA, Soort, TypeSpec};
+
+/// The youth of the examples: a test BSN (999900006–999999990 range, passes the elfproef).
+pub const VOORBEELD_BSN: &str = "999900006";
+
+/// Fixed event ids in the examples, so that the correction and retraction examples can
+/// point at them.
+pub const ID_VERHUIZING: &str = "01900000-0000-7000-8000-000000000001";
+pub const ID_VERGISSING: &str = "01900000-0000-7000-8000-000000000002";
+
+/// The order in which the templates build on each other.
+pub const VOLGORDE: &[&str] = &[
+    "LandsdeelGeregistreerd",
+    "JeugdregioGeregistreerd",
+    "GemeenteGeregistreerd",
+    "AanbiederGeregistreerd",
+    "VoorzieningGeregistreerd",
+    "PlaatsenGeopend",
+    "PlaatsenGesloten",
+    "PlaatsenOmgebouwd",
+    "VoorzieningGesloten",
+    "CapaciteitsdoelVastgesteld",
+    "JeugdigeGeregistreerd",
+    "MachtigingAfgegeven",
+    "MachtigingBeeindigd",
+    "PlaatsingGestart",
+    "Doorgeplaatst",
+    "PlaatsingBeeindigd",
+    "WoongemeenteGewijzigd",
+    "FeitGecorrigeerd",
+    "FeitIngetrokken",
+];
+
+type Rij = &'static [(&'static str, &'static str)];
+
+/// Example rows per type (column → value; meta columns included where used).
+pub fn voorbeelden(event_type: &str) -> &'static [Rij] {
+    match event_type {
+        "LandsdeelGeregistreerd" => &[&[("code", "ZUID_WEST"), ("naam", "Zuid-West")]],
+        "JeugdregioGeregistreerd" => &[
+            &[
+                ("code", "RIJNMOND"),
+                ("naam", "Rijnmond"),
+                ("landsdeel", "ZUID_WEST"),
+            ],
+            &[
+                ("code", "HAAGLANDEN"),
+                ("naam", "Haaglanden"),
+                ("landsdeel", "ZUID_WEST"),
+            ],
+        ],
+        "GemeenteGeregistreerd" => &[
+            &[
+                ("code", "GM0599"),
+                ("naam", "Rotterdam"),
+                ("jeugdregio", "RIJNMOND"),
+            ],
+            &[
+                ("code", "GM0518"),
+                ("naam", "'s-Gravenhage"),
+                ("jeugdregio", "HAAGLANDEN"),
+            ],
+        ],
+        "AanbiederGeregistreerd" => &[
+            &[("id", "HORIZON"), ("naam", "Horizon")],
+            &[("id", "SCHAKENBOSCH"), ("naam", "Schakenbosch")],
+        ],
+        "VoorzieningGeregistreerd" => &[
+            &[
+                ("id", "HZN-DE-BRUG"),
+                ("aanbieder", "HORIZON"),
+                ("naam", "De Brug"),
+                ("gemeente", "GM0599"),
+                ("vorm", "GROEP"),
+                ("regime", "GESLOTEN"),
+                ("datum", "2019-01-01"),
+                ("bron", "contractregister Rijnmond"),
+            ],
+            &[
+                ("id", "HZN-KLEINE-HAVEN"),
+                ("aanbieder", "HORIZON"),
+                ("naam", "De Kleine Haven"),
+                ("gemeente", "GM0599"),
+                ("vorm", "KLEINSCHALIG"),
+                ("regime", "OPEN"),
+                ("datum", "2023-01-01"),
+            ],
+            &[
+                ("id", "HZN-OUDE-VILLA"),
+                ("aanbieder", "HORIZON"),
+                ("naam", "De Oude Villa"),
+                ("gemeente", "GM0599"),
+                ("vorm", "GROEP"),
+                ("regime", "OPEN"),
+                ("datum", "2019-01-01"),
+            ],
+            &[
+                ("id", "SKB-DE-LINDE"),
+                ("aanbieder", "SCHAKENBOSCH"),
+                ("naam", "De Linde"),
+                ("gemeente", "GM0518"),
+                ("vorm", "GEZINSHUIS"),
+                ("regime", "OPEN"),
+                ("datum", "2020-09-01"),
+            ],
+        ],
+        "PlaatsenGeopend" => &[
+            &[
+                ("voorziening", "HZN-DE-BRUG"),
+                ("datum", "2019-01-01"),
+                ("aantal", "24"),
+            ],
+            &[
+                ("voorziening", "HZN-KLEINE-HAVEN"),
+                ("datum", "2023-01-01"),
+                ("aantal", "4"),
+            ],
+            &[
+                ("voorziening", "HZN-OUDE-VILLA"),
+                ("datum", "2019-01-01"),
+                ("aantal", "6"),
+            ],
+            &[
+                ("voorziening", "SKB-DE-LINDE"),
+                ("datum", "2020-09-01"),
+                ("aantal", "6"),
+            ],
+        ],
+        "PlaatsenGesloten" => &[&[
+            ("voorziening", "HZN-DE-BRUG"),
+            ("datum", "2023-07-01"),
+            ("aantal", "8"),
+            ("reden", "afbouw volgens convenant Zuid-West"),
+        ]],
+        "PlaatsenOmgebouwd" => &[&[
+            ("van", "HZN-DE-BRUG"),
+            ("naar", "HZN-KLEINE-HAVEN"),
+            ("datum", "2024-01-01"),
+            ("aantal_uit", "8"),
+            ("aantal_in", "4"),
+            ("reden", "ombouw gesloten groep naar kleinschalig open"),
+        ]],
+        "VoorzieningGesloten" => &[&[
+            ("voorziening", "HZN-OUDE-VILLA"),
+            ("datum", "2024-06-01"),
+            ("reden", "locatie afgestoten"),
+        ]],
+        "CapaciteitsdoelVastgesteld" => &[&[
+            ("scope_niveau", "LANDSDEEL"),
+            ("scope_code", "ZUID_WEST"),
+            ("regime", "GESLOTEN"),
+            ("plaatsen", "100"),
+            ("datum", "2024-01-01"),
+        ]],
+        "JeugdigeGeregistreerd" => &[&[
+            ("bsn", VOORBEELD_BSN),
+            ("geboortejaar", "2008"),
+            ("geslacht", "VROUW"),
+            ("woongemeente", "GM0599"),
+            ("datum", "2024-02-01"),
+        ]],
+        "MachtigingAfgegeven" => &[
+            &[
+                ("bsn", VOORBEELD_BSN),
+                ("machtiging", "SPOED-2024-001"),
+                ("soort", "SPOEDMACHTIGING"),
+                ("geldig_van", "2024-02-01"),
+                ("geldig_tot", "2024-02-28"),
+                ("aangevraagd_door", "JB West"),
+            ],
+            &[
+                ("bsn", VOORBEELD_BSN),
+                ("machtiging", "MGJ-2024-001"),
+                ("soort", "MGJ"),
+                ("geldig_van", "2024-02-26"),
+                ("geldig_tot", "2025-02-25"),
+                ("aangevraagd_door", "JB West"),
+            ],
+        ],
+        "MachtigingBeeindigd" => &[&[
+            ("bsn", VOORBEELD_BSN),
+            ("machtiging", "SPOED-2024-001"),
+            ("datum", "2024-02-26"),
+            ("reden", "vervangen door machtiging gesloten jeugdhulp"),
+        ]],
+        "PlaatsingGestart" => &[&[
+            ("bsn", VOORBEELD_BSN),
+            ("voorziening", "HZN-DE-BRUG"),
+            ("datum", "2024-02-01"),
+            ("spoed", "ja"),
+            ("crisis", "nee"),
+            ("verblijf_voor", "THUIS"),
+        ]],
+        "Doorgeplaatst" => &[&[
+            ("bsn", VOORBEELD_BSN),
+            ("van", "HZN-DE-BRUG"),
+            ("naar", "HZN-KLEINE-HAVEN"),
+            ("datum", "2024-06-03"),
+            ("reden", "afschaling naar kleinschalig open"),
+            ("tegen_wens_jeugdige", "nee"),
+            ("tegen_wens_aanbieder", "nee"),
+        ]],
+        "PlaatsingBeeindigd" => &[&[
+            ("bsn", VOORBEELD_BSN),
+            ("voorziening", "HZN-KLEINE-HAVEN"),
+            ("datum", "2024-11-15"),
+            ("bestemming", "THUIS"),
+            ("reden", "terug naar huis met ambulante hulp"),
+            ("reden_beeindiging", "31"),
+        ]],
+        "WoongemeenteGewijzigd" => &[
+            &[
+                ("bsn", VOORBEELD_BSN),
+                ("woongemeente", "GM0518"),
+                ("datum", "2024-12-01"),
+                ("event_id", ID_VERHUIZING),
+            ],
+            &[
+                ("bsn", VOORBEELD_BSN),
+                ("woongemeente", "GM0599"),
+                ("datum", "2025-03-01"),
+                ("event_id", ID_VERGISSING),
+            ],
+        ],
+        "FeitGecorrigeerd" => &[&[
+            ("vervangt", ID_VERHUIZING),
+            ("reden", "verhuisdatum volgens BRP"),
+            ("nieuw_type", "WoongemeenteGewijzigd"),
+            ("nieuw_woongemeente", "GM0518"),
+            ("nieuw_datum", "2024-12-15"),
+        ]],
+        "FeitIngetrokken" => &[&[
+            ("ingetrokken_event_id", ID_VERGISSING),
+            ("reden", "ten onrechte ingevoerd"),
+        ]],
+        _ => &[],
+    }
+}
+
+/// The columns of a type's template, in order.
+pub fn kolommen(spec: &TypeSpec) -> Vec<String> {
+    let mut k = vec!["type".to_owned()];
+    if spec.jeugdige {
+        k.push("pseudoniem".to_owned());
+        k.push("bsn".to_owned());
+    }
+    for v in spec.velden {
+        k.push(v.naam.to_owned());
+    }
+    if spec.event_type == "FeitGecorrigeerd" {
+        // The example corrects a WoongemeenteGewijzigd; other types use their own
+        // nieuw_<veld> columns.
+        if let Some(n) = formaat::spec("WoongemeenteGewijzigd") {
+            for v in n.velden {
+                k.push(format!("nieuw_{}", v.naam));
+            }
+        }
+    }
+    for m in META_NA {
+        k.push((*m).to_owned());
+    }
+    k
+}
+
+fn cel(rij: Rij, kolom: &str) -> &'static str {
+    rij.iter().find(|(k, _)| *k == kolom).map_or("", |(_, v)| v)
+}
+
+fn csv_veld(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\'']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// The CSV template of a type: header plus example rows.
+pub fn csv(event_type: &str) -> Option<String> {
+    let spec = formaat::spec(event_type)?;
+    let kol = kolommen(spec);
+    let mut out = kol.join(",");
+    out.push('\n');
+    for rij in voorbeelden(event_type) {
+        let cellen: Vec<String> = kol
+            .iter()
+            .map(|k| {
+                if k == "type" {
+                    event_type.to_owned()
+                } else {
+                    csv_veld(cel(rij, k))
+                }
+            })
+            .collect();
+        out.push_str(&cellen.join(","));
+        out.push('\n');
+    }
+    Some(out)
+}
+
+/// The JSON Lines template of a type: one object per example, native JSON types.
+pub fn jsonl(event_type: &str) -> Option<String> {
+    let spec = formaat::spec(event_type)?;
+    let mut out = String::new();
+    for rij in voorbeelden(event_type) {
+        let mut m = Map::new();
+        m.insert("type".to_owned(), Value::String(event_type.to_owned()));
+        let mut nieuw = Map::new();
+        for (k, v) in rij.iter() {
+            if v.is_empty() {
+                continue;
+            }
+            let soort = spec.velden.iter().find(|f| f.naam == *k).map(|f| f.soort);
+            let waarde = match soort {
+                Some(Soort::Aantal | Soort::Jaar) => v
+                    .parse::<u64>()
+                    .map(Value::from)
+                    .unwrap_or(Value::String((*v).to_owned())),
+                Some(Soort::JaNee) => Value::Bool(*v == "ja"),
+                _ => Value::String((*v).to_owned()),
+            };
+            // JSON Lines shows the nested form of a correction.
+            if let Some(rest) = k.strip_prefix("nieuw_") {
+                nieuw.insert(rest.to_owned(), waarde);
+            } else {
+                m.insert((*k).to_owned(), waarde);
+            }
+        }
+        if !nieuw.is_empty() {
+            m.insert("nieuw".to_owned(), Value::Object(nieuw));
+        }
+        out.push_str(&Value::Object(m).to_string());
+        out.push('\n');
+    }
+    Some(out)
+}
+
+/// A Markdown overview of all formats (for `templates/README.md`).
+pub fn overzicht() -> String {
+    let mut out = String::from(
+        "# Importformaten (gegenereerd; niet met de hand bewerken)\n\n\
+         Eén record per feit. Kolom/veld `type` kiest het soort feit; de andere kolommen zijn de velden \
+         van dat feit. CSV: komma of puntkomma, UTF-8, datums als JJJJ-MM-DD of DD-MM-JJJJ, ja/nee. \
+         JSON Lines: één object per regel met dezelfde veldnamen.\n\n\
+         Altijd toegestaan: `event_id` (UUID, zodat een correctie ernaar kan verwijzen), \
+         `geregistreerd_op` (registratietijd bij het inlezen van historie: RFC 3339 of JJJJ-MM-DD, \
+         oplopend in het bestand), `bron` (vrije tekst over de herkomst).\n\
+         Feiten over een jeugdige: `pseudoniem` of `bsn` (een BSN wordt bij het inlezen meteen \
+         gepseudonimiseerd; zonder sleutel in KRINGLOOP_PSEUDONIEM_SLEUTEL weigert de import).\n\
+         Een bestand wordt helemaal of helemaal niet geschreven: bij één afgewezen record wordt niets geschreven.\n\n\
+         | type | velden (verplicht*, keuzes) | uitleg |\n|---|---|---|\n",
+    );
+    for s in formaat::SPECS {
+        let velden: Vec<String> = s
+            .velden
+            .iter()
+            .map(|v| {
+                let ster = if v.verplicht { "*" } else { "" };
+                match v.soort {
+                    Soort::Keuze(w) => format!("`{}`{ster} ({})", v.naam, w.join("/")),
+                    Soort::Datum => format!("`{}`{ster} (datum)", v.naam),
+                    Soort::Aantal => format!("`{}`{ster} (getal)", v.naam),
+                    Soort::JaNee => format!("`{}`{ster} (ja/nee)", v.naam),
+                    Soort::Jaar => format!("`{}`{ster} (jaar)", v.naam),
+                    Soort::Id => format!("`{}`{ster} (UUID)", v.naam),
+                    Soort::Tekst => format!("`{}`{ster}", v.naam),
+                }
+            })
+            .collect();
+        let jeugdige = if s.jeugdige {
+            "`pseudoniem`/`bsn`*, "
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "| {} | {jeugdige}{} | {} |\n",
+            s.event_type,
+            velden.join(", "),
+            s.uitleg
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn map() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("templates")
+    }
+
+    /// The committed templates equal the generated ones (set KRINGLOOP_TEMPLATES_SCHRIJVEN=1
+    /// to regenerate after changing a format).
+    #[test]
+    fn templates_are_current() -> Result<(), Box<dyn std::error::Error>> {
+        let schrijven = std::env::var_os("KRINGLOOP_TEMPLATES_SCHRIJVEN").is_some();
+        let mut bestanden = vec![("README.md".to_owned(), overzicht())];
+        for t in VOLGORDE {
+            bestanden.push((format!("csv/{t}.csv"), csv(t).ok_or("geen csv")?));
+            bestanden.push((format!("jsonl/{t}.jsonl"), jsonl(t).ok_or("geen jsonl")?));
+        }
+        for (naam, inhoud) in bestanden {
+            let pad = map().join(&naam);
+            if schrijven {
+                if let Some(d) = pad.parent() {
+                    std::fs::create_dir_all(d)?;
+                }
+                std::fs::write(&pad, &inhoud)?;
+            } else {
+                let op_schijf = std::fs::read_to_string(&pad).unwrap_or_default();
+                assert_eq!(
+                    op_schijf, inhoud,
+                    "{naam} is verouderd; draai met KRINGLOOP_TEMPLATES_SCHRIJVEN=1"
+                );
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn every_type_has_examples_in_the_order() {
+        assert_eq!(VOLGORDE.len(), formaat::SPECS.len());
+        for t in VOLGORDE {
+            assert!(!voorbeelden(t).is_empty(), "{t}");
+        }
+    }
+}

@@ -1,0 +1,414 @@
+//! End-to-end tests of the importers against a real SQLite store: templates and fixtures
+//! import as expected, bad input writes nothing and is reported with its place, the same
+//! file twice writes once, a dry run writes nothing, and no BSN reaches the store.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use kringloop_events::{Gebeurtenis, RecordedEvent, jeugdige_stream};
+use kringloop_import::ijw::mapping::RegioMapping;
+use kringloop_import::importer::{Formaat, ImportConfig, ImportFout, Importer};
+use kringloop_import::pseudonym::{Bsn, Pseudonimiseerder};
+use kringloop_import::report::{Rapport, Uitkomst};
+use kringloop_import::templates::{VOLGORDE, VOORBEELD_BSN};
+use kringloop_store::EventStore;
+
+type R<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
+const SLEUTEL: &str = "test-sleutel-regio-rijnmond-2026";
+const PRINCIPAL: &str = "import:test";
+/// Every BSN used in templates and fixtures.
+const BSNS: [&str; 5] = [
+    VOORBEELD_BSN,
+    "999900018",
+    "999900031",
+    "999900043",
+    "999900055",
+];
+
+fn crate_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn template(formaat: &str, t: &str) -> PathBuf {
+    crate_dir()
+        .join("templates")
+        .join(formaat)
+        .join(format!("{t}.{formaat}"))
+}
+
+fn pseudo() -> R<Pseudonimiseerder> {
+    Ok(Pseudonimiseerder::new(SLEUTEL)?)
+}
+
+fn config() -> R<ImportConfig> {
+    let mut c = ImportConfig::new(PRINCIPAL);
+    c.pseudonimiseerder = Some(pseudo()?);
+    let mapping = crate_dir().join("fixtures/ijw/mapping-rijnmond.toml");
+    c.mapping = Some(RegioMapping::lees(
+        "mapping-rijnmond.toml",
+        &std::fs::read_to_string(mapping)?,
+    )?);
+    Ok(c)
+}
+
+async fn store(dir: &Path) -> R<Arc<dyn EventStore>> {
+    Ok(kringloop_store::open(&dir.join("log.db").display().to_string()).await?)
+}
+
+async fn alle(store: &Arc<dyn EventStore>) -> R<Vec<RecordedEvent>> {
+    let mut out = Vec::new();
+    loop {
+        let na = out.last().map_or(0, |e: &RecordedEvent| e.position);
+        let pagina = store.read_all(na, 1000).await?;
+        if pagina.is_empty() {
+            return Ok(out);
+        }
+        out.extend(pagina);
+    }
+}
+
+fn pseudoniem(bsn: &str) -> R<String> {
+    Ok(pseudo()?.pseudoniem(&Bsn::parse(bsn)?))
+}
+
+/// No BSN in the events, the reports, or anywhere in the database files on disk.
+async fn geen_bsn(store: &Arc<dyn EventStore>, dir: &Path, rapporten: &[Rapport]) -> R {
+    let events = alle(store).await?;
+    let tekst = serde_json::to_string(&events)?;
+    let rapport = serde_json::to_string(rapporten)? + &format!("{rapporten:?}");
+    for r in rapporten {
+        let _ = r.to_string();
+    }
+    let display: String = rapporten.iter().map(ToString::to_string).collect();
+    store.close().await?;
+    let mut schijf = Vec::new();
+    for e in std::fs::read_dir(dir)? {
+        schijf.extend(std::fs::read(e?.path())?);
+    }
+    for bsn in BSNS {
+        assert!(!tekst.contains(bsn), "BSN in de gebeurtenissen");
+        assert!(
+            !rapport.contains(bsn) && !display.contains(bsn),
+            "BSN in het rapport"
+        );
+        assert!(
+            !schijf.windows(bsn.len()).any(|w| w == bsn.as_bytes()),
+            "BSN in de databasebestanden"
+        );
+    }
+    Ok(())
+}
+
+async fn importeer_templates(imp: &mut Importer, formaat: &str, tot: usize) -> R<Vec<Rapport>> {
+    let f = if formaat == "csv" {
+        Formaat::Csv
+    } else {
+        Formaat::Jsonl
+    };
+    let mut rapporten = Vec::new();
+    for t in &VOLGORDE[..tot] {
+        let r = imp.importeer_bestand(&template(formaat, t), f).await?;
+        assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
+        rapporten.push(r);
+    }
+    Ok(rapporten)
+}
+
+async fn templates_importeren(formaat: &str) -> R {
+    let dir = tempfile::tempdir()?;
+    let store = store(dir.path()).await?;
+    let mut imp = Importer::open(store.clone(), config()?).await?;
+    let rapporten = importeer_templates(&mut imp, formaat, VOLGORDE.len()).await?;
+    let events = alle(&store).await?;
+    let verwacht: u64 = rapporten.iter().map(|r| r.geschreven).sum();
+    assert_eq!(events.len() as u64, verwacht);
+    assert_eq!(events.len(), 30, "alle voorbeeldregels");
+    let jeugdige = jeugdige_stream(&pseudoniem(VOORBEELD_BSN)?);
+    for e in &events {
+        assert_eq!(e.recorded_by, PRINCIPAL);
+        assert!(
+            e.source.starts_with(&format!("import:{formaat} ")),
+            "{}",
+            e.source
+        );
+        let feit = Gebeurtenis::from_recorded(e)?;
+        if feit.natural_stream().is_none() {
+            assert_eq!(e.stream, jeugdige, "{}", e.event_type);
+        }
+    }
+    let eerste_voorziening = events
+        .iter()
+        .find(|e| e.event_type == "VoorzieningGeregistreerd")
+        .ok_or("geen voorziening")?;
+    let pad = template(formaat, "VoorzieningGeregistreerd")
+        .display()
+        .to_string();
+    assert_eq!(
+        eerste_voorziening.source,
+        if formaat == "csv" {
+            format!("import:csv {pad}:2 (contractregister Rijnmond)")
+        } else {
+            format!("import:jsonl {pad}:1 (contractregister Rijnmond)")
+        }
+    );
+    let doorplaatsing = rapporten
+        .iter()
+        .flat_map(|r| &r.signalen)
+        .any(|s| s.code == "DOORPLAATSING");
+    assert!(doorplaatsing, "de doorplaatsing geeft een signaal");
+    geen_bsn(&store, dir.path(), &rapporten).await
+}
+
+#[tokio::test]
+async fn csv_templates_import_through_the_rules() -> R {
+    templates_importeren("csv").await
+}
+
+#[tokio::test]
+async fn jsonl_templates_import_through_the_rules() -> R {
+    templates_importeren("jsonl").await
+}
+
+/// The landscape part of the templates: up to and including the capacity target.
+const LANDSCHAP: usize = 10;
+
+#[tokio::test]
+async fn ijw_fixtures_become_placements_a_doorplaatsing_and_ends() -> R {
+    let dir = tempfile::tempdir()?;
+    let store = store(dir.path()).await?;
+    let mut imp = Importer::open(store.clone(), config()?).await?;
+    let mut rapporten = importeer_templates(&mut imp, "csv", LANDSCHAP).await?;
+    let voor = store.head_position().await?;
+    let r = imp
+        .importeer_paden(&[crate_dir().join("fixtures/ijw/berichten")])
+        .await?;
+    assert_eq!(r.len(), 1);
+    let r = r.into_iter().next().ok_or("geen rapport")?;
+    assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
+    assert_eq!(r.overgeslagen.len(), 1, "het ambulante product 45A10: {r}");
+    let events: Vec<RecordedEvent> = alle(&store)
+        .await?
+        .into_iter()
+        .filter(|e| e.position > voor)
+        .collect();
+    let typen: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+    assert_eq!(
+        typen,
+        [
+            "JeugdigeGeregistreerd", // A, from the JW301
+            "PlaatsingGestart",      // A in De Brug
+            "JeugdigeGeregistreerd", // B
+            "PlaatsingGestart",      // B in De Kleine Haven (ReferentieAanbieder KH-)
+            "Doorgeplaatst",         // A: JW307 reason 38 + JW305 at Schakenbosch
+            "PlaatsingBeeindigd",    // B: reason 39
+            "JeugdigeGeregistreerd", // C, from the JW315
+            "PlaatsingBeeindigd",    // A leaves De Linde: reason 31
+        ]
+    );
+    let a = jeugdige_stream(&pseudoniem("999900018")?);
+    assert_eq!(events[0].stream, a);
+    assert!(
+        events[0]
+            .source
+            .starts_with("import:ijw JW301 RDM-2024-0412 (2024-03-01")
+    );
+    assert!(
+        events[1]
+            .source
+            .starts_with("import:ijw JW305 HZN-2024-0101")
+    );
+    assert!(
+        events[4].source.contains("JW307 HZN-2024-0301")
+            && events[4].source.contains("JW305 SKB-2024-0077")
+    );
+    match Gebeurtenis::from_recorded(&events[4])? {
+        Gebeurtenis::Doorgeplaatst(d) => {
+            assert_eq!(
+                (d.van.as_str(), d.naar.as_str()),
+                ("HZN-DE-BRUG", "SKB-DE-LINDE")
+            );
+            assert_eq!(d.datum.to_string(), "2024-09-01");
+        }
+        other => panic!("{other:?}"),
+    }
+    match Gebeurtenis::from_recorded(&events[7])? {
+        Gebeurtenis::PlaatsingBeeindigd(p) => {
+            // Einddatum 2025-02-28 is the last day of care; the end is the day after.
+            assert_eq!(p.datum.to_string(), "2025-03-01");
+            assert_eq!(p.bestemming, kringloop_events::Verblijfplaats::Thuis);
+        }
+        other => panic!("{other:?}"),
+    }
+    match Gebeurtenis::from_recorded(&events[0])? {
+        Gebeurtenis::JeugdigeGeregistreerd(j) => {
+            assert_eq!(j.geboortejaar, 2009);
+            assert_eq!(j.woongemeente, "GM0599");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(events.iter().all(|e| e.recorded_by == PRINCIPAL));
+    // A second run over the same directory writes nothing.
+    let nog = imp
+        .importeer_paden(&[crate_dir().join("fixtures/ijw/berichten")])
+        .await?;
+    assert_eq!(nog[0].uitkomst, Uitkomst::AlGeimporteerd);
+    // And a subset of them, in a fresh importer, is skipped message by message.
+    let mut imp2 = Importer::open(store.clone(), config()?).await?;
+    let deel = imp2
+        .importeer_paden(&[crate_dir().join("fixtures/ijw/berichten/04-jw307-horizon-stop-a.xml")])
+        .await?;
+    assert_eq!(deel[0].geschreven, 0, "{}", deel[0]);
+    assert_eq!(deel[0].overgeslagen.len(), 1);
+    rapporten.push(r);
+    rapporten.extend(deel);
+    let head = store.head_position().await?;
+    assert_eq!(head, voor + 8);
+    // Nothing from the names and birth dates in the messages is stored either.
+    let alles = serde_json::to_string(&alle(&store).await?)?;
+    assert!(!alles.contains("Jansen") && !alles.contains("2009-03-12"));
+    geen_bsn(&store, dir.path(), &rapporten).await
+}
+
+#[tokio::test]
+async fn an_impossible_ijw_stop_writes_nothing_and_names_the_message() -> R {
+    let dir = tempfile::tempdir()?;
+    let store = store(dir.path()).await?;
+    let mut imp = Importer::open(store.clone(), config()?).await?;
+    importeer_templates(&mut imp, "csv", LANDSCHAP).await?;
+    let voor = store.head_position().await?;
+    let r = imp
+        .importeer_paden(&[crate_dir().join("fixtures/ijw/onmogelijk")])
+        .await?;
+    let r = &r[0];
+    assert_eq!(r.uitkomst, Uitkomst::Afgewezen, "{r}");
+    assert_eq!(r.afgewezen.len(), 1, "{r}");
+    let a = &r.afgewezen[0];
+    assert!(
+        a.plaats
+            .element
+            .as_deref()
+            .is_some_and(|e| e.contains("JW307 HZN-2024-0170 StopProduct 1")),
+        "{a}"
+    );
+    assert_eq!(store.head_position().await?, voor, "niets geschreven");
+    geen_bsn(&store, dir.path(), std::slice::from_ref(r)).await
+}
+
+#[tokio::test]
+async fn a_malformed_csv_is_reported_line_by_line_and_writes_nothing() -> R {
+    let dir = tempfile::tempdir()?;
+    let store = store(dir.path()).await?;
+    let mut imp = Importer::open(store.clone(), config()?).await?;
+    let csv = "type,id,naam\n\
+               AanbiederGeregistreerd,HORIZON,Horizon\n\
+               AanbiederGeregistreerd,SKB\n\
+               AanbiederGeregistreerd,,Leeg\n\
+               Aanbieder,X,Y\n\
+               AanbiederGeregistreerd,HORIZON,Horizon dubbel\n";
+    let r = imp
+        .importeer_tabel(Formaat::Csv, "aanbieders.csv", csv.as_bytes())
+        .await?;
+    assert_eq!(r.uitkomst, Uitkomst::Afgewezen);
+    let regels: Vec<u64> = r.afgewezen.iter().filter_map(|a| a.plaats.regel).collect();
+    assert_eq!(regels, vec![3, 4, 5, 6], "{r}");
+    assert!(r.afgewezen[0].reden.contains("kolommen"));
+    assert!(
+        r.afgewezen[2].reden.contains("AanbiederGeregistreerd"),
+        "valid types are listed"
+    );
+    assert_eq!(r.afgewezen[3].code, "AL_GEREGISTREERD", "{r}");
+    assert_eq!(store.head_position().await?, 0);
+    let tekst = r.to_string();
+    assert!(tekst.contains("aanbieders.csv:3"), "{tekst}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_end_before_the_start_writes_nothing_and_names_the_line() -> R {
+    let dir = tempfile::tempdir()?;
+    let store = store(dir.path()).await?;
+    let mut imp = Importer::open(store.clone(), config()?).await?;
+    importeer_templates(&mut imp, "csv", LANDSCHAP).await?;
+    let voor = store.head_position().await?;
+    let csv = format!(
+        "type,bsn,geboortejaar,geslacht,woongemeente,datum,voorziening,spoed,crisis,verblijf_voor,bestemming,reden\n\
+         JeugdigeGeregistreerd,{b},2008,MAN,GM0599,2024-03-01,,,,,,\n\
+         PlaatsingGestart,{b},,,,2024-03-01,HZN-DE-BRUG,nee,nee,THUIS,,\n\
+         PlaatsingBeeindigd,{b},,,,2024-02-01,HZN-DE-BRUG,,,,THUIS,volgens plan\n",
+        b = "999900067"
+    );
+    let r = imp
+        .importeer_tabel(Formaat::Csv, "plaatsingen.csv", csv.as_bytes())
+        .await?;
+    assert_eq!(r.uitkomst, Uitkomst::Afgewezen, "{r}");
+    assert_eq!(r.afgewezen.len(), 1, "{r}");
+    assert_eq!(r.afgewezen[0].plaats.regel, Some(4));
+    assert_eq!(
+        r.geaccepteerd, 2,
+        "the first two lines were fine but are not written either"
+    );
+    assert_eq!(store.head_position().await?, voor);
+    assert!(!r.to_string().contains("999900067"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_same_file_twice_writes_once() -> R {
+    let dir = tempfile::tempdir()?;
+    let store = store(dir.path()).await?;
+    let mut imp = Importer::open(store.clone(), config()?).await?;
+    let pad = template("csv", "LandsdeelGeregistreerd");
+    let eerste = imp.importeer_bestand(&pad, Formaat::Csv).await?;
+    assert_eq!(eerste.uitkomst, Uitkomst::Geschreven);
+    let head = store.head_position().await?;
+    let tweede = imp.importeer_bestand(&pad, Formaat::Csv).await?;
+    assert_eq!(tweede.uitkomst, Uitkomst::AlGeimporteerd, "{tweede}");
+    // A new process reading the log recognises it as well.
+    let mut opnieuw = Importer::open(store.clone(), config()?).await?;
+    let derde = opnieuw.importeer_bestand(&pad, Formaat::Csv).await?;
+    assert_eq!(derde.uitkomst, Uitkomst::AlGeimporteerd, "{derde}");
+    assert_eq!(store.head_position().await?, head);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_dry_run_writes_nothing_but_reports_everything() -> R {
+    let dir = tempfile::tempdir()?;
+    let store = store(dir.path()).await?;
+    let mut c = config()?;
+    c.dry_run = true;
+    let mut imp = Importer::open(store.clone(), c).await?;
+    let mut totaal = 0;
+    for t in VOLGORDE {
+        let r = imp
+            .importeer_bestand(&template("csv", t), Formaat::Csv)
+            .await?;
+        assert_eq!(r.uitkomst, Uitkomst::ProefDraai, "{r}");
+        totaal += r.gebeurtenissen;
+    }
+    assert_eq!(totaal, 30);
+    assert_eq!(store.head_position().await?, 0);
+    Ok(())
+}
+
+#[tokio::test]
+async fn refuses_to_run_without_a_key() -> R {
+    let dir = tempfile::tempdir()?;
+    let store = store(dir.path()).await?;
+    let mut c = config()?;
+    c.pseudonimiseerder = None;
+    let mut imp = Importer::open(store.clone(), c).await?;
+    let ijw = imp
+        .importeer_paden(&[crate_dir().join("fixtures/ijw/berichten")])
+        .await;
+    assert!(matches!(ijw, Err(ImportFout::Sleutel(_))), "{ijw:?}");
+    let csv = imp
+        .importeer_bestand(&template("csv", "JeugdigeGeregistreerd"), Formaat::Csv)
+        .await;
+    assert!(matches!(csv, Err(ImportFout::Sleutel(_))));
+    let e = csv.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(e.contains("KRINGLOOP_PSEUDONIEM_SLEUTEL"), "{e}");
+    assert_eq!(store.head_position().await?, 0);
+    Ok(())
+}
