@@ -7,8 +7,6 @@
 //! exactly for any set of intervals. Occupancy on a date (bezetting) is the daily count
 //! s ≤ d < e.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use kringloop_events::{Regime, Verblijfplaats, Vorm, Zwaarte, rang_van_voorziening};
 use serde::{Deserialize, Serialize};
@@ -671,7 +669,10 @@ impl<'a> Ctx<'a> {
     // ------------------------------------------------------------ placements
 
     fn plaatsingen(&self) -> PlaatsingTelling {
-        let mut t = PlaatsingTelling::default();
+        let mut t = PlaatsingTelling {
+            wijzigingen: vec![Vec::new(); self.p.vz_namen.len()],
+            ..PlaatsingTelling::default()
+        };
         let lo = self.van.min(self.peil);
         let hi = self.tot.max(self.peil);
         let gesloten = regime_code(Regime::Gesloten);
@@ -685,6 +686,13 @@ impl<'a> Ctx<'a> {
                 let b = p.eind.min(self.tot);
                 if b > a {
                     t.bezette_dagen += i64::from(b - a);
+                    // Occupancy changes for the overbezetting sweep, in the same pass.
+                    if let Some(w) = t.wijzigingen.get_mut(p.voorziening as usize) {
+                        w.push((a, 1, 0));
+                        if p.eind < self.tot {
+                            w.push((p.eind, -1, 0));
+                        }
+                    }
                 }
             }
             if !self.past(p.voorziening, p.herkomst) {
@@ -817,7 +825,7 @@ impl<'a> Ctx<'a> {
             .count() as i64
     }
 
-    fn signalen(&self) -> Signalen {
+    fn signalen(&self, overbezetting: i64) -> Signalen {
         let mut n = [0i64; 3];
         for s in self.p.signalen.zichtbaar(self.k, self.van, self.tot) {
             if s.begin < self.tot
@@ -829,7 +837,7 @@ impl<'a> Ctx<'a> {
             }
         }
         Signalen {
-            overbezetting: Aantal::van(self.overbezetting()),
+            overbezetting: Aantal::van(overbezetting),
             zonder_machtiging: Aantal::van(n[signaal::ZONDER_MACHTIGING as usize]),
             spoedmachtiging_te_lang: Aantal::van(n[signaal::SPOED_TE_LANG as usize]),
             doorplaatsing: Aantal::van(n[signaal::DOORPLAATSING as usize]),
@@ -838,33 +846,20 @@ impl<'a> Ctx<'a> {
 
     /// Facilities (LOCATIE) with a day in P on which more placements are active than
     /// there are places: a sweep over occupancy and capacity changes per facility.
-    fn overbezetting(&self) -> i64 {
-        let mut wijz: HashMap<u32, Vec<(i32, i64, i64)>> = HashMap::new();
-        for p in self.p.plaatsingen.zichtbaar(self.k, self.van, self.tot) {
-            if p.begin < self.tot
-                && p.eind > self.van
-                && p.begin < p.eind
-                && self.past_locatie(p.voorziening)
-            {
-                let w = wijz.entry(p.voorziening).or_default();
-                w.push((p.begin.max(self.van), 1, 0));
-                if p.eind < self.tot {
-                    w.push((p.eind, -1, 0));
-                }
-            }
-        }
-        if wijz.is_empty() {
+    fn overbezetting(&self, mut wijz: Vec<Vec<(i32, i64, i64)>>) -> i64 {
+        if wijz.iter().all(Vec::is_empty) {
             return 0;
         }
         for c in self.p.capaciteit.zichtbaar(self.k, i32::MIN, self.tot) {
             if c.datum < self.tot
-                && let Some(w) = wijz.get_mut(&c.voorziening)
+                && let Some(w) = wijz.get_mut(c.voorziening as usize)
+                && !w.is_empty()
             {
                 w.push((c.datum.max(self.van), 0, i64::from(c.delta)));
             }
         }
         let mut n = 0;
-        for (_, mut w) in wijz {
+        for mut w in wijz {
             w.sort_unstable_by_key(|x| x.0);
             let (mut bez, mut cap) = (0i64, 0i64);
             let mut i = 0;
@@ -887,6 +882,8 @@ impl<'a> Ctx<'a> {
 
 #[derive(Default)]
 struct PlaatsingTelling {
+    /// Per facility: (day, occupancy change, capacity change) within P.
+    wijzigingen: Vec<Vec<(i32, i64, i64)>>,
     bezetting: i64,
     bezetting_loc: i64,
     bezette_dagen: i64,
@@ -1035,7 +1032,7 @@ impl Projection {
             ),
             verblijfsduur: c.kpi("verblijfsduur", verblijfsduur(ep.duren)),
             langverblijvers: c.kpi("langverblijvers", Aantal::van(ep.langverblijvers)),
-            signalen: c.kpi("signalen", c.signalen()),
+            signalen: c.kpi("signalen", c.signalen(c.overbezetting(pl.wijzigingen))),
         }
     }
 
@@ -1107,6 +1104,7 @@ impl Projection {
 
     pub fn signalen(&self, q: &Query) -> Kpi<Signalen> {
         let c = Ctx::new(self, q);
-        c.kpi("signalen", c.signalen())
+        let pl = c.plaatsingen();
+        c.kpi("signalen", c.signalen(c.overbezetting(pl.wijzigingen)))
     }
 }

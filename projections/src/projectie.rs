@@ -1,7 +1,5 @@
 //! The fold: events in position order into bitemporal facts.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use kringloop_events::{DoelScope, Gebeurtenis, RecordedEvent, pseudoniem_van_stream};
 use uuid::Uuid;
@@ -11,8 +9,9 @@ use crate::afleiding::{
     Afgeleid, CapInhoud, CapInvoer, CapSoort, JFeit, JInvoer, leid_capaciteit_af, leid_jeugdige_af,
 };
 use crate::feiten::{
-    Capaciteit, Doel, Episode, GEEN, GEEN8, Landschap, Machtiging, Namen, Plaatsing, Signaal,
-    Traject, VzAttr, bestemming_code, landschap, machtiging_code, regime_code, scope, vorm_code,
+    Capaciteit, Doel, Episode, FxMap, GEEN, GEEN8, Landschap, Machtiging, Namen, Plaatsing,
+    Signaal, Traject, VzAttr, bestemming_code, landschap, machtiging_code, regime_code, scope,
+    vorm_code,
 };
 use crate::periode::dag;
 use crate::tabel::{FeitRef, Stempel, Tabel};
@@ -106,15 +105,16 @@ pub struct Projection {
     pub(crate) regios: Namen,
     pub(crate) landsdelen: Namen,
 
-    jeugdige_van_stroom: HashMap<u32, u32>,
+    /// Stream id → youth id (`GEEN` for other streams); dense, stream ids are dense.
+    jeugdige_van_stroom: Vec<u32>,
     pub(crate) jeugdigen: Vec<Jeugdige>,
     pub(crate) vz: Vec<VzStaat>,
     cap_invoer: Vec<CapInvoer>,
     /// Original event id → where its fact lives (non-youth facts only; youth facts are
     /// found in the youth's own stream, where corrections are appended).
-    plekken: HashMap<u128, Plek>,
+    plekken: FxMap<u128, Plek>,
     /// Correction event id → the original it corrects.
-    alias: HashMap<u128, u128>,
+    alias: FxMap<u128, u128>,
 
     pub(crate) plaatsingen: Tabel<Plaatsing>,
     pub(crate) episodes: Tabel<Episode>,
@@ -126,6 +126,8 @@ pub struct Projection {
     pub(crate) landschap: Tabel<Landschap>,
     pub(crate) doelen: Tabel<Doel>,
 
+    /// Interned stream of the event being applied (saves hashing it again).
+    stroom_nu: u32,
     scratch: Afgeleid,
     scratch_cap: Vec<Capaciteit>,
 }
@@ -241,6 +243,7 @@ impl Projection {
         self.positie = meta.position;
         self.laatst = m;
         let stroom = self.stromen.id(meta.stream);
+        self.stroom_nu = stroom;
         self.log.posities.push(meta.position);
         self.log.micros.push(m);
         self.log.ids.push(meta.event_id.as_u128());
@@ -281,7 +284,7 @@ impl Projection {
             }
             _ => {
                 if let Some(f) = self.jeugd_feit(meta, g)? {
-                    let j = self.jeugdige(meta.stream);
+                    let j = self.jeugdige();
                     self.koppel(j, &f);
                     if let Some(jj) = self.jeugdigen.get_mut(j as usize) {
                         jj.invoer.push(JInvoer {
@@ -347,7 +350,7 @@ impl Projection {
             positie: meta.position,
         };
         if pseudoniem_van_stream(meta.stream).is_some() {
-            let j = self.jeugdige(meta.stream);
+            let j = self.jeugdige();
             let nieuw_feit = match nieuw {
                 Some(g) => Some(self.jeugd_feit(meta, g)?.ok_or_else(ander)?),
                 None => None,
@@ -436,14 +439,20 @@ impl Projection {
         }
     }
 
-    fn jeugdige(&mut self, stroom: &str) -> u32 {
-        let sid = self.stromen.id(stroom);
-        if let Some(&j) = self.jeugdige_van_stroom.get(&sid) {
+    /// The youth of the stream of the event being applied.
+    fn jeugdige(&mut self) -> u32 {
+        let sid = self.stroom_nu;
+        if let Some(&j) = self.jeugdige_van_stroom.get(sid as usize)
+            && j != GEEN
+        {
             return j;
         }
         let j = u32::try_from(self.jeugdigen.len()).unwrap_or(GEEN);
         self.jeugdigen.push(Jeugdige::default());
-        self.jeugdige_van_stroom.insert(sid, j);
+        if self.jeugdige_van_stroom.len() <= sid as usize {
+            self.jeugdige_van_stroom.resize(sid as usize + 1, GEEN);
+        }
+        self.jeugdige_van_stroom[sid as usize] = j;
         j
     }
 
@@ -499,7 +508,7 @@ impl Projection {
                 soort: g.event_type(),
             });
         }
-        let j = self.jeugdige(meta.stream);
+        let j = self.jeugdige();
         let sleutel = |naam: &str, p: &mut Projection| -> u32 {
             let namen = match p.jeugdigen.get_mut(j as usize) {
                 Some(jj) => &mut jj.machtiging_namen,

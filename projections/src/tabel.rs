@@ -3,13 +3,12 @@
 //!
 //! A version is visible at knowledge time K when `known_from ≤ K < known_to`; so "as known
 //! at K" is a filter over the same versions, never a replay. Versions live in buckets keyed
-//! by (year of start, year of end): a query for a quarter in 2024 only touches buckets that
-//! start in or before 2024 and end in or after it, which for short stays is a small slice
-//! of a ten-year history.
+//! by (quarter of start, quarter of end): a query for a quarter only touches buckets that
+//! start in or before it and end in or after it, which for short stays is a small slice
+//! of a ten-year history. (The field names say "jaar"; the unit is a quarter.)
 
-use std::collections::HashMap;
-
-use crate::periode::jaar;
+use crate::feiten::FxMap;
+use crate::periode::kwartaalnummer as jaar;
 
 /// Knowledge stamp: recorded time (µs since the epoch) and position of an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -25,13 +24,16 @@ pub(crate) const NOOIT: i64 = i64::MAX;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Versie<T> {
     pub feit: T,
-    /// Recorded time of the event that created this version.
+    /// Recorded time of the event that created this version (`DOOD` for a slot whose
+    /// version moved to the archive).
     pub bekend_van: i64,
     /// Recorded time of the event that superseded, corrected or retracted it; `NOOIT` if open.
     pub bekend_tot: i64,
     /// Position of the creating event.
     pub pos_van: u32,
-    /// Position of the closing event (0 while open).
+    /// Archived version: position of the closing event. Open version: its slot (so that
+    /// compaction can update the slot table without a separate back-pointer; an open
+    /// version has no closing position, and this keeps a placement version at 48 bytes).
     pub pos_tot: u32,
 }
 
@@ -42,12 +44,13 @@ impl<T> Versie<T> {
     }
 }
 
-/// Where a version lives.
+/// A dead slot in an open bucket: never visible.
+const DOOD: i64 = i64::MAX;
+
+/// A stable handle on an open version (a slot in the table's slot table), valid until
+/// the version is closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct FeitRef {
-    pub emmer: u32,
-    pub index: u32,
-}
+pub(crate) struct FeitRef(u32);
 
 /// A fact that spans valid time [begin, eind) (eind may be `OPEN`).
 pub(crate) trait Geldig {
@@ -59,68 +62,162 @@ pub(crate) trait Geldig {
 pub(crate) struct Emmer<T> {
     pub jaar_van: i16,
     pub jaar_tot: i16,
+    /// Archive: the year of the closing recorded times (a version closed in year y is
+    /// invisible at any K after y). Open buckets: `i16::MAX`.
+    kennis_jaar: i16,
+    /// Smallest `bekend_van` in the bucket (archive: skip buckets created after K).
+    min_van: i64,
     pub versies: Vec<Versie<T>>,
+    dood: usize,
 }
 
+impl<T> Emmer<T> {
+    fn nieuw(jaar_van: i16, jaar_tot: i16, kennis_jaar: i16) -> Self {
+        Emmer {
+            jaar_van,
+            jaar_tot,
+            kennis_jaar,
+            min_van: i64::MAX,
+            versies: Vec::new(),
+            dood: 0,
+        }
+    }
+}
+
+/// Open versions live in "open" buckets, superseded ones move to "archive" buckets, so a
+/// query for now never wades through history, and a query for a past K skips archive
+/// buckets closed before K.
 #[derive(Debug, Clone)]
 pub(crate) struct Tabel<T> {
-    pub emmers: Vec<Emmer<T>>,
-    sleutel: HashMap<(i16, i16), u32>,
+    open: Vec<Emmer<T>>,
+    open_idx: FxMap<(i16, i16), u32>,
+    archief: Vec<Emmer<T>>,
+    archief_idx: FxMap<(i16, i16, i16), u32>,
+    /// Slot → (open bucket, index).
+    slots: Vec<(u32, u32)>,
+    vrij: Vec<u32>,
+    /// Latest closing time: a K at or after it never needs the archive.
+    laatst_gesloten: i64,
 }
 
 impl<T> Default for Tabel<T> {
     fn default() -> Self {
         Tabel {
-            emmers: Vec::new(),
-            sleutel: HashMap::new(),
+            open: Vec::new(),
+            open_idx: FxMap::default(),
+            archief: Vec::new(),
+            archief_idx: FxMap::default(),
+            slots: Vec::new(),
+            vrij: Vec::new(),
+            laatst_gesloten: i64::MIN,
         }
     }
 }
 
+fn kennisjaar(micros: i64) -> i16 {
+    use chrono::Datelike;
+    chrono::DateTime::from_timestamp_micros(micros)
+        .map_or(i16::MAX, |t| i16::try_from(t.year()).unwrap_or(i16::MAX))
+}
+
+fn idx32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
 impl<T: Geldig + Copy + PartialEq> Tabel<T> {
+    fn jaren(feit: &T) -> (i16, i16) {
+        (jaar(feit.begin()), jaar(feit.eind().max(feit.begin())))
+    }
+
     /// Opens a new version known from `s`.
     pub fn open(&mut self, feit: T, s: Stempel) -> FeitRef {
-        let b = jaar(feit.begin());
-        let e = jaar(feit.eind().max(feit.begin()));
-        let emmers = &mut self.emmers;
-        let emmer = *self.sleutel.entry((b, e)).or_insert_with(|| {
-            emmers.push(Emmer {
-                jaar_van: b,
-                jaar_tot: e,
-                versies: Vec::new(),
-            });
-            u32::try_from(emmers.len() - 1).unwrap_or(u32::MAX)
+        let (b, e) = Self::jaren(&feit);
+        let emmers = &mut self.open;
+        let emmer = *self.open_idx.entry((b, e)).or_insert_with(|| {
+            emmers.push(Emmer::nieuw(b, e, i16::MAX));
+            idx32(emmers.len() - 1)
         });
-        let versies = &mut self.emmers[emmer as usize].versies;
-        versies.push(Versie {
+        let slot = match self.vrij.pop() {
+            Some(v) => v,
+            None => {
+                self.slots.push((0, 0));
+                idx32(self.slots.len() - 1)
+            }
+        };
+        let em = &mut self.open[emmer as usize];
+        em.versies.push(Versie {
             feit,
             bekend_van: s.micros,
             bekend_tot: NOOIT,
             pos_van: s.positie,
-            pos_tot: 0,
+            pos_tot: slot,
         });
-        FeitRef {
-            emmer,
-            index: u32::try_from(versies.len() - 1).unwrap_or(u32::MAX),
-        }
+        em.min_van = em.min_van.min(s.micros);
+        self.slots[slot as usize] = (emmer, idx32(em.versies.len() - 1));
+        FeitRef(slot)
     }
 
-    /// Closes an open version from `s` on.
+    /// Closes an open version from `s` on: it moves to the archive.
     pub fn sluit(&mut self, r: FeitRef, s: Stempel) {
-        if let Some(v) = self
-            .emmers
-            .get_mut(r.emmer as usize)
-            .and_then(|e| e.versies.get_mut(r.index as usize))
-        {
-            v.bekend_tot = s.micros;
-            v.pos_tot = s.positie;
+        let Some(&(b, i)) = self.slots.get(r.0 as usize) else {
+            return;
+        };
+        let Some(em) = self.open.get_mut(b as usize) else {
+            return;
+        };
+        let Some(v) = em.versies.get_mut(i as usize) else {
+            return;
+        };
+        if v.bekend_van == DOOD {
+            return;
+        }
+        let mut oud = *v;
+        v.bekend_van = DOOD;
+        em.dood += 1;
+        // A handle is valid until its version is closed; then the slot is recycled.
+        if let Some(slot) = self.slots.get_mut(r.0 as usize) {
+            *slot = (u32::MAX, u32::MAX);
+        }
+        self.vrij.push(r.0);
+        oud.bekend_tot = s.micros;
+        oud.pos_tot = s.positie;
+        let (jb, je) = Self::jaren(&oud.feit);
+        let kj = kennisjaar(s.micros);
+        let archief = &mut self.archief;
+        let a = *self.archief_idx.entry((jb, je, kj)).or_insert_with(|| {
+            archief.push(Emmer::nieuw(jb, je, kj));
+            idx32(archief.len() - 1)
+        });
+        let ae = &mut self.archief[a as usize];
+        ae.min_van = ae.min_van.min(oud.bekend_van);
+        ae.versies.push(oud);
+        self.laatst_gesloten = self.laatst_gesloten.max(s.micros);
+        self.compacteer(b);
+    }
+
+    /// Drops dead slots once they are the majority of an open bucket.
+    fn compacteer(&mut self, b: u32) {
+        let Some(em) = self.open.get_mut(b as usize) else {
+            return;
+        };
+        if em.versies.len() < 64 || em.dood * 2 <= em.versies.len() {
+            return;
+        }
+        em.versies.retain(|v| v.bekend_van != DOOD);
+        em.dood = 0;
+        for (i, v) in em.versies.iter().enumerate() {
+            if let Some(slot) = self.slots.get_mut(v.pos_tot as usize) {
+                *slot = (b, idx32(i));
+            }
         }
     }
 
     pub fn get(&self, r: FeitRef) -> Option<&T> {
-        self.emmers
-            .get(r.emmer as usize)
-            .and_then(|e| e.versies.get(r.index as usize))
+        let &(b, i) = self.slots.get(r.0 as usize)?;
+        self.open
+            .get(b as usize)
+            .and_then(|e| e.versies.get(i as usize))
+            .filter(|v| v.bekend_van != DOOD)
             .map(|v| &v.feit)
     }
 
@@ -128,25 +225,53 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
     /// stay open (so a figure that did not change keeps its original knowledge time),
     /// the others are closed at `s` and the new contents opened at `s`.
     pub fn synchroniseer(&mut self, open: &mut Vec<FeitRef>, nieuw: &[T], s: Stempel) {
-        let mut gebruikt = vec![false; nieuw.len()];
+        // Fast path: derivation is deterministic, so an unchanged fact list comes back
+        // in the same order.
+        if open.len() == nieuw.len()
+            && open
+                .iter()
+                .zip(nieuw)
+                .all(|(r, n)| self.get(*r).is_some_and(|o| o == n))
+        {
+            return;
+        }
+        // Which new facts already have an open version (a bit per fact; derivations of one
+        // youth are short, longer lists fall back to a vector).
+        let mut bits = 0u64;
+        let mut lang = if nieuw.len() > 64 {
+            vec![false; nieuw.len()]
+        } else {
+            Vec::new()
+        };
+        let gebruikt = |bits: u64, lang: &[bool], i: usize| {
+            if i < 64 && lang.is_empty() {
+                bits & (1 << i) != 0
+            } else {
+                lang.get(i).copied().unwrap_or(true)
+            }
+        };
         let mut blijft = Vec::with_capacity(nieuw.len());
         for &r in open.iter() {
             let gevonden = self.get(r).and_then(|oud| {
                 nieuw
                     .iter()
                     .enumerate()
-                    .position(|(i, n)| !gebruikt[i] && n == oud)
+                    .position(|(i, n)| !gebruikt(bits, &lang, i) && n == oud)
             });
             match gevonden {
                 Some(i) => {
-                    gebruikt[i] = true;
+                    if lang.is_empty() {
+                        bits |= 1 << i;
+                    } else if let Some(g) = lang.get_mut(i) {
+                        *g = true;
+                    }
                     blijft.push(r);
                 }
                 None => self.sluit(r, s),
             }
         }
         for (i, n) in nieuw.iter().enumerate() {
-            if !gebruikt[i] {
+            if !gebruikt(bits, &lang, i) {
                 blijft.push(self.open(*n, s));
             }
         }
@@ -155,27 +280,106 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
 
     /// Versions visible at `k` in buckets that may touch valid days [lo, hi].
     pub fn zichtbaar(&self, k: i64, lo: i32, hi: i32) -> impl Iterator<Item = &T> + '_ {
-        self.in_venster(lo, hi)
+        let (jl, jh) = (jaar(lo), jaar(hi));
+        let kj = kennisjaar(k);
+        let archief = k < self.laatst_gesloten;
+        let venster = move |e: &&Emmer<T>| e.jaar_van <= jh && e.jaar_tot >= jl && e.min_van <= k;
+        self.open
+            .iter()
+            .filter(venster)
+            .chain(
+                self.archief
+                    .iter()
+                    .filter(move |e| archief && e.kennis_jaar >= kj)
+                    .filter(venster),
+            )
+            .flat_map(|e| e.versies.iter())
             .filter(move |v| v.zichtbaar(k))
             .map(|v| &v.feit)
     }
 
     /// All versions in buckets that may touch valid days [lo, hi], whatever their
-    /// knowledge interval (for diff).
+    /// knowledge interval (for diff). Dead slots have `bekend_van = DOOD`.
     pub fn in_venster(&self, lo: i32, hi: i32) -> impl Iterator<Item = &Versie<T>> + '_ {
         let (jl, jh) = (jaar(lo), jaar(hi));
-        self.emmers
+        self.open
             .iter()
+            .chain(self.archief.iter())
             .filter(move |e| e.jaar_van <= jh && e.jaar_tot >= jl)
             .flat_map(|e| e.versies.iter())
+            .filter(|v| v.bekend_van != DOOD)
     }
 
     /// Every version.
     pub fn alle(&self) -> impl Iterator<Item = &Versie<T>> + '_ {
-        self.emmers.iter().flat_map(|e| e.versies.iter())
+        self.open
+            .iter()
+            .chain(self.archief.iter())
+            .flat_map(|e| e.versies.iter())
+            .filter(|v| v.bekend_van != DOOD)
     }
 
     pub fn aantal_versies(&self) -> usize {
-        self.emmers.iter().map(|e| e.versies.len()).sum()
+        self.alle().count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    struct F(i32, i32);
+
+    impl Geldig for F {
+        fn begin(&self) -> i32 {
+            self.0
+        }
+        fn eind(&self) -> i32 {
+            self.1
+        }
+    }
+
+    fn st(m: i64) -> Stempel {
+        Stempel {
+            micros: m,
+            positie: u32::try_from(m).unwrap_or(0),
+        }
+    }
+
+    /// Closing most versions of a bucket compacts it; handles of the survivors keep
+    /// pointing at the right facts and every knowledge time sees what it saw before.
+    #[test]
+    fn compaction_keeps_handles_and_history() {
+        let mut t: Tabel<F> = Tabel::default();
+        let dag =
+            crate::periode::dag(chrono::NaiveDate::from_ymd_opt(2024, 3, 1).unwrap_or_default());
+        let refs: Vec<FeitRef> = (0..200)
+            .map(|i| t.open(F(dag + i, crate::periode::OPEN), st(1)))
+            .collect();
+        for (i, r) in refs.iter().enumerate() {
+            if i % 4 != 0 {
+                t.sluit(*r, st(2));
+            }
+        }
+        for (i, r) in refs.iter().enumerate() {
+            let gezien = t.get(*r).copied();
+            if i % 4 == 0 {
+                assert_eq!(gezien, Some(F(dag + i as i32, crate::periode::OPEN)));
+            } else {
+                assert_eq!(gezien, None);
+            }
+        }
+        assert_eq!(t.zichtbaar(1, dag, dag + 300).count(), 200);
+        assert_eq!(t.zichtbaar(2, dag, dag + 300).count(), 50);
+        assert_eq!(t.zichtbaar(i64::MAX - 1, dag, dag + 300).count(), 50);
+        assert_eq!(t.alle().count(), 200);
+        // Freed slots are reused by new versions without disturbing the survivors.
+        let nieuw = t.open(F(dag, dag + 1), st(3));
+        assert_eq!(t.get(nieuw).copied(), Some(F(dag, dag + 1)));
+        assert_eq!(
+            t.get(refs[4]).copied(),
+            Some(F(dag + 4, crate::periode::OPEN))
+        );
     }
 }
