@@ -252,6 +252,12 @@ impl Verifier {
     /// Checks the next row. Returns `false` once a failure has been found; later rows are
     /// ignored because everything after a broken link is unverifiable.
     pub fn push(&mut self, row: &ChainRow) -> bool {
+        self.push_parts(&row.canonical(), &row.prev_hash, &row.hash)
+    }
+
+    /// Like [`Verifier::push`], from borrowed fields: lets a backend hash straight from
+    /// the database row without copying it.
+    pub fn push_parts(&mut self, row: &CanonicalEvent<'_>, prev_hash: &[u8], hash: &[u8]) -> bool {
         if self.failure.is_some() {
             return false;
         }
@@ -275,7 +281,7 @@ impl Verifier {
                     ),
                 )
             }
-        } else if row.prev_hash.as_slice() != self.prev_hash.as_slice() {
+        } else if prev_hash != self.prev_hash.as_slice() {
             fail(
                 row.position,
                 "prev_hash komt niet overeen met de hash van de vorige gebeurtenis".to_owned(),
@@ -286,8 +292,8 @@ impl Verifier {
                 "registratietijd ligt vóór die van de vorige gebeurtenis".to_owned(),
             )
         } else {
-            let computed = row.canonical().hash(&self.prev_hash);
-            if row.hash.as_slice() != computed.as_slice() {
+            let computed = row.hash(&self.prev_hash);
+            if hash != computed.as_slice() {
                 fail(
                     row.position,
                     "hash komt niet overeen met de inhoud: rij gewijzigd".to_owned(),

@@ -1,7 +1,10 @@
 //! The production backend: PostgreSQL.
 //!
-//! Every append runs in one transaction that first takes a transaction-level advisory
-//! lock, then reads the head and the stream version, checks, and inserts. The lock is held
+//! Appends run in a transaction that first takes a transaction-level advisory lock, then
+//! reads the head and the stream version, checks, and inserts. Concurrent appends of one
+//! process are grouped by a writer task into one such transaction (each request in its
+//! own SAVEPOINT, one commit for all), because with the lock held across the commit, one
+//! fsync per append would cap throughput at a few hundred appends per second. The lock is held
 //! until COMMIT, so appends are serialised: positions are dense and commit in position
 //! order, and a reader resuming after position p can never miss a later-committing
 //! event with a smaller position (the bigserial problem). Other processes using the same
@@ -13,8 +16,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use futures::TryStreamExt as _;
 use kringloop_events::{ExpectedVersion, NewEvent, RecordedEvent};
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Connection as _, Row as _};
+use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::chain::{self, CanonicalEvent, ChainRow, GENESIS_HASH, PipelinedVerifier};
@@ -53,6 +57,35 @@ impl Default for PgConfig {
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    tx: mpsc::Sender<Msg>,
+}
+
+enum Msg {
+    Append(AppendRequest),
+    Close(oneshot::Sender<()>),
+}
+
+impl std::fmt::Debug for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Msg")
+    }
+}
+
+struct AppendRequest {
+    stream: String,
+    events: Vec<NewEvent>,
+    options: AppendOptions,
+    reply: oneshot::Sender<Result<AppendResult>>,
+}
+
+/// Upper bound on requests folded into one group transaction.
+const MAX_GROUP: usize = 512;
+
+#[derive(Debug, Clone, Copy)]
+struct Head {
+    position: i64,
+    hash: [u8; 32],
+    recorded_at: Option<i64>,
 }
 
 impl PgStore {
@@ -71,134 +104,259 @@ impl PgStore {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(PgStore { pool })
+        let (tx, rx) = mpsc::channel(4096);
+        tokio::spawn(group_writer(pool.clone(), rx));
+        Ok(PgStore { pool, tx })
     }
 
     /// The pool, for callers that need their own queries (tests, tools).
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
+}
 
-    async fn append_locked(
-        &self,
-        stream: &str,
-        events: Vec<NewEvent>,
-        options: AppendOptions,
-    ) -> Result<AppendResult> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(APPEND_LOCK)
-            .execute(&mut *tx)
-            .await?;
+/// Groups concurrent appends of this process into one transaction (one commit, one
+/// fsync), like the SQLite writer. The advisory lock still serialises against other
+/// processes, so correctness does not depend on there being one writer task.
+async fn group_writer(pool: PgPool, mut rx: mpsc::Receiver<Msg>) {
+    let mut msgs = Vec::with_capacity(MAX_GROUP);
+    loop {
+        if rx.recv_many(&mut msgs, MAX_GROUP).await == 0 {
+            return;
+        }
+        let mut group = Vec::with_capacity(msgs.len());
+        let mut close = None;
+        for m in msgs.drain(..) {
+            match m {
+                Msg::Append(r) if close.is_none() => group.push(r),
+                // Appends queued after a close are refused (their reply is dropped).
+                Msg::Append(_) => {}
+                Msg::Close(done) => close = Some(done),
+            }
+        }
+        if !group.is_empty() {
+            let mut outcomes: Vec<Result<AppendResult>> = Vec::with_capacity(group.len());
+            let mut replies = Vec::with_capacity(group.len());
+            if let Err(e) = run_group(&pool, group, &mut outcomes, &mut replies).await {
+                let msg = e.to_string();
+                for o in &mut outcomes {
+                    if o.is_ok() {
+                        *o = Err(StoreError::Commit(msg.clone()));
+                    }
+                }
+            }
+            for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                let _ = reply.send(outcome);
+            }
+        }
+        if let Some(done) = close {
+            rx.close();
+            let _ = done.send(());
+            return;
+        }
+    }
+}
 
-        // Under the lock, so a racing retry with the same key sees the first one.
-        if let Some(key) = &options.idempotency_key {
-            let row = sqlx::query(
-                "SELECT stream, first_position, last_position, stream_version, recorded_at \
+async fn run_group(
+    pool: &PgPool,
+    group: Vec<AppendRequest>,
+    outcomes: &mut Vec<Result<AppendResult>>,
+    replies: &mut Vec<oneshot::Sender<Result<AppendResult>>>,
+) -> Result<()> {
+    // Take every reply slot first, so each request gets an answer whatever fails.
+    let mut requests = Vec::with_capacity(group.len());
+    for req in group {
+        replies.push(req.reply);
+        requests.push((req.stream, req.events, req.options));
+    }
+    let result = async {
+        let mut conn = pool.acquire().await?;
+        sqlx::query("BEGIN").execute(&mut *conn).await?;
+        let inner = async {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(APPEND_LOCK)
+                .execute(&mut *conn)
+                .await?;
+            let mut head = read_head(&mut conn).await?;
+            // A lone request needs no savepoint: if it fails, the whole transaction goes.
+            let savepoints = requests.len() > 1;
+            for (stream, events, options) in requests {
+                if savepoints {
+                    sqlx::query("SAVEPOINT req").execute(&mut *conn).await?;
+                }
+                let before = head;
+                match append_one(&mut conn, &mut head, &stream, events, options).await {
+                    Ok(r) => {
+                        if savepoints {
+                            sqlx::query("RELEASE SAVEPOINT req")
+                                .execute(&mut *conn)
+                                .await?;
+                        }
+                        outcomes.push(Ok(r));
+                    }
+                    Err(e) => {
+                        if savepoints {
+                            sqlx::query("ROLLBACK TO SAVEPOINT req")
+                                .execute(&mut *conn)
+                                .await?;
+                            sqlx::query("RELEASE SAVEPOINT req")
+                                .execute(&mut *conn)
+                                .await?;
+                        }
+                        head = before;
+                        outcomes.push(Err(e));
+                    }
+                }
+            }
+            if !savepoints && outcomes.iter().all(Result::is_err) {
+                sqlx::query("ROLLBACK").execute(&mut *conn).await?;
+            } else {
+                sqlx::query("COMMIT").execute(&mut *conn).await?;
+            }
+            Ok::<(), StoreError>(())
+        }
+        .await;
+        if inner.is_err() {
+            // Best effort; a broken connection is not returned to the pool in this state.
+            if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
+                conn.detach();
+            }
+        }
+        inner
+    }
+    .await;
+    if result.is_err() {
+        while outcomes.len() < replies.len() {
+            outcomes.push(Err(StoreError::Commit("groep afgebroken".to_owned())));
+        }
+    }
+    result
+}
+
+async fn read_head(conn: &mut PgConnection) -> Result<Head> {
+    let head = sqlx::query(
+        "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1",
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(match head {
+        None => Head {
+            position: 0,
+            hash: GENESIS_HASH,
+            recorded_at: None,
+        },
+        Some(row) => {
+            let hash: Vec<u8> = row.try_get(1)?;
+            let at: DateTime<Utc> = row.try_get(2)?;
+            Head {
+                position: row.try_get(0)?,
+                hash: hash32(&hash)?,
+                recorded_at: Some(at.timestamp_micros()),
+            }
+        }
+    })
+}
+
+/// One request inside the group transaction, under the advisory lock.
+async fn append_one(
+    conn: &mut PgConnection,
+    head: &mut Head,
+    stream: &str,
+    events: Vec<NewEvent>,
+    options: AppendOptions,
+) -> Result<AppendResult> {
+    // Under the lock, so a racing retry with the same key sees the first one.
+    if let Some(key) = &options.idempotency_key {
+        let row = sqlx::query(
+            "SELECT stream, first_position, last_position, stream_version, recorded_at \
                  FROM idempotency_keys WHERE key = $1",
-            )
-            .bind(key.as_str())
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(row) = row {
-                return Ok(AppendResult {
-                    stream: row.try_get(0)?,
-                    first_position: row.try_get(1)?,
-                    last_position: row.try_get(2)?,
-                    stream_version: row.try_get(3)?,
-                    recorded_at: row.try_get(4)?,
-                    duplicate: true,
-                });
-            }
+        )
+        .bind(key.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some(row) = row {
+            return Ok(AppendResult {
+                stream: row.try_get(0)?,
+                first_position: row.try_get(1)?,
+                last_position: row.try_get(2)?,
+                stream_version: row.try_get(3)?,
+                recorded_at: row.try_get(4)?,
+                duplicate: true,
+            });
         }
+    }
 
-        let head = sqlx::query(
-            "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1",
-        )
-        .fetch_optional(&mut *tx)
-        .await?;
-        let (head_position, head_hash, head_recorded) = match head {
-            None => (0i64, GENESIS_HASH, None),
-            Some(row) => {
-                let hash: Vec<u8> = row.try_get(1)?;
-                let at: DateTime<Utc> = row.try_get(2)?;
-                (
-                    row.try_get::<i64, _>(0)?,
-                    hash32(&hash)?,
-                    Some(at.timestamp_micros()),
-                )
-            }
-        };
-        let current: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(MAX(stream_version), 0)::bigint FROM events WHERE stream = $1",
-        )
-        .bind(stream)
-        .fetch_one(&mut *tx)
-        .await?;
-        crate::check_expected(
+    let (head_position, head_hash, head_recorded) = (head.position, head.hash, head.recorded_at);
+    let current: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(MAX(stream_version), 0)::bigint FROM events WHERE stream = $1",
+    )
+    .bind(stream)
+    .fetch_one(&mut *conn)
+    .await?;
+    crate::check_expected(
+        stream,
+        options.expected.unwrap_or(ExpectedVersion::Any),
+        u64::try_from(current).unwrap_or(0),
+    )?;
+    let recorded_micros = crate::recorded_micros(head_recorded, options.recorded_at)?;
+    let recorded_at = chain::micros_to_datetime(recorded_micros);
+
+    let n = events.len();
+    let mut positions = Vec::with_capacity(n);
+    let mut versions = Vec::with_capacity(n);
+    let mut ids = Vec::with_capacity(n);
+    let mut types = Vec::with_capacity(n);
+    let mut schemas = Vec::with_capacity(n);
+    let mut payloads = Vec::with_capacity(n);
+    let mut dates: Vec<Option<NaiveDate>> = Vec::with_capacity(n);
+    let mut bys = Vec::with_capacity(n);
+    let mut sources = Vec::with_capacity(n);
+    let mut corrs: Vec<Option<Uuid>> = Vec::with_capacity(n);
+    let mut causes: Vec<Option<Uuid>> = Vec::with_capacity(n);
+    let mut prevs = Vec::with_capacity(n);
+    let mut hashes = Vec::with_capacity(n);
+    let key = options.idempotency_key.as_deref();
+    let mut prev = head_hash;
+    let mut position = head_position;
+    let mut version = current;
+    for e in events {
+        position += 1;
+        version += 1;
+        let hash = CanonicalEvent {
+            position,
             stream,
-            options.expected.unwrap_or(ExpectedVersion::Any),
-            u64::try_from(current).unwrap_or(0),
-        )?;
-        let recorded_micros = crate::recorded_micros(head_recorded, options.recorded_at)?;
-        let recorded_at = chain::micros_to_datetime(recorded_micros);
-
-        let n = events.len();
-        let mut positions = Vec::with_capacity(n);
-        let mut versions = Vec::with_capacity(n);
-        let mut ids = Vec::with_capacity(n);
-        let mut types = Vec::with_capacity(n);
-        let mut schemas = Vec::with_capacity(n);
-        let mut payloads = Vec::with_capacity(n);
-        let mut dates: Vec<Option<NaiveDate>> = Vec::with_capacity(n);
-        let mut bys = Vec::with_capacity(n);
-        let mut sources = Vec::with_capacity(n);
-        let mut corrs: Vec<Option<Uuid>> = Vec::with_capacity(n);
-        let mut causes: Vec<Option<Uuid>> = Vec::with_capacity(n);
-        let mut prevs = Vec::with_capacity(n);
-        let mut hashes = Vec::with_capacity(n);
-        let key = options.idempotency_key.as_deref();
-        let mut prev = head_hash;
-        let mut position = head_position;
-        let mut version = current;
-        for e in events {
-            position += 1;
-            version += 1;
-            let hash = CanonicalEvent {
-                position,
-                stream,
-                stream_version: version,
-                event_id: e.event_id,
-                event_type: &e.event_type,
-                schema_version: e.schema_version,
-                valid_date: e.valid_date,
-                recorded_at_micros: recorded_micros,
-                recorded_by: &e.recorded_by,
-                source: &e.source,
-                correlation_id: e.correlation_id,
-                causation_id: e.causation_id,
-                idempotency_key: key,
-                payload: e.payload.as_bytes(),
-            }
-            .hash(&prev);
-            positions.push(position);
-            versions.push(version);
-            ids.push(e.event_id);
-            types.push(e.event_type);
-            schemas.push(e.schema_version);
-            payloads.push(e.payload);
-            dates.push(e.valid_date);
-            bys.push(e.recorded_by);
-            sources.push(e.source);
-            corrs.push(e.correlation_id);
-            causes.push(e.causation_id);
-            prevs.push(prev.to_vec());
-            hashes.push(hash.to_vec());
-            prev = hash;
+            stream_version: version,
+            event_id: e.event_id,
+            event_type: &e.event_type,
+            schema_version: e.schema_version,
+            valid_date: e.valid_date,
+            recorded_at_micros: recorded_micros,
+            recorded_by: &e.recorded_by,
+            source: &e.source,
+            correlation_id: e.correlation_id,
+            causation_id: e.causation_id,
+            idempotency_key: key,
+            payload: e.payload.as_bytes(),
         }
-        // One statement per batch: arrays instead of n×16 binds, no bind limit.
-        sqlx::query(
-            "INSERT INTO events (position, stream, stream_version, event_id, event_type, \
+        .hash(&prev);
+        positions.push(position);
+        versions.push(version);
+        ids.push(e.event_id);
+        types.push(e.event_type);
+        schemas.push(e.schema_version);
+        payloads.push(e.payload);
+        dates.push(e.valid_date);
+        bys.push(e.recorded_by);
+        sources.push(e.source);
+        corrs.push(e.correlation_id);
+        causes.push(e.causation_id);
+        prevs.push(prev.to_vec());
+        hashes.push(hash.to_vec());
+        prev = hash;
+    }
+    // One statement per batch: arrays instead of n×16 binds, no bind limit.
+    sqlx::query(
+        "INSERT INTO events (position, stream, stream_version, event_id, event_type, \
              schema_version, payload, valid_date, recorded_at, recorded_by, source, \
              correlation_id, causation_id, idempotency_key, prev_hash, hash) \
              SELECT u.position, $2, u.stream_version, u.event_id, u.event_type, \
@@ -209,53 +367,56 @@ impl PgStore {
              $15::bytea[], $16::bytea[]) AS u(position, stream_version, event_id, event_type, \
              schema_version, payload, valid_date, recorded_by, source, correlation_id, \
              causation_id, prev_hash, hash) ORDER BY u.position",
-        )
-        .bind(positions)
-        .bind(stream)
-        .bind(versions)
-        .bind(ids)
-        .bind(types)
-        .bind(schemas)
-        .bind(payloads)
-        .bind(dates)
-        .bind(recorded_at)
-        .bind(bys)
-        .bind(sources)
-        .bind(key)
-        .bind(corrs)
-        .bind(causes)
-        .bind(prevs)
-        .bind(hashes)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_insert_error)?;
+    )
+    .bind(positions)
+    .bind(stream)
+    .bind(versions)
+    .bind(ids)
+    .bind(types)
+    .bind(schemas)
+    .bind(payloads)
+    .bind(dates)
+    .bind(recorded_at)
+    .bind(bys)
+    .bind(sources)
+    .bind(key)
+    .bind(corrs)
+    .bind(causes)
+    .bind(prevs)
+    .bind(hashes)
+    .execute(&mut *conn)
+    .await
+    .map_err(map_insert_error)?;
 
-        let first_position = head_position + 1;
-        if let Some(key) = key {
-            sqlx::query(
-                "INSERT INTO idempotency_keys \
+    let first_position = head_position + 1;
+    if let Some(key) = key {
+        sqlx::query(
+            "INSERT INTO idempotency_keys \
                  (key, stream, first_position, last_position, stream_version, recorded_at) \
                  VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(key)
-            .bind(stream)
-            .bind(first_position)
-            .bind(position)
-            .bind(version)
-            .bind(recorded_at)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(AppendResult {
-            stream: stream.to_owned(),
-            first_position,
-            last_position: position,
-            stream_version: version,
-            recorded_at,
-            duplicate: false,
-        })
+        )
+        .bind(key)
+        .bind(stream)
+        .bind(first_position)
+        .bind(position)
+        .bind(version)
+        .bind(recorded_at)
+        .execute(&mut *conn)
+        .await?;
     }
+    *head = Head {
+        position,
+        hash: prev,
+        recorded_at: Some(recorded_micros),
+    };
+    Ok(AppendResult {
+        stream: stream.to_owned(),
+        first_position,
+        last_position: position,
+        stream_version: version,
+        recorded_at,
+        duplicate: false,
+    })
 }
 
 #[async_trait]
@@ -267,7 +428,17 @@ impl EventStore for PgStore {
         options: AppendOptions,
     ) -> Result<AppendResult> {
         crate::validate_batch(stream, &events, &options)?;
-        self.append_locked(stream, events, options).await
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(Msg::Append(AppendRequest {
+                stream: stream.to_owned(),
+                events,
+                options,
+                reply,
+            }))
+            .await
+            .map_err(|_| StoreError::WriterGone)?;
+        answer.await.map_err(|_| StoreError::WriterGone)?
     }
 
     async fn read_stream(&self, stream: &str, from_version: i64) -> Result<Vec<RecordedEvent>> {
@@ -380,6 +551,11 @@ impl EventStore for PgStore {
     }
 
     async fn close(&self) -> Result<()> {
+        let (done, wait) = oneshot::channel();
+        if self.tx.send(Msg::Close(done)).await.is_ok() {
+            // The writer answers after finishing what was queued before the close.
+            let _ = wait.await;
+        }
         self.pool.close().await;
         Ok(())
     }

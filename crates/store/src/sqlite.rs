@@ -27,7 +27,7 @@ use sqlx::{AssertSqlSafe, Connection as _, Row as _};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
-use crate::chain::{self, CanonicalEvent, ChainRow, GENESIS_HASH, PipelinedVerifier, VERIFY_CHUNK};
+use crate::chain::{self, CanonicalEvent, GENESIS_HASH, Verifier};
 use crate::{
     AppendOptions, AppendResult, EventStore, ReadFilter, Result, StoreError, VerifyReport,
 };
@@ -124,18 +124,34 @@ impl SqliteStore {
             Durability::Normal => SqliteSynchronous::Normal,
         };
         let mut conn =
-            SqliteConnection::connect_with(&base.clone().create_if_missing(true).synchronous(sync))
-                .await?;
+            // A larger page cache keeps the index pages of a bulk import in memory.
+            SqliteConnection::connect_with(
+                &base
+                    .clone()
+                    .create_if_missing(true)
+                    .synchronous(sync)
+                    .pragma("cache_size", "-65536"),
+            )
+            .await?;
         MIGRATOR.run(&mut conn).await?;
 
         let readers = SqlitePoolOptions::new()
             .max_connections(config.readers.max(1))
             .min_connections(0)
-            .connect_with(base.create_if_missing(false))
+            // A deep row buffer lets the SQLite worker thread run ahead of the reader
+            // instead of handing over every row with a wake-up (matters for verify).
+            .connect_with(base.create_if_missing(false).row_buffer_size(256))
             .await?;
 
         let (tx, rx) = mpsc::channel(config.queue.max(1));
-        tokio::spawn(Writer { conn }.run(rx));
+        tokio::spawn(
+            Writer {
+                conn,
+                versions: std::collections::HashMap::new(),
+                committed_head: None,
+            }
+            .run(rx),
+        );
         Ok(SqliteStore { tx, readers, path })
     }
 
@@ -251,31 +267,37 @@ impl EventStore for SqliteStore {
         let mut conn = self.readers.acquire().await?;
         // One read transaction: a consistent snapshot even while the writer appends.
         let mut tx = conn.begin().await?;
-        let mut pipe = PipelinedVerifier::start()
-            .map_err(|e| StoreError::Commit(format!("verificatiethread: {e}")))?;
+        let mut verifier = Verifier::new();
         {
+            // SQLite steps and copies rows on its own worker thread; this task decodes
+            // borrowed fields and hashes, so the two overlap without copying rows again.
             let mut rows = sqlx::query(AssertSqlSafe(format!("{SELECT_EVENTS} ORDER BY position")))
                 .fetch(&mut *tx);
-            let mut chunk = Vec::with_capacity(VERIFY_CHUNK);
             while let Some(row) = rows.try_next().await? {
-                chunk.push(decode_chain_row(&row)?);
-                if chunk.len() == VERIFY_CHUNK
-                    && !pipe.send(std::mem::replace(
-                        &mut chunk,
-                        Vec::with_capacity(VERIFY_CHUNK),
-                    ))
-                {
+                let payload: &str = row.try_get(6)?;
+                let event = CanonicalEvent {
+                    position: row.try_get(0)?,
+                    stream: row.try_get(1)?,
+                    stream_version: row.try_get(2)?,
+                    event_id: row.try_get(3)?,
+                    event_type: row.try_get(4)?,
+                    schema_version: row.try_get(5)?,
+                    valid_date: decode_date(row.try_get(7)?)?,
+                    recorded_at_micros: row.try_get(8)?,
+                    recorded_by: row.try_get(9)?,
+                    source: row.try_get(10)?,
+                    correlation_id: row.try_get::<Option<Uuid>, _>(11)?,
+                    causation_id: row.try_get::<Option<Uuid>, _>(12)?,
+                    idempotency_key: row.try_get(13)?,
+                    payload: payload.as_bytes(),
+                };
+                if !verifier.push_parts(&event, row.try_get(14)?, row.try_get(15)?) {
                     break;
                 }
             }
-            if !chunk.is_empty() {
-                pipe.send(chunk);
-            }
         }
         tx.rollback().await?;
-        tokio::task::spawn_blocking(move || pipe.finish())
-            .await
-            .map_err(|e| StoreError::Commit(format!("verificatie: {e}")))
+        Ok(verifier.finish())
     }
 
     fn backend(&self) -> &'static str {
@@ -307,7 +329,14 @@ struct Head {
 
 struct Writer {
     conn: SqliteConnection,
+    /// Stream versions as of `committed_head`; saves a query per append. Only trusted
+    /// while the log's head is still the one we committed last (nobody else wrote).
+    versions: std::collections::HashMap<String, i64>,
+    committed_head: Option<(i64, [u8; 32])>,
 }
+
+/// Cap on cached stream versions; the cache is simply dropped when it grows past this.
+const MAX_CACHED_STREAMS: usize = 100_000;
 
 impl Writer {
     async fn run(mut self, mut rx: mpsc::Receiver<Msg>) {
@@ -367,41 +396,79 @@ impl Writer {
         sqlx::query("BEGIN IMMEDIATE")
             .execute(&mut self.conn)
             .await?;
+        // A lone request needs no savepoint: if it fails, the whole transaction goes.
+        let savepoints = group.len() > 1;
+        let mut group_versions: std::collections::HashMap<String, i64> =
+            std::collections::HashMap::new();
         let result = async {
             // Re-read under the write lock: cheap, and correct even if another process
             // appended to the same file since our last group.
             let mut head = read_head(&mut self.conn).await?;
+            if self.committed_head != Some((head.position, head.hash)) {
+                self.versions.clear();
+            }
             for req in group {
                 replies.push(req.reply);
-                sqlx::query("SAVEPOINT req").execute(&mut self.conn).await?;
+                if savepoints {
+                    sqlx::query("SAVEPOINT req").execute(&mut self.conn).await?;
+                }
                 let before = head;
+                let stream_name = req.stream.clone();
+                let known = group_versions
+                    .get(&req.stream)
+                    .or_else(|| self.versions.get(&req.stream))
+                    .copied();
                 match append_one(
                     &mut self.conn,
                     &mut head,
+                    known,
                     req.stream,
                     req.events,
                     req.options,
                 )
                 .await
                 {
-                    Ok(r) => {
-                        sqlx::query("RELEASE req").execute(&mut self.conn).await?;
+                    Ok((r, version)) => {
+                        if savepoints {
+                            sqlx::query("RELEASE req").execute(&mut self.conn).await?;
+                        }
+                        group_versions.insert(stream_name, version);
                         outcomes.push(Ok(r));
                     }
                     Err(e) => {
-                        sqlx::query("ROLLBACK TO req")
-                            .execute(&mut self.conn)
-                            .await?;
-                        sqlx::query("RELEASE req").execute(&mut self.conn).await?;
+                        if savepoints {
+                            sqlx::query("ROLLBACK TO req")
+                                .execute(&mut self.conn)
+                                .await?;
+                            sqlx::query("RELEASE req").execute(&mut self.conn).await?;
+                        }
                         head = before;
                         outcomes.push(Err(e));
                     }
                 }
             }
-            sqlx::query("COMMIT").execute(&mut self.conn).await?;
-            Ok::<(), StoreError>(())
+            if !savepoints && outcomes.iter().all(Result::is_err) {
+                // The lone request failed: its own error is the answer, nothing to keep.
+                sqlx::query("ROLLBACK").execute(&mut self.conn).await?;
+            } else {
+                sqlx::query("COMMIT").execute(&mut self.conn).await?;
+            }
+            Ok::<Head, StoreError>(head)
         }
         .await;
+        match &result {
+            Ok(head) => {
+                if self.versions.len() + group_versions.len() > MAX_CACHED_STREAMS {
+                    self.versions.clear();
+                }
+                self.versions.extend(group_versions);
+                self.committed_head = Some((head.position, head.hash));
+            }
+            Err(_) => {
+                self.versions.clear();
+                self.committed_head = None;
+            }
+        }
         if let Err(e) = result {
             let _ = sqlx::query("ROLLBACK").execute(&mut self.conn).await;
             // Requests not reached yet get the group error too.
@@ -451,13 +518,15 @@ fn hash32(bytes: &[u8]) -> Result<[u8; 32]> {
 }
 
 /// One request inside the group transaction (inside its SAVEPOINT).
+/// Returns the result and the stream's version after it (for the writer's cache).
 async fn append_one(
     conn: &mut SqliteConnection,
     head: &mut Head,
+    known_version: Option<i64>,
     stream: String,
     events: Vec<NewEvent>,
     options: AppendOptions,
-) -> Result<AppendResult> {
+) -> Result<(AppendResult, i64)> {
     // Checked here, under the write lock, so a racing retry with the same key is caught.
     if let Some(key) = &options.idempotency_key {
         let row = sqlx::query(
@@ -468,22 +537,26 @@ async fn append_one(
         .fetch_optional(&mut *conn)
         .await?;
         if let Some(row) = row {
-            return Ok(AppendResult {
+            let first = AppendResult {
                 stream: row.try_get(0)?,
                 first_position: row.try_get(1)?,
                 last_position: row.try_get(2)?,
                 stream_version: row.try_get(3)?,
                 recorded_at: chain::micros_to_datetime(row.try_get(4)?),
                 duplicate: true,
-            });
+            };
+            let v = match known_version {
+                Some(v) => v,
+                None => current_version(conn, &stream).await?,
+            };
+            return Ok((first, v));
         }
     }
 
-    let current: i64 =
-        sqlx::query_scalar("SELECT COALESCE(MAX(stream_version), 0) FROM events WHERE stream = ?1")
-            .bind(stream.as_str())
-            .fetch_one(&mut *conn)
-            .await?;
+    let current = match known_version {
+        Some(v) => v,
+        None => current_version(conn, &stream).await?,
+    };
     let current_u = u64::try_from(current).unwrap_or(0);
     crate::check_expected(
         &stream,
@@ -504,8 +577,10 @@ async fn append_one(
     while iter.peek().is_some() {
         let rows: Vec<NewEvent> = iter.by_ref().take(ROWS_PER_INSERT).collect();
         let sql = insert_sql(rows.len());
-        // Full chunks reuse one cached statement; odd-sized tails are prepared once.
-        let mut q = sqlx::query(AssertSqlSafe(sql)).persistent(rows.len() == ROWS_PER_INSERT);
+        // Full chunks and small batches (the common single-event append) reuse cached
+        // statements; odd-sized large tails are prepared once and dropped.
+        let mut q = sqlx::query(AssertSqlSafe(sql))
+            .persistent(rows.len() == ROWS_PER_INSERT || rows.len() <= 8);
         for e in rows {
             position += 1;
             version += 1;
@@ -577,7 +652,16 @@ async fn append_one(
         hash: prev,
         recorded_at: Some(recorded_at),
     };
-    Ok(result)
+    Ok((result, version))
+}
+
+async fn current_version(conn: &mut SqliteConnection, stream: &str) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT COALESCE(MAX(stream_version), 0) FROM events WHERE stream = ?1")
+            .bind(stream)
+            .fetch_one(&mut *conn)
+            .await?,
+    )
 }
 
 fn map_insert_error(e: sqlx::Error) -> StoreError {
@@ -609,6 +693,16 @@ fn insert_sql(rows: usize) -> String {
 
 fn decode_date(text: Option<&str>) -> Result<Option<chrono::NaiveDate>> {
     text.map(|t| {
+        // Fast path for the `YYYY-MM-DD` we write; chrono's parser is slow per row.
+        let b = t.as_bytes();
+        if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+            let num = |r: std::ops::Range<usize>| t.get(r).and_then(|x| x.parse::<u32>().ok());
+            if let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10))
+                && let Some(date) = chrono::NaiveDate::from_ymd_opt(y as i32, m, d)
+            {
+                return Ok(date);
+            }
+        }
         chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|e| {
             StoreError::Database(sqlx::Error::Decode(format!("valid_date `{t}`: {e}").into()))
         })
@@ -636,26 +730,5 @@ fn decode_event(row: &SqliteRow) -> Result<RecordedEvent> {
         idempotency_key: row.try_get(13)?,
         prev_hash: hash32(prev)?,
         hash: hash32(hash)?,
-    })
-}
-
-fn decode_chain_row(row: &SqliteRow) -> Result<ChainRow> {
-    Ok(ChainRow {
-        position: row.try_get(0)?,
-        stream: row.try_get(1)?,
-        stream_version: row.try_get(2)?,
-        event_id: row.try_get(3)?,
-        event_type: row.try_get(4)?,
-        schema_version: row.try_get(5)?,
-        payload: row.try_get(6)?,
-        valid_date: decode_date(row.try_get(7)?)?,
-        recorded_at_micros: row.try_get(8)?,
-        recorded_by: row.try_get(9)?,
-        source: row.try_get(10)?,
-        correlation_id: row.try_get::<Option<Uuid>, _>(11)?,
-        causation_id: row.try_get::<Option<Uuid>, _>(12)?,
-        idempotency_key: row.try_get(13)?,
-        prev_hash: row.try_get(14)?,
-        hash: row.try_get(15)?,
     })
 }
