@@ -8,7 +8,7 @@
 //! with a test BSN), so that importing all templates in [`VOLGORDE`] into an empty log is
 //! accepted by the domain rules: the integration tests do exactly that.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::formaat::{self, META_NA, Soort, TypeSpec};
 
@@ -314,9 +314,11 @@ pub fn jsonl(event_type: &str) -> Option<String> {
     let spec = formaat::spec(event_type)?;
     let mut out = String::new();
     for rij in voorbeelden(event_type) {
-        let mut m = Map::new();
-        m.insert("type".to_owned(), Value::String(event_type.to_owned()));
-        let mut nieuw = Map::new();
+        // Written by hand rather than through a map, so that `type` comes first and the
+        // fields keep the documented order.
+        let mut velden: Vec<String> =
+            vec![veld_json("type", &Value::String(event_type.to_owned()))];
+        let mut nieuw: Vec<String> = Vec::new();
         for (k, v) in rij.iter() {
             if v.is_empty() {
                 continue;
@@ -331,19 +333,24 @@ pub fn jsonl(event_type: &str) -> Option<String> {
                 _ => Value::String((*v).to_owned()),
             };
             // JSON Lines shows the nested form of a correction.
-            if let Some(rest) = k.strip_prefix("nieuw_") {
-                nieuw.insert(rest.to_owned(), waarde);
-            } else {
-                m.insert((*k).to_owned(), waarde);
+            match k.strip_prefix("nieuw_") {
+                Some("type") => nieuw.insert(0, veld_json("type", &waarde)),
+                Some(rest) => nieuw.push(veld_json(rest, &waarde)),
+                None => velden.push(veld_json(k, &waarde)),
             }
         }
         if !nieuw.is_empty() {
-            m.insert("nieuw".to_owned(), Value::Object(nieuw));
+            velden.push(format!("\"nieuw\":{{{}}}", nieuw.join(",")));
         }
-        out.push_str(&Value::Object(m).to_string());
-        out.push('\n');
+        out.push('{');
+        out.push_str(&velden.join(","));
+        out.push_str("}\n");
     }
     Some(out)
+}
+
+fn veld_json(naam: &str, waarde: &Value) -> String {
+    format!("{}:{}", Value::String(naam.to_owned()), waarde)
 }
 
 /// A Markdown overview of all formats (for `templates/README.md`).

@@ -183,8 +183,9 @@ fn pad_tekst(pad: &[Vec<u8>]) -> String {
     if pad.is_empty() {
         return "(document)".to_owned();
     }
+    // Element names come from the input too: mask them like any echoed value.
     pad.iter()
-        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .map(|p| veilig(&String::from_utf8_lossy(p)))
         .collect::<Vec<_>>()
         .join("/")
 }
@@ -211,6 +212,7 @@ pub fn parse(bytes: &[u8], pseudo: &Pseudonimiseerder) -> Result<Bericht, ParseF
     let mut geslacht = None;
     let mut producten: Vec<Product> = Vec::new();
     let mut huidig: Option<Product> = None;
+    let mut client_bsn: Option<String> = None;
     loop {
         let (ns, event) = reader.read_resolved_event_into(&mut buf).map_err(|e| {
             fout(
@@ -302,6 +304,9 @@ pub fn parse(bytes: &[u8], pseudo: &Pseudonimiseerder) -> Result<Bericht, ParseF
                         (b"Client", b"Bsn") => {
                             let bsn = Bsn::parse(&waarde).map_err(|e| fout(&pad, e.to_string()))?;
                             pseudoniem = Some(pseudo.pseudoniem(&bsn));
+                            // Kept only until the end of this function, to check that it
+                            // does not also sit in a field that would be stored.
+                            client_bsn = Some(waarde.clone());
                         }
                         (b"Geboortedatum", b"Datum") => {
                             // Only the year is kept (AVG: data minimisation).
@@ -385,6 +390,35 @@ pub fn parse(bytes: &[u8], pseudo: &Pseudonimiseerder) -> Result<Bericht, ParseF
         return Err(fout(&pad, "het bericht houdt halverwege op"));
     }
     let soort = soort.ok_or_else(|| fout(&[], "leeg document: geen iJw-Bericht"))?;
+    if let Some(bsn) = client_bsn.as_deref().map(str::trim) {
+        // Identificatie, Afzender and Ontvanger end up in the envelope and the report; a
+        // BSN typed there (it happens) must not.
+        let velden = [
+            identificatie.as_deref(),
+            afzender.as_deref(),
+            ontvanger.as_deref(),
+        ];
+        let product_velden = producten.iter().flat_map(|p| {
+            [
+                p.toewijzingnummer.as_deref(),
+                p.categorie.as_deref(),
+                p.code.as_deref(),
+                p.reden_beeindiging.as_deref(),
+                p.referentie_aanbieder.as_deref(),
+            ]
+        });
+        if velden
+            .into_iter()
+            .chain(product_velden)
+            .flatten()
+            .any(|v| v.contains(bsn))
+        {
+            return Err(fout(
+                &[b"Bericht".to_vec()],
+                "het BSN van de cliënt staat ook in een ander veld (identificatie, afzender, ontvanger of product); bericht geweigerd",
+            ));
+        }
+    }
     let bericht = |veld: &str| fout(&[b"Bericht".to_vec()], format!("{veld} ontbreekt"));
     Ok(Bericht {
         soort,
