@@ -253,6 +253,15 @@ fn main() {
         evs.len() as f64 / dt.as_secs_f64()
     );
     println!("{:?}", p.omvang());
+    // Peak resident memory (includes the generated input held alongside).
+    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+        for l in status
+            .lines()
+            .filter(|l| l.starts_with("VmHWM") || l.starts_with("VmRSS"))
+        {
+            println!("{l}");
+        }
+    }
     if std::env::args().nth(2).as_deref() == Some("fold") {
         return;
     }

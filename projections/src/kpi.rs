@@ -768,10 +768,16 @@ impl<'a> Ctx<'a> {
             bestemmingen: [0; 16],
             ..EpisodeTelling::default()
         };
-        let lo = self.van.min(self.peil);
+        let lo = self.van.saturating_sub(1).min(self.peil);
         let hi = self.tot.max(self.peil);
+        let mut st = [0i64; 4];
         for e in self.p.episodes.zichtbaar(self.k, lo, hi) {
             if self.past(e.eerste, e.herkomst) {
+                // Stock and flows in the same pass (see the module docs for the rules).
+                st[0] += i64::from(e.begin < self.van && self.van <= e.eind);
+                st[1] += i64::from(self.in_p(e.begin));
+                st[2] += i64::from(e.eind != crate::periode::OPEN && self.in_p(e.eind));
+                st[3] += i64::from(e.begin < self.tot && self.tot <= e.eind);
                 if e.begin <= self.peil && self.peil < e.eind && e.begin <= self.peil - LANGVERBLIJF
                 {
                     t.langverblijvers += 1;
@@ -811,6 +817,12 @@ impl<'a> Ctx<'a> {
                 }
             }
         }
+        t.stroom = Stroom {
+            begin: Aantal::van(st[0]),
+            instroom: Aantal::van(st[1]),
+            uitstroom: Aantal::van(st[2]),
+            eind: Aantal::van(st[3]),
+        };
         t
     }
 
@@ -896,6 +908,7 @@ struct PlaatsingTelling {
 
 #[derive(Default)]
 struct EpisodeTelling {
+    stroom: Stroom,
     langverblijvers: i64,
     cohort: i64,
     cohort_door: i64,
@@ -1015,10 +1028,7 @@ impl Projection {
                     cohort_definitief: definitief,
                 },
             ),
-            stroom_episodes: c.kpi(
-                "instroom/uitstroom/lopend (episodes)",
-                c.stroom(&self.episodes, |e| (e.eerste, e.herkomst)),
-            ),
+            stroom_episodes: c.kpi("instroom/uitstroom/lopend (episodes)", ep.stroom.clone()),
             stroom_trajecten: c.kpi(
                 "instroom/uitstroom/lopend (CBS-trajecten)",
                 c.stroom(&self.trajecten, |t| (t.voorziening, t.herkomst)),
@@ -1087,10 +1097,7 @@ impl Projection {
     /// Episode-level stock and flows.
     pub fn stroom_episodes(&self, q: &Query) -> Kpi<Stroom> {
         let c = Ctx::new(self, q);
-        c.kpi(
-            "instroom/uitstroom/lopend (episodes)",
-            c.stroom(&self.episodes, |e| (e.eerste, e.herkomst)),
-        )
+        c.kpi("instroom/uitstroom/lopend (episodes)", c.episodes().stroom)
     }
 
     /// CBS-trajectory-level stock and flows.
