@@ -87,6 +87,35 @@ pub(crate) struct Afgeleid {
     pub trajecten: Vec<Traject>,
     pub machtigingen: Vec<Machtiging>,
     pub signalen: Vec<Signaal>,
+    werk: Werk,
+}
+
+/// Reusable working buffers of a derivation.
+#[derive(Debug, Default)]
+struct Werk {
+    volgorde: Vec<usize>,
+    woon: Vec<(i32, u32)>,
+    macht: Vec<(u32, u8, i32, i32)>,
+    rechtmatig: Vec<(i32, i32)>,
+    samengevoegd: Vec<(i32, i32)>,
+    ruw: Vec<Ruw>,
+    eps: Vec<Episode>,
+    amb: Vec<Lopend>,
+    open: Vec<((u32, u32, u32), usize)>,
+}
+
+impl Werk {
+    fn leeg(&mut self) {
+        self.volgorde.clear();
+        self.woon.clear();
+        self.macht.clear();
+        self.rechtmatig.clear();
+        self.samengevoegd.clear();
+        self.ruw.clear();
+        self.eps.clear();
+        self.amb.clear();
+        self.open.clear();
+    }
 }
 
 impl Afgeleid {
@@ -99,6 +128,7 @@ impl Afgeleid {
     }
 }
 
+#[derive(Debug)]
 struct Lopend {
     vz: u32,
     begin: i32,
@@ -106,6 +136,7 @@ struct Lopend {
     ep: usize,
 }
 
+#[derive(Debug)]
 struct Ruw {
     vz: u32,
     begin: i32,
@@ -125,17 +156,32 @@ pub(crate) fn leid_jeugdige_af(
     uit: &mut Afgeleid,
 ) {
     uit.wis();
-    let mut feiten: Vec<&JInvoer> = invoer.iter().filter(|i| i.actief).collect();
-    feiten.sort_by_key(|i| (i.feit.sortering(), i.pos));
+    // Working buffers are kept in `uit` between calls: the fold derives a youth after
+    // every event, and allocation was a visible share of its time.
+    let mut w = std::mem::take(&mut uit.werk);
+    w.leeg();
+    let Werk {
+        volgorde,
+        woon,
+        macht,
+        rechtmatig,
+        samengevoegd,
+        ruw,
+        eps,
+        amb,
+        open,
+    } = &mut w;
+    volgorde.extend((0..invoer.len()).filter(|&i| invoer[i].actief));
+    volgorde.sort_by_key(|&i| (invoer[i].feit.sortering(), invoer[i].pos));
+    let volgorde = &*volgorde;
+    let feiten = || volgorde.iter().filter_map(|&i| invoer.get(i));
 
     // Home gemeente over time.
-    let woon: Vec<(i32, u32)> = feiten
-        .iter()
-        .filter_map(|i| match i.feit {
-            JFeit::Woon { gemeente, datum } => Some((datum, gemeente)),
-            _ => None,
-        })
-        .collect();
+    woon.extend(feiten().filter_map(|i| match i.feit {
+        JFeit::Woon { gemeente, datum } => Some((datum, gemeente)),
+        _ => None,
+    }));
+    let woon = &*woon;
     let herkomst = |d: i32| -> u32 {
         // Before the first known address the first known one is the best guess: the
         // registration date is often the date of recording, after the placement.
@@ -147,8 +193,7 @@ pub(crate) fn leid_jeugdige_af(
     };
 
     // Authorisations: latest registration per key, earliest early end.
-    let mut macht: Vec<(u32, u8, i32, i32)> = Vec::new();
-    for i in &feiten {
+    for i in feiten() {
         if let JFeit::Machtiging {
             sleutel,
             soort,
@@ -162,27 +207,29 @@ pub(crate) fn leid_jeugdige_af(
             }
         }
     }
-    for i in &feiten {
+    for i in feiten() {
         if let JFeit::MachtigingEind { sleutel, datum } = i.feit
             && let Some(m) = macht.iter_mut().find(|m| m.0 == sleutel)
         {
             m.3 = m.3.min(datum);
         }
     }
-    let mut rechtmatig: Vec<(i32, i32)> = macht
-        .iter()
-        .filter(|m| m.1 == basis::MGJ || m.1 == basis::SPOED)
-        .filter(|m| m.3 > m.2)
-        .map(|m| (m.2, m.3))
-        .collect();
+    rechtmatig.extend(
+        macht
+            .iter()
+            .filter(|m| m.1 == basis::MGJ || m.1 == basis::SPOED)
+            .filter(|m| m.3 > m.2)
+            .map(|m| (m.2, m.3)),
+    );
     rechtmatig.sort_unstable();
-    let mut samengevoegd: Vec<(i32, i32)> = Vec::with_capacity(rechtmatig.len());
-    for (a, b) in rechtmatig {
+    for &(a, b) in rechtmatig.iter() {
         match samengevoegd.last_mut() {
             Some(l) if a <= l.1 => l.1 = l.1.max(b),
             _ => samengevoegd.push((a, b)),
         }
     }
+    let macht = &*macht;
+    let samengevoegd = &*samengevoegd;
     let basis_op = |d: i32| -> u8 {
         for soort in [basis::MGJ, basis::SPOED, basis::VOORWAARDELIJK] {
             if macht.iter().any(|m| m.1 == soort && m.2 <= d && d < m.3) {
@@ -199,10 +246,7 @@ pub(crate) fn leid_jeugdige_af(
 
     // Walk the placement facts in valid-time order on two tracks: residential (at most one
     // running stay) and ambulant (any number, alongside).
-    let mut ruw: Vec<Ruw> = Vec::new();
-    let mut eps: Vec<Episode> = Vec::new();
     let mut res: Option<Lopend> = None;
-    let mut amb: Vec<Lopend> = Vec::new();
 
     let sluit = |l: Lopend, d: i32, ruw: &mut Vec<Ruw>| {
         ruw.push(Ruw {
@@ -237,7 +281,7 @@ pub(crate) fn leid_jeugdige_af(
     };
     let onbekend = crate::feiten::bestemming_code(kringloop_events::Verblijfplaats::Onbekend);
 
-    for i in &feiten {
+    for i in feiten() {
         match i.feit {
             JFeit::Start {
                 vz,
@@ -255,10 +299,10 @@ pub(crate) fn leid_jeugdige_af(
                 if is_ambulant(vz) {
                     if let Some(p) = amb.iter().position(|l| l.vz == vz) {
                         let l = amb.swap_remove(p);
-                        beeindig_episode(&mut eps, l.ep, datum, l.vz, onbekend);
-                        sluit(l, datum, &mut ruw);
+                        beeindig_episode(eps, l.ep, datum, l.vz, onbekend);
+                        sluit(l, datum, ruw);
                     }
-                    let ep = nieuwe_episode(&mut eps, vz, datum, true);
+                    let ep = nieuwe_episode(eps, vz, datum, true);
                     amb.push(Lopend {
                         vz,
                         begin: datum,
@@ -269,10 +313,10 @@ pub(crate) fn leid_jeugdige_af(
                     // A start while a stay is running means an exit was not (yet)
                     // recorded: end the running one so no youth is counted twice.
                     if let Some(l) = res.take() {
-                        beeindig_episode(&mut eps, l.ep, datum, l.vz, onbekend);
-                        sluit(l, datum, &mut ruw);
+                        beeindig_episode(eps, l.ep, datum, l.vz, onbekend);
+                        sluit(l, datum, ruw);
                     }
-                    let ep = nieuwe_episode(&mut eps, vz, datum, false);
+                    let ep = nieuwe_episode(eps, vz, datum, false);
                     res = Some(Lopend {
                         vz,
                         begin: datum,
@@ -291,7 +335,7 @@ pub(crate) fn leid_jeugdige_af(
                 let ep = match vorige {
                     Some(l) => {
                         let ep = l.ep;
-                        sluit(l, datum, &mut ruw);
+                        sluit(l, datum, ruw);
                         if let Some(e) = eps.get_mut(ep) {
                             e.doorplaatsingen = e.doorplaatsingen.saturating_add(1);
                             e.eerste_door = e.eerste_door.min(datum);
@@ -306,7 +350,7 @@ pub(crate) fn leid_jeugdige_af(
                     // A doorplaatsing without a known running stay (its start is not
                     // recorded yet) is, for now, the start of an episode.
                     None => (
-                        nieuwe_episode(&mut eps, naar, datum, naar_amb),
+                        nieuwe_episode(eps, naar, datum, naar_amb),
                         vlag::EPISODESTART,
                     ),
                 };
@@ -320,8 +364,8 @@ pub(crate) fn leid_jeugdige_af(
                     amb.push(l);
                 } else {
                     if let Some(oud) = res.take() {
-                        beeindig_episode(&mut eps, oud.ep, datum, oud.vz, onbekend);
-                        sluit(oud, datum, &mut ruw);
+                        beeindig_episode(eps, oud.ep, datum, oud.vz, onbekend);
+                        sluit(oud, datum, ruw);
                     }
                     res = Some(l);
                 }
@@ -336,23 +380,23 @@ pub(crate) fn leid_jeugdige_af(
                     None => res.take(),
                 };
                 if let Some(l) = l {
-                    beeindig_episode(&mut eps, l.ep, datum, l.vz, bestemming);
-                    sluit(l, datum, &mut ruw);
+                    beeindig_episode(eps, l.ep, datum, l.vz, bestemming);
+                    sluit(l, datum, ruw);
                 }
             }
             _ => {}
         }
     }
     if let Some(l) = res.take() {
-        sluit(l, OPEN_EIND, &mut ruw);
+        sluit(l, OPEN_EIND, ruw);
     }
     for l in amb.drain(..) {
-        sluit(l, OPEN_EIND, &mut ruw);
+        sluit(l, OPEN_EIND, ruw);
     }
     ruw.sort_by_key(|r| (r.begin, r.eind, r.vz));
 
     // Placements.
-    for r in &ruw {
+    for r in ruw.iter() {
         let h = eps.get(r.ep).map_or(GEEN, |e| e.herkomst);
         uit.plaatsingen.push(Plaatsing {
             jeugdige: j,
@@ -367,7 +411,7 @@ pub(crate) fn leid_jeugdige_af(
     uit.episodes.extend(eps.iter().copied());
 
     // Authorisations, linked to the residential stay they were used for.
-    for m in &macht {
+    for m in macht.iter() {
         let vz = ruw
             .iter()
             .filter(|r| r.vlaggen & vlag::AMBULANT == 0)
@@ -412,7 +456,7 @@ pub(crate) fn leid_jeugdige_af(
         }
         // Every stretch of the closed stay not covered by an MGJ or spoedmachtiging.
         let mut d = p.begin;
-        for &(a, b) in &samengevoegd {
+        for &(a, b) in samengevoegd.iter() {
             if d >= p.eind {
                 break;
             }
@@ -450,7 +494,6 @@ pub(crate) fn leid_jeugdige_af(
         // Unknown facility: a key of its own, so unknowns never merge with each other.
         None => (GEEN, vz, GEEN),
     };
-    let mut open: Vec<((u32, u32, u32), usize)> = Vec::new();
     for p in &uit.plaatsingen {
         let k = sleutel(p.voorziening);
         let bestaand = open
@@ -472,6 +515,7 @@ pub(crate) fn leid_jeugdige_af(
             }
         }
     }
+    uit.werk = w;
 }
 
 /// A capacity input, by facility id.
