@@ -18,7 +18,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use kringloop_events::{ExpectedVersion, NewEvent, RecordedEvent};
 use kringloop_store::chain::{GENESIS_HASH, hash_of};
-use kringloop_store::{AppendOptions, EventStore, ReadFilter, StoreError};
+use kringloop_store::{AppendOptions, EventStore, ReadFilter, StoreError, StreamAppend};
 use sqlx::Connection as _;
 use uuid::Uuid;
 
@@ -302,6 +302,7 @@ both_backends!(
     tampered_payload_named_by_verify,
     deleted_row_named_by_verify,
     restart_keeps_everything,
+    append_many_is_one_transaction,
 );
 
 // ---------------------------------------------------------------------------------------
@@ -1229,4 +1230,96 @@ async fn restart_keeps_everything(h: &mut Harness) {
     drop(store);
     h.reopen().await;
     assert_eq!(assert_log_invariants(h.store().as_ref()).await.len(), 31);
+}
+
+async fn append_many_is_one_transaction(h: &mut Harness) {
+    let store = h.store();
+    store
+        .append("a", vec![ev("T", "{}")], AppendOptions::default())
+        .await
+        .unwrap();
+    let part = |stream: &str, n: usize, expected: Option<ExpectedVersion>| StreamAppend {
+        stream: stream.to_owned(),
+        events: (0..n).map(|_| ev("T", "{}")).collect(),
+        expected,
+    };
+    let key = AppendOptions {
+        idempotency_key: Some("bestand-1".to_owned()),
+        ..AppendOptions::default()
+    };
+
+    // A conflict in the last part: nothing of the earlier parts is written.
+    let r = store
+        .append_many(
+            vec![
+                part("b", 2, Some(ExpectedVersion::NoStream)),
+                part("a", 1, Some(ExpectedVersion::NoStream)),
+            ],
+            key.clone(),
+        )
+        .await;
+    assert!(matches!(r, Err(StoreError::Conflict { .. })), "{r:?}");
+    assert_eq!(store.head_position().await.unwrap(), 1);
+    // A set-wide expected version is refused.
+    assert!(matches!(
+        store
+            .append_many(vec![part("b", 1, None)], opts(ExpectedVersion::Any))
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+
+    // Several streams, one stream twice: consecutive positions, versions follow on.
+    let results = store
+        .append_many(
+            vec![
+                part("b", 2, Some(ExpectedVersion::NoStream)),
+                part("a", 1, Some(ExpectedVersion::Exact(1))),
+                part("b", 3, Some(ExpectedVersion::Exact(2))),
+            ],
+            key.clone(),
+        )
+        .await
+        .unwrap();
+    let spans: Vec<(&str, i64, i64, i64, bool)> = results
+        .iter()
+        .map(|r| {
+            (
+                r.stream.as_str(),
+                r.first_position,
+                r.last_position,
+                r.stream_version,
+                r.duplicate,
+            )
+        })
+        .collect();
+    assert_eq!(
+        spans,
+        vec![
+            ("b", 2, 3, 2, false),
+            ("a", 4, 4, 2, false),
+            ("b", 5, 7, 5, false)
+        ]
+    );
+    assert!(
+        results
+            .iter()
+            .all(|r| r.recorded_at == results[0].recorded_at)
+    );
+
+    // The same key again writes nothing.
+    let again = store
+        .append_many(vec![part("b", 2, None), part("a", 1, None)], key)
+        .await
+        .unwrap();
+    assert!(again.iter().all(|r| r.duplicate));
+    assert_eq!((again[0].first_position, again[0].last_position), (2, 7));
+    assert_eq!((again[1].first_position, again[1].last_position), (4, 4));
+    let events = assert_log_invariants(store.as_ref()).await;
+    assert_eq!(events.len(), 7);
+    assert!(
+        events[1..]
+            .iter()
+            .all(|e| e.idempotency_key.as_deref() == Some("bestand-1"))
+    );
+    assert_eq!(store.stream_version("b").await.unwrap(), 5);
 }

@@ -84,6 +84,16 @@ pub struct AppendResult {
     pub duplicate: bool,
 }
 
+/// One stream's part of [`EventStore::append_many`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamAppend {
+    pub stream: String,
+    pub events: Vec<NewEvent>,
+    /// Expected version of this stream before this part; `None` means `Any`. When a
+    /// stream occurs twice, the second part sees the version after the first.
+    pub expected: Option<ExpectedVersion>,
+}
+
 /// Which events to read by type / recorded time.
 #[derive(Debug, Clone, Default)]
 pub struct ReadFilter {
@@ -105,6 +115,19 @@ pub trait EventStore: Send + Sync + 'static {
         events: Vec<NewEvent>,
         options: AppendOptions,
     ) -> Result<AppendResult>;
+
+    /// Appends to several streams in ONE transaction: all parts or nothing (an import
+    /// file, say). `options.idempotency_key` and `options.recorded_at` apply to the whole
+    /// set (the key is stored on every event); `options.expected` must be `None`, each
+    /// part has its own. Returns one result per part, in order, with consecutive
+    /// positions. A repeated key writes nothing and returns `duplicate: true` results,
+    /// rebuilt per stream from the first write (a stream that occurs twice in the first
+    /// write gets its combined range in both places).
+    async fn append_many(
+        &self,
+        appends: Vec<StreamAppend>,
+        options: AppendOptions,
+    ) -> Result<Vec<AppendResult>>;
 
     /// Events of one stream from `from_version` (inclusive, 1-based) on.
     async fn read_stream(&self, stream: &str, from_version: i64) -> Result<Vec<RecordedEvent>>;
@@ -179,6 +202,34 @@ pub(crate) fn validate_batch(
     Ok(())
 }
 
+/// [`validate_batch`] for every part, plus: at least one part, no event id twice across
+/// parts, and no set-wide expected version.
+pub(crate) fn validate_many(appends: &[StreamAppend], options: &AppendOptions) -> Result<()> {
+    if appends.is_empty() {
+        return Err(StoreError::Invalid(
+            "lege append_many: geen stromen".to_owned(),
+        ));
+    }
+    if options.expected.is_some() {
+        return Err(StoreError::Invalid(
+            "append_many: geef de verwachte versie per stroom op, niet voor het geheel".to_owned(),
+        ));
+    }
+    let mut ids = std::collections::HashSet::new();
+    for part in appends {
+        validate_batch(&part.stream, &part.events, options)?;
+        for e in &part.events {
+            if !ids.insert(e.event_id) {
+                return Err(StoreError::Invalid(format!(
+                    "gebeurtenis-id {} komt twee keer voor in de batch",
+                    e.event_id
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The expected-version check shared by both backends.
 pub(crate) fn check_expected(stream: &str, expected: ExpectedVersion, actual: u64) -> Result<()> {
     let ok = match expected {
@@ -217,6 +268,30 @@ pub(crate) fn recorded_micros(
         }
         None => Ok(chain::now_micros().max(head_micros.unwrap_or(i64::MIN))),
     }
+}
+
+/// Results for a repeated `append_many` key, rebuilt from the first write: `ranges` maps
+/// each stream to (first position, last position, version) within that write.
+pub(crate) fn duplicate_results(
+    parts: &[StreamAppend],
+    first: &AppendResult,
+    ranges: &std::collections::HashMap<String, (i64, i64, i64)>,
+) -> Vec<AppendResult> {
+    parts
+        .iter()
+        .map(|p| match ranges.get(&p.stream) {
+            Some(&(first_position, last_position, stream_version)) => AppendResult {
+                stream: p.stream.clone(),
+                first_position,
+                last_position,
+                stream_version,
+                recorded_at: first.recorded_at,
+                duplicate: true,
+            },
+            // A retry naming a stream the first write did not touch: the whole range.
+            None => first.clone(),
+        })
+        .collect()
 }
 
 /// Whether a database error is the unique violation on `event_id` (a retried batch whose

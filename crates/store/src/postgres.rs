@@ -23,7 +23,8 @@ use uuid::Uuid;
 
 use crate::chain::{self, CanonicalEvent, ChainRow, GENESIS_HASH, PipelinedVerifier};
 use crate::{
-    AppendOptions, AppendResult, EventStore, ReadFilter, Result, StoreError, VerifyReport,
+    AppendOptions, AppendResult, EventStore, ReadFilter, Result, StoreError, StreamAppend,
+    VerifyReport,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -72,10 +73,10 @@ impl std::fmt::Debug for Msg {
 }
 
 struct AppendRequest {
-    stream: String,
-    events: Vec<NewEvent>,
-    options: AppendOptions,
-    reply: oneshot::Sender<Result<AppendResult>>,
+    parts: Vec<StreamAppend>,
+    key: Option<String>,
+    recorded_at: Option<DateTime<Utc>>,
+    reply: oneshot::Sender<Result<Vec<AppendResult>>>,
 }
 
 /// Upper bound on requests folded into one group transaction.
@@ -135,7 +136,7 @@ async fn group_writer(pool: PgPool, mut rx: mpsc::Receiver<Msg>) {
             }
         }
         if !group.is_empty() {
-            let mut outcomes: Vec<Result<AppendResult>> = Vec::with_capacity(group.len());
+            let mut outcomes: Vec<Result<Vec<AppendResult>>> = Vec::with_capacity(group.len());
             let mut replies = Vec::with_capacity(group.len());
             if let Err(e) = run_group(&pool, group, &mut outcomes, &mut replies).await {
                 let msg = e.to_string();
@@ -160,14 +161,14 @@ async fn group_writer(pool: PgPool, mut rx: mpsc::Receiver<Msg>) {
 async fn run_group(
     pool: &PgPool,
     group: Vec<AppendRequest>,
-    outcomes: &mut Vec<Result<AppendResult>>,
-    replies: &mut Vec<oneshot::Sender<Result<AppendResult>>>,
+    outcomes: &mut Vec<Result<Vec<AppendResult>>>,
+    replies: &mut Vec<oneshot::Sender<Result<Vec<AppendResult>>>>,
 ) -> Result<()> {
     // Take every reply slot first, so each request gets an answer whatever fails.
     let mut requests = Vec::with_capacity(group.len());
     for req in group {
         replies.push(req.reply);
-        requests.push((req.stream, req.events, req.options));
+        requests.push((req.parts, req.key, req.recorded_at));
     }
     let result = async {
         let mut conn = pool.acquire().await?;
@@ -180,12 +181,12 @@ async fn run_group(
             let mut head = read_head(&mut conn).await?;
             // A lone request needs no savepoint: if it fails, the whole transaction goes.
             let savepoints = requests.len() > 1;
-            for (stream, events, options) in requests {
+            for (parts, key, recorded_at) in requests {
                 if savepoints {
                     sqlx::query("SAVEPOINT req").execute(&mut *conn).await?;
                 }
                 let before = head;
-                match append_one(&mut conn, &mut head, &stream, events, options).await {
+                match append_request(&mut conn, &mut head, parts, key, recorded_at).await {
                     Ok(r) => {
                         if savepoints {
                             sqlx::query("RELEASE SAVEPOINT req")
@@ -257,48 +258,111 @@ async fn read_head(conn: &mut PgConnection) -> Result<Head> {
     })
 }
 
-/// One request inside the group transaction, under the advisory lock.
-async fn append_one(
+/// One request (one or more stream parts) inside the group transaction, under the
+/// advisory lock. `head` advances as rows are written.
+async fn append_request(
     conn: &mut PgConnection,
     head: &mut Head,
-    stream: &str,
-    events: Vec<NewEvent>,
-    options: AppendOptions,
-) -> Result<AppendResult> {
+    parts: Vec<StreamAppend>,
+    key: Option<String>,
+    requested_at: Option<DateTime<Utc>>,
+) -> Result<Vec<AppendResult>> {
     // Under the lock, so a racing retry with the same key sees the first one.
-    if let Some(key) = &options.idempotency_key {
+    if let Some(key) = &key {
         let row = sqlx::query(
             "SELECT stream, first_position, last_position, stream_version, recorded_at \
-                 FROM idempotency_keys WHERE key = $1",
+             FROM idempotency_keys WHERE key = $1",
         )
         .bind(key.as_str())
         .fetch_optional(&mut *conn)
         .await?;
         if let Some(row) = row {
-            return Ok(AppendResult {
+            let first = AppendResult {
                 stream: row.try_get(0)?,
                 first_position: row.try_get(1)?,
                 last_position: row.try_get(2)?,
                 stream_version: row.try_get(3)?,
                 recorded_at: row.try_get(4)?,
                 duplicate: true,
-            });
+            };
+            if parts.len() == 1 {
+                return Ok(vec![first]);
+            }
+            let per_stream = sqlx::query(
+                "SELECT stream, MIN(position), MAX(position), MAX(stream_version) FROM events \
+                 WHERE position BETWEEN $1 AND $2 GROUP BY stream",
+            )
+            .bind(first.first_position)
+            .bind(first.last_position)
+            .fetch_all(&mut *conn)
+            .await?;
+            let mut ranges = std::collections::HashMap::new();
+            for r in &per_stream {
+                let s: String = r.try_get(0)?;
+                ranges.insert(s, (r.try_get(1)?, r.try_get(2)?, r.try_get(3)?));
+            }
+            return Ok(crate::duplicate_results(&parts, &first, &ranges));
         }
     }
+    let recorded_micros = crate::recorded_micros(head.recorded_at, requested_at)?;
+    // Versions written by earlier parts of this same request.
+    let mut local: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    let mut results = Vec::with_capacity(parts.len());
+    for part in parts {
+        let r = append_part(conn, head, &local, part, key.as_deref(), recorded_micros).await?;
+        local.insert(r.stream.clone(), r.stream_version);
+        results.push(r);
+    }
+    if let (Some(key), Some(first), Some(last)) = (key, results.first(), results.last()) {
+        sqlx::query(
+            "INSERT INTO idempotency_keys \
+             (key, stream, first_position, last_position, stream_version, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(key)
+        .bind(first.stream.as_str())
+        .bind(first.first_position)
+        .bind(last.last_position)
+        .bind(last.stream_version)
+        .bind(first.recorded_at)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(results)
+}
 
-    let (head_position, head_hash, head_recorded) = (head.position, head.hash, head.recorded_at);
-    let current: i64 = sqlx::query_scalar(
-        "SELECT COALESCE(MAX(stream_version), 0)::bigint FROM events WHERE stream = $1",
-    )
-    .bind(stream)
-    .fetch_one(&mut *conn)
-    .await?;
+/// One stream's rows, in one INSERT.
+async fn append_part(
+    conn: &mut PgConnection,
+    head: &mut Head,
+    local: &std::collections::HashMap<String, i64>,
+    part: StreamAppend,
+    key: Option<&str>,
+    recorded_micros: i64,
+) -> Result<AppendResult> {
+    let StreamAppend {
+        stream,
+        events,
+        expected,
+    } = part;
+    let stream = stream.as_str();
+    let (head_position, head_hash) = (head.position, head.hash);
+    let current: i64 = match local.get(stream) {
+        Some(v) => *v,
+        None => {
+            sqlx::query_scalar(
+                "SELECT COALESCE(MAX(stream_version), 0)::bigint FROM events WHERE stream = $1",
+            )
+            .bind(stream)
+            .fetch_one(&mut *conn)
+            .await?
+        }
+    };
     crate::check_expected(
         stream,
-        options.expected.unwrap_or(ExpectedVersion::Any),
+        expected.unwrap_or(ExpectedVersion::Any),
         u64::try_from(current).unwrap_or(0),
     )?;
-    let recorded_micros = crate::recorded_micros(head_recorded, options.recorded_at)?;
     let recorded_at = chain::micros_to_datetime(recorded_micros);
 
     let n = events.len();
@@ -315,7 +379,6 @@ async fn append_one(
     let mut causes: Vec<Option<Uuid>> = Vec::with_capacity(n);
     let mut prevs = Vec::with_capacity(n);
     let mut hashes = Vec::with_capacity(n);
-    let key = options.idempotency_key.as_deref();
     let mut prev = head_hash;
     let mut position = head_position;
     let mut version = current;
@@ -389,21 +452,6 @@ async fn append_one(
     .map_err(map_insert_error)?;
 
     let first_position = head_position + 1;
-    if let Some(key) = key {
-        sqlx::query(
-            "INSERT INTO idempotency_keys \
-                 (key, stream, first_position, last_position, stream_version, recorded_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(key)
-        .bind(stream)
-        .bind(first_position)
-        .bind(position)
-        .bind(version)
-        .bind(recorded_at)
-        .execute(&mut *conn)
-        .await?;
-    }
     *head = Head {
         position,
         hash: prev,
@@ -419,6 +467,26 @@ async fn append_one(
     })
 }
 
+impl PgStore {
+    async fn send(
+        &self,
+        parts: Vec<StreamAppend>,
+        options: AppendOptions,
+    ) -> Result<Vec<AppendResult>> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(Msg::Append(AppendRequest {
+                parts,
+                key: options.idempotency_key,
+                recorded_at: options.recorded_at,
+                reply,
+            }))
+            .await
+            .map_err(|_| StoreError::WriterGone)?;
+        answer.await.map_err(|_| StoreError::WriterGone)?
+    }
+}
+
 #[async_trait]
 impl EventStore for PgStore {
     async fn append(
@@ -428,17 +496,25 @@ impl EventStore for PgStore {
         options: AppendOptions,
     ) -> Result<AppendResult> {
         crate::validate_batch(stream, &events, &options)?;
-        let (reply, answer) = oneshot::channel();
-        self.tx
-            .send(Msg::Append(AppendRequest {
-                stream: stream.to_owned(),
-                events,
-                options,
-                reply,
-            }))
-            .await
-            .map_err(|_| StoreError::WriterGone)?;
-        answer.await.map_err(|_| StoreError::WriterGone)?
+        let part = StreamAppend {
+            stream: stream.to_owned(),
+            events,
+            expected: options.expected,
+        };
+        let results = self.send(vec![part], options).await?;
+        results
+            .into_iter()
+            .next()
+            .ok_or_else(|| StoreError::Commit("schrijver gaf geen resultaat".to_owned()))
+    }
+
+    async fn append_many(
+        &self,
+        appends: Vec<StreamAppend>,
+        options: AppendOptions,
+    ) -> Result<Vec<AppendResult>> {
+        crate::validate_many(&appends, &options)?;
+        self.send(appends, options).await
     }
 
     async fn read_stream(&self, stream: &str, from_version: i64) -> Result<Vec<RecordedEvent>> {

@@ -29,7 +29,8 @@ use uuid::Uuid;
 
 use crate::chain::{self, CanonicalEvent, GENESIS_HASH, Verifier};
 use crate::{
-    AppendOptions, AppendResult, EventStore, ReadFilter, Result, StoreError, VerifyReport,
+    AppendOptions, AppendResult, EventStore, ReadFilter, Result, StoreError, StreamAppend,
+    VerifyReport,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -84,10 +85,10 @@ enum Msg {
 }
 
 struct AppendRequest {
-    stream: String,
-    events: Vec<NewEvent>,
-    options: AppendOptions,
-    reply: oneshot::Sender<Result<AppendResult>>,
+    parts: Vec<StreamAppend>,
+    key: Option<String>,
+    recorded_at: Option<chrono::DateTime<chrono::Utc>>,
+    reply: oneshot::Sender<Result<Vec<AppendResult>>>,
 }
 
 /// The SQLite event store. Cheap to share behind an `Arc`.
@@ -166,6 +167,26 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    async fn send(
+        &self,
+        parts: Vec<StreamAppend>,
+        options: AppendOptions,
+    ) -> Result<Vec<AppendResult>> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(Msg::Append(AppendRequest {
+                parts,
+                key: options.idempotency_key,
+                recorded_at: options.recorded_at,
+                reply,
+            }))
+            .await
+            .map_err(|_| StoreError::WriterGone)?;
+        answer.await.map_err(|_| StoreError::WriterGone)?
+    }
+}
+
 #[async_trait]
 impl EventStore for SqliteStore {
     async fn append(
@@ -175,17 +196,25 @@ impl EventStore for SqliteStore {
         options: AppendOptions,
     ) -> Result<AppendResult> {
         crate::validate_batch(stream, &events, &options)?;
-        let (reply, answer) = oneshot::channel();
-        self.tx
-            .send(Msg::Append(AppendRequest {
-                stream: stream.to_owned(),
-                events,
-                options,
-                reply,
-            }))
-            .await
-            .map_err(|_| StoreError::WriterGone)?;
-        answer.await.map_err(|_| StoreError::WriterGone)?
+        let part = StreamAppend {
+            stream: stream.to_owned(),
+            events,
+            expected: options.expected,
+        };
+        let results = self.send(vec![part], options).await?;
+        results
+            .into_iter()
+            .next()
+            .ok_or_else(|| StoreError::Commit("schrijver gaf geen resultaat".to_owned()))
+    }
+
+    async fn append_many(
+        &self,
+        appends: Vec<StreamAppend>,
+        options: AppendOptions,
+    ) -> Result<Vec<AppendResult>> {
+        crate::validate_many(&appends, &options)?;
+        self.send(appends, options).await
     }
 
     async fn read_stream(&self, stream: &str, from_version: i64) -> Result<Vec<RecordedEvent>> {
@@ -368,7 +397,7 @@ impl Writer {
     }
 
     async fn process_group(&mut self, group: Vec<AppendRequest>) {
-        let mut outcomes: Vec<Result<AppendResult>> = Vec::with_capacity(group.len());
+        let mut outcomes: Vec<Result<Vec<AppendResult>>> = Vec::with_capacity(group.len());
         let mut replies = Vec::with_capacity(group.len());
         let committed = self.run_group(group, &mut outcomes, &mut replies).await;
         if let Err(e) = committed {
@@ -390,8 +419,8 @@ impl Writer {
     async fn run_group(
         &mut self,
         group: Vec<AppendRequest>,
-        outcomes: &mut Vec<Result<AppendResult>>,
-        replies: &mut Vec<oneshot::Sender<Result<AppendResult>>>,
+        outcomes: &mut Vec<Result<Vec<AppendResult>>>,
+        replies: &mut Vec<oneshot::Sender<Result<Vec<AppendResult>>>>,
     ) -> Result<()> {
         sqlx::query("BEGIN IMMEDIATE")
             .execute(&mut self.conn)
@@ -413,27 +442,28 @@ impl Writer {
                     sqlx::query("SAVEPOINT req").execute(&mut self.conn).await?;
                 }
                 let before = head;
-                let stream_name = req.stream.clone();
-                let known = group_versions
-                    .get(&req.stream)
-                    .or_else(|| self.versions.get(&req.stream))
-                    .copied();
-                match append_one(
+                let cached = &self.versions;
+                let in_group = &group_versions;
+                let known =
+                    |stream: &str| in_group.get(stream).or_else(|| cached.get(stream)).copied();
+                let outcome = append_request(
                     &mut self.conn,
                     &mut head,
-                    known,
-                    req.stream,
-                    req.events,
-                    req.options,
+                    &known,
+                    req.parts,
+                    req.key,
+                    req.recorded_at,
                 )
-                .await
-                {
-                    Ok((r, version)) => {
+                .await;
+                match outcome {
+                    Ok(results) => {
                         if savepoints {
                             sqlx::query("RELEASE req").execute(&mut self.conn).await?;
                         }
-                        group_versions.insert(stream_name, version);
-                        outcomes.push(Ok(r));
+                        for r in results.iter().filter(|r| !r.duplicate) {
+                            group_versions.insert(r.stream.clone(), r.stream_version);
+                        }
+                        outcomes.push(Ok(results));
                     }
                     Err(e) => {
                         if savepoints {
@@ -518,17 +548,18 @@ fn hash32(bytes: &[u8]) -> Result<[u8; 32]> {
 }
 
 /// One request inside the group transaction (inside its SAVEPOINT).
-/// Returns the result and the stream's version after it (for the writer's cache).
-async fn append_one(
+/// One request (one or more stream parts) inside the group transaction, inside its
+/// SAVEPOINT. `known` gives cached stream versions; `head` advances as rows are written.
+async fn append_request(
     conn: &mut SqliteConnection,
     head: &mut Head,
-    known_version: Option<i64>,
-    stream: String,
-    events: Vec<NewEvent>,
-    options: AppendOptions,
-) -> Result<(AppendResult, i64)> {
+    known: &(dyn Fn(&str) -> Option<i64> + Sync),
+    parts: Vec<StreamAppend>,
+    key: Option<String>,
+    requested_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<Vec<AppendResult>> {
     // Checked here, under the write lock, so a racing retry with the same key is caught.
-    if let Some(key) = &options.idempotency_key {
+    if let Some(key) = &key {
         let row = sqlx::query(
             "SELECT stream, first_position, last_position, stream_version, recorded_at \
              FROM idempotency_keys WHERE key = ?1",
@@ -545,114 +576,133 @@ async fn append_one(
                 recorded_at: chain::micros_to_datetime(row.try_get(4)?),
                 duplicate: true,
             };
-            let v = match known_version {
-                Some(v) => v,
-                None => current_version(conn, &stream).await?,
-            };
-            return Ok((first, v));
-        }
-    }
-
-    let current = match known_version {
-        Some(v) => v,
-        None => current_version(conn, &stream).await?,
-    };
-    let current_u = u64::try_from(current).unwrap_or(0);
-    crate::check_expected(
-        &stream,
-        options.expected.unwrap_or(ExpectedVersion::Any),
-        current_u,
-    )?;
-    let recorded_at = crate::recorded_micros(head.recorded_at, options.recorded_at)?;
-
-    let first_position = head.position + 1;
-    let n = events.len();
-    let stream_arc: Arc<str> = Arc::from(stream.as_str());
-    let key_arc: Option<Arc<str>> = options.idempotency_key.as_deref().map(Arc::from);
-    let mut position = head.position;
-    let mut version = current;
-    let mut prev = head.hash;
-
-    let mut iter = events.into_iter().peekable();
-    while iter.peek().is_some() {
-        let rows: Vec<NewEvent> = iter.by_ref().take(ROWS_PER_INSERT).collect();
-        let sql = insert_sql(rows.len());
-        // Full chunks and small batches (the common single-event append) reuse cached
-        // statements; odd-sized large tails are prepared once and dropped.
-        let mut q = sqlx::query(AssertSqlSafe(sql))
-            .persistent(rows.len() == ROWS_PER_INSERT || rows.len() <= 8);
-        for e in rows {
-            position += 1;
-            version += 1;
-            let hash = CanonicalEvent {
-                position,
-                stream: &stream,
-                stream_version: version,
-                event_id: e.event_id,
-                event_type: &e.event_type,
-                schema_version: e.schema_version,
-                valid_date: e.valid_date,
-                recorded_at_micros: recorded_at,
-                recorded_by: &e.recorded_by,
-                source: &e.source,
-                correlation_id: e.correlation_id,
-                causation_id: e.causation_id,
-                idempotency_key: key_arc.as_deref(),
-                payload: e.payload.as_bytes(),
+            if parts.len() == 1 {
+                return Ok(vec![first]);
             }
-            .hash(&prev);
-            q = q
-                .bind(position)
-                .bind(Arc::clone(&stream_arc))
-                .bind(version)
-                .bind(e.event_id)
-                .bind(e.event_type)
-                .bind(e.schema_version)
-                .bind(e.payload)
-                .bind(e.valid_date.map(|d| d.format("%Y-%m-%d").to_string()))
-                .bind(recorded_at)
-                .bind(e.recorded_by)
-                .bind(e.source)
-                .bind(e.correlation_id)
-                .bind(e.causation_id)
-                .bind(key_arc.clone())
-                .bind(prev.to_vec())
-                .bind(hash.to_vec());
-            prev = hash;
+            let per_stream = sqlx::query(
+                "SELECT stream, MIN(position), MAX(position), MAX(stream_version) FROM events \
+                 WHERE position BETWEEN ?1 AND ?2 GROUP BY stream",
+            )
+            .bind(first.first_position)
+            .bind(first.last_position)
+            .fetch_all(&mut *conn)
+            .await?;
+            let mut ranges = std::collections::HashMap::new();
+            for r in &per_stream {
+                let s: String = r.try_get(0)?;
+                ranges.insert(s, (r.try_get(1)?, r.try_get(2)?, r.try_get(3)?));
+            }
+            return Ok(crate::duplicate_results(&parts, &first, &ranges));
         }
-        q.execute(&mut *conn).await.map_err(map_insert_error)?;
     }
 
-    let result = AppendResult {
-        stream,
-        first_position,
-        last_position: position,
-        stream_version: version,
-        recorded_at: chain::micros_to_datetime(recorded_at),
-        duplicate: false,
-    };
-    if let Some(key) = key_arc {
+    let recorded_at = crate::recorded_micros(head.recorded_at, requested_at)?;
+    let key_arc: Option<Arc<str>> = key.as_deref().map(Arc::from);
+    // Versions written by earlier parts of this same request.
+    let mut local: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    let mut results = Vec::with_capacity(parts.len());
+    for part in parts {
+        let StreamAppend {
+            stream,
+            events,
+            expected,
+        } = part;
+        let current = match local.get(&stream).copied().or_else(|| known(&stream)) {
+            Some(v) => v,
+            None => current_version(conn, &stream).await?,
+        };
+        crate::check_expected(
+            &stream,
+            expected.unwrap_or(ExpectedVersion::Any),
+            u64::try_from(current).unwrap_or(0),
+        )?;
+
+        let first_position = head.position + 1;
+        let stream_arc: Arc<str> = Arc::from(stream.as_str());
+        let mut position = head.position;
+        let mut version = current;
+        let mut prev = head.hash;
+        let mut iter = events.into_iter().peekable();
+        while iter.peek().is_some() {
+            let rows: Vec<NewEvent> = iter.by_ref().take(ROWS_PER_INSERT).collect();
+            let sql = insert_sql(rows.len());
+            // Full chunks and small batches (the common single-event append) reuse cached
+            // statements; odd-sized large tails are prepared once and dropped.
+            let mut q = sqlx::query(AssertSqlSafe(sql))
+                .persistent(rows.len() == ROWS_PER_INSERT || rows.len() <= 8);
+            for e in rows {
+                position += 1;
+                version += 1;
+                let hash = CanonicalEvent {
+                    position,
+                    stream: &stream,
+                    stream_version: version,
+                    event_id: e.event_id,
+                    event_type: &e.event_type,
+                    schema_version: e.schema_version,
+                    valid_date: e.valid_date,
+                    recorded_at_micros: recorded_at,
+                    recorded_by: &e.recorded_by,
+                    source: &e.source,
+                    correlation_id: e.correlation_id,
+                    causation_id: e.causation_id,
+                    idempotency_key: key_arc.as_deref(),
+                    payload: e.payload.as_bytes(),
+                }
+                .hash(&prev);
+                q = q
+                    .bind(position)
+                    .bind(Arc::clone(&stream_arc))
+                    .bind(version)
+                    .bind(e.event_id)
+                    .bind(e.event_type)
+                    .bind(e.schema_version)
+                    .bind(e.payload)
+                    .bind(e.valid_date.map(|d| d.format("%Y-%m-%d").to_string()))
+                    .bind(recorded_at)
+                    .bind(e.recorded_by)
+                    .bind(e.source)
+                    .bind(e.correlation_id)
+                    .bind(e.causation_id)
+                    .bind(key_arc.clone())
+                    .bind(prev.to_vec())
+                    .bind(hash.to_vec());
+                prev = hash;
+            }
+            q.execute(&mut *conn).await.map_err(map_insert_error)?;
+        }
+        *head = Head {
+            position,
+            hash: prev,
+            recorded_at: Some(recorded_at),
+        };
+        local.insert(stream.clone(), version);
+        results.push(AppendResult {
+            stream,
+            first_position,
+            last_position: position,
+            stream_version: version,
+            recorded_at: chain::micros_to_datetime(recorded_at),
+            duplicate: false,
+        });
+    }
+
+    if let (Some(key), Some(first), Some(last)) = (key_arc, results.first(), results.last()) {
         sqlx::query(
             "INSERT INTO idempotency_keys \
              (key, stream, first_position, last_position, stream_version, recorded_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )
         .bind(key)
-        .bind(stream_arc)
-        .bind(first_position)
-        .bind(position)
-        .bind(version)
+        .bind(first.stream.as_str())
+        .bind(first.first_position)
+        .bind(last.last_position)
+        .bind(last.stream_version)
         .bind(recorded_at)
         .execute(&mut *conn)
         .await?;
     }
-    debug_assert_eq!(position - first_position + 1, n as i64);
-    *head = Head {
-        position,
-        hash: prev,
-        recorded_at: Some(recorded_at),
-    };
-    Ok((result, version))
+    Ok(results)
 }
 
 async fn current_version(conn: &mut SqliteConnection, stream: &str) -> Result<i64> {
