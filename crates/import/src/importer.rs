@@ -29,7 +29,7 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use kringloop_events::rules::DomainState;
 use kringloop_events::{ExpectedVersion, Gebeurtenis};
-use kringloop_store::{AppendOptions, EventStore, StoreError};
+use kringloop_store::{AppendOptions, EventStore, StoreError, StreamAppend};
 use sha2::{Digest, Sha256};
 
 use crate::csv::{self as csv_lezer, Item};
@@ -41,7 +41,7 @@ use crate::plan::{Planner, Schrijfopdracht};
 use crate::progress::Voortgang;
 use crate::pseudonym::{Pseudonimiseerder, SleutelFout};
 use crate::record::{Afgewezen, Plaats};
-use crate::report::{Rapport, Uitkomst};
+use crate::report::{Overgeslagen, Rapport, Uitkomst};
 
 /// Input formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -290,6 +290,10 @@ impl Importer {
             _ => jsonl::lees(naam, bytes, self.config.pseudonimiseerder.as_ref()),
         };
         let records = items.len() as u64;
+        let meerdere = meerdere_tijden(items.iter().filter_map(|i| match i {
+            Item::Voorstel(v) => Some(v.geregistreerd_op),
+            Item::Afgewezen(_) => None,
+        }));
         let v = voortgang(
             self.config.voortgang,
             &format!("import {naam}"),
@@ -299,10 +303,22 @@ impl Importer {
         let mut state = self.state.clone();
         let mut planner =
             Planner::new(&mut state, &self.config.principal, self.laatste_registratie);
+        let mut al_geschreven = 0u64;
         for item in items {
             match item {
                 Item::Voorstel(vs) => {
-                    planner.voeg_toe(*vs);
+                    if meerdere
+                        && self.idempotentie.contains(&batch_sleutel(
+                            &sleutel,
+                            true,
+                            vs.geregistreerd_op,
+                        ))
+                    {
+                        // Its batch was written by an earlier run that stopped halfway.
+                        al_geschreven += 1;
+                    } else {
+                        planner.voeg_toe(*vs);
+                    }
                 }
                 Item::Afgewezen(a) => planner.afwijzen(a),
             }
@@ -314,7 +330,7 @@ impl Importer {
             records,
             geaccepteerd: planner.geaccepteerd,
             afgewezen: std::mem::take(&mut planner.afgewezen),
-            overgeslagen: Vec::new(),
+            overgeslagen: al_geschreven_melding(naam, al_geschreven),
             signalen: std::mem::take(&mut planner.signalen),
             gebeurtenissen: planner.aantal_events() as u64,
             geschreven: 0,
@@ -324,7 +340,9 @@ impl Importer {
         };
         let opdrachten = std::mem::take(&mut planner.opdrachten);
         drop(planner);
-        let r = self.rond_af(rapport, opdrachten, state, start, &v).await;
+        let r = self
+            .rond_af(rapport, opdrachten, state, start, &v, meerdere)
+            .await;
         v.klaar();
         r
     }
@@ -397,6 +415,7 @@ impl Importer {
             &self.ijw_berichten,
             self.config.ijw_backfill,
         );
+        let meerdere = meerdere_tijden(vertaling.voorstellen.iter().map(|v| v.geregistreerd_op));
         let mut state = self.state.clone();
         let mut planner =
             Planner::new(&mut state, &self.config.principal, self.laatste_registratie);
@@ -426,7 +445,9 @@ impl Importer {
         let opdrachten = std::mem::take(&mut planner.opdrachten);
         drop(planner);
         let nieuwe_berichten: Vec<String> = gelezen.iter().map(|b| b.bericht.sleutel()).collect();
-        let r = self.rond_af(rapport, opdrachten, state, start, &v).await?;
+        let r = self
+            .rond_af(rapport, opdrachten, state, start, &v, meerdere)
+            .await?;
         if matches!(r.uitkomst, Uitkomst::Geschreven | Uitkomst::ProefDraai) {
             self.ijw_berichten.extend(nieuwe_berichten);
         }
@@ -466,18 +487,23 @@ impl Importer {
         state: DomainState,
         start: Instant,
         v: &Voortgang,
+        meerdere: bool,
     ) -> Result<Rapport, ImportFout> {
         if !rapport.afgewezen.is_empty() {
             rapport.uitkomst = Uitkomst::Afgewezen;
         } else if opdrachten.is_empty() {
-            rapport.uitkomst = Uitkomst::Leeg;
+            rapport.uitkomst = if rapport.overgeslagen.is_empty() || rapport.geaccepteerd > 0 {
+                Uitkomst::Leeg
+            } else {
+                Uitkomst::AlGeimporteerd
+            };
         } else if self.config.dry_run {
             rapport.uitkomst = Uitkomst::ProefDraai;
             self.neem_over(state, &opdrachten);
         } else {
             v.bericht("schrijven…");
             let (geschreven, dubbel) = self
-                .schrijf(&opdrachten, &rapport.idempotentiesleutel)
+                .schrijf(&opdrachten, &rapport.idempotentiesleutel, meerdere)
                 .await?;
             rapport.geschreven = geschreven;
             rapport.uitkomst = if dubbel {
@@ -488,8 +514,13 @@ impl Importer {
             if !dubbel {
                 self.neem_over(state, &opdrachten);
             }
-            self.idempotentie
-                .insert(rapport.idempotentiesleutel.clone());
+            for o in &opdrachten {
+                self.idempotentie.insert(batch_sleutel(
+                    &rapport.idempotentiesleutel,
+                    meerdere,
+                    o.recorded_at,
+                ));
+            }
         }
         rapport.duur_ms = start.elapsed().as_millis() as u64;
         Ok(rapport)
@@ -508,54 +539,105 @@ impl Importer {
         }
     }
 
-    /// Writes the whole plan in one transaction. Returns (events written, was a repeat).
+    /// Writes the plan: one `append_many` (one transaction) per batch, a batch being the
+    /// events with one recorded time (see [`batch_sleutel`]); normally the whole file.
+    /// Returns (events written, every batch was a repeat).
     async fn schrijf(
         &self,
         opdrachten: &[Schrijfopdracht],
         sleutel: &str,
+        meerdere: bool,
     ) -> Result<(u64, bool), ImportFout> {
-        let mut eerste: HashSet<&str> = HashSet::new();
-        let requests: Vec<(String, Vec<kringloop_events::NewEvent>, AppendOptions)> = opdrachten
-            .iter()
-            .map(|o| {
-                // The first request of a stream states the version read from the log, so a
-                // concurrent writer makes the whole file fail instead of slipping past the
-                // rules; later requests of the same stream follow on from it.
-                let expected = if eerste.insert(o.stream.as_str()) {
-                    Some(match self.versies.get(&o.stream).copied().unwrap_or(0) {
+        // Each stream's first part states the version read from the log, so a concurrent
+        // writer makes the batch fail instead of slipping past the rules; later parts of
+        // the same stream follow on from it (the store checks them in order).
+        let mut versies: HashMap<&str, u64> = HashMap::new();
+        let mut geschreven = 0;
+        let mut alles_dubbel = true;
+        let mut i = 0;
+        while i < opdrachten.len() {
+            let tijd = opdrachten[i].recorded_at;
+            let mut j = i;
+            let mut delen = Vec::new();
+            while j < opdrachten.len() && opdrachten[j].recorded_at == tijd {
+                let o = &opdrachten[j];
+                let v = versies
+                    .entry(o.stream.as_str())
+                    .or_insert_with(|| self.versies.get(&o.stream).copied().unwrap_or(0));
+                delen.push(StreamAppend {
+                    stream: o.stream.clone(),
+                    events: o.events.clone(),
+                    expected: Some(match *v {
                         0 => ExpectedVersion::NoStream,
                         n => ExpectedVersion::Exact(n),
-                    })
-                } else {
-                    Some(ExpectedVersion::Any)
-                };
-                (
-                    o.stream.clone(),
-                    o.events.clone(),
+                    }),
+                });
+                *v += o.events.len() as u64;
+                j += 1;
+            }
+            let aantal: u64 = delen.iter().map(|d| d.events.len() as u64).sum();
+            let resultaten = self
+                .store
+                .append_many(
+                    delen,
                     AppendOptions {
-                        expected,
-                        idempotency_key: None,
-                        recorded_at: o.recorded_at,
+                        expected: None,
+                        idempotency_key: Some(batch_sleutel(sleutel, meerdere, tijd)),
+                        recorded_at: tijd,
                     },
                 )
-            })
-            .collect();
-        // INTERIM until `EventStore::append_many` lands: one append per request, the key on
-        // the last one. Not atomic across streams; replaced by one append_many call.
-        let n = requests.len();
-        let mut dubbel = false;
-        for (i, (stream, events, mut options)) in requests.into_iter().enumerate() {
-            if i + 1 == n {
-                options.idempotency_key = Some(sleutel.to_owned());
+                .await?;
+            if resultaten.iter().any(|r| r.duplicate) {
+                // Written before (a rerun after a crash): the store wrote nothing now.
+            } else {
+                alles_dubbel = false;
+                geschreven += aantal;
             }
-            dubbel |= self.store.append(&stream, events, options).await?.duplicate;
+            i = j;
         }
-        let geschreven = if dubbel {
-            0
-        } else {
-            opdrachten.iter().map(|o| o.events.len() as u64).sum()
-        };
-        Ok((geschreven, dubbel))
+        Ok((geschreven, alles_dubbel))
+    }
+}
+
+/// Whether records carry more than one recorded time (then the file is written in
+/// batches, one per recorded time).
+fn meerdere_tijden(tijden: impl Iterator<Item = Option<DateTime<Utc>>>) -> bool {
+    let mut eerste = None;
+    for t in tijden {
+        match eerste {
+            None => eerste = Some(t),
+            Some(e) if e != t => return true,
+            Some(_) => {}
+        }
+    }
+    false
+}
+
+fn al_geschreven_melding(invoer: &str, n: u64) -> Vec<Overgeslagen> {
+    if n == 0 {
+        return Vec::new();
+    }
+    vec![Overgeslagen {
+        plaats: Plaats {
+            bestand: invoer.to_owned(),
+            regel: None,
+            element: None,
+        },
+        reden: format!(
+            "{n} records stonden al in het log: hun batch is geschreven door een eerdere import die halverwege stopte"
+        ),
+    }]
+}
+
+/// The idempotency key of one batch: the file's key when the whole file is one batch
+/// (the normal case), else the file's key `@` the batch's recorded time. Keying batches
+/// by their recorded time (not their index) keeps a rerun after a crash safe: a batch
+/// either is in the log entirely (its key is there) or not at all.
+pub fn batch_sleutel(sleutel: &str, meerdere: bool, tijd: Option<DateTime<Utc>>) -> String {
+    match (meerdere, tijd) {
+        (false, _) => sleutel.to_owned(),
+        (true, Some(t)) => format!("{sleutel}@{}", t.to_rfc3339()),
+        (true, None) => format!("{sleutel}@nu"),
     }
 }
 

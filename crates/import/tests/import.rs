@@ -412,3 +412,183 @@ async fn refuses_to_run_without_a_key() -> R {
     assert_eq!(store.head_position().await?, 0);
     Ok(())
 }
+
+#[tokio::test]
+async fn backfill_keeps_the_recorded_times_and_refuses_them_going_back() -> R {
+    let dir = tempfile::tempdir()?;
+    let store = store(dir.path()).await?;
+    let mut imp = Importer::open(store.clone(), config()?).await?;
+    let terug = "type,id,naam,geregistreerd_op\n\
+                 AanbiederGeregistreerd,A1,Een,2024-04-20T09:30:00+02:00\n\
+                 AanbiederGeregistreerd,A2,Twee,2024-04-01\n";
+    let r = imp
+        .importeer_tabel(Formaat::Csv, "terug.csv", terug.as_bytes())
+        .await?;
+    assert_eq!(r.uitkomst, Uitkomst::Afgewezen);
+    assert_eq!(r.afgewezen[0].code, "REGISTRATIETIJD_TERUG", "{r}");
+    assert_eq!(r.afgewezen[0].plaats.regel, Some(3));
+    let goed = "type,id,naam,geregistreerd_op\n\
+                AanbiederGeregistreerd,A1,Een,2024-04-20T09:30:00+02:00\n\
+                AanbiederGeregistreerd,A2,Twee,2024-05-01\n\
+                AanbiederGeregistreerd,A3,Drie,\n";
+    let r = imp
+        .importeer_tabel(Formaat::Csv, "historie.csv", goed.as_bytes())
+        .await?;
+    assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
+    let events = alle(&store).await?;
+    assert_eq!(
+        events[0].recorded_at.to_rfc3339(),
+        "2024-04-20T07:30:00+00:00"
+    );
+    assert_eq!(
+        events[1].recorded_at.to_rfc3339(),
+        "2024-05-01T00:00:00+00:00"
+    );
+    assert!(
+        events[2].recorded_at.timestamp() > 1_700_000_000,
+        "no time given: now"
+    );
+    Ok(())
+}
+
+/// A store that lets the first `n` `append_many` calls through and then fails, as a
+/// process killed between two batches would leave things.
+struct StoptNa {
+    binnen: Arc<dyn EventStore>,
+    over: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl EventStore for StoptNa {
+    async fn append(
+        &self,
+        stream: &str,
+        events: Vec<kringloop_events::NewEvent>,
+        options: kringloop_store::AppendOptions,
+    ) -> kringloop_store::Result<kringloop_store::AppendResult> {
+        self.binnen.append(stream, events, options).await
+    }
+    async fn append_many(
+        &self,
+        appends: Vec<kringloop_store::StreamAppend>,
+        options: kringloop_store::AppendOptions,
+    ) -> kringloop_store::Result<Vec<kringloop_store::AppendResult>> {
+        use std::sync::atomic::Ordering;
+        if self.over.load(Ordering::SeqCst) == 0 {
+            return Err(kringloop_store::StoreError::WriterGone);
+        }
+        self.over.fetch_sub(1, Ordering::SeqCst);
+        self.binnen.append_many(appends, options).await
+    }
+    async fn read_stream(&self, s: &str, v: i64) -> kringloop_store::Result<Vec<RecordedEvent>> {
+        self.binnen.read_stream(s, v).await
+    }
+    async fn read_all(&self, a: i64, l: usize) -> kringloop_store::Result<Vec<RecordedEvent>> {
+        self.binnen.read_all(a, l).await
+    }
+    async fn read_filtered(
+        &self,
+        a: i64,
+        l: usize,
+        f: &kringloop_store::ReadFilter,
+    ) -> kringloop_store::Result<Vec<RecordedEvent>> {
+        self.binnen.read_filtered(a, l, f).await
+    }
+    async fn stream_version(&self, s: &str) -> kringloop_store::Result<u64> {
+        self.binnen.stream_version(s).await
+    }
+    async fn head_position(&self) -> kringloop_store::Result<i64> {
+        self.binnen.head_position().await
+    }
+    async fn verify(&self) -> kringloop_store::Result<kringloop_store::VerifyReport> {
+        self.binnen.verify().await
+    }
+    fn backend(&self) -> &'static str {
+        "test"
+    }
+}
+
+#[tokio::test]
+async fn a_backfill_file_stopped_between_batches_continues_where_it_stopped() -> R {
+    let dir = tempfile::tempdir()?;
+    let echt = store(dir.path()).await?;
+    let csv = "type,id,naam,geregistreerd_op\n\
+               AanbiederGeregistreerd,A1,Een,2024-04-20\n\
+               AanbiederGeregistreerd,A2,Twee,2024-04-20\n\
+               AanbiederGeregistreerd,A3,Drie,2024-05-01\n";
+    let stopt: Arc<dyn EventStore> = Arc::new(StoptNa {
+        binnen: echt.clone(),
+        over: std::sync::atomic::AtomicUsize::new(1),
+    });
+    let mut imp = Importer::open(stopt, config()?).await?;
+    let fout = imp
+        .importeer_tabel(Formaat::Csv, "historie.csv", csv.as_bytes())
+        .await;
+    assert!(fout.is_err(), "the second batch fails");
+    assert_eq!(
+        echt.head_position().await?,
+        2,
+        "the first batch (one transaction) is in"
+    );
+    let mut opnieuw = Importer::open(echt.clone(), config()?).await?;
+    let r = opnieuw
+        .importeer_tabel(Formaat::Csv, "historie.csv", csv.as_bytes())
+        .await?;
+    assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
+    assert_eq!(r.geschreven, 1, "{r}");
+    assert_eq!(r.overgeslagen.len(), 1, "{r}");
+    assert_eq!(echt.head_position().await?, 3);
+    let weer = opnieuw
+        .importeer_tabel(Formaat::Csv, "historie.csv", csv.as_bytes())
+        .await?;
+    assert_eq!(weer.uitkomst, Uitkomst::AlGeimporteerd, "{weer}");
+    assert_eq!(echt.head_position().await?, 3);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_concurrent_write_makes_the_whole_file_fail_and_nothing_of_it_is_written() -> R {
+    let dir = tempfile::tempdir()?;
+    let store = store(dir.path()).await?;
+    let mut imp = Importer::open(store.clone(), config()?).await?;
+    importeer_templates(&mut imp, "csv", 5).await?;
+    let voor = store.head_position().await?;
+    // Someone else writes to one of the facility streams after the importer read the log.
+    let tussendoor: Gebeurtenis = kringloop_events::PlaatsenGeopend {
+        voorziening: "SKB-DE-LINDE".into(),
+        datum: "2021-01-01".parse()?,
+        aantal: 1,
+    }
+    .into();
+    let herkomst = kringloop_events::Herkomst {
+        recorded_by: "api".into(),
+        source: "api".into(),
+        correlation_id: None,
+        causation_id: None,
+    };
+    store
+        .append(
+            "voorziening-SKB-DE-LINDE",
+            vec![tussendoor.to_new_event(&herkomst)],
+            kringloop_store::AppendOptions::default(),
+        )
+        .await?;
+    let r = imp
+        .importeer_bestand(&template("csv", "PlaatsenGeopend"), Formaat::Csv)
+        .await;
+    assert!(
+        matches!(
+            r,
+            Err(ImportFout::Store(
+                kringloop_store::StoreError::Conflict { .. }
+            ))
+        ),
+        "{r:?}"
+    );
+    assert_eq!(
+        store.head_position().await?,
+        voor + 1,
+        "none of the four streams of the file was written"
+    );
+    Ok(())
+}
