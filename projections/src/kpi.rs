@@ -676,7 +676,7 @@ impl<'a> Ctx<'a> {
         let lo = self.van.min(self.peil);
         let hi = self.tot.max(self.peil);
         let gesloten = regime_code(Regime::Gesloten);
-        for p in self.p.plaatsingen.zichtbaar(self.k, lo, hi) {
+        self.p.plaatsingen.zichtbaar(self.k, lo, hi).for_each(|p| {
             let loc = self.past_locatie(p.voorziening);
             if loc && p.begin <= self.peil && self.peil < p.eind {
                 t.bezetting_loc += 1;
@@ -696,13 +696,13 @@ impl<'a> Ctx<'a> {
                 }
             }
             if !self.past(p.voorziening, p.herkomst) {
-                continue;
+                return;
             }
             if p.begin <= self.peil && self.peil < p.eind {
                 t.bezetting += 1;
             }
             if !self.in_p(p.begin) {
-                continue;
+                return;
             }
             if p.vlaggen & vlag::EPISODESTART != 0 {
                 t.exclusief += 1;
@@ -724,7 +724,7 @@ impl<'a> Ctx<'a> {
                     t.spoed_starts += 1;
                 }
             }
-        }
+        });
         t.jeugdigen.sort_unstable();
         t.jeugdigen.dedup();
         t
@@ -736,25 +736,27 @@ impl<'a> Ctx<'a> {
         sleutel: impl Fn(&T) -> (u32, u32),
     ) -> Stroom {
         let (mut b, mut i, mut u, mut e) = (0, 0, 0, 0);
-        for f in tabel.zichtbaar(self.k, self.van.saturating_sub(1), self.tot) {
-            let (vz, h) = sleutel(f);
-            if !self.past(vz, h) {
-                continue;
-            }
-            let (s, t) = (f.begin(), f.eind());
-            if s < self.van && self.van <= t {
-                b += 1;
-            }
-            if self.in_p(s) {
-                i += 1;
-            }
-            if t != crate::periode::OPEN && self.in_p(t) {
-                u += 1;
-            }
-            if s < self.tot && self.tot <= t {
-                e += 1;
-            }
-        }
+        tabel
+            .zichtbaar(self.k, self.van.saturating_sub(1), self.tot)
+            .for_each(|f| {
+                let (vz, h) = sleutel(f);
+                if !self.past(vz, h) {
+                    return;
+                }
+                let (s, t) = (f.begin(), f.eind());
+                if s < self.van && self.van <= t {
+                    b += 1;
+                }
+                if self.in_p(s) {
+                    i += 1;
+                }
+                if t != crate::periode::OPEN && self.in_p(t) {
+                    u += 1;
+                }
+                if s < self.tot && self.tot <= t {
+                    e += 1;
+                }
+            });
         Stroom {
             begin: Aantal::van(b),
             instroom: Aantal::van(i),
@@ -771,7 +773,7 @@ impl<'a> Ctx<'a> {
         let lo = self.van.saturating_sub(1).min(self.peil);
         let hi = self.tot.max(self.peil);
         let mut st = [0i64; 4];
-        for e in self.p.episodes.zichtbaar(self.k, lo, hi) {
+        self.p.episodes.zichtbaar(self.k, lo, hi).for_each(|e| {
             if self.past(e.eerste, e.herkomst) {
                 // Stock and flows in the same pass (see the module docs for the rules).
                 st[0] += i64::from(e.begin < self.van && self.van <= e.eind);
@@ -790,10 +792,10 @@ impl<'a> Ctx<'a> {
                 }
             }
             if e.bestemming == GEEN8 || !self.in_p(e.eind) || !self.past(e.laatste, e.herkomst) {
-                continue;
+                return;
             }
             let Some(best) = bestemming_van(e.bestemming) else {
-                continue;
+                return;
             };
             t.bestemmingen[e.bestemming as usize % 16] += 1;
             t.duren.push(e.eind - e.begin);
@@ -816,7 +818,7 @@ impl<'a> Ctx<'a> {
                     t.lichter += 1;
                 }
             }
-        }
+        });
         t.stroom = Stroom {
             begin: Aantal::van(st[0]),
             instroom: Aantal::van(st[1]),
@@ -839,15 +841,18 @@ impl<'a> Ctx<'a> {
 
     fn signalen(&self, overbezetting: i64) -> Signalen {
         let mut n = [0i64; 3];
-        for s in self.p.signalen.zichtbaar(self.k, self.van, self.tot) {
-            if s.begin < self.tot
-                && s.eind > self.van
-                && s.begin < s.eind
-                && self.past(s.voorziening, s.herkomst)
-            {
-                n[s.soort as usize % 3] += 1;
-            }
-        }
+        self.p
+            .signalen
+            .zichtbaar(self.k, self.van, self.tot)
+            .for_each(|s| {
+                if s.begin < self.tot
+                    && s.eind > self.van
+                    && s.begin < s.eind
+                    && self.past(s.voorziening, s.herkomst)
+                {
+                    n[s.soort as usize % 3] += 1;
+                }
+            });
         Signalen {
             overbezetting: Aantal::van(overbezetting),
             zonder_machtiging: Aantal::van(n[signaal::ZONDER_MACHTIGING as usize]),

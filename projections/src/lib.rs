@@ -15,6 +15,40 @@
 //!
 //! The definitions are those of `KPIS.md`; the doc comments of [`KpiReport`]'s fields say
 //! how each one is computed.
+//!
+//! # API
+//! - [`Projection::new`], [`Projection::apply`] (a stored event; undecodable or
+//!   unresolvable events come back as [`ProjectionError`] and still advance the
+//!   position), [`Projection::apply_decoded`] (for callers that decode themselves),
+//!   [`Projection::rebuild`], [`Projection::position`], [`Projection::recorded_until`],
+//!   [`Projection::omvang`].
+//! - [`Projection::kpis`] → [`KpiReport`] for a [`Query`] (period, peildatum, knowledge
+//!   time, [`Filter`], [`Toerekening`]); [`Projection::reeks`] / [`Projection::reeks_van`]
+//!   for series of [`Periode`]s (month, quarter, half-year, year); single KPIs such as
+//!   [`Projection::plaatsen`], [`Projection::plaatsingen`], [`Projection::bezetting`],
+//!   [`Projection::stroom_episodes`], [`Projection::stroom_trajecten`],
+//!   [`Projection::signalen`]. Every result is a [`Kpi`] with a [`KpiMeta`] (definition,
+//!   P, peildatum, K, filter, attribution, events it rests on).
+//! - [`Projection::diff`]: both values and the events recorded in (K1, K2] that changed
+//!   the facts under them; [`Projection::gebeurtenis`] summarises an event by position.
+//! - [`onderdruk`] with [`SuppressionConfig`]: small-number suppression for aggregate
+//!   callers, with secondary suppression.
+//!
+//! # Semantics chosen where KPIS.md leaves room
+//! - Stocks are taken at the start of day b (before that day's movements): an interval
+//!   [s, e) is in the stock at b when s < b ≤ e; instroom is s ∈ P, uitstroom e ∈ P. The
+//!   identity begin + instroom − uitstroom = eind then holds exactly. Occupancy
+//!   (bezetting) on a date d is s ≤ d < e, so a youth placed on d is occupying on d.
+//! - Episode flows filter on the facility where the episode started; exit figures
+//!   (uitstroomNaarLichtereZorg, verblijfsduur) on the facility the youth left.
+//! - An ambulant trajectory (form AMBULANT) runs on its own track beside residential care
+//!   and forms its own episodes; filter on `vorm` to separate them.
+//! - A start while a stay is running ends the running stay that day (destination
+//!   ONBEKEND): an exit that is not recorded yet must not count a youth twice.
+//! - "Closed placement without valid authorisation" is counted per uncovered stretch of
+//!   a closed stay that overlaps P; a spoedmachtiging longer than 28 days from its 29th
+//!   day; overbezetting per facility with at least one overfull day in P.
+//! - bezettingsgraad always uses LOCATIE (places are where the facility is).
 
 mod afleiding;
 mod diff;

@@ -391,3 +391,54 @@ fn filters_en_toerekening() -> Result<(), ProjectionError> {
     assert_eq!(r.plaatsen.waarde.totaal.waarde, Some(4));
     Ok(())
 }
+
+#[test]
+fn doelafwijking_met_interpolatie() -> Result<(), ProjectionError> {
+    let (mut log, _) = voorbeeld();
+    for (datum, plaatsen) in [("2024-01-01", 10), ("2024-07-01", 4)] {
+        log.push(
+            "doel-landelijk",
+            CapaciteitsdoelVastgesteld {
+                scope: DoelScope::Landelijk,
+                regime: Some(Regime::Gesloten),
+                vorm: None,
+                plaatsen,
+                datum: d(datum),
+            },
+        );
+    }
+    let (p, fouten) = Projection::rebuild(&log.events);
+    assert!(fouten.is_empty(), "{fouten:?}");
+    let gesloten = Filter {
+        regime: Some(Regime::Gesloten),
+        ..Filter::default()
+    };
+    let q = Query::new(Periode::kwartaal(2024, 1)?).filter(gesloten);
+    let r = p.kpis(&q);
+    let da = &r.doelafwijking.waarde;
+    // 2024-04-01 is 91 of the 182 days from 10 to 4 places: target 7, capacity 6.
+    assert_eq!(da.plaatsen, 6);
+    assert_eq!(da.doel, Some(7.0));
+    assert_eq!(da.afwijking, Some(-1.0));
+    assert_eq!(da.reductiedoel, Some(true));
+    assert_eq!(da.op_koers, Some(true));
+    let voor = p.kpis(&q.clone().peildatum(d("2023-12-01")));
+    assert_eq!(voor.doelafwijking.waarde.doel, None);
+    let na = p.kpis(&q.clone().peildatum(d("2025-01-01")));
+    assert_eq!(na.doelafwijking.waarde.doel, Some(4.0));
+    assert_eq!(na.doelafwijking.waarde.afwijking, Some(2.0));
+    assert_eq!(na.doelafwijking.waarde.op_koers, Some(false));
+    // No target for the open regime.
+    let open = Filter {
+        regime: Some(Regime::Open),
+        ..Filter::default()
+    };
+    assert_eq!(
+        p.kpis(&Query::new(Periode::kwartaal(2024, 1)?).filter(open))
+            .doelafwijking
+            .waarde
+            .doel,
+        None
+    );
+    Ok(())
+}
