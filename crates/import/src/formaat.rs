@@ -305,8 +305,11 @@ pub const SPECS: &[TypeSpec] = &[
 /// Meta columns, in template order after `type` and the youth columns.
 pub const META_NA: &[&str] = &["event_id", "geregistreerd_op", "bron"];
 
+/// The format of a type; the name is matched without regard to case (spreadsheets).
 pub fn spec(event_type: &str) -> Option<&'static TypeSpec> {
-    SPECS.iter().find(|s| s.event_type == event_type)
+    SPECS
+        .iter()
+        .find(|s| s.event_type.eq_ignore_ascii_case(event_type))
 }
 
 /// All type names, for "valid values are …" messages.

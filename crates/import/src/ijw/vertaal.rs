@@ -161,6 +161,16 @@ pub fn vertaal(
     });
 
     // Pair stops with reason 38 with a start elsewhere on Einddatum or the day after.
+    // Starts are indexed per youth so that pairing stays linear in the number of messages.
+    let mut starts_per_jeugdige: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (ti, t) in kandidaten.iter().enumerate() {
+        if matches!(t.soort, Soort::Start { .. }) {
+            starts_per_jeugdige
+                .entry(berichten[t.bericht].bericht.pseudoniem.as_str())
+                .or_default()
+                .push(ti);
+        }
+    }
     let mut partner: HashMap<usize, usize> = HashMap::new();
     let mut bezet: HashSet<usize> = HashSet::new();
     for (si, s) in kandidaten.iter().enumerate() {
@@ -172,16 +182,17 @@ pub fn vertaal(
         else {
             continue;
         };
-        let wie = &berichten[s.bericht].bericht.pseudoniem;
+        let wie = berichten[s.bericht].bericht.pseudoniem.as_str();
         let volgende = eind.checked_add_days(Days::new(1));
-        let gevonden = kandidaten.iter().enumerate().position(|(ti, t)| {
-            !bezet.contains(&ti)
-                && matches!(t.soort, Soort::Start { regel: naar, datum }
-                    if (datum == eind || Some(datum) == volgende)
-                        && naar.voorziening != van.voorziening
-                        && residentieel(naar)
-                        && residentieel(van))
-                && &berichten[t.bericht].bericht.pseudoniem == wie
+        let gevonden = starts_per_jeugdige.get(wie).and_then(|starts| {
+            starts.iter().copied().find(|ti| {
+                !bezet.contains(ti)
+                    && matches!(kandidaten[*ti].soort, Soort::Start { regel: naar, datum }
+                        if (datum == eind || Some(datum) == volgende)
+                            && naar.voorziening != van.voorziening
+                            && residentieel(naar)
+                            && residentieel(van))
+            })
         });
         if let Some(ti) = gevonden {
             bezet.insert(ti);
@@ -439,5 +450,186 @@ fn kandidaat<'m>(
                 soort: Soort::Stop { regel, eind, reden },
             }))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kringloop_events::Geslacht;
+
+    fn mapping() -> RegioMapping {
+        let tekst = include_str!("../../fixtures/ijw/mapping-rijnmond.toml");
+        RegioMapping::lees("mapping-rijnmond.toml", tekst).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn bericht(
+        soort: BerichtSoort,
+        id: &str,
+        dag: &str,
+        afzender: &str,
+        p: Product,
+    ) -> Invoerbericht {
+        Invoerbericht {
+            bestand: format!("{id}.xml"),
+            bericht: Bericht {
+                soort,
+                identificatie: id.to_owned(),
+                dagtekening: d(dag),
+                afzender: afzender.to_owned(),
+                ontvanger: "0599".to_owned(),
+                pseudoniem: "p-a".to_owned(),
+                geboortejaar: Some(2009),
+                geslacht: Geslacht::Man,
+                producten: vec![p],
+            },
+        }
+    }
+
+    fn product(
+        cat: &str,
+        code: &str,
+        begin: &str,
+        eind: Option<&str>,
+        reden: Option<&str>,
+    ) -> Product {
+        Product {
+            nummer: 1,
+            categorie: Some(cat.to_owned()),
+            code: Some(code.to_owned()),
+            begindatum: Some(d(begin)),
+            einddatum: eind.map(d),
+            reden_beeindiging: reden.map(str::to_owned),
+            ..Product::default()
+        }
+    }
+
+    #[test]
+    fn a_start_reported_before_the_stop_still_makes_one_doorplaatsing() {
+        let berichten = [
+            // The new provider reports first, the old one a week later.
+            bericht(
+                BerichtSoort::Jw305,
+                "S1",
+                "2024-03-01",
+                "87654321",
+                product("43", "43A41", "2024-03-01", None, None),
+            ),
+            bericht(
+                BerichtSoort::Jw305,
+                "S2",
+                "2024-09-02",
+                "12345678",
+                product("44", "44A05", "2024-09-01", None, None),
+            ),
+            bericht(
+                BerichtSoort::Jw307,
+                "E1",
+                "2024-09-09",
+                "87654321",
+                product("43", "43A41", "2024-03-01", Some("2024-08-31"), Some("38")),
+            ),
+        ];
+        let v = vertaal(
+            &berichten,
+            &mapping(),
+            &DomainState::new(),
+            &HashSet::new(),
+            false,
+        );
+        assert!(v.afgewezen.is_empty(), "{:?}", v.afgewezen);
+        let typen: Vec<&str> = v.voorstellen.iter().map(|v| v.feit.event_type()).collect();
+        assert_eq!(
+            typen,
+            ["JeugdigeGeregistreerd", "PlaatsingGestart", "Doorgeplaatst"]
+        );
+        let laatste = v
+            .voorstellen
+            .last()
+            .map(|v| v.source.clone())
+            .unwrap_or_default();
+        assert!(
+            laatste.contains("JW305 S2") && laatste.contains("JW307 E1"),
+            "{laatste}"
+        );
+    }
+
+    #[test]
+    fn a_stop_with_another_reason_is_an_end_the_day_after_einddatum() {
+        let berichten = [
+            bericht(
+                BerichtSoort::Jw305,
+                "S1",
+                "2024-03-01",
+                "87654321",
+                product("43", "43A41", "2024-03-01", None, None),
+            ),
+            bericht(
+                BerichtSoort::Jw307,
+                "E1",
+                "2024-09-02",
+                "87654321",
+                product("43", "43A41", "2024-03-01", Some("2024-08-31"), Some("34")),
+            ),
+            bericht(
+                BerichtSoort::Jw305,
+                "S2",
+                "2024-09-03",
+                "12345678",
+                product("44", "44A05", "2024-09-01", None, None),
+            ),
+        ];
+        let v = vertaal(
+            &berichten,
+            &mapping(),
+            &DomainState::new(),
+            &HashSet::new(),
+            false,
+        );
+        let typen: Vec<&str> = v.voorstellen.iter().map(|v| v.feit.event_type()).collect();
+        assert_eq!(
+            typen,
+            [
+                "JeugdigeGeregistreerd",
+                "PlaatsingGestart",
+                "PlaatsingBeeindigd",
+                "PlaatsingGestart"
+            ]
+        );
+        assert_eq!(v.voorstellen[2].feit.valid_date(), Some(d("2024-09-01")));
+    }
+
+    #[test]
+    fn unmapped_products_are_rejected_and_ignored_ones_skipped() {
+        let berichten = [
+            bericht(
+                BerichtSoort::Jw305,
+                "S1",
+                "2024-03-01",
+                "87654321",
+                product("43", "43Z99", "2024-03-01", None, None),
+            ),
+            bericht(
+                BerichtSoort::Jw305,
+                "S2",
+                "2024-03-01",
+                "87654321",
+                product("45", "45A10", "2024-03-01", None, None),
+            ),
+        ];
+        let v = vertaal(
+            &berichten,
+            &mapping(),
+            &DomainState::new(),
+            &HashSet::new(),
+            false,
+        );
+        assert_eq!(v.afgewezen.len(), 1);
+        assert_eq!(v.afgewezen[0].code, "PRODUCT_NIET_GEMAPT");
+        assert_eq!(v.overgeslagen.len(), 1);
     }
 }
