@@ -1,0 +1,33 @@
+//! `kringloop-bench`: the benchmarks behind BENCHMARKS.md.
+//!
+//! `kringloop-bench store` measures, in one run and per backend: bulk append of generated
+//! events against the raw ceiling of the same database (plain multi-row INSERT of rows of
+//! the same size: no checks, no chain, no indexes beyond the key), single-event appends
+//! with durable commit from concurrent tasks (throughput, p50/p99), `verify` over the whole
+//! log, and the same bulk and concurrent appends through cqrs-es (sqlite-es, postgres-es),
+//! built from `benches/peer-cqrs-es` and run as a subprocess.
+
+mod store;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "kringloop-bench")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Event store: bulk, concurrent, verify; against the raw ceiling and cqrs-es.
+    Store(store::StoreArgs),
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Store(args) => store::run(args).await,
+    }
+}
