@@ -31,8 +31,28 @@ pub fn kwartaalnummer(d: i32) -> i16 {
     if d == i32::MIN {
         return i16::MIN;
     }
-    let dt = datum(d);
-    i16::try_from(dt.year() * 4 + (dt.month0() / 3) as i32).unwrap_or(i16::MAX)
+    let (j, m) = jaar_maand(i64::from(d) - 719_163);
+    i16::try_from(j * 4 + (m - 1) / 3).unwrap_or(if j < 0 { i16::MIN } else { i16::MAX })
+}
+
+/// Year of a recorded time (µs since the Unix epoch).
+pub(crate) fn jaar_van_micros(micros: i64) -> i16 {
+    let (j, _) = jaar_maand(micros.div_euclid(86_400_000_000));
+    i16::try_from(j).unwrap_or(if j < 0 { i16::MIN } else { i16::MAX })
+}
+
+/// (year, month 1–12) of a day count since 1970-01-01: Howard Hinnant's
+/// `civil_from_days`, integer only, because the fold buckets every version it opens and
+/// chrono's calendar conversion showed up in its profile.
+fn jaar_maand(z: i64) -> (i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m)
 }
 
 /// Granularity of a time series.
@@ -174,6 +194,19 @@ mod tests {
         assert_eq!(Periode::maand(2024, 12)?.tot.year(), 2025);
         assert!(Periode::kwartaal(2024, 5).is_err());
         assert_eq!(kwartaalnummer(dag(q1.van)), 2024 * 4);
+        // The integer calendar agrees with chrono over a long range.
+        let mut d = NaiveDate::from_ymd_opt(1899, 12, 1).unwrap_or_default();
+        let eind = NaiveDate::from_ymd_opt(2101, 3, 1).unwrap_or_default();
+        while d < eind {
+            let verwacht = d.year() * 4 + (d.month0() / 3) as i32;
+            assert_eq!(i32::from(kwartaalnummer(dag(d))), verwacht, "{d}");
+            d = d.succ_opt().unwrap_or(eind);
+        }
+        let t = chrono::DateTime::parse_from_rfc3339("2023-12-31T23:59:59Z")
+            .map(|t| t.timestamp_micros())
+            .unwrap_or(0);
+        assert_eq!(jaar_van_micros(t), 2023);
+        assert_eq!(jaar_van_micros(t + 1_000_000), 2024);
         Ok(())
     }
 }

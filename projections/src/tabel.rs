@@ -98,6 +98,8 @@ pub(crate) struct Tabel<T> {
     vrij: Vec<u32>,
     /// Latest closing time: a K at or after it never needs the archive.
     laatst_gesloten: i64,
+    /// Reused buffer for `synchroniseer`.
+    kladblok: Vec<FeitRef>,
 }
 
 impl<T> Default for Tabel<T> {
@@ -110,14 +112,13 @@ impl<T> Default for Tabel<T> {
             slots: Vec::new(),
             vrij: Vec::new(),
             laatst_gesloten: i64::MIN,
+            kladblok: Vec::new(),
         }
     }
 }
 
 fn kennisjaar(micros: i64) -> i16 {
-    use chrono::Datelike;
-    chrono::DateTime::from_timestamp_micros(micros)
-        .map_or(i16::MAX, |t| i16::try_from(t.year()).unwrap_or(i16::MAX))
+    crate::periode::jaar_van_micros(micros)
 }
 
 fn idx32(n: usize) -> u32 {
@@ -250,7 +251,8 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
                 lang.get(i).copied().unwrap_or(true)
             }
         };
-        let mut blijft = Vec::with_capacity(nieuw.len());
+        let mut blijft = std::mem::take(&mut self.kladblok);
+        blijft.clear();
         for &r in open.iter() {
             let gevonden = self.get(r).and_then(|oud| {
                 nieuw
@@ -275,7 +277,8 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
                 blijft.push(self.open(*n, s));
             }
         }
-        *open = blijft;
+        std::mem::swap(open, &mut blijft);
+        self.kladblok = blijft;
     }
 
     /// Versions visible at `k` in buckets that may touch valid days [lo, hi].
