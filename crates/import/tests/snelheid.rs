@@ -35,11 +35,15 @@ fn landschap(voorzieningen: usize) -> String {
     s
 }
 
+/// The store to measure: SQLite in `dir`, or PostgreSQL when `KRINGLOOP_SNELHEID_PG_URL`
+/// names an (empty, throw-away) database.
 async fn importer(
     dir: &std::path::Path,
     mapping: Option<RegioMapping>,
 ) -> R<(Arc<dyn EventStore>, Importer)> {
-    let store = kringloop_store::open(&dir.join("log.db").display().to_string()).await?;
+    let url = std::env::var("KRINGLOOP_SNELHEID_PG_URL")
+        .unwrap_or_else(|_| dir.join("log.db").display().to_string());
+    let store = kringloop_store::open(&url).await?;
     let mut c = ImportConfig::new("import:snelheid");
     c.pseudonimiseerder = Some(Pseudonimiseerder::new("snelheid-sleutel-lang-genoeg")?);
     c.mapping = mapping;
@@ -78,18 +82,9 @@ async fn csv_records_per_second() -> R {
     }
     let records = (n / 3) * 3;
     // Reading and checking alone (dry run), then the real import.
-    let proef = tempfile::tempdir()?;
-    let (_, mut droog) = importer(proef.path(), None).await?;
-    droog
-        .importeer_tabel(Formaat::Csv, "landschap.csv", landschap(200).as_bytes())
-        .await?;
-    let mut c = droog.config().clone();
+    let mut c = imp.config().clone();
     c.dry_run = true;
-    let mut droog = Importer::open(
-        kringloop_store::open(&proef.path().join("log.db").display().to_string()).await?,
-        c,
-    )
-    .await?;
+    let mut droog = Importer::open(store.clone(), c).await?;
     let t = Instant::now();
     let r = droog
         .importeer_tabel(Formaat::Csv, "plaatsingen.csv", csv.as_bytes())
