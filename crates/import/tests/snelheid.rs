@@ -170,6 +170,27 @@ async fn ijw_messages_per_second() -> R {
             bericht("JW307", 2 * i + 1, bsn, "2024-06-03", stop),
         ));
     }
+    let mut c = imp.config().clone();
+    c.dry_run = true;
+    let mut droog = Importer::open(store.clone(), c).await?;
+    let t = Instant::now();
+    let r = droog.importeer_ijw_bytes(&berichten).await?;
+    assert_eq!(r.uitkomst, Uitkomst::ProefDraai, "{r}");
+    println!(
+        "iJw lezen + controleren (proefdraai): {} berichten in {:.2} s = {:.0} berichten/s",
+        berichten.len(),
+        t.elapsed().as_secs_f64(),
+        berichten.len() as f64 / t.elapsed().as_secs_f64()
+    );
+    let pseudo = Pseudonimiseerder::new("snelheid-sleutel-lang-genoeg")?;
+    let t = Instant::now();
+    for (_, b) in &berichten {
+        kringloop_import::ijw::parse(b, &pseudo)?;
+    }
+    println!(
+        "iJw alleen parsen: {:.0} berichten/s",
+        berichten.len() as f64 / t.elapsed().as_secs_f64()
+    );
     let t = Instant::now();
     let r = imp.importeer_ijw_bytes(&berichten).await?;
     let duur = t.elapsed();
