@@ -1,6 +1,7 @@
 //! `kringloop`: the command-line entry point.
 
 mod config;
+mod kpi;
 
 use std::process::ExitCode;
 
@@ -29,6 +30,8 @@ enum Command {
         #[arg(long)]
         expect_head: Option<String>,
     },
+    /// Print the KPIs of one period in the terminal (optionally as known at a moment).
+    Kpi(kpi::KpiArgs),
 }
 
 fn init_tracing(filter: &str) {
@@ -59,13 +62,24 @@ async fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Verify { expect_head } => verify(&cli.global, expect_head).await,
+        Command::Kpi(args) => {
+            let store = open_store(&cli.global).await?;
+            kpi::run(store.as_ref(), &args).await?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
-async fn verify(global: &GlobalConfig, expect_head: Option<String>) -> anyhow::Result<ExitCode> {
-    let store = kringloop_store::open(&global.database_url)
+async fn open_store(
+    global: &GlobalConfig,
+) -> anyhow::Result<std::sync::Arc<dyn kringloop_store::EventStore>> {
+    kringloop_store::open(&global.database_url)
         .await
-        .with_context(|| format!("kan de event store {} niet openen", global.redacted_url()))?;
+        .with_context(|| format!("kan de event store {} niet openen", global.redacted_url()))
+}
+
+async fn verify(global: &GlobalConfig, expect_head: Option<String>) -> anyhow::Result<ExitCode> {
+    let store = open_store(global).await?;
     let started = std::time::Instant::now();
     let report = store.verify().await.context("verificatie van de hashketen mislukt")?;
     let secs = started.elapsed().as_secs_f64();

@@ -1,0 +1,307 @@
+//! `kringloop kpi`: the KPIs of one period in the terminal.
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::Args;
+use kringloop_events::{Regime, Vorm};
+use kringloop_projections::{
+    Aantal, Filter, KpiReport, Periode, Projection, Query, SuppressionConfig, Toerekening,
+    Verhouding, onderdruk,
+};
+use kringloop_store::EventStore;
+
+#[derive(Debug, Clone, Args)]
+pub struct KpiArgs {
+    /// Period: `2024`, `2024Q1`, `2024H2`, `2024-03` or `2024-01-01..2024-04-01`.
+    #[arg(long, default_value = "2024Q1")]
+    pub periode: String,
+    /// Knowledge time: only facts recorded at or before it (RFC 3339 or a date).
+    #[arg(long)]
+    pub as_known_at: Option<String>,
+    /// HERKOMST (home gemeente, default) or LOCATIE (where the facility is).
+    #[arg(long, default_value = "herkomst")]
+    pub toerekening: String,
+    #[arg(long)]
+    pub landsdeel: Option<String>,
+    #[arg(long)]
+    pub jeugdregio: Option<String>,
+    #[arg(long)]
+    pub gemeente: Option<String>,
+    #[arg(long)]
+    pub aanbieder: Option<String>,
+    #[arg(long)]
+    pub voorziening: Option<String>,
+    /// GROEP, KLEINSCHALIG, GEZINSHUIS, PLEEGZORG, …
+    #[arg(long)]
+    pub vorm: Option<String>,
+    /// GESLOTEN or OPEN.
+    #[arg(long)]
+    pub regime: Option<String>,
+    /// Suppress small numbers as for an aggregate (stuurgroep) caller.
+    #[arg(long)]
+    pub onderdruk: bool,
+    /// Print the full report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Parses the period notations the CLI and the README use.
+pub fn parse_periode(s: &str) -> anyhow::Result<Periode> {
+    let s = s.trim();
+    if let Some((van, tot)) = s.split_once("..") {
+        let van: NaiveDate = van.parse().with_context(|| format!("ongeldige datum `{van}`"))?;
+        let tot: NaiveDate = tot.parse().with_context(|| format!("ongeldige datum `{tot}`"))?;
+        return Ok(Periode::bereik(van, tot)?);
+    }
+    let upper = s.to_ascii_uppercase();
+    let jaar = |t: &str| -> anyhow::Result<i32> {
+        t.parse().with_context(|| format!("ongeldig jaar in periode `{s}`"))
+    };
+    if let Some((j, q)) = upper.split_once('Q') {
+        let q: u32 = q.parse().with_context(|| format!("ongeldig kwartaal in `{s}`"))?;
+        return Ok(Periode::kwartaal(jaar(j)?, q)?);
+    }
+    if let Some((j, h)) = upper.split_once('H') {
+        let h: u32 = h.parse().with_context(|| format!("ongeldig halfjaar in `{s}`"))?;
+        return Ok(Periode::halfjaar(jaar(j)?, h)?);
+    }
+    if let Some((j, m)) = upper.split_once('-') {
+        let m: u32 = m.parse().with_context(|| format!("ongeldige maand in `{s}`"))?;
+        return Ok(Periode::maand(jaar(j)?, m)?);
+    }
+    if upper.len() == 4 {
+        return Ok(Periode::jaar(jaar(&upper)?)?);
+    }
+    bail!("onbekende periode `{s}`: gebruik 2024, 2024Q1, 2024H2, 2024-03 of 2024-01-01..2024-04-01")
+}
+
+/// Parses a knowledge time: RFC 3339, or a date meaning the end of that day (UTC).
+pub fn parse_kennis(s: &str) -> anyhow::Result<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let d: NaiveDate = s
+        .parse()
+        .with_context(|| format!("ongeldig kennismoment `{s}`: gebruik RFC 3339 of een datum"))?;
+    let end = d
+        .succ_opt()
+        .and_then(|n| n.and_hms_opt(0, 0, 0))
+        .context("datum buiten bereik")?;
+    Ok(end.and_utc() - chrono::Duration::microseconds(1))
+}
+
+fn parse_enum<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> anyhow::Result<T> {
+    serde_json::from_value(serde_json::Value::String(s.to_ascii_uppercase()))
+        .with_context(|| format!("onbekende {what} `{s}`"))
+}
+
+impl KpiArgs {
+    pub fn query(&self) -> anyhow::Result<Query> {
+        let mut q = Query::new(parse_periode(&self.periode)?);
+        if let Some(k) = &self.as_known_at {
+            q = q.kennis(parse_kennis(k)?);
+        }
+        q = q.toerekening(match self.toerekening.to_ascii_lowercase().as_str() {
+            "herkomst" => Toerekening::Herkomst,
+            "locatie" => Toerekening::Locatie,
+            other => bail!("toerekening `{other}`: gebruik herkomst of locatie"),
+        });
+        let vorm: Option<Vorm> = self.vorm.as_deref().map(|v| parse_enum("vorm", v)).transpose()?;
+        let regime: Option<Regime> =
+            self.regime.as_deref().map(|r| parse_enum("regime", r)).transpose()?;
+        Ok(q.filter(Filter {
+            landsdeel: self.landsdeel.clone(),
+            jeugdregio: self.jeugdregio.clone(),
+            gemeente: self.gemeente.clone(),
+            aanbieder: self.aanbieder.clone(),
+            voorziening: self.voorziening.clone(),
+            vorm,
+            regime,
+        }))
+    }
+}
+
+/// Folds the whole log into a projection.
+pub async fn load(store: &dyn EventStore) -> anyhow::Result<Projection> {
+    let mut projection = Projection::new();
+    let mut after = 0;
+    let mut errors = 0usize;
+    loop {
+        let batch = store.read_all(after, 50_000).await?;
+        let Some(last) = batch.last() else { break };
+        after = last.position;
+        for event in &batch {
+            if let Err(e) = projection.apply(event) {
+                errors += 1;
+                if errors <= 5 {
+                    tracing::warn!("{e}");
+                }
+            }
+        }
+    }
+    if errors > 0 {
+        tracing::warn!(errors, "gebeurtenissen die de projectie niet kon verwerken");
+    }
+    Ok(projection)
+}
+
+pub async fn run(store: &dyn EventStore, args: &KpiArgs) -> anyhow::Result<()> {
+    let query = args.query()?;
+    let started = std::time::Instant::now();
+    let projection = load(store).await?;
+    let loaded = started.elapsed();
+    let mut report = projection.kpis(&query);
+    if args.onderdruk {
+        report = onderdruk(&report, &SuppressionConfig::default());
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    print_report(&report, &query);
+    eprintln!(
+        "({} gebeurtenissen verwerkt in {:.2} s, positie {})",
+        projection.position(),
+        loaded.as_secs_f64(),
+        projection.position()
+    );
+    Ok(())
+}
+
+fn n(a: &Aantal) -> String {
+    match (a.waarde, a.onderdrukt) {
+        (Some(v), _) => v.to_string(),
+        (None, true) => "<5 (onderdrukt)".into(),
+        (None, false) => "–".into(),
+    }
+}
+
+fn pct(v: &Verhouding) -> String {
+    match (v.waarde, v.onderdrukt) {
+        (Some(w), _) => format!("{:.1} % ({} van {})", w * 100.0, n(&v.teller), n(&v.noemer)),
+        (None, true) => "onderdrukt (kleine aantallen)".into(),
+        (None, false) => "–".into(),
+    }
+}
+
+fn opt(v: Option<f64>, unit: &str) -> String {
+    v.map(|v| format!("{v:.1}{unit}")).unwrap_or_else(|| "–".into())
+}
+
+fn print_report(r: &KpiReport, q: &Query) {
+    println!(
+        "kringloop KPI's {} t/m {} (peildatum {}){}",
+        q.periode.van,
+        q.periode.tot.pred_opt().unwrap_or(q.periode.tot),
+        q.peil(),
+        q.kennis.map(|k| format!(", zoals bekend op {k}")).unwrap_or_default()
+    );
+    let b = &r.balans.waarde;
+    println!("  opbouw alternatieven        {}", b.opbouw_alternatieven);
+    println!("  afbouw gesloten             {}", b.afbouw_gesloten);
+    println!(
+        "  balans                      {} (ratio {})",
+        b.balans,
+        opt(b.ratio, "")
+    );
+    let d = &r.doelafwijking.waarde;
+    println!(
+        "  plaatsen / doel             {} / {} (afwijking {}, op koers: {})",
+        d.plaatsen,
+        opt(d.doel, ""),
+        opt(d.afwijking, ""),
+        d.op_koers.map(|o| if o { "ja" } else { "nee" }).unwrap_or("–")
+    );
+    let bz = &r.bezetting.waarde;
+    println!(
+        "  bezetting                   {} op {} plaatsen; graad {}; over de periode {}",
+        n(&bz.bezetting),
+        bz.plaatsen,
+        pct(&bz.graad),
+        pct(&bz.graad_periode)
+    );
+    let p = &r.plaatsingen.waarde;
+    println!(
+        "  plaatsingen                 {} exclusief, {} inclusief doorplaatsingen",
+        n(&p.exclusief_doorplaatsingen),
+        n(&p.inclusief_doorplaatsingen)
+    );
+    println!("  unieke jeugdigen            {}", n(&r.unieke_jeugdigen.waarde));
+    println!("  spoedmachtigingen           {}", n(&r.spoedmachtigingen.waarde));
+    println!("  spoedaandeel                {}", pct(&r.spoedaandeel.waarde));
+    let dp = &r.doorplaatsingen.waarde;
+    println!(
+        "  doorplaatsingen             {} (per jeugdige {}; cohort 365 d {})",
+        n(&dp.aantal),
+        opt(dp.per_jeugdige.waarde, ""),
+        pct(&dp.cohort_365)
+    );
+    let s = &r.stroom_episodes.waarde;
+    println!(
+        "  episodes                    begin {} + instroom {} − uitstroom {} = eind {}",
+        n(&s.begin),
+        n(&s.instroom),
+        n(&s.uitstroom),
+        n(&s.eind)
+    );
+    let t = &r.stroom_trajecten.waarde;
+    println!(
+        "  CBS-trajecten               begin {} + instroom {} − uitstroom {} = eind {}",
+        n(&t.begin),
+        n(&t.instroom),
+        n(&t.uitstroom),
+        n(&t.eind)
+    );
+    println!(
+        "  uitstroom naar lichtere zorg {}",
+        pct(&r.uitstroom_naar_lichtere_zorg.waarde.lichter)
+    );
+    let v = &r.verblijfsduur.waarde;
+    println!(
+        "  verblijfsduur               gemiddeld {}, mediaan {}, p90 {}; korter dan een jaar {}",
+        opt(v.gemiddelde, " d"),
+        opt(v.mediaan, " d"),
+        opt(v.p90, " d"),
+        pct(&v.korter_dan_jaar)
+    );
+    println!("  langverblijvers             {}", n(&r.langverblijvers.waarde));
+    let sg = &r.signalen.waarde;
+    println!(
+        "  signalen                    overbezetting {}, zonder machtiging {}, spoedmachtiging > 28 d {}, doorplaatsing {}",
+        n(&sg.overbezetting),
+        n(&sg.zonder_machtiging),
+        n(&sg.spoedmachtiging_te_lang),
+        n(&sg.doorplaatsing)
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_period_notation() {
+        let d = |s: &str| s.parse::<NaiveDate>().ok();
+        let q1 = parse_periode("2024Q1").ok();
+        assert_eq!(q1.map(|p| (Some(p.van), Some(p.tot))), Some((d("2024-01-01"), d("2024-04-01"))));
+        let h2 = parse_periode("2024h2").ok();
+        assert_eq!(h2.map(|p| (Some(p.van), Some(p.tot))), Some((d("2024-07-01"), d("2025-01-01"))));
+        let m = parse_periode("2024-03").ok();
+        assert_eq!(m.map(|p| (Some(p.van), Some(p.tot))), Some((d("2024-03-01"), d("2024-04-01"))));
+        let y = parse_periode("2023").ok();
+        assert_eq!(y.map(|p| (Some(p.van), Some(p.tot))), Some((d("2023-01-01"), d("2024-01-01"))));
+        let r = parse_periode("2024-01-15..2024-02-01").ok();
+        assert_eq!(r.map(|p| (Some(p.van), Some(p.tot))), Some((d("2024-01-15"), d("2024-02-01"))));
+        assert!(parse_periode("2024Q5").is_err());
+        assert!(parse_periode("gisteren").is_err());
+        assert!(parse_periode("2024-02-01..2024-01-01").is_err());
+    }
+
+    #[test]
+    fn a_date_as_knowledge_time_means_the_end_of_that_day() {
+        let k = parse_kennis("2024-04-15").ok().map(|k| k.to_rfc3339());
+        assert_eq!(k.as_deref(), Some("2024-04-15T23:59:59.999999+00:00"));
+        assert!(parse_kennis("2024-04-15T10:00:00Z").is_ok());
+        assert!(parse_kennis("morgen").is_err());
+    }
+}
