@@ -67,7 +67,7 @@ fn indices(n: usize, stappen: usize) -> Vec<usize> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
     /// (a) incremental application equals a rebuild from scratch, at every sampled prefix.
     #[test]
