@@ -218,11 +218,20 @@ async fn writes_a_history_into_sqlite_with_its_recorded_times() {
         store.head_position().await.expect("head"),
         verwacht.events as i64
     );
-    let eerste = store.read_all(0, 1).await.expect("read");
-    assert_eq!(
-        eerste.first().map(|e| e.recorded_at),
-        summary.eerste_registratie
-    );
+    // Each batch is recorded at its last event's time: at most an hour later than
+    // generated, never earlier, and in the same order.
+    let opgeslagen = store.read_all(0, 100_000).await.expect("read");
+    let gegenereerd: Vec<_> = generate(&config).expect("valid").collect();
+    assert_eq!(opgeslagen.len(), gegenereerd.len());
+    for (o, g) in opgeslagen.iter().zip(&gegenereerd) {
+        assert_eq!(o.event_id, g.event_id);
+        assert_eq!(o.stream, g.stream);
+        let verschil = o.recorded_at - g.recorded_at;
+        assert!(
+            verschil >= chrono::Duration::zero() && verschil < chrono::Duration::hours(1),
+            "{verschil}"
+        );
+    }
     let report = store.verify().await.expect("verify");
     println!("{summary:?}\n{report:?}");
 }
