@@ -641,6 +641,17 @@ pub fn batch_sleutel(sleutel: &str, meerdere: bool, tijd: Option<DateTime<Utc>>)
     }
 }
 
+/// One call for the binary: read the log, import `paden` (see
+/// [`Importer::importeer_paden`]) and return a report per file or iJw set.
+pub async fn importeer(
+    store: Arc<dyn EventStore>,
+    config: ImportConfig,
+    paden: &[PathBuf],
+) -> Result<Vec<Rapport>, ImportFout> {
+    let mut importer = Importer::open(store, config).await?;
+    importer.importeer_paden(paden).await
+}
+
 fn lees(pad: &Path) -> Result<Vec<u8>, ImportFout> {
     std::fs::read(pad).map_err(|bron| ImportFout::Lezen {
         pad: pad.display().to_string(),

@@ -592,3 +592,19 @@ async fn a_concurrent_write_makes_the_whole_file_fail_and_nothing_of_it_is_writt
     );
     Ok(())
 }
+
+/// The binary runs imports on a multi-threaded runtime: the futures must be `Send`
+/// (this only has to compile).
+#[tokio::test]
+async fn import_futures_are_send() -> R {
+    let dir = tempfile::tempdir()?;
+    let store = store(dir.path()).await?;
+    let pad = template("csv", "LandsdeelGeregistreerd");
+    let taak = tokio::spawn(async move {
+        let paden = vec![pad];
+        kringloop_import::importer::importeer(store, ImportConfig::new("p"), &paden).await
+    });
+    let rapporten = taak.await??;
+    assert_eq!(rapporten[0].uitkomst, Uitkomst::Geschreven);
+    Ok(())
+}
