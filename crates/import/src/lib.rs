@@ -5,12 +5,12 @@ pub mod demo;
 // Importers (CSV, JSON Lines, iJw 3.2): `importer` has the entry points.
 pub mod csv;
 pub mod formaat;
-pub mod jsonl;
-pub mod pseudonym;
-pub mod record;
 pub mod ijw;
 pub mod importer;
+pub mod jsonl;
 pub mod plan;
 pub mod progress;
+pub mod pseudonym;
+pub mod record;
 pub mod report;
 pub mod templates;
