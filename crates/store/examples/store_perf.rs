@@ -53,7 +53,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let _ = std::fs::remove_file(format!("{target}{suffix}"));
         }
     }
-    let store: Arc<dyn EventStore> = kringloop_store::open(&target).await?;
+    // `SYNC=normal` measures SQLite without a durable commit, to see the fsync share.
+    let store: Arc<dyn EventStore> = if std::env::var("SYNC").as_deref() == Ok("normal") {
+        let config = kringloop_store::sqlite::SqliteConfig {
+            durability: kringloop_store::sqlite::Durability::Normal,
+            ..Default::default()
+        };
+        Arc::new(kringloop_store::sqlite::SqliteStore::open_with(&target, config).await?)
+    } else {
+        kringloop_store::open(&target).await?
+    };
     let base = store.head_position().await?;
 
     let batch = 1000;
