@@ -9,6 +9,8 @@
 //!   → one `Doorgeplaatst` (the episode continues) instead of an end and a new start;
 //! - a youth seen for the first time (not in the log, not earlier in these messages) →
 //!   `JeugdigeGeregistreerd` first, with year of birth, sex and the message's gemeente;
+//! - a JW307 and a JW305 in the same facility on Einddatum or the day after (a new
+//!   toewijzing for care that goes on) → nothing: reported as skipped;
 //! - JW301 / JW315 register a youth seen for the first time (an allocation is not a stay).
 //!
 //! Messages are processed in the order the knowledge arrived (Dagtekening), then valid
@@ -173,31 +175,58 @@ pub fn vertaal(
     }
     let mut partner: HashMap<usize, usize> = HashMap::new();
     let mut bezet: HashSet<usize> = HashSet::new();
+    // A stop and a start in the same facility on Einddatum or the day after is an
+    // administrative change (a new toewijzing), not a leave and a return: care goes on,
+    // so neither becomes a fact.
+    let mut doorlopend: HashSet<usize> = HashSet::new();
     for (si, s) in kandidaten.iter().enumerate() {
         let Soort::Stop {
             regel: van,
             eind,
-            reden: RedenBeeindiging::AndereAanbieder,
+            reden,
         } = s.soort
         else {
             continue;
         };
         let wie = berichten[s.bericht].bericht.pseudoniem.as_str();
         let volgende = eind.checked_add_days(Days::new(1));
-        let gevonden = starts_per_jeugdige.get(wie).and_then(|starts| {
-            starts.iter().copied().find(|ti| {
-                !bezet.contains(ti)
-                    && matches!(kandidaten[*ti].soort, Soort::Start { regel: naar, datum }
-                        if (datum == eind || Some(datum) == volgende)
-                            && naar.voorziening != van.voorziening
-                            && residentieel(naar)
-                            && residentieel(van))
+        let zoek = |past: &dyn Fn(&ProductRegel) -> bool| {
+            starts_per_jeugdige.get(wie).and_then(|starts| {
+                starts.iter().copied().find(|ti| {
+                    !bezet.contains(ti)
+                        && matches!(kandidaten[*ti].soort, Soort::Start { regel: naar, datum }
+                            if (datum == eind || Some(datum) == volgende) && past(naar))
+                })
             })
+        };
+        if reden != RedenBeeindiging::Overlijden
+            && let Some(ti) = zoek(&|naar| naar.voorziening == van.voorziening)
+        {
+            bezet.insert(ti);
+            doorlopend.insert(si);
+            doorlopend.insert(ti);
+            continue;
+        }
+        if reden != RedenBeeindiging::AndereAanbieder {
+            continue;
+        }
+        let gevonden = zoek(&|naar| {
+            naar.voorziening != van.voorziening && residentieel(naar) && residentieel(van)
         });
         if let Some(ti) = gevonden {
             bezet.insert(ti);
             partner.insert(si, ti);
         }
+    }
+    let mut doorlopend_op_volgorde: Vec<usize> = doorlopend.iter().copied().collect();
+    doorlopend_op_volgorde.sort_unstable();
+    for i in doorlopend_op_volgorde {
+        let k = kandidaten[i];
+        let b = &berichten[k.bericht];
+        uit.overgeslagen.push(Overgeslagen {
+            plaats: plaats(b, k.product.map(|pi| &b.bericht.producten[pi])),
+            reden: "stop en start in dezelfde voorziening op aansluitende dagen: de zorg loopt door (administratieve wijziging)".to_owned(),
+        });
     }
     let gepaard_start: HashSet<usize> = partner.values().copied().collect();
 
@@ -222,6 +251,9 @@ pub fn vertaal(
     let mut geregistreerd: HashSet<String> = HashSet::new();
     for (i, paar) in volgorde {
         let k = kandidaten[i];
+        if doorlopend.contains(&i) {
+            continue;
+        }
         if gepaard_start.contains(&i) && paar.is_none() {
             continue; // emitted with its stop
         }
@@ -601,6 +633,43 @@ mod tests {
             ]
         );
         assert_eq!(v.voorstellen[2].feit.valid_date(), Some(d("2024-09-01")));
+    }
+
+    #[test]
+    fn a_stop_and_start_in_the_same_facility_is_care_that_goes_on() {
+        let berichten = [
+            bericht(
+                BerichtSoort::Jw305,
+                "S1",
+                "2024-03-01",
+                "87654321",
+                product("43", "43A41", "2024-03-01", None, None),
+            ),
+            bericht(
+                BerichtSoort::Jw307,
+                "E1",
+                "2024-09-02",
+                "87654321",
+                product("43", "43A41", "2024-03-01", Some("2024-08-31"), Some("34")),
+            ),
+            bericht(
+                BerichtSoort::Jw305,
+                "S2",
+                "2024-09-02",
+                "87654321",
+                product("43", "43A41", "2024-09-01", None, None),
+            ),
+        ];
+        let v = vertaal(
+            &berichten,
+            &mapping(),
+            &DomainState::new(),
+            &HashSet::new(),
+            false,
+        );
+        let typen: Vec<&str> = v.voorstellen.iter().map(|v| v.feit.event_type()).collect();
+        assert_eq!(typen, ["JeugdigeGeregistreerd", "PlaatsingGestart"]);
+        assert_eq!(v.overgeslagen.len(), 2);
     }
 
     #[test]
