@@ -140,6 +140,14 @@ proptest! {
     }
 
     #[test]
+    fn jsonl_survives_arbitrary_bytes(data in prop::collection::vec(any::<u8>(), 0..2048)) {
+        let p = pseudo();
+        let t = Instant::now();
+        let _ = jsonl::lees("fuzz.jsonl", &data, Some(&p));
+        binnen_tijd(t)?;
+    }
+
+    #[test]
     fn jsonl_survives_mutated_templates(m in prop::collection::vec(mutatie(), 1..8)) {
         let p = pseudo();
         let data = pas_toe(jsonl_voorbeeld(), &m);
