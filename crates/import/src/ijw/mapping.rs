@@ -134,6 +134,16 @@ impl RegioMapping {
         Ok(m)
     }
 
+    /// Reads a mapping file (TOML by `.toml` extension, JSON otherwise).
+    pub fn lees_bestand(pad: &std::path::Path) -> Result<Self, MappingFout> {
+        let naam = pad.display().to_string();
+        let tekst = std::fs::read_to_string(pad).map_err(|e| MappingFout {
+            bestand: naam.clone(),
+            reden: format!("kan het bestand niet lezen: {e}"),
+        })?;
+        Self::lees(&naam, &tekst)
+    }
+
     /// The rule for a product of a message: the most specific matching product rule, or
     /// an ignore rule, or nothing.
     pub fn zoek<'m>(&'m self, bericht: &Bericht, product: &Product) -> Treffer<'m> {
