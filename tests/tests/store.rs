@@ -303,6 +303,7 @@ both_backends!(
     deleted_row_named_by_verify,
     restart_keeps_everything,
     append_many_is_one_transaction,
+    large_batch,
 );
 
 // ---------------------------------------------------------------------------------------
@@ -1322,4 +1323,47 @@ async fn append_many_is_one_transaction(h: &mut Harness) {
             .all(|e| e.idempotency_key.as_deref() == Some("bestand-1"))
     );
     assert_eq!(store.stream_version("b").await.unwrap(), 5);
+}
+
+async fn large_batch(h: &mut Harness) {
+    // Larger than one multi-row INSERT chunk, so chunk boundaries are exercised.
+    let store = h.store();
+    store
+        .append("a", vec![ev("T", "{}")], AppendOptions::default())
+        .await
+        .unwrap();
+    let batch: Vec<NewEvent> = (0..2_500)
+        .map(|i| {
+            let mut e = ev("T", &format!(r#"{{"i":{i}}}"#));
+            if i % 3 == 0 {
+                e.valid_date = None;
+                e.correlation_id = Some(Uuid::now_v7());
+            }
+            e
+        })
+        .collect();
+    let sent = batch.clone();
+    let r = store
+        .append(
+            "groot",
+            batch,
+            AppendOptions {
+                idempotency_key: Some("groot".to_owned()),
+                ..AppendOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.first_position, r.last_position, r.stream_version),
+        (2, 2_501, 2_500)
+    );
+    let events = assert_log_invariants(store.as_ref()).await;
+    for (e, s) in events[1..].iter().zip(&sent) {
+        assert_eq!(e.event_id, s.event_id);
+        assert_eq!(e.payload, s.payload);
+        assert_eq!(e.valid_date, s.valid_date);
+        assert_eq!(e.correlation_id, s.correlation_id);
+        assert_eq!(e.idempotency_key.as_deref(), Some("groot"));
+    }
 }
