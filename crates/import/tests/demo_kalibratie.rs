@@ -41,3 +41,28 @@ fn check(config: &DemoConfig) {
     }
     assert!(mislukt.is_empty(), "buiten tolerantie: {mislukt:?}");
 }
+
+#[test]
+fn koplopers_keep_pace_and_laggards_lag() {
+    use kringloop_import::demo::DemoConfig;
+    let events = history(&DemoConfig::default());
+    let meting = meet(&events);
+    let d = |y| chrono::NaiveDate::from_ymd_opt(y, 1, 1).expect("date");
+    let mut ratio = std::collections::BTreeMap::new();
+    for l in ["NOORD", "OOST", "ZUID", "ZUID_WEST", "NOORD_WEST"] {
+        let (af, op) = meting.balans(l, d(2019), d(2023));
+        let (af2, op2) = meting.balans(l, d(2019), d(2027));
+        println!("{l}: 2019–2022 afbouw {af} opbouw {op}; 2019–2026 afbouw {af2} opbouw {op2}");
+        ratio.insert(l, op as f64 / af.max(1) as f64);
+    }
+    // Zuid-West and Oost build alternatives as fast as they close; Noord and Noord-West
+    // build about half as much in the same years (they catch up later).
+    assert!(
+        ratio["ZUID_WEST"] >= 0.8 && ratio["OOST"] >= 0.8,
+        "{ratio:?}"
+    );
+    assert!(
+        ratio["NOORD"] < 0.6 && ratio["NOORD_WEST"] < 0.6,
+        "{ratio:?}"
+    );
+}

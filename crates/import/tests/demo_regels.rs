@@ -84,7 +84,7 @@ fn small_all_residential_history_passes_the_domain_rules() {
         scope: Scope::AllResidential,
         scale: 0.05,
         from_year: 2019,
-        to_year: 2021,
+        to_year: 2026,
         ..DemoConfig::default()
     };
     let (n, signalen) = fold(&config);

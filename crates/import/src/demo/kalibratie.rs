@@ -441,14 +441,14 @@ pub const CALIBRATION: &[Kalibratiedoel] = &[
     doel(
         Maat::GeslotenPlaatsenZuidWest((2019, 1, 1)),
         235.0,
-        Tolerantie::Absoluut(15.0),
+        Tolerantie::Relatief(0.10),
         true,
         "seeds/001: Zuid-West 235 gesloten plaatsen",
     ),
     doel(
         Maat::GeslotenPlaatsenZuidWest((2024, 1, 1)),
         100.0,
-        Tolerantie::Absoluut(15.0),
+        Tolerantie::Relatief(0.15),
         true,
         "seeds/001: doel 100 in 2024",
     ),

@@ -230,6 +230,38 @@ impl Meting {
             .sum()
     }
 
+    /// Balans in a landsdeel over [van, tot): closed places removed (closed + converted out
+    /// of GESLOTEN facilities) and places of alternatives added (opened or converted into
+    /// non-GESLOTEN facilities), per KPIS.md `balans`.
+    pub fn balans(&self, landsdeel: &str, van: NaiveDate, tot: NaiveDate) -> (i64, i64) {
+        let (mut afbouw, mut opbouw) = (0, 0);
+        for v in self
+            .voorzieningen
+            .values()
+            .filter(|v| v.landsdeel == landsdeel)
+        {
+            let mut cap = 0i64;
+            let mut wijzigingen = v.wijzigingen.clone();
+            wijzigingen.sort_by_key(|w| w.0);
+            for (d, delta) in wijzigingen {
+                let verschil = match delta {
+                    Some(x) => x,
+                    None => -cap,
+                };
+                cap += verschil;
+                if d < van || d >= tot {
+                    continue;
+                }
+                if v.regime == Regime::Gesloten && verschil < 0 {
+                    afbouw -= verschil;
+                } else if v.regime != Regime::Gesloten && verschil > 0 {
+                    opbouw += verschil;
+                }
+            }
+        }
+        (afbouw, opbouw)
+    }
+
     /// Youths in closed facilities on `d`.
     pub fn gesloten_bezetting(&self, d: NaiveDate) -> i64 {
         self.segmenten

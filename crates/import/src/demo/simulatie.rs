@@ -248,9 +248,20 @@ impl Simulatie {
     /// Recorded time for a youth fact valid on `d`: usually the same working day, sometimes
     /// days later, and with probability `p_laat` weeks later (late registration).
     fn tijd(&mut self, slot: usize, d: NaiveDate, p_laat: f64) -> i64 {
+        self.tijd_in(slot, d, p_laat, (8, 9))
+    }
+
+    /// [`Self::tijd`] within a part of the working day (first hour, number of hours):
+    /// departures are recorded in the morning and admissions in the afternoon, so that a
+    /// bed freed and refilled on one day is not seen as overbezetting in between.
+    fn tijd_in(&mut self, slot: usize, d: NaiveDate, p_laat: f64, (uur, uren): (i64, i64)) -> i64 {
         let basis = if d > self.dag { d } else { self.dag };
-        let mut t = dag_start(basis) + 8 * UUR + self.r.tussen(0, 9 * 3600) * MICROS_PER_SEC;
-        let x = self.r.f64();
+        let mut t = dag_start(basis) + uur * UUR + self.r.tussen(0, uren * 3600) * MICROS_PER_SEC;
+        let x = if self.cfg.data_problems {
+            self.r.f64()
+        } else {
+            1.0
+        };
         if x < 0.10 {
             t += self.r.tussen(1, 6) * MICROS_PER_DAY;
         } else if x < 0.10 + p_laat && self.mag_laat(slot) {
@@ -489,13 +500,16 @@ impl Simulatie {
                     // Whoever is still there moves the day before the closure.
                     let bewoners = self.bewoners[vz].clone();
                     let gisteren = plus_dagen(d, -1);
+                    // The closure is recorded after the last of those moves; the day's
+                    // other landscape facts keep their own time.
+                    let mut sluiting = t;
                     for slot in bewoners {
                         let tt = self.doorplaatsen(
                             slot as usize,
                             gisteren,
                             Some("sluiting voorziening"),
                         );
-                        t = t.max(tt + MICROS_PER_SEC);
+                        sluiting = sluiting.max(tt + MICROS_PER_SEC);
                     }
                     self.cap[vz] = 0;
                     let f = VoorzieningGesloten {
@@ -506,7 +520,7 @@ impl Simulatie {
                     self.push(
                         &voorziening_stream(&f.voorziening),
                         f.into(),
-                        t,
+                        sluiting,
                         DOOR_CONTRACT,
                     );
                 }
@@ -515,18 +529,19 @@ impl Simulatie {
     }
 
     /// Places a facility can still take on `d`: its capacity, or less if it will shrink
-    /// within 90 days; nothing from half a year before it closes.
+    /// within a month; nothing from three months before it closes (whoever is still there
+    /// then is moved: a doorplaatsing because of the closure).
     fn opnameruimte(&self, vz: usize, d: NaiveDate) -> i64 {
         let v = &self.w.voorzieningen[vz];
         if v.geregistreerd > d {
             return 0;
         }
         if let Some(s) = v.sluit
-            && plus_dagen(d, 180) >= s
+            && plus_dagen(d, 90) >= s
         {
             return 0;
         }
-        let horizon = plus_dagen(d, 90);
+        let horizon = plus_dagen(d, 30);
         let mut cap = self.cap[vz];
         let mut laagste = cap;
         for (datum, delta) in &v.plan {
@@ -593,7 +608,7 @@ impl Simulatie {
             }
             // Nothing free nearby: most of the time the youth is placed elsewhere, now and
             // then the own region squeezes one in (overbezetting).
-            if ld == l && self.r.kans(0.75) {
+            if ld == l && self.r.kans(0.97) {
                 continue;
             }
             if ld == l {
@@ -612,19 +627,38 @@ impl Simulatie {
                 }
             }
         }
-        // Full everywhere: squeeze the youth into the least full unit of the own region
-        // after all (a coordinator does not send a youth home because the grid is full).
-        let mut minst: Option<(f64, usize)> = None;
-        for &vz in &self.w.segmenten[segment(l, vorm, regime)] {
-            if Some(vz) == niet || !self.open_op(vz, d) {
-                continue;
+        None
+    }
+
+    /// Full everywhere: squeeze the youth into the least full unit of these forms in the
+    /// own landsdeel, else anywhere (a coordinator does not send a youth home because the
+    /// grid is full; this is where overbezetting comes from).
+    fn pers_in(
+        &mut self,
+        l: usize,
+        vormen: &[(Vorm, Regime)],
+        d: NaiveDate,
+        niet: Option<usize>,
+    ) -> Option<usize> {
+        let n_l = self.w.landsdelen.len();
+        for ld in std::iter::once(l).chain((0..n_l).filter(|x| *x != l)) {
+            let mut minst: Option<(f64, usize)> = None;
+            for &(vorm, regime) in vormen {
+                for &vz in &self.w.segmenten[segment(ld, vorm, regime)] {
+                    if Some(vz) == niet || !self.open_op(vz, d) {
+                        continue;
+                    }
+                    let graad = f64::from(self.bezet[vz]) / self.cap[vz].max(1) as f64;
+                    if minst.is_none_or(|m| graad < m.0) {
+                        minst = Some((graad, vz));
+                    }
+                }
             }
-            let graad = f64::from(self.bezet[vz]) / self.cap[vz].max(1) as f64;
-            if minst.is_none_or(|m| graad < m.0) {
-                minst = Some((graad, vz));
+            if let Some((_, vz)) = minst {
+                return Some(vz);
             }
         }
-        minst.map(|m| m.1)
+        None
     }
 
     // ------------------------------------------------------------------ youths
@@ -866,9 +900,14 @@ impl Simulatie {
     }
 
     fn plaats_gesloten(&mut self, l: usize, d: NaiveDate, peil: NaiveDate) {
+        const GESLOTEN: [(Vorm, Regime); 2] = [
+            (Vorm::Groep, Regime::Gesloten),
+            (Vorm::Kleinschalig, Regime::Gesloten),
+        ];
         let Some(vz) = self
             .kies_voorziening(l, Vorm::Groep, Regime::Gesloten, d, None)
             .or_else(|| self.kies_voorziening(l, Vorm::Kleinschalig, Regime::Gesloten, d, None))
+            .or_else(|| self.pers_in(l, &GESLOTEN, d, None))
         else {
             return;
         };
@@ -890,7 +929,7 @@ impl Simulatie {
         };
         let eind = plus_dagen(d, dagen);
         let episode = self.start_episode(slot, vz, d, spoed, false, wordt_18, eind);
-        let t_start = self.tijd(slot, d, 0.08);
+        let t_start = self.tijd_in(slot, d, 0.08, (13, 5));
         self.registreer_jeugdige(slot, Some(t_start));
 
         // Legal basis. Non-urgent: an MGJ granted before the placement. Urgent: a
@@ -1102,7 +1141,10 @@ impl Simulatie {
     }
 
     fn plaats_open(&mut self, l: usize, d: NaiveDate, ov: OpenVorm) {
-        let Some(vz) = self.kies_voorziening(l, ov.vorm, Regime::Open, d, None) else {
+        let Some(vz) = self
+            .kies_voorziening(l, ov.vorm, Regime::Open, d, None)
+            .or_else(|| self.pers_in(l, &[(ov.vorm, Regime::Open)], d, None))
+        else {
             return;
         };
         let slot = self.jeugdige(l, d, ov.leeftijd, false);
@@ -1111,7 +1153,7 @@ impl Simulatie {
         let crisis = ov.vorm == Vorm::Crisis;
         let spoed = crisis || self.r.kans(0.1);
         let episode = self.start_episode(slot, vz, d, spoed, crisis, wordt_18, eind);
-        let t_start = self.tijd(slot, d, 0.06);
+        let t_start = self.tijd_in(slot, d, 0.06, (13, 5));
         self.registreer_jeugdige(slot, Some(t_start));
         if matches!(ov.vorm, Vorm::Groep | Vorm::Kleinschalig | Vorm::Driemilieu)
             && self.r.kans(0.03)
@@ -1285,11 +1327,15 @@ impl Simulatie {
             doelen.push((Kleinschalig, Regime::Open));
         }
         let mut naar = None;
-        for (v, r) in doelen {
+        for &(v, r) in &doelen {
             naar = self.kies_voorziening(l, v, r, d, Some(p.vz));
             if naar.is_some() {
                 break;
             }
+        }
+        if naar.is_none() && reden.is_some() {
+            // A closure cannot wait for a free place elsewhere.
+            naar = self.pers_in(l, &doelen, d, Some(p.vz));
         }
         let Some(naar) = naar else {
             return 0;
@@ -1325,7 +1371,7 @@ impl Simulatie {
             tegen_wens_jeugdige: self.r.kans(0.2),
             tegen_wens_aanbieder: self.r.kans(0.1),
         };
-        let t = self.tijd(slot, d, 0.04);
+        let t = self.tijd_in(slot, d, 0.04, (8, 4));
         let stream = self.jeugd[slot].stream.clone();
         self.push(&stream, f.into(), t, DOOR_REGISTRATIE);
         t
@@ -1426,7 +1472,7 @@ impl Simulatie {
             reden_beeindiging: Some(reden_beeindiging),
         };
         let stream = self.jeugd[slot].stream.clone();
-        let t = self.tijd(slot, d, 0.08);
+        let t = self.tijd_in(slot, d, 0.08, (8, 4));
         let x = self.r.f64();
         let marge = (d - p.start).num_days() - 1;
         if self.cfg.data_problems && x < 0.02 && marge >= 1 {
