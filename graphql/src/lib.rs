@@ -1,1 +1,81 @@
-//! kringloop-graphql: the GraphQL API (filled by the API issue).
+//! kringloop-graphql: the GraphQL API (async-graphql on axum).
+//!
+//! - [`schema`] builds the schema over an [`ApiState`] (store, projection runner, token
+//!   file, the write side's domain state); [`sdl`] prints it (committed as
+//!   `graphql/schema.graphql`, checked by a test).
+//! - [`http::router`] is the whole HTTP surface: `POST /graphql`, GraphiQL at
+//!   `GET /graphql`, subscriptions at `GET /graphql/ws`, `/healthz`, `/readyz`.
+//! - Errors carry a stable `code` extension ([`fout::FoutCode`]); roles and tokens live in
+//!   [`auth`].
+//!
+//! # Roles
+//! | operation | stuurgroep | contractmanager | evaluator | registrar | admin |
+//! |---|---|---|---|---|---|
+//! | `kpis`, `kpiReeks`, `doelen`, `projectie`, reference data, `kpiWijzigingen` | suppressed | suppressed | ✓ | suppressed | ✓ |
+//! | `historie` of a facility, provider, target, region | – | ✓ | ✓ | – | ✓ |
+//! | `historie` of a youth, `gebeurtenissen`, `diff` (person-level, logged) | – | – | ✓ | – | ✓ |
+//! | `keten` (chain verification) | – | ✓ | ✓ | – | ✓ |
+//! | mutations (facts, corrections, retractions) | – | – | – | ✓ | ✓ |
+//! | `tokens`, `maakToken`, `trekTokenIn` | – | – | – | – | ✓ |
+//!
+//! "–" is `FORBIDDEN`; without a (valid) token everything is `UNAUTHENTICATED`.
+
+pub mod auth;
+pub mod fout;
+pub mod http;
+pub mod mutation;
+pub mod query;
+pub mod state;
+pub mod subscription;
+pub mod types;
+
+use async_graphql::Schema;
+use async_graphql::extensions::Tracing;
+
+pub use auth::{Principal, Rol, Tokens};
+pub use fout::{ApiFout, FoutCode};
+pub use mutation::MutationRoot;
+pub use query::QueryRoot;
+pub use state::{ApiConfig, ApiState};
+pub use subscription::SubscriptionRoot;
+
+/// The kringloop schema.
+pub type KringloopSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+
+/// The schema over a live state, with depth and complexity limits and tracing.
+pub fn schema(state: ApiState) -> KringloopSchema {
+    let cfg = state.config().clone();
+    Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
+        .data(state)
+        .limit_depth(cfg.max_diepte)
+        .limit_complexity(cfg.max_complexiteit)
+        .extension(Tracing)
+        .finish()
+}
+
+/// The SDL of the schema (what `kringloop export-schema` prints).
+pub fn sdl() -> String {
+    Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
+        .finish()
+        .sdl()
+}
+
+#[cfg(test)]
+mod tests {
+    /// The committed SDL must match the code: regenerate with
+    /// `cargo run -p kringloop -- export-schema > graphql/schema.graphql`.
+    #[test]
+    fn committed_schema_matches() {
+        let committed = include_str!("../schema.graphql");
+        let current = super::sdl();
+        if committed.trim() != current.trim() {
+            if std::env::var_os("KRINGLOOP_BLESS").is_some() {
+                let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql");
+                let _ = std::fs::write(path, &current);
+            }
+            panic!(
+                "graphql/schema.graphql is out of date; run `KRINGLOOP_BLESS=1 cargo test -p kringloop-graphql committed_schema` or `kringloop export-schema > graphql/schema.graphql`"
+            );
+        }
+    }
+}

@@ -1,0 +1,349 @@
+//! Roles, bearer tokens and the guards that enforce them.
+//!
+//! Tokens are random 32-byte secrets (`kl_` + 64 hex digits), shown once when created and
+//! stored only as their SHA-256 in a JSON file next to the database. The server re-reads
+//! the file when it changes, so `kringloop token create` works while it runs.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+use async_graphql::{Context, Enum, Guard};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::fout::ApiFout;
+
+/// What a caller may do (DOMAIN.md "Users").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Enum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[graphql(rename_items = "lowercase")]
+pub enum Rol {
+    /// Aggregates only, small numbers suppressed, nothing person-level.
+    Stuurgroep,
+    /// History of facilities, providers, capacity and targets.
+    Contractmanager,
+    /// Reads everything pseudonymised, replays and diffs; writes nothing.
+    Evaluator,
+    /// Records facts; reads aggregates.
+    Registrar,
+    /// Everything, including token management.
+    Admin,
+}
+
+impl Rol {
+    pub const ALL: [Rol; 5] = [
+        Rol::Stuurgroep,
+        Rol::Contractmanager,
+        Rol::Evaluator,
+        Rol::Registrar,
+        Rol::Admin,
+    ];
+
+    pub fn naam(self) -> &'static str {
+        match self {
+            Rol::Stuurgroep => "stuurgroep",
+            Rol::Contractmanager => "contractmanager",
+            Rol::Evaluator => "evaluator",
+            Rol::Registrar => "registrar",
+            Rol::Admin => "admin",
+        }
+    }
+
+    /// Whether this role sees counts unsuppressed (person-level access).
+    pub fn ziet_kleine_aantallen(self) -> bool {
+        matches!(self, Rol::Evaluator | Rol::Admin)
+    }
+}
+
+impl std::str::FromStr for Rol {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Rol::ALL
+            .into_iter()
+            .find(|r| r.naam().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                format!(
+                    "onbekende rol `{s}`; kies uit stuurgroep, contractmanager, evaluator, registrar, admin"
+                )
+            })
+    }
+}
+
+impl std::fmt::Display for Rol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.naam())
+    }
+}
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// Token id (not the secret).
+    pub token_id: String,
+    /// Human name given at creation; recorded as `recorded_by` of facts.
+    pub naam: String,
+    pub rol: Rol,
+}
+
+impl Principal {
+    /// The principal written into `recorded_by`: `naam (rol, token id)`.
+    pub fn als_registrator(&self) -> String {
+        format!("{} ({}, {})", self.naam, self.rol, self.token_id)
+    }
+}
+
+/// Put into the request data when a bearer token was sent but is unknown or revoked.
+#[derive(Debug, Clone, Copy)]
+pub struct OngeldigToken;
+
+/// Allows a field to the listed roles.
+pub struct RolGuard(pub &'static [Rol]);
+
+impl Guard for RolGuard {
+    async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
+        let p = principal(ctx)?;
+        if self.0.contains(&p.rol) {
+            Ok(())
+        } else {
+            Err(ApiFout::Verboden(format!(
+                "de rol {} mag dit niet opvragen of vastleggen",
+                p.rol
+            ))
+            .into())
+        }
+    }
+}
+
+/// The caller, or UNAUTHENTICATED.
+pub fn principal<'a>(ctx: &Context<'a>) -> Result<&'a Principal, ApiFout> {
+    if let Some(p) = ctx.data_opt::<Principal>() {
+        return Ok(p);
+    }
+    if ctx.data_opt::<OngeldigToken>().is_some() {
+        return Err(ApiFout::NietAangemeld(
+            "het token is onbekend of ingetrokken".to_owned(),
+        ));
+    }
+    Err(ApiFout::NietAangemeld(
+        "aanmelden vereist: stuur een token als `Authorization: Bearer <token>`".to_owned(),
+    ))
+}
+
+/// Roles that may read aggregates (every role).
+pub const LEZERS: &[Rol] = &Rol::ALL;
+/// Roles that may record facts.
+pub const SCHRIJVERS: &[Rol] = &[Rol::Registrar, Rol::Admin];
+/// Roles that may read the history of the landscape (facilities, providers, targets).
+pub const LANDSCHAP_HISTORIE: &[Rol] = &[Rol::Contractmanager, Rol::Evaluator, Rol::Admin];
+/// Roles that may read person-level (pseudonymised) data, replay and diff.
+pub const PERSOONSNIVEAU: &[Rol] = &[Rol::Evaluator, Rol::Admin];
+/// Token management.
+pub const BEHEER: &[Rol] = &[Rol::Admin];
+
+/// One stored token (the secret only as its hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRecord {
+    pub id: String,
+    pub naam: String,
+    pub rol: Rol,
+    /// Hex SHA-256 of the secret.
+    pub hash: String,
+    pub aangemaakt: DateTime<Utc>,
+    pub ingetrokken: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct TokenBestand {
+    tokens: Vec<TokenRecord>,
+}
+
+/// Errors of the token file.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenFout {
+    #[error("tokenbestand {pad}: {bron}")]
+    Io {
+        pad: PathBuf,
+        #[source]
+        bron: std::io::Error,
+    },
+    #[error("tokenbestand {pad} is geen geldige JSON: {bron}")]
+    Json {
+        pad: PathBuf,
+        #[source]
+        bron: serde_json::Error,
+    },
+    #[error("geen token met id `{0}`")]
+    Onbekend(String),
+}
+
+/// The token file, cached and re-read when its modification time changes.
+#[derive(Debug)]
+pub struct Tokens {
+    pad: PathBuf,
+    cache: Mutex<(Option<SystemTime>, Vec<TokenRecord>)>,
+}
+
+/// SHA-256 of a token secret, hex.
+pub fn hash_token(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+impl Tokens {
+    /// Opens (does not create) the token file at `pad`.
+    pub fn new(pad: impl Into<PathBuf>) -> Tokens {
+        Tokens {
+            pad: pad.into(),
+            cache: Mutex::new((None, Vec::new())),
+        }
+    }
+
+    pub fn pad(&self) -> &Path {
+        &self.pad
+    }
+
+    fn lees(&self) -> Result<TokenBestand, TokenFout> {
+        match std::fs::read_to_string(&self.pad) {
+            Ok(text) => serde_json::from_str(&text).map_err(|bron| TokenFout::Json {
+                pad: self.pad.clone(),
+                bron,
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(TokenBestand::default()),
+            Err(bron) => Err(TokenFout::Io {
+                pad: self.pad.clone(),
+                bron,
+            }),
+        }
+    }
+
+    fn schrijf(&self, bestand: &TokenBestand) -> Result<(), TokenFout> {
+        let io = |bron| TokenFout::Io {
+            pad: self.pad.clone(),
+            bron,
+        };
+        let json = serde_json::to_string_pretty(bestand).map_err(|bron| TokenFout::Json {
+            pad: self.pad.clone(),
+            bron,
+        })?;
+        if let Some(dir) = self.pad.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        // Write next to it and rename, so a reader never sees half a file.
+        let tmp = self.pad.with_extension("json.tmp");
+        std::fs::write(&tmp, json).map_err(io)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let _ = std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600));
+        }
+        std::fs::rename(&tmp, &self.pad).map_err(io)?;
+        if let Ok(mut c) = self.cache.lock() {
+            c.0 = None;
+        }
+        Ok(())
+    }
+
+    /// Creates a token; returns its record and the secret (shown once, never stored).
+    pub fn maak(&self, rol: Rol, naam: &str) -> Result<(TokenRecord, String), TokenFout> {
+        let mut bestand = self.lees()?;
+        let secret = format!("kl_{}", hex::encode(rand::random::<[u8; 32]>()));
+        let id = hex::encode(rand::random::<[u8; 6]>());
+        let record = TokenRecord {
+            id,
+            naam: naam.to_owned(),
+            rol,
+            hash: hash_token(&secret),
+            aangemaakt: Utc::now(),
+            ingetrokken: None,
+        };
+        bestand.tokens.push(record.clone());
+        self.schrijf(&bestand)?;
+        Ok((record, secret))
+    }
+
+    /// Revokes a token by id.
+    pub fn trek_in(&self, id: &str) -> Result<TokenRecord, TokenFout> {
+        let mut bestand = self.lees()?;
+        let t = bestand
+            .tokens
+            .iter_mut()
+            .find(|t| t.id == id)
+            .ok_or_else(|| TokenFout::Onbekend(id.to_owned()))?;
+        if t.ingetrokken.is_none() {
+            t.ingetrokken = Some(Utc::now());
+        }
+        let t = t.clone();
+        self.schrijf(&bestand)?;
+        Ok(t)
+    }
+
+    /// All tokens (hashes only).
+    pub fn lijst(&self) -> Result<Vec<TokenRecord>, TokenFout> {
+        Ok(self.lees()?.tokens)
+    }
+
+    /// The principal of a bearer secret, if it is a live token.
+    pub fn verifieer(&self, secret: &str) -> Option<Principal> {
+        let hash = hash_token(secret.trim());
+        let mtime = std::fs::metadata(&self.pad)
+            .and_then(|m| m.modified())
+            .ok();
+        let mut cache = self.cache.lock().ok()?;
+        if cache.0.is_none() || cache.0 != mtime {
+            match self.lees() {
+                Ok(b) => *cache = (mtime, b.tokens),
+                Err(e) => {
+                    tracing::error!(error = %e, "tokenbestand niet te lezen");
+                    return None;
+                }
+            }
+        }
+        // Constant-time comparison is not needed: both sides are hashes of a secret.
+        cache
+            .1
+            .iter()
+            .find(|t| t.hash == hash && t.ingetrokken.is_none())
+            .map(|t| Principal {
+                token_id: t.id.clone(),
+                naam: t.naam.clone(),
+                rol: t.rol,
+            })
+    }
+}
+
+/// The bearer secret in an `Authorization` header value.
+pub fn bearer(header: &str) -> Option<&str> {
+    let h = header.trim();
+    let (scheme, rest) = h.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_verify_revoke() -> Result<(), TokenFout> {
+        let dir = tempfile::tempdir().map_err(|bron| TokenFout::Io {
+            pad: PathBuf::new(),
+            bron,
+        })?;
+        let tokens = Tokens::new(dir.path().join("tokens.json"));
+        let (rec, secret) = tokens.maak(Rol::Evaluator, "Eva")?;
+        assert!(secret.starts_with("kl_"));
+        let text = std::fs::read_to_string(tokens.pad()).unwrap_or_default();
+        assert!(!text.contains(&secret), "the secret is never stored");
+        let p = tokens.verifieer(&secret);
+        assert_eq!(p.map(|p| p.rol), Some(Rol::Evaluator));
+        assert!(tokens.verifieer("kl_onzin").is_none());
+        tokens.trek_in(&rec.id)?;
+        assert!(tokens.verifieer(&secret).is_none());
+        assert_eq!(bearer("Bearer abc"), Some("abc"));
+        assert_eq!(bearer("bearer  abc "), Some("abc"));
+        assert_eq!(bearer("Basic abc"), None);
+        Ok(())
+    }
+}

@@ -1,0 +1,766 @@
+//! Queries: KPIs, series, diff, history, the event log, chain status, reference data.
+
+use std::collections::HashMap;
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, Object, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use kringloop_events::rules::DomainState;
+use kringloop_events::{Gebeurtenis as G, RecordedEvent, jeugdige_stream, voorziening_stream};
+use kringloop_projections::{Periode as PPeriode, Query};
+use kringloop_store::ReadFilter;
+use uuid::Uuid;
+
+use crate::auth::{
+    BEHEER, LANDSCHAP_HISTORIE, LEZERS, PERSOONSNIVEAU, Principal, Rol, RolGuard, principal,
+};
+use crate::fout::{ApiFout, ApiResult};
+use crate::state::{ApiState, INZAGE_STREAM};
+use crate::types::{
+    DoelNiveau, FilterInvoer, Gebeurtenis, Granulariteit, KpiRapport, PeriodeInvoer, Regime,
+    Toerekening, Vorm, omzetten, uit,
+};
+
+/// Streams with person-level data: a youth's facts and the access log.
+pub fn is_persoonsniveau(stroom: &str) -> bool {
+    stroom.starts_with("jeugdige-") || stroom.starts_with(INZAGE_STREAM)
+}
+
+/// Most periods in one series.
+pub const MAX_REEKS: usize = 120;
+
+pub(crate) fn bouw_query(
+    periode: PPeriode,
+    peildatum: Option<NaiveDate>,
+    filter: Option<&FilterInvoer>,
+    toerekening: Option<Toerekening>,
+    kennis: Option<DateTime<Utc>>,
+) -> Result<Query, ApiFout> {
+    let mut q = Query::new(periode);
+    q.peildatum = peildatum;
+    q.kennis = kennis;
+    if let Some(f) = filter {
+        q.filter = omzetten(f)?;
+    }
+    if let Some(t) = toerekening {
+        q.toerekening = omzetten(&t)?;
+    }
+    Ok(q)
+}
+
+/// Computes a report and suppresses small numbers for roles without person-level access.
+pub(crate) async fn rapport(
+    state: &ApiState,
+    rol: Rol,
+    q: &Query,
+) -> Result<KpiRapport, ApiFout> {
+    let cfg = state.config().onderdrukking.clone();
+    let report = state
+        .runner()
+        .read(|p| {
+            let r = p.kpis(q);
+            if rol.ziet_kleine_aantallen() {
+                r
+            } else {
+                kringloop_projections::onderdruk(&r, &cfg)
+            }
+        })
+        .await;
+    uit(&report)
+}
+
+#[derive(Debug, Clone, SimpleObject)]
+pub struct GebeurtenisRef {
+    pub positie: i64,
+    pub event_id: Uuid,
+    #[graphql(name = "type")]
+    pub event_type: String,
+    pub stroom: String,
+    pub geregistreerd_op: Option<DateTime<Utc>>,
+}
+
+/// Both values and the events recorded in (k1, k2] that explain the difference.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Verschil {
+    pub k1: DateTime<Utc>,
+    pub k2: DateTime<Utc>,
+    pub voor: KpiRapport,
+    pub na: KpiRapport,
+    pub gebeurtenissen: Vec<GebeurtenisRef>,
+}
+
+/// A later event that corrected or retracted a fact.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Wijziging {
+    pub event_id: Uuid,
+    pub positie: i64,
+    #[graphql(name = "type")]
+    pub event_type: String,
+    pub geregistreerd_op: DateTime<Utc>,
+    pub geregistreerd_door: String,
+    pub bron: String,
+    pub reden: Option<String>,
+}
+
+/// One fact in a history: who recorded it, when, from where, and what changed it later.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct HistorieFeit {
+    pub gebeurtenis: Gebeurtenis,
+    /// For a correction or retraction: the event it refers to.
+    pub betreft: Option<Uuid>,
+    pub gecorrigeerd_door: Vec<Wijziging>,
+    pub ingetrokken_door: Option<Wijziging>,
+}
+
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Historie {
+    pub stromen: Vec<String>,
+    pub feiten: Vec<HistorieFeit>,
+}
+
+#[derive(Debug, Clone, SimpleObject)]
+pub struct KetenFout {
+    pub positie: i64,
+    pub reden: String,
+}
+
+/// Result of walking the hash chain.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Keten {
+    pub intact: bool,
+    pub gecontroleerd: u64,
+    pub kop_positie: i64,
+    pub kop_hash: String,
+    pub fout: Option<KetenFout>,
+}
+
+/// How fresh the figures are.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Projectie {
+    /// Last position applied to the KPI projection.
+    pub positie: i64,
+    /// Last position seen in the store.
+    pub store_head: i64,
+    pub achterstand: i64,
+    /// Events the projection could not apply (logged).
+    pub fouten: u64,
+}
+
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Landsdeel {
+    pub code: String,
+    pub naam: String,
+}
+
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Jeugdregio {
+    pub code: String,
+    pub naam: String,
+    pub landsdeel: String,
+}
+
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Gemeente {
+    pub code: String,
+    pub naam: String,
+    pub jeugdregio: String,
+}
+
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Aanbieder {
+    pub id: String,
+    pub naam: String,
+}
+
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Voorziening {
+    pub id: String,
+    pub aanbieder: String,
+    pub naam: String,
+    pub gemeente: String,
+    pub vorm: Vorm,
+    pub regime: Regime,
+    /// Registered from.
+    pub datum: NaiveDate,
+    /// Places today.
+    pub plaatsen: i64,
+    /// First day closed, if it closes.
+    pub gesloten_vanaf: Option<NaiveDate>,
+}
+
+/// One target point; targets between points are interpolated.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Doel {
+    pub event_id: Uuid,
+    pub niveau: DoelNiveau,
+    pub code: Option<String>,
+    pub regime: Option<Regime>,
+    pub vorm: Option<Vorm>,
+    pub plaatsen: u32,
+    pub datum: NaiveDate,
+}
+
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Ik {
+    pub naam: String,
+    pub rol: Rol,
+    pub token_id: String,
+}
+
+#[derive(Debug, Clone, SimpleObject)]
+pub struct TokenInfo {
+    pub id: String,
+    pub naam: String,
+    pub rol: Rol,
+    pub aangemaakt: DateTime<Utc>,
+    pub ingetrokken: Option<DateTime<Utc>>,
+}
+
+fn voorziening_uit(state: &DomainState, v: &kringloop_events::VoorzieningGeregistreerd) -> Result<Voorziening, ApiFout> {
+    let vandaag = Utc::now().date_naive();
+    Ok(Voorziening {
+        id: v.id.clone(),
+        aanbieder: v.aanbieder.clone(),
+        naam: v.naam.clone(),
+        gemeente: v.gemeente.clone(),
+        vorm: uit(&v.vorm)?,
+        regime: uit(&v.regime)?,
+        datum: v.datum,
+        plaatsen: state.capacity(&v.id, vandaag),
+        gesloten_vanaf: state.sluitingsdatum(&v.id),
+    })
+}
+
+fn state<'a>(ctx: &Context<'a>) -> Result<&'a ApiState, ApiFout> {
+    ctx.data::<ApiState>()
+        .map_err(|e| ApiFout::intern("schema zonder toestand", e.message))
+}
+
+fn wijziging(e: &RecordedEvent, reden: Option<String>) -> Wijziging {
+    Wijziging {
+        event_id: e.event_id,
+        positie: e.position,
+        event_type: e.event_type.clone(),
+        geregistreerd_op: e.recorded_at,
+        geregistreerd_door: e.recorded_by.clone(),
+        bron: e.source.clone(),
+        reden,
+    }
+}
+
+/// The history of some streams, with corrections and retractions linked to their originals.
+async fn historie_van(state: &ApiState, stromen: Vec<String>) -> Result<Historie, ApiFout> {
+    let mut events = Vec::new();
+    for s in &stromen {
+        events.extend(state.store().read_stream(s, 1).await?);
+    }
+    events.sort_by_key(|e| e.position);
+    let mut gecorrigeerd: HashMap<Uuid, Vec<Wijziging>> = HashMap::new();
+    let mut ingetrokken: HashMap<Uuid, Wijziging> = HashMap::new();
+    let mut betreft: HashMap<Uuid, Uuid> = HashMap::new();
+    for e in &events {
+        match G::from_recorded(e) {
+            Ok(G::FeitGecorrigeerd(c)) => {
+                betreft.insert(e.event_id, c.vervangt);
+                gecorrigeerd
+                    .entry(c.vervangt)
+                    .or_default()
+                    .push(wijziging(e, Some(c.reden)));
+            }
+            Ok(G::FeitIngetrokken(i)) => {
+                betreft.insert(e.event_id, i.event_id);
+                ingetrokken.insert(i.event_id, wijziging(e, Some(i.reden)));
+            }
+            _ => {}
+        }
+    }
+    let feiten = events
+        .iter()
+        .map(|e| HistorieFeit {
+            gebeurtenis: Gebeurtenis::van(e, true),
+            betreft: betreft.get(&e.event_id).copied(),
+            gecorrigeerd_door: gecorrigeerd.remove(&e.event_id).unwrap_or_default(),
+            ingetrokken_door: ingetrokken.remove(&e.event_id),
+        })
+        .collect();
+    Ok(Historie { stromen, feiten })
+}
+
+fn controleer_persoonsniveau(p: &Principal) -> Result<(), ApiFout> {
+    if PERSOONSNIVEAU.contains(&p.rol) {
+        Ok(())
+    } else {
+        Err(ApiFout::Verboden(format!(
+            "de rol {} mag geen gegevens op persoonsniveau inzien",
+            p.rol
+        )))
+    }
+}
+
+pub struct QueryRoot;
+
+#[Object(name = "Query")]
+impl QueryRoot {
+    /// Every KPI of KPIS.md for a period (and peildatum), with filters, attribution and a
+    /// knowledge time. Small numbers are suppressed for roles without person-level access.
+    #[graphql(guard = "RolGuard(LEZERS)")]
+    async fn kpis(
+        &self,
+        ctx: &Context<'_>,
+        periode: PeriodeInvoer,
+        peildatum: Option<NaiveDate>,
+        filter: Option<FilterInvoer>,
+        toerekening: Option<Toerekening>,
+        as_known_at: Option<DateTime<Utc>>,
+    ) -> ApiResult<KpiRapport> {
+        let s = state(ctx)?;
+        let p = principal(ctx)?;
+        let q = bouw_query(
+            periode.periode()?,
+            peildatum,
+            filter.as_ref(),
+            toerekening,
+            as_known_at,
+        )?;
+        Ok(rapport(s, p.rol, &q).await?)
+    }
+
+    /// The KPIs for each calendar period of `granulariteit` covering [van, tot).
+    #[graphql(guard = "RolGuard(LEZERS)")]
+    async fn kpi_reeks(
+        &self,
+        ctx: &Context<'_>,
+        granulariteit: Granulariteit,
+        van: NaiveDate,
+        tot: NaiveDate,
+        filter: Option<FilterInvoer>,
+        toerekening: Option<Toerekening>,
+        as_known_at: Option<DateTime<Utc>>,
+    ) -> ApiResult<Vec<KpiRapport>> {
+        let s = state(ctx)?;
+        let p = principal(ctx)?;
+        let g: kringloop_projections::Granulariteit = omzetten(&granulariteit)?;
+        let perioden =
+            PPeriode::reeks(van, tot, g).map_err(|e| ApiFout::ongeldig(e.to_string()))?;
+        if perioden.is_empty() || perioden.len() > MAX_REEKS {
+            return Err(ApiFout::ongeldig(format!(
+                "een reeks heeft 1 tot {MAX_REEKS} perioden; deze heeft er {}",
+                perioden.len()
+            ))
+            .into());
+        }
+        let first = perioden[0];
+        let q = bouw_query(first, None, filter.as_ref(), toerekening, as_known_at)?;
+        let cfg = s.config().onderdrukking.clone();
+        let rol = p.rol;
+        let reports = s
+            .runner()
+            .read(|proj| {
+                proj.reeks(&q, &perioden)
+                    .into_iter()
+                    .map(|r| {
+                        if rol.ziet_kleine_aantallen() {
+                            r
+                        } else {
+                            kringloop_projections::onderdruk(&r, &cfg)
+                        }
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .await;
+        Ok(reports
+            .iter()
+            .map(uit)
+            .collect::<Result<Vec<KpiRapport>, _>>()?)
+    }
+
+    /// Capacity targets (points; interpolated in between), optionally for one scope.
+    #[graphql(guard = "RolGuard(LEZERS)")]
+    async fn doelen(
+        &self,
+        ctx: &Context<'_>,
+        niveau: Option<DoelNiveau>,
+        code: Option<String>,
+    ) -> ApiResult<Vec<Doel>> {
+        let s = state(ctx)?;
+        let punten = s
+            .met_domein(|d| {
+                d.referentie
+                    .doelen
+                    .iter()
+                    .filter_map(|id| match d.state.inhoud(*id) {
+                        Some(G::CapaciteitsdoelVastgesteld(x)) => Some((*id, x.clone())),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .await?;
+        let mut uit_lijst = Vec::new();
+        for (id, x) in punten {
+            let (n, c) = match &x.scope {
+                kringloop_events::DoelScope::Landelijk => (DoelNiveau::Landelijk, None),
+                kringloop_events::DoelScope::Landsdeel(c) => (DoelNiveau::Landsdeel, Some(c.clone())),
+                kringloop_events::DoelScope::Jeugdregio(c) => {
+                    (DoelNiveau::Jeugdregio, Some(c.clone()))
+                }
+                kringloop_events::DoelScope::Aanbieder(c) => (DoelNiveau::Aanbieder, Some(c.clone())),
+            };
+            if niveau.is_some_and(|w| w != n) || (code.is_some() && code != c) {
+                continue;
+            }
+            uit_lijst.push(Doel {
+                event_id: id,
+                niveau: n,
+                code: c,
+                regime: x.regime.map(|r| uit(&r)).transpose()?,
+                vorm: x.vorm.map(|v| uit(&v)).transpose()?,
+                plaatsen: x.plaatsen,
+                datum: x.datum,
+            });
+        }
+        uit_lijst.sort_by(|a, b| (&a.code, a.datum).cmp(&(&b.code, b.datum)));
+        Ok(uit_lijst)
+    }
+
+    /// The KPIs as known at k1 and at k2, and the events recorded in (k1, k2] that changed
+    /// the facts under them (late registrations, corrections, retractions).
+    #[graphql(guard = "RolGuard(PERSOONSNIVEAU)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn diff(
+        &self,
+        ctx: &Context<'_>,
+        periode: PeriodeInvoer,
+        k1: DateTime<Utc>,
+        k2: DateTime<Utc>,
+        peildatum: Option<NaiveDate>,
+        filter: Option<FilterInvoer>,
+        toerekening: Option<Toerekening>,
+    ) -> ApiResult<Verschil> {
+        let s = state(ctx)?;
+        let p = principal(ctx)?;
+        let q = bouw_query(periode.periode()?, peildatum, filter.as_ref(), toerekening, None)?;
+        let d = s.runner().read(|proj| proj.diff(&q, k1, k2)).await;
+        let youth: Vec<String> = d
+            .gebeurtenissen
+            .iter()
+            .filter(|g| is_persoonsniveau(&g.stream))
+            .map(|g| g.stream.clone())
+            .collect();
+        if !youth.is_empty() {
+            s.log_inzage(p, "diff", &youth).await?;
+        }
+        let (k1, k2) = if k2 < k1 { (k2, k1) } else { (k1, k2) };
+        Ok(Verschil {
+            k1,
+            k2,
+            voor: uit(&d.voor)?,
+            na: uit(&d.na)?,
+            gebeurtenissen: d
+                .gebeurtenissen
+                .into_iter()
+                .map(|g| GebeurtenisRef {
+                    positie: g.positie,
+                    event_id: g.event_id,
+                    event_type: g.event_type,
+                    stroom: g.stream,
+                    geregistreerd_op: g.recorded_at,
+                })
+                .collect(),
+        })
+    }
+
+    /// The audit history of one stream, youth (pseudonym), facility or provider: every
+    /// fact with who recorded it, when, from which source, and what later corrected or
+    /// retracted it. Give exactly one argument. A youth's history is person-level data:
+    /// evaluator and admin only, and the read is itself recorded.
+    #[graphql(guard = "RolGuard(LANDSCHAP_HISTORIE)")]
+    async fn historie(
+        &self,
+        ctx: &Context<'_>,
+        stroom: Option<String>,
+        pseudoniem: Option<String>,
+        voorziening: Option<String>,
+        aanbieder: Option<String>,
+    ) -> ApiResult<Historie> {
+        let s = state(ctx)?;
+        let p = principal(ctx)?;
+        let gegeven = [&stroom, &pseudoniem, &voorziening, &aanbieder]
+            .iter()
+            .filter(|x| x.is_some())
+            .count();
+        if gegeven != 1 {
+            return Err(ApiFout::ongeldig(
+                "geef precies één van stroom, pseudoniem, voorziening of aanbieder",
+            )
+            .into());
+        }
+        let stromen: Vec<String> = if let Some(st) = stroom {
+            vec![st]
+        } else if let Some(ps) = pseudoniem {
+            vec![jeugdige_stream(&ps)]
+        } else if let Some(v) = voorziening {
+            vec![voorziening_stream(&v)]
+        } else if let Some(a) = aanbieder {
+            let mut v = vec![format!("aanbieder-{a}")];
+            let ids = s
+                .met_domein(|d| {
+                    d.referentie
+                        .voorzieningen
+                        .iter()
+                        .filter(|(_, id)| {
+                            matches!(d.state.inhoud(**id), Some(G::VoorzieningGeregistreerd(x)) if x.aanbieder == a)
+                        })
+                        .map(|(k, _)| voorziening_stream(k))
+                        .collect::<Vec<_>>()
+                })
+                .await?;
+            v.extend(ids);
+            v
+        } else {
+            Vec::new()
+        };
+        let persoonlijk: Vec<String> = stromen
+            .iter()
+            .filter(|st| is_persoonsniveau(st))
+            .cloned()
+            .collect();
+        if !persoonlijk.is_empty() {
+            controleer_persoonsniveau(p)?;
+        }
+        let h = historie_van(s, stromen).await?;
+        if h.feiten.is_empty() {
+            return Err(ApiFout::NietGevonden("geen feiten gevonden voor deze vraag".into()).into());
+        }
+        if !persoonlijk.is_empty() {
+            s.log_inzage(p, "historie", &persoonlijk).await?;
+        }
+        Ok(h)
+    }
+
+    /// The event log from a position, as a connection (cursor = position), optionally
+    /// filtered by type and recorded-time range [vanaf, tot). Person-level: evaluator and
+    /// admin; a page with youth events is recorded in the access log.
+    #[graphql(guard = "RolGuard(PERSOONSNIVEAU)")]
+    async fn gebeurtenissen(
+        &self,
+        ctx: &Context<'_>,
+        na: Option<String>,
+        #[graphql(default = 100)] eerste: i32,
+        types: Option<Vec<String>>,
+        vanaf: Option<DateTime<Utc>>,
+        tot: Option<DateTime<Utc>>,
+    ) -> ApiResult<Connection<String, Gebeurtenis>> {
+        let s = state(ctx)?;
+        let p = principal(ctx)?;
+        let na: i64 = match na.as_deref() {
+            None | Some("") => 0,
+            Some(c) => c
+                .parse()
+                .map_err(|_| ApiFout::ongeldig("`na` is een positie (een geheel getal)"))?,
+        };
+        let max = s.config().max_pagina;
+        let eerste = usize::try_from(eerste)
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| ApiFout::ongeldig(format!("`eerste` ligt tussen 1 en {max}")))?;
+        let filter = ReadFilter {
+            event_types: types.unwrap_or_default(),
+            recorded_from: vanaf,
+            recorded_to: tot,
+        };
+        let mut rows = s.store().read_filtered(na, eerste + 1, &filter).await?;
+        let meer = rows.len() > eerste;
+        rows.truncate(eerste);
+        let persoonlijk: Vec<String> = rows
+            .iter()
+            .filter(|e| is_persoonsniveau(&e.stream))
+            .map(|e| e.stream.clone())
+            .collect();
+        if !persoonlijk.is_empty() {
+            s.log_inzage(p, "gebeurtenissen", &persoonlijk).await?;
+        }
+        let mut c = Connection::new(na > 0, meer);
+        c.edges.extend(
+            rows.iter()
+                .map(|e| Edge::new(e.position.to_string(), Gebeurtenis::van(e, true))),
+        );
+        Ok(c)
+    }
+
+    /// Walks the hash chain of the whole log.
+    #[graphql(guard = "RolGuard(LANDSCHAP_HISTORIE)")]
+    async fn keten(&self, ctx: &Context<'_>) -> ApiResult<Keten> {
+        let s = state(ctx)?;
+        let r = s.store().verify().await.map_err(ApiFout::from)?;
+        Ok(Keten {
+            intact: r.is_ok(),
+            gecontroleerd: r.checked,
+            kop_positie: r.head_position,
+            kop_hash: r.head_hash,
+            fout: r.failure.map(|f| KetenFout {
+                positie: f.position,
+                reden: f.reason,
+            }),
+        })
+    }
+
+    /// The projection's position and lag behind the store.
+    #[graphql(guard = "RolGuard(LEZERS)")]
+    async fn projectie(&self, ctx: &Context<'_>) -> ApiResult<Projectie> {
+        let r = state(ctx)?.runner();
+        Ok(Projectie {
+            positie: r.position(),
+            store_head: r.store_head(),
+            achterstand: r.lag(),
+            fouten: r.error_count(),
+        })
+    }
+
+    #[graphql(guard = "RolGuard(LEZERS)")]
+    async fn landsdelen(&self, ctx: &Context<'_>) -> ApiResult<Vec<Landsdeel>> {
+        Ok(state(ctx)?
+            .met_domein(|d| {
+                d.referentie
+                    .landsdelen
+                    .values()
+                    .filter_map(|id| match d.state.inhoud(*id) {
+                        Some(G::LandsdeelGeregistreerd(x)) => Some(Landsdeel {
+                            code: x.code.clone(),
+                            naam: x.naam.clone(),
+                        }),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .await?)
+    }
+
+    #[graphql(guard = "RolGuard(LEZERS)")]
+    async fn jeugdregios(
+        &self,
+        ctx: &Context<'_>,
+        landsdeel: Option<String>,
+    ) -> ApiResult<Vec<Jeugdregio>> {
+        Ok(state(ctx)?
+            .met_domein(|d| {
+                d.referentie
+                    .jeugdregios
+                    .values()
+                    .filter_map(|id| match d.state.inhoud(*id) {
+                        Some(G::JeugdregioGeregistreerd(x))
+                            if landsdeel.as_ref().is_none_or(|l| *l == x.landsdeel) =>
+                        {
+                            Some(Jeugdregio {
+                                code: x.code.clone(),
+                                naam: x.naam.clone(),
+                                landsdeel: x.landsdeel.clone(),
+                            })
+                        }
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .await?)
+    }
+
+    #[graphql(guard = "RolGuard(LEZERS)")]
+    async fn gemeenten(
+        &self,
+        ctx: &Context<'_>,
+        jeugdregio: Option<String>,
+    ) -> ApiResult<Vec<Gemeente>> {
+        Ok(state(ctx)?
+            .met_domein(|d| {
+                d.referentie
+                    .gemeenten
+                    .values()
+                    .filter_map(|id| match d.state.inhoud(*id) {
+                        Some(G::GemeenteGeregistreerd(x))
+                            if jeugdregio.as_ref().is_none_or(|r| *r == x.jeugdregio) =>
+                        {
+                            Some(Gemeente {
+                                code: x.code.clone(),
+                                naam: x.naam.clone(),
+                                jeugdregio: x.jeugdregio.clone(),
+                            })
+                        }
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .await?)
+    }
+
+    #[graphql(guard = "RolGuard(LEZERS)")]
+    async fn aanbieders(&self, ctx: &Context<'_>) -> ApiResult<Vec<Aanbieder>> {
+        Ok(state(ctx)?
+            .met_domein(|d| {
+                d.referentie
+                    .aanbieders
+                    .values()
+                    .filter_map(|id| match d.state.inhoud(*id) {
+                        Some(G::AanbiederGeregistreerd(x)) => Some(Aanbieder {
+                            id: x.id.clone(),
+                            naam: x.naam.clone(),
+                        }),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .await?)
+    }
+
+    #[graphql(guard = "RolGuard(LEZERS)")]
+    async fn voorzieningen(
+        &self,
+        ctx: &Context<'_>,
+        aanbieder: Option<String>,
+    ) -> ApiResult<Vec<Voorziening>> {
+        let lijst = state(ctx)?
+            .met_domein(|d| {
+                d.referentie
+                    .voorzieningen
+                    .values()
+                    .filter_map(|id| match d.state.inhoud(*id) {
+                        Some(G::VoorzieningGeregistreerd(x))
+                            if aanbieder.as_ref().is_none_or(|a| *a == x.aanbieder) =>
+                        {
+                            Some(voorziening_uit(&d.state, x))
+                        }
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .await?;
+        Ok(lijst.into_iter().collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// The caller.
+    async fn ik(&self, ctx: &Context<'_>) -> ApiResult<Ik> {
+        let p = principal(ctx)?;
+        Ok(Ik {
+            naam: p.naam.clone(),
+            rol: p.rol,
+            token_id: p.token_id.clone(),
+        })
+    }
+
+    /// The tokens (never their secrets).
+    #[graphql(guard = "RolGuard(BEHEER)")]
+    async fn tokens(&self, ctx: &Context<'_>) -> ApiResult<Vec<TokenInfo>> {
+        let lijst = state(ctx)?
+            .tokens()
+            .lijst()
+            .map_err(|e| ApiFout::intern("tokens", e))?;
+        Ok(lijst
+            .into_iter()
+            .map(|t| TokenInfo {
+                id: t.id,
+                naam: t.naam,
+                rol: t.rol,
+                aangemaakt: t.aangemaakt,
+                ingetrokken: t.ingetrokken,
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,351 @@
+//! What the resolvers share: the store, the projection runner, the token file and the
+//! write side (a [`DomainState`] kept in memory, behind one mutex so that checks and
+//! appends of concurrent writers see each other's effects).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use kringloop_events::rules::{DomainState, Signaal};
+use kringloop_events::{ExpectedVersion, Gebeurtenis, Herkomst, NewEvent, RecordedEvent};
+use kringloop_projections::SuppressionConfig;
+use kringloop_runner::Runner;
+use kringloop_store::{AppendOptions, EventStore};
+use tokio::sync::Mutex;
+use tracing::Instrument as _;
+use uuid::Uuid;
+
+use crate::auth::{Principal, Tokens};
+use crate::fout::ApiFout;
+
+/// Event type of the access log (NEN 7513 style): every read of person-level data.
+pub const INZAGE_TYPE: &str = "PersoonsgegevensIngezien";
+/// Stream prefix of the access log; one stream per UTC day.
+pub const INZAGE_STREAM: &str = "inzage-";
+
+/// Settings of the API.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// Small-number suppression for roles without person-level access.
+    pub onderdrukking: SuppressionConfig,
+    /// After a mutation, wait up to this long for the projection to include it, so a
+    /// query right after sees the fact (read-your-writes). `None`: do not wait.
+    pub lees_eigen_schrijf: Option<Duration>,
+    /// Query depth and complexity limits.
+    pub max_diepte: usize,
+    pub max_complexiteit: usize,
+    /// Largest page of the event log.
+    pub max_pagina: usize,
+    /// Largest request body in bytes.
+    pub max_body: usize,
+    /// Time limit of one HTTP request (not of a WebSocket once upgraded).
+    pub timeout: Duration,
+    /// `/readyz` reports ready while the projection is at most this many events behind.
+    pub max_achterstand: i64,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            onderdrukking: SuppressionConfig::default(),
+            lees_eigen_schrijf: Some(Duration::from_secs(2)),
+            max_diepte: 12,
+            max_complexiteit: 2_000,
+            max_pagina: 1_000,
+            max_body: 1024 * 1024,
+            timeout: Duration::from_secs(30),
+            max_achterstand: 1_000,
+        }
+    }
+}
+
+/// What an earlier append with an idempotency key wrote.
+#[derive(Debug, Clone)]
+struct Eerder {
+    stroom: String,
+    event_id: Uuid,
+    positie: i64,
+    stream_versie: i64,
+}
+
+/// Reference data: key → id of the registering event (content resolved through the
+/// domain state, so corrections and retractions apply).
+#[derive(Debug, Default)]
+pub struct Referentie {
+    pub landsdelen: BTreeMap<String, Uuid>,
+    pub jeugdregios: BTreeMap<String, Uuid>,
+    pub gemeenten: BTreeMap<String, Uuid>,
+    pub aanbieders: BTreeMap<String, Uuid>,
+    pub voorzieningen: BTreeMap<String, Uuid>,
+    pub doelen: Vec<Uuid>,
+}
+
+impl Referentie {
+    fn apply(&mut self, e: &RecordedEvent, g: &Gebeurtenis) {
+        let id = e.event_id;
+        match g {
+            Gebeurtenis::LandsdeelGeregistreerd(x) => {
+                self.landsdelen.insert(x.code.clone(), id);
+            }
+            Gebeurtenis::JeugdregioGeregistreerd(x) => {
+                self.jeugdregios.insert(x.code.clone(), id);
+            }
+            Gebeurtenis::GemeenteGeregistreerd(x) => {
+                self.gemeenten.insert(x.code.clone(), id);
+            }
+            Gebeurtenis::AanbiederGeregistreerd(x) => {
+                self.aanbieders.insert(x.id.clone(), id);
+            }
+            Gebeurtenis::VoorzieningGeregistreerd(x) => {
+                self.voorzieningen.insert(x.id.clone(), id);
+            }
+            Gebeurtenis::CapaciteitsdoelVastgesteld(_) => self.doelen.push(id),
+            _ => {}
+        }
+    }
+}
+
+/// The write side's view of the world.
+#[derive(Debug, Default)]
+pub struct Domein {
+    pub state: DomainState,
+    pub referentie: Referentie,
+    /// Last position folded.
+    pub positie: i64,
+    sleutels: HashMap<String, Eerder>,
+}
+
+impl Domein {
+    fn pas_toe(&mut self, e: &RecordedEvent) {
+        self.positie = self.positie.max(e.position);
+        if let Some(k) = &e.idempotency_key {
+            self.sleutels.entry(k.clone()).or_insert_with(|| Eerder {
+                stroom: e.stream.clone(),
+                event_id: e.event_id,
+                positie: e.position,
+                stream_versie: e.stream_version,
+            });
+        }
+        // Unknown types (the access log) are not domain facts.
+        if let Ok(g) = Gebeurtenis::from_recorded(e) {
+            self.state.apply(e, &g);
+            self.referentie.apply(e, &g);
+        }
+    }
+
+    /// Folds every event after [`Domein::positie`] (other writers, other processes).
+    pub async fn bijwerken(&mut self, store: &dyn EventStore) -> Result<(), ApiFout> {
+        loop {
+            let page = store.read_all(self.positie, 10_000).await?;
+            let n = page.len();
+            for e in &page {
+                self.pas_toe(e);
+            }
+            if n < 10_000 {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// The reply to a mutation.
+#[derive(Debug, Clone)]
+pub struct Registratie {
+    pub event_id: Uuid,
+    pub positie: i64,
+    pub stroom: String,
+    pub stream_versie: i64,
+    pub signalen: Vec<Signaal>,
+    /// The idempotency key was used before: nothing was written, this is the first result.
+    pub duplicaat: bool,
+}
+
+pub(crate) struct Inner {
+    pub store: Arc<dyn EventStore>,
+    pub runner: Runner,
+    pub tokens: Arc<Tokens>,
+    pub config: ApiConfig,
+    domein: Mutex<Domein>,
+}
+
+/// Shared state of the API; cheap to clone.
+#[derive(Clone)]
+pub struct ApiState(pub(crate) Arc<Inner>);
+
+impl ApiState {
+    /// Folds the write side from the store (the runner folds the read side itself).
+    pub async fn new(
+        store: Arc<dyn EventStore>,
+        runner: Runner,
+        tokens: Arc<Tokens>,
+        config: ApiConfig,
+    ) -> Result<ApiState, ApiFout> {
+        let mut domein = Domein::default();
+        domein
+            .bijwerken(&*store)
+            .instrument(tracing::info_span!("domeinstaat_inhalen"))
+            .await?;
+        tracing::info!(positie = domein.positie, "domeinstaat voor de schrijfkant bijgewerkt");
+        Ok(ApiState(Arc::new(Inner {
+            store,
+            runner,
+            tokens,
+            config,
+            domein: Mutex::new(domein),
+        })))
+    }
+
+    pub fn store(&self) -> &Arc<dyn EventStore> {
+        &self.0.store
+    }
+
+    pub fn runner(&self) -> &Runner {
+        &self.0.runner
+    }
+
+    pub fn tokens(&self) -> &Arc<Tokens> {
+        &self.0.tokens
+    }
+
+    pub fn config(&self) -> &ApiConfig {
+        &self.0.config
+    }
+
+    /// Runs `f` on the write side's state, brought up to date first.
+    pub async fn met_domein<R>(&self, f: impl FnOnce(&Domein) -> R) -> Result<R, ApiFout> {
+        let mut d = self.0.domein.lock().await;
+        d.bijwerken(&*self.0.store).await?;
+        Ok(f(&d))
+    }
+
+    /// The stream of an earlier event (for corrections and retractions).
+    pub async fn stroom_van(&self, event_id: Uuid) -> Result<Option<String>, ApiFout> {
+        self.met_domein(|d| d.state.event_info(event_id).map(|(s, _)| s.to_owned()))
+            .await
+    }
+
+    /// Checks a fact against the domain rules and appends it: the write path.
+    pub async fn registreer(
+        &self,
+        wie: &Principal,
+        stroom: String,
+        feit: Gebeurtenis,
+        sleutel: String,
+        verwacht: Option<i64>,
+    ) -> Result<Registratie, ApiFout> {
+        let sleutel = sleutel.trim().to_owned();
+        if sleutel.is_empty() || sleutel.len() > 200 {
+            return Err(ApiFout::ongeldig(
+                "idempotencyKey is verplicht (1 tot 200 tekens)",
+            ));
+        }
+        let verwacht = match verwacht {
+            None => None,
+            Some(v) => Some(ExpectedVersion::Exact(u64::try_from(v).map_err(|_| {
+                ApiFout::ongeldig("expectedVersion kan niet negatief zijn")
+            })?)),
+        };
+        let span = tracing::info_span!(
+            "registreer",
+            soort = feit.event_type(),
+            stroom = %stroom,
+            positie = tracing::field::Empty
+        );
+        let resultaat = async {
+            let mut d = self.0.domein.lock().await;
+            d.bijwerken(&*self.0.store).await?;
+            if let Some(e) = d.sleutels.get(&sleutel) {
+                return Ok(Registratie {
+                    event_id: e.event_id,
+                    positie: e.positie,
+                    stroom: e.stroom.clone(),
+                    stream_versie: e.stream_versie,
+                    signalen: Vec::new(),
+                    duplicaat: true,
+                });
+            }
+            let signalen = d.state.check(&stroom, &feit).map_err(ApiFout::Afwijzing)?;
+            let herkomst = Herkomst {
+                recorded_by: wie.als_registrator(),
+                source: "api".to_owned(),
+                correlation_id: None,
+                causation_id: None,
+            };
+            let nieuw: NewEvent = feit.to_new_event(&herkomst);
+            let event_id = nieuw.event_id;
+            let r = self
+                .0
+                .store
+                .append(
+                    &stroom,
+                    vec![nieuw],
+                    AppendOptions {
+                        expected: verwacht,
+                        idempotency_key: Some(sleutel.clone()),
+                        recorded_at: None,
+                    },
+                )
+                .instrument(tracing::info_span!("append"))
+                .await?;
+            // Fold it now, so the next writer checks against it without a read.
+            d.bijwerken(&*self.0.store).await?;
+            tracing::Span::current().record("positie", r.last_position);
+            Ok::<_, ApiFout>(Registratie {
+                event_id,
+                positie: r.last_position,
+                stroom: r.stream,
+                stream_versie: r.stream_version,
+                signalen,
+                duplicaat: r.duplicate,
+            })
+        }
+        .instrument(span)
+        .await?;
+        self.0.runner.nudge();
+        if let Some(t) = self.0.config.lees_eigen_schrijf
+            && !self.0.runner.wait_for(resultaat.positie, t).await
+        {
+            tracing::warn!(
+                positie = resultaat.positie,
+                "projectie nog niet bij na het schrijven"
+            );
+        }
+        Ok(resultaat)
+    }
+
+    /// Records a read of person-level data in the access log. When that fails, the read
+    /// must not happen: the caller returns the error.
+    pub async fn log_inzage(
+        &self,
+        wie: &Principal,
+        wat: &str,
+        stromen: &[String],
+    ) -> Result<(), ApiFout> {
+        let payload = serde_json::json!({
+            "wie": wie.naam,
+            "token": wie.token_id,
+            "rol": wie.rol.naam(),
+            "wat": wat,
+            "stromen": stromen,
+        });
+        let event = NewEvent {
+            event_id: Uuid::now_v7(),
+            event_type: INZAGE_TYPE.to_owned(),
+            schema_version: 1,
+            payload: payload.to_string(),
+            valid_date: None,
+            recorded_by: wie.als_registrator(),
+            source: "api".to_owned(),
+            correlation_id: None,
+            causation_id: None,
+        };
+        let stroom = format!("{INZAGE_STREAM}{}", Utc::now().format("%Y-%m-%d"));
+        self.0
+            .store
+            .append(&stroom, vec![event], AppendOptions::default())
+            .await
+            .map_err(|e| ApiFout::intern("inzagelog", e))?;
+        Ok(())
+    }
+}

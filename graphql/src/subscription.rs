@@ -1,0 +1,106 @@
+//! Subscriptions over WebSocket: new events, and changes of a watched KPI query.
+
+use async_graphql::{Context, Subscription};
+use chrono::NaiveDate;
+use futures::stream::{self, Stream, StreamExt as _};
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::auth::{LEZERS, PERSOONSNIVEAU, RolGuard, principal};
+use crate::fout::ApiFout;
+use crate::query::{bouw_query, rapport};
+use crate::state::ApiState;
+use crate::types::{FilterInvoer, Gebeurtenis, KpiRapport, PeriodeInvoer, Toerekening};
+
+fn vergelijkbaar(r: &KpiRapport) -> KpiRapport {
+    let mut r = r.clone();
+    r.meta.gebeurtenissen = 0;
+    r.meta.positie = 0;
+    r
+}
+
+pub struct SubscriptionRoot;
+
+#[Subscription(name = "Subscription")]
+impl SubscriptionRoot {
+    /// Every event as the projection applies it, optionally only these types.
+    /// Person-level: evaluator and admin; the subscription is recorded in the access log.
+    #[graphql(guard = "RolGuard(PERSOONSNIVEAU)")]
+    async fn gebeurtenissen(
+        &self,
+        ctx: &Context<'_>,
+        types: Option<Vec<String>>,
+    ) -> Result<impl Stream<Item = Gebeurtenis>, async_graphql::Error> {
+        let s = ctx
+            .data::<ApiState>()
+            .map_err(|e| ApiFout::intern("schema zonder toestand", e.message))?;
+        let p = principal(ctx)?;
+        let rx = s.runner().subscribe();
+        s.log_inzage(p, "abonnement gebeurtenissen", &[]).await?;
+        let types = types.unwrap_or_default();
+        Ok(stream::unfold((rx, types), |(mut rx, types)| async move {
+            loop {
+                match rx.recv().await {
+                    Ok(applied) => {
+                        let batch: Vec<Gebeurtenis> = applied
+                            .events
+                            .iter()
+                            .filter(|e| types.is_empty() || types.contains(&e.event_type))
+                            .map(|e| Gebeurtenis::van(e, true))
+                            .collect();
+                        if !batch.is_empty() {
+                            return Some((batch, (rx, types)));
+                        }
+                    }
+                    Err(RecvError::Lagged(n)) => {
+                        tracing::warn!(gemist = n, "abonnee liep achter; batches overgeslagen");
+                    }
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+        })
+        .flat_map(stream::iter))
+    }
+
+    /// The KPIs of a query: once at the start and again whenever newly applied events
+    /// change them.
+    #[graphql(guard = "RolGuard(LEZERS)")]
+    async fn kpi_wijzigingen(
+        &self,
+        ctx: &Context<'_>,
+        periode: PeriodeInvoer,
+        peildatum: Option<NaiveDate>,
+        filter: Option<FilterInvoer>,
+        toerekening: Option<Toerekening>,
+    ) -> Result<impl Stream<Item = KpiRapport>, async_graphql::Error> {
+        let s = ctx
+            .data::<ApiState>()
+            .map_err(|e| ApiFout::intern("schema zonder toestand", e.message))?
+            .clone();
+        let rol = principal(ctx)?.rol;
+        let q = bouw_query(periode.periode()?, peildatum, filter.as_ref(), toerekening, None)?;
+        let rx = s.runner().subscribe();
+        let eerste = rapport(&s, rol, &q).await?;
+        let laatst = vergelijkbaar(&eerste);
+        let rest = stream::unfold(
+            (rx, laatst, s, q),
+            move |(mut rx, mut laatst, s, q)| async move {
+                loop {
+                    match rx.recv().await {
+                        Ok(_) | Err(RecvError::Lagged(_)) => {
+                            let Ok(r) = rapport(&s, rol, &q).await else {
+                                continue;
+                            };
+                            let v = vergelijkbaar(&r);
+                            if v != laatst {
+                                laatst = v;
+                                return Some((r, (rx, laatst, s, q)));
+                            }
+                        }
+                        Err(RecvError::Closed) => return None,
+                    }
+                }
+            },
+        );
+        Ok(stream::once(async move { eerste }).chain(rest))
+    }
+}

@@ -1,0 +1,715 @@
+//! GraphQL types: enums, inputs and the KPI report.
+//!
+//! Inputs and outputs mirror the catalogue and the projection's report; they convert
+//! through serde (the same field and variant names), so the mirrors cannot drift silently:
+//! a mismatch fails the conversion tests.
+
+use async_graphql::{Enum, InputObject, Json, OneofObject, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
+use uuid::Uuid;
+
+use crate::fout::ApiFout;
+
+/// Converts between a mirror and the domain type through their common serde form.
+pub(crate) fn omzetten<T: DeserializeOwned>(x: &impl Serialize) -> Result<T, ApiFout> {
+    let v = serde_json::to_value(x).map_err(|e| ApiFout::intern("omzetten", e))?;
+    serde_json::from_value(v).map_err(|e| ApiFout::ongeldig(format!("ongeldige invoer: {e}")))
+}
+
+/// Like [`omzetten`] for output: a failure is an internal error.
+pub(crate) fn uit<T: DeserializeOwned>(x: &impl Serialize) -> Result<T, ApiFout> {
+    let v = serde_json::to_value(x).map_err(|e| ApiFout::intern("omzetten", e))?;
+    serde_json::from_value(v).map_err(|e| ApiFout::intern("omzetten", e))
+}
+
+// ------------------------------------------------------------------------------- enums
+
+/// Care form of a facility.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Vorm {
+    Groep,
+    Kleinschalig,
+    Gezinshuis,
+    Pleegzorg,
+    Gezinsopname,
+    Driemilieu,
+    EenOpEen,
+    Crisis,
+    Ambulant,
+}
+
+/// Closed (a court authorisation is required) or open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Regime {
+    Gesloten,
+    Open,
+}
+
+/// Where a youth goes after a placement or lived before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Verblijfplaats {
+    Thuis,
+    Netwerk,
+    Zelfstandig,
+    Pleegzorg,
+    Gezinshuis,
+    Gezinsopname,
+    Kleinschalig,
+    OpenResidentieel,
+    Driemilieu,
+    EenOpEen,
+    Crisis,
+    Gesloten,
+    Jji,
+    GgzKliniek,
+    Wlz,
+    Onbekend,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MachtigingSoort {
+    Mgj,
+    Spoedmachtiging,
+    VoorwaardelijkeMachtiging,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Geslacht {
+    Man,
+    Vrouw,
+    Anders,
+    Onbekend,
+}
+
+/// iJw RedenBeeindiging (JZ588).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize, Deserialize)]
+pub enum RedenBeeindiging {
+    #[serde(rename = "02")]
+    Overlijden,
+    #[serde(rename = "31")]
+    VolgensPlan,
+    #[serde(rename = "32")]
+    VoortijdigClient,
+    #[serde(rename = "33")]
+    VoortijdigAanbieder,
+    #[serde(rename = "34")]
+    VoortijdigOvereenstemming,
+    #[serde(rename = "35")]
+    VoortijdigExtern,
+    #[serde(rename = "38")]
+    AndereAanbieder,
+    #[serde(rename = "39")]
+    AnderDomein,
+}
+
+/// Whose figure it is: the youth's home gemeente (HERKOMST) or the facility's (LOCATIE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize, Deserialize, Default)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Toerekening {
+    #[default]
+    Herkomst,
+    Locatie,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Granulariteit {
+    Maand,
+    Kwartaal,
+    Halfjaar,
+    Jaar,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DoelNiveau {
+    Landelijk,
+    Landsdeel,
+    Jeugdregio,
+    Aanbieder,
+}
+
+// ------------------------------------------------------------------------------ inputs
+
+#[derive(Debug, Clone, InputObject, Serialize)]
+pub struct LandsdeelInvoer {
+    pub code: String,
+    pub naam: String,
+}
+
+#[derive(Debug, Clone, InputObject, Serialize)]
+pub struct JeugdregioInvoer {
+    pub code: String,
+    pub naam: String,
+    pub landsdeel: String,
+}
+
+#[derive(Debug, Clone, InputObject, Serialize)]
+pub struct GemeenteInvoer {
+    /// CBS code, e.g. GM0599.
+    pub code: String,
+    pub naam: String,
+    pub jeugdregio: String,
+}
+
+#[derive(Debug, Clone, InputObject, Serialize)]
+pub struct AanbiederInvoer {
+    pub id: String,
+    pub naam: String,
+}
+
+#[derive(Debug, Clone, InputObject, Serialize)]
+pub struct VoorzieningInvoer {
+    pub id: String,
+    pub aanbieder: String,
+    pub naam: String,
+    /// CBS code of the gemeente where the facility is.
+    pub gemeente: String,
+    pub vorm: Vorm,
+    pub regime: Regime,
+    pub datum: NaiveDate,
+}
+
+#[derive(Debug, Clone, InputObject, Serialize)]
+pub struct PlaatsenGeopendInvoer {
+    pub voorziening: String,
+    pub datum: NaiveDate,
+    pub aantal: u32,
+}
+
+#[derive(Debug, Clone, InputObject, Serialize)]
+pub struct PlaatsenGeslotenInvoer {
+    pub voorziening: String,
+    pub datum: NaiveDate,
+    pub aantal: u32,
+    pub reden: String,
+}
+
+#[derive(Debug, Clone, InputObject, Serialize)]
+pub struct PlaatsenOmgebouwdInvoer {
+    pub van: String,
+    pub naar: String,
+    pub datum: NaiveDate,
+    pub aantal_uit: u32,
+    pub aantal_in: u32,
+    pub reden: String,
+}
+
+#[derive(Debug, Clone, InputObject, Serialize)]
+pub struct VoorzieningGeslotenInvoer {
+    pub voorziening: String,
+    pub datum: NaiveDate,
+    pub reden: String,
+}
+
+#[derive(Debug, Clone, InputObject, Serialize)]
+pub struct DoelScopeInvoer {
+    pub niveau: DoelNiveau,
+    /// Code of the landsdeel, jeugdregio or aanbieder (not for LANDELIJK).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+
+#[derive(Debug, Clone, InputObject, Serialize)]
+pub struct CapaciteitsdoelInvoer {
+    pub scope: DoelScopeInvoer,
+    pub regime: Option<Regime>,
+    pub vorm: Option<Vorm>,
+    pub plaatsen: u32,
+    pub datum: NaiveDate,
+}
+
+#[derive(Debug, Clone, InputObject, Serialize)]
+pub struct JeugdigeInvoer {
+    /// Keyed hash of the BSN; never the BSN itself.
+    pub pseudoniem: String,
+    pub geboortejaar: u16,
+    pub geslacht: Geslacht,
+    pub woongemeente: String,
+    pub datum: NaiveDate,
+}
+
+#[derive(Debug, Clone, InputObject, Serialize)]
+pub struct WoongemeenteInvoer {
+    pub woongemeente: String,
+    pub datum: NaiveDate,
+}
+
+#[derive(Debug, Clone, InputObject, Serialize)]
+pub struct MachtigingInvoer {
+    /// Identifies the authorisation within the youth's stream.
+    pub machtiging: String,
+    pub soort: MachtigingSoort,
+    pub geldig_van: NaiveDate,
+    /// Last valid day (inclusive).
+    pub geldig_tot: NaiveDate,
+    pub aangevraagd_door: String,
+}
+
+#[derive(Debug, Clone, InputObject, Serialize)]
+pub struct MachtigingBeeindigdInvoer {
+    pub machtiging: String,
+    /// First day no longer valid.
+    pub datum: NaiveDate,
+    pub reden: String,
+}
+
+#[derive(Debug, Clone, InputObject, Serialize)]
+pub struct PlaatsingInvoer {
+    pub voorziening: String,
+    pub datum: NaiveDate,
+    pub spoed: bool,
+    pub crisis: bool,
+    pub verblijf_voor: Verblijfplaats,
+}
+
+#[derive(Debug, Clone, InputObject, Serialize)]
+pub struct DoorplaatsingInvoer {
+    pub van: String,
+    pub naar: String,
+    pub datum: NaiveDate,
+    pub reden: String,
+    pub tegen_wens_jeugdige: bool,
+    pub tegen_wens_aanbieder: bool,
+}
+
+#[derive(Debug, Clone, InputObject, Serialize)]
+pub struct PlaatsingBeeindigdInvoer {
+    /// The facility left; empty means the running residential placement.
+    pub voorziening: Option<String>,
+    /// First day the youth is no longer there.
+    pub datum: NaiveDate,
+    pub bestemming: Verblijfplaats,
+    pub reden: String,
+    pub reden_beeindiging: Option<RedenBeeindiging>,
+}
+
+/// The new content of a correction: exactly one fact, of the type of the original.
+#[derive(Debug, Clone, OneofObject)]
+pub enum FeitInvoer {
+    LandsdeelGeregistreerd(LandsdeelInvoer),
+    JeugdregioGeregistreerd(JeugdregioInvoer),
+    GemeenteGeregistreerd(GemeenteInvoer),
+    AanbiederGeregistreerd(AanbiederInvoer),
+    VoorzieningGeregistreerd(VoorzieningInvoer),
+    PlaatsenGeopend(PlaatsenGeopendInvoer),
+    PlaatsenGesloten(PlaatsenGeslotenInvoer),
+    PlaatsenOmgebouwd(PlaatsenOmgebouwdInvoer),
+    VoorzieningGesloten(VoorzieningGeslotenInvoer),
+    CapaciteitsdoelVastgesteld(CapaciteitsdoelInvoer),
+    JeugdigeGeregistreerd(JeugdigeInvoer),
+    WoongemeenteGewijzigd(WoongemeenteInvoer),
+    MachtigingAfgegeven(MachtigingInvoer),
+    MachtigingBeeindigd(MachtigingBeeindigdInvoer),
+    PlaatsingGestart(PlaatsingInvoer),
+    Doorgeplaatst(DoorplaatsingInvoer),
+    PlaatsingBeeindigd(PlaatsingBeeindigdInvoer),
+}
+
+impl FeitInvoer {
+    pub fn naar_gebeurtenis(&self) -> Result<kringloop_events::Gebeurtenis, ApiFout> {
+        use kringloop_events::Gebeurtenis as G;
+        Ok(match self {
+            FeitInvoer::LandsdeelGeregistreerd(x) => G::LandsdeelGeregistreerd(omzetten(x)?),
+            FeitInvoer::JeugdregioGeregistreerd(x) => G::JeugdregioGeregistreerd(omzetten(x)?),
+            FeitInvoer::GemeenteGeregistreerd(x) => G::GemeenteGeregistreerd(omzetten(x)?),
+            FeitInvoer::AanbiederGeregistreerd(x) => G::AanbiederGeregistreerd(omzetten(x)?),
+            FeitInvoer::VoorzieningGeregistreerd(x) => G::VoorzieningGeregistreerd(omzetten(x)?),
+            FeitInvoer::PlaatsenGeopend(x) => G::PlaatsenGeopend(omzetten(x)?),
+            FeitInvoer::PlaatsenGesloten(x) => G::PlaatsenGesloten(omzetten(x)?),
+            FeitInvoer::PlaatsenOmgebouwd(x) => G::PlaatsenOmgebouwd(omzetten(x)?),
+            FeitInvoer::VoorzieningGesloten(x) => G::VoorzieningGesloten(omzetten(x)?),
+            FeitInvoer::CapaciteitsdoelVastgesteld(x) => {
+                G::CapaciteitsdoelVastgesteld(omzetten(x)?)
+            }
+            FeitInvoer::JeugdigeGeregistreerd(x) => G::JeugdigeGeregistreerd(omzetten(x)?),
+            FeitInvoer::WoongemeenteGewijzigd(x) => G::WoongemeenteGewijzigd(omzetten(x)?),
+            FeitInvoer::MachtigingAfgegeven(x) => G::MachtigingAfgegeven(omzetten(x)?),
+            FeitInvoer::MachtigingBeeindigd(x) => G::MachtigingBeeindigd(omzetten(x)?),
+            FeitInvoer::PlaatsingGestart(x) => G::PlaatsingGestart(omzetten(x)?),
+            FeitInvoer::Doorgeplaatst(x) => G::Doorgeplaatst(omzetten(x)?),
+            FeitInvoer::PlaatsingBeeindigd(x) => G::PlaatsingBeeindigd(omzetten(x)?),
+        })
+    }
+}
+
+/// A period: either `van` + `tot` (tot exclusive), or `jaar` with at most one of
+/// `kwartaal`, `halfjaar`, `maand` (a whole year without them).
+#[derive(Debug, Clone, InputObject, Default)]
+pub struct PeriodeInvoer {
+    pub van: Option<NaiveDate>,
+    pub tot: Option<NaiveDate>,
+    pub jaar: Option<i32>,
+    pub kwartaal: Option<u32>,
+    pub halfjaar: Option<u32>,
+    pub maand: Option<u32>,
+}
+
+impl PeriodeInvoer {
+    pub fn periode(&self) -> Result<kringloop_projections::Periode, ApiFout> {
+        use kringloop_projections::Periode;
+        let fout = |e: kringloop_projections::ProjectionError| ApiFout::ongeldig(e.to_string());
+        match (self.van, self.tot, self.jaar) {
+            (Some(van), Some(tot), None) => Periode::bereik(van, tot).map_err(fout),
+            (None, None, Some(jaar)) => match (self.kwartaal, self.halfjaar, self.maand) {
+                (None, None, None) => Periode::jaar(jaar).map_err(fout),
+                (Some(k), None, None) => Periode::kwartaal(jaar, k).map_err(fout),
+                (None, Some(h), None) => Periode::halfjaar(jaar, h).map_err(fout),
+                (None, None, Some(m)) => Periode::maand(jaar, m).map_err(fout),
+                _ => Err(ApiFout::ongeldig(
+                    "geef bij een jaar hoogstens één van kwartaal, halfjaar of maand",
+                )),
+            },
+            _ => Err(ApiFout::ongeldig(
+                "geef een periode als van + tot, of als jaar (met kwartaal, halfjaar of maand)",
+            )),
+        }
+    }
+}
+
+/// Filters on the landscape: geographic ones apply to the gemeente of the attribution.
+#[derive(Debug, Clone, InputObject, Serialize, Default)]
+pub struct FilterInvoer {
+    pub landsdeel: Option<String>,
+    pub jeugdregio: Option<String>,
+    pub gemeente: Option<String>,
+    pub aanbieder: Option<String>,
+    pub voorziening: Option<String>,
+    pub vorm: Option<Vorm>,
+    pub regime: Option<Regime>,
+}
+
+// ----------------------------------------------------------------------------- outputs
+
+#[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
+pub struct Periode {
+    pub van: NaiveDate,
+    /// First date after the period.
+    pub tot: NaiveDate,
+}
+
+#[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
+pub struct Filter {
+    pub landsdeel: Option<String>,
+    pub jeugdregio: Option<String>,
+    pub gemeente: Option<String>,
+    pub aanbieder: Option<String>,
+    pub voorziening: Option<String>,
+    pub vorm: Option<Vorm>,
+    pub regime: Option<Regime>,
+}
+
+/// A count; `waarde` is null and `onderdrukt` true when suppressed for small numbers.
+#[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
+pub struct Aantal {
+    pub waarde: Option<i64>,
+    pub onderdrukt: bool,
+}
+
+/// A share teller ÷ noemer.
+#[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
+pub struct Verhouding {
+    pub teller: Aantal,
+    pub noemer: Aantal,
+    pub waarde: Option<f64>,
+    pub onderdrukt: bool,
+}
+
+/// A breakdown with row, column and grand totals.
+#[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Kruistabel {
+    pub rijen: Vec<String>,
+    pub kolommen: Vec<String>,
+    /// `cellen[rij][kolom]`.
+    pub cellen: Vec<Vec<Aantal>>,
+    pub rijtotalen: Vec<Aantal>,
+    pub kolomtotalen: Vec<Aantal>,
+    pub totaal: Aantal,
+}
+
+#[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct KpiMeta {
+    pub periode: Periode,
+    pub peildatum: NaiveDate,
+    /// Knowledge time; null means everything applied (see `positie`).
+    pub kennis: Option<DateTime<Utc>>,
+    pub filter: Filter,
+    pub toerekening: Toerekening,
+    /// Number of events the figures rest on (recorded at or before the knowledge time).
+    pub gebeurtenissen: u64,
+    /// Last position in that prefix of the log.
+    pub positie: i64,
+}
+
+#[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Balans {
+    pub opbouw_alternatieven: i64,
+    pub afbouw_gesloten: i64,
+    pub balans: i64,
+    pub ratio: Option<f64>,
+}
+
+#[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Doelafwijking {
+    pub peildatum: Option<NaiveDate>,
+    pub plaatsen: i64,
+    pub doel: Option<f64>,
+    pub afwijking: Option<f64>,
+    pub reductiedoel: Option<bool>,
+    pub op_koers: Option<bool>,
+}
+
+#[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Bezetting {
+    pub bezetting: Aantal,
+    pub plaatsen: i64,
+    pub graad: Verhouding,
+    pub graad_periode: Verhouding,
+    pub onder_levensvatbaarheid: bool,
+    pub overbezet: bool,
+}
+
+#[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Plaatsingen {
+    pub exclusief_doorplaatsingen: Aantal,
+    pub inclusief_doorplaatsingen: Aantal,
+}
+
+#[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Doorplaatsingen {
+    pub aantal: Aantal,
+    pub per_jeugdige: Verhouding,
+    pub cohort365: Verhouding,
+    pub cohort_definitief: bool,
+}
+
+/// begin + instroom − uitstroom = eind.
+#[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
+pub struct Stroom {
+    pub begin: Aantal,
+    pub instroom: Aantal,
+    pub uitstroom: Aantal,
+    pub eind: Aantal,
+}
+
+#[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
+pub struct UitstroomLichter {
+    pub lichter: Verhouding,
+    pub bestemmingen: Kruistabel,
+}
+
+#[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Verblijfsduur {
+    pub aantal: Aantal,
+    pub gemiddelde: Option<f64>,
+    pub mediaan: Option<f64>,
+    pub p90: Option<f64>,
+    pub korter_dan_jaar: Verhouding,
+    pub onderdrukt: bool,
+}
+
+#[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Signalen {
+    pub overbezetting: Aantal,
+    pub zonder_machtiging: Aantal,
+    pub spoedmachtiging_te_lang: Aantal,
+    pub doorplaatsing: Aantal,
+}
+
+fn waarde<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<T, D::Error> {
+    #[derive(Deserialize)]
+    struct W<T> {
+        waarde: T,
+    }
+    Ok(W::<T>::deserialize(d)?.waarde)
+}
+
+/// Every KPI of KPIS.md for one query.
+#[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct KpiRapport {
+    pub meta: KpiMeta,
+    /// Capacity at the peildatum, vorm × regime.
+    #[serde(deserialize_with = "waarde")]
+    pub plaatsen: Kruistabel,
+    /// Places added in P (opened + converted in), vorm × regime.
+    #[serde(deserialize_with = "waarde")]
+    pub opbouw: Kruistabel,
+    /// Places removed in P (closed + converted out + facility closed), vorm × regime.
+    #[serde(deserialize_with = "waarde")]
+    pub afbouw: Kruistabel,
+    /// Opbouw of alternatives against afbouw of GESLOTEN.
+    #[serde(deserialize_with = "waarde")]
+    pub balans: Balans,
+    #[serde(deserialize_with = "waarde")]
+    pub doelafwijking: Doelafwijking,
+    #[serde(deserialize_with = "waarde")]
+    pub bezetting: Bezetting,
+    #[serde(deserialize_with = "waarde")]
+    pub plaatsingen: Plaatsingen,
+    #[serde(deserialize_with = "waarde")]
+    pub unieke_jeugdigen: Aantal,
+    #[serde(deserialize_with = "waarde")]
+    pub spoedmachtigingen: Aantal,
+    #[serde(deserialize_with = "waarde")]
+    pub spoedaandeel: Verhouding,
+    #[serde(deserialize_with = "waarde")]
+    pub doorplaatsingen: Doorplaatsingen,
+    #[serde(deserialize_with = "waarde")]
+    pub stroom_episodes: Stroom,
+    #[serde(deserialize_with = "waarde")]
+    pub stroom_trajecten: Stroom,
+    #[serde(deserialize_with = "waarde")]
+    pub uitstroom_naar_lichtere_zorg: UitstroomLichter,
+    #[serde(deserialize_with = "waarde")]
+    pub verblijfsduur: Verblijfsduur,
+    #[serde(deserialize_with = "waarde")]
+    pub langverblijvers: Aantal,
+    #[serde(deserialize_with = "waarde")]
+    pub signalen: Signalen,
+}
+
+/// A signal raised by an accepted fact.
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(name = "Signaal")]
+pub struct SignaalUit {
+    pub code: String,
+    pub melding: String,
+}
+
+/// The reply to a mutation.
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(name = "Registratie")]
+pub struct RegistratieUit {
+    pub event_id: Uuid,
+    pub positie: i64,
+    pub stroom: String,
+    pub stream_versie: i64,
+    pub signalen: Vec<SignaalUit>,
+    /// The idempotency key was seen before: nothing was written; this is the first result.
+    pub duplicaat: bool,
+}
+
+impl From<crate::state::Registratie> for RegistratieUit {
+    fn from(r: crate::state::Registratie) -> Self {
+        RegistratieUit {
+            event_id: r.event_id,
+            positie: r.positie,
+            stroom: r.stroom,
+            stream_versie: r.stream_versie,
+            signalen: r
+                .signalen
+                .iter()
+                .map(|s| SignaalUit {
+                    code: s.code().to_owned(),
+                    melding: s.melding(),
+                })
+                .collect(),
+            duplicaat: r.duplicaat,
+        }
+    }
+}
+
+/// An event as stored, for the log and subscriptions.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Gebeurtenis {
+    pub positie: i64,
+    pub stroom: String,
+    pub stream_versie: i64,
+    pub event_id: Uuid,
+    #[graphql(name = "type")]
+    pub event_type: String,
+    pub schema_versie: i32,
+    pub geldig_op: Option<NaiveDate>,
+    pub geregistreerd_op: DateTime<Utc>,
+    pub geregistreerd_door: String,
+    pub bron: String,
+    pub correlatie_id: Option<Uuid>,
+    pub causatie_id: Option<Uuid>,
+    /// The payload (null where the caller's role may not see it).
+    pub inhoud: Option<Json<serde_json::Value>>,
+    pub hash: String,
+}
+
+impl Gebeurtenis {
+    pub fn van(e: &kringloop_events::RecordedEvent, met_inhoud: bool) -> Gebeurtenis {
+        Gebeurtenis {
+            positie: e.position,
+            stroom: e.stream.clone(),
+            stream_versie: e.stream_version,
+            event_id: e.event_id,
+            event_type: e.event_type.clone(),
+            schema_versie: e.schema_version,
+            geldig_op: e.valid_date,
+            geregistreerd_op: e.recorded_at,
+            geregistreerd_door: e.recorded_by.clone(),
+            bron: e.source.clone(),
+            correlatie_id: e.correlation_id,
+            causatie_id: e.causation_id,
+            inhoud: met_inhoud
+                .then(|| serde_json::from_str(&e.payload).ok().map(Json))
+                .flatten(),
+            hash: hex::encode(e.hash),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_convert_to_the_catalogue() -> Result<(), ApiFout> {
+        let d = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default();
+        let feit = FeitInvoer::PlaatsingBeeindigd(PlaatsingBeeindigdInvoer {
+            voorziening: None,
+            datum: d,
+            bestemming: Verblijfplaats::OpenResidentieel,
+            reden: "klaar".into(),
+            reden_beeindiging: Some(RedenBeeindiging::VolgensPlan),
+        })
+        .naar_gebeurtenis()?;
+        assert_eq!(feit.event_type(), "PlaatsingBeeindigd");
+        let doel = FeitInvoer::CapaciteitsdoelVastgesteld(CapaciteitsdoelInvoer {
+            scope: DoelScopeInvoer {
+                niveau: DoelNiveau::Landelijk,
+                code: None,
+            },
+            regime: Some(Regime::Gesloten),
+            vorm: None,
+            plaatsen: 100,
+            datum: d,
+        })
+        .naar_gebeurtenis()?;
+        assert!(doel.payload_json().contains("LANDELIJK"));
+        let zonder_code = FeitInvoer::CapaciteitsdoelVastgesteld(CapaciteitsdoelInvoer {
+            scope: DoelScopeInvoer {
+                niveau: DoelNiveau::Jeugdregio,
+                code: None,
+            },
+            regime: None,
+            vorm: Some(Vorm::EenOpEen),
+            plaatsen: 1,
+            datum: d,
+        })
+        .naar_gebeurtenis();
+        assert!(matches!(zonder_code, Err(ApiFout::OngeldigVerzoek(_))));
+        Ok(())
+    }
+}
