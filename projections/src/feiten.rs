@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 use kringloop_events::{MachtigingSoort, Regime, Verblijfplaats, Vorm};
 
@@ -81,21 +82,24 @@ impl Hasher for Fx {
 
 pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
 
-/// Interner: strings to dense `u32` ids and back.
+/// Interner: strings to dense `u32` ids and back. One allocation per name, shared by
+/// the map and the list (the fold interns the stream of every event).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Namen {
-    ids: FxMap<String, u32>,
-    namen: Vec<String>,
+    ids: FxMap<Arc<str>, u32>,
+    namen: Vec<Arc<str>>,
 }
 
 impl Namen {
+    #[inline]
     pub fn id(&mut self, naam: &str) -> u32 {
         if let Some(&i) = self.ids.get(naam) {
             return i;
         }
         let i = u32::try_from(self.namen.len()).unwrap_or(GEEN);
-        self.ids.insert(naam.to_owned(), i);
-        self.namen.push(naam.to_owned());
+        let gedeeld: Arc<str> = Arc::from(naam);
+        self.ids.insert(Arc::clone(&gedeeld), i);
+        self.namen.push(gedeeld);
         i
     }
 
@@ -104,7 +108,7 @@ impl Namen {
     }
 
     pub fn naam(&self, id: u32) -> Option<&str> {
-        self.namen.get(id as usize).map(String::as_str)
+        self.namen.get(id as usize).map(|n| &**n)
     }
 
     pub fn len(&self) -> usize {

@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::ProjectionError;
 use crate::feiten::{
-    GEEN, GEEN8, VzAttr, basis, bestemming_van, cap, landschap, regime_code, regime_van, scope,
-    signaal, vlag, vorm_code, vorm_van,
+    Episode, GEEN, GEEN8, Machtiging, Plaatsing, Signaal, VzAttr, basis, bestemming_van, cap,
+    landschap, regime_code, regime_van, scope, signaal, vlag, vorm_code, vorm_van,
 };
 use crate::periode::{Granulariteit, Periode, dag, datum};
 use crate::projectie::{Projection, micros};
@@ -668,66 +668,112 @@ impl<'a> Ctx<'a> {
 
     // ------------------------------------------------------------ placements
 
-    fn plaatsingen(&self) -> PlaatsingTelling {
-        let mut t = PlaatsingTelling {
+    fn plaatsing_telling(&self) -> PlaatsingTelling {
+        PlaatsingTelling {
             wijzigingen: vec![Vec::new(); self.p.vz_namen.len()],
             ..PlaatsingTelling::default()
-        };
-        let lo = self.van.min(self.peil);
-        let hi = self.tot.max(self.peil);
+        }
+    }
+
+    /// Valid-time window of the placement scan.
+    fn venster_plaatsingen(&self) -> (i32, i32) {
+        (self.van.min(self.peil), self.tot.max(self.peil))
+    }
+
+    /// Valid-time window of the episode and trajectory scans.
+    fn venster_stroom(&self) -> (i32, i32) {
+        (
+            self.van.saturating_sub(1).min(self.peil),
+            self.tot.max(self.peil),
+        )
+    }
+
+    /// Whether a placement is in a closed facility (counts for spoedaandeel).
+    fn dicht(&self, vz: u32) -> bool {
         let gesloten = regime_code(Regime::Gesloten);
-        self.p.plaatsingen.zichtbaar(self.k, lo, hi).for_each(|p| {
-            let loc = self.past_locatie(p.voorziening);
-            if loc && p.begin <= self.peil && self.peil < p.eind {
-                t.bezetting_loc += 1;
-            }
-            if loc {
-                let a = p.begin.max(self.van);
-                let b = p.eind.min(self.tot);
-                if b > a {
-                    t.bezette_dagen += i64::from(b - a);
-                    // Occupancy changes for the overbezetting sweep, in the same pass.
-                    if let Some(w) = t.wijzigingen.get_mut(p.voorziening as usize) {
-                        w.push((a, 1, 0));
-                        if p.eind < self.tot {
-                            w.push((p.eind, -1, 0));
-                        }
+        self.attr
+            .get(vz as usize)
+            .copied()
+            .flatten()
+            .is_some_and(|a| a.regime == gesloten)
+    }
+
+    /// One placement into the tally. `loc`, `past` and `dicht` are the filter results
+    /// (`past_locatie`, `past`, `dicht` of the placement), which do not depend on P.
+    #[inline]
+    fn tel_plaatsing(
+        &self,
+        p: &Plaatsing,
+        loc: bool,
+        past: bool,
+        dicht: bool,
+        t: &mut PlaatsingTelling,
+    ) {
+        if loc && p.begin <= self.peil && self.peil < p.eind {
+            t.bezetting_loc += 1;
+        }
+        if loc {
+            let a = p.begin.max(self.van);
+            let b = p.eind.min(self.tot);
+            if b > a {
+                t.bezette_dagen += i64::from(b - a);
+                // Occupancy changes for the overbezetting sweep, in the same pass.
+                if let Some(w) = t.wijzigingen.get_mut(p.voorziening as usize) {
+                    w.push((a, 1, 0));
+                    if p.eind < self.tot {
+                        w.push((p.eind, -1, 0));
                     }
                 }
             }
-            if !self.past(p.voorziening, p.herkomst) {
-                return;
+        }
+        if !past {
+            return;
+        }
+        if p.begin <= self.peil && self.peil < p.eind {
+            t.bezetting += 1;
+        }
+        if !self.in_p(p.begin) {
+            return;
+        }
+        if p.vlaggen & vlag::EPISODESTART != 0 {
+            t.exclusief += 1;
+            t.jeugdigen.push(p.jeugdige);
+        }
+        if p.vlaggen & vlag::DOOR != 0 {
+            t.door += 1;
+            t.jeugdigen.push(p.jeugdige);
+        }
+        if dicht && p.vlaggen & vlag::AMBULANT == 0 {
+            t.gesloten_starts += 1;
+            if p.basis == basis::SPOED {
+                t.spoed_starts += 1;
             }
-            if p.begin <= self.peil && self.peil < p.eind {
-                t.bezetting += 1;
-            }
-            if !self.in_p(p.begin) {
-                return;
-            }
-            if p.vlaggen & vlag::EPISODESTART != 0 {
-                t.exclusief += 1;
-                t.jeugdigen.push(p.jeugdige);
-            }
-            if p.vlaggen & vlag::DOOR != 0 {
-                t.door += 1;
-                t.jeugdigen.push(p.jeugdige);
-            }
-            let dicht = self
-                .attr
-                .get(p.voorziening as usize)
-                .copied()
-                .flatten()
-                .is_some_and(|a| a.regime == gesloten);
-            if dicht && p.vlaggen & vlag::AMBULANT == 0 {
-                t.gesloten_starts += 1;
-                if p.basis == basis::SPOED {
-                    t.spoed_starts += 1;
-                }
-            }
+        }
+    }
+
+    fn plaatsingen(&self) -> PlaatsingTelling {
+        let mut t = self.plaatsing_telling();
+        let (lo, hi) = self.venster_plaatsingen();
+        self.p.plaatsingen.zichtbaar(self.k, lo, hi).for_each(|p| {
+            self.tel_plaatsing(
+                p,
+                self.past_locatie(p.voorziening),
+                self.past(p.voorziening, p.herkomst),
+                self.dicht(p.voorziening),
+                &mut t,
+            );
         });
-        t.jeugdigen.sort_unstable();
-        t.jeugdigen.dedup();
+        t.rond_af();
         t
+    }
+
+    /// One interval into begin stock, instroom, uitstroom, end stock (`[b, i, u, e]`).
+    #[inline]
+    fn tel_stroom(&self, s: i32, t: i32, st: &mut [i64; 4]) {
+        st[0] += i64::from(s < self.van && self.van <= t);
+        st[1] += i64::from(self.in_p(s));
+        st[2] += i64::from(t != crate::periode::OPEN && self.in_p(t));
+        st[3] += i64::from(s < self.tot && self.tot <= t);
     }
 
     fn stroom<T: crate::tabel::Geldig + Copy + PartialEq>(
@@ -735,124 +781,123 @@ impl<'a> Ctx<'a> {
         tabel: &crate::tabel::Tabel<T>,
         sleutel: impl Fn(&T) -> (u32, u32),
     ) -> Stroom {
-        let (mut b, mut i, mut u, mut e) = (0, 0, 0, 0);
-        tabel
-            .zichtbaar(self.k, self.van.saturating_sub(1), self.tot)
-            .for_each(|f| {
-                let (vz, h) = sleutel(f);
-                if !self.past(vz, h) {
-                    return;
+        let mut st = [0i64; 4];
+        let (lo, hi) = self.venster_stroom();
+        tabel.zichtbaar(self.k, lo, hi).for_each(|f| {
+            let (vz, h) = sleutel(f);
+            if self.past(vz, h) {
+                self.tel_stroom(f.begin(), f.eind(), &mut st);
+            }
+        });
+        stroom_van(st)
+    }
+
+    fn episode_telling() -> EpisodeTelling {
+        EpisodeTelling {
+            bestemmingen: [0; 16],
+            ..EpisodeTelling::default()
+        }
+    }
+
+    /// Rank of the facility an episode ended in (for "lighter care").
+    fn rang(&self, vz: u32) -> Option<u8> {
+        self.attr.get(vz as usize).copied().flatten().and_then(|a| {
+            Some(rang_van_voorziening(
+                vorm_van(a.vorm)?,
+                regime_van(a.regime)?,
+            ))
+        })
+    }
+
+    /// One episode into the tally; `eerste` and `laatste` are `past` of the facility
+    /// where it started and the one the youth left (independent of P).
+    #[inline]
+    fn tel_episode(
+        &self,
+        e: &Episode,
+        eerste: bool,
+        laatste: bool,
+        t: &mut EpisodeTelling,
+        st: &mut [i64; 4],
+    ) {
+        if eerste {
+            // Stock and flows in the same pass (see the module docs for the rules).
+            self.tel_stroom(e.begin, e.eind, st);
+            if e.begin <= self.peil && self.peil < e.eind && e.begin <= self.peil - LANGVERBLIJF {
+                t.langverblijvers += 1;
+            }
+            if self.in_p(e.begin) {
+                t.cohort += 1;
+                if e.eerste_door < e.begin.saturating_add(365) {
+                    t.cohort_door += 1;
                 }
-                let (s, t) = (f.begin(), f.eind());
-                if s < self.van && self.van <= t {
-                    b += 1;
-                }
-                if self.in_p(s) {
-                    i += 1;
-                }
-                if t != crate::periode::OPEN && self.in_p(t) {
-                    u += 1;
-                }
-                if s < self.tot && self.tot <= t {
-                    e += 1;
-                }
-            });
-        Stroom {
-            begin: Aantal::van(b),
-            instroom: Aantal::van(i),
-            uitstroom: Aantal::van(u),
-            eind: Aantal::van(e),
+            }
+        }
+        if e.bestemming == GEEN8 || !self.in_p(e.eind) || !laatste {
+            return;
+        }
+        let Some(best) = bestemming_van(e.bestemming) else {
+            return;
+        };
+        t.bestemmingen[e.bestemming as usize % 16] += 1;
+        t.duren.push(e.eind - e.begin);
+        if best != Verblijfplaats::Onbekend {
+            t.bekend += 1;
+            if let (Zwaarte::Rang(r), Some(vr)) = (best.zwaarte(), self.rang(e.laatste))
+                && r < vr
+            {
+                t.lichter += 1;
+            }
         }
     }
 
     fn episodes(&self) -> EpisodeTelling {
-        let mut t = EpisodeTelling {
-            bestemmingen: [0; 16],
-            ..EpisodeTelling::default()
-        };
-        let lo = self.van.saturating_sub(1).min(self.peil);
-        let hi = self.tot.max(self.peil);
+        let mut t = Self::episode_telling();
+        let (lo, hi) = self.venster_stroom();
         let mut st = [0i64; 4];
         self.p.episodes.zichtbaar(self.k, lo, hi).for_each(|e| {
-            if self.past(e.eerste, e.herkomst) {
-                // Stock and flows in the same pass (see the module docs for the rules).
-                st[0] += i64::from(e.begin < self.van && self.van <= e.eind);
-                st[1] += i64::from(self.in_p(e.begin));
-                st[2] += i64::from(e.eind != crate::periode::OPEN && self.in_p(e.eind));
-                st[3] += i64::from(e.begin < self.tot && self.tot <= e.eind);
-                if e.begin <= self.peil && self.peil < e.eind && e.begin <= self.peil - LANGVERBLIJF
-                {
-                    t.langverblijvers += 1;
-                }
-                if self.in_p(e.begin) {
-                    t.cohort += 1;
-                    if e.eerste_door < e.begin.saturating_add(365) {
-                        t.cohort_door += 1;
-                    }
-                }
-            }
-            if e.bestemming == GEEN8 || !self.in_p(e.eind) || !self.past(e.laatste, e.herkomst) {
-                return;
-            }
-            let Some(best) = bestemming_van(e.bestemming) else {
-                return;
-            };
-            t.bestemmingen[e.bestemming as usize % 16] += 1;
-            t.duren.push(e.eind - e.begin);
-            if best != Verblijfplaats::Onbekend {
-                t.bekend += 1;
-                let rang = self
-                    .attr
-                    .get(e.laatste as usize)
-                    .copied()
-                    .flatten()
-                    .and_then(|a| {
-                        Some(rang_van_voorziening(
-                            vorm_van(a.vorm)?,
-                            regime_van(a.regime)?,
-                        ))
-                    });
-                if let (Zwaarte::Rang(r), Some(vr)) = (best.zwaarte(), rang)
-                    && r < vr
-                {
-                    t.lichter += 1;
-                }
-            }
+            self.tel_episode(
+                e,
+                self.past(e.eerste, e.herkomst),
+                self.past(e.laatste, e.herkomst),
+                &mut t,
+                &mut st,
+            );
         });
-        t.stroom = Stroom {
-            begin: Aantal::van(st[0]),
-            instroom: Aantal::van(st[1]),
-            uitstroom: Aantal::van(st[2]),
-            eind: Aantal::van(st[3]),
-        };
+        t.stroom = stroom_van(st);
         t
     }
 
+    #[inline]
+    fn telt_machtiging(&self, m: &Machtiging, past: bool) -> bool {
+        m.soort == basis::SPOED && self.in_p(m.begin) && past
+    }
+
     fn machtigingen(&self) -> i64 {
-        let spoed = basis::SPOED;
         self.p
             .machtigingen
             .zichtbaar(self.k, self.van, self.tot)
-            .filter(|m| {
-                m.soort == spoed && self.in_p(m.begin) && self.past(m.voorziening, m.herkomst)
-            })
+            .filter(|m| self.telt_machtiging(m, self.past(m.voorziening, m.herkomst)))
             .count() as i64
     }
 
-    fn signalen(&self, overbezetting: i64) -> Signalen {
+    #[inline]
+    fn tel_signaal(&self, s: &Signaal, past: bool, n: &mut [i64; 3]) {
+        if s.begin < self.tot && s.eind > self.van && s.begin < s.eind && past {
+            n[s.soort as usize % 3] += 1;
+        }
+    }
+
+    fn signaal_tellingen(&self) -> [i64; 3] {
         let mut n = [0i64; 3];
         self.p
             .signalen
             .zichtbaar(self.k, self.van, self.tot)
-            .for_each(|s| {
-                if s.begin < self.tot
-                    && s.eind > self.van
-                    && s.begin < s.eind
-                    && self.past(s.voorziening, s.herkomst)
-                {
-                    n[s.soort as usize % 3] += 1;
-                }
-            });
+            .for_each(|s| self.tel_signaal(s, self.past(s.voorziening, s.herkomst), &mut n));
+        n
+    }
+
+    fn signalen(n: [i64; 3], overbezetting: i64) -> Signalen {
         Signalen {
             overbezetting: Aantal::van(overbezetting),
             zonder_machtiging: Aantal::van(n[signaal::ZONDER_MACHTIGING as usize]),
@@ -909,6 +954,22 @@ struct PlaatsingTelling {
     jeugdigen: Vec<u32>,
     gesloten_starts: i64,
     spoed_starts: i64,
+}
+
+impl PlaatsingTelling {
+    fn rond_af(&mut self) {
+        self.jeugdigen.sort_unstable();
+        self.jeugdigen.dedup();
+    }
+}
+
+fn stroom_van(st: [i64; 4]) -> Stroom {
+    Stroom {
+        begin: Aantal::van(st[0]),
+        instroom: Aantal::van(st[1]),
+        uitstroom: Aantal::van(st[2]),
+        eind: Aantal::van(st[3]),
+    }
 }
 
 #[derive(Default)]
@@ -968,14 +1029,49 @@ fn verblijfsduur(mut duren: Vec<i32>) -> Verblijfsduur {
     }
 }
 
+/// The tallies of the fact scans of one query, before they become a report.
+struct Tellingen {
+    pl: PlaatsingTelling,
+    ep: EpisodeTelling,
+    trajecten: Stroom,
+    spoed: i64,
+    signalen: [i64; 3],
+}
+
+/// Index range of the periods whose window `[lo[i], hi[i]]` (both non-decreasing) may
+/// touch a fact spanning valid days `[begin, eind]`.
+#[inline]
+fn perioden_van(lo: &[i32], hi: &[i32], begin: i32, eind: i32) -> std::ops::Range<usize> {
+    let eerste = hi.partition_point(|&h| h < begin);
+    let na = lo.partition_point(|&l| l <= eind);
+    eerste..na.max(eerste)
+}
+
 impl Projection {
     /// Every KPI for one query.
     pub fn kpis(&self, q: &Query) -> KpiReport {
         let c = Ctx::new(self, q);
+        let t = Tellingen {
+            pl: c.plaatsingen(),
+            ep: c.episodes(),
+            trajecten: c.stroom(&self.trajecten, |t| (t.voorziening, t.herkomst)),
+            spoed: c.machtigingen(),
+            signalen: c.signaal_tellingen(),
+        };
+        self.rapport(&c, t)
+    }
+
+    fn rapport(&self, c: &Ctx<'_>, t: Tellingen) -> KpiReport {
+        let q = c.q;
+        let Tellingen {
+            pl,
+            ep,
+            trajecten,
+            spoed,
+            signalen,
+        } = t;
         let cap = c.capaciteit();
         let plaatsen_peil: i64 = cap[0].iter().flatten().sum();
-        let pl = c.plaatsingen();
-        let ep = c.episodes();
         let (beschikbaar, cap_peil) = c.beschikbaar();
         let graad = Verhouding::van(pl.bezetting_loc, cap_peil);
         let unieke = pl.jeugdigen.len() as i64;
@@ -1019,7 +1115,7 @@ impl Projection {
                 },
             ),
             unieke_jeugdigen: c.kpi("uniekeJeugdigen", Aantal::van(unieke)),
-            spoedmachtigingen: c.kpi("spoedmachtigingen", Aantal::van(c.machtigingen())),
+            spoedmachtigingen: c.kpi("spoedmachtigingen", Aantal::van(spoed)),
             spoedaandeel: c.kpi(
                 "spoedaandeel",
                 Verhouding::van(pl.spoed_starts, pl.gesloten_starts),
@@ -1034,10 +1130,7 @@ impl Projection {
                 },
             ),
             stroom_episodes: c.kpi("instroom/uitstroom/lopend (episodes)", ep.stroom.clone()),
-            stroom_trajecten: c.kpi(
-                "instroom/uitstroom/lopend (CBS-trajecten)",
-                c.stroom(&self.trajecten, |t| (t.voorziening, t.herkomst)),
-            ),
+            stroom_trajecten: c.kpi("instroom/uitstroom/lopend (CBS-trajecten)", trajecten),
             uitstroom_naar_lichtere_zorg: c.kpi(
                 "uitstroomNaarLichtereZorg",
                 UitstroomLichter {
@@ -1047,19 +1140,137 @@ impl Projection {
             ),
             verblijfsduur: c.kpi("verblijfsduur", verblijfsduur(ep.duren)),
             langverblijvers: c.kpi("langverblijvers", Aantal::van(ep.langverblijvers)),
-            signalen: c.kpi("signalen", c.signalen(c.overbezetting(pl.wijzigingen))),
+            signalen: c.kpi(
+                "signalen",
+                Ctx::signalen(signalen, c.overbezetting(pl.wijzigingen)),
+            ),
         }
     }
 
     /// The same query for each period of a series (peildatum: the end of each period).
+    ///
+    /// For consecutive periods (each one ending at or before the next begins, as
+    /// [`Periode::reeks`] makes them) the fact tables are scanned once for the whole
+    /// series: every visible fact is filtered once and then counted in each period its
+    /// valid time can touch, with exactly the per-period rules of [`Projection::kpis`].
+    /// Other lists of periods are computed one by one.
     pub fn reeks(&self, q: &Query, perioden: &[Periode]) -> Vec<KpiReport> {
-        perioden
+        let vragen: Vec<Query> = perioden
             .iter()
             .map(|&p| {
                 let mut qq = q.clone();
                 qq.periode = p;
                 qq.peildatum = None;
-                self.kpis(&qq)
+                qq
+            })
+            .collect();
+        let opvolgend = perioden.windows(2).all(|w| w[0].tot <= w[1].van);
+        if vragen.len() < 2 || !opvolgend {
+            return vragen.iter().map(|qq| self.kpis(qq)).collect();
+        }
+        let ctxs: Vec<Ctx<'_>> = vragen.iter().map(|qq| Ctx::new(self, qq)).collect();
+        let (pl_lo, pl_hi): (Vec<i32>, Vec<i32>) =
+            ctxs.iter().map(Ctx::venster_plaatsingen).unzip();
+        let (st_lo, st_hi): (Vec<i32>, Vec<i32>) = ctxs.iter().map(Ctx::venster_stroom).unzip();
+        let (p_lo, p_hi): (Vec<i32>, Vec<i32>) = ctxs.iter().map(|c| (c.van, c.tot)).unzip();
+        let monotoon = [&pl_lo, &pl_hi, &st_lo, &st_hi, &p_lo, &p_hi]
+            .iter()
+            .all(|v| v.is_sorted());
+        let (Some(c0), true) = (ctxs.first(), monotoon) else {
+            return vragen.iter().map(|qq| self.kpis(qq)).collect();
+        };
+        // Filter results do not depend on P (same K, filter and attribution): the first
+        // context answers them for all.
+        let k = c0.k;
+        let bereik = |lo: &[i32], hi: &[i32]| {
+            (
+                lo.first().copied().unwrap_or(0),
+                hi.last().copied().unwrap_or(0),
+            )
+        };
+
+        let mut pl: Vec<PlaatsingTelling> = ctxs.iter().map(Ctx::plaatsing_telling).collect();
+        let (lo, hi) = bereik(&pl_lo, &pl_hi);
+        for p in self.plaatsingen.zichtbaar(k, lo, hi) {
+            let loc = c0.past_locatie(p.voorziening);
+            let past = c0.past(p.voorziening, p.herkomst);
+            if !loc && !past {
+                continue;
+            }
+            let dicht = c0.dicht(p.voorziening);
+            for i in perioden_van(&pl_lo, &pl_hi, p.begin, p.eind.max(p.begin)) {
+                ctxs[i].tel_plaatsing(p, loc, past, dicht, &mut pl[i]);
+            }
+        }
+        pl.iter_mut().for_each(PlaatsingTelling::rond_af);
+
+        let mut ep: Vec<EpisodeTelling> = ctxs.iter().map(|_| Ctx::episode_telling()).collect();
+        let mut ep_st = vec![[0i64; 4]; ctxs.len()];
+        let (lo, hi) = bereik(&st_lo, &st_hi);
+        for e in self.episodes.zichtbaar(k, lo, hi) {
+            let eerste = c0.past(e.eerste, e.herkomst);
+            let laatste = c0.past(e.laatste, e.herkomst);
+            if !eerste && !laatste {
+                continue;
+            }
+            for i in perioden_van(&st_lo, &st_hi, e.begin, e.eind.max(e.begin)) {
+                ctxs[i].tel_episode(e, eerste, laatste, &mut ep[i], &mut ep_st[i]);
+            }
+        }
+        for (e, st) in ep.iter_mut().zip(&ep_st) {
+            e.stroom = stroom_van(*st);
+        }
+
+        let mut traj = vec![[0i64; 4]; ctxs.len()];
+        for t in self.trajecten.zichtbaar(k, lo, hi) {
+            if !c0.past(t.voorziening, t.herkomst) {
+                continue;
+            }
+            for i in perioden_van(&st_lo, &st_hi, t.begin, t.eind.max(t.begin)) {
+                ctxs[i].tel_stroom(t.begin, t.eind, &mut traj[i]);
+            }
+        }
+
+        let mut spoed = vec![0i64; ctxs.len()];
+        let (lo, hi) = bereik(&p_lo, &p_hi);
+        for m in self.machtigingen.zichtbaar(k, lo, hi) {
+            let past = c0.past(m.voorziening, m.herkomst);
+            if !past {
+                continue;
+            }
+            for i in perioden_van(&p_lo, &p_hi, m.begin, m.eind.max(m.begin)) {
+                spoed[i] += i64::from(ctxs[i].telt_machtiging(m, past));
+            }
+        }
+
+        let mut sig = vec![[0i64; 3]; ctxs.len()];
+        for s in self.signalen.zichtbaar(k, lo, hi) {
+            let past = c0.past(s.voorziening, s.herkomst);
+            if !past {
+                continue;
+            }
+            for i in perioden_van(&p_lo, &p_hi, s.begin, s.eind.max(s.begin)) {
+                ctxs[i].tel_signaal(s, past, &mut sig[i]);
+            }
+        }
+
+        ctxs.iter()
+            .zip(pl)
+            .zip(ep)
+            .zip(traj)
+            .zip(spoed)
+            .zip(sig)
+            .map(|(((((c, pl), ep), traj), spoed), signalen)| {
+                self.rapport(
+                    c,
+                    Tellingen {
+                        pl,
+                        ep,
+                        trajecten: stroom_van(traj),
+                        spoed,
+                        signalen,
+                    },
+                )
             })
             .collect()
     }
@@ -1117,6 +1328,9 @@ impl Projection {
     pub fn signalen(&self, q: &Query) -> Kpi<Signalen> {
         let c = Ctx::new(self, q);
         let pl = c.plaatsingen();
-        c.kpi("signalen", c.signalen(c.overbezetting(pl.wijzigingen)))
+        c.kpi(
+            "signalen",
+            Ctx::signalen(c.signaal_tellingen(), c.overbezetting(pl.wijzigingen)),
+        )
     }
 }

@@ -24,7 +24,20 @@ pub const OPEN: i32 = i32::MAX;
 /// Quarter number (year × 4 + quarter) of a day number, for bucketing facts: a quarter
 /// query then only touches facts whose stay overlaps that quarter's neighbourhood.
 /// `OPEN` maps to `i16::MAX`.
+#[inline]
 pub fn kwartaalnummer(d: i32) -> i16 {
+    // The fold buckets several versions per event: a table lookup for the dates that
+    // occur (1900–2199), the calendar arithmetic for the rest.
+    uit_tabel(i64::from(d)).unwrap_or_else(|| kwartaalnummer_reken(d))
+}
+
+#[inline]
+fn uit_tabel(d: i64) -> Option<i16> {
+    let i = usize::try_from(d - i64::from(TABEL_BEGIN)).ok()?;
+    kwartaaltabel().get(i).copied()
+}
+
+fn kwartaalnummer_reken(d: i32) -> i16 {
     if d == OPEN {
         return i16::MAX;
     }
@@ -35,9 +48,28 @@ pub fn kwartaalnummer(d: i32) -> i16 {
     i16::try_from(j * 4 + (m - 1) / 3).unwrap_or(if j < 0 { i16::MIN } else { i16::MAX })
 }
 
+/// Day number of 1900-01-01 (`dag`), the first day of the quarter table.
+const TABEL_BEGIN: i32 = 693_596;
+/// Days in the quarter table (1900-01-01 up to 2200-01-01).
+const TABEL_DAGEN: i32 = 109_573;
+
+fn kwartaaltabel() -> &'static [i16] {
+    static TABEL: std::sync::OnceLock<Vec<i16>> = std::sync::OnceLock::new();
+    TABEL.get_or_init(|| {
+        (TABEL_BEGIN..TABEL_BEGIN + TABEL_DAGEN)
+            .map(kwartaalnummer_reken)
+            .collect()
+    })
+}
+
 /// Year of a recorded time (µs since the Unix epoch).
+#[inline]
 pub(crate) fn jaar_van_micros(micros: i64) -> i16 {
-    let (j, _) = jaar_maand(micros.div_euclid(86_400_000_000));
+    let dagen = micros.div_euclid(86_400_000_000);
+    if let Some(q) = uit_tabel(dagen + 719_163) {
+        return q.div_euclid(4);
+    }
+    let (j, _) = jaar_maand(dagen);
     i16::try_from(j).unwrap_or(if j < 0 { i16::MIN } else { i16::MAX })
 }
 

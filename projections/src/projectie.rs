@@ -148,6 +148,23 @@ pub struct Omvang {
     pub bytes_per_plaatsing_versie: usize,
 }
 
+/// Index of an event type in `Gebeurtenis::TYPES` (`GEEN8` if unknown), by a map built
+/// once instead of a linear scan of string compares per event.
+fn soort_code(soort: &str) -> u8 {
+    static CODES: std::sync::OnceLock<FxMap<&'static str, u8>> = std::sync::OnceLock::new();
+    CODES
+        .get_or_init(|| {
+            let mut m = FxMap::default();
+            for (i, (t, _)) in Gebeurtenis::TYPES.iter().enumerate() {
+                m.entry(*t).or_insert(u8::try_from(i).unwrap_or(GEEN8));
+            }
+            m
+        })
+        .get(soort)
+        .copied()
+        .unwrap_or(GEEN8)
+}
+
 pub(crate) fn micros(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
 }
@@ -247,12 +264,7 @@ impl Projection {
         self.log.posities.push(meta.position);
         self.log.micros.push(m);
         self.log.ids.push(meta.event_id.as_u128());
-        self.log.soorten.push(
-            Gebeurtenis::TYPES
-                .iter()
-                .position(|(t, _)| *t == soort)
-                .map_or(GEEN8, |i| i as u8),
-        );
+        self.log.soorten.push(soort_code(soort));
         self.log.stromen.push(stroom);
         Ok(())
     }

@@ -52,6 +52,9 @@ const DOOD: i64 = i64::MAX;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct FeitRef(u32);
 
+/// "No version yet" while matching in `synchroniseer` (slot numbers stay far below).
+const GEEN_REF: FeitRef = FeitRef(u32::MAX);
+
 /// A fact that spans valid time [begin, eind) (eind may be `OPEN`).
 pub(crate) trait Geldig {
     fn begin(&self) -> i32;
@@ -236,49 +239,34 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
         {
             return;
         }
-        // Which new facts already have an open version (a bit per fact; derivations of one
-        // youth are short, longer lists fall back to a vector).
-        let mut bits = 0u64;
-        let mut lang = if nieuw.len() > 64 {
-            vec![false; nieuw.len()]
-        } else {
-            Vec::new()
-        };
-        let gebruikt = |bits: u64, lang: &[bool], i: usize| {
-            if i < 64 && lang.is_empty() {
-                bits & (1 << i) != 0
-            } else {
-                lang.get(i).copied().unwrap_or(true)
-            }
-        };
-        let mut blijft = std::mem::take(&mut self.kladblok);
-        blijft.clear();
+        // Match every open version to the first unused new fact with the same content
+        // (old versions in their order, so the closes and opens happen in the same
+        // sequence as ever); the result is kept in the order of `nieuw`, so that an
+        // unchanged list hits the fast path above next time. The buffer is reused and
+        // `open` keeps its own allocation.
+        let mut toegewezen = std::mem::take(&mut self.kladblok);
+        toegewezen.clear();
+        toegewezen.resize(nieuw.len(), GEEN_REF);
         for &r in open.iter() {
             let gevonden = self.get(r).and_then(|oud| {
                 nieuw
                     .iter()
-                    .enumerate()
-                    .position(|(i, n)| !gebruikt(bits, &lang, i) && n == oud)
+                    .zip(toegewezen.iter())
+                    .position(|(n, t)| *t == GEEN_REF && n == oud)
             });
             match gevonden {
-                Some(i) => {
-                    if lang.is_empty() {
-                        bits |= 1 << i;
-                    } else if let Some(g) = lang.get_mut(i) {
-                        *g = true;
-                    }
-                    blijft.push(r);
-                }
+                Some(i) => toegewezen[i] = r,
                 None => self.sluit(r, s),
             }
         }
-        for (i, n) in nieuw.iter().enumerate() {
-            if !gebruikt(bits, &lang, i) {
-                blijft.push(self.open(*n, s));
+        for (t, n) in toegewezen.iter_mut().zip(nieuw) {
+            if *t == GEEN_REF {
+                *t = self.open(*n, s);
             }
         }
-        std::mem::swap(open, &mut blijft);
-        self.kladblok = blijft;
+        open.clear();
+        open.extend_from_slice(&toegewezen);
+        self.kladblok = toegewezen;
     }
 
     /// Versions visible at `k` in buckets that may touch valid days [lo, hi].
