@@ -50,10 +50,25 @@ fn meet(config: &DemoConfig) -> DemoSummary {
 #[ignore = "timing; run in release"]
 fn generation_speed_and_volumes() {
     meet(&DemoConfig::default());
-    meet(&DemoConfig {
+    let alles = DemoConfig {
         scope: Scope::AllResidential,
         ..DemoConfig::default()
-    });
+    };
+    meet(&alles);
+    // Places and youths in care per form on a few dates.
+    let events: Vec<_> = generate(&alles).expect("valid").collect();
+    let m = kringloop_import::demo::meet(&events);
+    for y in [2019, 2023, 2026] {
+        let d = chrono::NaiveDate::from_ymd_opt(y, 7, 1).expect("date");
+        println!("{d}: (vorm, regime) → (plaatsen, jeugdigen)");
+        let mut totaal = (0, 0);
+        for (k, v) in m.per_vorm(d) {
+            println!("  {}/{}: {:?}", k.0, k.1, v);
+            totaal.0 += v.0;
+            totaal.1 += v.1;
+        }
+        println!("  totaal: {totaal:?}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

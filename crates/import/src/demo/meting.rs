@@ -262,6 +262,24 @@ impl Meting {
         (afbouw, opbouw)
     }
 
+    /// Places and youths placed on `d` per form and regime.
+    pub fn per_vorm(&self, d: NaiveDate) -> std::collections::BTreeMap<(Vorm, Regime), (i64, i64)> {
+        let mut uit: std::collections::BTreeMap<(Vorm, Regime), (i64, i64)> = Default::default();
+        for v in self.voorzieningen.values() {
+            uit.entry((v.vorm, v.regime)).or_default().0 += Self::capaciteit(v, d);
+        }
+        for s in self
+            .segmenten
+            .iter()
+            .filter(|s| s.start <= d && s.eind.is_none_or(|e| d < e))
+        {
+            if let Some(v) = self.voorzieningen.get(&s.vz) {
+                uit.entry((v.vorm, v.regime)).or_default().1 += 1;
+            }
+        }
+        uit
+    }
+
     /// Youths in closed facilities on `d`.
     pub fn gesloten_bezetting(&self, d: NaiveDate) -> i64 {
         self.segmenten

@@ -904,9 +904,17 @@ impl Simulatie {
             (Vorm::Groep, Regime::Gesloten),
             (Vorm::Kleinschalig, Regime::Gesloten),
         ];
+        // Closed groups and closed small-scale units are tried in random order, weighted by
+        // their share of the closed places, so the converted units fill like the groups.
+        let (groep, klein) = self.gesloten_plaatsen_per_vorm();
+        let (eerst, dan) = if self.r.kans(klein as f64 / (groep + klein).max(1) as f64) {
+            (Vorm::Kleinschalig, Vorm::Groep)
+        } else {
+            (Vorm::Groep, Vorm::Kleinschalig)
+        };
         let Some(vz) = self
-            .kies_voorziening(l, Vorm::Groep, Regime::Gesloten, d, None)
-            .or_else(|| self.kies_voorziening(l, Vorm::Kleinschalig, Regime::Gesloten, d, None))
+            .kies_voorziening(l, eerst, Regime::Gesloten, d, None)
+            .or_else(|| self.kies_voorziening(l, dan, Regime::Gesloten, d, None))
             .or_else(|| self.pers_in(l, &GESLOTEN, d, None))
         else {
             return;
@@ -978,6 +986,17 @@ impl Simulatie {
         let volgende = self.plan_verloop(slot, episode, d, eind, 0.20 * factor);
         let t = self.tijd(slot, d, 0.0).max(t_start);
         self.start_feit(slot, t, volgende);
+    }
+
+    /// Current national closed places in groups and in small-scale units.
+    fn gesloten_plaatsen_per_vorm(&self) -> (i64, i64) {
+        let som = |vorm| -> i64 {
+            (0..self.w.landsdelen.len())
+                .flat_map(|l| self.w.segmenten[segment(l, vorm, Regime::Gesloten)].iter())
+                .map(|&vz| self.cap[vz].max(0))
+                .sum()
+        };
+        (som(Vorm::Groep), som(Vorm::Kleinschalig))
     }
 
     /// Current national occupancy of closed facilities.
