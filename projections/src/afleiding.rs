@@ -93,7 +93,7 @@ pub(crate) struct Afgeleid {
 /// Reusable working buffers of a derivation.
 #[derive(Debug, Default)]
 struct Werk {
-    volgorde: Vec<usize>,
+    volgorde: Vec<(i32, u8, u32, usize)>,
     woon: Vec<(i32, u32)>,
     macht: Vec<(u32, u8, i32, i32)>,
     rechtmatig: Vec<(i32, i32)>,
@@ -158,7 +158,14 @@ pub(crate) fn leid_jeugdige_af(
     uit.wis();
     // Working buffers are kept in `uit` between calls: the fold derives a youth after
     // every event, and allocation was a visible share of its time.
-    let mut w = std::mem::take(&mut uit.werk);
+    let Afgeleid {
+        plaatsingen: uit_plaatsingen,
+        episodes: uit_episodes,
+        trajecten: uit_trajecten,
+        machtigingen: uit_machtigingen,
+        signalen: uit_signalen,
+        werk: w,
+    } = uit;
     w.leeg();
     let Werk {
         volgorde,
@@ -170,11 +177,22 @@ pub(crate) fn leid_jeugdige_af(
         eps,
         amb,
         open,
-    } = &mut w;
-    volgorde.extend((0..invoer.len()).filter(|&i| invoer[i].actief));
-    volgorde.sort_by_key(|&i| (invoer[i].feit.sortering(), invoer[i].pos));
+    } = w;
+    // Sort keys computed once; the index makes every key distinct, so the unstable sort
+    // gives the order of a stable sort by (date, rank, position).
+    volgorde.extend(
+        invoer
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.actief)
+            .map(|(n, i)| {
+                let (d, r) = i.feit.sortering();
+                (d, r, i.pos, n)
+            }),
+    );
+    volgorde.sort_unstable();
     let volgorde = &*volgorde;
-    let feiten = || volgorde.iter().filter_map(|&i| invoer.get(i));
+    let feiten = || volgorde.iter().filter_map(|v| invoer.get(v.3));
 
     // Home gemeente over time.
     woon.extend(feiten().filter_map(|i| match i.feit {
@@ -398,7 +416,7 @@ pub(crate) fn leid_jeugdige_af(
     // Placements.
     for r in ruw.iter() {
         let h = eps.get(r.ep).map_or(GEEN, |e| e.herkomst);
-        uit.plaatsingen.push(Plaatsing {
+        uit_plaatsingen.push(Plaatsing {
             jeugdige: j,
             voorziening: r.vz,
             begin: r.begin,
@@ -408,7 +426,7 @@ pub(crate) fn leid_jeugdige_af(
             basis: basis_op(r.begin),
         });
     }
-    uit.episodes.extend(eps.iter().copied());
+    uit_episodes.extend(eps.iter().copied());
 
     // Authorisations, linked to the residential stay they were used for.
     for m in macht.iter() {
@@ -417,7 +435,7 @@ pub(crate) fn leid_jeugdige_af(
             .filter(|r| r.vlaggen & vlag::AMBULANT == 0)
             .find(|r| (r.begin <= m.2 && m.2 < r.eind) || (m.2 <= r.begin && r.begin < m.3))
             .map_or(GEEN, |r| r.vz);
-        uit.machtigingen.push(Machtiging {
+        uit_machtigingen.push(Machtiging {
             jeugdige: j,
             voorziening: vz,
             begin: m.2,
@@ -426,7 +444,7 @@ pub(crate) fn leid_jeugdige_af(
             soort: m.1,
         });
         if m.1 == basis::SPOED && m.3 - m.2 > SPOED_MAX_DAGEN {
-            uit.signalen.push(Signaal {
+            uit_signalen.push(Signaal {
                 jeugdige: j,
                 voorziening: vz,
                 begin: m.2 + SPOED_MAX_DAGEN,
@@ -439,9 +457,9 @@ pub(crate) fn leid_jeugdige_af(
 
     // Signals on placements.
     let gesloten = crate::feiten::regime_code(kringloop_events::Regime::Gesloten);
-    for p in &uit.plaatsingen {
+    for p in uit_plaatsingen.iter() {
         if p.vlaggen & vlag::DOOR != 0 {
-            uit.signalen.push(Signaal {
+            uit_signalen.push(Signaal {
                 jeugdige: j,
                 voorziening: p.voorziening,
                 begin: p.begin,
@@ -465,7 +483,7 @@ pub(crate) fn leid_jeugdige_af(
             }
             if a > d {
                 let e = a.min(p.eind);
-                uit.signalen.push(Signaal {
+                uit_signalen.push(Signaal {
                     jeugdige: j,
                     voorziening: p.voorziening,
                     begin: d,
@@ -477,7 +495,7 @@ pub(crate) fn leid_jeugdige_af(
             d = d.max(b);
         }
         if d < p.eind {
-            uit.signalen.push(Signaal {
+            uit_signalen.push(Signaal {
                 jeugdige: j,
                 voorziening: p.voorziening,
                 begin: d,
@@ -494,16 +512,16 @@ pub(crate) fn leid_jeugdige_af(
         // Unknown facility: a key of its own, so unknowns never merge with each other.
         None => (GEEN, vz, GEEN),
     };
-    for p in &uit.plaatsingen {
+    for p in uit_plaatsingen.iter() {
         let k = sleutel(p.voorziening);
         let bestaand = open
             .iter()
-            .find(|(ok, i)| *ok == k && uit.trajecten.get(*i).is_some_and(|t| t.eind >= p.begin))
+            .find(|(ok, i)| *ok == k && uit_trajecten.get(*i).is_some_and(|t| t.eind >= p.begin))
             .map(|(_, i)| *i);
-        match bestaand.and_then(|i| uit.trajecten.get_mut(i)) {
+        match bestaand.and_then(|i| uit_trajecten.get_mut(i)) {
             Some(t) => t.eind = t.eind.max(p.eind),
             None => {
-                uit.trajecten.push(Traject {
+                uit_trajecten.push(Traject {
                     jeugdige: j,
                     voorziening: p.voorziening,
                     begin: p.begin,
@@ -511,11 +529,10 @@ pub(crate) fn leid_jeugdige_af(
                     herkomst: p.herkomst,
                 });
                 open.retain(|(ok, _)| *ok != k);
-                open.push((k, uit.trajecten.len() - 1));
+                open.push((k, uit_trajecten.len() - 1));
             }
         }
     }
-    uit.werk = w;
 }
 
 /// A capacity input, by facility id.

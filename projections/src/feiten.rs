@@ -82,33 +82,99 @@ impl Hasher for Fx {
 
 pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
 
-/// Interner: strings to dense `u32` ids and back. One allocation per name, shared by
-/// the map and the list (the fold interns the stream of every event).
+/// A short name kept inline in the interner's table, so a lookup compares it in the
+/// table slot instead of following a pointer to a string elsewhere in memory (the fold
+/// looks up the stream of every event; hundreds of thousands of youth streams). The
+/// length is in the last byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Kort([u8; 32]);
+
+const KORT: usize = 31;
+
+impl std::hash::Hash for Kort {
+    #[inline]
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        for c in self.0.chunks_exact(8) {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(c);
+            state.write_u64(u64::from_le_bytes(a));
+        }
+    }
+}
+
+impl Kort {
+    #[inline]
+    fn van(naam: &str) -> Option<Kort> {
+        let b = naam.as_bytes();
+        if b.len() > KORT {
+            return None;
+        }
+        let mut bytes = [0u8; 32];
+        bytes.get_mut(..b.len())?.copy_from_slice(b);
+        bytes[KORT] = u8::try_from(b.len()).ok()?;
+        Some(Kort(bytes))
+    }
+
+    fn tekst(&self) -> Option<&str> {
+        let n = (self.0[KORT] as usize).min(KORT);
+        std::str::from_utf8(self.0.get(..n)?).ok()
+    }
+}
+
+/// A name for the way back from id to text.
+#[derive(Debug, Clone)]
+enum Naam {
+    Kort(Kort),
+    Lang(Arc<str>),
+}
+
+/// Interner: strings to dense `u32` ids and back. Names up to 31 bytes are kept inline
+/// (no allocation per name), longer ones as a shared string.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Namen {
-    ids: FxMap<Arc<str>, u32>,
-    namen: Vec<Arc<str>>,
+    kort: FxMap<Kort, u32>,
+    lang: FxMap<Arc<str>, u32>,
+    namen: Vec<Naam>,
 }
 
 impl Namen {
     #[inline]
     pub fn id(&mut self, naam: &str) -> u32 {
-        if let Some(&i) = self.ids.get(naam) {
+        let kort = Kort::van(naam);
+        let bekend = match &kort {
+            Some(k) => self.kort.get(k),
+            None => self.lang.get(naam),
+        };
+        if let Some(&i) = bekend {
             return i;
         }
         let i = u32::try_from(self.namen.len()).unwrap_or(GEEN);
-        let gedeeld: Arc<str> = Arc::from(naam);
-        self.ids.insert(Arc::clone(&gedeeld), i);
-        self.namen.push(gedeeld);
+        match kort {
+            Some(k) => {
+                self.kort.insert(k, i);
+                self.namen.push(Naam::Kort(k));
+            }
+            None => {
+                let gedeeld: Arc<str> = Arc::from(naam);
+                self.lang.insert(Arc::clone(&gedeeld), i);
+                self.namen.push(Naam::Lang(gedeeld));
+            }
+        }
         i
     }
 
     pub fn zoek(&self, naam: &str) -> Option<u32> {
-        self.ids.get(naam).copied()
+        match Kort::van(naam) {
+            Some(k) => self.kort.get(&k).copied(),
+            None => self.lang.get(naam).copied(),
+        }
     }
 
     pub fn naam(&self, id: u32) -> Option<&str> {
-        self.namen.get(id as usize).map(|n| &**n)
+        match self.namen.get(id as usize)? {
+            Naam::Kort(k) => k.tekst(),
+            Naam::Lang(n) => Some(n),
+        }
     }
 
     pub fn len(&self) -> usize {

@@ -41,11 +41,11 @@ impl<'a> From<&'a RecordedEvent> for Meta<'a> {
 pub(crate) struct Jeugdige {
     pub invoer: Vec<JInvoer>,
     machtiging_namen: Vec<String>,
-    open_plaatsingen: Vec<FeitRef>,
-    open_episodes: Vec<FeitRef>,
-    open_trajecten: Vec<FeitRef>,
-    open_machtigingen: Vec<FeitRef>,
-    open_signalen: Vec<FeitRef>,
+    /// Handles of the open versions of this youth's placements, episodes, trajectories,
+    /// authorisations and signals, one after the other (`aantallen` says how many of
+    /// each): one allocation per youth instead of five.
+    open: Vec<FeitRef>,
+    aantallen: [u32; 5],
 }
 
 #[derive(Debug, Default, Clone)]
@@ -723,16 +723,22 @@ impl Projection {
             &mut self.scratch,
         );
         let a = &self.scratch;
+        let (open, n) = (&mut jj.open, &mut jj.aantallen);
+        let mut b = 0;
         self.plaatsingen
-            .synchroniseer(&mut jj.open_plaatsingen, &a.plaatsingen, s);
+            .synchroniseer_deel(open, b, &mut n[0], &a.plaatsingen, s);
+        b += n[0] as usize;
         self.episodes
-            .synchroniseer(&mut jj.open_episodes, &a.episodes, s);
+            .synchroniseer_deel(open, b, &mut n[1], &a.episodes, s);
+        b += n[1] as usize;
         self.trajecten
-            .synchroniseer(&mut jj.open_trajecten, &a.trajecten, s);
+            .synchroniseer_deel(open, b, &mut n[2], &a.trajecten, s);
+        b += n[2] as usize;
         self.machtigingen
-            .synchroniseer(&mut jj.open_machtigingen, &a.machtigingen, s);
+            .synchroniseer_deel(open, b, &mut n[3], &a.machtigingen, s);
+        b += n[3] as usize;
         self.signalen
-            .synchroniseer(&mut jj.open_signalen, &a.signalen, s);
+            .synchroniseer_deel(open, b, &mut n[4], &a.signalen, s);
     }
 
     fn herbereken_capaciteit(&mut self, vz: u32, s: Stempel) {

@@ -94,6 +94,10 @@ impl<T> Emmer<T> {
 pub(crate) struct Tabel<T> {
     open: Vec<Emmer<T>>,
     open_idx: FxMap<(i16, i16), u32>,
+    /// The last few open buckets used (key, index): versions opened close together in
+    /// recorded time mostly fall in the same few buckets, so the map is seldom needed.
+    open_recent: [((i16, i16), u32); 4],
+    archief_recent: [((i16, i16, i16), u32); 4],
     archief: Vec<Emmer<T>>,
     archief_idx: FxMap<(i16, i16, i16), u32>,
     /// Slot → (open bucket, index).
@@ -110,6 +114,8 @@ impl<T> Default for Tabel<T> {
         Tabel {
             open: Vec::new(),
             open_idx: FxMap::default(),
+            open_recent: [((i16::MIN, i16::MIN), u32::MAX); 4],
+            archief_recent: [((i16::MIN, i16::MIN, i16::MIN), u32::MAX); 4],
             archief: Vec::new(),
             archief_idx: FxMap::default(),
             slots: Vec::new(),
@@ -137,10 +143,18 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
     pub fn open(&mut self, feit: T, s: Stempel) -> FeitRef {
         let (b, e) = Self::jaren(&feit);
         let emmers = &mut self.open;
-        let emmer = *self.open_idx.entry((b, e)).or_insert_with(|| {
-            emmers.push(Emmer::nieuw(b, e, i16::MAX));
-            idx32(emmers.len() - 1)
-        });
+        let emmer = match self.open_recent.iter().find(|(k, _)| *k == (b, e)) {
+            Some(&(_, i)) => i,
+            None => {
+                let i = *self.open_idx.entry((b, e)).or_insert_with(|| {
+                    emmers.push(Emmer::nieuw(b, e, i16::MAX));
+                    idx32(emmers.len() - 1)
+                });
+                self.open_recent.rotate_right(1);
+                self.open_recent[0] = ((b, e), i);
+                i
+            }
+        };
         let slot = match self.vrij.pop() {
             Some(v) => v,
             None => {
@@ -188,10 +202,18 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
         let (jb, je) = Self::jaren(&oud.feit);
         let kj = kennisjaar(s.micros);
         let archief = &mut self.archief;
-        let a = *self.archief_idx.entry((jb, je, kj)).or_insert_with(|| {
-            archief.push(Emmer::nieuw(jb, je, kj));
-            idx32(archief.len() - 1)
-        });
+        let a = match self.archief_recent.iter().find(|(k, _)| *k == (jb, je, kj)) {
+            Some(&(_, i)) => i,
+            None => {
+                let i = *self.archief_idx.entry((jb, je, kj)).or_insert_with(|| {
+                    archief.push(Emmer::nieuw(jb, je, kj));
+                    idx32(archief.len() - 1)
+                });
+                self.archief_recent.rotate_right(1);
+                self.archief_recent[0] = ((jb, je, kj), i);
+                i
+            }
+        };
         let ae = &mut self.archief[a as usize];
         ae.min_van = ae.min_van.min(oud.bekend_van);
         ae.versies.push(oud);
@@ -229,10 +251,26 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
     /// stay open (so a figure that did not change keeps its original knowledge time),
     /// the others are closed at `s` and the new contents opened at `s`.
     pub fn synchroniseer(&mut self, open: &mut Vec<FeitRef>, nieuw: &[T], s: Stempel) {
+        let mut n = idx32(open.len());
+        self.synchroniseer_deel(open, 0, &mut n, nieuw, s);
+    }
+
+    /// `synchroniseer` for the `*n` handles at `open[begin..]` (a youth keeps the
+    /// handles of all its tables in one vector).
+    pub fn synchroniseer_deel(
+        &mut self,
+        open: &mut Vec<FeitRef>,
+        begin: usize,
+        n: &mut u32,
+        nieuw: &[T],
+        s: Stempel,
+    ) {
+        let eind = (begin + *n as usize).min(open.len());
+        let oud = open.get(begin..eind).unwrap_or_default();
         // Fast path: derivation is deterministic, so an unchanged fact list comes back
         // in the same order.
-        if open.len() == nieuw.len()
-            && open
+        if oud.len() == nieuw.len()
+            && oud
                 .iter()
                 .zip(nieuw)
                 .all(|(r, n)| self.get(*r).is_some_and(|o| o == n))
@@ -242,12 +280,11 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
         // Match every open version to the first unused new fact with the same content
         // (old versions in their order, so the closes and opens happen in the same
         // sequence as ever); the result is kept in the order of `nieuw`, so that an
-        // unchanged list hits the fast path above next time. The buffer is reused and
-        // `open` keeps its own allocation.
+        // unchanged list hits the fast path above next time. The buffer is reused.
         let mut toegewezen = std::mem::take(&mut self.kladblok);
         toegewezen.clear();
         toegewezen.resize(nieuw.len(), GEEN_REF);
-        for &r in open.iter() {
+        for &r in &open[begin..eind] {
             let gevonden = self.get(r).and_then(|oud| {
                 nieuw
                     .iter()
@@ -264,8 +301,21 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
                 *t = self.open(*n, s);
             }
         }
-        open.clear();
-        open.extend_from_slice(&toegewezen);
+        let (was, wordt) = (eind - begin, toegewezen.len());
+        if wordt > was {
+            // Room for the extra handles: shift the tail (other tables' handles) right.
+            if open.capacity() == 0 {
+                open.reserve(8);
+            }
+            let oud_eind = open.len();
+            open.resize(oud_eind + (wordt - was), GEEN_REF);
+            open.copy_within(eind..oud_eind, eind + (wordt - was));
+        } else if wordt < was {
+            open.copy_within(eind.., begin + wordt);
+            open.truncate(open.len() - (was - wordt));
+        }
+        open[begin..begin + wordt].copy_from_slice(&toegewezen);
+        *n = idx32(toegewezen.len());
         self.kladblok = toegewezen;
     }
 
