@@ -7,6 +7,7 @@
 //! log, and the same bulk and concurrent appends through cqrs-es (sqlite-es, postgres-es),
 //! built from `benches/peer-cqrs-es` and run as a subprocess.
 
+mod projections;
 mod store;
 
 use clap::{Parser, Subcommand};
@@ -22,6 +23,8 @@ struct Cli {
 enum Command {
     /// Event store: bulk, concurrent, verify; against the raw ceiling and cqrs-es.
     Store(store::StoreArgs),
+    /// Projections: rebuild, memory, KPI latency; against naive replay and SQL.
+    Projections(projections::ProjectionsArgs),
 }
 
 #[tokio::main]
@@ -29,5 +32,6 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Store(args) => store::run(args).await,
+        Command::Projections(args) => projections::run(args).await,
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! Runner::start ─► read_all pages ──(channel)──► fold on a blocking thread ─► Projection
-//!                  (reader task)                  (the two overlap)            │
+//!                  (READ_AHEAD concurrent reads)  (the two overlap)            │
 //!        follow task: wait for nudge() or poll_interval ─► head_position ─► read_all(position, batch)
 //!                     ─► apply under the write lock in chunks ─► broadcast Applied ─► position
 //! ```
@@ -181,9 +181,74 @@ fn warn_error(info: &ProjectionErrorInfo) {
     );
 }
 
+/// Pages read concurrently during a catch-up (each on its own pooled connection and
+/// task), so decoding rows is spread over cores while the fold runs on another.
+pub const READ_AHEAD: usize = 3;
+
+/// Reads the log after `after` into `tx`, in order: first the range up to `bound` in
+/// concurrent page reads of `batch` positions each, then (when `open_end`) page by page
+/// until the log is exhausted. Returns the position read to.
+async fn read_pages(
+    store: Arc<dyn EventStore>,
+    after: i64,
+    bound: i64,
+    open_end: bool,
+    batch: usize,
+    tx: mpsc::Sender<Vec<RecordedEvent>>,
+) -> Result<i64, StoreError> {
+    let step = i64::try_from(batch).unwrap_or(i64::MAX);
+    let mut next = after;
+    let mut inflight = std::collections::VecDeque::new();
+    loop {
+        while inflight.len() < READ_AHEAD && next < bound {
+            let from = next;
+            let to = from.saturating_add(step).min(bound);
+            let store = Arc::clone(&store);
+            inflight.push_back(tokio::spawn(async move {
+                let started = Instant::now();
+                // Positions are dense, so (from, to] holds at most `to - from` events; with
+                // gaps the read returns some beyond `to`, which belong to the next range.
+                let mut page = store
+                    .read_all(from, usize::try_from(to - from).unwrap_or(usize::MAX))
+                    .await?;
+                page.retain(|e| e.position <= to);
+                tracing::debug!(
+                    events = page.len(),
+                    to,
+                    read_ms = started.elapsed().as_secs_f64() * 1e3,
+                    "pagina gelezen"
+                );
+                Ok::<_, StoreError>((to, page))
+            }));
+            next = to;
+        }
+        let Some(task) = inflight.pop_front() else {
+            break;
+        };
+        let (_, page) = task
+            .await
+            .map_err(|e| StoreError::Commit(format!("leestaak afgebroken: {e}")))??;
+        if !page.is_empty() && tx.send(page).await.is_err() {
+            return Ok(next);
+        }
+    }
+    let mut cursor = next.max(after);
+    if open_end {
+        loop {
+            let page = store.read_all(cursor, batch).await?;
+            let Some(last) = page.last() else { break };
+            cursor = last.position;
+            if tx.send(page).await.is_err() {
+                break;
+            }
+        }
+    }
+    Ok(cursor)
+}
+
 /// Folds the events after `after` (up to `upto` inclusive, or to the end of the log)
-/// into `projection`: one task reads pages, a blocking thread folds them, so reading and
-/// folding overlap.
+/// into `projection`: reader tasks read pages, a blocking thread folds them, so reading
+/// and folding overlap.
 async fn fold_from_store(
     store: Arc<dyn EventStore>,
     projection: Projection,
@@ -192,35 +257,13 @@ async fn fold_from_store(
     batch: usize,
 ) -> Result<Folded, RunnerError> {
     let batch = batch.max(1);
+    let bound = match upto {
+        Some(u) => u,
+        None => store.head_position().await?,
+    };
     let (tx, mut rx) = mpsc::channel::<Vec<RecordedEvent>>(2);
-    let reader = tokio::spawn(
-        async move {
-            let mut cursor = after;
-            loop {
-                if upto.is_some_and(|u| cursor >= u) {
-                    break;
-                }
-                let started = Instant::now();
-                let mut page = store.read_all(cursor, batch).await?;
-                if let Some(u) = upto {
-                    page.retain(|e| e.position <= u);
-                }
-                let Some(last) = page.last() else { break };
-                cursor = last.position;
-                tracing::debug!(
-                    events = page.len(),
-                    to = cursor,
-                    read_ms = started.elapsed().as_secs_f64() * 1e3,
-                    "pagina gelezen"
-                );
-                if tx.send(page).await.is_err() {
-                    break;
-                }
-            }
-            Ok::<i64, StoreError>(cursor)
-        }
-        .in_current_span(),
-    );
+    let reader =
+        tokio::spawn(read_pages(store, after, bound, upto.is_none(), batch, tx).in_current_span());
     let span = tracing::Span::current();
     let folder = tokio::task::spawn_blocking(move || {
         let _g = span.enter();
@@ -256,10 +299,10 @@ async fn fold_from_store(
         }
     });
     let read = reader.await.map_err(|e| RunnerError::Task(e.to_string()));
-    let folded = folder.await.map_err(|e| RunnerError::Task(e.to_string()))?;
+    let mut folded = folder.await.map_err(|e| RunnerError::Task(e.to_string()))?;
     let read_to = read??;
-    // The folder applied every page the reader sent; they end at the same position.
-    debug_assert_eq!(read_to, folded.cursor);
+    // Everything up to `read_to` was read and applied (a range without events is a gap).
+    folded.cursor = folded.cursor.max(read_to);
     Ok(folded)
 }
 
