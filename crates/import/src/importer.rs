@@ -499,11 +499,13 @@ impl Importer {
             };
         } else if self.config.dry_run {
             rapport.uitkomst = Uitkomst::ProefDraai;
-            self.neem_over(state, &opdrachten);
+            self.neem_over(state, &kern(&opdrachten));
         } else {
             v.bericht("schrijven…");
+            let kern = kern(&opdrachten);
+            // The events move into the store request: no copy of a large file's events.
             let (geschreven, dubbel) = self
-                .schrijf(&opdrachten, &rapport.idempotentiesleutel, meerdere)
+                .schrijf(opdrachten, &rapport.idempotentiesleutel, meerdere)
                 .await?;
             rapport.geschreven = geschreven;
             rapport.uitkomst = if dubbel {
@@ -511,30 +513,30 @@ impl Importer {
             } else {
                 Uitkomst::Geschreven
             };
-            if !dubbel {
-                self.neem_over(state, &opdrachten);
-            }
-            for o in &opdrachten {
+            for (_, _, tijd) in &kern {
                 self.idempotentie.insert(batch_sleutel(
                     &rapport.idempotentiesleutel,
                     meerdere,
-                    o.recorded_at,
+                    *tijd,
                 ));
+            }
+            if !dubbel {
+                self.neem_over(state, &kern);
             }
         }
         rapport.duur_ms = start.elapsed().as_millis() as u64;
         Ok(rapport)
     }
 
-    fn neem_over(&mut self, state: DomainState, opdrachten: &[Schrijfopdracht]) {
+    fn neem_over(&mut self, state: DomainState, kern: &[Kern]) {
         self.state = state;
-        for o in opdrachten {
-            *self.versies.entry(o.stream.clone()).or_insert(0) += o.events.len() as u64;
-            if let Some(t) = o.recorded_at {
+        for (stream, n, tijd) in kern {
+            *self.versies.entry(stream.clone()).or_insert(0) += n;
+            if let Some(t) = *tijd {
                 self.laatste_registratie = Some(self.laatste_registratie.map_or(t, |l| l.max(t)));
             }
         }
-        if opdrachten.iter().any(|o| o.recorded_at.is_none()) {
+        if kern.iter().any(|(_, _, t)| t.is_none()) {
             self.laatste_registratie = Some(Utc::now());
         }
     }
@@ -544,36 +546,34 @@ impl Importer {
     /// Returns (events written, every batch was a repeat).
     async fn schrijf(
         &self,
-        opdrachten: &[Schrijfopdracht],
+        opdrachten: Vec<Schrijfopdracht>,
         sleutel: &str,
         meerdere: bool,
     ) -> Result<(u64, bool), ImportFout> {
         // Each stream's first part states the version read from the log, so a concurrent
         // writer makes the batch fail instead of slipping past the rules; later parts of
         // the same stream follow on from it (the store checks them in order).
-        let mut versies: HashMap<&str, u64> = HashMap::new();
+        let mut versies: HashMap<String, u64> = HashMap::new();
         let mut geschreven = 0;
         let mut alles_dubbel = true;
-        let mut i = 0;
-        while i < opdrachten.len() {
-            let tijd = opdrachten[i].recorded_at;
-            let mut j = i;
+        let mut rest = opdrachten.into_iter().peekable();
+        while let Some(eerste) = rest.peek() {
+            let tijd = eerste.recorded_at;
             let mut delen = Vec::new();
-            while j < opdrachten.len() && opdrachten[j].recorded_at == tijd {
-                let o = &opdrachten[j];
+            while let Some(o) = rest.next_if(|o| o.recorded_at == tijd) {
                 let v = versies
-                    .entry(o.stream.as_str())
+                    .entry(o.stream.clone())
                     .or_insert_with(|| self.versies.get(&o.stream).copied().unwrap_or(0));
-                delen.push(StreamAppend {
-                    stream: o.stream.clone(),
-                    events: o.events.clone(),
-                    expected: Some(match *v {
-                        0 => ExpectedVersion::NoStream,
-                        n => ExpectedVersion::Exact(n),
-                    }),
+                let expected = Some(match *v {
+                    0 => ExpectedVersion::NoStream,
+                    n => ExpectedVersion::Exact(n),
                 });
                 *v += o.events.len() as u64;
-                j += 1;
+                delen.push(StreamAppend {
+                    stream: o.stream,
+                    events: o.events,
+                    expected,
+                });
             }
             let aantal: u64 = delen.iter().map(|d| d.events.len() as u64).sum();
             let resultaten = self
@@ -587,16 +587,24 @@ impl Importer {
                     },
                 )
                 .await?;
-            if resultaten.iter().any(|r| r.duplicate) {
-                // Written before (a rerun after a crash): the store wrote nothing now.
-            } else {
+            if !resultaten.iter().any(|r| r.duplicate) {
+                // (A repeat means a rerun after a crash: the store wrote nothing now.)
                 alles_dubbel = false;
                 geschreven += aantal;
             }
-            i = j;
         }
         Ok((geschreven, alles_dubbel))
     }
+}
+
+/// What the importer keeps of a written request: stream, number of events, recorded time.
+type Kern = (String, u64, Option<DateTime<Utc>>);
+
+fn kern(opdrachten: &[Schrijfopdracht]) -> Vec<Kern> {
+    opdrachten
+        .iter()
+        .map(|o| (o.stream.clone(), o.events.len() as u64, o.recorded_at))
+        .collect()
 }
 
 /// Whether records carry more than one recorded time (then the file is written in
