@@ -608,3 +608,60 @@ async fn import_futures_are_send() -> R {
     assert_eq!(rapporten[0].uitkomst, Uitkomst::Geschreven);
     Ok(())
 }
+
+#[tokio::test]
+async fn ijw_backfill_records_each_fact_at_its_dagtekening() -> R {
+    let dir = tempfile::tempdir()?;
+    let store = store(dir.path()).await?;
+    let mut c = config()?;
+    c.ijw_backfill = true;
+    let mut imp = Importer::open(store.clone(), c).await?;
+    // The landscape, recorded long before the messages.
+    let t = "2019-01-01T00:00:00Z";
+    let landschap = format!(
+        "type,id,naam,aanbieder,gemeente,vorm,regime,datum,voorziening,aantal,geregistreerd_op\n\
+         AanbiederGeregistreerd,HORIZON,Horizon,,,,,,,,{t}\n\
+         AanbiederGeregistreerd,SCHAKENBOSCH,Schakenbosch,,,,,,,,{t}\n\
+         VoorzieningGeregistreerd,HZN-DE-BRUG,De Brug,HORIZON,GM0599,GROEP,GESLOTEN,2019-01-01,,,{t}\n\
+         VoorzieningGeregistreerd,HZN-KLEINE-HAVEN,De Kleine Haven,HORIZON,GM0599,KLEINSCHALIG,OPEN,2019-01-01,,,{t}\n\
+         VoorzieningGeregistreerd,SKB-DE-LINDE,De Linde,SCHAKENBOSCH,GM0518,GEZINSHUIS,OPEN,2019-01-01,,,{t}\n\
+         PlaatsenGeopend,,,,,,,2019-01-01,HZN-DE-BRUG,24,{t}\n\
+         PlaatsenGeopend,,,,,,,2019-01-01,HZN-KLEINE-HAVEN,8,{t}\n\
+         PlaatsenGeopend,,,,,,,2019-01-01,SKB-DE-LINDE,6,{t}\n"
+    );
+    let r = imp
+        .importeer_tabel(Formaat::Csv, "landschap.csv", landschap.as_bytes())
+        .await?;
+    assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
+    let voor = store.head_position().await?;
+    let pad = crate_dir().join("fixtures/ijw/berichten");
+    let r = imp.importeer_paden(std::slice::from_ref(&pad)).await?;
+    assert_eq!(r[0].uitkomst, Uitkomst::Geschreven, "{}", r[0]);
+    let events: Vec<RecordedEvent> = alle(&store)
+        .await?
+        .into_iter()
+        .filter(|e| e.position > voor)
+        .collect();
+    assert_eq!(events.len(), 8);
+    // The first fact comes from the JW301 of 2024-03-01; the doorplaatsing is known once
+    // both its messages are, on 2024-09-03.
+    assert_eq!(
+        events[0].recorded_at.to_rfc3339(),
+        "2024-03-01T00:00:00+00:00"
+    );
+    assert_eq!(events[4].event_type, "Doorgeplaatst");
+    assert_eq!(
+        events[4].recorded_at.to_rfc3339(),
+        "2024-09-03T00:00:00+00:00"
+    );
+    assert!(
+        events
+            .windows(2)
+            .all(|w| w[0].recorded_at <= w[1].recorded_at)
+    );
+    // Written per Dagtekening; a second run writes nothing.
+    let nog = imp.importeer_paden(&[pad]).await?;
+    assert_eq!(nog[0].uitkomst, Uitkomst::AlGeimporteerd, "{}", nog[0]);
+    assert_eq!(store.head_position().await?, voor + 8);
+    Ok(())
+}
