@@ -312,6 +312,33 @@ impl Verifier {
         true
     }
 
+    /// Records that the row at `position` (if it could be read) cannot be decoded: the
+    /// chain fails there, or earlier where a position is missing.
+    pub(crate) fn unreadable(&mut self, position: Option<i64>, reason: String) {
+        if self.failure.is_some() {
+            return;
+        }
+        self.checked += 1;
+        let failure = match position {
+            Some(p) if p > self.next_position => VerifyFailure {
+                position: self.next_position,
+                reason: format!(
+                    "positie {} ontbreekt (volgende rij heeft positie {p}): rij verwijderd",
+                    self.next_position
+                ),
+            },
+            Some(p) => VerifyFailure {
+                position: p,
+                reason,
+            },
+            None => VerifyFailure {
+                position: self.next_position,
+                reason,
+            },
+        };
+        self.failure = Some(failure);
+    }
+
     /// The report for everything pushed so far.
     pub fn finish(self) -> VerifyReport {
         VerifyReport {

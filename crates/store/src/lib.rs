@@ -22,6 +22,7 @@
 //! - `hash = SHA-256(prev_hash ‖ canonical(event))`, checked by [`EventStore::verify`].
 
 pub mod chain;
+mod jsonb;
 pub mod postgres;
 pub mod sqlite;
 

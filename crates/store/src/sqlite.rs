@@ -13,11 +13,9 @@
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr as _;
-use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use futures::TryStreamExt as _;
 use kringloop_events::{ExpectedVersion, NewEvent, RecordedEvent};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
@@ -28,6 +26,7 @@ use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::chain::{self, CanonicalEvent, GENESIS_HASH, Verifier};
+use crate::jsonb;
 use crate::{
     AppendOptions, AppendResult, EventStore, ReadFilter, Result, StoreError, StreamAppend,
     VerifyReport,
@@ -35,10 +34,11 @@ use crate::{
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
-/// Columns per event row in the INSERT.
-const COLUMNS: usize = 16;
-/// Rows per multi-row INSERT: 1,000 × 16 = 16,000 binds, below SQLite's 32,766 limit.
-const ROWS_PER_INSERT: usize = 1000;
+/// Rows per INSERT chunk (a bound JSONB blob, see [`INSERT_CHUNK`]).
+const ROWS_PER_CHUNK: usize = 1000;
+/// A chunk is closed once its blob reaches this size (big payloads), far below
+/// SQLite's 1 GB limit on one value.
+const CHUNK_BYTES: usize = 8 << 20;
 /// Upper bound on requests folded into one group transaction.
 const MAX_GROUP: usize = 1024;
 
@@ -296,33 +296,37 @@ impl EventStore for SqliteStore {
         let mut conn = self.readers.acquire().await?;
         // One read transaction: a consistent snapshot even while the writer appends.
         let mut tx = conn.begin().await?;
+        let head: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) FROM events")
+            .fetch_one(&mut *tx)
+            .await?;
         let mut verifier = Verifier::new();
-        {
-            // SQLite steps and copies rows on its own worker thread; this task decodes
-            // borrowed fields and hashes, so the two overlap without copying rows again.
-            let mut rows = sqlx::query(AssertSqlSafe(format!("{SELECT_EVENTS} ORDER BY position")))
-                .fetch(&mut *tx);
-            while let Some(row) = rows.try_next().await? {
-                let payload: &str = row.try_get(6)?;
-                let event = CanonicalEvent {
-                    position: row.try_get(0)?,
-                    stream: row.try_get(1)?,
-                    stream_version: row.try_get(2)?,
-                    event_id: row.try_get(3)?,
-                    event_type: row.try_get(4)?,
-                    schema_version: row.try_get(5)?,
-                    valid_date: decode_date(row.try_get(7)?)?,
-                    recorded_at_micros: row.try_get(8)?,
-                    recorded_by: row.try_get(9)?,
-                    source: row.try_get(10)?,
-                    correlation_id: row.try_get::<Option<Uuid>, _>(11)?,
-                    causation_id: row.try_get::<Option<Uuid>, _>(12)?,
-                    idempotency_key: row.try_get(13)?,
-                    payload: payload.as_bytes(),
-                };
-                if !verifier.push_parts(&event, row.try_get(14)?, row.try_get(15)?) {
-                    break;
-                }
+        // Rows come in chunks of VERIFY_ROWS positions, each packed by SQLite into ONE
+        // value (see VERIFY_CHUNK), so sqlx hands over one value per chunk instead of 16
+        // per row. Pipelined: SQLite packs chunk k+1 on its worker thread while this task
+        // parses and hashes chunk k.
+        let fetch = fetch_verify_chunk;
+        let mut after = 0;
+        let mut current = if head > 0 {
+            fetch(&mut tx, after).await?
+        } else {
+            None
+        };
+        while after < head {
+            after = after.saturating_add(VERIFY_ROWS);
+            let chunk = current.take();
+            let go_on = if after < head {
+                let (next, go_on) = futures::future::join(fetch(&mut tx, after), async {
+                    verify_chunk(&mut verifier, chunk.as_deref().unwrap_or_default())
+                })
+                .await;
+                current = next?;
+                go_on
+            } else {
+                verify_chunk(&mut verifier, chunk.as_deref().unwrap_or_default());
+                false
+            };
+            if !go_on {
+                break;
             }
         }
         tx.rollback().await?;
@@ -597,7 +601,6 @@ async fn append_request(
     }
 
     let recorded_at = crate::recorded_micros(head.recorded_at, requested_at)?;
-    let key_arc: Option<Arc<str>> = key.as_deref().map(Arc::from);
     // Versions written by earlier parts of this same request.
     let mut local: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
     let mut results = Vec::with_capacity(parts.len());
@@ -618,59 +621,35 @@ async fn append_request(
         )?;
 
         let first_position = head.position + 1;
-        let stream_arc: Arc<str> = Arc::from(stream.as_str());
-        let mut position = head.position;
-        let mut version = current;
-        let mut prev = head.hash;
-        let mut iter = events.into_iter().peekable();
-        while iter.peek().is_some() {
-            let rows: Vec<NewEvent> = iter.by_ref().take(ROWS_PER_INSERT).collect();
-            let sql = insert_sql(rows.len());
-            // Full chunks and small batches (the common single-event append) reuse cached
-            // statements; odd-sized large tails are prepared once and dropped.
-            let mut q = sqlx::query(AssertSqlSafe(sql))
-                .persistent(rows.len() == ROWS_PER_INSERT || rows.len() <= 8);
-            for e in rows {
-                position += 1;
-                version += 1;
-                let hash = CanonicalEvent {
-                    position,
-                    stream: &stream,
-                    stream_version: version,
-                    event_id: e.event_id,
-                    event_type: &e.event_type,
-                    schema_version: e.schema_version,
-                    valid_date: e.valid_date,
-                    recorded_at_micros: recorded_at,
-                    recorded_by: &e.recorded_by,
-                    source: &e.source,
-                    correlation_id: e.correlation_id,
-                    causation_id: e.causation_id,
-                    idempotency_key: key_arc.as_deref(),
-                    payload: e.payload.as_bytes(),
-                }
-                .hash(&prev);
-                q = q
-                    .bind(position)
-                    .bind(Arc::clone(&stream_arc))
-                    .bind(version)
-                    .bind(e.event_id)
-                    .bind(e.event_type)
-                    .bind(e.schema_version)
-                    .bind(e.payload)
-                    .bind(e.valid_date.map(|d| d.format("%Y-%m-%d").to_string()))
-                    .bind(recorded_at)
-                    .bind(e.recorded_by)
-                    .bind(e.source)
-                    .bind(e.correlation_id)
-                    .bind(e.causation_id)
-                    .bind(key_arc.clone())
-                    .bind(prev.to_vec())
-                    .bind(hash.to_vec());
-                prev = hash;
-            }
-            q.execute(&mut *conn).await.map_err(map_insert_error)?;
+        let mut chunks = ChunkBuilder {
+            events: &events,
+            next: 0,
+            stream: &stream,
+            recorded_at,
+            key: key.as_deref(),
+            position: head.position,
+            version: current,
+            prev: head.hash,
+        };
+        // Pipelined: while SQLite inserts one chunk on its worker thread, this task
+        // hashes and encodes the next one (`join` polls the insert first, which hands it
+        // to the worker, then runs the encoding).
+        let mut pending = chunks.next_chunk();
+        while let Some(chunk) = pending.take() {
+            let insert = sqlx::query(INSERT_CHUNK)
+                .bind(chunk.blob)
+                .bind(chunk.first_position)
+                .bind(stream.as_str())
+                .bind(chunk.first_version)
+                .bind(recorded_at)
+                .bind(key.as_deref())
+                .execute(&mut *conn);
+            let (inserted, next) =
+                futures::future::join(insert, async { chunks.next_chunk() }).await;
+            inserted.map_err(map_insert_error)?;
+            pending = next;
         }
+        let (position, version, prev) = (chunks.position, chunks.version, chunks.prev);
         *head = Head {
             position,
             hash: prev,
@@ -687,13 +666,13 @@ async fn append_request(
         });
     }
 
-    if let (Some(key), Some(first), Some(last)) = (key_arc, results.first(), results.last()) {
+    if let (Some(key), Some(first), Some(last)) = (&key, results.first(), results.last()) {
         sqlx::query(
             "INSERT INTO idempotency_keys \
              (key, stream, first_position, last_position, stream_version, recorded_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )
-        .bind(key)
+        .bind(key.as_str())
         .bind(first.stream.as_str())
         .bind(first.first_position)
         .bind(last.last_position)
@@ -724,27 +703,290 @@ fn map_insert_error(e: sqlx::Error) -> StoreError {
     }
 }
 
-/// The multi-row INSERT for `rows` rows, 16 anonymous parameters per row.
+/// The INSERT of one chunk: the rows arrive as ONE bound JSONB blob (an array of row
+/// arrays, see [`ChunkBuilder`]) instead of 16 bound values per row, which is what made
+/// sqlx's per-value binding the bottleneck. What is the same for every row of a chunk
+/// (stream, recorded time, idempotency key) and what counts up (position, version) is
+/// bound once. The stored values are the same as with plain binds: TEXT for strings,
+/// INTEGER for numbers, 16/32-byte BLOBs for ids and hashes, NULL for absent values.
 ///
-/// Tried and rejected: numbered parameters (`?4+i`, reusing the previous row's hash
-/// parameter as `prev_hash`) to bind fewer values. sqlx looks up every parameter's name
-/// (`sqlite3_bind_parameter_name`, a linear scan in SQLite), which makes binding
-/// quadratic in the parameter count: 20× slower at 1,000 rows.
-fn insert_sql(rows: usize) -> String {
-    const INSERT: &str = "INSERT INTO events (position, stream, stream_version, event_id, \
-         event_type, schema_version, payload, valid_date, recorded_at, recorded_by, source, \
-         correlation_id, causation_id, idempotency_key, prev_hash, hash) VALUES ";
-    const ROW: &str = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-    debug_assert_eq!(ROW.matches('?').count(), COLUMNS);
-    let mut sql = String::with_capacity(INSERT.len() + rows * (ROW.len() + 1));
-    sql.push_str(INSERT);
-    for i in 0..rows {
-        if i > 0 {
-            sql.push(',');
+/// Tried and rejected before: numbered parameters in a multi-row VALUES list; sqlx looks
+/// up every parameter's name (`sqlite3_bind_parameter_name`, a linear scan in SQLite),
+/// which makes binding quadratic in the parameter count. Six parameters do not matter.
+const INSERT_CHUNK: &str = "INSERT INTO events (position, stream, stream_version, event_id, \
+     event_type, schema_version, payload, valid_date, recorded_at, recorded_by, source, \
+     correlation_id, causation_id, idempotency_key, prev_hash, hash) \
+     SELECT ?2 + key, ?3, ?4 + key, unhex(value ->> 0), value ->> 1, value ->> 2, \
+     value ->> 3, value ->> 4, ?5, value ->> 5, value ->> 6, unhex(value ->> 7), \
+     unhex(value ->> 8), ?6, unhex(value ->> 9), unhex(value ->> 10) \
+     FROM jsonb_each(?1)";
+
+/// One chunk for [`INSERT_CHUNK`].
+struct Chunk {
+    blob: Vec<u8>,
+    first_position: i64,
+    first_version: i64,
+}
+
+/// Hashes the events of one stream part in order and encodes them chunk by chunk.
+struct ChunkBuilder<'a> {
+    events: &'a [NewEvent],
+    next: usize,
+    stream: &'a str,
+    recorded_at: i64,
+    key: Option<&'a str>,
+    /// Position, version and hash of the last row encoded so far.
+    position: i64,
+    version: i64,
+    prev: [u8; 32],
+}
+
+impl ChunkBuilder<'_> {
+    fn next_chunk(&mut self) -> Option<Chunk> {
+        let rest = self.events.get(self.next..).filter(|r| !r.is_empty())?;
+        let estimate: usize = rest
+            .iter()
+            .take(ROWS_PER_CHUNK)
+            .map(|e| e.payload.len() + 256)
+            .sum();
+        let mut w = jsonb::RowsWriter::with_capacity(estimate.min(CHUNK_BYTES + 4096));
+        let first_position = self.position + 1;
+        let first_version = self.version + 1;
+        for e in rest {
+            if w.rows() == ROWS_PER_CHUNK || (w.rows() > 0 && w.len() >= CHUNK_BYTES) {
+                break;
+            }
+            self.position += 1;
+            self.version += 1;
+            let hash = CanonicalEvent {
+                position: self.position,
+                stream: self.stream,
+                stream_version: self.version,
+                event_id: e.event_id,
+                event_type: &e.event_type,
+                schema_version: e.schema_version,
+                valid_date: e.valid_date,
+                recorded_at_micros: self.recorded_at,
+                recorded_by: &e.recorded_by,
+                source: &e.source,
+                correlation_id: e.correlation_id,
+                causation_id: e.causation_id,
+                idempotency_key: self.key,
+                payload: e.payload.as_bytes(),
+            }
+            .hash(&self.prev);
+            w.begin_row();
+            w.hex(e.event_id.as_bytes());
+            w.text(&e.event_type);
+            w.int(i64::from(e.schema_version));
+            w.text(&e.payload);
+            match e.valid_date {
+                Some(d) => w.text(date_text(d).as_str()),
+                None => w.null(),
+            }
+            w.text(&e.recorded_by);
+            w.text(&e.source);
+            w.opt_hex(e.correlation_id.as_ref().map(|u| &u.as_bytes()[..]));
+            w.opt_hex(e.causation_id.as_ref().map(|u| &u.as_bytes()[..]));
+            w.hex(&self.prev);
+            w.hex(&hash);
+            w.end_row();
+            self.prev = hash;
+            self.next += 1;
         }
-        sql.push_str(ROW);
+        Some(Chunk {
+            blob: w.finish(),
+            first_position,
+            first_version,
+        })
     }
-    sql
+}
+
+/// `valid_date` as stored: chrono's `%Y-%m-%d`, written by hand for four-digit years.
+enum DateText {
+    Short([u8; 10]),
+    Long(String),
+}
+
+impl DateText {
+    fn as_str(&self) -> &str {
+        match self {
+            DateText::Short(b) => std::str::from_utf8(b).unwrap_or_default(),
+            DateText::Long(s) => s,
+        }
+    }
+}
+
+fn date_text(d: chrono::NaiveDate) -> DateText {
+    use chrono::Datelike as _;
+    let (y, m, day) = (d.year(), d.month(), d.day());
+    match u32::try_from(y) {
+        Ok(y) if y <= 9999 => DateText::Short([
+            b'0' + (y / 1000) as u8,
+            b'0' + (y / 100 % 10) as u8,
+            b'0' + (y / 10 % 10) as u8,
+            b'0' + (y % 10) as u8,
+            b'-',
+            b'0' + (m / 10) as u8,
+            b'0' + (m % 10) as u8,
+            b'-',
+            b'0' + (day / 10) as u8,
+            b'0' + (day % 10) as u8,
+        ]),
+        _ => DateText::Long(d.format("%Y-%m-%d").to_string()),
+    }
+}
+
+/// Positions per verify chunk.
+const VERIFY_ROWS: i64 = 4096;
+
+/// One verify chunk: the rows with `?1 < position <= ?2`, in position order, packed into
+/// one blob. Each row is a header of 16 decimal numbers ending in `;` (position, stream
+/// version, schema version, recorded_at, then the byte length of each following field,
+/// -1 for NULL), followed by the fields' exact stored bytes (`concat` copies text and
+/// blobs byte for byte). No escaping, so the payload hashed is exactly what is stored.
+/// (A NOT NULL column that were NULL anyway would drop out of the header: the row is
+/// then unreadable and verify fails there.)
+const VERIFY_CHUNK: &str = "SELECT CAST(group_concat(concat(concat_ws(',', \
+     position, stream_version, schema_version, recorded_at, octet_length(stream), \
+     octet_length(event_type), ifnull(octet_length(valid_date), -1), \
+     octet_length(recorded_by), octet_length(source), \
+     ifnull(octet_length(idempotency_key), -1), octet_length(payload), \
+     octet_length(event_id), ifnull(octet_length(correlation_id), -1), \
+     ifnull(octet_length(causation_id), -1), octet_length(prev_hash), octet_length(hash)), \
+     ';', stream, event_type, valid_date, recorded_by, source, idempotency_key, payload, \
+     event_id, correlation_id, causation_id, prev_hash, hash), '') AS BLOB) \
+     FROM events WHERE position > ?1 AND position <= ?2";
+
+async fn fetch_verify_chunk(
+    conn: &mut SqliteConnection,
+    after: i64,
+) -> Result<Option<Vec<u8>>, sqlx::Error> {
+    sqlx::query_scalar(VERIFY_CHUNK)
+        .bind(after)
+        .bind(after.saturating_add(VERIFY_ROWS))
+        .fetch_one(conn)
+        .await
+}
+
+/// Feeds one [`VERIFY_CHUNK`] blob to the verifier; `false` once it has stopped.
+fn verify_chunk(verifier: &mut Verifier, mut rest: &[u8]) -> bool {
+    while !rest.is_empty() {
+        match parse_chain_row(rest) {
+            Ok((row, len)) => {
+                if !verifier.push_parts(&row.event, row.prev_hash, row.hash) {
+                    return false;
+                }
+                rest = rest.get(len..).unwrap_or_default();
+            }
+            Err((position, reason)) => {
+                verifier.unreadable(position, reason);
+                return false;
+            }
+        }
+    }
+    true
+}
+
+struct PackedRow<'a> {
+    event: CanonicalEvent<'a>,
+    prev_hash: &'a [u8],
+    hash: &'a [u8],
+}
+
+/// Parses one packed row; returns it and its length, or (position if known, why not).
+fn parse_chain_row(buf: &[u8]) -> Result<(PackedRow<'_>, usize), (Option<i64>, String)> {
+    let unreadable = |position: Option<i64>, what: &str| {
+        (
+            position,
+            format!("rij onleesbaar: {what} heeft een onverwacht type of formaat"),
+        )
+    };
+    let end = buf
+        .iter()
+        .position(|&b| b == b';')
+        .ok_or_else(|| unreadable(None, "de rij"))?;
+    let mut nums = [0i64; 16];
+    let mut count = 0;
+    for part in buf[..end].split(|&b| b == b',') {
+        let n = std::str::from_utf8(part)
+            .ok()
+            .and_then(|t| t.parse::<i64>().ok());
+        match (n, nums.get_mut(count)) {
+            (Some(n), Some(slot)) => *slot = n,
+            _ => {
+                let position = (count > 0).then_some(nums[0]);
+                return Err(unreadable(position, "een getal"));
+            }
+        }
+        count += 1;
+    }
+    let position = nums[0];
+    if count != nums.len() {
+        return Err(unreadable(Some(position), "de rij"));
+    }
+    let mut at = end + 1;
+    let mut fields: [Option<&[u8]>; 12] = [None; 12];
+    for (i, field) in fields.iter_mut().enumerate() {
+        let len = nums[4 + i];
+        if len < 0 {
+            continue;
+        }
+        let len = usize::try_from(len).map_err(|_| unreadable(Some(position), "een lengte"))?;
+        let bytes = at
+            .checked_add(len)
+            .and_then(|e| buf.get(at..e))
+            .ok_or_else(|| unreadable(Some(position), "de rij"))?;
+        *field = Some(bytes);
+        at += len;
+    }
+    let text = |i: usize, what: &str| -> Result<Option<&str>, (Option<i64>, String)> {
+        fields[i]
+            .map(|b| std::str::from_utf8(b).map_err(|_| unreadable(Some(position), what)))
+            .transpose()
+    };
+    let required = |i: usize, what: &str| -> Result<&str, (Option<i64>, String)> {
+        text(i, what)?.ok_or_else(|| unreadable(Some(position), what))
+    };
+    let uuid = |i: usize, what: &str| -> Result<Option<Uuid>, (Option<i64>, String)> {
+        fields[i]
+            .map(|b| Uuid::from_slice(b).map_err(|_| unreadable(Some(position), what)))
+            .transpose()
+    };
+    let valid_date = match text(2, "valid_date")? {
+        None => None,
+        Some(t) => Some(
+            decode_date(Some(t))
+                .ok()
+                .flatten()
+                // Only the exact text the store writes hashes back to the stored bytes.
+                .filter(|d| date_text(*d).as_str() == t)
+                .ok_or_else(|| unreadable(Some(position), "valid_date"))?,
+        ),
+    };
+    let event = CanonicalEvent {
+        position,
+        stream: required(0, "stream")?,
+        stream_version: nums[1],
+        event_id: uuid(7, "event_id")?.ok_or_else(|| unreadable(Some(position), "event_id"))?,
+        event_type: required(1, "event_type")?,
+        schema_version: i32::try_from(nums[2])
+            .map_err(|_| unreadable(Some(position), "schema_version"))?,
+        valid_date,
+        recorded_at_micros: nums[3],
+        recorded_by: required(3, "recorded_by")?,
+        source: required(4, "source")?,
+        correlation_id: uuid(8, "correlation_id")?,
+        causation_id: uuid(9, "causation_id")?,
+        idempotency_key: text(5, "idempotency_key")?,
+        payload: fields[6].ok_or_else(|| unreadable(Some(position), "payload"))?,
+    };
+    let row = PackedRow {
+        event,
+        prev_hash: fields[10].ok_or_else(|| unreadable(Some(position), "prev_hash"))?,
+        hash: fields[11].ok_or_else(|| unreadable(Some(position), "hash"))?,
+    };
+    Ok((row, at))
 }
 
 fn decode_date(text: Option<&str>) -> Result<Option<chrono::NaiveDate>> {
@@ -787,4 +1029,211 @@ fn decode_event(row: &SqliteRow) -> Result<RecordedEvent> {
         prev_hash: hash32(prev)?,
         hash: hash32(hash)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use kringloop_events::NewEvent;
+
+    fn temp_db(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "kringloop-store-{name}-{}-{}",
+            std::process::id(),
+            Uuid::now_v7()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.join("events.db")
+    }
+
+    fn event(event_type: &str, payload: &str) -> NewEvent {
+        NewEvent {
+            event_id: Uuid::now_v7(),
+            event_type: event_type.to_owned(),
+            schema_version: 1,
+            payload: payload.to_owned(),
+            valid_date: chrono::NaiveDate::from_ymd_opt(2025, 3, 1),
+            recorded_by: "registrar".to_owned(),
+            source: "api".to_owned(),
+            correlation_id: None,
+            causation_id: None,
+        }
+    }
+
+    /// The chunked JSONB insert stores exactly what plain binds stored: the same types
+    /// and bytes, including NULs, non-ASCII, long values and odd dates; verify agrees.
+    #[tokio::test]
+    async fn stored_values_are_exact() {
+        let path = temp_db("exact");
+        let store = SqliteStore::open(&path).await.unwrap();
+        let big = format!(
+            r#"{{"tekst":"{}","q":"\"\\\u0000 é ✓"}}"#,
+            "x".repeat(70_000)
+        );
+        let mut events = vec![
+            event(
+                "PlaatsingGestart",
+                r#"{"b": 1,  "a":[1, 2], "plaats":"Dordrecht–Zuid é"}"#,
+            ),
+            event("T\0nul", &big),
+            event("T", "null"),
+            event(&"t".repeat(300), "[1,2,3]"),
+        ];
+        events[1].valid_date = chrono::NaiveDate::from_ymd_opt(10_000, 12, 31);
+        events[1].recorded_by = "a\0b".to_owned();
+        events[1].source = String::new();
+        events[1].correlation_id = Some(Uuid::now_v7());
+        events[1].schema_version = -7;
+        events[2].valid_date = None;
+        events[2].causation_id = Some(Uuid::from_bytes([0; 16]));
+        events[3].valid_date = chrono::NaiveDate::from_ymd_opt(7, 1, 9);
+        let key = "sleutel\0é";
+        let r = store
+            .append(
+                "stroom\0ä",
+                events.clone(),
+                AppendOptions {
+                    idempotency_key: Some(key.to_owned()),
+                    ..AppendOptions::default()
+                },
+            )
+            .await
+            .unwrap();
+        let rows = sqlx::query(
+            "SELECT typeof(stream), typeof(event_id), typeof(event_type), \
+             typeof(schema_version), typeof(payload), typeof(valid_date), typeof(recorded_at), \
+             typeof(recorded_by), typeof(source), typeof(correlation_id), \
+             typeof(causation_id), typeof(idempotency_key), typeof(prev_hash), typeof(hash), \
+             CAST(stream AS BLOB), event_id, CAST(payload AS BLOB), valid_date, recorded_at, \
+             CAST(recorded_by AS BLOB), CAST(idempotency_key AS BLOB), correlation_id, \
+             causation_id, schema_version, CAST(event_type AS BLOB), CAST(source AS BLOB) \
+             FROM events ORDER BY position",
+        )
+        .fetch_all(store.read_pool())
+        .await
+        .unwrap();
+        assert_eq!(rows.len(), events.len());
+        for (row, sent) in rows.iter().zip(&events) {
+            let types: Vec<String> = (0..14).map(|i| row.get(i)).collect();
+            let opt = |present: bool, t: &str| if present { t } else { "null" }.to_owned();
+            assert_eq!(
+                types,
+                vec![
+                    "text".to_owned(),
+                    "blob".to_owned(),
+                    "text".to_owned(),
+                    "integer".to_owned(),
+                    "text".to_owned(),
+                    opt(sent.valid_date.is_some(), "text"),
+                    "integer".to_owned(),
+                    "text".to_owned(),
+                    "text".to_owned(),
+                    opt(sent.correlation_id.is_some(), "blob"),
+                    opt(sent.causation_id.is_some(), "blob"),
+                    "text".to_owned(),
+                    "blob".to_owned(),
+                    "blob".to_owned(),
+                ]
+            );
+            assert_eq!(row.get::<Vec<u8>, _>(14), "stroom\0ä".as_bytes());
+            assert_eq!(row.get::<Vec<u8>, _>(15), sent.event_id.as_bytes().to_vec());
+            assert_eq!(row.get::<Vec<u8>, _>(16), sent.payload.as_bytes());
+            assert_eq!(
+                row.get::<Option<String>, _>(17),
+                sent.valid_date.map(|d| d.format("%Y-%m-%d").to_string())
+            );
+            assert_eq!(row.get::<i64, _>(18), r.recorded_at.timestamp_micros());
+            assert_eq!(row.get::<Vec<u8>, _>(19), sent.recorded_by.as_bytes());
+            assert_eq!(row.get::<Vec<u8>, _>(20), key.as_bytes());
+            assert_eq!(
+                row.get::<Option<Vec<u8>>, _>(21),
+                sent.correlation_id.map(|u| u.as_bytes().to_vec())
+            );
+            assert_eq!(
+                row.get::<Option<Vec<u8>>, _>(22),
+                sent.causation_id.map(|u| u.as_bytes().to_vec())
+            );
+            assert_eq!(row.get::<i64, _>(23), i64::from(sent.schema_version));
+            assert_eq!(row.get::<Vec<u8>, _>(24), sent.event_type.as_bytes());
+            assert_eq!(row.get::<Vec<u8>, _>(25), sent.source.as_bytes());
+        }
+        let read = store.read_all(0, 100).await.unwrap();
+        let mut prev = GENESIS_HASH;
+        for e in &read {
+            assert_eq!(e.prev_hash, prev);
+            assert_eq!(chain::hash_of(e), e.hash);
+            prev = e.hash;
+        }
+        let report = store.verify().await.unwrap();
+        assert!(report.is_ok(), "{report:?}");
+        assert_eq!(report.checked, 4);
+        assert_eq!(report.head_hash, hex::encode(prev));
+
+        // Tampering that changes a value's type or text is named by verify too.
+        let mut conn = store.readers.acquire().await.unwrap();
+        for trigger in ["events_refuse_update", "events_refuse_delete"] {
+            sqlx::query(AssertSqlSafe(format!("DROP TRIGGER {trigger}")))
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+        }
+        sqlx::query("UPDATE events SET valid_date = '0007-1-09' WHERE position = 4")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        let failure = store.verify().await.unwrap().failure.unwrap();
+        assert_eq!(failure.position, 4, "{failure:?}");
+        sqlx::query("UPDATE events SET stream = CAST(stream AS BLOB) || x'00' WHERE position = 2")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        let failure = store.verify().await.unwrap().failure.unwrap();
+        assert_eq!(failure.position, 2, "{failure:?}");
+        sqlx::query("UPDATE events SET schema_version = 1.5 WHERE position = 1")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        let failure = store.verify().await.unwrap().failure.unwrap();
+        assert_eq!(failure.position, 1, "{failure:?}");
+        drop(conn);
+        store.close().await.unwrap();
+        let _ = std::fs::remove_dir_all(path.parent().unwrap());
+    }
+
+    /// Chunk boundaries of verify (gaps included) and of the insert.
+    #[tokio::test]
+    async fn verify_across_chunks_and_gaps() {
+        let path = temp_db("chunks");
+        let store = SqliteStore::open(&path).await.unwrap();
+        let n = VERIFY_ROWS as usize * 2 + 17;
+        let events: Vec<NewEvent> = (0..n).map(|i| event("T", &format!("[{i}]"))).collect();
+        store
+            .append("s", events, AppendOptions::default())
+            .await
+            .unwrap();
+        let report = store.verify().await.unwrap();
+        assert!(report.is_ok(), "{report:?}");
+        assert_eq!(report.checked, n as u64);
+        let mut conn = store.readers.acquire().await.unwrap();
+        sqlx::query("DROP TRIGGER events_refuse_delete")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        // A gap of more than one whole chunk.
+        let from = VERIFY_ROWS + 3;
+        sqlx::query("DELETE FROM events WHERE position BETWEEN ?1 AND ?2")
+            .bind(from)
+            .bind(from + VERIFY_ROWS + 5)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        let report = store.verify().await.unwrap();
+        assert_eq!(report.failure.unwrap().position, from);
+        assert_eq!(report.head_position, from - 1);
+        drop(conn);
+        store.close().await.unwrap();
+        let _ = std::fs::remove_dir_all(path.parent().unwrap());
+    }
 }
