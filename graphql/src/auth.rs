@@ -73,7 +73,7 @@ impl std::str::FromStr for Rol {
 
 impl std::fmt::Display for Rol {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.naam())
+        f.pad(self.naam())
     }
 }
 

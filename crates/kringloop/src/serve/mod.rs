@@ -1,0 +1,178 @@
+//! `kringloop serve`: the GraphQL API over HTTP on one event store.
+//!
+//! Start-up: open (or create) the store, optionally fill an empty one with the demo
+//! landscape, fold the projection (the runner returns when caught up), fold the write
+//! side, bind, serve. Shutdown on SIGINT/SIGTERM: stop accepting, let running requests
+//! finish (an acknowledged write is committed before its reply), stop the runner, close
+//! the store.
+
+pub mod telemetry;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use kringloop_graphql::{ApiConfig, ApiState, Rol, Tokens};
+use kringloop_runner::{Runner, RunnerOptions};
+use kringloop_store::EventStore;
+
+use crate::config::GlobalConfig;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "KRINGLOOP_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Fill an EMPTY database with the generated demo landscape and print a token per role.
+    #[arg(long)]
+    pub demo: bool,
+    /// Token file (hashed bearer tokens); default: next to the SQLite file, or
+    /// `kringloop-tokens.json` for PostgreSQL.
+    #[arg(long, env = "KRINGLOOP_TOKENS")]
+    pub tokens: Option<PathBuf>,
+    /// Counts 1 ..< this are suppressed for roles without person-level access.
+    #[arg(long, env = "KRINGLOOP_SUPPRESS_BELOW", default_value_t = 5)]
+    pub onderdruk_onder: i64,
+    /// How often the projection polls the store for events written by other processes (ms).
+    #[arg(long, env = "KRINGLOOP_POLL_MS", default_value_t = 100)]
+    pub poll_ms: u64,
+    /// Time limit of one HTTP request (s).
+    #[arg(long, env = "KRINGLOOP_REQUEST_TIMEOUT", default_value_t = 30)]
+    pub timeout_s: u64,
+}
+
+/// The token file for a database URL when none is given.
+pub fn standaard_tokenpad(database_url: &str) -> PathBuf {
+    if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
+        return PathBuf::from("kringloop-tokens.json");
+    }
+    let pad = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))
+        .unwrap_or(database_url);
+    PathBuf::from(format!("{pad}.tokens.json"))
+}
+
+async fn stop_signaal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "kan niet op Ctrl-C wachten");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "kan niet op SIGTERM wachten");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("stoppen: geen nieuwe verzoeken meer, lopende worden afgemaakt");
+}
+
+async fn vul_demo(store: &dyn EventStore) -> anyhow::Result<bool> {
+    if store.head_position().await? != 0 {
+        eprintln!("--demo: de database is niet leeg; er wordt niets toegevoegd");
+        return Ok(false);
+    }
+    let config = kringloop_import::demo::DemoConfig::default();
+    eprintln!(
+        "demolandschap genereren ({}–{}, zaadje {}) …",
+        config.from_year, config.to_year, config.seed
+    );
+    let history = kringloop_import::demo::generate(&config).context("demogenerator")?;
+    let started = std::time::Instant::now();
+    let summary = kringloop_import::demo::write_to_store(store, history, 5_000, |_| {})
+        .await
+        .context("demolandschap schrijven")?;
+    eprintln!(
+        "demolandschap geschreven: {} gebeurtenissen, {} jeugdigen, {} voorzieningen in {:.1} s",
+        summary.events,
+        summary.jeugdigen,
+        summary.voorzieningen,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(true)
+}
+
+pub async fn run(global: &GlobalConfig, args: &ServeArgs) -> anyhow::Result<()> {
+    let store: Arc<dyn EventStore> = kringloop_store::open(&global.database_url)
+        .await
+        .with_context(|| format!("kan de event store {} niet openen", global.redacted_url()))?;
+    let tokenpad = args
+        .tokens
+        .clone()
+        .unwrap_or_else(|| standaard_tokenpad(&global.database_url));
+    let tokens = Arc::new(Tokens::new(&tokenpad));
+
+    let mut demo_tokens = Vec::new();
+    if args.demo && vul_demo(store.as_ref()).await? {
+        for rol in Rol::ALL {
+            let (_, secret) = tokens
+                .maak(rol, &format!("demo-{rol}"))
+                .context("demotoken aanmaken")?;
+            demo_tokens.push((rol, secret));
+        }
+    }
+
+    let runner = Runner::start(
+        Arc::clone(&store),
+        RunnerOptions {
+            poll_interval: Duration::from_millis(args.poll_ms.max(1)),
+            ..RunnerOptions::default()
+        },
+    )
+    .await
+    .context("projectie opbouwen")?;
+    let mut config = ApiConfig::default();
+    config.onderdrukking.drempel = args.onderdruk_onder;
+    config.timeout = Duration::from_secs(args.timeout_s.max(1));
+    let api = ApiState::new(Arc::clone(&store), runner.clone(), tokens, config)
+        .await
+        .map_err(|e| anyhow::anyhow!("domeinstaat opbouwen: {}", e.melding()))?;
+    let app = kringloop_graphql::http::router(api);
+
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("kan niet luisteren op {}", args.listen))?;
+    let adres = listener.local_addr()?;
+    tracing::info!(
+        adres = %adres,
+        backend = store.backend(),
+        positie = runner.position(),
+        tokens = %tokenpad.display(),
+        "kringloop luistert"
+    );
+    println!("kringloop luistert op http://{adres}/graphql (GraphiQL in de browser)");
+    if !demo_tokens.is_empty() {
+        println!("tokens (alleen nu zichtbaar; opgeslagen als hash in {}):", tokenpad.display());
+        for (rol, secret) in &demo_tokens {
+            println!("  {rol:<16} {secret}");
+        }
+        println!(
+            "gebruik in GraphiQL de header {{\"Authorization\": \"Bearer <token>\"}}"
+        );
+    }
+
+    axum::serve(listener, app)
+        .with_graceful_shutdown(stop_signaal())
+        .await
+        .context("HTTP-server")?;
+    runner.shutdown().await;
+    store.close().await.context("event store sluiten")?;
+    tracing::info!("kringloop gestopt");
+    Ok(())
+}

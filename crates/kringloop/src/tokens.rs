@@ -1,0 +1,74 @@
+//! `kringloop token …`: create, list and revoke bearer tokens (stored hashed).
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use kringloop_graphql::{Rol, Tokens};
+
+use crate::config::GlobalConfig;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct TokenArgs {
+    /// Token file; default: next to the SQLite file, or `kringloop-tokens.json`.
+    #[arg(long, env = "KRINGLOOP_TOKENS", global = true)]
+    pub tokens: Option<PathBuf>,
+    #[command(subcommand)]
+    pub actie: TokenActie,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum TokenActie {
+    /// Create a token and print it once.
+    Create {
+        /// stuurgroep, contractmanager, evaluator, registrar or admin.
+        #[arg(long)]
+        rol: Rol,
+        /// Who uses it (recorded as `recorded_by` of the facts it writes).
+        #[arg(long)]
+        naam: String,
+    },
+    /// List tokens (without secrets).
+    List,
+    /// Revoke a token by id.
+    Revoke { id: String },
+}
+
+pub fn run(global: &GlobalConfig, args: &TokenArgs) -> anyhow::Result<()> {
+    let pad = args
+        .tokens
+        .clone()
+        .unwrap_or_else(|| crate::serve::standaard_tokenpad(&global.database_url));
+    let tokens = Tokens::new(&pad);
+    match &args.actie {
+        TokenActie::Create { rol, naam } => {
+            let (rec, secret) = tokens.maak(*rol, naam).context("token aanmaken")?;
+            eprintln!(
+                "token {} voor {} ({}) opgeslagen als hash in {}; bewaar het nu, het wordt niet meer getoond:",
+                rec.id,
+                rec.naam,
+                rec.rol,
+                pad.display()
+            );
+            println!("{secret}");
+        }
+        TokenActie::List => {
+            for t in tokens.lijst().context("tokens lezen")? {
+                println!(
+                    "{}  {:<16} {:<24} aangemaakt {}{}",
+                    t.id,
+                    t.rol.naam(),
+                    t.naam,
+                    t.aangemaakt.format("%Y-%m-%d %H:%M"),
+                    t.ingetrokken
+                        .map(|i| format!(", ingetrokken {}", i.format("%Y-%m-%d %H:%M")))
+                        .unwrap_or_default()
+                );
+            }
+        }
+        TokenActie::Revoke { id } => {
+            tokens.trek_in(id).context("token intrekken")?;
+            println!("token {id} ingetrokken");
+        }
+    }
+    Ok(())
+}
