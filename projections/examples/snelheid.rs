@@ -33,6 +33,20 @@ fn cpu_ns() -> u64 {
         .unwrap_or(0)
 }
 
+/// (minor page faults, user ticks, system ticks) of this thread.
+fn tik() -> (u64, u64, u64) {
+    let s = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
+    // Fields after the command name (which ends with ')').
+    let na = s.rsplit_once(')').map_or("", |(_, r)| r);
+    let v: Vec<u64> = na
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    let veld = |i: usize| v.get(i).copied().unwrap_or(0);
+    // minflt is field 10, utime 14, stime 15 (1-based, counting the pid as 1).
+    (veld(7), veld(11), veld(12))
+}
+
 struct Ev {
     stroom: String,
     g: Gebeurtenis,
@@ -243,6 +257,7 @@ fn main() {
     );
 
     let mut p = Projection::new();
+    let t_voor = tik();
     let c0 = cpu_ns();
     let t0 = Instant::now();
     for (i, e) in evs.iter().enumerate() {
@@ -258,12 +273,19 @@ fn main() {
     }
     let dt = t0.elapsed();
     let cpu = (cpu_ns() - c0) as f64 / 1e9;
+    let t_na = tik();
     println!(
         "fold: {:.2} s wall, {:.2} s cpu, {:.0} events/s (wall), {:.0} events/s (cpu)",
         dt.as_secs_f64(),
         cpu,
         evs.len() as f64 / dt.as_secs_f64(),
         evs.len() as f64 / cpu
+    );
+    println!(
+        "fold: {} minor page faults, user {:.2} s, system {:.2} s",
+        t_na.0 - t_voor.0,
+        (t_na.1 - t_voor.1) as f64 / 100.0,
+        (t_na.2 - t_voor.2) as f64 / 100.0
     );
     println!("{:?}", p.omvang());
     // Peak resident memory (includes the generated input held alongside).
@@ -276,6 +298,50 @@ fn main() {
         }
     }
     if std::env::args().nth(2).as_deref() == Some("fold") {
+        return;
+    }
+    if std::env::args().nth(2).as_deref() == Some("controle") {
+        // A fingerprint of many figures, to compare two builds on the same history.
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let perioden = Periode::reeks(start, start + Duration::days(3652), Granulariteit::Kwartaal)
+            .unwrap_or_default();
+        let filters = [
+            Filter::default(),
+            Filter {
+                landsdeel: Some("ZUID_WEST".into()),
+                regime: Some(Regime::Gesloten),
+                ..Filter::default()
+            },
+            Filter {
+                gemeente: Some("G7".into()),
+                ..Filter::default()
+            },
+        ];
+        let mut n = 0;
+        for f in filters {
+            for t in [Toerekening::Herkomst, Toerekening::Locatie] {
+                for k in [None, Some(epoch + Duration::days(365 * 6))] {
+                    let mut q = Query::new(perioden[0]).filter(f.clone()).toerekening(t);
+                    q.kennis = k;
+                    for r in p.reeks(&q, &perioden) {
+                        format!("{r:?}").hash(&mut h);
+                        n += 1;
+                    }
+                }
+            }
+        }
+        let q = Query::new(Periode::kwartaal(2019, 3).unwrap_or_else(|e| panic!("{e}")));
+        let d = p.diff(
+            &q,
+            epoch + Duration::days(365 * 4 + 200),
+            epoch + Duration::days(365 * 5),
+        );
+        format!("{d:?}").hash(&mut h);
+        println!(
+            "controle: {n} reports + diff, fingerprint {:016x}",
+            h.finish()
+        );
         return;
     }
 
