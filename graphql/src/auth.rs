@@ -288,9 +288,7 @@ impl Tokens {
     /// The principal of a bearer secret, if it is a live token.
     pub fn verifieer(&self, secret: &str) -> Option<Principal> {
         let hash = hash_token(secret.trim());
-        let mtime = std::fs::metadata(&self.pad)
-            .and_then(|m| m.modified())
-            .ok();
+        let mtime = std::fs::metadata(&self.pad).and_then(|m| m.modified()).ok();
         let mut cache = self.cache.lock().ok()?;
         if cache.0.is_none() || cache.0 != mtime {
             match self.lees() {

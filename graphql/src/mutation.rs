@@ -3,9 +3,7 @@
 //! result) and optionally the expected version of the stream (a mismatch is CONFLICT).
 
 use async_graphql::{Context, Object, SimpleObject};
-use kringloop_events::{
-    FeitGecorrigeerd, FeitIngetrokken, Gebeurtenis as G, jeugdige_stream,
-};
+use kringloop_events::{FeitGecorrigeerd, FeitIngetrokken, Gebeurtenis as G, jeugdige_stream};
 use uuid::Uuid;
 
 use crate::auth::{BEHEER, Rol, RolGuard, SCHRIJVERS, principal};
@@ -28,10 +26,11 @@ async fn schrijf(
         Some(st) => st,
         None => return Err(ApiFout::ongeldig("geen stroom voor dit feit").into()),
     };
-    Ok(s
-        .registreer(p, stroom, feit, idempotency_key, expected_version)
-        .await?
-        .into())
+    Ok(
+        s.registreer(p, stroom, feit, idempotency_key, expected_version)
+            .await?
+            .into(),
+    )
 }
 
 fn jeugdige(pseudoniem: &str) -> Option<String> {
@@ -198,7 +197,14 @@ impl MutationRoot {
         expected_version: Option<i64>,
     ) -> ApiResult<RegistratieUit> {
         let f = FeitInvoer::WoongemeenteGewijzigd(invoer).naar_gebeurtenis()?;
-        schrijf(ctx, jeugdige(&pseudoniem), f, idempotency_key, expected_version).await
+        schrijf(
+            ctx,
+            jeugdige(&pseudoniem),
+            f,
+            idempotency_key,
+            expected_version,
+        )
+        .await
     }
 
     /// A court authorisation (MGJ, spoedmachtiging, voorwaardelijke machtiging).
@@ -212,7 +218,14 @@ impl MutationRoot {
         expected_version: Option<i64>,
     ) -> ApiResult<RegistratieUit> {
         let f = FeitInvoer::MachtigingAfgegeven(invoer).naar_gebeurtenis()?;
-        schrijf(ctx, jeugdige(&pseudoniem), f, idempotency_key, expected_version).await
+        schrijf(
+            ctx,
+            jeugdige(&pseudoniem),
+            f,
+            idempotency_key,
+            expected_version,
+        )
+        .await
     }
 
     #[graphql(guard = "RolGuard(SCHRIJVERS)")]
@@ -225,7 +238,14 @@ impl MutationRoot {
         expected_version: Option<i64>,
     ) -> ApiResult<RegistratieUit> {
         let f = FeitInvoer::MachtigingBeeindigd(invoer).naar_gebeurtenis()?;
-        schrijf(ctx, jeugdige(&pseudoniem), f, idempotency_key, expected_version).await
+        schrijf(
+            ctx,
+            jeugdige(&pseudoniem),
+            f,
+            idempotency_key,
+            expected_version,
+        )
+        .await
     }
 
     /// A plaatsing starts.
@@ -239,7 +259,14 @@ impl MutationRoot {
         expected_version: Option<i64>,
     ) -> ApiResult<RegistratieUit> {
         let f = FeitInvoer::PlaatsingGestart(invoer).naar_gebeurtenis()?;
-        schrijf(ctx, jeugdige(&pseudoniem), f, idempotency_key, expected_version).await
+        schrijf(
+            ctx,
+            jeugdige(&pseudoniem),
+            f,
+            idempotency_key,
+            expected_version,
+        )
+        .await
     }
 
     /// A doorplaatsing: the running placement ends and the next starts the same day.
@@ -253,7 +280,14 @@ impl MutationRoot {
         expected_version: Option<i64>,
     ) -> ApiResult<RegistratieUit> {
         let f = FeitInvoer::Doorgeplaatst(invoer).naar_gebeurtenis()?;
-        schrijf(ctx, jeugdige(&pseudoniem), f, idempotency_key, expected_version).await
+        schrijf(
+            ctx,
+            jeugdige(&pseudoniem),
+            f,
+            idempotency_key,
+            expected_version,
+        )
+        .await
     }
 
     /// Uitstroom: a plaatsing ends with a destination.
@@ -267,7 +301,14 @@ impl MutationRoot {
         expected_version: Option<i64>,
     ) -> ApiResult<RegistratieUit> {
         let f = FeitInvoer::PlaatsingBeeindigd(invoer).naar_gebeurtenis()?;
-        schrijf(ctx, jeugdige(&pseudoniem), f, idempotency_key, expected_version).await
+        schrijf(
+            ctx,
+            jeugdige(&pseudoniem),
+            f,
+            idempotency_key,
+            expected_version,
+        )
+        .await
     }
 
     /// Replaces an earlier fact by new content of the same type, from now on. Both stay

@@ -1,4 +1,5 @@
 //! Queries: KPIs, series, diff, history, the event log, chain status, reference data.
+#![allow(clippy::too_many_arguments)] // resolvers take the GraphQL arguments one by one
 
 use std::collections::HashMap;
 
@@ -49,11 +50,7 @@ pub(crate) fn bouw_query(
 }
 
 /// Computes a report and suppresses small numbers for roles without person-level access.
-pub(crate) async fn rapport(
-    state: &ApiState,
-    rol: Rol,
-    q: &Query,
-) -> Result<KpiRapport, ApiFout> {
+pub(crate) async fn rapport(state: &ApiState, rol: Rol, q: &Query) -> Result<KpiRapport, ApiFout> {
     let cfg = state.config().onderdrukking.clone();
     let report = state
         .runner()
@@ -216,7 +213,10 @@ pub struct TokenInfo {
     pub ingetrokken: Option<DateTime<Utc>>,
 }
 
-fn voorziening_uit(state: &DomainState, v: &kringloop_events::VoorzieningGeregistreerd) -> Result<Voorziening, ApiFout> {
+fn voorziening_uit(
+    state: &DomainState,
+    v: &kringloop_events::VoorzieningGeregistreerd,
+) -> Result<Voorziening, ApiFout> {
     let vandaag = Utc::now().date_naive();
     Ok(Voorziening {
         id: v.id.clone(),
@@ -399,11 +399,15 @@ impl QueryRoot {
         for (id, x) in punten {
             let (n, c) = match &x.scope {
                 kringloop_events::DoelScope::Landelijk => (DoelNiveau::Landelijk, None),
-                kringloop_events::DoelScope::Landsdeel(c) => (DoelNiveau::Landsdeel, Some(c.clone())),
+                kringloop_events::DoelScope::Landsdeel(c) => {
+                    (DoelNiveau::Landsdeel, Some(c.clone()))
+                }
                 kringloop_events::DoelScope::Jeugdregio(c) => {
                     (DoelNiveau::Jeugdregio, Some(c.clone()))
                 }
-                kringloop_events::DoelScope::Aanbieder(c) => (DoelNiveau::Aanbieder, Some(c.clone())),
+                kringloop_events::DoelScope::Aanbieder(c) => {
+                    (DoelNiveau::Aanbieder, Some(c.clone()))
+                }
             };
             if niveau.is_some_and(|w| w != n) || (code.is_some() && code != c) {
                 continue;
@@ -438,7 +442,13 @@ impl QueryRoot {
     ) -> ApiResult<Verschil> {
         let s = state(ctx)?;
         let p = principal(ctx)?;
-        let q = bouw_query(periode.periode()?, peildatum, filter.as_ref(), toerekening, None)?;
+        let q = bouw_query(
+            periode.periode()?,
+            peildatum,
+            filter.as_ref(),
+            toerekening,
+            None,
+        )?;
         let d = s.runner().read(|proj| proj.diff(&q, k1, k2)).await;
         let youth: Vec<String> = d
             .gebeurtenissen
@@ -529,7 +539,9 @@ impl QueryRoot {
         }
         let h = historie_van(s, stromen).await?;
         if h.feiten.is_empty() {
-            return Err(ApiFout::NietGevonden("geen feiten gevonden voor deze vraag".into()).into());
+            return Err(
+                ApiFout::NietGevonden("geen feiten gevonden voor deze vraag".into()).into(),
+            );
         }
         if !persoonlijk.is_empty() {
             s.log_inzage(p, "historie", &persoonlijk).await?;

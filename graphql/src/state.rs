@@ -186,7 +186,10 @@ impl ApiState {
             .bijwerken(&*store)
             .instrument(tracing::info_span!("domeinstaat_inhalen"))
             .await?;
-        tracing::info!(positie = domein.positie, "domeinstaat voor de schrijfkant bijgewerkt");
+        tracing::info!(
+            positie = domein.positie,
+            "domeinstaat voor de schrijfkant bijgewerkt"
+        );
         Ok(ApiState(Arc::new(Inner {
             store,
             runner,

@@ -77,7 +77,13 @@ impl SubscriptionRoot {
             .map_err(|e| ApiFout::intern("schema zonder toestand", e.message))?
             .clone();
         let rol = principal(ctx)?.rol;
-        let q = bouw_query(periode.periode()?, peildatum, filter.as_ref(), toerekening, None)?;
+        let q = bouw_query(
+            periode.periode()?,
+            peildatum,
+            filter.as_ref(),
+            toerekening,
+            None,
+        )?;
         let rx = s.runner().subscribe();
         let eerste = rapport(&s, rol, &q).await?;
         let laatst = vergelijkbaar(&eerste);

@@ -279,27 +279,153 @@ async fn feit(
 async fn werkvoorbeeld(s: &Server, token: &str) -> HashMap<&'static str, String> {
     let mut ids = HashMap::new();
     let stappen: Vec<(&'static str, &str, &str, Value, Option<&str>)> = vec![
-        ("ld", "registreerLandsdeel", "LandsdeelInvoer", json!({"code":"ZUID_WEST","naam":"Zuid-West"}), None),
-        ("rg", "registreerJeugdregio", "JeugdregioInvoer", json!({"code":"RIJNMOND","naam":"Rijnmond","landsdeel":"ZUID_WEST"}), None),
-        ("gm", "registreerGemeente", "GemeenteInvoer", json!({"code":"GM0599","naam":"Rotterdam","jeugdregio":"RIJNMOND"}), None),
-        ("ab", "registreerAanbieder", "AanbiederInvoer", json!({"id":"HZN","naam":"Horizon"}), None),
-        ("f1", "registreerVoorziening", "VoorzieningInvoer", json!({"id":"F1","aanbieder":"HZN","naam":"De Hoeve","gemeente":"GM0599","vorm":"GROEP","regime":"GESLOTEN","datum":"2024-01-01"}), None),
-        ("f2", "registreerVoorziening", "VoorzieningInvoer", json!({"id":"F2","aanbieder":"HZN","naam":"Het Huis","gemeente":"GM0599","vorm":"KLEINSCHALIG","regime":"OPEN","datum":"2024-01-01"}), None),
-        ("f1open", "openPlaatsen", "PlaatsenGeopendInvoer", json!({"voorziening":"F1","datum":"2024-01-01","aantal":10}), None),
-        ("f1dicht", "sluitPlaatsen", "PlaatsenGeslotenInvoer", json!({"voorziening":"F1","datum":"2024-02-15","aantal":4,"reden":"afbouw"}), None),
-        ("f2open", "openPlaatsen", "PlaatsenGeopendInvoer", json!({"voorziening":"F2","datum":"2024-02-01","aantal":4}), None),
-        ("ja", "registreerJeugdige", "JeugdigeInvoer", json!({"pseudoniem":"pa","geboortejaar":2008,"geslacht":"MAN","woongemeente":"GM0599","datum":"2024-01-01"}), None),
-        ("jb", "registreerJeugdige", "JeugdigeInvoer", json!({"pseudoniem":"pb","geboortejaar":2009,"geslacht":"VROUW","woongemeente":"GM0599","datum":"2024-01-01"}), None),
-        ("jc", "registreerJeugdige", "JeugdigeInvoer", json!({"pseudoniem":"pc","geboortejaar":2010,"geslacht":"ANDERS","woongemeente":"GM0599","datum":"2024-01-01"}), None),
-        ("a_spoed", "geefMachtigingAf", "MachtigingInvoer", json!({"machtiging":"A-SPOED","soort":"SPOEDMACHTIGING","geldigVan":"2024-01-10","geldigTot":"2024-02-06","aangevraagdDoor":"JB West"}), Some("pa")),
-        ("a_start", "startPlaatsing", "PlaatsingInvoer", json!({"voorziening":"F1","datum":"2024-01-10","spoed":true,"crisis":false,"verblijfVoor":"THUIS"}), Some("pa")),
-        ("a_mgj", "geefMachtigingAf", "MachtigingInvoer", json!({"machtiging":"A-MGJ","soort":"MGJ","geldigVan":"2024-02-05","geldigTot":"2025-02-04","aangevraagdDoor":"JB West"}), Some("pa")),
-        ("a_door", "plaatsDoor", "DoorplaatsingInvoer", json!({"van":"F1","naar":"F2","datum":"2024-03-01","reden":"afbouw","tegenWensJeugdige":false,"tegenWensAanbieder":false}), Some("pa")),
-        ("a_eind", "beeindigPlaatsing", "PlaatsingBeeindigdInvoer", json!({"voorziening":"F2","datum":"2024-05-01","bestemming":"THUIS","reden":"volgens plan","redenBeeindiging":"VOLGENS_PLAN"}), Some("pa")),
-        ("b_mgj", "geefMachtigingAf", "MachtigingInvoer", json!({"machtiging":"B-MGJ","soort":"MGJ","geldigVan":"2024-01-01","geldigTot":"2024-12-31","aangevraagdDoor":"JB West"}), Some("pb")),
-        ("b_start", "startPlaatsing", "PlaatsingInvoer", json!({"voorziening":"F1","datum":"2024-01-05","spoed":false,"crisis":false,"verblijfVoor":"PLEEGZORG"}), Some("pb")),
-        ("b_eind", "beeindigPlaatsing", "PlaatsingBeeindigdInvoer", json!({"voorziening":"F1","datum":"2024-03-20","bestemming":"JJI","reden":"strafrechtelijk"}), Some("pb")),
-        ("c_start", "startPlaatsing", "PlaatsingInvoer", json!({"voorziening":"F1","datum":"2024-02-20","spoed":false,"crisis":false,"verblijfVoor":"THUIS"}), Some("pc")),
+        (
+            "ld",
+            "registreerLandsdeel",
+            "LandsdeelInvoer",
+            json!({"code":"ZUID_WEST","naam":"Zuid-West"}),
+            None,
+        ),
+        (
+            "rg",
+            "registreerJeugdregio",
+            "JeugdregioInvoer",
+            json!({"code":"RIJNMOND","naam":"Rijnmond","landsdeel":"ZUID_WEST"}),
+            None,
+        ),
+        (
+            "gm",
+            "registreerGemeente",
+            "GemeenteInvoer",
+            json!({"code":"GM0599","naam":"Rotterdam","jeugdregio":"RIJNMOND"}),
+            None,
+        ),
+        (
+            "ab",
+            "registreerAanbieder",
+            "AanbiederInvoer",
+            json!({"id":"HZN","naam":"Horizon"}),
+            None,
+        ),
+        (
+            "f1",
+            "registreerVoorziening",
+            "VoorzieningInvoer",
+            json!({"id":"F1","aanbieder":"HZN","naam":"De Hoeve","gemeente":"GM0599","vorm":"GROEP","regime":"GESLOTEN","datum":"2024-01-01"}),
+            None,
+        ),
+        (
+            "f2",
+            "registreerVoorziening",
+            "VoorzieningInvoer",
+            json!({"id":"F2","aanbieder":"HZN","naam":"Het Huis","gemeente":"GM0599","vorm":"KLEINSCHALIG","regime":"OPEN","datum":"2024-01-01"}),
+            None,
+        ),
+        (
+            "f1open",
+            "openPlaatsen",
+            "PlaatsenGeopendInvoer",
+            json!({"voorziening":"F1","datum":"2024-01-01","aantal":10}),
+            None,
+        ),
+        (
+            "f1dicht",
+            "sluitPlaatsen",
+            "PlaatsenGeslotenInvoer",
+            json!({"voorziening":"F1","datum":"2024-02-15","aantal":4,"reden":"afbouw"}),
+            None,
+        ),
+        (
+            "f2open",
+            "openPlaatsen",
+            "PlaatsenGeopendInvoer",
+            json!({"voorziening":"F2","datum":"2024-02-01","aantal":4}),
+            None,
+        ),
+        (
+            "ja",
+            "registreerJeugdige",
+            "JeugdigeInvoer",
+            json!({"pseudoniem":"pa","geboortejaar":2008,"geslacht":"MAN","woongemeente":"GM0599","datum":"2024-01-01"}),
+            None,
+        ),
+        (
+            "jb",
+            "registreerJeugdige",
+            "JeugdigeInvoer",
+            json!({"pseudoniem":"pb","geboortejaar":2009,"geslacht":"VROUW","woongemeente":"GM0599","datum":"2024-01-01"}),
+            None,
+        ),
+        (
+            "jc",
+            "registreerJeugdige",
+            "JeugdigeInvoer",
+            json!({"pseudoniem":"pc","geboortejaar":2010,"geslacht":"ANDERS","woongemeente":"GM0599","datum":"2024-01-01"}),
+            None,
+        ),
+        (
+            "a_spoed",
+            "geefMachtigingAf",
+            "MachtigingInvoer",
+            json!({"machtiging":"A-SPOED","soort":"SPOEDMACHTIGING","geldigVan":"2024-01-10","geldigTot":"2024-02-06","aangevraagdDoor":"JB West"}),
+            Some("pa"),
+        ),
+        (
+            "a_start",
+            "startPlaatsing",
+            "PlaatsingInvoer",
+            json!({"voorziening":"F1","datum":"2024-01-10","spoed":true,"crisis":false,"verblijfVoor":"THUIS"}),
+            Some("pa"),
+        ),
+        (
+            "a_mgj",
+            "geefMachtigingAf",
+            "MachtigingInvoer",
+            json!({"machtiging":"A-MGJ","soort":"MGJ","geldigVan":"2024-02-05","geldigTot":"2025-02-04","aangevraagdDoor":"JB West"}),
+            Some("pa"),
+        ),
+        (
+            "a_door",
+            "plaatsDoor",
+            "DoorplaatsingInvoer",
+            json!({"van":"F1","naar":"F2","datum":"2024-03-01","reden":"afbouw","tegenWensJeugdige":false,"tegenWensAanbieder":false}),
+            Some("pa"),
+        ),
+        (
+            "a_eind",
+            "beeindigPlaatsing",
+            "PlaatsingBeeindigdInvoer",
+            json!({"voorziening":"F2","datum":"2024-05-01","bestemming":"THUIS","reden":"volgens plan","redenBeeindiging":"VOLGENS_PLAN"}),
+            Some("pa"),
+        ),
+        (
+            "b_mgj",
+            "geefMachtigingAf",
+            "MachtigingInvoer",
+            json!({"machtiging":"B-MGJ","soort":"MGJ","geldigVan":"2024-01-01","geldigTot":"2024-12-31","aangevraagdDoor":"JB West"}),
+            Some("pb"),
+        ),
+        (
+            "b_start",
+            "startPlaatsing",
+            "PlaatsingInvoer",
+            json!({"voorziening":"F1","datum":"2024-01-05","spoed":false,"crisis":false,"verblijfVoor":"PLEEGZORG"}),
+            Some("pb"),
+        ),
+        (
+            "b_eind",
+            "beeindigPlaatsing",
+            "PlaatsingBeeindigdInvoer",
+            json!({"voorziening":"F1","datum":"2024-03-20","bestemming":"JJI","reden":"strafrechtelijk"}),
+            Some("pb"),
+        ),
+        (
+            "c_start",
+            "startPlaatsing",
+            "PlaatsingInvoer",
+            json!({"voorziening":"F1","datum":"2024-02-20","spoed":false,"crisis":false,"verblijfVoor":"THUIS"}),
+            Some("pc"),
+        ),
     ];
     for (naam, veld, ty, invoer, ps) in stappen {
         let r = feit(s, token, veld, ty, invoer, ps, &format!("wv-{naam}"), None).await;
@@ -345,7 +471,8 @@ async fn kpis(s: &Server, token: &str, periode: Value, k: Option<String>) -> Val
     let q = format!(
         "query K($p: PeriodeInvoer!, $k: DateTime) {{ kpis(periode: $p, asKnownAt: $k) {{ {KPI_VELDEN} }} }}"
     );
-    s.gql(Some(token), &q, json!({ "p": periode, "k": k })).await
+    s.gql(Some(token), &q, json!({ "p": periode, "k": k }))
+        .await
 }
 
 fn q1() -> Value {
@@ -408,13 +535,20 @@ async fn stuurgroep_never_sees_1_to_4(o: &Omgeving) {
     let s = o.start().await;
     werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
     for rol in [Rol::Stuurgroep, Rol::Contractmanager, Rol::Registrar] {
-        for periode in [q1(), json!({"jaar": 2024, "kwartaal": 2}), json!({"jaar": 2024})] {
+        for periode in [
+            q1(),
+            json!({"jaar": 2024, "kwartaal": 2}),
+            json!({"jaar": 2024}),
+        ] {
             let r = kpis(&s, o.token(rol), periode.clone(), None).await;
             let mut n = Vec::new();
             persoonsaantallen(ok(&r), "", &mut n);
             assert!(!n.is_empty());
             let klein: Vec<_> = n.iter().filter(|(_, v)| (1..=4).contains(v)).collect();
-            assert!(klein.is_empty(), "{rol} got small counts for {periode}: {klein:?}");
+            assert!(
+                klein.is_empty(),
+                "{rol} got small counts for {periode}: {klein:?}"
+            );
         }
         let q = "{ kpiReeks(granulariteit: MAAND, van: \"2024-01-01\", tot: \"2024-07-01\") { plaatsingen { exclusiefDoorplaatsingen { waarde onderdrukt } } stroomEpisodes { eind { waarde onderdrukt } } } }";
         let r = s.gql(Some(o.token(rol)), q, json!({})).await;
@@ -456,19 +590,42 @@ async fn role_matrix(o: &Omgeving) {
                 ok(&r);
             } else {
                 assert_eq!(code(&r), Some("FORBIDDEN"), "{naam} as {rol}: {r}");
-                assert!(r["data"].is_null() || r["data"].as_object().is_some_and(|d| d.values().all(Value::is_null)));
+                assert!(
+                    r["data"].is_null()
+                        || r["data"]
+                            .as_object()
+                            .is_some_and(|d| d.values().all(Value::is_null))
+                );
             }
         }
         let r = s.gql(None, q, json!({})).await;
-        assert_eq!(code(&r), Some("UNAUTHENTICATED"), "{naam} without token: {r}");
+        assert_eq!(
+            code(&r),
+            Some("UNAUTHENTICATED"),
+            "{naam} without token: {r}"
+        );
         let r = s.gql(Some("kl_onzin"), q, json!({})).await;
-        assert_eq!(code(&r), Some("UNAUTHENTICATED"), "{naam} with a bad token: {r}");
+        assert_eq!(
+            code(&r),
+            Some("UNAUTHENTICATED"),
+            "{naam} with a bad token: {r}"
+        );
     }
     // Writes: registrar and admin only.
     for rol in Rol::ALL {
         let before = s.head().await;
         let id = format!("AB-{rol}");
-        let r = feit(&s, o.token(rol), "registreerAanbieder", "AanbiederInvoer", json!({"id": id, "naam": "x"}), None, &format!("rm-{rol}"), None).await;
+        let r = feit(
+            &s,
+            o.token(rol),
+            "registreerAanbieder",
+            "AanbiederInvoer",
+            json!({"id": id, "naam": "x"}),
+            None,
+            &format!("rm-{rol}"),
+            None,
+        )
+        .await;
         if [Registrar, Admin].contains(&rol) {
             ok(&r);
             assert!(s.head().await > before);
@@ -477,12 +634,25 @@ async fn role_matrix(o: &Omgeving) {
             assert_eq!(s.head().await, before, "a refused write writes nothing");
         }
     }
-    let r = feit(&s, "kl_onzin", "registreerAanbieder", "AanbiederInvoer", json!({"id": "Z", "naam": "x"}), None, "rm-x", None).await;
+    let r = feit(
+        &s,
+        "kl_onzin",
+        "registreerAanbieder",
+        "AanbiederInvoer",
+        json!({"id": "Z", "naam": "x"}),
+        None,
+        "rm-x",
+        None,
+    )
+    .await;
     assert_eq!(code(&r), Some("UNAUTHENTICATED"));
     // Token management: admin only.
     let q = "mutation { maakToken(rol: stuurgroep, naam: \"nieuw\") { id token } }";
     for rol in [Stuurgroep, Contractmanager, Evaluator, Registrar] {
-        assert_eq!(code(&s.gql(Some(o.token(rol)), q, json!({})).await), Some("FORBIDDEN"));
+        assert_eq!(
+            code(&s.gql(Some(o.token(rol)), q, json!({})).await),
+            Some("FORBIDDEN")
+        );
     }
     let r = s.gql(Some(o.token(Admin)), q, json!({})).await;
     let nieuw = ok(&r)["maakToken"]["token"].as_str().unwrap().to_owned();
@@ -495,24 +665,41 @@ async fn person_level_reads_are_logged(o: &Omgeving) {
     let s = o.start().await;
     werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
     let q = "{ gebeurtenissen(types: [\"PersoonsgegevensIngezien\"], eerste: 100) { edges { node { inhoud geregistreerdDoor } } } }";
-    let before = ok(&s.gql(Some(o.token(Rol::Admin)), q, json!({})).await)["gebeurtenissen"]["edges"]
-        .as_array()
-        .unwrap()
-        .len();
+    let before =
+        ok(&s.gql(Some(o.token(Rol::Admin)), q, json!({})).await)["gebeurtenissen"]["edges"]
+            .as_array()
+            .unwrap()
+            .len();
     let r = s
-        .gql(Some(o.token(Rol::Evaluator)), "{ historie(pseudoniem: \"pb\") { feiten { gebeurtenis { type } } } }", json!({}))
+        .gql(
+            Some(o.token(Rol::Evaluator)),
+            "{ historie(pseudoniem: \"pb\") { feiten { gebeurtenis { type } } } }",
+            json!({}),
+        )
         .await;
     ok(&r);
     let r = s.gql(Some(o.token(Rol::Admin)), q, json!({})).await;
-    let edges = ok(&r)["gebeurtenissen"]["edges"].as_array().unwrap().clone();
-    assert!(edges.len() > before, "the evaluator's read is in the access log");
+    let edges = ok(&r)["gebeurtenissen"]["edges"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(
+        edges.len() > before,
+        "the evaluator's read is in the access log"
+    );
     assert!(edges.iter().any(|e| {
         let i = &e["node"]["inhoud"];
         i["rol"] == "evaluator" && i["wat"] == "historie" && i["stromen"][0] == "jeugdige-pb"
     }));
     // A facility's history is not person-level: not logged.
     let n = edges.len();
-    ok(&s.gql(Some(o.token(Rol::Contractmanager)), "{ historie(voorziening: \"F2\") { stromen } }", json!({})).await);
+    ok(&s
+        .gql(
+            Some(o.token(Rol::Contractmanager)),
+            "{ historie(voorziening: \"F2\") { stromen } }",
+            json!({}),
+        )
+        .await);
     let r = s.gql(Some(o.token(Rol::Admin)), q, json!({})).await;
     // +1 for the admin's own page of the log that contained access events? No: the
     // access stream is person-level, so the admin's earlier read was logged too.
@@ -527,54 +714,208 @@ async fn rejections_are_invalid_event_and_write_nothing(o: &Omgeving) {
     let ids = werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
     let t = o.token(Rol::Registrar);
     let gevallen: Vec<(&str, &str, Value, Option<&str>, &str)> = vec![
-        ("openPlaatsen", "PlaatsenGeopendInvoer", json!({"voorziening":"FX","datum":"2024-01-01","aantal":3}), None, "ONBEKENDE_VOORZIENING"),
-        ("openPlaatsen", "PlaatsenGeopendInvoer", json!({"voorziening":"F1","datum":"2024-01-01","aantal":0}), None, "ONGELDIG_AANTAL"),
-        ("sluitPlaatsen", "PlaatsenGeslotenInvoer", json!({"voorziening":"F2","datum":"2024-03-01","aantal":100,"reden":"x"}), None, "TE_VEEL_PLAATSEN_GESLOTEN"),
-        ("bouwPlaatsenOm", "PlaatsenOmgebouwdInvoer", json!({"van":"F1","naar":"F1","datum":"2024-03-01","aantalUit":1,"aantalIn":1,"reden":"x"}), None, "ZELFDE_VOORZIENING"),
-        ("registreerVoorziening", "VoorzieningInvoer", json!({"id":"F1","aanbieder":"HZN","naam":"dubbel","gemeente":"GM0599","vorm":"GROEP","regime":"OPEN","datum":"2024-01-01"}), None, "AL_GEREGISTREERD"),
-        ("registreerVoorziening", "VoorzieningInvoer", json!({"id":"F9","aanbieder":"NIEMAND","naam":"x","gemeente":"GM0599","vorm":"GROEP","regime":"OPEN","datum":"2024-01-01"}), None, "ONBEKENDE_AANBIEDER"),
-        ("registreerJeugdige", "JeugdigeInvoer", json!({"pseudoniem":"999900006","geboortejaar":2008,"geslacht":"MAN","woongemeente":"GM0599","datum":"2024-01-01"}), None, "ONGELDIG_PSEUDONIEM"),
-        ("registreerJeugdige", "JeugdigeInvoer", json!({"pseudoniem":"pz","geboortejaar":1950,"geslacht":"MAN","woongemeente":"GM0599","datum":"2024-01-01"}), None, "GEBOORTEJAAR_BUITEN_BEREIK"),
-        ("startPlaatsing", "PlaatsingInvoer", json!({"voorziening":"F1","datum":"2024-01-15","spoed":false,"crisis":false,"verblijfVoor":"THUIS"}), Some("onbekend"), "ONBEKENDE_JEUGDIGE"),
-        ("startPlaatsing", "PlaatsingInvoer", json!({"voorziening":"F1","datum":"2024-01-15","spoed":false,"crisis":false,"verblijfVoor":"THUIS"}), Some("pa"), "AL_GEPLAATST"),
-        ("plaatsDoor", "DoorplaatsingInvoer", json!({"van":"F1","naar":"F1","datum":"2024-02-01","reden":"x","tegenWensJeugdige":false,"tegenWensAanbieder":false}), Some("pa"), "ZELFDE_VOORZIENING"),
-        ("beeindigPlaatsing", "PlaatsingBeeindigdInvoer", json!({"voorziening":"F2","datum":"2024-01-15","bestemming":"THUIS","reden":"x"}), Some("pb"), "NIET_GEPLAATST"),
-        ("geefMachtigingAf", "MachtigingInvoer", json!({"machtiging":"X","soort":"MGJ","geldigVan":"2024-05-01","geldigTot":"2024-04-01","aangevraagdDoor":"GI"}), Some("pc"), "GELDIG_TOT_VOOR_GELDIG_VAN"),
-        ("geefMachtigingAf", "MachtigingInvoer", json!({"machtiging":"A-MGJ","soort":"MGJ","geldigVan":"2024-05-01","geldigTot":"2024-06-01","aangevraagdDoor":"GI"}), Some("pa"), "MACHTIGING_AL_AFGEGEVEN"),
-        ("beeindigMachtiging", "MachtigingBeeindigdInvoer", json!({"machtiging":"ONBEKEND","datum":"2024-05-01","reden":"x"}), Some("pa"), "ONBEKENDE_MACHTIGING"),
+        (
+            "openPlaatsen",
+            "PlaatsenGeopendInvoer",
+            json!({"voorziening":"FX","datum":"2024-01-01","aantal":3}),
+            None,
+            "ONBEKENDE_VOORZIENING",
+        ),
+        (
+            "openPlaatsen",
+            "PlaatsenGeopendInvoer",
+            json!({"voorziening":"F1","datum":"2024-01-01","aantal":0}),
+            None,
+            "ONGELDIG_AANTAL",
+        ),
+        (
+            "sluitPlaatsen",
+            "PlaatsenGeslotenInvoer",
+            json!({"voorziening":"F2","datum":"2024-03-01","aantal":100,"reden":"x"}),
+            None,
+            "TE_VEEL_PLAATSEN_GESLOTEN",
+        ),
+        (
+            "bouwPlaatsenOm",
+            "PlaatsenOmgebouwdInvoer",
+            json!({"van":"F1","naar":"F1","datum":"2024-03-01","aantalUit":1,"aantalIn":1,"reden":"x"}),
+            None,
+            "ZELFDE_VOORZIENING",
+        ),
+        (
+            "registreerVoorziening",
+            "VoorzieningInvoer",
+            json!({"id":"F1","aanbieder":"HZN","naam":"dubbel","gemeente":"GM0599","vorm":"GROEP","regime":"OPEN","datum":"2024-01-01"}),
+            None,
+            "AL_GEREGISTREERD",
+        ),
+        (
+            "registreerVoorziening",
+            "VoorzieningInvoer",
+            json!({"id":"F9","aanbieder":"NIEMAND","naam":"x","gemeente":"GM0599","vorm":"GROEP","regime":"OPEN","datum":"2024-01-01"}),
+            None,
+            "ONBEKENDE_AANBIEDER",
+        ),
+        (
+            "registreerJeugdige",
+            "JeugdigeInvoer",
+            json!({"pseudoniem":"999900006","geboortejaar":2008,"geslacht":"MAN","woongemeente":"GM0599","datum":"2024-01-01"}),
+            None,
+            "ONGELDIG_PSEUDONIEM",
+        ),
+        (
+            "registreerJeugdige",
+            "JeugdigeInvoer",
+            json!({"pseudoniem":"pz","geboortejaar":1950,"geslacht":"MAN","woongemeente":"GM0599","datum":"2024-01-01"}),
+            None,
+            "GEBOORTEJAAR_BUITEN_BEREIK",
+        ),
+        (
+            "startPlaatsing",
+            "PlaatsingInvoer",
+            json!({"voorziening":"F1","datum":"2024-01-15","spoed":false,"crisis":false,"verblijfVoor":"THUIS"}),
+            Some("onbekend"),
+            "ONBEKENDE_JEUGDIGE",
+        ),
+        (
+            "startPlaatsing",
+            "PlaatsingInvoer",
+            json!({"voorziening":"F1","datum":"2024-01-15","spoed":false,"crisis":false,"verblijfVoor":"THUIS"}),
+            Some("pa"),
+            "AL_GEPLAATST",
+        ),
+        (
+            "plaatsDoor",
+            "DoorplaatsingInvoer",
+            json!({"van":"F1","naar":"F1","datum":"2024-02-01","reden":"x","tegenWensJeugdige":false,"tegenWensAanbieder":false}),
+            Some("pa"),
+            "ZELFDE_VOORZIENING",
+        ),
+        (
+            "beeindigPlaatsing",
+            "PlaatsingBeeindigdInvoer",
+            json!({"voorziening":"F2","datum":"2024-01-15","bestemming":"THUIS","reden":"x"}),
+            Some("pb"),
+            "NIET_GEPLAATST",
+        ),
+        (
+            "geefMachtigingAf",
+            "MachtigingInvoer",
+            json!({"machtiging":"X","soort":"MGJ","geldigVan":"2024-05-01","geldigTot":"2024-04-01","aangevraagdDoor":"GI"}),
+            Some("pc"),
+            "GELDIG_TOT_VOOR_GELDIG_VAN",
+        ),
+        (
+            "geefMachtigingAf",
+            "MachtigingInvoer",
+            json!({"machtiging":"A-MGJ","soort":"MGJ","geldigVan":"2024-05-01","geldigTot":"2024-06-01","aangevraagdDoor":"GI"}),
+            Some("pa"),
+            "MACHTIGING_AL_AFGEGEVEN",
+        ),
+        (
+            "beeindigMachtiging",
+            "MachtigingBeeindigdInvoer",
+            json!({"machtiging":"ONBEKEND","datum":"2024-05-01","reden":"x"}),
+            Some("pa"),
+            "ONBEKENDE_MACHTIGING",
+        ),
     ];
     for (i, (veld, ty, invoer, ps, reden)) in gevallen.into_iter().enumerate() {
         let before = s.head().await;
         let r = feit(&s, t, veld, ty, invoer, ps, &format!("afw-{i}"), None).await;
         assert_eq!(code(&r), Some("INVALID_EVENT"), "{veld} ({reden}): {r}");
         assert_eq!(r["errors"][0]["extensions"]["reden"], reden, "{veld}: {r}");
-        assert!(!r["errors"][0]["message"].as_str().unwrap_or_default().is_empty());
+        assert!(
+            !r["errors"][0]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .is_empty()
+        );
         assert_eq!(s.head().await, before, "{veld} ({reden}) wrote something");
     }
     // Corrections and retractions.
     let before = s.head().await;
     let q = "mutation($id: UUID!, $k: String!) { trekFeitIn(eventId: $id, reden: \"\", idempotencyKey: $k) { positie } }";
-    let r = s.gql(Some(t), q, json!({"id": ids["c_start"], "k": "afw-r1"})).await;
-    assert_eq!(r["errors"][0]["extensions"]["reden"], "REDEN_ONTBREEKT", "{r}");
-    let r = s.gql(Some(t), q.replace("\\\"\\\"", "\\\"x\\\"").as_str(), json!({"id": Uuid::now_v7(), "k": "afw-r2"})).await;
+    let r = s
+        .gql(Some(t), q, json!({"id": ids["c_start"], "k": "afw-r1"}))
+        .await;
+    assert_eq!(
+        r["errors"][0]["extensions"]["reden"], "REDEN_ONTBREEKT",
+        "{r}"
+    );
+    let r = s
+        .gql(
+            Some(t),
+            q.replace("\\\"\\\"", "\\\"x\\\"").as_str(),
+            json!({"id": Uuid::now_v7(), "k": "afw-r2"}),
+        )
+        .await;
     assert_eq!(code(&r), Some("INVALID_EVENT"), "{r}");
     let q = "mutation($id: UUID!, $k: String!) { trekFeitIn(eventId: $id, reden: \"vergissing\", idempotencyKey: $k) { positie } }";
-    let r = s.gql(Some(t), q, json!({"id": ids["a_start"], "k": "afw-r3"})).await;
-    assert_eq!(r["errors"][0]["extensions"]["reden"], "AFHANKELIJKE_FEITEN", "{r}");
+    let r = s
+        .gql(Some(t), q, json!({"id": ids["a_start"], "k": "afw-r3"}))
+        .await;
+    assert_eq!(
+        r["errors"][0]["extensions"]["reden"], "AFHANKELIJKE_FEITEN",
+        "{r}"
+    );
     let q = "mutation($id: UUID!, $k: String!) { corrigeerFeit(eventId: $id, nieuw: {plaatsenGeopend: {voorziening: \"F1\", datum: \"2024-01-01\", aantal: 3}}, reden: \"typefout\", idempotencyKey: $k) { positie } }";
-    let r = s.gql(Some(t), q, json!({"id": ids["f2open"], "k": "afw-c1"})).await;
-    assert_eq!(code(&r), Some("INVALID_EVENT"), "a correction cannot move a fact to another facility: {r}");
-    let r = s.gql(Some(t), q, json!({"id": ids["b_start"], "k": "afw-c2"})).await;
-    assert_eq!(r["errors"][0]["extensions"]["reden"], "ANDER_GEBEURTENISTYPE", "{r}");
+    let r = s
+        .gql(Some(t), q, json!({"id": ids["f2open"], "k": "afw-c1"}))
+        .await;
+    assert_eq!(
+        code(&r),
+        Some("INVALID_EVENT"),
+        "a correction cannot move a fact to another facility: {r}"
+    );
+    let r = s
+        .gql(Some(t), q, json!({"id": ids["b_start"], "k": "afw-c2"}))
+        .await;
+    assert_eq!(
+        r["errors"][0]["extensions"]["reden"], "ANDER_GEBEURTENISTYPE",
+        "{r}"
+    );
     assert_eq!(s.head().await, before);
     // Malformed requests: BAD_REQUEST, no internals.
-    let r = kpis(&s, t, json!({"van": "2024-03-01", "tot": "2024-01-01"}), None).await;
+    let r = kpis(
+        &s,
+        t,
+        json!({"van": "2024-03-01", "tot": "2024-01-01"}),
+        None,
+    )
+    .await;
     assert_eq!(code(&r), Some("BAD_REQUEST"), "{r}");
-    let r = feit(&s, t, "registreerAanbieder", "AanbiederInvoer", json!({"id":"Q","naam":"q"}), None, "", None).await;
+    let r = feit(
+        &s,
+        t,
+        "registreerAanbieder",
+        "AanbiederInvoer",
+        json!({"id":"Q","naam":"q"}),
+        None,
+        "",
+        None,
+    )
+    .await;
     assert_eq!(code(&r), Some("BAD_REQUEST"), "{r}");
-    let r = s.gql(Some(t), "{ historie(stroom: \"bestaat-niet\") { stromen } }", json!({})).await;
-    assert_eq!(code(&r), Some("FORBIDDEN"), "registrar reads no history: {r}");
-    let r = s.gql(Some(o.token(Rol::Admin)), "{ historie(stroom: \"bestaat-niet\") { stromen } }", json!({})).await;
+    let r = s
+        .gql(
+            Some(t),
+            "{ historie(stroom: \"bestaat-niet\") { stromen } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        code(&r),
+        Some("FORBIDDEN"),
+        "registrar reads no history: {r}"
+    );
+    let r = s
+        .gql(
+            Some(o.token(Rol::Admin)),
+            "{ historie(stroom: \"bestaat-niet\") { stromen } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(code(&r), Some("NOT_FOUND"), "{r}");
     s.stop().await;
 }
@@ -584,10 +925,33 @@ async fn idempotent_retry_writes_once(o: &Omgeving) {
     werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
     let t = o.token(Rol::Registrar);
     let invoer = json!({"id":"IDEM","naam":"Idem"});
-    let r1 = feit(&s, t, "registreerAanbieder", "AanbiederInvoer", invoer.clone(), None, "idem-1", None).await;
+    let r1 = feit(
+        &s,
+        t,
+        "registreerAanbieder",
+        "AanbiederInvoer",
+        invoer.clone(),
+        None,
+        "idem-1",
+        None,
+    )
+    .await;
     let head = s.head().await;
-    let r2 = feit(&s, t, "registreerAanbieder", "AanbiederInvoer", invoer.clone(), None, "idem-1", None).await;
-    let (a, b) = (&ok(&r1)["registreerAanbieder"], &ok(&r2)["registreerAanbieder"]);
+    let r2 = feit(
+        &s,
+        t,
+        "registreerAanbieder",
+        "AanbiederInvoer",
+        invoer.clone(),
+        None,
+        "idem-1",
+        None,
+    )
+    .await;
+    let (a, b) = (
+        &ok(&r1)["registreerAanbieder"],
+        &ok(&r2)["registreerAanbieder"],
+    );
     assert_eq!(a["eventId"], b["eventId"]);
     assert_eq!(a["positie"], b["positie"]);
     assert_eq!(a["duplicaat"], false);
@@ -600,14 +964,29 @@ async fn idempotent_retry_writes_once(o: &Omgeving) {
     let rs = futures::future::join_all(futs).await;
     let ids: std::collections::HashSet<String> = rs
         .iter()
-        .map(|r| ok(r)["geefMachtigingAf"]["eventId"].as_str().unwrap().to_owned())
+        .map(|r| {
+            ok(r)["geefMachtigingAf"]["eventId"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     assert_eq!(ids.len(), 1);
     assert_eq!(s.head().await, head + 1);
     // The same key on a fresh server (restart) still answers with the first result.
     s.stop().await;
     let s = o.start().await;
-    let r3 = feit(&s, t, "registreerAanbieder", "AanbiederInvoer", invoer, None, "idem-1", None).await;
+    let r3 = feit(
+        &s,
+        t,
+        "registreerAanbieder",
+        "AanbiederInvoer",
+        invoer,
+        None,
+        "idem-1",
+        None,
+    )
+    .await;
     assert_eq!(ok(&r3)["registreerAanbieder"]["eventId"], a["eventId"]);
     assert_eq!(s.head().await, head + 1);
     s.stop().await;
@@ -617,41 +996,95 @@ async fn concurrent_writes_same_expected_version_conflict(o: &Omgeving) {
     let s = o.start().await;
     werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
     let t = o.token(Rol::Registrar);
-    let r = s.gql(Some(o.token(Rol::Evaluator)), "{ historie(pseudoniem: \"pc\") { feiten { gebeurtenis { streamVersie } } } }", json!({})).await;
-    let versie = ok(&r)["historie"]["feiten"].as_array().unwrap().last().unwrap()["gebeurtenis"]["streamVersie"]
+    let r = s
+        .gql(
+            Some(o.token(Rol::Evaluator)),
+            "{ historie(pseudoniem: \"pc\") { feiten { gebeurtenis { streamVersie } } } }",
+            json!({}),
+        )
+        .await;
+    let versie = ok(&r)["historie"]["feiten"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()["gebeurtenis"]["streamVersie"]
         .as_i64()
         .unwrap();
     let m = |n: &str| json!({"machtiging": n, "soort": "MGJ", "geldigVan": "2024-03-01", "geldigTot": "2025-02-28", "aangevraagdDoor": "GI"});
     let before = s.head().await;
     let (r1, r2) = tokio::join!(
-        feit(&s, t, "geefMachtigingAf", "MachtigingInvoer", m("C1"), Some("pc"), "conf-1", Some(versie)),
-        feit(&s, t, "geefMachtigingAf", "MachtigingInvoer", m("C2"), Some("pc"), "conf-2", Some(versie)),
+        feit(
+            &s,
+            t,
+            "geefMachtigingAf",
+            "MachtigingInvoer",
+            m("C1"),
+            Some("pc"),
+            "conf-1",
+            Some(versie)
+        ),
+        feit(
+            &s,
+            t,
+            "geefMachtigingAf",
+            "MachtigingInvoer",
+            m("C2"),
+            Some("pc"),
+            "conf-2",
+            Some(versie)
+        ),
     );
     let codes = [code(&r1), code(&r2)];
     assert_eq!(codes.iter().filter(|c| c.is_none()).count(), 1, "{r1} {r2}");
-    assert_eq!(codes.iter().filter(|c| **c == Some("CONFLICT")).count(), 1, "{r1} {r2}");
+    assert_eq!(
+        codes.iter().filter(|c| **c == Some("CONFLICT")).count(),
+        1,
+        "{r1} {r2}"
+    );
     assert_eq!(s.head().await, before + 1);
     // A stale version alone is a conflict too, and writes nothing.
-    let r = feit(&s, t, "geefMachtigingAf", "MachtigingInvoer", m("C3"), Some("pc"), "conf-3", Some(versie)).await;
+    let r = feit(
+        &s,
+        t,
+        "geefMachtigingAf",
+        "MachtigingInvoer",
+        m("C3"),
+        Some("pc"),
+        "conf-3",
+        Some(versie),
+    )
+    .await;
     assert_eq!(code(&r), Some("CONFLICT"));
     assert_eq!(s.head().await, before + 1);
     s.stop().await;
 }
 
-async fn ws_connect(addr: std::net::SocketAddr, token: &str) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+async fn ws_connect(
+    addr: std::net::SocketAddr,
+    token: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
-    let mut req = format!("ws://{addr}/graphql/ws").into_client_request().unwrap();
-    req.headers_mut()
-        .insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
+    let mut req = format!("ws://{addr}/graphql/ws")
+        .into_client_request()
+        .unwrap();
+    req.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
     let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
-    let init = json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {token}")}});
+    let init =
+        json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {token}")}});
     ws.send(init.to_string().into()).await.unwrap();
     let ack = next_json(&mut ws).await;
     assert_eq!(ack["type"], "connection_ack", "{ack}");
     ws
 }
 
-async fn next_json(ws: &mut tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>) -> Value {
+async fn next_json(
+    ws: &mut tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+) -> Value {
     loop {
         let m = tokio::time::timeout(Duration::from_secs(10), ws.next())
             .await
@@ -681,12 +1114,19 @@ async fn mutation_shows_up_in_kpis_and_subscriptions(o: &Omgeving) {
     let mut kp = ws_connect(addr, o.token(Rol::Evaluator)).await;
     kp.send(json!({"id": "2", "type": "subscribe", "payload": {"query": "subscription { kpiWijzigingen(periode: {jaar: 2024, kwartaal: 1}) { plaatsingen { exclusiefDoorplaatsingen { waarde } } } }"}}).to_string().into()).await.unwrap();
     let eerste = next_json(&mut kp).await;
-    assert_eq!(eerste["payload"]["data"]["kpiWijzigingen"]["plaatsingen"]["exclusiefDoorplaatsingen"]["waarde"], 3, "{eerste}");
+    assert_eq!(
+        eerste["payload"]["data"]["kpiWijzigingen"]["plaatsingen"]["exclusiefDoorplaatsingen"]["waarde"],
+        3,
+        "{eerste}"
+    );
     // The stuurgroep may not subscribe to events.
     let mut sg = ws_connect(addr, o.token(Rol::Stuurgroep)).await;
     sg.send(json!({"id": "3", "type": "subscribe", "payload": {"query": "subscription { gebeurtenissen { type } }"}}).to_string().into()).await.unwrap();
     let weigering = next_json(&mut sg).await;
-    assert_eq!(weigering["payload"]["errors"][0]["extensions"]["code"], "FORBIDDEN", "{weigering}");
+    assert_eq!(
+        weigering["payload"]["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{weigering}"
+    );
 
     let t = o.token(Rol::Registrar);
     ok(&feit(&s, t, "registreerJeugdige", "JeugdigeInvoer", json!({"pseudoniem":"pd","geboortejaar":2008,"geslacht":"MAN","woongemeente":"GM0599","datum":"2024-01-01"}), None, "sub-1", None).await);
@@ -694,15 +1134,28 @@ async fn mutation_shows_up_in_kpis_and_subscriptions(o: &Omgeving) {
     let positie = ok(&r)["startPlaatsing"]["positie"].clone();
     // Read-your-writes: the KPI query right after the mutation includes it.
     let k = kpis(&s, o.token(Rol::Evaluator), q1(), None).await;
-    assert_eq!(ok(&k)["kpis"]["plaatsingen"]["exclusiefDoorplaatsingen"]["waarde"], 4);
+    assert_eq!(
+        ok(&k)["kpis"]["plaatsingen"]["exclusiefDoorplaatsingen"]["waarde"],
+        4
+    );
 
     let m = next_json(&mut ev).await;
     assert_eq!(m["type"], "next", "{m}");
-    assert_eq!(m["payload"]["data"]["gebeurtenissen"]["type"], "PlaatsingGestart");
-    assert_eq!(m["payload"]["data"]["gebeurtenissen"]["stroom"], "jeugdige-pd");
+    assert_eq!(
+        m["payload"]["data"]["gebeurtenissen"]["type"],
+        "PlaatsingGestart"
+    );
+    assert_eq!(
+        m["payload"]["data"]["gebeurtenissen"]["stroom"],
+        "jeugdige-pd"
+    );
     assert_eq!(m["payload"]["data"]["gebeurtenissen"]["positie"], positie);
     let m = next_json(&mut kp).await;
-    assert_eq!(m["payload"]["data"]["kpiWijzigingen"]["plaatsingen"]["exclusiefDoorplaatsingen"]["waarde"], 4, "{m}");
+    assert_eq!(
+        m["payload"]["data"]["kpiWijzigingen"]["plaatsingen"]["exclusiefDoorplaatsingen"]["waarde"],
+        4,
+        "{m}"
+    );
     server.abort();
     s.stop().await;
 }
@@ -721,7 +1174,9 @@ async fn as_known_at_and_diff(o: &Omgeving) {
     let late_pos = ok(&late)["startPlaatsing"]["positie"].as_i64().unwrap();
     // A correction: B left on 2 April, not 20 March (so not in Q1).
     let q = "mutation($id: UUID!, $k: String!) { corrigeerFeit(eventId: $id, nieuw: {plaatsingBeeindigd: {voorziening: \"F1\", datum: \"2024-04-02\", bestemming: JJI, reden: \"strafrechtelijk\"}}, reden: \"verkeerde datum\", idempotencyKey: $k) { positie stroom } }";
-    let c = s.gql(Some(t), q, json!({"id": ids["b_eind"], "k": "corr-1"})).await;
+    let c = s
+        .gql(Some(t), q, json!({"id": ids["b_eind"], "k": "corr-1"}))
+        .await;
     let corr_pos = ok(&c)["corrigeerFeit"]["positie"].as_i64().unwrap();
     assert_eq!(ok(&c)["corrigeerFeit"]["stroom"], "jeugdige-pb");
 
@@ -735,22 +1190,53 @@ async fn as_known_at_and_diff(o: &Omgeving) {
     assert_eq!(nu["stroomEpisodes"]["uitstroom"]["waarde"], 0);
 
     let q = "query($k1: DateTime!, $k2: DateTime!) { diff(periode: {jaar: 2024, kwartaal: 1}, k1: $k1, k2: $k2) { voor { plaatsingen { exclusiefDoorplaatsingen { waarde } } } na { plaatsingen { exclusiefDoorplaatsingen { waarde } } } gebeurtenissen { positie type stroom } } }";
-    let d = s.gql(Some(ev), q, json!({"k1": k1.to_rfc3339(), "k2": Utc::now().to_rfc3339()})).await;
+    let d = s
+        .gql(
+            Some(ev),
+            q,
+            json!({"k1": k1.to_rfc3339(), "k2": Utc::now().to_rfc3339()}),
+        )
+        .await;
     let d = &ok(&d)["diff"];
-    assert_eq!(d["voor"]["plaatsingen"]["exclusiefDoorplaatsingen"]["waarde"], 3);
-    assert_eq!(d["na"]["plaatsingen"]["exclusiefDoorplaatsingen"]["waarde"], 4);
-    let pos: Vec<i64> = d["gebeurtenissen"].as_array().unwrap().iter().map(|g| g["positie"].as_i64().unwrap()).collect();
-    assert!(pos.contains(&late_pos), "the late registration explains the difference: {d}");
-    assert!(pos.contains(&corr_pos), "the correction explains the difference: {d}");
+    assert_eq!(
+        d["voor"]["plaatsingen"]["exclusiefDoorplaatsingen"]["waarde"],
+        3
+    );
+    assert_eq!(
+        d["na"]["plaatsingen"]["exclusiefDoorplaatsingen"]["waarde"],
+        4
+    );
+    let pos: Vec<i64> = d["gebeurtenissen"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["positie"].as_i64().unwrap())
+        .collect();
+    assert!(
+        pos.contains(&late_pos),
+        "the late registration explains the difference: {d}"
+    );
+    assert!(
+        pos.contains(&corr_pos),
+        "the correction explains the difference: {d}"
+    );
 
     // The history shows the correction next to the original.
     let h = s.gql(Some(ev), "{ historie(pseudoniem: \"pb\") { feiten { gebeurtenis { eventId type geregistreerdDoor bron } betreft gecorrigeerdDoor { positie reden geregistreerdDoor } } } }", json!({})).await;
     let feiten = ok(&h)["historie"]["feiten"].as_array().unwrap().clone();
-    let origineel = feiten.iter().find(|f| f["gebeurtenis"]["eventId"] == ids["b_eind"]).unwrap();
+    let origineel = feiten
+        .iter()
+        .find(|f| f["gebeurtenis"]["eventId"] == ids["b_eind"])
+        .unwrap();
     assert_eq!(origineel["gecorrigeerdDoor"][0]["positie"], corr_pos);
     assert_eq!(origineel["gecorrigeerdDoor"][0]["reden"], "verkeerde datum");
     assert_eq!(origineel["gebeurtenis"]["bron"], "api");
-    assert!(origineel["gebeurtenis"]["geregistreerdDoor"].as_str().unwrap().contains("registrar"));
+    assert!(
+        origineel["gebeurtenis"]["geregistreerdDoor"]
+            .as_str()
+            .unwrap()
+            .contains("registrar")
+    );
     s.stop().await;
 }
 
@@ -758,7 +1244,11 @@ async fn restart_returns_the_same_kpis(o: &Omgeving) {
     let s = o.start().await;
     werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
     let mut voor = Vec::new();
-    for p in [q1(), json!({"jaar": 2024, "kwartaal": 2}), json!({"jaar": 2024})] {
+    for p in [
+        q1(),
+        json!({"jaar": 2024, "kwartaal": 2}),
+        json!({"jaar": 2024}),
+    ] {
         for rol in [Rol::Evaluator, Rol::Stuurgroep] {
             let mut r = kpis(&s, o.token(rol), p.clone(), None).await;
             r["data"]["kpis"]["meta"] = Value::Null;
@@ -768,7 +1258,11 @@ async fn restart_returns_the_same_kpis(o: &Omgeving) {
     s.stop().await;
     let s = o.start().await;
     let mut na = Vec::new();
-    for p in [q1(), json!({"jaar": 2024, "kwartaal": 2}), json!({"jaar": 2024})] {
+    for p in [
+        q1(),
+        json!({"jaar": 2024, "kwartaal": 2}),
+        json!({"jaar": 2024}),
+    ] {
         for rol in [Rol::Evaluator, Rol::Stuurgroep] {
             let mut r = kpis(&s, o.token(rol), p.clone(), None).await;
             r["data"]["kpis"]["meta"] = Value::Null;
@@ -777,9 +1271,25 @@ async fn restart_returns_the_same_kpis(o: &Omgeving) {
     }
     assert_eq!(voor, na);
     // The write side was folded again too: a duplicate registration is still refused.
-    let r = feit(&s, o.token(Rol::Registrar), "registreerAanbieder", "AanbiederInvoer", json!({"id":"HZN","naam":"Horizon"}), None, "na-herstart", None).await;
+    let r = feit(
+        &s,
+        o.token(Rol::Registrar),
+        "registreerAanbieder",
+        "AanbiederInvoer",
+        json!({"id":"HZN","naam":"Horizon"}),
+        None,
+        "na-herstart",
+        None,
+    )
+    .await;
     assert_eq!(r["errors"][0]["extensions"]["reden"], "AL_GEREGISTREERD");
-    let r = s.gql(Some(o.token(Rol::Admin)), "{ keten { intact } projectie { achterstand } }", json!({})).await;
+    let r = s
+        .gql(
+            Some(o.token(Rol::Admin)),
+            "{ keten { intact } projectie { achterstand } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(ok(&r)["keten"]["intact"], true);
     s.stop().await;
 }
@@ -793,14 +1303,24 @@ async fn limits_health_and_graphiql(o: &Omgeving) {
     assert_eq!(r.status(), StatusCode::OK);
     let r = s.app.clone().oneshot(get("/graphql")).await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let html = axum::body::to_bytes(r.into_body(), usize::MAX).await.unwrap();
+    let html = axum::body::to_bytes(r.into_body(), usize::MAX)
+        .await
+        .unwrap();
     assert!(String::from_utf8_lossy(&html).contains("graphiql"));
     // Body limit.
-    let big = json!({"query": format!("{{ projectie {{ positie }} }} #{}", "x".repeat(2 * 1024 * 1024))}).to_string();
+    let big =
+        json!({"query": format!("{{ projectie {{ positie }} }} #{}", "x".repeat(2 * 1024 * 1024))})
+            .to_string();
     let r = s
         .app
         .clone()
-        .oneshot(Request::post("/graphql").header("content-type", "application/json").header("content-length", big.len()).body(Body::from(big)).unwrap())
+        .oneshot(
+            Request::post("/graphql")
+                .header("content-type", "application/json")
+                .header("content-length", big.len())
+                .body(Body::from(big))
+                .unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
@@ -808,14 +1328,22 @@ async fn limits_health_and_graphiql(o: &Omgeving) {
     let diep = "{ kpis(periode: {jaar: 2024}) { uitstroomNaarLichtereZorg { bestemmingen { cellen { waarde } } lichter { teller { waarde } } } } }";
     let r = s.gql(Some(o.token(Rol::Admin)), diep, json!({})).await;
     ok(&r);
-    let te_diep = format!("{{ ik {{ naam }} {} }}", "kpis(periode: {jaar: 2024}) { meta { filter { vorm } } }");
+    let te_diep = format!(
+        "{{ ik {{ naam }} {} }}",
+        "kpis(periode: {jaar: 2024}) { meta { filter { vorm } } }"
+    );
     ok(&s.gql(Some(o.token(Rol::Admin)), &te_diep, json!({})).await);
     let r = s
         .gql(Some(o.token(Rol::Admin)), "query { __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } } } } }", json!({}))
         .await;
-    assert!(r.get("errors").is_some(), "a query deeper than the limit is refused: {r}");
+    assert!(
+        r.get("errors").is_some(),
+        "a query deeper than the limit is refused: {r}"
+    );
     // Introspection as GraphiQL does it still works.
-    let r = s.gql(None, "{ __schema { queryType { name } } }", json!({})).await;
+    let r = s
+        .gql(None, "{ __schema { queryType { name } } }", json!({}))
+        .await;
     assert_eq!(ok(&r)["__schema"]["queryType"]["name"], "Query");
     s.stop().await;
 }

@@ -158,13 +158,14 @@ pub async fn run(global: &GlobalConfig, args: &ServeArgs) -> anyhow::Result<()> 
     );
     println!("kringloop luistert op http://{adres}/graphql (GraphiQL in de browser)");
     if !demo_tokens.is_empty() {
-        println!("tokens (alleen nu zichtbaar; opgeslagen als hash in {}):", tokenpad.display());
+        println!(
+            "tokens (alleen nu zichtbaar; opgeslagen als hash in {}):",
+            tokenpad.display()
+        );
         for (rol, secret) in &demo_tokens {
             println!("  {rol:<16} {secret}");
         }
-        println!(
-            "gebruik in GraphiQL de header {{\"Authorization\": \"Bearer <token>\"}}"
-        );
+        println!("gebruik in GraphiQL de header {{\"Authorization\": \"Bearer <token>\"}}");
     }
 
     axum::serve(listener, app)
