@@ -1348,6 +1348,84 @@ async fn limits_health_and_graphiql(o: &Omgeving) {
     s.stop().await;
 }
 
+/// Two servers on one PostgreSQL database (as two processes would be: each its own pool,
+/// runner and write side): a fact written through one shows up in the KPIs and the
+/// subscription of the other within a second; concurrent writes through both keep the
+/// log dense and the chain intact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_two_servers_converge() {
+    let Some(o) = Omgeving::postgres("two_servers_converge").await else {
+        return;
+    };
+    let a = o.start().await;
+    werkvoorbeeld(&a, o.token(Rol::Registrar)).await;
+    let b = o.start().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = b.app.clone();
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let mut ws = ws_connect(addr, o.token(Rol::Evaluator)).await;
+    ws.send(json!({"id": "1", "type": "subscribe", "payload": {"query": "subscription { gebeurtenissen(types: [\"PlaatsingGestart\"]) { stroom } }"}}).to_string().into()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let t = o.token(Rol::Registrar);
+    ok(&feit(&a, t, "registreerJeugdige", "JeugdigeInvoer", json!({"pseudoniem":"pd","geboortejaar":2008,"geslacht":"MAN","woongemeente":"GM0599","datum":"2024-01-01"}), None, "twee-1", None).await);
+    let geschreven = std::time::Instant::now();
+    ok(&feit(&a, t, "startPlaatsing", "PlaatsingInvoer", json!({"voorziening":"F2","datum":"2024-03-10","spoed":false,"crisis":false,"verblijfVoor":"THUIS"}), Some("pd"), "twee-2", None).await);
+    let m = next_json(&mut ws).await;
+    assert_eq!(
+        m["payload"]["data"]["gebeurtenissen"]["stroom"], "jeugdige-pd",
+        "{m}"
+    );
+    loop {
+        let k = kpis(&b, o.token(Rol::Evaluator), q1(), None).await;
+        if ok(&k)["kpis"]["plaatsingen"]["exclusiefDoorplaatsingen"]["waarde"] == 4 {
+            break;
+        }
+        assert!(
+            geschreven.elapsed() < Duration::from_secs(1),
+            "server B did not see the fact within a second"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    // Concurrent writes through both servers.
+    let before = a.head().await;
+    let keys: Vec<(String, String)> = (0..20)
+        .flat_map(|i| [("a", i), ("b", i)])
+        .map(|(w, i)| (format!("twee-{w}-{i}"), format!("AB-{w}-{i}")))
+        .collect();
+    let futs = keys.iter().enumerate().map(|(n, (key, id))| {
+        let srv = if n % 2 == 0 { &a } else { &b };
+        feit(
+            srv,
+            t,
+            "registreerAanbieder",
+            "AanbiederInvoer",
+            json!({"id": id, "naam": "x"}),
+            None,
+            key,
+            None,
+        )
+    });
+    for r in futures::future::join_all(futs).await {
+        ok(&r);
+    }
+    assert_eq!(a.head().await, before + 40);
+    let r = b
+        .gql(
+            Some(o.token(Rol::Admin)),
+            "{ keten { intact gecontroleerd kopPositie } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(ok(&r)["keten"]["intact"], true, "{r}");
+    assert_eq!(ok(&r)["keten"]["kopPositie"].as_i64(), Some(a.head().await));
+    server.abort();
+    b.stop().await;
+    a.stop().await;
+}
+
 // ---------------------------------------------------------------------------------------
 
 macro_rules! both_backends {
