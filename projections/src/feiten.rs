@@ -121,6 +121,74 @@ impl Kort {
     }
 }
 
+/// Open addressing with linear probing for [`Kort`] keys: the key sits in the slot
+/// itself, so a lookup of a name not seen for a while costs one cache miss (the hash
+/// map needs two: its control bytes and its entry).
+#[derive(Debug, Clone, Default)]
+struct KortTabel {
+    slots: Vec<(Kort, u32)>,
+    n: usize,
+}
+
+/// An empty slot (a real key has a length of at most 31 in its last byte).
+const LEEG: Kort = {
+    let mut b = [0u8; 32];
+    b[KORT] = 0xFF;
+    Kort(b)
+};
+
+impl KortTabel {
+    #[inline]
+    fn plek(k: &Kort, masker: usize) -> usize {
+        let mut h = Fx::default();
+        std::hash::Hash::hash(k, &mut h);
+        (h.finish() as usize) & masker
+    }
+
+    #[inline]
+    fn get(&self, k: &Kort) -> Option<u32> {
+        let masker = self.slots.len().checked_sub(1)?;
+        let mut i = Self::plek(k, masker);
+        loop {
+            let (sk, id) = self.slots.get(i)?;
+            if sk == k {
+                return Some(*id);
+            }
+            if *sk == LEEG {
+                return None;
+            }
+            i = (i + 1) & masker;
+        }
+    }
+
+    /// Inserts a key that is not in the table.
+    fn insert(&mut self, k: Kort, id: u32) {
+        if (self.n + 1) * 10 > self.slots.len() * 7 {
+            let groter = vec![(LEEG, 0); (self.slots.len() * 2).max(64)];
+            let oud = std::mem::replace(&mut self.slots, groter);
+            for (sk, sid) in oud {
+                if sk != LEEG {
+                    self.zet(sk, sid);
+                }
+            }
+        }
+        self.zet(k, id);
+        self.n += 1;
+    }
+
+    fn zet(&mut self, k: Kort, id: u32) {
+        let masker = self.slots.len() - 1;
+        let mut i = Self::plek(&k, masker);
+        while let Some(slot) = self.slots.get_mut(i) {
+            if slot.0 == LEEG {
+                *slot = (k, id);
+                return;
+            }
+            i = (i + 1) & masker;
+        }
+    }
+}
+
 /// A name for the way back from id to text.
 #[derive(Debug, Clone)]
 enum Naam {
@@ -132,7 +200,7 @@ enum Naam {
 /// (no allocation per name), longer ones as a shared string.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Namen {
-    kort: FxMap<Kort, u32>,
+    kort: KortTabel,
     lang: FxMap<Arc<str>, u32>,
     namen: Vec<Naam>,
 }
@@ -143,9 +211,9 @@ impl Namen {
         let kort = Kort::van(naam);
         let bekend = match &kort {
             Some(k) => self.kort.get(k),
-            None => self.lang.get(naam),
+            None => self.lang.get(naam).copied(),
         };
-        if let Some(&i) = bekend {
+        if let Some(i) = bekend {
             return i;
         }
         let i = u32::try_from(self.namen.len()).unwrap_or(GEEN);
@@ -165,7 +233,7 @@ impl Namen {
 
     pub fn zoek(&self, naam: &str) -> Option<u32> {
         match Kort::van(naam) {
-            Some(k) => self.kort.get(&k).copied(),
+            Some(k) => self.kort.get(&k),
             None => self.lang.get(naam).copied(),
         }
     }
@@ -435,3 +503,34 @@ impl Geldig for Landschap {
 
 /// `OPEN` re-exported for the derivation code.
 pub(crate) const OPEN_EIND: i32 = OPEN;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Names of every length around the inline limit, many enough to grow the table
+    /// several times, keep their ids both ways.
+    #[test]
+    fn namen_heen_en_terug() {
+        let mut n = Namen::default();
+        let naam = |i: usize| {
+            let mut s = format!("jeugdige-{i}");
+            s.extend(std::iter::repeat_n('x', i % 40));
+            s
+        };
+        assert_eq!(n.id(""), 0);
+        for i in 0..5000 {
+            assert_eq!(n.id(&naam(i)) as usize, i + 1);
+        }
+        for i in 0..5000 {
+            assert_eq!(n.id(&naam(i)) as usize, i + 1);
+            assert_eq!(n.zoek(&naam(i)), Some(i as u32 + 1));
+            assert_eq!(n.naam(i as u32 + 1), Some(naam(i).as_str()));
+        }
+        assert_eq!(n.zoek(""), Some(0));
+        assert_eq!(n.naam(0), Some(""));
+        assert_eq!(n.zoek("onbekend"), None);
+        assert_eq!(n.zoek(&"y".repeat(40)), None);
+        assert_eq!(n.len(), 5001);
+    }
+}

@@ -689,6 +689,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Whether a placement is in a closed facility (counts for spoedaandeel).
+    #[inline]
     fn dicht(&self, vz: u32) -> bool {
         let gesloten = regime_code(Regime::Gesloten);
         self.attr
@@ -698,17 +699,10 @@ impl<'a> Ctx<'a> {
             .is_some_and(|a| a.regime == gesloten)
     }
 
-    /// One placement into the tally. `loc`, `past` and `dicht` are the filter results
-    /// (`past_locatie`, `past`, `dicht` of the placement), which do not depend on P.
+    /// One placement into the tally. `loc` and `past` are the filter results
+    /// (`past_locatie`, `past` of the placement), which do not depend on P.
     #[inline]
-    fn tel_plaatsing(
-        &self,
-        p: &Plaatsing,
-        loc: bool,
-        past: bool,
-        dicht: bool,
-        t: &mut PlaatsingTelling,
-    ) {
+    fn tel_plaatsing(&self, p: &Plaatsing, loc: bool, past: bool, t: &mut PlaatsingTelling) {
         if loc && p.begin <= self.peil && self.peil < p.eind {
             t.bezetting_loc += 1;
         }
@@ -743,7 +737,7 @@ impl<'a> Ctx<'a> {
             t.door += 1;
             t.jeugdigen.push(p.jeugdige);
         }
-        if dicht && p.vlaggen & vlag::AMBULANT == 0 {
+        if self.dicht(p.voorziening) && p.vlaggen & vlag::AMBULANT == 0 {
             t.gesloten_starts += 1;
             if p.basis == basis::SPOED {
                 t.spoed_starts += 1;
@@ -759,7 +753,6 @@ impl<'a> Ctx<'a> {
                 p,
                 self.past_locatie(p.voorziening),
                 self.past(p.voorziening, p.herkomst),
-                self.dicht(p.voorziening),
                 &mut t,
             );
         });
@@ -1197,9 +1190,8 @@ impl Projection {
             if !loc && !past {
                 continue;
             }
-            let dicht = c0.dicht(p.voorziening);
             for i in perioden_van(&pl_lo, &pl_hi, p.begin, p.eind.max(p.begin)) {
-                ctxs[i].tel_plaatsing(p, loc, past, dicht, &mut pl[i]);
+                ctxs[i].tel_plaatsing(p, loc, past, &mut pl[i]);
             }
         }
         pl.iter_mut().for_each(PlaatsingTelling::rond_af);
