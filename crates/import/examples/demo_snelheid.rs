@@ -1,5 +1,5 @@
-//! Generation speed and volumes per year. Ignored by default (run in release):
-//! `cargo test --release -p kringloop-import --test demo_snelheid -- --ignored --nocapture`
+//! Generation speed and volumes per year. Run in release:
+//! `cargo run --release -p kringloop-import --example demo_snelheid`
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -46,8 +46,6 @@ fn meet(config: &DemoConfig) -> DemoSummary {
     s
 }
 
-#[test]
-#[ignore = "timing; run in release"]
 fn generation_speed_and_volumes() {
     meet(&DemoConfig::default());
     let alles = DemoConfig {
@@ -71,8 +69,6 @@ fn generation_speed_and_volumes() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "timing; run in release"]
 async fn writing_into_sqlite_speed() {
     use kringloop_import::demo::write_to_store;
     let jaren: i32 = std::env::var("DEMO_TOT")
@@ -105,4 +101,10 @@ async fn writing_into_sqlite_speed() {
         s.appends,
         s.events as f64 / secs
     );
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    generation_speed_and_volumes();
+    writing_into_sqlite_speed().await;
 }

@@ -1,5 +1,5 @@
 //! Import speed, measured (not asserted: the machine varies). Run with
-//! `cargo test --release -p kringloop-import --test snelheid -- --ignored --nocapture`.
+//! `cargo run --release -p kringloop-import --example import_snelheid`.
 //! Goals (issue 5): CSV ≥ 100,000 records/s, iJw ≥ 10,000 messages/s.
 
 use std::fmt::Write as _;
@@ -51,8 +51,6 @@ async fn importer(
     Ok((store, imp))
 }
 
-#[tokio::test]
-#[ignore = "meting; draai met --release --ignored --nocapture"]
 async fn csv_records_per_second() -> R {
     let n = n_uit_env("KRINGLOOP_SNELHEID_N", 100_000);
     let dir = tempfile::tempdir()?;
@@ -142,8 +140,6 @@ fn bericht(soort: &str, id: usize, bsn: &str, dag: &str, product: &str) -> Vec<u
     .into_bytes()
 }
 
-#[tokio::test]
-#[ignore = "meting; draai met --release --ignored --nocapture"]
 async fn ijw_messages_per_second() -> R {
     let n = n_uit_env("KRINGLOOP_SNELHEID_IJW", 10_000);
     let bsns = geldige_bsns(n / 2);
@@ -211,5 +207,13 @@ async fn ijw_messages_per_second() -> R {
         r.geschreven,
         store.backend()
     );
+    Ok(())
+}
+
+/// `cargo run --release -p kringloop-import --example import_snelheid`
+#[tokio::main]
+async fn main() -> R {
+    csv_records_per_second().await?;
+    ijw_messages_per_second().await?;
     Ok(())
 }
