@@ -35,7 +35,7 @@ use crate::{
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
 /// Rows per INSERT chunk (a bound JSONB blob, see [`INSERT_CHUNK`]).
-const ROWS_PER_CHUNK: usize = 1000;
+const ROWS_PER_CHUNK: usize = 250;
 /// A chunk is closed once its blob reaches this size (big payloads), far below
 /// SQLite's 1 GB limit on one value.
 const CHUNK_BYTES: usize = 8 << 20;
@@ -131,10 +131,23 @@ impl SqliteStore {
                     .clone()
                     .create_if_missing(true)
                     .synchronous(sync)
-                    .pragma("cache_size", "-65536"),
+                    .pragma("cache_size", "-65536")
+                    // Statement journals (an INSERT of many rows needs one) stay in memory.
+                    .pragma("temp_store", "MEMORY"),
             )
             .await?;
         MIGRATOR.run(&mut conn).await?;
+        // Checkpoints run on their own connection (see `Checkpointer`), so a commit does
+        // not wait for one; the writer's own automatic checkpoint stays as a safety net
+        // for when that one falls behind.
+        sqlx::query(AssertSqlSafe(format!(
+            "PRAGMA wal_autocheckpoint = {WRITER_AUTOCHECKPOINT_PAGES}"
+        )))
+        .execute(&mut conn)
+        .await?;
+        let checkpointer = Checkpointer::start(
+            SqliteConnection::connect_with(&base.clone().synchronous(sync)).await?,
+        );
 
         let readers = SqlitePoolOptions::new()
             .max_connections(config.readers.max(1))
@@ -150,6 +163,7 @@ impl SqliteStore {
                 conn,
                 versions: std::collections::HashMap::new(),
                 committed_head: None,
+                checkpointer,
             }
             .run(rx),
         );
@@ -366,6 +380,7 @@ struct Writer {
     /// while the log's head is still the one we committed last (nobody else wrote).
     versions: std::collections::HashMap<String, i64>,
     committed_head: Option<(i64, [u8; 32])>,
+    checkpointer: Checkpointer,
 }
 
 /// Cap on cached stream versions; the cache is simply dropped when it grows past this.
@@ -393,10 +408,12 @@ impl Writer {
             }
             if let Some(done) = close {
                 rx.close();
+                self.checkpointer.stop().await;
                 break_close(self.conn, done).await;
                 return;
             }
         }
+        self.checkpointer.stop().await;
         let _ = self.conn.close().await;
     }
 
@@ -486,6 +503,7 @@ impl Writer {
                 sqlx::query("ROLLBACK").execute(&mut self.conn).await?;
             } else {
                 sqlx::query("COMMIT").execute(&mut self.conn).await?;
+                self.checkpointer.nudge();
             }
             Ok::<Head, StoreError>(head)
         }
@@ -512,6 +530,58 @@ impl Writer {
             return Err(e);
         }
         Ok(())
+    }
+}
+
+/// WAL frames after which the writer checkpoints itself (normally `Checkpointer` has
+/// done it long before): 16,384 pages, 64 MiB.
+const WRITER_AUTOCHECKPOINT_PAGES: u32 = 16_384;
+/// At most one background checkpoint per this interval (each costs two fsyncs); the
+/// commits in between are folded into it.
+const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(50);
+
+/// Copies committed WAL frames into the database file on a second connection (and so on
+/// its own SQLite worker thread), nudged after each commit: a passive checkpoint does not
+/// block the writer or readers, and the writer's commit no longer includes one.
+struct Checkpointer {
+    nudge: Option<mpsc::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    fn start(mut conn: SqliteConnection) -> Self {
+        let (nudge, mut rx) = mpsc::channel::<()>(1);
+        let task = tokio::spawn(async move {
+            while rx.recv().await.is_some() {
+                tokio::time::sleep(CHECKPOINT_INTERVAL).await;
+                while rx.try_recv().is_ok() {}
+                if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                    .execute(&mut conn)
+                    .await
+                {
+                    tracing::debug!(error = %e, "achtergrond-checkpoint mislukt");
+                }
+            }
+            let _ = conn.close().await;
+        });
+        Checkpointer {
+            nudge: Some(nudge),
+            task: Some(task),
+        }
+    }
+
+    fn nudge(&self) {
+        if let Some(n) = &self.nudge {
+            let _ = n.try_send(());
+        }
+    }
+
+    /// Finishes a pending checkpoint and closes the connection.
+    async fn stop(&mut self) {
+        self.nudge = None;
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
     }
 }
 
