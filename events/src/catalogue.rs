@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::types::{
-    DoelScope, Geslacht, MachtigingSoort, Regime, RedenBeeindiging, Verblijfplaats, Vorm,
+    DoelScope, Geslacht, MachtigingSoort, RedenBeeindiging, Regime, Verblijfplaats, Vorm,
 };
 use crate::upcast;
 
@@ -211,7 +211,9 @@ pub struct FeitIngetrokken {
 pub enum DecodeError {
     #[error("onbekend gebeurtenistype `{0}`")]
     UnknownType(String),
-    #[error("schemaversie {version} van `{event_type}` is nieuwer dan deze software kent ({known})")]
+    #[error(
+        "schemaversie {version} van `{event_type}` is nieuwer dan deze software kent ({known})"
+    )]
     FutureVersion {
         event_type: String,
         version: i32,

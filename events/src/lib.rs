@@ -77,7 +77,12 @@ mod tests {
         let v1_open = v1.replace("\"gesloten\":true", "\"gesloten\":false");
         assert!(matches!(
             Gebeurtenis::decode("VoorzieningGeregistreerd", 1, &v1_open),
-            Ok(Gebeurtenis::VoorzieningGeregistreerd(VoorzieningGeregistreerd { regime: Regime::Open, .. }))
+            Ok(Gebeurtenis::VoorzieningGeregistreerd(
+                VoorzieningGeregistreerd {
+                    regime: Regime::Open,
+                    ..
+                }
+            ))
         ));
         let broken = v1.replace("\"gesloten\":true,", "");
         assert!(matches!(

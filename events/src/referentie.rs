@@ -3,7 +3,7 @@
 //! 2020 municipal map that document uses).
 
 use crate::catalogue::{
-    GemeenteGeregistreerd, Gebeurtenis, JeugdregioGeregistreerd, LandsdeelGeregistreerd,
+    Gebeurtenis, GemeenteGeregistreerd, JeugdregioGeregistreerd, LandsdeelGeregistreerd,
 };
 
 /// (code, naam) of the landsdelen / zorggebieden.

@@ -196,7 +196,10 @@ pub enum MachtigingSoort {
 impl MachtigingSoort {
     /// Whether this measure makes a closed stay lawful.
     pub fn staat_gesloten_verblijf_toe(self) -> bool {
-        matches!(self, MachtigingSoort::Mgj | MachtigingSoort::Spoedmachtiging)
+        matches!(
+            self,
+            MachtigingSoort::Mgj | MachtigingSoort::Spoedmachtiging
+        )
     }
 }
 

@@ -31,7 +31,11 @@ pub struct StoreArgs {
     #[arg(long, default_value = "both")]
     backend: String,
     /// PostgreSQL server (a fresh database is created on it and dropped afterwards).
-    #[arg(long, env = "KRINGLOOP_BENCH_PG_URL", default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    #[arg(
+        long,
+        env = "KRINGLOOP_BENCH_PG_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
     pg_url: String,
     /// Skip the cqrs-es peer (it needs its own build of sqlx 0.8).
     #[arg(long)]
@@ -89,7 +93,8 @@ fn new_event() -> NewEvent {
 }
 
 pub async fn run(args: StoreArgs) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&args.dir).with_context(|| format!("cannot create {}", args.dir.display()))?;
+    std::fs::create_dir_all(&args.dir)
+        .with_context(|| format!("cannot create {}", args.dir.display()))?;
     let mut results = Vec::new();
     let backends: Vec<&str> = match args.backend.as_str() {
         "both" => vec!["sqlite", "postgres"],
@@ -97,7 +102,11 @@ pub async fn run(args: StoreArgs) -> anyhow::Result<()> {
         "postgres" => vec!["postgres"],
         other => bail!("unknown backend {other}"),
     };
-    let peer = if args.no_peer { None } else { Some(build_peer()?) };
+    let peer = if args.no_peer {
+        None
+    } else {
+        Some(build_peer()?)
+    };
     for backend in backends {
         let (url, cleanup) = match backend {
             "sqlite" => {
@@ -137,7 +146,11 @@ pub async fn run(args: StoreArgs) -> anyhow::Result<()> {
             };
             results.extend(run_peer(peer, &peer_target, &args)?);
             if backend == "postgres" {
-                drop_pg_db(&args.pg_url, peer_target.rsplit('/').next().unwrap_or_default()).await;
+                drop_pg_db(
+                    &args.pg_url,
+                    peer_target.rsplit('/').next().unwrap_or_default(),
+                )
+                .await;
             }
         }
         if let Some(db) = cleanup {
@@ -163,14 +176,22 @@ fn pg_url_for(server: &str, db: &str) -> String {
 }
 
 async fn create_pg_db(server: &str, db: &str) -> anyhow::Result<()> {
-    let mut conn = sqlx::PgConnection::connect(server).await.context("PostgreSQL not reachable")?;
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}"))).execute(&mut conn).await?;
+    let mut conn = sqlx::PgConnection::connect(server)
+        .await
+        .context("PostgreSQL not reachable")?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")))
+        .execute(&mut conn)
+        .await?;
     Ok(())
 }
 
 async fn drop_pg_db(server: &str, db: &str) {
     if let Ok(mut conn) = sqlx::PgConnection::connect(server).await {
-        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))).execute(&mut conn).await;
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {db} WITH (FORCE)"
+        )))
+        .execute(&mut conn)
+        .await;
     }
 }
 
@@ -203,7 +224,9 @@ async fn raw_ceiling(backend: &str, url: &str, args: &StoreArgs) -> anyhow::Resu
             let stream = format!("bulk-{pos}");
             for chunk_start in (0..n).step_by(rows_per_stmt) {
                 let m = rows_per_stmt.min(n - chunk_start);
-                let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!("INSERT INTO raw_events ({RAW_COLUMNS}) "));
+                let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!(
+                    "INSERT INTO raw_events ({RAW_COLUMNS}) "
+                ));
                 qb.push_values(0..m, |mut b, i| {
                     let p = pos + (chunk_start + i) as i64 + 1;
                     b.push_bind(p)
@@ -242,7 +265,9 @@ async fn raw_ceiling(backend: &str, url: &str, args: &StoreArgs) -> anyhow::Resu
             let stream = format!("bulk-{pos}");
             for chunk_start in (0..n).step_by(rows_per_stmt) {
                 let m = rows_per_stmt.min(n - chunk_start);
-                let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(format!("INSERT INTO raw_events ({RAW_COLUMNS}) "));
+                let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(format!(
+                    "INSERT INTO raw_events ({RAW_COLUMNS}) "
+                ));
                 qb.push_values(0..m, |mut b, i| {
                     let p = pos + (chunk_start + i) as i64 + 1;
                     b.push_bind(p)
@@ -251,7 +276,9 @@ async fn raw_ceiling(backend: &str, url: &str, args: &StoreArgs) -> anyhow::Resu
                         .push_bind(Uuid::now_v7())
                         .push_bind("PlaatsingGestart")
                         .push_bind(1i32)
-                        .push_bind(sqlx::types::Json(serde_json::value::RawValue::from_string(payload.clone()).ok()))
+                        .push_bind(sqlx::types::Json(
+                            serde_json::value::RawValue::from_string(payload.clone()).ok(),
+                        ))
                         .push_bind(date)
                         .push_bind(chrono::Utc::now())
                         .push_bind("bench")
@@ -268,7 +295,13 @@ async fn raw_ceiling(backend: &str, url: &str, args: &StoreArgs) -> anyhow::Resu
             pos += n as i64;
         }
     }
-    Ok(Measurement::new("raw-insert", backend, "bulk", args.events, started.elapsed()))
+    Ok(Measurement::new(
+        "raw-insert",
+        backend,
+        "bulk",
+        args.events,
+        started.elapsed(),
+    ))
 }
 
 async fn bulk(store: &Arc<dyn EventStore>, args: &StoreArgs) -> anyhow::Result<Measurement> {
@@ -279,12 +312,25 @@ async fn bulk(store: &Arc<dyn EventStore>, args: &StoreArgs) -> anyhow::Result<M
         let size = args.batch.min(args.events - written);
         let events: Vec<NewEvent> = (0..size).map(|_| new_event()).collect();
         store
-            .append(&format!("bulk-{n}"), events, AppendOptions { expected: Some(ExpectedVersion::NoStream), ..Default::default() })
+            .append(
+                &format!("bulk-{n}"),
+                events,
+                AppendOptions {
+                    expected: Some(ExpectedVersion::NoStream),
+                    ..Default::default()
+                },
+            )
             .await?;
         written += size;
         n += 1;
     }
-    Ok(Measurement::new("kringloop", store.backend(), "bulk", written, started.elapsed()))
+    Ok(Measurement::new(
+        "kringloop",
+        store.backend(),
+        "bulk",
+        written,
+        started.elapsed(),
+    ))
 }
 
 async fn verify(store: &Arc<dyn EventStore>) -> anyhow::Result<Measurement> {
@@ -294,7 +340,13 @@ async fn verify(store: &Arc<dyn EventStore>) -> anyhow::Result<Measurement> {
     if let Some(f) = report.failure {
         bail!("verify failed at {}: {}", f.position, f.reason);
     }
-    Ok(Measurement::new("kringloop", store.backend(), "verify", report.checked as usize, elapsed))
+    Ok(Measurement::new(
+        "kringloop",
+        store.backend(),
+        "verify",
+        report.checked as usize,
+        elapsed,
+    ))
 }
 
 async fn concurrent(store: Arc<dyn EventStore>, args: &StoreArgs) -> anyhow::Result<Measurement> {
@@ -311,7 +363,14 @@ async fn concurrent(store: Arc<dyn EventStore>, args: &StoreArgs) -> anyhow::Res
                     .append(
                         &format!("conc-{t}"),
                         vec![new_event()],
-                        AppendOptions { expected: Some(if v == 0 { ExpectedVersion::NoStream } else { ExpectedVersion::Exact(v as u64) }), ..Default::default() },
+                        AppendOptions {
+                            expected: Some(if v == 0 {
+                                ExpectedVersion::NoStream
+                            } else {
+                                ExpectedVersion::Exact(v as u64)
+                            }),
+                            ..Default::default()
+                        },
                     )
                     .await?;
                 lat.push(t0.elapsed().as_secs_f64() * 1000.0);
@@ -325,15 +384,25 @@ async fn concurrent(store: Arc<dyn EventStore>, args: &StoreArgs) -> anyhow::Res
     }
     let elapsed = started.elapsed();
     all.sort_by(f64::total_cmp);
-    let pct = |p: f64| all.get(((all.len() as f64 - 1.0) * p).round() as usize).copied();
-    let mut m = Measurement::new("kringloop", store.backend(), "concurrent", all.len(), elapsed);
+    let pct = |p: f64| {
+        all.get(((all.len() as f64 - 1.0) * p).round() as usize)
+            .copied()
+    };
+    let mut m = Measurement::new(
+        "kringloop",
+        store.backend(),
+        "concurrent",
+        all.len(),
+        elapsed,
+    );
     m.p50_ms = pct(0.5);
     m.p99_ms = pct(0.99);
     Ok(m)
 }
 
 fn build_peer() -> anyhow::Result<PathBuf> {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../benches/peer-cqrs-es/Cargo.toml");
+    let manifest =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../benches/peer-cqrs-es/Cargo.toml");
     eprintln!("== building the cqrs-es peer ({})", manifest.display());
     let status = Command::new(env!("CARGO"))
         .args(["build", "--release", "--quiet", "--manifest-path"])
@@ -343,7 +412,10 @@ fn build_peer() -> anyhow::Result<PathBuf> {
     if !status.success() {
         bail!("building the cqrs-es peer failed");
     }
-    Ok(manifest.with_file_name("target").join("release").join("peer-cqrs-es-bench"))
+    Ok(manifest
+        .with_file_name("target")
+        .join("release")
+        .join("peer-cqrs-es-bench"))
 }
 
 fn run_peer(peer: &PathBuf, target: &str, args: &StoreArgs) -> anyhow::Result<Vec<Measurement>> {
@@ -356,7 +428,10 @@ fn run_peer(peer: &PathBuf, target: &str, args: &StoreArgs) -> anyhow::Result<Ve
         .output()
         .context("cannot run the cqrs-es peer")?;
     if !out.status.success() {
-        bail!("cqrs-es peer failed: {}", String::from_utf8_lossy(&out.stderr));
+        bail!(
+            "cqrs-es peer failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let mut res = Vec::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
@@ -377,25 +452,42 @@ fn run_peer(peer: &PathBuf, target: &str, args: &StoreArgs) -> anyhow::Result<Ve
 
 fn print_table(results: &[Measurement]) {
     let find = |sys: &str, backend: &str, workload: &str| {
-        results.iter().find(|m| m.system == sys && m.backend == backend && m.workload == workload).map(|m| m.events_per_s)
+        results
+            .iter()
+            .find(|m| m.system == sys && m.backend == backend && m.workload == workload)
+            .map(|m| m.events_per_s)
     };
-    println!("| backend | workload | system | events | events/s | p50 ms | p99 ms | vs raw ceiling | vs cqrs-es |");
+    println!(
+        "| backend | workload | system | events | events/s | p50 ms | p99 ms | vs raw ceiling | vs cqrs-es |"
+    );
     println!("|---|---|---|---:|---:|---:|---:|---:|---:|");
     for m in results {
         let raw = if m.system == "kringloop" && m.workload == "bulk" {
-            find("raw-insert", &m.backend, "bulk").map(|r| format!("{:.2}", m.events_per_s / r)).unwrap_or_default()
+            find("raw-insert", &m.backend, "bulk")
+                .map(|r| format!("{:.2}", m.events_per_s / r))
+                .unwrap_or_default()
         } else {
             String::new()
         };
         let peer = if m.system == "kringloop" {
-            find("cqrs-es", &m.backend, &m.workload).map(|r| format!("{:.1}×", m.events_per_s / r)).unwrap_or_default()
+            find("cqrs-es", &m.backend, &m.workload)
+                .map(|r| format!("{:.1}×", m.events_per_s / r))
+                .unwrap_or_default()
         } else {
             String::new()
         };
         let ms = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_default();
         println!(
             "| {} | {} | {} | {} | {:.0} | {} | {} | {} | {} |",
-            m.backend, m.workload, m.system, m.events, m.events_per_s, ms(m.p50_ms), ms(m.p99_ms), raw, peer
+            m.backend,
+            m.workload,
+            m.system,
+            m.events,
+            m.events_per_s,
+            ms(m.p50_ms),
+            ms(m.p99_ms),
+            raw,
+            peer
         );
     }
 }
