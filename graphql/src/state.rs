@@ -134,6 +134,21 @@ impl Domein {
         }
     }
 
+    /// Folds an event whose fact is already decoded.
+    fn pas_toe_met(&mut self, e: &RecordedEvent, g: &Gebeurtenis) {
+        self.positie = self.positie.max(e.position);
+        if let Some(k) = &e.idempotency_key {
+            self.sleutels.entry(k.clone()).or_insert_with(|| Eerder {
+                stroom: e.stream.clone(),
+                event_id: e.event_id,
+                positie: e.position,
+                stream_versie: e.stream_version,
+            });
+        }
+        self.state.apply(e, g);
+        self.referentie.apply(e, g);
+    }
+
     /// Folds every event after [`Domein::positie`] (other writers, other processes).
     pub async fn bijwerken(&mut self, store: &dyn EventStore) -> Result<(), ApiFout> {
         loop {
@@ -277,6 +292,7 @@ impl ApiState {
             };
             let nieuw: NewEvent = feit.to_new_event(&herkomst);
             let event_id = nieuw.event_id;
+            let kopie = nieuw.clone();
             let r = self
                 .0
                 .store
@@ -291,8 +307,31 @@ impl ApiState {
                 )
                 .instrument(tracing::info_span!("append"))
                 .await?;
-            // Fold it now, so the next writer checks against it without a read.
-            d.bijwerken(&*self.0.store).await?;
+            // Fold it now, so the next writer checks against it. When nobody else wrote in
+            // between (no gap), fold what we wrote without reading it back.
+            if !r.duplicate && r.first_position == d.positie + 1 {
+                let opgeslagen = RecordedEvent {
+                    position: r.last_position,
+                    stream: r.stream.clone(),
+                    stream_version: r.stream_version,
+                    event_id,
+                    event_type: kopie.event_type,
+                    schema_version: kopie.schema_version,
+                    payload: kopie.payload,
+                    valid_date: kopie.valid_date,
+                    recorded_at: r.recorded_at,
+                    recorded_by: kopie.recorded_by,
+                    source: kopie.source,
+                    correlation_id: kopie.correlation_id,
+                    causation_id: kopie.causation_id,
+                    idempotency_key: Some(sleutel.clone()),
+                    prev_hash: [0; 32],
+                    hash: [0; 32],
+                };
+                d.pas_toe_met(&opgeslagen, &feit);
+            } else {
+                d.bijwerken(&*self.0.store).await?;
+            }
             tracing::Span::current().record("positie", r.last_position);
             Ok::<_, ApiFout>(Registratie {
                 event_id,
