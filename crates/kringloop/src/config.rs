@@ -52,7 +52,10 @@ mod tests {
             redact("postgres://kl:geheim@db:5432/kl"),
             "postgres://kl:***@db:5432/kl"
         );
-        assert_eq!(redact("postgres://root@127.0.0.1/test"), "postgres://root@127.0.0.1/test");
+        assert_eq!(
+            redact("postgres://root@127.0.0.1/test"),
+            "postgres://root@127.0.0.1/test"
+        );
         assert_eq!(redact("kringloop.db"), "kringloop.db");
     }
 }

@@ -49,30 +49,43 @@ pub struct KpiArgs {
 pub fn parse_periode(s: &str) -> anyhow::Result<Periode> {
     let s = s.trim();
     if let Some((van, tot)) = s.split_once("..") {
-        let van: NaiveDate = van.parse().with_context(|| format!("ongeldige datum `{van}`"))?;
-        let tot: NaiveDate = tot.parse().with_context(|| format!("ongeldige datum `{tot}`"))?;
+        let van: NaiveDate = van
+            .parse()
+            .with_context(|| format!("ongeldige datum `{van}`"))?;
+        let tot: NaiveDate = tot
+            .parse()
+            .with_context(|| format!("ongeldige datum `{tot}`"))?;
         return Ok(Periode::bereik(van, tot)?);
     }
     let upper = s.to_ascii_uppercase();
     let jaar = |t: &str| -> anyhow::Result<i32> {
-        t.parse().with_context(|| format!("ongeldig jaar in periode `{s}`"))
+        t.parse()
+            .with_context(|| format!("ongeldig jaar in periode `{s}`"))
     };
     if let Some((j, q)) = upper.split_once('Q') {
-        let q: u32 = q.parse().with_context(|| format!("ongeldig kwartaal in `{s}`"))?;
+        let q: u32 = q
+            .parse()
+            .with_context(|| format!("ongeldig kwartaal in `{s}`"))?;
         return Ok(Periode::kwartaal(jaar(j)?, q)?);
     }
     if let Some((j, h)) = upper.split_once('H') {
-        let h: u32 = h.parse().with_context(|| format!("ongeldig halfjaar in `{s}`"))?;
+        let h: u32 = h
+            .parse()
+            .with_context(|| format!("ongeldig halfjaar in `{s}`"))?;
         return Ok(Periode::halfjaar(jaar(j)?, h)?);
     }
     if let Some((j, m)) = upper.split_once('-') {
-        let m: u32 = m.parse().with_context(|| format!("ongeldige maand in `{s}`"))?;
+        let m: u32 = m
+            .parse()
+            .with_context(|| format!("ongeldige maand in `{s}`"))?;
         return Ok(Periode::maand(jaar(j)?, m)?);
     }
     if upper.len() == 4 {
         return Ok(Periode::jaar(jaar(&upper)?)?);
     }
-    bail!("onbekende periode `{s}`: gebruik 2024, 2024Q1, 2024H2, 2024-03 of 2024-01-01..2024-04-01")
+    bail!(
+        "onbekende periode `{s}`: gebruik 2024, 2024Q1, 2024H2, 2024-03 of 2024-01-01..2024-04-01"
+    )
 }
 
 /// Parses a knowledge time: RFC 3339, or a date meaning the end of that day (UTC).
@@ -106,9 +119,16 @@ impl KpiArgs {
             "locatie" => Toerekening::Locatie,
             other => bail!("toerekening `{other}`: gebruik herkomst of locatie"),
         });
-        let vorm: Option<Vorm> = self.vorm.as_deref().map(|v| parse_enum("vorm", v)).transpose()?;
-        let regime: Option<Regime> =
-            self.regime.as_deref().map(|r| parse_enum("regime", r)).transpose()?;
+        let vorm: Option<Vorm> = self
+            .vorm
+            .as_deref()
+            .map(|v| parse_enum("vorm", v))
+            .transpose()?;
+        let regime: Option<Regime> = self
+            .regime
+            .as_deref()
+            .map(|r| parse_enum("regime", r))
+            .transpose()?;
         Ok(q.filter(Filter {
             landsdeel: self.landsdeel.clone(),
             jeugdregio: self.jeugdregio.clone(),
@@ -185,7 +205,8 @@ fn pct(v: &Verhouding) -> String {
 }
 
 fn opt(v: Option<f64>, unit: &str) -> String {
-    v.map(|v| format!("{v:.1}{unit}")).unwrap_or_else(|| "–".into())
+    v.map(|v| format!("{v:.1}{unit}"))
+        .unwrap_or_else(|| "–".into())
 }
 
 fn print_report(r: &KpiReport, q: &Query) {
@@ -194,7 +215,9 @@ fn print_report(r: &KpiReport, q: &Query) {
         q.periode.van,
         q.periode.tot.pred_opt().unwrap_or(q.periode.tot),
         q.peil(),
-        q.kennis.map(|k| format!(", zoals bekend op {k}")).unwrap_or_default()
+        q.kennis
+            .map(|k| format!(", zoals bekend op {k}"))
+            .unwrap_or_default()
     );
     let b = &r.balans.waarde;
     println!("  opbouw alternatieven        {}", b.opbouw_alternatieven);
@@ -210,7 +233,9 @@ fn print_report(r: &KpiReport, q: &Query) {
         d.plaatsen,
         opt(d.doel, ""),
         opt(d.afwijking, ""),
-        d.op_koers.map(|o| if o { "ja" } else { "nee" }).unwrap_or("–")
+        d.op_koers
+            .map(|o| if o { "ja" } else { "nee" })
+            .unwrap_or("–")
     );
     let bz = &r.bezetting.waarde;
     println!(
@@ -226,9 +251,18 @@ fn print_report(r: &KpiReport, q: &Query) {
         n(&p.exclusief_doorplaatsingen),
         n(&p.inclusief_doorplaatsingen)
     );
-    println!("  unieke jeugdigen            {}", n(&r.unieke_jeugdigen.waarde));
-    println!("  spoedmachtigingen           {}", n(&r.spoedmachtigingen.waarde));
-    println!("  spoedaandeel                {}", pct(&r.spoedaandeel.waarde));
+    println!(
+        "  unieke jeugdigen            {}",
+        n(&r.unieke_jeugdigen.waarde)
+    );
+    println!(
+        "  spoedmachtigingen           {}",
+        n(&r.spoedmachtigingen.waarde)
+    );
+    println!(
+        "  spoedaandeel                {}",
+        pct(&r.spoedaandeel.waarde)
+    );
     let dp = &r.doorplaatsingen.waarde;
     println!(
         "  doorplaatsingen             {} (per jeugdige {}; cohort 365 d {})",
@@ -264,7 +298,10 @@ fn print_report(r: &KpiReport, q: &Query) {
         opt(v.p90, " d"),
         pct(&v.korter_dan_jaar)
     );
-    println!("  langverblijvers             {}", n(&r.langverblijvers.waarde));
+    println!(
+        "  langverblijvers             {}",
+        n(&r.langverblijvers.waarde)
+    );
     let sg = &r.signalen.waarde;
     println!(
         "  signalen                    overbezetting {}, zonder machtiging {}, spoedmachtiging > 28 d {}, doorplaatsing {}",
@@ -283,15 +320,30 @@ mod tests {
     fn parses_every_period_notation() {
         let d = |s: &str| s.parse::<NaiveDate>().ok();
         let q1 = parse_periode("2024Q1").ok();
-        assert_eq!(q1.map(|p| (Some(p.van), Some(p.tot))), Some((d("2024-01-01"), d("2024-04-01"))));
+        assert_eq!(
+            q1.map(|p| (Some(p.van), Some(p.tot))),
+            Some((d("2024-01-01"), d("2024-04-01")))
+        );
         let h2 = parse_periode("2024h2").ok();
-        assert_eq!(h2.map(|p| (Some(p.van), Some(p.tot))), Some((d("2024-07-01"), d("2025-01-01"))));
+        assert_eq!(
+            h2.map(|p| (Some(p.van), Some(p.tot))),
+            Some((d("2024-07-01"), d("2025-01-01")))
+        );
         let m = parse_periode("2024-03").ok();
-        assert_eq!(m.map(|p| (Some(p.van), Some(p.tot))), Some((d("2024-03-01"), d("2024-04-01"))));
+        assert_eq!(
+            m.map(|p| (Some(p.van), Some(p.tot))),
+            Some((d("2024-03-01"), d("2024-04-01")))
+        );
         let y = parse_periode("2023").ok();
-        assert_eq!(y.map(|p| (Some(p.van), Some(p.tot))), Some((d("2023-01-01"), d("2024-01-01"))));
+        assert_eq!(
+            y.map(|p| (Some(p.van), Some(p.tot))),
+            Some((d("2023-01-01"), d("2024-01-01")))
+        );
         let r = parse_periode("2024-01-15..2024-02-01").ok();
-        assert_eq!(r.map(|p| (Some(p.van), Some(p.tot))), Some((d("2024-01-15"), d("2024-02-01"))));
+        assert_eq!(
+            r.map(|p| (Some(p.van), Some(p.tot))),
+            Some((d("2024-01-15"), d("2024-02-01")))
+        );
         assert!(parse_periode("2024Q5").is_err());
         assert!(parse_periode("gisteren").is_err());
         assert!(parse_periode("2024-02-01..2024-01-01").is_err());

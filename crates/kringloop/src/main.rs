@@ -1,7 +1,10 @@
 //! `kringloop`: the command-line entry point.
 
 mod config;
+mod data;
 mod kpi;
+mod serve;
+mod tokens;
 
 use std::process::ExitCode;
 
@@ -12,7 +15,11 @@ use tracing_subscriber::EnvFilter;
 use config::GlobalConfig;
 
 #[derive(Debug, Parser)]
-#[command(name = "kringloop", version, about = "Event-sourced monitor for the af- en ombouw of closed and residential youth care")]
+#[command(
+    name = "kringloop",
+    version,
+    about = "Event-sourced monitor for the af- en ombouw of closed and residential youth care"
+)]
 struct Cli {
     #[command(flatten)]
     global: GlobalConfig,
@@ -32,24 +39,41 @@ enum Command {
     },
     /// Print the KPIs of one period in the terminal (optionally as known at a moment).
     Kpi(kpi::KpiArgs),
+    /// Generate the demo landscape into the store.
+    Demo(data::DemoArgs),
+    /// Import CSV, JSON Lines or iJw files through the domain rules.
+    Import(data::ImportArgs),
+    /// Serve the GraphQL API (GraphiQL at /graphql) on the event store.
+    Serve(serve::ServeArgs),
+    /// Print the GraphQL schema (SDL).
+    ExportSchema,
+    /// Create, list or revoke bearer tokens.
+    Token(tokens::TokenArgs),
 }
 
-fn init_tracing(filter: &str) {
+/// Console tracing, plus OpenTelemetry OTLP export when `OTEL_EXPORTER_OTLP_ENDPOINT` is
+/// set (keep the returned guard alive: dropping it flushes the last spans).
+fn init_tracing(filter: &str) -> serve::telemetry::Telemetrie {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
     let filter = std::env::var("RUST_LOG")
         .ok()
         .and_then(|f| EnvFilter::try_new(f).ok())
         .or_else(|| EnvFilter::try_new(filter).ok())
         .unwrap_or_else(|| EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+    let (otel, telemetrie) = serve::telemetry::otel_layer();
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(otel)
         .init();
+    telemetrie
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing(&cli.global.log);
+    let _telemetrie = init_tracing(&cli.global.log);
     match run(cli).await {
         Ok(code) => code,
         Err(err) => {
@@ -62,11 +86,35 @@ async fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Verify { expect_head } => verify(&cli.global, expect_head).await,
+        Command::Demo(args) => {
+            let store = open_store_for_bulk(&cli.global).await?;
+            data::demo(store.as_ref(), &args).await?;
+            store.close().await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import(args) => {
+            let store = open_store(&cli.global).await?;
+            let ok = data::import(store.clone(), &args).await?;
+            store.close().await?;
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
         Command::Kpi(args) => {
             let store = open_store(&cli.global).await?;
             kpi::run(store.as_ref(), &args).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Serve(args) => serve::run(&cli.global, &args)
+            .await
+            .map(|()| ExitCode::SUCCESS),
+        Command::ExportSchema => {
+            print!("{}", kringloop_graphql::sdl());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token(args) => tokens::run(&cli.global, &args).map(|()| ExitCode::SUCCESS),
     }
 }
 
@@ -78,10 +126,37 @@ async fn open_store(
         .with_context(|| format!("kan de event store {} niet openen", global.redacted_url()))
 }
 
+/// For generating a whole history into a new file: SQLite commits without waiting for
+/// the disk (WAL, synchronous=NORMAL). A crash loses at most the last batches, never the
+/// chain's consistency, and the demo can simply be run again. PostgreSQL is unchanged.
+async fn open_store_for_bulk(
+    global: &GlobalConfig,
+) -> anyhow::Result<std::sync::Arc<dyn kringloop_store::EventStore>> {
+    let url = &global.database_url;
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return open_store(global).await;
+    }
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    let config = kringloop_store::sqlite::SqliteConfig {
+        durability: kringloop_store::sqlite::Durability::Normal,
+        ..Default::default()
+    };
+    let store = kringloop_store::sqlite::SqliteStore::open_with(path, config)
+        .await
+        .with_context(|| format!("kan de event store {} niet openen", global.redacted_url()))?;
+    Ok(std::sync::Arc::new(store))
+}
+
 async fn verify(global: &GlobalConfig, expect_head: Option<String>) -> anyhow::Result<ExitCode> {
     let store = open_store(global).await?;
     let started = std::time::Instant::now();
-    let report = store.verify().await.context("verificatie van de hashketen mislukt")?;
+    let report = store
+        .verify()
+        .await
+        .context("verificatie van de hashketen mislukt")?;
     let secs = started.elapsed().as_secs_f64();
     if let Some(failure) = &report.failure {
         println!(
