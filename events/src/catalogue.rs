@@ -206,6 +206,24 @@ pub struct FeitIngetrokken {
     pub reden: String,
 }
 
+// ---------------------------------------------------------------- access log
+
+/// Someone read person-level data (NEN 7513-style access log). Written by the API to a
+/// stream `inzage-<date>`; part of the hash chain like every other event, so the log of
+/// who looked at whom cannot be altered either.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersoonsgegevensIngezien {
+    /// Name of the principal (token name).
+    pub wie: String,
+    /// Id of the token used.
+    pub token: String,
+    pub rol: String,
+    /// What was read (the GraphQL field, e.g. `historie`).
+    pub wat: String,
+    /// The streams whose person-level data was returned.
+    pub stromen: Vec<String>,
+}
+
 /// Why a stored event could not be turned into a [`Gebeurtenis`].
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {
@@ -314,6 +332,7 @@ catalogue! {
     PlaatsingBeeindigd = 1,
     FeitGecorrigeerd = 1,
     FeitIngetrokken = 1,
+    PersoonsgegevensIngezien = 1,
 }
 
 impl Gebeurtenis {
@@ -325,7 +344,8 @@ impl Gebeurtenis {
             | JeugdregioGeregistreerd(_)
             | GemeenteGeregistreerd(_)
             | AanbiederGeregistreerd(_)
-            | FeitIngetrokken(_) => None,
+            | FeitIngetrokken(_)
+            | PersoonsgegevensIngezien(_) => None,
             VoorzieningGeregistreerd(e) => Some(e.datum),
             PlaatsenGeopend(e) => Some(e.datum),
             PlaatsenGesloten(e) => Some(e.datum),
@@ -367,7 +387,8 @@ impl Gebeurtenis {
             | Doorgeplaatst(_)
             | PlaatsingBeeindigd(_)
             | FeitGecorrigeerd(_)
-            | FeitIngetrokken(_) => return None,
+            | FeitIngetrokken(_)
+            | PersoonsgegevensIngezien(_) => return None,
         })
     }
 }

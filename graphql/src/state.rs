@@ -364,18 +364,19 @@ impl ApiState {
         wat: &str,
         stromen: &[String],
     ) -> Result<(), ApiFout> {
-        let payload = serde_json::json!({
-            "wie": wie.naam,
-            "token": wie.token_id,
-            "rol": wie.rol.naam(),
-            "wat": wat,
-            "stromen": stromen,
-        });
+        let inzage =
+            Gebeurtenis::from(kringloop_events::PersoonsgegevensIngezien {
+                wie: wie.naam.clone(),
+                token: wie.token_id.clone(),
+                rol: wie.rol.naam().to_owned(),
+                wat: wat.to_owned(),
+                stromen: stromen.to_vec(),
+            });
         let event = NewEvent {
             event_id: Uuid::now_v7(),
             event_type: INZAGE_TYPE.to_owned(),
-            schema_version: 1,
-            payload: payload.to_string(),
+            schema_version: inzage.schema_version(),
+            payload: inzage.payload_json(),
             valid_date: None,
             recorded_by: wie.als_registrator(),
             source: "api".to_owned(),

@@ -1426,60 +1426,6 @@ async fn postgres_two_servers_converge() {
     a.stop().await;
 }
 
-/// A rough figure, not a benchmark: 32 concurrent clients recording facts through the
-/// router (in-process, no sockets) on SQLite. `cargo test --release -p kringloop-tests
-/// --test api mutation_throughput -- --ignored --nocapture`.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-#[ignore]
-async fn sqlite_mutation_throughput() {
-    let o = Omgeving::sqlite().await;
-    let s = Arc::new(o.start().await);
-    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
-    let t: Arc<str> = Arc::from(o.token(Rol::Registrar));
-    let per_client = 100;
-    let start = std::time::Instant::now();
-    let mut handles = Vec::new();
-    for c in 0..32 {
-        let s = Arc::clone(&s);
-        let t = Arc::clone(&t);
-        handles.push(tokio::spawn(async move {
-            let mut lat = Vec::new();
-            for i in 0..per_client {
-                let t0 = std::time::Instant::now();
-                let key = format!("tp-{c}-{i}");
-                let r = feit(
-                    &s,
-                    &t,
-                    "registreerAanbieder",
-                    "AanbiederInvoer",
-                    json!({"id": key, "naam": "x"}),
-                    None,
-                    &key,
-                    None,
-                )
-                .await;
-                assert!(r.get("errors").is_none(), "{r}");
-                lat.push(t0.elapsed());
-            }
-            lat
-        }));
-    }
-    let mut lat = Vec::new();
-    for h in handles {
-        lat.extend(h.await.unwrap());
-    }
-    let secs = start.elapsed().as_secs_f64();
-    lat.sort();
-    let p = |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)];
-    println!(
-        "{} facts in {secs:.2} s = {:.0}/s; p50 {:?} p99 {:?}",
-        lat.len(),
-        lat.len() as f64 / secs,
-        p(0.5),
-        p(0.99)
-    );
-}
-
 // ---------------------------------------------------------------------------------------
 
 macro_rules! both_backends {

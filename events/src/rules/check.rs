@@ -297,6 +297,8 @@ impl DomainState {
                 C::OngeldigeCorrectie,
                 "Een correctie of intrekking kan alleen een gewoon feit betreffen.",
             )),
+            // The access log records reads, not facts about the world: nothing to check.
+            G::PersoonsgegevensIngezien(_) => Ok(Default::default()),
         }
     }
 

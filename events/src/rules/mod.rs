@@ -328,7 +328,7 @@ impl DomainState {
                     v.feiten.remove(&id);
                 }
             }
-            G::CapaciteitsdoelVastgesteld(_) => {}
+            G::CapaciteitsdoelVastgesteld(_) | G::PersoonsgegevensIngezien(_) => {}
             G::JeugdigeGeregistreerd(_) => {
                 let j = self.jeugdigen.entry(stream.clone()).or_default();
                 if teken > 0 {
