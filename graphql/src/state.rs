@@ -364,14 +364,13 @@ impl ApiState {
         wat: &str,
         stromen: &[String],
     ) -> Result<(), ApiFout> {
-        let inzage =
-            Gebeurtenis::from(kringloop_events::PersoonsgegevensIngezien {
-                wie: wie.naam.clone(),
-                token: wie.token_id.clone(),
-                rol: wie.rol.naam().to_owned(),
-                wat: wat.to_owned(),
-                stromen: stromen.to_vec(),
-            });
+        let inzage = Gebeurtenis::from(kringloop_events::PersoonsgegevensIngezien {
+            wie: wie.naam.clone(),
+            token: wie.token_id.clone(),
+            rol: wie.rol.naam().to_owned(),
+            wat: wat.to_owned(),
+            stromen: stromen.to_vec(),
+        });
         let event = NewEvent {
             event_id: Uuid::now_v7(),
             event_type: INZAGE_TYPE.to_owned(),
