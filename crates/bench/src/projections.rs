@@ -1462,6 +1462,13 @@ pub async fn run(args: ProjectionsArgs) -> anyhow::Result<()> {
             let secs = t.elapsed().as_secs_f64();
             let cpu = cpu_secs() - c0;
             let same = pg_runner.read(|p| p.kpis(&q_k)).await == runner.read(|p| p.kpis(&q_k)).await;
+            if summary.events != head as u64 {
+                eprintln!(
+                    "WARNING: the PostgreSQL history has {} events, the (reused) SQLite one {head}: \
+                     the generator changed since the SQLite file was written; run without --reuse",
+                    summary.events
+                );
+            }
             rep.row("rebuild", "whole rebuild, Runner::start (postgres)", format!("{secs:.2} s wall ({:.0} ev/s), {cpu:.1} CPU-s; KPIs equal to sqlite's: {same}", summary.events as f64 / secs), "", None);
             rep.json.insert("rebuild_postgres".into(), json!({"secs": secs, "cpu_secs": cpu, "events_per_s": summary.events as f64 / secs, "kpis_equal_to_sqlite": same, "write_secs": write_secs}));
             pg_runner.shutdown().await;
