@@ -1,1 +1,79 @@
-//! End-to-end tests live in tests/.
+//! Shared harness of the end-to-end tests in `tests/`: a fresh PostgreSQL database per
+//! test, dropped afterwards. The test binaries (`store`, `runner`, `api`) use it.
+
+use sqlx::Connection as _;
+
+/// The PostgreSQL server the tests use unless `KRINGLOOP_TEST_PG_URL` says otherwise.
+pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// The administrative URL of the test server.
+pub fn pg_admin_url() -> String {
+    std::env::var("KRINGLOOP_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned())
+}
+
+/// Drops the per-test database even when the test panics (best effort).
+pub struct PgDbGuard {
+    pub admin_url: String,
+    pub db: String,
+}
+
+impl Drop for PgDbGuard {
+    fn drop(&mut self) {
+        let admin = self.admin_url.clone();
+        let db = self.db.clone();
+        // Drop runs outside any async context we could await in: use a private runtime.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async {
+                if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {db} WITH (FORCE)"
+                    )))
+                    .execute(&mut c)
+                    .await;
+                    let _ = c.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// The same URL with another database name.
+pub fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_part = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{host_part}/{db}?{q}"),
+        None => format!("{host_part}/{db}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn replaces_only_the_database_name() {
+        assert_eq!(
+            with_database("postgres://u@h:5432/postgres?sslmode=disable", "kl_x"),
+            "postgres://u@h:5432/kl_x?sslmode=disable"
+        );
+        assert_eq!(
+            with_database("postgres://u@h", "kl_x"),
+            "postgres://u@h/kl_x"
+        );
+    }
+}

@@ -8,6 +8,7 @@
 
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
+use kringloop_tests::{DEFAULT_PG_URL, PgDbGuard, with_database};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -29,55 +30,6 @@ use uuid::Uuid;
 // ---------------------------------------------------------------------------------------
 // Harness: a database (SQLite file or a fresh PostgreSQL database) and a token file
 // ---------------------------------------------------------------------------------------
-
-const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
-struct PgDbGuard {
-    admin_url: String,
-    db: String,
-}
-
-impl Drop for PgDbGuard {
-    fn drop(&mut self) {
-        let admin = self.admin_url.clone();
-        let db = self.db.clone();
-        let _ = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            rt.block_on(async {
-                if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
-                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS {db} WITH (FORCE)"
-                    )))
-                    .execute(&mut c)
-                    .await;
-                    let _ = c.close().await;
-                }
-            });
-        })
-        .join();
-    }
-}
-
-fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let host_part = match base[scheme_end..].find('/') {
-        Some(i) => &base[..scheme_end + i],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{host_part}/{db}?{q}"),
-        None => format!("{host_part}/{db}"),
-    }
-}
 
 struct Omgeving {
     url: String,

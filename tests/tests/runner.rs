@@ -10,6 +10,7 @@
 
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
+use kringloop_tests::{DEFAULT_PG_URL, PgDbGuard, with_database};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -30,61 +31,11 @@ use uuid::Uuid;
 // Harness
 // ---------------------------------------------------------------------------------------
 
-const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
 struct Harness {
     store: Arc<dyn EventStore>,
     url: String,
     _dir: Option<tempfile::TempDir>,
     _guard: Option<PgDbGuard>,
-}
-
-/// Drops the per-test database even when the test panics (best effort).
-struct PgDbGuard {
-    admin_url: String,
-    db: String,
-}
-
-impl Drop for PgDbGuard {
-    fn drop(&mut self) {
-        let admin = self.admin_url.clone();
-        let db = self.db.clone();
-        let _ = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            rt.block_on(async {
-                if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
-                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS {db} WITH (FORCE)"
-                    )))
-                    .execute(&mut c)
-                    .await;
-                    let _ = c.close().await;
-                }
-            });
-        })
-        .join();
-    }
-}
-
-fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let host_part = match base[scheme_end..].find('/') {
-        Some(i) => &base[..scheme_end + i],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{host_part}/{db}?{q}"),
-        None => format!("{host_part}/{db}"),
-    }
 }
 
 impl Harness {
