@@ -7,6 +7,15 @@
 //! |---|---|---|---|
 //! | `--database-url` | `KRINGLOOP_DATABASE_URL` | `kringloop.db` | a SQLite file path (`sqlite://path` also works) or `postgres://…` |
 //! | `--log` | `KRINGLOOP_LOG` (or `RUST_LOG`) | `info` | tracing filter, e.g. `kringloop=debug,sqlx=warn` |
+//! | `serve --listen` | `KRINGLOOP_LISTEN` | `127.0.0.1:8080` | address of the API |
+//! | `serve --tokens` | `KRINGLOOP_TOKENS` | beside the SQLite file | hashed bearer tokens |
+//! | `serve --onderdruk-onder` | `KRINGLOOP_SUPPRESS_BELOW` | `5` | small-number threshold for aggregate roles |
+//! | `serve --poll-ms` | `KRINGLOOP_POLL_MS` | `100` | how often the projection polls for other writers |
+//! | `serve --timeout-s` | `KRINGLOOP_REQUEST_TIMEOUT` | `30` | time limit of one request |
+//! | `import --pseudoniem-sleutel` | `KRINGLOOP_PSEUDONIEM_SLEUTEL` | none | HMAC key for BSN pseudonyms |
+//! | — | `OTEL_EXPORTER_OTLP_ENDPOINT` | unset | export traces over OTLP only when set |
+//!
+//! `deploy/kringloop.env.example` is a complete example.
 
 use clap::Args;
 
