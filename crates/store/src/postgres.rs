@@ -16,8 +16,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use futures::TryStreamExt as _;
 use kringloop_events::{ExpectedVersion, NewEvent, RecordedEvent};
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
-use sqlx::{Connection as _, Row as _};
+use sqlx::{AssertSqlSafe, Connection as _, Postgres, Row as _};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
@@ -116,13 +117,28 @@ impl PgStore {
     }
 }
 
+/// How long the group writer keeps its connection without work before returning it.
+const HOLD_IDLE: Duration = Duration::from_millis(20);
+
 /// Groups concurrent appends of this process into one transaction (one commit, one
 /// fsync), like the SQLite writer. The advisory lock still serialises against other
 /// processes, so correctness does not depend on there being one writer task.
 async fn group_writer(pool: PgPool, mut rx: mpsc::Receiver<Msg>) {
     let mut msgs = Vec::with_capacity(MAX_GROUP);
+    // The connection of the last grouped transaction, kept while groups keep coming.
+    let mut held: Option<PoolConnection<Postgres>> = None;
     loop {
-        if rx.recv_many(&mut msgs, MAX_GROUP).await == 0 {
+        if held.is_some() {
+            match tokio::time::timeout(HOLD_IDLE, rx.recv_many(&mut msgs, MAX_GROUP)).await {
+                Ok(0) => return,
+                Ok(_) => {}
+                Err(_) => {
+                    // Idle: the connection goes back to the pool.
+                    held = None;
+                    continue;
+                }
+            }
+        } else if rx.recv_many(&mut msgs, MAX_GROUP).await == 0 {
             return;
         }
         let mut group = Vec::with_capacity(msgs.len());
@@ -138,7 +154,7 @@ async fn group_writer(pool: PgPool, mut rx: mpsc::Receiver<Msg>) {
         if !group.is_empty() {
             let mut outcomes: Vec<Result<Vec<AppendResult>>> = Vec::with_capacity(group.len());
             let mut replies = Vec::with_capacity(group.len());
-            if let Err(e) = run_group(&pool, group, &mut outcomes, &mut replies).await {
+            if let Err(e) = run_group(&pool, &mut held, group, &mut outcomes, &mut replies).await {
                 let msg = e.to_string();
                 for o in &mut outcomes {
                     if o.is_ok() {
@@ -152,6 +168,7 @@ async fn group_writer(pool: PgPool, mut rx: mpsc::Receiver<Msg>) {
         }
         if let Some(done) = close {
             rx.close();
+            drop(held);
             let _ = done.send(());
             return;
         }
@@ -159,6 +176,245 @@ async fn group_writer(pool: PgPool, mut rx: mpsc::Receiver<Msg>) {
 }
 
 async fn run_group(
+    pool: &PgPool,
+    held: &mut Option<PoolConnection<Postgres>>,
+    group: Vec<AppendRequest>,
+    outcomes: &mut Vec<Result<Vec<AppendResult>>>,
+    replies: &mut Vec<oneshot::Sender<Result<Vec<AppendResult>>>>,
+) -> Result<()> {
+    if !fast_eligible(&group) {
+        // Other work uses the pool; the held connection goes back to it.
+        *held = None;
+    } else {
+        match run_group_fast(pool, held, &group).await {
+            Ok(done) => {
+                for (req, outcome) in group.into_iter().zip(done) {
+                    replies.push(req.reply);
+                    outcomes.push(outcome);
+                }
+                return Ok(());
+            }
+            Err(e) => {
+                // Rolled back: nothing of the group is in the log. The per-request path
+                // redoes it and gives every request its own answer (e.g. the one with a
+                // duplicate event id).
+                tracing::debug!(error = %e, "gebundelde groep valt terug op per verzoek");
+            }
+        }
+    }
+    run_group_each(pool, group, outcomes, replies).await
+}
+
+/// Groups that [`run_group_fast`] takes: more than one request, each a single stream
+/// part without an idempotency key.
+fn fast_eligible(group: &[AppendRequest]) -> bool {
+    group.len() > 1
+        && group
+            .iter()
+            .all(|r| r.key.is_none() && r.parts.len() == 1 && !r.parts[0].events.is_empty())
+}
+
+/// The group in one transaction without savepoints: the stream versions of all requests
+/// are read with one query, expected versions are checked here in Rust, and the rows of
+/// every accepted request go into the log with ONE UNNEST insert. A request that fails
+/// its check is simply left out. Returns each request's outcome; `Err` means the
+/// transaction was rolled back and nothing was written.
+async fn run_group_fast(
+    pool: &PgPool,
+    held: &mut Option<PoolConnection<Postgres>>,
+    group: &[AppendRequest],
+) -> Result<Vec<Result<Vec<AppendResult>>>> {
+    // The writer keeps its connection between groups (no acquire and ping per group).
+    let mut conn = match held.take() {
+        Some(c) => c,
+        None => pool.acquire().await?,
+    };
+    // BEGIN and the lock in one round trip (simple protocol, no binds).
+    sqlx::raw_sql(AssertSqlSafe(format!(
+        "BEGIN; SELECT pg_advisory_xact_lock({APPEND_LOCK})"
+    )))
+    .execute(&mut *conn)
+    .await?;
+    let inner = async {
+        let mut names: Vec<&str> = group.iter().map(|r| r.parts[0].stream.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        // The head and every stream's version in one query.
+        let rows = sqlx::query(
+            "SELECT s, (SELECT COALESCE(MAX(stream_version), 0)::bigint FROM events \
+             WHERE stream = s), h.position, h.hash, h.recorded_at \
+             FROM UNNEST($1::text[]) AS s LEFT JOIN (SELECT position, hash, recorded_at \
+             FROM events ORDER BY position DESC LIMIT 1) AS h ON true",
+        )
+        .bind(names)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut head = Head {
+            position: 0,
+            hash: GENESIS_HASH,
+            recorded_at: None,
+        };
+        if let Some(row) = rows.first()
+            && let Some(position) = row.try_get::<Option<i64>, _>(2)?
+        {
+            let hash: Vec<u8> = row.try_get(3)?;
+            let at: DateTime<Utc> = row.try_get(4)?;
+            head = Head {
+                position,
+                hash: hash32(&hash)?,
+                recorded_at: Some(at.timestamp_micros()),
+            };
+        }
+        let mut versions: std::collections::HashMap<String, i64> =
+            std::collections::HashMap::with_capacity(rows.len());
+        for row in &rows {
+            versions.insert(row.try_get(0)?, row.try_get(1)?);
+        }
+
+        let n: usize = group.iter().map(|r| r.parts[0].events.len()).sum();
+        let mut positions = Vec::with_capacity(n);
+        let mut streams = Vec::with_capacity(n);
+        let mut stream_versions = Vec::with_capacity(n);
+        let mut ids = Vec::with_capacity(n);
+        let mut types = Vec::with_capacity(n);
+        let mut schemas = Vec::with_capacity(n);
+        let mut payloads = Vec::with_capacity(n);
+        let mut dates: Vec<Option<NaiveDate>> = Vec::with_capacity(n);
+        let mut ats = Vec::with_capacity(n);
+        let mut bys = Vec::with_capacity(n);
+        let mut sources = Vec::with_capacity(n);
+        let mut corrs: Vec<Option<Uuid>> = Vec::with_capacity(n);
+        let mut causes: Vec<Option<Uuid>> = Vec::with_capacity(n);
+        let mut prevs = Vec::with_capacity(n);
+        let mut hashes = Vec::with_capacity(n);
+        let mut outcomes = Vec::with_capacity(group.len());
+        for req in group {
+            let part = &req.parts[0];
+            let stream = part.stream.as_str();
+            let current = versions.get(stream).copied().ok_or_else(|| {
+                StoreError::Commit(format!("versie van stroom `{stream}` niet gelezen"))
+            })?;
+            if let Err(e) = crate::check_expected(
+                stream,
+                part.expected.unwrap_or(ExpectedVersion::Any),
+                u64::try_from(current).unwrap_or(0),
+            ) {
+                outcomes.push(Err(e));
+                continue;
+            }
+            let recorded_micros = match crate::recorded_micros(head.recorded_at, req.recorded_at) {
+                Ok(r) => r,
+                Err(e) => {
+                    outcomes.push(Err(e));
+                    continue;
+                }
+            };
+            let recorded_at = chain::micros_to_datetime(recorded_micros);
+            let first_position = head.position + 1;
+            let mut version = current;
+            for e in &part.events {
+                head.position += 1;
+                version += 1;
+                let hash = CanonicalEvent {
+                    position: head.position,
+                    stream,
+                    stream_version: version,
+                    event_id: e.event_id,
+                    event_type: &e.event_type,
+                    schema_version: e.schema_version,
+                    valid_date: e.valid_date,
+                    recorded_at_micros: recorded_micros,
+                    recorded_by: &e.recorded_by,
+                    source: &e.source,
+                    correlation_id: e.correlation_id,
+                    causation_id: e.causation_id,
+                    idempotency_key: None,
+                    payload: e.payload.as_bytes(),
+                }
+                .hash(&head.hash);
+                positions.push(head.position);
+                streams.push(stream);
+                stream_versions.push(version);
+                ids.push(e.event_id);
+                types.push(e.event_type.as_str());
+                schemas.push(e.schema_version);
+                payloads.push(e.payload.as_str());
+                dates.push(e.valid_date);
+                ats.push(recorded_at);
+                bys.push(e.recorded_by.as_str());
+                sources.push(e.source.as_str());
+                corrs.push(e.correlation_id);
+                causes.push(e.causation_id);
+                prevs.push(head.hash.to_vec());
+                hashes.push(hash.to_vec());
+                head.hash = hash;
+            }
+            head.recorded_at = Some(recorded_micros);
+            versions.insert(stream.to_owned(), version);
+            outcomes.push(Ok(vec![AppendResult {
+                stream: stream.to_owned(),
+                first_position,
+                last_position: head.position,
+                stream_version: version,
+                recorded_at,
+                duplicate: false,
+            }]));
+        }
+        if positions.is_empty() {
+            // Every request failed its check: nothing to write.
+            sqlx::query("ROLLBACK").execute(&mut *conn).await?;
+            return Ok(outcomes);
+        }
+        sqlx::query(
+            "INSERT INTO events (position, stream, stream_version, event_id, event_type, \
+                 schema_version, payload, valid_date, recorded_at, recorded_by, source, \
+                 correlation_id, causation_id, idempotency_key, prev_hash, hash) \
+                 SELECT u.position, u.stream, u.stream_version, u.event_id, u.event_type, \
+                 u.schema_version, u.payload::json, u.valid_date, u.recorded_at, \
+                 u.recorded_by, u.source, u.correlation_id, u.causation_id, NULL, \
+                 u.prev_hash, u.hash \
+                 FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::uuid[], $5::text[], \
+                 $6::int4[], $7::text[], $8::date[], $9::timestamptz[], $10::text[], \
+                 $11::text[], $12::uuid[], $13::uuid[], $14::bytea[], $15::bytea[]) \
+                 AS u(position, stream, stream_version, event_id, event_type, \
+                 schema_version, payload, valid_date, recorded_at, recorded_by, source, \
+                 correlation_id, causation_id, prev_hash, hash) ORDER BY u.position",
+        )
+        .bind(positions)
+        .bind(streams)
+        .bind(stream_versions)
+        .bind(ids)
+        .bind(types)
+        .bind(schemas)
+        .bind(payloads)
+        .bind(dates)
+        .bind(ats)
+        .bind(bys)
+        .bind(sources)
+        .bind(corrs)
+        .bind(causes)
+        .bind(prevs)
+        .bind(hashes)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query("COMMIT").execute(&mut *conn).await?;
+        Ok::<_, StoreError>(outcomes)
+    }
+    .await;
+    if inner.is_err() {
+        // Best effort; a broken connection is not returned to the pool in this state.
+        if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
+            conn.detach();
+        }
+    } else {
+        *held = Some(conn);
+    }
+    inner
+}
+
+/// The group with a SAVEPOINT per request (requests with several parts or an
+/// idempotency key, and the fallback of [`run_group_fast`]).
+async fn run_group_each(
     pool: &PgPool,
     group: Vec<AppendRequest>,
     outcomes: &mut Vec<Result<Vec<AppendResult>>>,
@@ -518,7 +774,7 @@ impl EventStore for PgStore {
     }
 
     async fn read_stream(&self, stream: &str, from_version: i64) -> Result<Vec<RecordedEvent>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let rows = sqlx::query(AssertSqlSafe(format!(
             "{SELECT_EVENTS} WHERE stream = $1 AND stream_version >= $2 ORDER BY stream_version"
         )))
         .bind(stream)
@@ -529,7 +785,7 @@ impl EventStore for PgStore {
     }
 
     async fn read_all(&self, after: i64, limit: usize) -> Result<Vec<RecordedEvent>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let rows = sqlx::query(AssertSqlSafe(format!(
             "{SELECT_EVENTS} WHERE position > $1 ORDER BY position LIMIT $2"
         )))
         .bind(after)
@@ -551,7 +807,7 @@ impl EventStore for PgStore {
         } else {
             Some(&filter.event_types)
         };
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let rows = sqlx::query(AssertSqlSafe(format!(
             "{SELECT_EVENTS} WHERE position > $1 \
              AND ($2::text[] IS NULL OR event_type = ANY($2)) \
              AND ($3::timestamptz IS NULL OR recorded_at >= $3) \
@@ -595,10 +851,8 @@ impl EventStore for PgStore {
         let mut pipe = PipelinedVerifier::start()
             .map_err(|e| StoreError::Commit(format!("verificatiethread: {e}")))?;
         {
-            let mut rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "{SELECT_EVENTS} ORDER BY position"
-            )))
-            .fetch(&mut *tx);
+            let mut rows = sqlx::query(AssertSqlSafe(format!("{SELECT_EVENTS} ORDER BY position")))
+                .fetch(&mut *tx);
             let chunk_size = chain::VERIFY_CHUNK;
             let mut chunk = Vec::with_capacity(chunk_size);
             while let Some(row) = rows.try_next().await? {

@@ -443,6 +443,184 @@ impl Writer {
         outcomes: &mut Vec<Result<Vec<AppendResult>>>,
         replies: &mut Vec<oneshot::Sender<Result<Vec<AppendResult>>>>,
     ) -> Result<()> {
+        if fast_eligible(&group) {
+            match self.run_group_fast(&group).await {
+                Ok(done) => {
+                    for (req, outcome) in group.into_iter().zip(done) {
+                        replies.push(req.reply);
+                        outcomes.push(outcome);
+                    }
+                    return Ok(());
+                }
+                Err(e) => {
+                    // Rolled back: nothing of the group is in the log. The per-request
+                    // path below redoes it and gives every request its own answer (e.g.
+                    // the one with a duplicate event id).
+                    tracing::debug!(error = %e, "gebundelde groep valt terug op per verzoek");
+                }
+            }
+        }
+        self.run_group_each(group, outcomes, replies).await
+    }
+
+    /// The group in one transaction without savepoints: expected versions are checked
+    /// here in Rust (against the writer's cache or one query per unknown stream), and the
+    /// rows of every accepted request go into the log with one multi-row INSERT per
+    /// chunk. A request that fails its check is simply left out. Returns each request's
+    /// outcome; `Err` means the transaction was rolled back and nothing was written.
+    async fn run_group_fast(
+        &mut self,
+        group: &[AppendRequest],
+    ) -> Result<Vec<Result<Vec<AppendResult>>>> {
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut self.conn)
+            .await?;
+        let mut group_versions: std::collections::HashMap<String, i64> =
+            std::collections::HashMap::new();
+        let result = async {
+            let mut head = read_head(&mut self.conn).await?;
+            if self.committed_head != Some((head.position, head.hash)) {
+                self.versions.clear();
+            }
+            let mut outcomes = Vec::with_capacity(group.len());
+            let mut w = jsonb::RowsWriter::with_capacity(group.len() * 512);
+            let mut chunks = Vec::new();
+            for req in group {
+                let part = &req.parts[0];
+                let stream = part.stream.as_str();
+                let known = group_versions
+                    .get(stream)
+                    .or_else(|| self.versions.get(stream))
+                    .copied();
+                let current = match known {
+                    Some(v) => v,
+                    None => current_version(&mut self.conn, stream).await?,
+                };
+                if let Err(e) = crate::check_expected(
+                    stream,
+                    part.expected.unwrap_or(ExpectedVersion::Any),
+                    u64::try_from(current).unwrap_or(0),
+                ) {
+                    // Remember what was read, so later requests need no query.
+                    group_versions.insert(stream.to_owned(), current);
+                    outcomes.push(Err(e));
+                    continue;
+                }
+                let recorded_at = match crate::recorded_micros(head.recorded_at, req.recorded_at) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        group_versions.insert(stream.to_owned(), current);
+                        outcomes.push(Err(e));
+                        continue;
+                    }
+                };
+                let first_position = head.position + 1;
+                let mut version = current;
+                for e in &part.events {
+                    head.position += 1;
+                    version += 1;
+                    let hash = CanonicalEvent {
+                        position: head.position,
+                        stream,
+                        stream_version: version,
+                        event_id: e.event_id,
+                        event_type: &e.event_type,
+                        schema_version: e.schema_version,
+                        valid_date: e.valid_date,
+                        recorded_at_micros: recorded_at,
+                        recorded_by: &e.recorded_by,
+                        source: &e.source,
+                        correlation_id: e.correlation_id,
+                        causation_id: e.causation_id,
+                        idempotency_key: None,
+                        payload: e.payload.as_bytes(),
+                    }
+                    .hash(&head.hash);
+                    w.begin_row();
+                    w.int(head.position);
+                    w.text(stream);
+                    w.int(version);
+                    w.int(recorded_at);
+                    w.hex(e.event_id.as_bytes());
+                    w.text(&e.event_type);
+                    w.int(i64::from(e.schema_version));
+                    w.text(&e.payload);
+                    match e.valid_date {
+                        Some(d) => w.text(date_text(d).as_str()),
+                        None => w.null(),
+                    }
+                    w.text(&e.recorded_by);
+                    w.text(&e.source);
+                    w.opt_hex(e.correlation_id.as_ref().map(|u| &u.as_bytes()[..]));
+                    w.opt_hex(e.causation_id.as_ref().map(|u| &u.as_bytes()[..]));
+                    w.hex(&head.hash);
+                    w.hex(&hash);
+                    w.end_row();
+                    head.hash = hash;
+                }
+                head.recorded_at = Some(recorded_at);
+                group_versions.insert(stream.to_owned(), version);
+                outcomes.push(Ok(vec![AppendResult {
+                    stream: stream.to_owned(),
+                    first_position,
+                    last_position: head.position,
+                    stream_version: version,
+                    recorded_at: chain::micros_to_datetime(recorded_at),
+                    duplicate: false,
+                }]));
+                // Chunks close at request boundaries (a request's rows stay together).
+                if w.rows() >= ROWS_PER_CHUNK || w.len() >= CHUNK_BYTES {
+                    let full = std::mem::replace(&mut w, jsonb::RowsWriter::with_capacity(4096));
+                    chunks.push(full.finish());
+                }
+            }
+            if w.rows() > 0 {
+                chunks.push(w.finish());
+            }
+            if chunks.is_empty() {
+                // Every request failed its check: nothing to write.
+                sqlx::query("ROLLBACK").execute(&mut self.conn).await?;
+                return Ok((outcomes, None));
+            }
+            for blob in chunks {
+                sqlx::query(INSERT_GROUP)
+                    .bind(blob)
+                    .execute(&mut self.conn)
+                    .await?;
+            }
+            sqlx::query("COMMIT").execute(&mut self.conn).await?;
+            self.checkpointer.nudge();
+            Ok::<_, StoreError>((outcomes, Some(head)))
+        }
+        .await;
+        match result {
+            Ok((outcomes, head)) => {
+                if let Some(head) = head {
+                    if self.versions.len() + group_versions.len() > MAX_CACHED_STREAMS {
+                        self.versions.clear();
+                    }
+                    self.versions.extend(group_versions);
+                    self.committed_head = Some((head.position, head.hash));
+                }
+                Ok(outcomes)
+            }
+            Err(e) => {
+                let _ = sqlx::query("ROLLBACK").execute(&mut self.conn).await;
+                self.versions.clear();
+                self.committed_head = None;
+                Err(e)
+            }
+        }
+    }
+
+    /// The group with a SAVEPOINT per request (requests with several parts or an
+    /// idempotency key, and the fallback of [`Writer::run_group_fast`]).
+    async fn run_group_each(
+        &mut self,
+        group: Vec<AppendRequest>,
+        outcomes: &mut Vec<Result<Vec<AppendResult>>>,
+        replies: &mut Vec<oneshot::Sender<Result<Vec<AppendResult>>>>,
+    ) -> Result<()> {
         sqlx::query("BEGIN IMMEDIATE")
             .execute(&mut self.conn)
             .await?;
@@ -790,6 +968,29 @@ const INSERT_CHUNK: &str = "INSERT INTO events (position, stream, stream_version
      value ->> 3, value ->> 4, ?5, value ->> 5, value ->> 6, unhex(value ->> 7), \
      unhex(value ->> 8), ?6, unhex(value ->> 9), unhex(value ->> 10) \
      FROM jsonb_each(?1)";
+
+/// The multi-row INSERT of [`Writer::run_group_fast`]: like [`INSERT_CHUNK`], but each
+/// row carries its own position, stream, version and recorded time (the rows of several
+/// requests), and no idempotency key.
+const INSERT_GROUP: &str = "INSERT INTO events (position, stream, stream_version, event_id, \
+     event_type, schema_version, payload, valid_date, recorded_at, recorded_by, source, \
+     correlation_id, causation_id, idempotency_key, prev_hash, hash) \
+     SELECT value ->> 0, value ->> 1, value ->> 2, unhex(value ->> 4), value ->> 5, \
+     value ->> 6, value ->> 7, value ->> 8, value ->> 3, value ->> 9, value ->> 10, \
+     unhex(value ->> 11), unhex(value ->> 12), NULL, unhex(value ->> 13), \
+     unhex(value ->> 14) FROM jsonb_each(?1)";
+
+/// Groups that [`Writer::run_group_fast`] takes: more than one request, each a single
+/// stream part without an idempotency key, and not huge.
+fn fast_eligible(group: &[AppendRequest]) -> bool {
+    group.len() > 1
+        && group.iter().all(|r| {
+            r.key.is_none()
+                && r.parts.len() == 1
+                && !r.parts[0].events.is_empty()
+                && r.parts[0].events.len() <= ROWS_PER_CHUNK
+        })
+}
 
 /// One chunk for [`INSERT_CHUNK`].
 struct Chunk {
