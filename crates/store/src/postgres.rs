@@ -126,15 +126,15 @@ const HOLD_IDLE: Duration = Duration::from_millis(20);
 async fn group_writer(pool: PgPool, mut rx: mpsc::Receiver<Msg>) {
     let mut msgs = Vec::with_capacity(MAX_GROUP);
     // The connection of the last grouped transaction, kept while groups keep coming.
-    let mut held: Option<PoolConnection<Postgres>> = None;
+    let mut held = Held::default();
     loop {
-        if held.is_some() {
+        if held.conn.is_some() {
             match tokio::time::timeout(HOLD_IDLE, rx.recv_many(&mut msgs, MAX_GROUP)).await {
                 Ok(0) => return,
                 Ok(_) => {}
                 Err(_) => {
                     // Idle: the connection goes back to the pool.
-                    held = None;
+                    held.conn = None;
                     continue;
                 }
             }
@@ -168,7 +168,7 @@ async fn group_writer(pool: PgPool, mut rx: mpsc::Receiver<Msg>) {
         }
         if let Some(done) = close {
             rx.close();
-            drop(held);
+            drop(held.conn.take());
             let _ = done.send(());
             return;
         }
@@ -177,14 +177,15 @@ async fn group_writer(pool: PgPool, mut rx: mpsc::Receiver<Msg>) {
 
 async fn run_group(
     pool: &PgPool,
-    held: &mut Option<PoolConnection<Postgres>>,
+    held: &mut Held,
     group: Vec<AppendRequest>,
     outcomes: &mut Vec<Result<Vec<AppendResult>>>,
     replies: &mut Vec<oneshot::Sender<Result<Vec<AppendResult>>>>,
 ) -> Result<()> {
     if !fast_eligible(&group) {
         // Other work uses the pool; the held connection goes back to it.
-        *held = None;
+        held.conn = None;
+        held.head = None;
     } else {
         match run_group_fast(pool, held, &group).await {
             Ok(done) => {
@@ -221,11 +222,12 @@ fn fast_eligible(group: &[AppendRequest]) -> bool {
 /// transaction was rolled back and nothing was written.
 async fn run_group_fast(
     pool: &PgPool,
-    held: &mut Option<PoolConnection<Postgres>>,
+    held: &mut Held,
     group: &[AppendRequest],
 ) -> Result<Vec<Result<Vec<AppendResult>>>> {
     // The writer keeps its connection between groups (no acquire and ping per group).
-    let mut conn = match held.take() {
+    let cached_head = held.head.take();
+    let mut conn = match held.conn.take() {
         Some(c) => c,
         None => pool.acquire().await?,
     };
@@ -239,37 +241,51 @@ async fn run_group_fast(
         let mut names: Vec<&str> = group.iter().map(|r| r.parts[0].stream.as_str()).collect();
         names.sort_unstable();
         names.dedup();
-        // The head and every stream's version in one query.
-        let rows = sqlx::query(
-            "SELECT s, (SELECT COALESCE(MAX(stream_version), 0)::bigint FROM events \
+        // Known head and versions (from our own last group) are only trusted if the
+        // head is still ours when the INSERT runs: it checks that (see `guard`).
+        let (mut head, mut versions, guard) = if let Some(head) = cached_head
+            && names.iter().all(|n| held.versions.contains_key(*n))
+        {
+            (
+                head,
+                std::mem::take(&mut held.versions),
+                Some(head.position),
+            )
+        } else {
+            held.versions.clear();
+            // The head and every stream's version in one query.
+            let rows = sqlx::query(
+                "SELECT s, (SELECT COALESCE(MAX(stream_version), 0)::bigint FROM events \
              WHERE stream = s), h.position, h.hash, h.recorded_at \
              FROM UNNEST($1::text[]) AS s LEFT JOIN (SELECT position, hash, recorded_at \
              FROM events ORDER BY position DESC LIMIT 1) AS h ON true",
-        )
-        .bind(names)
-        .fetch_all(&mut *conn)
-        .await?;
-        let mut head = Head {
-            position: 0,
-            hash: GENESIS_HASH,
-            recorded_at: None,
-        };
-        if let Some(row) = rows.first()
-            && let Some(position) = row.try_get::<Option<i64>, _>(2)?
-        {
-            let hash: Vec<u8> = row.try_get(3)?;
-            let at: DateTime<Utc> = row.try_get(4)?;
-            head = Head {
-                position,
-                hash: hash32(&hash)?,
-                recorded_at: Some(at.timestamp_micros()),
+            )
+            .bind(names)
+            .fetch_all(&mut *conn)
+            .await?;
+            let mut head = Head {
+                position: 0,
+                hash: GENESIS_HASH,
+                recorded_at: None,
             };
-        }
-        let mut versions: std::collections::HashMap<String, i64> =
-            std::collections::HashMap::with_capacity(rows.len());
-        for row in &rows {
-            versions.insert(row.try_get(0)?, row.try_get(1)?);
-        }
+            if let Some(row) = rows.first()
+                && let Some(position) = row.try_get::<Option<i64>, _>(2)?
+            {
+                let hash: Vec<u8> = row.try_get(3)?;
+                let at: DateTime<Utc> = row.try_get(4)?;
+                head = Head {
+                    position,
+                    hash: hash32(&hash)?,
+                    recorded_at: Some(at.timestamp_micros()),
+                };
+            }
+            let mut versions: std::collections::HashMap<String, i64> =
+                std::collections::HashMap::with_capacity(rows.len());
+            for row in &rows {
+                versions.insert(row.try_get(0)?, row.try_get(1)?);
+            }
+            (head, versions, None)
+        };
 
         let n: usize = group.iter().map(|r| r.parts[0].events.len()).sum();
         let mut positions = Vec::with_capacity(n);
@@ -363,9 +379,10 @@ async fn run_group_fast(
         if positions.is_empty() {
             // Every request failed its check: nothing to write.
             sqlx::query("ROLLBACK").execute(&mut *conn).await?;
-            return Ok(outcomes);
+            return Ok((outcomes, None));
         }
-        sqlx::query(
+        let expected_rows = positions.len() as u64;
+        let written = sqlx::query(
             "INSERT INTO events (position, stream, stream_version, event_id, event_type, \
                  schema_version, payload, valid_date, recorded_at, recorded_by, source, \
                  correlation_id, causation_id, idempotency_key, prev_hash, hash) \
@@ -378,7 +395,10 @@ async fn run_group_fast(
                  $11::text[], $12::uuid[], $13::uuid[], $14::bytea[], $15::bytea[]) \
                  AS u(position, stream, stream_version, event_id, event_type, \
                  schema_version, payload, valid_date, recorded_at, recorded_by, source, \
-                 correlation_id, causation_id, prev_hash, hash) ORDER BY u.position",
+                 correlation_id, causation_id, prev_hash, hash) \
+                 WHERE $16::bigint IS NULL \
+                 OR (SELECT COALESCE(MAX(position), 0) FROM events) = $16 \
+                 ORDER BY u.position",
         )
         .bind(positions)
         .bind(streams)
@@ -395,10 +415,18 @@ async fn run_group_fast(
         .bind(causes)
         .bind(prevs)
         .bind(hashes)
+        .bind(guard)
         .execute(&mut *conn)
-        .await?;
+        .await?
+        .rows_affected();
+        if written != expected_rows {
+            // Someone else appended since our last group: the cached head is stale.
+            return Err(StoreError::Commit(
+                "kop van het log veranderd; groep opnieuw per verzoek".to_owned(),
+            ));
+        }
         sqlx::query("COMMIT").execute(&mut *conn).await?;
-        Ok::<_, StoreError>(outcomes)
+        Ok::<_, StoreError>((outcomes, Some((head, versions))))
     }
     .await;
     if inner.is_err() {
@@ -406,10 +434,36 @@ async fn run_group_fast(
         if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
             conn.detach();
         }
-    } else {
-        *held = Some(conn);
+        held.versions.clear();
+        return inner.map(|(o, _)| o);
     }
-    inner
+    held.conn = Some(conn);
+    let (outcomes, state) = inner?;
+    if let Some((head, versions)) = state {
+        held.head = Some(head);
+        held.versions = versions;
+        if held.versions.len() > MAX_CACHED_STREAMS {
+            held.versions.clear();
+        }
+    } else {
+        // Nothing written: the head read (if any) is still the head, but keep it simple.
+        held.versions.clear();
+    }
+    Ok(outcomes)
+}
+
+/// Cap on stream versions the group writer remembers.
+const MAX_CACHED_STREAMS: usize = 100_000;
+
+/// What the group writer keeps between groups.
+#[derive(Default)]
+struct Held {
+    /// Its connection, while groups keep coming.
+    conn: Option<PoolConnection<Postgres>>,
+    /// The head after our last committed group, and the stream versions as of it.
+    /// Only used behind the INSERT's head check.
+    head: Option<Head>,
+    versions: std::collections::HashMap<String, i64>,
 }
 
 /// The group with a SAVEPOINT per request (requests with several parts or an
