@@ -129,6 +129,9 @@ async fn group_writer(pool: PgPool, mut rx: mpsc::Receiver<Msg>) {
     let mut held = Held::default();
     loop {
         if held.conn.is_some() {
+            // Just answered a group: let the callers queue their next appends first, so
+            // the next group is a full one rather than the first few.
+            tokio::task::yield_now().await;
             match tokio::time::timeout(HOLD_IDLE, rx.recv_many(&mut msgs, MAX_GROUP)).await {
                 Ok(0) => return,
                 Ok(_) => {}
