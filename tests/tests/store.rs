@@ -249,6 +249,7 @@ both_backends!(
     restart_keeps_everything,
     append_many_is_one_transaction,
     large_batch,
+    grouped_appends_from_two_store_instances,
 );
 
 // ---------------------------------------------------------------------------------------
@@ -1311,4 +1312,108 @@ async fn large_batch(h: &mut Harness) {
         assert_eq!(e.correlation_id, s.correlation_id);
         assert_eq!(e.idempotency_key.as_deref(), Some("groot"));
     }
+}
+
+/// Many single-event appends at once are committed as groups (one insert per group, the
+/// expected versions checked in memory). Two store instances on the same file / database
+/// race each other, so the cached head of each is regularly stale; some appends conflict
+/// on purpose and one carries an event id that is already stored. Every acknowledged event
+/// must be there exactly once, positions dense, versions dense, the chain intact, and the
+/// rejected appends must have written nothing.
+async fn grouped_appends_from_two_store_instances(h: &mut Harness) {
+    const TASKS: usize = 16;
+    const PER_TASK: usize = 40;
+    let a = h.store();
+    let b = kringloop_store::open(&h.url()).await.unwrap();
+    let stores = [Arc::clone(&a), Arc::clone(&b)];
+    let taken = ev("T", r#"{"eerste":true}"#);
+    let taken_id = taken.event_id;
+    a.append("bezet", vec![taken], AppendOptions::default())
+        .await
+        .unwrap();
+
+    let mut handles = Vec::new();
+    for t in 0..TASKS {
+        let store = Arc::clone(&stores[t % 2]);
+        handles.push(tokio::spawn(async move {
+            let stream = format!("groep-{t}");
+            let mut acknowledged = Vec::new();
+            let mut conflicts = 0usize;
+            let mut duplicates_refused = 0usize;
+            for v in 0..PER_TASK {
+                let expected = if v == 0 {
+                    ExpectedVersion::NoStream
+                } else {
+                    ExpectedVersion::Exact(v as u64)
+                };
+                let e = ev("T", &format!(r#"{{"t":{t},"v":{v}}}"#));
+                let id = e.event_id;
+                let r = store
+                    .append(
+                        &stream,
+                        vec![e],
+                        AppendOptions {
+                            expected: Some(expected),
+                            ..AppendOptions::default()
+                        },
+                    )
+                    .await;
+                acknowledged.push((id, r.expect("a correct expected version is accepted")));
+                // A stale expected version in the same burst: must conflict, write nothing.
+                let stale = store
+                    .append(
+                        &stream,
+                        vec![ev("T", r#"{"oud":true}"#)],
+                        AppendOptions {
+                            expected: Some(ExpectedVersion::Exact(v as u64)),
+                            ..AppendOptions::default()
+                        },
+                    )
+                    .await;
+                if matches!(stale, Err(StoreError::Conflict { .. })) {
+                    conflicts += 1;
+                }
+                if v == PER_TASK / 2 {
+                    let mut dup = ev("T", "{}");
+                    dup.event_id = taken_id;
+                    if store
+                        .append(&format!("dup-{t}"), vec![dup], AppendOptions::default())
+                        .await
+                        .is_err()
+                    {
+                        duplicates_refused += 1;
+                    }
+                }
+            }
+            (acknowledged, conflicts, duplicates_refused)
+        }));
+    }
+    let mut acknowledged = Vec::new();
+    for handle in handles {
+        let (acks, conflicts, dups) = handle.await.unwrap();
+        assert_eq!(conflicts, PER_TASK, "every stale append conflicts");
+        assert_eq!(dups, 1, "a stored event id is refused");
+        acknowledged.extend(acks);
+    }
+    let events = assert_log_invariants(a.as_ref()).await;
+    assert_eq!(
+        events.len(),
+        1 + TASKS * PER_TASK,
+        "only the accepted appends wrote"
+    );
+    let by_id: HashMap<Uuid, &RecordedEvent> = events.iter().map(|e| (e.event_id, e)).collect();
+    for (id, result) in &acknowledged {
+        let e = by_id.get(id).expect("acknowledged event is stored");
+        assert_eq!(e.position, result.first_position);
+    }
+    for t in 0..TASKS {
+        assert_eq!(
+            a.stream_version(&format!("groep-{t}")).await.unwrap(),
+            PER_TASK as u64
+        );
+        assert_eq!(b.stream_version(&format!("dup-{t}")).await.unwrap(), 0);
+    }
+    let report = b.verify().await.unwrap();
+    assert!(report.failure.is_none(), "{:?}", report.failure);
+    b.close().await.unwrap();
 }

@@ -2,8 +2,9 @@
 //!
 //! Appends run in a transaction that first takes a transaction-level advisory lock, then
 //! reads the head and the stream version, checks, and inserts. Concurrent appends of one
-//! process are grouped by a writer task into one such transaction (each request in its
-//! own SAVEPOINT, one commit for all), because with the lock held across the commit, one
+//! process are grouped by a writer task into one such transaction (one insert for the
+//! whole group when every request is a keyless single-stream append, checked in memory;
+//! otherwise one SAVEPOINT per request; one commit for all), because with the lock held across the commit, one
 //! fsync per append would cap throughput at a few hundred appends per second. The lock is held
 //! until COMMIT, so appends are serialised: positions are dense and commit in position
 //! order, and a reader resuming after position p can never miss a later-committing

@@ -2,8 +2,12 @@
 //!
 //! Writes go through ONE writer task that owns the only write connection. Appends are
 //! queued on a channel; the writer drains whatever is queued, runs it in one
-//! `BEGIN IMMEDIATE` transaction (each request in its own SAVEPOINT, so a conflict rolls
-//! back only that request), commits once and then answers everyone: group commit. Because
+//! `BEGIN IMMEDIATE` transaction, commits once and then answers everyone: group commit.
+//! Single-stream requests without an idempotency key (the common case) are checked
+//! against the cached stream versions in memory and inserted with one statement for the
+//! whole group; a request that fails its check is left out. Other groups, and any group
+//! whose combined insert fails, run with one SAVEPOINT per request, so a failure rolls
+//! back only that request. Because
 //! there is one writer, rowid order is commit order and positions are dense.
 //!
 //! Durability: the write connection uses `synchronous=FULL` by default, so an
