@@ -44,6 +44,57 @@ impl Drop for PgDbGuard {
     }
 }
 
+/// A fresh, empty PostgreSQL database for one test: its URL and the guard that drops it.
+///
+/// `None`, with a loud message on stderr, when no server is reachable, so a developer
+/// without PostgreSQL can still run the suite; under `CI=true` that is a failure instead.
+pub async fn fresh_pg_database(test: &str) -> Option<(String, PgDbGuard)> {
+    let admin_url = pg_admin_url();
+    let connect = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        sqlx::PgConnection::connect(&admin_url),
+    )
+    .await;
+    let mut admin = match connect {
+        Ok(Ok(c)) => c,
+        other => {
+            let why = match other {
+                Ok(Err(e)) => e.to_string(),
+                _ => "timeout".to_owned(),
+            };
+            assert!(
+                !std::env::var("CI").is_ok_and(|v| v == "true"),
+                "PostgreSQL not reachable at {admin_url} ({why}) and CI=true"
+            );
+            eprintln!(
+                "SKIPPING postgres::{test}: PostgreSQL not reachable at {admin_url} ({why}); \
+                 set KRINGLOOP_TEST_PG_URL or start the server"
+            );
+            return None;
+        }
+    };
+    let db = format!("kl_test_{}", uuid::Uuid::new_v4().simple());
+    // Concurrent CREATE DATABASE can collide on the template; retry a little.
+    let mut attempt = 0;
+    loop {
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")))
+            .execute(&mut admin)
+            .await;
+        match r {
+            Ok(_) => break,
+            Err(e) if attempt < 20 => {
+                attempt += 1;
+                eprintln!("CREATE DATABASE {db} failed ({e}); retrying");
+                tokio::time::sleep(std::time::Duration::from_millis(100 * attempt)).await;
+            }
+            Err(e) => panic!("CREATE DATABASE {db}: {e}"),
+        }
+    }
+    let _ = admin.close().await;
+    let url = with_database(&admin_url, &db);
+    Some((url, PgDbGuard { admin_url, db }))
+}
+
 /// The same URL with another database name.
 pub fn with_database(url: &str, db: &str) -> String {
     let (base, query) = match url.split_once('?') {

@@ -8,7 +8,7 @@
 
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
-use kringloop_tests::{DEFAULT_PG_URL, PgDbGuard, with_database};
+use kringloop_tests::{PgDbGuard, fresh_pg_database};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -23,7 +23,6 @@ use kringloop_graphql::{ApiConfig, ApiState, Rol, Tokens};
 use kringloop_runner::{Runner, RunnerOptions};
 use kringloop_store::EventStore;
 use serde_json::{Value, json};
-use sqlx::Connection as _;
 use tower::ServiceExt as _;
 use uuid::Uuid;
 
@@ -61,53 +60,14 @@ impl Omgeving {
     }
 
     async fn postgres(test: &str) -> Option<Omgeving> {
-        let admin_url =
-            std::env::var("KRINGLOOP_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned());
-        let connect = tokio::time::timeout(
-            Duration::from_secs(10),
-            sqlx::PgConnection::connect(&admin_url),
-        )
-        .await;
-        let mut admin = match connect {
-            Ok(Ok(c)) => c,
-            other => {
-                let why = match other {
-                    Ok(Err(e)) => e.to_string(),
-                    _ => "timeout".to_owned(),
-                };
-                if std::env::var("CI").is_ok_and(|v| v == "true") {
-                    panic!("PostgreSQL not reachable at {admin_url} ({why}) and CI=true");
-                }
-                eprintln!(
-                    "SKIPPING postgres::{test}: PostgreSQL not reachable at {admin_url} ({why})"
-                );
-                return None;
-            }
-        };
-        let db = format!("kl_api_{}", Uuid::new_v4().simple());
-        let mut attempt = 0;
-        loop {
-            let r = sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")))
-                .execute(&mut admin)
-                .await;
-            match r {
-                Ok(_) => break,
-                Err(e) if attempt < 20 => {
-                    attempt += 1;
-                    eprintln!("CREATE DATABASE {db} failed ({e}); retrying");
-                    tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
-                }
-                Err(e) => panic!("CREATE DATABASE {db}: {e}"),
-            }
-        }
-        let _ = admin.close().await;
+        let (url, guard) = fresh_pg_database(test).await?;
         let dir = tempfile::tempdir().unwrap();
         let tokens = Self::tokens_maken(dir.path());
         Some(Omgeving {
-            url: with_database(&admin_url, &db),
+            url,
             dir,
             tokens,
-            _pg: Some(PgDbGuard { admin_url, db }),
+            _pg: Some(guard),
         })
     }
 

@@ -9,7 +9,7 @@
 
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
-use kringloop_tests::{PgDbGuard, pg_admin_url, with_database};
+use kringloop_tests::{PgDbGuard, fresh_pg_database};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -56,52 +56,7 @@ impl Harness {
 
     /// `None`: PostgreSQL is not reachable and we are not in CI, so skip.
     async fn postgres(test: &str) -> Option<Harness> {
-        let admin_url = pg_admin_url();
-        let connect = tokio::time::timeout(
-            Duration::from_secs(10),
-            sqlx::PgConnection::connect(&admin_url),
-        )
-        .await;
-        let mut admin = match connect {
-            Ok(Ok(c)) => c,
-            other => {
-                let why = match other {
-                    Ok(Err(e)) => e.to_string(),
-                    _ => "timeout".to_owned(),
-                };
-                if std::env::var("CI").is_ok_and(|v| v == "true") {
-                    panic!("PostgreSQL not reachable at {admin_url} ({why}) and CI=true");
-                }
-                eprintln!(
-                    "SKIPPING postgres::{test}: PostgreSQL not reachable at {admin_url} ({why}); \
-                     set KRINGLOOP_TEST_PG_URL or start the server"
-                );
-                return None;
-            }
-        };
-        let db = format!("kl_test_{}", Uuid::new_v4().simple());
-        // Concurrent CREATE DATABASE can collide on the template; retry a little.
-        let mut attempt = 0;
-        loop {
-            let r = sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")))
-                .execute(&mut admin)
-                .await;
-            match r {
-                Ok(_) => break,
-                Err(e) if attempt < 20 => {
-                    attempt += 1;
-                    eprintln!("CREATE DATABASE {db} failed ({e}); retrying");
-                    tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
-                }
-                Err(e) => panic!("CREATE DATABASE {db}: {e}"),
-            }
-        }
-        let _ = admin.close().await;
-        let guard = PgDbGuard {
-            admin_url: admin_url.clone(),
-            db: db.clone(),
-        };
-        let url = with_database(&admin_url, &db);
+        let (url, guard) = fresh_pg_database(test).await?;
         let store = kringloop_store::open(&url).await.unwrap();
         Some(Harness {
             store,
