@@ -3,11 +3,12 @@
 //! Writes go through ONE writer task that owns the only write connection. Appends are
 //! queued on a channel; the writer drains whatever is queued, runs it in one
 //! `BEGIN IMMEDIATE` transaction, commits once and then answers everyone: group commit.
-//! Single-stream requests without an idempotency key (the common case) are checked
-//! against the cached stream versions in memory and inserted with one statement for the
-//! whole group; a request that fails its check is left out. Other groups, and any group
-//! whose combined insert fails, run with one SAVEPOINT per request, so a failure rolls
-//! back only that request. Because
+//! Requests (one stream or many, with or without an idempotency key) are checked in
+//! memory against cached stream versions (unknown streams read with one query per 2,048
+//! names, keys with one query) and the rows of the whole group go in with one multi-row
+//! statement per chunk; a request that fails its check is left out as a whole. A group
+//! with a repeated key, and any group whose combined insert fails, runs again with one
+//! SAVEPOINT per request, so a failure rolls back only that request. Because
 //! there is one writer, rowid order is commit order and positions are dense.
 //!
 //! Durability: the write connection uses `synchronous=FULL` by default, so an
@@ -431,13 +432,15 @@ impl Writer {
     ) -> Result<()> {
         if fast_eligible(&group) {
             match self.run_group_fast(&group).await {
-                Ok(done) => {
+                Ok(Some(done)) => {
                     for (req, outcome) in group.into_iter().zip(done) {
                         replies.push(req.reply);
                         outcomes.push(outcome);
                     }
                     return Ok(());
                 }
+                // A repeated idempotency key: the per-request path answers it.
+                Ok(None) => {}
                 Err(e) => {
                     // Rolled back: nothing of the group is in the log. The per-request
                     // path below redoes it and gives every request its own answer (e.g.
@@ -450,14 +453,17 @@ impl Writer {
     }
 
     /// The group in one transaction without savepoints: expected versions are checked
-    /// here in Rust (against the writer's cache or one query per unknown stream), and the
-    /// rows of every accepted request go into the log with one multi-row INSERT per
-    /// chunk. A request that fails its check is simply left out. Returns each request's
-    /// outcome; `Err` means the transaction was rolled back and nothing was written.
+    /// here in Rust (against the writer's cache, unknown streams read with one query per
+    /// [`NAMES_PER_QUERY`] names), idempotency keys with one query, and the rows of every
+    /// accepted request, whatever its number of stream parts, go into the log with one
+    /// multi-row INSERT per chunk. A request that fails a check is left out as a whole.
+    /// Returns each request's outcome; `Ok(None)` when a key was already stored (the
+    /// per-request path answers those); `Err` means the transaction was rolled back and
+    /// nothing was written.
     async fn run_group_fast(
         &mut self,
         group: &[AppendRequest],
-    ) -> Result<Vec<Result<Vec<AppendResult>>>> {
+    ) -> Result<Option<Vec<Result<Vec<AppendResult>>>>> {
         sqlx::query("BEGIN IMMEDIATE")
             .execute(&mut self.conn)
             .await?;
@@ -468,115 +474,130 @@ impl Writer {
             if self.committed_head != Some((head.position, head.hash)) {
                 self.versions.clear();
             }
+            let keys: Vec<&str> = group.iter().filter_map(|r| r.key.as_deref()).collect();
+            if !keys.is_empty() && any_key_stored(&mut self.conn, &keys).await? {
+                sqlx::query("ROLLBACK").execute(&mut self.conn).await?;
+                return Ok((None, None));
+            }
+            let mut unknown: Vec<&str> = group
+                .iter()
+                .flat_map(|r| r.parts.iter().map(|p| p.stream.as_str()))
+                .filter(|s| !self.versions.contains_key(*s))
+                .collect();
+            unknown.sort_unstable();
+            unknown.dedup();
+            load_versions(&mut self.conn, &unknown, &mut group_versions).await?;
+
+            // Checks first (no hashing yet): which requests go in, at which positions.
             let mut outcomes = Vec::with_capacity(group.len());
-            let mut w = jsonb::RowsWriter::with_capacity(group.len() * 512);
-            let mut chunks = Vec::new();
+            let mut plan: Vec<PlannedPart<'_>> = Vec::new();
+            let mut local: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
             for req in group {
-                let part = &req.parts[0];
-                let stream = part.stream.as_str();
-                let known = group_versions
-                    .get(stream)
-                    .or_else(|| self.versions.get(stream))
-                    .copied();
-                let current = match known {
-                    Some(v) => v,
-                    None => current_version(&mut self.conn, stream).await?,
-                };
-                if let Err(e) = crate::check_expected(
-                    stream,
-                    part.expected.unwrap_or(ExpectedVersion::Any),
-                    u64::try_from(current).unwrap_or(0),
-                ) {
-                    // Remember what was read, so later requests need no query.
-                    group_versions.insert(stream.to_owned(), current);
-                    outcomes.push(Err(e));
-                    continue;
-                }
                 let recorded_at = match crate::recorded_micros(head.recorded_at, req.recorded_at) {
                     Ok(r) => r,
                     Err(e) => {
-                        group_versions.insert(stream.to_owned(), current);
                         outcomes.push(Err(e));
                         continue;
                     }
                 };
-                let first_position = head.position + 1;
-                let mut version = current;
-                for e in &part.events {
-                    head.position += 1;
-                    version += 1;
-                    let hash = CanonicalEvent {
-                        position: head.position,
+                local.clear();
+                let planned = plan.len();
+                let mut position = head.position;
+                let mut failed = None;
+                for part in &req.parts {
+                    let stream = part.stream.as_str();
+                    let current = match local.get(stream) {
+                        Some(v) => *v,
+                        None => group_versions
+                            .get(stream)
+                            .or_else(|| self.versions.get(stream))
+                            .copied()
+                            .ok_or_else(|| {
+                                StoreError::Commit(format!(
+                                    "versie van stroom `{stream}` niet gelezen"
+                                ))
+                            })?,
+                    };
+                    if let Err(e) = crate::check_expected(
                         stream,
-                        stream_version: version,
-                        event_id: e.event_id,
-                        event_type: &e.event_type,
-                        schema_version: e.schema_version,
-                        valid_date: e.valid_date,
-                        recorded_at_micros: recorded_at,
-                        recorded_by: &e.recorded_by,
-                        source: &e.source,
-                        correlation_id: e.correlation_id,
-                        causation_id: e.causation_id,
-                        idempotency_key: None,
-                        payload: e.payload.as_bytes(),
+                        part.expected.unwrap_or(ExpectedVersion::Any),
+                        u64::try_from(current).unwrap_or(0),
+                    ) {
+                        failed = Some(e);
+                        break;
                     }
-                    .hash(&head.hash);
-                    w.begin_row();
-                    w.int(head.position);
-                    w.text(stream);
-                    w.int(version);
-                    w.int(recorded_at);
-                    w.hex(e.event_id.as_bytes());
-                    w.text(&e.event_type);
-                    w.int(i64::from(e.schema_version));
-                    w.text(&e.payload);
-                    match e.valid_date {
-                        Some(d) => w.text(date_text(d).as_str()),
-                        None => w.null(),
-                    }
-                    w.text(&e.recorded_by);
-                    w.text(&e.source);
-                    w.opt_hex(e.correlation_id.as_ref().map(|u| &u.as_bytes()[..]));
-                    w.opt_hex(e.causation_id.as_ref().map(|u| &u.as_bytes()[..]));
-                    w.hex(&head.hash);
-                    w.hex(&hash);
-                    w.end_row();
-                    head.hash = hash;
+                    let n = i64::try_from(part.events.len()).unwrap_or(i64::MAX);
+                    plan.push(PlannedPart {
+                        stream,
+                        events: &part.events,
+                        first_position: position + 1,
+                        first_version: current + 1,
+                        recorded_at,
+                        key: req.key.as_deref(),
+                    });
+                    position += n;
+                    local.insert(stream, current + n);
                 }
+                if let Some(e) = failed {
+                    plan.truncate(planned);
+                    outcomes.push(Err(e));
+                    continue;
+                }
+                let at = chain::micros_to_datetime(recorded_at);
+                let results: Vec<AppendResult> = plan[planned..]
+                    .iter()
+                    .map(|p| AppendResult {
+                        stream: p.stream.to_owned(),
+                        first_position: p.first_position,
+                        last_position: p.last_position(),
+                        stream_version: p.last_version(),
+                        recorded_at: at,
+                        duplicate: false,
+                    })
+                    .collect();
+                for (s, v) in local.drain() {
+                    group_versions.insert(s.to_owned(), v);
+                }
+                head.position = position;
                 head.recorded_at = Some(recorded_at);
-                group_versions.insert(stream.to_owned(), version);
-                outcomes.push(Ok(vec![AppendResult {
-                    stream: stream.to_owned(),
-                    first_position,
-                    last_position: head.position,
-                    stream_version: version,
-                    recorded_at: chain::micros_to_datetime(recorded_at),
-                    duplicate: false,
-                }]));
-                // Chunks close at request boundaries (a request's rows stay together).
-                if w.rows() >= ROWS_PER_CHUNK || w.len() >= CHUNK_BYTES {
-                    let full = std::mem::replace(&mut w, jsonb::RowsWriter::with_capacity(4096));
-                    chunks.push(full.finish());
-                }
+                outcomes.push(Ok(results));
             }
-            if w.rows() > 0 {
-                chunks.push(w.finish());
-            }
-            if chunks.is_empty() {
+            if plan.is_empty() {
                 // Every request failed its check: nothing to write.
                 sqlx::query("ROLLBACK").execute(&mut self.conn).await?;
-                return Ok((outcomes, None));
+                return Ok((Some(outcomes), None));
             }
-            for blob in chunks {
-                sqlx::query(INSERT_GROUP)
+            // Pipelined: while SQLite inserts one chunk on its worker thread, this task
+            // hashes and encodes the next (`join` polls the insert first, which hands it
+            // to the worker, then runs the encoding).
+            let mut encoder = GroupEncoder {
+                plan: &plan,
+                part: 0,
+                event: 0,
+                prev: head.hash,
+            };
+            let mut pending = encoder.next_chunk();
+            while let Some((blob, key)) = pending.take() {
+                let insert = sqlx::query(INSERT_GROUP)
                     .bind(blob)
-                    .execute(&mut self.conn)
-                    .await?;
+                    .bind(key)
+                    .execute(&mut self.conn);
+                let (inserted, next) =
+                    futures::future::join(insert, async { encoder.next_chunk() }).await;
+                inserted?;
+                pending = next;
+            }
+            head.hash = encoder.prev;
+            for (req, outcome) in group.iter().zip(&outcomes) {
+                if let (Some(key), Ok(results)) = (&req.key, outcome)
+                    && let (Some(first), Some(last)) = (results.first(), results.last())
+                {
+                    insert_key(&mut self.conn, key, first, last).await?;
+                }
             }
             sqlx::query("COMMIT").execute(&mut self.conn).await?;
             self.checkpointer.nudge();
-            Ok::<_, StoreError>((outcomes, Some(head)))
+            Ok::<_, StoreError>((Some(outcomes), Some(head)))
         }
         .await;
         match result {
@@ -957,25 +978,207 @@ const INSERT_CHUNK: &str = "INSERT INTO events (position, stream, stream_version
 
 /// The multi-row INSERT of [`Writer::run_group_fast`]: like [`INSERT_CHUNK`], but each
 /// row carries its own position, stream, version and recorded time (the rows of several
-/// requests), and no idempotency key.
+/// requests and stream parts); a chunk holds rows of one idempotency key (`?2`, or NULL).
 const INSERT_GROUP: &str = "INSERT INTO events (position, stream, stream_version, event_id, \
      event_type, schema_version, payload, valid_date, recorded_at, recorded_by, source, \
      correlation_id, causation_id, idempotency_key, prev_hash, hash) \
      SELECT value ->> 0, value ->> 1, value ->> 2, unhex(value ->> 4), value ->> 5, \
      value ->> 6, value ->> 7, value ->> 8, value ->> 3, value ->> 9, value ->> 10, \
-     unhex(value ->> 11), unhex(value ->> 12), NULL, unhex(value ->> 13), \
+     unhex(value ->> 11), unhex(value ->> 12), ?2, unhex(value ->> 13), \
      unhex(value ->> 14) FROM jsonb_each(?1)";
 
-/// Groups that [`Writer::run_group_fast`] takes: more than one request, each a single
-/// stream part without an idempotency key, and not huge.
+/// Stream names per version query of [`load_versions`].
+const NAMES_PER_QUERY: usize = 2048;
+
+/// Groups that [`Writer::run_group_fast`] takes: every request has parts with events,
+/// and no idempotency key occurs twice (the second would be a repeat of the first).
 fn fast_eligible(group: &[AppendRequest]) -> bool {
-    group.len() > 1
-        && group.iter().all(|r| {
-            r.key.is_none()
-                && r.parts.len() == 1
-                && !r.parts[0].events.is_empty()
-                && r.parts[0].events.len() <= ROWS_PER_CHUNK
-        })
+    let mut keys = std::collections::HashSet::new();
+    group.iter().all(|r| {
+        !r.parts.is_empty()
+            && r.parts.iter().all(|p| !p.events.is_empty())
+            && r.key.as_deref().is_none_or(|k| keys.insert(k))
+    })
+}
+
+/// Whether any of `keys` is already in `idempotency_keys` (one query per
+/// [`NAMES_PER_QUERY`] keys).
+async fn any_key_stored(conn: &mut SqliteConnection, keys: &[&str]) -> Result<bool> {
+    for chunk in keys.chunks(NAMES_PER_QUERY) {
+        let list = serde_json::to_string(chunk)
+            .map_err(|e| StoreError::Invalid(format!("sleutels niet te coderen: {e}")))?;
+        let found: i64 = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM idempotency_keys \
+             WHERE key IN (SELECT value FROM json_each(?1)))",
+        )
+        .bind(list)
+        .fetch_one(&mut *conn)
+        .await?;
+        // A key with a NUL is looked up on its own: JSON text is no place for it.
+        if found != 0 {
+            return Ok(true);
+        }
+    }
+    for key in keys.iter().filter(|k| k.contains('\0')) {
+        let found: i64 =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM idempotency_keys WHERE key = ?1)")
+                .bind(*key)
+                .fetch_one(&mut *conn)
+                .await?;
+        if found != 0 {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Reads the current version of each of `names` into `into`: one query per
+/// [`NAMES_PER_QUERY`] names (an index lookup each) instead of one per stream.
+async fn load_versions(
+    conn: &mut SqliteConnection,
+    names: &[&str],
+    into: &mut std::collections::HashMap<String, i64>,
+) -> Result<()> {
+    let (plain, odd): (Vec<&str>, Vec<&str>) = names.iter().partition(|n| !n.contains('\0'));
+    for chunk in plain.chunks(NAMES_PER_QUERY) {
+        let list = serde_json::to_string(chunk)
+            .map_err(|e| StoreError::Invalid(format!("stroomnamen niet te coderen: {e}")))?;
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT j.value, (SELECT COALESCE(MAX(stream_version), 0) FROM events \
+             WHERE stream = j.value) FROM json_each(?1) AS j",
+        )
+        .bind(list)
+        .fetch_all(&mut *conn)
+        .await?;
+        into.extend(rows);
+    }
+    // A name with a NUL is looked up on its own, bound as it is.
+    for name in odd {
+        let v = current_version(conn, name).await?;
+        into.insert(name.to_owned(), v);
+    }
+    Ok(())
+}
+
+/// Records a written key with the range it wrote (the answer to a later repeat).
+async fn insert_key(
+    conn: &mut SqliteConnection,
+    key: &str,
+    first: &AppendResult,
+    last: &AppendResult,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO idempotency_keys \
+         (key, stream, first_position, last_position, stream_version, recorded_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )
+    .bind(key)
+    .bind(first.stream.as_str())
+    .bind(first.first_position)
+    .bind(last.last_position)
+    .bind(last.stream_version)
+    .bind(first.recorded_at.timestamp_micros())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// One accepted stream part of [`Writer::run_group_fast`], placed in the log.
+struct PlannedPart<'a> {
+    stream: &'a str,
+    events: &'a [NewEvent],
+    first_position: i64,
+    first_version: i64,
+    recorded_at: i64,
+    key: Option<&'a str>,
+}
+
+impl PlannedPart<'_> {
+    fn count(&self) -> i64 {
+        i64::try_from(self.events.len()).unwrap_or(i64::MAX)
+    }
+
+    fn last_position(&self) -> i64 {
+        self.first_position + self.count() - 1
+    }
+
+    fn last_version(&self) -> i64 {
+        self.first_version + self.count() - 1
+    }
+}
+
+/// Hashes the planned parts in log order and encodes them chunk by chunk for
+/// [`INSERT_GROUP`]; a chunk ends at [`ROWS_PER_CHUNK`] rows, [`CHUNK_BYTES`], or where
+/// the idempotency key changes.
+struct GroupEncoder<'a> {
+    plan: &'a [PlannedPart<'a>],
+    part: usize,
+    event: usize,
+    /// Hash of the last row encoded so far.
+    prev: [u8; 32],
+}
+
+impl<'a> GroupEncoder<'a> {
+    fn next_chunk(&mut self) -> Option<(Vec<u8>, Option<&'a str>)> {
+        let plan = self.plan;
+        let key = plan.get(self.part)?.key;
+        let mut w = jsonb::RowsWriter::with_capacity(64 * 1024);
+        while let Some(p) = plan.get(self.part) {
+            if p.key != key
+                || w.rows() >= ROWS_PER_CHUNK
+                || (w.rows() > 0 && w.len() >= CHUNK_BYTES)
+            {
+                break;
+            }
+            let Some(e) = p.events.get(self.event) else {
+                self.part += 1;
+                self.event = 0;
+                continue;
+            };
+            let offset = i64::try_from(self.event).unwrap_or(i64::MAX);
+            let (position, version) = (p.first_position + offset, p.first_version + offset);
+            let hash = CanonicalEvent {
+                position,
+                stream: p.stream,
+                stream_version: version,
+                event_id: e.event_id,
+                event_type: &e.event_type,
+                schema_version: e.schema_version,
+                valid_date: e.valid_date,
+                recorded_at_micros: p.recorded_at,
+                recorded_by: &e.recorded_by,
+                source: &e.source,
+                correlation_id: e.correlation_id,
+                causation_id: e.causation_id,
+                idempotency_key: p.key,
+                payload: e.payload.as_bytes(),
+            }
+            .hash(&self.prev);
+            w.begin_row();
+            w.int(position);
+            w.text(p.stream);
+            w.int(version);
+            w.int(p.recorded_at);
+            w.hex(e.event_id.as_bytes());
+            w.text(&e.event_type);
+            w.int(i64::from(e.schema_version));
+            w.text(&e.payload);
+            match e.valid_date {
+                Some(d) => w.text(date_text(d).as_str()),
+                None => w.null(),
+            }
+            w.text(&e.recorded_by);
+            w.text(&e.source);
+            w.opt_hex(e.correlation_id.as_ref().map(|u| &u.as_bytes()[..]));
+            w.opt_hex(e.causation_id.as_ref().map(|u| &u.as_bytes()[..]));
+            w.hex(&self.prev);
+            w.hex(&hash);
+            w.end_row();
+            self.prev = hash;
+            self.event += 1;
+        }
+        (w.rows() > 0).then(|| (w.finish(), key))
+    }
 }
 
 /// One chunk for [`INSERT_CHUNK`].
