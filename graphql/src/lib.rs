@@ -25,6 +25,7 @@ pub mod fout;
 pub mod http;
 pub mod mutation;
 pub mod query;
+pub mod schrijver;
 pub mod state;
 pub mod subscription;
 pub mod types;

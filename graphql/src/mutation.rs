@@ -46,354 +46,170 @@ pub struct NieuwToken {
     pub token: String,
 }
 
+/// One resolver per kind of fact: the facts with their own natural stream, and the facts
+/// of a youth (stream `jeugdige-<pseudoniem>`). Each takes the fact's input, an idempotency
+/// key and an optional expected version. The macro writes the whole `#[Object]` impl
+/// because a proc-macro attribute does not see through a macro call inside the impl.
+macro_rules! mutaties {
+    (
+        natuurlijk { $( $(#[$na:meta])* $nnaam:ident($ninvoer:ty) => $nsoort:ident; )* }
+        jeugdige { $( $(#[$ja:meta])* $jnaam:ident($jinvoer:ty) => $jsoort:ident; )* }
+        overig { $($overig:tt)* }
+    ) => {
+        #[Object(name = "Mutation")]
+        impl MutationRoot {
+            $(
+                $(#[$na])*
+                #[graphql(guard = "RolGuard(SCHRIJVERS)")]
+                async fn $nnaam(
+                    &self,
+                    ctx: &Context<'_>,
+                    invoer: $ninvoer,
+                    idempotency_key: String,
+                    expected_version: Option<i64>,
+                ) -> ApiResult<RegistratieUit> {
+                    let f = FeitInvoer::$nsoort(invoer).naar_gebeurtenis()?;
+                    schrijf(ctx, None, f, idempotency_key, expected_version).await
+                }
+            )*
+            $(
+                $(#[$ja])*
+                #[graphql(guard = "RolGuard(SCHRIJVERS)")]
+                async fn $jnaam(
+                    &self,
+                    ctx: &Context<'_>,
+                    pseudoniem: String,
+                    invoer: $jinvoer,
+                    idempotency_key: String,
+                    expected_version: Option<i64>,
+                ) -> ApiResult<RegistratieUit> {
+                    let f = FeitInvoer::$jsoort(invoer).naar_gebeurtenis()?;
+                    schrijf(ctx, jeugdige(&pseudoniem), f, idempotency_key, expected_version).await
+                }
+            )*
+            $($overig)*
+        }
+    };
+}
+
 pub struct MutationRoot;
 
-#[Object(name = "Mutation")]
-impl MutationRoot {
-    #[graphql(guard = "RolGuard(SCHRIJVERS)")]
-    async fn registreer_landsdeel(
-        &self,
-        ctx: &Context<'_>,
-        invoer: LandsdeelInvoer,
-        idempotency_key: String,
-        expected_version: Option<i64>,
-    ) -> ApiResult<RegistratieUit> {
-        let f = FeitInvoer::LandsdeelGeregistreerd(invoer).naar_gebeurtenis()?;
-        schrijf(ctx, None, f, idempotency_key, expected_version).await
+mutaties! {
+    natuurlijk {
+        registreer_landsdeel(LandsdeelInvoer) => LandsdeelGeregistreerd;
+        registreer_jeugdregio(JeugdregioInvoer) => JeugdregioGeregistreerd;
+        registreer_gemeente(GemeenteInvoer) => GemeenteGeregistreerd;
+        registreer_aanbieder(AanbiederInvoer) => AanbiederGeregistreerd;
+        /// A new facility of a provider, with its form and regime.
+        registreer_voorziening(VoorzieningInvoer) => VoorzieningGeregistreerd;
+        /// Opbouw: places opened in a facility.
+        open_plaatsen(PlaatsenGeopendInvoer) => PlaatsenGeopend;
+        /// Afbouw: places closed in a facility.
+        sluit_plaatsen(PlaatsenGeslotenInvoer) => PlaatsenGesloten;
+        /// Ombouw: places of one facility converted into places of another.
+        bouw_plaatsen_om(PlaatsenOmgebouwdInvoer) => PlaatsenOmgebouwd;
+        sluit_voorziening(VoorzieningGeslotenInvoer) => VoorzieningGesloten;
+        stel_capaciteitsdoel_vast(CapaciteitsdoelInvoer) => CapaciteitsdoelVastgesteld;
+        /// A youth, by pseudonym (never the BSN).
+        registreer_jeugdige(JeugdigeInvoer) => JeugdigeGeregistreerd;
     }
-
-    #[graphql(guard = "RolGuard(SCHRIJVERS)")]
-    async fn registreer_jeugdregio(
-        &self,
-        ctx: &Context<'_>,
-        invoer: JeugdregioInvoer,
-        idempotency_key: String,
-        expected_version: Option<i64>,
-    ) -> ApiResult<RegistratieUit> {
-        let f = FeitInvoer::JeugdregioGeregistreerd(invoer).naar_gebeurtenis()?;
-        schrijf(ctx, None, f, idempotency_key, expected_version).await
+    jeugdige {
+        wijzig_woongemeente(WoongemeenteInvoer) => WoongemeenteGewijzigd;
+        /// A court authorisation (MGJ, spoedmachtiging, voorwaardelijke machtiging).
+        geef_machtiging_af(MachtigingInvoer) => MachtigingAfgegeven;
+        beeindig_machtiging(MachtigingBeeindigdInvoer) => MachtigingBeeindigd;
+        /// A plaatsing starts.
+        start_plaatsing(PlaatsingInvoer) => PlaatsingGestart;
+        /// A doorplaatsing: the running placement ends and the next starts the same day.
+        plaats_door(DoorplaatsingInvoer) => Doorgeplaatst;
+        /// Uitstroom: a plaatsing ends with a destination.
+        beeindig_plaatsing(PlaatsingBeeindigdInvoer) => PlaatsingBeeindigd;
     }
-
-    #[graphql(guard = "RolGuard(SCHRIJVERS)")]
-    async fn registreer_gemeente(
-        &self,
-        ctx: &Context<'_>,
-        invoer: GemeenteInvoer,
-        idempotency_key: String,
-        expected_version: Option<i64>,
-    ) -> ApiResult<RegistratieUit> {
-        let f = FeitInvoer::GemeenteGeregistreerd(invoer).naar_gebeurtenis()?;
-        schrijf(ctx, None, f, idempotency_key, expected_version).await
-    }
-
-    #[graphql(guard = "RolGuard(SCHRIJVERS)")]
-    async fn registreer_aanbieder(
-        &self,
-        ctx: &Context<'_>,
-        invoer: AanbiederInvoer,
-        idempotency_key: String,
-        expected_version: Option<i64>,
-    ) -> ApiResult<RegistratieUit> {
-        let f = FeitInvoer::AanbiederGeregistreerd(invoer).naar_gebeurtenis()?;
-        schrijf(ctx, None, f, idempotency_key, expected_version).await
-    }
-
-    /// A new facility of a provider, with its form and regime.
-    #[graphql(guard = "RolGuard(SCHRIJVERS)")]
-    async fn registreer_voorziening(
-        &self,
-        ctx: &Context<'_>,
-        invoer: VoorzieningInvoer,
-        idempotency_key: String,
-        expected_version: Option<i64>,
-    ) -> ApiResult<RegistratieUit> {
-        let f = FeitInvoer::VoorzieningGeregistreerd(invoer).naar_gebeurtenis()?;
-        schrijf(ctx, None, f, idempotency_key, expected_version).await
-    }
-
-    /// Opbouw: places opened in a facility.
-    #[graphql(guard = "RolGuard(SCHRIJVERS)")]
-    async fn open_plaatsen(
-        &self,
-        ctx: &Context<'_>,
-        invoer: PlaatsenGeopendInvoer,
-        idempotency_key: String,
-        expected_version: Option<i64>,
-    ) -> ApiResult<RegistratieUit> {
-        let f = FeitInvoer::PlaatsenGeopend(invoer).naar_gebeurtenis()?;
-        schrijf(ctx, None, f, idempotency_key, expected_version).await
-    }
-
-    /// Afbouw: places closed in a facility.
-    #[graphql(guard = "RolGuard(SCHRIJVERS)")]
-    async fn sluit_plaatsen(
-        &self,
-        ctx: &Context<'_>,
-        invoer: PlaatsenGeslotenInvoer,
-        idempotency_key: String,
-        expected_version: Option<i64>,
-    ) -> ApiResult<RegistratieUit> {
-        let f = FeitInvoer::PlaatsenGesloten(invoer).naar_gebeurtenis()?;
-        schrijf(ctx, None, f, idempotency_key, expected_version).await
-    }
-
-    /// Ombouw: places of one facility converted into places of another.
-    #[graphql(guard = "RolGuard(SCHRIJVERS)")]
-    async fn bouw_plaatsen_om(
-        &self,
-        ctx: &Context<'_>,
-        invoer: PlaatsenOmgebouwdInvoer,
-        idempotency_key: String,
-        expected_version: Option<i64>,
-    ) -> ApiResult<RegistratieUit> {
-        let f = FeitInvoer::PlaatsenOmgebouwd(invoer).naar_gebeurtenis()?;
-        schrijf(ctx, None, f, idempotency_key, expected_version).await
-    }
-
-    #[graphql(guard = "RolGuard(SCHRIJVERS)")]
-    async fn sluit_voorziening(
-        &self,
-        ctx: &Context<'_>,
-        invoer: VoorzieningGeslotenInvoer,
-        idempotency_key: String,
-        expected_version: Option<i64>,
-    ) -> ApiResult<RegistratieUit> {
-        let f = FeitInvoer::VoorzieningGesloten(invoer).naar_gebeurtenis()?;
-        schrijf(ctx, None, f, idempotency_key, expected_version).await
-    }
-
-    #[graphql(guard = "RolGuard(SCHRIJVERS)")]
-    async fn stel_capaciteitsdoel_vast(
-        &self,
-        ctx: &Context<'_>,
-        invoer: CapaciteitsdoelInvoer,
-        idempotency_key: String,
-        expected_version: Option<i64>,
-    ) -> ApiResult<RegistratieUit> {
-        let f = FeitInvoer::CapaciteitsdoelVastgesteld(invoer).naar_gebeurtenis()?;
-        schrijf(ctx, None, f, idempotency_key, expected_version).await
-    }
-
-    /// A youth, by pseudonym (never the BSN).
-    #[graphql(guard = "RolGuard(SCHRIJVERS)")]
-    async fn registreer_jeugdige(
-        &self,
-        ctx: &Context<'_>,
-        invoer: JeugdigeInvoer,
-        idempotency_key: String,
-        expected_version: Option<i64>,
-    ) -> ApiResult<RegistratieUit> {
-        let f = FeitInvoer::JeugdigeGeregistreerd(invoer).naar_gebeurtenis()?;
-        schrijf(ctx, None, f, idempotency_key, expected_version).await
-    }
-
-    #[graphql(guard = "RolGuard(SCHRIJVERS)")]
-    async fn wijzig_woongemeente(
-        &self,
-        ctx: &Context<'_>,
-        pseudoniem: String,
-        invoer: WoongemeenteInvoer,
-        idempotency_key: String,
-        expected_version: Option<i64>,
-    ) -> ApiResult<RegistratieUit> {
-        let f = FeitInvoer::WoongemeenteGewijzigd(invoer).naar_gebeurtenis()?;
-        schrijf(
-            ctx,
-            jeugdige(&pseudoniem),
-            f,
-            idempotency_key,
-            expected_version,
-        )
-        .await
-    }
-
-    /// A court authorisation (MGJ, spoedmachtiging, voorwaardelijke machtiging).
-    #[graphql(guard = "RolGuard(SCHRIJVERS)")]
-    async fn geef_machtiging_af(
-        &self,
-        ctx: &Context<'_>,
-        pseudoniem: String,
-        invoer: MachtigingInvoer,
-        idempotency_key: String,
-        expected_version: Option<i64>,
-    ) -> ApiResult<RegistratieUit> {
-        let f = FeitInvoer::MachtigingAfgegeven(invoer).naar_gebeurtenis()?;
-        schrijf(
-            ctx,
-            jeugdige(&pseudoniem),
-            f,
-            idempotency_key,
-            expected_version,
-        )
-        .await
-    }
-
-    #[graphql(guard = "RolGuard(SCHRIJVERS)")]
-    async fn beeindig_machtiging(
-        &self,
-        ctx: &Context<'_>,
-        pseudoniem: String,
-        invoer: MachtigingBeeindigdInvoer,
-        idempotency_key: String,
-        expected_version: Option<i64>,
-    ) -> ApiResult<RegistratieUit> {
-        let f = FeitInvoer::MachtigingBeeindigd(invoer).naar_gebeurtenis()?;
-        schrijf(
-            ctx,
-            jeugdige(&pseudoniem),
-            f,
-            idempotency_key,
-            expected_version,
-        )
-        .await
-    }
-
-    /// A plaatsing starts.
-    #[graphql(guard = "RolGuard(SCHRIJVERS)")]
-    async fn start_plaatsing(
-        &self,
-        ctx: &Context<'_>,
-        pseudoniem: String,
-        invoer: PlaatsingInvoer,
-        idempotency_key: String,
-        expected_version: Option<i64>,
-    ) -> ApiResult<RegistratieUit> {
-        let f = FeitInvoer::PlaatsingGestart(invoer).naar_gebeurtenis()?;
-        schrijf(
-            ctx,
-            jeugdige(&pseudoniem),
-            f,
-            idempotency_key,
-            expected_version,
-        )
-        .await
-    }
-
-    /// A doorplaatsing: the running placement ends and the next starts the same day.
-    #[graphql(guard = "RolGuard(SCHRIJVERS)")]
-    async fn plaats_door(
-        &self,
-        ctx: &Context<'_>,
-        pseudoniem: String,
-        invoer: DoorplaatsingInvoer,
-        idempotency_key: String,
-        expected_version: Option<i64>,
-    ) -> ApiResult<RegistratieUit> {
-        let f = FeitInvoer::Doorgeplaatst(invoer).naar_gebeurtenis()?;
-        schrijf(
-            ctx,
-            jeugdige(&pseudoniem),
-            f,
-            idempotency_key,
-            expected_version,
-        )
-        .await
-    }
-
-    /// Uitstroom: a plaatsing ends with a destination.
-    #[graphql(guard = "RolGuard(SCHRIJVERS)")]
-    async fn beeindig_plaatsing(
-        &self,
-        ctx: &Context<'_>,
-        pseudoniem: String,
-        invoer: PlaatsingBeeindigdInvoer,
-        idempotency_key: String,
-        expected_version: Option<i64>,
-    ) -> ApiResult<RegistratieUit> {
-        let f = FeitInvoer::PlaatsingBeeindigd(invoer).naar_gebeurtenis()?;
-        schrijf(
-            ctx,
-            jeugdige(&pseudoniem),
-            f,
-            idempotency_key,
-            expected_version,
-        )
-        .await
-    }
-
-    /// Replaces an earlier fact by new content of the same type, from now on. Both stay
-    /// in the log.
-    #[graphql(guard = "RolGuard(SCHRIJVERS)")]
-    async fn corrigeer_feit(
-        &self,
-        ctx: &Context<'_>,
-        event_id: Uuid,
-        nieuw: FeitInvoer,
-        reden: String,
-        idempotency_key: String,
-        expected_version: Option<i64>,
-    ) -> ApiResult<RegistratieUit> {
-        let s = ctx
-            .data::<ApiState>()
-            .map_err(|e| ApiFout::intern("schema zonder toestand", e.message))?;
-        let stroom = s
-            .stroom_van(event_id)
-            .await?
-            .unwrap_or_else(|| "onbekend".to_owned());
-        let f: G = FeitGecorrigeerd {
-            vervangt: event_id,
-            nieuw: Box::new(nieuw.naar_gebeurtenis()?),
-            reden,
-        }
-        .into();
-        schrijf(ctx, Some(stroom), f, idempotency_key, expected_version).await
-    }
-
-    /// Withdraws an earlier fact from now on, with a reason.
-    #[graphql(guard = "RolGuard(SCHRIJVERS)")]
-    async fn trek_feit_in(
-        &self,
-        ctx: &Context<'_>,
-        event_id: Uuid,
-        reden: String,
-        idempotency_key: String,
-        expected_version: Option<i64>,
-    ) -> ApiResult<RegistratieUit> {
-        let s = ctx
-            .data::<ApiState>()
-            .map_err(|e| ApiFout::intern("schema zonder toestand", e.message))?;
-        let stroom = s
-            .stroom_van(event_id)
-            .await?
-            .unwrap_or_else(|| "onbekend".to_owned());
-        let f: G = FeitIngetrokken { event_id, reden }.into();
-        schrijf(ctx, Some(stroom), f, idempotency_key, expected_version).await
-    }
-
-    /// Creates a bearer token; the secret is in this reply only.
-    #[graphql(guard = "RolGuard(BEHEER)")]
-    async fn maak_token(&self, ctx: &Context<'_>, rol: Rol, naam: String) -> ApiResult<NieuwToken> {
-        let s = ctx
-            .data::<ApiState>()
-            .map_err(|e| ApiFout::intern("schema zonder toestand", e.message))?;
-        let naam = naam.trim();
-        if naam.is_empty() {
-            return Err(ApiFout::ongeldig("een token heeft een naam").into());
-        }
-        let (rec, secret) = s
-            .tokens()
-            .maak(rol, naam)
-            .map_err(|e| ApiFout::intern("tokens", e))?;
-        Ok(NieuwToken {
-            id: rec.id,
-            naam: rec.naam,
-            rol: rec.rol,
-            token: secret,
-        })
-    }
-
-    /// Revokes a token by id.
-    #[graphql(guard = "RolGuard(BEHEER)")]
-    async fn trek_token_in(&self, ctx: &Context<'_>, id: String) -> ApiResult<bool> {
-        let s = ctx
-            .data::<ApiState>()
-            .map_err(|e| ApiFout::intern("schema zonder toestand", e.message))?;
-        match s.tokens().trek_in(&id) {
-            Ok(_) => Ok(true),
-            Err(crate::auth::TokenFout::Onbekend(_)) => {
-                Err(ApiFout::NietGevonden(format!("geen token met id `{id}`")).into())
+    overig {
+        /// Replaces an earlier fact by new content of the same type, from now on. Both stay
+        /// in the log.
+        #[graphql(guard = "RolGuard(SCHRIJVERS)")]
+        async fn corrigeer_feit(
+            &self,
+            ctx: &Context<'_>,
+            event_id: Uuid,
+            nieuw: FeitInvoer,
+            reden: String,
+            idempotency_key: String,
+            expected_version: Option<i64>,
+        ) -> ApiResult<RegistratieUit> {
+            let s = ctx
+                .data::<ApiState>()
+                .map_err(|e| ApiFout::intern("schema zonder toestand", e.message))?;
+            let stroom = s
+                .stroom_van(event_id)
+                .await?
+                .unwrap_or_else(|| "onbekend".to_owned());
+            let f: G = FeitGecorrigeerd {
+                vervangt: event_id,
+                nieuw: Box::new(nieuw.naar_gebeurtenis()?),
+                reden,
             }
-            Err(e) => Err(ApiFout::intern("tokens", e).into()),
+            .into();
+            schrijf(ctx, Some(stroom), f, idempotency_key, expected_version).await
+        }
+
+        /// Withdraws an earlier fact from now on, with a reason.
+        #[graphql(guard = "RolGuard(SCHRIJVERS)")]
+        async fn trek_feit_in(
+            &self,
+            ctx: &Context<'_>,
+            event_id: Uuid,
+            reden: String,
+            idempotency_key: String,
+            expected_version: Option<i64>,
+        ) -> ApiResult<RegistratieUit> {
+            let s = ctx
+                .data::<ApiState>()
+                .map_err(|e| ApiFout::intern("schema zonder toestand", e.message))?;
+            let stroom = s
+                .stroom_van(event_id)
+                .await?
+                .unwrap_or_else(|| "onbekend".to_owned());
+            let f: G = FeitIngetrokken { event_id, reden }.into();
+            schrijf(ctx, Some(stroom), f, idempotency_key, expected_version).await
+        }
+
+        /// Creates a bearer token; the secret is in this reply only.
+        #[graphql(guard = "RolGuard(BEHEER)")]
+        async fn maak_token(&self, ctx: &Context<'_>, rol: Rol, naam: String) -> ApiResult<NieuwToken> {
+            let s = ctx
+                .data::<ApiState>()
+                .map_err(|e| ApiFout::intern("schema zonder toestand", e.message))?;
+            let naam = naam.trim();
+            if naam.is_empty() {
+                return Err(ApiFout::ongeldig("een token heeft een naam").into());
+            }
+            let (rec, secret) = s
+                .tokens()
+                .maak(rol, naam)
+                .map_err(|e| ApiFout::intern("tokens", e))?;
+            Ok(NieuwToken {
+                id: rec.id,
+                naam: rec.naam,
+                rol: rec.rol,
+                token: secret,
+            })
+        }
+
+        /// Revokes a token by id.
+        #[graphql(guard = "RolGuard(BEHEER)")]
+        async fn trek_token_in(&self, ctx: &Context<'_>, id: String) -> ApiResult<bool> {
+            let s = ctx
+                .data::<ApiState>()
+                .map_err(|e| ApiFout::intern("schema zonder toestand", e.message))?;
+            match s.tokens().trek_in(&id) {
+                Ok(_) => Ok(true),
+                Err(crate::auth::TokenFout::Onbekend(_)) => {
+                    Err(ApiFout::NietGevonden(format!("geen token met id `{id}`")).into())
+                }
+                Err(e) => Err(ApiFout::intern("tokens", e).into()),
+            }
         }
     }
 }

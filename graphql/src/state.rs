@@ -1,23 +1,24 @@
 //! What the resolvers share: the store, the projection runner, the token file and the
-//! write side (a [`DomainState`] kept in memory, behind one mutex so that checks and
-//! appends of concurrent writers see each other's effects).
+//! write side: a [`DomainState`] kept in memory behind one mutex, folded from the log, and
+//! the writer task ([`crate::schrijver`]) that checks facts against it and appends them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
 use kringloop_events::rules::{DomainState, Signaal};
-use kringloop_events::{ExpectedVersion, Gebeurtenis, Herkomst, NewEvent, RecordedEvent};
+use kringloop_events::{Gebeurtenis, NewEvent, RecordedEvent};
 use kringloop_projections::SuppressionConfig;
 use kringloop_runner::Runner;
 use kringloop_store::{AppendOptions, EventStore};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, mpsc, oneshot};
 use tracing::Instrument as _;
 use uuid::Uuid;
 
 use crate::auth::{Principal, Tokens};
 use crate::fout::ApiFout;
+use crate::schrijver::{Schrijver, Verzoek};
 
 /// Event type of the access log (NEN 7513 style): every read of person-level data.
 pub const INZAGE_TYPE: &str = "PersoonsgegevensIngezien";
@@ -62,11 +63,11 @@ impl Default for ApiConfig {
 
 /// What an earlier append with an idempotency key wrote.
 #[derive(Debug, Clone)]
-struct Eerder {
-    stroom: String,
-    event_id: Uuid,
-    positie: i64,
-    stream_versie: i64,
+pub(crate) struct Eerder {
+    pub(crate) stroom: String,
+    pub(crate) event_id: Uuid,
+    pub(crate) positie: i64,
+    pub(crate) stream_versie: i64,
 }
 
 /// Reference data: key → id of the registering event (content resolved through the
@@ -82,7 +83,7 @@ pub struct Referentie {
 }
 
 impl Referentie {
-    fn apply(&mut self, e: &RecordedEvent, g: &Gebeurtenis) {
+    pub(crate) fn apply(&mut self, e: &RecordedEvent, g: &Gebeurtenis) {
         let id = e.event_id;
         match g {
             Gebeurtenis::LandsdeelGeregistreerd(x) => {
@@ -111,22 +112,28 @@ impl Referentie {
 pub struct Domein {
     pub state: DomainState,
     pub referentie: Referentie,
-    /// Last position folded.
+    /// Last position folded: every event up to here is in the state (events of this
+    /// process's writer may be in it already, see `eigen`).
     pub positie: i64,
-    sleutels: HashMap<String, Eerder>,
+    pub(crate) sleutels: HashMap<String, Eerder>,
+    /// Version of every stream, for the expected-version check before an append.
+    pub(crate) versies: HashMap<String, i64>,
+    /// Events this process wrote and folded (tentatively, before the append) that lie
+    /// beyond `positie` because another writer's events came first: catching up skips
+    /// them instead of folding them twice.
+    pub(crate) eigen: HashSet<Uuid>,
+    /// The state no longer matches the log (an append failed after its fact was folded
+    /// tentatively): the next catch-up starts from position 0.
+    pub(crate) opnieuw_opbouwen: bool,
 }
 
 impl Domein {
     fn pas_toe(&mut self, e: &RecordedEvent) {
         self.positie = self.positie.max(e.position);
-        if let Some(k) = &e.idempotency_key {
-            self.sleutels.entry(k.clone()).or_insert_with(|| Eerder {
-                stroom: e.stream.clone(),
-                event_id: e.event_id,
-                positie: e.position,
-                stream_versie: e.stream_version,
-            });
+        if self.eigen.remove(&e.event_id) {
+            return;
         }
+        self.onthoud(e);
         // Unknown types (the access log) are not domain facts.
         if let Ok(g) = Gebeurtenis::from_recorded(e) {
             self.state.apply(e, &g);
@@ -134,9 +141,14 @@ impl Domein {
         }
     }
 
-    /// Folds an event whose fact is already decoded.
-    fn pas_toe_met(&mut self, e: &RecordedEvent, g: &Gebeurtenis) {
-        self.positie = self.positie.max(e.position);
+    /// Stream version and idempotency key of a recorded event.
+    fn onthoud(&mut self, e: &RecordedEvent) {
+        match self.versies.get_mut(e.stream.as_str()) {
+            Some(v) => *v = (*v).max(e.stream_version),
+            None => {
+                self.versies.insert(e.stream.clone(), e.stream_version);
+            }
+        }
         if let Some(k) = &e.idempotency_key {
             self.sleutels.entry(k.clone()).or_insert_with(|| Eerder {
                 stroom: e.stream.clone(),
@@ -145,12 +157,48 @@ impl Domein {
                 stream_versie: e.stream_version,
             });
         }
+    }
+
+    /// Folds a fact of this process's writer before its append (so the next fact of the
+    /// same batch is checked against it). Does not move `positie`.
+    pub(crate) fn pas_toe_voorlopig(&mut self, e: &RecordedEvent, g: &Gebeurtenis) {
+        match self.versies.get_mut(e.stream.as_str()) {
+            Some(v) => *v = (*v).max(e.stream_version),
+            None => {
+                self.versies.insert(e.stream.clone(), e.stream_version);
+            }
+        }
         self.state.apply(e, g);
         self.referentie.apply(e, g);
     }
 
-    /// Folds every event after [`Domein::positie`] (other writers, other processes).
+    /// Current version of a stream as far as this state knows (0: no such stream).
+    pub(crate) fn versie(&self, stroom: &str) -> i64 {
+        self.versies.get(stroom).copied().unwrap_or(0)
+    }
+
+    /// Folds every event after [`Domein::positie`] (other writers, other processes); after
+    /// a failed append, first throws the state away and folds the whole log again.
     pub async fn bijwerken(&mut self, store: &dyn EventStore) -> Result<(), ApiFout> {
+        if self.opnieuw_opbouwen {
+            let begin = std::time::Instant::now();
+            *self = Domein {
+                opnieuw_opbouwen: true,
+                ..Domein::default()
+            };
+            self.lees_bij(store).await?;
+            self.opnieuw_opbouwen = false;
+            tracing::warn!(
+                positie = self.positie,
+                duur_ms = begin.elapsed().as_millis(),
+                "domeinstaat van de schrijfkant opnieuw opgebouwd"
+            );
+            return Ok(());
+        }
+        self.lees_bij(store).await
+    }
+
+    async fn lees_bij(&mut self, store: &dyn EventStore) -> Result<(), ApiFout> {
         loop {
             let page = store.read_all(self.positie, 10_000).await?;
             let n = page.len();
@@ -176,12 +224,27 @@ pub struct Registratie {
     pub duplicaat: bool,
 }
 
+impl Registratie {
+    /// The first result of an idempotency key that was used before.
+    pub(crate) fn eerder(e: &Eerder) -> Registratie {
+        Registratie {
+            event_id: e.event_id,
+            positie: e.positie,
+            stroom: e.stroom.clone(),
+            stream_versie: e.stream_versie,
+            signalen: Vec::new(),
+            duplicaat: true,
+        }
+    }
+}
+
 pub(crate) struct Inner {
     pub store: Arc<dyn EventStore>,
     pub runner: Runner,
     pub tokens: Arc<Tokens>,
     pub config: ApiConfig,
-    domein: Mutex<Domein>,
+    domein: Arc<Mutex<Domein>>,
+    schrijver: mpsc::Sender<Verzoek>,
 }
 
 /// Shared state of the API; cheap to clone.
@@ -189,7 +252,8 @@ pub(crate) struct Inner {
 pub struct ApiState(pub(crate) Arc<Inner>);
 
 impl ApiState {
-    /// Folds the write side from the store (the runner folds the read side itself).
+    /// Folds the write side from the store (the runner folds the read side itself) and
+    /// starts the writer task.
     pub async fn new(
         store: Arc<dyn EventStore>,
         runner: Runner,
@@ -205,12 +269,15 @@ impl ApiState {
             positie = domein.positie,
             "domeinstaat voor de schrijfkant bijgewerkt"
         );
+        let domein = Arc::new(Mutex::new(domein));
+        let schrijver = Schrijver::start(Arc::clone(&store), runner.clone(), Arc::clone(&domein));
         Ok(ApiState(Arc::new(Inner {
             store,
             runner,
             tokens,
             config,
-            domein: Mutex::new(domein),
+            domein,
+            schrijver,
         })))
     }
 
@@ -243,7 +310,9 @@ impl ApiState {
             .await
     }
 
-    /// Checks a fact against the domain rules and appends it: the write path.
+    /// Checks a fact against the domain rules and appends it: the write path. The fact
+    /// queues for the writer task, which checks and appends concurrent facts as one batch
+    /// (see [`crate::schrijver`]); this waits for its answer, then for the projection.
     pub async fn registreer(
         &self,
         wie: &Principal,
@@ -260,9 +329,10 @@ impl ApiState {
         }
         let verwacht = match verwacht {
             None => None,
-            Some(v) => Some(ExpectedVersion::Exact(u64::try_from(v).map_err(|_| {
-                ApiFout::ongeldig("expectedVersion kan niet negatief zijn")
-            })?)),
+            Some(v) => Some(
+                u64::try_from(v)
+                    .map_err(|_| ApiFout::ongeldig("expectedVersion kan niet negatief zijn"))?,
+            ),
         };
         let span = tracing::info_span!(
             "registreer",
@@ -271,80 +341,27 @@ impl ApiState {
             positie = tracing::field::Empty
         );
         let resultaat = async {
-            let mut d = self.0.domein.lock().await;
-            d.bijwerken(&*self.0.store).await?;
-            if let Some(e) = d.sleutels.get(&sleutel) {
-                return Ok(Registratie {
-                    event_id: e.event_id,
-                    positie: e.positie,
-                    stroom: e.stroom.clone(),
-                    stream_versie: e.stream_versie,
-                    signalen: Vec::new(),
-                    duplicaat: true,
-                });
-            }
-            let signalen = d.state.check(&stroom, &feit).map_err(ApiFout::Afwijzing)?;
-            let herkomst = Herkomst {
-                recorded_by: wie.als_registrator(),
-                source: "api".to_owned(),
-                correlation_id: None,
-                causation_id: None,
+            let (antwoord, ontvangst) = oneshot::channel();
+            let verzoek = Verzoek {
+                stroom,
+                feit,
+                sleutel,
+                verwacht,
+                door: wie.als_registrator(),
+                pogingen: 0,
+                antwoord,
             };
-            let nieuw: NewEvent = feit.to_new_event(&herkomst);
-            let event_id = nieuw.event_id;
-            let kopie = nieuw.clone();
-            let r = self
-                .0
-                .store
-                .append(
-                    &stroom,
-                    vec![nieuw],
-                    AppendOptions {
-                        expected: verwacht,
-                        idempotency_key: Some(sleutel.clone()),
-                        recorded_at: None,
-                    },
-                )
-                .instrument(tracing::info_span!("append"))
-                .await?;
-            // Fold it now, so the next writer checks against it. When nobody else wrote in
-            // between (no gap), fold what we wrote without reading it back.
-            if !r.duplicate && r.first_position == d.positie + 1 {
-                let opgeslagen = RecordedEvent {
-                    position: r.last_position,
-                    stream: r.stream.clone(),
-                    stream_version: r.stream_version,
-                    event_id,
-                    event_type: kopie.event_type,
-                    schema_version: kopie.schema_version,
-                    payload: kopie.payload,
-                    valid_date: kopie.valid_date,
-                    recorded_at: r.recorded_at,
-                    recorded_by: kopie.recorded_by,
-                    source: kopie.source,
-                    correlation_id: kopie.correlation_id,
-                    causation_id: kopie.causation_id,
-                    idempotency_key: Some(sleutel.clone()),
-                    prev_hash: [0; 32],
-                    hash: [0; 32],
-                };
-                d.pas_toe_met(&opgeslagen, &feit);
-            } else {
-                d.bijwerken(&*self.0.store).await?;
+            if self.0.schrijver.send(verzoek).await.is_err() {
+                return Err(ApiFout::intern("schrijver", "de schrijftaak is gestopt"));
             }
-            tracing::Span::current().record("positie", r.last_position);
-            Ok::<_, ApiFout>(Registratie {
-                event_id,
-                positie: r.last_position,
-                stroom: r.stream,
-                stream_versie: r.stream_version,
-                signalen,
-                duplicaat: r.duplicate,
-            })
+            let r = ontvangst
+                .await
+                .map_err(|_| ApiFout::intern("schrijver", "geen antwoord van de schrijftaak"))??;
+            tracing::Span::current().record("positie", r.positie);
+            Ok::<_, ApiFout>(r)
         }
         .instrument(span)
         .await?;
-        self.0.runner.nudge();
         if let Some(t) = self.0.config.lees_eigen_schrijf
             && !self.0.runner.wait_for(resultaat.positie, t).await
         {
