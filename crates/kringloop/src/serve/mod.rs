@@ -143,7 +143,8 @@ pub async fn run(global: &GlobalConfig, args: &ServeArgs) -> anyhow::Result<()> 
     let api = ApiState::new(Arc::clone(&store), runner.clone(), tokens, config)
         .await
         .map_err(|e| anyhow::anyhow!("domeinstaat opbouwen: {}", e.melding()))?;
-    let app = kringloop_graphql::http::router(api);
+    // The stuurgroep dashboard at `/` beside the API (crates/dashboard).
+    let app = kringloop_graphql::http::router(api.clone()).merge(kringloop_dashboard::router(api));
 
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -157,6 +158,9 @@ pub async fn run(global: &GlobalConfig, args: &ServeArgs) -> anyhow::Result<()> 
         "kringloop luistert"
     );
     println!("kringloop luistert op http://{adres}/graphql (GraphiQL in de browser)");
+    println!(
+        "stuurgroepdashboard: http://{adres}/ (aanmelden met een token, bijvoorbeeld dat van de rol stuurgroep)"
+    );
     if !demo_tokens.is_empty() {
         println!(
             "tokens (alleen nu zichtbaar; opgeslagen als hash in {}):",
@@ -166,6 +170,9 @@ pub async fn run(global: &GlobalConfig, args: &ServeArgs) -> anyhow::Result<()> 
             println!("  {rol:<16} {secret}");
         }
         println!("gebruik in GraphiQL de header {{\"Authorization\": \"Bearer <token>\"}}");
+        println!(
+            "dashboard: open http://{adres}/aanmelden en meld aan met het stuurgroep-token (evaluator: ook de vergelijking van kennismomenten)"
+        );
     }
 
     axum::serve(listener, app)

@@ -1,0 +1,336 @@
+//! kringloop-dashboard: the stuurgroep dashboard in the browser.
+//!
+//! Server-rendered HTML with inline SVG charts, no JavaScript, no external requests: the
+//! stylesheet and icon are compiled into the binary and a Content-Security-Policy of
+//! `default-src 'none'` with `style-src 'self'` keeps it that way. Every figure comes from
+//! the GraphQL schema, executed in-process as the signed-in principal, so role guards and
+//! small-number suppression are the API's own.
+//!
+//! Routes ([`router`]):
+//! - `GET /`: the dashboard (`?gebied=NL|LD:<code>|JR:<code>&periode=2025-K3|2025-H1|2025
+//!   &kennis=JJJJ-MM-DD`, evaluators also `&k1=…&k2=…`); without sign-in a redirect to
+//!   `/aanmelden`.
+//! - `GET/POST /aanmelden`, `POST /afmelden`: sign in with a bearer token, kept in an
+//!   HttpOnly, SameSite=Strict cookie (the server stores only the token's hash, in the
+//!   token file; the cookie value is never logged).
+//! - `GET /dashboard/csv/<tabel>.csv?…`: every table of the page as CSV.
+//! - `GET /dashboard/dashboard.css`, `GET /dashboard/favicon.svg`.
+//!
+//! The comparison of two knowledge moments (`diff`) is person-level in the API
+//! (evaluator, admin): other roles see an explanation instead, never the facts.
+
+pub mod gegevens;
+pub mod grafiek;
+pub mod kpi;
+pub mod opmaak;
+pub mod pagina;
+pub mod selectie;
+pub mod tabel;
+
+use axum::Form;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::header::{
+    AUTHORIZATION, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_SECURITY_POLICY, CONTENT_TYPE,
+    COOKIE, LOCATION, REFERRER_POLICY, SET_COOKIE, X_CONTENT_TYPE_OPTIONS,
+};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::{Datelike as _, Utc};
+use kringloop_graphql::auth::bearer;
+use kringloop_graphql::{ApiState, KringloopSchema, Principal, Rol};
+use serde::Deserialize;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::selectie::{Parameters, Periode, Selectie};
+
+/// Name of the sign-in cookie.
+pub const COOKIE_NAAM: &str = "kringloop_token";
+
+/// The stylesheet, compiled in.
+pub const CSS: &str = include_str!("../static/dashboard.css");
+const FAVICON: &str = include_str!("../static/favicon.svg");
+
+/// Nothing but our own stylesheet and icon; no scripts at all.
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+                   frame-ancestors 'none'; base-uri 'none'";
+
+/// Settings of the dashboard.
+#[derive(Debug, Clone)]
+pub struct DashboardConfig {
+    /// First year in the period selector and of the capacity chart.
+    pub eerste_jaar: i32,
+    /// Mark the sign-in cookie `Secure` (set when served over HTTPS, e.g. behind a proxy).
+    pub cookie_secure: bool,
+}
+
+impl Default for DashboardConfig {
+    fn default() -> Self {
+        DashboardConfig {
+            eerste_jaar: 2019,
+            cookie_secure: false,
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Dash {
+    schema: KringloopSchema,
+    api: ApiState,
+    cfg: DashboardConfig,
+}
+
+/// The dashboard routes over an API state, with the default settings.
+pub fn router(api: ApiState) -> Router {
+    router_met(api, DashboardConfig::default())
+}
+
+/// The dashboard routes with explicit settings.
+pub fn router_met(api: ApiState, cfg: DashboardConfig) -> Router {
+    let timeout = api.config().timeout;
+    let dash = Dash {
+        schema: kringloop_graphql::schema(api.clone()),
+        api,
+        cfg,
+    };
+    Router::new()
+        .route("/", get(dashboard))
+        .route("/aanmelden", get(aanmelden_form).post(aanmelden))
+        .route("/afmelden", post(afmelden))
+        .route("/dashboard/csv/{bestand}", get(csv_download))
+        .route("/dashboard/dashboard.css", get(css))
+        .route("/dashboard/favicon.svg", get(favicon))
+        .with_state(dash)
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Security headers of every HTML page.
+fn html_antwoord(status: StatusCode, m: maud::Markup) -> Response {
+    let mut r = (status, m.into_string()).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    // Figures are per user and per moment: never cached.
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+fn doorsturen(naar: &'static str) -> Response {
+    (
+        StatusCode::SEE_OTHER,
+        [(LOCATION, HeaderValue::from_static(naar))],
+    )
+        .into_response()
+}
+
+fn cookie_waarde<'a>(headers: &'a HeaderMap, naam: &str) -> Option<&'a str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|h| h.to_str().ok())
+        .flat_map(|h| h.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == naam)
+        .map(|(_, v)| v.trim())
+}
+
+/// The caller: an `Authorization: Bearer` header (scripts, tests) or the sign-in cookie.
+fn aangemeld(api: &ApiState, headers: &HeaderMap) -> Option<Principal> {
+    let secret = headers
+        .get(AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(bearer)
+        .or_else(|| cookie_waarde(headers, COOKIE_NAAM))?;
+    api.tokens().verifieer(secret)
+}
+
+fn persoonsniveau(rol: Rol) -> bool {
+    rol.ziet_kleine_aantallen()
+}
+
+async fn dashboard(
+    State(d): State<Dash>,
+    headers: HeaderMap,
+    Query(p): Query<Parameters>,
+) -> Response {
+    let Some(principal) = aangemeld(&d.api, &headers) else {
+        return doorsturen("/aanmelden");
+    };
+    let vandaag = Utc::now().date_naive();
+    let sel = match Selectie::uit(&p, vandaag) {
+        Ok(s) => s,
+        Err(e) => {
+            return html_antwoord(
+                StatusCode::BAD_REQUEST,
+                pagina::foutpagina("Onbekende selectie", &e.to_string()),
+            );
+        }
+    };
+    let pn = persoonsniveau(principal.rol);
+    match gegevens::laad(&d.schema, &principal, &sel, d.cfg.eerste_jaar, pn).await {
+        Ok(data) => {
+            let keuzes = Periode::keuzes(d.cfg.eerste_jaar.min(vandaag.year()), vandaag);
+            html_antwoord(
+                StatusCode::OK,
+                pagina::dashboard(&data, &sel, &principal, &keuzes, pn),
+            )
+        }
+        Err(e) => {
+            tracing::warn!(code = ?e.code, melding = %e.melding, "dashboard: API-fout");
+            let status = match e.code.as_deref() {
+                Some("INVALID_INPUT" | "BAD_USER_INPUT") => StatusCode::BAD_REQUEST,
+                Some("FORBIDDEN") => StatusCode::FORBIDDEN,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            html_antwoord(
+                status,
+                pagina::foutpagina("De cijfers konden niet worden opgehaald", &e.melding),
+            )
+        }
+    }
+}
+
+async fn aanmelden_form(State(d): State<Dash>, headers: HeaderMap) -> Response {
+    if aangemeld(&d.api, &headers).is_some() {
+        return doorsturen("/");
+    }
+    html_antwoord(StatusCode::OK, pagina::aanmelden(None))
+}
+
+#[derive(Deserialize)]
+struct Aanmelding {
+    token: String,
+}
+
+async fn aanmelden(State(d): State<Dash>, Form(f): Form<Aanmelding>) -> Response {
+    let secret = f.token.trim();
+    // Only a live token becomes a cookie, so the value is one we issued (kl_ + hex).
+    let geldig = secret.len() <= 256
+        && secret
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    match geldig.then(|| d.api.tokens().verifieer(secret)).flatten() {
+        Some(p) => {
+            tracing::info!(token = %p.token_id, rol = %p.rol, "dashboard: aangemeld");
+            let cookie = format!(
+                "{COOKIE_NAAM}={secret}; Path=/; HttpOnly; SameSite=Strict{}",
+                if d.cfg.cookie_secure { "; Secure" } else { "" }
+            );
+            let mut r = doorsturen("/");
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                r.headers_mut().insert(SET_COOKIE, v);
+            }
+            r
+        }
+        None => html_antwoord(
+            StatusCode::UNAUTHORIZED,
+            pagina::aanmelden(Some("Dit token is onbekend of ingetrokken.")),
+        ),
+    }
+}
+
+async fn afmelden() -> Response {
+    let mut r = doorsturen("/aanmelden");
+    r.headers_mut().insert(
+        SET_COOKIE,
+        HeaderValue::from_static("kringloop_token=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+    );
+    r
+}
+
+async fn csv_download(
+    State(d): State<Dash>,
+    headers: HeaderMap,
+    Path(bestand): Path<String>,
+    Query(p): Query<Parameters>,
+) -> Response {
+    let Some(principal) = aangemeld(&d.api, &headers) else {
+        return (
+            StatusCode::UNAUTHORIZED,
+            "aanmelden vereist: /aanmelden of Authorization: Bearer <token>\n",
+        )
+            .into_response();
+    };
+    let Some(id) = bestand.strip_suffix(".csv") else {
+        return (StatusCode::NOT_FOUND, "onbekende tabel\n").into_response();
+    };
+    let sel = match Selectie::uit(&p, Utc::now().date_naive()) {
+        Ok(s) => s,
+        Err(e) => return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
+    };
+    let pn = persoonsniveau(principal.rol);
+    let data = match gegevens::laad(&d.schema, &principal, &sel, d.cfg.eerste_jaar, pn).await {
+        Ok(x) => x,
+        Err(e) => {
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("{}\n", e.melding),
+            )
+                .into_response();
+        }
+    };
+    let Some(tabel) = kpi::tabellen(&data, sel.periode)
+        .into_iter()
+        .find(|t| t.id == id)
+    else {
+        return (StatusCode::NOT_FOUND, "onbekende tabel\n").into_response();
+    };
+    let tekst = match tabel.csv() {
+        Ok(t) => t,
+        Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
+    };
+    let naam = format!(
+        "kringloop-{}-{}-{}.csv",
+        tabel.id,
+        sel.gebied.sleutel().replace(':', "-").to_lowercase(),
+        sel.periode.sleutel().to_lowercase()
+    );
+    let disp = HeaderValue::from_str(&format!("attachment; filename=\"{naam}\""))
+        .unwrap_or(HeaderValue::from_static("attachment"));
+    (
+        StatusCode::OK,
+        [
+            (
+                CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            ),
+            (CONTENT_DISPOSITION, disp),
+            (CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        tekst,
+    )
+        .into_response()
+}
+
+async fn css() -> Response {
+    (
+        [
+            (CONTENT_TYPE, "text/css; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        CSS,
+    )
+        .into_response()
+}
+
+async fn favicon() -> Response {
+    (
+        [
+            (CONTENT_TYPE, "image/svg+xml"),
+            (CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        FAVICON,
+    )
+        .into_response()
+}

@@ -1,0 +1,426 @@
+//! End-to-end: headless Chromium against a real server (loopback port) with the demo
+//! landscape. Signs in through the form, checks that the page loads without console
+//! errors, that the charts have the expected number of series, that changing the region
+//! shows the figures the GraphQL API (over HTTP) returns for that region, that a suppressed
+//! cell shows as suppressed, and keeps a screenshot: `target/e2e/dashboard.png` (and
+//! `dashboard-regio.png`).
+//!
+//! Needs Debian's `chromium` (`/usr/bin/chromium`, or `KRINGLOOP_CHROMIUM`). Without it the
+//! test skips loudly, except under `CI=true`, where it fails.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
+mod common;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chromiumoxide::browser::{Browser, BrowserConfig};
+use chromiumoxide::cdp::browser_protocol::log::{EventEntryAdded, LogEntryLevel};
+use chromiumoxide::cdp::js_protocol::runtime::{
+    ConsoleApiCalledType, EventConsoleApiCalled, EventExceptionThrown,
+};
+use chromiumoxide::page::{Page, ScreenshotParams};
+use futures::StreamExt as _;
+use kringloop_graphql::Rol;
+use serde_json::{Value, json};
+
+fn chromium() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("KRINGLOOP_CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .into_iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
+}
+
+fn artefactmap() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"),
+        PathBuf::from,
+    );
+    target.join("e2e")
+}
+
+/// GraphQL over HTTP, as any client would call it.
+async fn gql(basis: &str, token: &str, query: &str, vars: Value) -> Value {
+    let r = reqwest::Client::new()
+        .post(format!("{basis}/graphql"))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(json!({ "query": query, "variables": vars }).to_string())
+        .send()
+        .await
+        .unwrap();
+    let v: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert!(v.get("errors").is_none(), "GraphQL errors: {v}");
+    v["data"].clone()
+}
+
+/// Polls a JavaScript condition until it holds (a navigation finished, an element is
+/// there); fails after 30 s.
+async fn wacht_tot(page: &Page, voorwaarde: &str) {
+    for _ in 0..300 {
+        let ok = page
+            .evaluate(voorwaarde)
+            .await
+            .ok()
+            .and_then(|r| r.into_value::<bool>().ok())
+            .unwrap_or(false);
+        if ok {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("waited 30 s for `{voorwaarde}`");
+}
+
+async fn js<T: serde::de::DeserializeOwned>(page: &Page, expr: &str) -> T {
+    page.evaluate(expr)
+        .await
+        .unwrap_or_else(|e| panic!("evaluate `{expr}`: {e}"))
+        .into_value()
+        .unwrap_or_else(|e| panic!("value of `{expr}`: {e}"))
+}
+
+/// Chooses values in the selection form and submits it like a user.
+async fn kies(page: &Page, gebied: &str, periode: &str) {
+    let oud: String = js(page, "String(performance.timeOrigin)").await;
+    let zet = format!(
+        "document.getElementById('gebied').value = {g}; document.getElementById('periode').value = {p}; \
+         document.getElementById('gebied').value === {g} && document.getElementById('periode').value === {p}",
+        g = serde_json::to_string(gebied).unwrap(),
+        p = serde_json::to_string(periode).unwrap()
+    );
+    assert!(
+        js::<bool>(page, &zet).await,
+        "option {gebied} / {periode} exists"
+    );
+    page.find_element("form.selectie button[type=submit]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wacht_tot(
+        page,
+        &format!(
+            "String(performance.timeOrigin) !== '{oud}' && document.readyState === 'complete' && !!document.querySelector('[data-kpi]')"
+        ),
+    )
+    .await;
+}
+
+/// The tile values on the page: kpi id → `data-waarde`.
+async fn tegels(page: &Page) -> serde_json::Map<String, Value> {
+    js(
+        page,
+        "Object.fromEntries([...document.querySelectorAll('article.tegel[data-kpi]')].filter(t => !t.dataset.kpi.startsWith('verschil-')).map(t => [t.dataset.kpi, t.querySelector('.waarde').dataset.waarde]))",
+    )
+    .await
+}
+
+fn aantal(v: &Value) -> String {
+    if v["onderdrukt"] == json!(true) {
+        "onderdrukt".to_owned()
+    } else {
+        v["waarde"]
+            .as_i64()
+            .map(|n| n.to_string())
+            .unwrap_or_default()
+    }
+}
+
+fn procent(v: &Value) -> String {
+    if v["onderdrukt"] == json!(true) {
+        "onderdrukt".to_owned()
+    } else {
+        v["waarde"]
+            .as_f64()
+            .map(|x| format!("{:.1}", x * 100.0))
+            .unwrap_or_default()
+    }
+}
+
+/// One quarter's headline KPIs for a region; occupancy as the dashboard shows it: of the
+/// closed places (`g`).
+const KPI_Q: &str = "query($f: FilterInvoer, $fg: FilterInvoer, $j: Int!, $k: Int!) {
+  g: kpis(periode: {jaar: $j, kwartaal: $k}, filter: $fg) { bezetting { graad { waarde onderdrukt } } }
+  kpis(periode: {jaar: $j, kwartaal: $k}, filter: $f) {
+  spoedmachtigingen { waarde onderdrukt } spoedaandeel { waarde onderdrukt }
+  plaatsingen { exclusiefDoorplaatsingen { waarde onderdrukt } inclusiefDoorplaatsingen { waarde onderdrukt } }
+  doorplaatsingen { aantal { waarde onderdrukt } }
+  uitstroomNaarLichtereZorg { lichter { waarde onderdrukt } }
+  verblijfsduur { mediaan onderdrukt }
+} }";
+
+/// What the tiles should show, from the API's answer for one quarter.
+fn verwacht(d: &Value) -> Vec<(&'static str, String)> {
+    let k = &d["kpis"];
+    let duur = if k["verblijfsduur"]["onderdrukt"] == json!(true) {
+        "onderdrukt".to_owned()
+    } else {
+        k["verblijfsduur"]["mediaan"]
+            .as_f64()
+            .map(|x| format!("{x:.1}"))
+            .unwrap_or_default()
+    };
+    vec![
+        ("spoedmachtigingen", aantal(&k["spoedmachtigingen"])),
+        ("spoedaandeel", procent(&k["spoedaandeel"])),
+        (
+            "plaatsingen-excl",
+            aantal(&k["plaatsingen"]["exclusiefDoorplaatsingen"]),
+        ),
+        (
+            "plaatsingen-incl",
+            aantal(&k["plaatsingen"]["inclusiefDoorplaatsingen"]),
+        ),
+        ("doorplaatsingen", aantal(&k["doorplaatsingen"]["aantal"])),
+        (
+            "uitstroom-lichter",
+            procent(&k["uitstroomNaarLichtereZorg"]["lichter"]),
+        ),
+        ("bezettingsgraad", procent(&d["g"]["bezetting"]["graad"])),
+        ("verblijfsduur", duur),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dashboard_in_chromium() {
+    let Some(exe) = chromium() else {
+        assert!(
+            !std::env::var("CI").is_ok_and(|v| v == "true"),
+            "chromium not found (/usr/bin/chromium or KRINGLOOP_CHROMIUM) and CI=true"
+        );
+        eprintln!(
+            "SKIPPING dashboard e2e: chromium not found (install Debian's `chromium` or set \
+             KRINGLOOP_CHROMIUM)"
+        );
+        return;
+    };
+
+    let o = common::demo_omgeving().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let basis = format!("http://{}", listener.local_addr().unwrap());
+    let app = o.app();
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let sg = o.token(Rol::Stuurgroep).to_owned();
+
+    let profiel = tempfile::tempdir().unwrap();
+    let config = BrowserConfig::builder()
+        .chrome_executable(&exe)
+        .no_sandbox()
+        .user_data_dir(profiel.path())
+        .window_size(1400, 1000)
+        .viewport(None)
+        .args([
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--hide-scrollbars",
+            "--lang=nl-NL",
+        ])
+        .launch_timeout(Duration::from_secs(60))
+        .request_timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let (mut browser, mut handler) = Browser::launch(config).await.expect("launch chromium");
+    let driver = tokio::spawn(async move { while handler.next().await.is_some() {} });
+
+    let page = browser.new_page("about:blank").await.unwrap();
+    let fouten: Arc<Mutex<Vec<String>>> = Arc::default();
+    let mut console = page
+        .event_listener::<EventConsoleApiCalled>()
+        .await
+        .unwrap();
+    let mut uitzonderingen = page.event_listener::<EventExceptionThrown>().await.unwrap();
+    let mut log = page.event_listener::<EventEntryAdded>().await.unwrap();
+    page.enable_log().await.unwrap();
+    let f = Arc::clone(&fouten);
+    let luisteraar = tokio::spawn(async move {
+        loop {
+            let melding = tokio::select! {
+                Some(e) = console.next() => matches!(e.r#type, ConsoleApiCalledType::Error | ConsoleApiCalledType::Assert)
+                    .then(|| format!("console.{:?}: {:?}", e.r#type, e.args.iter().map(|a| a.value.clone()).collect::<Vec<_>>())),
+                Some(e) = uitzonderingen.next() => Some(format!("exception: {}", e.exception_details.text)),
+                Some(e) = log.next() => (e.entry.level == LogEntryLevel::Error)
+                    .then(|| format!("log {:?}: {} {}", e.entry.source, e.entry.text, e.entry.url.clone().unwrap_or_default())),
+                else => break,
+            };
+            if let Some(m) = melding {
+                f.lock().unwrap().push(m);
+            }
+        }
+    });
+
+    // Sign in through the form.
+    page.goto(format!("{basis}/")).await.unwrap();
+    wacht_tot(&page, "!!document.getElementById('token')").await;
+    page.find_element("#token")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap()
+        .type_str(&sg)
+        .await
+        .unwrap();
+    page.find_element("form button[type=submit]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wacht_tot(
+        &page,
+        "document.readyState === 'complete' && !!document.getElementById('grafiek-capaciteit')",
+    )
+    .await;
+
+    // Zuid-West, 2024-K4: a landsdeel with a capacity target.
+    kies(&page, "LD:ZUID_WEST", "2024-K4").await;
+    let d = gql(
+        &basis,
+        &sg,
+        "query($f: FilterInvoer, $g: FilterInvoer) {
+           a: kpiReeks(granulariteit: KWARTAAL, van: \"2019-01-01\", tot: \"2025-01-01\", filter: $f) { plaatsen { rijen kolommen cellen { waarde onderdrukt } } }
+           b: kpiReeks(granulariteit: KWARTAAL, van: \"2019-01-01\", tot: \"2025-01-01\", filter: $g) { doelafwijking { doel } }
+         }",
+        json!({ "f": { "landsdeel": "ZUID_WEST" }, "g": { "landsdeel": "ZUID_WEST", "regime": "GESLOTEN" } }),
+    )
+    .await;
+    let reeks = d["a"].as_array().unwrap();
+    let eerste = &reeks[0]["plaatsen"];
+    let open = eerste["kolommen"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|k| k == "OPEN")
+        .unwrap();
+    let vormen_met_alternatief = (0..eerste["rijen"].as_array().unwrap().len())
+        .filter(|&r| {
+            reeks.iter().any(|q| {
+                let c = &q["plaatsen"]["cellen"][r][open];
+                c["onderdrukt"] == json!(true) || c["waarde"].as_i64().unwrap_or(0) > 0
+            })
+        })
+        .count();
+    let heeft_doel = d["b"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|q| !q["doelafwijking"]["doel"].is_null());
+    assert!(heeft_doel, "Zuid-West has a target in the demo");
+    let reeksen: usize = js(
+        &page,
+        "document.querySelectorAll('#grafiek-capaciteit g.reeks').length",
+    )
+    .await;
+    assert_eq!(
+        reeksen,
+        1 + usize::from(heeft_doel) + vormen_met_alternatief,
+        "capacity series: closed, target, one per alternative form"
+    );
+    let legenda: usize = js(
+        &page,
+        "document.querySelectorAll('#h-capaciteit ~ figure ul.legenda li').length",
+    )
+    .await;
+    assert!(
+        legenda > reeksen,
+        "a legend entry per series (and the period band)"
+    );
+    let trends: Vec<usize> = js(&page, "[...document.querySelectorAll('figure.trend svg')].map(s => s.querySelectorAll('g.reeks').length)").await;
+    assert_eq!(trends, vec![1; 9], "nine trend charts of one series each");
+    let balken: usize = js(
+        &page,
+        "document.querySelectorAll('#grafiek-capaciteit g[data-reeks=gesloten] rect').length",
+    )
+    .await;
+    assert_eq!(balken, reeks.len(), "one closed-places bar per quarter");
+    // Text alternatives: every chart is an image with a title and a description.
+    let zonder_alt: usize = js(&page, "[...document.querySelectorAll('svg.grafiek')].filter(s => s.getAttribute('role') !== 'img' || !s.querySelector(':scope > title') || !s.querySelector(':scope > desc')).length").await;
+    assert_eq!(zonder_alt, 0);
+    std::fs::create_dir_all(artefactmap()).unwrap();
+    let png = page
+        .save_screenshot(
+            ScreenshotParams::builder().full_page(true).build(),
+            artefactmap().join("dashboard.png"),
+        )
+        .await
+        .unwrap();
+    assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
+
+    // Change the region: the tiles show what the API returns for that region.
+    let zw_tegels = tegels(&page).await;
+    let mut eerder_anders = false;
+    for regio in ["RIJNMOND", "HAAGLANDEN"] {
+        kies(&page, &format!("JR:{regio}"), "2024-K4").await;
+        let k = gql(&basis, &sg, KPI_Q, json!({ "f": { "jeugdregio": regio }, "fg": { "jeugdregio": regio, "regime": "GESLOTEN" }, "j": 2024, "k": 4 })).await;
+        let nu = tegels(&page).await;
+        for (kpi, waarde) in verwacht(&k) {
+            assert_eq!(
+                nu.get(kpi).and_then(Value::as_str),
+                Some(waarde.as_str()),
+                "{regio}: tile {kpi}"
+            );
+        }
+        eerder_anders |= nu != zw_tegels;
+        let gekozen: String = js(
+            &page,
+            "document.querySelector('[data-gebied]').dataset.gebied",
+        )
+        .await;
+        assert_eq!(gekozen, format!("JR:{regio}"));
+    }
+    assert!(
+        eerder_anders,
+        "a region's figures differ from the landsdeel's"
+    );
+    page.save_screenshot(
+        ScreenshotParams::builder().full_page(true).build(),
+        artefactmap().join("dashboard-regio.png"),
+    )
+    .await
+    .unwrap();
+
+    // A suppressed cell shows as suppressed: find one in the API, then look at the tile.
+    let regios = gql(&basis, &sg, "{ jeugdregios { code } }", json!({})).await;
+    let mut gevonden = None;
+    'zoek: for r in regios["jeugdregios"].as_array().unwrap() {
+        let code = r["code"].as_str().unwrap();
+        for kw in 1..=4 {
+            let k = gql(&basis, &sg, KPI_Q, json!({ "f": { "jeugdregio": code }, "fg": { "jeugdregio": code, "regime": "GESLOTEN" }, "j": 2024, "k": kw })).await;
+            if k["kpis"]["spoedmachtigingen"]["onderdrukt"] == json!(true) {
+                gevonden = Some((code.to_owned(), kw));
+                break 'zoek;
+            }
+        }
+    }
+    let (regio, kw) = gevonden.expect("a suppressed spoedmachtigingen cell in 2024");
+    kies(&page, &format!("JR:{regio}"), &format!("2024-K{kw}")).await;
+    let tekst: String = js(&page, "document.querySelector('article[data-kpi=spoedmachtigingen] .waarde .onderdrukt')?.textContent ?? ''").await;
+    assert_eq!(tekst.trim(), "onderdrukt");
+    let zichtbaar: bool = js(&page, "(() => { const e = document.querySelector('article[data-kpi=spoedmachtigingen] .onderdrukt'); const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; })()").await;
+    assert!(zichtbaar, "the suppression marker is visible");
+
+    // Nothing went wrong in the browser, and no request left the machine.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let extern_: usize = js(&page, "performance.getEntriesByType('resource').filter(e => !e.name.startsWith(location.origin)).length").await;
+    assert_eq!(extern_, 0, "every resource comes from kringloop itself");
+    let fouten = fouten.lock().unwrap().clone();
+    assert!(fouten.is_empty(), "console errors: {fouten:#?}");
+
+    browser.close().await.unwrap();
+    let _ = browser.wait().await;
+    luisteraar.abort();
+    driver.abort();
+    server.abort();
+    o.stop().await;
+}

@@ -1,0 +1,297 @@
+//! The dashboard's HTML and CSV through the real router in-process
+//! (`tower::ServiceExt::oneshot`), on the demo landscape: sign-in, the region selector,
+//! suppression markers, CSV downloads and what an unauthenticated caller gets.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use kringloop_graphql::Rol;
+use serde_json::{Value, json};
+use tower::ServiceExt as _;
+
+struct Antwoord {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    tekst: String,
+}
+
+async fn vraag(app: &axum::Router, req: Request<Body>) -> Antwoord {
+    let r = app.clone().oneshot(req).await.unwrap();
+    let status = r.status();
+    let headers = r.headers().clone();
+    let bytes = axum::body::to_bytes(r.into_body(), 64 * 1024 * 1024)
+        .await
+        .unwrap();
+    Antwoord {
+        status,
+        headers,
+        tekst: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+fn get(uri: &str, token: Option<&str>) -> Request<Body> {
+    let mut b = Request::get(uri);
+    if let Some(t) = token {
+        b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    b.body(Body::empty()).unwrap()
+}
+
+async fn gql(app: &axum::Router, token: &str, query: &str, vars: Value) -> Value {
+    let req = Request::post("/graphql")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!({ "query": query, "variables": vars }).to_string(),
+        ))
+        .unwrap();
+    let a = vraag(app, req).await;
+    let v: Value = serde_json::from_str(&a.tekst).unwrap();
+    assert!(v.get("errors").is_none(), "GraphQL errors: {v}");
+    v["data"].clone()
+}
+
+fn kop(a: &Antwoord, naam: header::HeaderName) -> &str {
+    a.headers
+        .get(naam)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// The `data-waarde` of a tile (`data-kpi="…"`) in the page.
+fn tegelwaarde(html: &str, kpi: &str) -> Option<String> {
+    let start = html.find(&format!("data-kpi=\"{kpi}\""))?;
+    let rest = &html[start..];
+    let w = rest.find("data-waarde=\"")? + "data-waarde=\"".len();
+    let eind = rest[w..].find('"')?;
+    Some(rest[w..w + eind].to_owned())
+}
+
+#[tokio::test]
+async fn aanmelden_en_zonder_aanmelding() {
+    let o = common::demo_omgeving().await;
+    let app = o.app();
+
+    // Not signed in: the page sends to the sign-in form, a CSV is refused.
+    let a = vraag(&app, get("/", None)).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+    assert_eq!(kop(&a, header::LOCATION), "/aanmelden");
+    let a = vraag(&app, get("/dashboard/csv/kerncijfers.csv", None)).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    let a = vraag(&app, get("/", Some("kl_onbekend"))).await;
+    assert_eq!(
+        a.status,
+        StatusCode::SEE_OTHER,
+        "an unknown token is no sign-in"
+    );
+
+    let a = vraag(&app, get("/aanmelden", None)).await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(kop(&a, header::CONTENT_TYPE).starts_with("text/html"));
+    assert!(a.tekst.contains("name=\"token\""), "sign-in form");
+
+    let post = |token: &str| {
+        Request::post("/aanmelden")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("token={token}")))
+            .unwrap()
+    };
+    let a = vraag(&app, post("kl_fout")).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert!(a.headers.get(header::SET_COOKIE).is_none());
+
+    let a = vraag(&app, post(o.token(Rol::Stuurgroep))).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+    let cookie = kop(&a, header::SET_COOKIE).to_owned();
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Strict"), "{cookie}");
+    let paar = cookie.split(';').next().unwrap().to_owned();
+
+    let req = Request::get("/")
+        .header(header::COOKIE, &paar)
+        .body(Body::empty())
+        .unwrap();
+    let a = vraag(&app, req).await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(a.tekst.contains("Aangemeld als"), "signed in by cookie");
+
+    // Signing out clears the cookie.
+    let a = vraag(
+        &app,
+        Request::post("/afmelden").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+    assert!(kop(&a, header::SET_COOKIE).contains("Max-Age=0"));
+    o.stop().await;
+}
+
+#[tokio::test]
+async fn pagina_selector_onderdrukking_en_csv() {
+    let o = common::demo_omgeving().await;
+    let app = o.app();
+    let sg = o.token(Rol::Stuurgroep).to_owned();
+    let ev = o.token(Rol::Evaluator).to_owned();
+
+    // Every region the API knows is in the selector.
+    let refd = gql(
+        &app,
+        &sg,
+        "{ jeugdregios { code } landsdelen { code } }",
+        json!({}),
+    )
+    .await;
+    let a = vraag(&app, get("/?periode=2024-K2", Some(&sg))).await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(kop(&a, header::CONTENT_TYPE).starts_with("text/html"));
+    assert!(kop(&a, header::CONTENT_SECURITY_POLICY).contains("default-src 'none'"));
+    assert!(a.tekst.contains("<select id=\"gebied\" name=\"gebied\">"));
+    for r in refd["jeugdregios"].as_array().unwrap() {
+        let code = r["code"].as_str().unwrap();
+        assert!(
+            a.tekst.contains(&format!("value=\"JR:{code}\"")),
+            "region {code} in the selector"
+        );
+    }
+    for r in refd["landsdelen"].as_array().unwrap() {
+        let code = r["code"].as_str().unwrap();
+        assert!(a.tekst.contains(&format!("value=\"LD:{code}\"")));
+    }
+    assert!(!a.tekst.contains("<script"), "no scripts");
+    assert!(
+        !a.tekst.contains("http://") || !a.tekst.contains("src=\"http"),
+        "nothing external"
+    );
+
+    // Find a region and quarter where the API suppresses spoedmachtigingen for stuurgroep.
+    let q = "query($f: FilterInvoer) { kpiReeks(granulariteit: KWARTAAL, van: \"2023-01-01\", tot: \"2025-01-01\", filter: $f) { meta { periode { van } } spoedmachtigingen { waarde onderdrukt } } }";
+    let mut gevonden = None;
+    'zoek: for r in refd["jeugdregios"].as_array().unwrap() {
+        let code = r["code"].as_str().unwrap();
+        let d = gql(&app, &sg, q, json!({ "f": { "jeugdregio": code } })).await;
+        for rap in d["kpiReeks"].as_array().unwrap() {
+            if rap["spoedmachtigingen"]["onderdrukt"] == json!(true) {
+                let van = rap["meta"]["periode"]["van"].as_str().unwrap().to_owned();
+                gevonden = Some((code.to_owned(), van));
+                break 'zoek;
+            }
+        }
+    }
+    let (regio, van) = gevonden.expect("the demo has a suppressed spoedmachtigingen cell");
+    let maand: u32 = van[5..7].parse().unwrap();
+    let periode = format!("{}-K{}", &van[..4], (maand - 1) / 3 + 1);
+    let uri = format!("/?gebied=JR%3A{regio}&periode={periode}");
+    let a = vraag(&app, get(&uri, Some(&sg))).await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert_eq!(
+        tegelwaarde(&a.tekst, "spoedmachtigingen").as_deref(),
+        Some("onderdrukt")
+    );
+    assert!(a.tekst.contains("data-onderdrukt=\"true\""));
+    // The evaluator sees the number itself, the same the API gives the evaluator.
+    let a = vraag(&app, get(&uri, Some(&ev))).await;
+    let d = gql(
+        &app,
+        &ev,
+        "query($f: FilterInvoer, $j: Int!, $k: Int!) { kpis(periode: {jaar: $j, kwartaal: $k}, filter: $f) { spoedmachtigingen { waarde } } }",
+        json!({ "f": { "jeugdregio": regio }, "j": van[..4].parse::<i32>().unwrap(), "k": (maand - 1) / 3 + 1 }),
+    )
+    .await;
+    assert_eq!(
+        tegelwaarde(&a.tekst, "spoedmachtigingen"),
+        Some(
+            d["kpis"]["spoedmachtigingen"]["waarde"]
+                .as_i64()
+                .unwrap()
+                .to_string()
+        )
+    );
+    assert!(
+        a.tekst.contains("Feiten die het verschil verklaren")
+            || a.tekst.contains("Geen: tussen beide momenten"),
+        "the evaluator gets the comparison"
+    );
+
+    // CSV downloads: every table, with header and rows.
+    for (tabel, kopregel) in [
+        ("kerncijfers", "KPI,"),
+        (
+            "capaciteit",
+            "Kwartaal,Gesloten plaatsen,Doel gesloten plaatsen",
+        ),
+        ("trend", "KPI,"),
+        ("uitstroom", "Bestemming,Episodes beëindigd"),
+    ] {
+        let a = vraag(
+            &app,
+            get(
+                &format!("/dashboard/csv/{tabel}.csv?{}", &uri[2..]),
+                Some(&sg),
+            ),
+        )
+        .await;
+        assert_eq!(a.status, StatusCode::OK, "{tabel}");
+        assert_eq!(kop(&a, header::CONTENT_TYPE), "text/csv; charset=utf-8");
+        let disp = kop(&a, header::CONTENT_DISPOSITION);
+        assert!(
+            disp.starts_with("attachment; filename=\"kringloop-"),
+            "{disp}"
+        );
+        assert!(disp.ends_with(".csv\""), "{disp}");
+        let mut regels = a.tekst.lines();
+        assert!(
+            regels.next().unwrap().starts_with(kopregel),
+            "{tabel}: {}",
+            a.tekst
+        );
+        assert!(regels.count() >= 1, "{tabel} has rows");
+    }
+    let a = vraag(
+        &app,
+        get(
+            &format!("/dashboard/csv/kerncijfers.csv?{}", &uri[2..]),
+            Some(&sg),
+        ),
+    )
+    .await;
+    let rij = a
+        .tekst
+        .lines()
+        .find(|l| l.starts_with("Spoedmachtigingen,"))
+        .unwrap();
+    assert!(rij.starts_with("Spoedmachtigingen,onderdrukt,"), "{rij}");
+    // The comparison is person-level: no table for stuurgroep, one for the evaluator.
+    let a = vraag(
+        &app,
+        get(
+            &format!("/dashboard/csv/verschil-feiten.csv?{}", &uri[2..]),
+            Some(&sg),
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    let a = vraag(
+        &app,
+        get(
+            &format!(
+                "/dashboard/csv/verschil-feiten.csv?{}&k1=2024-01-01",
+                &uri[2..]
+            ),
+            Some(&ev),
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(
+        a.tekst
+            .starts_with("Positie,Soort feit,Stroom,Geregistreerd op")
+    );
+    let a = vraag(&app, get("/dashboard/csv/bestaatniet.csv", Some(&sg))).await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    let a = vraag(&app, get("/?periode=2024-K9", Some(&sg))).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    o.stop().await;
+}
