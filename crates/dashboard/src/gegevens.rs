@@ -402,20 +402,28 @@ async fn laad_verschil(
         .map(einde_dag)
         .unwrap_or_else(|| einde_dag(sel.periode.tot()));
     #[derive(Deserialize)]
+    struct B {
+        bezetting: Bezetting,
+    }
+    #[derive(Deserialize)]
     struct D {
         diff: Verschil,
+        gv: B,
+        gn: B,
     }
     let d: D = vraag(
         schema,
         principal,
         &format!(
-            "query Verschil($p: PeriodeInvoer!, $k1: DateTime!, $k2: DateTime!, $filter: FilterInvoer) {{
+            "query Verschil($p: PeriodeInvoer!, $k1: DateTime!, $k2: DateTime!, $filter: FilterInvoer, $fg: FilterInvoer) {{
                diff(periode: $p, k1: $k1, k2: $k2, filter: $filter) {{
                  k1 k2
                  voor {{ ...Kern }}
                  na {{ ...Kern }}
                  gebeurtenissen {{ positie type stroom geregistreerdOp }}
                }}
+               gv: kpis(periode: $p, filter: $fg, asKnownAt: $k1) {{ bezetting {{ graad {{ ...V }} onderLevensvatbaarheid overbezet }} }}
+               gn: kpis(periode: $p, filter: $fg, asKnownAt: $k2) {{ bezetting {{ graad {{ ...V }} onderLevensvatbaarheid overbezet }} }}
              }}
              {KERN}"
         ),
@@ -424,8 +432,14 @@ async fn laad_verschil(
             "k1": k1.to_rfc3339(),
             "k2": k2.to_rfc3339(),
             "filter": filter_met(sel, None),
+            "fg": filter_met(sel, Some("GESLOTEN")),
         }),
     )
     .await?;
-    Ok(d.diff)
+    // Occupancy of the closed places, as everywhere on the page (the diff itself is over
+    // every regime).
+    let mut v = d.diff;
+    v.voor.bezetting = d.gv.bezetting;
+    v.na.bezetting = d.gn.bezetting;
+    Ok(v)
 }

@@ -248,8 +248,8 @@ pub fn trend(
     waarden: &[Waarde],
     lijn_90: bool,
 ) -> Markup {
-    let (b, h) = (320.0, 140.0);
-    let (l, r, t, o) = (44.0, 14.0, 12.0, 24.0);
+    let (b, h) = (360.0, 150.0);
+    let (l, r, t, o) = (46.0, 24.0, 14.0, 24.0);
     let procent = waarden.iter().any(|w| matches!(w, Waarde::Procent(_)));
     let max = waarden.iter().filter_map(|w| w.getal()).fold(0.0, f64::max);
     let max = if lijn_90 { max.max(100.0) } else { max };
@@ -317,7 +317,7 @@ pub fn trend(
         line.nul x1=(f(l)) x2=(f(b - r)) y1=(f(y(0.0))) y2=(f(y(0.0))) {}
         g.as aria-hidden="true" {
             @for (i, p) in perioden.iter().enumerate() {
-                text.as-label x=(f(x(i))) y=(f(h - 6.0)) text-anchor="middle" {
+                text.as-label.klein x=(f(x(i))) y=(f(h - 6.0)) text-anchor="middle" {
                     (match p { Periode::Kwartaal(_, k) => if *k == 1 || i == 0 { p.kort() } else { format!("K{k}") }, _ => p.kort() })
                 }
             }

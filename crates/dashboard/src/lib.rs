@@ -62,7 +62,8 @@ const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-ac
 pub struct DashboardConfig {
     /// First year in the period selector and of the capacity chart.
     pub eerste_jaar: i32,
-    /// Mark the sign-in cookie `Secure` (set when served over HTTPS, e.g. behind a proxy).
+    /// Always mark the sign-in cookie `Secure` (it is also marked so for every request
+    /// that a proxy forwarded with `X-Forwarded-Proto: https`).
     pub cookie_secure: bool,
 }
 
@@ -155,6 +156,14 @@ fn aangemeld(api: &ApiState, headers: &HeaderMap) -> Option<Principal> {
     api.tokens().verifieer(secret)
 }
 
+/// Behind a TLS-terminating proxy the cookie is marked `Secure`.
+fn via_https(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"))
+}
+
 fn persoonsniveau(rol: Rol) -> bool {
     rol.ziet_kleine_aantallen()
 }
@@ -213,7 +222,11 @@ struct Aanmelding {
     token: String,
 }
 
-async fn aanmelden(State(d): State<Dash>, Form(f): Form<Aanmelding>) -> Response {
+async fn aanmelden(
+    State(d): State<Dash>,
+    headers: HeaderMap,
+    Form(f): Form<Aanmelding>,
+) -> Response {
     let secret = f.token.trim();
     // Only a live token becomes a cookie, so the value is one we issued (kl_ + hex).
     let geldig = secret.len() <= 256
@@ -225,7 +238,11 @@ async fn aanmelden(State(d): State<Dash>, Form(f): Form<Aanmelding>) -> Response
             tracing::info!(token = %p.token_id, rol = %p.rol, "dashboard: aangemeld");
             let cookie = format!(
                 "{COOKIE_NAAM}={secret}; Path=/; HttpOnly; SameSite=Strict{}",
-                if d.cfg.cookie_secure { "; Secure" } else { "" }
+                if d.cfg.cookie_secure || via_https(&headers) {
+                    "; Secure"
+                } else {
+                    ""
+                }
             );
             let mut r = doorsturen("/");
             if let Ok(v) = HeaderValue::from_str(&cookie) {

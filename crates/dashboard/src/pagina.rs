@@ -168,6 +168,15 @@ fn tegel(k: &KpiDef, nu: &Rapport, toen: Option<&Rapport>, vorige: Periode) -> M
             }
             @if k.lijn_90 {
                 (meter(w))
+                @if let Some(p) = w.getal() {
+                    @if p < 90.0 {
+                        p.norm.onder { "Onder de levensvatbaarheidsgrens van 90 %" }
+                    } @else if p > 100.0 {
+                        p.norm.onder { "Overbezet: boven 100 %" }
+                    } @else {
+                        p.norm.boven { "Op of boven de grens van 90 %" }
+                    }
+                }
             }
             @if let Some(v) = v {
                 p class={ "verandering " (v.klasse) } {
@@ -192,7 +201,7 @@ fn meter(w: Waarde) -> Markup {
     let x = |p: f64| 4.0 + 232.0 * (p / 120.0).clamp(0.0, 1.0);
     let pct = w.getal();
     html! {
-        svg.meter viewBox="0 0 240 30" role="img" aria-labelledby="meter-titel" xmlns="http://www.w3.org/2000/svg" {
+        svg.meter viewBox="0 0 240 32" role="img" aria-labelledby="meter-titel" xmlns="http://www.w3.org/2000/svg" {
             title id="meter-titel" {
                 "Bezettingsgraad " (w.tekst()) " tegen de levensvatbaarheidsgrens van 90 %"
             }
@@ -202,7 +211,7 @@ fn meter(w: Waarde) -> Markup {
                     x="4" y="6" width=(format!("{:.1}", x(p) - 4.0)) height="12" rx="2" {}
             }
             line.meter-90 x1=(format!("{:.1}", x(90.0))) x2=(format!("{:.1}", x(90.0))) y1="2" y2="22" {}
-            text.meter-label x=(format!("{:.1}", x(90.0))) y="29" text-anchor="middle" { "90 %" }
+            text.meter-label x=(format!("{:.1}", x(90.0))) y="31" text-anchor="middle" { "90 %" }
         }
     }
 }

@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chromiumoxide::browser::{Browser, BrowserConfig};
+use chromiumoxide::cdp::browser_protocol::emulation::SetEmulatedMediaParams;
 use chromiumoxide::cdp::browser_protocol::log::{EventEntryAdded, LogEntryLevel};
 use chromiumoxide::cdp::js_protocol::runtime::{
     ConsoleApiCalledType, EventConsoleApiCalled, EventExceptionThrown,
@@ -356,6 +357,31 @@ async fn dashboard_in_chromium() {
         .await
         .unwrap();
     assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
+    page.save_screenshot(
+        ScreenshotParams::builder().build(),
+        artefactmap().join("dashboard-boven.png"),
+    )
+    .await
+    .unwrap();
+    // The print layout for the meeting: no controls, the charts and tiles kept.
+    page.execute(SetEmulatedMediaParams::builder().media("print").build())
+        .await
+        .unwrap();
+    let formulier_zichtbaar: bool = js(
+        &page,
+        "getComputedStyle(document.querySelector('form.selectie')).display !== 'none'",
+    )
+    .await;
+    assert!(!formulier_zichtbaar, "print hides the selection form");
+    page.save_screenshot(
+        ScreenshotParams::builder().full_page(true).build(),
+        artefactmap().join("dashboard-print.png"),
+    )
+    .await
+    .unwrap();
+    page.execute(SetEmulatedMediaParams::builder().media("").build())
+        .await
+        .unwrap();
 
     // Change the region: the tiles show what the API returns for that region.
     let zw_tegels = tegels(&page).await;
@@ -409,6 +435,76 @@ async fn dashboard_in_chromium() {
     assert_eq!(tekst.trim(), "onderdrukt");
     let zichtbaar: bool = js(&page, "(() => { const e = document.querySelector('article[data-kpi=spoedmachtigingen] .onderdrukt'); const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; })()").await;
     assert!(zichtbaar, "the suppression marker is visible");
+
+    // An evaluator: sign out, sign in again, and compare the period at two moments.
+    page.find_element(".gebruiker button[type=submit]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wacht_tot(
+        &page,
+        "document.readyState === 'complete' && !!document.getElementById('token')",
+    )
+    .await;
+    page.find_element("#token")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap()
+        .type_str(o.token(Rol::Evaluator))
+        .await
+        .unwrap();
+    page.find_element("form button[type=submit]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wacht_tot(
+        &page,
+        "document.readyState === 'complete' && !!document.getElementById('grafiek-capaciteit')",
+    )
+    .await;
+    page.goto(format!(
+        "{basis}/?gebied=LD%3AZUID_WEST&periode=2024-K1&k1=2024-04-15"
+    ))
+    .await
+    .unwrap();
+    wacht_tot(
+        &page,
+        "document.readyState === 'complete' && !!document.getElementById('h-verschil')",
+    )
+    .await;
+    let ev = o.token(Rol::Evaluator).to_owned();
+    let d = gql(
+        &basis,
+        &ev,
+        "query($k2: DateTime!) { diff(periode: {jaar: 2024, kwartaal: 1}, k1: \"2024-04-15T23:59:59Z\", k2: $k2, filter: {landsdeel: \"ZUID_WEST\"}) { gebeurtenissen { positie } } }",
+        json!({ "k2": chrono::Utc::now().to_rfc3339() }),
+    )
+    .await;
+    let feiten = d["diff"]["gebeurtenissen"].as_array().unwrap().len();
+    let rijen: usize = js(
+        &page,
+        "document.querySelectorAll('#tabel-verschil-feiten tbody tr').length",
+    )
+    .await;
+    assert_eq!(rijen, feiten, "one row per explaining fact");
+    let vergelijk: usize = js(
+        &page,
+        "document.querySelectorAll('article[data-kpi^=verschil-]').length",
+    )
+    .await;
+    assert_eq!(vergelijk, 9, "side by side: every headline KPI");
+    page.save_screenshot(
+        ScreenshotParams::builder().full_page(true).build(),
+        artefactmap().join("dashboard-evaluator.png"),
+    )
+    .await
+    .unwrap();
 
     // Nothing went wrong in the browser, and no request left the machine.
     tokio::time::sleep(Duration::from_millis(300)).await;

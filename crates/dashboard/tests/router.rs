@@ -108,7 +108,20 @@ async fn aanmelden_en_zonder_aanmelding() {
     let cookie = kop(&a, header::SET_COOKIE).to_owned();
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(
+        !cookie.contains("Secure"),
+        "plain HTTP: no Secure flag, or the browser drops it"
+    );
     let paar = cookie.split(';').next().unwrap().to_owned();
+    let mut via_proxy = post(o.token(Rol::Stuurgroep));
+    via_proxy
+        .headers_mut()
+        .insert("x-forwarded-proto", "https".parse().unwrap());
+    let a = vraag(&app, via_proxy).await;
+    assert!(
+        kop(&a, header::SET_COOKIE).contains("; Secure"),
+        "behind a TLS proxy: Secure"
+    );
 
     let req = Request::get("/")
         .header(header::COOKIE, &paar)
