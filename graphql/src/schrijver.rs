@@ -40,8 +40,9 @@ use crate::state::{Domein, Eerder, Registratie};
 pub const MAX_BATCH: usize = 256;
 /// Facts that may wait for the writer before mutations are back-pressured.
 const WACHTRIJ: usize = 4096;
-/// How often a fact is tried again after an append failed for a reason not its own.
-const MAX_POGINGEN: u8 = 3;
+/// How often a fact is tried again after an append failed for a reason not its own (a
+/// stream another process wrote to meanwhile; each round lets at least one writer win).
+const MAX_POGINGEN: u8 = 10;
 
 /// A fact waiting for the writer.
 pub(crate) struct Verzoek {
@@ -267,11 +268,10 @@ impl Schrijver {
                 // Written by another process under the same key: after the rebuild the
                 // key is known and the retry answers with the first result.
                 Ok(_) => self.opnieuw.push_back(verzoek),
-                Err(StoreError::Conflict { .. })
-                    if verzoek.verwacht.is_none() && verzoek.pogingen < MAX_POGINGEN =>
-                {
-                    // Only the implicit version (what the check saw) was stale: check
-                    // again against the stream as it is now.
+                Err(StoreError::Conflict { .. }) if verzoek.pogingen < MAX_POGINGEN => {
+                    // The check passed against a stream that changed since (another
+                    // process): check again against the stream as it is now. With an
+                    // expected version from the caller, that check answers CONFLICT.
                     verzoek.pogingen += 1;
                     self.opnieuw.push_back(verzoek);
                 }

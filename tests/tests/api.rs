@@ -971,6 +971,250 @@ async fn concurrent_writes_same_expected_version_conflict(o: &Omgeving) {
     s.stop().await;
 }
 
+/// Many clients at once, each recording a youth's registration, plaatsing and its end one
+/// after the other: every acknowledged fact is in the log (read back after a restart) at
+/// the position its reply named, each youth's facts in the order they were sent.
+async fn concurrent_mutations_are_durable_and_in_order(o: &Omgeving) {
+    let s = o.start().await;
+    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
+    let t = o.token(Rol::Registrar);
+    let before = s.head().await;
+    let clients = (0..16).map(|c| {
+        let s = &s;
+        async move {
+            let p = format!("ord{c}");
+            let mut replies = Vec::new();
+            let r = feit(s, t, "registreerJeugdige", "JeugdigeInvoer", json!({"pseudoniem": p, "geboortejaar": 2008, "geslacht": "MAN", "woongemeente": "GM0599", "datum": "2024-01-01"}), None, &format!("ord-{c}-0"), None).await;
+            replies.push(ok(&r)["registreerJeugdige"].clone());
+            let r = feit(s, t, "startPlaatsing", "PlaatsingInvoer", json!({"voorziening": "F2", "datum": "2024-06-01", "spoed": false, "crisis": false, "verblijfVoor": "THUIS"}), Some(&p), &format!("ord-{c}-1"), None).await;
+            replies.push(ok(&r)["startPlaatsing"].clone());
+            let r = feit(s, t, "beeindigPlaatsing", "PlaatsingBeeindigdInvoer", json!({"voorziening": "F2", "datum": "2024-07-01", "bestemming": "THUIS", "reden": "klaar", "redenBeeindiging": "VOLGENS_PLAN"}), Some(&p), &format!("ord-{c}-2"), None).await;
+            replies.push(ok(&r)["beeindigPlaatsing"].clone());
+            (p, replies)
+        }
+    });
+    let alle = futures::future::join_all(clients).await;
+    assert_eq!(s.head().await, before + 48);
+    let posities: std::collections::HashSet<i64> = alle
+        .iter()
+        .flat_map(|(_, rs)| rs.iter().map(|r| r["positie"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(posities.len(), 48, "every fact its own position");
+    // The fourth and later placements in F2 (4 places) overfill it: a signal, not a rejection.
+    assert!(
+        alle.iter()
+            .any(|(_, rs)| rs[1]["signalen"].as_array().is_some_and(|a| !a.is_empty())),
+        "no overbezetting signal among {alle:?}"
+    );
+    s.stop().await;
+    let store = kringloop_store::open(&o.url).await.unwrap();
+    for (p, replies) in &alle {
+        let stroom = store
+            .read_stream(&format!("jeugdige-{p}"), 1)
+            .await
+            .unwrap();
+        assert_eq!(stroom.len(), 3, "{p}");
+        for (i, (e, r)) in stroom.iter().zip(replies).enumerate() {
+            assert_eq!(Some(e.event_id.to_string().as_str()), r["eventId"].as_str());
+            assert_eq!(Some(e.position), r["positie"].as_i64());
+            assert_eq!(e.stream_version, i as i64 + 1);
+        }
+        assert_eq!(stroom[0].event_type, "JeugdigeGeregistreerd");
+        assert_eq!(stroom[2].event_type, "PlaatsingBeeindigd");
+    }
+    assert!(store.verify().await.unwrap().failure.is_none());
+    store.close().await.unwrap();
+}
+
+/// Facts sent at once end up in one batch of the writer; a rejected one and a stale
+/// expected version among them fail alone, the others are written.
+async fn one_rejected_fact_in_a_batch_leaves_the_others_written(o: &Omgeving) {
+    let s = o.start().await;
+    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
+    let t = o.token(Rol::Registrar);
+    let before = s.head().await;
+    let keys: Vec<String> = (0..12).map(|i| format!("batch-{i}")).collect();
+    let mut futs: Vec<std::pin::Pin<Box<dyn Future<Output = Value> + Send + '_>>> = Vec::new();
+    for (i, key) in keys.iter().enumerate() {
+        if i == 5 {
+            futs.push(Box::pin(feit(
+                &s,
+                t,
+                "openPlaatsen",
+                "PlaatsenGeopendInvoer",
+                json!({"voorziening": "FX", "datum": "2024-01-01", "aantal": 3}),
+                None,
+                "batch-fout",
+                None,
+            )));
+            futs.push(Box::pin(feit(
+                &s,
+                t,
+                "registreerAanbieder",
+                "AanbiederInvoer",
+                json!({"id": "BATCH-X", "naam": "x"}),
+                None,
+                "batch-versie",
+                Some(5),
+            )));
+        }
+        futs.push(Box::pin(feit(
+            &s,
+            t,
+            "registreerAanbieder",
+            "AanbiederInvoer",
+            json!({"id": format!("BATCH-{i}"), "naam": "x"}),
+            None,
+            key,
+            None,
+        )));
+    }
+    let rs = futures::future::join_all(futs).await;
+    let (fout, versie) = (&rs[5], &rs[6]);
+    assert_eq!(code(fout), Some("INVALID_EVENT"), "{fout}");
+    assert_eq!(
+        fout["errors"][0]["extensions"]["reden"], "ONBEKENDE_VOORZIENING",
+        "{fout}"
+    );
+    assert_eq!(code(versie), Some("CONFLICT"), "{versie}");
+    for (i, r) in rs.iter().enumerate().filter(|(i, _)| *i != 5 && *i != 6) {
+        assert_eq!(ok(r)["registreerAanbieder"]["duplicaat"], false, "{i}: {r}");
+    }
+    assert_eq!(s.head().await, before + 12);
+    let r = s
+        .gql(
+            Some(o.token(Rol::Admin)),
+            "{ aanbieders { id } }",
+            json!({}),
+        )
+        .await;
+    let ids: Vec<&str> = ok(&r)["aanbieders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["id"].as_str())
+        .collect();
+    assert!(
+        (0..12).all(|i| ids.contains(&format!("BATCH-{i}").as_str())),
+        "{ids:?}"
+    );
+    assert!(!ids.contains(&"BATCH-X"));
+    s.stop().await;
+}
+
+/// Every key sent twice at the same moment (a retry racing its first attempt, in one
+/// batch or two): one write per key, both replies name it, exactly one is not a duplicate.
+async fn racing_retries_write_once(o: &Omgeving) {
+    let s = o.start().await;
+    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
+    let t = o.token(Rol::Registrar);
+    let before = s.head().await;
+    let keys: Vec<String> = (0..16).map(|n| format!("race-{}", n % 8)).collect();
+    let futs = keys.iter().enumerate().map(|(n, key)| {
+        let i = n % 8;
+        feit(
+            &s,
+            t,
+            "registreerAanbieder",
+            "AanbiederInvoer",
+            json!({"id": format!("RACE-{i}"), "naam": "x"}),
+            None,
+            key,
+            None,
+        )
+    });
+    let rs = futures::future::join_all(futs).await;
+    for i in 0..8 {
+        let (a, b) = (
+            &ok(&rs[i])["registreerAanbieder"],
+            &ok(&rs[i + 8])["registreerAanbieder"],
+        );
+        assert_eq!(a["eventId"], b["eventId"]);
+        assert_eq!(a["positie"], b["positie"]);
+        let nieuw = [a, b].iter().filter(|r| r["duplicaat"] == false).count();
+        assert_eq!(nieuw, 1, "{a} {b}");
+    }
+    assert_eq!(s.head().await, before + 8);
+    s.stop().await;
+}
+
+/// Two servers on one database write facts of the same youth at once (no expected
+/// version): each server's check may be a moment behind the other's writes, so the writer
+/// appends with the version it checked against and checks again on a conflict. Every fact
+/// lands once, the stream stays dense, and both write sides agree with the log after.
+async fn two_servers_write_one_youth_at_once(o: &Omgeving) {
+    let a = o.start().await;
+    werkvoorbeeld(&a, o.token(Rol::Registrar)).await;
+    let b = o.start().await;
+    let t = o.token(Rol::Registrar);
+    let before = a.head().await;
+    let keys: Vec<String> = (0..12).map(|i| format!("beide-{i}")).collect();
+    let futs = keys.iter().enumerate().map(|(i, key)| {
+        let srv = if i % 2 == 0 { &a } else { &b };
+        feit(srv, t, "geefMachtigingAf", "MachtigingInvoer", json!({"machtiging": format!("M-{i}"), "soort": "MGJ", "geldigVan": "2024-03-01", "geldigTot": "2025-02-28", "aangevraagdDoor": "GI"}), Some("pc"), key, None)
+    });
+    let rs = futures::future::join_all(futs).await;
+    let ids: std::collections::HashSet<String> = rs
+        .iter()
+        .map(|r| {
+            ok(r)["geefMachtigingAf"]["eventId"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(ids.len(), 12);
+    assert_eq!(a.head().await, before + 12);
+    let stroom = a.store.read_stream("jeugdige-pc", 1).await.unwrap();
+    let versies: Vec<i64> = stroom.iter().map(|e| e.stream_version).collect();
+    assert_eq!(versies, (1..=stroom.len() as i64).collect::<Vec<_>>());
+    let geschreven: std::collections::HashSet<String> =
+        stroom.iter().map(|e| e.event_id.to_string()).collect();
+    assert!(ids.is_subset(&geschreven));
+    let versie = stroom.len() as i64;
+    let m = |n: &str| json!({"machtiging": n, "soort": "MGJ", "geldigVan": "2024-03-01", "geldigTot": "2025-02-28", "aangevraagdDoor": "GI"});
+    let r = feit(
+        &b,
+        t,
+        "geefMachtigingAf",
+        "MachtigingInvoer",
+        m("M-oud"),
+        Some("pc"),
+        "beide-oud",
+        Some(versie - 1),
+    )
+    .await;
+    assert_eq!(code(&r), Some("CONFLICT"), "{r}");
+    let r = feit(
+        &a,
+        t,
+        "geefMachtigingAf",
+        "MachtigingInvoer",
+        m("M-a"),
+        Some("pc"),
+        "beide-a",
+        Some(versie),
+    )
+    .await;
+    ok(&r);
+    let r = feit(
+        &b,
+        t,
+        "geefMachtigingAf",
+        "MachtigingInvoer",
+        m("M-b"),
+        Some("pc"),
+        "beide-b",
+        Some(versie + 1),
+    )
+    .await;
+    ok(&r);
+    assert_eq!(a.head().await, before + 14);
+    assert!(a.store.verify().await.unwrap().failure.is_none());
+    b.stop().await;
+    a.stop().await;
+}
+
 async fn ws_connect(
     addr: std::net::SocketAddr,
     token: &str,
@@ -1377,4 +1621,8 @@ both_backends!(
     as_known_at_and_diff,
     restart_returns_the_same_kpis,
     limits_health_and_graphiql,
+    concurrent_mutations_are_durable_and_in_order,
+    one_rejected_fact_in_a_batch_leaves_the_others_written,
+    racing_retries_write_once,
+    two_servers_write_one_youth_at_once,
 );
