@@ -205,6 +205,7 @@ both_backends!(
     append_many_is_one_transaction,
     large_batch,
     grouped_appends_from_two_store_instances,
+    append_many_each_keeps_per_set_semantics,
 );
 
 // ---------------------------------------------------------------------------------------
@@ -1401,4 +1402,152 @@ async fn same_history_same_head_hash_on_both_backends() {
     assert_eq!(heads[0], heads[1], "SQLite and PostgreSQL chains differ");
     lite.cleanup().await;
     pg.cleanup().await;
+}
+
+/// `append_many_each`: sets handed over at once (committed together by the writer) keep
+/// the semantics of separate `append_many` calls: a conflict in one part of a set writes
+/// nothing of that set and nothing is lost of the others, keys cover all parts of their
+/// set, a repeated key (in a later call, or twice in one call) writes nothing, a
+/// backfill before the head and an invalid set fail on their own.
+async fn append_many_each_keeps_per_set_semantics(h: &mut Harness) {
+    let store = h.store();
+    // Whole microseconds: what the store keeps.
+    let t0 = DateTime::from_timestamp_micros(Utc::now().timestamp_micros()).unwrap();
+    store
+        .append(
+            "x",
+            vec![ev("T", "{}")],
+            AppendOptions {
+                recorded_at: Some(t0),
+                ..AppendOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    let part = |stream: &str, n: usize, expected: Option<ExpectedVersion>| StreamAppend {
+        stream: stream.to_owned(),
+        events: (0..n).map(|i| ev("T", &format!("[{i}]"))).collect(),
+        expected,
+    };
+    let at = |secs: i64, key: Option<&str>| AppendOptions {
+        expected: None,
+        idempotency_key: key.map(str::to_owned),
+        recorded_at: Some(t0 + TimeDelta::seconds(secs)),
+    };
+    let results = store
+        .append_many_each(vec![
+            (
+                vec![
+                    part("a", 2, Some(ExpectedVersion::NoStream)),
+                    part("b", 1, None),
+                ],
+                at(1, None),
+            ),
+            // Conflict in the second part: `c` must not appear either.
+            (
+                vec![
+                    part("c", 1, Some(ExpectedVersion::NoStream)),
+                    part("x", 1, Some(ExpectedVersion::NoStream)),
+                ],
+                at(2, None),
+            ),
+            (
+                vec![
+                    part("a", 1, Some(ExpectedVersion::Exact(2))),
+                    part("d", 2, None),
+                    part("a", 1, Some(ExpectedVersion::Exact(3))),
+                ],
+                at(3, Some("k1")),
+            ),
+            (
+                vec![part("c", 1, Some(ExpectedVersion::NoStream))],
+                at(4, None),
+            ),
+            // Before the head (set 4's time): refused on its own.
+            (vec![part("e", 1, None)], at(-10, None)),
+            (vec![], at(5, None)),
+            (
+                vec![part("x", 1, Some(ExpectedVersion::Exact(1)))],
+                at(6, None),
+            ),
+        ])
+        .await;
+    assert_eq!(results.len(), 7);
+    let spans = |r: &Result<Vec<kringloop_store::AppendResult>, StoreError>| {
+        r.as_ref()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p.stream.clone(),
+                    p.first_position,
+                    p.last_position,
+                    p.stream_version,
+                    p.duplicate,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let s = |x: &str| x.to_owned();
+    assert_eq!(
+        spans(&results[0]),
+        vec![(s("a"), 2, 3, 2, false), (s("b"), 4, 4, 1, false)]
+    );
+    assert!(
+        matches!(&results[1], Err(StoreError::Conflict { stream, actual: 1, .. }) if stream == "x"),
+        "{:?}",
+        results[1]
+    );
+    assert_eq!(
+        spans(&results[2]),
+        vec![
+            (s("a"), 5, 5, 3, false),
+            (s("d"), 6, 7, 2, false),
+            (s("a"), 8, 8, 4, false)
+        ]
+    );
+    assert_eq!(spans(&results[3]), vec![(s("c"), 9, 9, 1, false)]);
+    assert!(
+        matches!(results[4], Err(StoreError::RecordedTimeBeforeHead { .. })),
+        "{:?}",
+        results[4]
+    );
+    assert!(matches!(results[5], Err(StoreError::Invalid(_))));
+    assert_eq!(spans(&results[6]), vec![(s("x"), 10, 10, 2, false)]);
+
+    // A repeat of k1 in a later call, and a new key twice in one call.
+    let again = store
+        .append_many_each(vec![
+            (
+                vec![part("d", 5, None), part("a", 1, None)],
+                at(7, Some("k1")),
+            ),
+            (vec![part("f", 1, None)], at(8, Some("k2"))),
+            (vec![part("f", 3, None)], at(9, Some("k2"))),
+        ])
+        .await;
+    assert_eq!(
+        spans(&again[0]),
+        vec![(s("d"), 6, 7, 2, true), (s("a"), 5, 8, 4, true)]
+    );
+    assert_eq!(spans(&again[1]), vec![(s("f"), 11, 11, 1, false)]);
+    assert_eq!(spans(&again[2]), vec![(s("f"), 11, 11, 1, true)]);
+
+    let events = assert_log_invariants(store.as_ref()).await;
+    assert_eq!(events.len(), 11);
+    let keyed: Vec<i64> = events
+        .iter()
+        .filter(|e| e.idempotency_key.as_deref() == Some("k1"))
+        .map(|e| e.position)
+        .collect();
+    assert_eq!(keyed, vec![5, 6, 7, 8]);
+    assert_eq!(events[3].recorded_at, t0 + TimeDelta::seconds(1));
+    assert_eq!(events[8].recorded_at, t0 + TimeDelta::seconds(4));
+    for (stream, version) in [("a", 4), ("b", 1), ("c", 1), ("d", 2), ("e", 0), ("x", 2)] {
+        assert_eq!(
+            store.stream_version(stream).await.unwrap(),
+            version,
+            "{stream}"
+        );
+    }
 }

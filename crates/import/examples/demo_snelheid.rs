@@ -1,5 +1,7 @@
-//! Generation speed and volumes per year. Run in release:
+//! Generation speed and volumes per year, then writing speed. Run in release:
 //! `cargo run --release -p kringloop-import --example demo_snelheid`
+//! (environment: `DEMO_ALLEEN_SCHRIJVEN=1` skips the volumes, `DEMO_TOT`, `DEMO_SCALE`,
+//! `KRINGLOOP_SNELHEID_PG_URL` for PostgreSQL; see `writing_into_store_speed`).
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -69,42 +71,76 @@ fn generation_speed_and_volumes() {
     }
 }
 
-async fn writing_into_sqlite_speed() {
+/// Writes the all-residential history 2019–`DEMO_TOT` (default 2026) the way
+/// `kringloop demo` does (batches of 20,000 events; SQLite with `synchronous=NORMAL`),
+/// into a fresh SQLite file or, with `KRINGLOOP_SNELHEID_PG_URL`, into that (empty,
+/// throw-away) PostgreSQL database. `DEMO_SCALE` scales the volume (default 1).
+async fn writing_into_store_speed() {
     use kringloop_import::demo::write_to_store;
-    let jaren: i32 = std::env::var("DEMO_TOT")
-        .ok()
+    let env = |naam: &str| std::env::var(naam).ok();
+    let jaren: i32 = env("DEMO_TOT").and_then(|s| s.parse().ok()).unwrap_or(2026);
+    let scale: f64 = env("DEMO_SCALE")
         .and_then(|s| s.parse().ok())
-        .unwrap_or(2019);
+        .unwrap_or(1.0);
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("demo.db");
-    let store = kringloop_store::open(&path.to_string_lossy())
-        .await
-        .expect("open store");
+    let store: std::sync::Arc<dyn kringloop_store::EventStore> =
+        match env("KRINGLOOP_SNELHEID_PG_URL") {
+            Some(url) => kringloop_store::open(&url).await.expect("open store"),
+            None => {
+                let config = kringloop_store::sqlite::SqliteConfig {
+                    durability: kringloop_store::sqlite::Durability::Normal,
+                    ..Default::default()
+                };
+                std::sync::Arc::new(
+                    kringloop_store::sqlite::SqliteStore::open_with(
+                        dir.path().join("demo.db"),
+                        config,
+                    )
+                    .await
+                    .expect("open store"),
+                )
+            }
+        };
     let config = DemoConfig {
         scope: Scope::AllResidential,
         to_year: jaren,
+        scale,
         ..DemoConfig::default()
     };
     let start = Instant::now();
     let s = write_to_store(
         store.as_ref(),
         generate(&config).expect("valid"),
-        512,
+        env("KL_BATCH")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(20_000),
         |_| {},
     )
     .await
     .expect("write");
     let secs = start.elapsed().as_secs_f64();
     println!(
-        "all-residential 2019–{jaren} into SQLite: {} events in {} appends, {secs:.1} s = {:.0} events/s",
+        "all-residential scale {scale} 2019–{jaren} into {}: {} events in {} appends, {secs:.1} s = {:.0} events/s",
+        store.backend(),
         s.events,
         s.appends,
         s.events as f64 / secs
     );
+    let t = Instant::now();
+    let report = store.verify().await.expect("verify");
+    println!(
+        "verify: {} events, failure {:?}, {:.1} s",
+        report.checked,
+        report.failure,
+        t.elapsed().as_secs_f64()
+    );
+    store.close().await.expect("close");
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    generation_speed_and_volumes();
-    writing_into_sqlite_speed().await;
+    if std::env::var("DEMO_ALLEEN_SCHRIJVEN").is_err() {
+        generation_speed_and_volumes();
+    }
+    writing_into_store_speed().await;
 }

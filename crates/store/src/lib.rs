@@ -138,6 +138,24 @@ pub trait EventStore: Send + Sync + 'static {
         options: AppendOptions,
     ) -> Result<Vec<AppendResult>>;
 
+    /// Several [`append_many`](Self::append_many) sets handed over at once, in order. Each
+    /// set is all or nothing on its own and gets its own result, as if it were its own
+    /// call made after the previous one had answered, except that a failed set does not
+    /// stop the later ones. The backends queue the sets to their writer in this order
+    /// and commit them together (one transaction and fsync for many sets), which is what
+    /// a backfill of many small sets needs (the demo generator: one set per recorded
+    /// hour). This default makes the calls one after another.
+    async fn append_many_each(
+        &self,
+        sets: Vec<(Vec<StreamAppend>, AppendOptions)>,
+    ) -> Vec<Result<Vec<AppendResult>>> {
+        let mut results = Vec::with_capacity(sets.len());
+        for (appends, options) in sets {
+            results.push(self.append_many(appends, options).await);
+        }
+        results
+    }
+
     /// Events of one stream from `from_version` (inclusive, 1-based) on.
     async fn read_stream(&self, stream: &str, from_version: i64) -> Result<Vec<RecordedEvent>>;
 

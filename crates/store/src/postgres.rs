@@ -2,9 +2,11 @@
 //!
 //! Appends run in a transaction that first takes a transaction-level advisory lock, then
 //! reads the head and the stream version, checks, and inserts. Concurrent appends of one
-//! process are grouped by a writer task into one such transaction (one insert for the
-//! whole group when every request is a keyless single-stream append, checked in memory;
-//! otherwise one SAVEPOINT per request; one commit for all), because with the lock held across the commit, one
+//! process are grouped by a writer task into one such transaction (checked in memory,
+//! stream versions and idempotency keys read with one query each, the rows of all
+//! requests and stream parts inserted with one UNNEST statement per 20,000 rows; a group
+//! with a repeated key, or whose insert fails, again with one SAVEPOINT per request; one
+//! commit for all), because with the lock held across the commit, one
 //! fsync per append would cap throughput at a few hundred appends per second. The lock is held
 //! until COMMIT, so appends are serialised: positions are dense and commit in position
 //! order, and a reader resuming after position p can never miss a later-committing
@@ -81,8 +83,9 @@ struct AppendRequest {
     reply: oneshot::Sender<Result<Vec<AppendResult>>>,
 }
 
-/// Upper bound on requests folded into one group transaction.
-const MAX_GROUP: usize = 512;
+/// Upper bound on requests folded into one group transaction (a backfill hands over
+/// thousands of small sets at once, see [`EventStore::append_many_each`]).
+const MAX_GROUP: usize = 4096;
 
 #[derive(Debug, Clone, Copy)]
 struct Head {
@@ -192,7 +195,9 @@ async fn run_group(
         held.head = None;
     } else {
         match run_group_fast(pool, held, &group).await {
-            Ok(done) => {
+            // A repeated idempotency key: the per-request path answers it.
+            Ok(Fast::RepeatedKey) => {}
+            Ok(Fast::Done(done)) => {
                 for (req, outcome) in group.into_iter().zip(done) {
                     replies.push(req.reply);
                     outcomes.push(outcome);
@@ -210,25 +215,35 @@ async fn run_group(
     run_group_each(pool, group, outcomes, replies).await
 }
 
-/// Groups that [`run_group_fast`] takes: more than one request, each a single stream
-/// part without an idempotency key.
+/// Groups that [`run_group_fast`] takes: every request has parts with events, and no
+/// idempotency key occurs twice (the second would be a repeat of the first).
 fn fast_eligible(group: &[AppendRequest]) -> bool {
-    group.len() > 1
-        && group
-            .iter()
-            .all(|r| r.key.is_none() && r.parts.len() == 1 && !r.parts[0].events.is_empty())
+    let mut keys = std::collections::HashSet::new();
+    group.iter().all(|r| {
+        !r.parts.is_empty()
+            && r.parts.iter().all(|p| !p.events.is_empty())
+            && r.key.as_deref().is_none_or(|k| keys.insert(k))
+    })
 }
 
-/// The group in one transaction without savepoints: the stream versions of all requests
-/// are read with one query, expected versions are checked here in Rust, and the rows of
-/// every accepted request go into the log with ONE UNNEST insert. A request that fails
-/// its check is simply left out. Returns each request's outcome; `Err` means the
-/// transaction was rolled back and nothing was written.
-async fn run_group_fast(
-    pool: &PgPool,
-    held: &mut Held,
-    group: &[AppendRequest],
-) -> Result<Vec<Result<Vec<AppendResult>>>> {
+/// Rows per UNNEST insert of [`run_group_fast`] (bounds the size of one bind message).
+const ROWS_PER_INSERT: usize = 20_000;
+
+/// What [`run_group_fast`] decided.
+enum Fast {
+    /// Each request's outcome (and the transaction committed, or wrote nothing).
+    Done(Vec<Result<Vec<AppendResult>>>),
+    /// An idempotency key was already stored: the per-request path answers the group.
+    RepeatedKey,
+}
+
+/// The group in one transaction without savepoints: the head, the stream versions of
+/// all requests and parts, and the idempotency keys are read with one query each,
+/// expected versions are checked here in Rust, and the rows of every accepted request go
+/// into the log with one UNNEST insert per [`ROWS_PER_INSERT`] rows. A request that
+/// fails its check is left out as a whole. `Err` means the transaction was rolled back
+/// and nothing was written.
+async fn run_group_fast(pool: &PgPool, held: &mut Held, group: &[AppendRequest]) -> Result<Fast> {
     // The writer keeps its connection between groups (no acquire and ping per group).
     let cached_head = held.head.take();
     let mut conn = match held.conn.take() {
@@ -242,7 +257,23 @@ async fn run_group_fast(
     .execute(&mut *conn)
     .await?;
     let inner = async {
-        let mut names: Vec<&str> = group.iter().map(|r| r.parts[0].stream.as_str()).collect();
+        let keys: Vec<&str> = group.iter().filter_map(|r| r.key.as_deref()).collect();
+        if !keys.is_empty() {
+            let repeated: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM idempotency_keys WHERE key = ANY($1::text[]))",
+            )
+            .bind(&keys)
+            .fetch_one(&mut *conn)
+            .await?;
+            if repeated {
+                sqlx::query("ROLLBACK").execute(&mut *conn).await?;
+                return Ok((Fast::RepeatedKey, None));
+            }
+        }
+        let mut names: Vec<&str> = group
+            .iter()
+            .flat_map(|r| r.parts.iter().map(|p| p.stream.as_str()))
+            .collect();
         names.sort_unstable();
         names.dedup();
         // Known head and versions (from our own last group) are only trusted if the
@@ -291,37 +322,17 @@ async fn run_group_fast(
             (head, versions, None)
         };
 
-        let n: usize = group.iter().map(|r| r.parts[0].events.len()).sum();
-        let mut positions = Vec::with_capacity(n);
-        let mut streams = Vec::with_capacity(n);
-        let mut stream_versions = Vec::with_capacity(n);
-        let mut ids = Vec::with_capacity(n);
-        let mut types = Vec::with_capacity(n);
-        let mut schemas = Vec::with_capacity(n);
-        let mut payloads = Vec::with_capacity(n);
-        let mut dates: Vec<Option<NaiveDate>> = Vec::with_capacity(n);
-        let mut ats = Vec::with_capacity(n);
-        let mut bys = Vec::with_capacity(n);
-        let mut sources = Vec::with_capacity(n);
-        let mut corrs: Vec<Option<Uuid>> = Vec::with_capacity(n);
-        let mut causes: Vec<Option<Uuid>> = Vec::with_capacity(n);
-        let mut prevs = Vec::with_capacity(n);
-        let mut hashes = Vec::with_capacity(n);
+        let n: usize = group
+            .iter()
+            .flat_map(|r| r.parts.iter().map(|p| p.events.len()))
+            .sum();
+        let mut rows = Rows::with_capacity(n.min(ROWS_PER_INSERT));
+        let mut batches: Vec<Rows<'_>> = Vec::new();
         let mut outcomes = Vec::with_capacity(group.len());
+        let mut key_rows: Vec<(&str, usize)> = Vec::new();
+        let mut local: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+        // Checks first, per request; then its rows are hashed and added.
         for req in group {
-            let part = &req.parts[0];
-            let stream = part.stream.as_str();
-            let current = versions.get(stream).copied().ok_or_else(|| {
-                StoreError::Commit(format!("versie van stroom `{stream}` niet gelezen"))
-            })?;
-            if let Err(e) = crate::check_expected(
-                stream,
-                part.expected.unwrap_or(ExpectedVersion::Any),
-                u64::try_from(current).unwrap_or(0),
-            ) {
-                outcomes.push(Err(e));
-                continue;
-            }
             let recorded_micros = match crate::recorded_micros(head.recorded_at, req.recorded_at) {
                 Ok(r) => r,
                 Err(e) => {
@@ -329,108 +340,156 @@ async fn run_group_fast(
                     continue;
                 }
             };
-            let recorded_at = chain::micros_to_datetime(recorded_micros);
-            let first_position = head.position + 1;
-            let mut version = current;
-            for e in &part.events {
-                head.position += 1;
-                version += 1;
-                let hash = CanonicalEvent {
-                    position: head.position,
+            local.clear();
+            let mut starts = Vec::with_capacity(req.parts.len());
+            let mut failed = None;
+            for part in &req.parts {
+                let stream = part.stream.as_str();
+                let current = match local.get(stream) {
+                    Some(v) => *v,
+                    None => versions.get(stream).copied().ok_or_else(|| {
+                        StoreError::Commit(format!("versie van stroom `{stream}` niet gelezen"))
+                    })?,
+                };
+                if let Err(e) = crate::check_expected(
                     stream,
-                    stream_version: version,
-                    event_id: e.event_id,
-                    event_type: &e.event_type,
-                    schema_version: e.schema_version,
-                    valid_date: e.valid_date,
-                    recorded_at_micros: recorded_micros,
-                    recorded_by: &e.recorded_by,
-                    source: &e.source,
-                    correlation_id: e.correlation_id,
-                    causation_id: e.causation_id,
-                    idempotency_key: None,
-                    payload: e.payload.as_bytes(),
+                    part.expected.unwrap_or(ExpectedVersion::Any),
+                    u64::try_from(current).unwrap_or(0),
+                ) {
+                    failed = Some(e);
+                    break;
                 }
-                .hash(&head.hash);
-                positions.push(head.position);
-                streams.push(stream);
-                stream_versions.push(version);
-                ids.push(e.event_id);
-                types.push(e.event_type.as_str());
-                schemas.push(e.schema_version);
-                payloads.push(e.payload.as_str());
-                dates.push(e.valid_date);
-                ats.push(recorded_at);
-                bys.push(e.recorded_by.as_str());
-                sources.push(e.source.as_str());
-                corrs.push(e.correlation_id);
-                causes.push(e.causation_id);
-                prevs.push(head.hash.to_vec());
-                hashes.push(hash.to_vec());
-                head.hash = hash;
+                starts.push(current);
+                local.insert(
+                    stream,
+                    current + i64::try_from(part.events.len()).unwrap_or(i64::MAX),
+                );
+            }
+            if let Some(e) = failed {
+                outcomes.push(Err(e));
+                continue;
+            }
+            let recorded_at = chain::micros_to_datetime(recorded_micros);
+            let key = req.key.as_deref();
+            let key_index = key.map(|_| i32::try_from(key_rows.len() + 1).unwrap_or(i32::MAX));
+            let mut results = Vec::with_capacity(req.parts.len());
+            for (part, current) in req.parts.iter().zip(starts) {
+                let stream = part.stream.as_str();
+                let first_position = head.position + 1;
+                let mut version = current;
+                for e in &part.events {
+                    head.position += 1;
+                    version += 1;
+                    let hash = CanonicalEvent {
+                        position: head.position,
+                        stream,
+                        stream_version: version,
+                        event_id: e.event_id,
+                        event_type: &e.event_type,
+                        schema_version: e.schema_version,
+                        valid_date: e.valid_date,
+                        recorded_at_micros: recorded_micros,
+                        recorded_by: &e.recorded_by,
+                        source: &e.source,
+                        correlation_id: e.correlation_id,
+                        causation_id: e.causation_id,
+                        idempotency_key: key,
+                        payload: e.payload.as_bytes(),
+                    }
+                    .hash(&head.hash);
+                    if rows.positions.len() >= ROWS_PER_INSERT {
+                        let full = std::mem::replace(
+                            &mut rows,
+                            Rows::with_capacity(n.min(ROWS_PER_INSERT)),
+                        );
+                        batches.push(full);
+                    }
+                    rows.push(
+                        head.position,
+                        stream,
+                        version,
+                        e,
+                        recorded_at,
+                        key_index,
+                        &head.hash,
+                        hash,
+                    );
+                    head.hash = hash;
+                }
+                results.push(AppendResult {
+                    stream: stream.to_owned(),
+                    first_position,
+                    last_position: head.position,
+                    stream_version: version,
+                    recorded_at,
+                    duplicate: false,
+                });
+            }
+            for (s, v) in local.drain() {
+                versions.insert(s.to_owned(), v);
             }
             head.recorded_at = Some(recorded_micros);
-            versions.insert(stream.to_owned(), version);
-            outcomes.push(Ok(vec![AppendResult {
-                stream: stream.to_owned(),
-                first_position,
-                last_position: head.position,
-                stream_version: version,
-                recorded_at,
-                duplicate: false,
-            }]));
+            outcomes.push(Ok(results));
+            if let Some(k) = key {
+                key_rows.push((k, outcomes.len() - 1));
+            }
         }
-        if positions.is_empty() {
+        if !rows.positions.is_empty() {
+            batches.push(rows);
+        }
+        if batches.is_empty() {
             // Every request failed its check: nothing to write.
             sqlx::query("ROLLBACK").execute(&mut *conn).await?;
-            return Ok((outcomes, None));
+            return Ok((Fast::Done(outcomes), None));
         }
-        let expected_rows = positions.len() as u64;
-        let written = sqlx::query(
-            "INSERT INTO events (position, stream, stream_version, event_id, event_type, \
-                 schema_version, payload, valid_date, recorded_at, recorded_by, source, \
-                 correlation_id, causation_id, idempotency_key, prev_hash, hash) \
-                 SELECT u.position, u.stream, u.stream_version, u.event_id, u.event_type, \
-                 u.schema_version, u.payload::json, u.valid_date, u.recorded_at, \
-                 u.recorded_by, u.source, u.correlation_id, u.causation_id, NULL, \
-                 u.prev_hash, u.hash \
-                 FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::uuid[], $5::text[], \
-                 $6::int4[], $7::text[], $8::date[], $9::timestamptz[], $10::text[], \
-                 $11::text[], $12::uuid[], $13::uuid[], $14::bytea[], $15::bytea[]) \
-                 AS u(position, stream, stream_version, event_id, event_type, \
-                 schema_version, payload, valid_date, recorded_at, recorded_by, source, \
-                 correlation_id, causation_id, prev_hash, hash) \
-                 WHERE $16::bigint IS NULL \
-                 OR (SELECT COALESCE(MAX(position), 0) FROM events) = $16 \
-                 ORDER BY u.position",
-        )
-        .bind(positions)
-        .bind(streams)
-        .bind(stream_versions)
-        .bind(ids)
-        .bind(types)
-        .bind(schemas)
-        .bind(payloads)
-        .bind(dates)
-        .bind(ats)
-        .bind(bys)
-        .bind(sources)
-        .bind(corrs)
-        .bind(causes)
-        .bind(prevs)
-        .bind(hashes)
-        .bind(guard)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-        if written != expected_rows {
-            // Someone else appended since our last group: the cached head is stale.
-            return Err(StoreError::Commit(
-                "kop van het log veranderd; groep opnieuw per verzoek".to_owned(),
-            ));
+        let key_list: Vec<&str> = key_rows.iter().map(|(k, _)| *k).collect();
+        let mut guard = guard;
+        for batch in batches {
+            let expected_rows = batch.positions.len() as u64;
+            let written = batch.insert(&mut conn, &key_list, guard.take()).await?;
+            if written != expected_rows {
+                // Someone else appended since our last group: the cached head is stale.
+                return Err(StoreError::Commit(
+                    "kop van het log veranderd; groep opnieuw per verzoek".to_owned(),
+                ));
+            }
+        }
+        if !key_rows.is_empty() {
+            let mut ks = Vec::with_capacity(key_rows.len());
+            let mut streams = Vec::with_capacity(key_rows.len());
+            let mut firsts = Vec::with_capacity(key_rows.len());
+            let mut lasts = Vec::with_capacity(key_rows.len());
+            let mut versions_at = Vec::with_capacity(key_rows.len());
+            let mut ats = Vec::with_capacity(key_rows.len());
+            for (k, i) in &key_rows {
+                if let Some(Ok(results)) = outcomes.get(*i)
+                    && let (Some(first), Some(last)) = (results.first(), results.last())
+                {
+                    ks.push(*k);
+                    streams.push(first.stream.as_str());
+                    firsts.push(first.first_position);
+                    lasts.push(last.last_position);
+                    versions_at.push(last.stream_version);
+                    ats.push(first.recorded_at);
+                }
+            }
+            sqlx::query(
+                "INSERT INTO idempotency_keys \
+                 (key, stream, first_position, last_position, stream_version, recorded_at) \
+                 SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::bigint[], \
+                 $5::bigint[], $6::timestamptz[])",
+            )
+            .bind(ks)
+            .bind(streams)
+            .bind(firsts)
+            .bind(lasts)
+            .bind(versions_at)
+            .bind(ats)
+            .execute(&mut *conn)
+            .await?;
         }
         sqlx::query("COMMIT").execute(&mut *conn).await?;
-        Ok::<_, StoreError>((outcomes, Some((head, versions))))
+        Ok::<_, StoreError>((Fast::Done(outcomes), Some((head, versions))))
     }
     .await;
     if inner.is_err() {
@@ -456,6 +515,130 @@ async fn run_group_fast(
     Ok(outcomes)
 }
 
+/// The rows of one UNNEST insert of [`run_group_fast`], column by column.
+struct Rows<'a> {
+    positions: Vec<i64>,
+    streams: Vec<&'a str>,
+    stream_versions: Vec<i64>,
+    ids: Vec<Uuid>,
+    types: Vec<&'a str>,
+    schemas: Vec<i32>,
+    payloads: Vec<&'a str>,
+    dates: Vec<Option<NaiveDate>>,
+    ats: Vec<DateTime<Utc>>,
+    bys: Vec<&'a str>,
+    sources: Vec<&'a str>,
+    corrs: Vec<Option<Uuid>>,
+    causes: Vec<Option<Uuid>>,
+    /// 1-based index into the group's key list, NULL without a key.
+    keys: Vec<Option<i32>>,
+    prevs: Vec<Vec<u8>>,
+    hashes: Vec<Vec<u8>>,
+}
+
+impl<'a> Rows<'a> {
+    fn with_capacity(n: usize) -> Self {
+        Rows {
+            positions: Vec::with_capacity(n),
+            streams: Vec::with_capacity(n),
+            stream_versions: Vec::with_capacity(n),
+            ids: Vec::with_capacity(n),
+            types: Vec::with_capacity(n),
+            schemas: Vec::with_capacity(n),
+            payloads: Vec::with_capacity(n),
+            dates: Vec::with_capacity(n),
+            ats: Vec::with_capacity(n),
+            bys: Vec::with_capacity(n),
+            sources: Vec::with_capacity(n),
+            corrs: Vec::with_capacity(n),
+            causes: Vec::with_capacity(n),
+            keys: Vec::with_capacity(n),
+            prevs: Vec::with_capacity(n),
+            hashes: Vec::with_capacity(n),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        position: i64,
+        stream: &'a str,
+        version: i64,
+        e: &'a NewEvent,
+        at: DateTime<Utc>,
+        key: Option<i32>,
+        prev: &[u8; 32],
+        hash: [u8; 32],
+    ) {
+        self.positions.push(position);
+        self.streams.push(stream);
+        self.stream_versions.push(version);
+        self.ids.push(e.event_id);
+        self.types.push(e.event_type.as_str());
+        self.schemas.push(e.schema_version);
+        self.payloads.push(e.payload.as_str());
+        self.dates.push(e.valid_date);
+        self.ats.push(at);
+        self.bys.push(e.recorded_by.as_str());
+        self.sources.push(e.source.as_str());
+        self.corrs.push(e.correlation_id);
+        self.causes.push(e.causation_id);
+        self.keys.push(key);
+        self.prevs.push(prev.to_vec());
+        self.hashes.push(hash.to_vec());
+    }
+
+    /// Inserts the rows; with `guard`, only if the log's head is still at that position
+    /// (returns the rows written).
+    async fn insert(
+        self,
+        conn: &mut PgConnection,
+        keys: &[&str],
+        guard: Option<i64>,
+    ) -> Result<u64> {
+        Ok(sqlx::query(
+            "INSERT INTO events (position, stream, stream_version, event_id, event_type, \
+                 schema_version, payload, valid_date, recorded_at, recorded_by, source, \
+                 correlation_id, causation_id, idempotency_key, prev_hash, hash) \
+                 SELECT u.position, u.stream, u.stream_version, u.event_id, u.event_type, \
+                 u.schema_version, u.payload::json, u.valid_date, u.recorded_at, \
+                 u.recorded_by, u.source, u.correlation_id, u.causation_id, \
+                 ($17::text[])[u.key], u.prev_hash, u.hash \
+                 FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::uuid[], $5::text[], \
+                 $6::int4[], $7::text[], $8::date[], $9::timestamptz[], $10::text[], \
+                 $11::text[], $12::uuid[], $13::uuid[], $14::bytea[], $15::bytea[], \
+                 $18::int4[]) \
+                 AS u(position, stream, stream_version, event_id, event_type, \
+                 schema_version, payload, valid_date, recorded_at, recorded_by, source, \
+                 correlation_id, causation_id, prev_hash, hash, key) \
+                 WHERE $16::bigint IS NULL \
+                 OR (SELECT COALESCE(MAX(position), 0) FROM events) = $16 \
+                 ORDER BY u.position",
+        )
+        .bind(self.positions)
+        .bind(self.streams)
+        .bind(self.stream_versions)
+        .bind(self.ids)
+        .bind(self.types)
+        .bind(self.schemas)
+        .bind(self.payloads)
+        .bind(self.dates)
+        .bind(self.ats)
+        .bind(self.bys)
+        .bind(self.sources)
+        .bind(self.corrs)
+        .bind(self.causes)
+        .bind(self.prevs)
+        .bind(self.hashes)
+        .bind(guard)
+        .bind(keys)
+        .bind(self.keys)
+        .execute(&mut *conn)
+        .await
+        .map_err(map_insert_error)?
+        .rows_affected())
+    }
+}
 /// Cap on stream versions the group writer remembers.
 const MAX_CACHED_STREAMS: usize = 100_000;
 
@@ -782,6 +965,42 @@ async fn append_part(
 }
 
 impl PgStore {
+    /// Queues every valid set on the group writer, in order, then waits for all answers.
+    async fn send_each(
+        &self,
+        sets: Vec<(Vec<StreamAppend>, AppendOptions)>,
+    ) -> Vec<Result<Vec<AppendResult>>> {
+        let mut answers = Vec::with_capacity(sets.len());
+        for (parts, options) in sets {
+            if let Err(e) = crate::validate_many(&parts, &options) {
+                answers.push(Err(e));
+                continue;
+            }
+            let (reply, answer) = oneshot::channel();
+            let sent = self
+                .tx
+                .send(Msg::Append(AppendRequest {
+                    parts,
+                    key: options.idempotency_key,
+                    recorded_at: options.recorded_at,
+                    reply,
+                }))
+                .await;
+            answers.push(match sent {
+                Ok(()) => Ok(answer),
+                Err(_) => Err(StoreError::WriterGone),
+            });
+        }
+        let mut results = Vec::with_capacity(answers.len());
+        for a in answers {
+            results.push(match a {
+                Ok(answer) => answer.await.unwrap_or(Err(StoreError::WriterGone)),
+                Err(e) => Err(e),
+            });
+        }
+        results
+    }
+
     async fn send(
         &self,
         parts: Vec<StreamAppend>,
@@ -829,6 +1048,13 @@ impl EventStore for PgStore {
     ) -> Result<Vec<AppendResult>> {
         crate::validate_many(&appends, &options)?;
         self.send(appends, options).await
+    }
+
+    async fn append_many_each(
+        &self,
+        sets: Vec<(Vec<StreamAppend>, AppendOptions)>,
+    ) -> Vec<Result<Vec<AppendResult>>> {
+        self.send_each(sets).await
     }
 
     async fn read_stream(&self, stream: &str, from_version: i64) -> Result<Vec<RecordedEvent>> {

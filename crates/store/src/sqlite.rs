@@ -44,8 +44,10 @@ const ROWS_PER_CHUNK: usize = 250;
 /// A chunk is closed once its blob reaches this size (big payloads), far below
 /// SQLite's 1 GB limit on one value.
 const CHUNK_BYTES: usize = 8 << 20;
-/// Upper bound on requests folded into one group transaction.
-const MAX_GROUP: usize = 1024;
+/// Upper bound on requests folded into one group transaction (the default queue
+/// length: a backfill that hands over thousands of small sets at once, see
+/// [`EventStore::append_many_each`], commits them in one go).
+const MAX_GROUP: usize = 4096;
 
 /// How durable a commit is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -183,6 +185,42 @@ impl SqliteStore {
 }
 
 impl SqliteStore {
+    /// Queues every valid set on the writer, in order, then waits for all answers.
+    async fn send_each(
+        &self,
+        sets: Vec<(Vec<StreamAppend>, AppendOptions)>,
+    ) -> Vec<Result<Vec<AppendResult>>> {
+        let mut answers = Vec::with_capacity(sets.len());
+        for (parts, options) in sets {
+            if let Err(e) = crate::validate_many(&parts, &options) {
+                answers.push(Err(e));
+                continue;
+            }
+            let (reply, answer) = oneshot::channel();
+            let sent = self
+                .tx
+                .send(Msg::Append(AppendRequest {
+                    parts,
+                    key: options.idempotency_key,
+                    recorded_at: options.recorded_at,
+                    reply,
+                }))
+                .await;
+            answers.push(match sent {
+                Ok(()) => Ok(answer),
+                Err(_) => Err(StoreError::WriterGone),
+            });
+        }
+        let mut results = Vec::with_capacity(answers.len());
+        for a in answers {
+            results.push(match a {
+                Ok(answer) => answer.await.unwrap_or(Err(StoreError::WriterGone)),
+                Err(e) => Err(e),
+            });
+        }
+        results
+    }
+
     async fn send(
         &self,
         parts: Vec<StreamAppend>,
@@ -230,6 +268,13 @@ impl EventStore for SqliteStore {
     ) -> Result<Vec<AppendResult>> {
         crate::validate_many(&appends, &options)?;
         self.send(appends, options).await
+    }
+
+    async fn append_many_each(
+        &self,
+        sets: Vec<(Vec<StreamAppend>, AppendOptions)>,
+    ) -> Vec<Result<Vec<AppendResult>>> {
+        self.send_each(sets).await
     }
 
     async fn read_stream(&self, stream: &str, from_version: i64) -> Result<Vec<RecordedEvent>> {

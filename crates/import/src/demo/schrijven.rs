@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use kringloop_events::Gebeurtenis;
-use kringloop_store::{AppendOptions, EventStore, StoreError, StreamAppend};
+use kringloop_store::{AppendOptions, AppendResult, EventStore, StoreError, StreamAppend};
 
 use super::DemoEvent;
 
@@ -73,19 +73,26 @@ pub enum WriteError {
 /// Events that share one append: recorded within the same hour (UTC).
 const VENSTER_MICROS: i64 = 3_600_000_000;
 
+/// Events handed to the store at once (in many sets): the store commits them in a few
+/// transactions, and each commit rewrites every index page it touched, which for the
+/// randomly spread youth streams is most of the by-stream index.
+const PER_OVERDRACHT: usize = 100_000;
+
 /// Appends a history to `store` as a backfill, in order, and reports progress (events
-/// written so far) after every append.
+/// written so far) as it goes.
 ///
 /// The store must not hold events recorded later than the history's first event (in
 /// practice: use an empty store), because a backfill may not go back in recorded time.
 ///
-/// Events go in multi-stream appends ([`EventStore::append_many`]: one transaction each)
-/// of at most `batch` events recorded within the same clock hour; consecutive events of
-/// one stream form one part. A multi-stream append has one recorded time, so each batch
-/// is recorded at the time of its *last* event: events are recorded at most an hour later
-/// than generated, never earlier (so never before they happened), and recorded time
-/// stays non-decreasing across batches. One append per stream and event would be about
-/// a hundred times slower (one transaction and fsync each).
+/// Events go in multi-stream sets ([`EventStore::append_many`]: all or nothing each) of
+/// at most `batch` events recorded within the same clock hour; consecutive events of one
+/// stream form one part. A set has one recorded time, so each is recorded at the time of
+/// its *last* event: events are recorded at most an hour later than generated, never
+/// earlier (so never before they happened), and recorded time stays non-decreasing
+/// across sets. The sets are handed to the store [`PER_OVERDRACHT`] events at a time (or
+/// `batch`, if larger) with [`EventStore::append_many_each`], which commits many sets
+/// together (a transaction and fsync per hour's worth of events would cap the run at a
+/// few hundred hours a second), while the next ones are generated.
 pub async fn write_to_store(
     store: &dyn EventStore,
     events: impl Iterator<Item = DemoEvent>,
@@ -94,11 +101,15 @@ pub async fn write_to_store(
 ) -> Result<DemoSummary, WriteError> {
     let batch = batch.max(1);
     let mut summary = DemoSummary::default();
+    let mut sets: Vec<(Vec<StreamAppend>, AppendOptions)> = Vec::new();
+    let mut in_sets = 0usize;
     let mut delen: Vec<StreamAppend> = Vec::new();
     let mut in_venster = 0usize;
     let mut venster: Option<i64> = None;
     let mut laatste: Option<DateTime<Utc>> = None;
     let mut geschreven = 0u64;
+    // The sets handed over last, still being written while the next ones are generated.
+    let mut bezig: Option<Schrijven<'_>> = None;
 
     for e in events {
         if let Some(p) = laatste
@@ -111,9 +122,17 @@ pub async fn write_to_store(
         }
         let uur = e.recorded_at.timestamp_micros().div_euclid(VENSTER_MICROS);
         if in_venster > 0 && (venster != Some(uur) || in_venster >= batch) {
-            geschreven += schrijf(store, &mut delen, laatste, geschreven, &mut summary).await?;
+            sets.push(set(&mut delen, laatste));
+            in_sets += in_venster;
             in_venster = 0;
-            progress(geschreven);
+            if in_sets >= batch.max(PER_OVERDRACHT) {
+                if let Some(vorige) = bezig.take() {
+                    geschreven += vorige.wacht(geschreven, &mut summary).await?;
+                    progress(geschreven);
+                }
+                bezig = Some(Schrijven::start(store, std::mem::take(&mut sets)));
+                in_sets = 0;
+            }
         }
         venster = Some(uur);
         laatste = Some(e.recorded_at);
@@ -130,38 +149,87 @@ pub async fn write_to_store(
         }
     }
     if in_venster > 0 {
-        geschreven += schrijf(store, &mut delen, laatste, geschreven, &mut summary).await?;
+        sets.push(set(&mut delen, laatste));
+    }
+    if let Some(vorige) = bezig.take() {
+        geschreven += vorige.wacht(geschreven, &mut summary).await?;
+        progress(geschreven);
+    }
+    if !sets.is_empty() {
+        geschreven += Schrijven::start(store, sets)
+            .wacht(geschreven, &mut summary)
+            .await?;
         progress(geschreven);
     }
     Ok(summary)
 }
 
-async fn schrijf(
-    store: &dyn EventStore,
+/// One set: the parts gathered so far, recorded at `tijd`.
+fn set(
     delen: &mut Vec<StreamAppend>,
     tijd: Option<DateTime<Utc>>,
-    geschreven: u64,
-    summary: &mut DemoSummary,
-) -> Result<u64, WriteError> {
-    let appends = std::mem::take(delen);
-    let n: u64 = appends.iter().map(|d| d.events.len() as u64).sum();
-    let eerste_stroom = appends
-        .first()
-        .map(|d| d.stream.clone())
-        .unwrap_or_default();
+) -> (Vec<StreamAppend>, AppendOptions) {
     let options = AppendOptions {
         expected: None,
         idempotency_key: None,
         recorded_at: tijd,
     };
-    store
-        .append_many(appends, options)
-        .await
-        .map_err(|source| WriteError::Store {
-            written: geschreven,
-            stream: eerste_stroom,
-            source,
-        })?;
-    summary.appends += 1;
-    Ok(n)
+    (std::mem::take(delen), options)
+}
+
+/// Sets handed to the store, being written while the caller generates the next ones.
+struct Schrijven<'a> {
+    /// Events and first stream per set, for the count and for an error message.
+    sets: Vec<(u64, String)>,
+    schrijft: futures::future::BoxFuture<'a, Vec<Result<Vec<AppendResult>, StoreError>>>,
+    /// The answers, when that first poll already had them all.
+    klaar: Option<Vec<Result<Vec<AppendResult>, StoreError>>>,
+}
+
+impl<'a> Schrijven<'a> {
+    fn start(store: &'a dyn EventStore, sets: Vec<(Vec<StreamAppend>, AppendOptions)>) -> Self {
+        let info = sets
+            .iter()
+            .map(|(delen, _)| {
+                (
+                    delen.iter().map(|d| d.events.len() as u64).sum(),
+                    delen.first().map(|d| d.stream.clone()).unwrap_or_default(),
+                )
+            })
+            .collect();
+        let mut schrijft = store.append_many_each(sets);
+        // One poll hands the sets to the store's writer task (which then works on them
+        // in the background); the answers are awaited in `wacht`.
+        let klaar = futures::FutureExt::now_or_never(&mut schrijft);
+        Schrijven {
+            sets: info,
+            schrijft,
+            klaar,
+        }
+    }
+
+    /// Waits for the sets; returns the events written, or the first set's error.
+    async fn wacht(
+        self,
+        mut geschreven: u64,
+        summary: &mut DemoSummary,
+    ) -> Result<u64, WriteError> {
+        let start = geschreven;
+        let uitkomsten = match self.klaar {
+            Some(u) => u,
+            None => self.schrijft.await,
+        };
+        for ((n, stream), uitkomst) in self.sets.into_iter().zip(uitkomsten) {
+            if let Err(source) = uitkomst {
+                return Err(WriteError::Store {
+                    written: geschreven,
+                    stream,
+                    source,
+                });
+            }
+            summary.appends += 1;
+            geschreven += n;
+        }
+        Ok(geschreven - start)
+    }
 }
