@@ -9,11 +9,20 @@ use crate::tabel::{Cel, Tabel};
 pub struct KpiDef {
     pub id: &'static str,
     pub label: &'static str,
+    /// Unit in table headers and CSV: "aantal", "%" or "dagen".
+    pub eenheid: &'static str,
     pub uitleg: &'static str,
     pub richting: Richting,
     /// Draw the 90 % viability line in its trend chart and tile.
     pub lijn_90: bool,
     pub waarde: fn(&Rapport) -> Waarde,
+}
+
+impl KpiDef {
+    /// "Spoedaandeel (%)": the label with its unit, for tables and CSV.
+    pub fn kolomlabel(&self) -> String {
+        format!("{} ({})", self.label, self.eenheid)
+    }
 }
 
 fn signalen_totaal(r: &Rapport) -> Waarde {
@@ -34,6 +43,7 @@ pub const KPIS: &[KpiDef] = &[
     KpiDef {
         id: "spoedmachtigingen",
         label: "Spoedmachtigingen",
+        eenheid: "aantal",
         uitleg: "afgegeven in de periode",
         richting: Richting::LagerBeter,
         lijn_90: false,
@@ -42,6 +52,7 @@ pub const KPIS: &[KpiDef] = &[
     KpiDef {
         id: "spoedaandeel",
         label: "Spoedaandeel",
+        eenheid: "%",
         uitleg: "gesloten plaatsingen gestart op een spoedmachtiging",
         richting: Richting::LagerBeter,
         lijn_90: false,
@@ -50,6 +61,7 @@ pub const KPIS: &[KpiDef] = &[
     KpiDef {
         id: "plaatsingen-excl",
         label: "Plaatsingen",
+        eenheid: "aantal",
         uitleg: "nieuwe episodes, exclusief doorplaatsingen",
         richting: Richting::Neutraal,
         lijn_90: false,
@@ -58,6 +70,7 @@ pub const KPIS: &[KpiDef] = &[
     KpiDef {
         id: "plaatsingen-incl",
         label: "Plaatsingen incl. doorplaatsingen",
+        eenheid: "aantal",
         uitleg: "nieuwe episodes plus doorplaatsingen",
         richting: Richting::Neutraal,
         lijn_90: false,
@@ -66,6 +79,7 @@ pub const KPIS: &[KpiDef] = &[
     KpiDef {
         id: "doorplaatsingen",
         label: "Doorplaatsingen",
+        eenheid: "aantal",
         uitleg: "van de ene naar de andere voorziening",
         richting: Richting::LagerBeter,
         lijn_90: false,
@@ -74,6 +88,7 @@ pub const KPIS: &[KpiDef] = &[
     KpiDef {
         id: "uitstroom-lichter",
         label: "Uitstroom naar lichtere zorg",
+        eenheid: "%",
         uitleg: "van de beëindigde episodes met bekende bestemming",
         richting: Richting::HogerBeter,
         lijn_90: false,
@@ -82,6 +97,7 @@ pub const KPIS: &[KpiDef] = &[
     KpiDef {
         id: "bezettingsgraad",
         label: "Bezettingsgraad gesloten",
+        eenheid: "%",
         uitleg: "bezette ÷ beschikbare gesloten plaatsen op de peildatum; levensvatbaar vanaf 90 %",
         richting: Richting::Neutraal,
         lijn_90: true,
@@ -90,6 +106,7 @@ pub const KPIS: &[KpiDef] = &[
     KpiDef {
         id: "verblijfsduur",
         label: "Verblijfsduur (mediaan)",
+        eenheid: "dagen",
         uitleg: "van de episodes die in de periode eindigden",
         richting: Richting::LagerBeter,
         lijn_90: false,
@@ -98,6 +115,7 @@ pub const KPIS: &[KpiDef] = &[
     KpiDef {
         id: "signalen",
         label: "Signalen",
+        eenheid: "aantal",
         uitleg: "overbezetting, zonder machtiging, spoed > 28 dagen, doorplaatsing",
         richting: Richting::LagerBeter,
         lijn_90: false,
@@ -186,7 +204,7 @@ pub fn tabellen(d: &Dashboard, periode: Periode) -> Vec<Tabel> {
         );
         for k in KPIS {
             t.rijen.push(vec![
-                Cel::tekst(k.label),
+                Cel::tekst(k.kolomlabel()),
                 Cel::Waarde((k.waarde)(&v.voor)),
                 Cel::Waarde((k.waarde)(&v.na)),
             ]);
@@ -240,7 +258,7 @@ fn kpi_tabel(d: &Dashboard, periode: Periode) -> Tabel {
     );
     for k in KPIS {
         t.rijen.push(vec![
-            Cel::tekst(k.label),
+            Cel::tekst(k.kolomlabel()),
             Cel::Waarde((k.waarde)(&d.huidig)),
             Cel::Waarde(d.vorig.as_ref().map_or(Waarde::Geen, |r| (k.waarde)(r))),
         ]);
@@ -330,7 +348,7 @@ fn trend_tabel(d: &Dashboard) -> Tabel {
     kolommen.extend(perioden.iter().map(|p| p.label()));
     let mut t = Tabel::nieuw("trend", "Trend over de laatste acht kwartalen", kolommen);
     for k in KPIS {
-        let mut rij = vec![Cel::tekst(k.label)];
+        let mut rij = vec![Cel::tekst(k.kolomlabel())];
         rij.extend(rapporten.iter().map(|r| Cel::Waarde((k.waarde)(r))));
         t.rijen.push(rij);
     }
