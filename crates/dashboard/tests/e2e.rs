@@ -260,6 +260,24 @@ async fn dashboard_in_chromium() {
         }
     });
 
+    // The capture works: an error logged on the blank page arrives, then is forgotten.
+    page.evaluate("console.error('zelftest')").await.unwrap();
+    for _ in 0..100 {
+        if !fouten.lock().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        fouten
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|m| m.contains("zelftest")),
+        "console errors are captured"
+    );
+    fouten.lock().unwrap().clear();
+
     // Sign in through the form.
     page.goto(format!("{basis}/")).await.unwrap();
     wacht_tot(&page, "!!document.getElementById('token')").await;
@@ -283,6 +301,16 @@ async fn dashboard_in_chromium() {
         "document.readyState === 'complete' && !!document.getElementById('grafiek-capaciteit')",
     )
     .await;
+
+    // Keyboard and labels: the skip link is focusable and shows when focused, and every
+    // control has a label.
+    let zonder_label: usize = js(&page, "[...document.querySelectorAll('select, input:not([type=hidden]), button')].filter(e => e.tagName === 'BUTTON' ? !e.textContent.trim() : e.labels.length === 0).length").await;
+    assert_eq!(zonder_label, 0, "every form control is labelled");
+    let skip_focus: bool = js(&page, "(() => { const a = document.querySelector('a.skip'); a.focus(); return document.activeElement === a && a.getBoundingClientRect().left >= 0; })()").await;
+    assert!(
+        skip_focus,
+        "the skip link is focusable and shows when focused"
+    );
 
     // Zuid-West, 2024-K4: a landsdeel with a capacity target.
     kies(&page, "LD:ZUID_WEST", "2024-K4").await;
