@@ -175,9 +175,11 @@ async fn pagina_selector_onderdrukking_en_csv() {
     }
     assert!(!a.tekst.contains("<script"), "no scripts");
     assert!(
-        !a.tekst.contains("http://") || !a.tekst.contains("src=\"http"),
-        "nothing external"
+        !a.tekst.contains("src="),
+        "nothing loaded but the stylesheet and icon"
     );
+    assert!(!a.tekst.contains("href=\"http"), "no links off the machine");
+    assert!(a.tekst.contains("href=\"/dashboard/dashboard.css\""));
 
     // Find a region and quarter where the API suppresses spoedmachtigingen for stuurgroep.
     let q = "query($f: FilterInvoer) { kpiReeks(granulariteit: KWARTAAL, van: \"2023-01-01\", tot: \"2025-01-01\", filter: $f) { meta { periode { van } } spoedmachtigingen { waarde onderdrukt } } }";
