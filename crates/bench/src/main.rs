@@ -6,7 +6,12 @@
 //! with durable commit from concurrent tasks (throughput, p50/p99), `verify` over the whole
 //! log, and the same bulk and concurrent appends through cqrs-es (sqlite-es, postgres-es),
 //! built from `benches/peer-cqrs-es` and run as a subprocess.
+//!
+//! `kringloop-bench http` loads `kringloop serve` (a child process) over loopback: durable
+//! mutations from 32 concurrent clients, KPI queries on a generated history, and the
+//! latency from a mutation's reply to its subscription message.
 
+mod http;
 mod projections;
 mod store;
 
@@ -25,6 +30,9 @@ enum Command {
     Store(store::StoreArgs),
     /// Projections: rebuild, memory, KPI latency; against naive replay and SQL.
     Projections(projections::ProjectionsArgs),
+    /// GraphQL over HTTP: mutations, KPI queries and subscription latency against
+    /// `kringloop serve` as a child process.
+    Http(http::HttpArgs),
 }
 
 #[tokio::main]
@@ -33,5 +41,6 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Store(args) => store::run(args).await,
         Command::Projections(args) => projections::run(args).await,
+        Command::Http(args) => http::run(args).await,
     }
 }
