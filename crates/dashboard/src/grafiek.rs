@@ -252,7 +252,14 @@ pub fn trend(
     let (l, r, t, o) = (46.0, 24.0, 14.0, 24.0);
     let procent = waarden.iter().any(|w| matches!(w, Waarde::Procent(_)));
     let max = waarden.iter().filter_map(|w| w.getal()).fold(0.0, f64::max);
-    let max = if lijn_90 { max.max(100.0) } else { max };
+    let max = if lijn_90 {
+        max.max(100.0)
+    } else if procent {
+        max.max(10.0)
+    } else {
+        // Counts: whole-number gridlines even when every value is small or suppressed.
+        max.max(4.0)
+    };
     let (ymax, stap) = schaal(max * 1.05);
     let n = perioden.len().max(2) as f64;
     let x = |i: usize| l + (b - l - r) * i as f64 / (n - 1.0);
