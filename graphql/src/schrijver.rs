@@ -7,9 +7,9 @@
 //! expected version against the stream versions it knows, checks the domain rules, and
 //! folds the accepted fact into the state at once (tentatively) so the next fact of the
 //! batch is checked against it, exactly as if they had come one by one. The accepted facts
-//! are then appended together: one append per fact (each keeps its own idempotency key),
-//! queued on the store in batch order and awaited together, so the store commits them in
-//! one transaction with one fsync instead of one each.
+//! are then appended together with `append_many_each`: one set per fact (each keeps its
+//! own idempotency key), queued on the store in batch order and committed in one
+//! transaction with one fsync instead of one each.
 //!
 //! Each append carries the exact stream version the check saw, so another process that
 //! wrote to the same stream in between makes it fail instead of slipping past the check.
@@ -21,15 +21,12 @@
 //! writer's events are remembered (`Domein::eigen`) so the catch-up does not fold them twice.
 
 use std::collections::{HashSet, VecDeque};
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::Poll;
 
 use chrono::Utc;
 use kringloop_events::{ExpectedVersion, Gebeurtenis, Herkomst, NewEvent, RecordedEvent};
 use kringloop_runner::Runner;
-use kringloop_store::{AppendOptions, AppendResult, EventStore, StoreError};
+use kringloop_store::{AppendOptions, AppendResult, EventStore, StoreError, StreamAppend};
 use tokio::sync::{Mutex, mpsc, oneshot};
 use tracing::Instrument as _;
 
@@ -292,51 +289,40 @@ impl Schrijver {
     }
 }
 
-type AppendFuture<'a> = Pin<Box<dyn Future<Output = Result<AppendResult, StoreError>> + Send + 'a>>;
-
-/// One append per fact, each with its own idempotency key and exact expected version,
-/// all in flight at once so the store groups them into one commit. The futures are
-/// polled in batch order, and each store queues its request on the first poll, so the
-/// store sees (and positions) them in batch order; [`Schrijver::afronden`] checks that.
+/// One `append_many` set per fact, each with its own idempotency key and exact expected
+/// version, handed to the store at once: [`EventStore::append_many_each`] queues them in
+/// batch order and commits them together (one transaction, one fsync), each set
+/// succeeding or failing on its own. [`Schrijver::afronden`] checks the order.
 async fn append_in_volgorde(
     store: &dyn EventStore,
     batch: &[Geaccepteerd],
 ) -> Vec<Result<AppendResult, StoreError>> {
-    let mut lopend: Vec<Option<AppendFuture<'_>>> = batch
+    let sets = batch
         .iter()
         .map(|g| {
-            let opties = AppendOptions {
+            let deel = StreamAppend {
+                stream: g.verzoek.stroom.clone(),
+                events: vec![g.event.clone()],
                 expected: Some(ExpectedVersion::Exact(u64::try_from(g.versie).unwrap_or(0))),
+            };
+            let opties = AppendOptions {
+                expected: None,
                 idempotency_key: Some(g.verzoek.sleutel.clone()),
                 recorded_at: None,
             };
-            Some(store.append(&g.verzoek.stroom, vec![g.event.clone()], opties))
+            (vec![deel], opties)
         })
         .collect();
-    let mut klaar: Vec<Option<Result<AppendResult, StoreError>>> =
-        (0..batch.len()).map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut alles = true;
-        for (f, uit) in lopend.iter_mut().zip(klaar.iter_mut()) {
-            if let Some(fut) = f {
-                match fut.as_mut().poll(cx) {
-                    Poll::Ready(r) => {
-                        *uit = Some(r);
-                        *f = None;
-                    }
-                    Poll::Pending => alles = false,
-                }
-            }
-        }
-        if alles {
-            Poll::Ready(())
-        } else {
-            Poll::Pending
-        }
-    })
-    .await;
-    klaar
+    store
+        .append_many_each(sets)
+        .await
         .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err(StoreError::Commit("geen resultaat".to_owned()))))
+        .map(|r| {
+            r.and_then(|v| {
+                v.into_iter()
+                    .next()
+                    .ok_or_else(|| StoreError::Commit("geen resultaat".to_owned()))
+            })
+        })
         .collect()
 }
