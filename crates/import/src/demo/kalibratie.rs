@@ -2,8 +2,9 @@
 //!
 //! Inputs and targets are kept apart on purpose: the generator is steered by the input
 //! tables, and [`CALIBRATION`] says what an observer must be able to measure in the
-//! result. A test measures the generated facts directly ([`super::meting`]); a later test
-//! can feed the same history through the projections and reuse [`CALIBRATION`].
+//! result. `tests/demo_kalibratie.rs` measures the generated facts directly
+//! ([`super::meting`]); `tests/kalibratie_projecties.rs` writes the same history into a
+//! store, feeds it through the projections and checks [`CALIBRATION`] on their KPIs.
 //!
 //! # One deliberate deviation from a literal reading of the brief
 //! DOMAIN.md's capacity figures (581 closed places on 2023-12-31, 525 on 2025-06-30) are
