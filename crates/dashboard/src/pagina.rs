@@ -350,26 +350,6 @@ pub fn dashboard(
                 }
                 (selectieformulier(d, sel, keuzes, persoonsniveau))
                 main id="inhoud" {
-                    section.blok aria-labelledby="h-kern" {
-                        h2 id="h-kern" { "Kerncijfers " (sel.periode.label()) }
-                        p.toelichting {
-                            "Pijlen en tekst tonen de verandering ten opzichte van " (vorige.label())
-                            "; groen is gunstig, rood ongunstig, grijs neutraal. Kleine aantallen zijn "
-                            (onderdrukt_html()) "."
-                        }
-                        div.tegels {
-                            @for k in KPIS.iter().filter(|k| k.id != "signalen") {
-                                (tegel(k, &d.huidig, d.vorig.as_ref(), vorige))
-                            }
-                            @if let Some(k) = KPIS.iter().find(|k| k.id == "signalen") {
-                                div.tegel-breed {
-                                    (tegel(k, &d.huidig, d.vorig.as_ref(), vorige))
-                                    (signalen_lijst(&d.huidig))
-                                }
-                            }
-                        }
-                        @if let Some(t) = tabel("kerncijfers") { (tabel_details(t, &query, false)) }
-                    }
                     section.blok aria-labelledby="h-capaciteit" {
                         h2 id="h-capaciteit" { "Capaciteit: afbouw gesloten plaatsen, opbouw alternatieven" }
                         div.kerngetallen {
@@ -428,6 +408,26 @@ pub fn dashboard(
                             }
                         }
                         @if let Some(t) = tabel("capaciteit") { (tabel_details(t, &query, false)) }
+                    }
+                    section.blok aria-labelledby="h-kern" {
+                        h2 id="h-kern" { "Kerncijfers " (sel.periode.label()) }
+                        p.toelichting {
+                            "Pijlen en tekst tonen de verandering ten opzichte van " (vorige.label())
+                            "; groen is gunstig, rood ongunstig, grijs neutraal. Kleine aantallen zijn "
+                            (onderdrukt_html()) "."
+                        }
+                        div.tegels {
+                            @for k in KPIS.iter().filter(|k| k.id != "signalen") {
+                                (tegel(k, &d.huidig, d.vorig.as_ref(), vorige))
+                            }
+                            @if let Some(k) = KPIS.iter().find(|k| k.id == "signalen") {
+                                div.tegel-breed {
+                                    (tegel(k, &d.huidig, d.vorig.as_ref(), vorige))
+                                    (signalen_lijst(&d.huidig))
+                                }
+                            }
+                        }
+                        @if let Some(t) = tabel("kerncijfers") { (tabel_details(t, &query, false)) }
                     }
                     section.blok aria-labelledby="h-uitstroom" {
                         h2 id="h-uitstroom" { "Uitstroom naar bestemming, " (sel.periode.label()) }
