@@ -514,11 +514,11 @@ fn mutatie(
     match stap {
         0 => (
             REGISTREER,
-            json!({"k": k, "i": {"pseudoniem": p, "geboortejaar": 2009 + (j % 6) as i64, "geslacht": if j % 2 == 0 { "MAN" } else { "VROUW" }, "woongemeente": l.gemeenten[(client + j) % l.gemeenten.len()], "datum": "2026-08-01"}}),
+            json!({"k": k, "i": {"pseudoniem": p, "geboortejaar": 2009 + (j % 6) as i64, "geslacht": if j.is_multiple_of(2) { "MAN" } else { "VROUW" }, "woongemeente": l.gemeenten[(client + j) % l.gemeenten.len()], "datum": "2026-08-01"}}),
         ),
         1 => (
             START,
-            json!({"p": p, "k": k, "i": {"voorziening": f, "datum": DATUM_START, "spoed": j % 5 == 0, "crisis": false, "verblijfVoor": "THUIS"}}),
+            json!({"p": p, "k": k, "i": {"voorziening": f, "datum": DATUM_START, "spoed": j.is_multiple_of(5), "crisis": false, "verblijfVoor": "THUIS"}}),
         ),
         _ => (
             EIND,
