@@ -7,6 +7,8 @@
 //! exactly for any set of intervals. Occupancy on a date (bezetting) is the daily count
 //! s ≤ d < e.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use kringloop_events::{Regime, Verblijfplaats, Vorm, Zwaarte, rang_van_voorziening};
 use serde::{Deserialize, Serialize};
@@ -366,16 +368,13 @@ pub struct KpiReport {
 }
 
 const NIETS: u32 = u32::MAX - 1;
-const LANGVERBLIJF: i32 = 548;
+pub(crate) const LANGVERBLIJF: i32 = 548;
 
-/// Everything a query needs, resolved once: the landscape as known at K and the filter
-/// as bit masks over facilities and gemeenten.
-pub(crate) struct Ctx<'a> {
-    pub p: &'a Projection,
-    pub k: i64,
-    pub van: i32,
-    pub tot: i32,
-    pub peil: i32,
+/// What a query's filter and knowledge time resolve to: the landscape as known at K and
+/// the filter as bit masks over facilities and gemeenten. It does not depend on the
+/// period, so every period of a series shares one.
+#[derive(Clone)]
+pub(crate) struct Basis {
     pub attr: Vec<Option<VzAttr>>,
     vz_ok: Vec<bool>,
     vz_loc: Vec<bool>,
@@ -383,7 +382,17 @@ pub(crate) struct Ctx<'a> {
     geo_filter: bool,
     vz_filter: bool,
     toerekening: Toerekening,
-    q: &'a Query,
+}
+
+/// Everything a query needs, resolved once: the period as day numbers and the [`Basis`].
+pub(crate) struct Ctx<'a> {
+    pub p: &'a Projection,
+    pub k: i64,
+    pub van: i32,
+    pub tot: i32,
+    pub peil: i32,
+    pub b: Cow<'a, Basis>,
+    pub q: &'a Query,
 }
 
 impl<'a> Ctx<'a> {
@@ -468,38 +477,55 @@ impl<'a> Ctx<'a> {
             van,
             tot,
             peil,
-            attr,
-            vz_ok,
-            vz_loc,
-            geo,
-            geo_filter,
-            vz_filter: f.vz(),
-            toerekening: q.toerekening,
+            b: Cow::Owned(Basis {
+                attr,
+                vz_ok,
+                vz_loc,
+                geo,
+                geo_filter,
+                vz_filter: f.vz(),
+                toerekening: q.toerekening,
+            }),
+            q,
+        }
+    }
+
+    /// The same filter and knowledge time for another period (`q` differs from this
+    /// context's query only in its period and peildatum), sharing the [`Basis`].
+    pub fn periode<'b>(&'b self, q: &'b Query) -> Ctx<'b> {
+        let (van, tot) = q.periode.dagnummers();
+        Ctx {
+            p: self.p,
+            k: self.k,
+            van,
+            tot,
+            peil: dag(q.peil()),
+            b: Cow::Borrowed(&*self.b),
             q,
         }
     }
 
     #[inline]
     fn geo_ok(&self, g: u32) -> bool {
-        if !self.geo_filter {
+        if !self.b.geo_filter {
             return true;
         }
-        self.geo.get(g as usize).copied().unwrap_or(false)
+        self.b.geo.get(g as usize).copied().unwrap_or(false)
     }
 
     /// A fact about a youth in facility `vz` passes the filter under the attribution.
     #[inline]
     pub fn past(&self, vz: u32, herkomst: u32) -> bool {
         if vz == GEEN {
-            return !self.vz_filter
-                && match self.toerekening {
+            return !self.b.vz_filter
+                && match self.b.toerekening {
                     Toerekening::Herkomst => self.geo_ok(herkomst),
-                    Toerekening::Locatie => !self.geo_filter,
+                    Toerekening::Locatie => !self.b.geo_filter,
                 };
         }
-        match self.toerekening {
+        match self.b.toerekening {
             Toerekening::Herkomst => {
-                self.vz_ok.get(vz as usize).copied().unwrap_or(false) && self.geo_ok(herkomst)
+                self.b.vz_ok.get(vz as usize).copied().unwrap_or(false) && self.geo_ok(herkomst)
             }
             Toerekening::Locatie => self.past_locatie(vz),
         }
@@ -507,7 +533,7 @@ impl<'a> Ctx<'a> {
 
     #[inline]
     pub fn past_locatie(&self, vz: u32) -> bool {
-        self.vz_loc.get(vz as usize).copied().unwrap_or(false)
+        self.b.vz_loc.get(vz as usize).copied().unwrap_or(false)
     }
 
     fn meta(&self, definitie: &str) -> KpiMeta {
@@ -545,7 +571,7 @@ impl<'a> Ctx<'a> {
             if !self.past_locatie(c.voorziening) {
                 continue;
             }
-            let Some(a) = self.attr.get(c.voorziening as usize).copied().flatten() else {
+            let Some(a) = self.b.attr.get(c.voorziening as usize).copied().flatten() else {
                 continue;
             };
             let (v, r) = (a.vorm as usize % 9, a.regime as usize % 2);
@@ -690,9 +716,10 @@ impl<'a> Ctx<'a> {
 
     /// Whether a placement is in a closed facility (counts for spoedaandeel).
     #[inline]
-    fn dicht(&self, vz: u32) -> bool {
+    pub fn dicht(&self, vz: u32) -> bool {
         let gesloten = regime_code(Regime::Gesloten);
-        self.attr
+        self.b
+            .attr
             .get(vz as usize)
             .copied()
             .flatten()
@@ -793,13 +820,18 @@ impl<'a> Ctx<'a> {
     }
 
     /// Rank of the facility an episode ended in (for "lighter care").
-    fn rang(&self, vz: u32) -> Option<u8> {
-        self.attr.get(vz as usize).copied().flatten().and_then(|a| {
-            Some(rang_van_voorziening(
-                vorm_van(a.vorm)?,
-                regime_van(a.regime)?,
-            ))
-        })
+    pub fn rang(&self, vz: u32) -> Option<u8> {
+        self.b
+            .attr
+            .get(vz as usize)
+            .copied()
+            .flatten()
+            .and_then(|a| {
+                Some(rang_van_voorziening(
+                    vorm_van(a.vorm)?,
+                    regime_van(a.regime)?,
+                ))
+            })
     }
 
     /// One episode into the tally; `eerste` and `laatste` are `past` of the facility
@@ -992,7 +1024,7 @@ fn interpoleer(punten: &[(i32, f64)], d: i32) -> Option<f64> {
     punten.last().map(|l| l.1)
 }
 
-fn verblijfsduur(mut duren: Vec<i32>) -> Verblijfsduur {
+pub(crate) fn verblijfsduur(mut duren: Vec<i32>) -> Verblijfsduur {
     duren.sort_unstable();
     let n = duren.len();
     let aantal = Aantal::van(n as i64);
@@ -1022,39 +1054,92 @@ fn verblijfsduur(mut duren: Vec<i32>) -> Verblijfsduur {
     }
 }
 
-/// The tallies of the fact scans of one query, before they become a report.
-struct Tellingen {
-    pl: PlaatsingTelling,
-    ep: EpisodeTelling,
-    trajecten: Stroom,
-    spoed: i64,
-    signalen: [i64; 3],
+/// The placement figures of one period.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PlaatsingSom {
+    pub bezetting: i64,
+    pub bezetting_loc: i64,
+    pub bezette_dagen: i64,
+    pub exclusief: i64,
+    pub door: i64,
+    pub unieke: i64,
+    pub gesloten_starts: i64,
+    pub spoed_starts: i64,
 }
 
-/// Index range of the periods whose window `[lo[i], hi[i]]` (both non-decreasing) may
-/// touch a fact spanning valid days `[begin, eind]`.
-#[inline]
-fn perioden_van(lo: &[i32], hi: &[i32], begin: i32, eind: i32) -> std::ops::Range<usize> {
-    let eerste = hi.partition_point(|&h| h < begin);
-    let na = lo.partition_point(|&l| l <= eind);
-    eerste..na.max(eerste)
+/// The episode figures of one period.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(crate) struct EpisodeSom {
+    pub stroom: Stroom,
+    pub langverblijvers: i64,
+    pub cohort: i64,
+    pub cohort_door: i64,
+    pub bestemmingen: [i64; 16],
+    pub bekend: i64,
+    pub lichter: i64,
+    pub verblijfsduur: Verblijfsduur,
+}
+
+/// The tallies of the fact scans of one query, before they become a report.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(crate) struct Tellingen {
+    pub pl: PlaatsingSom,
+    pub ep: EpisodeSom,
+    pub trajecten: Stroom,
+    pub spoed: i64,
+    pub signalen: [i64; 3],
+    pub overbezetting: i64,
+}
+
+impl PlaatsingTelling {
+    fn som(mut self) -> PlaatsingSom {
+        self.rond_af();
+        PlaatsingSom {
+            bezetting: self.bezetting,
+            bezetting_loc: self.bezetting_loc,
+            bezette_dagen: self.bezette_dagen,
+            exclusief: self.exclusief,
+            door: self.door,
+            unieke: self.jeugdigen.len() as i64,
+            gesloten_starts: self.gesloten_starts,
+            spoed_starts: self.spoed_starts,
+        }
+    }
+}
+
+impl EpisodeTelling {
+    fn som(self) -> EpisodeSom {
+        EpisodeSom {
+            stroom: self.stroom,
+            langverblijvers: self.langverblijvers,
+            cohort: self.cohort,
+            cohort_door: self.cohort_door,
+            bestemmingen: self.bestemmingen,
+            bekend: self.bekend,
+            lichter: self.lichter,
+            verblijfsduur: verblijfsduur(self.duren),
+        }
+    }
 }
 
 impl Projection {
     /// Every KPI for one query.
     pub fn kpis(&self, q: &Query) -> KpiReport {
         let c = Ctx::new(self, q);
+        let mut pl = c.plaatsingen();
+        let overbezetting = c.overbezetting(std::mem::take(&mut pl.wijzigingen));
         let t = Tellingen {
-            pl: c.plaatsingen(),
-            ep: c.episodes(),
+            pl: pl.som(),
+            ep: c.episodes().som(),
             trajecten: c.stroom(&self.trajecten, |t| (t.voorziening, t.herkomst)),
             spoed: c.machtigingen(),
             signalen: c.signaal_tellingen(),
+            overbezetting,
         };
         self.rapport(&c, t)
     }
 
-    fn rapport(&self, c: &Ctx<'_>, t: Tellingen) -> KpiReport {
+    pub(crate) fn rapport(&self, c: &Ctx<'_>, t: Tellingen) -> KpiReport {
         let q = c.q;
         let Tellingen {
             pl,
@@ -1062,12 +1147,13 @@ impl Projection {
             trajecten,
             spoed,
             signalen,
+            overbezetting,
         } = t;
         let cap = c.capaciteit();
         let plaatsen_peil: i64 = cap[0].iter().flatten().sum();
         let (beschikbaar, cap_peil) = c.beschikbaar();
         let graad = Verhouding::van(pl.bezetting_loc, cap_peil);
-        let unieke = pl.jeugdigen.len() as i64;
+        let unieke = pl.unieke;
         let kennis_dag = q
             .kennis
             .or_else(|| self.recorded_until())
@@ -1131,22 +1217,20 @@ impl Projection {
                     bestemmingen,
                 },
             ),
-            verblijfsduur: c.kpi("verblijfsduur", verblijfsduur(ep.duren)),
+            verblijfsduur: c.kpi("verblijfsduur", ep.verblijfsduur),
             langverblijvers: c.kpi("langverblijvers", Aantal::van(ep.langverblijvers)),
-            signalen: c.kpi(
-                "signalen",
-                Ctx::signalen(signalen, c.overbezetting(pl.wijzigingen)),
-            ),
+            signalen: c.kpi("signalen", Ctx::signalen(signalen, overbezetting)),
         }
     }
 
     /// The same query for each period of a series (peildatum: the end of each period).
     ///
     /// For consecutive periods (each one ending at or before the next begins, as
-    /// [`Periode::reeks`] makes them) the fact tables are scanned once for the whole
-    /// series: every visible fact is filtered once and then counted in each period its
-    /// valid time can touch, with exactly the per-period rules of [`Projection::kpis`].
-    /// Other lists of periods are computed one by one.
+    /// [`Periode::reeks`] makes them; gaps allowed) each fact table is scanned once for
+    /// the whole series and every fact costs O(1) however many periods it spans
+    /// (difference arrays over the period index, see `veeg.rs`), with exactly the
+    /// per-period rules of [`Projection::kpis`]. Other lists of periods are computed one
+    /// by one.
     pub fn reeks(&self, q: &Query, perioden: &[Periode]) -> Vec<KpiReport> {
         let vragen: Vec<Query> = perioden
             .iter()
@@ -1157,114 +1241,22 @@ impl Projection {
                 qq
             })
             .collect();
-        let opvolgend = perioden.windows(2).all(|w| w[0].tot <= w[1].van);
-        if vragen.len() < 2 || !opvolgend {
-            return vragen.iter().map(|qq| self.kpis(qq)).collect();
-        }
-        let ctxs: Vec<Ctx<'_>> = vragen.iter().map(|qq| Ctx::new(self, qq)).collect();
-        let (pl_lo, pl_hi): (Vec<i32>, Vec<i32>) =
-            ctxs.iter().map(Ctx::venster_plaatsingen).unzip();
-        let (st_lo, st_hi): (Vec<i32>, Vec<i32>) = ctxs.iter().map(Ctx::venster_stroom).unzip();
-        let (p_lo, p_hi): (Vec<i32>, Vec<i32>) = ctxs.iter().map(|c| (c.van, c.tot)).unzip();
-        let monotoon = [&pl_lo, &pl_hi, &st_lo, &st_hi, &p_lo, &p_hi]
-            .iter()
-            .all(|v| v.is_sorted());
-        let (Some(c0), true) = (ctxs.first(), monotoon) else {
-            return vragen.iter().map(|qq| self.kpis(qq)).collect();
+        let opvolgend = perioden.windows(2).all(|w| w[0].tot <= w[1].van)
+            && perioden.iter().all(|p| p.van < p.tot);
+        let een_voor_een = |vragen: &[Query]| vragen.iter().map(|qq| self.kpis(qq)).collect();
+        let (Some(q0), true) = (vragen.first(), vragen.len() >= 2 && opvolgend) else {
+            return een_voor_een(&vragen);
         };
-        // Filter results do not depend on P (same K, filter and attribution): the first
-        // context answers them for all.
-        let k = c0.k;
-        let bereik = |lo: &[i32], hi: &[i32]| {
-            (
-                lo.first().copied().unwrap_or(0),
-                hi.last().copied().unwrap_or(0),
-            )
-        };
-
-        let mut pl: Vec<PlaatsingTelling> = ctxs.iter().map(Ctx::plaatsing_telling).collect();
-        let (lo, hi) = bereik(&pl_lo, &pl_hi);
-        for p in self.plaatsingen.zichtbaar(k, lo, hi) {
-            let loc = c0.past_locatie(p.voorziening);
-            let past = c0.past(p.voorziening, p.herkomst);
-            if !loc && !past {
-                continue;
-            }
-            for i in perioden_van(&pl_lo, &pl_hi, p.begin, p.eind.max(p.begin)) {
-                ctxs[i].tel_plaatsing(p, loc, past, &mut pl[i]);
-            }
+        let c0 = Ctx::new(self, q0);
+        let ctxs: Vec<Ctx<'_>> = vragen.iter().map(|qq| c0.periode(qq)).collect();
+        match crate::veeg::veeg(&c0, &ctxs) {
+            Some(tellingen) => ctxs
+                .iter()
+                .zip(tellingen)
+                .map(|(c, t)| self.rapport(c, t))
+                .collect(),
+            None => een_voor_een(&vragen),
         }
-        pl.iter_mut().for_each(PlaatsingTelling::rond_af);
-
-        let mut ep: Vec<EpisodeTelling> = ctxs.iter().map(|_| Ctx::episode_telling()).collect();
-        let mut ep_st = vec![[0i64; 4]; ctxs.len()];
-        let (lo, hi) = bereik(&st_lo, &st_hi);
-        for e in self.episodes.zichtbaar(k, lo, hi) {
-            let eerste = c0.past(e.eerste, e.herkomst);
-            let laatste = c0.past(e.laatste, e.herkomst);
-            if !eerste && !laatste {
-                continue;
-            }
-            for i in perioden_van(&st_lo, &st_hi, e.begin, e.eind.max(e.begin)) {
-                ctxs[i].tel_episode(e, eerste, laatste, &mut ep[i], &mut ep_st[i]);
-            }
-        }
-        for (e, st) in ep.iter_mut().zip(&ep_st) {
-            e.stroom = stroom_van(*st);
-        }
-
-        let mut traj = vec![[0i64; 4]; ctxs.len()];
-        for t in self.trajecten.zichtbaar(k, lo, hi) {
-            if !c0.past(t.voorziening, t.herkomst) {
-                continue;
-            }
-            for i in perioden_van(&st_lo, &st_hi, t.begin, t.eind.max(t.begin)) {
-                ctxs[i].tel_stroom(t.begin, t.eind, &mut traj[i]);
-            }
-        }
-
-        let mut spoed = vec![0i64; ctxs.len()];
-        let (lo, hi) = bereik(&p_lo, &p_hi);
-        for m in self.machtigingen.zichtbaar(k, lo, hi) {
-            let past = c0.past(m.voorziening, m.herkomst);
-            if !past {
-                continue;
-            }
-            for i in perioden_van(&p_lo, &p_hi, m.begin, m.eind.max(m.begin)) {
-                spoed[i] += i64::from(ctxs[i].telt_machtiging(m, past));
-            }
-        }
-
-        let mut sig = vec![[0i64; 3]; ctxs.len()];
-        for s in self.signalen.zichtbaar(k, lo, hi) {
-            let past = c0.past(s.voorziening, s.herkomst);
-            if !past {
-                continue;
-            }
-            for i in perioden_van(&p_lo, &p_hi, s.begin, s.eind.max(s.begin)) {
-                ctxs[i].tel_signaal(s, past, &mut sig[i]);
-            }
-        }
-
-        ctxs.iter()
-            .zip(pl)
-            .zip(ep)
-            .zip(traj)
-            .zip(spoed)
-            .zip(sig)
-            .map(|(((((c, pl), ep), traj), spoed), signalen)| {
-                self.rapport(
-                    c,
-                    Tellingen {
-                        pl,
-                        ep,
-                        trajecten: stroom_van(traj),
-                        spoed,
-                        signalen,
-                    },
-                )
-            })
-            .collect()
     }
 
     /// A calendar series of granularity `g` covering [van, tot).

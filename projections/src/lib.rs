@@ -58,6 +58,7 @@ mod onderdruk;
 mod periode;
 mod projectie;
 mod tabel;
+mod veeg;
 
 pub use diff::{Diff, GebeurtenisRef};
 pub use kpi::*;

@@ -67,6 +67,11 @@ pub struct ProjectionsArgs {
     /// Warn when the history is smaller than this.
     #[arg(long, default_value_t = 5_000_000)]
     min_events: u64,
+    /// Development: generate the history in memory (positions in generation order, the
+    /// generator's recorded times), then measure only the fold and the KPI latencies; no
+    /// store, no SQL. For profiling (`perf record`) without waiting for the database.
+    #[arg(long)]
+    in_memory: bool,
 }
 
 // ------------------------------------------------------------------------------ helpers
@@ -1076,7 +1081,77 @@ impl Report {
     }
 }
 
+/// `--in-memory`: the fold and the KPI latencies on a generated history, without a store.
+fn run_in_memory(args: &ProjectionsArgs) -> anyhow::Result<()> {
+    let t = Instant::now();
+    let events: Vec<Decoded> = generate(&demo_config(args))?
+        .enumerate()
+        .map(|(i, e)| Decoded {
+            position: i as i64 + 1,
+            event_id: e.event_id,
+            recorded_at: e.recorded_at,
+            stream: e.stream,
+            g: e.fact,
+        })
+        .collect();
+    eprintln!(
+        "generated {} events in {:.1} s",
+        events.len(),
+        t.elapsed().as_secs_f64()
+    );
+    let rss0 = rss();
+    let t = Instant::now();
+    let tc = thread_cpu_secs();
+    let (p, errors) = fold(&events);
+    let (secs, cpu) = (t.elapsed().as_secs_f64(), thread_cpu_secs() - tc);
+    let n = events.len() as f64;
+    println!(
+        "fold: {secs:.2} s wall, {cpu:.2} CPU-s ({:.0} ev/s, {:.0} ev per CPU-s), {errors} errors, +{:.2} GiB resident",
+        n / secs,
+        n / cpu,
+        gib(rss().saturating_sub(rss0))
+    );
+    println!("{:?}", p.omvang());
+    let kwartaal = Periode::kwartaal(2023, 1)?;
+    let k: DateTime<Utc> = "2023-06-30T00:00:00Z".parse()?;
+    let series = Periode::reeks(
+        date(args.to_year - 9, 1, 1)?,
+        date(args.to_year + 1, 1, 1)?,
+        kringloop_projections::Granulariteit::Kwartaal,
+    )?;
+    let q = Query::new(kwartaal);
+    for (naam, q, reeks) in [
+        ("quarter, national, now", q.clone(), false),
+        ("series, national, now", q.clone(), true),
+        ("series, national, K", q.clone().kennis(k), true),
+    ] {
+        let mut ms = Vec::new();
+        let c0 = cpu_secs();
+        for _ in 0..args.series_runs.max(1) {
+            let t = Instant::now();
+            if reeks {
+                std::hint::black_box(p.reeks(&q, &series));
+            } else {
+                std::hint::black_box(p.kpis(&q));
+            }
+            ms.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        let cpu_ms = (cpu_secs() - c0) * 1e3 / ms.len() as f64;
+        ms.sort_by(f64::total_cmp);
+        println!(
+            "{naam}: p50 {:.2} ms, p99 {:.2} ms, mean CPU {cpu_ms:.2} ms (all threads); load {}",
+            percentile(&ms, 0.5),
+            percentile(&ms, 0.99),
+            loadavg()
+        );
+    }
+    Ok(())
+}
+
 pub async fn run(args: ProjectionsArgs) -> anyhow::Result<()> {
+    if args.in_memory {
+        return run_in_memory(&args);
+    }
     std::fs::create_dir_all(&args.dir)
         .with_context(|| format!("cannot create {}", args.dir.display()))?;
     let backends: Vec<&str> = match args.backend.as_str() {

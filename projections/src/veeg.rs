@@ -1,0 +1,643 @@
+//! The series sweep: every period of a series from one pass over each fact table.
+//!
+//! [`Projection::kpis`](crate::Projection::kpis) answers one period by scanning the facts
+//! near it. A 40-quarter series done that way scans ten years of facts 40 times, and even
+//! a single pass that visits, per fact, every period the fact spans does work
+//! proportional to the length of the stays. Here every fact costs O(1), however many
+//! periods it spans:
+//!
+//! - "in P" figures (instroom, plaatsingen, cohort, exits, …) go to the one period that
+//!   contains the date, found in a day → period table;
+//! - stock figures ("active at the peildatum", begin and end stocks, langverblijvers,
+//!   signals overlapping P) hold for a contiguous range of periods, found with day →
+//!   "number of period starts/ends on or before this day" tables and added to a
+//!   difference array over the period index;
+//! - bed-days go to a difference array over days;
+//! - unique youths are one bit per youth and period;
+//! - lengths of stay go to a histogram per period (median and p90 are ranks in it);
+//! - overbezetting needs, per facility and period, the highest occupancy minus capacity:
+//!   the occupancy and capacity at the start of each period come from difference arrays
+//!   over the period index; only the changes *inside* a period are events, grouped by
+//!   (facility, period) with a counting sort and swept in day order.
+//!
+//! The rules are exactly those of the per-period scans in `kpi.rs`; the test
+//! `tests/reeks.rs` checks that a series equals its periods computed one by one.
+
+use kringloop_events::{Verblijfplaats, Zwaarte};
+
+use crate::feiten::{GEEN8, basis, bestemming_van, vlag};
+use crate::kpi::{Aantal, Ctx, EpisodeSom, PlaatsingSom, Stroom, Tellingen, Verblijfsduur};
+use crate::periode::OPEN;
+
+/// No period contains this day.
+const GEEN_P: u32 = u32::MAX;
+
+/// Longest series the day tables are built for (about 550 years); longer ones are
+/// computed period by period.
+const MAX_DAGEN: i64 = 200_000;
+
+/// Lengths of stay up to this many days go to the histogram, longer ones to a list.
+const HISTOGRAM: usize = 4096;
+
+/// Day tables of the series' periods (sorted, non-overlapping, possibly with gaps).
+struct Kalender {
+    /// First day of the first period.
+    t0: i32,
+    /// First day after the last period.
+    t1: i32,
+    n: usize,
+    /// Day − t0 → index of the period containing it, `GEEN_P` in a gap.
+    per: Vec<u32>,
+    /// Day − t0 → number of periods with `van ≤ day`.
+    le_van: Vec<u32>,
+    /// Day − t0 → number of periods with `tot ≤ day`.
+    le_tot: Vec<u32>,
+    /// First day of each period.
+    van: Vec<i32>,
+}
+
+impl Kalender {
+    fn new(ctxs: &[Ctx<'_>]) -> Option<Kalender> {
+        let t0 = ctxs.first()?.van;
+        let t1 = ctxs.last()?.tot;
+        let len = usize::try_from(i64::from(t1) - i64::from(t0) + 1).ok()?;
+        if len as i64 > MAX_DAGEN || ctxs.len() >= GEEN_P as usize {
+            return None;
+        }
+        let mut per = vec![GEEN_P; len];
+        let mut le_van = vec![0u32; len];
+        let mut le_tot = vec![0u32; len];
+        for (i, c) in ctxs.iter().enumerate() {
+            let (a, b) = (
+                usize::try_from(c.van - t0).ok()?,
+                usize::try_from(c.tot - t0).ok()?,
+            );
+            per.get_mut(a..b)?.fill(i as u32);
+            le_van.get_mut(a..)?.iter_mut().for_each(|x| *x += 1);
+            le_tot.get_mut(b..)?.iter_mut().for_each(|x| *x += 1);
+        }
+        Some(Kalender {
+            t0,
+            t1,
+            n: ctxs.len(),
+            per,
+            le_van,
+            le_tot,
+            van: ctxs.iter().map(|c| c.van).collect(),
+        })
+    }
+
+    /// The period containing day `d`.
+    #[inline]
+    fn per(&self, d: i32) -> Option<usize> {
+        if d < self.t0 {
+            return None;
+        }
+        match self.per.get((d - self.t0) as usize) {
+            Some(&i) if i != GEEN_P => Some(i as usize),
+            _ => None,
+        }
+    }
+
+    /// Number of entries of a non-decreasing table on or before `d` (exact outside the
+    /// table: nothing before the first period starts, everything after the last ends).
+    #[inline]
+    fn le(&self, tabel: &[u32], d: i32) -> usize {
+        if d < self.t0 {
+            0
+        } else if d > self.t1 {
+            self.n
+        } else {
+            tabel
+                .get((d - self.t0) as usize)
+                .map_or(self.n, |&x| x as usize)
+        }
+    }
+
+    /// Number of periods with `van ≤ d`.
+    #[inline]
+    fn van_le(&self, d: i32) -> usize {
+        self.le(&self.le_van, d)
+    }
+
+    /// Number of periods with `tot ≤ d`.
+    #[inline]
+    fn tot_le(&self, d: i32) -> usize {
+        self.le(&self.le_tot, d)
+    }
+}
+
+/// +1 for the periods `a..b` in a difference array.
+#[inline]
+fn bereik(diff: &mut [i64], a: usize, b: usize) {
+    if a < b
+        && let Some(x) = diff.get_mut(a)
+    {
+        *x += 1;
+        if let Some(y) = diff.get_mut(b) {
+            *y -= 1;
+        }
+    }
+}
+
+/// The running sums of a difference array (one value per period).
+fn sommen(diff: &[i64], n: usize) -> Vec<i64> {
+    diff.iter()
+        .take(n)
+        .scan(0i64, |s, d| {
+            *s += d;
+            Some(*s)
+        })
+        .collect()
+}
+
+/// Begin stock, instroom, uitstroom and end stock of intervals, per period.
+struct StroomTeller {
+    begin: Vec<i64>,
+    eind: Vec<i64>,
+    instroom: Vec<i64>,
+    uitstroom: Vec<i64>,
+}
+
+impl StroomTeller {
+    fn new(n: usize) -> StroomTeller {
+        StroomTeller {
+            begin: vec![0; n + 1],
+            eind: vec![0; n + 1],
+            instroom: vec![0; n],
+            uitstroom: vec![0; n],
+        }
+    }
+
+    /// The rules of `Ctx::tel_stroom`: in the begin stock of P when s < van ≤ t, in the
+    /// end stock when s < tot ≤ t, instroom when s ∈ P, uitstroom when t ∈ P.
+    #[inline]
+    fn tel(&mut self, kal: &Kalender, s: i32, t: i32) {
+        bereik(&mut self.begin, kal.van_le(s), kal.van_le(t));
+        bereik(&mut self.eind, kal.tot_le(s), kal.tot_le(t));
+        if let Some(i) = kal.per(s) {
+            self.instroom[i] += 1;
+        }
+        if t != OPEN
+            && let Some(i) = kal.per(t)
+        {
+            self.uitstroom[i] += 1;
+        }
+    }
+
+    fn stromen(&self, n: usize) -> Vec<Stroom> {
+        let (b, e) = (sommen(&self.begin, n), sommen(&self.eind, n));
+        (0..n)
+            .map(|i| Stroom {
+                begin: Aantal::van(b[i]),
+                instroom: Aantal::van(self.instroom[i]),
+                uitstroom: Aantal::van(self.uitstroom[i]),
+                eind: Aantal::van(e[i]),
+            })
+            .collect()
+    }
+}
+
+/// Lengths of stay of one period.
+#[derive(Clone)]
+struct Duren {
+    histogram: Vec<u32>,
+    /// Lengths outside the histogram.
+    overig: Vec<i32>,
+    n: i64,
+    som: i64,
+}
+
+impl Duren {
+    fn new() -> Duren {
+        Duren {
+            histogram: Vec::new(),
+            overig: Vec::new(),
+            n: 0,
+            som: 0,
+        }
+    }
+
+    #[inline]
+    fn voeg_toe(&mut self, d: i32) {
+        self.n += 1;
+        self.som += i64::from(d);
+        match usize::try_from(d) {
+            Ok(i) if i < HISTOGRAM => {
+                if self.histogram.is_empty() {
+                    self.histogram = vec![0; HISTOGRAM];
+                }
+                self.histogram[i] += 1;
+            }
+            _ => self.overig.push(d),
+        }
+    }
+
+    /// The `r`-th smallest length (0-based); `overig` sorted.
+    fn rang(&self, r: usize) -> i32 {
+        let negatief = self.overig.partition_point(|&d| d < 0);
+        if r < negatief {
+            return self.overig[r];
+        }
+        let mut r = r - negatief;
+        for (d, &c) in self.histogram.iter().enumerate() {
+            if r < c as usize {
+                return d as i32;
+            }
+            r -= c as usize;
+        }
+        self.overig.get(negatief + r).copied().unwrap_or(0)
+    }
+
+    /// The same figures as `kpi::verblijfsduur` over the sorted list of lengths.
+    fn verblijfsduur(mut self) -> Verblijfsduur {
+        self.overig.sort_unstable();
+        let n = usize::try_from(self.n).unwrap_or(0);
+        if n == 0 {
+            return crate::kpi::verblijfsduur(Vec::new());
+        }
+        let mediaan = if n % 2 == 1 {
+            f64::from(self.rang(n / 2))
+        } else {
+            (f64::from(self.rang(n / 2 - 1)) + f64::from(self.rang(n / 2))) / 2.0
+        };
+        let p90 = f64::from(self.rang((n * 9).div_ceil(10).saturating_sub(1).min(n - 1)));
+        let kort: i64 = self
+            .histogram
+            .iter()
+            .take(365)
+            .map(|&c| i64::from(c))
+            .sum::<i64>()
+            + self.overig.iter().filter(|&&d| d < 365).count() as i64;
+        Verblijfsduur {
+            aantal: Aantal::van(self.n),
+            gemiddelde: Some(self.som as f64 / n as f64),
+            mediaan: Some(mediaan),
+            p90: Some(p90),
+            korter_dan_jaar: crate::kpi::Verhouding::van(kort, self.n),
+            onderdrukt: false,
+        }
+    }
+}
+
+/// A change of occupancy or capacity at one facility: (facility, day, occupancy change,
+/// capacity change).
+type Wijziging = (u32, i32, i32, i32);
+
+/// Occupancy and capacity per facility, swept in day order across the periods, for
+/// overbezetting.
+struct Bezet {
+    n: usize,
+    f: usize,
+    /// Per period: the changes on its days; a change before the first period or in a
+    /// gap between periods is put on the first day of the next period (only the state
+    /// on the days of a period is looked at).
+    wijzigingen: Vec<Vec<Wijziging>>,
+}
+
+impl Bezet {
+    fn new(f: usize, n: usize) -> Bezet {
+        Bezet {
+            n,
+            f,
+            wijzigingen: vec![Vec::new(); n],
+        }
+    }
+
+    #[inline]
+    fn wijziging(&mut self, kal: &Kalender, vz: u32, d: i32, occ: i32, cap: i32) {
+        // The period containing d or, in a gap, the next one: the first with tot > d.
+        let i = kal.tot_le(d);
+        if let (Some(l), Some(&van)) = (self.wijzigingen.get_mut(i), kal.van.get(i)) {
+            l.push((vz, d.max(van), occ, cap));
+        }
+    }
+
+    /// A placement [s, e) of facility `vz` that passes the LOCATIE filter.
+    #[inline]
+    fn plaatsing(&mut self, kal: &Kalender, vz: u32, s: i32, e: i32) {
+        if s >= e || e <= kal.t0 || s >= kal.t1 {
+            return;
+        }
+        self.wijziging(kal, vz, s, 1, 0);
+        if e != OPEN {
+            self.wijziging(kal, vz, e, -1, 0);
+        }
+    }
+
+    /// A capacity change of facility `vz` on day `d`.
+    #[inline]
+    fn capaciteit(&mut self, kal: &Kalender, vz: u32, d: i32, delta: i32) {
+        self.wijziging(kal, vz, d, 0, delta);
+    }
+
+    /// Per period: facilities with a day in it on which more placements are active than
+    /// there are places, and with a placement active in it at all (`Ctx::overbezetting`).
+    fn tel(self, kal: &Kalender, mee: &[bool]) -> Vec<i64> {
+        let Bezet { n, f, wijzigingen } = self;
+        let mut uit = vec![0i64; n];
+        // Occupancy and capacity of each facility after the changes swept so far.
+        let mut bezetting = vec![0i64; f];
+        let mut cap = vec![0i64; f];
+        let mut begin = vec![0usize; f + 1];
+        let mut gesorteerd: Vec<(i32, i32, i32)> = Vec::new();
+        for (i, (lijst, telling)) in wijzigingen.into_iter().zip(uit.iter_mut()).enumerate() {
+            let van = kal.van.get(i).copied().unwrap_or(OPEN);
+            // Counting sort of this period's changes by facility.
+            begin.iter_mut().for_each(|b| *b = 0);
+            for w in &lijst {
+                if let Some(b) = begin.get_mut(w.0 as usize + 1) {
+                    *b += 1;
+                }
+            }
+            for v in 0..f {
+                begin[v + 1] += begin[v];
+            }
+            gesorteerd.clear();
+            gesorteerd.resize(lijst.len(), (0, 0, 0));
+            let mut plek = begin.clone();
+            for &(vz, d, occ, c) in &lijst {
+                if let Some(p) = plek.get_mut(vz as usize) {
+                    gesorteerd[*p] = (d, occ, c);
+                    *p += 1;
+                }
+            }
+            for vz in 0..f {
+                let w = &mut gesorteerd[begin[vz]..begin[vz + 1]];
+                let (b, c) = (&mut bezetting[vz], &mut cap[vz]);
+                if w.is_empty() && *b <= 0 {
+                    continue;
+                }
+                if w.len() > 1 {
+                    w.sort_unstable_by_key(|x| x.0);
+                }
+                // The state on day `van` before this period's changes is the state
+                // carried over, unless some change falls on that very day.
+                let (mut bezet, mut over) = (false, false);
+                if w.first().is_none_or(|x| x.0 > van) {
+                    bezet = *b > 0;
+                    over = *b > *c;
+                }
+                let mut k = 0;
+                while k < w.len() {
+                    let d = w[k].0;
+                    while k < w.len() && w[k].0 == d {
+                        *b += i64::from(w[k].1);
+                        *c += i64::from(w[k].2);
+                        k += 1;
+                    }
+                    bezet |= *b > 0;
+                    over |= *b > *c;
+                }
+                if bezet && over && mee.get(vz).copied().unwrap_or(false) {
+                    *telling += 1;
+                }
+            }
+        }
+        uit
+    }
+}
+
+/// Number of distinct youths in each list, with one bitmap over all youths (small enough
+/// to stay in the cache) used for one period at a time.
+fn uniek(lijsten: &[Vec<u32>], jeugdigen: usize) -> Vec<i64> {
+    let mut bits = vec![0u64; jeugdigen.div_ceil(64)];
+    lijsten
+        .iter()
+        .map(|l| {
+            let mut n = 0;
+            for &j in l {
+                if let Some(w) = bits.get_mut(j as usize / 64) {
+                    let bit = 1u64 << (j % 64);
+                    n += i64::from(*w & bit == 0);
+                    *w |= bit;
+                }
+            }
+            for &j in l {
+                if let Some(w) = bits.get_mut(j as usize / 64) {
+                    *w = 0;
+                }
+            }
+            n
+        })
+        .collect()
+}
+
+/// Placement figures of every period, and overbezetting.
+fn plaatsingen(c0: &Ctx<'_>, kal: &Kalender) -> (Vec<PlaatsingSom>, Vec<i64>) {
+    let p = c0.p;
+    let n = kal.n;
+    let mut bez = vec![0i64; n + 1];
+    let mut bez_loc = vec![0i64; n + 1];
+    let lengte = (kal.t1 - kal.t0) as usize + 1;
+    let mut dagen = vec![0i64; lengte + 1];
+    let mut som = vec![PlaatsingSom::default(); n];
+    let mut jeugdigen: Vec<Vec<u32>> = vec![Vec::new(); n];
+    let mut bezet = Bezet::new(p.vz_namen.len(), n);
+
+    p.plaatsingen
+        .zichtbaar(c0.k, kal.t0 - 1, kal.t1)
+        .for_each(|pl| {
+            let loc = c0.past_locatie(pl.voorziening);
+            let past = c0.past(pl.voorziening, pl.herkomst);
+            if !loc && !past {
+                return;
+            }
+            let (s, e) = (pl.begin, pl.eind);
+            // Active at the peildatum tot_i: s ≤ tot_i < e.
+            let (a, b) = (
+                kal.tot_le(s.saturating_sub(1)),
+                kal.tot_le(e.saturating_sub(1)),
+            );
+            if loc {
+                bereik(&mut bez_loc, a, b);
+                let (x, y) = (s.max(kal.t0), e.min(kal.t1));
+                if x < y {
+                    dagen[(x - kal.t0) as usize] += 1;
+                    dagen[(y - kal.t0) as usize] -= 1;
+                }
+                bezet.plaatsing(kal, pl.voorziening, s, e);
+            }
+            if !past {
+                return;
+            }
+            bereik(&mut bez, a, b);
+            let Some(i) = kal.per(s) else {
+                return;
+            };
+            let t = &mut som[i];
+            if pl.vlaggen & vlag::EPISODESTART != 0 {
+                t.exclusief += 1;
+            }
+            if pl.vlaggen & vlag::DOOR != 0 {
+                t.door += 1;
+            }
+            if pl.vlaggen & (vlag::EPISODESTART | vlag::DOOR) != 0 {
+                jeugdigen[i].push(pl.jeugdige);
+            }
+            if c0.dicht(pl.voorziening) && pl.vlaggen & vlag::AMBULANT == 0 {
+                t.gesloten_starts += 1;
+                if pl.basis == basis::SPOED {
+                    t.spoed_starts += 1;
+                }
+            }
+        });
+
+    for c in p.capaciteit.zichtbaar(c0.k, i32::MIN, kal.t1) {
+        if c0.past_locatie(c.voorziening) {
+            bezet.capaciteit(kal, c.voorziening, c.datum, c.delta);
+        }
+    }
+    let mee: Vec<bool> = (0..p.vz_namen.len())
+        .map(|v| c0.past_locatie(v as u32))
+        .collect();
+    let overbezetting = bezet.tel(kal, &mee);
+    let unieke = uniek(&jeugdigen, p.jeugdigen.len());
+
+    let (bez, bez_loc) = (sommen(&bez, n), sommen(&bez_loc, n));
+    let mut bezet_dagen = vec![0i64; n];
+    let mut actief = 0i64;
+    for (d, delta) in dagen.iter().take(lengte - 1).enumerate() {
+        actief += delta;
+        if let Some(&i) = kal.per.get(d)
+            && i != GEEN_P
+        {
+            bezet_dagen[i as usize] += actief;
+        }
+    }
+    for (i, t) in som.iter_mut().enumerate() {
+        t.bezetting = bez[i];
+        t.bezetting_loc = bez_loc[i];
+        t.bezette_dagen = bezet_dagen[i];
+        t.unieke = unieke[i];
+    }
+    (som, overbezetting)
+}
+
+/// Episode figures of every period.
+fn episodes(c0: &Ctx<'_>, kal: &Kalender) -> Vec<EpisodeSom> {
+    let n = kal.n;
+    let mut st = StroomTeller::new(n);
+    let mut lang = vec![0i64; n + 1];
+    let mut som = vec![EpisodeSom::default(); n];
+    let mut duren = vec![Duren::new(); n];
+    c0.p.episodes
+        .zichtbaar(c0.k, kal.t0 - 1, kal.t1)
+        .for_each(|e| {
+            let eerste = c0.past(e.eerste, e.herkomst);
+            let laatste = c0.past(e.laatste, e.herkomst);
+            if eerste {
+                st.tel(kal, e.begin, e.eind);
+                // Langverblijver at the peildatum tot_i: s + 548 ≤ tot_i < e.
+                bereik(
+                    &mut lang,
+                    kal.tot_le(e.begin.saturating_add(crate::kpi::LANGVERBLIJF - 1)),
+                    kal.tot_le(e.eind.saturating_sub(1)),
+                );
+                if let Some(i) = kal.per(e.begin) {
+                    som[i].cohort += 1;
+                    if e.eerste_door < e.begin.saturating_add(365) {
+                        som[i].cohort_door += 1;
+                    }
+                }
+            }
+            if e.bestemming == GEEN8 || !laatste || e.eind == OPEN {
+                return;
+            }
+            let (Some(i), Some(best)) = (kal.per(e.eind), bestemming_van(e.bestemming)) else {
+                return;
+            };
+            let t = &mut som[i];
+            t.bestemmingen[e.bestemming as usize % 16] += 1;
+            duren[i].voeg_toe(e.eind - e.begin);
+            if best != Verblijfplaats::Onbekend {
+                t.bekend += 1;
+                if let (Zwaarte::Rang(r), Some(vr)) = (best.zwaarte(), c0.rang(e.laatste))
+                    && r < vr
+                {
+                    t.lichter += 1;
+                }
+            }
+        });
+    let lang = sommen(&lang, n);
+    for ((t, (s, l)), d) in som
+        .iter_mut()
+        .zip(st.stromen(n).into_iter().zip(lang))
+        .zip(duren)
+    {
+        t.stroom = s;
+        t.langverblijvers = l;
+        t.verblijfsduur = d.verblijfsduur();
+    }
+    som
+}
+
+/// CBS-trajectory stock and flows, spoedmachtigingen and signals of every period.
+fn overige(c0: &Ctx<'_>, kal: &Kalender) -> (Vec<Stroom>, Vec<i64>, Vec<[i64; 3]>) {
+    let n = kal.n;
+    let p = c0.p;
+    let mut st = StroomTeller::new(n);
+    p.trajecten
+        .zichtbaar(c0.k, kal.t0 - 1, kal.t1)
+        .filter(|t| c0.past(t.voorziening, t.herkomst))
+        .for_each(|t| st.tel(kal, t.begin, t.eind));
+    let mut spoed = vec![0i64; n];
+    for m in p.machtigingen.zichtbaar(c0.k, kal.t0, kal.t1) {
+        if m.soort == basis::SPOED
+            && let Some(i) = kal.per(m.begin)
+            && c0.past(m.voorziening, m.herkomst)
+        {
+            spoed[i] += 1;
+        }
+    }
+    let mut sig = [vec![0i64; n + 1], vec![0i64; n + 1], vec![0i64; n + 1]];
+    for s in p.signalen.zichtbaar(c0.k, kal.t0, kal.t1) {
+        // Overlaps P_i: begin < tot_i and eind > van_i.
+        if s.begin < s.eind && c0.past(s.voorziening, s.herkomst) {
+            bereik(
+                &mut sig[s.soort as usize % 3],
+                kal.tot_le(s.begin),
+                kal.van_le(s.eind.saturating_sub(1)),
+            );
+        }
+    }
+    let sig: Vec<Vec<i64>> = sig.iter().map(|d| sommen(d, n)).collect();
+    let signalen = (0..n).map(|i| [sig[0][i], sig[1][i], sig[2][i]]).collect();
+    (st.stromen(n), spoed, signalen)
+}
+
+/// The tallies of every period of `ctxs` (sorted, non-overlapping periods sharing the
+/// filter and knowledge time of `c0`), or `None` when the series is too long for the
+/// day tables.
+pub(crate) fn veeg(c0: &Ctx<'_>, ctxs: &[Ctx<'_>]) -> Option<Vec<Tellingen>> {
+    let kal = Kalender::new(ctxs)?;
+    let (pl, (ep, (traj, spoed, sig))) = std::thread::scope(|s| {
+        // Two independent halves; the machine's second core takes one.
+        let h = s.spawn(|| plaatsingen(c0, &kal));
+        let rest = (episodes(c0, &kal), overige(c0, &kal));
+        (h.join(), rest)
+    });
+    let (pl, over) = match pl {
+        Ok(x) => x,
+        Err(paniek) => std::panic::resume_unwind(paniek),
+    };
+    Some(
+        pl.into_iter()
+            .zip(over)
+            .zip(ep)
+            .zip(traj)
+            .zip(spoed)
+            .zip(sig)
+            .map(
+                |(((((pl, overbezetting), ep), trajecten), spoed), signalen)| Tellingen {
+                    pl,
+                    ep,
+                    trajecten,
+                    spoed,
+                    signalen,
+                    overbezetting,
+                },
+            )
+            .collect(),
+    )
+}
