@@ -264,7 +264,15 @@ impl Schrijver {
                 }
                 // Written by another process under the same key: after the rebuild the
                 // key is known and the retry answers with the first result.
-                Ok(_) => self.opnieuw.push_back(verzoek),
+                Ok(_) if verzoek.pogingen < MAX_POGINGEN => {
+                    verzoek.pogingen += 1;
+                    self.opnieuw.push_back(verzoek);
+                }
+                // The key is in the store but not on any event the API knows (used by an
+                // import under the same key, say): not a retry of this fact.
+                Ok(_) => verzoek.beantwoord(Err(ApiFout::ongeldig(
+                    "idempotencyKey is al gebruikt voor een andere registratie",
+                ))),
                 Err(StoreError::Conflict { .. }) if verzoek.pogingen < MAX_POGINGEN => {
                     // The check passed against a stream that changed since (another
                     // process): check again against the stream as it is now. With an
