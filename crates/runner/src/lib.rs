@@ -2,8 +2,8 @@
 //! start and then follows new events, on SQLite and on PostgreSQL alike.
 //!
 //! ```text
-//! Runner::start ─► read_all pages ──(channel)──► fold on a blocking thread ─► Projection
-//!                  (READ_AHEAD concurrent reads)  (the two overlap)            │
+//! Runner::start ─► read_all pages + decode ──(channel)──► fold on a blocking thread ─► Projection
+//!                  (READ_AHEAD concurrent tasks)  (reading, decoding and folding overlap)  │
 //!        follow task: wait for nudge() or poll_interval ─► head_position ─► read_all(position, batch)
 //!                     ─► apply under the write lock in chunks ─► broadcast Applied ─► position
 //! ```
@@ -33,7 +33,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
-use kringloop_events::RecordedEvent;
+use kringloop_events::{Gebeurtenis, RecordedEvent};
 use kringloop_projections::Projection;
 use kringloop_store::{EventStore, StoreError};
 use tokio::sync::{Notify, RwLock, broadcast, mpsc, watch};
@@ -160,7 +160,27 @@ struct Folded {
 }
 
 fn apply_one(p: &mut Projection, e: &RecordedEvent) -> Option<ProjectionErrorInfo> {
-    match p.apply(e) {
+    report(e, p.apply(e))
+}
+
+/// `apply_one` for an event a reader task already decoded (`None`: it could not, and
+/// `Projection::apply` reports why).
+fn apply_decoded(
+    p: &mut Projection,
+    e: &RecordedEvent,
+    g: Option<&Gebeurtenis>,
+) -> Option<ProjectionErrorInfo> {
+    match g {
+        Some(g) => report(e, p.apply_decoded(e.into(), g)),
+        None => apply_one(p, e),
+    }
+}
+
+fn report(
+    e: &RecordedEvent,
+    result: Result<(), kringloop_projections::ProjectionError>,
+) -> Option<ProjectionErrorInfo> {
+    match result {
         Ok(()) => None,
         Err(err) => Some(ProjectionErrorInfo {
             position: e.position,
@@ -185,6 +205,19 @@ fn warn_error(info: &ProjectionErrorInfo) {
 /// task), so decoding rows is spread over cores while the fold runs on another.
 pub const READ_AHEAD: usize = 3;
 
+/// A page of the log with its payloads decoded by the reader task (`None`: undecodable),
+/// so that the folding thread only folds.
+type Page = Vec<(RecordedEvent, Option<Gebeurtenis>)>;
+
+fn decode_page(page: Vec<RecordedEvent>) -> Page {
+    page.into_iter()
+        .map(|e| {
+            let g = Gebeurtenis::from_recorded(&e).ok();
+            (e, g)
+        })
+        .collect()
+}
+
 /// Reads the log after `after` into `tx`, in order: first the range up to `bound` in
 /// concurrent page reads of `batch` positions each, then (when `open_end`) page by page
 /// until the log is exhausted. Returns the position read to.
@@ -194,7 +227,7 @@ async fn read_pages(
     bound: i64,
     open_end: bool,
     batch: usize,
-    tx: mpsc::Sender<Vec<RecordedEvent>>,
+    tx: mpsc::Sender<Page>,
 ) -> Result<i64, StoreError> {
     let step = i64::try_from(batch).unwrap_or(i64::MAX);
     let mut next = after;
@@ -212,6 +245,7 @@ async fn read_pages(
                     .read_all(from, usize::try_from(to - from).unwrap_or(usize::MAX))
                     .await?;
                 page.retain(|e| e.position <= to);
+                let page = decode_page(page);
                 tracing::debug!(
                     events = page.len(),
                     to,
@@ -238,7 +272,7 @@ async fn read_pages(
             let page = store.read_all(cursor, batch).await?;
             let Some(last) = page.last() else { break };
             cursor = last.position;
-            if tx.send(page).await.is_err() {
+            if tx.send(decode_page(page)).await.is_err() {
                 break;
             }
         }
@@ -261,7 +295,7 @@ async fn fold_from_store(
         Some(u) => u,
         None => store.head_position().await?,
     };
-    let (tx, mut rx) = mpsc::channel::<Vec<RecordedEvent>>(2);
+    let (tx, mut rx) = mpsc::channel::<Page>(2);
     let reader =
         tokio::spawn(read_pages(store, after, bound, upto.is_none(), batch, tx).in_current_span());
     let span = tracing::Span::current();
@@ -275,8 +309,8 @@ async fn fold_from_store(
             let started = Instant::now();
             let n = page.len();
             let batch_errors = errors.len();
-            for e in &page {
-                if let Some(info) = apply_one(&mut p, e) {
+            for (e, g) in &page {
+                if let Some(info) = apply_decoded(&mut p, e, g.as_ref()) {
                     warn_error(&info);
                     errors.push(info);
                 }
