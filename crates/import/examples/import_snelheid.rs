@@ -210,10 +210,17 @@ async fn ijw_messages_per_second() -> R {
     Ok(())
 }
 
-/// `cargo run --release -p kringloop-import --example import_snelheid`
+/// `cargo run --release -p kringloop-import --example import_snelheid`; with
+/// `KRINGLOOP_SNELHEID_ALLEEN=csv` or `=ijw` only that part (on PostgreSQL each part needs
+/// its own empty database: both import the same facility ids).
 #[tokio::main]
 async fn main() -> R {
-    csv_records_per_second().await?;
-    ijw_messages_per_second().await?;
+    let alleen = std::env::var("KRINGLOOP_SNELHEID_ALLEEN").ok();
+    if alleen.as_deref() != Some("ijw") {
+        csv_records_per_second().await?;
+    }
+    if alleen.as_deref() != Some("csv") {
+        ijw_messages_per_second().await?;
+    }
     Ok(())
 }
