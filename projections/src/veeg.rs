@@ -280,9 +280,12 @@ impl Duren {
     }
 }
 
-/// A change of occupancy or capacity at one facility: (facility, day, occupancy change,
-/// capacity change).
-type Wijziging = (u32, i32, i32, i32);
+/// Per period, a placement change at one facility packed in 8 bytes: facility (high 32
+/// bits), day − first day of the period (31 bits), start (+1) or end (−1) in the low bit.
+type Plaatsingwijziging = u64;
+
+/// A capacity change: (facility, day, change).
+type Capwijziging = (u32, i32, i32);
 
 /// Occupancy and capacity per facility, swept in day order across the periods, for
 /// overbezetting.
@@ -292,7 +295,8 @@ struct Bezet {
     /// Per period: the changes on its days; a change before the first period or in a
     /// gap between periods is put on the first day of the next period (only the state
     /// on the days of a period is looked at).
-    wijzigingen: Vec<Vec<Wijziging>>,
+    plaatsingen: Vec<Vec<Plaatsingwijziging>>,
+    cap: Vec<Vec<Capwijziging>>,
 }
 
 impl Bezet {
@@ -300,16 +304,26 @@ impl Bezet {
         Bezet {
             n,
             f,
-            wijzigingen: vec![Vec::new(); n],
+            plaatsingen: vec![Vec::new(); n],
+            cap: vec![Vec::new(); n],
         }
     }
 
+    /// The period containing `d` or, before the series or in a gap, the next one (the
+    /// first with tot > d), and the day the change counts on.
     #[inline]
-    fn wijziging(&mut self, kal: &Kalender, vz: u32, d: i32, occ: i32, cap: i32) {
-        // The period containing d or, in a gap, the next one: the first with tot > d.
+    fn periode(kal: &Kalender, d: i32) -> Option<(usize, i32)> {
         let i = kal.tot_le(d);
-        if let (Some(l), Some(&van)) = (self.wijzigingen.get_mut(i), kal.van.get(i)) {
-            l.push((vz, d.max(van), occ, cap));
+        kal.van.get(i).map(|&van| (i, d.max(van)))
+    }
+
+    #[inline]
+    fn plaatsing_wijziging(&mut self, kal: &Kalender, vz: u32, d: i32, start: bool) {
+        if let Some((i, dag)) = Self::periode(kal, d)
+            && let Some(l) = self.plaatsingen.get_mut(i)
+        {
+            let verschil = (dag - kal.van[i]) as u64 & 0x7FFF_FFFF;
+            l.push((u64::from(vz) << 32) | (verschil << 1) | u64::from(start));
         }
     }
 
@@ -319,34 +333,54 @@ impl Bezet {
         if s >= e || e <= kal.t0 || s >= kal.t1 {
             return;
         }
-        self.wijziging(kal, vz, s, 1, 0);
+        self.plaatsing_wijziging(kal, vz, s, true);
         if e != OPEN {
-            self.wijziging(kal, vz, e, -1, 0);
+            self.plaatsing_wijziging(kal, vz, e, false);
         }
     }
 
     /// A capacity change of facility `vz` on day `d`.
     #[inline]
     fn capaciteit(&mut self, kal: &Kalender, vz: u32, d: i32, delta: i32) {
-        self.wijziging(kal, vz, d, 0, delta);
+        if let Some((i, dag)) = Self::periode(kal, d)
+            && let Some(l) = self.cap.get_mut(i)
+        {
+            l.push((vz, dag, delta));
+        }
     }
 
     /// Per period: facilities with a day in it on which more placements are active than
     /// there are places, and with a placement active in it at all (`Ctx::overbezetting`).
     fn tel(self, kal: &Kalender, mee: &[bool]) -> Vec<i64> {
-        let Bezet { n, f, wijzigingen } = self;
+        let Bezet {
+            n,
+            f,
+            plaatsingen,
+            cap: cap_wijzigingen,
+        } = self;
         let mut uit = vec![0i64; n];
         // Occupancy and capacity of each facility after the changes swept so far.
         let mut bezetting = vec![0i64; f];
         let mut cap = vec![0i64; f];
         let mut begin = vec![0usize; f + 1];
         let mut gesorteerd: Vec<(i32, i32, i32)> = Vec::new();
-        for (i, (lijst, telling)) in wijzigingen.into_iter().zip(uit.iter_mut()).enumerate() {
+        for (i, ((lijst, caps), telling)) in plaatsingen
+            .into_iter()
+            .zip(cap_wijzigingen)
+            .zip(uit.iter_mut())
+            .enumerate()
+        {
             let van = kal.van.get(i).copied().unwrap_or(OPEN);
             // Counting sort of this period's changes by facility.
             begin.iter_mut().for_each(|b| *b = 0);
-            for w in &lijst {
-                if let Some(b) = begin.get_mut(w.0 as usize + 1) {
+            let vz_van = |w: u64| (w >> 32) as usize;
+            for &w in &lijst {
+                if let Some(b) = begin.get_mut(vz_van(w) + 1) {
+                    *b += 1;
+                }
+            }
+            for c in &caps {
+                if let Some(b) = begin.get_mut(c.0 as usize + 1) {
                     *b += 1;
                 }
             }
@@ -354,11 +388,18 @@ impl Bezet {
                 begin[v + 1] += begin[v];
             }
             gesorteerd.clear();
-            gesorteerd.resize(lijst.len(), (0, 0, 0));
+            gesorteerd.resize(lijst.len() + caps.len(), (0, 0, 0));
             let mut plek = begin.clone();
-            for &(vz, d, occ, c) in &lijst {
+            for &w in &lijst {
+                if let Some(p) = plek.get_mut(vz_van(w)) {
+                    let dag = van + ((w >> 1) & 0x7FFF_FFFF) as i32;
+                    gesorteerd[*p] = (dag, if w & 1 == 1 { 1 } else { -1 }, 0);
+                    *p += 1;
+                }
+            }
+            for &(vz, dag, delta) in &caps {
                 if let Some(p) = plek.get_mut(vz as usize) {
-                    gesorteerd[*p] = (d, occ, c);
+                    gesorteerd[*p] = (dag, 0, delta);
                     *p += 1;
                 }
             }
@@ -611,16 +652,22 @@ fn overige(c0: &Ctx<'_>, kal: &Kalender) -> (Vec<Stroom>, Vec<i64>, Vec<[i64; 3]
 /// day tables.
 pub(crate) fn veeg(c0: &Ctx<'_>, ctxs: &[Ctx<'_>]) -> Option<Vec<Tellingen>> {
     let kal = Kalender::new(ctxs)?;
-    let (pl, (ep, (traj, spoed, sig))) = std::thread::scope(|s| {
-        // Two independent halves; the machine's second core takes one.
-        let h = s.spawn(|| plaatsingen(c0, &kal));
+    let ((pl, over), (ep, (traj, spoed, sig))) = std::thread::scope(|s| {
+        // Two independent halves; a second core takes one (if a thread cannot be
+        // started, this one does both).
+        let h = std::thread::Builder::new()
+            .name("reeks-plaatsingen".into())
+            .spawn_scoped(s, || plaatsingen(c0, &kal));
         let rest = (episodes(c0, &kal), overige(c0, &kal));
-        (h.join(), rest)
+        let pl = match h {
+            Ok(h) => match h.join() {
+                Ok(x) => x,
+                Err(paniek) => std::panic::resume_unwind(paniek),
+            },
+            Err(_) => plaatsingen(c0, &kal),
+        };
+        (pl, rest)
     });
-    let (pl, over) = match pl {
-        Ok(x) => x,
-        Err(paniek) => std::panic::resume_unwind(paniek),
-    };
     Some(
         pl.into_iter()
             .zip(over)
