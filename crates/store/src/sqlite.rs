@@ -1036,8 +1036,13 @@ const INSERT_GROUP: &str = "INSERT INTO events (position, stream, stream_version
 const NAMES_PER_QUERY: usize = 2048;
 
 /// Groups that [`Writer::run_group_fast`] takes: every request has parts with events,
-/// and no idempotency key occurs twice (the second would be a repeat of the first).
+/// and no idempotency key occurs twice (the second would be a repeat of the first). A
+/// lone single-stream request keeps the per-request path: its [`INSERT_CHUNK`] binds
+/// position, stream, version and time once per chunk instead of per row (bulk appends).
 fn fast_eligible(group: &[AppendRequest]) -> bool {
+    if group.len() == 1 && group.iter().all(|r| r.parts.len() == 1) {
+        return false;
+    }
     let mut keys = std::collections::HashSet::new();
     group.iter().all(|r| {
         !r.parts.is_empty()
