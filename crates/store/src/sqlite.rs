@@ -8,7 +8,8 @@
 //! names, keys with one query) and the rows of the whole group go in with one multi-row
 //! statement per chunk; a request that fails its check is left out as a whole. A group
 //! with a repeated key, and any group whose combined insert fails, runs again with one
-//! SAVEPOINT per request, so a failure rolls back only that request. Because
+//! SAVEPOINT per request, so a failure rolls back only that request; a lone single-stream
+//! request takes that path too (its chunks bind stream, position and time once). Because
 //! there is one writer, rowid order is commit order and positions are dense.
 //!
 //! Durability: the write connection uses `synchronous=FULL` by default, so an
