@@ -206,6 +206,7 @@ both_backends!(
     large_batch,
     grouped_appends_from_two_store_instances,
     append_many_each_keeps_per_set_semantics,
+    versions_checked_afresh_after_another_instance_wrote,
 );
 
 // ---------------------------------------------------------------------------------------
@@ -1550,4 +1551,58 @@ async fn append_many_each_keeps_per_set_semantics(h: &mut Harness) {
             "{stream}"
         );
     }
+}
+
+/// A writer that caches stream versions between groups must not answer CONFLICT from its
+/// cache after another store instance (another process) appended to the stream: the
+/// correct expected version is accepted, a stale one refused.
+async fn versions_checked_afresh_after_another_instance_wrote(h: &mut Harness) {
+    let a = h.store();
+    let b = kringloop_store::open(&h.url()).await.unwrap();
+    let exact = |v: u64| AppendOptions {
+        expected: Some(ExpectedVersion::Exact(v)),
+        ..AppendOptions::default()
+    };
+    // `a` writes twice, so its writer has seen (and may cache) version 2.
+    a.append(
+        "gedeeld",
+        vec![ev("T", r#"{"n":1}"#)],
+        AppendOptions {
+            expected: Some(ExpectedVersion::NoStream),
+            ..AppendOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    a.append("gedeeld", vec![ev("T", r#"{"n":2}"#)], exact(1))
+        .await
+        .unwrap();
+    // Another instance moves the stream on.
+    b.append("gedeeld", vec![ev("T", r#"{"n":3}"#)], exact(2))
+        .await
+        .unwrap();
+    // Through `a` again, alone (no INSERT to check the head for it): version 3 is current
+    // and accepted, not a false CONFLICT from a cached 2.
+    let ok = a
+        .append("gedeeld", vec![ev("T", r#"{"n":4}"#)], exact(3))
+        .await
+        .expect("the current version is accepted after another instance wrote");
+    assert_eq!(ok.stream_version, 4);
+    // Now written by `b` again, and `a` is stale: refused.
+    b.append("gedeeld", vec![ev("T", r#"{"n":5}"#)], exact(4))
+        .await
+        .unwrap();
+    let stale = a
+        .append("gedeeld", vec![ev("T", r#"{"oud":true}"#)], exact(4))
+        .await;
+    assert!(
+        matches!(stale, Err(StoreError::Conflict { .. })),
+        "stale expected version must conflict: {stale:?}"
+    );
+    let events = a.read_stream("gedeeld", 1).await.unwrap();
+    let versions: Vec<i64> = events.iter().map(|e| e.stream_version).collect();
+    assert_eq!(versions, vec![1, 2, 3, 4, 5]);
+    assert!(events.iter().all(|e| !e.payload.contains("oud")));
+    assert!(a.verify().await.unwrap().failure.is_none());
+    b.close().await.unwrap();
 }

@@ -438,7 +438,21 @@ async fn run_group_fast(pool: &PgPool, held: &mut Held, group: &[AppendRequest])
             batches.push(rows);
         }
         if batches.is_empty() {
-            // Every request failed its check: nothing to write.
+            // Every request failed its check: nothing to write. Checks made against the
+            // versions cached from our last group are only right if nobody appended since;
+            // without an INSERT to carry the head guard, ask (we hold the lock). A moved
+            // head sends the group to the per-request path, which reads fresh versions.
+            if let Some(ours) = guard {
+                let now: i64 =
+                    sqlx::query_scalar("SELECT COALESCE(MAX(position), 0)::bigint FROM events")
+                        .fetch_one(&mut *conn)
+                        .await?;
+                if now != ours {
+                    return Err(StoreError::Commit(
+                        "kop van het log veranderd; groep opnieuw per verzoek".to_owned(),
+                    ));
+                }
+            }
             sqlx::query("ROLLBACK").execute(&mut *conn).await?;
             return Ok((Fast::Done(outcomes), None));
         }
