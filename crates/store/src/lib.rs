@@ -24,6 +24,7 @@
 pub mod chain;
 mod jsonb;
 pub mod postgres;
+mod queue;
 pub mod sqlite;
 
 use async_trait::async_trait;

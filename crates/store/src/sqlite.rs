@@ -33,6 +33,7 @@ use uuid::Uuid;
 
 use crate::chain::{self, CanonicalEvent, GENESIS_HASH, Verifier};
 use crate::jsonb;
+use crate::queue::{AppendRequest, Msg};
 use crate::{
     AppendOptions, AppendResult, EventStore, ReadFilter, Result, StoreError, StreamAppend,
     VerifyReport,
@@ -81,18 +82,6 @@ impl Default for SqliteConfig {
             queue: 4096,
         }
     }
-}
-
-enum Msg {
-    Append(AppendRequest),
-    Close(oneshot::Sender<()>),
-}
-
-struct AppendRequest {
-    parts: Vec<StreamAppend>,
-    key: Option<String>,
-    recorded_at: Option<chrono::DateTime<chrono::Utc>>,
-    reply: oneshot::Sender<Result<Vec<AppendResult>>>,
 }
 
 /// The SQLite event store. Cheap to share behind an `Arc`.
@@ -185,62 +174,6 @@ impl SqliteStore {
     }
 }
 
-impl SqliteStore {
-    /// Queues every valid set on the writer, in order, then waits for all answers.
-    async fn send_each(
-        &self,
-        sets: Vec<(Vec<StreamAppend>, AppendOptions)>,
-    ) -> Vec<Result<Vec<AppendResult>>> {
-        let mut answers = Vec::with_capacity(sets.len());
-        for (parts, options) in sets {
-            if let Err(e) = crate::validate_many(&parts, &options) {
-                answers.push(Err(e));
-                continue;
-            }
-            let (reply, answer) = oneshot::channel();
-            let sent = self
-                .tx
-                .send(Msg::Append(AppendRequest {
-                    parts,
-                    key: options.idempotency_key,
-                    recorded_at: options.recorded_at,
-                    reply,
-                }))
-                .await;
-            answers.push(match sent {
-                Ok(()) => Ok(answer),
-                Err(_) => Err(StoreError::WriterGone),
-            });
-        }
-        let mut results = Vec::with_capacity(answers.len());
-        for a in answers {
-            results.push(match a {
-                Ok(answer) => answer.await.unwrap_or(Err(StoreError::WriterGone)),
-                Err(e) => Err(e),
-            });
-        }
-        results
-    }
-
-    async fn send(
-        &self,
-        parts: Vec<StreamAppend>,
-        options: AppendOptions,
-    ) -> Result<Vec<AppendResult>> {
-        let (reply, answer) = oneshot::channel();
-        self.tx
-            .send(Msg::Append(AppendRequest {
-                parts,
-                key: options.idempotency_key,
-                recorded_at: options.recorded_at,
-                reply,
-            }))
-            .await
-            .map_err(|_| StoreError::WriterGone)?;
-        answer.await.map_err(|_| StoreError::WriterGone)?
-    }
-}
-
 #[async_trait]
 impl EventStore for SqliteStore {
     async fn append(
@@ -255,7 +188,7 @@ impl EventStore for SqliteStore {
             events,
             expected: options.expected,
         };
-        let results = self.send(vec![part], options).await?;
+        let results = crate::queue::send(&self.tx, vec![part], options).await?;
         results
             .into_iter()
             .next()
@@ -268,14 +201,14 @@ impl EventStore for SqliteStore {
         options: AppendOptions,
     ) -> Result<Vec<AppendResult>> {
         crate::validate_many(&appends, &options)?;
-        self.send(appends, options).await
+        crate::queue::send(&self.tx, appends, options).await
     }
 
     async fn append_many_each(
         &self,
         sets: Vec<(Vec<StreamAppend>, AppendOptions)>,
     ) -> Vec<Result<Vec<AppendResult>>> {
-        self.send_each(sets).await
+        crate::queue::send_each(&self.tx, sets).await
     }
 
     async fn read_stream(&self, stream: &str, from_version: i64) -> Result<Vec<RecordedEvent>> {
