@@ -1143,20 +1143,7 @@ impl<'a> GroupEncoder<'a> {
             w.text(p.stream);
             w.int(version);
             w.int(p.recorded_at);
-            w.hex(e.event_id.as_bytes());
-            w.text(&e.event_type);
-            w.int(i64::from(e.schema_version));
-            w.text(&e.payload);
-            match e.valid_date {
-                Some(d) => w.text(date_text(d).as_str()),
-                None => w.null(),
-            }
-            w.text(&e.recorded_by);
-            w.text(&e.source);
-            w.opt_hex(e.correlation_id.as_ref().map(|u| &u.as_bytes()[..]));
-            w.opt_hex(e.causation_id.as_ref().map(|u| &u.as_bytes()[..]));
-            w.hex(&self.prev);
-            w.hex(&hash);
+            event_columns(&mut w, e, &self.prev, &hash);
             w.end_row();
             self.prev = hash;
             self.event += 1;
@@ -1220,20 +1207,7 @@ impl ChunkBuilder<'_> {
             }
             .hash(&self.prev);
             w.begin_row();
-            w.hex(e.event_id.as_bytes());
-            w.text(&e.event_type);
-            w.int(i64::from(e.schema_version));
-            w.text(&e.payload);
-            match e.valid_date {
-                Some(d) => w.text(date_text(d).as_str()),
-                None => w.null(),
-            }
-            w.text(&e.recorded_by);
-            w.text(&e.source);
-            w.opt_hex(e.correlation_id.as_ref().map(|u| &u.as_bytes()[..]));
-            w.opt_hex(e.causation_id.as_ref().map(|u| &u.as_bytes()[..]));
-            w.hex(&self.prev);
-            w.hex(&hash);
+            event_columns(&mut w, e, &self.prev, &hash);
             w.end_row();
             self.prev = hash;
             self.next += 1;
@@ -1279,6 +1253,25 @@ fn date_text(d: chrono::NaiveDate) -> DateText {
         ]),
         _ => DateText::Long(d.format("%Y-%m-%d").to_string()),
     }
+}
+
+/// The columns of one event that both chunk encoders write after their own leading ones
+/// (the group encoder adds position, stream, version and recorded time per row).
+fn event_columns(w: &mut jsonb::RowsWriter, e: &NewEvent, prev: &[u8; 32], hash: &[u8; 32]) {
+    w.hex(e.event_id.as_bytes());
+    w.text(&e.event_type);
+    w.int(i64::from(e.schema_version));
+    w.text(&e.payload);
+    match e.valid_date {
+        Some(d) => w.text(date_text(d).as_str()),
+        None => w.null(),
+    }
+    w.text(&e.recorded_by);
+    w.text(&e.source);
+    w.opt_hex(e.correlation_id.as_ref().map(|u| &u.as_bytes()[..]));
+    w.opt_hex(e.causation_id.as_ref().map(|u| &u.as_bytes()[..]));
+    w.hex(prev);
+    w.hex(hash);
 }
 
 /// Positions per verify chunk.
