@@ -21,7 +21,11 @@
 //! - **Dry run** writes nothing but reports everything; the state keeps the facts of an
 //!   accepted file, so a dry run of several files checks each against the ones before.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+// Stream versions are looked up per record; foldhash instead of SipHash (the keys come from
+// the operator's own file, so hash flooding is no concern).
+use foldhash::{HashMap, HashMapExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
