@@ -558,13 +558,16 @@ impl Simulatie {
         v.geregistreerd <= d && v.sluit.is_none_or(|s| plus_dagen(d, 120) < s) && self.cap[vz] > 0
     }
 
-    /// A facility of the given form and regime with room, preferably in landsdeel `l`,
-    /// otherwise elsewhere, otherwise the least full one in `l` (overbezetting).
+    /// A facility of one of the given forms and regimes with room, preferably in landsdeel
+    /// `l`, otherwise elsewhere, otherwise the least full one in `l` (overbezetting). The
+    /// own landsdeel is tried with every form before any other landsdeel: a coordinator
+    /// places a youth in a free closed small-scale unit nearby rather than in a closed group
+    /// across the country (trying the form first sent a koploper's youths away while its
+    /// converted units stood empty).
     fn kies_voorziening(
         &mut self,
         l: usize,
-        vorm: Vorm,
-        regime: Regime,
+        vormen: &[(Vorm, Regime)],
         d: NaiveDate,
         niet: Option<usize>,
     ) -> Option<usize> {
@@ -573,38 +576,10 @@ impl Simulatie {
         let volgorde =
             std::iter::once(l).chain((0..n_l).map(|i| (start + i) % n_l).filter(|x| *x != l));
         for ld in volgorde {
-            let seg = segment(ld, vorm, regime);
-            let leden = &self.w.segmenten[seg];
-            if leden.is_empty() {
-                continue;
-            }
-            // Look at a handful of candidates and take the one with most room: cheap, and
-            // spreads youths the way a coordinator would.
-            let mut beste: Option<(i64, usize)> = None;
-            let pogingen = leden.len().min(8);
-            for _ in 0..pogingen {
-                let vz = leden[self.r.index(leden.len())];
-                if Some(vz) == niet {
-                    continue;
+            for &(vorm, regime) in vormen {
+                if let Some(vz) = self.met_ruimte(segment(ld, vorm, regime), d, niet) {
+                    return Some(vz);
                 }
-                let ruimte = self.opnameruimte(vz, d);
-                if ruimte > 0 && beste.is_none_or(|b| ruimte > b.0) {
-                    beste = Some((ruimte, vz));
-                }
-            }
-            if beste.is_none() && leden.len() > 8 {
-                for &vz in leden {
-                    if Some(vz) == niet {
-                        continue;
-                    }
-                    let ruimte = self.opnameruimte(vz, d);
-                    if ruimte > 0 && beste.is_none_or(|b| ruimte > b.0) {
-                        beste = Some((ruimte, vz));
-                    }
-                }
-            }
-            if let Some((_, vz)) = beste {
-                return Some(vz);
             }
             // Nothing free nearby: most of the time the youth is placed elsewhere, now and
             // then the own region squeezes one in (overbezetting).
@@ -613,13 +588,15 @@ impl Simulatie {
             }
             if ld == l {
                 let mut minst: Option<(f64, usize)> = None;
-                for &vz in &self.w.segmenten[seg] {
-                    if Some(vz) == niet || !self.open_op(vz, d) {
-                        continue;
-                    }
-                    let graad = f64::from(self.bezet[vz]) / self.cap[vz].max(1) as f64;
-                    if minst.is_none_or(|m| graad < m.0) {
-                        minst = Some((graad, vz));
+                for &(vorm, regime) in vormen {
+                    for &vz in &self.w.segmenten[segment(ld, vorm, regime)] {
+                        if Some(vz) == niet || !self.open_op(vz, d) {
+                            continue;
+                        }
+                        let graad = f64::from(self.bezet[vz]) / self.cap[vz].max(1) as f64;
+                        if minst.is_none_or(|m| graad < m.0) {
+                            minst = Some((graad, vz));
+                        }
                     }
                 }
                 if let Some((_, vz)) = minst {
@@ -628,6 +605,39 @@ impl Simulatie {
             }
         }
         None
+    }
+
+    /// A facility in segment `seg` with room on `d`, if any.
+    fn met_ruimte(&mut self, seg: usize, d: NaiveDate, niet: Option<usize>) -> Option<usize> {
+        let n = self.w.segmenten[seg].len();
+        if n == 0 {
+            return None;
+        }
+        // Look at a handful of candidates and take the one with most room: cheap, and
+        // spreads youths the way a coordinator would.
+        let mut beste: Option<(i64, usize)> = None;
+        for _ in 0..n.min(8) {
+            let vz = self.w.segmenten[seg][self.r.index(n)];
+            if Some(vz) == niet {
+                continue;
+            }
+            let ruimte = self.opnameruimte(vz, d);
+            if ruimte > 0 && beste.is_none_or(|b| ruimte > b.0) {
+                beste = Some((ruimte, vz));
+            }
+        }
+        if beste.is_none() && n > 8 {
+            for &vz in &self.w.segmenten[seg] {
+                if Some(vz) == niet {
+                    continue;
+                }
+                let ruimte = self.opnameruimte(vz, d);
+                if ruimte > 0 && beste.is_none_or(|b| ruimte > b.0) {
+                    beste = Some((ruimte, vz));
+                }
+            }
+        }
+        beste.map(|(_, vz)| vz)
     }
 
     /// Full everywhere: squeeze the youth into the least full unit of these forms in the
@@ -913,8 +923,12 @@ impl Simulatie {
             (Vorm::Groep, Vorm::Kleinschalig)
         };
         let Some(vz) = self
-            .kies_voorziening(l, eerst, Regime::Gesloten, d, None)
-            .or_else(|| self.kies_voorziening(l, dan, Regime::Gesloten, d, None))
+            .kies_voorziening(
+                l,
+                &[(eerst, Regime::Gesloten), (dan, Regime::Gesloten)],
+                d,
+                None,
+            )
             .or_else(|| self.pers_in(l, &GESLOTEN, d, None))
         else {
             return;
@@ -1161,7 +1175,7 @@ impl Simulatie {
 
     fn plaats_open(&mut self, l: usize, d: NaiveDate, ov: OpenVorm) {
         let Some(vz) = self
-            .kies_voorziening(l, ov.vorm, Regime::Open, d, None)
+            .kies_voorziening(l, &[(ov.vorm, Regime::Open)], d, None)
             .or_else(|| self.pers_in(l, &[(ov.vorm, Regime::Open)], d, None))
         else {
             return;
@@ -1346,8 +1360,10 @@ impl Simulatie {
             doelen.push((Kleinschalig, Regime::Open));
         }
         let mut naar = None;
-        for &(v, r) in &doelen {
-            naar = self.kies_voorziening(l, v, r, d, Some(p.vz));
+        // Per regime (a step down to open care first), every form in the own landsdeel
+        // before any elsewhere.
+        for groep in doelen.chunk_by(|a, b| a.1 == b.1) {
+            naar = self.kies_voorziening(l, groep, d, Some(p.vz));
             if naar.is_some() {
                 break;
             }
@@ -1493,7 +1509,9 @@ impl Simulatie {
         let stream = self.jeugd[slot].stream.clone();
         let t = self.tijd_in(slot, d, 0.08, (8, 4));
         let x = self.r.f64();
-        let marge = (d - p.start).num_days() - 1;
+        // The wrong end must still lie after the start as recorded, which may itself be up
+        // to 7 days late and not yet corrected (see `start_feit`).
+        let marge = (d - p.start).num_days() - 8;
         if self.cfg.data_problems && x < 0.02 && marge >= 1 {
             // The end was entered with a wrong date and corrected weeks later.
             let mut fout = waar.clone();
