@@ -23,6 +23,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::databases::{create_pg_db, drop_pg_db, pg_url_for};
 use anyhow::{Context, bail};
 use clap::Args;
 use futures::{SinkExt as _, StreamExt as _};
@@ -752,35 +753,6 @@ async fn subscriptie(doel: &Doel, l: &Landschap, run: &str, n: usize) -> anyhow:
         fouten,
         wall,
     ))
-}
-
-fn pg_url_for(server: &str, db: &str) -> String {
-    match server.rsplit_once('/') {
-        Some((base, _)) => format!("{base}/{db}"),
-        None => format!("{server}/{db}"),
-    }
-}
-
-async fn create_pg_db(server: &str, db: &str) -> anyhow::Result<()> {
-    use sqlx::Connection as _;
-    let mut c = sqlx::PgConnection::connect(server)
-        .await
-        .with_context(|| format!("PostgreSQL at {server}"))?;
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")))
-        .execute(&mut c)
-        .await?;
-    Ok(())
-}
-
-async fn drop_pg_db(server: &str, db: &str) {
-    use sqlx::Connection as _;
-    if let Ok(mut c) = sqlx::PgConnection::connect(server).await {
-        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {db} WITH (FORCE)"
-        )))
-        .execute(&mut c)
-        .await;
-    }
 }
 
 fn print_table(ms: &[Meting]) {

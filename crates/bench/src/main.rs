@@ -11,6 +11,7 @@
 //! mutations from 32 concurrent clients, KPI queries on a generated history, and the
 //! latency from a mutation's reply to its subscription message.
 
+mod databases;
 mod http;
 mod projections;
 mod store;

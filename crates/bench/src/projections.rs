@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::databases::{create_pg_db, drop_pg_db, pg_url_for, remove_sqlite};
 use anyhow::{Context, bail};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use clap::Args;
@@ -183,39 +184,6 @@ fn dag(d: NaiveDate) -> i32 {
 }
 
 // ------------------------------------------------------------------------------ stores
-
-fn remove_sqlite(path: &std::path::Path) {
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-}
-
-fn pg_url_for(server: &str, db: &str) -> String {
-    match server.rsplit_once('/') {
-        Some((base, _)) => format!("{base}/{db}"),
-        None => format!("{server}/{db}"),
-    }
-}
-
-async fn create_pg_db(server: &str, db: &str) -> anyhow::Result<()> {
-    let mut conn = sqlx::PgConnection::connect(server)
-        .await
-        .context("PostgreSQL not reachable")?;
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")))
-        .execute(&mut conn)
-        .await?;
-    Ok(())
-}
-
-async fn drop_pg_db(server: &str, db: &str) {
-    if let Ok(mut conn) = sqlx::PgConnection::connect(server).await {
-        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {db} WITH (FORCE)"
-        )))
-        .execute(&mut conn)
-        .await;
-    }
-}
 
 fn demo_config(args: &ProjectionsArgs) -> DemoConfig {
     DemoConfig {

@@ -5,6 +5,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::databases::{create_pg_db, drop_pg_db, pg_url_for, remove_sqlite};
 use anyhow::{Context, bail};
 use clap::Args;
 use kringloop_events::{ExpectedVersion, NewEvent};
@@ -160,39 +161,6 @@ pub async fn run(args: StoreArgs) -> anyhow::Result<()> {
     print_table(&results);
     println!("{}", serde_json::to_string_pretty(&results)?);
     Ok(())
-}
-
-fn remove_sqlite(path: &std::path::Path) {
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-}
-
-fn pg_url_for(server: &str, db: &str) -> String {
-    match server.rsplit_once('/') {
-        Some((base, _)) => format!("{base}/{db}"),
-        None => format!("{server}/{db}"),
-    }
-}
-
-async fn create_pg_db(server: &str, db: &str) -> anyhow::Result<()> {
-    let mut conn = sqlx::PgConnection::connect(server)
-        .await
-        .context("PostgreSQL not reachable")?;
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")))
-        .execute(&mut conn)
-        .await?;
-    Ok(())
-}
-
-async fn drop_pg_db(server: &str, db: &str) {
-    if let Ok(mut conn) = sqlx::PgConnection::connect(server).await {
-        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {db} WITH (FORCE)"
-        )))
-        .execute(&mut conn)
-        .await;
-    }
 }
 
 const RAW_COLUMNS: &str = "position, stream, stream_version, event_id, event_type, schema_version, payload, valid_date, recorded_at, recorded_by, source, correlation_id, causation_id, idempotency_key, prev_hash, hash";
