@@ -376,12 +376,72 @@ pub(crate) const LANGVERBLIJF: i32 = 548;
 #[derive(Clone)]
 pub(crate) struct Basis {
     pub attr: Vec<Option<VzAttr>>,
+    /// Gemeente → jeugdregio and jeugdregio → landsdeel as known at K (`GEEN`: unknown).
+    gem_regio: Vec<u32>,
+    regio_land: Vec<u32>,
     vz_ok: Vec<bool>,
     vz_loc: Vec<bool>,
     geo: Vec<bool>,
     geo_filter: bool,
     vz_filter: bool,
     toerekening: Toerekening,
+}
+
+/// A dimension of a breakdown ([`Projection::bezetting_per`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Dimensie {
+    Landsdeel,
+    Jeugdregio,
+    Gemeente,
+    Aanbieder,
+    Voorziening,
+    Vorm,
+    Regime,
+}
+
+impl Dimensie {
+    /// Follows the attribution (HERKOMST: the youth's gemeente; LOCATIE: the facility's).
+    pub fn geografisch(self) -> bool {
+        matches!(
+            self,
+            Dimensie::Landsdeel | Dimensie::Jeugdregio | Dimensie::Gemeente
+        )
+    }
+
+    pub fn naam(self) -> &'static str {
+        match self {
+            Dimensie::Landsdeel => "landsdeel",
+            Dimensie::Jeugdregio => "jeugdregio",
+            Dimensie::Gemeente => "gemeente",
+            Dimensie::Aanbieder => "aanbieder",
+            Dimensie::Voorziening => "voorziening",
+            Dimensie::Vorm => "vorm",
+            Dimensie::Regime => "regime",
+        }
+    }
+}
+
+/// Row index of every facility or gemeente of origin in a breakdown.
+struct Sleutels {
+    per_vz: Vec<u32>,
+    /// Set when the dimension follows the youth's gemeente of origin.
+    per_gem: Option<Vec<u32>>,
+    labels: Vec<String>,
+    /// The last label is `ONBEKEND`.
+    onbekend: bool,
+    onbekend_rij: u32,
+}
+
+impl Sleutels {
+    #[inline]
+    fn index(&self, vz: u32, herkomst: u32) -> usize {
+        let r = match &self.per_gem {
+            Some(g) => g.get(herkomst as usize),
+            None => self.per_vz.get(vz as usize),
+        };
+        r.copied().unwrap_or(self.onbekend_rij) as usize
+    }
 }
 
 /// Everything a query needs, resolved once: the period as day numbers and the [`Basis`].
@@ -479,6 +539,8 @@ impl<'a> Ctx<'a> {
             peil,
             b: Cow::Owned(Basis {
                 attr,
+                gem_regio: gem_regio.iter().map(|x| x.0).collect(),
+                regio_land: regio_land.iter().map(|x| x.0).collect(),
                 vz_ok,
                 vz_loc,
                 geo,
@@ -547,6 +609,110 @@ impl<'a> Ctx<'a> {
             toerekening: self.q.toerekening,
             gebeurtenissen: n,
             positie: pos,
+        }
+    }
+
+    /// Where each fact goes in a breakdown by `d`: a row index per facility or per
+    /// gemeente of origin, and the row labels (sorted; `ONBEKEND` last, if needed).
+    fn sleutels(&self, d: Dimensie) -> Sleutels {
+        let p = self.p;
+        let b = &*self.b;
+        let regio = |g: u32| b.gem_regio.get(g as usize).copied().unwrap_or(GEEN);
+        let land = |g: u32| b.regio_land.get(regio(g) as usize).copied().unwrap_or(GEEN);
+        let geo = |g: u32| match d {
+            Dimensie::Landsdeel => land(g),
+            Dimensie::Jeugdregio => regio(g),
+            _ => g,
+        };
+        let attr = |v: usize| b.attr.get(v).copied().flatten();
+        // Key of every facility and every gemeente (`GEEN`: unknown), then the labels.
+        let (per_vz, per_gem): (Vec<u32>, Option<Vec<u32>>) = if d.geografisch() {
+            match b.toerekening {
+                Toerekening::Herkomst => (
+                    Vec::new(),
+                    Some((0..p.gemeenten.len() as u32).map(geo).collect()),
+                ),
+                Toerekening::Locatie => (
+                    (0..p.vz_namen.len())
+                        .map(|v| attr(v).map_or(GEEN, |a| geo(a.gemeente)))
+                        .collect(),
+                    None,
+                ),
+            }
+        } else {
+            let sleutel = |a: VzAttr, v: usize| match d {
+                Dimensie::Aanbieder => a.aanbieder,
+                Dimensie::Vorm => u32::from(a.vorm),
+                Dimensie::Regime => u32::from(a.regime),
+                _ => v as u32,
+            };
+            (
+                (0..p.vz_namen.len())
+                    .map(|v| match (d, attr(v)) {
+                        // A facility is itself even before its registration is known.
+                        (Dimensie::Voorziening, _) => v as u32,
+                        (_, Some(a)) => sleutel(a, v),
+                        (_, None) => GEEN,
+                    })
+                    .collect(),
+                None,
+            )
+        };
+        let naam = |k: u32| -> Option<String> {
+            match d {
+                Dimensie::Landsdeel => p.landsdelen.naam(k).map(str::to_owned),
+                Dimensie::Jeugdregio => p.regios.naam(k).map(str::to_owned),
+                Dimensie::Gemeente => p.gemeenten.naam(k).map(str::to_owned),
+                Dimensie::Aanbieder => p.aanbieders.naam(k).map(str::to_owned),
+                Dimensie::Voorziening => p.vz_namen.naam(k).map(str::to_owned),
+                Dimensie::Vorm => u8::try_from(k)
+                    .ok()
+                    .and_then(vorm_van)
+                    .map(|v| v.code().to_owned()),
+                Dimensie::Regime => u8::try_from(k)
+                    .ok()
+                    .and_then(regime_van)
+                    .map(|r| r.code().to_owned()),
+            }
+        };
+        // Every value the dimension can take: the whole register for the names, every
+        // code for form and regime (so a row with nothing in it still shows as 0).
+        let alle: Vec<u32> = match d {
+            Dimensie::Landsdeel => (0..p.landsdelen.len() as u32).collect(),
+            Dimensie::Jeugdregio => (0..p.regios.len() as u32).collect(),
+            Dimensie::Gemeente => (0..p.gemeenten.len() as u32).collect(),
+            Dimensie::Aanbieder => (0..p.aanbieders.len() as u32).collect(),
+            Dimensie::Voorziening => (0..p.vz_namen.len() as u32).collect(),
+            Dimensie::Vorm => (0..Vorm::ALL.len() as u32).collect(),
+            Dimensie::Regime => (0..crate::feiten::REGIMES.len() as u32).collect(),
+        };
+        let mut labels: Vec<(String, u32)> = alle
+            .into_iter()
+            .filter_map(|k| naam(k).map(|n| (n, k)))
+            .collect();
+        labels.sort();
+        let mut rij_van =
+            vec![u32::MAX; labels.iter().map(|l| l.1 as usize + 1).max().unwrap_or(0)];
+        for (i, (_, k)) in labels.iter().enumerate() {
+            if let Some(r) = rij_van.get_mut(*k as usize) {
+                *r = i as u32;
+            }
+        }
+        let onbekend_rij = labels.len() as u32;
+        let rij = |k: u32| match rij_van.get(k as usize) {
+            Some(&r) if r != u32::MAX => r,
+            _ => onbekend_rij,
+        };
+        let per_vz: Vec<u32> = per_vz.into_iter().map(rij).collect();
+        let per_gem: Option<Vec<u32>> = per_gem.map(|g| g.into_iter().map(rij).collect());
+        let mut labels: Vec<String> = labels.into_iter().map(|l| l.0).collect();
+        labels.push("ONBEKEND".to_owned());
+        Sleutels {
+            per_vz,
+            per_gem,
+            labels,
+            onbekend: true,
+            onbekend_rij,
         }
     }
 
@@ -1277,19 +1443,82 @@ impl Projection {
     }
 
     /// Active placements at the peildatum.
+    /// Youths in a placement on the peildatum (the rule of [`KpiReport::bezetting`]).
+    /// Only the buckets that can hold the peildatum are read, and nothing else is
+    /// tallied.
     pub fn bezetting(&self, q: &Query) -> Kpi<Aantal> {
         let c = Ctx::new(self, q);
-        c.kpi("bezetting", Aantal::van(c.plaatsingen().bezetting))
+        let peil = c.peil;
+        let n = self
+            .plaatsingen
+            .zichtbaar(c.k, peil, peil)
+            .filter(|p| p.begin <= peil && peil < p.eind && c.past(p.voorziening, p.herkomst))
+            .count();
+        c.kpi("bezetting", Aantal::van(n as i64))
     }
 
+    /// [`Projection::bezetting`] broken down by two dimensions in one pass (what a SQL
+    /// user writes as one `GROUP BY`): a cell holds what `bezetting` gives with the
+    /// query's filter narrowed to that row and column. Geographic dimensions follow the
+    /// attribution (the youth's gemeente of origin, or the facility's gemeente); facts
+    /// whose dimension is not known at K are counted in a row or column `ONBEKEND`,
+    /// which is left out when empty. Rows and columns are sorted by name.
+    pub fn bezetting_per(&self, q: &Query, rij: Dimensie, kolom: Dimensie) -> Kpi<Kruistabel> {
+        let c = Ctx::new(self, q);
+        let (rs, ks) = (c.sleutels(rij), c.sleutels(kolom));
+        let peil = c.peil;
+        let mut tel = vec![0i64; rs.labels.len() * ks.labels.len()];
+        for p in self.plaatsingen.zichtbaar(c.k, peil, peil) {
+            if p.begin <= peil && peil < p.eind && c.past(p.voorziening, p.herkomst) {
+                let (r, k) = (
+                    rs.index(p.voorziening, p.herkomst),
+                    ks.index(p.voorziening, p.herkomst),
+                );
+                if let Some(t) = tel.get_mut(r * ks.labels.len() + k) {
+                    *t += 1;
+                }
+            }
+        }
+        let nk = ks.labels.len();
+        let mut waarden: Vec<Vec<i64>> = tel.chunks(nk.max(1)).map(<[i64]>::to_vec).collect();
+        waarden.resize(rs.labels.len(), vec![0; nk]);
+        let (mut rijen, mut kolommen) = (rs.labels, ks.labels);
+        // The ONBEKEND row and column are the last ones; drop them when empty.
+        if rs.onbekend && waarden.last().is_some_and(|r| r.iter().all(|&x| x == 0)) {
+            waarden.pop();
+            rijen.pop();
+        }
+        if ks.onbekend && waarden.iter().all(|r| r.last().is_none_or(|&x| x == 0)) {
+            for r in &mut waarden {
+                r.pop();
+            }
+            kolommen.pop();
+        }
+        c.kpi(
+            &format!("bezetting per {} × {}", rij.naam(), kolom.naam()),
+            Kruistabel::nieuw(rijen, kolommen, &waarden),
+        )
+    }
+
+    /// Placements starting in P (the rule of [`KpiReport::plaatsingen`]); only the
+    /// buckets that can hold a start in P are read.
     pub fn plaatsingen(&self, q: &Query) -> Kpi<Plaatsingen> {
         let c = Ctx::new(self, q);
-        let pl = c.plaatsingen();
+        let (mut excl, mut door) = (0i64, 0i64);
+        for p in self
+            .plaatsingen
+            .zichtbaar(c.k, c.van, c.tot.saturating_sub(1))
+        {
+            if c.in_p(p.begin) && c.past(p.voorziening, p.herkomst) {
+                excl += i64::from(p.vlaggen & vlag::EPISODESTART != 0);
+                door += i64::from(p.vlaggen & vlag::DOOR != 0);
+            }
+        }
         c.kpi(
             "plaatsingen",
             Plaatsingen {
-                exclusief_doorplaatsingen: Aantal::van(pl.exclusief),
-                inclusief_doorplaatsingen: Aantal::van(pl.exclusief + pl.door),
+                exclusief_doorplaatsingen: Aantal::van(excl),
+                inclusief_doorplaatsingen: Aantal::van(excl + door),
             },
         )
     }
