@@ -653,20 +653,29 @@ fn overige(c0: &Ctx<'_>, kal: &Kalender) -> (Vec<Stroom>, Vec<i64>, Vec<[i64; 3]
 pub(crate) fn veeg(c0: &Ctx<'_>, ctxs: &[Ctx<'_>]) -> Option<Vec<Tellingen>> {
     let kal = Kalender::new(ctxs)?;
     let ((pl, over), (ep, (traj, spoed, sig))) = std::thread::scope(|s| {
-        // Two independent halves; a second core takes one (if a thread cannot be
-        // started, this one does both).
-        let h = std::thread::Builder::new()
+        // Three independent parts of unequal size: the two other ones on threads of
+        // their own, so the scheduler spreads the work over the cores (if a thread
+        // cannot be started, this one does its part).
+        let h_pl = std::thread::Builder::new()
             .name("reeks-plaatsingen".into())
             .spawn_scoped(s, || plaatsingen(c0, &kal));
-        let rest = (episodes(c0, &kal), overige(c0, &kal));
-        let pl = match h {
-            Ok(h) => match h.join() {
-                Ok(x) => x,
-                Err(paniek) => std::panic::resume_unwind(paniek),
-            },
+        let h_ov = std::thread::Builder::new()
+            .name("reeks-overige".into())
+            .spawn_scoped(s, || overige(c0, &kal));
+        let ep = episodes(c0, &kal);
+        let pl = match h_pl {
+            Ok(h) => h
+                .join()
+                .unwrap_or_else(|paniek| std::panic::resume_unwind(paniek)),
             Err(_) => plaatsingen(c0, &kal),
         };
-        (pl, rest)
+        let ov = match h_ov {
+            Ok(h) => h
+                .join()
+                .unwrap_or_else(|paniek| std::panic::resume_unwind(paniek)),
+            Err(_) => overige(c0, &kal),
+        };
+        (pl, (ep, ov))
     });
     Some(
         pl.into_iter()
