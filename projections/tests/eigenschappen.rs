@@ -82,13 +82,13 @@ proptest! {
                 prop_assert!(p.apply(e).is_ok(), "event {} rejected", e.position);
             }
             gedaan = tot;
-            // `rebuild` takes the bulk path (youth by youth in a second pass): the same
-            // versions with the same knowledge times, so every K agrees, not only now.
+            // The same versions with the same knowledge times, so every K agrees, not
+            // only now.
             let (vers, fouten) = Projection::rebuild(&log.events[..tot]);
             prop_assert!(fouten.is_empty());
             prop_assert_eq!(p.omvang(), vers.omvang());
             prop_assert_eq!(kpis(&p, &qs, None), kpis(&vers, &qs, None));
-            for i in indices(tot, 3) {
+            for i in indices(tot, 3).into_iter().filter(|&i| i > 0) {
                 let k = log.events[i - 1].recorded_at;
                 prop_assert_eq!(kpis(&p, &qs, Some(k)), kpis(&vers, &qs, Some(k)), "K = {}", k);
             }
