@@ -18,8 +18,8 @@ use crate::auth::{
 use crate::fout::{ApiFout, ApiResult};
 use crate::state::{ApiState, INZAGE_STREAM};
 use crate::types::{
-    DoelNiveau, FilterInvoer, Gebeurtenis, Granulariteit, KpiRapport, PeriodeInvoer, Regime,
-    Toerekening, Vorm, omzetten, uit,
+    BezettingUitsplitsing, Dimensie, DoelNiveau, FilterInvoer, Gebeurtenis, Granulariteit,
+    KpiRapport, PeriodeInvoer, Regime, Toerekening, Vorm, omzetten, uit,
 };
 
 /// Streams with person-level data: a youth's facts and the access log.
@@ -323,6 +323,52 @@ impl QueryRoot {
             as_known_at,
         )?;
         Ok(rapport(s, p.rol, &q).await?)
+    }
+
+    /// Occupancy at the peildatum per `rij` × `kolom` (say jeugdregio × regime) in one
+    /// pass, with row, column and grand totals.
+    #[graphql(guard = "RolGuard(LEZERS)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn bezetting_per(
+        &self,
+        ctx: &Context<'_>,
+        periode: PeriodeInvoer,
+        peildatum: Option<NaiveDate>,
+        filter: Option<FilterInvoer>,
+        toerekening: Option<Toerekening>,
+        as_known_at: Option<DateTime<Utc>>,
+        rij: Dimensie,
+        kolom: Dimensie,
+    ) -> ApiResult<BezettingUitsplitsing> {
+        let s = state(ctx)?;
+        let p = principal(ctx)?;
+        let q = bouw_query(
+            periode.periode()?,
+            peildatum,
+            filter.as_ref(),
+            toerekening,
+            as_known_at,
+        )?;
+        let (rij, kolom): (
+            kringloop_projections::Dimensie,
+            kringloop_projections::Dimensie,
+        ) = (omzetten(&rij)?, omzetten(&kolom)?);
+        let cfg = s.config().onderdrukking.clone();
+        let rol = p.rol;
+        let kpi = s
+            .runner()
+            .read(|proj| {
+                let mut kpi = proj.bezetting_per(&q, rij, kolom);
+                if !rol.ziet_kleine_aantallen() {
+                    kpi.waarde = kringloop_projections::onderdruk_kruistabel(&kpi.waarde, &cfg);
+                }
+                kpi
+            })
+            .await;
+        Ok(BezettingUitsplitsing {
+            meta: uit(&kpi.meta)?,
+            tabel: uit(&kpi.waarde)?,
+        })
     }
 
     /// The KPIs for each calendar period of `granulariteit` covering [van, tot).

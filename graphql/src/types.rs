@@ -118,6 +118,20 @@ pub enum Toerekening {
     Locatie,
 }
 
+/// A dimension of a breakdown. Landsdeel, jeugdregio and gemeente follow the
+/// attribution; the others are properties of the facility.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Dimensie {
+    Landsdeel,
+    Jeugdregio,
+    Gemeente,
+    Aanbieder,
+    Voorziening,
+    Vorm,
+    Regime,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Granulariteit {
@@ -433,6 +447,17 @@ pub struct Kruistabel {
     pub rijtotalen: Vec<Aantal>,
     pub kolomtotalen: Vec<Aantal>,
     pub totaal: Aantal,
+}
+
+/// Occupancy at the peildatum broken down by two dimensions, in one pass; each cell is
+/// what `kpis` gives for `bezetting.bezetting` with the filter narrowed to that row and
+/// column. Small numbers are suppressed (with secondary suppression) for roles without
+/// person-level access.
+#[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct BezettingUitsplitsing {
+    pub meta: KpiMeta,
+    pub tabel: Kruistabel,
 }
 
 #[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]

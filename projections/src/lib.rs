@@ -62,7 +62,7 @@ mod veeg;
 
 pub use diff::{Diff, GebeurtenisRef};
 pub use kpi::*;
-pub use onderdruk::{SuppressionConfig, onderdruk};
+pub use onderdruk::{SuppressionConfig, onderdruk, onderdruk_kruistabel};
 pub use periode::{Granulariteit, Periode};
 pub use projectie::{Meta, Omvang, Projection};
 

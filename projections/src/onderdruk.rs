@@ -251,3 +251,27 @@ pub fn onderdruk(report: &KpiReport, cfg: &SuppressionConfig) -> KpiReport {
     bezoek(&mut r, cfg, &mut s);
     r
 }
+
+/// A breakdown (such as [`Projection::bezetting_per`](crate::Projection::bezetting_per))
+/// as a caller without person-level access may see it: cells, row and column totals and
+/// the grand total below the threshold suppressed, then secondary suppression over the
+/// rows, the columns and the totals so that no suppressed cell follows from the others.
+pub fn onderdruk_kruistabel(t: &Kruistabel, cfg: &SuppressionConfig) -> Kruistabel {
+    let mut t = t.clone();
+    let mut v = Verzamel {
+        waarden: Vec::new(),
+        weg: Vec::new(),
+        relaties: Vec::new(),
+        drempel: cfg.drempel,
+    };
+    tabel(&mut t, &mut v);
+    let mut weg = v.weg;
+    secundair(&v.waarden, &mut weg, &v.relaties);
+    let mut s = Schrijf {
+        weg: &weg,
+        i: 0,
+        min_noemer: cfg.min_noemer,
+    };
+    tabel(&mut t, &mut s);
+    t
+}

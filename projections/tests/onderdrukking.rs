@@ -204,3 +204,46 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// A breakdown for an aggregate caller: no count from 1 to 4 visible, no suppressed
+    /// cell alone in a row, column or total, and every visible number the true one.
+    #[test]
+    fn uitsplitsing_niets_kleins_en_niets_af_te_leiden(seed in any::<u64>(), n in 1usize..40) {
+        let log = genereer(seed, n);
+        let (p, _) = Projection::rebuild(&log.events);
+        let cfg = SuppressionConfig::default();
+        for (rij, kolom) in [
+            (Dimensie::Jeugdregio, Dimensie::Regime),
+            (Dimensie::Gemeente, Dimensie::Voorziening),
+        ] {
+            let q = Query::new(Periode::kwartaal(2024, 3).map_err(|e| TestCaseError::fail(e.to_string()))?)
+                .peildatum(common::d("2024-08-01"));
+            let echt = p.bezetting_per(&q, rij, kolom).waarde;
+            let o = onderdruk_kruistabel(&echt, &cfg);
+            let mut fouten = Vec::new();
+            controleer_tabel(&o, "bezetting_per", &mut fouten);
+            prop_assert!(fouten.is_empty(), "{:?}", fouten);
+            let alle = o
+                .cellen
+                .iter()
+                .flatten()
+                .chain(&o.rijtotalen)
+                .chain(&o.kolomtotalen)
+                .chain(std::iter::once(&o.totaal));
+            let echte = echt
+                .cellen
+                .iter()
+                .flatten()
+                .chain(&echt.rijtotalen)
+                .chain(&echt.kolomtotalen)
+                .chain(std::iter::once(&echt.totaal));
+            for (a, e) in alle.zip(echte) {
+                prop_assert!(!a.waarde.is_some_and(|v| (1..5).contains(&v)), "{:?}", o);
+                prop_assert!(a.waarde.is_none_or(|v| Some(v) == e.waarde), "{:?} vs {:?}", a, e);
+            }
+        }
+    }
+}

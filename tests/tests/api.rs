@@ -476,6 +476,64 @@ async fn stuurgroep_never_sees_1_to_4(o: &Omgeving) {
     s.stop().await;
 }
 
+/// The breakdown in one pass: its grand total is `kpis`' bezetting, every cell is the
+/// bezetting of the narrowed filter, and aggregate roles see no count from 1 to 4.
+async fn bezetting_per_through_the_api(o: &Omgeving) {
+    let s = o.start().await;
+    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
+    let q = r#"query B($p: PeriodeInvoer!, $f: FilterInvoer) {
+        bezettingPer(periode: $p, filter: $f, rij: JEUGDREGIO, kolom: REGIME) {
+            meta { peildatum }
+            tabel { rijen kolommen cellen { waarde onderdrukt } rijtotalen { waarde onderdrukt } kolomtotalen { waarde onderdrukt } totaal { waarde onderdrukt } }
+        }
+    }"#;
+    let bezetting = |f: Value| {
+        let s = &s;
+        async move {
+            let q = "query K($p: PeriodeInvoer!, $f: FilterInvoer) { kpis(periode: $p, filter: $f) { bezetting { bezetting { waarde } } } }";
+            let r = s
+                .gql(
+                    Some(o.token(Rol::Evaluator)),
+                    q,
+                    json!({ "p": q1(), "f": f }),
+                )
+                .await;
+            ok(&r)["kpis"]["bezetting"]["bezetting"]["waarde"].clone()
+        }
+    };
+    let r = s
+        .gql(Some(o.token(Rol::Evaluator)), q, json!({ "p": q1() }))
+        .await;
+    let t = &ok(&r)["bezettingPer"]["tabel"];
+    assert_eq!(t["totaal"]["waarde"], bezetting(json!({})).await);
+    assert_eq!(t["kolommen"], json!(["GESLOTEN", "OPEN"]));
+    let rijen = t["rijen"].as_array().cloned().unwrap_or_default();
+    assert!(!rijen.is_empty(), "{t}");
+    let mut iets = false;
+    for (i, regio) in rijen.iter().enumerate() {
+        for (k, regime) in ["GESLOTEN", "OPEN"].into_iter().enumerate() {
+            let cel = &t["cellen"][i][k]["waarde"];
+            iets |= cel.as_i64().is_some_and(|v| v > 0);
+            let f = json!({ "jeugdregio": regio, "regime": regime });
+            assert_eq!(cel, &bezetting(f).await, "{regio} × {regime}");
+        }
+    }
+    assert!(
+        iets,
+        "the worked example has youths placed at the end of Q1: {t}"
+    );
+    // The stuurgroep gets the same table with the small numbers suppressed.
+    let r = s
+        .gql(Some(o.token(Rol::Stuurgroep)), q, json!({ "p": q1() }))
+        .await;
+    let mut n = Vec::new();
+    persoonsaantallen(ok(&r), "", &mut n);
+    assert!(n.iter().all(|(_, v)| !(1..=4).contains(v)), "{n:?}");
+    let onderdrukt = ok(&r)["bezettingPer"]["tabel"]["totaal"]["onderdrukt"].as_bool();
+    assert_eq!(onderdrukt, Some(true), "{r}");
+    s.stop().await;
+}
+
 async fn role_matrix(o: &Omgeving) {
     let s = o.start().await;
     werkvoorbeeld(&s, o.token(Admin)).await;
@@ -1612,6 +1670,7 @@ macro_rules! both_backends {
 both_backends!(
     worked_example_through_the_api,
     stuurgroep_never_sees_1_to_4,
+    bezetting_per_through_the_api,
     role_matrix,
     person_level_reads_are_logged,
     rejections_are_invalid_event_and_write_nothing,
