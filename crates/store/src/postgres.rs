@@ -138,6 +138,9 @@ async fn group_writer(pool: PgPool, mut rx: mpsc::Receiver<Msg>) {
                 Msg::Append(r) if close.is_none() => group.push(r),
                 // Appends queued after a close are refused (their reply is dropped).
                 Msg::Append(_) => {}
+                // Never queued here: `PgStore` takes the trait's default
+                // `append_many_streamed` (collect the parts, then one `append_many`).
+                Msg::Streamed(_) => {}
                 Msg::Close(done) => close = Some(done),
             }
         }
