@@ -158,9 +158,10 @@ pub trait EventStore: Send + Sync + 'static {
     /// arrives. If the channel closes before that, the transaction is rolled back and the
     /// answer is [`StoreError::Aborted`]: nothing of the set is written. Same checks and
     /// answers as `append_many` (expected version per part, a repeated key writes nothing
-    /// and answers `duplicate`, no event id twice in the set). A backend may write the
-    /// parts as they come (SQLite does, holding its write lock until the end, so other
-    /// appends wait), or collect them and write at the commit (this default).
+    /// and answers `duplicate`, no event id twice in the set). Both backends write the
+    /// parts as they come, holding their write lock (SQLite's writer, PostgreSQL's
+    /// advisory lock) until the commit or rollback, so other appends wait; this default
+    /// collects them and writes at the commit.
     async fn append_many_streamed(
         &self,
         mut parts: tokio::sync::mpsc::UnboundedReceiver<StreamedAppend>,
