@@ -203,6 +203,7 @@ both_backends!(
     deleted_row_named_by_verify,
     restart_keeps_everything,
     append_many_is_one_transaction,
+    append_many_streamed_commits_only_at_the_end,
     large_batch,
     grouped_appends_from_two_store_instances,
     append_many_each_keeps_per_set_semantics,
@@ -1225,6 +1226,156 @@ async fn append_many_is_one_transaction(h: &mut Harness) {
             .iter()
             .all(|e| e.idempotency_key.as_deref() == Some("bestand-1"))
     );
+    assert_eq!(store.stream_version("b").await.unwrap(), 5);
+}
+
+/// `append_many_streamed`: the parts arrive over a channel; nothing is visible or kept
+/// unless the commit arrives, and a set that commits is what `append_many` would write.
+async fn append_many_streamed_commits_only_at_the_end(h: &mut Harness) {
+    use kringloop_store::StreamedAppend;
+    use tokio::sync::mpsc::unbounded_channel;
+    let store = h.store();
+    store
+        .append("a", vec![ev("T", "{}")], AppendOptions::default())
+        .await
+        .unwrap();
+    let part = |stream: &str, n: usize, expected: Option<ExpectedVersion>| StreamAppend {
+        stream: stream.to_owned(),
+        events: (0..n).map(|_| ev("T", "{}")).collect(),
+        expected,
+    };
+    let key = AppendOptions {
+        idempotency_key: Some("stroom-1".to_owned()),
+        ..AppendOptions::default()
+    };
+
+    // The sender stops before the commit: rolled back, nothing written.
+    let (tx, rx) = unbounded_channel();
+    let s = store.clone();
+    let k = key.clone();
+    let task = tokio::spawn(async move { s.append_many_streamed(rx, k).await });
+    tx.send(StreamedAppend::Parts(vec![part(
+        "b",
+        2,
+        Some(ExpectedVersion::NoStream),
+    )]))
+    .unwrap();
+    tx.send(StreamedAppend::Parts(vec![part("c", 1, None)]))
+        .unwrap();
+    drop(tx);
+    let r = task.await.unwrap();
+    assert!(matches!(r, Err(StoreError::Aborted)), "{r:?}");
+    assert_eq!(store.head_position().await.unwrap(), 1);
+
+    // A conflict in a later batch fails the whole set, the earlier batches included.
+    let (tx, rx) = unbounded_channel();
+    let s = store.clone();
+    let k = key.clone();
+    let task = tokio::spawn(async move { s.append_many_streamed(rx, k).await });
+    tx.send(StreamedAppend::Parts(vec![part(
+        "b",
+        2,
+        Some(ExpectedVersion::NoStream),
+    )]))
+    .unwrap();
+    let _ = tx.send(StreamedAppend::Parts(vec![part(
+        "a",
+        1,
+        Some(ExpectedVersion::NoStream),
+    )]));
+    let _ = tx.send(StreamedAppend::Commit);
+    let r = task.await.unwrap();
+    assert!(matches!(r, Err(StoreError::Conflict { .. })), "{r:?}");
+    assert_eq!(store.head_position().await.unwrap(), 1);
+
+    // A committed set: as `append_many`, versions follow on across batches.
+    let (tx, rx) = unbounded_channel();
+    let s = store.clone();
+    let k = key.clone();
+    let task = tokio::spawn(async move { s.append_many_streamed(rx, k).await });
+    tx.send(StreamedAppend::Parts(vec![
+        part("b", 2, Some(ExpectedVersion::NoStream)),
+        part("a", 1, Some(ExpectedVersion::Exact(1))),
+    ]))
+    .unwrap();
+    tx.send(StreamedAppend::Parts(vec![part(
+        "b",
+        3,
+        Some(ExpectedVersion::Exact(2)),
+    )]))
+    .unwrap();
+    tx.send(StreamedAppend::Commit).unwrap();
+    let results = task.await.unwrap().unwrap();
+    let spans: Vec<(&str, i64, i64, i64, bool)> = results
+        .iter()
+        .map(|r| {
+            (
+                r.stream.as_str(),
+                r.first_position,
+                r.last_position,
+                r.stream_version,
+                r.duplicate,
+            )
+        })
+        .collect();
+    assert_eq!(
+        spans,
+        vec![
+            ("b", 2, 3, 2, false),
+            ("a", 4, 4, 2, false),
+            ("b", 5, 7, 5, false)
+        ]
+    );
+
+    // The same key again, streamed or not, writes nothing.
+    let (tx, rx) = unbounded_channel();
+    let s = store.clone();
+    let k = key.clone();
+    let task = tokio::spawn(async move { s.append_many_streamed(rx, k).await });
+    tx.send(StreamedAppend::Parts(vec![
+        part("b", 2, None),
+        part("a", 1, None),
+    ]))
+    .unwrap();
+    tx.send(StreamedAppend::Commit).unwrap();
+    let again = task.await.unwrap().unwrap();
+    assert!(again.iter().all(|r| r.duplicate));
+    assert_eq!((again[0].first_position, again[0].last_position), (2, 7));
+    let again = store
+        .append_many(vec![part("b", 1, None)], key)
+        .await
+        .unwrap();
+    assert!(again.iter().all(|r| r.duplicate));
+
+    // An invalid part (an event id twice across batches) refuses the set.
+    let e = ev("T", "{}");
+    let (tx, rx) = unbounded_channel();
+    let s = store.clone();
+    let task =
+        tokio::spawn(async move { s.append_many_streamed(rx, AppendOptions::default()).await });
+    let dubbel = |e: &NewEvent| StreamAppend {
+        stream: "d".to_owned(),
+        events: vec![e.clone()],
+        expected: None,
+    };
+    tx.send(StreamedAppend::Parts(vec![dubbel(&e)])).unwrap();
+    let _ = tx.send(StreamedAppend::Parts(vec![dubbel(&e)]));
+    let _ = tx.send(StreamedAppend::Commit);
+    let r = task.await.unwrap();
+    assert!(matches!(r, Err(StoreError::Invalid(_))), "{r:?}");
+
+    // Other appends wait for a streamed set and then go on as usual.
+    let events = assert_log_invariants(store.as_ref()).await;
+    assert_eq!(events.len(), 7);
+    assert!(
+        events[1..]
+            .iter()
+            .all(|e| e.idempotency_key.as_deref() == Some("stroom-1"))
+    );
+    store
+        .append("a", vec![ev("T", "{}")], opts(ExpectedVersion::Exact(2)))
+        .await
+        .unwrap();
     assert_eq!(store.stream_version("b").await.unwrap(), 5);
 }
 

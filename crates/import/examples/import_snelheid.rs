@@ -35,6 +35,44 @@ fn landschap(voorzieningen: usize) -> String {
     s
 }
 
+/// CPU seconds per thread name (Linux: `/proc/self/task`; empty elsewhere), to see where
+/// an import's time goes when the machine is shared: the wall clock then says little.
+fn cpu_per_thread() -> std::collections::BTreeMap<String, f64> {
+    let mut out = std::collections::BTreeMap::new();
+    let Ok(taken) = std::fs::read_dir("/proc/self/task") else {
+        return out;
+    };
+    for t in taken.flatten() {
+        let Ok(stat) = std::fs::read_to_string(t.path().join("stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid ... utime stime: fields 14 and 15, counted after `)`.
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let naam = stat[open + 1..close].to_owned();
+        let velden: Vec<&str> = stat[close + 1..].split_whitespace().collect();
+        let tikken = |i: usize| velden.get(i).and_then(|v| v.parse::<f64>().ok());
+        if let (Some(u), Some(k)) = (tikken(11), tikken(12)) {
+            // Clock ticks of 1/100 s on Linux.
+            *out.entry(naam).or_insert(0.0) += (u + k) / 100.0;
+        }
+    }
+    out
+}
+
+fn cpu_verschil(
+    voor: &std::collections::BTreeMap<String, f64>,
+    na: &std::collections::BTreeMap<String, f64>,
+) -> String {
+    na.iter()
+        .map(|(naam, s)| (naam, s - voor.get(naam).copied().unwrap_or(0.0)))
+        .filter(|(_, s)| *s >= 0.01)
+        .map(|(naam, s)| format!("{naam} {s:.2} s"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The store to measure: SQLite in `dir`, or PostgreSQL when `KRINGLOOP_SNELHEID_PG_URL`
 /// names an (empty, throw-away) database.
 async fn importer(
@@ -93,11 +131,13 @@ async fn csv_records_per_second() -> R {
         t.elapsed().as_secs_f64(),
         records as f64 / t.elapsed().as_secs_f64()
     );
+    let cpu_voor = cpu_per_thread();
     let t = Instant::now();
     let r = imp
         .importeer_tabel(Formaat::Csv, "plaatsingen.csv", csv.as_bytes())
         .await?;
     let duur = t.elapsed();
+    let cpu = cpu_verschil(&cpu_voor, &cpu_per_thread());
     assert_eq!(
         r.uitkomst,
         Uitkomst::Geschreven,
@@ -114,6 +154,9 @@ async fn csv_records_per_second() -> R {
         store.backend(),
         store.head_position().await?
     );
+    if !cpu.is_empty() {
+        println!("CSV: CPU per thread tijdens het schrijvende importeren: {cpu}");
+    }
     Ok(())
 }
 

@@ -6,7 +6,8 @@
 //! [`Afgewezen`] with its line number, so one run reports every problem in the file.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+
+use foldhash::HashMap;
 
 use kringloop_events::Gebeurtenis;
 
@@ -21,21 +22,20 @@ pub enum Item {
     Afgewezen(Afgewezen),
 }
 
-/// Why the whole file cannot be read (the header is wrong): reported as one rejection at
-/// line 1.
-fn kop_fout(bestand: &str, reden: String) -> Vec<Item> {
-    vec![Item::Afgewezen(Afgewezen::onleesbaar(
-        Plaats::regel(bestand, 1),
-        reden,
-    ))]
-}
-
 /// Whether a CSV file has a `bsn` column (so it needs the pseudonymisation key).
 pub fn heeft_bsn_kolom(bytes: &[u8]) -> bool {
+    heeft_kolom(bytes, "bsn")
+}
+
+/// Whether the header line of a CSV file names column `naam`.
+pub fn heeft_kolom(bytes: &[u8], naam: &str) -> bool {
     let kop = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
-    String::from_utf8_lossy(kop)
-        .split([',', ';'])
-        .any(|k| k.trim().trim_matches('"').trim_start_matches('\u{feff}') == "bsn")
+    String::from_utf8_lossy(kop).split([',', ';']).any(|k| {
+        k.trim()
+            .trim_matches('"')
+            .trim_start_matches('\u{feff}')
+            .eq_ignore_ascii_case(naam)
+    })
 }
 
 fn scheidingsteken(bytes: &[u8]) -> u8 {
@@ -45,8 +45,12 @@ fn scheidingsteken(bytes: &[u8]) -> u8 {
     if puntkomma > komma { b';' } else { b',' }
 }
 
+/// Column name → index. Looked up several times per row: foldhash, not SipHash (the
+/// names come from the operator's own header).
+type Kolommen = HashMap<String, usize>;
+
 struct Rij<'a> {
-    kolommen: &'a HashMap<String, usize>,
+    kolommen: &'a Kolommen,
     velden: &'a [&'a str],
 }
 
@@ -64,134 +68,183 @@ impl Velden for Rij<'_> {
 
 /// Reads a whole CSV file. `bestand` names it in sources and messages.
 pub fn lees(bestand: &str, bytes: &[u8], pseudo: Option<&Pseudonimiseerder>) -> Vec<Item> {
+    lezer(bestand, bytes, pseudo).collect()
+}
+
+/// Reads a CSV file row by row, as [`lees`] does at once: the importer checks (and
+/// writes) the first rows while the later ones are still unread.
+pub fn lezer<'a>(
+    bestand: &'a str,
+    bytes: &'a [u8],
+    pseudo: Option<&'a Pseudonimiseerder>,
+) -> Lezer<'a> {
     let mut rdr = ::csv::ReaderBuilder::new()
         .delimiter(scheidingsteken(bytes))
         .flexible(true)
         .has_headers(true)
         .from_reader(bytes);
+    let fout = |reden: String| Lezer {
+        bestand,
+        pseudo,
+        rijen: None,
+        kop_fout: Some(Item::Afgewezen(Afgewezen::onleesbaar(
+            Plaats::regel(bestand, 1),
+            reden,
+        ))),
+    };
     let kop = match rdr.byte_headers() {
         Ok(k) => k.clone(),
-        Err(e) => {
-            return kop_fout(
-                bestand,
-                format!("kopregel onleesbaar: {}", veilig(&e.to_string())),
-            );
-        }
+        Err(e) => return fout(format!("kopregel onleesbaar: {}", veilig(&e.to_string()))),
     };
     let bekend = record::alle_kolommen();
-    let mut kolommen: HashMap<String, usize> = HashMap::new();
+    let mut kolommen = Kolommen::default();
     for (i, k) in kop.iter().enumerate() {
         let Ok(naam) = std::str::from_utf8(k) else {
-            return kop_fout(
-                bestand,
-                format!("kolom {} in de kopregel is geen UTF-8", i + 1),
-            );
+            return fout(format!("kolom {} in de kopregel is geen UTF-8", i + 1));
         };
         let naam = naam
             .trim()
             .trim_start_matches('\u{feff}')
             .to_ascii_lowercase();
         if !bekend.contains(&naam) {
-            return kop_fout(
-                bestand,
-                format!(
-                    "onbekende kolom `{}` in de kopregel; bekende kolommen zijn: {}",
-                    veilig(&naam),
-                    bekend.join(", ")
-                ),
-            );
+            return fout(format!(
+                "onbekende kolom `{}` in de kopregel; bekende kolommen zijn: {}",
+                veilig(&naam),
+                bekend.join(", ")
+            ));
         }
         if kolommen.insert(naam.clone(), i).is_some() {
-            return kop_fout(
-                bestand,
-                format!("kolom `{naam}` staat twee keer in de kopregel"),
-            );
+            return fout(format!("kolom `{naam}` staat twee keer in de kopregel"));
         }
     }
     if !kolommen.contains_key("type") {
-        return kop_fout(bestand, "de kopregel mist de kolom `type`".to_owned());
+        return fout("de kopregel mist de kolom `type`".to_owned());
     }
-    let namen: Vec<&str> = {
-        let mut v = vec![""; kop.len()];
-        for (n, i) in &kolommen {
-            v[*i] = n.as_str();
+    let mut namen = vec![String::new(); kop.len()];
+    for (n, i) in &kolommen {
+        namen[*i].clone_from(n);
+    }
+    Lezer {
+        bestand,
+        pseudo,
+        rijen: Some(Rijen {
+            rdr,
+            aantal_kolommen: kop.len(),
+            kolommen,
+            namen,
+            bron_prefix: format!("import:csv {bestand}"),
+            rij: ::csv::ByteRecord::new(),
+        }),
+        kop_fout: None,
+    }
+}
+
+/// The rows of a CSV file as [`Item`]s (see [`lezer`]).
+pub struct Lezer<'a> {
+    bestand: &'a str,
+    pseudo: Option<&'a Pseudonimiseerder>,
+    rijen: Option<Rijen<'a>>,
+    /// The one item of a file whose header is wrong.
+    kop_fout: Option<Item>,
+}
+
+impl std::fmt::Debug for Lezer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lezer")
+            .field("bestand", &self.bestand)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Rijen<'a> {
+    rdr: ::csv::Reader<&'a [u8]>,
+    aantal_kolommen: usize,
+    kolommen: Kolommen,
+    namen: Vec<String>,
+    bron_prefix: String,
+    rij: ::csv::ByteRecord,
+}
+
+impl Iterator for Lezer<'_> {
+    type Item = Item;
+
+    fn next(&mut self) -> Option<Item> {
+        if let Some(item) = self.kop_fout.take() {
+            return Some(item);
         }
-        v
-    };
-    let bron_prefix = format!("import:csv {bestand}");
-    let mut out = Vec::new();
-    let mut rij = ::csv::ByteRecord::new();
-    loop {
-        let regel_voor = rdr.position().line();
-        match rdr.read_byte_record(&mut rij) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                // A broken quote or bad UTF-8: report it and go on with the next row.
-                let regel = e.position().map_or(regel_voor, ::csv::Position::line);
-                out.push(Item::Afgewezen(Afgewezen::onleesbaar(
-                    Plaats::regel(bestand, regel),
-                    format!("regel onleesbaar: {}", veilig(&e.to_string())),
-                )));
-                continue;
-            }
-        }
-        let regel = rij.position().map_or(regel_voor, ::csv::Position::line);
-        let plaats = Plaats::regel(bestand, regel);
-        if rij.len() == 1
-            && rij
-                .get(0)
-                .is_some_and(|c| c.iter().all(u8::is_ascii_whitespace))
-        {
-            continue; // blank line
-        }
-        if rij.len() != kop.len() {
-            out.push(Item::Afgewezen(Afgewezen::onleesbaar(
-                plaats,
-                format!(
-                    "de regel heeft {} kolommen, de kopregel {}",
-                    rij.len(),
-                    kop.len()
-                ),
-            )));
-            continue;
-        }
-        let mut velden: Vec<&str> = Vec::with_capacity(kop.len());
-        let mut utf8_fout = None;
-        for (i, c) in rij.iter().enumerate() {
-            match std::str::from_utf8(c) {
-                Ok(s) => velden.push(s),
-                Err(_) => {
-                    utf8_fout = Some(i);
-                    velden.push("");
+        let bestand = self.bestand;
+        let r = self.rijen.as_mut()?;
+        loop {
+            let regel_voor = r.rdr.position().line();
+            match r.rdr.read_byte_record(&mut r.rij) {
+                Ok(false) => return None,
+                Ok(true) => {}
+                Err(e) => {
+                    // A broken quote or bad UTF-8: report it and go on with the next row.
+                    let regel = e.position().map_or(regel_voor, ::csv::Position::line);
+                    return Some(Item::Afgewezen(Afgewezen::onleesbaar(
+                        Plaats::regel(bestand, regel),
+                        format!("regel onleesbaar: {}", veilig(&e.to_string())),
+                    )));
                 }
             }
+            let rij = &r.rij;
+            let regel = rij.position().map_or(regel_voor, ::csv::Position::line);
+            if rij.len() == 1
+                && rij
+                    .get(0)
+                    .is_some_and(|c| c.iter().all(u8::is_ascii_whitespace))
+            {
+                continue; // blank line
+            }
+            let plaats = Plaats::regel(bestand, regel);
+            if rij.len() != r.aantal_kolommen {
+                return Some(Item::Afgewezen(Afgewezen::onleesbaar(
+                    plaats,
+                    format!(
+                        "de regel heeft {} kolommen, de kopregel {}",
+                        rij.len(),
+                        r.aantal_kolommen
+                    ),
+                )));
+            }
+            let mut velden: Vec<&str> = Vec::with_capacity(r.aantal_kolommen);
+            let mut utf8_fout = None;
+            for (i, c) in rij.iter().enumerate() {
+                match std::str::from_utf8(c) {
+                    Ok(s) => velden.push(s),
+                    Err(_) => {
+                        utf8_fout = Some(i);
+                        velden.push("");
+                    }
+                }
+            }
+            if let Some(i) = utf8_fout {
+                return Some(Item::Afgewezen(Afgewezen::onleesbaar(
+                    plaats,
+                    format!(
+                        "kolom `{}` is geen geldige UTF-8 (sla het bestand op als UTF-8)",
+                        r.namen.get(i).map_or("?", String::as_str)
+                    ),
+                )));
+            }
+            let rij = Rij {
+                kolommen: &r.kolommen,
+                velden: &velden,
+            };
+            return Some(
+                match lees_rij(&rij, &r.namen, &plaats, &r.bron_prefix, self.pseudo) {
+                    Ok(v) => Item::Voorstel(Box::new(v)),
+                    Err(e) => Item::Afgewezen(Afgewezen::onleesbaar(plaats, e.0)),
+                },
+            );
         }
-        if let Some(i) = utf8_fout {
-            out.push(Item::Afgewezen(Afgewezen::onleesbaar(
-                plaats,
-                format!(
-                    "kolom `{}` is geen geldige UTF-8 (sla het bestand op als UTF-8)",
-                    namen.get(i).copied().unwrap_or("?")
-                ),
-            )));
-            continue;
-        }
-        let r = Rij {
-            kolommen: &kolommen,
-            velden: &velden,
-        };
-        out.push(match lees_rij(&r, &namen, &plaats, &bron_prefix, pseudo) {
-            Ok(v) => Item::Voorstel(Box::new(v)),
-            Err(e) => Item::Afgewezen(Afgewezen::onleesbaar(plaats, e.0)),
-        });
     }
-    out
 }
 
 fn lees_rij(
     r: &Rij<'_>,
-    namen: &[&str],
+    namen: &[String],
     plaats: &Plaats,
     bron_prefix: &str,
     pseudo: Option<&Pseudonimiseerder>,
@@ -203,7 +256,7 @@ fn lees_rij(
     {
         let nieuw_type = r.tekst("nieuw_type")?;
         for (i, cel) in r.velden.iter().enumerate() {
-            let naam = namen.get(i).copied().unwrap_or("");
+            let naam = namen.get(i).map_or("", String::as_str);
             if !cel.trim().is_empty() && !record::hoort_bij(naam, spec, nieuw_type.as_deref()) {
                 return Err(VeldFout(format!(
                     "kolom `{naam}` hoort niet bij type {}; laat die cel leeg",

@@ -23,7 +23,7 @@ use std::borrow::Cow;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use kringloop_events::{Gebeurtenis, Geslacht, MachtigingSoort, Regime, Verblijfplaats, Vorm};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use uuid::Uuid;
 
 use crate::pseudonym::{bevat_bsn, veilig};
@@ -333,6 +333,16 @@ fn fout(msg: impl Into<String>) -> VeldFout {
 /// Parses a date as written in Dutch spreadsheets or ISO 8601.
 pub fn parse_datum(s: &str) -> Option<NaiveDate> {
     let s = s.trim();
+    // The usual `JJJJ-MM-DD` without chrono's format parser (a hot spot in large files).
+    if let [j1, j2, j3, j4, b'-', m1, m2, b'-', d1, d2] = s.as_bytes()
+        && [j1, j2, j3, j4, m1, m2, d1, d2]
+            .iter()
+            .all(|c| c.is_ascii_digit())
+    {
+        let n = |cs: &[&u8]| cs.iter().fold(0u32, |a, c| a * 10 + u32::from(**c - b'0'));
+        let jaar = i32::try_from(n(&[j1, j2, j3, j4])).ok()?;
+        return NaiveDate::from_ymd_opt(jaar, n(&[m1, m2]), n(&[d1, d2]));
+    }
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(s, "%d-%m-%Y"))
         .ok()
@@ -357,14 +367,114 @@ fn parse_ja_nee(s: &str) -> Option<bool> {
     }
 }
 
+/// One checked field value, written into the JSON text [`bouw`] decodes.
+#[derive(Debug, Clone)]
+enum Waarde<'a> {
+    Null,
+    Tekst(&'a str),
+    Code(&'static str),
+    Getal(u32),
+    Bool(bool),
+    Datum(NaiveDate),
+    Id(Uuid),
+}
+
+impl Waarde<'_> {
+    fn json(&self) -> Value {
+        match self {
+            Waarde::Null => Value::Null,
+            Waarde::Tekst(t) => Value::String((*t).to_owned()),
+            Waarde::Code(c) => Value::String((*c).to_owned()),
+            Waarde::Getal(n) => Value::from(*n),
+            Waarde::Bool(b) => Value::Bool(*b),
+            Waarde::Datum(d) => Value::String(d.format("%Y-%m-%d").to_string()),
+            Waarde::Id(u) => Value::String(u.to_string()),
+        }
+    }
+
+    /// Appends the value as JSON to `out` (by hand: `format!` was a noticeable part of
+    /// reading a large file).
+    fn schrijf(&self, out: &mut String) {
+        match self {
+            Waarde::Null => out.push_str("null"),
+            Waarde::Tekst(t) => json_tekst(out, t),
+            Waarde::Code(c) => json_tekst(out, c),
+            Waarde::Getal(n) => push_getal(out, u64::from(*n)),
+            Waarde::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Waarde::Datum(d) => {
+                out.push('"');
+                push_datum(out, *d);
+                out.push('"');
+            }
+            Waarde::Id(u) => {
+                out.push('"');
+                out.push_str(u.hyphenated().encode_lower(&mut Uuid::encode_buffer()));
+                out.push('"');
+            }
+        }
+    }
+}
+
+/// Appends `n` in decimal.
+pub(crate) fn push_getal(out: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for b in &buf[i..] {
+        out.push(char::from(*b));
+    }
+}
+
+/// Appends a date as `JJJJ-MM-DD` (what chrono writes and reads).
+fn push_datum(out: &mut String, d: NaiveDate) {
+    use chrono::Datelike as _;
+    match u64::try_from(d.year()) {
+        Ok(j) if (1000..=9999).contains(&j) => {
+            push_getal(out, j);
+            for (sep, n) in [('-', d.month()), ('-', d.day())] {
+                out.push(sep);
+                if n < 10 {
+                    out.push('0');
+                }
+                push_getal(out, u64::from(n));
+            }
+        }
+        _ => out.push_str(&d.to_string()),
+    }
+}
+
+/// Appends `s` as a JSON string (quoted and escaped) to `out`.
+fn json_tekst(out: &mut String, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        // Rare (quotes, backslashes, control characters): serde_json escapes.
+        out.push_str(&Value::String(s.to_owned()).to_string());
+    }
+}
+
 /// Converts one field's text to its JSON value. `None` text means absent/empty.
 pub fn waarde(veld: &Veld, tekst: Option<&str>) -> Result<Value, VeldFout> {
+    controleer(veld, tekst).map(|w| w.json())
+}
+
+/// Checks one field's text and turns it into its value. `None` text means absent/empty.
+fn controleer<'a>(veld: &Veld, tekst: Option<&'a str>) -> Result<Waarde<'a>, VeldFout> {
     let t = tekst.map(str::trim).filter(|t| !t.is_empty());
     let Some(t) = t else {
         if veld.verplicht {
             return Err(fout(format!("veld `{}` ontbreekt of is leeg", veld.naam)));
         }
-        return Ok(Value::Null);
+        return Ok(Waarde::Null);
     };
     Ok(match veld.soort {
         Tekst => {
@@ -374,10 +484,10 @@ pub fn waarde(veld: &Veld, tekst: Option<&str>) -> Result<Value, VeldFout> {
                     veld.naam
                 )));
             }
-            Value::String(t.to_owned())
+            Waarde::Tekst(t)
         }
         Datum => match parse_datum(t) {
-            Some(d) => Value::String(d.format("%Y-%m-%d").to_string()),
+            Some(d) => Waarde::Datum(d),
             None => {
                 return Err(fout(format!(
                     "veld `{}`: `{}` is geen geldige datum (verwacht JJJJ-MM-DD of DD-MM-JJJJ)",
@@ -387,7 +497,7 @@ pub fn waarde(veld: &Veld, tekst: Option<&str>) -> Result<Value, VeldFout> {
             }
         },
         Aantal => match t.parse::<u32>() {
-            Ok(n) => Value::from(n),
+            Ok(n) => Waarde::Getal(n),
             Err(_) => {
                 return Err(fout(format!(
                     "veld `{}`: `{}` is geen heel getal van 0 of meer",
@@ -397,7 +507,7 @@ pub fn waarde(veld: &Veld, tekst: Option<&str>) -> Result<Value, VeldFout> {
             }
         },
         Jaar => match t.parse::<u16>() {
-            Ok(n) if (1900..=2100).contains(&n) => Value::from(n),
+            Ok(n) if (1900..=2100).contains(&n) => Waarde::Getal(u32::from(n)),
             _ => {
                 return Err(fout(format!(
                     "veld `{}`: `{}` is geen jaartal",
@@ -407,7 +517,7 @@ pub fn waarde(veld: &Veld, tekst: Option<&str>) -> Result<Value, VeldFout> {
             }
         },
         JaNee => match parse_ja_nee(t) {
-            Some(b) => Value::Bool(b),
+            Some(b) => Waarde::Bool(b),
             None => {
                 return Err(fout(format!(
                     "veld `{}`: `{}` is geen ja/nee (geldig: ja, nee, true, false, 1, 0)",
@@ -417,12 +527,11 @@ pub fn waarde(veld: &Veld, tekst: Option<&str>) -> Result<Value, VeldFout> {
             }
         },
         Keuze(waarden) => {
-            let upper = t.to_ascii_uppercase();
             // Codes like RedenBeeindiging "2" are written without the leading zero in
             // spreadsheets.
-            let upper = if upper == "2" { "02".to_owned() } else { upper };
-            match waarden.iter().find(|w| **w == upper) {
-                Some(w) => Value::String((*w).to_owned()),
+            let gezocht = if t == "2" { "02" } else { t };
+            match waarden.iter().find(|w| w.eq_ignore_ascii_case(gezocht)) {
+                Some(w) => Waarde::Code(w),
                 None => {
                     return Err(fout(format!(
                         "veld `{}`: onbekende waarde `{}`; geldig zijn: {}",
@@ -434,7 +543,7 @@ pub fn waarde(veld: &Veld, tekst: Option<&str>) -> Result<Value, VeldFout> {
             }
         }
         Id => match Uuid::parse_str(t) {
-            Ok(u) => Value::String(u.to_string()),
+            Ok(u) => Waarde::Id(u),
             Err(_) => {
                 return Err(fout(format!(
                     "veld `{}`: `{}` is geen geldige UUID",
@@ -458,6 +567,10 @@ pub type BouwNieuw<'a> = &'a dyn Fn(&str) -> Result<Gebeurtenis, VeldFout>;
 
 /// Builds the fact of type `spec` from its fields. `prefix` is `nieuw_` for the nested
 /// content of a CSV correction, `pseudoniem` the youth's for youth facts.
+///
+/// The checked values are written as JSON text (`{"type":…,"data":{…}}`) that serde
+/// decodes into the catalogue struct: one buffer per record instead of a JSON map with
+/// an allocation per key and value.
 pub fn bouw(
     spec: &TypeSpec,
     velden: &dyn Velden,
@@ -465,65 +578,89 @@ pub fn bouw(
     pseudoniem: Option<&str>,
     nieuw: Option<BouwNieuw<'_>>,
 ) -> Result<Gebeurtenis, VeldFout> {
-    let mut data = Map::new();
+    // The texts first (they borrow from `velden`), then the checked values.
+    let mut teksten: Vec<Option<Cow<'_, str>>> = Vec::with_capacity(spec.velden.len());
     let mut naam_buf = String::new();
     for veld in spec.velden {
-        naam_buf.clear();
-        naam_buf.push_str(prefix);
-        naam_buf.push_str(veld.naam);
-        let tekst = velden.tekst(&naam_buf)?;
-        let w = waarde(veld, tekst.as_deref()).map_err(|e| {
+        let tekst = if prefix.is_empty() {
+            velden.tekst(veld.naam)?
+        } else {
+            naam_buf.clear();
+            naam_buf.push_str(prefix);
+            naam_buf.push_str(veld.naam);
+            velden.tekst(&naam_buf)?
+        };
+        teksten.push(tekst);
+    }
+    let mut data: Vec<(&'static str, Waarde<'_>)> = Vec::with_capacity(spec.velden.len() + 1);
+    for (veld, tekst) in spec.velden.iter().zip(&teksten) {
+        let w = controleer(veld, tekst.as_deref()).map_err(|e| {
             if prefix.is_empty() {
                 e
             } else {
-                fout(e.0.replacen(&format!("`{}`", veld.naam), &format!("`{naam_buf}`"), 1))
+                let naam = format!("{prefix}{}", veld.naam);
+                fout(e.0.replacen(&format!("`{}`", veld.naam), &format!("`{naam}`"), 1))
             }
         })?;
         // Optional fields are `null` in the payload when empty.
-        data.insert(veld.naam.to_owned(), w);
+        data.push((veld.naam, w));
     }
+    let mut out = String::with_capacity(256);
+    out.push_str("{\"type\":\"");
+    out.push_str(spec.event_type);
+    out.push_str("\",\"data\":{");
     match spec.event_type {
         "FeitIngetrokken" => {
-            if let Some(id) = data.remove("ingetrokken_event_id") {
-                data.insert("event_id".to_owned(), id);
+            if let Some(id) = neem(&mut data, "ingetrokken_event_id") {
+                data.push(("event_id", id));
             }
         }
         "JeugdigeGeregistreerd" => {
             let p = pseudoniem.ok_or_else(|| fout("pseudoniem of bsn ontbreekt"))?;
-            data.insert("pseudoniem".to_owned(), Value::String(p.to_owned()));
+            data.push(("pseudoniem", Waarde::Tekst(p)));
         }
         "CapaciteitsdoelVastgesteld" => {
-            let niveau = data.remove("scope_niveau").unwrap_or(Value::Null);
-            let code = data.remove("scope_code").unwrap_or(Value::Null);
-            let mut scope = Map::new();
-            match (niveau.as_str(), code) {
-                (Some("LANDELIJK"), Value::Null) => {}
+            let niveau = neem(&mut data, "scope_niveau").unwrap_or(Waarde::Null);
+            let code = neem(&mut data, "scope_code").unwrap_or(Waarde::Null);
+            let niveau_code = match &niveau {
+                Waarde::Code(c) => Some(*c),
+                _ => None,
+            };
+            out.push_str("\"scope\":{");
+            match (niveau_code, &code) {
+                (Some("LANDELIJK"), Waarde::Null) => {}
                 (Some("LANDELIJK"), _) => {
                     return Err(fout("scope_code moet leeg zijn bij scope_niveau LANDELIJK"));
                 }
-                (Some(_), Value::Null) => {
+                (Some(_), Waarde::Null) => {
                     return Err(fout(
                         "scope_code ontbreekt (verplicht bij LANDSDEEL, JEUGDREGIO en AANBIEDER)",
                     ));
                 }
                 (_, code) => {
-                    scope.insert("code".to_owned(), code);
+                    out.push_str("\"code\":");
+                    code.schrijf(&mut out);
+                    out.push(',');
                 }
             }
-            scope.insert("niveau".to_owned(), niveau);
-            data.insert("scope".to_owned(), Value::Object(scope));
+            out.push_str("\"niveau\":");
+            niveau.schrijf(&mut out);
+            out.push('}');
+            if !data.is_empty() {
+                out.push(',');
+            }
         }
         "FeitGecorrigeerd" => {
-            let nieuw_type = data
-                .remove("nieuw_type")
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
-            let nieuw_spec = match spec_van(&nieuw_type) {
+            let nieuw_type = match neem(&mut data, "nieuw_type") {
+                Some(Waarde::Tekst(t)) => t,
+                _ => "",
+            };
+            let nieuw_spec = match spec_van(nieuw_type) {
                 Some(s) if !matches!(s.event_type, "FeitGecorrigeerd" | "FeitIngetrokken") => s,
                 _ => {
                     return Err(fout(format!(
                         "nieuw_type `{}` is geen type dat gecorrigeerd kan worden; geldig zijn de andere types: {}",
-                        veilig(&nieuw_type),
+                        veilig(nieuw_type),
                         type_namen()
                     )));
                 }
@@ -532,20 +669,37 @@ pub fn bouw(
                 Some(f) => f(nieuw_spec.event_type)?,
                 None => bouw(nieuw_spec, velden, "nieuw_", pseudoniem, None)?,
             };
-            let inhoud = serde_json::to_value(&inhoud)
+            let inhoud = serde_json::to_string(&inhoud)
                 .map_err(|e| fout(format!("nieuwe inhoud onbruikbaar: {e}")))?;
-            data.insert("nieuw".to_owned(), inhoud);
+            out.push_str("\"nieuw\":");
+            out.push_str(&inhoud);
+            if !data.is_empty() {
+                out.push(',');
+            }
         }
         _ => {}
     }
-    let mut wrapper = Map::new();
-    wrapper.insert("type".to_owned(), Value::String(spec.event_type.to_owned()));
-    wrapper.insert("data".to_owned(), Value::Object(data));
-    serde_json::from_value::<Gebeurtenis>(Value::Object(wrapper)).map_err(|e| {
+    for (i, (naam, w)) in data.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        json_tekst(&mut out, naam);
+        out.push(':');
+        w.schrijf(&mut out);
+    }
+    out.push_str("}}");
+    serde_json::from_str::<Gebeurtenis>(&out).map_err(|e| {
         // The fields were checked one by one; what is left is a combination the catalogue
         // refuses. serde's message names fields, not values.
         fout(format!("{} kan niet gemaakt worden: {e}", spec.event_type))
     })
+}
+
+/// Takes the value of `naam` out of `data`.
+fn neem<'a>(data: &mut Vec<(&'static str, Waarde<'a>)>, naam: &str) -> Option<Waarde<'a>> {
+    data.iter()
+        .position(|(n, _)| *n == naam)
+        .map(|i| data.remove(i).1)
 }
 
 fn spec_van(naam: &str) -> Option<&'static TypeSpec> {

@@ -7,8 +7,14 @@
 //!   file is written and the report lists every rejected record. A set of iJw messages
 //!   imported together counts as one file. (No per-batch checkpoints: one transaction per
 //!   file keeps a rerun simple, and a 1-million-row file still fits comfortably.)
-//! - **Atomic.** The file's events go to the store in one `append_many` call, one
-//!   transaction: a process killed halfway leaves nothing of the file behind.
+//! - **Atomic.** The file's events go to the store in one transaction: a process killed
+//!   halfway leaves nothing of the file behind. A CSV or JSON Lines file with one
+//!   recorded time (the normal case) is streamed: accepted events go to the store in
+//!   batches while later records are still being read and checked
+//!   ([`EventStore::append_many_streamed`]), and the transaction commits only after the
+//!   last record has been accepted; a rejection rolls it back. (Files with several
+//!   recorded times are written per recorded time after the whole file is checked, see
+//!   [`batch_sleutel`].)
 //! - **Idempotent.** The idempotency key is `import:<formaat>:sha256:<hex of the file's
 //!   bytes>` (for iJw: of the sorted hashes of all message files). The same file twice
 //!   writes nothing the second time; the importer recognises the key from the log before
@@ -33,7 +39,9 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use kringloop_events::rules::DomainState;
 use kringloop_events::{ExpectedVersion, Gebeurtenis};
-use kringloop_store::{AppendOptions, EventStore, StoreError, StreamAppend};
+use kringloop_store::{
+    AppendOptions, AppendResult, EventStore, StoreError, StreamAppend, StreamedAppend,
+};
 use sha2::{Digest, Sha256};
 
 use crate::csv::{self as csv_lezer, Item};
@@ -289,26 +297,62 @@ impl Importer {
             // Refuse before reading a single record: no BSN may pass unpseudonymised.
             return Err(ImportFout::Sleutel(SleutelFout::Ontbreekt));
         }
-        let items = match formaat {
-            Formaat::Csv => csv_lezer::lees(naam, bytes, self.config.pseudonimiseerder.as_ref()),
-            _ => jsonl::lees(naam, bytes, self.config.pseudonimiseerder.as_ref()),
+        let pseudo = self.config.pseudonimiseerder.as_ref();
+        // A CSV file without `geregistreerd_op` has one recorded time (now): it is read
+        // row by row while its first events are checked and written. Otherwise the whole
+        // file is read first, to see whether it needs batches per recorded time.
+        let (items, records_geschat, meerdere, tijd): (
+            Box<dyn Iterator<Item = Item> + '_>,
+            _,
+            _,
+            _,
+        ) = if formaat == Formaat::Csv && !csv_lezer::heeft_kolom(bytes, "geregistreerd_op") {
+            // For the progress bar only: lines after the header.
+            let regels = bytes
+                .split(|b| *b == b'\n')
+                .filter(|r| !r.is_empty())
+                .count();
+            let lezer = csv_lezer::lezer(naam, bytes, pseudo);
+            (
+                Box::new(lezer),
+                regels.saturating_sub(1) as u64,
+                false,
+                None,
+            )
+        } else {
+            let items = match formaat {
+                Formaat::Csv => csv_lezer::lees(naam, bytes, pseudo),
+                _ => jsonl::lees(naam, bytes, pseudo),
+            };
+            let tijden = || {
+                items.iter().filter_map(|i| match i {
+                    Item::Voorstel(v) => Some(v.geregistreerd_op),
+                    Item::Afgewezen(_) => None,
+                })
+            };
+            let meerdere = meerdere_tijden(tijden());
+            let tijd = tijden().next().flatten();
+            let n = items.len() as u64;
+            (Box::new(items.into_iter()), n, meerdere, tijd)
         };
-        let records = items.len() as u64;
-        let meerdere = meerdere_tijden(items.iter().filter_map(|i| match i {
-            Item::Voorstel(v) => Some(v.geregistreerd_op),
-            Item::Afgewezen(_) => None,
-        }));
         let v = voortgang(
             self.config.voortgang,
             &format!("import {naam}"),
-            Some(records),
+            Some(records_geschat),
             "records",
         );
+        // One recorded time for the whole file (the normal case): its events go to the
+        // store while the rest of the file is still being checked, in ONE transaction
+        // that commits only when every record has been accepted (see `Stroom`).
+        let mut stroom = (!self.config.dry_run && !meerdere)
+            .then(|| Stroom::start(self.store.clone(), &sleutel, tijd));
         let mut state = self.state.clone();
         let mut planner =
             Planner::new(&mut state, &self.config.principal, self.laatste_registratie);
         let mut al_geschreven = 0u64;
+        let mut records = 0u64;
         for item in items {
+            records += 1;
             match item {
                 Item::Voorstel(vs) => {
                     if meerdere
@@ -326,8 +370,19 @@ impl Importer {
                 }
                 Item::Afgewezen(a) => planner.afwijzen(a),
             }
+            if let Some(s) = &mut stroom
+                && planner.afgewezen.is_empty()
+                && planner.opdrachten.len() >= STROOM_OPDRACHTEN
+            {
+                // All requests but the last one (the next record may still extend it).
+                let laatste = planner.opdrachten.pop();
+                let klaar =
+                    std::mem::replace(&mut planner.opdrachten, laatste.into_iter().collect());
+                s.stuur(klaar, &self.versies);
+            }
             v.inc(1);
         }
+        let onderweg = stroom.as_ref().map_or(0, |s| s.events);
         let rapport = Rapport {
             invoer: naam.to_owned(),
             formaat: formaat.naam(),
@@ -336,7 +391,7 @@ impl Importer {
             afgewezen: std::mem::take(&mut planner.afgewezen),
             overgeslagen: al_geschreven_melding(naam, al_geschreven),
             signalen: std::mem::take(&mut planner.signalen),
-            gebeurtenissen: planner.aantal_events() as u64,
+            gebeurtenissen: planner.aantal_events() as u64 + onderweg,
             geschreven: 0,
             uitkomst: Uitkomst::Leeg,
             idempotentiesleutel: sleutel,
@@ -344,11 +399,54 @@ impl Importer {
         };
         let opdrachten = std::mem::take(&mut planner.opdrachten);
         drop(planner);
-        let r = self
-            .rond_af(rapport, opdrachten, state, start, &v, meerdere)
-            .await;
+        let r = match stroom {
+            Some(s) if rapport.afgewezen.is_empty() && (onderweg > 0 || !opdrachten.is_empty()) => {
+                v.bericht("schrijven…");
+                self.rond_af_stroom(rapport, s, opdrachten, state, start)
+                    .await
+            }
+            stroom => {
+                if let Some(s) = stroom {
+                    // Rejected (or nothing to write): the store rolls back what it got.
+                    s.afbreken().await;
+                }
+                // (After a rejection the requests already sent do not matter any more.)
+                self.rond_af(rapport, opdrachten, state, start, &v, meerdere)
+                    .await
+            }
+        };
         v.klaar();
         r
+    }
+
+    /// [`Importer::rond_af`] for a file whose events went to the store while it was being
+    /// checked (no rejections): the rest, then the commit.
+    async fn rond_af_stroom(
+        &mut self,
+        mut rapport: Rapport,
+        mut stroom: Stroom,
+        rest: Vec<Schrijfopdracht>,
+        state: DomainState,
+        start: Instant,
+    ) -> Result<Rapport, ImportFout> {
+        stroom.stuur(rest, &self.versies);
+        let events = stroom.events;
+        let (resultaten, kern) = stroom.commit().await?;
+        // A repeat (a rerun racing an earlier one): the store wrote nothing now.
+        let dubbel = resultaten.iter().any(|r| r.duplicate);
+        rapport.geschreven = if dubbel { 0 } else { events };
+        rapport.uitkomst = if dubbel {
+            Uitkomst::AlGeimporteerd
+        } else {
+            Uitkomst::Geschreven
+        };
+        self.idempotentie
+            .insert(rapport.idempotentiesleutel.clone());
+        if !dubbel {
+            self.neem_over(state, &kern);
+        }
+        rapport.duur_ms = start.elapsed().as_millis() as u64;
+        Ok(rapport)
     }
 
     /// Imports iJw messages from disk as one set (see the module docs).
@@ -598,6 +696,90 @@ impl Importer {
             }
         }
         Ok((geschreven, alles_dubbel))
+    }
+}
+
+/// Requests (one per stream and run of records) the planner collects before they go to
+/// the store as one batch of a [`Stroom`].
+const STROOM_OPDRACHTEN: usize = 1024;
+
+/// A file's accepted events on their way to the store while the rest of the file is
+/// still being checked ([`EventStore::append_many_streamed`]): one transaction, which
+/// the store commits only at [`Stroom::commit`] and rolls back when the `Stroom` is
+/// dropped or [`Stroom::afbreken`] (a record was rejected), so a file is still written
+/// all or nothing. Expected versions as in [`Importer::schrijf`].
+struct Stroom {
+    tx: tokio::sync::mpsc::UnboundedSender<StreamedAppend>,
+    taak: tokio::task::JoinHandle<Result<Vec<AppendResult>, StoreError>>,
+    versies: HashMap<String, u64>,
+    kern: Vec<Kern>,
+    /// Events sent so far.
+    events: u64,
+}
+
+impl Stroom {
+    fn start(store: Arc<dyn EventStore>, sleutel: &str, tijd: Option<DateTime<Utc>>) -> Self {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let opties = AppendOptions {
+            expected: None,
+            idempotency_key: Some(sleutel.to_owned()),
+            recorded_at: tijd,
+        };
+        let taak = tokio::spawn(async move { store.append_many_streamed(rx, opties).await });
+        Stroom {
+            tx,
+            taak,
+            versies: HashMap::new(),
+            kern: Vec::new(),
+            events: 0,
+        }
+    }
+
+    /// Sends requests; each stream's first part states the version read from the log.
+    fn stuur(&mut self, opdrachten: Vec<Schrijfopdracht>, log: &HashMap<String, u64>) {
+        if opdrachten.is_empty() {
+            return;
+        }
+        let mut delen = Vec::with_capacity(opdrachten.len());
+        for o in opdrachten {
+            let n = o.events.len() as u64;
+            let v = self
+                .versies
+                .entry(o.stream.clone())
+                .or_insert_with(|| log.get(&o.stream).copied().unwrap_or(0));
+            let expected = Some(match *v {
+                0 => ExpectedVersion::NoStream,
+                n => ExpectedVersion::Exact(n),
+            });
+            *v += n;
+            self.kern.push((o.stream.clone(), n, o.recorded_at));
+            self.events += n;
+            delen.push(StreamAppend {
+                stream: o.stream,
+                events: o.events,
+                expected,
+            });
+        }
+        // A closed channel means the store has refused the set already; `commit` answers
+        // why.
+        let _ = self.tx.send(StreamedAppend::Parts(delen));
+    }
+
+    /// Commits the set; returns the store's results and what the importer keeps.
+    async fn commit(self) -> Result<(Vec<AppendResult>, Vec<Kern>), ImportFout> {
+        let _ = self.tx.send(StreamedAppend::Commit);
+        drop(self.tx);
+        let resultaten = self
+            .taak
+            .await
+            .map_err(|e| ImportFout::Store(StoreError::Commit(e.to_string())))??;
+        Ok((resultaten, self.kern))
+    }
+
+    /// Nothing of the file may be written: the store rolls back; waits until it has.
+    async fn afbreken(self) {
+        drop(self.tx);
+        let _ = self.taak.await;
     }
 }
 

@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use kringloop_events::rules::{AfwijzingCode, DomainState};
-use kringloop_events::{Gebeurtenis, Herkomst, NewEvent, RecordedEvent};
+use kringloop_events::{Gebeurtenis, NewEvent, RecordedEvent};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -46,6 +46,8 @@ pub struct Planner<'s> {
     pub afgewezen: Vec<Afgewezen>,
     pub signalen: Vec<GemeldSignaal>,
     pub geaccepteerd: u64,
+    /// The accepted fact as recorded, for [`DomainState::apply`] (reused per record).
+    kladblok: RecordedEvent,
 }
 
 impl<'s> Planner<'s> {
@@ -67,6 +69,24 @@ impl<'s> Planner<'s> {
             afgewezen: Vec::new(),
             signalen: Vec::new(),
             geaccepteerd: 0,
+            kladblok: RecordedEvent {
+                position: 0,
+                stream: String::new(),
+                stream_version: 0,
+                event_id: Uuid::nil(),
+                event_type: String::new(),
+                schema_version: 0,
+                payload: String::new(),
+                valid_date: None,
+                recorded_at: DateTime::<Utc>::UNIX_EPOCH,
+                recorded_by: String::new(),
+                source: String::new(),
+                correlation_id: None,
+                causation_id: None,
+                idempotency_key: None,
+                prev_hash: [0; 32],
+                hash: [0; 32],
+            },
         }
     }
 
@@ -176,16 +196,19 @@ impl<'s> Planner<'s> {
     }
 
     fn accepteer(&mut self, v: Voorstel, stream: String) {
-        let herkomst = Herkomst {
+        // What `Gebeurtenis::to_new_event` makes, without copying the source and the
+        // principal twice (this runs once per record of a large file).
+        let event = NewEvent {
+            event_id: v.event_id.unwrap_or_else(Uuid::now_v7),
+            event_type: v.feit.event_type().to_owned(),
+            schema_version: v.feit.schema_version(),
+            payload: v.feit.payload_json(),
+            valid_date: v.feit.valid_date(),
             recorded_by: self.principal.clone(),
             source: v.source,
             correlation_id: Some(self.correlation_id),
             causation_id: None,
         };
-        let mut event = v.feit.to_new_event(&herkomst);
-        if let Some(id) = v.event_id {
-            event.event_id = id;
-        }
         let recorded_at = v.geregistreerd_op;
         let effectief = recorded_at.unwrap_or(self.nu);
         self.laatste_registratie = Some(
@@ -193,27 +216,19 @@ impl<'s> Planner<'s> {
                 .map_or(effectief, |l| l.max(effectief)),
         );
         // Apply to the state as the store would record it, so that later records are
-        // checked against this one.
-        let recorded = RecordedEvent {
-            position: self.volgende_positie,
-            stream: stream.clone(),
-            stream_version: 0,
-            event_id: event.event_id,
-            event_type: event.event_type.clone(),
-            schema_version: event.schema_version,
-            payload: String::new(),
-            valid_date: event.valid_date,
-            recorded_at: effectief,
-            recorded_by: event.recorded_by.clone(),
-            source: String::new(),
-            correlation_id: event.correlation_id,
-            causation_id: None,
-            idempotency_key: None,
-            prev_hash: [0; 32],
-            hash: [0; 32],
-        };
+        // checked against this one. One scratch event, its strings reused.
+        let recorded = &mut self.kladblok;
+        recorded.position = self.volgende_positie;
+        recorded.stream.clone_from(&stream);
+        recorded.event_id = event.event_id;
+        recorded.event_type.clone_from(&event.event_type);
+        recorded.schema_version = event.schema_version;
+        recorded.valid_date = event.valid_date;
+        recorded.recorded_at = effectief;
+        recorded.recorded_by.clone_from(&event.recorded_by);
+        recorded.correlation_id = event.correlation_id;
         self.volgende_positie += 1;
-        self.state.apply(&recorded, &v.feit);
+        self.state.apply(recorded, &v.feit);
         self.geaccepteerd += 1;
         // Consecutive events of one stream with one recorded time travel in one request.
         match self.opdrachten.last_mut() {

@@ -159,7 +159,10 @@ pub fn lees(
         })?),
         None => None,
     };
-    let mut source = format!("{bron_prefix}:{}", plaats.regel.unwrap_or(0));
+    let mut source = String::with_capacity(bron_prefix.len() + 8);
+    source.push_str(bron_prefix);
+    source.push(':');
+    formaat::push_getal(&mut source, plaats.regel.unwrap_or(0));
     if let Some(bron) = velden.tekst("bron")? {
         if bevat_bsn(&bron) {
             return Err(VeldFout(

@@ -665,3 +665,128 @@ async fn ijw_backfill_records_each_fact_at_its_dagtekening() -> R {
     assert_eq!(store.head_position().await?, voor + 8);
     Ok(())
 }
+
+/// A file of a few thousand youths: its events go to the store while later rows are still
+/// being checked (many batches of one transaction). A rejection in the last row, or a
+/// concurrent write to a youth stream, still leaves nothing of the file in the log; the
+/// corrected file is written once, with every event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_file_rejected_at_its_last_row_writes_nothing() -> R {
+    use std::fmt::Write as _;
+    let dir = tempfile::tempdir()?;
+    let store = store(dir.path()).await?;
+    let mut imp = Importer::open(store.clone(), config()?).await?;
+    let landschap = "type,id,naam,aanbieder,gemeente,vorm,regime,datum,voorziening,aantal\n\
+        AanbiederGeregistreerd,A1,Aanbieder 1,,,,,,,\n\
+        VoorzieningGeregistreerd,V1,Voorziening 1,A1,GM0599,GROEP,OPEN,2019-01-01,,\n\
+        PlaatsenGeopend,,,,,,,2019-01-01,V1,100000\n";
+    let r = imp
+        .importeer_tabel(Formaat::Csv, "landschap.csv", landschap.as_bytes())
+        .await?;
+    assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
+    let voor = store.head_position().await?;
+    let jeugdigen: u64 = 3000;
+    let mut csv = String::from(
+        "type,pseudoniem,geboortejaar,geslacht,woongemeente,datum,voorziening,spoed,crisis,verblijf_voor,bestemming,reden\n",
+    );
+    for j in 0..jeugdigen {
+        writeln!(
+            csv,
+            "JeugdigeGeregistreerd,p{j:07},2008,MAN,GM0599,2024-01-01,,,,,,"
+        )?;
+        writeln!(
+            csv,
+            "PlaatsingGestart,p{j:07},,,,2024-01-02,V1,nee,nee,THUIS,,"
+        )?;
+    }
+    // The last row ends a placement before it started.
+    let fout = format!(
+        "{csv}PlaatsingBeeindigd,p{:07},,,,2023-06-02,V1,,,,THUIS,te vroeg\n",
+        jeugdigen - 1
+    );
+    let r = imp
+        .importeer_tabel(Formaat::Csv, "groot.csv", fout.as_bytes())
+        .await?;
+    assert_eq!(r.uitkomst, Uitkomst::Afgewezen, "{r}");
+    assert_eq!(r.afgewezen.len(), 1);
+    assert_eq!(r.afgewezen[0].plaats.regel, Some(2 * jeugdigen + 2));
+    assert_eq!(store.head_position().await?, voor, "nothing of the file");
+
+    // Someone else registers one of the youths while the importer is not looking.
+    let tussendoor: Gebeurtenis = kringloop_events::JeugdigeGeregistreerd {
+        pseudoniem: format!("p{:07}", jeugdigen - 1),
+        geboortejaar: 2008,
+        geslacht: kringloop_events::Geslacht::Man,
+        woongemeente: "GM0599".into(),
+        datum: "2024-01-01".parse()?,
+    }
+    .into();
+    let herkomst = kringloop_events::Herkomst {
+        recorded_by: "api".into(),
+        source: "api".into(),
+        correlation_id: None,
+        causation_id: None,
+    };
+    let stroom = jeugdige_stream(&format!("p{:07}", jeugdigen - 1));
+    store
+        .append(
+            &stroom,
+            vec![tussendoor.to_new_event(&herkomst)],
+            kringloop_store::AppendOptions::default(),
+        )
+        .await?;
+    let r = imp
+        .importeer_tabel(Formaat::Csv, "groot.csv", csv.as_bytes())
+        .await;
+    assert!(
+        matches!(
+            r,
+            Err(ImportFout::Store(
+                kringloop_store::StoreError::Conflict { .. }
+            ))
+        ),
+        "{r:?}"
+    );
+    assert_eq!(
+        store.head_position().await?,
+        voor + 1,
+        "nothing of the file"
+    );
+
+    // A fresh importer (it reads the other write) writes the file once, all of it.
+    let dir2 = tempfile::tempdir()?;
+    let store2 = self::store(dir2.path()).await?;
+    let mut imp = Importer::open(store2.clone(), config()?).await?;
+    imp.importeer_tabel(Formaat::Csv, "landschap.csv", landschap.as_bytes())
+        .await?;
+    let voor = store2.head_position().await?;
+    // One that read the log before the file was written (see below).
+    let mut oud = Importer::open(store2.clone(), config()?).await?;
+    let r = imp
+        .importeer_tabel(Formaat::Csv, "groot.csv", csv.as_bytes())
+        .await?;
+    assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
+    assert_eq!(r.records, 2 * jeugdigen);
+    assert_eq!(r.gebeurtenissen, 2 * jeugdigen);
+    assert_eq!(r.geschreven, 2 * jeugdigen);
+    let events = alle(&store2).await?;
+    assert_eq!(events.len() as i64, voor + 2 * jeugdigen as i64);
+    assert!(
+        events[voor as usize..]
+            .iter()
+            .all(|e| e.idempotency_key.as_deref() == Some(r.idempotentiesleutel.as_str()))
+    );
+    let again = imp
+        .importeer_tabel(Formaat::Csv, "groot.csv", csv.as_bytes())
+        .await?;
+    assert_eq!(again.uitkomst, Uitkomst::AlGeimporteerd);
+    // An importer that did not see the write: the store itself refuses the repeat.
+    let r = oud
+        .importeer_tabel(Formaat::Csv, "groot.csv", csv.as_bytes())
+        .await?;
+    assert_eq!(r.uitkomst, Uitkomst::AlGeimporteerd, "{r}");
+    assert_eq!(r.geschreven, 0);
+    assert_eq!(store2.head_position().await?, voor + 2 * jeugdigen as i64);
+    assert!(store2.verify().await?.failure.is_none());
+    Ok(())
+}

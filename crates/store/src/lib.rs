@@ -54,6 +54,10 @@ pub enum StoreError {
     },
     #[error("het schrijfproces van de store is gestopt")]
     WriterGone,
+    /// An [`EventStore::append_many_streamed`] set whose sender stopped before
+    /// [`StreamedAppend::Commit`]: rolled back, nothing written.
+    #[error("aanlevering afgebroken vóór de commit; niets geschreven")]
+    Aborted,
     /// The group transaction this append was part of could not commit; nothing of it
     /// was written. (A group shares one commit, so the error is reported to each member.)
     #[error("groepscommit mislukt, niets geschreven: {0}")]
@@ -104,6 +108,15 @@ pub struct StreamAppend {
     pub expected: Option<ExpectedVersion>,
 }
 
+/// One message of [`EventStore::append_many_streamed`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum StreamedAppend {
+    /// The next parts of the set, in order (as the parts of one `append_many`).
+    Parts(Vec<StreamAppend>),
+    /// Every part has been sent: commit the set.
+    Commit,
+}
+
 /// Which events to read by type / recorded time.
 #[derive(Debug, Clone, Default)]
 pub struct ReadFilter {
@@ -138,6 +151,31 @@ pub trait EventStore: Send + Sync + 'static {
         appends: Vec<StreamAppend>,
         options: AppendOptions,
     ) -> Result<Vec<AppendResult>>;
+
+    /// [`append_many`](Self::append_many) for a set whose parts are still being produced
+    /// (an import file that is still being checked): the parts arrive over `parts`, and
+    /// the set is ONE transaction that commits only when [`StreamedAppend::Commit`]
+    /// arrives. If the channel closes before that, the transaction is rolled back and the
+    /// answer is [`StoreError::Aborted`]: nothing of the set is written. Same checks and
+    /// answers as `append_many` (expected version per part, a repeated key writes nothing
+    /// and answers `duplicate`, no event id twice in the set). Both backends write the
+    /// parts as they come, holding their write lock (SQLite's writer, PostgreSQL's
+    /// advisory lock) until the commit or rollback, so other appends wait; this default
+    /// collects them and writes at the commit.
+    async fn append_many_streamed(
+        &self,
+        mut parts: tokio::sync::mpsc::UnboundedReceiver<StreamedAppend>,
+        options: AppendOptions,
+    ) -> Result<Vec<AppendResult>> {
+        let mut all = Vec::new();
+        loop {
+            match parts.recv().await {
+                Some(StreamedAppend::Parts(mut p)) => all.append(&mut p),
+                Some(StreamedAppend::Commit) => return self.append_many(all, options).await,
+                None => return Err(StoreError::Aborted),
+            }
+        }
+    }
 
     /// Several [`append_many`](Self::append_many) sets handed over at once, in order. Each
     /// set is all or nothing on its own and gets its own result, as if it were its own
@@ -238,12 +276,27 @@ pub(crate) fn validate_many(appends: &[StreamAppend], options: &AppendOptions) -
             "lege append_many: geen stromen".to_owned(),
         ));
     }
+    validate_many_options(options)?;
+    validate_parts(appends, options, &mut std::collections::HashSet::new())
+}
+
+/// The set-wide part of [`validate_many`]: no set-wide expected version.
+pub(crate) fn validate_many_options(options: &AppendOptions) -> Result<()> {
     if options.expected.is_some() {
         return Err(StoreError::Invalid(
             "append_many: geef de verwachte versie per stroom op, niet voor het geheel".to_owned(),
         ));
     }
-    let mut ids = std::collections::HashSet::new();
+    Ok(())
+}
+
+/// [`validate_batch`] for every part, and no event id twice across the parts (`ids`
+/// holds the ids of earlier parts of the same set).
+pub(crate) fn validate_parts(
+    appends: &[StreamAppend],
+    options: &AppendOptions,
+    ids: &mut std::collections::HashSet<uuid::Uuid>,
+) -> Result<()> {
     for part in appends {
         validate_batch(&part.stream, &part.events, options)?;
         for e in &part.events {

@@ -29,7 +29,7 @@ use crate::chain::{self, CanonicalEvent, ChainRow, GENESIS_HASH, PipelinedVerifi
 use crate::queue::{AppendRequest, Msg};
 use crate::{
     AppendOptions, AppendResult, EventStore, ReadFilter, Result, StoreError, StreamAppend,
-    VerifyReport,
+    StreamedAppend, VerifyReport,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -138,6 +138,9 @@ async fn group_writer(pool: PgPool, mut rx: mpsc::Receiver<Msg>) {
                 Msg::Append(r) if close.is_none() => group.push(r),
                 // Appends queued after a close are refused (their reply is dropped).
                 Msg::Append(_) => {}
+                // Never queued here: `PgStore::append_many_streamed` runs its own
+                // transaction (see `append_streamed`).
+                Msg::Streamed(_) => {}
                 Msg::Close(done) => close = Some(done),
             }
         }
@@ -728,6 +731,174 @@ async fn run_group_each(
     result
 }
 
+/// How [`append_streamed`] ended (when it did not fail).
+enum Streamed {
+    Done(Vec<AppendResult>),
+    /// The key was already stored: rolled back, and these are all the parts (the
+    /// ordinary `append_many` answers the repeat).
+    RepeatedKey(Vec<StreamAppend>),
+}
+
+/// [`EventStore::append_many_streamed`] on its own connection: BEGIN and the advisory
+/// lock when the set starts (so other appends, the group writer's included, wait until
+/// it commits or rolls back), then per arriving batch of parts the checks of
+/// [`run_group_fast`] (versions of the batch's new streams in one query, expected
+/// versions in Rust) and one UNNEST insert per [`ROWS_PER_INSERT`] rows; the key and
+/// COMMIT at [`StreamedAppend::Commit`]. `Err`: the caller rolls back.
+async fn append_streamed(
+    conn: &mut PgConnection,
+    parts_rx: &mut mpsc::UnboundedReceiver<StreamedAppend>,
+    options: &AppendOptions,
+) -> Result<Streamed> {
+    sqlx::raw_sql(AssertSqlSafe(format!(
+        "BEGIN; SELECT pg_advisory_xact_lock({APPEND_LOCK})"
+    )))
+    .execute(&mut *conn)
+    .await?;
+    let key = options.idempotency_key.as_deref();
+    if let Some(k) = key {
+        let repeated: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM idempotency_keys WHERE key = $1)")
+                .bind(k)
+                .fetch_one(&mut *conn)
+                .await?;
+        if repeated {
+            sqlx::query("ROLLBACK").execute(&mut *conn).await?;
+            let mut all = Vec::new();
+            loop {
+                match parts_rx.recv().await {
+                    Some(StreamedAppend::Parts(mut p)) => all.append(&mut p),
+                    Some(StreamedAppend::Commit) => return Ok(Streamed::RepeatedKey(all)),
+                    None => return Err(StoreError::Aborted),
+                }
+            }
+        }
+    }
+    let mut head = read_head(conn).await?;
+    let recorded_micros = crate::recorded_micros(head.recorded_at, options.recorded_at)?;
+    let recorded_at = chain::micros_to_datetime(recorded_micros);
+    let key_list: Vec<&str> = key.into_iter().collect();
+    let key_index = key.map(|_| 1);
+    let mut versions: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    let mut ids = std::collections::HashSet::new();
+    let mut results: Vec<AppendResult> = Vec::new();
+    loop {
+        let parts = match parts_rx.recv().await {
+            Some(StreamedAppend::Parts(p)) => p,
+            Some(StreamedAppend::Commit) => break,
+            None => return Err(StoreError::Aborted),
+        };
+        crate::validate_parts(&parts, options, &mut ids)?;
+        let mut names: Vec<&str> = parts
+            .iter()
+            .map(|p| p.stream.as_str())
+            .filter(|s| !versions.contains_key(*s))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        if !names.is_empty() {
+            let rows: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT s, (SELECT COALESCE(MAX(stream_version), 0)::bigint FROM events \
+                 WHERE stream = s) FROM UNNEST($1::text[]) AS s",
+            )
+            .bind(&names)
+            .fetch_all(&mut *conn)
+            .await?;
+            versions.extend(rows);
+        }
+        let n: usize = parts.iter().map(|p| p.events.len()).sum();
+        let mut rows = Rows::with_capacity(n.min(ROWS_PER_INSERT));
+        let mut batches: Vec<Rows<'_>> = Vec::new();
+        for part in &parts {
+            let stream = part.stream.as_str();
+            let current = versions.get(stream).copied().ok_or_else(|| {
+                StoreError::Commit(format!("versie van stroom `{stream}` niet gelezen"))
+            })?;
+            crate::check_expected(
+                stream,
+                part.expected.unwrap_or(ExpectedVersion::Any),
+                u64::try_from(current).unwrap_or(0),
+            )?;
+            let first_position = head.position + 1;
+            let mut version = current;
+            for e in &part.events {
+                head.position += 1;
+                version += 1;
+                let hash = CanonicalEvent {
+                    position: head.position,
+                    stream,
+                    stream_version: version,
+                    event_id: e.event_id,
+                    event_type: &e.event_type,
+                    schema_version: e.schema_version,
+                    valid_date: e.valid_date,
+                    recorded_at_micros: recorded_micros,
+                    recorded_by: &e.recorded_by,
+                    source: &e.source,
+                    correlation_id: e.correlation_id,
+                    causation_id: e.causation_id,
+                    idempotency_key: key,
+                    payload: e.payload.as_bytes(),
+                }
+                .hash(&head.hash);
+                if rows.positions.len() >= ROWS_PER_INSERT {
+                    let full =
+                        std::mem::replace(&mut rows, Rows::with_capacity(n.min(ROWS_PER_INSERT)));
+                    batches.push(full);
+                }
+                rows.push(
+                    head.position,
+                    stream,
+                    version,
+                    e,
+                    recorded_at,
+                    key_index,
+                    &head.hash,
+                    hash,
+                );
+                head.hash = hash;
+            }
+            versions.insert(stream.to_owned(), version);
+            results.push(AppendResult {
+                stream: stream.to_owned(),
+                first_position,
+                last_position: head.position,
+                stream_version: version,
+                recorded_at,
+                duplicate: false,
+            });
+        }
+        if !rows.positions.is_empty() {
+            batches.push(rows);
+        }
+        for batch in batches {
+            batch.insert(&mut *conn, &key_list, None).await?;
+        }
+    }
+    let (Some(first), Some(last)) = (results.first(), results.last()) else {
+        return Err(StoreError::Invalid(
+            "lege append_many: geen stromen".to_owned(),
+        ));
+    };
+    if let Some(k) = key {
+        sqlx::query(
+            "INSERT INTO idempotency_keys \
+             (key, stream, first_position, last_position, stream_version, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(k)
+        .bind(first.stream.as_str())
+        .bind(first.first_position)
+        .bind(last.last_position)
+        .bind(last.stream_version)
+        .bind(first.recorded_at)
+        .execute(&mut *conn)
+        .await?;
+    }
+    sqlx::query("COMMIT").execute(&mut *conn).await?;
+    Ok(Streamed::Done(results))
+}
+
 async fn read_head(conn: &mut PgConnection) -> Result<Head> {
     let head = sqlx::query(
         "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1",
@@ -989,6 +1160,32 @@ impl EventStore for PgStore {
     ) -> Result<Vec<AppendResult>> {
         crate::validate_many(&appends, &options)?;
         crate::queue::send(&self.tx, appends, options).await
+    }
+
+    async fn append_many_streamed(
+        &self,
+        mut parts: mpsc::UnboundedReceiver<StreamedAppend>,
+        options: AppendOptions,
+    ) -> Result<Vec<AppendResult>> {
+        crate::validate_many_options(&options)?;
+        if options.idempotency_key.as_deref() == Some("") {
+            return Err(StoreError::Invalid("lege idempotentiesleutel".to_owned()));
+        }
+        let mut conn = self.pool.acquire().await?;
+        let result = append_streamed(&mut conn, &mut parts, &options).await;
+        match result {
+            Ok(Streamed::Done(results)) => Ok(results),
+            Ok(Streamed::RepeatedKey(all)) => {
+                drop(conn);
+                self.append_many(all, options).await
+            }
+            Err(e) => {
+                if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
+                    conn.detach();
+                }
+                Err(e)
+            }
+        }
     }
 
     async fn append_many_each(

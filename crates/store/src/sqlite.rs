@@ -33,10 +33,10 @@ use uuid::Uuid;
 
 use crate::chain::{self, CanonicalEvent, GENESIS_HASH, Verifier};
 use crate::jsonb;
-use crate::queue::{AppendRequest, Msg};
+use crate::queue::{AppendRequest, Msg, StreamedRequest};
 use crate::{
     AppendOptions, AppendResult, EventStore, ReadFilter, Result, StoreError, StreamAppend,
-    VerifyReport,
+    StreamedAppend, VerifyReport,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -204,6 +204,14 @@ impl EventStore for SqliteStore {
         crate::queue::send(&self.tx, appends, options).await
     }
 
+    async fn append_many_streamed(
+        &self,
+        parts: mpsc::UnboundedReceiver<StreamedAppend>,
+        options: AppendOptions,
+    ) -> Result<Vec<AppendResult>> {
+        crate::queue::send_streamed(&self.tx, parts, options).await
+    }
+
     async fn append_many_each(
         &self,
         sets: Vec<(Vec<StreamAppend>, AppendOptions)>,
@@ -364,8 +372,15 @@ impl Writer {
             for m in msgs.drain(..) {
                 match m {
                     Msg::Append(r) if close.is_none() => group.push(r),
+                    Msg::Streamed(r) if close.is_none() => {
+                        // What was queued before it goes first, as its own group.
+                        if !group.is_empty() {
+                            self.process_group(std::mem::take(&mut group)).await;
+                        }
+                        self.process_streamed(r).await;
+                    }
                     // Appends queued after a close are refused (their reply is dropped).
-                    Msg::Append(_) => {}
+                    Msg::Append(_) | Msg::Streamed(_) => {}
                     Msg::Close(done) => close = Some(done),
                 }
             }
@@ -399,6 +414,168 @@ impl Writer {
         for (reply, outcome) in replies.into_iter().zip(outcomes) {
             let _ = reply.send(outcome);
         }
+    }
+
+    /// A streamed set ([`EventStore::append_many_streamed`]): its own transaction, written
+    /// part by part as the parts arrive, committed at [`StreamedAppend::Commit`].
+    async fn process_streamed(&mut self, req: StreamedRequest) {
+        let StreamedRequest {
+            mut parts,
+            key,
+            recorded_at,
+            reply,
+        } = req;
+        let mut group_versions = std::collections::HashMap::new();
+        let outcome = self
+            .run_streamed(&mut parts, key.as_deref(), recorded_at, &mut group_versions)
+            .await;
+        match outcome {
+            Ok(Streamed::Done(results, head)) => {
+                if self.versions.len() + group_versions.len() > MAX_CACHED_STREAMS {
+                    self.versions.clear();
+                }
+                self.versions.extend(group_versions);
+                self.committed_head = Some((head.position, head.hash));
+                let _ = reply.send(Ok(results));
+            }
+            Ok(Streamed::RepeatedKey(all)) => {
+                // Nothing written; the per-request path answers a repeat.
+                let req = AppendRequest {
+                    parts: all,
+                    key,
+                    recorded_at,
+                    reply,
+                };
+                self.process_group(vec![req]).await;
+            }
+            Err(e) => {
+                let _ = sqlx::query("ROLLBACK").execute(&mut self.conn).await;
+                self.versions.clear();
+                self.committed_head = None;
+                let _ = reply.send(Err(e));
+            }
+        }
+    }
+
+    /// The transaction of [`Writer::process_streamed`]: the checks of
+    /// [`Writer::run_group_fast`] per arriving batch of parts (versions of unknown
+    /// streams with one query per [`NAMES_PER_QUERY`] names, expected versions in Rust),
+    /// then its pipelined multi-row INSERT. `Err`: rolled back by the caller (a failed
+    /// check fails the whole set, as in `append_many`); the channel closing before the
+    /// commit is [`StoreError::Aborted`].
+    async fn run_streamed(
+        &mut self,
+        parts_rx: &mut mpsc::UnboundedReceiver<StreamedAppend>,
+        key: Option<&str>,
+        requested_at: Option<chrono::DateTime<chrono::Utc>>,
+        group_versions: &mut std::collections::HashMap<String, i64>,
+    ) -> Result<Streamed> {
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut self.conn)
+            .await?;
+        let mut head = read_head(&mut self.conn).await?;
+        if self.committed_head != Some((head.position, head.hash)) {
+            self.versions.clear();
+        }
+        if let Some(k) = key
+            && any_key_stored(&mut self.conn, &[k]).await?
+        {
+            sqlx::query("ROLLBACK").execute(&mut self.conn).await?;
+            let mut all = Vec::new();
+            loop {
+                match parts_rx.recv().await {
+                    Some(StreamedAppend::Parts(mut p)) => all.append(&mut p),
+                    Some(StreamedAppend::Commit) => return Ok(Streamed::RepeatedKey(all)),
+                    None => return Err(StoreError::Aborted),
+                }
+            }
+        }
+        let recorded_at = crate::recorded_micros(head.recorded_at, requested_at)?;
+        let at = chain::micros_to_datetime(recorded_at);
+        let mut results: Vec<AppendResult> = Vec::new();
+        loop {
+            let parts = match parts_rx.recv().await {
+                Some(StreamedAppend::Parts(p)) => p,
+                Some(StreamedAppend::Commit) => break,
+                None => return Err(StoreError::Aborted),
+            };
+            let mut unknown: Vec<&str> = parts
+                .iter()
+                .map(|p| p.stream.as_str())
+                .filter(|s| !group_versions.contains_key(*s) && !self.versions.contains_key(*s))
+                .collect();
+            unknown.sort_unstable();
+            unknown.dedup();
+            load_versions(&mut self.conn, &unknown, group_versions).await?;
+            let mut plan: Vec<PlannedPart<'_>> = Vec::with_capacity(parts.len());
+            let mut position = head.position;
+            for part in &parts {
+                let stream = part.stream.as_str();
+                let current = group_versions
+                    .get(stream)
+                    .or_else(|| self.versions.get(stream))
+                    .copied()
+                    .ok_or_else(|| {
+                        StoreError::Commit(format!("versie van stroom `{stream}` niet gelezen"))
+                    })?;
+                crate::check_expected(
+                    stream,
+                    part.expected.unwrap_or(ExpectedVersion::Any),
+                    u64::try_from(current).unwrap_or(0),
+                )?;
+                let n = i64::try_from(part.events.len()).unwrap_or(i64::MAX);
+                plan.push(PlannedPart {
+                    stream,
+                    events: &part.events,
+                    first_position: position + 1,
+                    first_version: current + 1,
+                    recorded_at,
+                    key,
+                });
+                position += n;
+                group_versions.insert(stream.to_owned(), current + n);
+            }
+            results.extend(plan.iter().map(|p| AppendResult {
+                stream: p.stream.to_owned(),
+                first_position: p.first_position,
+                last_position: p.last_position(),
+                stream_version: p.last_version(),
+                recorded_at: at,
+                duplicate: false,
+            }));
+            // Pipelined as in `run_group_fast`.
+            let mut encoder = GroupEncoder {
+                plan: &plan,
+                part: 0,
+                event: 0,
+                prev: head.hash,
+            };
+            let mut pending = encoder.next_chunk();
+            while let Some((blob, chunk_key)) = pending.take() {
+                let insert = sqlx::query(INSERT_GROUP)
+                    .bind(blob)
+                    .bind(chunk_key)
+                    .execute(&mut self.conn);
+                let (inserted, next) =
+                    futures::future::join(insert, async { encoder.next_chunk() }).await;
+                inserted.map_err(map_insert_error)?;
+                pending = next;
+            }
+            head.hash = encoder.prev;
+            head.position = position;
+            head.recorded_at = Some(recorded_at);
+        }
+        let (Some(first), Some(last)) = (results.first(), results.last()) else {
+            return Err(StoreError::Invalid(
+                "lege append_many: geen stromen".to_owned(),
+            ));
+        };
+        if let Some(k) = key {
+            insert_key(&mut self.conn, k, first, last).await?;
+        }
+        sqlx::query("COMMIT").execute(&mut self.conn).await?;
+        self.checkpointer.nudge();
+        Ok(Streamed::Done(results, head))
     }
 
     /// Runs the group's transaction. `outcomes[i]` is request i's own result; an `Err`
@@ -695,6 +872,14 @@ impl Writer {
         }
         Ok(())
     }
+}
+
+/// How [`Writer::run_streamed`] ended (when it did not fail).
+enum Streamed {
+    /// Committed: one result per part, and the new head.
+    Done(Vec<AppendResult>, Head),
+    /// The key was already stored: rolled back, and these are all the parts.
+    RepeatedKey(Vec<StreamAppend>),
 }
 
 /// WAL frames after which the writer checkpoints itself (normally `Checkpointer` has
