@@ -428,8 +428,7 @@ struct Sleutels {
     /// Set when the dimension follows the youth's gemeente of origin.
     per_gem: Option<Vec<u32>>,
     labels: Vec<String>,
-    /// The last label is `ONBEKEND`.
-    onbekend: bool,
+    /// Row of facts whose value is unknown at K: the last one, labelled `ONBEKEND`.
     onbekend_rij: u32,
 }
 
@@ -711,7 +710,6 @@ impl<'a> Ctx<'a> {
             per_vz,
             per_gem,
             labels,
-            onbekend: true,
             onbekend_rij,
         }
     }
@@ -1484,11 +1482,11 @@ impl Projection {
         waarden.resize(rs.labels.len(), vec![0; nk]);
         let (mut rijen, mut kolommen) = (rs.labels, ks.labels);
         // The ONBEKEND row and column are the last ones; drop them when empty.
-        if rs.onbekend && waarden.last().is_some_and(|r| r.iter().all(|&x| x == 0)) {
+        if waarden.last().is_some_and(|r| r.iter().all(|&x| x == 0)) {
             waarden.pop();
             rijen.pop();
         }
-        if ks.onbekend && waarden.iter().all(|r| r.last().is_none_or(|&x| x == 0)) {
+        if waarden.iter().all(|r| r.last().is_none_or(|&x| x == 0)) {
             for r in &mut waarden {
                 r.pop();
             }

@@ -44,7 +44,7 @@ trait Bezoeker {
 }
 
 /// Visits a table and its relations; returns the indices of the row totals and the total.
-fn tabel(t: &mut Kruistabel, b: &mut impl Bezoeker) -> (Vec<usize>, usize) {
+fn tabel(t: &mut Kruistabel, b: &mut (impl Bezoeker + ?Sized)) -> (Vec<usize>, usize) {
     let mut idx: Vec<Vec<usize>> = Vec::new();
     for rij in t.cellen.iter_mut() {
         idx.push(rij.iter_mut().map(|c| b.cel(c)).collect());
@@ -71,7 +71,7 @@ fn tabel(t: &mut Kruistabel, b: &mut impl Bezoeker) -> (Vec<usize>, usize) {
     (rt, tot)
 }
 
-fn verhouding(v: &mut Verhouding, b: &mut impl Bezoeker) -> (usize, usize) {
+fn verhouding(v: &mut Verhouding, b: &mut (impl Bezoeker + ?Sized)) -> (usize, usize) {
     let t = b.cel(&mut v.teller);
     let n = b.cel(&mut v.noemer);
     b.verhouding(v);
@@ -79,7 +79,7 @@ fn verhouding(v: &mut Verhouding, b: &mut impl Bezoeker) -> (usize, usize) {
 }
 
 /// Visits every person-level figure of a report in a fixed order.
-fn bezoek(r: &mut KpiReport, cfg: &SuppressionConfig, b: &mut impl Bezoeker) {
+fn bezoek(r: &mut KpiReport, cfg: &SuppressionConfig, b: &mut (impl Bezoeker + ?Sized)) {
     if cfg.capaciteit {
         tabel(&mut r.plaatsen.waarde, b);
         tabel(&mut r.opbouw.waarde, b);
@@ -231,16 +231,21 @@ fn secundair(waarden: &[i64], weg: &mut [bool], relaties: &[Vec<usize>]) {
     }
 }
 
-/// The report as a caller without person-level access may see it.
-pub fn onderdruk(report: &KpiReport, cfg: &SuppressionConfig) -> KpiReport {
-    let mut r = report.clone();
+/// Suppression in two visits of the same figures: collect values and relations, decide
+/// primary and secondary suppression, then write the flags.
+fn twee_gangen<T: Clone>(
+    x: &T,
+    cfg: &SuppressionConfig,
+    bezoek: impl Fn(&mut T, &mut dyn Bezoeker),
+) -> T {
+    let mut x = x.clone();
     let mut v = Verzamel {
         waarden: Vec::new(),
         weg: Vec::new(),
         relaties: Vec::new(),
         drempel: cfg.drempel,
     };
-    bezoek(&mut r, cfg, &mut v);
+    bezoek(&mut x, &mut v);
     let mut weg = v.weg;
     secundair(&v.waarden, &mut weg, &v.relaties);
     let mut s = Schrijf {
@@ -248,8 +253,13 @@ pub fn onderdruk(report: &KpiReport, cfg: &SuppressionConfig) -> KpiReport {
         i: 0,
         min_noemer: cfg.min_noemer,
     };
-    bezoek(&mut r, cfg, &mut s);
-    r
+    bezoek(&mut x, &mut s);
+    x
+}
+
+/// The report as a caller without person-level access may see it.
+pub fn onderdruk(report: &KpiReport, cfg: &SuppressionConfig) -> KpiReport {
+    twee_gangen(report, cfg, |r, b| bezoek(r, cfg, b))
 }
 
 /// A breakdown (such as [`Projection::bezetting_per`](crate::Projection::bezetting_per))
@@ -257,21 +267,7 @@ pub fn onderdruk(report: &KpiReport, cfg: &SuppressionConfig) -> KpiReport {
 /// the grand total below the threshold suppressed, then secondary suppression over the
 /// rows, the columns and the totals so that no suppressed cell follows from the others.
 pub fn onderdruk_kruistabel(t: &Kruistabel, cfg: &SuppressionConfig) -> Kruistabel {
-    let mut t = t.clone();
-    let mut v = Verzamel {
-        waarden: Vec::new(),
-        weg: Vec::new(),
-        relaties: Vec::new(),
-        drempel: cfg.drempel,
-    };
-    tabel(&mut t, &mut v);
-    let mut weg = v.weg;
-    secundair(&v.waarden, &mut weg, &v.relaties);
-    let mut s = Schrijf {
-        weg: &weg,
-        i: 0,
-        min_noemer: cfg.min_noemer,
-    };
-    tabel(&mut t, &mut s);
-    t
+    twee_gangen(t, cfg, |t, b| {
+        tabel(t, b);
+    })
 }

@@ -27,7 +27,7 @@
 use std::io::Write as _;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use kringloop_events::RecordedEvent;
+use kringloop_events::{NewEvent, RecordedEvent};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -60,6 +60,34 @@ pub struct CanonicalEvent<'a> {
 }
 
 impl<'a> CanonicalEvent<'a> {
+    /// An event about to be appended, at the position, stream version, recorded time and
+    /// idempotency key the store gives it (every append path hashes through this).
+    pub fn of_new(
+        e: &'a NewEvent,
+        position: i64,
+        stream: &'a str,
+        stream_version: i64,
+        recorded_at_micros: i64,
+        idempotency_key: Option<&'a str>,
+    ) -> Self {
+        CanonicalEvent {
+            position,
+            stream,
+            stream_version,
+            event_id: e.event_id,
+            event_type: &e.event_type,
+            schema_version: e.schema_version,
+            valid_date: e.valid_date,
+            recorded_at_micros,
+            recorded_by: &e.recorded_by,
+            source: &e.source,
+            correlation_id: e.correlation_id,
+            causation_id: e.causation_id,
+            idempotency_key,
+            payload: e.payload.as_bytes(),
+        }
+    }
+
     pub fn from_recorded(event: &'a RecordedEvent) -> Self {
         CanonicalEvent {
             position: event.position,

@@ -366,22 +366,14 @@ async fn run_group_fast(pool: &PgPool, held: &mut Held, group: &[AppendRequest])
                 for e in &part.events {
                     head.position += 1;
                     version += 1;
-                    let hash = CanonicalEvent {
-                        position: head.position,
+                    let hash = CanonicalEvent::of_new(
+                        e,
+                        head.position,
                         stream,
-                        stream_version: version,
-                        event_id: e.event_id,
-                        event_type: &e.event_type,
-                        schema_version: e.schema_version,
-                        valid_date: e.valid_date,
-                        recorded_at_micros: recorded_micros,
-                        recorded_by: &e.recorded_by,
-                        source: &e.source,
-                        correlation_id: e.correlation_id,
-                        causation_id: e.causation_id,
-                        idempotency_key: key,
-                        payload: e.payload.as_bytes(),
-                    }
+                        version,
+                        recorded_micros,
+                        key,
+                    )
                     .hash(&head.hash);
                     if rows.positions.len() >= ROWS_PER_INSERT {
                         let full = std::mem::replace(
@@ -824,23 +816,9 @@ async fn append_streamed(
             for e in &part.events {
                 head.position += 1;
                 version += 1;
-                let hash = CanonicalEvent {
-                    position: head.position,
-                    stream,
-                    stream_version: version,
-                    event_id: e.event_id,
-                    event_type: &e.event_type,
-                    schema_version: e.schema_version,
-                    valid_date: e.valid_date,
-                    recorded_at_micros: recorded_micros,
-                    recorded_by: &e.recorded_by,
-                    source: &e.source,
-                    correlation_id: e.correlation_id,
-                    causation_id: e.causation_id,
-                    idempotency_key: key,
-                    payload: e.payload.as_bytes(),
-                }
-                .hash(&head.hash);
+                let hash =
+                    CanonicalEvent::of_new(e, head.position, stream, version, recorded_micros, key)
+                        .hash(&head.hash);
                 if rows.positions.len() >= ROWS_PER_INSERT {
                     let full =
                         std::mem::replace(&mut rows, Rows::with_capacity(n.min(ROWS_PER_INSERT)));
@@ -1050,23 +1028,8 @@ async fn append_part(
     for e in events {
         position += 1;
         version += 1;
-        let hash = CanonicalEvent {
-            position,
-            stream,
-            stream_version: version,
-            event_id: e.event_id,
-            event_type: &e.event_type,
-            schema_version: e.schema_version,
-            valid_date: e.valid_date,
-            recorded_at_micros: recorded_micros,
-            recorded_by: &e.recorded_by,
-            source: &e.source,
-            correlation_id: e.correlation_id,
-            causation_id: e.causation_id,
-            idempotency_key: key,
-            payload: e.payload.as_bytes(),
-        }
-        .hash(&prev);
+        let hash =
+            CanonicalEvent::of_new(&e, position, stream, version, recorded_micros, key).hash(&prev);
         positions.push(position);
         versions.push(version);
         ids.push(e.event_id);

@@ -535,33 +535,10 @@ impl Writer {
                 position += n;
                 group_versions.insert(stream.to_owned(), current + n);
             }
-            results.extend(plan.iter().map(|p| AppendResult {
-                stream: p.stream.to_owned(),
-                first_position: p.first_position,
-                last_position: p.last_position(),
-                stream_version: p.last_version(),
-                recorded_at: at,
-                duplicate: false,
-            }));
-            // Pipelined as in `run_group_fast`.
-            let mut encoder = GroupEncoder {
-                plan: &plan,
-                part: 0,
-                event: 0,
-                prev: head.hash,
-            };
-            let mut pending = encoder.next_chunk();
-            while let Some((blob, chunk_key)) = pending.take() {
-                let insert = sqlx::query(INSERT_GROUP)
-                    .bind(blob)
-                    .bind(chunk_key)
-                    .execute(&mut self.conn);
-                let (inserted, next) =
-                    futures::future::join(insert, async { encoder.next_chunk() }).await;
-                inserted.map_err(map_insert_error)?;
-                pending = next;
-            }
-            head.hash = encoder.prev;
+            results.extend(plan.iter().map(|p| p.result(at)));
+            head.hash = insert_planned(&mut self.conn, &plan, head.hash)
+                .await
+                .map_err(map_insert_error)?;
             head.position = position;
             head.recorded_at = Some(recorded_at);
         }
@@ -700,17 +677,8 @@ impl Writer {
                     continue;
                 }
                 let at = chain::micros_to_datetime(recorded_at);
-                let results: Vec<AppendResult> = plan[planned..]
-                    .iter()
-                    .map(|p| AppendResult {
-                        stream: p.stream.to_owned(),
-                        first_position: p.first_position,
-                        last_position: p.last_position(),
-                        stream_version: p.last_version(),
-                        recorded_at: at,
-                        duplicate: false,
-                    })
-                    .collect();
+                let results: Vec<AppendResult> =
+                    plan[planned..].iter().map(|p| p.result(at)).collect();
                 for (s, v) in local.drain() {
                     group_versions.insert(s.to_owned(), v);
                 }
@@ -723,27 +691,7 @@ impl Writer {
                 sqlx::query("ROLLBACK").execute(&mut self.conn).await?;
                 return Ok((Some(outcomes), None));
             }
-            // Pipelined: while SQLite inserts one chunk on its worker thread, this task
-            // hashes and encodes the next (`join` polls the insert first, which hands it
-            // to the worker, then runs the encoding).
-            let mut encoder = GroupEncoder {
-                plan: &plan,
-                part: 0,
-                event: 0,
-                prev: head.hash,
-            };
-            let mut pending = encoder.next_chunk();
-            while let Some((blob, key)) = pending.take() {
-                let insert = sqlx::query(INSERT_GROUP)
-                    .bind(blob)
-                    .bind(key)
-                    .execute(&mut self.conn);
-                let (inserted, next) =
-                    futures::future::join(insert, async { encoder.next_chunk() }).await;
-                inserted?;
-                pending = next;
-            }
-            head.hash = encoder.prev;
+            head.hash = insert_planned(&mut self.conn, &plan, head.hash).await?;
             for (req, outcome) in group.iter().zip(&outcomes) {
                 if let (Some(key), Ok(results)) = (&req.key, outcome)
                     && let (Some(first), Some(last)) = (results.first(), results.last())
@@ -1263,6 +1211,17 @@ struct PlannedPart<'a> {
 }
 
 impl PlannedPart<'_> {
+    fn result(&self, recorded_at: chrono::DateTime<chrono::Utc>) -> AppendResult {
+        AppendResult {
+            stream: self.stream.to_owned(),
+            first_position: self.first_position,
+            last_position: self.last_position(),
+            stream_version: self.last_version(),
+            recorded_at,
+            duplicate: false,
+        }
+    }
+
     fn count(&self) -> i64 {
         i64::try_from(self.events.len()).unwrap_or(i64::MAX)
     }
@@ -1279,6 +1238,34 @@ impl PlannedPart<'_> {
 /// Hashes the planned parts in log order and encodes them chunk by chunk for
 /// [`INSERT_GROUP`]; a chunk ends at [`ROWS_PER_CHUNK`] rows, [`CHUNK_BYTES`], or where
 /// the idempotency key changes.
+/// Inserts the rows of `plan` after the row hashed `prev`; returns the hash of the last
+/// row. Pipelined: while SQLite inserts one chunk on its worker thread, this task hashes
+/// and encodes the next (`join` polls the insert first, which hands it to the worker,
+/// then runs the encoding).
+async fn insert_planned(
+    conn: &mut SqliteConnection,
+    plan: &[PlannedPart<'_>],
+    prev: [u8; 32],
+) -> std::result::Result<[u8; 32], sqlx::Error> {
+    let mut encoder = GroupEncoder {
+        plan,
+        part: 0,
+        event: 0,
+        prev,
+    };
+    let mut pending = encoder.next_chunk();
+    while let Some((blob, key)) = pending.take() {
+        let insert = sqlx::query(INSERT_GROUP)
+            .bind(blob)
+            .bind(key)
+            .execute(&mut *conn);
+        let (inserted, next) = futures::future::join(insert, async { encoder.next_chunk() }).await;
+        inserted?;
+        pending = next;
+    }
+    Ok(encoder.prev)
+}
+
 struct GroupEncoder<'a> {
     plan: &'a [PlannedPart<'a>],
     part: usize,
@@ -1306,23 +1293,8 @@ impl<'a> GroupEncoder<'a> {
             };
             let offset = i64::try_from(self.event).unwrap_or(i64::MAX);
             let (position, version) = (p.first_position + offset, p.first_version + offset);
-            let hash = CanonicalEvent {
-                position,
-                stream: p.stream,
-                stream_version: version,
-                event_id: e.event_id,
-                event_type: &e.event_type,
-                schema_version: e.schema_version,
-                valid_date: e.valid_date,
-                recorded_at_micros: p.recorded_at,
-                recorded_by: &e.recorded_by,
-                source: &e.source,
-                correlation_id: e.correlation_id,
-                causation_id: e.causation_id,
-                idempotency_key: p.key,
-                payload: e.payload.as_bytes(),
-            }
-            .hash(&self.prev);
+            let hash = CanonicalEvent::of_new(e, position, p.stream, version, p.recorded_at, p.key)
+                .hash(&self.prev);
             w.begin_row();
             w.int(position);
             w.text(p.stream);
@@ -1374,22 +1346,14 @@ impl ChunkBuilder<'_> {
             }
             self.position += 1;
             self.version += 1;
-            let hash = CanonicalEvent {
-                position: self.position,
-                stream: self.stream,
-                stream_version: self.version,
-                event_id: e.event_id,
-                event_type: &e.event_type,
-                schema_version: e.schema_version,
-                valid_date: e.valid_date,
-                recorded_at_micros: self.recorded_at,
-                recorded_by: &e.recorded_by,
-                source: &e.source,
-                correlation_id: e.correlation_id,
-                causation_id: e.causation_id,
-                idempotency_key: self.key,
-                payload: e.payload.as_bytes(),
-            }
+            let hash = CanonicalEvent::of_new(
+                e,
+                self.position,
+                self.stream,
+                self.version,
+                self.recorded_at,
+                self.key,
+            )
             .hash(&self.prev);
             w.begin_row();
             event_columns(&mut w, e, &self.prev, &hash);
