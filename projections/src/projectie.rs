@@ -239,6 +239,22 @@ impl Projection {
         self.verwerk(meta, g)
     }
 
+    /// For callers that decode events themselves and could not decode this one: the
+    /// event is recorded as seen (the position advances) and the decode error comes
+    /// back, as [`Projection::apply`] does.
+    pub fn apply_undecodable(
+        &mut self,
+        meta: Meta<'_>,
+        soort: &str,
+        bron: kringloop_events::DecodeError,
+    ) -> Result<(), ProjectionError> {
+        self.registreer(meta, soort)?;
+        Err(ProjectionError::Decode {
+            positie: meta.position,
+            bron,
+        })
+    }
+
     fn registreer(&mut self, meta: Meta<'_>, soort: &str) -> Result<(), ProjectionError> {
         if meta.position <= self.positie {
             return Err(ProjectionError::Volgorde {

@@ -17,7 +17,7 @@ use crate::databases::{create_pg_db, drop_pg_db, pg_url_for, remove_sqlite};
 use anyhow::{Context, bail};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use clap::Args;
-use kringloop_events::{Gebeurtenis, RecordedEvent, Regime, pseudoniem_van_stream};
+use kringloop_events::{Gebeurtenis, Regime, pseudoniem_van_stream};
 use kringloop_import::demo::{DemoConfig, DemoSummary, Scope, generate, write_to_store};
 use kringloop_projections::{Dimensie, Filter, Meta, Periode, Projection, Query};
 use kringloop_runner::{Runner, RunnerOptions};
@@ -262,8 +262,8 @@ struct Loaded {
     decode_secs: f64,
 }
 
-/// Reads the whole log in `read_all` pages (timed) and decodes the payloads (timed
-/// separately), keeping only what the fold needs.
+/// Reads the whole log in `read_for_fold` pages, as the runner does (timed), and decodes
+/// the payloads (timed separately), keeping only what the fold needs.
 async fn load(store: &dyn EventStore, page: usize) -> anyhow::Result<Loaded> {
     let mut events = Vec::new();
     let mut undecodable = 0;
@@ -271,30 +271,23 @@ async fn load(store: &dyn EventStore, page: usize) -> anyhow::Result<Loaded> {
     let mut after = 0;
     loop {
         let t = Instant::now();
-        let rows = store.read_all(after, page).await?;
+        let rows = store.read_for_fold(after, page).await?;
         read += t.elapsed();
-        let Some(last) = rows.last() else { break };
-        after = last.position;
+        let Some(last) = rows.last_position() else {
+            break;
+        };
+        after = last;
         let t = Instant::now();
         events.reserve(rows.len());
-        for e in rows {
-            match Gebeurtenis::from_recorded(&e) {
-                Ok(g) => {
-                    let RecordedEvent {
-                        position,
-                        event_id,
-                        recorded_at,
-                        stream,
-                        ..
-                    } = e;
-                    events.push(Decoded {
-                        position,
-                        event_id,
-                        recorded_at,
-                        stream,
-                        g,
-                    });
-                }
+        for e in rows.iter() {
+            match Gebeurtenis::decode(e.event_type, e.schema_version, e.payload) {
+                Ok(g) => events.push(Decoded {
+                    position: e.position,
+                    event_id: e.event_id,
+                    recorded_at: e.recorded_at,
+                    stream: e.stream.to_owned(),
+                    g,
+                }),
                 Err(_) => undecodable += 1,
             }
         }
@@ -1221,7 +1214,7 @@ pub async fn run(args: ProjectionsArgs) -> anyhow::Result<()> {
     let n = loaded.events.len() as f64;
     rep.row(
         "rebuild",
-        "read (read_all pages → RecordedEvent)",
+        "read (read_for_fold pages, as the runner reads)",
         format!(
             "{:.2} s ({:.0} ev/s)",
             loaded.read_secs,

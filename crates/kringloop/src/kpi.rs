@@ -3,9 +3,9 @@
 use anyhow::{Context, bail};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::Args;
-use kringloop_events::{Regime, Vorm};
+use kringloop_events::{Gebeurtenis, Regime, Vorm};
 use kringloop_projections::{
-    Aantal, Filter, KpiReport, Periode, Projection, Query, SuppressionConfig, Toerekening,
+    Aantal, Filter, KpiReport, Meta, Periode, Projection, Query, SuppressionConfig, Toerekening,
     Verhouding, onderdruk,
 };
 use kringloop_store::EventStore;
@@ -147,11 +147,23 @@ pub async fn load(store: &dyn EventStore) -> anyhow::Result<Projection> {
     let mut after = 0;
     let mut errors = 0usize;
     loop {
-        let batch = store.read_all(after, 50_000).await?;
-        let Some(last) = batch.last() else { break };
-        after = last.position;
-        for event in &batch {
-            if let Err(e) = projection.apply(event) {
+        let batch = store.read_for_fold(after, 50_000).await?;
+        let Some(last) = batch.last_position() else {
+            break;
+        };
+        after = last;
+        for e in batch.iter() {
+            let meta = Meta {
+                position: e.position,
+                event_id: e.event_id,
+                recorded_at: e.recorded_at,
+                stream: e.stream,
+            };
+            let applied = match Gebeurtenis::decode(e.event_type, e.schema_version, e.payload) {
+                Ok(g) => projection.apply_decoded(meta, &g),
+                Err(bron) => projection.apply_undecodable(meta, e.event_type, bron),
+            };
+            if let Err(e) = applied {
                 errors += 1;
                 if errors <= 5 {
                     tracing::warn!("{e}");

@@ -33,9 +33,9 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
-use kringloop_events::{Gebeurtenis, RecordedEvent};
-use kringloop_projections::Projection;
-use kringloop_store::{EventStore, StoreError};
+use kringloop_events::{DecodeError, Gebeurtenis, RecordedEvent};
+use kringloop_projections::{Meta, Projection};
+use kringloop_store::{EventStore, FoldEvent, FoldPage, StoreError};
 use tokio::sync::{Notify, RwLock, broadcast, mpsc, watch};
 use tokio::task::JoinHandle;
 use tracing::Instrument as _;
@@ -160,32 +160,42 @@ struct Folded {
 }
 
 fn apply_one(p: &mut Projection, e: &RecordedEvent) -> Option<ProjectionErrorInfo> {
-    report(e, p.apply(e))
+    report(e.into(), p.apply(e))
 }
 
-/// `apply_one` for an event a reader task already decoded (`None`: it could not, and
-/// `Projection::apply` reports why).
+/// Applies an event of a fold page that a reader task decoded (or could not decode:
+/// `Projection::apply_undecodable` records it as seen and reports why).
 fn apply_decoded(
     p: &mut Projection,
-    e: &RecordedEvent,
-    g: Option<&Gebeurtenis>,
+    e: FoldEvent<'_>,
+    g: &mut Result<Gebeurtenis, DecodeError>,
 ) -> Option<ProjectionErrorInfo> {
-    match g {
-        Some(g) => report(e, p.apply_decoded(e.into(), g)),
-        None => apply_one(p, e),
-    }
+    let meta = Meta {
+        position: e.position,
+        event_id: e.event_id,
+        recorded_at: e.recorded_at,
+        stream: e.stream,
+    };
+    let result = match g {
+        Ok(g) => p.apply_decoded(meta, g),
+        Err(bron) => {
+            let bron = std::mem::replace(bron, DecodeError::UnknownType(String::new()));
+            p.apply_undecodable(meta, e.event_type, bron)
+        }
+    };
+    report(e, result)
 }
 
 fn report(
-    e: &RecordedEvent,
+    e: FoldEvent<'_>,
     result: Result<(), kringloop_projections::ProjectionError>,
 ) -> Option<ProjectionErrorInfo> {
     match result {
         Ok(()) => None,
         Err(err) => Some(ProjectionErrorInfo {
             position: e.position,
-            event_type: e.event_type.clone(),
-            stream: e.stream.clone(),
+            event_type: e.event_type.to_owned(),
+            stream: e.stream.to_owned(),
             message: err.to_string(),
         }),
     }
@@ -205,17 +215,16 @@ fn warn_error(info: &ProjectionErrorInfo) {
 /// task), so decoding rows is spread over cores while the fold runs on another.
 pub const READ_AHEAD: usize = 3;
 
-/// A page of the log with its payloads decoded by the reader task (`None`: undecodable),
-/// so that the folding thread only folds.
-type Page = Vec<(RecordedEvent, Option<Gebeurtenis>)>;
+/// A page of the log with its payloads decoded by the reader task, so that the folding
+/// thread only folds.
+type Page = (FoldPage, Vec<Result<Gebeurtenis, DecodeError>>);
 
-fn decode_page(page: Vec<RecordedEvent>) -> Page {
-    page.into_iter()
-        .map(|e| {
-            let g = Gebeurtenis::from_recorded(&e).ok();
-            (e, g)
-        })
-        .collect()
+fn decode_page(page: FoldPage) -> Page {
+    let decoded = page
+        .iter()
+        .map(|e| Gebeurtenis::decode(e.event_type, e.schema_version, e.payload))
+        .collect();
+    (page, decoded)
 }
 
 /// Reads the log after `after` into `tx`, in order: first the range up to `bound` in
@@ -242,12 +251,12 @@ async fn read_pages(
                 // Positions are dense, so (from, to] holds at most `to - from` events; with
                 // gaps the read returns some beyond `to`, which belong to the next range.
                 let mut page = store
-                    .read_all(from, usize::try_from(to - from).unwrap_or(usize::MAX))
+                    .read_for_fold(from, usize::try_from(to - from).unwrap_or(usize::MAX))
                     .await?;
-                page.retain(|e| e.position <= to);
+                page.truncate_after(to);
                 let page = decode_page(page);
                 tracing::debug!(
-                    events = page.len(),
+                    events = page.0.len(),
                     to,
                     read_ms = started.elapsed().as_secs_f64() * 1e3,
                     "pagina gelezen"
@@ -262,16 +271,18 @@ async fn read_pages(
         let (_, page) = task
             .await
             .map_err(|e| StoreError::Commit(format!("leestaak afgebroken: {e}")))??;
-        if !page.is_empty() && tx.send(page).await.is_err() {
+        if !page.0.is_empty() && tx.send(page).await.is_err() {
             return Ok(next);
         }
     }
     let mut cursor = next.max(after);
     if open_end {
         loop {
-            let page = store.read_all(cursor, batch).await?;
-            let Some(last) = page.last() else { break };
-            cursor = last.position;
+            let page = store.read_for_fold(cursor, batch).await?;
+            let Some(last) = page.last_position() else {
+                break;
+            };
+            cursor = last;
             if tx.send(decode_page(page)).await.is_err() {
                 break;
             }
@@ -299,22 +310,32 @@ async fn fold_from_store(
     let reader =
         tokio::spawn(read_pages(store, after, bound, upto.is_none(), batch, tx).in_current_span());
     let span = tracing::Span::current();
+    // Folded pages are dropped on another thread: their decoded events own strings, and
+    // freeing them one by one took a visible share of the folding thread.
+    let (drop_tx, drop_rx) = std::sync::mpsc::sync_channel::<Page>(2);
+    let dropper = std::thread::Builder::new()
+        .name("vouw-opruimen".into())
+        .spawn(move || drop_rx.into_iter().for_each(drop));
     let folder = tokio::task::spawn_blocking(move || {
         let _g = span.enter();
         let mut p = projection;
         let mut cursor = after;
         let mut events = 0u64;
         let mut errors = Vec::new();
-        while let Some(page) = rx.blocking_recv() {
+        while let Some((page, mut decoded)) = rx.blocking_recv() {
             let started = Instant::now();
             let n = page.len();
             let batch_errors = errors.len();
-            for (e, g) in &page {
-                if let Some(info) = apply_decoded(&mut p, e, g.as_ref()) {
+            for (e, g) in page.iter().zip(decoded.iter_mut()) {
+                if let Some(info) = apply_decoded(&mut p, e, g) {
                     warn_error(&info);
                     errors.push(info);
                 }
                 cursor = e.position;
+            }
+            if dropper.is_ok() {
+                // The thread ends only when this sender is dropped, so the send succeeds.
+                let _ = drop_tx.send((page, decoded));
             }
             events += n as u64;
             tracing::debug!(

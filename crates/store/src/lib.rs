@@ -22,6 +22,7 @@
 //! - `hash = SHA-256(prev_hash ‖ canonical(event))`, checked by [`EventStore::verify`].
 
 pub mod chain;
+mod fold_page;
 mod jsonb;
 pub mod postgres;
 mod queue;
@@ -32,6 +33,7 @@ use chrono::{DateTime, Utc};
 use kringloop_events::{ExpectedVersion, NewEvent, RecordedEvent};
 
 pub use chain::{VerifyFailure, VerifyReport};
+pub use fold_page::{FoldEvent, FoldPage};
 
 /// Errors of the store. Messages are for operators; callers match on the variant.
 #[derive(Debug, thiserror::Error)]
@@ -201,6 +203,16 @@ pub trait EventStore: Send + Sync + 'static {
     /// Up to `limit` events with position > `after`, in position order. Resuming with the
     /// last position seen never skips an event.
     async fn read_all(&self, after: i64, limit: usize) -> Result<Vec<RecordedEvent>>;
+
+    /// [`read_all`](Self::read_all) with only what a projection folds (position, id,
+    /// recorded time, stream, type, schema version, payload), the text of the whole page
+    /// in one buffer: a rebuild reads every event once and drops it right after. Same
+    /// snapshot and order guarantees as `read_all`.
+    async fn read_for_fold(&self, after: i64, limit: usize) -> Result<FoldPage> {
+        Ok(FoldPage::from(
+            self.read_all(after, limit).await?.as_slice(),
+        ))
+    }
 
     /// Up to `limit` events with position > `after` that match the filter.
     async fn read_filtered(

@@ -28,8 +28,8 @@ use uuid::Uuid;
 use crate::chain::{self, CanonicalEvent, ChainRow, GENESIS_HASH, PipelinedVerifier};
 use crate::queue::{AppendRequest, Msg};
 use crate::{
-    AppendOptions, AppendResult, EventStore, ReadFilter, Result, StoreError, StreamAppend,
-    StreamedAppend, VerifyReport,
+    AppendOptions, AppendResult, EventStore, FoldEvent, FoldPage, ReadFilter, Result, StoreError,
+    StreamAppend, StreamedAppend, VerifyReport,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -1178,6 +1178,32 @@ impl EventStore for PgStore {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(decode_event).collect()
+    }
+
+    async fn read_for_fold(&self, after: i64, limit: usize) -> Result<FoldPage> {
+        // Only the columns a fold needs, borrowed from the rows into one page (no string
+        // per field per event; hashes and provenance are not even sent).
+        let rows = sqlx::query(
+            "SELECT position, event_id, recorded_at, schema_version, stream, event_type, \
+             payload::text FROM events WHERE position > $1 ORDER BY position LIMIT $2",
+        )
+        .bind(after)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut page = FoldPage::with_capacity(rows.len(), 0);
+        for row in &rows {
+            page.push(FoldEvent {
+                position: row.try_get(0)?,
+                event_id: row.try_get(1)?,
+                recorded_at: row.try_get(2)?,
+                schema_version: row.try_get(3)?,
+                stream: row.try_get(4)?,
+                event_type: row.try_get(5)?,
+                payload: row.try_get(6)?,
+            });
+        }
+        Ok(page)
     }
 
     async fn read_filtered(

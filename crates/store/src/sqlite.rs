@@ -32,11 +32,12 @@ use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::chain::{self, CanonicalEvent, GENESIS_HASH, Verifier};
+
 use crate::jsonb;
 use crate::queue::{AppendRequest, Msg, StreamedRequest};
 use crate::{
-    AppendOptions, AppendResult, EventStore, ReadFilter, Result, StoreError, StreamAppend,
-    StreamedAppend, VerifyReport,
+    AppendOptions, AppendResult, EventStore, FoldEvent, FoldPage, ReadFilter, Result, StoreError,
+    StreamAppend, StreamedAppend, VerifyReport,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -233,6 +234,10 @@ impl EventStore for SqliteStore {
 
     async fn read_all(&self, after: i64, limit: usize) -> Result<Vec<RecordedEvent>> {
         read_packed(&self.readers, "", &[], after, limit).await
+    }
+
+    async fn read_for_fold(&self, after: i64, limit: usize) -> Result<FoldPage> {
+        read_packed_fold(&self.readers, after, limit).await
     }
 
     async fn read_filtered(
@@ -1473,7 +1478,7 @@ async fn read_packed(
     pool: &SqlitePool,
     filter: &str,
     binds: &[Bind<'_>],
-    mut after: i64,
+    after: i64,
     limit: usize,
 ) -> Result<Vec<RecordedEvent>> {
     let sql = format!(
@@ -1482,16 +1487,97 @@ async fn read_packed(
         packed_row!()
     );
     let mut out = Vec::with_capacity(limit.min(READ_ROWS));
+    read_chunks(pool, &sql, binds, after, limit, |chunk, after| {
+        let start = out.len();
+        let (rows, ordered, last) = each_row(chunk, after, parse_chain_row, |row| {
+            out.push(recorded_from_packed(&row)?);
+            Ok(row.event.position)
+        })?;
+        // group_concat takes the rows in the subquery's order in practice, which SQLite
+        // does not promise (an aggregate ORDER BY costs ~20%); restore it if ever not.
+        if !ordered {
+            out[start..].sort_unstable_by_key(|e| e.position);
+        }
+        Ok((rows, last))
+    })
+    .await?;
+    Ok(out)
+}
+
+/// [`EventStore::read_for_fold`]: the [`read_packed`] technique with only the fields a
+/// fold needs packed (seven numbers, four fields), copied into one [`FoldPage`].
+async fn read_packed_fold(pool: &SqlitePool, after: i64, limit: usize) -> Result<FoldPage> {
+    let mut page = FoldPage::with_capacity(limit.min(READ_ROWS), 0);
+    read_chunks(pool, FOLD_CHUNK, &[], after, limit, |chunk, after| {
+        let (rows, ordered, last) = each_row(chunk, after, parse_fold_row, |e| {
+            page.push(e);
+            Ok(e.position)
+        })?;
+        if !ordered {
+            page.sort_by_position();
+        }
+        Ok((rows, last))
+    })
+    .await?;
+    Ok(page)
+}
+
+/// One fold chunk: the lean packing of [`packed_row!`] (position, schema version,
+/// recorded_at and the lengths of stream, type, payload and id; then those four).
+const FOLD_CHUNK: &str = "SELECT CAST(group_concat(concat(concat_ws(',', position, \
+     schema_version, recorded_at, octet_length(stream), octet_length(event_type), \
+     octet_length(payload), octet_length(event_id)), ';', stream, event_type, payload, \
+     event_id), '') AS BLOB) FROM (SELECT position, schema_version, recorded_at, stream, \
+     event_type, payload, event_id FROM events WHERE position > ? ORDER BY position LIMIT ?)";
+
+/// Runs `parse` over the rows of one packed chunk and hands each to `sink` (which
+/// returns the row's position). Returns the number of rows, whether they came in
+/// position order after `after`, and the highest position seen (at least `after`).
+fn each_row<'a, R>(
+    chunk: &'a [u8],
+    mut after: i64,
+    parse: impl Fn(&'a [u8]) -> std::result::Result<(R, usize), Unreadable>,
+    mut sink: impl FnMut(R) -> Result<i64>,
+) -> Result<(usize, bool, i64)> {
+    let mut rest = chunk;
+    let (mut rows, mut ordered) = (0, true);
+    while !rest.is_empty() {
+        let (row, len) = parse(rest).map_err(|(position, reason)| {
+            let at = position
+                .map(|p| format!(" (position {p})"))
+                .unwrap_or_default();
+            StoreError::Database(sqlx::Error::Decode(format!("{reason}{at}").into()))
+        })?;
+        let position = sink(row)?;
+        ordered &= position > after;
+        after = after.max(position);
+        rows += 1;
+        rest = rest.get(len..).unwrap_or_default();
+    }
+    Ok((rows, ordered, after))
+}
+
+/// The chunk loop of the packed reads: `sql` selects the rows after `?1` (then `binds`,
+/// then the chunk's row limit) packed into one value; `each` takes a chunk and the
+/// position it was read after, and returns its number of rows and highest position. All chunks in one read
+/// transaction, so the result is one snapshot.
+async fn read_chunks(
+    pool: &SqlitePool,
+    sql: &str,
+    binds: &[Bind<'_>],
+    mut after: i64,
+    limit: usize,
+    mut each: impl FnMut(&[u8], i64) -> Result<(usize, i64)>,
+) -> Result<()> {
     if limit == 0 {
-        return Ok(out);
+        return Ok(());
     }
     let mut conn = pool.acquire().await?;
     let mut tx = conn.begin().await?;
     let mut remaining = limit;
     while remaining > 0 {
         let take = remaining.min(READ_ROWS);
-        let mut q =
-            sqlx::query_scalar::<_, Option<Vec<u8>>>(AssertSqlSafe(sql.as_str())).bind(after);
+        let mut q = sqlx::query_scalar::<_, Option<Vec<u8>>>(AssertSqlSafe(sql)).bind(after);
         for b in binds {
             q = match b {
                 Bind::I64(v) => q.bind(*v),
@@ -1500,34 +1586,15 @@ async fn read_packed(
         }
         let chunk = q.bind(clamp_limit(take)).fetch_one(&mut *tx).await?;
         let Some(chunk) = chunk else { break };
-        let mut rest = chunk.as_slice();
-        let start = out.len();
-        let mut ordered = true;
-        while !rest.is_empty() {
-            let (row, len) = parse_chain_row(rest).map_err(|(position, reason)| {
-                let at = position
-                    .map(|p| format!(" (position {p})"))
-                    .unwrap_or_default();
-                StoreError::Database(sqlx::Error::Decode(format!("{reason}{at}").into()))
-            })?;
-            ordered &= row.event.position > after;
-            after = after.max(row.event.position);
-            out.push(recorded_from_packed(&row)?);
-            rest = rest.get(len..).unwrap_or_default();
-        }
-        // group_concat takes the rows in the subquery's order in practice, which SQLite
-        // does not promise (an aggregate ORDER BY costs ~20%); restore it if ever not.
-        if !ordered {
-            out[start..].sort_unstable_by_key(|e| e.position);
-        }
-        let rows = out.len() - start;
+        let (rows, last) = each(&chunk, after)?;
+        after = after.max(last);
         remaining -= rows.min(remaining);
         if rows < take {
             break;
         }
     }
     tx.rollback().await?;
-    Ok(out)
+    Ok(())
 }
 
 fn recorded_from_packed(row: &PackedRow<'_>) -> Result<RecordedEvent> {
@@ -1593,19 +1660,27 @@ struct PackedRow<'a> {
     hash: &'a [u8],
 }
 
-/// Parses one packed row; returns it and its length, or (position if known, why not).
-fn parse_chain_row(buf: &[u8]) -> Result<(PackedRow<'_>, usize), (Option<i64>, String)> {
-    let unreadable = |position: Option<i64>, what: &str| {
-        (
-            position,
-            format!("rij onleesbaar: {what} heeft een onverwacht type of formaat"),
-        )
-    };
+type Unreadable = (Option<i64>, String);
+
+fn unreadable(position: Option<i64>, what: &str) -> Unreadable {
+    (
+        position,
+        format!("rij onleesbaar: {what} heeft een onverwacht type of formaat"),
+    )
+}
+
+/// The parts of one packed row: `N` decimal numbers up to `;` (the first is the
+/// position), then `M` fields whose byte lengths are the last `M` numbers (-1: NULL).
+/// Returns the numbers, the fields and the row's length.
+#[allow(clippy::type_complexity)]
+fn packed_parts<const N: usize, const M: usize>(
+    buf: &[u8],
+) -> Result<([i64; N], [Option<&[u8]>; M], usize), Unreadable> {
     let end = buf
         .iter()
         .position(|&b| b == b';')
         .ok_or_else(|| unreadable(None, "de rij"))?;
-    let mut nums = [0i64; 16];
+    let mut nums = [0i64; N];
     let mut count = 0;
     for part in buf[..end].split(|&b| b == b',') {
         let n = std::str::from_utf8(part)
@@ -1621,13 +1696,12 @@ fn parse_chain_row(buf: &[u8]) -> Result<(PackedRow<'_>, usize), (Option<i64>, S
         count += 1;
     }
     let position = nums[0];
-    if count != nums.len() {
+    if count != N || M > N {
         return Err(unreadable(Some(position), "de rij"));
     }
     let mut at = end + 1;
-    let mut fields: [Option<&[u8]>; 12] = [None; 12];
-    for (i, field) in fields.iter_mut().enumerate() {
-        let len = nums[4 + i];
+    let mut fields: [Option<&[u8]>; M] = [None; M];
+    for (field, &len) in fields.iter_mut().zip(&nums[N - M..]) {
         if len < 0 {
             continue;
         }
@@ -1639,15 +1713,46 @@ fn parse_chain_row(buf: &[u8]) -> Result<(PackedRow<'_>, usize), (Option<i64>, S
         *field = Some(bytes);
         at += len;
     }
-    let text = |i: usize, what: &str| -> Result<Option<&str>, (Option<i64>, String)> {
+    Ok((nums, fields, at))
+}
+
+/// Parses one [`FOLD_ROW`]; returns it and its length, or (position if known, why not).
+fn parse_fold_row(buf: &[u8]) -> Result<(FoldEvent<'_>, usize), Unreadable> {
+    let (nums, fields, len) = packed_parts::<7, 4>(buf)?;
+    let position = nums[0];
+    let text = |i: usize, what: &str| -> Result<&str, Unreadable> {
+        fields[i]
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .ok_or_else(|| unreadable(Some(position), what))
+    };
+    let event = FoldEvent {
+        position,
+        schema_version: i32::try_from(nums[1])
+            .map_err(|_| unreadable(Some(position), "schema_version"))?,
+        recorded_at: chain::micros_to_datetime(nums[2]),
+        stream: text(0, "stream")?,
+        event_type: text(1, "event_type")?,
+        payload: text(2, "payload")?,
+        event_id: fields[3]
+            .and_then(|b| Uuid::from_slice(b).ok())
+            .ok_or_else(|| unreadable(Some(position), "event_id"))?,
+    };
+    Ok((event, len))
+}
+
+/// Parses one packed row; returns it and its length, or (position if known, why not).
+fn parse_chain_row(buf: &[u8]) -> Result<(PackedRow<'_>, usize), Unreadable> {
+    let (nums, fields, at) = packed_parts::<16, 12>(buf)?;
+    let position = nums[0];
+    let text = |i: usize, what: &str| -> Result<Option<&str>, Unreadable> {
         fields[i]
             .map(|b| std::str::from_utf8(b).map_err(|_| unreadable(Some(position), what)))
             .transpose()
     };
-    let required = |i: usize, what: &str| -> Result<&str, (Option<i64>, String)> {
+    let required = |i: usize, what: &str| -> Result<&str, Unreadable> {
         text(i, what)?.ok_or_else(|| unreadable(Some(position), what))
     };
-    let uuid = |i: usize, what: &str| -> Result<Option<Uuid>, (Option<i64>, String)> {
+    let uuid = |i: usize, what: &str| -> Result<Option<Uuid>, Unreadable> {
         fields[i]
             .map(|b| Uuid::from_slice(b).map_err(|_| unreadable(Some(position), what)))
             .transpose()
