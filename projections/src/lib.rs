@@ -64,7 +64,7 @@ pub use diff::{Diff, GebeurtenisRef};
 pub use kpi::*;
 pub use onderdruk::{SuppressionConfig, onderdruk, onderdruk_kruistabel};
 pub use periode::{Granulariteit, Periode};
-pub use projectie::{Meta, Omvang, Projection};
+pub use projectie::{Meta, Omvang, Projection, VOORUIT};
 
 use chrono::NaiveDate;
 use kringloop_events::DecodeError;

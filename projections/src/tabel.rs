@@ -238,6 +238,24 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
         }
     }
 
+    /// Prefetch hints for the open version behind `r`: stage 0 its slot, stage 1 (once
+    /// the slot is cached) the version itself.
+    #[inline]
+    pub fn vooruit(&self, r: FeitRef, stap: u8) {
+        let Some(slot) = self.slots.get(r.0 as usize) else {
+            return;
+        };
+        if stap == 0 {
+            crate::feiten::haal(slot);
+        } else if let Some(v) = self
+            .open
+            .get(slot.0 as usize)
+            .and_then(|e| e.versies.get(slot.1 as usize))
+        {
+            crate::feiten::haal(v);
+        }
+    }
+
     pub fn get(&self, r: FeitRef) -> Option<&T> {
         let &(b, i) = self.slots.get(r.0 as usize)?;
         self.open

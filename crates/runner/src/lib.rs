@@ -326,7 +326,8 @@ async fn fold_from_store(
             let started = Instant::now();
             let n = page.len();
             let batch_errors = errors.len();
-            for (e, g) in page.iter().zip(decoded.iter_mut()) {
+            for (i, (e, g)) in page.iter().zip(decoded.iter_mut()).enumerate() {
+                p.vooruit_voor(i, |k| page.get(k).map(|e| e.stream));
                 if let Some(info) = apply_decoded(&mut p, e, g) {
                     warn_error(&info);
                     errors.push(info);
