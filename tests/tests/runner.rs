@@ -361,6 +361,12 @@ async fn catch_up_reproduces_a_direct_projection(h: &mut Harness) {
     assert_eq!(runner.store_head(), head);
     assert_eq!(runner.lag(), 0);
     assert_eq!(runner.read(|p| p.position()).await, head);
+    let c = runner.last_catch_up().expect("start records its catch-up");
+    assert_eq!(c.events, head as u64);
+    assert!(
+        c.fold_busy_secs > 0.0 && c.fold_busy_secs <= c.secs,
+        "{c:?}"
+    );
 
     let events = all_events(store.as_ref()).await;
     let (direct, direct_errors) = Projection::rebuild(&events);

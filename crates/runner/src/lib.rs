@@ -98,6 +98,26 @@ pub struct Applied {
     pub events: Arc<Vec<RecordedEvent>>,
 }
 
+/// How the last catch-up from position 0 went (start or rebuild): what a benchmark needs
+/// to tell reading from folding in a run where both overlap.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CatchUp {
+    pub events: u64,
+    /// Wall time of the whole catch-up.
+    pub secs: f64,
+    /// Time the folding thread spent folding (not waiting for pages).
+    pub fold_busy_secs: f64,
+    /// CPU time of the folding thread, where the platform reports it (Linux).
+    pub fold_cpu_secs: Option<f64>,
+}
+
+/// CPU seconds of the calling thread (Linux: `/proc/thread-self/schedstat`).
+fn thread_cpu_secs() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: f64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(ns / 1e9)
+}
+
 #[derive(Debug, Default)]
 struct ErrorLog {
     count: u64,
@@ -130,6 +150,7 @@ struct Inner {
     last_store_error: Mutex<Option<String>>,
     shutdown_tx: watch::Sender<bool>,
     task: Mutex<Option<JoinHandle<()>>>,
+    catch_up: Mutex<Option<CatchUp>>,
 }
 
 /// The live projection. Cheap to clone: all clones share one projection and one follow
@@ -157,6 +178,8 @@ struct Folded {
     cursor: i64,
     events: u64,
     errors: Vec<ProjectionErrorInfo>,
+    fold_busy_secs: f64,
+    fold_cpu_secs: Option<f64>,
 }
 
 fn apply_one(p: &mut Projection, e: &RecordedEvent) -> Option<ProjectionErrorInfo> {
@@ -318,6 +341,8 @@ async fn fold_from_store(
         .spawn(move || drop_rx.into_iter().for_each(drop));
     let folder = tokio::task::spawn_blocking(move || {
         let _g = span.enter();
+        let cpu0 = thread_cpu_secs();
+        let mut busy = Duration::ZERO;
         let mut p = projection;
         let mut cursor = after;
         let mut events = 0u64;
@@ -339,6 +364,7 @@ async fn fold_from_store(
                 let _ = drop_tx.send((page, decoded));
             }
             events += n as u64;
+            busy += started.elapsed();
             tracing::debug!(
                 events = n,
                 to = cursor,
@@ -352,6 +378,8 @@ async fn fold_from_store(
             cursor,
             events,
             errors,
+            fold_busy_secs: busy.as_secs_f64(),
+            fold_cpu_secs: thread_cpu_secs().zip(cpu0).map(|(b, a)| b - a),
         }
     });
     let read = reader.await.map_err(|e| RunnerError::Task(e.to_string()));
@@ -375,6 +403,12 @@ impl Runner {
             .instrument(span.clone())
             .await?;
         let secs = started.elapsed().as_secs_f64();
+        let catch_up = CatchUp {
+            events: folded.events,
+            secs,
+            fold_busy_secs: folded.fold_busy_secs,
+            fold_cpu_secs: folded.fold_cpu_secs,
+        };
         span.in_scope(|| {
             tracing::info!(
                 events = folded.events,
@@ -382,6 +416,7 @@ impl Runner {
                 errors = folded.errors.len(),
                 secs,
                 events_per_s = folded.events as f64 / secs.max(1e-9),
+                fold_busy_secs = folded.fold_busy_secs,
                 "projectie bijgewerkt"
             );
         });
@@ -409,6 +444,7 @@ impl Runner {
             last_store_error: Mutex::new(None),
             shutdown_tx,
             task: Mutex::new(None),
+            catch_up: Mutex::new(Some(catch_up)),
         });
         let task = tokio::spawn(follow(
             Arc::downgrade(&inner),
@@ -430,6 +466,11 @@ impl Runner {
     }
 
     /// Last position processed (the checkpoint): every event up to it is in the figures.
+    /// The last catch-up from position 0 ([`Runner::start`] or [`Runner::rebuild`]).
+    pub fn last_catch_up(&self) -> Option<CatchUp> {
+        self.inner.catch_up.lock().ok().and_then(|c| *c)
+    }
+
     pub fn position(&self) -> i64 {
         self.inner.position.load(Ordering::Acquire)
     }
@@ -513,6 +554,17 @@ impl Runner {
         {
             let mut guard = inner.projection.write().await;
             *guard = folded.projection;
+        }
+        if let Ok(mut c) = inner.catch_up.lock() {
+            *c = Some(CatchUp {
+                events: first.events + folded.events,
+                secs: started.elapsed().as_secs_f64(),
+                fold_busy_secs: first.fold_busy_secs + folded.fold_busy_secs,
+                fold_cpu_secs: first
+                    .fold_cpu_secs
+                    .zip(folded.fold_cpu_secs)
+                    .map(|(a, b)| a + b),
+            });
         }
         let mut log = ErrorLog::default();
         for e in errors {
