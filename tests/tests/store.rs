@@ -206,6 +206,7 @@ both_backends!(
     append_many_streamed_commits_only_at_the_end,
     streamed_set_stores_what_append_many_stores,
     streamed_set_failing_in_the_database_leaves_nothing,
+    keyed_sets_ending_on_a_chunk_boundary,
     large_batch,
     grouped_appends_from_two_store_instances,
     append_many_each_keeps_per_set_semantics,
@@ -1510,6 +1511,43 @@ async fn streamed_set_failing_in_the_database_leaves_nothing(h: &mut Harness) {
         .unwrap();
     let events = assert_log_invariants(store.as_ref()).await;
     assert_eq!(events.len(), 7);
+}
+
+/// Sets with their own keys, the first exactly 250 and 500 rows long (SQLite's rows per
+/// INSERT chunk): the next set starts on a chunk boundary with another key, and must be
+/// written all the same.
+async fn keyed_sets_ending_on_a_chunk_boundary(h: &mut Harness) {
+    let store = h.store();
+    let set = |stream: &str, n: usize, key: &str| {
+        (
+            vec![StreamAppend {
+                stream: stream.to_owned(),
+                events: (0..n).map(|_| ev("T", "{}")).collect(),
+                expected: None,
+            }],
+            AppendOptions {
+                idempotency_key: Some(key.to_owned()),
+                ..AppendOptions::default()
+            },
+        )
+    };
+    let results = store
+        .append_many_each(vec![
+            set("a", 250, "k1"),
+            set("b", 3, "k2"),
+            set("c", 500, "k3"),
+            set("d", 1, "k4"),
+        ])
+        .await;
+    let last: Vec<i64> = results
+        .into_iter()
+        .map(|r| r.unwrap()[0].last_position)
+        .collect();
+    assert_eq!(last, vec![250, 253, 753, 754]);
+    let events = assert_log_invariants(store.as_ref()).await;
+    assert_eq!(events.len(), 754);
+    assert_eq!(events[250].idempotency_key.as_deref(), Some("k2"));
+    assert_eq!(events[753].stream, "d");
 }
 
 async fn large_batch(h: &mut Harness) {
