@@ -204,6 +204,9 @@ both_backends!(
     restart_keeps_everything,
     append_many_is_one_transaction,
     append_many_streamed_commits_only_at_the_end,
+    streamed_set_stores_what_append_many_stores,
+    streamed_set_failing_in_the_database_leaves_nothing,
+    keyed_sets_ending_on_a_chunk_boundary,
     large_batch,
     grouped_appends_from_two_store_instances,
     append_many_each_keeps_per_set_semantics,
@@ -1428,6 +1431,174 @@ async fn append_many_streamed_commits_only_at_the_end(h: &mut Harness) {
         .await
         .unwrap();
     assert_eq!(store.stream_version("b").await.unwrap(), 5);
+}
+
+/// A second, empty store of the same backend as `h`.
+async fn second_store(h: &Harness, name: &str) -> Option<Harness> {
+    if h.is_postgres() {
+        Harness::postgres(name).await
+    } else {
+        Some(Harness::sqlite().await)
+    }
+}
+
+/// The streamed path (SQLite: chunked multi-row INSERTs; PostgreSQL: binary COPY sent in
+/// pieces) stores exactly the rows, and so the hashes, that `append_many` stores: every
+/// optional field set and unset, dates on both sides of 2000-01-01, non-ASCII text, and
+/// enough rows to cross the chunk and send boundaries.
+async fn streamed_set_stores_what_append_many_stores(h: &mut Harness) {
+    use kringloop_store::StreamedAppend;
+    let Some(other) = second_store(h, "streamed_same_rows_b").await else {
+        return;
+    };
+    let at = DateTime::parse_from_rfc3339("2025-03-01T12:34:56.789012Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    let corr = Uuid::now_v7();
+    let parts: Vec<StreamAppend> = (0..40)
+        .map(|s| StreamAppend {
+            stream: format!("jeugdige-ø{s:03}"),
+            events: (0..80)
+                .map(|i| {
+                    let mut e = ev(
+                        "PlaatsingGestart",
+                        &format!(r#"{{"i": {i},  "plaats":"Dordrecht–Zuid é", "s":{s}}}"#),
+                    );
+                    e.schema_version = 3;
+                    e.valid_date = match i % 4 {
+                        0 => None,
+                        1 => NaiveDate::from_ymd_opt(1999, 12, 31),
+                        2 => NaiveDate::from_ymd_opt(2000, 1, 1),
+                        _ => NaiveDate::from_ymd_opt(2107, 6, 30),
+                    };
+                    e.correlation_id = (i % 3 != 0).then_some(corr);
+                    e.causation_id = (i % 5 == 0).then(Uuid::now_v7);
+                    e.source = format!("import:csv bestand.csv:{}", s * 80 + i);
+                    e
+                })
+                .collect(),
+            expected: Some(ExpectedVersion::NoStream),
+        })
+        .collect();
+    let options = AppendOptions {
+        idempotency_key: Some("import:csv:sha256:gelijk".to_owned()),
+        recorded_at: Some(at),
+        ..AppendOptions::default()
+    };
+    let plain = other
+        .store()
+        .append_many(parts.clone(), options.clone())
+        .await
+        .unwrap();
+
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let s = h.store();
+    let o = options.clone();
+    let task = tokio::spawn(async move { s.append_many_streamed(rx, o).await });
+    for batch in parts.chunks(15) {
+        tx.send(StreamedAppend::Parts(batch.to_vec())).unwrap();
+    }
+    tx.send(StreamedAppend::Commit).unwrap();
+    let streamed = task.await.unwrap().unwrap();
+    assert_eq!(streamed, plain);
+
+    let a = assert_log_invariants(h.store().as_ref()).await;
+    let b = assert_log_invariants(other.store().as_ref()).await;
+    assert_eq!(a.len(), 40 * 80);
+    assert_eq!(a, b, "streamed and plain writes store different rows");
+    other.cleanup().await;
+}
+
+/// A streamed set that the database itself refuses halfway (an event id already in the
+/// log, which only the unique index sees) leaves nothing of the set behind, also what
+/// earlier batches sent, and the store goes on working.
+async fn streamed_set_failing_in_the_database_leaves_nothing(h: &mut Harness) {
+    use kringloop_store::StreamedAppend;
+    let store = h.store();
+    let old = ev("T", "{}");
+    store
+        .append("a", vec![old.clone()], AppendOptions::default())
+        .await
+        .unwrap();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let s = store.clone();
+    let task =
+        tokio::spawn(async move { s.append_many_streamed(rx, AppendOptions::default()).await });
+    tx.send(StreamedAppend::Parts(vec![StreamAppend {
+        stream: "b".to_owned(),
+        events: (0..3000).map(|_| ev("T", r#"{"veld":"waarde"}"#)).collect(),
+        expected: Some(ExpectedVersion::NoStream),
+    }]))
+    .unwrap();
+    let mut tail: Vec<NewEvent> = (0..10).map(|_| ev("T", "{}")).collect();
+    tail.push(old);
+    let _ = tx.send(StreamedAppend::Parts(vec![StreamAppend {
+        stream: "c".to_owned(),
+        events: tail,
+        expected: None,
+    }]));
+    let _ = tx.send(StreamedAppend::Commit);
+    let r = task.await.unwrap();
+    assert!(matches!(r, Err(StoreError::Invalid(_))), "{r:?}");
+    assert_eq!(store.head_position().await.unwrap(), 1);
+    assert_eq!(store.stream_version("b").await.unwrap(), 0);
+
+    // The store (and on PostgreSQL the pool's connections) still work.
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let s = store.clone();
+    let task =
+        tokio::spawn(async move { s.append_many_streamed(rx, AppendOptions::default()).await });
+    tx.send(StreamedAppend::Parts(vec![StreamAppend {
+        stream: "b".to_owned(),
+        events: (0..5).map(|_| ev("T", "{}")).collect(),
+        expected: Some(ExpectedVersion::NoStream),
+    }]))
+    .unwrap();
+    tx.send(StreamedAppend::Commit).unwrap();
+    task.await.unwrap().unwrap();
+    store
+        .append("a", vec![ev("T", "{}")], opts(ExpectedVersion::Exact(1)))
+        .await
+        .unwrap();
+    let events = assert_log_invariants(store.as_ref()).await;
+    assert_eq!(events.len(), 7);
+}
+
+/// Sets with their own keys, the first exactly 250 and 500 rows long (SQLite's rows per
+/// INSERT chunk): the next set starts on a chunk boundary with another key, and must be
+/// written all the same.
+async fn keyed_sets_ending_on_a_chunk_boundary(h: &mut Harness) {
+    let store = h.store();
+    let set = |stream: &str, n: usize, key: &str| {
+        (
+            vec![StreamAppend {
+                stream: stream.to_owned(),
+                events: (0..n).map(|_| ev("T", "{}")).collect(),
+                expected: None,
+            }],
+            AppendOptions {
+                idempotency_key: Some(key.to_owned()),
+                ..AppendOptions::default()
+            },
+        )
+    };
+    let results = store
+        .append_many_each(vec![
+            set("a", 250, "k1"),
+            set("b", 3, "k2"),
+            set("c", 500, "k3"),
+            set("d", 1, "k4"),
+        ])
+        .await;
+    let last: Vec<i64> = results
+        .into_iter()
+        .map(|r| r.unwrap()[0].last_position)
+        .collect();
+    assert_eq!(last, vec![250, 253, 753, 754]);
+    let events = assert_log_invariants(store.as_ref()).await;
+    assert_eq!(events.len(), 754);
+    assert_eq!(events[250].idempotency_key.as_deref(), Some("k2"));
+    assert_eq!(events[753].stream, "d");
 }
 
 async fn large_batch(h: &mut Harness) {

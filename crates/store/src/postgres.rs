@@ -735,7 +735,7 @@ enum Streamed {
 /// lock when the set starts (so other appends, the group writer's included, wait until
 /// it commits or rolls back), then per arriving batch of parts the checks of
 /// [`run_group_fast`] (versions of the batch's new streams in one query, expected
-/// versions in Rust) and one UNNEST insert per [`ROWS_PER_INSERT`] rows; the key and
+/// versions in Rust) and one binary COPY of its rows ([`CopyRows`]); the key and
 /// COMMIT at [`StreamedAppend::Commit`]. `Err`: the caller rolls back.
 async fn append_streamed(
     conn: &mut PgConnection,
@@ -769,8 +769,6 @@ async fn append_streamed(
     let mut head = read_head(conn).await?;
     let recorded_micros = crate::recorded_micros(head.recorded_at, options.recorded_at)?;
     let recorded_at = chain::micros_to_datetime(recorded_micros);
-    let key_list: Vec<&str> = key.into_iter().collect();
-    let key_index = key.map(|_| 1);
     let mut versions: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
     let mut ids = std::collections::HashSet::new();
     let mut results: Vec<AppendResult> = Vec::new();
@@ -798,9 +796,9 @@ async fn append_streamed(
             .await?;
             versions.extend(rows);
         }
-        let n: usize = parts.iter().map(|p| p.events.len()).sum();
-        let mut rows = Rows::with_capacity(n.min(ROWS_PER_INSERT));
-        let mut batches: Vec<Rows<'_>> = Vec::new();
+        // Checks first, so that nothing can fail between here and the end of the COPY
+        // but the database itself.
+        let mut firsts = Vec::with_capacity(parts.len());
         for part in &parts {
             let stream = part.stream.as_str();
             let current = versions.get(stream).copied().ok_or_else(|| {
@@ -811,32 +809,42 @@ async fn append_streamed(
                 part.expected.unwrap_or(ExpectedVersion::Any),
                 u64::try_from(current).unwrap_or(0),
             )?;
+            firsts.push(current + 1);
+            let n = i64::try_from(part.events.len()).unwrap_or(i64::MAX);
+            versions.insert(stream.to_owned(), current + n);
+        }
+        // Binary COPY: no bind message of 16 arrays to build and parse, and the server
+        // inserts while the next rows are still being hashed here (sent in pieces).
+        let mut copy = conn
+            .copy_in_raw(COPY_EVENTS)
+            .await
+            .map_err(map_insert_error)?;
+        let mut rows = CopyRows::new();
+        for (part, first_version) in parts.iter().zip(firsts) {
+            let stream = part.stream.as_str();
             let first_position = head.position + 1;
-            let mut version = current;
+            let mut version = first_version - 1;
             for e in &part.events {
                 head.position += 1;
                 version += 1;
                 let hash =
                     CanonicalEvent::of_new(e, head.position, stream, version, recorded_micros, key)
                         .hash(&head.hash);
-                if rows.positions.len() >= ROWS_PER_INSERT {
-                    let full =
-                        std::mem::replace(&mut rows, Rows::with_capacity(n.min(ROWS_PER_INSERT)));
-                    batches.push(full);
-                }
                 rows.push(
                     head.position,
                     stream,
                     version,
                     e,
-                    recorded_at,
-                    key_index,
+                    recorded_micros,
+                    key,
                     &head.hash,
-                    hash,
+                    &hash,
                 );
                 head.hash = hash;
+                if rows.len() >= COPY_SEND_BYTES {
+                    copy.send(rows.take()).await.map_err(map_insert_error)?;
+                }
             }
-            versions.insert(stream.to_owned(), version);
             results.push(AppendResult {
                 stream: stream.to_owned(),
                 first_position,
@@ -846,12 +854,8 @@ async fn append_streamed(
                 duplicate: false,
             });
         }
-        if !rows.positions.is_empty() {
-            batches.push(rows);
-        }
-        for batch in batches {
-            batch.insert(&mut *conn, &key_list, None).await?;
-        }
+        copy.send(rows.finish()).await.map_err(map_insert_error)?;
+        copy.finish().await.map_err(map_insert_error)?;
     }
     let (Some(first), Some(last)) = (results.first(), results.last()) else {
         return Err(StoreError::Invalid(
@@ -875,6 +879,128 @@ async fn append_streamed(
     }
     sqlx::query("COMMIT").execute(&mut *conn).await?;
     Ok(Streamed::Done(results))
+}
+
+/// The COPY of [`append_streamed`]; the rows are encoded by [`CopyRows`] in this column
+/// order.
+const COPY_EVENTS: &str = "COPY events (position, stream, stream_version, event_id, \
+     event_type, schema_version, payload, valid_date, recorded_at, recorded_by, source, \
+     correlation_id, causation_id, idempotency_key, prev_hash, hash) \
+     FROM STDIN (FORMAT binary)";
+
+/// COPY data is handed to the connection in pieces of about this size, so the server
+/// works on one piece while the next is hashed and encoded.
+const COPY_SEND_BYTES: usize = 256 * 1024;
+
+/// Microseconds from the Unix epoch to PostgreSQL's (2000-01-01 00:00 UTC).
+const PG_EPOCH_MICROS: i64 = 946_684_800_000_000;
+
+/// Rows in PostgreSQL's binary COPY format
+/// (<https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.4>): a header,
+/// per row a field count and per field a length (-1: NULL) and the value in the type's
+/// binary form, a trailer. The values are the ones the UNNEST insert binds: text and
+/// json as their UTF-8 bytes (json's binary input is its text, checked as usual), uuid
+/// as 16 bytes, bigint/int4 big-endian, date as days and timestamptz as microseconds
+/// since 2000-01-01, bytea as is.
+struct CopyRows {
+    buf: Vec<u8>,
+}
+
+impl CopyRows {
+    const SIGNATURE: &[u8] = b"PGCOPY\n\xff\r\n\0";
+    const FIELDS: i16 = 16;
+
+    fn new() -> Self {
+        let mut buf = Vec::with_capacity(COPY_SEND_BYTES + 64 * 1024);
+        buf.extend_from_slice(Self::SIGNATURE);
+        // Flags (no OIDs), then the length of the (empty) header extension.
+        buf.extend_from_slice(&0i32.to_be_bytes());
+        buf.extend_from_slice(&0i32.to_be_bytes());
+        CopyRows { buf }
+    }
+
+    fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// The bytes so far, to send; encoding goes on in a fresh buffer.
+    fn take(&mut self) -> Vec<u8> {
+        std::mem::replace(
+            &mut self.buf,
+            Vec::with_capacity(COPY_SEND_BYTES + 64 * 1024),
+        )
+    }
+
+    /// The rest, with the trailer.
+    fn finish(mut self) -> Vec<u8> {
+        self.buf.extend_from_slice(&(-1i16).to_be_bytes());
+        self.buf
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        position: i64,
+        stream: &str,
+        version: i64,
+        e: &NewEvent,
+        recorded_micros: i64,
+        key: Option<&str>,
+        prev: &[u8; 32],
+        hash: &[u8; 32],
+    ) {
+        self.buf.extend_from_slice(&Self::FIELDS.to_be_bytes());
+        self.i64(position);
+        self.bytes(stream.as_bytes());
+        self.i64(version);
+        self.bytes(e.event_id.as_bytes());
+        self.bytes(e.event_type.as_bytes());
+        self.bytes(&e.schema_version.to_be_bytes());
+        self.bytes(e.payload.as_bytes());
+        match e.valid_date {
+            Some(d) => {
+                let days = d.signed_duration_since(pg_epoch_date()).num_days();
+                // Dates chrono can hold are within ±100 million days.
+                self.bytes(&i32::try_from(days).unwrap_or(i32::MAX).to_be_bytes());
+            }
+            None => self.null(),
+        }
+        self.i64(recorded_micros - PG_EPOCH_MICROS);
+        self.bytes(e.recorded_by.as_bytes());
+        self.bytes(e.source.as_bytes());
+        self.opt_bytes(e.correlation_id.as_ref().map(|u| &u.as_bytes()[..]));
+        self.opt_bytes(e.causation_id.as_ref().map(|u| &u.as_bytes()[..]));
+        self.opt_bytes(key.map(str::as_bytes));
+        self.bytes(prev);
+        self.bytes(hash);
+    }
+
+    fn i64(&mut self, v: i64) {
+        self.bytes(&v.to_be_bytes());
+    }
+
+    fn bytes(&mut self, v: &[u8]) {
+        // A single value is far below 2 GiB (the store's payloads and names are small,
+        // and PostgreSQL refuses a field of 1 GB or more anyway).
+        let len = i32::try_from(v.len()).unwrap_or(i32::MAX);
+        self.buf.extend_from_slice(&len.to_be_bytes());
+        self.buf.extend_from_slice(v);
+    }
+
+    fn opt_bytes(&mut self, v: Option<&[u8]>) {
+        match v {
+            Some(v) => self.bytes(v),
+            None => self.null(),
+        }
+    }
+
+    fn null(&mut self) {
+        self.buf.extend_from_slice(&(-1i32).to_be_bytes());
+    }
+}
+
+fn pg_epoch_date() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(NaiveDate::MIN)
 }
 
 async fn read_head(conn: &mut PgConnection) -> Result<Head> {

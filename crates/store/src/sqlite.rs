@@ -1093,16 +1093,28 @@ const INSERT_CHUNK: &str = "INSERT INTO events (position, stream, stream_version
      unhex(value ->> 8), ?6, unhex(value ->> 9), unhex(value ->> 10) \
      FROM jsonb_each(?1)";
 
-/// The multi-row INSERT of [`Writer::run_group_fast`]: like [`INSERT_CHUNK`], but each
-/// row carries its own position, stream, version and recorded time (the rows of several
-/// requests and stream parts); a chunk holds rows of one idempotency key (`?2`, or NULL).
+/// The multi-row INSERT of [`Writer::run_group_fast`] and the streamed path: like
+/// [`INSERT_CHUNK`], but each row carries its own stream and version (the rows of several
+/// requests and stream parts); a chunk holds rows of one idempotency key (`?2`, or NULL)
+/// at consecutive positions from `?3`. The fixed-size values come as raw bytes in blobs
+/// beside the JSONB rows and are cut out with `substr` (for a BLOB it counts bytes):
+/// `?4` the event ids (16 bytes a row), `?5` per row a presence byte and 16 bytes for
+/// the correlation id, then the same for the causation id, `?6` the hashes (the chunk's
+/// `prev_hash` first, then each row's hash, so row k's prev is slice k and its hash
+/// slice k + 1). That replaces five `->>` lookups and `unhex` calls per row, which with
+/// the hex text itself were a large part of SQLite's work per row. Columns that are the
+/// same for every row of a chunk (recorded time, principal, schema version; the usual
+/// case) are bound once (`?7`–`?9`, the JSON then holds a null there that is never
+/// read: `coalesce` stops at its first non-NULL argument).
 const INSERT_GROUP: &str = "INSERT INTO events (position, stream, stream_version, event_id, \
      event_type, schema_version, payload, valid_date, recorded_at, recorded_by, source, \
      correlation_id, causation_id, idempotency_key, prev_hash, hash) \
-     SELECT value ->> 0, value ->> 1, value ->> 2, unhex(value ->> 4), value ->> 5, \
-     value ->> 6, value ->> 7, value ->> 8, value ->> 3, value ->> 9, value ->> 10, \
-     unhex(value ->> 11), unhex(value ->> 12), ?2, unhex(value ->> 13), \
-     unhex(value ->> 14) FROM jsonb_each(?1)";
+     SELECT ?3 + key, value ->> 0, value ->> 1, substr(?4, key * 16 + 1, 16), value ->> 2, \
+     coalesce(?9, value ->> 3), value ->> 4, value ->> 5, coalesce(?7, value ->> 6), \
+     coalesce(?8, value ->> 7), value ->> 8, \
+     CASE WHEN substr(?5, key * 34 + 1, 1) = x'01' THEN substr(?5, key * 34 + 2, 16) END, \
+     CASE WHEN substr(?5, key * 34 + 18, 1) = x'01' THEN substr(?5, key * 34 + 19, 16) END, \
+     ?2, substr(?6, key * 32 + 1, 32), substr(?6, key * 32 + 33, 32) FROM jsonb_each(?1)";
 
 /// Stream names per version query of [`load_versions`].
 const NAMES_PER_QUERY: usize = 2048;
@@ -1240,13 +1252,12 @@ impl PlannedPart<'_> {
     }
 }
 
-/// Hashes the planned parts in log order and encodes them chunk by chunk for
-/// [`INSERT_GROUP`]; a chunk ends at [`ROWS_PER_CHUNK`] rows, [`CHUNK_BYTES`], or where
-/// the idempotency key changes.
 /// Inserts the rows of `plan` after the row hashed `prev`; returns the hash of the last
-/// row. Pipelined: while SQLite inserts one chunk on its worker thread, this task hashes
-/// and encodes the next (`join` polls the insert first, which hands it to the worker,
-/// then runs the encoding).
+/// row. The parts are hashed in log order and encoded chunk by chunk for
+/// [`INSERT_GROUP`]; a chunk ends at [`ROWS_PER_CHUNK`] rows, [`CHUNK_BYTES`], or where
+/// the idempotency key changes. Pipelined: while SQLite inserts one chunk on its worker
+/// thread, this task hashes and encodes the next (`join` polls the insert first, which
+/// hands it to the worker, then runs the encoding).
 async fn insert_planned(
     conn: &mut SqliteConnection,
     plan: &[PlannedPart<'_>],
@@ -1259,16 +1270,37 @@ async fn insert_planned(
         prev,
     };
     let mut pending = encoder.next_chunk();
-    while let Some((blob, key)) = pending.take() {
+    while let Some(c) = pending.take() {
         let insert = sqlx::query(INSERT_GROUP)
-            .bind(blob)
-            .bind(key)
+            .bind(c.rows)
+            .bind(c.key)
+            .bind(c.first_position)
+            .bind(c.ids)
+            .bind(c.links)
+            .bind(c.hashes)
+            .bind(c.recorded_at)
+            .bind(c.recorded_by)
+            .bind(c.schema_version)
             .execute(&mut *conn);
         let (inserted, next) = futures::future::join(insert, async { encoder.next_chunk() }).await;
         inserted?;
         pending = next;
     }
     Ok(encoder.prev)
+}
+
+/// One chunk for [`INSERT_GROUP`]; the `Option`s are the values bound once when every
+/// row of the chunk has the same (else `None` and each row has its own in `rows`).
+struct GroupChunk<'a> {
+    rows: Vec<u8>,
+    key: Option<&'a str>,
+    first_position: i64,
+    ids: Vec<u8>,
+    links: Vec<u8>,
+    hashes: Vec<u8>,
+    recorded_at: Option<i64>,
+    recorded_by: Option<&'a str>,
+    schema_version: Option<i32>,
 }
 
 struct GroupEncoder<'a> {
@@ -1280,10 +1312,64 @@ struct GroupEncoder<'a> {
 }
 
 impl<'a> GroupEncoder<'a> {
-    fn next_chunk(&mut self) -> Option<(Vec<u8>, Option<&'a str>)> {
+    /// The columns that every row of the next chunk shares (looking at the rows up to
+    /// the row limit; the byte limit may end the chunk earlier, which keeps them shared).
+    fn scan(&self) -> (Option<i64>, Option<&'a str>, Option<i32>) {
         let plan = self.plan;
+        let Some(first) = plan.get(self.part) else {
+            return (None, None, None);
+        };
+        let Some(e0) = first.events.get(self.event) else {
+            return (None, None, None);
+        };
+        let mut at = Some(first.recorded_at);
+        let mut by = Some(e0.recorded_by.as_str());
+        let mut schema = Some(e0.schema_version);
+        let (mut part, mut event, mut n) = (self.part, self.event, 0);
+        while let Some(p) = plan.get(part) {
+            if p.key != first.key || n >= ROWS_PER_CHUNK {
+                break;
+            }
+            let Some(e) = p.events.get(event) else {
+                part += 1;
+                event = 0;
+                continue;
+            };
+            if at != Some(p.recorded_at) {
+                at = None;
+            }
+            if by != Some(e.recorded_by.as_str()) {
+                by = None;
+            }
+            if schema != Some(e.schema_version) {
+                schema = None;
+            }
+            event += 1;
+            n += 1;
+        }
+        (at, by, schema)
+    }
+
+    fn next_chunk(&mut self) -> Option<GroupChunk<'a>> {
+        let plan = self.plan;
+        // Past a part that the last chunk ended with: the chunk's key is the next one's
+        // (taking the finished part's key ended the inserts early when the key changed
+        // right at a chunk boundary).
+        while plan
+            .get(self.part)
+            .is_some_and(|p| self.event >= p.events.len())
+        {
+            self.part += 1;
+            self.event = 0;
+        }
         let key = plan.get(self.part)?.key;
+        let (recorded_at, recorded_by, schema_version) = self.scan();
         let mut w = jsonb::RowsWriter::with_capacity(64 * 1024);
+        let mut ids = Vec::with_capacity(ROWS_PER_CHUNK * 16);
+        let mut links = Vec::with_capacity(ROWS_PER_CHUNK * 34);
+        let mut hashes = Vec::with_capacity((ROWS_PER_CHUNK + 1) * 32);
+        hashes.extend_from_slice(&self.prev);
+        let mut first_position = None;
         while let Some(p) = plan.get(self.part) {
             if p.key != key
                 || w.rows() >= ROWS_PER_CHUNK
@@ -1298,19 +1384,70 @@ impl<'a> GroupEncoder<'a> {
             };
             let offset = i64::try_from(self.event).unwrap_or(i64::MAX);
             let (position, version) = (p.first_position + offset, p.first_version + offset);
+            // Positions are `?3 + key`: a gap (never made by the planners) ends the chunk.
+            let first = *first_position.get_or_insert(position);
+            if position != first + i64::try_from(w.rows()).unwrap_or(i64::MAX) {
+                break;
+            }
+            // Rows the scan did not see (it stops at ROWS_PER_CHUNK as well) cannot be
+            // here, but a shared value must really be shared.
+            if recorded_at.is_some_and(|a| a != p.recorded_at)
+                || recorded_by.is_some_and(|b| b != e.recorded_by)
+                || schema_version.is_some_and(|v| v != e.schema_version)
+            {
+                break;
+            }
             let hash = CanonicalEvent::of_new(e, position, p.stream, version, p.recorded_at, p.key)
                 .hash(&self.prev);
             w.begin_row();
-            w.int(position);
             w.text(p.stream);
             w.int(version);
-            w.int(p.recorded_at);
-            event_columns(&mut w, e, &self.prev, &hash);
+            w.text(&e.event_type);
+            match schema_version {
+                Some(_) => w.null(),
+                None => w.int(i64::from(e.schema_version)),
+            }
+            w.text(&e.payload);
+            match e.valid_date {
+                Some(d) => w.text(date_text(d).as_str()),
+                None => w.null(),
+            }
+            match recorded_at {
+                Some(_) => w.null(),
+                None => w.int(p.recorded_at),
+            }
+            match recorded_by {
+                Some(_) => w.null(),
+                None => w.text(&e.recorded_by),
+            }
+            w.text(&e.source);
             w.end_row();
+            ids.extend_from_slice(e.event_id.as_bytes());
+            for link in [e.correlation_id, e.causation_id] {
+                match link {
+                    Some(u) => {
+                        links.push(1);
+                        links.extend_from_slice(u.as_bytes());
+                    }
+                    None => links.extend_from_slice(&[0; 17]),
+                }
+            }
+            hashes.extend_from_slice(&hash);
             self.prev = hash;
             self.event += 1;
         }
-        (w.rows() > 0).then(|| (w.finish(), key))
+        let first_position = first_position?;
+        Some(GroupChunk {
+            rows: w.finish(),
+            key,
+            first_position,
+            ids,
+            links,
+            hashes,
+            recorded_at,
+            recorded_by,
+            schema_version,
+        })
     }
 }
 
@@ -1409,8 +1546,7 @@ fn date_text(d: chrono::NaiveDate) -> DateText {
     }
 }
 
-/// The columns of one event that both chunk encoders write after their own leading ones
-/// (the group encoder adds position, stream, version and recorded time per row).
+/// The columns of one event for [`INSERT_CHUNK`].
 fn event_columns(w: &mut jsonb::RowsWriter, e: &NewEvent, prev: &[u8; 32], hash: &[u8; 32]) {
     w.hex(e.event_id.as_bytes());
     w.text(&e.event_type);
