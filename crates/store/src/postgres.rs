@@ -772,6 +772,8 @@ async fn append_streamed(
     let mut versions: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
     let mut ids = std::collections::HashSet::new();
     let mut results: Vec<AppendResult> = Vec::new();
+    // Streams taken to be new without a query (their parts expect `NoStream`).
+    let mut assumed_new: Vec<String> = Vec::new();
     loop {
         let parts = match parts_rx.recv().await {
             Some(StreamedAppend::Parts(p)) => p,
@@ -779,6 +781,19 @@ async fn append_streamed(
             None => return Err(StoreError::Aborted),
         };
         crate::validate_parts(&parts, options, &mut ids)?;
+        // A part that expects a new stream needs no version query: version 1 of a stream
+        // that exists breaks the unique index `events_stream_version`, so the database
+        // checks it (an import of new youths sends thousands per batch; the query was a
+        // round trip and an index probe each). Such a failure is turned into the
+        // `Conflict` the check would have given (`conflict_after_unique_violation`).
+        for part in &parts {
+            if part.expected == Some(ExpectedVersion::NoStream)
+                && !versions.contains_key(part.stream.as_str())
+            {
+                versions.insert(part.stream.clone(), 0);
+                assumed_new.push(part.stream.clone());
+            }
+        }
         let mut names: Vec<&str> = parts
             .iter()
             .map(|p| p.stream.as_str())
@@ -815,47 +830,57 @@ async fn append_streamed(
         }
         // Binary COPY: no bind message of 16 arrays to build and parse, and the server
         // inserts while the next rows are still being hashed here (sent in pieces).
-        let mut copy = conn
-            .copy_in_raw(COPY_EVENTS)
-            .await
-            .map_err(map_insert_error)?;
-        let mut rows = CopyRows::new();
-        for (part, first_version) in parts.iter().zip(firsts) {
-            let stream = part.stream.as_str();
-            let first_position = head.position + 1;
-            let mut version = first_version - 1;
-            for e in &part.events {
-                head.position += 1;
-                version += 1;
-                let hash =
-                    CanonicalEvent::of_new(e, head.position, stream, version, recorded_micros, key)
-                        .hash(&head.hash);
-                rows.push(
-                    head.position,
-                    stream,
-                    version,
-                    e,
-                    recorded_micros,
-                    key,
-                    &head.hash,
-                    &hash,
-                );
-                head.hash = hash;
-                if rows.len() >= COPY_SEND_BYTES {
-                    copy.send(rows.take()).await.map_err(map_insert_error)?;
+        let copied: std::result::Result<(), sqlx::Error> = async {
+            let mut copy = conn.copy_in_raw(COPY_EVENTS).await?;
+            let mut rows = CopyRows::new();
+            for (part, first_version) in parts.iter().zip(firsts) {
+                let stream = part.stream.as_str();
+                let first_position = head.position + 1;
+                let mut version = first_version - 1;
+                for e in &part.events {
+                    head.position += 1;
+                    version += 1;
+                    let hash = CanonicalEvent::of_new(
+                        e,
+                        head.position,
+                        stream,
+                        version,
+                        recorded_micros,
+                        key,
+                    )
+                    .hash(&head.hash);
+                    rows.push(
+                        head.position,
+                        stream,
+                        version,
+                        e,
+                        recorded_micros,
+                        key,
+                        &head.hash,
+                        &hash,
+                    );
+                    head.hash = hash;
+                    if rows.len() >= COPY_SEND_BYTES {
+                        copy.send(rows.take()).await?;
+                    }
                 }
+                results.push(AppendResult {
+                    stream: stream.to_owned(),
+                    first_position,
+                    last_position: head.position,
+                    stream_version: version,
+                    recorded_at,
+                    duplicate: false,
+                });
             }
-            results.push(AppendResult {
-                stream: stream.to_owned(),
-                first_position,
-                last_position: head.position,
-                stream_version: version,
-                recorded_at,
-                duplicate: false,
-            });
+            copy.send(rows.finish()).await?;
+            copy.finish().await?;
+            Ok(())
         }
-        copy.send(rows.finish()).await.map_err(map_insert_error)?;
-        copy.finish().await.map_err(map_insert_error)?;
+        .await;
+        if let Err(e) = copied {
+            return Err(conflict_after_unique_violation(conn, e, &assumed_new).await);
+        }
     }
     let (Some(first), Some(last)) = (results.first(), results.last()) else {
         return Err(StoreError::Invalid(
@@ -879,6 +904,45 @@ async fn append_streamed(
     }
     sqlx::query("COMMIT").execute(&mut *conn).await?;
     Ok(Streamed::Done(results))
+}
+
+/// The error of a failed COPY of [`append_streamed`]. A stream that was taken to be new
+/// (its part expected `NoStream`) but exists breaks `events_stream_version`; then the
+/// transaction is rolled back here and the versions of those streams are read, so the
+/// caller gets the same `Conflict` that a checked part gets. Any other error keeps its
+/// meaning ([`map_insert_error`]).
+async fn conflict_after_unique_violation(
+    conn: &mut PgConnection,
+    e: sqlx::Error,
+    assumed_new: &[String],
+) -> StoreError {
+    let stream_taken = e.as_database_error().is_some_and(|d| {
+        d.is_unique_violation() && d.constraint() == Some("events_stream_version")
+    });
+    if !stream_taken || assumed_new.is_empty() {
+        return map_insert_error(e);
+    }
+    if let Err(rb) = sqlx::query("ROLLBACK").execute(&mut *conn).await {
+        return StoreError::Database(rb);
+    }
+    let found: std::result::Result<Vec<(String, i64)>, sqlx::Error> = sqlx::query_as(
+        "SELECT s, (SELECT COALESCE(MAX(stream_version), 0)::bigint FROM events \
+         WHERE stream = s) FROM UNNEST($1::text[]) AS s",
+    )
+    .bind(assumed_new)
+    .fetch_all(&mut *conn)
+    .await;
+    match found {
+        Ok(rows) => match rows.into_iter().find(|(_, v)| *v > 0) {
+            Some((stream, actual)) => StoreError::Conflict {
+                stream,
+                expected: ExpectedVersion::NoStream,
+                actual: u64::try_from(actual).unwrap_or(0),
+            },
+            None => map_insert_error(e),
+        },
+        Err(q) => StoreError::Database(q),
+    }
 }
 
 /// The COPY of [`append_streamed`]; the rows are encoded by [`CopyRows`] in this column
