@@ -77,6 +77,23 @@ struct Head {
     recorded_at: Option<i64>,
 }
 
+impl Head {
+    /// Takes the next position for `e` and returns its chain hash (the head's hash is
+    /// the previous one until the caller stores the new one, after writing the row).
+    fn next_hash(
+        &mut self,
+        e: &NewEvent,
+        stream: &str,
+        version: i64,
+        recorded_micros: i64,
+        key: Option<&str>,
+    ) -> [u8; 32] {
+        self.position += 1;
+        CanonicalEvent::of_new(e, self.position, stream, version, recorded_micros, key)
+            .hash(&self.hash)
+    }
+}
+
 impl PgStore {
     /// Connects and runs the migrations.
     pub async fn connect(url: &str) -> Result<Self> {
@@ -364,17 +381,8 @@ async fn run_group_fast(pool: &PgPool, held: &mut Held, group: &[AppendRequest])
                 let first_position = head.position + 1;
                 let mut version = current;
                 for e in &part.events {
-                    head.position += 1;
                     version += 1;
-                    let hash = CanonicalEvent::of_new(
-                        e,
-                        head.position,
-                        stream,
-                        version,
-                        recorded_micros,
-                        key,
-                    )
-                    .hash(&head.hash);
+                    let hash = head.next_hash(e, stream, version, recorded_micros, key);
                     if rows.positions.len() >= ROWS_PER_INSERT {
                         let full = std::mem::replace(
                             &mut rows,
@@ -838,17 +846,8 @@ async fn append_streamed(
                 let first_position = head.position + 1;
                 let mut version = first_version - 1;
                 for e in &part.events {
-                    head.position += 1;
                     version += 1;
-                    let hash = CanonicalEvent::of_new(
-                        e,
-                        head.position,
-                        stream,
-                        version,
-                        recorded_micros,
-                        key,
-                    )
-                    .hash(&head.hash);
+                    let hash = head.next_hash(e, stream, version, recorded_micros, key);
                     rows.push(
                         head.position,
                         stream,
