@@ -2,8 +2,9 @@
 //! start and then follows new events, on SQLite and on PostgreSQL alike.
 //!
 //! ```text
-//! Runner::start ─► read_all pages + decode ──(channel)──► fold on a blocking thread ─► Projection
-//!                  (READ_AHEAD concurrent tasks)  (reading, decoding and folding overlap)  │
+//! Runner::start ─► read_for_fold pages + decode ──(channel)──► fold on a blocking thread ─► Projection
+//!                  (READ_AHEAD concurrent tasks)    (prefetch hints ahead; pages dropped │
+//!                                                    on a thread of their own)           │
 //!        follow task: wait for nudge() or poll_interval ─► head_position ─► read_all(position, batch)
 //!                     ─► apply under the write lock in chunks ─► broadcast Applied ─► position
 //! ```

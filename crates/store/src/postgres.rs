@@ -1380,7 +1380,7 @@ impl EventStore for PgStore {
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(&self.pool)
         .await?;
-        let mut page = FoldPage::with_capacity(rows.len(), 0);
+        let mut page = FoldPage::with_capacity(rows.len(), rows.len() * 256);
         for row in &rows {
             page.push(FoldEvent {
                 position: row.try_get(0)?,

@@ -1643,7 +1643,10 @@ async fn read_packed(
 /// [`EventStore::read_for_fold`]: the [`read_packed`] technique with only the fields a
 /// fold needs packed (seven numbers, four fields), copied into one [`FoldPage`].
 async fn read_packed_fold(pool: &SqlitePool, after: i64, limit: usize) -> Result<FoldPage> {
-    let mut page = FoldPage::with_capacity(limit.min(READ_ROWS), 0);
+    // About 256 bytes of stream, type and payload per event: a runner's page (10,000
+    // events) fits the first allocation.
+    let rows = limit.min(4 * READ_ROWS);
+    let mut page = FoldPage::with_capacity(rows, rows * 256);
     read_chunks(pool, FOLD_CHUNK, &[], after, limit, |chunk, after| {
         let (rows, ordered, last) = each_row(chunk, after, parse_fold_row, |e| {
             page.push(e);
