@@ -175,6 +175,20 @@ impl KortTabel {
         self.slots.get(Self::plek(k, masker))
     }
 
+    /// Room for `n` keys without growing (growing rehashes every key into new memory).
+    fn reserveer(&mut self, n: usize) {
+        let nodig = (n * 10 / 7 + 1).next_power_of_two().max(64);
+        if nodig <= self.slots.len() {
+            return;
+        }
+        let oud = std::mem::replace(&mut self.slots, vec![(LEEG, 0); nodig]);
+        for (sk, sid) in oud {
+            if sk != LEEG {
+                self.zet(sk, sid);
+            }
+        }
+    }
+
     /// Inserts a key that is not in the table.
     fn insert(&mut self, k: Kort, id: u32) {
         if (self.n + 1) * 10 > self.slots.len() * 7 {
@@ -220,6 +234,12 @@ pub(crate) struct Namen {
 }
 
 impl Namen {
+    /// Room for `n` more names.
+    pub fn reserveer(&mut self, n: usize) {
+        self.kort.reserveer(self.kort.n + n);
+        self.namen.reserve(n);
+    }
+
     #[inline]
     pub fn id(&mut self, naam: &str) -> u32 {
         let kort = Kort::van(naam);

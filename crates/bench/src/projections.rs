@@ -304,6 +304,7 @@ async fn load(store: &dyn EventStore, page: usize) -> anyhow::Result<Loaded> {
 /// Folds `events` as the runner does, with prefetch hints ahead (`vooruit`) or without.
 fn fold_met(events: &[Decoded], vooruit: bool) -> (Projection, u64) {
     let mut p = Projection::new();
+    p.reserveer(events.len());
     let mut errors = 0;
     for (i, e) in events.iter().enumerate() {
         if vooruit {

@@ -345,6 +345,7 @@ async fn fold_from_store(
         let cpu0 = thread_cpu_secs();
         let mut busy = Duration::ZERO;
         let mut p = projection;
+        p.reserveer(usize::try_from(bound - after).unwrap_or(0));
         let mut cursor = after;
         let mut events = 0u64;
         let mut errors = Vec::new();
@@ -353,7 +354,7 @@ async fn fold_from_store(
             let n = page.len();
             let batch_errors = errors.len();
             for (i, (e, g)) in page.iter().zip(decoded.iter_mut()).enumerate() {
-                p.vooruit_voor(i, |k| page.get(k).map(|e| e.stream));
+                p.vooruit_voor(i, |k| page.stream(k));
                 if let Some(info) = apply_decoded(&mut p, e, g) {
                     warn_error(&info);
                     errors.push(info);

@@ -117,6 +117,12 @@ impl FoldPage {
         self.rows.iter().map(|r| self.event(r))
     }
 
+    /// The stream of event `i` alone (what a fold's prefetch hints ask for, per event
+    /// several times).
+    pub fn stream(&self, i: usize) -> Option<&str> {
+        self.rows.get(i).map(|r| self.tekst(r.stream))
+    }
+
     /// Position of the last event.
     pub fn last_position(&self) -> Option<i64> {
         self.rows.last().map(|r| r.position)
@@ -197,6 +203,8 @@ mod tests {
         assert_eq!(page.len(), 3);
         assert_eq!(page.iter().collect::<Vec<_>>(), evs.to_vec());
         assert_eq!(page.get(1), Some(evs[1]));
+        assert_eq!(page.stream(2), Some("jeugdige-b"));
+        assert_eq!(page.stream(3), None);
         assert_eq!(page.last_position(), Some(9));
         page.truncate_after(6);
         assert_eq!(page.iter().collect::<Vec<_>>(), evs[..2].to_vec());
