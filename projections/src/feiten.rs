@@ -168,11 +168,15 @@ impl KortTabel {
         }
     }
 
-    /// The slot where a lookup of `k` starts.
+    /// The slot where a lookup of `k` starts, and the one after it (a slot is 36 bytes,
+    /// so a lookup that probes one further often reads a second cache line).
     #[inline]
-    fn eerste_plek(&self, k: &Kort) -> Option<&(Kort, u32)> {
-        let masker = self.slots.len().checked_sub(1)?;
-        self.slots.get(Self::plek(k, masker))
+    fn eerste_plekken(&self, k: &Kort) -> [Option<&(Kort, u32)>; 2] {
+        let Some(masker) = self.slots.len().checked_sub(1) else {
+            return [None, None];
+        };
+        let i = Self::plek(k, masker);
+        [self.slots.get(i), self.slots.get((i + 1) & masker)]
     }
 
     /// Room for `n` keys without growing (growing rehashes every key into new memory).
@@ -269,10 +273,12 @@ impl Namen {
     /// [`crate::Projection::vooruit`]); changes nothing.
     #[inline]
     pub fn vooruit(&self, naam: &str) {
-        if let Some(k) = Kort::van(naam)
-            && let Some(slot) = self.kort.eerste_plek(&k)
-        {
-            haal(slot);
+        if let Some(k) = Kort::van(naam) {
+            self.kort
+                .eerste_plekken(&k)
+                .into_iter()
+                .flatten()
+                .for_each(haal);
         }
     }
 

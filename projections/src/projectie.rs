@@ -336,19 +336,25 @@ impl Projection {
         }
         for (d, stap) in [(d_slots, 0), (d_versies, 1)] {
             let Some(jj) = jeugdige(d) else { continue };
-            let mut refs = jj.open.iter();
-            let tabellen: [&dyn Fn(FeitRef); 5] = [
-                &|r| self.plaatsingen.vooruit(r, stap),
-                &|r| self.episodes.vooruit(r, stap),
-                &|r| self.trajecten.vooruit(r, stap),
-                &|r| self.machtigingen.vooruit(r, stap),
-                &|r| self.signalen.vooruit(r, stap),
-            ];
-            for (t, &n) in tabellen.iter().zip(&jj.aantallen) {
-                for &r in refs.by_ref().take(n as usize) {
-                    t(r);
-                }
-            }
+            // The handles lie table after table (`aantallen` says how many of each).
+            let mut rest = jj.open.as_slice();
+            let mut deel = |n: u32| {
+                let (kop, staart) = rest.split_at(rest.len().min(n as usize));
+                rest = staart;
+                kop
+            };
+            let [p, e, t, m, s] = jj.aantallen;
+            deel(p)
+                .iter()
+                .for_each(|&r| self.plaatsingen.vooruit(r, stap));
+            deel(e).iter().for_each(|&r| self.episodes.vooruit(r, stap));
+            deel(t)
+                .iter()
+                .for_each(|&r| self.trajecten.vooruit(r, stap));
+            deel(m)
+                .iter()
+                .for_each(|&r| self.machtigingen.vooruit(r, stap));
+            deel(s).iter().for_each(|&r| self.signalen.vooruit(r, stap));
         }
     }
 

@@ -1228,6 +1228,10 @@ pub async fn run(args: ProjectionsArgs) -> anyhow::Result<()> {
     rep.json.insert("rebuild_sqlite".into(), json!({"secs": rebuild_secs, "cpu_secs": rebuild_cpu, "events_per_s": head as f64 / rebuild_secs, "errors": runner.error_count(), "rss_delta_bytes": runner_rss}));
     if let Some(c) = runner.last_catch_up() {
         let cpu = c.fold_cpu_secs.unwrap_or(f64::NAN);
+        eprintln!(
+            "   folding thread: {:.2} s busy, {cpu:.2} CPU-s",
+            c.fold_busy_secs
+        );
         let per_s = c.events as f64 / c.fold_busy_secs;
         rep.row(
             "rebuild",
