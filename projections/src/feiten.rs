@@ -179,13 +179,9 @@ impl KortTabel {
         [self.slots.get(i), self.slots.get((i + 1) & masker)]
     }
 
-    /// Room for `n` keys without growing (growing rehashes every key into new memory).
-    fn reserveer(&mut self, n: usize) {
-        let nodig = (n * 10 / 7 + 1).next_power_of_two().max(64);
-        if nodig <= self.slots.len() {
-            return;
-        }
-        let oud = std::mem::replace(&mut self.slots, vec![(LEEG, 0); nodig]);
+    /// Moves every key into a table of `slots` slots (a power of two).
+    fn herverdeel(&mut self, slots: usize) {
+        let oud = std::mem::replace(&mut self.slots, vec![(LEEG, 0); slots]);
         for (sk, sid) in oud {
             if sk != LEEG {
                 self.zet(sk, sid);
@@ -193,16 +189,18 @@ impl KortTabel {
         }
     }
 
+    /// Room for `n` keys without growing (growing rehashes every key into new memory).
+    fn reserveer(&mut self, n: usize) {
+        let nodig = (n * 10 / 7 + 1).next_power_of_two().max(64);
+        if nodig > self.slots.len() {
+            self.herverdeel(nodig);
+        }
+    }
+
     /// Inserts a key that is not in the table.
     fn insert(&mut self, k: Kort, id: u32) {
         if (self.n + 1) * 10 > self.slots.len() * 7 {
-            let groter = vec![(LEEG, 0); (self.slots.len() * 2).max(64)];
-            let oud = std::mem::replace(&mut self.slots, groter);
-            for (sk, sid) in oud {
-                if sk != LEEG {
-                    self.zet(sk, sid);
-                }
-            }
+            self.herverdeel((self.slots.len() * 2).max(64));
         }
         self.zet(k, id);
         self.n += 1;
@@ -269,8 +267,8 @@ impl Namen {
         i
     }
 
-    /// Asks the memory system for the slot where `naam` is looked up (see
-    /// [`crate::Projection::vooruit`]); changes nothing.
+    /// Asks the memory system for the slots where `naam` is looked up (see
+    /// [`crate::Projection::vooruit_voor`]); changes nothing.
     #[inline]
     pub fn vooruit(&self, naam: &str) {
         if let Some(k) = Kort::van(naam) {

@@ -130,7 +130,8 @@ pub struct Projection {
     stroom_nu: u32,
     scratch: Afgeleid,
     scratch_cap: Vec<Capaciteit>,
-    /// (event index in the page, youth) found ahead by `vooruit_voor`.
+    /// (event index in the page, stream id and later youth id) found ahead by
+    /// `vooruit_voor`.
     vooruit_ring: [(usize, u32); RING],
 }
 
@@ -203,8 +204,8 @@ impl Projection {
     /// Room for about `events` more events, so that a catch-up of a log of known length
     /// does not grow its largest tables step by step: every doubling copies the table
     /// into fresh memory that the kernel must first clear, which was a fifth of a
-    /// rebuild's folding time. The proportions are those of the demo histories (about
-    /// one stream per 3.5 events); a wrong guess costs memory or a later growth, never a
+    /// rebuild's folding time. It counts one stream per three events (the demo histories
+    /// have about one per 3.5); a wrong guess costs memory or a later growth, never a
     /// wrong figure.
     pub fn reserveer(&mut self, events: usize) {
         let stromen = events / 3;
@@ -291,8 +292,8 @@ impl Projection {
     /// time waiting for memory: the stream's slot in the name table, the youth's record,
     /// its inputs, the slots of its open versions and those versions. Each is asked for
     /// some events ahead (see [`VOORUIT`]), in stages that use what the stage before
-    /// brought into the cache; the youth found at stage 1 is kept in a small ring so
-    /// later stages do not look the name up again.
+    /// brought into the cache; the stream id and then the youth found for an event are
+    /// kept in a small ring so later stages do not look the name up again.
     pub fn vooruit_voor<'a>(&mut self, i: usize, stream_op: impl Fn(usize) -> Option<&'a str>) {
         let [d_naam, d_stroom, d_jeugdige, d_invoer, d_slots, d_versies] = VOORUIT;
         if i == 0 {

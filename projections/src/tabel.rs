@@ -242,25 +242,24 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
     /// the slot is cached) the version itself.
     #[inline]
     pub fn vooruit(&self, r: FeitRef, stap: u8) {
-        let Some(slot) = self.slots.get(r.0 as usize) else {
-            return;
-        };
         if stap == 0 {
-            crate::feiten::haal(slot);
-        } else if let Some(v) = self
-            .open
-            .get(slot.0 as usize)
-            .and_then(|e| e.versies.get(slot.1 as usize))
-        {
+            if let Some(slot) = self.slots.get(r.0 as usize) {
+                crate::feiten::haal(slot);
+            }
+        } else if let Some(v) = self.plek(r) {
             crate::feiten::haal(v);
         }
     }
 
-    pub fn get(&self, r: FeitRef) -> Option<&T> {
+    /// Where the version behind `r` lies (dead or not).
+    #[inline]
+    fn plek(&self, r: FeitRef) -> Option<&Versie<T>> {
         let &(b, i) = self.slots.get(r.0 as usize)?;
-        self.open
-            .get(b as usize)
-            .and_then(|e| e.versies.get(i as usize))
+        self.open.get(b as usize)?.versies.get(i as usize)
+    }
+
+    pub fn get(&self, r: FeitRef) -> Option<&T> {
+        self.plek(r)
             .filter(|v| v.bekend_van != DOOD)
             .map(|v| &v.feit)
     }

@@ -384,6 +384,26 @@ async fn catch_up_reproduces_a_direct_projection(h: &mut Harness) {
     for (q, got) in qs.iter().zip(&from_runner) {
         assert_eq!(*got, direct.kpis(q), "KPIs differ for {q:?}");
     }
+    // The single-threaded page fold (`kringloop kpi`) gives the same figures and errors.
+    let mut paged = Projection::new();
+    let mut page_errors = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = store.read_for_fold(after, 997).await.unwrap();
+        let Some(last) = page.last_position() else {
+            break;
+        };
+        after = last;
+        page_errors.extend(kringloop_runner::fold_page(&mut paged, &page));
+    }
+    assert_eq!(page_errors.len(), direct_errors.len());
+    assert!(
+        page_errors.iter().any(|e| e.position == head),
+        "{page_errors:?}"
+    );
+    for q in &qs {
+        assert_eq!(paged.kpis(q), direct.kpis(q), "page fold differs for {q:?}");
+    }
     // Not all zero: the comparison means something.
     assert!(
         from_runner[1]

@@ -3,9 +3,9 @@
 use anyhow::{Context, bail};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::Args;
-use kringloop_events::{Gebeurtenis, Regime, Vorm};
+use kringloop_events::{Regime, Vorm};
 use kringloop_projections::{
-    Aantal, Filter, KpiReport, Meta, Periode, Projection, Query, SuppressionConfig, Toerekening,
+    Aantal, Filter, KpiReport, Periode, Projection, Query, SuppressionConfig, Toerekening,
     Verhouding, onderdruk,
 };
 use kringloop_store::EventStore;
@@ -144,6 +144,7 @@ impl KpiArgs {
 /// Folds the whole log into a projection.
 pub async fn load(store: &dyn EventStore) -> anyhow::Result<Projection> {
     let mut projection = Projection::new();
+    projection.reserveer(usize::try_from(store.head_position().await?).unwrap_or(0));
     let mut after = 0;
     let mut errors = 0usize;
     loop {
@@ -152,22 +153,10 @@ pub async fn load(store: &dyn EventStore) -> anyhow::Result<Projection> {
             break;
         };
         after = last;
-        for e in batch.iter() {
-            let meta = Meta {
-                position: e.position,
-                event_id: e.event_id,
-                recorded_at: e.recorded_at,
-                stream: e.stream,
-            };
-            let applied = match Gebeurtenis::decode(e.event_type, e.schema_version, e.payload) {
-                Ok(g) => projection.apply_decoded(meta, &g),
-                Err(bron) => projection.apply_undecodable(meta, e.event_type, bron),
-            };
-            if let Err(e) = applied {
-                errors += 1;
-                if errors <= 5 {
-                    tracing::warn!("{e}");
-                }
+        for e in kringloop_runner::fold_page(&mut projection, &batch) {
+            errors += 1;
+            if errors <= 5 {
+                tracing::warn!(position = e.position, stream = %e.stream, "{}", e.message);
             }
         }
     }

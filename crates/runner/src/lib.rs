@@ -210,6 +210,19 @@ fn apply_decoded(
     report(e, result)
 }
 
+/// Decodes and applies a page in this thread, with the prefetch hints of the catch-up;
+/// returns what could not be applied. For callers that fold once without a runner
+/// (`kringloop kpi`).
+pub fn fold_page(p: &mut Projection, page: &FoldPage) -> Vec<ProjectionErrorInfo> {
+    let mut errors = Vec::new();
+    for (i, e) in page.iter().enumerate() {
+        p.vooruit_voor(i, |k| page.stream(k));
+        let mut g = Gebeurtenis::decode(e.event_type, e.schema_version, e.payload);
+        errors.extend(apply_decoded(p, e, &mut g));
+    }
+    errors
+}
+
 fn report(
     e: FoldEvent<'_>,
     result: Result<(), kringloop_projections::ProjectionError>,
@@ -467,12 +480,12 @@ impl Runner {
         f(&guard)
     }
 
-    /// Last position processed (the checkpoint): every event up to it is in the figures.
     /// The last catch-up from position 0 ([`Runner::start`] or [`Runner::rebuild`]).
     pub fn last_catch_up(&self) -> Option<CatchUp> {
         self.inner.catch_up.lock().ok().and_then(|c| *c)
     }
 
+    /// Last position processed (the checkpoint): every event up to it is in the figures.
     pub fn position(&self) -> i64 {
         self.inner.position.load(Ordering::Acquire)
     }

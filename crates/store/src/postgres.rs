@@ -810,14 +810,7 @@ async fn append_streamed(
         names.sort_unstable();
         names.dedup();
         if !names.is_empty() {
-            let rows: Vec<(String, i64)> = sqlx::query_as(
-                "SELECT s, (SELECT COALESCE(MAX(stream_version), 0)::bigint FROM events \
-                 WHERE stream = s) FROM UNNEST($1::text[]) AS s",
-            )
-            .bind(&names)
-            .fetch_all(&mut *conn)
-            .await?;
-            versions.extend(rows);
+            versions.extend(stream_versions(conn, &names).await?);
         }
         // Checks first, so that nothing can fail between here and the end of the COPY
         // but the database itself.
@@ -905,6 +898,21 @@ async fn append_streamed(
     Ok(Streamed::Done(results))
 }
 
+/// The current version of each stream in `names` (0 for a stream that does not exist).
+async fn stream_versions<S: AsRef<str>>(
+    conn: &mut PgConnection,
+    names: &[S],
+) -> std::result::Result<Vec<(String, i64)>, sqlx::Error> {
+    let names: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
+    sqlx::query_as(
+        "SELECT s, (SELECT COALESCE(MAX(stream_version), 0)::bigint FROM events \
+         WHERE stream = s) FROM UNNEST($1::text[]) AS s",
+    )
+    .bind(names)
+    .fetch_all(&mut *conn)
+    .await
+}
+
 /// The error of a failed COPY of [`append_streamed`]. A stream that was taken to be new
 /// (its part expected `NoStream`) but exists breaks `events_stream_version`; then the
 /// transaction is rolled back here and the versions of those streams are read, so the
@@ -924,14 +932,7 @@ async fn conflict_after_unique_violation(
     if let Err(rb) = sqlx::query("ROLLBACK").execute(&mut *conn).await {
         return StoreError::Database(rb);
     }
-    let found: std::result::Result<Vec<(String, i64)>, sqlx::Error> = sqlx::query_as(
-        "SELECT s, (SELECT COALESCE(MAX(stream_version), 0)::bigint FROM events \
-         WHERE stream = s) FROM UNNEST($1::text[]) AS s",
-    )
-    .bind(assumed_new)
-    .fetch_all(&mut *conn)
-    .await;
-    match found {
+    match stream_versions(conn, assumed_new).await {
         Ok(rows) => match rows.into_iter().find(|(_, v)| *v > 0) {
             Some((stream, actual)) => StoreError::Conflict {
                 stream,
