@@ -56,7 +56,8 @@ pub(crate) struct VzStaat {
     registraties: Vec<u128>,
     cap: Vec<u32>,
     open_cap: Vec<FeitRef>,
-    /// Youths whose derived facts depend on this facility's attributes.
+    /// Youths whose derived facts depend on this facility's attributes, as far as
+    /// [`Projection::koppelingen`] has been sorted out (see there).
     jeugdigen: Vec<u32>,
 }
 
@@ -115,6 +116,13 @@ pub struct Projection {
     plekken: FxMap<u128, Plek>,
     /// Correction event id → the original it corrects.
     alias: FxMap<u128, u128>,
+    /// (facility, youth) links in the order they were made. A facility's list of
+    /// dependent youths is needed only when its registration changes, which is rare after
+    /// the landscape is set up; appending here is a write to one sequential list, where a
+    /// push onto the facility's own list was a cache miss per placement event. The lists
+    /// are brought up to date when they are read (`koppelingen_verdeeld` says how far).
+    koppelingen: Vec<(u32, u32)>,
+    koppelingen_verdeeld: usize,
 
     pub(crate) plaatsingen: Tabel<Plaatsing>,
     pub(crate) episodes: Tabel<Episode>,
@@ -218,6 +226,7 @@ impl Projection {
         self.jeugdige_van_stroom
             .reserve(stromen.saturating_sub(self.jeugdige_van_stroom.len()));
         self.jeugdigen.reserve(stromen);
+        self.koppelingen.reserve(events / 2);
     }
 
     /// Last applied position (0 before any event): how fresh the figures are.
@@ -604,14 +613,26 @@ impl Projection {
                     .iter()
                     .any(|i| i.feit.voorzieningen().contains(&vz))
             });
-            let st = self.vz_staat(vz);
             // The youth's own inputs tell whether it was linked before (every input passes
-            // through here before it is stored); a search in a facility's long list is
-            // avoided.
+            // through here before it is stored), so each link is recorded once.
             if !eerder {
-                st.jeugdigen.push(j);
+                self.koppelingen.push((vz, j));
             }
         }
+    }
+
+    /// Youths linked to facility `vz` (after sorting out the links made since last time).
+    fn afhankelijk_van(&mut self, vz: u32) -> Vec<u32> {
+        let nieuw = self.koppelingen.len();
+        for k in self.koppelingen_verdeeld..nieuw {
+            let (v, j) = self.koppelingen[k];
+            self.vz_staat(v).jeugdigen.push(j);
+        }
+        self.koppelingen_verdeeld = nieuw;
+        self.vz
+            .get(vz as usize)
+            .map(|st| st.jeugdigen.clone())
+            .unwrap_or_default()
     }
 
     /// A youth fact (needs a youth stream), `None` if `g` is not about a youth.
@@ -825,8 +846,7 @@ impl Projection {
             return;
         }
         st.nu = nu;
-        let afhankelijk = st.jeugdigen.clone();
-        for j in afhankelijk {
+        for j in self.afhankelijk_van(vz) {
             self.herbereken_jeugdige(j, s);
         }
     }
