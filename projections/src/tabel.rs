@@ -176,10 +176,11 @@ impl<T> Emmer<T> {
 pub(crate) struct Tabel<T> {
     open: Vec<Emmer<T>>,
     open_idx: FxMap<(i16, i16), u32>,
-    /// The last few open buckets used (key, index): versions opened close together in
-    /// recorded time mostly fall in the same few buckets, so the map is seldom needed.
-    open_recent: [((i16, i16), u32); 4],
-    archief_recent: [((i16, i16, i16), u32); 4],
+    /// Buckets used recently (key, index), direct-mapped by key: versions opened or
+    /// closed close together in recorded time fall in a few dozen buckets, so the map
+    /// is seldom needed (a list of four, searched and rotated, missed too often).
+    open_recent: [((i16, i16), u32); RECENT],
+    archief_recent: [((i16, i16, i16), u32); RECENT],
     archief: Vec<Emmer<T>>,
     archief_idx: FxMap<(i16, i16, i16), u32>,
     /// Slot → (open bucket, index).
@@ -196,8 +197,8 @@ impl<T> Default for Tabel<T> {
         Tabel {
             open: Vec::new(),
             open_idx: FxMap::default(),
-            open_recent: [((i16::MIN, i16::MIN), u32::MAX); 4],
-            archief_recent: [((i16::MIN, i16::MIN, i16::MIN), u32::MAX); 4],
+            open_recent: [((i16::MIN, i16::MIN), u32::MAX); RECENT],
+            archief_recent: [((i16::MIN, i16::MIN, i16::MIN), u32::MAX); RECENT],
             archief: Vec::new(),
             archief_idx: FxMap::default(),
             slots: Vec::new(),
@@ -206,6 +207,16 @@ impl<T> Default for Tabel<T> {
             kladblok: Vec::new(),
         }
     }
+}
+
+/// Entries of the recent-bucket caches (a power of two).
+const RECENT: usize = 64;
+
+/// The cache entry of a bucket key: neighbouring quarters land in different entries.
+#[inline]
+fn recent_plek(a: i16, b: i16, c: i16) -> usize {
+    let k = (u64::from(a as u16) << 32) | (u64::from(b as u16) << 16) | u64::from(c as u16);
+    (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize & (RECENT - 1)
 }
 
 fn kennisjaar(micros: i64) -> i16 {
@@ -225,15 +236,15 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
     pub fn open(&mut self, feit: T, s: Stempel) -> FeitRef {
         let (b, e) = Self::jaren(&feit);
         let emmers = &mut self.open;
-        let emmer = match self.open_recent.iter().find(|(k, _)| *k == (b, e)) {
-            Some(&(_, i)) => i,
-            None => {
+        let r = recent_plek(b, e, 0);
+        let emmer = match self.open_recent[r] {
+            (k, i) if k == (b, e) => i,
+            _ => {
                 let i = *self.open_idx.entry((b, e)).or_insert_with(|| {
                     emmers.push(Emmer::nieuw(b, e, i16::MAX));
                     idx32(emmers.len() - 1)
                 });
-                self.open_recent.rotate_right(1);
-                self.open_recent[0] = ((b, e), i);
+                self.open_recent[r] = ((b, e), i);
                 i
             }
         };
@@ -284,15 +295,15 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
         let (jb, je) = Self::jaren(&oud.feit);
         let kj = kennisjaar(s.micros);
         let archief = &mut self.archief;
-        let a = match self.archief_recent.iter().find(|(k, _)| *k == (jb, je, kj)) {
-            Some(&(_, i)) => i,
-            None => {
+        let r = recent_plek(jb, je, kj);
+        let a = match self.archief_recent[r] {
+            (k, i) if k == (jb, je, kj) => i,
+            _ => {
                 let i = *self.archief_idx.entry((jb, je, kj)).or_insert_with(|| {
                     archief.push(Emmer::nieuw(jb, je, kj));
                     idx32(archief.len() - 1)
                 });
-                self.archief_recent.rotate_right(1);
-                self.archief_recent[0] = ((jb, je, kj), i);
+                self.archief_recent[r] = ((jb, je, kj), i);
                 i
             }
         };
