@@ -11,6 +11,10 @@
 //! mutations from 32 concurrent clients, KPI queries on a generated history, and the
 //! latency from a mutation's reply to its subscription message.
 
+/// The allocator of the `kringloop` binary, so the figures are those of what ships.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod databases;
 mod http;
 mod projections;

@@ -1,5 +1,9 @@
 //! `kringloop`: the command-line entry point.
 
+/// mimalloc instead of glibc's malloc (see ARCHITECTURE.md, "Allocator").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod config;
 mod data;
 mod kpi;
