@@ -17,6 +17,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod databases;
 mod http;
+mod ijkpunt;
 mod projections;
 mod store;
 

@@ -1053,6 +1053,7 @@ impl Report {
 
 /// `--in-memory`: the fold and the KPI latencies on a generated history, without a store.
 fn run_in_memory(args: &ProjectionsArgs) -> anyhow::Result<()> {
+    println!("{}", crate::ijkpunt::regel(&crate::ijkpunt::meet()));
     let t = Instant::now();
     let events: Vec<Decoded> = generate(&demo_config(args))?
         .enumerate()
@@ -1147,6 +1148,9 @@ pub async fn run(args: ProjectionsArgs) -> anyhow::Result<()> {
         json: serde_json::Map::new(),
     };
     rep.json.insert("machine".into(), machine());
+    let ijk = crate::ijkpunt::meet();
+    eprintln!("== {}", crate::ijkpunt::regel(&ijk));
+    rep.json.insert("reference".into(), ijk);
     rep.json.insert(
         "config".into(),
         json!({"scope": "all-residential", "scale": args.scale, "from_year": args.from_year, "to_year": args.to_year, "seed": args.seed, "runs": args.runs, "sql_runs": args.sql_runs, "page": args.page}),
@@ -1808,6 +1812,7 @@ pub async fn run(args: ProjectionsArgs) -> anyhow::Result<()> {
             .and_then(Value::as_str)
             .unwrap_or_default()
     );
+    println!("- {}", crate::ijkpunt::regel(&rep.json["reference"]));
     println!(
         "- history: demo generator, all-residential {}–{}, scale {}, seed {}: {head} events",
         args.from_year, args.to_year, args.scale, args.seed
