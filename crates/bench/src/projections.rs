@@ -1103,10 +1103,25 @@ fn run_in_memory(args: &ProjectionsArgs) -> anyhow::Result<()> {
         kringloop_projections::Granulariteit::Kwartaal,
     )?;
     let q = Query::new(kwartaal);
+    // The filter of the store-backed run: the first jeugdregio registered, closed care.
+    let regio = events
+        .iter()
+        .find_map(|e| match &e.g {
+            Gebeurtenis::JeugdregioGeregistreerd(r) => Some(r.code.clone()),
+            _ => None,
+        })
+        .context("the history has no jeugdregio")?;
+    let qf = q.clone().filter(Filter {
+        jeugdregio: Some(regio),
+        regime: Some(Regime::Gesloten),
+        ..Filter::default()
+    });
     for (naam, q, reeks) in [
         ("quarter, national, now", q.clone(), false),
         ("series, national, now", q.clone(), true),
         ("series, national, K", q.clone().kennis(k), true),
+        ("series, jeugdregio + GESLOTEN, now", qf.clone(), true),
+        ("series, jeugdregio + GESLOTEN, K", qf.kennis(k), true),
     ] {
         let mut ms = Vec::new();
         let c0 = cpu_secs();
