@@ -56,8 +56,8 @@ pub(crate) struct VzStaat {
     registraties: Vec<u128>,
     cap: Vec<u32>,
     open_cap: Vec<FeitRef>,
-    /// Youths whose derived facts depend on this facility's attributes, as far as
-    /// [`Projection::koppelingen`] has been sorted out (see there).
+    /// Youths whose derived facts depend on this facility's attributes, except those
+    /// still in [`Projection::koppelingen`].
     jeugdigen: Vec<u32>,
 }
 
@@ -119,10 +119,9 @@ pub struct Projection {
     /// (facility, youth) links in the order they were made. A facility's list of
     /// dependent youths is needed only when its registration changes, which is rare after
     /// the landscape is set up; appending here is a write to one sequential list, where a
-    /// push onto the facility's own list was a cache miss per placement event. The lists
-    /// are brought up to date when they are read (`koppelingen_verdeeld` says how far).
+    /// push onto the facility's own list was a cache miss per placement event. The links
+    /// move to the facilities' lists when one of those is read.
     koppelingen: Vec<(u32, u32)>,
-    koppelingen_verdeeld: usize,
 
     pub(crate) plaatsingen: Tabel<Plaatsing>,
     pub(crate) episodes: Tabel<Episode>,
@@ -621,14 +620,16 @@ impl Projection {
         }
     }
 
-    /// Youths linked to facility `vz` (after sorting out the links made since last time).
+    /// Youths linked to facility `vz` (after moving the links made since last time to
+    /// their facilities' lists).
     fn afhankelijk_van(&mut self, vz: u32) -> Vec<u32> {
-        let nieuw = self.koppelingen.len();
-        for k in self.koppelingen_verdeeld..nieuw {
-            let (v, j) = self.koppelingen[k];
+        let mut links = std::mem::take(&mut self.koppelingen);
+        for &(v, j) in &links {
             self.vz_staat(v).jeugdigen.push(j);
         }
-        self.koppelingen_verdeeld = nieuw;
+        links.clear();
+        // The emptied list keeps its memory for the links still to come.
+        self.koppelingen = links;
         self.vz
             .get(vz as usize)
             .map(|st| st.jeugdigen.clone())
