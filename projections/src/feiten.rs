@@ -495,7 +495,12 @@ pub(crate) struct Doel {
 
 macro_rules! geldig {
     ($t:ty, $b:ident, $e:ident) => {
+        geldig!($t, $b, $e, false);
+    };
+    ($t:ty, $b:ident, $e:ident, $journaal:expr) => {
         impl Geldig for $t {
+            const JOURNAAL: bool = $journaal;
+
             #[inline]
             fn begin(&self) -> i32 {
                 self.$b
@@ -507,7 +512,8 @@ macro_rules! geldig {
         }
     };
 }
-geldig!(Plaatsing, begin, eind);
+// Placement versions feed the occupancy log (`bezetting.rs`).
+geldig!(Plaatsing, begin, eind, true);
 geldig!(Episode, begin, eind);
 geldig!(Traject, begin, eind);
 geldig!(Machtiging, begin, eind);

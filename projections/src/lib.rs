@@ -51,6 +51,7 @@
 //! - bezettingsgraad always uses LOCATIE (places are where the facility is).
 
 mod afleiding;
+mod bezetting;
 mod diff;
 mod feiten;
 mod kpi;

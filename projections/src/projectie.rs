@@ -8,6 +8,7 @@ use crate::ProjectionError;
 use crate::afleiding::{
     Afgeleid, CapInhoud, CapInvoer, CapSoort, JFeit, JInvoer, leid_capaciteit_af, leid_jeugdige_af,
 };
+use crate::bezetting::Bezettingslog;
 use crate::feiten::{
     Capaciteit, Doel, Episode, FxMap, GEEN, GEEN8, Landschap, Machtiging, Namen, Plaatsing,
     Signaal, Traject, VzAttr, bestemming_code, haal, landschap, machtiging_code, regime_code,
@@ -124,6 +125,9 @@ pub struct Projection {
     koppelingen: Vec<(u32, u32)>,
 
     pub(crate) plaatsingen: Tabel<Plaatsing>,
+    /// Occupancy changes per facility of the placements visible now (for overbezetting
+    /// in series).
+    pub(crate) bezetting: Bezettingslog,
     pub(crate) episodes: Tabel<Episode>,
     pub(crate) trajecten: Tabel<Traject>,
     pub(crate) machtigingen: Tabel<Machtiging>,
@@ -868,6 +872,10 @@ impl Projection {
         let mut b = 0;
         self.plaatsingen
             .synchroniseer_deel(open, b, &mut n[0], &a.plaatsingen, s);
+        let bezetting = &mut self.bezetting;
+        self.plaatsingen
+            .leeg_journaal(|p, teken| bezetting.plaatsing(p.voorziening, p.begin, p.eind, teken));
+        bezetting.verwerk();
         b += n[0] as usize;
         self.episodes
             .synchroniseer_deel(open, b, &mut n[1], &a.episodes, s);

@@ -57,6 +57,9 @@ const GEEN_REF: FeitRef = FeitRef(u32::MAX);
 
 /// A fact that spans valid time [begin, eind) (eind may be `OPEN`).
 pub(crate) trait Geldig {
+    /// Whether the table keeps a journal of the versions it opens and closes (see
+    /// [`Tabel::leeg_journaal`]).
+    const JOURNAAL: bool = false;
     fn begin(&self) -> i32;
     fn eind(&self) -> i32;
 }
@@ -189,6 +192,12 @@ pub(crate) struct Tabel<T> {
     vrij: Vec<u32>,
     /// Latest closing time: a K at or after it never needs the archive.
     laatst_gesloten: i64,
+    /// Latest recorded time of any open or close: at a K at or after it exactly the open
+    /// versions are visible.
+    laatst: i64,
+    /// Versions opened (+1) and closed (−1) since the last `leeg_journaal`, for tables of
+    /// a `Geldig::JOURNAAL` type.
+    journaal: Vec<(T, i32)>,
     /// Reused buffer for `synchroniseer`.
     kladblok: Vec<FeitRef>,
 }
@@ -205,6 +214,8 @@ impl<T> Default for Tabel<T> {
             slots: Vec::new(),
             vrij: Vec::new(),
             laatst_gesloten: i64::MIN,
+            laatst: i64::MIN,
+            journaal: Vec::new(),
             kladblok: Vec::new(),
         }
     }
@@ -266,6 +277,10 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
         });
         em.min_van = em.min_van.min(s.micros);
         self.slots[slot as usize] = (emmer, idx32(i));
+        self.laatst = self.laatst.max(s.micros);
+        if T::JOURNAAL {
+            self.journaal.push((feit, 1));
+        }
         FeitRef(slot)
     }
 
@@ -291,6 +306,10 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
             *slot = (u32::MAX, u32::MAX);
         }
         self.vrij.push(r.0);
+        self.laatst = self.laatst.max(s.micros);
+        if T::JOURNAAL {
+            self.journaal.push((oud.feit, -1));
+        }
         oud.bekend_tot = s.micros;
         oud.pos_tot = s.positie;
         let (jb, je) = Self::jaren(&oud.feit);
@@ -428,6 +447,20 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
         open[begin..begin + wordt].copy_from_slice(&toegewezen);
         *n = idx32(toegewezen.len());
         self.kladblok = toegewezen;
+    }
+
+    /// Hands the versions opened (+1) and closed (−1) since the last call to `f`, in
+    /// order.
+    pub fn leeg_journaal(&mut self, mut f: impl FnMut(&T, i32)) {
+        for (feit, teken) in self.journaal.drain(..) {
+            f(&feit, teken);
+        }
+    }
+
+    /// Whether exactly the open versions are visible at `k` (no version was opened or
+    /// closed after it).
+    pub fn alleen_open(&self, k: i64) -> bool {
+        k >= self.laatst
     }
 
     /// Versions visible at `k` in buckets that may touch valid days [lo, hi].

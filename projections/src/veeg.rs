@@ -54,6 +54,8 @@ struct Kalender {
     le_tot: Vec<u32>,
     /// First day of each period.
     van: Vec<i32>,
+    /// First day after each period.
+    tot: Vec<i32>,
 }
 
 impl Kalender {
@@ -84,6 +86,7 @@ impl Kalender {
             le_van,
             le_tot,
             van: ctxs.iter().map(|c| c.van).collect(),
+            tot: ctxs.iter().map(|c| c.tot).collect(),
         })
     }
 
@@ -439,6 +442,77 @@ impl Bezet {
     }
 }
 
+/// Overbezetting per period from the fold's occupancy log (`Bezettingslog`), with the
+/// rules of `Bezet::tel`: per facility in `mee`, its occupancy and capacity changes are
+/// walked in day order across the periods; a change before a period (or in a gap)
+/// counts from its first day on.
+fn overbezetting_uit_log(c0: &Ctx<'_>, kal: &Kalender, mee: &[bool]) -> Vec<i64> {
+    let p = c0.p;
+    let mut uit = vec![0i64; kal.n];
+    let mut caps: Vec<(u32, i32, i32)> = p
+        .capaciteit
+        .zichtbaar(c0.k, i32::MIN, kal.t1)
+        .filter(|c| mee.get(c.voorziening as usize).copied().unwrap_or(false))
+        .map(|c| (c.voorziening, c.datum, c.delta))
+        .collect();
+    caps.sort_unstable_by_key(|c| (c.0, c.1));
+    let mut c_begin = 0;
+    for (vz, &doet_mee) in mee.iter().enumerate() {
+        let c_eind = c_begin + caps[c_begin..].partition_point(|c| c.0 as usize == vz);
+        let cap = &caps[c_begin..c_eind];
+        c_begin = c_eind;
+        let occ = p.bezetting.van(vz as u32);
+        if !doet_mee || occ.is_empty() {
+            continue;
+        }
+        let (mut b, mut c) = (0i64, 0i64);
+        let (mut i, mut j) = (0usize, 0usize);
+        let dag_o = |i: usize| occ.get(i).map_or(i32::MAX, |x| x.0);
+        let dag_c = |j: usize| cap.get(j).map_or(i32::MAX, |x| x.1);
+        for (pi, telling) in uit.iter_mut().enumerate() {
+            let (van, eind) = (kal.van[pi], kal.tot[pi]);
+            while dag_o(i) < van {
+                b += i64::from(occ[i].1);
+                i += 1;
+            }
+            while dag_c(j) < van {
+                c += i64::from(cap[j].2);
+                j += 1;
+            }
+            if i >= occ.len() && b <= 0 {
+                // Nothing more at this facility: never occupied again.
+                break;
+            }
+            // The state carried over holds on day `van` unless a change falls on it.
+            let (mut bezet, mut over) = if dag_o(i).min(dag_c(j)) > van {
+                (b > 0, b > c)
+            } else {
+                (false, false)
+            };
+            loop {
+                let d = dag_o(i).min(dag_c(j));
+                if d >= eind {
+                    break;
+                }
+                while dag_o(i) == d {
+                    b += i64::from(occ[i].1);
+                    i += 1;
+                }
+                while dag_c(j) == d {
+                    c += i64::from(cap[j].2);
+                    j += 1;
+                }
+                bezet |= b > 0;
+                over |= b > c;
+            }
+            if bezet && over {
+                *telling += 1;
+            }
+        }
+    }
+    uit
+}
+
 /// Number of distinct youths in each list, with one bitmap over all youths (small enough
 /// to stay in the cache) used for one period at a time.
 fn uniek(lijsten: &[Vec<u32>], jeugdigen: usize) -> Vec<i64> {
@@ -475,6 +549,9 @@ fn plaatsingen(c0: &Ctx<'_>, kal: &Kalender) -> (Vec<PlaatsingSom>, Vec<i64>) {
     let mut som = vec![PlaatsingSom::default(); n];
     let mut jeugdigen: Vec<Vec<u32>> = vec![Vec::new(); n];
     let mut bezet = Bezet::new(p.vz_namen.len(), n);
+    // At a K after the last recorded change the fold's occupancy log holds exactly the
+    // changes the scan would collect, already sorted.
+    let uit_log = p.plaatsingen.alleen_open(c0.k);
 
     p.plaatsingen
         .zichtbaar(c0.k, kal.t0 - 1, kal.t1)
@@ -497,7 +574,9 @@ fn plaatsingen(c0: &Ctx<'_>, kal: &Kalender) -> (Vec<PlaatsingSom>, Vec<i64>) {
                     dagen[(x - kal.t0) as usize] += 1;
                     dagen[(y - kal.t0) as usize] -= 1;
                 }
-                bezet.plaatsing(kal, pl.voorziening, s, e);
+                if !uit_log {
+                    bezet.plaatsing(kal, pl.voorziening, s, e);
+                }
             }
             if !past {
                 return;
@@ -524,15 +603,19 @@ fn plaatsingen(c0: &Ctx<'_>, kal: &Kalender) -> (Vec<PlaatsingSom>, Vec<i64>) {
             }
         });
 
-    for c in p.capaciteit.zichtbaar(c0.k, i32::MIN, kal.t1) {
-        if c0.past_locatie(c.voorziening) {
-            bezet.capaciteit(kal, c.voorziening, c.datum, c.delta);
-        }
-    }
     let mee: Vec<bool> = (0..p.vz_namen.len())
         .map(|v| c0.past_locatie(v as u32))
         .collect();
-    let overbezetting = bezet.tel(kal, &mee);
+    let overbezetting = if uit_log {
+        overbezetting_uit_log(c0, kal, &mee)
+    } else {
+        for c in p.capaciteit.zichtbaar(c0.k, i32::MIN, kal.t1) {
+            if c0.past_locatie(c.voorziening) {
+                bezet.capaciteit(kal, c.voorziening, c.datum, c.delta);
+            }
+        }
+        bezet.tel(kal, &mee)
+    };
     let unieke = uniek(&jeugdigen, p.jeugdigen.len());
 
     let (bez, bez_loc) = (sommen(&bez, n), sommen(&bez_loc, n));
@@ -562,6 +645,10 @@ fn episodes(c0: &Ctx<'_>, kal: &Kalender) -> Vec<EpisodeSom> {
     let mut lang = vec![0i64; n + 1];
     let mut som = vec![EpisodeSom::default(); n];
     let mut duren = vec![Duren::new(); n];
+    // The rank of each facility's form and regime, looked up once instead of per episode.
+    let rangen: Vec<Option<u8>> = (0..c0.p.vz_namen.len())
+        .map(|v| c0.rang(v as u32))
+        .collect();
     c0.p.episodes
         .zichtbaar(c0.k, kal.t0 - 1, kal.t1)
         .for_each(|e| {
@@ -593,8 +680,10 @@ fn episodes(c0: &Ctx<'_>, kal: &Kalender) -> Vec<EpisodeSom> {
             duren[i].voeg_toe(e.eind - e.begin);
             if best != Verblijfplaats::Onbekend {
                 t.bekend += 1;
-                if let (Zwaarte::Rang(r), Some(vr)) = (best.zwaarte(), c0.rang(e.laatste))
-                    && r < vr
+                if let (Zwaarte::Rang(r), Some(vr)) = (
+                    best.zwaarte(),
+                    rangen.get(e.laatste as usize).copied().flatten(),
+                ) && r < vr
                 {
                     t.lichter += 1;
                 }

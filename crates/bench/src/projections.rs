@@ -73,6 +73,10 @@ pub struct ProjectionsArgs {
     /// store, no SQL. For profiling (`perf record`) without waiting for the database.
     #[arg(long)]
     in_memory: bool,
+    /// In-memory mode: number of folds, alternating with and without prefetch hints
+    /// (1 = one fold with hints, to profile the queries).
+    #[arg(long, default_value_t = 5)]
+    folds: usize,
 }
 
 // ------------------------------------------------------------------------------ helpers
@@ -1073,7 +1077,7 @@ fn run_in_memory(args: &ProjectionsArgs) -> anyhow::Result<()> {
     // With and without prefetch hints, alternating; the first fold also warms the
     // allocator (later folds reuse the memory of the projection dropped before them).
     let mut p = Projection::new();
-    for vooruit in [true, false, true, false, true] {
+    for vooruit in [true, false].into_iter().cycle().take(args.folds.max(1)) {
         drop(p);
         let rss0 = rss();
         let t = Instant::now();

@@ -1,0 +1,170 @@
+//! The occupancy log: per facility, the net change of its occupancy per day, over the
+//! placements as now known, kept by the fold.
+//!
+//! Overbezetting needs, per facility and period, the occupancy on every day in day
+//! order. Rebuilt per series from the placement versions, that was a list of every start
+//! and end in the window, sorted by facility and day: about half the CPU of a national
+//! 40-quarter series. The fold already knows each placement version it opens and
+//! closes, so it keeps the changes sorted per facility instead (a day's entry is found by
+//! binary search and adjusted in place; most new days fall at the end of the list). A
+//! series at a K after the last recorded event walks these lists; at a past K the series
+//! still sorts the changes of the versions visible then.
+
+use crate::periode::OPEN;
+
+/// The changes of one facility, sorted by day: (day, net change of the occupancy at the
+/// start of that day). An entry can be 0 (the changes of that day cancelled).
+#[derive(Debug, Default, Clone)]
+struct Dagen {
+    wijzigingen: Vec<(i32, i32)>,
+    nullen: u32,
+}
+
+impl Dagen {
+    #[inline]
+    fn voeg_toe(&mut self, dag: i32, delta: i32) {
+        let w = &mut self.wijzigingen;
+        // Fast path: a day after every day so far (the usual order of a catch-up).
+        if w.last().is_none_or(|&(d, _)| d < dag) {
+            w.push((dag, delta));
+            return;
+        }
+        match w.binary_search_by_key(&dag, |&(d, _)| d) {
+            Ok(i) => {
+                let was = w[i].1;
+                w[i].1 += delta;
+                match (was == 0, w[i].1 == 0) {
+                    (false, true) => self.nullen += 1,
+                    (true, false) => self.nullen = self.nullen.saturating_sub(1),
+                    _ => {}
+                }
+            }
+            Err(i) => w.insert(i, (dag, delta)),
+        }
+        // Cancelled days are dropped once they are half the list.
+        if self.nullen as usize * 2 > w.len() + 16 {
+            w.retain(|&(_, d)| d != 0);
+            self.nullen = 0;
+        }
+    }
+}
+
+/// Per facility, the occupancy changes of the placements visible now.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Bezettingslog {
+    vz: Vec<Dagen>,
+    /// Changes of one event, netted before they are applied: a stay that ends closes
+    /// the version [s, open) and opens [s, e), which nets to one change on day e, most
+    /// often after every day so far (an append instead of two searches).
+    wachtrij: Vec<(u32, i32, i32)>,
+}
+
+impl Bezettingslog {
+    /// A placement [begin, eind) of facility `vz` became visible (`teken` = 1) or stopped
+    /// being visible (−1); applied by [`Bezettingslog::verwerk`].
+    #[inline]
+    pub fn plaatsing(&mut self, vz: u32, begin: i32, eind: i32, teken: i32) {
+        if begin >= eind {
+            return;
+        }
+        self.wachtrij.push((vz, begin, teken));
+        if eind != OPEN {
+            self.wachtrij.push((vz, eind, -teken));
+        }
+    }
+
+    /// Applies the changes noted since the last call, netted per facility and day.
+    pub fn verwerk(&mut self) {
+        let mut w = std::mem::take(&mut self.wachtrij);
+        if w.len() > 1 {
+            w.sort_unstable_by_key(|&(vz, dag, _)| (vz, dag));
+        }
+        let mut i = 0;
+        while i < w.len() {
+            let (vz, dag, mut delta) = w[i];
+            i += 1;
+            while i < w.len() && w[i].0 == vz && w[i].1 == dag {
+                delta += w[i].2;
+                i += 1;
+            }
+            if delta != 0 {
+                let v = vz as usize;
+                if v >= self.vz.len() {
+                    self.vz.resize_with(v + 1, Dagen::default);
+                }
+                self.vz[v].voeg_toe(dag, delta);
+            }
+        }
+        w.clear();
+        self.wachtrij = w;
+    }
+
+    /// The changes of facility `vz`, sorted by day.
+    #[inline]
+    pub fn van(&self, vz: u32) -> &[(i32, i32)] {
+        self.vz
+            .get(vz as usize)
+            .map_or(&[], |d| d.wijzigingen.as_slice())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The log equals the changes recomputed from the visible placements, whatever the
+    /// order of opens and closes.
+    #[test]
+    fn log_matches_the_visible_placements() {
+        let mut log = Bezettingslog::default();
+        let mut zichtbaar: Vec<(u32, i32, i32)> = Vec::new();
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut volgende = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        for _ in 0..5_000 {
+            if !zichtbaar.is_empty() && volgende(3) == 0 {
+                let (vz, b, e) = zichtbaar.swap_remove(volgende(zichtbaar.len() as u64) as usize);
+                log.plaatsing(vz, b, e, -1);
+                log.verwerk();
+            } else {
+                let vz = volgende(4) as u32;
+                let b = volgende(400) as i32;
+                let e = if volgende(5) == 0 {
+                    OPEN
+                } else {
+                    b + volgende(60) as i32
+                };
+                zichtbaar.push((vz, b, e));
+                log.plaatsing(vz, b, e, 1);
+                if volgende(2) == 0 {
+                    log.verwerk();
+                }
+            }
+        }
+        log.verwerk();
+        for vz in 0..4 {
+            let mut verwacht = std::collections::BTreeMap::<i32, i32>::new();
+            for &(v, b, e) in &zichtbaar {
+                if v == vz && b < e {
+                    *verwacht.entry(b).or_default() += 1;
+                    if e != OPEN {
+                        *verwacht.entry(e).or_default() -= 1;
+                    }
+                }
+            }
+            verwacht.retain(|_, d| *d != 0);
+            let l = log.van(vz);
+            assert!(
+                l.windows(2).all(|w| w[0].0 < w[1].0),
+                "sorted, one entry a day"
+            );
+            let gekregen: Vec<(i32, i32)> = l.iter().copied().filter(|&(_, d)| d != 0).collect();
+            assert_eq!(gekregen, verwacht.into_iter().collect::<Vec<_>>());
+        }
+        assert!(log.van(99).is_empty());
+    }
+}
