@@ -549,9 +549,10 @@ fn plaatsingen(c0: &Ctx<'_>, kal: &Kalender) -> (Vec<PlaatsingSom>, Vec<i64>) {
     let mut som = vec![PlaatsingSom::default(); n];
     let mut jeugdigen: Vec<Vec<u32>> = vec![Vec::new(); n];
     let mut bezet = Bezet::new(p.vz_namen.len(), n);
-    // At a K after the last recorded change the fold's occupancy log holds exactly the
-    // changes the scan would collect, already sorted.
-    let uit_log = p.plaatsingen.alleen_open(c0.k);
+    // At a K after the last recorded change the fold's occupancy log, once brought up to
+    // date (`Projection::onderhoud`), holds exactly the changes the scan would collect,
+    // already sorted.
+    let uit_log = p.plaatsingen.alleen_open(c0.k) && p.bezetting.bij();
 
     p.plaatsingen
         .zichtbaar(c0.k, kal.t0 - 1, kal.t1)

@@ -318,6 +318,7 @@ fn fold_met(events: &[Decoded], vooruit: bool) -> (Projection, u64) {
             errors += 1;
         }
     }
+    p.onderhoud();
     (p, errors)
 }
 

@@ -220,6 +220,7 @@ pub fn fold_page(p: &mut Projection, page: &FoldPage) -> Vec<ProjectionErrorInfo
         let mut g = Gebeurtenis::decode(e.event_type, e.schema_version, e.payload);
         errors.extend(apply_decoded(p, e, &mut g));
     }
+    p.onderhoud();
     errors
 }
 
@@ -388,6 +389,10 @@ async fn fold_from_store(
                 "inhaalbatch gevouwen"
             );
         }
+        // The index work the fold defers, once per catch-up (counted as folding).
+        let started = Instant::now();
+        p.onderhoud();
+        busy += started.elapsed();
         Folded {
             projection: p,
             cursor,
