@@ -14,48 +14,23 @@
 use crate::periode::OPEN;
 
 /// The changes of one facility, sorted by day: (day, net change of the occupancy at the
-/// start of that day). An entry can be 0 (the changes of that day cancelled).
+/// start of that day), never 0.
 #[derive(Debug, Default, Clone)]
 struct Dagen {
     wijzigingen: Vec<(i32, i32)>,
-    nullen: u32,
 }
 
 impl Dagen {
-    #[inline]
-    fn voeg_toe(&mut self, dag: i32, delta: i32) {
-        let w = &mut self.wijzigingen;
-        // Fast path: a day after every day so far (the usual order of a catch-up).
-        if w.last().is_none_or(|&(d, _)| d < dag) {
-            w.push((dag, delta));
+    /// Adds sorted, netted changes: appended when they all come after the list (the
+    /// usual case for a batch of the log), merged otherwise.
+    fn voeg_toe(&mut self, run: &[(i32, i32)]) {
+        let Some(&(eerste, _)) = run.first() else {
+            return;
+        };
+        if self.wijzigingen.last().is_none_or(|&(l, _)| l < eerste) {
+            self.wijzigingen.extend_from_slice(run);
             return;
         }
-        match w.binary_search_by_key(&dag, |&(d, _)| d) {
-            Ok(i) => {
-                let was = w[i].1;
-                w[i].1 += delta;
-                match (was == 0, w[i].1 == 0) {
-                    (false, true) => self.nullen += 1,
-                    (true, false) => self.nullen = self.nullen.saturating_sub(1),
-                    _ => {}
-                }
-            }
-            Err(i) => w.insert(i, (dag, delta)),
-        }
-        self.ruim_op();
-    }
-
-    /// Cancelled days are dropped once they are half the list.
-    fn ruim_op(&mut self) {
-        let w = &mut self.wijzigingen;
-        if self.nullen as usize * 2 > w.len() + 16 {
-            w.retain(|&(_, d)| d != 0);
-            self.nullen = 0;
-        }
-    }
-
-    /// Merges sorted, netted changes into the list.
-    fn voeg_samen(&mut self, run: &[(i32, i32)]) {
         let oud = std::mem::take(&mut self.wijzigingen);
         let mut uit = Vec::with_capacity(oud.len() + run.len());
         let (mut a, mut b) = (oud.iter().peekable(), run.iter().peekable());
@@ -85,7 +60,6 @@ impl Dagen {
             }
         }
         self.wijzigingen = uit;
-        self.nullen = 0;
     }
 }
 
@@ -130,8 +104,7 @@ impl Bezettingslog {
     }
 
     /// Applies the pending changes: sorted by facility and day, netted per day, then
-    /// appended to each facility's list (the usual case: a batch is later than what the
-    /// list holds), inserted one by one when there are few, or merged.
+    /// appended to or merged into each facility's list.
     pub fn verwerk(&mut self) {
         let mut w = std::mem::take(&mut self.wachtrij);
         w.sort_unstable_by_key(|&(vz, dag, _)| (vz, dag));
@@ -151,23 +124,14 @@ impl Bezettingslog {
                     run.push((dag, delta));
                 }
             }
-            let Some(&(eerste, _)) = run.first() else {
+            if run.is_empty() {
                 continue;
-            };
+            }
             let v = vz as usize;
             if v >= self.vz.len() {
                 self.vz.resize_with(v + 1, Dagen::default);
             }
-            let d = &mut self.vz[v];
-            if d.wijzigingen.last().is_none_or(|&(l, _)| l < eerste) {
-                d.wijzigingen.extend_from_slice(&run);
-            } else if run.len() <= 8 {
-                for &(dag, delta) in &run {
-                    d.voeg_toe(dag, delta);
-                }
-            } else {
-                d.voeg_samen(&run);
-            }
+            self.vz[v].voeg_toe(&run);
         }
         w.clear();
         self.wachtrij = w;

@@ -415,25 +415,7 @@ impl Bezet {
                 if w.len() > 1 {
                     w.sort_unstable_by_key(|x| x.0);
                 }
-                // The state on day `van` before this period's changes is the state
-                // carried over, unless some change falls on that very day.
-                let (mut bezet, mut over) = (false, false);
-                if w.first().is_none_or(|x| x.0 > van) {
-                    bezet = *b > 0;
-                    over = *b > *c;
-                }
-                let mut k = 0;
-                while k < w.len() {
-                    let d = w[k].0;
-                    while k < w.len() && w[k].0 == d {
-                        *b += i64::from(w[k].1);
-                        *c += i64::from(w[k].2);
-                        k += 1;
-                    }
-                    bezet |= *b > 0;
-                    over |= *b > *c;
-                }
-                if bezet && over && mee.get(vz).copied().unwrap_or(false) {
+                if overbezet_in(w, van, b, c) && mee.get(vz).copied().unwrap_or(false) {
                     *telling += 1;
                 }
             }
@@ -442,10 +424,35 @@ impl Bezet {
     }
 }
 
-/// Overbezetting per period from the fold's occupancy log (`Bezettingslog`), with the
-/// rules of `Bezet::tel`: per facility in `mee`, its occupancy and capacity changes are
-/// walked in day order across the periods; a change before a period (or in a gap)
-/// counts from its first day on.
+/// Whether a facility is occupied on some day of a period and over capacity on some day
+/// of it (the rule of `Ctx::overbezetting`). `w` holds the period's changes (day,
+/// occupancy change, capacity change) sorted by day, none before `van`; `b` and `c` are
+/// the occupancy and capacity carried into the period and are left at its end.
+#[inline]
+fn overbezet_in(w: &[(i32, i32, i32)], van: i32, b: &mut i64, c: &mut i64) -> bool {
+    // The state carried over holds on day `van` unless some change falls on that day.
+    let (mut bezet, mut over) = (false, false);
+    if w.first().is_none_or(|x| x.0 > van) {
+        bezet = *b > 0;
+        over = *b > *c;
+    }
+    let mut k = 0;
+    while k < w.len() {
+        let d = w[k].0;
+        while k < w.len() && w[k].0 == d {
+            *b += i64::from(w[k].1);
+            *c += i64::from(w[k].2);
+            k += 1;
+        }
+        bezet |= *b > 0;
+        over |= *b > *c;
+    }
+    bezet && over
+}
+
+/// Overbezetting per period from the fold's occupancy log (`Bezettingslog`): per
+/// facility in `mee`, its occupancy and capacity changes merged in day order; a change
+/// before a period (or in a gap) counts from its first day on.
 fn overbezetting_uit_log(c0: &Ctx<'_>, kal: &Kalender, mee: &[bool]) -> Vec<i64> {
     let p = c0.p;
     let mut uit = vec![0i64; kal.n];
@@ -456,6 +463,7 @@ fn overbezetting_uit_log(c0: &Ctx<'_>, kal: &Kalender, mee: &[bool]) -> Vec<i64>
         .map(|c| (c.voorziening, c.datum, c.delta))
         .collect();
     caps.sort_unstable_by_key(|c| (c.0, c.1));
+    let mut wijzigingen: Vec<(i32, i32, i32)> = Vec::new();
     let mut c_begin = 0;
     for (vz, &doet_mee) in mee.iter().enumerate() {
         let c_eind = c_begin + caps[c_begin..].partition_point(|c| c.0 as usize == vz);
@@ -465,49 +473,39 @@ fn overbezetting_uit_log(c0: &Ctx<'_>, kal: &Kalender, mee: &[bool]) -> Vec<i64>
         if !doet_mee || occ.is_empty() {
             continue;
         }
-        let (mut b, mut c) = (0i64, 0i64);
-        let (mut i, mut j) = (0usize, 0usize);
-        let dag_o = |i: usize| occ.get(i).map_or(i32::MAX, |x| x.0);
-        let dag_c = |j: usize| cap.get(j).map_or(i32::MAX, |x| x.1);
-        for (pi, telling) in uit.iter_mut().enumerate() {
-            let (van, eind) = (kal.van[pi], kal.tot[pi]);
-            while dag_o(i) < van {
-                b += i64::from(occ[i].1);
+        // Occupancy and capacity changes in one list by day (capacity after occupancy on
+        // the same day; the order within a day does not matter).
+        wijzigingen.clear();
+        let (mut i, mut j) = (0, 0);
+        while i < occ.len() || j < cap.len() {
+            if j >= cap.len() || (i < occ.len() && occ[i].0 <= cap[j].1) {
+                wijzigingen.push((occ[i].0, occ[i].1, 0));
                 i += 1;
-            }
-            while dag_c(j) < van {
-                c += i64::from(cap[j].2);
+            } else {
+                wijzigingen.push((cap[j].1, 0, cap[j].2));
                 j += 1;
             }
-            if i >= occ.len() && b <= 0 {
-                // Nothing more at this facility: never occupied again.
+        }
+        let (mut b, mut c) = (0i64, 0i64);
+        let mut k = 0;
+        for (pi, telling) in uit.iter_mut().enumerate() {
+            let (van, tot) = (kal.van[pi], kal.tot[pi]);
+            while let Some(&(d, db, dc)) = wijzigingen.get(k)
+                && d < van
+            {
+                b += i64::from(db);
+                c += i64::from(dc);
+                k += 1;
+            }
+            if k >= wijzigingen.len() && b <= 0 {
+                // No change left and nobody placed: never occupied again.
                 break;
             }
-            // The state carried over holds on day `van` unless a change falls on it.
-            let (mut bezet, mut over) = if dag_o(i).min(dag_c(j)) > van {
-                (b > 0, b > c)
-            } else {
-                (false, false)
-            };
-            loop {
-                let d = dag_o(i).min(dag_c(j));
-                if d >= eind {
-                    break;
-                }
-                while dag_o(i) == d {
-                    b += i64::from(occ[i].1);
-                    i += 1;
-                }
-                while dag_c(j) == d {
-                    c += i64::from(cap[j].2);
-                    j += 1;
-                }
-                bezet |= b > 0;
-                over |= b > c;
-            }
-            if bezet && over {
+            let e = k + wijzigingen[k..].partition_point(|x| x.0 < tot);
+            if overbezet_in(&wijzigingen[k..e], van, &mut b, &mut c) {
                 *telling += 1;
             }
+            k = e;
         }
     }
     uit
