@@ -80,7 +80,7 @@ impl Projection {
         let mut pos: Vec<u32> = Vec::new();
         let past = |vz: u32, h: u32| c1.past(vz, h) || c2.past(vz, h);
         veranderd(
-            &self.plaatsingen,
+            &self.jt.plaatsingen,
             m1,
             m2,
             lo,
@@ -89,7 +89,7 @@ impl Projection {
             &mut pos,
         );
         veranderd(
-            &self.episodes,
+            &self.jt.episodes,
             m1,
             m2,
             lo,
@@ -98,7 +98,7 @@ impl Projection {
             &mut pos,
         );
         veranderd(
-            &self.trajecten,
+            &self.jt.trajecten,
             m1,
             m2,
             lo,
@@ -107,7 +107,7 @@ impl Projection {
             &mut pos,
         );
         veranderd(
-            &self.machtigingen,
+            &self.jt.machtigingen,
             m1,
             m2,
             lo,
@@ -116,7 +116,7 @@ impl Projection {
             &mut pos,
         );
         veranderd(
-            &self.signalen,
+            &self.jt.signalen,
             m1,
             m2,
             lo,

@@ -939,14 +939,18 @@ impl<'a> Ctx<'a> {
     fn plaatsingen(&self) -> PlaatsingTelling {
         let mut t = self.plaatsing_telling();
         let (lo, hi) = self.venster_plaatsingen();
-        self.p.plaatsingen.zichtbaar(self.k, lo, hi).for_each(|p| {
-            self.tel_plaatsing(
-                p,
-                self.past_locatie(p.voorziening),
-                self.past(p.voorziening, p.herkomst),
-                &mut t,
-            );
-        });
+        self.p
+            .jt
+            .plaatsingen
+            .zichtbaar(self.k, lo, hi)
+            .for_each(|p| {
+                self.tel_plaatsing(
+                    p,
+                    self.past_locatie(p.voorziening),
+                    self.past(p.voorziening, p.herkomst),
+                    &mut t,
+                );
+            });
         t.rond_af();
         t
     }
@@ -1044,7 +1048,7 @@ impl<'a> Ctx<'a> {
         let mut t = Self::episode_telling();
         let (lo, hi) = self.venster_stroom();
         let mut st = [0i64; 4];
-        self.p.episodes.zichtbaar(self.k, lo, hi).for_each(|e| {
+        self.p.jt.episodes.zichtbaar(self.k, lo, hi).for_each(|e| {
             self.tel_episode(
                 e,
                 self.past(e.eerste, e.herkomst),
@@ -1064,6 +1068,7 @@ impl<'a> Ctx<'a> {
 
     fn machtigingen(&self) -> i64 {
         self.p
+            .jt
             .machtigingen
             .zichtbaar(self.k, self.van, self.tot)
             .filter(|m| self.telt_machtiging(m, self.past(m.voorziening, m.herkomst)))
@@ -1080,6 +1085,7 @@ impl<'a> Ctx<'a> {
     fn signaal_tellingen(&self) -> [i64; 3] {
         let mut n = [0i64; 3];
         self.p
+            .jt
             .signalen
             .zichtbaar(self.k, self.van, self.tot)
             .for_each(|s| self.tel_signaal(s, self.past(s.voorziening, s.herkomst), &mut n));
@@ -1295,7 +1301,7 @@ impl Projection {
         let t = Tellingen {
             pl: pl.som(),
             ep: c.episodes().som(),
-            trajecten: c.stroom(&self.trajecten, |t| (t.voorziening, t.herkomst)),
+            trajecten: c.stroom(&self.jt.trajecten, |t| (t.voorziening, t.herkomst)),
             spoed: c.machtigingen(),
             signalen: c.signaal_tellingen(),
             overbezetting,
@@ -1448,6 +1454,7 @@ impl Projection {
         let c = Ctx::new(self, q);
         let peil = c.peil;
         let n = self
+            .jt
             .plaatsingen
             .zichtbaar(c.k, peil, peil)
             .filter(|p| p.begin <= peil && peil < p.eind && c.past(p.voorziening, p.herkomst))
@@ -1466,7 +1473,7 @@ impl Projection {
         let (rs, ks) = (c.sleutels(rij), c.sleutels(kolom));
         let peil = c.peil;
         let mut tel = vec![0i64; rs.labels.len() * ks.labels.len()];
-        for p in self.plaatsingen.zichtbaar(c.k, peil, peil) {
+        for p in self.jt.plaatsingen.zichtbaar(c.k, peil, peil) {
             if p.begin <= peil && peil < p.eind && c.past(p.voorziening, p.herkomst) {
                 let (r, k) = (
                     rs.index(p.voorziening, p.herkomst),
@@ -1504,6 +1511,7 @@ impl Projection {
         let c = Ctx::new(self, q);
         let (mut excl, mut door) = (0i64, 0i64);
         for p in self
+            .jt
             .plaatsingen
             .zichtbaar(c.k, c.van, c.tot.saturating_sub(1))
         {
@@ -1532,7 +1540,7 @@ impl Projection {
         let c = Ctx::new(self, q);
         c.kpi(
             "instroom/uitstroom/lopend (CBS-trajecten)",
-            c.stroom(&self.trajecten, |t| (t.voorziening, t.herkomst)),
+            c.stroom(&self.jt.trajecten, |t| (t.voorziening, t.herkomst)),
         )
     }
 

@@ -20,7 +20,8 @@
 //! - [`Projection::new`], [`Projection::apply`] (a stored event; undecodable or
 //!   unresolvable events come back as [`ProjectionError`] and still advance the
 //!   position), [`Projection::apply_decoded`] (for callers that decode themselves),
-//!   [`Projection::rebuild`], [`Projection::position`], [`Projection::recorded_until`],
+//!   [`Projection::rebuild`], [`Projection::gelijktijdig`] (a catch-up as a two-stage
+//!   fold on two threads), [`Projection::position`], [`Projection::recorded_until`],
 //!   [`Projection::omvang`].
 //! - [`Projection::kpis`] → [`KpiReport`] for a [`Query`] (period, peildatum, knowledge
 //!   time, [`Filter`], [`Toerekening`]); [`Projection::reeks`] / [`Projection::reeks_van`]
@@ -54,6 +55,7 @@ mod afleiding;
 mod bezetting;
 mod diff;
 mod feiten;
+mod jeugdtabellen;
 mod kpi;
 mod onderdruk;
 mod periode;
@@ -62,6 +64,7 @@ mod tabel;
 mod veeg;
 
 pub use diff::{Diff, GebeurtenisRef};
+pub use jeugdtabellen::PARTIJ;
 pub use kpi::*;
 pub use onderdruk::{SuppressionConfig, onderdruk, onderdruk_kruistabel};
 pub use periode::{Granulariteit, Periode};

@@ -8,12 +8,11 @@ use crate::ProjectionError;
 use crate::afleiding::{
     Afgeleid, CapInhoud, CapInvoer, CapSoort, JFeit, JInvoer, leid_capaciteit_af, leid_jeugdige_af,
 };
-use crate::bezetting::Bezettingslog;
 use crate::feiten::{
-    Capaciteit, Doel, Episode, FxMap, GEEN, GEEN8, Landschap, Machtiging, Namen, Plaatsing,
-    Signaal, Traject, VzAttr, bestemming_code, haal, landschap, machtiging_code, regime_code,
-    scope, vorm_code,
+    Capaciteit, Doel, FxMap, GEEN, GEEN8, Landschap, Namen, Plaatsing, VzAttr, bestemming_code,
+    haal, landschap, machtiging_code, regime_code, scope, vorm_code,
 };
+use crate::jeugdtabellen::{Afvoer, Feiten, JeugdTabellen, PARTIJ, Partij};
 use crate::periode::dag;
 use crate::tabel::{FeitRef, Stempel, Tabel};
 
@@ -42,11 +41,6 @@ impl<'a> From<&'a RecordedEvent> for Meta<'a> {
 pub(crate) struct Jeugdige {
     pub invoer: Vec<JInvoer>,
     machtiging_namen: Vec<String>,
-    /// Handles of the open versions of this youth's placements, episodes, trajectories,
-    /// authorisations and signals, one after the other (`aantallen` says how many of
-    /// each): one allocation per youth instead of five.
-    open: Vec<FeitRef>,
-    aantallen: [u32; 5],
 }
 
 #[derive(Debug, Default, Clone)]
@@ -124,14 +118,13 @@ pub struct Projection {
     /// move to the facilities' lists when one of those is read.
     koppelingen: Vec<(u32, u32)>,
 
-    pub(crate) plaatsingen: Tabel<Plaatsing>,
-    /// Occupancy changes per facility of the placements visible now (for overbezetting
-    /// in series).
-    pub(crate) bezetting: Bezettingslog,
-    pub(crate) episodes: Tabel<Episode>,
-    pub(crate) trajecten: Tabel<Traject>,
-    pub(crate) machtigingen: Tabel<Machtiging>,
-    pub(crate) signalen: Tabel<Signaal>,
+    /// The youths' facts (placements, episodes, trajectories, authorisations, signals)
+    /// and the occupancy log; during [`Projection::gelijktijdig`] they are with the
+    /// second stage of the fold, and this is empty.
+    pub(crate) jt: JeugdTabellen,
+    /// Set during [`Projection::gelijktijdig`]: derived youth facts go here instead of
+    /// into `jt`.
+    afvoer: Option<Afvoer>,
     pub(crate) capaciteit: Tabel<Capaciteit>,
     pub(crate) attrs: Tabel<VzAttr>,
     pub(crate) landschap: Tabel<Landschap>,
@@ -197,19 +190,19 @@ impl Projection {
         Projection::default()
     }
 
-    /// Builds a projection from events in position order; undecodable events are skipped
-    /// and returned alongside.
+    /// Builds a projection from events in position order (a two-stage fold, see
+    /// [`Projection::gelijktijdig`]); undecodable events are skipped and returned
+    /// alongside.
     pub fn rebuild<'a>(
         events: impl IntoIterator<Item = &'a RecordedEvent>,
     ) -> (Projection, Vec<ProjectionError>) {
         let mut p = Projection::new();
-        let mut fouten = Vec::new();
-        for e in events {
-            if let Err(f) = p.apply(e) {
-                fouten.push(f);
-            }
-        }
-        p.onderhoud();
+        let fouten = p.gelijktijdig(|p| {
+            events
+                .into_iter()
+                .filter_map(|e| p.apply(e).err())
+                .collect()
+        });
         (p, fouten)
     }
 
@@ -230,6 +223,7 @@ impl Projection {
         self.jeugdige_van_stroom
             .reserve(stromen.saturating_sub(self.jeugdige_van_stroom.len()));
         self.jeugdigen.reserve(stromen);
+        self.jt.reserveer(stromen);
         self.koppelingen.reserve(events / 2);
     }
 
@@ -237,7 +231,71 @@ impl Projection {
     /// after a batch of events. Figures are the same without it; a series at the current
     /// knowledge time is faster with it.
     pub fn onderhoud(&mut self) {
-        self.bezetting.verwerk();
+        self.jt.onderhoud();
+    }
+
+    /// Runs `f` (which applies events) as a two-stage fold: this thread derives each
+    /// youth's facts and hands them in batches to a second thread, which updates the
+    /// youth tables in the same order (see `jeugdtabellen`). The projection ends up
+    /// exactly as if `f` had applied the events on one thread, with the occupancy log
+    /// brought up to date ([`Projection::onderhoud`]). For catch-ups of many events;
+    /// queries wait until it returns. If no thread can be started, `f` runs on this one
+    /// alone.
+    pub fn gelijktijdig<R, F: FnOnce(&mut Projection) -> R>(&mut self, f: F) -> R {
+        self.gelijktijdig_met(PARTIJ, || None, f).0
+    }
+
+    /// [`Projection::gelijktijdig`] with `partij` derivations per hand-over, and `klok`, a
+    /// CPU clock of the calling thread in seconds, read by the second stage when it starts
+    /// and ends: the second value returned is the CPU time of the second stage.
+    pub fn gelijktijdig_met<R, F, K>(&mut self, partij: usize, klok: K, f: F) -> (R, Option<f64>)
+    where
+        F: FnOnce(&mut Projection) -> R,
+        K: Fn() -> Option<f64> + Send,
+    {
+        let mut jt = std::mem::take(&mut self.jt);
+        let uit = std::thread::scope(|sc| -> Result<(R, Option<f64>), F> {
+            let (naar, van) = std::sync::mpsc::sync_channel::<Partij>(16);
+            let (terug_naar, terug) = std::sync::mpsc::sync_channel::<Partij>(32);
+            let tabellen = &mut jt;
+            let tweede = match std::thread::Builder::new()
+                .name("vouw-tabellen".into())
+                .spawn_scoped(sc, move || {
+                    let begin = klok();
+                    for mut partij in van {
+                        partij.pas_toe(tabellen);
+                        // A full return channel only means enough batches are waiting.
+                        let _ = terug_naar.try_send(partij);
+                    }
+                    tabellen.onderhoud();
+                    klok().zip(begin).map(|(b, a)| b - a)
+                }) {
+                Ok(h) => h,
+                Err(_) => return Err(f),
+            };
+            self.afvoer = Some(Afvoer::new(naar, terug, partij.max(1)));
+            // The second stage ends when the sender is dropped; a panic in `f` must
+            // drop it too before the scope waits for that thread.
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self)));
+            if let Some(mut a) = self.afvoer.take() {
+                a.verstuur();
+            }
+            let klaar = tweede.join();
+            let r = r.unwrap_or_else(|p| std::panic::resume_unwind(p));
+            match klaar {
+                Ok(cpu) => Ok((r, cpu)),
+                Err(p) => std::panic::resume_unwind(p),
+            }
+        });
+        self.jt = jt;
+        match uit {
+            Ok(r) => r,
+            Err(f) => {
+                let r = f(self);
+                self.onderhoud();
+                (r, None)
+            }
+        }
     }
 
     /// Last applied position (0 before any event): how fresh the figures are.
@@ -258,11 +316,11 @@ impl Projection {
             gebeurtenissen: self.log.posities.len(),
             jeugdigen: self.jeugdigen.len(),
             voorzieningen: self.vz.len(),
-            plaatsing_versies: self.plaatsingen.aantal_versies(),
-            episode_versies: self.episodes.aantal_versies(),
-            traject_versies: self.trajecten.aantal_versies(),
-            machtiging_versies: self.machtigingen.aantal_versies(),
-            signaal_versies: self.signalen.aantal_versies(),
+            plaatsing_versies: self.jt.plaatsingen.aantal_versies(),
+            episode_versies: self.jt.episodes.aantal_versies(),
+            traject_versies: self.jt.trajecten.aantal_versies(),
+            machtiging_versies: self.jt.machtigingen.aantal_versies(),
+            signaal_versies: self.jt.signalen.aantal_versies(),
             capaciteit_versies: self.capaciteit.aantal_versies(),
             bytes_per_plaatsing_versie: size_of::<crate::tabel::Versie<Plaatsing>>(),
         }
@@ -348,34 +406,17 @@ impl Projection {
             self.vooruit_ring[(i + d_jeugdige) % RING].1 = j;
         }
         let ring = &self.vooruit_ring;
-        let jeugdige = |d: usize| eerder(ring, d).and_then(|j| self.jeugdigen.get(j as usize));
-        if let Some(jj) = jeugdige(d_invoer) {
+        if let Some(jj) = eerder(ring, d_invoer).and_then(|j| self.jeugdigen.get(j as usize)) {
             jj.invoer.iter().for_each(haal);
-            if let Some(r) = jj.open.first() {
-                haal(r);
-            }
         }
-        for (d, stap) in [(d_slots, 0), (d_versies, 1)] {
-            let Some(jj) = jeugdige(d) else { continue };
-            // The handles lie table after table (`aantallen` says how many of each).
-            let mut rest = jj.open.as_slice();
-            let mut deel = |n: u32| {
-                let (kop, staart) = rest.split_at(rest.len().min(n as usize));
-                rest = staart;
-                kop
-            };
-            let [p, e, t, m, s] = jj.aantallen;
-            deel(p)
-                .iter()
-                .for_each(|&r| self.plaatsingen.vooruit(r, stap));
-            deel(e).iter().for_each(|&r| self.episodes.vooruit(r, stap));
-            deel(t)
-                .iter()
-                .for_each(|&r| self.trajecten.vooruit(r, stap));
-            deel(m)
-                .iter()
-                .for_each(|&r| self.machtigingen.vooruit(r, stap));
-            deel(s).iter().for_each(|&r| self.signalen.vooruit(r, stap));
+        // The youth's open versions, when this thread updates the tables itself (in a
+        // two-stage fold the second stage asks for them).
+        if self.afvoer.is_none() {
+            for (d, stap) in [(d_jeugdige, 0), (d_invoer, 1), (d_slots, 2), (d_versies, 3)] {
+                if let Some(j) = eerder(ring, d) {
+                    self.jt.vooruit(j, stap);
+                }
+            }
         }
     }
 
@@ -865,7 +906,7 @@ impl Projection {
     }
 
     fn herbereken_jeugdige(&mut self, j: u32, s: Stempel) {
-        let Some(jj) = self.jeugdigen.get_mut(j as usize) else {
+        let Some(jj) = self.jeugdigen.get(j as usize) else {
             return;
         };
         let vz = &self.vz;
@@ -875,26 +916,11 @@ impl Projection {
             |v| vz.get(v as usize).and_then(|st| st.nu),
             &mut self.scratch,
         );
-        let a = &self.scratch;
-        let (open, n) = (&mut jj.open, &mut jj.aantallen);
-        let mut b = 0;
-        self.plaatsingen
-            .synchroniseer_deel(open, b, &mut n[0], &a.plaatsingen, s);
-        let bezetting = &mut self.bezetting;
-        self.plaatsingen
-            .leeg_journaal(|p, teken| bezetting.plaatsing(p.voorziening, p.begin, p.eind, teken));
-        b += n[0] as usize;
-        self.episodes
-            .synchroniseer_deel(open, b, &mut n[1], &a.episodes, s);
-        b += n[1] as usize;
-        self.trajecten
-            .synchroniseer_deel(open, b, &mut n[2], &a.trajecten, s);
-        b += n[2] as usize;
-        self.machtigingen
-            .synchroniseer_deel(open, b, &mut n[3], &a.machtigingen, s);
-        b += n[3] as usize;
-        self.signalen
-            .synchroniseer_deel(open, b, &mut n[4], &a.signalen, s);
+        let f = Feiten::from(&self.scratch);
+        match &mut self.afvoer {
+            Some(a) => a.voeg_toe(j, s, f),
+            None => self.jt.synchroniseer(j, f, s),
+        }
     }
 
     fn herbereken_capaciteit(&mut self, vz: u32, s: Stempel) {

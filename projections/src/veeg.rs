@@ -469,7 +469,7 @@ fn overbezetting_uit_log(c0: &Ctx<'_>, kal: &Kalender, mee: &[bool]) -> Vec<i64>
         let c_eind = c_begin + caps[c_begin..].partition_point(|c| c.0 as usize == vz);
         let cap = &caps[c_begin..c_eind];
         c_begin = c_eind;
-        let occ = p.bezetting.van(vz as u32);
+        let occ = p.jt.bezetting.van(vz as u32);
         if !doet_mee || occ.is_empty() {
             continue;
         }
@@ -550,9 +550,9 @@ fn plaatsingen(c0: &Ctx<'_>, kal: &Kalender) -> (Vec<PlaatsingSom>, Vec<i64>) {
     // At a K after the last recorded change the fold's occupancy log, once brought up to
     // date (`Projection::onderhoud`), holds exactly the changes the scan would collect,
     // already sorted.
-    let uit_log = p.plaatsingen.alleen_open(c0.k) && p.bezetting.bij();
+    let uit_log = p.jt.plaatsingen.alleen_open(c0.k) && p.jt.bezetting.bij();
 
-    p.plaatsingen
+    p.jt.plaatsingen
         .zichtbaar(c0.k, kal.t0 - 1, kal.t1)
         .for_each(|pl| {
             let loc = c0.past_locatie(pl.voorziening);
@@ -648,7 +648,8 @@ fn episodes(c0: &Ctx<'_>, kal: &Kalender) -> Vec<EpisodeSom> {
     let rangen: Vec<Option<u8>> = (0..c0.p.vz_namen.len())
         .map(|v| c0.rang(v as u32))
         .collect();
-    c0.p.episodes
+    c0.p.jt
+        .episodes
         .zichtbaar(c0.k, kal.t0 - 1, kal.t1)
         .for_each(|e| {
             let eerste = c0.past(e.eerste, e.herkomst);
@@ -706,12 +707,12 @@ fn overige(c0: &Ctx<'_>, kal: &Kalender) -> (Vec<Stroom>, Vec<i64>, Vec<[i64; 3]
     let n = kal.n;
     let p = c0.p;
     let mut st = StroomTeller::new(n);
-    p.trajecten
+    p.jt.trajecten
         .zichtbaar(c0.k, kal.t0 - 1, kal.t1)
         .filter(|t| c0.past(t.voorziening, t.herkomst))
         .for_each(|t| st.tel(kal, t.begin, t.eind));
     let mut spoed = vec![0i64; n];
-    for m in p.machtigingen.zichtbaar(c0.k, kal.t0, kal.t1) {
+    for m in p.jt.machtigingen.zichtbaar(c0.k, kal.t0, kal.t1) {
         if m.soort == basis::SPOED
             && let Some(i) = kal.per(m.begin)
             && c0.past(m.voorziening, m.herkomst)
@@ -720,7 +721,7 @@ fn overige(c0: &Ctx<'_>, kal: &Kalender) -> (Vec<Stroom>, Vec<i64>, Vec<[i64; 3]
         }
     }
     let mut sig = [vec![0i64; n + 1], vec![0i64; n + 1], vec![0i64; n + 1]];
-    for s in p.signalen.zichtbaar(c0.k, kal.t0, kal.t1) {
+    for s in p.jt.signalen.zichtbaar(c0.k, kal.t0, kal.t1) {
         // Overlaps P_i: begin < tot_i and eind > van_i.
         if s.begin < s.eind && c0.past(s.voorziening, s.herkomst) {
             bereik(

@@ -98,6 +98,47 @@ proptest! {
         }
     }
 
+    /// The two-stage fold of a catch-up (derivation on this thread, the youth tables on a
+    /// second), in several catch-ups and with batches of one to four derivations, leaves
+    /// the projection that applying the events one by one on one thread leaves: same
+    /// versions, same figures at every sampled K, same series.
+    #[test]
+    fn twee_fasen_is_een_draad(seed in any::<u64>(), n in 1usize..10, partij in 1usize..5) {
+        let log = genereer(seed, n);
+        let qs = queries();
+        let mut een = Projection::new();
+        for e in &log.events {
+            prop_assert!(een.apply(e).is_ok(), "event {} rejected", e.position);
+        }
+        een.onderhoud();
+        let mut twee = Projection::new();
+        let mut gedaan = 0;
+        for tot in indices(log.events.len(), 3) {
+            let deel = &log.events[gedaan..tot];
+            let (geweigerd, _) = twee.gelijktijdig_met(partij, || None, |p| {
+                let mut geweigerd = 0;
+                for (i, e) in deel.iter().enumerate() {
+                    p.vooruit_voor(i, |k| deel.get(k).map(|e| e.stream.as_str()));
+                    geweigerd += usize::from(p.apply(e).is_err());
+                }
+                geweigerd
+            });
+            prop_assert_eq!(geweigerd, 0);
+            gedaan = tot;
+        }
+        prop_assert_eq!(een.omvang(), twee.omvang());
+        prop_assert_eq!(kpis(&een, &qs, None), kpis(&twee, &qs, None));
+        for i in indices(log.events.len(), 4).into_iter().filter(|&i| i > 0) {
+            let k = log.events[i - 1].recorded_at;
+            prop_assert_eq!(kpis(&een, &qs, Some(k)), kpis(&twee, &qs, Some(k)), "K = {}", k);
+        }
+        let perioden = Periode::reeks(d("2023-01-01"), d("2026-01-01"), Granulariteit::Kwartaal)
+            .unwrap_or_default();
+        for q in &qs {
+            prop_assert_eq!(een.reeks(q, &perioden), twee.reeks(q, &perioden));
+        }
+    }
+
     /// (b) begin + instroom − uitstroom = eind for every month, quarter, half-year and year,
     /// at episode and CBS-trajectory level, under every filter.
     #[test]

@@ -73,8 +73,9 @@ pub struct ProjectionsArgs {
     /// store, no SQL. For profiling (`perf record`) without waiting for the database.
     #[arg(long)]
     in_memory: bool,
-    /// In-memory mode: number of folds, alternating with and without prefetch hints
-    /// (1 = one fold with hints, to profile the queries).
+    /// In-memory mode: number of folds, in turn in two stages, on one thread with
+    /// prefetch hints and on one thread without (1 = one two-stage fold, to profile the
+    /// queries).
     #[arg(long, default_value_t = 5)]
     folds: usize,
 }
@@ -107,18 +108,6 @@ fn cpu_secs() -> f64 {
             Some((u + k) / 100.0)
         })
         .unwrap_or(f64::NAN)
-}
-
-/// CPU seconds of the calling thread (less disturbed by a busy machine than wall time).
-fn thread_cpu_secs() -> f64 {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|s| {
-            s.split_whitespace()
-                .next()
-                .and_then(|n| n.parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |ns| ns / 1e9)
 }
 
 fn loadavg() -> String {
@@ -305,25 +294,56 @@ async fn load(store: &dyn EventStore, page: usize) -> anyhow::Result<Loaded> {
     })
 }
 
-/// Folds `events` as the runner does, with prefetch hints ahead (`vooruit`) or without.
-fn fold_met(events: &[Decoded], vooruit: bool) -> (Projection, u64) {
-    let mut p = Projection::new();
-    p.reserveer(events.len());
-    let mut errors = 0;
-    for (i, e) in events.iter().enumerate() {
-        if vooruit {
-            p.vooruit_voor(i, |k| events.get(k).map(|e| e.stream.as_str()));
-        }
-        if p.apply_decoded(e.meta(), &e.g).is_err() {
-            errors += 1;
+/// How a fold runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Vouw {
+    /// As the runner's catch-up does: derivation on this thread, the youth tables on a
+    /// second one (`Projection::gelijktijdig`), with prefetch hints.
+    TweeFasen,
+    /// Everything on this thread, with prefetch hints.
+    EenDraad,
+    /// Everything on this thread, without hints.
+    ZonderHints,
+}
+
+impl Vouw {
+    fn naam(self) -> &'static str {
+        match self {
+            Vouw::TweeFasen => "two stages (2 threads), prefetch hints",
+            Vouw::EenDraad => "one thread, prefetch hints",
+            Vouw::ZonderHints => "one thread, no hints",
         }
     }
-    p.onderhoud();
+}
+
+/// Folds `events` in the way `vouw` says.
+fn fold_met(events: &[Decoded], vouw: Vouw) -> (Projection, u64) {
+    let mut p = Projection::new();
+    p.reserveer(events.len());
+    let alle = |p: &mut Projection| {
+        let mut errors = 0;
+        for (i, e) in events.iter().enumerate() {
+            if vouw != Vouw::ZonderHints {
+                p.vooruit_voor(i, |k| events.get(k).map(|e| e.stream.as_str()));
+            }
+            if p.apply_decoded(e.meta(), &e.g).is_err() {
+                errors += 1;
+            }
+        }
+        errors
+    };
+    let errors = if vouw == Vouw::TweeFasen {
+        p.gelijktijdig(alle)
+    } else {
+        let errors = alle(&mut p);
+        p.onderhoud();
+        errors
+    };
     (p, errors)
 }
 
 fn fold(events: &[Decoded]) -> (Projection, u64) {
-    fold_met(events, true)
+    fold_met(events, Vouw::TweeFasen)
 }
 
 // ------------------------------------------------------------------------------ placements table
@@ -1075,24 +1095,22 @@ fn run_in_memory(args: &ProjectionsArgs) -> anyhow::Result<()> {
         events.len(),
         t.elapsed().as_secs_f64()
     );
-    // With and without prefetch hints, alternating; the first fold also warms the
-    // allocator (later folds reuse the memory of the projection dropped before them).
+    // The three ways in turn; the first fold also warms the allocator (later folds reuse
+    // the memory of the projection dropped before them). CPU is the process's: the
+    // two-stage fold uses two threads.
     let mut p = Projection::new();
-    for vooruit in [true, false].into_iter().cycle().take(args.folds.max(1)) {
+    let wijzen = [Vouw::TweeFasen, Vouw::EenDraad, Vouw::ZonderHints];
+    for vouw in wijzen.into_iter().cycle().take(args.folds.max(1)) {
         drop(p);
         let rss0 = rss();
         let t = Instant::now();
-        let tc = thread_cpu_secs();
-        let (folded, errors) = fold_met(&events, vooruit);
-        let (secs, cpu) = (t.elapsed().as_secs_f64(), thread_cpu_secs() - tc);
+        let tc = cpu_secs();
+        let (folded, errors) = fold_met(&events, vouw);
+        let (secs, cpu) = (t.elapsed().as_secs_f64(), cpu_secs() - tc);
         let n = events.len() as f64;
         println!(
-            "fold{}: {secs:.2} s wall, {cpu:.2} CPU-s ({:.0} ev/s, {:.0} ev per CPU-s), {errors} errors, +{:.2} GiB resident",
-            if vooruit {
-                " with prefetch hints"
-            } else {
-                " without hints"
-            },
+            "fold, {}: {secs:.2} s wall, {cpu:.2} CPU-s ({:.0} ev/s, {:.0} ev per CPU-s), {errors} errors, +{:.2} GiB resident",
+            vouw.naam(),
             n / secs,
             n / cpu,
             gib(rss().saturating_sub(rss0))
@@ -1252,23 +1270,24 @@ pub async fn run(args: ProjectionsArgs) -> anyhow::Result<()> {
     rep.json.insert("rebuild_sqlite".into(), json!({"secs": rebuild_secs, "cpu_secs": rebuild_cpu, "events_per_s": head as f64 / rebuild_secs, "errors": runner.error_count(), "rss_delta_bytes": runner_rss}));
     if let Some(c) = runner.last_catch_up() {
         let cpu = c.fold_cpu_secs.unwrap_or(f64::NAN);
+        let tabellen = c.tables_cpu_secs.unwrap_or(f64::NAN);
         eprintln!(
-            "   folding thread: {:.2} s busy, {cpu:.2} CPU-s",
+            "   folding thread: {:.2} s busy, {cpu:.2} CPU-s; youth tables: {tabellen:.2} CPU-s",
             c.fold_busy_secs
         );
         let per_s = c.events as f64 / c.fold_busy_secs;
         rep.row(
             "rebuild",
-            "fold inside the rebuild (folding thread, pages from read_for_fold, prefetch hints)",
+            "fold inside the rebuild (two stages: folding thread busy, + youth-table thread CPU; pages from read_for_fold)",
             format!(
-                "{:.2} s busy ({per_s:.0} ev/s), {cpu:.2} CPU-s ({:.0} ev per CPU-s)",
+                "{:.2} s busy ({per_s:.0} ev/s); {cpu:.2} + {tabellen:.2} CPU-s ({:.0} ev per CPU-s)",
                 c.fold_busy_secs,
-                c.events as f64 / cpu
+                c.events as f64 / (cpu + tabellen)
             ),
             "≥ 1,000,000 ev/s",
             Some(per_s >= 1e6),
         );
-        rep.json.insert("rebuild_fold_sqlite".into(), json!({"events": c.events, "busy_secs": c.fold_busy_secs, "cpu_secs": c.fold_cpu_secs, "events_per_busy_s": per_s}));
+        rep.json.insert("rebuild_fold_sqlite".into(), json!({"events": c.events, "busy_secs": c.fold_busy_secs, "cpu_secs": c.fold_cpu_secs, "tables_cpu_secs": c.tables_cpu_secs, "events_per_busy_s": per_s}));
     }
 
     // ---------------------------------------------------------------- read+decode and fold
@@ -1300,16 +1319,35 @@ pub async fn run(args: ProjectionsArgs) -> anyhow::Result<()> {
         None,
     );
     eprintln!("== fold");
+    // First on one thread (for comparison; dropped), then in two stages as the runner
+    // folds. CPU is the process's, which only the fold uses meanwhile.
+    let t = Instant::now();
+    let tc = cpu_secs();
+    let (een, _) = fold_met(&loaded.events, Vouw::EenDraad);
+    let een_secs = t.elapsed().as_secs_f64();
+    let een_cpu = cpu_secs() - tc;
+    drop(een);
+    rep.row(
+        "rebuild",
+        "fold of decoded events held in memory, one thread",
+        format!(
+            "{een_secs:.2} s wall ({:.0} ev/s); {een_cpu:.2} CPU-s ({:.0} ev per CPU-s)",
+            n / een_secs,
+            n / een_cpu
+        ),
+        "",
+        None,
+    );
     let rss1 = rss();
     let t = Instant::now();
-    let tc = thread_cpu_secs();
+    let tc = cpu_secs();
     let (folded, fold_errors) = fold(&loaded.events);
     let fold_secs = t.elapsed().as_secs_f64();
-    let fold_cpu = thread_cpu_secs() - tc;
+    let fold_cpu = cpu_secs() - tc;
     let proj_rss = rss().saturating_sub(rss1);
     rep.row(
         "rebuild",
-        "fold of decoded events held in memory (strings scattered on the heap; 1 core)",
+        "fold of decoded events held in memory, two stages (derivation | youth tables; 2 threads)",
         format!(
             "{fold_secs:.2} s wall ({:.0} ev/s); {fold_cpu:.2} CPU-s ({:.0} ev per CPU-s)",
             n / fold_secs,
@@ -1320,7 +1358,7 @@ pub async fn run(args: ProjectionsArgs) -> anyhow::Result<()> {
     );
     rep.json.insert(
         "read_decode_fold".into(),
-        json!({"events": loaded.events.len(), "undecodable": loaded.undecodable, "read_secs": loaded.read_secs, "decode_secs": loaded.decode_secs, "fold_secs": fold_secs, "fold_cpu_secs": fold_cpu, "fold_events_per_s": n / fold_secs, "fold_events_per_cpu_s": n / fold_cpu, "read_decode_cpu_secs": load_cpu, "fold_errors": fold_errors}),
+        json!({"events": loaded.events.len(), "undecodable": loaded.undecodable, "read_secs": loaded.read_secs, "decode_secs": loaded.decode_secs, "fold_secs": fold_secs, "fold_cpu_secs": fold_cpu, "fold_events_per_s": n / fold_secs, "fold_events_per_cpu_s": n / fold_cpu, "fold_one_thread_secs": een_secs, "fold_one_thread_cpu_secs": een_cpu, "read_decode_cpu_secs": load_cpu, "fold_errors": fold_errors}),
     );
 
     // ---------------------------------------------------------------- memory

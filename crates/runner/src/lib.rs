@@ -35,7 +35,7 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use kringloop_events::{DecodeError, Gebeurtenis, RecordedEvent};
-use kringloop_projections::{Meta, Projection};
+use kringloop_projections::{Meta, PARTIJ, Projection};
 use kringloop_store::{EventStore, FoldEvent, FoldPage, StoreError};
 use tokio::sync::{Notify, RwLock, broadcast, mpsc, watch};
 use tokio::task::JoinHandle;
@@ -110,6 +110,9 @@ pub struct CatchUp {
     pub fold_busy_secs: f64,
     /// CPU time of the folding thread, where the platform reports it (Linux).
     pub fold_cpu_secs: Option<f64>,
+    /// CPU time of the fold's second stage (the thread that updates the youth tables;
+    /// see `Projection::gelijktijdig`), where the platform reports it.
+    pub tables_cpu_secs: Option<f64>,
 }
 
 /// CPU seconds of the calling thread (Linux: `/proc/thread-self/schedstat`).
@@ -181,6 +184,7 @@ struct Folded {
     errors: Vec<ProjectionErrorInfo>,
     fold_busy_secs: f64,
     fold_cpu_secs: Option<f64>,
+    tables_cpu_secs: Option<f64>,
 }
 
 fn apply_one(p: &mut Projection, e: &RecordedEvent) -> Option<ProjectionErrorInfo> {
@@ -214,14 +218,15 @@ fn apply_decoded(
 /// returns what could not be applied. For callers that fold once without a runner
 /// (`kringloop kpi`).
 pub fn fold_page(p: &mut Projection, page: &FoldPage) -> Vec<ProjectionErrorInfo> {
-    let mut errors = Vec::new();
-    for (i, e) in page.iter().enumerate() {
-        p.vooruit_voor(i, |k| page.stream(k));
-        let mut g = Gebeurtenis::decode(e.event_type, e.schema_version, e.payload);
-        errors.extend(apply_decoded(p, e, &mut g));
-    }
-    p.onderhoud();
-    errors
+    p.gelijktijdig(|p| {
+        let mut errors = Vec::new();
+        for (i, e) in page.iter().enumerate() {
+            p.vooruit_voor(i, |k| page.stream(k));
+            let mut g = Gebeurtenis::decode(e.event_type, e.schema_version, e.payload);
+            errors.extend(apply_decoded(p, e, &mut g));
+        }
+        errors
+    })
 }
 
 fn report(
@@ -363,36 +368,37 @@ async fn fold_from_store(
         let mut cursor = after;
         let mut events = 0u64;
         let mut errors = Vec::new();
-        while let Some((page, mut decoded)) = rx.blocking_recv() {
-            let started = Instant::now();
-            let n = page.len();
-            let batch_errors = errors.len();
-            for (i, (e, g)) in page.iter().zip(decoded.iter_mut()).enumerate() {
-                p.vooruit_voor(i, |k| page.stream(k));
-                if let Some(info) = apply_decoded(&mut p, e, g) {
-                    warn_error(&info);
-                    errors.push(info);
+        // Two stages: this thread derives, a second one updates the youth tables (and
+        // at the end the occupancy log); see `Projection::gelijktijdig`.
+        let ((), tabellen_cpu) = p.gelijktijdig_met(PARTIJ, thread_cpu_secs, |p| {
+            while let Some((page, mut decoded)) = rx.blocking_recv() {
+                let started = Instant::now();
+                let n = page.len();
+                let batch_errors = errors.len();
+                for (i, (e, g)) in page.iter().zip(decoded.iter_mut()).enumerate() {
+                    p.vooruit_voor(i, |k| page.stream(k));
+                    if let Some(info) = apply_decoded(p, e, g) {
+                        warn_error(&info);
+                        errors.push(info);
+                    }
+                    cursor = e.position;
                 }
-                cursor = e.position;
+                if dropper.is_ok() {
+                    // The thread ends only when this sender is dropped, so the send
+                    // succeeds.
+                    let _ = drop_tx.send((page, decoded));
+                }
+                events += n as u64;
+                busy += started.elapsed();
+                tracing::debug!(
+                    events = n,
+                    to = cursor,
+                    errors = errors.len() - batch_errors,
+                    fold_ms = started.elapsed().as_secs_f64() * 1e3,
+                    "inhaalbatch gevouwen"
+                );
             }
-            if dropper.is_ok() {
-                // The thread ends only when this sender is dropped, so the send succeeds.
-                let _ = drop_tx.send((page, decoded));
-            }
-            events += n as u64;
-            busy += started.elapsed();
-            tracing::debug!(
-                events = n,
-                to = cursor,
-                errors = errors.len() - batch_errors,
-                fold_ms = started.elapsed().as_secs_f64() * 1e3,
-                "inhaalbatch gevouwen"
-            );
-        }
-        // The index work the fold defers, once per catch-up (counted as folding).
-        let started = Instant::now();
-        p.onderhoud();
-        busy += started.elapsed();
+        });
         Folded {
             projection: p,
             cursor,
@@ -400,6 +406,7 @@ async fn fold_from_store(
             errors,
             fold_busy_secs: busy.as_secs_f64(),
             fold_cpu_secs: thread_cpu_secs().zip(cpu0).map(|(b, a)| b - a),
+            tables_cpu_secs: tabellen_cpu,
         }
     });
     let read = reader.await.map_err(|e| RunnerError::Task(e.to_string()));
@@ -428,6 +435,7 @@ impl Runner {
             secs,
             fold_busy_secs: folded.fold_busy_secs,
             fold_cpu_secs: folded.fold_cpu_secs,
+            tables_cpu_secs: folded.tables_cpu_secs,
         };
         span.in_scope(|| {
             tracing::info!(
@@ -583,6 +591,10 @@ impl Runner {
                 fold_cpu_secs: first
                     .fold_cpu_secs
                     .zip(folded.fold_cpu_secs)
+                    .map(|(a, b)| a + b),
+                tables_cpu_secs: first
+                    .tables_cpu_secs
+                    .zip(folded.tables_cpu_secs)
                     .map(|(a, b)| a + b),
             });
         }
