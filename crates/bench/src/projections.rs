@@ -1319,8 +1319,16 @@ pub async fn run(args: ProjectionsArgs) -> anyhow::Result<()> {
         None,
     );
     eprintln!("== fold");
-    // First on one thread (for comparison; dropped), then in two stages as the runner
-    // folds. CPU is the process's, which only the fold uses meanwhile.
+    // In two stages as the runner folds (kept: its resident memory is the projection's),
+    // then on one thread for comparison (dropped). CPU is the process's, which only the
+    // fold uses meanwhile.
+    let rss1 = rss();
+    let t = Instant::now();
+    let tc = cpu_secs();
+    let (folded, fold_errors) = fold(&loaded.events);
+    let fold_secs = t.elapsed().as_secs_f64();
+    let fold_cpu = cpu_secs() - tc;
+    let proj_rss = rss().saturating_sub(rss1);
     let t = Instant::now();
     let tc = cpu_secs();
     let (een, _) = fold_met(&loaded.events, Vouw::EenDraad);
@@ -1338,13 +1346,6 @@ pub async fn run(args: ProjectionsArgs) -> anyhow::Result<()> {
         "",
         None,
     );
-    let rss1 = rss();
-    let t = Instant::now();
-    let tc = cpu_secs();
-    let (folded, fold_errors) = fold(&loaded.events);
-    let fold_secs = t.elapsed().as_secs_f64();
-    let fold_cpu = cpu_secs() - tc;
-    let proj_rss = rss().saturating_sub(rss1);
     rep.row(
         "rebuild",
         "fold of decoded events held in memory, two stages (derivation | youth tables; 2 threads)",

@@ -678,12 +678,18 @@ impl Inner {
                 let (from, to) = (first.position, last.position);
                 let full = page.len() >= batch;
                 let mut errors = Vec::new();
-                for chunk in page.chunks(CHUNK) {
+                let chunks = page.chunks(CHUNK).count();
+                for (i, chunk) in page.chunks(CHUNK).enumerate() {
                     let mut guard = self.projection.write().await;
                     for e in chunk {
                         if let Some(info) = apply_one(&mut guard, e) {
                             errors.push(info);
                         }
+                    }
+                    if i + 1 == chunks {
+                        // The index work the fold defers (the occupancy log), once per
+                        // followed batch, so that series at K = now keep using it.
+                        guard.onderhoud();
                     }
                     drop(guard);
                     tokio::task::yield_now().await;
