@@ -238,9 +238,10 @@ impl Projection {
     /// youth's facts and hands them in batches to a second thread, which updates the
     /// youth tables in the same order (see `jeugdtabellen`). The projection ends up
     /// exactly as if `f` had applied the events on one thread, with the occupancy log
-    /// brought up to date ([`Projection::onderhoud`]). For catch-ups of many events;
-    /// queries wait until it returns. If no thread can be started, `f` runs on this one
-    /// alone.
+    /// brought up to date ([`Projection::onderhoud`]). For catch-ups of many events.
+    /// The youth tables are with the second stage until it returns, so `f` must apply
+    /// events only: a query inside `f` would not see the youths' facts. If no thread can
+    /// be started, `f` runs on this one alone.
     pub fn gelijktijdig<R, F: FnOnce(&mut Projection) -> R>(&mut self, f: F) -> R {
         self.gelijktijdig_met(PARTIJ, || None, f).0
     }
@@ -253,8 +254,14 @@ impl Projection {
         F: FnOnce(&mut Projection) -> R,
         K: Fn() -> Option<f64> + Send,
     {
+        if self.afvoer.is_some() {
+            // Called from within `f` of an outer two-stage fold: that one's second stage
+            // already takes the derivations.
+            return (f(self), None);
+        }
         let mut jt = std::mem::take(&mut self.jt);
-        let uit = std::thread::scope(|sc| -> Result<(R, Option<f64>), F> {
+        type Paniek = Box<dyn std::any::Any + Send>;
+        let uit = std::thread::scope(|sc| -> Result<Result<(R, Option<f64>), Paniek>, F> {
             let (naar, van) = std::sync::mpsc::sync_channel::<Partij>(16);
             let (terug_naar, terug) = std::sync::mpsc::sync_channel::<Partij>(32);
             let tabellen = &mut jt;
@@ -274,22 +281,21 @@ impl Projection {
                 Err(_) => return Err(f),
             };
             self.afvoer = Some(Afvoer::new(naar, terug, partij.max(1)));
-            // The second stage ends when the sender is dropped; a panic in `f` must
-            // drop it too before the scope waits for that thread.
+            // The second stage ends when the sender is dropped, so a panic in `f` must
+            // not skip that before the scope waits for the thread.
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self)));
             if let Some(mut a) = self.afvoer.take() {
                 a.verstuur();
             }
             let klaar = tweede.join();
-            let r = r.unwrap_or_else(|p| std::panic::resume_unwind(p));
-            match klaar {
-                Ok(cpu) => Ok((r, cpu)),
-                Err(p) => std::panic::resume_unwind(p),
-            }
+            Ok(r.and_then(|r| klaar.map(|cpu| (r, cpu))))
         });
+        // The tables come back before a panic of either stage goes on up, so that the
+        // projection keeps the events applied before it.
         self.jt = jt;
         match uit {
-            Ok(r) => r,
+            Ok(Ok(r)) => r,
+            Ok(Err(paniek)) => std::panic::resume_unwind(paniek),
             Err(f) => {
                 let r = f(self);
                 self.onderhoud();

@@ -99,9 +99,9 @@ proptest! {
     }
 
     /// The two-stage fold of a catch-up (derivation on this thread, the youth tables on a
-    /// second), in several catch-ups and with batches of one to four derivations, leaves
-    /// the projection that applying the events one by one on one thread leaves: same
-    /// versions, same figures at every sampled K, same series.
+    /// second), in several catch-ups, each with a nested call, and with batches of one to
+    /// four derivations, leaves the projection that applying the events one by one on one
+    /// thread leaves: same versions, same figures at every sampled K, same series.
     #[test]
     fn twee_fasen_is_een_draad(seed in any::<u64>(), n in 1usize..10, partij in 1usize..5) {
         let log = genereer(seed, n);
@@ -117,10 +117,15 @@ proptest! {
             let deel = &log.events[gedaan..tot];
             let (geweigerd, _) = twee.gelijktijdig_met(partij, || None, |p| {
                 let mut geweigerd = 0;
-                for (i, e) in deel.iter().enumerate() {
+                let (eerste, tweede) = deel.split_at(deel.len() / 2);
+                for (i, e) in eerste.iter().enumerate() {
                     p.vooruit_voor(i, |k| deel.get(k).map(|e| e.stream.as_str()));
                     geweigerd += usize::from(p.apply(e).is_err());
                 }
+                // A nested call joins the running two-stage fold.
+                geweigerd += p.gelijktijdig(|p| {
+                    tweede.iter().filter(|e| p.apply(e).is_err()).count()
+                });
                 geweigerd
             });
             prop_assert_eq!(geweigerd, 0);
@@ -179,4 +184,36 @@ proptest! {
             prop_assert_eq!(kpis(&p, &qs, Some(k)), kpis(&vers, &qs, Some(k)), "K = {}", k);
         }
     }
+}
+
+/// A panic inside a two-stage fold goes on up to the caller (no hang waiting for the
+/// second stage), and the projection keeps every event applied before it, with its
+/// youth tables back in place.
+#[test]
+fn paniek_in_twee_fasen_verliest_niets() {
+    let log = genereer(7, 6);
+    let helft = log.events.len() / 2;
+    let mut een = Projection::new();
+    for e in &log.events[..helft] {
+        assert!(een.apply(e).is_ok(), "event {} rejected", e.position);
+    }
+    een.onderhoud();
+    let mut twee = Projection::new();
+    let uit = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        twee.gelijktijdig_met(
+            2,
+            || None,
+            |p| {
+                for e in &log.events[..helft] {
+                    assert!(p.apply(e).is_ok(), "event {} rejected", e.position);
+                }
+                panic!("afgebroken na {helft} gebeurtenissen");
+            },
+        )
+    }));
+    assert!(uit.is_err(), "the panic must reach the caller");
+    assert!(helft > 0 && twee.omvang().plaatsing_versies > 0);
+    assert_eq!(een.omvang(), twee.omvang());
+    let qs = queries();
+    assert_eq!(kpis(&een, &qs, None), kpis(&twee, &qs, None));
 }
