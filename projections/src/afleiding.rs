@@ -9,6 +9,7 @@ use crate::feiten::{
     Capaciteit, Episode, GEEN, GEEN8, Machtiging, OPEN_EIND, Plaatsing, Signaal, Traject, VzAttr,
     basis, cap, signaal, vlag,
 };
+use crate::jeugdtabellen::FeitLijsten;
 
 /// A youth fact, compact, with interned ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,11 +83,7 @@ pub(crate) struct JInvoer {
 
 #[derive(Debug, Default)]
 pub(crate) struct Afgeleid {
-    pub plaatsingen: Vec<Plaatsing>,
-    pub episodes: Vec<Episode>,
-    pub trajecten: Vec<Traject>,
-    pub machtigingen: Vec<Machtiging>,
-    pub signalen: Vec<Signaal>,
+    pub feiten: FeitLijsten,
     werk: Werk,
 }
 
@@ -118,16 +115,6 @@ impl Werk {
     }
 }
 
-impl Afgeleid {
-    fn wis(&mut self) {
-        self.plaatsingen.clear();
-        self.episodes.clear();
-        self.trajecten.clear();
-        self.machtigingen.clear();
-        self.signalen.clear();
-    }
-}
-
 #[derive(Debug)]
 struct Lopend {
     vz: u32,
@@ -155,15 +142,18 @@ pub(crate) fn leid_jeugdige_af(
     attr: impl Fn(u32) -> Option<VzAttr>,
     uit: &mut Afgeleid,
 ) {
-    uit.wis();
+    uit.feiten.wis();
     // Working buffers are kept in `uit` between calls: the fold derives a youth after
     // every event, and allocation was a visible share of its time.
     let Afgeleid {
-        plaatsingen: uit_plaatsingen,
-        episodes: uit_episodes,
-        trajecten: uit_trajecten,
-        machtigingen: uit_machtigingen,
-        signalen: uit_signalen,
+        feiten:
+            FeitLijsten {
+                plaatsingen: uit_plaatsingen,
+                episodes: uit_episodes,
+                trajecten: uit_trajecten,
+                machtigingen: uit_machtigingen,
+                signalen: uit_signalen,
+            },
         werk: w,
     } = uit;
     w.leeg();

@@ -14,7 +14,6 @@
 use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, SyncSender};
 
-use crate::afleiding::Afgeleid;
 use crate::bezetting::Bezettingslog;
 use crate::feiten::{Episode, Machtiging, Plaatsing, Signaal, Traject, haal};
 use crate::tabel::{FeitRef, Stempel, Tabel};
@@ -37,14 +36,71 @@ pub(crate) struct Feiten<'a> {
     pub signalen: &'a [Signaal],
 }
 
-impl<'a> From<&'a Afgeleid> for Feiten<'a> {
-    fn from(a: &'a Afgeleid) -> Self {
+impl Feiten<'_> {
+    /// How many facts of each table.
+    fn aantallen(&self) -> [u32; 5] {
+        let n = |l: usize| u32::try_from(l).unwrap_or(u32::MAX);
+        [
+            n(self.plaatsingen.len()),
+            n(self.episodes.len()),
+            n(self.trajecten.len()),
+            n(self.machtigingen.len()),
+            n(self.signalen.len()),
+        ]
+    }
+}
+
+/// Facts of the five youth tables in lists: one derivation's (`Afgeleid`) or a batch's.
+#[derive(Debug, Default)]
+pub(crate) struct FeitLijsten {
+    pub plaatsingen: Vec<Plaatsing>,
+    pub episodes: Vec<Episode>,
+    pub trajecten: Vec<Traject>,
+    pub machtigingen: Vec<Machtiging>,
+    pub signalen: Vec<Signaal>,
+}
+
+impl FeitLijsten {
+    pub fn wis(&mut self) {
+        self.plaatsingen.clear();
+        self.episodes.clear();
+        self.trajecten.clear();
+        self.machtigingen.clear();
+        self.signalen.clear();
+    }
+
+    /// All facts.
+    pub fn feiten(&self) -> Feiten<'_> {
         Feiten {
-            plaatsingen: &a.plaatsingen,
-            episodes: &a.episodes,
-            trajecten: &a.trajecten,
-            machtigingen: &a.machtigingen,
-            signalen: &a.signalen,
+            plaatsingen: &self.plaatsingen,
+            episodes: &self.episodes,
+            trajecten: &self.trajecten,
+            machtigingen: &self.machtigingen,
+            signalen: &self.signalen,
+        }
+    }
+
+    fn voeg_toe(&mut self, f: Feiten<'_>) {
+        self.plaatsingen.extend_from_slice(f.plaatsingen);
+        self.episodes.extend_from_slice(f.episodes);
+        self.trajecten.extend_from_slice(f.trajecten);
+        self.machtigingen.extend_from_slice(f.machtigingen);
+        self.signalen.extend_from_slice(f.signalen);
+    }
+
+    /// The next `n` facts of each table from `plek` on (advanced past them).
+    fn deel(&self, plek: &mut [usize; 5], n: [u32; 5]) -> Feiten<'_> {
+        let mut neem = |t: usize| {
+            let a = plek[t];
+            plek[t] += n[t] as usize;
+            a..plek[t]
+        };
+        Feiten {
+            plaatsingen: self.plaatsingen.get(neem(0)).unwrap_or_default(),
+            episodes: self.episodes.get(neem(1)).unwrap_or_default(),
+            trajecten: self.trajecten.get(neem(2)).unwrap_or_default(),
+            machtigingen: self.machtigingen.get(neem(3)).unwrap_or_default(),
+            signalen: self.signalen.get(neem(4)).unwrap_or_default(),
         }
     }
 }
@@ -151,19 +207,11 @@ pub const PARTIJ: usize = 512;
 const VOORUIT_B: [usize; 4] = [12, 9, 6, 3];
 
 /// A batch of derivations, in fold order: per derivation the youth, the stamp and how
-/// many facts of each table follow in the flat lists.
+/// many facts of each table follow in the lists.
 #[derive(Debug, Default)]
 pub(crate) struct Partij {
     ops: Vec<(u32, Stempel, [u32; 5])>,
-    plaatsingen: Vec<Plaatsing>,
-    episodes: Vec<Episode>,
-    trajecten: Vec<Traject>,
-    machtigingen: Vec<Machtiging>,
-    signalen: Vec<Signaal>,
-}
-
-fn aantal(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
+    feiten: FeitLijsten,
 }
 
 impl Partij {
@@ -172,22 +220,8 @@ impl Partij {
     }
 
     pub fn voeg_toe(&mut self, j: u32, s: Stempel, f: Feiten<'_>) {
-        self.ops.push((
-            j,
-            s,
-            [
-                aantal(f.plaatsingen.len()),
-                aantal(f.episodes.len()),
-                aantal(f.trajecten.len()),
-                aantal(f.machtigingen.len()),
-                aantal(f.signalen.len()),
-            ],
-        ));
-        self.plaatsingen.extend_from_slice(f.plaatsingen);
-        self.episodes.extend_from_slice(f.episodes);
-        self.trajecten.extend_from_slice(f.trajecten);
-        self.machtigingen.extend_from_slice(f.machtigingen);
-        self.signalen.extend_from_slice(f.signalen);
+        self.ops.push((j, s, f.aantallen()));
+        self.feiten.voeg_toe(f);
     }
 
     /// Applies the derivations in order, and empties the batch for reuse.
@@ -200,41 +234,10 @@ impl Partij {
                 }
             }
             let (j, s, n) = self.ops[i];
-            let neem = |plek: &mut usize, n: u32| {
-                let a = *plek;
-                *plek += n as usize;
-                a..*plek
-            };
-            let f = Feiten {
-                plaatsingen: self
-                    .plaatsingen
-                    .get(neem(&mut plek[0], n[0]))
-                    .unwrap_or_default(),
-                episodes: self
-                    .episodes
-                    .get(neem(&mut plek[1], n[1]))
-                    .unwrap_or_default(),
-                trajecten: self
-                    .trajecten
-                    .get(neem(&mut plek[2], n[2]))
-                    .unwrap_or_default(),
-                machtigingen: self
-                    .machtigingen
-                    .get(neem(&mut plek[3], n[3]))
-                    .unwrap_or_default(),
-                signalen: self
-                    .signalen
-                    .get(neem(&mut plek[4], n[4]))
-                    .unwrap_or_default(),
-            };
-            jt.synchroniseer(j, f, s);
+            jt.synchroniseer(j, self.feiten.deel(&mut plek, n), s);
         }
         self.ops.clear();
-        self.plaatsingen.clear();
-        self.episodes.clear();
-        self.trajecten.clear();
-        self.machtigingen.clear();
-        self.signalen.clear();
+        self.feiten.wis();
     }
 }
 

@@ -12,7 +12,7 @@ use crate::feiten::{
     Capaciteit, Doel, FxMap, GEEN, GEEN8, Landschap, Namen, Plaatsing, VzAttr, bestemming_code,
     haal, landschap, machtiging_code, regime_code, scope, vorm_code,
 };
-use crate::jeugdtabellen::{Afvoer, Feiten, JeugdTabellen, PARTIJ, Partij};
+use crate::jeugdtabellen::{Afvoer, JeugdTabellen, PARTIJ, Partij};
 use crate::periode::dag;
 use crate::tabel::{FeitRef, Stempel, Tabel};
 
@@ -922,7 +922,7 @@ impl Projection {
             |v| vz.get(v as usize).and_then(|st| st.nu),
             &mut self.scratch,
         );
-        let f = Feiten::from(&self.scratch);
+        let f = self.scratch.feiten.feiten();
         match &mut self.afvoer {
             Some(a) => a.voeg_toe(j, s, f),
             None => self.jt.synchroniseer(j, f, s),
