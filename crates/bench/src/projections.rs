@@ -1445,7 +1445,9 @@ pub async fn run(args: ProjectionsArgs) -> anyhow::Result<()> {
     let mut measure = async |name: &str, q: &Query, reeks: bool| -> (f64, f64) {
         let runs = if reeks { args.series_runs } else { args.runs };
         let mut ms = Vec::with_capacity(runs);
+        let mut cpu = 0.0;
         for i in 0..runs + 2 {
+            let c = cpu_secs();
             let t = Instant::now();
             runner
                 .read(|p| {
@@ -1458,13 +1460,21 @@ pub async fn run(args: ProjectionsArgs) -> anyhow::Result<()> {
                 .await;
             if i >= 2 {
                 ms.push(t.elapsed().as_secs_f64() * 1e3);
+                cpu += cpu_secs() - c;
             }
         }
         ms.sort_by(f64::total_cmp);
         let r = (percentile(&ms, 0.5), percentile(&ms, 0.99));
+        // CPU of all threads (a series uses three): steadier than wall time on a busy
+        // machine, and what bounds a series on two cores.
+        let cpu_ms = cpu * 1e3 / runs.max(1) as f64;
+        eprintln!(
+            "   {name}: p50 {:.2} ms, p99 {:.2} ms, mean CPU {cpu_ms:.1} ms",
+            r.0, r.1
+        );
         lat.insert(
             name.to_owned(),
-            json!({"p50_ms": r.0, "p99_ms": r.1, "runs": runs}),
+            json!({"p50_ms": r.0, "p99_ms": r.1, "cpu_ms_mean": cpu_ms, "runs": runs}),
         );
         r
     };
