@@ -444,6 +444,15 @@ impl Sleutels {
 }
 
 /// Everything a query needs, resolved once: the period as day numbers and the [`Basis`].
+/// A capacity change as the capacity figures read it ([`Ctx::cap_regels`]).
+pub(crate) struct CapRegel {
+    datum: i32,
+    delta: i32,
+    soort: u8,
+    /// Form × regime of the facility as known at K (`None`: not registered then).
+    cel: Option<(usize, usize)>,
+}
+
 pub(crate) struct Ctx<'a> {
     pub p: &'a Projection,
     pub k: i64,
@@ -728,17 +737,36 @@ impl<'a> Ctx<'a> {
     // ------------------------------------------------------------ capacity
 
     /// (plaatsen at peil, opbouw in P, afbouw in P) per vorm × regime.
-    fn capaciteit(&self) -> [[[i64; 2]; 9]; 3] {
+    /// The capacity changes visible at K, on or before day `hi`, at facilities that pass
+    /// the LOCATIE filter (which does not depend on P, so a series reads the table once
+    /// for all its periods).
+    fn cap_regels(&self, hi: i32) -> Vec<CapRegel> {
+        self.p
+            .capaciteit
+            .zichtbaar(self.k, i32::MIN, hi)
+            .filter(|c| self.past_locatie(c.voorziening))
+            .map(|c| CapRegel {
+                datum: c.datum,
+                delta: c.delta,
+                soort: c.soort,
+                cel: self
+                    .b
+                    .attr
+                    .get(c.voorziening as usize)
+                    .copied()
+                    .flatten()
+                    .map(|a| (a.vorm as usize % 9, a.regime as usize % 2)),
+            })
+            .collect()
+    }
+
+    /// Places at the peildatum, opened and closed in P, per form × regime.
+    fn capaciteit(&self, regels: &[CapRegel]) -> [[[i64; 2]; 9]; 3] {
         let mut t = [[[0i64; 2]; 9]; 3];
-        let hi = self.peil.max(self.tot);
-        for c in self.p.capaciteit.zichtbaar(self.k, i32::MIN, hi) {
-            if !self.past_locatie(c.voorziening) {
-                continue;
-            }
-            let Some(a) = self.b.attr.get(c.voorziening as usize).copied().flatten() else {
+        for c in regels {
+            let Some((v, r)) = c.cel else {
                 continue;
             };
-            let (v, r) = (a.vorm as usize % 9, a.regime as usize % 2);
             if c.datum <= self.peil {
                 t[0][v][r] += i64::from(c.delta);
             }
@@ -835,17 +863,10 @@ impl<'a> Ctx<'a> {
     }
 
     /// Available bed-days in P (LOCATIE) and capacity at the peildatum.
-    fn beschikbaar(&self) -> (i64, i64) {
+    fn beschikbaar(&self, regels: &[CapRegel]) -> (i64, i64) {
         let mut dagen = 0i64;
         let mut peil = 0i64;
-        for c in self
-            .p
-            .capaciteit
-            .zichtbaar(self.k, i32::MIN, self.peil.max(self.tot))
-        {
-            if !self.past_locatie(c.voorziening) {
-                continue;
-            }
+        for c in regels {
             if c.datum < self.tot {
                 dagen += i64::from(c.delta) * i64::from(self.tot - c.datum.max(self.van));
             }
@@ -1306,10 +1327,13 @@ impl Projection {
             signalen: c.signaal_tellingen(),
             overbezetting,
         };
-        self.rapport(&c, t)
+        let regels = c.cap_regels(c.peil.max(c.tot));
+        self.rapport(&c, t, &regels)
     }
 
-    pub(crate) fn rapport(&self, c: &Ctx<'_>, t: Tellingen) -> KpiReport {
+    /// The report of one period from its tallies; `regels` are the capacity changes of
+    /// `Ctx::cap_regels` up to at least the period's end and peildatum.
+    pub(crate) fn rapport(&self, c: &Ctx<'_>, t: Tellingen, regels: &[CapRegel]) -> KpiReport {
         let q = c.q;
         let Tellingen {
             pl,
@@ -1319,9 +1343,9 @@ impl Projection {
             signalen,
             overbezetting,
         } = t;
-        let cap = c.capaciteit();
+        let cap = c.capaciteit(regels);
         let plaatsen_peil: i64 = cap[0].iter().flatten().sum();
-        let (beschikbaar, cap_peil) = c.beschikbaar();
+        let (beschikbaar, cap_peil) = c.beschikbaar(regels);
         let graad = Verhouding::van(pl.bezetting_loc, cap_peil);
         let unieke = pl.unieke;
         let kennis_dag = q
@@ -1420,11 +1444,19 @@ impl Projection {
         let c0 = Ctx::new(self, q0);
         let ctxs: Vec<Ctx<'_>> = vragen.iter().map(|qq| c0.periode(qq)).collect();
         match crate::veeg::veeg(&c0, &ctxs) {
-            Some(tellingen) => ctxs
-                .iter()
-                .zip(tellingen)
-                .map(|(c, t)| self.rapport(c, t))
-                .collect(),
+            Some(tellingen) => {
+                // Every period's capacity figures from one read of the capacity table.
+                let hi = ctxs
+                    .iter()
+                    .map(|c| c.peil.max(c.tot))
+                    .max()
+                    .unwrap_or(c0.tot);
+                let regels = c0.cap_regels(hi);
+                ctxs.iter()
+                    .zip(tellingen)
+                    .map(|(c, t)| self.rapport(c, t, &regels))
+                    .collect()
+            }
             None => een_voor_een(&vragen),
         }
     }
@@ -1443,7 +1475,8 @@ impl Projection {
     /// Capacity at the peildatum, vorm × regime (LOCATIE).
     pub fn plaatsen(&self, q: &Query) -> Kpi<Kruistabel> {
         let c = Ctx::new(self, q);
-        c.kpi("plaatsen", Ctx::tabel(&c.capaciteit()[0]))
+        let regels = c.cap_regels(c.peil.max(c.tot));
+        c.kpi("plaatsen", Ctx::tabel(&c.capaciteit(&regels)[0]))
     }
 
     /// Active placements at the peildatum.
