@@ -601,6 +601,12 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Whether the query has no filter at all (every fact passes `past`, every known
+    /// facility `past_locatie`).
+    pub fn zonder_filter(&self) -> bool {
+        !self.b.geo_filter && !self.b.vz_filter
+    }
+
     #[inline]
     pub fn past_locatie(&self, vz: u32) -> bool {
         self.b.vz_loc.get(vz as usize).copied().unwrap_or(false)

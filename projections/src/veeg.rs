@@ -130,6 +130,50 @@ impl Kalender {
     }
 }
 
+/// The query's filter as the scans ask it, per fact. Without any filter every fact
+/// passes, and the scans are compiled once more for that case ([`Alles`]): the two
+/// table lookups per fact behind `Ctx::past` then cost nothing (a national
+/// 40-quarter series asks them some 7 million times).
+trait Zeef: Copy + Send + Sync {
+    /// `Ctx::past`.
+    fn past(&self, vz: u32, herkomst: u32) -> bool;
+    /// `Ctx::past_locatie`.
+    fn locatie(&self, vz: u32) -> bool;
+}
+
+/// The filter of a query that has one.
+#[derive(Clone, Copy)]
+struct Filter<'c, 'a>(&'c Ctx<'a>);
+
+impl Zeef for Filter<'_, '_> {
+    #[inline]
+    fn past(&self, vz: u32, herkomst: u32) -> bool {
+        self.0.past(vz, herkomst)
+    }
+    #[inline]
+    fn locatie(&self, vz: u32) -> bool {
+        self.0.past_locatie(vz)
+    }
+}
+
+/// No filter: what `Ctx::past` and `Ctx::past_locatie` answer then, without lookups
+/// (every known facility passes, and under `past` a fact without one too).
+#[derive(Clone, Copy)]
+struct Alles {
+    voorzieningen: u32,
+}
+
+impl Zeef for Alles {
+    #[inline]
+    fn past(&self, vz: u32, _herkomst: u32) -> bool {
+        vz < self.voorzieningen || vz == crate::feiten::GEEN
+    }
+    #[inline]
+    fn locatie(&self, vz: u32) -> bool {
+        vz < self.voorzieningen || vz == crate::feiten::GEEN
+    }
+}
+
 /// +1 for the periods `a..b` in a difference array.
 #[inline]
 fn bereik(diff: &mut [i64], a: usize, b: usize) {
@@ -537,7 +581,7 @@ fn uniek(lijsten: &[Vec<u32>], jeugdigen: usize) -> Vec<i64> {
 }
 
 /// Placement figures of every period, and overbezetting.
-fn plaatsingen(c0: &Ctx<'_>, kal: &Kalender) -> (Vec<PlaatsingSom>, Vec<i64>) {
+fn plaatsingen(c0: &Ctx<'_>, kal: &Kalender, z: impl Zeef) -> (Vec<PlaatsingSom>, Vec<i64>) {
     let p = c0.p;
     let n = kal.n;
     let mut bez = vec![0i64; n + 1];
@@ -555,8 +599,8 @@ fn plaatsingen(c0: &Ctx<'_>, kal: &Kalender) -> (Vec<PlaatsingSom>, Vec<i64>) {
     p.jt.plaatsingen
         .zichtbaar(c0.k, kal.t0 - 1, kal.t1)
         .for_each(|pl| {
-            let loc = c0.past_locatie(pl.voorziening);
-            let past = c0.past(pl.voorziening, pl.herkomst);
+            let loc = z.locatie(pl.voorziening);
+            let past = z.past(pl.voorziening, pl.herkomst);
             if !loc && !past {
                 return;
             }
@@ -602,14 +646,12 @@ fn plaatsingen(c0: &Ctx<'_>, kal: &Kalender) -> (Vec<PlaatsingSom>, Vec<i64>) {
             }
         });
 
-    let mee: Vec<bool> = (0..p.vz_namen.len())
-        .map(|v| c0.past_locatie(v as u32))
-        .collect();
+    let mee: Vec<bool> = (0..p.vz_namen.len()).map(|v| z.locatie(v as u32)).collect();
     let overbezetting = if uit_log {
         overbezetting_uit_log(c0, kal, &mee)
     } else {
         for c in p.capaciteit.zichtbaar(c0.k, i32::MIN, kal.t1) {
-            if c0.past_locatie(c.voorziening) {
+            if z.locatie(c.voorziening) {
                 bezet.capaciteit(kal, c.voorziening, c.datum, c.delta);
             }
         }
@@ -638,7 +680,7 @@ fn plaatsingen(c0: &Ctx<'_>, kal: &Kalender) -> (Vec<PlaatsingSom>, Vec<i64>) {
 }
 
 /// Episode figures of every period.
-fn episodes(c0: &Ctx<'_>, kal: &Kalender) -> Vec<EpisodeSom> {
+fn episodes(c0: &Ctx<'_>, kal: &Kalender, z: impl Zeef) -> Vec<EpisodeSom> {
     let n = kal.n;
     let mut st = StroomTeller::new(n);
     let mut lang = vec![0i64; n + 1];
@@ -652,8 +694,8 @@ fn episodes(c0: &Ctx<'_>, kal: &Kalender) -> Vec<EpisodeSom> {
         .episodes
         .zichtbaar(c0.k, kal.t0 - 1, kal.t1)
         .for_each(|e| {
-            let eerste = c0.past(e.eerste, e.herkomst);
-            let laatste = c0.past(e.laatste, e.herkomst);
+            let eerste = z.past(e.eerste, e.herkomst);
+            let laatste = z.past(e.laatste, e.herkomst);
             if eerste {
                 st.tel(kal, e.begin, e.eind);
                 // Langverblijver at the peildatum tot_i: s + 548 ≤ tot_i < e.
@@ -703,19 +745,19 @@ fn episodes(c0: &Ctx<'_>, kal: &Kalender) -> Vec<EpisodeSom> {
 }
 
 /// CBS-trajectory stock and flows, spoedmachtigingen and signals of every period.
-fn overige(c0: &Ctx<'_>, kal: &Kalender) -> (Vec<Stroom>, Vec<i64>, Vec<[i64; 3]>) {
+fn overige(c0: &Ctx<'_>, kal: &Kalender, z: impl Zeef) -> (Vec<Stroom>, Vec<i64>, Vec<[i64; 3]>) {
     let n = kal.n;
     let p = c0.p;
     let mut st = StroomTeller::new(n);
     p.jt.trajecten
         .zichtbaar(c0.k, kal.t0 - 1, kal.t1)
-        .filter(|t| c0.past(t.voorziening, t.herkomst))
+        .filter(|t| z.past(t.voorziening, t.herkomst))
         .for_each(|t| st.tel(kal, t.begin, t.eind));
     let mut spoed = vec![0i64; n];
     for m in p.jt.machtigingen.zichtbaar(c0.k, kal.t0, kal.t1) {
         if m.soort == basis::SPOED
             && let Some(i) = kal.per(m.begin)
-            && c0.past(m.voorziening, m.herkomst)
+            && z.past(m.voorziening, m.herkomst)
         {
             spoed[i] += 1;
         }
@@ -723,7 +765,7 @@ fn overige(c0: &Ctx<'_>, kal: &Kalender) -> (Vec<Stroom>, Vec<i64>, Vec<[i64; 3]
     let mut sig = [vec![0i64; n + 1], vec![0i64; n + 1], vec![0i64; n + 1]];
     for s in p.jt.signalen.zichtbaar(c0.k, kal.t0, kal.t1) {
         // Overlaps P_i: begin < tot_i and eind > van_i.
-        if s.begin < s.eind && c0.past(s.voorziening, s.herkomst) {
+        if s.begin < s.eind && z.past(s.voorziening, s.herkomst) {
             bereik(
                 &mut sig[s.soort as usize % 3],
                 kal.tot_le(s.begin),
@@ -736,36 +778,55 @@ fn overige(c0: &Ctx<'_>, kal: &Kalender) -> (Vec<Stroom>, Vec<i64>, Vec<[i64; 3]
     (st.stromen(n), spoed, signalen)
 }
 
-/// The tallies of every period of `ctxs` (sorted, non-overlapping periods sharing the
-/// filter and knowledge time of `c0`), or `None` when the series is too long for the
-/// day tables.
-pub(crate) fn veeg(c0: &Ctx<'_>, ctxs: &[Ctx<'_>]) -> Option<Vec<Tellingen>> {
-    let kal = Kalender::new(ctxs)?;
-    let ((pl, over), (ep, (traj, spoed, sig))) = std::thread::scope(|s| {
+/// The three parts of a series, two of them on threads of their own.
+#[allow(clippy::type_complexity)]
+fn delen(
+    c0: &Ctx<'_>,
+    kal: &Kalender,
+    z: impl Zeef,
+) -> (
+    (Vec<PlaatsingSom>, Vec<i64>),
+    (Vec<EpisodeSom>, (Vec<Stroom>, Vec<i64>, Vec<[i64; 3]>)),
+) {
+    std::thread::scope(|s| {
         // Three independent parts of unequal size: the two other ones on threads of
         // their own, so the scheduler spreads the work over the cores (if a thread
         // cannot be started, this one does its part).
         let h_pl = std::thread::Builder::new()
             .name("reeks-plaatsingen".into())
-            .spawn_scoped(s, || plaatsingen(c0, &kal));
+            .spawn_scoped(s, || plaatsingen(c0, kal, z));
         let h_ov = std::thread::Builder::new()
             .name("reeks-overige".into())
-            .spawn_scoped(s, || overige(c0, &kal));
-        let ep = episodes(c0, &kal);
+            .spawn_scoped(s, || overige(c0, kal, z));
+        let ep = episodes(c0, kal, z);
         let pl = match h_pl {
             Ok(h) => h
                 .join()
                 .unwrap_or_else(|paniek| std::panic::resume_unwind(paniek)),
-            Err(_) => plaatsingen(c0, &kal),
+            Err(_) => plaatsingen(c0, kal, z),
         };
         let ov = match h_ov {
             Ok(h) => h
                 .join()
                 .unwrap_or_else(|paniek| std::panic::resume_unwind(paniek)),
-            Err(_) => overige(c0, &kal),
+            Err(_) => overige(c0, kal, z),
         };
         (pl, (ep, ov))
-    });
+    })
+}
+
+/// The tallies of every period of `ctxs` (sorted, non-overlapping periods sharing the
+/// filter and knowledge time of `c0`), or `None` when the series is too long for the
+/// day tables.
+pub(crate) fn veeg(c0: &Ctx<'_>, ctxs: &[Ctx<'_>]) -> Option<Vec<Tellingen>> {
+    let kal = Kalender::new(ctxs)?;
+    let delen = if c0.zonder_filter() {
+        let voorzieningen = u32::try_from(c0.p.vz_namen.len()).unwrap_or(u32::MAX);
+        delen(c0, &kal, Alles { voorzieningen })
+    } else {
+        delen(c0, &kal, Filter(c0))
+    };
+    let ((pl, over), (ep, (traj, spoed, sig))) = delen;
     Some(
         pl.into_iter()
             .zip(over)
