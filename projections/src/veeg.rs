@@ -25,7 +25,7 @@
 
 use kringloop_events::{Verblijfplaats, Zwaarte};
 
-use crate::feiten::{GEEN8, basis, bestemming_van, vlag};
+use crate::feiten::{basis, bestemming_van, vlag};
 use crate::kpi::{Aantal, Ctx, EpisodeSom, PlaatsingSom, Stroom, Tellingen, Verblijfsduur};
 use crate::periode::OPEN;
 
@@ -66,22 +66,26 @@ impl Kalender {
         if len as i64 > MAX_DAGEN || ctxs.len() >= GEEN_P as usize {
             return None;
         }
+        // `per` ends with day t1, which no period contains: the sentinel of `per_van`.
+        // The count tables have one entry more on either side: 0 for every day before
+        // t0, n (every period) for every day after t1 (`le`).
+        let n = ctxs.len();
         let mut per = vec![GEEN_P; len];
-        let mut le_van = vec![0u32; len];
-        let mut le_tot = vec![0u32; len];
+        let mut le_van = vec![0u32; len + 2];
+        let mut le_tot = vec![0u32; len + 2];
         for (i, c) in ctxs.iter().enumerate() {
             let (a, b) = (
                 usize::try_from(c.van - t0).ok()?,
                 usize::try_from(c.tot - t0).ok()?,
             );
             per.get_mut(a..b)?.fill(i as u32);
-            le_van.get_mut(a..)?.iter_mut().for_each(|x| *x += 1);
-            le_tot.get_mut(b..)?.iter_mut().for_each(|x| *x += 1);
+            le_van.get_mut(a + 1..)?.iter_mut().for_each(|x| *x += 1);
+            le_tot.get_mut(b + 1..)?.iter_mut().for_each(|x| *x += 1);
         }
         Some(Kalender {
             t0,
             t1,
-            n: ctxs.len(),
+            n,
             per,
             le_van,
             le_tot,
@@ -93,28 +97,31 @@ impl Kalender {
     /// The period containing day `d`.
     #[inline]
     fn per(&self, d: i32) -> Option<usize> {
-        if d < self.t0 {
-            return None;
-        }
-        match self.per.get((d - self.t0) as usize) {
-            Some(&i) if i != GEEN_P => Some(i as usize),
-            _ => None,
-        }
+        let i = self.per_van(d);
+        (i < self.n).then_some(i)
     }
 
-    /// Number of entries of a non-decreasing table on or before `d` (exact outside the
-    /// table: nothing before the first period starts, everything after the last ends).
+    /// The period containing day `d`, or `n` (a spare slot of the tallies) when none
+    /// does. Without branches: whether a fact's day falls in the series is as good as
+    /// random in a scan (an open end, say), and a mispredicted branch per lookup cost
+    /// more than the lookup.
+    #[inline]
+    fn per_van(&self, d: i32) -> usize {
+        let laatste = self.per.len().saturating_sub(1) as i64;
+        let x = i64::from(d) - i64::from(self.t0);
+        let i = if x < 0 { laatste } else { x.min(laatste) };
+        let p = self.per.get(i as usize).copied().unwrap_or(GEEN_P);
+        if p == GEEN_P { self.n } else { p as usize }
+    }
+
+    /// Number of entries of a non-decreasing count table on or before `d` (exact
+    /// outside the days of the table: nothing before the first period starts,
+    /// everything after the last ends), without branches.
     #[inline]
     fn le(&self, tabel: &[u32], d: i32) -> usize {
-        if d < self.t0 {
-            0
-        } else if d > self.t1 {
-            self.n
-        } else {
-            tabel
-                .get((d - self.t0) as usize)
-                .map_or(self.n, |&x| x as usize)
-        }
+        let laatste = tabel.len().saturating_sub(1) as i64;
+        let i = (i64::from(d) - i64::from(self.t0) + 1).clamp(0, laatste);
+        tabel.get(i as usize).map_or(self.n, |&x| x as usize)
     }
 
     /// Number of periods with `van ≤ d`.
@@ -174,16 +181,16 @@ impl Zeef for Alles {
     }
 }
 
-/// +1 for the periods `a..b` in a difference array.
+/// +1 for the periods `a..b` in a difference array (of n + 1 entries; `a`, `b` ≤ n), an
+/// empty range adding 0 rather than being skipped by a branch.
 #[inline]
 fn bereik(diff: &mut [i64], a: usize, b: usize) {
-    if a < b
-        && let Some(x) = diff.get_mut(a)
-    {
-        *x += 1;
-        if let Some(y) = diff.get_mut(b) {
-            *y -= 1;
-        }
+    let x = i64::from(a < b);
+    if let Some(d) = diff.get_mut(a) {
+        *d += x;
+    }
+    if let Some(d) = diff.get_mut(b) {
+        *d -= x;
     }
 }
 
@@ -211,8 +218,9 @@ impl StroomTeller {
         StroomTeller {
             begin: vec![0; n + 1],
             eind: vec![0; n + 1],
-            instroom: vec![0; n],
-            uitstroom: vec![0; n],
+            // A spare slot n for facts outside the series (`Kalender::per_van`).
+            instroom: vec![0; n + 1],
+            uitstroom: vec![0; n + 1],
         }
     }
 
@@ -222,13 +230,12 @@ impl StroomTeller {
     fn tel(&mut self, kal: &Kalender, s: i32, t: i32) {
         bereik(&mut self.begin, kal.van_le(s), kal.van_le(t));
         bereik(&mut self.eind, kal.tot_le(s), kal.tot_le(t));
-        if let Some(i) = kal.per(s) {
-            self.instroom[i] += 1;
+        // (An open end, `OPEN`, lies after every period: slot n.)
+        if let Some(x) = self.instroom.get_mut(kal.per_van(s)) {
+            *x += 1;
         }
-        if t != OPEN
-            && let Some(i) = kal.per(t)
-        {
-            self.uitstroom[i] += 1;
+        if let Some(x) = self.uitstroom.get_mut(kal.per_van(t)) {
+            *x += 1;
         }
     }
 
@@ -588,9 +595,14 @@ fn plaatsingen(c0: &Ctx<'_>, kal: &Kalender, z: impl Zeef) -> (Vec<PlaatsingSom>
     let mut bez_loc = vec![0i64; n + 1];
     let lengte = (kal.t1 - kal.t0) as usize + 1;
     let mut dagen = vec![0i64; lengte + 1];
-    let mut som = vec![PlaatsingSom::default(); n];
-    let mut jeugdigen: Vec<Vec<u32>> = vec![Vec::new(); n];
+    // Slot n takes the starts outside the series (and, for `jeugdigen`, those that
+    // count for no youth), so that the tallies need no branch on data that is as good
+    // as random (see `Kalender::per_van`).
+    let mut som = vec![PlaatsingSom::default(); n + 1];
+    let mut jeugdigen: Vec<Vec<u32>> = vec![Vec::new(); n + 1];
     let mut bezet = Bezet::new(p.vz_namen.len(), n);
+    // Closed care (`Ctx::dicht`) per facility, looked up once instead of per placement.
+    let dicht: Vec<bool> = (0..p.vz_namen.len()).map(|v| c0.dicht(v as u32)).collect();
     // At a K after the last recorded change the fold's occupancy log, once brought up to
     // date (`Projection::onderhoud`), holds exactly the changes the scan would collect,
     // already sorted.
@@ -599,6 +611,8 @@ fn plaatsingen(c0: &Ctx<'_>, kal: &Kalender, z: impl Zeef) -> (Vec<PlaatsingSom>
     p.jt.plaatsingen
         .zichtbaar(c0.k, kal.t0 - 1, kal.t1)
         .for_each(|pl| {
+            // (Branches on the filter are well predicted: without one every fact
+            // passes, with one most fail.)
             let loc = z.locatie(pl.voorziening);
             let past = z.past(pl.voorziening, pl.herkomst);
             if !loc && !past {
@@ -625,26 +639,24 @@ fn plaatsingen(c0: &Ctx<'_>, kal: &Kalender, z: impl Zeef) -> (Vec<PlaatsingSom>
                 return;
             }
             bereik(&mut bez, a, b);
-            let Some(i) = kal.per(s) else {
+            let i = kal.per_van(s);
+            let Some(t) = som.get_mut(i) else {
                 return;
             };
-            let t = &mut som[i];
-            if pl.vlaggen & vlag::EPISODESTART != 0 {
-                t.exclusief += 1;
+            let v = pl.vlaggen;
+            t.exclusief += i64::from(v & vlag::EPISODESTART != 0);
+            t.door += i64::from(v & vlag::DOOR != 0);
+            let telt = v & (vlag::EPISODESTART | vlag::DOOR) != 0;
+            if let Some(l) = jeugdigen.get_mut(if telt { i } else { n }) {
+                l.push(pl.jeugdige);
             }
-            if pl.vlaggen & vlag::DOOR != 0 {
-                t.door += 1;
-            }
-            if pl.vlaggen & (vlag::EPISODESTART | vlag::DOOR) != 0 {
-                jeugdigen[i].push(pl.jeugdige);
-            }
-            if c0.dicht(pl.voorziening) && pl.vlaggen & vlag::AMBULANT == 0 {
-                t.gesloten_starts += 1;
-                if pl.basis == basis::SPOED {
-                    t.spoed_starts += 1;
-                }
-            }
+            let gesloten = dicht.get(pl.voorziening as usize).copied().unwrap_or(false)
+                & (v & vlag::AMBULANT == 0);
+            t.gesloten_starts += i64::from(gesloten);
+            t.spoed_starts += i64::from(gesloten & (pl.basis == basis::SPOED));
         });
+    som.truncate(n);
+    jeugdigen.truncate(n);
 
     let mee: Vec<bool> = (0..p.vz_namen.len()).map(|v| z.locatie(v as u32)).collect();
     let overbezetting = if uit_log {
@@ -684,11 +696,25 @@ fn episodes(c0: &Ctx<'_>, kal: &Kalender, z: impl Zeef) -> Vec<EpisodeSom> {
     let n = kal.n;
     let mut st = StroomTeller::new(n);
     let mut lang = vec![0i64; n + 1];
-    let mut som = vec![EpisodeSom::default(); n];
-    let mut duren = vec![Duren::new(); n];
-    // The rank of each facility's form and regime, looked up once instead of per episode.
-    let rangen: Vec<Option<u8>> = (0..c0.p.vz_namen.len())
-        .map(|v| c0.rang(v as u32))
+    // Slot n takes what falls outside the series, so that the tallies need no branch
+    // on data that is as good as random (see `Kalender::per_van`).
+    let mut som = vec![EpisodeSom::default(); n + 1];
+    let mut duren = vec![Duren::new(); n + 1];
+    // Per destination code: 1 if it is known, and its rank (`u8::MAX`: none).
+    let mut bekend_code = [0i64; 256];
+    let mut rang_code = [u8::MAX; 256];
+    for c in 0..=u8::MAX {
+        if let Some(best) = bestemming_van(c) {
+            bekend_code[usize::from(c)] = i64::from(best != Verblijfplaats::Onbekend);
+            if let Zwaarte::Rang(r) = best.zwaarte() {
+                rang_code[usize::from(c)] = r;
+            }
+        }
+    }
+    // The rank of each facility's form and regime, looked up once instead of per
+    // episode; 0 when it has none (no destination ranks below 0, so none is lighter).
+    let rangen: Vec<u8> = (0..c0.p.vz_namen.len())
+        .map(|v| c0.rang(v as u32).unwrap_or(0))
         .collect();
     c0.p.jt
         .episodes
@@ -704,33 +730,32 @@ fn episodes(c0: &Ctx<'_>, kal: &Kalender, z: impl Zeef) -> Vec<EpisodeSom> {
                     kal.tot_le(e.begin.saturating_add(crate::kpi::LANGVERBLIJF - 1)),
                     kal.tot_le(e.eind.saturating_sub(1)),
                 );
-                if let Some(i) = kal.per(e.begin) {
-                    som[i].cohort += 1;
-                    if e.eerste_door < e.begin.saturating_add(365) {
-                        som[i].cohort_door += 1;
-                    }
+                if let Some(t) = som.get_mut(kal.per_van(e.begin)) {
+                    t.cohort += 1;
+                    t.cohort_door += i64::from(e.eerste_door < e.begin.saturating_add(365));
                 }
             }
-            if e.bestemming == GEEN8 || !laatste || e.eind == OPEN {
+            // (A branch on the filter is well predicted: without one every fact passes,
+            // with one most fail.)
+            if !laatste {
                 return;
             }
-            let (Some(i), Some(best)) = (kal.per(e.eind), bestemming_van(e.bestemming)) else {
+            // An exit: ended (an open episode has no destination, `GEEN8`) with a
+            // destination code and in a period; otherwise slot n.
+            let b = usize::from(e.bestemming);
+            let geldig = (e.eind != OPEN) & (b < Verblijfplaats::ALL.len());
+            let i = if geldig { kal.per_van(e.eind) } else { n };
+            let (Some(t), Some(d)) = (som.get_mut(i), duren.get_mut(i)) else {
                 return;
             };
-            let t = &mut som[i];
-            t.bestemmingen[e.bestemming as usize % 16] += 1;
-            duren[i].voeg_toe(e.eind - e.begin);
-            if best != Verblijfplaats::Onbekend {
-                t.bekend += 1;
-                if let (Zwaarte::Rang(r), Some(vr)) = (
-                    best.zwaarte(),
-                    rangen.get(e.laatste as usize).copied().flatten(),
-                ) && r < vr
-                {
-                    t.lichter += 1;
-                }
-            }
+            t.bestemmingen[b % 16] += 1;
+            d.voeg_toe(if geldig { e.eind - e.begin } else { 0 });
+            t.bekend += bekend_code[b];
+            let vr = rangen.get(e.laatste as usize).copied().unwrap_or(0);
+            t.lichter += i64::from(rang_code[b] < vr);
         });
+    som.truncate(n);
+    duren.truncate(n);
     let lang = sommen(&lang, n);
     for ((t, (s, l)), d) in som
         .iter_mut()
