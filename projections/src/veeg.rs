@@ -497,6 +497,11 @@ fn overbezet_in(w: &[(i32, i32, i32)], van: i32, b: &mut i64, c: &mut i64) -> bo
     bezet & over
 }
 
+/// Per facility: whether its placements count for occupancy (`Ctx::past_locatie`).
+fn mee(p: &crate::Projection, z: impl Zeef) -> Vec<bool> {
+    (0..p.vz_namen.len()).map(|v| z.locatie(v as u32)).collect()
+}
+
 /// Overbezetting per period from the fold's occupancy log (`Bezettingslog`): per
 /// facility in `mee`, its occupancy and capacity changes merged in day order; a change
 /// before a period (or in a gap) counts from its first day on.
@@ -629,8 +634,14 @@ fn uniek(lijsten: &[Vec<u32>], jeugdigen: usize) -> Vec<i64> {
         .collect()
 }
 
-/// Placement figures of every period, and overbezetting.
-fn plaatsingen(c0: &Ctx<'_>, kal: &Kalender, z: impl Zeef) -> (Vec<PlaatsingSom>, Vec<i64>) {
+/// Placement figures of every period, and overbezetting unless `uit_log` (then the
+/// caller reads it from the fold's occupancy log, `overbezetting_uit_log`, in parallel).
+fn plaatsingen(
+    c0: &Ctx<'_>,
+    kal: &Kalender,
+    z: impl Zeef,
+    uit_log: bool,
+) -> (Vec<PlaatsingSom>, Option<Vec<i64>>) {
     let p = c0.p;
     let n = kal.n;
     let mut bez = vec![0i64; n + 1];
@@ -645,10 +656,6 @@ fn plaatsingen(c0: &Ctx<'_>, kal: &Kalender, z: impl Zeef) -> (Vec<PlaatsingSom>
     let mut bezet = Bezet::new(p.vz_namen.len(), n);
     // Closed care (`Ctx::dicht`) per facility, looked up once instead of per placement.
     let dicht: Vec<bool> = (0..p.vz_namen.len()).map(|v| c0.dicht(v as u32)).collect();
-    // At a K after the last recorded change the fold's occupancy log, once brought up to
-    // date (`Projection::onderhoud`), holds exactly the changes the scan would collect,
-    // already sorted.
-    let uit_log = p.jt.plaatsingen.alleen_open(c0.k) && p.jt.bezetting.bij();
 
     p.jt.plaatsingen
         .zichtbaar(c0.k, kal.t0 - 1, kal.t1)
@@ -700,17 +707,14 @@ fn plaatsingen(c0: &Ctx<'_>, kal: &Kalender, z: impl Zeef) -> (Vec<PlaatsingSom>
     som.truncate(n);
     jeugdigen.truncate(n);
 
-    let mee: Vec<bool> = (0..p.vz_namen.len()).map(|v| z.locatie(v as u32)).collect();
-    let overbezetting = if uit_log {
-        overbezetting_uit_log(c0, kal, &mee)
-    } else {
+    let overbezetting = (!uit_log).then(|| {
         for c in p.capaciteit.zichtbaar(c0.k, i32::MIN, kal.t1) {
             if z.locatie(c.voorziening) {
                 bezet.capaciteit(kal, c.voorziening, c.datum, c.delta);
             }
         }
-        bezet.tel(kal, &mee)
-    };
+        bezet.tel(kal, &mee(p, z))
+    });
     let unieke = uniek(&jeugdigen, p.jeugdigen.len());
 
     let (bez, bez_loc) = (sommen(&bez, n), sommen(&bez_loc, n));
@@ -845,7 +849,38 @@ fn overige(c0: &Ctx<'_>, kal: &Kalender, z: impl Zeef) -> (Vec<Stroom>, Vec<i64>
     (st.stromen(n), spoed, signalen)
 }
 
-/// The three parts of a series, two of them on threads of their own.
+/// A part of a series on a thread of its own, or, if no thread could be started, still
+/// to be done on the caller's.
+enum Deel<'s, T, F> {
+    Draad(std::thread::ScopedJoinHandle<'s, T>),
+    Hier(F),
+}
+
+impl<'s, T: Send + 's, F: FnOnce() -> T + Send + Copy + 's> Deel<'s, T, F> {
+    fn start<'e>(s: &'s std::thread::Scope<'s, 'e>, naam: &str, f: F) -> Self {
+        match std::thread::Builder::new()
+            .name(naam.into())
+            .spawn_scoped(s, f)
+        {
+            Ok(h) => Deel::Draad(h),
+            Err(_) => Deel::Hier(f),
+        }
+    }
+
+    fn uitkomst(self) -> T {
+        match self {
+            Deel::Draad(h) => h
+                .join()
+                .unwrap_or_else(|paniek| std::panic::resume_unwind(paniek)),
+            Deel::Hier(f) => f(),
+        }
+    }
+}
+
+/// The parts of a series: independent and of unequal size, so each but one runs on a
+/// thread of its own and the scheduler spreads them over the cores. At a K after the
+/// last recorded change, overbezetting comes from the fold's occupancy log, apart from
+/// the placement scan: a fourth part, which evens out the two cores' shares.
 #[allow(clippy::type_complexity)]
 fn delen(
     c0: &Ctx<'_>,
@@ -855,30 +890,26 @@ fn delen(
     (Vec<PlaatsingSom>, Vec<i64>),
     (Vec<EpisodeSom>, (Vec<Stroom>, Vec<i64>, Vec<[i64; 3]>)),
 ) {
+    // The log, once brought up to date (`Projection::onderhoud`), holds exactly the
+    // changes the scan would collect, already sorted.
+    let p = c0.p;
+    let uit_log = p.jt.plaatsingen.alleen_open(c0.k) && p.jt.bezetting.bij();
     std::thread::scope(|s| {
-        // Three independent parts of unequal size: the two other ones on threads of
-        // their own, so the scheduler spreads the work over the cores (if a thread
-        // cannot be started, this one does its part).
-        let h_pl = std::thread::Builder::new()
-            .name("reeks-plaatsingen".into())
-            .spawn_scoped(s, || plaatsingen(c0, kal, z));
-        let h_ov = std::thread::Builder::new()
-            .name("reeks-overige".into())
-            .spawn_scoped(s, || overige(c0, kal, z));
+        let pl = Deel::start(s, "reeks-plaatsingen", || plaatsingen(c0, kal, z, uit_log));
+        let over = uit_log.then(|| {
+            Deel::start(s, "reeks-overbezet", || {
+                overbezetting_uit_log(c0, kal, &mee(p, z))
+            })
+        });
+        let ov = Deel::start(s, "reeks-overige", || overige(c0, kal, z));
         let ep = episodes(c0, kal, z);
-        let pl = match h_pl {
-            Ok(h) => h
-                .join()
-                .unwrap_or_else(|paniek| std::panic::resume_unwind(paniek)),
-            Err(_) => plaatsingen(c0, kal, z),
+        let (pl, over_scan) = pl.uitkomst();
+        let over = match (over, over_scan) {
+            (Some(d), _) => d.uitkomst(),
+            (None, Some(o)) => o,
+            (None, None) => vec![0; kal.n],
         };
-        let ov = match h_ov {
-            Ok(h) => h
-                .join()
-                .unwrap_or_else(|paniek| std::panic::resume_unwind(paniek)),
-            Err(_) => overige(c0, kal, z),
-        };
-        (pl, (ep, ov))
+        ((pl, over), (ep, ov.uitkomst()))
     })
 }
 
