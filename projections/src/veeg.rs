@@ -27,7 +27,7 @@ use kringloop_events::{Verblijfplaats, Zwaarte};
 
 use crate::feiten::{basis, bestemming_van, vlag};
 use crate::kpi::{Aantal, Ctx, EpisodeSom, PlaatsingSom, Stroom, Tellingen, Verblijfsduur};
-use crate::periode::OPEN;
+use crate::periode::{OPEN, kwartaalnummer};
 
 /// No period contains this day.
 const GEEN_P: u32 = u32::MAX;
@@ -56,6 +56,9 @@ struct Kalender {
     van: Vec<i32>,
     /// First day after each period.
     tot: Vec<i32>,
+    /// Whether every period begins and ends on the first day of a quarter. Then the
+    /// lookups of a day depend only on its quarter (`Tabel::per_emmer`).
+    kwartalen: bool,
 }
 
 impl Kalender {
@@ -91,6 +94,9 @@ impl Kalender {
             le_tot,
             van: ctxs.iter().map(|c| c.van).collect(),
             tot: ctxs.iter().map(|c| c.tot).collect(),
+            kwartalen: ctxs
+                .iter()
+                .all(|c| kwartaalbegin(c.van) && kwartaalbegin(c.tot)),
         })
     }
 
@@ -137,11 +143,18 @@ impl Kalender {
     }
 }
 
+/// Whether day `d` is the first of its quarter.
+fn kwartaalbegin(d: i32) -> bool {
+    d > i32::MIN && kwartaalnummer(d - 1) != kwartaalnummer(d)
+}
+
 /// The query's filter as the scans ask it, per fact. Without any filter every fact
 /// passes, and the scans are compiled once more for that case ([`Alles`]): the two
 /// table lookups per fact behind `Ctx::past` then cost nothing (a national
 /// 40-quarter series asks them some 7 million times).
 trait Zeef: Copy + Send + Sync {
+    /// Whether every fact passes (every facility id in a fact comes from `vz_namen`).
+    const ALLES: bool;
     /// `Ctx::past`.
     fn past(&self, vz: u32, herkomst: u32) -> bool;
     /// `Ctx::past_locatie`.
@@ -153,6 +166,7 @@ trait Zeef: Copy + Send + Sync {
 struct Filter<'c, 'a>(&'c Ctx<'a>);
 
 impl Zeef for Filter<'_, '_> {
+    const ALLES: bool = false;
     #[inline]
     fn past(&self, vz: u32, herkomst: u32) -> bool {
         self.0.past(vz, herkomst)
@@ -171,6 +185,7 @@ struct Alles {
 }
 
 impl Zeef for Alles {
+    const ALLES: bool = true;
     #[inline]
     fn past(&self, vz: u32, _herkomst: u32) -> bool {
         vz < self.voorzieningen || vz == crate::feiten::GEEN
@@ -185,7 +200,13 @@ impl Zeef for Alles {
 /// empty range adding 0 rather than being skipped by a branch.
 #[inline]
 fn bereik(diff: &mut [i64], a: usize, b: usize) {
-    let x = i64::from(a < b);
+    bereik_n(diff, a, b, 1);
+}
+
+/// `bereik`, `n` times.
+#[inline]
+fn bereik_n(diff: &mut [i64], a: usize, b: usize, n: i64) {
+    let x = i64::from(a < b) * n;
     if let Some(d) = diff.get_mut(a) {
         *d += x;
     }
@@ -228,14 +249,20 @@ impl StroomTeller {
     /// end stock when s < tot ≤ t, instroom when s ∈ P, uitstroom when t ∈ P.
     #[inline]
     fn tel(&mut self, kal: &Kalender, s: i32, t: i32) {
-        bereik(&mut self.begin, kal.van_le(s), kal.van_le(t));
-        bereik(&mut self.eind, kal.tot_le(s), kal.tot_le(t));
+        self.tel_n(kal, s, t, 1);
+    }
+
+    /// `tel`, `x` times.
+    #[inline]
+    fn tel_n(&mut self, kal: &Kalender, s: i32, t: i32, x: i64) {
+        bereik_n(&mut self.begin, kal.van_le(s), kal.van_le(t), x);
+        bereik_n(&mut self.eind, kal.tot_le(s), kal.tot_le(t), x);
         // (An open end, `OPEN`, lies after every period: slot n.)
-        if let Some(x) = self.instroom.get_mut(kal.per_van(s)) {
-            *x += 1;
+        if let Some(i) = self.instroom.get_mut(kal.per_van(s)) {
+            *i += x;
         }
-        if let Some(x) = self.uitstroom.get_mut(kal.per_van(t)) {
-            *x += 1;
+        if let Some(u) = self.uitstroom.get_mut(kal.per_van(t)) {
+            *u += x;
         }
     }
 
@@ -816,14 +843,22 @@ fn episodes(c0: &Ctx<'_>, kal: &Kalender, z: impl Zeef) -> Vec<EpisodeSom> {
 }
 
 /// CBS-trajectory stock and flows, spoedmachtigingen and signals of every period.
-fn overige(c0: &Ctx<'_>, kal: &Kalender, z: impl Zeef) -> (Vec<Stroom>, Vec<i64>, Vec<[i64; 3]>) {
+fn overige<Z: Zeef>(c0: &Ctx<'_>, kal: &Kalender, z: Z) -> (Vec<Stroom>, Vec<i64>, Vec<[i64; 3]>) {
     let n = kal.n;
     let p = c0.p;
     let mut st = StroomTeller::new(n);
-    p.jt.trajecten
-        .zichtbaar(c0.k, kal.t0 - 1, kal.t1)
-        .filter(|t| z.past(t.voorziening, t.herkomst))
-        .for_each(|t| st.tel(kal, t.begin, t.eind));
+    if Z::ALLES && kal.kwartalen {
+        // Every trajectory counts and only the quarters of its days matter: an open
+        // bucket whose versions are all visible is counted without being read.
+        p.jt.trajecten.per_emmer(c0.k, kal.t0 - 1, kal.t1, |t, x| {
+            st.tel_n(kal, t.begin, t.eind, x)
+        });
+    } else {
+        p.jt.trajecten
+            .zichtbaar(c0.k, kal.t0 - 1, kal.t1)
+            .filter(|t| z.past(t.voorziening, t.herkomst))
+            .for_each(|t| st.tel(kal, t.begin, t.eind));
+    }
     let mut spoed = vec![0i64; n];
     for m in p.jt.machtigingen.zichtbaar(c0.k, kal.t0, kal.t1) {
         if m.soort == basis::SPOED
