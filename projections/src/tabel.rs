@@ -44,6 +44,17 @@ impl<T> Versie<T> {
     }
 }
 
+/// How [`Tabel::per_emmer`] hands over a version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stuk {
+    /// It stands for this many versions: a whole bucket.
+    Emmer(i64),
+    /// One of the versions of a whole bucket handed over just before.
+    InEmmer,
+    /// A version on its own.
+    Los,
+}
+
 /// A dead slot in an open bucket: never visible.
 const DOOD: i64 = i64::MAX;
 
@@ -498,25 +509,43 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
             .map(|v| &v.feit)
     }
 
-    /// The versions `zichtbaar` yields, as `f(version, n)`: n = 1, except for an open
-    /// bucket whose live versions are all visible at `k` and all end on or after their
-    /// begin, which comes as one of them and their number. All versions of a bucket
-    /// begin in its first quarter and end in its last, so a tally that looks only at
-    /// the quarters of a version's days counts such a bucket without reading it.
-    pub fn per_emmer(&self, k: i64, lo: i32, hi: i32, mut f: impl FnMut(&T, i64)) {
+    /// The versions `zichtbaar` yields, with open buckets whole where that is possible:
+    /// an open bucket whose live versions are all visible at `k` and all end on or
+    /// after their begin comes as `f(one of them, Stuk::Emmer(their number))`, then, if
+    /// `ook_versies`, each of them as `Stuk::InEmmer`; every other visible version
+    /// comes as `Stuk::Los`. All versions of a bucket begin in its first quarter and
+    /// end in its last, so a tally that looks only at the quarters of a version's days
+    /// counts such a bucket without reading it.
+    pub fn per_emmer(
+        &self,
+        k: i64,
+        lo: i32,
+        hi: i32,
+        ook_versies: bool,
+        mut f: impl FnMut(&T, Stuk),
+    ) {
         let (jl, jh) = (jaar(lo), jaar(hi));
         let venster = |e: &Emmer<T>| e.jaar_van <= jh && e.jaar_tot >= jl && e.min_van <= k;
         for e in self.open.iter().filter(|e| venster(e)) {
             let levend = e.versies.len() - e.dood;
             if e.max_van <= k && e.omgekeerd == 0 {
                 if let Some(v) = e.versies.iter().find(|v| v.bekend_van != DOOD) {
-                    f(&v.feit, i64::try_from(levend).unwrap_or(i64::MAX));
+                    f(
+                        &v.feit,
+                        Stuk::Emmer(i64::try_from(levend).unwrap_or(i64::MAX)),
+                    );
+                }
+                if ook_versies {
+                    e.versies
+                        .iter()
+                        .filter(|v| v.bekend_van != DOOD)
+                        .for_each(|v| f(&v.feit, Stuk::InEmmer));
                 }
             } else {
                 e.versies
                     .iter()
                     .filter(|v| v.zichtbaar(k))
-                    .for_each(|v| f(&v.feit, 1));
+                    .for_each(|v| f(&v.feit, Stuk::Los));
             }
         }
         let kj = kennisjaar(k);
@@ -526,7 +555,7 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
                 .filter(|e| e.kennis_jaar >= kj && venster(e))
                 .flat_map(|e| e.versies.iter())
                 .filter(|v| v.zichtbaar(k))
-                .for_each(|v| f(&v.feit, 1));
+                .for_each(|v| f(&v.feit, Stuk::Los));
         }
     }
 
@@ -677,15 +706,28 @@ mod tests {
             let mut verwacht: Vec<_> = t.zichtbaar(k, dag - 500, dag + 900).map(sleutel).collect();
             let mut gekregen = Vec::new();
             let mut hele = 0;
-            t.per_emmer(k, dag - 500, dag + 900, |f, n| {
-                hele += i64::from(n > 1);
-                for _ in 0..n {
+            let mut los = Vec::new();
+            t.per_emmer(k, dag - 500, dag + 900, true, |f, stuk| match stuk {
+                Stuk::Emmer(n) => {
+                    hele += 1;
+                    for _ in 0..n {
+                        gekregen.push(sleutel(f));
+                    }
+                }
+                Stuk::InEmmer => los.push(sleutel(f)),
+                Stuk::Los => {
                     gekregen.push(sleutel(f));
+                    los.push(sleutel(f));
                 }
             });
+            los.sort_unstable();
             verwacht.sort_unstable();
             gekregen.sort_unstable();
             assert_eq!(gekregen, verwacht, "K = {k}");
+            assert_eq!(
+                los, verwacht,
+                "K = {k}: every version once, also inside buckets"
+            );
             if k >= 19 {
                 assert!(hele > 0, "K = {k}: some buckets come whole");
             }

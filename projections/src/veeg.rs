@@ -25,9 +25,10 @@
 
 use kringloop_events::{Verblijfplaats, Zwaarte};
 
-use crate::feiten::{basis, bestemming_van, vlag};
+use crate::feiten::{Episode, basis, bestemming_van, vlag};
 use crate::kpi::{Aantal, Ctx, EpisodeSom, PlaatsingSom, Stroom, Tellingen, Verblijfsduur};
 use crate::periode::{OPEN, kwartaalnummer};
+use crate::tabel::Stuk;
 
 /// No period contains this day.
 const GEEN_P: u32 = u32::MAX;
@@ -765,7 +766,7 @@ fn plaatsingen(
 }
 
 /// Episode figures of every period.
-fn episodes(c0: &Ctx<'_>, kal: &Kalender, z: impl Zeef) -> Vec<EpisodeSom> {
+fn episodes<Z: Zeef>(c0: &Ctx<'_>, kal: &Kalender, z: Z) -> Vec<EpisodeSom> {
     let n = kal.n;
     let mut st = StroomTeller::new(n);
     let mut lang = vec![0i64; n + 1];
@@ -789,44 +790,65 @@ fn episodes(c0: &Ctx<'_>, kal: &Kalender, z: impl Zeef) -> Vec<EpisodeSom> {
     let rangen: Vec<u8> = (0..c0.p.vz_namen.len())
         .map(|v| c0.rang(v as u32).unwrap_or(0))
         .collect();
-    c0.p.jt
-        .episodes
-        .zichtbaar(c0.k, kal.t0 - 1, kal.t1)
-        .for_each(|e| {
-            let eerste = z.past(e.eerste, e.herkomst);
-            let laatste = z.past(e.laatste, e.herkomst);
-            if eerste {
+    // One episode, or (`Stuk::Emmer`) the stocks, flows and cohort of a whole bucket,
+    // whose versions then come as `Stuk::InEmmer` for the rest.
+    let mut tel = |e: &Episode, stuk: Stuk| {
+        if let Stuk::Emmer(x) = stuk {
+            st.tel_n(kal, e.begin, e.eind, x);
+            if let Some(t) = som.get_mut(kal.per_van(e.begin)) {
+                t.cohort += x;
+            }
+            return;
+        }
+        let eerste = z.past(e.eerste, e.herkomst);
+        let laatste = z.past(e.laatste, e.herkomst);
+        if eerste {
+            let los = stuk == Stuk::Los;
+            if los {
                 st.tel(kal, e.begin, e.eind);
-                // Langverblijver at the peildatum tot_i: s + 548 ≤ tot_i < e.
-                bereik(
-                    &mut lang,
-                    kal.tot_le(e.begin.saturating_add(crate::kpi::LANGVERBLIJF - 1)),
-                    kal.tot_le(e.eind.saturating_sub(1)),
-                );
-                if let Some(t) = som.get_mut(kal.per_van(e.begin)) {
-                    t.cohort += 1;
-                    t.cohort_door += i64::from(e.eerste_door < e.begin.saturating_add(365));
-                }
             }
-            // (A branch on the filter is well predicted: without one every fact passes,
-            // with one most fail.)
-            if !laatste {
-                return;
+            // Langverblijver at the peildatum tot_i: s + 548 ≤ tot_i < e.
+            bereik(
+                &mut lang,
+                kal.tot_le(e.begin.saturating_add(crate::kpi::LANGVERBLIJF - 1)),
+                kal.tot_le(e.eind.saturating_sub(1)),
+            );
+            if let Some(t) = som.get_mut(kal.per_van(e.begin)) {
+                t.cohort += i64::from(los);
+                t.cohort_door += i64::from(e.eerste_door < e.begin.saturating_add(365));
             }
-            // An exit: ended (an open episode has no destination, `GEEN8`) with a
-            // destination code and in a period; otherwise slot n.
-            let b = usize::from(e.bestemming);
-            let geldig = (e.eind != OPEN) & (b < Verblijfplaats::ALL.len());
-            let i = if geldig { kal.per_van(e.eind) } else { n };
-            let (Some(t), Some(d)) = (som.get_mut(i), duren.get_mut(i)) else {
-                return;
-            };
-            t.bestemmingen[b % 16] += 1;
-            d.voeg_toe(if geldig { e.eind - e.begin } else { 0 });
-            t.bekend += bekend_code[b];
-            let vr = rangen.get(e.laatste as usize).copied().unwrap_or(0);
-            t.lichter += i64::from(rang_code[b] < vr);
-        });
+        }
+        // (A branch on the filter is well predicted: without one every fact passes,
+        // with one most fail.)
+        if !laatste {
+            return;
+        }
+        // An exit: ended (an open episode has no destination, `GEEN8`) with a
+        // destination code and in a period; otherwise slot n.
+        let b = usize::from(e.bestemming);
+        let geldig = (e.eind != OPEN) & (b < Verblijfplaats::ALL.len());
+        let i = if geldig { kal.per_van(e.eind) } else { n };
+        let (Some(t), Some(d)) = (som.get_mut(i), duren.get_mut(i)) else {
+            return;
+        };
+        t.bestemmingen[b % 16] += 1;
+        d.voeg_toe(if geldig { e.eind - e.begin } else { 0 });
+        t.bekend += bekend_code[b];
+        let vr = rangen.get(e.laatste as usize).copied().unwrap_or(0);
+        t.lichter += i64::from(rang_code[b] < vr);
+    };
+    if Z::ALLES && kal.kwartalen {
+        // Without a filter, the stocks, flows and cohort of a bucket depend only on the
+        // quarters of its days (see `overige`); the rest still reads every version.
+        c0.p.jt
+            .episodes
+            .per_emmer(c0.k, kal.t0 - 1, kal.t1, true, &mut tel);
+    } else {
+        c0.p.jt
+            .episodes
+            .zichtbaar(c0.k, kal.t0 - 1, kal.t1)
+            .for_each(|e| tel(e, Stuk::Los));
+    }
     som.truncate(n);
     duren.truncate(n);
     let lang = sommen(&lang, n);
@@ -850,9 +872,12 @@ fn overige<Z: Zeef>(c0: &Ctx<'_>, kal: &Kalender, z: Z) -> (Vec<Stroom>, Vec<i64
     if Z::ALLES && kal.kwartalen {
         // Every trajectory counts and only the quarters of its days matter: an open
         // bucket whose versions are all visible is counted without being read.
-        p.jt.trajecten.per_emmer(c0.k, kal.t0 - 1, kal.t1, |t, x| {
-            st.tel_n(kal, t.begin, t.eind, x)
-        });
+        p.jt.trajecten
+            .per_emmer(c0.k, kal.t0 - 1, kal.t1, false, |t, stuk| match stuk {
+                Stuk::Emmer(x) => st.tel_n(kal, t.begin, t.eind, x),
+                Stuk::Los => st.tel(kal, t.begin, t.eind),
+                Stuk::InEmmer => {}
+            });
     } else {
         p.jt.trajecten
             .zichtbaar(c0.k, kal.t0 - 1, kal.t1)
