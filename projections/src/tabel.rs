@@ -489,21 +489,35 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
         k >= self.laatst
     }
 
-    /// Versions visible at `k` in buckets that may touch valid days [lo, hi].
-    pub fn zichtbaar(&self, k: i64, lo: i32, hi: i32) -> impl Iterator<Item = &T> + '_ {
+    /// The open and the archive buckets that may hold versions visible at `k` on valid
+    /// days [lo, hi].
+    #[allow(clippy::type_complexity)]
+    fn emmers(
+        &self,
+        k: i64,
+        lo: i32,
+        hi: i32,
+    ) -> (
+        impl Iterator<Item = &Emmer<T>> + '_,
+        impl Iterator<Item = &Emmer<T>> + '_,
+    ) {
         let (jl, jh) = (jaar(lo), jaar(hi));
         let kj = kennisjaar(k);
         let archief = k < self.laatst_gesloten;
         let venster = move |e: &&Emmer<T>| e.jaar_van <= jh && e.jaar_tot >= jl && e.min_van <= k;
-        self.open
-            .iter()
-            .filter(venster)
-            .chain(
-                self.archief
-                    .iter()
-                    .filter(move |e| archief && e.kennis_jaar >= kj)
-                    .filter(venster),
-            )
+        (
+            self.open.iter().filter(venster),
+            self.archief
+                .iter()
+                .filter(move |e| archief && e.kennis_jaar >= kj)
+                .filter(venster),
+        )
+    }
+
+    /// Versions visible at `k` in buckets that may touch valid days [lo, hi].
+    pub fn zichtbaar(&self, k: i64, lo: i32, hi: i32) -> impl Iterator<Item = &T> + '_ {
+        let (open, archief) = self.emmers(k, lo, hi);
+        open.chain(archief)
             .flat_map(|e| e.versies.iter())
             .filter(move |v| v.zichtbaar(k))
             .map(|v| &v.feit)
@@ -524,9 +538,8 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
         ook_versies: bool,
         mut f: impl FnMut(&T, Stuk),
     ) {
-        let (jl, jh) = (jaar(lo), jaar(hi));
-        let venster = |e: &Emmer<T>| e.jaar_van <= jh && e.jaar_tot >= jl && e.min_van <= k;
-        for e in self.open.iter().filter(|e| venster(e)) {
+        let (open, archief) = self.emmers(k, lo, hi);
+        for e in open {
             let levend = e.versies.len() - e.dood;
             if e.max_van <= k && e.omgekeerd == 0 {
                 if let Some(v) = e.versies.iter().find(|v| v.bekend_van != DOOD) {
@@ -548,15 +561,10 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
                     .for_each(|v| f(&v.feit, Stuk::Los));
             }
         }
-        let kj = kennisjaar(k);
-        if k < self.laatst_gesloten {
-            self.archief
-                .iter()
-                .filter(|e| e.kennis_jaar >= kj && venster(e))
-                .flat_map(|e| e.versies.iter())
-                .filter(|v| v.zichtbaar(k))
-                .for_each(|v| f(&v.feit, Stuk::Los));
-        }
+        archief
+            .flat_map(|e| e.versies.iter())
+            .filter(|v| v.zichtbaar(k))
+            .for_each(|v| f(&v.feit, Stuk::Los));
     }
 
     /// All versions in buckets that may touch valid days [lo, hi], whatever their
