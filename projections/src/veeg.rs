@@ -494,7 +494,9 @@ impl Bezet {
                 if w.len() > 1 {
                     w.sort_unstable_by_key(|x| x.0);
                 }
-                if overbezet_in(w, van, b, c) && mee.get(vz).copied().unwrap_or(false) {
+                if overbezet_in(&mut Lijst { w, k: 0 }, van, i32::MAX, b, c)
+                    && mee.get(vz).copied().unwrap_or(false)
+                {
                     *telling += 1;
                 }
             }
@@ -504,25 +506,56 @@ impl Bezet {
 }
 
 /// Whether a facility is occupied on some day of a period and over capacity on some day
-/// of it (the rule of `Ctx::overbezetting`). `w` holds the period's changes (day,
-/// occupancy change, capacity change) sorted by day, none before `van`; `b` and `c` are
-/// the occupancy and capacity carried into the period and are left at its end.
+/// of it (the rule of `Ctx::overbezetting`), from its changes `w` (in day order; those
+/// before `van` already applied) up to `tot`. `b` and `c` are the occupancy and capacity
+/// carried into the period and are left at its end. Both sweeps use it: the one over the
+/// occupancy log and the one over changes gathered per period (`Bezet::tel`).
 #[inline]
-fn overbezet_in(w: &[(i32, i32, i32)], van: i32, b: &mut i64, c: &mut i64) -> bool {
-    // The state carried over holds on day `van` unless some change falls on that day.
-    let op_van = w.first().is_some_and(|x| x.0 <= van);
-    let mut bezet = !op_van & (*b > 0);
-    let mut over = !op_van & (*b > *c);
-    // The state at the end of each day, without branches on the data: whether the next
-    // change falls on another day is as good as random.
-    for (k, &(d, db, dc)) in w.iter().enumerate() {
-        *b += i64::from(db);
-        *c += i64::from(dc);
-        let einde_dag = w.get(k + 1).is_none_or(|x| x.0 != d);
+fn overbezet_in(w: &mut impl Wijzigingsbron, van: i32, tot: i32, b: &mut i64, c: &mut i64) -> bool {
+    // The state carried over holds on day `van` unless some change falls on that day;
+    // then the state at the end of each day with a change, without branches on the data:
+    // whether the next change falls on another day is as good as random.
+    let vrij = w.dag() > van;
+    let (mut bezet, mut over) = (vrij & (*b > 0), vrij & (*b > *c));
+    while w.dag() < tot {
+        let d = w.neem(b, c);
+        let einde_dag = w.dag() != d;
         bezet |= einde_dag & (*b > 0);
         over |= einde_dag & (*b > *c);
     }
     bezet & over
+}
+
+/// Changes in day order, read one by one.
+trait Wijzigingsbron {
+    /// The day of the next change, `i32::MAX` when none is left.
+    fn dag(&self) -> i32;
+    /// Applies the next change to occupancy `b` and capacity `c`; returns its day.
+    fn neem(&mut self, b: &mut i64, c: &mut i64) -> i32;
+}
+
+/// One period's changes (day, occupancy change, capacity change), sorted by day.
+struct Lijst<'w> {
+    w: &'w [(i32, i32, i32)],
+    k: usize,
+}
+
+impl Wijzigingsbron for Lijst<'_> {
+    #[inline]
+    fn dag(&self) -> i32 {
+        self.w.get(self.k).map_or(i32::MAX, |x| x.0)
+    }
+
+    #[inline]
+    fn neem(&mut self, b: &mut i64, c: &mut i64) -> i32 {
+        let Some(&(d, db, dc)) = self.w.get(self.k) else {
+            return i32::MAX;
+        };
+        *b += i64::from(db);
+        *c += i64::from(dc);
+        self.k += 1;
+        d
+    }
 }
 
 /// Per facility: whether its placements count for occupancy (`Ctx::past_locatie`).
@@ -575,18 +608,7 @@ fn tel_overbezet(mut w: Wijzigingen<'_>, van: &[i32], tot: &[i32], uit: &mut [i6
             // No change left and nobody placed: never occupied again.
             break;
         }
-        // The state carried over holds on day `van` unless some change falls on that
-        // day; then the state at the end of each day with a change, without branches
-        // on the data.
-        let vrij = w.dag() > van;
-        let (mut bezet, mut over) = (vrij & (b > 0), vrij & (b > c));
-        while w.dag() < tot {
-            let d = w.neem(&mut b, &mut c);
-            let einde_dag = w.dag() != d;
-            bezet |= einde_dag & (b > 0);
-            over |= einde_dag & (b > c);
-        }
-        *telling += i64::from(bezet & over);
+        *telling += i64::from(overbezet_in(&mut w, van, tot, &mut b, &mut c));
     }
 }
 
@@ -601,7 +623,14 @@ struct Wijzigingen<'w> {
 }
 
 impl Wijzigingen<'_> {
-    /// The day of the next change, `i32::MAX` when none is left.
+    /// Whether every change is read.
+    #[inline]
+    fn op(&self) -> bool {
+        self.i >= self.occ.len() && self.j >= self.cap.len()
+    }
+}
+
+impl Wijzigingsbron for Wijzigingen<'_> {
     #[inline]
     fn dag(&self) -> i32 {
         let o = self.occ.get(self.i).map_or(i32::MAX, |x| x.0);
@@ -609,14 +638,7 @@ impl Wijzigingen<'_> {
         o.min(c)
     }
 
-    /// Whether every change is read.
-    #[inline]
-    fn op(&self) -> bool {
-        self.i >= self.occ.len() && self.j >= self.cap.len()
-    }
-
-    /// Applies the next change to occupancy `b` and capacity `c` (occupancy first on a
-    /// day with both; the order within a day does not matter); returns its day.
+    /// Occupancy first on a day with both; the order within a day does not matter.
     #[inline]
     fn neem(&mut self, b: &mut i64, c: &mut i64) -> i32 {
         let o = self.occ.get(self.i).copied();
@@ -1116,7 +1138,13 @@ mod tests {
                     if w.is_empty() && b <= 0 {
                         return 0;
                     }
-                    i64::from(overbezet_in(&w, v, &mut b, &mut c))
+                    i64::from(overbezet_in(
+                        &mut Lijst { w: &w, k: 0 },
+                        v,
+                        i32::MAX,
+                        &mut b,
+                        &mut c,
+                    ))
                 })
                 .collect();
             assert_eq!(per_periode, verwacht, "per-period sweep, case {geval_nr}");
