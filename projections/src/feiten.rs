@@ -373,6 +373,93 @@ pub(crate) struct Plaatsing {
     pub basis: u8,
 }
 
+/// What an open placement bucket sums over its live versions: a series over quarters
+/// takes such a bucket at once (`veeg.rs`), since all its versions begin in one quarter
+/// and end in one quarter, and only these sums tell them apart.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct PlaatsingTotaal {
+    /// Σ begin and Σ eind (day numbers; `OPEN` for open ends).
+    pub begin: i64,
+    pub eind: i64,
+    /// Versions that begin on the first day of the bucket's first quarter, and that end
+    /// on the first day of its last.
+    pub begin_op_kwartaaldag: i64,
+    pub eind_op_kwartaaldag: i64,
+    pub episodestarts: i64,
+    pub door: i64,
+}
+
+/// No youth / no facility in a [`PlaatsingKolom`].
+pub(crate) const GEEN_KOLOM: u32 = u32::MAX;
+/// Bit of [`PlaatsingKolom::voorziening`] for a spoedmachtiging on the start date.
+pub(crate) const KOLOM_SPOED: u32 = 1 << 31;
+
+/// The fields of a placement version that a whole-bucket tally still reads one by one
+/// (8 bytes beside a 48-byte version).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PlaatsingKolom {
+    /// The youth, if the placement counts for uniekeJeugdigen (an episode start or a
+    /// doorplaatsing), else `GEEN_KOLOM`.
+    pub jeugdige: u32,
+    /// The facility, with `KOLOM_SPOED` for a spoedmachtiging on the start date, if the
+    /// placement is residential, else `GEEN_KOLOM`.
+    pub voorziening: u32,
+}
+
+impl Default for PlaatsingKolom {
+    /// A dead slot: counts for nothing.
+    fn default() -> Self {
+        PlaatsingKolom {
+            jeugdige: GEEN_KOLOM,
+            voorziening: GEEN_KOLOM,
+        }
+    }
+}
+
+impl Geldig for Plaatsing {
+    // Placement versions feed the occupancy log (`bezetting.rs`).
+    const JOURNAAL: bool = true;
+    const KOLOM: bool = true;
+    type Som = PlaatsingTotaal;
+    type Kolom = PlaatsingKolom;
+
+    #[inline]
+    fn begin(&self) -> i32 {
+        self.begin
+    }
+    #[inline]
+    fn eind(&self) -> i32 {
+        self.eind
+    }
+    #[inline]
+    fn tel_in(&self, som: &mut PlaatsingTotaal, teken: i64, van: i32, tot: i32) {
+        som.begin += teken * i64::from(self.begin);
+        som.eind += teken * i64::from(self.eind);
+        som.begin_op_kwartaaldag += teken * i64::from(self.begin == van);
+        som.eind_op_kwartaaldag += teken * i64::from(self.eind == tot);
+        som.episodestarts += teken * i64::from(self.vlaggen & vlag::EPISODESTART != 0);
+        som.door += teken * i64::from(self.vlaggen & vlag::DOOR != 0);
+    }
+    #[inline]
+    fn kolom(&self) -> PlaatsingKolom {
+        let telt = self.vlaggen & (vlag::EPISODESTART | vlag::DOOR) != 0;
+        let residentieel = self.vlaggen & vlag::AMBULANT == 0;
+        PlaatsingKolom {
+            jeugdige: if telt { self.jeugdige } else { GEEN_KOLOM },
+            voorziening: if residentieel {
+                (self.voorziening & !KOLOM_SPOED)
+                    | if self.basis == basis::SPOED {
+                        KOLOM_SPOED
+                    } else {
+                        0
+                    }
+            } else {
+                GEEN_KOLOM
+            },
+        }
+    }
+}
+
 /// A chain of placements from a plaatsing to the uitstroom that ends it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Episode {
@@ -495,11 +582,9 @@ pub(crate) struct Doel {
 
 macro_rules! geldig {
     ($t:ty, $b:ident, $e:ident) => {
-        geldig!($t, $b, $e, false);
-    };
-    ($t:ty, $b:ident, $e:ident, $journaal:expr) => {
         impl Geldig for $t {
-            const JOURNAAL: bool = $journaal;
+            type Som = ();
+            type Kolom = ();
 
             #[inline]
             fn begin(&self) -> i32 {
@@ -512,14 +597,15 @@ macro_rules! geldig {
         }
     };
 }
-// Placement versions feed the occupancy log (`bezetting.rs`).
-geldig!(Plaatsing, begin, eind, true);
 geldig!(Episode, begin, eind);
 geldig!(Traject, begin, eind);
 geldig!(Machtiging, begin, eind);
 geldig!(Signaal, begin, eind);
 
 impl Geldig for Capaciteit {
+    type Som = ();
+    type Kolom = ();
+
     fn begin(&self) -> i32 {
         self.datum
     }
@@ -529,6 +615,9 @@ impl Geldig for Capaciteit {
 }
 
 impl Geldig for Doel {
+    type Som = ();
+    type Kolom = ();
+
     fn begin(&self) -> i32 {
         self.datum
     }
@@ -539,6 +628,9 @@ impl Geldig for Doel {
 
 /// Landscape facts are timeless (one bucket).
 impl Geldig for VzAttr {
+    type Som = ();
+    type Kolom = ();
+
     fn begin(&self) -> i32 {
         0
     }
@@ -548,6 +640,9 @@ impl Geldig for VzAttr {
 }
 
 impl Geldig for Landschap {
+    type Som = ();
+    type Kolom = ();
+
     fn begin(&self) -> i32 {
         0
     }

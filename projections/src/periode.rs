@@ -48,6 +48,19 @@ fn kwartaalnummer_reken(d: i32) -> i16 {
     i16::try_from(j * 4 + (m - 1) / 3).unwrap_or(if j < 0 { i16::MIN } else { i16::MAX })
 }
 
+/// First day of quarter number `q` (`kwartaalnummer`): `OPEN` for `i16::MAX` (open ends
+/// and the far future), `i32::MIN` for `i16::MIN`.
+pub(crate) fn kwartaal_begin(q: i16) -> i32 {
+    match q {
+        i16::MAX => OPEN,
+        i16::MIN => i32::MIN,
+        _ => {
+            let (j, k) = (i32::from(q).div_euclid(4), i32::from(q).rem_euclid(4));
+            NaiveDate::from_ymd_opt(j, k.unsigned_abs() * 3 + 1, 1).map_or(i32::MIN, dag)
+        }
+    }
+}
+
 /// Day number of 1900-01-01 (`dag`), the first day of the quarter table.
 const TABEL_BEGIN: i32 = 693_596;
 /// Days in the quarter table (1900-01-01 up to 2200-01-01).
@@ -232,11 +245,22 @@ mod tests {
         while d < eind {
             let verwacht = d.year() * 4 + (d.month0() / 3) as i32;
             assert_eq!(i32::from(kwartaalnummer(dag(d))), verwacht, "{d}");
+            // Every day lies in the quarter that begins on `kwartaal_begin`.
+            let q = kwartaalnummer(dag(d));
+            assert!(
+                kwartaal_begin(q) <= dag(d) && dag(d) < kwartaal_begin(q + 1),
+                "{d}"
+            );
+            assert_eq!(
+                kwartaal_begin(q) == dag(d),
+                d.day() == 1 && d.month0().is_multiple_of(3)
+            );
             d = d.succ_opt().unwrap_or(eind);
         }
         let t = chrono::DateTime::parse_from_rfc3339("2023-12-31T23:59:59Z")
             .map(|t| t.timestamp_micros())
             .unwrap_or(0);
+        assert_eq!(kwartaal_begin(kwartaalnummer(OPEN)), OPEN);
         assert_eq!(jaar_van_micros(t), 2023);
         assert_eq!(jaar_van_micros(t + 1_000_000), 2024);
         Ok(())

@@ -8,7 +8,7 @@
 //! of a ten-year history. (The field names say "jaar"; the unit is a quarter.)
 
 use crate::feiten::FxMap;
-use crate::periode::kwartaalnummer as jaar;
+use crate::periode::{kwartaal_begin, kwartaalnummer as jaar};
 
 /// Knowledge stamp: recorded time (µs since the epoch) and position of an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -71,8 +71,25 @@ pub(crate) trait Geldig {
     /// Whether the table keeps a journal of the versions it opens and closes (see
     /// [`Tabel::leeg_journaal`]).
     const JOURNAAL: bool = false;
+    /// Whether open buckets keep a [`Geldig::Kolom`] beside their versions.
+    const KOLOM: bool = false;
+    /// What an open bucket sums over its live versions ([`Geldig::tel_in`]), so that a
+    /// tally can take a whole bucket at once ([`Tabel::per_heel`]); `()` where none does.
+    type Som: Copy + Default + std::fmt::Debug;
+    /// The few fields a whole-bucket tally still reads per version, packed narrow
+    /// beside the versions of an open bucket (a dead slot holds the default, which
+    /// must count for nothing); `()` where none does.
+    type Kolom: Copy + Default + std::fmt::Debug;
     fn begin(&self) -> i32;
     fn eind(&self) -> i32;
+    /// Adds this version to (`teken` 1) or takes it from (−1) the sums of the open
+    /// bucket whose quarters begin on the days `van` and `tot`.
+    #[inline]
+    fn tel_in(&self, _som: &mut Self::Som, _teken: i64, _van: i32, _tot: i32) {}
+    #[inline]
+    fn kolom(&self) -> Self::Kolom {
+        Self::Kolom::default()
+    }
 }
 
 /// log2 of the first segment's length in [`Segmenten`].
@@ -159,7 +176,7 @@ impl<T> Segmenten<T> {
 }
 
 #[derive(Debug, Clone)]
-pub(crate) struct Emmer<T> {
+pub(crate) struct Emmer<T: Geldig> {
     pub jaar_van: i16,
     pub jaar_tot: i16,
     /// Archive: the year of the closing recorded times (a version closed in year y is
@@ -175,9 +192,17 @@ pub(crate) struct Emmer<T> {
     omgekeerd: u32,
     pub versies: Segmenten<Versie<T>>,
     dood: usize,
+    /// First day of the quarter every version begins in, and of the one every version
+    /// ends in (`OPEN` for open ends).
+    pub dag_van: i32,
+    pub dag_tot: i32,
+    /// Open buckets: the sums over the live versions.
+    pub som: T::Som,
+    /// Open buckets of a `Geldig::KOLOM` type: one entry per version, same index.
+    pub kolom: Segmenten<T::Kolom>,
 }
 
-impl<T> Emmer<T> {
+impl<T: Geldig> Emmer<T> {
     fn nieuw(jaar_van: i16, jaar_tot: i16, kennis_jaar: i16) -> Self {
         Emmer {
             jaar_van,
@@ -188,15 +213,41 @@ impl<T> Emmer<T> {
             omgekeerd: 0,
             versies: Segmenten::default(),
             dood: 0,
+            dag_van: kwartaal_begin(jaar_van),
+            dag_tot: kwartaal_begin(jaar_tot),
+            som: T::Som::default(),
+            kolom: Segmenten::default(),
         }
     }
+
+    /// Number of live versions.
+    pub fn levend(&self) -> i64 {
+        i64::try_from(self.versies.len() - self.dood).unwrap_or(i64::MAX)
+    }
+
+    /// The live versions.
+    pub fn levende(&self) -> impl Iterator<Item = &T> + '_ {
+        self.versies
+            .iter()
+            .filter(|v| v.bekend_van != DOOD)
+            .map(|v| &v.feit)
+    }
+}
+
+/// What [`Tabel::per_heel`] hands over.
+pub(crate) enum Gedeelte<'a, T: Geldig> {
+    /// An open bucket whose live versions are all visible and all end on or after
+    /// their begin.
+    Heel(&'a Emmer<T>),
+    /// A visible version of any other bucket.
+    Los(&'a T),
 }
 
 /// Open versions live in "open" buckets, superseded ones move to "archive" buckets, so a
 /// query for now never wades through history, and a query for a past K skips archive
 /// buckets closed before K.
 #[derive(Debug, Clone)]
-pub(crate) struct Tabel<T> {
+pub(crate) struct Tabel<T: Geldig> {
     open: Vec<Emmer<T>>,
     open_idx: FxMap<(i16, i16), u32>,
     /// Buckets used recently (key, index), direct-mapped by key: versions opened or
@@ -221,7 +272,7 @@ pub(crate) struct Tabel<T> {
     kladblok: Vec<FeitRef>,
 }
 
-impl<T> Default for Tabel<T> {
+impl<T: Geldig> Default for Tabel<T> {
     fn default() -> Self {
         Tabel {
             open: Vec::new(),
@@ -294,6 +345,10 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
             pos_van: s.positie,
             pos_tot: slot,
         });
+        if T::KOLOM {
+            em.kolom.push(feit.kolom());
+        }
+        feit.tel_in(&mut em.som, 1, em.dag_van, em.dag_tot);
         em.min_van = em.min_van.min(s.micros);
         em.max_van = em.max_van.max(s.micros);
         if feit.eind() < feit.begin() {
@@ -327,6 +382,12 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
         if oud.feit.eind() < oud.feit.begin() {
             em.omgekeerd = em.omgekeerd.saturating_sub(1);
         }
+        if T::KOLOM
+            && let Some(k) = em.kolom.get_mut(i as usize)
+        {
+            *k = T::Kolom::default();
+        }
+        oud.feit.tel_in(&mut em.som, -1, em.dag_van, em.dag_tot);
         // A handle is valid until its version is closed; then the slot is recycled.
         if let Some(slot) = self.slots.get_mut(r.0 as usize) {
             *slot = (u32::MAX, u32::MAX);
@@ -367,6 +428,18 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
         };
         if em.versies.len() < 64 || em.dood * 2 <= em.versies.len() {
             return;
+        }
+        if T::KOLOM {
+            // The column keeps the index of its versions.
+            let kolom = std::mem::take(&mut em.kolom);
+            let mut k = kolom.iter();
+            for v in em.versies.iter() {
+                if let Some(&x) = k.next()
+                    && v.bekend_van != DOOD
+                {
+                    em.kolom.push(x);
+                }
+            }
         }
         em.versies.retain(|v| v.bekend_van != DOOD);
         em.dood = 0;
@@ -538,33 +611,40 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
         ook_versies: bool,
         mut f: impl FnMut(&T, Stuk),
     ) {
-        let (open, archief) = self.emmers(k, lo, hi);
-        for e in open {
-            let levend = e.versies.len() - e.dood;
-            if e.max_van <= k && e.omgekeerd == 0 {
-                if let Some(v) = e.versies.iter().find(|v| v.bekend_van != DOOD) {
-                    f(
-                        &v.feit,
-                        Stuk::Emmer(i64::try_from(levend).unwrap_or(i64::MAX)),
-                    );
+        self.per_heel(k, lo, hi, |g| match g {
+            Gedeelte::Heel(e) => {
+                if let Some(v) = e.levende().next() {
+                    f(v, Stuk::Emmer(e.levend()));
                 }
                 if ook_versies {
-                    e.versies
-                        .iter()
-                        .filter(|v| v.bekend_van != DOOD)
-                        .for_each(|v| f(&v.feit, Stuk::InEmmer));
+                    e.levende().for_each(|v| f(v, Stuk::InEmmer));
+                }
+            }
+            Gedeelte::Los(v) => f(v, Stuk::Los),
+        });
+    }
+
+    /// The versions `zichtbaar` yields, with open buckets whole where that is possible
+    /// (see `per_emmer`): such a bucket comes as `Gedeelte::Heel`, with its sums and
+    /// column; every other visible version as `Gedeelte::Los`.
+    pub fn per_heel(&self, k: i64, lo: i32, hi: i32, mut f: impl FnMut(Gedeelte<'_, T>)) {
+        let (open, archief) = self.emmers(k, lo, hi);
+        for e in open {
+            if e.max_van <= k && e.omgekeerd == 0 {
+                if e.levend() > 0 {
+                    f(Gedeelte::Heel(e));
                 }
             } else {
                 e.versies
                     .iter()
                     .filter(|v| v.zichtbaar(k))
-                    .for_each(|v| f(&v.feit, Stuk::Los));
+                    .for_each(|v| f(Gedeelte::Los(&v.feit)));
             }
         }
         archief
             .flat_map(|e| e.versies.iter())
             .filter(|v| v.zichtbaar(k))
-            .for_each(|v| f(&v.feit, Stuk::Los));
+            .for_each(|v| f(Gedeelte::Los(&v.feit)));
     }
 
     /// All versions in buckets that may touch valid days [lo, hi], whatever their
@@ -601,6 +681,8 @@ mod tests {
     struct F(i32, i32);
 
     impl Geldig for F {
+        type Som = ();
+        type Kolom = ();
         fn begin(&self) -> i32 {
             self.0
         }
@@ -683,6 +765,78 @@ mod tests {
             t.get(refs[4]).copied(),
             Some(F(dag + 4, crate::periode::OPEN))
         );
+    }
+
+    /// A fact with bucket sums (number, Σ begin) and a column (begin + 1; 0 = dead).
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    struct G(i32, i32);
+
+    impl Geldig for G {
+        const KOLOM: bool = true;
+        type Som = (i64, i64);
+        type Kolom = i64;
+        fn begin(&self) -> i32 {
+            self.0
+        }
+        fn eind(&self) -> i32 {
+            self.1
+        }
+        fn tel_in(&self, som: &mut (i64, i64), teken: i64, van: i32, tot: i32) {
+            assert!(van <= self.0 && tot <= self.1, "{van} {tot} {self:?}");
+            som.0 += teken;
+            som.1 += teken * i64::from(self.0);
+        }
+        fn kolom(&self) -> i64 {
+            i64::from(self.0) + 1
+        }
+    }
+
+    /// The sums and the column of a whole bucket stay those of its live versions through
+    /// opens, closes, compaction and reuse of slots.
+    #[test]
+    fn bucket_sums_and_column_follow_the_live_versions() {
+        let mut t: Tabel<G> = Tabel::default();
+        let dag =
+            crate::periode::dag(chrono::NaiveDate::from_ymd_opt(2024, 4, 1).unwrap_or_default());
+        let mut refs: Vec<FeitRef> = (0..300)
+            .map(|i| t.open(G(dag + i % 80, dag + 100 + i % 7), st(1)))
+            .collect();
+        for (i, r) in refs.iter().enumerate() {
+            if i % 5 != 0 {
+                t.sluit(*r, st(2));
+            }
+        }
+        refs.retain(|r| t.get(*r).is_some());
+        for i in 0..40 {
+            refs.push(t.open(G(dag + i, crate::periode::OPEN), st(3)));
+        }
+        t.sluit(refs[3], st(4));
+        let mut hele = 0;
+        let mut gezien = 0;
+        t.per_heel(5, dag, dag + 200, |g| {
+            let Gedeelte::Heel(e) = g else {
+                panic!("every bucket is whole at K = 5");
+            };
+            hele += 1;
+            let levend: Vec<G> = e.levende().copied().collect();
+            gezien += levend.len();
+            assert_eq!(e.levend(), levend.len() as i64);
+            assert_eq!(
+                e.som,
+                (
+                    levend.len() as i64,
+                    levend.iter().map(|g| i64::from(g.0)).sum::<i64>()
+                )
+            );
+            let kolom: Vec<i64> = e.kolom.iter().copied().filter(|&k| k != 0).collect();
+            let verwacht: Vec<i64> = levend.iter().map(G::kolom).collect();
+            assert_eq!(kolom, verwacht);
+            assert_eq!(e.kolom.len(), e.versies.len(), "one entry per slot");
+            assert_eq!(e.dag_van, dag);
+        });
+        assert_eq!(hele, 2, "one bucket with closed ends, one with open ones");
+        assert_eq!(gezien, 60 + 40 - 1);
+        assert_eq!(t.zichtbaar(5, dag, dag + 200).count(), gezien);
     }
 
     /// `per_emmer` stands for exactly the versions `zichtbaar` yields, as far as the
