@@ -478,6 +478,66 @@ pub(crate) struct Episode {
     pub eerste_door: i32,
 }
 
+/// What an open episode bucket sums over its live versions (see [`PlaatsingTotaal`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct EpisodeTotaal {
+    /// Episodes with a doorplaatsing within 365 days of their begin.
+    pub cohort_door: i64,
+    /// Ended episodes per destination code.
+    pub bestemming: [i64; Verblijfplaats::ALL.len()],
+}
+
+/// The fields of an episode version that a whole-bucket tally still reads one by one
+/// (12 bytes beside a 56-byte version).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct EpisodeKolom {
+    pub begin: i32,
+    pub eind: i32,
+    /// `laatste` << 8 | `bestemming`.
+    pub laatste_bestemming: u32,
+}
+
+impl Default for EpisodeKolom {
+    /// A dead slot: no day (it begins after it ends) and no destination.
+    fn default() -> Self {
+        EpisodeKolom {
+            begin: OPEN,
+            eind: i32::MIN,
+            laatste_bestemming: u32::from(GEEN8),
+        }
+    }
+}
+
+impl Geldig for Episode {
+    const KOLOM: bool = true;
+    type Som = EpisodeTotaal;
+    type Kolom = EpisodeKolom;
+
+    #[inline]
+    fn begin(&self) -> i32 {
+        self.begin
+    }
+    #[inline]
+    fn eind(&self) -> i32 {
+        self.eind
+    }
+    #[inline]
+    fn tel_in(&self, som: &mut EpisodeTotaal, teken: i64, _van: i32, _tot: i32) {
+        som.cohort_door += teken * i64::from(self.eerste_door < self.begin.saturating_add(365));
+        if let Some(b) = som.bestemming.get_mut(usize::from(self.bestemming)) {
+            *b += teken;
+        }
+    }
+    #[inline]
+    fn kolom(&self) -> EpisodeKolom {
+        EpisodeKolom {
+            begin: self.begin,
+            eind: self.eind,
+            laatste_bestemming: (self.laatste << 8) | u32::from(self.bestemming),
+        }
+    }
+}
+
 /// CBS trajectory: youth × provider × form × regime, adjacent stays merged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Traject {
@@ -597,7 +657,6 @@ macro_rules! geldig {
         }
     };
 }
-geldig!(Episode, begin, eind);
 geldig!(Traject, begin, eind);
 geldig!(Machtiging, begin, eind);
 geldig!(Signaal, begin, eind);

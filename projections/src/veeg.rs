@@ -921,23 +921,58 @@ fn episodes<Z: Zeef>(c0: &Ctx<'_>, kal: &Kalender, z: Z) -> Vec<EpisodeSom> {
     let rangen: Vec<u8> = (0..c0.p.vz_namen.len())
         .map(|v| c0.rang(v as u32).unwrap_or(0))
         .collect();
-    // One episode, or (`Stuk::Emmer`) the stocks, flows and cohort of a whole bucket,
-    // whose versions then come as `Stuk::InEmmer` for the rest.
-    let mut tel = |e: &Episode, stuk: Stuk| {
-        if let Stuk::Emmer(x) = stuk {
-            st.tel_n(kal, e.begin, e.eind, x);
-            if let Some(t) = som.get_mut(kal.per_van(e.begin)) {
-                t.cohort += x;
+    // One episode, or a whole bucket (`Tabel::per_heel`): its stocks, flows and cohort
+    // from one version (they depend only on the quarters of its days), cohort
+    // doorplaatsingen and destinations from its sums, langverblijvers and exits from
+    // its column.
+    let mut tel = |g: Gedeelte<'_, Episode>| {
+        let e = match g {
+            Gedeelte::Los(e) => e,
+            Gedeelte::Heel(emmer) => {
+                let Some(een) = emmer.levende().next() else {
+                    return;
+                };
+                let x = emmer.levend();
+                let totaal = &emmer.som;
+                st.tel_n(kal, een.begin, een.eind, x);
+                if let Some(t) = som.get_mut(kal.per_van(emmer.dag_van)) {
+                    t.cohort += x;
+                    t.cohort_door += totaal.cohort_door;
+                }
+                let i = kal.per_van(emmer.dag_tot);
+                let (Some(t), Some(d)) = (som.get_mut(i), duren.get_mut(i)) else {
+                    return;
+                };
+                for (b, &aantal) in totaal.bestemming.iter().enumerate() {
+                    t.bestemmingen[b] += aantal;
+                    t.bekend += bekend_code[b] * aantal;
+                }
+                // Exits outside the series need not be read (slot n).
+                let uit = i < n;
+                for k in emmer.kolom.iter() {
+                    bereik(
+                        &mut lang,
+                        kal.tot_le(k.begin.saturating_add(crate::kpi::LANGVERBLIJF - 1)),
+                        kal.tot_le(k.eind.saturating_sub(1)),
+                    );
+                    let b = (k.laatste_bestemming & 0xFF) as usize;
+                    // (Per bucket, whether its versions ended is the same for all.)
+                    if uit && b < Verblijfplaats::ALL.len() {
+                        d.voeg_toe(k.eind - k.begin);
+                        let vr = rangen
+                            .get((k.laatste_bestemming >> 8) as usize)
+                            .copied()
+                            .unwrap_or(0);
+                        t.lichter += i64::from(rang_code[b] < vr);
+                    }
+                }
+                return;
             }
-            return;
-        }
+        };
         let eerste = z.past(e.eerste, e.herkomst);
         let laatste = z.past(e.laatste, e.herkomst);
         if eerste {
-            let los = stuk == Stuk::Los;
-            if los {
-                st.tel(kal, e.begin, e.eind);
-            }
+            st.tel(kal, e.begin, e.eind);
             // Langverblijver at the peildatum tot_i: s + 548 ≤ tot_i < e.
             bereik(
                 &mut lang,
@@ -945,7 +980,7 @@ fn episodes<Z: Zeef>(c0: &Ctx<'_>, kal: &Kalender, z: Z) -> Vec<EpisodeSom> {
                 kal.tot_le(e.eind.saturating_sub(1)),
             );
             if let Some(t) = som.get_mut(kal.per_van(e.begin)) {
-                t.cohort += i64::from(los);
+                t.cohort += 1;
                 t.cohort_door += i64::from(e.eerste_door < e.begin.saturating_add(365));
             }
         }
@@ -969,16 +1004,14 @@ fn episodes<Z: Zeef>(c0: &Ctx<'_>, kal: &Kalender, z: Z) -> Vec<EpisodeSom> {
         t.lichter += i64::from(rang_code[b] < vr);
     };
     if Z::ALLES && kal.kwartalen {
-        // Without a filter, the stocks, flows and cohort of a bucket depend only on the
-        // quarters of its days (see `overige`); the rest still reads every version.
         c0.p.jt
             .episodes
-            .per_emmer(c0.k, kal.t0 - 1, kal.t1, true, &mut tel);
+            .per_heel(c0.k, kal.t0 - 1, kal.t1, &mut tel);
     } else {
         c0.p.jt
             .episodes
             .zichtbaar(c0.k, kal.t0 - 1, kal.t1)
-            .for_each(|e| tel(e, Stuk::Los));
+            .for_each(|e| tel(Gedeelte::Los(e)));
     }
     som.truncate(n);
     duren.truncate(n);

@@ -155,3 +155,153 @@ fn reeks_raakt_elke_kpi() {
         "figures never above zero: {gezien:?}"
     );
 }
+
+/// Stays that begin and end on the first day of a quarter, or the day after, and long
+/// stays that end exactly 548 days in or on a quarter's first day: a series over whole
+/// quarters takes fully known buckets of such facts at once, and must tell these days
+/// apart as the periods computed one by one do.
+#[test]
+fn reeks_op_kwartaalgrenzen() {
+    use chrono::Months;
+    let mut log = common::Log::new(t("2021-12-01T08:00:00Z"));
+    log.push(
+        "landsdeel-L",
+        LandsdeelGeregistreerd {
+            code: "L".into(),
+            naam: "L".into(),
+        },
+    );
+    log.push(
+        "jeugdregio-R",
+        JeugdregioGeregistreerd {
+            code: "R".into(),
+            naam: "R".into(),
+            landsdeel: "L".into(),
+        },
+    );
+    log.push(
+        "gemeente-G",
+        GemeenteGeregistreerd {
+            code: "G".into(),
+            naam: "G".into(),
+            jeugdregio: "R".into(),
+        },
+    );
+    log.push(
+        "aanbieder-A",
+        AanbiederGeregistreerd {
+            id: "A".into(),
+            naam: "A".into(),
+        },
+    );
+    for (vz, vorm, regime) in [
+        ("F1", Vorm::Groep, Regime::Gesloten),
+        ("F2", Vorm::Kleinschalig, Regime::Open),
+    ] {
+        let stream = format!("voorziening-{vz}");
+        log.push(
+            &stream,
+            VoorzieningGeregistreerd {
+                id: vz.into(),
+                aanbieder: "A".into(),
+                naam: vz.into(),
+                gemeente: "G".into(),
+                vorm,
+                regime,
+                datum: d("2021-01-01"),
+            },
+        );
+        log.push(
+            &stream,
+            PlaatsenGeopend {
+                voorziening: vz.into(),
+                datum: d("2021-01-01"),
+                aantal: 6,
+            },
+        );
+    }
+    let kwartaal = |q: u32| {
+        d("2022-01-01")
+            .checked_add_months(Months::new(3 * q))
+            .unwrap_or_default()
+    };
+    for i in 0..24u32 {
+        let stream = format!("jeugdige-J{i}");
+        log.push(
+            &stream,
+            JeugdigeGeregistreerd {
+                pseudoniem: format!("J{i}"),
+                geboortejaar: 2008,
+                geslacht: Geslacht::Onbekend,
+                woongemeente: "G".into(),
+                datum: d("2021-01-01"),
+            },
+        );
+        let begin = kwartaal(i % 6) + chrono::Days::new(u64::from(if i % 2 == 0 { 0 } else { i }));
+        log.push(
+            &stream,
+            PlaatsingGestart {
+                voorziening: if i % 3 == 0 { "F2" } else { "F1" }.into(),
+                datum: begin,
+                spoed: i % 5 == 0,
+                crisis: false,
+                verblijf_voor: Verblijfplaats::Thuis,
+            },
+        );
+        if i % 7 == 1 {
+            log.push(
+                &stream,
+                Doorgeplaatst {
+                    van: "F1".into(),
+                    naar: "F2".into(),
+                    datum: kwartaal(i % 6 + 2),
+                    reden: "".into(),
+                    tegen_wens_jeugdige: false,
+                    tegen_wens_aanbieder: false,
+                },
+            );
+        }
+        let eind = match i % 4 {
+            0 => Some(kwartaal(i % 6 + 7)),
+            1 => Some(kwartaal(i % 6 + 6)),
+            2 => Some(begin + chrono::Days::new(548)),
+            _ => None,
+        };
+        if let Some(eind) = eind {
+            log.push(
+                &stream,
+                PlaatsingBeeindigd {
+                    voorziening: None,
+                    datum: eind,
+                    bestemming: if i % 8 < 4 {
+                        Verblijfplaats::Thuis
+                    } else {
+                        Verblijfplaats::Jji
+                    },
+                    reden: "".into(),
+                    reden_beeindiging: None,
+                },
+            );
+        }
+    }
+    let (p, fouten) = Projection::rebuild(&log.events);
+    assert!(fouten.is_empty(), "{fouten:?}");
+    let mut lang = 0;
+    for g in [
+        Granulariteit::Kwartaal,
+        Granulariteit::Halfjaar,
+        Granulariteit::Jaar,
+    ] {
+        let perioden = Periode::reeks(d("2022-01-01"), d("2026-01-01"), g).unwrap_or_default();
+        for toerekening in [Toerekening::Herkomst, Toerekening::Locatie] {
+            let q = Query::new(perioden[0]).toerekening(toerekening);
+            let reeks = p.reeks(&q, &perioden);
+            assert_eq!(reeks, los(&p, &q, &perioden), "{g:?} {toerekening:?}");
+            lang += reeks
+                .iter()
+                .map(|r| r.langverblijvers.waarde.of_nul())
+                .sum::<i64>();
+        }
+    }
+    assert!(lang > 0, "some stays are long");
+}
