@@ -137,8 +137,9 @@ impl JeugdTabellen {
         self.plaatsingen
             .synchroniseer_deel(refs, b, &mut n[0], f.plaatsingen, s);
         let bezetting = &mut self.bezetting;
-        self.plaatsingen
-            .leeg_journaal(|p, teken| bezetting.plaatsing(p.voorziening, p.begin, p.eind, teken));
+        self.plaatsingen.leeg_journaal(|p, teken| {
+            bezetting.plaatsing(p.voorziening, p.begin, p.eind, teken, s.micros);
+        });
         b += n[0] as usize;
         self.episodes
             .synchroniseer_deel(refs, b, &mut n[1], f.episodes, s);

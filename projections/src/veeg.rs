@@ -565,9 +565,13 @@ fn mee(p: &crate::Projection, z: impl Zeef) -> Vec<bool> {
 
 /// Overbezetting per period from the fold's occupancy log (`Bezettingslog`): per
 /// facility in `mee`, its occupancy and capacity changes merged in day order; a change
-/// before a period (or in a gap) counts from its first day on.
+/// before a period (or in a gap) counts from its first day on. At a K after the last
+/// recorded change the log of the versions visible now serves as it is; at an earlier K
+/// the facility's changes recorded at or before K are netted per day first.
 fn overbezetting_uit_log(c0: &Ctx<'_>, kal: &Kalender, mee: &[bool]) -> Vec<i64> {
     let p = c0.p;
+    let nu = p.jt.plaatsingen.alleen_open(c0.k);
+    let mut op_k = Vec::new();
     let mut uit = vec![0i64; kal.n];
     let mut caps: Vec<(u32, i32, i32)> = p
         .capaciteit
@@ -581,8 +585,16 @@ fn overbezetting_uit_log(c0: &Ctx<'_>, kal: &Kalender, mee: &[bool]) -> Vec<i64>
         let c_eind = c_begin + caps[c_begin..].partition_point(|c| c.0 as usize == vz);
         let cap = &caps[c_begin..c_eind];
         c_begin = c_eind;
-        let occ = p.jt.bezetting.van(vz as u32);
-        if !doet_mee || occ.is_empty() {
+        if !doet_mee {
+            continue;
+        }
+        let occ = if nu {
+            p.jt.bezetting.van(vz as u32)
+        } else {
+            p.jt.bezetting.op(vz as u32, c0.k, &mut op_k);
+            &op_k
+        };
+        if occ.is_empty() {
             continue;
         }
         let w = Wijzigingen {
@@ -1115,9 +1127,9 @@ fn delen(
     (Vec<EpisodeSom>, (Vec<Stroom>, Vec<i64>, Vec<[i64; 3]>)),
 ) {
     // The log, once brought up to date (`Projection::onderhoud`), holds exactly the
-    // changes the scan would collect, already sorted.
+    // changes the scan would collect at any K, already sorted.
     let p = c0.p;
-    let uit_log = p.jt.plaatsingen.alleen_open(c0.k) && p.jt.bezetting.bij();
+    let uit_log = p.jt.bezetting.bij();
     std::thread::scope(|s| {
         let pl = Deel::start(s, "reeks-plaatsingen", || plaatsingen(c0, kal, z, uit_log));
         let over = uit_log.then(|| {
