@@ -162,6 +162,8 @@ pub struct Omvang {
     pub capaciteit_versies: usize,
     /// Bytes of one placement version (fact + knowledge interval).
     pub bytes_per_plaatsing_versie: usize,
+    /// Entries of the bitemporal occupancy log (16 bytes each).
+    pub bezetting_wijzigingen: usize,
 }
 
 /// Index of an event type in `Gebeurtenis::TYPES` (`GEEN8` if unknown), by a map built
@@ -329,6 +331,7 @@ impl Projection {
             signaal_versies: self.jt.signalen.aantal_versies(),
             capaciteit_versies: self.capaciteit.aantal_versies(),
             bytes_per_plaatsing_versie: size_of::<crate::tabel::Versie<Plaatsing>>(),
+            bezetting_wijzigingen: self.jt.bezetting.kennis_omvang(),
         }
     }
 
