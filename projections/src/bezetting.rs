@@ -184,8 +184,16 @@ impl Bezettingslog {
         self.vz.get(vz as usize).map_or(&[], Vec::as_slice)
     }
 
+    /// The changes of facility `vz` of every version, with their recorded times, sorted
+    /// by day and recorded time.
+    #[inline]
+    pub fn kennis(&self, vz: u32) -> &[Kenniswijziging] {
+        self.kennis.get(vz as usize).map_or(&[], Vec::as_slice)
+    }
+
     /// The changes of facility `vz` over the versions visible at `k`, netted per day and
-    /// sorted by day, into `uit`.
+    /// sorted by day, into `uit` (what the sweep at K reads from `kennis`).
+    #[cfg(test)]
     pub fn op(&self, vz: u32, k: i64, uit: &mut Vec<(i32, i32)>) {
         uit.clear();
         let lijst = self.kennis.get(vz as usize).map_or(&[][..], Vec::as_slice);

@@ -162,8 +162,6 @@ pub struct Omvang {
     pub capaciteit_versies: usize,
     /// Bytes of one placement version (fact + knowledge interval).
     pub bytes_per_plaatsing_versie: usize,
-    /// Entries of the bitemporal occupancy log (16 bytes each).
-    pub bezetting_wijzigingen: usize,
 }
 
 /// Index of an event type in `Gebeurtenis::TYPES` (`GEEN8` if unknown), by a map built
@@ -319,6 +317,12 @@ impl Projection {
         DateTime::from_timestamp_micros(self.laatst)
     }
 
+    /// Entries of the bitemporal occupancy log (16 bytes each), once it is brought up to
+    /// date by `onderhoud` (apart from `omvang`, which does not depend on that).
+    pub fn bezettingslog_wijzigingen(&self) -> usize {
+        self.jt.bezetting.kennis_omvang()
+    }
+
     pub fn omvang(&self) -> Omvang {
         Omvang {
             gebeurtenissen: self.log.posities.len(),
@@ -331,7 +335,6 @@ impl Projection {
             signaal_versies: self.jt.signalen.aantal_versies(),
             capaciteit_versies: self.capaciteit.aantal_versies(),
             bytes_per_plaatsing_versie: size_of::<crate::tabel::Versie<Plaatsing>>(),
-            bezetting_wijzigingen: self.jt.bezetting.kennis_omvang(),
         }
     }
 

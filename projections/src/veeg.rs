@@ -25,6 +25,7 @@
 
 use kringloop_events::{Verblijfplaats, Zwaarte};
 
+use crate::bezetting::Kenniswijziging;
 use crate::feiten::{Episode, GEEN_KOLOM, KOLOM_SPOED, Plaatsing, basis, bestemming_van, vlag};
 use crate::kpi::{Aantal, Ctx, EpisodeSom, PlaatsingSom, Stroom, Tellingen, Verblijfsduur};
 use crate::periode::{OPEN, kwartaalnummer};
@@ -568,49 +569,60 @@ fn mee(p: &crate::Projection, z: impl Zeef) -> Vec<bool> {
 /// before a period (or in a gap) counts from its first day on. At a K after the last
 /// recorded change the log of the versions visible now serves as it is; at an earlier K
 /// the facility's changes recorded at or before K are netted per day first.
-fn overbezetting_uit_log(c0: &Ctx<'_>, kal: &Kalender, mee: &[bool]) -> Vec<i64> {
+/// Only the facilities in `vzs` are counted (a part of the series takes each half).
+fn overbezetting_uit_log(
+    c0: &Ctx<'_>,
+    kal: &Kalender,
+    mee: &[bool],
+    vzs: std::ops::Range<usize>,
+) -> Vec<i64> {
     let p = c0.p;
     let nu = p.jt.plaatsingen.alleen_open(c0.k);
-    let mut op_k = Vec::new();
     let mut uit = vec![0i64; kal.n];
+    let doet_mee = |vz: usize| vzs.contains(&vz) && mee.get(vz).copied().unwrap_or(false);
     let mut caps: Vec<(u32, i32, i32)> = p
         .capaciteit
         .zichtbaar(c0.k, i32::MIN, kal.t1)
-        .filter(|c| mee.get(c.voorziening as usize).copied().unwrap_or(false))
+        .filter(|c| doet_mee(c.voorziening as usize))
         .map(|c| (c.voorziening, c.datum, c.delta))
         .collect();
     caps.sort_unstable_by_key(|c| (c.0, c.1));
     let mut c_begin = 0;
-    for (vz, &doet_mee) in mee.iter().enumerate() {
+    for vz in vzs.clone() {
         let c_eind = c_begin + caps[c_begin..].partition_point(|c| c.0 as usize == vz);
         let cap = &caps[c_begin..c_eind];
         c_begin = c_eind;
-        if !doet_mee {
+        if !doet_mee(vz) {
             continue;
         }
-        let occ = if nu {
-            p.jt.bezetting.van(vz as u32)
+        if nu {
+            let occ = p.jt.bezetting.van(vz as u32);
+            if !occ.is_empty() {
+                tel_overbezet(Wijzigingen::new(occ, cap, ()), &kal.van, &kal.tot, &mut uit);
+            }
         } else {
-            p.jt.bezetting.op(vz as u32, c0.k, &mut op_k);
-            &op_k
-        };
-        if occ.is_empty() {
-            continue;
+            let occ = p.jt.bezetting.kennis(vz as u32);
+            if !occ.is_empty() {
+                tel_overbezet(
+                    Wijzigingen::new(occ, cap, c0.k),
+                    &kal.van,
+                    &kal.tot,
+                    &mut uit,
+                );
+            }
         }
-        let w = Wijzigingen {
-            occ,
-            cap,
-            i: 0,
-            j: 0,
-        };
-        tel_overbezet(w, &kal.van, &kal.tot, &mut uit);
     }
     uit
 }
 
 /// +1 in `uit` for each period (`van`, `tot`: sorted, non-overlapping) in which the
 /// facility of `w` is occupied on some day and over capacity on some day.
-fn tel_overbezet(mut w: Wijzigingen<'_>, van: &[i32], tot: &[i32], uit: &mut [i64]) {
+fn tel_overbezet<O: Bezettingswijziging>(
+    mut w: Wijzigingen<'_, O>,
+    van: &[i32],
+    tot: &[i32],
+    uit: &mut [i64],
+) {
     let (mut b, mut c) = (0i64, 0i64);
     for ((&van, &tot), telling) in van.iter().zip(tot).zip(uit.iter_mut()) {
         while w.dag() < van {
@@ -624,17 +636,64 @@ fn tel_overbezet(mut w: Wijzigingen<'_>, van: &[i32], tot: &[i32], uit: &mut [i6
     }
 }
 
+/// An occupancy change of the log: (day, change) of the versions visible now, or
+/// (day, change, recorded time) of the bitemporal log, which counts at K = `Self::K`
+/// only if recorded at or before it.
+trait Bezettingswijziging: Copy {
+    type K: Copy;
+    fn dag(&self) -> i32;
+    fn verschil(&self, k: Self::K) -> i32;
+}
+
+impl Bezettingswijziging for (i32, i32) {
+    type K = ();
+    #[inline]
+    fn dag(&self) -> i32 {
+        self.0
+    }
+    #[inline]
+    fn verschil(&self, _: ()) -> i32 {
+        self.1
+    }
+}
+
+impl Bezettingswijziging for Kenniswijziging {
+    type K = i64;
+    #[inline]
+    fn dag(&self) -> i32 {
+        self.0
+    }
+    /// A change recorded after K counts 0 (the sweep takes several changes on one day,
+    /// so it need not be left out); without a branch: recorded times are as good as
+    /// random here.
+    #[inline]
+    fn verschil(&self, k: i64) -> i32 {
+        self.1 * i32::from(self.2 <= k)
+    }
+}
+
 /// One facility's occupancy changes (from the log) and capacity changes, read in one
 /// day order without copying them into one list (a national series copied some
 /// 3 million changes that way).
-struct Wijzigingen<'w> {
-    occ: &'w [(i32, i32)],
+struct Wijzigingen<'w, O: Bezettingswijziging> {
+    occ: &'w [O],
     cap: &'w [(u32, i32, i32)],
     i: usize,
     j: usize,
+    k: O::K,
 }
 
-impl Wijzigingen<'_> {
+impl<'w, O: Bezettingswijziging> Wijzigingen<'w, O> {
+    fn new(occ: &'w [O], cap: &'w [(u32, i32, i32)], k: O::K) -> Self {
+        Wijzigingen {
+            occ,
+            cap,
+            i: 0,
+            j: 0,
+            k,
+        }
+    }
+
     /// Whether every change is read.
     #[inline]
     fn op(&self) -> bool {
@@ -642,10 +701,10 @@ impl Wijzigingen<'_> {
     }
 }
 
-impl Wijzigingsbron for Wijzigingen<'_> {
+impl<O: Bezettingswijziging> Wijzigingsbron for Wijzigingen<'_, O> {
     #[inline]
     fn dag(&self) -> i32 {
-        let o = self.occ.get(self.i).map_or(i32::MAX, |x| x.0);
+        let o = self.occ.get(self.i).map_or(i32::MAX, O::dag);
         let c = self.cap.get(self.j).map_or(i32::MAX, |x| x.1);
         o.min(c)
     }
@@ -655,12 +714,12 @@ impl Wijzigingsbron for Wijzigingen<'_> {
     fn neem(&mut self, b: &mut i64, c: &mut i64) -> i32 {
         let o = self.occ.get(self.i).copied();
         let k = self.cap.get(self.j).copied();
-        if let Some((d, db)) = o
-            && k.is_none_or(|k| d <= k.1)
+        if let Some(x) = o
+            && k.is_none_or(|k| x.dag() <= k.1)
         {
-            *b += i64::from(db);
+            *b += i64::from(x.verschil(self.k));
             self.i += 1;
-            d
+            x.dag()
         } else if let Some((_, d, dc)) = k {
             *c += i64::from(dc);
             self.j += 1;
@@ -1085,38 +1144,12 @@ fn overige<Z: Zeef>(c0: &Ctx<'_>, kal: &Kalender, z: Z) -> (Vec<Stroom>, Vec<i64
     (st.stromen(n), spoed, signalen)
 }
 
-/// A part of a series on a thread of its own, or, if no thread could be started, still
-/// to be done on the caller's.
-enum Deel<'s, T, F> {
-    Draad(std::thread::ScopedJoinHandle<'s, T>),
-    Hier(F),
-}
-
-impl<'s, T: Send + 's, F: FnOnce() -> T + Send + Copy + 's> Deel<'s, T, F> {
-    fn start<'e>(s: &'s std::thread::Scope<'s, 'e>, naam: &str, f: F) -> Self {
-        match std::thread::Builder::new()
-            .name(naam.into())
-            .spawn_scoped(s, f)
-        {
-            Ok(h) => Deel::Draad(h),
-            Err(_) => Deel::Hier(f),
-        }
-    }
-
-    fn uitkomst(self) -> T {
-        match self {
-            Deel::Draad(h) => h
-                .join()
-                .unwrap_or_else(|paniek| std::panic::resume_unwind(paniek)),
-            Deel::Hier(f) => f(),
-        }
-    }
-}
-
-/// The parts of a series: independent and of unequal size, so each but one runs on a
-/// thread of its own and the scheduler spreads them over the cores. At a K after the
-/// last recorded change, overbezetting comes from the fold's occupancy log, apart from
-/// the placement scan: a fourth part, which evens out the two cores' shares.
+/// The parts of a series, independent and of unequal size, done by as many workers as
+/// there are cores (the caller's thread and helpers), each taking the next part not yet
+/// taken, largest first. With fixed threads per part, the two cores of a small machine
+/// shared five parts by time slices and the longest part set the pace; taken in turn,
+/// they even out. Overbezetting from the occupancy log comes in two halves of the
+/// facilities. If no helper can be started, the caller does every part.
 #[allow(clippy::type_complexity)]
 fn delen(
     c0: &Ctx<'_>,
@@ -1126,27 +1159,69 @@ fn delen(
     (Vec<PlaatsingSom>, Vec<i64>),
     (Vec<EpisodeSom>, (Vec<Stroom>, Vec<i64>, Vec<[i64; 3]>)),
 ) {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicUsize, Ordering};
     // The log, once brought up to date (`Projection::onderhoud`), holds exactly the
     // changes the scan would collect at any K, already sorted.
     let p = c0.p;
     let uit_log = p.jt.bezetting.bij();
+    let f = p.vz_namen.len();
+    let mee = if uit_log { mee(p, z) } else { Vec::new() };
+    let ep = OnceLock::new();
+    let pl = OnceLock::new();
+    let over = [OnceLock::new(), OnceLock::new()];
+    let ov = OnceLock::new();
+    let over_deel = |h: usize| {
+        let vzs = if h == 0 { 0..f / 2 } else { f / 2..f };
+        if uit_log {
+            let _ = over[h].set(overbezetting_uit_log(c0, kal, &mee, vzs));
+        }
+    };
+    let taken: [&(dyn Fn() + Sync); 5] = [
+        &|| {
+            let _ = ep.set(episodes(c0, kal, z));
+        },
+        &|| {
+            let _ = pl.set(plaatsingen(c0, kal, z, uit_log));
+        },
+        &|| over_deel(0),
+        &|| over_deel(1),
+        &|| {
+            let _ = ov.set(overige(c0, kal, z));
+        },
+    ];
+    let volgende = AtomicUsize::new(0);
+    let werk = || {
+        while let Some(taak) = taken.get(volgende.fetch_add(1, Ordering::Relaxed)) {
+            taak();
+        }
+    };
+    let helpers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get().saturating_sub(1))
+        .clamp(1, taken.len() - 1);
     std::thread::scope(|s| {
-        let pl = Deel::start(s, "reeks-plaatsingen", || plaatsingen(c0, kal, z, uit_log));
-        let over = uit_log.then(|| {
-            Deel::start(s, "reeks-overbezet", || {
-                overbezetting_uit_log(c0, kal, &mee(p, z))
-            })
-        });
-        let ov = Deel::start(s, "reeks-overige", || overige(c0, kal, z));
-        let ep = episodes(c0, kal, z);
-        let (pl, over_scan) = pl.uitkomst();
-        let over = match (over, over_scan) {
-            (Some(d), _) => d.uitkomst(),
-            (None, Some(o)) => o,
-            (None, None) => vec![0; kal.n],
-        };
-        ((pl, over), (ep, ov.uitkomst()))
-    })
+        for i in 0..helpers {
+            // A helper that cannot be started leaves its share to the others.
+            let _ = std::thread::Builder::new()
+                .name(format!("reeks-{i}"))
+                .spawn_scoped(s, werk);
+        }
+        werk();
+    });
+    // Every part ran (a panic in a helper ends the scope above with that panic).
+    let (pl, over_scan) = pl.into_inner().unwrap_or_default();
+    let over = match (over_scan, over.map(OnceLock::into_inner)) {
+        (Some(o), _) => o,
+        (None, [Some(a), Some(b)]) => a.iter().zip(&b).map(|(x, y)| x + y).collect(),
+        (None, _) => vec![0; kal.n],
+    };
+    (
+        (pl, over),
+        (
+            ep.into_inner().unwrap_or_default(),
+            ov.into_inner().unwrap_or_default(),
+        ),
+    )
 }
 
 /// The tallies of every period of `ctxs` (sorted, non-overlapping periods sharing the
@@ -1262,16 +1337,26 @@ mod tests {
             overbezet += verwacht.iter().sum::<i64>();
 
             let mut uit = vec![0i64; van.len()];
-            let w = Wijzigingen {
-                occ: &occ,
-                cap: &cap,
-                i: 0,
-                j: 0,
-            };
-            tel_overbezet(w, &van, &tot, &mut uit);
+            tel_overbezet(Wijzigingen::new(&occ, &cap, ()), &van, &tot, &mut uit);
             assert_eq!(
                 uit, verwacht,
                 "log sweep, case {geval_nr}: {occ:?} {cap:?} {van:?} {tot:?}"
+            );
+
+            // The bitemporal log at K = 10: the same changes recorded before K, among
+            // changes recorded after it (on other days and on the same ones), which
+            // count for nothing.
+            let mut kennis: Vec<Kenniswijziging> = Vec::new();
+            for (n, &(d, b)) in occ.iter().enumerate() {
+                kennis.push((d, b, 10 - (n as i64 % 3)));
+                kennis.push((d + (n as i32 % 4) - 1, 1 - 2 * (n as i32 % 2), 11));
+            }
+            kennis.sort_by_key(|w| (w.0, w.2));
+            let mut uit = vec![0i64; van.len()];
+            tel_overbezet(Wijzigingen::new(&kennis, &cap, 10), &van, &tot, &mut uit);
+            assert_eq!(
+                uit, verwacht,
+                "bitemporal log sweep, case {geval_nr}: {kennis:?} {cap:?} {van:?} {tot:?}"
             );
 
             // Per period: the changes up to its end not yet applied, those before its first

@@ -1117,7 +1117,11 @@ fn run_in_memory(args: &ProjectionsArgs) -> anyhow::Result<()> {
         );
         p = folded;
     }
-    println!("{:?}", p.omvang());
+    println!(
+        "{:?}; bitemporal occupancy log: {} changes",
+        p.omvang(),
+        p.bezettingslog_wijzigingen()
+    );
     let kwartaal = Periode::kwartaal(2023, 1)?;
     let k: DateTime<Utc> = "2023-06-30T00:00:00Z".parse()?;
     let series = Periode::reeks(
@@ -1357,6 +1361,17 @@ pub async fn run(args: ProjectionsArgs) -> anyhow::Result<()> {
         "memory",
         "placement version (fact + knowledge interval)",
         format!("{} B", omvang.bytes_per_plaatsing_versie),
+        "",
+        None,
+    );
+    let log = folded.bezettingslog_wijzigingen();
+    rep.row(
+        "memory",
+        "bitemporal occupancy log (changes with their recorded times)",
+        format!(
+            "{log} changes × 16 B = {:.0} MiB",
+            (log * 16) as f64 / 1048576.0
+        ),
         "",
         None,
     );
