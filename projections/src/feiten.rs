@@ -391,6 +391,10 @@ pub(crate) struct PlaatsingTotaal {
 
 /// No youth / no facility in a [`PlaatsingKolom`].
 pub(crate) const GEEN_KOLOM: u32 = u32::MAX;
+/// Facility and gemeente of a dead slot in a column: no filter passes it (unlike `GEEN`,
+/// which a filter on gemeente only lets through). A scan that reads the version behind
+/// an entry still checks that it is live.
+pub(crate) const DOOD_KOLOM: u32 = u32::MAX - 1;
 /// Bit of [`PlaatsingKolom::voorziening`] for a spoedmachtiging on the start date.
 pub(crate) const KOLOM_SPOED: u32 = 1 << 31;
 
@@ -404,6 +408,10 @@ pub(crate) struct PlaatsingKolom {
     /// The facility, with `KOLOM_SPOED` for a spoedmachtiging on the start date, if the
     /// placement is residential, else `GEEN_KOLOM`.
     pub voorziening: u32,
+    /// What a filter looks at (`Filter::past`): the facility and the gemeente of
+    /// origin, so that a filtered scan reads a version only if these pass.
+    pub plek: u32,
+    pub herkomst: u32,
 }
 
 impl Default for PlaatsingKolom {
@@ -412,6 +420,8 @@ impl Default for PlaatsingKolom {
         PlaatsingKolom {
             jeugdige: GEEN_KOLOM,
             voorziening: GEEN_KOLOM,
+            plek: DOOD_KOLOM,
+            herkomst: DOOD_KOLOM,
         }
     }
 }
@@ -456,6 +466,8 @@ impl Geldig for Plaatsing {
             } else {
                 GEEN_KOLOM
             },
+            plek: self.voorziening,
+            herkomst: self.herkomst,
         }
     }
 }
@@ -487,23 +499,34 @@ pub(crate) struct EpisodeTotaal {
     pub bestemming: [i64; Verblijfplaats::ALL.len()],
 }
 
-/// The fields of an episode version that a whole-bucket tally still reads one by one
-/// (12 bytes beside a 56-byte version).
+/// The fields of an episode version that a whole-bucket tally still reads one by one,
+/// and those a filter looks at (20 bytes beside a 56-byte version).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct EpisodeKolom {
     pub begin: i32,
     pub eind: i32,
     /// `laatste` << 8 | `bestemming`.
     pub laatste_bestemming: u32,
+    pub eerste: u32,
+    pub herkomst: u32,
+}
+
+impl EpisodeKolom {
+    pub fn laatste(&self) -> u32 {
+        self.laatste_bestemming >> 8
+    }
 }
 
 impl Default for EpisodeKolom {
-    /// A dead slot: no day (it begins after it ends) and no destination.
+    /// A dead slot: no day (it begins after it ends), no destination, and no filter
+    /// passes it.
     fn default() -> Self {
         EpisodeKolom {
             begin: OPEN,
             eind: i32::MIN,
-            laatste_bestemming: u32::from(GEEN8),
+            laatste_bestemming: (DOOD_KOLOM << 8) | u32::from(GEEN8),
+            eerste: DOOD_KOLOM,
+            herkomst: DOOD_KOLOM,
         }
     }
 }
@@ -534,6 +557,8 @@ impl Geldig for Episode {
             begin: self.begin,
             eind: self.eind,
             laatste_bestemming: (self.laatste << 8) | u32::from(self.bestemming),
+            eerste: self.eerste,
+            herkomst: self.herkomst,
         }
     }
 }
@@ -657,7 +682,43 @@ macro_rules! geldig {
         }
     };
 }
-geldig!(Traject, begin, eind);
+/// What a filter looks at of a trajectory version (see [`PlaatsingKolom::plek`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TrajectKolom {
+    pub voorziening: u32,
+    pub herkomst: u32,
+}
+
+impl Default for TrajectKolom {
+    fn default() -> Self {
+        TrajectKolom {
+            voorziening: DOOD_KOLOM,
+            herkomst: DOOD_KOLOM,
+        }
+    }
+}
+
+impl Geldig for Traject {
+    const KOLOM: bool = true;
+    type Som = ();
+    type Kolom = TrajectKolom;
+
+    #[inline]
+    fn begin(&self) -> i32 {
+        self.begin
+    }
+    #[inline]
+    fn eind(&self) -> i32 {
+        self.eind
+    }
+    #[inline]
+    fn kolom(&self) -> TrajectKolom {
+        TrajectKolom {
+            voorziening: self.voorziening,
+            herkomst: self.herkomst,
+        }
+    }
+}
 geldig!(Machtiging, begin, eind);
 geldig!(Signaal, begin, eind);
 

@@ -919,10 +919,18 @@ fn plaatsingen<Z: Zeef>(
                 Gedeelte::Heel(e) => t.heel(kal, e),
                 Gedeelte::Los(pl) => t.een(kal, z, pl),
             });
-    } else {
+    } else if Z::ALLES {
         p.jt.plaatsingen
             .zichtbaar(c0.k, kal.t0 - 1, kal.t1)
             .for_each(|pl| t.een(kal, z, pl));
+    } else {
+        p.jt.plaatsingen.zichtbaar_waar(
+            c0.k,
+            kal.t0 - 1,
+            kal.t1,
+            |k| z.locatie(k.plek) || z.past(k.plek, k.herkomst),
+            |pl| t.een(kal, z, pl),
+        );
     }
     let PlaatsingTeller {
         bez,
@@ -1078,11 +1086,19 @@ fn episodes<Z: Zeef>(c0: &Ctx<'_>, kal: &Kalender, z: Z) -> Vec<EpisodeSom> {
         c0.p.jt
             .episodes
             .per_heel(c0.k, kal.t0 - 1, kal.t1, &mut tel);
-    } else {
+    } else if Z::ALLES {
         c0.p.jt
             .episodes
             .zichtbaar(c0.k, kal.t0 - 1, kal.t1)
             .for_each(|e| tel(Gedeelte::Los(e)));
+    } else {
+        c0.p.jt.episodes.zichtbaar_waar(
+            c0.k,
+            kal.t0 - 1,
+            kal.t1,
+            |k| z.past(k.eerste, k.herkomst) || z.past(k.laatste(), k.herkomst),
+            |e| tel(Gedeelte::Los(e)),
+        );
     }
     som.truncate(n);
     duren.truncate(n);
@@ -1114,10 +1130,17 @@ fn overige<Z: Zeef>(c0: &Ctx<'_>, kal: &Kalender, z: Z) -> (Vec<Stroom>, Vec<i64
                 Stuk::InEmmer => {}
             });
     } else {
-        p.jt.trajecten
-            .zichtbaar(c0.k, kal.t0 - 1, kal.t1)
-            .filter(|t| z.past(t.voorziening, t.herkomst))
-            .for_each(|t| st.tel(kal, t.begin, t.eind));
+        p.jt.trajecten.zichtbaar_waar(
+            c0.k,
+            kal.t0 - 1,
+            kal.t1,
+            |k| z.past(k.voorziening, k.herkomst),
+            |t| {
+                if z.past(t.voorziening, t.herkomst) {
+                    st.tel(kal, t.begin, t.eind);
+                }
+            },
+        );
     }
     let mut spoed = vec![0i64; n];
     for m in p.jt.machtigingen.zichtbaar(c0.k, kal.t0, kal.t1) {
