@@ -196,6 +196,9 @@ impl JeugdTabellen {
     /// Finishes the index work the updates defer (the occupancy log).
     pub fn onderhoud(&mut self) {
         self.bezetting.verwerk();
+        self.plaatsingen.werk_kolommen_bij();
+        self.episodes.werk_kolommen_bij();
+        self.trajecten.werk_kolommen_bij();
     }
 }
 

@@ -1124,10 +1124,9 @@ fn overige<Z: Zeef>(c0: &Ctx<'_>, kal: &Kalender, z: Z) -> (Vec<Stroom>, Vec<i64
         // Every trajectory counts and only the quarters of its days matter: an open
         // bucket whose versions are all visible is counted without being read.
         p.jt.trajecten
-            .per_emmer(c0.k, kal.t0 - 1, kal.t1, false, |t, stuk| match stuk {
+            .per_emmer(c0.k, kal.t0 - 1, kal.t1, |t, stuk| match stuk {
                 Stuk::Emmer(x) => st.tel_n(kal, t.begin, t.eind, x),
                 Stuk::Los => st.tel(kal, t.begin, t.eind),
-                Stuk::InEmmer => {}
             });
     } else {
         p.jt.trajecten.zichtbaar_waar(
