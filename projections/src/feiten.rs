@@ -373,6 +373,31 @@ pub(crate) struct Plaatsing {
     pub basis: u8,
 }
 
+/// `impl Geldig` for a fact whose valid time is [`$b`, `$e`), with the other items of
+/// the impl (without them: no bucket sums and no column).
+macro_rules! geldig {
+    ($t:ty, $b:ident, $e:ident) => {
+        geldig!($t, $b, $e, {
+            type Som = ();
+            type Kolom = ();
+        });
+    };
+    ($t:ty, $b:ident, $e:ident, { $($rest:tt)* }) => {
+        impl Geldig for $t {
+            $($rest)*
+
+            #[inline]
+            fn begin(&self) -> i32 {
+                self.$b
+            }
+            #[inline]
+            fn eind(&self) -> i32 {
+                self.$e
+            }
+        }
+    };
+}
+
 /// What an open placement bucket sums over its live versions: a series over quarters
 /// takes such a bucket at once (`veeg.rs`), since all its versions begin in one quarter
 /// and end in one quarter, and only these sums tell them apart.
@@ -426,21 +451,13 @@ impl Default for PlaatsingKolom {
     }
 }
 
-impl Geldig for Plaatsing {
+geldig!(Plaatsing, begin, eind, {
     // Placement versions feed the occupancy log (`bezetting.rs`).
     const JOURNAAL: bool = true;
     const KOLOM: bool = true;
     type Som = PlaatsingTotaal;
     type Kolom = PlaatsingKolom;
 
-    #[inline]
-    fn begin(&self) -> i32 {
-        self.begin
-    }
-    #[inline]
-    fn eind(&self) -> i32 {
-        self.eind
-    }
     #[inline]
     fn tel_in(&self, som: &mut PlaatsingTotaal, teken: i64, van: i32, tot: i32) {
         som.begin += teken * i64::from(self.begin);
@@ -470,7 +487,7 @@ impl Geldig for Plaatsing {
             herkomst: self.herkomst,
         }
     }
-}
+});
 
 /// A chain of placements from a plaatsing to the uitstroom that ends it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -531,19 +548,11 @@ impl Default for EpisodeKolom {
     }
 }
 
-impl Geldig for Episode {
+geldig!(Episode, begin, eind, {
     const KOLOM: bool = true;
     type Som = EpisodeTotaal;
     type Kolom = EpisodeKolom;
 
-    #[inline]
-    fn begin(&self) -> i32 {
-        self.begin
-    }
-    #[inline]
-    fn eind(&self) -> i32 {
-        self.eind
-    }
     #[inline]
     fn tel_in(&self, som: &mut EpisodeTotaal, teken: i64, _van: i32, _tot: i32) {
         som.cohort_door += teken * i64::from(self.eerste_door < self.begin.saturating_add(365));
@@ -561,7 +570,7 @@ impl Geldig for Episode {
             herkomst: self.herkomst,
         }
     }
-}
+});
 
 /// CBS trajectory: youth × provider × form × regime, adjacent stays merged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -665,23 +674,6 @@ pub(crate) struct Doel {
     pub orde: u32,
 }
 
-macro_rules! geldig {
-    ($t:ty, $b:ident, $e:ident) => {
-        impl Geldig for $t {
-            type Som = ();
-            type Kolom = ();
-
-            #[inline]
-            fn begin(&self) -> i32 {
-                self.$b
-            }
-            #[inline]
-            fn eind(&self) -> i32 {
-                self.$e
-            }
-        }
-    };
-}
 /// What a filter looks at of a trajectory version (see [`PlaatsingKolom::plek`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct TrajectKolom {
@@ -698,19 +690,11 @@ impl Default for TrajectKolom {
     }
 }
 
-impl Geldig for Traject {
+geldig!(Traject, begin, eind, {
     const KOLOM: bool = true;
     type Som = ();
     type Kolom = TrajectKolom;
 
-    #[inline]
-    fn begin(&self) -> i32 {
-        self.begin
-    }
-    #[inline]
-    fn eind(&self) -> i32 {
-        self.eind
-    }
     #[inline]
     fn kolom(&self) -> TrajectKolom {
         TrajectKolom {
@@ -718,33 +702,13 @@ impl Geldig for Traject {
             herkomst: self.herkomst,
         }
     }
-}
+});
 geldig!(Machtiging, begin, eind);
 geldig!(Signaal, begin, eind);
 
-impl Geldig for Capaciteit {
-    type Som = ();
-    type Kolom = ();
+geldig!(Capaciteit, datum, datum);
 
-    fn begin(&self) -> i32 {
-        self.datum
-    }
-    fn eind(&self) -> i32 {
-        self.datum
-    }
-}
-
-impl Geldig for Doel {
-    type Som = ();
-    type Kolom = ();
-
-    fn begin(&self) -> i32 {
-        self.datum
-    }
-    fn eind(&self) -> i32 {
-        self.datum
-    }
-}
+geldig!(Doel, datum, datum);
 
 /// Landscape facts are timeless (one bucket).
 impl Geldig for VzAttr {
