@@ -7,9 +7,15 @@
 //! 40-quarter series. The fold already knows each placement version it opens and
 //! closes, so it notes the changes in a sequential buffer, and [`Bezettingslog::verwerk`]
 //! (through `Projection::onderhoud`, after each batch) sorts them by facility and day and
-//! appends or merges them into the facilities' lists. A series at a K after the last
-//! recorded event walks these lists when nothing is pending; otherwise (a past K, or
-//! changes not yet applied) it still sorts the changes of the versions visible at K.
+//! appends or merges them into the facilities' lists.
+//!
+//! Two lists per facility: the changes of the versions visible now, netted per day, and
+//! the bitemporal list of every change with the recorded time of its event, which gives
+//! the occupancy at any K (`Kenniswijziging`). A series at a K after the last recorded
+//! event walks the first, at an earlier K the second; only while changes are pending
+//! does it still sort the changes of the versions visible at K. The first list is the
+//! second at K = now, netted: kept because walking it takes 15–17 ms of a national
+//! series against 24 ms for the bitemporal list.
 
 use crate::periode::OPEN;
 
@@ -94,7 +100,7 @@ pub(crate) struct Bezettingslog {
     run_kennis: Vec<Kenniswijziging>,
 }
 
-/// Pending changes at which the fold applies them itself (12 MiB), so that the buffer
+/// Pending changes at which the fold applies them itself (24 MiB), so that the buffer
 /// stays bounded when nobody calls [`Bezettingslog::verwerk`].
 const WACHTRIJ_MAX: usize = 1 << 20;
 
@@ -191,23 +197,6 @@ impl Bezettingslog {
         self.kennis.get(vz as usize).map_or(&[], Vec::as_slice)
     }
 
-    /// The changes of facility `vz` over the versions visible at `k`, netted per day and
-    /// sorted by day, into `uit` (what the sweep at K reads from `kennis`).
-    #[cfg(test)]
-    pub fn op(&self, vz: u32, k: i64, uit: &mut Vec<(i32, i32)>) {
-        uit.clear();
-        let lijst = self.kennis.get(vz as usize).map_or(&[][..], Vec::as_slice);
-        for &(dag, delta, t) in lijst {
-            // (Recorded times are as good as random here: no branch on them.)
-            let delta = delta * i32::from(t <= k);
-            match uit.last_mut() {
-                Some(l) if l.0 == dag => l.1 += delta,
-                _ => uit.push((dag, delta)),
-            }
-        }
-        uit.retain(|x| x.1 != 0);
-    }
-
     /// Entries of the bitemporal log (for the size report).
     pub fn kennis_omvang(&self) -> usize {
         self.kennis.iter().map(Vec::len).sum()
@@ -260,7 +249,6 @@ mod tests {
             }
         }
         log.verwerk();
-        let mut buf = Vec::new();
         for k in [-1, 0, 7, 100, 555, 1_000, 1_665, 1_666, 10_000] {
             for vz in 0..4 {
                 let mut verwacht = std::collections::BTreeMap::<i32, i32>::new();
@@ -274,8 +262,24 @@ mod tests {
                 }
                 verwacht.retain(|_, d| *d != 0);
                 let verwacht: Vec<(i32, i32)> = verwacht.into_iter().collect();
-                log.op(vz, k, &mut buf);
-                assert_eq!(buf, verwacht, "K = {k}, facility {vz}");
+                let kennis = log.kennis(vz);
+                assert!(
+                    kennis
+                        .windows(2)
+                        .all(|w| (w[0].0, w[0].2) < (w[1].0, w[1].2)),
+                    "sorted by day and time, one entry each"
+                );
+                assert!(kennis.iter().all(|w| w.1 != 0));
+                // The changes recorded at or before K, netted per day.
+                let mut op_k = std::collections::BTreeMap::<i32, i32>::new();
+                for &(dag, delta, t) in kennis {
+                    if t <= k {
+                        *op_k.entry(dag).or_default() += delta;
+                    }
+                }
+                op_k.retain(|_, d| *d != 0);
+                let gekregen: Vec<(i32, i32)> = op_k.into_iter().collect();
+                assert_eq!(gekregen, verwacht, "K = {k}, facility {vz}");
                 if k == 10_000 {
                     let l = log.van(vz);
                     assert!(

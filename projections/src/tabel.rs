@@ -616,14 +616,32 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
     /// The versions `zichtbaar` yields, with open buckets whole where that is possible
     /// (see `per_emmer`): such a bucket comes as `Gedeelte::Heel`, with its sums and
     /// column; every other visible version as `Gedeelte::Los`.
-    pub fn per_heel(&self, k: i64, lo: i32, hi: i32, mut f: impl FnMut(Gedeelte<'_, T>)) {
-        let (open, archief) = self.emmers(k, lo, hi);
+    pub fn per_heel(&self, k: i64, lo: i32, hi: i32, f: impl FnMut(Gedeelte<'_, T>)) {
         let kolommen = !T::KOLOM || self.kolommen_bij;
+        self.per_deel(
+            k,
+            lo,
+            hi,
+            |e| kolommen && e.max_van <= k && e.omgekeerd == 0 && e.levend() > 0,
+            f,
+        );
+    }
+
+    /// The open buckets that may hold versions visible at `k` on valid days [lo, hi]
+    /// and for which `heel` holds, as `Gedeelte::Heel` (the caller reads what it needs
+    /// of them); the visible versions of every other bucket as `Gedeelte::Los`.
+    fn per_deel(
+        &self,
+        k: i64,
+        lo: i32,
+        hi: i32,
+        heel: impl Fn(&Emmer<T>) -> bool,
+        mut f: impl FnMut(Gedeelte<'_, T>),
+    ) {
+        let (open, archief) = self.emmers(k, lo, hi);
         for e in open {
-            if kolommen && e.max_van <= k && e.omgekeerd == 0 {
-                if e.levend() > 0 {
-                    f(Gedeelte::Heel(e));
-                }
+            if heel(e) {
+                f(Gedeelte::Heel(e));
             } else {
                 e.versies
                     .iter()
@@ -684,29 +702,27 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
         pas: impl Fn(&T::Kolom) -> bool,
         mut f: impl FnMut(&T),
     ) {
-        let (open, archief) = self.emmers(k, lo, hi);
-        for e in open {
-            if T::KOLOM && self.kolommen_bij && e.max_van <= k {
-                // The column has one entry per slot, pushed and compacted with the
-                // versions: the same segments.
-                for (dk, dv) in e.kolom.delen.iter().zip(e.versies.delen.iter()) {
-                    for (x, v) in dk.iter().zip(dv) {
-                        if pas(x) && v.bekend_van != DOOD {
-                            f(&v.feit);
+        let kolommen = T::KOLOM && self.kolommen_bij;
+        self.per_deel(
+            k,
+            lo,
+            hi,
+            |e| kolommen && e.max_van <= k,
+            |g| match g {
+                // The column, once up to date, has one entry per slot: the same
+                // segments as the versions.
+                Gedeelte::Heel(e) => {
+                    for (dk, dv) in e.kolom.delen.iter().zip(e.versies.delen.iter()) {
+                        for (x, v) in dk.iter().zip(dv) {
+                            if pas(x) && v.bekend_van != DOOD {
+                                f(&v.feit);
+                            }
                         }
                     }
                 }
-            } else {
-                e.versies
-                    .iter()
-                    .filter(|v| v.zichtbaar(k))
-                    .for_each(|v| f(&v.feit));
-            }
-        }
-        archief
-            .flat_map(|e| e.versies.iter())
-            .filter(|v| v.zichtbaar(k))
-            .for_each(|v| f(&v.feit));
+                Gedeelte::Los(v) => f(v),
+            },
+        );
     }
 
     /// All versions in buckets that may touch valid days [lo, hi], whatever their
