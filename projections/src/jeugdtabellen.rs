@@ -138,7 +138,7 @@ impl JeugdTabellen {
             .synchroniseer_deel(refs, b, &mut n[0], f.plaatsingen, s);
         let bezetting = &mut self.bezetting;
         self.plaatsingen.leeg_journaal(|p, teken| {
-            bezetting.plaatsing(p.voorziening, p.begin, p.eind, teken, s.micros);
+            bezetting.plaatsing(p.voorziening, p.begin, p.eind, teken, s.positie);
         });
         b += n[0] as usize;
         self.episodes

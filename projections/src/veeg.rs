@@ -578,6 +578,9 @@ fn overbezetting_uit_log(
 ) -> Vec<i64> {
     let p = c0.p;
     let nu = p.jt.plaatsingen.alleen_open(c0.k);
+    // The position of the last event recorded at or before K (positions and recorded
+    // times rise together).
+    let kpos = u32::try_from(p.prefix(c0.k).1).unwrap_or(u32::MAX);
     let mut uit = vec![0i64; kal.n];
     let doet_mee = |vz: usize| vzs.contains(&vz) && mee.get(vz).copied().unwrap_or(false);
     let mut caps: Vec<(u32, i32, i32)> = p
@@ -601,10 +604,10 @@ fn overbezetting_uit_log(
                 tel_overbezet(Wijzigingen::new(occ, cap, ()), &kal.van, &kal.tot, &mut uit);
             }
         } else {
-            let occ = p.jt.bezetting.kennis(vz as u32);
+            let occ = p.jt.bezetting.kennis_tot(vz as u32, kpos);
             if !occ.is_empty() {
                 tel_overbezet(
-                    Wijzigingen::new(occ, cap, c0.k),
+                    Wijzigingen::new(occ, cap, kpos),
                     &kal.van,
                     &kal.tot,
                     &mut uit,
@@ -637,8 +640,8 @@ fn tel_overbezet<O: Bezettingswijziging>(
 }
 
 /// An occupancy change of the log: (day, change) of the versions visible now, or
-/// (day, change, recorded time) of the bitemporal log, which counts at K = `Self::K`
-/// only if recorded at or before it.
+/// (day, change, event position) of the bitemporal log, which counts at K = `Self::K`
+/// (the position of the last event recorded at or before K) only if made at or before it.
 trait Bezettingswijziging: Copy {
     type K: Copy;
     fn dag(&self) -> i32;
@@ -658,16 +661,15 @@ impl Bezettingswijziging for (i32, i32) {
 }
 
 impl Bezettingswijziging for Kenniswijziging {
-    type K = i64;
+    type K = u32;
     #[inline]
     fn dag(&self) -> i32 {
         self.0
     }
-    /// A change recorded after K counts 0 (the sweep takes several changes on one day,
-    /// so it need not be left out); without a branch: recorded times are as good as
-    /// random here.
+    /// A change made after K counts 0 (the sweep takes several changes on one day, so it
+    /// need not be left out); without a branch: positions are as good as random here.
     #[inline]
-    fn verschil(&self, k: i64) -> i32 {
+    fn verschil(&self, k: u32) -> i32 {
         self.1 * i32::from(self.2 <= k)
     }
 }
@@ -1370,7 +1372,7 @@ mod tests {
             // count for nothing.
             let mut kennis: Vec<Kenniswijziging> = Vec::new();
             for (n, &(d, b)) in occ.iter().enumerate() {
-                kennis.push((d, b, 10 - (n as i64 % 3)));
+                kennis.push((d, b, 10 - (n as u32 % 3)));
                 kennis.push((d + (n as i32 % 4) - 1, 1 - 2 * (n as i32 % 2), 11));
             }
             kennis.sort_by_key(|w| (w.0, w.2));
