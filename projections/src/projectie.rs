@@ -317,7 +317,7 @@ impl Projection {
         DateTime::from_timestamp_micros(self.laatst)
     }
 
-    /// Entries of the bitemporal occupancy log (16 bytes each), once it is brought up to
+    /// Entries of the bitemporal occupancy log (12 bytes each), once it is brought up to
     /// date by `onderhoud` (apart from `omvang`, which does not depend on that).
     pub fn bezettingslog_wijzigingen(&self) -> usize {
         self.jt.bezetting.kennis_omvang()
