@@ -114,6 +114,9 @@ pub(crate) struct Bezettingslog {
     /// Reused buffers for one facility's netted changes.
     run: Vec<(i32, i32)>,
     run_kennis: Vec<Kenniswijziging>,
+    /// Facilities whose log of now changed since [`Bezettingslog::neem_gewijzigd`]
+    /// (for their quarter flags, `Kwartaalvlaggen`).
+    gewijzigd: Vec<u32>,
 }
 
 /// Pending changes at which the fold applies them itself (16 MiB), so that the buffer
@@ -180,6 +183,9 @@ impl Bezettingslog {
                 self.kennis.resize_with(v + 1, Vec::new);
                 self.kennis_min.resize_with(v + 1, Vec::new);
             }
+            if !run.is_empty() {
+                self.gewijzigd.push(vz);
+            }
             voeg_samen(
                 &mut self.vz[v],
                 &run,
@@ -229,9 +235,97 @@ impl Bezettingslog {
         &l[..(blokken * BLOK).min(l.len())]
     }
 
+    /// The facilities whose log of now changed since the last call (one entry per
+    /// facility and batch).
+    pub fn neem_gewijzigd(&mut self) -> Vec<u32> {
+        std::mem::take(&mut self.gewijzigd)
+    }
+
+    /// Whether some facility's log of now changed since [`Bezettingslog::neem_gewijzigd`].
+    pub fn iets_gewijzigd(&self) -> bool {
+        !self.gewijzigd.is_empty()
+    }
+
     /// Entries of the bitemporal log (for the size report).
     pub fn kennis_omvang(&self) -> usize {
         self.kennis.iter().map(Vec::len).sum()
+    }
+}
+
+/// One facility's occupancy state per quarter over the placements and capacity known
+/// now: bit 0 whether it is occupied on some day of the quarter, bit 1 whether it is
+/// over capacity on some day of it (the two halves of the rule of overbezetting).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Kwartaaltoestand {
+    /// Quarter number (`periode::kwartaalnummer`) of `bits[0]`; before it: 0.
+    pub q0: i16,
+    pub bits: Vec<u8>,
+    /// The bits of every quarter after the last of `bits`: the state after the last
+    /// change holds from then on.
+    pub staart: u8,
+}
+
+impl Kwartaaltoestand {
+    /// Whether the facility counts as overbezet in the quarters [qa, qb): occupied on
+    /// some day of them and over capacity on some day of them (the days of a period
+    /// are the days of its quarters, so both are ORs over the quarters).
+    #[inline]
+    pub fn overbezet(&self, qa: i16, qb: i16) -> bool {
+        let n = self.bits.len();
+        let plek = |q: i16| usize::try_from(i32::from(q) - i32::from(self.q0)).ok();
+        let (a, b) = (plek(qa).unwrap_or(0), plek(qb).unwrap_or(0));
+        let mut of = self.bits[a.min(n)..b.min(n)].iter().fold(0, |x, y| x | y);
+        if b > n {
+            of |= self.staart;
+        }
+        of == 3
+    }
+}
+
+/// Per facility its [`Kwartaaltoestand`], brought up to date in `Projection::onderhoud`
+/// for the facilities whose log of now or whose capacity changed. A national series of
+/// quarters (half-years, years) at K = now reads 40 bytes per facility instead of
+/// walking its log (14 ms of the series' CPU for the walk).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Kwartaalvlaggen {
+    per_vz: Vec<Kwartaaltoestand>,
+    /// Facilities whose capacity changed since the last update.
+    capaciteit_gewijzigd: Vec<u32>,
+}
+
+impl Kwartaalvlaggen {
+    /// The capacity of facility `vz` changed.
+    pub fn capaciteit_gewijzigd(&mut self, vz: u32) {
+        self.capaciteit_gewijzigd.push(vz);
+    }
+
+    /// Facilities to recompute: those of `log` and those of a capacity change, each
+    /// once, sorted.
+    pub fn neem_gewijzigd(&mut self, log: &mut Bezettingslog) -> Vec<u32> {
+        let mut v = log.neem_gewijzigd();
+        v.append(&mut self.capaciteit_gewijzigd);
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    /// Whether every facility's state is up to date with `log` and the capacity.
+    pub fn bij(&self, log: &Bezettingslog) -> bool {
+        log.bij() && !log.iets_gewijzigd() && self.capaciteit_gewijzigd.is_empty()
+    }
+
+    pub fn zet(&mut self, vz: u32, t: Kwartaaltoestand) {
+        let v = vz as usize;
+        if v >= self.per_vz.len() {
+            self.per_vz.resize_with(v + 1, Kwartaaltoestand::default);
+        }
+        self.per_vz[v] = t;
+    }
+
+    /// The state of facility `vz` (never occupied if unknown).
+    #[inline]
+    pub fn van(&self, vz: u32) -> Option<&Kwartaaltoestand> {
+        self.per_vz.get(vz as usize)
     }
 }
 

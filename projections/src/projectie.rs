@@ -8,6 +8,7 @@ use crate::ProjectionError;
 use crate::afleiding::{
     Afgeleid, CapInhoud, CapInvoer, CapSoort, JFeit, JInvoer, leid_capaciteit_af, leid_jeugdige_af,
 };
+use crate::bezetting::Kwartaalvlaggen;
 use crate::feiten::{
     Capaciteit, Doel, FxMap, GEEN, GEEN8, Landschap, Namen, Plaatsing, VzAttr, bestemming_code,
     haal, landschap, machtiging_code, regime_code, scope, vorm_code,
@@ -126,6 +127,8 @@ pub struct Projection {
     /// into `jt`.
     afvoer: Option<Afvoer>,
     pub(crate) capaciteit: Tabel<Capaciteit>,
+    /// Per facility its occupancy state per quarter now (for overbezetting in series).
+    pub(crate) kwartaalvlaggen: Kwartaalvlaggen,
     pub(crate) attrs: Tabel<VzAttr>,
     pub(crate) landschap: Tabel<Landschap>,
     pub(crate) doelen: Tabel<Doel>,
@@ -232,6 +235,30 @@ impl Projection {
     /// knowledge time is faster with it.
     pub fn onderhoud(&mut self) {
         self.jt.onderhoud();
+        self.werk_kwartaalvlaggen_bij();
+    }
+
+    /// Recomputes the quarter states of the facilities whose log of now or capacity
+    /// changed (the log must be up to date: `jt.onderhoud` first).
+    fn werk_kwartaalvlaggen_bij(&mut self) {
+        if !self.jt.bezetting.bij() {
+            return;
+        }
+        let mut cap: Vec<(u32, i32, i32)> = Vec::new();
+        for vz in self.kwartaalvlaggen.neem_gewijzigd(&mut self.jt.bezetting) {
+            cap.clear();
+            if let Some(st) = self.vz.get(vz as usize) {
+                cap.extend(
+                    st.open_cap
+                        .iter()
+                        .filter_map(|&r| self.capaciteit.get(r))
+                        .map(|c| (c.voorziening, c.datum, c.delta)),
+                );
+            }
+            cap.sort_unstable_by_key(|c| c.1);
+            let t = crate::veeg::kwartaaltoestand(self.jt.bezetting.van(vz), &cap);
+            self.kwartaalvlaggen.zet(vz, t);
+        }
     }
 
     /// Runs `f` (which applies events) as a two-stage fold: this thread derives each
@@ -293,6 +320,8 @@ impl Projection {
         // The tables come back before a panic of either stage goes on up, so that the
         // projection keeps the events applied before it.
         self.jt = jt;
+        // The second stage brought the log up to date (`JeugdTabellen::onderhoud`).
+        self.werk_kwartaalvlaggen_bij();
         match uit {
             Ok(Ok(r)) => r,
             Ok(Err(paniek)) => std::panic::resume_unwind(paniek),
@@ -947,6 +976,7 @@ impl Projection {
         );
         self.capaciteit
             .synchroniseer(&mut st.open_cap, &self.scratch_cap, s);
+        self.kwartaalvlaggen.capaciteit_gewijzigd(vz);
     }
 
     // ------------------------------------------------------------ lookups for queries

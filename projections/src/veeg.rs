@@ -25,10 +25,10 @@
 
 use kringloop_events::{Verblijfplaats, Zwaarte};
 
-use crate::bezetting::Kenniswijziging;
+use crate::bezetting::{Kenniswijziging, Kwartaaltoestand};
 use crate::feiten::{Episode, GEEN_KOLOM, KOLOM_SPOED, Plaatsing, basis, bestemming_van, vlag};
 use crate::kpi::{Aantal, Ctx, EpisodeSom, PlaatsingSom, Stroom, Tellingen, Verblijfsduur};
-use crate::periode::{OPEN, kwartaalnummer};
+use crate::periode::{OPEN, kwartaal_begin, kwartaalnummer};
 use crate::tabel::{Emmer, Gedeelte, Stuk};
 
 /// No period contains this day.
@@ -513,6 +513,20 @@ impl Bezet {
 /// occupancy log and the one over changes gathered per period (`Bezet::tel`).
 #[inline]
 fn overbezet_in(w: &mut impl Wijzigingsbron, van: i32, tot: i32, b: &mut i64, c: &mut i64) -> bool {
+    let (bezet, over) = toestand_in(w, van, tot, b, c);
+    bezet & over
+}
+
+/// The two halves of [`overbezet_in`]: whether the facility is occupied on some day of
+/// [van, tot), and whether it is over capacity on some day of it.
+#[inline]
+fn toestand_in(
+    w: &mut impl Wijzigingsbron,
+    van: i32,
+    tot: i32,
+    b: &mut i64,
+    c: &mut i64,
+) -> (bool, bool) {
     // The state carried over holds on day `van` unless some change falls on that day;
     // then the state at the end of each day with a change, without branches on the data:
     // whether the next change falls on another day is as good as random.
@@ -524,7 +538,43 @@ fn overbezet_in(w: &mut impl Wijzigingsbron, van: i32, tot: i32, b: &mut i64, c:
         bezet |= einde_dag & (*b > 0);
         over |= einde_dag & (*b > *c);
     }
-    bezet & over
+    (bezet, over)
+}
+
+/// A facility's [`Kwartaaltoestand`] from its log of now (`occ`) and its capacity
+/// changes now (`cap`, sorted by day): every quarter from that of its first change to
+/// that of its last, then the state after the last change.
+pub(crate) fn kwartaaltoestand(occ: &[(i32, i32)], cap: &[(u32, i32, i32)]) -> Kwartaaltoestand {
+    let (Some(eerste), Some(laatste)) = (occ.first(), occ.last()) else {
+        // Never occupied: never overbezet.
+        return Kwartaaltoestand::default();
+    };
+    let van = eerste.0.min(cap.first().map_or(i32::MAX, |c| c.1));
+    let tot = laatste.0.max(cap.last().map_or(i32::MIN, |c| c.1));
+    let (q0, q1) = (kwartaalnummer(van), kwartaalnummer(tot));
+    let mut w = Wijzigingen::new(occ, cap, ());
+    let (mut b, mut c) = (0i64, 0i64);
+    let bits = (q0..=q1)
+        .map(|q| {
+            let (bezet, over) = toestand_in(
+                &mut w,
+                kwartaal_begin(q),
+                kwartaal_begin(q.saturating_add(1)),
+                &mut b,
+                &mut c,
+            );
+            u8::from(bezet) | (u8::from(over) << 1)
+        })
+        .collect();
+    // Any change left (only past the last quarter number) is taken here.
+    while !w.op() {
+        w.neem(&mut b, &mut c);
+    }
+    Kwartaaltoestand {
+        q0,
+        bits,
+        staart: u8::from(b > 0) | (u8::from(b > c) << 1),
+    }
 }
 
 /// Changes in day order, read one by one.
@@ -578,11 +628,36 @@ fn overbezetting_uit_log(
 ) -> Vec<i64> {
     let p = c0.p;
     let nu = p.jt.plaatsingen.alleen_open(c0.k);
+    let mut uit = vec![0i64; kal.n];
+    let doet_mee = |vz: usize| vzs.contains(&vz) && mee.get(vz).copied().unwrap_or(false);
+    if kal.kwartalen
+        && nu
+        && p.capaciteit.alleen_open(c0.k)
+        && p.kwartaalvlaggen.bij(&p.jt.bezetting)
+    {
+        // Quarters at K = now: the facilities' quarter states say it.
+        let kwartalen: Vec<(i16, i16)> = kal
+            .van
+            .iter()
+            .zip(&kal.tot)
+            .map(|(&v, &t)| (kwartaalnummer(v), kwartaalnummer(t)))
+            .collect();
+        for vz in vzs.clone().filter(|&vz| doet_mee(vz)) {
+            let Some(t) = p.kwartaalvlaggen.van(vz as u32) else {
+                continue;
+            };
+            if t.bits.is_empty() && t.staart == 0 {
+                continue;
+            }
+            for (telling, &(qa, qb)) in uit.iter_mut().zip(&kwartalen) {
+                *telling += i64::from(t.overbezet(qa, qb));
+            }
+        }
+        return uit;
+    }
     // The position of the last event recorded at or before K (positions and recorded
     // times rise together).
     let kpos = u32::try_from(p.prefix(c0.k).1).unwrap_or(u32::MAX);
-    let mut uit = vec![0i64; kal.n];
-    let doet_mee = |vz: usize| vzs.contains(&vz) && mee.get(vz).copied().unwrap_or(false);
     let mut caps: Vec<(u32, i32, i32)> = p
         .capaciteit
         .zichtbaar(c0.k, i32::MIN, kal.t1)
@@ -1346,6 +1421,48 @@ mod tests {
                 i64::from(bezet && over)
             })
             .collect()
+    }
+
+    /// A facility's quarter state says for every run of quarters what the sweep over its
+    /// log says, before, inside and after the quarters of its changes; the day-by-day
+    /// rule agrees on the first cases.
+    #[test]
+    fn kwartaaltoestand_volgt_de_veeg() {
+        let mut x: u64 = 0x9E6C_63D0_676A_9A99;
+        let mut overbezet = 0;
+        for geval_nr in 0..2000 {
+            let (occ, cap, _, _) = geval(&mut x);
+            // Spread the changes over some forty quarters.
+            let occ: Vec<(i32, i32)> = occ.iter().map(|&(d, b)| (d * 37, b)).collect();
+            let cap: Vec<(u32, i32, i32)> = cap.iter().map(|&(v, d, c)| (v, d * 37, c)).collect();
+            let t = kwartaaltoestand(&occ, &cap);
+            let q = kwartaalnummer(-2_000);
+            let (mut van, mut tot) = (Vec::new(), Vec::new());
+            let mut qq = q + (geval_nr % 3) as i16;
+            while qq < q + 80 {
+                let lengte = 1 + (qq.rem_euclid(4) + geval_nr as i16).rem_euclid(4);
+                van.push(kwartaal_begin(qq));
+                tot.push(kwartaal_begin(qq + lengte));
+                // Now and then a gap of a quarter.
+                qq += lengte + i16::from(qq.rem_euclid(7) == 0);
+            }
+            let mut verwacht = vec![0i64; van.len()];
+            tel_overbezet(Wijzigingen::new(&occ, &cap, ()), &van, &tot, &mut verwacht);
+            let gekregen: Vec<i64> = van
+                .iter()
+                .zip(&tot)
+                .map(|(&v, &w)| i64::from(t.overbezet(kwartaalnummer(v), kwartaalnummer(w))))
+                .collect();
+            assert_eq!(gekregen, verwacht, "case {geval_nr}: {occ:?} {cap:?} {t:?}");
+            if geval_nr < 100 {
+                assert_eq!(verwacht, per_dag(&occ, &cap, &van, &tot), "case {geval_nr}");
+            }
+            overbezet += verwacht.iter().sum::<i64>();
+        }
+        assert!(
+            overbezet > 500,
+            "the cases must exercise overbezetting: {overbezet}"
+        );
     }
 
     /// Both sweeps, the one over the occupancy log and the one over changes gathered per

@@ -284,7 +284,7 @@ fn reeks_op_kwartaalgrenzen() {
             );
         }
     }
-    let (p, fouten) = Projection::rebuild(&log.events);
+    let (mut p, fouten) = Projection::rebuild(&log.events);
     assert!(fouten.is_empty(), "{fouten:?}");
     let mut lang = 0;
     for g in [
@@ -304,4 +304,32 @@ fn reeks_op_kwartaalgrenzen() {
         }
     }
     assert!(lang > 0, "some stays are long");
+
+    // A later batch that changes only capacity (no placement): the series of now must
+    // follow it (the facilities' quarter states are recomputed for capacity too).
+    let kwartalen = Periode::reeks(d("2022-01-01"), d("2026-01-01"), Granulariteit::Kwartaal)
+        .unwrap_or_default();
+    let q = Query::new(kwartalen[0]).toerekening(Toerekening::Locatie);
+    let voor = p.reeks(&q, &kwartalen);
+    let n = log.events.len();
+    log.push(
+        "voorziening-F1",
+        PlaatsenGesloten {
+            voorziening: "F1".into(),
+            datum: kwartaal(3),
+            aantal: 5,
+            reden: "".into(),
+        },
+    );
+    for e in &log.events[n..] {
+        p.apply(e).unwrap_or_else(|e| panic!("{e}"));
+    }
+    p.onderhoud();
+    let na = p.reeks(&q, &kwartalen);
+    assert_eq!(na, los(&p, &q, &kwartalen), "after the capacity change");
+    assert_ne!(
+        na.iter().map(|r| &r.signalen).collect::<Vec<_>>(),
+        voor.iter().map(|r| &r.signalen).collect::<Vec<_>>(),
+        "fewer places make the facility overbezet in more quarters"
+    );
 }

@@ -1367,10 +1367,10 @@ pub async fn run(args: ProjectionsArgs) -> anyhow::Result<()> {
     let log = folded.bezettingslog_wijzigingen();
     rep.row(
         "memory",
-        "bitemporal occupancy log (changes with their recorded times)",
+        "bitemporal occupancy log (changes with their event positions)",
         format!(
-            "{log} changes × 16 B = {:.0} MiB",
-            (log * 16) as f64 / 1048576.0
+            "{log} changes × 12 B = {:.0} MiB",
+            (log * 12) as f64 / 1048576.0
         ),
         "",
         None,
