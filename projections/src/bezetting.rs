@@ -105,6 +105,12 @@ pub(crate) struct Bezettingslog {
     /// a walk can stop before them: a series as known in mid-2023 skips a quarter of the
     /// list.
     kennis_min: Vec<Vec<u32>>,
+    /// Per facility, per block: the highest position of the entries from the start of
+    /// the list to the end of that block (so non-decreasing). The first block whose
+    /// maximum lies after K holds the earliest day on which a change made after K
+    /// falls; before that day the occupancy at K is the occupancy now
+    /// (`Bezettingslog::eerste_dag_na`).
+    kennis_max: Vec<Vec<u32>>,
     /// Changes not yet applied, in the order the fold made them. Applying each one at
     /// once cost the fold two cache misses per placement event (the facility's list and
     /// its last entry, evicted by the youths' data in between): +24 % fold time on the
@@ -182,6 +188,7 @@ impl Bezettingslog {
                 self.vz.resize_with(v + 1, Vec::new);
                 self.kennis.resize_with(v + 1, Vec::new);
                 self.kennis_min.resize_with(v + 1, Vec::new);
+                self.kennis_max.resize_with(v + 1, Vec::new);
             }
             if !run.is_empty() {
                 self.gewijzigd.push(vz);
@@ -201,6 +208,7 @@ impl Bezettingslog {
                 |x| x.1 == 0,
             );
             werk_minima_bij(&self.kennis[v], &mut self.kennis_min[v], vanaf);
+            werk_maxima_bij(&self.kennis[v], &mut self.kennis_max[v], vanaf);
         }
         w.clear();
         self.wachtrij = w;
@@ -235,6 +243,16 @@ impl Bezettingslog {
         &l[..(blokken * BLOK).min(l.len())]
     }
 
+    /// A day on or before the earliest day of a change of facility `vz` made after the
+    /// event at `kpos` (`None` if there is none): the first day of the first block
+    /// holding such a change.
+    #[inline]
+    pub fn eerste_dag_na(&self, vz: u32, kpos: u32) -> Option<i32> {
+        let maxima = self.kennis_max.get(vz as usize)?;
+        let b = maxima.partition_point(|&m| m <= kpos);
+        self.kennis(vz).get(b * BLOK).map(|w| w.0)
+    }
+
     /// The facilities whose log of now changed since the last call (one entry per
     /// facility and batch).
     pub fn neem_gewijzigd(&mut self) -> Vec<u32> {
@@ -263,14 +281,17 @@ pub(crate) struct Kwartaaltoestand {
     /// The bits of every quarter after the last of `bits`: the state after the last
     /// change holds from then on.
     pub staart: u8,
+    /// The occupancy at the start of each quarter of `bits`, and after the last change
+    /// (where a walk at a past K that shares the days before with now starts).
+    pub begin: Vec<i64>,
+    pub eind: i64,
 }
 
 impl Kwartaaltoestand {
-    /// Whether the facility counts as overbezet in the quarters [qa, qb): occupied on
-    /// some day of them and over capacity on some day of them (the days of a period
-    /// are the days of its quarters, so both are ORs over the quarters).
+    /// The bits of the quarters [qa, qb), ORed (the days of a period are the days of
+    /// its quarters).
     #[inline]
-    pub fn overbezet(&self, qa: i16, qb: i16) -> bool {
+    pub fn bits(&self, qa: i16, qb: i16) -> u8 {
         let n = self.bits.len();
         let plek = |q: i16| usize::try_from(i32::from(q) - i32::from(self.q0)).ok();
         let (a, b) = (plek(qa).unwrap_or(0), plek(qb).unwrap_or(0));
@@ -278,7 +299,23 @@ impl Kwartaaltoestand {
         if b > n {
             of |= self.staart;
         }
-        of == 3
+        of
+    }
+
+    /// Whether the facility counts as overbezet in the quarters [qa, qb): occupied on
+    /// some day of them and over capacity on some day of them.
+    #[inline]
+    pub fn overbezet(&self, qa: i16, qb: i16) -> bool {
+        self.bits(qa, qb) == 3
+    }
+
+    /// The occupancy at the start of quarter `q`.
+    #[inline]
+    pub fn bezetting_bij(&self, q: i16) -> i64 {
+        match usize::try_from(i32::from(q) - i32::from(self.q0)) {
+            Err(_) => 0,
+            Ok(i) => self.begin.get(i).copied().unwrap_or(self.eind),
+        }
     }
 }
 
@@ -346,6 +383,23 @@ fn werk_minima_bij(kennis: &[Kenniswijziging], minima: &mut Vec<u32>, vanaf: usi
     debug_assert!(minima[..eerste].iter().all(|&x| x <= m));
 }
 
+/// Brings `maxima` (see `Bezettingslog::kennis_max`) up to date with `kennis`, whose
+/// entries before `vanaf` are those of the last call.
+fn werk_maxima_bij(kennis: &[Kenniswijziging], maxima: &mut Vec<u32>, vanaf: usize) {
+    let eerste = vanaf / BLOK;
+    maxima.resize(kennis.len().div_ceil(BLOK), 0);
+    let mut m = eerste
+        .checked_sub(1)
+        .and_then(|b| maxima.get(b))
+        .copied()
+        .unwrap_or(0);
+    for b in eerste..maxima.len() {
+        let blok = &kennis[b * BLOK..((b + 1) * BLOK).min(kennis.len())];
+        m = blok.iter().fold(m, |m, w| m.max(w.2));
+        maxima[b] = m;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -357,6 +411,16 @@ mod tests {
                 .map(|b| l[b * BLOK..].iter().map(|w| w.2).min().unwrap_or(u32::MAX))
                 .collect();
             assert_eq!(log.kennis_min[v], verwacht, "facility {v}");
+            let verwacht: Vec<u32> = (0..l.len().div_ceil(BLOK))
+                .map(|b| {
+                    l[..((b + 1) * BLOK).min(l.len())]
+                        .iter()
+                        .map(|w| w.2)
+                        .max()
+                        .unwrap_or(0)
+                })
+                .collect();
+            assert_eq!(log.kennis_max[v], verwacht, "facility {v}");
         }
     }
 
@@ -437,6 +501,21 @@ mod tests {
                     "K = {k}: only later changes are left out"
                 );
                 ingekort += kennis.len() - deel.len();
+                let eerste_na = kennis.iter().find(|w| w.2 > k).map(|w| w.0);
+                match (log.eerste_dag_na(vz, k), eerste_na) {
+                    (Some(a), Some(b)) => {
+                        assert!(a <= b, "K = {k}: {a} after the first later change {b}");
+                        // Within one block of it.
+                        let i = kennis.iter().position(|w| w.2 > k).unwrap_or(0);
+                        assert!(
+                            kennis[i.saturating_sub(BLOK - 1)..=i]
+                                .iter()
+                                .any(|w| w.0 == a)
+                        );
+                    }
+                    (None, None) => {}
+                    (a, b) => panic!("K = {k}: {a:?} against {b:?}"),
+                }
                 // The changes made at or before K, netted per day.
                 let mut op_k = std::collections::BTreeMap::<i32, i32>::new();
                 for &(dag, delta, t) in deel {

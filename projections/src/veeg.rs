@@ -554,8 +554,10 @@ pub(crate) fn kwartaaltoestand(occ: &[(i32, i32)], cap: &[(u32, i32, i32)]) -> K
     let (q0, q1) = (kwartaalnummer(van), kwartaalnummer(tot));
     let mut w = Wijzigingen::new(occ, cap, ());
     let (mut b, mut c) = (0i64, 0i64);
+    let mut begin = Vec::with_capacity(usize::try_from(q1 - q0).unwrap_or(0) + 1);
     let bits = (q0..=q1)
         .map(|q| {
+            begin.push(b);
             let (bezet, over) = toestand_in(
                 &mut w,
                 kwartaal_begin(q),
@@ -574,6 +576,8 @@ pub(crate) fn kwartaaltoestand(occ: &[(i32, i32)], cap: &[(u32, i32, i32)]) -> K
         q0,
         bits,
         staart: u8::from(b > 0) | (u8::from(b > c) << 1),
+        begin,
+        eind: b,
     }
 }
 
@@ -630,18 +634,19 @@ fn overbezetting_uit_log(
     let nu = p.jt.plaatsingen.alleen_open(c0.k);
     let mut uit = vec![0i64; kal.n];
     let doet_mee = |vz: usize| vzs.contains(&vz) && mee.get(vz).copied().unwrap_or(false);
-    if kal.kwartalen
-        && nu
-        && p.capaciteit.alleen_open(c0.k)
-        && p.kwartaalvlaggen.bij(&p.jt.bezetting)
-    {
-        // Quarters at K = now: the facilities' quarter states say it.
-        let kwartalen: Vec<(i16, i16)> = kal
-            .van
+    // Quarters, with the facilities' quarter states of now up to date.
+    let vlaggen = kal.kwartalen && p.kwartaalvlaggen.bij(&p.jt.bezetting);
+    let kwartalen: Vec<(i16, i16)> = if vlaggen {
+        kal.van
             .iter()
             .zip(&kal.tot)
             .map(|(&v, &t)| (kwartaalnummer(v), kwartaalnummer(t)))
-            .collect();
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if vlaggen && nu && p.capaciteit.alleen_open(c0.k) {
+        // At K = now the quarter states say it.
         for vz in vzs.clone().filter(|&vz| doet_mee(vz)) {
             let Some(t) = p.kwartaalvlaggen.van(vz as u32) else {
                 continue;
@@ -658,39 +663,145 @@ fn overbezetting_uit_log(
     // The position of the last event recorded at or before K (positions and recorded
     // times rise together).
     let kpos = u32::try_from(p.prefix(c0.k).1).unwrap_or(u32::MAX);
-    let mut caps: Vec<(u32, i32, i32)> = p
-        .capaciteit
-        .zichtbaar(c0.k, i32::MIN, kal.t1)
-        .filter(|c| doet_mee(c.voorziening as usize))
-        .map(|c| (c.voorziening, c.datum, c.delta))
-        .collect();
-    caps.sort_unstable_by_key(|c| (c.0, c.1));
-    let mut c_begin = 0;
-    for vz in vzs.clone() {
-        let c_eind = c_begin + caps[c_begin..].partition_point(|c| c.0 as usize == vz);
-        let cap = &caps[c_begin..c_eind];
-        c_begin = c_eind;
-        if !doet_mee(vz) {
-            continue;
-        }
+    let capaciteit = |k: i64| {
+        let mut caps: Vec<(u32, i32, i32)> = p
+            .capaciteit
+            .zichtbaar(k, i32::MIN, kal.t1)
+            .filter(|c| doet_mee(c.voorziening as usize))
+            .map(|c| (c.voorziening, c.datum, c.delta))
+            .collect();
+        caps.sort_unstable();
+        caps
+    };
+    let caps = capaciteit(c0.k);
+    // At a past K, the capacity now beside it: where the two agree, and no change made
+    // after K falls, the occupancy state at K is that of now.
+    let caps_nu = if vlaggen && !nu {
+        capaciteit(i64::MAX - 1)
+    } else {
+        Vec::new()
+    };
+    let van_vz = |caps: &[(u32, i32, i32)], vz: usize| -> std::ops::Range<usize> {
+        let a = caps.partition_point(|c| (c.0 as usize) < vz);
+        a..a + caps[a..].partition_point(|c| c.0 as usize == vz)
+    };
+    let leeg = Kwartaaltoestand::default();
+    for vz in vzs.clone().filter(|&vz| doet_mee(vz)) {
+        let cap = &caps[van_vz(&caps, vz)];
         if nu {
             let occ = p.jt.bezetting.van(vz as u32);
             if !occ.is_empty() {
                 tel_overbezet(Wijzigingen::new(occ, cap, ()), &kal.van, &kal.tot, &mut uit);
             }
+            continue;
+        }
+        let occ = p.jt.bezetting.kennis_tot(vz as u32, kpos);
+        if occ.is_empty() {
+            continue;
+        }
+        if vlaggen {
+            let nu_toestand = p.kwartaalvlaggen.van(vz as u32).unwrap_or(&leeg);
+            let eerste_na = p.jt.bezetting.eerste_dag_na(vz as u32, kpos);
+            let cap_nu = &caps_nu[van_vz(&caps_nu, vz)];
+            let voor_k = VoorK {
+                nu: nu_toestand,
+                occ,
+                cap,
+                cap_nu,
+                eerste_na,
+                kpos,
+            };
+            voor_k.tel(&kwartalen, &kal.van, &kal.tot, &mut uit);
         } else {
-            let occ = p.jt.bezetting.kennis_tot(vz as u32, kpos);
-            if !occ.is_empty() {
-                tel_overbezet(
-                    Wijzigingen::new(occ, cap, kpos),
-                    &kal.van,
-                    &kal.tot,
-                    &mut uit,
-                );
-            }
+            tel_overbezet(
+                Wijzigingen::new(occ, cap, kpos),
+                &kal.van,
+                &kal.tot,
+                &mut uit,
+            );
         }
     }
     uit
+}
+
+/// One facility at a past K, over quarters: up to the first day on which its state at
+/// K can differ from its state now (a change made after K, or a capacity change
+/// visible at only one of the two), the quarter states of now say it; from that day's
+/// quarter on the bitemporal log is walked, starting from the occupancy of now at that
+/// quarter's start (the same at K: no change before it was made after K). A national
+/// series as known in mid-2023 walks a year or two of each facility's log that way,
+/// instead of everything up to K.
+struct VoorK<'a> {
+    nu: &'a Kwartaaltoestand,
+    /// The facility's changes that can count at K (`Bezettingslog::kennis_tot`).
+    occ: &'a [Kenniswijziging],
+    /// Its capacity changes visible at K and now, sorted.
+    cap: &'a [(u32, i32, i32)],
+    cap_nu: &'a [(u32, i32, i32)],
+    /// `Bezettingslog::eerste_dag_na`.
+    eerste_na: Option<i32>,
+    kpos: u32,
+}
+
+impl VoorK<'_> {
+    /// +1 in `uit` for each period (`van`, `tot`; quarter numbers `kwartalen`) in which
+    /// the facility is overbezet at K.
+    fn tel(&self, kwartalen: &[(i16, i16)], van: &[i32], tot: &[i32], uit: &mut [i64]) {
+        let (cap, cap_nu) = (self.cap, self.cap_nu);
+        // The first capacity change that differs between K and now.
+        let i = cap.iter().zip(cap_nu).take_while(|(a, b)| a == b).count();
+        let cap_anders = [cap.get(i), cap_nu.get(i)]
+            .into_iter()
+            .flatten()
+            .map(|c| c.1)
+            .min();
+        let qx = self
+            .eerste_na
+            .into_iter()
+            .chain(cap_anders)
+            .min()
+            .map_or(i16::MAX, kwartaalnummer);
+        let xq = kwartaal_begin(qx);
+        let mut veeg: Option<(Wijzigingen<'_, Kenniswijziging>, i64, i64)> = None;
+        for ((&(qa, qb), telling), (&van, &tot)) in kwartalen
+            .iter()
+            .zip(uit.iter_mut())
+            .zip(van.iter().zip(tot))
+        {
+            let mut bits = if qa < qx {
+                self.nu.bits(qa, qb.min(qx))
+            } else {
+                0
+            };
+            if qb > qx {
+                let (w, b, c) = veeg.get_or_insert_with(|| {
+                    let s = self.occ.partition_point(|e| e.0 < xq);
+                    let cs = cap.partition_point(|e| e.1 < xq);
+                    let c = cap[..cs].iter().map(|e| i64::from(e.2)).sum();
+                    (
+                        Wijzigingen::new(&self.occ[s..], &cap[cs..], self.kpos),
+                        self.nu.bezetting_bij(qx),
+                        c,
+                    )
+                });
+                let van = van.max(xq);
+                while w.dag() < van {
+                    w.neem(b, c);
+                }
+                if w.op() {
+                    // Every change read: the state holds to the end of the series.
+                    if *b <= 0 && bits == 0 {
+                        break;
+                    }
+                    bits |= u8::from(*b > 0) | (u8::from(*b > *c) << 1);
+                } else {
+                    let (bezet, over) = toestand_in(w, van, tot, b, c);
+                    bits |= u8::from(bezet) | (u8::from(over) << 1);
+                }
+            }
+            *telling += i64::from(bits == 3);
+        }
+    }
 }
 
 /// +1 in `uit` for each period (`van`, `tot`: sorted, non-overlapping) in which the
@@ -1463,6 +1574,121 @@ mod tests {
             overbezet > 500,
             "the cases must exercise overbezetting: {overbezet}"
         );
+    }
+
+    /// At a past K, the quarter states of now up to the first day that can differ, then
+    /// the walk of the bitemporal log, count what the walk alone counts: with changes
+    /// made after K from some day on, capacity that differs between K and now from some
+    /// day on, and a first day given early (a block's first day, as the log gives it).
+    #[test]
+    fn voor_k_volgt_de_veeg() {
+        let mut x: u64 = 0x5851_F42D_4C95_7F2D;
+        let volgende = |n: u64, x: &mut u64| {
+            *x ^= *x << 13;
+            *x ^= *x >> 7;
+            *x ^= *x << 17;
+            (*x % n) as i32
+        };
+        let (mut overbezet, mut met_nu) = (0, 0);
+        for geval_nr in 0..2000 {
+            let (occ, cap, _, _) = geval(&mut x);
+            let kpos = 10u32;
+            // Made at or before K.
+            let mut kennis: Vec<Kenniswijziging> = occ
+                .iter()
+                .enumerate()
+                .map(|(n, &(d, b))| {
+                    // Some on a quarter's first day, where the walk may start.
+                    let d = if n % 3 == 0 {
+                        kwartaal_begin(kwartaalnummer(d * 37))
+                    } else {
+                        d * 37
+                    };
+                    (d, b, 1 + n as u32 % 10)
+                })
+                .collect();
+            // Made after K, from day `na` on.
+            let na = volgende(4_000, &mut x) - 600;
+            for n in 0..volgende(6, &mut x) {
+                let delta = if n % 2 == 0 { 1 } else { -1 };
+                let d = na + volgende(900, &mut x);
+                let d = if n == 0 {
+                    kwartaal_begin(kwartaalnummer(d))
+                } else {
+                    d
+                };
+                kennis.push((d, delta, 11 + n as u32));
+            }
+            kennis.sort_by_key(|w| (w.0, w.2));
+            let eerste_na = kennis.iter().filter(|w| w.2 > kpos).map(|w| w.0).min();
+            // Given early, as by a block's first entry.
+            let eerste_na = eerste_na.map(|d| d - volgende(200, &mut x));
+            // The log of now: every change, netted per day.
+            let mut nu_log: Vec<(i32, i32)> = Vec::new();
+            for &(d, b, _) in &kennis {
+                match nu_log.last_mut() {
+                    Some(l) if l.0 == d => l.1 += b,
+                    _ => nu_log.push((d, b)),
+                }
+            }
+            nu_log.retain(|l| l.1 != 0);
+            let cap_k: Vec<(u32, i32, i32)> = cap.iter().map(|&(v, d, c)| (v, d * 37, c)).collect();
+            let mut cap_nu = cap_k.clone();
+            match volgende(3, &mut x) {
+                0 => {}
+                1 => cap_nu.push((0, volgende(4_000, &mut x) - 600, -3)),
+                _ => {
+                    if let Some(c) = cap_nu.get_mut(volgende(4, &mut x) as usize) {
+                        c.2 -= 2;
+                    }
+                }
+            }
+            cap_nu.sort_unstable();
+            let nu = kwartaaltoestand(&nu_log, &cap_nu);
+            let q = kwartaalnummer(-2_000);
+            let (mut van, mut tot, mut kwartalen) = (Vec::new(), Vec::new(), Vec::new());
+            let mut qq = q + (geval_nr % 3) as i16;
+            while qq < q + 80 {
+                let lengte = 1 + (qq.rem_euclid(4) + geval_nr as i16).rem_euclid(4);
+                van.push(kwartaal_begin(qq));
+                tot.push(kwartaal_begin(qq + lengte));
+                kwartalen.push((qq, qq + lengte));
+                qq += lengte + i16::from(qq.rem_euclid(7) == 0);
+            }
+            let mut verwacht = vec![0i64; van.len()];
+            tel_overbezet(
+                Wijzigingen::new(&kennis, &cap_k, kpos),
+                &van,
+                &tot,
+                &mut verwacht,
+            );
+            let mut gekregen = vec![0i64; van.len()];
+            VoorK {
+                nu: &nu,
+                occ: &kennis,
+                cap: &cap_k,
+                cap_nu: &cap_nu,
+                eerste_na,
+                kpos,
+            }
+            .tel(&kwartalen, &van, &tot, &mut gekregen);
+            assert_eq!(
+                gekregen, verwacht,
+                "case {geval_nr}: {kennis:?} {cap_k:?} {cap_nu:?} {eerste_na:?}"
+            );
+            overbezet += verwacht.iter().sum::<i64>();
+            // Periods on which K and now disagree: the test is not only of the walk.
+            let mut nu_telt = vec![0i64; van.len()];
+            tel_overbezet(
+                Wijzigingen::new(&nu_log, &cap_nu, ()),
+                &van,
+                &tot,
+                &mut nu_telt,
+            );
+            met_nu += i64::from(nu_telt != verwacht);
+        }
+        assert!(overbezet > 500, "overbezetting must occur: {overbezet}");
+        assert!(met_nu > 200, "K and now must differ: {met_nu}");
     }
 
     /// Both sweeps, the one over the occupancy log and the one over changes gathered per
