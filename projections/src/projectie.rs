@@ -289,8 +289,8 @@ impl Projection {
         let mut jt = std::mem::take(&mut self.jt);
         type Paniek = Box<dyn std::any::Any + Send>;
         let uit = std::thread::scope(|sc| -> Result<Result<(R, Option<f64>), Paniek>, F> {
-            let (naar, van) = std::sync::mpsc::sync_channel::<Partij>(16);
-            let (terug_naar, terug) = std::sync::mpsc::sync_channel::<Partij>(32);
+            let (naar, van) = std::sync::mpsc::sync_channel::<Partij>(64);
+            let (terug_naar, terug) = std::sync::mpsc::sync_channel::<Partij>(96);
             let tabellen = &mut jt;
             let tweede = match std::thread::Builder::new()
                 .name("vouw-tabellen".into())
@@ -301,7 +301,7 @@ impl Projection {
                         // A full return channel only means enough batches are waiting.
                         let _ = terug_naar.try_send(partij);
                     }
-                    tabellen.onderhoud();
+                    tabellen.onderhoud_op_twee();
                     klok().zip(begin).map(|(b, a)| b - a)
                 }) {
                 Ok(h) => h,
