@@ -123,7 +123,17 @@ pub(crate) struct Bezettingslog {
     /// Facilities whose log of now changed since [`Bezettingslog::neem_gewijzigd`]
     /// (for their quarter flags, `Kwartaalvlaggen`).
     gewijzigd: Vec<u32>,
+    /// Set while a helper thread applies the full queues
+    /// (`JeugdTabellen::met_bezettingshulp`): `plaatsing` then leaves a full queue to
+    /// the caller, and this log holds only the queue.
+    pub(crate) uitbesteed: bool,
+    /// Queue length at which it is applied, if not `WACHTRIJ_MAX`
+    /// ([`crate::Projection::bezettingswachtrij`]).
+    pub(crate) wachtrij_max: Option<usize>,
 }
+
+/// Pending changes of a [`Bezettingslog`]: (facility, day, change, position).
+pub(crate) type Wachtrij = Vec<(u32, i32, i32, u32)>;
 
 /// Pending changes at which the fold applies them itself (16 MiB), so that the buffer
 /// stays bounded when nobody calls [`Bezettingslog::verwerk`].
@@ -141,9 +151,43 @@ impl Bezettingslog {
         if eind != OPEN {
             self.wachtrij.push((vz, eind, -teken, positie));
         }
-        if self.wachtrij.len() >= WACHTRIJ_MAX {
+        if !self.uitbesteed && self.vol() {
             self.verwerk();
         }
+    }
+
+    /// Whether the queue is as long as it may grow before it is applied.
+    #[inline]
+    pub fn vol(&self) -> bool {
+        self.wachtrij.len() >= self.wachtrij_max.unwrap_or(WACHTRIJ_MAX)
+    }
+
+    /// The queue, replaced by `leeg` (an emptied queue, for reuse).
+    pub fn neem_wachtrij(&mut self, mut leeg: Wachtrij) -> Wachtrij {
+        leeg.clear();
+        leeg.reserve(self.wachtrij_max.unwrap_or(WACHTRIJ_MAX).min(WACHTRIJ_MAX) + 2);
+        std::mem::replace(&mut self.wachtrij, leeg)
+    }
+
+    /// Applies `w` after the changes still queued here, as if it had been queued here;
+    /// returns it emptied.
+    pub fn verwerk_wachtrij(&mut self, w: Wachtrij) -> Wachtrij {
+        if !self.wachtrij.is_empty() {
+            self.verwerk();
+        }
+        let leeg = std::mem::replace(&mut self.wachtrij, w);
+        self.verwerk();
+        std::mem::replace(&mut self.wachtrij, leeg)
+    }
+
+    /// The changes queued.
+    pub fn wachtrij_ref(&self) -> &[(u32, i32, i32, u32)] {
+        &self.wachtrij
+    }
+
+    /// Queues `w` after the changes queued here.
+    pub fn zet_achteraan(&mut self, w: &[(u32, i32, i32, u32)]) {
+        self.wachtrij.extend_from_slice(w);
     }
 
     /// Whether every change is applied (otherwise [`Bezettingslog::van`] is behind).

@@ -14,7 +14,7 @@
 use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, SyncSender};
 
-use crate::bezetting::Bezettingslog;
+use crate::bezetting::{Bezettingslog, Wachtrij};
 use crate::feiten::{Episode, Machtiging, Plaatsing, Signaal, Traject, haal};
 use crate::tabel::{FeitRef, Stempel, Tabel};
 
@@ -117,6 +117,32 @@ pub(crate) struct JeugdTabellen {
     pub machtigingen: Tabel<Machtiging>,
     pub signalen: Tabel<Signaal>,
     open: Vec<OpenVersies>,
+    /// Set during [`JeugdTabellen::met_bezettingshulp`]: full queues of the occupancy
+    /// log go to the helper thread.
+    bezettingshulp: Option<Bezettingshulp>,
+}
+
+/// This end of the helper thread that applies the occupancy log's full queues during a
+/// catch-up: the channel there, and the emptied queues coming back for reuse.
+#[derive(Debug)]
+struct Bezettingshulp {
+    naar: SyncSender<Wachtrij>,
+    /// In a mutex only so that the tables stay `Sync` (only this thread locks it).
+    terug: Mutex<Receiver<Wachtrij>>,
+}
+
+impl Bezettingshulp {
+    fn geef(&self, log: &mut Bezettingslog) {
+        let leeg = self
+            .terug
+            .lock()
+            .ok()
+            .and_then(|t| t.try_recv().ok())
+            .unwrap_or_default();
+        // A send fails only when the helper is gone, which happens only if it panicked;
+        // the panic is raised again when it is joined.
+        let _ = self.naar.send(log.neem_wachtrij(leeg));
+    }
 }
 
 impl JeugdTabellen {
@@ -140,6 +166,11 @@ impl JeugdTabellen {
         self.plaatsingen.leeg_journaal(|p, teken| {
             bezetting.plaatsing(p.voorziening, p.begin, p.eind, teken, s.positie);
         });
+        if let Some(h) = &self.bezettingshulp
+            && self.bezetting.vol()
+        {
+            h.geef(&mut self.bezetting);
+        }
         b += n[0] as usize;
         self.episodes
             .synchroniseer_deel(refs, b, &mut n[1], f.episodes, s);
@@ -199,6 +230,53 @@ impl JeugdTabellen {
         self.plaatsingen.werk_kolommen_bij();
         self.episodes.werk_kolommen_bij();
         self.trajecten.werk_kolommen_bij();
+    }
+
+    /// Runs `f`, which updates these tables, while a helper thread applies the full
+    /// queues of the occupancy log (sorting and merging them was a tenth of the second
+    /// stage's time, and the second stage is the slower of the two). The log ends up the
+    /// same: the queues are applied in the same order at the same lengths, and what is
+    /// still queued at the end stays queued for [`JeugdTabellen::onderhoud`]. If no
+    /// thread can be started, the queue grows until then.
+    pub fn met_bezettingshulp<R>(&mut self, f: impl FnOnce(&mut JeugdTabellen) -> R) -> R {
+        let mut log = std::mem::take(&mut self.bezetting);
+        self.bezetting.uitbesteed = true;
+        self.bezetting.wachtrij_max = log.wachtrij_max;
+        let (r, klaar) = std::thread::scope(|sc| {
+            let log = &mut log;
+            let (naar, van) = std::sync::mpsc::sync_channel::<Wachtrij>(2);
+            let (terug_naar, terug) = std::sync::mpsc::sync_channel::<Wachtrij>(2);
+            let hulp = std::thread::Builder::new()
+                .name("vouw-bezetting".into())
+                .spawn_scoped(sc, move || {
+                    for w in van {
+                        let leeg = log.verwerk_wachtrij(w);
+                        let _ = terug_naar.try_send(leeg);
+                    }
+                });
+            if hulp.is_ok() {
+                self.bezettingshulp = Some(Bezettingshulp {
+                    naar,
+                    terug: Mutex::new(terug),
+                });
+            }
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self)));
+            // Hanging up ends the helper once it has applied what it was given.
+            self.bezettingshulp = None;
+            let klaar = match hulp {
+                Ok(h) => h.join(),
+                Err(_) => Ok(()),
+            };
+            (r, klaar)
+        });
+        // The log comes back before a panic goes on up, with the changes not handed
+        // over queued after those applied.
+        let rest = std::mem::replace(&mut self.bezetting, log);
+        self.bezetting.zet_achteraan(rest.wachtrij_ref());
+        match (r, klaar) {
+            (Ok(r), Ok(())) => r,
+            (Err(paniek), _) | (_, Err(paniek)) => std::panic::resume_unwind(paniek),
+        }
     }
 
     /// [`JeugdTabellen::onderhoud`] on two threads, for the end of a catch-up, where the

@@ -296,11 +296,13 @@ impl Projection {
                 .name("vouw-tabellen".into())
                 .spawn_scoped(sc, move || {
                     let begin = klok();
-                    for mut partij in van {
-                        partij.pas_toe(tabellen);
-                        // A full return channel only means enough batches are waiting.
-                        let _ = terug_naar.try_send(partij);
-                    }
+                    tabellen.met_bezettingshulp(|tabellen| {
+                        for mut partij in van {
+                            partij.pas_toe(tabellen);
+                            // A full return channel only means enough batches are waiting.
+                            let _ = terug_naar.try_send(partij);
+                        }
+                    });
                     tabellen.onderhoud_op_twee();
                     klok().zip(begin).map(|(b, a)| b - a)
                 }) {
@@ -331,6 +333,14 @@ impl Projection {
                 (r, None)
             }
         }
+    }
+
+    /// Tuning: how many occupancy changes the fold queues before it applies them to the
+    /// occupancy log (default 1 Mi, 16 MiB). The log is the same for any value; tests
+    /// use small ones so that the hand-over of full queues to a helper thread in a
+    /// two-stage fold happens many times.
+    pub fn bezettingswachtrij(&mut self, max: usize) {
+        self.jt.bezetting.wachtrij_max = Some(max.max(1));
     }
 
     /// Last applied position (0 before any event): how fresh the figures are.
