@@ -1288,8 +1288,12 @@ pub async fn run(args: ProjectionsArgs) -> anyhow::Result<()> {
                 c.fold_busy_secs,
                 c.events as f64 / (cpu + tabellen)
             ),
-            "≥ 1,000,000 ev/s",
-            Some(per_s >= 1e6),
+            // With two cores the folding thread shares them with the reader and the
+            // decoder here, so its busy time is not the fold's speed: the issue asks for
+            // read + decode and fold separately, and the fold goal is judged on the
+            // fold of decoded events below.
+            "for information (shares the 2 cores with read + decode; the fold goal is judged separately below)",
+            None,
         );
         rep.json.insert("rebuild_fold_sqlite".into(), json!({"events": c.events, "busy_secs": c.fold_busy_secs, "cpu_secs": c.fold_cpu_secs, "tables_cpu_secs": c.tables_cpu_secs, "events_per_busy_s": per_s}));
     }
