@@ -131,14 +131,18 @@ struct Bezettingshulp {
     terug: Mutex<Receiver<Wachtrij>>,
 }
 
+/// A buffer that came back emptied for reuse, or a new one if none is waiting.
+fn teruggekomen<T: Default>(terug: &Mutex<Receiver<T>>) -> T {
+    terug
+        .lock()
+        .ok()
+        .and_then(|t| t.try_recv().ok())
+        .unwrap_or_default()
+}
+
 impl Bezettingshulp {
     fn geef(&self, log: &mut Bezettingslog) {
-        let leeg = self
-            .terug
-            .lock()
-            .ok()
-            .and_then(|t| t.try_recv().ok())
-            .unwrap_or_default();
+        let leeg = teruggekomen(&self.terug);
         // A send fails only when the helper is gone, which happens only if it panicked;
         // the panic is raised again when it is joined.
         let _ = self.naar.send(log.neem_wachtrij(leeg));
@@ -235,8 +239,9 @@ impl JeugdTabellen {
     /// Runs `f`, which updates these tables, while a helper thread applies the full
     /// queues of the occupancy log (sorting and merging them was a tenth of the second
     /// stage's time, and the second stage is the slower of the two). The log ends up the
-    /// same: the queues are applied in the same order at the same lengths, and what is
-    /// still queued at the end stays queued for [`JeugdTabellen::onderhoud`]. If no
+    /// same: the queues are applied in order, merging nets by key so the lengths at
+    /// which they are cut do not matter, and what is still queued at the end stays
+    /// queued for [`JeugdTabellen::onderhoud`]. If no
     /// thread can be started, the queue grows until then.
     pub fn met_bezettingshulp<R>(&mut self, f: impl FnOnce(&mut JeugdTabellen) -> R) -> R {
         let mut log = std::mem::take(&mut self.bezetting);
@@ -395,12 +400,7 @@ impl Afvoer {
         if self.partij.len() == 0 {
             return;
         }
-        let leeg = self
-            .terug
-            .get_mut()
-            .ok()
-            .and_then(|t| t.try_recv().ok())
-            .unwrap_or_default();
+        let leeg = teruggekomen(&self.terug);
         let vol = std::mem::replace(&mut self.partij, leeg);
         // A send fails only when the second stage is gone, which happens only if it
         // panicked; the panic is raised again when it is joined.
