@@ -180,14 +180,10 @@ impl Bezettingslog {
         std::mem::replace(&mut self.wachtrij, leeg)
     }
 
-    /// The changes queued.
-    pub fn wachtrij_ref(&self) -> &[(u32, i32, i32, u32)] {
-        &self.wachtrij
-    }
-
-    /// Queues `w` after the changes queued here.
-    pub fn zet_achteraan(&mut self, w: &[(u32, i32, i32, u32)]) {
-        self.wachtrij.extend_from_slice(w);
+    /// Queues the changes still queued in `rest` (a log that held only a queue) after
+    /// those queued here.
+    pub fn zet_achteraan(&mut self, rest: Bezettingslog) {
+        self.wachtrij.extend_from_slice(&rest.wachtrij);
     }
 
     /// Whether every change is applied (otherwise [`Bezettingslog::van`] is behind).

@@ -228,12 +228,55 @@ impl JeugdTabellen {
         }
     }
 
-    /// Finishes the index work the updates defer (the occupancy log).
+    /// Finishes the index work the updates defer (the occupancy log, the columns).
     pub fn onderhoud(&mut self) {
-        self.bezetting.verwerk();
-        self.plaatsingen.werk_kolommen_bij();
-        self.episodes.werk_kolommen_bij();
-        self.trajecten.werk_kolommen_bij();
+        self.onderhoud_met(false);
+    }
+
+    /// [`JeugdTabellen::onderhoud`] on two threads, for the end of a catch-up, where the
+    /// work is large (0.3 s after 5.4 M events) and the other core idle.
+    pub fn onderhoud_op_twee(&mut self) {
+        self.onderhoud_met(true);
+    }
+
+    /// The deferred index work in two parts that touch disjoint tables, so the result is
+    /// the same in any order: the occupancy log and the placements' columns (on a helper
+    /// if `twee`), the episodes' and trajectories' columns.
+    fn onderhoud_met(&mut self, twee: bool) {
+        let JeugdTabellen {
+            bezetting,
+            plaatsingen,
+            episodes,
+            trajecten,
+            ..
+        } = self;
+        // Whoever comes first takes the helper's part: the helper, or this thread if there
+        // is no helper or it has not begun by the time this thread is done.
+        let deel = Mutex::new(Some((bezetting, plaatsingen)));
+        let doe_deel = || {
+            if let Some((b, p)) = deel.lock().ok().and_then(|mut d| d.take()) {
+                b.verwerk();
+                p.werk_kolommen_bij();
+            }
+        };
+        std::thread::scope(|sc| {
+            let hulp = twee
+                .then(|| {
+                    std::thread::Builder::new()
+                        .name("vouw-onderhoud".into())
+                        .spawn_scoped(sc, doe_deel)
+                        .ok()
+                })
+                .flatten();
+            episodes.werk_kolommen_bij();
+            trajecten.werk_kolommen_bij();
+            doe_deel();
+            if let Some(h) = hulp
+                && let Err(paniek) = h.join()
+            {
+                std::panic::resume_unwind(paniek);
+            }
+        });
     }
 
     /// Runs `f`, which updates these tables, while a helper thread applies the full
@@ -241,8 +284,8 @@ impl JeugdTabellen {
     /// stage's time, and the second stage is the slower of the two). The log ends up the
     /// same: the queues are applied in order, merging nets by key so the lengths at
     /// which they are cut do not matter, and what is still queued at the end stays
-    /// queued for [`JeugdTabellen::onderhoud`]. If no
-    /// thread can be started, the queue grows until then.
+    /// queued for [`JeugdTabellen::onderhoud`]. If no thread can be started, the queue
+    /// grows until then.
     pub fn met_bezettingshulp<R>(&mut self, f: impl FnOnce(&mut JeugdTabellen) -> R) -> R {
         let mut log = std::mem::take(&mut self.bezetting);
         self.bezetting.uitbesteed = true;
@@ -277,47 +320,11 @@ impl JeugdTabellen {
         // The log comes back before a panic goes on up, with the changes not handed
         // over queued after those applied.
         let rest = std::mem::replace(&mut self.bezetting, log);
-        self.bezetting.zet_achteraan(rest.wachtrij_ref());
+        self.bezetting.zet_achteraan(rest);
         match (r, klaar) {
             (Ok(r), Ok(())) => r,
             (Err(paniek), _) | (_, Err(paniek)) => std::panic::resume_unwind(paniek),
         }
-    }
-
-    /// [`JeugdTabellen::onderhoud`] on two threads, for the end of a catch-up, where the
-    /// work is large (0.3 s after 5.4 M events) and the other core idle: the occupancy
-    /// log and the placements' columns on a helper, the episodes' and trajectories' here.
-    /// The parts touch disjoint tables, so the result is the same as on one thread.
-    pub fn onderhoud_op_twee(&mut self) {
-        let JeugdTabellen {
-            bezetting,
-            plaatsingen,
-            episodes,
-            trajecten,
-            ..
-        } = self;
-        // Whoever comes first takes the helper's part: the helper, or this thread if no
-        // helper could be started or it has not begun by the time this thread is done.
-        let deel = Mutex::new(Some((bezetting, plaatsingen)));
-        let doe_deel = || {
-            if let Some((b, p)) = deel.lock().ok().and_then(|mut d| d.take()) {
-                b.verwerk();
-                p.werk_kolommen_bij();
-            }
-        };
-        std::thread::scope(|sc| {
-            let hulp = std::thread::Builder::new()
-                .name("vouw-onderhoud".into())
-                .spawn_scoped(sc, doe_deel);
-            episodes.werk_kolommen_bij();
-            trajecten.werk_kolommen_bij();
-            doe_deel();
-            if let Ok(h) = hulp
-                && let Err(paniek) = h.join()
-            {
-                std::panic::resume_unwind(paniek);
-            }
-        });
     }
 }
 
