@@ -3,6 +3,7 @@
 //! Pure: no IO, no SQL, no HTTP. Everything that decides whether a fact may be recorded
 //! lives here, so the API, the importers and the generator all apply the same rules.
 
+pub mod bsn;
 pub mod catalogue;
 pub mod envelope;
 pub mod referentie;

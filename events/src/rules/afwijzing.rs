@@ -63,10 +63,18 @@ pub enum AfwijzingCode {
     RedenOntbreekt,
     /// Other recorded facts depend on the fact (or content) being withdrawn or changed.
     AfhankelijkeFeiten,
+    /// A string of the fact or its stream name holds something that looks like a BSN
+    /// ([`crate::bsn`]); the message names the field, never the value.
+    BsnVerboden,
+    /// A string of the fact or its stream name is longer than its limit
+    /// ([`super::invoer`]).
+    TeLang,
+    /// A string holds a NUL byte or another control character it may not hold.
+    OngeldigTeken,
 }
 
 impl AfwijzingCode {
-    pub const ALL: [AfwijzingCode; 32] = [
+    pub const ALL: [AfwijzingCode; 35] = [
         AfwijzingCode::VerkeerdeStroom,
         AfwijzingCode::AlGeregistreerd,
         AfwijzingCode::OngeldigeSleutel,
@@ -99,6 +107,9 @@ impl AfwijzingCode {
         AfwijzingCode::FeitIngetrokken,
         AfwijzingCode::RedenOntbreekt,
         AfwijzingCode::AfhankelijkeFeiten,
+        AfwijzingCode::BsnVerboden,
+        AfwijzingCode::TeLang,
+        AfwijzingCode::OngeldigTeken,
     ];
 
     /// Stable SCREAMING_SNAKE_CASE code.
@@ -137,6 +148,9 @@ impl AfwijzingCode {
             FeitIngetrokken => "FEIT_INGETROKKEN",
             RedenOntbreekt => "REDEN_ONTBREEKT",
             AfhankelijkeFeiten => "AFHANKELIJKE_FEITEN",
+            BsnVerboden => "BSN_VERBODEN",
+            TeLang => "TE_LANG",
+            OngeldigTeken => "ONGELDIG_TEKEN",
         }
     }
 }

@@ -125,6 +125,8 @@ impl DomainState {
     /// Checks a proposed fact for `stream` against the current state.
     /// `Ok(signals)`: accept, with the norms it breaks; `Err`: reject.
     pub fn check(&self, stream: &str, fact: &Gebeurtenis) -> Result<Vec<Signaal>, Afwijzing> {
+        // Lengths, control characters and BSNs first: no rule below may echo such a value.
+        super::invoer::controleer_invoer(stream, fact)?;
         match fact {
             Gebeurtenis::FeitGecorrigeerd(c) => {
                 reden_verplicht(&c.reden, "correctie")?;

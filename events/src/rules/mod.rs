@@ -24,11 +24,12 @@
 //! # Rules (rejections, [`AfwijzingCode`])
 //! | fact | rejected when | code |
 //! |---|---|---|
+//! | any (checked first, [`invoer`]) | a string or the stream name holds a BSN ([`crate::bsn`]); is longer than its limit (stream 128, identifier 64, name 200, free text 2,000 bytes); holds NUL or a control character (free text: tab and line breaks allowed) | `BSN_VERBODEN`, `TE_LANG`, `ONGELDIG_TEKEN` |
 //! | any | its stream is not its natural stream (youth facts: a `jeugdige-…` stream) | `VERKEERDE_STROOM` |
 //! | landsdeel/regio/gemeente/aanbieder/voorziening/jeugdige registered | key already registered; key empty | `AL_GEREGISTREERD`, `ONGELDIGE_SLEUTEL` |
 //! | jeugdregio / gemeente / voorziening | landsdeel / jeugdregio / aanbieder unknown | `ONBEKEND_LANDSDEEL`, `ONBEKENDE_JEUGDREGIO`, `ONBEKENDE_AANBIEDER` |
 //! | any gemeente code | not `GM` + 4 digits (well-formed but unknown: signal) | `ONGELDIGE_GEMEENTECODE` |
-//! | jeugdige | pseudonym empty, with spaces, or 8–9 digits (a BSN); registration year − birth year outside 0..=24 | `ONGELDIG_PSEUDONIEM`, `GEBOORTEJAAR_BUITEN_BEREIK` |
+//! | jeugdige | pseudonym empty, with spaces, or 8–9 digits (a BSN that fails the elfproef; one that passes is `BSN_VERBODEN`); registration year − birth year outside 0..=24 | `ONGELDIG_PSEUDONIEM`, `GEBOORTEJAAR_BUITEN_BEREIK` |
 //! | youth facts | youth not registered | `ONBEKENDE_JEUGDIGE` |
 //! | opbouw/afbouw/ombouw | count 0; facility unknown, registered later, closed before that date (the closing date itself is allowed); ombouw to itself | `ONGELDIG_AANTAL`, `ONBEKENDE_VOORZIENING`, `VOORZIENING_NOG_NIET_GEREGISTREERD`, `VOORZIENING_GESLOTEN`, `ZELFDE_VOORZIENING` |
 //! | afbouw/ombouw (and corrections/retractions of capacity) | capacity would become negative on that or any later date (and lower than it already was) | `TE_VEEL_PLAATSEN_GESLOTEN` |
@@ -63,6 +64,7 @@
 mod afleiding;
 mod afwijzing;
 mod check;
+pub mod invoer;
 mod signaal;
 #[cfg(test)]
 mod tests;
@@ -73,6 +75,7 @@ pub use afleiding::{
 };
 pub use afwijzing::{Afwijzing, AfwijzingCode};
 pub use check::{MAX_LEEFTIJD_BIJ_REGISTRATIE, SPOEDMACHTIGING_MAX_DAGEN};
+pub use invoer::{MAX_NAAM, MAX_SLEUTEL, MAX_STROOM, MAX_TEKST, controleer_invoer};
 pub use signaal::Signaal;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};

@@ -775,6 +775,74 @@ fn youth_facts_need_a_registered_youth() {
     );
 }
 
+/// Issue 20: no BSN-like value, NUL or oversized string gets past `check`, in a pseudonym,
+/// a stream name or free text, and no message repeats the value.
+#[test]
+fn bsns_nul_bytes_and_oversized_strings_are_refused_by_every_check() {
+    let mut w = Wereld::nieuw();
+    w.jeugdige("A");
+    w.j("A", &start("F1", "2024-02-01"));
+    for bsn in ["999999990", "111222333", "123456782"] {
+        for pseudoniem in [
+            format!("BSN{bsn}"),
+            format!("0{bsn}"),
+            format!("jeugdige{bsn}"),
+            format!("{}.{}.{}", &bsn[..4], &bsn[4..6], &bsn[6..]),
+        ] {
+            let reg = jeugdige_reg(&pseudoniem, 2008, "GM0599", "2024-01-01");
+            let a = w.check(&reg).err();
+            assert_eq!(
+                a.as_ref().map(|a| a.code),
+                Some(AfwijzingCode::BsnVerboden),
+                "{pseudoniem}"
+            );
+            assert!(a.is_some_and(|a| !a.melding.contains(bsn)));
+            // A youth fact in such a stream (the stream name is the only place it is).
+            let a = w.jcheck(&pseudoniem, &start("F1", "2024-02-01")).err();
+            assert_eq!(
+                a.as_ref().map(|a| a.code),
+                Some(AfwijzingCode::BsnVerboden),
+                "{pseudoniem}"
+            );
+            assert!(a.is_some_and(|a| !a.melding.contains(bsn)));
+        }
+        let mut e = einde(Some("F1"), "2024-03-01");
+        if let Gebeurtenis::PlaatsingBeeindigd(p) = &mut e {
+            p.reden = format!("terug naar huis (bsn {bsn})");
+        }
+        let a = w.jcheck("A", &e).err();
+        assert_eq!(a.as_ref().map(|a| a.code), Some(AfwijzingCode::BsnVerboden));
+        assert!(a.is_some_and(|a| !a.melding.contains(bsn)));
+    }
+    // NUL, control characters and lengths.
+    let lang = "p".repeat(100 * 1024);
+    assert_eq!(
+        w.weiger(&jeugdige_reg(&lang, 2008, "GM0599", "2024-01-01")),
+        AfwijzingCode::TeLang,
+        "a 100 KB pseudonym"
+    );
+    assert_eq!(
+        w.weiger(&jeugdige_reg("p\0q", 2008, "GM0599", "2024-01-01")),
+        AfwijzingCode::OngeldigTeken
+    );
+    let mut e = einde(Some("F1"), "2024-03-01");
+    if let Gebeurtenis::PlaatsingBeeindigd(p) = &mut e {
+        p.reden = "a\0b".into();
+    }
+    assert_eq!(w.jweiger("A", &e), AfwijzingCode::OngeldigTeken);
+    if let Gebeurtenis::PlaatsingBeeindigd(p) = &mut e {
+        p.reden = "x".repeat(MAX_TEKST + 1);
+    }
+    assert_eq!(w.jweiger("A", &e), AfwijzingCode::TeLang);
+    if let Gebeurtenis::PlaatsingBeeindigd(p) = &mut e {
+        p.reden = "x".repeat(MAX_TEKST);
+    }
+    assert!(
+        w.jcheck("A", &e).is_ok(),
+        "free text up to the limit is fine"
+    );
+}
+
 #[test]
 fn youth_registration_rules() {
     let mut w = Wereld::nieuw();
@@ -785,8 +853,13 @@ fn youth_registration_rules() {
     );
     assert_eq!(
         w.weiger(&jeugdige_reg("999900006", 2008, "GM0599", "2024-01-01")),
-        AfwijzingCode::OngeldigPseudoniem,
+        AfwijzingCode::BsnVerboden,
         "a BSN is never a pseudonym"
+    );
+    assert_eq!(
+        w.weiger(&jeugdige_reg("999900007", 2008, "GM0599", "2024-01-01")),
+        AfwijzingCode::OngeldigPseudoniem,
+        "nor are 9 digits that fail the elfproef"
     );
     assert_eq!(
         w.weiger(&jeugdige_reg("a b", 2008, "GM0599", "2024-01-01")),
