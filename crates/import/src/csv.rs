@@ -38,6 +38,62 @@ pub fn heeft_kolom(bytes: &[u8], naam: &str) -> bool {
     })
 }
 
+/// A quote that is opened and never closed: the csv crate would read the rest of the
+/// file into that one field without an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct OpenQuote {
+    /// Byte offset where the record holding the quote starts.
+    record_start: usize,
+    /// Line (1-based) of the opening quote.
+    line: u64,
+}
+
+/// Finds an unterminated quoted field, following the csv crate's reading (RFC 4180): a
+/// quote opens a quoted field only at the start of a field, `""` inside one is a quote,
+/// and a quote in the middle of an unquoted field is an ordinary character.
+fn open_quote(bytes: &[u8], delimiter: u8) -> Option<OpenQuote> {
+    if !bytes.contains(&b'"') {
+        return None;
+    }
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let mut state = State::FieldStart;
+    let mut line: u64 = 1;
+    let mut record_start = 0;
+    let mut quote = OpenQuote {
+        record_start: 0,
+        line: 1,
+    };
+    for (i, &b) in bytes.iter().enumerate() {
+        state = match (state, b) {
+            (State::Quoted, b'"') => State::QuoteInQuoted,
+            (State::Quoted, _) => State::Quoted,
+            (State::QuoteInQuoted, b'"') => State::Quoted,
+            (State::FieldStart, b'"') => {
+                quote = OpenQuote { record_start, line };
+                State::Quoted
+            }
+            (_, b'\n') => {
+                record_start = i + 1;
+                State::FieldStart
+            }
+            (_, d) if d == delimiter => State::FieldStart,
+            // A carriage return before the line feed keeps the field start.
+            (State::FieldStart, b'\r') => State::FieldStart,
+            _ => State::Unquoted,
+        };
+        if b == b'\n' {
+            line += 1;
+        }
+    }
+    (state == State::Quoted).then_some(quote)
+}
+
 fn scheidingsteken(bytes: &[u8]) -> u8 {
     let kop = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
     let komma = kop.iter().filter(|b| **b == b',').count();
@@ -78,11 +134,22 @@ pub fn lezer<'a>(
     bytes: &'a [u8],
     pseudo: Option<&'a Pseudonimiseerder>,
 ) -> Lezer<'a> {
+    let delimiter = scheidingsteken(bytes);
+    // An unterminated quote swallows the rest of the file: read only up to the record
+    // that holds it, then report it with the line of the quote.
+    let open = open_quote(bytes, delimiter);
+    let gelezen = open.map_or(bytes, |o| &bytes[..o.record_start]);
+    let quote_fout = open.map(|o| {
+        Item::Afgewezen(Afgewezen::onleesbaar(
+            Plaats::regel(bestand, o.line),
+            "aanhalingsteken (\") wordt niet afgesloten; de rest van het bestand zou in één veld vallen. Sluit het veld af met \" (een \" in een veld schrijf je als \"\")",
+        ))
+    });
     let mut rdr = ::csv::ReaderBuilder::new()
-        .delimiter(scheidingsteken(bytes))
+        .delimiter(delimiter)
         .flexible(true)
         .has_headers(true)
-        .from_reader(bytes);
+        .from_reader(gelezen);
     let fout = |reden: String| Lezer {
         bestand,
         pseudo,
@@ -91,7 +158,14 @@ pub fn lezer<'a>(
             Plaats::regel(bestand, 1),
             reden,
         ))),
+        quote_fout: None,
     };
+    if open.is_some_and(|o| o.record_start == 0) {
+        return Lezer {
+            kop_fout: quote_fout,
+            ..fout(String::new())
+        };
+    }
     let kop = match rdr.byte_headers() {
         Ok(k) => k.clone(),
         Err(e) => return fout(format!("kopregel onleesbaar: {}", veilig(&e.to_string()))),
@@ -99,6 +173,12 @@ pub fn lezer<'a>(
     let bekend = record::alle_kolommen();
     let mut kolommen = Kolommen::default();
     for (i, k) in kop.iter().enumerate() {
+        if k.contains(&0) {
+            return fout(format!(
+                "kolom {} in de kopregel bevat een NUL-teken (0x00)",
+                i + 1
+            ));
+        }
         let Ok(naam) = std::str::from_utf8(k) else {
             return fout(format!("kolom {} in de kopregel is geen UTF-8", i + 1));
         };
@@ -136,6 +216,7 @@ pub fn lezer<'a>(
             rij: ::csv::ByteRecord::new(),
         }),
         kop_fout: None,
+        quote_fout,
     }
 }
 
@@ -146,6 +227,8 @@ pub struct Lezer<'a> {
     rijen: Option<Rijen<'a>>,
     /// The one item of a file whose header is wrong.
     kop_fout: Option<Item>,
+    /// The unterminated quote, reported after the rows before it.
+    quote_fout: Option<Item>,
 }
 
 impl std::fmt::Debug for Lezer<'_> {
@@ -173,11 +256,13 @@ impl Iterator for Lezer<'_> {
             return Some(item);
         }
         let bestand = self.bestand;
-        let r = self.rijen.as_mut()?;
+        let Some(r) = self.rijen.as_mut() else {
+            return self.quote_fout.take();
+        };
         loop {
             let regel_voor = r.rdr.position().line();
             match r.rdr.read_byte_record(&mut r.rij) {
-                Ok(false) => return None,
+                Ok(false) => return self.quote_fout.take(),
                 Ok(true) => {}
                 Err(e) => {
                     // A broken quote or bad UTF-8: report it and go on with the next row.
@@ -198,6 +283,15 @@ impl Iterator for Lezer<'_> {
                 continue; // blank line
             }
             let plaats = Plaats::regel(bestand, regel);
+            if let Some(i) = rij.iter().position(|c| c.contains(&0)) {
+                return Some(Item::Afgewezen(Afgewezen::onleesbaar(
+                    plaats,
+                    format!(
+                        "kolom `{}` bevat een NUL-teken (0x00); dat is niet toegestaan (is het bestand wel tekst in UTF-8?)",
+                        r.namen.get(i).map_or("?", String::as_str)
+                    ),
+                )));
+            }
             if rij.len() != r.aantal_kolommen {
                 return Some(Item::Afgewezen(Afgewezen::onleesbaar(
                     plaats,
@@ -334,6 +428,24 @@ mod tests {
         let csv = "type,voorziening,datum,aantal,reden\nPlaatsenGeopend,X,2024-01-01,3,waarom\n";
         let a = lees("x.csv", csv.as_bytes(), None);
         assert!(afgewezen(&a)[0].reden.contains("hoort niet bij"));
+    }
+
+    #[test]
+    fn finds_an_unterminated_quote_as_the_csv_crate_reads_quotes() {
+        let q = |s: &str| open_quote(s.as_bytes(), b',').map(|o| (o.record_start, o.line));
+        assert_eq!(q("a,b\nc,d\n"), None);
+        assert_eq!(q("a,\"b,c\"\nd,\"e\"\"f\"\n"), None, "closed and doubled");
+        assert_eq!(
+            q("a,b\"c\nd\n"),
+            None,
+            "a quote inside a field is a character"
+        );
+        assert_eq!(q("a,\"b\nc\"\n"), None, "a field over two lines");
+        assert_eq!(q("a,b\nc,\"d\ne,f\n"), Some((4, 2)));
+        assert_eq!(q("a,b\nc,\"d\ne\"\nf,\"g\n"), Some((12, 4)));
+        assert_eq!(q("\"a,b\nc\n"), Some((0, 1)));
+        assert_eq!(q("a;\"b\n"), None, "not a field start with ','");
+        assert_eq!(open_quote(b"a;\"b\n", b';').map(|o| o.line), Some(1));
     }
 
     #[test]

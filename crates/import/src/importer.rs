@@ -51,7 +51,7 @@ use crate::ijw::{self, BerichtSoort};
 use crate::jsonl;
 use crate::plan::{Planner, Schrijfopdracht};
 use crate::progress::Voortgang;
-use crate::pseudonym::{Pseudonimiseerder, SleutelFout};
+use crate::pseudonym::{Pseudonimiseerder, SleutelFout, bestandsnaam};
 use crate::record::{Afgewezen, Plaats};
 use crate::report::{Overgeslagen, Rapport, Uitkomst};
 
@@ -250,7 +250,7 @@ impl Importer {
             match Formaat::van_pad(pad) {
                 Some(Formaat::Ijw) => ijw_paden.push(pad.clone()),
                 Some(f) => rapporten.push(self.importeer_bestand(pad, f).await?),
-                None => return Err(ImportFout::OnbekendFormaat(pad.display().to_string())),
+                None => return Err(ImportFout::OnbekendFormaat(pad_tekst(pad))),
             }
         }
         if !ijw_paden.is_empty() {
@@ -273,7 +273,8 @@ impl Importer {
         }
     }
 
-    /// Imports a CSV or JSON Lines file given as bytes; `naam` appears in the sources.
+    /// Imports a CSV or JSON Lines file given as bytes; `naam` appears in the sources and
+    /// the report (with numbers that could be a BSN masked, [`bestandsnaam`]).
     pub async fn importeer_tabel(
         &mut self,
         formaat: Formaat,
@@ -281,6 +282,7 @@ impl Importer {
         bytes: &[u8],
     ) -> Result<Rapport, ImportFout> {
         let start = Instant::now();
+        let naam = &bestandsnaam(naam);
         let sleutel = format!(
             "import:{}:sha256:{}",
             formaat.naam(),
@@ -481,7 +483,7 @@ impl Importer {
         }
         let sleutel = format!("import:ijw:sha256:{}", hex::encode(h.finalize()));
         let invoer = if bestanden.len() == 1 {
-            bestanden[0].0.clone()
+            bestandsnaam(&bestanden[0].0)
         } else {
             format!("{} iJw-berichten", bestanden.len())
         };
@@ -497,13 +499,14 @@ impl Importer {
         let mut gelezen = Vec::with_capacity(bestanden.len());
         let mut leesfouten = Vec::new();
         for (naam, bytes) in bestanden {
+            let naam = bestandsnaam(naam);
             match ijw::parse(bytes, &pseudo) {
                 Ok(b) => gelezen.push(Invoerbericht {
-                    bestand: naam.clone(),
+                    bestand: naam,
                     bericht: b,
                 }),
                 Err(e) => leesfouten.push(Afgewezen::onleesbaar(
-                    Plaats::element(naam, e.element),
+                    Plaats::element(&naam, e.element),
                     e.reden,
                 )),
             }
@@ -848,14 +851,19 @@ pub async fn importeer(
 
 fn lees(pad: &Path) -> Result<Vec<u8>, ImportFout> {
     std::fs::read(pad).map_err(|bron| ImportFout::Lezen {
-        pad: pad.display().to_string(),
+        pad: pad_tekst(pad),
         bron,
     })
 }
 
+/// A path as it appears in sources, reports and messages ([`bestandsnaam`]).
+fn pad_tekst(pad: &Path) -> String {
+    bestandsnaam(&pad.display().to_string())
+}
+
 fn xml_in_map(map: &Path) -> Result<Vec<PathBuf>, ImportFout> {
     let fout = |bron| ImportFout::Lezen {
-        pad: map.display().to_string(),
+        pad: pad_tekst(map),
         bron,
     };
     let mut out = Vec::new();

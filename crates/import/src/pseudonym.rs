@@ -71,71 +71,29 @@ impl Bsn {
     }
 }
 
-/// The BSN elfproef: 9·d1 + 8·d2 + … + 2·d8 − 1·d9 is a positive multiple of 11.
-fn elfproef(d: &[u8; 9]) -> bool {
-    let mut sum: i32 = 0;
-    for (i, &digit) in d.iter().take(8).enumerate() {
-        sum += (9 - i as i32) * i32::from(digit);
-    }
-    sum -= i32::from(d[8]);
-    sum > 0 && sum % 11 == 0
-}
+pub use kringloop_events::bsn::{bevat_bsn, elfproef};
 
-/// Whether a free text contains something that is probably a BSN: a run of exactly 9
-/// digits that passes the elfproef. Text fields with one are refused, so that a BSN typed
-/// into a `reden` never reaches the store.
-pub fn bevat_bsn(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i].is_ascii_digit() {
-            let start = i;
-            while i < bytes.len() && bytes[i].is_ascii_digit() {
-                i += 1;
-            }
-            if i - start == 9 {
-                let mut d = [0u8; 9];
-                for (k, b) in bytes[start..i].iter().enumerate() {
-                    d[k] = b - b'0';
-                }
-                if elfproef(&d) {
-                    return true;
-                }
-            }
-        } else {
-            i += 1;
-        }
-    }
-    false
-}
-
-/// Makes a value safe to echo in an error message: runs of 8 or more digits (a possible
-/// BSN) are masked and long values are cut.
+/// Makes a value safe to echo in an error message or a report: every number of 8 or more
+/// digits (a possible BSN, also when written with dots or spaces) is masked with
+/// [`kringloop_events::bsn::maskeer`], and long values are cut.
 pub fn veilig(text: &str) -> String {
-    let mut out = String::with_capacity(text.len().min(64));
-    let mut digits = String::new();
-    let flush = |digits: &mut String, out: &mut String| {
-        if digits.len() >= 8 {
-            out.push_str("*********");
-        } else {
-            out.push_str(digits);
-        }
-        digits.clear();
-    };
-    for c in text.chars() {
-        if c.is_ascii_digit() {
-            digits.push(c);
-        } else {
-            flush(&mut digits, &mut out);
-            out.push(c);
-        }
-    }
-    flush(&mut digits, &mut out);
+    let out = kringloop_events::bsn::maskeer(text);
     if out.chars().count() > 60 {
         let cut: String = out.chars().take(57).collect();
         return format!("{cut}…");
     }
     out
+}
+
+/// A file name as it may appear in a `source`, a report or a message: numbers that could
+/// be a BSN masked (as [`veilig`] does, but not cut) and control characters replaced by
+/// `?`, so a name like `999999990.csv` or one with a line break stores nothing it should
+/// not.
+pub fn bestandsnaam(naam: &str) -> String {
+    kringloop_events::bsn::maskeer(naam)
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
 }
 
 /// Turns BSNs into pseudonyms with HMAC-SHA256 under a secret key.
@@ -185,6 +143,18 @@ impl Pseudonimiseerder {
         let out = mac.finalize().into_bytes();
         hex::encode(&out[..16])
     }
+
+    /// The keyed pseudonym of another value that must not be stored as it is (an iJw
+    /// message Identificatie that could be a BSN): 64 bits of HMAC-SHA256(key,
+    /// `kenmerk:` ‖ value), in hex. The prefix keeps it apart from youth pseudonyms, so
+    /// a BSN typed into a header never yields the youth's stream name.
+    pub fn kenmerk(&self, waarde: &str) -> String {
+        let mut mac = self.mac.clone();
+        mac.update(b"kenmerk:");
+        mac.update(waarde.as_bytes());
+        let out = mac.finalize().into_bytes();
+        hex::encode(&out[..8])
+    }
 }
 
 #[cfg(test)]
@@ -233,7 +203,9 @@ mod tests {
         assert!(bevat_bsn("verhuisd, bsn 999900006 bekend"));
         assert!(!bevat_bsn("9999000061"));
         assert!(!bevat_bsn("volgens plan 2024"));
+        assert!(bevat_bsn("bsn 1234.56.782"));
         assert_eq!(veilig("abc 999900006 x"), "abc ********* x");
+        assert_eq!(veilig("abc 1234.56.782 x"), "abc ********* x");
         assert_eq!(veilig("GROEP"), "GROEP");
     }
 }

@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
+use kringloop_events::rules::invoer::{Tekstsoort, controleer_tekst};
 use kringloop_events::{Gebeurtenis, jeugdige_stream};
 use serde::Serialize;
 use uuid::Uuid;
@@ -164,11 +165,9 @@ pub fn lees(
     source.push(':');
     formaat::push_getal(&mut source, plaats.regel.unwrap_or(0));
     if let Some(bron) = velden.tekst("bron")? {
-        if bevat_bsn(&bron) {
-            return Err(VeldFout(
-                "veld `bron` bevat iets dat op een BSN lijkt".to_owned(),
-            ));
-        }
+        // It ends up in the envelope's `source`, which the domain rules do not see: the
+        // same limits as a name (no BSN, no control characters, at most MAX_NAAM bytes).
+        controleer_tekst("bron", Tekstsoort::Naam, bron.trim()).map_err(|a| VeldFout(a.melding))?;
         source.push_str(" (");
         source.push_str(bron.trim());
         source.push(')');
@@ -196,7 +195,8 @@ fn jeugdige(
         )),
         (Some(p), None) => {
             let p = p.trim();
-            if (8..=9).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()) {
+            if bevat_bsn(p) || ((8..=9).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
+            {
                 return Err(VeldFout(
                     "veld `pseudoniem` lijkt op een BSN; zet een BSN in de kolom `bsn`, dan wordt het gepseudonimiseerd".to_owned(),
                 ));

@@ -790,3 +790,235 @@ async fn a_large_file_rejected_at_its_last_row_writes_nothing() -> R {
     assert!(store2.verify().await?.failure.is_none());
     Ok(())
 }
+
+// ---------------------------------------------------------------- issue 20: bad input
+
+/// Test BSNs (each passes the elfproef) that the tests below try to slip in.
+const TEST_BSNS: [&str; 3] = ["999999990", "111222333", "123456782"];
+
+/// None of `verboden` in the events, the reports (JSON, Debug, Display) or the database
+/// files on disk. Closes the store.
+async fn nergens(
+    store: &Arc<dyn EventStore>,
+    dir: &Path,
+    rapporten: &[Rapport],
+    verboden: &[&str],
+) -> R {
+    let tekst = serde_json::to_string(&alle(store).await?)?;
+    let display: String = rapporten.iter().map(ToString::to_string).collect();
+    let rapport = serde_json::to_string(rapporten)? + &format!("{rapporten:?}") + &display;
+    store.close().await?;
+    let mut schijf = Vec::new();
+    for e in std::fs::read_dir(dir)? {
+        let p = e?.path();
+        if p.is_file() {
+            schijf.extend(std::fs::read(p)?);
+        }
+    }
+    for v in verboden {
+        assert!(!tekst.contains(v), "{v} in de gebeurtenissen");
+        assert!(!rapport.contains(v), "{v} in het rapport: {display}");
+        assert!(
+            !schijf.windows(v.len()).any(|w| w == v.as_bytes()),
+            "{v} in de databasebestanden"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_unterminated_quote_is_refused_with_its_line_and_writes_nothing() -> R {
+    let dir = tempfile::tempdir()?;
+    let store = store(dir.path()).await?;
+    let mut imp = Importer::open(store.clone(), config()?).await?;
+    // Without the check the quote on line 3 swallows line 4 into the name of A2, and
+    // the file is written as two providers instead of three.
+    let csv = "type,id,naam\n\
+               AanbiederGeregistreerd,A1,\"Eerste, met komma\"\n\
+               AanbiederGeregistreerd,A2,\"Tweede\n\
+               AanbiederGeregistreerd,A3,Derde\n";
+    let r = imp
+        .importeer_tabel(Formaat::Csv, "aanbieders.csv", csv.as_bytes())
+        .await?;
+    assert_eq!(r.uitkomst, Uitkomst::Afgewezen, "{r}");
+    assert_eq!(r.afgewezen.len(), 1, "{r}");
+    assert_eq!(r.afgewezen[0].plaats.regel, Some(3), "{r}");
+    assert!(r.afgewezen[0].reden.contains("aanhalingsteken"), "{r}");
+    assert!(r.to_string().contains("aanbieders.csv:3"), "{r}");
+    assert_eq!(store.head_position().await?, 0, "niets geschreven");
+    // In the header, too.
+    let r = imp
+        .importeer_tabel(Formaat::Csv, "kop.csv", b"type,\"id,naam\nX,Y,Z\n")
+        .await?;
+    assert_eq!(r.uitkomst, Uitkomst::Afgewezen, "{r}");
+    assert_eq!(r.afgewezen[0].plaats.regel, Some(1), "{r}");
+    // Quotes that are closed, doubled or in the middle of a field are fine.
+    let goed = "type,id,naam\n\
+                AanbiederGeregistreerd,A1,\"Een \"\"goede\"\" naam, met komma\"\n\
+                AanbiederGeregistreerd,A2,De 2\"-groep\n";
+    let r = imp
+        .importeer_tabel(Formaat::Csv, "goed.csv", goed.as_bytes())
+        .await?;
+    assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn nul_bytes_in_a_csv_are_refused_with_their_line_and_write_nothing() -> R {
+    let dir = tempfile::tempdir()?;
+    let store = store(dir.path()).await?;
+    let mut imp = Importer::open(store.clone(), config()?).await?;
+    let csv =
+        b"type,id,naam\nAanbiederGeregistreerd,A1,Eerste\nAanbiederGeregistreerd,A2,Twee\0de\n";
+    let r = imp.importeer_tabel(Formaat::Csv, "nul.csv", csv).await?;
+    assert_eq!(r.uitkomst, Uitkomst::Afgewezen, "{r}");
+    assert_eq!(r.afgewezen.len(), 1, "{r}");
+    assert_eq!(r.afgewezen[0].plaats.regel, Some(3), "{r}");
+    assert!(r.afgewezen[0].reden.contains("NUL"), "{r}");
+    assert!(!r.to_string().contains('\0'));
+    // The same for JSON Lines (an escaped NUL; a raw one is not JSON at all).
+    let jsonl = "{\"type\":\"AanbiederGeregistreerd\",\"id\":\"A1\",\"naam\":\"Een\"}\n\
+                 {\"type\":\"AanbiederGeregistreerd\",\"id\":\"A2\",\"naam\":\"Twee\\u0000\"}\n";
+    let r = imp
+        .importeer_tabel(Formaat::Jsonl, "nul.jsonl", jsonl.as_bytes())
+        .await?;
+    assert_eq!(r.uitkomst, Uitkomst::Afgewezen, "{r}");
+    assert_eq!(r.afgewezen[0].plaats.regel, Some(2), "{r}");
+    assert_eq!(r.afgewezen[0].code, "ONGELDIG_TEKEN", "{r}");
+    assert_eq!(store.head_position().await?, 0, "niets geschreven");
+    Ok(())
+}
+
+#[tokio::test]
+async fn bsn_like_values_never_reach_the_log_or_a_report_from_csv_or_json_lines() -> R {
+    let dir = tempfile::tempdir()?;
+    let store = store(dir.path()).await?;
+    let mut imp = Importer::open(store.clone(), config()?).await?;
+    let mut rapporten = importeer_templates(&mut imp, "csv", LANDSCHAP).await?;
+    let voor = store.head_position().await?;
+    let kop = "type,pseudoniem,geboortejaar,geslacht,woongemeente,datum,voorziening,spoed,crisis,verblijf_voor,bestemming,reden,bron\n";
+    let [a, b, c] = TEST_BSNS;
+    let gevallen: Vec<(String, String)> = vec![
+        // A pseudonym that is a BSN with letters or a zero in front.
+        (
+            "pseudoniem.csv".into(),
+            format!("{kop}JeugdigeGeregistreerd,BSN{a},2008,MAN,GM0599,2024-03-01,,,,,,,\n"),
+        ),
+        (
+            "nul-ervoor.csv".into(),
+            format!("{kop}JeugdigeGeregistreerd,0{b},2008,MAN,GM0599,2024-03-01,,,,,,,\n"),
+        ),
+        // Free text with a BSN written with dots.
+        (
+            "reden.csv".into(),
+            format!(
+                "{kop}JeugdigeGeregistreerd,p-ok,2008,MAN,GM0599,2024-03-01,,,,,,,\n\
+                 PlaatsingGestart,p-ok,,,,2024-03-02,HZN-DE-BRUG,nee,nee,THUIS,,,\n\
+                 PlaatsingBeeindigd,p-ok,,,,2024-04-01,HZN-DE-BRUG,,,,THUIS,bsn {}.{}.{} verhuisd,\n",
+                &c[..4],
+                &c[4..6],
+                &c[6..]
+            ),
+        ),
+        (
+            "bron.csv".into(),
+            format!(
+                "{kop}JeugdigeGeregistreerd,p-ok2,2008,MAN,GM0599,2024-03-01,,,,,,,dossier {a}\n"
+            ),
+        ),
+    ];
+    for (naam, csv) in gevallen {
+        let r = imp
+            .importeer_tabel(Formaat::Csv, &naam, csv.as_bytes())
+            .await?;
+        assert_eq!(r.uitkomst, Uitkomst::Afgewezen, "{naam}: {r}");
+        rapporten.push(r);
+    }
+    let jsonl = format!(
+        "{{\"type\":\"JeugdigeGeregistreerd\",\"pseudoniem\":\"jeugdige{b}\",\"geboortejaar\":2008,\"geslacht\":\"MAN\",\"woongemeente\":\"GM0599\",\"datum\":\"2024-03-01\"}}\n"
+    );
+    let r = imp
+        .importeer_tabel(Formaat::Jsonl, "pseudoniem.jsonl", jsonl.as_bytes())
+        .await?;
+    assert_eq!(r.uitkomst, Uitkomst::Afgewezen, "{r}");
+    rapporten.push(r);
+    // A file named after a BSN: accepted, the name masked in the source and the report.
+    let r = imp
+        .importeer_tabel(
+            Formaat::Csv,
+            &format!("export-{c}.csv"),
+            format!("{kop}JeugdigeGeregistreerd,p-naam,2008,MAN,GM0599,2024-03-01,,,,,,,\n")
+                .as_bytes(),
+        )
+        .await?;
+    assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
+    rapporten.push(r);
+    let events = alle(&store).await?;
+    assert_eq!(events.len() as i64, voor + 1, "alleen het laatste bestand");
+    assert_eq!(
+        events.last().map(|e| e.source.as_str()),
+        Some("import:csv export-*********.csv:2")
+    );
+    nergens(&store, dir.path(), &rapporten, &TEST_BSNS).await
+}
+
+#[tokio::test]
+async fn an_ijw_identificatie_that_passes_the_elfproef_is_stored_as_a_keyed_pseudonym() -> R {
+    let dir = tempfile::tempdir()?;
+    let store = store(dir.path()).await?;
+    let mut imp = Importer::open(store.clone(), config()?).await?;
+    let mut rapporten = importeer_templates(&mut imp, "csv", LANDSCHAP).await?;
+    let voor = store.head_position().await?;
+    // The fixtures, with two message identifications that are valid 11-proof numbers
+    // (one written with dots) and a file named after a BSN.
+    let berichten = dir.path().join("berichten");
+    std::fs::create_dir(&berichten)?;
+    let [a, b, c] = TEST_BSNS;
+    for e in std::fs::read_dir(crate_dir().join("fixtures/ijw/berichten"))? {
+        let p = e?.path();
+        let naam = p.file_name().and_then(|n| n.to_str()).ok_or("naam")?;
+        let tekst = std::fs::read_to_string(&p)?
+            .replace("HZN-2024-0101", a)
+            .replace(
+                "RDM-2024-0412",
+                &format!("{}.{}.{}", &b[..4], &b[4..6], &b[6..]),
+            );
+        let naam = if naam.starts_with("08-") {
+            format!("08-{c}.xml")
+        } else {
+            naam.to_owned()
+        };
+        std::fs::write(berichten.join(naam), tekst)?;
+    }
+    let r = imp.importeer_paden(std::slice::from_ref(&berichten)).await?;
+    let r = r.into_iter().next().ok_or("geen rapport")?;
+    assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
+    let events: Vec<RecordedEvent> = alle(&store)
+        .await?
+        .into_iter()
+        .filter(|e| e.position > voor)
+        .collect();
+    assert_eq!(events.len(), 8);
+    assert!(
+        events[0].source.starts_with("import:ijw JW301 psn-"),
+        "{}",
+        events[0].source
+    );
+    assert!(
+        events[1].source.starts_with("import:ijw JW305 psn-"),
+        "{}",
+        events[1].source
+    );
+    // The pseudonym is keyed and stable: the same messages again are recognised.
+    let mut opnieuw = Importer::open(store.clone(), config()?).await?;
+    let nog = opnieuw
+        .importeer_paden(&[berichten.join("02-jw305-horizon-start-a.xml")])
+        .await?;
+    assert_eq!(nog[0].geschreven, 0, "{}", nog[0]);
+    assert_eq!(nog[0].overgeslagen.len(), 1, "{}", nog[0]);
+    rapporten.push(r);
+    rapporten.extend(nog);
+    let mut verboden = TEST_BSNS.to_vec();
+    verboden.extend(BSNS);
+    nergens(&store, dir.path(), &rapporten, &verboden).await
+}

@@ -26,7 +26,9 @@ use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
 
 use crate::formaat::parse_datum;
-use crate::pseudonym::{Bsn, Pseudonimiseerder, veilig};
+use kringloop_events::rules::invoer::{Tekstsoort, controleer_tekst};
+
+use crate::pseudonym::{Bsn, Pseudonimiseerder, bevat_bsn, veilig};
 
 /// Namespace of the iJw 3.2 base schema.
 pub const NS_BASIS: &str = "http://www.istandaarden.nl/ijw/3_2/basisschema/schema";
@@ -110,9 +112,16 @@ pub struct Product {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bericht {
     pub soort: BerichtSoort,
+    /// The message's Identificatie, or its keyed pseudonym (`psn-…`) when it holds
+    /// something that could be a BSN ([`kringloop_events::bsn`]): it is stored in the
+    /// envelope `source` and shown in the report.
     pub identificatie: String,
     pub dagtekening: NaiveDate,
+    /// The Afzender as sent (matched against the mapping's AGB codes; never stored).
     pub afzender: String,
+    /// The Afzender as stored in `source`: itself, or its keyed pseudonym when it could be
+    /// a BSN (an 8-digit AGB code passes the elfproef 1 time in 11).
+    pub afzender_kenmerk: String,
     pub ontvanger: String,
     pub pseudoniem: String,
     pub geboortejaar: Option<u16>,
@@ -129,7 +138,7 @@ impl Bericht {
             self.soort.code(),
             self.identificatie,
             self.dagtekening,
-            self.afzender
+            self.afzender_kenmerk
         )
     }
 
@@ -420,16 +429,23 @@ pub fn parse(bytes: &[u8], pseudo: &Pseudonimiseerder) -> Result<Bericht, ParseF
         }
     }
     let bericht = |veld: &str| fout(&[b"Bericht".to_vec()], format!("{veld} ontbreekt"));
+    let identificatie = identificatie
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| bericht("Header/BerichtIdentificatie/Identificatie"))?;
+    let afzender = afzender
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| bericht("Header/Afzender"))?;
     Ok(Bericht {
         soort,
-        identificatie: identificatie
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| bericht("Header/BerichtIdentificatie/Identificatie"))?,
+        identificatie: kenmerk(
+            pseudo,
+            "Header/BerichtIdentificatie/Identificatie",
+            identificatie,
+        )?,
         dagtekening: dagtekening
             .ok_or_else(|| bericht("Header/BerichtIdentificatie/Dagtekening"))?,
-        afzender: afzender
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| bericht("Header/Afzender"))?,
+        afzender_kenmerk: kenmerk(pseudo, "Header/Afzender", afzender.clone())?,
+        afzender,
         ontvanger: ontvanger
             .filter(|s| !s.is_empty())
             .ok_or_else(|| bericht("Header/Ontvanger"))?,
@@ -438,6 +454,22 @@ pub fn parse(bytes: &[u8], pseudo: &Pseudonimiseerder) -> Result<Bericht, ParseF
         geslacht: geslacht.unwrap_or(Geslacht::Onbekend),
         producten,
     })
+}
+
+/// A header value that is stored in `source` and shown in the report: one that holds
+/// something that could be a BSN ([`bevat_bsn`]) is replaced by its keyed pseudonym
+/// `psn-<16 hex>` (the same value gives the same pseudonym under the same key, so a
+/// message is still recognised as imported); one with control characters or longer than
+/// an identifier may be is refused, without repeating it.
+fn kenmerk(pseudo: &Pseudonimiseerder, element: &str, waarde: String) -> Result<String, ParseFout> {
+    if bevat_bsn(&waarde) {
+        return Ok(format!("psn-{}", pseudo.kenmerk(&waarde)));
+    }
+    controleer_tekst(element, Tekstsoort::Sleutel, &waarde).map_err(|a| ParseFout {
+        element: element.to_owned(),
+        reden: a.melding,
+    })?;
+    Ok(waarde)
 }
 
 fn voeg_tekst(tekst: &mut String, s: &str, pad: &[Vec<u8>]) -> Result<(), ParseFout> {

@@ -513,6 +513,7 @@ mod tests {
                 identificatie: id.to_owned(),
                 dagtekening: d(dag),
                 afzender: afzender.to_owned(),
+                afzender_kenmerk: afzender.to_owned(),
                 ontvanger: "0599".to_owned(),
                 pseudoniem: "p-a".to_owned(),
                 geboortejaar: Some(2009),
