@@ -439,6 +439,7 @@ pub(crate) fn leid_jeugdige_af(
                 voorziening: vz,
                 begin: m.2 + SPOED_MAX_DAGEN,
                 eind: m.3,
+                vorige_eind: i32::MIN,
                 herkomst: herkomst(m.2),
                 soort: signaal::SPOED_TE_LANG,
             });
@@ -454,6 +455,7 @@ pub(crate) fn leid_jeugdige_af(
                 voorziening: p.voorziening,
                 begin: p.begin,
                 eind: p.begin.saturating_add(1),
+                vorige_eind: i32::MIN,
                 herkomst: p.herkomst,
                 soort: signaal::DOORPLAATSING,
             });
@@ -462,8 +464,10 @@ pub(crate) fn leid_jeugdige_af(
         if !dicht || p.vlaggen & vlag::AMBULANT != 0 || p.eind <= p.begin {
             continue;
         }
-        // Every stretch of the closed stay not covered by an MGJ or spoedmachtiging.
+        // Every stretch of the closed stay not covered by an MGJ or spoedmachtiging,
+        // each with the end of the placement's previous one (it counts once per period).
         let mut d = p.begin;
+        let mut vorige_eind = i32::MIN;
         for &(a, b) in samengevoegd.iter() {
             if d >= p.eind {
                 break;
@@ -478,9 +482,11 @@ pub(crate) fn leid_jeugdige_af(
                     voorziening: p.voorziening,
                     begin: d,
                     eind: e,
+                    vorige_eind,
                     herkomst: p.herkomst,
                     soort: signaal::ZONDER_MACHTIGING,
                 });
+                vorige_eind = e;
             }
             d = d.max(b);
         }
@@ -490,6 +496,7 @@ pub(crate) fn leid_jeugdige_af(
                 voorziening: p.voorziening,
                 begin: d,
                 eind: p.eind,
+                vorige_eind,
                 herkomst: p.herkomst,
                 soort: signaal::ZONDER_MACHTIGING,
             });

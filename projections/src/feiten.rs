@@ -602,12 +602,21 @@ pub(crate) mod signaal {
 }
 
 /// A flagged norm breach over [begin, eind).
+///
+/// A signal counts its subject once per period (docs/kpis.md, `signalen`). A closed
+/// placement without a valid authorisation is stored as one signal per stretch of such
+/// days, so a stretch counts in P only when the previous stretch of the same placement
+/// (which ended at `vorige_eind`) does not reach into P: `vorige_eind ≤ van`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Signaal {
     pub jeugdige: u32,
     pub voorziening: u32,
     pub begin: i32,
     pub eind: i32,
+    /// End (exclusive) of the previous stretch of the same subject; `i32::MIN` for the
+    /// first stretch and for the signals that are one stretch each (spoedmachtiging te
+    /// lang, doorplaatsing).
+    pub vorige_eind: i32,
     pub herkomst: u32,
     pub soort: u8,
 }

@@ -248,8 +248,12 @@ pub struct Doelafwijking {
     /// when no target matches the filter's scope.
     pub doel: Option<f64>,
     pub afwijking: Option<f64>,
-    /// The target points go down (or stay level).
+    /// The target is one for closed care (regime GESLOTEN, of any form), to be reduced;
+    /// a target for regime OPEN or for all regimes together is a build-up target.
+    /// `None` without target.
     pub reductiedoel: Option<bool>,
+    /// Reduction target: afwijking ≤ 0; build-up target: afwijking ≥ 0. `None` before
+    /// the first target point or without target.
     pub op_koers: Option<bool>,
 }
 
@@ -327,10 +331,13 @@ pub struct Verblijfsduur {
 pub struct Signalen {
     /// Facilities with at least one day in P with more active placements than places.
     pub overbezetting: Aantal,
-    /// Stretches of a closed stay in P without a valid MGJ or spoedmachtiging.
+    /// Closed placements with at least one day in P without a valid MGJ or
+    /// spoedmachtiging, each once (also when its authorisation lapses twice in P).
     pub zonder_machtiging: Aantal,
-    /// Spoedmachtigingen valid for more than 28 days (counted where day 29 onwards is in P).
+    /// Spoedmachtigingen valid for more than 28 days (to − from + 1 > 28), each once in
+    /// every period that holds one of its days beyond the 28th.
     pub spoedmachtiging_te_lang: Aantal,
+    /// Doorplaatsingen dated in P.
     pub doorplaatsing: Aantal,
 }
 
@@ -849,10 +856,9 @@ impl<'a> Ctx<'a> {
             }
         }
         let doel = interpoleer(&uniek, self.peil);
-        let reductie = match (uniek.first(), uniek.last()) {
-            (Some(a), Some(b)) => Some(b.1 <= a.1),
-            _ => None,
-        };
+        // Closed care is reduced, every other form and regime built up, whatever the
+        // target points do (docs/kpis.md, `doelafwijking`).
+        let reductie = (!uniek.is_empty()).then_some(regime == regime_code(Regime::Gesloten));
         let afwijking = doel.map(|d| plaatsen as f64 - d);
         Doelafwijking {
             peildatum: Some(datum(self.peil)),
@@ -1102,9 +1108,16 @@ impl<'a> Ctx<'a> {
             .count() as i64
     }
 
+    /// One signal into the tally: its subject counts once in P, so a stretch counts
+    /// when it overlaps P and the subject's previous stretch does not (`Signaal`).
     #[inline]
     fn tel_signaal(&self, s: &Signaal, past: bool, n: &mut [i64; 3]) {
-        if s.begin < self.tot && s.eind > self.van && s.begin < s.eind && past {
+        if s.begin < self.tot
+            && s.eind > self.van
+            && s.begin < s.eind
+            && s.vorige_eind <= self.van
+            && past
+        {
             n[s.soort as usize % 3] += 1;
         }
     }

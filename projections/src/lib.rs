@@ -13,8 +13,9 @@
 //! kpis(&Query) ─► facts visible at K ∩ buckets of P ∩ filter ─► KpiReport
 //! ```
 //!
-//! The definitions are those of `KPIS.md`; the doc comments of [`KpiReport`]'s fields say
-//! how each one is computed.
+//! The definitions and counting rules are those of `docs/kpis.md`, which also says where
+//! each KPI is computed and tested; the doc comments of [`KpiReport`]'s fields say how
+//! each one is computed.
 //!
 //! # API
 //! - [`Projection::new`], [`Projection::apply`] (a stored event; undecodable or
@@ -35,7 +36,7 @@
 //! - [`onderdruk`] with [`SuppressionConfig`]: small-number suppression for aggregate
 //!   callers, with secondary suppression.
 //!
-//! # Semantics chosen where KPIS.md leaves room
+//! # Semantics chosen where the definitions leave room (docs/kpis.md, "Counting rules")
 //! - Stocks are taken at the start of day b (before that day's movements): an interval
 //!   [s, e) is in the stock at b when s < b ≤ e; instroom is s ∈ P, uitstroom e ∈ P. The
 //!   identity begin + instroom − uitstroom = eind then holds exactly. Occupancy
@@ -46,9 +47,12 @@
 //!   and forms its own episodes; filter on `vorm` to separate them.
 //! - A start while a stay is running ends the running stay that day (destination
 //!   ONBEKEND): an exit that is not recorded yet must not count a youth twice.
-//! - "Closed placement without valid authorisation" is counted per uncovered stretch of
-//!   a closed stay that overlaps P; a spoedmachtiging longer than 28 days from its 29th
-//!   day; overbezetting per facility with at least one overfull day in P.
+//! - Signals count subjects, each once per period: a closed placement with at least one
+//!   day in P without a valid authorisation (once, however often it lapses); a
+//!   spoedmachtiging longer than 28 days in every period with one of its days beyond the
+//!   28th; a facility with at least one overfull day in P; a doorplaatsing dated in P.
+//! - A target for closed care (GESLOTEN) is a reduction target, any other a build-up
+//!   target, whatever its points do.
 //! - bezettingsgraad always uses LOCATIE (places are where the facility is).
 
 mod afleiding;

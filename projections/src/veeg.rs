@@ -1340,11 +1340,14 @@ fn overige<Z: Zeef>(c0: &Ctx<'_>, kal: &Kalender, z: Z) -> (Vec<Stroom>, Vec<i64
     }
     let mut sig = [vec![0i64; n + 1], vec![0i64; n + 1], vec![0i64; n + 1]];
     for s in p.jt.signalen.zichtbaar(c0.k, kal.t0, kal.t1) {
-        // Overlaps P_i: begin < tot_i and eind > van_i.
+        // Overlaps P_i (begin < tot_i and eind > van_i) while the subject's previous
+        // stretch does not (vorige_eind ≤ van_i): the periods from the first that
+        // begins after the previous stretch's last day.
         if s.begin < s.eind && z.past(s.voorziening, s.herkomst) {
             bereik(
                 &mut sig[s.soort as usize % 3],
-                kal.tot_le(s.begin),
+                kal.tot_le(s.begin)
+                    .max(kal.van_le(s.vorige_eind.saturating_sub(1))),
                 kal.van_le(s.eind.saturating_sub(1)),
             );
         }

@@ -1,4 +1,4 @@
-//! The worked example of KPIS.md, figure by figure.
+//! The worked example of docs/kpis.md, figure by figure.
 
 mod common;
 

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod grenzen;
 pub mod historie;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
