@@ -484,14 +484,27 @@ pub struct Balans {
     pub ratio: Option<f64>,
 }
 
+/// Places at the peildatum against the capacity target for the filter's scope, regime
+/// and form (docs/kpis.md, `doelafwijking`).
 #[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Doelafwijking {
     pub peildatum: Option<NaiveDate>,
+    /// Capacity at the peildatum (LOCATIE).
     pub plaatsen: i64,
+    /// The target at the peildatum, interpolated linearly between the two target points
+    /// around it (after the last: the last); empty before the first point or without a
+    /// target for this scope, regime and form.
     pub doel: Option<f64>,
+    /// plaatsen − doel.
     pub afwijking: Option<f64>,
+    /// Whether the target is a reduction target: only a target for closed care (regime
+    /// GESLOTEN, of any form) is; a target for alternatives (regime OPEN) or for all
+    /// regimes together is a build-up target, whatever its points do. Empty without a
+    /// target.
     pub reductiedoel: Option<bool>,
+    /// A reduction target is op koers when afwijking ≤ 0, a build-up target when
+    /// afwijking ≥ 0. Empty when there is no doel.
     pub op_koers: Option<bool>,
 }
 
