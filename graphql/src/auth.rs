@@ -2,7 +2,14 @@
 //!
 //! Tokens are random 32-byte secrets (`kl_` + 64 hex digits), shown once when created and
 //! stored only as their SHA-256 in a JSON file next to the database. The server re-reads
-//! the file when it changes, so `kringloop token create` works while it runs.
+//! the file when it changes (modification time or length), so `kringloop token create`
+//! and `kringloop token revoke` work while it runs.
+//!
+//! A revocation ends what the token opened, not only its next request: [`Tokens`] tells
+//! watchers through [`Tokens::wijzigingen`] when a token was revoked in this process
+//! (`trekTokenIn`) or the file changed, and [`Tokens::actief`] says whether a token is
+//! still live. WebSocket connections (`crate::intrekking`) and subscription streams
+//! check it, dashboard sessions too.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -12,6 +19,7 @@ use async_graphql::{Context, Enum, Guard};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use tokio::sync::watch;
 
 use crate::fout::ApiFout;
 
@@ -178,16 +186,28 @@ pub enum TokenFout {
     Onbekend(String),
 }
 
-/// The token file, cached and re-read when its modification time changes.
+/// What identifies a version of the token file without reading it: modification time
+/// and length (a revocation adds a timestamp, so the length changes even when the clock
+/// of the file system is coarse).
+type Versie = (SystemTime, u64);
+
+/// The token file, cached and re-read when its modification time or length changes.
 #[derive(Debug)]
 pub struct Tokens {
     pad: PathBuf,
-    cache: Mutex<(Option<SystemTime>, Vec<TokenRecord>)>,
+    cache: Mutex<(Option<Versie>, Vec<TokenRecord>)>,
+    /// Counts revocations in this process and re-reads of a changed file.
+    wijzigingen: watch::Sender<u64>,
 }
 
 /// SHA-256 of a token secret, hex.
 pub fn hash_token(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// A new random secret of 32 bytes, 64 hex digits (for session ids; tokens add `kl_`).
+pub fn nieuw_geheim() -> String {
+    hex::encode(rand::random::<[u8; 32]>())
 }
 
 impl Tokens {
@@ -196,7 +216,16 @@ impl Tokens {
         Tokens {
             pad: pad.into(),
             cache: Mutex::new((None, Vec::new())),
+            wijzigingen: watch::Sender::new(0),
         }
+    }
+
+    /// Changes whenever a token may have been revoked: a revocation through this handle,
+    /// or a changed token file read again (another process ran `kringloop token revoke`;
+    /// that is noticed at the next [`Tokens::actief`] or [`Tokens::verifieer`], which the
+    /// watchers of open connections call periodically).
+    pub fn wijzigingen(&self) -> watch::Receiver<u64> {
+        self.wijzigingen.subscribe()
     }
 
     pub fn pad(&self) -> &Path {
@@ -277,6 +306,7 @@ impl Tokens {
         }
         let t = t.clone();
         self.schrijf(&bestand)?;
+        self.wijzigingen.send_modify(|n| *n = n.wrapping_add(1));
         Ok(t)
     }
 
@@ -285,30 +315,66 @@ impl Tokens {
         Ok(self.lees()?.tokens)
     }
 
-    /// The principal of a bearer secret, if it is a live token.
-    pub fn verifieer(&self, secret: &str) -> Option<Principal> {
-        let hash = hash_token(secret.trim());
-        let mtime = std::fs::metadata(&self.pad).and_then(|m| m.modified()).ok();
+    /// Runs `f` on the records of the token file, read again first when it changed.
+    /// `None` when the file cannot be read: nothing is live then (fail closed).
+    fn met_records<R>(&self, f: impl FnOnce(&[TokenRecord]) -> R) -> Option<R> {
+        let versie = std::fs::metadata(&self.pad)
+            .and_then(|m| Ok((m.modified()?, m.len())))
+            .ok();
         let mut cache = self.cache.lock().ok()?;
-        if cache.0.is_none() || cache.0 != mtime {
+        if cache.0.is_none() || cache.0 != versie {
             match self.lees() {
-                Ok(b) => *cache = (mtime, b.tokens),
+                Ok(b) => {
+                    let eerder = cache.0.is_some();
+                    *cache = (versie, b.tokens);
+                    if eerder {
+                        self.wijzigingen.send_modify(|n| *n = n.wrapping_add(1));
+                    }
+                }
                 Err(e) => {
                     tracing::error!(error = %e, "tokenbestand niet te lezen");
                     return None;
                 }
             }
         }
+        Some(f(&cache.1))
+    }
+
+    /// The principal of a bearer secret, if it is a live token.
+    pub fn verifieer(&self, secret: &str) -> Option<Principal> {
+        let hash = hash_token(secret.trim());
         // Constant-time comparison is not needed: both sides are hashes of a secret.
-        cache
-            .1
-            .iter()
-            .find(|t| t.hash == hash && t.ingetrokken.is_none())
-            .map(|t| Principal {
-                token_id: t.id.clone(),
-                naam: t.naam.clone(),
-                rol: t.rol,
-            })
+        self.met_records(|tokens| {
+            tokens
+                .iter()
+                .find(|t| t.hash == hash && t.ingetrokken.is_none())
+                .map(principal_van)
+        })
+        .flatten()
+    }
+
+    /// The principal of a token id, if that token is (still) live.
+    pub fn principal(&self, token_id: &str) -> Option<Principal> {
+        self.met_records(|tokens| {
+            tokens
+                .iter()
+                .find(|t| t.id == token_id && t.ingetrokken.is_none())
+                .map(principal_van)
+        })
+        .flatten()
+    }
+
+    /// Whether the token with this id is live: known and not revoked.
+    pub fn actief(&self, token_id: &str) -> bool {
+        self.principal(token_id).is_some()
+    }
+}
+
+fn principal_van(t: &TokenRecord) -> Principal {
+    Principal {
+        token_id: t.id.clone(),
+        naam: t.naam.clone(),
+        rol: t.rol,
     }
 }
 
@@ -337,11 +403,45 @@ mod tests {
         let p = tokens.verifieer(&secret);
         assert_eq!(p.map(|p| p.rol), Some(Rol::Evaluator));
         assert!(tokens.verifieer("kl_onzin").is_none());
+        assert!(tokens.actief(&rec.id));
+        let mut wijzigingen = tokens.wijzigingen();
         tokens.trek_in(&rec.id)?;
+        assert!(
+            wijzigingen.has_changed().unwrap_or(false),
+            "watchers are told"
+        );
+        wijzigingen.mark_unchanged();
         assert!(tokens.verifieer(&secret).is_none());
+        assert!(!tokens.actief(&rec.id));
+        assert!(!tokens.actief("bestaat-niet"));
         assert_eq!(bearer("Bearer abc"), Some("abc"));
         assert_eq!(bearer("bearer  abc "), Some("abc"));
         assert_eq!(bearer("Basic abc"), None);
+        Ok(())
+    }
+
+    /// `kringloop token revoke` in another process: the server's handle notices the
+    /// changed file at its next check and tells its watchers.
+    #[test]
+    fn revocation_through_another_handle_is_noticed() -> Result<(), TokenFout> {
+        let dir = tempfile::tempdir().map_err(|bron| TokenFout::Io {
+            pad: PathBuf::new(),
+            bron,
+        })?;
+        let pad = dir.path().join("tokens.json");
+        let server = Tokens::new(&pad);
+        let cli = Tokens::new(&pad);
+        let (rec, _) = cli.maak(Rol::Evaluator, "Eva")?;
+        assert!(server.actief(&rec.id));
+        let wijzigingen = server.wijzigingen();
+        cli.trek_in(&rec.id)?;
+        assert!(!server.actief(&rec.id), "the re-read file says revoked");
+        assert!(
+            wijzigingen.has_changed().unwrap_or(false),
+            "watchers are told"
+        );
+        assert_eq!(nieuw_geheim().len(), 64);
+        assert_ne!(nieuw_geheim(), nieuw_geheim());
         Ok(())
     }
 }

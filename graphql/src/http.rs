@@ -3,9 +3,8 @@
 
 use std::time::Duration;
 
-use async_graphql::Data;
 use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
-use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse};
 use axum::Json;
 use axum::Router;
 use axum::extract::{State, WebSocketUpgrade};
@@ -24,18 +23,6 @@ use crate::{ApiState, KringloopSchema, schema};
 struct App {
     schema: KringloopSchema,
     api: ApiState,
-}
-
-/// The principal (or the mark of a bad token) for a bearer secret.
-fn aanmelding(api: &ApiState, secret: Option<&str>) -> Data {
-    let mut data = Data::default();
-    if let Some(s) = secret {
-        match api.tokens().verifieer(s) {
-            Some(p) => data.insert(p),
-            None => data.insert(OngeldigToken),
-        }
-    }
-    data
 }
 
 fn secret_uit_headers(headers: &HeaderMap) -> Option<&str> {
@@ -86,28 +73,12 @@ async fn ws(
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let data = aanmelding(&app.api, secret_uit_headers(&headers));
-    let api = app.api.clone();
+    let secret = secret_uit_headers(&headers).map(str::to_owned);
+    // Serves the connection until it ends or its token is revoked (crate::intrekking).
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |stream| {
-            GraphQLWebSocket::new(stream, app.schema.clone(), protocol)
-                .with_data(data)
-                .on_connection_init(move |payload| async move {
-                    // {"Authorization": "Bearer …"} or {"token": "…"}
-                    let secret = payload
-                        .as_object()
-                        .and_then(|o| {
-                            o.iter()
-                                .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
-                                .and_then(|(_, v)| v.as_str())
-                                .and_then(bearer)
-                                .or_else(|| o.get("token").and_then(|v| v.as_str()))
-                        })
-                        .map(str::to_owned);
-                    Ok(aanmelding(&api, secret.as_deref()))
-                })
-                .serve()
+        .on_upgrade(move |socket| {
+            crate::intrekking::serveer(socket, app.schema, app.api, protocol, secret)
         })
 }
 

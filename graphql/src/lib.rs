@@ -23,6 +23,7 @@
 pub mod auth;
 pub mod fout;
 pub mod http;
+pub mod intrekking;
 pub mod mutation;
 pub mod query;
 pub mod schrijver;

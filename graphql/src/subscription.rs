@@ -1,4 +1,10 @@
 //! Subscriptions over WebSocket: new events, and changes of a watched KPI query.
+//!
+//! Each stream checks before every item that the caller's token is still live and ends
+//! when it was revoked; the WebSocket handler closes the whole connection as well
+//! ([`crate::intrekking`]).
+
+use std::sync::Arc;
 
 use async_graphql::{Context, Subscription};
 use chrono::NaiveDate;
@@ -37,27 +43,34 @@ impl SubscriptionRoot {
         let rx = s.runner().subscribe();
         s.log_inzage(p, "abonnement gebeurtenissen", &[]).await?;
         let types = types.unwrap_or_default();
-        Ok(stream::unfold((rx, types), |(mut rx, types)| async move {
-            loop {
-                match rx.recv().await {
-                    Ok(applied) => {
-                        let batch: Vec<Gebeurtenis> = applied
-                            .events
-                            .iter()
-                            .filter(|e| types.is_empty() || types.contains(&e.event_type))
-                            .map(|e| Gebeurtenis::van(e, true))
-                            .collect();
-                        if !batch.is_empty() {
-                            return Some((batch, (rx, types)));
+        let tokens = Arc::clone(s.tokens());
+        let token_id = p.token_id.clone();
+        Ok(stream::unfold(
+            (rx, types, tokens, token_id),
+            |(mut rx, types, tokens, token_id)| async move {
+                loop {
+                    match rx.recv().await {
+                        // A revoked token gets nothing more.
+                        Ok(_) if !tokens.actief(&token_id) => return None,
+                        Ok(applied) => {
+                            let batch: Vec<Gebeurtenis> = applied
+                                .events
+                                .iter()
+                                .filter(|e| types.is_empty() || types.contains(&e.event_type))
+                                .map(|e| Gebeurtenis::van(e, true))
+                                .collect();
+                            if !batch.is_empty() {
+                                return Some((batch, (rx, types, tokens, token_id)));
+                            }
                         }
+                        Err(RecvError::Lagged(n)) => {
+                            tracing::warn!(gemist = n, "abonnee liep achter; batches overgeslagen");
+                        }
+                        Err(RecvError::Closed) => return None,
                     }
-                    Err(RecvError::Lagged(n)) => {
-                        tracing::warn!(gemist = n, "abonnee liep achter; batches overgeslagen");
-                    }
-                    Err(RecvError::Closed) => return None,
                 }
-            }
-        })
+            },
+        )
         .flat_map(stream::iter))
     }
 
@@ -76,7 +89,8 @@ impl SubscriptionRoot {
             .data::<ApiState>()
             .map_err(|e| ApiFout::intern("schema zonder toestand", e.message))?
             .clone();
-        let rol = principal(ctx)?.rol;
+        let p = principal(ctx)?;
+        let (rol, token_id) = (p.rol, p.token_id.clone());
         let q = bouw_query(
             periode.periode()?,
             peildatum,
@@ -88,10 +102,14 @@ impl SubscriptionRoot {
         let eerste = rapport(&s, rol, &q).await?;
         let laatst = vergelijkbaar(&eerste);
         let rest = stream::unfold(
-            (rx, laatst, s, q),
-            move |(mut rx, mut laatst, s, q)| async move {
+            (rx, laatst, s, q, token_id),
+            move |(mut rx, mut laatst, s, q, token_id)| async move {
                 loop {
                     match rx.recv().await {
+                        // A revoked token gets nothing more.
+                        Ok(_) | Err(RecvError::Lagged(_)) if !s.tokens().actief(&token_id) => {
+                            return None;
+                        }
                         Ok(_) | Err(RecvError::Lagged(_)) => {
                             let Ok(r) = rapport(&s, rol, &q).await else {
                                 continue;
@@ -99,7 +117,7 @@ impl SubscriptionRoot {
                             let v = vergelijkbaar(&r);
                             if v != laatst {
                                 laatst = v;
-                                return Some((r, (rx, laatst, s, q)));
+                                return Some((r, (rx, laatst, s, q, token_id)));
                             }
                         }
                         Err(RecvError::Closed) => return None,

@@ -1374,6 +1374,182 @@ async fn mutation_shows_up_in_kpis_and_subscriptions(o: &Omgeving) {
     s.stop().await;
 }
 
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Reads a connection until the server ends it; `Err` when it is still open at `tot`.
+/// Returns the close code (if any) and the positions of the events read meanwhile.
+async fn einde_van(
+    ws: &mut Ws,
+    tot: tokio::time::Instant,
+) -> Result<(Option<u16>, Vec<i64>), Vec<i64>> {
+    use tokio_tungstenite::tungstenite::Message;
+    let mut posities = Vec::new();
+    loop {
+        match tokio::time::timeout_at(tot, ws.next()).await {
+            Err(_) => return Err(posities),
+            Ok(None | Some(Err(_))) => return Ok((None, posities)),
+            Ok(Some(Ok(Message::Close(frame)))) => {
+                return Ok((frame.map(|f| u16::from(f.code)), posities));
+            }
+            Ok(Some(Ok(Message::Text(t)))) => {
+                let v: Value = serde_json::from_str(&t).unwrap();
+                if let Some(p) = v["payload"]["data"]["gebeurtenissen"]["positie"].as_i64() {
+                    posities.push(p);
+                }
+            }
+            Ok(Some(Ok(_))) => {}
+        }
+    }
+}
+
+/// Waits for the next event of subscription `id` on a connection.
+async fn volgend_event(ws: &mut Ws, id: &str) -> Value {
+    loop {
+        let m = next_json(ws).await;
+        if m["id"] == id && m["type"] == "next" {
+            return m;
+        }
+        assert_ne!(m["type"], "error", "{m}");
+    }
+}
+
+/// Revoking a token ends its open subscriptions within a second, while events keep being
+/// appended and a live token's subscription keeps receiving them: revoked through the API
+/// (`trekTokenIn`) and by another process writing the token file (`kringloop token
+/// revoke`). Before, an evaluator's WebSocket kept delivering person-level events.
+async fn revoking_a_token_ends_its_subscriptions(o: &Omgeving) {
+    let s = o.start().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = s.app.clone();
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    // A second handle on the token file, as `kringloop token` in another process has.
+    let bestand = Tokens::new(o.tokenpad());
+    let (via_api, via_api_secret) = bestand.maak(Rol::Evaluator, "intrekken-api").unwrap();
+    let (via_cli, via_cli_secret) = bestand.maak(Rol::Evaluator, "intrekken-cli").unwrap();
+
+    let alle = json!({"query": "subscription { gebeurtenissen { type positie } }"});
+    let mut a = ws_connect(addr, &via_api_secret).await;
+    a.send(
+        json!({"id": "1", "type": "subscribe", "payload": alle})
+            .to_string()
+            .into(),
+    )
+    .await
+    .unwrap();
+    a.send(json!({"id": "2", "type": "subscribe", "payload": {"query": "subscription { kpiWijzigingen(periode: {jaar: 2024}) { meta { positie } } }"}}).to_string().into())
+        .await
+        .unwrap();
+    let mut b = ws_connect(addr, &via_cli_secret).await;
+    b.send(
+        json!({"id": "1", "type": "subscribe", "payload": alle})
+            .to_string()
+            .into(),
+    )
+    .await
+    .unwrap();
+    let mut c = ws_connect(addr, o.token(Rol::Admin)).await;
+    c.send(
+        json!({"id": "1", "type": "subscribe", "payload": alle})
+            .to_string()
+            .into(),
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    // A registrar keeps appending facts until the end of the test.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let schrijver = {
+        let (app, stop, t) = (
+            s.app.clone(),
+            Arc::clone(&stop),
+            o.token(Rol::Registrar).to_owned(),
+        );
+        tokio::spawn(async move {
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let body = json!({
+                    "query": "mutation($i: AanbiederInvoer!, $k: String!) { registreerAanbieder(invoer: $i, idempotencyKey: $k) { positie } }",
+                    "variables": {"i": {"id": format!("AB-{n}"), "naam": "x"}, "k": format!("intrekken-{n}")},
+                })
+                .to_string();
+                let req = Request::post("/graphql")
+                    .header("content-type", "application/json")
+                    .header("authorization", format!("Bearer {t}"))
+                    .body(Body::from(body))
+                    .unwrap();
+                let r = app.clone().oneshot(req).await.unwrap();
+                assert_eq!(r.status(), StatusCode::OK);
+                n += 1;
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            n
+        })
+    };
+    for ws in [&mut a, &mut b, &mut c] {
+        volgend_event(ws, "1").await;
+    }
+
+    // Through the API: the connection is closed within a second.
+    let r = s
+        .gql(
+            Some(o.token(Rol::Admin)),
+            "mutation($id: String!) { trekTokenIn(id: $id) }",
+            json!({"id": via_api.id}),
+        )
+        .await;
+    assert_eq!(ok(&r)["trekTokenIn"], true);
+    // Everything after this position was appended after the revocation.
+    let head = s.head().await;
+    let tot = tokio::time::Instant::now() + Duration::from_secs(1);
+    let (code, posities) = einde_van(&mut a, tot).await.unwrap_or_else(|p| {
+        panic!("still open 1 s after trekTokenIn; events read meanwhile: {p:?}")
+    });
+    assert_eq!(code, Some(4403), "closed as forbidden");
+    assert!(
+        posities.iter().all(|&p| p <= head),
+        "events appended after the revocation were delivered: {posities:?} (head {head})"
+    );
+
+    // By another process: the server notices the changed token file.
+    bestand.trek_in(&via_cli.id).unwrap();
+    let tot = tokio::time::Instant::now() + Duration::from_secs(1);
+    let (code, _) = einde_van(&mut b, tot).await.unwrap_or_else(|p| {
+        panic!("still open 1 s after `kringloop token revoke`; events read meanwhile: {p:?}")
+    });
+    assert_eq!(code, Some(4403));
+
+    // Events kept being appended, and the live token still receives them.
+    // (next_json fails when nothing arrives for 10 s)
+    while volgend_event(&mut c, "1").await["payload"]["data"]["gebeurtenissen"]["positie"]
+        .as_i64()
+        .unwrap()
+        <= head
+    {}
+    assert!(s.head().await > head, "writes went on");
+    // A new connection with a revoked token gets nothing.
+    let mut d = ws_connect(addr, &via_api_secret).await;
+    d.send(
+        json!({"id": "1", "type": "subscribe", "payload": alle})
+            .to_string()
+            .into(),
+    )
+    .await
+    .unwrap();
+    let m = next_json(&mut d).await;
+    assert_eq!(
+        m["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{m}"
+    );
+
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(schrijver.await.unwrap() > 0);
+    server.abort();
+    s.stop().await;
+}
+
 async fn as_known_at_and_diff(o: &Omgeving) {
     let s = o.start().await;
     let ids = werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
@@ -1677,6 +1853,7 @@ both_backends!(
     idempotent_retry_writes_once,
     concurrent_writes_same_expected_version_conflict,
     mutation_shows_up_in_kpis_and_subscriptions,
+    revoking_a_token_ends_its_subscriptions,
     as_known_at_and_diff,
     restart_returns_the_same_kpis,
     limits_health_and_graphiql,
