@@ -28,7 +28,7 @@ use crate::fout::ApiFout;
 #[serde(rename_all = "lowercase")]
 #[graphql(rename_items = "lowercase")]
 pub enum Rol {
-    /// Aggregates only, small numbers suppressed, nothing person-level.
+    /// Aggregates only, figures about persons perturbed (cell-key), nothing person-level.
     Stuurgroep,
     /// History of facilities, providers, capacity and targets.
     Contractmanager,
@@ -59,7 +59,7 @@ impl Rol {
         }
     }
 
-    /// Whether this role sees counts unsuppressed (person-level access).
+    /// Whether this role sees exact counts (person-level access).
     pub fn ziet_kleine_aantallen(self) -> bool {
         matches!(self, Rol::Evaluator | Rol::Admin)
     }

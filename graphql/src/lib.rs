@@ -11,7 +11,7 @@
 //! # Roles
 //! | operation | stuurgroep | contractmanager | evaluator | registrar | admin |
 //! |---|---|---|---|---|---|
-//! | `kpis`, `kpiReeks`, `doelen`, `projectie`, reference data, `kpiWijzigingen` | suppressed | suppressed | ✓ | suppressed | ✓ |
+//! | `kpis`, `kpiReeks`, `doelen`, `projectie`, reference data, `kpiWijzigingen` | perturbed | perturbed | ✓ | perturbed | ✓ |
 //! | `historie` of a facility, provider, target, region | – | ✓ | ✓ | – | ✓ |
 //! | `historie` of a youth, `gebeurtenissen`, `diff` (person-level, logged) | – | – | ✓ | – | ✓ |
 //! | `keten` (chain verification) | – | ✓ | ✓ | – | ✓ |

@@ -49,17 +49,17 @@ pub(crate) fn bouw_query(
     Ok(q)
 }
 
-/// Computes a report and suppresses small numbers for roles without person-level access.
+/// Computes a report: exact for roles with person-level access, protected by the
+/// cell-key method for the others.
 pub(crate) async fn rapport(state: &ApiState, rol: Rol, q: &Query) -> Result<KpiRapport, ApiFout> {
-    let cfg = state.config().onderdrukking.clone();
+    let sleutels = state.config().celsleutels;
     let report = state
         .runner()
         .read(|p| {
-            let r = p.kpis(q);
             if rol.ziet_kleine_aantallen() {
-                r
+                p.kpis(q)
             } else {
-                kringloop_projections::onderdruk(&r, &cfg)
+                p.kpis_beschermd(q, &sleutels)
             }
         })
         .await;
@@ -302,8 +302,12 @@ pub struct QueryRoot;
 #[Object(name = "Query")]
 impl QueryRoot {
     /// Every KPI of KPIS.md for a period (and peildatum), with filters, attribution and a
-    /// knowledge time. Small numbers are suppressed for roles without person-level access.
-    #[graphql(guard = "RolGuard(LEZERS)")]
+    /// knowledge time. For roles without person-level access every figure about persons is
+    /// perturbed by the cell-key method (each value's `bescherming` says so).
+    #[graphql(
+        guard = "RolGuard(LEZERS)",
+        complexity = "crate::grenzen::kosten::RAPPORT + child_complexity"
+    )]
     async fn kpis(
         &self,
         ctx: &Context<'_>,
@@ -327,7 +331,10 @@ impl QueryRoot {
 
     /// Occupancy at the peildatum per `rij` × `kolom` (say jeugdregio × regime) in one
     /// pass, with row, column and grand totals.
-    #[graphql(guard = "RolGuard(LEZERS)")]
+    #[graphql(
+        guard = "RolGuard(LEZERS)",
+        complexity = "crate::grenzen::kosten::RAPPORT + child_complexity"
+    )]
     #[allow(clippy::too_many_arguments)]
     async fn bezetting_per(
         &self,
@@ -353,16 +360,16 @@ impl QueryRoot {
             kringloop_projections::Dimensie,
             kringloop_projections::Dimensie,
         ) = (omzetten(&rij)?, omzetten(&kolom)?);
-        let cfg = s.config().onderdrukking.clone();
+        let sleutels = s.config().celsleutels;
         let rol = p.rol;
         let kpi = s
             .runner()
             .read(|proj| {
-                let mut kpi = proj.bezetting_per(&q, rij, kolom);
-                if !rol.ziet_kleine_aantallen() {
-                    kpi.waarde = kringloop_projections::onderdruk_kruistabel(&kpi.waarde, &cfg);
+                if rol.ziet_kleine_aantallen() {
+                    proj.bezetting_per(&q, rij, kolom)
+                } else {
+                    proj.bezetting_per_beschermd(&q, rij, kolom, &sleutels)
                 }
-                kpi
             })
             .await;
         Ok(BezettingUitsplitsing {
@@ -372,7 +379,10 @@ impl QueryRoot {
     }
 
     /// The KPIs for each calendar period of `granulariteit` covering [van, tot).
-    #[graphql(guard = "RolGuard(LEZERS)")]
+    #[graphql(
+        guard = "RolGuard(LEZERS)",
+        complexity = "crate::grenzen::kosten::REEKS + child_complexity"
+    )]
     async fn kpi_reeks(
         &self,
         ctx: &Context<'_>,
@@ -397,21 +407,16 @@ impl QueryRoot {
         }
         let first = perioden[0];
         let q = bouw_query(first, None, filter.as_ref(), toerekening, as_known_at)?;
-        let cfg = s.config().onderdrukking.clone();
+        let sleutels = s.config().celsleutels;
         let rol = p.rol;
         let reports = s
             .runner()
             .read(|proj| {
-                proj.reeks(&q, &perioden)
-                    .into_iter()
-                    .map(|r| {
-                        if rol.ziet_kleine_aantallen() {
-                            r
-                        } else {
-                            kringloop_projections::onderdruk(&r, &cfg)
-                        }
-                    })
-                    .collect::<Vec<_>>()
+                if rol.ziet_kleine_aantallen() {
+                    proj.reeks(&q, &perioden)
+                } else {
+                    proj.reeks_beschermd(&q, &perioden, &sleutels)
+                }
             })
             .await;
         Ok(reports
@@ -474,7 +479,10 @@ impl QueryRoot {
 
     /// The KPIs as known at k1 and at k2, and the events recorded in (k1, k2] that changed
     /// the facts under them (late registrations, corrections, retractions).
-    #[graphql(guard = "RolGuard(PERSOONSNIVEAU)")]
+    #[graphql(
+        guard = "RolGuard(PERSOONSNIVEAU)",
+        complexity = "crate::grenzen::kosten::DIFF + child_complexity"
+    )]
     #[allow(clippy::too_many_arguments)]
     async fn diff(
         &self,
@@ -529,7 +537,10 @@ impl QueryRoot {
     /// fact with who recorded it, when, from which source, and what later corrected or
     /// retracted it. Give exactly one argument. A youth's history is person-level data:
     /// evaluator and admin only, and the read is itself recorded.
-    #[graphql(guard = "RolGuard(LANDSCHAP_HISTORIE)")]
+    #[graphql(
+        guard = "RolGuard(LANDSCHAP_HISTORIE)",
+        complexity = "crate::grenzen::kosten::HISTORIE + child_complexity"
+    )]
     async fn historie(
         &self,
         ctx: &Context<'_>,
@@ -583,7 +594,9 @@ impl QueryRoot {
         if !persoonlijk.is_empty() {
             controleer_persoonsniveau(p)?;
         }
+        let beurt = s.lezer().await?;
         let h = historie_van(s, stromen).await?;
+        drop(beurt);
         if h.feiten.is_empty() {
             return Err(
                 ApiFout::NietGevonden("geen feiten gevonden voor deze vraag".into()).into(),
@@ -598,7 +611,10 @@ impl QueryRoot {
     /// The event log from a position, as a connection (cursor = position), optionally
     /// filtered by type and recorded-time range [vanaf, tot). Person-level: evaluator and
     /// admin; a page with youth events is recorded in the access log.
-    #[graphql(guard = "RolGuard(PERSOONSNIVEAU)")]
+    #[graphql(
+        guard = "RolGuard(PERSOONSNIVEAU)",
+        complexity = "crate::grenzen::kosten::GEBEURTENISSEN + child_complexity"
+    )]
     async fn gebeurtenissen(
         &self,
         ctx: &Context<'_>,
@@ -626,7 +642,9 @@ impl QueryRoot {
             recorded_from: vanaf,
             recorded_to: tot,
         };
+        let beurt = s.lezer().await?;
         let mut rows = s.store().read_filtered(na, eerste + 1, &filter).await?;
+        drop(beurt);
         let meer = rows.len() > eerste;
         rows.truncate(eerste);
         let persoonlijk: Vec<String> = rows
@@ -646,9 +664,13 @@ impl QueryRoot {
     }
 
     /// Walks the hash chain of the whole log.
-    #[graphql(guard = "RolGuard(LANDSCHAP_HISTORIE)")]
+    #[graphql(
+        guard = "RolGuard(LANDSCHAP_HISTORIE)",
+        complexity = "crate::grenzen::kosten::KETEN + child_complexity"
+    )]
     async fn keten(&self, ctx: &Context<'_>) -> ApiResult<Keten> {
         let s = state(ctx)?;
+        let _beurt = s.lezer().await?;
         let r = s.store().verify().await.map_err(ApiFout::from)?;
         Ok(Keten {
             intact: r.is_ok(),

@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::Utc;
 use kringloop_events::rules::{DomainState, Signaal};
 use kringloop_events::{Gebeurtenis, NewEvent, RecordedEvent};
-use kringloop_projections::SuppressionConfig;
+use kringloop_projections::RecordKeys;
 use kringloop_runner::Runner;
 use kringloop_store::{AppendOptions, EventStore};
 use tokio::sync::{Mutex, mpsc, oneshot};
@@ -28,8 +28,11 @@ pub const INZAGE_STREAM: &str = "inzage-";
 /// Settings of the API.
 #[derive(Debug, Clone)]
 pub struct ApiConfig {
-    /// Small-number suppression for roles without person-level access.
-    pub onderdrukking: SuppressionConfig,
+    /// The record keys of the cell-key method, from the server's secret: roles without
+    /// person-level access get every figure about persons perturbed with them
+    /// (`docs/privacy.md`). The secret must stay the same across restarts, or repeated
+    /// questions get fresh noise; `kringloop serve` keeps it in a file.
+    pub celsleutels: RecordKeys,
     /// After a mutation, wait up to this long for the projection to include it, so a
     /// query right after sees the fact (read-your-writes). `None`: do not wait.
     pub lees_eigen_schrijf: Option<Duration>,
@@ -49,7 +52,10 @@ pub struct ApiConfig {
 impl Default for ApiConfig {
     fn default() -> Self {
         ApiConfig {
-            onderdrukking: SuppressionConfig::default(),
+            // A fresh secret: fine for tests; `serve` passes the one from its file.
+            celsleutels: RecordKeys::new(
+                &[*Uuid::new_v4().as_bytes(), *Uuid::new_v4().as_bytes()].concat(),
+            ),
             lees_eigen_schrijf: Some(Duration::from_secs(2)),
             max_diepte: 12,
             max_complexiteit: 2_000,

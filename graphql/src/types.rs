@@ -26,6 +26,23 @@ pub(crate) fn uit<T: DeserializeOwned>(x: &impl Serialize) -> Result<T, ApiFout>
 
 // ------------------------------------------------------------------------------- enums
 
+/// How a published value was protected (`docs/privacy.md` in the repository).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Bescherming {
+    /// The exact figure: roles with person-level access, and facts about facilities
+    /// (places, targets) for everyone.
+    Geen,
+    /// Perturbed by the cell-key method: the true value plus a small noise (at most 2
+    /// for a count; 1 % steps for bed-days and lengths of stay) that depends only on
+    /// which records the value rests on, so the same records always give the same
+    /// answer. A true zero stays zero.
+    Verstoord,
+    /// Withheld: a statistic of individual values (mean, median, p90 of lengths of
+    /// stay) over fewer than 8 records as published.
+    Onderdrukt,
+}
+
 /// Care form of a facility.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -420,20 +437,22 @@ pub struct Filter {
     pub regime: Option<Regime>,
 }
 
-/// A count; `waarde` is null and `onderdrukt` true when suppressed for small numbers.
+/// A count and how it was protected. For roles without person-level access every count
+/// about persons is perturbed (`bescherming: VERSTOORD`), never withheld.
 #[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
 pub struct Aantal {
     pub waarde: Option<i64>,
-    pub onderdrukt: bool,
+    pub bescherming: Bescherming,
 }
 
-/// A share teller ÷ noemer.
+/// A share teller ÷ noemer. When protected, it is the share of the perturbed teller and
+/// noemer (a proportion is capped at 1).
 #[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
 pub struct Verhouding {
     pub teller: Aantal,
     pub noemer: Aantal,
     pub waarde: Option<f64>,
-    pub onderdrukt: bool,
+    pub bescherming: Bescherming,
 }
 
 /// A breakdown with row, column and grand totals.
@@ -451,8 +470,8 @@ pub struct Kruistabel {
 
 /// Occupancy at the peildatum broken down by two dimensions, in one pass; each cell is
 /// what `kpis` gives for `bezetting.bezetting` with the filter narrowed to that row and
-/// column. Small numbers are suppressed (with secondary suppression) for roles without
-/// person-level access.
+/// column. For roles without person-level access every cell and total is perturbed by
+/// the cell-key method; a total reads the same as a cell that rests on the same records.
 #[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct BezettingUitsplitsing {
@@ -558,7 +577,8 @@ pub struct Verblijfsduur {
     pub mediaan: Option<f64>,
     pub p90: Option<f64>,
     pub korter_dan_jaar: Verhouding,
-    pub onderdrukt: bool,
+    /// How mean, median and p90 were protected (withheld under 8 published episodes).
+    pub bescherming: Bescherming,
 }
 
 #[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]

@@ -14,6 +14,7 @@ use kringloop_events::{Regime, Verblijfplaats, Vorm, Zwaarte, rang_van_voorzieni
 use serde::{Deserialize, Serialize};
 
 use crate::ProjectionError;
+use crate::disclosure::{Bescherming, Cel, Celsleutels, RecordKeys, soort};
 use crate::feiten::{
     Episode, GEEN, GEEN8, Machtiging, Plaatsing, Signaal, VzAttr, basis, bestemming_van, cap,
     landschap, regime_code, regime_van, scope, signaal, vlag, vorm_code, vorm_van,
@@ -109,23 +110,28 @@ impl Query {
     }
 }
 
-/// A count; `waarde` is `None` (and `onderdrukt` set) when suppressed for small numbers.
+/// A count and how it was protected ([`Bescherming`]): exact, perturbed by the
+/// cell-key method, or withheld (`waarde` is `None`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Aantal {
     pub waarde: Option<i64>,
-    pub onderdrukt: bool,
+    pub bescherming: Bescherming,
 }
 
 impl Aantal {
     pub fn van(v: i64) -> Aantal {
         Aantal {
             waarde: Some(v),
-            onderdrukt: false,
+            bescherming: Bescherming::Geen,
         }
     }
-    /// The value, 0 when suppressed (for arithmetic in tests and callers with access).
+    /// The value, 0 when withheld (for arithmetic in tests and callers with access).
     pub fn of_nul(&self) -> i64 {
         self.waarde.unwrap_or(0)
+    }
+    /// Whether the value is withheld.
+    pub fn onderdrukt(&self) -> bool {
+        self.bescherming == Bescherming::Onderdrukt
     }
 }
 
@@ -134,9 +140,9 @@ impl Aantal {
 pub struct Verhouding {
     pub teller: Aantal,
     pub noemer: Aantal,
-    /// `None` when the denominator is 0 or the share is suppressed.
+    /// `None` when the denominator is 0.
     pub waarde: Option<f64>,
-    pub onderdrukt: bool,
+    pub bescherming: Bescherming,
 }
 
 impl Verhouding {
@@ -145,7 +151,7 @@ impl Verhouding {
             teller: Aantal::van(teller),
             noemer: Aantal::van(noemer),
             waarde: (noemer != 0).then(|| teller as f64 / noemer as f64),
-            onderdrukt: false,
+            bescherming: Bescherming::Geen,
         }
     }
 }
@@ -323,7 +329,8 @@ pub struct Verblijfsduur {
     pub mediaan: Option<f64>,
     pub p90: Option<f64>,
     pub korter_dan_jaar: Verhouding,
-    pub onderdrukt: bool,
+    /// Mean, median and p90: exact, perturbed, or withheld (too few episodes).
+    pub bescherming: Bescherming,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -468,6 +475,9 @@ pub(crate) struct Ctx<'a> {
     pub peil: i32,
     pub b: Cow<'a, Basis>,
     pub q: &'a Query,
+    /// Set for a caller without person-level access: every tally also sums the keys of
+    /// the records it counts (`disclosure.rs`).
+    pub sleutels: Option<RecordKeys>,
 }
 
 impl<'a> Ctx<'a> {
@@ -564,6 +574,7 @@ impl<'a> Ctx<'a> {
                 toerekening: q.toerekening,
             }),
             q,
+            sleutels: None,
         }
     }
 
@@ -579,6 +590,7 @@ impl<'a> Ctx<'a> {
             peil: dag(q.peil()),
             b: Cow::Borrowed(&*self.b),
             q,
+            sleutels: self.sleutels,
         }
     }
 
@@ -927,14 +939,24 @@ impl<'a> Ctx<'a> {
     /// (`past_locatie`, `past` of the placement), which do not depend on P.
     #[inline]
     fn tel_plaatsing(&self, p: &Plaatsing, loc: bool, past: bool, t: &mut PlaatsingTelling) {
+        // The key sums ride along only for a protected caller.
+        let k = self
+            .sleutels
+            .map(|s| s.feit(soort::PLAATSING, p.jeugdige, p.begin, p.voorziening));
         if loc && p.begin <= self.peil && self.peil < p.eind {
             t.bezetting_loc += 1;
+            if let Some(k) = k {
+                t.s.bezetting_loc.tel(k);
+            }
         }
         if loc {
             let a = p.begin.max(self.van);
             let b = p.eind.min(self.tot);
             if b > a {
                 t.bezette_dagen += i64::from(b - a);
+                if let Some(k) = k {
+                    t.s.bezette.tel(k);
+                }
                 // Occupancy changes for the overbezetting sweep, in the same pass.
                 if let Some(w) = t.wijzigingen.get_mut(p.voorziening as usize) {
                     w.push((a, 1, 0));
@@ -949,6 +971,9 @@ impl<'a> Ctx<'a> {
         }
         if p.begin <= self.peil && self.peil < p.eind {
             t.bezetting += 1;
+            if let Some(k) = k {
+                t.s.bezetting.tel(k);
+            }
         }
         if !self.in_p(p.begin) {
             return;
@@ -956,15 +981,27 @@ impl<'a> Ctx<'a> {
         if p.vlaggen & vlag::EPISODESTART != 0 {
             t.exclusief += 1;
             t.jeugdigen.push(p.jeugdige);
+            if let Some(k) = k {
+                t.s.exclusief.tel(k);
+            }
         }
         if p.vlaggen & vlag::DOOR != 0 {
             t.door += 1;
             t.jeugdigen.push(p.jeugdige);
+            if let Some(k) = k {
+                t.s.door.tel(k);
+            }
         }
         if self.dicht(p.voorziening) && p.vlaggen & vlag::AMBULANT == 0 {
             t.gesloten_starts += 1;
+            if let Some(k) = k {
+                t.s.gesloten_starts.tel(k);
+            }
             if p.basis == basis::SPOED {
                 t.spoed_starts += 1;
+                if let Some(k) = k {
+                    t.s.spoed_starts.tel(k);
+                }
             }
         }
     }
@@ -985,32 +1022,61 @@ impl<'a> Ctx<'a> {
                 );
             });
         t.rond_af();
+        if let Some(sl) = self.sleutels {
+            for &j in &t.jeugdigen {
+                t.s.unieke
+                    .tel(sl.sleutel(soort::JEUGDIGE, u64::from(j), 0));
+            }
+        }
         t
     }
 
     /// One interval into begin stock, instroom, uitstroom, end stock (`[b, i, u, e]`).
     #[inline]
-    fn tel_stroom(&self, s: i32, t: i32, st: &mut [i64; 4]) {
-        st[0] += i64::from(s < self.van && self.van <= t);
-        st[1] += i64::from(self.in_p(s));
-        st[2] += i64::from(t != crate::periode::OPEN && self.in_p(t));
-        st[3] += i64::from(s < self.tot && self.tot <= t);
+    fn tel_stroom(&self, s: i32, t: i32, st: &mut [i64; 4]) -> [bool; 4] {
+        let telt = [
+            s < self.van && self.van <= t,
+            self.in_p(s),
+            t != crate::periode::OPEN && self.in_p(t),
+            s < self.tot && self.tot <= t,
+        ];
+        for (x, &b) in st.iter_mut().zip(&telt) {
+            *x += i64::from(b);
+        }
+        telt
+    }
+
+    /// The key sums of a stock-and-flow tally, for the figures [`Ctx::tel_stroom`] counted.
+    #[inline]
+    fn tel_stroom_sleutel(telt: [bool; 4], k: Option<u64>, ks: &mut [Cel; 4]) {
+        if let Some(k) = k {
+            for (c, b) in ks.iter_mut().zip(telt) {
+                if b {
+                    c.tel(k);
+                }
+            }
+        }
     }
 
     fn stroom<T: crate::tabel::Geldig + Copy + PartialEq>(
         &self,
         tabel: &crate::tabel::Tabel<T>,
-        sleutel: impl Fn(&T) -> (u32, u32),
-    ) -> Stroom {
+        sleutel: impl Fn(&T) -> (u32, u32, u32),
+    ) -> (Stroom, [Cel; 4]) {
         let mut st = [0i64; 4];
+        let mut ks = [Cel::default(); 4];
         let (lo, hi) = self.venster_stroom();
         tabel.zichtbaar(self.k, lo, hi).for_each(|f| {
-            let (vz, h) = sleutel(f);
+            let (vz, h, j) = sleutel(f);
             if self.past(vz, h) {
-                self.tel_stroom(f.begin(), f.eind(), &mut st);
+                let telt = self.tel_stroom(f.begin(), f.eind(), &mut st);
+                let k = self
+                    .sleutels
+                    .map(|s| s.feit(soort::TRAJECT, j, f.begin(), vz));
+                Self::tel_stroom_sleutel(telt, k, &mut ks);
             }
         });
-        stroom_van(st)
+        (stroom_van(st), ks)
     }
 
     fn episode_telling() -> EpisodeTelling {
@@ -1046,16 +1112,29 @@ impl<'a> Ctx<'a> {
         t: &mut EpisodeTelling,
         st: &mut [i64; 4],
     ) {
+        let k = self
+            .sleutels
+            .map(|s| s.feit(soort::EPISODE, e.jeugdige, e.begin, e.eerste));
         if eerste {
             // Stock and flows in the same pass (see the module docs for the rules).
-            self.tel_stroom(e.begin, e.eind, st);
+            let telt = self.tel_stroom(e.begin, e.eind, st);
+            Self::tel_stroom_sleutel(telt, k, &mut t.s.episodes);
             if e.begin <= self.peil && self.peil < e.eind && e.begin <= self.peil - LANGVERBLIJF {
                 t.langverblijvers += 1;
+                if let Some(k) = k {
+                    t.s.langverblijvers.tel(k);
+                }
             }
             if self.in_p(e.begin) {
                 t.cohort += 1;
+                if let Some(k) = k {
+                    t.s.cohort.tel(k);
+                }
                 if e.eerste_door < e.begin.saturating_add(365) {
                     t.cohort_door += 1;
+                    if let Some(k) = k {
+                        t.s.cohort_door.tel(k);
+                    }
                 }
             }
         }
@@ -1067,12 +1146,24 @@ impl<'a> Ctx<'a> {
         };
         t.bestemmingen[e.bestemming as usize % 16] += 1;
         t.duren.push(e.eind - e.begin);
+        if let Some(k) = k {
+            t.s.bestemmingen[e.bestemming as usize % 16].tel(k);
+            if e.eind - e.begin < 365 {
+                t.s.kort.tel(k);
+            }
+        }
         if best != Verblijfplaats::Onbekend {
             t.bekend += 1;
+            if let Some(k) = k {
+                t.s.bekend.tel(k);
+            }
             if let (Zwaarte::Rang(r), Some(vr)) = (best.zwaarte(), self.rang(e.laatste))
                 && r < vr
             {
                 t.lichter += 1;
+                if let Some(k) = k {
+                    t.s.lichter.tel(k);
+                }
             }
         }
     }
@@ -1099,19 +1190,25 @@ impl<'a> Ctx<'a> {
         m.soort == basis::SPOED && self.in_p(m.begin) && past
     }
 
-    fn machtigingen(&self) -> i64 {
+    fn machtigingen(&self) -> Cel {
+        let mut c = Cel::default();
         self.p
             .jt
             .machtigingen
             .zichtbaar(self.k, self.van, self.tot)
             .filter(|m| self.telt_machtiging(m, self.past(m.voorziening, m.herkomst)))
-            .count() as i64
+            .for_each(|m| {
+                c.tel(self.sleutels.map_or(0, |s| {
+                    s.feit(soort::MACHTIGING, m.jeugdige, m.begin, m.voorziening)
+                }))
+            });
+        c
     }
 
     /// One signal into the tally: its subject counts once in P, so a stretch counts
     /// when it overlaps P and the subject's previous stretch does not (`Signaal`).
     #[inline]
-    fn tel_signaal(&self, s: &Signaal, past: bool, n: &mut [i64; 3]) {
+    fn tel_signaal(&self, s: &Signaal, past: bool, n: &mut [i64; 3], ks: &mut [Cel; 3]) {
         if s.begin < self.tot
             && s.eind > self.van
             && s.begin < s.eind
@@ -1119,17 +1216,24 @@ impl<'a> Ctx<'a> {
             && past
         {
             n[s.soort as usize % 3] += 1;
+            if let Some(sl) = self.sleutels {
+                let soort = soort::SIGNAAL + (u64::from(s.soort) << 8);
+                ks[s.soort as usize % 3].tel(sl.feit(soort, s.jeugdige, s.begin, s.voorziening));
+            }
         }
     }
 
-    fn signaal_tellingen(&self) -> [i64; 3] {
+    fn signaal_tellingen(&self) -> ([i64; 3], [Cel; 3]) {
         let mut n = [0i64; 3];
+        let mut ks = [Cel::default(); 3];
         self.p
             .jt
             .signalen
             .zichtbaar(self.k, self.van, self.tot)
-            .for_each(|s| self.tel_signaal(s, self.past(s.voorziening, s.herkomst), &mut n));
-        n
+            .for_each(|s| {
+                self.tel_signaal(s, self.past(s.voorziening, s.herkomst), &mut n, &mut ks)
+            });
+        (n, ks)
     }
 
     fn signalen(n: [i64; 3], overbezetting: i64) -> Signalen {
@@ -1143,9 +1247,9 @@ impl<'a> Ctx<'a> {
 
     /// Facilities (LOCATIE) with a day in P on which more placements are active than
     /// there are places: a sweep over occupancy and capacity changes per facility.
-    fn overbezetting(&self, mut wijz: Vec<Vec<(i32, i64, i64)>>) -> i64 {
+    fn overbezetting(&self, mut wijz: Vec<Vec<(i32, i64, i64)>>) -> Cel {
         if wijz.iter().all(Vec::is_empty) {
-            return 0;
+            return Cel::default();
         }
         for c in self.p.capaciteit.zichtbaar(self.k, i32::MIN, self.tot) {
             if c.datum < self.tot
@@ -1155,8 +1259,8 @@ impl<'a> Ctx<'a> {
                 w.push((c.datum.max(self.van), 0, i64::from(c.delta)));
             }
         }
-        let mut n = 0;
-        for mut w in wijz {
+        let mut n = Cel::default();
+        for (vz, mut w) in wijz.into_iter().enumerate() {
             w.sort_unstable_by_key(|x| x.0);
             let (mut bez, mut cap) = (0i64, 0i64);
             let mut i = 0;
@@ -1168,7 +1272,9 @@ impl<'a> Ctx<'a> {
                     i += 1;
                 }
                 if bez > cap {
-                    n += 1;
+                    n.tel(self.sleutels.map_or(0, |s| {
+                        s.sleutel(soort::VOORZIENING, vz as u64, 0)
+                    }));
                     break;
                 }
             }
@@ -1179,6 +1285,8 @@ impl<'a> Ctx<'a> {
 
 #[derive(Default)]
 struct PlaatsingTelling {
+    /// Key sums (a protected caller only).
+    s: Celsleutels,
     /// Per facility: (day, occupancy change, capacity change) within P.
     wijzigingen: Vec<Vec<(i32, i64, i64)>>,
     bezetting: i64,
@@ -1209,6 +1317,8 @@ fn stroom_van(st: [i64; 4]) -> Stroom {
 
 #[derive(Default)]
 struct EpisodeTelling {
+    /// Key sums (a protected caller only).
+    s: Celsleutels,
     stroom: Stroom,
     langverblijvers: i64,
     cohort: i64,
@@ -1260,7 +1370,7 @@ pub(crate) fn verblijfsduur(mut duren: Vec<i32>) -> Verblijfsduur {
         mediaan: Some(mediaan),
         p90: Some(p90),
         korter_dan_jaar: Verhouding::van(kort, n as i64),
-        onderdrukt: false,
+        bescherming: Bescherming::Geen,
     }
 }
 
@@ -1332,22 +1442,108 @@ impl EpisodeTelling {
     }
 }
 
+/// The query for each period of a series (peildatum: the end of each period).
+fn per_periode(q: &Query, perioden: &[Periode]) -> Vec<Query> {
+    perioden
+        .iter()
+        .map(|&p| {
+            let mut qq = q.clone();
+            qq.periode = p;
+            qq.peildatum = None;
+            qq
+        })
+        .collect()
+}
+
 impl Projection {
     /// Every KPI for one query.
     pub fn kpis(&self, q: &Query) -> KpiReport {
-        let c = Ctx::new(self, q);
+        self.kpis_met(q, None)
+    }
+
+    /// Every KPI for one query as a caller without person-level access sees it: the
+    /// figures about persons perturbed by the cell-key method (`disclosure.rs`) with the
+    /// record keys of `sleutels`; capacity and targets exact.
+    pub fn kpis_beschermd(&self, q: &Query, sleutels: &RecordKeys) -> KpiReport {
+        self.kpis_met(q, Some(*sleutels))
+    }
+
+    fn kpis_met(&self, q: &Query, sleutels: Option<RecordKeys>) -> KpiReport {
+        let mut c = Ctx::new(self, q);
+        c.sleutels = sleutels;
         let mut pl = c.plaatsingen();
         let overbezetting = c.overbezetting(std::mem::take(&mut pl.wijzigingen));
+        let mut ep = c.episodes();
+        let (trajecten, traject_sleutels) =
+            c.stroom(&self.jt.trajecten, |t| (t.voorziening, t.herkomst, t.jeugdige));
+        let spoed = c.machtigingen();
+        let (signalen, signaal_sleutels) = c.signaal_tellingen();
+        let bezette_dagen = pl.bezette_dagen;
+        let mut s = std::mem::take(&mut pl.s);
+        let es = std::mem::take(&mut ep.s);
+        s.episodes = es.episodes;
+        s.langverblijvers = es.langverblijvers;
+        s.cohort = es.cohort;
+        s.cohort_door = es.cohort_door;
+        s.bestemmingen = es.bestemmingen;
+        s.bekend = es.bekend;
+        s.lichter = es.lichter;
+        s.kort = es.kort;
+        s.trajecten = traject_sleutels;
+        s.spoed = spoed;
+        s.signalen = [
+            signaal::ZONDER_MACHTIGING,
+            signaal::SPOED_TE_LANG,
+            signaal::DOORPLAATSING,
+        ]
+        .map(|i| signaal_sleutels[i as usize % 3]);
+        s.overbezetting = overbezetting;
         let t = Tellingen {
             pl: pl.som(),
-            ep: c.episodes().som(),
-            trajecten: c.stroom(&self.jt.trajecten, |t| (t.voorziening, t.herkomst)),
-            spoed: c.machtigingen(),
-            signalen: c.signaal_tellingen(),
-            overbezetting,
+            ep: ep.som(),
+            trajecten,
+            spoed: spoed.n,
+            signalen,
+            overbezetting: overbezetting.n,
         };
         let regels = c.cap_regels(c.peil.max(c.tot));
-        self.rapport(&c, t, &regels)
+        let mut r = self.rapport(&c, t, &regels);
+        if sleutels.is_some() {
+            crate::disclosure::bescherm(&mut r, &s, bezette_dagen, q.levensvatbaarheid);
+        }
+        r
+    }
+
+    /// [`Projection::reeks`] as a caller without person-level access sees it: each
+    /// period by [`Projection::kpis_beschermd`], the periods shared out over the cores.
+    pub fn reeks_beschermd(
+        &self,
+        q: &Query,
+        perioden: &[Periode],
+        sleutels: &RecordKeys,
+    ) -> Vec<KpiReport> {
+        let vragen = per_periode(q, perioden);
+        let kernen = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let deel = vragen.len().div_ceil(kernen.max(1)).max(1);
+        std::thread::scope(|sc| {
+            let taken: Vec<_> = vragen
+                .chunks(deel)
+                .map(|vv| {
+                    sc.spawn(move || {
+                        vv.iter()
+                            .map(|qq| self.kpis_beschermd(qq, sleutels))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            taken
+                .into_iter()
+                .flat_map(|t| match t.join() {
+                    Ok(v) => v,
+                    Err(e) => std::panic::resume_unwind(e),
+                })
+                .collect()
+        })
     }
 
     /// The report of one period from its tallies; `regels` are the capacity changes of
@@ -1445,15 +1641,7 @@ impl Projection {
     /// per-period rules of [`Projection::kpis`]. Other lists of periods are computed one
     /// by one.
     pub fn reeks(&self, q: &Query, perioden: &[Periode]) -> Vec<KpiReport> {
-        let vragen: Vec<Query> = perioden
-            .iter()
-            .map(|&p| {
-                let mut qq = q.clone();
-                qq.periode = p;
-                qq.peildatum = None;
-                qq
-            })
-            .collect();
+        let vragen = per_periode(q, perioden);
         let opvolgend = perioden.windows(2).all(|w| w[0].tot <= w[1].van)
             && perioden.iter().all(|p| p.van < p.tot);
         let een_voor_een = |vragen: &[Query]| vragen.iter().map(|qq| self.kpis(qq)).collect();
@@ -1521,10 +1709,32 @@ impl Projection {
     /// whose dimension is not known at K are counted in a row or column `ONBEKEND`,
     /// which is left out when empty. Rows and columns are sorted by name.
     pub fn bezetting_per(&self, q: &Query, rij: Dimensie, kolom: Dimensie) -> Kpi<Kruistabel> {
+        self.bezetting_per_met(q, rij, kolom, None)
+    }
+
+    /// [`Projection::bezetting_per`] as a caller without person-level access sees it:
+    /// every cell and total perturbed by the cell-key method (`disclosure.rs`).
+    pub fn bezetting_per_beschermd(
+        &self,
+        q: &Query,
+        rij: Dimensie,
+        kolom: Dimensie,
+        sleutels: &RecordKeys,
+    ) -> Kpi<Kruistabel> {
+        self.bezetting_per_met(q, rij, kolom, Some(*sleutels))
+    }
+
+    fn bezetting_per_met(
+        &self,
+        q: &Query,
+        rij: Dimensie,
+        kolom: Dimensie,
+        sleutels: Option<RecordKeys>,
+    ) -> Kpi<Kruistabel> {
         let c = Ctx::new(self, q);
         let (rs, ks) = (c.sleutels(rij), c.sleutels(kolom));
         let peil = c.peil;
-        let mut tel = vec![0i64; rs.labels.len() * ks.labels.len()];
+        let mut tel = vec![Cel::default(); rs.labels.len() * ks.labels.len()];
         for p in self.jt.plaatsingen.zichtbaar(c.k, peil, peil) {
             if p.begin <= peil && peil < p.eind && c.past(p.voorziening, p.herkomst) {
                 let (r, k) = (
@@ -1532,29 +1742,38 @@ impl Projection {
                     ks.index(p.voorziening, p.herkomst),
                 );
                 if let Some(t) = tel.get_mut(r * ks.labels.len() + k) {
-                    *t += 1;
+                    t.tel(sleutels.map_or(0, |s| {
+                        s.feit(soort::PLAATSING, p.jeugdige, p.begin, p.voorziening)
+                    }));
                 }
             }
         }
         let nk = ks.labels.len();
-        let mut waarden: Vec<Vec<i64>> = tel.chunks(nk.max(1)).map(<[i64]>::to_vec).collect();
-        waarden.resize(rs.labels.len(), vec![0; nk]);
+        let mut cellen: Vec<Vec<Cel>> = tel.chunks(nk.max(1)).map(<[Cel]>::to_vec).collect();
+        cellen.resize(rs.labels.len(), vec![Cel::default(); nk]);
         let (mut rijen, mut kolommen) = (rs.labels, ks.labels);
         // The ONBEKEND row and column are the last ones; drop them when empty.
-        if waarden.last().is_some_and(|r| r.iter().all(|&x| x == 0)) {
-            waarden.pop();
+        if cellen.last().is_some_and(|r| r.iter().all(|x| x.n == 0)) {
+            cellen.pop();
             rijen.pop();
         }
-        if waarden.iter().all(|r| r.last().is_none_or(|&x| x == 0)) {
-            for r in &mut waarden {
+        if cellen.iter().all(|r| r.last().is_none_or(|x| x.n == 0)) {
+            for r in &mut cellen {
                 r.pop();
             }
             kolommen.pop();
         }
-        c.kpi(
-            &format!("bezetting per {} × {}", rij.naam(), kolom.naam()),
-            Kruistabel::nieuw(rijen, kolommen, &waarden),
-        )
+        let waarden: Vec<Vec<i64>> = cellen
+            .iter()
+            .map(|r| r.iter().map(|x| x.n).collect())
+            .collect();
+        let nk = kolommen.len();
+        let mut tabel = Kruistabel::nieuw(rijen, kolommen, &waarden);
+        if sleutels.is_some() {
+            let plat: Vec<Cel> = cellen.into_iter().flatten().collect();
+            crate::disclosure::bescherm_kruistabel(&mut tabel, &plat, nk);
+        }
+        c.kpi(&format!("bezetting per {} × {}", rij.naam(), kolom.naam()), tabel)
     }
 
     /// Placements starting in P (the rule of [`KpiReport::plaatsingen`]); only the
@@ -1592,7 +1811,8 @@ impl Projection {
         let c = Ctx::new(self, q);
         c.kpi(
             "instroom/uitstroom/lopend (CBS-trajecten)",
-            c.stroom(&self.jt.trajecten, |t| (t.voorziening, t.herkomst)),
+            c.stroom(&self.jt.trajecten, |t| (t.voorziening, t.herkomst, t.jeugdige))
+                .0,
         )
     }
 
@@ -1601,7 +1821,7 @@ impl Projection {
         let pl = c.plaatsingen();
         c.kpi(
             "signalen",
-            Ctx::signalen(c.signaal_tellingen(), c.overbezetting(pl.wijzigingen)),
+            Ctx::signalen(c.signaal_tellingen().0, c.overbezetting(pl.wijzigingen).n),
         )
     }
 }

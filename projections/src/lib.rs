@@ -33,8 +33,11 @@
 //!   P, peildatum, K, filter, attribution, events it rests on).
 //! - [`Projection::diff`]: both values and the events recorded in (K1, K2] that changed
 //!   the facts under them; [`Projection::gebeurtenis`] summarises an event by position.
-//! - [`onderdruk`] with [`SuppressionConfig`]: small-number suppression for aggregate
-//!   callers, with secondary suppression.
+//! - [`Projection::kpis_beschermd`], [`Projection::reeks_beschermd`],
+//!   [`Projection::bezetting_per_beschermd`] with [`RecordKeys`]: the same figures as a
+//!   caller without person-level access sees them, perturbed by the cell-key method
+//!   (`disclosure.rs`, `docs/privacy.md`); every value says how it was protected
+//!   ([`Bescherming`]).
 //!
 //! # Semantics chosen where the definitions leave room (docs/kpis.md, "Counting rules")
 //! - Stocks are taken at the start of day b (before that day's movements): an interval
@@ -58,10 +61,10 @@
 mod afleiding;
 mod bezetting;
 mod diff;
+mod disclosure;
 mod feiten;
 mod jeugdtabellen;
 mod kpi;
-mod onderdruk;
 mod periode;
 mod projectie;
 mod tabel;
@@ -70,7 +73,7 @@ mod veeg;
 pub use diff::{Diff, GebeurtenisRef};
 pub use jeugdtabellen::PARTIJ;
 pub use kpi::*;
-pub use onderdruk::{SuppressionConfig, onderdruk, onderdruk_kruistabel};
+pub use disclosure::{Bescherming, KANS_ONVERANDERD, MIN_DUREN, RIJ, RIJ_EEN, RecordKeys, ruis};
 pub use periode::{Granulariteit, Periode};
 pub use projectie::{Meta, Omvang, Projection, VOORUIT};
 

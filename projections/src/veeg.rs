@@ -358,7 +358,7 @@ impl Duren {
             mediaan: Some(mediaan),
             p90: Some(p90),
             korter_dan_jaar: crate::kpi::Verhouding::van(kort, self.n),
-            onderdrukt: false,
+            bescherming: crate::disclosure::Bescherming::Geen,
         }
     }
 }

@@ -575,14 +575,14 @@ async fn mutaties(
 
 const KWARTAAL: &str = "query Q($p: PeriodeInvoer!, $f: FilterInvoer) { kpis(periode: $p, filter: $f) { \
     balans { opbouwAlternatieven afbouwGesloten balans ratio } \
-    plaatsingen { exclusiefDoorplaatsingen { waarde onderdrukt } } \
-    spoedaandeel { waarde onderdrukt } \
-    uitstroomNaarLichtereZorg { lichter { waarde onderdrukt } } \
-    bezetting { graad { waarde onderdrukt } } } }";
+    plaatsingen { exclusiefDoorplaatsingen { waarde bescherming } } \
+    spoedaandeel { waarde bescherming } \
+    uitstroomNaarLichtereZorg { lichter { waarde bescherming } } \
+    bezetting { graad { waarde bescherming } } } }";
 const REEKS: &str = "query R($f: FilterInvoer) { kpiReeks(granulariteit: KWARTAAL, van: \"2017-01-01\", tot: \"2027-01-01\", filter: $f) { \
     meta { periode { van } } \
-    plaatsingen { exclusiefDoorplaatsingen { waarde onderdrukt } } \
-    spoedaandeel { waarde onderdrukt } \
+    plaatsingen { exclusiefDoorplaatsingen { waarde bescherming } } \
+    spoedaandeel { waarde bescherming } \
     balans { balans } } }";
 
 /// KPI queries as a stuurgroep member: quarters of 2019–2026 by region, and 40-quarter

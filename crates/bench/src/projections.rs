@@ -19,7 +19,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use clap::Args;
 use kringloop_events::{Gebeurtenis, Regime, pseudoniem_van_stream};
 use kringloop_import::demo::{DemoConfig, DemoSummary, Scope, generate, write_to_store};
-use kringloop_projections::{Dimensie, Filter, Meta, Periode, Projection, Query};
+use kringloop_projections::{Dimensie, Filter, Meta, Periode, Projection, Query, RecordKeys};
 use kringloop_runner::{Runner, RunnerOptions};
 use kringloop_store::EventStore;
 use serde_json::{Value, json};
@@ -1143,31 +1143,50 @@ fn run_in_memory(args: &ProjectionsArgs) -> anyhow::Result<()> {
         regime: Some(Regime::Gesloten),
         ..Filter::default()
     });
+    // Exact (person-level roles) and protected by the cell-key method (aggregate roles),
+    // in alternating runs so that both see the same machine.
+    let sleutels = RecordKeys::new(b"benchmark secret of 32 bytes...");
     for (naam, q, reeks) in [
         ("quarter, national, now", q.clone(), false),
+        ("quarter, jeugdregio + GESLOTEN, now", qf.clone(), false),
         ("series, national, now", q.clone(), true),
         ("series, national, K", q.clone().kennis(k), true),
         ("series, jeugdregio + GESLOTEN, now", qf.clone(), true),
         ("series, jeugdregio + GESLOTEN, K", qf.kennis(k), true),
     ] {
-        let mut ms = Vec::new();
-        let c0 = cpu_secs();
+        let mut ms = [Vec::new(), Vec::new()];
+        let mut cpu = [0.0f64; 2];
         for _ in 0..args.series_runs.max(1) {
-            let t = Instant::now();
-            if reeks {
-                std::hint::black_box(p.reeks(&q, &series));
-            } else {
-                std::hint::black_box(p.kpis(&q));
+            for (i, beschermd) in [false, true].into_iter().enumerate() {
+                let c0 = cpu_secs();
+                let t = Instant::now();
+                match (reeks, beschermd) {
+                    (true, false) => drop(std::hint::black_box(p.reeks(&q, &series))),
+                    (true, true) => {
+                        drop(std::hint::black_box(p.reeks_beschermd(&q, &series, &sleutels)))
+                    }
+                    (false, false) => drop(std::hint::black_box(p.kpis(&q))),
+                    (false, true) => drop(std::hint::black_box(p.kpis_beschermd(&q, &sleutels))),
+                }
+                ms[i].push(t.elapsed().as_secs_f64() * 1e3);
+                cpu[i] += cpu_secs() - c0;
             }
-            ms.push(t.elapsed().as_secs_f64() * 1e3);
         }
-        let cpu_ms = (cpu_secs() - c0) * 1e3 / ms.len() as f64;
-        ms.sort_by(f64::total_cmp);
+        let mut p99 = [0.0; 2];
+        for (i, soort) in ["exact", "protected"].into_iter().enumerate() {
+            let cpu_ms = cpu[i] * 1e3 / ms[i].len() as f64;
+            ms[i].sort_by(f64::total_cmp);
+            p99[i] = percentile(&ms[i], 0.99);
+            println!(
+                "{naam}, {soort}: p50 {:.2} ms, p99 {:.2} ms, mean CPU {cpu_ms:.2} ms (all threads); load {}",
+                percentile(&ms[i], 0.5),
+                p99[i],
+                loadavg()
+            );
+        }
         println!(
-            "{naam}: p50 {:.2} ms, p99 {:.2} ms, mean CPU {cpu_ms:.2} ms (all threads); load {}",
-            percentile(&ms, 0.5),
-            percentile(&ms, 0.99),
-            loadavg()
+            "{naam}: protected / exact p99 = {:.2} (goal <= 1.2)",
+            p99[1] / p99[0]
         );
     }
     Ok(())

@@ -54,18 +54,30 @@ pub async fn vraag<T: DeserializeOwned>(
     })
 }
 
-/// A count; `None` with `onderdrukt` when suppressed for small numbers.
+/// How the API protected a value (the schema's `Bescherming`).
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Bescherming {
+    #[default]
+    Geen,
+    /// Perturbed by the cell-key method.
+    Verstoord,
+    /// Withheld.
+    Onderdrukt,
+}
+
+/// A count and how it was protected.
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq)]
 pub struct Aantal {
     pub waarde: Option<i64>,
-    pub onderdrukt: bool,
+    pub bescherming: Bescherming,
 }
 
 /// A share teller ÷ noemer.
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq)]
 pub struct Verhouding {
     pub waarde: Option<f64>,
-    pub onderdrukt: bool,
+    pub bescherming: Bescherming,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -149,7 +161,7 @@ pub struct Verblijfsduur {
     pub aantal: Aantal,
     pub gemiddelde: Option<f64>,
     pub mediaan: Option<f64>,
-    pub onderdrukt: bool,
+    pub bescherming: Bescherming,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -179,8 +191,8 @@ pub struct Rapport {
 }
 
 const KERN: &str = r"
-fragment A on Aantal { waarde onderdrukt }
-fragment V on Verhouding { waarde onderdrukt }
+fragment A on Aantal { waarde bescherming }
+fragment V on Verhouding { waarde bescherming }
 fragment Kern on KpiRapport {
   meta { periode { van tot } peildatum gebeurtenissen positie }
   plaatsen { rijen kolommen cellen { ...A } kolomtotalen { ...A } totaal { ...A } }
@@ -191,7 +203,7 @@ fragment Kern on KpiRapport {
   spoedaandeel { ...V }
   doorplaatsingen { aantal { ...A } perJeugdige { ...V } }
   uitstroomNaarLichtereZorg { lichter { ...V } }
-  verblijfsduur { aantal { ...A } gemiddelde mediaan onderdrukt }
+  verblijfsduur { aantal { ...A } gemiddelde mediaan bescherming }
   signalen { overbezetting { ...A } zonderMachtiging { ...A } spoedmachtigingTeLang { ...A } doorplaatsing { ...A } }
 }
 ";

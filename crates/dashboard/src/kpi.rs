@@ -33,7 +33,10 @@ fn signalen_totaal(r: &Rapport) -> Waarde {
         s.spoedmachtiging_te_lang,
         s.doorplaatsing,
     ];
-    if delen.iter().any(|a| a.onderdrukt) {
+    if delen
+        .iter()
+        .any(|a| a.bescherming == crate::gegevens::Bescherming::Onderdrukt)
+    {
         return Waarde::Onderdrukt;
     }
     Waarde::Aantal(delen.iter().filter_map(|a| a.waarde).sum())
@@ -110,7 +113,12 @@ pub const KPIS: &[KpiDef] = &[
         uitleg: "van de episodes die in de periode eindigden",
         richting: Richting::LagerBeter,
         lijn_90: false,
-        waarde: |r| Waarde::dagen(r.verblijfsduur.mediaan, r.verblijfsduur.onderdrukt),
+        waarde: |r| {
+            Waarde::dagen(
+                r.verblijfsduur.mediaan,
+                r.verblijfsduur.bescherming == crate::gegevens::Bescherming::Onderdrukt,
+            )
+        },
     },
     KpiDef {
         id: "signalen",
@@ -177,7 +185,7 @@ pub fn alternatieve_vormen(d: &Dashboard) -> Vec<String> {
             d.kwartalen.iter().any(|r| {
                 r.plaatsen
                     .cel(v, "OPEN")
-                    .is_some_and(|a| a.onderdrukt || a.waarde.unwrap_or(0) > 0)
+                    .is_some_and(|a| a.waarde.unwrap_or(0) > 0)
             })
         })
         .cloned()

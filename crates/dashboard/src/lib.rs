@@ -103,6 +103,7 @@ pub fn router_met(api: ApiState, cfg: DashboardConfig) -> Router {
         .route("/dashboard/csv/{bestand}", get(csv_download))
         .route("/dashboard/dashboard.css", get(css))
         .route("/dashboard/favicon.svg", get(favicon))
+        .route("/bescherming", get(bescherming))
         .with_state(dash)
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -339,6 +340,37 @@ async fn css() -> Response {
         CSS,
     )
         .into_response()
+}
+
+/// The disclosure-control method (`docs/privacy.md`), linked from every perturbed
+/// figure. Public: it holds no secret and no figure.
+async fn bescherming() -> Response {
+    const METHODE: &str = include_str!("../../../docs/privacy.md");
+    let mut tekst = String::new();
+    pulldown_cmark::html::push_html(
+        &mut tekst,
+        pulldown_cmark::Parser::new_ext(METHODE, pulldown_cmark::Options::ENABLE_TABLES),
+    );
+    html_antwoord(
+        StatusCode::OK,
+        maud::html! {
+            (maud::DOCTYPE)
+            html lang="nl" {
+                head {
+                    meta charset="utf-8";
+                    meta name="viewport" content="width=device-width, initial-scale=1";
+                    title { "kringloop: bescherming van kleine aantallen" }
+                    link rel="stylesheet" href="/dashboard/dashboard.css";
+                }
+                body {
+                    main.methode {
+                        p { a href="/" { "← terug naar het dashboard" } }
+                        (maud::PreEscaped(tekst))
+                    }
+                }
+            }
+        },
+    )
 }
 
 async fn favicon() -> Response {

@@ -1,10 +1,12 @@
-//! Values and their Dutch notation: `1.234`, `87,5 %`, `142 dagen`; a suppressed value is
-//! shown as the word "onderdrukt" (never as a number: secondary suppression can hide
-//! larger values too, so "< 5" would be wrong).
+//! Values and their Dutch notation: `1.234`, `87,5 %`, `142 dagen`. For roles without
+//! person-level access the API perturbs every figure about persons (cell-key method):
+//! the page says so beside each such figure, with a link to the method (`/bescherming`).
+//! A withheld value (a median over fewer than 10 stays) is shown as the word
+//! "onderdrukt", never as a number.
 
 use maud::{Markup, html};
 
-use crate::gegevens::{Aantal, Verhouding};
+use crate::gegevens::{Aantal, Bescherming, Verhouding};
 
 /// One figure as the dashboard shows it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -13,7 +15,7 @@ pub enum Waarde {
     /// A share 0..=1 (shown as a percentage).
     Procent(f64),
     Dagen(f64),
-    /// Suppressed for small numbers.
+    /// Withheld by the API.
     Onderdrukt,
     /// Not defined (e.g. no target, no episodes ended).
     Geen,
@@ -21,7 +23,7 @@ pub enum Waarde {
 
 impl Waarde {
     pub fn aantal(a: Aantal) -> Waarde {
-        match (a.waarde, a.onderdrukt) {
+        match (a.waarde, a.bescherming == Bescherming::Onderdrukt) {
             (_, true) => Waarde::Onderdrukt,
             (Some(n), false) => Waarde::Aantal(n),
             (None, false) => Waarde::Geen,
@@ -29,7 +31,7 @@ impl Waarde {
     }
 
     pub fn procent(v: Verhouding) -> Waarde {
-        match (v.waarde, v.onderdrukt) {
+        match (v.waarde, v.bescherming == Bescherming::Onderdrukt) {
             (_, true) => Waarde::Onderdrukt,
             (Some(x), false) if x.is_finite() => Waarde::Procent(x),
             _ => Waarde::Geen,
@@ -116,12 +118,22 @@ pub fn decimaal(x: f64, decimalen: usize) -> String {
     }
 }
 
-/// The mark of a suppressed value (tables, tiles, charts' tables).
+/// The mark of a withheld value (tables, tiles, charts' tables).
 pub fn onderdrukt_html() -> Markup {
     html! {
         span.onderdrukt data-onderdrukt="true"
-            title="Onderdrukt: klein aantal, niet getoond zodat niemand herleidbaar is" {
+            title="Onderdrukt: te weinig verblijven voor een mediaan of gemiddelde" {
             "onderdrukt"
+        }
+    }
+}
+
+/// The one line beside a perturbed figure, with the link to the method.
+pub fn verstoord_html() -> Markup {
+    html! {
+        p.verstoord data-verstoord="true" {
+            "Licht verstoord (± 2) zodat niemand herleidbaar is. "
+            a href="/bescherming" { "Hoe?" }
         }
     }
 }

@@ -6,7 +6,7 @@ use maud::{DOCTYPE, Markup, html};
 use crate::gegevens::{Dashboard, Rapport};
 use crate::grafiek;
 use crate::kpi::{self, KPIS, KpiDef, naam};
-use crate::opmaak::{Richting, Waarde, geheel, onderdrukt_html, verandering};
+use crate::opmaak::{Richting, Waarde, geheel, onderdrukt_html, verandering, verstoord_html};
 use crate::selectie::{Gebied, Periode, Selectie};
 use crate::tabel::Tabel;
 
@@ -150,7 +150,15 @@ fn selectieformulier(
     }
 }
 
-fn tegel(k: &KpiDef, nu: &Rapport, toen: Option<&Rapport>, vorige: Periode) -> Markup {
+/// One headline tile; `beschermd`: the figures are perturbed for this role (every tile
+/// is about persons), which the tile says in one line with a link to the method.
+fn tegel(
+    k: &KpiDef,
+    nu: &Rapport,
+    toen: Option<&Rapport>,
+    vorige: Periode,
+    beschermd: bool,
+) -> Markup {
     let w = (k.waarde)(nu);
     let oud = toen.map(|r| (k.waarde)(r));
     let v = oud.and_then(|o| verandering(w, o, k.richting));
@@ -165,6 +173,9 @@ fn tegel(k: &KpiDef, nu: &Rapport, toen: Option<&Rapport>, vorige: Periode) -> M
                     (getal)
                     @if !eenheid.is_empty() { span.eenheid { " " (eenheid) } }
                 }
+            }
+            @if beschermd && w != Waarde::Onderdrukt && w != Waarde::Geen {
+                (verstoord_html())
             }
             @if k.lijn_90 {
                 (meter(w))
@@ -413,16 +424,19 @@ pub fn dashboard(
                         h2 id="h-kern" { "Kerncijfers " (sel.periode.label()) }
                         p.toelichting {
                             "Pijlen en tekst tonen de verandering ten opzichte van " (vorige.label())
-                            "; groen is gunstig, rood ongunstig, grijs neutraal. Kleine aantallen zijn "
-                            (onderdrukt_html()) "."
+                            "; groen is gunstig, rood ongunstig, grijs neutraal."
+                            @if !persoonsniveau {
+                                " Cijfers over personen zijn voor deze rol licht verstoord (celsleutelmethode), zodat niemand herleidbaar is; "
+                                a href="/bescherming" { "uitleg van de methode" } "."
+                            }
                         }
                         div.tegels {
                             @for k in KPIS.iter().filter(|k| k.id != "signalen") {
-                                (tegel(k, &d.huidig, d.vorig.as_ref(), vorige))
+                                (tegel(k, &d.huidig, d.vorig.as_ref(), vorige, !persoonsniveau))
                             }
                             @if let Some(k) = KPIS.iter().find(|k| k.id == "signalen") {
                                 div.tegel-breed {
-                                    (tegel(k, &d.huidig, d.vorig.as_ref(), vorige))
+                                    (tegel(k, &d.huidig, d.vorig.as_ref(), vorige, !persoonsniveau))
                                     (signalen_lijst(&d.huidig))
                                 }
                             }
@@ -470,7 +484,10 @@ pub fn dashboard(
                         (d.huidig.meta.peildatum) "."
                     }
                     @if !persoonsniveau {
-                        p { "Aantallen van 1 tot en met 4, en cijfers waaruit zulke aantallen af te leiden zijn, worden voor deze rol niet getoond (" (onderdrukt_html()) ")." }
+                        p {
+                            "Cijfers over personen zijn voor deze rol licht verstoord: bij elk aantal is hoogstens 2 opgeteld of afgetrokken, steeds hetzelfde voor dezelfde personen, zodat kleine aantallen niet herleidbaar zijn, ook niet door cijfers van elkaar af te trekken. Capaciteit en doelen zijn exact. "
+                            a href="/bescherming" { "Uitleg van de methode" } "."
+                        }
                     }
                     p.niet-print { "Afdrukken voor de vergadering: gebruik de afdrukfunctie van de browser (Ctrl+P); de pagina heeft een eigen afdrukopmaak." }
                 }

@@ -128,7 +128,7 @@ async fn tegels(page: &Page) -> serde_json::Map<String, Value> {
 }
 
 fn aantal(v: &Value) -> String {
-    if v["onderdrukt"] == json!(true) {
+    if v["bescherming"] == json!("ONDERDRUKT") {
         "onderdrukt".to_owned()
     } else {
         v["waarde"]
@@ -139,7 +139,7 @@ fn aantal(v: &Value) -> String {
 }
 
 fn procent(v: &Value) -> String {
-    if v["onderdrukt"] == json!(true) {
+    if v["bescherming"] == json!("ONDERDRUKT") {
         "onderdrukt".to_owned()
     } else {
         v["waarde"]
@@ -152,19 +152,19 @@ fn procent(v: &Value) -> String {
 /// One quarter's headline KPIs for a region; occupancy as the dashboard shows it: of the
 /// closed places (`g`).
 const KPI_Q: &str = "query($f: FilterInvoer, $fg: FilterInvoer, $j: Int!, $k: Int!) {
-  g: kpis(periode: {jaar: $j, kwartaal: $k}, filter: $fg) { bezetting { graad { waarde onderdrukt } } }
+  g: kpis(periode: {jaar: $j, kwartaal: $k}, filter: $fg) { bezetting { graad { waarde bescherming } } }
   kpis(periode: {jaar: $j, kwartaal: $k}, filter: $f) {
-  spoedmachtigingen { waarde onderdrukt } spoedaandeel { waarde onderdrukt }
-  plaatsingen { exclusiefDoorplaatsingen { waarde onderdrukt } inclusiefDoorplaatsingen { waarde onderdrukt } }
-  doorplaatsingen { aantal { waarde onderdrukt } }
-  uitstroomNaarLichtereZorg { lichter { waarde onderdrukt } }
-  verblijfsduur { mediaan onderdrukt }
+  spoedmachtigingen { waarde bescherming } spoedaandeel { waarde bescherming }
+  plaatsingen { exclusiefDoorplaatsingen { waarde bescherming } inclusiefDoorplaatsingen { waarde bescherming } }
+  doorplaatsingen { aantal { waarde bescherming } }
+  uitstroomNaarLichtereZorg { lichter { waarde bescherming } }
+  verblijfsduur { mediaan bescherming }
 } }";
 
 /// What the tiles should show, from the API's answer for one quarter.
 fn verwacht(d: &Value) -> Vec<(&'static str, String)> {
     let k = &d["kpis"];
-    let duur = if k["verblijfsduur"]["onderdrukt"] == json!(true) {
+    let duur = if k["verblijfsduur"]["bescherming"] == json!("ONDERDRUKT") {
         "onderdrukt".to_owned()
     } else {
         k["verblijfsduur"]["mediaan"]
@@ -318,7 +318,7 @@ async fn dashboard_in_chromium() {
         &basis,
         &sg,
         "query($f: FilterInvoer, $g: FilterInvoer) {
-           a: kpiReeks(granulariteit: KWARTAAL, van: \"2019-01-01\", tot: \"2025-01-01\", filter: $f) { plaatsen { rijen kolommen cellen { waarde onderdrukt } } }
+           a: kpiReeks(granulariteit: KWARTAAL, van: \"2019-01-01\", tot: \"2025-01-01\", filter: $f) { plaatsen { rijen kolommen cellen { waarde bescherming } } }
            b: kpiReeks(granulariteit: KWARTAAL, van: \"2019-01-01\", tot: \"2025-01-01\", filter: $g) { doelafwijking { doel } }
          }",
         json!({ "f": { "landsdeel": "ZUID_WEST" }, "g": { "landsdeel": "ZUID_WEST", "regime": "GESLOTEN" } }),
@@ -336,7 +336,7 @@ async fn dashboard_in_chromium() {
         .filter(|&r| {
             reeks.iter().any(|q| {
                 let c = &q["plaatsen"]["cellen"][r][open];
-                c["onderdrukt"] == json!(true) || c["waarde"].as_i64().unwrap_or(0) > 0
+                c["waarde"].as_i64().unwrap_or(0) > 0
             })
         })
         .count();
@@ -444,25 +444,29 @@ async fn dashboard_in_chromium() {
     .await
     .unwrap();
 
-    // A suppressed cell shows as suppressed: find one in the API, then look at the tile.
+    // A perturbed figure says so: a region and quarter where the exact count is small,
+    // its tile shows the API's perturbed value, the line "licht verstoord" and the link
+    // to the method, visibly.
     let regios = gql(&basis, &sg, "{ jeugdregios { code } }", json!({})).await;
     let mut gevonden = None;
     'zoek: for r in regios["jeugdregios"].as_array().unwrap() {
         let code = r["code"].as_str().unwrap();
         for kw in 1..=4 {
             let k = gql(&basis, &sg, KPI_Q, json!({ "f": { "jeugdregio": code }, "fg": { "jeugdregio": code, "regime": "GESLOTEN" }, "j": 2024, "k": kw })).await;
-            if k["kpis"]["spoedmachtigingen"]["onderdrukt"] == json!(true) {
-                gevonden = Some((code.to_owned(), kw));
+            let w = &k["kpis"]["spoedmachtigingen"];
+            assert_eq!(w["bescherming"], "VERSTOORD", "{code} {kw}");
+            if (1..=4).contains(&w["waarde"].as_i64().unwrap()) {
+                gevonden = Some((code.to_owned(), kw, w["waarde"].as_i64().unwrap()));
                 break 'zoek;
             }
         }
     }
-    let (regio, kw) = gevonden.expect("a suppressed spoedmachtigingen cell in 2024");
+    let (regio, kw, waarde) = gevonden.expect("a small spoedmachtigingen count in 2024");
     kies(&page, &format!("JR:{regio}"), &format!("2024-K{kw}")).await;
-    let tekst: String = js(&page, "document.querySelector('article[data-kpi=spoedmachtigingen] .waarde .onderdrukt')?.textContent ?? ''").await;
-    assert_eq!(tekst.trim(), "onderdrukt");
-    let zichtbaar: bool = js(&page, "(() => { const e = document.querySelector('article[data-kpi=spoedmachtigingen] .onderdrukt'); const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; })()").await;
-    assert!(zichtbaar, "the suppression marker is visible");
+    let tekst: String = js(&page, "document.querySelector('article[data-kpi=spoedmachtigingen] .waarde')?.textContent ?? ''").await;
+    assert_eq!(tekst.trim(), waarde.to_string());
+    let zichtbaar: bool = js(&page, "(() => { const e = document.querySelector('article[data-kpi=spoedmachtigingen] .verstoord a[href=\"/bescherming\"]'); if (!e) return false; const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; })()").await;
+    assert!(zichtbaar, "the perturbation line and its link are visible");
 
     // An evaluator: sign out, sign in again, and compare the period at two moments.
     page.find_element(".gebruiker button[type=submit]")

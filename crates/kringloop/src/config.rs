@@ -9,7 +9,7 @@
 //! | `--log` | `KRINGLOOP_LOG` (or `RUST_LOG`) | `info` | tracing filter, e.g. `kringloop=debug,sqlx=warn` |
 //! | `serve --listen` | `KRINGLOOP_LISTEN` | `127.0.0.1:8080` | address of the API |
 //! | `serve --tokens` | `KRINGLOOP_TOKENS` | beside the SQLite file | hashed bearer tokens |
-//! | `serve --onderdruk-onder` | `KRINGLOOP_SUPPRESS_BELOW` | `5` | small-number threshold for aggregate roles |
+//! | `serve --celsleutel-bestand`, `kpi --celsleutel-bestand` | `KRINGLOOP_CELSLEUTEL_BESTAND` | `<tokens>.celsleutel` | secret of the cell-key method (created when missing; `docs/privacy.md`) |
 //! | `serve --poll-ms` | `KRINGLOOP_POLL_MS` | `100` | how often the projection polls for other writers |
 //! | `serve --timeout-s` | `KRINGLOOP_REQUEST_TIMEOUT` | `30` | time limit of one request |
 //! | `import --pseudoniem-sleutel` | `KRINGLOOP_PSEUDONIEM_SLEUTEL` | none | HMAC key for BSN pseudonyms |

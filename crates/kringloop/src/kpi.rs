@@ -5,8 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::Args;
 use kringloop_events::{Regime, Vorm};
 use kringloop_projections::{
-    Aantal, Filter, KpiReport, Periode, Projection, Query, SuppressionConfig, Toerekening,
-    Verhouding, onderdruk,
+    Aantal, Bescherming, Filter, KpiReport, Periode, Projection, Query, Toerekening, Verhouding,
 };
 use kringloop_store::EventStore;
 
@@ -37,9 +36,15 @@ pub struct KpiArgs {
     /// GESLOTEN or OPEN.
     #[arg(long)]
     pub regime: Option<String>,
-    /// Suppress small numbers as for an aggregate (stuurgroep) caller.
+    /// Protect the figures as for an aggregate (stuurgroep) caller: perturbed by the
+    /// cell-key method with the server's secret (`docs/privacy.md`), the same numbers the
+    /// API gives that role.
     #[arg(long)]
-    pub onderdruk: bool,
+    pub beschermd: bool,
+    /// The cell-key secret file (as `serve --celsleutel-bestand`); default beside the
+    /// default token file.
+    #[arg(long, env = "KRINGLOOP_CELSLEUTEL_BESTAND")]
+    pub celsleutel_bestand: Option<std::path::PathBuf>,
     /// Print the full report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -166,15 +171,19 @@ pub async fn load(store: &dyn EventStore) -> anyhow::Result<Projection> {
     Ok(projection)
 }
 
-pub async fn run(store: &dyn EventStore, args: &KpiArgs) -> anyhow::Result<()> {
+pub async fn run(store: &dyn EventStore, args: &KpiArgs, database_url: &str) -> anyhow::Result<()> {
     let query = args.query()?;
     let started = std::time::Instant::now();
     let projection = load(store).await?;
     let loaded = started.elapsed();
-    let mut report = projection.kpis(&query);
-    if args.onderdruk {
-        report = onderdruk(&report, &SuppressionConfig::default());
-    }
+    let report = if args.beschermd {
+        let pad = args.celsleutel_bestand.clone().unwrap_or_else(|| {
+            crate::celsleutel::standaard_pad(&crate::serve::standaard_tokenpad(database_url))
+        });
+        projection.kpis_beschermd(&query, &crate::celsleutel::laad_of_maak(&pad)?)
+    } else {
+        projection.kpis(&query)
+    };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
@@ -190,18 +199,19 @@ pub async fn run(store: &dyn EventStore, args: &KpiArgs) -> anyhow::Result<()> {
 }
 
 fn n(a: &Aantal) -> String {
-    match (a.waarde, a.onderdrukt) {
+    match (a.waarde, a.bescherming) {
+        (Some(v), Bescherming::Verstoord) => format!("{v} (verstoord)"),
         (Some(v), _) => v.to_string(),
-        (None, true) => "<5 (onderdrukt)".into(),
-        (None, false) => "–".into(),
+        (None, Bescherming::Onderdrukt) => "onderdrukt".into(),
+        (None, _) => "–".into(),
     }
 }
 
 fn pct(v: &Verhouding) -> String {
-    match (v.waarde, v.onderdrukt) {
+    match (v.waarde, v.bescherming) {
         (Some(w), _) => format!("{:.1} % ({} van {})", w * 100.0, n(&v.teller), n(&v.noemer)),
-        (None, true) => "onderdrukt (kleine aantallen)".into(),
-        (None, false) => "–".into(),
+        (None, Bescherming::Onderdrukt) => "onderdrukt".into(),
+        (None, _) => "–".into(),
     }
 }
 

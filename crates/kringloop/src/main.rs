@@ -4,6 +4,7 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod celsleutel;
 mod config;
 mod data;
 mod kpi;
@@ -108,7 +109,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Kpi(args) => {
             let store = open_store(&cli.global).await?;
-            kpi::run(store.as_ref(), &args).await?;
+            kpi::run(store.as_ref(), &args, &cli.global.database_url).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve(args) => serve::run(&cli.global, &args)

@@ -41,6 +41,11 @@ impl Omgeving {
 
 /// The default demo landscape (JeugdzorgPlus, 2019–2026, seed 42) in a fresh SQLite file.
 pub async fn demo_omgeving() -> Omgeving {
+    demo_omgeving_met(ApiConfig::default()).await
+}
+
+/// [`demo_omgeving`] with the API's settings given (a fixed cell-key secret, say).
+pub async fn demo_omgeving_met(config: ApiConfig) -> Omgeving {
     let dir = tempfile::tempdir().expect("tempdir");
     let url = dir.path().join("events.db").to_string_lossy().into_owned();
     let store = kringloop_store::open(&url).await.expect("store");
@@ -69,7 +74,7 @@ pub async fn demo_omgeving() -> Omgeving {
         Arc::clone(&store),
         runner.clone(),
         tokens_bestand,
-        ApiConfig::default(),
+        config,
     )
     .await
     .map_err(|e| e.melding())

@@ -32,9 +32,11 @@ pub struct ServeArgs {
     /// `kringloop-tokens.json` for PostgreSQL.
     #[arg(long, env = "KRINGLOOP_TOKENS")]
     pub tokens: Option<PathBuf>,
-    /// Counts 1 ..< this are suppressed for roles without person-level access.
-    #[arg(long, env = "KRINGLOOP_SUPPRESS_BELOW", default_value_t = 5)]
-    pub onderdruk_onder: i64,
+    /// File with the secret of the cell-key method (disclosure control for roles without
+    /// person-level access; `docs/privacy.md`); created with 32 random bytes when
+    /// missing. Default: beside the token file (`<tokens>.celsleutel`).
+    #[arg(long, env = "KRINGLOOP_CELSLEUTEL_BESTAND")]
+    pub celsleutel_bestand: Option<PathBuf>,
     /// How often the projection polls the store for events written by other processes (ms).
     #[arg(long, env = "KRINGLOOP_POLL_MS", default_value_t = 100)]
     pub poll_ms: u64,
@@ -138,7 +140,12 @@ pub async fn run(global: &GlobalConfig, args: &ServeArgs) -> anyhow::Result<()> 
     .await
     .context("projectie opbouwen")?;
     let mut config = ApiConfig::default();
-    config.onderdrukking.drempel = args.onderdruk_onder;
+    config.celsleutels = crate::celsleutel::laad_of_maak(
+        &args
+            .celsleutel_bestand
+            .clone()
+            .unwrap_or_else(|| crate::celsleutel::standaard_pad(&tokenpad)),
+    )?;
     config.timeout = Duration::from_secs(args.timeout_s.max(1));
     let api = ApiState::new(Arc::clone(&store), runner.clone(), tokens, config)
         .await
