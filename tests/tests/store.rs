@@ -198,7 +198,7 @@ both_backends!(
     read_by_stream_position_type_and_time,
     backfill_before_head_rejected,
     concurrent_writers_and_tailing_reader,
-    update_and_delete_refused,
+    rewrites_of_history_refused,
     tampered_payload_named_by_verify,
     deleted_row_named_by_verify,
     restart_keeps_everything,
@@ -1077,27 +1077,346 @@ async fn concurrent_writers_and_tailing_reader(h: &mut Harness) {
     );
 }
 
-async fn update_and_delete_refused(h: &mut Harness) {
+/// A statement that would change or remove stored events, run on a connection of its
+/// own as an admin would; `None` where the backend has no such statement.
+struct Rewrite {
+    what: &'static str,
+    /// The statement and a part of the error it must fail with.
+    sqlite: Option<(&'static str, &'static str)>,
+    postgres: Option<(&'static str, &'static str)>,
+}
+
+/// Every kind of statement that could rewrite history is refused by the database itself,
+/// and leaves the log as it was: the same rows, `verify` OK, the same head hash. REPLACE
+/// and INSERT OR REPLACE on SQLite delete what they collide with without firing the
+/// delete trigger, so they are tried against each unique key (position, event id, stream
+/// and version) and with SQLite's connection settings that bear on them; PostgreSQL has
+/// no REPLACE (syntax error), but UPSERT and MERGE. Statements that change nothing
+/// (INSERT OR IGNORE, ON CONFLICT DO NOTHING) still work, and so do the store's own
+/// appends, including its answer to a stored event id.
+async fn rewrites_of_history_refused(h: &mut Harness) {
+    const SQLITE_REPLACE: &str = "events is append-only: REPLACE refused";
+    const PG_SYNTAX: &str = "syntax error";
+    let rewrites = [
+        Rewrite {
+            what: "UPDATE",
+            sqlite: Some((
+                r#"UPDATE events SET payload = '{"vervalst":true}' WHERE position = 2"#,
+                "events is append-only: UPDATE refused",
+            )),
+            postgres: Some((
+                r#"UPDATE events SET payload = '{"vervalst":true}'::json WHERE position = 2"#,
+                "events is append-only: UPDATE refused",
+            )),
+        },
+        Rewrite {
+            what: "UPDATE OR REPLACE onto another row's position",
+            sqlite: Some((
+                "UPDATE OR REPLACE events SET position = 1 WHERE position = 2",
+                "events is append-only: UPDATE refused",
+            )),
+            postgres: None,
+        },
+        Rewrite {
+            what: "DELETE of one row",
+            sqlite: Some((
+                "DELETE FROM events WHERE position = 2",
+                "events is append-only: DELETE refused",
+            )),
+            postgres: Some((
+                "DELETE FROM events WHERE position = 2",
+                "events is append-only: DELETE refused",
+            )),
+        },
+        Rewrite {
+            // SQLite's TRUNCATE: a DELETE without WHERE.
+            what: "DELETE of every row",
+            sqlite: Some((
+                "DELETE FROM events",
+                "events is append-only: DELETE refused",
+            )),
+            postgres: Some((
+                "DELETE FROM events",
+                "events is append-only: DELETE refused",
+            )),
+        },
+        Rewrite {
+            what: "TRUNCATE",
+            sqlite: None,
+            postgres: Some(("TRUNCATE events", "events is append-only: TRUNCATE refused")),
+        },
+        Rewrite {
+            what: "TRUNCATE … RESTART IDENTITY CASCADE",
+            sqlite: None,
+            postgres: Some((
+                "TRUNCATE events RESTART IDENTITY CASCADE",
+                "events is append-only: TRUNCATE refused",
+            )),
+        },
+        Rewrite {
+            what: "REPLACE of a row by a tampered copy",
+            sqlite: Some((
+                r#"REPLACE INTO events SELECT position, stream, stream_version, event_id,
+                   event_type, schema_version, '{"vervalst":true}', valid_date, recorded_at,
+                   recorded_by, source, correlation_id, causation_id, idempotency_key,
+                   prev_hash, hash FROM events WHERE position = 2"#,
+                SQLITE_REPLACE,
+            )),
+            postgres: Some((
+                "REPLACE INTO events SELECT * FROM events WHERE position = 2",
+                PG_SYNTAX,
+            )),
+        },
+        Rewrite {
+            what: "INSERT OR REPLACE colliding on the position only",
+            sqlite: Some((
+                r#"INSERT OR REPLACE INTO events SELECT position, 'vervalst', 1,
+                   randomblob(16), event_type, schema_version, '{"vervalst":true}',
+                   valid_date, recorded_at, recorded_by, source, correlation_id,
+                   causation_id, idempotency_key, prev_hash, hash
+                   FROM events WHERE position = 2"#,
+                SQLITE_REPLACE,
+            )),
+            postgres: Some((
+                "INSERT OR REPLACE INTO events SELECT * FROM events WHERE position = 2",
+                PG_SYNTAX,
+            )),
+        },
+        Rewrite {
+            what: "INSERT OR REPLACE colliding on the event id only",
+            sqlite: Some((
+                r#"INSERT OR REPLACE INTO events SELECT 6, 'vervalst', 1, event_id,
+                   event_type, schema_version, '{"vervalst":true}', valid_date, recorded_at,
+                   recorded_by, source, correlation_id, causation_id, idempotency_key,
+                   prev_hash, hash FROM events WHERE position = 2"#,
+                SQLITE_REPLACE,
+            )),
+            postgres: None,
+        },
+        Rewrite {
+            what: "INSERT OR REPLACE colliding on stream and version only",
+            sqlite: Some((
+                r#"INSERT OR REPLACE INTO events SELECT 6, stream, stream_version,
+                   randomblob(16), event_type, schema_version, '{"vervalst":true}',
+                   valid_date, recorded_at, recorded_by, source, correlation_id,
+                   causation_id, idempotency_key, prev_hash, hash
+                   FROM events WHERE position = 2"#,
+                SQLITE_REPLACE,
+            )),
+            postgres: None,
+        },
+        Rewrite {
+            what: "REPLACE without a position (SQLite picks the rowid), same event id",
+            sqlite: Some((
+                r#"REPLACE INTO events (stream, stream_version, event_id, event_type,
+                   schema_version, payload, valid_date, recorded_at, recorded_by, source,
+                   correlation_id, causation_id, idempotency_key, prev_hash, hash)
+                   SELECT 'vervalst', 1, event_id, event_type, schema_version,
+                   '{"vervalst":true}', valid_date, recorded_at, recorded_by, source,
+                   correlation_id, causation_id, idempotency_key, prev_hash, hash
+                   FROM events WHERE position = 2"#,
+                SQLITE_REPLACE,
+            )),
+            postgres: None,
+        },
+        Rewrite {
+            what: "REPLACE with recursive_triggers on",
+            sqlite: Some((
+                "PRAGMA recursive_triggers = ON;
+                 REPLACE INTO events SELECT * FROM events WHERE position = 2",
+                SQLITE_REPLACE,
+            )),
+            postgres: None,
+        },
+        Rewrite {
+            what: "REPLACE with ignore_check_constraints on",
+            sqlite: Some((
+                "PRAGMA ignore_check_constraints = ON;
+                 REPLACE INTO events SELECT * FROM events WHERE position = 2",
+                "events is append-only: no row is added while CHECK constraints are ignored",
+            )),
+            postgres: None,
+        },
+        Rewrite {
+            what: "UPSERT on the event id",
+            sqlite: Some((
+                r#"INSERT INTO events SELECT * FROM events WHERE position = 2
+                   ON CONFLICT (event_id) DO UPDATE SET payload = '{"vervalst":true}'"#,
+                "events is append-only: UPDATE refused",
+            )),
+            postgres: Some((
+                r#"INSERT INTO events SELECT * FROM events WHERE position = 2
+                   ON CONFLICT (event_id) DO UPDATE SET payload = '{"vervalst":true}'::json"#,
+                "events is append-only: UPDATE refused",
+            )),
+        },
+        Rewrite {
+            what: "UPSERT on the position",
+            sqlite: Some((
+                r#"INSERT INTO events SELECT * FROM events WHERE position = 2
+                   ON CONFLICT (position) DO UPDATE SET payload = '{"vervalst":true}'"#,
+                "events is append-only: UPDATE refused",
+            )),
+            postgres: Some((
+                r#"INSERT INTO events SELECT * FROM events WHERE position = 2
+                   ON CONFLICT (position) DO UPDATE SET payload = '{"vervalst":true}'::json"#,
+                "events is append-only: UPDATE refused",
+            )),
+        },
+        Rewrite {
+            what: "UPSERT on stream and version",
+            sqlite: Some((
+                r#"INSERT INTO events SELECT * FROM events WHERE position = 2
+                   ON CONFLICT (stream, stream_version)
+                   DO UPDATE SET payload = '{"vervalst":true}'"#,
+                "events is append-only: UPDATE refused",
+            )),
+            postgres: Some((
+                r#"INSERT INTO events SELECT * FROM events WHERE position = 2
+                   ON CONFLICT (stream, stream_version)
+                   DO UPDATE SET payload = '{"vervalst":true}'::json"#,
+                "events is append-only: UPDATE refused",
+            )),
+        },
+        Rewrite {
+            what: "UPSERT without a conflict target",
+            sqlite: Some((
+                r#"INSERT INTO events SELECT * FROM events WHERE position = 2
+                   ON CONFLICT DO UPDATE SET payload = '{"vervalst":true}'"#,
+                "events is append-only: UPDATE refused",
+            )),
+            postgres: None,
+        },
+        Rewrite {
+            what: "MERGE … WHEN MATCHED THEN UPDATE",
+            sqlite: Some((
+                r#"MERGE INTO events e USING (SELECT 2 AS position) s
+                   ON e.position = s.position
+                   WHEN MATCHED THEN UPDATE SET payload = '{"vervalst":true}'"#,
+                "syntax error",
+            )),
+            postgres: Some((
+                r#"MERGE INTO events e USING (SELECT 2::bigint AS position) s
+                   ON e.position = s.position
+                   WHEN MATCHED THEN UPDATE SET payload = '{"vervalst":true}'::json"#,
+                "events is append-only: UPDATE refused",
+            )),
+        },
+        Rewrite {
+            what: "MERGE … WHEN MATCHED THEN DELETE",
+            sqlite: None,
+            postgres: Some((
+                "MERGE INTO events e USING (SELECT 2::bigint AS position) s
+                 ON e.position = s.position WHEN MATCHED THEN DELETE",
+                "events is append-only: DELETE refused",
+            )),
+        },
+    ];
+
     let store = h.store();
     store
         .append(
             "s",
-            vec![ev("T", "{}"), ev("T", "{}"), ev("T", "{}")],
+            vec![ev("T", "{}"), ev("T", r#"{"n":2}"#), ev("T", "{}")],
+            AppendOptions {
+                idempotency_key: Some("k".to_owned()),
+                ..AppendOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .append(
+            "t",
+            vec![ev("U", "{}"), ev("U", "{}")],
             AppendOptions::default(),
         )
         .await
         .unwrap();
-    let e = h.raw_update_payload(2).await;
-    assert!(e.is_err(), "UPDATE must be refused: {e:?}");
-    let e = h.raw_delete(2).await;
-    assert!(e.is_err(), "DELETE must be refused: {e:?}");
-    if h.is_postgres() {
-        let e = h.raw("", "TRUNCATE events", None).await;
-        assert!(e.is_err(), "TRUNCATE must be refused: {e:?}");
+    let before = assert_log_invariants(store.as_ref()).await;
+    assert_eq!(before.len(), 5);
+    let head_hash = store.verify().await.unwrap().head_hash;
+    let unchanged = |what: String| {
+        let (store, before, head_hash) = (store.clone(), before.clone(), head_hash.clone());
+        async move {
+            assert_eq!(
+                all_events(store.as_ref()).await,
+                before,
+                "{what}: rows changed"
+            );
+            let report = store.verify().await.unwrap();
+            assert!(report.failure.is_none(), "{what}: {report:?}");
+            assert_eq!(report.checked, 5, "{what}");
+            assert_eq!(report.head_hash, head_hash, "{what}: head hash changed");
+        }
+    };
+
+    for r in &rewrites {
+        let statement = if h.is_postgres() {
+            r.postgres
+        } else {
+            r.sqlite
+        };
+        let Some((sql, answer)) = statement else {
+            continue;
+        };
+        let e = h.raw(sql, sql, None).await;
+        let message = match &e {
+            Err(sqlx::Error::Database(d)) => d.message().to_owned(),
+            other => panic!("{}: must fail in the database, got {other:?}", r.what),
+        };
+        assert!(
+            message.contains(answer),
+            "{}: expected `{answer}`, got `{message}`",
+            r.what
+        );
+        unchanged(r.what.to_owned()).await;
     }
+
+    // What changes nothing still runs.
+    if !h.is_postgres() {
+        let sql = "INSERT OR IGNORE INTO events SELECT * FROM events WHERE position = 2";
+        assert_eq!(h.raw(sql, sql, None).await.unwrap(), 0, "INSERT OR IGNORE");
+        unchanged("INSERT OR IGNORE".to_owned()).await;
+    }
+    let sql = "INSERT INTO events SELECT * FROM events WHERE position = 2 ON CONFLICT DO NOTHING";
+    assert_eq!(h.raw(sql, sql, None).await.unwrap(), 0, "DO NOTHING");
+    unchanged("ON CONFLICT DO NOTHING".to_owned()).await;
+
+    // The store still tells a stored event id by the database's UNIQUE error …
+    let mut again = ev("T", "{}");
+    again.event_id = before[1].event_id;
+    let r = store
+        .append("s", vec![ev("T", "{}"), again], AppendOptions::default())
+        .await;
+    assert!(matches!(r, Err(StoreError::Invalid(_))), "{r:?}");
+    unchanged("a stored event id through the store".to_owned()).await;
+    // … answers a repeated key with the first result …
+    let repeat = store
+        .append(
+            "s",
+            vec![ev("T", "{}"), ev("T", r#"{"n":2}"#), ev("T", "{}")],
+            AppendOptions {
+                idempotency_key: Some("k".to_owned()),
+                ..AppendOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(repeat.duplicate && repeat.last_position == 3, "{repeat:?}");
+    // … and appends.
+    let r = store
+        .append(
+            "s",
+            vec![ev("T", "{}"), ev("T", "{}")],
+            AppendOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!((r.first_position, r.last_position), (6, 7));
     let events = assert_log_invariants(store.as_ref()).await;
-    assert_eq!(events.len(), 3);
-    assert_eq!(events[1].payload, "{}");
+    assert_eq!(events[..5], before[..]);
+    assert_eq!(events[5].prev_hash, before[4].hash);
 }
 
 async fn tampered_payload_named_by_verify(h: &mut Harness) {
