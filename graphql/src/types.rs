@@ -27,11 +27,12 @@ pub(crate) fn uit<T: DeserializeOwned>(x: &impl Serialize) -> Result<T, ApiFout>
 // ------------------------------------------------------------------------------- enums
 
 /// How a published value was protected (`docs/privacy.md` in the repository).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Enum, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Bescherming {
     /// The exact figure: roles with person-level access, and facts about facilities
     /// (places, targets) for everyone.
+    #[default]
     Geen,
     /// Perturbed by the cell-key method: the true value plus a small noise (at most 2
     /// for a count; 1 % steps for bed-days and lengths of stay) that depends only on

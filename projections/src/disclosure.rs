@@ -1,7 +1,7 @@
 //! Disclosure control for callers without person-level access: the cell-key method.
 //!
 //! Every record a count rests on (a placement, an episode, a CBS trajectory, an
-//! authorisation, a signal, a youth, a facility) gets a fixed pseudo-random 64-bit
+//! authorisation, a signal, a youth) gets a fixed pseudo-random 64-bit
 //! **record key**, derived from the record's identity and a server secret
 //! ([`RecordKeys`]). A cell's key is the wrapping sum of its records' keys, so it is a
 //! function of *which* records are in the cell and of nothing else: not of the period,
@@ -21,9 +21,9 @@
 //!
 //! Magnitudes (occupied bed-days) and the statistics of lengths of stay get a
 //! proportional noise from the same table and the key of the records under them.
-//! Shares are computed from their perturbed numerator and denominator. Capacity and
-//! targets are facts about facilities, not persons, and stay exact; so does every figure
-//! for roles with person-level access. The method and its reasoning are in
+//! Shares are computed from their perturbed numerator and denominator. Capacity, targets
+//! and the overbezetting signal (a count of facilities) are facts about facilities, not
+//! persons, and stay exact; so does every figure for roles with person-level access. The method and its reasoning are in
 //! `docs/privacy.md`.
 
 use serde::{Deserialize, Serialize};
@@ -52,7 +52,6 @@ pub(crate) mod soort {
     pub const MACHTIGING: u64 = 4;
     pub const SIGNAAL: u64 = 5;
     pub const JEUGDIGE: u64 = 6;
-    pub const VOORZIENING: u64 = 7;
 }
 
 /// The keyed function from a record's identity to its record key.
@@ -227,7 +226,6 @@ pub(crate) struct Celsleutels {
     pub kort: Cel,
     pub spoed: Cel,
     pub signalen: [Cel; 3],
-    pub overbezetting: Cel,
 }
 
 fn check(a: &Aantal, c: Cel) -> Aantal {
@@ -326,8 +324,8 @@ pub(crate) fn bescherm(
     duren(v, alle);
     v.korter_dan_jaar = verhouding(check(&v.korter_dan_jaar.teller, s.kort), v.aantal, true);
     r.langverblijvers.waarde = check(&r.langverblijvers.waarde, s.langverblijvers);
+    // Overbezetting counts facilities, not persons: exact, like capacity.
     let sg = &mut r.signalen.waarde;
-    sg.overbezetting = check(&sg.overbezetting, s.overbezetting);
     sg.zonder_machtiging = check(&sg.zonder_machtiging, s.signalen[0]);
     sg.spoedmachtiging_te_lang = check(&sg.spoedmachtiging_te_lang, s.signalen[1]);
     sg.doorplaatsing = check(&sg.doorplaatsing, s.signalen[2]);

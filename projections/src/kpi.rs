@@ -1247,9 +1247,9 @@ impl<'a> Ctx<'a> {
 
     /// Facilities (LOCATIE) with a day in P on which more placements are active than
     /// there are places: a sweep over occupancy and capacity changes per facility.
-    fn overbezetting(&self, mut wijz: Vec<Vec<(i32, i64, i64)>>) -> Cel {
+    fn overbezetting(&self, mut wijz: Vec<Vec<(i32, i64, i64)>>) -> i64 {
         if wijz.iter().all(Vec::is_empty) {
-            return Cel::default();
+            return 0;
         }
         for c in self.p.capaciteit.zichtbaar(self.k, i32::MIN, self.tot) {
             if c.datum < self.tot
@@ -1259,8 +1259,8 @@ impl<'a> Ctx<'a> {
                 w.push((c.datum.max(self.van), 0, i64::from(c.delta)));
             }
         }
-        let mut n = Cel::default();
-        for (vz, mut w) in wijz.into_iter().enumerate() {
+        let mut n = 0;
+        for mut w in wijz {
             w.sort_unstable_by_key(|x| x.0);
             let (mut bez, mut cap) = (0i64, 0i64);
             let mut i = 0;
@@ -1272,9 +1272,7 @@ impl<'a> Ctx<'a> {
                     i += 1;
                 }
                 if bez > cap {
-                    n.tel(self.sleutels.map_or(0, |s| {
-                        s.sleutel(soort::VOORZIENING, vz as u64, 0)
-                    }));
+                    n += 1;
                     break;
                 }
             }
@@ -1497,14 +1495,13 @@ impl Projection {
             signaal::DOORPLAATSING,
         ]
         .map(|i| signaal_sleutels[i as usize % 3]);
-        s.overbezetting = overbezetting;
         let t = Tellingen {
             pl: pl.som(),
             ep: ep.som(),
             trajecten,
             spoed: spoed.n,
             signalen,
-            overbezetting: overbezetting.n,
+            overbezetting,
         };
         let regels = c.cap_regels(c.peil.max(c.tot));
         let mut r = self.rapport(&c, t, &regels);
@@ -1514,36 +1511,17 @@ impl Projection {
         r
     }
 
-    /// [`Projection::reeks`] as a caller without person-level access sees it: each
-    /// period by [`Projection::kpis_beschermd`], the periods shared out over the cores.
+    /// [`Projection::reeks`] as a caller without person-level access sees it: the
+    /// figures of the sweep, perturbed with the key sums of one more pass over the
+    /// visible facts (`key_sweep.rs`); each period equals [`Projection::kpis_beschermd`]
+    /// of that period.
     pub fn reeks_beschermd(
         &self,
         q: &Query,
         perioden: &[Periode],
         sleutels: &RecordKeys,
     ) -> Vec<KpiReport> {
-        let vragen = per_periode(q, perioden);
-        let kernen = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let deel = vragen.len().div_ceil(kernen.max(1)).max(1);
-        std::thread::scope(|sc| {
-            let taken: Vec<_> = vragen
-                .chunks(deel)
-                .map(|vv| {
-                    sc.spawn(move || {
-                        vv.iter()
-                            .map(|qq| self.kpis_beschermd(qq, sleutels))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            taken
-                .into_iter()
-                .flat_map(|t| match t.join() {
-                    Ok(v) => v,
-                    Err(e) => std::panic::resume_unwind(e),
-                })
-                .collect()
-        })
+        self.reeks_met(q, perioden, Some(*sleutels))
     }
 
     /// The report of one period from its tallies; `regels` are the capacity changes of
@@ -1641,31 +1619,51 @@ impl Projection {
     /// per-period rules of [`Projection::kpis`]. Other lists of periods are computed one
     /// by one.
     pub fn reeks(&self, q: &Query, perioden: &[Periode]) -> Vec<KpiReport> {
+        self.reeks_met(q, perioden, None)
+    }
+
+    fn reeks_met(
+        &self,
+        q: &Query,
+        perioden: &[Periode],
+        sleutels: Option<RecordKeys>,
+    ) -> Vec<KpiReport> {
         let vragen = per_periode(q, perioden);
         let opvolgend = perioden.windows(2).all(|w| w[0].tot <= w[1].van)
             && perioden.iter().all(|p| p.van < p.tot);
-        let een_voor_een = |vragen: &[Query]| vragen.iter().map(|qq| self.kpis(qq)).collect();
+        let een_voor_een =
+            |vragen: &[Query]| vragen.iter().map(|qq| self.kpis_met(qq, sleutels)).collect();
         let (Some(q0), true) = (vragen.first(), vragen.len() >= 2 && opvolgend) else {
             return een_voor_een(&vragen);
         };
         let c0 = Ctx::new(self, q0);
         let ctxs: Vec<Ctx<'_>> = vragen.iter().map(|qq| c0.periode(qq)).collect();
-        match crate::veeg::veeg(&c0, &ctxs) {
-            Some(tellingen) => {
-                // Every period's capacity figures from one read of the capacity table.
-                let hi = ctxs
-                    .iter()
-                    .map(|c| c.peil.max(c.tot))
-                    .max()
-                    .unwrap_or(c0.tot);
-                let regels = c0.cap_regels(hi);
-                ctxs.iter()
-                    .zip(tellingen)
-                    .map(|(c, t)| self.rapport(c, t, &regels))
-                    .collect()
+        let Some(tellingen) = crate::veeg::veeg(&c0, &ctxs) else {
+            return een_voor_een(&vragen);
+        };
+        // Every period's capacity figures from one read of the capacity table.
+        let hi = ctxs
+            .iter()
+            .map(|c| c.peil.max(c.tot))
+            .max()
+            .unwrap_or(c0.tot);
+        let regels = c0.cap_regels(hi);
+        let mut rapporten: Vec<KpiReport> = ctxs
+            .iter()
+            .zip(tellingen)
+            .map(|(c, t)| self.rapport(c, t, &regels))
+            .collect();
+        if let Some(sl) = sleutels {
+            let Some(kal) = crate::veeg::Kalender::new(&ctxs) else {
+                return een_voor_een(&vragen);
+            };
+            let per = crate::key_sweep::sleutels_per_periode(&c0, &kal, &sl);
+            for (r, s) in rapporten.iter_mut().zip(&per) {
+                let dagen = r.bezetting.waarde.graad_periode.teller.of_nul();
+                crate::disclosure::bescherm(r, s, dagen, q.levensvatbaarheid);
             }
-            None => een_voor_een(&vragen),
         }
+        rapporten
     }
 
     /// A calendar series of granularity `g` covering [van, tot).
@@ -1821,7 +1819,7 @@ impl Projection {
         let pl = c.plaatsingen();
         c.kpi(
             "signalen",
-            Ctx::signalen(c.signaal_tellingen().0, c.overbezetting(pl.wijzigingen).n),
+            Ctx::signalen(c.signaal_tellingen().0, c.overbezetting(pl.wijzigingen)),
         )
     }
 }

@@ -64,6 +64,7 @@ mod diff;
 mod disclosure;
 mod feiten;
 mod jeugdtabellen;
+mod key_sweep;
 mod kpi;
 mod periode;
 mod projectie;

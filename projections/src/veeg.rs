@@ -42,12 +42,12 @@ const MAX_DAGEN: i64 = 200_000;
 const HISTOGRAM: usize = 4096;
 
 /// Day tables of the series' periods (sorted, non-overlapping, possibly with gaps).
-struct Kalender {
+pub(crate) struct Kalender {
     /// First day of the first period.
-    t0: i32,
+    pub(crate) t0: i32,
     /// First day after the last period.
-    t1: i32,
-    n: usize,
+    pub(crate) t1: i32,
+    pub(crate) n: usize,
     /// Day − t0 → index of the period containing it, `GEEN_P` in a gap.
     per: Vec<u32>,
     /// Day − t0 → number of periods with `van ≤ day`.
@@ -64,7 +64,7 @@ struct Kalender {
 }
 
 impl Kalender {
-    fn new(ctxs: &[Ctx<'_>]) -> Option<Kalender> {
+    pub(crate) fn new(ctxs: &[Ctx<'_>]) -> Option<Kalender> {
         let t0 = ctxs.first()?.van;
         let t1 = ctxs.last()?.tot;
         let len = usize::try_from(i64::from(t1) - i64::from(t0) + 1).ok()?;
@@ -104,7 +104,7 @@ impl Kalender {
 
     /// The period containing day `d`.
     #[inline]
-    fn per(&self, d: i32) -> Option<usize> {
+    pub(crate) fn per(&self, d: i32) -> Option<usize> {
         let i = self.per_van(d);
         (i < self.n).then_some(i)
     }
@@ -134,13 +134,13 @@ impl Kalender {
 
     /// Number of periods with `van ≤ d`.
     #[inline]
-    fn van_le(&self, d: i32) -> usize {
+    pub(crate) fn van_le(&self, d: i32) -> usize {
         self.le(&self.le_van, d)
     }
 
     /// Number of periods with `tot ≤ d`.
     #[inline]
-    fn tot_le(&self, d: i32) -> usize {
+    pub(crate) fn tot_le(&self, d: i32) -> usize {
         self.le(&self.le_tot, d)
     }
 }

@@ -54,17 +54,8 @@ pub async fn vraag<T: DeserializeOwned>(
     })
 }
 
-/// How the API protected a value (the schema's `Bescherming`).
-#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Bescherming {
-    #[default]
-    Geen,
-    /// Perturbed by the cell-key method.
-    Verstoord,
-    /// Withheld.
-    Onderdrukt,
-}
+/// How the API protected a value: the schema's own enum.
+pub use kringloop_graphql::types::Bescherming;
 
 /// A count and how it was protected.
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq)]
