@@ -194,6 +194,7 @@ both_backends!(
     expected_version_conflicts,
     idempotent_retry,
     idempotent_retry_racing,
+    idempotency_key_reused_for_another_request,
     all_or_nothing_batch,
     read_by_stream_position_type_and_time,
     backfill_before_head_rejected,
@@ -589,7 +590,7 @@ async fn idempotent_retry(h: &mut Harness) {
     // even though the expected version would now conflict.
     let again = store.append("s", batch, key.clone()).await.unwrap();
     let fresh = store
-        .append("s", vec![ev("T", r#"{"n":1}"#)], key)
+        .append("s", vec![ev("T", r#"{"n":1}"#), ev("T", r#"{"n":2}"#)], key)
         .await
         .unwrap();
     for r in [&again, &fresh] {
@@ -654,6 +655,119 @@ async fn idempotent_retry_racing(h: &mut Harness) {
         );
     }
     assert_eq!(assert_log_invariants(store.as_ref()).await.len(), 2);
+}
+
+/// A key used again for another request is refused (`IdempotencyConflict`) and writes
+/// nothing; the same request again, with fresh event ids, another expected version and
+/// another envelope, is a duplicate. Compared: the number of events and, event by event,
+/// stream, type and payload (the exact bytes), also past one read of the comparison and
+/// for sets of several parts.
+async fn idempotency_key_reused_for_another_request(h: &mut Harness) {
+    let store = h.store();
+    let key = |k: &str| AppendOptions {
+        idempotency_key: Some(k.to_owned()),
+        ..AppendOptions::default()
+    };
+    let first = store
+        .append("s", vec![ev("T", r#"{"n":1}"#)], key("k"))
+        .await
+        .unwrap();
+    let refused = |r: Result<kringloop_store::AppendResult, StoreError>, what: &str| {
+        assert!(
+            matches!(&r, Err(StoreError::IdempotencyConflict { key, .. }) if key == "k"),
+            "{what}: {r:?}"
+        );
+    };
+    refused(
+        store
+            .append("s", vec![ev("T", r#"{"n":2}"#)], key("k"))
+            .await,
+        "other payload",
+    );
+    refused(
+        store
+            .append("s", vec![ev("T", r#"{"n": 1}"#)], key("k"))
+            .await,
+        "same JSON, other bytes",
+    );
+    refused(
+        store
+            .append("s", vec![ev("U", r#"{"n":1}"#)], key("k"))
+            .await,
+        "other type",
+    );
+    refused(
+        store
+            .append("t", vec![ev("T", r#"{"n":1}"#)], key("k"))
+            .await,
+        "other stream",
+    );
+    refused(
+        store
+            .append(
+                "s",
+                vec![ev("T", r#"{"n":1}"#), ev("T", r#"{"n":1}"#)],
+                key("k"),
+            )
+            .await,
+        "more events",
+    );
+    let mut same = ev("T", r#"{"n":1}"#);
+    same.recorded_by = "iemand anders".to_owned();
+    same.valid_date = None;
+    let again = store
+        .append(
+            "s",
+            vec![same],
+            AppendOptions {
+                expected: Some(ExpectedVersion::NoStream),
+                ..key("k")
+            },
+        )
+        .await
+        .unwrap();
+    assert!(again.duplicate);
+    assert_eq!(again.first_position, first.first_position);
+    assert_eq!(assert_log_invariants(store.as_ref()).await.len(), 1);
+
+    // A set of several parts, longer than one read of the comparison.
+    // (The store reads 1,024 stored rows per query when it compares.)
+    let n = 1_024 + 300;
+    let parts = |last: &str| {
+        vec![
+            StreamAppend {
+                stream: "groot".to_owned(),
+                events: (0..n).map(|i| ev("T", &format!("[{i}]"))).collect(),
+                expected: None,
+            },
+            StreamAppend {
+                stream: "klein".to_owned(),
+                events: vec![ev("T", "[0]"), ev("T", last)],
+                expected: None,
+            },
+        ]
+    };
+    let written = store.append_many(parts("[1]"), key("set")).await.unwrap();
+    let again = store.append_many(parts("[1]"), key("set")).await.unwrap();
+    assert!(again.iter().all(|r| r.duplicate));
+    assert_eq!(again[1].last_position, written[1].last_position);
+    let r = store.append_many(parts("[2]"), key("set")).await;
+    assert!(
+        matches!(&r, Err(StoreError::IdempotencyConflict { verschil, .. }) if verschil.contains(&format!("gebeurtenis {}", n + 1))),
+        "the last event differs: {r:?}"
+    );
+    let mut swapped = parts("[1]");
+    swapped.reverse();
+    let r = store.append_many(swapped, key("set")).await;
+    assert!(
+        matches!(r, Err(StoreError::IdempotencyConflict { .. })),
+        "parts in another order: {r:?}"
+    );
+    assert_eq!(
+        assert_log_invariants(store.as_ref()).await.len(),
+        1 + n + 2,
+        "the refused requests wrote nothing"
+    );
 }
 
 async fn all_or_nothing_batch(h: &mut Harness) {
@@ -1485,7 +1599,7 @@ async fn restart_keeps_everything(h: &mut Harness) {
     let dup = store
         .append(
             "s0",
-            vec![ev("T", "{}")],
+            vec![ev("T", r#"{"i":3}"#)],
             AppendOptions {
                 idempotency_key: Some("k3".to_owned()),
                 ..AppendOptions::default()
@@ -1584,9 +1698,13 @@ async fn append_many_is_one_transaction(h: &mut Harness) {
             .all(|r| r.recorded_at == results[0].recorded_at)
     );
 
-    // The same key again writes nothing.
+    // The same key again with the same parts (fresh ids, no expected versions) writes
+    // nothing.
     let again = store
-        .append_many(vec![part("b", 2, None), part("a", 1, None)], key)
+        .append_many(
+            vec![part("b", 2, None), part("a", 1, None), part("b", 3, None)],
+            key,
+        )
         .await
         .unwrap();
     assert!(again.iter().all(|r| r.duplicate));
@@ -1709,7 +1827,31 @@ async fn append_many_streamed_commits_only_at_the_end(h: &mut Harness) {
         ]
     );
 
-    // The same key again, streamed or not, writes nothing.
+    // The same key again with the same parts, streamed (in other batches) or not, writes
+    // nothing; with other parts it is refused, streamed or not.
+    let (tx, rx) = unbounded_channel();
+    let s = store.clone();
+    let k = key.clone();
+    let task = tokio::spawn(async move { s.append_many_streamed(rx, k).await });
+    tx.send(StreamedAppend::Parts(vec![part("b", 2, None)]))
+        .unwrap();
+    tx.send(StreamedAppend::Parts(vec![
+        part("a", 1, None),
+        part("b", 3, None),
+    ]))
+    .unwrap();
+    tx.send(StreamedAppend::Commit).unwrap();
+    let again = task.await.unwrap().unwrap();
+    assert!(again.iter().all(|r| r.duplicate));
+    assert_eq!((again[0].first_position, again[0].last_position), (2, 7));
+    let again = store
+        .append_many(
+            vec![part("b", 2, None), part("a", 1, None), part("b", 3, None)],
+            key.clone(),
+        )
+        .await
+        .unwrap();
+    assert!(again.iter().all(|r| r.duplicate));
     let (tx, rx) = unbounded_channel();
     let s = store.clone();
     let k = key.clone();
@@ -1720,14 +1862,16 @@ async fn append_many_streamed_commits_only_at_the_end(h: &mut Harness) {
     ]))
     .unwrap();
     tx.send(StreamedAppend::Commit).unwrap();
-    let again = task.await.unwrap().unwrap();
-    assert!(again.iter().all(|r| r.duplicate));
-    assert_eq!((again[0].first_position, again[0].last_position), (2, 7));
-    let again = store
-        .append_many(vec![part("b", 1, None)], key)
-        .await
-        .unwrap();
-    assert!(again.iter().all(|r| r.duplicate));
+    let r = task.await.unwrap();
+    assert!(
+        matches!(r, Err(StoreError::IdempotencyConflict { .. })),
+        "{r:?}"
+    );
+    let r = store.append_many(vec![part("b", 1, None)], key).await;
+    assert!(
+        matches!(r, Err(StoreError::IdempotencyConflict { .. })),
+        "{r:?}"
+    );
 
     // An invalid part (an event id twice across batches) refuses the set.
     let e = ev("T", "{}");
@@ -2217,23 +2361,34 @@ async fn append_many_each_keeps_per_set_semantics(h: &mut Harness) {
     assert!(matches!(results[5], Err(StoreError::Invalid(_))));
     assert_eq!(spans(&results[6]), vec![(s("x"), 10, 10, 2, false)]);
 
-    // A repeat of k1 in a later call, and a new key twice in one call.
+    // A repeat of k1 in a later call, and a new key three times in one call: the same
+    // request again is a duplicate, another request under the key is refused.
     let again = store
         .append_many_each(vec![
             (
-                vec![part("d", 5, None), part("a", 1, None)],
+                vec![part("a", 1, None), part("d", 2, None), part("a", 1, None)],
                 at(7, Some("k1")),
             ),
             (vec![part("f", 1, None)], at(8, Some("k2"))),
             (vec![part("f", 3, None)], at(9, Some("k2"))),
+            (vec![part("f", 1, None)], at(10, Some("k2"))),
         ])
         .await;
     assert_eq!(
         spans(&again[0]),
-        vec![(s("d"), 6, 7, 2, true), (s("a"), 5, 8, 4, true)]
+        vec![
+            (s("a"), 5, 8, 4, true),
+            (s("d"), 6, 7, 2, true),
+            (s("a"), 5, 8, 4, true)
+        ]
     );
     assert_eq!(spans(&again[1]), vec![(s("f"), 11, 11, 1, false)]);
-    assert_eq!(spans(&again[2]), vec![(s("f"), 11, 11, 1, true)]);
+    assert!(
+        matches!(&again[2], Err(StoreError::IdempotencyConflict { key, .. }) if key == "k2"),
+        "{:?}",
+        again[2]
+    );
+    assert_eq!(spans(&again[3]), vec![(s("f"), 11, 11, 1, true)]);
 
     let events = assert_log_invariants(store.as_ref()).await;
     assert_eq!(events.len(), 11);

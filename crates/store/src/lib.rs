@@ -48,6 +48,11 @@ pub enum StoreError {
     /// The batch itself is malformed (empty, bad id, payload that is not JSON, …).
     #[error("ongeldige gebeurtenis: {0}")]
     Invalid(String),
+    /// The idempotency key was used before for another request: other streams, event
+    /// types or payloads, or another number of events. Nothing was written. (A repeat of
+    /// the same request answers the first result with `duplicate: true` instead.)
+    #[error("idempotentiesleutel `{key}` is al gebruikt voor een ander verzoek ({verschil})")]
+    IdempotencyConflict { key: String, verschil: String },
     /// A backfill tried to record an event earlier than the log's last recorded time.
     #[error("registratietijd {given} ligt vóór de laatste registratietijd in het log ({head})")]
     RecordedTimeBeforeHead {
@@ -79,7 +84,9 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct AppendOptions {
     /// Expected version of the stream before the batch; `None` means [`ExpectedVersion::Any`].
     pub expected: Option<ExpectedVersion>,
-    /// The same key twice writes nothing the second time and returns the first result.
+    /// The same key twice with the same request writes nothing the second time and
+    /// returns the first result; with another request it is
+    /// [`StoreError::IdempotencyConflict`] (see [`SameRequest`] for what counts as the same).
     pub idempotency_key: Option<String>,
     /// Backfill only (imports of history, the demo generator): the recorded time to use
     /// instead of now. Must not be earlier than the log's last recorded time.
@@ -385,6 +392,107 @@ pub(crate) fn duplicate_results(
             None => first.clone(),
         })
         .collect()
+}
+
+/// Rows per query when a repeated request is compared with what its key stored.
+pub(crate) const COMPARE_ROWS: i64 = 1024;
+
+/// Compares a request that repeats an idempotency key with what the key's first write
+/// stored (the rows `first..=last` of the log, in position order): the same number of
+/// events and, event by event, the same stream, event type and payload (the exact stored
+/// bytes, which the hash chain covers too). Event ids, expected versions, `recorded_by`
+/// and the other envelope fields may differ: a client that rebuilds its retry gets fresh
+/// ids, and an expected version that held the first time no longer does. Fed row by row
+/// ([`SameRequest::row`]), so a repeated import file is compared without holding it twice.
+pub(crate) struct SameRequest<'a> {
+    key: &'a str,
+    parts: &'a [StreamAppend],
+    /// Next event to compare: part, event within the part, and its index in the request.
+    part: usize,
+    event: usize,
+    index: usize,
+}
+
+impl<'a> SameRequest<'a> {
+    /// Starts the comparison; a different number of events fails at once.
+    pub(crate) fn new(
+        key: &'a str,
+        parts: &'a [StreamAppend],
+        first_position: i64,
+        last_position: i64,
+    ) -> Result<Self> {
+        let stored = last_position - first_position + 1;
+        let given: usize = parts.iter().map(|p| p.events.len()).sum();
+        let check = SameRequest {
+            key,
+            parts,
+            part: 0,
+            event: 0,
+            index: 0,
+        };
+        if i64::try_from(given).ok() != Some(stored) {
+            return Err(check.differs(format!("{given} gebeurtenissen, de eerste keer {stored}")));
+        }
+        Ok(check)
+    }
+
+    fn differs(&self, verschil: String) -> StoreError {
+        StoreError::IdempotencyConflict {
+            key: self.key.to_owned(),
+            verschil,
+        }
+    }
+
+    /// The next stored row, in position order.
+    pub(crate) fn row(&mut self, stream: &str, event_type: &str, payload: &str) -> Result<()> {
+        while self
+            .parts
+            .get(self.part)
+            .is_some_and(|p| self.event >= p.events.len())
+        {
+            self.part += 1;
+            self.event = 0;
+        }
+        let i = self.index;
+        let Some((part, e)) = self
+            .parts
+            .get(self.part)
+            .and_then(|p| p.events.get(self.event).map(|e| (p, e)))
+        else {
+            return Err(self.differs(format!("de eerste keer meer dan {i} gebeurtenissen")));
+        };
+        if part.stream != stream {
+            return Err(self.differs(format!(
+                "gebeurtenis {i}: stroom `{}`, de eerste keer `{stream}`",
+                part.stream
+            )));
+        }
+        if e.event_type != event_type {
+            return Err(self.differs(format!(
+                "gebeurtenis {i}: type `{}`, de eerste keer `{event_type}`",
+                e.event_type
+            )));
+        }
+        if e.payload != payload {
+            return Err(self.differs(format!("gebeurtenis {i}: andere inhoud")));
+        }
+        self.event += 1;
+        self.index += 1;
+        Ok(())
+    }
+
+    /// After the last stored row: every event of the request was compared.
+    pub(crate) fn finish(self) -> Result<()> {
+        let given: usize = self.parts.iter().map(|p| p.events.len()).sum();
+        if self.index == given {
+            Ok(())
+        } else {
+            Err(self.differs(format!(
+                "{given} gebeurtenissen, de eerste keer {} gelezen",
+                self.index
+            )))
+        }
+    }
 }
 
 /// Whether a database error is the unique violation on `event_id` (a retried batch whose

@@ -952,6 +952,7 @@ async fn append_request(
                 recorded_at: chain::micros_to_datetime(row.try_get(4)?),
                 duplicate: true,
             };
+            same_as_first(conn, key, &parts, &first).await?;
             if parts.len() == 1 {
                 return Ok(vec![first]);
             }
@@ -1054,6 +1055,36 @@ async fn append_request(
         .await?;
     }
     Ok(results)
+}
+
+/// Whether a request that repeats `key` is the request that `first` answered (see
+/// [`crate::SameRequest`]); [`StoreError::IdempotencyConflict`] if not.
+async fn same_as_first(
+    conn: &mut SqliteConnection,
+    key: &str,
+    parts: &[StreamAppend],
+    first: &AppendResult,
+) -> Result<()> {
+    let mut check = crate::SameRequest::new(key, parts, first.first_position, first.last_position)?;
+    let mut from = first.first_position;
+    while from <= first.last_position {
+        let to = first
+            .last_position
+            .min(from.saturating_add(crate::COMPARE_ROWS - 1));
+        let rows = sqlx::query(
+            "SELECT stream, event_type, payload FROM events \
+             WHERE position BETWEEN ?1 AND ?2 ORDER BY position",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&mut *conn)
+        .await?;
+        for r in &rows {
+            check.row(r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)?;
+        }
+        from = to + 1;
+    }
+    check.finish()
 }
 
 async fn current_version(conn: &mut SqliteConnection, stream: &str) -> Result<i64> {
