@@ -46,6 +46,8 @@ pub enum ApiFout {
         verwacht: String,
         actueel: u64,
     },
+    /// The idempotency key was used before for another fact (CONFLICT).
+    SleutelConflict(String),
     NietGevonden(String),
     Verboden(String),
     NietAangemeld(String),
@@ -66,7 +68,8 @@ impl ApiFout {
             } => format!(
                 "versieconflict op stroom `{stroom}`: de stroom staat op versie {actueel}, verwacht was {verwacht}; lees de stroom opnieuw en probeer het nog eens"
             ),
-            ApiFout::NietGevonden(m)
+            ApiFout::SleutelConflict(m)
+            | ApiFout::NietGevonden(m)
             | ApiFout::Verboden(m)
             | ApiFout::NietAangemeld(m)
             | ApiFout::OngeldigVerzoek(m) => m.clone(),
@@ -79,7 +82,7 @@ impl ApiFout {
     pub fn code(&self) -> FoutCode {
         match self {
             ApiFout::Afwijzing(_) => FoutCode::InvalidEvent,
-            ApiFout::Conflict { .. } => FoutCode::Conflict,
+            ApiFout::Conflict { .. } | ApiFout::SleutelConflict(_) => FoutCode::Conflict,
             ApiFout::NietGevonden(_) => FoutCode::NotFound,
             ApiFout::Verboden(_) => FoutCode::Forbidden,
             ApiFout::NietAangemeld(_) => FoutCode::Unauthenticated,
@@ -119,6 +122,10 @@ impl From<StoreError> for ApiFout {
                 actueel: actual,
             },
             StoreError::Invalid(m) => ApiFout::OngeldigVerzoek(m),
+            StoreError::IdempotencyConflict { .. } => ApiFout::SleutelConflict(
+                "idempotencyKey is al gebruikt voor een ander verzoek; een nieuw feit krijgt een nieuwe sleutel"
+                    .to_owned(),
+            ),
             other => ApiFout::intern("event store", other),
         }
     }

@@ -7,6 +7,8 @@
 //!   `GET /graphql`, subscriptions at `GET /graphql/ws`, `/healthz`, `/readyz`.
 //! - Errors carry a stable `code` extension ([`fout::FoutCode`]); roles and tokens live in
 //!   [`auth`].
+//! - Idempotency keys are scoped per token (stored as `<token id>:<key>`): the same key
+//!   with the same fact answers the first result, with another fact `CONFLICT`.
 //!
 //! # Roles
 //! | operation | stuurgroep | contractmanager | evaluator | registrar | admin |

@@ -1,6 +1,9 @@
 //! Mutations: one per kind of fact in the catalogue, plus correct and retract. Each takes
-//! an idempotency key (a retry with the same key writes nothing and returns the first
-//! result) and optionally the expected version of the stream (a mismatch is CONFLICT).
+//! an idempotency key and optionally the expected version of the stream (a mismatch is
+//! CONFLICT). Keys are scoped per token: a retry with the same key and the same fact
+//! writes nothing and returns the first result; the same key with another fact (another
+//! stream, type or content) is CONFLICT and writes nothing; another token's key is never
+//! seen.
 
 use async_graphql::{Context, Object, SimpleObject};
 use kringloop_events::{FeitGecorrigeerd, FeitIngetrokken, Gebeurtenis as G, jeugdige_stream};

@@ -3,7 +3,8 @@
 //!
 //! Mutations queue a [`Verzoek`]. The writer takes everything queued (up to
 //! [`MAX_BATCH`]), locks the domain state, catches up with the log once, and then per fact
-//! in arrival order: answers a known idempotency key with its first result, checks the
+//! in arrival order: answers a known idempotency key with its first result (or `CONFLICT`
+//! when the key wrote another fact: stream, type or content differ), checks the
 //! expected version against the stream versions it knows, checks the domain rules, and
 //! folds the accepted fact into the state at once (tentatively) so the next fact of the
 //! batch is checked against it, exactly as if they had come one by one. The accepted facts
@@ -31,7 +32,7 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 use tracing::Instrument as _;
 
 use crate::fout::ApiFout;
-use crate::state::{Domein, Eerder, Registratie};
+use crate::state::{Domein, Eerder, Registratie, vingerafdruk};
 
 /// Most facts checked and appended in one round.
 pub const MAX_BATCH: usize = 256;
@@ -129,8 +130,15 @@ impl Schrijver {
         let voorspeld_begin = d.positie + 1;
         for v in verzoeken {
             if let Some(e) = d.sleutels.get(&v.sleutel) {
-                let r = Registratie::eerder(e);
-                v.beantwoord(Ok(r));
+                let r = if e.zelfde(&v.stroom, &v.feit) {
+                    Ok(Registratie::eerder(e))
+                } else {
+                    Err(ApiFout::SleutelConflict(
+                        "idempotencyKey is al gebruikt voor een ander feit; een nieuw feit krijgt een nieuwe sleutel"
+                            .to_owned(),
+                    ))
+                };
+                v.beantwoord(r);
                 continue;
             }
             if in_batch.contains(&v.sleutel) {
@@ -248,6 +256,8 @@ impl Schrijver {
                         event_id: event.event_id,
                         positie: r.last_position,
                         stream_versie: r.stream_version,
+                        vingerafdruk: vingerafdruk(&r.stream, &event.event_type, &event.payload),
+                        enkel: true,
                     };
                     d.sleutels.insert(verzoek.sleutel.clone(), eerder);
                     if !aaneengesloten {
@@ -280,7 +290,11 @@ impl Schrijver {
                     verzoek.pogingen += 1;
                     self.opnieuw.push_back(verzoek);
                 }
-                Err(e @ StoreError::Conflict { .. }) | Err(e @ StoreError::Invalid(_)) => {
+                Err(
+                    e @ (StoreError::Conflict { .. }
+                    | StoreError::Invalid(_)
+                    | StoreError::IdempotencyConflict { .. }),
+                ) => {
                     verzoek.beantwoord(Err(ApiFout::from(e)));
                 }
                 Err(e) if verzoek.pogingen < MAX_POGINGEN => {

@@ -74,6 +74,38 @@ pub(crate) struct Eerder {
     pub(crate) event_id: Uuid,
     pub(crate) positie: i64,
     pub(crate) stream_versie: i64,
+    /// [`vingerafdruk`] of what it wrote, to tell a retry from another fact.
+    pub(crate) vingerafdruk: [u8; 32],
+    /// It wrote one event (an import under the key wrote several: no fact's retry).
+    pub(crate) enkel: bool,
+}
+
+impl Eerder {
+    /// Whether a fact for `stroom` is the one this key wrote: the same stream, event type
+    /// and payload, as the store compares them (`kringloop_store::StoreError::IdempotencyConflict`).
+    pub(crate) fn zelfde(&self, stroom: &str, feit: &Gebeurtenis) -> bool {
+        self.enkel
+            && self.vingerafdruk == vingerafdruk(stroom, feit.event_type(), &feit.payload_json())
+    }
+}
+
+/// SHA-256 over stream, event type and payload (each with its length): what makes two
+/// requests under one idempotency key the same request.
+pub(crate) fn vingerafdruk(stroom: &str, soort: &str, inhoud: &str) -> [u8; 32] {
+    use sha2::{Digest as _, Sha256};
+    let mut h = Sha256::new();
+    for deel in [stroom, soort, inhoud] {
+        h.update((deel.len() as u64).to_le_bytes());
+        h.update(deel.as_bytes());
+    }
+    h.finalize().into()
+}
+
+/// The key under which the store keeps a principal's idempotency key: idempotency keys
+/// are scoped per token, so two registrars cannot collide or probe each other's keys
+/// (the store's keys are global; a token id is 12 hex digits, so the prefix is unambiguous).
+pub(crate) fn sleutel_van(wie: &Principal, sleutel: &str) -> String {
+    format!("{}:{sleutel}", wie.token_id)
 }
 
 /// Reference data: key → id of the registering event (content resolved through the
@@ -156,12 +188,17 @@ impl Domein {
             }
         }
         if let Some(k) = &e.idempotency_key {
-            self.sleutels.entry(k.clone()).or_insert_with(|| Eerder {
-                stroom: e.stream.clone(),
-                event_id: e.event_id,
-                positie: e.position,
-                stream_versie: e.stream_version,
-            });
+            self.sleutels
+                .entry(k.clone())
+                .and_modify(|eerder| eerder.enkel = false)
+                .or_insert_with(|| Eerder {
+                    stroom: e.stream.clone(),
+                    event_id: e.event_id,
+                    positie: e.position,
+                    stream_versie: e.stream_version,
+                    vingerafdruk: vingerafdruk(&e.stream, &e.event_type, &e.payload),
+                    enkel: true,
+                });
         }
     }
 
@@ -319,6 +356,10 @@ impl ApiState {
     /// Checks a fact against the domain rules and appends it: the write path. The fact
     /// queues for the writer task, which checks and appends concurrent facts as one batch
     /// (see [`crate::schrijver`]); this waits for its answer, then for the projection.
+    ///
+    /// `sleutel` is the caller's idempotency key, scoped to its token ([`sleutel_van`]):
+    /// the same key again with the same fact (stream, type, content) answers the first
+    /// result; with another fact it is `CONFLICT`.
     pub async fn registreer(
         &self,
         wie: &Principal,
@@ -327,12 +368,13 @@ impl ApiState {
         sleutel: String,
         verwacht: Option<i64>,
     ) -> Result<Registratie, ApiFout> {
-        let sleutel = sleutel.trim().to_owned();
+        let sleutel = sleutel.trim();
         if sleutel.is_empty() || sleutel.len() > 200 {
             return Err(ApiFout::ongeldig(
                 "idempotencyKey is verplicht (1 tot 200 tekens)",
             ));
         }
+        let sleutel = sleutel_van(wie, sleutel);
         let verwacht = match verwacht {
             None => None,
             Some(v) => Some(
