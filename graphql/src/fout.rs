@@ -15,6 +15,9 @@ pub enum FoutCode {
     Forbidden,
     Unauthenticated,
     BadRequest,
+    /// The server cannot take the work now (its database readers are all busy, or the
+    /// request ran past the time limit): try again later. Never a fault of the request.
+    Overloaded,
     Internal,
 }
 
@@ -27,6 +30,7 @@ impl FoutCode {
             FoutCode::Forbidden => "FORBIDDEN",
             FoutCode::Unauthenticated => "UNAUTHENTICATED",
             FoutCode::BadRequest => "BAD_REQUEST",
+            FoutCode::Overloaded => "OVERLOADED",
             FoutCode::Internal => "INTERNAL",
         }
     }
@@ -52,6 +56,8 @@ pub enum ApiFout {
     Verboden(String),
     NietAangemeld(String),
     OngeldigVerzoek(String),
+    /// Too busy to do it now (OVERLOADED).
+    Overbelast(String),
     /// Something broke inside; the detail is logged, never returned.
     Intern(String),
 }
@@ -69,6 +75,7 @@ impl ApiFout {
                 "versieconflict op stroom `{stroom}`: de stroom staat op versie {actueel}, verwacht was {verwacht}; lees de stroom opnieuw en probeer het nog eens"
             ),
             ApiFout::SleutelConflict(m)
+            | ApiFout::Overbelast(m)
             | ApiFout::NietGevonden(m)
             | ApiFout::Verboden(m)
             | ApiFout::NietAangemeld(m)
@@ -83,6 +90,7 @@ impl ApiFout {
         match self {
             ApiFout::Afwijzing(_) => FoutCode::InvalidEvent,
             ApiFout::Conflict { .. } | ApiFout::SleutelConflict(_) => FoutCode::Conflict,
+            ApiFout::Overbelast(_) => FoutCode::Overloaded,
             ApiFout::NietGevonden(_) => FoutCode::NotFound,
             ApiFout::Verboden(_) => FoutCode::Forbidden,
             ApiFout::NietAangemeld(_) => FoutCode::Unauthenticated,

@@ -6,7 +6,11 @@
 //! - [`http::router`] is the whole HTTP surface: `POST /graphql`, GraphiQL at
 //!   `GET /graphql`, subscriptions at `GET /graphql/ws`, `/healthz`, `/readyz`.
 //! - Errors carry a stable `code` extension ([`fout::FoutCode`]); roles and tokens live in
-//!   [`auth`].
+//!   [`auth`]. Every error has one, also parse and validation errors and malformed HTTP
+//!   requests ([`grenzen`], [`http`]).
+//! - Budgets ([`grenzen`]): root fields per operation, depth, and complexity with extra
+//!   cost for the expensive resolvers, all checked before anything runs; resolvers that
+//!   read the store wait for a turn ([`ApiState::lezer`]) instead of for the pool.
 //! - Idempotency keys are scoped per token (stored as `<token id>:<key>`): the same key
 //!   with the same fact answers the first result, with another fact `CONFLICT`.
 //!
@@ -20,10 +24,12 @@
 //! | mutations (facts, corrections, retractions) | – | – | – | ✓ | ✓ |
 //! | `tokens`, `maakToken`, `trekTokenIn` | – | – | – | – | ✓ |
 //!
-//! "–" is `FORBIDDEN`; without a (valid) token everything is `UNAUTHENTICATED`.
+//! "–" is `FORBIDDEN`; without a (valid) token everything is `UNAUTHENTICATED`, also
+//! introspection (`__schema`, `__type`; the SDL is public as `graphql/schema.graphql`).
 
 pub mod auth;
 pub mod fout;
+pub mod grenzen;
 pub mod http;
 pub mod intrekking;
 pub mod mutation;
@@ -53,6 +59,11 @@ pub fn schema(state: ApiState) -> KringloopSchema {
         .data(state)
         .limit_depth(cfg.max_diepte)
         .limit_complexity(cfg.max_complexiteit)
+        .extension(grenzen::Grenzen {
+            max_velden: cfg.max_velden,
+            max_diepte: cfg.max_diepte,
+            max_complexiteit: cfg.max_complexiteit,
+        })
         .extension(Tracing)
         .finish()
 }

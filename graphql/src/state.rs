@@ -47,6 +47,16 @@ pub struct ApiConfig {
     pub timeout: Duration,
     /// `/readyz` reports ready while the projection is at most this many events behind.
     pub max_achterstand: i64,
+    /// Most root fields (aliases included) in one operation; more is `BAD_REQUEST` before
+    /// anything runs (see [`crate::grenzen`]).
+    pub max_velden: usize,
+    /// Resolvers that read the store (`keten`, `historie`, `gebeurtenissen`) run at most
+    /// this many at once, over all requests: keep it below the store's pool (SQLite has 4
+    /// readers by default, PostgreSQL 16 connections), so the projection runner and the
+    /// write side always find a connection and no request waits for the pool.
+    pub max_db_lezers: usize,
+    /// How long such a resolver waits for its turn before it answers `OVERLOADED`.
+    pub db_wachttijd: Duration,
 }
 
 impl Default for ApiConfig {
@@ -63,6 +73,9 @@ impl Default for ApiConfig {
             max_body: 1024 * 1024,
             timeout: Duration::from_secs(30),
             max_achterstand: 1_000,
+            max_velden: 32,
+            max_db_lezers: 2,
+            db_wachttijd: Duration::from_secs(10),
         }
     }
 }
@@ -288,6 +301,8 @@ pub(crate) struct Inner {
     pub config: ApiConfig,
     domein: Arc<Mutex<Domein>>,
     schrijver: mpsc::Sender<Verzoek>,
+    /// Turns of the resolvers that read the store ([`ApiConfig::max_db_lezers`]).
+    lezers: tokio::sync::Semaphore,
 }
 
 /// Shared state of the API; cheap to clone.
@@ -314,6 +329,7 @@ impl ApiState {
         );
         let domein = Arc::new(Mutex::new(domein));
         let schrijver = Schrijver::start(Arc::clone(&store), runner.clone(), Arc::clone(&domein));
+        let lezers = tokio::sync::Semaphore::new(config.max_db_lezers.max(1));
         Ok(ApiState(Arc::new(Inner {
             store,
             runner,
@@ -321,7 +337,22 @@ impl ApiState {
             config,
             domein,
             schrijver,
+            lezers,
         })))
+    }
+
+    /// A turn to read the store, for a resolver that does (held until dropped); after
+    /// [`ApiConfig::db_wachttijd`] without one, `OVERLOADED`. So no number of requests or
+    /// aliases takes more than [`ApiConfig::max_db_lezers`] connections of the pool.
+    pub async fn lezer(&self) -> Result<tokio::sync::SemaphorePermit<'_>, ApiFout> {
+        match tokio::time::timeout(self.0.config.db_wachttijd, self.0.lezers.acquire()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            Ok(Err(e)) => Err(ApiFout::intern("databaselezers", e)),
+            Err(_) => Err(ApiFout::Overbelast(format!(
+                "de server is druk: geen databaselezer vrij binnen {} s; probeer het later opnieuw",
+                self.0.config.db_wachttijd.as_secs_f32()
+            ))),
+        }
     }
 
     pub fn store(&self) -> &Arc<dyn EventStore> {
