@@ -431,7 +431,8 @@ pub(crate) struct PlaatsingKolom {
     /// doorplaatsing), else `GEEN_KOLOM`.
     pub jeugdige: u32,
     /// The facility, with `KOLOM_SPOED` for a spoedmachtiging on the start date, if the
-    /// placement is residential, else `GEEN_KOLOM`.
+    /// placement is a residential episode start (what spoedaandeel counts), else
+    /// `GEEN_KOLOM`.
     pub voorziening: u32,
     /// What a filter looks at (`Filter::past`): the facility and the gemeente of
     /// origin, so that a filtered scan reads a version only if these pass.
@@ -470,7 +471,10 @@ geldig!(Plaatsing, begin, eind, {
     #[inline]
     fn kolom(&self) -> PlaatsingKolom {
         let telt = self.vlaggen & (vlag::EPISODESTART | vlag::DOOR) != 0;
-        let residentieel = self.vlaggen & vlag::AMBULANT == 0;
+        // Spoedaandeel counts residential placements that start an episode, never a
+        // doorplaatsing.
+        let residentieel = self.vlaggen & vlag::AMBULANT == 0
+            && self.vlaggen & vlag::EPISODESTART != 0;
         PlaatsingKolom {
             jeugdige: if telt { self.jeugdige } else { GEEN_KOLOM },
             voorziening: if residentieel {

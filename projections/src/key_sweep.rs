@@ -109,7 +109,10 @@ fn plaatsingen(c0: &Ctx<'_>, kal: &Kalender, sl: &RecordKeys) -> Vec<Celsleutels
         if v & (vlag::EPISODESTART | vlag::DOOR) != 0 {
             jeugdigen.push((i as u32, pl.jeugdige));
         }
-        if c0.dicht(pl.voorziening) && v & vlag::AMBULANT == 0 {
+        if c0.dicht(pl.voorziening)
+            && v & vlag::AMBULANT == 0
+            && v & vlag::EPISODESTART != 0
+        {
             t.gesloten_starts.tel(k);
             if pl.basis == basis::SPOED {
                 t.spoed_starts.tel(k);

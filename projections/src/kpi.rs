@@ -992,7 +992,11 @@ impl<'a> Ctx<'a> {
                 t.s.door.tel(k);
             }
         }
-        if self.dicht(p.voorziening) && p.vlaggen & vlag::AMBULANT == 0 {
+        // Spoedaandeel: residential placements in closed care that start an episode.
+        if self.dicht(p.voorziening)
+            && p.vlaggen & vlag::AMBULANT == 0
+            && p.vlaggen & vlag::EPISODESTART != 0
+        {
             t.gesloten_starts += 1;
             if let Some(k) = k {
                 t.s.gesloten_starts.tel(k);

@@ -1014,7 +1014,7 @@ impl PlaatsingTeller {
             .get(pl.voorziening as usize)
             .copied()
             .unwrap_or(0)
-            & i64::from(v & vlag::AMBULANT == 0);
+            & i64::from(v & vlag::AMBULANT == 0 && v & vlag::EPISODESTART != 0);
         t.gesloten_starts += gesloten;
         t.spoed_starts += gesloten & i64::from(pl.basis == basis::SPOED);
     }

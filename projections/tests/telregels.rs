@@ -529,3 +529,31 @@ fn doel_voor_alternatieven_achter_op_schema() {
         vec![Some(false), Some(true), Some(true), Some(true)]
     );
 }
+
+/// Spoedaandeel counts closed placements that start an episode: a doorplaatsing from open
+/// into closed care (F2 → F1) is in neither numerator nor denominator, whatever its
+/// legal basis; a spoed admission to closed care (F3) is in both.
+#[test]
+fn doorplaatsing_naar_gesloten_zorg_telt_niet_in_spoedaandeel() {
+    let mut log = landschap("2024-06-01T08:00:00Z");
+    let a = plaats(&mut log, "A", "F2", d("2024-01-10"));
+    machtiging(&mut log, &a, "MA", MachtigingSoort::Spoedmachtiging, "2024-02-01", "2024-02-20");
+    door(&mut log, &a, "F2", "F1", d("2024-02-01"));
+    let b = plaats(&mut log, "B", "F3", d("2024-02-10"));
+    machtiging(&mut log, &b, "MB", MachtigingSoort::Spoedmachtiging, "2024-02-10", "2024-03-01");
+    let c = plaats(&mut log, "C", "F3", d("2024-03-01"));
+    machtiging(&mut log, &c, "MC", MachtigingSoort::Mgj, "2024-03-01", "2024-09-01");
+    let p = bouw(&log);
+    let r = kpis(&p, periode(Periode::kwartaal(2024, 1)));
+    let s = r.spoedaandeel.waarde;
+    assert_eq!(
+        (s.teller.waarde, s.noemer.waarde),
+        (Some(1), Some(2)),
+        "B of B and C; A's doorplaatsing into F1 is in neither"
+    );
+    assert_eq!(r.doorplaatsingen.waarde.aantal.waarde, Some(1));
+    let q = Query::new(periode(Periode::kwartaal(2024, 1)));
+    for (_, r) in reeks(&p, &q, "2023-10-01", "2024-07-01", Granulariteit::Kwartaal) {
+        assert!(r.spoedaandeel.waarde.noemer.of_nul() <= 2);
+    }
+}
