@@ -15,9 +15,10 @@
 //!
 //! Hash-shaped tokens are passed over: a maximal sequence of [`HASH_MIN`] or more
 //! hexadecimal characters (`0`–`9`, `a`–`f`, `A`–`F`) with at least one letter among them,
-//! as the keyed pseudonyms are (HMAC-SHA256 in hex). Their digits are random, so without
-//! this 0.6 % of 16-character and 1.4 % of 32-character pseudonyms would hold a "BSN" by
-//! chance (measured over 200,000 random ones each).
+//! as the keyed pseudonyms are (HMAC-SHA256 in hex), and a UUID (`8-4-4-4-12` hexadecimal
+//! characters with dashes: event ids, idempotency keys). Their digits are random, so
+//! without this 0.6 % of 16-character and 1.4 % of 32-character pseudonyms would hold a
+//! "BSN" by chance (measured over 200,000 random ones each).
 //!
 //! Other letters and characters around the digits do not matter (`BSN999999990`,
 //! `jeugdige-0999999990`, `bsn: 1234.56.782.` are all found), but digits do: a run of
@@ -54,13 +55,33 @@ struct Run {
 }
 
 /// The end (exclusive) of the hash-shaped token that starts at `i`, if one does: at least
-/// [`HASH_MIN`] hexadecimal characters with a letter among them, not preceded by one.
+/// [`HASH_MIN`] hexadecimal characters with a letter among them, or a UUID (8-4-4-4-12
+/// hexadecimal characters with dashes), not preceded by a hexadecimal character.
 fn hash_eind(b: &[u8], i: usize) -> Option<usize> {
     if i > 0 && b[i - 1].is_ascii_hexdigit() {
         return None;
     }
-    let n = b[i..].iter().take_while(|c| c.is_ascii_hexdigit()).count();
-    (n >= HASH_MIN && b[i..i + n].iter().any(u8::is_ascii_alphabetic)).then_some(i + n)
+    let hex = |from: usize| b[from..].iter().take_while(|c| c.is_ascii_hexdigit()).count();
+    let n = hex(i);
+    if n >= HASH_MIN && b[i..i + n].iter().any(u8::is_ascii_alphabetic) {
+        return Some(i + n);
+    }
+    // A UUID: its first group of 8 is all digits in 2 % of random (and many time-based)
+    // ones, and would then pass the elfproef 1 time in 11.
+    let mut p = i;
+    for (k, lengte) in [8, 4, 4, 4, 12].into_iter().enumerate() {
+        if hex(p) != lengte {
+            return None;
+        }
+        p += lengte;
+        if k < 4 {
+            if b.get(p) != Some(&b'-') {
+                return None;
+            }
+            p += 1;
+        }
+    }
+    Some(p)
 }
 
 /// The digit runs of a text (outside hash-shaped tokens), grouped into sequences
@@ -237,6 +258,8 @@ mod tests {
             "abc999999990",
             "jeugdige999999990",
             "BSN999999990 158172905bc3632b",
+            // Not a UUID: a group too long.
+            "123456782-0000-7000-8000-000000000001",
         ] {
             assert!(bevat_bsn(tekst), "{tekst}");
         }
@@ -253,6 +276,9 @@ mod tests {
             "9df43473210d6ceb",
             "158172905BC3632B",
             "158172905bc3632b158172905bc3632b",
+            // A UUID whose first group is all digits (and 1 in 11 of those pass).
+            "01234567-89ab-7def-8000-000000000001",
+            "vervangt 12345672-0000-7000-8000-000000000001 wegens typefout",
         ] {
             assert!(!bevat_bsn(tekst), "{tekst}");
         }
