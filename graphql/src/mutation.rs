@@ -59,6 +59,17 @@ macro_rules! mutaties {
         jeugdige { $( $(#[$ja:meta])* $jnaam:ident($jinvoer:ty) => $jsoort:ident; )* }
         overig { $($overig:tt)* }
     ) => {
+        /// Records facts; every mutation checks its input before anything else, with the
+        /// domain rules' limits (in UTF-8 bytes): stream name 128; identifiers (codes, ids,
+        /// references to a facility, provider, region or gemeente, `pseudoniem`,
+        /// `machtiging`) 64; names (`naam`, `aangevraagdDoor`) 200; free text (`reden`)
+        /// 2,000. No NUL or other control characters (free text may hold tab and line
+        /// breaks), and nothing that looks like a BSN (8 or 9 digits that pass the
+        /// elfproef, also written with dots or spaces). A refusal is `INVALID_EVENT` with
+        /// `reden` `TE_LANG`, `ONGELDIG_TEKEN` or `BSN_VERBODEN` (for the
+        /// `idempotencyKey`, 1 to 200 bytes: `BAD_REQUEST`); its message names the field,
+        /// never the value, and nothing is written. `pseudoniem`, `invoer`, `nieuw` and
+        /// `reden` never appear in logs or traces.
         #[Object(name = "Mutation")]
         impl MutationRoot {
             $(
@@ -67,6 +78,7 @@ macro_rules! mutaties {
                 async fn $nnaam(
                     &self,
                     ctx: &Context<'_>,
+                    #[graphql(secret)]
                     invoer: $ninvoer,
                     idempotency_key: String,
                     expected_version: Option<i64>,
@@ -81,7 +93,9 @@ macro_rules! mutaties {
                 async fn $jnaam(
                     &self,
                     ctx: &Context<'_>,
+                    #[graphql(secret)]
                     pseudoniem: String,
+                    #[graphql(secret)]
                     invoer: $jinvoer,
                     idempotency_key: String,
                     expected_version: Option<i64>,
@@ -136,7 +150,9 @@ mutaties! {
             &self,
             ctx: &Context<'_>,
             event_id: Uuid,
+            #[graphql(secret)]
             nieuw: FeitInvoer,
+            #[graphql(secret)]
             reden: String,
             idempotency_key: String,
             expected_version: Option<i64>,
@@ -163,6 +179,7 @@ mutaties! {
             &self,
             ctx: &Context<'_>,
             event_id: Uuid,
+            #[graphql(secret)]
             reden: String,
             idempotency_key: String,
             expected_version: Option<i64>,

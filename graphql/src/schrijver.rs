@@ -173,6 +173,22 @@ impl Schrijver {
                 causation_id: None,
             };
             let event = v.feit.to_new_event(&herkomst);
+            // What the store refuses as input is refused now, before the fold: a fact that
+            // is folded and then not written leaves the state stale, and the next round
+            // would fold the whole log again.
+            let deel = StreamAppend {
+                stream: v.stroom.clone(),
+                events: vec![event.clone()],
+                expected: None,
+            };
+            let opties = AppendOptions {
+                idempotency_key: Some(v.sleutel.clone()),
+                ..AppendOptions::default()
+            };
+            if let Err(e) = kringloop_store::validate_append(&deel, &opties) {
+                v.beantwoord(Err(ApiFout::from(e)));
+                continue;
+            }
             // Folded now with a provisional position (in batch order, after everything
             // folded so far): only the order within a stream matters to the rules, and the
             // append keeps it (exact versions, batch order).
@@ -296,6 +312,17 @@ impl Schrijver {
                     | StoreError::IdempotencyConflict { .. }),
                 ) => {
                     verzoek.beantwoord(Err(ApiFout::from(e)));
+                }
+                // A value the database itself refuses (a limit `validate_append` does not
+                // know): the same request would fail again, so it is answered now and not
+                // retried. The fact was folded, so the state is still rebuilt, once.
+                Err(e) if e.is_input_error() => {
+                    tracing::warn!(
+                        "de database weigert de invoer van een feit; niet opnieuw geprobeerd"
+                    );
+                    verzoek.beantwoord(Err(ApiFout::ongeldig(
+                        "de database weigert deze invoer (tekens of lengte); er is niets geschreven",
+                    )));
                 }
                 Err(e) if verzoek.pogingen < MAX_POGINGEN => {
                     tracing::warn!(error = %e, "append mislukt; het feit wordt apart opnieuw geprobeerd");

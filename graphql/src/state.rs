@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use kringloop_events::rules::{DomainState, Signaal};
+use kringloop_events::rules::invoer::{Tekstsoort, controleer_tekst};
+use kringloop_events::rules::{DomainState, Signaal, controleer_invoer};
 use kringloop_events::{Gebeurtenis, NewEvent, RecordedEvent};
 use kringloop_projections::RecordKeys;
 use kringloop_runner::Runner;
@@ -176,6 +177,8 @@ pub struct Domein {
     /// The state no longer matches the log (an append failed after its fact was folded
     /// tentatively): the next catch-up starts from position 0.
     pub(crate) opnieuw_opbouwen: bool,
+    /// How often the state was folded from position 0 again since the start.
+    pub herbouwd: u64,
 }
 
 impl Domein {
@@ -240,6 +243,7 @@ impl Domein {
             let begin = std::time::Instant::now();
             *self = Domein {
                 opnieuw_opbouwen: true,
+                herbouwd: self.herbouwd + 1,
                 ..Domein::default()
             };
             self.lees_bij(store).await?;
@@ -378,6 +382,13 @@ impl ApiState {
         Ok(f(&d))
     }
 
+    /// How often the write side's state was folded again from the whole log (after an
+    /// append failed once its fact was folded): for monitoring and tests. Refused input
+    /// never causes one.
+    pub async fn herbouwingen(&self) -> u64 {
+        self.0.domein.lock().await.herbouwd
+    }
+
     /// The stream of an earlier event (for corrections and retractions).
     pub async fn stroom_van(&self, event_id: Uuid) -> Result<Option<String>, ApiFout> {
         self.met_domein(|d| d.state.event_info(event_id).map(|(s, _)| s.to_owned()))
@@ -405,6 +416,13 @@ impl ApiState {
                 "idempotencyKey is verplicht (1 tot 200 tekens)",
             ));
         }
+        // Before anything is queued, logged or echoed (the span below names the stream, a
+        // CONFLICT names it too): the domain rules' input check of the stream name and
+        // every string of the fact (BSN_VERBODEN, TE_LANG, ONGELDIG_TEKEN), and the same
+        // for the key, which is stored as well (BAD_REQUEST).
+        controleer_invoer(&stroom, &feit).map_err(ApiFout::Afwijzing)?;
+        controleer_tekst("idempotencyKey", Tekstsoort::Naam, sleutel)
+            .map_err(|a| ApiFout::ongeldig(a.melding))?;
         let sleutel = sleutel_van(wie, sleutel);
         let verwacht = match verwacht {
             None => None,

@@ -754,7 +754,7 @@ async fn rejections_are_invalid_event_and_write_nothing(o: &Omgeving) {
             "JeugdigeInvoer",
             json!({"pseudoniem":"999900006","geboortejaar":2008,"geslacht":"MAN","woongemeente":"GM0599","datum":"2024-01-01"}),
             None,
-            "ONGELDIG_PSEUDONIEM",
+            "BSN_VERBODEN",
         ),
         (
             "registreerJeugdige",
@@ -910,6 +910,205 @@ async fn rejections_are_invalid_event_and_write_nothing(o: &Omgeving) {
         )
         .await;
     assert_eq!(code(&r), Some("NOT_FOUND"), "{r}");
+    s.stop().await;
+}
+
+/// Issue 20: a NUL byte, an oversized string or a BSN-like value is refused before the
+/// store sees it, never echoed, and never makes the write side fold the log again.
+/// Before: a 100 KB pseudonym was stored as a stream name; on PostgreSQL a NUL gave
+/// INTERNAL and ten rebuilds of the write side per fact (retries), on SQLite it was stored;
+/// BSN999999990 / 0999999990 were accepted as pseudonyms and a BSN in a `reden` was stored.
+async fn bad_input_is_refused_before_the_store_and_never_rebuilds(o: &Omgeving) {
+    // A token whose name holds a NUL: it ends up in `recorded_by`, which only the store's
+    // own input check sees (before the fact is folded).
+    let nul_token = Tokens::new(o.tokenpad())
+        .maak(Rol::Registrar, "nul\0naam")
+        .unwrap()
+        .1;
+    let s = o.start().await;
+    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
+    let t = o.token(Rol::Registrar);
+    let before = s.head().await;
+    let herbouwd = s.api.herbouwingen().await;
+    let start = |datum: &str| json!({"voorziening":"F1","datum":datum,"spoed":false,"crisis":false,"verblijfVoor":"THUIS"});
+    let einde = |reden: &str| json!({"voorziening":"F1","datum":"2024-06-01","bestemming":"THUIS","reden":reden});
+    let jeugdige = |p: &str| json!({"pseudoniem":p,"geboortejaar":2008,"geslacht":"MAN","woongemeente":"GM0599","datum":"2024-01-01"});
+    let lang = "p".repeat(100 * 1024);
+    let gevallen: Vec<(&str, &str, Value, Option<&str>, Option<i64>, &str)> = vec![
+        (
+            "registreerJeugdige",
+            "JeugdigeInvoer",
+            jeugdige(&lang),
+            None,
+            None,
+            "TE_LANG",
+        ),
+        (
+            "startPlaatsing",
+            "PlaatsingInvoer",
+            start("2024-05-01"),
+            Some(&lang),
+            None,
+            "TE_LANG",
+        ),
+        (
+            "registreerJeugdige",
+            "JeugdigeInvoer",
+            jeugdige("p\0q"),
+            None,
+            None,
+            "ONGELDIG_TEKEN",
+        ),
+        (
+            "startPlaatsing",
+            "PlaatsingInvoer",
+            start("2024-05-01"),
+            Some("pa\0"),
+            None,
+            "ONGELDIG_TEKEN",
+        ),
+        (
+            "beeindigPlaatsing",
+            "PlaatsingBeeindigdInvoer",
+            einde("a\0b"),
+            Some("pa"),
+            None,
+            "ONGELDIG_TEKEN",
+        ),
+        (
+            "beeindigPlaatsing",
+            "PlaatsingBeeindigdInvoer",
+            einde(&"x".repeat(2_001)),
+            Some("pa"),
+            None,
+            "TE_LANG",
+        ),
+        (
+            "registreerAanbieder",
+            "AanbiederInvoer",
+            json!({"id": "A".repeat(65), "naam": "x"}),
+            None,
+            None,
+            "TE_LANG",
+        ),
+        (
+            "registreerJeugdige",
+            "JeugdigeInvoer",
+            jeugdige("BSN999999990"),
+            None,
+            None,
+            "BSN_VERBODEN",
+        ),
+        (
+            "registreerJeugdige",
+            "JeugdigeInvoer",
+            jeugdige("0999999990"),
+            None,
+            None,
+            "BSN_VERBODEN",
+        ),
+        (
+            "startPlaatsing",
+            "PlaatsingInvoer",
+            start("2024-05-01"),
+            Some("bsn111222333"),
+            None,
+            "BSN_VERBODEN",
+        ),
+        // With an expected version the stream is still checked first (a CONFLICT would
+        // name it).
+        (
+            "startPlaatsing",
+            "PlaatsingInvoer",
+            start("2024-05-01"),
+            Some("0111222333"),
+            Some(7),
+            "BSN_VERBODEN",
+        ),
+        (
+            "beeindigPlaatsing",
+            "PlaatsingBeeindigdInvoer",
+            einde("verhuisd, bsn 1234.56.782"),
+            Some("pa"),
+            None,
+            "BSN_VERBODEN",
+        ),
+    ];
+    for (i, (veld, ty, invoer, ps, verwacht, reden)) in gevallen.into_iter().enumerate() {
+        let r = feit(
+            &s,
+            t,
+            veld,
+            ty,
+            invoer,
+            ps,
+            &format!("slecht-{i}"),
+            verwacht,
+        )
+        .await;
+        assert_eq!(code(&r), Some("INVALID_EVENT"), "{veld} ({reden}): {r}");
+        assert_eq!(r["errors"][0]["extensions"]["reden"], reden, "{veld}: {r}");
+        let tekst = r.to_string();
+        for bsn in ["999999990", "111222333", "123456782", "1234.56.782"] {
+            assert!(!tekst.contains(bsn), "the reply repeats the value: {tekst}");
+        }
+        assert!(
+            tekst.len() < 2_000,
+            "the reply repeats the value: {} bytes",
+            tekst.len()
+        );
+        assert_eq!(s.head().await, before, "{veld} ({reden}) wrote something");
+    }
+    // The idempotency key is stored too: BAD_REQUEST.
+    for key in ["nul\0sleutel", "bsn-123456782", &"k".repeat(201)] {
+        let r = feit(
+            &s,
+            t,
+            "registreerAanbieder",
+            "AanbiederInvoer",
+            json!({"id":"Q","naam":"q"}),
+            None,
+            key,
+            None,
+        )
+        .await;
+        assert_eq!(code(&r), Some("BAD_REQUEST"), "{r}");
+        assert!(!r.to_string().contains("123456782"), "{r}");
+    }
+    // What only the store checks (a NUL in `recorded_by`): BAD_REQUEST, not INTERNAL.
+    let r = feit(
+        &s,
+        &nul_token,
+        "registreerAanbieder",
+        "AanbiederInvoer",
+        json!({"id":"NUL","naam":"x"}),
+        None,
+        "nul-token",
+        None,
+    )
+    .await;
+    assert_eq!(code(&r), Some("BAD_REQUEST"), "{r}");
+    assert_eq!(s.head().await, before);
+    assert_eq!(
+        s.api.herbouwingen().await,
+        herbouwd,
+        "refused input made the write side fold the log again"
+    );
+    // The write side still works, and a free text at the limit is fine.
+    let r = feit(
+        &s,
+        t,
+        "sluitPlaatsen",
+        "PlaatsenGeslotenInvoer",
+        json!({"voorziening":"F1","datum":"2024-12-01","aantal":1,"reden":"x".repeat(2_000)}),
+        None,
+        "goed-na-slecht",
+        None,
+    )
+    .await;
+    ok(&r);
+    assert_eq!(s.head().await, before + 1);
+    assert_eq!(s.api.herbouwingen().await, herbouwd);
     s.stop().await;
 }
 
@@ -1873,6 +2072,7 @@ both_backends!(
     role_matrix,
     person_level_reads_are_logged,
     rejections_are_invalid_event_and_write_nothing,
+    bad_input_is_refused_before_the_store_and_never_rebuilds,
     idempotent_retry_writes_once,
     concurrent_writes_same_expected_version_conflict,
     mutation_shows_up_in_kpis_and_subscriptions,

@@ -79,6 +79,29 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+impl StoreError {
+    /// Whether the request itself is at fault (nothing was written, and trying it again
+    /// unchanged fails again): [`StoreError::Invalid`], or a database error that says so,
+    /// PostgreSQL's data exceptions (SQLSTATE class 22: a NUL byte, a bad encoding, a
+    /// value out of range) and program limits (class 54: an index entry too large), or
+    /// SQLite's "string or blob too big". A writer answers these at once instead of
+    /// retrying.
+    pub fn is_input_error(&self) -> bool {
+        match self {
+            StoreError::Invalid(_) => true,
+            StoreError::Database(sqlx::Error::Database(db)) => {
+                let code = db.code();
+                let code = code.as_deref().unwrap_or_default();
+                // PostgreSQL's SQLSTATEs have five characters; SQLite's codes are numbers
+                // (SQLITE_TOOBIG is 18).
+                (code.len() == 5 && (code.starts_with("22") || code.starts_with("54")))
+                    || code == "18"
+            }
+            _ => false,
+        }
+    }
+}
+
 /// How to append a batch.
 #[derive(Debug, Clone, Default)]
 pub struct AppendOptions {
@@ -248,6 +271,22 @@ pub trait EventStore: Send + Sync + 'static {
     }
 }
 
+/// Longest stream name and idempotency key the store takes, in bytes. Both are indexed,
+/// and PostgreSQL refuses a B-tree entry over ~2.7 kB with an error deep in the group's
+/// statement; refused here instead, the same on both backends. (The domain rules allow
+/// much less: `kringloop_events::rules::MAX_STROOM`.)
+pub const MAX_NAME_BYTES: usize = 1024;
+
+/// What the store refuses as input, checked before anything reaches the database
+/// ([`StoreError::Invalid`], nothing written): an empty stream name, batch or
+/// idempotency key; a stream name or key longer than [`MAX_NAME_BYTES`]; a NUL byte in
+/// the stream name, the key, an event type, `recorded_by` or `source`; a payload that is
+/// not JSON; an event id twice. A writer that folds a fact into its state before the
+/// append (the API's) runs this first, so such a fact is refused before it is folded.
+pub fn validate_append(part: &StreamAppend, options: &AppendOptions) -> Result<()> {
+    validate_batch(&part.stream, &part.events, options)
+}
+
 /// Checks a batch before it reaches the database: non-empty, JSON payloads, no event id
 /// twice. Runs in the caller's task, so the writer only does what needs the lock.
 pub(crate) fn validate_batch(
@@ -266,10 +305,44 @@ pub(crate) fn validate_batch(
     if options.idempotency_key.as_deref() == Some("") {
         return Err(StoreError::Invalid("lege idempotentiesleutel".to_owned()));
     }
+    if stream.len() > MAX_NAME_BYTES
+        || options
+            .idempotency_key
+            .as_ref()
+            .is_some_and(|k| k.len() > MAX_NAME_BYTES)
+    {
+        return Err(StoreError::Invalid(format!(
+            "stroomnaam of idempotentiesleutel langer dan {MAX_NAME_BYTES} bytes"
+        )));
+    }
+    // PostgreSQL refuses NUL in text (an error deep in the statement); SQLite would store
+    // it. Refused here, the same on both, before anything reaches the database.
+    if stream.contains('\0') {
+        return Err(StoreError::Invalid(
+            "stroomnaam bevat een NUL-teken".to_owned(),
+        ));
+    }
+    if options
+        .idempotency_key
+        .as_deref()
+        .is_some_and(|k| k.contains('\0'))
+    {
+        return Err(StoreError::Invalid(
+            "idempotentiesleutel bevat een NUL-teken".to_owned(),
+        ));
+    }
     let mut ids = std::collections::HashSet::with_capacity(events.len());
     for (i, e) in events.iter().enumerate() {
         if e.event_type.is_empty() {
             return Err(StoreError::Invalid(format!("gebeurtenis {i}: leeg type")));
+        }
+        if [&e.event_type, &e.recorded_by, &e.source]
+            .iter()
+            .any(|t| t.contains('\0'))
+        {
+            return Err(StoreError::Invalid(format!(
+                "gebeurtenis {i}: type, recorded_by of source bevat een NUL-teken"
+            )));
         }
         if let Err(err) = serde_json::from_str::<serde::de::IgnoredAny>(&e.payload) {
             return Err(StoreError::Invalid(format!(
