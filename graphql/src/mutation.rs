@@ -68,8 +68,8 @@ macro_rules! mutaties {
         /// elfproef, also written with dots or spaces). A refusal is `INVALID_EVENT` with
         /// `reden` `TE_LANG`, `ONGELDIG_TEKEN` or `BSN_VERBODEN` (for the
         /// `idempotencyKey`, 1 to 200 bytes: `BAD_REQUEST`); its message names the field,
-        /// never the value, and nothing is written. `pseudoniem`, `invoer`, `nieuw` and
-        /// `reden` never appear in logs or traces.
+        /// never the value, and nothing is written. `pseudoniem`, `invoer`, `nieuw`, `reden`
+        /// and `idempotencyKey` never appear in logs or traces.
         #[Object(name = "Mutation")]
         impl MutationRoot {
             $(
@@ -80,6 +80,7 @@ macro_rules! mutaties {
                     ctx: &Context<'_>,
                     #[graphql(secret)]
                     invoer: $ninvoer,
+                    #[graphql(secret)]
                     idempotency_key: String,
                     expected_version: Option<i64>,
                 ) -> ApiResult<RegistratieUit> {
@@ -97,6 +98,7 @@ macro_rules! mutaties {
                     pseudoniem: String,
                     #[graphql(secret)]
                     invoer: $jinvoer,
+                    #[graphql(secret)]
                     idempotency_key: String,
                     expected_version: Option<i64>,
                 ) -> ApiResult<RegistratieUit> {
@@ -154,6 +156,7 @@ mutaties! {
             nieuw: FeitInvoer,
             #[graphql(secret)]
             reden: String,
+            #[graphql(secret)]
             idempotency_key: String,
             expected_version: Option<i64>,
         ) -> ApiResult<RegistratieUit> {
@@ -181,6 +184,7 @@ mutaties! {
             event_id: Uuid,
             #[graphql(secret)]
             reden: String,
+            #[graphql(secret)]
             idempotency_key: String,
             expected_version: Option<i64>,
         ) -> ApiResult<RegistratieUit> {
