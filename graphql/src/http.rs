@@ -14,11 +14,12 @@
 
 use std::time::Duration;
 
-use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql_axum::{GraphQLProtocol, GraphQLResponse};
 use axum::Json;
 use axum::Router;
 use axum::extract::{FromRequest, Request, State, WebSocketUpgrade};
+use axum::handler::Handler as _;
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header::AUTHORIZATION};
 use axum::response::{Html, IntoResponse, Response};
@@ -29,6 +30,7 @@ use tower_http::trace::TraceLayer;
 use tracing::Instrument as _;
 
 use crate::auth::{OngeldigToken, bearer};
+use crate::beveiliging;
 use crate::fout::FoutCode;
 use crate::{ApiState, KringloopSchema, schema};
 
@@ -200,14 +202,9 @@ async fn json_fouten(resp: Response) -> Response {
     nieuw
 }
 
-async fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql/ws")
-            .title("kringloop")
-            .finish(),
-    )
+/// GraphiQL, with the security headers of [`crate::beveiliging`].
+async fn graphiql() -> Html<&'static str> {
+    Html(beveiliging::graphiql().html.as_str())
 }
 
 async fn ws(
@@ -261,7 +258,11 @@ pub fn router(api: ApiState) -> Router {
         api,
     };
     Router::new()
-        .route("/graphql", get(graphiql).post(graphql))
+        .route(
+            "/graphql",
+            get(graphiql.layer(beveiliging::laag(beveiliging::graphiql().csp.clone())))
+                .post(graphql),
+        )
         .route("/graphql/ws", get(ws))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

@@ -28,6 +28,7 @@
 //! introspection (`__schema`, `__type`; the SDL is public as `graphql/schema.graphql`).
 
 pub mod auth;
+pub mod beveiliging;
 pub mod fout;
 pub mod grenzen;
 pub mod http;

@@ -2,7 +2,9 @@
 //!
 //! Server-rendered HTML with inline SVG charts, no JavaScript, no external requests: the
 //! stylesheet and icon are compiled into the binary and a Content-Security-Policy of
-//! `default-src 'none'` with `style-src 'self'` keeps it that way. Every figure comes from
+//! `default-src 'none'` with `style-src 'self'` keeps it that way. Every response carries
+//! the security headers of [`kringloop_graphql::beveiliging`], the layer GraphiQL uses
+//! too. Every figure comes from
 //! the GraphQL schema, executed in-process as the signed-in principal, so role guards and
 //! small-number suppression are the API's own.
 //!
@@ -10,9 +12,12 @@
 //! - `GET /`: the dashboard (`?gebied=NL|LD:<code>|JR:<code>&periode=2025-K3|2025-H1|2025
 //!   &kennis=JJJJ-MM-DD`, evaluators also `&k1=…&k2=…`); without sign-in a redirect to
 //!   `/aanmelden`.
-//! - `GET/POST /aanmelden`, `POST /afmelden`: sign in with a bearer token, kept in an
-//!   HttpOnly, SameSite=Strict cookie (the server stores only the token's hash, in the
-//!   token file; the cookie value is never logged).
+//! - `GET/POST /aanmelden`, `POST /afmelden`: sign in with a bearer token, which starts a
+//!   server-side session; the HttpOnly, SameSite=Strict cookie holds only the session's
+//!   random id, never the token. Sessions end after 2 hours idle, 10 hours after sign-in,
+//!   at sign-out and when the token is revoked; sign-in and sign-out sent by another site
+//!   are refused with 403 ([`sessie`] documents both). Scripts may send `Authorization:
+//!   Bearer <token>` instead of signing in.
 //! - `GET /dashboard/csv/<tabel>.csv?…`: every table of the page as CSV.
 //! - `GET /dashboard/dashboard.css`, `GET /dashboard/favicon.svg`.
 //!
@@ -25,16 +30,19 @@ pub mod kpi;
 pub mod opmaak;
 pub mod pagina;
 pub mod selectie;
+pub mod sessie;
 pub mod tabel;
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Form;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::header::{
-    AUTHORIZATION, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_SECURITY_POLICY, CONTENT_TYPE,
-    COOKIE, LOCATION, REFERRER_POLICY, SET_COOKIE, X_CONTENT_TYPE_OPTIONS,
+    AUTHORIZATION, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE,
 };
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::{Datelike as _, Utc};
@@ -45,9 +53,8 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::selectie::{Parameters, Periode, Selectie};
-
-/// Name of the sign-in cookie.
-pub const COOKIE_NAAM: &str = "kringloop_token";
+pub use crate::sessie::COOKIE_NAAM;
+use crate::sessie::{OUDE_COOKIE_NAAM, Sessies};
 
 /// The stylesheet, compiled in.
 pub const CSS: &str = include_str!("../static/dashboard.css");
@@ -65,6 +72,10 @@ pub struct DashboardConfig {
     /// Always mark the sign-in cookie `Secure` (it is also marked so for every request
     /// that a proxy forwarded with `X-Forwarded-Proto: https`).
     pub cookie_secure: bool,
+    /// A session ends after this long without a request (default 2 hours).
+    pub sessie_inactief: Duration,
+    /// A session ends this long after sign-in, however active (default 10 hours).
+    pub sessie_max: Duration,
 }
 
 impl Default for DashboardConfig {
@@ -72,6 +83,8 @@ impl Default for DashboardConfig {
         DashboardConfig {
             eerste_jaar: 2019,
             cookie_secure: false,
+            sessie_inactief: sessie::STANDAARD_INACTIEF,
+            sessie_max: sessie::STANDAARD_MAX,
         }
     }
 }
@@ -81,6 +94,7 @@ struct Dash {
     schema: KringloopSchema,
     api: ApiState,
     cfg: DashboardConfig,
+    sessies: Arc<Sessies>,
 }
 
 /// The dashboard routes over an API state, with the default settings.
@@ -94,6 +108,7 @@ pub fn router_met(api: ApiState, cfg: DashboardConfig) -> Router {
     let dash = Dash {
         schema: kringloop_graphql::schema(api.clone()),
         api,
+        sessies: Arc::new(Sessies::new(cfg.sessie_inactief, cfg.sessie_max)),
         cfg,
     };
     Router::new()
@@ -105,6 +120,9 @@ pub fn router_met(api: ApiState, cfg: DashboardConfig) -> Router {
         .route("/dashboard/favicon.svg", get(favicon))
         .route("/bescherming", get(bescherming))
         .with_state(dash)
+        .layer(kringloop_graphql::beveiliging::laag(
+            HeaderValue::from_static(CSP),
+        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             timeout,
@@ -112,7 +130,7 @@ pub fn router_met(api: ApiState, cfg: DashboardConfig) -> Router {
         .layer(TraceLayer::new_for_http())
 }
 
-/// Security headers of every HTML page.
+/// An HTML page (the security headers come from the router's layer).
 fn html_antwoord(status: StatusCode, m: maud::Markup) -> Response {
     let mut r = (status, m.into_string()).into_response();
     let h = r.headers_mut();
@@ -120,9 +138,6 @@ fn html_antwoord(status: StatusCode, m: maud::Markup) -> Response {
         CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
-    h.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     // Figures are per user and per moment: never cached.
     h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
@@ -147,14 +162,42 @@ fn cookie_waarde<'a>(headers: &'a HeaderMap, naam: &str) -> Option<&'a str> {
         .map(|(_, v)| v.trim())
 }
 
-/// The caller: an `Authorization: Bearer` header (scripts, tests) or the sign-in cookie.
-fn aangemeld(api: &ApiState, headers: &HeaderMap) -> Option<Principal> {
-    let secret = headers
+/// The caller: an `Authorization: Bearer` header (scripts, tests) or the session cookie.
+fn aangemeld(d: &Dash, headers: &HeaderMap) -> Option<Principal> {
+    if let Some(secret) = headers
         .get(AUTHORIZATION)
         .and_then(|h| h.to_str().ok())
         .and_then(bearer)
-        .or_else(|| cookie_waarde(headers, COOKIE_NAAM))?;
-    api.tokens().verifieer(secret)
+    {
+        return d.api.tokens().verifieer(secret);
+    }
+    d.sessies
+        .principal(cookie_waarde(headers, COOKIE_NAAM)?, d.api.tokens())
+}
+
+/// The cookie attributes: HttpOnly, SameSite=Strict, and Secure behind TLS.
+fn cookie_attributen(d: &Dash, headers: &HeaderMap) -> &'static str {
+    if d.cfg.cookie_secure || via_https(headers) {
+        "Path=/; HttpOnly; SameSite=Strict; Secure"
+    } else {
+        "Path=/; HttpOnly; SameSite=Strict"
+    }
+}
+
+/// 403 for a sign-in or sign-out that another site sent.
+fn andere_herkomst(waar: &'static str, kop: &'static str) -> Response {
+    tracing::warn!(
+        route = waar,
+        kop,
+        "dashboard: verzoek van een andere site geweigerd"
+    );
+    html_antwoord(
+        StatusCode::FORBIDDEN,
+        pagina::foutpagina(
+            "Geweigerd",
+            "Dit verzoek kwam niet van het dashboard zelf. Open /aanmelden op deze server en probeer het daar opnieuw.",
+        ),
+    )
 }
 
 /// Behind a TLS-terminating proxy the cookie is marked `Secure`.
@@ -174,7 +217,7 @@ async fn dashboard(
     headers: HeaderMap,
     Query(p): Query<Parameters>,
 ) -> Response {
-    let Some(principal) = aangemeld(&d.api, &headers) else {
+    let Some(principal) = aangemeld(&d, &headers) else {
         return doorsturen("/aanmelden");
     };
     let vandaag = Utc::now().date_naive();
@@ -212,7 +255,7 @@ async fn dashboard(
 }
 
 async fn aanmelden_form(State(d): State<Dash>, headers: HeaderMap) -> Response {
-    if aangemeld(&d.api, &headers).is_some() {
+    if aangemeld(&d, &headers).is_some() {
         return doorsturen("/");
     }
     html_antwoord(StatusCode::OK, pagina::aanmelden(None))
@@ -226,28 +269,38 @@ struct Aanmelding {
 async fn aanmelden(
     State(d): State<Dash>,
     headers: HeaderMap,
+    uri: Uri,
     Form(f): Form<Aanmelding>,
 ) -> Response {
+    if let Err(kop) = sessie::zelfde_herkomst(&headers, &uri) {
+        return andere_herkomst("/aanmelden", kop);
+    }
     let secret = f.token.trim();
-    // Only a live token becomes a cookie, so the value is one we issued (kl_ + hex).
     let geldig = secret.len() <= 256
         && secret
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
     match geldig.then(|| d.api.tokens().verifieer(secret)).flatten() {
         Some(p) => {
+            // A session the browser still had is ended; the new one gets a new id.
+            if let Some(oud) = cookie_waarde(&headers, COOKIE_NAAM) {
+                d.sessies.beeindig(oud);
+            }
+            let id = d.sessies.begin(&p);
             tracing::info!(token = %p.token_id, rol = %p.rol, "dashboard: aangemeld");
-            let cookie = format!(
-                "{COOKIE_NAAM}={secret}; Path=/; HttpOnly; SameSite=Strict{}",
-                if d.cfg.cookie_secure || via_https(&headers) {
-                    "; Secure"
-                } else {
-                    ""
-                }
-            );
+            let attributen = cookie_attributen(&d, &headers);
             let mut r = doorsturen("/");
-            if let Ok(v) = HeaderValue::from_str(&cookie) {
-                r.headers_mut().insert(SET_COOKIE, v);
+            let cookies = [
+                format!(
+                    "{COOKIE_NAAM}={id}; {attributen}; Max-Age={}",
+                    d.sessies.max().as_secs().max(1)
+                ),
+                format!("{OUDE_COOKIE_NAAM}=; {attributen}; Max-Age=0"),
+            ];
+            for c in cookies {
+                if let Ok(v) = HeaderValue::from_str(&c) {
+                    r.headers_mut().append(SET_COOKIE, v);
+                }
             }
             r
         }
@@ -258,12 +311,21 @@ async fn aanmelden(
     }
 }
 
-async fn afmelden() -> Response {
+/// Ends the session on the server and clears the cookie.
+async fn afmelden(State(d): State<Dash>, headers: HeaderMap, uri: Uri) -> Response {
+    if let Err(kop) = sessie::zelfde_herkomst(&headers, &uri) {
+        return andere_herkomst("/afmelden", kop);
+    }
+    if let Some(id) = cookie_waarde(&headers, COOKIE_NAAM) {
+        d.sessies.beeindig(id);
+    }
+    let attributen = cookie_attributen(&d, &headers);
     let mut r = doorsturen("/aanmelden");
-    r.headers_mut().insert(
-        SET_COOKIE,
-        HeaderValue::from_static("kringloop_token=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
-    );
+    for naam in [COOKIE_NAAM, OUDE_COOKIE_NAAM] {
+        if let Ok(v) = HeaderValue::from_str(&format!("{naam}=; {attributen}; Max-Age=0")) {
+            r.headers_mut().append(SET_COOKIE, v);
+        }
+    }
     r
 }
 
@@ -273,7 +335,7 @@ async fn csv_download(
     Path(bestand): Path<String>,
     Query(p): Query<Parameters>,
 ) -> Response {
-    let Some(principal) = aangemeld(&d.api, &headers) else {
+    let Some(principal) = aangemeld(&d, &headers) else {
         return (
             StatusCode::UNAUTHORIZED,
             "aanmelden vereist: /aanmelden of Authorization: Bearer <token>\n",

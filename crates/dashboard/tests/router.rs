@@ -6,6 +6,8 @@
 
 mod common;
 
+use std::time::Duration;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use kringloop_graphql::Rol;
@@ -189,7 +191,11 @@ async fn pagina_selector_bescherming_en_csv() {
         let code = r["code"].as_str().unwrap();
         let e = gql(&app, &ev, q, json!({ "f": { "jeugdregio": code } })).await;
         let s = gql(&app, &sg, q, json!({ "f": { "jeugdregio": code } })).await;
-        let paren = e["kpiReeks"].as_array().unwrap().iter().zip(s["kpiReeks"].as_array().unwrap());
+        let paren = e["kpiReeks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(s["kpiReeks"].as_array().unwrap());
         for (re, rs) in paren {
             let exact = re["spoedmachtigingen"]["waarde"].as_i64().unwrap();
             assert_eq!(re["spoedmachtigingen"]["bescherming"], "GEEN");
@@ -216,7 +222,10 @@ async fn pagina_selector_bescherming_en_csv() {
     );
     assert!(a.tekst.contains("data-verstoord=\"true\""));
     assert!(a.tekst.contains("href=\"/bescherming\""));
-    assert!(!a.tekst.contains("data-onderdrukt=\"true\"") || a.tekst.contains("data-kpi=\"verblijfsduur\""));
+    assert!(
+        !a.tekst.contains("data-onderdrukt=\"true\"")
+            || a.tekst.contains("data-kpi=\"verblijfsduur\"")
+    );
     // The evaluator sees the number itself, the same the API gives the evaluator.
     let a = vraag(&app, get(&uri, Some(&ev))).await;
     let d = gql(
@@ -325,7 +334,11 @@ async fn pagina_selector_bescherming_en_csv() {
     for (sleutel, b) in e {
         // A row may be left out where its perturbed count is 0 (a destination nobody
         // left to, as published): then the exact count is at most 2.
-        let a = s.get(sleutel).copied().flatten().or(Some(0).filter(|_| !s.contains_key(sleutel)));
+        let a = s
+            .get(sleutel)
+            .copied()
+            .flatten()
+            .or(Some(0).filter(|_| !s.contains_key(sleutel)));
         if let (Some(a), Some(b)) = (a, b) {
             let (a, b) = (&a, b);
             assert!((a - b).abs() <= 2, "{a} against {b}");
@@ -333,7 +346,10 @@ async fn pagina_selector_bescherming_en_csv() {
             verschillend += usize::from(a != b);
         }
     }
-    assert!(verschillend > 0, "no count perturbed in the stuurgroep's tables");
+    assert!(
+        verschillend > 0,
+        "no count perturbed in the stuurgroep's tables"
+    );
     // The comparison is person-level: no table for stuurgroep, one for the evaluator.
     let a = vraag(
         &app,
@@ -364,5 +380,251 @@ async fn pagina_selector_bescherming_en_csv() {
     assert_eq!(a.status, StatusCode::NOT_FOUND);
     let a = vraag(&app, get("/?periode=2024-K9", Some(&sg))).await;
     assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    o.stop().await;
+}
+
+/// `Set-Cookie` values of a reply.
+fn cookies(a: &Antwoord) -> Vec<String> {
+    a.headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect()
+}
+
+/// A POST as the dashboard's own page sends it (same origin).
+fn eigen_post(uri: &str, cookie: Option<&str>, body: String) -> Request<Body> {
+    let mut b = Request::post(uri)
+        .header(header::HOST, "127.0.0.1:8080")
+        .header(header::ORIGIN, "http://127.0.0.1:8080")
+        .header("sec-fetch-site", "same-origin")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    b.body(Body::from(body)).unwrap()
+}
+
+/// Signs in through the form; returns the `name=value` of the session cookie.
+async fn aanmelden_met(app: &axum::Router, token: &str) -> String {
+    let a = vraag(
+        app,
+        eigen_post("/aanmelden", None, format!("token={token}")),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.tekst);
+    cookies(&a)[0].split(';').next().unwrap().to_owned()
+}
+
+/// Whether a cookie signs in: `/aanmelden` sends a signed-in browser on to `/`.
+async fn aangemeld_met(app: &axum::Router, cookie: &str) -> bool {
+    let req = Request::get("/aanmelden")
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())
+        .unwrap();
+    let a = vraag(app, req).await;
+    a.status == StatusCode::SEE_OTHER
+}
+
+/// The cookie holds a random session id, never the bearer token; the session ends at
+/// sign-out (on the server too), when its token is revoked and after its idle and
+/// absolute limits. Before, the cookie was the token itself and outlived sign-out.
+#[tokio::test]
+async fn sessie_in_plaats_van_token() {
+    let o = common::demo_omgeving().await;
+    let app = o.app();
+    let admin = o.token(Rol::Admin).to_owned();
+    let d = gql(
+        &app,
+        &admin,
+        "mutation { maakToken(rol: stuurgroep, naam: \"sessie\") { id token } }",
+        json!({}),
+    )
+    .await;
+    let (id, token) = (
+        d["maakToken"]["id"].as_str().unwrap().to_owned(),
+        d["maakToken"]["token"].as_str().unwrap().to_owned(),
+    );
+
+    let a = vraag(
+        &app,
+        eigen_post("/aanmelden", None, format!("token={token}")),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+    let gezet = cookies(&a);
+    assert!(gezet.iter().all(|c| !c.contains(&token)), "{gezet:?}");
+    let sessie = gezet[0].split(';').next().unwrap().to_owned();
+    let waarde = sessie.strip_prefix("kringloop_sessie=").unwrap();
+    assert_eq!(waarde.len(), 64, "{sessie}");
+    assert!(waarde.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert!(gezet[0].contains("HttpOnly") && gezet[0].contains("SameSite=Strict"));
+    assert!(gezet[0].contains("Max-Age=36000"), "{}", gezet[0]);
+    assert!(
+        gezet
+            .iter()
+            .any(|c| c.starts_with("kringloop_token=;") && c.contains("Max-Age=0")),
+        "the old token cookie is cleared: {gezet:?}"
+    );
+    assert!(aangemeld_met(&app, &sessie).await);
+    let req = Request::get("/")
+        .header(header::COOKIE, &sessie)
+        .body(Body::empty())
+        .unwrap();
+    assert!(vraag(&app, req).await.tekst.contains("Aangemeld als"));
+    // The token itself in a cookie signs nobody in.
+    assert!(!aangemeld_met(&app, &format!("kringloop_token={token}")).await);
+    assert!(!aangemeld_met(&app, &format!("kringloop_sessie={token}")).await);
+
+    // Sign-out ends the session on the server, not only in the browser.
+    let a = vraag(&app, eigen_post("/afmelden", Some(&sessie), String::new())).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+    assert!(
+        cookies(&a)
+            .iter()
+            .any(|c| c.starts_with("kringloop_sessie=;") && c.contains("Max-Age=0"))
+    );
+    assert!(
+        !aangemeld_met(&app, &sessie).await,
+        "the old cookie still worked"
+    );
+
+    // Revoking the token ends its sessions.
+    let sessie = aanmelden_met(&app, &token).await;
+    let r = gql(
+        &app,
+        &admin,
+        "mutation($id: String!) { trekTokenIn(id: $id) }",
+        json!({ "id": id }),
+    )
+    .await;
+    assert_eq!(r["trekTokenIn"], true);
+    assert!(
+        !aangemeld_met(&app, &sessie).await,
+        "revoked token, live session"
+    );
+    let req = Request::get("/")
+        .header(header::COOKIE, &sessie)
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(kop(&vraag(&app, req).await, header::LOCATION), "/aanmelden");
+
+    // Idle and absolute limits.
+    let sg = o.token(Rol::Stuurgroep).to_owned();
+    let met = |inactief: u64, max: u64| {
+        kringloop_graphql::http::router(o.api.clone()).merge(kringloop_dashboard::router_met(
+            o.api.clone(),
+            kringloop_dashboard::DashboardConfig {
+                sessie_inactief: Duration::from_millis(inactief),
+                sessie_max: Duration::from_millis(max),
+                ..Default::default()
+            },
+        ))
+    };
+    let kort = met(300, 60_000);
+    let sessie = aanmelden_met(&kort, &sg).await;
+    assert!(aangemeld_met(&kort, &sessie).await);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(!aangemeld_met(&kort, &sessie).await, "idle past the limit");
+    let kort = met(60_000, 600);
+    let begin = std::time::Instant::now();
+    let sessie = aanmelden_met(&kort, &sg).await;
+    assert!(aangemeld_met(&kort, &sessie).await);
+    tokio::time::sleep(Duration::from_millis(700).saturating_sub(begin.elapsed())).await;
+    assert!(
+        !aangemeld_met(&kort, &sessie).await,
+        "past the absolute limit"
+    );
+    o.stop().await;
+}
+
+/// Sign-in and sign-out sent by another site are refused (login CSRF); the dashboard's
+/// own form, a script without browser headers and a proxy's forwarded host get through.
+#[tokio::test]
+async fn aanmelden_van_een_andere_site_geweigerd() {
+    let o = common::demo_omgeving().await;
+    let app = o.app();
+    let sg = o.token(Rol::Stuurgroep).to_owned();
+    let sessie = aanmelden_met(&app, &sg).await;
+    let van = |uri: &str, koppen: &[(&'static str, &'static str)]| {
+        let mut b = Request::post(uri)
+            .header(header::HOST, "127.0.0.1:8080")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, &sessie);
+        for (k, v) in koppen {
+            b = b.header(*k, *v);
+        }
+        b.body(Body::from(format!("token={sg}"))).unwrap()
+    };
+    for koppen in [
+        &[("origin", "https://evil.example")][..],
+        &[("origin", "null")],
+        &[("origin", "http://127.0.0.1:9999")],
+        &[("sec-fetch-site", "cross-site")],
+        &[
+            ("sec-fetch-site", "same-site"),
+            ("origin", "http://127.0.0.1:8080"),
+        ],
+    ] {
+        let a = vraag(&app, van("/aanmelden", koppen)).await;
+        assert_eq!(a.status, StatusCode::FORBIDDEN, "{koppen:?}");
+        assert!(cookies(&a).is_empty(), "{koppen:?}");
+        let a = vraag(&app, van("/afmelden", koppen)).await;
+        assert_eq!(a.status, StatusCode::FORBIDDEN, "{koppen:?}");
+        assert!(cookies(&a).is_empty(), "{koppen:?}");
+    }
+    assert!(
+        aangemeld_met(&app, &sessie).await,
+        "a refused sign-out left the session alone"
+    );
+    for koppen in [
+        &[][..],
+        &[
+            ("origin", "http://127.0.0.1:8080"),
+            ("sec-fetch-site", "same-origin"),
+        ],
+        &[
+            ("origin", "https://kringloop.example"),
+            ("x-forwarded-host", "kringloop.example"),
+        ],
+    ] {
+        let a = vraag(&app, van("/aanmelden", koppen)).await;
+        assert_eq!(a.status, StatusCode::SEE_OTHER, "{koppen:?}");
+    }
+    o.stop().await;
+}
+
+/// GraphiQL (`GET /graphql`) has the security headers of the dashboard's pages, with a
+/// policy that allows exactly the CDN it loads from and its own inline script.
+#[tokio::test]
+async fn graphiql_met_beveiligingskoppen() {
+    let o = common::demo_omgeving().await;
+    let app = o.app();
+    let g = vraag(&app, get("/graphql", None)).await;
+    assert_eq!(g.status, StatusCode::OK);
+    let d = vraag(&app, get("/aanmelden", None)).await;
+    for naam in [
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::REFERRER_POLICY,
+        header::X_FRAME_OPTIONS,
+    ] {
+        assert!(!kop(&g, naam.clone()).is_empty(), "{naam}");
+        assert_eq!(kop(&g, naam.clone()), kop(&d, naam.clone()), "{naam}");
+    }
+    assert_eq!(kop(&g, header::REFERRER_POLICY), "same-origin");
+    assert!(
+        !g.tekst.contains(r#"content="origin""#),
+        "the page keeps no-referrer"
+    );
+    let csp = kop(&g, header::CONTENT_SECURITY_POLICY);
+    assert!(csp.starts_with("default-src 'none'"), "{csp}");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    let script = kringloop_graphql::beveiliging::inline_script(&g.tekst).unwrap();
+    let hash = kringloop_graphql::beveiliging::csp_hash(script);
+    assert!(
+        csp.contains(&format!("script-src https://unpkg.com '{hash}';")),
+        "{csp}"
+    );
+    assert!(kop(&d, header::CONTENT_SECURITY_POLICY).contains("frame-ancestors 'none'"));
     o.stop().await;
 }
