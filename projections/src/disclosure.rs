@@ -283,15 +283,11 @@ pub(crate) fn bescherm(
     // The flags follow the published occupancy, or they would give the exact one away.
     let bezet = bz.graad.teller.waarde.unwrap_or(0);
     bz.onder_levensvatbaarheid = bz.graad.waarde.is_some_and(|g| g < levensvatbaarheid);
-    bz.overbezet =
-        bz.graad.waarde.is_some_and(|g| g > 1.0) || (bz.plaatsen <= 0 && bezet > 0);
+    bz.overbezet = bz.graad.waarde.is_some_and(|g| g > 1.0) || (bz.plaatsen <= 0 && bezet > 0);
 
     let pl = &mut r.plaatsingen.waarde;
     pl.exclusief_doorplaatsingen = check(&pl.exclusief_doorplaatsingen, s.exclusief);
-    pl.inclusief_doorplaatsingen = check(
-        &pl.inclusief_doorplaatsingen,
-        s.exclusief.plus(s.door),
-    );
+    pl.inclusief_doorplaatsingen = check(&pl.inclusief_doorplaatsingen, s.exclusief.plus(s.door));
     r.unieke_jeugdigen.waarde = check(&r.unieke_jeugdigen.waarde, s.unieke);
     r.spoedmachtigingen.waarde = check(&r.spoedmachtigingen.waarde, s.spoed);
     let sa = r.spoedaandeel.waarde;
@@ -317,7 +313,10 @@ pub(crate) fn bescherm(
         check(&u.lichter.noemer, s.bekend),
         true,
     );
-    let alle = s.bestemmingen.iter().fold(Cel::default(), |a, &c| a.plus(c));
+    let alle = s
+        .bestemmingen
+        .iter()
+        .fold(Cel::default(), |a, &c| a.plus(c));
     tabel_een_kolom(&mut u.bestemmingen, &s.bestemmingen, alle);
 
     let v = &mut r.verblijfsduur.waarde;

@@ -473,8 +473,8 @@ geldig!(Plaatsing, begin, eind, {
         let telt = self.vlaggen & (vlag::EPISODESTART | vlag::DOOR) != 0;
         // Spoedaandeel counts residential placements that start an episode, never a
         // doorplaatsing.
-        let residentieel = self.vlaggen & vlag::AMBULANT == 0
-            && self.vlaggen & vlag::EPISODESTART != 0;
+        let residentieel =
+            self.vlaggen & vlag::AMBULANT == 0 && self.vlaggen & vlag::EPISODESTART != 0;
         PlaatsingKolom {
             jeugdige: if telt { self.jeugdige } else { GEEN_KOLOM },
             voorziening: if residentieel {

@@ -80,7 +80,10 @@ fn plaatsingen(c0: &Ctx<'_>, kal: &Kalender, sl: &RecordKeys) -> Vec<Celsleutels
         let k = sl.feit(soort::PLAATSING, pl.jeugdige, pl.begin, pl.voorziening);
         let (s, e) = (pl.begin, pl.eind);
         // Active at the peildatum tot_i: s ≤ tot_i < e.
-        let (a, b) = (kal.tot_le(s.saturating_sub(1)), kal.tot_le(e.saturating_sub(1)));
+        let (a, b) = (
+            kal.tot_le(s.saturating_sub(1)),
+            kal.tot_le(e.saturating_sub(1)),
+        );
         if loc {
             bez_loc.tel(a, b, k);
             // A bed-day in P_i: [s, e) meets [van_i, tot_i).
@@ -109,10 +112,7 @@ fn plaatsingen(c0: &Ctx<'_>, kal: &Kalender, sl: &RecordKeys) -> Vec<Celsleutels
         if v & (vlag::EPISODESTART | vlag::DOOR) != 0 {
             jeugdigen.push((i as u32, pl.jeugdige));
         }
-        if c0.dicht(pl.voorziening)
-            && v & vlag::AMBULANT == 0
-            && v & vlag::EPISODESTART != 0
-        {
+        if c0.dicht(pl.voorziening) && v & vlag::AMBULANT == 0 && v & vlag::EPISODESTART != 0 {
             t.gesloten_starts.tel(k);
             if pl.basis == basis::SPOED {
                 t.spoed_starts.tel(k);
@@ -141,7 +141,15 @@ fn plaatsingen(c0: &Ctx<'_>, kal: &Kalender, sl: &RecordKeys) -> Vec<Celsleutels
 
 /// Stock and flows of one interval with key `k`: begin stock when s < van ≤ t, end
 /// stock when s < tot ≤ t, instroom s ∈ P, uitstroom t ∈ P.
-fn stroom(kal: &Kalender, s: i32, t: i32, k: u64, voorraad: &mut [Bereiken; 2], uit: &mut [Celsleutels], kies: fn(&mut Celsleutels) -> &mut [Cel; 4]) {
+fn stroom(
+    kal: &Kalender,
+    s: i32,
+    t: i32,
+    k: u64,
+    voorraad: &mut [Bereiken; 2],
+    uit: &mut [Celsleutels],
+    kies: fn(&mut Celsleutels) -> &mut [Cel; 4],
+) {
     voorraad[0].tel(kal.van_le(s), kal.van_le(t), k);
     voorraad[1].tel(kal.tot_le(s), kal.tot_le(t), k);
     if let Some(c) = kal.per(s).and_then(|i| uit.get_mut(i)) {
@@ -160,7 +168,10 @@ fn voorraden(
     n: usize,
     kies: fn(&mut Celsleutels) -> &mut [Cel; 4],
 ) {
-    for (t, (b, e)) in uit.iter_mut().zip(v[0].cellen(n).into_iter().zip(v[1].cellen(n))) {
+    for (t, (b, e)) in uit
+        .iter_mut()
+        .zip(v[0].cellen(n).into_iter().zip(v[1].cellen(n)))
+    {
         let x = kies(t);
         x[0] = b;
         x[3] = e;
@@ -262,7 +273,11 @@ fn overige(c0: &Ctx<'_>, kal: &Kalender, sl: &RecordKeys) -> Vec<Celsleutels> {
 }
 
 /// The key sums of every period of the series `kal` (filter and knowledge time of `c0`).
-pub(crate) fn sleutels_per_periode(c0: &Ctx<'_>, kal: &Kalender, sl: &RecordKeys) -> Vec<Celsleutels> {
+pub(crate) fn sleutels_per_periode(
+    c0: &Ctx<'_>,
+    kal: &Kalender,
+    sl: &RecordKeys,
+) -> Vec<Celsleutels> {
     let (pl, ov) = std::thread::scope(|sc| {
         let pl = sc.spawn(|| plaatsingen(c0, kal, sl));
         let ov = overige(c0, kal, sl);

@@ -1028,8 +1028,7 @@ impl<'a> Ctx<'a> {
         t.rond_af();
         if let Some(sl) = self.sleutels {
             for &j in &t.jeugdigen {
-                t.s.unieke
-                    .tel(sl.sleutel(soort::JEUGDIGE, u64::from(j), 0));
+                t.s.unieke.tel(sl.sleutel(soort::JEUGDIGE, u64::from(j), 0));
             }
         }
         t
@@ -1476,8 +1475,9 @@ impl Projection {
         let mut pl = c.plaatsingen();
         let overbezetting = c.overbezetting(std::mem::take(&mut pl.wijzigingen));
         let mut ep = c.episodes();
-        let (trajecten, traject_sleutels) =
-            c.stroom(&self.jt.trajecten, |t| (t.voorziening, t.herkomst, t.jeugdige));
+        let (trajecten, traject_sleutels) = c.stroom(&self.jt.trajecten, |t| {
+            (t.voorziening, t.herkomst, t.jeugdige)
+        });
         let spoed = c.machtigingen();
         let (signalen, signaal_sleutels) = c.signaal_tellingen();
         let bezette_dagen = pl.bezette_dagen;
@@ -1635,8 +1635,12 @@ impl Projection {
         let vragen = per_periode(q, perioden);
         let opvolgend = perioden.windows(2).all(|w| w[0].tot <= w[1].van)
             && perioden.iter().all(|p| p.van < p.tot);
-        let een_voor_een =
-            |vragen: &[Query]| vragen.iter().map(|qq| self.kpis_met(qq, sleutels)).collect();
+        let een_voor_een = |vragen: &[Query]| {
+            vragen
+                .iter()
+                .map(|qq| self.kpis_met(qq, sleutels))
+                .collect()
+        };
         let (Some(q0), true) = (vragen.first(), vragen.len() >= 2 && opvolgend) else {
             return een_voor_een(&vragen);
         };
@@ -1775,7 +1779,10 @@ impl Projection {
             let plat: Vec<Cel> = cellen.into_iter().flatten().collect();
             crate::disclosure::bescherm_kruistabel(&mut tabel, &plat, nk);
         }
-        c.kpi(&format!("bezetting per {} × {}", rij.naam(), kolom.naam()), tabel)
+        c.kpi(
+            &format!("bezetting per {} × {}", rij.naam(), kolom.naam()),
+            tabel,
+        )
     }
 
     /// Placements starting in P (the rule of [`KpiReport::plaatsingen`]); only the
@@ -1813,8 +1820,10 @@ impl Projection {
         let c = Ctx::new(self, q);
         c.kpi(
             "instroom/uitstroom/lopend (CBS-trajecten)",
-            c.stroom(&self.jt.trajecten, |t| (t.voorziening, t.herkomst, t.jeugdige))
-                .0,
+            c.stroom(&self.jt.trajecten, |t| {
+                (t.voorziening, t.herkomst, t.jeugdige)
+            })
+            .0,
         )
     }
 

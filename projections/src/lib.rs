@@ -72,9 +72,9 @@ mod tabel;
 mod veeg;
 
 pub use diff::{Diff, GebeurtenisRef};
+pub use disclosure::{Bescherming, KANS_ONVERANDERD, MIN_DUREN, RIJ, RIJ_EEN, RecordKeys, ruis};
 pub use jeugdtabellen::PARTIJ;
 pub use kpi::*;
-pub use disclosure::{Bescherming, KANS_ONVERANDERD, MIN_DUREN, RIJ, RIJ_EEN, RecordKeys, ruis};
 pub use periode::{Granulariteit, Periode};
 pub use projectie::{Meta, Omvang, Projection, VOORUIT};
 

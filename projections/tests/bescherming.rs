@@ -162,7 +162,10 @@ fn dezelfde_records_hetzelfde_antwoord() {
                 p.kpis_beschermd(&Query::new(a), &sl),
                 p.kpis_beschermd(&Query::new(b), &sl),
             );
-            assert_eq!(ba.plaatsingen.waarde, bb.plaatsingen.waarde, "{a:?} / {b:?}");
+            assert_eq!(
+                ba.plaatsingen.waarde, bb.plaatsingen.waarde,
+                "{a:?} / {b:?}"
+            );
             vergeleken += 1;
         }
     }
@@ -206,7 +209,10 @@ fn verschil_van_dagen_is_niet_zeker() {
     let kans = goed as f64 / pogingen as f64;
     // Binomial with p ≈ 0.34: three standard deviations above it stays under 0.5.
     let grens = KANS_ONVERANDERD;
-    assert!(kans <= grens, "{goed} of {pogingen} derived exactly ({kans:.2} > {grens})");
+    assert!(
+        kans <= grens,
+        "{goed} of {pogingen} derived exactly ({kans:.2} > {grens})"
+    );
     assert!(goed < pogingen, "every derived value exact: no protection");
 }
 

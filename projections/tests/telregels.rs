@@ -537,12 +537,33 @@ fn doel_voor_alternatieven_achter_op_schema() {
 fn doorplaatsing_naar_gesloten_zorg_telt_niet_in_spoedaandeel() {
     let mut log = landschap("2024-06-01T08:00:00Z");
     let a = plaats(&mut log, "A", "F2", d("2024-01-10"));
-    machtiging(&mut log, &a, "MA", MachtigingSoort::Spoedmachtiging, "2024-02-01", "2024-02-20");
+    machtiging(
+        &mut log,
+        &a,
+        "MA",
+        MachtigingSoort::Spoedmachtiging,
+        "2024-02-01",
+        "2024-02-20",
+    );
     door(&mut log, &a, "F2", "F1", d("2024-02-01"));
     let b = plaats(&mut log, "B", "F3", d("2024-02-10"));
-    machtiging(&mut log, &b, "MB", MachtigingSoort::Spoedmachtiging, "2024-02-10", "2024-03-01");
+    machtiging(
+        &mut log,
+        &b,
+        "MB",
+        MachtigingSoort::Spoedmachtiging,
+        "2024-02-10",
+        "2024-03-01",
+    );
     let c = plaats(&mut log, "C", "F3", d("2024-03-01"));
-    machtiging(&mut log, &c, "MC", MachtigingSoort::Mgj, "2024-03-01", "2024-09-01");
+    machtiging(
+        &mut log,
+        &c,
+        "MC",
+        MachtigingSoort::Mgj,
+        "2024-03-01",
+        "2024-09-01",
+    );
     let p = bouw(&log);
     let r = kpis(&p, periode(Periode::kwartaal(2024, 1)));
     let s = r.spoedaandeel.waarde;

@@ -1162,9 +1162,9 @@ fn run_in_memory(args: &ProjectionsArgs) -> anyhow::Result<()> {
                 let t = Instant::now();
                 match (reeks, beschermd) {
                     (true, false) => drop(std::hint::black_box(p.reeks(&q, &series))),
-                    (true, true) => {
-                        drop(std::hint::black_box(p.reeks_beschermd(&q, &series, &sleutels)))
-                    }
+                    (true, true) => drop(std::hint::black_box(
+                        p.reeks_beschermd(&q, &series, &sleutels),
+                    )),
                     (false, false) => drop(std::hint::black_box(p.kpis(&q))),
                     (false, true) => drop(std::hint::black_box(p.kpis_beschermd(&q, &sleutels))),
                 }

@@ -90,7 +90,9 @@ impl Aanvaller {
         assert_eq!(a["bescherming"], "VERSTOORD", "{args} {pad}: {a}");
         assert_eq!(b["bescherming"], "GEEN", "{args} {pad}: {b}");
         (
-            a["waarde"].as_i64().unwrap_or_else(|| panic!("{args} {pad}: {a}")),
+            a["waarde"]
+                .as_i64()
+                .unwrap_or_else(|| panic!("{args} {pad}: {a}")),
             b["waarde"].as_i64().unwrap(),
         )
     }
@@ -182,8 +184,13 @@ async fn aanvallen_op_de_bescherming() {
     let mut vorige: Option<(i64, i64)> = None;
     for i in 59..=120 {
         let tot = begin + chrono::Duration::days(i);
-        let args = format!("{}, filter: {{landsdeel: \"ZUID_WEST\"}}", periode(&dag(begin), &dag(tot)));
-        let nu = a.aantal(&args, "plaatsingen.inclusiefDoorplaatsingen").await;
+        let args = format!(
+            "{}, filter: {{landsdeel: \"ZUID_WEST\"}}",
+            periode(&dag(begin), &dag(tot))
+        );
+        let nu = a
+            .aantal(&args, "plaatsingen.inclusiefDoorplaatsingen")
+            .await;
         if let Some(v) = vorige {
             a.noteer("perioden een dag apart", nu.0 - v.0, nu.1 - v.1);
         }
@@ -192,12 +199,15 @@ async fn aanvallen_op_de_bescherming() {
     // Quarter against its months.
     for j in [2023, 2024] {
         for k in 1..=4u32 {
-            let kw = format!("periode: {{jaar: {j}, kwartaal: {k}}}, filter: {{landsdeel: \"NOORD\"}}");
+            let kw =
+                format!("periode: {{jaar: {j}, kwartaal: {k}}}, filter: {{landsdeel: \"NOORD\"}}");
             let (kp, ke) = a.aantal(&kw, "spoedmachtigingen").await;
             let (mut mp, mut me) = (0, 0);
             for m in 0..2 {
                 let maand = (k - 1) * 3 + m + 1;
-                let args = format!("periode: {{jaar: {j}, maand: {maand}}}, filter: {{landsdeel: \"NOORD\"}}");
+                let args = format!(
+                    "periode: {{jaar: {j}, maand: {maand}}}, filter: {{landsdeel: \"NOORD\"}}"
+                );
                 let (p, e) = a.aantal(&args, "spoedmachtigingen").await;
                 mp += p;
                 me += e;
@@ -210,19 +220,29 @@ async fn aanvallen_op_de_bescherming() {
     for j in [2023, 2024] {
         for k in 1..=4u32 {
             for land in LANDSDELEN {
-                let leden: Vec<&String> = regios.iter().filter(|r| r.1 == land).map(|r| &r.0).collect();
+                let leden: Vec<&String> = regios
+                    .iter()
+                    .filter(|r| r.1 == land)
+                    .map(|r| &r.0)
+                    .collect();
                 if leden.len() < 2 {
                     continue;
                 }
                 let p = format!("periode: {{jaar: {j}, kwartaal: {k}}}");
                 let (lp, le) = a
-                    .aantal(&format!("{p}, filter: {{landsdeel: \"{land}\"}}"), "plaatsingen.exclusiefDoorplaatsingen")
+                    .aantal(
+                        &format!("{p}, filter: {{landsdeel: \"{land}\"}}"),
+                        "plaatsingen.exclusiefDoorplaatsingen",
+                    )
                     .await;
                 let mut delen = Vec::new();
                 for r in &leden {
                     delen.push(
-                        a.aantal(&format!("{p}, filter: {{jeugdregio: \"{r}\"}}"), "plaatsingen.exclusiefDoorplaatsingen")
-                            .await,
+                        a.aantal(
+                            &format!("{p}, filter: {{jeugdregio: \"{r}\"}}"),
+                            "plaatsingen.exclusiefDoorplaatsingen",
+                        )
+                        .await,
                     );
                 }
                 for laatste in 0..delen.len() {
@@ -244,12 +264,23 @@ async fn aanvallen_op_de_bescherming() {
         for k in 1..=4u32 {
             for land in LANDSDELEN {
                 let p = format!("periode: {{jaar: {j}, kwartaal: {k}}}");
-                let alles = a.aantal(&format!("{p}, filter: {{landsdeel: \"{land}\"}}"), "plaatsingen.inclusiefDoorplaatsingen").await;
+                let alles = a
+                    .aantal(
+                        &format!("{p}, filter: {{landsdeel: \"{land}\"}}"),
+                        "plaatsingen.inclusiefDoorplaatsingen",
+                    )
+                    .await;
                 let dicht = a
-                    .aantal(&format!("{p}, filter: {{landsdeel: \"{land}\", regime: GESLOTEN}}"), "plaatsingen.inclusiefDoorplaatsingen")
+                    .aantal(
+                        &format!("{p}, filter: {{landsdeel: \"{land}\", regime: GESLOTEN}}"),
+                        "plaatsingen.inclusiefDoorplaatsingen",
+                    )
                     .await;
                 let open = a
-                    .aantal(&format!("{p}, filter: {{landsdeel: \"{land}\", regime: OPEN}}"), "plaatsingen.inclusiefDoorplaatsingen")
+                    .aantal(
+                        &format!("{p}, filter: {{landsdeel: \"{land}\", regime: OPEN}}"),
+                        "plaatsingen.inclusiefDoorplaatsingen",
+                    )
                     .await;
                 a.noteer("filters: alles min gesloten", alles.0 - dicht.0, open.1);
             }
@@ -261,7 +292,9 @@ async fn aanvallen_op_de_bescherming() {
     for j in [2023, 2024] {
         for k in 1..=4u32 {
             for land in LANDSDELEN {
-                let p = format!("periode: {{jaar: {j}, kwartaal: {k}}}, filter: {{landsdeel: \"{land}\"}}");
+                let p = format!(
+                    "periode: {{jaar: {j}, kwartaal: {k}}}, filter: {{landsdeel: \"{land}\"}}"
+                );
                 let incl = a.aantal(&p, "plaatsingen.inclusiefDoorplaatsingen").await;
                 let excl = a.aantal(&p, "plaatsingen.exclusiefDoorplaatsingen").await;
                 let door = a.aantal(&p, "doorplaatsingen.aantal").await;
@@ -281,7 +314,8 @@ async fn aanvallen_op_de_bescherming() {
         .map(|v| v["id"].as_str().unwrap().to_owned())
         .collect();
     for (i, code) in codes.iter().enumerate() {
-        let d = chrono::NaiveDate::from_ymd_opt(2024, 3, 1).unwrap() + chrono::Duration::days(i as i64 % 20);
+        let d = chrono::NaiveDate::from_ymd_opt(2024, 3, 1).unwrap()
+            + chrono::Duration::days(i as i64 % 20);
         let args = format!(
             "{}, filter: {{voorziening: \"{code}\"}}, toerekening: LOCATIE",
             periode(&dag(d), &dag(d + chrono::Duration::days(1)))
@@ -296,14 +330,25 @@ async fn aanvallen_op_de_bescherming() {
         a.noteer("beddagen van een dag", dagen.0, bezet.1);
         // The same placements asked two ways: the same answer, nothing to average.
         assert_eq!(dagen.1, bezet.1, "{code} {d}");
-        assert_eq!(dagen.0, bezet.0, "{code} {d}: bed-days of one day against occupancy");
+        assert_eq!(
+            dagen.0, bezet.0,
+            "{code} {d}: bed-days of one day against occupancy"
+        );
     }
 
     // 5. Knowledge times: a quarter as known at two moments.
-    for (k1, k2) in [("2024-04-15T00:00:00Z", "2024-07-01T00:00:00Z"), ("2024-05-01T00:00:00Z", "2025-01-01T00:00:00Z")] {
+    for (k1, k2) in [
+        ("2024-04-15T00:00:00Z", "2024-07-01T00:00:00Z"),
+        ("2024-05-01T00:00:00Z", "2025-01-01T00:00:00Z"),
+    ] {
         for land in LANDSDELEN {
-            let p = format!("periode: {{jaar: 2024, kwartaal: 1}}, filter: {{landsdeel: \"{land}\"}}");
-            for pad in ["plaatsingen.inclusiefDoorplaatsingen", "stroomEpisodes.uitstroom", "spoedmachtigingen"] {
+            let p =
+                format!("periode: {{jaar: 2024, kwartaal: 1}}, filter: {{landsdeel: \"{land}\"}}");
+            for pad in [
+                "plaatsingen.inclusiefDoorplaatsingen",
+                "stroomEpisodes.uitstroom",
+                "spoedmachtigingen",
+            ] {
                 let x = a.aantal(&format!("{p}, asKnownAt: \"{k1}\""), pad).await;
                 let y = a.aantal(&format!("{p}, asKnownAt: \"{k2}\""), pad).await;
                 a.noteer("kennismomenten", y.0 - x.0, y.1 - x.1);
@@ -315,15 +360,44 @@ async fn aanvallen_op_de_bescherming() {
     for (gebied, land) in [("LD:ZUID_WEST", "ZUID_WEST"), ("LD:NOORD", "NOORD")] {
         let (sg, ev) = (a.sg.clone(), a.ev.clone());
         let label = "Spoedmachtigingen (aantal)";
-        let jaar_sg = csv_cel(&a.csv(&sg, "kerncijfers", &format!("gebied={gebied}&periode=2024")).await, label);
-        let jaar_ev = csv_cel(&a.csv(&ev, "kerncijfers", &format!("gebied={gebied}&periode=2024")).await, label);
+        let jaar_sg = csv_cel(
+            &a.csv(&sg, "kerncijfers", &format!("gebied={gebied}&periode=2024"))
+                .await,
+            label,
+        );
+        let jaar_ev = csv_cel(
+            &a.csv(&ev, "kerncijfers", &format!("gebied={gebied}&periode=2024"))
+                .await,
+            label,
+        );
         let mut kw = Vec::new();
         for k in 1..=4 {
-            let s = csv_cel(&a.csv(&sg, "kerncijfers", &format!("gebied={gebied}&periode=2024-Q{k}")).await, label);
-            let e = csv_cel(&a.csv(&ev, "kerncijfers", &format!("gebied={gebied}&periode=2024-Q{k}")).await, label);
+            let s = csv_cel(
+                &a.csv(
+                    &sg,
+                    "kerncijfers",
+                    &format!("gebied={gebied}&periode=2024-Q{k}"),
+                )
+                .await,
+                label,
+            );
+            let e = csv_cel(
+                &a.csv(
+                    &ev,
+                    "kerncijfers",
+                    &format!("gebied={gebied}&periode=2024-Q{k}"),
+                )
+                .await,
+                label,
+            );
             // The CSV is the API's figure, by the same path.
             let api = a
-                .aantal(&format!("periode: {{jaar: 2024, kwartaal: {k}}}, filter: {{landsdeel: \"{land}\"}}"), "spoedmachtigingen")
+                .aantal(
+                    &format!(
+                        "periode: {{jaar: 2024, kwartaal: {k}}}, filter: {{landsdeel: \"{land}\"}}"
+                    ),
+                    "spoedmachtigingen",
+                )
                 .await;
             assert_eq!((s, e), api, "CSV and API disagree for {gebied} Q{k}");
             kw.push((s, e));
@@ -346,25 +420,54 @@ async fn aanvallen_op_de_bescherming() {
     let p = "periode: {jaar: 2024, kwartaal: 1}, filter: {jeugdregio: \"RIJNMOND\"}";
     let een = a.aantal(p, "plaatsingen.exclusiefDoorplaatsingen").await;
     for _ in 0..5 {
-        assert_eq!(a.aantal(p, "plaatsingen.exclusiefDoorplaatsingen").await, een);
+        assert_eq!(
+            a.aantal(p, "plaatsingen.exclusiefDoorplaatsingen").await,
+            een
+        );
     }
     let later = a
-        .aantal(&format!("{p}, asKnownAt: \"2100-01-01T00:00:00Z\""), "plaatsingen.exclusiefDoorplaatsingen")
+        .aantal(
+            &format!("{p}, asKnownAt: \"2100-01-01T00:00:00Z\""),
+            "plaatsingen.exclusiefDoorplaatsingen",
+        )
         .await;
-    assert_eq!(later, een, "a knowledge time after every event selects the same records");
+    assert_eq!(
+        later, een,
+        "a knowledge time after every event selects the same records"
+    );
     let mut gelijk = 0;
     for i in 0..60 {
         let tot = begin + chrono::Duration::days(30 + i);
-        let x = a.aantal(&format!("{}, filter: {{jeugdregio: \"RIJNMOND\"}}", periode(&dag(begin), &dag(tot))), "spoedmachtigingen").await;
+        let x = a
+            .aantal(
+                &format!(
+                    "{}, filter: {{jeugdregio: \"RIJNMOND\"}}",
+                    periode(&dag(begin), &dag(tot))
+                ),
+                "spoedmachtigingen",
+            )
+            .await;
         let y = a
-            .aantal(&format!("{}, filter: {{jeugdregio: \"RIJNMOND\"}}", periode(&dag(begin), &dag(tot + chrono::Duration::days(1)))), "spoedmachtigingen")
+            .aantal(
+                &format!(
+                    "{}, filter: {{jeugdregio: \"RIJNMOND\"}}",
+                    periode(&dag(begin), &dag(tot + chrono::Duration::days(1)))
+                ),
+                "spoedmachtigingen",
+            )
             .await;
         if x.1 == y.1 {
-            assert_eq!(x.0, y.0, "the same records, another period: another answer ({tot})");
+            assert_eq!(
+                x.0, y.0,
+                "the same records, another period: another answer ({tot})"
+            );
             gelijk += 1;
         }
     }
-    assert!(gelijk >= 10, "only {gelijk} stretched periods with the same records");
+    assert!(
+        gelijk >= 10,
+        "only {gelijk} stretched periods with the same records"
+    );
 
     // The bars.
     let mut totaal = Uitslag::default();
@@ -423,17 +526,26 @@ async fn kerncijfers_zichtbaar_voor_de_stuurgroep() {
                 .unwrap();
             let resp = app.oneshot(req).await.unwrap();
             assert_eq!(resp.status(), StatusCode::OK);
-            let b = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+            let b = axum::body::to_bytes(resp.into_body(), usize::MAX)
+                .await
+                .unwrap();
             String::from_utf8(b.to_vec()).unwrap()
         }
     };
     let req = Request::post("/graphql")
         .header("content-type", "application/json")
         .header("authorization", format!("Bearer {ev}"))
-        .body(Body::from(json!({"query": "{ jeugdregios { code } }"}).to_string()))
+        .body(Body::from(
+            json!({"query": "{ jeugdregios { code } }"}).to_string(),
+        ))
         .unwrap();
     let resp = app.clone().oneshot(req).await.unwrap();
-    let v: Value = serde_json::from_slice(&axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap()).unwrap();
+    let v: Value = serde_json::from_slice(
+        &axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap(),
+    )
+    .unwrap();
     let mut gebieden: Vec<String> = LANDSDELEN.iter().map(|l| format!("LD:{l}")).collect();
     gebieden.extend(
         v["data"]["jeugdregios"]
@@ -466,7 +578,10 @@ async fn kerncijfers_zichtbaar_voor_de_stuurgroep() {
                     verstoord += 1;
                 }
             }
-            assert!(html.contains("href=\"/bescherming\""), "no link to the method");
+            assert!(
+                html.contains("href=\"/bescherming\""),
+                "no link to the method"
+            );
         }
     }
     eprintln!(
@@ -482,7 +597,11 @@ async fn kerncijfers_zichtbaar_voor_de_stuurgroep() {
         let (gebied, per, kpi) = (d.next().unwrap(), d.next().unwrap(), d.next().unwrap());
         let html = vraag(format!("/?gebied={gebied}&periode={per}"), ev.clone()).await;
         let tegel = html.split(&format!("data-kpi=\"{kpi}\"")).nth(1).unwrap();
-        let exact = tegel.split("data-waarde=\"").nth(1).and_then(|x| x.split('"').next()).unwrap_or("");
+        let exact = tegel
+            .split("data-waarde=\"")
+            .nth(1)
+            .and_then(|x| x.split('"').next())
+            .unwrap_or("");
         if exact.is_empty() {
             continue; // undefined for everyone (no places, no stay ended)
         }
@@ -499,17 +618,31 @@ async fn kerncijfers_zichtbaar_voor_de_stuurgroep() {
             None => unreachable!(),
         };
         let k = &per[per.len() - 1..];
-        let q = format!("{{ kpis(periode: {{jaar: 2024, kwartaal: {k}}}, filter: {filter}) {{ {pad} }} }}");
+        let q = format!(
+            "{{ kpis(periode: {{jaar: 2024, kwartaal: {k}}}, filter: {filter}) {{ {pad} }} }}"
+        );
         let req = Request::post("/graphql")
             .header("content-type", "application/json")
             .header("authorization", format!("Bearer {ev}"))
             .body(Body::from(json!({ "query": q }).to_string()))
             .unwrap();
         let resp = app.clone().oneshot(req).await.unwrap();
-        let v: Value = serde_json::from_slice(&axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap()).unwrap();
-        let n = v["data"]["kpis"].to_string().chars().filter(char::is_ascii_digit).collect::<String>();
+        let v: Value = serde_json::from_slice(
+            &axum::body::to_bytes(resp.into_body(), usize::MAX)
+                .await
+                .unwrap(),
+        )
+        .unwrap();
+        let n = v["data"]["kpis"]
+            .to_string()
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect::<String>();
         let n: i64 = n.parse().unwrap_or_else(|_| panic!("{w}: {v}"));
-        assert!(n < 10, "{w}: hidden for the stuurgroep with {n} records underneath");
+        assert!(
+            n < 10,
+            "{w}: hidden for the stuurgroep with {n} records underneath"
+        );
     }
     let methode = vraag("/bescherming".to_owned(), sg.clone()).await;
     assert!(methode.contains("cell-key"), "the method page");

@@ -463,7 +463,11 @@ async fn dashboard_in_chromium() {
     }
     let (regio, kw, waarde) = gevonden.expect("a small spoedmachtigingen count in 2024");
     kies(&page, &format!("JR:{regio}"), &format!("2024-K{kw}")).await;
-    let tekst: String = js(&page, "document.querySelector('article[data-kpi=spoedmachtigingen] .waarde')?.textContent ?? ''").await;
+    let tekst: String = js(
+        &page,
+        "document.querySelector('article[data-kpi=spoedmachtigingen] .waarde')?.textContent ?? ''",
+    )
+    .await;
     assert_eq!(tekst.trim(), waarde.to_string());
     let zichtbaar: bool = js(&page, "(() => { const e = document.querySelector('article[data-kpi=spoedmachtigingen] .verstoord a[href=\"/bescherming\"]'); if (!e) return false; const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; })()").await;
     assert!(zichtbaar, "the perturbation line and its link are visible");

@@ -52,9 +52,7 @@ pub fn laad_of_maak(pad: &Path) -> anyhow::Result<RecordKeys> {
             tracing::info!(pad = %pad.display(), "nieuw celsleutelgeheim aangemaakt");
             Ok(RecordKeys::new(&geheim))
         }
-        Err(e) => {
-            Err(e).with_context(|| format!("celsleutelgeheim {} lezen", pad.display()))
-        }
+        Err(e) => Err(e).with_context(|| format!("celsleutelgeheim {} lezen", pad.display())),
     }
 }
 

@@ -139,14 +139,16 @@ pub async fn run(global: &GlobalConfig, args: &ServeArgs) -> anyhow::Result<()> 
     )
     .await
     .context("projectie opbouwen")?;
-    let mut config = ApiConfig::default();
-    config.celsleutels = crate::celsleutel::laad_of_maak(
-        &args
-            .celsleutel_bestand
-            .clone()
-            .unwrap_or_else(|| crate::celsleutel::standaard_pad(&tokenpad)),
-    )?;
-    config.timeout = Duration::from_secs(args.timeout_s.max(1));
+    let config = ApiConfig {
+        celsleutels: crate::celsleutel::laad_of_maak(
+            &args
+                .celsleutel_bestand
+                .clone()
+                .unwrap_or_else(|| crate::celsleutel::standaard_pad(&tokenpad)),
+        )?,
+        timeout: Duration::from_secs(args.timeout_s.max(1)),
+        ..ApiConfig::default()
+    };
     let api = ApiState::new(Arc::clone(&store), runner.clone(), tokens, config)
         .await
         .map_err(|e| anyhow::anyhow!("domeinstaat opbouwen: {}", e.melding()))?;
