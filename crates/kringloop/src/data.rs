@@ -1,6 +1,6 @@
 //! `kringloop demo` and `kringloop import`: data in.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
@@ -8,7 +8,7 @@ use clap::Args;
 use kringloop_import::demo::{self, DemoConfig, Scope};
 use kringloop_import::importer::{ImportConfig, importeer};
 use kringloop_import::progress::Voortgang;
-use kringloop_import::pseudonym::Pseudonimiseerder;
+use kringloop_import::pseudonym::{Pseudonimiseerder, SLEUTEL_ENV};
 use kringloop_store::EventStore;
 
 #[derive(Debug, Clone, Args)]
@@ -101,9 +101,12 @@ pub struct ImportArgs {
     /// Who imports (recorded as `recorded_by`).
     #[arg(long, default_value = "import")]
     pub principal: String,
-    /// Key for pseudonymising BSNs (HMAC-SHA256). Needed for iJw and `bsn` columns.
-    #[arg(long, env = "KRINGLOOP_PSEUDONIEM_SLEUTEL", hide_env_values = true)]
-    pub pseudoniem_sleutel: Option<String>,
+    /// File with the key for pseudonymising BSNs (HMAC-SHA256, at least 16 bytes; one
+    /// final line break is not part of it). Needed for iJw and `bsn` columns. Without
+    /// it the key comes from the environment variable KRINGLOOP_PSEUDONIEM_SLEUTEL. The
+    /// key itself is never an argument: `ps` would show it to every user.
+    #[arg(long, env = "KRINGLOOP_PSEUDONIEM_SLEUTEL_BESTAND", value_name = "PAD")]
+    pub pseudoniem_sleutel_bestand: Option<PathBuf>,
     /// Region mapping of iJw product codes to facilities (TOML/JSON).
     #[arg(long)]
     pub mapping: Option<PathBuf>,
@@ -112,15 +115,61 @@ pub struct ImportArgs {
     pub ijw_backfill: bool,
 }
 
+/// The pseudonymisation key: from the file when one is given, else from the environment
+/// (an empty variable counts as unset). Both at once is refused: which one won could
+/// silently change every pseudonym. Neither the key nor the file's content ever appears
+/// in a message or a log line.
+fn pseudoniem_sleutel(
+    bestand: Option<&Path>,
+    omgeving: Option<String>,
+) -> anyhow::Result<Option<String>> {
+    let omgeving = omgeving.filter(|s| !s.is_empty());
+    let Some(pad) = bestand else {
+        return Ok(omgeving);
+    };
+    if omgeving.is_some() {
+        bail!(
+            "de pseudonimiseringssleutel staat zowel in {SLEUTEL_ENV} als in een bestand \
+             (--pseudoniem-sleutel-bestand {}); geef er één",
+            pad.display()
+        );
+    }
+    let tekst = std::fs::read_to_string(pad)
+        .with_context(|| format!("pseudonimiseringssleutel {} lezen", pad.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        if let Ok(m) = std::fs::metadata(pad)
+            && m.permissions().mode() & 0o077 != 0
+        {
+            tracing::warn!(
+                pad = %pad.display(),
+                "het sleutelbestand is leesbaar voor anderen dan de eigenaar (chmod 600)"
+            );
+        }
+    }
+    let sleutel = tekst
+        .strip_suffix('\n')
+        .map(|t| t.strip_suffix('\r').unwrap_or(t))
+        .unwrap_or(&tekst);
+    Ok(Some(sleutel.to_owned()))
+}
+
 /// Imports files; returns whether everything was accepted.
 pub async fn import(store: Arc<dyn EventStore>, args: &ImportArgs) -> anyhow::Result<bool> {
     let mut config = ImportConfig::new(args.principal.clone());
     config.dry_run = args.dry_run;
     config.ijw_backfill = args.ijw_backfill;
     config.voortgang = true;
-    if let Some(sleutel) = &args.pseudoniem_sleutel {
+    let omgeving = match std::env::var(SLEUTEL_ENV) {
+        Ok(s) => Some(s),
+        Err(std::env::VarError::NotPresent) => None,
+        Err(std::env::VarError::NotUnicode(_)) => bail!("{SLEUTEL_ENV} is geen geldige UTF-8"),
+    };
+    if let Some(sleutel) = pseudoniem_sleutel(args.pseudoniem_sleutel_bestand.as_deref(), omgeving)?
+    {
         config.pseudonimiseerder =
-            Some(Pseudonimiseerder::new(sleutel).context("ongeldige pseudonimiseringssleutel")?);
+            Some(Pseudonimiseerder::new(&sleutel).context("ongeldige pseudonimiseringssleutel")?);
     }
     if let Some(pad) = &args.mapping {
         config.mapping = Some(kringloop_import::ijw::mapping::RegioMapping::lees_bestand(
@@ -134,4 +183,77 @@ pub async fn import(store: Arc<dyn EventStore>, args: &ImportArgs) -> anyhow::Re
         alles_goed &= rapport.afgewezen.is_empty();
     }
     Ok(alles_goed)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        import: ImportArgs,
+    }
+
+    /// The key is not an argument (`ps` shows arguments to every user); a file is.
+    #[test]
+    fn sleutel_nooit_als_argument() {
+        let r = Cli::try_parse_from([
+            "import",
+            "--pseudoniem-sleutel",
+            "geheim-geheim-geheim",
+            "x.csv",
+        ]);
+        assert!(r.is_err(), "the key as a value flag is refused");
+        let cli = Cli::try_parse_from([
+            "import",
+            "--pseudoniem-sleutel-bestand",
+            "/run/secrets/kl",
+            "x.csv",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.import.pseudoniem_sleutel_bestand.as_deref(),
+            Some(Path::new("/run/secrets/kl"))
+        );
+        assert!(!format!("{cli:?}").contains("geheim"));
+    }
+
+    #[test]
+    fn sleutel_uit_bestand_of_omgeving() {
+        let dir = tempfile::tempdir().unwrap();
+        let pad = dir.path().join("sleutel");
+        std::fs::write(&pad, "een-sleutel-van-minstens-16\n").unwrap();
+        assert_eq!(
+            pseudoniem_sleutel(Some(&pad), None).unwrap().as_deref(),
+            Some("een-sleutel-van-minstens-16"),
+            "one final line break is not part of the key"
+        );
+        std::fs::write(&pad, "windows-sleutel-0123\r\n").unwrap();
+        assert_eq!(
+            pseudoniem_sleutel(Some(&pad), None).unwrap().as_deref(),
+            Some("windows-sleutel-0123")
+        );
+        assert_eq!(
+            pseudoniem_sleutel(None, Some("uit-de-omgeving-0123".into()))
+                .unwrap()
+                .as_deref(),
+            Some("uit-de-omgeving-0123")
+        );
+        assert_eq!(pseudoniem_sleutel(None, Some(String::new())).unwrap(), None);
+        assert_eq!(pseudoniem_sleutel(None, None).unwrap(), None);
+        // Both: refused, and the message names neither key.
+        let e = pseudoniem_sleutel(Some(&pad), Some("uit-de-omgeving-0123".into()))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(SLEUTEL_ENV), "{e}");
+        assert!(!e.contains("sleutel-0123"), "{e}");
+        let e = format!(
+            "{:#}",
+            pseudoniem_sleutel(Some(&dir.path().join("bestaat-niet")), None).unwrap_err()
+        );
+        assert!(e.contains("bestaat-niet"), "{e}");
+    }
 }
