@@ -61,7 +61,12 @@ fn hash_eind(b: &[u8], i: usize) -> Option<usize> {
     if i > 0 && b[i - 1].is_ascii_hexdigit() {
         return None;
     }
-    let hex = |from: usize| b[from..].iter().take_while(|c| c.is_ascii_hexdigit()).count();
+    let hex = |from: usize| {
+        b[from..]
+            .iter()
+            .take_while(|c| c.is_ascii_hexdigit())
+            .count()
+    };
     let n = hex(i);
     if n >= HASH_MIN && b[i..i + n].iter().any(u8::is_ascii_alphabetic) {
         return Some(i + n);
@@ -84,25 +89,23 @@ fn hash_eind(b: &[u8], i: usize) -> Option<usize> {
     Some(p)
 }
 
-/// The digit runs of a text (outside hash-shaped tokens), grouped into sequences
-/// written together.
-fn groepen(tekst: &str) -> Vec<Vec<Run>> {
-    let b = tekst.as_bytes();
-    let mut groepen: Vec<Vec<Run>> = Vec::new();
-    let mut huidig: Vec<Run> = Vec::new();
+/// Walks the digit runs of `b` outside hash-shaped tokens, in order, telling for each
+/// whether it is written together with the previous one (one `.` or ` ` between them).
+/// Stops, returning `true`, as soon as `f` does.
+fn runs(b: &[u8], mut f: impl FnMut(Run, bool) -> bool) -> bool {
+    let mut vorige: Option<Run> = None;
     let mut i = 0;
     while i < b.len() {
-        if b[i].is_ascii_hexdigit()
+        let c = b[i];
+        if c.is_ascii_hexdigit()
             && let Some(eind) = hash_eind(b, i)
         {
-            // A pseudonym: its digits are not a number; it also separates groups.
-            if !huidig.is_empty() {
-                groepen.push(std::mem::take(&mut huidig));
-            }
+            // A pseudonym: its digits are not a number. (The next run cannot be written
+            // together with one before it: the token lies in between.)
             i = eind;
             continue;
         }
-        if !b[i].is_ascii_digit() {
+        if !c.is_ascii_digit() {
             i += 1;
             continue;
         }
@@ -110,77 +113,86 @@ fn groepen(tekst: &str) -> Vec<Vec<Run>> {
         while i < b.len() && b[i].is_ascii_digit() {
             i += 1;
         }
-        let samen = huidig.last().is_some_and(|vorige| {
-            begin == vorige.eind + 1 && matches!(b[vorige.eind], b'.' | b' ')
-        });
-        if !samen && !huidig.is_empty() {
-            groepen.push(std::mem::take(&mut huidig));
-        }
-        huidig.push(Run { begin, eind: i });
-    }
-    if !huidig.is_empty() {
-        groepen.push(huidig);
-    }
-    groepen
-}
-
-/// Whether the digits of `runs` (joined) form a BSN as described in the module docs.
-fn is_bsn(tekst: &[u8], runs: &[Run]) -> bool {
-    let cijfers = || {
-        runs.iter()
-            .flat_map(|r| tekst[r.begin..r.eind].iter().map(|c| c - b'0'))
-    };
-    let n: usize = runs.iter().map(|r| r.eind - r.begin).sum();
-    if n < 8 {
-        return false;
-    }
-    // More than 9 digits: only zero padding may come before the last 9.
-    if n > 9 && cijfers().take(n - 9).any(|c| c != 0) {
-        return false;
-    }
-    let mut d = [0u8; 9];
-    let overslaan = n.saturating_sub(9);
-    let begin = 9 - (n - overslaan);
-    for (k, c) in cijfers().skip(overslaan).enumerate() {
-        d[begin + k] = c;
-    }
-    elfproef(&d)
-}
-
-/// The byte ranges of every BSN in `tekst` (see the module docs), in order; ranges may
-/// overlap when a sequence written together holds more than one.
-fn vind(tekst: &str) -> Vec<std::ops::Range<usize>> {
-    let b = tekst.as_bytes();
-    let mut uit = Vec::new();
-    for groep in groepen(tekst) {
-        for start in 0..groep.len() {
-            for eind in start + 1..=groep.len() {
-                let runs = &groep[start..eind];
-                let n: usize = runs.iter().map(|r| r.eind - r.begin).sum();
-                let voorloop_nullen = runs
-                    .iter()
-                    .flat_map(|r| b[r.begin..r.eind].iter())
-                    .take_while(|c| **c == b'0')
-                    .count();
-                if n > 9 + voorloop_nullen {
-                    break; // longer sequences from this start only get longer
-                }
-                if is_bsn(b, runs) {
-                    uit.push(runs[0].begin..runs[runs.len() - 1].eind);
-                }
-            }
+        let run = Run { begin, eind: i };
+        let samen = vorige.is_some_and(|v| begin == v.eind + 1 && matches!(b[v.eind], b'.' | b' '));
+        vorige = Some(run);
+        if f(run, samen) {
+            return true;
         }
     }
-    uit
+    false
 }
+
+/// How many runs back a sequence written together is searched. A BSN has at most 9
+/// significant digits, so at most 9 runs (zero padding in front is in the first of
+/// them, or in runs of only zeros before it, which change nothing).
+const TERUG: usize = 16;
 
 /// Whether `tekst` contains a BSN (see the module docs for exactly what is detected).
+/// One pass, no allocation: for every digit run, the sequences written together that
+/// end with it are tried, shortest first.
 pub fn bevat_bsn(tekst: &str) -> bool {
     // Fast path: fewer than 8 digits cannot hold one.
     if tekst.bytes().filter(u8::is_ascii_digit).nth(7).is_none() {
         return false;
     }
-    !vind(tekst).is_empty()
+    let b = tekst.as_bytes();
+    let mut ring = [Run { begin: 0, eind: 0 }; TERUG];
+    let mut kop = 0; // where the next run goes
+    let mut aantal = 0; // runs of the current sequence in the ring
+    runs(b, |run, samen| {
+        if !samen {
+            aantal = 0;
+        }
+        ring[kop] = run;
+        kop = (kop + 1) % TERUG;
+        aantal = (aantal + 1).min(TERUG);
+        // The k runs that end with this one.
+        let nde = |k: usize| ring[(kop + TERUG - k) % TERUG];
+        let mut n = 0;
+        for k in 1..=aantal {
+            let eerste = nde(k);
+            n += eerste.eind - eerste.begin;
+            if n < 8 {
+                continue;
+            }
+            if n > 9 {
+                // Only zero padding may come before the last 9 digits.
+                let nullen = (1..=k)
+                    .rev()
+                    .flat_map(|j| {
+                        let r = nde(j);
+                        b[r.begin..r.eind].iter()
+                    })
+                    .take_while(|c| **c == b'0')
+                    .count();
+                if nullen < n - 9 {
+                    if b[eerste.begin..eerste.eind].iter().any(|c| *c != b'0') {
+                        // Longer sequences put more digits before this one's.
+                        break;
+                    }
+                    continue;
+                }
+            }
+            // The last 9 digits (fewer: zeros in front).
+            let mut d = [0u8; 9];
+            let mut plek = 9;
+            'cijfers: for j in 1..=k {
+                let r = nde(j);
+                for c in b[r.begin..r.eind].iter().rev() {
+                    if plek == 0 {
+                        break 'cijfers;
+                    }
+                    plek -= 1;
+                    d[plek] = c - b'0';
+                }
+            }
+            if elfproef(&d) {
+                return true;
+            }
+        }
+        false
+    })
 }
 
 /// `tekst` with every sequence of digit runs written together (see the module docs) that
@@ -191,17 +203,36 @@ pub fn maskeer(tekst: &str) -> String {
     if tekst.bytes().filter(u8::is_ascii_digit).nth(7).is_none() {
         return tekst.to_owned();
     }
+    /// A sequence written together: first byte, end, number of digits.
+    type Reeks = (usize, usize, usize);
+    fn sluit(tekst: &str, r: Reeks, uit: &mut String, vanaf: &mut usize) {
+        if r.2 >= 8 {
+            uit.push_str(&tekst[*vanaf..r.0]);
+            uit.push_str("*********");
+            *vanaf = r.1;
+        }
+    }
     let mut uit = String::with_capacity(tekst.len());
     let mut vanaf = 0;
-    for groep in groepen(tekst) {
-        let n: usize = groep.iter().map(|r| r.eind - r.begin).sum();
-        if n < 8 {
-            continue;
+    let mut reeks: Option<Reeks> = None;
+    runs(tekst.as_bytes(), |run, samen| {
+        let lengte = run.eind - run.begin;
+        match reeks.as_mut() {
+            Some(r) if samen => {
+                r.1 = run.eind;
+                r.2 += lengte;
+            }
+            _ => {
+                if let Some(r) = reeks.take() {
+                    sluit(tekst, r, &mut uit, &mut vanaf);
+                }
+                reeks = Some((run.begin, run.eind, lengte));
+            }
         }
-        let (begin, eind) = (groep[0].begin, groep[groep.len() - 1].eind);
-        uit.push_str(&tekst[vanaf..begin]);
-        uit.push_str("*********");
-        vanaf = eind;
+        false
+    });
+    if let Some(r) = reeks {
+        sluit(tekst, r, &mut uit, &mut vanaf);
     }
     uit.push_str(&tekst[vanaf..]);
     uit
@@ -210,6 +241,56 @@ pub fn maskeer(tekst: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The definition of the module docs, written out plainly: every sequence of
+    /// consecutive runs of a group, joined, checked on its own.
+    fn referentie(tekst: &str) -> bool {
+        let b = tekst.as_bytes();
+        let mut groepen: Vec<Vec<Run>> = Vec::new();
+        runs(b, |run, samen| {
+            match groepen.last_mut() {
+                Some(g) if samen => g.push(run),
+                _ => groepen.push(vec![run]),
+            }
+            false
+        });
+        groepen.iter().any(|g| {
+            (0..g.len()).any(|i| {
+                (i + 1..=g.len()).any(|j| {
+                    let cijfers: Vec<u8> = g[i..j]
+                        .iter()
+                        .flat_map(|r| b[r.begin..r.eind].iter().map(|c| c - b'0'))
+                        .collect();
+                    let n = cijfers.len();
+                    if n < 8 || (n > 9 && cijfers[..n - 9].iter().any(|c| *c != 0)) {
+                        return false;
+                    }
+                    let mut d = [0u8; 9];
+                    let m = n.min(9);
+                    d[9 - m..].copy_from_slice(&cijfers[n - m..]);
+                    elfproef(&d)
+                })
+            })
+        })
+    }
+
+    proptest! {
+        /// The one-pass search finds exactly what the definition says (texts of digits,
+        /// separators and a few letters, so that BSNs and near misses are common).
+        #[test]
+        fn the_fast_search_follows_the_definition(
+            tekst in "[0-9. a-f_x-]{0,40}",
+            bsn in prop::sample::select(vec!["999999990", "111222333", "123456782", "12345672"]),
+            plek in 0usize..40,
+        ) {
+            prop_assert_eq!(bevat_bsn(&tekst), referentie(&tekst), "{:?}", tekst);
+            let mut met = tekst.clone();
+            let plek = (0..=plek.min(met.len())).rev().find(|p| met.is_char_boundary(*p)).unwrap_or(0);
+            met.insert_str(plek, bsn);
+            prop_assert_eq!(bevat_bsn(&met), referentie(&met), "{:?}", met);
+        }
+    }
 
     fn cijfers(s: &str) -> [u8; 9] {
         let mut d = [0u8; 9];
