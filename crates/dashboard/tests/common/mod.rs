@@ -70,15 +70,10 @@ pub async fn demo_omgeving_met(config: ApiConfig) -> Omgeving {
     )
     .await
     .expect("runner");
-    let api = ApiState::new(
-        Arc::clone(&store),
-        runner.clone(),
-        tokens_bestand,
-        config,
-    )
-    .await
-    .map_err(|e| e.melding())
-    .expect("api");
+    let api = ApiState::new(Arc::clone(&store), runner.clone(), tokens_bestand, config)
+        .await
+        .map_err(|e| e.melding())
+        .expect("api");
     Omgeving {
         dir,
         api,
