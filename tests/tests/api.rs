@@ -81,7 +81,16 @@ impl Omgeving {
 
     /// Opens the store, starts a runner and the API: a fresh server process.
     async fn start(&self) -> Server {
-        let store = kringloop_store::open(&self.url).await.unwrap();
+        self.start_met(ApiConfig::default(), |s| s).await
+    }
+
+    /// [`Omgeving::start`] with another configuration, and the store as `om` wraps it.
+    async fn start_met(
+        &self,
+        config: ApiConfig,
+        om: impl FnOnce(Arc<dyn EventStore>) -> Arc<dyn EventStore>,
+    ) -> Server {
+        let store = om(kringloop_store::open(&self.url).await.unwrap());
         let runner = Runner::start(
             Arc::clone(&store),
             RunnerOptions {
@@ -95,7 +104,7 @@ impl Omgeving {
             Arc::clone(&store),
             runner.clone(),
             Arc::new(Tokens::new(self.tokenpad())),
-            ApiConfig::default(),
+            config,
         )
         .await
         .map_err(|e| e.melding())
@@ -1186,6 +1195,155 @@ async fn idempotent_retry_writes_once(o: &Omgeving) {
     s.stop().await;
 }
 
+/// An idempotency key used again for another fact is CONFLICT and writes nothing (before:
+/// the first fact's result came back as if this one had been written); the same fact
+/// again is the first result, also racing, also after a restart. Keys are scoped per token:
+/// another token's same key is its own.
+async fn idempotency_key_reused_for_another_fact_is_conflict(o: &Omgeving) {
+    let s = o.start().await;
+    let (t, admin) = (o.token(Rol::Registrar), o.token(Rol::Admin));
+    let aanbieder = |id: &str, naam: &str| json!({"id": id, "naam": naam});
+    let r = feit(
+        &s,
+        t,
+        "registreerAanbieder",
+        "AanbiederInvoer",
+        aanbieder("K-1", "Eerste"),
+        None,
+        "sleutel",
+        None,
+    )
+    .await;
+    let eerste = ok(&r)["registreerAanbieder"].clone();
+    assert_eq!(eerste["duplicaat"], false);
+    let head = s.head().await;
+    let anders = [aanbieder("K-1", "Andere naam"), aanbieder("K-2", "Eerste")];
+    for invoer in &anders {
+        let r = feit(
+            &s,
+            t,
+            "registreerAanbieder",
+            "AanbiederInvoer",
+            invoer.clone(),
+            None,
+            "sleutel",
+            None,
+        )
+        .await;
+        assert_eq!(code(&r), Some("CONFLICT"), "{invoer}: {r}");
+    }
+    let r = feit(
+        &s,
+        t,
+        "registreerLandsdeel",
+        "LandsdeelInvoer",
+        json!({"code":"NOORD","naam":"Noord"}),
+        None,
+        "sleutel",
+        None,
+    )
+    .await;
+    assert_eq!(code(&r), Some("CONFLICT"), "another type: {r}");
+    assert_eq!(s.head().await, head, "a reused key wrote nothing");
+    let r = feit(
+        &s,
+        t,
+        "registreerAanbieder",
+        "AanbiederInvoer",
+        aanbieder("K-1", "Eerste"),
+        None,
+        "sleutel",
+        None,
+    )
+    .await;
+    let weer = &ok(&r)["registreerAanbieder"];
+    assert_eq!(weer["duplicaat"], true);
+    assert_eq!(weer["eventId"], eerste["eventId"]);
+    // Another token's key is its own (and cannot see the registrar's).
+    let r = feit(
+        &s,
+        admin,
+        "registreerAanbieder",
+        "AanbiederInvoer",
+        aanbieder("K-3", "Derde"),
+        None,
+        "sleutel",
+        None,
+    )
+    .await;
+    assert_eq!(ok(&r)["registreerAanbieder"]["duplicaat"], false);
+    // Two facts racing under one key: one is written, the other is CONFLICT.
+    let (x, y) = futures::future::join(
+        feit(
+            &s,
+            t,
+            "registreerAanbieder",
+            "AanbiederInvoer",
+            aanbieder("K-4", "x"),
+            None,
+            "race",
+            None,
+        ),
+        feit(
+            &s,
+            t,
+            "registreerAanbieder",
+            "AanbiederInvoer",
+            aanbieder("K-5", "y"),
+            None,
+            "race",
+            None,
+        ),
+    )
+    .await;
+    let geschreven = [&x, &y]
+        .iter()
+        .filter(|r| r.get("errors").is_none())
+        .count();
+    let conflict = [&x, &y]
+        .iter()
+        .filter(|r| code(r) == Some("CONFLICT"))
+        .count();
+    assert_eq!((geschreven, conflict), (1, 1), "{x} {y}");
+    let head = s.head().await;
+    // After a restart the keys come from the log: the same answers.
+    s.stop().await;
+    let s = o.start().await;
+    let r = feit(
+        &s,
+        t,
+        "registreerAanbieder",
+        "AanbiederInvoer",
+        aanbieder("K-1", "Andere naam"),
+        None,
+        "sleutel",
+        None,
+    )
+    .await;
+    assert_eq!(code(&r), Some("CONFLICT"), "{r}");
+    let r = feit(
+        &s,
+        t,
+        "registreerAanbieder",
+        "AanbiederInvoer",
+        aanbieder("K-1", "Eerste"),
+        None,
+        "sleutel",
+        None,
+    )
+    .await;
+    assert_eq!(ok(&r)["registreerAanbieder"]["eventId"], eerste["eventId"]);
+    assert_eq!(s.head().await, head);
+    // The store keeps the key under the token's id.
+    let e = s.store.read_stream("aanbieder-K-1", 1).await.unwrap();
+    let k = e[0].idempotency_key.as_deref().unwrap();
+    assert!(
+        k.ends_with(":sleutel") && k.len() > "sleutel".len() + 1,
+        "{k}"
+    );
+    s.stop().await;
+}
+
 async fn concurrent_writes_same_expected_version_conflict(o: &Omgeving) {
     let s = o.start().await;
     werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
@@ -1954,11 +2112,546 @@ async fn limits_health_and_graphiql(o: &Omgeving) {
         r.get("errors").is_some(),
         "a query deeper than the limit is refused: {r}"
     );
-    // Introspection as GraphiQL does it still works.
+    // Introspection as GraphiQL does it works with a token (any role), and without one
+    // is UNAUTHENTICATED like every field.
     let r = s
-        .gql(None, "{ __schema { queryType { name } } }", json!({}))
+        .gql(
+            Some(o.token(Rol::Stuurgroep)),
+            "{ __schema { queryType { name } } }",
+            json!({}),
+        )
         .await;
     assert_eq!(ok(&r)["__schema"]["queryType"]["name"], "Query");
+    s.stop().await;
+}
+
+/// A request to `/graphql` as raw parts: method, content type, body; the reply's
+/// status, content type and body as JSON (a panic if it is not JSON).
+async fn rauw(
+    s: &Server,
+    methode: &str,
+    pad: &str,
+    soort: Option<&str>,
+    token: Option<&str>,
+    body: Body,
+) -> (StatusCode, String, Value) {
+    let mut req = Request::builder().method(methode).uri(pad);
+    if let Some(t) = soort {
+        req = req.header("content-type", t);
+    }
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let resp = s
+        .app
+        .clone()
+        .oneshot(req.body(body).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status();
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let v = serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+        panic!(
+            "{methode} {pad}: {status}, not JSON ({e}): {}",
+            String::from_utf8_lossy(&bytes)
+        )
+    });
+    (status, ct, v)
+}
+
+/// Every error in a reply carries a `code`; returns the first one's.
+fn codes(v: &Value) -> Option<&str> {
+    let errors = v["errors"].as_array()?;
+    for e in errors {
+        assert!(
+            e["extensions"]["code"].is_string(),
+            "an error without a code: {v}"
+        );
+    }
+    code(v)
+}
+
+/// Every error reply is JSON with a `code` extension: GraphQL parse and validation errors
+/// (before: no code), a malformed or oversized body, a wrong content type, a batch, a
+/// method the route does not take, a failed WebSocket upgrade, the time limit (before:
+/// plain text or an empty body), and introspection without a token (before: open).
+async fn every_error_is_json_with_a_code(o: &Omgeving) {
+    let s = o.start().await;
+    let admin = o.token(Rol::Admin);
+    // Inside the schema: parse and validation errors.
+    for (q, vars) in [
+        ("{ bestaatNiet }", json!({})),
+        (
+            "{ kpis(periode: {jaar: \"twee\"}) { meta { positie } } }",
+            json!({}),
+        ),
+        (
+            "{ kpis(periode: {jaar: 2024}, onbekend: 1) { meta { positie } } }",
+            json!({}),
+        ),
+        ("{ kpis(periode: {jaar: 2024}) }", json!({})),
+        (
+            "query($j: Int!) { kpis(periode: {jaar: $j}) { meta { positie } } }",
+            json!({"j": "x"}),
+        ),
+        (
+            "query($j: Int!) { kpis(periode: {jaar: $j}) { meta { positie } } }",
+            json!({}),
+        ),
+        (
+            "{ kpis(periode: {jaar: 2024}) { meta { positie } }",
+            json!({}),
+        ),
+        ("", json!({})),
+        ("query A { ik { naam } } query B { ik { naam } }", json!({})),
+        (
+            "{ kpis(periode: {jaar: 2024}, peildatum: \"geen-datum\") { meta { positie } } }",
+            json!({}),
+        ),
+        (
+            "query($d: NaiveDate) { kpis(periode: {jaar: 2024}, peildatum: $d) { meta { positie } } }",
+            json!({"d": "31-12-2024"}),
+        ),
+    ] {
+        let r = s.gql(Some(admin), q, vars).await;
+        assert_eq!(codes(&r), Some("BAD_REQUEST"), "{q}: {r}");
+    }
+    let r = s.gql(None, "{ bestaatNiet }", json!({})).await;
+    assert!(codes(&r).is_some(), "{r}");
+
+    // Introspection needs a token; `__typename` does not.
+    for token in [None, Some("kl_onzin")] {
+        for q in [
+            "{ __schema { queryType { name } } }",
+            "{ __type(name: \"Query\") { name } }",
+            "query { ...F } fragment F on Query { __schema { types { name } } }",
+        ] {
+            let r = s.gql(token, q, json!({})).await;
+            assert_eq!(codes(&r), Some("UNAUTHENTICATED"), "{q}: {r}");
+            assert!(r["data"].is_null(), "{r}");
+        }
+    }
+    assert_eq!(
+        ok(&s.gql(None, "{ __typename }", json!({})).await)["__typename"],
+        "Query"
+    );
+    let r = s
+        .gql(
+            Some(admin),
+            "{ __type(name: \"Query\") { name } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(ok(&r)["__type"]["name"], "Query");
+
+    // Outside the schema: the body and the request itself.
+    let json = Some("application/json");
+    let geval =
+        |status: StatusCode, soort: Option<&'static str>, body: &'static str| (status, soort, body);
+    for (status, soort, body) in [
+        geval(StatusCode::BAD_REQUEST, json, "{\"query\": "),
+        geval(StatusCode::BAD_REQUEST, json, "not json"),
+        geval(StatusCode::BAD_REQUEST, json, "42"),
+        geval(StatusCode::BAD_REQUEST, json, "{\"query\": 5}"),
+        geval(
+            StatusCode::BAD_REQUEST,
+            json,
+            "{\"query\": \"{ ik { naam } }\", \"variables\": 7}",
+        ),
+        geval(
+            StatusCode::BAD_REQUEST,
+            json,
+            "[{\"query\": \"{ ik { naam } }\"}]",
+        ),
+        geval(StatusCode::BAD_REQUEST, json, ""),
+        geval(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Some("text/plain"),
+            "{ ik { naam } }",
+        ),
+        geval(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Some("application/graphql"),
+            "{ ik { naam } }",
+        ),
+        geval(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Some("multipart/form-data; boundary=x"),
+            "--x--",
+        ),
+        geval(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            None,
+            "{\"query\": \"{ ik { naam } }\"}",
+        ),
+    ] {
+        let (st, ct, v) = rauw(&s, "POST", "/graphql", soort, Some(admin), Body::from(body)).await;
+        assert_eq!(st, status, "{soort:?} {body}: {v}");
+        assert!(ct.starts_with("application/json"), "{ct}");
+        assert_eq!(codes(&v), Some("BAD_REQUEST"), "{soort:?} {body}: {v}");
+    }
+    // `charset` and case do not matter.
+    let (st, _, v) = rauw(
+        &s,
+        "POST",
+        "/graphql",
+        Some("Application/JSON; charset=utf-8"),
+        Some(admin),
+        Body::from(json!({"query": "{ ik { naam } }"}).to_string()),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    ok(&v);
+    // Over the size limit, announced by Content-Length or not (chunked).
+    let groot = json!({"query": format!("{{ ik {{ naam }} }} #{}", "x".repeat(2 * 1024 * 1024))})
+        .to_string();
+    let stukken: Vec<Result<String, std::io::Error>> = groot
+        .as_bytes()
+        .chunks(64 * 1024)
+        .map(|c| Ok(String::from_utf8_lossy(c).into_owned()))
+        .collect();
+    let (st, _, v) = rauw(
+        &s,
+        "POST",
+        "/graphql",
+        json,
+        Some(admin),
+        Body::from_stream(futures::stream::iter(stukken)),
+    )
+    .await;
+    assert_eq!(st, StatusCode::PAYLOAD_TOO_LARGE, "{v}");
+    assert_eq!(codes(&v), Some("BAD_REQUEST"), "{v}");
+    let r = s
+        .app
+        .clone()
+        .oneshot(
+            Request::post("/graphql")
+                .header("content-type", "application/json")
+                .header("content-length", groot.len())
+                .body(Body::from(groot))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let v: Value = serde_json::from_slice(
+        &axum::body::to_bytes(r.into_body(), usize::MAX)
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(codes(&v), Some("BAD_REQUEST"), "{v}");
+    // A method the route does not take, a WebSocket request that is not an upgrade.
+    let (st, _, v) = rauw(&s, "PUT", "/graphql", json, Some(admin), Body::from("{}")).await;
+    assert_eq!(st, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(codes(&v), Some("BAD_REQUEST"), "{v}");
+    let (st, _, v) = rauw(&s, "GET", "/graphql/ws", None, None, Body::empty()).await;
+    assert!(st.is_client_error(), "{st}");
+    assert_eq!(codes(&v), Some("BAD_REQUEST"), "{v}");
+    s.stop().await;
+
+    // The time limit (a chain walk slower than it): 408 with OVERLOADED, not an empty body.
+    let s = o
+        .start_met(
+            ApiConfig {
+                timeout: Duration::from_millis(50),
+                ..ApiConfig::default()
+            },
+            |s| Beurten::om(s, Duration::from_millis(500)),
+        )
+        .await;
+    let (st, _, v) = rauw(
+        &s,
+        "POST",
+        "/graphql",
+        json,
+        Some(admin),
+        Body::from(json!({"query": "{ keten { intact } }"}).to_string()),
+    )
+    .await;
+    assert_eq!(st, StatusCode::REQUEST_TIMEOUT, "{v}");
+    assert_eq!(codes(&v), Some("OVERLOADED"), "{v}");
+    s.stop().await;
+}
+
+/// `n` aliases of `veld` in one query.
+fn aliassen(n: usize, veld: &str) -> String {
+    let velden: Vec<String> = (0..n).map(|i| format!("a{i}: {veld}")).collect();
+    format!("{{ {} }}", velden.join(" "))
+}
+
+/// A query over budget is refused before any of it runs, quickly and with BAD_REQUEST:
+/// 600 aliased chain walks (before: 30 s and ~25 CPU-s until the time limit), 200 (before:
+/// INTERNAL "pool timed out"), two (over the complexity budget: one walk is the most a
+/// request may do), and 40 aliased event-log pages (no access-log entry is written).
+async fn cost_limits_refuse_before_work(o: &Omgeving) {
+    let s = o.start().await;
+    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
+    let admin = o.token(Rol::Admin);
+    let head = s.head().await;
+    let begin = std::time::Instant::now();
+    let r = s
+        .gql(Some(admin), &aliassen(600, "keten { intact }"), json!({}))
+        .await;
+    let duur = begin.elapsed();
+    eprintln!("600 aliased keten fields refused in {duur:?}");
+    assert_eq!(codes(&r), Some("BAD_REQUEST"), "{r}");
+    assert!(r["data"].is_null(), "{r}");
+    assert!(duur < Duration::from_secs(1), "refused only after {duur:?}");
+    let r = s
+        .gql(Some(admin), &aliassen(200, "keten { intact }"), json!({}))
+        .await;
+    assert_ne!(codes(&r), Some("INTERNAL"), "{r}");
+    assert_eq!(codes(&r), Some("BAD_REQUEST"), "{r}");
+    // Within the number of root fields, the complexity budget.
+    let r = s
+        .gql(Some(admin), &aliassen(2, "keten { intact }"), json!({}))
+        .await;
+    assert_eq!(codes(&r), Some("BAD_REQUEST"), "{r}");
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("te zwaar"),
+        "{r}"
+    );
+    let r = s
+        .gql(
+            Some(admin),
+            &aliassen(20, "kpiReeks(granulariteit: KWARTAAL, van: \"2020-01-01\", tot: \"2025-01-01\") { meta { positie } }"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(codes(&r), Some("BAD_REQUEST"), "{r}");
+    assert_eq!(
+        ok(&s.gql(Some(admin), "{ keten { intact } }", json!({})).await)["keten"]["intact"],
+        true
+    );
+    // A person-level page per alias would each be logged: refused, nothing logged.
+    let r = s
+        .gql(
+            Some(o.token(Rol::Evaluator)),
+            &aliassen(
+                40,
+                "gebeurtenissen(eerste: 1000) { edges { node { positie } } }",
+            ),
+            json!({}),
+        )
+        .await;
+    assert_eq!(codes(&r), Some("BAD_REQUEST"), "{r}");
+    assert_eq!(s.head().await, head, "a refused query writes nothing");
+    // What the dashboard asks fits: a series and a diff with many fields each.
+    let r = s
+        .gql(
+            Some(admin),
+            "{ a: kpiReeks(granulariteit: KWARTAAL, van: \"2023-01-01\", tot: \"2025-01-01\") { meta { positie } plaatsingen { exclusiefDoorplaatsingen { waarde } inclusiefDoorplaatsingen { waarde } } spoedmachtigingen { waarde } spoedaandeel { waarde } }
+               b: kpiReeks(granulariteit: KWARTAAL, van: \"2023-01-01\", tot: \"2025-01-01\") { bezetting { graad { waarde } overbezet } }
+               d: diff(periode: {jaar: 2024, kwartaal: 1}, k1: \"2024-04-15T00:00:00Z\", k2: \"2030-01-01T00:00:00Z\") { voor { spoedmachtigingen { waarde } } na { spoedmachtigingen { waarde } } gebeurtenissen { positie } }
+               k: kpis(periode: {jaar: 2024}) { spoedmachtigingen { waarde } } }",
+            json!({}),
+        )
+        .await;
+    ok(&r);
+    s.stop().await;
+}
+
+/// A store that counts how many reads of the API's resolvers (`verify`, `read_stream`,
+/// `read_filtered`) run at once, and makes each take `pauze` longer.
+struct Beurten {
+    binnen: Arc<dyn EventStore>,
+    pauze: Duration,
+    nu: std::sync::atomic::AtomicUsize,
+    hoogste: std::sync::atomic::AtomicUsize,
+}
+
+struct Bezet<'a>(&'a Beurten);
+
+impl Drop for Bezet<'_> {
+    fn drop(&mut self) {
+        self.0.nu.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Beurten {
+    fn om(binnen: Arc<dyn EventStore>, pauze: Duration) -> Arc<Beurten> {
+        Arc::new(Beurten {
+            binnen,
+            pauze,
+            nu: Default::default(),
+            hoogste: Default::default(),
+        })
+    }
+
+    async fn bezet(&self) -> Bezet<'_> {
+        use std::sync::atomic::Ordering;
+        let n = self.nu.fetch_add(1, Ordering::SeqCst) + 1;
+        self.hoogste.fetch_max(n, Ordering::SeqCst);
+        tokio::time::sleep(self.pauze).await;
+        Bezet(self)
+    }
+
+    fn hoogste(&self) -> usize {
+        self.hoogste.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[async_trait::async_trait]
+impl EventStore for Beurten {
+    async fn append(
+        &self,
+        stream: &str,
+        events: Vec<kringloop_events::NewEvent>,
+        options: kringloop_store::AppendOptions,
+    ) -> kringloop_store::Result<kringloop_store::AppendResult> {
+        self.binnen.append(stream, events, options).await
+    }
+    async fn append_many(
+        &self,
+        appends: Vec<kringloop_store::StreamAppend>,
+        options: kringloop_store::AppendOptions,
+    ) -> kringloop_store::Result<Vec<kringloop_store::AppendResult>> {
+        self.binnen.append_many(appends, options).await
+    }
+    async fn append_many_each(
+        &self,
+        sets: Vec<(
+            Vec<kringloop_store::StreamAppend>,
+            kringloop_store::AppendOptions,
+        )>,
+    ) -> Vec<kringloop_store::Result<Vec<kringloop_store::AppendResult>>> {
+        self.binnen.append_many_each(sets).await
+    }
+    async fn read_stream(
+        &self,
+        s: &str,
+        v: i64,
+    ) -> kringloop_store::Result<Vec<kringloop_events::RecordedEvent>> {
+        let _b = self.bezet().await;
+        self.binnen.read_stream(s, v).await
+    }
+    async fn read_all(
+        &self,
+        a: i64,
+        l: usize,
+    ) -> kringloop_store::Result<Vec<kringloop_events::RecordedEvent>> {
+        self.binnen.read_all(a, l).await
+    }
+    async fn read_for_fold(
+        &self,
+        a: i64,
+        l: usize,
+    ) -> kringloop_store::Result<kringloop_store::FoldPage> {
+        self.binnen.read_for_fold(a, l).await
+    }
+    async fn read_filtered(
+        &self,
+        a: i64,
+        l: usize,
+        f: &kringloop_store::ReadFilter,
+    ) -> kringloop_store::Result<Vec<kringloop_events::RecordedEvent>> {
+        let _b = self.bezet().await;
+        self.binnen.read_filtered(a, l, f).await
+    }
+    async fn stream_version(&self, s: &str) -> kringloop_store::Result<u64> {
+        self.binnen.stream_version(s).await
+    }
+    async fn head_position(&self) -> kringloop_store::Result<i64> {
+        self.binnen.head_position().await
+    }
+    async fn verify(&self) -> kringloop_store::Result<kringloop_store::VerifyReport> {
+        let _b = self.bezet().await;
+        self.binnen.verify().await
+    }
+    fn backend(&self) -> &'static str {
+        self.binnen.backend()
+    }
+    async fn close(&self) -> kringloop_store::Result<()> {
+        self.binnen.close().await
+    }
+}
+
+/// Many heavy queries at once (chain walks, event-log pages, histories, and all three in
+/// one request) are all answered, never INTERNAL, and never hold more than
+/// `max_db_lezers` store reads at once (before: one per field of every request, until the
+/// pool ran dry: INTERNAL "pool timed out"). When a turn does not come in time the answer
+/// is OVERLOADED.
+async fn heavy_queries_at_once_never_exhaust_the_pool(o: &Omgeving) {
+    let s = o.start().await;
+    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
+    s.stop().await;
+    let teller = Beurten::om(
+        kringloop_store::open(&o.url).await.unwrap(),
+        Duration::from_millis(20),
+    );
+    let t = Arc::clone(&teller);
+    let s = o
+        .start_met(ApiConfig::default(), move |_| t as Arc<dyn EventStore>)
+        .await;
+    let (admin, ev, cm) = (
+        o.token(Rol::Admin),
+        o.token(Rol::Evaluator),
+        o.token(Rol::Contractmanager),
+    );
+    let vragen = [
+        (admin, "{ keten { intact } }"),
+        (
+            ev,
+            "{ gebeurtenissen(eerste: 1000) { edges { node { positie } } } }",
+        ),
+        (
+            cm,
+            "{ historie(voorziening: \"F1\") { feiten { gebeurtenis { type } } } }",
+        ),
+        (
+            admin,
+            "{ keten { intact } g: gebeurtenissen(eerste: 10) { edges { node { positie } } } h: historie(voorziening: \"F1\") { feiten { gebeurtenis { type } } } }",
+        ),
+    ];
+    let futs = (0..40).map(|i| {
+        let (token, q) = vragen[i % vragen.len()];
+        s.gql(Some(token), q, json!({}))
+    });
+    for r in futures::future::join_all(futs).await {
+        assert!(r.get("errors").is_none(), "{r}");
+    }
+    assert!(
+        teller.hoogste() <= ApiConfig::default().max_db_lezers,
+        "{} store reads at once",
+        teller.hoogste()
+    );
+    s.stop().await;
+
+    // One turn and a short wait: who does not get it in time hears OVERLOADED.
+    let teller = Beurten::om(
+        kringloop_store::open(&o.url).await.unwrap(),
+        Duration::from_millis(300),
+    );
+    let t = Arc::clone(&teller);
+    let s = o
+        .start_met(
+            ApiConfig {
+                max_db_lezers: 1,
+                db_wachttijd: Duration::from_millis(50),
+                ..ApiConfig::default()
+            },
+            move |_| t as Arc<dyn EventStore>,
+        )
+        .await;
+    let futs = (0..6).map(|_| s.gql(Some(admin), "{ keten { intact } }", json!({})));
+    let rs = futures::future::join_all(futs).await;
+    let beantwoord = rs.iter().filter(|r| r.get("errors").is_none()).count();
+    let druk = rs.iter().filter(|r| codes(r) == Some("OVERLOADED")).count();
+    assert_eq!(beantwoord + druk, rs.len(), "{rs:?}");
+    assert!(beantwoord >= 1 && druk >= 1, "{rs:?}");
+    assert_eq!(teller.hoogste(), 1);
     s.stop().await;
 }
 
@@ -2076,6 +2769,10 @@ both_backends!(
     rejections_are_invalid_event_and_write_nothing,
     bad_input_is_refused_before_the_store_and_never_rebuilds,
     idempotent_retry_writes_once,
+    idempotency_key_reused_for_another_fact_is_conflict,
+    every_error_is_json_with_a_code,
+    cost_limits_refuse_before_work,
+    heavy_queries_at_once_never_exhaust_the_pool,
     concurrent_writes_same_expected_version_conflict,
     mutation_shows_up_in_kpis_and_subscriptions,
     revoking_a_token_ends_its_subscriptions,
