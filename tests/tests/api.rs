@@ -100,6 +100,12 @@ impl Omgeving {
         )
         .await
         .unwrap();
+        // One cell-key secret per deployment, as `serve` keeps it in a file: a restarted
+        // server perturbs the same records the same way.
+        let config = ApiConfig {
+            celsleutels: kringloop_projections::RecordKeys::new(b"api test deployment secret"),
+            ..config
+        };
         let api = ApiState::new(
             Arc::clone(&store),
             runner.clone(),
@@ -405,8 +411,11 @@ fn q1() -> Value {
 fn persoonsaantallen(v: &Value, pad: &str, uit: &mut Vec<(String, i64, String)>) {
     match v {
         Value::Object(o) => {
-            // The denominator of an occupancy rate is capacity: places, not persons.
-            let capaciteit = pad.ends_with(".graad.noemer") || pad.ends_with(".graadPeriode.noemer");
+            // The denominator of an occupancy rate is capacity, and overbezetting counts
+            // facilities: places, not persons.
+            let capaciteit = pad.ends_with(".graad.noemer")
+                || pad.ends_with(".graadPeriode.noemer")
+                || pad.ends_with(".signalen.overbezetting");
             if let (Some(w), Some(b)) = (o.get("waarde"), o.get("bescherming"))
                 && let Some(n) = w.as_i64()
             {
