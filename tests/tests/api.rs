@@ -976,7 +976,14 @@ async fn bad_input_is_refused_before_the_store_and_never_rebuilds(o: &Omgeving) 
     let jeugdige = |p: &str| json!({"pseudoniem":p,"geboortejaar":2008,"geslacht":"MAN","woongemeente":"GM0599","datum":"2024-01-01"});
     let lang = "p".repeat(100 * 1024);
     /// Mutation, input type, input, pseudonym, expected version, expected `reden`.
-    type Geval<'a> = (&'a str, &'a str, Value, Option<&'a str>, Option<i64>, &'a str);
+    type Geval<'a> = (
+        &'a str,
+        &'a str,
+        Value,
+        Option<&'a str>,
+        Option<i64>,
+        &'a str,
+    );
     let gevallen: Vec<Geval<'_>> = vec![
         (
             "registreerJeugdige",

@@ -990,7 +990,9 @@ async fn an_ijw_identificatie_that_passes_the_elfproef_is_stored_as_a_keyed_pseu
         };
         std::fs::write(berichten.join(naam), tekst)?;
     }
-    let r = imp.importeer_paden(std::slice::from_ref(&berichten)).await?;
+    let r = imp
+        .importeer_paden(std::slice::from_ref(&berichten))
+        .await?;
     let r = r.into_iter().next().ok_or("geen rapport")?;
     assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
     let events: Vec<RecordedEvent> = alle(&store)
