@@ -341,7 +341,13 @@ async fn pagina_selector_bescherming_en_csv() {
             .or(Some(0).filter(|_| !s.contains_key(sleutel)));
         if let (Some(a), Some(b)) = (a, b) {
             let (a, b) = (&a, b);
-            assert!((a - b).abs() <= 2, "{a} against {b}");
+            // The signals row is the sum of three perturbed counts and an exact one.
+            let ruis = if sleutel.1.starts_with("Signalen") {
+                6
+            } else {
+                2
+            };
+            assert!((a - b).abs() <= ruis, "{sleutel:?}: {a} against {b}");
             assert!(*b != 0 || *a == 0, "a true zero stays zero");
             verschillend += usize::from(a != b);
         }
