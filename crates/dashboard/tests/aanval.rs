@@ -61,22 +61,36 @@ fn waarde_op(v: &Value, pad: &str) -> Value {
     x.clone()
 }
 
+/// The `data` of a GraphQL query over the HTTP API; an error fails the test.
+async fn gql(app: &Router, token: &str, query: &str) -> Value {
+    let body = json!({ "query": query }).to_string();
+    let req = Request::post("/graphql")
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::from(body))
+        .unwrap();
+    let resp = app.clone().oneshot(req).await.unwrap();
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let v: Value = serde_json::from_slice(&bytes).unwrap();
+    assert!(v.get("errors").is_none(), "{query}: {v}");
+    v["data"].clone()
+}
+
+/// A total minus every part but one: what differencing derives for part `weg`.
+fn alles_behalve(totaal: (i64, i64), delen: &[(i64, i64)], weg: usize) -> (i64, i64) {
+    delen
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != weg)
+        .fold(totaal, |(a, b), (_, d)| (a - d.0, b - d.1))
+}
+
 impl Aanvaller {
     async fn gql(&mut self, token: &str, query: &str) -> Value {
         self.vragen += 1;
-        let body = json!({ "query": query }).to_string();
-        let req = Request::post("/graphql")
-            .header("content-type", "application/json")
-            .header("authorization", format!("Bearer {token}"))
-            .body(Body::from(body))
-            .unwrap();
-        let resp = self.app.clone().oneshot(req).await.unwrap();
-        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
-            .await
-            .unwrap();
-        let v: Value = serde_json::from_slice(&bytes).unwrap();
-        assert!(v.get("errors").is_none(), "{query}: {v}");
-        v["data"].clone()
+        gql(&self.app, token, query).await
     }
 
     /// One count of `kpis(args)` at `pad`, as the stuurgroep sees it and exactly (the
@@ -246,13 +260,7 @@ async fn aanvallen_op_de_bescherming() {
                     );
                 }
                 for laatste in 0..delen.len() {
-                    let (mut sp, mut se) = (lp, le);
-                    for (i, d) in delen.iter().enumerate() {
-                        if i != laatste {
-                            sp -= d.0;
-                            se -= d.1;
-                        }
-                    }
+                    let (sp, se) = alles_behalve((lp, le), &delen, laatste);
                     a.noteer("landsdeel min regio's", sp, se);
                 }
             }
@@ -403,13 +411,7 @@ async fn aanvallen_op_de_bescherming() {
             kw.push((s, e));
         }
         for weg in 0..4 {
-            let (mut d, mut t) = (jaar_sg, jaar_ev);
-            for (i, x) in kw.iter().enumerate() {
-                if i != weg {
-                    d -= x.0;
-                    t -= x.1;
-                }
-            }
+            let (d, t) = alles_behalve((jaar_sg, jaar_ev), &kw, weg);
             a.noteer("CSV: jaar min kwartalen", d, t);
         }
     }
@@ -532,20 +534,7 @@ async fn kerncijfers_zichtbaar_voor_de_stuurgroep() {
             String::from_utf8(b.to_vec()).unwrap()
         }
     };
-    let req = Request::post("/graphql")
-        .header("content-type", "application/json")
-        .header("authorization", format!("Bearer {ev}"))
-        .body(Body::from(
-            json!({"query": "{ jeugdregios { code } }"}).to_string(),
-        ))
-        .unwrap();
-    let resp = app.clone().oneshot(req).await.unwrap();
-    let v: Value = serde_json::from_slice(
-        &axum::body::to_bytes(resp.into_body(), usize::MAX)
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    let v = json!({ "data": gql(&app, &ev, "{ jeugdregios { code } }").await });
     let mut gebieden: Vec<String> = LANDSDELEN.iter().map(|l| format!("LD:{l}")).collect();
     gebieden.extend(
         v["data"]["jeugdregios"]
@@ -621,18 +610,7 @@ async fn kerncijfers_zichtbaar_voor_de_stuurgroep() {
         let q = format!(
             "{{ kpis(periode: {{jaar: 2024, kwartaal: {k}}}, filter: {filter}) {{ {pad} }} }}"
         );
-        let req = Request::post("/graphql")
-            .header("content-type", "application/json")
-            .header("authorization", format!("Bearer {ev}"))
-            .body(Body::from(json!({ "query": q }).to_string()))
-            .unwrap();
-        let resp = app.clone().oneshot(req).await.unwrap();
-        let v: Value = serde_json::from_slice(
-            &axum::body::to_bytes(resp.into_body(), usize::MAX)
-                .await
-                .unwrap(),
-        )
-        .unwrap();
+        let v = json!({ "data": gql(&app, &ev, &q).await });
         let n = v["data"]["kpis"]
             .to_string()
             .chars()
