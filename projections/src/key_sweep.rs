@@ -71,11 +71,11 @@ fn plaatsingen(c0: &Ctx<'_>, kal: &Kalender, sl: &RecordKeys) -> Vec<Celsleutels
     let (mut bez, mut bez_loc, mut bezette) =
         (Bereiken::new(n), Bereiken::new(n), Bereiken::new(n));
     let mut jeugdigen: Vec<(u32, u32)> = Vec::new();
-    for pl in c0.p.jt.plaatsingen.zichtbaar(c0.k, kal.t0 - 1, kal.t1) {
+    let mut een = |pl: &crate::feiten::Plaatsing| {
         let loc = c0.past_locatie(pl.voorziening);
         let past = c0.past(pl.voorziening, pl.herkomst);
         if !loc && !past {
-            continue;
+            return;
         }
         let k = sl.feit(soort::PLAATSING, pl.jeugdige, pl.begin, pl.voorziening);
         let (s, e) = (pl.begin, pl.eind);
@@ -93,14 +93,14 @@ fn plaatsingen(c0: &Ctx<'_>, kal: &Kalender, sl: &RecordKeys) -> Vec<Celsleutels
             }
         }
         if !past {
-            continue;
+            return;
         }
         bez.tel(a, b, k);
         let Some(i) = kal.per(s) else {
-            continue;
+            return;
         };
         let Some(t) = uit.get_mut(i) else {
-            continue;
+            return;
         };
         let v = pl.vlaggen;
         if v & vlag::EPISODESTART != 0 {
@@ -118,6 +118,20 @@ fn plaatsingen(c0: &Ctx<'_>, kal: &Kalender, sl: &RecordKeys) -> Vec<Celsleutels
                 t.spoed_starts.tel(k);
             }
         }
+    };
+    // With a filter, the narrow column first and a version only if it passes (as the
+    // sweep's filtered scan does).
+    let tabel = &c0.p.jt.plaatsingen;
+    if c0.zonder_filter() {
+        tabel.zichtbaar(c0.k, kal.t0 - 1, kal.t1).for_each(&mut een);
+    } else {
+        tabel.zichtbaar_waar(
+            c0.k,
+            kal.t0 - 1,
+            kal.t1,
+            |k| c0.past_locatie(k.plek) || c0.past(k.plek, k.herkomst),
+            &mut een,
+        );
     }
     jeugdigen.sort_unstable();
     jeugdigen.dedup();
@@ -187,7 +201,7 @@ fn overige(c0: &Ctx<'_>, kal: &Kalender, sl: &RecordKeys) -> Vec<Celsleutels> {
 
     let mut voorraad = [Bereiken::new(n), Bereiken::new(n)];
     let mut lang = Bereiken::new(n);
-    for e in c0.p.jt.episodes.zichtbaar(c0.k, kal.t0 - 1, kal.t1) {
+    let mut episode = |e: &crate::feiten::Episode| {
         let k = sl.feit(soort::EPISODE, e.jeugdige, e.begin, e.eerste);
         if c0.past(e.eerste, e.herkomst) {
             stroom(kal, e.begin, e.eind, k, &mut voorraad, &mut uit, episodes);
@@ -205,13 +219,13 @@ fn overige(c0: &Ctx<'_>, kal: &Kalender, sl: &RecordKeys) -> Vec<Celsleutels> {
             }
         }
         if !c0.past(e.laatste, e.herkomst) || e.eind == OPEN {
-            continue;
+            return;
         }
         let (Some(best), Some(t)) = (
             bestemming_van(e.bestemming),
             kal.per(e.eind).and_then(|i| uit.get_mut(i)),
         ) else {
-            continue;
+            return;
         };
         t.bestemmingen[e.bestemming as usize % 16].tel(k);
         if e.eind - e.begin < 365 {
@@ -225,6 +239,20 @@ fn overige(c0: &Ctx<'_>, kal: &Kalender, sl: &RecordKeys) -> Vec<Celsleutels> {
                 t.lichter.tel(k);
             }
         }
+    };
+    let tabel = &c0.p.jt.episodes;
+    if c0.zonder_filter() {
+        tabel
+            .zichtbaar(c0.k, kal.t0 - 1, kal.t1)
+            .for_each(&mut episode);
+    } else {
+        tabel.zichtbaar_waar(
+            c0.k,
+            kal.t0 - 1,
+            kal.t1,
+            |k| c0.past(k.eerste, k.herkomst) || c0.past(k.laatste(), k.herkomst),
+            &mut episode,
+        );
     }
     voorraden(&mut uit, &voorraad, n, episodes);
     for (t, l) in uit.iter_mut().zip(lang.cellen(n)) {
@@ -232,12 +260,18 @@ fn overige(c0: &Ctx<'_>, kal: &Kalender, sl: &RecordKeys) -> Vec<Celsleutels> {
     }
 
     let mut voorraad = [Bereiken::new(n), Bereiken::new(n)];
-    for t in c0.p.jt.trajecten.zichtbaar(c0.k, kal.t0 - 1, kal.t1) {
-        if c0.past(t.voorziening, t.herkomst) {
-            let k = sl.feit(soort::TRAJECT, t.jeugdige, t.begin, t.voorziening);
-            stroom(kal, t.begin, t.eind, k, &mut voorraad, &mut uit, trajecten);
-        }
-    }
+    c0.p.jt.trajecten.zichtbaar_waar(
+        c0.k,
+        kal.t0 - 1,
+        kal.t1,
+        |k| c0.past(k.voorziening, k.herkomst),
+        |t| {
+            if c0.past(t.voorziening, t.herkomst) {
+                let k = sl.feit(soort::TRAJECT, t.jeugdige, t.begin, t.voorziening);
+                stroom(kal, t.begin, t.eind, k, &mut voorraad, &mut uit, trajecten);
+            }
+        },
+    );
     voorraden(&mut uit, &voorraad, n, trajecten);
 
     for m in c0.p.jt.machtigingen.zichtbaar(c0.k, kal.t0, kal.t1) {
