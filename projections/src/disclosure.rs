@@ -29,6 +29,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::feiten::signaal;
 use crate::kpi::{Aantal, KpiReport, Kruistabel, Verblijfsduur, Verhouding};
 
 /// How a published value was protected.
@@ -228,6 +229,25 @@ pub(crate) struct Celsleutels {
     pub signalen: [Cel; 3],
 }
 
+impl Celsleutels {
+    /// These key sums with the placement ones (occupancy, bed-days, starts, unique
+    /// youths, closed and urgent starts) taken from `pl`: the placement table is tallied
+    /// apart from the others.
+    pub fn met_plaatsingen(self, pl: &Celsleutels) -> Celsleutels {
+        Celsleutels {
+            bezetting: pl.bezetting,
+            bezetting_loc: pl.bezetting_loc,
+            bezette: pl.bezette,
+            exclusief: pl.exclusief,
+            door: pl.door,
+            unieke: pl.unieke,
+            gesloten_starts: pl.gesloten_starts,
+            spoed_starts: pl.spoed_starts,
+            ..self
+        }
+    }
+}
+
 fn check(a: &Aantal, c: Cel) -> Aantal {
     debug_assert_eq!(a.waarde, Some(c.n), "tally and key sum disagree");
     verstoor(c)
@@ -325,9 +345,10 @@ pub(crate) fn bescherm(
     r.langverblijvers.waarde = check(&r.langverblijvers.waarde, s.langverblijvers);
     // Overbezetting counts facilities, not persons: exact, like capacity.
     let sg = &mut r.signalen.waarde;
-    sg.zonder_machtiging = check(&sg.zonder_machtiging, s.signalen[0]);
-    sg.spoedmachtiging_te_lang = check(&sg.spoedmachtiging_te_lang, s.signalen[1]);
-    sg.doorplaatsing = check(&sg.doorplaatsing, s.signalen[2]);
+    let sig = |soort: u8| s.signalen[usize::from(soort) % 3];
+    sg.zonder_machtiging = check(&sg.zonder_machtiging, sig(signaal::ZONDER_MACHTIGING));
+    sg.spoedmachtiging_te_lang = check(&sg.spoedmachtiging_te_lang, sig(signaal::SPOED_TE_LANG));
+    sg.doorplaatsing = check(&sg.doorplaatsing, sig(signaal::DOORPLAATSING));
 }
 
 /// A one-column breakdown (destinations): each row from its own records, the totals from

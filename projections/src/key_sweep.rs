@@ -321,21 +321,8 @@ pub(crate) fn sleutels_per_periode(
         Ok(x) => x,
         Err(e) => std::panic::resume_unwind(e),
     };
-    pl.into_iter()
-        .zip(ov)
-        .map(|(p, o)| Celsleutels {
-            episodes: o.episodes,
-            trajecten: o.trajecten,
-            langverblijvers: o.langverblijvers,
-            cohort: o.cohort,
-            cohort_door: o.cohort_door,
-            bestemmingen: o.bestemmingen,
-            bekend: o.bekend,
-            lichter: o.lichter,
-            kort: o.kort,
-            spoed: o.spoed,
-            signalen: o.signalen,
-            ..p
-        })
+    ov.into_iter()
+        .zip(pl)
+        .map(|(o, p)| o.met_plaatsingen(&p))
         .collect()
 }

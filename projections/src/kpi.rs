@@ -1481,24 +1481,14 @@ impl Projection {
         let spoed = c.machtigingen();
         let (signalen, signaal_sleutels) = c.signaal_tellingen();
         let bezette_dagen = pl.bezette_dagen;
-        let mut s = std::mem::take(&mut pl.s);
-        let es = std::mem::take(&mut ep.s);
-        s.episodes = es.episodes;
-        s.langverblijvers = es.langverblijvers;
-        s.cohort = es.cohort;
-        s.cohort_door = es.cohort_door;
-        s.bestemmingen = es.bestemmingen;
-        s.bekend = es.bekend;
-        s.lichter = es.lichter;
-        s.kort = es.kort;
-        s.trajecten = traject_sleutels;
-        s.spoed = spoed;
-        s.signalen = [
-            signaal::ZONDER_MACHTIGING,
-            signaal::SPOED_TE_LANG,
-            signaal::DOORPLAATSING,
-        ]
-        .map(|i| signaal_sleutels[i as usize % 3]);
+        let s = Celsleutels {
+            trajecten: traject_sleutels,
+            spoed,
+            // Indexed by signal kind, as the counts.
+            signalen: signaal_sleutels,
+            ..std::mem::take(&mut ep.s)
+        }
+        .met_plaatsingen(&pl.s);
         let t = Tellingen {
             pl: pl.som(),
             ep: ep.som(),
@@ -1646,9 +1636,11 @@ impl Projection {
         };
         let c0 = Ctx::new(self, q0);
         let ctxs: Vec<Ctx<'_>> = vragen.iter().map(|qq| c0.periode(qq)).collect();
-        let Some(tellingen) = crate::veeg::veeg(&c0, &ctxs) else {
+        // One calendar for the sweep and, for a protected caller, the key pass.
+        let Some(kal) = crate::veeg::Kalender::new(&ctxs) else {
             return een_voor_een(&vragen);
         };
+        let tellingen = crate::veeg::veeg(&c0, &kal);
         // Every period's capacity figures from one read of the capacity table.
         let hi = ctxs
             .iter()
@@ -1662,9 +1654,6 @@ impl Projection {
             .map(|(c, t)| self.rapport(c, t, &regels))
             .collect();
         if let Some(sl) = sleutels {
-            let Some(kal) = crate::veeg::Kalender::new(&ctxs) else {
-                return een_voor_een(&vragen);
-            };
             let per = crate::key_sweep::sleutels_per_periode(&c0, &kal, &sl);
             for (r, s) in rapporten.iter_mut().zip(&per) {
                 let dagen = r.bezetting.waarde.graad_periode.teller.of_nul();

@@ -1437,37 +1437,33 @@ fn delen(
     )
 }
 
-/// The tallies of every period of `ctxs` (sorted, non-overlapping periods sharing the
-/// filter and knowledge time of `c0`), or `None` when the series is too long for the
-/// day tables.
-pub(crate) fn veeg(c0: &Ctx<'_>, ctxs: &[Ctx<'_>]) -> Option<Vec<Tellingen>> {
-    let kal = Kalender::new(ctxs)?;
+/// The tallies of every period of the calendar `kal` (sorted, non-overlapping periods
+/// sharing the filter and knowledge time of `c0`).
+pub(crate) fn veeg(c0: &Ctx<'_>, kal: &Kalender) -> Vec<Tellingen> {
     let delen = if c0.zonder_filter() {
         let voorzieningen = u32::try_from(c0.p.vz_namen.len()).unwrap_or(u32::MAX);
-        delen(c0, &kal, Alles { voorzieningen })
+        delen(c0, kal, Alles { voorzieningen })
     } else {
-        delen(c0, &kal, Filter(c0))
+        delen(c0, kal, Filter(c0))
     };
     let ((pl, over), (ep, (traj, spoed, sig))) = delen;
-    Some(
-        pl.into_iter()
-            .zip(over)
-            .zip(ep)
-            .zip(traj)
-            .zip(spoed)
-            .zip(sig)
-            .map(
-                |(((((pl, overbezetting), ep), trajecten), spoed), signalen)| Tellingen {
-                    pl,
-                    ep,
-                    trajecten,
-                    spoed,
-                    signalen,
-                    overbezetting,
-                },
-            )
-            .collect(),
-    )
+    pl.into_iter()
+        .zip(over)
+        .zip(ep)
+        .zip(traj)
+        .zip(spoed)
+        .zip(sig)
+        .map(
+            |(((((pl, overbezetting), ep), trajecten), spoed), signalen)| Tellingen {
+                pl,
+                ep,
+                trajecten,
+                spoed,
+                signalen,
+                overbezetting,
+            },
+        )
+        .collect()
 }
 
 #[cfg(test)]
