@@ -470,6 +470,14 @@ pub(crate) fn duplicate_results(
 /// Rows per query when a repeated request is compared with what its key stored.
 pub(crate) const COMPARE_ROWS: i64 = 1024;
 
+/// The position ranges `from..=to` of at most [`COMPARE_ROWS`] rows that cover
+/// `first..=last`, in order: the pages a backend reads for [`SameRequest`].
+pub(crate) fn compare_pages(first: i64, last: i64) -> impl Iterator<Item = (i64, i64)> {
+    std::iter::successors(Some(first), |&from| from.checked_add(COMPARE_ROWS))
+        .take_while(move |&from| from <= last)
+        .map(move |from| (from, last.min(from.saturating_add(COMPARE_ROWS - 1))))
+}
+
 /// Compares a request that repeats an idempotency key with what the key's first write
 /// stored (the rows `first..=last` of the log, in position order): the same number of
 /// events and, event by event, the same stream, event type and payload (the exact stored
@@ -591,5 +599,25 @@ pub async fn open(url: &str) -> Result<std::sync::Arc<dyn EventStore>> {
             return Err(StoreError::BadUrl(url.to_owned()));
         }
         Ok(std::sync::Arc::new(sqlite::SqliteStore::open(path).await?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compare_pages_cover_the_range_once() {
+        let pages: Vec<_> = compare_pages(5, 5 + 2 * COMPARE_ROWS).collect();
+        assert_eq!(
+            pages,
+            vec![
+                (5, 4 + COMPARE_ROWS),
+                (5 + COMPARE_ROWS, 4 + 2 * COMPARE_ROWS),
+                (5 + 2 * COMPARE_ROWS, 5 + 2 * COMPARE_ROWS),
+            ]
+        );
+        assert_eq!(compare_pages(7, 7).collect::<Vec<_>>(), vec![(7, 7)]);
+        assert_eq!(compare_pages(8, 7).count(), 0);
     }
 }

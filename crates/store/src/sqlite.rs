@@ -1066,11 +1066,7 @@ async fn same_as_first(
     first: &AppendResult,
 ) -> Result<()> {
     let mut check = crate::SameRequest::new(key, parts, first.first_position, first.last_position)?;
-    let mut from = first.first_position;
-    while from <= first.last_position {
-        let to = first
-            .last_position
-            .min(from.saturating_add(crate::COMPARE_ROWS - 1));
+    for (from, to) in crate::compare_pages(first.first_position, first.last_position) {
         let rows = sqlx::query(
             "SELECT stream, event_type, payload FROM events \
              WHERE position BETWEEN ?1 AND ?2 ORDER BY position",
@@ -1082,7 +1078,6 @@ async fn same_as_first(
         for r in &rows {
             check.row(r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)?;
         }
-        from = to + 1;
     }
     check.finish()
 }
