@@ -443,6 +443,15 @@ pub(crate) fn micros_to_datetime(micros: i64) -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp_micros(micros).unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
+/// A stored hash (or `prev_hash`) as read from the database: exactly 32 bytes.
+pub(crate) fn hash32(bytes: &[u8]) -> crate::error::Result<[u8; 32]> {
+    <[u8; 32]>::try_from(bytes).map_err(|_| {
+        crate::error::StoreError::Database(sqlx::Error::Decode(
+            format!("hash van {} bytes, verwacht 32", bytes.len()).into(),
+        ))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

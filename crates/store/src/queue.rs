@@ -3,7 +3,19 @@
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::{AppendOptions, AppendResult, Result, StoreError, StreamAppend, StreamedAppend};
+use crate::error::{Result, StoreError};
+use crate::event_store::{AppendOptions, AppendResult, StreamAppend, StreamedAppend};
+use crate::validate;
+
+/// Upper bound on requests folded into one group transaction (a backfill hands over
+/// thousands of small sets at once, see [`crate::EventStore::append_many_each`], and
+/// they commit in one go).
+pub(crate) const MAX_GROUP: usize = 4096;
+
+/// One request's answer: a result per stream part, or why nothing was written.
+pub(crate) type Outcome = Result<Vec<AppendResult>>;
+/// Where a request's [`Outcome`] goes.
+pub(crate) type Reply = oneshot::Sender<Outcome>;
 
 pub(crate) enum Msg {
     Append(AppendRequest),
@@ -22,7 +34,7 @@ pub(crate) struct AppendRequest {
     pub(crate) parts: Vec<StreamAppend>,
     pub(crate) key: Option<String>,
     pub(crate) recorded_at: Option<chrono::DateTime<chrono::Utc>>,
-    pub(crate) reply: oneshot::Sender<Result<Vec<AppendResult>>>,
+    pub(crate) reply: Reply,
 }
 
 /// A set of [`crate::EventStore::append_many_streamed`] on its way to the writer: the
@@ -32,13 +44,13 @@ pub(crate) struct StreamedRequest {
     pub(crate) parts: mpsc::UnboundedReceiver<StreamedAppend>,
     pub(crate) key: Option<String>,
     pub(crate) recorded_at: Option<chrono::DateTime<chrono::Utc>>,
-    pub(crate) reply: oneshot::Sender<Result<Vec<AppendResult>>>,
+    pub(crate) reply: Reply,
 }
 
 fn request(
     parts: Vec<StreamAppend>,
     options: AppendOptions,
-) -> (AppendRequest, oneshot::Receiver<Result<Vec<AppendResult>>>) {
+) -> (AppendRequest, oneshot::Receiver<Outcome>) {
     let (reply, answer) = oneshot::channel();
     let req = AppendRequest {
         parts,
@@ -47,6 +59,36 @@ fn request(
         reply,
     };
     (req, answer)
+}
+
+/// [`crate::EventStore::append`]: checked here, then queued as a set of one part.
+pub(crate) async fn send_one(
+    tx: &mpsc::Sender<Msg>,
+    stream: &str,
+    events: Vec<kringloop_events::NewEvent>,
+    options: AppendOptions,
+) -> Result<AppendResult> {
+    validate::validate_batch(stream, &events, &options)?;
+    let part = StreamAppend {
+        stream: stream.to_owned(),
+        events,
+        expected: options.expected,
+    };
+    let results = send(tx, vec![part], options).await?;
+    results
+        .into_iter()
+        .next()
+        .ok_or_else(|| StoreError::Commit("schrijver gaf geen resultaat".to_owned()))
+}
+
+/// [`crate::EventStore::append_many`]: checked here, then queued.
+pub(crate) async fn send_many(
+    tx: &mpsc::Sender<Msg>,
+    appends: Vec<StreamAppend>,
+    options: AppendOptions,
+) -> Result<Vec<AppendResult>> {
+    validate::validate_many(&appends, &options)?;
+    send(tx, appends, options).await
 }
 
 /// One set: queued, then its answer.
@@ -70,7 +112,7 @@ pub(crate) async fn send_each(
 ) -> Vec<Result<Vec<AppendResult>>> {
     let mut answers = Vec::with_capacity(sets.len());
     for (parts, options) in sets {
-        if let Err(e) = crate::validate_many(&parts, &options) {
+        if let Err(e) = validate::validate_many(&parts, &options) {
             answers.push(Err(e));
             continue;
         }
@@ -98,10 +140,7 @@ pub(crate) async fn send_streamed(
     mut parts: mpsc::UnboundedReceiver<StreamedAppend>,
     options: AppendOptions,
 ) -> Result<Vec<AppendResult>> {
-    crate::validate_many_options(&options)?;
-    if options.idempotency_key.as_deref() == Some("") {
-        return Err(StoreError::Invalid("lege idempotentiesleutel".to_owned()));
-    }
+    validate::validate_streamed_options(&options)?;
     let (to_writer, from_caller) = mpsc::unbounded_channel();
     let (reply, answer) = oneshot::channel();
     let req = StreamedRequest {
@@ -118,7 +157,7 @@ pub(crate) async fn send_streamed(
     let early = loop {
         match parts.recv().await {
             Some(StreamedAppend::Parts(p)) => {
-                if let Err(e) = crate::validate_parts(&p, &options, &mut ids) {
+                if let Err(e) = validate::validate_parts(&p, &options, &mut ids) {
                     break Some(e);
                 }
                 any |= !p.is_empty();
@@ -146,5 +185,42 @@ pub(crate) async fn send_streamed(
     match early {
         Some(e) => Err(e),
         None => answer,
+    }
+}
+
+/// Groups that a writer's fast path takes (one transaction, no savepoints): every
+/// request has parts with events, and no idempotency key occurs twice (the second would
+/// be a repeat of the first, which the per-request path answers).
+pub(crate) fn groupable(group: &[AppendRequest]) -> bool {
+    let mut keys = std::collections::HashSet::new();
+    group.iter().all(|r| {
+        !r.parts.is_empty()
+            && r.parts.iter().all(|p| !p.events.is_empty())
+            && r.key.as_deref().is_none_or(|k| keys.insert(k))
+    })
+}
+
+/// Answers every request of a group. When the group's transaction failed (`committed`
+/// is `Err`), nothing of it is in the log: every success becomes that error.
+pub(crate) fn answer(replies: Vec<Reply>, mut outcomes: Vec<Outcome>, committed: Result<()>) {
+    if let Err(e) = committed {
+        let msg = e.to_string();
+        for o in &mut outcomes {
+            if o.is_ok() {
+                *o = Err(StoreError::Commit(msg.clone()));
+            }
+        }
+    }
+    for (reply, outcome) in replies.into_iter().zip(outcomes) {
+        let _ = reply.send(outcome);
+    }
+}
+
+/// Asks the writer to close and waits until it has finished what was queued before.
+pub(crate) async fn close(tx: &mpsc::Sender<Msg>) {
+    let (done, wait) = oneshot::channel();
+    if tx.send(Msg::Close(done)).await.is_ok() {
+        // The writer answers after finishing what was queued before the close.
+        let _ = wait.await;
     }
 }
