@@ -171,17 +171,26 @@ pub trait EventStore: Send + Sync + 'static {
     }
 }
 
+/// The next batch of parts of a streamed set: `None` at its [`StreamedAppend::Commit`],
+/// [`StoreError::Aborted`] when the channel closes before that.
+pub(crate) async fn next_parts(
+    parts: &mut tokio::sync::mpsc::UnboundedReceiver<StreamedAppend>,
+) -> Result<Option<Vec<StreamAppend>>> {
+    match parts.recv().await {
+        Some(StreamedAppend::Parts(p)) => Ok(Some(p)),
+        Some(StreamedAppend::Commit) => Ok(None),
+        None => Err(StoreError::Aborted),
+    }
+}
+
 /// Every part of a streamed set up to its [`StreamedAppend::Commit`];
 /// [`StoreError::Aborted`] when the channel closes before that.
 pub(crate) async fn collect_parts(
     parts: &mut tokio::sync::mpsc::UnboundedReceiver<StreamedAppend>,
 ) -> Result<Vec<StreamAppend>> {
     let mut all = Vec::new();
-    loop {
-        match parts.recv().await {
-            Some(StreamedAppend::Parts(mut p)) => all.append(&mut p),
-            Some(StreamedAppend::Commit) => return Ok(all),
-            None => return Err(StoreError::Aborted),
-        }
+    while let Some(mut p) = next_parts(parts).await? {
+        all.append(&mut p);
     }
+    Ok(all)
 }

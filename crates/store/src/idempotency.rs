@@ -4,9 +4,49 @@
 use crate::error::{Result, StoreError};
 use crate::event_store::{AppendResult, StreamAppend};
 
+/// The reads that answer a repeated key, in a backend's SQL (run under its write lock, so
+/// a racing retry with the same key sees the first write).
+pub(crate) trait RepeatReads {
+    /// What the key's first write answered (`duplicate: true`), if the key is stored.
+    async fn first_write(&mut self, key: &str) -> Result<Option<AppendResult>>;
+    /// Stream, event type and payload (the stored text) of the rows `from..=to`, in
+    /// position order.
+    async fn stored_rows(&mut self, from: i64, to: i64) -> Result<Vec<(String, String, String)>>;
+    /// Per stream of the rows `first..=last`: its name, first and last position and its
+    /// last version.
+    async fn per_stream(&mut self, first: i64, last: i64) -> Result<Vec<(String, i64, i64, i64)>>;
+}
+
+/// The answer to a request with an idempotency key: `None` when the key is new (write
+/// the request), else the first write's results when this is the same request
+/// ([`SameRequest`]), or [`StoreError::IdempotencyConflict`].
+pub(crate) async fn answer_repeat(
+    db: &mut impl RepeatReads,
+    key: &str,
+    parts: &[StreamAppend],
+) -> Result<Option<Vec<AppendResult>>> {
+    let Some(first) = db.first_write(key).await? else {
+        return Ok(None);
+    };
+    let mut check = SameRequest::new(key, parts, first.first_position, first.last_position)?;
+    for (from, to) in compare_pages(first.first_position, first.last_position) {
+        for (stream, event_type, payload) in db.stored_rows(from, to).await? {
+            check.row(&stream, &event_type, &payload)?;
+        }
+    }
+    check.finish()?;
+    if parts.len() == 1 {
+        return Ok(Some(vec![first]));
+    }
+    let per_stream = db
+        .per_stream(first.first_position, first.last_position)
+        .await?;
+    Ok(Some(duplicate_results(parts, &first, per_stream)))
+}
+
 /// Results for a repeated `append_many` key, rebuilt from the first write: `per_stream`
 /// holds each stream's (name, first position, last position, version) within that write.
-pub(crate) fn duplicate_results(
+fn duplicate_results(
     parts: &[StreamAppend],
     first: &AppendResult,
     per_stream: Vec<(String, i64, i64, i64)>,
@@ -33,11 +73,11 @@ pub(crate) fn duplicate_results(
 }
 
 /// Rows per query when a repeated request is compared with what its key stored.
-pub(crate) const COMPARE_ROWS: i64 = 1024;
+const COMPARE_ROWS: i64 = 1024;
 
 /// The position ranges `from..=to` of at most [`COMPARE_ROWS`] rows that cover
 /// `first..=last`, in order: the pages a backend reads for [`SameRequest`].
-pub(crate) fn compare_pages(first: i64, last: i64) -> impl Iterator<Item = (i64, i64)> {
+fn compare_pages(first: i64, last: i64) -> impl Iterator<Item = (i64, i64)> {
     std::iter::successors(Some(first), |&from| from.checked_add(COMPARE_ROWS))
         .take_while(move |&from| from <= last)
         .map(move |from| (from, last.min(from.saturating_add(COMPARE_ROWS - 1))))
@@ -50,7 +90,7 @@ pub(crate) fn compare_pages(first: i64, last: i64) -> impl Iterator<Item = (i64,
 /// and the other envelope fields may differ: a client that rebuilds its retry gets fresh
 /// ids, and an expected version that held the first time no longer does. Fed row by row
 /// ([`SameRequest::row`]), so a repeated import file is compared without holding it twice.
-pub(crate) struct SameRequest<'a> {
+struct SameRequest<'a> {
     key: &'a str,
     parts: &'a [StreamAppend],
     /// Next event to compare: part, event within the part, and its index in the request.
@@ -61,7 +101,7 @@ pub(crate) struct SameRequest<'a> {
 
 impl<'a> SameRequest<'a> {
     /// Starts the comparison; a different number of events fails at once.
-    pub(crate) fn new(
+    fn new(
         key: &'a str,
         parts: &'a [StreamAppend],
         first_position: i64,
@@ -90,7 +130,7 @@ impl<'a> SameRequest<'a> {
     }
 
     /// The next stored row, in position order.
-    pub(crate) fn row(&mut self, stream: &str, event_type: &str, payload: &str) -> Result<()> {
+    fn row(&mut self, stream: &str, event_type: &str, payload: &str) -> Result<()> {
         while self
             .parts
             .get(self.part)
@@ -128,7 +168,7 @@ impl<'a> SameRequest<'a> {
     }
 
     /// After the last stored row: every event of the request was compared.
-    pub(crate) fn finish(self) -> Result<()> {
+    fn finish(self) -> Result<()> {
         let given: usize = self.parts.iter().map(|p| p.events.len()).sum();
         if self.index == given {
             Ok(())

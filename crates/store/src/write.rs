@@ -6,10 +6,37 @@ use kringloop_events::NewEvent;
 
 use crate::chain::{self, CanonicalEvent};
 use crate::error::{Result, StoreError};
+use crate::event_store::AppendResult;
 
 /// Cap on the stream versions a writer remembers between groups; the cache is simply
 /// dropped when it grows past this.
 pub(crate) const MAX_CACHED_STREAMS: usize = 100_000;
+
+impl AppendResult {
+    /// The answer for a stream part just written at `first_position..=last_position`.
+    pub(crate) fn written(
+        stream: String,
+        first_position: i64,
+        last_position: i64,
+        stream_version: i64,
+        recorded_at: DateTime<Utc>,
+    ) -> Self {
+        AppendResult {
+            stream,
+            first_position,
+            last_position,
+            stream_version,
+            recorded_at,
+            duplicate: false,
+        }
+    }
+}
+
+/// Cause of a missing stream version in a writer's check (a version the writer should
+/// have read before): the group goes to the per-request path or fails as a whole.
+pub(crate) fn version_not_read(stream: &str) -> StoreError {
+    StoreError::Commit(format!("versie van stroom `{stream}` niet gelezen"))
+}
 
 /// Last committed event, as a writer needs it to extend the chain.
 #[derive(Debug, Clone, Copy)]

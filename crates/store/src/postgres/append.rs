@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::chain::{self, CanonicalEvent, hash32};
 use crate::error::Result;
 use crate::event_store::{AppendResult, StreamAppend};
-use crate::idempotency::{SameRequest, compare_pages, duplicate_results};
+use crate::idempotency::{RepeatReads, answer_repeat};
 use crate::validate::check_expected;
 use crate::write::{Head, map_insert_error, recorded_micros};
 
@@ -46,37 +46,10 @@ pub(super) async fn append_request(
     requested_at: Option<DateTime<Utc>>,
 ) -> Result<Vec<AppendResult>> {
     // Under the lock, so a racing retry with the same key sees the first one.
-    if let Some(key) = &key {
-        let row = sqlx::query(
-            "SELECT stream, first_position, last_position, stream_version, recorded_at \
-             FROM idempotency_keys WHERE key = $1",
-        )
-        .bind(key.as_str())
-        .fetch_optional(&mut *conn)
-        .await?;
-        if let Some(row) = row {
-            let first = AppendResult {
-                stream: row.try_get(0)?,
-                first_position: row.try_get(1)?,
-                last_position: row.try_get(2)?,
-                stream_version: row.try_get(3)?,
-                recorded_at: row.try_get(4)?,
-                duplicate: true,
-            };
-            same_as_first(conn, key, &parts, &first).await?;
-            if parts.len() == 1 {
-                return Ok(vec![first]);
-            }
-            let per_stream = sqlx::query_as(
-                "SELECT stream, MIN(position), MAX(position), MAX(stream_version) FROM events \
-                 WHERE position BETWEEN $1 AND $2 GROUP BY stream",
-            )
-            .bind(first.first_position)
-            .bind(first.last_position)
-            .fetch_all(&mut *conn)
-            .await?;
-            return Ok(duplicate_results(&parts, &first, per_stream));
-        }
+    if let Some(key) = &key
+        && let Some(results) = answer_repeat(&mut *conn, key, &parts).await?
+    {
+        return Ok(results);
     }
     let recorded_micros = recorded_micros(head.recorded_at, requested_at)?;
     // Versions written by earlier parts of this same request.
@@ -93,29 +66,49 @@ pub(super) async fn append_request(
     Ok(results)
 }
 
-/// Whether a request that repeats `key` is the request that `first` answered (see
-/// [`SameRequest`]); [`crate::StoreError::IdempotencyConflict`] if not.
-async fn same_as_first(
-    conn: &mut PgConnection,
-    key: &str,
-    parts: &[StreamAppend],
-    first: &AppendResult,
-) -> Result<()> {
-    let mut check = SameRequest::new(key, parts, first.first_position, first.last_position)?;
-    for (from, to) in compare_pages(first.first_position, first.last_position) {
-        let rows = sqlx::query(
+impl RepeatReads for PgConnection {
+    async fn first_write(&mut self, key: &str) -> Result<Option<AppendResult>> {
+        let row = sqlx::query(
+            "SELECT stream, first_position, last_position, stream_version, recorded_at \
+             FROM idempotency_keys WHERE key = $1",
+        )
+        .bind(key)
+        .fetch_optional(&mut *self)
+        .await?;
+        row.map(|row| -> Result<AppendResult> {
+            Ok(AppendResult {
+                stream: row.try_get(0)?,
+                first_position: row.try_get(1)?,
+                last_position: row.try_get(2)?,
+                stream_version: row.try_get(3)?,
+                recorded_at: row.try_get(4)?,
+                duplicate: true,
+            })
+        })
+        .transpose()
+    }
+
+    async fn stored_rows(&mut self, from: i64, to: i64) -> Result<Vec<(String, String, String)>> {
+        Ok(sqlx::query_as(
             "SELECT stream, event_type, payload::text FROM events \
              WHERE position BETWEEN $1 AND $2 ORDER BY position",
         )
         .bind(from)
         .bind(to)
-        .fetch_all(&mut *conn)
-        .await?;
-        for r in &rows {
-            check.row(r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)?;
-        }
+        .fetch_all(&mut *self)
+        .await?)
     }
-    check.finish()
+
+    async fn per_stream(&mut self, first: i64, last: i64) -> Result<Vec<(String, i64, i64, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT stream, MIN(position), MAX(position), MAX(stream_version) FROM events \
+             WHERE position BETWEEN $1 AND $2 GROUP BY stream",
+        )
+        .bind(first)
+        .bind(last)
+        .fetch_all(&mut *self)
+        .await?)
+    }
 }
 
 /// One stream's rows, in one INSERT.
@@ -225,14 +218,13 @@ async fn append_part(
         hash: prev,
         recorded_at: Some(recorded_micros),
     };
-    Ok(AppendResult {
-        stream: stream.to_owned(),
+    Ok(AppendResult::written(
+        stream.to_owned(),
         first_position,
-        last_position: position,
-        stream_version: version,
+        position,
+        version,
         recorded_at,
-        duplicate: false,
-    })
+    ))
 }
 
 /// Records a written key with the range it wrote (the answer to a later repeat).

@@ -14,10 +14,10 @@ use super::encoding::{COPY_EVENTS, COPY_SEND_BYTES, CopyRows};
 use crate::chain;
 use crate::error::{Result, StoreError};
 use crate::event_store::{
-    AppendOptions, AppendResult, StreamAppend, StreamedAppend, collect_parts,
+    AppendOptions, AppendResult, StreamAppend, StreamedAppend, collect_parts, next_parts,
 };
 use crate::validate::{check_expected, validate_parts};
-use crate::write::{map_insert_error, recorded_micros};
+use crate::write::{map_insert_error, recorded_micros, version_not_read};
 
 /// How [`append_streamed`] ended (when it did not fail).
 pub(super) enum Streamed {
@@ -63,12 +63,7 @@ pub(super) async fn append_streamed(
     let mut results: Vec<AppendResult> = Vec::new();
     // Streams taken to be new without a query (their parts expect `NoStream`).
     let mut assumed_new: Vec<String> = Vec::new();
-    loop {
-        let parts = match parts_rx.recv().await {
-            Some(StreamedAppend::Parts(p)) => p,
-            Some(StreamedAppend::Commit) => break,
-            None => return Err(StoreError::Aborted),
-        };
+    while let Some(parts) = next_parts(parts_rx).await? {
         validate_parts(&parts, options, &mut ids)?;
         // A part that expects a new stream needs no version query: version 1 of a stream
         // that exists breaks the unique index `events_stream_version`, so the database
@@ -98,9 +93,10 @@ pub(super) async fn append_streamed(
         let mut firsts = Vec::with_capacity(parts.len());
         for part in &parts {
             let stream = part.stream.as_str();
-            let current = versions.get(stream).copied().ok_or_else(|| {
-                StoreError::Commit(format!("versie van stroom `{stream}` niet gelezen"))
-            })?;
+            let current = versions
+                .get(stream)
+                .copied()
+                .ok_or_else(|| version_not_read(stream))?;
             check_expected(stream, part.expected, current)?;
             firsts.push(current + 1);
             let n = i64::try_from(part.events.len()).unwrap_or(i64::MAX);
@@ -133,14 +129,13 @@ pub(super) async fn append_streamed(
                         copy.send(rows.take()).await?;
                     }
                 }
-                results.push(AppendResult {
-                    stream: stream.to_owned(),
+                results.push(AppendResult::written(
+                    stream.to_owned(),
                     first_position,
-                    last_position: head.position,
-                    stream_version: version,
+                    head.position,
+                    version,
                     recorded_at,
-                    duplicate: false,
-                });
+                ));
             }
             copy.send(rows.finish()).await?;
             copy.finish().await?;

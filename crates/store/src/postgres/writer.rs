@@ -18,7 +18,7 @@ use crate::error::{Result, StoreError};
 use crate::event_store::AppendResult;
 use crate::queue::{self, AppendRequest, MAX_GROUP, Msg, Outcome, Reply};
 use crate::validate::check_expected;
-use crate::write::{Head, MAX_CACHED_STREAMS, recorded_micros};
+use crate::write::{Head, MAX_CACHED_STREAMS, recorded_micros, version_not_read};
 
 /// How long the group writer keeps its connection without work before returning it.
 const HOLD_IDLE: Duration = Duration::from_millis(20);
@@ -221,9 +221,10 @@ async fn run_group_fast(pool: &PgPool, held: &mut Held, group: &[AppendRequest])
                 let stream = part.stream.as_str();
                 let current = match local.get(stream) {
                     Some(v) => *v,
-                    None => versions.get(stream).copied().ok_or_else(|| {
-                        StoreError::Commit(format!("versie van stroom `{stream}` niet gelezen"))
-                    })?,
+                    None => versions
+                        .get(stream)
+                        .copied()
+                        .ok_or_else(|| version_not_read(stream))?,
                 };
                 if let Err(e) = check_expected(stream, part.expected, current) {
                     failed = Some(e);
@@ -269,14 +270,13 @@ async fn run_group_fast(pool: &PgPool, held: &mut Held, group: &[AppendRequest])
                     );
                     head.hash = hash;
                 }
-                results.push(AppendResult {
-                    stream: stream.to_owned(),
+                results.push(AppendResult::written(
+                    stream.to_owned(),
                     first_position,
-                    last_position: head.position,
-                    stream_version: version,
+                    head.position,
+                    version,
                     recorded_at,
-                    duplicate: false,
-                });
+                ));
             }
             for (s, v) in local.drain() {
                 versions.insert(s.to_owned(), v);

@@ -5,7 +5,7 @@
 use kringloop_events::NewEvent;
 
 use crate::chain::CanonicalEvent;
-use crate::event_store::AppendResult;
+use crate::event_store::{AppendResult, StreamAppend};
 use crate::jsonb;
 
 /// Rows per INSERT chunk (a bound JSONB blob, see [`INSERT_CHUNK`]).
@@ -66,27 +66,44 @@ pub(super) struct PlannedPart<'a> {
     pub(super) key: Option<&'a str>,
 }
 
-impl PlannedPart<'_> {
-    pub(super) fn result(&self, recorded_at: chrono::DateTime<chrono::Utc>) -> AppendResult {
-        AppendResult {
-            stream: self.stream.to_owned(),
-            first_position: self.first_position,
-            last_position: self.last_position(),
-            stream_version: self.last_version(),
+impl<'a> PlannedPart<'a> {
+    /// `part` placed right after `position`, on top of stream version `current`.
+    pub(super) fn after(
+        part: &'a StreamAppend,
+        position: i64,
+        current: i64,
+        recorded_at: i64,
+        key: Option<&'a str>,
+    ) -> Self {
+        PlannedPart {
+            stream: &part.stream,
+            events: &part.events,
+            first_position: position + 1,
+            first_version: current + 1,
             recorded_at,
-            duplicate: false,
+            key,
         }
+    }
+
+    pub(super) fn result(&self, recorded_at: chrono::DateTime<chrono::Utc>) -> AppendResult {
+        AppendResult::written(
+            self.stream.to_owned(),
+            self.first_position,
+            self.last_position(),
+            self.last_version(),
+            recorded_at,
+        )
     }
 
     fn count(&self) -> i64 {
         i64::try_from(self.events.len()).unwrap_or(i64::MAX)
     }
 
-    fn last_position(&self) -> i64 {
+    pub(super) fn last_position(&self) -> i64 {
         self.first_position + self.count() - 1
     }
 
-    fn last_version(&self) -> i64 {
+    pub(super) fn last_version(&self) -> i64 {
         self.first_version + self.count() - 1
     }
 }

@@ -15,10 +15,10 @@ use super::checkpoint::Checkpointer;
 use super::encoding::PlannedPart;
 use crate::chain;
 use crate::error::{Result, StoreError};
-use crate::event_store::{AppendResult, StreamAppend, StreamedAppend, collect_parts};
+use crate::event_store::{AppendResult, StreamAppend, StreamedAppend, collect_parts, next_parts};
 use crate::queue::{self, AppendRequest, MAX_GROUP, Msg, Outcome, Reply, StreamedRequest};
 use crate::validate::check_expected;
-use crate::write::{Head, MAX_CACHED_STREAMS, map_insert_error, recorded_micros};
+use crate::write::{Head, MAX_CACHED_STREAMS, map_insert_error, recorded_micros, version_not_read};
 
 /// The writer task: owns the only write connection (see the module docs of `super`).
 pub(super) struct Writer {
@@ -165,12 +165,7 @@ impl Writer {
         let recorded_at = recorded_micros(head.recorded_at, requested_at)?;
         let at = chain::micros_to_datetime(recorded_at);
         let mut results: Vec<AppendResult> = Vec::new();
-        loop {
-            let parts = match parts_rx.recv().await {
-                Some(StreamedAppend::Parts(p)) => p,
-                Some(StreamedAppend::Commit) => break,
-                None => return Err(StoreError::Aborted),
-            };
+        while let Some(parts) = next_parts(parts_rx).await? {
             let mut unknown: Vec<&str> = parts
                 .iter()
                 .map(|p| p.stream.as_str())
@@ -187,21 +182,12 @@ impl Writer {
                     .get(stream)
                     .or_else(|| self.versions.get(stream))
                     .copied()
-                    .ok_or_else(|| {
-                        StoreError::Commit(format!("versie van stroom `{stream}` niet gelezen"))
-                    })?;
+                    .ok_or_else(|| version_not_read(stream))?;
                 check_expected(stream, part.expected, current)?;
-                let n = i64::try_from(part.events.len()).unwrap_or(i64::MAX);
-                plan.push(PlannedPart {
-                    stream,
-                    events: &part.events,
-                    first_position: position + 1,
-                    first_version: current + 1,
-                    recorded_at,
-                    key,
-                });
-                position += n;
-                group_versions.insert(stream.to_owned(), current + n);
+                let planned = PlannedPart::after(part, position, current, recorded_at, key);
+                position = planned.last_position();
+                group_versions.insert(stream.to_owned(), planned.last_version());
+                plan.push(planned);
             }
             results.extend(plan.iter().map(|p| p.result(at)));
             head.hash = insert_planned(&mut self.conn, &plan, head.hash)
@@ -309,27 +295,22 @@ impl Writer {
                             .get(stream)
                             .or_else(|| self.versions.get(stream))
                             .copied()
-                            .ok_or_else(|| {
-                                StoreError::Commit(format!(
-                                    "versie van stroom `{stream}` niet gelezen"
-                                ))
-                            })?,
+                            .ok_or_else(|| version_not_read(stream))?,
                     };
                     if let Err(e) = check_expected(stream, part.expected, current) {
                         failed = Some(e);
                         break;
                     }
-                    let n = i64::try_from(part.events.len()).unwrap_or(i64::MAX);
-                    plan.push(PlannedPart {
-                        stream,
-                        events: &part.events,
-                        first_position: position + 1,
-                        first_version: current + 1,
+                    let planned = PlannedPart::after(
+                        part,
+                        position,
+                        current,
                         recorded_at,
-                        key: req.key.as_deref(),
-                    });
-                    position += n;
-                    local.insert(stream, current + n);
+                        req.key.as_deref(),
+                    );
+                    position = planned.last_position();
+                    local.insert(stream, planned.last_version());
+                    plan.push(planned);
                 }
                 if let Some(e) = failed {
                     plan.truncate(planned);
