@@ -19,8 +19,8 @@ pub enum StoreError {
     /// The idempotency key was used before for another request: other streams, event
     /// types or payloads, or another number of events. Nothing was written. (A repeat of
     /// the same request answers the first result with `duplicate: true` instead.)
-    #[error("idempotentiesleutel `{key}` is al gebruikt voor een ander verzoek ({verschil})")]
-    IdempotencyConflict { key: String, verschil: String },
+    #[error("idempotentiesleutel `{key}` is al gebruikt voor een ander verzoek ({difference})")]
+    IdempotencyConflict { key: String, difference: String },
     /// A backfill tried to record an event earlier than the log's last recorded time.
     #[error("registratietijd {given} ligt vóór de laatste registratietijd in het log ({head})")]
     RecordedTimeBeforeHead {

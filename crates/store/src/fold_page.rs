@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 /// Offset and length of a field in [`FoldPage`]'s text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Deel {
+struct Span {
     begin: usize,
     len: usize,
 }
@@ -25,9 +25,9 @@ struct FoldRow {
     event_id: Uuid,
     recorded_at: DateTime<Utc>,
     schema_version: i32,
-    stream: Deel,
-    event_type: Deel,
-    payload: Deel,
+    stream: Span,
+    event_type: Span,
+    payload: Span,
 }
 
 /// One event of a [`FoldPage`], borrowed from it.
@@ -57,10 +57,10 @@ impl FoldPage {
         }
     }
 
-    fn deel(&mut self, s: &str) -> Deel {
+    fn span(&mut self, s: &str) -> Span {
         let begin = self.text.len();
         self.text.push_str(s);
-        Deel {
+        Span {
             begin,
             len: s.len(),
         }
@@ -69,9 +69,9 @@ impl FoldPage {
     /// Appends an event (the caller keeps position order).
     pub fn push(&mut self, e: FoldEvent<'_>) {
         let (stream, event_type, payload) = (
-            self.deel(e.stream),
-            self.deel(e.event_type),
-            self.deel(e.payload),
+            self.span(e.stream),
+            self.span(e.event_type),
+            self.span(e.payload),
         );
         self.rows.push(FoldRow {
             position: e.position,
@@ -92,7 +92,7 @@ impl FoldPage {
         self.rows.is_empty()
     }
 
-    fn tekst(&self, d: Deel) -> &str {
+    fn slice(&self, d: Span) -> &str {
         // Offsets were taken from this buffer at char boundaries; the fallback is never hit.
         self.text.get(d.begin..d.begin + d.len).unwrap_or_default()
     }
@@ -103,9 +103,9 @@ impl FoldPage {
             event_id: r.event_id,
             recorded_at: r.recorded_at,
             schema_version: r.schema_version,
-            stream: self.tekst(r.stream),
-            event_type: self.tekst(r.event_type),
-            payload: self.tekst(r.payload),
+            stream: self.slice(r.stream),
+            event_type: self.slice(r.event_type),
+            payload: self.slice(r.payload),
         }
     }
 
@@ -120,7 +120,7 @@ impl FoldPage {
     /// The stream of event `i` alone (what a fold's prefetch hints ask for, per event
     /// several times).
     pub fn stream(&self, i: usize) -> Option<&str> {
-        self.rows.get(i).map(|r| self.tekst(r.stream))
+        self.rows.get(i).map(|r| self.slice(r.stream))
     }
 
     /// Position of the last event.

@@ -122,10 +122,10 @@ impl<'a> SameRequest<'a> {
         Ok(check)
     }
 
-    fn differs(&self, verschil: String) -> StoreError {
+    fn differs(&self, difference: String) -> StoreError {
         StoreError::IdempotencyConflict {
             key: self.key.to_owned(),
-            verschil,
+            difference,
         }
     }
 
