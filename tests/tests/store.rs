@@ -754,7 +754,7 @@ async fn idempotency_key_reused_for_another_request(h: &mut Harness) {
     assert_eq!(again[1].last_position, written[1].last_position);
     let r = store.append_many(parts("[2]"), key("set")).await;
     assert!(
-        matches!(&r, Err(StoreError::IdempotencyConflict { verschil, .. }) if verschil.contains(&format!("gebeurtenis {}", n + 1))),
+        matches!(&r, Err(StoreError::IdempotencyConflict { difference, .. }) if difference.contains(&format!("gebeurtenis {}", n + 1))),
         "the last event differs: {r:?}"
     );
     let mut swapped = parts("[1]");
