@@ -149,6 +149,14 @@ pub(crate) fn validate_parts(
     Ok(())
 }
 
+/// A stream version as stored (a `bigint`, never negative) in the type of
+/// [`ExpectedVersion::Exact`], which the store's answers use too
+/// ([`crate::EventStore::stream_version`], [`crate::StoreError::Conflict`]): the one
+/// place where the one becomes the other.
+pub(crate) fn version_u64(stored: i64) -> u64 {
+    u64::try_from(stored).unwrap_or(0)
+}
+
 /// The expected-version check shared by both backends: `expected` as the request gave
 /// it (`None` is [`ExpectedVersion::Any`]) against the stream's `current` version as
 /// stored (a `bigint`, never negative).
@@ -158,7 +166,7 @@ pub(crate) fn check_expected(
     current: i64,
 ) -> Result<()> {
     let expected = expected.unwrap_or(ExpectedVersion::Any);
-    let actual = u64::try_from(current).unwrap_or(0);
+    let actual = version_u64(current);
     let ok = match expected {
         ExpectedVersion::Any => true,
         ExpectedVersion::NoStream => actual == 0,

@@ -11,6 +11,7 @@ use crate::chain::{self, ChainRow, PipelinedVerifier, VerifyReport, hash32};
 use crate::error::{Result, StoreError};
 use crate::event_store::ReadFilter;
 use crate::fold_page::{FoldEvent, FoldPage};
+use crate::validate::version_u64;
 
 // `payload::text` because sqlx does not decode `json` into a String, and the cast returns
 // the stored bytes unchanged (json, unlike jsonb, keeps the input text).
@@ -115,7 +116,7 @@ pub(super) async fn stream_version(pool: &PgPool, stream: &str) -> Result<u64> {
     .bind(stream)
     .fetch_one(pool)
     .await?;
-    Ok(u64::try_from(v).unwrap_or(0))
+    Ok(version_u64(v))
 }
 
 /// [`crate::EventStore::head_position`].

@@ -16,7 +16,7 @@ use crate::error::{Result, StoreError};
 use crate::event_store::{
     AppendOptions, AppendResult, StreamAppend, StreamedAppend, collect_parts, next_parts,
 };
-use crate::validate::{check_expected, validate_parts};
+use crate::validate::{check_expected, validate_parts, version_u64};
 use crate::write::{map_insert_error, recorded_micros, version_not_read};
 
 /// How [`append_streamed`] ended (when it did not fail).
@@ -197,7 +197,7 @@ async fn conflict_after_unique_violation(
             Some((stream, actual)) => StoreError::Conflict {
                 stream,
                 expected: ExpectedVersion::NoStream,
-                actual: u64::try_from(actual).unwrap_or(0),
+                actual: version_u64(actual),
             },
             None => map_insert_error(e),
         },

@@ -14,6 +14,7 @@ use crate::chain::{Verifier, VerifyReport};
 use crate::error::{Result, StoreError};
 use crate::event_store::ReadFilter;
 use crate::fold_page::FoldPage;
+use crate::validate::version_u64;
 
 /// [`crate::EventStore::read_stream`].
 pub(super) async fn read_stream(
@@ -77,7 +78,7 @@ pub(super) async fn stream_version(pool: &SqlitePool, stream: &str) -> Result<u6
             .bind(stream)
             .fetch_one(pool)
             .await?;
-    Ok(u64::try_from(v).unwrap_or(0))
+    Ok(version_u64(v))
 }
 
 /// [`crate::EventStore::head_position`].
