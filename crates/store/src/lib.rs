@@ -20,7 +20,6 @@
 //! - `recorded_at` never decreases with position, so "recorded ≤ K" is a prefix of the log;
 //! - the database refuses UPDATE and DELETE of events (triggers);
 //! - `hash = SHA-256(prev_hash ‖ canonical(event))`, checked by [`EventStore::verify`].
-
 //!
 //! Code map: [`EventStore`] and its request and answer types are in `event_store.rs`,
 //! [`StoreError`] in `error.rs`; what both backends share sits beside them: the checks of
