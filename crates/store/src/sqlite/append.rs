@@ -257,10 +257,13 @@ pub(super) async fn insert_key(
 
 /// Inserts the rows of `plan` after the row hashed `prev`; returns the hash of the last
 /// row. The parts are hashed in log order and encoded chunk by chunk for
-/// [`INSERT_GROUP`]; a chunk ends at [`ROWS_PER_CHUNK`](super::encoding::ROWS_PER_CHUNK) rows, [`CHUNK_BYTES`](super::encoding::CHUNK_BYTES), or where
+/// [`INSERT_GROUP`]; a chunk ends at [`ROWS_PER_CHUNK`] rows, [`CHUNK_BYTES`], or where
 /// the idempotency key changes. Pipelined: while SQLite inserts one chunk on its worker
 /// thread, this task hashes and encodes the next (`join` polls the insert first, which
 /// hands it to the worker, then runs the encoding).
+///
+/// [`ROWS_PER_CHUNK`]: super::encoding::ROWS_PER_CHUNK
+/// [`CHUNK_BYTES`]: super::encoding::CHUNK_BYTES
 pub(super) async fn insert_planned(
     conn: &mut SqliteConnection,
     plan: &[PlannedPart<'_>],

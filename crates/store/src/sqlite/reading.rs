@@ -232,8 +232,8 @@ fn each_row<'a, R>(
 
 /// The chunk loop of the packed reads: `sql` selects the rows after `?1` (then `binds`,
 /// then the chunk's row limit) packed into one value; `each` takes a chunk and the
-/// position it was read after, and returns its number of rows and highest position. All chunks in one read
-/// transaction, so the result is one snapshot.
+/// position it was read after, and returns its number of rows and highest position. All
+/// chunks in one read transaction, so the result is one snapshot.
 async fn read_chunks(
     pool: &SqlitePool,
     sql: &str,

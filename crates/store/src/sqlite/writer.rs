@@ -138,10 +138,12 @@ impl Writer {
 
     /// The transaction of [`Writer::process_streamed`]: the checks of
     /// [`Writer::run_group_fast`] per arriving batch of parts (versions of unknown
-    /// streams with one query per [`NAMES_PER_QUERY`](super::append::NAMES_PER_QUERY) names, expected versions in Rust),
+    /// streams with one query per [`NAMES_PER_QUERY`] names, expected versions in Rust),
     /// then its pipelined multi-row INSERT. `Err`: rolled back by the caller (a failed
     /// check fails the whole set, as in `append_many`); the channel closing before the
     /// commit is [`StoreError::Aborted`].
+    ///
+    /// [`NAMES_PER_QUERY`]: super::append::NAMES_PER_QUERY
     async fn run_streamed(
         &mut self,
         parts_rx: &mut mpsc::UnboundedReceiver<StreamedAppend>,
@@ -241,12 +243,14 @@ impl Writer {
 
     /// The group in one transaction without savepoints: expected versions are checked
     /// here in Rust (against the writer's cache, unknown streams read with one query per
-    /// [`NAMES_PER_QUERY`](super::append::NAMES_PER_QUERY) names), idempotency keys with one query, and the rows of every
+    /// [`NAMES_PER_QUERY`] names), idempotency keys with one query, and the rows of every
     /// accepted request, whatever its number of stream parts, go into the log with one
     /// multi-row INSERT per chunk. A request that fails a check is left out as a whole.
     /// Returns each request's outcome; `Ok(None)` when a key was already stored (the
     /// per-request path answers those); `Err` means the transaction was rolled back and
     /// nothing was written.
+    ///
+    /// [`NAMES_PER_QUERY`]: super::append::NAMES_PER_QUERY
     async fn run_group_fast(&mut self, group: &[AppendRequest]) -> Result<Option<Vec<Outcome>>> {
         sqlx::query("BEGIN IMMEDIATE")
             .execute(&mut self.conn)
