@@ -45,6 +45,8 @@ use async_graphql::extensions::Tracing;
 
 pub use auth::{Principal, Rol, Tokens};
 pub use fout::{ApiFout, FoutCode};
+/// The KPI catalogue the schema's `KpiRapport` follows (keys, labels, units).
+pub use kringloop_projections::kpi_catalogue;
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
 pub use state::{ApiConfig, ApiState};
