@@ -4,8 +4,10 @@ use anyhow::{Context, bail};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::Args;
 use kringloop_events::{Regime, Vorm};
+use kringloop_projections::kpi_catalogue as cat;
 use kringloop_projections::{
-    Aantal, Bescherming, Filter, KpiReport, Periode, Projection, Query, Toerekening, Verhouding,
+    Aantal, Bescherming, Filter, KpiReport, Periode, Projection, Query, Stroom, Toerekening,
+    Verhouding,
 };
 use kringloop_store::EventStore;
 
@@ -220,6 +222,11 @@ fn opt(v: Option<f64>, unit: &str) -> String {
         .unwrap_or_else(|| "–".into())
 }
 
+/// One line of the report: the label in a column, then the figures.
+fn line(label: &str, figures: impl std::fmt::Display) {
+    println!("  {label:<27} {figures}");
+}
+
 fn print_report(r: &KpiReport, q: &Query) {
     println!(
         "kringloop KPI's {} t/m {} (peildatum {}){}",
@@ -231,96 +238,103 @@ fn print_report(r: &KpiReport, q: &Query) {
             .unwrap_or_default()
     );
     let b = &r.balans.waarde;
-    println!("  opbouw alternatieven        {}", b.opbouw_alternatieven);
-    println!("  afbouw gesloten             {}", b.afbouw_gesloten);
-    println!(
-        "  balans                      {} (ratio {})",
-        b.balans,
-        opt(b.ratio, "")
+    line("opbouw alternatieven", b.opbouw_alternatieven);
+    line("afbouw gesloten", b.afbouw_gesloten);
+    line(
+        cat::BALANS.label,
+        format!("{} (ratio {})", b.balans, opt(b.ratio, "")),
     );
     let d = &r.doelafwijking.waarde;
-    println!(
-        "  plaatsen / doel             {} / {} (afwijking {}, op koers: {})",
-        d.plaatsen,
-        opt(d.doel, ""),
-        opt(d.afwijking, ""),
-        d.op_koers
-            .map(|o| if o { "ja" } else { "nee" })
-            .unwrap_or("–")
+    line(
+        cat::DOELAFWIJKING.label,
+        format!(
+            "plaatsen {} / doel {} (afwijking {}, op koers: {})",
+            d.plaatsen,
+            opt(d.doel, ""),
+            opt(d.afwijking, ""),
+            d.op_koers
+                .map(|o| if o { "ja" } else { "nee" })
+                .unwrap_or("–")
+        ),
     );
     let bz = &r.bezetting.waarde;
-    println!(
-        "  bezetting                   {} op {} plaatsen; graad {}; over de periode {}",
-        n(&bz.bezetting),
-        bz.plaatsen,
-        pct(&bz.graad),
-        pct(&bz.graad_periode)
+    line(
+        cat::BEZETTING.label,
+        format!(
+            "{} op {} plaatsen; graad {}; over de periode {}",
+            n(&bz.bezetting),
+            bz.plaatsen,
+            pct(&bz.graad),
+            pct(&bz.graad_periode)
+        ),
     );
     let p = &r.plaatsingen.waarde;
-    println!(
-        "  plaatsingen                 {} exclusief, {} inclusief doorplaatsingen",
-        n(&p.exclusief_doorplaatsingen),
-        n(&p.inclusief_doorplaatsingen)
+    line(
+        cat::PLAATSINGEN.label,
+        format!(
+            "{} exclusief, {} inclusief doorplaatsingen",
+            n(&p.exclusief_doorplaatsingen),
+            n(&p.inclusief_doorplaatsingen)
+        ),
     );
-    println!(
-        "  unieke jeugdigen            {}",
-        n(&r.unieke_jeugdigen.waarde)
-    );
-    println!(
-        "  spoedmachtigingen           {}",
-        n(&r.spoedmachtigingen.waarde)
-    );
-    println!(
-        "  spoedaandeel                {}",
-        pct(&r.spoedaandeel.waarde)
-    );
+    line(cat::UNIEKE_JEUGDIGEN.label, n(&r.unieke_jeugdigen.waarde));
+    line(cat::SPOEDMACHTIGINGEN.label, n(&r.spoedmachtigingen.waarde));
+    line(cat::SPOEDAANDEEL.label, pct(&r.spoedaandeel.waarde));
     let dp = &r.doorplaatsingen.waarde;
-    println!(
-        "  doorplaatsingen             {} (per jeugdige {}; cohort 365 d {})",
-        n(&dp.aantal),
-        opt(dp.per_jeugdige.waarde, ""),
-        pct(&dp.cohort_365)
+    line(
+        cat::DOORPLAATSINGEN.label,
+        format!(
+            "{} (per jeugdige {}; cohort 365 d {})",
+            n(&dp.aantal),
+            opt(dp.per_jeugdige.waarde, ""),
+            pct(&dp.cohort_365)
+        ),
     );
-    let s = &r.stroom_episodes.waarde;
-    println!(
-        "  episodes                    begin {} + instroom {} − uitstroom {} = eind {}",
+    line(
+        cat::STROOM_EPISODES.label,
+        stroom(&r.stroom_episodes.waarde),
+    );
+    line(
+        cat::STROOM_TRAJECTEN.label,
+        stroom(&r.stroom_trajecten.waarde),
+    );
+    line(
+        cat::UITSTROOM_NAAR_LICHTERE_ZORG.label,
+        pct(&r.uitstroom_naar_lichtere_zorg.waarde.lichter),
+    );
+    let v = &r.verblijfsduur.waarde;
+    line(
+        cat::VERBLIJFSDUUR.label,
+        format!(
+            "gemiddeld {}, mediaan {}, p90 {}; korter dan een jaar {}",
+            opt(v.gemiddelde, " d"),
+            opt(v.mediaan, " d"),
+            opt(v.p90, " d"),
+            pct(&v.korter_dan_jaar)
+        ),
+    );
+    line(cat::LANGVERBLIJVERS.label, n(&r.langverblijvers.waarde));
+    let sg = &r.signalen.waarde;
+    line(
+        cat::SIGNALEN.label,
+        format!(
+            "overbezetting {}, zonder machtiging {}, spoedmachtiging > 28 d {}, doorplaatsing {}",
+            n(&sg.overbezetting),
+            n(&sg.zonder_machtiging),
+            n(&sg.spoedmachtiging_te_lang),
+            n(&sg.doorplaatsing)
+        ),
+    );
+}
+
+fn stroom(s: &Stroom) -> String {
+    format!(
+        "begin {} + instroom {} − uitstroom {} = eind {}",
         n(&s.begin),
         n(&s.instroom),
         n(&s.uitstroom),
         n(&s.eind)
-    );
-    let t = &r.stroom_trajecten.waarde;
-    println!(
-        "  CBS-trajecten               begin {} + instroom {} − uitstroom {} = eind {}",
-        n(&t.begin),
-        n(&t.instroom),
-        n(&t.uitstroom),
-        n(&t.eind)
-    );
-    println!(
-        "  uitstroom naar lichtere zorg {}",
-        pct(&r.uitstroom_naar_lichtere_zorg.waarde.lichter)
-    );
-    let v = &r.verblijfsduur.waarde;
-    println!(
-        "  verblijfsduur               gemiddeld {}, mediaan {}, p90 {}; korter dan een jaar {}",
-        opt(v.gemiddelde, " d"),
-        opt(v.mediaan, " d"),
-        opt(v.p90, " d"),
-        pct(&v.korter_dan_jaar)
-    );
-    println!(
-        "  langverblijvers             {}",
-        n(&r.langverblijvers.waarde)
-    );
-    let sg = &r.signalen.waarde;
-    println!(
-        "  signalen                    overbezetting {}, zonder machtiging {}, spoedmachtiging > 28 d {}, doorplaatsing {}",
-        n(&sg.overbezetting),
-        n(&sg.zonder_machtiging),
-        n(&sg.spoedmachtiging_te_lang),
-        n(&sg.doorplaatsing)
-    );
+    )
 }
 
 #[cfg(test)]
