@@ -62,7 +62,7 @@ pub fn schema(state: ApiState) -> KringloopSchema {
         .data(state)
         .limit_depth(cfg.max_diepte)
         .limit_complexity(cfg.max_complexiteit)
-        .extension(grenzen::Grenzen {
+        .extension(grenzen::Limits {
             max_velden: cfg.max_velden,
             max_diepte: cfg.max_diepte,
             max_complexiteit: cfg.max_complexiteit,
