@@ -344,31 +344,20 @@ mod tests {
     #[test]
     fn parses_every_period_notation() {
         let d = |s: &str| s.parse::<NaiveDate>().ok();
-        let q1 = parse_periode("2024Q1").ok();
-        assert_eq!(
-            q1.map(|p| (Some(p.van), Some(p.tot))),
-            Some((d("2024-01-01"), d("2024-04-01")))
-        );
-        let h2 = parse_periode("2024h2").ok();
-        assert_eq!(
-            h2.map(|p| (Some(p.van), Some(p.tot))),
-            Some((d("2024-07-01"), d("2025-01-01")))
-        );
-        let m = parse_periode("2024-03").ok();
-        assert_eq!(
-            m.map(|p| (Some(p.van), Some(p.tot))),
-            Some((d("2024-03-01"), d("2024-04-01")))
-        );
-        let y = parse_periode("2023").ok();
-        assert_eq!(
-            y.map(|p| (Some(p.van), Some(p.tot))),
-            Some((d("2023-01-01"), d("2024-01-01")))
-        );
-        let r = parse_periode("2024-01-15..2024-02-01").ok();
-        assert_eq!(
-            r.map(|p| (Some(p.van), Some(p.tot))),
-            Some((d("2024-01-15"), d("2024-02-01")))
-        );
+        for (notation, van, tot) in [
+            ("2024Q1", "2024-01-01", "2024-04-01"),
+            ("2024h2", "2024-07-01", "2025-01-01"),
+            ("2024-03", "2024-03-01", "2024-04-01"),
+            ("2023", "2023-01-01", "2024-01-01"),
+            ("2024-01-15..2024-02-01", "2024-01-15", "2024-02-01"),
+        ] {
+            let p = parse_periode(notation).ok();
+            assert_eq!(
+                p.map(|p| (Some(p.van), Some(p.tot))),
+                Some((d(van), d(tot))),
+                "{notation}"
+            );
+        }
         assert!(parse_periode("2024Q5").is_err());
         assert!(parse_periode("gisteren").is_err());
         assert!(parse_periode("2024-02-01..2024-01-01").is_err());
