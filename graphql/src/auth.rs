@@ -163,7 +163,7 @@ pub struct TokenRecord {
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
-struct TokenBestand {
+struct TokenFile {
     tokens: Vec<TokenRecord>,
 }
 
@@ -232,13 +232,13 @@ impl Tokens {
         &self.pad
     }
 
-    fn lees(&self) -> Result<TokenBestand, TokenFout> {
+    fn read_file(&self) -> Result<TokenFile, TokenFout> {
         match std::fs::read_to_string(&self.pad) {
             Ok(text) => serde_json::from_str(&text).map_err(|bron| TokenFout::Json {
                 pad: self.pad.clone(),
                 bron,
             }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(TokenBestand::default()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(TokenFile::default()),
             Err(bron) => Err(TokenFout::Io {
                 pad: self.pad.clone(),
                 bron,
@@ -246,7 +246,7 @@ impl Tokens {
         }
     }
 
-    fn schrijf(&self, bestand: &TokenBestand) -> Result<(), TokenFout> {
+    fn write_file(&self, bestand: &TokenFile) -> Result<(), TokenFout> {
         let io = |bron| TokenFout::Io {
             pad: self.pad.clone(),
             bron,
@@ -277,7 +277,7 @@ impl Tokens {
 
     /// Creates a token; returns its record and the secret (shown once, never stored).
     pub fn maak(&self, rol: Rol, naam: &str) -> Result<(TokenRecord, String), TokenFout> {
-        let mut bestand = self.lees()?;
+        let mut bestand = self.read_file()?;
         let secret = format!("kl_{}", hex::encode(rand::random::<[u8; 32]>()));
         let id = hex::encode(rand::random::<[u8; 6]>());
         let record = TokenRecord {
@@ -289,13 +289,13 @@ impl Tokens {
             ingetrokken: None,
         };
         bestand.tokens.push(record.clone());
-        self.schrijf(&bestand)?;
+        self.write_file(&bestand)?;
         Ok((record, secret))
     }
 
     /// Revokes a token by id.
     pub fn trek_in(&self, id: &str) -> Result<TokenRecord, TokenFout> {
-        let mut bestand = self.lees()?;
+        let mut bestand = self.read_file()?;
         let t = bestand
             .tokens
             .iter_mut()
@@ -305,25 +305,25 @@ impl Tokens {
             t.ingetrokken = Some(Utc::now());
         }
         let t = t.clone();
-        self.schrijf(&bestand)?;
+        self.write_file(&bestand)?;
         self.wijzigingen.send_modify(|n| *n = n.wrapping_add(1));
         Ok(t)
     }
 
     /// All tokens (hashes only).
     pub fn lijst(&self) -> Result<Vec<TokenRecord>, TokenFout> {
-        Ok(self.lees()?.tokens)
+        Ok(self.read_file()?.tokens)
     }
 
     /// Runs `f` on the records of the token file, read again first when it changed.
     /// `None` when the file cannot be read: nothing is live then (fail closed).
-    fn met_records<R>(&self, f: impl FnOnce(&[TokenRecord]) -> R) -> Option<R> {
+    fn with_records<R>(&self, f: impl FnOnce(&[TokenRecord]) -> R) -> Option<R> {
         let versie = std::fs::metadata(&self.pad)
             .and_then(|m| Ok((m.modified()?, m.len())))
             .ok();
         let mut cache = self.cache.lock().ok()?;
         if cache.0.is_none() || cache.0 != versie {
-            match self.lees() {
+            match self.read_file() {
                 Ok(b) => {
                     let eerder = cache.0.is_some();
                     *cache = (versie, b.tokens);
@@ -344,22 +344,22 @@ impl Tokens {
     pub fn verifieer(&self, secret: &str) -> Option<Principal> {
         let hash = hash_token(secret.trim());
         // Constant-time comparison is not needed: both sides are hashes of a secret.
-        self.met_records(|tokens| {
+        self.with_records(|tokens| {
             tokens
                 .iter()
                 .find(|t| t.hash == hash && t.ingetrokken.is_none())
-                .map(principal_van)
+                .map(principal_from)
         })
         .flatten()
     }
 
     /// The principal of a token id, if that token is (still) live.
     pub fn principal(&self, token_id: &str) -> Option<Principal> {
-        self.met_records(|tokens| {
+        self.with_records(|tokens| {
             tokens
                 .iter()
                 .find(|t| t.id == token_id && t.ingetrokken.is_none())
-                .map(principal_van)
+                .map(principal_from)
         })
         .flatten()
     }
@@ -370,7 +370,7 @@ impl Tokens {
     }
 }
 
-fn principal_van(t: &TokenRecord) -> Principal {
+fn principal_from(t: &TokenRecord) -> Principal {
     Principal {
         token_id: t.id.clone(),
         naam: t.naam.clone(),

@@ -53,11 +53,11 @@ pub type Beveiligingslaag = MapResponseLayer<
 pub fn laag(csp: HeaderValue) -> Beveiligingslaag {
     axum::middleware::map_response_with_state(
         Beveiligingskoppen { csp },
-        zet_koppen as fn(State<Beveiligingskoppen>, Response) -> Ready<Response>,
+        set_headers as fn(State<Beveiligingskoppen>, Response) -> Ready<Response>,
     )
 }
 
-fn zet_koppen(State(k): State<Beveiligingskoppen>, mut r: Response) -> Ready<Response> {
+fn set_headers(State(k): State<Beveiligingskoppen>, mut r: Response) -> Ready<Response> {
     let h = r.headers_mut();
     for (naam, waarde) in [
         (CONTENT_SECURITY_POLICY, k.csp),

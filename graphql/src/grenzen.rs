@@ -1,6 +1,6 @@
 //! Limits and error codes that hold for every operation, on every transport (`POST
 //! /graphql`, the WebSocket, the dashboard in-process), as one schema extension
-//! ([`Grenzen`]):
+//! ([`Limits`]):
 //!
 //! - **Every error has a `code`.** Errors of async-graphql itself carry none: parse
 //!   errors, validation errors (unknown field, wrong argument type, an unknown variable),
@@ -59,7 +59,7 @@ pub mod kosten {
 }
 
 /// The extension; see the module documentation.
-pub struct Grenzen {
+pub struct Limits {
     /// Most root fields of an operation.
     pub max_velden: usize,
     /// The budgets given to the schema, for the messages.
@@ -67,9 +67,9 @@ pub struct Grenzen {
     pub max_complexiteit: usize,
 }
 
-impl ExtensionFactory for Grenzen {
+impl ExtensionFactory for Limits {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(GrenzenExt {
+        Arc::new(LimitsExtension {
             max_velden: self.max_velden,
             max_diepte: self.max_diepte,
             max_complexiteit: self.max_complexiteit,
@@ -77,14 +77,14 @@ impl ExtensionFactory for Grenzen {
     }
 }
 
-struct GrenzenExt {
+struct LimitsExtension {
     max_velden: usize,
     max_diepte: usize,
     max_complexiteit: usize,
 }
 
 /// An error with a code, for the hooks below.
-fn fout(code: FoutCode, melding: impl Into<String>) -> ServerError {
+fn server_error(code: FoutCode, melding: impl Into<String>) -> ServerError {
     let mut e = ServerError::new(melding, None);
     let mut ext = ErrorExtensionValues::default();
     ext.set("code", code.code());
@@ -93,7 +93,7 @@ fn fout(code: FoutCode, melding: impl Into<String>) -> ServerError {
 }
 
 /// Gives every error without a code `BAD_REQUEST`.
-fn met_codes(errors: &mut [ServerError]) {
+fn with_codes(errors: &mut [ServerError]) {
     for e in errors {
         let ext = e.extensions.get_or_insert_with(Default::default);
         if ext.get("code").is_none() {
@@ -104,7 +104,7 @@ fn met_codes(errors: &mut [ServerError]) {
 
 /// The root fields of a selection set, fragments expanded (each fragment once per path,
 /// so a cycle, which validation refuses later, cannot loop here).
-fn wortelvelden<'a>(
+fn root_fields<'a>(
     doc: &'a ExecutableDocument,
     set: &'a SelectionSet,
     bezocht: &mut HashSet<&'a str>,
@@ -114,14 +114,14 @@ fn wortelvelden<'a>(
         match &sel.node {
             Selection::Field(f) => uit.push(f.node.name.node.as_str()),
             Selection::InlineFragment(i) => {
-                wortelvelden(doc, &i.node.selection_set.node, bezocht, uit);
+                root_fields(doc, &i.node.selection_set.node, bezocht, uit);
             }
             Selection::FragmentSpread(s) => {
                 let naam = s.node.fragment_name.node.as_str();
                 if let Some(frag) = doc.fragments.get(&s.node.fragment_name.node)
                     && bezocht.insert(naam)
                 {
-                    wortelvelden(doc, &frag.node.selection_set.node, bezocht, uit);
+                    root_fields(doc, &frag.node.selection_set.node, bezocht, uit);
                     bezocht.remove(naam);
                 }
             }
@@ -130,10 +130,10 @@ fn wortelvelden<'a>(
 }
 
 #[async_graphql::async_trait::async_trait]
-impl Extension for GrenzenExt {
+impl Extension for LimitsExtension {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let mut resp = next.run(ctx).await;
-        met_codes(&mut resp.errors);
+        with_codes(&mut resp.errors);
         resp
     }
 
@@ -145,7 +145,7 @@ impl Extension for GrenzenExt {
     ) -> BoxStream<'s, Response> {
         next.run(ctx, stream)
             .map(|mut resp| {
-                met_codes(&mut resp.errors);
+                with_codes(&mut resp.errors);
                 resp
             })
             .boxed()
@@ -162,14 +162,14 @@ impl Extension for GrenzenExt {
         let aangemeld = ctx.data_opt::<Principal>().is_some();
         for (_, op) in doc.operations.iter() {
             let mut velden = Vec::new();
-            wortelvelden(
+            root_fields(
                 &doc,
                 &op.node.selection_set.node,
                 &mut HashSet::new(),
                 &mut velden,
             );
             if velden.len() > self.max_velden {
-                return Err(fout(
+                return Err(server_error(
                     FoutCode::BadRequest,
                     format!(
                         "te veel velden in één verzoek: {} op het hoogste niveau (aliassen tellen mee), ten hoogste {}",
@@ -184,7 +184,7 @@ impl Extension for GrenzenExt {
                 } else {
                     "introspectie vereist een token: stuur `Authorization: Bearer <token>` (het schema staat ook in graphql/schema.graphql)"
                 };
-                return Err(fout(FoutCode::Unauthenticated, melding));
+                return Err(server_error(FoutCode::Unauthenticated, melding));
             }
         }
         Ok(doc)
@@ -199,14 +199,14 @@ impl Extension for GrenzenExt {
             errors
                 .into_iter()
                 .map(|e| match e.message.as_str() {
-                    "Query is too complex." => fout(
+                    "Query is too complex." => server_error(
                         FoutCode::BadRequest,
                         format!(
                             "de query is te zwaar (complexiteit boven {}): vraag minder velden tegelijk, zeker van keten, kpis, kpiReeks, bezettingPer, diff, historie en gebeurtenissen",
                             self.max_complexiteit
                         ),
                     ),
-                    "Query is nested too deep." => fout(
+                    "Query is nested too deep." => server_error(
                         FoutCode::BadRequest,
                         format!("de query is te diep genest (meer dan {} niveaus)", self.max_diepte),
                     ),

@@ -4,12 +4,12 @@
 //! Every error reply is JSON in the GraphQL shape, `{"errors": [{"message": …,
 //! "extensions": {"code": …}}]}`, also when the request never reaches the schema:
 //! - `POST /graphql` takes one operation as `application/json` of at most
-//!   [`ApiConfig::max_body`](crate::ApiConfig::max_body) bytes ([`JsonVerzoek`]): another
+//!   [`ApiConfig::max_body`](crate::ApiConfig::max_body) bytes ([`JsonRequest`]): another
 //!   content type is 415, a larger body 413, a body that is not a GraphQL request in JSON
 //!   (or a batch) 400, each with `BAD_REQUEST`;
 //! - whatever else the router or its layers answer with an error status and no JSON (the
 //!   time limit: 408 `OVERLOADED`; a method the route does not take: 405 `BAD_REQUEST`;
-//!   a failed WebSocket upgrade) is rewritten by [`json_fouten`];
+//!   a failed WebSocket upgrade) is rewritten by [`json_errors`];
 //! - parse and validation errors inside the schema get their code from [`crate::grenzen`].
 
 use std::time::Duration;
@@ -40,7 +40,7 @@ struct App {
     api: ApiState,
 }
 
-fn secret_uit_headers(headers: &HeaderMap) -> Option<&str> {
+fn secret_from_headers(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(AUTHORIZATION)
         .and_then(|h| h.to_str().ok())
@@ -50,9 +50,9 @@ fn secret_uit_headers(headers: &HeaderMap) -> Option<&str> {
 async fn graphql(
     State(app): State<App>,
     headers: HeaderMap,
-    JsonVerzoek(mut req): JsonVerzoek,
+    JsonRequest(mut req): JsonRequest,
 ) -> GraphQLResponse {
-    let secret = secret_uit_headers(&headers);
+    let secret = secret_from_headers(&headers);
     let mut rol = "-";
     if let Some(s) = secret {
         match app.api.tokens().verifieer(s) {
@@ -72,7 +72,7 @@ async fn graphql(
 }
 
 /// An error reply outside the schema, in the shape of a GraphQL response.
-fn foutantwoord(status: StatusCode, code: FoutCode, melding: impl Into<String>) -> Response {
+fn error_response(status: StatusCode, code: FoutCode, melding: impl Into<String>) -> Response {
     let body = serde_json::json!({
         "errors": [{ "message": melding.into(), "extensions": { "code": code.code() } }]
     });
@@ -82,15 +82,15 @@ fn foutantwoord(status: StatusCode, code: FoutCode, melding: impl Into<String>) 
 /// The GraphQL request of a `POST /graphql`: one operation as `application/json`, at most
 /// [`ApiConfig::max_body`](crate::ApiConfig::max_body) bytes. Multipart (file uploads)
 /// and batches are not taken. Every refusal is a JSON reply with `BAD_REQUEST`.
-struct JsonVerzoek(async_graphql::Request);
+struct JsonRequest(async_graphql::Request);
 
-impl FromRequest<App> for JsonVerzoek {
+impl FromRequest<App> for JsonRequest {
     type Rejection = Response;
 
     async fn from_request(req: Request, app: &App) -> Result<Self, Response> {
         let max = app.api.config().max_body;
         let te_groot = || {
-            foutantwoord(
+            error_response(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 FoutCode::BadRequest,
                 format!("het verzoek is groter dan {max} bytes"),
@@ -103,7 +103,7 @@ impl FromRequest<App> for JsonVerzoek {
             .unwrap_or("");
         let kern = soort.split(';').next().unwrap_or("").trim();
         if !kern.eq_ignore_ascii_case("application/json") {
-            return Err(foutantwoord(
+            return Err(error_response(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 FoutCode::BadRequest,
                 format!(
@@ -124,7 +124,7 @@ impl FromRequest<App> for JsonVerzoek {
         let mut stukken = req.into_body().into_data_stream();
         while let Some(stuk) = stukken.next().await {
             let stuk = stuk.map_err(|_| {
-                foutantwoord(
+                error_response(
                     StatusCode::BAD_REQUEST,
                     FoutCode::BadRequest,
                     "de body van het verzoek kon niet gelezen worden",
@@ -136,13 +136,13 @@ impl FromRequest<App> for JsonVerzoek {
             body.extend_from_slice(&stuk);
         }
         match serde_json::from_slice::<async_graphql::BatchRequest>(&body) {
-            Ok(async_graphql::BatchRequest::Single(r)) => Ok(JsonVerzoek(r)),
-            Ok(async_graphql::BatchRequest::Batch(_)) => Err(foutantwoord(
+            Ok(async_graphql::BatchRequest::Single(r)) => Ok(JsonRequest(r)),
+            Ok(async_graphql::BatchRequest::Batch(_)) => Err(error_response(
                 StatusCode::BAD_REQUEST,
                 FoutCode::BadRequest,
                 "stuur één verzoek per keer; een lijst (batch) wordt niet ondersteund",
             )),
-            Err(e) => Err(foutantwoord(
+            Err(e) => Err(error_response(
                 StatusCode::BAD_REQUEST,
                 FoutCode::BadRequest,
                 format!(
@@ -156,7 +156,7 @@ impl FromRequest<App> for JsonVerzoek {
 /// Rewrites an error reply that is not JSON (from the router itself or a layer: the time
 /// limit, a method the route does not take, a failed WebSocket upgrade) into the JSON
 /// shape with a code; JSON replies pass unchanged.
-async fn json_fouten(resp: Response) -> Response {
+async fn json_errors(resp: Response) -> Response {
     let status = resp.status();
     let is_json = resp
         .headers()
@@ -189,7 +189,7 @@ async fn json_fouten(resp: Response) -> Response {
             "interne fout; de beheerder kan de details in het logboek vinden",
         ),
     };
-    let mut nieuw = foutantwoord(status, code, melding);
+    let mut nieuw = error_response(status, code, melding);
     // Keep what the reply said about itself besides its body (Allow, Retry-After, …).
     for (naam, waarde) in resp.headers() {
         if naam != CONTENT_TYPE && naam != CONTENT_LENGTH {
@@ -213,7 +213,7 @@ async fn ws(
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let secret = secret_uit_headers(&headers).map(str::to_owned);
+    let secret = secret_from_headers(&headers).map(str::to_owned);
     // Serves the connection until it ends or its token is revoked (crate::intrekking).
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
@@ -271,6 +271,6 @@ pub fn router(api: ApiState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             cfg.timeout,
         ))
-        .layer(axum::middleware::map_response(json_fouten))
+        .layer(axum::middleware::map_response(json_errors))
         .layer(TraceLayer::new_for_http())
 }

@@ -45,6 +45,8 @@ use async_graphql::extensions::Tracing;
 
 pub use auth::{Principal, Rol, Tokens};
 pub use fout::{ApiFout, FoutCode};
+/// The KPI catalogue the schema's `KpiRapport` follows (keys, labels, units).
+pub use kringloop_projections::kpi_catalogue;
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
 pub use state::{ApiConfig, ApiState};
@@ -60,7 +62,7 @@ pub fn schema(state: ApiState) -> KringloopSchema {
         .data(state)
         .limit_depth(cfg.max_diepte)
         .limit_complexity(cfg.max_complexiteit)
-        .extension(grenzen::Grenzen {
+        .extension(grenzen::Limits {
             max_velden: cfg.max_velden,
             max_diepte: cfg.max_diepte,
             max_complexiteit: cfg.max_complexiteit,

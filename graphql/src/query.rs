@@ -1,7 +1,6 @@
 //! Queries: KPIs, series, diff, history, the event log, chain status, reference data.
-#![allow(clippy::too_many_arguments)] // resolvers take the GraphQL arguments one by one
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Object, SimpleObject};
@@ -16,10 +15,10 @@ use crate::auth::{
     BEHEER, LANDSCHAP_HISTORIE, LEZERS, PERSOONSNIVEAU, Principal, Rol, RolGuard, principal,
 };
 use crate::fout::{ApiFout, ApiResult};
-use crate::state::{ApiState, INZAGE_STREAM};
+use crate::state::{ApiState, Domein, INZAGE_STREAM};
 use crate::types::{
     BezettingUitsplitsing, Dimensie, DoelNiveau, FilterInvoer, Gebeurtenis, Granulariteit,
-    KpiRapport, PeriodeInvoer, Regime, Toerekening, Vorm, omzetten, uit,
+    KpiRapport, PeriodeInvoer, Regime, Toerekening, Vorm,
 };
 
 /// Streams with person-level data: a youth's facts and the access log.
@@ -27,31 +26,49 @@ pub fn is_persoonsniveau(stroom: &str) -> bool {
     stroom.starts_with("jeugdige-") || stroom.starts_with(INZAGE_STREAM)
 }
 
+/// The person-level streams among these, for the access log.
+fn person_level<'a>(streams: impl IntoIterator<Item = &'a String>) -> Vec<String> {
+    streams
+        .into_iter()
+        .filter(|s| is_persoonsniveau(s))
+        .cloned()
+        .collect()
+}
+
 /// Most periods in one series.
 pub const MAX_REEKS: usize = 120;
 
-pub(crate) fn bouw_query(
-    periode: PPeriode,
-    peildatum: Option<NaiveDate>,
-    filter: Option<&FilterInvoer>,
-    toerekening: Option<Toerekening>,
-    kennis: Option<DateTime<Utc>>,
-) -> Result<Query, ApiFout> {
-    let mut q = Query::new(periode);
-    q.peildatum = peildatum;
-    q.kennis = kennis;
-    if let Some(f) = filter {
-        q.filter = omzetten(f)?;
+/// The GraphQL arguments that make a KPI query, as the resolvers receive them.
+pub(crate) struct QueryArgs<'a> {
+    pub periode: PPeriode,
+    pub peildatum: Option<NaiveDate>,
+    pub filter: Option<&'a FilterInvoer>,
+    pub toerekening: Option<Toerekening>,
+    pub as_known_at: Option<DateTime<Utc>>,
+}
+
+impl QueryArgs<'_> {
+    pub(crate) fn query(self) -> Query {
+        let mut q = Query::new(self.periode);
+        q.peildatum = self.peildatum;
+        q.kennis = self.as_known_at;
+        if let Some(f) = self.filter {
+            q.filter = f.into();
+        }
+        if let Some(t) = self.toerekening {
+            q.toerekening = t.into();
+        }
+        q
     }
-    if let Some(t) = toerekening {
-        q.toerekening = omzetten(&t)?;
-    }
-    Ok(q)
 }
 
 /// Computes a report: exact for roles with person-level access, protected by the
 /// cell-key method for the others.
-pub(crate) async fn rapport(state: &ApiState, rol: Rol, q: &Query) -> Result<KpiRapport, ApiFout> {
+pub(crate) async fn kpi_report(
+    state: &ApiState,
+    rol: Rol,
+    q: &Query,
+) -> Result<KpiRapport, ApiFout> {
     let sleutels = state.config().celsleutels;
     let report = state
         .runner()
@@ -63,7 +80,7 @@ pub(crate) async fn rapport(state: &ApiState, rol: Rol, q: &Query) -> Result<Kpi
             }
         })
         .await;
-    uit(&report)
+    Ok(report.into())
 }
 
 #[derive(Debug, Clone, SimpleObject)]
@@ -169,6 +186,24 @@ pub struct Aanbieder {
     pub naam: String,
 }
 
+/// Catalogue fact → reference-data output, field by field.
+macro_rules! output_from_fact {
+    ($($ty:ident <- $feit:ident { $($veld:ident),* })*) => {$(
+        impl From<&kringloop_events::$feit> for $ty {
+            fn from(x: &kringloop_events::$feit) -> Self {
+                $ty { $($veld: x.$veld.clone()),* }
+            }
+        }
+    )*};
+}
+
+output_from_fact! {
+    Landsdeel <- LandsdeelGeregistreerd { code, naam }
+    Jeugdregio <- JeugdregioGeregistreerd { code, naam, landsdeel }
+    Gemeente <- GemeenteGeregistreerd { code, naam, jeugdregio }
+    Aanbieder <- AanbiederGeregistreerd { id, naam }
+}
+
 #[derive(Debug, Clone, SimpleObject)]
 pub struct Voorziening {
     pub id: String,
@@ -213,22 +248,39 @@ pub struct TokenInfo {
     pub ingetrokken: Option<DateTime<Utc>>,
 }
 
-fn voorziening_uit(
+fn voorziening_output(
     state: &DomainState,
     v: &kringloop_events::VoorzieningGeregistreerd,
-) -> Result<Voorziening, ApiFout> {
+) -> Voorziening {
     let vandaag = Utc::now().date_naive();
-    Ok(Voorziening {
+    Voorziening {
         id: v.id.clone(),
         aanbieder: v.aanbieder.clone(),
         naam: v.naam.clone(),
         gemeente: v.gemeente.clone(),
-        vorm: uit(&v.vorm)?,
-        regime: uit(&v.regime)?,
+        vorm: v.vorm.into(),
+        regime: v.regime.into(),
         datum: v.datum,
         plaatsen: state.capacity(&v.id, vandaag),
         gesloten_vanaf: state.sluitingsdatum(&v.id),
-    })
+    }
+}
+
+/// The registered reference facts of one kind (`ids` picks the index), each mapped and
+/// filtered by `pick`.
+async fn reference_list<T>(
+    ctx: &Context<'_>,
+    ids: fn(&Domein) -> &BTreeMap<String, Uuid>,
+    pick: impl Fn(&Domein, &G) -> Option<T>,
+) -> ApiResult<Vec<T>> {
+    Ok(state(ctx)?
+        .met_domein(|d| {
+            ids(d)
+                .values()
+                .filter_map(|id| pick(d, d.state.inhoud(*id)?))
+                .collect()
+        })
+        .await?)
 }
 
 fn state<'a>(ctx: &Context<'a>) -> Result<&'a ApiState, ApiFout> {
@@ -249,7 +301,7 @@ fn wijziging(e: &RecordedEvent, reden: Option<String>) -> Wijziging {
 }
 
 /// The history of some streams, with corrections and retractions linked to their originals.
-async fn historie_van(state: &ApiState, stromen: Vec<String>) -> Result<Historie, ApiFout> {
+async fn history_of(state: &ApiState, stromen: Vec<String>) -> Result<Historie, ApiFout> {
     let mut events = Vec::new();
     for s in &stromen {
         events.extend(state.store().read_stream(s, 1).await?);
@@ -286,7 +338,7 @@ async fn historie_van(state: &ApiState, stromen: Vec<String>) -> Result<Historie
     Ok(Historie { stromen, feiten })
 }
 
-fn controleer_persoonsniveau(p: &Principal) -> Result<(), ApiFout> {
+fn require_persoonsniveau(p: &Principal) -> Result<(), ApiFout> {
     if PERSOONSNIVEAU.contains(&p.rol) {
         Ok(())
     } else {
@@ -319,14 +371,15 @@ impl QueryRoot {
     ) -> ApiResult<KpiRapport> {
         let s = state(ctx)?;
         let p = principal(ctx)?;
-        let q = bouw_query(
-            periode.periode()?,
+        let q = QueryArgs {
+            periode: periode.periode()?,
             peildatum,
-            filter.as_ref(),
+            filter: filter.as_ref(),
             toerekening,
             as_known_at,
-        )?;
-        Ok(rapport(s, p.rol, &q).await?)
+        }
+        .query();
+        Ok(kpi_report(s, p.rol, &q).await?)
     }
 
     /// Occupancy at the peildatum per `rij` × `kolom` (say jeugdregio × regime) in one
@@ -335,7 +388,7 @@ impl QueryRoot {
         guard = "RolGuard(LEZERS)",
         complexity = "crate::grenzen::kosten::RAPPORT + child_complexity"
     )]
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments)] // the GraphQL arguments are the parameters
     async fn bezetting_per(
         &self,
         ctx: &Context<'_>,
@@ -349,17 +402,15 @@ impl QueryRoot {
     ) -> ApiResult<BezettingUitsplitsing> {
         let s = state(ctx)?;
         let p = principal(ctx)?;
-        let q = bouw_query(
-            periode.periode()?,
+        let q = QueryArgs {
+            periode: periode.periode()?,
             peildatum,
-            filter.as_ref(),
+            filter: filter.as_ref(),
             toerekening,
             as_known_at,
-        )?;
-        let (rij, kolom): (
-            kringloop_projections::Dimensie,
-            kringloop_projections::Dimensie,
-        ) = (omzetten(&rij)?, omzetten(&kolom)?);
+        }
+        .query();
+        let (rij, kolom) = (rij.into(), kolom.into());
         let sleutels = s.config().celsleutels;
         let rol = p.rol;
         let kpi = s
@@ -373,8 +424,8 @@ impl QueryRoot {
             })
             .await;
         Ok(BezettingUitsplitsing {
-            meta: uit(&kpi.meta)?,
-            tabel: uit(&kpi.waarde)?,
+            meta: kpi.meta.into(),
+            tabel: kpi.waarde.into(),
         })
     }
 
@@ -383,6 +434,7 @@ impl QueryRoot {
         guard = "RolGuard(LEZERS)",
         complexity = "crate::grenzen::kosten::REEKS + child_complexity"
     )]
+    #[allow(clippy::too_many_arguments)] // the GraphQL arguments are the parameters
     async fn kpi_reeks(
         &self,
         ctx: &Context<'_>,
@@ -395,9 +447,8 @@ impl QueryRoot {
     ) -> ApiResult<Vec<KpiRapport>> {
         let s = state(ctx)?;
         let p = principal(ctx)?;
-        let g: kringloop_projections::Granulariteit = omzetten(&granulariteit)?;
-        let perioden =
-            PPeriode::reeks(van, tot, g).map_err(|e| ApiFout::ongeldig(e.to_string()))?;
+        let perioden = PPeriode::reeks(van, tot, granulariteit.into())
+            .map_err(|e| ApiFout::ongeldig(e.to_string()))?;
         if perioden.is_empty() || perioden.len() > MAX_REEKS {
             return Err(ApiFout::ongeldig(format!(
                 "een reeks heeft 1 tot {MAX_REEKS} perioden; deze heeft er {}",
@@ -406,7 +457,14 @@ impl QueryRoot {
             .into());
         }
         let first = perioden[0];
-        let q = bouw_query(first, None, filter.as_ref(), toerekening, as_known_at)?;
+        let q = QueryArgs {
+            periode: first,
+            peildatum: None,
+            filter: filter.as_ref(),
+            toerekening,
+            as_known_at,
+        }
+        .query();
         let sleutels = s.config().celsleutels;
         let rol = p.rol;
         let reports = s
@@ -419,10 +477,7 @@ impl QueryRoot {
                 }
             })
             .await;
-        Ok(reports
-            .iter()
-            .map(uit)
-            .collect::<Result<Vec<KpiRapport>, _>>()?)
+        Ok(reports.into_iter().map(KpiRapport::from).collect())
     }
 
     /// Capacity targets (points; interpolated in between), optionally for one scope.
@@ -446,7 +501,7 @@ impl QueryRoot {
                     .collect::<Vec<_>>()
             })
             .await?;
-        let mut uit_lijst = Vec::new();
+        let mut targets = Vec::new();
         for (id, x) in punten {
             let (n, c) = match &x.scope {
                 kringloop_events::DoelScope::Landelijk => (DoelNiveau::Landelijk, None),
@@ -463,18 +518,18 @@ impl QueryRoot {
             if niveau.is_some_and(|w| w != n) || (code.is_some() && code != c) {
                 continue;
             }
-            uit_lijst.push(Doel {
+            targets.push(Doel {
                 event_id: id,
                 niveau: n,
                 code: c,
-                regime: x.regime.map(|r| uit(&r)).transpose()?,
-                vorm: x.vorm.map(|v| uit(&v)).transpose()?,
+                regime: x.regime.map(Into::into),
+                vorm: x.vorm.map(Into::into),
                 plaatsen: x.plaatsen,
                 datum: x.datum,
             });
         }
-        uit_lijst.sort_by(|a, b| (&a.code, a.datum).cmp(&(&b.code, b.datum)));
-        Ok(uit_lijst)
+        targets.sort_by(|a, b| (&a.code, a.datum).cmp(&(&b.code, b.datum)));
+        Ok(targets)
     }
 
     /// The KPIs as known at k1 and at k2, and the events recorded in (k1, k2] that changed
@@ -483,7 +538,7 @@ impl QueryRoot {
         guard = "RolGuard(PERSOONSNIVEAU)",
         complexity = "crate::grenzen::kosten::DIFF + child_complexity"
     )]
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments)] // the GraphQL arguments are the parameters
     async fn diff(
         &self,
         ctx: &Context<'_>,
@@ -496,20 +551,16 @@ impl QueryRoot {
     ) -> ApiResult<Verschil> {
         let s = state(ctx)?;
         let p = principal(ctx)?;
-        let q = bouw_query(
-            periode.periode()?,
+        let q = QueryArgs {
+            periode: periode.periode()?,
             peildatum,
-            filter.as_ref(),
+            filter: filter.as_ref(),
             toerekening,
-            None,
-        )?;
+            as_known_at: None,
+        }
+        .query();
         let d = s.runner().read(|proj| proj.diff(&q, k1, k2)).await;
-        let youth: Vec<String> = d
-            .gebeurtenissen
-            .iter()
-            .filter(|g| is_persoonsniveau(&g.stream))
-            .map(|g| g.stream.clone())
-            .collect();
+        let youth = person_level(d.gebeurtenissen.iter().map(|g| &g.stream));
         if !youth.is_empty() {
             s.log_inzage(p, "diff", &youth).await?;
         }
@@ -517,8 +568,8 @@ impl QueryRoot {
         Ok(Verschil {
             k1,
             k2,
-            voor: uit(&d.voor)?,
-            na: uit(&d.na)?,
+            voor: d.voor.into(),
+            na: d.na.into(),
             gebeurtenissen: d
                 .gebeurtenissen
                 .into_iter()
@@ -586,16 +637,12 @@ impl QueryRoot {
         } else {
             Vec::new()
         };
-        let persoonlijk: Vec<String> = stromen
-            .iter()
-            .filter(|st| is_persoonsniveau(st))
-            .cloned()
-            .collect();
+        let persoonlijk = person_level(&stromen);
         if !persoonlijk.is_empty() {
-            controleer_persoonsniveau(p)?;
+            require_persoonsniveau(p)?;
         }
         let beurt = s.lezer().await?;
-        let h = historie_van(s, stromen).await?;
+        let h = history_of(s, stromen).await?;
         drop(beurt);
         if h.feiten.is_empty() {
             return Err(
@@ -647,11 +694,7 @@ impl QueryRoot {
         drop(beurt);
         let meer = rows.len() > eerste;
         rows.truncate(eerste);
-        let persoonlijk: Vec<String> = rows
-            .iter()
-            .filter(|e| is_persoonsniveau(&e.stream))
-            .map(|e| e.stream.clone())
-            .collect();
+        let persoonlijk = person_level(rows.iter().map(|e| &e.stream));
         if !persoonlijk.is_empty() {
             s.log_inzage(p, "gebeurtenissen", &persoonlijk).await?;
         }
@@ -698,21 +741,15 @@ impl QueryRoot {
 
     #[graphql(guard = "RolGuard(LEZERS)")]
     async fn landsdelen(&self, ctx: &Context<'_>) -> ApiResult<Vec<Landsdeel>> {
-        Ok(state(ctx)?
-            .met_domein(|d| {
-                d.referentie
-                    .landsdelen
-                    .values()
-                    .filter_map(|id| match d.state.inhoud(*id) {
-                        Some(G::LandsdeelGeregistreerd(x)) => Some(Landsdeel {
-                            code: x.code.clone(),
-                            naam: x.naam.clone(),
-                        }),
-                        _ => None,
-                    })
-                    .collect()
-            })
-            .await?)
+        reference_list(
+            ctx,
+            |d| &d.referentie.landsdelen,
+            |_, g| match g {
+                G::LandsdeelGeregistreerd(x) => Some(x.into()),
+                _ => None,
+            },
+        )
+        .await
     }
 
     #[graphql(guard = "RolGuard(LEZERS)")]
@@ -721,26 +758,19 @@ impl QueryRoot {
         ctx: &Context<'_>,
         landsdeel: Option<String>,
     ) -> ApiResult<Vec<Jeugdregio>> {
-        Ok(state(ctx)?
-            .met_domein(|d| {
-                d.referentie
-                    .jeugdregios
-                    .values()
-                    .filter_map(|id| match d.state.inhoud(*id) {
-                        Some(G::JeugdregioGeregistreerd(x))
-                            if landsdeel.as_ref().is_none_or(|l| *l == x.landsdeel) =>
-                        {
-                            Some(Jeugdregio {
-                                code: x.code.clone(),
-                                naam: x.naam.clone(),
-                                landsdeel: x.landsdeel.clone(),
-                            })
-                        }
-                        _ => None,
-                    })
-                    .collect()
-            })
-            .await?)
+        reference_list(
+            ctx,
+            |d| &d.referentie.jeugdregios,
+            |_, g| match g {
+                G::JeugdregioGeregistreerd(x)
+                    if landsdeel.as_ref().is_none_or(|l| *l == x.landsdeel) =>
+                {
+                    Some(x.into())
+                }
+                _ => None,
+            },
+        )
+        .await
     }
 
     #[graphql(guard = "RolGuard(LEZERS)")]
@@ -749,45 +779,32 @@ impl QueryRoot {
         ctx: &Context<'_>,
         jeugdregio: Option<String>,
     ) -> ApiResult<Vec<Gemeente>> {
-        Ok(state(ctx)?
-            .met_domein(|d| {
-                d.referentie
-                    .gemeenten
-                    .values()
-                    .filter_map(|id| match d.state.inhoud(*id) {
-                        Some(G::GemeenteGeregistreerd(x))
-                            if jeugdregio.as_ref().is_none_or(|r| *r == x.jeugdregio) =>
-                        {
-                            Some(Gemeente {
-                                code: x.code.clone(),
-                                naam: x.naam.clone(),
-                                jeugdregio: x.jeugdregio.clone(),
-                            })
-                        }
-                        _ => None,
-                    })
-                    .collect()
-            })
-            .await?)
+        reference_list(
+            ctx,
+            |d| &d.referentie.gemeenten,
+            |_, g| match g {
+                G::GemeenteGeregistreerd(x)
+                    if jeugdregio.as_ref().is_none_or(|r| *r == x.jeugdregio) =>
+                {
+                    Some(x.into())
+                }
+                _ => None,
+            },
+        )
+        .await
     }
 
     #[graphql(guard = "RolGuard(LEZERS)")]
     async fn aanbieders(&self, ctx: &Context<'_>) -> ApiResult<Vec<Aanbieder>> {
-        Ok(state(ctx)?
-            .met_domein(|d| {
-                d.referentie
-                    .aanbieders
-                    .values()
-                    .filter_map(|id| match d.state.inhoud(*id) {
-                        Some(G::AanbiederGeregistreerd(x)) => Some(Aanbieder {
-                            id: x.id.clone(),
-                            naam: x.naam.clone(),
-                        }),
-                        _ => None,
-                    })
-                    .collect()
-            })
-            .await?)
+        reference_list(
+            ctx,
+            |d| &d.referentie.aanbieders,
+            |_, g| match g {
+                G::AanbiederGeregistreerd(x) => Some(x.into()),
+                _ => None,
+            },
+        )
+        .await
     }
 
     #[graphql(guard = "RolGuard(LEZERS)")]
@@ -796,23 +813,19 @@ impl QueryRoot {
         ctx: &Context<'_>,
         aanbieder: Option<String>,
     ) -> ApiResult<Vec<Voorziening>> {
-        let lijst = state(ctx)?
-            .met_domein(|d| {
-                d.referentie
-                    .voorzieningen
-                    .values()
-                    .filter_map(|id| match d.state.inhoud(*id) {
-                        Some(G::VoorzieningGeregistreerd(x))
-                            if aanbieder.as_ref().is_none_or(|a| *a == x.aanbieder) =>
-                        {
-                            Some(voorziening_uit(&d.state, x))
-                        }
-                        _ => None,
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .await?;
-        Ok(lijst.into_iter().collect::<Result<Vec<_>, _>>()?)
+        reference_list(
+            ctx,
+            |d| &d.referentie.voorzieningen,
+            |d, g| match g {
+                G::VoorzieningGeregistreerd(x)
+                    if aanbieder.as_ref().is_none_or(|a| *a == x.aanbieder) =>
+                {
+                    Some(voorziening_output(&d.state, x))
+                }
+                _ => None,
+            },
+        )
+        .await
     }
 
     /// The caller.

@@ -13,11 +13,11 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::auth::{LEZERS, PERSOONSNIVEAU, RolGuard, principal};
 use crate::fout::ApiFout;
-use crate::query::{bouw_query, rapport};
+use crate::query::{QueryArgs, kpi_report};
 use crate::state::ApiState;
 use crate::types::{FilterInvoer, Gebeurtenis, KpiRapport, PeriodeInvoer, Toerekening};
 
-fn vergelijkbaar(r: &KpiRapport) -> KpiRapport {
+fn comparable(r: &KpiRapport) -> KpiRapport {
     let mut r = r.clone();
     r.meta.gebeurtenissen = 0;
     r.meta.positie = 0;
@@ -91,16 +91,17 @@ impl SubscriptionRoot {
             .clone();
         let p = principal(ctx)?;
         let (rol, token_id) = (p.rol, p.token_id.clone());
-        let q = bouw_query(
-            periode.periode()?,
+        let q = QueryArgs {
+            periode: periode.periode()?,
             peildatum,
-            filter.as_ref(),
+            filter: filter.as_ref(),
             toerekening,
-            None,
-        )?;
+            as_known_at: None,
+        }
+        .query();
         let rx = s.runner().subscribe();
-        let eerste = rapport(&s, rol, &q).await?;
-        let laatst = vergelijkbaar(&eerste);
+        let eerste = kpi_report(&s, rol, &q).await?;
+        let laatst = comparable(&eerste);
         let rest = stream::unfold(
             (rx, laatst, s, q, token_id),
             move |(mut rx, mut laatst, s, q, token_id)| async move {
@@ -111,10 +112,10 @@ impl SubscriptionRoot {
                             return None;
                         }
                         Ok(_) | Err(RecvError::Lagged(_)) => {
-                            let Ok(r) = rapport(&s, rol, &q).await else {
+                            let Ok(r) = kpi_report(&s, rol, &q).await else {
                                 continue;
                             };
-                            let v = vergelijkbaar(&r);
+                            let v = comparable(&r);
                             if v != laatst {
                                 laatst = v;
                                 return Some((r, (rx, laatst, s, q, token_id)));

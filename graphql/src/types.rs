@@ -1,34 +1,25 @@
 //! GraphQL types: enums, inputs and the KPI report.
 //!
-//! Inputs and outputs mirror the catalogue and the projection's report; they convert
-//! through serde (the same field and variant names), so the mirrors cannot drift silently:
-//! a mismatch fails the conversion tests.
+//! Inputs and outputs mirror the catalogue (`kringloop_events`) and the projection's
+//! report (`kringloop_projections`). They map by `From`/`TryFrom` impls, written field by
+//! field, and each enum by async-graphql's `remote` conversion, so a field or variant
+//! added on one side and not the other fails to compile.
 
 use async_graphql::{Enum, InputObject, Json, OneofObject, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer, Serialize};
+use kringloop_events as events;
+use kringloop_projections as projections;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::fout::ApiFout;
-
-/// Converts between a mirror and the domain type through their common serde form.
-pub(crate) fn omzetten<T: DeserializeOwned>(x: &impl Serialize) -> Result<T, ApiFout> {
-    let v = serde_json::to_value(x).map_err(|e| ApiFout::intern("omzetten", e))?;
-    serde_json::from_value(v).map_err(|e| ApiFout::ongeldig(format!("ongeldige invoer: {e}")))
-}
-
-/// Like [`omzetten`] for output: a failure is an internal error.
-pub(crate) fn uit<T: DeserializeOwned>(x: &impl Serialize) -> Result<T, ApiFout> {
-    let v = serde_json::to_value(x).map_err(|e| ApiFout::intern("omzetten", e))?;
-    serde_json::from_value(v).map_err(|e| ApiFout::intern("omzetten", e))
-}
 
 // ------------------------------------------------------------------------------- enums
 
 /// How a published value was protected (`docs/privacy.md` in the repository).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Enum, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[graphql(remote = "kringloop_projections::Bescherming")]
 pub enum Bescherming {
     /// The exact figure: roles with person-level access, and facts about facilities
     /// (places, targets) for everyone.
@@ -45,8 +36,8 @@ pub enum Bescherming {
 }
 
 /// Care form of a facility.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "kringloop_events::Vorm")]
 pub enum Vorm {
     Groep,
     Kleinschalig,
@@ -60,16 +51,16 @@ pub enum Vorm {
 }
 
 /// Closed (a court authorisation is required) or open.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "kringloop_events::Regime")]
 pub enum Regime {
     Gesloten,
     Open,
 }
 
 /// Where a youth goes after a placement or lived before it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "kringloop_events::Verblijfplaats")]
 pub enum Verblijfplaats {
     Thuis,
     Netwerk,
@@ -89,16 +80,16 @@ pub enum Verblijfplaats {
     Onbekend,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "kringloop_events::MachtigingSoort")]
 pub enum MachtigingSoort {
     Mgj,
     Spoedmachtiging,
     VoorwaardelijkeMachtiging,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "kringloop_events::Geslacht")]
 pub enum Geslacht {
     Man,
     Vrouw,
@@ -107,29 +98,22 @@ pub enum Geslacht {
 }
 
 /// iJw RedenBeeindiging (JZ588).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "kringloop_events::RedenBeeindiging")]
 pub enum RedenBeeindiging {
-    #[serde(rename = "02")]
     Overlijden,
-    #[serde(rename = "31")]
     VolgensPlan,
-    #[serde(rename = "32")]
     VoortijdigClient,
-    #[serde(rename = "33")]
     VoortijdigAanbieder,
-    #[serde(rename = "34")]
     VoortijdigOvereenstemming,
-    #[serde(rename = "35")]
     VoortijdigExtern,
-    #[serde(rename = "38")]
     AndereAanbieder,
-    #[serde(rename = "39")]
     AnderDomein,
 }
 
 /// Whose figure it is: the youth's home gemeente (HERKOMST) or the facility's (LOCATIE).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize, Deserialize, Default)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Default)]
+#[graphql(remote = "kringloop_projections::Toerekening")]
 pub enum Toerekening {
     #[default]
     Herkomst,
@@ -138,8 +122,8 @@ pub enum Toerekening {
 
 /// A dimension of a breakdown. Landsdeel, jeugdregio and gemeente follow the
 /// attribution; the others are properties of the facility.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "kringloop_projections::Dimensie")]
 pub enum Dimensie {
     Landsdeel,
     Jeugdregio,
@@ -150,8 +134,8 @@ pub enum Dimensie {
     Regime,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "kringloop_projections::Granulariteit")]
 pub enum Granulariteit {
     Maand,
     Kwartaal,
@@ -159,8 +143,7 @@ pub enum Granulariteit {
     Jaar,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum DoelNiveau {
     Landelijk,
     Landsdeel,
@@ -170,20 +153,20 @@ pub enum DoelNiveau {
 
 // ------------------------------------------------------------------------------ inputs
 
-#[derive(Debug, Clone, InputObject, Serialize)]
+#[derive(Debug, Clone, InputObject)]
 pub struct LandsdeelInvoer {
     pub code: String,
     pub naam: String,
 }
 
-#[derive(Debug, Clone, InputObject, Serialize)]
+#[derive(Debug, Clone, InputObject)]
 pub struct JeugdregioInvoer {
     pub code: String,
     pub naam: String,
     pub landsdeel: String,
 }
 
-#[derive(Debug, Clone, InputObject, Serialize)]
+#[derive(Debug, Clone, InputObject)]
 pub struct GemeenteInvoer {
     /// CBS code, e.g. GM0599.
     pub code: String,
@@ -191,13 +174,13 @@ pub struct GemeenteInvoer {
     pub jeugdregio: String,
 }
 
-#[derive(Debug, Clone, InputObject, Serialize)]
+#[derive(Debug, Clone, InputObject)]
 pub struct AanbiederInvoer {
     pub id: String,
     pub naam: String,
 }
 
-#[derive(Debug, Clone, InputObject, Serialize)]
+#[derive(Debug, Clone, InputObject)]
 pub struct VoorzieningInvoer {
     pub id: String,
     pub aanbieder: String,
@@ -209,14 +192,14 @@ pub struct VoorzieningInvoer {
     pub datum: NaiveDate,
 }
 
-#[derive(Debug, Clone, InputObject, Serialize)]
+#[derive(Debug, Clone, InputObject)]
 pub struct PlaatsenGeopendInvoer {
     pub voorziening: String,
     pub datum: NaiveDate,
     pub aantal: u32,
 }
 
-#[derive(Debug, Clone, InputObject, Serialize)]
+#[derive(Debug, Clone, InputObject)]
 pub struct PlaatsenGeslotenInvoer {
     pub voorziening: String,
     pub datum: NaiveDate,
@@ -224,7 +207,7 @@ pub struct PlaatsenGeslotenInvoer {
     pub reden: String,
 }
 
-#[derive(Debug, Clone, InputObject, Serialize)]
+#[derive(Debug, Clone, InputObject)]
 pub struct PlaatsenOmgebouwdInvoer {
     pub van: String,
     pub naar: String,
@@ -234,22 +217,21 @@ pub struct PlaatsenOmgebouwdInvoer {
     pub reden: String,
 }
 
-#[derive(Debug, Clone, InputObject, Serialize)]
+#[derive(Debug, Clone, InputObject)]
 pub struct VoorzieningGeslotenInvoer {
     pub voorziening: String,
     pub datum: NaiveDate,
     pub reden: String,
 }
 
-#[derive(Debug, Clone, InputObject, Serialize)]
+#[derive(Debug, Clone, InputObject)]
 pub struct DoelScopeInvoer {
     pub niveau: DoelNiveau,
     /// Code of the landsdeel, jeugdregio or aanbieder (not for LANDELIJK).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
 }
 
-#[derive(Debug, Clone, InputObject, Serialize)]
+#[derive(Debug, Clone, InputObject)]
 pub struct CapaciteitsdoelInvoer {
     pub scope: DoelScopeInvoer,
     pub regime: Option<Regime>,
@@ -258,7 +240,7 @@ pub struct CapaciteitsdoelInvoer {
     pub datum: NaiveDate,
 }
 
-#[derive(Debug, Clone, InputObject, Serialize)]
+#[derive(Debug, Clone, InputObject)]
 pub struct JeugdigeInvoer {
     /// Keyed hash of the BSN; never the BSN itself.
     pub pseudoniem: String,
@@ -268,13 +250,13 @@ pub struct JeugdigeInvoer {
     pub datum: NaiveDate,
 }
 
-#[derive(Debug, Clone, InputObject, Serialize)]
+#[derive(Debug, Clone, InputObject)]
 pub struct WoongemeenteInvoer {
     pub woongemeente: String,
     pub datum: NaiveDate,
 }
 
-#[derive(Debug, Clone, InputObject, Serialize)]
+#[derive(Debug, Clone, InputObject)]
 pub struct MachtigingInvoer {
     /// Identifies the authorisation within the youth's stream.
     pub machtiging: String,
@@ -285,7 +267,7 @@ pub struct MachtigingInvoer {
     pub aangevraagd_door: String,
 }
 
-#[derive(Debug, Clone, InputObject, Serialize)]
+#[derive(Debug, Clone, InputObject)]
 pub struct MachtigingBeeindigdInvoer {
     pub machtiging: String,
     /// First day no longer valid.
@@ -293,7 +275,7 @@ pub struct MachtigingBeeindigdInvoer {
     pub reden: String,
 }
 
-#[derive(Debug, Clone, InputObject, Serialize)]
+#[derive(Debug, Clone, InputObject)]
 pub struct PlaatsingInvoer {
     pub voorziening: String,
     pub datum: NaiveDate,
@@ -302,7 +284,7 @@ pub struct PlaatsingInvoer {
     pub verblijf_voor: Verblijfplaats,
 }
 
-#[derive(Debug, Clone, InputObject, Serialize)]
+#[derive(Debug, Clone, InputObject)]
 pub struct DoorplaatsingInvoer {
     pub van: String,
     pub naar: String,
@@ -312,7 +294,7 @@ pub struct DoorplaatsingInvoer {
     pub tegen_wens_aanbieder: bool,
 }
 
-#[derive(Debug, Clone, InputObject, Serialize)]
+#[derive(Debug, Clone, InputObject)]
 pub struct PlaatsingBeeindigdInvoer {
     /// The facility left; empty means the running residential placement.
     pub voorziening: Option<String>,
@@ -345,29 +327,123 @@ pub enum FeitInvoer {
     PlaatsingBeeindigd(PlaatsingBeeindigdInvoer),
 }
 
-impl FeitInvoer {
-    pub fn naar_gebeurtenis(&self) -> Result<kringloop_events::Gebeurtenis, ApiFout> {
-        use kringloop_events::Gebeurtenis as G;
-        Ok(match self {
-            FeitInvoer::LandsdeelGeregistreerd(x) => G::LandsdeelGeregistreerd(omzetten(x)?),
-            FeitInvoer::JeugdregioGeregistreerd(x) => G::JeugdregioGeregistreerd(omzetten(x)?),
-            FeitInvoer::GemeenteGeregistreerd(x) => G::GemeenteGeregistreerd(omzetten(x)?),
-            FeitInvoer::AanbiederGeregistreerd(x) => G::AanbiederGeregistreerd(omzetten(x)?),
-            FeitInvoer::VoorzieningGeregistreerd(x) => G::VoorzieningGeregistreerd(omzetten(x)?),
-            FeitInvoer::PlaatsenGeopend(x) => G::PlaatsenGeopend(omzetten(x)?),
-            FeitInvoer::PlaatsenGesloten(x) => G::PlaatsenGesloten(omzetten(x)?),
-            FeitInvoer::PlaatsenOmgebouwd(x) => G::PlaatsenOmgebouwd(omzetten(x)?),
-            FeitInvoer::VoorzieningGesloten(x) => G::VoorzieningGesloten(omzetten(x)?),
-            FeitInvoer::CapaciteitsdoelVastgesteld(x) => {
-                G::CapaciteitsdoelVastgesteld(omzetten(x)?)
+/// Input → catalogue fact for the inputs whose fields map one to one (`From` on each
+/// field: the same type, or a GraphQL enum to its catalogue enum).
+macro_rules! fact_from_input {
+    ($($invoer:ident => $feit:ident { $($veld:ident),* $(,)? })*) => {$(
+        impl From<&$invoer> for events::$feit {
+            fn from(x: &$invoer) -> Self {
+                events::$feit { $($veld: x.$veld.clone().into()),* }
             }
-            FeitInvoer::JeugdigeGeregistreerd(x) => G::JeugdigeGeregistreerd(omzetten(x)?),
-            FeitInvoer::WoongemeenteGewijzigd(x) => G::WoongemeenteGewijzigd(omzetten(x)?),
-            FeitInvoer::MachtigingAfgegeven(x) => G::MachtigingAfgegeven(omzetten(x)?),
-            FeitInvoer::MachtigingBeeindigd(x) => G::MachtigingBeeindigd(omzetten(x)?),
-            FeitInvoer::PlaatsingGestart(x) => G::PlaatsingGestart(omzetten(x)?),
-            FeitInvoer::Doorgeplaatst(x) => G::Doorgeplaatst(omzetten(x)?),
-            FeitInvoer::PlaatsingBeeindigd(x) => G::PlaatsingBeeindigd(omzetten(x)?),
+        }
+    )*};
+}
+
+fact_from_input! {
+    LandsdeelInvoer => LandsdeelGeregistreerd { code, naam }
+    JeugdregioInvoer => JeugdregioGeregistreerd { code, naam, landsdeel }
+    GemeenteInvoer => GemeenteGeregistreerd { code, naam, jeugdregio }
+    AanbiederInvoer => AanbiederGeregistreerd { id, naam }
+    VoorzieningInvoer => VoorzieningGeregistreerd {
+        id, aanbieder, naam, gemeente, vorm, regime, datum,
+    }
+    PlaatsenGeopendInvoer => PlaatsenGeopend { voorziening, datum, aantal }
+    PlaatsenGeslotenInvoer => PlaatsenGesloten { voorziening, datum, aantal, reden }
+    PlaatsenOmgebouwdInvoer => PlaatsenOmgebouwd {
+        van, naar, datum, aantal_uit, aantal_in, reden,
+    }
+    VoorzieningGeslotenInvoer => VoorzieningGesloten { voorziening, datum, reden }
+    JeugdigeInvoer => JeugdigeGeregistreerd {
+        pseudoniem, geboortejaar, geslacht, woongemeente, datum,
+    }
+    WoongemeenteInvoer => WoongemeenteGewijzigd { woongemeente, datum }
+    MachtigingInvoer => MachtigingAfgegeven {
+        machtiging, soort, geldig_van, geldig_tot, aangevraagd_door,
+    }
+    MachtigingBeeindigdInvoer => MachtigingBeeindigd { machtiging, datum, reden }
+    PlaatsingInvoer => PlaatsingGestart { voorziening, datum, spoed, crisis, verblijf_voor }
+    DoorplaatsingInvoer => Doorgeplaatst {
+        van, naar, datum, reden, tegen_wens_jeugdige, tegen_wens_aanbieder,
+    }
+}
+
+impl From<&PlaatsingBeeindigdInvoer> for events::PlaatsingBeeindigd {
+    fn from(x: &PlaatsingBeeindigdInvoer) -> Self {
+        events::PlaatsingBeeindigd {
+            voorziening: x.voorziening.clone(),
+            datum: x.datum,
+            bestemming: x.bestemming.into(),
+            reden: x.reden.clone(),
+            reden_beeindiging: x.reden_beeindiging.map(Into::into),
+        }
+    }
+}
+
+impl TryFrom<&DoelScopeInvoer> for events::DoelScope {
+    type Error = ApiFout;
+
+    /// The messages are those the API gave when this input was read through serde.
+    fn try_from(x: &DoelScopeInvoer) -> Result<Self, ApiFout> {
+        let ongeldig = |e: &str| ApiFout::ongeldig(format!("ongeldige invoer: {e}"));
+        let code = || {
+            x.code
+                .clone()
+                .ok_or_else(|| ongeldig("missing field `code`"))
+        };
+        Ok(match x.niveau {
+            DoelNiveau::Landelijk => match &x.code {
+                None => events::DoelScope::Landelijk,
+                Some(c) => return Err(ongeldig(&landelijk_met_code(c))),
+            },
+            DoelNiveau::Landsdeel => events::DoelScope::Landsdeel(code()?),
+            DoelNiveau::Jeugdregio => events::DoelScope::Jeugdregio(code()?),
+            DoelNiveau::Aanbieder => events::DoelScope::Aanbieder(code()?),
+        })
+    }
+}
+
+/// serde's message for a LANDELIJK scope given a code.
+fn landelijk_met_code(code: &str) -> String {
+    format!("invalid type: string {code:?}, expected unit variant DoelScope::Landelijk")
+}
+
+impl TryFrom<&CapaciteitsdoelInvoer> for events::CapaciteitsdoelVastgesteld {
+    type Error = ApiFout;
+
+    fn try_from(x: &CapaciteitsdoelInvoer) -> Result<Self, ApiFout> {
+        Ok(events::CapaciteitsdoelVastgesteld {
+            scope: (&x.scope).try_into()?,
+            regime: x.regime.map(Into::into),
+            vorm: x.vorm.map(Into::into),
+            plaatsen: x.plaatsen,
+            datum: x.datum,
+        })
+    }
+}
+
+impl FeitInvoer {
+    pub fn naar_gebeurtenis(&self) -> Result<events::Gebeurtenis, ApiFout> {
+        use events::Gebeurtenis as G;
+        Ok(match self {
+            FeitInvoer::LandsdeelGeregistreerd(x) => G::LandsdeelGeregistreerd(x.into()),
+            FeitInvoer::JeugdregioGeregistreerd(x) => G::JeugdregioGeregistreerd(x.into()),
+            FeitInvoer::GemeenteGeregistreerd(x) => G::GemeenteGeregistreerd(x.into()),
+            FeitInvoer::AanbiederGeregistreerd(x) => G::AanbiederGeregistreerd(x.into()),
+            FeitInvoer::VoorzieningGeregistreerd(x) => G::VoorzieningGeregistreerd(x.into()),
+            FeitInvoer::PlaatsenGeopend(x) => G::PlaatsenGeopend(x.into()),
+            FeitInvoer::PlaatsenGesloten(x) => G::PlaatsenGesloten(x.into()),
+            FeitInvoer::PlaatsenOmgebouwd(x) => G::PlaatsenOmgebouwd(x.into()),
+            FeitInvoer::VoorzieningGesloten(x) => G::VoorzieningGesloten(x.into()),
+            FeitInvoer::CapaciteitsdoelVastgesteld(x) => {
+                G::CapaciteitsdoelVastgesteld(x.try_into()?)
+            }
+            FeitInvoer::JeugdigeGeregistreerd(x) => G::JeugdigeGeregistreerd(x.into()),
+            FeitInvoer::WoongemeenteGewijzigd(x) => G::WoongemeenteGewijzigd(x.into()),
+            FeitInvoer::MachtigingAfgegeven(x) => G::MachtigingAfgegeven(x.into()),
+            FeitInvoer::MachtigingBeeindigd(x) => G::MachtigingBeeindigd(x.into()),
+            FeitInvoer::PlaatsingGestart(x) => G::PlaatsingGestart(x.into()),
+            FeitInvoer::Doorgeplaatst(x) => G::Doorgeplaatst(x.into()),
+            FeitInvoer::PlaatsingBeeindigd(x) => G::PlaatsingBeeindigd(x.into()),
         })
     }
 }
@@ -407,7 +483,7 @@ impl PeriodeInvoer {
 }
 
 /// Filters on the landscape: geographic ones apply to the gemeente of the attribution.
-#[derive(Debug, Clone, InputObject, Serialize, Default)]
+#[derive(Debug, Clone, InputObject, Default)]
 pub struct FilterInvoer {
     pub landsdeel: Option<String>,
     pub jeugdregio: Option<String>,
@@ -418,16 +494,30 @@ pub struct FilterInvoer {
     pub regime: Option<Regime>,
 }
 
+impl From<&FilterInvoer> for projections::Filter {
+    fn from(f: &FilterInvoer) -> Self {
+        projections::Filter {
+            landsdeel: f.landsdeel.clone(),
+            jeugdregio: f.jeugdregio.clone(),
+            gemeente: f.gemeente.clone(),
+            aanbieder: f.aanbieder.clone(),
+            voorziening: f.voorziening.clone(),
+            vorm: f.vorm.map(Into::into),
+            regime: f.regime.map(Into::into),
+        }
+    }
+}
+
 // ----------------------------------------------------------------------------- outputs
 
-#[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
+#[derive(Debug, Clone, SimpleObject, PartialEq)]
 pub struct Periode {
     pub van: NaiveDate,
     /// First date after the period.
     pub tot: NaiveDate,
 }
 
-#[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
+#[derive(Debug, Clone, SimpleObject, PartialEq)]
 pub struct Filter {
     pub landsdeel: Option<String>,
     pub jeugdregio: Option<String>,
@@ -440,7 +530,7 @@ pub struct Filter {
 
 /// A count and how it was protected. For roles without person-level access every count
 /// about persons is perturbed (`bescherming: VERSTOORD`), never withheld.
-#[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
+#[derive(Debug, Clone, SimpleObject, PartialEq)]
 pub struct Aantal {
     pub waarde: Option<i64>,
     pub bescherming: Bescherming,
@@ -448,7 +538,7 @@ pub struct Aantal {
 
 /// A share teller ÷ noemer. When protected, it is the share of the perturbed teller and
 /// noemer (a proportion is capped at 1).
-#[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
+#[derive(Debug, Clone, SimpleObject, PartialEq)]
 pub struct Verhouding {
     pub teller: Aantal,
     pub noemer: Aantal,
@@ -457,8 +547,7 @@ pub struct Verhouding {
 }
 
 /// A breakdown with row, column and grand totals.
-#[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, SimpleObject, PartialEq)]
 pub struct Kruistabel {
     pub rijen: Vec<String>,
     pub kolommen: Vec<String>,
@@ -473,15 +562,13 @@ pub struct Kruistabel {
 /// what `kpis` gives for `bezetting.bezetting` with the filter narrowed to that row and
 /// column. For roles without person-level access every cell and total is perturbed by
 /// the cell-key method; a total reads the same as a cell that rests on the same records.
-#[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, SimpleObject, PartialEq)]
 pub struct BezettingUitsplitsing {
     pub meta: KpiMeta,
     pub tabel: Kruistabel,
 }
 
-#[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, SimpleObject, PartialEq)]
 pub struct KpiMeta {
     pub periode: Periode,
     pub peildatum: NaiveDate,
@@ -495,8 +582,7 @@ pub struct KpiMeta {
     pub positie: i64,
 }
 
-#[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, SimpleObject, PartialEq)]
 pub struct Balans {
     pub opbouw_alternatieven: i64,
     pub afbouw_gesloten: i64,
@@ -506,8 +592,7 @@ pub struct Balans {
 
 /// Places at the peildatum against the capacity target for the filter's scope, regime
 /// and form (docs/kpis.md, `doelafwijking`).
-#[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, SimpleObject, PartialEq)]
 pub struct Doelafwijking {
     pub peildatum: Option<NaiveDate>,
     /// Capacity at the peildatum (LOCATIE).
@@ -528,8 +613,7 @@ pub struct Doelafwijking {
     pub op_koers: Option<bool>,
 }
 
-#[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, SimpleObject, PartialEq)]
 pub struct Bezetting {
     pub bezetting: Aantal,
     pub plaatsen: i64,
@@ -539,15 +623,13 @@ pub struct Bezetting {
     pub overbezet: bool,
 }
 
-#[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, SimpleObject, PartialEq)]
 pub struct Plaatsingen {
     pub exclusief_doorplaatsingen: Aantal,
     pub inclusief_doorplaatsingen: Aantal,
 }
 
-#[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, SimpleObject, PartialEq)]
 pub struct Doorplaatsingen {
     pub aantal: Aantal,
     pub per_jeugdige: Verhouding,
@@ -556,7 +638,7 @@ pub struct Doorplaatsingen {
 }
 
 /// begin + instroom − uitstroom = eind.
-#[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
+#[derive(Debug, Clone, SimpleObject, PartialEq)]
 pub struct Stroom {
     pub begin: Aantal,
     pub instroom: Aantal,
@@ -564,14 +646,13 @@ pub struct Stroom {
     pub eind: Aantal,
 }
 
-#[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
+#[derive(Debug, Clone, SimpleObject, PartialEq)]
 pub struct UitstroomLichter {
     pub lichter: Verhouding,
     pub bestemmingen: Kruistabel,
 }
 
-#[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, SimpleObject, PartialEq)]
 pub struct Verblijfsduur {
     pub aantal: Aantal,
     pub gemiddelde: Option<f64>,
@@ -582,8 +663,7 @@ pub struct Verblijfsduur {
     pub bescherming: Bescherming,
 }
 
-#[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, SimpleObject, PartialEq)]
 pub struct Signalen {
     pub overbezetting: Aantal,
     pub zonder_machtiging: Aantal,
@@ -591,57 +671,140 @@ pub struct Signalen {
     pub doorplaatsing: Aantal,
 }
 
-fn waarde<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<T, D::Error> {
-    #[derive(Deserialize)]
-    struct W<T> {
-        waarde: T,
-    }
-    Ok(W::<T>::deserialize(d)?.waarde)
-}
-
+// The fields follow `kpi_catalogue::KPIS`, in order (`graphql/tests/kpi_documentatie.rs`).
 /// Every KPI of KPIS.md for one query.
-#[derive(Debug, Clone, SimpleObject, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, SimpleObject, PartialEq)]
 pub struct KpiRapport {
     pub meta: KpiMeta,
     /// Capacity at the peildatum, vorm × regime.
-    #[serde(deserialize_with = "waarde")]
     pub plaatsen: Kruistabel,
     /// Places added in P (opened + converted in), vorm × regime.
-    #[serde(deserialize_with = "waarde")]
     pub opbouw: Kruistabel,
     /// Places removed in P (closed + converted out + facility closed), vorm × regime.
-    #[serde(deserialize_with = "waarde")]
     pub afbouw: Kruistabel,
     /// Opbouw of alternatives against afbouw of GESLOTEN.
-    #[serde(deserialize_with = "waarde")]
     pub balans: Balans,
-    #[serde(deserialize_with = "waarde")]
     pub doelafwijking: Doelafwijking,
-    #[serde(deserialize_with = "waarde")]
     pub bezetting: Bezetting,
-    #[serde(deserialize_with = "waarde")]
     pub plaatsingen: Plaatsingen,
-    #[serde(deserialize_with = "waarde")]
     pub unieke_jeugdigen: Aantal,
-    #[serde(deserialize_with = "waarde")]
     pub spoedmachtigingen: Aantal,
-    #[serde(deserialize_with = "waarde")]
     pub spoedaandeel: Verhouding,
-    #[serde(deserialize_with = "waarde")]
     pub doorplaatsingen: Doorplaatsingen,
-    #[serde(deserialize_with = "waarde")]
     pub stroom_episodes: Stroom,
-    #[serde(deserialize_with = "waarde")]
     pub stroom_trajecten: Stroom,
-    #[serde(deserialize_with = "waarde")]
     pub uitstroom_naar_lichtere_zorg: UitstroomLichter,
-    #[serde(deserialize_with = "waarde")]
     pub verblijfsduur: Verblijfsduur,
-    #[serde(deserialize_with = "waarde")]
     pub langverblijvers: Aantal,
-    #[serde(deserialize_with = "waarde")]
     pub signalen: Signalen,
+}
+
+/// Projection report → GraphQL output for the types whose fields map one to one.
+macro_rules! output_from_report {
+    ($($ty:ident { $($veld:ident),* $(,)? })*) => {$(
+        impl From<projections::$ty> for $ty {
+            fn from(x: projections::$ty) -> Self {
+                $ty { $($veld: x.$veld.into()),* }
+            }
+        }
+    )*};
+}
+
+output_from_report! {
+    Periode { van, tot }
+    Aantal { waarde, bescherming }
+    Verhouding { teller, noemer, waarde, bescherming }
+    Balans { opbouw_alternatieven, afbouw_gesloten, balans, ratio }
+    Doelafwijking { peildatum, plaatsen, doel, afwijking, reductiedoel, op_koers }
+    Bezetting {
+        bezetting, plaatsen, graad, graad_periode, onder_levensvatbaarheid, overbezet,
+    }
+    Plaatsingen { exclusief_doorplaatsingen, inclusief_doorplaatsingen }
+    Stroom { begin, instroom, uitstroom, eind }
+    UitstroomLichter { lichter, bestemmingen }
+    Verblijfsduur { aantal, gemiddelde, mediaan, p90, korter_dan_jaar, bescherming }
+    Signalen { overbezetting, zonder_machtiging, spoedmachtiging_te_lang, doorplaatsing }
+}
+
+fn aantallen(rij: Vec<projections::Aantal>) -> Vec<Aantal> {
+    rij.into_iter().map(Aantal::from).collect()
+}
+
+impl From<projections::Kruistabel> for Kruistabel {
+    fn from(x: projections::Kruistabel) -> Self {
+        Kruistabel {
+            rijen: x.rijen,
+            kolommen: x.kolommen,
+            cellen: x.cellen.into_iter().map(aantallen).collect(),
+            rijtotalen: aantallen(x.rijtotalen),
+            kolomtotalen: aantallen(x.kolomtotalen),
+            totaal: x.totaal.into(),
+        }
+    }
+}
+
+impl From<projections::Filter> for Filter {
+    fn from(f: projections::Filter) -> Self {
+        Filter {
+            landsdeel: f.landsdeel,
+            jeugdregio: f.jeugdregio,
+            gemeente: f.gemeente,
+            aanbieder: f.aanbieder,
+            voorziening: f.voorziening,
+            vorm: f.vorm.map(Into::into),
+            regime: f.regime.map(Into::into),
+        }
+    }
+}
+
+impl From<projections::KpiMeta> for KpiMeta {
+    fn from(m: projections::KpiMeta) -> Self {
+        KpiMeta {
+            periode: m.periode.into(),
+            peildatum: m.peildatum,
+            kennis: m.kennis,
+            filter: m.filter.into(),
+            toerekening: m.toerekening.into(),
+            gebeurtenissen: m.gebeurtenissen,
+            positie: m.positie,
+        }
+    }
+}
+
+impl From<projections::Doorplaatsingen> for Doorplaatsingen {
+    fn from(x: projections::Doorplaatsingen) -> Self {
+        Doorplaatsingen {
+            aantal: x.aantal.into(),
+            per_jeugdige: x.per_jeugdige.into(),
+            cohort365: x.cohort_365.into(),
+            cohort_definitief: x.cohort_definitief,
+        }
+    }
+}
+
+impl From<projections::KpiReport> for KpiRapport {
+    fn from(r: projections::KpiReport) -> Self {
+        KpiRapport {
+            meta: r.meta.into(),
+            plaatsen: r.plaatsen.waarde.into(),
+            opbouw: r.opbouw.waarde.into(),
+            afbouw: r.afbouw.waarde.into(),
+            balans: r.balans.waarde.into(),
+            doelafwijking: r.doelafwijking.waarde.into(),
+            bezetting: r.bezetting.waarde.into(),
+            plaatsingen: r.plaatsingen.waarde.into(),
+            unieke_jeugdigen: r.unieke_jeugdigen.waarde.into(),
+            spoedmachtigingen: r.spoedmachtigingen.waarde.into(),
+            spoedaandeel: r.spoedaandeel.waarde.into(),
+            doorplaatsingen: r.doorplaatsingen.waarde.into(),
+            stroom_episodes: r.stroom_episodes.waarde.into(),
+            stroom_trajecten: r.stroom_trajecten.waarde.into(),
+            uitstroom_naar_lichtere_zorg: r.uitstroom_naar_lichtere_zorg.waarde.into(),
+            verblijfsduur: r.verblijfsduur.waarde.into(),
+            langverblijvers: r.langverblijvers.waarde.into(),
+            signalen: r.signalen.waarde.into(),
+        }
+    }
 }
 
 /// A signal raised by an accepted fact.
@@ -770,5 +933,36 @@ mod tests {
         .naar_gebeurtenis();
         assert!(matches!(zonder_code, Err(ApiFout::OngeldigVerzoek(_))));
         Ok(())
+    }
+
+    /// A scope the catalogue refuses gets the message it got when inputs were converted
+    /// through serde.
+    #[test]
+    fn a_bad_scope_reads_as_serde_read_it() {
+        let niveaus = [
+            (DoelNiveau::Landelijk, "LANDELIJK"),
+            (DoelNiveau::Landsdeel, "LANDSDEEL"),
+            (DoelNiveau::Jeugdregio, "JEUGDREGIO"),
+            (DoelNiveau::Aanbieder, "AANBIEDER"),
+        ];
+        for (niveau, naam) in niveaus {
+            for code in [None, Some("x\"y")] {
+                let mut json = serde_json::json!({ "niveau": naam });
+                if let Some(c) = code {
+                    json["code"] = c.into();
+                }
+                let serde = serde_json::from_value::<events::DoelScope>(json)
+                    .map_err(|e| format!("ongeldige invoer: {e}"));
+                let scope = DoelScopeInvoer {
+                    niveau,
+                    code: code.map(str::to_owned),
+                };
+                let typed = events::DoelScope::try_from(&scope).map_err(|e| match e {
+                    ApiFout::OngeldigVerzoek(m) => m,
+                    other => format!("{other:?}"),
+                });
+                assert_eq!(typed, serde, "{naam} {code:?}");
+            }
+        }
     }
 }

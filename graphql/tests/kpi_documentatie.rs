@@ -4,7 +4,11 @@
 //! - every field of the types of those KPIs is named (in backticks) in the text, except
 //!   how a value was protected, which is not a KPI;
 //! - every source file it points at exists, and every function, test or field it names
-//!   (`Type::name`, or a name with an underscore) is defined somewhere in the sources.
+//!   (`Type::name`, or a name with an underscore) is defined somewhere in the sources;
+//! - the KPI catalogue (`projections/src/kpi_catalogue.rs`) lists the KPIs of
+//!   `KpiRapport` in the schema's order, each one's anchor is the section of
+//!   `docs/kpis.md` that names it, and a field the schema describes is described with
+//!   the catalogue's definition.
 
 use std::path::{Path, PathBuf};
 
@@ -180,5 +184,86 @@ fn verwijzingen_bestaan() {
     assert!(
         missend.is_empty(),
         "docs/kpis.md points at what does not exist: {missend:?}"
+    );
+}
+
+/// The GitHub anchor of a Markdown heading: lower case, punctuation dropped, spaces as `-`.
+fn anker(kop: &str) -> String {
+    kop.trim_start_matches('#')
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn de_catalogus_volgt_het_schema_en_de_documentatie() {
+    use kringloop_graphql::kpi_catalogue::KPIS;
+    let sdl = lees("graphql/schema.graphql");
+    let doc = lees("docs/kpis.md");
+    let schema: Vec<String> = velden(&sdl, "KpiRapport")
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(veld, _)| veld)
+        .filter(|veld| veld != "meta")
+        .collect();
+    let catalogus: Vec<&str> = KPIS.iter().map(|k| k.key).collect();
+    assert_eq!(
+        schema, catalogus,
+        "the KPI catalogue and KpiRapport in the schema list other KPIs"
+    );
+    let koppen: Vec<&str> = doc.lines().filter(|r| r.starts_with('#')).collect();
+    for k in KPIS {
+        let sectie = koppen
+            .iter()
+            .find(|kop| kop.contains(&format!("`{}`", k.key)) && anker(kop) == k.anchor);
+        assert!(
+            sectie.is_some(),
+            "docs/kpis.md has no heading naming `{}` with anchor #{}",
+            k.key,
+            k.anchor
+        );
+    }
+}
+
+#[test]
+fn beschrijvingen_in_het_schema_komen_uit_de_catalogus() {
+    use kringloop_graphql::kpi_catalogue::kpi;
+    let sdl = lees("graphql/schema.graphql");
+    let mut regels = sdl.lines().map(str::trim);
+    assert!(regels.any(|r| r == "type KpiRapport {"));
+    let (mut open, mut beschrijving) = (false, Vec::new());
+    let mut beschreven = 0;
+    for r in regels {
+        if r == "\"\"\"" {
+            open = !open;
+            continue;
+        }
+        if open {
+            beschrijving.push(r);
+            continue;
+        }
+        if r == "}" {
+            break;
+        }
+        let veld = r.split(':').next().unwrap_or("").trim();
+        if !beschrijving.is_empty() {
+            assert_eq!(
+                kpi(veld).map(|k| k.definition),
+                Some(beschrijving.join(" ").as_str()),
+                "the schema describes `{veld}` otherwise than the KPI catalogue"
+            );
+            beschreven += 1;
+        }
+        beschrijving.clear();
+    }
+    assert!(
+        beschreven >= 4,
+        "too few described KPI fields: {beschreven}"
     );
 }

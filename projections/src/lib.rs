@@ -66,6 +66,7 @@ mod feiten;
 mod jeugdtabellen;
 mod key_sweep;
 mod kpi;
+pub mod kpi_catalogue;
 mod periode;
 mod projectie;
 mod tabel;

@@ -1,11 +1,14 @@
 //! The headline KPIs of the tiles and trend charts, and the tables built from the data.
 
+use kringloop_graphql::kpi_catalogue::{self as cat, Figure};
+
 use crate::gegevens::{Aantal, Dashboard, Rapport};
 use crate::opmaak::{Richting, Waarde};
 use crate::selectie::Periode;
 use crate::tabel::{Cel, Tabel};
 
-/// One headline KPI.
+/// One headline KPI: a figure of the catalogue ([`cat::HEADLINE`]) with how the
+/// dashboard reads and judges it.
 pub struct KpiDef {
     pub id: &'static str,
     pub label: &'static str,
@@ -22,6 +25,19 @@ impl KpiDef {
     /// "Spoedaandeel (%)": the label with its unit, for tables and CSV.
     pub fn kolomlabel(&self) -> String {
         format!("{} ({})", self.label, self.eenheid)
+    }
+}
+
+/// A tile for a catalogue figure.
+const fn tile(f: &Figure, richting: Richting, waarde: fn(&Rapport) -> Waarde) -> KpiDef {
+    KpiDef {
+        id: f.id,
+        label: f.label,
+        eenheid: f.unit.eenheid(),
+        uitleg: f.explanation,
+        richting,
+        lijn_90: false,
+        waarde,
     }
 }
 
@@ -42,93 +58,39 @@ fn signalen_totaal(r: &Rapport) -> Waarde {
     Waarde::Aantal(delen.iter().filter_map(|a| a.waarde).sum())
 }
 
+/// The tiles, in the order of [`cat::HEADLINE`].
 pub const KPIS: &[KpiDef] = &[
+    tile(&cat::TEGEL_SPOEDMACHTIGINGEN, Richting::LagerBeter, |r| {
+        Waarde::aantal(r.spoedmachtigingen)
+    }),
+    tile(&cat::TEGEL_SPOEDAANDEEL, Richting::LagerBeter, |r| {
+        Waarde::procent(r.spoedaandeel)
+    }),
+    tile(&cat::TEGEL_PLAATSINGEN_EXCL, Richting::Neutraal, |r| {
+        Waarde::aantal(r.plaatsingen.exclusief_doorplaatsingen)
+    }),
+    tile(&cat::TEGEL_PLAATSINGEN_INCL, Richting::Neutraal, |r| {
+        Waarde::aantal(r.plaatsingen.inclusief_doorplaatsingen)
+    }),
+    tile(&cat::TEGEL_DOORPLAATSINGEN, Richting::LagerBeter, |r| {
+        Waarde::aantal(r.doorplaatsingen.aantal)
+    }),
+    tile(&cat::TEGEL_UITSTROOM_LICHTER, Richting::HogerBeter, |r| {
+        Waarde::procent(r.uitstroom_naar_lichtere_zorg.lichter)
+    }),
     KpiDef {
-        id: "spoedmachtigingen",
-        label: "Spoedmachtigingen",
-        eenheid: "aantal",
-        uitleg: "afgegeven in de periode",
-        richting: Richting::LagerBeter,
-        lijn_90: false,
-        waarde: |r| Waarde::aantal(r.spoedmachtigingen),
-    },
-    KpiDef {
-        id: "spoedaandeel",
-        label: "Spoedaandeel",
-        eenheid: "%",
-        uitleg: "gesloten plaatsingen gestart op een spoedmachtiging",
-        richting: Richting::LagerBeter,
-        lijn_90: false,
-        waarde: |r| Waarde::procent(r.spoedaandeel),
-    },
-    KpiDef {
-        id: "plaatsingen-excl",
-        label: "Plaatsingen",
-        eenheid: "aantal",
-        uitleg: "nieuwe episodes, exclusief doorplaatsingen",
-        richting: Richting::Neutraal,
-        lijn_90: false,
-        waarde: |r| Waarde::aantal(r.plaatsingen.exclusief_doorplaatsingen),
-    },
-    KpiDef {
-        id: "plaatsingen-incl",
-        label: "Plaatsingen incl. doorplaatsingen",
-        eenheid: "aantal",
-        uitleg: "nieuwe episodes plus doorplaatsingen",
-        richting: Richting::Neutraal,
-        lijn_90: false,
-        waarde: |r| Waarde::aantal(r.plaatsingen.inclusief_doorplaatsingen),
-    },
-    KpiDef {
-        id: "doorplaatsingen",
-        label: "Doorplaatsingen",
-        eenheid: "aantal",
-        uitleg: "van de ene naar de andere voorziening",
-        richting: Richting::LagerBeter,
-        lijn_90: false,
-        waarde: |r| Waarde::aantal(r.doorplaatsingen.aantal),
-    },
-    KpiDef {
-        id: "uitstroom-lichter",
-        label: "Uitstroom naar lichtere zorg",
-        eenheid: "%",
-        uitleg: "van de beëindigde episodes met bekende bestemming",
-        richting: Richting::HogerBeter,
-        lijn_90: false,
-        waarde: |r| Waarde::procent(r.uitstroom_naar_lichtere_zorg.lichter),
-    },
-    KpiDef {
-        id: "bezettingsgraad",
-        label: "Bezettingsgraad gesloten",
-        eenheid: "%",
-        uitleg: "bezette ÷ beschikbare gesloten plaatsen op de peildatum; levensvatbaar vanaf 90 %",
-        richting: Richting::Neutraal,
         lijn_90: true,
-        waarde: |r| Waarde::procent(r.bezetting.graad),
+        ..tile(&cat::TEGEL_BEZETTINGSGRAAD, Richting::Neutraal, |r| {
+            Waarde::procent(r.bezetting.graad)
+        })
     },
-    KpiDef {
-        id: "verblijfsduur",
-        label: "Verblijfsduur (mediaan)",
-        eenheid: "dagen",
-        uitleg: "van de episodes die in de periode eindigden",
-        richting: Richting::LagerBeter,
-        lijn_90: false,
-        waarde: |r| {
-            Waarde::dagen(
-                r.verblijfsduur.mediaan,
-                r.verblijfsduur.bescherming == crate::gegevens::Bescherming::Onderdrukt,
-            )
-        },
-    },
-    KpiDef {
-        id: "signalen",
-        label: "Signalen",
-        eenheid: "aantal",
-        uitleg: "overbezetting, zonder machtiging, spoed > 28 dagen, doorplaatsing",
-        richting: Richting::LagerBeter,
-        lijn_90: false,
-        waarde: signalen_totaal,
-    },
+    tile(&cat::TEGEL_VERBLIJFSDUUR, Richting::LagerBeter, |r| {
+        Waarde::dagen(
+            r.verblijfsduur.mediaan,
+            r.verblijfsduur.bescherming == crate::gegevens::Bescherming::Onderdrukt,
+        )
+    }),
+    tile(&cat::TEGEL_SIGNALEN, Richting::LagerBeter, signalen_totaal),
 ];
 
 /// Dutch names of the forms (Vorm) and destinations (Verblijfplaats).
@@ -408,4 +370,16 @@ fn uitstroom_tabel(r: &Rapport, periode: Periode) -> Tabel {
         ]);
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_headline_figure_has_one_tile_in_order() {
+        let tiles: Vec<&str> = KPIS.iter().map(|k| k.id).collect();
+        let figures: Vec<&str> = cat::HEADLINE.iter().map(|f| f.id).collect();
+        assert_eq!(tiles, figures);
+    }
 }

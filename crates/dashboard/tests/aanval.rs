@@ -137,6 +137,13 @@ impl Aanvaller {
             .unwrap();
         String::from_utf8(bytes.to_vec()).unwrap()
     }
+
+    /// The spoedmachtigingen cell of the kerncijfers CSV for a gebied and period.
+    async fn csv_spoedmachtigingen(&mut self, token: &str, gebied: &str, periode: &str) -> i64 {
+        let query = format!("gebied={gebied}&periode={periode}");
+        let csv = self.csv(token, "kerncijfers", &query).await;
+        csv_cel(&csv, "Spoedmachtigingen (aantal)")
+    }
 }
 
 /// The value of row `label` in the first data column of a kerncijfers CSV.
@@ -367,37 +374,13 @@ async fn aanvallen_op_de_bescherming() {
     // 6. The dashboard's CSV downloads: a year minus three of its quarters.
     for (gebied, land) in [("LD:ZUID_WEST", "ZUID_WEST"), ("LD:NOORD", "NOORD")] {
         let (sg, ev) = (a.sg.clone(), a.ev.clone());
-        let label = "Spoedmachtigingen (aantal)";
-        let jaar_sg = csv_cel(
-            &a.csv(&sg, "kerncijfers", &format!("gebied={gebied}&periode=2024"))
-                .await,
-            label,
-        );
-        let jaar_ev = csv_cel(
-            &a.csv(&ev, "kerncijfers", &format!("gebied={gebied}&periode=2024"))
-                .await,
-            label,
-        );
+        let jaar_sg = a.csv_spoedmachtigingen(&sg, gebied, "2024").await;
+        let jaar_ev = a.csv_spoedmachtigingen(&ev, gebied, "2024").await;
         let mut kw = Vec::new();
         for k in 1..=4 {
-            let s = csv_cel(
-                &a.csv(
-                    &sg,
-                    "kerncijfers",
-                    &format!("gebied={gebied}&periode=2024-Q{k}"),
-                )
-                .await,
-                label,
-            );
-            let e = csv_cel(
-                &a.csv(
-                    &ev,
-                    "kerncijfers",
-                    &format!("gebied={gebied}&periode=2024-Q{k}"),
-                )
-                .await,
-                label,
-            );
+            let kwartaal = format!("2024-Q{k}");
+            let s = a.csv_spoedmachtigingen(&sg, gebied, &kwartaal).await;
+            let e = a.csv_spoedmachtigingen(&ev, gebied, &kwartaal).await;
             // The CSV is the API's figure, by the same path.
             let api = a
                 .aantal(

@@ -82,6 +82,40 @@ async fn wacht_tot(page: &Page, voorwaarde: &str) {
     panic!("waited 30 s for `{voorwaarde}`");
 }
 
+/// Saves a screenshot in the artefact folder and returns its bytes.
+async fn screenshot(page: &Page, naam: &str, full_page: bool) -> Vec<u8> {
+    page.save_screenshot(
+        ScreenshotParams::builder().full_page(full_page).build(),
+        artefactmap().join(naam),
+    )
+    .await
+    .unwrap()
+}
+
+/// Types the token into the sign-in form, submits it and waits for the dashboard.
+async fn sign_in(page: &Page, token: &str) {
+    page.find_element("#token")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap()
+        .type_str(token)
+        .await
+        .unwrap();
+    page.find_element("form button[type=submit]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wacht_tot(
+        page,
+        "document.readyState === 'complete' && !!document.getElementById('grafiek-capaciteit')",
+    )
+    .await;
+}
+
 async fn js<T: serde::de::DeserializeOwned>(page: &Page, expr: &str) -> T {
     page.evaluate(expr)
         .await
@@ -281,26 +315,7 @@ async fn dashboard_in_chromium() {
     // Sign in through the form.
     page.goto(format!("{basis}/")).await.unwrap();
     wacht_tot(&page, "!!document.getElementById('token')").await;
-    page.find_element("#token")
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap()
-        .type_str(&sg)
-        .await
-        .unwrap();
-    page.find_element("form button[type=submit]")
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wacht_tot(
-        &page,
-        "document.readyState === 'complete' && !!document.getElementById('grafiek-capaciteit')",
-    )
-    .await;
+    sign_in(&page, &sg).await;
 
     // Keyboard and labels: the skip link is focusable and shows when focused, and every
     // control has a label.
@@ -377,20 +392,9 @@ async fn dashboard_in_chromium() {
     let zonder_alt: usize = js(&page, "[...document.querySelectorAll('svg.grafiek')].filter(s => s.getAttribute('role') !== 'img' || !s.querySelector(':scope > title') || !s.querySelector(':scope > desc')).length").await;
     assert_eq!(zonder_alt, 0);
     std::fs::create_dir_all(artefactmap()).unwrap();
-    let png = page
-        .save_screenshot(
-            ScreenshotParams::builder().full_page(true).build(),
-            artefactmap().join("dashboard.png"),
-        )
-        .await
-        .unwrap();
+    let png = screenshot(&page, "dashboard.png", true).await;
     assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
-    page.save_screenshot(
-        ScreenshotParams::builder().build(),
-        artefactmap().join("dashboard-boven.png"),
-    )
-    .await
-    .unwrap();
+    screenshot(&page, "dashboard-boven.png", false).await;
     // The print layout for the meeting: no controls, the charts and tiles kept.
     page.execute(SetEmulatedMediaParams::builder().media("print").build())
         .await
@@ -401,12 +405,7 @@ async fn dashboard_in_chromium() {
     )
     .await;
     assert!(!formulier_zichtbaar, "print hides the selection form");
-    page.save_screenshot(
-        ScreenshotParams::builder().full_page(true).build(),
-        artefactmap().join("dashboard-print.png"),
-    )
-    .await
-    .unwrap();
+    screenshot(&page, "dashboard-print.png", true).await;
     page.execute(SetEmulatedMediaParams::builder().media("").build())
         .await
         .unwrap();
@@ -437,12 +436,7 @@ async fn dashboard_in_chromium() {
         eerder_anders,
         "a region's figures differ from the landsdeel's"
     );
-    page.save_screenshot(
-        ScreenshotParams::builder().full_page(true).build(),
-        artefactmap().join("dashboard-regio.png"),
-    )
-    .await
-    .unwrap();
+    screenshot(&page, "dashboard-regio.png", true).await;
 
     // A perturbed figure says so: a region and quarter where the exact count is small,
     // its tile shows the API's perturbed value, the line "licht verstoord" and the link
@@ -484,26 +478,7 @@ async fn dashboard_in_chromium() {
         "document.readyState === 'complete' && !!document.getElementById('token')",
     )
     .await;
-    page.find_element("#token")
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap()
-        .type_str(o.token(Rol::Evaluator))
-        .await
-        .unwrap();
-    page.find_element("form button[type=submit]")
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wacht_tot(
-        &page,
-        "document.readyState === 'complete' && !!document.getElementById('grafiek-capaciteit')",
-    )
-    .await;
+    sign_in(&page, o.token(Rol::Evaluator)).await;
     page.goto(format!(
         "{basis}/?gebied=LD%3AZUID_WEST&periode=2024-K1&k1=2024-04-15"
     ))
@@ -535,12 +510,7 @@ async fn dashboard_in_chromium() {
     )
     .await;
     assert_eq!(vergelijk, 9, "side by side: every headline KPI");
-    page.save_screenshot(
-        ScreenshotParams::builder().full_page(true).build(),
-        artefactmap().join("dashboard-evaluator.png"),
-    )
-    .await
-    .unwrap();
+    screenshot(&page, "dashboard-evaluator.png", true).await;
 
     // Nothing went wrong in the browser, and no request left the machine.
     tokio::time::sleep(Duration::from_millis(300)).await;

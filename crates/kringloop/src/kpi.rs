@@ -4,8 +4,10 @@ use anyhow::{Context, bail};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::Args;
 use kringloop_events::{Regime, Vorm};
+use kringloop_projections::kpi_catalogue as cat;
 use kringloop_projections::{
-    Aantal, Bescherming, Filter, KpiReport, Periode, Projection, Query, Toerekening, Verhouding,
+    Aantal, Bescherming, Filter, KpiReport, Periode, Projection, Query, Stroom, Toerekening,
+    Verhouding,
 };
 use kringloop_store::EventStore;
 
@@ -220,6 +222,11 @@ fn opt(v: Option<f64>, unit: &str) -> String {
         .unwrap_or_else(|| "–".into())
 }
 
+/// One line of the report: the label in a column, then the figures.
+fn line(label: &str, figures: impl std::fmt::Display) {
+    println!("  {label:<27} {figures}");
+}
+
 fn print_report(r: &KpiReport, q: &Query) {
     println!(
         "kringloop KPI's {} t/m {} (peildatum {}){}",
@@ -231,96 +238,103 @@ fn print_report(r: &KpiReport, q: &Query) {
             .unwrap_or_default()
     );
     let b = &r.balans.waarde;
-    println!("  opbouw alternatieven        {}", b.opbouw_alternatieven);
-    println!("  afbouw gesloten             {}", b.afbouw_gesloten);
-    println!(
-        "  balans                      {} (ratio {})",
-        b.balans,
-        opt(b.ratio, "")
+    line("opbouw alternatieven", b.opbouw_alternatieven);
+    line("afbouw gesloten", b.afbouw_gesloten);
+    line(
+        cat::BALANS.label,
+        format!("{} (ratio {})", b.balans, opt(b.ratio, "")),
     );
     let d = &r.doelafwijking.waarde;
-    println!(
-        "  plaatsen / doel             {} / {} (afwijking {}, op koers: {})",
-        d.plaatsen,
-        opt(d.doel, ""),
-        opt(d.afwijking, ""),
-        d.op_koers
-            .map(|o| if o { "ja" } else { "nee" })
-            .unwrap_or("–")
+    line(
+        cat::DOELAFWIJKING.label,
+        format!(
+            "plaatsen {} / doel {} (afwijking {}, op koers: {})",
+            d.plaatsen,
+            opt(d.doel, ""),
+            opt(d.afwijking, ""),
+            d.op_koers
+                .map(|o| if o { "ja" } else { "nee" })
+                .unwrap_or("–")
+        ),
     );
     let bz = &r.bezetting.waarde;
-    println!(
-        "  bezetting                   {} op {} plaatsen; graad {}; over de periode {}",
-        n(&bz.bezetting),
-        bz.plaatsen,
-        pct(&bz.graad),
-        pct(&bz.graad_periode)
+    line(
+        cat::BEZETTING.label,
+        format!(
+            "{} op {} plaatsen; graad {}; over de periode {}",
+            n(&bz.bezetting),
+            bz.plaatsen,
+            pct(&bz.graad),
+            pct(&bz.graad_periode)
+        ),
     );
     let p = &r.plaatsingen.waarde;
-    println!(
-        "  plaatsingen                 {} exclusief, {} inclusief doorplaatsingen",
-        n(&p.exclusief_doorplaatsingen),
-        n(&p.inclusief_doorplaatsingen)
+    line(
+        cat::PLAATSINGEN.label,
+        format!(
+            "{} exclusief, {} inclusief doorplaatsingen",
+            n(&p.exclusief_doorplaatsingen),
+            n(&p.inclusief_doorplaatsingen)
+        ),
     );
-    println!(
-        "  unieke jeugdigen            {}",
-        n(&r.unieke_jeugdigen.waarde)
-    );
-    println!(
-        "  spoedmachtigingen           {}",
-        n(&r.spoedmachtigingen.waarde)
-    );
-    println!(
-        "  spoedaandeel                {}",
-        pct(&r.spoedaandeel.waarde)
-    );
+    line(cat::UNIEKE_JEUGDIGEN.label, n(&r.unieke_jeugdigen.waarde));
+    line(cat::SPOEDMACHTIGINGEN.label, n(&r.spoedmachtigingen.waarde));
+    line(cat::SPOEDAANDEEL.label, pct(&r.spoedaandeel.waarde));
     let dp = &r.doorplaatsingen.waarde;
-    println!(
-        "  doorplaatsingen             {} (per jeugdige {}; cohort 365 d {})",
-        n(&dp.aantal),
-        opt(dp.per_jeugdige.waarde, ""),
-        pct(&dp.cohort_365)
+    line(
+        cat::DOORPLAATSINGEN.label,
+        format!(
+            "{} (per jeugdige {}; cohort 365 d {})",
+            n(&dp.aantal),
+            opt(dp.per_jeugdige.waarde, ""),
+            pct(&dp.cohort_365)
+        ),
     );
-    let s = &r.stroom_episodes.waarde;
-    println!(
-        "  episodes                    begin {} + instroom {} − uitstroom {} = eind {}",
+    line(
+        cat::STROOM_EPISODES.label,
+        stroom(&r.stroom_episodes.waarde),
+    );
+    line(
+        cat::STROOM_TRAJECTEN.label,
+        stroom(&r.stroom_trajecten.waarde),
+    );
+    line(
+        cat::UITSTROOM_NAAR_LICHTERE_ZORG.label,
+        pct(&r.uitstroom_naar_lichtere_zorg.waarde.lichter),
+    );
+    let v = &r.verblijfsduur.waarde;
+    line(
+        cat::VERBLIJFSDUUR.label,
+        format!(
+            "gemiddeld {}, mediaan {}, p90 {}; korter dan een jaar {}",
+            opt(v.gemiddelde, " d"),
+            opt(v.mediaan, " d"),
+            opt(v.p90, " d"),
+            pct(&v.korter_dan_jaar)
+        ),
+    );
+    line(cat::LANGVERBLIJVERS.label, n(&r.langverblijvers.waarde));
+    let sg = &r.signalen.waarde;
+    line(
+        cat::SIGNALEN.label,
+        format!(
+            "overbezetting {}, zonder machtiging {}, spoedmachtiging > 28 d {}, doorplaatsing {}",
+            n(&sg.overbezetting),
+            n(&sg.zonder_machtiging),
+            n(&sg.spoedmachtiging_te_lang),
+            n(&sg.doorplaatsing)
+        ),
+    );
+}
+
+fn stroom(s: &Stroom) -> String {
+    format!(
+        "begin {} + instroom {} − uitstroom {} = eind {}",
         n(&s.begin),
         n(&s.instroom),
         n(&s.uitstroom),
         n(&s.eind)
-    );
-    let t = &r.stroom_trajecten.waarde;
-    println!(
-        "  CBS-trajecten               begin {} + instroom {} − uitstroom {} = eind {}",
-        n(&t.begin),
-        n(&t.instroom),
-        n(&t.uitstroom),
-        n(&t.eind)
-    );
-    println!(
-        "  uitstroom naar lichtere zorg {}",
-        pct(&r.uitstroom_naar_lichtere_zorg.waarde.lichter)
-    );
-    let v = &r.verblijfsduur.waarde;
-    println!(
-        "  verblijfsduur               gemiddeld {}, mediaan {}, p90 {}; korter dan een jaar {}",
-        opt(v.gemiddelde, " d"),
-        opt(v.mediaan, " d"),
-        opt(v.p90, " d"),
-        pct(&v.korter_dan_jaar)
-    );
-    println!(
-        "  langverblijvers             {}",
-        n(&r.langverblijvers.waarde)
-    );
-    let sg = &r.signalen.waarde;
-    println!(
-        "  signalen                    overbezetting {}, zonder machtiging {}, spoedmachtiging > 28 d {}, doorplaatsing {}",
-        n(&sg.overbezetting),
-        n(&sg.zonder_machtiging),
-        n(&sg.spoedmachtiging_te_lang),
-        n(&sg.doorplaatsing)
-    );
+    )
 }
 
 #[cfg(test)]
@@ -330,31 +344,20 @@ mod tests {
     #[test]
     fn parses_every_period_notation() {
         let d = |s: &str| s.parse::<NaiveDate>().ok();
-        let q1 = parse_periode("2024Q1").ok();
-        assert_eq!(
-            q1.map(|p| (Some(p.van), Some(p.tot))),
-            Some((d("2024-01-01"), d("2024-04-01")))
-        );
-        let h2 = parse_periode("2024h2").ok();
-        assert_eq!(
-            h2.map(|p| (Some(p.van), Some(p.tot))),
-            Some((d("2024-07-01"), d("2025-01-01")))
-        );
-        let m = parse_periode("2024-03").ok();
-        assert_eq!(
-            m.map(|p| (Some(p.van), Some(p.tot))),
-            Some((d("2024-03-01"), d("2024-04-01")))
-        );
-        let y = parse_periode("2023").ok();
-        assert_eq!(
-            y.map(|p| (Some(p.van), Some(p.tot))),
-            Some((d("2023-01-01"), d("2024-01-01")))
-        );
-        let r = parse_periode("2024-01-15..2024-02-01").ok();
-        assert_eq!(
-            r.map(|p| (Some(p.van), Some(p.tot))),
-            Some((d("2024-01-15"), d("2024-02-01")))
-        );
+        for (notation, van, tot) in [
+            ("2024Q1", "2024-01-01", "2024-04-01"),
+            ("2024h2", "2024-07-01", "2025-01-01"),
+            ("2024-03", "2024-03-01", "2024-04-01"),
+            ("2023", "2023-01-01", "2024-01-01"),
+            ("2024-01-15..2024-02-01", "2024-01-15", "2024-02-01"),
+        ] {
+            let p = parse_periode(notation).ok();
+            assert_eq!(
+                p.map(|p| (Some(p.van), Some(p.tot))),
+                Some((d(van), d(tot))),
+                "{notation}"
+            );
+        }
         assert!(parse_periode("2024Q5").is_err());
         assert!(parse_periode("gisteren").is_err());
         assert!(parse_periode("2024-02-01..2024-01-01").is_err());
