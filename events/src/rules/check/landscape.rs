@@ -1,0 +1,377 @@
+//! Checks of landscape facts: master data (landsdelen, jeugdregio's, gemeenten,
+//! aanbieders), facilities, their capacity and their closure.
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
+
+use super::{Change, Usage, aantal, afwijzing, gemeentecode, require_key};
+use crate::catalogue::{Gebeurtenis, VoorzieningGeregistreerd};
+use crate::rules::{
+    Afwijzing, AfwijzingCode as C, DomainState, Signaal, capaciteitseffecten, datum,
+};
+use crate::types::Vorm;
+
+impl DomainState {
+    pub(super) fn check_stamgegeven(&self, w: Change<'_>) -> Result<Vec<Signaal>, Afwijzing> {
+        use Gebeurtenis as G;
+        let (map, key, wat) = match w.inhoud() {
+            G::LandsdeelGeregistreerd(e) => (&self.landsdelen, &e.code, "landsdeel"),
+            G::JeugdregioGeregistreerd(e) => (&self.jeugdregios, &e.code, "jeugdregio"),
+            G::GemeenteGeregistreerd(e) => (&self.gemeenten, &e.code, "gemeente"),
+            G::AanbiederGeregistreerd(e) => (&self.aanbieders, &e.id, "aanbieder"),
+            _ => return Ok(Vec::new()),
+        };
+        let Some(nieuw) = w.nieuw() else {
+            // Retraction: nothing may refer to it any more.
+            let referrers = match w.inhoud() {
+                G::LandsdeelGeregistreerd(_) => self
+                    .jeugdregios
+                    .values()
+                    .filter(|id| matches!(self.inhoud(**id), Some(G::JeugdregioGeregistreerd(r)) if &r.landsdeel == key))
+                    .count(),
+                G::JeugdregioGeregistreerd(_) => self
+                    .gemeenten
+                    .values()
+                    .filter(|id| matches!(self.inhoud(**id), Some(G::GemeenteGeregistreerd(g)) if &g.jeugdregio == key))
+                    .count(),
+                G::GemeenteGeregistreerd(_) => self
+                    .voorzieningen
+                    .keys()
+                    .filter(|f| self.voorziening(f).is_some_and(|v| &v.gemeente == key))
+                    .count(),
+                _ => self
+                    .voorzieningen
+                    .keys()
+                    .filter(|f| self.voorziening(f).is_some_and(|v| &v.aanbieder == key))
+                    .count(),
+            };
+            if referrers > 0 {
+                return Err(afwijzing(
+                    C::AfhankelijkeFeiten,
+                    format!(
+                        "De {wat} '{key}' kan niet worden ingetrokken: {referrers} geregistreerde gegevens verwijzen ernaar."
+                    ),
+                ));
+            }
+            return Ok(Vec::new());
+        };
+        require_key(key, &format!("code van de {wat}"))?;
+        if let Some(existing) = map.get(key.as_str())
+            && Some(*existing) != w.origineel()
+        {
+            return Err(afwijzing(
+                C::AlGeregistreerd,
+                format!("De {wat} '{key}' is al geregistreerd."),
+            ));
+        }
+        match nieuw {
+            G::JeugdregioGeregistreerd(e) => {
+                self.require_known(
+                    &self.landsdelen,
+                    &e.landsdeel,
+                    C::OnbekendLandsdeel,
+                    "landsdeel",
+                )?;
+            }
+            G::GemeenteGeregistreerd(e) => {
+                gemeentecode(&e.code)?;
+                self.require_known(
+                    &self.jeugdregios,
+                    &e.jeugdregio,
+                    C::OnbekendeJeugdregio,
+                    "jeugdregio",
+                )?;
+            }
+            _ => {}
+        }
+        Ok(Vec::new())
+    }
+
+    // ------------------------------------------------------------- facilities
+
+    pub(super) fn check_voorziening(&self, w: Change<'_>) -> Result<Vec<Signaal>, Afwijzing> {
+        let Gebeurtenis::VoorzieningGeregistreerd(v) = w.inhoud() else {
+            return Ok(Vec::new());
+        };
+        let staat = self.voorzieningen.get(&v.id);
+        let Some(_) = w.nieuw() else {
+            if staat.is_some_and(|s| !s.feiten.is_empty() || !s.starts.is_empty()) {
+                return Err(afwijzing(
+                    C::AfhankelijkeFeiten,
+                    format!(
+                        "Voorziening {} kan niet worden ingetrokken: er zijn capaciteitswijzigingen of plaatsingen op vastgelegd. Trek die eerst in.",
+                        self.naam(&v.id)
+                    ),
+                ));
+            }
+            return Ok(Vec::new());
+        };
+        require_key(&v.id, "id van de voorziening")?;
+        if let Some(reg) = staat.and_then(|s| s.registratie)
+            && Some(reg) != w.origineel()
+        {
+            return Err(afwijzing(
+                C::AlGeregistreerd,
+                format!("Voorziening {} is al geregistreerd.", self.naam(&v.id)),
+            ));
+        }
+        self.require_known(
+            &self.aanbieders,
+            &v.aanbieder,
+            C::OnbekendeAanbieder,
+            "aanbieder",
+        )?;
+        gemeentecode(&v.gemeente)?;
+        if let (Some(s), Some(Gebeurtenis::VoorzieningGeregistreerd(oud))) = (staat, w.oud()) {
+            let eerste = [
+                s.capaciteit.keys().next(),
+                s.starts.keys().next(),
+                s.sluitingen.first().map(|(d, _)| d),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
+            if let Some(eerste) = eerste
+                && *eerste < v.datum
+            {
+                return Err(afwijzing(
+                    C::AfhankelijkeFeiten,
+                    format!(
+                        "Voorziening {} heeft al feiten op {}, vóór de nieuwe registratiedatum {}.",
+                        self.naam(&v.id),
+                        datum(*eerste),
+                        datum(v.datum)
+                    ),
+                ));
+            }
+            if (oud.vorm == Vorm::Ambulant) != (v.vorm == Vorm::Ambulant) && !s.starts.is_empty() {
+                return Err(afwijzing(
+                    C::AfhankelijkeFeiten,
+                    format!(
+                        "Voorziening {} heeft al plaatsingen; de vorm kan niet wisselen tussen ambulant en residentieel.",
+                        self.naam(&v.id)
+                    ),
+                ));
+            }
+        }
+        let mut signalen = Vec::new();
+        self.signal_unknown_gemeente(&v.gemeente, &mut signalen);
+        Ok(signalen)
+    }
+
+    /// The facility a fact uses on `d`: registered, registered by `d`, not closed on `d`.
+    pub(super) fn voorziening_op(
+        &self,
+        id: &str,
+        d: NaiveDate,
+        gebruik: Usage,
+    ) -> Result<&VoorzieningGeregistreerd, Afwijzing> {
+        let v = self.voorziening(id).ok_or_else(|| {
+            afwijzing(
+                C::OnbekendeVoorziening,
+                format!("Voorziening '{id}' is niet geregistreerd."),
+            )
+        })?;
+        if d < v.datum {
+            return Err(afwijzing(
+                C::VoorzieningNogNietGeregistreerd,
+                format!(
+                    "Voorziening {} bestaat pas vanaf {}; {} ligt daarvoor.",
+                    self.naam(id),
+                    datum(v.datum),
+                    datum(d)
+                ),
+            ));
+        }
+        if let Some(s) = self.sluitingsdatum(id) {
+            let gesloten = match gebruik {
+                Usage::Plaatsing => s <= d,
+                Usage::Capaciteit => s < d,
+            };
+            if gesloten {
+                return Err(afwijzing(
+                    C::VoorzieningGesloten,
+                    format!(
+                        "Voorziening {} is gesloten sinds {}; op {} kan daar niets meer gebeuren.",
+                        self.naam(id),
+                        datum(s),
+                        datum(d)
+                    ),
+                ));
+            }
+        }
+        Ok(v)
+    }
+
+    pub(super) fn check_capaciteit(&self, w: Change<'_>) -> Result<Vec<Signaal>, Afwijzing> {
+        use Gebeurtenis as G;
+        if let Some(nieuw) = w.nieuw() {
+            match nieuw {
+                G::PlaatsenGeopend(e) => aantal(e.aantal, "geopende plaatsen")?,
+                G::PlaatsenGesloten(e) => aantal(e.aantal, "gesloten plaatsen")?,
+                G::PlaatsenOmgebouwd(e) => {
+                    aantal(e.aantal_uit, "omgebouwde plaatsen (uit)")?;
+                    aantal(e.aantal_in, "omgebouwde plaatsen (in)")?;
+                    if e.van == e.naar {
+                        return Err(afwijzing(
+                            C::ZelfdeVoorziening,
+                            format!(
+                                "Ombouw van voorziening {} naar zichzelf kan niet; gebruik opbouw of afbouw.",
+                                self.naam(&e.van)
+                            ),
+                        ));
+                    }
+                }
+                _ => {}
+            }
+            for (f, d, _) in capaciteitseffecten(nieuw) {
+                self.voorziening_op(f, d, Usage::Capaciteit)?;
+            }
+        }
+        let oud = w.oud().map(capaciteitseffecten).unwrap_or_default();
+        let nieuw = w.nieuw().map(capaciteitseffecten).unwrap_or_default();
+        let betrokken: BTreeSet<&str> = oud.iter().chain(&nieuw).map(|(f, _, _)| *f).collect();
+        let mut signalen = Vec::new();
+        for f in betrokken {
+            let huidig = self
+                .voorzieningen
+                .get(f)
+                .map(|v| v.capaciteit.clone())
+                .unwrap_or_default();
+            let mut na = huidig.clone();
+            for (g, d, delta) in &oud {
+                if *g == f {
+                    crate::rules::shift(&mut na, *d, -delta);
+                }
+            }
+            for (g, d, delta) in &nieuw {
+                if *g == f {
+                    crate::rules::shift(&mut na, *d, *delta);
+                }
+            }
+            let datums: BTreeSet<NaiveDate> = huidig.keys().chain(na.keys()).copied().collect();
+            let (mut voor_som, mut na_som) = (0i64, 0i64);
+            for d in datums {
+                voor_som += huidig.get(&d).copied().unwrap_or(0);
+                na_som += na.get(&d).copied().unwrap_or(0);
+                if na_som < 0 && na_som < voor_som {
+                    return Err(self.te_veel_gesloten(f, d, voor_som, na_som, w));
+                }
+            }
+            // Afbouw below the occupancy of that date: accepted, flagged.
+            let eigen_datums: BTreeSet<NaiveDate> = oud
+                .iter()
+                .chain(&nieuw)
+                .filter(|(g, _, _)| *g == f)
+                .map(|(_, d, _)| *d)
+                .collect();
+            for d in eigen_datums {
+                let plaatsen = crate::rules::prefix(&na, d);
+                let bezetting = self.occupancy(f, d);
+                if plaatsen < crate::rules::prefix(&huidig, d) && bezetting > plaatsen {
+                    signalen.push(Signaal::Overbezetting {
+                        voorziening: f.to_owned(),
+                        datum: d,
+                        bezetting,
+                        plaatsen,
+                    });
+                }
+            }
+        }
+        Ok(signalen)
+    }
+
+    fn te_veel_gesloten(
+        &self,
+        f: &str,
+        d: NaiveDate,
+        voor: i64,
+        na: i64,
+        w: Change<'_>,
+    ) -> Afwijzing {
+        let eigen_datum = w.inhoud().valid_date() == Some(d);
+        let melding = match (w, eigen_datum) {
+            (Change::New(_), true) => format!(
+                "Voorziening {} heeft op {} {} plaatsen; er kunnen er niet meer worden afgebouwd of omgebouwd (dan blijven er {} over).",
+                self.naam(f),
+                datum(d),
+                voor.max(0),
+                na
+            ),
+            _ => format!(
+                "Na dit feit zou voorziening {} op {} {} plaatsen hebben: er worden meer plaatsen afgebouwd of omgebouwd dan er zijn.",
+                self.naam(f),
+                datum(d),
+                na
+            ),
+        };
+        afwijzing(C::TeVeelPlaatsenGesloten, melding)
+    }
+
+    pub(super) fn check_sluiting(&self, w: Change<'_>) -> Result<Vec<Signaal>, Afwijzing> {
+        let Some(Gebeurtenis::VoorzieningGesloten(s)) = w.nieuw() else {
+            return Ok(Vec::new());
+        };
+        let v = self.voorziening(&s.voorziening).ok_or_else(|| {
+            afwijzing(
+                C::OnbekendeVoorziening,
+                format!("Voorziening '{}' is niet geregistreerd.", s.voorziening),
+            )
+        })?;
+        if s.datum < v.datum {
+            return Err(afwijzing(
+                C::VoorzieningNogNietGeregistreerd,
+                format!(
+                    "Voorziening {} bestaat pas vanaf {}; sluiten op {} kan niet.",
+                    self.naam(&s.voorziening),
+                    datum(v.datum),
+                    datum(s.datum)
+                ),
+            ));
+        }
+        let Some(staat) = self.voorzieningen.get(&s.voorziening) else {
+            return Ok(Vec::new());
+        };
+        if let Some((d, _)) = staat
+            .sluitingen
+            .iter()
+            .find(|(_, id)| Some(*id) != w.origineel())
+        {
+            return Err(afwijzing(
+                C::VoorzieningAlGesloten,
+                format!(
+                    "Voorziening {} is al gesloten op {}.",
+                    self.naam(&s.voorziening),
+                    datum(*d)
+                ),
+            ));
+        }
+        let later_capaciteit = staat
+            .capaciteit
+            .range(s.datum..)
+            .find(|(d, _)| **d > s.datum);
+        let later_start = staat.starts.range(s.datum..).next();
+        if let Some((d, _)) = later_start.or(later_capaciteit) {
+            return Err(afwijzing(
+                C::FeitenNaSluiting,
+                format!(
+                    "Voorziening {} kan niet op {} sluiten: op {} is er nog een plaatsing of capaciteitswijziging vastgelegd.",
+                    self.naam(&s.voorziening),
+                    datum(s.datum),
+                    datum(*d)
+                ),
+            ));
+        }
+        let lopend = self.occupancy(&s.voorziening, s.datum);
+        let mut signalen = Vec::new();
+        if lopend > 0 {
+            signalen.push(Signaal::VoorzieningGeslotenMetLopendePlaatsingen {
+                voorziening: s.voorziening.clone(),
+                datum: s.datum,
+                lopend,
+            });
+        }
+        Ok(signalen)
+    }
+}
