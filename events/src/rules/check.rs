@@ -85,7 +85,7 @@ fn require_key(key: &str, wat: &str) -> Result<(), Afwijzing> {
     Ok(())
 }
 
-fn gemeentecode(code: &str) -> Result<(), Afwijzing> {
+fn require_gemeentecode(code: &str) -> Result<(), Afwijzing> {
     if !is_gemeentecode(code) {
         return Err(afwijzing(
             C::OngeldigeGemeentecode,
@@ -97,7 +97,7 @@ fn gemeentecode(code: &str) -> Result<(), Afwijzing> {
     Ok(())
 }
 
-fn aantal(n: u32, wat: &str) -> Result<(), Afwijzing> {
+fn require_count(n: u32, wat: &str) -> Result<(), Afwijzing> {
     if n == 0 {
         return Err(afwijzing(
             C::OngeldigAantal,
@@ -329,7 +329,7 @@ impl DomainState {
     }
 
     /// A facility by name for messages: `'De Hoeve' (F1)`.
-    pub(crate) fn naam(&self, voorziening: &str) -> String {
+    pub(crate) fn display_name(&self, voorziening: &str) -> String {
         match self.voorziening(voorziening) {
             Some(v) if !v.naam.is_empty() => format!("'{}' ({voorziening})", v.naam),
             _ => voorziening.to_owned(),

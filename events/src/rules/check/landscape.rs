@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 
-use super::{Change, Usage, aantal, afwijzing, gemeentecode, require_key};
+use super::{Change, Usage, afwijzing, require_count, require_gemeentecode, require_key};
 use crate::catalogue::{Gebeurtenis, VoorzieningGeregistreerd};
 use crate::rules::{
     Afwijzing, AfwijzingCode as C, DomainState, Signaal, capaciteitseffecten, datum,
@@ -75,7 +75,7 @@ impl DomainState {
                 )?;
             }
             G::GemeenteGeregistreerd(e) => {
-                gemeentecode(&e.code)?;
+                require_gemeentecode(&e.code)?;
                 self.require_known(
                     &self.jeugdregios,
                     &e.jeugdregio,
@@ -101,7 +101,7 @@ impl DomainState {
                     C::AfhankelijkeFeiten,
                     format!(
                         "Voorziening {} kan niet worden ingetrokken: er zijn capaciteitswijzigingen of plaatsingen op vastgelegd. Trek die eerst in.",
-                        self.naam(&v.id)
+                        self.display_name(&v.id)
                     ),
                 ));
             }
@@ -113,7 +113,10 @@ impl DomainState {
         {
             return Err(afwijzing(
                 C::AlGeregistreerd,
-                format!("Voorziening {} is al geregistreerd.", self.naam(&v.id)),
+                format!(
+                    "Voorziening {} is al geregistreerd.",
+                    self.display_name(&v.id)
+                ),
             ));
         }
         self.require_known(
@@ -122,7 +125,7 @@ impl DomainState {
             C::OnbekendeAanbieder,
             "aanbieder",
         )?;
-        gemeentecode(&v.gemeente)?;
+        require_gemeentecode(&v.gemeente)?;
         if let (Some(s), Some(Gebeurtenis::VoorzieningGeregistreerd(oud))) = (staat, w.oud()) {
             let eerste = [
                 s.capaciteit.keys().next(),
@@ -139,7 +142,7 @@ impl DomainState {
                     C::AfhankelijkeFeiten,
                     format!(
                         "Voorziening {} heeft al feiten op {}, vóór de nieuwe registratiedatum {}.",
-                        self.naam(&v.id),
+                        self.display_name(&v.id),
                         datum(*eerste),
                         datum(v.datum)
                     ),
@@ -150,7 +153,7 @@ impl DomainState {
                     C::AfhankelijkeFeiten,
                     format!(
                         "Voorziening {} heeft al plaatsingen; de vorm kan niet wisselen tussen ambulant en residentieel.",
-                        self.naam(&v.id)
+                        self.display_name(&v.id)
                     ),
                 ));
             }
@@ -178,7 +181,7 @@ impl DomainState {
                 C::VoorzieningNogNietGeregistreerd,
                 format!(
                     "Voorziening {} bestaat pas vanaf {}; {} ligt daarvoor.",
-                    self.naam(id),
+                    self.display_name(id),
                     datum(v.datum),
                     datum(d)
                 ),
@@ -194,7 +197,7 @@ impl DomainState {
                     C::VoorzieningGesloten,
                     format!(
                         "Voorziening {} is gesloten sinds {}; op {} kan daar niets meer gebeuren.",
-                        self.naam(id),
+                        self.display_name(id),
                         datum(s),
                         datum(d)
                     ),
@@ -208,17 +211,17 @@ impl DomainState {
         use Gebeurtenis as G;
         if let Some(nieuw) = w.nieuw() {
             match nieuw {
-                G::PlaatsenGeopend(e) => aantal(e.aantal, "geopende plaatsen")?,
-                G::PlaatsenGesloten(e) => aantal(e.aantal, "gesloten plaatsen")?,
+                G::PlaatsenGeopend(e) => require_count(e.aantal, "geopende plaatsen")?,
+                G::PlaatsenGesloten(e) => require_count(e.aantal, "gesloten plaatsen")?,
                 G::PlaatsenOmgebouwd(e) => {
-                    aantal(e.aantal_uit, "omgebouwde plaatsen (uit)")?;
-                    aantal(e.aantal_in, "omgebouwde plaatsen (in)")?;
+                    require_count(e.aantal_uit, "omgebouwde plaatsen (uit)")?;
+                    require_count(e.aantal_in, "omgebouwde plaatsen (in)")?;
                     if e.van == e.naar {
                         return Err(afwijzing(
                             C::ZelfdeVoorziening,
                             format!(
                                 "Ombouw van voorziening {} naar zichzelf kan niet; gebruik opbouw of afbouw.",
-                                self.naam(&e.van)
+                                self.display_name(&e.van)
                             ),
                         ));
                     }
@@ -294,14 +297,14 @@ impl DomainState {
         let melding = match (w, eigen_datum) {
             (Change::New(_), true) => format!(
                 "Voorziening {} heeft op {} {} plaatsen; er kunnen er niet meer worden afgebouwd of omgebouwd (dan blijven er {} over).",
-                self.naam(f),
+                self.display_name(f),
                 datum(d),
                 voor.max(0),
                 na
             ),
             _ => format!(
                 "Na dit feit zou voorziening {} op {} {} plaatsen hebben: er worden meer plaatsen afgebouwd of omgebouwd dan er zijn.",
-                self.naam(f),
+                self.display_name(f),
                 datum(d),
                 na
             ),
@@ -324,7 +327,7 @@ impl DomainState {
                 C::VoorzieningNogNietGeregistreerd,
                 format!(
                     "Voorziening {} bestaat pas vanaf {}; sluiten op {} kan niet.",
-                    self.naam(&s.voorziening),
+                    self.display_name(&s.voorziening),
                     datum(v.datum),
                     datum(s.datum)
                 ),
@@ -342,7 +345,7 @@ impl DomainState {
                 C::VoorzieningAlGesloten,
                 format!(
                     "Voorziening {} is al gesloten op {}.",
-                    self.naam(&s.voorziening),
+                    self.display_name(&s.voorziening),
                     datum(*d)
                 ),
             ));
@@ -357,7 +360,7 @@ impl DomainState {
                 C::FeitenNaSluiting,
                 format!(
                     "Voorziening {} kan niet op {} sluiten: op {} is er nog een plaatsing of capaciteitswijziging vastgelegd.",
-                    self.naam(&s.voorziening),
+                    self.display_name(&s.voorziening),
                     datum(s.datum),
                     datum(*d)
                 ),

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::{
     Change, MAX_LEEFTIJD_BIJ_REGISTRATIE, SPOEDMACHTIGING_MAX_DAGEN, Usage, afwijzing,
-    gemeentecode, looks_like_bsn, require_key,
+    looks_like_bsn, require_gemeentecode, require_key,
 };
 use crate::catalogue::Gebeurtenis;
 use crate::rules::afleiding::{Afleiding, Plaatsing, Schending, SchendingSoort, leid_af};
@@ -63,7 +63,7 @@ impl DomainState {
                     ),
                 ));
             }
-            gemeentecode(&j.woongemeente)?;
+            require_gemeentecode(&j.woongemeente)?;
             self.signal_unknown_gemeente(&j.woongemeente, &mut signalen);
             return Ok(signalen);
         }
@@ -78,7 +78,7 @@ impl DomainState {
         // Rules on the new content alone.
         match w.nieuw() {
             Some(G::WoongemeenteGewijzigd(g)) => {
-                gemeentecode(&g.woongemeente)?;
+                require_gemeentecode(&g.woongemeente)?;
                 self.signal_unknown_gemeente(&g.woongemeente, &mut signalen);
             }
             Some(G::MachtigingAfgegeven(m)) => {
@@ -123,7 +123,7 @@ impl DomainState {
                         C::ZelfdeVoorziening,
                         format!(
                             "Een doorplaatsing van voorziening {} naar dezelfde voorziening kan niet.",
-                            self.naam(&d.van)
+                            self.display_name(&d.van)
                         ),
                     ));
                 }
@@ -247,20 +247,20 @@ impl DomainState {
             Some(Gebeurtenis::PlaatsingBeeindigd(e)) => match &e.voorziening {
                 Some(f) => format!(
                     "het einde van de plaatsing in {} op {}",
-                    self.naam(f),
+                    self.display_name(f),
                     datum(e.datum)
                 ),
                 None => format!("het einde van de plaatsing op {}", datum(e.datum)),
             },
             Some(Gebeurtenis::Doorgeplaatst(d)) => format!(
                 "de doorplaatsing van {} naar {} op {}",
-                self.naam(&d.van),
-                self.naam(&d.naar),
+                self.display_name(&d.van),
+                self.display_name(&d.naar),
                 datum(d.datum)
             ),
             Some(Gebeurtenis::PlaatsingGestart(p)) => format!(
                 "de plaatsing in {} op {}",
-                self.naam(&p.voorziening),
+                self.display_name(&p.voorziening),
                 datum(p.datum)
             ),
             Some(Gebeurtenis::MachtigingBeeindigd(m)) => format!(
@@ -293,7 +293,7 @@ impl DomainState {
                     C::AlGeplaatst,
                     format!(
                         "Na deze wijziging zou de jeugdige op {d} nog geplaatst zijn in {} (sinds {}), terwijl {feit} dan begint.",
-                        self.naam(voorziening),
+                        self.display_name(voorziening),
                         datum(*sinds)
                     ),
                 ),
@@ -319,7 +319,7 @@ impl DomainState {
                     C::AlGeplaatst,
                     format!(
                         "De jeugdige {wat} {} (sinds {}) op {d}. Beëindig die plaatsing eerst of leg een doorplaatsing vast.",
-                        self.naam(voorziening),
+                        self.display_name(voorziening),
                         datum(*sinds)
                     ),
                 )
@@ -340,7 +340,7 @@ impl DomainState {
                         C::EindeVoorStart,
                         format!(
                             "De plaatsing in {} begint pas op {}; {} op {d} moet daarna liggen (de einddatum is de eerste dag dat de jeugdige er niet meer is).",
-                            self.naam(&p.voorziening),
+                            self.display_name(&p.voorziening),
                             datum(p.start),
                             if doorplaatsing {
                                 "een doorplaatsing"
@@ -353,11 +353,11 @@ impl DomainState {
                 let melding = match (voorziening, doorplaatsing) {
                     (Some(f), true) => format!(
                         "De jeugdige is op {d} niet geplaatst in {}; een doorplaatsing vanuit die voorziening kan niet.",
-                        self.naam(f)
+                        self.display_name(f)
                     ),
                     (Some(f), false) => format!(
                         "De jeugdige is op {d} niet (meer) geplaatst in {}; er valt geen plaatsing te beëindigen.",
-                        self.naam(f)
+                        self.display_name(f)
                     ),
                     (None, _) => format!(
                         "De jeugdige heeft op {d} geen lopende residentiële plaatsing; er valt geen plaatsing te beëindigen."
