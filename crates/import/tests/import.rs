@@ -1,6 +1,9 @@
 //! End-to-end tests of the importers against a real SQLite store: templates and fixtures
 //! import as expected, bad input writes nothing and is reported with its place, the same
 //! file twice writes once, a dry run writes nothing, and no BSN reaches the store.
+//!
+//! One file of ~1,000 lines on purpose: the cases share the store, importer and template
+//! helpers at its top and each one reads as a scenario from file to store.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
