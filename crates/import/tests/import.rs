@@ -61,8 +61,18 @@ async fn store(dir: &Path) -> R<Arc<dyn EventStore>> {
 
 /// A store in `dir` and an importer on it with the test configuration.
 async fn open(dir: &Path) -> R<(Arc<dyn EventStore>, Importer)> {
+    open_with(dir, |_| {}).await
+}
+
+/// As [`open`], with the test configuration changed by `change`.
+async fn open_with(
+    dir: &Path,
+    change: impl FnOnce(&mut ImportConfig),
+) -> R<(Arc<dyn EventStore>, Importer)> {
     let store = store(dir).await?;
-    let imp = Importer::open(store.clone(), config()?).await?;
+    let mut c = config()?;
+    change(&mut c);
+    let imp = Importer::open(store.clone(), c).await?;
     Ok((store, imp))
 }
 
@@ -415,10 +425,7 @@ async fn the_same_file_twice_writes_once() -> R {
 #[tokio::test]
 async fn a_dry_run_writes_nothing_but_reports_everything() -> R {
     let dir = tempfile::tempdir()?;
-    let store = store(dir.path()).await?;
-    let mut c = config()?;
-    c.dry_run = true;
-    let mut imp = Importer::open(store.clone(), c).await?;
+    let (store, mut imp) = open_with(dir.path(), |c| c.dry_run = true).await?;
     let mut totaal = 0;
     for t in ORDER {
         let r = imp
@@ -435,10 +442,7 @@ async fn a_dry_run_writes_nothing_but_reports_everything() -> R {
 #[tokio::test]
 async fn refuses_to_run_without_a_key() -> R {
     let dir = tempfile::tempdir()?;
-    let store = store(dir.path()).await?;
-    let mut c = config()?;
-    c.pseudonimiseerder = None;
-    let mut imp = Importer::open(store.clone(), c).await?;
+    let (store, mut imp) = open_with(dir.path(), |c| c.pseudonimiseerder = None).await?;
     let ijw = imp
         .importeer_paden(&[crate_dir().join("fixtures/ijw/berichten")])
         .await;
@@ -630,10 +634,7 @@ async fn import_futures_are_send() -> R {
 #[tokio::test]
 async fn ijw_backfill_records_each_fact_at_its_dagtekening() -> R {
     let dir = tempfile::tempdir()?;
-    let store = store(dir.path()).await?;
-    let mut c = config()?;
-    c.ijw_backfill = true;
-    let mut imp = Importer::open(store.clone(), c).await?;
+    let (store, mut imp) = open_with(dir.path(), |c| c.ijw_backfill = true).await?;
     // The landscape, recorded long before the messages.
     let t = "2019-01-01T00:00:00Z";
     let landschap = format!(

@@ -580,6 +580,21 @@ mod tests {
         )
     }
 
+    /// A placement from 2024-03-01 in 43A41 and its stop on 2024-08-31 for `reden`.
+    fn placed_and_stopped(reden: &str) -> [InputMessage; 2] {
+        [
+            start("S1", "2024-03-01", "87654321", "43", "43A41", "2024-03-01"),
+            stop(
+                "E1",
+                "2024-09-02",
+                "87654321",
+                "2024-03-01",
+                "2024-08-31",
+                reden,
+            ),
+        ]
+    }
+
     /// Translates against an empty state, nothing imported before.
     fn translate_fresh(berichten: &[InputMessage]) -> Translation {
         translate(
@@ -628,16 +643,10 @@ mod tests {
 
     #[test]
     fn a_stop_with_another_reason_is_an_end_the_day_after_einddatum() {
+        let [s1, e1] = placed_and_stopped("34");
         let v = translate_fresh(&[
-            start("S1", "2024-03-01", "87654321", "43", "43A41", "2024-03-01"),
-            stop(
-                "E1",
-                "2024-09-02",
-                "87654321",
-                "2024-03-01",
-                "2024-08-31",
-                "34",
-            ),
+            s1,
+            e1,
             start("S2", "2024-09-03", "12345678", "44", "44A05", "2024-09-01"),
         ]);
         assert_eq!(
@@ -654,16 +663,10 @@ mod tests {
 
     #[test]
     fn a_stop_and_start_in_the_same_facility_is_care_that_goes_on() {
+        let [s1, e1] = placed_and_stopped("34");
         let v = translate_fresh(&[
-            start("S1", "2024-03-01", "87654321", "43", "43A41", "2024-03-01"),
-            stop(
-                "E1",
-                "2024-09-02",
-                "87654321",
-                "2024-03-01",
-                "2024-08-31",
-                "34",
-            ),
+            s1,
+            e1,
             start("S2", "2024-09-02", "87654321", "43", "43A41", "2024-09-01"),
         ]);
         assert_eq!(types(&v), ["JeugdigeGeregistreerd", "PlaatsingGestart"]);
