@@ -94,9 +94,9 @@ impl DomainState {
         let Gebeurtenis::VoorzieningGeregistreerd(v) = w.inhoud() else {
             return Ok(Vec::new());
         };
-        let staat = self.voorzieningen.get(&v.id);
+        let state = self.voorzieningen.get(&v.id);
         let Some(_) = w.nieuw() else {
-            if staat.is_some_and(|s| !s.feiten.is_empty() || !s.starts.is_empty()) {
+            if state.is_some_and(|s| !s.feiten.is_empty() || !s.starts.is_empty()) {
                 return Err(afwijzing(
                     C::AfhankelijkeFeiten,
                     format!(
@@ -108,7 +108,7 @@ impl DomainState {
             return Ok(Vec::new());
         };
         require_key(&v.id, "id van de voorziening")?;
-        if let Some(reg) = staat.and_then(|s| s.registratie)
+        if let Some(reg) = state.and_then(|s| s.registratie)
             && Some(reg) != w.origineel()
         {
             return Err(afwijzing(
@@ -126,8 +126,8 @@ impl DomainState {
             "aanbieder",
         )?;
         require_gemeentecode(&v.gemeente)?;
-        if let (Some(s), Some(Gebeurtenis::VoorzieningGeregistreerd(oud))) = (staat, w.oud()) {
-            let eerste = [
+        if let (Some(s), Some(Gebeurtenis::VoorzieningGeregistreerd(oud))) = (state, w.oud()) {
+            let first = [
                 s.capaciteit.keys().next(),
                 s.starts.keys().next(),
                 s.sluitingen.first().map(|(d, _)| d),
@@ -135,15 +135,15 @@ impl DomainState {
             .into_iter()
             .flatten()
             .min();
-            if let Some(eerste) = eerste
-                && *eerste < v.datum
+            if let Some(first) = first
+                && *first < v.datum
             {
                 return Err(afwijzing(
                     C::AfhankelijkeFeiten,
                     format!(
                         "Voorziening {} heeft al feiten op {}, vóór de nieuwe registratiedatum {}.",
                         self.display_name(&v.id),
-                        datum(*eerste),
+                        datum(*first),
                         datum(v.datum)
                     ),
                 ));
@@ -234,45 +234,45 @@ impl DomainState {
         }
         let oud = w.oud().map(capaciteitseffecten).unwrap_or_default();
         let nieuw = w.nieuw().map(capaciteitseffecten).unwrap_or_default();
-        let betrokken: BTreeSet<&str> = oud.iter().chain(&nieuw).map(|(f, _, _)| *f).collect();
+        let affected: BTreeSet<&str> = oud.iter().chain(&nieuw).map(|(f, _, _)| *f).collect();
         let mut signalen = Vec::new();
-        for f in betrokken {
-            let huidig = self
+        for f in affected {
+            let current = self
                 .voorzieningen
                 .get(f)
                 .map(|v| v.capaciteit.clone())
                 .unwrap_or_default();
-            let mut na = huidig.clone();
+            let mut after = current.clone();
             for (g, d, delta) in &oud {
                 if *g == f {
-                    crate::rules::shift(&mut na, *d, -delta);
+                    crate::rules::shift(&mut after, *d, -delta);
                 }
             }
             for (g, d, delta) in &nieuw {
                 if *g == f {
-                    crate::rules::shift(&mut na, *d, *delta);
+                    crate::rules::shift(&mut after, *d, *delta);
                 }
             }
-            let datums: BTreeSet<NaiveDate> = huidig.keys().chain(na.keys()).copied().collect();
-            let (mut voor_som, mut na_som) = (0i64, 0i64);
-            for d in datums {
-                voor_som += huidig.get(&d).copied().unwrap_or(0);
-                na_som += na.get(&d).copied().unwrap_or(0);
-                if na_som < 0 && na_som < voor_som {
-                    return Err(self.te_veel_gesloten(f, d, voor_som, na_som, w));
+            let dates: BTreeSet<NaiveDate> = current.keys().chain(after.keys()).copied().collect();
+            let (mut sum_before, mut sum_after) = (0i64, 0i64);
+            for d in dates {
+                sum_before += current.get(&d).copied().unwrap_or(0);
+                sum_after += after.get(&d).copied().unwrap_or(0);
+                if sum_after < 0 && sum_after < sum_before {
+                    return Err(self.te_veel_gesloten(f, d, sum_before, sum_after, w));
                 }
             }
             // Afbouw below the occupancy of that date: accepted, flagged.
-            let eigen_datums: BTreeSet<NaiveDate> = oud
+            let own_dates: BTreeSet<NaiveDate> = oud
                 .iter()
                 .chain(&nieuw)
                 .filter(|(g, _, _)| *g == f)
                 .map(|(_, d, _)| *d)
                 .collect();
-            for d in eigen_datums {
-                let plaatsen = crate::rules::prefix(&na, d);
+            for d in own_dates {
+                let plaatsen = crate::rules::prefix(&after, d);
                 let bezetting = self.occupancy(f, d);
-                if plaatsen < crate::rules::prefix(&huidig, d) && bezetting > plaatsen {
+                if plaatsen < crate::rules::prefix(&current, d) && bezetting > plaatsen {
                     signalen.push(Signaal::Overbezetting {
                         voorziening: f.to_owned(),
                         datum: d,
@@ -289,24 +289,24 @@ impl DomainState {
         &self,
         f: &str,
         d: NaiveDate,
-        voor: i64,
-        na: i64,
+        before: i64,
+        after: i64,
         w: Change<'_>,
     ) -> Afwijzing {
-        let eigen_datum = w.inhoud().valid_date() == Some(d);
-        let melding = match (w, eigen_datum) {
+        let own_date = w.inhoud().valid_date() == Some(d);
+        let melding = match (w, own_date) {
             (Change::New(_), true) => format!(
                 "Voorziening {} heeft op {} {} plaatsen; er kunnen er niet meer worden afgebouwd of omgebouwd (dan blijven er {} over).",
                 self.display_name(f),
                 datum(d),
-                voor.max(0),
-                na
+                before.max(0),
+                after
             ),
             _ => format!(
                 "Na dit feit zou voorziening {} op {} {} plaatsen hebben: er worden meer plaatsen afgebouwd of omgebouwd dan er zijn.",
                 self.display_name(f),
                 datum(d),
-                na
+                after
             ),
         };
         afwijzing(C::TeVeelPlaatsenGesloten, melding)
@@ -333,10 +333,10 @@ impl DomainState {
                 ),
             ));
         }
-        let Some(staat) = self.voorzieningen.get(&s.voorziening) else {
+        let Some(state) = self.voorzieningen.get(&s.voorziening) else {
             return Ok(Vec::new());
         };
-        if let Some((d, _)) = staat
+        if let Some((d, _)) = state
             .sluitingen
             .iter()
             .find(|(_, id)| Some(*id) != w.origineel())
@@ -350,11 +350,11 @@ impl DomainState {
                 ),
             ));
         }
-        let later_capaciteit = staat
+        let later_capaciteit = state
             .capaciteit
             .range(s.datum..)
             .find(|(d, _)| **d > s.datum);
-        let later_start = staat.starts.range(s.datum..).next();
+        let later_start = state.starts.range(s.datum..).next();
         if let Some((d, _)) = later_start.or(later_capaciteit) {
             return Err(afwijzing(
                 C::FeitenNaSluiting,

@@ -134,38 +134,38 @@ impl DomainState {
 
         // Rules on the youth's history in valid time.
         let mut input = self.fold_input(&jeugdige.feiten, w.origineel().map(|id| (id, w.nieuw())));
-        let voorstel = w.origineel().unwrap_or(Uuid::nil());
+        let proposal = w.origineel().unwrap_or(Uuid::nil());
         if let Change::New(n) = w {
-            input.push((voorstel, i64::MAX, n));
+            input.push((proposal, i64::MAX, n));
         }
-        let na = leid_af(input, |f| self.vorm(f));
-        let bekend: HashSet<(Uuid, &'static str)> = jeugdige
+        let after = leid_af(input, |f| self.vorm(f));
+        let known: HashSet<(Uuid, &'static str)> = jeugdige
             .afleiding
             .schendingen
             .iter()
             .map(Schending::sleutel)
             .collect();
-        let mut nieuwe: Vec<&Schending> = na
+        let mut added: Vec<&Schending> = after
             .schendingen
             .iter()
-            .filter(|s| !bekend.contains(&s.sleutel()))
+            .filter(|s| !known.contains(&s.sleutel()))
             .collect();
         // An overlap explains more than the orphaned end it causes: report it first.
-        nieuwe.sort_by_key(|s| {
+        added.sort_by_key(|s| {
             (
                 !matches!(s.soort, SchendingSoort::AlGeplaatst { .. }),
-                s.event != voorstel,
+                s.event != proposal,
                 s.datum,
             )
         });
-        for s in nieuwe {
+        for s in added {
             if let SchendingSoort::AlGeplaatst { oorzaak, .. } = &s.soort
-                && *oorzaak == voorstel
-                && s.event != voorstel
-                && let Some(p) = na
+                && *oorzaak == proposal
+                && s.event != proposal
+                && let Some(p) = after
                     .plaatsingen
                     .iter()
-                    .find(|p| p.geopend_door == voorstel && p.einde == Some(s.datum))
+                    .find(|p| p.geopend_door == proposal && p.einde == Some(s.datum))
                 && p.beeindigd_door.is_none()
             {
                 signalen.push(Signaal::EindeOntbreekt {
@@ -175,18 +175,18 @@ impl DomainState {
                 });
                 continue;
             }
-            return Err(self.afwijzing_voor(s, voorstel, w, &na));
+            return Err(self.afwijzing_voor(s, proposal, w, &after));
         }
 
         // Norms on the placement that starts.
-        let oude_plaatsingen = &jeugdige.afleiding.plaatsingen;
+        let placements_before = &jeugdige.afleiding.plaatsingen;
         match w.nieuw() {
             Some(G::PlaatsingGestart(p)) => {
                 self.plaatsing_signalen(
                     &p.voorziening,
                     p.datum,
-                    oude_plaatsingen,
-                    &na,
+                    placements_before,
+                    &after,
                     &mut signalen,
                 );
             }
@@ -198,7 +198,7 @@ impl DomainState {
                     tegen_wens_jeugdige: d.tegen_wens_jeugdige,
                     tegen_wens_aanbieder: d.tegen_wens_aanbieder,
                 });
-                self.plaatsing_signalen(&d.naar, d.datum, oude_plaatsingen, &na, &mut signalen);
+                self.plaatsing_signalen(&d.naar, d.datum, placements_before, &after, &mut signalen);
             }
             _ => {}
         }
@@ -210,26 +210,26 @@ impl DomainState {
         voorziening: &str,
         d: NaiveDate,
         oud: &[Plaatsing],
-        na: &Afleiding,
+        after: &Afleiding,
         signalen: &mut Vec<Signaal>,
     ) {
         let Some(v) = self.voorziening(voorziening) else {
             return;
         };
-        if v.regime == Regime::Gesloten && !na.gesloten_verblijf_toegestaan(d) {
+        if v.regime == Regime::Gesloten && !after.gesloten_verblijf_toegestaan(d) {
             signalen.push(Signaal::GeslotenZonderMachtiging {
                 voorziening: voorziening.to_owned(),
                 datum: d,
             });
         }
-        let tel = |ps: &[Plaatsing]| -> i64 {
+        let count = |ps: &[Plaatsing]| -> i64 {
             let n = ps
                 .iter()
                 .filter(|p| p.voorziening == voorziening && p.niet_leeg() && p.actief_op(d))
                 .count();
             i64::try_from(n).unwrap_or(i64::MAX)
         };
-        let bezetting = self.occupancy(voorziening, d) - tel(oud) + tel(&na.plaatsingen);
+        let bezetting = self.occupancy(voorziening, d) - count(oud) + count(&after.plaatsingen);
         let plaatsen = self.capacity(voorziening, d);
         if bezetting > plaatsen {
             signalen.push(Signaal::Overbezetting {
@@ -278,12 +278,12 @@ impl DomainState {
     fn afwijzing_voor(
         &self,
         s: &Schending,
-        voorstel: Uuid,
+        proposal: Uuid,
         w: Change<'_>,
-        na: &Afleiding,
+        after: &Afleiding,
     ) -> Afwijzing {
         let d = datum(s.datum);
-        if s.event != voorstel {
+        if s.event != proposal {
             // The change breaks a fact recorded earlier.
             let feit = self.describe(s.event);
             return match &s.soort {
@@ -326,9 +326,9 @@ impl DomainState {
             }
             SchendingSoort::NietGeplaatst { voorziening } => {
                 // An end on or before the start of the placement it means?
-                let later = na.plaatsingen.iter().find(|p| {
+                let later = after.plaatsingen.iter().find(|p| {
                     p.start >= s.datum
-                        && p.geopend_door != voorstel
+                        && p.geopend_door != proposal
                         && match voorziening {
                             Some(f) => &p.voorziening == f,
                             None => !p.ambulant,
