@@ -36,12 +36,12 @@
 /// The BSN elfproef on 9 digits (each 0–9): 9·d1 + 8·d2 + … + 2·d8 − 1·d9 is a positive
 /// multiple of 11.
 pub fn elfproef(d: &[u8; 9]) -> bool {
-    let mut som: i32 = 0;
-    for (i, &cijfer) in d.iter().take(8).enumerate() {
-        som += (9 - i as i32) * i32::from(cijfer);
+    let mut sum: i32 = 0;
+    for (i, &digit) in d.iter().take(8).enumerate() {
+        sum += (9 - i as i32) * i32::from(digit);
     }
-    som -= i32::from(d[8]);
-    som > 0 && som % 11 == 0
+    sum -= i32::from(d[8]);
+    sum > 0 && sum % 11 == 0
 }
 
 /// Shortest hexadecimal token that is taken for a hash (a pseudonym) and not searched.
@@ -51,13 +51,13 @@ pub const HASH_MIN: usize = 16;
 #[derive(Clone, Copy)]
 struct Run {
     begin: usize,
-    eind: usize,
+    end: usize,
 }
 
 /// The end (exclusive) of the hash-shaped token that starts at `i`, if one does: at least
 /// [`HASH_MIN`] hexadecimal characters with a letter among them, or a UUID (8-4-4-4-12
 /// hexadecimal characters with dashes), not preceded by a hexadecimal character.
-fn hash_eind(b: &[u8], i: usize) -> Option<usize> {
+fn hash_end(b: &[u8], i: usize) -> Option<usize> {
     if i > 0 && b[i - 1].is_ascii_hexdigit() {
         return None;
     }
@@ -74,11 +74,11 @@ fn hash_eind(b: &[u8], i: usize) -> Option<usize> {
     // A UUID: its first group of 8 is all digits in 2 % of random (and many time-based)
     // ones, and would then pass the elfproef 1 time in 11.
     let mut p = i;
-    for (k, lengte) in [8, 4, 4, 4, 12].into_iter().enumerate() {
-        if hex(p) != lengte {
+    for (k, length) in [8, 4, 4, 4, 12].into_iter().enumerate() {
+        if hex(p) != length {
             return None;
         }
-        p += lengte;
+        p += length;
         if k < 4 {
             if b.get(p) != Some(&b'-') {
                 return None;
@@ -93,16 +93,16 @@ fn hash_eind(b: &[u8], i: usize) -> Option<usize> {
 /// whether it is written together with the previous one (one `.` or ` ` between them).
 /// Stops, returning `true`, as soon as `f` does.
 fn runs(b: &[u8], mut f: impl FnMut(Run, bool) -> bool) -> bool {
-    let mut vorige: Option<Run> = None;
+    let mut previous: Option<Run> = None;
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
         if c.is_ascii_hexdigit()
-            && let Some(eind) = hash_eind(b, i)
+            && let Some(end) = hash_end(b, i)
         {
             // A pseudonym: its digits are not a number. (The next run cannot be written
             // together with one before it: the token lies in between.)
-            i = eind;
+            i = end;
             continue;
         }
         if !c.is_ascii_digit() {
@@ -113,10 +113,11 @@ fn runs(b: &[u8], mut f: impl FnMut(Run, bool) -> bool) -> bool {
         while i < b.len() && b[i].is_ascii_digit() {
             i += 1;
         }
-        let run = Run { begin, eind: i };
-        let samen = vorige.is_some_and(|v| begin == v.eind + 1 && matches!(b[v.eind], b'.' | b' '));
-        vorige = Some(run);
-        if f(run, samen) {
+        let run = Run { begin, end: i };
+        let together =
+            previous.is_some_and(|v| begin == v.end + 1 && matches!(b[v.end], b'.' | b' '));
+        previous = Some(run);
+        if f(run, together) {
             return true;
         }
     }
@@ -126,48 +127,48 @@ fn runs(b: &[u8], mut f: impl FnMut(Run, bool) -> bool) -> bool {
 /// How many runs back a sequence written together is searched. A BSN has at most 9
 /// significant digits, so at most 9 runs (zero padding in front is in the first of
 /// them, or in runs of only zeros before it, which change nothing).
-const TERUG: usize = 16;
+const LOOK_BACK: usize = 16;
 
-/// Whether `tekst` contains a BSN (see the module docs for exactly what is detected).
+/// Whether `text` contains a BSN (see the module docs for exactly what is detected).
 /// One pass, no allocation: for every digit run, the sequences written together that
 /// end with it are tried, shortest first.
-pub fn bevat_bsn(tekst: &str) -> bool {
+pub fn contains_bsn(text: &str) -> bool {
     // Fast path: fewer than 8 digits cannot hold one.
-    if tekst.bytes().filter(u8::is_ascii_digit).nth(7).is_none() {
+    if text.bytes().filter(u8::is_ascii_digit).nth(7).is_none() {
         return false;
     }
-    let b = tekst.as_bytes();
-    let mut ring = [Run { begin: 0, eind: 0 }; TERUG];
-    let mut kop = 0; // where the next run goes
-    let mut aantal = 0; // runs of the current sequence in the ring
-    runs(b, |run, samen| {
-        if !samen {
-            aantal = 0;
+    let b = text.as_bytes();
+    let mut ring = [Run { begin: 0, end: 0 }; LOOK_BACK];
+    let mut head = 0; // where the next run goes
+    let mut count = 0; // runs of the current sequence in the ring
+    runs(b, |run, together| {
+        if !together {
+            count = 0;
         }
-        ring[kop] = run;
-        kop = (kop + 1) % TERUG;
-        aantal = (aantal + 1).min(TERUG);
+        ring[head] = run;
+        head = (head + 1) % LOOK_BACK;
+        count = (count + 1).min(LOOK_BACK);
         // The k runs that end with this one.
-        let nde = |k: usize| ring[(kop + TERUG - k) % TERUG];
+        let nth = |k: usize| ring[(head + LOOK_BACK - k) % LOOK_BACK];
         let mut n = 0;
-        for k in 1..=aantal {
-            let eerste = nde(k);
-            n += eerste.eind - eerste.begin;
+        for k in 1..=count {
+            let first = nth(k);
+            n += first.end - first.begin;
             if n < 8 {
                 continue;
             }
             if n > 9 {
                 // Only zero padding may come before the last 9 digits.
-                let nullen = (1..=k)
+                let zeros = (1..=k)
                     .rev()
                     .flat_map(|j| {
-                        let r = nde(j);
-                        b[r.begin..r.eind].iter()
+                        let r = nth(j);
+                        b[r.begin..r.end].iter()
                     })
                     .take_while(|c| **c == b'0')
                     .count();
-                if nullen < n - 9 {
-                    if b[eerste.begin..eerste.eind].iter().any(|c| *c != b'0') {
+                if zeros < n - 9 {
+                    if b[first.begin..first.end].iter().any(|c| *c != b'0') {
                         // Longer sequences put more digits before this one's.
                         break;
                     }
@@ -176,15 +177,15 @@ pub fn bevat_bsn(tekst: &str) -> bool {
             }
             // The last 9 digits (fewer: zeros in front).
             let mut d = [0u8; 9];
-            let mut plek = 9;
-            'cijfers: for j in 1..=k {
-                let r = nde(j);
-                for c in b[r.begin..r.eind].iter().rev() {
-                    if plek == 0 {
-                        break 'cijfers;
+            let mut slot = 9;
+            'digits: for j in 1..=k {
+                let r = nth(j);
+                for c in b[r.begin..r.end].iter().rev() {
+                    if slot == 0 {
+                        break 'digits;
                     }
-                    plek -= 1;
-                    d[plek] = c - b'0';
+                    slot -= 1;
+                    d[slot] = c - b'0';
                 }
             }
             if elfproef(&d) {
@@ -195,47 +196,47 @@ pub fn bevat_bsn(tekst: &str) -> bool {
     })
 }
 
-/// `tekst` with every sequence of digit runs written together (see the module docs) that
+/// `text` with every sequence of digit runs written together (see the module docs) that
 /// has 8 or more digits replaced by `*********`: a value made safe to echo in a message,
-/// a report or a log line. Deliberately wider than [`bevat_bsn`]: it masks whatever
+/// a report or a log line. Deliberately wider than [`contains_bsn`]: it masks whatever
 /// could be a BSN, elfproef or not (hash-shaped tokens, pseudonyms, stay as they are).
-pub fn maskeer(tekst: &str) -> String {
-    if tekst.bytes().filter(u8::is_ascii_digit).nth(7).is_none() {
-        return tekst.to_owned();
+pub fn mask(text: &str) -> String {
+    if text.bytes().filter(u8::is_ascii_digit).nth(7).is_none() {
+        return text.to_owned();
     }
     /// A sequence written together: first byte, end, number of digits.
-    type Reeks = (usize, usize, usize);
-    fn sluit(tekst: &str, r: Reeks, uit: &mut String, vanaf: &mut usize) {
+    type Sequence = (usize, usize, usize);
+    fn close(text: &str, r: Sequence, out: &mut String, from: &mut usize) {
         if r.2 >= 8 {
-            uit.push_str(&tekst[*vanaf..r.0]);
-            uit.push_str("*********");
-            *vanaf = r.1;
+            out.push_str(&text[*from..r.0]);
+            out.push_str("*********");
+            *from = r.1;
         }
     }
-    let mut uit = String::with_capacity(tekst.len());
-    let mut vanaf = 0;
-    let mut reeks: Option<Reeks> = None;
-    runs(tekst.as_bytes(), |run, samen| {
-        let lengte = run.eind - run.begin;
-        match reeks.as_mut() {
-            Some(r) if samen => {
-                r.1 = run.eind;
-                r.2 += lengte;
+    let mut out = String::with_capacity(text.len());
+    let mut from = 0;
+    let mut sequence: Option<Sequence> = None;
+    runs(text.as_bytes(), |run, together| {
+        let length = run.end - run.begin;
+        match sequence.as_mut() {
+            Some(r) if together => {
+                r.1 = run.end;
+                r.2 += length;
             }
             _ => {
-                if let Some(r) = reeks.take() {
-                    sluit(tekst, r, &mut uit, &mut vanaf);
+                if let Some(r) = sequence.take() {
+                    close(text, r, &mut out, &mut from);
                 }
-                reeks = Some((run.begin, run.eind, lengte));
+                sequence = Some((run.begin, run.end, length));
             }
         }
         false
     });
-    if let Some(r) = reeks {
-        sluit(tekst, r, &mut uit, &mut vanaf);
+    if let Some(r) = sequence {
+        close(text, r, &mut out, &mut from);
     }
-    uit.push_str(&tekst[vanaf..]);
-    uit
+    out.push_str(&text[from..]);
+    out
 }
 
 #[cfg(test)]
@@ -245,30 +246,30 @@ mod tests {
 
     /// The definition of the module docs, written out plainly: every sequence of
     /// consecutive runs of a group, joined, checked on its own.
-    fn referentie(tekst: &str) -> bool {
-        let b = tekst.as_bytes();
-        let mut groepen: Vec<Vec<Run>> = Vec::new();
-        runs(b, |run, samen| {
-            match groepen.last_mut() {
-                Some(g) if samen => g.push(run),
-                _ => groepen.push(vec![run]),
+    fn reference(text: &str) -> bool {
+        let b = text.as_bytes();
+        let mut groups: Vec<Vec<Run>> = Vec::new();
+        runs(b, |run, together| {
+            match groups.last_mut() {
+                Some(g) if together => g.push(run),
+                _ => groups.push(vec![run]),
             }
             false
         });
-        groepen.iter().any(|g| {
+        groups.iter().any(|g| {
             (0..g.len()).any(|i| {
                 (i + 1..=g.len()).any(|j| {
-                    let cijfers: Vec<u8> = g[i..j]
+                    let digits: Vec<u8> = g[i..j]
                         .iter()
-                        .flat_map(|r| b[r.begin..r.eind].iter().map(|c| c - b'0'))
+                        .flat_map(|r| b[r.begin..r.end].iter().map(|c| c - b'0'))
                         .collect();
-                    let n = cijfers.len();
-                    if n < 8 || (n > 9 && cijfers[..n - 9].iter().any(|c| *c != 0)) {
+                    let n = digits.len();
+                    if n < 8 || (n > 9 && digits[..n - 9].iter().any(|c| *c != 0)) {
                         return false;
                     }
                     let mut d = [0u8; 9];
                     let m = n.min(9);
-                    d[9 - m..].copy_from_slice(&cijfers[n - m..]);
+                    d[9 - m..].copy_from_slice(&digits[n - m..]);
                     elfproef(&d)
                 })
             })
@@ -280,19 +281,19 @@ mod tests {
         /// separators and a few letters, so that BSNs and near misses are common).
         #[test]
         fn the_fast_search_follows_the_definition(
-            tekst in "[0-9. a-f_x-]{0,40}",
+            text in "[0-9. a-f_x-]{0,40}",
             bsn in prop::sample::select(vec!["999999990", "111222333", "123456782", "12345672"]),
-            plek in 0usize..40,
+            slot in 0usize..40,
         ) {
-            prop_assert_eq!(bevat_bsn(&tekst), referentie(&tekst), "{:?}", tekst);
-            let mut met = tekst.clone();
-            let plek = (0..=plek.min(met.len())).rev().find(|p| met.is_char_boundary(*p)).unwrap_or(0);
-            met.insert_str(plek, bsn);
-            prop_assert_eq!(bevat_bsn(&met), referentie(&met), "{:?}", met);
+            prop_assert_eq!(contains_bsn(&text), reference(&text), "{:?}", text);
+            let mut with = text.clone();
+            let slot = (0..=slot.min(with.len())).rev().find(|p| with.is_char_boundary(*p)).unwrap_or(0);
+            with.insert_str(slot, bsn);
+            prop_assert_eq!(contains_bsn(&with), reference(&with), "{:?}", with);
         }
     }
 
-    fn cijfers(s: &str) -> [u8; 9] {
+    fn digits(s: &str) -> [u8; 9] {
         let mut d = [0u8; 9];
         for (i, c) in s.bytes().enumerate() {
             d[i] = c - b'0';
@@ -310,18 +311,18 @@ mod tests {
             "999900006",
             "999900018",
         ] {
-            assert!(elfproef(&cijfers(bsn)), "{bsn}");
-            assert!(bevat_bsn(bsn), "{bsn}");
+            assert!(elfproef(&digits(bsn)), "{bsn}");
+            assert!(contains_bsn(bsn), "{bsn}");
         }
         for geen in ["999999991", "111222334", "123456789", "000000000"] {
-            assert!(!elfproef(&cijfers(geen)), "{geen}");
-            assert!(!bevat_bsn(geen), "{geen}");
+            assert!(!elfproef(&digits(geen)), "{geen}");
+            assert!(!contains_bsn(geen), "{geen}");
         }
     }
 
     #[test]
     fn finds_bsns_in_the_ways_they_are_written() {
-        for tekst in [
+        for text in [
             "BSN999999990",
             "bsn:999999990.",
             "0999999990",
@@ -342,7 +343,7 @@ mod tests {
             // Not a UUID: a group too long.
             "123456782-0000-7000-8000-000000000001",
         ] {
-            assert!(bevat_bsn(tekst), "{tekst}");
+            assert!(contains_bsn(text), "{text}");
         }
     }
 
@@ -350,7 +351,7 @@ mod tests {
     /// refused before hash-shaped tokens were passed over (the demo generator's).
     #[test]
     fn passes_over_pseudonyms() {
-        for tekst in [
+        for text in [
             "158172905bc3632b",
             "jeugdige-158172905bc3632b",
             "jeugdige-4c6dbb73882744e4",
@@ -361,13 +362,13 @@ mod tests {
             "01234567-89ab-7def-8000-000000000001",
             "vervangt 12345672-0000-7000-8000-000000000001 wegens typefout",
         ] {
-            assert!(!bevat_bsn(tekst), "{tekst}");
+            assert!(!contains_bsn(text), "{text}");
         }
     }
 
     #[test]
     fn leaves_other_numbers_alone() {
-        for tekst in [
+        for text in [
             "",
             "volgens plan 2024",
             "9999000061",
@@ -386,21 +387,21 @@ mod tests {
             "00000000",
             "0000000000000",
         ] {
-            assert!(!bevat_bsn(tekst), "{tekst}");
+            assert!(!contains_bsn(text), "{text}");
         }
     }
 
     #[test]
     fn masks_every_long_number_and_keeps_the_rest() {
-        assert_eq!(maskeer("abc 999900006 x"), "abc ********* x");
-        assert_eq!(maskeer("BSN1234.56.782!"), "BSN*********!");
-        assert_eq!(maskeer("GROEP"), "GROEP");
-        assert_eq!(maskeer("2024-01-01"), "2024-01-01");
+        assert_eq!(mask("abc 999900006 x"), "abc ********* x");
+        assert_eq!(mask("BSN1234.56.782!"), "BSN*********!");
+        assert_eq!(mask("GROEP"), "GROEP");
+        assert_eq!(mask("2024-01-01"), "2024-01-01");
         // Not a BSN, but long enough to be one: masked anyway.
-        assert_eq!(maskeer("9999000061"), "*********");
-        assert_eq!(maskeer("é 12345678 ü"), "é ********* ü");
+        assert_eq!(mask("9999000061"), "*********");
+        assert_eq!(mask("é 12345678 ü"), "é ********* ü");
         for bsn in ["999999990", "111222333", "123456782"] {
-            assert!(!maskeer(&format!("x{bsn}y")).contains(bsn));
+            assert!(!mask(&format!("x{bsn}y")).contains(bsn));
         }
     }
 }

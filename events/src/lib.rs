@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 /// Metadata a writer attaches to every fact it records.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Herkomst {
+pub struct Provenance {
     pub recorded_by: String,
     pub source: String,
     pub correlation_id: Option<Uuid>,
@@ -29,17 +29,17 @@ pub struct Herkomst {
 
 impl Gebeurtenis {
     /// Wraps this fact in a [`NewEvent`] with a fresh UUIDv7.
-    pub fn to_new_event(&self, herkomst: &Herkomst) -> NewEvent {
+    pub fn to_new_event(&self, provenance: &Provenance) -> NewEvent {
         NewEvent {
             event_id: Uuid::now_v7(),
             event_type: self.event_type().to_owned(),
             schema_version: self.schema_version(),
             payload: self.payload_json(),
             valid_date: self.valid_date(),
-            recorded_by: herkomst.recorded_by.clone(),
-            source: herkomst.source.clone(),
-            correlation_id: herkomst.correlation_id,
-            causation_id: herkomst.causation_id,
+            recorded_by: provenance.recorded_by.clone(),
+            source: provenance.source.clone(),
+            correlation_id: provenance.correlation_id,
+            causation_id: provenance.causation_id,
         }
     }
 

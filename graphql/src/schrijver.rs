@@ -25,7 +25,7 @@ use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 
 use chrono::Utc;
-use kringloop_events::{ExpectedVersion, Gebeurtenis, Herkomst, NewEvent, RecordedEvent};
+use kringloop_events::{ExpectedVersion, Gebeurtenis, NewEvent, Provenance, RecordedEvent};
 use kringloop_runner::Runner;
 use kringloop_store::{AppendOptions, AppendResult, EventStore, StoreError, StreamAppend};
 use tokio::sync::{Mutex, mpsc, oneshot};
@@ -166,7 +166,7 @@ impl Schrijver {
                     continue;
                 }
             };
-            let herkomst = Herkomst {
+            let herkomst = Provenance {
                 recorded_by: v.door.clone(),
                 source: "api".to_owned(),
                 correlation_id: None,

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use kringloop_events::rules::invoer::{Tekstsoort, controleer_tekst};
-use kringloop_events::rules::{DomainState, Signaal, controleer_invoer};
+use kringloop_events::rules::input::{TextKind, check_text};
+use kringloop_events::rules::{DomainState, Signaal, check_input};
 use kringloop_events::{Gebeurtenis, NewEvent, RecordedEvent};
 use kringloop_projections::RecordKeys;
 use kringloop_runner::Runner;
@@ -420,8 +420,8 @@ impl ApiState {
         // CONFLICT names it too): the domain rules' input check of the stream name and
         // every string of the fact (BSN_VERBODEN, TE_LANG, ONGELDIG_TEKEN), and the same
         // for the key, which is stored as well (BAD_REQUEST).
-        controleer_invoer(&stroom, &feit).map_err(ApiFout::Afwijzing)?;
-        controleer_tekst("idempotencyKey", Tekstsoort::Naam, sleutel)
+        check_input(&stroom, &feit).map_err(ApiFout::Afwijzing)?;
+        check_text("idempotencyKey", TextKind::Name, sleutel)
             .map_err(|a| ApiFout::ongeldig(a.melding))?;
         let sleutel = sleutel_van(wie, sleutel);
         let verwacht = match verwacht {

@@ -22,9 +22,9 @@ use axum::http::Request;
 use kringloop_graphql::{ApiConfig, ApiState, Rol, Tokens};
 use kringloop_import::ijw::mapping::RegioMapping;
 use kringloop_import::importer::{Formaat, ImportConfig, Importer};
-use kringloop_import::pseudonym::Pseudonimiseerder;
+use kringloop_import::pseudonym::Pseudonymizer;
 use kringloop_import::report::{Rapport, Uitkomst};
-use kringloop_import::templates::VOLGORDE;
+use kringloop_import::templates::ORDER;
 use kringloop_runner::{Runner, RunnerOptions};
 use kringloop_store::EventStore;
 use kringloop_tests::fresh_pg_database;
@@ -35,7 +35,7 @@ use tower::ServiceExt as _;
 const BSNS: [&str; 3] = ["999999990", "111222333", "123456782"];
 
 /// The forms of a BSN that are offered, and searched for afterwards.
-fn vormen(bsn: &str) -> Vec<String> {
+fn written_forms(bsn: &str) -> Vec<String> {
     vec![
         bsn.to_owned(),
         format!("BSN{bsn}"),
@@ -45,8 +45,8 @@ fn vormen(bsn: &str) -> Vec<String> {
     ]
 }
 
-fn alle_vormen() -> Vec<String> {
-    BSNS.iter().flat_map(|b| vormen(b)).collect()
+fn all_written_forms() -> Vec<String> {
+    BSNS.iter().flat_map(|b| written_forms(b)).collect()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -87,7 +87,7 @@ fn log() -> &'static Buffer {
     })
 }
 
-fn log_tekst() -> String {
+fn log_text() -> String {
     String::from_utf8_lossy(&log().0.lock().unwrap()).into_owned()
 }
 
@@ -101,10 +101,10 @@ fn crate_dir() -> PathBuf {
 
 fn import_config() -> ImportConfig {
     let mut c = ImportConfig::new("import:test");
-    c.pseudonimiseerder = Some(Pseudonimiseerder::new("test-sleutel-regio-rijnmond-2026").unwrap());
+    c.pseudonimiseerder = Some(Pseudonymizer::new("test-sleutel-regio-rijnmond-2026").unwrap());
     let mapping = crate_dir().join("fixtures/ijw/mapping-rijnmond.toml");
     c.mapping = Some(
-        RegioMapping::lees(
+        RegioMapping::read(
             "mapping-rijnmond.toml",
             &std::fs::read_to_string(mapping).unwrap(),
         )
@@ -115,45 +115,48 @@ fn import_config() -> ImportConfig {
 
 /// The landscape from the templates, then every BSN through every importer. Returns the
 /// reports.
-async fn importeer(store: &Arc<dyn EventStore>, dir: &Path) -> Vec<Rapport> {
+async fn import_all(store: &Arc<dyn EventStore>, dir: &Path) -> Vec<Rapport> {
     let mut imp = Importer::open(Arc::clone(store), import_config())
         .await
         .unwrap();
-    let mut rapporten = Vec::new();
-    for t in &VOLGORDE[..10] {
-        let pad = crate_dir().join(format!("templates/csv/{t}.csv"));
-        let r = imp.importeer_bestand(&pad, Formaat::Csv).await.unwrap();
+    let mut reports = Vec::new();
+    for t in &ORDER[..10] {
+        let path = crate_dir().join(format!("templates/csv/{t}.csv"));
+        let r = imp.importeer_bestand(&path, Formaat::Csv).await.unwrap();
         assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
-        rapporten.push(r);
+        reports.push(r);
     }
-    let kop = "type,pseudoniem,bsn,geboortejaar,geslacht,woongemeente,datum,voorziening,spoed,crisis,verblijf_voor,bestemming,reden,bron\n";
+    let header = "type,pseudoniem,bsn,geboortejaar,geslacht,woongemeente,datum,voorziening,spoed,crisis,verblijf_voor,bestemming,reden,bron\n";
     for (i, bsn) in BSNS.iter().enumerate() {
-        let v = vormen(bsn);
+        let v = written_forms(bsn);
         // Accepted: the BSN in its own column is pseudonymised at the door; the file is
         // named after it.
-        let goed = format!("{kop}JeugdigeGeregistreerd,,{bsn},2008,MAN,GM0599,2024-03-01,,,,,,,\n");
+        let good =
+            format!("{header}JeugdigeGeregistreerd,,{bsn},2008,MAN,GM0599,2024-03-01,,,,,,,\n");
         let r = imp
             .importeer_tabel(
                 Formaat::Csv,
                 &format!("jeugdige-{bsn}.csv"),
-                goed.as_bytes(),
+                good.as_bytes(),
             )
             .await
             .unwrap();
         assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
-        rapporten.push(r);
+        reports.push(r);
         // Refused: as pseudonym, in free text, in `bron` (every form).
-        for (j, vorm) in v.iter().enumerate() {
-            let gevallen = [
-                format!("{kop}JeugdigeGeregistreerd,{vorm},,2008,MAN,GM0599,2024-03-01,,,,,,,\n"),
+        for (j, form) in v.iter().enumerate() {
+            let cases = [
                 format!(
-                    "{kop}PlaatsingBeeindigd,,{bsn},,,,2024-04-01,HZN-DE-BRUG,,,,THUIS,verhuisd; bsn {vorm},\n"
+                    "{header}JeugdigeGeregistreerd,{form},,2008,MAN,GM0599,2024-03-01,,,,,,,\n"
                 ),
                 format!(
-                    "{kop}JeugdigeGeregistreerd,p-{i}-{j},,2008,MAN,GM0599,2024-03-01,,,,,,,dossier {vorm}\n"
+                    "{header}PlaatsingBeeindigd,,{bsn},,,,2024-04-01,HZN-DE-BRUG,,,,THUIS,verhuisd; bsn {form},\n"
+                ),
+                format!(
+                    "{header}JeugdigeGeregistreerd,p-{i}-{j},,2008,MAN,GM0599,2024-03-01,,,,,,,dossier {form}\n"
                 ),
             ];
-            for (k, csv) in gevallen.iter().enumerate() {
+            for (k, csv) in cases.iter().enumerate() {
                 let r = imp
                     .importeer_tabel(
                         Formaat::Csv,
@@ -163,18 +166,18 @@ async fn importeer(store: &Arc<dyn EventStore>, dir: &Path) -> Vec<Rapport> {
                     .await
                     .unwrap();
                 assert_eq!(r.uitkomst, Uitkomst::Afgewezen, "{r}");
-                rapporten.push(r);
+                reports.push(r);
             }
             let jsonl = format!(
-                "{{\"type\":\"JeugdigeGeregistreerd\",\"pseudoniem\":\"{vorm}\",\"geboortejaar\":2008,\"geslacht\":\"MAN\",\"woongemeente\":\"GM0599\",\"datum\":\"2024-03-01\"}}\n\
-                 {{\"type\":\"PlaatsingBeeindigd\",\"bsn\":\"{bsn}\",\"voorziening\":\"HZN-DE-BRUG\",\"datum\":\"2024-04-01\",\"bestemming\":\"THUIS\",\"reden\":\"bsn {vorm}\"}}\n"
+                "{{\"type\":\"JeugdigeGeregistreerd\",\"pseudoniem\":\"{form}\",\"geboortejaar\":2008,\"geslacht\":\"MAN\",\"woongemeente\":\"GM0599\",\"datum\":\"2024-03-01\"}}\n\
+                 {{\"type\":\"PlaatsingBeeindigd\",\"bsn\":\"{bsn}\",\"voorziening\":\"HZN-DE-BRUG\",\"datum\":\"2024-04-01\",\"bestemming\":\"THUIS\",\"reden\":\"bsn {form}\"}}\n"
             );
             let r = imp
-                .importeer_tabel(Formaat::Jsonl, &format!("{vorm}.jsonl"), jsonl.as_bytes())
+                .importeer_tabel(Formaat::Jsonl, &format!("{form}.jsonl"), jsonl.as_bytes())
                 .await
                 .unwrap();
             assert_eq!(r.uitkomst, Uitkomst::Afgewezen, "{r}");
-            rapporten.push(r);
+            reports.push(r);
         }
     }
     // iJw: the fixtures with the test BSNs as the clients' BSN, as message
@@ -183,19 +186,19 @@ async fn importeer(store: &Arc<dyn EventStore>, dir: &Path) -> Vec<Rapport> {
     std::fs::create_dir(&berichten).unwrap();
     for e in std::fs::read_dir(crate_dir().join("fixtures/ijw/berichten")).unwrap() {
         let p = e.unwrap().path();
-        let naam = p.file_name().unwrap().to_str().unwrap().to_owned();
-        let tekst = std::fs::read_to_string(&p)
+        let name = p.file_name().unwrap().to_str().unwrap().to_owned();
+        let text = std::fs::read_to_string(&p)
             .unwrap()
             .replace("999900018", BSNS[0])
             .replace("999900031", BSNS[1])
             .replace("HZN-2024-0101", BSNS[2])
-            .replace("RDM-2024-0412", &vormen(BSNS[1])[3]);
-        let naam = if naam.starts_with("08-") {
+            .replace("RDM-2024-0412", &written_forms(BSNS[1])[3]);
+        let name = if name.starts_with("08-") {
             format!("08-{}.xml", BSNS[0])
         } else {
-            naam
+            name
         };
-        std::fs::write(berichten.join(naam), tekst).unwrap();
+        std::fs::write(berichten.join(name), text).unwrap();
     }
     let r = imp.importeer_paden(&[berichten]).await.unwrap();
     assert!(
@@ -203,8 +206,8 @@ async fn importeer(store: &Arc<dyn EventStore>, dir: &Path) -> Vec<Rapport> {
         "{}",
         r[0]
     );
-    rapporten.extend(r);
-    rapporten
+    reports.extend(r);
+    reports
 }
 
 // ---------------------------------------------------------------------------------------
@@ -226,7 +229,7 @@ async fn gql(app: &axum::Router, token: &str, query: &str, vars: Value) -> Strin
 }
 
 /// Every BSN, in every form, through the mutations. Returns the replies.
-async fn via_de_api(store: &Arc<dyn EventStore>, dir: &Path) -> Vec<String> {
+async fn through_the_api(store: &Arc<dyn EventStore>, dir: &Path) -> Vec<String> {
     let tokens = Tokens::new(dir.join("tokens.json"));
     let (_, t) = tokens.maak(Rol::Registrar, "test-registrar").unwrap();
     let runner = Runner::start(
@@ -249,68 +252,57 @@ async fn via_de_api(store: &Arc<dyn EventStore>, dir: &Path) -> Vec<String> {
     .unwrap();
     let app = kringloop_graphql::http::router(api.clone());
     let head = store.head_position().await.unwrap();
-    let mut antwoorden = Vec::new();
+    let mut replies = Vec::new();
     let reply = "positie stroom";
     for (i, bsn) in BSNS.iter().enumerate() {
-        for (j, vorm) in vormen(bsn).iter().enumerate() {
+        for (j, form) in written_forms(bsn).iter().enumerate() {
             let k = |n: u32| format!("api-{i}-{j}-{n}");
-            let jeugdige = json!({"pseudoniem": vorm, "geboortejaar": 2008, "geslacht": "MAN", "woongemeente": "GM0599", "datum": "2024-01-01"});
-            antwoorden.push(
-                gql(
-                    &app,
-                    &t,
-                    &format!("mutation($i: JeugdigeInvoer!, $k: String!) {{ registreerJeugdige(invoer: $i, idempotencyKey: $k) {{ {reply} }} }}"),
-                    json!({"i": jeugdige, "k": k(1)}),
-                )
-                .await,
-            );
+            let jeugdige = json!({"pseudoniem": form, "geboortejaar": 2008, "geslacht": "MAN", "woongemeente": "GM0599", "datum": "2024-01-01"});
             let start = json!({"voorziening": "HZN-DE-BRUG", "datum": "2024-05-01", "spoed": false, "crisis": false, "verblijfVoor": "THUIS"});
-            antwoorden.push(
-                gql(
-                    &app,
-                    &t,
-                    &format!("mutation($p: String!, $i: PlaatsingInvoer!, $k: String!) {{ startPlaatsing(pseudoniem: $p, invoer: $i, idempotencyKey: $k, expectedVersion: 3) {{ {reply} }} }}"),
-                    json!({"p": vorm, "i": start, "k": k(2)}),
-                )
-                .await,
-            );
-            // Inline in the operation instead of a variable.
-            antwoorden.push(
-                gql(
-                    &app,
-                    &t,
-                    &format!("mutation {{ sluitPlaatsen(invoer: {{voorziening: \"HZN-DE-BRUG\", datum: \"2024-06-01\", aantal: 1, reden: \"jeugdige {vorm} verhuisd\"}}, idempotencyKey: \"{}\") {{ {reply} }} }}", k(3)),
+            let requests: [(String, Value); 6] = [
+                (
+                    format!(
+                        "mutation($i: JeugdigeInvoer!, $k: String!) {{ registreerJeugdige(invoer: $i, idempotencyKey: $k) {{ {reply} }} }}"
+                    ),
+                    json!({"i": jeugdige, "k": k(1)}),
+                ),
+                (
+                    format!(
+                        "mutation($p: String!, $i: PlaatsingInvoer!, $k: String!) {{ startPlaatsing(pseudoniem: $p, invoer: $i, idempotencyKey: $k, expectedVersion: 3) {{ {reply} }} }}"
+                    ),
+                    json!({"p": form, "i": start, "k": k(2)}),
+                ),
+                // Inline in the operation instead of a variable.
+                (
+                    format!(
+                        "mutation {{ sluitPlaatsen(invoer: {{voorziening: \"HZN-DE-BRUG\", datum: \"2024-06-01\", aantal: 1, reden: \"jeugdige {form} verhuisd\"}}, idempotencyKey: \"{}\") {{ {reply} }} }}",
+                        k(3)
+                    ),
                     json!({}),
-                )
-                .await,
-            );
-            antwoorden.push(
-                gql(
-                    &app,
-                    &t,
-                    &format!("mutation {{ startPlaatsing(pseudoniem: \"{vorm}\", invoer: {{voorziening: \"HZN-DE-BRUG\", datum: \"2024-05-01\", spoed: false, crisis: false, verblijfVoor: THUIS}}, idempotencyKey: \"{}\") {{ {reply} }} }}", k(4)),
+                ),
+                (
+                    format!(
+                        "mutation {{ startPlaatsing(pseudoniem: \"{form}\", invoer: {{voorziening: \"HZN-DE-BRUG\", datum: \"2024-05-01\", spoed: false, crisis: false, verblijfVoor: THUIS}}, idempotencyKey: \"{}\") {{ {reply} }} }}",
+                        k(4)
+                    ),
                     json!({}),
-                )
-                .await,
-            );
-            antwoorden.push(
-                gql(
-                    &app,
-                    &t,
-                    &format!("mutation($r: String!, $k: String!) {{ trekFeitIn(eventId: \"0190b7a0-0000-7000-8000-000000000001\", reden: $r, idempotencyKey: $k) {{ {reply} }} }}"),
-                    json!({"r": format!("bsn {vorm}"), "k": k(5)}),
-                )
-                .await,
-            );
-            antwoorden.push(
-                gql(
-                    &app,
-                    &t,
-                    &format!("mutation($k: String!) {{ registreerAanbieder(invoer: {{id: \"X{i}{j}\", naam: \"x\"}}, idempotencyKey: $k) {{ {reply} }} }}"),
-                    json!({"k": format!("sleutel {vorm}")}),
-                )
-                .await,
-            );
+                ),
+                (
+                    format!(
+                        "mutation($r: String!, $k: String!) {{ trekFeitIn(eventId: \"0190b7a0-0000-7000-8000-000000000001\", reden: $r, idempotencyKey: $k) {{ {reply} }} }}"
+                    ),
+                    json!({"r": format!("bsn {form}"), "k": k(5)}),
+                ),
+                (
+                    format!(
+                        "mutation($k: String!) {{ registreerAanbieder(invoer: {{id: \"X{i}{j}\", naam: \"x\"}}, idempotencyKey: $k) {{ {reply} }} }}"
+                    ),
+                    json!({"k": format!("sleutel {form}")}),
+                ),
+            ];
+            for (query, variables) in requests {
+                replies.push(gql(&app, &t, &query, variables).await);
+            }
         }
     }
     assert_eq!(
@@ -327,24 +319,24 @@ async fn via_de_api(store: &Arc<dyn EventStore>, dir: &Path) -> Vec<String> {
     )
     .await;
     assert!(r.contains("positie") && !r.contains("errors"), "{r}");
-    antwoorden.push(r);
+    replies.push(r);
     runner.shutdown().await;
     drop(app);
     drop(api);
-    antwoorden
+    replies
 }
 
 // ---------------------------------------------------------------------------------------
 // The check
 // ---------------------------------------------------------------------------------------
 
-fn nergens(waar: &str, tekst: &str) {
-    for v in alle_vormen() {
-        assert!(!tekst.contains(&v), "`{v}` found in {waar}");
+fn nowhere(place: &str, text: &str) {
+    for v in all_written_forms() {
+        assert!(!text.contains(&v), "`{v}` found in {place}");
     }
 }
 
-async fn nergens_opgeslagen(url: Option<&str>, dir: &Path) {
+async fn stored_nowhere(url: Option<&str>, dir: &Path) {
     match url {
         None => {
             let mut bytes = Vec::new();
@@ -358,7 +350,7 @@ async fn nergens_opgeslagen(url: Option<&str>, dir: &Path) {
                 }
             }
             assert!(!bytes.is_empty(), "no database files found");
-            nergens("the SQLite files", &String::from_utf8_lossy(&bytes));
+            nowhere("the SQLite files", &String::from_utf8_lossy(&bytes));
         }
         Some(url) => {
             let dump = std::process::Command::new("pg_dump")
@@ -371,46 +363,43 @@ async fn nergens_opgeslagen(url: Option<&str>, dir: &Path) {
                 "pg_dump: {}",
                 String::from_utf8_lossy(&dump.stderr)
             );
-            let tekst = String::from_utf8_lossy(&dump.stdout);
+            let text = String::from_utf8_lossy(&dump.stdout);
             assert!(
-                tekst.contains("GOED") && tekst.contains("HZN-DE-BRUG"),
+                text.contains("GOED") && text.contains("HZN-DE-BRUG"),
                 "the dump holds the events"
             );
-            nergens("the pg_dump", &tekst);
+            nowhere("the pg_dump", &text);
         }
     }
 }
 
-async fn draai(url: String, pg: bool, dir: &Path) {
+async fn run(url: String, pg: bool, dir: &Path) {
     log();
     let store = kringloop_store::open(&url).await.unwrap();
-    let rapporten = importeer(&store, dir).await;
-    let antwoorden = via_de_api(&store, dir).await;
+    let reports = import_all(&store, dir).await;
+    let replies = through_the_api(&store, dir).await;
     store.close().await.unwrap();
-    for a in &antwoorden {
-        nergens("an HTTP reply", a);
+    for a in &replies {
+        nowhere("an HTTP reply", a);
     }
-    let display: String = rapporten.iter().map(ToString::to_string).collect();
-    nergens("a report", &display);
-    nergens(
-        "a report (JSON)",
-        &serde_json::to_string(&rapporten).unwrap(),
-    );
-    nergens("a report (Debug)", &format!("{rapporten:?}"));
-    nergens_opgeslagen(pg.then_some(url.as_str()), dir).await;
-    let log = log_tekst();
+    let display: String = reports.iter().map(ToString::to_string).collect();
+    nowhere("a report", &display);
+    nowhere("a report (JSON)", &serde_json::to_string(&reports).unwrap());
+    nowhere("a report (Debug)", &format!("{reports:?}"));
+    stored_nowhere(pg.then_some(url.as_str()), dir).await;
+    let log = log_text();
     assert!(
         log.contains("registreer") && log.contains("parse"),
         "the log capture works"
     );
-    nergens("the log", &log);
+    nowhere("the log", &log);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sqlite_no_bsn_stored_or_printed() {
     let dir = tempfile::tempdir().unwrap();
     let url = dir.path().join("events.db").display().to_string();
-    draai(url, false, dir.path()).await;
+    run(url, false, dir.path()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -419,5 +408,5 @@ async fn postgres_no_bsn_stored_or_printed() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    draai(url, true, dir.path()).await;
+    run(url, true, dir.path()).await;
 }

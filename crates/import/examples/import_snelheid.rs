@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use kringloop_import::ijw::mapping::RegioMapping;
 use kringloop_import::importer::{Formaat, ImportConfig, Importer};
-use kringloop_import::pseudonym::{Bsn, Pseudonimiseerder};
+use kringloop_import::pseudonym::{Bsn, Pseudonymizer};
 use kringloop_import::report::Uitkomst;
 use kringloop_store::EventStore;
 
@@ -83,7 +83,7 @@ async fn importer(
         .unwrap_or_else(|_| dir.join("log.db").display().to_string());
     let store = kringloop_store::open(&url).await?;
     let mut c = ImportConfig::new("import:snelheid");
-    c.pseudonimiseerder = Some(Pseudonimiseerder::new("snelheid-sleutel-lang-genoeg")?);
+    c.pseudonimiseerder = Some(Pseudonymizer::new("snelheid-sleutel-lang-genoeg")?);
     c.mapping = mapping;
     let imp = Importer::open(store.clone(), c).await?;
     Ok((store, imp))
@@ -186,7 +186,7 @@ fn bericht(soort: &str, id: usize, bsn: &str, dag: &str, product: &str) -> Vec<u
 async fn ijw_messages_per_second() -> R {
     let n = n_uit_env("KRINGLOOP_SNELHEID_IJW", 10_000);
     let bsns = geldige_bsns(n / 2);
-    let mapping = RegioMapping::lees(
+    let mapping = RegioMapping::read(
         "m.toml",
         "regio = \"X\"\n[[product]]\ncategorie = \"43\"\nvoorziening = \"V0\"\nvorm = \"GROEP\"\nregime = \"OPEN\"\n[reden.\"31\"]\nbestemming = \"THUIS\"\nreden = \"volgens plan\"\n",
     )?;
@@ -221,7 +221,7 @@ async fn ijw_messages_per_second() -> R {
         t.elapsed().as_secs_f64(),
         berichten.len() as f64 / t.elapsed().as_secs_f64()
     );
-    let pseudo = Pseudonimiseerder::new("snelheid-sleutel-lang-genoeg")?;
+    let pseudo = Pseudonymizer::new("snelheid-sleutel-lang-genoeg")?;
     let t = Instant::now();
     for (_, b) in &berichten {
         kringloop_import::ijw::parse(b, &pseudo)?;

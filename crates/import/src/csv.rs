@@ -9,11 +9,9 @@ use std::borrow::Cow;
 
 use foldhash::HashMap;
 
-use kringloop_events::Gebeurtenis;
-
 use crate::formaat::{self, VeldFout, Velden};
-use crate::pseudonym::{Pseudonimiseerder, veilig};
-use crate::record::{self, Afgewezen, Plaats, Voorstel};
+use crate::pseudonym::{Pseudonymizer, redact};
+use crate::record::{self, Afgewezen, Location, Voorstel};
 
 /// One item the reader yields.
 #[derive(Debug)]
@@ -23,18 +21,18 @@ pub enum Item {
 }
 
 /// Whether a CSV file has a `bsn` column (so it needs the pseudonymisation key).
-pub fn heeft_bsn_kolom(bytes: &[u8]) -> bool {
-    heeft_kolom(bytes, "bsn")
+pub fn has_bsn_column(bytes: &[u8]) -> bool {
+    has_column(bytes, "bsn")
 }
 
-/// Whether the header line of a CSV file names column `naam`.
-pub fn heeft_kolom(bytes: &[u8], naam: &str) -> bool {
-    let kop = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
-    String::from_utf8_lossy(kop).split([',', ';']).any(|k| {
+/// Whether the header line of a CSV file names column `name`.
+pub fn has_column(bytes: &[u8], name: &str) -> bool {
+    let header = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+    String::from_utf8_lossy(header).split([',', ';']).any(|k| {
         k.trim()
             .trim_matches('"')
             .trim_start_matches('\u{feff}')
-            .eq_ignore_ascii_case(naam)
+            .eq_ignore_ascii_case(name)
     })
 }
 
@@ -94,54 +92,50 @@ fn open_quote(bytes: &[u8], delimiter: u8) -> Option<OpenQuote> {
     (state == State::Quoted).then_some(quote)
 }
 
-fn scheidingsteken(bytes: &[u8]) -> u8 {
-    let kop = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
-    let komma = kop.iter().filter(|b| **b == b',').count();
-    let puntkomma = kop.iter().filter(|b| **b == b';').count();
-    if puntkomma > komma { b';' } else { b',' }
+fn detect_delimiter(bytes: &[u8]) -> u8 {
+    let header = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+    let commas = header.iter().filter(|b| **b == b',').count();
+    let semicolons = header.iter().filter(|b| **b == b';').count();
+    if semicolons > commas { b';' } else { b',' }
 }
 
 /// Column name → index. Looked up several times per row: foldhash, not SipHash (the
 /// names come from the operator's own header).
-type Kolommen = HashMap<String, usize>;
+type Columns = HashMap<String, usize>;
 
-struct Rij<'a> {
-    kolommen: &'a Kolommen,
-    velden: &'a [&'a str],
+struct Row<'a> {
+    columns: &'a Columns,
+    fields: &'a [&'a str],
 }
 
-impl Velden for Rij<'_> {
-    fn tekst(&self, naam: &str) -> Result<Option<Cow<'_, str>>, VeldFout> {
+impl Velden for Row<'_> {
+    fn tekst(&self, name: &str) -> Result<Option<Cow<'_, str>>, VeldFout> {
         Ok(self
-            .kolommen
-            .get(naam)
-            .and_then(|i| self.velden.get(*i))
+            .columns
+            .get(name)
+            .and_then(|i| self.fields.get(*i))
             .map(|s| s.trim())
             .filter(|s| !s.is_empty())
             .map(Cow::Borrowed))
     }
 }
 
-/// Reads a whole CSV file. `bestand` names it in sources and messages.
-pub fn lees(bestand: &str, bytes: &[u8], pseudo: Option<&Pseudonimiseerder>) -> Vec<Item> {
-    lezer(bestand, bytes, pseudo).collect()
+/// Reads a whole CSV file. `file` names it in sources and messages.
+pub fn read(file: &str, bytes: &[u8], pseudo: Option<&Pseudonymizer>) -> Vec<Item> {
+    reader(file, bytes, pseudo).collect()
 }
 
-/// Reads a CSV file row by row, as [`lees`] does at once: the importer checks (and
+/// Reads a CSV file row by row, as [`read`] does at once: the importer checks (and
 /// writes) the first rows while the later ones are still unread.
-pub fn lezer<'a>(
-    bestand: &'a str,
-    bytes: &'a [u8],
-    pseudo: Option<&'a Pseudonimiseerder>,
-) -> Lezer<'a> {
-    let delimiter = scheidingsteken(bytes);
+pub fn reader<'a>(file: &'a str, bytes: &'a [u8], pseudo: Option<&'a Pseudonymizer>) -> Reader<'a> {
+    let delimiter = detect_delimiter(bytes);
     // An unterminated quote swallows the rest of the file: read only up to the record
     // that holds it, then report it with the line of the quote.
     let open = open_quote(bytes, delimiter);
-    let gelezen = open.map_or(bytes, |o| &bytes[..o.record_start]);
-    let quote_fout = open.map(|o| {
-        Item::Afgewezen(Afgewezen::onleesbaar(
-            Plaats::regel(bestand, o.line),
+    let readable = open.map_or(bytes, |o| &bytes[..o.record_start]);
+    let quote_error = open.map(|o| {
+        Item::Afgewezen(Afgewezen::unreadable(
+            Location::regel(file, o.line),
             "aanhalingsteken (\") wordt niet afgesloten; de rest van het bestand zou in één veld vallen. Sluit het veld af met \" (een \" in een veld schrijf je als \"\")",
         ))
     });
@@ -149,199 +143,199 @@ pub fn lezer<'a>(
         .delimiter(delimiter)
         .flexible(true)
         .has_headers(true)
-        .from_reader(gelezen);
-    let fout = |reden: String| Lezer {
-        bestand,
+        .from_reader(readable);
+    let error = |reden: String| Reader {
+        file,
         pseudo,
-        rijen: None,
-        kop_fout: Some(Item::Afgewezen(Afgewezen::onleesbaar(
-            Plaats::regel(bestand, 1),
+        rows: None,
+        header_error: Some(Item::Afgewezen(Afgewezen::unreadable(
+            Location::regel(file, 1),
             reden,
         ))),
-        quote_fout: None,
+        quote_error: None,
     };
     if open.is_some_and(|o| o.record_start == 0) {
-        return Lezer {
-            kop_fout: quote_fout,
-            ..fout(String::new())
+        return Reader {
+            header_error: quote_error,
+            ..error(String::new())
         };
     }
-    let kop = match rdr.byte_headers() {
+    let header = match rdr.byte_headers() {
         Ok(k) => k.clone(),
-        Err(e) => return fout(format!("kopregel onleesbaar: {}", veilig(&e.to_string()))),
+        Err(e) => return error(format!("kopregel onleesbaar: {}", redact(&e.to_string()))),
     };
-    let bekend = record::alle_kolommen();
-    let mut kolommen = Kolommen::default();
-    for (i, k) in kop.iter().enumerate() {
+    let known = record::all_columns();
+    let mut columns = Columns::default();
+    for (i, k) in header.iter().enumerate() {
         if k.contains(&0) {
-            return fout(format!(
+            return error(format!(
                 "kolom {} in de kopregel bevat een NUL-teken (0x00)",
                 i + 1
             ));
         }
-        let Ok(naam) = std::str::from_utf8(k) else {
-            return fout(format!("kolom {} in de kopregel is geen UTF-8", i + 1));
+        let Ok(name) = std::str::from_utf8(k) else {
+            return error(format!("kolom {} in de kopregel is geen UTF-8", i + 1));
         };
-        let naam = naam
+        let name = name
             .trim()
             .trim_start_matches('\u{feff}')
             .to_ascii_lowercase();
-        if !bekend.contains(&naam) {
-            return fout(format!(
+        if !known.contains(&name) {
+            return error(format!(
                 "onbekende kolom `{}` in de kopregel; bekende kolommen zijn: {}",
-                veilig(&naam),
-                bekend.join(", ")
+                redact(&name),
+                known.join(", ")
             ));
         }
-        if kolommen.insert(naam.clone(), i).is_some() {
-            return fout(format!("kolom `{naam}` staat twee keer in de kopregel"));
+        if columns.insert(name.clone(), i).is_some() {
+            return error(format!("kolom `{name}` staat twee keer in de kopregel"));
         }
     }
-    if !kolommen.contains_key("type") {
-        return fout("de kopregel mist de kolom `type`".to_owned());
+    if !columns.contains_key("type") {
+        return error("de kopregel mist de kolom `type`".to_owned());
     }
-    let mut namen = vec![String::new(); kop.len()];
-    for (n, i) in &kolommen {
-        namen[*i].clone_from(n);
+    let mut names = vec![String::new(); header.len()];
+    for (n, i) in &columns {
+        names[*i].clone_from(n);
     }
-    Lezer {
-        bestand,
+    Reader {
+        file,
         pseudo,
-        rijen: Some(Rijen {
+        rows: Some(Rows {
             rdr,
-            aantal_kolommen: kop.len(),
-            kolommen,
-            namen,
-            bron_prefix: format!("import:csv {bestand}"),
-            rij: ::csv::ByteRecord::new(),
+            column_count: header.len(),
+            columns,
+            names,
+            source_prefix: format!("import:csv {file}"),
+            row: ::csv::ByteRecord::new(),
         }),
-        kop_fout: None,
-        quote_fout,
+        header_error: None,
+        quote_error,
     }
 }
 
-/// The rows of a CSV file as [`Item`]s (see [`lezer`]).
-pub struct Lezer<'a> {
-    bestand: &'a str,
-    pseudo: Option<&'a Pseudonimiseerder>,
-    rijen: Option<Rijen<'a>>,
+/// The rows of a CSV file as [`Item`]s (see [`reader`]).
+pub struct Reader<'a> {
+    file: &'a str,
+    pseudo: Option<&'a Pseudonymizer>,
+    rows: Option<Rows<'a>>,
     /// The one item of a file whose header is wrong.
-    kop_fout: Option<Item>,
+    header_error: Option<Item>,
     /// The unterminated quote, reported after the rows before it.
-    quote_fout: Option<Item>,
+    quote_error: Option<Item>,
 }
 
-impl std::fmt::Debug for Lezer<'_> {
+impl std::fmt::Debug for Reader<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Lezer")
-            .field("bestand", &self.bestand)
+        f.debug_struct("Reader")
+            .field("file", &self.file)
             .finish_non_exhaustive()
     }
 }
 
-struct Rijen<'a> {
+struct Rows<'a> {
     rdr: ::csv::Reader<&'a [u8]>,
-    aantal_kolommen: usize,
-    kolommen: Kolommen,
-    namen: Vec<String>,
-    bron_prefix: String,
-    rij: ::csv::ByteRecord,
+    column_count: usize,
+    columns: Columns,
+    names: Vec<String>,
+    source_prefix: String,
+    row: ::csv::ByteRecord,
 }
 
-impl Iterator for Lezer<'_> {
+impl Iterator for Reader<'_> {
     type Item = Item;
 
     fn next(&mut self) -> Option<Item> {
-        if let Some(item) = self.kop_fout.take() {
+        if let Some(item) = self.header_error.take() {
             return Some(item);
         }
-        let bestand = self.bestand;
-        let Some(r) = self.rijen.as_mut() else {
-            return self.quote_fout.take();
+        let file = self.file;
+        let Some(r) = self.rows.as_mut() else {
+            return self.quote_error.take();
         };
         loop {
-            let regel_voor = r.rdr.position().line();
-            match r.rdr.read_byte_record(&mut r.rij) {
-                Ok(false) => return self.quote_fout.take(),
+            let line_before = r.rdr.position().line();
+            match r.rdr.read_byte_record(&mut r.row) {
+                Ok(false) => return self.quote_error.take(),
                 Ok(true) => {}
                 Err(e) => {
                     // A broken quote or bad UTF-8: report it and go on with the next row.
-                    let regel = e.position().map_or(regel_voor, ::csv::Position::line);
-                    return Some(Item::Afgewezen(Afgewezen::onleesbaar(
-                        Plaats::regel(bestand, regel),
-                        format!("regel onleesbaar: {}", veilig(&e.to_string())),
+                    let regel = e.position().map_or(line_before, ::csv::Position::line);
+                    return Some(Item::Afgewezen(Afgewezen::unreadable(
+                        Location::regel(file, regel),
+                        format!("regel onleesbaar: {}", redact(&e.to_string())),
                     )));
                 }
             }
-            let rij = &r.rij;
-            let regel = rij.position().map_or(regel_voor, ::csv::Position::line);
-            if rij.len() == 1
-                && rij
+            let row = &r.row;
+            let regel = row.position().map_or(line_before, ::csv::Position::line);
+            if row.len() == 1
+                && row
                     .get(0)
                     .is_some_and(|c| c.iter().all(u8::is_ascii_whitespace))
             {
                 continue; // blank line
             }
-            let plaats = Plaats::regel(bestand, regel);
-            if let Some(i) = rij.iter().position(|c| c.contains(&0)) {
-                return Some(Item::Afgewezen(Afgewezen::onleesbaar(
+            let plaats = Location::regel(file, regel);
+            if let Some(i) = row.iter().position(|c| c.contains(&0)) {
+                return Some(Item::Afgewezen(Afgewezen::unreadable(
                     plaats,
                     format!(
                         "kolom `{}` bevat een NUL-teken (0x00); dat is niet toegestaan (is het bestand wel tekst in UTF-8?)",
-                        r.namen.get(i).map_or("?", String::as_str)
+                        r.names.get(i).map_or("?", String::as_str)
                     ),
                 )));
             }
-            if rij.len() != r.aantal_kolommen {
-                return Some(Item::Afgewezen(Afgewezen::onleesbaar(
+            if row.len() != r.column_count {
+                return Some(Item::Afgewezen(Afgewezen::unreadable(
                     plaats,
                     format!(
                         "de regel heeft {} kolommen, de kopregel {}",
-                        rij.len(),
-                        r.aantal_kolommen
+                        row.len(),
+                        r.column_count
                     ),
                 )));
             }
-            let mut velden: Vec<&str> = Vec::with_capacity(r.aantal_kolommen);
-            let mut utf8_fout = None;
-            for (i, c) in rij.iter().enumerate() {
+            let mut fields: Vec<&str> = Vec::with_capacity(r.column_count);
+            let mut utf8_error = None;
+            for (i, c) in row.iter().enumerate() {
                 match std::str::from_utf8(c) {
-                    Ok(s) => velden.push(s),
+                    Ok(s) => fields.push(s),
                     Err(_) => {
-                        utf8_fout = Some(i);
-                        velden.push("");
+                        utf8_error = Some(i);
+                        fields.push("");
                     }
                 }
             }
-            if let Some(i) = utf8_fout {
-                return Some(Item::Afgewezen(Afgewezen::onleesbaar(
+            if let Some(i) = utf8_error {
+                return Some(Item::Afgewezen(Afgewezen::unreadable(
                     plaats,
                     format!(
                         "kolom `{}` is geen geldige UTF-8 (sla het bestand op als UTF-8)",
-                        r.namen.get(i).map_or("?", String::as_str)
+                        r.names.get(i).map_or("?", String::as_str)
                     ),
                 )));
             }
-            let rij = Rij {
-                kolommen: &r.kolommen,
-                velden: &velden,
+            let row = Row {
+                columns: &r.columns,
+                fields: &fields,
             };
             return Some(
-                match lees_rij(&rij, &r.namen, &plaats, &r.bron_prefix, self.pseudo) {
+                match read_row(&row, &r.names, &plaats, &r.source_prefix, self.pseudo) {
                     Ok(v) => Item::Voorstel(Box::new(v)),
-                    Err(e) => Item::Afgewezen(Afgewezen::onleesbaar(plaats, e.0)),
+                    Err(e) => Item::Afgewezen(Afgewezen::unreadable(plaats, e.0)),
                 },
             );
         }
     }
 }
 
-fn lees_rij(
-    r: &Rij<'_>,
-    namen: &[String],
-    plaats: &Plaats,
-    bron_prefix: &str,
-    pseudo: Option<&Pseudonimiseerder>,
+fn read_row(
+    r: &Row<'_>,
+    names: &[String],
+    plaats: &Location,
+    source_prefix: &str,
+    pseudo: Option<&Pseudonymizer>,
 ) -> Result<Voorstel, VeldFout> {
     // Filled cells in columns that do not belong to this type are mistakes (a value in
     // the wrong column), not something to ignore.
@@ -349,23 +343,17 @@ fn lees_rij(
         && let Some(spec) = formaat::spec(t.trim())
     {
         let nieuw_type = r.tekst("nieuw_type")?;
-        for (i, cel) in r.velden.iter().enumerate() {
-            let naam = namen.get(i).map_or("", String::as_str);
-            if !cel.trim().is_empty() && !record::hoort_bij(naam, spec, nieuw_type.as_deref()) {
+        for (i, cell) in r.fields.iter().enumerate() {
+            let name = names.get(i).map_or("", String::as_str);
+            if !cell.trim().is_empty() && !record::belongs_to(name, spec, nieuw_type.as_deref()) {
                 return Err(VeldFout(format!(
-                    "kolom `{naam}` hoort niet bij type {}; laat die cel leeg",
+                    "kolom `{name}` hoort niet bij type {}; laat die cel leeg",
                     spec.event_type
                 )));
             }
         }
     }
-    record::lees(
-        r,
-        plaats,
-        bron_prefix,
-        pseudo,
-        None::<&dyn Fn(&str) -> Result<Gebeurtenis, VeldFout>>,
-    )
+    record::read(r, plaats, source_prefix, pseudo, None)
 }
 
 #[cfg(test)]
@@ -390,7 +378,7 @@ mod tests {
                    PlaatsenGeopend,HZN-DE-BRUG,2024-01-01\n\
                    PlaatsenGesloten,HZN-DE-BRUG,2024-02-01,twee,afbouw\n\
                    Onzin,HZN-DE-BRUG,2024-02-01,2,afbouw\n";
-        let items = lees("plaatsen.csv", csv.as_bytes(), None);
+        let items = read("plaatsen.csv", csv.as_bytes(), None);
         assert_eq!(items.len(), 5);
         let a = afgewezen(&items);
         let regels: Vec<u64> = a.iter().filter_map(|a| a.plaats.regel).collect();
@@ -408,7 +396,7 @@ mod tests {
     #[test]
     fn semicolons_and_dutch_dates() {
         let csv = "type;voorziening;datum;aantal\nPlaatsenGeopend;X;01-03-2024;4\n";
-        let items = lees("x.csv", csv.as_bytes(), None);
+        let items = read("x.csv", csv.as_bytes(), None);
         assert!(
             matches!(&items[0], Item::Voorstel(v) if v.feit.valid_date().map(|d| d.to_string()).as_deref() == Some("2024-03-01"))
         );
@@ -416,7 +404,7 @@ mod tests {
 
     #[test]
     fn unknown_column_is_a_header_error() {
-        let items = lees("x.csv", b"type,voorzienig\nPlaatsenGeopend,X\n", None);
+        let items = read("x.csv", b"type,voorzienig\nPlaatsenGeopend,X\n", None);
         let a = afgewezen(&items);
         assert_eq!(a.len(), 1);
         assert_eq!(a[0].plaats.regel, Some(1));
@@ -426,7 +414,7 @@ mod tests {
     #[test]
     fn a_value_in_a_foreign_column_is_an_error() {
         let csv = "type,voorziening,datum,aantal,reden\nPlaatsenGeopend,X,2024-01-01,3,waarom\n";
-        let a = lees("x.csv", csv.as_bytes(), None);
+        let a = read("x.csv", csv.as_bytes(), None);
         assert!(afgewezen(&a)[0].reden.contains("hoort niet bij"));
     }
 
@@ -452,8 +440,8 @@ mod tests {
     fn bsn_without_key_is_refused_and_never_echoed() {
         let csv =
             "type,bsn,woongemeente,datum\nWoongemeenteGewijzigd,999900006,GM0599,2024-01-01\n";
-        assert!(heeft_bsn_kolom(csv.as_bytes()));
-        let items = lees("x.csv", csv.as_bytes(), None);
+        assert!(has_bsn_column(csv.as_bytes()));
+        let items = read("x.csv", csv.as_bytes(), None);
         let a = afgewezen(&items);
         assert!(!a[0].reden.contains("999900006"));
     }

@@ -26,7 +26,7 @@ use kringloop_events::{Gebeurtenis, Geslacht, MachtigingSoort, Regime, Verblijfp
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::pseudonym::{bevat_bsn, veilig};
+use crate::pseudonym::{contains_bsn, redact};
 
 /// The kind of value a field holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -321,7 +321,7 @@ pub fn type_namen() -> String {
         .join(", ")
 }
 
-/// A field error. Messages never echo a value unmasked (see [`veilig`]).
+/// A field error. Messages never echo a value unmasked (see [`redact`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct VeldFout(pub String);
@@ -478,7 +478,7 @@ fn controleer<'a>(veld: &Veld, tekst: Option<&'a str>) -> Result<Waarde<'a>, Vel
     };
     Ok(match veld.soort {
         Tekst => {
-            if bevat_bsn(t) {
+            if contains_bsn(t) {
                 return Err(fout(format!(
                     "veld `{}` bevat iets dat op een BSN lijkt; een BSN hoort alleen in de kolom bsn",
                     veld.naam
@@ -492,7 +492,7 @@ fn controleer<'a>(veld: &Veld, tekst: Option<&'a str>) -> Result<Waarde<'a>, Vel
                 return Err(fout(format!(
                     "veld `{}`: `{}` is geen geldige datum (verwacht JJJJ-MM-DD of DD-MM-JJJJ)",
                     veld.naam,
-                    veilig(t)
+                    redact(t)
                 )));
             }
         },
@@ -502,7 +502,7 @@ fn controleer<'a>(veld: &Veld, tekst: Option<&'a str>) -> Result<Waarde<'a>, Vel
                 return Err(fout(format!(
                     "veld `{}`: `{}` is geen heel getal van 0 of meer",
                     veld.naam,
-                    veilig(t)
+                    redact(t)
                 )));
             }
         },
@@ -512,7 +512,7 @@ fn controleer<'a>(veld: &Veld, tekst: Option<&'a str>) -> Result<Waarde<'a>, Vel
                 return Err(fout(format!(
                     "veld `{}`: `{}` is geen jaartal",
                     veld.naam,
-                    veilig(t)
+                    redact(t)
                 )));
             }
         },
@@ -522,7 +522,7 @@ fn controleer<'a>(veld: &Veld, tekst: Option<&'a str>) -> Result<Waarde<'a>, Vel
                 return Err(fout(format!(
                     "veld `{}`: `{}` is geen ja/nee (geldig: ja, nee, true, false, 1, 0)",
                     veld.naam,
-                    veilig(t)
+                    redact(t)
                 )));
             }
         },
@@ -536,7 +536,7 @@ fn controleer<'a>(veld: &Veld, tekst: Option<&'a str>) -> Result<Waarde<'a>, Vel
                     return Err(fout(format!(
                         "veld `{}`: onbekende waarde `{}`; geldig zijn: {}",
                         veld.naam,
-                        veilig(t),
+                        redact(t),
                         waarden.join(", ")
                     )));
                 }
@@ -548,7 +548,7 @@ fn controleer<'a>(veld: &Veld, tekst: Option<&'a str>) -> Result<Waarde<'a>, Vel
                 return Err(fout(format!(
                     "veld `{}`: `{}` is geen geldige UUID",
                     veld.naam,
-                    veilig(t)
+                    redact(t)
                 )));
             }
         },
@@ -660,7 +660,7 @@ pub fn bouw(
                 _ => {
                     return Err(fout(format!(
                         "nieuw_type `{}` is geen type dat gecorrigeerd kan worden; geldig zijn de andere types: {}",
-                        veilig(nieuw_type),
+                        redact(nieuw_type),
                         type_namen()
                     )));
                 }

@@ -45,14 +45,14 @@ use kringloop_store::{
 use sha2::{Digest, Sha256};
 
 use crate::csv::{self as csv_lezer, Item};
-use crate::ijw::mapping::{MappingFout, RegioMapping};
-use crate::ijw::vertaal::{self, Invoerbericht};
+use crate::ijw::mapping::{MappingError, RegioMapping};
+use crate::ijw::translate::{self, InputMessage};
 use crate::ijw::{self, BerichtSoort};
 use crate::jsonl;
 use crate::plan::{Planner, Schrijfopdracht};
 use crate::progress::Voortgang;
-use crate::pseudonym::{Pseudonimiseerder, SleutelFout, bestandsnaam};
-use crate::record::{Afgewezen, Plaats};
+use crate::pseudonym::{KeyError, Pseudonymizer, safe_file_name};
+use crate::record::{Afgewezen, Location};
 use crate::report::{Overgeslagen, Rapport, Uitkomst};
 
 /// Input formats.
@@ -92,7 +92,7 @@ pub struct ImportConfig {
     /// Check and report everything, write nothing.
     pub dry_run: bool,
     /// Needed for iJw and for files with a `bsn` column; the import refuses without it.
-    pub pseudonimiseerder: Option<Pseudonimiseerder>,
+    pub pseudonimiseerder: Option<Pseudonymizer>,
     /// The region mapping for iJw messages.
     pub mapping: Option<RegioMapping>,
     /// iJw: record each fact at its message's Dagtekening (00:00 UTC) instead of now, for
@@ -120,7 +120,7 @@ impl ImportConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ImportFout {
     #[error(transparent)]
-    Sleutel(#[from] SleutelFout),
+    Sleutel(#[from] KeyError),
     #[error("{pad}: kan het bestand niet lezen: {bron}")]
     Lezen {
         pad: String,
@@ -132,7 +132,7 @@ pub enum ImportFout {
     #[error("een iJw-import heeft een regiomapping nodig (per regio: productcode → voorziening)")]
     GeenMapping,
     #[error(transparent)]
-    Mapping(#[from] MappingFout),
+    Mapping(#[from] MappingError),
     #[error("het log kan niet gelezen of geschreven worden: {0}")]
     Store(#[from] StoreError),
     #[error(
@@ -166,7 +166,7 @@ impl std::fmt::Debug for Importer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Importer")
             .field("backend", &self.store.backend())
-            .field("events", &self.state.aantal_events())
+            .field("events", &self.state.event_count())
             .finish_non_exhaustive()
     }
 }
@@ -274,7 +274,7 @@ impl Importer {
     }
 
     /// Imports a CSV or JSON Lines file given as bytes; `naam` appears in the sources and
-    /// the report (with numbers that could be a BSN masked, [`bestandsnaam`]).
+    /// the report (with numbers that could be a BSN masked, [`safe_file_name`]).
     pub async fn importeer_tabel(
         &mut self,
         formaat: Formaat,
@@ -282,7 +282,7 @@ impl Importer {
         bytes: &[u8],
     ) -> Result<Rapport, ImportFout> {
         let start = Instant::now();
-        let naam = &bestandsnaam(naam);
+        let naam = &safe_file_name(naam);
         let sleutel = format!(
             "import:{}:sha256:{}",
             formaat.naam(),
@@ -292,12 +292,12 @@ impl Importer {
             return Ok(r);
         }
         let bsn = match formaat {
-            Formaat::Csv => csv_lezer::heeft_bsn_kolom(bytes),
-            _ => jsonl::heeft_bsn_veld(bytes),
+            Formaat::Csv => csv_lezer::has_bsn_column(bytes),
+            _ => jsonl::has_bsn_field(bytes),
         };
         if bsn && self.config.pseudonimiseerder.is_none() {
             // Refuse before reading a single record: no BSN may pass unpseudonymised.
-            return Err(ImportFout::Sleutel(SleutelFout::Ontbreekt));
+            return Err(ImportFout::Sleutel(KeyError::Missing));
         }
         let pseudo = self.config.pseudonimiseerder.as_ref();
         // A CSV file without `geregistreerd_op` has one recorded time (now): it is read
@@ -308,23 +308,23 @@ impl Importer {
             _,
             _,
             _,
-        ) = if formaat == Formaat::Csv && !csv_lezer::heeft_kolom(bytes, "geregistreerd_op") {
+        ) = if formaat == Formaat::Csv && !csv_lezer::has_column(bytes, "geregistreerd_op") {
             // For the progress bar only: lines after the header.
             let regels = bytes
                 .split(|b| *b == b'\n')
                 .filter(|r| !r.is_empty())
                 .count();
-            let lezer = csv_lezer::lezer(naam, bytes, pseudo);
+            let reader = csv_lezer::reader(naam, bytes, pseudo);
             (
-                Box::new(lezer),
+                Box::new(reader),
                 regels.saturating_sub(1) as u64,
                 false,
                 None,
             )
         } else {
             let items = match formaat {
-                Formaat::Csv => csv_lezer::lees(naam, bytes, pseudo),
-                _ => jsonl::lees(naam, bytes, pseudo),
+                Formaat::Csv => csv_lezer::read(naam, bytes, pseudo),
+                _ => jsonl::read(naam, bytes, pseudo),
             };
             let tijden = || {
                 items.iter().filter_map(|i| match i {
@@ -470,7 +470,7 @@ impl Importer {
             .config
             .pseudonimiseerder
             .clone()
-            .ok_or(ImportFout::Sleutel(SleutelFout::Ontbreekt))?;
+            .ok_or(ImportFout::Sleutel(KeyError::Missing))?;
         let mapping = self.config.mapping.clone().ok_or(ImportFout::GeenMapping)?;
         let mut hashes: Vec<[u8; 32]> = bestanden
             .iter()
@@ -483,7 +483,7 @@ impl Importer {
         }
         let sleutel = format!("import:ijw:sha256:{}", hex::encode(h.finalize()));
         let invoer = if bestanden.len() == 1 {
-            bestandsnaam(&bestanden[0].0)
+            safe_file_name(&bestanden[0].0)
         } else {
             format!("{} iJw-berichten", bestanden.len())
         };
@@ -499,21 +499,21 @@ impl Importer {
         let mut gelezen = Vec::with_capacity(bestanden.len());
         let mut leesfouten = Vec::new();
         for (naam, bytes) in bestanden {
-            let naam = bestandsnaam(naam);
+            let naam = safe_file_name(naam);
             match ijw::parse(bytes, &pseudo) {
-                Ok(b) => gelezen.push(Invoerbericht {
+                Ok(b) => gelezen.push(InputMessage {
                     bestand: naam,
                     bericht: b,
                 }),
-                Err(e) => leesfouten.push(Afgewezen::onleesbaar(
-                    Plaats::element(&naam, e.element),
+                Err(e) => leesfouten.push(Afgewezen::unreadable(
+                    Location::element(&naam, e.element),
                     e.reden,
                 )),
             }
             v.inc(1);
         }
         v.bericht("controleren…");
-        let vertaling = vertaal::vertaal(
+        let vertaling = translate::translate(
             &gelezen,
             &mapping,
             &self.state,
@@ -549,7 +549,8 @@ impl Importer {
         };
         let opdrachten = std::mem::take(&mut planner.opdrachten);
         drop(planner);
-        let nieuwe_berichten: Vec<String> = gelezen.iter().map(|b| b.bericht.sleutel()).collect();
+        let nieuwe_berichten: Vec<String> =
+            gelezen.iter().map(|b| b.bericht.source_key()).collect();
         let r = self
             .rond_af(rapport, opdrachten, state, start, &v, meerdere)
             .await?;
@@ -815,7 +816,7 @@ fn al_geschreven_melding(invoer: &str, n: u64) -> Vec<Overgeslagen> {
         return Vec::new();
     }
     vec![Overgeslagen {
-        plaats: Plaats {
+        plaats: Location {
             bestand: invoer.to_owned(),
             regel: None,
             element: None,
@@ -856,9 +857,9 @@ fn lees(pad: &Path) -> Result<Vec<u8>, ImportFout> {
     })
 }
 
-/// A path as it appears in sources, reports and messages ([`bestandsnaam`]).
+/// A path as it appears in sources, reports and messages ([`safe_file_name`]).
 fn pad_tekst(pad: &Path) -> String {
-    bestandsnaam(&pad.display().to_string())
+    safe_file_name(&pad.display().to_string())
 }
 
 fn xml_in_map(map: &Path) -> Result<Vec<PathBuf>, ImportFout> {

@@ -9,9 +9,9 @@ use kringloop_events::Gebeurtenis;
 use serde_json::{Map, Value};
 
 use crate::csv::Item;
-use crate::formaat::{self, VeldFout, Velden};
-use crate::pseudonym::{Pseudonimiseerder, veilig};
-use crate::record::{self, Afgewezen, Plaats};
+use crate::formaat::{self, BouwNieuw, VeldFout, Velden};
+use crate::pseudonym::{Pseudonymizer, redact};
+use crate::record::{self, Afgewezen, Location};
 
 struct Object<'a>(&'a Map<String, Value>);
 
@@ -39,17 +39,17 @@ impl Velden for Object<'_> {
 }
 
 /// Whether any line has a `bsn` field (so the file needs the pseudonymisation key).
-pub fn heeft_bsn_veld(bytes: &[u8]) -> bool {
+pub fn has_bsn_field(bytes: &[u8]) -> bool {
     bytes.windows(5).any(|w| w == b"\"bsn\"")
 }
 
 /// Reads a whole JSON Lines file.
-pub fn lees(bestand: &str, bytes: &[u8], pseudo: Option<&Pseudonimiseerder>) -> Vec<Item> {
-    let bron_prefix = format!("import:jsonl {bestand}");
+pub fn read(file: &str, bytes: &[u8], pseudo: Option<&Pseudonymizer>) -> Vec<Item> {
+    let source_prefix = format!("import:jsonl {file}");
     let mut out = Vec::new();
     for (i, regel) in bytes.split(|b| *b == b'\n').enumerate() {
         let nr = i as u64 + 1;
-        let plaats = Plaats::regel(bestand, nr);
+        let plaats = Location::regel(file, nr);
         let regel = regel.strip_suffix(b"\r").unwrap_or(regel);
         let regel = if nr == 1 {
             regel.strip_prefix("\u{feff}".as_bytes()).unwrap_or(regel)
@@ -63,51 +63,51 @@ pub fn lees(bestand: &str, bytes: &[u8], pseudo: Option<&Pseudonimiseerder>) -> 
             Ok(o) => o,
             Err(e) => {
                 // serde_json's message names the position, never the content.
-                out.push(Item::Afgewezen(Afgewezen::onleesbaar(
+                out.push(Item::Afgewezen(Afgewezen::unreadable(
                     plaats,
-                    format!("geen geldig JSON-object: {}", veilig(&e.to_string())),
+                    format!("geen geldig JSON-object: {}", redact(&e.to_string())),
                 )));
                 continue;
             }
         };
-        out.push(match lees_object(&obj, &plaats, &bron_prefix, pseudo) {
+        out.push(match read_object(&obj, &plaats, &source_prefix, pseudo) {
             Ok(v) => Item::Voorstel(Box::new(v)),
-            Err(e) => Item::Afgewezen(Afgewezen::onleesbaar(plaats, e.0)),
+            Err(e) => Item::Afgewezen(Afgewezen::unreadable(plaats, e.0)),
         });
     }
     out
 }
 
-fn lees_object(
+fn read_object(
     obj: &Map<String, Value>,
-    plaats: &Plaats,
-    bron_prefix: &str,
-    pseudo: Option<&Pseudonimiseerder>,
+    plaats: &Location,
+    source_prefix: &str,
+    pseudo: Option<&Pseudonymizer>,
 ) -> Result<record::Voorstel, VeldFout> {
     let o = Object(obj);
-    let type_naam = o.tekst("type")?.map(|t| t.trim().to_owned());
-    let spec = type_naam.as_deref().and_then(formaat::spec);
+    let type_name = o.tekst("type")?.map(|t| t.trim().to_owned());
+    let spec = type_name.as_deref().and_then(formaat::spec);
     if let Some(spec) = spec {
         let nieuw_type = o.tekst("nieuw_type")?;
         for (k, v) in obj {
             if v.is_null() || k == "nieuw" && spec.event_type == "FeitGecorrigeerd" {
                 continue;
             }
-            if !record::hoort_bij(k, spec, nieuw_type.as_deref()) {
+            if !record::belongs_to(k, spec, nieuw_type.as_deref()) {
                 return Err(VeldFout(format!(
                     "veld `{}` hoort niet bij type {}",
-                    veilig(k),
+                    redact(k),
                     spec.event_type
                 )));
             }
         }
     }
-    let pseudoniem_voor_nieuw = o.tekst("pseudoniem")?.map(|p| p.into_owned());
+    let pseudonym_for_new = o.tekst("pseudoniem")?.map(|p| p.into_owned());
     let nested = match obj.get("nieuw") {
         Some(Value::Object(n)) => Some(n),
         _ => None,
     };
-    let bouw_nieuw = |t: &str| -> Result<Gebeurtenis, VeldFout> {
+    let build_new = |t: &str| -> Result<Gebeurtenis, VeldFout> {
         let (Some(n), Some(s)) = (nested, formaat::spec(t)) else {
             return Err(VeldFout("nieuwe inhoud ontbreekt".to_owned()));
         };
@@ -115,26 +115,17 @@ fn lees_object(
             if k != "type" && !s.velden.iter().any(|v| v.naam == k) {
                 return Err(VeldFout(format!(
                     "veld `nieuw.{}` hoort niet bij type {}",
-                    veilig(k),
+                    redact(k),
                     s.event_type
                 )));
             }
         }
         // The youth of a nested registration is the record's youth; a nested
         // JeugdigeGeregistreerd with a `bsn` is not supported (use `pseudoniem`).
-        formaat::bouw(s, &Object(n), "", pseudoniem_voor_nieuw.as_deref(), None)
+        formaat::bouw(s, &Object(n), "", pseudonym_for_new.as_deref(), None)
     };
-    if nested.is_some() {
-        record::lees(&o, plaats, bron_prefix, pseudo, Some(&bouw_nieuw))
-    } else {
-        record::lees(
-            &o,
-            plaats,
-            bron_prefix,
-            pseudo,
-            None::<&dyn Fn(&str) -> Result<Gebeurtenis, VeldFout>>,
-        )
-    }
+    let build_new: Option<BouwNieuw<'_>> = nested.is_some().then_some(&build_new);
+    record::read(&o, plaats, source_prefix, pseudo, build_new)
 }
 
 #[cfg(test)]
@@ -153,7 +144,7 @@ mod tests {
             r#"{"type":"FeitGecorrigeerd","pseudoniem":"p1","vervangt":"0190b7a0-0000-7000-8000-000000000001","reden":"r","nieuw":{"type":"WoongemeenteGewijzigd","woongemeente":"GM0518","datum":"2024-12-15"}}"#,
             "\n"
         );
-        let items = lees("x.jsonl", data.as_bytes(), None);
+        let items = read("x.jsonl", data.as_bytes(), None);
         assert_eq!(items.len(), 4);
         assert!(matches!(&items[0], Item::Voorstel(v) if v.source == "import:jsonl x.jsonl:1"));
         assert!(matches!(&items[1], Item::Afgewezen(a) if a.plaats.regel == Some(3)));

@@ -12,7 +12,7 @@ use kringloop_events::{Gebeurtenis, NewEvent, RecordedEvent};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::record::{Afgewezen, Plaats, Voorstel};
+use crate::record::{Afgewezen, Location, Voorstel};
 
 /// Events for one stream, appended together with one recorded time.
 #[derive(Debug, Clone)]
@@ -26,7 +26,7 @@ pub struct Schrijfopdracht {
 /// A norm an accepted fact breaks, with where the fact came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GemeldSignaal {
-    pub plaats: Plaats,
+    pub plaats: Location,
     pub code: &'static str,
     pub melding: String,
 }
@@ -57,7 +57,7 @@ impl<'s> Planner<'s> {
         principal: &str,
         laatste_registratie: Option<DateTime<Utc>>,
     ) -> Self {
-        let volgende_positie = state.laatste_positie() + 1;
+        let volgende_positie = state.last_position() + 1;
         Planner {
             state,
             principal: principal.to_owned(),

@@ -2,7 +2,7 @@
 //!
 //! A youth is never stored by BSN (DOMAIN.md, "Jeugdige"). Every importer turns a BSN into
 //! a pseudonym with a keyed HMAC-SHA256 the moment it reads it; the key lives outside the
-//! event store (configuration or [`SLEUTEL_ENV`]), so the store alone cannot be reversed
+//! event store (configuration or [`KEY_ENV`]), so the store alone cannot be reversed
 //! by hashing all 10⁹ possible BSNs. The [`Bsn`] type has no `Display` and a redacting
 //! `Debug`, so a BSN cannot end up in a log line or an error message by accident.
 
@@ -12,20 +12,20 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 /// Environment variable that holds the pseudonymisation key.
-pub const SLEUTEL_ENV: &str = "KRINGLOOP_PSEUDONIEM_SLEUTEL";
+pub const KEY_ENV: &str = "KRINGLOOP_PSEUDONIEM_SLEUTEL";
 
 /// Minimum key length in bytes: shorter keys make the pseudonyms guessable.
-pub const MIN_SLEUTEL_BYTES: usize = 16;
+pub const MIN_KEY_BYTES: usize = 16;
 
 /// Why a key is unusable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SleutelFout {
+pub enum KeyError {
     #[error(
-        "geen pseudonimiseringssleutel: zet {SLEUTEL_ENV} of `pseudoniem_sleutel` in de configuratie; zonder sleutel wordt niets geïmporteerd"
+        "geen pseudonimiseringssleutel: zet {KEY_ENV} of `pseudoniem_sleutel` in de configuratie; zonder sleutel wordt niets geïmporteerd"
     )]
-    Ontbreekt,
-    #[error("de pseudonimiseringssleutel is te kort: minstens {MIN_SLEUTEL_BYTES} bytes nodig")]
-    TeKort,
+    Missing,
+    #[error("de pseudonimiseringssleutel is te kort: minstens {MIN_KEY_BYTES} bytes nodig")]
+    TooShort,
 }
 
 /// A validated BSN. Deliberately not `Display`; `Debug` prints `Bsn(***)`.
@@ -40,9 +40,9 @@ impl fmt::Debug for Bsn {
 
 /// Why a text is not a BSN. The message never contains the text itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum BsnFout {
+pub enum BsnError {
     #[error("het BSN moet uit 8 of 9 cijfers bestaan")]
-    Vorm,
+    Format,
     #[error("het BSN voldoet niet aan de elfproef")]
     Elfproef,
 }
@@ -50,10 +50,10 @@ pub enum BsnFout {
 impl Bsn {
     /// Parses a BSN: 9 digits (8 digits get the leading zero back, as spreadsheets drop
     /// it) that pass the elfproef.
-    pub fn parse(text: &str) -> Result<Bsn, BsnFout> {
+    pub fn parse(text: &str) -> Result<Bsn, BsnError> {
         let t = text.trim();
         if !(8..=9).contains(&t.len()) || !t.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(BsnFout::Vorm);
+            return Err(BsnError::Format);
         }
         let mut digits = [0u8; 9];
         let offset = 9 - t.len();
@@ -61,7 +61,7 @@ impl Bsn {
             digits[offset + i] = b - b'0';
         }
         if !elfproef(&digits) {
-            return Err(BsnFout::Elfproef);
+            return Err(BsnError::Elfproef);
         }
         Ok(Bsn(digits))
     }
@@ -71,13 +71,13 @@ impl Bsn {
     }
 }
 
-pub use kringloop_events::bsn::{bevat_bsn, elfproef};
+pub use kringloop_events::bsn::{contains_bsn, elfproef};
 
 /// Makes a value safe to echo in an error message or a report: every number of 8 or more
 /// digits (a possible BSN, also when written with dots or spaces) is masked with
-/// [`kringloop_events::bsn::maskeer`], and long values are cut.
-pub fn veilig(text: &str) -> String {
-    let out = kringloop_events::bsn::maskeer(text);
+/// [`kringloop_events::bsn::mask`], and long values are cut.
+pub fn redact(text: &str) -> String {
+    let out = kringloop_events::bsn::mask(text);
     if out.chars().count() > 60 {
         let cut: String = out.chars().take(57).collect();
         return format!("{cut}…");
@@ -86,11 +86,11 @@ pub fn veilig(text: &str) -> String {
 }
 
 /// A file name as it may appear in a `source`, a report or a message: numbers that could
-/// be a BSN masked (as [`veilig`] does, but not cut) and control characters replaced by
+/// be a BSN masked (as [`redact`] does, but not cut) and control characters replaced by
 /// `?`, so a name like `999999990.csv` or one with a line break stores nothing it should
 /// not.
-pub fn bestandsnaam(naam: &str) -> String {
-    kringloop_events::bsn::maskeer(naam)
+pub fn safe_file_name(name: &str) -> String {
+    kringloop_events::bsn::mask(name)
         .chars()
         .map(|c| if c.is_control() { '?' } else { c })
         .collect()
@@ -98,38 +98,37 @@ pub fn bestandsnaam(naam: &str) -> String {
 
 /// Turns BSNs into pseudonyms with HMAC-SHA256 under a secret key.
 #[derive(Clone)]
-pub struct Pseudonimiseerder {
+pub struct Pseudonymizer {
     mac: Hmac<Sha256>,
 }
 
-impl fmt::Debug for Pseudonimiseerder {
+impl fmt::Debug for Pseudonymizer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Pseudonimiseerder(sleutel verborgen)")
+        f.write_str("Pseudonymizer(key hidden)")
     }
 }
 
-impl Pseudonimiseerder {
+impl Pseudonymizer {
     /// A pseudonymiser with this key (its UTF-8 bytes are the HMAC key).
-    pub fn new(sleutel: &str) -> Result<Self, SleutelFout> {
-        let sleutel = sleutel.trim();
-        if sleutel.is_empty() {
-            return Err(SleutelFout::Ontbreekt);
+    pub fn new(key: &str) -> Result<Self, KeyError> {
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(KeyError::Missing);
         }
-        if sleutel.len() < MIN_SLEUTEL_BYTES {
-            return Err(SleutelFout::TeKort);
+        if key.len() < MIN_KEY_BYTES {
+            return Err(KeyError::TooShort);
         }
-        let mac =
-            Hmac::<Sha256>::new_from_slice(sleutel.as_bytes()).map_err(|_| SleutelFout::TeKort)?;
-        Ok(Pseudonimiseerder { mac })
+        let mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).map_err(|_| KeyError::TooShort)?;
+        Ok(Pseudonymizer { mac })
     }
 
-    /// The key from the configuration if given, else from [`SLEUTEL_ENV`].
-    pub fn uit_config_of_env(config: Option<&str>) -> Result<Self, SleutelFout> {
+    /// The key from the configuration if given, else from [`KEY_ENV`].
+    pub fn from_config_or_env(config: Option<&str>) -> Result<Self, KeyError> {
         match config {
             Some(s) if !s.trim().is_empty() => Self::new(s),
-            _ => match std::env::var(SLEUTEL_ENV) {
+            _ => match std::env::var(KEY_ENV) {
                 Ok(s) => Self::new(&s),
-                Err(_) => Err(SleutelFout::Ontbreekt),
+                Err(_) => Err(KeyError::Missing),
             },
         }
     }
@@ -148,10 +147,10 @@ impl Pseudonimiseerder {
     /// message Identificatie that could be a BSN): 64 bits of HMAC-SHA256(key,
     /// `kenmerk:` ‖ value), in hex. The prefix keeps it apart from youth pseudonyms, so
     /// a BSN typed into a header never yields the youth's stream name.
-    pub fn kenmerk(&self, waarde: &str) -> String {
+    pub fn kenmerk(&self, value: &str) -> String {
         let mut mac = self.mac.clone();
         mac.update(b"kenmerk:");
-        mac.update(waarde.as_bytes());
+        mac.update(value.as_bytes());
         let out = mac.finalize().into_bytes();
         hex::encode(&out[..8])
     }
@@ -166,16 +165,16 @@ mod tests {
         for ok in ["999900006", "999900018", "999999990"] {
             assert!(Bsn::parse(ok).is_ok(), "{ok}");
         }
-        assert_eq!(Bsn::parse("999900007"), Err(BsnFout::Elfproef));
-        assert_eq!(Bsn::parse("12345"), Err(BsnFout::Vorm));
-        assert_eq!(Bsn::parse("99990000a"), Err(BsnFout::Vorm));
-        assert_eq!(Bsn::parse("000000000"), Err(BsnFout::Elfproef));
+        assert_eq!(Bsn::parse("999900007"), Err(BsnError::Elfproef));
+        assert_eq!(Bsn::parse("12345"), Err(BsnError::Format));
+        assert_eq!(Bsn::parse("99990000a"), Err(BsnError::Format));
+        assert_eq!(Bsn::parse("000000000"), Err(BsnError::Elfproef));
     }
 
     #[test]
     fn pseudonym_is_keyed_stable_and_hides_the_bsn() -> Result<(), Box<dyn std::error::Error>> {
-        let a = Pseudonimiseerder::new("een-geheime-sleutel-van-de-regio")?;
-        let b = Pseudonimiseerder::new("een-andere-sleutel-van-de-regio!")?;
+        let a = Pseudonymizer::new("een-geheime-sleutel-van-de-regio")?;
+        let b = Pseudonymizer::new("een-andere-sleutel-van-de-regio!")?;
         let bsn = Bsn::parse("999900006")?;
         assert_eq!(a.pseudoniem(&bsn), a.pseudoniem(&bsn));
         assert_ne!(a.pseudoniem(&bsn), b.pseudoniem(&bsn));
@@ -188,24 +187,18 @@ mod tests {
 
     #[test]
     fn short_or_missing_keys_are_refused() {
-        assert_eq!(
-            Pseudonimiseerder::new("").err(),
-            Some(SleutelFout::Ontbreekt)
-        );
-        assert_eq!(
-            Pseudonimiseerder::new("kort").err(),
-            Some(SleutelFout::TeKort)
-        );
+        assert_eq!(Pseudonymizer::new("").err(), Some(KeyError::Missing));
+        assert_eq!(Pseudonymizer::new("kort").err(), Some(KeyError::TooShort));
     }
 
     #[test]
     fn finds_and_masks_bsn_like_text() {
-        assert!(bevat_bsn("verhuisd, bsn 999900006 bekend"));
-        assert!(!bevat_bsn("9999000061"));
-        assert!(!bevat_bsn("volgens plan 2024"));
-        assert!(bevat_bsn("bsn 1234.56.782"));
-        assert_eq!(veilig("abc 999900006 x"), "abc ********* x");
-        assert_eq!(veilig("abc 1234.56.782 x"), "abc ********* x");
-        assert_eq!(veilig("GROEP"), "GROEP");
+        assert!(contains_bsn("verhuisd, bsn 999900006 bekend"));
+        assert!(!contains_bsn("9999000061"));
+        assert!(!contains_bsn("volgens plan 2024"));
+        assert!(contains_bsn("bsn 1234.56.782"));
+        assert_eq!(redact("abc 999900006 x"), "abc ********* x");
+        assert_eq!(redact("abc 1234.56.782 x"), "abc ********* x");
+        assert_eq!(redact("GROEP"), "GROEP");
     }
 }

@@ -6,18 +6,18 @@ use std::borrow::Cow;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use kringloop_events::rules::invoer::{Tekstsoort, controleer_tekst};
+use kringloop_events::rules::input::{TextKind, check_text};
 use kringloop_events::{Gebeurtenis, jeugdige_stream};
 use serde::Serialize;
 use uuid::Uuid;
 
 use crate::formaat::{self, BouwNieuw, META_NA, TypeSpec, VeldFout, Velden};
-use crate::pseudonym::{Bsn, Pseudonimiseerder, bevat_bsn, veilig};
+use crate::pseudonym::{Bsn, Pseudonymizer, contains_bsn, redact};
 
 /// Where a record is in the input: a file and a line (CSV, JSON Lines) or an element
 /// (iJw: the message and the product within it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Plaats {
+pub struct Location {
     pub bestand: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub regel: Option<u64>,
@@ -25,9 +25,9 @@ pub struct Plaats {
     pub element: Option<String>,
 }
 
-impl Plaats {
+impl Location {
     pub fn regel(bestand: &str, regel: u64) -> Self {
-        Plaats {
+        Location {
             bestand: bestand.to_owned(),
             regel: Some(regel),
             element: None,
@@ -35,7 +35,7 @@ impl Plaats {
     }
 
     pub fn element(bestand: &str, element: impl Into<String>) -> Self {
-        Plaats {
+        Location {
             bestand: bestand.to_owned(),
             regel: None,
             element: Some(element.into()),
@@ -43,7 +43,7 @@ impl Plaats {
     }
 }
 
-impl fmt::Display for Plaats {
+impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.bestand)?;
         if let Some(r) = self.regel {
@@ -59,7 +59,7 @@ impl fmt::Display for Plaats {
 /// A fact read from the input, not yet checked against the domain rules.
 #[derive(Debug, Clone)]
 pub struct Voorstel {
-    pub plaats: Plaats,
+    pub plaats: Location,
     /// The youth's stream for youth facts (and optionally for corrections); `None`: the
     /// fact's natural stream, or for a correction the stream of the fact it corrects.
     pub stream: Option<String>,
@@ -72,23 +72,23 @@ pub struct Voorstel {
 }
 
 /// A record that is not imported, with its place and the reason. `code` is the rule's
-/// [`kringloop_events::rules::AfwijzingCode`] or `ONLEESBAAR` for input that could not be
+/// [`kringloop_events::rules::AfwijzingCode`] or `UNREADABLE` for input that could not be
 /// read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Afgewezen {
-    pub plaats: Plaats,
+    pub plaats: Location,
     pub code: String,
     pub reden: String,
 }
 
 /// Code for records that could not be parsed.
-pub const ONLEESBAAR: &str = "ONLEESBAAR";
+pub const UNREADABLE: &str = "ONLEESBAAR";
 
 impl Afgewezen {
-    pub fn onleesbaar(plaats: Plaats, reden: impl Into<String>) -> Self {
+    pub fn unreadable(plaats: Location, reden: impl Into<String>) -> Self {
         Afgewezen {
             plaats,
-            code: ONLEESBAAR.to_owned(),
+            code: UNREADABLE.to_owned(),
             reden: reden.into(),
         }
     }
@@ -101,17 +101,17 @@ impl fmt::Display for Afgewezen {
 }
 
 /// Reads one tabular record (a CSV row or a JSON object) into a proposed fact.
-/// `bron_prefix` is `import:csv <file>` or `import:jsonl <file>`.
-pub fn lees(
+/// `source_prefix` is `import:csv <file>` or `import:jsonl <file>`.
+pub fn read(
     velden: &dyn Velden,
-    plaats: &Plaats,
-    bron_prefix: &str,
-    pseudo: Option<&Pseudonimiseerder>,
+    plaats: &Location,
+    source_prefix: &str,
+    pseudo: Option<&Pseudonymizer>,
     nieuw: Option<BouwNieuw<'_>>,
 ) -> Result<Voorstel, VeldFout> {
-    let type_naam = velden.tekst("type")?.unwrap_or(Cow::Borrowed(""));
-    let spec: &TypeSpec = formaat::spec(type_naam.trim()).ok_or_else(|| {
-        VeldFout(if type_naam.trim().is_empty() {
+    let type_name = velden.tekst("type")?.unwrap_or(Cow::Borrowed(""));
+    let spec: &TypeSpec = formaat::spec(type_name.trim()).ok_or_else(|| {
+        VeldFout(if type_name.trim().is_empty() {
             format!(
                 "veld `type` ontbreekt; geldig zijn: {}",
                 formaat::type_namen()
@@ -119,14 +119,14 @@ pub fn lees(
         } else {
             format!(
                 "onbekend type `{}`; geldig zijn: {}",
-                veilig(&type_naam),
+                redact(&type_name),
                 formaat::type_namen()
             )
         })
     })?;
     let pseudoniem = jeugdige(velden, pseudo)?;
-    let is_correctie = matches!(spec.event_type, "FeitGecorrigeerd" | "FeitIngetrokken");
-    match (&pseudoniem, spec.jeugdige, is_correctie) {
+    let is_correction = matches!(spec.event_type, "FeitGecorrigeerd" | "FeitIngetrokken");
+    match (&pseudoniem, spec.jeugdige, is_correction) {
         (None, true, _) => {
             return Err(VeldFout(format!(
                 "{} gaat over een jeugdige: vul `pseudoniem` of `bsn` in",
@@ -146,7 +146,7 @@ pub fn lees(
         Some(t) => Some(Uuid::parse_str(t.trim()).map_err(|_| {
             VeldFout(format!(
                 "veld `event_id`: `{}` is geen geldige UUID",
-                veilig(&t)
+                redact(&t)
             ))
         })?),
         None => None,
@@ -155,19 +155,19 @@ pub fn lees(
         Some(t) => Some(formaat::parse_tijdstip(&t).ok_or_else(|| {
             VeldFout(format!(
                 "veld `geregistreerd_op`: `{}` is geen tijdstip (verwacht RFC 3339, bv. 2024-04-20T09:30:00+02:00, of JJJJ-MM-DD)",
-                veilig(&t)
+                redact(&t)
             ))
         })?),
         None => None,
     };
-    let mut source = String::with_capacity(bron_prefix.len() + 8);
-    source.push_str(bron_prefix);
+    let mut source = String::with_capacity(source_prefix.len() + 8);
+    source.push_str(source_prefix);
     source.push(':');
     formaat::push_getal(&mut source, plaats.regel.unwrap_or(0));
     if let Some(bron) = velden.tekst("bron")? {
         // It ends up in the envelope's `source`, which the domain rules do not see: the
-        // same limits as a name (no BSN, no control characters, at most MAX_NAAM bytes).
-        controleer_tekst("bron", Tekstsoort::Naam, bron.trim()).map_err(|a| VeldFout(a.melding))?;
+        // same limits as a name (no BSN, no control characters, at most MAX_NAME bytes).
+        check_text("bron", TextKind::Name, bron.trim()).map_err(|a| VeldFout(a.melding))?;
         source.push_str(" (");
         source.push_str(bron.trim());
         source.push(')');
@@ -185,7 +185,7 @@ pub fn lees(
 /// The youth's pseudonym from `pseudoniem` or (pseudonymised here) `bsn`.
 fn jeugdige(
     velden: &dyn Velden,
-    pseudo: Option<&Pseudonimiseerder>,
+    pseudo: Option<&Pseudonymizer>,
 ) -> Result<Option<String>, VeldFout> {
     let pseudoniem = velden.tekst("pseudoniem")?;
     let bsn = velden.tekst("bsn")?;
@@ -195,7 +195,8 @@ fn jeugdige(
         )),
         (Some(p), None) => {
             let p = p.trim();
-            if bevat_bsn(p) || ((8..=9).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
+            if contains_bsn(p)
+                || ((8..=9).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
             {
                 return Err(VeldFout(
                     "veld `pseudoniem` lijkt op een BSN; zet een BSN in de kolom `bsn`, dan wordt het gepseudonimiseerd".to_owned(),
@@ -220,15 +221,15 @@ fn jeugdige(
 }
 
 /// Whether a column may be filled for a record of this type.
-pub fn hoort_bij(kolom: &str, spec: &TypeSpec, nieuw_type: Option<&str>) -> bool {
-    if kolom == "type" || kolom == "pseudoniem" || kolom == "bsn" || META_NA.contains(&kolom) {
+pub fn belongs_to(column: &str, spec: &TypeSpec, nieuw_type: Option<&str>) -> bool {
+    if column == "type" || column == "pseudoniem" || column == "bsn" || META_NA.contains(&column) {
         return true;
     }
-    if spec.velden.iter().any(|v| v.naam == kolom) {
+    if spec.velden.iter().any(|v| v.naam == column) {
         return true;
     }
     if spec.event_type == "FeitGecorrigeerd"
-        && let Some(rest) = kolom.strip_prefix("nieuw_")
+        && let Some(rest) = column.strip_prefix("nieuw_")
         && let Some(n) = nieuw_type.and_then(formaat::spec)
     {
         return n.velden.iter().any(|v| v.naam == rest);
@@ -237,7 +238,7 @@ pub fn hoort_bij(kolom: &str, spec: &TypeSpec, nieuw_type: Option<&str>) -> bool
 }
 
 /// Every column name any type knows, for the header check.
-pub fn alle_kolommen() -> Vec<String> {
+pub fn all_columns() -> Vec<String> {
     let mut out: Vec<String> = vec!["type".into(), "pseudoniem".into(), "bsn".into()];
     for s in formaat::SPECS {
         for v in s.velden {

@@ -9,7 +9,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::plan::GemeldSignaal;
-use crate::record::{Afgewezen, Plaats};
+use crate::record::{Afgewezen, Location};
 
 /// How an import of one unit (a file, or a set of iJw messages) ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -31,7 +31,7 @@ pub enum Uitkomst {
 /// mapping says to ignore, or a message imported before.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Overgeslagen {
-    pub plaats: Plaats,
+    pub plaats: Location,
     pub reden: String,
 }
 

@@ -5,7 +5,7 @@
 //! rewrites them.
 //!
 //! The examples tell one consistent story (Zuid-West, Horizon and Schakenbosch, one youth
-//! with a test BSN), so that importing all templates in [`VOLGORDE`] into an empty log is
+//! with a test BSN), so that importing all templates in [`ORDER`] into an empty log is
 //! accepted by the domain rules: the integration tests do exactly that.
 
 use serde_json::Value;
@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::formaat::{self, META_NA, Soort, TypeSpec};
 
 /// The youth of the examples: a test BSN (999900006–999999990 range, passes the elfproef).
-pub const VOORBEELD_BSN: &str = "999900006";
+pub const EXAMPLE_BSN: &str = "999900006";
 
 /// Fixed event ids in the examples, so that the correction and retraction examples can
 /// point at them.
@@ -21,7 +21,7 @@ pub const ID_VERHUIZING: &str = "01900000-0000-7000-8000-000000000001";
 pub const ID_VERGISSING: &str = "01900000-0000-7000-8000-000000000002";
 
 /// The order in which the templates build on each other.
-pub const VOLGORDE: &[&str] = &[
+pub const ORDER: &[&str] = &[
     "LandsdeelGeregistreerd",
     "JeugdregioGeregistreerd",
     "GemeenteGeregistreerd",
@@ -43,10 +43,10 @@ pub const VOLGORDE: &[&str] = &[
     "FeitIngetrokken",
 ];
 
-type Rij = &'static [(&'static str, &'static str)];
+type Row = &'static [(&'static str, &'static str)];
 
 /// Example rows per type (column → value; meta columns included where used).
-pub fn voorbeelden(event_type: &str) -> &'static [Rij] {
+pub fn examples(event_type: &str) -> &'static [Row] {
     match event_type {
         "LandsdeelGeregistreerd" => &[&[("code", "ZUID_WEST"), ("naam", "Zuid-West")]],
         "JeugdregioGeregistreerd" => &[
@@ -165,7 +165,7 @@ pub fn voorbeelden(event_type: &str) -> &'static [Rij] {
             ("datum", "2024-01-01"),
         ]],
         "JeugdigeGeregistreerd" => &[&[
-            ("bsn", VOORBEELD_BSN),
+            ("bsn", EXAMPLE_BSN),
             ("geboortejaar", "2008"),
             ("geslacht", "VROUW"),
             ("woongemeente", "GM0599"),
@@ -173,7 +173,7 @@ pub fn voorbeelden(event_type: &str) -> &'static [Rij] {
         ]],
         "MachtigingAfgegeven" => &[
             &[
-                ("bsn", VOORBEELD_BSN),
+                ("bsn", EXAMPLE_BSN),
                 ("machtiging", "SPOED-2024-001"),
                 ("soort", "SPOEDMACHTIGING"),
                 ("geldig_van", "2024-02-01"),
@@ -181,7 +181,7 @@ pub fn voorbeelden(event_type: &str) -> &'static [Rij] {
                 ("aangevraagd_door", "JB West"),
             ],
             &[
-                ("bsn", VOORBEELD_BSN),
+                ("bsn", EXAMPLE_BSN),
                 ("machtiging", "MGJ-2024-001"),
                 ("soort", "MGJ"),
                 ("geldig_van", "2024-02-26"),
@@ -190,13 +190,13 @@ pub fn voorbeelden(event_type: &str) -> &'static [Rij] {
             ],
         ],
         "MachtigingBeeindigd" => &[&[
-            ("bsn", VOORBEELD_BSN),
+            ("bsn", EXAMPLE_BSN),
             ("machtiging", "SPOED-2024-001"),
             ("datum", "2024-02-26"),
             ("reden", "vervangen door machtiging gesloten jeugdhulp"),
         ]],
         "PlaatsingGestart" => &[&[
-            ("bsn", VOORBEELD_BSN),
+            ("bsn", EXAMPLE_BSN),
             ("voorziening", "HZN-DE-BRUG"),
             ("datum", "2024-02-01"),
             ("spoed", "ja"),
@@ -204,7 +204,7 @@ pub fn voorbeelden(event_type: &str) -> &'static [Rij] {
             ("verblijf_voor", "THUIS"),
         ]],
         "Doorgeplaatst" => &[&[
-            ("bsn", VOORBEELD_BSN),
+            ("bsn", EXAMPLE_BSN),
             ("van", "HZN-DE-BRUG"),
             ("naar", "HZN-KLEINE-HAVEN"),
             ("datum", "2024-06-03"),
@@ -213,7 +213,7 @@ pub fn voorbeelden(event_type: &str) -> &'static [Rij] {
             ("tegen_wens_aanbieder", "nee"),
         ]],
         "PlaatsingBeeindigd" => &[&[
-            ("bsn", VOORBEELD_BSN),
+            ("bsn", EXAMPLE_BSN),
             ("voorziening", "HZN-KLEINE-HAVEN"),
             ("datum", "2024-11-15"),
             ("bestemming", "THUIS"),
@@ -222,13 +222,13 @@ pub fn voorbeelden(event_type: &str) -> &'static [Rij] {
         ]],
         "WoongemeenteGewijzigd" => &[
             &[
-                ("bsn", VOORBEELD_BSN),
+                ("bsn", EXAMPLE_BSN),
                 ("woongemeente", "GM0518"),
                 ("datum", "2024-12-01"),
                 ("event_id", ID_VERHUIZING),
             ],
             &[
-                ("bsn", VOORBEELD_BSN),
+                ("bsn", EXAMPLE_BSN),
                 ("woongemeente", "GM0599"),
                 ("datum", "2025-03-01"),
                 ("event_id", ID_VERGISSING),
@@ -250,7 +250,7 @@ pub fn voorbeelden(event_type: &str) -> &'static [Rij] {
 }
 
 /// The columns of a type's template, in order.
-pub fn kolommen(spec: &TypeSpec) -> Vec<String> {
+pub fn columns(spec: &TypeSpec) -> Vec<String> {
     let mut k = vec!["type".to_owned()];
     if spec.jeugdige {
         k.push("pseudoniem".to_owned());
@@ -274,11 +274,13 @@ pub fn kolommen(spec: &TypeSpec) -> Vec<String> {
     k
 }
 
-fn cel(rij: Rij, kolom: &str) -> &'static str {
-    rij.iter().find(|(k, _)| *k == kolom).map_or("", |(_, v)| v)
+fn cell(row: Row, column: &str) -> &'static str {
+    row.iter()
+        .find(|(k, _)| *k == column)
+        .map_or("", |(_, v)| v)
 }
 
-fn csv_veld(s: &str) -> String {
+fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\'']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -289,21 +291,21 @@ fn csv_veld(s: &str) -> String {
 /// The CSV template of a type: header plus example rows.
 pub fn csv(event_type: &str) -> Option<String> {
     let spec = formaat::spec(event_type)?;
-    let kol = kolommen(spec);
-    let mut out = kol.join(",");
+    let cols = columns(spec);
+    let mut out = cols.join(",");
     out.push('\n');
-    for rij in voorbeelden(event_type) {
-        let cellen: Vec<String> = kol
+    for row in examples(event_type) {
+        let cells: Vec<String> = cols
             .iter()
             .map(|k| {
                 if k == "type" {
                     event_type.to_owned()
                 } else {
-                    csv_veld(cel(rij, k))
+                    csv_field(cell(row, k))
                 }
             })
             .collect();
-        out.push_str(&cellen.join(","));
+        out.push_str(&cells.join(","));
         out.push('\n');
     }
     Some(out)
@@ -313,18 +315,18 @@ pub fn csv(event_type: &str) -> Option<String> {
 pub fn jsonl(event_type: &str) -> Option<String> {
     let spec = formaat::spec(event_type)?;
     let mut out = String::new();
-    for rij in voorbeelden(event_type) {
+    for row in examples(event_type) {
         // Written by hand rather than through a map, so that `type` comes first and the
         // fields keep the documented order.
         let mut velden: Vec<String> =
-            vec![veld_json("type", &Value::String(event_type.to_owned()))];
+            vec![json_field("type", &Value::String(event_type.to_owned()))];
         let mut nieuw: Vec<String> = Vec::new();
-        for (k, v) in rij.iter() {
+        for (k, v) in row.iter() {
             if v.is_empty() {
                 continue;
             }
             let soort = spec.velden.iter().find(|f| f.naam == *k).map(|f| f.soort);
-            let waarde = match soort {
+            let value = match soort {
                 Some(Soort::Aantal | Soort::Jaar) => v
                     .parse::<u64>()
                     .map(Value::from)
@@ -334,9 +336,9 @@ pub fn jsonl(event_type: &str) -> Option<String> {
             };
             // JSON Lines shows the nested form of a correction.
             match k.strip_prefix("nieuw_") {
-                Some("type") => nieuw.insert(0, veld_json("type", &waarde)),
-                Some(rest) => nieuw.push(veld_json(rest, &waarde)),
-                None => velden.push(veld_json(k, &waarde)),
+                Some("type") => nieuw.insert(0, json_field("type", &value)),
+                Some(rest) => nieuw.push(json_field(rest, &value)),
+                None => velden.push(json_field(k, &value)),
             }
         }
         if !nieuw.is_empty() {
@@ -349,12 +351,12 @@ pub fn jsonl(event_type: &str) -> Option<String> {
     Some(out)
 }
 
-fn veld_json(naam: &str, waarde: &Value) -> String {
-    format!("{}:{}", Value::String(naam.to_owned()), waarde)
+fn json_field(naam: &str, value: &Value) -> String {
+    format!("{}:{}", Value::String(naam.to_owned()), value)
 }
 
 /// A Markdown overview of all formats (for `templates/README.md`).
-pub fn overzicht() -> String {
+pub fn overview() -> String {
     let mut out = String::from(
         "# Importformaten (gegenereerd; niet met de hand bewerken)\n\n\
          Eén record per feit. Kolom/veld `type` kiest het soort feit; de andere kolommen zijn de velden \
@@ -373,15 +375,15 @@ pub fn overzicht() -> String {
             .velden
             .iter()
             .map(|v| {
-                let ster = if v.verplicht { "*" } else { "" };
+                let star = if v.verplicht { "*" } else { "" };
                 match v.soort {
-                    Soort::Keuze(w) => format!("`{}`{ster} ({})", v.naam, w.join("/")),
-                    Soort::Datum => format!("`{}`{ster} (datum)", v.naam),
-                    Soort::Aantal => format!("`{}`{ster} (getal)", v.naam),
-                    Soort::JaNee => format!("`{}`{ster} (ja/nee)", v.naam),
-                    Soort::Jaar => format!("`{}`{ster} (jaar)", v.naam),
-                    Soort::Id => format!("`{}`{ster} (UUID)", v.naam),
-                    Soort::Tekst => format!("`{}`{ster}", v.naam),
+                    Soort::Keuze(w) => format!("`{}`{star} ({})", v.naam, w.join("/")),
+                    Soort::Datum => format!("`{}`{star} (datum)", v.naam),
+                    Soort::Aantal => format!("`{}`{star} (getal)", v.naam),
+                    Soort::JaNee => format!("`{}`{star} (ja/nee)", v.naam),
+                    Soort::Jaar => format!("`{}`{star} (jaar)", v.naam),
+                    Soort::Id => format!("`{}`{star} (UUID)", v.naam),
+                    Soort::Tekst => format!("`{}`{star}", v.naam),
                 }
             })
             .collect();
@@ -414,8 +416,8 @@ mod tests {
     #[test]
     fn templates_are_current() -> Result<(), Box<dyn std::error::Error>> {
         let schrijven = std::env::var_os("KRINGLOOP_TEMPLATES_SCHRIJVEN").is_some();
-        let mut bestanden = vec![("README.md".to_owned(), overzicht())];
-        for t in VOLGORDE {
+        let mut bestanden = vec![("README.md".to_owned(), overview())];
+        for t in ORDER {
             bestanden.push((format!("csv/{t}.csv"), csv(t).ok_or("geen csv")?));
             bestanden.push((format!("jsonl/{t}.jsonl"), jsonl(t).ok_or("geen jsonl")?));
         }
@@ -439,9 +441,9 @@ mod tests {
 
     #[test]
     fn every_type_has_examples_in_the_order() {
-        assert_eq!(VOLGORDE.len(), formaat::SPECS.len());
-        for t in VOLGORDE {
-            assert!(!voorbeelden(t).is_empty(), "{t}");
+        assert_eq!(ORDER.len(), formaat::SPECS.len());
+        for t in ORDER {
+            assert!(!examples(t).is_empty(), "{t}");
         }
     }
 }

@@ -6,15 +6,15 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use kringloop_import::pseudonym::Pseudonimiseerder;
+use kringloop_import::pseudonym::Pseudonymizer;
 use kringloop_import::{csv, ijw, jsonl};
 use proptest::prelude::*;
 
 /// Generous for a debug build on a busy 2-core machine; the real cost is microseconds.
 const MAX_DUUR: Duration = Duration::from_secs(2);
 
-fn pseudo() -> Pseudonimiseerder {
-    match Pseudonimiseerder::new("fuzz-sleutel-die-lang-genoeg-is") {
+fn pseudo() -> Pseudonymizer {
+    match Pseudonymizer::new("fuzz-sleutel-die-lang-genoeg-is") {
         Ok(p) => p,
         Err(e) => panic!("{e}"),
     }
@@ -120,7 +120,7 @@ proptest! {
     fn csv_survives_arbitrary_bytes(data in prop::collection::vec(any::<u8>(), 0..2048)) {
         let p = pseudo();
         let t = Instant::now();
-        let _ = csv::lees("fuzz.csv", &data, Some(&p));
+        let _ = csv::read("fuzz.csv", &data, Some(&p));
         binnen_tijd(t)?;
     }
 
@@ -129,7 +129,7 @@ proptest! {
         let p = pseudo();
         let data = pas_toe(csv_voorbeeld(), &m);
         let t = Instant::now();
-        let items = csv::lees("fuzz.csv", &data, Some(&p));
+        let items = csv::read("fuzz.csv", &data, Some(&p));
         binnen_tijd(t)?;
         // Whatever comes out never echoes the BSN that may have been inserted.
         for i in items {
@@ -143,7 +143,7 @@ proptest! {
     fn jsonl_survives_arbitrary_bytes(data in prop::collection::vec(any::<u8>(), 0..2048)) {
         let p = pseudo();
         let t = Instant::now();
-        let _ = jsonl::lees("fuzz.jsonl", &data, Some(&p));
+        let _ = jsonl::read("fuzz.jsonl", &data, Some(&p));
         binnen_tijd(t)?;
     }
 
@@ -152,7 +152,7 @@ proptest! {
         let p = pseudo();
         let data = pas_toe(jsonl_voorbeeld(), &m);
         let t = Instant::now();
-        let _ = jsonl::lees("fuzz.jsonl", &data, Some(&p));
+        let _ = jsonl::read("fuzz.jsonl", &data, Some(&p));
         binnen_tijd(t)?;
     }
 
@@ -209,6 +209,6 @@ fn deeply_nested_and_huge_inputs_are_refused_quickly() {
     );
     assert!(ijw::parse(lang.as_bytes(), &p).is_err());
     let csv_lang = format!("type,naam\n{}\n", "\"".repeat(1_000_000));
-    let _ = csv::lees("lang.csv", csv_lang.as_bytes(), Some(&p));
+    let _ = csv::read("lang.csv", csv_lang.as_bytes(), Some(&p));
     assert!(t.elapsed() < MAX_DUUR);
 }

@@ -1,6 +1,9 @@
 //! End-to-end tests of the importers against a real SQLite store: templates and fixtures
 //! import as expected, bad input writes nothing and is reported with its place, the same
 //! file twice writes once, a dry run writes nothing, and no BSN reaches the store.
+//!
+//! One file of ~1,000 lines on purpose: the cases share the store, importer and template
+//! helpers at its top and each one reads as a scenario from file to store.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -8,9 +11,9 @@ use std::sync::Arc;
 use kringloop_events::{Gebeurtenis, RecordedEvent, jeugdige_stream};
 use kringloop_import::ijw::mapping::RegioMapping;
 use kringloop_import::importer::{Formaat, ImportConfig, ImportFout, Importer};
-use kringloop_import::pseudonym::{Bsn, Pseudonimiseerder};
+use kringloop_import::pseudonym::{Bsn, Pseudonymizer};
 use kringloop_import::report::{Rapport, Uitkomst};
-use kringloop_import::templates::{VOLGORDE, VOORBEELD_BSN};
+use kringloop_import::templates::{EXAMPLE_BSN, ORDER};
 use kringloop_store::EventStore;
 
 type R<T = ()> = Result<T, Box<dyn std::error::Error>>;
@@ -19,7 +22,7 @@ const SLEUTEL: &str = "test-sleutel-regio-rijnmond-2026";
 const PRINCIPAL: &str = "import:test";
 /// Every BSN used in templates and fixtures.
 const BSNS: [&str; 5] = [
-    VOORBEELD_BSN,
+    EXAMPLE_BSN,
     "999900018",
     "999900031",
     "999900043",
@@ -37,15 +40,15 @@ fn template(formaat: &str, t: &str) -> PathBuf {
         .join(format!("{t}.{formaat}"))
 }
 
-fn pseudo() -> R<Pseudonimiseerder> {
-    Ok(Pseudonimiseerder::new(SLEUTEL)?)
+fn pseudo() -> R<Pseudonymizer> {
+    Ok(Pseudonymizer::new(SLEUTEL)?)
 }
 
 fn config() -> R<ImportConfig> {
     let mut c = ImportConfig::new(PRINCIPAL);
     c.pseudonimiseerder = Some(pseudo()?);
     let mapping = crate_dir().join("fixtures/ijw/mapping-rijnmond.toml");
-    c.mapping = Some(RegioMapping::lees(
+    c.mapping = Some(RegioMapping::read(
         "mapping-rijnmond.toml",
         &std::fs::read_to_string(mapping)?,
     )?);
@@ -54,6 +57,32 @@ fn config() -> R<ImportConfig> {
 
 async fn store(dir: &Path) -> R<Arc<dyn EventStore>> {
     Ok(kringloop_store::open(&dir.join("log.db").display().to_string()).await?)
+}
+
+/// A store in `dir` and an importer on it with the test configuration.
+async fn open(dir: &Path) -> R<(Arc<dyn EventStore>, Importer)> {
+    open_with(dir, |_| {}).await
+}
+
+/// As [`open`], with the test configuration changed by `change`.
+async fn open_with(
+    dir: &Path,
+    change: impl FnOnce(&mut ImportConfig),
+) -> R<(Arc<dyn EventStore>, Importer)> {
+    let store = store(dir).await?;
+    let mut c = config()?;
+    change(&mut c);
+    let imp = Importer::open(store.clone(), c).await?;
+    Ok((store, imp))
+}
+
+/// The events after position `voor`.
+async fn events_after(store: &Arc<dyn EventStore>, voor: i64) -> R<Vec<RecordedEvent>> {
+    Ok(alle(store)
+        .await?
+        .into_iter()
+        .filter(|e| e.position > voor)
+        .collect())
 }
 
 async fn alle(store: &Arc<dyn EventStore>) -> R<Vec<RecordedEvent>> {
@@ -66,6 +95,37 @@ async fn alle(store: &Arc<dyn EventStore>) -> R<Vec<RecordedEvent>> {
         }
         out.extend(pagina);
     }
+}
+
+/// Another writer (the API) appends `fact` to `stream` after the importer read the log.
+async fn write_elsewhere(store: &Arc<dyn EventStore>, stream: &str, fact: Gebeurtenis) -> R {
+    let provenance = kringloop_events::Provenance {
+        recorded_by: "api".into(),
+        source: "api".into(),
+        correlation_id: None,
+        causation_id: None,
+    };
+    store
+        .append(
+            stream,
+            vec![fact.to_new_event(&provenance)],
+            kringloop_store::AppendOptions::default(),
+        )
+        .await?;
+    Ok(())
+}
+
+/// The store refused a write because another writer got in between.
+fn assert_conflict<T: std::fmt::Debug>(r: &Result<T, ImportFout>) {
+    assert!(
+        matches!(
+            r,
+            Err(ImportFout::Store(
+                kringloop_store::StoreError::Conflict { .. }
+            ))
+        ),
+        "{r:?}"
+    );
 }
 
 fn pseudoniem(bsn: &str) -> R<String> {
@@ -107,7 +167,7 @@ async fn importeer_templates(imp: &mut Importer, formaat: &str, tot: usize) -> R
         Formaat::Jsonl
     };
     let mut rapporten = Vec::new();
-    for t in &VOLGORDE[..tot] {
+    for t in &ORDER[..tot] {
         let r = imp.importeer_bestand(&template(formaat, t), f).await?;
         assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
         rapporten.push(r);
@@ -117,14 +177,13 @@ async fn importeer_templates(imp: &mut Importer, formaat: &str, tot: usize) -> R
 
 async fn templates_importeren(formaat: &str) -> R {
     let dir = tempfile::tempdir()?;
-    let store = store(dir.path()).await?;
-    let mut imp = Importer::open(store.clone(), config()?).await?;
-    let rapporten = importeer_templates(&mut imp, formaat, VOLGORDE.len()).await?;
+    let (store, mut imp) = open(dir.path()).await?;
+    let rapporten = importeer_templates(&mut imp, formaat, ORDER.len()).await?;
     let events = alle(&store).await?;
     let verwacht: u64 = rapporten.iter().map(|r| r.geschreven).sum();
     assert_eq!(events.len() as u64, verwacht);
     assert_eq!(events.len(), 30, "alle voorbeeldregels");
-    let jeugdige = jeugdige_stream(&pseudoniem(VOORBEELD_BSN)?);
+    let jeugdige = jeugdige_stream(&pseudoniem(EXAMPLE_BSN)?);
     for e in &events {
         assert_eq!(e.recorded_by, PRINCIPAL);
         assert!(
@@ -176,8 +235,7 @@ const LANDSCHAP: usize = 10;
 #[tokio::test]
 async fn ijw_fixtures_become_placements_a_doorplaatsing_and_ends() -> R {
     let dir = tempfile::tempdir()?;
-    let store = store(dir.path()).await?;
-    let mut imp = Importer::open(store.clone(), config()?).await?;
+    let (store, mut imp) = open(dir.path()).await?;
     let mut rapporten = importeer_templates(&mut imp, "csv", LANDSCHAP).await?;
     let voor = store.head_position().await?;
     let r = imp
@@ -187,11 +245,7 @@ async fn ijw_fixtures_become_placements_a_doorplaatsing_and_ends() -> R {
     let r = r.into_iter().next().ok_or("geen rapport")?;
     assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
     assert_eq!(r.overgeslagen.len(), 1, "het ambulante product 45A10: {r}");
-    let events: Vec<RecordedEvent> = alle(&store)
-        .await?
-        .into_iter()
-        .filter(|e| e.position > voor)
-        .collect();
+    let events = events_after(&store, voor).await?;
     let typen: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
     assert_eq!(
         typen,
@@ -273,8 +327,7 @@ async fn ijw_fixtures_become_placements_a_doorplaatsing_and_ends() -> R {
 #[tokio::test]
 async fn an_impossible_ijw_stop_writes_nothing_and_names_the_message() -> R {
     let dir = tempfile::tempdir()?;
-    let store = store(dir.path()).await?;
-    let mut imp = Importer::open(store.clone(), config()?).await?;
+    let (store, mut imp) = open(dir.path()).await?;
     importeer_templates(&mut imp, "csv", LANDSCHAP).await?;
     let voor = store.head_position().await?;
     let r = imp
@@ -298,8 +351,7 @@ async fn an_impossible_ijw_stop_writes_nothing_and_names_the_message() -> R {
 #[tokio::test]
 async fn a_malformed_csv_is_reported_line_by_line_and_writes_nothing() -> R {
     let dir = tempfile::tempdir()?;
-    let store = store(dir.path()).await?;
-    let mut imp = Importer::open(store.clone(), config()?).await?;
+    let (store, mut imp) = open(dir.path()).await?;
     let csv = "type,id,naam\n\
                AanbiederGeregistreerd,HORIZON,Horizon\n\
                AanbiederGeregistreerd,SKB\n\
@@ -327,8 +379,7 @@ async fn a_malformed_csv_is_reported_line_by_line_and_writes_nothing() -> R {
 #[tokio::test]
 async fn an_end_before_the_start_writes_nothing_and_names_the_line() -> R {
     let dir = tempfile::tempdir()?;
-    let store = store(dir.path()).await?;
-    let mut imp = Importer::open(store.clone(), config()?).await?;
+    let (store, mut imp) = open(dir.path()).await?;
     importeer_templates(&mut imp, "csv", LANDSCHAP).await?;
     let voor = store.head_position().await?;
     let csv = format!(
@@ -356,8 +407,7 @@ async fn an_end_before_the_start_writes_nothing_and_names_the_line() -> R {
 #[tokio::test]
 async fn the_same_file_twice_writes_once() -> R {
     let dir = tempfile::tempdir()?;
-    let store = store(dir.path()).await?;
-    let mut imp = Importer::open(store.clone(), config()?).await?;
+    let (store, mut imp) = open(dir.path()).await?;
     let pad = template("csv", "LandsdeelGeregistreerd");
     let eerste = imp.importeer_bestand(&pad, Formaat::Csv).await?;
     assert_eq!(eerste.uitkomst, Uitkomst::Geschreven);
@@ -375,12 +425,9 @@ async fn the_same_file_twice_writes_once() -> R {
 #[tokio::test]
 async fn a_dry_run_writes_nothing_but_reports_everything() -> R {
     let dir = tempfile::tempdir()?;
-    let store = store(dir.path()).await?;
-    let mut c = config()?;
-    c.dry_run = true;
-    let mut imp = Importer::open(store.clone(), c).await?;
+    let (store, mut imp) = open_with(dir.path(), |c| c.dry_run = true).await?;
     let mut totaal = 0;
-    for t in VOLGORDE {
+    for t in ORDER {
         let r = imp
             .importeer_bestand(&template("csv", t), Formaat::Csv)
             .await?;
@@ -395,10 +442,7 @@ async fn a_dry_run_writes_nothing_but_reports_everything() -> R {
 #[tokio::test]
 async fn refuses_to_run_without_a_key() -> R {
     let dir = tempfile::tempdir()?;
-    let store = store(dir.path()).await?;
-    let mut c = config()?;
-    c.pseudonimiseerder = None;
-    let mut imp = Importer::open(store.clone(), c).await?;
+    let (store, mut imp) = open_with(dir.path(), |c| c.pseudonimiseerder = None).await?;
     let ijw = imp
         .importeer_paden(&[crate_dir().join("fixtures/ijw/berichten")])
         .await;
@@ -416,8 +460,7 @@ async fn refuses_to_run_without_a_key() -> R {
 #[tokio::test]
 async fn backfill_keeps_the_recorded_times_and_refuses_them_going_back() -> R {
     let dir = tempfile::tempdir()?;
-    let store = store(dir.path()).await?;
-    let mut imp = Importer::open(store.clone(), config()?).await?;
+    let (store, mut imp) = open(dir.path()).await?;
     let terug = "type,id,naam,geregistreerd_op\n\
                  AanbiederGeregistreerd,A1,Een,2024-04-20T09:30:00+02:00\n\
                  AanbiederGeregistreerd,A2,Twee,2024-04-01\n";
@@ -549,8 +592,7 @@ async fn a_backfill_file_stopped_between_batches_continues_where_it_stopped() ->
 #[tokio::test]
 async fn a_concurrent_write_makes_the_whole_file_fail_and_nothing_of_it_is_written() -> R {
     let dir = tempfile::tempdir()?;
-    let store = store(dir.path()).await?;
-    let mut imp = Importer::open(store.clone(), config()?).await?;
+    let (store, mut imp) = open(dir.path()).await?;
     importeer_templates(&mut imp, "csv", 5).await?;
     let voor = store.head_position().await?;
     // Someone else writes to one of the facility streams after the importer read the log.
@@ -560,31 +602,11 @@ async fn a_concurrent_write_makes_the_whole_file_fail_and_nothing_of_it_is_writt
         aantal: 1,
     }
     .into();
-    let herkomst = kringloop_events::Herkomst {
-        recorded_by: "api".into(),
-        source: "api".into(),
-        correlation_id: None,
-        causation_id: None,
-    };
-    store
-        .append(
-            "voorziening-SKB-DE-LINDE",
-            vec![tussendoor.to_new_event(&herkomst)],
-            kringloop_store::AppendOptions::default(),
-        )
-        .await?;
+    write_elsewhere(&store, "voorziening-SKB-DE-LINDE", tussendoor).await?;
     let r = imp
         .importeer_bestand(&template("csv", "PlaatsenGeopend"), Formaat::Csv)
         .await;
-    assert!(
-        matches!(
-            r,
-            Err(ImportFout::Store(
-                kringloop_store::StoreError::Conflict { .. }
-            ))
-        ),
-        "{r:?}"
-    );
+    assert_conflict(&r);
     assert_eq!(
         store.head_position().await?,
         voor + 1,
@@ -612,10 +634,7 @@ async fn import_futures_are_send() -> R {
 #[tokio::test]
 async fn ijw_backfill_records_each_fact_at_its_dagtekening() -> R {
     let dir = tempfile::tempdir()?;
-    let store = store(dir.path()).await?;
-    let mut c = config()?;
-    c.ijw_backfill = true;
-    let mut imp = Importer::open(store.clone(), c).await?;
+    let (store, mut imp) = open_with(dir.path(), |c| c.ijw_backfill = true).await?;
     // The landscape, recorded long before the messages.
     let t = "2019-01-01T00:00:00Z";
     let landschap = format!(
@@ -637,11 +656,7 @@ async fn ijw_backfill_records_each_fact_at_its_dagtekening() -> R {
     let pad = crate_dir().join("fixtures/ijw/berichten");
     let r = imp.importeer_paden(std::slice::from_ref(&pad)).await?;
     assert_eq!(r[0].uitkomst, Uitkomst::Geschreven, "{}", r[0]);
-    let events: Vec<RecordedEvent> = alle(&store)
-        .await?
-        .into_iter()
-        .filter(|e| e.position > voor)
-        .collect();
+    let events = events_after(&store, voor).await?;
     assert_eq!(events.len(), 8);
     // The first fact comes from the JW301 of 2024-03-01; the doorplaatsing is known once
     // both its messages are, on 2024-09-03.
@@ -674,8 +689,7 @@ async fn ijw_backfill_records_each_fact_at_its_dagtekening() -> R {
 async fn a_large_file_rejected_at_its_last_row_writes_nothing() -> R {
     use std::fmt::Write as _;
     let dir = tempfile::tempdir()?;
-    let store = store(dir.path()).await?;
-    let mut imp = Importer::open(store.clone(), config()?).await?;
+    let (store, mut imp) = open(dir.path()).await?;
     let landschap = "type,id,naam,aanbieder,gemeente,vorm,regime,datum,voorziening,aantal\n\
         AanbiederGeregistreerd,A1,Aanbieder 1,,,,,,,\n\
         VoorzieningGeregistreerd,V1,Voorziening 1,A1,GM0599,GROEP,OPEN,2019-01-01,,\n\
@@ -721,32 +735,12 @@ async fn a_large_file_rejected_at_its_last_row_writes_nothing() -> R {
         datum: "2024-01-01".parse()?,
     }
     .into();
-    let herkomst = kringloop_events::Herkomst {
-        recorded_by: "api".into(),
-        source: "api".into(),
-        correlation_id: None,
-        causation_id: None,
-    };
     let stroom = jeugdige_stream(&format!("p{:07}", jeugdigen - 1));
-    store
-        .append(
-            &stroom,
-            vec![tussendoor.to_new_event(&herkomst)],
-            kringloop_store::AppendOptions::default(),
-        )
-        .await?;
+    write_elsewhere(&store, &stroom, tussendoor).await?;
     let r = imp
         .importeer_tabel(Formaat::Csv, "groot.csv", csv.as_bytes())
         .await;
-    assert!(
-        matches!(
-            r,
-            Err(ImportFout::Store(
-                kringloop_store::StoreError::Conflict { .. }
-            ))
-        ),
-        "{r:?}"
-    );
+    assert_conflict(&r);
     assert_eq!(
         store.head_position().await?,
         voor + 1,
@@ -829,8 +823,7 @@ async fn nergens(
 #[tokio::test]
 async fn an_unterminated_quote_is_refused_with_its_line_and_writes_nothing() -> R {
     let dir = tempfile::tempdir()?;
-    let store = store(dir.path()).await?;
-    let mut imp = Importer::open(store.clone(), config()?).await?;
+    let (store, mut imp) = open(dir.path()).await?;
     // Without the check the quote on line 3 swallows line 4 into the name of A2, and
     // the file is written as two providers instead of three.
     let csv = "type,id,naam\n\
@@ -866,8 +859,7 @@ async fn an_unterminated_quote_is_refused_with_its_line_and_writes_nothing() -> 
 #[tokio::test]
 async fn nul_bytes_in_a_csv_are_refused_with_their_line_and_write_nothing() -> R {
     let dir = tempfile::tempdir()?;
-    let store = store(dir.path()).await?;
-    let mut imp = Importer::open(store.clone(), config()?).await?;
+    let (store, mut imp) = open(dir.path()).await?;
     let csv =
         b"type,id,naam\nAanbiederGeregistreerd,A1,Eerste\nAanbiederGeregistreerd,A2,Twee\0de\n";
     let r = imp.importeer_tabel(Formaat::Csv, "nul.csv", csv).await?;
@@ -892,8 +884,7 @@ async fn nul_bytes_in_a_csv_are_refused_with_their_line_and_write_nothing() -> R
 #[tokio::test]
 async fn bsn_like_values_never_reach_the_log_or_a_report_from_csv_or_json_lines() -> R {
     let dir = tempfile::tempdir()?;
-    let store = store(dir.path()).await?;
-    let mut imp = Importer::open(store.clone(), config()?).await?;
+    let (store, mut imp) = open(dir.path()).await?;
     let mut rapporten = importeer_templates(&mut imp, "csv", LANDSCHAP).await?;
     let voor = store.head_position().await?;
     let kop = "type,pseudoniem,geboortejaar,geslacht,woongemeente,datum,voorziening,spoed,crisis,verblijf_voor,bestemming,reden,bron\n";
@@ -965,8 +956,7 @@ async fn bsn_like_values_never_reach_the_log_or_a_report_from_csv_or_json_lines(
 #[tokio::test]
 async fn an_ijw_identificatie_that_passes_the_elfproef_is_stored_as_a_keyed_pseudonym() -> R {
     let dir = tempfile::tempdir()?;
-    let store = store(dir.path()).await?;
-    let mut imp = Importer::open(store.clone(), config()?).await?;
+    let (store, mut imp) = open(dir.path()).await?;
     let mut rapporten = importeer_templates(&mut imp, "csv", LANDSCHAP).await?;
     let voor = store.head_position().await?;
     // The fixtures, with two message identifications that are valid 11-proof numbers
@@ -995,11 +985,7 @@ async fn an_ijw_identificatie_that_passes_the_elfproef_is_stored_as_a_keyed_pseu
         .await?;
     let r = r.into_iter().next().ok_or("geen rapport")?;
     assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
-    let events: Vec<RecordedEvent> = alle(&store)
-        .await?
-        .into_iter()
-        .filter(|e| e.position > voor)
-        .collect();
+    let events = events_after(&store, voor).await?;
     assert_eq!(events.len(), 8);
     assert!(
         events[0].source.starts_with("import:ijw JW301 psn-"),

@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use kringloop_import::ijw::mapping::RegioMapping;
 use kringloop_import::importer::{Formaat, ImportConfig, Importer};
-use kringloop_import::pseudonym::Pseudonimiseerder;
+use kringloop_import::pseudonym::Pseudonymizer;
 use kringloop_import::report::Uitkomst;
-use kringloop_import::templates::VOLGORDE;
+use kringloop_import::templates::ORDER;
 use sqlx::Connection;
 
 type R<T = ()> = Result<T, Box<dyn std::error::Error>>;
@@ -77,13 +77,13 @@ async fn draai(url: &str) -> R {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let store = kringloop_store::open(url).await?;
     let mut c = ImportConfig::new("import:test");
-    c.pseudonimiseerder = Some(Pseudonimiseerder::new("test-sleutel-regio-rijnmond-2026")?);
-    c.mapping = Some(RegioMapping::lees(
+    c.pseudonimiseerder = Some(Pseudonymizer::new("test-sleutel-regio-rijnmond-2026")?);
+    c.mapping = Some(RegioMapping::read(
         "mapping-rijnmond.toml",
         &std::fs::read_to_string(dir.join("fixtures/ijw/mapping-rijnmond.toml"))?,
     )?);
     let mut imp = Importer::open(store.clone(), c.clone()).await?;
-    for t in VOLGORDE {
+    for t in ORDER {
         let r = imp
             .importeer_bestand(&dir.join(format!("templates/csv/{t}.csv")), Formaat::Csv)
             .await?;

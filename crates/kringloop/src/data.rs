@@ -8,7 +8,7 @@ use clap::Args;
 use kringloop_import::demo::{self, DemoConfig, Scope};
 use kringloop_import::importer::{ImportConfig, importeer};
 use kringloop_import::progress::Voortgang;
-use kringloop_import::pseudonym::{Pseudonimiseerder, SLEUTEL_ENV};
+use kringloop_import::pseudonym::{KEY_ENV, Pseudonymizer};
 use kringloop_store::EventStore;
 
 #[derive(Debug, Clone, Args)]
@@ -67,14 +67,14 @@ pub async fn demo(store: &dyn EventStore, args: &DemoArgs) -> anyhow::Result<dem
     let history = demo::generate(&config)?;
     let voortgang = Voortgang::nieuw("demo", None, "gebeurtenissen");
     // The writer reports the running total; the bar wants increments.
-    let mut gemeld = 0u64;
-    let summary = demo::write_to_store(store, history, args.batch, |totaal| {
-        voortgang.inc(totaal.saturating_sub(gemeld));
-        gemeld = totaal;
+    let mut reported = 0u64;
+    let summary = demo::write_to_store(store, history, args.batch, |total| {
+        voortgang.inc(total.saturating_sub(reported));
+        reported = total;
     })
     .await
     .context("schrijven van de demogeschiedenis mislukt")?;
-    let samenvatting = voortgang.klaar();
+    let progress_summary = voortgang.klaar();
     eprintln!(
         "demo: {} gebeurtenissen ({} jeugdigen, {} plaatsingen, {} doorplaatsingen, {} voorzieningen, {} correcties, {} intrekkingen) in {:.1} s ({:.0}/s)",
         summary.events,
@@ -84,8 +84,8 @@ pub async fn demo(store: &dyn EventStore, args: &DemoArgs) -> anyhow::Result<dem
         summary.voorzieningen,
         summary.correcties,
         summary.intrekkingen,
-        samenvatting.duur.as_secs_f64(),
-        samenvatting.per_seconde()
+        progress_summary.duur.as_secs_f64(),
+        progress_summary.per_seconde()
     );
     Ok(summary)
 }
@@ -119,40 +119,37 @@ pub struct ImportArgs {
 /// (an empty variable counts as unset). Both at once is refused: which one won could
 /// silently change every pseudonym. Neither the key nor the file's content ever appears
 /// in a message or a log line.
-fn pseudoniem_sleutel(
-    bestand: Option<&Path>,
-    omgeving: Option<String>,
-) -> anyhow::Result<Option<String>> {
-    let omgeving = omgeving.filter(|s| !s.is_empty());
-    let Some(pad) = bestand else {
-        return Ok(omgeving);
+fn pseudonym_key(file: Option<&Path>, env_value: Option<String>) -> anyhow::Result<Option<String>> {
+    let env_value = env_value.filter(|s| !s.is_empty());
+    let Some(path) = file else {
+        return Ok(env_value);
     };
-    if omgeving.is_some() {
+    if env_value.is_some() {
         bail!(
-            "de pseudonimiseringssleutel staat zowel in {SLEUTEL_ENV} als in een bestand \
+            "de pseudonimiseringssleutel staat zowel in {KEY_ENV} als in een bestand \
              (--pseudoniem-sleutel-bestand {}); geef er één",
-            pad.display()
+            path.display()
         );
     }
-    let tekst = std::fs::read_to_string(pad)
-        .with_context(|| format!("pseudonimiseringssleutel {} lezen", pad.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("pseudonimiseringssleutel {} lezen", path.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        if let Ok(m) = std::fs::metadata(pad)
+        if let Ok(m) = std::fs::metadata(path)
             && m.permissions().mode() & 0o077 != 0
         {
             tracing::warn!(
-                pad = %pad.display(),
+                pad = %path.display(),
                 "het sleutelbestand is leesbaar voor anderen dan de eigenaar (chmod 600)"
             );
         }
     }
-    let sleutel = tekst
+    let key = text
         .strip_suffix('\n')
         .map(|t| t.strip_suffix('\r').unwrap_or(t))
-        .unwrap_or(&tekst);
-    Ok(Some(sleutel.to_owned()))
+        .unwrap_or(&text);
+    Ok(Some(key.to_owned()))
 }
 
 /// Imports files; returns whether everything was accepted.
@@ -161,28 +158,27 @@ pub async fn import(store: Arc<dyn EventStore>, args: &ImportArgs) -> anyhow::Re
     config.dry_run = args.dry_run;
     config.ijw_backfill = args.ijw_backfill;
     config.voortgang = true;
-    let omgeving = match std::env::var(SLEUTEL_ENV) {
+    let env_value = match std::env::var(KEY_ENV) {
         Ok(s) => Some(s),
         Err(std::env::VarError::NotPresent) => None,
-        Err(std::env::VarError::NotUnicode(_)) => bail!("{SLEUTEL_ENV} is geen geldige UTF-8"),
+        Err(std::env::VarError::NotUnicode(_)) => bail!("{KEY_ENV} is geen geldige UTF-8"),
     };
-    if let Some(sleutel) = pseudoniem_sleutel(args.pseudoniem_sleutel_bestand.as_deref(), omgeving)?
-    {
+    if let Some(key) = pseudonym_key(args.pseudoniem_sleutel_bestand.as_deref(), env_value)? {
         config.pseudonimiseerder =
-            Some(Pseudonimiseerder::new(&sleutel).context("ongeldige pseudonimiseringssleutel")?);
+            Some(Pseudonymizer::new(&key).context("ongeldige pseudonimiseringssleutel")?);
     }
-    if let Some(pad) = &args.mapping {
-        config.mapping = Some(kringloop_import::ijw::mapping::RegioMapping::lees_bestand(
-            pad,
+    if let Some(path) = &args.mapping {
+        config.mapping = Some(kringloop_import::ijw::mapping::RegioMapping::read_file(
+            path,
         )?);
     }
-    let rapporten = importeer(store, config, &args.paden).await?;
-    let mut alles_goed = true;
-    for rapport in &rapporten {
-        println!("{rapport}");
-        alles_goed &= rapport.afgewezen.is_empty();
+    let reports = importeer(store, config, &args.paden).await?;
+    let mut all_accepted = true;
+    for report in &reports {
+        println!("{report}");
+        all_accepted &= report.afgewezen.is_empty();
     }
-    Ok(alles_goed)
+    Ok(all_accepted)
 }
 
 #[cfg(test)]
@@ -224,35 +220,35 @@ mod tests {
     #[test]
     fn sleutel_uit_bestand_of_omgeving() {
         let dir = tempfile::tempdir().unwrap();
-        let pad = dir.path().join("sleutel");
-        std::fs::write(&pad, "een-sleutel-van-minstens-16\n").unwrap();
+        let path = dir.path().join("sleutel");
+        std::fs::write(&path, "een-sleutel-van-minstens-16\n").unwrap();
         assert_eq!(
-            pseudoniem_sleutel(Some(&pad), None).unwrap().as_deref(),
+            pseudonym_key(Some(&path), None).unwrap().as_deref(),
             Some("een-sleutel-van-minstens-16"),
             "one final line break is not part of the key"
         );
-        std::fs::write(&pad, "windows-sleutel-0123\r\n").unwrap();
+        std::fs::write(&path, "windows-sleutel-0123\r\n").unwrap();
         assert_eq!(
-            pseudoniem_sleutel(Some(&pad), None).unwrap().as_deref(),
+            pseudonym_key(Some(&path), None).unwrap().as_deref(),
             Some("windows-sleutel-0123")
         );
         assert_eq!(
-            pseudoniem_sleutel(None, Some("uit-de-omgeving-0123".into()))
+            pseudonym_key(None, Some("uit-de-omgeving-0123".into()))
                 .unwrap()
                 .as_deref(),
             Some("uit-de-omgeving-0123")
         );
-        assert_eq!(pseudoniem_sleutel(None, Some(String::new())).unwrap(), None);
-        assert_eq!(pseudoniem_sleutel(None, None).unwrap(), None);
+        assert_eq!(pseudonym_key(None, Some(String::new())).unwrap(), None);
+        assert_eq!(pseudonym_key(None, None).unwrap(), None);
         // Both: refused, and the message names neither key.
-        let e = pseudoniem_sleutel(Some(&pad), Some("uit-de-omgeving-0123".into()))
+        let e = pseudonym_key(Some(&path), Some("uit-de-omgeving-0123".into()))
             .unwrap_err()
             .to_string();
-        assert!(e.contains(SLEUTEL_ENV), "{e}");
+        assert!(e.contains(KEY_ENV), "{e}");
         assert!(!e.contains("sleutel-0123"), "{e}");
         let e = format!(
             "{:#}",
-            pseudoniem_sleutel(Some(&dir.path().join("bestaat-niet")), None).unwrap_err()
+            pseudonym_key(Some(&dir.path().join("bestaat-niet")), None).unwrap_err()
         );
         assert!(e.contains("bestaat-niet"), "{e}");
     }

@@ -180,9 +180,9 @@ pub async fn run(store: &dyn EventStore, args: &KpiArgs, database_url: &str) -> 
     let loaded = started.elapsed();
     let report = if args.beschermd {
         let pad = args.celsleutel_bestand.clone().unwrap_or_else(|| {
-            crate::celsleutel::standaard_pad(&crate::serve::standaard_tokenpad(database_url))
+            crate::cell_key::default_path(&crate::serve::default_token_path(database_url))
         });
-        projection.kpis_beschermd(&query, &crate::celsleutel::laad_of_maak(&pad)?)
+        projection.kpis_beschermd(&query, &crate::cell_key::load_or_create(&pad)?)
     } else {
         projection.kpis(&query)
     };

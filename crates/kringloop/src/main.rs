@@ -4,7 +4,7 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-mod celsleutel;
+mod cell_key;
 mod config;
 mod data;
 mod kpi;
@@ -58,7 +58,7 @@ enum Command {
 
 /// Console tracing, plus OpenTelemetry OTLP export when `OTEL_EXPORTER_OTLP_ENDPOINT` is
 /// set (keep the returned guard alive: dropping it flushes the last spans).
-fn init_tracing(filter: &str) -> serve::telemetry::Telemetrie {
+fn init_tracing(filter: &str) -> serve::telemetry::Telemetry {
     use tracing_subscriber::layer::SubscriberExt as _;
     use tracing_subscriber::util::SubscriberInitExt as _;
     let filter = std::env::var("RUST_LOG")
@@ -66,19 +66,19 @@ fn init_tracing(filter: &str) -> serve::telemetry::Telemetrie {
         .and_then(|f| EnvFilter::try_new(f).ok())
         .or_else(|| EnvFilter::try_new(filter).ok())
         .unwrap_or_else(|| EnvFilter::new("info"));
-    let (otel, telemetrie) = serve::telemetry::otel_layer();
+    let (otel, telemetry) = serve::telemetry::otel_layer();
     tracing_subscriber::registry()
         .with(filter)
         .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
         .with(otel)
         .init();
-    telemetrie
+    telemetry
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let _telemetrie = init_tracing(&cli.global.log);
+    let _telemetry = init_tracing(&cli.global.log);
     match run(cli).await {
         Ok(code) => code,
         Err(err) => {

@@ -13,11 +13,11 @@ pub struct TokenArgs {
     #[arg(long, env = "KRINGLOOP_TOKENS", global = true)]
     pub tokens: Option<PathBuf>,
     #[command(subcommand)]
-    pub actie: TokenActie,
+    pub action: TokenAction,
 }
 
 #[derive(Debug, Clone, clap::Subcommand)]
-pub enum TokenActie {
+pub enum TokenAction {
     /// Create a token and print it once.
     Create {
         /// stuurgroep, contractmanager, evaluator, registrar or admin.
@@ -34,24 +34,24 @@ pub enum TokenActie {
 }
 
 pub fn run(global: &GlobalConfig, args: &TokenArgs) -> anyhow::Result<()> {
-    let pad = args
+    let path = args
         .tokens
         .clone()
-        .unwrap_or_else(|| crate::serve::standaard_tokenpad(&global.database_url));
-    let tokens = Tokens::new(&pad);
-    match &args.actie {
-        TokenActie::Create { rol, naam } => {
+        .unwrap_or_else(|| crate::serve::default_token_path(&global.database_url));
+    let tokens = Tokens::new(&path);
+    match &args.action {
+        TokenAction::Create { rol, naam } => {
             let (rec, secret) = tokens.maak(*rol, naam).context("token aanmaken")?;
             eprintln!(
                 "token {} voor {} ({}) opgeslagen als hash in {}; bewaar het nu, het wordt niet meer getoond:",
                 rec.id,
                 rec.naam,
                 rec.rol,
-                pad.display()
+                path.display()
             );
             println!("{secret}");
         }
-        TokenActie::List => {
+        TokenAction::List => {
             for t in tokens.lijst().context("tokens lezen")? {
                 println!(
                     "{}  {:<16} {:<24} aangemaakt {}{}",
@@ -65,7 +65,7 @@ pub fn run(global: &GlobalConfig, args: &TokenArgs) -> anyhow::Result<()> {
                 );
             }
         }
-        TokenActie::Revoke { id } => {
+        TokenAction::Revoke { id } => {
             tokens.trek_in(id).context("token intrekken")?;
             println!("token {id} ingetrokken");
         }

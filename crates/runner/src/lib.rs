@@ -30,16 +30,23 @@
 //! The checkpoint lives in memory: a start always folds the whole log (the benchmark
 //! `kringloop-bench projections` measures how long that takes for ten national years).
 
+mod catch_up;
+mod follow;
+
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use kringloop_events::{DecodeError, Gebeurtenis, RecordedEvent};
-use kringloop_projections::{Meta, PARTIJ, Projection};
-use kringloop_store::{EventStore, FoldEvent, FoldPage, StoreError};
-use tokio::sync::{Notify, RwLock, broadcast, mpsc, watch};
+use kringloop_events::RecordedEvent;
+use kringloop_projections::Projection;
+use kringloop_store::{EventStore, FoldEvent, StoreError};
+use tokio::sync::{Notify, RwLock, broadcast, watch};
 use tokio::task::JoinHandle;
 use tracing::Instrument as _;
+
+use catch_up::fold_from_store;
+pub use catch_up::{READ_AHEAD, fold_page};
+use follow::follow;
 
 /// Events applied per write-lock acquisition: readers wait at most this many applies.
 pub const CHUNK: usize = 2_048;
@@ -115,11 +122,23 @@ pub struct CatchUp {
     pub tables_cpu_secs: Option<f64>,
 }
 
-/// CPU seconds of the calling thread (Linux: `/proc/thread-self/schedstat`).
-fn thread_cpu_secs() -> Option<f64> {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let ns: f64 = s.split_whitespace().next()?.parse().ok()?;
-    Some(ns / 1e9)
+impl CatchUp {
+    /// This catch-up followed by `next` (a rebuild folds twice), over `secs` in all.
+    fn then(self, next: CatchUp, secs: f64) -> CatchUp {
+        CatchUp {
+            events: self.events + next.events,
+            secs,
+            fold_busy_secs: self.fold_busy_secs + next.fold_busy_secs,
+            fold_cpu_secs: self
+                .fold_cpu_secs
+                .zip(next.fold_cpu_secs)
+                .map(|(a, b)| a + b),
+            tables_cpu_secs: self
+                .tables_cpu_secs
+                .zip(next.tables_cpu_secs)
+                .map(|(a, b)| a + b),
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -129,6 +148,14 @@ struct ErrorLog {
 }
 
 impl ErrorLog {
+    fn new(errors: Vec<ProjectionErrorInfo>) -> Self {
+        let mut log = ErrorLog::default();
+        for e in errors {
+            log.push(e);
+        }
+        log
+    }
+
     fn push(&mut self, info: ProjectionErrorInfo) {
         self.count += 1;
         if self.recent.len() >= ERRORS_KEPT {
@@ -175,60 +202,6 @@ impl std::fmt::Debug for Runner {
     }
 }
 
-/// The result of folding a range of the log into a projection.
-struct Folded {
-    projection: Projection,
-    /// Last position read (and applied, or reported as an error).
-    cursor: i64,
-    events: u64,
-    errors: Vec<ProjectionErrorInfo>,
-    fold_busy_secs: f64,
-    fold_cpu_secs: Option<f64>,
-    tables_cpu_secs: Option<f64>,
-}
-
-fn apply_one(p: &mut Projection, e: &RecordedEvent) -> Option<ProjectionErrorInfo> {
-    report(e.into(), p.apply(e))
-}
-
-/// Applies an event of a fold page that a reader task decoded (or could not decode:
-/// `Projection::apply_undecodable` records it as seen and reports why).
-fn apply_decoded(
-    p: &mut Projection,
-    e: FoldEvent<'_>,
-    g: &mut Result<Gebeurtenis, DecodeError>,
-) -> Option<ProjectionErrorInfo> {
-    let meta = Meta {
-        position: e.position,
-        event_id: e.event_id,
-        recorded_at: e.recorded_at,
-        stream: e.stream,
-    };
-    let result = match g {
-        Ok(g) => p.apply_decoded(meta, g),
-        Err(bron) => {
-            let bron = std::mem::replace(bron, DecodeError::UnknownType(String::new()));
-            p.apply_undecodable(meta, e.event_type, bron)
-        }
-    };
-    report(e, result)
-}
-
-/// Decodes and applies a page in this thread, with the prefetch hints of the catch-up;
-/// returns what could not be applied. For callers that fold once without a runner
-/// (`kringloop kpi`).
-pub fn fold_page(p: &mut Projection, page: &FoldPage) -> Vec<ProjectionErrorInfo> {
-    p.gelijktijdig(|p| {
-        let mut errors = Vec::new();
-        for (i, e) in page.iter().enumerate() {
-            p.vooruit_voor(i, |k| page.stream(k));
-            let mut g = Gebeurtenis::decode(e.event_type, e.schema_version, e.payload);
-            errors.extend(apply_decoded(p, e, &mut g));
-        }
-        errors
-    })
-}
-
 fn report(
     e: FoldEvent<'_>,
     result: Result<(), kringloop_projections::ProjectionError>,
@@ -254,169 +227,6 @@ fn warn_error(info: &ProjectionErrorInfo) {
     );
 }
 
-/// Pages read concurrently during a catch-up (each on its own pooled connection and
-/// task), so decoding rows is spread over cores while the fold runs on another.
-pub const READ_AHEAD: usize = 3;
-
-/// A page of the log with its payloads decoded by the reader task, so that the folding
-/// thread only folds.
-type Page = (FoldPage, Vec<Result<Gebeurtenis, DecodeError>>);
-
-fn decode_page(page: FoldPage) -> Page {
-    let decoded = page
-        .iter()
-        .map(|e| Gebeurtenis::decode(e.event_type, e.schema_version, e.payload))
-        .collect();
-    (page, decoded)
-}
-
-/// Reads the log after `after` into `tx`, in order: first the range up to `bound` in
-/// concurrent page reads of `batch` positions each, then (when `open_end`) page by page
-/// until the log is exhausted. Returns the position read to.
-async fn read_pages(
-    store: Arc<dyn EventStore>,
-    after: i64,
-    bound: i64,
-    open_end: bool,
-    batch: usize,
-    tx: mpsc::Sender<Page>,
-) -> Result<i64, StoreError> {
-    let step = i64::try_from(batch).unwrap_or(i64::MAX);
-    let mut next = after;
-    let mut inflight = std::collections::VecDeque::new();
-    loop {
-        while inflight.len() < READ_AHEAD && next < bound {
-            let from = next;
-            let to = from.saturating_add(step).min(bound);
-            let store = Arc::clone(&store);
-            inflight.push_back(tokio::spawn(async move {
-                let started = Instant::now();
-                // Positions are dense, so (from, to] holds at most `to - from` events; with
-                // gaps the read returns some beyond `to`, which belong to the next range.
-                let mut page = store
-                    .read_for_fold(from, usize::try_from(to - from).unwrap_or(usize::MAX))
-                    .await?;
-                page.truncate_after(to);
-                let page = decode_page(page);
-                tracing::debug!(
-                    events = page.0.len(),
-                    to,
-                    read_ms = started.elapsed().as_secs_f64() * 1e3,
-                    "pagina gelezen"
-                );
-                Ok::<_, StoreError>((to, page))
-            }));
-            next = to;
-        }
-        let Some(task) = inflight.pop_front() else {
-            break;
-        };
-        let (_, page) = task
-            .await
-            .map_err(|e| StoreError::Commit(format!("leestaak afgebroken: {e}")))??;
-        if !page.0.is_empty() && tx.send(page).await.is_err() {
-            return Ok(next);
-        }
-    }
-    let mut cursor = next.max(after);
-    if open_end {
-        loop {
-            let page = store.read_for_fold(cursor, batch).await?;
-            let Some(last) = page.last_position() else {
-                break;
-            };
-            cursor = last;
-            if tx.send(decode_page(page)).await.is_err() {
-                break;
-            }
-        }
-    }
-    Ok(cursor)
-}
-
-/// Folds the events after `after` (up to `upto` inclusive, or to the end of the log)
-/// into `projection`: reader tasks read pages, a blocking thread folds them, so reading
-/// and folding overlap.
-async fn fold_from_store(
-    store: Arc<dyn EventStore>,
-    projection: Projection,
-    after: i64,
-    upto: Option<i64>,
-    batch: usize,
-) -> Result<Folded, RunnerError> {
-    let batch = batch.max(1);
-    let bound = match upto {
-        Some(u) => u,
-        None => store.head_position().await?,
-    };
-    let (tx, mut rx) = mpsc::channel::<Page>(2);
-    let reader =
-        tokio::spawn(read_pages(store, after, bound, upto.is_none(), batch, tx).in_current_span());
-    let span = tracing::Span::current();
-    // Folded pages are dropped on another thread: their decoded events own strings, and
-    // freeing them one by one took a visible share of the folding thread.
-    let (drop_tx, drop_rx) = std::sync::mpsc::sync_channel::<Page>(2);
-    let dropper = std::thread::Builder::new()
-        .name("vouw-opruimen".into())
-        .spawn(move || drop_rx.into_iter().for_each(drop));
-    let folder = tokio::task::spawn_blocking(move || {
-        let _g = span.enter();
-        let cpu0 = thread_cpu_secs();
-        let mut busy = Duration::ZERO;
-        let mut p = projection;
-        p.reserveer(usize::try_from(bound - after).unwrap_or(0));
-        let mut cursor = after;
-        let mut events = 0u64;
-        let mut errors = Vec::new();
-        // Two stages: this thread derives, a second one updates the youth tables (and
-        // at the end the occupancy log); see `Projection::gelijktijdig`.
-        let ((), tabellen_cpu) = p.gelijktijdig_met(PARTIJ, thread_cpu_secs, |p| {
-            while let Some((page, mut decoded)) = rx.blocking_recv() {
-                let started = Instant::now();
-                let n = page.len();
-                let batch_errors = errors.len();
-                for (i, (e, g)) in page.iter().zip(decoded.iter_mut()).enumerate() {
-                    p.vooruit_voor(i, |k| page.stream(k));
-                    if let Some(info) = apply_decoded(p, e, g) {
-                        warn_error(&info);
-                        errors.push(info);
-                    }
-                    cursor = e.position;
-                }
-                if dropper.is_ok() {
-                    // The thread ends only when this sender is dropped, so the send
-                    // succeeds.
-                    let _ = drop_tx.send((page, decoded));
-                }
-                events += n as u64;
-                busy += started.elapsed();
-                tracing::debug!(
-                    events = n,
-                    to = cursor,
-                    errors = errors.len() - batch_errors,
-                    fold_ms = started.elapsed().as_secs_f64() * 1e3,
-                    "inhaalbatch gevouwen"
-                );
-            }
-        });
-        Folded {
-            projection: p,
-            cursor,
-            events,
-            errors,
-            fold_busy_secs: busy.as_secs_f64(),
-            fold_cpu_secs: thread_cpu_secs().zip(cpu0).map(|(b, a)| b - a),
-            tables_cpu_secs: tabellen_cpu,
-        }
-    });
-    let read = reader.await.map_err(|e| RunnerError::Task(e.to_string()));
-    let mut folded = folder.await.map_err(|e| RunnerError::Task(e.to_string()))?;
-    let read_to = read??;
-    // Everything up to `read_to` was read and applied (a range without events is a gap).
-    folded.cursor = folded.cursor.max(read_to);
-    Ok(folded)
-}
-
 impl Runner {
     /// Folds the whole log, then spawns the follow task; returns when caught up.
     pub async fn start(
@@ -430,13 +240,7 @@ impl Runner {
             .instrument(span.clone())
             .await?;
         let secs = started.elapsed().as_secs_f64();
-        let catch_up = CatchUp {
-            events: folded.events,
-            secs,
-            fold_busy_secs: folded.fold_busy_secs,
-            fold_cpu_secs: folded.fold_cpu_secs,
-            tables_cpu_secs: folded.tables_cpu_secs,
-        };
+        let catch_up = folded.catch_up(secs);
         span.in_scope(|| {
             tracing::info!(
                 events = folded.events,
@@ -452,10 +256,7 @@ impl Runner {
         let (position_tx, _) = watch::channel(folded.cursor);
         let (applied_tx, _) = broadcast::channel(SUBSCRIBER_BUFFER);
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
-        let mut log = ErrorLog::default();
-        for e in folded.errors {
-            log.push(e);
-        }
+        let log = ErrorLog::new(folded.errors);
         let notify = Arc::new(Notify::new());
         let inner = Arc::new(Inner {
             store,
@@ -558,6 +359,7 @@ impl Runner {
         )
         .instrument(span.clone())
         .await?;
+        let first_catch_up = first.catch_up(0.0);
         // The follow task may have moved on meanwhile: stop it, fold the difference, swap.
         let _apply = inner.apply_lock.lock().await;
         let live = self.position();
@@ -579,29 +381,15 @@ impl Runner {
                 folded.cursor
             )));
         }
+        let second_catch_up = folded.catch_up(0.0);
         {
             let mut guard = inner.projection.write().await;
             *guard = folded.projection;
         }
         if let Ok(mut c) = inner.catch_up.lock() {
-            *c = Some(CatchUp {
-                events: first.events + folded.events,
-                secs: started.elapsed().as_secs_f64(),
-                fold_busy_secs: first.fold_busy_secs + folded.fold_busy_secs,
-                fold_cpu_secs: first
-                    .fold_cpu_secs
-                    .zip(folded.fold_cpu_secs)
-                    .map(|(a, b)| a + b),
-                tables_cpu_secs: first
-                    .tables_cpu_secs
-                    .zip(folded.tables_cpu_secs)
-                    .map(|(a, b)| a + b),
-            });
+            *c = Some(first_catch_up.then(second_catch_up, started.elapsed().as_secs_f64()));
         }
-        let mut log = ErrorLog::default();
-        for e in errors {
-            log.push(e);
-        }
+        let log = ErrorLog::new(errors);
         inner.error_count.store(log.count, Ordering::Release);
         if let Ok(mut l) = inner.errors.lock() {
             *l = log;
@@ -653,123 +441,6 @@ impl Runner {
             && let Err(e) = task.await
         {
             tracing::warn!(error = %e, "volgtaak van de projectie eindigde met een fout");
-        }
-    }
-}
-
-impl Inner {
-    /// One poll: if the store is ahead, read pages until the end and apply them.
-    async fn step(&self) -> Result<(), StoreError> {
-        let _apply = self.apply_lock.lock().await;
-        let head = self.store.head_position().await?;
-        self.head.fetch_max(head, Ordering::AcqRel);
-        let mut cursor = self.position.load(Ordering::Acquire);
-        if head <= cursor {
-            return Ok(());
-        }
-        let batch = self.opts.batch.max(1);
-        let span = tracing::debug_span!("projectie_volgen", from = cursor, head);
-        async {
-            loop {
-                let page = self.store.read_all(cursor, batch).await?;
-                let (Some(first), Some(last)) = (page.first(), page.last()) else {
-                    break;
-                };
-                let (from, to) = (first.position, last.position);
-                let full = page.len() >= batch;
-                let mut errors = Vec::new();
-                let chunks = page.chunks(CHUNK).count();
-                for (i, chunk) in page.chunks(CHUNK).enumerate() {
-                    let mut guard = self.projection.write().await;
-                    for e in chunk {
-                        if let Some(info) = apply_one(&mut guard, e) {
-                            errors.push(info);
-                        }
-                    }
-                    if i + 1 == chunks {
-                        // The index work the fold defers (the occupancy log), once per
-                        // followed batch, so that series at K = now keep using it.
-                        guard.onderhoud();
-                    }
-                    drop(guard);
-                    tokio::task::yield_now().await;
-                }
-                cursor = to;
-                self.record_errors(errors);
-                self.head.fetch_max(to, Ordering::AcqRel);
-                self.position.store(to, Ordering::Release);
-                self.position_tx.send_replace(to);
-                tracing::debug!(events = page.len(), from, to, "batch toegepast");
-                // No subscribers is not an error.
-                let _ = self.applied_tx.send(Applied {
-                    from,
-                    to,
-                    events: Arc::new(page),
-                });
-                if !full {
-                    break;
-                }
-            }
-            Ok(())
-        }
-        .instrument(span)
-        .await
-    }
-
-    fn record_errors(&self, errors: Vec<ProjectionErrorInfo>) {
-        if errors.is_empty() {
-            return;
-        }
-        if let Ok(mut log) = self.errors.lock() {
-            for e in errors {
-                warn_error(&e);
-                log.push(e);
-            }
-            self.error_count.store(log.count, Ordering::Release);
-        }
-    }
-}
-
-/// The follow task. Holds only a weak reference between polls, so dropping every
-/// [`Runner`] ends it.
-async fn follow(
-    inner: Weak<Inner>,
-    notify: Arc<Notify>,
-    mut shutdown: watch::Receiver<bool>,
-    poll_interval: Duration,
-) {
-    let mut backoff = poll_interval;
-    let mut wait = poll_interval;
-    loop {
-        tokio::select! {
-            _ = notify.notified() => {}
-            _ = tokio::time::sleep(wait) => {}
-            r = shutdown.changed() => {
-                if r.is_err() || *shutdown.borrow() {
-                    break;
-                }
-            }
-        }
-        if *shutdown.borrow() {
-            break;
-        }
-        let Some(inner) = inner.upgrade() else { break };
-        match inner.step().await {
-            Ok(()) => {
-                wait = poll_interval;
-                backoff = poll_interval;
-                if let Ok(mut e) = inner.last_store_error.lock() {
-                    *e = None;
-                }
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, retry_ms = backoff.as_millis() as u64, "projectie kan de store niet lezen; opnieuw");
-                if let Ok(mut slot) = inner.last_store_error.lock() {
-                    *slot = Some(e.to_string());
-                }
-                wait = backoff;
-                backoff = (backoff * 2).min(Duration::from_secs(5));
-            }
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::event_store::{AppendOptions, StreamAppend};
 /// Longest stream name and idempotency key the store takes, in bytes. Both are indexed,
 /// and PostgreSQL refuses a B-tree entry over ~2.7 kB with an error deep in the group's
 /// statement; refused here instead, the same on both backends. (The domain rules allow
-/// much less: `kringloop_events::rules::MAX_STROOM`.)
+/// much less: `kringloop_events::rules::MAX_STREAM`.)
 pub const MAX_NAME_BYTES: usize = 1024;
 
 /// What the store refuses as input, checked before anything reaches the database

@@ -67,7 +67,7 @@ pub enum AfwijzingCode {
     /// ([`crate::bsn`]); the message names the field, never the value.
     BsnVerboden,
     /// A string of the fact or its stream name is longer than its limit
-    /// ([`super::invoer`]).
+    /// ([`super::input`]).
     TeLang,
     /// A string holds a NUL byte or another control character it may not hold.
     OngeldigTeken,

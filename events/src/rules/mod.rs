@@ -24,7 +24,7 @@
 //! # Rules (rejections, [`AfwijzingCode`])
 //! | fact | rejected when | code |
 //! |---|---|---|
-//! | any (checked first, [`invoer`]) | a string or the stream name holds a BSN ([`crate::bsn`]); is longer than its limit (stream 128, identifier 64, name 200, free text 2,000 bytes); holds NUL or a control character (free text: tab and line breaks allowed) | `BSN_VERBODEN`, `TE_LANG`, `ONGELDIG_TEKEN` |
+//! | any (checked first, [`input`]) | a string or the stream name holds a BSN ([`crate::bsn`]); is longer than its limit (stream 128, identifier 64, name 200, free text 2,000 bytes); holds NUL or a control character (free text: tab and line breaks allowed) | `BSN_VERBODEN`, `TE_LANG`, `ONGELDIG_TEKEN` |
 //! | any | its stream is not its natural stream (youth facts: a `jeugdige-…` stream) | `VERKEERDE_STROOM` |
 //! | landsdeel/regio/gemeente/aanbieder/voorziening/jeugdige registered | key already registered; key empty | `AL_GEREGISTREERD`, `ONGELDIGE_SLEUTEL` |
 //! | jeugdregio / gemeente / voorziening | landsdeel / jeugdregio / aanbieder unknown | `ONBEKEND_LANDSDEEL`, `ONBEKENDE_JEUGDREGIO`, `ONBEKENDE_AANBIEDER` |
@@ -64,7 +64,7 @@
 mod afleiding;
 mod afwijzing;
 mod check;
-pub mod invoer;
+pub mod input;
 mod signaal;
 #[cfg(test)]
 mod tests;
@@ -75,7 +75,7 @@ pub use afleiding::{
 };
 pub use afwijzing::{Afwijzing, AfwijzingCode};
 pub use check::{MAX_LEEFTIJD_BIJ_REGISTRATIE, SPOEDMACHTIGING_MAX_DAGEN};
-pub use invoer::{MAX_NAAM, MAX_SLEUTEL, MAX_STROOM, MAX_TEKST, controleer_invoer};
+pub use input::{MAX_KEY, MAX_NAME, MAX_STREAM, MAX_TEXT, check_input};
 pub use signaal::Signaal;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -121,7 +121,7 @@ struct Feit {
 }
 
 #[derive(Debug, Clone, Default)]
-struct VoorzieningStaat {
+struct VoorzieningState {
     /// The effective `VoorzieningGeregistreerd`.
     registratie: Option<Uuid>,
     /// Capacity deltas by date (opened +, closed −, converted out −, converted in +).
@@ -136,21 +136,21 @@ struct VoorzieningStaat {
     starts: BTreeMap<NaiveDate, i64>,
 }
 
-impl VoorzieningStaat {
+impl VoorzieningState {
     fn sluitingsdatum(&self) -> Option<NaiveDate> {
         self.sluitingen.first().map(|(d, _)| *d)
     }
 }
 
 #[derive(Debug, Clone, Default)]
-struct JeugdigeStaat {
+struct JeugdigeState {
     registratie: Option<Uuid>,
     /// Effective facts other than the registration.
     feiten: BTreeSet<Uuid>,
     afleiding: Afleiding,
 }
 
-fn verschuif(map: &mut BTreeMap<NaiveDate, i64>, d: NaiveDate, delta: i64) {
+fn shift(map: &mut BTreeMap<NaiveDate, i64>, d: NaiveDate, delta: i64) {
     let v = map.entry(d).or_insert(0);
     *v += delta;
     if *v == 0 {
@@ -187,9 +187,9 @@ pub struct DomainState {
     jeugdregios: HashMap<String, Uuid>,
     gemeenten: HashMap<String, Uuid>,
     aanbieders: HashMap<String, Uuid>,
-    voorzieningen: HashMap<String, VoorzieningStaat>,
-    jeugdigen: HashMap<Arc<str>, JeugdigeStaat>,
-    laatste_positie: i64,
+    voorzieningen: HashMap<String, VoorzieningState>,
+    jeugdigen: HashMap<Arc<str>, JeugdigeState>,
+    last_position: i64,
 }
 
 impl DomainState {
@@ -203,7 +203,7 @@ impl DomainState {
         if self.feiten.contains_key(&event.event_id) {
             return;
         }
-        self.laatste_positie = self.laatste_positie.max(event.position);
+        self.last_position = self.last_position.max(event.position);
         let stream = self.intern(&event.stream);
         let soort = match fact {
             Gebeurtenis::FeitGecorrigeerd(c) => {
@@ -235,7 +235,7 @@ impl DomainState {
                     },
                 );
                 if self.effect(event.event_id, &stream, other, 1) {
-                    self.herleid(&stream);
+                    self.refold(&stream);
                 }
                 return;
             }
@@ -270,9 +270,9 @@ impl DomainState {
         }
         let oud = oud.clone();
         let stream = feit.stream.clone();
-        let mut herleiden = self.effect(origineel, &stream, &oud, -1);
+        let mut refold = self.effect(origineel, &stream, &oud, -1);
         if let Some(n) = nieuw {
-            herleiden |= self.effect(origineel, &stream, n, 1);
+            refold |= self.effect(origineel, &stream, n, 1);
         }
         if let Some(Feit {
             soort: Soort::Origineel { inhoud },
@@ -281,16 +281,16 @@ impl DomainState {
         {
             *inhoud = nieuw.cloned();
         }
-        if herleiden {
-            self.herleid(&stream);
+        if refold {
+            self.refold(&stream);
         }
     }
 
-    /// Adds (`teken` = 1) or removes (−1) what an original fact contributes to the state.
+    /// Adds (`sign` = 1) or removes (−1) what an original fact contributes to the state.
     /// Returns whether the youth of `stream` must be re-folded.
-    fn effect(&mut self, id: Uuid, stream: &Arc<str>, feit: &Gebeurtenis, teken: i64) -> bool {
-        fn sleutel(map: &mut HashMap<String, Uuid>, key: &str, id: Uuid, teken: i64) {
-            if teken > 0 {
+    fn effect(&mut self, id: Uuid, stream: &Arc<str>, feit: &Gebeurtenis, sign: i64) -> bool {
+        fn set_key(map: &mut HashMap<String, Uuid>, key: &str, id: Uuid, sign: i64) {
+            if sign > 0 {
                 map.insert(key.to_owned(), id);
             } else if map.get(key) == Some(&id) {
                 map.remove(key);
@@ -298,13 +298,13 @@ impl DomainState {
         }
         use Gebeurtenis as G;
         match feit {
-            G::LandsdeelGeregistreerd(e) => sleutel(&mut self.landsdelen, &e.code, id, teken),
-            G::JeugdregioGeregistreerd(e) => sleutel(&mut self.jeugdregios, &e.code, id, teken),
-            G::GemeenteGeregistreerd(e) => sleutel(&mut self.gemeenten, &e.code, id, teken),
-            G::AanbiederGeregistreerd(e) => sleutel(&mut self.aanbieders, &e.id, id, teken),
+            G::LandsdeelGeregistreerd(e) => set_key(&mut self.landsdelen, &e.code, id, sign),
+            G::JeugdregioGeregistreerd(e) => set_key(&mut self.jeugdregios, &e.code, id, sign),
+            G::GemeenteGeregistreerd(e) => set_key(&mut self.gemeenten, &e.code, id, sign),
+            G::AanbiederGeregistreerd(e) => set_key(&mut self.aanbieders, &e.id, id, sign),
             G::VoorzieningGeregistreerd(e) => {
                 let v = self.voorzieningen.entry(e.id.clone()).or_default();
-                if teken > 0 {
+                if sign > 0 {
                     v.registratie = Some(id);
                 } else if v.registratie == Some(id) {
                     v.registratie = None;
@@ -313,8 +313,8 @@ impl DomainState {
             G::PlaatsenGeopend(_) | G::PlaatsenGesloten(_) | G::PlaatsenOmgebouwd(_) => {
                 for (f, d, delta) in capaciteitseffecten(feit) {
                     let v = self.voorzieningen.entry(f.to_owned()).or_default();
-                    verschuif(&mut v.capaciteit, d, teken * delta);
-                    if teken > 0 {
+                    shift(&mut v.capaciteit, d, sign * delta);
+                    if sign > 0 {
                         v.feiten.insert(id);
                     } else {
                         v.feiten.remove(&id);
@@ -323,7 +323,7 @@ impl DomainState {
             }
             G::VoorzieningGesloten(e) => {
                 let v = self.voorzieningen.entry(e.voorziening.clone()).or_default();
-                if teken > 0 {
+                if sign > 0 {
                     v.sluitingen.insert((e.datum, id));
                     v.feiten.insert(id);
                 } else {
@@ -334,7 +334,7 @@ impl DomainState {
             G::CapaciteitsdoelVastgesteld(_) | G::PersoonsgegevensIngezien(_) => {}
             G::JeugdigeGeregistreerd(_) => {
                 let j = self.jeugdigen.entry(stream.clone()).or_default();
-                if teken > 0 {
+                if sign > 0 {
                     j.registratie = Some(id);
                 } else if j.registratie == Some(id) {
                     j.registratie = None;
@@ -347,7 +347,7 @@ impl DomainState {
             | G::Doorgeplaatst(_)
             | G::PlaatsingBeeindigd(_) => {
                 let j = self.jeugdigen.entry(stream.clone()).or_default();
-                if teken > 0 {
+                if sign > 0 {
                     j.feiten.insert(id);
                 } else {
                     j.feiten.remove(&id);
@@ -367,57 +367,57 @@ impl DomainState {
     }
 
     /// Re-folds one youth and moves its intervals in the facilities' occupancy.
-    fn herleid(&mut self, stream: &Arc<str>) {
+    fn refold(&mut self, stream: &Arc<str>) {
         let Some(j) = self.jeugdigen.get(stream) else {
             return;
         };
-        let nieuw = leid_af(self.invoer(&j.feiten, None), |f| self.vorm(f));
+        let nieuw = leid_af(self.fold_input(&j.feiten, None), |f| self.vorm(f));
         let oud = match self.jeugdigen.get_mut(stream) {
             Some(j) => std::mem::take(&mut j.afleiding),
             None => return,
         };
         for p in &oud.plaatsingen {
-            self.bezet(p, -1);
+            self.occupy(p, -1);
         }
         for p in &nieuw.plaatsingen {
-            self.bezet(p, 1);
+            self.occupy(p, 1);
         }
         if let Some(j) = self.jeugdigen.get_mut(stream) {
             j.afleiding = nieuw;
         }
     }
 
-    fn bezet(&mut self, p: &Plaatsing, teken: i64) {
+    fn occupy(&mut self, p: &Plaatsing, sign: i64) {
         if !p.niet_leeg() {
             return;
         }
         if !self.voorzieningen.contains_key(&p.voorziening) {
             self.voorzieningen
-                .insert(p.voorziening.clone(), VoorzieningStaat::default());
+                .insert(p.voorziening.clone(), VoorzieningState::default());
         }
         let Some(v) = self.voorzieningen.get_mut(&p.voorziening) else {
             return;
         };
-        verschuif(&mut v.bezetting, p.start, teken);
-        verschuif(&mut v.starts, p.start, teken);
+        shift(&mut v.bezetting, p.start, sign);
+        shift(&mut v.starts, p.start, sign);
         if let Some(e) = p.einde {
-            verschuif(&mut v.bezetting, e, -teken);
+            shift(&mut v.bezetting, e, -sign);
         }
     }
 
-    /// The fold input for a youth's facts; `wijziging` replaces (Some) or drops (None)
+    /// The fold input for a youth's facts; `change` replaces (Some) or drops (None)
     /// the content of one original.
-    fn invoer<'a>(
+    fn fold_input<'a>(
         &'a self,
         ids: &BTreeSet<Uuid>,
-        wijziging: Option<(Uuid, Option<&'a Gebeurtenis>)>,
+        change: Option<(Uuid, Option<&'a Gebeurtenis>)>,
     ) -> Vec<(Uuid, i64, &'a Gebeurtenis)> {
         let mut out = Vec::with_capacity(ids.len() + 1);
         for id in ids {
             let Some(feit) = self.feiten.get(id) else {
                 continue;
             };
-            let inhoud = match wijziging {
+            let inhoud = match change {
                 Some((w, vervangen)) if w == *id => vervangen,
                 _ => match &feit.soort {
                     Soort::Origineel { inhoud } => inhoud.as_ref(),
@@ -484,12 +484,12 @@ impl DomainState {
     }
 
     /// Highest position applied.
-    pub fn laatste_positie(&self) -> i64 {
-        self.laatste_positie
+    pub fn last_position(&self) -> i64 {
+        self.last_position
     }
 
     /// Number of events applied.
-    pub fn aantal_events(&self) -> usize {
+    pub fn event_count(&self) -> usize {
         self.feiten.len()
     }
 

@@ -34,7 +34,7 @@ use kringloop_events::{Regime, Verblijfplaats, Vorm};
 use serde::Deserialize;
 
 use super::{Bericht, Product};
-use crate::pseudonym::veilig;
+use crate::pseudonym::redact;
 
 /// One product rule.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -91,14 +91,14 @@ pub struct RegioMapping {
 /// Why a mapping file is unusable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("regiomapping {bestand}: {reden}")]
-pub struct MappingFout {
+pub struct MappingError {
     pub bestand: String,
     pub reden: String,
 }
 
 /// The outcome of looking up a product.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Treffer<'m> {
+pub enum MappingMatch<'m> {
     Voorziening(&'m ProductRegel),
     Negeren,
     Onbekend,
@@ -106,27 +106,27 @@ pub enum Treffer<'m> {
 
 impl RegioMapping {
     /// Reads a mapping from TOML (`.toml`) or JSON (anything else).
-    pub fn lees(bestand: &str, tekst: &str) -> Result<Self, MappingFout> {
-        let fout = |reden: String| MappingFout {
+    pub fn read(bestand: &str, text: &str) -> Result<Self, MappingError> {
+        let error = |reden: String| MappingError {
             bestand: bestand.to_owned(),
             reden,
         };
         let m: RegioMapping = if bestand.ends_with(".toml") {
-            toml::from_str(tekst).map_err(|e| fout(e.to_string()))?
+            toml::from_str(text).map_err(|e| error(e.to_string()))?
         } else {
-            serde_json::from_str(tekst).map_err(|e| fout(e.to_string()))?
+            serde_json::from_str(text).map_err(|e| error(e.to_string()))?
         };
         for code in m.reden.keys() {
             if kringloop_events::RedenBeeindiging::from_code(code).is_none() {
-                return Err(fout(format!(
+                return Err(error(format!(
                     "[reden.\"{}\"] is geen RedenBeeindiging (JZ588); geldig zijn 02, 31, 32, 33, 34, 35, 38, 39",
-                    veilig(code)
+                    redact(code)
                 )));
             }
         }
         for p in &m.product {
             if p.voorziening.trim().is_empty() || p.categorie.trim().is_empty() {
-                return Err(fout(
+                return Err(error(
                     "een [[product]] mist categorie of voorziening".to_owned(),
                 ));
             }
@@ -135,34 +135,34 @@ impl RegioMapping {
     }
 
     /// Reads a mapping file (TOML by `.toml` extension, JSON otherwise).
-    pub fn lees_bestand(pad: &std::path::Path) -> Result<Self, MappingFout> {
-        let naam = pad.display().to_string();
-        let tekst = std::fs::read_to_string(pad).map_err(|e| MappingFout {
-            bestand: naam.clone(),
+    pub fn read_file(path: &std::path::Path) -> Result<Self, MappingError> {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| MappingError {
+            bestand: name.clone(),
             reden: format!("kan het bestand niet lezen: {e}"),
         })?;
-        Self::lees(&naam, &tekst)
+        Self::read(&name, &text)
     }
 
     /// The rule for a product of a message: the most specific matching product rule, or
     /// an ignore rule, or nothing.
-    pub fn zoek<'m>(&'m self, bericht: &Bericht, product: &Product) -> Treffer<'m> {
+    pub fn find<'m>(&'m self, bericht: &Bericht, product: &Product) -> MappingMatch<'m> {
         let Some(categorie) = product.categorie.as_deref() else {
-            return Treffer::Onbekend;
+            return MappingMatch::Onbekend;
         };
         let aanbieder = bericht.aanbieder();
-        let past = |regel: Option<&String>, waarde: Option<&str>| match regel {
+        let matches = |rule: Option<&String>, value: Option<&str>| match rule {
             None => Some(0),
-            Some(r) => (Some(r.as_str()) == waarde).then_some(1),
+            Some(r) => (Some(r.as_str()) == value).then_some(1),
         };
-        let mut beste: Option<(u32, &ProductRegel)> = None;
+        let mut best: Option<(u32, &ProductRegel)> = None;
         for r in &self.product {
             if r.categorie != categorie {
                 continue;
             }
             let (Some(a), Some(b)) = (
-                past(r.code.as_ref(), product.code.as_deref()),
-                past(r.aanbieder.as_ref(), Some(aanbieder)),
+                matches(r.code.as_ref(), product.code.as_deref()),
+                matches(r.aanbieder.as_ref(), Some(aanbieder)),
             ) else {
                 continue;
             };
@@ -181,12 +181,12 @@ impl RegioMapping {
                 }
             };
             let score = a + b + c;
-            if beste.is_none_or(|(s, _)| score > s) {
-                beste = Some((score, r));
+            if best.is_none_or(|(s, _)| score > s) {
+                best = Some((score, r));
             }
         }
-        if let Some((_, r)) = beste {
-            return Treffer::Voorziening(r);
+        if let Some((_, r)) = best {
+            return MappingMatch::Voorziening(r);
         }
         let negeer = self.negeer.iter().any(|n| {
             n.categorie == categorie
@@ -196,9 +196,9 @@ impl RegioMapping {
                 && n.aanbieder.as_deref().is_none_or(|a| a == aanbieder)
         });
         if negeer {
-            Treffer::Negeren
+            MappingMatch::Negeren
         } else {
-            Treffer::Onbekend
+            MappingMatch::Onbekend
         }
     }
 }
@@ -209,12 +209,12 @@ mod tests {
 
     #[test]
     fn reads_the_fixture_and_rejects_unknown_codes() {
-        let tekst = include_str!("../../fixtures/ijw/mapping-rijnmond.toml");
-        let m = RegioMapping::lees("mapping-rijnmond.toml", tekst);
+        let text = include_str!("../../fixtures/ijw/mapping-rijnmond.toml");
+        let m = RegioMapping::read("mapping-rijnmond.toml", text);
         assert!(m.is_ok(), "{m:?}");
-        let bad = format!("{tekst}\n[reden.\"77\"]\nbestemming = \"THUIS\"\nreden = \"x\"\n");
-        assert!(RegioMapping::lees("m.toml", &bad).is_err());
-        let bad = tekst.replace("vorm = \"GROEP\"", "vorm = \"KASTEEL\"");
-        assert!(RegioMapping::lees("m.toml", &bad).is_err());
+        let bad = format!("{text}\n[reden.\"77\"]\nbestemming = \"THUIS\"\nreden = \"x\"\n");
+        assert!(RegioMapping::read("m.toml", &bad).is_err());
+        let bad = text.replace("vorm = \"GROEP\"", "vorm = \"KASTEEL\"");
+        assert!(RegioMapping::read("m.toml", &bad).is_err());
     }
 }

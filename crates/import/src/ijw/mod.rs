@@ -13,11 +13,11 @@
 //! - [`parse`]: bytes → [`Bericht`] (pure, bounded: no entity expansion, a depth limit).
 //! - [`mapping`]: the region's mapping from products to facilities and from
 //!   RedenBeeindiging to destinations.
-//! - [`vertaal`]: messages → proposed facts, including the pairing of a stop with reason
+//! - [`translate`]: messages → proposed facts, including the pairing of a stop with reason
 //!   38 and a start elsewhere into a doorplaatsing.
 
 pub mod mapping;
-pub mod vertaal;
+pub mod translate;
 
 use chrono::NaiveDate;
 use kringloop_events::Geslacht;
@@ -26,9 +26,9 @@ use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
 
 use crate::formaat::parse_datum;
-use kringloop_events::rules::invoer::{Tekstsoort, controleer_tekst};
+use kringloop_events::rules::input::{TextKind, check_text};
 
-use crate::pseudonym::{Bsn, Pseudonimiseerder, bevat_bsn, veilig};
+use crate::pseudonym::{Bsn, Pseudonymizer, contains_bsn, redact};
 
 /// Namespace of the iJw 3.2 base schema.
 pub const NS_BASIS: &str = "http://www.istandaarden.nl/ijw/3_2/basisschema/schema";
@@ -64,7 +64,7 @@ impl BerichtSoort {
         }
     }
 
-    fn van_namespace(ns: &str) -> Option<Self> {
+    fn from_namespace(ns: &str) -> Option<Self> {
         let rest = ns.strip_prefix("http://www.istandaarden.nl/ijw/3_2/")?;
         Some(match rest.strip_suffix("/schema")? {
             "jw301" => BerichtSoort::Jw301,
@@ -132,7 +132,7 @@ pub struct Bericht {
 impl Bericht {
     /// `JW305 HZN-2024-0001 (2024-02-02, afzender 87654321)`: what the envelope `source`
     /// names, and the key under which a message counts as imported.
-    pub fn sleutel(&self) -> String {
+    pub fn source_key(&self) -> String {
         format!(
             "{} {} ({}, afzender {})",
             self.soort.code(),
@@ -169,38 +169,38 @@ impl Bericht {
 /// Why a message cannot be read: where (element path) and what. Never contains the BSN.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{element}: {reden}")]
-pub struct ParseFout {
+pub struct ParseError {
     pub element: String,
     pub reden: String,
 }
 
 /// Nesting deeper than this is not an iJw message (and bounds the work on hostile input).
-const MAX_DIEPTE: usize = 32;
+const MAX_DEPTH: usize = 32;
 /// Text longer than this in one element is not an iJw value.
-const MAX_TEKST: usize = 4096;
+const MAX_TEXT: usize = 4096;
 /// More product lines than this in one message is not realistic.
-const MAX_PRODUCTEN: usize = 1000;
+const MAX_PRODUCTS: usize = 1000;
 
-fn fout(pad: &[Vec<u8>], reden: impl Into<String>) -> ParseFout {
-    ParseFout {
-        element: pad_tekst(pad),
+fn error(path: &[Vec<u8>], reden: impl Into<String>) -> ParseError {
+    ParseError {
+        element: path_text(path),
         reden: reden.into(),
     }
 }
 
-fn pad_tekst(pad: &[Vec<u8>]) -> String {
-    if pad.is_empty() {
+fn path_text(path: &[Vec<u8>]) -> String {
+    if path.is_empty() {
         return "(document)".to_owned();
     }
     // Element names come from the input too: mask them like any echoed value.
-    pad.iter()
-        .map(|p| veilig(&String::from_utf8_lossy(p)))
+    path.iter()
+        .map(|p| redact(&String::from_utf8_lossy(p)))
         .collect::<Vec<_>>()
         .join("/")
 }
 
 /// Parses one iJw message. The BSN is pseudonymised with `pseudo` as soon as it is read.
-pub fn parse(bytes: &[u8], pseudo: &Pseudonimiseerder) -> Result<Bericht, ParseFout> {
+pub fn parse(bytes: &[u8], pseudo: &Pseudonymizer) -> Result<Bericht, ParseError> {
     let mut reader = NsReader::from_reader(bytes);
     {
         let c = reader.config_mut();
@@ -209,8 +209,8 @@ pub fn parse(bytes: &[u8], pseudo: &Pseudonimiseerder) -> Result<Bericht, ParseF
         c.check_end_names = true;
     }
     let mut buf = Vec::new();
-    let mut pad: Vec<Vec<u8>> = Vec::new();
-    let mut tekst = String::new();
+    let mut path: Vec<Vec<u8>> = Vec::new();
+    let mut text = String::new();
     let mut soort: Option<BerichtSoort> = None;
     let mut identificatie = None;
     let mut dagtekening = None;
@@ -220,107 +220,108 @@ pub fn parse(bytes: &[u8], pseudo: &Pseudonimiseerder) -> Result<Bericht, ParseF
     let mut geboortejaar = None;
     let mut geslacht = None;
     let mut producten: Vec<Product> = Vec::new();
-    let mut huidig: Option<Product> = None;
+    let mut current: Option<Product> = None;
     let mut client_bsn: Option<String> = None;
     loop {
         let (ns, event) = reader.read_resolved_event_into(&mut buf).map_err(|e| {
-            fout(
-                &pad,
-                format!("geen geldige XML: {}", veilig(&e.to_string())),
+            error(
+                &path,
+                format!("geen geldige XML: {}", redact(&e.to_string())),
             )
         })?;
         match event {
             Event::Start(e) => {
-                let lokaal = e.local_name().as_ref().to_vec();
-                if pad.is_empty() {
-                    if lokaal != b"Bericht" {
-                        return Err(fout(&pad, "het hoofdelement is geen iJw-Bericht"));
+                let local = e.local_name().as_ref().to_vec();
+                if path.is_empty() {
+                    if local != b"Bericht" {
+                        return Err(error(&path, "het hoofdelement is geen iJw-Bericht"));
                     }
                     let ns = match ns {
                         ResolveResult::Bound(n) => String::from_utf8_lossy(n.as_ref()).into_owned(),
                         _ => String::new(),
                     };
-                    soort = Some(BerichtSoort::van_namespace(&ns).ok_or_else(|| {
-                        fout(
+                    soort = Some(BerichtSoort::from_namespace(&ns).ok_or_else(|| {
+                        error(
                             &[b"Bericht".to_vec()],
                             format!(
                                 "onbekende namespace `{}`; verwacht http://www.istandaarden.nl/ijw/3_2/jw301|jw305|jw307|jw315/schema",
-                                veilig(&ns)
+                                redact(&ns)
                             ),
                         )
                     })?);
                 }
-                if pad.len() >= MAX_DIEPTE {
-                    return Err(fout(&pad, "te diep genest"));
+                if path.len() >= MAX_DEPTH {
+                    return Err(error(&path, "te diep genest"));
                 }
                 if let Some(s) = soort
-                    && lokaal == s.product_element()
-                    && pad.last().is_some_and(|p| p != b"Product")
+                    && local == s.product_element()
+                    && path.last().is_some_and(|p| p != b"Product")
                 {
-                    if producten.len() >= MAX_PRODUCTEN {
-                        return Err(fout(&pad, "te veel producten in één bericht"));
+                    if producten.len() >= MAX_PRODUCTS {
+                        return Err(error(&path, "te veel producten in één bericht"));
                     }
-                    huidig = Some(Product {
+                    current = Some(Product {
                         nummer: producten.len() + 1,
                         ..Product::default()
                     });
                 }
-                pad.push(lokaal);
-                tekst.clear();
+                path.push(local);
+                text.clear();
             }
             Event::End(_) => {
-                let waarde = tekst.trim().to_owned();
-                tekst.clear();
-                let n = pad.len();
-                let naam = pad.last().map(Vec::as_slice).unwrap_or_default();
-                let ouder = if n >= 2 { pad[n - 2].as_slice() } else { b"" };
-                let datum = |pad: &[Vec<u8>]| {
-                    parse_datum(&waarde).ok_or_else(|| {
-                        fout(
-                            pad,
-                            format!("`{}` is geen geldige datum (JJJJ-MM-DD)", veilig(&waarde)),
+                let value = text.trim().to_owned();
+                text.clear();
+                let n = path.len();
+                let name = path.last().map(Vec::as_slice).unwrap_or_default();
+                let parent = if n >= 2 { path[n - 2].as_slice() } else { b"" };
+                let datum = |path: &[Vec<u8>]| {
+                    parse_datum(&value).ok_or_else(|| {
+                        error(
+                            path,
+                            format!("`{}` is geen geldige datum (JJJJ-MM-DD)", redact(&value)),
                         )
                     })
                 };
-                if let Some(p) = huidig.as_mut() {
-                    match (ouder, naam) {
-                        (b"Product", b"Categorie") => p.categorie = Some(waarde.clone()),
-                        (b"Product", b"Code") => p.code = Some(waarde.clone()),
-                        (_, b"ToewijzingNummer") => p.toewijzingnummer = Some(waarde.clone()),
-                        (_, b"Begindatum" | b"Ingangsdatum") => p.begindatum = Some(datum(&pad)?),
-                        (_, b"Einddatum") => p.einddatum = Some(datum(&pad)?),
-                        (_, b"RedenBeeindiging") => p.reden_beeindiging = Some(waarde.clone()),
+                if let Some(p) = current.as_mut() {
+                    match (parent, name) {
+                        (b"Product", b"Categorie") => p.categorie = Some(value.clone()),
+                        (b"Product", b"Code") => p.code = Some(value.clone()),
+                        (_, b"ToewijzingNummer") => p.toewijzingnummer = Some(value.clone()),
+                        (_, b"Begindatum" | b"Ingangsdatum") => p.begindatum = Some(datum(&path)?),
+                        (_, b"Einddatum") => p.einddatum = Some(datum(&path)?),
+                        (_, b"RedenBeeindiging") => p.reden_beeindiging = Some(value.clone()),
                         (_, b"ReferentieAanbieder") => {
-                            p.referentie_aanbieder = Some(waarde.clone());
+                            p.referentie_aanbieder = Some(value.clone());
                         }
                         _ => {}
                     }
-                    if soort.is_some_and(|s| naam == s.product_element())
-                        && let Some(p) = huidig.take()
+                    if soort.is_some_and(|s| name == s.product_element())
+                        && let Some(p) = current.take()
                     {
                         producten.push(p);
                     }
                 } else {
-                    match (ouder, naam) {
+                    match (parent, name) {
                         (b"BerichtIdentificatie", b"Identificatie") => {
-                            identificatie = Some(waarde.clone())
+                            identificatie = Some(value.clone())
                         }
                         (b"BerichtIdentificatie", b"Dagtekening") => {
-                            dagtekening = Some(datum(&pad)?)
+                            dagtekening = Some(datum(&path)?)
                         }
-                        (b"Header", b"Afzender") => afzender = Some(waarde.clone()),
-                        (b"Header", b"Ontvanger") => ontvanger = Some(waarde.clone()),
+                        (b"Header", b"Afzender") => afzender = Some(value.clone()),
+                        (b"Header", b"Ontvanger") => ontvanger = Some(value.clone()),
                         (b"Client", b"Bsn") => {
-                            let bsn = Bsn::parse(&waarde).map_err(|e| fout(&pad, e.to_string()))?;
+                            let bsn =
+                                Bsn::parse(&value).map_err(|e| error(&path, e.to_string()))?;
                             pseudoniem = Some(pseudo.pseudoniem(&bsn));
                             // Kept only until the end of this function, to check that it
                             // does not also sit in a field that would be stored.
-                            client_bsn = Some(waarde.clone());
+                            client_bsn = Some(value.clone());
                         }
                         (b"Geboortedatum", b"Datum") => {
                             // Only the year is kept (AVG: data minimisation).
                             geboortejaar = Some(
-                                datum(&pad)?
+                                datum(&path)?
                                     .format("%Y")
                                     .to_string()
                                     .parse::<u16>()
@@ -328,16 +329,16 @@ pub fn parse(bytes: &[u8], pseudo: &Pseudonimiseerder) -> Result<Bericht, ParseF
                             );
                         }
                         (b"Client", b"Geslacht") => {
-                            geslacht = Some(match waarde.as_str() {
+                            geslacht = Some(match value.as_str() {
                                 "1" => Geslacht::Man,
                                 "2" => Geslacht::Vrouw,
                                 "0" | "9" => Geslacht::Onbekend,
                                 _ => {
-                                    return Err(fout(
-                                        &pad,
+                                    return Err(error(
+                                        &path,
                                         format!(
                                             "onbekende geslachtscode `{}`; geldig zijn 0 (onbekend), 1 (man), 2 (vrouw), 9 (niet gespecificeerd)",
-                                            veilig(&waarde)
+                                            redact(&value)
                                         ),
                                     ));
                                 }
@@ -346,25 +347,25 @@ pub fn parse(bytes: &[u8], pseudo: &Pseudonimiseerder) -> Result<Bericht, ParseF
                         _ => {}
                     }
                 }
-                pad.pop();
+                path.pop();
             }
             Event::Text(t) => {
                 let s = t.xml_content().map_err(|e| {
-                    fout(
-                        &pad,
-                        format!("ongeldige tekens: {}", veilig(&e.to_string())),
+                    error(
+                        &path,
+                        format!("ongeldige tekens: {}", redact(&e.to_string())),
                     )
                 })?;
-                voeg_tekst(&mut tekst, &s, &pad)?;
+                push_text(&mut text, &s, &path)?;
             }
             Event::CData(t) => {
                 let s = t.decode().map_err(|e| {
-                    fout(
-                        &pad,
-                        format!("ongeldige tekens: {}", veilig(&e.to_string())),
+                    error(
+                        &path,
+                        format!("ongeldige tekens: {}", redact(&e.to_string())),
                     )
                 })?;
-                voeg_tekst(&mut tekst, &s, &pad)?;
+                push_text(&mut text, &s, &path)?;
             }
             Event::GeneralRef(r) => {
                 // Only character references and the five predefined entities: no DTD
@@ -382,8 +383,8 @@ pub fn parse(bytes: &[u8], pseudo: &Pseudonimiseerder) -> Result<Bericht, ParseF
                     }
                 };
                 match c {
-                    Some(c) => voeg_tekst(&mut tekst, c.encode_utf8(&mut [0; 4]), &pad)?,
-                    None => return Err(fout(&pad, "onbekende entiteit")),
+                    Some(c) => push_text(&mut text, c.encode_utf8(&mut [0; 4]), &path)?,
+                    None => return Err(error(&path, "onbekende entiteit")),
                 }
             }
             Event::Eof => break,
@@ -395,19 +396,19 @@ pub fn parse(bytes: &[u8], pseudo: &Pseudonimiseerder) -> Result<Bericht, ParseF
         }
         buf.clear();
     }
-    if !pad.is_empty() {
-        return Err(fout(&pad, "het bericht houdt halverwege op"));
+    if !path.is_empty() {
+        return Err(error(&path, "het bericht houdt halverwege op"));
     }
-    let soort = soort.ok_or_else(|| fout(&[], "leeg document: geen iJw-Bericht"))?;
+    let soort = soort.ok_or_else(|| error(&[], "leeg document: geen iJw-Bericht"))?;
     if let Some(bsn) = client_bsn.as_deref().map(str::trim) {
         // Identificatie, Afzender and Ontvanger end up in the envelope and the report; a
         // BSN typed there (it happens) must not.
-        let velden = [
+        let fields = [
             identificatie.as_deref(),
             afzender.as_deref(),
             ontvanger.as_deref(),
         ];
-        let product_velden = producten.iter().flat_map(|p| {
+        let product_fields = producten.iter().flat_map(|p| {
             [
                 p.toewijzingnummer.as_deref(),
                 p.categorie.as_deref(),
@@ -416,19 +417,19 @@ pub fn parse(bytes: &[u8], pseudo: &Pseudonimiseerder) -> Result<Bericht, ParseF
                 p.referentie_aanbieder.as_deref(),
             ]
         });
-        if velden
+        if fields
             .into_iter()
-            .chain(product_velden)
+            .chain(product_fields)
             .flatten()
             .any(|v| v.contains(bsn))
         {
-            return Err(fout(
+            return Err(error(
                 &[b"Bericht".to_vec()],
                 "het BSN van de cliënt staat ook in een ander veld (identificatie, afzender, ontvanger of product); bericht geweigerd",
             ));
         }
     }
-    let bericht = |veld: &str| fout(&[b"Bericht".to_vec()], format!("{veld} ontbreekt"));
+    let bericht = |field: &str| error(&[b"Bericht".to_vec()], format!("{field} ontbreekt"));
     let identificatie = identificatie
         .filter(|s| !s.is_empty())
         .ok_or_else(|| bericht("Header/BerichtIdentificatie/Identificatie"))?;
@@ -457,26 +458,26 @@ pub fn parse(bytes: &[u8], pseudo: &Pseudonimiseerder) -> Result<Bericht, ParseF
 }
 
 /// A header value that is stored in `source` and shown in the report: one that holds
-/// something that could be a BSN ([`bevat_bsn`]) is replaced by its keyed pseudonym
+/// something that could be a BSN ([`contains_bsn`]) is replaced by its keyed pseudonym
 /// `psn-<16 hex>` (the same value gives the same pseudonym under the same key, so a
 /// message is still recognised as imported); one with control characters or longer than
 /// an identifier may be is refused, without repeating it.
-fn kenmerk(pseudo: &Pseudonimiseerder, element: &str, waarde: String) -> Result<String, ParseFout> {
-    if bevat_bsn(&waarde) {
-        return Ok(format!("psn-{}", pseudo.kenmerk(&waarde)));
+fn kenmerk(pseudo: &Pseudonymizer, element: &str, value: String) -> Result<String, ParseError> {
+    if contains_bsn(&value) {
+        return Ok(format!("psn-{}", pseudo.kenmerk(&value)));
     }
-    controleer_tekst(element, Tekstsoort::Sleutel, &waarde).map_err(|a| ParseFout {
+    check_text(element, TextKind::Key, &value).map_err(|a| ParseError {
         element: element.to_owned(),
         reden: a.melding,
     })?;
-    Ok(waarde)
+    Ok(value)
 }
 
-fn voeg_tekst(tekst: &mut String, s: &str, pad: &[Vec<u8>]) -> Result<(), ParseFout> {
-    if tekst.len() + s.len() > MAX_TEKST {
-        return Err(fout(pad, "tekst te lang"));
+fn push_text(text: &mut String, s: &str, path: &[Vec<u8>]) -> Result<(), ParseError> {
+    if text.len() + s.len() > MAX_TEXT {
+        return Err(error(path, "tekst te lang"));
     }
-    tekst.push_str(s);
+    text.push_str(s);
     Ok(())
 }
 
@@ -484,8 +485,8 @@ fn voeg_tekst(tekst: &mut String, s: &str, pad: &[Vec<u8>]) -> Result<(), ParseF
 mod tests {
     use super::*;
 
-    fn pseudo() -> Pseudonimiseerder {
-        Pseudonimiseerder::new("test-sleutel-voor-ijw-berichten").unwrap_or_else(|_| unreachable!())
+    fn pseudo() -> Pseudonymizer {
+        Pseudonymizer::new("test-sleutel-voor-ijw-berichten").unwrap_or_else(|_| unreachable!())
     }
 
     const JW305: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -530,7 +531,7 @@ mod tests {
         assert_eq!(b.producten.len(), 1);
         assert_eq!(b.producten[0].code.as_deref(), Some("43A41"));
         assert!(!format!("{b:?}").contains("999900006"));
-        assert!(b.sleutel().starts_with("JW305 HZN-0001 (2024-02-02"));
+        assert!(b.source_key().starts_with("JW305 HZN-0001 (2024-02-02"));
     }
 
     #[test]

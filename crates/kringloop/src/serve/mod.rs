@@ -34,7 +34,7 @@ pub struct ServeArgs {
     pub tokens: Option<PathBuf>,
     /// File with the secret of the cell-key method (disclosure control for roles without
     /// person-level access; `docs/privacy.md`); created with 32 random bytes when
-    /// missing. Default: beside the token file (`<tokens>.celsleutel`).
+    /// missing. Default: beside the token file (`<tokens>.cell_key`).
     #[arg(long, env = "KRINGLOOP_CELSLEUTEL_BESTAND")]
     pub celsleutel_bestand: Option<PathBuf>,
     /// How often the projection polls the store for events written by other processes (ms).
@@ -46,18 +46,18 @@ pub struct ServeArgs {
 }
 
 /// The token file for a database URL when none is given.
-pub fn standaard_tokenpad(database_url: &str) -> PathBuf {
+pub fn default_token_path(database_url: &str) -> PathBuf {
     if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
         return PathBuf::from("kringloop-tokens.json");
     }
-    let pad = database_url
+    let path = database_url
         .strip_prefix("sqlite://")
         .or_else(|| database_url.strip_prefix("sqlite:"))
         .unwrap_or(database_url);
-    PathBuf::from(format!("{pad}.tokens.json"))
+    PathBuf::from(format!("{path}.tokens.json"))
 }
 
-async fn stop_signaal() {
+async fn shutdown_signal() {
     let ctrl_c = async {
         if let Err(e) = tokio::signal::ctrl_c().await {
             tracing::error!(error = %e, "kan niet op Ctrl-C wachten");
@@ -85,7 +85,7 @@ async fn stop_signaal() {
     tracing::info!("stoppen: geen nieuwe verzoeken meer, lopende worden afgemaakt");
 }
 
-async fn vul_demo(store: &dyn EventStore) -> anyhow::Result<bool> {
+async fn fill_demo(store: &dyn EventStore) -> anyhow::Result<bool> {
     if store.head_position().await? != 0 {
         eprintln!("--demo: de database is niet leeg; er wordt niets toegevoegd");
         return Ok(false);
@@ -114,14 +114,14 @@ pub async fn run(global: &GlobalConfig, args: &ServeArgs) -> anyhow::Result<()> 
     let store: Arc<dyn EventStore> = kringloop_store::open(&global.database_url)
         .await
         .with_context(|| format!("kan de event store {} niet openen", global.redacted_url()))?;
-    let tokenpad = args
+    let token_path = args
         .tokens
         .clone()
-        .unwrap_or_else(|| standaard_tokenpad(&global.database_url));
-    let tokens = Arc::new(Tokens::new(&tokenpad));
+        .unwrap_or_else(|| default_token_path(&global.database_url));
+    let tokens = Arc::new(Tokens::new(&token_path));
 
     let mut demo_tokens = Vec::new();
-    if args.demo && vul_demo(store.as_ref()).await? {
+    if args.demo && fill_demo(store.as_ref()).await? {
         for rol in Rol::ALL {
             let (_, secret) = tokens
                 .maak(rol, &format!("demo-{rol}"))
@@ -140,11 +140,11 @@ pub async fn run(global: &GlobalConfig, args: &ServeArgs) -> anyhow::Result<()> 
     .await
     .context("projectie opbouwen")?;
     let config = ApiConfig {
-        celsleutels: crate::celsleutel::laad_of_maak(
+        celsleutels: crate::cell_key::load_or_create(
             &args
                 .celsleutel_bestand
                 .clone()
-                .unwrap_or_else(|| crate::celsleutel::standaard_pad(&tokenpad)),
+                .unwrap_or_else(|| crate::cell_key::default_path(&token_path)),
         )?,
         timeout: Duration::from_secs(args.timeout_s.max(1)),
         ..ApiConfig::default()
@@ -163,7 +163,7 @@ pub async fn run(global: &GlobalConfig, args: &ServeArgs) -> anyhow::Result<()> 
         adres = %adres,
         backend = store.backend(),
         positie = runner.position(),
-        tokens = %tokenpad.display(),
+        tokens = %token_path.display(),
         "kringloop luistert"
     );
     println!("kringloop luistert op http://{adres}/graphql (GraphiQL in de browser)");
@@ -173,7 +173,7 @@ pub async fn run(global: &GlobalConfig, args: &ServeArgs) -> anyhow::Result<()> 
     if !demo_tokens.is_empty() {
         println!(
             "tokens (alleen nu zichtbaar; opgeslagen als hash in {}):",
-            tokenpad.display()
+            token_path.display()
         );
         for (rol, secret) in &demo_tokens {
             println!("  {rol:<16} {secret}");
@@ -185,7 +185,7 @@ pub async fn run(global: &GlobalConfig, args: &ServeArgs) -> anyhow::Result<()> 
     }
 
     axum::serve(listener, app)
-        .with_graceful_shutdown(stop_signaal())
+        .with_graceful_shutdown(shutdown_signal())
         .await
         .context("HTTP-server")?;
     runner.shutdown().await;

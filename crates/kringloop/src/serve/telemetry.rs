@@ -11,9 +11,9 @@ use tracing_subscriber::Layer;
 use tracing_subscriber::registry::LookupSpan;
 
 /// Keeps the tracer provider alive; flushes the last spans when dropped.
-pub struct Telemetrie(Option<SdkTracerProvider>);
+pub struct Telemetry(Option<SdkTracerProvider>);
 
-impl Drop for Telemetrie {
+impl Drop for Telemetry {
     fn drop(&mut self) {
         if let Some(p) = self.0.take()
             && let Err(e) = p.shutdown()
@@ -24,7 +24,7 @@ impl Drop for Telemetrie {
 }
 
 /// The OpenTelemetry layer when `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
-pub fn otel_layer<S>() -> (Option<Box<dyn Layer<S> + Send + Sync>>, Telemetrie)
+pub fn otel_layer<S>() -> (Option<Box<dyn Layer<S> + Send + Sync>>, Telemetry)
 where
     S: tracing::Subscriber + for<'a> LookupSpan<'a> + Send + Sync,
 {
@@ -32,7 +32,7 @@ where
         .ok()
         .filter(|e| !e.trim().is_empty())
     else {
-        return (None, Telemetrie(None));
+        return (None, Telemetry(None));
     };
     let exporter = match opentelemetry_otlp::SpanExporter::builder()
         .with_http()
@@ -41,7 +41,7 @@ where
         Ok(e) => e,
         Err(e) => {
             eprintln!("OpenTelemetry-export naar {endpoint} niet mogelijk: {e}");
-            return (None, Telemetrie(None));
+            return (None, Telemetry(None));
         }
     };
     let service = std::env::var("OTEL_SERVICE_NAME").unwrap_or_else(|_| "kringloop".to_owned());
@@ -51,5 +51,5 @@ where
         .build();
     let tracer = provider.tracer("kringloop");
     let layer = tracing_opentelemetry::layer().with_tracer(tracer).boxed();
-    (Some(layer), Telemetrie(Some(provider)))
+    (Some(layer), Telemetry(Some(provider)))
 }

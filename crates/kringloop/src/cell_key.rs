@@ -14,45 +14,45 @@ use kringloop_projections::RecordKeys;
 /// Fewer bytes than this is not a secret.
 const MIN_BYTES: usize = 16;
 
-/// The secret file for a token file when none is given: `<tokens>.celsleutel`.
-pub fn standaard_pad(tokens: &Path) -> PathBuf {
+/// The secret file for a token file when none is given: `<tokens>.cell_key`.
+pub fn default_path(tokens: &Path) -> PathBuf {
     let mut s = tokens.as_os_str().to_owned();
     s.push(".celsleutel");
     PathBuf::from(s)
 }
 
 /// Reads the secret, or writes a new random one when the file does not exist.
-pub fn laad_of_maak(pad: &Path) -> anyhow::Result<RecordKeys> {
-    match std::fs::read(pad) {
+pub fn load_or_create(path: &Path) -> anyhow::Result<RecordKeys> {
+    match std::fs::read(path) {
         Ok(b) if b.len() >= MIN_BYTES => Ok(RecordKeys::new(&b)),
         Ok(b) => anyhow::bail!(
             "celsleutelgeheim {} is te kort ({} bytes; minstens {MIN_BYTES})",
-            pad.display(),
+            path.display(),
             b.len()
         ),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let geheim = [
+            let secret = [
                 *uuid::Uuid::new_v4().as_bytes(),
                 *uuid::Uuid::new_v4().as_bytes(),
             ]
             .concat();
-            let mut opties = std::fs::OpenOptions::new();
-            opties.write(true).create_new(true);
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
             #[cfg(unix)]
             {
                 use std::os::unix::fs::OpenOptionsExt as _;
-                opties.mode(0o600);
+                options.mode(0o600);
             }
-            let mut f = opties
-                .open(pad)
-                .with_context(|| format!("celsleutelgeheim {} aanmaken", pad.display()))?;
-            f.write_all(&geheim)
+            let mut f = options
+                .open(path)
+                .with_context(|| format!("celsleutelgeheim {} aanmaken", path.display()))?;
+            f.write_all(&secret)
                 .and_then(|()| f.sync_all())
-                .with_context(|| format!("celsleutelgeheim {} schrijven", pad.display()))?;
-            tracing::info!(pad = %pad.display(), "nieuw celsleutelgeheim aangemaakt");
-            Ok(RecordKeys::new(&geheim))
+                .with_context(|| format!("celsleutelgeheim {} schrijven", path.display()))?;
+            tracing::info!(pad = %path.display(), "nieuw celsleutelgeheim aangemaakt");
+            Ok(RecordKeys::new(&secret))
         }
-        Err(e) => Err(e).with_context(|| format!("celsleutelgeheim {} lezen", pad.display())),
+        Err(e) => Err(e).with_context(|| format!("celsleutelgeheim {} lezen", path.display())),
     }
 }
 
@@ -64,18 +64,18 @@ mod tests {
     #[test]
     fn written_once_then_read_back() {
         let dir = tempfile::tempdir().unwrap();
-        let pad = dir.path().join("x.celsleutel");
-        let a = laad_of_maak(&pad).unwrap();
-        let b = laad_of_maak(&pad).unwrap();
+        let path = dir.path().join("x.celsleutel");
+        let a = load_or_create(&path).unwrap();
+        let b = load_or_create(&path).unwrap();
         assert_eq!(a, b, "the same secret after a restart");
-        assert_eq!(std::fs::read(&pad).unwrap().len(), 32);
+        assert_eq!(std::fs::read(&path).unwrap().len(), 32);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
-            let mode = std::fs::metadata(&pad).unwrap().permissions().mode();
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-        std::fs::write(&pad, b"kort").unwrap();
-        assert!(laad_of_maak(&pad).is_err(), "a short secret is refused");
+        std::fs::write(&path, b"kort").unwrap();
+        assert!(load_or_create(&path).is_err(), "a short secret is refused");
     }
 }

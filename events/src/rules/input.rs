@@ -1,78 +1,78 @@
 //! The input check that runs before any rule: every string of a proposed fact and its
 //! stream name is short enough, holds no control characters, and holds no BSN. It does
-//! not look at the state, so a caller can run it on its own ([`controleer_invoer`]) before
+//! not look at the state, so a caller can run it on its own ([`check_input`]) before
 //! it queues, logs or echoes anything; [`super::DomainState::check`] runs it first too.
 //!
 //! Limits, in UTF-8 bytes (the GraphQL schema documents the same):
 //!
 //! | what | limit | control characters |
 //! |---|---|---|
-//! | stream name | [`MAX_STROOM`] | none |
-//! | identifier: code, id, reference to a facility/provider/region/gemeente, pseudonym, machtiging | [`MAX_SLEUTEL`] | none |
-//! | name: `naam`, `aangevraagd_door`, the access log's `wie`/`token`/`rol`/`wat` | [`MAX_NAAM`] | none |
-//! | free text: `reden` | [`MAX_TEKST`] | only tab, line feed, carriage return |
+//! | stream name | [`MAX_STREAM`] | none |
+//! | identifier: code, id, reference to a facility/provider/region/gemeente, pseudonym, machtiging | [`MAX_KEY`] | none |
+//! | name: `naam`, `aangevraagd_door`, the access log's `wie`/`token`/`rol`/`wat` | [`MAX_NAME`] | none |
+//! | free text: `reden` | [`MAX_TEXT`] | only tab, line feed, carriage return |
 //!
-//! Every string is searched with [`crate::bsn::bevat_bsn`]. A rejection names the field
+//! Every string is searched with [`crate::bsn::contains_bsn`]. A rejection names the field
 //! and the rule, never the value.
 
 use super::{Afwijzing, AfwijzingCode as C};
-use crate::bsn::bevat_bsn;
+use crate::bsn::contains_bsn;
 use crate::catalogue::*;
 use crate::types::DoelScope;
 
 /// Longest stream name, in bytes.
-pub const MAX_STROOM: usize = 128;
+pub const MAX_STREAM: usize = 128;
 /// Longest identifier (code, id, reference, pseudonym), in bytes.
-pub const MAX_SLEUTEL: usize = 64;
+pub const MAX_KEY: usize = 64;
 /// Longest name, in bytes.
-pub const MAX_NAAM: usize = 200;
+pub const MAX_NAME: usize = 200;
 /// Longest free text (a `reden`), in bytes.
-pub const MAX_TEKST: usize = 2_000;
+pub const MAX_TEXT: usize = 2_000;
 
 /// The kind of a string field, which sets its limit and the characters it may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tekstsoort {
-    Stroom,
-    Sleutel,
-    Naam,
-    VrijeTekst,
+pub enum TextKind {
+    Stream,
+    Key,
+    Name,
+    FreeText,
 }
 
-impl Tekstsoort {
+impl TextKind {
     /// Longest value, in bytes.
     pub fn max_bytes(self) -> usize {
         match self {
-            Tekstsoort::Stroom => MAX_STROOM,
-            Tekstsoort::Sleutel => MAX_SLEUTEL,
-            Tekstsoort::Naam => MAX_NAAM,
-            Tekstsoort::VrijeTekst => MAX_TEKST,
+            TextKind::Stream => MAX_STREAM,
+            TextKind::Key => MAX_KEY,
+            TextKind::Name => MAX_NAME,
+            TextKind::FreeText => MAX_TEXT,
         }
     }
 
-    fn teken_toegestaan(self, c: char) -> bool {
+    fn allows_char(self, c: char) -> bool {
         if c == '\0' {
             return false;
         }
         if !c.is_control() {
             return true;
         }
-        self == Tekstsoort::VrijeTekst && matches!(c, '\t' | '\n' | '\r')
+        self == TextKind::FreeText && matches!(c, '\t' | '\n' | '\r')
     }
 }
 
-/// Checks one string: `veld` names it in the message (never the value).
-pub fn controleer_tekst(veld: &str, soort: Tekstsoort, waarde: &str) -> Result<(), Afwijzing> {
-    if waarde.len() > soort.max_bytes() {
+/// Checks one string: `field` names it in the message (never the value).
+pub fn check_text(field: &str, kind: TextKind, value: &str) -> Result<(), Afwijzing> {
+    if value.len() > kind.max_bytes() {
         return Err(Afwijzing::new(
             C::TeLang,
             format!(
-                "Het veld `{veld}` is te lang: {} bytes, hooguit {} toegestaan.",
-                waarde.len(),
-                soort.max_bytes()
+                "Het veld `{field}` is te lang: {} bytes, hooguit {} toegestaan.",
+                value.len(),
+                kind.max_bytes()
             ),
         ));
     }
-    if let Some(c) = waarde.chars().find(|c| !soort.teken_toegestaan(*c)) {
+    if let Some(c) = value.chars().find(|c| !kind.allows_char(*c)) {
         let wat = if c == '\0' {
             "een NUL-teken (0x00)".to_owned()
         } else {
@@ -80,65 +80,65 @@ pub fn controleer_tekst(veld: &str, soort: Tekstsoort, waarde: &str) -> Result<(
         };
         return Err(Afwijzing::new(
             C::OngeldigTeken,
-            format!("Het veld `{veld}` bevat {wat}; dat is niet toegestaan."),
+            format!("Het veld `{field}` bevat {wat}; dat is niet toegestaan."),
         ));
     }
-    if bevat_bsn(waarde) {
+    if contains_bsn(value) {
         return Err(Afwijzing::new(
             C::BsnVerboden,
             format!(
-                "Het veld `{veld}` bevat iets dat op een BSN lijkt (8 of 9 cijfers die de elfproef halen); een BSN wordt nooit vastgelegd. Gebruik voor een jeugdige het pseudoniem."
+                "Het veld `{field}` bevat iets dat op een BSN lijkt (8 of 9 cijfers die de elfproef halen); een BSN wordt nooit vastgelegd. Gebruik voor een jeugdige het pseudoniem."
             ),
         ));
     }
     Ok(())
 }
 
-/// Checks the stream name and every string of `feit` (see the module docs). Pure and
+/// Checks the stream name and every string of `fact` (see the module docs). Pure and
 /// independent of the state.
-pub fn controleer_invoer(stroom: &str, feit: &Gebeurtenis) -> Result<(), Afwijzing> {
-    controleer_tekst("stroom", Tekstsoort::Stroom, stroom)?;
-    let mut fout = Ok(());
-    teksten(feit, &mut |veld, soort, waarde| {
-        if fout.is_ok() {
-            fout = controleer_tekst(veld, soort, waarde);
+pub fn check_input(stream: &str, fact: &Gebeurtenis) -> Result<(), Afwijzing> {
+    check_text("stroom", TextKind::Stream, stream)?;
+    let mut result = Ok(());
+    text_fields(fact, &mut |field, kind, value| {
+        if result.is_ok() {
+            result = check_text(field, kind, value);
         }
     });
-    fout
+    result
 }
 
 /// Calls `f` with the name, kind and value of every string of a fact (of a correction's
 /// new content too). Every struct is taken apart field by field, so a new string field
 /// does not compile until it is listed here.
-pub fn teksten(feit: &Gebeurtenis, f: &mut dyn FnMut(&'static str, Tekstsoort, &str)) {
+pub fn text_fields(fact: &Gebeurtenis, f: &mut dyn FnMut(&'static str, TextKind, &str)) {
     use Gebeurtenis as G;
-    use Tekstsoort::{Naam, Sleutel, VrijeTekst};
-    match feit {
+    use TextKind::{FreeText, Key, Name};
+    match fact {
         G::LandsdeelGeregistreerd(LandsdeelGeregistreerd { code, naam }) => {
-            f("code", Sleutel, code);
-            f("naam", Naam, naam);
+            f("code", Key, code);
+            f("naam", Name, naam);
         }
         G::JeugdregioGeregistreerd(JeugdregioGeregistreerd {
             code,
             naam,
             landsdeel,
         }) => {
-            f("code", Sleutel, code);
-            f("naam", Naam, naam);
-            f("landsdeel", Sleutel, landsdeel);
+            f("code", Key, code);
+            f("naam", Name, naam);
+            f("landsdeel", Key, landsdeel);
         }
         G::GemeenteGeregistreerd(GemeenteGeregistreerd {
             code,
             naam,
             jeugdregio,
         }) => {
-            f("code", Sleutel, code);
-            f("naam", Naam, naam);
-            f("jeugdregio", Sleutel, jeugdregio);
+            f("code", Key, code);
+            f("naam", Name, naam);
+            f("jeugdregio", Key, jeugdregio);
         }
         G::AanbiederGeregistreerd(AanbiederGeregistreerd { id, naam }) => {
-            f("id", Sleutel, id);
-            f("naam", Naam, naam);
+            f("id", Key, id);
+            f("naam", Name, naam);
         }
         G::VoorzieningGeregistreerd(VoorzieningGeregistreerd {
             id,
@@ -149,24 +149,24 @@ pub fn teksten(feit: &Gebeurtenis, f: &mut dyn FnMut(&'static str, Tekstsoort, &
             regime: _,
             datum: _,
         }) => {
-            f("id", Sleutel, id);
-            f("aanbieder", Sleutel, aanbieder);
-            f("naam", Naam, naam);
-            f("gemeente", Sleutel, gemeente);
+            f("id", Key, id);
+            f("aanbieder", Key, aanbieder);
+            f("naam", Name, naam);
+            f("gemeente", Key, gemeente);
         }
         G::PlaatsenGeopend(PlaatsenGeopend {
             voorziening,
             datum: _,
             aantal: _,
-        }) => f("voorziening", Sleutel, voorziening),
+        }) => f("voorziening", Key, voorziening),
         G::PlaatsenGesloten(PlaatsenGesloten {
             voorziening,
             datum: _,
             aantal: _,
             reden,
         }) => {
-            f("voorziening", Sleutel, voorziening);
-            f("reden", VrijeTekst, reden);
+            f("voorziening", Key, voorziening);
+            f("reden", FreeText, reden);
         }
         G::PlaatsenOmgebouwd(PlaatsenOmgebouwd {
             van,
@@ -176,17 +176,17 @@ pub fn teksten(feit: &Gebeurtenis, f: &mut dyn FnMut(&'static str, Tekstsoort, &
             aantal_in: _,
             reden,
         }) => {
-            f("van", Sleutel, van);
-            f("naar", Sleutel, naar);
-            f("reden", VrijeTekst, reden);
+            f("van", Key, van);
+            f("naar", Key, naar);
+            f("reden", FreeText, reden);
         }
         G::VoorzieningGesloten(VoorzieningGesloten {
             voorziening,
             datum: _,
             reden,
         }) => {
-            f("voorziening", Sleutel, voorziening);
-            f("reden", VrijeTekst, reden);
+            f("voorziening", Key, voorziening);
+            f("reden", FreeText, reden);
         }
         G::CapaciteitsdoelVastgesteld(CapaciteitsdoelVastgesteld {
             scope,
@@ -197,7 +197,7 @@ pub fn teksten(feit: &Gebeurtenis, f: &mut dyn FnMut(&'static str, Tekstsoort, &
         }) => match scope {
             DoelScope::Landelijk => {}
             DoelScope::Landsdeel(c) | DoelScope::Jeugdregio(c) | DoelScope::Aanbieder(c) => {
-                f("scope", Sleutel, c);
+                f("scope", Key, c);
             }
         },
         G::JeugdigeGeregistreerd(JeugdigeGeregistreerd {
@@ -207,13 +207,13 @@ pub fn teksten(feit: &Gebeurtenis, f: &mut dyn FnMut(&'static str, Tekstsoort, &
             woongemeente,
             datum: _,
         }) => {
-            f("pseudoniem", Sleutel, pseudoniem);
-            f("woongemeente", Sleutel, woongemeente);
+            f("pseudoniem", Key, pseudoniem);
+            f("woongemeente", Key, woongemeente);
         }
         G::WoongemeenteGewijzigd(WoongemeenteGewijzigd {
             woongemeente,
             datum: _,
-        }) => f("woongemeente", Sleutel, woongemeente),
+        }) => f("woongemeente", Key, woongemeente),
         G::MachtigingAfgegeven(MachtigingAfgegeven {
             machtiging,
             soort: _,
@@ -221,16 +221,16 @@ pub fn teksten(feit: &Gebeurtenis, f: &mut dyn FnMut(&'static str, Tekstsoort, &
             geldig_tot: _,
             aangevraagd_door,
         }) => {
-            f("machtiging", Sleutel, machtiging);
-            f("aangevraagd_door", Naam, aangevraagd_door);
+            f("machtiging", Key, machtiging);
+            f("aangevraagd_door", Name, aangevraagd_door);
         }
         G::MachtigingBeeindigd(MachtigingBeeindigd {
             machtiging,
             datum: _,
             reden,
         }) => {
-            f("machtiging", Sleutel, machtiging);
-            f("reden", VrijeTekst, reden);
+            f("machtiging", Key, machtiging);
+            f("reden", FreeText, reden);
         }
         G::PlaatsingGestart(PlaatsingGestart {
             voorziening,
@@ -238,7 +238,7 @@ pub fn teksten(feit: &Gebeurtenis, f: &mut dyn FnMut(&'static str, Tekstsoort, &
             spoed: _,
             crisis: _,
             verblijf_voor: _,
-        }) => f("voorziening", Sleutel, voorziening),
+        }) => f("voorziening", Key, voorziening),
         G::Doorgeplaatst(Doorgeplaatst {
             van,
             naar,
@@ -247,9 +247,9 @@ pub fn teksten(feit: &Gebeurtenis, f: &mut dyn FnMut(&'static str, Tekstsoort, &
             tegen_wens_jeugdige: _,
             tegen_wens_aanbieder: _,
         }) => {
-            f("van", Sleutel, van);
-            f("naar", Sleutel, naar);
-            f("reden", VrijeTekst, reden);
+            f("van", Key, van);
+            f("naar", Key, naar);
+            f("reden", FreeText, reden);
         }
         G::PlaatsingBeeindigd(PlaatsingBeeindigd {
             voorziening,
@@ -259,20 +259,20 @@ pub fn teksten(feit: &Gebeurtenis, f: &mut dyn FnMut(&'static str, Tekstsoort, &
             reden_beeindiging: _,
         }) => {
             if let Some(v) = voorziening {
-                f("voorziening", Sleutel, v);
+                f("voorziening", Key, v);
             }
-            f("reden", VrijeTekst, reden);
+            f("reden", FreeText, reden);
         }
         G::FeitGecorrigeerd(FeitGecorrigeerd {
             vervangt: _,
             nieuw,
             reden,
         }) => {
-            f("reden", VrijeTekst, reden);
-            teksten(nieuw, f);
+            f("reden", FreeText, reden);
+            text_fields(nieuw, f);
         }
         G::FeitIngetrokken(FeitIngetrokken { event_id: _, reden }) => {
-            f("reden", VrijeTekst, reden);
+            f("reden", FreeText, reden);
         }
         G::PersoonsgegevensIngezien(PersoonsgegevensIngezien {
             wie,
@@ -281,12 +281,12 @@ pub fn teksten(feit: &Gebeurtenis, f: &mut dyn FnMut(&'static str, Tekstsoort, &
             wat,
             stromen,
         }) => {
-            f("wie", Naam, wie);
-            f("token", Naam, token);
-            f("rol", Naam, rol);
-            f("wat", Naam, wat);
+            f("wie", Name, wie);
+            f("token", Name, token);
+            f("rol", Name, rol);
+            f("wat", Name, wat);
             for s in stromen {
-                f("stromen", Tekstsoort::Stroom, s);
+                f("stromen", TextKind::Stream, s);
             }
         }
     }
@@ -307,7 +307,7 @@ mod tests {
     }
 
     fn code(stroom: &str, feit: &Gebeurtenis) -> Option<C> {
-        controleer_invoer(stroom, feit).err().map(|a| a.code)
+        check_input(stroom, feit).err().map(|a| a.code)
     }
 
     #[test]
@@ -315,15 +315,15 @@ mod tests {
         let s = "voorziening-F1";
         assert_eq!(code(s, &gesloten("afbouw volgens plan")), None);
         assert_eq!(code(s, &gesloten("regel 1\nregel 2\tmet tab")), None);
-        assert_eq!(code(s, &gesloten(&"x".repeat(MAX_TEKST))), None);
+        assert_eq!(code(s, &gesloten(&"x".repeat(MAX_TEXT))), None);
         assert_eq!(
-            code(s, &gesloten(&"x".repeat(MAX_TEKST + 1))),
+            code(s, &gesloten(&"x".repeat(MAX_TEXT + 1))),
             Some(C::TeLang)
         );
         assert_eq!(code(s, &gesloten("a\0b")), Some(C::OngeldigTeken));
         assert_eq!(code(s, &gesloten("a\u{1b}[31m")), Some(C::OngeldigTeken));
         assert_eq!(
-            code(&"s".repeat(MAX_STROOM + 1), &gesloten("x")),
+            code(&"s".repeat(MAX_STREAM + 1), &gesloten("x")),
             Some(C::TeLang)
         );
         assert_eq!(
@@ -331,7 +331,7 @@ mod tests {
             Some(C::OngeldigTeken)
         );
         let lang = AanbiederGeregistreerd {
-            id: "A".repeat(MAX_SLEUTEL + 1),
+            id: "A".repeat(MAX_KEY + 1),
             naam: "x".into(),
         }
         .into();
@@ -341,7 +341,7 @@ mod tests {
     #[test]
     fn a_bsn_anywhere_is_refused_without_echoing_it() {
         for bsn in ["999999990", "111222333", "123456782"] {
-            let a = controleer_invoer(
+            let a = check_input(
                 "voorziening-F1",
                 &gesloten(&format!("jeugdige met bsn {bsn} verhuisd")),
             )

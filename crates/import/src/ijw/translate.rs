@@ -27,22 +27,22 @@ use kringloop_events::{
     RedenBeeindiging, Verblijfplaats, Vorm, jeugdige_stream,
 };
 
-use super::mapping::{ProductRegel, RegioMapping, Treffer};
+use super::mapping::{MappingMatch, ProductRegel, RegioMapping};
 use super::{Bericht, BerichtSoort, Product};
-use crate::pseudonym::veilig;
-use crate::record::{Afgewezen, Plaats, Voorstel};
+use crate::pseudonym::redact;
+use crate::record::{Afgewezen, Location, Voorstel};
 use crate::report::Overgeslagen;
 
 /// A parsed message and the file it came from.
 #[derive(Debug, Clone)]
-pub struct Invoerbericht {
+pub struct InputMessage {
     pub bestand: String,
     pub bericht: Bericht,
 }
 
 /// The facts proposed for a set of messages, plus what was rejected or skipped.
 #[derive(Debug, Default)]
-pub struct Vertaling {
+pub struct Translation {
     pub voorstellen: Vec<Voorstel>,
     pub afgewezen: Vec<Afgewezen>,
     pub overgeslagen: Vec<Overgeslagen>,
@@ -51,14 +51,14 @@ pub struct Vertaling {
 }
 
 #[derive(Debug, Clone, Copy)]
-enum Soort<'m> {
+enum Kind<'m> {
     Registratie,
     Start {
-        regel: &'m ProductRegel,
+        rule: &'m ProductRegel,
         datum: NaiveDate,
     },
     Stop {
-        regel: &'m ProductRegel,
+        rule: &'m ProductRegel,
         /// Einddatum (inclusive).
         eind: NaiveDate,
         reden: RedenBeeindiging,
@@ -66,14 +66,14 @@ enum Soort<'m> {
 }
 
 #[derive(Debug, Clone, Copy)]
-struct Kandidaat<'m> {
+struct Candidate<'m> {
     bericht: usize,
     product: Option<usize>,
     datum: NaiveDate,
-    soort: Soort<'m>,
+    soort: Kind<'m>,
 }
 
-fn plaats(b: &Invoerbericht, product: Option<&Product>) -> Plaats {
+fn location(b: &InputMessage, product: Option<&Product>) -> Location {
     let mut e = format!("{} {}", b.bericht.soort.code(), b.bericht.identificatie);
     if let Some(p) = product {
         e.push_str(&format!(
@@ -82,7 +82,7 @@ fn plaats(b: &Invoerbericht, product: Option<&Product>) -> Plaats {
             p.nummer
         ));
     }
-    Plaats::element(&b.bestand, e)
+    Location::element(&b.bestand, e)
 }
 
 fn residentieel(r: &ProductRegel) -> bool {
@@ -90,69 +90,69 @@ fn residentieel(r: &ProductRegel) -> bool {
 }
 
 /// Translates messages into proposed facts (see the module docs).
-pub fn vertaal(
-    berichten: &[Invoerbericht],
+pub fn translate(
+    berichten: &[InputMessage],
     mapping: &RegioMapping,
     state: &DomainState,
     al_geimporteerd: &HashSet<String>,
     backfill: bool,
-) -> Vertaling {
-    let mut uit = Vertaling::default();
-    let mut kandidaten: Vec<Kandidaat<'_>> = Vec::new();
+) -> Translation {
+    let mut out = Translation::default();
+    let mut candidates: Vec<Candidate<'_>> = Vec::new();
     let mut gezien: HashSet<String> = HashSet::new();
     for (bi, b) in berichten.iter().enumerate() {
         let m = &b.bericht;
-        let sleutel = m.sleutel();
-        if al_geimporteerd.contains(&sleutel) || !gezien.insert(sleutel) {
-            uit.records += m.producten.len().max(1) as u64;
-            uit.overgeslagen.push(Overgeslagen {
-                plaats: plaats(b, None),
+        let source_key = m.source_key();
+        if al_geimporteerd.contains(&source_key) || !gezien.insert(source_key) {
+            out.records += m.producten.len().max(1) as u64;
+            out.overgeslagen.push(Overgeslagen {
+                plaats: location(b, None),
                 reden: "dit bericht is al eerder geïmporteerd".to_owned(),
             });
             continue;
         }
         if m.producten.is_empty() {
-            uit.records += 1;
+            out.records += 1;
             if matches!(m.soort, BerichtSoort::Jw301 | BerichtSoort::Jw315) {
-                kandidaten.push(Kandidaat {
+                candidates.push(Candidate {
                     bericht: bi,
                     product: None,
                     datum: m.dagtekening,
-                    soort: Soort::Registratie,
+                    soort: Kind::Registratie,
                 });
             } else {
-                uit.afgewezen.push(Afgewezen::onleesbaar(
-                    plaats(b, None),
+                out.afgewezen.push(Afgewezen::unreadable(
+                    location(b, None),
                     format!("{} zonder producten", m.soort.code()),
                 ));
             }
             continue;
         }
         for (pi, p) in m.producten.iter().enumerate() {
-            uit.records += 1;
-            match kandidaat(b, bi, pi, p, mapping, state) {
-                Ok(Some(k)) => kandidaten.push(k),
-                Ok(None) => uit.overgeslagen.push(Overgeslagen {
-                    plaats: plaats(b, Some(p)),
+            out.records += 1;
+            match candidate(b, bi, pi, p, mapping, state) {
+                Ok(Some(k)) => candidates.push(k),
+                Ok(None) => out.overgeslagen.push(Overgeslagen {
+                    plaats: location(b, Some(p)),
                     reden: format!(
                         "product {} {} is volgens de regiomapping geen verblijf",
-                        p.categorie.as_deref().map(veilig).unwrap_or_default(),
-                        p.code.as_deref().map(veilig).unwrap_or_default()
+                        p.categorie.as_deref().map(redact).unwrap_or_default(),
+                        p.code.as_deref().map(redact).unwrap_or_default()
                     ),
                 }),
-                Err(a) => uit.afgewezen.push(a),
+                Err(a) => out.afgewezen.push(a),
             }
         }
     }
 
     // Order: knowledge time (Dagtekening), then valid date, registrations before stops
     // before starts (a youth leaves before the next one arrives on the same day).
-    let rang = |k: &Kandidaat<'_>| match k.soort {
-        Soort::Registratie => 0,
-        Soort::Stop { .. } => 1,
-        Soort::Start { .. } => 2,
+    let rang = |k: &Candidate<'_>| match k.soort {
+        Kind::Registratie => 0,
+        Kind::Stop { .. } => 1,
+        Kind::Start { .. } => 2,
     };
-    kandidaten.sort_by_key(|k| {
+    candidates.sort_by_key(|k| {
         (
             berichten[k.bericht].bericht.dagtekening,
             k.datum,
@@ -165,8 +165,8 @@ pub fn vertaal(
     // Pair stops with reason 38 with a start elsewhere on Einddatum or the day after.
     // Starts are indexed per youth so that pairing stays linear in the number of messages.
     let mut starts_per_jeugdige: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (ti, t) in kandidaten.iter().enumerate() {
-        if matches!(t.soort, Soort::Start { .. }) {
+    for (ti, t) in candidates.iter().enumerate() {
+        if matches!(t.soort, Kind::Start { .. }) {
             starts_per_jeugdige
                 .entry(berichten[t.bericht].bericht.pseudoniem.as_str())
                 .or_default()
@@ -179,9 +179,9 @@ pub fn vertaal(
     // administrative change (a new toewijzing), not a leave and a return: care goes on,
     // so neither becomes a fact.
     let mut doorlopend: HashSet<usize> = HashSet::new();
-    for (si, s) in kandidaten.iter().enumerate() {
-        let Soort::Stop {
-            regel: van,
+    for (si, s) in candidates.iter().enumerate() {
+        let Kind::Stop {
+            rule: van,
             eind,
             reden,
         } = s.soort
@@ -190,17 +190,17 @@ pub fn vertaal(
         };
         let wie = berichten[s.bericht].bericht.pseudoniem.as_str();
         let volgende = eind.checked_add_days(Days::new(1));
-        let zoek = |past: &dyn Fn(&ProductRegel) -> bool| {
+        let find = |past: &dyn Fn(&ProductRegel) -> bool| {
             starts_per_jeugdige.get(wie).and_then(|starts| {
                 starts.iter().copied().find(|ti| {
                     !bezet.contains(ti)
-                        && matches!(kandidaten[*ti].soort, Soort::Start { regel: naar, datum }
+                        && matches!(candidates[*ti].soort, Kind::Start { rule: naar, datum }
                             if (datum == eind || Some(datum) == volgende) && past(naar))
                 })
             })
         };
         if reden != RedenBeeindiging::Overlijden
-            && let Some(ti) = zoek(&|naar| naar.voorziening == van.voorziening)
+            && let Some(ti) = find(&|naar| naar.voorziening == van.voorziening)
         {
             bezet.insert(ti);
             doorlopend.insert(si);
@@ -210,7 +210,7 @@ pub fn vertaal(
         if reden != RedenBeeindiging::AndereAanbieder {
             continue;
         }
-        let gevonden = zoek(&|naar| {
+        let gevonden = find(&|naar| {
             naar.voorziening != van.voorziening && residentieel(naar) && residentieel(van)
         });
         if let Some(ti) = gevonden {
@@ -221,10 +221,10 @@ pub fn vertaal(
     let mut doorlopend_op_volgorde: Vec<usize> = doorlopend.iter().copied().collect();
     doorlopend_op_volgorde.sort_unstable();
     for i in doorlopend_op_volgorde {
-        let k = kandidaten[i];
+        let k = candidates[i];
         let b = &berichten[k.bericht];
-        uit.overgeslagen.push(Overgeslagen {
-            plaats: plaats(b, k.product.map(|pi| &b.bericht.producten[pi])),
+        out.overgeslagen.push(Overgeslagen {
+            plaats: location(b, k.product.map(|pi| &b.bericht.producten[pi])),
             reden: "stop en start in dezelfde voorziening op aansluitende dagen: de zorg loopt door (administratieve wijziging)".to_owned(),
         });
     }
@@ -233,7 +233,7 @@ pub fn vertaal(
     // Each pair goes where its later message is.
     let mut volgorde: Vec<(usize, Option<usize>)> = Vec::new();
     let mut uitgesteld: HashMap<usize, Vec<usize>> = HashMap::new();
-    for i in 0..kandidaten.len() {
+    for i in 0..candidates.len() {
         if gepaard_start.contains(&i) {
             volgorde.push((i, None));
             for s in uitgesteld.remove(&i).unwrap_or_default() {
@@ -250,7 +250,7 @@ pub fn vertaal(
 
     let mut geregistreerd: HashSet<String> = HashSet::new();
     for (i, paar) in volgorde {
-        let k = kandidaten[i];
+        let k = candidates[i];
         if doorlopend.contains(&i) {
             continue;
         }
@@ -260,26 +260,26 @@ pub fn vertaal(
         let b = &berichten[k.bericht];
         let m = &b.bericht;
         let p = k.product.map(|pi| &m.producten[pi]);
-        let mut bron = format!("import:ijw {}", m.sleutel());
+        let mut bron = format!("import:ijw {}", m.source_key());
         let mut tijd_bericht = m;
-        let mut plek = plaats(b, p);
+        let mut place = location(b, p);
         let datum_feit = match (k.soort, paar) {
-            (Soort::Stop { .. }, Some(t)) => kandidaten[t].datum,
-            (Soort::Stop { eind, .. }, None) => eind.checked_add_days(Days::new(1)).unwrap_or(eind),
+            (Kind::Stop { .. }, Some(t)) => candidates[t].datum,
+            (Kind::Stop { eind, .. }, None) => eind.checked_add_days(Days::new(1)).unwrap_or(eind),
             _ => k.datum,
         };
         if let Some(t) = paar {
-            let tb = &berichten[kandidaten[t].bericht];
-            bron.push_str(&format!(" + {}", tb.bericht.sleutel()));
+            let tb = &berichten[candidates[t].bericht];
+            bron.push_str(&format!(" + {}", tb.bericht.source_key()));
             if tb.bericht.dagtekening > tijd_bericht.dagtekening {
                 tijd_bericht = &tb.bericht;
             }
-            plek.element = Some(format!(
+            place.element = Some(format!(
                 "{} + {}",
-                plek.element.unwrap_or_default(),
-                plaats(
+                place.element.unwrap_or_default(),
+                location(
                     tb,
-                    kandidaten[t].product.map(|pi| &tb.bericht.producten[pi])
+                    candidates[t].product.map(|pi| &tb.bericht.producten[pi])
                 )
                 .element
                 .unwrap_or_default()
@@ -300,8 +300,8 @@ pub fn vertaal(
             match m.geboortejaar {
                 Some(jaar) => {
                     geregistreerd.insert(m.pseudoniem.clone());
-                    uit.voorstellen.push(Voorstel {
-                        plaats: plek.clone(),
+                    out.voorstellen.push(Voorstel {
+                        plaats: place.clone(),
                         stream: Some(stream.clone()),
                         feit: JeugdigeGeregistreerd {
                             pseudoniem: m.pseudoniem.clone(),
@@ -317,8 +317,8 @@ pub fn vertaal(
                     });
                 }
                 None => {
-                    uit.afgewezen.push(Afgewezen::onleesbaar(
-                        plek.clone(),
+                    out.afgewezen.push(Afgewezen::unreadable(
+                        place.clone(),
                         "Client/Geboortedatum ontbreekt; nodig om een nieuwe jeugdige te registreren",
                     ));
                     continue;
@@ -326,20 +326,20 @@ pub fn vertaal(
             }
         }
         let feit: Gebeurtenis = match (k.soort, paar) {
-            (Soort::Registratie, _) => continue,
-            (Soort::Start { regel, datum }, _) => PlaatsingGestart {
-                voorziening: regel.voorziening.clone(),
+            (Kind::Registratie, _) => continue,
+            (Kind::Start { rule, datum }, _) => PlaatsingGestart {
+                voorziening: rule.voorziening.clone(),
                 datum,
-                spoed: regel.spoed,
-                crisis: regel
+                spoed: rule.spoed,
+                crisis: rule
                     .crisis
                     .unwrap_or(p.and_then(|p| p.categorie.as_deref()) == Some("46")),
                 // iJw does not say where the youth lived before.
                 verblijf_voor: Verblijfplaats::Onbekend,
             }
             .into(),
-            (Soort::Stop { regel: van, .. }, Some(t)) => {
-                let Soort::Start { regel: naar, datum } = kandidaten[t].soort else {
+            (Kind::Stop { rule: van, .. }, Some(t)) => {
+                let Kind::Start { rule: naar, datum } = candidates[t].soort else {
                     continue;
                 };
                 Doorgeplaatst {
@@ -358,10 +358,10 @@ pub fn vertaal(
                 }
                 .into()
             }
-            (Soort::Stop { regel, reden, .. }, None) => {
+            (Kind::Stop { rule, reden, .. }, None) => {
                 let Some(r) = mapping.reden.get(reden.code()) else {
-                    uit.afgewezen.push(Afgewezen {
-                        plaats: plek,
+                    out.afgewezen.push(Afgewezen {
+                        plaats: place,
                         code: "REDEN_NIET_GEMAPT".to_owned(),
                         reden: format!(
                             "RedenBeeindiging {} staat niet in de regiomapping ([reden.\"{}\"])",
@@ -372,7 +372,7 @@ pub fn vertaal(
                     continue;
                 };
                 PlaatsingBeeindigd {
-                    voorziening: Some(regel.voorziening.clone()),
+                    voorziening: Some(rule.voorziening.clone()),
                     datum: datum_feit,
                     bestemming: r.bestemming,
                     reden: r.reden.clone(),
@@ -381,8 +381,8 @@ pub fn vertaal(
                 .into()
             }
         };
-        uit.voorstellen.push(Voorstel {
-            plaats: plek,
+        out.voorstellen.push(Voorstel {
+            plaats: place,
             stream: Some(stream),
             feit,
             event_id: None,
@@ -390,59 +390,62 @@ pub fn vertaal(
             source: bron,
         });
     }
-    uit
+    out
 }
 
-fn kandidaat<'m>(
-    b: &Invoerbericht,
+fn candidate<'m>(
+    b: &InputMessage,
     bi: usize,
     pi: usize,
     p: &Product,
     mapping: &'m RegioMapping,
     state: &DomainState,
-) -> Result<Option<Kandidaat<'m>>, Afgewezen> {
+) -> Result<Option<Candidate<'m>>, Afgewezen> {
     let m = &b.bericht;
-    let plek = || plaats(b, Some(p));
+    let place = || location(b, Some(p));
     if matches!(m.soort, BerichtSoort::Jw301 | BerichtSoort::Jw315) {
-        return Ok(Some(Kandidaat {
+        return Ok(Some(Candidate {
             bericht: bi,
             product: Some(pi),
             datum: p.begindatum.unwrap_or(m.dagtekening),
-            soort: Soort::Registratie,
+            soort: Kind::Registratie,
         }));
     }
     if p.categorie.is_none() {
-        return Err(Afgewezen::onleesbaar(plek(), "Product/Categorie ontbreekt"));
+        return Err(Afgewezen::unreadable(
+            place(),
+            "Product/Categorie ontbreekt",
+        ));
     }
-    let regel = match mapping.zoek(m, p) {
-        Treffer::Voorziening(r) => r,
-        Treffer::Negeren => return Ok(None),
-        Treffer::Onbekend => {
+    let rule = match mapping.find(m, p) {
+        MappingMatch::Voorziening(r) => r,
+        MappingMatch::Negeren => return Ok(None),
+        MappingMatch::Onbekend => {
             return Err(Afgewezen {
-                plaats: plek(),
+                plaats: place(),
                 code: "PRODUCT_NIET_GEMAPT".to_owned(),
                 reden: format!(
                     "product categorie {} code {} van aanbieder {} staat niet in regiomapping {}; voeg een [[product]] of [[negeer]] toe",
-                    p.categorie.as_deref().map(veilig).unwrap_or_default(),
+                    p.categorie.as_deref().map(redact).unwrap_or_default(),
                     p.code
                         .as_deref()
-                        .map(veilig)
+                        .map(redact)
                         .unwrap_or_else(|| "-".to_owned()),
-                    veilig(m.aanbieder()),
+                    redact(m.aanbieder()),
                     mapping.regio
                 ),
             });
         }
     };
-    if let Some(v) = state.voorziening(&regel.voorziening)
-        && (v.vorm != regel.vorm || v.regime != regel.regime)
+    if let Some(v) = state.voorziening(&rule.voorziening)
+        && (v.vorm != rule.vorm || v.regime != rule.regime)
     {
         return Err(Afgewezen {
-            plaats: plek(),
+            plaats: place(),
             code: "MAPPING_KLOPT_NIET".to_owned(),
             reden: format!(
                 "de regiomapping zegt dat voorziening {} {} {} is, maar zij is geregistreerd als {} {}",
-                regel.voorziening, regel.vorm, regel.regime, v.vorm, v.regime
+                rule.voorziening, rule.vorm, rule.regime, v.vorm, v.regime
             ),
         });
     }
@@ -450,36 +453,36 @@ fn kandidaat<'m>(
         BerichtSoort::Jw305 => {
             let datum = p
                 .begindatum
-                .ok_or_else(|| Afgewezen::onleesbaar(plek(), "Begindatum ontbreekt"))?;
-            Ok(Some(Kandidaat {
+                .ok_or_else(|| Afgewezen::unreadable(place(), "Begindatum ontbreekt"))?;
+            Ok(Some(Candidate {
                 bericht: bi,
                 product: Some(pi),
                 datum,
-                soort: Soort::Start { regel, datum },
+                soort: Kind::Start { rule, datum },
             }))
         }
         _ => {
             let eind = p
                 .einddatum
-                .ok_or_else(|| Afgewezen::onleesbaar(plek(), "Einddatum ontbreekt"))?;
+                .ok_or_else(|| Afgewezen::unreadable(place(), "Einddatum ontbreekt"))?;
             let code = p
                 .reden_beeindiging
                 .as_deref()
-                .ok_or_else(|| Afgewezen::onleesbaar(plek(), "RedenBeeindiging ontbreekt"))?;
+                .ok_or_else(|| Afgewezen::unreadable(place(), "RedenBeeindiging ontbreekt"))?;
             let reden = RedenBeeindiging::from_code(code).ok_or_else(|| {
-                Afgewezen::onleesbaar(
-                    plek(),
+                Afgewezen::unreadable(
+                    place(),
                     format!(
                         "RedenBeeindiging `{}` is onbekend; geldig zijn 02, 31, 32, 33, 34, 35, 38, 39",
-                        veilig(code)
+                        redact(code)
                     ),
                 )
             })?;
-            Ok(Some(Kandidaat {
+            Ok(Some(Candidate {
                 bericht: bi,
                 product: Some(pi),
                 datum: eind.checked_add_days(Days::new(1)).unwrap_or(eind),
-                soort: Soort::Stop { regel, eind, reden },
+                soort: Kind::Stop { rule, eind, reden },
             }))
         }
     }
@@ -492,7 +495,7 @@ mod tests {
 
     fn mapping() -> RegioMapping {
         let tekst = include_str!("../../fixtures/ijw/mapping-rijnmond.toml");
-        RegioMapping::lees("mapping-rijnmond.toml", tekst).unwrap_or_else(|e| panic!("{e}"))
+        RegioMapping::read("mapping-rijnmond.toml", tekst).unwrap_or_else(|e| panic!("{e}"))
     }
 
     fn d(s: &str) -> NaiveDate {
@@ -505,8 +508,8 @@ mod tests {
         dag: &str,
         afzender: &str,
         p: Product,
-    ) -> Invoerbericht {
-        Invoerbericht {
+    ) -> InputMessage {
+        InputMessage {
             bestand: format!("{id}.xml"),
             bericht: Bericht {
                 soort,
@@ -541,43 +544,90 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_start_reported_before_the_stop_still_makes_one_doorplaatsing() {
-        let berichten = [
-            // The new provider reports first, the old one a week later.
-            bericht(
-                BerichtSoort::Jw305,
-                "S1",
-                "2024-03-01",
-                "87654321",
-                product("43", "43A41", "2024-03-01", None, None),
-            ),
-            bericht(
-                BerichtSoort::Jw305,
-                "S2",
-                "2024-09-02",
-                "12345678",
-                product("44", "44A05", "2024-09-01", None, None),
-            ),
-            bericht(
-                BerichtSoort::Jw307,
+    /// A JW305 start of product `cat`/`code` on `begin`.
+    fn start(
+        id: &str,
+        dag: &str,
+        afzender: &str,
+        cat: &str,
+        code: &str,
+        begin: &str,
+    ) -> InputMessage {
+        bericht(
+            BerichtSoort::Jw305,
+            id,
+            dag,
+            afzender,
+            product(cat, code, begin, None, None),
+        )
+    }
+
+    /// A JW307 stop of the product started on `begin`, ending on `eind` for `reden`.
+    fn stop(
+        id: &str,
+        dag: &str,
+        afzender: &str,
+        begin: &str,
+        eind: &str,
+        reden: &str,
+    ) -> InputMessage {
+        bericht(
+            BerichtSoort::Jw307,
+            id,
+            dag,
+            afzender,
+            product("43", "43A41", begin, Some(eind), Some(reden)),
+        )
+    }
+
+    /// A placement from 2024-03-01 in 43A41 and its stop on 2024-08-31 for `reden`.
+    fn placed_and_stopped(reden: &str) -> [InputMessage; 2] {
+        [
+            start("S1", "2024-03-01", "87654321", "43", "43A41", "2024-03-01"),
+            stop(
                 "E1",
-                "2024-09-09",
+                "2024-09-02",
                 "87654321",
-                product("43", "43A41", "2024-03-01", Some("2024-08-31"), Some("38")),
+                "2024-03-01",
+                "2024-08-31",
+                reden,
             ),
-        ];
-        let v = vertaal(
-            &berichten,
+        ]
+    }
+
+    /// Translates against an empty state, nothing imported before.
+    fn translate_fresh(berichten: &[InputMessage]) -> Translation {
+        translate(
+            berichten,
             &mapping(),
             &DomainState::new(),
             &HashSet::new(),
             false,
-        );
+        )
+    }
+
+    fn types(v: &Translation) -> Vec<&str> {
+        v.voorstellen.iter().map(|v| v.feit.event_type()).collect()
+    }
+
+    #[test]
+    fn a_start_reported_before_the_stop_still_makes_one_doorplaatsing() {
+        let v = translate_fresh(&[
+            // The new provider reports first, the old one a week later.
+            start("S1", "2024-03-01", "87654321", "43", "43A41", "2024-03-01"),
+            start("S2", "2024-09-02", "12345678", "44", "44A05", "2024-09-01"),
+            stop(
+                "E1",
+                "2024-09-09",
+                "87654321",
+                "2024-03-01",
+                "2024-08-31",
+                "38",
+            ),
+        ]);
         assert!(v.afgewezen.is_empty(), "{:?}", v.afgewezen);
-        let typen: Vec<&str> = v.voorstellen.iter().map(|v| v.feit.event_type()).collect();
         assert_eq!(
-            typen,
+            types(&v),
             ["JeugdigeGeregistreerd", "PlaatsingGestart", "Doorgeplaatst"]
         );
         let laatste = v
@@ -593,39 +643,14 @@ mod tests {
 
     #[test]
     fn a_stop_with_another_reason_is_an_end_the_day_after_einddatum() {
-        let berichten = [
-            bericht(
-                BerichtSoort::Jw305,
-                "S1",
-                "2024-03-01",
-                "87654321",
-                product("43", "43A41", "2024-03-01", None, None),
-            ),
-            bericht(
-                BerichtSoort::Jw307,
-                "E1",
-                "2024-09-02",
-                "87654321",
-                product("43", "43A41", "2024-03-01", Some("2024-08-31"), Some("34")),
-            ),
-            bericht(
-                BerichtSoort::Jw305,
-                "S2",
-                "2024-09-03",
-                "12345678",
-                product("44", "44A05", "2024-09-01", None, None),
-            ),
-        ];
-        let v = vertaal(
-            &berichten,
-            &mapping(),
-            &DomainState::new(),
-            &HashSet::new(),
-            false,
-        );
-        let typen: Vec<&str> = v.voorstellen.iter().map(|v| v.feit.event_type()).collect();
+        let [s1, e1] = placed_and_stopped("34");
+        let v = translate_fresh(&[
+            s1,
+            e1,
+            start("S2", "2024-09-03", "12345678", "44", "44A05", "2024-09-01"),
+        ]);
         assert_eq!(
-            typen,
+            types(&v),
             [
                 "JeugdigeGeregistreerd",
                 "PlaatsingGestart",
@@ -638,66 +663,22 @@ mod tests {
 
     #[test]
     fn a_stop_and_start_in_the_same_facility_is_care_that_goes_on() {
-        let berichten = [
-            bericht(
-                BerichtSoort::Jw305,
-                "S1",
-                "2024-03-01",
-                "87654321",
-                product("43", "43A41", "2024-03-01", None, None),
-            ),
-            bericht(
-                BerichtSoort::Jw307,
-                "E1",
-                "2024-09-02",
-                "87654321",
-                product("43", "43A41", "2024-03-01", Some("2024-08-31"), Some("34")),
-            ),
-            bericht(
-                BerichtSoort::Jw305,
-                "S2",
-                "2024-09-02",
-                "87654321",
-                product("43", "43A41", "2024-09-01", None, None),
-            ),
-        ];
-        let v = vertaal(
-            &berichten,
-            &mapping(),
-            &DomainState::new(),
-            &HashSet::new(),
-            false,
-        );
-        let typen: Vec<&str> = v.voorstellen.iter().map(|v| v.feit.event_type()).collect();
-        assert_eq!(typen, ["JeugdigeGeregistreerd", "PlaatsingGestart"]);
+        let [s1, e1] = placed_and_stopped("34");
+        let v = translate_fresh(&[
+            s1,
+            e1,
+            start("S2", "2024-09-02", "87654321", "43", "43A41", "2024-09-01"),
+        ]);
+        assert_eq!(types(&v), ["JeugdigeGeregistreerd", "PlaatsingGestart"]);
         assert_eq!(v.overgeslagen.len(), 2);
     }
 
     #[test]
     fn unmapped_products_are_rejected_and_ignored_ones_skipped() {
-        let berichten = [
-            bericht(
-                BerichtSoort::Jw305,
-                "S1",
-                "2024-03-01",
-                "87654321",
-                product("43", "43Z99", "2024-03-01", None, None),
-            ),
-            bericht(
-                BerichtSoort::Jw305,
-                "S2",
-                "2024-03-01",
-                "87654321",
-                product("45", "45A10", "2024-03-01", None, None),
-            ),
-        ];
-        let v = vertaal(
-            &berichten,
-            &mapping(),
-            &DomainState::new(),
-            &HashSet::new(),
-            false,
-        );
+        let v = translate_fresh(&[
+            start("S1", "2024-03-01", "87654321", "43", "43Z99", "2024-03-01"),
+            start("S2", "2024-03-01", "87654321", "45", "45A10", "2024-03-01"),
+        ]);
         assert_eq!(v.afgewezen.len(), 1);
         assert_eq!(v.afgewezen[0].code, "PRODUCT_NIET_GEMAPT");
         assert_eq!(v.overgeslagen.len(), 1);
