@@ -435,7 +435,7 @@ impl QueryRoot {
     ) -> ApiResult<Vec<Doel>> {
         let s = state(ctx)?;
         let punten = s
-            .met_domein(|d| {
+            .with_domain(|d| {
                 d.referentie
                     .doelen
                     .iter()
@@ -570,7 +570,7 @@ impl QueryRoot {
         } else if let Some(a) = aanbieder {
             let mut v = vec![format!("aanbieder-{a}")];
             let ids = s
-                .met_domein(|d| {
+                .with_domain(|d| {
                     d.referentie
                         .voorzieningen
                         .iter()
@@ -594,7 +594,7 @@ impl QueryRoot {
         if !persoonlijk.is_empty() {
             controleer_persoonsniveau(p)?;
         }
-        let beurt = s.lezer().await?;
+        let beurt = s.reader().await?;
         let h = historie_van(s, stromen).await?;
         drop(beurt);
         if h.feiten.is_empty() {
@@ -642,7 +642,7 @@ impl QueryRoot {
             recorded_from: vanaf,
             recorded_to: tot,
         };
-        let beurt = s.lezer().await?;
+        let beurt = s.reader().await?;
         let mut rows = s.store().read_filtered(na, eerste + 1, &filter).await?;
         drop(beurt);
         let meer = rows.len() > eerste;
@@ -670,7 +670,7 @@ impl QueryRoot {
     )]
     async fn keten(&self, ctx: &Context<'_>) -> ApiResult<Keten> {
         let s = state(ctx)?;
-        let _beurt = s.lezer().await?;
+        let _beurt = s.reader().await?;
         let r = s.store().verify().await.map_err(ApiFout::from)?;
         Ok(Keten {
             intact: r.is_ok(),
@@ -699,7 +699,7 @@ impl QueryRoot {
     #[graphql(guard = "RolGuard(LEZERS)")]
     async fn landsdelen(&self, ctx: &Context<'_>) -> ApiResult<Vec<Landsdeel>> {
         Ok(state(ctx)?
-            .met_domein(|d| {
+            .with_domain(|d| {
                 d.referentie
                     .landsdelen
                     .values()
@@ -722,7 +722,7 @@ impl QueryRoot {
         landsdeel: Option<String>,
     ) -> ApiResult<Vec<Jeugdregio>> {
         Ok(state(ctx)?
-            .met_domein(|d| {
+            .with_domain(|d| {
                 d.referentie
                     .jeugdregios
                     .values()
@@ -750,7 +750,7 @@ impl QueryRoot {
         jeugdregio: Option<String>,
     ) -> ApiResult<Vec<Gemeente>> {
         Ok(state(ctx)?
-            .met_domein(|d| {
+            .with_domain(|d| {
                 d.referentie
                     .gemeenten
                     .values()
@@ -774,7 +774,7 @@ impl QueryRoot {
     #[graphql(guard = "RolGuard(LEZERS)")]
     async fn aanbieders(&self, ctx: &Context<'_>) -> ApiResult<Vec<Aanbieder>> {
         Ok(state(ctx)?
-            .met_domein(|d| {
+            .with_domain(|d| {
                 d.referentie
                     .aanbieders
                     .values()
@@ -797,7 +797,7 @@ impl QueryRoot {
         aanbieder: Option<String>,
     ) -> ApiResult<Vec<Voorziening>> {
         let lijst = state(ctx)?
-            .met_domein(|d| {
+            .with_domain(|d| {
                 d.referentie
                     .voorzieningen
                     .values()
@@ -805,7 +805,7 @@ impl QueryRoot {
                         Some(G::VoorzieningGeregistreerd(x))
                             if aanbieder.as_ref().is_none_or(|a| *a == x.aanbieder) =>
                         {
-                            Some(voorziening_uit(&d.state, x))
+                            Some(voorziening_uit(d.state, x))
                         }
                         _ => None,
                     })
