@@ -31,7 +31,7 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 use tracing::Instrument as _;
 use uuid::Uuid;
 
-use crate::keys::{Earlier, KeyUse, fingerprint};
+use crate::keys::{Earlier, KeyUse};
 use crate::state::{Index, WriteState};
 use crate::tentative::Tentative;
 
@@ -336,13 +336,14 @@ where
             } = a;
             match r {
                 Ok(r) if !r.duplicate => {
-                    let earlier = Earlier {
-                        stream: r.stream.clone(),
-                        event_id: event.event_id,
-                        position: r.last_position,
-                        stream_version: r.stream_version,
-                        fingerprint: fingerprint(&r.stream, &event.event_type, &event.payload),
-                    };
+                    let earlier = Earlier::new(
+                        r.stream.clone(),
+                        event.event_id,
+                        r.last_position,
+                        r.stream_version,
+                        &event.event_type,
+                        &event.payload,
+                    );
                     d.remember_key(request.key.clone(), KeyUse::One(earlier));
                     if !contiguous {
                         d.landed_elsewhere(event.event_id);

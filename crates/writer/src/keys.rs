@@ -41,6 +41,27 @@ pub struct Earlier {
     pub fingerprint: [u8; 32],
 }
 
+impl Earlier {
+    /// The write of one event of `event_type` with `payload`.
+    pub fn new(
+        stream: String,
+        event_id: Uuid,
+        position: i64,
+        stream_version: i64,
+        event_type: &str,
+        payload: &str,
+    ) -> Earlier {
+        let fingerprint = fingerprint(&stream, event_type, payload);
+        Earlier {
+            stream,
+            event_id,
+            position,
+            stream_version,
+            fingerprint,
+        }
+    }
+}
+
 /// SHA-256 over stream, event type and payload (each with its length): what makes two
 /// requests under one idempotency key the same request.
 pub fn fingerprint(stream: &str, event_type: &str, payload: &str) -> [u8; 32] {
@@ -51,4 +72,48 @@ pub fn fingerprint(stream: &str, event_type: &str, payload: &str) -> [u8; 32] {
         h.update(part.as_bytes());
     }
     h.finalize().into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kringloop_events::LandsdeelGeregistreerd;
+
+    fn landsdeel(naam: &str) -> Gebeurtenis {
+        LandsdeelGeregistreerd {
+            code: "LD01".to_owned(),
+            naam: naam.to_owned(),
+        }
+        .into()
+    }
+
+    #[test]
+    fn a_retry_is_the_same_request_and_another_fact_is_not() {
+        let fact = landsdeel("Noord");
+        let earlier = Earlier::new(
+            "landsdeel-LD01".to_owned(),
+            Uuid::nil(),
+            7,
+            1,
+            fact.event_type(),
+            &fact.payload_json(),
+        );
+        let used = KeyUse::One(earlier);
+        assert!(used.same_request("landsdeel-LD01", &fact).is_some());
+        assert!(used.same_request("landsdeel-LD02", &fact).is_none());
+        assert!(
+            used.same_request("landsdeel-LD01", &landsdeel("Zuid"))
+                .is_none()
+        );
+        assert!(
+            KeyUse::Several
+                .same_request("landsdeel-LD01", &fact)
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn the_fingerprint_separates_its_parts() {
+        assert_ne!(fingerprint("ab", "c", ""), fingerprint("a", "bc", ""));
+    }
 }

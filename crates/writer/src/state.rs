@@ -8,7 +8,7 @@ use kringloop_events::{DecodeError, Gebeurtenis, RecordedEvent};
 use kringloop_store::{EventStore, StoreError};
 use uuid::Uuid;
 
-use crate::keys::{Earlier, KeyUse, fingerprint};
+use crate::keys::{Earlier, KeyUse};
 
 /// Page size when reading the log.
 const PAGE: usize = 10_000;
@@ -127,13 +127,14 @@ impl<I: Index> WriteState<I> {
             match self.keys.get_mut(k) {
                 Some(used) => *used = KeyUse::Several,
                 None => {
-                    let earlier = Earlier {
-                        stream: e.stream.clone(),
-                        event_id: e.event_id,
-                        position: e.position,
-                        stream_version: e.stream_version,
-                        fingerprint: fingerprint(&e.stream, &e.event_type, &e.payload),
-                    };
+                    let earlier = Earlier::new(
+                        e.stream.clone(),
+                        e.event_id,
+                        e.position,
+                        e.stream_version,
+                        &e.event_type,
+                        &e.payload,
+                    );
                     self.keys.insert(k.clone(), KeyUse::One(earlier));
                 }
             }

@@ -53,3 +53,19 @@ impl Tentative {
         &self.scratch
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn facts_get_consecutive_positions() {
+        let mut t = Tentative::starting_at(5);
+        let a = t.record("s", 1, Uuid::nil()).position;
+        let e = t.record("other", 2, Uuid::nil());
+        assert_eq!(
+            (a, e.position, e.stream.as_str(), e.stream_version),
+            (5, 6, "other", 2)
+        );
+    }
+}

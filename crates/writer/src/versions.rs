@@ -45,3 +45,20 @@ impl VersionChain {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_stream_expects_none_and_later_parts_follow_on() {
+        let known = WriteState::<()>::default();
+        let mut chain = VersionChain::new();
+        let first = chain.part(&known, "s".to_owned(), Vec::new());
+        assert_eq!(first.expected, Some(ExpectedVersion::NoStream));
+        let mut known = known;
+        known.advance_version("t", 3);
+        let t = chain.part(&known, "t".to_owned(), Vec::new());
+        assert_eq!(t.expected, Some(ExpectedVersion::Exact(3)));
+    }
+}
