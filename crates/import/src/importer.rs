@@ -45,7 +45,7 @@ use crate::ijw::vertaal::{self, Invoerbericht};
 use crate::ijw::{self, BerichtSoort};
 use crate::jsonl;
 use crate::plan::{Planner, WriteRequest};
-use crate::progress::Voortgang;
+use crate::progress::Progress;
 use crate::pseudonym::{Pseudonimiseerder, SleutelFout, bestandsnaam};
 use crate::record::{Afgewezen, Plaats};
 use crate::report::{Overgeslagen, Rapport, Uitkomst};
@@ -140,11 +140,11 @@ pub enum ImportFout {
     Log { positie: i64, reden: String },
 }
 
-fn progress(aan: bool, label: &str, totaal: Option<u64>, eenheid: &str) -> Voortgang {
+fn progress(aan: bool, label: &str, totaal: Option<u64>, eenheid: &str) -> Progress {
     if aan {
-        Voortgang::nieuw(label, totaal, eenheid)
+        Progress::new(label, totaal, eenheid)
     } else {
-        Voortgang::verborgen()
+        Progress::hidden()
     }
 }
 
@@ -209,7 +209,7 @@ impl Importer {
                 },
             })?;
         if head > 0 {
-            v.klaar();
+            v.finish();
         }
         Ok(Importer {
             store,
@@ -384,7 +384,7 @@ impl Importer {
         );
         let r = match stroom {
             Some(s) if rapport.afgewezen.is_empty() && (onderweg > 0 || !opdrachten.is_empty()) => {
-                v.bericht("schrijven…");
+                v.message("schrijven…");
                 self.finish_streamed(rapport, s, opdrachten, state, start)
                     .await
             }
@@ -398,7 +398,7 @@ impl Importer {
                     .await
             }
         };
-        v.klaar();
+        v.finish();
         r
     }
 
@@ -493,7 +493,7 @@ impl Importer {
             }
             v.inc(1);
         }
-        v.bericht("controleren…");
+        v.message("controleren…");
         let vertaling = vertaal::vertaal(
             &gelezen,
             &mapping,
@@ -529,7 +529,7 @@ impl Importer {
         if matches!(r.uitkomst, Uitkomst::Geschreven | Uitkomst::ProefDraai) {
             self.write.index.ijw_messages.extend(nieuwe_berichten);
         }
-        v.klaar();
+        v.finish();
         Ok(r)
     }
 
@@ -573,7 +573,7 @@ impl Importer {
         opdrachten: Vec<WriteRequest>,
         state: DomainState,
         start: Instant,
-        v: &Voortgang,
+        v: &Progress,
         meerdere: bool,
     ) -> Result<Rapport, ImportFout> {
         if !rapport.afgewezen.is_empty() {
@@ -588,7 +588,7 @@ impl Importer {
             rapport.uitkomst = Uitkomst::ProefDraai;
             self.adopt(state, &written(&opdrachten));
         } else {
-            v.bericht("schrijven…");
+            v.message("schrijven…");
             let kern = written(&opdrachten);
             // The events move into the store request: no copy of a large file's events.
             let (geschreven, dubbel) = append_batches(
