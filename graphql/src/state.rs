@@ -278,19 +278,19 @@ impl ApiState {
     /// (see [`kringloop_writer::FactWriter`]); this waits for its answer, then for the
     /// projection.
     ///
-    /// `sleutel` is the caller's idempotency key, scoped to its token ([`scoped_key`]):
+    /// `idempotency_key` is the caller's, scoped to its token ([`scoped_key`]):
     /// the same key again with the same fact (stream, type, content) answers the first
     /// result; with another fact it is `CONFLICT`.
     pub async fn registreer(
         &self,
         wie: &Principal,
-        stroom: String,
+        stream: String,
         feit: Gebeurtenis,
-        sleutel: String,
-        verwacht: Option<i64>,
+        idempotency_key: String,
+        expected_version: Option<i64>,
     ) -> Result<Registratie, ApiFout> {
-        let sleutel = sleutel.trim();
-        if sleutel.is_empty() || sleutel.len() > 200 {
+        let key = idempotency_key.trim();
+        if key.is_empty() || key.len() > 200 {
             return Err(ApiFout::ongeldig(
                 "idempotencyKey is verplicht (1 tot 200 tekens)",
             ));
@@ -299,11 +299,11 @@ impl ApiState {
         // CONFLICT names it too): the domain rules' input check of the stream name and
         // every string of the fact (BSN_VERBODEN, TE_LANG, ONGELDIG_TEKEN), and the same
         // for the key, which is stored as well (BAD_REQUEST).
-        controleer_invoer(&stroom, &feit).map_err(ApiFout::Afwijzing)?;
-        controleer_tekst("idempotencyKey", Tekstsoort::Naam, sleutel)
+        controleer_invoer(&stream, &feit).map_err(ApiFout::Afwijzing)?;
+        controleer_tekst("idempotencyKey", Tekstsoort::Naam, key)
             .map_err(|a| ApiFout::ongeldig(a.melding))?;
-        let sleutel = scoped_key(wie, sleutel);
-        let verwacht = match verwacht {
+        let key = scoped_key(wie, key);
+        let expected = match expected_version {
             None => None,
             Some(v) => Some(
                 u64::try_from(v)
@@ -313,19 +313,13 @@ impl ApiState {
         let span = tracing::info_span!(
             "registreer",
             soort = feit.event_type(),
-            stroom = %stroom,
+            stroom = %stream,
             positie = tracing::field::Empty
         );
-        let resultaat = async {
+        let registration = async {
             let (reply, answer) = oneshot::channel();
-            let request = FactRequest::new(
-                stroom,
-                feit,
-                sleutel,
-                verwacht,
-                wie.als_registrator(),
-                reply,
-            );
+            let request =
+                FactRequest::new(stream, feit, key, expected, wie.als_registrator(), reply);
             if self.0.writer.send(request).await.is_err() {
                 return Err(ApiFout::intern("schrijver", "de schrijftaak is gestopt"));
             }
@@ -338,14 +332,14 @@ impl ApiState {
         .instrument(span)
         .await?;
         if let Some(t) = self.0.config.lees_eigen_schrijf
-            && !self.0.runner.wait_for(resultaat.positie, t).await
+            && !self.0.runner.wait_for(registration.positie, t).await
         {
             tracing::warn!(
-                positie = resultaat.positie,
+                positie = registration.positie,
                 "projectie nog niet bij na het schrijven"
             );
         }
-        Ok(resultaat)
+        Ok(registration)
     }
 
     /// Records a read of person-level data in the access log. When that fails, the read
