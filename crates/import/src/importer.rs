@@ -234,14 +234,14 @@ impl Importer {
         let mut rapporten = Vec::new();
         for pad in paden {
             if pad.is_dir() {
-                let mut xml = xml_in_map(pad)?;
+                let mut xml = xml_in_dir(pad)?;
                 ijw_paden.append(&mut xml);
                 continue;
             }
             match Formaat::van_pad(pad) {
                 Some(Formaat::Ijw) => ijw_paden.push(pad.clone()),
                 Some(f) => rapporten.push(self.importeer_bestand(pad, f).await?),
-                None => return Err(ImportFout::OnbekendFormaat(pad_tekst(pad))),
+                None => return Err(ImportFout::OnbekendFormaat(path_text(pad))),
             }
         }
         if !ijw_paden.is_empty() {
@@ -256,7 +256,7 @@ impl Importer {
         pad: &Path,
         formaat: Formaat,
     ) -> Result<Rapport, ImportFout> {
-        let bytes = lees(pad)?;
+        let bytes = read_file(pad)?;
         let naam = pad.display().to_string();
         match formaat {
             Formaat::Ijw => self.importeer_ijw_bytes(&[(naam, bytes)]).await,
@@ -279,7 +279,7 @@ impl Importer {
             formaat.naam(),
             hex::encode(Sha256::digest(bytes))
         );
-        if let Some(r) = self.al_geimporteerd(naam, formaat, &sleutel, start) {
+        if let Some(r) = self.already_imported(naam, formaat, &sleutel, start) {
             return Ok(r);
         }
         let bsn = match formaat {
@@ -323,7 +323,7 @@ impl Importer {
                     Item::Afgewezen(_) => None,
                 })
             };
-            let meerdere = meerdere_tijden(tijden());
+            let meerdere = several_recorded_times(tijden());
             let tijd = tijden().next().flatten();
             let n = items.len() as u64;
             (Box::new(items.into_iter()), n, meerdere, tijd)
@@ -377,7 +377,7 @@ impl Importer {
             naam.to_owned(),
             formaat.naam(),
             records,
-            al_geschreven_melding(naam, al_geschreven),
+            already_written_note(naam, al_geschreven),
             onderweg,
             sleutel,
             planner,
@@ -436,7 +436,7 @@ impl Importer {
     pub async fn importeer_ijw(&mut self, paden: &[PathBuf]) -> Result<Rapport, ImportFout> {
         let mut berichten = Vec::with_capacity(paden.len());
         for p in paden {
-            berichten.push((p.display().to_string(), lees(p)?));
+            berichten.push((p.display().to_string(), read_file(p)?));
         }
         self.importeer_ijw_bytes(&berichten).await
     }
@@ -468,7 +468,7 @@ impl Importer {
         } else {
             format!("{} iJw-berichten", bestanden.len())
         };
-        if let Some(r) = self.al_geimporteerd(&invoer, Formaat::Ijw, &sleutel, start) {
+        if let Some(r) = self.already_imported(&invoer, Formaat::Ijw, &sleutel, start) {
             return Ok(r);
         }
         let v = progress(
@@ -501,7 +501,8 @@ impl Importer {
             &self.write.index.ijw_messages,
             self.config.ijw_backfill,
         );
-        let meerdere = meerdere_tijden(vertaling.voorstellen.iter().map(|v| v.geregistreerd_op));
+        let meerdere =
+            several_recorded_times(vertaling.voorstellen.iter().map(|v| v.geregistreerd_op));
         let mut state = self.write.state.clone();
         let mut planner = self.planner(&mut state);
         for a in leesfouten {
@@ -542,7 +543,7 @@ impl Importer {
         )
     }
 
-    fn al_geimporteerd(
+    fn already_imported(
         &self,
         invoer: &str,
         formaat: Formaat,
@@ -637,7 +638,7 @@ impl Importer {
 
 /// Whether records carry more than one recorded time (then the file is written in
 /// batches, one per recorded time).
-fn meerdere_tijden(tijden: impl Iterator<Item = Option<DateTime<Utc>>>) -> bool {
+fn several_recorded_times(tijden: impl Iterator<Item = Option<DateTime<Utc>>>) -> bool {
     let mut eerste = None;
     for t in tijden {
         match eerste {
@@ -649,7 +650,7 @@ fn meerdere_tijden(tijden: impl Iterator<Item = Option<DateTime<Utc>>>) -> bool 
     false
 }
 
-fn al_geschreven_melding(invoer: &str, n: u64) -> Vec<Overgeslagen> {
+fn already_written_note(invoer: &str, n: u64) -> Vec<Overgeslagen> {
     if n == 0 {
         return Vec::new();
     }
@@ -676,21 +677,21 @@ pub async fn importeer(
     importer.importeer_paden(paden).await
 }
 
-fn lees(pad: &Path) -> Result<Vec<u8>, ImportFout> {
+fn read_file(pad: &Path) -> Result<Vec<u8>, ImportFout> {
     std::fs::read(pad).map_err(|bron| ImportFout::Lezen {
-        pad: pad_tekst(pad),
+        pad: path_text(pad),
         bron,
     })
 }
 
 /// A path as it appears in sources, reports and messages ([`bestandsnaam`]).
-fn pad_tekst(pad: &Path) -> String {
+fn path_text(pad: &Path) -> String {
     bestandsnaam(&pad.display().to_string())
 }
 
-fn xml_in_map(map: &Path) -> Result<Vec<PathBuf>, ImportFout> {
+fn xml_in_dir(map: &Path) -> Result<Vec<PathBuf>, ImportFout> {
     let fout = |bron| ImportFout::Lezen {
-        pad: pad_tekst(map),
+        pad: path_text(map),
         bron,
     };
     let mut out = Vec::new();
