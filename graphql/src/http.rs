@@ -218,7 +218,7 @@ async fn ws(
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| {
-            crate::intrekking::serveer(socket, app.schema, app.api, protocol, secret)
+            crate::intrekking::serve(socket, app.schema, app.api, protocol, secret)
         })
 }
 

@@ -4,15 +4,15 @@
 //! header of the upgrade request or the `connection_init` payload (`{"Authorization":
 //! "Bearer …"}` or `{"token": "…"}`; the payload's token replaces the header's). Without
 //! more, a revoked token's open subscriptions would keep delivering events for as long as
-//! the connection lasts. So [`serveer`] runs every connection beside a watcher that checks
+//! the connection lasts. So [`serve`] runs every connection beside a watcher that checks
 //! the connection's token again
 //! - at once when a token is revoked in this process (`trekTokenIn`, through
 //!   [`Tokens::wijzigingen`]), and
-//! - every [`CONTROLE_INTERVAL`], which notices a token file changed by another process
+//! - every [`CHECK_INTERVAL`], which notices a token file changed by another process
 //!   (`kringloop token revoke`, another server) within that interval,
 //!
 //! and, once the token is no longer live, stops forwarding messages, sends a close frame
-//! with code [`SLUITCODE_INGETROKKEN`] and drops the connection with all its
+//! with code [`CLOSE_CODE_REVOKED`] and drops the connection with all its
 //! subscriptions. The subscription streams check the token before every item as well
 //! (`crate::subscription`), so a stream executed outside this handler ends too.
 
@@ -29,15 +29,15 @@ use crate::auth::{OngeldigToken, Tokens, bearer};
 use crate::{ApiState, KringloopSchema};
 
 /// How often an open connection checks its token at the latest.
-pub const CONTROLE_INTERVAL: Duration = Duration::from_millis(250);
+pub const CHECK_INTERVAL: Duration = Duration::from_millis(250);
 
 /// Close code of a connection whose token was revoked (4403, "Forbidden", as in the
 /// graphql-transport-ws protocol).
-pub const SLUITCODE_INGETROKKEN: u16 = 4403;
+pub const CLOSE_CODE_REVOKED: u16 = 4403;
 
 /// The principal (or the mark of a bad token) for a bearer secret, and the id of the
 /// token when it is live.
-pub(crate) fn aanmelding(api: &ApiState, secret: Option<&str>) -> (Data, Option<String>) {
+pub(crate) fn sign_in(api: &ApiState, secret: Option<&str>) -> (Data, Option<String>) {
     let mut data = Data::default();
     let mut token_id = None;
     if let Some(s) = secret {
@@ -53,7 +53,7 @@ pub(crate) fn aanmelding(api: &ApiState, secret: Option<&str>) -> (Data, Option<
 }
 
 /// The bearer secret of a `connection_init` payload.
-fn secret_uit_init(payload: &serde_json::Value) -> Option<String> {
+fn secret_from_init(payload: &serde_json::Value) -> Option<String> {
     let o = payload.as_object()?;
     o.iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
@@ -65,16 +65,16 @@ fn secret_uit_init(payload: &serde_json::Value) -> Option<String> {
 
 /// The token a connection runs as (its id, not the secret).
 #[derive(Clone, Default)]
-struct Verbindingstoken(Arc<Mutex<Option<String>>>);
+struct ConnectionToken(Arc<Mutex<Option<String>>>);
 
-impl Verbindingstoken {
-    fn zet(&self, token_id: Option<String>) {
+impl ConnectionToken {
+    fn set(&self, token_id: Option<String>) {
         if let Some(id) = token_id {
             *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(id);
         }
     }
 
-    fn huidig(&self) -> Option<String> {
+    fn current(&self) -> Option<String> {
         self.0
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -83,9 +83,9 @@ impl Verbindingstoken {
 }
 
 /// Returns once the connection's token is no longer live.
-async fn wacht_op_intrekking(tokens: &Tokens, wie: &Verbindingstoken) {
+async fn wait_for_revocation(tokens: &Tokens, wie: &ConnectionToken) {
     let mut wijzigingen = tokens.wijzigingen();
-    let mut tik = tokio::time::interval(CONTROLE_INTERVAL);
+    let mut tik = tokio::time::interval(CHECK_INTERVAL);
     tik.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut meldt = true;
     loop {
@@ -93,7 +93,7 @@ async fn wacht_op_intrekking(tokens: &Tokens, wie: &Verbindingstoken) {
             _ = tik.tick() => {}
             r = wijzigingen.changed(), if meldt => meldt = r.is_ok(),
         }
-        if let Some(id) = wie.huidig()
+        if let Some(id) = wie.current()
             && !tokens.actief(&id)
         {
             return;
@@ -103,16 +103,16 @@ async fn wacht_op_intrekking(tokens: &Tokens, wie: &Verbindingstoken) {
 
 /// Serves one GraphQL WebSocket connection until the client or the protocol ends it, or
 /// until its token is revoked.
-pub(crate) async fn serveer(
+pub(crate) async fn serve(
     socket: WebSocket,
     schema: KringloopSchema,
     api: ApiState,
     protocol: GraphQLProtocol,
     secret: Option<String>,
 ) {
-    let (data, token_id) = aanmelding(&api, secret.as_deref());
-    let wie = Verbindingstoken::default();
-    wie.zet(token_id);
+    let (data, token_id) = sign_in(&api, secret.as_deref());
+    let wie = ConnectionToken::default();
+    wie.set(token_id);
     let (mut naar_client, van_client) = socket.split();
     // The GraphQL side writes into a channel; this loop forwards what it writes, so that
     // it can stop forwarding and close the socket itself.
@@ -121,12 +121,12 @@ pub(crate) async fn serveer(
     let graphql = GraphQLWebSocket::new_with_pair(uit, van_client, schema, protocol)
         .with_data(data)
         .on_connection_init(move |payload| async move {
-            let (data, token_id) = aanmelding(&api_init, secret_uit_init(&payload).as_deref());
-            wie_init.zet(token_id);
+            let (data, token_id) = sign_in(&api_init, secret_from_init(&payload).as_deref());
+            wie_init.set(token_id);
             Ok(data)
         })
         .serve();
-    let ingetrokken = wacht_op_intrekking(api.tokens(), &wie);
+    let ingetrokken = wait_for_revocation(api.tokens(), &wie);
     let mut graphql = std::pin::pin!(graphql);
     let mut ingetrokken = std::pin::pin!(ingetrokken);
     let mut graphql_klaar = false;
@@ -135,11 +135,11 @@ pub(crate) async fn serveer(
             biased;
             () = &mut ingetrokken => {
                 tracing::info!(
-                    token = wie.huidig().as_deref().unwrap_or("-"),
+                    token = wie.current().as_deref().unwrap_or("-"),
                     "WebSocket gesloten: het token is ingetrokken"
                 );
                 let sluit = Message::Close(Some(CloseFrame {
-                    code: SLUITCODE_INGETROKKEN,
+                    code: CLOSE_CODE_REVOKED,
                     reason: "token ingetrokken".into(),
                 }));
                 if naar_client.send(sluit).await.is_ok() {

@@ -35,7 +35,6 @@ pub mod http;
 pub mod intrekking;
 pub mod mutation;
 pub mod query;
-pub mod schrijver;
 pub mod state;
 pub mod subscription;
 pub mod types;

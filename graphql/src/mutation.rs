@@ -14,16 +14,28 @@ use crate::fout::{ApiFout, ApiResult};
 use crate::state::ApiState;
 use crate::types::*;
 
-async fn schrijf(
+fn api_state<'c>(ctx: &Context<'c>) -> Result<&'c ApiState, ApiFout> {
+    ctx.data::<ApiState>()
+        .map_err(|e| ApiFout::intern("schema zonder toestand", e.message))
+}
+
+/// The stream of the earlier fact a correction or retraction refers to (`onbekend` when
+/// there is none: the domain rules refuse that with their own message).
+async fn stream_of(ctx: &Context<'_>, event_id: Uuid) -> Result<String, ApiFout> {
+    Ok(api_state(ctx)?
+        .stream_of(event_id)
+        .await?
+        .unwrap_or_else(|| "onbekend".to_owned()))
+}
+
+async fn write(
     ctx: &Context<'_>,
     stroom: Option<String>,
     feit: G,
     idempotency_key: String,
     expected_version: Option<i64>,
 ) -> ApiResult<RegistratieUit> {
-    let s = ctx
-        .data::<ApiState>()
-        .map_err(|e| ApiFout::intern("schema zonder toestand", e.message))?;
+    let s = api_state(ctx)?;
     let p = principal(ctx)?;
     let stroom = match stroom.or_else(|| feit.natural_stream()) {
         Some(st) => st,
@@ -85,7 +97,7 @@ macro_rules! mutaties {
                     expected_version: Option<i64>,
                 ) -> ApiResult<RegistratieUit> {
                     let f = FeitInvoer::$nsoort(invoer).naar_gebeurtenis()?;
-                    schrijf(ctx, None, f, idempotency_key, expected_version).await
+                    write(ctx, None, f, idempotency_key, expected_version).await
                 }
             )*
             $(
@@ -103,7 +115,7 @@ macro_rules! mutaties {
                     expected_version: Option<i64>,
                 ) -> ApiResult<RegistratieUit> {
                     let f = FeitInvoer::$jsoort(invoer).naar_gebeurtenis()?;
-                    schrijf(ctx, jeugdige(&pseudoniem), f, idempotency_key, expected_version).await
+                    write(ctx, jeugdige(&pseudoniem), f, idempotency_key, expected_version).await
                 }
             )*
             $($overig)*
@@ -160,20 +172,14 @@ mutaties! {
             idempotency_key: String,
             expected_version: Option<i64>,
         ) -> ApiResult<RegistratieUit> {
-            let s = ctx
-                .data::<ApiState>()
-                .map_err(|e| ApiFout::intern("schema zonder toestand", e.message))?;
-            let stroom = s
-                .stroom_van(event_id)
-                .await?
-                .unwrap_or_else(|| "onbekend".to_owned());
+            let stroom = stream_of(ctx, event_id).await?;
             let f: G = FeitGecorrigeerd {
                 vervangt: event_id,
                 nieuw: Box::new(nieuw.naar_gebeurtenis()?),
                 reden,
             }
             .into();
-            schrijf(ctx, Some(stroom), f, idempotency_key, expected_version).await
+            write(ctx, Some(stroom), f, idempotency_key, expected_version).await
         }
 
         /// Withdraws an earlier fact from now on, with a reason.
@@ -188,23 +194,15 @@ mutaties! {
             idempotency_key: String,
             expected_version: Option<i64>,
         ) -> ApiResult<RegistratieUit> {
-            let s = ctx
-                .data::<ApiState>()
-                .map_err(|e| ApiFout::intern("schema zonder toestand", e.message))?;
-            let stroom = s
-                .stroom_van(event_id)
-                .await?
-                .unwrap_or_else(|| "onbekend".to_owned());
+            let stroom = stream_of(ctx, event_id).await?;
             let f: G = FeitIngetrokken { event_id, reden }.into();
-            schrijf(ctx, Some(stroom), f, idempotency_key, expected_version).await
+            write(ctx, Some(stroom), f, idempotency_key, expected_version).await
         }
 
         /// Creates a bearer token; the secret is in this reply only.
         #[graphql(guard = "RolGuard(BEHEER)")]
         async fn maak_token(&self, ctx: &Context<'_>, rol: Rol, naam: String) -> ApiResult<NieuwToken> {
-            let s = ctx
-                .data::<ApiState>()
-                .map_err(|e| ApiFout::intern("schema zonder toestand", e.message))?;
+            let s = api_state(ctx)?;
             let naam = naam.trim();
             if naam.is_empty() {
                 return Err(ApiFout::ongeldig("een token heeft een naam").into());
@@ -224,9 +222,7 @@ mutaties! {
         /// Revokes a token by id.
         #[graphql(guard = "RolGuard(BEHEER)")]
         async fn trek_token_in(&self, ctx: &Context<'_>, id: String) -> ApiResult<bool> {
-            let s = ctx
-                .data::<ApiState>()
-                .map_err(|e| ApiFout::intern("schema zonder toestand", e.message))?;
+            let s = api_state(ctx)?;
             match s.tokens().trek_in(&id) {
                 Ok(_) => Ok(true),
                 Err(crate::auth::TokenFout::Onbekend(_)) => {

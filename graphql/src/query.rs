@@ -15,7 +15,7 @@ use crate::auth::{
     BEHEER, LANDSCHAP_HISTORIE, LEZERS, PERSOONSNIVEAU, Principal, Rol, RolGuard, principal,
 };
 use crate::fout::{ApiFout, ApiResult};
-use crate::state::{ApiState, Domein, INZAGE_STREAM};
+use crate::state::{ApiState, DomainView, INZAGE_STREAM};
 use crate::types::{
     BezettingUitsplitsing, Dimensie, DoelNiveau, FilterInvoer, Gebeurtenis, Granulariteit,
     KpiRapport, PeriodeInvoer, Regime, Toerekening, Vorm,
@@ -270,11 +270,11 @@ fn voorziening_output(
 /// filtered by `pick`.
 async fn reference_list<T>(
     ctx: &Context<'_>,
-    ids: fn(&Domein) -> &BTreeMap<String, Uuid>,
-    pick: impl Fn(&Domein, &G) -> Option<T>,
+    ids: for<'d> fn(&DomainView<'d>) -> &'d BTreeMap<String, Uuid>,
+    pick: impl Fn(&DomainView<'_>, &G) -> Option<T>,
 ) -> ApiResult<Vec<T>> {
     Ok(state(ctx)?
-        .met_domein(|d| {
+        .with_domain(|d| {
             ids(d)
                 .values()
                 .filter_map(|id| pick(d, d.state.inhoud(*id)?))
@@ -490,7 +490,7 @@ impl QueryRoot {
     ) -> ApiResult<Vec<Doel>> {
         let s = state(ctx)?;
         let punten = s
-            .met_domein(|d| {
+            .with_domain(|d| {
                 d.referentie
                     .doelen
                     .iter()
@@ -621,7 +621,7 @@ impl QueryRoot {
         } else if let Some(a) = aanbieder {
             let mut v = vec![format!("aanbieder-{a}")];
             let ids = s
-                .met_domein(|d| {
+                .with_domain(|d| {
                     d.referentie
                         .voorzieningen
                         .iter()
@@ -641,7 +641,7 @@ impl QueryRoot {
         if !persoonlijk.is_empty() {
             require_persoonsniveau(p)?;
         }
-        let beurt = s.lezer().await?;
+        let beurt = s.reader().await?;
         let h = history_of(s, stromen).await?;
         drop(beurt);
         if h.feiten.is_empty() {
@@ -689,7 +689,7 @@ impl QueryRoot {
             recorded_from: vanaf,
             recorded_to: tot,
         };
-        let beurt = s.lezer().await?;
+        let beurt = s.reader().await?;
         let mut rows = s.store().read_filtered(na, eerste + 1, &filter).await?;
         drop(beurt);
         let meer = rows.len() > eerste;
@@ -713,7 +713,7 @@ impl QueryRoot {
     )]
     async fn keten(&self, ctx: &Context<'_>) -> ApiResult<Keten> {
         let s = state(ctx)?;
-        let _beurt = s.lezer().await?;
+        let _beurt = s.reader().await?;
         let r = s.store().verify().await.map_err(ApiFout::from)?;
         Ok(Keten {
             intact: r.is_ok(),
@@ -820,7 +820,7 @@ impl QueryRoot {
                 G::VoorzieningGeregistreerd(x)
                     if aanbieder.as_ref().is_none_or(|a| *a == x.aanbieder) =>
                 {
-                    Some(voorziening_output(&d.state, x))
+                    Some(voorziening_output(d.state, x))
                 }
                 _ => None,
             },

@@ -970,7 +970,7 @@ async fn bad_input_is_refused_before_the_store_and_never_rebuilds(o: &Omgeving) 
     werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
     let t = o.token(Rol::Registrar);
     let before = s.head().await;
-    let herbouwd = s.api.herbouwingen().await;
+    let herbouwd = s.api.rebuilds().await;
     let start = |datum: &str| json!({"voorziening":"F1","datum":datum,"spoed":false,"crisis":false,"verblijfVoor":"THUIS"});
     let einde = |reden: &str| json!({"voorziening":"F1","datum":"2024-06-01","bestemming":"THUIS","reden":reden});
     let jeugdige = |p: &str| json!({"pseudoniem":p,"geboortejaar":2008,"geslacht":"MAN","woongemeente":"GM0599","datum":"2024-01-01"});
@@ -1140,7 +1140,7 @@ async fn bad_input_is_refused_before_the_store_and_never_rebuilds(o: &Omgeving) 
     assert_eq!(code(&r), Some("BAD_REQUEST"), "{r}");
     assert_eq!(s.head().await, before);
     assert_eq!(
-        s.api.herbouwingen().await,
+        s.api.rebuilds().await,
         herbouwd,
         "refused input made the write side fold the log again"
     );
@@ -1158,7 +1158,7 @@ async fn bad_input_is_refused_before_the_store_and_never_rebuilds(o: &Omgeving) 
     .await;
     ok(&r);
     assert_eq!(s.head().await, before + 1);
-    assert_eq!(s.api.herbouwingen().await, herbouwd);
+    assert_eq!(s.api.rebuilds().await, herbouwd);
     s.stop().await;
 }
 

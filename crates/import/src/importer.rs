@@ -14,7 +14,7 @@
 //!   ([`EventStore::append_many_streamed`]), and the transaction commits only after the
 //!   last record has been accepted; a rejection rolls it back. (Files with several
 //!   recorded times are written per recorded time after the whole file is checked, see
-//!   [`batch_sleutel`].)
+//!   [`batch_key`].)
 //! - **Idempotent.** The idempotency key is `import:<formaat>:sha256:<hex of the file's
 //!   bytes>` (for iJw: of the sorted hashes of all message files). The same file twice
 //!   writes nothing the second time; the importer recognises the key from the log before
@@ -28,32 +28,31 @@
 //!   accepted file, so a dry run of several files checks each against the ones before.
 
 use std::collections::HashSet;
-
-// Stream versions are looked up per record; foldhash instead of SipHash (the keys come from
-// the operator's own file, so hash flooding is no concern).
-use foldhash::{HashMap, HashMapExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use kringloop_events::rules::DomainState;
-use kringloop_events::{ExpectedVersion, Gebeurtenis};
-use kringloop_store::{
-    AppendOptions, AppendResult, EventStore, StoreError, StreamAppend, StreamedAppend,
-};
+use kringloop_events::{Gebeurtenis, RecordedEvent};
+use kringloop_store::{EventStore, StoreError};
+use kringloop_writer::{Index, KeyUse, LoadError, WriteState};
 use sha2::{Digest, Sha256};
 
-use crate::csv::{self as csv_lezer, Item};
+use crate::csv::{self as csv_reader, Item};
 use crate::ijw::mapping::{MappingError, RegioMapping};
 use crate::ijw::translate::{self, InputMessage};
 use crate::ijw::{self, BerichtSoort};
 use crate::jsonl;
-use crate::plan::{Planner, Schrijfopdracht};
-use crate::progress::Voortgang;
+use crate::plan::{Planner, WriteRequest};
+use crate::progress::Progress;
 use crate::pseudonym::{KeyError, Pseudonymizer, safe_file_name};
 use crate::record::{Afgewezen, Location};
 use crate::report::{Overgeslagen, Rapport, Uitkomst};
+
+mod append;
+pub use append::batch_key;
+use append::{STREAMED_REQUESTS, StreamedWrite, Written, append_batches, written};
 
 /// Input formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,11 +140,31 @@ pub enum ImportFout {
     Log { positie: i64, reden: String },
 }
 
-fn voortgang(aan: bool, label: &str, totaal: Option<u64>, eenheid: &str) -> Voortgang {
+fn progress(aan: bool, label: &str, totaal: Option<u64>, eenheid: &str) -> Progress {
     if aan {
-        Voortgang::nieuw(label, totaal, eenheid)
+        Progress::new(label, totaal, eenheid)
     } else {
-        Voortgang::verborgen()
+        Progress::hidden()
+    }
+}
+
+/// What the importer folds from the log beside the domain state.
+#[derive(Debug, Default)]
+struct ImportIndex {
+    /// Keys of the iJw messages imported before (from the sources in the log).
+    ijw_messages: HashSet<String>,
+    /// Recorded time of the store's head event plus what this importer wrote.
+    last_recorded: Option<DateTime<Utc>>,
+}
+
+impl Index for ImportIndex {
+    fn apply(&mut self, e: &RecordedEvent, _: &Gebeurtenis) {
+        if let Some(rest) = e.source.strip_prefix("import:ijw ") {
+            for key in rest.split(" + ") {
+                self.ijw_messages.insert(key.to_owned());
+            }
+        }
+        self.last_recorded = Some(e.recorded_at);
     }
 }
 
@@ -154,25 +173,18 @@ fn voortgang(aan: bool, label: &str, totaal: Option<u64>, eenheid: &str) -> Voor
 pub struct Importer {
     store: Arc<dyn EventStore>,
     config: ImportConfig,
-    state: DomainState,
-    /// Stream versions as read from the log plus what this importer wrote.
-    versies: HashMap<String, u64>,
-    idempotentie: HashSet<String>,
-    ijw_berichten: HashSet<String>,
-    laatste_registratie: Option<DateTime<Utc>>,
+    /// The log as read, plus what this importer wrote (or accepted on a dry run).
+    write: WriteState<ImportIndex>,
 }
 
 impl std::fmt::Debug for Importer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Importer")
             .field("backend", &self.store.backend())
-            .field("events", &self.state.event_count())
+            .field("events", &self.write.state.event_count())
             .finish_non_exhaustive()
     }
 }
-
-/// Page size when reading the log.
-const LEES_PAGINA: usize = 10_000;
 
 impl Importer {
     /// Reads the whole log into the domain state (read_all in pages).
@@ -181,55 +193,34 @@ impl Importer {
         config: ImportConfig,
     ) -> Result<Self, ImportFout> {
         let head = store.head_position().await?;
-        let v = voortgang(
+        let v = progress(
             config.voortgang && head > 0,
             "log inlezen",
             Some(head.max(0) as u64),
             "gebeurtenissen",
         );
-        let mut imp = Importer {
+        let write = WriteState::load(&*store, |n| v.inc(n as u64))
+            .await
+            .map_err(|e| match e {
+                LoadError::Store(e) => ImportFout::Store(e),
+                LoadError::Unreadable { position, reason } => ImportFout::Log {
+                    positie: position,
+                    reden: reason,
+                },
+            })?;
+        if head > 0 {
+            v.finish();
+        }
+        Ok(Importer {
             store,
             config,
-            state: DomainState::new(),
-            versies: HashMap::new(),
-            idempotentie: HashSet::new(),
-            ijw_berichten: HashSet::new(),
-            laatste_registratie: None,
-        };
-        let mut na = 0;
-        loop {
-            let pagina = imp.store.read_all(na, LEES_PAGINA).await?;
-            let Some(laatste) = pagina.last() else { break };
-            na = laatste.position;
-            for e in &pagina {
-                let feit = Gebeurtenis::from_recorded(e).map_err(|err| ImportFout::Log {
-                    positie: e.position,
-                    reden: err.to_string(),
-                })?;
-                imp.state.apply(e, &feit);
-                let versie = imp.versies.entry(e.stream.clone()).or_insert(0);
-                *versie = (*versie).max(e.stream_version.max(0) as u64);
-                if let Some(k) = &e.idempotency_key {
-                    imp.idempotentie.insert(k.clone());
-                }
-                if let Some(rest) = e.source.strip_prefix("import:ijw ") {
-                    for sleutel in rest.split(" + ") {
-                        imp.ijw_berichten.insert(sleutel.to_owned());
-                    }
-                }
-                imp.laatste_registratie = Some(e.recorded_at);
-            }
-            v.inc(pagina.len() as u64);
-        }
-        if head > 0 {
-            v.klaar();
-        }
-        Ok(imp)
+            write,
+        })
     }
 
     /// The folded state (after the files imported so far).
     pub fn state(&self) -> &DomainState {
-        &self.state
+        &self.write.state
     }
 
     pub fn config(&self) -> &ImportConfig {
@@ -243,14 +234,14 @@ impl Importer {
         let mut rapporten = Vec::new();
         for pad in paden {
             if pad.is_dir() {
-                let mut xml = xml_in_map(pad)?;
+                let mut xml = xml_in_dir(pad)?;
                 ijw_paden.append(&mut xml);
                 continue;
             }
             match Formaat::van_pad(pad) {
                 Some(Formaat::Ijw) => ijw_paden.push(pad.clone()),
                 Some(f) => rapporten.push(self.importeer_bestand(pad, f).await?),
-                None => return Err(ImportFout::OnbekendFormaat(pad_tekst(pad))),
+                None => return Err(ImportFout::OnbekendFormaat(path_text(pad))),
             }
         }
         if !ijw_paden.is_empty() {
@@ -265,7 +256,7 @@ impl Importer {
         pad: &Path,
         formaat: Formaat,
     ) -> Result<Rapport, ImportFout> {
-        let bytes = lees(pad)?;
+        let bytes = read_file(pad)?;
         let naam = pad.display().to_string();
         match formaat {
             Formaat::Ijw => self.importeer_ijw_bytes(&[(naam, bytes)]).await,
@@ -288,11 +279,11 @@ impl Importer {
             formaat.naam(),
             hex::encode(Sha256::digest(bytes))
         );
-        if let Some(r) = self.al_geimporteerd(naam, formaat, &sleutel, start) {
+        if let Some(r) = self.already_imported(naam, formaat, &sleutel, start) {
             return Ok(r);
         }
         let bsn = match formaat {
-            Formaat::Csv => csv_lezer::has_bsn_column(bytes),
+            Formaat::Csv => csv_reader::has_bsn_column(bytes),
             _ => jsonl::has_bsn_field(bytes),
         };
         if bsn && self.config.pseudonimiseerder.is_none() {
@@ -308,13 +299,13 @@ impl Importer {
             _,
             _,
             _,
-        ) = if formaat == Formaat::Csv && !csv_lezer::has_column(bytes, "geregistreerd_op") {
+        ) = if formaat == Formaat::Csv && !csv_reader::has_column(bytes, "geregistreerd_op") {
             // For the progress bar only: lines after the header.
             let regels = bytes
                 .split(|b| *b == b'\n')
                 .filter(|r| !r.is_empty())
                 .count();
-            let reader = csv_lezer::reader(naam, bytes, pseudo);
+            let reader = csv_reader::reader(naam, bytes, pseudo);
             (
                 Box::new(reader),
                 regels.saturating_sub(1) as u64,
@@ -323,7 +314,7 @@ impl Importer {
             )
         } else {
             let items = match formaat {
-                Formaat::Csv => csv_lezer::read(naam, bytes, pseudo),
+                Formaat::Csv => csv_reader::read(naam, bytes, pseudo),
                 _ => jsonl::read(naam, bytes, pseudo),
             };
             let tijden = || {
@@ -332,12 +323,12 @@ impl Importer {
                     Item::Afgewezen(_) => None,
                 })
             };
-            let meerdere = meerdere_tijden(tijden());
+            let meerdere = several_recorded_times(tijden());
             let tijd = tijden().next().flatten();
             let n = items.len() as u64;
             (Box::new(items.into_iter()), n, meerdere, tijd)
         };
-        let v = voortgang(
+        let v = progress(
             self.config.voortgang,
             &format!("import {naam}"),
             Some(records_geschat),
@@ -345,12 +336,11 @@ impl Importer {
         );
         // One recorded time for the whole file (the normal case): its events go to the
         // store while the rest of the file is still being checked, in ONE transaction
-        // that commits only when every record has been accepted (see `Stroom`).
+        // that commits only when every record has been accepted (see `StreamedWrite`).
         let mut stroom = (!self.config.dry_run && !meerdere)
-            .then(|| Stroom::start(self.store.clone(), &sleutel, tijd));
-        let mut state = self.state.clone();
-        let mut planner =
-            Planner::new(&mut state, &self.config.principal, self.laatste_registratie);
+            .then(|| StreamedWrite::start(self.store.clone(), &sleutel, tijd));
+        let mut state = self.write.state.clone();
+        let mut planner = self.planner(&mut state);
         let mut al_geschreven = 0u64;
         let mut records = 0u64;
         for item in items {
@@ -358,82 +348,73 @@ impl Importer {
             match item {
                 Item::Voorstel(vs) => {
                     if meerdere
-                        && self.idempotentie.contains(&batch_sleutel(
-                            &sleutel,
-                            true,
-                            vs.geregistreerd_op,
-                        ))
+                        && self
+                            .write
+                            .key(&batch_key(&sleutel, true, vs.geregistreerd_op))
+                            .is_some()
                     {
                         // Its batch was written by an earlier run that stopped halfway.
                         al_geschreven += 1;
                     } else {
-                        planner.voeg_toe(*vs);
+                        planner.add(*vs);
                     }
                 }
-                Item::Afgewezen(a) => planner.afwijzen(a),
+                Item::Afgewezen(a) => planner.reject(a),
             }
             if let Some(s) = &mut stroom
                 && planner.afgewezen.is_empty()
-                && planner.opdrachten.len() >= STROOM_OPDRACHTEN
+                && planner.requests.len() >= STREAMED_REQUESTS
             {
                 // All requests but the last one (the next record may still extend it).
-                let laatste = planner.opdrachten.pop();
-                let klaar =
-                    std::mem::replace(&mut planner.opdrachten, laatste.into_iter().collect());
-                s.stuur(klaar, &self.versies);
+                let laatste = planner.requests.pop();
+                let klaar = std::mem::replace(&mut planner.requests, laatste.into_iter().collect());
+                s.send(klaar, &self.write);
             }
             v.inc(1);
         }
         let onderweg = stroom.as_ref().map_or(0, |s| s.events);
-        let rapport = Rapport {
-            invoer: naam.to_owned(),
-            formaat: formaat.naam(),
+        let (rapport, opdrachten) = Rapport::van_plan(
+            naam.to_owned(),
+            formaat.naam(),
             records,
-            geaccepteerd: planner.geaccepteerd,
-            afgewezen: std::mem::take(&mut planner.afgewezen),
-            overgeslagen: al_geschreven_melding(naam, al_geschreven),
-            signalen: std::mem::take(&mut planner.signalen),
-            gebeurtenissen: planner.aantal_events() as u64 + onderweg,
-            geschreven: 0,
-            uitkomst: Uitkomst::Leeg,
-            idempotentiesleutel: sleutel,
-            duur_ms: 0,
-        };
-        let opdrachten = std::mem::take(&mut planner.opdrachten);
-        drop(planner);
+            already_written_note(naam, al_geschreven),
+            onderweg,
+            sleutel,
+            planner,
+        );
         let r = match stroom {
             Some(s) if rapport.afgewezen.is_empty() && (onderweg > 0 || !opdrachten.is_empty()) => {
-                v.bericht("schrijven…");
-                self.rond_af_stroom(rapport, s, opdrachten, state, start)
+                v.message("schrijven…");
+                self.finish_streamed(rapport, s, opdrachten, state, start)
                     .await
             }
             stroom => {
                 if let Some(s) = stroom {
                     // Rejected (or nothing to write): the store rolls back what it got.
-                    s.afbreken().await;
+                    s.abort().await;
                 }
                 // (After a rejection the requests already sent do not matter any more.)
-                self.rond_af(rapport, opdrachten, state, start, &v, meerdere)
+                self.finish(rapport, opdrachten, state, start, &v, meerdere)
                     .await
             }
         };
-        v.klaar();
+        v.finish();
         r
     }
 
-    /// [`Importer::rond_af`] for a file whose events went to the store while it was being
+    /// [`Importer::finish`] for a file whose events went to the store while it was being
     /// checked (no rejections): the rest, then the commit.
-    async fn rond_af_stroom(
+    async fn finish_streamed(
         &mut self,
         mut rapport: Rapport,
-        mut stroom: Stroom,
-        rest: Vec<Schrijfopdracht>,
+        mut stroom: StreamedWrite,
+        rest: Vec<WriteRequest>,
         state: DomainState,
         start: Instant,
     ) -> Result<Rapport, ImportFout> {
-        stroom.stuur(rest, &self.versies);
+        stroom.send(rest, &self.write);
         let events = stroom.events;
-        let (resultaten, kern) = stroom.commit().await?;
+        let (resultaten, written) = stroom.commit().await?;
         // A repeat (a rerun racing an earlier one): the store wrote nothing now.
         let dubbel = resultaten.iter().any(|r| r.duplicate);
         rapport.geschreven = if dubbel { 0 } else { events };
@@ -442,10 +423,10 @@ impl Importer {
         } else {
             Uitkomst::Geschreven
         };
-        self.idempotentie
-            .insert(rapport.idempotentiesleutel.clone());
+        self.write
+            .remember_key(rapport.idempotentiesleutel.clone(), KeyUse::Several);
         if !dubbel {
-            self.neem_over(state, &kern);
+            self.adopt(state, &written);
         }
         rapport.duur_ms = start.elapsed().as_millis() as u64;
         Ok(rapport)
@@ -455,7 +436,7 @@ impl Importer {
     pub async fn importeer_ijw(&mut self, paden: &[PathBuf]) -> Result<Rapport, ImportFout> {
         let mut berichten = Vec::with_capacity(paden.len());
         for p in paden {
-            berichten.push((p.display().to_string(), lees(p)?));
+            berichten.push((p.display().to_string(), read_file(p)?));
         }
         self.importeer_ijw_bytes(&berichten).await
     }
@@ -487,10 +468,10 @@ impl Importer {
         } else {
             format!("{} iJw-berichten", bestanden.len())
         };
-        if let Some(r) = self.al_geimporteerd(&invoer, Formaat::Ijw, &sleutel, start) {
+        if let Some(r) = self.already_imported(&invoer, Formaat::Ijw, &sleutel, start) {
             return Ok(r);
         }
-        let v = voortgang(
+        let v = progress(
             self.config.voortgang,
             "import iJw",
             Some(bestanden.len() as u64),
@@ -512,63 +493,64 @@ impl Importer {
             }
             v.inc(1);
         }
-        v.bericht("controleren…");
+        v.message("controleren…");
         let vertaling = translate::translate(
             &gelezen,
             &mapping,
-            &self.state,
-            &self.ijw_berichten,
+            &self.write.state,
+            &self.write.index.ijw_messages,
             self.config.ijw_backfill,
         );
-        let meerdere = meerdere_tijden(vertaling.voorstellen.iter().map(|v| v.geregistreerd_op));
-        let mut state = self.state.clone();
-        let mut planner =
-            Planner::new(&mut state, &self.config.principal, self.laatste_registratie);
+        let meerdere =
+            several_recorded_times(vertaling.voorstellen.iter().map(|v| v.geregistreerd_op));
+        let mut state = self.write.state.clone();
+        let mut planner = self.planner(&mut state);
         for a in leesfouten {
-            planner.afwijzen(a);
+            planner.reject(a);
         }
         for a in vertaling.afgewezen {
-            planner.afwijzen(a);
+            planner.reject(a);
         }
         for vs in vertaling.voorstellen {
-            planner.voeg_toe(vs);
+            planner.add(vs);
         }
-        let rapport = Rapport {
+        let (rapport, opdrachten) = Rapport::van_plan(
             invoer,
-            formaat: Formaat::Ijw.naam(),
-            records: vertaling.records + (bestanden.len() - gelezen.len()) as u64,
-            geaccepteerd: planner.geaccepteerd,
-            afgewezen: std::mem::take(&mut planner.afgewezen),
-            overgeslagen: vertaling.overgeslagen,
-            signalen: std::mem::take(&mut planner.signalen),
-            gebeurtenissen: planner.aantal_events() as u64,
-            geschreven: 0,
-            uitkomst: Uitkomst::Leeg,
-            idempotentiesleutel: sleutel,
-            duur_ms: 0,
-        };
-        let opdrachten = std::mem::take(&mut planner.opdrachten);
-        drop(planner);
-        let nieuwe_berichten: Vec<String> =
-            gelezen.iter().map(|b| b.bericht.source_key()).collect();
+            Formaat::Ijw.naam(),
+            vertaling.records + (bestanden.len() - gelezen.len()) as u64,
+            vertaling.overgeslagen,
+            0,
+            sleutel,
+            planner,
+        );
+        let nieuwe_berichten: Vec<String> = gelezen.iter().map(|b| b.bericht.source_key()).collect();
         let r = self
-            .rond_af(rapport, opdrachten, state, start, &v, meerdere)
+            .finish(rapport, opdrachten, state, start, &v, meerdere)
             .await?;
         if matches!(r.uitkomst, Uitkomst::Geschreven | Uitkomst::ProefDraai) {
-            self.ijw_berichten.extend(nieuwe_berichten);
+            self.write.index.ijw_messages.extend(nieuwe_berichten);
         }
-        v.klaar();
+        v.finish();
         Ok(r)
     }
 
-    fn al_geimporteerd(
+    /// A planner for the next file, against `state` (a copy of the state so far).
+    fn planner<'s>(&self, state: &'s mut DomainState) -> Planner<'s> {
+        Planner::new(
+            state,
+            &self.config.principal,
+            self.write.index.last_recorded,
+        )
+    }
+
+    fn already_imported(
         &self,
         invoer: &str,
         formaat: Formaat,
         sleutel: &str,
         start: Instant,
     ) -> Option<Rapport> {
-        self.idempotentie.contains(sleutel).then(|| Rapport {
+        self.write.key(sleutel).is_some().then(|| Rapport {
             invoer: invoer.to_owned(),
             formaat: formaat.naam(),
             records: 0,
@@ -586,13 +568,13 @@ impl Importer {
 
     /// Decides and (unless rejected or a dry run) writes; keeps the new state when the
     /// file was accepted.
-    async fn rond_af(
+    async fn finish(
         &mut self,
         mut rapport: Rapport,
-        opdrachten: Vec<Schrijfopdracht>,
+        opdrachten: Vec<WriteRequest>,
         state: DomainState,
         start: Instant,
-        v: &Voortgang,
+        v: &Progress,
         meerdere: bool,
     ) -> Result<Rapport, ImportFout> {
         if !rapport.afgewezen.is_empty() {
@@ -605,14 +587,19 @@ impl Importer {
             };
         } else if self.config.dry_run {
             rapport.uitkomst = Uitkomst::ProefDraai;
-            self.neem_over(state, &kern(&opdrachten));
+            self.adopt(state, &written(&opdrachten));
         } else {
-            v.bericht("schrijven…");
-            let kern = kern(&opdrachten);
+            v.message("schrijven…");
+            let kern = written(&opdrachten);
             // The events move into the store request: no copy of a large file's events.
-            let (geschreven, dubbel) = self
-                .schrijf(opdrachten, &rapport.idempotentiesleutel, meerdere)
-                .await?;
+            let (geschreven, dubbel) = append_batches(
+                &*self.store,
+                &self.write,
+                opdrachten,
+                &rapport.idempotentiesleutel,
+                meerdere,
+            )
+            .await?;
             rapport.geschreven = geschreven;
             rapport.uitkomst = if dubbel {
                 Uitkomst::AlGeimporteerd
@@ -620,186 +607,38 @@ impl Importer {
                 Uitkomst::Geschreven
             };
             for (_, _, tijd) in &kern {
-                self.idempotentie.insert(batch_sleutel(
-                    &rapport.idempotentiesleutel,
-                    meerdere,
-                    *tijd,
-                ));
+                self.write.remember_key(
+                    batch_key(&rapport.idempotentiesleutel, meerdere, *tijd),
+                    KeyUse::Several,
+                );
             }
             if !dubbel {
-                self.neem_over(state, &kern);
+                self.adopt(state, &kern);
             }
         }
         rapport.duur_ms = start.elapsed().as_millis() as u64;
         Ok(rapport)
     }
 
-    fn neem_over(&mut self, state: DomainState, kern: &[Kern]) {
-        self.state = state;
-        for (stream, n, tijd) in kern {
-            *self.versies.entry(stream.clone()).or_insert(0) += n;
+    /// Keeps the state of an accepted file (written, or a dry run).
+    fn adopt(&mut self, state: DomainState, written: &[Written]) {
+        self.write.state = state;
+        for (stream, n, tijd) in written {
+            self.write.advance_version(stream, *n);
             if let Some(t) = *tijd {
-                self.laatste_registratie = Some(self.laatste_registratie.map_or(t, |l| l.max(t)));
+                let last = &mut self.write.index.last_recorded;
+                *last = Some(last.map_or(t, |l| l.max(t)));
             }
         }
-        if kern.iter().any(|(_, _, t)| t.is_none()) {
-            self.laatste_registratie = Some(Utc::now());
+        if written.iter().any(|(_, _, t)| t.is_none()) {
+            self.write.index.last_recorded = Some(Utc::now());
         }
     }
-
-    /// Writes the plan: one `append_many` (one transaction) per batch, a batch being the
-    /// events with one recorded time (see [`batch_sleutel`]); normally the whole file.
-    /// Returns (events written, every batch was a repeat).
-    async fn schrijf(
-        &self,
-        opdrachten: Vec<Schrijfopdracht>,
-        sleutel: &str,
-        meerdere: bool,
-    ) -> Result<(u64, bool), ImportFout> {
-        // Each stream's first part states the version read from the log, so a concurrent
-        // writer makes the batch fail instead of slipping past the rules; later parts of
-        // the same stream follow on from it (the store checks them in order).
-        let mut versies: HashMap<String, u64> = HashMap::new();
-        let mut geschreven = 0;
-        let mut alles_dubbel = true;
-        let mut rest = opdrachten.into_iter().peekable();
-        while let Some(eerste) = rest.peek() {
-            let tijd = eerste.recorded_at;
-            let mut delen = Vec::new();
-            while let Some(o) = rest.next_if(|o| o.recorded_at == tijd) {
-                let v = versies
-                    .entry(o.stream.clone())
-                    .or_insert_with(|| self.versies.get(&o.stream).copied().unwrap_or(0));
-                let expected = Some(match *v {
-                    0 => ExpectedVersion::NoStream,
-                    n => ExpectedVersion::Exact(n),
-                });
-                *v += o.events.len() as u64;
-                delen.push(StreamAppend {
-                    stream: o.stream,
-                    events: o.events,
-                    expected,
-                });
-            }
-            let aantal: u64 = delen.iter().map(|d| d.events.len() as u64).sum();
-            let resultaten = self
-                .store
-                .append_many(
-                    delen,
-                    AppendOptions {
-                        expected: None,
-                        idempotency_key: Some(batch_sleutel(sleutel, meerdere, tijd)),
-                        recorded_at: tijd,
-                    },
-                )
-                .await?;
-            if !resultaten.iter().any(|r| r.duplicate) {
-                // (A repeat means a rerun after a crash: the store wrote nothing now.)
-                alles_dubbel = false;
-                geschreven += aantal;
-            }
-        }
-        Ok((geschreven, alles_dubbel))
-    }
-}
-
-/// Requests (one per stream and run of records) the planner collects before they go to
-/// the store as one batch of a [`Stroom`].
-const STROOM_OPDRACHTEN: usize = 1024;
-
-/// A file's accepted events on their way to the store while the rest of the file is
-/// still being checked ([`EventStore::append_many_streamed`]): one transaction, which
-/// the store commits only at [`Stroom::commit`] and rolls back when the `Stroom` is
-/// dropped or [`Stroom::afbreken`] (a record was rejected), so a file is still written
-/// all or nothing. Expected versions as in [`Importer::schrijf`].
-struct Stroom {
-    tx: tokio::sync::mpsc::UnboundedSender<StreamedAppend>,
-    taak: tokio::task::JoinHandle<Result<Vec<AppendResult>, StoreError>>,
-    versies: HashMap<String, u64>,
-    kern: Vec<Kern>,
-    /// Events sent so far.
-    events: u64,
-}
-
-impl Stroom {
-    fn start(store: Arc<dyn EventStore>, sleutel: &str, tijd: Option<DateTime<Utc>>) -> Self {
-        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        let opties = AppendOptions {
-            expected: None,
-            idempotency_key: Some(sleutel.to_owned()),
-            recorded_at: tijd,
-        };
-        let taak = tokio::spawn(async move { store.append_many_streamed(rx, opties).await });
-        Stroom {
-            tx,
-            taak,
-            versies: HashMap::new(),
-            kern: Vec::new(),
-            events: 0,
-        }
-    }
-
-    /// Sends requests; each stream's first part states the version read from the log.
-    fn stuur(&mut self, opdrachten: Vec<Schrijfopdracht>, log: &HashMap<String, u64>) {
-        if opdrachten.is_empty() {
-            return;
-        }
-        let mut delen = Vec::with_capacity(opdrachten.len());
-        for o in opdrachten {
-            let n = o.events.len() as u64;
-            let v = self
-                .versies
-                .entry(o.stream.clone())
-                .or_insert_with(|| log.get(&o.stream).copied().unwrap_or(0));
-            let expected = Some(match *v {
-                0 => ExpectedVersion::NoStream,
-                n => ExpectedVersion::Exact(n),
-            });
-            *v += n;
-            self.kern.push((o.stream.clone(), n, o.recorded_at));
-            self.events += n;
-            delen.push(StreamAppend {
-                stream: o.stream,
-                events: o.events,
-                expected,
-            });
-        }
-        // A closed channel means the store has refused the set already; `commit` answers
-        // why.
-        let _ = self.tx.send(StreamedAppend::Parts(delen));
-    }
-
-    /// Commits the set; returns the store's results and what the importer keeps.
-    async fn commit(self) -> Result<(Vec<AppendResult>, Vec<Kern>), ImportFout> {
-        let _ = self.tx.send(StreamedAppend::Commit);
-        drop(self.tx);
-        let resultaten = self
-            .taak
-            .await
-            .map_err(|e| ImportFout::Store(StoreError::Commit(e.to_string())))??;
-        Ok((resultaten, self.kern))
-    }
-
-    /// Nothing of the file may be written: the store rolls back; waits until it has.
-    async fn afbreken(self) {
-        drop(self.tx);
-        let _ = self.taak.await;
-    }
-}
-
-/// What the importer keeps of a written request: stream, number of events, recorded time.
-type Kern = (String, u64, Option<DateTime<Utc>>);
-
-fn kern(opdrachten: &[Schrijfopdracht]) -> Vec<Kern> {
-    opdrachten
-        .iter()
-        .map(|o| (o.stream.clone(), o.events.len() as u64, o.recorded_at))
-        .collect()
 }
 
 /// Whether records carry more than one recorded time (then the file is written in
 /// batches, one per recorded time).
-fn meerdere_tijden(tijden: impl Iterator<Item = Option<DateTime<Utc>>>) -> bool {
+fn several_recorded_times(tijden: impl Iterator<Item = Option<DateTime<Utc>>>) -> bool {
     let mut eerste = None;
     for t in tijden {
         match eerste {
@@ -811,7 +650,7 @@ fn meerdere_tijden(tijden: impl Iterator<Item = Option<DateTime<Utc>>>) -> bool 
     false
 }
 
-fn al_geschreven_melding(invoer: &str, n: u64) -> Vec<Overgeslagen> {
+fn already_written_note(invoer: &str, n: u64) -> Vec<Overgeslagen> {
     if n == 0 {
         return Vec::new();
     }
@@ -827,18 +666,6 @@ fn al_geschreven_melding(invoer: &str, n: u64) -> Vec<Overgeslagen> {
     }]
 }
 
-/// The idempotency key of one batch: the file's key when the whole file is one batch
-/// (the normal case), else the file's key `@` the batch's recorded time. Keying batches
-/// by their recorded time (not their index) keeps a rerun after a crash safe: a batch
-/// either is in the log entirely (its key is there) or not at all.
-pub fn batch_sleutel(sleutel: &str, meerdere: bool, tijd: Option<DateTime<Utc>>) -> String {
-    match (meerdere, tijd) {
-        (false, _) => sleutel.to_owned(),
-        (true, Some(t)) => format!("{sleutel}@{}", t.to_rfc3339()),
-        (true, None) => format!("{sleutel}@nu"),
-    }
-}
-
 /// One call for the binary: read the log, import `paden` (see
 /// [`Importer::importeer_paden`]) and return a report per file or iJw set.
 pub async fn importeer(
@@ -850,21 +677,21 @@ pub async fn importeer(
     importer.importeer_paden(paden).await
 }
 
-fn lees(pad: &Path) -> Result<Vec<u8>, ImportFout> {
+fn read_file(pad: &Path) -> Result<Vec<u8>, ImportFout> {
     std::fs::read(pad).map_err(|bron| ImportFout::Lezen {
-        pad: pad_tekst(pad),
+        pad: path_text(pad),
         bron,
     })
 }
 
 /// A path as it appears in sources, reports and messages ([`safe_file_name`]).
-fn pad_tekst(pad: &Path) -> String {
+fn path_text(pad: &Path) -> String {
     safe_file_name(&pad.display().to_string())
 }
 
-fn xml_in_map(map: &Path) -> Result<Vec<PathBuf>, ImportFout> {
+fn xml_in_dir(map: &Path) -> Result<Vec<PathBuf>, ImportFout> {
     let fout = |bron| ImportFout::Lezen {
-        pad: pad_tekst(map),
+        pad: path_text(map),
         bron,
     };
     let mut out = Vec::new();

@@ -8,7 +8,8 @@
 
 use chrono::{DateTime, Utc};
 use kringloop_events::rules::{AfwijzingCode, DomainState};
-use kringloop_events::{Gebeurtenis, NewEvent, RecordedEvent};
+use kringloop_events::{Gebeurtenis, NewEvent};
+use kringloop_writer::Tentative;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -16,7 +17,7 @@ use crate::record::{Afgewezen, Location, Voorstel};
 
 /// Events for one stream, appended together with one recorded time.
 #[derive(Debug, Clone)]
-pub struct Schrijfopdracht {
+pub struct WriteRequest {
     pub stream: String,
     pub events: Vec<NewEvent>,
     /// Backfill recorded time; `None`: the store's now.
@@ -37,17 +38,16 @@ pub struct Planner<'s> {
     state: &'s mut DomainState,
     principal: String,
     correlation_id: Uuid,
-    volgende_positie: i64,
+    /// Folds accepted facts at the positions the store will give them.
+    tentative: Tentative,
     /// Recorded time of the last event in the store or planned so far (backfill times
     /// must not go back: "recorded ≤ K" is a prefix of the log).
     laatste_registratie: Option<DateTime<Utc>>,
     nu: DateTime<Utc>,
-    pub opdrachten: Vec<Schrijfopdracht>,
+    pub requests: Vec<WriteRequest>,
     pub afgewezen: Vec<Afgewezen>,
     pub signalen: Vec<GemeldSignaal>,
     pub geaccepteerd: u64,
-    /// The accepted fact as recorded, for [`DomainState::apply`] (reused per record).
-    kladblok: RecordedEvent,
 }
 
 impl<'s> Planner<'s> {
@@ -57,36 +57,18 @@ impl<'s> Planner<'s> {
         principal: &str,
         laatste_registratie: Option<DateTime<Utc>>,
     ) -> Self {
-        let volgende_positie = state.last_position() + 1;
+        let tentative = Tentative::starting_at(state.last_position() + 1);
         Planner {
             state,
             principal: principal.to_owned(),
             correlation_id: Uuid::now_v7(),
-            volgende_positie,
+            tentative,
             laatste_registratie,
             nu: Utc::now(),
-            opdrachten: Vec::new(),
+            requests: Vec::new(),
             afgewezen: Vec::new(),
             signalen: Vec::new(),
             geaccepteerd: 0,
-            kladblok: RecordedEvent {
-                position: 0,
-                stream: String::new(),
-                stream_version: 0,
-                event_id: Uuid::nil(),
-                event_type: String::new(),
-                schema_version: 0,
-                payload: String::new(),
-                valid_date: None,
-                recorded_at: DateTime::<Utc>::UNIX_EPOCH,
-                recorded_by: String::new(),
-                source: String::new(),
-                correlation_id: None,
-                causation_id: None,
-                idempotency_key: None,
-                prev_hash: [0; 32],
-                hash: [0; 32],
-            },
         }
     }
 
@@ -100,16 +82,16 @@ impl<'s> Planner<'s> {
     }
 
     /// Records a rejection found before the rules (a parse error).
-    pub fn afwijzen(&mut self, a: Afgewezen) {
+    pub fn reject(&mut self, a: Afgewezen) {
         self.afgewezen.push(a);
     }
 
     /// Checks one proposed fact; accepted facts are applied and planned, rejected ones
     /// reported. Returns whether it was accepted.
-    pub fn voeg_toe(&mut self, v: Voorstel) -> bool {
-        match self.beoordeel(&v) {
+    pub fn add(&mut self, v: Voorstel) -> bool {
+        match self.judge(&v) {
             Ok(stream) => {
-                self.accepteer(v, stream);
+                self.accept(v, stream);
                 true
             }
             Err(a) => {
@@ -119,7 +101,7 @@ impl<'s> Planner<'s> {
         }
     }
 
-    fn beoordeel(&mut self, v: &Voorstel) -> Result<String, Afgewezen> {
+    fn judge(&mut self, v: &Voorstel) -> Result<String, Afgewezen> {
         let afwijzing = |code: &str, reden: String| Afgewezen {
             plaats: v.plaats.clone(),
             code: code.to_owned(),
@@ -155,8 +137,8 @@ impl<'s> Planner<'s> {
         }
         let stream = match (&v.stream, &v.feit) {
             (Some(s), _) => s.clone(),
-            (None, Gebeurtenis::FeitGecorrigeerd(c)) => self.stroom_van(c.vervangt, v)?,
-            (None, Gebeurtenis::FeitIngetrokken(i)) => self.stroom_van(i.event_id, v)?,
+            (None, Gebeurtenis::FeitGecorrigeerd(c)) => self.stream_of(c.vervangt, v)?,
+            (None, Gebeurtenis::FeitIngetrokken(i)) => self.stream_of(i.event_id, v)?,
             (None, feit) => feit.natural_stream().ok_or_else(|| {
                 afwijzing(
                     AfwijzingCode::VerkeerdeStroom.code(),
@@ -182,7 +164,7 @@ impl<'s> Planner<'s> {
         }
     }
 
-    fn stroom_van(&self, id: Uuid, v: &Voorstel) -> Result<String, Afgewezen> {
+    fn stream_of(&self, id: Uuid, v: &Voorstel) -> Result<String, Afgewezen> {
         self.state
             .event_info(id)
             .map(|(s, _)| s.to_owned())
@@ -195,7 +177,7 @@ impl<'s> Planner<'s> {
             })
     }
 
-    fn accepteer(&mut self, v: Voorstel, stream: String) {
+    fn accept(&mut self, v: Voorstel, stream: String) {
         // What `Gebeurtenis::to_new_event` makes, without copying the source and the
         // principal twice (this runs once per record of a large file).
         let event = NewEvent {
@@ -216,26 +198,16 @@ impl<'s> Planner<'s> {
                 .map_or(effectief, |l| l.max(effectief)),
         );
         // Apply to the state as the store would record it, so that later records are
-        // checked against this one. One scratch event, its strings reused.
-        let recorded = &mut self.kladblok;
-        recorded.position = self.volgende_positie;
-        recorded.stream.clone_from(&stream);
-        recorded.event_id = event.event_id;
-        recorded.event_type.clone_from(&event.event_type);
-        recorded.schema_version = event.schema_version;
-        recorded.valid_date = event.valid_date;
-        recorded.recorded_at = effectief;
-        recorded.recorded_by.clone_from(&event.recorded_by);
-        recorded.correlation_id = event.correlation_id;
-        self.volgende_positie += 1;
+        // checked against this one.
+        let recorded = self.tentative.record(&stream, 0, event.event_id);
         self.state.apply(recorded, &v.feit);
         self.geaccepteerd += 1;
         // Consecutive events of one stream with one recorded time travel in one request.
-        match self.opdrachten.last_mut() {
+        match self.requests.last_mut() {
             Some(last) if last.stream == stream && last.recorded_at == recorded_at => {
                 last.events.push(event);
             }
-            _ => self.opdrachten.push(Schrijfopdracht {
+            _ => self.requests.push(WriteRequest {
                 stream,
                 events: vec![event],
                 recorded_at,
@@ -245,6 +217,6 @@ impl<'s> Planner<'s> {
 
     /// Number of events planned.
     pub fn aantal_events(&self) -> usize {
-        self.opdrachten.iter().map(|o| o.events.len()).sum()
+        self.requests.iter().map(|o| o.events.len()).sum()
     }
 }

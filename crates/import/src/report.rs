@@ -8,7 +8,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::plan::GemeldSignaal;
+use crate::plan::{GemeldSignaal, Planner, WriteRequest};
 use crate::record::{Afgewezen, Location};
 
 /// How an import of one unit (a file, or a set of iJw messages) ended.
@@ -59,6 +59,36 @@ pub struct Rapport {
 }
 
 impl Rapport {
+    /// The report of a checked unit before it is decided and written (outcome
+    /// [`Uitkomst::Leeg`] until then), and the planner's write requests. `onderweg`: events
+    /// already sent to the store while the unit was checked.
+    pub(crate) fn van_plan(
+        invoer: String,
+        formaat: &'static str,
+        records: u64,
+        overgeslagen: Vec<Overgeslagen>,
+        onderweg: u64,
+        idempotentiesleutel: String,
+        planner: Planner<'_>,
+    ) -> (Rapport, Vec<WriteRequest>) {
+        let gebeurtenissen = planner.aantal_events() as u64 + onderweg;
+        let rapport = Rapport {
+            invoer,
+            formaat,
+            records,
+            geaccepteerd: planner.geaccepteerd,
+            afgewezen: planner.afgewezen,
+            overgeslagen,
+            signalen: planner.signalen,
+            gebeurtenissen,
+            geschreven: 0,
+            uitkomst: Uitkomst::Leeg,
+            idempotentiesleutel,
+            duur_ms: 0,
+        };
+        (rapport, planner.requests)
+    }
+
     /// Signals per code.
     pub fn signalen_per_code(&self) -> BTreeMap<&'static str, u64> {
         let mut m = BTreeMap::new();

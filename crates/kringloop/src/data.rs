@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use kringloop_import::demo::{self, DemoConfig, Scope};
 use kringloop_import::importer::{ImportConfig, importeer};
-use kringloop_import::progress::Voortgang;
+use kringloop_import::progress::Progress;
 use kringloop_import::pseudonym::{KEY_ENV, Pseudonymizer};
 use kringloop_store::EventStore;
 
@@ -65,7 +65,7 @@ pub async fn demo(store: &dyn EventStore, args: &DemoArgs) -> anyhow::Result<dem
         );
     }
     let history = demo::generate(&config)?;
-    let voortgang = Voortgang::nieuw("demo", None, "gebeurtenissen");
+    let voortgang = Progress::new("demo", None, "gebeurtenissen");
     // The writer reports the running total; the bar wants increments.
     let mut reported = 0u64;
     let summary = demo::write_to_store(store, history, args.batch, |total| {
@@ -74,7 +74,7 @@ pub async fn demo(store: &dyn EventStore, args: &DemoArgs) -> anyhow::Result<dem
     })
     .await
     .context("schrijven van de demogeschiedenis mislukt")?;
-    let progress_summary = voortgang.klaar();
+    let progress_summary = voortgang.finish();
     eprintln!(
         "demo: {} gebeurtenissen ({} jeugdigen, {} plaatsingen, {} doorplaatsingen, {} voorzieningen, {} correcties, {} intrekkingen) in {:.1} s ({:.0}/s)",
         summary.events,
@@ -84,8 +84,8 @@ pub async fn demo(store: &dyn EventStore, args: &DemoArgs) -> anyhow::Result<dem
         summary.voorzieningen,
         summary.correcties,
         summary.intrekkingen,
-        progress_summary.duur.as_secs_f64(),
-        progress_summary.per_seconde()
+        progress_summary.duration.as_secs_f64(),
+        progress_summary.per_second()
     );
     Ok(summary)
 }
