@@ -22,7 +22,7 @@
 use std::borrow::Cow;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use kringloop_events::{Gebeurtenis, Geslacht, MachtigingSoort, Regime, Verblijfplaats, Vorm};
+use kringloop_events::Gebeurtenis;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -711,32 +711,90 @@ pub fn is_jeugdige_type(event_type: &str) -> bool {
     spec(event_type).is_some_and(|s| s.jeugdige)
 }
 
-/// Compile-time check that the code lists match the domain enums (a new variant in the
-/// catalogue must be added here).
-#[allow(dead_code)]
-fn codes_kloppen() -> bool {
-    Vorm::ALL.iter().all(|v| VORMEN.contains(&v.code()))
-        && Verblijfplaats::ALL
-            .iter()
-            .all(|v| VERBLIJFPLAATSEN.contains(&v.code()))
-        && [Regime::Gesloten, Regime::Open]
-            .iter()
-            .all(|r| REGIMES.contains(&r.code()))
-        && matches!(
-            Geslacht::Onbekend,
-            Geslacht::Man | Geslacht::Vrouw | Geslacht::Anders | Geslacht::Onbekend
-        )
-        && matches!(
-            MachtigingSoort::Mgj,
-            MachtigingSoort::Mgj
-                | MachtigingSoort::Spoedmachtiging
-                | MachtigingSoort::VoorwaardelijkeMachtiging
-        )
+/// The one catalogue type that has no record format: the access log is written by the API
+/// itself, never imported.
+const NIET_IMPORTEERBAAR: &str = "PersoonsgegevensIngezien";
+
+// A real compile-time check: the build stops here when an event type is added to the
+// catalogue (`Gebeurtenis::TYPES`) without a record format in `SPECS`, or when `SPECS`
+// names a type the catalogue does not have. A `const` assertion, because a test can be
+// skipped and the old `#[allow(dead_code)]` function was never called by the build.
+const _: () = assert!(
+    specs_match_the_catalogue(),
+    "SPECS and Gebeurtenis::TYPES differ: give every importable event type a record format"
+);
+
+/// Whether `SPECS` holds exactly the importable catalogue types (a `const fn`, so it can
+/// run in the assertion above).
+const fn specs_match_the_catalogue() -> bool {
+    let types = Gebeurtenis::TYPES;
+    let mut importable = 0;
+    let mut i = 0;
+    while i < types.len() {
+        let name = types[i].0;
+        if !str_eq(name, NIET_IMPORTEERBAAR) {
+            importable += 1;
+            if !has_spec(name) {
+                return false;
+            }
+        }
+        i += 1;
+    }
+    let mut j = 0;
+    while j < SPECS.len() {
+        if str_eq(SPECS[j].event_type, NIET_IMPORTEERBAAR)
+            || !is_catalogue_type(SPECS[j].event_type)
+        {
+            return false;
+        }
+        j += 1;
+    }
+    importable == SPECS.len()
+}
+
+const fn has_spec(name: &str) -> bool {
+    let mut j = 0;
+    while j < SPECS.len() {
+        if str_eq(SPECS[j].event_type, name) {
+            return true;
+        }
+        j += 1;
+    }
+    false
+}
+
+const fn is_catalogue_type(name: &str) -> bool {
+    let types = Gebeurtenis::TYPES;
+    let mut i = 0;
+    while i < types.len() {
+        if str_eq(types[i].0, name) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// `&str` equality in a `const fn` (`PartialEq` is not const yet).
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kringloop_events::{Geslacht, MachtigingSoort, Regime, Verblijfplaats, Vorm};
     use std::collections::HashMap;
 
     struct Kaart(HashMap<&'static str, &'static str>);
@@ -746,14 +804,102 @@ mod tests {
         }
     }
 
+    /// Every variant of the enums without an `ALL` list. The matches are exhaustive, so a
+    /// new variant stops the tests from compiling until it is listed here; the test below
+    /// then fails until its code is in the format's code list.
+    fn geslachten() -> Vec<Geslacht> {
+        let alle = vec![
+            Geslacht::Man,
+            Geslacht::Vrouw,
+            Geslacht::Anders,
+            Geslacht::Onbekend,
+        ];
+        for g in &alle {
+            match g {
+                Geslacht::Man | Geslacht::Vrouw | Geslacht::Anders | Geslacht::Onbekend => {}
+            }
+        }
+        alle
+    }
+
+    fn machtigingsoorten() -> Vec<MachtigingSoort> {
+        let alle = vec![
+            MachtigingSoort::Mgj,
+            MachtigingSoort::Spoedmachtiging,
+            MachtigingSoort::VoorwaardelijkeMachtiging,
+        ];
+        for m in &alle {
+            match m {
+                MachtigingSoort::Mgj
+                | MachtigingSoort::Spoedmachtiging
+                | MachtigingSoort::VoorwaardelijkeMachtiging => {}
+            }
+        }
+        alle
+    }
+
+    fn regimes() -> Vec<Regime> {
+        let alle = vec![Regime::Gesloten, Regime::Open];
+        for r in &alle {
+            match r {
+                Regime::Gesloten | Regime::Open => {}
+            }
+        }
+        alle
+    }
+
+    /// The code of an enum value as the catalogue writes it (its serde name).
+    fn code<T: serde::Serialize>(v: &T) -> String {
+        match serde_json::to_value(v) {
+            Ok(Value::String(s)) => s,
+            other => panic!("not a code: {other:?}"),
+        }
+    }
+
+    /// Each code list holds exactly the codes of its domain enum, so the format accepts
+    /// every value the catalogue can hold and nothing else.
+    fn same_codes(list: &[&str], codes: Vec<String>, what: &str) {
+        let mut expected: Vec<&str> = codes.iter().map(String::as_str).collect();
+        expected.sort_unstable();
+        let mut listed = list.to_vec();
+        listed.sort_unstable();
+        assert_eq!(listed, expected, "{what}: code list and domain enum differ");
+    }
+
     #[test]
     fn code_lists_match_the_domain_enums() {
-        assert!(codes_kloppen());
-        // The access log is written by the API itself, never imported.
+        assert!(specs_match_the_catalogue());
+        same_codes(VORMEN, Vorm::ALL.iter().map(code).collect(), "vormen");
+        same_codes(
+            VERBLIJFPLAATSEN,
+            Verblijfplaats::ALL.iter().map(code).collect(),
+            "verblijfplaatsen",
+        );
+        same_codes(REGIMES, regimes().iter().map(code).collect(), "regimes");
+        same_codes(
+            GESLACHTEN,
+            geslachten().iter().map(code).collect(),
+            "geslachten",
+        );
+        same_codes(
+            MACHTIGINGSOORTEN,
+            machtigingsoorten().iter().map(code).collect(),
+            "machtigingsoorten",
+        );
+        // The codes the domain uses are exactly what the domain's own `code()` says.
+        for v in Vorm::ALL {
+            assert_eq!(code(&v), v.code());
+        }
+        for v in Verblijfplaats::ALL {
+            assert_eq!(code(&v), v.code());
+        }
+        for r in regimes() {
+            assert_eq!(code(&r), r.code());
+        }
         let importeerbaar: Vec<&str> = Gebeurtenis::TYPES
             .iter()
             .map(|(t, _)| *t)
-            .filter(|t| *t != "PersoonsgegevensIngezien")
+            .filter(|t| *t != NIET_IMPORTEERBAAR)
             .collect();
         assert_eq!(
             SPECS.len(),
@@ -763,7 +909,7 @@ mod tests {
         for t in importeerbaar {
             assert!(spec(t).is_some(), "{t} has no spec");
         }
-        assert!(spec("PersoonsgegevensIngezien").is_none());
+        assert!(spec(NIET_IMPORTEERBAAR).is_none());
     }
 
     #[test]
