@@ -1,7 +1,7 @@
 //! The generated history, written into a real store and fed through the projections
 //! (`kringloop_projections::Projection`, the engine behind the API and the dashboard),
 //! reproduces the calibration targets of `CALIBRATION` within the tolerances stated
-//! there. `demo_kalibratie.rs` checks the same targets on the generator's own measurement;
+//! there. `calibration.rs` checks the same targets on the generator's own measurement;
 //! this test checks what a user of kringloop actually sees.
 //!
 //! Each target is mapped onto the KPI that measures it (filter regime GESLOTEN):
@@ -20,8 +20,8 @@
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 use chrono::NaiveDate;
+use kringloop_demo::{CALIBRATION, DemoConfig, Maat, generate, write_to_store};
 use kringloop_events::{Regime, Verblijfplaats};
-use kringloop_import::demo::{CALIBRATION, DemoConfig, Maat, generate, write_to_store};
 use kringloop_projections::{Filter, KpiReport, Periode, Projection, Query, Toerekening};
 
 fn dag(d: (i32, u32, u32)) -> NaiveDate {

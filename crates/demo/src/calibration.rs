@@ -2,8 +2,8 @@
 //!
 //! Inputs and targets are kept apart on purpose: the generator is steered by the input
 //! tables, and [`CALIBRATION`] says what an observer must be able to measure in the
-//! result. `tests/demo_kalibratie.rs` measures the generated facts directly
-//! ([`super::meting`]); `tests/kalibratie_projecties.rs` writes the same history into a
+//! result. `tests/calibration.rs` measures the generated facts directly
+//! ([`crate::measure`]); `tests/calibration_projections.rs` writes the same history into a
 //! store, feeds it through the projections and checks [`CALIBRATION`] on their KPIs.
 //!
 //! # One deliberate deviation from a literal reading of the brief
@@ -18,7 +18,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use super::datum::ymd;
+use crate::date::ymd;
 
 /// National closed (GESLOTEN) capacity on 1 January, and the part of it in Zuid-West.
 /// Linear in between. Sources: DOMAIN.md reference figures (2023-12-31: 581; 2025 Q1: 526;

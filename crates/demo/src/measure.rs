@@ -1,4 +1,4 @@
-//! Measures a generated history against [`super::CALIBRATION`], directly from the facts
+//! Measures a generated history against [`crate::CALIBRATION`], directly from the facts
 //! (valid time, corrections applied, retractions removed: "as known now").
 //!
 //! This is deliberately independent of the projections: it is the generator's own check.
@@ -10,9 +10,9 @@ use chrono::{Datelike, NaiveDate};
 use kringloop_events::{Gebeurtenis, Regime, Verblijfplaats, Vorm};
 use uuid::Uuid;
 
-use super::DemoEvent;
-use super::datum::ymd;
-use super::kalibratie::{Dag, Maat};
+use crate::DemoEvent;
+use crate::calibration::{Dag, Maat};
+use crate::date::ymd;
 
 #[derive(Debug, Clone)]
 struct Voorziening {

@@ -1,7 +1,7 @@
 //! Calibration of the demo world: the generated facts, measured directly, must reproduce
 //! the published reference figures within the tolerances stated in `CALIBRATION`.
 
-use kringloop_import::demo::{CALIBRATION, DemoConfig, DemoEvent, generate, meet};
+use kringloop_demo::{CALIBRATION, DemoConfig, DemoEvent, generate, meet};
 
 fn history(config: &DemoConfig) -> Vec<DemoEvent> {
     generate(config).expect("valid config").collect()
@@ -44,7 +44,7 @@ fn check(config: &DemoConfig) {
 
 #[test]
 fn koplopers_keep_pace_and_laggards_lag() {
-    use kringloop_import::demo::DemoConfig;
+    use kringloop_demo::DemoConfig;
     let events = history(&DemoConfig::default());
     let meting = meet(&events);
     let d = |y| chrono::NaiveDate::from_ymd_opt(y, 1, 1).expect("date");
