@@ -95,6 +95,17 @@ impl Decoded {
     }
 }
 
+/// The code of the first jeugdregio registered: the filter of the latency figures.
+pub(super) fn first_jeugdregio(events: &[Decoded]) -> anyhow::Result<String> {
+    events
+        .iter()
+        .find_map(|e| match &e.g {
+            Gebeurtenis::JeugdregioGeregistreerd(r) => Some(r.code.clone()),
+            _ => None,
+        })
+        .context("the history has no jeugdregio")
+}
+
 pub(super) struct Loaded {
     pub(super) events: Vec<Decoded>,
     pub(super) undecodable: u64,

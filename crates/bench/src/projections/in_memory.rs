@@ -3,14 +3,13 @@
 
 use std::time::Instant;
 
-use anyhow::Context;
 use chrono::{DateTime, Utc};
 use kringloop_demo::generate;
-use kringloop_events::{Gebeurtenis, Regime};
+use kringloop_events::Regime;
 use kringloop_projections::{Filter, Periode, Projection, Query, RecordKeys};
 
 use super::ProjectionsArgs;
-use super::history::{Decoded, Vouw, date, demo_config, fold_met};
+use super::history::{Decoded, Vouw, date, demo_config, first_jeugdregio, fold_met};
 use super::process::{cpu_secs, gib, loadavg, percentile, rss};
 
 /// Runs the in-memory benchmark.
@@ -68,13 +67,7 @@ pub(super) fn run(args: &ProjectionsArgs) -> anyhow::Result<()> {
     )?;
     let q = Query::new(kwartaal);
     // The filter of the store-backed run: the first jeugdregio registered, closed care.
-    let regio = events
-        .iter()
-        .find_map(|e| match &e.g {
-            Gebeurtenis::JeugdregioGeregistreerd(r) => Some(r.code.clone()),
-            _ => None,
-        })
-        .context("the history has no jeugdregio")?;
+    let regio = first_jeugdregio(&events)?;
     let qf = q.clone().filter(Filter {
         jeugdregio: Some(regio),
         regime: Some(Regime::Gesloten),

@@ -23,9 +23,10 @@ mod sql;
 
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::Args;
 
+use crate::databases::PgServer;
 use report::Report;
 use scenarios::Queries;
 use sql::Sql;
@@ -44,13 +45,8 @@ pub struct ProjectionsArgs {
     /// Backends: sqlite, postgres or both (the detailed figures are taken on SQLite).
     #[arg(long, default_value = "both")]
     backend: String,
-    /// PostgreSQL server (a fresh database is created on it and dropped afterwards).
-    #[arg(
-        long,
-        env = "KRINGLOOP_BENCH_PG_URL",
-        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
-    )]
-    pg_url: String,
+    #[command(flatten)]
+    pg: PgServer,
     /// Directory for the SQLite files.
     #[arg(long, default_value = "target/bench-data")]
     dir: PathBuf,
@@ -84,16 +80,6 @@ pub struct ProjectionsArgs {
     folds: usize,
 }
 
-/// The backends to measure (`--backend`).
-fn backends(arg: &str) -> anyhow::Result<Vec<&'static str>> {
-    Ok(match arg {
-        "both" => vec!["sqlite", "postgres"],
-        "sqlite" => vec!["sqlite"],
-        "postgres" => vec!["postgres"],
-        other => bail!("unknown backend {other}"),
-    })
-}
-
 /// The whole benchmark, in the order the figures are printed. Memory is released where
 /// the original run released it (the folded projection before the one-thread fold, the
 /// decoded events before the SQL tables), so the peak resident memory stays comparable.
@@ -103,7 +89,7 @@ pub async fn run(args: ProjectionsArgs) -> anyhow::Result<()> {
     }
     std::fs::create_dir_all(&args.dir)
         .with_context(|| format!("cannot create {}", args.dir.display()))?;
-    let backends = backends(&args.backend)?;
+    let backends = crate::databases::backends(&args.backend)?;
     let mut rep = Report::start(&args);
     let (store, head) = history::open_sqlite(&args, &mut rep).await?;
     let (runner, runner_rss) = scenarios::rebuild(&store, &args, head, &mut rep).await?;
@@ -133,7 +119,7 @@ pub async fn run(args: ProjectionsArgs) -> anyhow::Result<()> {
     sql::compare(&runner, &args, &qs, &regios, &mut conns, &mut rep).await?;
     drop(conns);
     if let Some(db) = pg_cleanup {
-        crate::databases::drop_pg_db(&args.pg_url, &db).await;
+        crate::databases::drop_pg_db(&args.pg.pg_url, &db).await;
     }
     runner.shutdown().await;
 

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use kringloop_events::{Gebeurtenis, Regime};
+use kringloop_events::Regime;
 use kringloop_projections::{Filter, Periode, Projection, Query};
 use kringloop_runner::{Runner, RunnerOptions};
 use kringloop_store::EventStore;
@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::ProjectionsArgs;
-use super::history::{Loaded, Vouw, date, fold, fold_met, load, write_history};
+use super::history::{Loaded, Vouw, date, first_jeugdregio, fold, fold_met, load, write_history};
 use super::process::{cpu_secs, gib, percentile, rss};
 use super::report::Report;
 use super::sql::{PlacementRow, Sql, pg_placements};
@@ -37,14 +37,7 @@ pub(super) struct Queries {
 
 impl Queries {
     pub(super) fn new(loaded: &Loaded, args: &ProjectionsArgs) -> anyhow::Result<Queries> {
-        let regio = loaded
-            .events
-            .iter()
-            .find_map(|e| match &e.g {
-                Gebeurtenis::JeugdregioGeregistreerd(r) => Some(r.code.clone()),
-                _ => None,
-            })
-            .context("the history has no jeugdregio")?;
+        let regio = first_jeugdregio(&loaded.events)?;
         let filter = Filter {
             jeugdregio: Some(regio.clone()),
             regime: Some(Regime::Gesloten),
@@ -383,57 +376,20 @@ pub(super) async fn kpi_latencies(
     );
     let mut lat = serde_json::Map::new();
     let series = &qs.series;
-    let quarter_now = kpi_latency(
-        runner,
-        args,
-        series,
-        &mut lat,
-        ("quarter_filtered_now", &qs.q_now, false),
-    )
-    .await;
-    let quarter_k = kpi_latency(
-        runner,
-        args,
-        series,
-        &mut lat,
-        ("quarter_filtered_k", &qs.q_k, false),
-    )
-    .await;
-    let series_now = kpi_latency(
-        runner,
-        args,
-        series,
-        &mut lat,
-        ("series_40q_now", &qs.q_series, true),
-    )
-    .await;
-    let series_k = kpi_latency(
-        runner,
-        args,
-        series,
-        &mut lat,
-        ("series_40q_k", &qs.q_series_k, true),
-    )
-    .await;
     // The series with the quarter's filter (what a region's steering group asks for).
     let q_series_f = Query::new(qs.kwartaal).filter(qs.filter.clone());
     let q_series_f_k = q_series_f.clone().kennis(qs.k);
-    let series_f_now = kpi_latency(
-        runner,
-        args,
-        series,
-        &mut lat,
+    let mut r = Vec::new();
+    for case in [
+        ("quarter_filtered_now", &qs.q_now, false),
+        ("quarter_filtered_k", &qs.q_k, false),
+        ("series_40q_now", &qs.q_series, true),
+        ("series_40q_k", &qs.q_series_k, true),
         ("series_40q_filtered_now", &q_series_f, true),
-    )
-    .await;
-    let series_f_k = kpi_latency(
-        runner,
-        args,
-        series,
-        &mut lat,
         ("series_40q_filtered_k", &q_series_f_k, true),
-    )
-    .await;
+    ] {
+        r.push(kpi_latency(runner, args, series, &mut lat, case).await);
+    }
     rep.json.insert("kpi_latency".into(), Value::Object(lat));
     let regio = &qs.regio;
     let q_label = format!("one quarter (2023-Q1), jeugdregio {regio} + GESLOTEN, every KPI");
@@ -443,13 +399,13 @@ pub(super) async fn kpi_latencies(
         args.to_year - 9,
         args.to_year
     );
-    latency_rows(rep, &q_label, quarter_now, quarter_k);
-    latency_rows(rep, &s_label, series_now, series_k);
+    latency_rows(rep, &q_label, r[0], r[1]);
+    latency_rows(rep, &s_label, r[2], r[3]);
     let sf_label = format!(
         "{}-quarter series, jeugdregio {regio} + GESLOTEN, every KPI",
         series.len()
     );
-    latency_rows(rep, &sf_label, series_f_now, series_f_k);
+    latency_rows(rep, &sf_label, r[4], r[5]);
 }
 
 /// (a) Naive replay per as-of query: fold the events recorded ≤ K, then query; against
@@ -517,8 +473,8 @@ pub(super) async fn postgres(
     rep: &mut Report,
 ) -> anyhow::Result<(String, Sql)> {
     let db = format!("kl_bench_proj_{}", Uuid::new_v4().simple());
-    create_pg_db(&args.pg_url, &db).await?;
-    let url = pg_url_for(&args.pg_url, &db);
+    create_pg_db(&args.pg.pg_url, &db).await?;
+    let url = pg_url_for(&args.pg.pg_url, &db);
     let result: anyhow::Result<Sql> = async {
         let pg = kringloop_store::open(&url).await?;
         eprintln!("== postgres: generating the history");
@@ -549,7 +505,7 @@ pub(super) async fn postgres(
     match result {
         Ok(conn) => Ok((db, conn)),
         Err(e) => {
-            drop_pg_db(&args.pg_url, &db).await;
+            drop_pg_db(&args.pg.pg_url, &db).await;
             Err(e)
         }
     }
