@@ -10,13 +10,13 @@ use chrono::Datelike;
 use kringloop_demo::{DemoConfig, DemoSummary, Scope, generate};
 use kringloop_events::Gebeurtenis;
 
-fn meet(config: &DemoConfig) -> DemoSummary {
+fn tally(config: &DemoConfig) -> DemoSummary {
     let start = Instant::now();
     let mut s = DemoSummary::default();
     // year → (events recorded, placements started, doorplaatsingen, ends, youths registered)
     let mut jaren: BTreeMap<i32, [u64; 5]> = BTreeMap::new();
     for e in generate(config).expect("valid config") {
-        s.tel(&e);
+        s.count(&e);
         let j = jaren.entry(e.recorded_at.year()).or_default();
         j[0] += 1;
         match &e.fact {
@@ -49,15 +49,15 @@ fn meet(config: &DemoConfig) -> DemoSummary {
 }
 
 fn generation_speed_and_volumes() {
-    meet(&DemoConfig::default());
+    tally(&DemoConfig::default());
     let alles = DemoConfig {
         scope: Scope::AllResidential,
         ..DemoConfig::default()
     };
-    meet(&alles);
+    tally(&alles);
     // Places and youths in care per form on a few dates.
     let events: Vec<_> = generate(&alles).expect("valid").collect();
-    let m = kringloop_demo::meet(&events);
+    let m = kringloop_demo::measure(&events);
     for y in [2019, 2023, 2026] {
         let d = chrono::NaiveDate::from_ymd_opt(y, 7, 1).expect("date");
         println!("{d}: (vorm, regime) → (plaatsen, jeugdigen)");

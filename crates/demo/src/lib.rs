@@ -10,12 +10,12 @@
 //!
 //! The history is an iterator in non-decreasing recorded time, so it can be written to a
 //! store as a backfill ([`write_to_store`]) without holding millions of events in memory.
-//! What it is calibrated to is public in [`CALIBRATION`]; [`meet`] measures a generated
+//! What it is calibrated to is public in [`CALIBRATION`]; [`measure`] measures a generated
 //! history against it.
 
 pub mod calibration;
 mod date;
-pub mod measure;
+pub mod measurement;
 mod random;
 mod simulation;
 mod world;
@@ -28,8 +28,8 @@ use chrono::{DateTime, Utc};
 use kringloop_events::{Gebeurtenis, NewEvent};
 use uuid::Uuid;
 
-pub use calibration::{CALIBRATION, Kalibratiedoel, Maat, Tolerantie};
-pub use measure::{Meting, meet};
+pub use calibration::{CALIBRATION, CalibrationTarget, Measure, Tolerance};
+pub use measurement::{Measurement, measure};
 pub use write::{DemoSummary, WriteError, write_to_store};
 
 /// Which part of youth care the demo world covers.

@@ -30,7 +30,7 @@ pub struct DemoSummary {
 
 impl DemoSummary {
     /// Counts one event.
-    pub fn tel(&mut self, e: &DemoEvent) {
+    pub fn count(&mut self, e: &DemoEvent) {
         self.events += 1;
         *self.per_type.entry(e.fact.event_type()).or_default() += 1;
         match &e.fact {
@@ -136,7 +136,7 @@ pub async fn write_to_store(
         }
         venster = Some(uur);
         laatste = Some(e.recorded_at);
-        summary.tel(&e);
+        summary.count(&e);
         in_venster += 1;
         let nieuw = e.to_new_event();
         match delen.last_mut() {

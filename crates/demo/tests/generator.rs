@@ -13,7 +13,7 @@ fn eerste(config: &DemoConfig, n: usize) -> Vec<kringloop_demo::DemoEvent> {
 fn tel(config: &DemoConfig) -> DemoSummary {
     let mut s = DemoSummary::default();
     for e in generate(config).expect("valid config") {
-        s.tel(&e);
+        s.count(&e);
     }
     s
 }
