@@ -4,6 +4,12 @@
 use super::*;
 
 impl Simulation {
+    /// A registry fact of the opening balance, at the next moment of its clock.
+    fn register(&mut self, stream: &str, fact: Gebeurtenis, door: &'static str) {
+        let t = self.clock();
+        self.push(stream, fact, t, door);
+    }
+
     pub(super) fn beginstand(&mut self) {
         let t0 = self.w.t0;
         for i in 0..self.w.landsdelen.len() {
@@ -12,8 +18,7 @@ impl Simulation {
                 code: l.code.to_owned(),
                 naam: l.naam.to_owned(),
             };
-            let t = self.clock();
-            self.push(&format!("landsdeel-{}", f.code), f.into(), t, DOOR_BEHEER);
+            self.register(&format!("landsdeel-{}", f.code), f.into(), DOOR_BEHEER);
         }
         for i in 0..self.w.regios.len() {
             let r = &self.w.regios[i];
@@ -22,8 +27,7 @@ impl Simulation {
                 naam: r.naam.clone(),
                 landsdeel: self.w.landsdelen[r.landsdeel].code.to_owned(),
             };
-            let t = self.clock();
-            self.push(&format!("jeugdregio-{}", f.code), f.into(), t, DOOR_BEHEER);
+            self.register(&format!("jeugdregio-{}", f.code), f.into(), DOOR_BEHEER);
         }
         for i in 0..self.w.gemeenten.len() {
             let g = &self.w.gemeenten[i];
@@ -32,8 +36,7 @@ impl Simulation {
                 naam: g.naam.clone(),
                 jeugdregio: self.w.regios[g.regio].code.clone(),
             };
-            let t = self.clock();
-            self.push(&format!("gemeente-{}", f.code), f.into(), t, DOOR_BEHEER);
+            self.register(&format!("gemeente-{}", f.code), f.into(), DOOR_BEHEER);
         }
         for i in 0..self.w.aanbieders.len() {
             let a = &self.w.aanbieders[i];
@@ -41,8 +44,7 @@ impl Simulation {
                 id: a.id.clone(),
                 naam: a.naam.clone(),
             };
-            let t = self.clock();
-            self.push(&format!("aanbieder-{}", f.id), f.into(), t, DOOR_CONTRACT);
+            self.register(&format!("aanbieder-{}", f.id), f.into(), DOOR_CONTRACT);
         }
         for vz in 0..self.w.voorzieningen.len() {
             let Some(n) = self.w.voorzieningen[vz].beginstand else {

@@ -141,33 +141,11 @@ impl Planner<'_> {
         };
         if x < p_besloten {
             // A closed group of 8 becomes a closed small-scale unit of 4–6.
-            let r#in = self.r.between(4, 6) as u32;
-            let naar = self.nieuwe(a, l, Vorm::Kleinschalig, Regime::Gesloten, t);
-            self.actie(
-                t,
-                Actie::Ombouw {
-                    van: vz,
-                    naar,
-                    uit: 8,
-                    r#in,
-                    reden: "ombouw naar besloten kleinschalig",
-                },
-            );
+            let r#in = self.ombouw_kleinschalig(vz, (a, l), Regime::Gesloten, t);
             8 - i64::from(r#in)
         } else if x < p_besloten + p_open {
             // A closed group of 8 becomes an open small-scale home of 4–6.
-            let r#in = self.r.between(4, 6) as u32;
-            let naar = self.nieuwe(a, l, Vorm::Kleinschalig, Regime::Open, t);
-            self.actie(
-                t,
-                Actie::Ombouw {
-                    van: vz,
-                    naar,
-                    uit: 8,
-                    r#in,
-                    reden: "ombouw naar open kleinschalig",
-                },
-            );
+            self.ombouw_kleinschalig(vz, (a, l), Regime::Open, t);
             8
         } else {
             self.actie(
@@ -180,6 +158,35 @@ impl Planner<'_> {
             );
             8
         }
+    }
+
+    /// Plans the ombouw of closed group `vz` (8 places) into a new small-scale unit of
+    /// 4–6 places of `regime` at provider `a` in landsdeel `l`; returns its places.
+    fn ombouw_kleinschalig(
+        &mut self,
+        vz: usize,
+        (a, l): (usize, usize),
+        regime: Regime,
+        t: NaiveDate,
+    ) -> u32 {
+        let r#in = self.r.between(4, 6) as u32;
+        let naar = self.nieuwe(a, l, Vorm::Kleinschalig, regime, t);
+        let reden = if regime == Regime::Gesloten {
+            "ombouw naar besloten kleinschalig"
+        } else {
+            "ombouw naar open kleinschalig"
+        };
+        self.actie(
+            t,
+            Actie::Ombouw {
+                van: vz,
+                naar,
+                uit: 8,
+                r#in,
+                reden,
+            },
+        );
+        r#in
     }
 
     /// Opbouw of alternatives: places removed `vertraging` months ago × `tempo`.

@@ -285,59 +285,37 @@ impl Planner<'_> {
         let s = self.cfg.scale;
         let na = |d: NaiveDate| if d < t0 { t0 } else { d };
         let zw = || DoelScope::Landsdeel("ZUID_WEST".to_owned());
-        // Zuid-West's regional plan: 235 closed places → 100 in 2024.
-        self.w.doelen.push((
-            t0,
-            CapaciteitsdoelVastgesteld {
-                scope: zw(),
-                regime: Some(Regime::Gesloten),
-                vorm: None,
-                plaatsen: (235.0 * s).round() as u32,
-                datum: ymd(2019, 1, 1),
-            },
-        ));
-        self.w.doelen.push((
-            na(ymd(2019, 7, 1)),
-            CapaciteitsdoelVastgesteld {
-                scope: zw(),
-                regime: Some(Regime::Gesloten),
-                vorm: None,
-                plaatsen: (100.0 * s).round() as u32,
-                datum: ymd(2024, 1, 1),
-            },
-        ));
-        // Hervormingsagenda (2023): all closed care small-scale by 2025, closed places as
-        // close to zero as possible by 2030.
-        self.w.doelen.push((
-            na(ymd(2023, 6, 1)),
-            CapaciteitsdoelVastgesteld {
-                scope: DoelScope::Landelijk,
-                regime: Some(Regime::Gesloten),
-                vorm: Some(Vorm::Groep),
-                plaatsen: 0,
-                datum: ymd(2025, 1, 1),
-            },
-        ));
-        self.w.doelen.push((
-            na(ymd(2023, 6, 1)),
-            CapaciteitsdoelVastgesteld {
-                scope: DoelScope::Landelijk,
-                regime: Some(Regime::Gesloten),
-                vorm: None,
-                plaatsen: (581.0 * s).round() as u32,
-                datum: ymd(2024, 1, 1),
-            },
-        ));
-        self.w.doelen.push((
-            na(ymd(2023, 6, 1)),
-            CapaciteitsdoelVastgesteld {
-                scope: DoelScope::Landelijk,
-                regime: Some(Regime::Gesloten),
-                vorm: None,
-                plaatsen: 0,
-                datum: ymd(2030, 1, 1),
-            },
-        ));
+        // Every target here is for closed care: (scope, form, places, from).
+        let gesloten = |scope, vorm, plaatsen, datum| CapaciteitsdoelVastgesteld {
+            scope,
+            regime: Some(Regime::Gesloten),
+            vorm,
+            plaatsen,
+            datum,
+        };
+        let plaatsen = |n: f64| (n * s).round() as u32;
+        self.w.doelen.extend([
+            // Zuid-West's regional plan: 235 closed places → 100 in 2024.
+            (t0, gesloten(zw(), None, plaatsen(235.0), ymd(2019, 1, 1))),
+            (
+                na(ymd(2019, 7, 1)),
+                gesloten(zw(), None, plaatsen(100.0), ymd(2024, 1, 1)),
+            ),
+            // Hervormingsagenda (2023): all closed care small-scale by 2025, closed places
+            // as close to zero as possible by 2030.
+            (
+                na(ymd(2023, 6, 1)),
+                gesloten(DoelScope::Landelijk, Some(Vorm::Groep), 0, ymd(2025, 1, 1)),
+            ),
+            (
+                na(ymd(2023, 6, 1)),
+                gesloten(DoelScope::Landelijk, None, plaatsen(581.0), ymd(2024, 1, 1)),
+            ),
+            (
+                na(ymd(2023, 6, 1)),
+                gesloten(DoelScope::Landelijk, None, 0, ymd(2030, 1, 1)),
+            ),
+        ]);
         let eind = self.w.eind;
         self.w.doelen.retain(|(d, _)| *d < eind);
     }
