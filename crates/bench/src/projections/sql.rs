@@ -77,6 +77,34 @@ pub(super) struct PlacementRow {
 
 pub(super) const PLACEMENT_COLUMNS: &str = "youth, facility, gemeente, regio, regime, vorm, start_day, end_day, flags, known_from, known_to";
 
+/// The indexes of the `placements` table, the same on both backends.
+const PLACEMENT_INDEXES: [&str; 3] = [
+    "CREATE INDEX placements_start_end ON placements (start_day, end_day)",
+    "CREATE INDEX placements_regio_regime_start ON placements (regio, regime, start_day, end_day)",
+    // Covering index for the GROUP BY: an index-only range scan on start_day.
+    "CREATE INDEX placements_cover ON placements (start_day, end_day, known_from, known_to, regio, regime)",
+];
+
+/// Binds one row's values in `PLACEMENT_COLUMNS` order; `$int` converts the day and flag
+/// columns to the backend's integer type.
+macro_rules! bind_placement {
+    ($b:ident, $r:ident, $int:expr) => {{
+        let int = $int;
+        let mut b = $b;
+        b.push_bind($r.youth)
+            .push_bind($r.facility.clone())
+            .push_bind($r.gemeente.clone())
+            .push_bind($r.regio.clone())
+            .push_bind($r.regime.clone())
+            .push_bind($r.vorm.clone())
+            .push_bind(int($r.start))
+            .push_bind(int($r.end))
+            .push_bind(int($r.flags))
+            .push_bind($r.known_from)
+            .push_bind($r.known_to);
+    }};
+}
+
 pub(super) async fn sqlite_placements(
     path: &std::path::Path,
     rows: &[PlacementRow],
@@ -99,29 +127,11 @@ pub(super) async fn sqlite_placements(
         let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!(
             "INSERT INTO placements ({PLACEMENT_COLUMNS}) "
         ));
-        qb.push_values(chunk, |mut b, r| {
-            b.push_bind(r.youth)
-                .push_bind(r.facility.clone())
-                .push_bind(r.gemeente.clone())
-                .push_bind(r.regio.clone())
-                .push_bind(r.regime.clone())
-                .push_bind(r.vorm.clone())
-                .push_bind(r.start)
-                .push_bind(r.end)
-                .push_bind(r.flags)
-                .push_bind(r.known_from)
-                .push_bind(r.known_to);
-        });
+        qb.push_values(chunk, |b, r| bind_placement!(b, r, std::convert::identity));
         qb.build().execute(&mut *tx).await?;
     }
     tx.commit().await?;
-    for ddl in [
-        "CREATE INDEX placements_start_end ON placements (start_day, end_day)",
-        "CREATE INDEX placements_regio_regime_start ON placements (regio, regime, start_day, end_day)",
-        // Covering index for the GROUP BY: an index-only range scan on start_day.
-        "CREATE INDEX placements_cover ON placements (start_day, end_day, known_from, known_to, regio, regime)",
-        "ANALYZE",
-    ] {
+    for ddl in PLACEMENT_INDEXES.into_iter().chain(["ANALYZE"]) {
         sqlx::query(ddl).execute(&mut conn).await?;
     }
     Ok(conn)
@@ -140,29 +150,14 @@ pub(super) async fn pg_placements(
         let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(format!(
             "INSERT INTO placements ({PLACEMENT_COLUMNS}) "
         ));
-        qb.push_values(chunk, |mut b, r| {
-            b.push_bind(r.youth)
-                .push_bind(r.facility.clone())
-                .push_bind(r.gemeente.clone())
-                .push_bind(r.regio.clone())
-                .push_bind(r.regime.clone())
-                .push_bind(r.vorm.clone())
-                .push_bind(r.start as i32)
-                .push_bind(r.end as i32)
-                .push_bind(r.flags as i32)
-                .push_bind(r.known_from)
-                .push_bind(r.known_to);
-        });
+        qb.push_values(chunk, |b, r| bind_placement!(b, r, |x: i64| x as i32));
         qb.build().execute(&mut *tx).await?;
     }
     tx.commit().await?;
-    for ddl in [
-        "CREATE INDEX placements_start_end ON placements (start_day, end_day)",
-        "CREATE INDEX placements_regio_regime_start ON placements (regio, regime, start_day, end_day)",
-        // Covering index for the GROUP BY: an index-only range scan on start_day.
-        "CREATE INDEX placements_cover ON placements (start_day, end_day, known_from, known_to, regio, regime)",
-        "VACUUM ANALYZE placements",
-    ] {
+    for ddl in PLACEMENT_INDEXES
+        .into_iter()
+        .chain(["VACUUM ANALYZE placements"])
+    {
         sqlx::query(ddl).execute(&mut conn).await?;
     }
     Ok(conn)
