@@ -178,6 +178,24 @@ pub(super) enum Sql {
     Pg(sqlx::PgConnection),
 }
 
+/// Runs `$body` with `$c` the connection and `$q` the backend's statement: both backends
+/// take the same binds and give the same columns, only the SQL dialect and the driver
+/// types differ (so the body is expanded once per backend, not made generic).
+macro_rules! on_backend {
+    ($sql:expr, $sqlite:expr, $pg:expr, |$c:ident, $q:ident| $body:block) => {
+        match $sql {
+            Sql::Sqlite($c) => {
+                let $q = $sqlite;
+                $body
+            }
+            Sql::Pg($c) => {
+                let $q = $pg;
+                $body
+            }
+        }
+    };
+}
+
 impl Sql {
     fn name(&self) -> &'static str {
         match self {
@@ -193,9 +211,12 @@ impl Sql {
         peil: i32,
         k: i64,
     ) -> anyhow::Result<i64> {
-        Ok(match self {
-            Sql::Sqlite(c) => {
-                sqlx::query_scalar(SQLITE_BEZETTING_CEL)
+        Ok(on_backend!(
+            self,
+            SQLITE_BEZETTING_CEL,
+            PG_BEZETTING_CEL,
+            |c, q| {
+                sqlx::query_scalar(q)
                     .bind(regio)
                     .bind(regime)
                     .bind(peil)
@@ -203,16 +224,7 @@ impl Sql {
                     .fetch_one(c)
                     .await?
             }
-            Sql::Pg(c) => {
-                sqlx::query_scalar(PG_BEZETTING_CEL)
-                    .bind(regio)
-                    .bind(regime)
-                    .bind(peil)
-                    .bind(k)
-                    .fetch_one(c)
-                    .await?
-            }
-        })
+        ))
     }
 
     async fn plaatsingen_cel(
@@ -223,57 +235,27 @@ impl Sql {
         tot: i32,
         k: i64,
     ) -> anyhow::Result<(i64, i64)> {
-        let row = match self {
-            Sql::Sqlite(c) => {
-                let r = sqlx::query(SQLITE_PLAATSINGEN_CEL)
-                    .bind(regio)
-                    .bind(regime)
-                    .bind(van)
-                    .bind(tot)
-                    .bind(k)
-                    .fetch_one(c)
-                    .await?;
-                (r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?)
-            }
-            Sql::Pg(c) => {
-                let r = sqlx::query(PG_PLAATSINGEN_CEL)
-                    .bind(regio)
-                    .bind(regime)
-                    .bind(van)
-                    .bind(tot)
-                    .bind(k)
-                    .fetch_one(c)
-                    .await?;
-                (r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?)
-            }
-        };
+        let row = on_backend!(self, SQLITE_PLAATSINGEN_CEL, PG_PLAATSINGEN_CEL, |c, q| {
+            let r = sqlx::query(q)
+                .bind(regio)
+                .bind(regime)
+                .bind(van)
+                .bind(tot)
+                .bind(k)
+                .fetch_one(c)
+                .await?;
+            (r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?)
+        });
         Ok(row)
     }
 
     async fn bezetting_groep(&mut self, peil: i32, k: i64) -> anyhow::Result<Groep> {
         let mut out = Groep::new();
-        match self {
-            Sql::Sqlite(c) => {
-                for r in sqlx::query(SQLITE_BEZETTING_GROEP)
-                    .bind(peil)
-                    .bind(k)
-                    .fetch_all(c)
-                    .await?
-                {
-                    out.insert((r.try_get(0)?, r.try_get(1)?), r.try_get(2)?);
-                }
+        on_backend!(self, SQLITE_BEZETTING_GROEP, PG_BEZETTING_GROEP, |c, q| {
+            for r in sqlx::query(q).bind(peil).bind(k).fetch_all(c).await? {
+                out.insert((r.try_get(0)?, r.try_get(1)?), r.try_get(2)?);
             }
-            Sql::Pg(c) => {
-                for r in sqlx::query(PG_BEZETTING_GROEP)
-                    .bind(peil)
-                    .bind(k)
-                    .fetch_all(c)
-                    .await?
-                {
-                    out.insert((r.try_get(0)?, r.try_get(1)?), r.try_get(2)?);
-                }
-            }
-        }
+        });
         Ok(out)
     }
 }
