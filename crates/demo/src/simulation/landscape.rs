@@ -303,22 +303,10 @@ impl Simulation {
             if ld == l && self.r.chance(0.97) {
                 continue;
             }
-            if ld == l {
-                let mut minst: Option<(f64, usize)> = None;
-                for &(vorm, regime) in vormen {
-                    for &vz in &self.w.segmenten[segment(ld, vorm, regime)] {
-                        if Some(vz) == niet || !self.open_op(vz, d) {
-                            continue;
-                        }
-                        let graad = f64::from(self.bezet[vz]) / self.cap[vz].max(1) as f64;
-                        if minst.is_none_or(|m| graad < m.0) {
-                            minst = Some((graad, vz));
-                        }
-                    }
-                }
-                if let Some((_, vz)) = minst {
-                    return Some(vz);
-                }
+            if ld == l
+                && let Some(vz) = self.least_full(ld, vormen, d, niet)
+            {
+                return Some(vz);
             }
         }
         None
@@ -374,23 +362,35 @@ impl Simulation {
     ) -> Option<usize> {
         let n_l = self.w.landsdelen.len();
         for ld in std::iter::once(l).chain((0..n_l).filter(|x| *x != l)) {
-            let mut minst: Option<(f64, usize)> = None;
-            for &(vorm, regime) in vormen {
-                for &vz in &self.w.segmenten[segment(ld, vorm, regime)] {
-                    if Some(vz) == niet || !self.open_op(vz, d) {
-                        continue;
-                    }
-                    let graad = f64::from(self.bezet[vz]) / self.cap[vz].max(1) as f64;
-                    if minst.is_none_or(|m| graad < m.0) {
-                        minst = Some((graad, vz));
-                    }
-                }
-            }
-            if let Some((_, vz)) = minst {
+            if let Some(vz) = self.least_full(ld, vormen, d, niet) {
                 return Some(vz);
             }
         }
         None
+    }
+
+    /// The least full facility open on `d` in landsdeel `ld` among these forms (the first
+    /// of equals), other than `niet`.
+    fn least_full(
+        &self,
+        ld: usize,
+        vormen: &[(Vorm, Regime)],
+        d: NaiveDate,
+        niet: Option<usize>,
+    ) -> Option<usize> {
+        let mut minst: Option<(f64, usize)> = None;
+        for &(vorm, regime) in vormen {
+            for &vz in &self.w.segmenten[segment(ld, vorm, regime)] {
+                if Some(vz) == niet || !self.open_op(vz, d) {
+                    continue;
+                }
+                let graad = f64::from(self.bezet[vz]) / self.cap[vz].max(1) as f64;
+                if minst.is_none_or(|m| graad < m.0) {
+                    minst = Some((graad, vz));
+                }
+            }
+        }
+        minst.map(|(_, vz)| vz)
     }
 
     /// Current national closed places in groups and in small-scale units.
