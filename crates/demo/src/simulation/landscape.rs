@@ -12,39 +12,41 @@ impl Simulation {
 
     pub(super) fn beginstand(&mut self) {
         let t0 = self.w.t0;
-        for i in 0..self.w.landsdelen.len() {
-            let l = &self.w.landsdelen[i];
+        // The registry, in this order: landsdelen, regions, gemeenten, providers.
+        let w = &self.w;
+        let mut registry: Vec<(String, Gebeurtenis, &'static str)> = Vec::new();
+        registry.extend(w.landsdelen.iter().map(|l| {
             let f = LandsdeelGeregistreerd {
                 code: l.code.to_owned(),
                 naam: l.naam.to_owned(),
             };
-            self.register(&format!("landsdeel-{}", f.code), f.into(), DOOR_BEHEER);
-        }
-        for i in 0..self.w.regios.len() {
-            let r = &self.w.regios[i];
+            (format!("landsdeel-{}", f.code), f.into(), DOOR_BEHEER)
+        }));
+        registry.extend(w.regios.iter().map(|r| {
             let f = JeugdregioGeregistreerd {
                 code: r.code.clone(),
                 naam: r.naam.clone(),
-                landsdeel: self.w.landsdelen[r.landsdeel].code.to_owned(),
+                landsdeel: w.landsdelen[r.landsdeel].code.to_owned(),
             };
-            self.register(&format!("jeugdregio-{}", f.code), f.into(), DOOR_BEHEER);
-        }
-        for i in 0..self.w.gemeenten.len() {
-            let g = &self.w.gemeenten[i];
+            (format!("jeugdregio-{}", f.code), f.into(), DOOR_BEHEER)
+        }));
+        registry.extend(w.gemeenten.iter().map(|g| {
             let f = GemeenteGeregistreerd {
                 code: g.code.clone(),
                 naam: g.naam.clone(),
-                jeugdregio: self.w.regios[g.regio].code.clone(),
+                jeugdregio: w.regios[g.regio].code.clone(),
             };
-            self.register(&format!("gemeente-{}", f.code), f.into(), DOOR_BEHEER);
-        }
-        for i in 0..self.w.aanbieders.len() {
-            let a = &self.w.aanbieders[i];
+            (format!("gemeente-{}", f.code), f.into(), DOOR_BEHEER)
+        }));
+        registry.extend(w.aanbieders.iter().map(|a| {
             let f = AanbiederGeregistreerd {
                 id: a.id.clone(),
                 naam: a.naam.clone(),
             };
-            self.register(&format!("aanbieder-{}", f.id), f.into(), DOOR_CONTRACT);
+            (format!("aanbieder-{}", f.id), f.into(), DOOR_CONTRACT)
+        }));
+        for (stream, fact, door) in registry {
+            self.register(&stream, fact, door);
         }
         for vz in 0..self.w.voorzieningen.len() {
             let Some(n) = self.w.voorzieningen[vz].beginstand else {
