@@ -15,12 +15,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use kringloop_demo::{DemoConfig, Scope, generate, write_to_store};
 use kringloop_events::{
     AanbiederGeregistreerd, Gebeurtenis, GemeenteGeregistreerd, Geslacht, JeugdigeGeregistreerd,
     JeugdregioGeregistreerd, LandsdeelGeregistreerd, NewEvent, PlaatsenGeopend, PlaatsingGestart,
     RecordedEvent, Regime, Verblijfplaats, VoorzieningGeregistreerd, Vorm, jeugdige_stream,
 };
-use kringloop_import::demo::{DemoConfig, Scope, generate, write_to_store};
 use kringloop_projections::{Filter, KpiReport, Periode, Projection, Query};
 use kringloop_runner::{Runner, RunnerOptions};
 use kringloop_store::{AppendOptions, AppendResult, EventStore};

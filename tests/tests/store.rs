@@ -2311,17 +2311,16 @@ async fn same_history_same_head_hash_on_both_backends() {
         return;
     };
     let lite = Harness::sqlite().await;
-    let config = kringloop_import::demo::DemoConfig {
+    let config = kringloop_demo::DemoConfig {
         to_year: 2020,
         ..Default::default()
     };
     let mut heads = Vec::new();
     for h in [&lite, &pg] {
-        let history = kringloop_import::demo::generate(&config).unwrap();
-        let summary =
-            kringloop_import::demo::write_to_store(h.store().as_ref(), history, 5_000, |_| {})
-                .await
-                .unwrap();
+        let history = kringloop_demo::generate(&config).unwrap();
+        let summary = kringloop_demo::write_to_store(h.store().as_ref(), history, 5_000, |_| {})
+            .await
+            .unwrap();
         assert!(summary.events > 1_000, "a real history: {}", summary.events);
         let report = h.store().verify().await.unwrap();
         assert!(report.failure.is_none(), "{:?}", report.failure);

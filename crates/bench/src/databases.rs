@@ -1,8 +1,31 @@
 //! Throwaway databases for the benchmarks: SQLite files and PostgreSQL databases created
 //! on a server and dropped afterwards.
 
-use anyhow::Context as _;
+use anyhow::{Context as _, bail};
+use clap::Args;
 use sqlx::Connection as _;
+
+/// The PostgreSQL server option every benchmark takes (`--pg-url`).
+#[derive(Debug, Clone, Args)]
+pub struct PgServer {
+    /// PostgreSQL server (a fresh database is created on it and dropped afterwards).
+    #[arg(
+        long,
+        env = "KRINGLOOP_BENCH_PG_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
+    pub pg_url: String,
+}
+
+/// The backends a `--backend` value names: sqlite, postgres or both.
+pub fn backends(arg: &str) -> anyhow::Result<Vec<&'static str>> {
+    Ok(match arg {
+        "both" => vec!["sqlite", "postgres"],
+        "sqlite" => vec!["sqlite"],
+        "postgres" => vec!["postgres"],
+        other => bail!("unknown backend {other}"),
+    })
+}
 
 /// Removes a SQLite database file with its WAL and shared-memory files.
 pub fn remove_sqlite(path: &std::path::Path) {

@@ -23,7 +23,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::databases::{create_pg_db, drop_pg_db, pg_url_for};
+use crate::databases::{PgServer, backends, create_pg_db, drop_pg_db, pg_url_for, remove_sqlite};
 use anyhow::{Context, bail};
 use clap::Args;
 use futures::{SinkExt as _, StreamExt as _};
@@ -41,13 +41,8 @@ pub struct HttpArgs {
     /// history is generated only when it is empty. The mutations are appended to it.
     #[arg(long)]
     database_url: Option<String>,
-    /// PostgreSQL server on which a fresh database is created (and dropped afterwards).
-    #[arg(
-        long,
-        env = "KRINGLOOP_BENCH_PG_URL",
-        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
-    )]
-    pg_url: String,
+    #[command(flatten)]
+    pg: PgServer,
     /// Measure a server that is already running (e.g. `http://127.0.0.1:8080`) instead of
     /// starting one; needs --token.
     #[arg(long)]
@@ -147,12 +142,12 @@ pub async fn run(args: HttpArgs) -> anyhow::Result<()> {
         let doel = Doel::new(url.trim_end_matches('/'), tokens)?;
         metingen.extend(meet(&doel, "extern", &args).await?);
     } else {
-        let backends: Vec<String> = match (&args.database_url, args.backend.as_str()) {
-            (Some(u), _) => vec![u.clone()],
-            (None, "both") => vec!["sqlite".into(), "postgres".into()],
-            (None, "sqlite") => vec!["sqlite".into()],
-            (None, "postgres") => vec!["postgres".into()],
-            (None, other) => bail!("unknown backend {other}"),
+        let backends: Vec<String> = match &args.database_url {
+            Some(u) => vec![u.clone()],
+            None => backends(&args.backend)?
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
         };
         for b in backends {
             metingen.extend(per_backend(&args, &b).await?);
@@ -181,6 +176,30 @@ struct Tokens {
 
 /// Starts the server on one backend, measures, stops it and cleans up.
 async fn per_backend(args: &HttpArgs, backend: &str) -> anyhow::Result<Vec<Meting>> {
+    let bin = kringloop_binary(args)?;
+    let (url, naam, pg_db) = database(args, backend).await?;
+    let result = async {
+        if head_position(&url).await? == 0 && args.scale > 0.0 {
+            generate_history(&bin, &url, &naam, args.scale)?;
+        }
+        let events = head_position(&url).await?;
+        eprintln!("== {naam}: {events} events in the log");
+        let uit = serve_and_measure(args, &bin, &url, &naam).await;
+        let mut uit = uit?;
+        for m in &mut uit {
+            m.workload = format!("{} ({events} ev)", m.workload);
+        }
+        Ok(uit)
+    }
+    .await;
+    if let Some(db) = pg_db {
+        drop_pg_db(&args.pg.pg_url, &db).await;
+    }
+    result
+}
+
+/// The `kringloop` binary to start: `--kringloop`, or the one next to this binary.
+fn kringloop_binary(args: &HttpArgs) -> anyhow::Result<PathBuf> {
     let bin = match &args.kringloop {
         Some(p) => p.clone(),
         None => std::env::current_exe()?
@@ -194,19 +213,26 @@ async fn per_backend(args: &HttpArgs, backend: &str) -> anyhow::Result<Vec<Metin
             bin.display()
         );
     }
-    let (url, naam, pg_db) = match backend {
+    Ok(bin)
+}
+
+/// The database of one backend: (URL, backend name, PostgreSQL database to drop at the
+/// end). A fresh SQLite file or PostgreSQL database, or the `--database-url` given.
+async fn database(
+    args: &HttpArgs,
+    backend: &str,
+) -> anyhow::Result<(String, String, Option<String>)> {
+    Ok(match backend {
         "sqlite" => {
             let path = args.dir.join("kringloop-http.db");
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-            }
+            remove_sqlite(&path);
             (path.display().to_string(), "sqlite".to_owned(), None)
         }
         "postgres" => {
             let db = format!("kl_bench_http_{}", Uuid::new_v4().simple());
-            create_pg_db(&args.pg_url, &db).await?;
+            create_pg_db(&args.pg.pg_url, &db).await?;
             (
-                pg_url_for(&args.pg_url, &db),
+                pg_url_for(&args.pg.pg_url, &db),
                 "postgres".to_owned(),
                 Some(db),
             )
@@ -219,83 +245,81 @@ async fn per_backend(args: &HttpArgs, backend: &str) -> anyhow::Result<Vec<Metin
             };
             (other.to_owned(), naam.to_owned(), None)
         }
+    })
+}
+
+/// Events in the log at `url`.
+async fn head_position(url: &str) -> anyhow::Result<i64> {
+    let store = kringloop_store::open(url).await?;
+    let h = store.head_position().await?;
+    store.close().await?;
+    Ok(h)
+}
+
+/// Fills an empty database with `kringloop demo` (all residential care at `scale`).
+fn generate_history(bin: &Path, url: &str, naam: &str, scale: f64) -> anyhow::Result<()> {
+    eprintln!("== {naam}: generating the history (all-residential, scale {scale})");
+    let begin = Instant::now();
+    let status = Command::new(bin)
+        .args(["--database-url", url, "--log", "warn", "demo"])
+        .args(["--scope", "all-residential", "--scale"])
+        .arg(scale.to_string())
+        .status()
+        .context("kringloop demo")?;
+    if !status.success() {
+        bail!("kringloop demo failed: {status}");
+    }
+    eprintln!("   generated in {:.1} s", begin.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// A token per role, created with `kringloop token create` into `tokenpad`.
+fn create_tokens(bin: &Path, url: &str, tokenpad: &Path) -> anyhow::Result<Tokens> {
+    let token = |rol: &str| -> anyhow::Result<String> {
+        let out = Command::new(bin)
+            .args(["--database-url", url, "--log", "warn", "token", "--tokens"])
+            .arg(tokenpad)
+            .args(["create", "--rol", rol, "--naam", &format!("bench-{rol}")])
+            .stderr(Stdio::null())
+            .output()
+            .context("kringloop token create")?;
+        if !out.status.success() {
+            bail!("kringloop token create failed: {}", out.status);
+        }
+        Ok(String::from_utf8(out.stdout)?.trim().to_owned())
     };
-    let result = async {
-        let head = {
-            let store = kringloop_store::open(&url).await?;
-            let h = store.head_position().await?;
-            store.close().await?;
-            h
-        };
-        if head == 0 && args.scale > 0.0 {
-            eprintln!(
-                "== {naam}: generating the history (all-residential, scale {})",
-                args.scale
-            );
-            let begin = Instant::now();
-            let status = Command::new(&bin)
-                .args(["--database-url", &url, "--log", "warn", "demo"])
-                .args(["--scope", "all-residential", "--scale"])
-                .arg(args.scale.to_string())
-                .status()
-                .context("kringloop demo")?;
-            if !status.success() {
-                bail!("kringloop demo failed: {status}");
-            }
-            eprintln!("   generated in {:.1} s", begin.elapsed().as_secs_f64());
-        }
-        let events = {
-            let store = kringloop_store::open(&url).await?;
-            let h = store.head_position().await?;
-            store.close().await?;
-            h
-        };
-        eprintln!("== {naam}: {events} events in the log");
-        let tokenpad = args.dir.join(format!("tokens-{naam}.json"));
-        let _ = std::fs::remove_file(&tokenpad);
-        let token = |rol: &str| -> anyhow::Result<String> {
-            let out = Command::new(&bin)
-                .args(["--database-url", &url, "--log", "warn", "token", "--tokens"])
-                .arg(&tokenpad)
-                .args(["create", "--rol", rol, "--naam", &format!("bench-{rol}")])
-                .stderr(Stdio::null())
-                .output()
-                .context("kringloop token create")?;
-            if !out.status.success() {
-                bail!("kringloop token create failed: {}", out.status);
-            }
-            Ok(String::from_utf8(out.stdout)?.trim().to_owned())
-        };
-        let tokens = Tokens {
-            registrar: token("registrar")?,
-            stuurgroep: token("stuurgroep")?,
-            evaluator: token("evaluator")?,
-        };
-        let poort = vrije_poort()?;
-        let log = args.dir.join(format!("serve-{naam}.log"));
-        let server = Server::start(&bin, &url, &tokenpad, poort, &log)?;
-        let adres = format!("http://127.0.0.1:{poort}");
-        let doel = Doel::new(&adres, tokens)?;
-        let begin = Instant::now();
-        doel.wacht_tot_gereed(Duration::from_secs(900)).await?;
-        eprintln!(
-            "   serve ready in {:.1} s (log: {})",
-            begin.elapsed().as_secs_f64(),
-            log.display()
-        );
-        let uit = meet(&doel, &naam, args).await;
-        server.stop();
-        let mut uit = uit?;
-        for m in &mut uit {
-            m.workload = format!("{} ({events} ev)", m.workload);
-        }
-        Ok(uit)
-    }
-    .await;
-    if let Some(db) = pg_db {
-        drop_pg_db(&args.pg_url, &db).await;
-    }
-    result
+    Ok(Tokens {
+        registrar: token("registrar")?,
+        stuurgroep: token("stuurgroep")?,
+        evaluator: token("evaluator")?,
+    })
+}
+
+/// Starts `kringloop serve` on `url`, waits until it is ready, measures and stops it.
+async fn serve_and_measure(
+    args: &HttpArgs,
+    bin: &Path,
+    url: &str,
+    naam: &str,
+) -> anyhow::Result<Vec<Meting>> {
+    let tokenpad = args.dir.join(format!("tokens-{naam}.json"));
+    let _ = std::fs::remove_file(&tokenpad);
+    let tokens = create_tokens(bin, url, &tokenpad)?;
+    let poort = vrije_poort()?;
+    let log = args.dir.join(format!("serve-{naam}.log"));
+    let server = Server::start(bin, url, &tokenpad, poort, &log)?;
+    let adres = format!("http://127.0.0.1:{poort}");
+    let doel = Doel::new(&adres, tokens)?;
+    let begin = Instant::now();
+    doel.wacht_tot_gereed(Duration::from_secs(900)).await?;
+    eprintln!(
+        "   serve ready in {:.1} s (log: {})",
+        begin.elapsed().as_secs_f64(),
+        log.display()
+    );
+    let uit = meet(&doel, naam, args).await;
+    server.stop();
+    uit
 }
 
 fn vrije_poort() -> anyhow::Result<u16> {

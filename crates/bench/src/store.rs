@@ -5,7 +5,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::databases::{create_pg_db, drop_pg_db, pg_url_for, remove_sqlite};
+use crate::databases::{PgServer, backends, create_pg_db, drop_pg_db, pg_url_for, remove_sqlite};
 use anyhow::{Context, bail};
 use clap::Args;
 use kringloop_events::{ExpectedVersion, NewEvent};
@@ -31,13 +31,8 @@ pub struct StoreArgs {
     /// Backends to run: sqlite, postgres or both.
     #[arg(long, default_value = "both")]
     backend: String,
-    /// PostgreSQL server (a fresh database is created on it and dropped afterwards).
-    #[arg(
-        long,
-        env = "KRINGLOOP_BENCH_PG_URL",
-        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
-    )]
-    pg_url: String,
+    #[command(flatten)]
+    pg: PgServer,
     /// Skip the cqrs-es peer (it needs its own build of sqlx 0.8).
     #[arg(long)]
     no_peer: bool,
@@ -97,12 +92,7 @@ pub async fn run(args: StoreArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&args.dir)
         .with_context(|| format!("cannot create {}", args.dir.display()))?;
     let mut results = Vec::new();
-    let backends: Vec<&str> = match args.backend.as_str() {
-        "both" => vec!["sqlite", "postgres"],
-        "sqlite" => vec!["sqlite"],
-        "postgres" => vec!["postgres"],
-        other => bail!("unknown backend {other}"),
-    };
+    let backends = backends(&args.backend)?;
     let peer = if args.no_peer {
         None
     } else {
@@ -117,8 +107,8 @@ pub async fn run(args: StoreArgs) -> anyhow::Result<()> {
             }
             _ => {
                 let db = format!("kl_bench_{}", Uuid::new_v4().simple());
-                create_pg_db(&args.pg_url, &db).await?;
-                (pg_url_for(&args.pg_url, &db), Some(db))
+                create_pg_db(&args.pg.pg_url, &db).await?;
+                (pg_url_for(&args.pg.pg_url, &db), Some(db))
             }
         };
         eprintln!("== {backend}: raw ceiling");
@@ -141,21 +131,21 @@ pub async fn run(args: StoreArgs) -> anyhow::Result<()> {
                 }
                 _ => {
                     let db = format!("kl_bench_peer_{}", Uuid::new_v4().simple());
-                    create_pg_db(&args.pg_url, &db).await?;
-                    pg_url_for(&args.pg_url, &db)
+                    create_pg_db(&args.pg.pg_url, &db).await?;
+                    pg_url_for(&args.pg.pg_url, &db)
                 }
             };
             results.extend(run_peer(peer, &peer_target, &args)?);
             if backend == "postgres" {
                 drop_pg_db(
-                    &args.pg_url,
+                    &args.pg.pg_url,
                     peer_target.rsplit('/').next().unwrap_or_default(),
                 )
                 .await;
             }
         }
         if let Some(db) = cleanup {
-            drop_pg_db(&args.pg_url, &db).await;
+            drop_pg_db(&args.pg.pg_url, &db).await;
         }
     }
     print_table(&results);

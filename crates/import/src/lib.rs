@@ -1,6 +1,4 @@
-//! kringloop-import: importers and the demo generator.
-
-pub mod demo;
+//! kringloop-import: the importers. The demo generator is the crate `kringloop-demo`.
 
 // Importers (CSV, JSON Lines, iJw 3.2): `importer` has the entry points.
 pub mod csv;

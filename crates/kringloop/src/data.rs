@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use kringloop_import::demo::{self, DemoConfig, Scope};
+use kringloop_demo::{self as demo, DemoConfig, Scope};
 use kringloop_import::importer::{ImportConfig, importeer};
 use kringloop_import::progress::Progress;
 use kringloop_import::pseudonym::{KEY_ENV, Pseudonymizer};

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use kringloop_demo::{DemoConfig, generate, write_to_store};
 use kringloop_graphql::{ApiConfig, ApiState, Rol, Tokens};
-use kringloop_import::demo::{DemoConfig, generate, write_to_store};
 use kringloop_runner::{Runner, RunnerOptions};
 use kringloop_store::EventStore;
 

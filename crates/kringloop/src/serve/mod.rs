@@ -90,14 +90,14 @@ async fn fill_demo(store: &dyn EventStore) -> anyhow::Result<bool> {
         eprintln!("--demo: de database is niet leeg; er wordt niets toegevoegd");
         return Ok(false);
     }
-    let config = kringloop_import::demo::DemoConfig::default();
+    let config = kringloop_demo::DemoConfig::default();
     eprintln!(
         "demolandschap genereren ({}–{}, zaadje {}) …",
         config.from_year, config.to_year, config.seed
     );
-    let history = kringloop_import::demo::generate(&config).context("demogenerator")?;
+    let history = kringloop_demo::generate(&config).context("demogenerator")?;
     let started = std::time::Instant::now();
-    let summary = kringloop_import::demo::write_to_store(store, history, 5_000, |_| {})
+    let summary = kringloop_demo::write_to_store(store, history, 5_000, |_| {})
         .await
         .context("demolandschap schrijven")?;
     eprintln!(

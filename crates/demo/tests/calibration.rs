@@ -1,7 +1,7 @@
 //! Calibration of the demo world: the generated facts, measured directly, must reproduce
 //! the published reference figures within the tolerances stated in `CALIBRATION`.
 
-use kringloop_import::demo::{CALIBRATION, DemoConfig, DemoEvent, generate, meet};
+use kringloop_demo::{CALIBRATION, DemoConfig, DemoEvent, generate, measure};
 
 fn history(config: &DemoConfig) -> Vec<DemoEvent> {
     generate(config).expect("valid config").collect()
@@ -21,22 +21,22 @@ fn jeugdzorgplus_reproduces_the_calibration_targets() {
 fn check(config: &DemoConfig) {
     println!("seed {}", config.seed);
     let events = history(config);
-    let meting = meet(&events);
+    let meting = measure(&events);
     let mut mislukt = Vec::new();
     for doel in CALIBRATION {
-        let gemeten = meting.waarde(doel.maat);
-        let ok = gemeten.is_some_and(|g| doel.binnen(g, config.scale));
+        let gemeten = meting.value(doel.measure);
+        let ok = gemeten.is_some_and(|g| doel.within(g, config.scale));
         println!(
             "{:<5} {:?}: gemeten {:?}, doel {} ({:?}) — {}",
             if ok { "ok" } else { "FOUT" },
-            doel.maat,
+            doel.measure,
             gemeten,
-            doel.doel_bij(config.scale),
-            doel.tolerantie,
-            doel.bron
+            doel.target_at(config.scale),
+            doel.tolerance,
+            doel.source
         );
         if !ok {
-            mislukt.push(doel.maat);
+            mislukt.push(doel.measure);
         }
     }
     assert!(mislukt.is_empty(), "buiten tolerantie: {mislukt:?}");
@@ -44,9 +44,9 @@ fn check(config: &DemoConfig) {
 
 #[test]
 fn koplopers_keep_pace_and_laggards_lag() {
-    use kringloop_import::demo::DemoConfig;
+    use kringloop_demo::DemoConfig;
     let events = history(&DemoConfig::default());
-    let meting = meet(&events);
+    let meting = measure(&events);
     let d = |y| chrono::NaiveDate::from_ymd_opt(y, 1, 1).expect("date");
     let mut ratio = std::collections::BTreeMap::new();
     for l in ["NOORD", "OOST", "ZUID", "ZUID_WEST", "NOORD_WEST"] {

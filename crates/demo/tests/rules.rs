@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use kringloop_demo::{DemoConfig, Scope, generate};
 use kringloop_events::RecordedEvent;
 use kringloop_events::rules::DomainState;
-use kringloop_import::demo::{DemoConfig, Scope, generate};
 
 fn fold(config: &DemoConfig) -> (u64, BTreeMap<String, u64>) {
     let mut state = DomainState::new();

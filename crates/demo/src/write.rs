@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use kringloop_events::Gebeurtenis;
 use kringloop_store::{AppendOptions, AppendResult, EventStore, StoreError, StreamAppend};
 
-use super::DemoEvent;
+use crate::DemoEvent;
 
 /// What a demo history contains (or what [`write_to_store`] wrote).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -30,7 +30,7 @@ pub struct DemoSummary {
 
 impl DemoSummary {
     /// Counts one event.
-    pub fn tel(&mut self, e: &DemoEvent) {
+    pub fn count(&mut self, e: &DemoEvent) {
         self.events += 1;
         *self.per_type.entry(e.fact.event_type()).or_default() += 1;
         match &e.fact {
@@ -71,12 +71,12 @@ pub enum WriteError {
 }
 
 /// Events that share one append: recorded within the same hour (UTC).
-const VENSTER_MICROS: i64 = 3_600_000_000;
+const WINDOW_MICROS: i64 = 3_600_000_000;
 
 /// Events handed to the store at once (in many sets): the store commits them in a few
 /// transactions, and each commit rewrites every index page it touched, which for the
 /// randomly spread youth streams is most of the by-stream index.
-const PER_OVERDRACHT: usize = 100_000;
+const PER_HANDOFF: usize = 100_000;
 
 /// Appends a history to `store` as a backfill, in order, and reports progress (events
 /// written so far) as it goes.
@@ -89,7 +89,7 @@ const PER_OVERDRACHT: usize = 100_000;
 /// stream form one part. A set has one recorded time, so each is recorded at the time of
 /// its *last* event: events are recorded at most an hour later than generated, never
 /// earlier (so never before they happened), and recorded time stays non-decreasing
-/// across sets. The sets are handed to the store [`PER_OVERDRACHT`] events at a time (or
+/// across sets. The sets are handed to the store [`PER_HANDOFF`] events at a time (or
 /// `batch`, if larger) with [`EventStore::append_many_each`], which commits many sets
 /// together (a transaction and fsync per hour's worth of events would cap the run at a
 /// few hundred hours a second), while the next ones are generated.
@@ -109,7 +109,7 @@ pub async fn write_to_store(
     let mut laatste: Option<DateTime<Utc>> = None;
     let mut geschreven = 0u64;
     // The sets handed over last, still being written while the next ones are generated.
-    let mut bezig: Option<Schrijven<'_>> = None;
+    let mut running: Option<Writer<'_>> = None;
 
     for e in events {
         if let Some(p) = laatste
@@ -120,23 +120,23 @@ pub async fn write_to_store(
                 previous: p,
             });
         }
-        let uur = e.recorded_at.timestamp_micros().div_euclid(VENSTER_MICROS);
+        let uur = e.recorded_at.timestamp_micros().div_euclid(WINDOW_MICROS);
         if in_venster > 0 && (venster != Some(uur) || in_venster >= batch) {
             sets.push(set(&mut delen, laatste));
             in_sets += in_venster;
             in_venster = 0;
-            if in_sets >= batch.max(PER_OVERDRACHT) {
-                if let Some(vorige) = bezig.take() {
+            if in_sets >= batch.max(PER_HANDOFF) {
+                if let Some(vorige) = running.take() {
                     geschreven += vorige.wacht(geschreven, &mut summary).await?;
                     progress(geschreven);
                 }
-                bezig = Some(Schrijven::start(store, std::mem::take(&mut sets)));
+                running = Some(Writer::start(store, std::mem::take(&mut sets)));
                 in_sets = 0;
             }
         }
         venster = Some(uur);
         laatste = Some(e.recorded_at);
-        summary.tel(&e);
+        summary.count(&e);
         in_venster += 1;
         let nieuw = e.to_new_event();
         match delen.last_mut() {
@@ -151,12 +151,12 @@ pub async fn write_to_store(
     if in_venster > 0 {
         sets.push(set(&mut delen, laatste));
     }
-    if let Some(vorige) = bezig.take() {
+    if let Some(vorige) = running.take() {
         geschreven += vorige.wacht(geschreven, &mut summary).await?;
         progress(geschreven);
     }
     if !sets.is_empty() {
-        geschreven += Schrijven::start(store, sets)
+        geschreven += Writer::start(store, sets)
             .wacht(geschreven, &mut summary)
             .await?;
         progress(geschreven);
@@ -164,29 +164,29 @@ pub async fn write_to_store(
     Ok(summary)
 }
 
-/// One set: the parts gathered so far, recorded at `tijd`.
+/// One set: the parts gathered so far, recorded at `record_time`.
 fn set(
     delen: &mut Vec<StreamAppend>,
-    tijd: Option<DateTime<Utc>>,
+    record_time: Option<DateTime<Utc>>,
 ) -> (Vec<StreamAppend>, AppendOptions) {
     let options = AppendOptions {
         expected: None,
         idempotency_key: None,
-        recorded_at: tijd,
+        recorded_at: record_time,
     };
     (std::mem::take(delen), options)
 }
 
 /// Sets handed to the store, being written while the caller generates the next ones.
-struct Schrijven<'a> {
+struct Writer<'a> {
     /// Events and first stream per set, for the count and for an error message.
     sets: Vec<(u64, String)>,
-    schrijft: futures::future::BoxFuture<'a, Vec<Result<Vec<AppendResult>, StoreError>>>,
+    writing: futures::future::BoxFuture<'a, Vec<Result<Vec<AppendResult>, StoreError>>>,
     /// The answers, when that first poll already had them all.
-    klaar: Option<Vec<Result<Vec<AppendResult>, StoreError>>>,
+    ready: Option<Vec<Result<Vec<AppendResult>, StoreError>>>,
 }
 
-impl<'a> Schrijven<'a> {
+impl<'a> Writer<'a> {
     fn start(store: &'a dyn EventStore, sets: Vec<(Vec<StreamAppend>, AppendOptions)>) -> Self {
         let info = sets
             .iter()
@@ -197,14 +197,14 @@ impl<'a> Schrijven<'a> {
                 )
             })
             .collect();
-        let mut schrijft = store.append_many_each(sets);
+        let mut writing = store.append_many_each(sets);
         // One poll hands the sets to the store's writer task (which then works on them
         // in the background); the answers are awaited in `wacht`.
-        let klaar = futures::FutureExt::now_or_never(&mut schrijft);
-        Schrijven {
+        let ready = futures::FutureExt::now_or_never(&mut writing);
+        Writer {
             sets: info,
-            schrijft,
-            klaar,
+            writing,
+            ready,
         }
     }
 
@@ -215,9 +215,9 @@ impl<'a> Schrijven<'a> {
         summary: &mut DemoSummary,
     ) -> Result<u64, WriteError> {
         let start = geschreven;
-        let uitkomsten = match self.klaar {
+        let uitkomsten = match self.ready {
             Some(u) => u,
-            None => self.schrijft.await,
+            None => self.writing.await,
         };
         for ((n, stream), uitkomst) in self.sets.into_iter().zip(uitkomsten) {
             if let Err(source) = uitkomst {

@@ -17,20 +17,20 @@ pub(crate) const MICROS_PER_SEC: i64 = 1_000_000;
 pub(crate) const MICROS_PER_DAY: i64 = 86_400 * MICROS_PER_SEC;
 
 /// Microseconds since the epoch at the start of `d` (UTC).
-pub(crate) fn dag_start(d: NaiveDate) -> i64 {
+pub(crate) fn day_start(d: NaiveDate) -> i64 {
     (d - epoch()).num_days() * MICROS_PER_DAY
 }
 
-pub(crate) fn naar_utc(micros: i64) -> DateTime<Utc> {
+pub(crate) fn to_utc(micros: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(micros).unwrap_or(DateTime::UNIX_EPOCH)
 }
 
-pub(crate) fn plus_dagen(d: NaiveDate, n: i64) -> NaiveDate {
+pub(crate) fn plus_days(d: NaiveDate, n: i64) -> NaiveDate {
     d.checked_add_signed(chrono::Duration::days(n)).unwrap_or(d)
 }
 
 /// First day of the month after `d`'s month.
-pub(crate) fn volgende_maand(d: NaiveDate) -> NaiveDate {
+pub(crate) fn next_month(d: NaiveDate) -> NaiveDate {
     use chrono::Datelike;
     if d.month() == 12 {
         ymd(d.year() + 1, 1, 1)

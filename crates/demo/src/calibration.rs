@@ -2,8 +2,8 @@
 //!
 //! Inputs and targets are kept apart on purpose: the generator is steered by the input
 //! tables, and [`CALIBRATION`] says what an observer must be able to measure in the
-//! result. `tests/demo_kalibratie.rs` measures the generated facts directly
-//! ([`super::meting`]); `tests/kalibratie_projecties.rs` writes the same history into a
+//! result. `tests/calibration.rs` measures the generated facts directly
+//! ([`crate::measurement`]); `tests/calibration_projections.rs` writes the same history into a
 //! store, feeds it through the projections and checks [`CALIBRATION`] on their KPIs.
 //!
 //! # One deliberate deviation from a literal reading of the brief
@@ -18,7 +18,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use super::datum::ymd;
+use crate::date::ymd;
 
 /// National closed (GESLOTEN) capacity on 1 January, and the part of it in Zuid-West.
 /// Linear in between. Sources: DOMAIN.md reference figures (2023-12-31: 581; 2025 Q1: 526;
@@ -319,7 +319,7 @@ pub type Dag = (i32, u32, u32);
 /// What is measured (on the generated facts, in valid time, with corrections applied and
 /// retractions removed: "as known now"). "Closed" means regime GESLOTEN.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Maat {
+pub enum Measure {
     /// Closed places nationally at the start of a day.
     GeslotenPlaatsen(Dag),
     /// Closed places in landsdeel Zuid-West at the start of a day.
@@ -349,212 +349,212 @@ pub enum Maat {
 
 /// How far a measurement may be from its target.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Tolerantie {
+pub enum Tolerance {
     /// |measured − target| ≤ fraction × target.
-    Relatief(f64),
+    Relative(f64),
     /// |measured − target| ≤ absolute amount (same unit as the target).
-    Absoluut(f64),
+    Absolute(f64),
     /// measured ≤ target × (1 + fraction).
-    Hoogstens(f64),
+    AtMost(f64),
 }
 
 /// One calibration target.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Kalibratiedoel {
-    pub maat: Maat,
+pub struct CalibrationTarget {
+    pub measure: Measure,
     /// Target at scale 1.
-    pub doel: f64,
-    pub tolerantie: Tolerantie,
+    pub target: f64,
+    pub tolerance: Tolerance,
     /// Counts (places, placements) scale with `DemoConfig::scale`; shares and means don't.
-    pub schaalt: bool,
+    pub scales: bool,
     /// Where the figure comes from.
-    pub bron: &'static str,
+    pub source: &'static str,
 }
 
-impl Kalibratiedoel {
+impl CalibrationTarget {
     /// The target at a given scale.
-    pub fn doel_bij(&self, scale: f64) -> f64 {
-        if self.schaalt {
-            self.doel * scale
+    pub fn target_at(&self, scale: f64) -> f64 {
+        if self.scales {
+            self.target * scale
         } else {
-            self.doel
+            self.target
         }
     }
 
     /// Whether `gemeten` (measured on a history generated at `scale`) is within tolerance.
-    pub fn binnen(&self, gemeten: f64, scale: f64) -> bool {
-        let doel = self.doel_bij(scale);
-        match self.tolerantie {
-            Tolerantie::Relatief(f) => (gemeten - doel).abs() <= f * doel.abs(),
-            Tolerantie::Absoluut(a) => (gemeten - doel).abs() <= a,
-            Tolerantie::Hoogstens(f) => gemeten <= doel * (1.0 + f),
+    pub fn within(&self, gemeten: f64, scale: f64) -> bool {
+        let target = self.target_at(scale);
+        match self.tolerance {
+            Tolerance::Relative(f) => (gemeten - target).abs() <= f * target.abs(),
+            Tolerance::Absolute(a) => (gemeten - target).abs() <= a,
+            Tolerance::AtMost(f) => gemeten <= target * (1.0 + f),
         }
     }
 }
 
-const fn doel(
-    maat: Maat,
-    doel: f64,
-    tolerantie: Tolerantie,
-    schaalt: bool,
-    bron: &'static str,
-) -> Kalibratiedoel {
-    Kalibratiedoel {
-        maat,
-        doel,
-        tolerantie,
-        schaalt,
-        bron,
+const fn target(
+    measure: Measure,
+    target: f64,
+    tolerance: Tolerance,
+    scales: bool,
+    source: &'static str,
+) -> CalibrationTarget {
+    CalibrationTarget {
+        measure,
+        target,
+        tolerance,
+        scales,
+        source,
     }
 }
 
 /// The calibration targets of the JeugdzorgPlus (closed care) world, 2019–2026, with the
 /// tolerances the generator is tested against (at `scale` 1; counts scale with `scale`).
-pub const CALIBRATION: &[Kalibratiedoel] = &[
-    doel(
-        Maat::GeslotenPlaatsen((2019, 1, 1)),
+pub const CALIBRATION: &[CalibrationTarget] = &[
+    target(
+        Measure::GeslotenPlaatsen((2019, 1, 1)),
         875.0,
-        Tolerantie::Relatief(0.10),
+        Tolerance::Relative(0.10),
         true,
         "afgeleid: 1.707 plaatsingen × ~6 mnd bij 81 % bezetting; ZW 235",
     ),
-    doel(
-        Maat::GeslotenPlaatsen((2023, 12, 31)),
+    target(
+        Measure::GeslotenPlaatsen((2023, 12, 31)),
         581.0,
-        Tolerantie::Relatief(0.10),
+        Tolerance::Relative(0.10),
         true,
         "Jeugdautoriteit 2023-12-31",
     ),
-    doel(
-        Maat::GeslotenPlaatsen((2024, 6, 30)),
+    target(
+        Measure::GeslotenPlaatsen((2024, 6, 30)),
         564.0,
-        Tolerantie::Relatief(0.10),
+        Tolerance::Relative(0.10),
         true,
         "Jeugdautoriteit 2024-06-30",
     ),
-    doel(
-        Maat::GeslotenPlaatsen((2025, 6, 30)),
+    target(
+        Measure::GeslotenPlaatsen((2025, 6, 30)),
         525.0,
-        Tolerantie::Relatief(0.10),
+        Tolerance::Relative(0.10),
         true,
         "Jeugdautoriteit 2025-06-30",
     ),
-    doel(
-        Maat::GeslotenPlaatsenZuidWest((2019, 1, 1)),
+    target(
+        Measure::GeslotenPlaatsenZuidWest((2019, 1, 1)),
         235.0,
-        Tolerantie::Relatief(0.10),
+        Tolerance::Relative(0.10),
         true,
         "seeds/001: Zuid-West 235 gesloten plaatsen",
     ),
-    doel(
-        Maat::GeslotenPlaatsenZuidWest((2024, 1, 1)),
+    target(
+        Measure::GeslotenPlaatsenZuidWest((2024, 1, 1)),
         100.0,
-        Tolerantie::Relatief(0.15),
+        Tolerance::Relative(0.15),
         true,
         "seeds/001: doel 100 in 2024",
     ),
-    doel(
-        Maat::GeslotenPlaatsingenIncl(2019),
+    target(
+        Measure::GeslotenPlaatsingenIncl(2019),
         1707.0,
-        Tolerantie::Relatief(0.15),
+        Tolerance::Relative(0.15),
         true,
         "NJi 2019",
     ),
-    doel(
-        Maat::GeslotenPlaatsingenIncl(2021),
+    target(
+        Measure::GeslotenPlaatsingenIncl(2021),
         1181.0,
-        Tolerantie::Relatief(0.15),
+        Tolerance::Relative(0.15),
         true,
         "NJi 2021",
     ),
-    doel(
-        Maat::GeslotenPlaatsingenIncl(2023),
+    target(
+        Measure::GeslotenPlaatsingenIncl(2023),
         900.0,
-        Tolerantie::Hoogstens(0.10),
+        Tolerance::AtMost(0.10),
         true,
         "NJi 2023: 891 (< 900)",
     ),
-    doel(
-        Maat::Spoedaandeel(2019, 2026),
+    target(
+        Measure::Spoedaandeel(2019, 2026),
         0.70,
-        Tolerantie::Absoluut(0.07),
+        Tolerance::Absolute(0.07),
         false,
         "JB West 2019: 72 % spoed",
     ),
-    doel(
-        Maat::GemiddeldeVerblijfsduur(2019, 2022),
+    target(
+        Measure::GemiddeldeVerblijfsduur(2019, 2022),
         6.5,
-        Tolerantie::Absoluut(1.0),
+        Tolerance::Absolute(1.0),
         false,
         "NJi 2021: gemiddeld 6,5 maand",
     ),
-    doel(
-        Maat::AandeelKorterDanMaand(2019, 2026),
+    target(
+        Measure::AandeelKorterDanMaand(2019, 2026),
         0.11,
-        Tolerantie::Absoluut(0.05),
+        Tolerance::Absolute(0.05),
         false,
         "NJi: 11 % korter dan een maand",
     ),
-    doel(
-        Maat::AandeelLangerDanJaar(2019, 2026),
+    target(
+        Measure::AandeelLangerDanJaar(2019, 2026),
         0.13,
-        Tolerantie::Absoluut(0.06),
+        Tolerance::Absolute(0.06),
         false,
         "NJi: 13 % langer dan een jaar",
     ),
-    doel(
-        Maat::Doorplaatsingsratio(2019, 2026),
+    target(
+        Measure::Doorplaatsingsratio(2019, 2026),
         0.20,
-        Tolerantie::Absoluut(0.05),
+        Tolerance::Absolute(0.05),
         false,
         "ongeveer 1 op 5 plaatsingen is een doorplaatsing",
     ),
-    doel(
-        Maat::Bezettingsgraad((2023, 12, 31)),
+    target(
+        Measure::Bezettingsgraad((2023, 12, 31)),
         0.85,
-        Tolerantie::Absoluut(0.08),
+        Tolerance::Absolute(0.08),
         false,
         "Jeugdautoriteit 2023-12-31: 495/581",
     ),
-    doel(
-        Maat::Bezettingsgraad((2024, 6, 30)),
+    target(
+        Measure::Bezettingsgraad((2024, 6, 30)),
         0.82,
-        Tolerantie::Absoluut(0.08),
+        Tolerance::Absolute(0.08),
         false,
         "Jeugdautoriteit 2024-06-30: 462/564",
     ),
-    doel(
-        Maat::Bezettingsgraad((2025, 3, 31)),
+    target(
+        Measure::Bezettingsgraad((2025, 3, 31)),
         0.78,
-        Tolerantie::Absoluut(0.08),
+        Tolerance::Absolute(0.08),
         false,
         "Jeugdautoriteit 2025 Q1: 408/526",
     ),
-    doel(
-        Maat::Bezettingsgraad((2025, 6, 30)),
+    target(
+        Measure::Bezettingsgraad((2025, 6, 30)),
         0.81,
-        Tolerantie::Absoluut(0.08),
+        Tolerance::Absolute(0.08),
         false,
         "Jeugdautoriteit 2025-06-30: 421/525",
     ),
-    doel(
-        Maat::Bezettingsgraad((2020, 6, 30)),
+    target(
+        Measure::Bezettingsgraad((2020, 6, 30)),
         0.81,
-        Tolerantie::Absoluut(0.08),
+        Tolerance::Absolute(0.08),
         false,
         "\"doorgaans tussen 80 % en 85 %\"",
     ),
-    doel(
-        Maat::UitstroomThuisNetwerk(2019, 2026),
+    target(
+        Measure::UitstroomThuisNetwerk(2019, 2026),
         0.31,
-        Tolerantie::Absoluut(0.05),
+        Tolerance::Absolute(0.05),
         false,
         "Zuid-West 2019: 31 % naar huis/netwerk",
     ),
-    doel(
-        Maat::UitstroomResidentieel(2019, 2026),
+    target(
+        Measure::UitstroomResidentieel(2019, 2026),
         0.34,
-        Tolerantie::Absoluut(0.05),
+        Tolerance::Absolute(0.05),
         false,
         "Zuid-West 2019: 34 % naar enkelvoudig residentieel",
     ),

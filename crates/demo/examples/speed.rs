@@ -1,5 +1,5 @@
 //! Generation speed and volumes per year, then writing speed. Run in release:
-//! `cargo run --release -p kringloop-import --example demo_snelheid`
+//! `cargo run --release -p kringloop-demo --example speed`
 //! (environment: `DEMO_ALLEEN_SCHRIJVEN=1` skips the volumes, `DEMO_TOT`, `DEMO_SCALE`,
 //! `KRINGLOOP_SNELHEID_PG_URL` for PostgreSQL; see `writing_into_store_speed`).
 
@@ -7,16 +7,16 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use chrono::Datelike;
+use kringloop_demo::{DemoConfig, DemoSummary, Scope, generate};
 use kringloop_events::Gebeurtenis;
-use kringloop_import::demo::{DemoConfig, DemoSummary, Scope, generate};
 
-fn meet(config: &DemoConfig) -> DemoSummary {
+fn tally(config: &DemoConfig) -> DemoSummary {
     let start = Instant::now();
     let mut s = DemoSummary::default();
     // year → (events recorded, placements started, doorplaatsingen, ends, youths registered)
     let mut jaren: BTreeMap<i32, [u64; 5]> = BTreeMap::new();
     for e in generate(config).expect("valid config") {
-        s.tel(&e);
+        s.count(&e);
         let j = jaren.entry(e.recorded_at.year()).or_default();
         j[0] += 1;
         match &e.fact {
@@ -49,15 +49,15 @@ fn meet(config: &DemoConfig) -> DemoSummary {
 }
 
 fn generation_speed_and_volumes() {
-    meet(&DemoConfig::default());
+    tally(&DemoConfig::default());
     let alles = DemoConfig {
         scope: Scope::AllResidential,
         ..DemoConfig::default()
     };
-    meet(&alles);
+    tally(&alles);
     // Places and youths in care per form on a few dates.
     let events: Vec<_> = generate(&alles).expect("valid").collect();
-    let m = kringloop_import::demo::meet(&events);
+    let m = kringloop_demo::measure(&events);
     for y in [2019, 2023, 2026] {
         let d = chrono::NaiveDate::from_ymd_opt(y, 7, 1).expect("date");
         println!("{d}: (vorm, regime) → (plaatsen, jeugdigen)");
@@ -76,7 +76,7 @@ fn generation_speed_and_volumes() {
 /// into a fresh SQLite file or, with `KRINGLOOP_SNELHEID_PG_URL`, into that (empty,
 /// throw-away) PostgreSQL database. `DEMO_SCALE` scales the volume (default 1).
 async fn writing_into_store_speed() {
-    use kringloop_import::demo::write_to_store;
+    use kringloop_demo::write_to_store;
     let env = |naam: &str| std::env::var(naam).ok();
     let jaren: i32 = env("DEMO_TOT").and_then(|s| s.parse().ok()).unwrap_or(2026);
     let scale: f64 = env("DEMO_SCALE")

@@ -7,19 +7,19 @@ use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use uuid::Uuid;
 
-pub(crate) struct Toeval {
+pub(crate) struct Random {
     rng: ChaCha8Rng,
     /// A spare normal deviate from the last Box–Muller pair.
     spare: Option<f64>,
 }
 
-impl Toeval {
-    /// A stream for one purpose (`stroom`), so that e.g. the landscape does not change
+impl Random {
+    /// A stream for one purpose (`stream_no`), so that e.g. the landscape does not change
     /// when the youth simulation draws one number more.
-    pub(crate) fn new(seed: u64, stroom: u64) -> Self {
+    pub(crate) fn new(seed: u64, stream_no: u64) -> Self {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        rng.set_stream(stroom);
-        Toeval { rng, spare: None }
+        rng.set_stream(stream_no);
+        Random { rng, spare: None }
     }
 
     /// Uniform in [0, 1).
@@ -27,12 +27,12 @@ impl Toeval {
         self.rng.random::<f64>()
     }
 
-    pub(crate) fn kans(&mut self, p: f64) -> bool {
+    pub(crate) fn chance(&mut self, p: f64) -> bool {
         self.f64() < p
     }
 
     /// Uniform integer in [lo, hi] (inclusive); `lo` when the range is empty.
-    pub(crate) fn tussen(&mut self, lo: i64, hi: i64) -> i64 {
+    pub(crate) fn between(&mut self, lo: i64, hi: i64) -> i64 {
         if hi <= lo {
             return lo;
         }
@@ -47,7 +47,7 @@ impl Toeval {
         self.rng.random_range(0..n)
     }
 
-    pub(crate) fn normaal(&mut self) -> f64 {
+    pub(crate) fn normal(&mut self) -> f64 {
         if let Some(z) = self.spare.take() {
             return z;
         }
@@ -63,7 +63,7 @@ impl Toeval {
     /// Log-normal with the given mean and shape σ (of the underlying normal).
     pub(crate) fn lognormaal(&mut self, gemiddelde: f64, sigma: f64) -> f64 {
         let mu = gemiddelde.max(1e-9).ln() - sigma * sigma / 2.0;
-        (mu + sigma * self.normaal()).exp()
+        (mu + sigma * self.normal()).exp()
     }
 
     /// Poisson-distributed count: exact (Knuth) for small means, normal approximation
@@ -73,7 +73,7 @@ impl Toeval {
             return 0;
         }
         if lambda > 30.0 {
-            let x = lambda + lambda.sqrt() * self.normaal();
+            let x = lambda + lambda.sqrt() * self.normal();
             return x.round().max(0.0) as u32;
         }
         let l = (-lambda).exp();
@@ -89,14 +89,14 @@ impl Toeval {
     }
 
     /// Index into a table of cumulative weights (last entry = total).
-    pub(crate) fn gewogen(&mut self, cumulatief: &[f64]) -> usize {
-        let Some(total) = cumulatief.last() else {
+    pub(crate) fn weighted(&mut self, cumulative: &[f64]) -> usize {
+        let Some(total) = cumulative.last() else {
             return 0;
         };
         let x = self.f64() * total;
-        cumulatief
+        cumulative
             .partition_point(|c| *c <= x)
-            .min(cumulatief.len() - 1)
+            .min(cumulative.len() - 1)
     }
 
     /// Picks from (value, weight) pairs.
@@ -126,8 +126,8 @@ impl Toeval {
     }
 }
 
-/// Cumulative sums of weights, for [`Toeval::gewogen`].
-pub(crate) fn cumulatief(gewichten: impl IntoIterator<Item = f64>) -> Vec<f64> {
+/// Cumulative sums of weights, for [`Random::weighted`].
+pub(crate) fn cumulative(gewichten: impl IntoIterator<Item = f64>) -> Vec<f64> {
     let mut acc = 0.0;
     gewichten
         .into_iter()

@@ -3,17 +3,17 @@
 
 use std::collections::{HashMap, HashSet};
 
+use kringloop_demo::{DemoConfig, DemoSummary, Scope, generate, write_to_store};
 use kringloop_events::Gebeurtenis;
-use kringloop_import::demo::{DemoConfig, DemoSummary, Scope, generate, write_to_store};
 
-fn eerste(config: &DemoConfig, n: usize) -> Vec<kringloop_import::demo::DemoEvent> {
+fn eerste(config: &DemoConfig, n: usize) -> Vec<kringloop_demo::DemoEvent> {
     generate(config).expect("valid config").take(n).collect()
 }
 
 fn tel(config: &DemoConfig) -> DemoSummary {
     let mut s = DemoSummary::default();
     for e in generate(config).expect("valid config") {
-        s.tel(&e);
+        s.count(&e);
     }
     s
 }

@@ -1,4 +1,4 @@
-//! Measures a generated history against [`super::CALIBRATION`], directly from the facts
+//! Measures a generated history against [`crate::CALIBRATION`], directly from the facts
 //! (valid time, corrections applied, retractions removed: "as known now").
 //!
 //! This is deliberately independent of the projections: it is the generator's own check.
@@ -10,9 +10,9 @@ use chrono::{Datelike, NaiveDate};
 use kringloop_events::{Gebeurtenis, Regime, Verblijfplaats, Vorm};
 use uuid::Uuid;
 
-use super::DemoEvent;
-use super::datum::ymd;
-use super::kalibratie::{Dag, Maat};
+use crate::DemoEvent;
+use crate::calibration::{Dag, Measure};
+use crate::date::ymd;
 
 #[derive(Debug, Clone)]
 struct Voorziening {
@@ -40,7 +40,7 @@ struct Episode {
 
 /// Figures measured on a history.
 #[derive(Debug, Clone, Default)]
-pub struct Meting {
+pub struct Measurement {
     voorzieningen: HashMap<String, Voorziening>,
     segmenten: Vec<Segment>,
     episodes: Vec<Episode>,
@@ -50,11 +50,11 @@ pub struct Meting {
     doorplaatsingen: Vec<(NaiveDate, bool, bool)>,
 }
 
-/// Folds a history into a [`Meting`].
-pub fn meet<'a>(events: impl IntoIterator<Item = &'a DemoEvent>) -> Meting {
+/// Folds a history into a [`Measurement`].
+pub fn measure<'a>(events: impl IntoIterator<Item = &'a DemoEvent>) -> Measurement {
     let mut regio_landsdeel: HashMap<String, String> = HashMap::new();
     let mut gemeente_regio: HashMap<String, String> = HashMap::new();
-    let mut m = Meting::default();
+    let mut m = Measurement::default();
     // Youth placement facts by id, in recorded order, with their stream.
     let mut feiten: Vec<(Uuid, usize, Option<Gebeurtenis>)> = Vec::new();
     let mut index: HashMap<Uuid, usize> = HashMap::new();
@@ -138,7 +138,7 @@ pub fn meet<'a>(events: impl IntoIterator<Item = &'a DemoEvent>) -> Meting {
     m
 }
 
-impl Meting {
+impl Measurement {
     fn wijzig(&mut self, vz: &str, d: NaiveDate, delta: Option<i64>) {
         if let Some(v) = self.voorzieningen.get_mut(vz) {
             v.wijzigingen.push((d, delta));
@@ -311,15 +311,15 @@ impl Meting {
 
     /// The measured value of one calibration measure (`None` when there is nothing to
     /// measure, e.g. a share of zero episodes).
-    pub fn waarde(&self, maat: Maat) -> Option<f64> {
+    pub fn value(&self, measure: Measure) -> Option<f64> {
         let dag = |d: Dag| ymd(d.0, d.1, d.2);
-        match maat {
-            Maat::GeslotenPlaatsen(d) => Some(self.gesloten_plaatsen(dag(d), None) as f64),
-            Maat::GeslotenPlaatsenZuidWest(d) => {
+        match measure {
+            Measure::GeslotenPlaatsen(d) => Some(self.gesloten_plaatsen(dag(d), None) as f64),
+            Measure::GeslotenPlaatsenZuidWest(d) => {
                 Some(self.gesloten_plaatsen(dag(d), Some("ZUID_WEST")) as f64)
             }
-            Maat::GeslotenPlaatsingenIncl(j) => Some(self.gesloten_plaatsingen_incl(j) as f64),
-            Maat::Spoedaandeel(van, tot) => {
+            Measure::GeslotenPlaatsingenIncl(j) => Some(self.gesloten_plaatsingen_incl(j) as f64),
+            Measure::Spoedaandeel(van, tot) => {
                 let s: Vec<bool> = self
                     .gesloten_starts
                     .iter()
@@ -328,7 +328,7 @@ impl Meting {
                     .collect();
                 aandeel(s.iter().filter(|x| **x).count(), s.len())
             }
-            Maat::GemiddeldeVerblijfsduur(van, tot) => {
+            Measure::GemiddeldeVerblijfsduur(van, tot) => {
                 let duur: Vec<i64> = self
                     .beeindigde_gesloten(van, tot)
                     .filter_map(duur)
@@ -338,21 +338,21 @@ impl Meting {
                 }
                 Some(duur.iter().sum::<i64>() as f64 / duur.len() as f64 / 30.44)
             }
-            Maat::AandeelKorterDanMaand(van, tot) => {
+            Measure::AandeelKorterDanMaand(van, tot) => {
                 let duur: Vec<i64> = self
                     .beeindigde_gesloten(van, tot)
                     .filter_map(duur)
                     .collect();
                 aandeel(duur.iter().filter(|d| **d < 31).count(), duur.len())
             }
-            Maat::AandeelLangerDanJaar(van, tot) => {
+            Measure::AandeelLangerDanJaar(van, tot) => {
                 let duur: Vec<i64> = self
                     .beeindigde_gesloten(van, tot)
                     .filter_map(duur)
                     .collect();
                 aandeel(duur.iter().filter(|d| **d > 365).count(), duur.len())
             }
-            Maat::Doorplaatsingsratio(van, tot) => {
+            Measure::Doorplaatsingsratio(van, tot) => {
                 let door = self
                     .doorplaatsingen
                     .iter()
@@ -361,18 +361,18 @@ impl Meting {
                 let incl: i64 = (van..=tot).map(|j| self.gesloten_plaatsingen_incl(j)).sum();
                 aandeel(door, incl as usize)
             }
-            Maat::Bezettingsgraad(d) => {
+            Measure::Bezettingsgraad(d) => {
                 let plaatsen = self.gesloten_plaatsen(dag(d), None);
                 if plaatsen == 0 {
                     return None;
                 }
                 Some(self.gesloten_bezetting(dag(d)) as f64 / plaatsen as f64)
             }
-            Maat::UitstroomThuisNetwerk(van, tot) => {
+            Measure::UitstroomThuisNetwerk(van, tot) => {
                 use Verblijfplaats::*;
                 self.uitstroom(van, tot, &[Thuis, Netwerk])
             }
-            Maat::UitstroomResidentieel(van, tot) => {
+            Measure::UitstroomResidentieel(van, tot) => {
                 use Verblijfplaats::*;
                 self.uitstroom(
                     van,

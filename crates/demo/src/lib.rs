@@ -10,16 +10,16 @@
 //!
 //! The history is an iterator in non-decreasing recorded time, so it can be written to a
 //! store as a backfill ([`write_to_store`]) without holding millions of events in memory.
-//! What it is calibrated to is public in [`CALIBRATION`]; [`meet`] measures a generated
+//! What it is calibrated to is public in [`CALIBRATION`]; [`measure`] measures a generated
 //! history against it.
 
-mod datum;
-pub mod kalibratie;
-pub mod meting;
-mod schrijven;
-mod simulatie;
-mod toeval;
-mod wereld;
+pub mod calibration;
+mod date;
+pub mod measurement;
+mod random;
+mod simulation;
+mod world;
+mod write;
 
 use std::collections::VecDeque;
 use std::str::FromStr;
@@ -28,9 +28,9 @@ use chrono::{DateTime, Utc};
 use kringloop_events::{Gebeurtenis, NewEvent};
 use uuid::Uuid;
 
-pub use kalibratie::{CALIBRATION, Kalibratiedoel, Maat, Tolerantie};
-pub use meting::{Meting, meet};
-pub use schrijven::{DemoSummary, WriteError, write_to_store};
+pub use calibration::{CALIBRATION, CalibrationTarget, Measure, Tolerance};
+pub use measurement::{Measurement, measure};
+pub use write::{DemoSummary, WriteError, write_to_store};
 
 /// Which part of youth care the demo world covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -149,9 +149,9 @@ impl DemoEvent {
 
 /// The generated history: an iterator of [`DemoEvent`]s in non-decreasing `recorded_at`.
 pub struct DemoHistory {
-    sim: simulatie::Simulatie,
-    klaar: VecDeque<DemoEvent>,
-    bezig: bool,
+    sim: simulation::Simulation,
+    ready: VecDeque<DemoEvent>,
+    running: bool,
 }
 
 impl Iterator for DemoHistory {
@@ -159,13 +159,13 @@ impl Iterator for DemoHistory {
 
     fn next(&mut self) -> Option<DemoEvent> {
         loop {
-            if let Some(e) = self.klaar.pop_front() {
+            if let Some(e) = self.ready.pop_front() {
                 return Some(e);
             }
-            if !self.bezig {
+            if !self.running {
                 return None;
             }
-            self.bezig = self.sim.stap(&mut self.klaar);
+            self.running = self.sim.step(&mut self.ready);
         }
     }
 }
@@ -174,8 +174,8 @@ impl Iterator for DemoHistory {
 pub fn generate(config: &DemoConfig) -> Result<DemoHistory, DemoError> {
     config.validate()?;
     Ok(DemoHistory {
-        sim: simulatie::Simulatie::new(config),
-        klaar: VecDeque::new(),
-        bezig: true,
+        sim: simulation::Simulation::new(config),
+        ready: VecDeque::new(),
+        running: true,
     })
 }

@@ -1,7 +1,7 @@
 //! The generated history, written into a real store and fed through the projections
 //! (`kringloop_projections::Projection`, the engine behind the API and the dashboard),
 //! reproduces the calibration targets of `CALIBRATION` within the tolerances stated
-//! there. `demo_kalibratie.rs` checks the same targets on the generator's own measurement;
+//! there. `calibration.rs` checks the same targets on the generator's own measurement;
 //! this test checks what a user of kringloop actually sees.
 //!
 //! Each target is mapped onto the KPI that measures it (filter regime GESLOTEN):
@@ -20,8 +20,8 @@
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 use chrono::NaiveDate;
+use kringloop_demo::{CALIBRATION, DemoConfig, Measure, generate, write_to_store};
 use kringloop_events::{Regime, Verblijfplaats};
-use kringloop_import::demo::{CALIBRATION, DemoConfig, Maat, generate, write_to_store};
 use kringloop_projections::{Filter, KpiReport, Periode, Projection, Query, Toerekening};
 
 fn dag(d: (i32, u32, u32)) -> NaiveDate {
@@ -69,23 +69,25 @@ fn uitstroom(p: &Projection, van: i32, tot: i32, naar: &[Verblijfplaats]) -> Opt
 }
 
 /// The projection's value for a target; `None` when no KPI measures it.
-fn gemeten(p: &Projection, maat: Maat) -> Option<f64> {
+fn gemeten(p: &Projection, maat: Measure) -> Option<f64> {
     use Verblijfplaats::*;
     match maat {
-        Maat::GeslotenPlaatsen(d) => Some(op_dag(p, dag(d), None).bezetting.waarde.plaatsen as f64),
-        Maat::GeslotenPlaatsenZuidWest(d) => Some(
+        Measure::GeslotenPlaatsen(d) => {
+            Some(op_dag(p, dag(d), None).bezetting.waarde.plaatsen as f64)
+        }
+        Measure::GeslotenPlaatsenZuidWest(d) => Some(
             op_dag(p, dag(d), Some("ZUID_WEST"))
                 .bezetting
                 .waarde
                 .plaatsen as f64,
         ),
-        Maat::GeslotenPlaatsingenIncl(j) => jaren(p, j, j)
+        Measure::GeslotenPlaatsingenIncl(j) => jaren(p, j, j)
             .plaatsingen
             .waarde
             .inclusief_doorplaatsingen
             .waarde
             .map(|n| n as f64),
-        Maat::Spoedaandeel(van, tot) => {
+        Measure::Spoedaandeel(van, tot) => {
             // KPIS.md's spoedaandeel divides by every closed placement, doorplaatsingen
             // into closed care included; the target (JB West: 72 % of placements) is a
             // share of new placements, so: urgent starts ÷ episode starts.
@@ -94,27 +96,27 @@ fn gemeten(p: &Projection, maat: Maat) -> Option<f64> {
             let starts = r.plaatsingen.waarde.exclusief_doorplaatsingen.waarde?;
             (starts > 0).then(|| spoed as f64 / starts as f64)
         }
-        Maat::GemiddeldeVerblijfsduur(van, tot) => jaren(p, van, tot)
+        Measure::GemiddeldeVerblijfsduur(van, tot) => jaren(p, van, tot)
             .verblijfsduur
             .waarde
             .gemiddelde
             .map(|d| d / 30.44),
-        Maat::AandeelKorterDanMaand(..) => None,
-        Maat::AandeelLangerDanJaar(van, tot) => jaren(p, van, tot)
+        Measure::AandeelKorterDanMaand(..) => None,
+        Measure::AandeelLangerDanJaar(van, tot) => jaren(p, van, tot)
             .verblijfsduur
             .waarde
             .korter_dan_jaar
             .waarde
             .map(|k| 1.0 - k),
-        Maat::Doorplaatsingsratio(van, tot) => {
+        Measure::Doorplaatsingsratio(van, tot) => {
             let r = jaren(p, van, tot);
             let door = r.doorplaatsingen.waarde.aantal.waarde?;
             let incl = r.plaatsingen.waarde.inclusief_doorplaatsingen.waarde?;
             (incl > 0).then(|| door as f64 / incl as f64)
         }
-        Maat::Bezettingsgraad(d) => op_dag(p, dag(d), None).bezetting.waarde.graad.waarde,
-        Maat::UitstroomThuisNetwerk(van, tot) => uitstroom(p, van, tot, &[Thuis, Netwerk]),
-        Maat::UitstroomResidentieel(van, tot) => uitstroom(
+        Measure::Bezettingsgraad(d) => op_dag(p, dag(d), None).bezetting.waarde.graad.waarde,
+        Measure::UitstroomThuisNetwerk(van, tot) => uitstroom(p, van, tot, &[Thuis, Netwerk]),
+        Measure::UitstroomResidentieel(van, tot) => uitstroom(
             p,
             van,
             tot,
@@ -152,26 +154,26 @@ async fn history_through_the_projections_reproduces_the_calibration_targets() {
     let mut gecontroleerd = 0;
     let mut mislukt = Vec::new();
     for doel in CALIBRATION {
-        let Some(waarde) = gemeten(&projectie, doel.maat) else {
+        let Some(waarde) = gemeten(&projectie, doel.measure) else {
             assert!(
-                matches!(doel.maat, Maat::AandeelKorterDanMaand(..)),
+                matches!(doel.measure, Measure::AandeelKorterDanMaand(..)),
                 "geen waarde voor {:?}",
-                doel.maat
+                doel.measure
             );
             continue;
         };
         gecontroleerd += 1;
-        let ok = doel.binnen(waarde, config.scale);
+        let ok = doel.within(waarde, config.scale);
         println!(
             "{:<5} {:?}: projectie {waarde:.3}, doel {} ({:?}) — {}",
             if ok { "ok" } else { "FOUT" },
-            doel.maat,
-            doel.doel_bij(config.scale),
-            doel.tolerantie,
-            doel.bron
+            doel.measure,
+            doel.target_at(config.scale),
+            doel.tolerance,
+            doel.source
         );
         if !ok {
-            mislukt.push((doel.maat, waarde));
+            mislukt.push((doel.measure, waarde));
         }
     }
     assert!(
