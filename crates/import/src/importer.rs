@@ -523,7 +523,8 @@ impl Importer {
             sleutel,
             planner,
         );
-        let nieuwe_berichten: Vec<String> = gelezen.iter().map(|b| b.bericht.source_key()).collect();
+        let nieuwe_berichten: Vec<String> =
+            gelezen.iter().map(|b| b.bericht.source_key()).collect();
         let r = self
             .finish(rapport, opdrachten, state, start, &v, meerdere)
             .await?;

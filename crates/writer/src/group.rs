@@ -25,7 +25,7 @@ use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 
 use kringloop_events::rules::{Afwijzing, Signaal};
-use kringloop_events::{ExpectedVersion, Gebeurtenis, Provenance, NewEvent};
+use kringloop_events::{ExpectedVersion, Gebeurtenis, NewEvent, Provenance};
 use kringloop_store::{AppendOptions, AppendResult, EventStore, StoreError, StreamAppend};
 use tokio::sync::{Mutex, mpsc, oneshot};
 use tracing::Instrument as _;
