@@ -269,27 +269,27 @@ impl Bezettingslog {
         self.kennis.get(vz as usize).map_or(&[], Vec::as_slice)
     }
 
-    /// The changes of facility `vz` that can count at K, for `kpos` the position of the
+    /// The changes of facility `vz` that can count at K, for `last_known_pos` the position of the
     /// last event recorded at or before K: a prefix of [`Bezettingslog::kennis`] after
     /// which every change has a later position.
     #[inline]
-    pub fn kennis_tot(&self, vz: u32, kpos: u32) -> &[Kenniswijziging] {
+    pub fn kennis_tot(&self, vz: u32, last_known_pos: u32) -> &[Kenniswijziging] {
         let l = self.kennis(vz);
         let minima = self
             .kennis_min
             .get(vz as usize)
             .map_or(&[][..], Vec::as_slice);
-        let blokken = minima.partition_point(|&m| m <= kpos);
+        let blokken = minima.partition_point(|&m| m <= last_known_pos);
         &l[..(blokken * BLOK).min(l.len())]
     }
 
     /// A day on or before the earliest day of a change of facility `vz` made after the
-    /// event at `kpos` (`None` if there is none): the first day of the first block
+    /// event at `last_known_pos` (`None` if there is none): the first day of the first block
     /// holding such a change.
     #[inline]
-    pub fn eerste_dag_na(&self, vz: u32, kpos: u32) -> Option<i32> {
+    pub fn eerste_dag_na(&self, vz: u32, last_known_pos: u32) -> Option<i32> {
         let maxima = self.kennis_max.get(vz as usize)?;
-        let b = maxima.partition_point(|&m| m <= kpos);
+        let b = maxima.partition_point(|&m| m <= last_known_pos);
         self.kennis(vz).get(b * BLOK).map(|w| w.0)
     }
 

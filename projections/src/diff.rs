@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::kpi::{Ctx, KpiReport, Query};
-use crate::projectie::{Projection, micros};
+use crate::knowledge::KnowledgeTime;
+use crate::projectie::Projection;
 use crate::tabel::{Geldig, Tabel, Versie};
 
 /// An event recorded in (K1, K2] that changed facts the figures rest on.
@@ -35,18 +36,18 @@ pub struct Diff {
 
 fn veranderd<T: Geldig + Copy + PartialEq>(
     t: &Tabel<T>,
-    k1: i64,
-    k2: i64,
+    known_at1: KnowledgeTime,
+    known_at2: KnowledgeTime,
     lo: i32,
     hi: i32,
     past: impl Fn(&T) -> bool,
     uit: &mut Vec<u32>,
 ) {
-    let binnen = |m: i64| k1 < m && m <= k2;
+    let binnen = |t: KnowledgeTime| known_at1 < t && t <= known_at2;
     for v in t.in_venster(lo, hi) {
         let v: &Versie<T> = v;
-        let nieuw = binnen(v.bekend_van);
-        let weg = v.bekend_tot != crate::tabel::NOOIT && binnen(v.bekend_tot);
+        let nieuw = binnen(v.known_from);
+        let weg = v.known_to != KnowledgeTime::OPEN && binnen(v.known_to);
         if !(nieuw || weg) {
             continue;
         }
@@ -64,17 +65,17 @@ fn veranderd<T: Geldig + Copy + PartialEq>(
 }
 
 impl Projection {
-    /// Both values of `q` (its `kennis` ignored) as known at `k1` and at `k2`, and the
+    /// Both values of `q` (its `known_at` ignored) as known at `k1` and at `k2`, and the
     /// events recorded in (k1, k2] that changed the facts they rest on.
     pub fn diff(&self, q: &Query, k1: DateTime<Utc>, k2: DateTime<Utc>) -> Diff {
         let (k1, k2) = if k2 < k1 { (k2, k1) } else { (k1, k2) };
-        let q1 = q.clone().kennis(k1);
-        let q2 = q.clone().kennis(k2);
+        let q1 = q.clone().known_at(k1);
+        let q2 = q.clone().known_at(k2);
         let voor = self.kpis(&q1);
         let na = self.kpis(&q2);
         let c1 = Ctx::new(self, &q1);
         let c2 = Ctx::new(self, &q2);
-        let (m1, m2) = (micros(k1), micros(k2));
+        let (m1, m2) = (q1.knowledge_time(), q2.knowledge_time());
         let lo = c2.van.min(c2.peil).saturating_sub(1);
         let hi = c2.tot.max(c2.peil);
         let mut pos: Vec<u32> = Vec::new();

@@ -123,10 +123,10 @@ fn plaatsingen(c0: &Ctx<'_>, kal: &Kalender, sl: &RecordKeys) -> Vec<Celsleutels
     // sweep's filtered scan does).
     let tabel = &c0.p.jt.plaatsingen;
     if c0.zonder_filter() {
-        tabel.zichtbaar(c0.k, kal.t0 - 1, kal.t1).for_each(&mut een);
+        tabel.zichtbaar(c0.known_at, kal.t0 - 1, kal.t1).for_each(&mut een);
     } else {
         tabel.zichtbaar_waar(
-            c0.k,
+            c0.known_at,
             kal.t0 - 1,
             kal.t1,
             |k| c0.past_locatie(k.plek) || c0.past(k.plek, k.herkomst),
@@ -243,11 +243,11 @@ fn overige(c0: &Ctx<'_>, kal: &Kalender, sl: &RecordKeys) -> Vec<Celsleutels> {
     let tabel = &c0.p.jt.episodes;
     if c0.zonder_filter() {
         tabel
-            .zichtbaar(c0.k, kal.t0 - 1, kal.t1)
+            .zichtbaar(c0.known_at, kal.t0 - 1, kal.t1)
             .for_each(&mut episode);
     } else {
         tabel.zichtbaar_waar(
-            c0.k,
+            c0.known_at,
             kal.t0 - 1,
             kal.t1,
             |k| c0.past(k.eerste, k.herkomst) || c0.past(k.laatste(), k.herkomst),
@@ -261,7 +261,7 @@ fn overige(c0: &Ctx<'_>, kal: &Kalender, sl: &RecordKeys) -> Vec<Celsleutels> {
 
     let mut voorraad = [Bereiken::new(n), Bereiken::new(n)];
     c0.p.jt.trajecten.zichtbaar_waar(
-        c0.k,
+        c0.known_at,
         kal.t0 - 1,
         kal.t1,
         |k| c0.past(k.voorziening, k.herkomst),
@@ -274,7 +274,7 @@ fn overige(c0: &Ctx<'_>, kal: &Kalender, sl: &RecordKeys) -> Vec<Celsleutels> {
     );
     voorraden(&mut uit, &voorraad, n, trajecten);
 
-    for m in c0.p.jt.machtigingen.zichtbaar(c0.k, kal.t0, kal.t1) {
+    for m in c0.p.jt.machtigingen.zichtbaar(c0.known_at, kal.t0, kal.t1) {
         if m.soort == basis::SPOED
             && c0.past(m.voorziening, m.herkomst)
             && let Some(t) = kal.per(m.begin).and_then(|i| uit.get_mut(i))
@@ -285,7 +285,7 @@ fn overige(c0: &Ctx<'_>, kal: &Kalender, sl: &RecordKeys) -> Vec<Celsleutels> {
     }
 
     let mut sig = [Bereiken::new(n), Bereiken::new(n), Bereiken::new(n)];
-    for s in c0.p.jt.signalen.zichtbaar(c0.k, kal.t0, kal.t1) {
+    for s in c0.p.jt.signalen.zichtbaar(c0.known_at, kal.t0, kal.t1) {
         // Overlaps P_i while the subject's previous stretch does not (`veeg::overige`).
         if s.begin < s.eind && c0.past(s.voorziening, s.herkomst) {
             let soort = soort::SIGNAAL + (u64::from(s.soort) << 8);

@@ -20,7 +20,8 @@ use crate::feiten::{
     landschap, regime_code, regime_van, scope, signaal, vlag, vorm_code, vorm_van,
 };
 use crate::periode::{Granulariteit, Periode, dag, datum};
-use crate::projectie::{Projection, micros};
+use crate::knowledge::KnowledgeTime;
+use crate::projectie::Projection;
 
 /// Whose figure it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -70,8 +71,10 @@ pub struct Query {
     /// Date for the stock figures (plaatsen, bezetting, langverblijvers, doelafwijking);
     /// default: the end of the period (`periode.tot`).
     pub peildatum: Option<NaiveDate>,
-    /// Knowledge time: only events recorded at or before it count. `None`: all applied.
-    pub kennis: Option<DateTime<Utc>>,
+    /// Knowledge time: only events recorded at or before it count. `None`: all applied
+    /// ([`KnowledgeTime::LATEST`]). Serialised as `kennis`, as before.
+    #[serde(rename = "kennis")]
+    pub known_at: Option<DateTime<Utc>>,
     pub filter: Filter,
     pub toerekening: Toerekening,
     /// Occupancy below this share is flagged as not viable.
@@ -83,15 +86,20 @@ impl Query {
         Query {
             periode,
             peildatum: None,
-            kennis: None,
+            known_at: None,
             filter: Filter::default(),
             toerekening: Toerekening::Herkomst,
             levensvatbaarheid: LEVENSVATBAAR,
         }
     }
-    pub fn kennis(mut self, k: DateTime<Utc>) -> Query {
-        self.kennis = Some(k);
+    pub fn known_at(mut self, known_at: DateTime<Utc>) -> Query {
+        self.known_at = Some(known_at);
         self
+    }
+    /// The knowledge time the fold's versions are filtered at.
+    #[inline]
+    pub fn knowledge_time(&self) -> KnowledgeTime {
+        KnowledgeTime::at_or_latest(self.known_at)
     }
     pub fn filter(mut self, f: Filter) -> Query {
         self.filter = f;
@@ -469,7 +477,7 @@ pub(crate) struct CapRegel {
 
 pub(crate) struct Ctx<'a> {
     pub p: &'a Projection,
-    pub k: i64,
+    pub known_at: KnowledgeTime,
     pub van: i32,
     pub tot: i32,
     pub peil: i32,
@@ -482,12 +490,12 @@ pub(crate) struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     pub fn new(p: &'a Projection, q: &'a Query) -> Ctx<'a> {
-        let k = q.kennis.map_or(i64::MAX - 1, micros);
+        let known_at = q.knowledge_time();
         let (van, tot) = q.periode.dagnummers();
         let peil = dag(q.peil());
 
         let mut attr: Vec<Option<VzAttr>> = vec![None; p.vz_namen.len()];
-        for v in p.attrs.alle().filter(|v| v.zichtbaar(k)) {
+        for v in p.attrs.alle().filter(|v| v.zichtbaar(known_at)) {
             if let Some(slot) = attr.get_mut(v.feit.voorziening as usize)
                 && slot.is_none_or(|a| a.orde <= v.feit.orde)
             {
@@ -496,7 +504,7 @@ impl<'a> Ctx<'a> {
         }
         let mut gem_regio: Vec<(u32, u32)> = vec![(GEEN, 0); p.gemeenten.len()];
         let mut regio_land: Vec<(u32, u32)> = vec![(GEEN, 0); p.regios.len()];
-        for v in p.landschap.alle().filter(|v| v.zichtbaar(k)) {
+        for v in p.landschap.alle().filter(|v| v.zichtbaar(known_at)) {
             let l = v.feit;
             let doel = if l.soort == landschap::GEMEENTE {
                 gem_regio.get_mut(l.code as usize)
@@ -558,7 +566,7 @@ impl<'a> Ctx<'a> {
             .collect();
         Ctx {
             p,
-            k,
+            known_at,
             van,
             tot,
             peil,
@@ -584,7 +592,7 @@ impl<'a> Ctx<'a> {
         let (van, tot) = q.periode.dagnummers();
         Ctx {
             p: self.p,
-            k: self.k,
+            known_at: self.known_at,
             van,
             tot,
             peil: dag(q.peil()),
@@ -632,12 +640,12 @@ impl<'a> Ctx<'a> {
     }
 
     fn meta(&self, definitie: &str) -> KpiMeta {
-        let (n, pos) = self.p.prefix(self.k);
+        let (n, pos) = self.p.prefix(self.known_at);
         KpiMeta {
             definitie: definitie.to_owned(),
             periode: self.q.periode,
             peildatum: self.q.peil(),
-            kennis: self.q.kennis,
+            kennis: self.q.known_at,
             filter: self.q.filter.clone(),
             toerekening: self.q.toerekening,
             gebeurtenissen: n,
@@ -768,7 +776,7 @@ impl<'a> Ctx<'a> {
     fn cap_regels(&self, hi: i32) -> Vec<CapRegel> {
         self.p
             .capaciteit
-            .zichtbaar(self.k, i32::MIN, hi)
+            .zichtbaar(self.known_at, i32::MIN, hi)
             .filter(|c| self.past_locatie(c.voorziening))
             .map(|c| CapRegel {
                 datum: c.datum,
@@ -850,7 +858,7 @@ impl<'a> Ctx<'a> {
             for d in p
                 .doelen
                 .alle()
-                .filter(|v| v.zichtbaar(self.k))
+                .filter(|v| v.zichtbaar(self.known_at))
                 .map(|v| v.feit)
             {
                 if d.scope_soort == soort && d.scope == sc && d.regime == regime && d.vorm == vorm {
@@ -1016,7 +1024,7 @@ impl<'a> Ctx<'a> {
         self.p
             .jt
             .plaatsingen
-            .zichtbaar(self.k, lo, hi)
+            .zichtbaar(self.known_at, lo, hi)
             .for_each(|p| {
                 self.tel_plaatsing(
                     p,
@@ -1069,7 +1077,7 @@ impl<'a> Ctx<'a> {
         let mut st = [0i64; 4];
         let mut ks = [Cel::default(); 4];
         let (lo, hi) = self.venster_stroom();
-        tabel.zichtbaar(self.k, lo, hi).for_each(|f| {
+        tabel.zichtbaar(self.known_at, lo, hi).for_each(|f| {
             let (vz, h, j) = sleutel(f);
             if self.past(vz, h) {
                 let telt = self.tel_stroom(f.begin(), f.eind(), &mut st);
@@ -1175,7 +1183,7 @@ impl<'a> Ctx<'a> {
         let mut t = Self::episode_telling();
         let (lo, hi) = self.venster_stroom();
         let mut st = [0i64; 4];
-        self.p.jt.episodes.zichtbaar(self.k, lo, hi).for_each(|e| {
+        self.p.jt.episodes.zichtbaar(self.known_at, lo, hi).for_each(|e| {
             self.tel_episode(
                 e,
                 self.past(e.eerste, e.herkomst),
@@ -1198,7 +1206,7 @@ impl<'a> Ctx<'a> {
         self.p
             .jt
             .machtigingen
-            .zichtbaar(self.k, self.van, self.tot)
+            .zichtbaar(self.known_at, self.van, self.tot)
             .filter(|m| self.telt_machtiging(m, self.past(m.voorziening, m.herkomst)))
             .for_each(|m| {
                 c.tel(self.sleutels.map_or(0, |s| {
@@ -1232,7 +1240,7 @@ impl<'a> Ctx<'a> {
         self.p
             .jt
             .signalen
-            .zichtbaar(self.k, self.van, self.tot)
+            .zichtbaar(self.known_at, self.van, self.tot)
             .for_each(|s| {
                 self.tel_signaal(s, self.past(s.voorziening, s.herkomst), &mut n, &mut ks)
             });
@@ -1254,7 +1262,7 @@ impl<'a> Ctx<'a> {
         if wijz.iter().all(Vec::is_empty) {
             return 0;
         }
-        for c in self.p.capaciteit.zichtbaar(self.k, i32::MIN, self.tot) {
+        for c in self.p.capaciteit.zichtbaar(self.known_at, i32::MIN, self.tot) {
             if c.datum < self.tot
                 && let Some(w) = wijz.get_mut(c.voorziening as usize)
                 && !w.is_empty()
@@ -1536,7 +1544,7 @@ impl Projection {
         let graad = Verhouding::van(pl.bezetting_loc, cap_peil);
         let unieke = pl.unieke;
         let kennis_dag = q
-            .kennis
+            .known_at
             .or_else(|| self.recorded_until())
             .map(|k| dag(k.date_naive()));
         let definitief = kennis_dag.is_some_and(|k| k >= c.tot.saturating_add(365));
@@ -1691,7 +1699,7 @@ impl Projection {
         let n = self
             .jt
             .plaatsingen
-            .zichtbaar(c.k, peil, peil)
+            .zichtbaar(c.known_at, peil, peil)
             .filter(|p| p.begin <= peil && peil < p.eind && c.past(p.voorziening, p.herkomst))
             .count();
         c.kpi("bezetting", Aantal::van(n as i64))
@@ -1730,7 +1738,7 @@ impl Projection {
         let (rs, ks) = (c.sleutels(rij), c.sleutels(kolom));
         let peil = c.peil;
         let mut tel = vec![Cel::default(); rs.labels.len() * ks.labels.len()];
-        for p in self.jt.plaatsingen.zichtbaar(c.k, peil, peil) {
+        for p in self.jt.plaatsingen.zichtbaar(c.known_at, peil, peil) {
             if p.begin <= peil && peil < p.eind && c.past(p.voorziening, p.herkomst) {
                 let (r, k) = (
                     rs.index(p.voorziening, p.herkomst),
@@ -1782,7 +1790,7 @@ impl Projection {
         for p in self
             .jt
             .plaatsingen
-            .zichtbaar(c.k, c.van, c.tot.saturating_sub(1))
+            .zichtbaar(c.known_at, c.van, c.tot.saturating_sub(1))
         {
             if c.in_p(p.begin) && c.past(p.voorziening, p.herkomst) {
                 excl += i64::from(p.vlaggen & vlag::EPISODESTART != 0);

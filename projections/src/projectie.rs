@@ -14,6 +14,7 @@ use crate::feiten::{
     haal, landschap, machtiging_code, regime_code, scope, vorm_code,
 };
 use crate::jeugdtabellen::{Afvoer, JeugdTabellen, PARTIJ, Partij};
+use crate::knowledge::KnowledgeTime;
 use crate::periode::dag;
 use crate::tabel::{FeitRef, Stempel, Tabel};
 
@@ -182,10 +183,6 @@ fn soort_code(soort: &str) -> u8 {
         .get(soort)
         .copied()
         .unwrap_or(GEEN8)
-}
-
-pub(crate) fn micros(t: DateTime<Utc>) -> i64 {
-    t.timestamp_micros()
 }
 
 impl Projection {
@@ -478,7 +475,7 @@ impl Projection {
                 vorige: self.positie,
             });
         }
-        let m = micros(meta.recorded_at);
+        let m = KnowledgeTime::from(meta.recorded_at).micros();
         if m < self.laatst {
             return Err(ProjectionError::TijdTerug {
                 positie: meta.position,
@@ -503,7 +500,7 @@ impl Projection {
 
     fn verwerk(&mut self, meta: Meta<'_>, g: &Gebeurtenis) -> Result<(), ProjectionError> {
         let s = Stempel {
-            micros: micros(meta.recorded_at),
+            known_at: KnowledgeTime::from(meta.recorded_at),
             positie: u32::try_from(meta.position).unwrap_or(u32::MAX),
         };
         let id = meta.event_id.as_u128();
@@ -991,9 +988,13 @@ impl Projection {
 
     // ------------------------------------------------------------ lookups for queries
 
-    /// Number of applied events recorded at or before `k`, and the last such position.
-    pub(crate) fn prefix(&self, k: i64) -> (u64, i64) {
-        let n = self.log.micros.partition_point(|&m| m <= k);
+    /// Number of applied events recorded at or before `known_at`, and the last such
+    /// position.
+    pub(crate) fn prefix(&self, known_at: KnowledgeTime) -> (u64, i64) {
+        let n = self
+            .log
+            .micros
+            .partition_point(|&m| m <= known_at.micros());
         let pos = if n == 0 { 0 } else { self.log.posities[n - 1] };
         (n as u64, pos)
     }

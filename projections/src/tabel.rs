@@ -8,27 +8,26 @@
 //! of a ten-year history. (The field names say "jaar"; the unit is a quarter.)
 
 use crate::feiten::FxMap;
+use crate::knowledge::KnowledgeTime;
 use crate::periode::{kwartaal_begin, kwartaalnummer as jaar};
 
-/// Knowledge stamp: recorded time (µs since the epoch) and position of an event.
+/// Knowledge stamp: recorded time and position of an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Stempel {
-    pub micros: i64,
+    pub known_at: KnowledgeTime,
     pub positie: u32,
 }
-
-/// "Not (yet) superseded".
-pub(crate) const NOOIT: i64 = i64::MAX;
 
 /// One version of a fact.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Versie<T> {
     pub feit: T,
-    /// Recorded time of the event that created this version (`DOOD` for a slot whose
+    /// Recorded time of the event that created this version (`DEAD` for a slot whose
     /// version moved to the archive).
-    pub bekend_van: i64,
-    /// Recorded time of the event that superseded, corrected or retracted it; `NOOIT` if open.
-    pub bekend_tot: i64,
+    pub known_from: KnowledgeTime,
+    /// Recorded time of the event that superseded, corrected or retracted it;
+    /// `KnowledgeTime::OPEN` if open.
+    pub known_to: KnowledgeTime,
     /// Position of the creating event.
     pub pos_van: u32,
     /// Archived version: position of the closing event. Open version: its slot (so that
@@ -39,8 +38,8 @@ pub(crate) struct Versie<T> {
 
 impl<T> Versie<T> {
     #[inline]
-    pub fn zichtbaar(&self, k: i64) -> bool {
-        self.bekend_van <= k && k < self.bekend_tot
+    pub fn zichtbaar(&self, known_at: KnowledgeTime) -> bool {
+        known_at.sees(self.known_from, self.known_to)
     }
 }
 
@@ -53,8 +52,9 @@ pub(crate) enum Stuk {
     Los,
 }
 
-/// A dead slot in an open bucket: never visible.
-const DOOD: i64 = i64::MAX;
+/// The `known_from` of a dead slot in an open bucket: the open end, later than any
+/// knowledge time, so the slot is never visible (see `knowledge.rs`).
+const DEAD: KnowledgeTime = KnowledgeTime::OPEN;
 
 /// A stable handle on an open version (a slot in the table's slot table), valid until
 /// the version is closed.
@@ -179,12 +179,13 @@ pub(crate) struct Emmer<T: Geldig> {
     pub jaar_tot: i16,
     /// Archive: the year of the closing recorded times (a version closed in year y is
     /// invisible at any K after y). Open buckets: `i16::MAX`.
-    kennis_jaar: i16,
-    /// Smallest `bekend_van` in the bucket (archive: skip buckets created after K).
-    min_van: i64,
-    /// Largest `bekend_van` ever opened in an open bucket: at a K at or after it, every
-    /// live version of the bucket is visible.
-    max_van: i64,
+    known_to_year: i16,
+    /// Smallest `known_from` in the bucket (archive: skip buckets created after
+    /// `known_at`).
+    min_known_from: KnowledgeTime,
+    /// Largest `known_from` ever opened in an open bucket: at a `known_at` at or after
+    /// it, every live version of the bucket is visible.
+    max_known_from: KnowledgeTime,
     /// Live versions of an open bucket that end before they begin (their end lies in
     /// another quarter than the bucket's key says).
     omgekeerd: u32,
@@ -204,13 +205,13 @@ pub(crate) struct Emmer<T: Geldig> {
 }
 
 impl<T: Geldig> Emmer<T> {
-    fn nieuw(jaar_van: i16, jaar_tot: i16, kennis_jaar: i16) -> Self {
+    fn nieuw(jaar_van: i16, jaar_tot: i16, known_to_year: i16) -> Self {
         Emmer {
             jaar_van,
             jaar_tot,
-            kennis_jaar,
-            min_van: i64::MAX,
-            max_van: i64::MIN,
+            known_to_year,
+            min_known_from: KnowledgeTime::OPEN,
+            max_known_from: KnowledgeTime::EARLIEST,
             omgekeerd: 0,
             versies: Segmenten::default(),
             dood: 0,
@@ -231,7 +232,7 @@ impl<T: Geldig> Emmer<T> {
     pub fn levende(&self) -> impl Iterator<Item = &T> + '_ {
         self.versies
             .iter()
-            .filter(|v| v.bekend_van != DOOD)
+            .filter(|v| v.known_from != DEAD)
             .map(|v| &v.feit)
     }
 }
@@ -262,11 +263,11 @@ pub(crate) struct Tabel<T: Geldig> {
     /// Slot → (open bucket, index).
     slots: Vec<(u32, u32)>,
     vrij: Vec<u32>,
-    /// Latest closing time: a K at or after it never needs the archive.
-    laatst_gesloten: i64,
-    /// Latest recorded time of any open or close: at a K at or after it exactly the open
-    /// versions are visible.
-    laatst: i64,
+    /// Latest closing time: a `known_at` at or after it never needs the archive.
+    last_closed: KnowledgeTime,
+    /// Latest recorded time of any open or close: at a `known_at` at or after it exactly
+    /// the open versions are visible.
+    last_change: KnowledgeTime,
     /// Versions opened (+1) and closed (−1) since the last `leeg_journaal`, for tables of
     /// a `Geldig::JOURNAAL` type.
     journaal: Vec<(T, i32)>,
@@ -289,8 +290,8 @@ impl<T: Geldig> Default for Tabel<T> {
             archief_idx: FxMap::default(),
             slots: Vec::new(),
             vrij: Vec::new(),
-            laatst_gesloten: i64::MIN,
-            laatst: i64::MIN,
+            last_closed: KnowledgeTime::EARLIEST,
+            last_change: KnowledgeTime::EARLIEST,
             journaal: Vec::new(),
             kladblok: Vec::new(),
             kolommen_bij: true,
@@ -309,8 +310,9 @@ fn recent_plek(a: i16, b: i16, c: i16) -> usize {
     (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize & (RECENT - 1)
 }
 
-fn kennisjaar(micros: i64) -> i16 {
-    crate::periode::jaar_van_micros(micros)
+/// The calendar year of a knowledge time (archive buckets are keyed by it).
+fn known_year(t: KnowledgeTime) -> i16 {
+    crate::periode::jaar_van_micros(t.micros())
 }
 
 fn idx32(n: usize) -> u32 {
@@ -348,20 +350,20 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
         let em = &mut self.open[emmer as usize];
         let i = em.versies.push(Versie {
             feit,
-            bekend_van: s.micros,
-            bekend_tot: NOOIT,
+            known_from: s.known_at,
+            known_to: KnowledgeTime::OPEN,
             pos_van: s.positie,
             pos_tot: slot,
         });
         self.kolommen_bij = !T::KOLOM;
         feit.tel_in(&mut em.som, 1, em.dag_van, em.dag_tot);
-        em.min_van = em.min_van.min(s.micros);
-        em.max_van = em.max_van.max(s.micros);
+        em.min_known_from = em.min_known_from.min(s.known_at);
+        em.max_known_from = em.max_known_from.max(s.known_at);
         if feit.eind() < feit.begin() {
             em.omgekeerd += 1;
         }
         self.slots[slot as usize] = (emmer, idx32(i));
-        self.laatst = self.laatst.max(s.micros);
+        self.last_change = self.last_change.max(s.known_at);
         if T::JOURNAAL {
             self.journaal.push((feit, 1));
         }
@@ -379,11 +381,11 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
         let Some(v) = em.versies.get_mut(i as usize) else {
             return;
         };
-        if v.bekend_van == DOOD {
+        if v.known_from == DEAD {
             return;
         }
         let mut oud = *v;
-        v.bekend_van = DOOD;
+        v.known_from = DEAD;
         em.dood += 1;
         if oud.feit.eind() < oud.feit.begin() {
             em.omgekeerd = em.omgekeerd.saturating_sub(1);
@@ -402,14 +404,14 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
             *slot = (u32::MAX, u32::MAX);
         }
         self.vrij.push(r.0);
-        self.laatst = self.laatst.max(s.micros);
+        self.last_change = self.last_change.max(s.known_at);
         if T::JOURNAAL {
             self.journaal.push((oud.feit, -1));
         }
-        oud.bekend_tot = s.micros;
+        oud.known_to = s.known_at;
         oud.pos_tot = s.positie;
         let (jb, je) = Self::jaren(&oud.feit);
-        let kj = kennisjaar(s.micros);
+        let kj = known_year(s.known_at);
         let archief = &mut self.archief;
         let r = recent_plek(jb, je, kj);
         let a = match self.archief_recent[r] {
@@ -424,9 +426,9 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
             }
         };
         let ae = &mut self.archief[a as usize];
-        ae.min_van = ae.min_van.min(oud.bekend_van);
+        ae.min_known_from = ae.min_known_from.min(oud.known_from);
         ae.versies.push(oud);
-        self.laatst_gesloten = self.laatst_gesloten.max(s.micros);
+        self.last_closed = self.last_closed.max(s.known_at);
         self.compacteer(b);
     }
 
@@ -441,7 +443,7 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
         if T::KOLOM {
             em.kolom_opnieuw = true;
         }
-        em.versies.retain(|v| v.bekend_van != DOOD);
+        em.versies.retain(|v| v.known_from != DEAD);
         em.dood = 0;
         for (i, v) in em.versies.iter().enumerate() {
             if let Some(slot) = self.slots.get_mut(v.pos_tot as usize) {
@@ -472,7 +474,7 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
 
     pub fn get(&self, r: FeitRef) -> Option<&T> {
         self.plek(r)
-            .filter(|v| v.bekend_van != DOOD)
+            .filter(|v| v.known_from != DEAD)
             .map(|v| &v.feit)
     }
 
@@ -556,18 +558,18 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
         }
     }
 
-    /// Whether exactly the open versions are visible at `k` (no version was opened or
+    /// Whether exactly the open versions are visible at `known_at` (no version was opened or
     /// closed after it).
-    pub fn alleen_open(&self, k: i64) -> bool {
-        k >= self.laatst
+    pub fn alleen_open(&self, known_at: KnowledgeTime) -> bool {
+        known_at >= self.last_change
     }
 
-    /// The open and the archive buckets that may hold versions visible at `k` on valid
+    /// The open and the archive buckets that may hold versions visible at `known_at` on valid
     /// days [lo, hi].
     #[allow(clippy::type_complexity)]
     fn emmers(
         &self,
-        k: i64,
+        known_at: KnowledgeTime,
         lo: i32,
         hi: i32,
     ) -> (
@@ -575,35 +577,35 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
         impl Iterator<Item = &Emmer<T>> + '_,
     ) {
         let (jl, jh) = (jaar(lo), jaar(hi));
-        let kj = kennisjaar(k);
-        let archief = k < self.laatst_gesloten;
-        let venster = move |e: &&Emmer<T>| e.jaar_van <= jh && e.jaar_tot >= jl && e.min_van <= k;
+        let kj = known_year(known_at);
+        let archief = known_at < self.last_closed;
+        let venster = move |e: &&Emmer<T>| e.jaar_van <= jh && e.jaar_tot >= jl && e.min_known_from <= known_at;
         (
             self.open.iter().filter(venster),
             self.archief
                 .iter()
-                .filter(move |e| archief && e.kennis_jaar >= kj)
+                .filter(move |e| archief && e.known_to_year >= kj)
                 .filter(venster),
         )
     }
 
-    /// Versions visible at `k` in buckets that may touch valid days [lo, hi].
-    pub fn zichtbaar(&self, k: i64, lo: i32, hi: i32) -> impl Iterator<Item = &T> + '_ {
-        let (open, archief) = self.emmers(k, lo, hi);
+    /// Versions visible at `known_at` in buckets that may touch valid days [lo, hi].
+    pub fn zichtbaar(&self, known_at: KnowledgeTime, lo: i32, hi: i32) -> impl Iterator<Item = &T> + '_ {
+        let (open, archief) = self.emmers(known_at, lo, hi);
         open.chain(archief)
             .flat_map(|e| e.versies.iter())
-            .filter(move |v| v.zichtbaar(k))
+            .filter(move |v| v.zichtbaar(known_at))
             .map(|v| &v.feit)
     }
 
     /// The versions `zichtbaar` yields, with open buckets whole where that is possible:
-    /// an open bucket whose live versions are all visible at `k` and all end on or
+    /// an open bucket whose live versions are all visible at `known_at` and all end on or
     /// after their begin comes as `f(one of them, Stuk::Emmer(their number))`; every
     /// other visible version comes as `Stuk::Los`. All versions of a bucket begin in its
     /// first quarter and end in its last, so a tally that looks only at the quarters of
     /// a version's days counts such a bucket without reading it.
-    pub fn per_emmer(&self, k: i64, lo: i32, hi: i32, mut f: impl FnMut(&T, Stuk)) {
-        self.per_heel(k, lo, hi, |g| match g {
+    pub fn per_emmer(&self, known_at: KnowledgeTime, lo: i32, hi: i32, mut f: impl FnMut(&T, Stuk)) {
+        self.per_heel(known_at, lo, hi, |g| match g {
             Gedeelte::Heel(e) => {
                 if let Some(v) = e.levende().next() {
                     f(v, Stuk::Emmer(e.levend()));
@@ -616,42 +618,42 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
     /// The versions `zichtbaar` yields, with open buckets whole where that is possible
     /// (see `per_emmer`): such a bucket comes as `Gedeelte::Heel`, with its sums and
     /// column; every other visible version as `Gedeelte::Los`.
-    pub fn per_heel(&self, k: i64, lo: i32, hi: i32, f: impl FnMut(Gedeelte<'_, T>)) {
+    pub fn per_heel(&self, known_at: KnowledgeTime, lo: i32, hi: i32, f: impl FnMut(Gedeelte<'_, T>)) {
         let kolommen = !T::KOLOM || self.kolommen_bij;
         self.per_deel(
-            k,
+            known_at,
             lo,
             hi,
-            |e| kolommen && e.max_van <= k && e.omgekeerd == 0 && e.levend() > 0,
+            |e| kolommen && e.max_known_from <= known_at && e.omgekeerd == 0 && e.levend() > 0,
             f,
         );
     }
 
-    /// The open buckets that may hold versions visible at `k` on valid days [lo, hi]
+    /// The open buckets that may hold versions visible at `known_at` on valid days [lo, hi]
     /// and for which `heel` holds, as `Gedeelte::Heel` (the caller reads what it needs
     /// of them); the visible versions of every other bucket as `Gedeelte::Los`.
     fn per_deel(
         &self,
-        k: i64,
+        known_at: KnowledgeTime,
         lo: i32,
         hi: i32,
         heel: impl Fn(&Emmer<T>) -> bool,
         mut f: impl FnMut(Gedeelte<'_, T>),
     ) {
-        let (open, archief) = self.emmers(k, lo, hi);
+        let (open, archief) = self.emmers(known_at, lo, hi);
         for e in open {
             if heel(e) {
                 f(Gedeelte::Heel(e));
             } else {
                 e.versies
                     .iter()
-                    .filter(|v| v.zichtbaar(k))
+                    .filter(|v| v.zichtbaar(known_at))
                     .for_each(|v| f(Gedeelte::Los(&v.feit)));
             }
         }
         archief
             .flat_map(|e| e.versies.iter())
-            .filter(|v| v.zichtbaar(k))
+            .filter(|v| v.zichtbaar(known_at))
             .for_each(|v| f(Gedeelte::Los(&v.feit)));
     }
 
@@ -680,7 +682,7 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
             }
             for i in e.kolom.len()..e.versies.len() {
                 let k = match e.versies.get(i) {
-                    Some(v) if v.bekend_van != DOOD => v.feit.kolom(),
+                    Some(v) if v.known_from != DEAD => v.feit.kolom(),
                     _ => T::Kolom::default(),
                 };
                 e.kolom.push(k);
@@ -696,7 +698,7 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
     /// `pas` must hold for every entry of a version the caller would count.
     pub fn zichtbaar_waar(
         &self,
-        k: i64,
+        known_at: KnowledgeTime,
         lo: i32,
         hi: i32,
         pas: impl Fn(&T::Kolom) -> bool,
@@ -704,17 +706,17 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
     ) {
         let kolommen = T::KOLOM && self.kolommen_bij;
         self.per_deel(
-            k,
+            known_at,
             lo,
             hi,
-            |e| kolommen && e.max_van <= k,
+            |e| kolommen && e.max_known_from <= known_at,
             |g| match g {
                 // The column, once up to date, has one entry per slot: the same
                 // segments as the versions.
                 Gedeelte::Heel(e) => {
                     for (dk, dv) in e.kolom.delen.iter().zip(e.versies.delen.iter()) {
                         for (x, v) in dk.iter().zip(dv) {
-                            if pas(x) && v.bekend_van != DOOD {
+                            if pas(x) && v.known_from != DEAD {
                                 f(&v.feit);
                             }
                         }
@@ -726,7 +728,7 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
     }
 
     /// All versions in buckets that may touch valid days [lo, hi], whatever their
-    /// knowledge interval (for diff). Dead slots have `bekend_van = DOOD`.
+    /// knowledge interval (for diff). Dead slots have `known_from = DEAD`.
     pub fn in_venster(&self, lo: i32, hi: i32) -> impl Iterator<Item = &Versie<T>> + '_ {
         let (jl, jh) = (jaar(lo), jaar(hi));
         self.open
@@ -734,7 +736,7 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
             .chain(self.archief.iter())
             .filter(move |e| e.jaar_van <= jh && e.jaar_tot >= jl)
             .flat_map(|e| e.versies.iter())
-            .filter(|v| v.bekend_van != DOOD)
+            .filter(|v| v.known_from != DEAD)
     }
 
     /// Every version.
@@ -743,7 +745,7 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
             .iter()
             .chain(self.archief.iter())
             .flat_map(|e| e.versies.iter())
-            .filter(|v| v.bekend_van != DOOD)
+            .filter(|v| v.known_from != DEAD)
     }
 
     pub fn aantal_versies(&self) -> usize {
@@ -754,6 +756,10 @@ impl<T: Geldig + Copy + PartialEq> Tabel<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn kt(m: i64) -> KnowledgeTime {
+        KnowledgeTime::from_micros(m)
+    }
 
     #[derive(Debug, Clone, Copy, PartialEq)]
     struct F(i32, i32);
@@ -771,7 +777,7 @@ mod tests {
 
     fn st(m: i64) -> Stempel {
         Stempel {
-            micros: m,
+            known_at: kt(m),
             positie: u32::try_from(m).unwrap_or(0),
         }
     }
@@ -832,9 +838,9 @@ mod tests {
                 assert_eq!(gezien, None);
             }
         }
-        assert_eq!(t.zichtbaar(1, dag, dag + 300).count(), 200);
-        assert_eq!(t.zichtbaar(2, dag, dag + 300).count(), 50);
-        assert_eq!(t.zichtbaar(i64::MAX - 1, dag, dag + 300).count(), 50);
+        assert_eq!(t.zichtbaar(kt(1), dag, dag + 300).count(), 200);
+        assert_eq!(t.zichtbaar(kt(2), dag, dag + 300).count(), 50);
+        assert_eq!(t.zichtbaar(KnowledgeTime::LATEST, dag, dag + 300).count(), 50);
         assert_eq!(t.alle().count(), 200);
         // Freed slots are reused by new versions without disturbing the survivors.
         let nieuw = t.open(F(dag, dag + 1), st(3));
@@ -890,7 +896,7 @@ mod tests {
         }
         t.sluit(refs[3], st(4));
         let mut los = 0;
-        t.per_heel(5, dag, dag + 200, |g| {
+        t.per_heel(kt(5), dag, dag + 200, |g| {
             los += usize::from(matches!(g, Gedeelte::Los(_)));
         });
         assert_eq!(
@@ -900,7 +906,7 @@ mod tests {
         t.werk_kolommen_bij();
         let mut hele = 0;
         let mut gezien = 0;
-        t.per_heel(5, dag, dag + 200, |g| {
+        t.per_heel(kt(5), dag, dag + 200, |g| {
             let Gedeelte::Heel(e) = g else {
                 panic!("every bucket is whole at K = 5");
             };
@@ -926,13 +932,13 @@ mod tests {
         // entry fails, at every K (whole buckets or not).
         for k in [0, 1, 2, 3, 4, 5] {
             let mut verwacht: Vec<(i32, i32)> = t
-                .zichtbaar(k, dag, dag + 200)
+                .zichtbaar(kt(k), dag, dag + 200)
                 .filter(|g| g.0 % 3 != 0)
                 .map(|g| (g.0, g.1))
                 .collect();
             let mut gekregen = Vec::new();
             t.zichtbaar_waar(
-                k,
+                kt(k),
                 dag,
                 dag + 200,
                 |&x| (x - 1) % 3 != 0,
@@ -948,7 +954,7 @@ mod tests {
             assert_eq!(gekregen.is_empty(), k == 0, "K = {k}");
         }
         assert_eq!(gezien, 60 + 40 - 1);
-        assert_eq!(t.zichtbaar(5, dag, dag + 200).count(), gezien);
+        assert_eq!(t.zichtbaar(kt(5), dag, dag + 200).count(), gezien);
 
         // Closes of versions whose entries exist, and new versions, after the columns
         // were built: brought up to date again, they match the live versions.
@@ -965,7 +971,7 @@ mod tests {
         }
         t.werk_kolommen_bij();
         let mut gezien = 0;
-        t.per_heel(6, dag, dag + 200, |g| {
+        t.per_heel(kt(6), dag, dag + 200, |g| {
             let Gedeelte::Heel(e) = g else {
                 panic!("every bucket is whole at K = 6");
             };
@@ -975,7 +981,7 @@ mod tests {
             assert_eq!(kolom, levend);
             assert_eq!(e.kolom.len(), e.versies.len());
         });
-        assert_eq!(gezien, t.zichtbaar(6, dag, dag + 200).count());
+        assert_eq!(gezien, t.zichtbaar(kt(6), dag, dag + 200).count());
         assert_eq!(gezien, 99 - 25 + 7);
     }
 
@@ -1005,10 +1011,10 @@ mod tests {
         }
         let sleutel = |f: &F| (jaar(f.0), jaar(f.1), f.1 >= f.0);
         for k in [0, 3, 7, 12, 19, 20, 25] {
-            let mut verwacht: Vec<_> = t.zichtbaar(k, dag - 500, dag + 900).map(sleutel).collect();
+            let mut verwacht: Vec<_> = t.zichtbaar(kt(k), dag - 500, dag + 900).map(sleutel).collect();
             let mut gekregen = Vec::new();
             let mut hele = 0;
-            t.per_emmer(k, dag - 500, dag + 900, |f, stuk| match stuk {
+            t.per_emmer(kt(k), dag - 500, dag + 900, |f, stuk| match stuk {
                 Stuk::Emmer(n) => {
                     hele += 1;
                     for _ in 0..n {
@@ -1018,7 +1024,7 @@ mod tests {
                 Stuk::Los => gekregen.push(sleutel(f)),
             });
             let mut los = Vec::new();
-            t.per_heel(k, dag - 500, dag + 900, |g| match g {
+            t.per_heel(kt(k), dag - 500, dag + 900, |g| match g {
                 Gedeelte::Heel(e) => los.extend(e.levende().map(sleutel)),
                 Gedeelte::Los(f) => los.push(sleutel(f)),
             });

@@ -27,6 +27,7 @@ use kringloop_events::{Verblijfplaats, Zwaarte};
 
 use crate::bezetting::{Kenniswijziging, Kwartaaltoestand};
 use crate::feiten::{Episode, GEEN_KOLOM, KOLOM_SPOED, Plaatsing, basis, bestemming_van, vlag};
+use crate::knowledge::KnowledgeTime;
 use crate::kpi::{Aantal, Ctx, EpisodeSom, PlaatsingSom, Stroom, Tellingen, Verblijfsduur};
 use crate::periode::{OPEN, kwartaal_begin, kwartaalnummer};
 use crate::tabel::{Emmer, Gedeelte, Stuk};
@@ -631,7 +632,7 @@ fn overbezetting_uit_log(
     vzs: std::ops::Range<usize>,
 ) -> Vec<i64> {
     let p = c0.p;
-    let nu = p.jt.plaatsingen.alleen_open(c0.k);
+    let nu = p.jt.plaatsingen.alleen_open(c0.known_at);
     let mut uit = vec![0i64; kal.n];
     let doet_mee = |vz: usize| vzs.contains(&vz) && mee.get(vz).copied().unwrap_or(false);
     // Quarters, with the facilities' quarter states of now up to date.
@@ -645,7 +646,7 @@ fn overbezetting_uit_log(
     } else {
         Vec::new()
     };
-    if vlaggen && nu && p.capaciteit.alleen_open(c0.k) {
+    if vlaggen && nu && p.capaciteit.alleen_open(c0.known_at) {
         // At K = now the quarter states say it.
         for vz in vzs.clone().filter(|&vz| doet_mee(vz)) {
             let Some(t) = p.kwartaalvlaggen.van(vz as u32) else {
@@ -662,22 +663,22 @@ fn overbezetting_uit_log(
     }
     // The position of the last event recorded at or before K (positions and recorded
     // times rise together).
-    let kpos = u32::try_from(p.prefix(c0.k).1).unwrap_or(u32::MAX);
-    let capaciteit = |k: i64| {
+    let last_known_pos = u32::try_from(p.prefix(c0.known_at).1).unwrap_or(u32::MAX);
+    let capaciteit = |known_at: KnowledgeTime| {
         let mut caps: Vec<(u32, i32, i32)> = p
             .capaciteit
-            .zichtbaar(k, i32::MIN, kal.t1)
+            .zichtbaar(known_at, i32::MIN, kal.t1)
             .filter(|c| doet_mee(c.voorziening as usize))
             .map(|c| (c.voorziening, c.datum, c.delta))
             .collect();
         caps.sort_unstable();
         caps
     };
-    let caps = capaciteit(c0.k);
+    let caps = capaciteit(c0.known_at);
     // At a past K, the capacity now beside it: where the two agree, and no change made
     // after K falls, the occupancy state at K is that of now.
     let caps_nu = if vlaggen && !nu {
-        capaciteit(i64::MAX - 1)
+        capaciteit(KnowledgeTime::LATEST)
     } else {
         Vec::new()
     };
@@ -695,13 +696,13 @@ fn overbezetting_uit_log(
             }
             continue;
         }
-        let occ = p.jt.bezetting.kennis_tot(vz as u32, kpos);
+        let occ = p.jt.bezetting.kennis_tot(vz as u32, last_known_pos);
         if occ.is_empty() {
             continue;
         }
         if vlaggen {
             let nu_toestand = p.kwartaalvlaggen.van(vz as u32).unwrap_or(&leeg);
-            let eerste_na = p.jt.bezetting.eerste_dag_na(vz as u32, kpos);
+            let eerste_na = p.jt.bezetting.eerste_dag_na(vz as u32, last_known_pos);
             let cap_nu = &caps_nu[van_vz(&caps_nu, vz)];
             let voor_k = VoorK {
                 nu: nu_toestand,
@@ -709,12 +710,12 @@ fn overbezetting_uit_log(
                 cap,
                 cap_nu,
                 eerste_na,
-                kpos,
+                last_known_pos,
             };
             voor_k.tel(&kwartalen, &kal.van, &kal.tot, &mut uit);
         } else {
             tel_overbezet(
-                Wijzigingen::new(occ, cap, kpos),
+                Wijzigingen::new(occ, cap, last_known_pos),
                 &kal.van,
                 &kal.tot,
                 &mut uit,
@@ -740,7 +741,7 @@ struct VoorK<'a> {
     cap_nu: &'a [(u32, i32, i32)],
     /// `Bezettingslog::eerste_dag_na`.
     eerste_na: Option<i32>,
-    kpos: u32,
+    last_known_pos: u32,
 }
 
 impl VoorK<'_> {
@@ -779,7 +780,7 @@ impl VoorK<'_> {
                     let cs = cap.partition_point(|e| e.1 < xq);
                     let c = cap[..cs].iter().map(|e| i64::from(e.2)).sum();
                     (
-                        Wijzigingen::new(&self.occ[s..], &cap[cs..], self.kpos),
+                        Wijzigingen::new(&self.occ[s..], &cap[cs..], self.last_known_pos),
                         self.nu.bezetting_bij(qx),
                         c,
                     )
@@ -1103,17 +1104,17 @@ fn plaatsingen<Z: Zeef>(
     };
     if Z::ALLES && kal.kwartalen {
         p.jt.plaatsingen
-            .per_heel(c0.k, kal.t0 - 1, kal.t1, |g| match g {
+            .per_heel(c0.known_at, kal.t0 - 1, kal.t1, |g| match g {
                 Gedeelte::Heel(e) => t.heel(kal, e),
                 Gedeelte::Los(pl) => t.een(kal, z, pl),
             });
     } else if Z::ALLES {
         p.jt.plaatsingen
-            .zichtbaar(c0.k, kal.t0 - 1, kal.t1)
+            .zichtbaar(c0.known_at, kal.t0 - 1, kal.t1)
             .for_each(|pl| t.een(kal, z, pl));
     } else {
         p.jt.plaatsingen.zichtbaar_waar(
-            c0.k,
+            c0.known_at,
             kal.t0 - 1,
             kal.t1,
             |k| z.locatie(k.plek) || z.past(k.plek, k.herkomst),
@@ -1134,7 +1135,7 @@ fn plaatsingen<Z: Zeef>(
     jeugdigen.truncate(n);
 
     let overbezetting = bezet.map(|mut bezet| {
-        for c in p.capaciteit.zichtbaar(c0.k, i32::MIN, kal.t1) {
+        for c in p.capaciteit.zichtbaar(c0.known_at, i32::MIN, kal.t1) {
             if z.locatie(c.voorziening) {
                 bezet.capaciteit(kal, c.voorziening, c.datum, c.delta);
             }
@@ -1273,15 +1274,15 @@ fn episodes<Z: Zeef>(c0: &Ctx<'_>, kal: &Kalender, z: Z) -> Vec<EpisodeSom> {
     if Z::ALLES && kal.kwartalen {
         c0.p.jt
             .episodes
-            .per_heel(c0.k, kal.t0 - 1, kal.t1, &mut tel);
+            .per_heel(c0.known_at, kal.t0 - 1, kal.t1, &mut tel);
     } else if Z::ALLES {
         c0.p.jt
             .episodes
-            .zichtbaar(c0.k, kal.t0 - 1, kal.t1)
+            .zichtbaar(c0.known_at, kal.t0 - 1, kal.t1)
             .for_each(|e| tel(Gedeelte::Los(e)));
     } else {
         c0.p.jt.episodes.zichtbaar_waar(
-            c0.k,
+            c0.known_at,
             kal.t0 - 1,
             kal.t1,
             |k| z.past(k.eerste, k.herkomst) || z.past(k.laatste(), k.herkomst),
@@ -1312,13 +1313,13 @@ fn overige<Z: Zeef>(c0: &Ctx<'_>, kal: &Kalender, z: Z) -> (Vec<Stroom>, Vec<i64
         // Every trajectory counts and only the quarters of its days matter: an open
         // bucket whose versions are all visible is counted without being read.
         p.jt.trajecten
-            .per_emmer(c0.k, kal.t0 - 1, kal.t1, |t, stuk| match stuk {
+            .per_emmer(c0.known_at, kal.t0 - 1, kal.t1, |t, stuk| match stuk {
                 Stuk::Emmer(x) => st.tel_n(kal, t.begin, t.eind, x),
                 Stuk::Los => st.tel(kal, t.begin, t.eind),
             });
     } else {
         p.jt.trajecten.zichtbaar_waar(
-            c0.k,
+            c0.known_at,
             kal.t0 - 1,
             kal.t1,
             |k| z.past(k.voorziening, k.herkomst),
@@ -1330,7 +1331,7 @@ fn overige<Z: Zeef>(c0: &Ctx<'_>, kal: &Kalender, z: Z) -> (Vec<Stroom>, Vec<i64
         );
     }
     let mut spoed = vec![0i64; n];
-    for m in p.jt.machtigingen.zichtbaar(c0.k, kal.t0, kal.t1) {
+    for m in p.jt.machtigingen.zichtbaar(c0.known_at, kal.t0, kal.t1) {
         if m.soort == basis::SPOED
             && let Some(i) = kal.per(m.begin)
             && z.past(m.voorziening, m.herkomst)
@@ -1339,7 +1340,7 @@ fn overige<Z: Zeef>(c0: &Ctx<'_>, kal: &Kalender, z: Z) -> (Vec<Stroom>, Vec<i64
         }
     }
     let mut sig = [vec![0i64; n + 1], vec![0i64; n + 1], vec![0i64; n + 1]];
-    for s in p.jt.signalen.zichtbaar(c0.k, kal.t0, kal.t1) {
+    for s in p.jt.signalen.zichtbaar(c0.known_at, kal.t0, kal.t1) {
         // Overlaps P_i (begin < tot_i and eind > van_i) while the subject's previous
         // stretch does not (vorige_eind ≤ van_i): the periods from the first that
         // begins after the previous stretch's last day.
@@ -1591,7 +1592,7 @@ mod tests {
         let (mut overbezet, mut met_nu) = (0, 0);
         for geval_nr in 0..2000 {
             let (occ, cap, _, _) = geval(&mut x);
-            let kpos = 10u32;
+            let last_known_pos = 10u32;
             // Made at or before K.
             let mut kennis: Vec<Kenniswijziging> = occ
                 .iter()
@@ -1619,7 +1620,7 @@ mod tests {
                 kennis.push((d, delta, 11 + n as u32));
             }
             kennis.sort_by_key(|w| (w.0, w.2));
-            let eerste_na = kennis.iter().filter(|w| w.2 > kpos).map(|w| w.0).min();
+            let eerste_na = kennis.iter().filter(|w| w.2 > last_known_pos).map(|w| w.0).min();
             // Given early, as by a block's first entry.
             let eerste_na = eerste_na.map(|d| d - volgende(200, &mut x));
             // The log of now: every change, netted per day.
@@ -1656,7 +1657,7 @@ mod tests {
             }
             let mut verwacht = vec![0i64; van.len()];
             tel_overbezet(
-                Wijzigingen::new(&kennis, &cap_k, kpos),
+                Wijzigingen::new(&kennis, &cap_k, last_known_pos),
                 &van,
                 &tot,
                 &mut verwacht,
@@ -1668,7 +1669,7 @@ mod tests {
                 cap: &cap_k,
                 cap_nu: &cap_nu,
                 eerste_na,
-                kpos,
+                last_known_pos,
             }
             .tel(&kwartalen, &van, &tot, &mut gekregen);
             assert_eq!(

@@ -54,7 +54,7 @@ fn kpis(p: &Projection, qs: &[Query], k: Option<DateTime<Utc>>) -> Vec<KpiReport
     qs.iter()
         .map(|q| {
             let mut q = q.clone();
-            q.kennis = k;
+            q.known_at = k;
             p.kpis(&q)
         })
         .collect()

@@ -70,7 +70,7 @@ proptest! {
             for q in vragen() {
                 for &k in &ks {
                     let mut q = q.clone();
-                    q.kennis = k;
+                    q.known_at = k;
                     prop_assert_eq!(p.reeks(&q, &perioden), los(&p, &q, &perioden), "{:?} {:?}", g, k);
                 }
             }
@@ -84,7 +84,7 @@ proptest! {
         for q in vragen() {
             for &k in &ks {
                 let mut q = q.clone();
-                q.kennis = k;
+                q.known_at = k;
                 prop_assert_eq!(p.reeks(&q, &om_en_om), los(&p, &q, &om_en_om), "gaps {:?}", k);
             }
         }
@@ -146,7 +146,7 @@ proptest! {
             for q in vragen() {
                 for k in [None, Some(g.midden)] {
                     let mut q = q.clone();
-                    q.kennis = k;
+                    q.known_at = k;
                     prop_assert_eq!(p.reeks(&q, &perioden), los(&p, &q, &perioden), "{:?}", k);
                 }
             }
@@ -220,7 +220,7 @@ fn reeks_raakt_elke_kpi() {
                 .map(|e| e.recorded_at),
         ] {
             let mut q = Query::new(perioden[0]).toerekening(Toerekening::Locatie);
-            q.kennis = k;
+            q.known_at = k;
             let reeks = p.reeks(&q, &perioden);
             assert_eq!(reeks, los(&p, &q, &perioden), "seed {seed}, K {k:?}");
             // Folded event by event without `onderhoud`, the occupancy log is behind and
