@@ -35,11 +35,11 @@ pub(crate) fn bouw_query(
     peildatum: Option<NaiveDate>,
     filter: Option<&FilterInvoer>,
     toerekening: Option<Toerekening>,
-    kennis: Option<DateTime<Utc>>,
+    known_at: Option<DateTime<Utc>>,
 ) -> Result<Query, ApiFout> {
     let mut q = Query::new(periode);
     q.peildatum = peildatum;
-    q.kennis = kennis;
+    q.known_at = known_at;
     if let Some(f) = filter {
         q.filter = omzetten(f)?;
     }

@@ -1150,9 +1150,9 @@ fn run_in_memory(args: &ProjectionsArgs) -> anyhow::Result<()> {
         ("quarter, national, now", q.clone(), false),
         ("quarter, jeugdregio + GESLOTEN, now", qf.clone(), false),
         ("series, national, now", q.clone(), true),
-        ("series, national, K", q.clone().kennis(k), true),
+        ("series, national, K", q.clone().known_at(k), true),
         ("series, jeugdregio + GESLOTEN, now", qf.clone(), true),
-        ("series, jeugdregio + GESLOTEN, K", qf.kennis(k), true),
+        ("series, jeugdregio + GESLOTEN, K", qf.known_at(k), true),
     ] {
         let mut ms = [Vec::new(), Vec::new()];
         let mut cpu = [0.0f64; 2];
@@ -1430,14 +1430,14 @@ pub async fn run(args: ProjectionsArgs) -> anyhow::Result<()> {
     let kwartaal = Periode::kwartaal(2023, 1)?;
     let k: DateTime<Utc> = "2023-06-30T00:00:00Z".parse()?;
     let q_now = Query::new(kwartaal).filter(filter.clone());
-    let q_k = q_now.clone().kennis(k);
+    let q_k = q_now.clone().known_at(k);
     let series = Periode::reeks(
         date(args.to_year - 9, 1, 1)?,
         date(args.to_year + 1, 1, 1)?,
         kringloop_projections::Granulariteit::Kwartaal,
     )?;
     let q_series = Query::new(kwartaal);
-    let q_series_k = q_series.clone().kennis(k);
+    let q_series_k = q_series.clone().known_at(k);
 
     // Sanity: the runner's projection and the directly folded one agree.
     let same = runner
@@ -1522,7 +1522,7 @@ pub async fn run(args: ProjectionsArgs) -> anyhow::Result<()> {
     let series_k = measure("series_40q_k", &q_series_k, true).await;
     // The series with the quarter's filter (what a region's steering group asks for).
     let q_series_f = Query::new(kwartaal).filter(filter.clone());
-    let q_series_f_k = q_series_f.clone().kennis(k);
+    let q_series_f_k = q_series_f.clone().known_at(k);
     let series_f_now = measure("series_40q_filtered_now", &q_series_f, true).await;
     let series_f_k = measure("series_40q_filtered_k", &q_series_f_k, true).await;
     rep.json.insert("kpi_latency".into(), Value::Object(lat));
@@ -1603,7 +1603,7 @@ pub async fn run(args: ProjectionsArgs) -> anyhow::Result<()> {
             .and_hms_opt(0, 0, 0)
             .context("time")?
             .and_utc();
-        let q = Query::new(kwartaal).filter(filter.clone()).kennis(kk);
+        let q = Query::new(kwartaal).filter(filter.clone()).known_at(kk);
         let upto = loaded.events.partition_point(|e| e.recorded_at <= kk);
         let t = Instant::now();
         let (p, _) = fold(&loaded.events[..upto]);
@@ -1710,7 +1710,7 @@ pub async fn run(args: ProjectionsArgs) -> anyhow::Result<()> {
     let regimes = [Regime::Gesloten, Regime::Open];
     for (label, km, kq) in kennis_micros {
         let with_k = |q: Query| match kq {
-            Some(k) => q.kennis(k),
+            Some(k) => q.known_at(k),
             None => q,
         };
         // One cell: bezetting at the peildatum, jeugdregio + GESLOTEN.

@@ -117,7 +117,7 @@ impl KpiArgs {
     pub fn query(&self) -> anyhow::Result<Query> {
         let mut q = Query::new(parse_periode(&self.periode)?);
         if let Some(k) = &self.as_known_at {
-            q = q.kennis(parse_kennis(k)?);
+            q = q.known_at(parse_kennis(k)?);
         }
         q = q.toerekening(match self.toerekening.to_ascii_lowercase().as_str() {
             "herkomst" => Toerekening::Herkomst,
@@ -226,7 +226,7 @@ fn print_report(r: &KpiReport, q: &Query) {
         q.periode.van,
         q.periode.tot.pred_opt().unwrap_or(q.periode.tot),
         q.peil(),
-        q.kennis
+        q.known_at
             .map(|k| format!(", zoals bekend op {k}"))
             .unwrap_or_default()
     );
