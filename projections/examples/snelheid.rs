@@ -287,7 +287,7 @@ fn main() {
         (t_na.1 - t_voor.1) as f64 / 100.0,
         (t_na.2 - t_voor.2) as f64 / 100.0
     );
-    println!("{:?}", p.omvang());
+    println!("{:?}", p.sizes());
     // Peak resident memory (includes the generated input held alongside).
     if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
         for l in status

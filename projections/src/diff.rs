@@ -5,10 +5,10 @@ use kringloop_events::Gebeurtenis;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::kpi::{Ctx, KpiReport, Query};
 use crate::knowledge::KnowledgeTime;
+use crate::kpi::{Ctx, KpiReport, Query};
 use crate::projectie::Projection;
-use crate::tabel::{Geldig, Tabel, Versie};
+use crate::versions::{ValidTime, Version, VersionTable};
 
 /// An event recorded in (K1, K2] that changed facts the figures rest on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,8 +34,8 @@ pub struct Diff {
     pub gebeurtenissen: Vec<GebeurtenisRef>,
 }
 
-fn veranderd<T: Geldig + Copy + PartialEq>(
-    t: &Tabel<T>,
+fn veranderd<T: ValidTime + Copy + PartialEq>(
+    t: &VersionTable<T>,
     known_at1: KnowledgeTime,
     known_at2: KnowledgeTime,
     lo: i32,
@@ -44,22 +44,22 @@ fn veranderd<T: Geldig + Copy + PartialEq>(
     uit: &mut Vec<u32>,
 ) {
     let binnen = |t: KnowledgeTime| known_at1 < t && t <= known_at2;
-    for v in t.in_venster(lo, hi) {
-        let v: &Versie<T> = v;
+    for v in t.in_window(lo, hi) {
+        let v: &Version<T> = v;
         let nieuw = binnen(v.known_from);
         let weg = v.known_to != KnowledgeTime::OPEN && binnen(v.known_to);
         if !(nieuw || weg) {
             continue;
         }
-        let f = &v.feit;
+        let f = &v.fact;
         if f.begin() > hi || f.eind() < lo || !past(f) {
             continue;
         }
         if nieuw {
-            uit.push(v.pos_van);
+            uit.push(v.pos_from);
         }
         if weg {
-            uit.push(v.pos_tot);
+            uit.push(v.pos_to);
         }
     }
 }

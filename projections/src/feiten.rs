@@ -11,7 +11,7 @@ use std::sync::Arc;
 use kringloop_events::{MachtigingSoort, Regime, Verblijfplaats, Vorm};
 
 use crate::periode::OPEN;
-use crate::tabel::Geldig;
+use crate::versions::ValidTime;
 
 /// "None" for interned ids and u8 codes.
 pub(crate) const GEEN: u32 = u32::MAX;
@@ -83,7 +83,7 @@ impl Hasher for Fx {
 /// A prefetch hint: start loading `x` into the caches, without waiting for it. No effect
 /// on results, only on how long the next access to `x` waits.
 #[inline]
-pub(crate) fn haal<T>(x: &T) {
+pub(crate) fn prefetch<T>(x: &T) {
     mem_prefetch::prefetch_read_data::<T, 3>(x);
 }
 
@@ -94,11 +94,11 @@ pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
 /// looks up the stream of every event; hundreds of thousands of youth streams). The
 /// length is in the last byte.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Kort([u8; 32]);
+struct ShortName([u8; 32]);
 
-const KORT: usize = 31;
+const SHORT_MAX: usize = 31;
 
-impl std::hash::Hash for Kort {
+impl std::hash::Hash for ShortName {
     #[inline]
     fn hash<H: Hasher>(&self, state: &mut H) {
         for c in self.0.chunks_exact(8) {
@@ -109,193 +109,193 @@ impl std::hash::Hash for Kort {
     }
 }
 
-impl Kort {
+impl ShortName {
     #[inline]
-    fn van(naam: &str) -> Option<Kort> {
+    fn new(naam: &str) -> Option<ShortName> {
         let b = naam.as_bytes();
-        if b.len() > KORT {
+        if b.len() > SHORT_MAX {
             return None;
         }
         let mut bytes = [0u8; 32];
         bytes.get_mut(..b.len())?.copy_from_slice(b);
-        bytes[KORT] = u8::try_from(b.len()).ok()?;
-        Some(Kort(bytes))
+        bytes[SHORT_MAX] = u8::try_from(b.len()).ok()?;
+        Some(ShortName(bytes))
     }
 
-    fn tekst(&self) -> Option<&str> {
-        let n = (self.0[KORT] as usize).min(KORT);
+    fn text(&self) -> Option<&str> {
+        let n = (self.0[SHORT_MAX] as usize).min(SHORT_MAX);
         std::str::from_utf8(self.0.get(..n)?).ok()
     }
 }
 
-/// Open addressing with linear probing for [`Kort`] keys: the key sits in the slot
+/// Open addressing with linear probing for [`ShortName`] keys: the key sits in the slot
 /// itself, so a lookup of a name not seen for a while costs one cache miss (the hash
 /// map needs two: its control bytes and its entry).
 #[derive(Debug, Clone, Default)]
-struct KortTabel {
-    slots: Vec<(Kort, u32)>,
+struct ShortNameTable {
+    slots: Vec<(ShortName, u32)>,
     n: usize,
 }
 
 /// An empty slot (a real key has a length of at most 31 in its last byte).
-const LEEG: Kort = {
+const EMPTY: ShortName = {
     let mut b = [0u8; 32];
-    b[KORT] = 0xFF;
-    Kort(b)
+    b[SHORT_MAX] = 0xFF;
+    ShortName(b)
 };
 
-impl KortTabel {
+impl ShortNameTable {
     #[inline]
-    fn plek(k: &Kort, masker: usize) -> usize {
+    fn start_slot(k: &ShortName, mask: usize) -> usize {
         let mut h = Fx::default();
         std::hash::Hash::hash(k, &mut h);
-        (h.finish() as usize) & masker
+        (h.finish() as usize) & mask
     }
 
     #[inline]
-    fn get(&self, k: &Kort) -> Option<u32> {
-        let masker = self.slots.len().checked_sub(1)?;
-        let mut i = Self::plek(k, masker);
+    fn get(&self, k: &ShortName) -> Option<u32> {
+        let mask = self.slots.len().checked_sub(1)?;
+        let mut i = Self::start_slot(k, mask);
         loop {
             let (sk, id) = self.slots.get(i)?;
             if sk == k {
                 return Some(*id);
             }
-            if *sk == LEEG {
+            if *sk == EMPTY {
                 return None;
             }
-            i = (i + 1) & masker;
+            i = (i + 1) & mask;
         }
     }
 
     /// The slot where a lookup of `k` starts, and the one after it (a slot is 36 bytes,
     /// so a lookup that probes one further often reads a second cache line).
     #[inline]
-    fn eerste_plekken(&self, k: &Kort) -> [Option<&(Kort, u32)>; 2] {
-        let Some(masker) = self.slots.len().checked_sub(1) else {
+    fn first_slots(&self, k: &ShortName) -> [Option<&(ShortName, u32)>; 2] {
+        let Some(mask) = self.slots.len().checked_sub(1) else {
             return [None, None];
         };
-        let i = Self::plek(k, masker);
-        [self.slots.get(i), self.slots.get((i + 1) & masker)]
+        let i = Self::start_slot(k, mask);
+        [self.slots.get(i), self.slots.get((i + 1) & mask)]
     }
 
     /// Moves every key into a table of `slots` slots (a power of two).
-    fn herverdeel(&mut self, slots: usize) {
-        let oud = std::mem::replace(&mut self.slots, vec![(LEEG, 0); slots]);
-        for (sk, sid) in oud {
-            if sk != LEEG {
-                self.zet(sk, sid);
+    fn rehash(&mut self, slots: usize) {
+        let old = std::mem::replace(&mut self.slots, vec![(EMPTY, 0); slots]);
+        for (sk, sid) in old {
+            if sk != EMPTY {
+                self.put(sk, sid);
             }
         }
     }
 
     /// Room for `n` keys without growing (growing rehashes every key into new memory).
-    fn reserveer(&mut self, n: usize) {
-        let nodig = (n * 10 / 7 + 1).next_power_of_two().max(64);
-        if nodig > self.slots.len() {
-            self.herverdeel(nodig);
+    fn reserve(&mut self, n: usize) {
+        let needed = (n * 10 / 7 + 1).next_power_of_two().max(64);
+        if needed > self.slots.len() {
+            self.rehash(needed);
         }
     }
 
     /// Inserts a key that is not in the table.
-    fn insert(&mut self, k: Kort, id: u32) {
+    fn insert(&mut self, k: ShortName, id: u32) {
         if (self.n + 1) * 10 > self.slots.len() * 7 {
-            self.herverdeel((self.slots.len() * 2).max(64));
+            self.rehash((self.slots.len() * 2).max(64));
         }
-        self.zet(k, id);
+        self.put(k, id);
         self.n += 1;
     }
 
-    fn zet(&mut self, k: Kort, id: u32) {
-        let masker = self.slots.len() - 1;
-        let mut i = Self::plek(&k, masker);
+    fn put(&mut self, k: ShortName, id: u32) {
+        let mask = self.slots.len() - 1;
+        let mut i = Self::start_slot(&k, mask);
         while let Some(slot) = self.slots.get_mut(i) {
-            if slot.0 == LEEG {
+            if slot.0 == EMPTY {
                 *slot = (k, id);
                 return;
             }
-            i = (i + 1) & masker;
+            i = (i + 1) & mask;
         }
     }
 }
 
 /// A name for the way back from id to text.
 #[derive(Debug, Clone)]
-enum Naam {
-    Kort(Kort),
-    Lang(Arc<str>),
+enum Name {
+    Short(ShortName),
+    Long(Arc<str>),
 }
 
 /// Interner: strings to dense `u32` ids and back. Names up to 31 bytes are kept inline
 /// (no allocation per name), longer ones as a shared string.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Namen {
-    kort: KortTabel,
-    lang: FxMap<Arc<str>, u32>,
-    namen: Vec<Naam>,
+pub(crate) struct Interner {
+    short: ShortNameTable,
+    long: FxMap<Arc<str>, u32>,
+    names: Vec<Name>,
 }
 
-impl Namen {
+impl Interner {
     /// Room for `n` more names.
-    pub fn reserveer(&mut self, n: usize) {
-        self.kort.reserveer(self.kort.n + n);
-        self.namen.reserve(n);
+    pub fn reserve(&mut self, n: usize) {
+        self.short.reserve(self.short.n + n);
+        self.names.reserve(n);
     }
 
     #[inline]
     pub fn id(&mut self, naam: &str) -> u32 {
-        let kort = Kort::van(naam);
-        let bekend = match &kort {
-            Some(k) => self.kort.get(k),
-            None => self.lang.get(naam).copied(),
+        let short = ShortName::new(naam);
+        let known = match &short {
+            Some(k) => self.short.get(k),
+            None => self.long.get(naam).copied(),
         };
-        if let Some(i) = bekend {
+        if let Some(i) = known {
             return i;
         }
-        let i = u32::try_from(self.namen.len()).unwrap_or(GEEN);
-        match kort {
+        let i = u32::try_from(self.names.len()).unwrap_or(GEEN);
+        match short {
             Some(k) => {
-                self.kort.insert(k, i);
-                self.namen.push(Naam::Kort(k));
+                self.short.insert(k, i);
+                self.names.push(Name::Short(k));
             }
             None => {
-                let gedeeld: Arc<str> = Arc::from(naam);
-                self.lang.insert(Arc::clone(&gedeeld), i);
-                self.namen.push(Naam::Lang(gedeeld));
+                let shared: Arc<str> = Arc::from(naam);
+                self.long.insert(Arc::clone(&shared), i);
+                self.names.push(Name::Long(shared));
             }
         }
         i
     }
 
     /// Asks the memory system for the slots where `naam` is looked up (see
-    /// [`crate::Projection::vooruit_voor`]); changes nothing.
+    /// [`crate::Projection::prefetch_ahead`]); changes nothing.
     #[inline]
-    pub fn vooruit(&self, naam: &str) {
-        if let Some(k) = Kort::van(naam) {
-            self.kort
-                .eerste_plekken(&k)
+    pub fn prefetch(&self, naam: &str) {
+        if let Some(k) = ShortName::new(naam) {
+            self.short
+                .first_slots(&k)
                 .into_iter()
                 .flatten()
-                .for_each(haal);
+                .for_each(prefetch);
         }
     }
 
-    pub fn zoek(&self, naam: &str) -> Option<u32> {
-        match Kort::van(naam) {
-            Some(k) => self.kort.get(&k),
-            None => self.lang.get(naam).copied(),
+    pub fn find(&self, naam: &str) -> Option<u32> {
+        match ShortName::new(naam) {
+            Some(k) => self.short.get(&k),
+            None => self.long.get(naam).copied(),
         }
     }
 
     pub fn naam(&self, id: u32) -> Option<&str> {
-        match self.namen.get(id as usize)? {
-            Naam::Kort(k) => k.tekst(),
-            Naam::Lang(n) => Some(n),
+        match self.names.get(id as usize)? {
+            Name::Short(k) => k.text(),
+            Name::Long(n) => Some(n),
         }
     }
 
     pub fn len(&self) -> usize {
-        self.namen.len()
+        self.names.len()
     }
 }
 
@@ -373,17 +373,17 @@ pub(crate) struct Plaatsing {
     pub basis: u8,
 }
 
-/// `impl Geldig` for a fact whose valid time is [`$b`, `$e`), with the other items of
+/// `impl ValidTime` for a fact whose valid time is [`$b`, `$e`), with the other items of
 /// the impl (without them: no bucket sums and no column).
-macro_rules! geldig {
+macro_rules! valid_time {
     ($t:ty, $b:ident, $e:ident) => {
-        geldig!($t, $b, $e, {
-            type Som = ();
-            type Kolom = ();
+        valid_time!($t, $b, $e, {
+            type Sum = ();
+            type Column = ();
         });
     };
     ($t:ty, $b:ident, $e:ident, { $($rest:tt)* }) => {
-        impl Geldig for $t {
+        impl ValidTime for $t {
             $($rest)*
 
             #[inline]
@@ -399,10 +399,10 @@ macro_rules! geldig {
 }
 
 /// What an open placement bucket sums over its live versions: a series over quarters
-/// takes such a bucket at once (`veeg.rs`), since all its versions begin in one quarter
+/// takes such a bucket at once (`sweep.rs`), since all its versions begin in one quarter
 /// and end in one quarter, and only these sums tell them apart.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct PlaatsingTotaal {
+pub(crate) struct PlaatsingBucketSum {
     /// Σ begin and Σ eind (day numbers; `OPEN` for open ends).
     pub begin: i64,
     pub eind: i64,
@@ -414,25 +414,25 @@ pub(crate) struct PlaatsingTotaal {
     pub door: i64,
 }
 
-/// No youth / no facility in a [`PlaatsingKolom`].
-pub(crate) const GEEN_KOLOM: u32 = u32::MAX;
+/// No youth / no facility in a [`PlaatsingColumn`].
+pub(crate) const COLUMN_NONE: u32 = u32::MAX;
 /// Facility and gemeente of a dead slot in a column: no filter passes it (unlike `GEEN`,
 /// which a filter on gemeente only lets through). A scan that reads the version behind
 /// an entry still checks that it is live.
-pub(crate) const DOOD_KOLOM: u32 = u32::MAX - 1;
-/// Bit of [`PlaatsingKolom::voorziening`] for a spoedmachtiging on the start date.
-pub(crate) const KOLOM_SPOED: u32 = 1 << 31;
+pub(crate) const COLUMN_DEAD: u32 = u32::MAX - 1;
+/// Bit of [`PlaatsingColumn::voorziening`] for a spoedmachtiging on the start date.
+pub(crate) const COLUMN_SPOED_BIT: u32 = 1 << 31;
 
 /// The fields of a placement version that a whole-bucket tally still reads one by one
 /// (8 bytes beside a 48-byte version).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct PlaatsingKolom {
+pub(crate) struct PlaatsingColumn {
     /// The youth, if the placement counts for uniekeJeugdigen (an episode start or a
-    /// doorplaatsing), else `GEEN_KOLOM`.
+    /// doorplaatsing), else `COLUMN_NONE`.
     pub jeugdige: u32,
-    /// The facility, with `KOLOM_SPOED` for a spoedmachtiging on the start date, if the
+    /// The facility, with `COLUMN_SPOED_BIT` for a spoedmachtiging on the start date, if the
     /// placement is a residential episode start (what spoedaandeel counts), else
-    /// `GEEN_KOLOM`.
+    /// `COLUMN_NONE`.
     pub voorziening: u32,
     /// What a filter looks at (`Filter::past`): the facility and the gemeente of
     /// origin, so that a filtered scan reads a version only if these pass.
@@ -440,27 +440,27 @@ pub(crate) struct PlaatsingKolom {
     pub herkomst: u32,
 }
 
-impl Default for PlaatsingKolom {
+impl Default for PlaatsingColumn {
     /// A dead slot: counts for nothing.
     fn default() -> Self {
-        PlaatsingKolom {
-            jeugdige: GEEN_KOLOM,
-            voorziening: GEEN_KOLOM,
-            plek: DOOD_KOLOM,
-            herkomst: DOOD_KOLOM,
+        PlaatsingColumn {
+            jeugdige: COLUMN_NONE,
+            voorziening: COLUMN_NONE,
+            plek: COLUMN_DEAD,
+            herkomst: COLUMN_DEAD,
         }
     }
 }
 
-geldig!(Plaatsing, begin, eind, {
+valid_time!(Plaatsing, begin, eind, {
     // Placement versions feed the occupancy log (`bezetting.rs`).
-    const JOURNAAL: bool = true;
-    const KOLOM: bool = true;
-    type Som = PlaatsingTotaal;
-    type Kolom = PlaatsingKolom;
+    const JOURNAL: bool = true;
+    const COLUMN: bool = true;
+    type Sum = PlaatsingBucketSum;
+    type Column = PlaatsingColumn;
 
     #[inline]
-    fn tel_in(&self, som: &mut PlaatsingTotaal, teken: i64, van: i32, tot: i32) {
+    fn add_to_sum(&self, som: &mut PlaatsingBucketSum, teken: i64, van: i32, tot: i32) {
         som.begin += teken * i64::from(self.begin);
         som.eind += teken * i64::from(self.eind);
         som.begin_op_kwartaaldag += teken * i64::from(self.begin == van);
@@ -469,23 +469,23 @@ geldig!(Plaatsing, begin, eind, {
         som.door += teken * i64::from(self.vlaggen & vlag::DOOR != 0);
     }
     #[inline]
-    fn kolom(&self) -> PlaatsingKolom {
+    fn column(&self) -> PlaatsingColumn {
         let telt = self.vlaggen & (vlag::EPISODESTART | vlag::DOOR) != 0;
         // Spoedaandeel counts residential placements that start an episode, never a
         // doorplaatsing.
         let residentieel =
             self.vlaggen & vlag::AMBULANT == 0 && self.vlaggen & vlag::EPISODESTART != 0;
-        PlaatsingKolom {
-            jeugdige: if telt { self.jeugdige } else { GEEN_KOLOM },
+        PlaatsingColumn {
+            jeugdige: if telt { self.jeugdige } else { COLUMN_NONE },
             voorziening: if residentieel {
-                (self.voorziening & !KOLOM_SPOED)
+                (self.voorziening & !COLUMN_SPOED_BIT)
                     | if self.basis == basis::SPOED {
-                        KOLOM_SPOED
+                        COLUMN_SPOED_BIT
                     } else {
                         0
                     }
             } else {
-                GEEN_KOLOM
+                COLUMN_NONE
             },
             plek: self.voorziening,
             herkomst: self.herkomst,
@@ -511,9 +511,9 @@ pub(crate) struct Episode {
     pub eerste_door: i32,
 }
 
-/// What an open episode bucket sums over its live versions (see [`PlaatsingTotaal`]).
+/// What an open episode bucket sums over its live versions (see [`PlaatsingBucketSum`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct EpisodeTotaal {
+pub(crate) struct EpisodeBucketSum {
     /// Episodes with a doorplaatsing within 365 days of their begin.
     pub cohort_door: i64,
     /// Ended episodes per destination code.
@@ -523,7 +523,7 @@ pub(crate) struct EpisodeTotaal {
 /// The fields of an episode version that a whole-bucket tally still reads one by one,
 /// and those a filter looks at (20 bytes beside a 56-byte version).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct EpisodeKolom {
+pub(crate) struct EpisodeColumn {
     pub begin: i32,
     pub eind: i32,
     /// `laatste` << 8 | `bestemming`.
@@ -532,41 +532,41 @@ pub(crate) struct EpisodeKolom {
     pub herkomst: u32,
 }
 
-impl EpisodeKolom {
+impl EpisodeColumn {
     pub fn laatste(&self) -> u32 {
         self.laatste_bestemming >> 8
     }
 }
 
-impl Default for EpisodeKolom {
+impl Default for EpisodeColumn {
     /// A dead slot: no day (it begins after it ends), no destination, and no filter
     /// passes it.
     fn default() -> Self {
-        EpisodeKolom {
+        EpisodeColumn {
             begin: OPEN,
             eind: i32::MIN,
-            laatste_bestemming: (DOOD_KOLOM << 8) | u32::from(GEEN8),
-            eerste: DOOD_KOLOM,
-            herkomst: DOOD_KOLOM,
+            laatste_bestemming: (COLUMN_DEAD << 8) | u32::from(GEEN8),
+            eerste: COLUMN_DEAD,
+            herkomst: COLUMN_DEAD,
         }
     }
 }
 
-geldig!(Episode, begin, eind, {
-    const KOLOM: bool = true;
-    type Som = EpisodeTotaal;
-    type Kolom = EpisodeKolom;
+valid_time!(Episode, begin, eind, {
+    const COLUMN: bool = true;
+    type Sum = EpisodeBucketSum;
+    type Column = EpisodeColumn;
 
     #[inline]
-    fn tel_in(&self, som: &mut EpisodeTotaal, teken: i64, _van: i32, _tot: i32) {
+    fn add_to_sum(&self, som: &mut EpisodeBucketSum, teken: i64, _van: i32, _tot: i32) {
         som.cohort_door += teken * i64::from(self.eerste_door < self.begin.saturating_add(365));
         if let Some(b) = som.bestemming.get_mut(usize::from(self.bestemming)) {
             *b += teken;
         }
     }
     #[inline]
-    fn kolom(&self) -> EpisodeKolom {
-        EpisodeKolom {
+    fn column(&self) -> EpisodeColumn {
+        EpisodeColumn {
             begin: self.begin,
             eind: self.eind,
             laatste_bestemming: (self.laatste << 8) | u32::from(self.bestemming),
@@ -687,46 +687,46 @@ pub(crate) struct Doel {
     pub orde: u32,
 }
 
-/// What a filter looks at of a trajectory version (see [`PlaatsingKolom::plek`]).
+/// What a filter looks at of a trajectory version (see [`PlaatsingColumn::plek`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct TrajectKolom {
+pub(crate) struct TrajectColumn {
     pub voorziening: u32,
     pub herkomst: u32,
 }
 
-impl Default for TrajectKolom {
+impl Default for TrajectColumn {
     fn default() -> Self {
-        TrajectKolom {
-            voorziening: DOOD_KOLOM,
-            herkomst: DOOD_KOLOM,
+        TrajectColumn {
+            voorziening: COLUMN_DEAD,
+            herkomst: COLUMN_DEAD,
         }
     }
 }
 
-geldig!(Traject, begin, eind, {
-    const KOLOM: bool = true;
-    type Som = ();
-    type Kolom = TrajectKolom;
+valid_time!(Traject, begin, eind, {
+    const COLUMN: bool = true;
+    type Sum = ();
+    type Column = TrajectColumn;
 
     #[inline]
-    fn kolom(&self) -> TrajectKolom {
-        TrajectKolom {
+    fn column(&self) -> TrajectColumn {
+        TrajectColumn {
             voorziening: self.voorziening,
             herkomst: self.herkomst,
         }
     }
 });
-geldig!(Machtiging, begin, eind);
-geldig!(Signaal, begin, eind);
+valid_time!(Machtiging, begin, eind);
+valid_time!(Signaal, begin, eind);
 
-geldig!(Capaciteit, datum, datum);
+valid_time!(Capaciteit, datum, datum);
 
-geldig!(Doel, datum, datum);
+valid_time!(Doel, datum, datum);
 
 /// Landscape facts are timeless (one bucket).
-impl Geldig for VzAttr {
-    type Som = ();
-    type Kolom = ();
+impl ValidTime for VzAttr {
+    type Sum = ();
+    type Column = ();
 
     fn begin(&self) -> i32 {
         0
@@ -736,9 +736,9 @@ impl Geldig for VzAttr {
     }
 }
 
-impl Geldig for Landschap {
-    type Som = ();
-    type Kolom = ();
+impl ValidTime for Landschap {
+    type Sum = ();
+    type Column = ();
 
     fn begin(&self) -> i32 {
         0
@@ -759,7 +759,7 @@ mod tests {
     /// several times, keep their ids both ways.
     #[test]
     fn namen_heen_en_terug() {
-        let mut n = Namen::default();
+        let mut n = Interner::default();
         let naam = |i: usize| {
             let mut s = format!("jeugdige-{i}");
             s.extend(std::iter::repeat_n('x', i % 40));
@@ -771,13 +771,13 @@ mod tests {
         }
         for i in 0..5000 {
             assert_eq!(n.id(&naam(i)) as usize, i + 1);
-            assert_eq!(n.zoek(&naam(i)), Some(i as u32 + 1));
+            assert_eq!(n.find(&naam(i)), Some(i as u32 + 1));
             assert_eq!(n.naam(i as u32 + 1), Some(naam(i).as_str()));
         }
-        assert_eq!(n.zoek(""), Some(0));
+        assert_eq!(n.find(""), Some(0));
         assert_eq!(n.naam(0), Some(""));
-        assert_eq!(n.zoek("onbekend"), None);
-        assert_eq!(n.zoek(&"y".repeat(40)), None);
+        assert_eq!(n.find("onbekend"), None);
+        assert_eq!(n.find(&"y".repeat(40)), None);
         assert_eq!(n.len(), 5001);
     }
 }

@@ -19,8 +19,8 @@ use crate::feiten::{
     Episode, GEEN, GEEN8, Machtiging, Plaatsing, Signaal, VzAttr, basis, bestemming_van, cap,
     landschap, regime_code, regime_van, scope, signaal, vlag, vorm_code, vorm_van,
 };
-use crate::periode::{Granulariteit, Periode, dag, datum};
 use crate::knowledge::KnowledgeTime;
+use crate::periode::{Granulariteit, Periode, dag, datum};
 use crate::projectie::Projection;
 
 /// Whose figure it is.
@@ -495,17 +495,17 @@ impl<'a> Ctx<'a> {
         let peil = dag(q.peil());
 
         let mut attr: Vec<Option<VzAttr>> = vec![None; p.vz_namen.len()];
-        for v in p.attrs.alle().filter(|v| v.zichtbaar(known_at)) {
-            if let Some(slot) = attr.get_mut(v.feit.voorziening as usize)
-                && slot.is_none_or(|a| a.orde <= v.feit.orde)
+        for v in p.attrs.alle().filter(|v| v.visible(known_at)) {
+            if let Some(slot) = attr.get_mut(v.fact.voorziening as usize)
+                && slot.is_none_or(|a| a.orde <= v.fact.orde)
             {
-                *slot = Some(v.feit);
+                *slot = Some(v.fact);
             }
         }
         let mut gem_regio: Vec<(u32, u32)> = vec![(GEEN, 0); p.gemeenten.len()];
         let mut regio_land: Vec<(u32, u32)> = vec![(GEEN, 0); p.regios.len()];
-        for v in p.landschap.alle().filter(|v| v.zichtbaar(known_at)) {
-            let l = v.feit;
+        for v in p.landschap.alle().filter(|v| v.visible(known_at)) {
+            let l = v.fact;
             let doel = if l.soort == landschap::GEMEENTE {
                 gem_regio.get_mut(l.code as usize)
             } else {
@@ -519,14 +519,14 @@ impl<'a> Ctx<'a> {
         }
 
         let f = &q.filter;
-        let zoek = |naam: &Option<String>, namen: &crate::feiten::Namen| -> Option<u32> {
-            naam.as_ref().map(|n| namen.zoek(n).unwrap_or(NIETS))
+        let find = |naam: &Option<String>, namen: &crate::feiten::Interner| -> Option<u32> {
+            naam.as_ref().map(|n| namen.find(n).unwrap_or(NIETS))
         };
-        let f_land = zoek(&f.landsdeel, &p.landsdelen);
-        let f_regio = zoek(&f.jeugdregio, &p.regios);
-        let f_gem = zoek(&f.gemeente, &p.gemeenten);
-        let f_aanb = zoek(&f.aanbieder, &p.aanbieders);
-        let f_vz = zoek(&f.voorziening, &p.vz_namen);
+        let f_land = find(&f.landsdeel, &p.landsdelen);
+        let f_regio = find(&f.jeugdregio, &p.regios);
+        let f_gem = find(&f.gemeente, &p.gemeenten);
+        let f_aanb = find(&f.aanbieder, &p.aanbieders);
+        let f_vz = find(&f.voorziening, &p.vz_namen);
         let f_vorm = f.vorm.map(vorm_code);
         let f_regime = f.regime.map(regime_code);
 
@@ -776,7 +776,7 @@ impl<'a> Ctx<'a> {
     fn cap_regels(&self, hi: i32) -> Vec<CapRegel> {
         self.p
             .capaciteit
-            .zichtbaar(self.known_at, i32::MIN, hi)
+            .visible(self.known_at, i32::MIN, hi)
             .filter(|c| self.past_locatie(c.voorziening))
             .map(|c| CapRegel {
                 datum: c.datum,
@@ -841,11 +841,11 @@ impl<'a> Ctx<'a> {
         let f = &self.q.filter;
         let p = self.p;
         let (soort, sc) = if let Some(a) = &f.aanbieder {
-            (scope::AANBIEDER, p.aanbieders.zoek(a))
+            (scope::AANBIEDER, p.aanbieders.find(a))
         } else if let Some(r) = &f.jeugdregio {
-            (scope::JEUGDREGIO, p.regios.zoek(r))
+            (scope::JEUGDREGIO, p.regios.find(r))
         } else if let Some(l) = &f.landsdeel {
-            (scope::LANDSDEEL, p.landsdelen.zoek(l))
+            (scope::LANDSDEEL, p.landsdelen.find(l))
         } else if f.gemeente.is_some() || f.voorziening.is_some() {
             (GEEN8, None)
         } else {
@@ -858,8 +858,8 @@ impl<'a> Ctx<'a> {
             for d in p
                 .doelen
                 .alle()
-                .filter(|v| v.zichtbaar(self.known_at))
-                .map(|v| v.feit)
+                .filter(|v| v.visible(self.known_at))
+                .map(|v| v.fact)
             {
                 if d.scope_soort == soort && d.scope == sc && d.regime == regime && d.vorm == vorm {
                     punten.push((d.datum, d.orde, d.plaatsen));
@@ -1024,7 +1024,7 @@ impl<'a> Ctx<'a> {
         self.p
             .jt
             .plaatsingen
-            .zichtbaar(self.known_at, lo, hi)
+            .visible(self.known_at, lo, hi)
             .for_each(|p| {
                 self.tel_plaatsing(
                     p,
@@ -1069,15 +1069,15 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn stroom<T: crate::tabel::Geldig + Copy + PartialEq>(
+    fn stroom<T: crate::versions::ValidTime + Copy + PartialEq>(
         &self,
-        tabel: &crate::tabel::Tabel<T>,
+        table: &crate::versions::VersionTable<T>,
         sleutel: impl Fn(&T) -> (u32, u32, u32),
     ) -> (Stroom, [Cel; 4]) {
         let mut st = [0i64; 4];
         let mut ks = [Cel::default(); 4];
         let (lo, hi) = self.venster_stroom();
-        tabel.zichtbaar(self.known_at, lo, hi).for_each(|f| {
+        table.visible(self.known_at, lo, hi).for_each(|f| {
             let (vz, h, j) = sleutel(f);
             if self.past(vz, h) {
                 let telt = self.tel_stroom(f.begin(), f.eind(), &mut st);
@@ -1183,15 +1183,19 @@ impl<'a> Ctx<'a> {
         let mut t = Self::episode_telling();
         let (lo, hi) = self.venster_stroom();
         let mut st = [0i64; 4];
-        self.p.jt.episodes.zichtbaar(self.known_at, lo, hi).for_each(|e| {
-            self.tel_episode(
-                e,
-                self.past(e.eerste, e.herkomst),
-                self.past(e.laatste, e.herkomst),
-                &mut t,
-                &mut st,
-            );
-        });
+        self.p
+            .jt
+            .episodes
+            .visible(self.known_at, lo, hi)
+            .for_each(|e| {
+                self.tel_episode(
+                    e,
+                    self.past(e.eerste, e.herkomst),
+                    self.past(e.laatste, e.herkomst),
+                    &mut t,
+                    &mut st,
+                );
+            });
         t.stroom = stroom_van(st);
         t
     }
@@ -1206,7 +1210,7 @@ impl<'a> Ctx<'a> {
         self.p
             .jt
             .machtigingen
-            .zichtbaar(self.known_at, self.van, self.tot)
+            .visible(self.known_at, self.van, self.tot)
             .filter(|m| self.telt_machtiging(m, self.past(m.voorziening, m.herkomst)))
             .for_each(|m| {
                 c.tel(self.sleutels.map_or(0, |s| {
@@ -1240,7 +1244,7 @@ impl<'a> Ctx<'a> {
         self.p
             .jt
             .signalen
-            .zichtbaar(self.known_at, self.van, self.tot)
+            .visible(self.known_at, self.van, self.tot)
             .for_each(|s| {
                 self.tel_signaal(s, self.past(s.voorziening, s.herkomst), &mut n, &mut ks)
             });
@@ -1262,7 +1266,7 @@ impl<'a> Ctx<'a> {
         if wijz.iter().all(Vec::is_empty) {
             return 0;
         }
-        for c in self.p.capaciteit.zichtbaar(self.known_at, i32::MIN, self.tot) {
+        for c in self.p.capaciteit.visible(self.known_at, i32::MIN, self.tot) {
             if c.datum < self.tot
                 && let Some(w) = wijz.get_mut(c.voorziening as usize)
                 && !w.is_empty()
@@ -1617,7 +1621,7 @@ impl Projection {
     /// For consecutive periods (each one ending at or before the next begins, as
     /// [`Periode::reeks`] makes them; gaps allowed) each fact table is scanned once for
     /// the whole series and every fact costs O(1) however many periods it spans
-    /// (difference arrays over the period index, see `veeg.rs`), with exactly the
+    /// (difference arrays over the period index, see `sweep.rs`), with exactly the
     /// per-period rules of [`Projection::kpis`]. Other lists of periods are computed one
     /// by one.
     pub fn reeks(&self, q: &Query, perioden: &[Periode]) -> Vec<KpiReport> {
@@ -1645,10 +1649,10 @@ impl Projection {
         let c0 = Ctx::new(self, q0);
         let ctxs: Vec<Ctx<'_>> = vragen.iter().map(|qq| c0.periode(qq)).collect();
         // One calendar for the sweep and, for a protected caller, the key pass.
-        let Some(kal) = crate::veeg::Kalender::new(&ctxs) else {
+        let Some(kal) = crate::sweep::Calendar::new(&ctxs) else {
             return een_voor_een(&vragen);
         };
-        let tellingen = crate::veeg::veeg(&c0, &kal);
+        let tellingen = crate::sweep::sweep(&c0, &kal);
         // Every period's capacity figures from one read of the capacity table.
         let hi = ctxs
             .iter()
@@ -1699,7 +1703,7 @@ impl Projection {
         let n = self
             .jt
             .plaatsingen
-            .zichtbaar(c.known_at, peil, peil)
+            .visible(c.known_at, peil, peil)
             .filter(|p| p.begin <= peil && peil < p.eind && c.past(p.voorziening, p.herkomst))
             .count();
         c.kpi("bezetting", Aantal::van(n as i64))
@@ -1738,7 +1742,7 @@ impl Projection {
         let (rs, ks) = (c.sleutels(rij), c.sleutels(kolom));
         let peil = c.peil;
         let mut tel = vec![Cel::default(); rs.labels.len() * ks.labels.len()];
-        for p in self.jt.plaatsingen.zichtbaar(c.known_at, peil, peil) {
+        for p in self.jt.plaatsingen.visible(c.known_at, peil, peil) {
             if p.begin <= peil && peil < p.eind && c.past(p.voorziening, p.herkomst) {
                 let (r, k) = (
                     rs.index(p.voorziening, p.herkomst),
@@ -1790,7 +1794,7 @@ impl Projection {
         for p in self
             .jt
             .plaatsingen
-            .zichtbaar(c.known_at, c.van, c.tot.saturating_sub(1))
+            .visible(c.known_at, c.van, c.tot.saturating_sub(1))
         {
             if c.in_p(p.begin) && c.past(p.voorziening, p.herkomst) {
                 excl += i64::from(p.vlaggen & vlag::EPISODESTART != 0);

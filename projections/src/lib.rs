@@ -21,9 +21,9 @@
 //! - [`Projection::new`], [`Projection::apply`] (a stored event; undecodable or
 //!   unresolvable events come back as [`ProjectionError`] and still advance the
 //!   position), [`Projection::apply_decoded`] (for callers that decode themselves),
-//!   [`Projection::rebuild`], [`Projection::gelijktijdig`] (a catch-up as a two-stage
+//!   [`Projection::rebuild`], [`Projection::concurrently`] (a catch-up as a two-stage
 //!   fold on two threads), [`Projection::position`], [`Projection::recorded_until`],
-//!   [`Projection::omvang`].
+//!   [`Projection::sizes`].
 //! - [`Projection::kpis`] → [`KpiReport`] for a [`Query`] (period, peildatum, knowledge
 //!   time, [`Filter`], [`Toerekening`]); [`Projection::reeks`] / [`Projection::reeks_van`]
 //!   for series of [`Periode`]s (month, quarter, half-year, year); single KPIs such as
@@ -69,16 +69,16 @@ mod knowledge;
 mod kpi;
 mod periode;
 mod projectie;
-mod tabel;
-mod veeg;
+mod sweep;
+mod versions;
 
 pub use diff::{Diff, GebeurtenisRef};
 pub use disclosure::{Bescherming, KANS_ONVERANDERD, MIN_DUREN, RIJ, RIJ_EEN, RecordKeys, ruis};
-pub use jeugdtabellen::PARTIJ;
+pub use jeugdtabellen::BATCH;
 pub use knowledge::KnowledgeTime;
 pub use kpi::*;
 pub use periode::{Granulariteit, Periode};
-pub use projectie::{Meta, Omvang, Projection, VOORUIT};
+pub use projectie::{LOOKAHEAD, Meta, Projection, Sizes};
 
 use chrono::NaiveDate;
 use kringloop_events::DecodeError;

@@ -223,7 +223,7 @@ fn reeks_raakt_elke_kpi() {
             q.known_at = k;
             let reeks = p.reeks(&q, &perioden);
             assert_eq!(reeks, los(&p, &q, &perioden), "seed {seed}, K {k:?}");
-            // Folded event by event without `onderhoud`, the occupancy log is behind and
+            // Folded event by event without `maintain`, the occupancy log is behind and
             // the sweep takes the other way to overbezetting: the same figures.
             let mut stap = Projection::new();
             for e in &log.events {
@@ -232,7 +232,7 @@ fn reeks_raakt_elke_kpi() {
             assert_eq!(
                 stap.reeks(&q, &perioden),
                 reeks,
-                "seed {seed}, K {k:?}, zonder onderhoud"
+                "seed {seed}, K {k:?}, zonder maintain"
             );
             for r in &reeks {
                 let waarden = [
@@ -429,7 +429,7 @@ fn reeks_op_kwartaalgrenzen() {
     for e in &log.events[n..] {
         p.apply(e).unwrap_or_else(|e| panic!("{e}"));
     }
-    p.onderhoud();
+    p.maintain();
     let na = p.reeks(&q, &kwartalen);
     assert_eq!(na, los(&p, &q, &kwartalen), "after the capacity change");
     assert_ne!(

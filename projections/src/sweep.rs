@@ -25,12 +25,14 @@
 
 use kringloop_events::{Verblijfplaats, Zwaarte};
 
-use crate::bezetting::{Kenniswijziging, Kwartaaltoestand};
-use crate::feiten::{Episode, GEEN_KOLOM, KOLOM_SPOED, Plaatsing, basis, bestemming_van, vlag};
+use crate::bezetting::{KnownChange, Kwartaaltoestand};
+use crate::feiten::{
+    COLUMN_NONE, COLUMN_SPOED_BIT, Episode, Plaatsing, basis, bestemming_van, vlag,
+};
 use crate::knowledge::KnowledgeTime;
 use crate::kpi::{Aantal, Ctx, EpisodeSom, PlaatsingSom, Stroom, Tellingen, Verblijfsduur};
 use crate::periode::{OPEN, kwartaal_begin, kwartaalnummer};
-use crate::tabel::{Emmer, Gedeelte, Stuk};
+use crate::versions::{Bucket, Part, Piece};
 
 /// No period contains this day.
 const GEEN_P: u32 = u32::MAX;
@@ -43,7 +45,7 @@ const MAX_DAGEN: i64 = 200_000;
 const HISTOGRAM: usize = 4096;
 
 /// Day tables of the series' periods (sorted, non-overlapping, possibly with gaps).
-pub(crate) struct Kalender {
+pub(crate) struct Calendar {
     /// First day of the first period.
     pub(crate) t0: i32,
     /// First day after the last period.
@@ -60,12 +62,12 @@ pub(crate) struct Kalender {
     /// First day after each period.
     tot: Vec<i32>,
     /// Whether every period begins and ends on the first day of a quarter. Then the
-    /// lookups of a day depend only on its quarter (`Tabel::per_emmer`).
+    /// lookups of a day depend only on its quarter (`VersionTable::per_bucket`).
     kwartalen: bool,
 }
 
-impl Kalender {
-    pub(crate) fn new(ctxs: &[Ctx<'_>]) -> Option<Kalender> {
+impl Calendar {
+    pub(crate) fn new(ctxs: &[Ctx<'_>]) -> Option<Calendar> {
         let t0 = ctxs.first()?.van;
         let t1 = ctxs.last()?.tot;
         let len = usize::try_from(i64::from(t1) - i64::from(t0) + 1).ok()?;
@@ -88,7 +90,7 @@ impl Kalender {
             le_van.get_mut(a + 1..)?.iter_mut().for_each(|x| *x += 1);
             le_tot.get_mut(b + 1..)?.iter_mut().for_each(|x| *x += 1);
         }
-        Some(Kalender {
+        Some(Calendar {
             t0,
             t1,
             n,
@@ -152,10 +154,10 @@ fn kwartaalbegin(d: i32) -> bool {
 }
 
 /// The query's filter as the scans ask it, per fact. Without any filter every fact
-/// passes, and the scans are compiled once more for that case ([`Alles`]): the two
+/// passes, and the scans are compiled once more for that case ([`NoFilter`]): the two
 /// table lookups per fact behind `Ctx::past` then cost nothing (a national
 /// 40-quarter series asks them some 7 million times).
-trait Zeef: Copy + Send + Sync {
+trait FactFilter: Copy + Send + Sync {
     /// Whether every fact passes (every facility id in a fact comes from `vz_namen`).
     const ALLES: bool;
     /// `Ctx::past`.
@@ -166,9 +168,9 @@ trait Zeef: Copy + Send + Sync {
 
 /// The filter of a query that has one.
 #[derive(Clone, Copy)]
-struct Filter<'c, 'a>(&'c Ctx<'a>);
+struct QueryFilter<'c, 'a>(&'c Ctx<'a>);
 
-impl Zeef for Filter<'_, '_> {
+impl FactFilter for QueryFilter<'_, '_> {
     const ALLES: bool = false;
     #[inline]
     fn past(&self, vz: u32, herkomst: u32) -> bool {
@@ -183,11 +185,11 @@ impl Zeef for Filter<'_, '_> {
 /// No filter: what `Ctx::past` and `Ctx::past_locatie` answer then, without lookups
 /// (every known facility passes, and under `past` a fact without one too).
 #[derive(Clone, Copy)]
-struct Alles {
+struct NoFilter {
     voorzieningen: u32,
 }
 
-impl Zeef for Alles {
+impl FactFilter for NoFilter {
     const ALLES: bool = true;
     #[inline]
     fn past(&self, vz: u32, _herkomst: u32) -> bool {
@@ -242,7 +244,7 @@ impl StroomTeller {
         StroomTeller {
             begin: vec![0; n + 1],
             eind: vec![0; n + 1],
-            // A spare slot n for facts outside the series (`Kalender::per_van`).
+            // A spare slot n for facts outside the series (`Calendar::per_van`).
             instroom: vec![0; n + 1],
             uitstroom: vec![0; n + 1],
         }
@@ -251,13 +253,13 @@ impl StroomTeller {
     /// The rules of `Ctx::tel_stroom`: in the begin stock of P when s < van ≤ t, in the
     /// end stock when s < tot ≤ t, instroom when s ∈ P, uitstroom when t ∈ P.
     #[inline]
-    fn tel(&mut self, kal: &Kalender, s: i32, t: i32) {
+    fn tel(&mut self, kal: &Calendar, s: i32, t: i32) {
         self.tel_n(kal, s, t, 1);
     }
 
     /// `tel`, `x` times.
     #[inline]
-    fn tel_n(&mut self, kal: &Kalender, s: i32, t: i32, x: i64) {
+    fn tel_n(&mut self, kal: &Calendar, s: i32, t: i32, x: i64) {
         bereik_n(&mut self.begin, kal.van_le(s), kal.van_le(t), x);
         bereik_n(&mut self.eind, kal.tot_le(s), kal.tot_le(t), x);
         // (An open end, `OPEN`, lies after every period: slot n.)
@@ -303,7 +305,7 @@ impl Duren {
     }
 
     #[inline]
-    fn voeg_toe(&mut self, d: i32) {
+    fn push(&mut self, d: i32) {
         self.n += 1;
         self.som += i64::from(d);
         match usize::try_from(d) {
@@ -396,13 +398,13 @@ impl Bezet {
     /// The period containing `d` or, before the series or in a gap, the next one (the
     /// first with tot > d), and the day the change counts on.
     #[inline]
-    fn periode(kal: &Kalender, d: i32) -> Option<(usize, i32)> {
+    fn periode(kal: &Calendar, d: i32) -> Option<(usize, i32)> {
         let i = kal.tot_le(d);
         kal.van.get(i).map(|&van| (i, d.max(van)))
     }
 
     #[inline]
-    fn plaatsing_wijziging(&mut self, kal: &Kalender, vz: u32, d: i32, start: bool) {
+    fn plaatsing_wijziging(&mut self, kal: &Calendar, vz: u32, d: i32, start: bool) {
         if let Some((i, dag)) = Self::periode(kal, d)
             && let Some(l) = self.plaatsingen.get_mut(i)
         {
@@ -413,7 +415,7 @@ impl Bezet {
 
     /// A placement [s, e) of facility `vz` that passes the LOCATIE filter.
     #[inline]
-    fn plaatsing(&mut self, kal: &Kalender, vz: u32, s: i32, e: i32) {
+    fn plaatsing(&mut self, kal: &Calendar, vz: u32, s: i32, e: i32) {
         if s >= e || e <= kal.t0 || s >= kal.t1 {
             return;
         }
@@ -425,7 +427,7 @@ impl Bezet {
 
     /// A capacity change of facility `vz` on day `d`.
     #[inline]
-    fn capaciteit(&mut self, kal: &Kalender, vz: u32, d: i32, delta: i32) {
+    fn capaciteit(&mut self, kal: &Calendar, vz: u32, d: i32, delta: i32) {
         if let Some((i, dag)) = Self::periode(kal, d)
             && let Some(l) = self.cap.get_mut(i)
         {
@@ -435,7 +437,7 @@ impl Bezet {
 
     /// Per period: facilities with a day in it on which more placements are active than
     /// there are places, and with a placement active in it at all (`Ctx::overbezetting`).
-    fn tel(self, kal: &Kalender, mee: &[bool]) -> Vec<i64> {
+    fn tel(self, kal: &Calendar, mee: &[bool]) -> Vec<i64> {
         let Bezet {
             n,
             f,
@@ -615,7 +617,7 @@ impl Wijzigingsbron for Lijst<'_> {
 }
 
 /// Per facility: whether its placements count for occupancy (`Ctx::past_locatie`).
-fn mee(p: &crate::Projection, z: impl Zeef) -> Vec<bool> {
+fn mee(p: &crate::Projection, z: impl FactFilter) -> Vec<bool> {
     (0..p.vz_namen.len()).map(|v| z.locatie(v as u32)).collect()
 }
 
@@ -627,12 +629,12 @@ fn mee(p: &crate::Projection, z: impl Zeef) -> Vec<bool> {
 /// Only the facilities in `vzs` are counted (a part of the series takes each half).
 fn overbezetting_uit_log(
     c0: &Ctx<'_>,
-    kal: &Kalender,
+    kal: &Calendar,
     mee: &[bool],
     vzs: std::ops::Range<usize>,
 ) -> Vec<i64> {
     let p = c0.p;
-    let nu = p.jt.plaatsingen.alleen_open(c0.known_at);
+    let nu = p.jt.plaatsingen.only_open_visible(c0.known_at);
     let mut uit = vec![0i64; kal.n];
     let doet_mee = |vz: usize| vzs.contains(&vz) && mee.get(vz).copied().unwrap_or(false);
     // Quarters, with the facilities' quarter states of now up to date.
@@ -646,7 +648,7 @@ fn overbezetting_uit_log(
     } else {
         Vec::new()
     };
-    if vlaggen && nu && p.capaciteit.alleen_open(c0.known_at) {
+    if vlaggen && nu && p.capaciteit.only_open_visible(c0.known_at) {
         // At K = now the quarter states say it.
         for vz in vzs.clone().filter(|&vz| doet_mee(vz)) {
             let Some(t) = p.kwartaalvlaggen.van(vz as u32) else {
@@ -667,7 +669,7 @@ fn overbezetting_uit_log(
     let capaciteit = |known_at: KnowledgeTime| {
         let mut caps: Vec<(u32, i32, i32)> = p
             .capaciteit
-            .zichtbaar(known_at, i32::MIN, kal.t1)
+            .visible(known_at, i32::MIN, kal.t1)
             .filter(|c| doet_mee(c.voorziening as usize))
             .map(|c| (c.voorziening, c.datum, c.delta))
             .collect();
@@ -696,7 +698,7 @@ fn overbezetting_uit_log(
             }
             continue;
         }
-        let occ = p.jt.bezetting.kennis_tot(vz as u32, last_known_pos);
+        let occ = p.jt.bezetting.known_until(vz as u32, last_known_pos);
         if occ.is_empty() {
             continue;
         }
@@ -734,8 +736,8 @@ fn overbezetting_uit_log(
 /// instead of everything up to K.
 struct VoorK<'a> {
     nu: &'a Kwartaaltoestand,
-    /// The facility's changes that can count at K (`Bezettingslog::kennis_tot`).
-    occ: &'a [Kenniswijziging],
+    /// The facility's changes that can count at K (`Bezettingslog::known_until`).
+    occ: &'a [KnownChange],
     /// Its capacity changes visible at K and now, sorted.
     cap: &'a [(u32, i32, i32)],
     cap_nu: &'a [(u32, i32, i32)],
@@ -763,7 +765,7 @@ impl VoorK<'_> {
             .min()
             .map_or(i16::MAX, kwartaalnummer);
         let xq = kwartaal_begin(qx);
-        let mut veeg: Option<(Wijzigingen<'_, Kenniswijziging>, i64, i64)> = None;
+        let mut sweep: Option<(Wijzigingen<'_, KnownChange>, i64, i64)> = None;
         for ((&(qa, qb), telling), (&van, &tot)) in kwartalen
             .iter()
             .zip(uit.iter_mut())
@@ -775,7 +777,7 @@ impl VoorK<'_> {
                 0
             };
             if qb > qx {
-                let (w, b, c) = veeg.get_or_insert_with(|| {
+                let (w, b, c) = sweep.get_or_insert_with(|| {
                     let s = self.occ.partition_point(|e| e.0 < xq);
                     let cs = cap.partition_point(|e| e.1 < xq);
                     let c = cap[..cs].iter().map(|e| i64::from(e.2)).sum();
@@ -847,7 +849,7 @@ impl Bezettingswijziging for (i32, i32) {
     }
 }
 
-impl Bezettingswijziging for Kenniswijziging {
+impl Bezettingswijziging for KnownChange {
     type K = u32;
     #[inline]
     fn dag(&self) -> i32 {
@@ -956,20 +958,20 @@ struct PlaatsingTeller {
     dagen_los: Vec<i64>,
     /// Slot n takes the starts outside the series (and, for `jeugdigen`, those that
     /// count for no youth), so that the tallies need no branch on data that is as good
-    /// as random (see `Kalender::per_van`).
+    /// as random (see `Calendar::per_van`).
     som: Vec<PlaatsingSom>,
     jeugdigen: Vec<Vec<u32>>,
     /// Occupancy changes, unless overbezetting comes from the log.
     bezet: Option<Bezet>,
     /// Closed care (`Ctx::dicht`) per facility, looked up once instead of per
-    /// placement; one entry more (0) for `GEEN_KOLOM`.
+    /// placement; one entry more (0) for `COLUMN_NONE`.
     dicht: Vec<i64>,
 }
 
 impl PlaatsingTeller {
     /// One visible placement.
     #[inline]
-    fn een(&mut self, kal: &Kalender, z: impl Zeef, pl: &Plaatsing) {
+    fn een(&mut self, kal: &Calendar, z: impl FactFilter, pl: &Plaatsing) {
         let n = kal.n;
         // (Branches on the filter are well predicted: without one every fact passes,
         // with one most fail.)
@@ -1021,15 +1023,15 @@ impl PlaatsingTeller {
     }
 
     /// A whole open bucket of a series without filter over quarter-aligned periods
-    /// (`Tabel::per_heel`): its versions begin in one quarter [Qb, …) and end in one
+    /// (`VersionTable::per_whole`): its versions begin in one quarter [Qb, …) and end in one
     /// quarter [Qe, …), so a period lookup of a begin or end is that of the quarter's
     /// first day, except for the peildatum, which tells a begin (end) on Qb (Qe) itself
     /// apart (`tot_le(s − 1)`). Bed-days: [s, e) = [Qb, Qe) − [Qb, s) + [Qe, e), the last
     /// two inside one quarter each, so inside one period: Σ s and Σ e give them.
-    fn heel(&mut self, kal: &Kalender, e: &Emmer<Plaatsing>) {
-        let x = e.levend();
-        let t = e.som;
-        let (qb, qe) = (e.dag_van, e.dag_tot);
+    fn whole_bucket(&mut self, kal: &Calendar, e: &Bucket<Plaatsing>) {
+        let x = e.live_count();
+        let t = e.sum;
+        let (qb, qe) = (e.begin_quarter_day, e.end_quarter_day);
         for diff in [&mut self.bez, &mut self.bez_loc] {
             let mut plus = |i: usize, d: i64| {
                 if let Some(v) = diff.get_mut(i) {
@@ -1056,7 +1058,7 @@ impl PlaatsingTeller {
             }
         }
         if let Some(bezet) = &mut self.bezet {
-            for pl in e.levende() {
+            for pl in e.live() {
                 bezet.plaatsing(kal, pl.voorziening, pl.begin, pl.eind);
             }
         }
@@ -1067,11 +1069,11 @@ impl PlaatsingTeller {
         som.exclusief += t.episodestarts;
         som.door += t.door;
         let geen = self.dicht.len() - 1;
-        for k in e.kolom.iter() {
-            if k.jeugdige != GEEN_KOLOM {
+        for k in e.column.iter() {
+            if k.jeugdige != COLUMN_NONE {
                 jeugdigen.push(k.jeugdige);
             }
-            let vz = ((k.voorziening & !KOLOM_SPOED) as usize).min(geen);
+            let vz = ((k.voorziening & !COLUMN_SPOED_BIT) as usize).min(geen);
             let gesloten = self.dicht.get(vz).copied().unwrap_or(0);
             som.gesloten_starts += gesloten;
             som.spoed_starts += gesloten & i64::from(k.voorziening >> 31);
@@ -1081,9 +1083,9 @@ impl PlaatsingTeller {
 
 /// Placement figures of every period, and overbezetting unless `uit_log` (then the
 /// caller reads it from the fold's occupancy log, `overbezetting_uit_log`, in parallel).
-fn plaatsingen<Z: Zeef>(
+fn plaatsingen<Z: FactFilter>(
     c0: &Ctx<'_>,
-    kal: &Kalender,
+    kal: &Calendar,
     z: Z,
     uit_log: bool,
 ) -> (Vec<PlaatsingSom>, Option<Vec<i64>>) {
@@ -1104,16 +1106,16 @@ fn plaatsingen<Z: Zeef>(
     };
     if Z::ALLES && kal.kwartalen {
         p.jt.plaatsingen
-            .per_heel(c0.known_at, kal.t0 - 1, kal.t1, |g| match g {
-                Gedeelte::Heel(e) => t.heel(kal, e),
-                Gedeelte::Los(pl) => t.een(kal, z, pl),
+            .per_whole(c0.known_at, kal.t0 - 1, kal.t1, |g| match g {
+                Part::Whole(e) => t.whole_bucket(kal, e),
+                Part::Single(pl) => t.een(kal, z, pl),
             });
     } else if Z::ALLES {
         p.jt.plaatsingen
-            .zichtbaar(c0.known_at, kal.t0 - 1, kal.t1)
+            .visible(c0.known_at, kal.t0 - 1, kal.t1)
             .for_each(|pl| t.een(kal, z, pl));
     } else {
-        p.jt.plaatsingen.zichtbaar_waar(
+        p.jt.plaatsingen.visible_where(
             c0.known_at,
             kal.t0 - 1,
             kal.t1,
@@ -1135,7 +1137,7 @@ fn plaatsingen<Z: Zeef>(
     jeugdigen.truncate(n);
 
     let overbezetting = bezet.map(|mut bezet| {
-        for c in p.capaciteit.zichtbaar(c0.known_at, i32::MIN, kal.t1) {
+        for c in p.capaciteit.visible(c0.known_at, i32::MIN, kal.t1) {
             if z.locatie(c.voorziening) {
                 bezet.capaciteit(kal, c.voorziening, c.datum, c.delta);
             }
@@ -1165,12 +1167,12 @@ fn plaatsingen<Z: Zeef>(
 }
 
 /// Episode figures of every period.
-fn episodes<Z: Zeef>(c0: &Ctx<'_>, kal: &Kalender, z: Z) -> Vec<EpisodeSom> {
+fn episodes<Z: FactFilter>(c0: &Ctx<'_>, kal: &Calendar, z: Z) -> Vec<EpisodeSom> {
     let n = kal.n;
     let mut st = StroomTeller::new(n);
     let mut lang = vec![0i64; n + 1];
     // Slot n takes what falls outside the series, so that the tallies need no branch
-    // on data that is as good as random (see `Kalender::per_van`).
+    // on data that is as good as random (see `Calendar::per_van`).
     let mut som = vec![EpisodeSom::default(); n + 1];
     let mut duren = vec![Duren::new(); n + 1];
     // Per destination code: 1 if it is known, and its rank (`u8::MAX`: none).
@@ -1189,25 +1191,25 @@ fn episodes<Z: Zeef>(c0: &Ctx<'_>, kal: &Kalender, z: Z) -> Vec<EpisodeSom> {
     let rangen: Vec<u8> = (0..c0.p.vz_namen.len())
         .map(|v| c0.rang(v as u32).unwrap_or(0))
         .collect();
-    // One episode, or a whole bucket (`Tabel::per_heel`): its stocks, flows and cohort
+    // One episode, or a whole bucket (`VersionTable::per_whole`): its stocks, flows and cohort
     // from one version (they depend only on the quarters of its days), cohort
     // doorplaatsingen and destinations from its sums, langverblijvers and exits from
     // its column.
-    let mut tel = |g: Gedeelte<'_, Episode>| {
+    let mut tel = |g: Part<'_, Episode>| {
         let e = match g {
-            Gedeelte::Los(e) => e,
-            Gedeelte::Heel(emmer) => {
-                let Some(een) = emmer.levende().next() else {
+            Part::Single(e) => e,
+            Part::Whole(bucket) => {
+                let Some(een) = bucket.live().next() else {
                     return;
                 };
-                let x = emmer.levend();
-                let totaal = &emmer.som;
+                let x = bucket.live_count();
+                let totaal = &bucket.sum;
                 st.tel_n(kal, een.begin, een.eind, x);
-                if let Some(t) = som.get_mut(kal.per_van(emmer.dag_van)) {
+                if let Some(t) = som.get_mut(kal.per_van(bucket.begin_quarter_day)) {
                     t.cohort += x;
                     t.cohort_door += totaal.cohort_door;
                 }
-                let i = kal.per_van(emmer.dag_tot);
+                let i = kal.per_van(bucket.end_quarter_day);
                 let (Some(t), Some(d)) = (som.get_mut(i), duren.get_mut(i)) else {
                     return;
                 };
@@ -1217,7 +1219,7 @@ fn episodes<Z: Zeef>(c0: &Ctx<'_>, kal: &Kalender, z: Z) -> Vec<EpisodeSom> {
                 }
                 // Exits outside the series need not be read (slot n).
                 let uit = i < n;
-                for k in emmer.kolom.iter() {
+                for k in bucket.column.iter() {
                     bereik(
                         &mut lang,
                         kal.tot_le(k.begin.saturating_add(crate::kpi::LANGVERBLIJF - 1)),
@@ -1226,7 +1228,7 @@ fn episodes<Z: Zeef>(c0: &Ctx<'_>, kal: &Kalender, z: Z) -> Vec<EpisodeSom> {
                     let b = (k.laatste_bestemming & 0xFF) as usize;
                     // (Per bucket, whether its versions ended is the same for all.)
                     if uit && b < Verblijfplaats::ALL.len() {
-                        d.voeg_toe(k.eind - k.begin);
+                        d.push(k.eind - k.begin);
                         let vr = rangen
                             .get((k.laatste_bestemming >> 8) as usize)
                             .copied()
@@ -1260,13 +1262,13 @@ fn episodes<Z: Zeef>(c0: &Ctx<'_>, kal: &Kalender, z: Z) -> Vec<EpisodeSom> {
         // An exit: ended (an open episode has no destination, `GEEN8`) with a
         // destination code and in a period; otherwise slot n.
         let b = usize::from(e.bestemming);
-        let geldig = (e.eind != OPEN) & (b < Verblijfplaats::ALL.len());
-        let i = if geldig { kal.per_van(e.eind) } else { n };
+        let valid_time = (e.eind != OPEN) & (b < Verblijfplaats::ALL.len());
+        let i = if valid_time { kal.per_van(e.eind) } else { n };
         let (Some(t), Some(d)) = (som.get_mut(i), duren.get_mut(i)) else {
             return;
         };
         t.bestemmingen[b % 16] += 1;
-        d.voeg_toe(if geldig { e.eind - e.begin } else { 0 });
+        d.push(if valid_time { e.eind - e.begin } else { 0 });
         t.bekend += bekend_code[b];
         let vr = rangen.get(e.laatste as usize).copied().unwrap_or(0);
         t.lichter += i64::from(rang_code[b] < vr);
@@ -1274,19 +1276,19 @@ fn episodes<Z: Zeef>(c0: &Ctx<'_>, kal: &Kalender, z: Z) -> Vec<EpisodeSom> {
     if Z::ALLES && kal.kwartalen {
         c0.p.jt
             .episodes
-            .per_heel(c0.known_at, kal.t0 - 1, kal.t1, &mut tel);
+            .per_whole(c0.known_at, kal.t0 - 1, kal.t1, &mut tel);
     } else if Z::ALLES {
         c0.p.jt
             .episodes
-            .zichtbaar(c0.known_at, kal.t0 - 1, kal.t1)
-            .for_each(|e| tel(Gedeelte::Los(e)));
+            .visible(c0.known_at, kal.t0 - 1, kal.t1)
+            .for_each(|e| tel(Part::Single(e)));
     } else {
-        c0.p.jt.episodes.zichtbaar_waar(
+        c0.p.jt.episodes.visible_where(
             c0.known_at,
             kal.t0 - 1,
             kal.t1,
             |k| z.past(k.eerste, k.herkomst) || z.past(k.laatste(), k.herkomst),
-            |e| tel(Gedeelte::Los(e)),
+            |e| tel(Part::Single(e)),
         );
     }
     som.truncate(n);
@@ -1305,7 +1307,11 @@ fn episodes<Z: Zeef>(c0: &Ctx<'_>, kal: &Kalender, z: Z) -> Vec<EpisodeSom> {
 }
 
 /// CBS-trajectory stock and flows, spoedmachtigingen and signals of every period.
-fn overige<Z: Zeef>(c0: &Ctx<'_>, kal: &Kalender, z: Z) -> (Vec<Stroom>, Vec<i64>, Vec<[i64; 3]>) {
+fn overige<Z: FactFilter>(
+    c0: &Ctx<'_>,
+    kal: &Calendar,
+    z: Z,
+) -> (Vec<Stroom>, Vec<i64>, Vec<[i64; 3]>) {
     let n = kal.n;
     let p = c0.p;
     let mut st = StroomTeller::new(n);
@@ -1313,12 +1319,12 @@ fn overige<Z: Zeef>(c0: &Ctx<'_>, kal: &Kalender, z: Z) -> (Vec<Stroom>, Vec<i64
         // Every trajectory counts and only the quarters of its days matter: an open
         // bucket whose versions are all visible is counted without being read.
         p.jt.trajecten
-            .per_emmer(c0.known_at, kal.t0 - 1, kal.t1, |t, stuk| match stuk {
-                Stuk::Emmer(x) => st.tel_n(kal, t.begin, t.eind, x),
-                Stuk::Los => st.tel(kal, t.begin, t.eind),
+            .per_bucket(c0.known_at, kal.t0 - 1, kal.t1, |t, stuk| match stuk {
+                Piece::Bucket(x) => st.tel_n(kal, t.begin, t.eind, x),
+                Piece::Single => st.tel(kal, t.begin, t.eind),
             });
     } else {
-        p.jt.trajecten.zichtbaar_waar(
+        p.jt.trajecten.visible_where(
             c0.known_at,
             kal.t0 - 1,
             kal.t1,
@@ -1331,7 +1337,7 @@ fn overige<Z: Zeef>(c0: &Ctx<'_>, kal: &Kalender, z: Z) -> (Vec<Stroom>, Vec<i64
         );
     }
     let mut spoed = vec![0i64; n];
-    for m in p.jt.machtigingen.zichtbaar(c0.known_at, kal.t0, kal.t1) {
+    for m in p.jt.machtigingen.visible(c0.known_at, kal.t0, kal.t1) {
         if m.soort == basis::SPOED
             && let Some(i) = kal.per(m.begin)
             && z.past(m.voorziening, m.herkomst)
@@ -1340,7 +1346,7 @@ fn overige<Z: Zeef>(c0: &Ctx<'_>, kal: &Kalender, z: Z) -> (Vec<Stroom>, Vec<i64
         }
     }
     let mut sig = [vec![0i64; n + 1], vec![0i64; n + 1], vec![0i64; n + 1]];
-    for s in p.jt.signalen.zichtbaar(c0.known_at, kal.t0, kal.t1) {
+    for s in p.jt.signalen.visible(c0.known_at, kal.t0, kal.t1) {
         // Overlaps P_i (begin < tot_i and eind > van_i) while the subject's previous
         // stretch does not (vorige_eind ≤ van_i): the periods from the first that
         // begins after the previous stretch's last day.
@@ -1365,17 +1371,17 @@ fn overige<Z: Zeef>(c0: &Ctx<'_>, kal: &Kalender, z: Z) -> (Vec<Stroom>, Vec<i64
 /// they even out. Overbezetting from the occupancy log comes in two halves of the
 /// facilities. If no helper can be started, the caller does every part.
 #[allow(clippy::type_complexity)]
-fn delen(
+fn run_parts(
     c0: &Ctx<'_>,
-    kal: &Kalender,
-    z: impl Zeef,
+    kal: &Calendar,
+    z: impl FactFilter,
 ) -> (
     (Vec<PlaatsingSom>, Vec<i64>),
     (Vec<EpisodeSom>, (Vec<Stroom>, Vec<i64>, Vec<[i64; 3]>)),
 ) {
     use std::sync::OnceLock;
     use std::sync::atomic::{AtomicUsize, Ordering};
-    // The log, once brought up to date (`Projection::onderhoud`), holds exactly the
+    // The log, once brought up to date (`Projection::maintain`), holds exactly the
     // changes the scan would collect at any K, already sorted.
     let p = c0.p;
     let uit_log = p.jt.bezetting.bij();
@@ -1440,14 +1446,14 @@ fn delen(
 
 /// The tallies of every period of the calendar `kal` (sorted, non-overlapping periods
 /// sharing the filter and knowledge time of `c0`).
-pub(crate) fn veeg(c0: &Ctx<'_>, kal: &Kalender) -> Vec<Tellingen> {
-    let delen = if c0.zonder_filter() {
+pub(crate) fn sweep(c0: &Ctx<'_>, kal: &Calendar) -> Vec<Tellingen> {
+    let parts = if c0.zonder_filter() {
         let voorzieningen = u32::try_from(c0.p.vz_namen.len()).unwrap_or(u32::MAX);
-        delen(c0, kal, Alles { voorzieningen })
+        run_parts(c0, kal, NoFilter { voorzieningen })
     } else {
-        delen(c0, kal, Filter(c0))
+        run_parts(c0, kal, QueryFilter(c0))
     };
-    let ((pl, over), (ep, (traj, spoed, sig))) = delen;
+    let ((pl, over), (ep, (traj, spoed, sig))) = parts;
     pl.into_iter()
         .zip(over)
         .zip(ep)
@@ -1538,7 +1544,7 @@ mod tests {
     /// log says, before, inside and after the quarters of its changes; the day-by-day
     /// rule agrees on the first cases.
     #[test]
-    fn kwartaaltoestand_volgt_de_veeg() {
+    fn kwartaaltoestand_follows_the_sweep() {
         let mut x: u64 = 0x9E6C_63D0_676A_9A99;
         let mut overbezet = 0;
         for geval_nr in 0..2000 {
@@ -1581,7 +1587,7 @@ mod tests {
     /// made after K from some day on, capacity that differs between K and now from some
     /// day on, and a first day given early (a block's first day, as the log gives it).
     #[test]
-    fn voor_k_volgt_de_veeg() {
+    fn voor_k_follows_the_sweep() {
         let mut x: u64 = 0x5851_F42D_4C95_7F2D;
         let volgende = |n: u64, x: &mut u64| {
             *x ^= *x << 13;
@@ -1594,7 +1600,7 @@ mod tests {
             let (occ, cap, _, _) = geval(&mut x);
             let last_known_pos = 10u32;
             // Made at or before K.
-            let mut kennis: Vec<Kenniswijziging> = occ
+            let mut known: Vec<KnownChange> = occ
                 .iter()
                 .enumerate()
                 .map(|(n, &(d, b))| {
@@ -1617,15 +1623,19 @@ mod tests {
                 } else {
                     d
                 };
-                kennis.push((d, delta, 11 + n as u32));
+                known.push((d, delta, 11 + n as u32));
             }
-            kennis.sort_by_key(|w| (w.0, w.2));
-            let eerste_na = kennis.iter().filter(|w| w.2 > last_known_pos).map(|w| w.0).min();
+            known.sort_by_key(|w| (w.0, w.2));
+            let eerste_na = known
+                .iter()
+                .filter(|w| w.2 > last_known_pos)
+                .map(|w| w.0)
+                .min();
             // Given early, as by a block's first entry.
             let eerste_na = eerste_na.map(|d| d - volgende(200, &mut x));
             // The log of now: every change, netted per day.
             let mut nu_log: Vec<(i32, i32)> = Vec::new();
-            for &(d, b, _) in &kennis {
+            for &(d, b, _) in &known {
                 match nu_log.last_mut() {
                     Some(l) if l.0 == d => l.1 += b,
                     _ => nu_log.push((d, b)),
@@ -1657,7 +1667,7 @@ mod tests {
             }
             let mut verwacht = vec![0i64; van.len()];
             tel_overbezet(
-                Wijzigingen::new(&kennis, &cap_k, last_known_pos),
+                Wijzigingen::new(&known, &cap_k, last_known_pos),
                 &van,
                 &tot,
                 &mut verwacht,
@@ -1665,7 +1675,7 @@ mod tests {
             let mut gekregen = vec![0i64; van.len()];
             VoorK {
                 nu: &nu,
-                occ: &kennis,
+                occ: &known,
                 cap: &cap_k,
                 cap_nu: &cap_nu,
                 eerste_na,
@@ -1674,7 +1684,7 @@ mod tests {
             .tel(&kwartalen, &van, &tot, &mut gekregen);
             assert_eq!(
                 gekregen, verwacht,
-                "case {geval_nr}: {kennis:?} {cap_k:?} {cap_nu:?} {eerste_na:?}"
+                "case {geval_nr}: {known:?} {cap_k:?} {cap_nu:?} {eerste_na:?}"
             );
             overbezet += verwacht.iter().sum::<i64>();
             // Periods on which K and now disagree: the test is not only of the walk.
@@ -1713,17 +1723,17 @@ mod tests {
             // The bitemporal log at K = 10: the same changes recorded before K, among
             // changes recorded after it (on other days and on the same ones), which
             // count for nothing.
-            let mut kennis: Vec<Kenniswijziging> = Vec::new();
+            let mut known: Vec<KnownChange> = Vec::new();
             for (n, &(d, b)) in occ.iter().enumerate() {
-                kennis.push((d, b, 10 - (n as u32 % 3)));
-                kennis.push((d + (n as i32 % 4) - 1, 1 - 2 * (n as i32 % 2), 11));
+                known.push((d, b, 10 - (n as u32 % 3)));
+                known.push((d + (n as i32 % 4) - 1, 1 - 2 * (n as i32 % 2), 11));
             }
-            kennis.sort_by_key(|w| (w.0, w.2));
+            known.sort_by_key(|w| (w.0, w.2));
             let mut uit = vec![0i64; van.len()];
-            tel_overbezet(Wijzigingen::new(&kennis, &cap, 10), &van, &tot, &mut uit);
+            tel_overbezet(Wijzigingen::new(&known, &cap, 10), &van, &tot, &mut uit);
             assert_eq!(
                 uit, verwacht,
-                "bitemporal log sweep, case {geval_nr}: {kennis:?} {cap:?} {van:?} {tot:?}"
+                "bitemporal log sweep, case {geval_nr}: {known:?} {cap:?} {van:?} {tot:?}"
             );
 
             // Per period: the changes up to its end not yet applied, those before its first
