@@ -298,7 +298,7 @@ async fn load(store: &dyn EventStore, page: usize) -> anyhow::Result<Loaded> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Vouw {
     /// As the runner's catch-up does: derivation on this thread, the youth tables on a
-    /// second one (`Projection::gelijktijdig`), with prefetch hints.
+    /// second one (`Projection::concurrently`), with prefetch hints.
     TweeFasen,
     /// Everything on this thread, with prefetch hints.
     EenDraad,
@@ -319,12 +319,12 @@ impl Vouw {
 /// Folds `events` in the way `vouw` says.
 fn fold_met(events: &[Decoded], vouw: Vouw) -> (Projection, u64) {
     let mut p = Projection::new();
-    p.reserveer(events.len());
+    p.reserve(events.len());
     let alle = |p: &mut Projection| {
         let mut errors = 0;
         for (i, e) in events.iter().enumerate() {
             if vouw != Vouw::ZonderHints {
-                p.vooruit_voor(i, |k| events.get(k).map(|e| e.stream.as_str()));
+                p.prefetch_ahead(i, |k| events.get(k).map(|e| e.stream.as_str()));
             }
             if p.apply_decoded(e.meta(), &e.g).is_err() {
                 errors += 1;
@@ -333,10 +333,10 @@ fn fold_met(events: &[Decoded], vouw: Vouw) -> (Projection, u64) {
         errors
     };
     let errors = if vouw == Vouw::TweeFasen {
-        p.gelijktijdig(alle)
+        p.concurrently(alle)
     } else {
         let errors = alle(&mut p);
-        p.onderhoud();
+        p.maintain();
         errors
     };
     (p, errors)
@@ -1119,8 +1119,8 @@ fn run_in_memory(args: &ProjectionsArgs) -> anyhow::Result<()> {
     }
     println!(
         "{:?}; bitemporal occupancy log: {} changes",
-        p.omvang(),
-        p.bezettingslog_wijzigingen()
+        p.sizes(),
+        p.bezettingslog_entries()
     );
     let kwartaal = Periode::kwartaal(2023, 1)?;
     let k: DateTime<Utc> = "2023-06-30T00:00:00Z".parse()?;
@@ -1372,7 +1372,7 @@ pub async fn run(args: ProjectionsArgs) -> anyhow::Result<()> {
     );
 
     // ---------------------------------------------------------------- memory
-    let omvang = folded.omvang();
+    let omvang = folded.sizes();
     let versies = omvang.plaatsing_versies
         + omvang.episode_versies
         + omvang.traject_versies
@@ -1387,7 +1387,7 @@ pub async fn run(args: ProjectionsArgs) -> anyhow::Result<()> {
         "",
         None,
     );
-    let log = folded.bezettingslog_wijzigingen();
+    let log = folded.bezettingslog_entries();
     rep.row(
         "memory",
         "bitemporal occupancy log (changes with their event positions)",

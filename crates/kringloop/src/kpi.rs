@@ -149,7 +149,7 @@ impl KpiArgs {
 /// Folds the whole log into a projection.
 pub async fn load(store: &dyn EventStore) -> anyhow::Result<Projection> {
     let mut projection = Projection::new();
-    projection.reserveer(usize::try_from(store.head_position().await?).unwrap_or(0));
+    projection.reserve(usize::try_from(store.head_position().await?).unwrap_or(0));
     let mut after = 0;
     let mut errors = 0usize;
     loop {
