@@ -5,9 +5,11 @@ use kringloop_events::Gebeurtenis;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::context::Ctx;
 use crate::knowledge::KnowledgeTime;
-use crate::kpi::{Ctx, KpiReport, Query};
 use crate::projectie::Projection;
+use crate::query::Query;
+use crate::report::KpiReport;
 use crate::versions::{ValidTime, Version, VersionTable};
 
 /// An event recorded in (K1, K2] that changed facts the figures rest on.

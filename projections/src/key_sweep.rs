@@ -14,11 +14,12 @@
 
 use kringloop_events::{Verblijfplaats, Zwaarte};
 
+use crate::context::Ctx;
 use crate::disclosure::{Cel, Celsleutels, RecordKeys, soort};
 use crate::feiten::{basis, bestemming_van, vlag};
-use crate::kpi::{Ctx, LANGVERBLIJF};
 use crate::periode::OPEN;
 use crate::sweep::Calendar;
+use crate::tally::LANGVERBLIJF;
 
 /// A difference array of cells over the periods (n + 1 entries).
 struct Bereiken(Vec<Cel>);

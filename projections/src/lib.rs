@@ -60,6 +60,7 @@
 
 mod afleiding;
 mod bezetting;
+mod context;
 mod diff;
 mod disclosure;
 mod feiten;
@@ -69,16 +70,20 @@ mod knowledge;
 mod kpi;
 mod periode;
 mod projectie;
+mod query;
+mod report;
 mod sweep;
+mod tally;
 mod versions;
 
 pub use diff::{Diff, GebeurtenisRef};
-pub use disclosure::{Bescherming, KANS_ONVERANDERD, MIN_DUREN, RIJ, RIJ_EEN, RecordKeys, ruis};
+pub use disclosure::{KANS_ONVERANDERD, MIN_DUREN, RIJ, RIJ_EEN, RecordKeys, ruis};
 pub use jeugdtabellen::BATCH;
 pub use knowledge::KnowledgeTime;
-pub use kpi::*;
 pub use periode::{Granulariteit, Periode};
 pub use projectie::{LOOKAHEAD, Meta, Projection, Sizes};
+pub use query::{Dimensie, Filter, LEVENSVATBAAR, Query, Toerekening};
+pub use report::*;
 
 use chrono::NaiveDate;
 use kringloop_events::DecodeError;

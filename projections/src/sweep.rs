@@ -26,12 +26,14 @@
 use kringloop_events::{Verblijfplaats, Zwaarte};
 
 use crate::bezetting::{KnownChange, Kwartaaltoestand};
+use crate::context::Ctx;
 use crate::feiten::{
     COLUMN_NONE, COLUMN_SPOED_BIT, Episode, Plaatsing, basis, bestemming_van, vlag,
 };
 use crate::knowledge::KnowledgeTime;
-use crate::kpi::{Aantal, Ctx, EpisodeSom, PlaatsingSom, Stroom, Tellingen, Verblijfsduur};
 use crate::periode::{OPEN, kwartaal_begin, kwartaalnummer};
+use crate::report::{Aantal, Stroom, Verblijfsduur};
+use crate::tally::{EpisodeSom, LANGVERBLIJF, PlaatsingSom, Tellingen};
 use crate::versions::{Bucket, Part, Piece};
 
 /// No period contains this day.
@@ -340,7 +342,7 @@ impl Duren {
         self.overig.sort_unstable();
         let n = usize::try_from(self.n).unwrap_or(0);
         if n == 0 {
-            return crate::kpi::verblijfsduur(Vec::new());
+            return crate::tally::verblijfsduur(Vec::new());
         }
         let mediaan = if n % 2 == 1 {
             f64::from(self.rang(n / 2))
@@ -360,8 +362,8 @@ impl Duren {
             gemiddelde: Some(self.som as f64 / n as f64),
             mediaan: Some(mediaan),
             p90: Some(p90),
-            korter_dan_jaar: crate::kpi::Verhouding::van(kort, self.n),
-            bescherming: crate::disclosure::Bescherming::Geen,
+            korter_dan_jaar: crate::report::Verhouding::van(kort, self.n),
+            bescherming: crate::report::Bescherming::Geen,
         }
     }
 }
@@ -1222,7 +1224,7 @@ fn episodes<Z: FactFilter>(c0: &Ctx<'_>, kal: &Calendar, z: Z) -> Vec<EpisodeSom
                 for k in bucket.column.iter() {
                     bereik(
                         &mut lang,
-                        kal.tot_le(k.begin.saturating_add(crate::kpi::LANGVERBLIJF - 1)),
+                        kal.tot_le(k.begin.saturating_add(LANGVERBLIJF - 1)),
                         kal.tot_le(k.eind.saturating_sub(1)),
                     );
                     let b = (k.laatste_bestemming & 0xFF) as usize;
@@ -1246,7 +1248,7 @@ fn episodes<Z: FactFilter>(c0: &Ctx<'_>, kal: &Calendar, z: Z) -> Vec<EpisodeSom
             // Langverblijver at the peildatum tot_i: s + 548 ≤ tot_i < e.
             bereik(
                 &mut lang,
-                kal.tot_le(e.begin.saturating_add(crate::kpi::LANGVERBLIJF - 1)),
+                kal.tot_le(e.begin.saturating_add(LANGVERBLIJF - 1)),
                 kal.tot_le(e.eind.saturating_sub(1)),
             );
             if let Some(t) = som.get_mut(kal.per_van(e.begin)) {
