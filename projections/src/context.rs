@@ -110,7 +110,7 @@ impl<'a> Ctx<'a> {
         }
 
         let f = &q.filter;
-        let find = |naam: &Option<String>, namen: &crate::feiten::Interner| -> Option<u32> {
+        let find = |naam: &Option<String>, namen: &crate::interner::Interner| -> Option<u32> {
             naam.as_ref().map(|n| namen.find(n).unwrap_or(NIETS))
         };
         let f_land = find(&f.landsdeel, &p.landsdelen);

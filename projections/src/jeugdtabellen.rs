@@ -15,7 +15,8 @@ use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, SyncSender};
 
 use crate::bezetting::{Bezettingslog, OccupancyQueue};
-use crate::feiten::{Episode, Machtiging, Plaatsing, Signaal, Traject, prefetch};
+use crate::feiten::{Episode, Machtiging, Plaatsing, Signaal, Traject};
+use crate::mem::prefetch;
 use crate::versions::{FactRef, Stamp, VersionTable};
 
 /// The handles of one youth's open versions, table after table (`counts` says how

@@ -10,11 +10,13 @@ use crate::afleiding::{
 };
 use crate::bezetting::Kwartaalvlaggen;
 use crate::feiten::{
-    Capaciteit, Doel, FxMap, GEEN, GEEN8, Interner, Landschap, Plaatsing, VzAttr, bestemming_code,
-    landschap, machtiging_code, prefetch, regime_code, scope, vorm_code,
+    Capaciteit, Doel, GEEN, GEEN8, Landschap, Plaatsing, VzAttr, bestemming_code, landschap,
+    machtiging_code, regime_code, scope, vorm_code,
 };
+use crate::interner::Interner;
 use crate::jeugdtabellen::{BATCH, Batch, JeugdTabellen, Sink};
 use crate::knowledge::KnowledgeTime;
+use crate::mem::{FxMap, prefetch};
 use crate::periode::dag;
 use crate::versions::{FactRef, Stamp, VersionTable};
 
@@ -253,7 +255,7 @@ impl Projection {
                 );
             }
             cap.sort_unstable_by_key(|c| c.1);
-            let t = crate::sweep::kwartaaltoestand(self.jt.bezetting.van(vz), &cap);
+            let t = crate::occupancy::kwartaaltoestand(self.jt.bezetting.van(vz), &cap);
             self.kwartaalvlaggen.zet(vz, t);
         }
     }

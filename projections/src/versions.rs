@@ -9,8 +9,8 @@
 //! start in or before it and end in or after it, which for short stays is a small slice
 //! of a ten-year history.
 
-use crate::feiten::FxMap;
 use crate::knowledge::KnowledgeTime;
+use crate::mem::FxMap;
 use crate::periode::{kwartaal_begin, kwartaalnummer as quarter};
 
 /// Knowledge stamp: recorded time and position of an event.
@@ -464,10 +464,10 @@ impl<T: ValidTime + Copy + PartialEq> VersionTable<T> {
     pub fn prefetch(&self, r: FactRef, stap: u8) {
         if stap == 0 {
             if let Some(slot) = self.slots.get(r.0 as usize) {
-                crate::feiten::prefetch(slot);
+                crate::mem::prefetch(slot);
             }
         } else if let Some(v) = self.locate_version(r) {
-            crate::feiten::prefetch(v);
+            crate::mem::prefetch(v);
         }
     }
 
