@@ -87,6 +87,58 @@ pub(crate) struct Plaatsing {
     pub basis: u8,
 }
 
+/// The counting rules on a placement that both tally paths apply: the per-period scan
+/// (`tally.rs`, [`Projection::kpis`](crate::Projection::kpis)), the series sweep
+/// (`sweep/placements.rs`, [`Projection::reeks`](crate::Projection::reeks)) and the key
+/// sums of a protected caller (`key_sweep.rs`). The paths stay apart for speed (the sweep
+/// counts whole buckets at once); the rules are written once, here and in
+/// [`PlaatsingColumn`]. That the paths agree is shown by the property tests
+/// `reeks_is_per_periode` and `reeks_is_per_periode_op_telgrenzen` in
+/// `projections/tests/reeks.rs` (every KPI of a series equals its periods computed one
+/// by one) and `reeks_raakt_elke_kpi` (each KPI is non-zero somewhere in them).
+impl Plaatsing {
+    /// exclusieveJeugdigen / plaatsingen: the placement starts an episode.
+    #[inline]
+    pub fn start_episode(&self) -> bool {
+        self.vlaggen & vlag::EPISODESTART != 0
+    }
+
+    /// doorplaatsingen: the placement is a doorplaatsing.
+    #[inline]
+    pub fn is_doorplaatsing(&self) -> bool {
+        self.vlaggen & vlag::DOOR != 0
+    }
+
+    /// uniekeJeugdigen: the youth counts once per period for an episode start or a
+    /// doorplaatsing.
+    #[inline]
+    pub fn telt_voor_unieke(&self) -> bool {
+        self.vlaggen & (vlag::EPISODESTART | vlag::DOOR) != 0
+    }
+
+    /// spoedaandeel, denominator (when the facility is closed, `Ctx::dicht`): a
+    /// residential placement that starts an episode, never a doorplaatsing.
+    #[inline]
+    pub fn telt_voor_spoedaandeel(&self) -> bool {
+        self.vlaggen & vlag::AMBULANT == 0 && self.start_episode()
+    }
+
+    /// spoedaandeel, numerator among those: a spoedmachtiging on the start date.
+    #[inline]
+    pub fn op_spoedmachtiging(&self) -> bool {
+        self.basis == basis::SPOED
+    }
+}
+
+impl Machtiging {
+    /// spoedmachtigingen: the authorisation is a spoedmachtiging (counted in the period
+    /// of its begin).
+    #[inline]
+    pub fn is_spoed(&self) -> bool {
+        self.soort == basis::SPOED
+    }
+}
+
 /// `impl ValidTime` for a fact whose valid time is [`$b`, `$e`), with the other items of
 /// the impl (without them: no bucket sums and no column).
 macro_rules! valid_time {
@@ -134,8 +186,29 @@ pub(crate) const COLUMN_NONE: u32 = u32::MAX;
 /// which a filter on gemeente only lets through). A scan that reads the version behind
 /// an entry still checks that it is live.
 pub(crate) const COLUMN_DEAD: u32 = u32::MAX - 1;
-/// Bit of [`PlaatsingColumn::voorziening`] for a spoedmachtiging on the start date.
-pub(crate) const COLUMN_SPOED_BIT: u32 = 1 << 31;
+/// The packed [`PlaatsingColumn::voorziening`]: the facility in the low 31 bits, and
+/// bit 31 for a spoedmachtiging on the start date (spoedaandeel's numerator).
+pub(crate) mod spoed_column {
+    /// Bit 31: a spoedmachtiging on the start date.
+    pub const BIT: u32 = 1 << 31;
+
+    #[inline]
+    pub fn pack(voorziening: u32, spoed: bool) -> u32 {
+        (voorziening & !BIT) | if spoed { BIT } else { 0 }
+    }
+
+    /// The facility of a packed entry (`COLUMN_NONE` gives `u32::MAX >> 1`).
+    #[inline]
+    pub fn voorziening(packed: u32) -> u32 {
+        packed & !BIT
+    }
+
+    /// 1 if the entry's bit 31 is set, else 0.
+    #[inline]
+    pub fn spoed(packed: u32) -> i64 {
+        i64::from(packed >> 31)
+    }
+}
 
 /// The fields of a placement version that a whole-bucket tally still reads one by one
 /// (8 bytes beside a 48-byte version).
@@ -144,7 +217,7 @@ pub(crate) struct PlaatsingColumn {
     /// The youth, if the placement counts for uniekeJeugdigen (an episode start or a
     /// doorplaatsing), else `COLUMN_NONE`.
     pub jeugdige: u32,
-    /// The facility, with `COLUMN_SPOED_BIT` for a spoedmachtiging on the start date, if the
+    /// The facility, packed with the spoedmachtiging bit ([`spoed_column`]), if the
     /// placement is a residential episode start (what spoedaandeel counts), else
     /// `COLUMN_NONE`.
     pub voorziening: u32,
@@ -179,25 +252,19 @@ valid_time!(Plaatsing, begin, eind, {
         som.eind += teken * i64::from(self.eind);
         som.begin_op_kwartaaldag += teken * i64::from(self.begin == van);
         som.eind_op_kwartaaldag += teken * i64::from(self.eind == tot);
-        som.episodestarts += teken * i64::from(self.vlaggen & vlag::EPISODESTART != 0);
-        som.door += teken * i64::from(self.vlaggen & vlag::DOOR != 0);
+        som.episodestarts += teken * i64::from(self.start_episode());
+        som.door += teken * i64::from(self.is_doorplaatsing());
     }
     #[inline]
     fn column(&self) -> PlaatsingColumn {
-        let telt = self.vlaggen & (vlag::EPISODESTART | vlag::DOOR) != 0;
-        // Spoedaandeel counts residential placements that start an episode, never a
-        // doorplaatsing.
-        let residentieel =
-            self.vlaggen & vlag::AMBULANT == 0 && self.vlaggen & vlag::EPISODESTART != 0;
         PlaatsingColumn {
-            jeugdige: if telt { self.jeugdige } else { COLUMN_NONE },
-            voorziening: if residentieel {
-                (self.voorziening & !COLUMN_SPOED_BIT)
-                    | if self.basis == basis::SPOED {
-                        COLUMN_SPOED_BIT
-                    } else {
-                        0
-                    }
+            jeugdige: if self.telt_voor_unieke() {
+                self.jeugdige
+            } else {
+                COLUMN_NONE
+            },
+            voorziening: if self.telt_voor_spoedaandeel() {
+                spoed_column::pack(self.voorziening, self.op_spoedmachtiging())
             } else {
                 COLUMN_NONE
             },

@@ -16,7 +16,7 @@ use kringloop_events::{Verblijfplaats, Zwaarte};
 
 use crate::context::Ctx;
 use crate::disclosure::{Cel, Celsleutels, RecordKeys, soort};
-use crate::feiten::{basis, bestemming_van, vlag};
+use crate::feiten::bestemming_van;
 use crate::periode::OPEN;
 use crate::sweep::Calendar;
 use crate::tally::LANGVERBLIJF;
@@ -103,19 +103,19 @@ fn plaatsingen(c0: &Ctx<'_>, kal: &Calendar, sl: &RecordKeys) -> Vec<Celsleutels
         let Some(t) = uit.get_mut(i) else {
             return;
         };
-        let v = pl.vlaggen;
-        if v & vlag::EPISODESTART != 0 {
+        let _v = pl.vlaggen;
+        if pl.start_episode() {
             t.exclusief.tel(k);
         }
-        if v & vlag::DOOR != 0 {
+        if pl.is_doorplaatsing() {
             t.door.tel(k);
         }
-        if v & (vlag::EPISODESTART | vlag::DOOR) != 0 {
+        if pl.telt_voor_unieke() {
             jeugdigen.push((i as u32, pl.jeugdige));
         }
-        if c0.dicht(pl.voorziening) && v & vlag::AMBULANT == 0 && v & vlag::EPISODESTART != 0 {
+        if c0.dicht(pl.voorziening) && pl.telt_voor_spoedaandeel() {
             t.gesloten_starts.tel(k);
-            if pl.basis == basis::SPOED {
+            if pl.op_spoedmachtiging() {
                 t.spoed_starts.tel(k);
             }
         }
@@ -278,7 +278,7 @@ fn overige(c0: &Ctx<'_>, kal: &Calendar, sl: &RecordKeys) -> Vec<Celsleutels> {
     voorraden(&mut uit, &voorraad, n, trajecten);
 
     for m in c0.p.jt.machtigingen.visible(c0.known_at, kal.t0, kal.t1) {
-        if m.soort == basis::SPOED
+        if m.is_spoed()
             && c0.past(m.voorziening, m.herkomst)
             && let Some(t) = kal.per(m.begin).and_then(|i| uit.get_mut(i))
         {

@@ -6,8 +6,8 @@ use kringloop_events::{Regime, Verblijfplaats, Zwaarte, rang_van_voorziening};
 use crate::context::*;
 use crate::disclosure::{Cel, Celsleutels, soort};
 use crate::feiten::{
-    Episode, GEEN8, Machtiging, Plaatsing, Signaal, basis, bestemming_van, regime_code, regime_van,
-    signaal, vlag, vorm_van,
+    Episode, GEEN8, Machtiging, Plaatsing, Signaal, bestemming_van, regime_code, regime_van,
+    signaal, vorm_van,
 };
 use crate::report::*;
 
@@ -97,14 +97,14 @@ impl Ctx<'_> {
         if !self.in_p(p.begin) {
             return;
         }
-        if p.vlaggen & vlag::EPISODESTART != 0 {
+        if p.start_episode() {
             t.exclusief += 1;
             t.jeugdigen.push(p.jeugdige);
             if let Some(k) = k {
                 t.s.exclusief.tel(k);
             }
         }
-        if p.vlaggen & vlag::DOOR != 0 {
+        if p.is_doorplaatsing() {
             t.door += 1;
             t.jeugdigen.push(p.jeugdige);
             if let Some(k) = k {
@@ -112,15 +112,12 @@ impl Ctx<'_> {
             }
         }
         // Spoedaandeel: residential placements in closed care that start an episode.
-        if self.dicht(p.voorziening)
-            && p.vlaggen & vlag::AMBULANT == 0
-            && p.vlaggen & vlag::EPISODESTART != 0
-        {
+        if self.dicht(p.voorziening) && p.telt_voor_spoedaandeel() {
             t.gesloten_starts += 1;
             if let Some(k) = k {
                 t.s.gesloten_starts.tel(k);
             }
-            if p.basis == basis::SPOED {
+            if p.op_spoedmachtiging() {
                 t.spoed_starts += 1;
                 if let Some(k) = k {
                     t.s.spoed_starts.tel(k);
@@ -313,7 +310,7 @@ impl Ctx<'_> {
 
     #[inline]
     pub(crate) fn telt_machtiging(&self, m: &Machtiging, past: bool) -> bool {
-        m.soort == basis::SPOED && self.in_p(m.begin) && past
+        m.is_spoed() && self.in_p(m.begin) && past
     }
 
     pub(crate) fn machtigingen(&self) -> Cel {

@@ -3,7 +3,7 @@
 use kringloop_events::{Verblijfplaats, Zwaarte};
 
 use crate::context::Ctx;
-use crate::feiten::{Episode, basis, bestemming_van};
+use crate::feiten::{Episode, bestemming_van};
 use crate::periode::OPEN;
 use crate::report::{Aantal, Stroom, Verblijfsduur};
 use crate::tally::{EpisodeSom, LANGVERBLIJF};
@@ -318,7 +318,7 @@ pub(crate) fn overige<Z: FactFilter>(
     }
     let mut spoed = vec![0i64; n];
     for m in p.jt.machtigingen.visible(c0.known_at, kal.t0, kal.t1) {
-        if m.soort == basis::SPOED
+        if m.is_spoed()
             && let Some(i) = kal.per(m.begin)
             && z.past(m.voorziening, m.herkomst)
         {

@@ -1,7 +1,7 @@
 //! The placement figures of every period of a series.
 
 use crate::context::Ctx;
-use crate::feiten::{COLUMN_NONE, COLUMN_SPOED_BIT, Plaatsing, basis, vlag};
+use crate::feiten::{COLUMN_NONE, Plaatsing, spoed_column};
 use crate::tally::PlaatsingSom;
 use crate::versions::{Bucket, Part};
 
@@ -92,10 +92,9 @@ impl PlaatsingTeller {
         let Some(t) = self.som.get_mut(i) else {
             return;
         };
-        let v = pl.vlaggen;
-        t.exclusief += i64::from(v & vlag::EPISODESTART != 0);
-        t.door += i64::from(v & vlag::DOOR != 0);
-        let telt = v & (vlag::EPISODESTART | vlag::DOOR) != 0;
+        t.exclusief += i64::from(pl.start_episode());
+        t.door += i64::from(pl.is_doorplaatsing());
+        let telt = pl.telt_voor_unieke();
         if let Some(l) = self.jeugdigen.get_mut(if telt { i } else { n }) {
             l.push(pl.jeugdige);
         }
@@ -104,9 +103,9 @@ impl PlaatsingTeller {
             .get(pl.voorziening as usize)
             .copied()
             .unwrap_or(0)
-            & i64::from(v & vlag::AMBULANT == 0 && v & vlag::EPISODESTART != 0);
+            & i64::from(pl.telt_voor_spoedaandeel());
         t.gesloten_starts += gesloten;
-        t.spoed_starts += gesloten & i64::from(pl.basis == basis::SPOED);
+        t.spoed_starts += gesloten & i64::from(pl.op_spoedmachtiging());
     }
 
     /// A whole open bucket of a series without filter over quarter-aligned periods
@@ -160,10 +159,10 @@ impl PlaatsingTeller {
             if k.jeugdige != COLUMN_NONE {
                 jeugdigen.push(k.jeugdige);
             }
-            let vz = ((k.voorziening & !COLUMN_SPOED_BIT) as usize).min(geen);
+            let vz = (spoed_column::voorziening(k.voorziening) as usize).min(geen);
             let gesloten = self.dicht.get(vz).copied().unwrap_or(0);
             som.gesloten_starts += gesloten;
-            som.spoed_starts += gesloten & i64::from(k.voorziening >> 31);
+            som.spoed_starts += gesloten & spoed_column::spoed(k.voorziening);
         }
     }
 }
