@@ -39,6 +39,19 @@
 //!   (`disclosure.rs`, `docs/privacy.md`); every value says how it was protected
 //!   ([`Bescherming`]).
 //!
+//! # Modules
+//! - Fold: `projectie.rs` (the [`Projection`] and each event), `afleiding.rs` (a youth's
+//!   facts derived from its inputs), `feiten.rs` (the compact facts and their counting
+//!   rules), `jeugdtabellen.rs` (the youth tables; the fold's second stage),
+//!   `bezetting.rs` (the bitemporal occupancy log), `interner.rs`, `mem.rs`.
+//! - Versions: `versions/` (the bitemporal table of every fact's versions),
+//!   `knowledge.rs` ([`KnowledgeTime`]).
+//! - Queries: `query.rs` ([`Query`]), `report.rs` ([`KpiReport`] and the other report
+//!   types), `context.rs` (a query resolved once), `tally.rs` (one period), `sweep/` (a
+//!   series in one pass), `occupancy.rs` (the overbezetting rule), `key_sweep.rs` and
+//!   `disclosure.rs` (protected figures), `kpi.rs` (the entry points), `diff.rs`,
+//!   `periode.rs`.
+//!
 //! # Semantics chosen where the definitions leave room (docs/kpis.md, "Counting rules")
 //! - Stocks are taken at the start of day b (before that day's movements): an interval
 //!   [s, e) is in the stock at b when s < b ≤ e; instroom is s ∈ P, uitstroom e ∈ P. The

@@ -1,4 +1,12 @@
 //! The fold: events in position order into bitemporal facts.
+//!
+//! Over 800 lines on purpose: the [`Projection`] and the handling of every event type
+//! (record, resolve corrections, derive, sync the tables) are one state machine over
+//! the struct's private fields, whose invariants (slots, aliases, links, the two-stage
+//! sink) are easier to check in one file. The rest of the projection lives elsewhere by
+//! role: derivation (`afleiding.rs`), tables (`versions/`, `jeugdtabellen.rs`),
+//! occupancy (`bezetting.rs`, `occupancy.rs`), queries (`kpi.rs`, `context.rs`,
+//! `tally.rs`, `sweep/`).
 
 use chrono::{DateTime, Utc};
 use kringloop_events::{DoelScope, Gebeurtenis, RecordedEvent, pseudoniem_van_stream};

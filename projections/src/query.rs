@@ -103,7 +103,7 @@ impl Query {
     }
 }
 
-/// A dimension of a breakdown ([`Projection::bezetting_per`]).
+/// A dimension of a breakdown ([`Projection::bezetting_per`](crate::Projection::bezetting_per)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Dimensie {
