@@ -36,15 +36,27 @@ pub struct Diff {
     pub gebeurtenissen: Vec<GebeurtenisRef>,
 }
 
-fn veranderd<T: ValidTime + Copy + PartialEq>(
-    t: &VersionTable<T>,
+/// Where [`veranderd`] looks: knowledge times (K1, K2] and valid days [lo, hi].
+#[derive(Clone, Copy)]
+struct Venster {
     known_at1: KnowledgeTime,
     known_at2: KnowledgeTime,
     lo: i32,
     hi: i32,
+}
+
+fn veranderd<T: ValidTime + Copy + PartialEq>(
+    t: &VersionTable<T>,
+    w: Venster,
     past: impl Fn(&T) -> bool,
     uit: &mut Vec<u32>,
 ) {
+    let Venster {
+        known_at1,
+        known_at2,
+        lo,
+        hi,
+    } = w;
     let binnen = |t: KnowledgeTime| known_at1 < t && t <= known_at2;
     for v in t.in_window(lo, hi) {
         let v: &Version<T> = v;
@@ -77,69 +89,60 @@ impl Projection {
         let na = self.kpis(&q2);
         let c1 = Ctx::new(self, &q1);
         let c2 = Ctx::new(self, &q2);
-        let (m1, m2) = (q1.knowledge_time(), q2.knowledge_time());
-        let lo = c2.van.min(c2.peil).saturating_sub(1);
-        let hi = c2.tot.max(c2.peil);
+        let w = Venster {
+            known_at1: q1.knowledge_time(),
+            known_at2: q2.knowledge_time(),
+            lo: c2.van.min(c2.peil).saturating_sub(1),
+            hi: c2.tot.max(c2.peil),
+        };
         let mut pos: Vec<u32> = Vec::new();
         let past = |vz: u32, h: u32| c1.past(vz, h) || c2.past(vz, h);
         veranderd(
             &self.jt.plaatsingen,
-            m1,
-            m2,
-            lo,
-            hi,
+            w,
             |f| past(f.voorziening, f.herkomst),
             &mut pos,
         );
         veranderd(
             &self.jt.episodes,
-            m1,
-            m2,
-            lo,
-            hi,
+            w,
             |f| past(f.eerste, f.herkomst) || past(f.laatste, f.herkomst),
             &mut pos,
         );
         veranderd(
             &self.jt.trajecten,
-            m1,
-            m2,
-            lo,
-            hi,
+            w,
             |f| past(f.voorziening, f.herkomst),
             &mut pos,
         );
         veranderd(
             &self.jt.machtigingen,
-            m1,
-            m2,
-            lo,
-            hi,
+            w,
             |f| past(f.voorziening, f.herkomst),
             &mut pos,
         );
         veranderd(
             &self.jt.signalen,
-            m1,
-            m2,
-            lo,
-            hi,
+            w,
             |f| past(f.voorziening, f.herkomst),
             &mut pos,
         );
         // Capacity: every change up to the end of the period matters for the stocks.
         veranderd(
             &self.capaciteit,
-            m1,
-            m2,
-            i32::MIN,
-            hi,
+            Venster { lo: i32::MIN, ..w },
             |f| c1.past_locatie(f.voorziening) || c2.past_locatie(f.voorziening),
             &mut pos,
         );
-        veranderd(&self.attrs, m1, m2, 0, 0, |_| true, &mut pos);
-        veranderd(&self.landschap, m1, m2, 0, 0, |_| true, &mut pos);
-        veranderd(&self.doelen, m1, m2, i32::MIN, i32::MAX, |_| true, &mut pos);
+        let geen_dagen = Venster { lo: 0, hi: 0, ..w };
+        veranderd(&self.attrs, geen_dagen, |_| true, &mut pos);
+        veranderd(&self.landschap, geen_dagen, |_| true, &mut pos);
+        let alle_dagen = Venster {
+            lo: i32::MIN,
+            hi: i32::MAX,
+            ..w
+        };
+        veranderd(&self.doelen, alle_dagen, |_| true, &mut pos);
         pos.sort_unstable();
         pos.dedup();
         let gebeurtenissen = pos

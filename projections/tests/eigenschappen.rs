@@ -13,22 +13,7 @@ use proptest::prelude::*;
 
 fn queries() -> Vec<Query> {
     let mut qs = Vec::new();
-    let filters = [
-        Filter::default(),
-        Filter {
-            regime: Some(Regime::Gesloten),
-            ..Filter::default()
-        },
-        Filter {
-            gemeente: Some("G1".into()),
-            ..Filter::default()
-        },
-        Filter {
-            jeugdregio: Some("R2".into()),
-            aanbieder: Some("A2".into()),
-            ..Filter::default()
-        },
-    ];
+    let filters = common::filters();
     for (i, f) in filters.into_iter().enumerate() {
         for p in [
             Periode::kwartaal(2024, 2),

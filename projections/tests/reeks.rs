@@ -13,22 +13,7 @@ use kringloop_projections::*;
 use proptest::prelude::*;
 
 fn vragen() -> Vec<Query> {
-    let filters = [
-        Filter::default(),
-        Filter {
-            regime: Some(Regime::Gesloten),
-            ..Filter::default()
-        },
-        Filter {
-            gemeente: Some("G1".into()),
-            ..Filter::default()
-        },
-        Filter {
-            jeugdregio: Some("R2".into()),
-            aanbieder: Some("A2".into()),
-            ..Filter::default()
-        },
-    ];
+    let filters = common::filters();
     let mut qs = Vec::new();
     for f in filters {
         for toerekening in [Toerekening::Herkomst, Toerekening::Locatie] {

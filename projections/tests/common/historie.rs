@@ -107,39 +107,8 @@ pub fn genereer(seed: u64, jeugdigen: usize) -> Log {
         items.len() - 1
     };
     // Landscape at time 0.
-    feit(
-        &mut items,
-        0,
-        "landsdeel-L1",
-        LandsdeelGeregistreerd {
-            code: "L1".into(),
-            naam: "L1".into(),
-        }
-        .into(),
-    );
-    for (regio, gem) in [("R1", "G1"), ("R2", "G2")] {
-        feit(
-            &mut items,
-            0,
-            &format!("jeugdregio-{regio}"),
-            JeugdregioGeregistreerd {
-                code: regio.into(),
-                naam: regio.into(),
-                landsdeel: "L1".into(),
-            }
-            .into(),
-        );
-        feit(
-            &mut items,
-            0,
-            &format!("gemeente-{gem}"),
-            GemeenteGeregistreerd {
-                code: gem.into(),
-                naam: gem.into(),
-                jeugdregio: regio.into(),
-            }
-            .into(),
-        );
+    for (stroom, g) in super::landschap() {
+        feit(&mut items, 0, &stroom, g);
     }
     // Facilities; F3 may be registered late, and may be re-registered as closed later.
     for (i, f) in FACS.iter().enumerate() {
