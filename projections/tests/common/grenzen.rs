@@ -11,29 +11,7 @@
 use chrono::{DateTime, Datelike, Days, Duration, NaiveDate, Utc};
 use kringloop_events::*;
 
-use super::{Log, d, t};
-
-/// A small deterministic generator (the history is a function of the proptest seed).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next() % n }
-    }
-    fn kans(&mut self, procent: u64) -> bool {
-        self.below(100) < procent
-    }
-    fn kies<T: Copy>(&mut self, uit: &[T]) -> T {
-        uit[self.below(uit.len() as u64) as usize]
-    }
-}
+use super::{Log, Rng, d, t};
 
 /// The facilities: id, aanbieder, gemeente, form, regime.
 pub const FACS: [(&str, &str, &str, Vorm, Regime); 3] = [

@@ -5,26 +5,7 @@
 use chrono::{Duration, NaiveDate};
 use kringloop_events::*;
 
-use super::{Log, d, t};
-
-/// A small deterministic generator (the history is a function of the proptest seed).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next() % n }
-    }
-    fn kans(&mut self, procent: u64) -> bool {
-        self.below(100) < procent
-    }
-}
+use super::{Log, Rng, d, t};
 
 enum Abs {
     Feit(String, Gebeurtenis),

@@ -130,3 +130,25 @@ pub fn landschap() -> Vec<(String, Gebeurtenis)> {
     }
     uit
 }
+
+/// A small deterministic generator (a generated history is a function of the proptest seed).
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        // xorshift64*
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        if n == 0 { 0 } else { self.next() % n }
+    }
+    pub fn kans(&mut self, procent: u64) -> bool {
+        self.below(100) < procent
+    }
+    pub fn kies<T: Copy>(&mut self, uit: &[T]) -> T {
+        uit[self.below(uit.len() as u64) as usize]
+    }
+}
