@@ -14,7 +14,7 @@ use crate::knowledge::KnowledgeTime;
 use crate::periode::{dag, datum};
 use crate::projectie::Projection;
 use crate::query::{Dimensie, Query, Toerekening};
-use crate::report::*;
+use crate::report::{Balans, Doelafwijking, Kpi, KpiMeta, Kruistabel};
 
 pub(crate) const NIETS: u32 = u32::MAX - 1;
 

@@ -13,14 +13,17 @@ use chrono::NaiveDate;
 use kringloop_events::Verblijfplaats;
 
 use crate::ProjectionError;
-use crate::context::*;
+use crate::context::{CapRegel, Ctx};
 use crate::disclosure::{Cel, Celsleutels, RecordKeys, soort};
 use crate::feiten::vlag;
 use crate::periode::{Granulariteit, Periode, dag};
 use crate::projectie::Projection;
 use crate::query::{Dimensie, Query};
-use crate::report::*;
-use crate::tally::*;
+use crate::report::{
+    Aantal, Bezetting, Doorplaatsingen, Kpi, KpiReport, Kruistabel, Plaatsingen, Signalen, Stroom,
+    UitstroomLichter, Verhouding,
+};
+use crate::tally::Tellingen;
 
 /// The query for each period of a series (peildatum: the end of each period).
 fn per_periode(q: &Query, perioden: &[Periode]) -> Vec<Query> {

@@ -3,13 +3,13 @@
 
 use kringloop_events::{Regime, Verblijfplaats, Zwaarte, rang_van_voorziening};
 
-use crate::context::*;
+use crate::context::Ctx;
 use crate::disclosure::{Cel, Celsleutels, soort};
 use crate::feiten::{
     Episode, GEEN8, Machtiging, Plaatsing, Signaal, bestemming_van, regime_code, regime_van,
     signaal, vorm_van,
 };
-use crate::report::*;
+use crate::report::{Aantal, Bescherming, Signalen, Stroom, Verblijfsduur, Verhouding};
 
 /// Langverblijvers: episodes active at the peildatum that started at least this many
 /// days before it.
