@@ -141,16 +141,17 @@ pub(crate) fn tel_overbezet<O: Bezettingswijziging>(
 }
 
 /// An occupancy change of the log: (day, change) of the versions visible now, or
-/// (day, change, event position) of the bitemporal log, which counts at K = `Self::K`
-/// (the position of the last event recorded at or before K) only if made at or before it.
+/// (day, change, event position) of the bitemporal log, which counts at a knowledge time
+/// only if made at or before `last_known_pos` (the position of the last event recorded
+/// at or before it).
 pub(crate) trait Bezettingswijziging: Copy {
-    type K: Copy;
+    type KnownPos: Copy;
     fn dag(&self) -> i32;
-    fn verschil(&self, k: Self::K) -> i32;
+    fn verschil(&self, last_known_pos: Self::KnownPos) -> i32;
 }
 
 impl Bezettingswijziging for (i32, i32) {
-    type K = ();
+    type KnownPos = ();
     #[inline]
     fn dag(&self) -> i32 {
         self.0
@@ -162,7 +163,7 @@ impl Bezettingswijziging for (i32, i32) {
 }
 
 impl Bezettingswijziging for KnownChange {
-    type K = u32;
+    type KnownPos = u32;
     #[inline]
     fn dag(&self) -> i32 {
         self.0
@@ -170,8 +171,8 @@ impl Bezettingswijziging for KnownChange {
     /// A change made after K counts 0 (the sweep takes several changes on one day, so it
     /// need not be left out); without a branch: positions are as good as random here.
     #[inline]
-    fn verschil(&self, k: u32) -> i32 {
-        self.1 * i32::from(self.2 <= k)
+    fn verschil(&self, last_known_pos: u32) -> i32 {
+        self.1 * i32::from(self.2 <= last_known_pos)
     }
 }
 
@@ -183,17 +184,21 @@ pub(crate) struct Wijzigingen<'w, O: Bezettingswijziging> {
     pub(crate) cap: &'w [(u32, i32, i32)],
     pub(crate) i: usize,
     pub(crate) j: usize,
-    pub(crate) k: O::K,
+    pub(crate) last_known_pos: O::KnownPos,
 }
 
 impl<'w, O: Bezettingswijziging> Wijzigingen<'w, O> {
-    pub(crate) fn new(occ: &'w [O], cap: &'w [(u32, i32, i32)], k: O::K) -> Self {
+    pub(crate) fn new(
+        occ: &'w [O],
+        cap: &'w [(u32, i32, i32)],
+        last_known_pos: O::KnownPos,
+    ) -> Self {
         Wijzigingen {
             occ,
             cap,
             i: 0,
             j: 0,
-            k,
+            last_known_pos,
         }
     }
 
@@ -220,7 +225,7 @@ impl<O: Bezettingswijziging> Wijzigingsbron for Wijzigingen<'_, O> {
         if let Some(x) = o
             && k.is_none_or(|k| x.dag() <= k.1)
         {
-            *b += i64::from(x.verschil(self.k));
+            *b += i64::from(x.verschil(self.last_known_pos));
             self.i += 1;
             x.dag()
         } else if let Some((_, d, dc)) = k {

@@ -242,7 +242,7 @@ pub(crate) fn overbezetting_uit_log(
             let nu_toestand = p.kwartaalvlaggen.van(vz as u32).unwrap_or(&leeg);
             let eerste_na = p.jt.bezetting.eerste_dag_na(vz as u32, last_known_pos);
             let cap_nu = &caps_nu[van_vz(&caps_nu, vz)];
-            let voor_k = VoorK {
+            let at_past = AtPastKnowledge {
                 nu: nu_toestand,
                 occ,
                 cap,
@@ -250,7 +250,7 @@ pub(crate) fn overbezetting_uit_log(
                 eerste_na,
                 last_known_pos,
             };
-            voor_k.tel(&kwartalen, &kal.van, &kal.tot, &mut uit);
+            at_past.tel(&kwartalen, &kal.van, &kal.tot, &mut uit);
         } else {
             tel_overbezet(
                 Wijzigingen::new(occ, cap, last_known_pos),
@@ -270,7 +270,7 @@ pub(crate) fn overbezetting_uit_log(
 /// quarter's start (the same at K: no change before it was made after K). A national
 /// series as known in mid-2023 walks a year or two of each facility's log that way,
 /// instead of everything up to K.
-pub(crate) struct VoorK<'a> {
+pub(crate) struct AtPastKnowledge<'a> {
     pub(crate) nu: &'a Kwartaaltoestand,
     /// The facility's changes that can count at K (`Bezettingslog::known_until`).
     pub(crate) occ: &'a [KnownChange],
@@ -282,7 +282,7 @@ pub(crate) struct VoorK<'a> {
     pub(crate) last_known_pos: u32,
 }
 
-impl VoorK<'_> {
+impl AtPastKnowledge<'_> {
     /// +1 in `uit` for each period (`van`, `tot`; quarter numbers `kwartalen`) in which
     /// the facility is overbezet at K.
     pub(crate) fn tel(&self, kwartalen: &[(i16, i16)], van: &[i32], tot: &[i32], uit: &mut [i64]) {

@@ -113,7 +113,7 @@ fn kwartaaltoestand_follows_the_sweep() {
 /// made after K from some day on, capacity that differs between K and now from some
 /// day on, and a first day given early (a block's first day, as the log gives it).
 #[test]
-fn voor_k_follows_the_sweep() {
+fn at_past_knowledge_follows_the_sweep() {
     let mut x: u64 = 0x5851_F42D_4C95_7F2D;
     let volgende = |n: u64, x: &mut u64| {
         *x ^= *x << 13;
@@ -199,7 +199,7 @@ fn voor_k_follows_the_sweep() {
             &mut verwacht,
         );
         let mut gekregen = vec![0i64; van.len()];
-        VoorK {
+        AtPastKnowledge {
             nu: &nu,
             occ: &known,
             cap: &cap_k,
