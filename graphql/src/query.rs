@@ -51,7 +51,7 @@ impl QueryArgs<'_> {
     pub(crate) fn query(self) -> Query {
         let mut q = Query::new(self.periode);
         q.peildatum = self.peildatum;
-        q.kennis = self.as_known_at;
+        q.known_at = self.as_known_at;
         if let Some(f) = self.filter {
             q.filter = f.into();
         }

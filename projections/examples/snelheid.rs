@@ -287,7 +287,7 @@ fn main() {
         (t_na.1 - t_voor.1) as f64 / 100.0,
         (t_na.2 - t_voor.2) as f64 / 100.0
     );
-    println!("{:?}", p.omvang());
+    println!("{:?}", p.sizes());
     // Peak resident memory (includes the generated input held alongside).
     if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
         for l in status
@@ -323,7 +323,7 @@ fn main() {
             for t in [Toerekening::Herkomst, Toerekening::Locatie] {
                 for k in [None, Some(epoch + Duration::days(365 * 6))] {
                     let mut q = Query::new(perioden[0]).filter(f.clone()).toerekening(t);
-                    q.kennis = k;
+                    q.known_at = k;
                     for r in p.reeks(&q, &perioden) {
                         format!("{r:?}").hash(&mut h);
                         n += 1;
@@ -376,7 +376,7 @@ fn main() {
         let _ = p.kpis(&q);
     });
     let verleden = epoch + Duration::days(365 * 6);
-    let qk = q.clone().kennis(verleden);
+    let qk = q.clone().known_at(verleden);
     meet("kwartaal, gefilterd, K in het verleden", &|| {
         let _ = p.kpis(&qk);
     });

@@ -9,7 +9,7 @@ use crate::feiten::{
     Capaciteit, Episode, GEEN, GEEN8, Machtiging, OPEN_EIND, Plaatsing, Signaal, Traject, VzAttr,
     basis, cap, signaal, vlag,
 };
-use crate::jeugdtabellen::FeitLijsten;
+use crate::jeugdtabellen::FactLists;
 
 /// A youth fact, compact, with interned ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,7 +83,7 @@ pub(crate) struct JInvoer {
 
 #[derive(Debug, Default)]
 pub(crate) struct Afgeleid {
-    pub feiten: FeitLijsten,
+    pub feiten: FactLists,
     werk: Werk,
 }
 
@@ -142,12 +142,12 @@ pub(crate) fn leid_jeugdige_af(
     attr: impl Fn(u32) -> Option<VzAttr>,
     uit: &mut Afgeleid,
 ) {
-    uit.feiten.wis();
+    uit.feiten.clear();
     // Working buffers are kept in `uit` between calls: the fold derives a youth after
     // every event, and allocation was a visible share of its time.
     let Afgeleid {
         feiten:
-            FeitLijsten {
+            FactLists {
                 plaatsingen: uit_plaatsingen,
                 episodes: uit_episodes,
                 trajecten: uit_trajecten,

@@ -6,14 +6,14 @@
 //! and end in the window, sorted by facility and day: about half the CPU of a national
 //! 40-quarter series. The fold already knows each placement version it opens and
 //! closes, so it notes the changes in a sequential buffer, and [`Bezettingslog::verwerk`]
-//! (through `Projection::onderhoud`, after each batch) sorts them by facility and day and
+//! (through `Projection::maintain`, after each batch) sorts them by facility and day and
 //! appends or merges them into the facilities' lists.
 //!
 //! Two lists per facility: the changes of the versions visible now, netted per day, and
 //! the bitemporal list of every change with the position of its event, which gives the
-//! occupancy at any K (`Kenniswijziging`). A series at a K after the last recorded
+//! occupancy at any K (`KnownChange`). A series at a K after the last recorded
 //! event walks the first, at an earlier K the second, up to the first day from which on
-//! every change was recorded after K (`Bezettingslog::kennis_tot`); only while changes
+//! every change was recorded after K (`Bezettingslog::known_until`); only while changes
 //! are pending does it still sort the changes of the versions visible at K. The first
 //! list is the second at K = now, netted: kept because walking it takes 15–17 ms of a
 //! national series against 24 ms for the whole bitemporal list.
@@ -85,9 +85,9 @@ fn voeg_samen<E: Copy, S: Ord>(
 /// the recorded time (the fold refuses an event recorded before its predecessor), and
 /// 4 bytes instead of 8 make the entry 12 bytes instead of 16, which the walk of a past
 /// K reads some 3 million of.
-pub(crate) type Kenniswijziging = (i32, i32, u32);
+pub(crate) type KnownChange = (i32, i32, u32);
 
-/// Entries of the bitemporal log per block of `Bezettingslog::kennis_min`.
+/// Entries of the bitemporal log per block of `Bezettingslog::known_min`.
 const BLOK: usize = 16;
 
 /// Per facility, the occupancy changes of the placements visible now, and those of
@@ -98,46 +98,46 @@ pub(crate) struct Bezettingslog {
     /// that day over the versions visible now), never 0.
     vz: Vec<Vec<(i32, i32)>>,
     /// Per facility, sorted by day and position, one entry per (day, position), never 0.
-    kennis: Vec<Vec<Kenniswijziging>>,
-    /// Per facility, per block of `BLOK` entries of `kennis`: the lowest position of the
+    known: Vec<Vec<KnownChange>>,
+    /// Per facility, per block of `BLOK` entries of `known`: the lowest position of the
     /// entries from that block to the end of the list (so non-decreasing). At a K in the
     /// past, the blocks from the first whose minimum lies after K count for nothing, and
     /// a walk can stop before them: a series as known in mid-2023 skips a quarter of the
     /// list.
-    kennis_min: Vec<Vec<u32>>,
+    known_min: Vec<Vec<u32>>,
     /// Per facility, per block: the highest position of the entries from the start of
     /// the list to the end of that block (so non-decreasing). The first block whose
     /// maximum lies after K holds the earliest day on which a change made after K
     /// falls; before that day the occupancy at K is the occupancy now
     /// (`Bezettingslog::eerste_dag_na`).
-    kennis_max: Vec<Vec<u32>>,
+    known_max: Vec<Vec<u32>>,
     /// Changes not yet applied, in the order the fold made them. Applying each one at
     /// once cost the fold two cache misses per placement event (the facility's list and
     /// its last entry, evicted by the youths' data in between): +24 % fold time on the
     /// 5.4 M-event history. Appending here is a sequential write; applying a batch
     /// sorted by facility and day walks the facilities in order.
-    wachtrij: Vec<(u32, i32, i32, u32)>,
+    queue: Vec<(u32, i32, i32, u32)>,
     /// Reused buffers for one facility's netted changes.
     run: Vec<(i32, i32)>,
-    run_kennis: Vec<Kenniswijziging>,
+    run_known: Vec<KnownChange>,
     /// Facilities whose log of now changed since [`Bezettingslog::neem_gewijzigd`]
     /// (for their quarter flags, `Kwartaalvlaggen`).
     gewijzigd: Vec<u32>,
     /// Set while a helper thread applies the full queues
-    /// (`JeugdTabellen::met_bezettingshulp`): `plaatsing` then leaves a full queue to
+    /// (`JeugdTabellen::with_occupancy_helper`): `plaatsing` then leaves a full queue to
     /// the caller, and this log holds only the queue.
     pub(crate) uitbesteed: bool,
-    /// Queue length at which it is applied, if not `WACHTRIJ_MAX`
-    /// ([`crate::Projection::bezettingswachtrij`]).
-    pub(crate) wachtrij_max: Option<usize>,
+    /// Queue length at which it is applied, if not `QUEUE_MAX`
+    /// ([`crate::Projection::bezetting_queue`]).
+    pub(crate) queue_max: Option<usize>,
 }
 
 /// Pending changes of a [`Bezettingslog`]: (facility, day, change, position).
-pub(crate) type Wachtrij = Vec<(u32, i32, i32, u32)>;
+pub(crate) type OccupancyQueue = Vec<(u32, i32, i32, u32)>;
 
 /// Pending changes at which the fold applies them itself (16 MiB), so that the buffer
 /// stays bounded when nobody calls [`Bezettingslog::verwerk`].
-const WACHTRIJ_MAX: usize = 1 << 20;
+const QUEUE_MAX: usize = 1 << 20;
 
 impl Bezettingslog {
     /// A placement [begin, eind) of facility `vz` became visible (`teken` = 1) or stopped
@@ -147,9 +147,9 @@ impl Bezettingslog {
         if begin >= eind {
             return;
         }
-        self.wachtrij.push((vz, begin, teken, positie));
+        self.queue.push((vz, begin, teken, positie));
         if eind != OPEN {
-            self.wachtrij.push((vz, eind, -teken, positie));
+            self.queue.push((vz, eind, -teken, positie));
         }
         if !self.uitbesteed && self.vol() {
             self.verwerk();
@@ -159,51 +159,51 @@ impl Bezettingslog {
     /// Whether the queue is as long as it may grow before it is applied.
     #[inline]
     pub fn vol(&self) -> bool {
-        self.wachtrij.len() >= self.wachtrij_max.unwrap_or(WACHTRIJ_MAX)
+        self.queue.len() >= self.queue_max.unwrap_or(QUEUE_MAX)
     }
 
     /// The queue, replaced by `leeg` (an emptied queue, for reuse).
-    pub fn neem_wachtrij(&mut self, mut leeg: Wachtrij) -> Wachtrij {
+    pub fn take_queue(&mut self, mut leeg: OccupancyQueue) -> OccupancyQueue {
         leeg.clear();
-        leeg.reserve(self.wachtrij_max.unwrap_or(WACHTRIJ_MAX).min(WACHTRIJ_MAX) + 2);
-        std::mem::replace(&mut self.wachtrij, leeg)
+        leeg.reserve(self.queue_max.unwrap_or(QUEUE_MAX).min(QUEUE_MAX) + 2);
+        std::mem::replace(&mut self.queue, leeg)
     }
 
     /// Applies `w` after the changes still queued here, as if it had been queued here;
     /// returns it emptied.
-    pub fn verwerk_wachtrij(&mut self, w: Wachtrij) -> Wachtrij {
-        if !self.wachtrij.is_empty() {
+    pub fn process_queue(&mut self, w: OccupancyQueue) -> OccupancyQueue {
+        if !self.queue.is_empty() {
             self.verwerk();
         }
-        let leeg = std::mem::replace(&mut self.wachtrij, w);
+        let leeg = std::mem::replace(&mut self.queue, w);
         self.verwerk();
-        std::mem::replace(&mut self.wachtrij, leeg)
+        std::mem::replace(&mut self.queue, leeg)
     }
 
     /// Queues the changes still queued in `rest` (a log that held only a queue) after
     /// those queued here.
-    pub fn zet_achteraan(&mut self, rest: Bezettingslog) {
-        self.wachtrij.extend_from_slice(&rest.wachtrij);
+    pub fn requeue(&mut self, rest: Bezettingslog) {
+        self.queue.extend_from_slice(&rest.queue);
     }
 
     /// Whether every change is applied (otherwise [`Bezettingslog::van`] is behind).
     pub fn bij(&self) -> bool {
-        self.wachtrij.is_empty()
+        self.queue.is_empty()
     }
 
     /// Applies the pending changes: sorted by facility, day and recorded time, netted
     /// per day (and per day and time), then appended to or merged into each facility's
     /// lists.
     pub fn verwerk(&mut self) {
-        let mut w = std::mem::take(&mut self.wachtrij);
+        let mut w = std::mem::take(&mut self.queue);
         w.sort_unstable_by_key(|&(vz, dag, _, t)| (vz, dag, t));
         let mut run = std::mem::take(&mut self.run);
-        let mut run_kennis = std::mem::take(&mut self.run_kennis);
+        let mut run_known = std::mem::take(&mut self.run_known);
         let mut i = 0;
         while i < w.len() {
             let vz = w[i].0;
             run.clear();
-            run_kennis.clear();
+            run_known.clear();
             while i < w.len() && w[i].0 == vz {
                 let dag = w[i].1;
                 let mut delta = 0;
@@ -215,7 +215,7 @@ impl Bezettingslog {
                         i += 1;
                     }
                     if delta_t != 0 {
-                        run_kennis.push((dag, delta_t, t));
+                        run_known.push((dag, delta_t, t));
                     }
                     delta += delta_t;
                 }
@@ -226,9 +226,9 @@ impl Bezettingslog {
             let v = vz as usize;
             if v >= self.vz.len() {
                 self.vz.resize_with(v + 1, Vec::new);
-                self.kennis.resize_with(v + 1, Vec::new);
-                self.kennis_min.resize_with(v + 1, Vec::new);
-                self.kennis_max.resize_with(v + 1, Vec::new);
+                self.known.resize_with(v + 1, Vec::new);
+                self.known_min.resize_with(v + 1, Vec::new);
+                self.known_max.resize_with(v + 1, Vec::new);
             }
             if !run.is_empty() {
                 self.gewijzigd.push(vz);
@@ -241,19 +241,19 @@ impl Bezettingslog {
                 |x| x.1 == 0,
             );
             let vanaf = voeg_samen(
-                &mut self.kennis[v],
-                &run_kennis,
+                &mut self.known[v],
+                &run_known,
                 |x| (x.0, x.2),
                 |x, y| (x.0, x.1 + y.1, x.2),
                 |x| x.1 == 0,
             );
-            werk_minima_bij(&self.kennis[v], &mut self.kennis_min[v], vanaf);
-            werk_maxima_bij(&self.kennis[v], &mut self.kennis_max[v], vanaf);
+            werk_minima_bij(&self.known[v], &mut self.known_min[v], vanaf);
+            werk_maxima_bij(&self.known[v], &mut self.known_max[v], vanaf);
         }
         w.clear();
-        self.wachtrij = w;
+        self.queue = w;
         self.run = run;
-        self.run_kennis = run_kennis;
+        self.run_known = run_known;
     }
 
     /// The changes of facility `vz` over the versions visible now, sorted by day.
@@ -265,32 +265,32 @@ impl Bezettingslog {
     /// The changes of facility `vz` of every version, with their recorded times, sorted
     /// by day and recorded time.
     #[inline]
-    pub fn kennis(&self, vz: u32) -> &[Kenniswijziging] {
-        self.kennis.get(vz as usize).map_or(&[], Vec::as_slice)
+    pub fn known(&self, vz: u32) -> &[KnownChange] {
+        self.known.get(vz as usize).map_or(&[], Vec::as_slice)
     }
 
-    /// The changes of facility `vz` that can count at K, for `kpos` the position of the
-    /// last event recorded at or before K: a prefix of [`Bezettingslog::kennis`] after
+    /// The changes of facility `vz` that can count at K, for `last_known_pos` the position of the
+    /// last event recorded at or before K: a prefix of [`Bezettingslog::known`] after
     /// which every change has a later position.
     #[inline]
-    pub fn kennis_tot(&self, vz: u32, kpos: u32) -> &[Kenniswijziging] {
-        let l = self.kennis(vz);
+    pub fn known_until(&self, vz: u32, last_known_pos: u32) -> &[KnownChange] {
+        let l = self.known(vz);
         let minima = self
-            .kennis_min
+            .known_min
             .get(vz as usize)
             .map_or(&[][..], Vec::as_slice);
-        let blokken = minima.partition_point(|&m| m <= kpos);
+        let blokken = minima.partition_point(|&m| m <= last_known_pos);
         &l[..(blokken * BLOK).min(l.len())]
     }
 
     /// A day on or before the earliest day of a change of facility `vz` made after the
-    /// event at `kpos` (`None` if there is none): the first day of the first block
+    /// event at `last_known_pos` (`None` if there is none): the first day of the first block
     /// holding such a change.
     #[inline]
-    pub fn eerste_dag_na(&self, vz: u32, kpos: u32) -> Option<i32> {
-        let maxima = self.kennis_max.get(vz as usize)?;
-        let b = maxima.partition_point(|&m| m <= kpos);
-        self.kennis(vz).get(b * BLOK).map(|w| w.0)
+    pub fn eerste_dag_na(&self, vz: u32, last_known_pos: u32) -> Option<i32> {
+        let maxima = self.known_max.get(vz as usize)?;
+        let b = maxima.partition_point(|&m| m <= last_known_pos);
+        self.known(vz).get(b * BLOK).map(|w| w.0)
     }
 
     /// The facilities whose log of now changed since the last call (one entry per
@@ -305,8 +305,8 @@ impl Bezettingslog {
     }
 
     /// Entries of the bitemporal log (for the size report).
-    pub fn kennis_omvang(&self) -> usize {
-        self.kennis.iter().map(Vec::len).sum()
+    pub fn known_len(&self) -> usize {
+        self.known.iter().map(Vec::len).sum()
     }
 }
 
@@ -359,7 +359,7 @@ impl Kwartaaltoestand {
     }
 }
 
-/// Per facility its [`Kwartaaltoestand`], brought up to date in `Projection::onderhoud`
+/// Per facility its [`Kwartaaltoestand`], brought up to date in `Projection::maintain`
 /// for the facilities whose log of now or whose capacity changed. A national series of
 /// quarters (half-years, years) at K = now reads 40 bytes per facility instead of
 /// walking its log (14 ms of the series' CPU for the walk).
@@ -406,15 +406,15 @@ impl Kwartaalvlaggen {
     }
 }
 
-/// Brings `minima` (see `Bezettingslog::kennis_min`) up to date with `kennis`, whose
+/// Brings `minima` (see `Bezettingslog::known_min`) up to date with `known`, whose
 /// entries before `vanaf` are those of the last call.
-fn werk_minima_bij(kennis: &[Kenniswijziging], minima: &mut Vec<u32>, vanaf: usize) {
+fn werk_minima_bij(known: &[KnownChange], minima: &mut Vec<u32>, vanaf: usize) {
     let eerste = vanaf / BLOK;
-    minima.resize(kennis.len().div_ceil(BLOK), u32::MAX);
+    minima.resize(known.len().div_ceil(BLOK), u32::MAX);
     // The blocks from the first changed one on, from the end back.
     let mut m = u32::MAX;
     for b in (eerste..minima.len()).rev() {
-        let blok = &kennis[b * BLOK..((b + 1) * BLOK).min(kennis.len())];
+        let blok = &known[b * BLOK..((b + 1) * BLOK).min(known.len())];
         m = blok.iter().fold(m, |m, w| m.min(w.2));
         minima[b] = m;
     }
@@ -423,18 +423,18 @@ fn werk_minima_bij(kennis: &[Kenniswijziging], minima: &mut Vec<u32>, vanaf: usi
     debug_assert!(minima[..eerste].iter().all(|&x| x <= m));
 }
 
-/// Brings `maxima` (see `Bezettingslog::kennis_max`) up to date with `kennis`, whose
+/// Brings `maxima` (see `Bezettingslog::known_max`) up to date with `known`, whose
 /// entries before `vanaf` are those of the last call.
-fn werk_maxima_bij(kennis: &[Kenniswijziging], maxima: &mut Vec<u32>, vanaf: usize) {
+fn werk_maxima_bij(known: &[KnownChange], maxima: &mut Vec<u32>, vanaf: usize) {
     let eerste = vanaf / BLOK;
-    maxima.resize(kennis.len().div_ceil(BLOK), 0);
+    maxima.resize(known.len().div_ceil(BLOK), 0);
     let mut m = eerste
         .checked_sub(1)
         .and_then(|b| maxima.get(b))
         .copied()
         .unwrap_or(0);
     for b in eerste..maxima.len() {
-        let blok = &kennis[b * BLOK..((b + 1) * BLOK).min(kennis.len())];
+        let blok = &known[b * BLOK..((b + 1) * BLOK).min(known.len())];
         m = blok.iter().fold(m, |m, w| m.max(w.2));
         maxima[b] = m;
     }
@@ -446,11 +446,11 @@ mod tests {
 
     /// The block minima equal those recomputed from the list.
     fn minima_kloppen(log: &Bezettingslog) {
-        for (v, l) in log.kennis.iter().enumerate() {
+        for (v, l) in log.known.iter().enumerate() {
             let verwacht: Vec<u32> = (0..l.len().div_ceil(BLOK))
                 .map(|b| l[b * BLOK..].iter().map(|w| w.2).min().unwrap_or(u32::MAX))
                 .collect();
-            assert_eq!(log.kennis_min[v], verwacht, "facility {v}");
+            assert_eq!(log.known_min[v], verwacht, "facility {v}");
             let verwacht: Vec<u32> = (0..l.len().div_ceil(BLOK))
                 .map(|b| {
                     l[..((b + 1) * BLOK).min(l.len())]
@@ -460,7 +460,7 @@ mod tests {
                         .unwrap_or(0)
                 })
                 .collect();
-            assert_eq!(log.kennis_max[v], verwacht, "facility {v}");
+            assert_eq!(log.known_max[v], verwacht, "facility {v}");
         }
     }
 
@@ -471,7 +471,7 @@ mod tests {
     fn log_matches_the_visible_placements() {
         let mut log = Bezettingslog::default();
         // (facility, begin, end, opened at, closed at)
-        let mut versies: Vec<(u32, i32, i32, u32, u32)> = Vec::new();
+        let mut versions: Vec<(u32, i32, i32, u32, u32)> = Vec::new();
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
         let mut volgende = |n: u64| {
             x ^= x << 13;
@@ -482,13 +482,13 @@ mod tests {
         for t in 0..5_000u32 {
             // Several changes share a position, as the versions of one event do.
             let t = t / 3 + 1;
-            let open: Vec<usize> = (0..versies.len())
-                .filter(|&i| versies[i].4 == u32::MAX)
+            let open: Vec<usize> = (0..versions.len())
+                .filter(|&i| versions[i].4 == u32::MAX)
                 .collect();
             if !open.is_empty() && volgende(3) == 0 {
                 let i = open[volgende(open.len() as u64) as usize];
-                let (vz, b, e, _, _) = versies[i];
-                versies[i].4 = t;
+                let (vz, b, e, _, _) = versions[i];
+                versions[i].4 = t;
                 log.plaatsing(vz, b, e, -1, t);
                 log.verwerk();
                 minima_kloppen(&log);
@@ -502,7 +502,7 @@ mod tests {
                 } else {
                     b + volgende(60) as i32
                 };
-                versies.push((vz, b, e, t, u32::MAX));
+                versions.push((vz, b, e, t, u32::MAX));
                 log.plaatsing(vz, b, e, 1, t);
                 if volgende(2) == 0 {
                     log.verwerk();
@@ -516,7 +516,7 @@ mod tests {
         for k in [0, 1, 8, 101, 556, 1_001, 1_666, 1_667, 10_000] {
             for vz in 0..4 {
                 let mut verwacht = std::collections::BTreeMap::<i32, i32>::new();
-                for &(v, b, e, van, tot) in &versies {
+                for &(v, b, e, van, tot) in &versions {
                     if v == vz && b < e && van <= k && k < tot {
                         *verwacht.entry(b).or_default() += 1;
                         if e != OPEN {
@@ -526,29 +526,29 @@ mod tests {
                 }
                 verwacht.retain(|_, d| *d != 0);
                 let verwacht: Vec<(i32, i32)> = verwacht.into_iter().collect();
-                let kennis = log.kennis(vz);
+                let known = log.known(vz);
                 assert!(
-                    kennis
+                    known
                         .windows(2)
                         .all(|w| (w[0].0, w[0].2) < (w[1].0, w[1].2)),
                     "sorted by day and position, one entry each"
                 );
-                assert!(kennis.iter().all(|w| w.1 != 0));
-                let deel = log.kennis_tot(vz, k);
-                assert_eq!(deel, &kennis[..deel.len()]);
+                assert!(known.iter().all(|w| w.1 != 0));
+                let deel = log.known_until(vz, k);
+                assert_eq!(deel, &known[..deel.len()]);
                 assert!(
-                    kennis[deel.len()..].iter().all(|w| w.2 > k),
+                    known[deel.len()..].iter().all(|w| w.2 > k),
                     "K = {k}: only later changes are left out"
                 );
-                ingekort += kennis.len() - deel.len();
-                let eerste_na = kennis.iter().find(|w| w.2 > k).map(|w| w.0);
+                ingekort += known.len() - deel.len();
+                let eerste_na = known.iter().find(|w| w.2 > k).map(|w| w.0);
                 match (log.eerste_dag_na(vz, k), eerste_na) {
                     (Some(a), Some(b)) => {
                         assert!(a <= b, "K = {k}: {a} after the first later change {b}");
                         // Within one block of it.
-                        let i = kennis.iter().position(|w| w.2 > k).unwrap_or(0);
+                        let i = known.iter().position(|w| w.2 > k).unwrap_or(0);
                         assert!(
-                            kennis[i.saturating_sub(BLOK - 1)..=i]
+                            known[i.saturating_sub(BLOK - 1)..=i]
                                 .iter()
                                 .any(|w| w.0 == a)
                         );
@@ -581,7 +581,7 @@ mod tests {
             "the prefixes must leave entries out: {ingekort}"
         );
         assert!(log.van(99).is_empty());
-        assert!(log.kennis_tot(99, 5).is_empty());
-        assert!(log.kennis_omvang() > 0);
+        assert!(log.known_until(99, 5).is_empty());
+        assert!(log.known_len() > 0);
     }
 }

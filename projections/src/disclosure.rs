@@ -26,24 +26,11 @@
 //! persons, and stay exact; so does every figure for roles with person-level access. The method and its reasoning are in
 //! `docs/privacy.md`.
 
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::feiten::signaal;
-use crate::kpi::{Aantal, KpiReport, Kruistabel, Verblijfsduur, Verhouding};
-
-/// How a published value was protected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Bescherming {
-    /// The exact figure (person-level roles; facts about facilities).
-    #[default]
-    Geen,
-    /// Perturbed by the cell-key method: the true value plus a small, consistent noise.
-    Verstoord,
-    /// Withheld: too few records for a statistic of individual values (median, p90).
-    Onderdrukt,
-}
+use crate::report::Bescherming;
+use crate::report::{Aantal, KpiReport, Kruistabel, Verblijfsduur, Verhouding};
 
 /// Record kinds: the same identity in two kinds gives unrelated keys.
 pub(crate) mod soort {
@@ -253,7 +240,7 @@ fn check(a: &Aantal, c: Cel) -> Aantal {
     verstoor(c)
 }
 
-fn stroom(s: &mut crate::kpi::Stroom, c: &[Cel; 4]) {
+fn stroom(s: &mut crate::report::Stroom, c: &[Cel; 4]) {
     s.begin = check(&s.begin, c[0]);
     s.instroom = check(&s.instroom, c[1]);
     s.uitstroom = check(&s.uitstroom, c[2]);

@@ -4,300 +4,14 @@
 //! placement version (fact + knowledge interval) is 48 bytes and a ten-year national
 //! history fits comfortably in memory.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::Arc;
-
 use kringloop_events::{MachtigingSoort, Regime, Verblijfplaats, Vorm};
 
 use crate::periode::OPEN;
-use crate::tabel::Geldig;
+use crate::versions::ValidTime;
 
 /// "None" for interned ids and u8 codes.
 pub(crate) const GEEN: u32 = u32::MAX;
 pub(crate) const GEEN8: u8 = u8::MAX;
-
-/// A fast non-cryptographic hasher (the FxHash mix). Keys are ids from the event store,
-/// written by authenticated registrars and importers, so flooding is not a concern; the
-/// fold hashes several keys per event and SipHash was a tenth of its time.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct Fx(u64);
-
-impl Fx {
-    #[inline]
-    fn mix(&mut self, w: u64) {
-        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-impl Hasher for Fx {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(c);
-            self.mix(u64::from_le_bytes(b));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut b = [0u8; 8];
-            b[..rest.len()].copy_from_slice(rest);
-            self.mix(u64::from_le_bytes(b));
-        }
-    }
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.mix(u64::from(i));
-    }
-    #[inline]
-    fn write_u16(&mut self, i: u16) {
-        self.mix(u64::from(i));
-    }
-    #[inline]
-    fn write_u32(&mut self, i: u32) {
-        self.mix(u64::from(i));
-    }
-    #[inline]
-    fn write_u64(&mut self, i: u64) {
-        self.mix(i);
-    }
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.mix(i as u64);
-    }
-    #[inline]
-    fn finish(&self) -> u64 {
-        // Final avalanche (murmur3 fmix64): the Fx mix alone leaves the low bits, which
-        // pick the bucket, depending only on the low bytes of the last word, and stream
-        // names share their prefix.
-        let mut h = self.0;
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-        h ^ (h >> 33)
-    }
-}
-
-/// A prefetch hint: start loading `x` into the caches, without waiting for it. No effect
-/// on results, only on how long the next access to `x` waits.
-#[inline]
-pub(crate) fn haal<T>(x: &T) {
-    mem_prefetch::prefetch_read_data::<T, 3>(x);
-}
-
-pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
-
-/// A short name kept inline in the interner's table, so a lookup compares it in the
-/// table slot instead of following a pointer to a string elsewhere in memory (the fold
-/// looks up the stream of every event; hundreds of thousands of youth streams). The
-/// length is in the last byte.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Kort([u8; 32]);
-
-const KORT: usize = 31;
-
-impl std::hash::Hash for Kort {
-    #[inline]
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        for c in self.0.chunks_exact(8) {
-            let mut a = [0u8; 8];
-            a.copy_from_slice(c);
-            state.write_u64(u64::from_le_bytes(a));
-        }
-    }
-}
-
-impl Kort {
-    #[inline]
-    fn van(naam: &str) -> Option<Kort> {
-        let b = naam.as_bytes();
-        if b.len() > KORT {
-            return None;
-        }
-        let mut bytes = [0u8; 32];
-        bytes.get_mut(..b.len())?.copy_from_slice(b);
-        bytes[KORT] = u8::try_from(b.len()).ok()?;
-        Some(Kort(bytes))
-    }
-
-    fn tekst(&self) -> Option<&str> {
-        let n = (self.0[KORT] as usize).min(KORT);
-        std::str::from_utf8(self.0.get(..n)?).ok()
-    }
-}
-
-/// Open addressing with linear probing for [`Kort`] keys: the key sits in the slot
-/// itself, so a lookup of a name not seen for a while costs one cache miss (the hash
-/// map needs two: its control bytes and its entry).
-#[derive(Debug, Clone, Default)]
-struct KortTabel {
-    slots: Vec<(Kort, u32)>,
-    n: usize,
-}
-
-/// An empty slot (a real key has a length of at most 31 in its last byte).
-const LEEG: Kort = {
-    let mut b = [0u8; 32];
-    b[KORT] = 0xFF;
-    Kort(b)
-};
-
-impl KortTabel {
-    #[inline]
-    fn plek(k: &Kort, masker: usize) -> usize {
-        let mut h = Fx::default();
-        std::hash::Hash::hash(k, &mut h);
-        (h.finish() as usize) & masker
-    }
-
-    #[inline]
-    fn get(&self, k: &Kort) -> Option<u32> {
-        let masker = self.slots.len().checked_sub(1)?;
-        let mut i = Self::plek(k, masker);
-        loop {
-            let (sk, id) = self.slots.get(i)?;
-            if sk == k {
-                return Some(*id);
-            }
-            if *sk == LEEG {
-                return None;
-            }
-            i = (i + 1) & masker;
-        }
-    }
-
-    /// The slot where a lookup of `k` starts, and the one after it (a slot is 36 bytes,
-    /// so a lookup that probes one further often reads a second cache line).
-    #[inline]
-    fn eerste_plekken(&self, k: &Kort) -> [Option<&(Kort, u32)>; 2] {
-        let Some(masker) = self.slots.len().checked_sub(1) else {
-            return [None, None];
-        };
-        let i = Self::plek(k, masker);
-        [self.slots.get(i), self.slots.get((i + 1) & masker)]
-    }
-
-    /// Moves every key into a table of `slots` slots (a power of two).
-    fn herverdeel(&mut self, slots: usize) {
-        let oud = std::mem::replace(&mut self.slots, vec![(LEEG, 0); slots]);
-        for (sk, sid) in oud {
-            if sk != LEEG {
-                self.zet(sk, sid);
-            }
-        }
-    }
-
-    /// Room for `n` keys without growing (growing rehashes every key into new memory).
-    fn reserveer(&mut self, n: usize) {
-        let nodig = (n * 10 / 7 + 1).next_power_of_two().max(64);
-        if nodig > self.slots.len() {
-            self.herverdeel(nodig);
-        }
-    }
-
-    /// Inserts a key that is not in the table.
-    fn insert(&mut self, k: Kort, id: u32) {
-        if (self.n + 1) * 10 > self.slots.len() * 7 {
-            self.herverdeel((self.slots.len() * 2).max(64));
-        }
-        self.zet(k, id);
-        self.n += 1;
-    }
-
-    fn zet(&mut self, k: Kort, id: u32) {
-        let masker = self.slots.len() - 1;
-        let mut i = Self::plek(&k, masker);
-        while let Some(slot) = self.slots.get_mut(i) {
-            if slot.0 == LEEG {
-                *slot = (k, id);
-                return;
-            }
-            i = (i + 1) & masker;
-        }
-    }
-}
-
-/// A name for the way back from id to text.
-#[derive(Debug, Clone)]
-enum Naam {
-    Kort(Kort),
-    Lang(Arc<str>),
-}
-
-/// Interner: strings to dense `u32` ids and back. Names up to 31 bytes are kept inline
-/// (no allocation per name), longer ones as a shared string.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Namen {
-    kort: KortTabel,
-    lang: FxMap<Arc<str>, u32>,
-    namen: Vec<Naam>,
-}
-
-impl Namen {
-    /// Room for `n` more names.
-    pub fn reserveer(&mut self, n: usize) {
-        self.kort.reserveer(self.kort.n + n);
-        self.namen.reserve(n);
-    }
-
-    #[inline]
-    pub fn id(&mut self, naam: &str) -> u32 {
-        let kort = Kort::van(naam);
-        let bekend = match &kort {
-            Some(k) => self.kort.get(k),
-            None => self.lang.get(naam).copied(),
-        };
-        if let Some(i) = bekend {
-            return i;
-        }
-        let i = u32::try_from(self.namen.len()).unwrap_or(GEEN);
-        match kort {
-            Some(k) => {
-                self.kort.insert(k, i);
-                self.namen.push(Naam::Kort(k));
-            }
-            None => {
-                let gedeeld: Arc<str> = Arc::from(naam);
-                self.lang.insert(Arc::clone(&gedeeld), i);
-                self.namen.push(Naam::Lang(gedeeld));
-            }
-        }
-        i
-    }
-
-    /// Asks the memory system for the slots where `naam` is looked up (see
-    /// [`crate::Projection::vooruit_voor`]); changes nothing.
-    #[inline]
-    pub fn vooruit(&self, naam: &str) {
-        if let Some(k) = Kort::van(naam) {
-            self.kort
-                .eerste_plekken(&k)
-                .into_iter()
-                .flatten()
-                .for_each(haal);
-        }
-    }
-
-    pub fn zoek(&self, naam: &str) -> Option<u32> {
-        match Kort::van(naam) {
-            Some(k) => self.kort.get(&k),
-            None => self.lang.get(naam).copied(),
-        }
-    }
-
-    pub fn naam(&self, id: u32) -> Option<&str> {
-        match self.namen.get(id as usize)? {
-            Naam::Kort(k) => k.tekst(),
-            Naam::Lang(n) => Some(n),
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        self.namen.len()
-    }
-}
 
 pub(crate) fn vorm_code(v: Vorm) -> u8 {
     Vorm::ALL.iter().position(|&x| x == v).unwrap_or(0) as u8
@@ -373,17 +87,69 @@ pub(crate) struct Plaatsing {
     pub basis: u8,
 }
 
-/// `impl Geldig` for a fact whose valid time is [`$b`, `$e`), with the other items of
+/// The counting rules on a placement that both tally paths apply: the per-period scan
+/// (`tally.rs`, [`Projection::kpis`](crate::Projection::kpis)), the series sweep
+/// (`sweep/placements.rs`, [`Projection::reeks`](crate::Projection::reeks)) and the key
+/// sums of a protected caller (`key_sweep.rs`). The paths stay apart for speed (the sweep
+/// counts whole buckets at once); the rules are written once, here and in
+/// [`PlaatsingColumn`]. That the paths agree is shown by the property tests
+/// `reeks_is_per_periode` and `reeks_is_per_periode_op_telgrenzen` in
+/// `projections/tests/reeks.rs` (every KPI of a series equals its periods computed one
+/// by one) and `reeks_raakt_elke_kpi` (each KPI is non-zero somewhere in them).
+impl Plaatsing {
+    /// exclusieveJeugdigen / plaatsingen: the placement starts an episode.
+    #[inline]
+    pub fn start_episode(&self) -> bool {
+        self.vlaggen & vlag::EPISODESTART != 0
+    }
+
+    /// doorplaatsingen: the placement is a doorplaatsing.
+    #[inline]
+    pub fn is_doorplaatsing(&self) -> bool {
+        self.vlaggen & vlag::DOOR != 0
+    }
+
+    /// uniekeJeugdigen: the youth counts once per period for an episode start or a
+    /// doorplaatsing.
+    #[inline]
+    pub fn telt_voor_unieke(&self) -> bool {
+        self.vlaggen & (vlag::EPISODESTART | vlag::DOOR) != 0
+    }
+
+    /// spoedaandeel, denominator (when the facility is closed, `Ctx::dicht`): a
+    /// residential placement that starts an episode, never a doorplaatsing.
+    #[inline]
+    pub fn telt_voor_spoedaandeel(&self) -> bool {
+        self.vlaggen & vlag::AMBULANT == 0 && self.start_episode()
+    }
+
+    /// spoedaandeel, numerator among those: a spoedmachtiging on the start date.
+    #[inline]
+    pub fn op_spoedmachtiging(&self) -> bool {
+        self.basis == basis::SPOED
+    }
+}
+
+impl Machtiging {
+    /// spoedmachtigingen: the authorisation is a spoedmachtiging (counted in the period
+    /// of its begin).
+    #[inline]
+    pub fn is_spoed(&self) -> bool {
+        self.soort == basis::SPOED
+    }
+}
+
+/// `impl ValidTime` for a fact whose valid time is [`$b`, `$e`), with the other items of
 /// the impl (without them: no bucket sums and no column).
-macro_rules! geldig {
+macro_rules! valid_time {
     ($t:ty, $b:ident, $e:ident) => {
-        geldig!($t, $b, $e, {
-            type Som = ();
-            type Kolom = ();
+        valid_time!($t, $b, $e, {
+            type Sum = ();
+            type Column = ();
         });
     };
     ($t:ty, $b:ident, $e:ident, { $($rest:tt)* }) => {
-        impl Geldig for $t {
+        impl ValidTime for $t {
             $($rest)*
 
             #[inline]
@@ -399,10 +165,10 @@ macro_rules! geldig {
 }
 
 /// What an open placement bucket sums over its live versions: a series over quarters
-/// takes such a bucket at once (`veeg.rs`), since all its versions begin in one quarter
+/// takes such a bucket at once (`sweep.rs`), since all its versions begin in one quarter
 /// and end in one quarter, and only these sums tell them apart.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct PlaatsingTotaal {
+pub(crate) struct PlaatsingBucketSum {
     /// Σ begin and Σ eind (day numbers; `OPEN` for open ends).
     pub begin: i64,
     pub eind: i64,
@@ -414,25 +180,46 @@ pub(crate) struct PlaatsingTotaal {
     pub door: i64,
 }
 
-/// No youth / no facility in a [`PlaatsingKolom`].
-pub(crate) const GEEN_KOLOM: u32 = u32::MAX;
+/// No youth / no facility in a [`PlaatsingColumn`].
+pub(crate) const COLUMN_NONE: u32 = u32::MAX;
 /// Facility and gemeente of a dead slot in a column: no filter passes it (unlike `GEEN`,
 /// which a filter on gemeente only lets through). A scan that reads the version behind
 /// an entry still checks that it is live.
-pub(crate) const DOOD_KOLOM: u32 = u32::MAX - 1;
-/// Bit of [`PlaatsingKolom::voorziening`] for a spoedmachtiging on the start date.
-pub(crate) const KOLOM_SPOED: u32 = 1 << 31;
+pub(crate) const COLUMN_DEAD: u32 = u32::MAX - 1;
+/// The packed [`PlaatsingColumn::voorziening`]: the facility in the low 31 bits, and
+/// bit 31 for a spoedmachtiging on the start date (spoedaandeel's numerator).
+pub(crate) mod spoed_column {
+    /// Bit 31: a spoedmachtiging on the start date.
+    pub const BIT: u32 = 1 << 31;
+
+    #[inline]
+    pub fn pack(voorziening: u32, spoed: bool) -> u32 {
+        (voorziening & !BIT) | if spoed { BIT } else { 0 }
+    }
+
+    /// The facility of a packed entry (`COLUMN_NONE` gives `u32::MAX >> 1`).
+    #[inline]
+    pub fn voorziening(packed: u32) -> u32 {
+        packed & !BIT
+    }
+
+    /// 1 if the entry's bit 31 is set, else 0.
+    #[inline]
+    pub fn spoed(packed: u32) -> i64 {
+        i64::from(packed >> 31)
+    }
+}
 
 /// The fields of a placement version that a whole-bucket tally still reads one by one
 /// (8 bytes beside a 48-byte version).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct PlaatsingKolom {
+pub(crate) struct PlaatsingColumn {
     /// The youth, if the placement counts for uniekeJeugdigen (an episode start or a
-    /// doorplaatsing), else `GEEN_KOLOM`.
+    /// doorplaatsing), else `COLUMN_NONE`.
     pub jeugdige: u32,
-    /// The facility, with `KOLOM_SPOED` for a spoedmachtiging on the start date, if the
+    /// The facility, packed with the spoedmachtiging bit ([`spoed_column`]), if the
     /// placement is a residential episode start (what spoedaandeel counts), else
-    /// `GEEN_KOLOM`.
+    /// `COLUMN_NONE`.
     pub voorziening: u32,
     /// What a filter looks at (`Filter::past`): the facility and the gemeente of
     /// origin, so that a filtered scan reads a version only if these pass.
@@ -440,52 +227,46 @@ pub(crate) struct PlaatsingKolom {
     pub herkomst: u32,
 }
 
-impl Default for PlaatsingKolom {
+impl Default for PlaatsingColumn {
     /// A dead slot: counts for nothing.
     fn default() -> Self {
-        PlaatsingKolom {
-            jeugdige: GEEN_KOLOM,
-            voorziening: GEEN_KOLOM,
-            plek: DOOD_KOLOM,
-            herkomst: DOOD_KOLOM,
+        PlaatsingColumn {
+            jeugdige: COLUMN_NONE,
+            voorziening: COLUMN_NONE,
+            plek: COLUMN_DEAD,
+            herkomst: COLUMN_DEAD,
         }
     }
 }
 
-geldig!(Plaatsing, begin, eind, {
+valid_time!(Plaatsing, begin, eind, {
     // Placement versions feed the occupancy log (`bezetting.rs`).
-    const JOURNAAL: bool = true;
-    const KOLOM: bool = true;
-    type Som = PlaatsingTotaal;
-    type Kolom = PlaatsingKolom;
+    const JOURNAL: bool = true;
+    const COLUMN: bool = true;
+    type Sum = PlaatsingBucketSum;
+    type Column = PlaatsingColumn;
 
     #[inline]
-    fn tel_in(&self, som: &mut PlaatsingTotaal, teken: i64, van: i32, tot: i32) {
+    fn add_to_sum(&self, som: &mut PlaatsingBucketSum, teken: i64, van: i32, tot: i32) {
         som.begin += teken * i64::from(self.begin);
         som.eind += teken * i64::from(self.eind);
         som.begin_op_kwartaaldag += teken * i64::from(self.begin == van);
         som.eind_op_kwartaaldag += teken * i64::from(self.eind == tot);
-        som.episodestarts += teken * i64::from(self.vlaggen & vlag::EPISODESTART != 0);
-        som.door += teken * i64::from(self.vlaggen & vlag::DOOR != 0);
+        som.episodestarts += teken * i64::from(self.start_episode());
+        som.door += teken * i64::from(self.is_doorplaatsing());
     }
     #[inline]
-    fn kolom(&self) -> PlaatsingKolom {
-        let telt = self.vlaggen & (vlag::EPISODESTART | vlag::DOOR) != 0;
-        // Spoedaandeel counts residential placements that start an episode, never a
-        // doorplaatsing.
-        let residentieel =
-            self.vlaggen & vlag::AMBULANT == 0 && self.vlaggen & vlag::EPISODESTART != 0;
-        PlaatsingKolom {
-            jeugdige: if telt { self.jeugdige } else { GEEN_KOLOM },
-            voorziening: if residentieel {
-                (self.voorziening & !KOLOM_SPOED)
-                    | if self.basis == basis::SPOED {
-                        KOLOM_SPOED
-                    } else {
-                        0
-                    }
+    fn column(&self) -> PlaatsingColumn {
+        PlaatsingColumn {
+            jeugdige: if self.telt_voor_unieke() {
+                self.jeugdige
             } else {
-                GEEN_KOLOM
+                COLUMN_NONE
+            },
+            voorziening: if self.telt_voor_spoedaandeel() {
+                spoed_column::pack(self.voorziening, self.op_spoedmachtiging())
+            } else {
+                COLUMN_NONE
             },
             plek: self.voorziening,
             herkomst: self.herkomst,
@@ -511,9 +292,9 @@ pub(crate) struct Episode {
     pub eerste_door: i32,
 }
 
-/// What an open episode bucket sums over its live versions (see [`PlaatsingTotaal`]).
+/// What an open episode bucket sums over its live versions (see [`PlaatsingBucketSum`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct EpisodeTotaal {
+pub(crate) struct EpisodeBucketSum {
     /// Episodes with a doorplaatsing within 365 days of their begin.
     pub cohort_door: i64,
     /// Ended episodes per destination code.
@@ -523,7 +304,7 @@ pub(crate) struct EpisodeTotaal {
 /// The fields of an episode version that a whole-bucket tally still reads one by one,
 /// and those a filter looks at (20 bytes beside a 56-byte version).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct EpisodeKolom {
+pub(crate) struct EpisodeColumn {
     pub begin: i32,
     pub eind: i32,
     /// `laatste` << 8 | `bestemming`.
@@ -532,41 +313,41 @@ pub(crate) struct EpisodeKolom {
     pub herkomst: u32,
 }
 
-impl EpisodeKolom {
+impl EpisodeColumn {
     pub fn laatste(&self) -> u32 {
         self.laatste_bestemming >> 8
     }
 }
 
-impl Default for EpisodeKolom {
+impl Default for EpisodeColumn {
     /// A dead slot: no day (it begins after it ends), no destination, and no filter
     /// passes it.
     fn default() -> Self {
-        EpisodeKolom {
+        EpisodeColumn {
             begin: OPEN,
             eind: i32::MIN,
-            laatste_bestemming: (DOOD_KOLOM << 8) | u32::from(GEEN8),
-            eerste: DOOD_KOLOM,
-            herkomst: DOOD_KOLOM,
+            laatste_bestemming: (COLUMN_DEAD << 8) | u32::from(GEEN8),
+            eerste: COLUMN_DEAD,
+            herkomst: COLUMN_DEAD,
         }
     }
 }
 
-geldig!(Episode, begin, eind, {
-    const KOLOM: bool = true;
-    type Som = EpisodeTotaal;
-    type Kolom = EpisodeKolom;
+valid_time!(Episode, begin, eind, {
+    const COLUMN: bool = true;
+    type Sum = EpisodeBucketSum;
+    type Column = EpisodeColumn;
 
     #[inline]
-    fn tel_in(&self, som: &mut EpisodeTotaal, teken: i64, _van: i32, _tot: i32) {
+    fn add_to_sum(&self, som: &mut EpisodeBucketSum, teken: i64, _van: i32, _tot: i32) {
         som.cohort_door += teken * i64::from(self.eerste_door < self.begin.saturating_add(365));
         if let Some(b) = som.bestemming.get_mut(usize::from(self.bestemming)) {
             *b += teken;
         }
     }
     #[inline]
-    fn kolom(&self) -> EpisodeKolom {
-        EpisodeKolom {
+    fn column(&self) -> EpisodeColumn {
+        EpisodeColumn {
             begin: self.begin,
             eind: self.eind,
             laatste_bestemming: (self.laatste << 8) | u32::from(self.bestemming),
@@ -687,46 +468,46 @@ pub(crate) struct Doel {
     pub orde: u32,
 }
 
-/// What a filter looks at of a trajectory version (see [`PlaatsingKolom::plek`]).
+/// What a filter looks at of a trajectory version (see [`PlaatsingColumn::plek`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct TrajectKolom {
+pub(crate) struct TrajectColumn {
     pub voorziening: u32,
     pub herkomst: u32,
 }
 
-impl Default for TrajectKolom {
+impl Default for TrajectColumn {
     fn default() -> Self {
-        TrajectKolom {
-            voorziening: DOOD_KOLOM,
-            herkomst: DOOD_KOLOM,
+        TrajectColumn {
+            voorziening: COLUMN_DEAD,
+            herkomst: COLUMN_DEAD,
         }
     }
 }
 
-geldig!(Traject, begin, eind, {
-    const KOLOM: bool = true;
-    type Som = ();
-    type Kolom = TrajectKolom;
+valid_time!(Traject, begin, eind, {
+    const COLUMN: bool = true;
+    type Sum = ();
+    type Column = TrajectColumn;
 
     #[inline]
-    fn kolom(&self) -> TrajectKolom {
-        TrajectKolom {
+    fn column(&self) -> TrajectColumn {
+        TrajectColumn {
             voorziening: self.voorziening,
             herkomst: self.herkomst,
         }
     }
 });
-geldig!(Machtiging, begin, eind);
-geldig!(Signaal, begin, eind);
+valid_time!(Machtiging, begin, eind);
+valid_time!(Signaal, begin, eind);
 
-geldig!(Capaciteit, datum, datum);
+valid_time!(Capaciteit, datum, datum);
 
-geldig!(Doel, datum, datum);
+valid_time!(Doel, datum, datum);
 
 /// Landscape facts are timeless (one bucket).
-impl Geldig for VzAttr {
-    type Som = ();
-    type Kolom = ();
+impl ValidTime for VzAttr {
+    type Sum = ();
+    type Column = ();
 
     fn begin(&self) -> i32 {
         0
@@ -736,9 +517,9 @@ impl Geldig for VzAttr {
     }
 }
 
-impl Geldig for Landschap {
-    type Som = ();
-    type Kolom = ();
+impl ValidTime for Landschap {
+    type Sum = ();
+    type Column = ();
 
     fn begin(&self) -> i32 {
         0
@@ -750,34 +531,3 @@ impl Geldig for Landschap {
 
 /// `OPEN` re-exported for the derivation code.
 pub(crate) const OPEN_EIND: i32 = OPEN;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Names of every length around the inline limit, many enough to grow the table
-    /// several times, keep their ids both ways.
-    #[test]
-    fn namen_heen_en_terug() {
-        let mut n = Namen::default();
-        let naam = |i: usize| {
-            let mut s = format!("jeugdige-{i}");
-            s.extend(std::iter::repeat_n('x', i % 40));
-            s
-        };
-        assert_eq!(n.id(""), 0);
-        for i in 0..5000 {
-            assert_eq!(n.id(&naam(i)) as usize, i + 1);
-        }
-        for i in 0..5000 {
-            assert_eq!(n.id(&naam(i)) as usize, i + 1);
-            assert_eq!(n.zoek(&naam(i)), Some(i as u32 + 1));
-            assert_eq!(n.naam(i as u32 + 1), Some(naam(i).as_str()));
-        }
-        assert_eq!(n.zoek(""), Some(0));
-        assert_eq!(n.naam(0), Some(""));
-        assert_eq!(n.zoek("onbekend"), None);
-        assert_eq!(n.zoek(&"y".repeat(40)), None);
-        assert_eq!(n.len(), 5001);
-    }
-}

@@ -1,7 +1,7 @@
 //! The record-key sums of every period of a series, for a caller without person-level
 //! access (`disclosure.rs`).
 //!
-//! The sweep of `veeg.rs` counts many records at once (whole buckets, columns, bucket
+//! The sweep of `sweep.rs` counts many records at once (whole buckets, columns, bucket
 //! sums), so it has no keys to add. This pass reads every visible fact once, like the
 //! sweep's per-fact path: each fact costs O(1) however many periods it spans (its key
 //! goes to one period, or to a range of periods through a difference array of wrapping
@@ -14,11 +14,12 @@
 
 use kringloop_events::{Verblijfplaats, Zwaarte};
 
+use crate::context::Ctx;
 use crate::disclosure::{Cel, Celsleutels, RecordKeys, soort};
-use crate::feiten::{basis, bestemming_van, vlag};
-use crate::kpi::{Ctx, LANGVERBLIJF};
+use crate::feiten::bestemming_van;
 use crate::periode::OPEN;
-use crate::veeg::Kalender;
+use crate::sweep::Calendar;
+use crate::tally::LANGVERBLIJF;
 
 /// A difference array of cells over the periods (n + 1 entries).
 struct Bereiken(Vec<Cel>);
@@ -65,7 +66,7 @@ fn jeugdige(sl: &RecordKeys, j: u32) -> u64 {
 /// Placement key sums: occupancy at each peildatum (with the filter on origin and on
 /// location), placements with bed-days in each period, starts, unique youths, closed and
 /// urgent starts.
-fn plaatsingen(c0: &Ctx<'_>, kal: &Kalender, sl: &RecordKeys) -> Vec<Celsleutels> {
+fn plaatsingen(c0: &Ctx<'_>, kal: &Calendar, sl: &RecordKeys) -> Vec<Celsleutels> {
     let n = kal.n;
     let mut uit = vec![Celsleutels::default(); n];
     let (mut bez, mut bez_loc, mut bezette) =
@@ -102,31 +103,33 @@ fn plaatsingen(c0: &Ctx<'_>, kal: &Kalender, sl: &RecordKeys) -> Vec<Celsleutels
         let Some(t) = uit.get_mut(i) else {
             return;
         };
-        let v = pl.vlaggen;
-        if v & vlag::EPISODESTART != 0 {
+        let _v = pl.vlaggen;
+        if pl.start_episode() {
             t.exclusief.tel(k);
         }
-        if v & vlag::DOOR != 0 {
+        if pl.is_doorplaatsing() {
             t.door.tel(k);
         }
-        if v & (vlag::EPISODESTART | vlag::DOOR) != 0 {
+        if pl.telt_voor_unieke() {
             jeugdigen.push((i as u32, pl.jeugdige));
         }
-        if c0.dicht(pl.voorziening) && v & vlag::AMBULANT == 0 && v & vlag::EPISODESTART != 0 {
+        if c0.dicht(pl.voorziening) && pl.telt_voor_spoedaandeel() {
             t.gesloten_starts.tel(k);
-            if pl.basis == basis::SPOED {
+            if pl.op_spoedmachtiging() {
                 t.spoed_starts.tel(k);
             }
         }
     };
     // With a filter, the narrow column first and a version only if it passes (as the
     // sweep's filtered scan does).
-    let tabel = &c0.p.jt.plaatsingen;
+    let table = &c0.p.jt.plaatsingen;
     if c0.zonder_filter() {
-        tabel.zichtbaar(c0.k, kal.t0 - 1, kal.t1).for_each(&mut een);
+        table
+            .visible(c0.known_at, kal.t0 - 1, kal.t1)
+            .for_each(&mut een);
     } else {
-        tabel.zichtbaar_waar(
-            c0.k,
+        table.visible_where(
+            c0.known_at,
             kal.t0 - 1,
             kal.t1,
             |k| c0.past_locatie(k.plek) || c0.past(k.plek, k.herkomst),
@@ -156,7 +159,7 @@ fn plaatsingen(c0: &Ctx<'_>, kal: &Kalender, sl: &RecordKeys) -> Vec<Celsleutels
 /// Stock and flows of one interval with key `k`: begin stock when s < van ≤ t, end
 /// stock when s < tot ≤ t, instroom s ∈ P, uitstroom t ∈ P.
 fn stroom(
-    kal: &Kalender,
+    kal: &Calendar,
     s: i32,
     t: i32,
     k: u64,
@@ -193,7 +196,7 @@ fn voorraden(
 }
 
 /// Episode, trajectory, authorisation and signal key sums.
-fn overige(c0: &Ctx<'_>, kal: &Kalender, sl: &RecordKeys) -> Vec<Celsleutels> {
+fn overige(c0: &Ctx<'_>, kal: &Calendar, sl: &RecordKeys) -> Vec<Celsleutels> {
     let n = kal.n;
     let mut uit = vec![Celsleutels::default(); n];
     let episodes: fn(&mut Celsleutels) -> &mut [Cel; 4] = |c| &mut c.episodes;
@@ -240,14 +243,14 @@ fn overige(c0: &Ctx<'_>, kal: &Kalender, sl: &RecordKeys) -> Vec<Celsleutels> {
             }
         }
     };
-    let tabel = &c0.p.jt.episodes;
+    let table = &c0.p.jt.episodes;
     if c0.zonder_filter() {
-        tabel
-            .zichtbaar(c0.k, kal.t0 - 1, kal.t1)
+        table
+            .visible(c0.known_at, kal.t0 - 1, kal.t1)
             .for_each(&mut episode);
     } else {
-        tabel.zichtbaar_waar(
-            c0.k,
+        table.visible_where(
+            c0.known_at,
             kal.t0 - 1,
             kal.t1,
             |k| c0.past(k.eerste, k.herkomst) || c0.past(k.laatste(), k.herkomst),
@@ -260,8 +263,8 @@ fn overige(c0: &Ctx<'_>, kal: &Kalender, sl: &RecordKeys) -> Vec<Celsleutels> {
     }
 
     let mut voorraad = [Bereiken::new(n), Bereiken::new(n)];
-    c0.p.jt.trajecten.zichtbaar_waar(
-        c0.k,
+    c0.p.jt.trajecten.visible_where(
+        c0.known_at,
         kal.t0 - 1,
         kal.t1,
         |k| c0.past(k.voorziening, k.herkomst),
@@ -274,8 +277,8 @@ fn overige(c0: &Ctx<'_>, kal: &Kalender, sl: &RecordKeys) -> Vec<Celsleutels> {
     );
     voorraden(&mut uit, &voorraad, n, trajecten);
 
-    for m in c0.p.jt.machtigingen.zichtbaar(c0.k, kal.t0, kal.t1) {
-        if m.soort == basis::SPOED
+    for m in c0.p.jt.machtigingen.visible(c0.known_at, kal.t0, kal.t1) {
+        if m.is_spoed()
             && c0.past(m.voorziening, m.herkomst)
             && let Some(t) = kal.per(m.begin).and_then(|i| uit.get_mut(i))
         {
@@ -285,8 +288,8 @@ fn overige(c0: &Ctx<'_>, kal: &Kalender, sl: &RecordKeys) -> Vec<Celsleutels> {
     }
 
     let mut sig = [Bereiken::new(n), Bereiken::new(n), Bereiken::new(n)];
-    for s in c0.p.jt.signalen.zichtbaar(c0.k, kal.t0, kal.t1) {
-        // Overlaps P_i while the subject's previous stretch does not (`veeg::overige`).
+    for s in c0.p.jt.signalen.visible(c0.known_at, kal.t0, kal.t1) {
+        // Overlaps P_i while the subject's previous stretch does not (`sweep::overige`).
         if s.begin < s.eind && c0.past(s.voorziening, s.herkomst) {
             let soort = soort::SIGNAAL + (u64::from(s.soort) << 8);
             sig[s.soort as usize % 3].tel(
@@ -309,7 +312,7 @@ fn overige(c0: &Ctx<'_>, kal: &Kalender, sl: &RecordKeys) -> Vec<Celsleutels> {
 /// The key sums of every period of the series `kal` (filter and knowledge time of `c0`).
 pub(crate) fn sleutels_per_periode(
     c0: &Ctx<'_>,
-    kal: &Kalender,
+    kal: &Calendar,
     sl: &RecordKeys,
 ) -> Vec<Celsleutels> {
     let (pl, ov) = std::thread::scope(|sc| {

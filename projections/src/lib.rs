@@ -21,9 +21,9 @@
 //! - [`Projection::new`], [`Projection::apply`] (a stored event; undecodable or
 //!   unresolvable events come back as [`ProjectionError`] and still advance the
 //!   position), [`Projection::apply_decoded`] (for callers that decode themselves),
-//!   [`Projection::rebuild`], [`Projection::gelijktijdig`] (a catch-up as a two-stage
+//!   [`Projection::rebuild`], [`Projection::concurrently`] (a catch-up as a two-stage
 //!   fold on two threads), [`Projection::position`], [`Projection::recorded_until`],
-//!   [`Projection::omvang`].
+//!   [`Projection::sizes`].
 //! - [`Projection::kpis`] → [`KpiReport`] for a [`Query`] (period, peildatum, knowledge
 //!   time, [`Filter`], [`Toerekening`]); [`Projection::reeks`] / [`Projection::reeks_van`]
 //!   for series of [`Periode`]s (month, quarter, half-year, year); single KPIs such as
@@ -38,6 +38,19 @@
 //!   caller without person-level access sees them, perturbed by the cell-key method
 //!   (`disclosure.rs`, `docs/privacy.md`); every value says how it was protected
 //!   ([`Bescherming`]).
+//!
+//! # Modules
+//! - Fold: `projectie.rs` (the [`Projection`] and each event), `afleiding.rs` (a youth's
+//!   facts derived from its inputs), `feiten.rs` (the compact facts and their counting
+//!   rules), `jeugdtabellen.rs` (the youth tables; the fold's second stage),
+//!   `bezetting.rs` (the bitemporal occupancy log), `interner.rs`, `mem.rs`.
+//! - Versions: `versions/` (the bitemporal table of every fact's versions),
+//!   `knowledge.rs` ([`KnowledgeTime`]).
+//! - Queries: `query.rs` ([`Query`]), `report.rs` ([`KpiReport`] and the other report
+//!   types), `context.rs` (a query resolved once), `tally.rs` (one period), `sweep/` (a
+//!   series in one pass), `occupancy.rs` (the overbezetting rule), `key_sweep.rs` and
+//!   `disclosure.rs` (protected figures), `kpi.rs` (the entry points), `diff.rs`,
+//!   `periode.rs`.
 //!
 //! # Semantics chosen where the definitions leave room (docs/kpis.md, "Counting rules")
 //! - Stocks are taken at the start of day b (before that day's movements): an interval
@@ -60,24 +73,34 @@
 
 mod afleiding;
 mod bezetting;
+mod context;
 mod diff;
 mod disclosure;
 mod feiten;
+mod interner;
 mod jeugdtabellen;
 mod key_sweep;
+mod knowledge;
 mod kpi;
 pub mod kpi_catalogue;
+mod mem;
+mod occupancy;
 mod periode;
 mod projectie;
-mod tabel;
-mod veeg;
+mod query;
+mod report;
+mod sweep;
+mod tally;
+mod versions;
 
 pub use diff::{Diff, GebeurtenisRef};
-pub use disclosure::{Bescherming, KANS_ONVERANDERD, MIN_DUREN, RIJ, RIJ_EEN, RecordKeys, ruis};
-pub use jeugdtabellen::PARTIJ;
-pub use kpi::*;
+pub use disclosure::{KANS_ONVERANDERD, MIN_DUREN, RIJ, RIJ_EEN, RecordKeys, ruis};
+pub use jeugdtabellen::BATCH;
+pub use knowledge::KnowledgeTime;
 pub use periode::{Granulariteit, Periode};
-pub use projectie::{Meta, Omvang, Projection, VOORUIT};
+pub use projectie::{LOOKAHEAD, Meta, Projection, Sizes};
+pub use query::{Dimensie, Filter, LEVENSVATBAAR, Query, Toerekening};
+pub use report::*;
 
 use chrono::NaiveDate;
 use kringloop_events::DecodeError;

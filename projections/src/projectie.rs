@@ -1,4 +1,12 @@
 //! The fold: events in position order into bitemporal facts.
+//!
+//! Over 800 lines on purpose: the [`Projection`] and the handling of every event type
+//! (record, resolve corrections, derive, sync the tables) are one state machine over
+//! the struct's private fields, whose invariants (slots, aliases, links, the two-stage
+//! sink) are easier to check in one file. The rest of the projection lives elsewhere by
+//! role: derivation (`afleiding.rs`), tables (`versions/`, `jeugdtabellen.rs`),
+//! occupancy (`bezetting.rs`, `occupancy.rs`), queries (`kpi.rs`, `context.rs`,
+//! `tally.rs`, `sweep/`).
 
 use chrono::{DateTime, Utc};
 use kringloop_events::{DoelScope, Gebeurtenis, RecordedEvent, pseudoniem_van_stream};
@@ -10,12 +18,15 @@ use crate::afleiding::{
 };
 use crate::bezetting::Kwartaalvlaggen;
 use crate::feiten::{
-    Capaciteit, Doel, FxMap, GEEN, GEEN8, Landschap, Namen, Plaatsing, VzAttr, bestemming_code,
-    haal, landschap, machtiging_code, regime_code, scope, vorm_code,
+    Capaciteit, Doel, GEEN, GEEN8, Landschap, Plaatsing, VzAttr, bestemming_code, landschap,
+    machtiging_code, regime_code, scope, vorm_code,
 };
-use crate::jeugdtabellen::{Afvoer, JeugdTabellen, PARTIJ, Partij};
+use crate::interner::Interner;
+use crate::jeugdtabellen::{BATCH, Batch, JeugdTabellen, Sink};
+use crate::knowledge::KnowledgeTime;
+use crate::mem::{FxMap, prefetch};
 use crate::periode::dag;
-use crate::tabel::{FeitRef, Stempel, Tabel};
+use crate::versions::{FactRef, Stamp, VersionTable};
 
 /// The envelope fields the fold needs, for callers that decode events themselves (the
 /// benchmark measures decode and fold separately).
@@ -51,36 +62,36 @@ pub(crate) struct VzStaat {
     /// Original event ids of the registrations of this facility.
     registraties: Vec<u128>,
     cap: Vec<u32>,
-    open_cap: Vec<FeitRef>,
+    open_cap: Vec<FactRef>,
     /// Youths whose derived facts depend on this facility's attributes, except those
-    /// still in [`Projection::koppelingen`].
+    /// still in [`Projection::links`].
     jeugdigen: Vec<u32>,
 }
 
 /// A non-youth fact that maps to at most one version (landscape, registration, target).
 #[derive(Debug, Clone, Copy)]
-enum LosFeit {
+enum SingleFact {
     Attr(VzAttr),
     Landschap(Landschap),
     Doel(Doel),
 }
 
 #[derive(Debug, Clone, Copy)]
-enum LosRef {
-    Attr(FeitRef, u32),
-    Landschap(FeitRef),
-    Doel(FeitRef),
+enum SingleRef {
+    Attr(FactRef, u32),
+    Landschap(FactRef),
+    Doel(FactRef),
 }
 
 #[derive(Debug, Clone, Copy)]
-enum Plek {
+enum FactLocation {
     Cap(u32),
-    Los(Option<LosRef>),
+    Single(Option<SingleRef>),
 }
 
 /// Per applied event: what diff and "number of events" need.
 #[derive(Debug, Default)]
-pub(crate) struct Logboek {
+pub(crate) struct EventLog {
     pub posities: Vec<i64>,
     pub micros: Vec<i64>,
     pub ids: Vec<u128>,
@@ -93,14 +104,14 @@ pub(crate) struct Logboek {
 pub struct Projection {
     pub(crate) positie: i64,
     pub(crate) laatst: i64,
-    pub(crate) log: Logboek,
+    pub(crate) log: EventLog,
 
-    pub(crate) stromen: Namen,
-    pub(crate) vz_namen: Namen,
-    pub(crate) aanbieders: Namen,
-    pub(crate) gemeenten: Namen,
-    pub(crate) regios: Namen,
-    pub(crate) landsdelen: Namen,
+    pub(crate) stromen: Interner,
+    pub(crate) vz_namen: Interner,
+    pub(crate) aanbieders: Interner,
+    pub(crate) gemeenten: Interner,
+    pub(crate) regios: Interner,
+    pub(crate) landsdelen: Interner,
 
     /// Stream id → youth id (`GEEN` for other streams); dense, stream ids are dense.
     jeugdige_van_stroom: Vec<u32>,
@@ -109,7 +120,7 @@ pub struct Projection {
     cap_invoer: Vec<CapInvoer>,
     /// Original event id → where its fact lives (non-youth facts only; youth facts are
     /// found in the youth's own stream, where corrections are appended).
-    plekken: FxMap<u128, Plek>,
+    fact_locations: FxMap<u128, FactLocation>,
     /// Correction event id → the original it corrects.
     alias: FxMap<u128, u128>,
     /// (facility, youth) links in the order they were made. A facility's list of
@@ -117,43 +128,43 @@ pub struct Projection {
     /// the landscape is set up; appending here is a write to one sequential list, where a
     /// push onto the facility's own list was a cache miss per placement event. The links
     /// move to the facilities' lists when one of those is read.
-    koppelingen: Vec<(u32, u32)>,
+    links: Vec<(u32, u32)>,
 
     /// The youths' facts (placements, episodes, trajectories, authorisations, signals)
-    /// and the occupancy log; during [`Projection::gelijktijdig`] they are with the
+    /// and the occupancy log; during [`Projection::concurrently`] they are with the
     /// second stage of the fold, and this is empty.
     pub(crate) jt: JeugdTabellen,
-    /// Set during [`Projection::gelijktijdig`]: derived youth facts go here instead of
+    /// Set during [`Projection::concurrently`]: derived youth facts go here instead of
     /// into `jt`.
-    afvoer: Option<Afvoer>,
-    pub(crate) capaciteit: Tabel<Capaciteit>,
+    sink: Option<Sink>,
+    pub(crate) capaciteit: VersionTable<Capaciteit>,
     /// Per facility its occupancy state per quarter now (for overbezetting in series).
     pub(crate) kwartaalvlaggen: Kwartaalvlaggen,
-    pub(crate) attrs: Tabel<VzAttr>,
-    pub(crate) landschap: Tabel<Landschap>,
-    pub(crate) doelen: Tabel<Doel>,
+    pub(crate) attrs: VersionTable<VzAttr>,
+    pub(crate) landschap: VersionTable<Landschap>,
+    pub(crate) doelen: VersionTable<Doel>,
 
     /// Interned stream of the event being applied (saves hashing it again).
     stroom_nu: u32,
     scratch: Afgeleid,
     scratch_cap: Vec<Capaciteit>,
     /// (event index in the page, stream id and later youth id) found ahead by
-    /// `vooruit_voor`.
-    vooruit_ring: [(usize, u32); RING],
+    /// `prefetch_ahead`.
+    lookahead_ring: [(usize, u32); RING],
 }
 
-/// How many events ahead each stage of [`Projection::vooruit_voor`] is asked for: the
+/// How many events ahead each stage of [`Projection::prefetch_ahead`] is asked for: the
 /// stream's slot in the name table, the stream's entry in the stream → youth table, the
 /// youth's record, its inputs and handles, the slots of its open versions, and the
 /// versions.
-pub const VOORUIT: [usize; 6] = [28, 22, 16, 10, 5, 2];
+pub const LOOKAHEAD: [usize; 6] = [28, 22, 16, 10, 5, 2];
 
 /// Entries of the ring of youths found ahead (more than the longest distance ahead).
 const RING: usize = 32;
 
 /// Sizes, for the benchmark's memory report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct Omvang {
+pub struct Sizes {
     pub gebeurtenissen: usize,
     pub jeugdigen: usize,
     pub voorzieningen: usize,
@@ -184,23 +195,19 @@ fn soort_code(soort: &str) -> u8 {
         .unwrap_or(GEEN8)
 }
 
-pub(crate) fn micros(t: DateTime<Utc>) -> i64 {
-    t.timestamp_micros()
-}
-
 impl Projection {
     pub fn new() -> Projection {
         Projection::default()
     }
 
     /// Builds a projection from events in position order (a two-stage fold, see
-    /// [`Projection::gelijktijdig`]); undecodable events are skipped and returned
+    /// [`Projection::concurrently`]); undecodable events are skipped and returned
     /// alongside.
     pub fn rebuild<'a>(
         events: impl IntoIterator<Item = &'a RecordedEvent>,
     ) -> (Projection, Vec<ProjectionError>) {
         let mut p = Projection::new();
-        let fouten = p.gelijktijdig(|p| {
+        let fouten = p.concurrently(|p| {
             events
                 .into_iter()
                 .filter_map(|e| p.apply(e).err())
@@ -215,31 +222,31 @@ impl Projection {
     /// rebuild's folding time. It counts one stream per three events (the demo histories
     /// have about one per 3.5); a wrong guess costs memory or a later growth, never a
     /// wrong figure.
-    pub fn reserveer(&mut self, events: usize) {
+    pub fn reserve(&mut self, events: usize) {
         let stromen = events / 3;
         self.log.posities.reserve(events);
         self.log.micros.reserve(events);
         self.log.ids.reserve(events);
         self.log.soorten.reserve(events);
         self.log.stromen.reserve(events);
-        self.stromen.reserveer(stromen);
+        self.stromen.reserve(stromen);
         self.jeugdige_van_stroom
             .reserve(stromen.saturating_sub(self.jeugdige_van_stroom.len()));
         self.jeugdigen.reserve(stromen);
-        self.jt.reserveer(stromen);
-        self.koppelingen.reserve(events / 2);
+        self.jt.reserve(stromen);
+        self.links.reserve(events / 2);
     }
 
     /// Finishes the index work the fold defers (the occupancy log of the series): call
     /// after a batch of events. Figures are the same without it; a series at the current
     /// knowledge time is faster with it.
-    pub fn onderhoud(&mut self) {
-        self.jt.onderhoud();
+    pub fn maintain(&mut self) {
+        self.jt.maintain();
         self.werk_kwartaalvlaggen_bij();
     }
 
     /// Recomputes the quarter states of the facilities whose log of now or capacity
-    /// changed (the log must be up to date: `jt.onderhoud` first).
+    /// changed (the log must be up to date: `jt.maintain` first).
     fn werk_kwartaalvlaggen_bij(&mut self) {
         if !self.jt.bezetting.bij() {
             return;
@@ -256,7 +263,7 @@ impl Projection {
                 );
             }
             cap.sort_unstable_by_key(|c| c.1);
-            let t = crate::veeg::kwartaaltoestand(self.jt.bezetting.van(vz), &cap);
+            let t = crate::occupancy::kwartaaltoestand(self.jt.bezetting.van(vz), &cap);
             self.kwartaalvlaggen.zet(vz, t);
         }
     }
@@ -265,56 +272,56 @@ impl Projection {
     /// youth's facts and hands them in batches to a second thread, which updates the
     /// youth tables in the same order (see `jeugdtabellen`). The projection ends up
     /// exactly as if `f` had applied the events on one thread, with the occupancy log
-    /// brought up to date ([`Projection::onderhoud`]). For catch-ups of many events.
+    /// brought up to date ([`Projection::maintain`]). For catch-ups of many events.
     /// The youth tables are with the second stage until it returns, so `f` must apply
     /// events only: a query inside `f` would not see the youths' facts. If no thread can
     /// be started, `f` runs on this one alone.
-    pub fn gelijktijdig<R, F: FnOnce(&mut Projection) -> R>(&mut self, f: F) -> R {
-        self.gelijktijdig_met(PARTIJ, || None, f).0
+    pub fn concurrently<R, F: FnOnce(&mut Projection) -> R>(&mut self, f: F) -> R {
+        self.concurrently_with(BATCH, || None, f).0
     }
 
-    /// [`Projection::gelijktijdig`] with `partij` derivations per hand-over, and `klok`, a
+    /// [`Projection::concurrently`] with `batch` derivations per hand-over, and `klok`, a
     /// CPU clock of the calling thread in seconds, read by the second stage when it starts
     /// and ends: the second value returned is the CPU time of the second stage.
-    pub fn gelijktijdig_met<R, F, K>(&mut self, partij: usize, klok: K, f: F) -> (R, Option<f64>)
+    pub fn concurrently_with<R, F, K>(&mut self, batch: usize, klok: K, f: F) -> (R, Option<f64>)
     where
         F: FnOnce(&mut Projection) -> R,
         K: Fn() -> Option<f64> + Send,
     {
-        if self.afvoer.is_some() {
+        if self.sink.is_some() {
             // Called from within `f` of an outer two-stage fold: that one's second stage
             // already takes the derivations.
             return (f(self), None);
         }
         let mut jt = std::mem::take(&mut self.jt);
-        type Paniek = Box<dyn std::any::Any + Send>;
-        let uit = std::thread::scope(|sc| -> Result<Result<(R, Option<f64>), Paniek>, F> {
-            let (naar, van) = std::sync::mpsc::sync_channel::<Partij>(64);
-            let (terug_naar, terug) = std::sync::mpsc::sync_channel::<Partij>(96);
+        type Panic = Box<dyn std::any::Any + Send>;
+        let uit = std::thread::scope(|sc| -> Result<Result<(R, Option<f64>), Panic>, F> {
+            let (to_tables, van) = std::sync::mpsc::sync_channel::<Batch>(64);
+            let (give_back, returned) = std::sync::mpsc::sync_channel::<Batch>(96);
             let tabellen = &mut jt;
             let tweede = match std::thread::Builder::new()
                 .name("vouw-tabellen".into())
                 .spawn_scoped(sc, move || {
                     let begin = klok();
-                    tabellen.met_bezettingshulp(|tabellen| {
-                        for mut partij in van {
-                            partij.pas_toe(tabellen);
+                    tabellen.with_occupancy_helper(|tabellen| {
+                        for mut b in van {
+                            b.apply_to(tabellen);
                             // A full return channel only means enough batches are waiting.
-                            let _ = terug_naar.try_send(partij);
+                            let _ = give_back.try_send(b);
                         }
                     });
-                    tabellen.onderhoud_op_twee();
+                    tabellen.maintain_on_two_threads();
                     klok().zip(begin).map(|(b, a)| b - a)
                 }) {
                 Ok(h) => h,
                 Err(_) => return Err(f),
             };
-            self.afvoer = Some(Afvoer::new(naar, terug, partij.max(1)));
+            self.sink = Some(Sink::new(to_tables, returned, batch.max(1)));
             // The second stage ends when the sender is dropped, so a panic in `f` must
             // not skip that before the scope waits for the thread.
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self)));
-            if let Some(mut a) = self.afvoer.take() {
-                a.verstuur();
+            if let Some(mut a) = self.sink.take() {
+                a.send();
             }
             let klaar = tweede.join();
             Ok(r.and_then(|r| klaar.map(|cpu| (r, cpu))))
@@ -322,14 +329,14 @@ impl Projection {
         // The tables come back before a panic of either stage goes on up, so that the
         // projection keeps the events applied before it.
         self.jt = jt;
-        // The second stage brought the log up to date (`JeugdTabellen::onderhoud`).
+        // The second stage brought the log up to date (`JeugdTabellen::maintain`).
         self.werk_kwartaalvlaggen_bij();
         match uit {
             Ok(Ok(r)) => r,
             Ok(Err(paniek)) => std::panic::resume_unwind(paniek),
             Err(f) => {
                 let r = f(self);
-                self.onderhoud();
+                self.maintain();
                 (r, None)
             }
         }
@@ -339,8 +346,8 @@ impl Projection {
     /// occupancy log (default 1 Mi, 16 MiB). The log is the same for any value; tests
     /// use small ones so that the hand-over of full queues to a helper thread in a
     /// two-stage fold happens many times.
-    pub fn bezettingswachtrij(&mut self, max: usize) {
-        self.jt.bezetting.wachtrij_max = Some(max.max(1));
+    pub fn bezetting_queue(&mut self, max: usize) {
+        self.jt.bezetting.queue_max = Some(max.max(1));
     }
 
     /// Last applied position (0 before any event): how fresh the figures are.
@@ -357,23 +364,23 @@ impl Projection {
     }
 
     /// Entries of the bitemporal occupancy log (12 bytes each), once it is brought up to
-    /// date by `onderhoud` (apart from `omvang`, which does not depend on that).
-    pub fn bezettingslog_wijzigingen(&self) -> usize {
-        self.jt.bezetting.kennis_omvang()
+    /// date by `maintain` (apart from `sizes`, which does not depend on that).
+    pub fn bezettingslog_entries(&self) -> usize {
+        self.jt.bezetting.known_len()
     }
 
-    pub fn omvang(&self) -> Omvang {
-        Omvang {
+    pub fn sizes(&self) -> Sizes {
+        Sizes {
             gebeurtenissen: self.log.posities.len(),
             jeugdigen: self.jeugdigen.len(),
             voorzieningen: self.vz.len(),
-            plaatsing_versies: self.jt.plaatsingen.aantal_versies(),
-            episode_versies: self.jt.episodes.aantal_versies(),
-            traject_versies: self.jt.trajecten.aantal_versies(),
-            machtiging_versies: self.jt.machtigingen.aantal_versies(),
-            signaal_versies: self.jt.signalen.aantal_versies(),
-            capaciteit_versies: self.capaciteit.aantal_versies(),
-            bytes_per_plaatsing_versie: size_of::<crate::tabel::Versie<Plaatsing>>(),
+            plaatsing_versies: self.jt.plaatsingen.version_count(),
+            episode_versies: self.jt.episodes.version_count(),
+            traject_versies: self.jt.trajecten.version_count(),
+            machtiging_versies: self.jt.machtigingen.version_count(),
+            signaal_versies: self.jt.signalen.version_count(),
+            capaciteit_versies: self.capaciteit.version_count(),
+            bytes_per_plaatsing_versie: size_of::<crate::versions::Version<Plaatsing>>(),
         }
     }
 
@@ -381,7 +388,7 @@ impl Projection {
     /// be decoded or resolved still advances the position (it is recorded as seen), so a
     /// runner can log it and continue. Events out of position order are refused.
     pub fn apply(&mut self, event: &RecordedEvent) -> Result<(), ProjectionError> {
-        self.registreer(Meta::from(event), &event.event_type)?;
+        self.record(Meta::from(event), &event.event_type)?;
         let g = Gebeurtenis::from_recorded(event).map_err(|bron| ProjectionError::Decode {
             positie: event.position,
             bron,
@@ -395,7 +402,7 @@ impl Projection {
         meta: Meta<'_>,
         g: &Gebeurtenis,
     ) -> Result<(), ProjectionError> {
-        self.registreer(meta, g.event_type())?;
+        self.record(meta, g.event_type())?;
         self.verwerk(meta, g)
     }
 
@@ -408,7 +415,7 @@ impl Projection {
         soort: &str,
         bron: kringloop_events::DecodeError,
     ) -> Result<(), ProjectionError> {
-        self.registreer(meta, soort)?;
+        self.record(meta, soort)?;
         Err(ProjectionError::Decode {
             positie: meta.position,
             bron,
@@ -420,65 +427,65 @@ impl Projection {
     /// them. A rebuild folds pages of thousands of events and spends about half of its
     /// time waiting for memory: the stream's slot in the name table, the youth's record,
     /// its inputs, the slots of its open versions and those versions. Each is asked for
-    /// some events ahead (see [`VOORUIT`]), in stages that use what the stage before
+    /// some events ahead (see [`LOOKAHEAD`]), in stages that use what the stage before
     /// brought into the cache; the stream id and then the youth found for an event are
     /// kept in a small ring so later stages do not look the name up again.
-    pub fn vooruit_voor<'a>(&mut self, i: usize, stream_op: impl Fn(usize) -> Option<&'a str>) {
-        let [d_naam, d_stroom, d_jeugdige, d_invoer, d_slots, d_versies] = VOORUIT;
+    pub fn prefetch_ahead<'a>(&mut self, i: usize, stream_op: impl Fn(usize) -> Option<&'a str>) {
+        let [d_naam, d_stroom, d_jeugdige, d_invoer, d_slots, d_versies] = LOOKAHEAD;
         if i == 0 {
             // A new page: entries of the previous one would name other events.
-            self.vooruit_ring = [(usize::MAX, GEEN); RING];
+            self.lookahead_ring = [(usize::MAX, GEEN); RING];
         }
         if let Some(s) = stream_op(i + d_naam) {
-            self.stromen.vooruit(s);
+            self.stromen.prefetch(s);
         }
         // The stream's id (its name slot is cached by now); its youth is read a few
         // events later, once that entry is cached too.
         if let Some(s) = stream_op(i + d_stroom) {
-            let sid = self.stromen.zoek(s).unwrap_or(GEEN);
+            let sid = self.stromen.find(s).unwrap_or(GEEN);
             if let Some(x) = self.jeugdige_van_stroom.get(sid as usize) {
-                haal(x);
+                prefetch(x);
             }
-            self.vooruit_ring[(i + d_stroom) % RING] = (i + d_stroom, sid);
+            self.lookahead_ring[(i + d_stroom) % RING] = (i + d_stroom, sid);
         }
         let eerder = |ring: &[(usize, u32); RING], d: usize| match ring[(i + d) % RING] {
             (k, x) if k == i + d => Some(x),
             _ => None,
         };
-        let sid = eerder(&self.vooruit_ring, d_jeugdige);
+        let sid = eerder(&self.lookahead_ring, d_jeugdige);
         let j = sid
             .and_then(|sid| self.jeugdige_van_stroom.get(sid as usize).copied())
             .unwrap_or(GEEN);
         if let Some(jj) = self.jeugdigen.get(j as usize) {
-            haal(jj);
+            prefetch(jj);
         }
         // From here on the ring entry of that event holds its youth instead of its stream.
         if sid.is_some() {
-            self.vooruit_ring[(i + d_jeugdige) % RING].1 = j;
+            self.lookahead_ring[(i + d_jeugdige) % RING].1 = j;
         }
-        let ring = &self.vooruit_ring;
+        let ring = &self.lookahead_ring;
         if let Some(jj) = eerder(ring, d_invoer).and_then(|j| self.jeugdigen.get(j as usize)) {
-            jj.invoer.iter().for_each(haal);
+            jj.invoer.iter().for_each(prefetch);
         }
         // The youth's open versions, when this thread updates the tables itself (in a
         // two-stage fold the second stage asks for them).
-        if self.afvoer.is_none() {
+        if self.sink.is_none() {
             for (d, stap) in [(d_jeugdige, 0), (d_invoer, 1), (d_slots, 2), (d_versies, 3)] {
                 if let Some(j) = eerder(ring, d) {
-                    self.jt.vooruit(j, stap);
+                    self.jt.prefetch(j, stap);
                 }
             }
         }
     }
 
-    fn registreer(&mut self, meta: Meta<'_>, soort: &str) -> Result<(), ProjectionError> {
+    fn record(&mut self, meta: Meta<'_>, soort: &str) -> Result<(), ProjectionError> {
         if meta.position <= self.positie {
             return Err(ProjectionError::Volgorde {
                 positie: meta.position,
                 vorige: self.positie,
             });
         }
-        let m = micros(meta.recorded_at);
+        let m = KnowledgeTime::from(meta.recorded_at).micros();
         if m < self.laatst {
             return Err(ProjectionError::TijdTerug {
                 positie: meta.position,
@@ -502,9 +509,9 @@ impl Projection {
     }
 
     fn verwerk(&mut self, meta: Meta<'_>, g: &Gebeurtenis) -> Result<(), ProjectionError> {
-        let s = Stempel {
-            micros: micros(meta.recorded_at),
-            positie: u32::try_from(meta.position).unwrap_or(u32::MAX),
+        let s = Stamp {
+            known_at: KnowledgeTime::from(meta.recorded_at),
+            position: u32::try_from(meta.position).unwrap_or(u32::MAX),
         };
         let id = meta.event_id.as_u128();
         match g {
@@ -517,57 +524,57 @@ impl Projection {
                         positie: meta.position,
                     });
                 }
-                let orig = self.los_op(c.vervangt.as_u128());
+                let orig = self.resolve(c.vervangt.as_u128());
                 self.alias.insert(id, orig);
                 self.wijzig(meta, s, orig, Some(&c.nieuw))
             }
             Gebeurtenis::FeitIngetrokken(t) => {
-                let orig = self.los_op(t.event_id.as_u128());
+                let orig = self.resolve(t.event_id.as_u128());
                 self.alias.insert(id, orig);
                 self.wijzig(meta, s, orig, None)
             }
             _ => {
                 if let Some(f) = self.jeugd_feit(meta, g)? {
                     let j = self.jeugdige();
-                    self.koppel(j, &f);
+                    self.attach(j, &f);
                     if let Some(jj) = self.jeugdigen.get_mut(j as usize) {
                         jj.invoer.push(JInvoer {
                             id,
-                            pos: s.positie,
+                            pos: s.position,
                             actief: true,
                             feit: f,
                         });
                     }
-                    self.herbereken_jeugdige(j, s);
+                    self.recompute_jeugdige(j, s);
                     return Ok(());
                 }
                 if let Some(c) = self.cap_inhoud(g) {
                     let i = u32::try_from(self.cap_invoer.len()).unwrap_or(u32::MAX);
                     let raakt = c.voorzieningen();
                     self.cap_invoer.push(CapInvoer {
-                        pos: s.positie,
+                        pos: s.position,
                         actief: true,
                         inhoud: c,
                     });
-                    self.plekken.insert(id, Plek::Cap(i));
+                    self.fact_locations.insert(id, FactLocation::Cap(i));
                     for vz in raakt.into_iter().filter(|&v| v != GEEN) {
                         self.vz_staat(vz).cap.push(i);
-                        self.herbereken_capaciteit(vz, s);
+                        self.recompute_capaciteit(vz, s);
                     }
                     return Ok(());
                 }
-                let los = self.los_feit(g, s.positie);
-                let r = los.map(|f| self.open_los(f, s, id));
-                self.plekken.insert(id, Plek::Los(r));
-                if let Some(LosRef::Attr(_, vz)) = r {
-                    self.herbereken_attr(vz, s);
+                let single = self.single_fact(g, s.position);
+                let r = single.map(|f| self.open_single(f, s, id));
+                self.fact_locations.insert(id, FactLocation::Single(r));
+                if let Some(SingleRef::Attr(_, vz)) = r {
+                    self.recompute_attr(vz, s);
                 }
                 Ok(())
             }
         }
     }
 
-    fn los_op(&self, mut id: u128) -> u128 {
+    fn resolve(&self, mut id: u128) -> u128 {
         // Chains are short (a correction of a correction); the bound guards against cycles.
         for _ in 0..64 {
             match self.alias.get(&id) {
@@ -582,7 +589,7 @@ impl Projection {
     fn wijzig(
         &mut self,
         meta: Meta<'_>,
-        s: Stempel,
+        s: Stamp,
         orig: u128,
         nieuw: Option<&Gebeurtenis>,
     ) -> Result<(), ProjectionError> {
@@ -600,7 +607,7 @@ impl Projection {
                 None => None,
             };
             if let Some(f) = &nieuw_feit {
-                self.koppel(j, f);
+                self.attach(j, f);
             }
             let jj = self.jeugdigen.get_mut(j as usize).ok_or_else(onbekend)?;
             let inv = jj
@@ -612,11 +619,16 @@ impl Projection {
                 Some(f) => inv.feit = f,
                 None => inv.actief = false,
             }
-            self.herbereken_jeugdige(j, s);
+            self.recompute_jeugdige(j, s);
             return Ok(());
         }
-        match self.plekken.get(&orig).copied().ok_or_else(onbekend)? {
-            Plek::Cap(i) => {
+        match self
+            .fact_locations
+            .get(&orig)
+            .copied()
+            .ok_or_else(onbekend)?
+        {
+            FactLocation::Cap(i) => {
                 let nieuwe = match nieuw {
                     Some(g) => Some(self.cap_inhoud(g).ok_or_else(ander)?),
                     None => None,
@@ -638,21 +650,23 @@ impl Projection {
                     if !st.cap.contains(&i) {
                         st.cap.push(i);
                     }
-                    self.herbereken_capaciteit(vz, s);
+                    self.recompute_capaciteit(vz, s);
                 }
                 Ok(())
             }
-            Plek::Los(r) => {
+            FactLocation::Single(r) => {
                 let nieuwe = match nieuw {
                     Some(g) => {
                         let orde = match r {
-                            Some(LosRef::Attr(fr, _)) => self.attrs.get(fr).map(|a| a.orde),
-                            Some(LosRef::Landschap(fr)) => self.landschap.get(fr).map(|a| a.orde),
-                            Some(LosRef::Doel(fr)) => self.doelen.get(fr).map(|a| a.orde),
+                            Some(SingleRef::Attr(fr, _)) => self.attrs.get(fr).map(|a| a.orde),
+                            Some(SingleRef::Landschap(fr)) => {
+                                self.landschap.get(fr).map(|a| a.orde)
+                            }
+                            Some(SingleRef::Doel(fr)) => self.doelen.get(fr).map(|a| a.orde),
                             None => None,
                         };
                         Some(
-                            self.los_feit(g, orde.unwrap_or(s.positie))
+                            self.single_fact(g, orde.unwrap_or(s.position))
                                 .ok_or_else(ander)?,
                         )
                     }
@@ -660,23 +674,23 @@ impl Projection {
                 };
                 let mut raakt = Vec::new();
                 match r {
-                    Some(LosRef::Attr(fr, vz)) => {
-                        self.attrs.sluit(fr, s);
+                    Some(SingleRef::Attr(fr, vz)) => {
+                        self.attrs.close(fr, s);
                         raakt.push(vz);
                     }
-                    Some(LosRef::Landschap(fr)) => self.landschap.sluit(fr, s),
-                    Some(LosRef::Doel(fr)) => self.doelen.sluit(fr, s),
+                    Some(SingleRef::Landschap(fr)) => self.landschap.close(fr, s),
+                    Some(SingleRef::Doel(fr)) => self.doelen.close(fr, s),
                     None => {}
                 }
-                let nr = nieuwe.map(|f| self.open_los(f, s, orig));
-                if let Some(LosRef::Attr(_, vz)) = nr {
+                let nr = nieuwe.map(|f| self.open_single(f, s, orig));
+                if let Some(SingleRef::Attr(_, vz)) = nr {
                     raakt.push(vz);
                 }
-                self.plekken.insert(orig, Plek::Los(nr));
+                self.fact_locations.insert(orig, FactLocation::Single(nr));
                 raakt.sort_unstable();
                 raakt.dedup();
                 for vz in raakt {
-                    self.herbereken_attr(vz, s);
+                    self.recompute_attr(vz, s);
                 }
                 Ok(())
             }
@@ -709,7 +723,7 @@ impl Projection {
     }
 
     /// Records that youth `j` depends on the facilities `f` refers to.
-    fn koppel(&mut self, j: u32, f: &JFeit) {
+    fn attach(&mut self, j: u32, f: &JFeit) {
         for vz in f.voorzieningen().into_iter().filter(|&v| v != GEEN) {
             let eerder = self.jeugdigen.get(j as usize).is_some_and(|jj| {
                 jj.invoer
@@ -719,7 +733,7 @@ impl Projection {
             // The youth's own inputs tell whether it was linked before (every input passes
             // through here before it is stored), so each link is recorded once.
             if !eerder {
-                self.koppelingen.push((vz, j));
+                self.links.push((vz, j));
             }
         }
     }
@@ -727,13 +741,13 @@ impl Projection {
     /// Youths linked to facility `vz` (after moving the links made since last time to
     /// their facilities' lists).
     fn afhankelijk_van(&mut self, vz: u32) -> Vec<u32> {
-        let mut links = std::mem::take(&mut self.koppelingen);
+        let mut links = std::mem::take(&mut self.links);
         for &(v, j) in &links {
             self.vz_staat(v).jeugdigen.push(j);
         }
         links.clear();
         // The emptied list keeps its memory for the links still to come.
-        self.koppelingen = links;
+        self.links = links;
         self.vz
             .get(vz as usize)
             .map(|st| st.jeugdigen.clone())
@@ -863,9 +877,9 @@ impl Projection {
         })
     }
 
-    fn los_feit(&mut self, g: &Gebeurtenis, orde: u32) -> Option<LosFeit> {
+    fn single_fact(&mut self, g: &Gebeurtenis, orde: u32) -> Option<SingleFact> {
         Some(match g {
-            Gebeurtenis::VoorzieningGeregistreerd(e) => LosFeit::Attr(VzAttr {
+            Gebeurtenis::VoorzieningGeregistreerd(e) => SingleFact::Attr(VzAttr {
                 voorziening: self.vz_id(&e.id),
                 aanbieder: self.aanbieders.id(&e.aanbieder),
                 gemeente: self.gemeenten.id(&e.gemeente),
@@ -873,13 +887,13 @@ impl Projection {
                 regime: regime_code(e.regime),
                 orde,
             }),
-            Gebeurtenis::GemeenteGeregistreerd(e) => LosFeit::Landschap(Landschap {
+            Gebeurtenis::GemeenteGeregistreerd(e) => SingleFact::Landschap(Landschap {
                 soort: landschap::GEMEENTE,
                 code: self.gemeenten.id(&e.code),
                 ouder: self.regios.id(&e.jeugdregio),
                 orde,
             }),
-            Gebeurtenis::JeugdregioGeregistreerd(e) => LosFeit::Landschap(Landschap {
+            Gebeurtenis::JeugdregioGeregistreerd(e) => SingleFact::Landschap(Landschap {
                 soort: landschap::REGIO,
                 code: self.regios.id(&e.code),
                 ouder: self.landsdelen.id(&e.landsdeel),
@@ -900,7 +914,7 @@ impl Projection {
                     DoelScope::Jeugdregio(c) => (scope::JEUGDREGIO, self.regios.id(c)),
                     DoelScope::Aanbieder(c) => (scope::AANBIEDER, self.aanbieders.id(c)),
                 };
-                LosFeit::Doel(Doel {
+                SingleFact::Doel(Doel {
                     scope_soort,
                     scope: sc,
                     regime: e.regime.map_or(GEEN8, regime_code),
@@ -914,24 +928,24 @@ impl Projection {
         })
     }
 
-    fn open_los(&mut self, f: LosFeit, s: Stempel, id: u128) -> LosRef {
+    fn open_single(&mut self, f: SingleFact, s: Stamp, id: u128) -> SingleRef {
         match f {
-            LosFeit::Attr(a) => {
+            SingleFact::Attr(a) => {
                 let r = self.attrs.open(a, s);
                 let st = self.vz_staat(a.voorziening);
                 if !st.registraties.contains(&id) {
                     st.registraties.push(id);
                 }
-                LosRef::Attr(r, a.voorziening)
+                SingleRef::Attr(r, a.voorziening)
             }
-            LosFeit::Landschap(l) => LosRef::Landschap(self.landschap.open(l, s)),
-            LosFeit::Doel(d) => LosRef::Doel(self.doelen.open(d, s)),
+            SingleFact::Landschap(l) => SingleRef::Landschap(self.landschap.open(l, s)),
+            SingleFact::Doel(d) => SingleRef::Doel(self.doelen.open(d, s)),
         }
     }
 
     /// Recomputes a facility's current attributes; when they change, every youth that
     /// depends on them is re-derived (its closed-stay signals and CBS keys may change).
-    fn herbereken_attr(&mut self, vz: u32, s: Stempel) {
+    fn recompute_attr(&mut self, vz: u32, s: Stamp) {
         let ids = self
             .vz
             .get(vz as usize)
@@ -939,8 +953,8 @@ impl Projection {
             .unwrap_or_default();
         let nu = ids
             .iter()
-            .filter_map(|id| match self.plekken.get(id) {
-                Some(Plek::Los(Some(LosRef::Attr(fr, v)))) if *v == vz => {
+            .filter_map(|id| match self.fact_locations.get(id) {
+                Some(FactLocation::Single(Some(SingleRef::Attr(fr, v)))) if *v == vz => {
                     self.attrs.get(*fr).copied()
                 }
                 _ => None,
@@ -952,11 +966,11 @@ impl Projection {
         }
         st.nu = nu;
         for j in self.afhankelijk_van(vz) {
-            self.herbereken_jeugdige(j, s);
+            self.recompute_jeugdige(j, s);
         }
     }
 
-    fn herbereken_jeugdige(&mut self, j: u32, s: Stempel) {
+    fn recompute_jeugdige(&mut self, j: u32, s: Stamp) {
         let Some(jj) = self.jeugdigen.get(j as usize) else {
             return;
         };
@@ -968,13 +982,13 @@ impl Projection {
             &mut self.scratch,
         );
         let f = self.scratch.feiten.feiten();
-        match &mut self.afvoer {
-            Some(a) => a.voeg_toe(j, s, f),
-            None => self.jt.synchroniseer(j, f, s),
+        match &mut self.sink {
+            Some(a) => a.push(j, s, f),
+            None => self.jt.sync(j, f, s),
         }
     }
 
-    fn herbereken_capaciteit(&mut self, vz: u32, s: Stempel) {
+    fn recompute_capaciteit(&mut self, vz: u32, s: Stamp) {
         let Some(st) = self.vz.get_mut(vz as usize) else {
             return;
         };
@@ -984,16 +998,16 @@ impl Projection {
             st.cap.iter().filter_map(|&i| inv.get(i as usize)),
             &mut self.scratch_cap,
         );
-        self.capaciteit
-            .synchroniseer(&mut st.open_cap, &self.scratch_cap, s);
+        self.capaciteit.sync(&mut st.open_cap, &self.scratch_cap, s);
         self.kwartaalvlaggen.capaciteit_gewijzigd(vz);
     }
 
     // ------------------------------------------------------------ lookups for queries
 
-    /// Number of applied events recorded at or before `k`, and the last such position.
-    pub(crate) fn prefix(&self, k: i64) -> (u64, i64) {
-        let n = self.log.micros.partition_point(|&m| m <= k);
+    /// Number of applied events recorded at or before `known_at`, and the last such
+    /// position.
+    pub(crate) fn prefix(&self, known_at: KnowledgeTime) -> (u64, i64) {
+        let n = self.log.micros.partition_point(|&m| m <= known_at.micros());
         let pos = if n == 0 { 0 } else { self.log.posities[n - 1] };
         (n as u64, pos)
     }

@@ -233,7 +233,7 @@ proptest! {
         for filter in [Filter::default(), Filter { gemeente: Some("G2".into()), ..Filter::default() }] {
             let mut q = Query::new(perioden[0]).filter(filter);
             if k > 0 {
-                q.kennis = kennis;
+                q.known_at = kennis;
             }
             let reeks = p.reeks_beschermd(&q, &perioden, &sl);
             prop_assert_eq!(reeks.len(), perioden.len());

@@ -78,10 +78,10 @@ fn correctie_en_intrekking_vanaf_eigen_registratietijd() -> Result<(), Projectio
     let q2 = Query::new(Periode::kwartaal(2024, 2)?);
     let voor = t("2024-02-01T00:00:00Z");
     let na_correctie = t("2024-05-15T00:00:00Z");
-    assert_eq!(exclusief(&p, &q1.clone().kennis(voor)), Some(1));
-    assert_eq!(exclusief(&p, &q2.clone().kennis(voor)), Some(0));
-    assert_eq!(exclusief(&p, &q1.clone().kennis(na_correctie)), Some(0));
-    assert_eq!(exclusief(&p, &q2.clone().kennis(na_correctie)), Some(1));
+    assert_eq!(exclusief(&p, &q1.clone().known_at(voor)), Some(1));
+    assert_eq!(exclusief(&p, &q2.clone().known_at(voor)), Some(0));
+    assert_eq!(exclusief(&p, &q1.clone().known_at(na_correctie)), Some(0));
+    assert_eq!(exclusief(&p, &q2.clone().known_at(na_correctie)), Some(1));
     assert_eq!(exclusief(&p, &q1), Some(0));
     assert_eq!(exclusief(&p, &q2), Some(0));
 

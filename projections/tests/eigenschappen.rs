@@ -13,22 +13,7 @@ use proptest::prelude::*;
 
 fn queries() -> Vec<Query> {
     let mut qs = Vec::new();
-    let filters = [
-        Filter::default(),
-        Filter {
-            regime: Some(Regime::Gesloten),
-            ..Filter::default()
-        },
-        Filter {
-            gemeente: Some("G1".into()),
-            ..Filter::default()
-        },
-        Filter {
-            jeugdregio: Some("R2".into()),
-            aanbieder: Some("A2".into()),
-            ..Filter::default()
-        },
-    ];
+    let filters = common::filters();
     for (i, f) in filters.into_iter().enumerate() {
         for p in [
             Periode::kwartaal(2024, 2),
@@ -54,7 +39,7 @@ fn kpis(p: &Projection, qs: &[Query], k: Option<DateTime<Utc>>) -> Vec<KpiReport
     qs.iter()
         .map(|q| {
             let mut q = q.clone();
-            q.kennis = k;
+            q.known_at = k;
             p.kpis(&q)
         })
         .collect()
@@ -81,7 +66,7 @@ proptest! {
             // With the runner's prefetch hints ahead: they must change nothing.
             let deel = &log.events[gedaan..tot];
             for (i, e) in deel.iter().enumerate() {
-                p.vooruit_voor(i, |k| deel.get(k).map(|e| e.stream.as_str()));
+                p.prefetch_ahead(i, |k| deel.get(k).map(|e| e.stream.as_str()));
                 prop_assert!(p.apply(e).is_ok(), "event {} rejected", e.position);
             }
             gedaan = tot;
@@ -89,7 +74,7 @@ proptest! {
             // only now.
             let (vers, fouten) = Projection::rebuild(&log.events[..tot]);
             prop_assert!(fouten.is_empty());
-            prop_assert_eq!(p.omvang(), vers.omvang());
+            prop_assert_eq!(p.sizes(), vers.sizes());
             prop_assert_eq!(kpis(&p, &qs, None), kpis(&vers, &qs, None));
             for i in indices(tot, 3).into_iter().filter(|&i| i > 0) {
                 let k = log.events[i - 1].recorded_at;
@@ -108,31 +93,31 @@ proptest! {
     fn twee_fasen_is_een_draad(
         seed in any::<u64>(),
         n in 1usize..10,
-        partij in 1usize..5,
+        batch in 1usize..5,
         wachtrij in 1usize..40,
     ) {
         let log = genereer(seed, n);
         let qs = queries();
         let mut een = Projection::new();
-        een.bezettingswachtrij(wachtrij * 3);
+        een.bezetting_queue(wachtrij * 3);
         for e in &log.events {
             prop_assert!(een.apply(e).is_ok(), "event {} rejected", e.position);
         }
-        een.onderhoud();
+        een.maintain();
         let mut twee = Projection::new();
-        twee.bezettingswachtrij(wachtrij);
+        twee.bezetting_queue(wachtrij);
         let mut gedaan = 0;
         for tot in indices(log.events.len(), 3) {
             let deel = &log.events[gedaan..tot];
-            let (geweigerd, _) = twee.gelijktijdig_met(partij, || None, |p| {
+            let (geweigerd, _) = twee.concurrently_with(batch, || None, |p| {
                 let mut geweigerd = 0;
                 let (eerste, tweede) = deel.split_at(deel.len() / 2);
                 for (i, e) in eerste.iter().enumerate() {
-                    p.vooruit_voor(i, |k| deel.get(k).map(|e| e.stream.as_str()));
+                    p.prefetch_ahead(i, |k| deel.get(k).map(|e| e.stream.as_str()));
                     geweigerd += usize::from(p.apply(e).is_err());
                 }
                 // A nested call joins the running two-stage fold.
-                geweigerd += p.gelijktijdig(|p| {
+                geweigerd += p.concurrently(|p| {
                     tweede.iter().filter(|e| p.apply(e).is_err()).count()
                 });
                 geweigerd
@@ -140,7 +125,7 @@ proptest! {
             prop_assert_eq!(geweigerd, 0);
             gedaan = tot;
         }
-        prop_assert_eq!(een.omvang(), twee.omvang());
+        prop_assert_eq!(een.sizes(), twee.sizes());
         prop_assert_eq!(kpis(&een, &qs, None), kpis(&twee, &qs, None));
         for i in indices(log.events.len(), 4).into_iter().filter(|&i| i > 0) {
             let k = log.events[i - 1].recorded_at;
@@ -206,13 +191,13 @@ fn paniek_in_twee_fasen_verliest_niets() {
     for e in &log.events[..helft] {
         assert!(een.apply(e).is_ok(), "event {} rejected", e.position);
     }
-    een.onderhoud();
+    een.maintain();
     let mut twee = Projection::new();
     // Full queues of the occupancy log go to the helper thread many times before the
     // panic: what it applied comes back too.
-    twee.bezettingswachtrij(4);
+    twee.bezetting_queue(4);
     let uit = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        twee.gelijktijdig_met(
+        twee.concurrently_with(
             2,
             || None,
             |p| {
@@ -224,8 +209,8 @@ fn paniek_in_twee_fasen_verliest_niets() {
         )
     }));
     assert!(uit.is_err(), "the panic must reach the caller");
-    assert!(helft > 0 && twee.omvang().plaatsing_versies > 0);
-    assert_eq!(een.omvang(), twee.omvang());
+    assert!(helft > 0 && twee.sizes().plaatsing_versies > 0);
+    assert_eq!(een.sizes(), twee.sizes());
     let qs = queries();
     assert_eq!(kpis(&een, &qs, None), kpis(&twee, &qs, None));
 }

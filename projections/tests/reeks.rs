@@ -13,22 +13,7 @@ use kringloop_projections::*;
 use proptest::prelude::*;
 
 fn vragen() -> Vec<Query> {
-    let filters = [
-        Filter::default(),
-        Filter {
-            regime: Some(Regime::Gesloten),
-            ..Filter::default()
-        },
-        Filter {
-            gemeente: Some("G1".into()),
-            ..Filter::default()
-        },
-        Filter {
-            jeugdregio: Some("R2".into()),
-            aanbieder: Some("A2".into()),
-            ..Filter::default()
-        },
-    ];
+    let filters = common::filters();
     let mut qs = Vec::new();
     for f in filters {
         for toerekening in [Toerekening::Herkomst, Toerekening::Locatie] {
@@ -70,7 +55,7 @@ proptest! {
             for q in vragen() {
                 for &k in &ks {
                     let mut q = q.clone();
-                    q.kennis = k;
+                    q.known_at = k;
                     prop_assert_eq!(p.reeks(&q, &perioden), los(&p, &q, &perioden), "{:?} {:?}", g, k);
                 }
             }
@@ -84,7 +69,7 @@ proptest! {
         for q in vragen() {
             for &k in &ks {
                 let mut q = q.clone();
-                q.kennis = k;
+                q.known_at = k;
                 prop_assert_eq!(p.reeks(&q, &om_en_om), los(&p, &q, &om_en_om), "gaps {:?}", k);
             }
         }
@@ -146,7 +131,7 @@ proptest! {
             for q in vragen() {
                 for k in [None, Some(g.midden)] {
                     let mut q = q.clone();
-                    q.kennis = k;
+                    q.known_at = k;
                     prop_assert_eq!(p.reeks(&q, &perioden), los(&p, &q, &perioden), "{:?}", k);
                 }
             }
@@ -220,10 +205,10 @@ fn reeks_raakt_elke_kpi() {
                 .map(|e| e.recorded_at),
         ] {
             let mut q = Query::new(perioden[0]).toerekening(Toerekening::Locatie);
-            q.kennis = k;
+            q.known_at = k;
             let reeks = p.reeks(&q, &perioden);
             assert_eq!(reeks, los(&p, &q, &perioden), "seed {seed}, K {k:?}");
-            // Folded event by event without `onderhoud`, the occupancy log is behind and
+            // Folded event by event without `maintain`, the occupancy log is behind and
             // the sweep takes the other way to overbezetting: the same figures.
             let mut stap = Projection::new();
             for e in &log.events {
@@ -232,7 +217,7 @@ fn reeks_raakt_elke_kpi() {
             assert_eq!(
                 stap.reeks(&q, &perioden),
                 reeks,
-                "seed {seed}, K {k:?}, zonder onderhoud"
+                "seed {seed}, K {k:?}, zonder maintain"
             );
             for r in &reeks {
                 let waarden = [
@@ -429,7 +414,7 @@ fn reeks_op_kwartaalgrenzen() {
     for e in &log.events[n..] {
         p.apply(e).unwrap_or_else(|e| panic!("{e}"));
     }
-    p.onderhoud();
+    p.maintain();
     let na = p.reeks(&q, &kwartalen);
     assert_eq!(na, los(&p, &q, &kwartalen), "after the capacity change");
     assert_ne!(

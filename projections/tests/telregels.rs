@@ -334,7 +334,10 @@ fn doorplaatsing_op_dag_365_valt_buiten_het_cohort() {
     assert_eq!(q1_2025.signalen.waarde.doorplaatsing.waarde, Some(3));
     // Known on 2025-03-01, the same cohort, but not final yet.
     let toen: DateTime<Utc> = t("2025-03-01T00:00:00Z");
-    let voorlopig = p.kpis(&Query::new(q1).kennis(toen)).doorplaatsingen.waarde;
+    let voorlopig = p
+        .kpis(&Query::new(q1).known_at(toen))
+        .doorplaatsingen
+        .waarde;
     assert_eq!(voorlopig.cohort_365, c.cohort_365);
     assert!(!voorlopig.cohort_definitief);
     reeks(

@@ -47,7 +47,7 @@ fn queries(k: Option<DateTime<Utc>>) -> Vec<Query> {
                 },
             ] {
                 let mut q = Query::new(periode).peildatum(peil).filter(f).toerekening(t);
-                q.kennis = k;
+                q.known_at = k;
                 qs.push(q);
             }
         }

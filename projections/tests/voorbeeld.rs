@@ -328,7 +328,7 @@ fn kwartaal_2() -> Result<(), ProjectionError> {
 fn zoals_bekend_voor_c_en_diff() -> Result<(), ProjectionError> {
     let (p, voor_c) = bouw();
     let q1 = Periode::kwartaal(2024, 1)?;
-    let toen = p.kpis(&Query::new(q1).kennis(voor_c));
+    let toen = p.kpis(&Query::new(q1).known_at(voor_c));
     assert_eq!(
         toen.plaatsingen.waarde.exclusief_doorplaatsingen.waarde,
         Some(2)

@@ -311,8 +311,8 @@ fn queries() -> Vec<Query> {
             regime: Some(Regime::Gesloten),
             ..Filter::default()
         }),
-        Query::new(Periode::jaar(2023).unwrap()).kennis(k),
-        Query::new(Periode::kwartaal(2024, 2).unwrap()).kennis(k),
+        Query::new(Periode::jaar(2023).unwrap()).known_at(k),
+        Query::new(Periode::kwartaal(2024, 2).unwrap()).known_at(k),
     ]
 }
 

@@ -119,7 +119,7 @@ impl KpiArgs {
     pub fn query(&self) -> anyhow::Result<Query> {
         let mut q = Query::new(parse_periode(&self.periode)?);
         if let Some(k) = &self.as_known_at {
-            q = q.kennis(parse_kennis(k)?);
+            q = q.known_at(parse_kennis(k)?);
         }
         q = q.toerekening(match self.toerekening.to_ascii_lowercase().as_str() {
             "herkomst" => Toerekening::Herkomst,
@@ -151,7 +151,7 @@ impl KpiArgs {
 /// Folds the whole log into a projection.
 pub async fn load(store: &dyn EventStore) -> anyhow::Result<Projection> {
     let mut projection = Projection::new();
-    projection.reserveer(usize::try_from(store.head_position().await?).unwrap_or(0));
+    projection.reserve(usize::try_from(store.head_position().await?).unwrap_or(0));
     let mut after = 0;
     let mut errors = 0usize;
     loop {
@@ -233,7 +233,7 @@ fn print_report(r: &KpiReport, q: &Query) {
         q.periode.van,
         q.periode.tot.pred_opt().unwrap_or(q.periode.tot),
         q.peil(),
-        q.kennis
+        q.known_at
             .map(|k| format!(", zoals bekend op {k}"))
             .unwrap_or_default()
     );

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use kringloop_events::{DecodeError, Gebeurtenis};
-use kringloop_projections::{Meta, PARTIJ, Projection};
+use kringloop_projections::{BATCH, Meta, Projection};
 use kringloop_store::{EventStore, FoldEvent, FoldPage, StoreError};
 use tokio::sync::mpsc;
 use tracing::Instrument as _;
@@ -71,10 +71,10 @@ fn apply_decoded(
 /// returns what could not be applied. For callers that fold once without a runner
 /// (`kringloop kpi`).
 pub fn fold_page(p: &mut Projection, page: &FoldPage) -> Vec<ProjectionErrorInfo> {
-    p.gelijktijdig(|p| {
+    p.concurrently(|p| {
         let mut errors = Vec::new();
         for (i, e) in page.iter().enumerate() {
-            p.vooruit_voor(i, |k| page.stream(k));
+            p.prefetch_ahead(i, |k| page.stream(k));
             let mut g = Gebeurtenis::decode(e.event_type, e.schema_version, e.payload);
             errors.extend(apply_decoded(p, e, &mut g));
         }
@@ -192,19 +192,19 @@ pub(crate) async fn fold_from_store(
         let cpu0 = thread_cpu_secs();
         let mut busy = Duration::ZERO;
         let mut p = projection;
-        p.reserveer(usize::try_from(bound - after).unwrap_or(0));
+        p.reserve(usize::try_from(bound - after).unwrap_or(0));
         let mut cursor = after;
         let mut events = 0u64;
         let mut errors = Vec::new();
         // Two stages: this thread derives, a second one updates the youth tables (and
-        // at the end the occupancy log); see `Projection::gelijktijdig`.
-        let ((), tables_cpu) = p.gelijktijdig_met(PARTIJ, thread_cpu_secs, |p| {
+        // at the end the occupancy log); see `Projection::concurrently`.
+        let ((), tables_cpu) = p.concurrently_with(BATCH, thread_cpu_secs, |p| {
             while let Some((page, mut decoded)) = rx.blocking_recv() {
                 let started = Instant::now();
                 let n = page.len();
                 let batch_errors = errors.len();
                 for (i, (e, g)) in page.iter().zip(decoded.iter_mut()).enumerate() {
-                    p.vooruit_voor(i, |k| page.stream(k));
+                    p.prefetch_ahead(i, |k| page.stream(k));
                     if let Some(info) = apply_decoded(p, e, g) {
                         warn_error(&info);
                         errors.push(info);

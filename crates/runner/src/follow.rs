@@ -49,7 +49,7 @@ impl Inner {
                     if i + 1 == chunks {
                         // The index work the fold defers (the occupancy log), once per
                         // followed batch, so that series at K = now keep using it.
-                        guard.onderhoud();
+                        guard.maintain();
                     }
                     drop(guard);
                     tokio::task::yield_now().await;

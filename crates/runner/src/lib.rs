@@ -118,7 +118,7 @@ pub struct CatchUp {
     /// CPU time of the folding thread, where the platform reports it (Linux).
     pub fold_cpu_secs: Option<f64>,
     /// CPU time of the fold's second stage (the thread that updates the youth tables;
-    /// see `Projection::gelijktijdig`), where the platform reports it.
+    /// see `Projection::concurrently`), where the platform reports it.
     pub tables_cpu_secs: Option<f64>,
 }
 

@@ -11,29 +11,7 @@
 use chrono::{DateTime, Datelike, Days, Duration, NaiveDate, Utc};
 use kringloop_events::*;
 
-use super::{Log, d, t};
-
-/// A small deterministic generator (the history is a function of the proptest seed).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next() % n }
-    }
-    fn kans(&mut self, procent: u64) -> bool {
-        self.below(100) < procent
-    }
-    fn kies<T: Copy>(&mut self, uit: &[T]) -> T {
-        uit[self.below(uit.len() as u64) as usize]
-    }
-}
+use super::{Log, Rng, d, t};
 
 /// The facilities: id, aanbieder, gemeente, form, regime.
 pub const FACS: [(&str, &str, &str, Vorm, Regime); 3] = [
@@ -249,39 +227,8 @@ pub fn grensgeval(seed: u64, jeugdigen: usize) -> Grensgeval {
         items.len() - 1
     };
 
-    feit(
-        &mut items,
-        0,
-        "landsdeel-L1",
-        LandsdeelGeregistreerd {
-            code: "L1".into(),
-            naam: "L1".into(),
-        }
-        .into(),
-    );
-    for (regio, gem) in [("R1", "G1"), ("R2", "G2")] {
-        feit(
-            &mut items,
-            0,
-            &format!("jeugdregio-{regio}"),
-            JeugdregioGeregistreerd {
-                code: regio.into(),
-                naam: regio.into(),
-                landsdeel: "L1".into(),
-            }
-            .into(),
-        );
-        feit(
-            &mut items,
-            0,
-            &format!("gemeente-{gem}"),
-            GemeenteGeregistreerd {
-                code: gem.into(),
-                naam: gem.into(),
-                jeugdregio: regio.into(),
-            }
-            .into(),
-        );
+    for (stroom, g) in super::landschap() {
+        feit(&mut items, 0, &stroom, g);
     }
     for (id, aanbieder, gemeente, vorm, regime) in FACS {
         let stroom = voorziening_stream(id);

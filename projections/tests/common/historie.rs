@@ -5,26 +5,7 @@
 use chrono::{Duration, NaiveDate};
 use kringloop_events::*;
 
-use super::{Log, d, t};
-
-/// A small deterministic generator (the history is a function of the proptest seed).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next() % n }
-    }
-    fn kans(&mut self, procent: u64) -> bool {
-        self.below(100) < procent
-    }
-}
+use super::{Log, Rng, d, t};
 
 enum Abs {
     Feit(String, Gebeurtenis),
@@ -107,39 +88,8 @@ pub fn genereer(seed: u64, jeugdigen: usize) -> Log {
         items.len() - 1
     };
     // Landscape at time 0.
-    feit(
-        &mut items,
-        0,
-        "landsdeel-L1",
-        LandsdeelGeregistreerd {
-            code: "L1".into(),
-            naam: "L1".into(),
-        }
-        .into(),
-    );
-    for (regio, gem) in [("R1", "G1"), ("R2", "G2")] {
-        feit(
-            &mut items,
-            0,
-            &format!("jeugdregio-{regio}"),
-            JeugdregioGeregistreerd {
-                code: regio.into(),
-                naam: regio.into(),
-                landsdeel: "L1".into(),
-            }
-            .into(),
-        );
-        feit(
-            &mut items,
-            0,
-            &format!("gemeente-{gem}"),
-            GemeenteGeregistreerd {
-                code: gem.into(),
-                naam: gem.into(),
-                jeugdregio: regio.into(),
-            }
-            .into(),
-        );
+    for (stroom, g) in super::landschap() {
+        feit(&mut items, 0, &stroom, g);
     }
     // Facilities; F3 may be registered late, and may be re-registered as closed later.
     for (i, f) in FACS.iter().enumerate() {

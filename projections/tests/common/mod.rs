@@ -6,7 +6,11 @@ pub mod grenzen;
 pub mod historie;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use kringloop_events::{Gebeurtenis, RecordedEvent};
+use kringloop_events::{
+    Gebeurtenis, GemeenteGeregistreerd, JeugdregioGeregistreerd, LandsdeelGeregistreerd,
+    RecordedEvent, Regime,
+};
+use kringloop_projections::Filter;
 use uuid::Uuid;
 
 pub fn d(s: &str) -> NaiveDate {
@@ -69,5 +73,82 @@ impl Log {
         });
         self.klok = at + Duration::seconds(1);
         id
+    }
+}
+
+/// The filters the property tests ask every query under: none, a regime, a gemeente,
+/// and a jeugdregio with an aanbieder.
+pub fn filters() -> [Filter; 4] {
+    [
+        Filter::default(),
+        Filter {
+            regime: Some(Regime::Gesloten),
+            ..Filter::default()
+        },
+        Filter {
+            gemeente: Some("G1".into()),
+            ..Filter::default()
+        },
+        Filter {
+            jeugdregio: Some("R2".into()),
+            aanbieder: Some("A2".into()),
+            ..Filter::default()
+        },
+    ]
+}
+
+/// The landscape both generators start from (recorded at time 0): landsdeel L1 with
+/// jeugdregio R1 (gemeente G1) and R2 (G2), as (stream, fact).
+pub fn landschap() -> Vec<(String, Gebeurtenis)> {
+    let mut uit: Vec<(String, Gebeurtenis)> = vec![(
+        "landsdeel-L1".into(),
+        LandsdeelGeregistreerd {
+            code: "L1".into(),
+            naam: "L1".into(),
+        }
+        .into(),
+    )];
+    for (regio, gem) in [("R1", "G1"), ("R2", "G2")] {
+        uit.push((
+            format!("jeugdregio-{regio}"),
+            JeugdregioGeregistreerd {
+                code: regio.into(),
+                naam: regio.into(),
+                landsdeel: "L1".into(),
+            }
+            .into(),
+        ));
+        uit.push((
+            format!("gemeente-{gem}"),
+            GemeenteGeregistreerd {
+                code: gem.into(),
+                naam: gem.into(),
+                jeugdregio: regio.into(),
+            }
+            .into(),
+        ));
+    }
+    uit
+}
+
+/// A small deterministic generator (a generated history is a function of the proptest seed).
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        // xorshift64*
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        if n == 0 { 0 } else { self.next() % n }
+    }
+    pub fn kans(&mut self, procent: u64) -> bool {
+        self.below(100) < procent
+    }
+    pub fn kies<T: Copy>(&mut self, uit: &[T]) -> T {
+        uit[self.below(uit.len() as u64) as usize]
     }
 }

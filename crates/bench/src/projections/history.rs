@@ -156,7 +156,7 @@ pub(super) async fn load(store: &dyn EventStore, page: usize) -> anyhow::Result<
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Vouw {
     /// As the runner's catch-up does: derivation on this thread, the youth tables on a
-    /// second one (`Projection::gelijktijdig`), with prefetch hints.
+    /// second one (`Projection::concurrently`), with prefetch hints.
     TweeFasen,
     /// Everything on this thread, with prefetch hints.
     EenDraad,
@@ -177,12 +177,12 @@ impl Vouw {
 /// Folds `events` in the way `vouw` says.
 pub(super) fn fold_met(events: &[Decoded], vouw: Vouw) -> (Projection, u64) {
     let mut p = Projection::new();
-    p.reserveer(events.len());
+    p.reserve(events.len());
     let alle = |p: &mut Projection| {
         let mut errors = 0;
         for (i, e) in events.iter().enumerate() {
             if vouw != Vouw::ZonderHints {
-                p.vooruit_voor(i, |k| events.get(k).map(|e| e.stream.as_str()));
+                p.prefetch_ahead(i, |k| events.get(k).map(|e| e.stream.as_str()));
             }
             if p.apply_decoded(e.meta(), &e.g).is_err() {
                 errors += 1;
@@ -191,10 +191,10 @@ pub(super) fn fold_met(events: &[Decoded], vouw: Vouw) -> (Projection, u64) {
         errors
     };
     let errors = if vouw == Vouw::TweeFasen {
-        p.gelijktijdig(alle)
+        p.concurrently(alle)
     } else {
         let errors = alle(&mut p);
-        p.onderhoud();
+        p.maintain();
         errors
     };
     (p, errors)

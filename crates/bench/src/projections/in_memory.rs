@@ -55,8 +55,8 @@ pub(super) fn run(args: &ProjectionsArgs) -> anyhow::Result<()> {
     }
     println!(
         "{:?}; bitemporal occupancy log: {} changes",
-        p.omvang(),
-        p.bezettingslog_wijzigingen()
+        p.sizes(),
+        p.bezettingslog_entries()
     );
     let kwartaal = Periode::kwartaal(2023, 1)?;
     let k: DateTime<Utc> = "2023-06-30T00:00:00Z".parse()?;
@@ -80,9 +80,9 @@ pub(super) fn run(args: &ProjectionsArgs) -> anyhow::Result<()> {
         ("quarter, national, now", q.clone(), false),
         ("quarter, jeugdregio + GESLOTEN, now", qf.clone(), false),
         ("series, national, now", q.clone(), true),
-        ("series, national, K", q.clone().kennis(k), true),
+        ("series, national, K", q.clone().known_at(k), true),
         ("series, jeugdregio + GESLOTEN, now", qf.clone(), true),
-        ("series, jeugdregio + GESLOTEN, K", qf.kennis(k), true),
+        ("series, jeugdregio + GESLOTEN, K", qf.known_at(k), true),
     ] {
         let mut ms = [Vec::new(), Vec::new()];
         let mut cpu = [0.0f64; 2];

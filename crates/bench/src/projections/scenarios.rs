@@ -46,14 +46,14 @@ impl Queries {
         let kwartaal = Periode::kwartaal(2023, 1)?;
         let k: DateTime<Utc> = "2023-06-30T00:00:00Z".parse()?;
         let q_now = Query::new(kwartaal).filter(filter.clone());
-        let q_k = q_now.clone().kennis(k);
+        let q_k = q_now.clone().known_at(k);
         let series = Periode::reeks(
             date(args.to_year - 9, 1, 1)?,
             date(args.to_year + 1, 1, 1)?,
             kringloop_projections::Granulariteit::Kwartaal,
         )?;
         let q_series = Query::new(kwartaal);
-        let q_series_k = q_series.clone().kennis(k);
+        let q_series_k = q_series.clone().known_at(k);
         Ok(Queries {
             regio,
             filter,
@@ -203,7 +203,7 @@ pub(super) fn memory(
     runner_rss: u64,
     rep: &mut Report,
 ) -> anyhow::Result<()> {
-    let omvang = folded.omvang();
+    let omvang = folded.sizes();
     let versies = omvang.plaatsing_versies
         + omvang.episode_versies
         + omvang.traject_versies
@@ -218,7 +218,7 @@ pub(super) fn memory(
         "",
         None,
     );
-    let log = folded.bezettingslog_wijzigingen();
+    let log = folded.bezettingslog_entries();
     rep.row(
         "memory",
         "bitemporal occupancy log (changes with their event positions)",
@@ -378,7 +378,7 @@ pub(super) async fn kpi_latencies(
     let series = &qs.series;
     // The series with the quarter's filter (what a region's steering group asks for).
     let q_series_f = Query::new(qs.kwartaal).filter(qs.filter.clone());
-    let q_series_f_k = q_series_f.clone().kennis(qs.k);
+    let q_series_f_k = q_series_f.clone().known_at(qs.k);
     let mut r = Vec::new();
     for case in [
         ("quarter_filtered_now", &qs.q_now, false),
@@ -424,7 +424,9 @@ pub(super) async fn naive_replay(
             .and_hms_opt(0, 0, 0)
             .context("time")?
             .and_utc();
-        let q = Query::new(qs.kwartaal).filter(qs.filter.clone()).kennis(kk);
+        let q = Query::new(qs.kwartaal)
+            .filter(qs.filter.clone())
+            .known_at(kk);
         let upto = loaded.events.partition_point(|e| e.recorded_at <= kk);
         let t = Instant::now();
         let (p, _) = fold(&loaded.events[..upto]);

@@ -300,7 +300,7 @@ async fn projection_side(
     let peil = date(2023, 4, 1)?;
     let kwartaal = qs.kwartaal;
     let with_k = |q: Query| match kq {
-        Some(k) => q.kennis(k),
+        Some(k) => q.known_at(k),
         None => q,
     };
     // One cell: bezetting at the peildatum, jeugdregio + GESLOTEN.
