@@ -20,7 +20,7 @@
 //!   more ([`kosten`]): a walk of the whole chain (`keten`) so much that one fits in a
 //!   request and two do not. Queries run their root fields concurrently, so these budgets
 //!   also bound what one request does at once; resolvers that read the store take a turn
-//!   from [`ApiState::lezer`](crate::ApiState::lezer) as well, so all requests together
+//!   from [`ApiState::reader`](crate::ApiState::reader) as well, so all requests together
 //!   never hold more than a few of the pool's connections.
 
 use std::collections::HashSet;

@@ -10,7 +10,7 @@
 //!   requests ([`grenzen`], [`http`]).
 //! - Budgets ([`grenzen`]): root fields per operation, depth, and complexity with extra
 //!   cost for the expensive resolvers, all checked before anything runs; resolvers that
-//!   read the store wait for a turn ([`ApiState::lezer`]) instead of for the pool.
+//!   read the store wait for a turn ([`ApiState::reader`]) instead of for the pool.
 //! - Idempotency keys are scoped per token (stored as `<token id>:<key>`): the same key
 //!   with the same fact answers the first result, with another fact `CONFLICT`.
 //!

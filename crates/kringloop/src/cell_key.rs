@@ -14,7 +14,7 @@ use kringloop_projections::RecordKeys;
 /// Fewer bytes than this is not a secret.
 const MIN_BYTES: usize = 16;
 
-/// The secret file for a token file when none is given: `<tokens>.cell_key`.
+/// The secret file for a token file when none is given: `<tokens>.celsleutel`.
 pub fn default_path(tokens: &Path) -> PathBuf {
     let mut s = tokens.as_os_str().to_owned();
     s.push(".celsleutel");

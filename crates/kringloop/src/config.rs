@@ -9,11 +9,11 @@
 //! | `--log` | `KRINGLOOP_LOG` (or `RUST_LOG`) | `info` | tracing filter, e.g. `kringloop=debug,sqlx=warn` |
 //! | `serve --listen` | `KRINGLOOP_LISTEN` | `127.0.0.1:8080` | address of the API |
 //! | `serve --tokens` | `KRINGLOOP_TOKENS` | beside the SQLite file | hashed bearer tokens |
-//! | `serve --cell_key-file`, `kpi --cell_key-file` | `KRINGLOOP_CELSLEUTEL_BESTAND` | `<tokens>.cell_key` | secret of the cell-key method (created when missing; `docs/privacy.md`) |
+//! | `serve --celsleutel-bestand`, `kpi --celsleutel-bestand` | `KRINGLOOP_CELSLEUTEL_BESTAND` | `<tokens>.celsleutel` | secret of the cell-key method (created when missing; `docs/privacy.md`) |
 //! | `serve --poll-ms` | `KRINGLOOP_POLL_MS` | `100` | how often the projection polls for other writers |
 //! | `serve --timeout-s` | `KRINGLOOP_REQUEST_TIMEOUT` | `30` | time limit of one request |
 //! | — | `KRINGLOOP_PSEUDONIEM_SLEUTEL` | none | `import`: HMAC key for BSN pseudonyms (only from the environment, never an argument) |
-//! | `import --pseudoniem-key-file` | `KRINGLOOP_PSEUDONIEM_SLEUTEL_BESTAND` | none | `import`: file holding that key instead (one final line break ignored; both at once is refused) |
+//! | `import --pseudoniem-sleutel-bestand` | `KRINGLOOP_PSEUDONIEM_SLEUTEL_BESTAND` | none | `import`: file holding that key instead (one final line break ignored; both at once is refused) |
 //! | — | `OTEL_EXPORTER_OTLP_ENDPOINT` | unset | export traces over OTLP only when set |
 //!
 //! `deploy/kringloop.env.example` is a complete example.

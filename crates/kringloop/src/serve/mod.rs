@@ -34,7 +34,7 @@ pub struct ServeArgs {
     pub tokens: Option<PathBuf>,
     /// File with the secret of the cell-key method (disclosure control for roles without
     /// person-level access; `docs/privacy.md`); created with 32 random bytes when
-    /// missing. Default: beside the token file (`<tokens>.cell_key`).
+    /// missing. Default: beside the token file (`<tokens>.celsleutel`).
     #[arg(long, env = "KRINGLOOP_CELSLEUTEL_BESTAND")]
     pub celsleutel_bestand: Option<PathBuf>,
     /// How often the projection polls the store for events written by other processes (ms).
