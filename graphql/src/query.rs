@@ -1,4 +1,7 @@
 //! Queries: KPIs, series, diff, history, the event log, chain status, reference data.
+//!
+//! Over 800 lines on purpose: `QueryRoot` is one `#[Object]` impl (async-graphql takes one
+//! per type); its resolvers stay thin and call the projection, the store or the writer.
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -4,6 +4,9 @@
 //! report (`kringloop_projections`). They map by `From`/`TryFrom` impls, written field by
 //! field, and each enum by async-graphql's `remote` conversion, so a field or variant
 //! added on one side and not the other fails to compile.
+//!
+//! Over 800 lines on purpose: the schema's types and their mapping side by side, so the
+//! SDL (`graphql/schema.graphql`) and this file read in the same order.
 
 use async_graphql::{Enum, InputObject, Json, OneofObject, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};

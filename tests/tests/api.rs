@@ -5,6 +5,10 @@
 //! PostgreSQL: `KRINGLOOP_TEST_PG_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`);
 //! each test creates and drops its own database. Unreachable: skipped loudly, unless
 //! `CI=true`, where it fails.
+//!
+//! One file on purpose (~2,800 lines): every test uses the same in-process server, tokens
+//! and request helpers, and `both_backends!` instantiates each once per backend; grouped
+//! by subject in file order.
 
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 

@@ -6,6 +6,9 @@
 //! each test creates its own database and drops it afterwards, so tests run in parallel.
 //! When the server is unreachable the PostgreSQL tests skip loudly, unless `CI=true`, where
 //! they fail.
+//!
+//! One file on purpose (~2,500 lines): it is the store's contract, one test per promise of
+//! the `EventStore` trait, and both backends must pass the same list.
 
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
