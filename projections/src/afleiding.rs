@@ -4,6 +4,16 @@
 //! retractions removed) and the current facility attributes. The fold calls it after every
 //! event that touches the youth and keeps only the versions that changed, so late data,
 //! corrections and retractions are all handled by the same code path as normal events.
+//!
+//! The write side derives a youth's placements and authorisations separately, with
+//! `kringloop_events::rules::leid_af` (events/src/rules/afleiding.rs), to check proposed
+//! facts; this one is kept apart for speed. The two are meant to give the same intervals:
+//! `afleiding_agreement.rs` (next to this file) describes what each takes and gives,
+//! checks with the property test `plaatsingen_gelijk` that they agree on generated
+//! histories, and pins the cases where they do not (an end naming a facility that is not
+//! running while a residential stay runs; a doorplaatsing from a facility that is not
+//! running into an ambulant one; a doorplaatsing into a running ambulant stay;
+//! authorisations registered twice, ended twice or ended before they start).
 
 use crate::feiten::{
     Capaciteit, Episode, GEEN, GEEN8, Machtiging, OPEN_EIND, Plaatsing, Signaal, Traject, VzAttr,

@@ -72,6 +72,8 @@
 //! - bezettingsgraad always uses LOCATIE (places are where the facility is).
 
 mod afleiding;
+#[cfg(test)]
+mod afleiding_agreement;
 mod bezetting;
 mod context;
 mod diff;

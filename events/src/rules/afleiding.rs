@@ -1,7 +1,15 @@
 //! Deriving a youth's placement intervals and authorisations from its effective facts.
 //!
-//! This is the one place that says what a youth's facts mean in valid time; the
-//! projections can call [`leid_af`] to get exactly the same intervals.
+//! This is what the write side ([`super::DomainState`]) checks proposed facts against.
+//! The projections do not call it: they derive the same intervals with their own, faster
+//! derivation, `leid_jeugdige_af` in `projections/src/afleiding.rs` (interned ids, day
+//! numbers, reused buffers; it also derives episodes, trajectories and signals). That the
+//! two give the same placement intervals and authorisation validity is shown by the
+//! property test `plaatsingen_gelijk` in `projections/src/afleiding_agreement.rs`, over
+//! the histories the write side accepts; the cases where they differ (tolerant readings
+//! of broken history: an end or doorplaatsing that matches no running stay, a
+//! doorplaatsing into a running ambulant stay, authorisations registered or ended twice
+//! or ended before they start) are listed there and pinned by tests. Change both together.
 //!
 //! Ordering: facts are folded in order of (valid date, kind, position) where, on the same
 //! date, ends come before doorplaatsingen and doorplaatsingen before starts
