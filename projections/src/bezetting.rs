@@ -247,8 +247,8 @@ impl Bezettingslog {
                 |x, y| (x.0, x.1 + y.1, x.2),
                 |x| x.1 == 0,
             );
-            werk_minima_bij(&self.known[v], &mut self.known_min[v], vanaf);
-            werk_maxima_bij(&self.known[v], &mut self.known_max[v], vanaf);
+            update_minima(&self.known[v], &mut self.known_min[v], vanaf);
+            update_maxima(&self.known[v], &mut self.known_max[v], vanaf);
         }
         w.clear();
         self.queue = w;
@@ -408,7 +408,7 @@ impl Kwartaalvlaggen {
 
 /// Brings `minima` (see `Bezettingslog::known_min`) up to date with `known`, whose
 /// entries before `vanaf` are those of the last call.
-fn werk_minima_bij(known: &[KnownChange], minima: &mut Vec<u32>, vanaf: usize) {
+fn update_minima(known: &[KnownChange], minima: &mut Vec<u32>, vanaf: usize) {
     let eerste = vanaf / BLOK;
     minima.resize(known.len().div_ceil(BLOK), u32::MAX);
     // The blocks from the first changed one on, from the end back.
@@ -425,7 +425,7 @@ fn werk_minima_bij(known: &[KnownChange], minima: &mut Vec<u32>, vanaf: usize) {
 
 /// Brings `maxima` (see `Bezettingslog::known_max`) up to date with `known`, whose
 /// entries before `vanaf` are those of the last call.
-fn werk_maxima_bij(known: &[KnownChange], maxima: &mut Vec<u32>, vanaf: usize) {
+fn update_maxima(known: &[KnownChange], maxima: &mut Vec<u32>, vanaf: usize) {
     let eerste = vanaf / BLOK;
     maxima.resize(known.len().div_ceil(BLOK), 0);
     let mut m = eerste

@@ -193,7 +193,7 @@ pub const MIN_DUREN: i64 = 8;
 
 /// The key sums of one period's tallies, one per published count (see `kpi.rs`).
 #[derive(Debug, Default, Clone, PartialEq)]
-pub(crate) struct Celsleutels {
+pub(crate) struct CellKeys {
     pub bezetting: Cel,
     pub bezetting_loc: Cel,
     /// Placements with bed-days in P (LOCATIE).
@@ -216,12 +216,12 @@ pub(crate) struct Celsleutels {
     pub signalen: [Cel; 3],
 }
 
-impl Celsleutels {
+impl CellKeys {
     /// These key sums with the placement ones (occupancy, bed-days, starts, unique
     /// youths, closed and urgent starts) taken from `pl`: the placement table is tallied
     /// apart from the others.
-    pub fn met_plaatsingen(self, pl: &Celsleutels) -> Celsleutels {
-        Celsleutels {
+    pub fn met_plaatsingen(self, pl: &CellKeys) -> CellKeys {
+        CellKeys {
             bezetting: pl.bezetting,
             bezetting_loc: pl.bezetting_loc,
             bezette: pl.bezette,
@@ -271,7 +271,7 @@ fn duren(v: &mut Verblijfsduur, c: Cel) {
 /// persons perturbed by the cell-key method; capacity, targets and balance exact.
 pub(crate) fn bescherm(
     r: &mut KpiReport,
-    s: &Celsleutels,
+    s: &CellKeys,
     bezette_dagen: i64,
     levensvatbaarheid: f64,
 ) {

@@ -5,7 +5,7 @@
 //! sums), so it has no keys to add. This pass reads every visible fact once, like the
 //! sweep's per-fact path: each fact costs O(1) however many periods it spans (its key
 //! goes to one period, or to a range of periods through a difference array of wrapping
-//! sums), with the rules of `Ctx::tel_plaatsing`, `Ctx::tel_episode`, `Ctx::tel_stroom`
+//! sums), with the rules of `Ctx::count_plaatsing`, `Ctx::count_episode`, `Ctx::count_stroom`
 //! and the signal and authorisation tallies. Every cell also counts its records, and
 //! `disclosure::check` asserts (in debug builds, so in every test) that each count equals
 //! the figure the sweep computed: a rule that drifts here fails the series tests.
@@ -15,7 +15,7 @@
 use kringloop_events::{Verblijfplaats, Zwaarte};
 
 use crate::context::Ctx;
-use crate::disclosure::{Cel, Celsleutels, RecordKeys, soort};
+use crate::disclosure::{Cel, CellKeys, RecordKeys, soort};
 use crate::feiten::bestemming_van;
 use crate::periode::OPEN;
 use crate::sweep::Calendar;
@@ -66,9 +66,9 @@ fn jeugdige(sl: &RecordKeys, j: u32) -> u64 {
 /// Placement key sums: occupancy at each peildatum (with the filter on origin and on
 /// location), placements with bed-days in each period, starts, unique youths, closed and
 /// urgent starts.
-fn plaatsingen(c0: &Ctx<'_>, kal: &Calendar, sl: &RecordKeys) -> Vec<Celsleutels> {
+fn plaatsingen(c0: &Ctx<'_>, kal: &Calendar, sl: &RecordKeys) -> Vec<CellKeys> {
     let n = kal.n;
-    let mut uit = vec![Celsleutels::default(); n];
+    let mut uit = vec![CellKeys::default(); n];
     let (mut bez, mut bez_loc, mut bezette) =
         (Bereiken::new(n), Bereiken::new(n), Bereiken::new(n));
     let mut jeugdigen: Vec<(u32, u32)> = Vec::new();
@@ -164,8 +164,8 @@ fn stroom(
     t: i32,
     k: u64,
     voorraad: &mut [Bereiken; 2],
-    uit: &mut [Celsleutels],
-    kies: fn(&mut Celsleutels) -> &mut [Cel; 4],
+    uit: &mut [CellKeys],
+    kies: fn(&mut CellKeys) -> &mut [Cel; 4],
 ) {
     voorraad[0].tel(kal.van_le(s), kal.van_le(t), k);
     voorraad[1].tel(kal.tot_le(s), kal.tot_le(t), k);
@@ -180,10 +180,10 @@ fn stroom(
 }
 
 fn voorraden(
-    uit: &mut [Celsleutels],
+    uit: &mut [CellKeys],
     v: &[Bereiken; 2],
     n: usize,
-    kies: fn(&mut Celsleutels) -> &mut [Cel; 4],
+    kies: fn(&mut CellKeys) -> &mut [Cel; 4],
 ) {
     for (t, (b, e)) in uit
         .iter_mut()
@@ -196,11 +196,11 @@ fn voorraden(
 }
 
 /// Episode, trajectory, authorisation and signal key sums.
-fn overige(c0: &Ctx<'_>, kal: &Calendar, sl: &RecordKeys) -> Vec<Celsleutels> {
+fn overige(c0: &Ctx<'_>, kal: &Calendar, sl: &RecordKeys) -> Vec<CellKeys> {
     let n = kal.n;
-    let mut uit = vec![Celsleutels::default(); n];
-    let episodes: fn(&mut Celsleutels) -> &mut [Cel; 4] = |c| &mut c.episodes;
-    let trajecten: fn(&mut Celsleutels) -> &mut [Cel; 4] = |c| &mut c.trajecten;
+    let mut uit = vec![CellKeys::default(); n];
+    let episodes: fn(&mut CellKeys) -> &mut [Cel; 4] = |c| &mut c.episodes;
+    let trajecten: fn(&mut CellKeys) -> &mut [Cel; 4] = |c| &mut c.trajecten;
 
     let mut voorraad = [Bereiken::new(n), Bereiken::new(n)];
     let mut lang = Bereiken::new(n);
@@ -310,11 +310,7 @@ fn overige(c0: &Ctx<'_>, kal: &Calendar, sl: &RecordKeys) -> Vec<Celsleutels> {
 }
 
 /// The key sums of every period of the series `kal` (filter and knowledge time of `c0`).
-pub(crate) fn sleutels_per_periode(
-    c0: &Ctx<'_>,
-    kal: &Calendar,
-    sl: &RecordKeys,
-) -> Vec<Celsleutels> {
+pub(crate) fn keys_per_period(c0: &Ctx<'_>, kal: &Calendar, sl: &RecordKeys) -> Vec<CellKeys> {
     let (pl, ov) = std::thread::scope(|sc| {
         let pl = sc.spawn(|| plaatsingen(c0, kal, sl));
         let ov = overige(c0, kal, sl);

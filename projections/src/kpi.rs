@@ -14,7 +14,7 @@ use kringloop_events::Verblijfplaats;
 
 use crate::ProjectionError;
 use crate::context::{CapRegel, Ctx};
-use crate::disclosure::{Cel, Celsleutels, RecordKeys, soort};
+use crate::disclosure::{Cel, CellKeys, RecordKeys, soort};
 use crate::feiten::vlag;
 use crate::periode::{Granulariteit, Periode, dag};
 use crate::projectie::Projection;
@@ -63,7 +63,7 @@ impl Projection {
         let spoed = c.machtigingen();
         let (signalen, signaal_sleutels) = c.signaal_tellingen();
         let bezette_dagen = pl.bezette_dagen;
-        let s = Celsleutels {
+        let s = CellKeys {
             trajecten: traject_sleutels,
             spoed,
             // Indexed by signal kind, as the counts.
@@ -236,7 +236,7 @@ impl Projection {
             .map(|(c, t)| self.rapport(c, t, &regels))
             .collect();
         if let Some(sl) = sleutels {
-            let per = crate::key_sweep::sleutels_per_periode(&c0, &kal, &sl);
+            let per = crate::key_sweep::keys_per_period(&c0, &kal, &sl);
             for (r, s) in rapporten.iter_mut().zip(&per) {
                 let dagen = r.bezetting.waarde.graad_periode.teller.of_nul();
                 crate::disclosure::bescherm(r, s, dagen, q.levensvatbaarheid);

@@ -121,7 +121,7 @@ impl Wijzigingsbron for Lijst<'_> {
 
 /// +1 in `uit` for each period (`van`, `tot`: sorted, non-overlapping) in which the
 /// facility of `w` is occupied on some day and over capacity on some day.
-pub(crate) fn tel_overbezet<O: Bezettingswijziging>(
+pub(crate) fn count_overbezet<O: Bezettingswijziging>(
     mut w: Wijzigingen<'_, O>,
     van: &[i32],
     tot: &[i32],

@@ -242,12 +242,12 @@ impl Projection {
     /// knowledge time is faster with it.
     pub fn maintain(&mut self) {
         self.jt.maintain();
-        self.werk_kwartaalvlaggen_bij();
+        self.update_kwartaalvlaggen();
     }
 
     /// Recomputes the quarter states of the facilities whose log of now or capacity
     /// changed (the log must be up to date: `jt.maintain` first).
-    fn werk_kwartaalvlaggen_bij(&mut self) {
+    fn update_kwartaalvlaggen(&mut self) {
         if !self.jt.bezetting.bij() {
             return;
         }
@@ -330,7 +330,7 @@ impl Projection {
         // projection keeps the events applied before it.
         self.jt = jt;
         // The second stage brought the log up to date (`JeugdTabellen::maintain`).
-        self.werk_kwartaalvlaggen_bij();
+        self.update_kwartaalvlaggen();
         match uit {
             Ok(Ok(r)) => r,
             Ok(Err(paniek)) => std::panic::resume_unwind(paniek),

@@ -4,7 +4,7 @@
 use kringloop_events::{Regime, Verblijfplaats, Zwaarte, rang_van_voorziening};
 
 use crate::context::Ctx;
-use crate::disclosure::{Cel, Celsleutels, soort};
+use crate::disclosure::{Cel, CellKeys, soort};
 use crate::feiten::{
     Episode, GEEN8, Machtiging, Plaatsing, Signaal, bestemming_van, regime_code, regime_van,
     signaal, vorm_van,
@@ -51,7 +51,7 @@ impl Ctx<'_> {
     /// One placement into the tally. `loc` and `past` are the filter results
     /// (`past_locatie`, `past` of the placement), which do not depend on P.
     #[inline]
-    pub(crate) fn tel_plaatsing(
+    pub(crate) fn count_plaatsing(
         &self,
         p: &Plaatsing,
         loc: bool,
@@ -134,7 +134,7 @@ impl Ctx<'_> {
             .plaatsingen
             .visible(self.known_at, lo, hi)
             .for_each(|p| {
-                self.tel_plaatsing(
+                self.count_plaatsing(
                     p,
                     self.past_locatie(p.voorziening),
                     self.past(p.voorziening, p.herkomst),
@@ -152,7 +152,7 @@ impl Ctx<'_> {
 
     /// One interval into begin stock, instroom, uitstroom, end stock (`[b, i, u, e]`).
     #[inline]
-    pub(crate) fn tel_stroom(&self, s: i32, t: i32, st: &mut [i64; 4]) -> [bool; 4] {
+    pub(crate) fn count_stroom(&self, s: i32, t: i32, st: &mut [i64; 4]) -> [bool; 4] {
         let telt = [
             s < self.van && self.van <= t,
             self.in_p(s),
@@ -165,9 +165,9 @@ impl Ctx<'_> {
         telt
     }
 
-    /// The key sums of a stock-and-flow tally, for the figures [`Ctx::tel_stroom`] counted.
+    /// The key sums of a stock-and-flow tally, for the figures [`Ctx::count_stroom`] counted.
     #[inline]
-    pub(crate) fn tel_stroom_sleutel(telt: [bool; 4], k: Option<u64>, ks: &mut [Cel; 4]) {
+    pub(crate) fn count_stroom_key(telt: [bool; 4], k: Option<u64>, ks: &mut [Cel; 4]) {
         if let Some(k) = k {
             for (c, b) in ks.iter_mut().zip(telt) {
                 if b {
@@ -188,11 +188,11 @@ impl Ctx<'_> {
         table.visible(self.known_at, lo, hi).for_each(|f| {
             let (vz, h, j) = sleutel(f);
             if self.past(vz, h) {
-                let telt = self.tel_stroom(f.begin(), f.eind(), &mut st);
+                let telt = self.count_stroom(f.begin(), f.eind(), &mut st);
                 let k = self
                     .sleutels
                     .map(|s| s.feit(soort::TRAJECT, j, f.begin(), vz));
-                Self::tel_stroom_sleutel(telt, k, &mut ks);
+                Self::count_stroom_key(telt, k, &mut ks);
             }
         });
         (stroom_van(st), ks)
@@ -223,7 +223,7 @@ impl Ctx<'_> {
     /// One episode into the tally; `eerste` and `laatste` are `past` of the facility
     /// where it started and the one the youth left (independent of P).
     #[inline]
-    pub(crate) fn tel_episode(
+    pub(crate) fn count_episode(
         &self,
         e: &Episode,
         eerste: bool,
@@ -236,8 +236,8 @@ impl Ctx<'_> {
             .map(|s| s.feit(soort::EPISODE, e.jeugdige, e.begin, e.eerste));
         if eerste {
             // Stock and flows in the same pass (see the module docs for the rules).
-            let telt = self.tel_stroom(e.begin, e.eind, st);
-            Self::tel_stroom_sleutel(telt, k, &mut t.s.episodes);
+            let telt = self.count_stroom(e.begin, e.eind, st);
+            Self::count_stroom_key(telt, k, &mut t.s.episodes);
             if e.begin <= self.peil && self.peil < e.eind && e.begin <= self.peil - LANGVERBLIJF {
                 t.langverblijvers += 1;
                 if let Some(k) = k {
@@ -296,7 +296,7 @@ impl Ctx<'_> {
             .episodes
             .visible(self.known_at, lo, hi)
             .for_each(|e| {
-                self.tel_episode(
+                self.count_episode(
                     e,
                     self.past(e.eerste, e.herkomst),
                     self.past(e.laatste, e.herkomst),
@@ -331,7 +331,13 @@ impl Ctx<'_> {
     /// One signal into the tally: its subject counts once in P, so a stretch counts
     /// when it overlaps P and the subject's previous stretch does not (`Signaal`).
     #[inline]
-    pub(crate) fn tel_signaal(&self, s: &Signaal, past: bool, n: &mut [i64; 3], ks: &mut [Cel; 3]) {
+    pub(crate) fn count_signaal(
+        &self,
+        s: &Signaal,
+        past: bool,
+        n: &mut [i64; 3],
+        ks: &mut [Cel; 3],
+    ) {
         if s.begin < self.tot
             && s.eind > self.van
             && s.begin < s.eind
@@ -354,7 +360,7 @@ impl Ctx<'_> {
             .signalen
             .visible(self.known_at, self.van, self.tot)
             .for_each(|s| {
-                self.tel_signaal(s, self.past(s.voorziening, s.herkomst), &mut n, &mut ks)
+                self.count_signaal(s, self.past(s.voorziening, s.herkomst), &mut n, &mut ks)
             });
         (n, ks)
     }
@@ -407,7 +413,7 @@ impl Ctx<'_> {
 #[derive(Default)]
 pub(crate) struct PlaatsingTelling {
     /// Key sums (a protected caller only).
-    pub(crate) s: Celsleutels,
+    pub(crate) s: CellKeys,
     /// Per facility: (day, occupancy change, capacity change) within P.
     pub(crate) wijzigingen: Vec<Vec<(i32, i64, i64)>>,
     pub(crate) bezetting: i64,
@@ -439,7 +445,7 @@ pub(crate) fn stroom_van(st: [i64; 4]) -> Stroom {
 #[derive(Default)]
 pub(crate) struct EpisodeTelling {
     /// Key sums (a protected caller only).
-    pub(crate) s: Celsleutels,
+    pub(crate) s: CellKeys,
     pub(crate) stroom: Stroom,
     pub(crate) langverblijvers: i64,
     pub(crate) cohort: i64,

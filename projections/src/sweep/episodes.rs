@@ -12,16 +12,16 @@ use crate::versions::{Part, Piece};
 use super::calendar::*;
 
 /// Begin stock, instroom, uitstroom and end stock of intervals, per period.
-pub(crate) struct StroomTeller {
+pub(crate) struct StroomCounter {
     pub(crate) begin: Vec<i64>,
     pub(crate) eind: Vec<i64>,
     pub(crate) instroom: Vec<i64>,
     pub(crate) uitstroom: Vec<i64>,
 }
 
-impl StroomTeller {
-    pub(crate) fn new(n: usize) -> StroomTeller {
-        StroomTeller {
+impl StroomCounter {
+    pub(crate) fn new(n: usize) -> StroomCounter {
+        StroomCounter {
             begin: vec![0; n + 1],
             eind: vec![0; n + 1],
             // A spare slot n for facts outside the series (`Calendar::per_van`).
@@ -30,16 +30,16 @@ impl StroomTeller {
         }
     }
 
-    /// The rules of `Ctx::tel_stroom`: in the begin stock of P when s < van ≤ t, in the
+    /// The rules of `Ctx::count_stroom`: in the begin stock of P when s < van ≤ t, in the
     /// end stock when s < tot ≤ t, instroom when s ∈ P, uitstroom when t ∈ P.
     #[inline]
     pub(crate) fn tel(&mut self, kal: &Calendar, s: i32, t: i32) {
-        self.tel_n(kal, s, t, 1);
+        self.count_n(kal, s, t, 1);
     }
 
     /// `tel`, `x` times.
     #[inline]
-    pub(crate) fn tel_n(&mut self, kal: &Calendar, s: i32, t: i32, x: i64) {
+    pub(crate) fn count_n(&mut self, kal: &Calendar, s: i32, t: i32, x: i64) {
         bereik_n(&mut self.begin, kal.van_le(s), kal.van_le(t), x);
         bereik_n(&mut self.eind, kal.tot_le(s), kal.tot_le(t), x);
         // (An open end, `OPEN`, lies after every period: slot n.)
@@ -149,7 +149,7 @@ impl Duren {
 /// Episode figures of every period.
 pub(crate) fn episodes<Z: FactFilter>(c0: &Ctx<'_>, kal: &Calendar, z: Z) -> Vec<EpisodeSom> {
     let n = kal.n;
-    let mut st = StroomTeller::new(n);
+    let mut st = StroomCounter::new(n);
     let mut lang = vec![0i64; n + 1];
     // Slot n takes what falls outside the series, so that the tallies need no branch
     // on data that is as good as random (see `Calendar::per_van`).
@@ -184,7 +184,7 @@ pub(crate) fn episodes<Z: FactFilter>(c0: &Ctx<'_>, kal: &Calendar, z: Z) -> Vec
                 };
                 let x = bucket.live_count();
                 let totaal = &bucket.sum;
-                st.tel_n(kal, een.begin, een.eind, x);
+                st.count_n(kal, een.begin, een.eind, x);
                 if let Some(t) = som.get_mut(kal.per_van(bucket.begin_quarter_day)) {
                     t.cohort += x;
                     t.cohort_door += totaal.cohort_door;
@@ -294,13 +294,13 @@ pub(crate) fn overige<Z: FactFilter>(
 ) -> (Vec<Stroom>, Vec<i64>, Vec<[i64; 3]>) {
     let n = kal.n;
     let p = c0.p;
-    let mut st = StroomTeller::new(n);
+    let mut st = StroomCounter::new(n);
     if Z::ALLES && kal.kwartalen {
         // Every trajectory counts and only the quarters of its days matter: an open
         // bucket whose versions are all visible is counted without being read.
         p.jt.trajecten
             .per_bucket(c0.known_at, kal.t0 - 1, kal.t1, |t, stuk| match stuk {
-                Piece::Bucket(x) => st.tel_n(kal, t.begin, t.eind, x),
+                Piece::Bucket(x) => st.count_n(kal, t.begin, t.eind, x),
                 Piece::Single => st.tel(kal, t.begin, t.eind),
             });
     } else {

@@ -230,7 +230,7 @@ pub(crate) fn overbezetting_uit_log(
         if nu {
             let occ = p.jt.bezetting.van(vz as u32);
             if !occ.is_empty() {
-                tel_overbezet(Wijzigingen::new(occ, cap, ()), &kal.van, &kal.tot, &mut uit);
+                count_overbezet(Wijzigingen::new(occ, cap, ()), &kal.van, &kal.tot, &mut uit);
             }
             continue;
         }
@@ -252,7 +252,7 @@ pub(crate) fn overbezetting_uit_log(
             };
             at_past.tel(&kwartalen, &kal.van, &kal.tot, &mut uit);
         } else {
-            tel_overbezet(
+            count_overbezet(
                 Wijzigingen::new(occ, cap, last_known_pos),
                 &kal.van,
                 &kal.tot,

@@ -34,7 +34,7 @@ pub(crate) fn uniek(lijsten: &[Vec<u32>], jeugdigen: usize) -> Vec<i64> {
 }
 
 /// The placement tallies of a series (see `plaatsingen`).
-pub(crate) struct PlaatsingTeller {
+pub(crate) struct PlaatsingCounter {
     /// Active at the peildatum, per period (difference arrays): with the filter on
     /// origin and on location.
     pub(crate) bez: Vec<i64>,
@@ -55,7 +55,7 @@ pub(crate) struct PlaatsingTeller {
     pub(crate) dicht: Vec<i64>,
 }
 
-impl PlaatsingTeller {
+impl PlaatsingCounter {
     /// One visible placement.
     #[inline]
     pub(crate) fn een(&mut self, kal: &Calendar, z: impl FactFilter, pl: &Plaatsing) {
@@ -178,7 +178,7 @@ pub(crate) fn plaatsingen<Z: FactFilter>(
     let p = c0.p;
     let n = kal.n;
     let lengte = (kal.t1 - kal.t0) as usize + 1;
-    let mut t = PlaatsingTeller {
+    let mut t = PlaatsingCounter {
         bez: vec![0; n + 1],
         bez_loc: vec![0; n + 1],
         dagen: vec![0; lengte + 1],
@@ -209,7 +209,7 @@ pub(crate) fn plaatsingen<Z: FactFilter>(
             |pl| t.een(kal, z, pl),
         );
     }
-    let PlaatsingTeller {
+    let PlaatsingCounter {
         bez,
         bez_loc,
         dagen,

@@ -90,7 +90,7 @@ fn kwartaaltoestand_follows_the_sweep() {
             qq += lengte + i16::from(qq.rem_euclid(7) == 0);
         }
         let mut verwacht = vec![0i64; van.len()];
-        tel_overbezet(Wijzigingen::new(&occ, &cap, ()), &van, &tot, &mut verwacht);
+        count_overbezet(Wijzigingen::new(&occ, &cap, ()), &van, &tot, &mut verwacht);
         let gekregen: Vec<i64> = van
             .iter()
             .zip(&tot)
@@ -192,7 +192,7 @@ fn at_past_knowledge_follows_the_sweep() {
             qq += lengte + i16::from(qq.rem_euclid(7) == 0);
         }
         let mut verwacht = vec![0i64; van.len()];
-        tel_overbezet(
+        count_overbezet(
             Wijzigingen::new(&known, &cap_k, last_known_pos),
             &van,
             &tot,
@@ -215,7 +215,7 @@ fn at_past_knowledge_follows_the_sweep() {
         overbezet += verwacht.iter().sum::<i64>();
         // Periods on which K and now disagree: the test is not only of the walk.
         let mut nu_telt = vec![0i64; van.len()];
-        tel_overbezet(
+        count_overbezet(
             Wijzigingen::new(&nu_log, &cap_nu, ()),
             &van,
             &tot,
@@ -240,7 +240,7 @@ fn overbezetting_volgt_de_dagen() {
         overbezet += verwacht.iter().sum::<i64>();
 
         let mut uit = vec![0i64; van.len()];
-        tel_overbezet(Wijzigingen::new(&occ, &cap, ()), &van, &tot, &mut uit);
+        count_overbezet(Wijzigingen::new(&occ, &cap, ()), &van, &tot, &mut uit);
         assert_eq!(
             uit, verwacht,
             "log sweep, case {geval_nr}: {occ:?} {cap:?} {van:?} {tot:?}"
@@ -256,7 +256,7 @@ fn overbezetting_volgt_de_dagen() {
         }
         known.sort_by_key(|w| (w.0, w.2));
         let mut uit = vec![0i64; van.len()];
-        tel_overbezet(Wijzigingen::new(&known, &cap, 10), &van, &tot, &mut uit);
+        count_overbezet(Wijzigingen::new(&known, &cap, 10), &van, &tot, &mut uit);
         assert_eq!(
             uit, verwacht,
             "bitemporal log sweep, case {geval_nr}: {known:?} {cap:?} {van:?} {tot:?}"
