@@ -95,6 +95,64 @@ pub async fn fresh_pg_database(test: &str) -> Option<(String, PgDbGuard)> {
     Some((url, PgDbGuard { admin_url, db }))
 }
 
+/// Instantiates each named test once per backend: `sqlite::<name>` and `postgres::<name>`.
+///
+/// Each name is an `async fn` in the calling module that takes the harness `H`, a type
+/// with `async fn sqlite() -> H` and `async fn postgres(test: &str) -> Option<H>` (`None`
+/// skips the test: no server). Two forms:
+///
+/// - `both_backends!(&mut H; a, b)`: the tests take `&mut H`; `h.cleanup().await` follows.
+/// - `both_backends!(&H; a, b)`: the tests take `&H`; nothing follows.
+#[macro_export]
+macro_rules! both_backends {
+    (&mut $harness:ident; $($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let mut h = super::$harness::sqlite().await;
+                    super::$name(&mut h).await;
+                    h.cleanup().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let Some(mut h) = super::$harness::postgres(stringify!($name)).await else {
+                        return;
+                    };
+                    super::$name(&mut h).await;
+                    h.cleanup().await;
+                }
+            )*
+        }
+    };
+    (&$harness:ident; $($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let h = super::$harness::sqlite().await;
+                    super::$name(&h).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let Some(h) = super::$harness::postgres(stringify!($name)).await else {
+                        return;
+                    };
+                    super::$name(&h).await;
+                }
+            )*
+        }
+    };
+}
+
 /// The same URL with another database name.
 pub fn with_database(url: &str, db: &str) -> String {
     let (base, query) = match url.split_once('?') {

@@ -2787,32 +2787,8 @@ async fn postgres_two_servers_converge() {
 
 // ---------------------------------------------------------------------------------------
 
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    let o = super::Omgeving::sqlite().await;
-                    super::$name(&o).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    let Some(o) = super::Omgeving::postgres(stringify!($name)).await else {
-                        return;
-                    };
-                    super::$name(&o).await;
-                }
-            )*
-        }
-    };
-}
-
-both_backends!(
+kringloop_tests::both_backends!(
+    &Omgeving;
     worked_example_through_the_api,
     aggregate_roles_get_perturbed_counts,
     bezetting_per_through_the_api,
