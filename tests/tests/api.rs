@@ -206,6 +206,22 @@ async fn feit(
     .await
 }
 
+/// `registreerAanbieder` with `invoer` under idempotency key `key`, no pseudonym, no
+/// expected version.
+async fn registreer_aanbieder(s: &Server, token: &str, invoer: Value, key: &str) -> Value {
+    feit(
+        s,
+        token,
+        "registreerAanbieder",
+        "AanbiederInvoer",
+        invoer,
+        None,
+        key,
+        None,
+    )
+    .await
+}
+
 /// The worked example of KPIS.md, recorded through the API. Returns event ids by name.
 async fn werkvoorbeeld(s: &Server, token: &str) -> HashMap<&'static str, String> {
     let mut ids = HashMap::new();
@@ -653,15 +669,11 @@ async fn role_matrix(o: &Omgeving) {
     for rol in Rol::ALL {
         let before = s.head().await;
         let id = format!("AB-{rol}");
-        let r = feit(
+        let r = registreer_aanbieder(
             &s,
             o.token(rol),
-            "registreerAanbieder",
-            "AanbiederInvoer",
             json!({"id": id, "naam": "x"}),
-            None,
             &format!("rm-{rol}"),
-            None,
         )
         .await;
         if [Registrar, Admin].contains(&rol) {
@@ -672,17 +684,7 @@ async fn role_matrix(o: &Omgeving) {
             assert_eq!(s.head().await, before, "a refused write writes nothing");
         }
     }
-    let r = feit(
-        &s,
-        "kl_onzin",
-        "registreerAanbieder",
-        "AanbiederInvoer",
-        json!({"id": "Z", "naam": "x"}),
-        None,
-        "rm-x",
-        None,
-    )
-    .await;
+    let r = registreer_aanbieder(&s, "kl_onzin", json!({"id": "Z", "naam": "x"}), "rm-x").await;
     assert_eq!(code(&r), Some("UNAUTHENTICATED"));
     // Token management: admin only.
     let q = "mutation { maakToken(rol: stuurgroep, naam: \"nieuw\") { id token } }";
@@ -923,17 +925,7 @@ async fn rejections_are_invalid_event_and_write_nothing(o: &Omgeving) {
     )
     .await;
     assert_eq!(code(&r), Some("BAD_REQUEST"), "{r}");
-    let r = feit(
-        &s,
-        t,
-        "registreerAanbieder",
-        "AanbiederInvoer",
-        json!({"id":"Q","naam":"q"}),
-        None,
-        "",
-        None,
-    )
-    .await;
+    let r = registreer_aanbieder(&s, t, json!({"id":"Q","naam":"q"}), "").await;
     assert_eq!(code(&r), Some("BAD_REQUEST"), "{r}");
     let r = s
         .gql(
@@ -1115,32 +1107,12 @@ async fn bad_input_is_refused_before_the_store_and_never_rebuilds(o: &Omgeving) 
     }
     // The idempotency key is stored too: BAD_REQUEST.
     for key in ["nul\0sleutel", "bsn-123456782", &"k".repeat(201)] {
-        let r = feit(
-            &s,
-            t,
-            "registreerAanbieder",
-            "AanbiederInvoer",
-            json!({"id":"Q","naam":"q"}),
-            None,
-            key,
-            None,
-        )
-        .await;
+        let r = registreer_aanbieder(&s, t, json!({"id":"Q","naam":"q"}), key).await;
         assert_eq!(code(&r), Some("BAD_REQUEST"), "{r}");
         assert!(!r.to_string().contains("123456782"), "{r}");
     }
     // What only the store checks (a NUL in `recorded_by`): BAD_REQUEST, not INTERNAL.
-    let r = feit(
-        &s,
-        &nul_token,
-        "registreerAanbieder",
-        "AanbiederInvoer",
-        json!({"id":"NUL","naam":"x"}),
-        None,
-        "nul-token",
-        None,
-    )
-    .await;
+    let r = registreer_aanbieder(&s, &nul_token, json!({"id":"NUL","naam":"x"}), "nul-token").await;
     assert_eq!(code(&r), Some("BAD_REQUEST"), "{r}");
     assert_eq!(s.head().await, before);
     assert_eq!(
@@ -1171,29 +1143,9 @@ async fn idempotent_retry_writes_once(o: &Omgeving) {
     werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
     let t = o.token(Rol::Registrar);
     let invoer = json!({"id":"IDEM","naam":"Idem"});
-    let r1 = feit(
-        &s,
-        t,
-        "registreerAanbieder",
-        "AanbiederInvoer",
-        invoer.clone(),
-        None,
-        "idem-1",
-        None,
-    )
-    .await;
+    let r1 = registreer_aanbieder(&s, t, invoer.clone(), "idem-1").await;
     let head = s.head().await;
-    let r2 = feit(
-        &s,
-        t,
-        "registreerAanbieder",
-        "AanbiederInvoer",
-        invoer.clone(),
-        None,
-        "idem-1",
-        None,
-    )
-    .await;
+    let r2 = registreer_aanbieder(&s, t, invoer.clone(), "idem-1").await;
     let (a, b) = (
         &ok(&r1)["registreerAanbieder"],
         &ok(&r2)["registreerAanbieder"],
@@ -1222,17 +1174,7 @@ async fn idempotent_retry_writes_once(o: &Omgeving) {
     // The same key on a fresh server (restart) still answers with the first result.
     s.stop().await;
     let s = o.start().await;
-    let r3 = feit(
-        &s,
-        t,
-        "registreerAanbieder",
-        "AanbiederInvoer",
-        invoer,
-        None,
-        "idem-1",
-        None,
-    )
-    .await;
+    let r3 = registreer_aanbieder(&s, t, invoer, "idem-1").await;
     assert_eq!(ok(&r3)["registreerAanbieder"]["eventId"], a["eventId"]);
     assert_eq!(s.head().await, head + 1);
     s.stop().await;
@@ -1246,33 +1188,13 @@ async fn idempotency_key_reused_for_another_fact_is_conflict(o: &Omgeving) {
     let s = o.start().await;
     let (t, admin) = (o.token(Rol::Registrar), o.token(Rol::Admin));
     let aanbieder = |id: &str, naam: &str| json!({"id": id, "naam": naam});
-    let r = feit(
-        &s,
-        t,
-        "registreerAanbieder",
-        "AanbiederInvoer",
-        aanbieder("K-1", "Eerste"),
-        None,
-        "sleutel",
-        None,
-    )
-    .await;
+    let r = registreer_aanbieder(&s, t, aanbieder("K-1", "Eerste"), "sleutel").await;
     let eerste = ok(&r)["registreerAanbieder"].clone();
     assert_eq!(eerste["duplicaat"], false);
     let head = s.head().await;
     let anders = [aanbieder("K-1", "Andere naam"), aanbieder("K-2", "Eerste")];
     for invoer in &anders {
-        let r = feit(
-            &s,
-            t,
-            "registreerAanbieder",
-            "AanbiederInvoer",
-            invoer.clone(),
-            None,
-            "sleutel",
-            None,
-        )
-        .await;
+        let r = registreer_aanbieder(&s, t, invoer.clone(), "sleutel").await;
         assert_eq!(code(&r), Some("CONFLICT"), "{invoer}: {r}");
     }
     let r = feit(
@@ -1288,55 +1210,17 @@ async fn idempotency_key_reused_for_another_fact_is_conflict(o: &Omgeving) {
     .await;
     assert_eq!(code(&r), Some("CONFLICT"), "another type: {r}");
     assert_eq!(s.head().await, head, "a reused key wrote nothing");
-    let r = feit(
-        &s,
-        t,
-        "registreerAanbieder",
-        "AanbiederInvoer",
-        aanbieder("K-1", "Eerste"),
-        None,
-        "sleutel",
-        None,
-    )
-    .await;
+    let r = registreer_aanbieder(&s, t, aanbieder("K-1", "Eerste"), "sleutel").await;
     let weer = &ok(&r)["registreerAanbieder"];
     assert_eq!(weer["duplicaat"], true);
     assert_eq!(weer["eventId"], eerste["eventId"]);
     // Another token's key is its own (and cannot see the registrar's).
-    let r = feit(
-        &s,
-        admin,
-        "registreerAanbieder",
-        "AanbiederInvoer",
-        aanbieder("K-3", "Derde"),
-        None,
-        "sleutel",
-        None,
-    )
-    .await;
+    let r = registreer_aanbieder(&s, admin, aanbieder("K-3", "Derde"), "sleutel").await;
     assert_eq!(ok(&r)["registreerAanbieder"]["duplicaat"], false);
     // Two facts racing under one key: one is written, the other is CONFLICT.
     let (x, y) = futures::future::join(
-        feit(
-            &s,
-            t,
-            "registreerAanbieder",
-            "AanbiederInvoer",
-            aanbieder("K-4", "x"),
-            None,
-            "race",
-            None,
-        ),
-        feit(
-            &s,
-            t,
-            "registreerAanbieder",
-            "AanbiederInvoer",
-            aanbieder("K-5", "y"),
-            None,
-            "race",
-            None,
-        ),
+        registreer_aanbieder(&s, t, aanbieder("K-4", "x"), "race"),
+        registreer_aanbieder(&s, t, aanbieder("K-5", "y"), "race"),
     )
     .await;
     let geschreven = [&x, &y]
@@ -1352,29 +1236,9 @@ async fn idempotency_key_reused_for_another_fact_is_conflict(o: &Omgeving) {
     // After a restart the keys come from the log: the same answers.
     s.stop().await;
     let s = o.start().await;
-    let r = feit(
-        &s,
-        t,
-        "registreerAanbieder",
-        "AanbiederInvoer",
-        aanbieder("K-1", "Andere naam"),
-        None,
-        "sleutel",
-        None,
-    )
-    .await;
+    let r = registreer_aanbieder(&s, t, aanbieder("K-1", "Andere naam"), "sleutel").await;
     assert_eq!(code(&r), Some("CONFLICT"), "{r}");
-    let r = feit(
-        &s,
-        t,
-        "registreerAanbieder",
-        "AanbiederInvoer",
-        aanbieder("K-1", "Eerste"),
-        None,
-        "sleutel",
-        None,
-    )
-    .await;
+    let r = registreer_aanbieder(&s, t, aanbieder("K-1", "Eerste"), "sleutel").await;
     assert_eq!(ok(&r)["registreerAanbieder"]["eventId"], eerste["eventId"]);
     assert_eq!(s.head().await, head);
     // The store keeps the key under the token's id.
@@ -1595,16 +1459,7 @@ async fn racing_retries_write_once(o: &Omgeving) {
     let keys: Vec<String> = (0..16).map(|n| format!("race-{}", n % 8)).collect();
     let futs = keys.iter().enumerate().map(|(n, key)| {
         let i = n % 8;
-        feit(
-            &s,
-            t,
-            "registreerAanbieder",
-            "AanbiederInvoer",
-            json!({"id": format!("RACE-{i}"), "naam": "x"}),
-            None,
-            key,
-            None,
-        )
+        registreer_aanbieder(&s, t, json!({"id": format!("RACE-{i}"), "naam": "x"}), key)
     });
     let rs = futures::future::join_all(futs).await;
     for i in 0..8 {
@@ -2095,15 +1950,11 @@ async fn restart_returns_the_same_kpis(o: &Omgeving) {
     }
     assert_eq!(voor, na);
     // The write side was folded again too: a duplicate registration is still refused.
-    let r = feit(
+    let r = registreer_aanbieder(
         &s,
         o.token(Rol::Registrar),
-        "registreerAanbieder",
-        "AanbiederInvoer",
         json!({"id":"HZN","naam":"Horizon"}),
-        None,
         "na-herstart",
-        None,
     )
     .await;
     assert_eq!(r["errors"][0]["extensions"]["reden"], "AL_GEREGISTREERD");
@@ -2116,6 +1967,25 @@ async fn restart_returns_the_same_kpis(o: &Omgeving) {
         .await;
     assert_eq!(ok(&r)["keten"]["intact"], true);
     s.stop().await;
+}
+
+/// POSTs `body` to `/graphql` with its Content-Length announced, asserts 413 and returns
+/// the response.
+async fn post_too_large_with_length(s: &Server, body: String) -> axum::response::Response {
+    let r = s
+        .app
+        .clone()
+        .oneshot(
+            Request::post("/graphql")
+                .header("content-type", "application/json")
+                .header("content-length", body.len())
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    r
 }
 
 async fn limits_health_and_graphiql(o: &Omgeving) {
@@ -2135,19 +2005,7 @@ async fn limits_health_and_graphiql(o: &Omgeving) {
     let big =
         json!({"query": format!("{{ projectie {{ positie }} }} #{}", "x".repeat(2 * 1024 * 1024))})
             .to_string();
-    let r = s
-        .app
-        .clone()
-        .oneshot(
-            Request::post("/graphql")
-                .header("content-type", "application/json")
-                .header("content-length", big.len())
-                .body(Body::from(big))
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    post_too_large_with_length(&s, big).await;
     // Depth limit.
     let diep = "{ kpis(periode: {jaar: 2024}) { uitstroomNaarLichtereZorg { bestemmingen { cellen { waarde } } lichter { teller { waarde } } } } }";
     let r = s.gql(Some(o.token(Rol::Admin)), diep, json!({})).await;
@@ -2381,19 +2239,7 @@ async fn every_error_is_json_with_a_code(o: &Omgeving) {
     .await;
     assert_eq!(st, StatusCode::PAYLOAD_TOO_LARGE, "{v}");
     assert_eq!(codes(&v), Some("BAD_REQUEST"), "{v}");
-    let r = s
-        .app
-        .clone()
-        .oneshot(
-            Request::post("/graphql")
-                .header("content-type", "application/json")
-                .header("content-length", groot.len())
-                .body(Body::from(groot))
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let r = post_too_large_with_length(&s, groot).await;
     let v: Value = serde_json::from_slice(
         &axum::body::to_bytes(r.into_body(), usize::MAX)
             .await
