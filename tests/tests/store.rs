@@ -268,6 +268,13 @@ fn opts(expected: ExpectedVersion) -> AppendOptions {
     }
 }
 
+fn recorded_at(at: DateTime<Utc>) -> AppendOptions {
+    AppendOptions {
+        recorded_at: Some(at),
+        ..AppendOptions::default()
+    }
+}
+
 async fn all_events(store: &dyn EventStore) -> Vec<RecordedEvent> {
     let mut out = Vec::new();
     let mut after = 0;
@@ -913,10 +920,7 @@ async fn read_by_stream_position_type_and_time(h: &mut Harness) {
             .append(
                 stream,
                 vec![ev(ty, "{}"), ev(ty, "{}")],
-                AppendOptions {
-                    recorded_at: Some(at(10 * i as i64)),
-                    ..AppendOptions::default()
-                },
+                recorded_at(at(10 * i as i64)),
             )
             .await
             .unwrap();
@@ -949,62 +953,58 @@ async fn read_by_stream_position_type_and_time(h: &mut Harness) {
     );
 
     let positions = |v: Vec<RecordedEvent>| v.into_iter().map(|e| e.position).collect::<Vec<_>>();
-    // By type.
-    let f = ReadFilter {
-        event_types: vec!["Geopend".to_owned()],
-        ..ReadFilter::default()
+    // Types, recorded from day, recorded to day (exclusive).
+    let filter = |types: &[&str], from: Option<i64>, to: Option<i64>| ReadFilter {
+        event_types: types.iter().map(|t| (*t).to_owned()).collect(),
+        recorded_from: from.map(at),
+        recorded_to: to.map(at),
     };
+    // (what, filter, the positions it reads from the start)
+    let cases = [
+        (
+            "by type",
+            filter(&["Geopend"], None, None),
+            vec![1, 2, 5, 6],
+        ),
+        (
+            "by two types",
+            filter(&["Gesloten", "Omgebouwd"], None, None),
+            vec![3, 4, 7, 8],
+        ),
+        // [day 10, day 30) is the second and third batch.
+        (
+            "by recorded time",
+            filter(&[], Some(10), Some(30)),
+            vec![3, 4, 5, 6],
+        ),
+        (
+            "recorded from",
+            filter(&[], Some(15), None),
+            vec![5, 6, 7, 8],
+        ),
+        ("recorded to", filter(&[], None, Some(10)), vec![1, 2]),
+        (
+            "type and time together",
+            filter(&["Geopend"], Some(1), None),
+            vec![5, 6],
+        ),
+    ];
+    for (what, f, want) in cases {
+        assert_eq!(
+            positions(store.read_filtered(0, 100, &f).await.unwrap()),
+            want,
+            "{what}"
+        );
+    }
+    // By type, resuming after position 2, one at a time.
     assert_eq!(
-        positions(store.read_filtered(0, 100, &f).await.unwrap()),
-        vec![1, 2, 5, 6]
-    );
-    assert_eq!(
-        positions(store.read_filtered(2, 1, &f).await.unwrap()),
+        positions(
+            store
+                .read_filtered(2, 1, &filter(&["Geopend"], None, None))
+                .await
+                .unwrap()
+        ),
         vec![5]
-    );
-    let f = ReadFilter {
-        event_types: vec!["Gesloten".to_owned(), "Omgebouwd".to_owned()],
-        ..ReadFilter::default()
-    };
-    assert_eq!(
-        positions(store.read_filtered(0, 100, &f).await.unwrap()),
-        vec![3, 4, 7, 8]
-    );
-    // By recorded time: [day 10, day 30) is the second and third batch.
-    let f = ReadFilter {
-        recorded_from: Some(at(10)),
-        recorded_to: Some(at(30)),
-        ..ReadFilter::default()
-    };
-    assert_eq!(
-        positions(store.read_filtered(0, 100, &f).await.unwrap()),
-        vec![3, 4, 5, 6]
-    );
-    let f = ReadFilter {
-        recorded_from: Some(at(15)),
-        ..ReadFilter::default()
-    };
-    assert_eq!(
-        positions(store.read_filtered(0, 100, &f).await.unwrap()),
-        vec![5, 6, 7, 8]
-    );
-    let f = ReadFilter {
-        recorded_to: Some(at(10)),
-        ..ReadFilter::default()
-    };
-    assert_eq!(
-        positions(store.read_filtered(0, 100, &f).await.unwrap()),
-        vec![1, 2]
-    );
-    // Type and time together.
-    let f = ReadFilter {
-        event_types: vec!["Geopend".to_owned()],
-        recorded_from: Some(at(1)),
-        recorded_to: None,
-    };
-    assert_eq!(
-        positions(store.read_filtered(0, 100, &f).await.unwrap()),
-        vec![5, 6]
     );
     assert_eq!(
         positions(
@@ -1022,14 +1022,7 @@ async fn backfill_before_head_rejected(h: &mut Harness) {
     let store = h.store();
     let yesterday = Utc::now() - TimeDelta::days(1);
     let r = store
-        .append(
-            "s",
-            vec![ev("T", "{}")],
-            AppendOptions {
-                recorded_at: Some(yesterday),
-                ..AppendOptions::default()
-            },
-        )
+        .append("s", vec![ev("T", "{}")], recorded_at(yesterday))
         .await
         .unwrap();
     // Stored with microsecond precision.
@@ -1039,14 +1032,7 @@ async fn backfill_before_head_rejected(h: &mut Harness) {
     );
     // The same time again is allowed (not earlier than the head).
     store
-        .append(
-            "s",
-            vec![ev("T", "{}")],
-            AppendOptions {
-                recorded_at: Some(r.recorded_at),
-                ..AppendOptions::default()
-            },
-        )
+        .append("s", vec![ev("T", "{}")], recorded_at(r.recorded_at))
         .await
         .unwrap();
     let now = store
@@ -1055,14 +1041,7 @@ async fn backfill_before_head_rejected(h: &mut Harness) {
         .unwrap();
     assert!(now.recorded_at > r.recorded_at);
     match store
-        .append(
-            "s",
-            vec![ev("T", "{}")],
-            AppendOptions {
-                recorded_at: Some(yesterday),
-                ..AppendOptions::default()
-            },
-        )
+        .append("s", vec![ev("T", "{}")], recorded_at(yesterday))
         .await
     {
         Err(StoreError::RecordedTimeBeforeHead { head, .. }) => assert_eq!(head, now.recorded_at),
@@ -1071,14 +1050,7 @@ async fn backfill_before_head_rejected(h: &mut Harness) {
     // A backfill far in the future pushes later "now" appends up with it: never decreasing.
     let future = Utc::now() + TimeDelta::days(365);
     store
-        .append(
-            "s",
-            vec![ev("T", "{}")],
-            AppendOptions {
-                recorded_at: Some(future),
-                ..AppendOptions::default()
-            },
-        )
+        .append("s", vec![ev("T", "{}")], recorded_at(future))
         .await
         .unwrap();
     let after = store
@@ -1259,6 +1231,17 @@ struct Rewrite {
     postgres: Option<(&'static str, &'static str)>,
 }
 
+impl Rewrite {
+    /// The same statement, failing with the same error, on both backends.
+    fn on_both(what: &'static str, statement: &'static str, error: &'static str) -> Self {
+        Self {
+            what,
+            sqlite: Some((statement, error)),
+            postgres: Some((statement, error)),
+        }
+    }
+}
+
 /// Every kind of statement that could rewrite history is refused by the database itself,
 /// and leaves the log as it was: the same rows, `verify` OK, the same head hash. REPLACE
 /// and INSERT OR REPLACE on SQLite delete what they collide with without firing the
@@ -1290,29 +1273,17 @@ async fn rewrites_of_history_refused(h: &mut Harness) {
             )),
             postgres: None,
         },
-        Rewrite {
-            what: "DELETE of one row",
-            sqlite: Some((
-                "DELETE FROM events WHERE position = 2",
-                "events is append-only: DELETE refused",
-            )),
-            postgres: Some((
-                "DELETE FROM events WHERE position = 2",
-                "events is append-only: DELETE refused",
-            )),
-        },
-        Rewrite {
-            // SQLite's TRUNCATE: a DELETE without WHERE.
-            what: "DELETE of every row",
-            sqlite: Some((
-                "DELETE FROM events",
-                "events is append-only: DELETE refused",
-            )),
-            postgres: Some((
-                "DELETE FROM events",
-                "events is append-only: DELETE refused",
-            )),
-        },
+        Rewrite::on_both(
+            "DELETE of one row",
+            "DELETE FROM events WHERE position = 2",
+            "events is append-only: DELETE refused",
+        ),
+        // SQLite's TRUNCATE: a DELETE without WHERE.
+        Rewrite::on_both(
+            "DELETE of every row",
+            "DELETE FROM events",
+            "events is append-only: DELETE refused",
+        ),
         Rewrite {
             what: "TRUNCATE",
             sqlite: None,
@@ -2318,14 +2289,7 @@ async fn append_many_each_keeps_per_set_semantics(h: &mut Harness) {
     // Whole microseconds: what the store keeps.
     let t0 = DateTime::from_timestamp_micros(Utc::now().timestamp_micros()).unwrap();
     store
-        .append(
-            "x",
-            vec![ev("T", "{}")],
-            AppendOptions {
-                recorded_at: Some(t0),
-                ..AppendOptions::default()
-            },
-        )
+        .append("x", vec![ev("T", "{}")], recorded_at(t0))
         .await
         .unwrap();
     let part = |stream: &str, n: usize, expected: Option<ExpectedVersion>| StreamAppend {
