@@ -222,6 +222,14 @@ async fn registreer_aanbieder(s: &Server, token: &str, invoer: Value, key: &str)
     .await
 }
 
+/// The distinct event ids of replies to mutation `veld`, each asserted free of errors.
+fn event_ids(replies: &[Value], veld: &str) -> std::collections::HashSet<String> {
+    replies
+        .iter()
+        .map(|r| ok(r)[veld]["eventId"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 /// The worked example of KPIS.md, recorded through the API. Returns event ids by name.
 async fn werkvoorbeeld(s: &Server, token: &str) -> HashMap<&'static str, String> {
     let mut ids = HashMap::new();
@@ -1160,15 +1168,7 @@ async fn idempotent_retry_writes_once(o: &Omgeving) {
         feit(&s, t, "geefMachtigingAf", "MachtigingInvoer", json!({"machtiging":"C-MGJ","soort":"MGJ","geldigVan":"2024-03-01","geldigTot":"2025-02-28","aangevraagdDoor":"GI"}), Some("pc"), "idem-2", None)
     });
     let rs = futures::future::join_all(futs).await;
-    let ids: std::collections::HashSet<String> = rs
-        .iter()
-        .map(|r| {
-            ok(r)["geefMachtigingAf"]["eventId"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        })
-        .collect();
+    let ids = event_ids(&rs, "geefMachtigingAf");
     assert_eq!(ids.len(), 1);
     assert_eq!(s.head().await, head + 1);
     // The same key on a fresh server (restart) still answers with the first result.
@@ -1492,15 +1492,7 @@ async fn two_servers_write_one_youth_at_once(o: &Omgeving) {
         feit(srv, t, "geefMachtigingAf", "MachtigingInvoer", json!({"machtiging": format!("M-{i}"), "soort": "MGJ", "geldigVan": "2024-03-01", "geldigTot": "2025-02-28", "aangevraagdDoor": "GI"}), Some("pc"), key, None)
     });
     let rs = futures::future::join_all(futs).await;
-    let ids: std::collections::HashSet<String> = rs
-        .iter()
-        .map(|r| {
-            ok(r)["geefMachtigingAf"]["eventId"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        })
-        .collect();
+    let ids = event_ids(&rs, "geefMachtigingAf");
     assert_eq!(ids.len(), 12);
     assert_eq!(a.head().await, before + 12);
     let stroom = a.store.read_stream("jeugdige-pc", 1).await.unwrap();

@@ -275,6 +275,22 @@ fn recorded_at(at: DateTime<Utc>) -> AppendOptions {
     }
 }
 
+/// Each result as (stream, first position, last position, stream version, duplicate).
+fn batch_spans(results: &[kringloop_store::AppendResult]) -> Vec<(&str, i64, i64, i64, bool)> {
+    results
+        .iter()
+        .map(|r| {
+            (
+                r.stream.as_str(),
+                r.first_position,
+                r.last_position,
+                r.stream_version,
+                r.duplicate,
+            )
+        })
+        .collect()
+}
+
 async fn all_events(store: &dyn EventStore) -> Vec<RecordedEvent> {
     let mut out = Vec::new();
     let mut after = 0;
@@ -1702,20 +1718,8 @@ async fn append_many_is_one_transaction(h: &mut Harness) {
         )
         .await
         .unwrap();
-    let spans: Vec<(&str, i64, i64, i64, bool)> = results
-        .iter()
-        .map(|r| {
-            (
-                r.stream.as_str(),
-                r.first_position,
-                r.last_position,
-                r.stream_version,
-                r.duplicate,
-            )
-        })
-        .collect();
     assert_eq!(
-        spans,
+        batch_spans(&results),
         vec![
             ("b", 2, 3, 2, false),
             ("a", 4, 4, 2, false),
@@ -1836,20 +1840,8 @@ async fn append_many_streamed_commits_only_at_the_end(h: &mut Harness) {
     .unwrap();
     tx.send(StreamedAppend::Commit).unwrap();
     let results = task.await.unwrap().unwrap();
-    let spans: Vec<(&str, i64, i64, i64, bool)> = results
-        .iter()
-        .map(|r| {
-            (
-                r.stream.as_str(),
-                r.first_position,
-                r.last_position,
-                r.stream_version,
-                r.duplicate,
-            )
-        })
-        .collect();
     assert_eq!(
-        spans,
+        batch_spans(&results),
         vec![
             ("b", 2, 3, 2, false),
             ("a", 4, 4, 2, false),
