@@ -310,6 +310,14 @@ fn machtiging(id: &str, soort: MachtigingSoort, van: &str, tot: &str) -> Gebeurt
     .into()
 }
 
+fn spoedmachtiging(id: &str, van: &str, tot: &str) -> Gebeurtenis {
+    machtiging(id, MachtigingSoort::Spoedmachtiging, van, tot)
+}
+
+fn voorwaardelijke_machtiging(id: &str, van: &str, tot: &str) -> Gebeurtenis {
+    machtiging(id, MachtigingSoort::VoorwaardelijkeMachtiging, van, tot)
+}
+
 fn machtiging_einde(id: &str, datum: &str) -> Gebeurtenis {
     MachtigingBeeindigd {
         machtiging: id.into(),
@@ -577,38 +585,21 @@ fn facility_needs_known_provider_valid_gemeente_and_is_registered_once() {
 
 #[test]
 fn unknown_but_well_formed_gemeente_is_accepted_with_a_signal_only_when_gemeenten_are_known() {
+    // An open group facility F9 in `gemeente`, from 2024-01-01.
+    let groep_f9_in =
+        |gemeente| voorziening_in("F9", Vorm::Groep, Regime::Open, gemeente, "2024-01-01");
     let w = Wereld::nieuw();
     let signalen = w
-        .check(&voorziening_in(
-            "F9",
-            Vorm::Groep,
-            Regime::Open,
-            "GM0363",
-            "2024-01-01",
-        ))
+        .check(&groep_f9_in("GM0363"))
         .expect("well-formed code is accepted");
     assert_eq!(codes(&signalen), ["ONBEKENDE_GEMEENTE"]);
-    let signalen = w
-        .check(&voorziening_in(
-            "F9",
-            Vorm::Groep,
-            Regime::Open,
-            "GM0599",
-            "2024-01-01",
-        ))
-        .expect("known gemeente");
+    let signalen = w.check(&groep_f9_in("GM0599")).expect("known gemeente");
     assert!(signalen.is_empty());
 
     let mut leeg = Wereld::leeg();
     leeg.neem(&aanbieder("A1"));
     let signalen = leeg
-        .check(&voorziening_in(
-            "F9",
-            Vorm::Groep,
-            Regime::Open,
-            "GM0363",
-            "2024-01-01",
-        ))
+        .check(&groep_f9_in("GM0363"))
         .expect("accepted without any gemeenten registered");
     assert!(signalen.is_empty(), "no gemeenten known: no signal");
 }
@@ -1213,12 +1204,7 @@ fn closed_placement_needs_a_valid_mgj_or_spoedmachtiging_on_the_start_date() {
 
     w.j(
         "A",
-        &machtiging(
-            "V1",
-            MachtigingSoort::VoorwaardelijkeMachtiging,
-            "2024-01-01",
-            "2024-06-30",
-        ),
+        &voorwaardelijke_machtiging("V1", "2024-01-01", "2024-06-30"),
     );
     assert_eq!(
         codes(&w.jcheck("A", &start("F1", "2024-02-01")).expect("accepted")),
@@ -1269,19 +1255,9 @@ fn closed_placement_needs_a_valid_mgj_or_spoedmachtiging_on_the_start_date() {
 fn spoedmachtiging_of_28_days_is_fine_and_29_is_flagged() {
     let mut w = Wereld::nieuw();
     w.jeugdige("A");
-    let spoed28 = machtiging(
-        "S1",
-        MachtigingSoort::Spoedmachtiging,
-        "2024-01-10",
-        "2024-02-06",
-    );
+    let spoed28 = spoedmachtiging("S1", "2024-01-10", "2024-02-06");
     assert!(w.jcheck("A", &spoed28).expect("accepted").is_empty());
-    let spoed29 = machtiging(
-        "S1",
-        MachtigingSoort::Spoedmachtiging,
-        "2024-01-10",
-        "2024-02-07",
-    );
+    let spoed29 = spoedmachtiging("S1", "2024-01-10", "2024-02-07");
     let s = w.jcheck("A", &spoed29).expect("accepted with signal");
     assert_eq!(
         s,
@@ -1650,15 +1626,7 @@ fn correction_of_form_between_ambulant_and_residential_with_placements_is_reject
 fn correction_of_a_machtiging_changes_the_signal_basis() {
     let mut w = Wereld::nieuw();
     w.jeugdige("A");
-    let (m1, _) = w.j(
-        "A",
-        &machtiging(
-            "S1",
-            MachtigingSoort::Spoedmachtiging,
-            "2024-01-10",
-            "2024-02-06",
-        ),
-    );
+    let (m1, _) = w.j("A", &spoedmachtiging("S1", "2024-01-10", "2024-02-06"));
     assert!(
         w.jcheck("A", &start("F1", "2024-01-20"))
             .expect("ok")
@@ -1666,15 +1634,7 @@ fn correction_of_a_machtiging_changes_the_signal_basis() {
     );
     let (_, s) = w.j(
         "A",
-        &correctie(
-            m1,
-            machtiging(
-                "S1",
-                MachtigingSoort::Spoedmachtiging,
-                "2024-01-25",
-                "2024-03-01",
-            ),
-        ),
+        &correctie(m1, spoedmachtiging("S1", "2024-01-25", "2024-03-01")),
     );
     assert_eq!(codes(&s), ["SPOEDMACHTIGING_TE_LANG"]);
     assert_eq!(
@@ -1987,15 +1947,7 @@ fn worked_example_of_kpis_md() {
     }
 
     // Youth A.
-    let (_, s) = w.j(
-        "A",
-        &machtiging(
-            "SA",
-            MachtigingSoort::Spoedmachtiging,
-            "2024-01-10",
-            "2024-02-06",
-        ),
-    );
+    let (_, s) = w.j("A", &spoedmachtiging("SA", "2024-01-10", "2024-02-06"));
     assert!(s.is_empty(), "28 days: no SPOEDMACHTIGING_TE_LANG");
     let (_, s) = w.j("A", &start("F1", "2024-01-10"));
     assert!(s.is_empty(), "{s:?}");
@@ -2050,15 +2002,7 @@ fn worked_example_of_kpis_md() {
 
     // And a spoedmachtiging of 29 days would have been flagged.
     let s = w
-        .jcheck(
-            "A",
-            &machtiging(
-                "SA2",
-                MachtigingSoort::Spoedmachtiging,
-                "2024-01-10",
-                "2024-02-07",
-            ),
-        )
+        .jcheck("A", &spoedmachtiging("SA2", "2024-01-10", "2024-02-07"))
         .expect("accepted");
     assert_eq!(codes(&s), ["SPOEDMACHTIGING_TE_LANG"]);
 }
