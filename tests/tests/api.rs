@@ -136,6 +136,11 @@ struct Server {
 }
 
 impl Server {
+    /// `gql` without variables.
+    async fn gql_plain(&self, token: Option<&str>, query: &str) -> Value {
+        self.gql(token, query, json!({})).await
+    }
+
     async fn gql(&self, token: Option<&str>, query: &str, vars: Value) -> Value {
         let body = json!({ "query": query, "variables": vars }).to_string();
         let mut req = Request::post("/graphql").header("content-type", "application/json");
@@ -218,6 +223,28 @@ async fn registreer_aanbieder(s: &Server, token: &str, invoer: Value, key: &str)
         None,
         key,
         None,
+    )
+    .await
+}
+
+/// `geefMachtigingAf` for youth `pseudoniem`, expecting its stream at version `versie`.
+async fn geef_machtiging_af(
+    s: &Server,
+    token: &str,
+    pseudoniem: &str,
+    invoer: Value,
+    key: &str,
+    versie: i64,
+) -> Value {
+    feit(
+        s,
+        token,
+        "geefMachtigingAf",
+        "MachtigingInvoer",
+        invoer,
+        Some(pseudoniem),
+        key,
+        Some(versie),
     )
     .await
 }
@@ -542,13 +569,13 @@ async fn aggregate_roles_get_perturbed_counts(o: &Omgeving) {
     assert!(verschillend > 0, "nothing perturbed");
     // A series for the stuurgroep: the same figures as its periods one by one.
     let q = "{ kpiReeks(granulariteit: MAAND, van: \"2024-01-01\", tot: \"2024-07-01\") { plaatsingen { exclusiefDoorplaatsingen { waarde bescherming } } stroomEpisodes { eind { waarde bescherming } } } }";
-    let r = s.gql(Some(o.token(Rol::Stuurgroep)), q, json!({})).await;
+    let r = s.gql_plain(Some(o.token(Rol::Stuurgroep)), q).await;
     let reeks = ok(&r)["kpiReeks"].as_array().unwrap().clone();
     for (i, maand) in (1..=6).enumerate() {
         let q = format!(
             "{{ kpis(periode: {{jaar: 2024, maand: {maand}}}) {{ plaatsingen {{ exclusiefDoorplaatsingen {{ waarde bescherming }} }} stroomEpisodes {{ eind {{ waarde bescherming }} }} }} }}"
         );
-        let e = s.gql(Some(o.token(Rol::Stuurgroep)), &q, json!({})).await;
+        let e = s.gql_plain(Some(o.token(Rol::Stuurgroep)), &q).await;
         assert_eq!(ok(&e)["kpis"], reeks[i], "month {maand}");
     }
     s.stop().await;
@@ -647,7 +674,7 @@ async fn role_matrix(o: &Omgeving) {
     ];
     for (naam, q, toegestaan) in &ops {
         for rol in Rol::ALL {
-            let r = s.gql(Some(o.token(rol)), q, json!({})).await;
+            let r = s.gql_plain(Some(o.token(rol)), q).await;
             if toegestaan.contains(&rol) {
                 ok(&r);
             } else {
@@ -660,13 +687,13 @@ async fn role_matrix(o: &Omgeving) {
                 );
             }
         }
-        let r = s.gql(None, q, json!({})).await;
+        let r = s.gql_plain(None, q).await;
         assert_eq!(
             code(&r),
             Some("UNAUTHENTICATED"),
             "{naam} without token: {r}"
         );
-        let r = s.gql(Some("kl_onzin"), q, json!({})).await;
+        let r = s.gql_plain(Some("kl_onzin"), q).await;
         assert_eq!(
             code(&r),
             Some("UNAUTHENTICATED"),
@@ -698,13 +725,13 @@ async fn role_matrix(o: &Omgeving) {
     let q = "mutation { maakToken(rol: stuurgroep, naam: \"nieuw\") { id token } }";
     for rol in [Stuurgroep, Contractmanager, Evaluator, Registrar] {
         assert_eq!(
-            code(&s.gql(Some(o.token(rol)), q, json!({})).await),
+            code(&s.gql_plain(Some(o.token(rol)), q).await),
             Some("FORBIDDEN")
         );
     }
-    let r = s.gql(Some(o.token(Admin)), q, json!({})).await;
+    let r = s.gql_plain(Some(o.token(Admin)), q).await;
     let nieuw = ok(&r)["maakToken"]["token"].as_str().unwrap().to_owned();
-    let r = s.gql(Some(&nieuw), "{ ik { rol naam } }", json!({})).await;
+    let r = s.gql_plain(Some(&nieuw), "{ ik { rol naam } }").await;
     assert_eq!(ok(&r)["ik"]["rol"], "stuurgroep");
     s.stop().await;
 }
@@ -713,20 +740,18 @@ async fn person_level_reads_are_logged(o: &Omgeving) {
     let s = o.start().await;
     werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
     let q = "{ gebeurtenissen(types: [\"PersoonsgegevensIngezien\"], eerste: 100) { edges { node { inhoud geregistreerdDoor } } } }";
-    let before =
-        ok(&s.gql(Some(o.token(Rol::Admin)), q, json!({})).await)["gebeurtenissen"]["edges"]
-            .as_array()
-            .unwrap()
-            .len();
+    let before = ok(&s.gql_plain(Some(o.token(Rol::Admin)), q).await)["gebeurtenissen"]["edges"]
+        .as_array()
+        .unwrap()
+        .len();
     let r = s
-        .gql(
+        .gql_plain(
             Some(o.token(Rol::Evaluator)),
             "{ historie(pseudoniem: \"pb\") { feiten { gebeurtenis { type } } } }",
-            json!({}),
         )
         .await;
     ok(&r);
-    let r = s.gql(Some(o.token(Rol::Admin)), q, json!({})).await;
+    let r = s.gql_plain(Some(o.token(Rol::Admin)), q).await;
     let edges = ok(&r)["gebeurtenissen"]["edges"]
         .as_array()
         .unwrap()
@@ -742,13 +767,12 @@ async fn person_level_reads_are_logged(o: &Omgeving) {
     // A facility's history is not person-level: not logged.
     let n = edges.len();
     ok(&s
-        .gql(
+        .gql_plain(
             Some(o.token(Rol::Contractmanager)),
             "{ historie(voorziening: \"F2\") { stromen } }",
-            json!({}),
         )
         .await);
-    let r = s.gql(Some(o.token(Rol::Admin)), q, json!({})).await;
+    let r = s.gql_plain(Some(o.token(Rol::Admin)), q).await;
     // +1 for the admin's own page of the log that contained access events? No: the
     // access stream is person-level, so the admin's earlier read was logged too.
     assert!(ok(&r)["gebeurtenissen"]["edges"].as_array().unwrap().len() <= n + 1);
@@ -936,10 +960,9 @@ async fn rejections_are_invalid_event_and_write_nothing(o: &Omgeving) {
     let r = registreer_aanbieder(&s, t, json!({"id":"Q","naam":"q"}), "").await;
     assert_eq!(code(&r), Some("BAD_REQUEST"), "{r}");
     let r = s
-        .gql(
+        .gql_plain(
             Some(t),
             "{ historie(stroom: \"bestaat-niet\") { stromen } }",
-            json!({}),
         )
         .await;
     assert_eq!(
@@ -948,10 +971,9 @@ async fn rejections_are_invalid_event_and_write_nothing(o: &Omgeving) {
         "registrar reads no history: {r}"
     );
     let r = s
-        .gql(
+        .gql_plain(
             Some(o.token(Rol::Admin)),
             "{ historie(stroom: \"bestaat-niet\") { stromen } }",
-            json!({}),
         )
         .await;
     assert_eq!(code(&r), Some("NOT_FOUND"), "{r}");
@@ -1256,10 +1278,9 @@ async fn concurrent_writes_same_expected_version_conflict(o: &Omgeving) {
     werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
     let t = o.token(Rol::Registrar);
     let r = s
-        .gql(
+        .gql_plain(
             Some(o.token(Rol::Evaluator)),
             "{ historie(pseudoniem: \"pc\") { feiten { gebeurtenis { streamVersie } } } }",
-            json!({}),
         )
         .await;
     let versie = ok(&r)["historie"]["feiten"]
@@ -1272,26 +1293,8 @@ async fn concurrent_writes_same_expected_version_conflict(o: &Omgeving) {
     let m = |n: &str| json!({"machtiging": n, "soort": "MGJ", "geldigVan": "2024-03-01", "geldigTot": "2025-02-28", "aangevraagdDoor": "GI"});
     let before = s.head().await;
     let (r1, r2) = tokio::join!(
-        feit(
-            &s,
-            t,
-            "geefMachtigingAf",
-            "MachtigingInvoer",
-            m("C1"),
-            Some("pc"),
-            "conf-1",
-            Some(versie)
-        ),
-        feit(
-            &s,
-            t,
-            "geefMachtigingAf",
-            "MachtigingInvoer",
-            m("C2"),
-            Some("pc"),
-            "conf-2",
-            Some(versie)
-        ),
+        geef_machtiging_af(&s, t, "pc", m("C1"), "conf-1", versie),
+        geef_machtiging_af(&s, t, "pc", m("C2"), "conf-2", versie),
     );
     let codes = [code(&r1), code(&r2)];
     assert_eq!(codes.iter().filter(|c| c.is_none()).count(), 1, "{r1} {r2}");
@@ -1302,17 +1305,7 @@ async fn concurrent_writes_same_expected_version_conflict(o: &Omgeving) {
     );
     assert_eq!(s.head().await, before + 1);
     // A stale version alone is a conflict too, and writes nothing.
-    let r = feit(
-        &s,
-        t,
-        "geefMachtigingAf",
-        "MachtigingInvoer",
-        m("C3"),
-        Some("pc"),
-        "conf-3",
-        Some(versie),
-    )
-    .await;
+    let r = geef_machtiging_af(&s, t, "pc", m("C3"), "conf-3", versie).await;
     assert_eq!(code(&r), Some("CONFLICT"));
     assert_eq!(s.head().await, before + 1);
     s.stop().await;
@@ -1429,11 +1422,7 @@ async fn one_rejected_fact_in_a_batch_leaves_the_others_written(o: &Omgeving) {
     }
     assert_eq!(s.head().await, before + 12);
     let r = s
-        .gql(
-            Some(o.token(Rol::Admin)),
-            "{ aanbieders { id } }",
-            json!({}),
-        )
+        .gql_plain(Some(o.token(Rol::Admin)), "{ aanbieders { id } }")
         .await;
     let ids: Vec<&str> = ok(&r)["aanbieders"]
         .as_array()
@@ -1503,41 +1492,11 @@ async fn two_servers_write_one_youth_at_once(o: &Omgeving) {
     assert!(ids.is_subset(&geschreven));
     let versie = stroom.len() as i64;
     let m = |n: &str| json!({"machtiging": n, "soort": "MGJ", "geldigVan": "2024-03-01", "geldigTot": "2025-02-28", "aangevraagdDoor": "GI"});
-    let r = feit(
-        &b,
-        t,
-        "geefMachtigingAf",
-        "MachtigingInvoer",
-        m("M-oud"),
-        Some("pc"),
-        "beide-oud",
-        Some(versie - 1),
-    )
-    .await;
+    let r = geef_machtiging_af(&b, t, "pc", m("M-oud"), "beide-oud", versie - 1).await;
     assert_eq!(code(&r), Some("CONFLICT"), "{r}");
-    let r = feit(
-        &a,
-        t,
-        "geefMachtigingAf",
-        "MachtigingInvoer",
-        m("M-a"),
-        Some("pc"),
-        "beide-a",
-        Some(versie),
-    )
-    .await;
+    let r = geef_machtiging_af(&a, t, "pc", m("M-a"), "beide-a", versie).await;
     ok(&r);
-    let r = feit(
-        &b,
-        t,
-        "geefMachtigingAf",
-        "MachtigingInvoer",
-        m("M-b"),
-        Some("pc"),
-        "beide-b",
-        Some(versie + 1),
-    )
-    .await;
+    let r = geef_machtiging_af(&b, t, "pc", m("M-b"), "beide-b", versie + 1).await;
     ok(&r);
     assert_eq!(a.head().await, before + 14);
     assert!(a.store.verify().await.unwrap().failure.is_none());
@@ -1893,7 +1852,7 @@ async fn as_known_at_and_diff(o: &Omgeving) {
     );
 
     // The history shows the correction next to the original.
-    let h = s.gql(Some(ev), "{ historie(pseudoniem: \"pb\") { feiten { gebeurtenis { eventId type geregistreerdDoor bron } betreft gecorrigeerdDoor { positie reden geregistreerdDoor } } } }", json!({})).await;
+    let h = s.gql_plain(Some(ev), "{ historie(pseudoniem: \"pb\") { feiten { gebeurtenis { eventId type geregistreerdDoor bron } betreft gecorrigeerdDoor { positie reden geregistreerdDoor } } } }").await;
     let feiten = ok(&h)["historie"]["feiten"].as_array().unwrap().clone();
     let origineel = feiten
         .iter()
@@ -1951,10 +1910,9 @@ async fn restart_returns_the_same_kpis(o: &Omgeving) {
     .await;
     assert_eq!(r["errors"][0]["extensions"]["reden"], "AL_GEREGISTREERD");
     let r = s
-        .gql(
+        .gql_plain(
             Some(o.token(Rol::Admin)),
             "{ keten { intact } projectie { achterstand } }",
-            json!({}),
         )
         .await;
     assert_eq!(ok(&r)["keten"]["intact"], true);
@@ -2000,15 +1958,15 @@ async fn limits_health_and_graphiql(o: &Omgeving) {
     post_too_large_with_length(&s, big).await;
     // Depth limit.
     let diep = "{ kpis(periode: {jaar: 2024}) { uitstroomNaarLichtereZorg { bestemmingen { cellen { waarde } } lichter { teller { waarde } } } } }";
-    let r = s.gql(Some(o.token(Rol::Admin)), diep, json!({})).await;
+    let r = s.gql_plain(Some(o.token(Rol::Admin)), diep).await;
     ok(&r);
     let te_diep = format!(
         "{{ ik {{ naam }} {} }}",
         "kpis(periode: {jaar: 2024}) { meta { filter { vorm } } }"
     );
-    ok(&s.gql(Some(o.token(Rol::Admin)), &te_diep, json!({})).await);
+    ok(&s.gql_plain(Some(o.token(Rol::Admin)), &te_diep).await);
     let r = s
-        .gql(Some(o.token(Rol::Admin)), "query { __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } } } } }", json!({}))
+        .gql_plain(Some(o.token(Rol::Admin)), "query { __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } } } } }")
         .await;
     assert!(
         r.get("errors").is_some(),
@@ -2017,10 +1975,9 @@ async fn limits_health_and_graphiql(o: &Omgeving) {
     // Introspection as GraphiQL does it works with a token (any role), and without one
     // is UNAUTHENTICATED like every field.
     let r = s
-        .gql(
+        .gql_plain(
             Some(o.token(Rol::Stuurgroep)),
             "{ __schema { queryType { name } } }",
-            json!({}),
         )
         .await;
     assert_eq!(ok(&r)["__schema"]["queryType"]["name"], "Query");
@@ -2126,7 +2083,7 @@ async fn every_error_is_json_with_a_code(o: &Omgeving) {
         let r = s.gql(Some(admin), q, vars).await;
         assert_eq!(codes(&r), Some("BAD_REQUEST"), "{q}: {r}");
     }
-    let r = s.gql(None, "{ bestaatNiet }", json!({})).await;
+    let r = s.gql_plain(None, "{ bestaatNiet }").await;
     assert!(codes(&r).is_some(), "{r}");
 
     // Introspection needs a token; `__typename` does not.
@@ -2142,15 +2099,11 @@ async fn every_error_is_json_with_a_code(o: &Omgeving) {
         }
     }
     assert_eq!(
-        ok(&s.gql(None, "{ __typename }", json!({})).await)["__typename"],
+        ok(&s.gql_plain(None, "{ __typename }").await)["__typename"],
         "Query"
     );
     let r = s
-        .gql(
-            Some(admin),
-            "{ __type(name: \"Query\") { name } }",
-            json!({}),
-        )
+        .gql_plain(Some(admin), "{ __type(name: \"Query\") { name } }")
         .await;
     assert_eq!(ok(&r)["__type"]["name"], "Query");
 
@@ -2322,7 +2275,7 @@ async fn cost_limits_refuse_before_work(o: &Omgeving) {
         .await;
     assert_eq!(codes(&r), Some("BAD_REQUEST"), "{r}");
     assert_eq!(
-        ok(&s.gql(Some(admin), "{ keten { intact } }", json!({})).await)["keten"]["intact"],
+        ok(&s.gql_plain(Some(admin), "{ keten { intact } }").await)["keten"]["intact"],
         true
     );
     // A person-level page per alias would each be logged: refused, nothing logged.
@@ -2507,7 +2460,7 @@ async fn heavy_queries_at_once_never_exhaust_the_pool(o: &Omgeving) {
     ];
     let futs = (0..40).map(|i| {
         let (token, q) = vragen[i % vragen.len()];
-        s.gql(Some(token), q, json!({}))
+        s.gql_plain(Some(token), q)
     });
     for r in futures::future::join_all(futs).await {
         assert!(r.get("errors").is_none(), "{r}");
@@ -2535,7 +2488,7 @@ async fn heavy_queries_at_once_never_exhaust_the_pool(o: &Omgeving) {
             move |_| t as Arc<dyn EventStore>,
         )
         .await;
-    let futs = (0..6).map(|_| s.gql(Some(admin), "{ keten { intact } }", json!({})));
+    let futs = (0..6).map(|_| s.gql_plain(Some(admin), "{ keten { intact } }"));
     let rs = futures::future::join_all(futs).await;
     let beantwoord = rs.iter().filter(|r| r.get("errors").is_none()).count();
     let druk = rs.iter().filter(|r| codes(r) == Some("OVERLOADED")).count();
@@ -2610,10 +2563,9 @@ async fn postgres_two_servers_converge() {
     }
     assert_eq!(a.head().await, before + 40);
     let r = b
-        .gql(
+        .gql_plain(
             Some(o.token(Rol::Admin)),
             "{ keten { intact gecontroleerd kopPositie } }",
-            json!({}),
         )
         .await;
     assert_eq!(ok(&r)["keten"]["intact"], true, "{r}");
