@@ -268,6 +268,13 @@ fn opts(expected: ExpectedVersion) -> AppendOptions {
     }
 }
 
+fn keyed(key: &str) -> AppendOptions {
+    AppendOptions {
+        idempotency_key: Some(key.to_owned()),
+        ..AppendOptions::default()
+    }
+}
+
 fn recorded_at(at: DateTime<Utc>) -> AppendOptions {
     AppendOptions {
         recorded_at: Some(at),
@@ -632,16 +639,7 @@ async fn idempotent_retry_racing(h: &mut Harness) {
             vec![ev("T", "{}"), ev("T", "{}")]
         };
         tasks.push(tokio::spawn(async move {
-            store
-                .append(
-                    "s",
-                    events,
-                    AppendOptions {
-                        idempotency_key: Some("gelijktijdig".to_owned()),
-                        ..AppendOptions::default()
-                    },
-                )
-                .await
+            store.append("s", events, keyed("gelijktijdig")).await
         }));
     }
     let mut results = Vec::new();
@@ -665,12 +663,8 @@ async fn idempotent_retry_racing(h: &mut Harness) {
 /// for sets of several parts.
 async fn idempotency_key_reused_for_another_request(h: &mut Harness) {
     let store = h.store();
-    let key = |k: &str| AppendOptions {
-        idempotency_key: Some(k.to_owned()),
-        ..AppendOptions::default()
-    };
     let first = store
-        .append("s", vec![ev("T", r#"{"n":1}"#)], key("k"))
+        .append("s", vec![ev("T", r#"{"n":1}"#)], keyed("k"))
         .await
         .unwrap();
     let refused = |r: Result<kringloop_store::AppendResult, StoreError>, what: &str| {
@@ -681,25 +675,25 @@ async fn idempotency_key_reused_for_another_request(h: &mut Harness) {
     };
     refused(
         store
-            .append("s", vec![ev("T", r#"{"n":2}"#)], key("k"))
+            .append("s", vec![ev("T", r#"{"n":2}"#)], keyed("k"))
             .await,
         "other payload",
     );
     refused(
         store
-            .append("s", vec![ev("T", r#"{"n": 1}"#)], key("k"))
+            .append("s", vec![ev("T", r#"{"n": 1}"#)], keyed("k"))
             .await,
         "same JSON, other bytes",
     );
     refused(
         store
-            .append("s", vec![ev("U", r#"{"n":1}"#)], key("k"))
+            .append("s", vec![ev("U", r#"{"n":1}"#)], keyed("k"))
             .await,
         "other type",
     );
     refused(
         store
-            .append("t", vec![ev("T", r#"{"n":1}"#)], key("k"))
+            .append("t", vec![ev("T", r#"{"n":1}"#)], keyed("k"))
             .await,
         "other stream",
     );
@@ -708,7 +702,7 @@ async fn idempotency_key_reused_for_another_request(h: &mut Harness) {
             .append(
                 "s",
                 vec![ev("T", r#"{"n":1}"#), ev("T", r#"{"n":1}"#)],
-                key("k"),
+                keyed("k"),
             )
             .await,
         "more events",
@@ -722,7 +716,7 @@ async fn idempotency_key_reused_for_another_request(h: &mut Harness) {
             vec![same],
             AppendOptions {
                 expected: Some(ExpectedVersion::NoStream),
-                ..key("k")
+                ..keyed("k")
             },
         )
         .await
@@ -748,18 +742,18 @@ async fn idempotency_key_reused_for_another_request(h: &mut Harness) {
             },
         ]
     };
-    let written = store.append_many(parts("[1]"), key("set")).await.unwrap();
-    let again = store.append_many(parts("[1]"), key("set")).await.unwrap();
+    let written = store.append_many(parts("[1]"), keyed("set")).await.unwrap();
+    let again = store.append_many(parts("[1]"), keyed("set")).await.unwrap();
     assert!(again.iter().all(|r| r.duplicate));
     assert_eq!(again[1].last_position, written[1].last_position);
-    let r = store.append_many(parts("[2]"), key("set")).await;
+    let r = store.append_many(parts("[2]"), keyed("set")).await;
     assert!(
         matches!(&r, Err(StoreError::IdempotencyConflict { difference, .. }) if difference.contains(&format!("gebeurtenis {}", n + 1))),
         "the last event differs: {r:?}"
     );
     let mut swapped = parts("[1]");
     swapped.reverse();
-    let r = store.append_many(swapped, key("set")).await;
+    let r = store.append_many(swapped, keyed("set")).await;
     assert!(
         matches!(r, Err(StoreError::IdempotencyConflict { .. })),
         "parts in another order: {r:?}"
@@ -782,19 +776,15 @@ async fn nul_bytes_and_oversized_names_are_invalid(h: &mut Harness) {
         f(&mut e);
         vec![e]
     };
-    let sleutel = |k: &str| AppendOptions {
-        idempotency_key: Some(k.to_owned()),
-        ..AppendOptions::default()
-    };
     let lang = "s".repeat(kringloop_store::MAX_NAME_BYTES + 1);
     let gevallen: Vec<(&str, Vec<NewEvent>, AppendOptions)> = vec![
         ("a\0b", vec![ev("T", "{}")], AppendOptions::default()),
         (&lang, vec![ev("T", "{}")], AppendOptions::default()),
-        ("s", vec![ev("T", "{}")], sleutel("k\0")),
+        ("s", vec![ev("T", "{}")], keyed("k\0")),
         (
             "s",
             vec![ev("T", "{}")],
-            sleutel(&"k".repeat(kringloop_store::MAX_NAME_BYTES + 1)),
+            keyed(&"k".repeat(kringloop_store::MAX_NAME_BYTES + 1)),
         ),
         (
             "s",
@@ -883,16 +873,7 @@ async fn all_or_nothing_batch(h: &mut Harness) {
     reused.event_id = stored;
     let batch = vec![ev("T", "{}"), ev("T", "{}"), reused];
     assert!(matches!(
-        store
-            .append(
-                "s",
-                batch,
-                AppendOptions {
-                    idempotency_key: Some("mislukt".to_owned()),
-                    ..AppendOptions::default()
-                }
-            )
-            .await,
+        store.append("s", batch, keyed("mislukt")).await,
         Err(StoreError::Invalid(_))
     ));
 
@@ -1478,10 +1459,7 @@ async fn rewrites_of_history_refused(h: &mut Harness) {
         .append(
             "s",
             vec![ev("T", "{}"), ev("T", r#"{"n":2}"#), ev("T", "{}")],
-            AppendOptions {
-                idempotency_key: Some("k".to_owned()),
-                ..AppendOptions::default()
-            },
+            keyed("k"),
         )
         .await
         .unwrap();
@@ -1556,10 +1534,7 @@ async fn rewrites_of_history_refused(h: &mut Harness) {
         .append(
             "s",
             vec![ev("T", "{}"), ev("T", r#"{"n":2}"#), ev("T", "{}")],
-            AppendOptions {
-                idempotency_key: Some("k".to_owned()),
-                ..AppendOptions::default()
-            },
+            keyed("k"),
         )
         .await
         .unwrap();
@@ -1626,10 +1601,7 @@ async fn restart_keeps_everything(h: &mut Harness) {
             .append(
                 &format!("s{}", i % 3),
                 vec![ev("T", &format!(r#"{{"i":{i}}}"#))],
-                AppendOptions {
-                    idempotency_key: Some(format!("k{i}")),
-                    ..AppendOptions::default()
-                },
+                keyed(&format!("k{i}")),
             )
             .await
             .unwrap();
@@ -1643,14 +1615,7 @@ async fn restart_keeps_everything(h: &mut Harness) {
     assert_eq!(store.stream_version("s1").await.unwrap(), 10);
     // Idempotency keys survive the restart.
     let dup = store
-        .append(
-            "s0",
-            vec![ev("T", r#"{"i":3}"#)],
-            AppendOptions {
-                idempotency_key: Some("k3".to_owned()),
-                ..AppendOptions::default()
-            },
-        )
+        .append("s0", vec![ev("T", r#"{"i":3}"#)], keyed("k3"))
         .await
         .unwrap();
     assert!(dup.duplicate);
@@ -1681,10 +1646,7 @@ async fn append_many_is_one_transaction(h: &mut Harness) {
         events: (0..n).map(|_| ev("T", "{}")).collect(),
         expected,
     };
-    let key = AppendOptions {
-        idempotency_key: Some("bestand-1".to_owned()),
-        ..AppendOptions::default()
-    };
+    let key = keyed("bestand-1");
 
     // A conflict in the last part: nothing of the earlier parts is written.
     let r = store
@@ -1769,10 +1731,7 @@ async fn append_many_streamed_commits_only_at_the_end(h: &mut Harness) {
         events: (0..n).map(|_| ev("T", "{}")).collect(),
         expected,
     };
-    let key = AppendOptions {
-        idempotency_key: Some("stroom-1".to_owned()),
-        ..AppendOptions::default()
-    };
+    let key = keyed("stroom-1");
 
     // The sender stops before the commit: rolled back, nothing written.
     let (tx, rx) = unbounded_channel();
@@ -2113,17 +2072,7 @@ async fn large_batch(h: &mut Harness) {
         })
         .collect();
     let sent = batch.clone();
-    let r = store
-        .append(
-            "groot",
-            batch,
-            AppendOptions {
-                idempotency_key: Some("groot".to_owned()),
-                ..AppendOptions::default()
-            },
-        )
-        .await
-        .unwrap();
+    let r = store.append("groot", batch, keyed("groot")).await.unwrap();
     assert_eq!(
         (r.first_position, r.last_position, r.stream_version),
         (2, 2_501, 2_500)
