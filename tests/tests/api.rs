@@ -88,6 +88,13 @@ impl Omgeving {
         self.start_met(ApiConfig::default(), |s| s).await
     }
 
+    /// [`Omgeving::start`], and the worked example recorded by the registrar.
+    async fn start_met_werkvoorbeeld(&self) -> Server {
+        let s = self.start().await;
+        werkvoorbeeld(&s, self.token(Rol::Registrar)).await;
+        s
+    }
+
     /// [`Omgeving::start`] with another configuration, and the store as `om` wraps it.
     async fn start_met(
         &self,
@@ -500,8 +507,7 @@ fn persoonsaantallen(v: &Value, pad: &str, uit: &mut Vec<(String, i64, String)>)
 // ---------------------------------------------------------------------------------------
 
 async fn worked_example_through_the_api(o: &Omgeving) {
-    let s = o.start().await;
-    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
+    let s = o.start_met_werkvoorbeeld().await;
     let r = kpis(&s, o.token(Rol::Evaluator), q1(), None).await;
     let k = &ok(&r)["kpis"];
     assert_eq!(k["plaatsingen"]["exclusiefDoorplaatsingen"]["waarde"], 3);
@@ -523,8 +529,7 @@ async fn worked_example_through_the_api(o: &Omgeving) {
 /// method (within ±2 of the exact one, a true zero stays zero, the same answer when asked
 /// again), in `kpis` and in `kpiReeks`; the evaluator gets the exact counts.
 async fn aggregate_roles_get_perturbed_counts(o: &Omgeving) {
-    let s = o.start().await;
-    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
+    let s = o.start_met_werkvoorbeeld().await;
     let mut verschillend = 0;
     for periode in [
         q1(),
@@ -584,8 +589,7 @@ async fn aggregate_roles_get_perturbed_counts(o: &Omgeving) {
 /// The breakdown in one pass: its grand total is `kpis`' bezetting, every cell is the
 /// bezetting of the narrowed filter, and aggregate roles see no count from 1 to 4.
 async fn bezetting_per_through_the_api(o: &Omgeving) {
-    let s = o.start().await;
-    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
+    let s = o.start_met_werkvoorbeeld().await;
     let q = r#"query B($p: PeriodeInvoer!, $f: FilterInvoer) {
         bezettingPer(periode: $p, filter: $f, rij: JEUGDREGIO, kolom: REGIME) {
             meta { peildatum }
@@ -737,8 +741,7 @@ async fn role_matrix(o: &Omgeving) {
 }
 
 async fn person_level_reads_are_logged(o: &Omgeving) {
-    let s = o.start().await;
-    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
+    let s = o.start_met_werkvoorbeeld().await;
     let q = "{ gebeurtenissen(types: [\"PersoonsgegevensIngezien\"], eerste: 100) { edges { node { inhoud geregistreerdDoor } } } }";
     let before = ok(&s.gql_plain(Some(o.token(Rol::Admin)), q).await)["gebeurtenissen"]["edges"]
         .as_array()
@@ -992,8 +995,7 @@ async fn bad_input_is_refused_before_the_store_and_never_rebuilds(o: &Omgeving) 
         .maak(Rol::Registrar, "nul\0naam")
         .unwrap()
         .1;
-    let s = o.start().await;
-    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
+    let s = o.start_met_werkvoorbeeld().await;
     let t = o.token(Rol::Registrar);
     let before = s.head().await;
     let herbouwd = s.api.rebuilds().await;
@@ -1169,8 +1171,7 @@ async fn bad_input_is_refused_before_the_store_and_never_rebuilds(o: &Omgeving) 
 }
 
 async fn idempotent_retry_writes_once(o: &Omgeving) {
-    let s = o.start().await;
-    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
+    let s = o.start_met_werkvoorbeeld().await;
     let t = o.token(Rol::Registrar);
     let invoer = json!({"id":"IDEM","naam":"Idem"});
     let r1 = registreer_aanbieder(&s, t, invoer.clone(), "idem-1").await;
@@ -1274,8 +1275,7 @@ async fn idempotency_key_reused_for_another_fact_is_conflict(o: &Omgeving) {
 }
 
 async fn concurrent_writes_same_expected_version_conflict(o: &Omgeving) {
-    let s = o.start().await;
-    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
+    let s = o.start_met_werkvoorbeeld().await;
     let t = o.token(Rol::Registrar);
     let r = s
         .gql_plain(
@@ -1315,8 +1315,7 @@ async fn concurrent_writes_same_expected_version_conflict(o: &Omgeving) {
 /// after the other: every acknowledged fact is in the log (read back after a restart) at
 /// the position its reply named, each youth's facts in the order they were sent.
 async fn concurrent_mutations_are_durable_and_in_order(o: &Omgeving) {
-    let s = o.start().await;
-    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
+    let s = o.start_met_werkvoorbeeld().await;
     let t = o.token(Rol::Registrar);
     let before = s.head().await;
     let clients = (0..16).map(|c| {
@@ -1369,8 +1368,7 @@ async fn concurrent_mutations_are_durable_and_in_order(o: &Omgeving) {
 /// Facts sent at once end up in one batch of the writer; a rejected one and a stale
 /// expected version among them fail alone, the others are written.
 async fn one_rejected_fact_in_a_batch_leaves_the_others_written(o: &Omgeving) {
-    let s = o.start().await;
-    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
+    let s = o.start_met_werkvoorbeeld().await;
     let t = o.token(Rol::Registrar);
     let before = s.head().await;
     let keys: Vec<String> = (0..12).map(|i| format!("batch-{i}")).collect();
@@ -1441,8 +1439,7 @@ async fn one_rejected_fact_in_a_batch_leaves_the_others_written(o: &Omgeving) {
 /// Every key sent twice at the same moment (a retry racing its first attempt, in one
 /// batch or two): one write per key, both replies name it, exactly one is not a duplicate.
 async fn racing_retries_write_once(o: &Omgeving) {
-    let s = o.start().await;
-    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
+    let s = o.start_met_werkvoorbeeld().await;
     let t = o.token(Rol::Registrar);
     let before = s.head().await;
     let keys: Vec<String> = (0..16).map(|n| format!("race-{}", n % 8)).collect();
@@ -1547,8 +1544,7 @@ async fn next_json(
 }
 
 async fn mutation_shows_up_in_kpis_and_subscriptions(o: &Omgeving) {
-    let s = o.start().await;
-    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
+    let s = o.start_met_werkvoorbeeld().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let app = s.app.clone();
@@ -1871,8 +1867,7 @@ async fn as_known_at_and_diff(o: &Omgeving) {
 }
 
 async fn restart_returns_the_same_kpis(o: &Omgeving) {
-    let s = o.start().await;
-    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
+    let s = o.start_met_werkvoorbeeld().await;
     let mut voor = Vec::new();
     for p in [
         q1(),
@@ -2236,8 +2231,7 @@ fn aliassen(n: usize, veld: &str) -> String {
 /// INTERNAL "pool timed out"), two (over the complexity budget: one walk is the most a
 /// request may do), and 40 aliased event-log pages (no access-log entry is written).
 async fn cost_limits_refuse_before_work(o: &Omgeving) {
-    let s = o.start().await;
-    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
+    let s = o.start_met_werkvoorbeeld().await;
     let admin = o.token(Rol::Admin);
     let head = s.head().await;
     let begin = std::time::Instant::now();
@@ -2427,8 +2421,7 @@ impl EventStore for Beurten {
 /// pool ran dry: INTERNAL "pool timed out"). When a turn does not come in time the answer
 /// is OVERLOADED.
 async fn heavy_queries_at_once_never_exhaust_the_pool(o: &Omgeving) {
-    let s = o.start().await;
-    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
+    let s = o.start_met_werkvoorbeeld().await;
     s.stop().await;
     let teller = Beurten::om(
         kringloop_store::open(&o.url).await.unwrap(),
