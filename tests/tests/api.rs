@@ -1551,9 +1551,9 @@ async fn mutation_shows_up_in_kpis_and_subscriptions(o: &Omgeving) {
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
 
     let mut ev = ws_connect(addr, o.token(Rol::Evaluator)).await;
-    ev.send(json!({"id": "1", "type": "subscribe", "payload": {"query": "subscription { gebeurtenissen(types: [\"PlaatsingGestart\"]) { type stroom positie } }"}}).to_string().into()).await.unwrap();
+    subscribe(&mut ev, "1", json!({"query": "subscription { gebeurtenissen(types: [\"PlaatsingGestart\"]) { type stroom positie } }"})).await;
     let mut kp = ws_connect(addr, o.token(Rol::Evaluator)).await;
-    kp.send(json!({"id": "2", "type": "subscribe", "payload": {"query": "subscription { kpiWijzigingen(periode: {jaar: 2024, kwartaal: 1}) { plaatsingen { exclusiefDoorplaatsingen { waarde } } } }"}}).to_string().into()).await.unwrap();
+    subscribe(&mut kp, "2", json!({"query": "subscription { kpiWijzigingen(periode: {jaar: 2024, kwartaal: 1}) { plaatsingen { exclusiefDoorplaatsingen { waarde } } } }"})).await;
     let eerste = next_json(&mut kp).await;
     assert_eq!(
         eerste["payload"]["data"]["kpiWijzigingen"]["plaatsingen"]["exclusiefDoorplaatsingen"]["waarde"],
@@ -1562,7 +1562,12 @@ async fn mutation_shows_up_in_kpis_and_subscriptions(o: &Omgeving) {
     );
     // The stuurgroep may not subscribe to events.
     let mut sg = ws_connect(addr, o.token(Rol::Stuurgroep)).await;
-    sg.send(json!({"id": "3", "type": "subscribe", "payload": {"query": "subscription { gebeurtenissen { type } }"}}).to_string().into()).await.unwrap();
+    subscribe(
+        &mut sg,
+        "3",
+        json!({"query": "subscription { gebeurtenissen { type } }"}),
+    )
+    .await;
     let weigering = next_json(&mut sg).await;
     assert_eq!(
         weigering["payload"]["errors"][0]["extensions"]["code"], "FORBIDDEN",
@@ -1612,6 +1617,17 @@ async fn mutation_shows_up_in_kpis_and_subscriptions(o: &Omgeving) {
 
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Sends a graphql-transport-ws `subscribe` message with `id` and `payload`.
+async fn subscribe(ws: &mut Ws, id: &str, payload: Value) {
+    ws.send(
+        json!({"id": id, "type": "subscribe", "payload": payload})
+            .to_string()
+            .into(),
+    )
+    .await
+    .unwrap();
+}
 
 /// Reads a connection until the server ends it; `Err` when it is still open at `tot`.
 /// Returns the close code (if any) and the positions of the events read meanwhile.
@@ -1667,32 +1683,12 @@ async fn revoking_a_token_ends_its_subscriptions(o: &Omgeving) {
 
     let alle = json!({"query": "subscription { gebeurtenissen { type positie } }"});
     let mut a = ws_connect(addr, &via_api_secret).await;
-    a.send(
-        json!({"id": "1", "type": "subscribe", "payload": alle})
-            .to_string()
-            .into(),
-    )
-    .await
-    .unwrap();
-    a.send(json!({"id": "2", "type": "subscribe", "payload": {"query": "subscription { kpiWijzigingen(periode: {jaar: 2024}) { meta { positie } } }"}}).to_string().into())
-        .await
-        .unwrap();
+    subscribe(&mut a, "1", alle.clone()).await;
+    subscribe(&mut a, "2", json!({"query": "subscription { kpiWijzigingen(periode: {jaar: 2024}) { meta { positie } } }"})).await;
     let mut b = ws_connect(addr, &via_cli_secret).await;
-    b.send(
-        json!({"id": "1", "type": "subscribe", "payload": alle})
-            .to_string()
-            .into(),
-    )
-    .await
-    .unwrap();
+    subscribe(&mut b, "1", alle.clone()).await;
     let mut c = ws_connect(addr, o.token(Rol::Admin)).await;
-    c.send(
-        json!({"id": "1", "type": "subscribe", "payload": alle})
-            .to_string()
-            .into(),
-    )
-    .await
-    .unwrap();
+    subscribe(&mut c, "1", alle.clone()).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
 
     // A registrar keeps appending facts until the end of the test.
@@ -1767,13 +1763,7 @@ async fn revoking_a_token_ends_its_subscriptions(o: &Omgeving) {
     assert!(s.head().await > head, "writes went on");
     // A new connection with a revoked token gets nothing.
     let mut d = ws_connect(addr, &via_api_secret).await;
-    d.send(
-        json!({"id": "1", "type": "subscribe", "payload": alle})
-            .to_string()
-            .into(),
-    )
-    .await
-    .unwrap();
+    subscribe(&mut d, "1", alle.clone()).await;
     let m = next_json(&mut d).await;
     assert_eq!(
         m["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
@@ -2508,7 +2498,7 @@ async fn postgres_two_servers_converge() {
     let app = b.app.clone();
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
     let mut ws = ws_connect(addr, o.token(Rol::Evaluator)).await;
-    ws.send(json!({"id": "1", "type": "subscribe", "payload": {"query": "subscription { gebeurtenissen(types: [\"PlaatsingGestart\"]) { stroom } }"}}).to_string().into()).await.unwrap();
+    subscribe(&mut ws, "1", json!({"query": "subscription { gebeurtenissen(types: [\"PlaatsingGestart\"]) { stroom } }"})).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
 
     let t = o.token(Rol::Registrar);
