@@ -1248,6 +1248,9 @@ impl Rewrite {
 /// (INSERT OR IGNORE, ON CONFLICT DO NOTHING) still work, and so do the store's own
 /// appends, including its answer to a stored event id.
 async fn rewrites_of_history_refused(h: &mut Harness) {
+    const UPDATE_REFUSED: &str = "events is append-only: UPDATE refused";
+    const DELETE_REFUSED: &str = "events is append-only: DELETE refused";
+    const TRUNCATE_REFUSED: &str = "events is append-only: TRUNCATE refused";
     const SQLITE_REPLACE: &str = "events is append-only: REPLACE refused";
     const PG_SYNTAX: &str = "syntax error";
     let rewrites = [
@@ -1255,44 +1258,37 @@ async fn rewrites_of_history_refused(h: &mut Harness) {
             what: "UPDATE",
             sqlite: Some((
                 r#"UPDATE events SET payload = '{"vervalst":true}' WHERE position = 2"#,
-                "events is append-only: UPDATE refused",
+                UPDATE_REFUSED,
             )),
             postgres: Some((
                 r#"UPDATE events SET payload = '{"vervalst":true}'::json WHERE position = 2"#,
-                "events is append-only: UPDATE refused",
+                UPDATE_REFUSED,
             )),
         },
         Rewrite {
             what: "UPDATE OR REPLACE onto another row's position",
             sqlite: Some((
                 "UPDATE OR REPLACE events SET position = 1 WHERE position = 2",
-                "events is append-only: UPDATE refused",
+                UPDATE_REFUSED,
             )),
             postgres: None,
         },
         Rewrite::on_both(
             "DELETE of one row",
             "DELETE FROM events WHERE position = 2",
-            "events is append-only: DELETE refused",
+            DELETE_REFUSED,
         ),
         // SQLite's TRUNCATE: a DELETE without WHERE.
-        Rewrite::on_both(
-            "DELETE of every row",
-            "DELETE FROM events",
-            "events is append-only: DELETE refused",
-        ),
+        Rewrite::on_both("DELETE of every row", "DELETE FROM events", DELETE_REFUSED),
         Rewrite {
             what: "TRUNCATE",
             sqlite: None,
-            postgres: Some(("TRUNCATE events", "events is append-only: TRUNCATE refused")),
+            postgres: Some(("TRUNCATE events", TRUNCATE_REFUSED)),
         },
         Rewrite {
             what: "TRUNCATE … RESTART IDENTITY CASCADE",
             sqlite: None,
-            postgres: Some((
-                "TRUNCATE events RESTART IDENTITY CASCADE",
-                "events is append-only: TRUNCATE refused",
-            )),
+            postgres: Some(("TRUNCATE events RESTART IDENTITY CASCADE", TRUNCATE_REFUSED)),
         },
         Rewrite {
             what: "REPLACE of a row by a tampered copy",
@@ -1383,12 +1379,12 @@ async fn rewrites_of_history_refused(h: &mut Harness) {
             sqlite: Some((
                 r#"INSERT INTO events SELECT * FROM events WHERE position = 2
                    ON CONFLICT (event_id) DO UPDATE SET payload = '{"vervalst":true}'"#,
-                "events is append-only: UPDATE refused",
+                UPDATE_REFUSED,
             )),
             postgres: Some((
                 r#"INSERT INTO events SELECT * FROM events WHERE position = 2
                    ON CONFLICT (event_id) DO UPDATE SET payload = '{"vervalst":true}'::json"#,
-                "events is append-only: UPDATE refused",
+                UPDATE_REFUSED,
             )),
         },
         Rewrite {
@@ -1396,12 +1392,12 @@ async fn rewrites_of_history_refused(h: &mut Harness) {
             sqlite: Some((
                 r#"INSERT INTO events SELECT * FROM events WHERE position = 2
                    ON CONFLICT (position) DO UPDATE SET payload = '{"vervalst":true}'"#,
-                "events is append-only: UPDATE refused",
+                UPDATE_REFUSED,
             )),
             postgres: Some((
                 r#"INSERT INTO events SELECT * FROM events WHERE position = 2
                    ON CONFLICT (position) DO UPDATE SET payload = '{"vervalst":true}'::json"#,
-                "events is append-only: UPDATE refused",
+                UPDATE_REFUSED,
             )),
         },
         Rewrite {
@@ -1410,13 +1406,13 @@ async fn rewrites_of_history_refused(h: &mut Harness) {
                 r#"INSERT INTO events SELECT * FROM events WHERE position = 2
                    ON CONFLICT (stream, stream_version)
                    DO UPDATE SET payload = '{"vervalst":true}'"#,
-                "events is append-only: UPDATE refused",
+                UPDATE_REFUSED,
             )),
             postgres: Some((
                 r#"INSERT INTO events SELECT * FROM events WHERE position = 2
                    ON CONFLICT (stream, stream_version)
                    DO UPDATE SET payload = '{"vervalst":true}'::json"#,
-                "events is append-only: UPDATE refused",
+                UPDATE_REFUSED,
             )),
         },
         Rewrite {
@@ -1424,7 +1420,7 @@ async fn rewrites_of_history_refused(h: &mut Harness) {
             sqlite: Some((
                 r#"INSERT INTO events SELECT * FROM events WHERE position = 2
                    ON CONFLICT DO UPDATE SET payload = '{"vervalst":true}'"#,
-                "events is append-only: UPDATE refused",
+                UPDATE_REFUSED,
             )),
             postgres: None,
         },
@@ -1440,7 +1436,7 @@ async fn rewrites_of_history_refused(h: &mut Harness) {
                 r#"MERGE INTO events e USING (SELECT 2::bigint AS position) s
                    ON e.position = s.position
                    WHEN MATCHED THEN UPDATE SET payload = '{"vervalst":true}'::json"#,
-                "events is append-only: UPDATE refused",
+                UPDATE_REFUSED,
             )),
         },
         Rewrite {
@@ -1449,7 +1445,7 @@ async fn rewrites_of_history_refused(h: &mut Harness) {
             postgres: Some((
                 "MERGE INTO events e USING (SELECT 2::bigint AS position) s
                  ON e.position = s.position WHEN MATCHED THEN DELETE",
-                "events is append-only: DELETE refused",
+                DELETE_REFUSED,
             )),
         },
     ];
