@@ -318,6 +318,10 @@ fn machtiging(id: &str, soort: MachtigingSoort, van: &str, tot: &str) -> Gebeurt
     .into()
 }
 
+fn mgj(id: &str, van: &str, tot: &str) -> Gebeurtenis {
+    machtiging(id, MachtigingSoort::Mgj, van, tot)
+}
+
 fn spoedmachtiging(id: &str, van: &str, tot: &str) -> Gebeurtenis {
     machtiging(id, MachtigingSoort::Spoedmachtiging, van, tot)
 }
@@ -789,10 +793,7 @@ fn youth_facts_need_a_registered_youth() {
         AfwijzingCode::OnbekendeJeugdige
     );
     assert_eq!(
-        w.jweiger(
-            "X1",
-            &machtiging("M1", MachtigingSoort::Mgj, "2024-01-01", "2024-06-30")
-        ),
+        w.jweiger("X1", &mgj("M1", "2024-01-01", "2024-06-30")),
         AfwijzingCode::OnbekendeJeugdige
     );
 }
@@ -1062,10 +1063,7 @@ fn doorplaatsing_rules_and_signal() {
         w.jweiger("A", &door("F1", "F2", "2024-03-01", false)),
         AfwijzingCode::NietGeplaatst
     );
-    w.j(
-        "A",
-        &machtiging("M1", MachtigingSoort::Mgj, "2024-01-01", "2024-12-31"),
-    );
+    w.j("A", &mgj("M1", "2024-01-01", "2024-12-31"));
     w.j("A", &start("F1", "2024-02-01"));
     w.rejects_youth_facts(
         "A",
@@ -1205,10 +1203,7 @@ fn closed_placement_needs_a_valid_mgj_or_spoedmachtiging_on_the_start_date() {
         ["GESLOTEN_ZONDER_MACHTIGING"],
         "a voorwaardelijke machtiging does not allow a closed stay"
     );
-    w.j(
-        "A",
-        &machtiging("M1", MachtigingSoort::Mgj, "2024-01-10", "2024-03-31"),
-    );
+    w.j("A", &mgj("M1", "2024-01-10", "2024-03-31"));
     assert!(w.jcodes("A", &start("F1", "2024-02-01")).is_empty());
     assert!(w.jcodes("A", &start("F1", "2024-01-10")).is_empty());
     assert!(w.jcodes("A", &start("F1", "2024-03-31")).is_empty());
@@ -1251,9 +1246,9 @@ fn spoedmachtiging_of_28_days_is_fine_and_29_is_flagged() {
 fn mgj_longer_than_a_year_is_flagged() {
     let mut w = Wereld::nieuw();
     w.jeugdige("A");
-    let jaar = machtiging("M1", MachtigingSoort::Mgj, "2024-01-01", "2024-12-31");
+    let jaar = mgj("M1", "2024-01-01", "2024-12-31");
     assert!(w.jcodes("A", &jaar).is_empty());
-    let te_lang = machtiging("M1", MachtigingSoort::Mgj, "2024-01-01", "2025-01-01");
+    let te_lang = mgj("M1", "2024-01-01", "2025-01-01");
     assert_eq!(w.jcodes("A", &te_lang), ["MGJ_TE_LANG"]);
 }
 
@@ -1262,32 +1257,20 @@ fn machtiging_rules() {
     let mut w = Wereld::nieuw();
     w.jeugdige("A");
     assert_eq!(
-        w.jweiger(
-            "A",
-            &machtiging("M1", MachtigingSoort::Mgj, "2024-02-01", "2024-01-31")
-        ),
+        w.jweiger("A", &mgj("M1", "2024-02-01", "2024-01-31")),
         AfwijzingCode::GeldigTotVoorGeldigVan
     );
     assert!(
-        w.jcheck(
-            "A",
-            &machtiging("M1", MachtigingSoort::Mgj, "2024-02-01", "2024-02-01")
-        )
-        .is_ok()
+        w.jcheck("A", &mgj("M1", "2024-02-01", "2024-02-01"))
+            .is_ok()
     );
     assert_eq!(
         w.jweiger("A", &machtiging_einde("M1", "2024-03-01")),
         AfwijzingCode::OnbekendeMachtiging
     );
-    w.j(
-        "A",
-        &machtiging("M1", MachtigingSoort::Mgj, "2024-02-01", "2024-12-31"),
-    );
+    w.j("A", &mgj("M1", "2024-02-01", "2024-12-31"));
     assert_eq!(
-        w.jweiger(
-            "A",
-            &machtiging("M1", MachtigingSoort::Mgj, "2024-03-01", "2024-12-31")
-        ),
+        w.jweiger("A", &mgj("M1", "2024-03-01", "2024-12-31")),
         AfwijzingCode::MachtigingAlAfgegeven
     );
     assert_eq!(
@@ -1359,10 +1342,7 @@ fn late_machtiging_changes_nothing_recorded_but_later_checks_see_it() {
     w.jeugdige("A");
     let (_, s) = w.j("A", &start("F1", "2024-02-01"));
     assert_eq!(codes(&s), ["GESLOTEN_ZONDER_MACHTIGING"]);
-    w.j(
-        "A",
-        &machtiging("M1", MachtigingSoort::Mgj, "2024-01-15", "2024-12-31"),
-    );
+    w.j("A", &mgj("M1", "2024-01-15", "2024-12-31"));
     w.j("A", &einde(Some("F1"), "2024-03-01"));
     assert!(w.jcodes("A", &start("F1", "2024-03-01")).is_empty());
 }
@@ -1691,10 +1671,7 @@ fn retractions_change_what_is_allowed() {
         "free again"
     );
     // Machtiging with an end cannot be retracted before its end.
-    let (m1, _) = w.j(
-        "A",
-        &machtiging("M1", MachtigingSoort::Mgj, "2024-01-01", "2024-12-31"),
-    );
+    let (m1, _) = w.j("A", &mgj("M1", "2024-01-01", "2024-12-31"));
     let (m2, _) = w.j("A", &machtiging_einde("M1", "2024-06-01"));
     assert_eq!(
         w.jweiger("A", &intrekking(m1)),
@@ -1918,16 +1895,10 @@ fn worked_example_of_kpis_md() {
     assert!(s.is_empty(), "28 days: no SPOEDMACHTIGING_TE_LANG");
     let (_, s) = w.j("A", &start("F1", "2024-01-10"));
     assert!(s.is_empty(), "{s:?}");
-    let (_, s) = w.j(
-        "A",
-        &machtiging("MA", MachtigingSoort::Mgj, "2024-02-05", "2025-02-04"),
-    );
+    let (_, s) = w.j("A", &mgj("MA", "2024-02-05", "2025-02-04"));
     assert!(s.is_empty());
     // Youth B.
-    w.j(
-        "B",
-        &machtiging("MB", MachtigingSoort::Mgj, "2024-01-01", "2024-12-31"),
-    );
+    w.j("B", &mgj("MB", "2024-01-01", "2024-12-31"));
     let (_, s) = w.j("B", &start("F1", "2024-01-05"));
     assert!(s.is_empty());
     // Youth C: no authorisation.
