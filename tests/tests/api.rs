@@ -1856,34 +1856,29 @@ async fn as_known_at_and_diff(o: &Omgeving) {
     s.stop().await;
 }
 
+/// The KPIs of three periods as evaluator and stuurgroep, without their `meta`.
+async fn kpis_zonder_meta(o: &Omgeving, s: &Server) -> Vec<Value> {
+    let mut uit = Vec::new();
+    for p in [
+        q1(),
+        json!({"jaar": 2024, "kwartaal": 2}),
+        json!({"jaar": 2024}),
+    ] {
+        for rol in [Rol::Evaluator, Rol::Stuurgroep] {
+            let mut r = kpis(s, o.token(rol), p.clone(), None).await;
+            r["data"]["kpis"]["meta"] = Value::Null;
+            uit.push(r);
+        }
+    }
+    uit
+}
+
 async fn restart_returns_the_same_kpis(o: &Omgeving) {
     let s = o.start_met_werkvoorbeeld().await;
-    let mut voor = Vec::new();
-    for p in [
-        q1(),
-        json!({"jaar": 2024, "kwartaal": 2}),
-        json!({"jaar": 2024}),
-    ] {
-        for rol in [Rol::Evaluator, Rol::Stuurgroep] {
-            let mut r = kpis(&s, o.token(rol), p.clone(), None).await;
-            r["data"]["kpis"]["meta"] = Value::Null;
-            voor.push(r);
-        }
-    }
+    let voor = kpis_zonder_meta(o, &s).await;
     s.stop().await;
     let s = o.start().await;
-    let mut na = Vec::new();
-    for p in [
-        q1(),
-        json!({"jaar": 2024, "kwartaal": 2}),
-        json!({"jaar": 2024}),
-    ] {
-        for rol in [Rol::Evaluator, Rol::Stuurgroep] {
-            let mut r = kpis(&s, o.token(rol), p.clone(), None).await;
-            r["data"]["kpis"]["meta"] = Value::Null;
-            na.push(r);
-        }
-    }
+    let na = kpis_zonder_meta(o, &s).await;
     assert_eq!(voor, na);
     // The write side was folded again too: a duplicate registration is still refused.
     let r = registreer_aanbieder(
