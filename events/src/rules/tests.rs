@@ -1425,10 +1425,10 @@ fn correction_of_a_start_date_is_checked_as_if_it_replaced_the_original() {
     // Without an end, the move is checked like a new placement in F1.
     w.jeugdige("B");
     let (s2, _) = w.j("B", &start("F2", "2024-01-20"));
-    let a = w
-        .jcheck("B", &correctie(s2, start("F1", "2024-01-20")))
-        .expect("accepted");
-    assert_eq!(codes(&a), ["GESLOTEN_ZONDER_MACHTIGING"]);
+    assert_eq!(
+        w.jcodes("B", &correctie(s2, start("F1", "2024-01-20"))),
+        ["GESLOTEN_ZONDER_MACHTIGING"]
+    );
     assert_eq!(
         w.jweiger("B", &correctie(s2, start("F9", "2024-01-20"))),
         AfwijzingCode::OnbekendeVoorziening
@@ -1939,10 +1939,10 @@ fn worked_example_of_kpis_md() {
     );
 
     // And a spoedmachtiging of 29 days would have been flagged.
-    let s = w
-        .jcheck("A", &spoedmachtiging("SA2", "2024-01-10", "2024-02-07"))
-        .expect("accepted");
-    assert_eq!(codes(&s), ["SPOEDMACHTIGING_TE_LANG"]);
+    assert_eq!(
+        w.jcodes("A", &spoedmachtiging("SA2", "2024-01-10", "2024-02-07")),
+        ["SPOEDMACHTIGING_TE_LANG"]
+    );
 }
 
 // ------------------------------------------------------------------ privacy
