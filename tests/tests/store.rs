@@ -481,28 +481,15 @@ async fn append_and_read_back(h: &mut Harness) {
 
 async fn expected_version_conflicts(h: &mut Harness) {
     let store = h.store();
+    // The stream version a one-event append to `s` with `expected` is refused at.
+    let conflict_on_s = |expected| {
+        let store = Arc::clone(&store);
+        async move { conflict_actual(store.append("s", vec![ev("T", "{}")], opts(expected)).await) }
+    };
     // StreamExists on a new stream.
-    assert_eq!(
-        conflict_actual(
-            store
-                .append(
-                    "s",
-                    vec![ev("T", "{}")],
-                    opts(ExpectedVersion::StreamExists)
-                )
-                .await
-        ),
-        0
-    );
+    assert_eq!(conflict_on_s(ExpectedVersion::StreamExists).await, 0);
     // Exact(n) on a new stream.
-    assert_eq!(
-        conflict_actual(
-            store
-                .append("s", vec![ev("T", "{}")], opts(ExpectedVersion::Exact(1)))
-                .await
-        ),
-        0
-    );
+    assert_eq!(conflict_on_s(ExpectedVersion::Exact(1)).await, 0);
     store
         .append(
             "s",
@@ -512,31 +499,10 @@ async fn expected_version_conflicts(h: &mut Harness) {
         .await
         .unwrap();
     // NoStream on an existing stream.
-    assert_eq!(
-        conflict_actual(
-            store
-                .append("s", vec![ev("T", "{}")], opts(ExpectedVersion::NoStream))
-                .await
-        ),
-        2
-    );
+    assert_eq!(conflict_on_s(ExpectedVersion::NoStream).await, 2);
     // Exact with a stale and with a future version.
-    assert_eq!(
-        conflict_actual(
-            store
-                .append("s", vec![ev("T", "{}")], opts(ExpectedVersion::Exact(1)))
-                .await
-        ),
-        2
-    );
-    assert_eq!(
-        conflict_actual(
-            store
-                .append("s", vec![ev("T", "{}")], opts(ExpectedVersion::Exact(3)))
-                .await
-        ),
-        2
-    );
+    assert_eq!(conflict_on_s(ExpectedVersion::Exact(1)).await, 2);
+    assert_eq!(conflict_on_s(ExpectedVersion::Exact(3)).await, 2);
     match store
         .append("s", vec![ev("T", "{}")], opts(ExpectedVersion::NoStream))
         .await
@@ -673,40 +639,20 @@ async fn idempotency_key_reused_for_another_request(h: &mut Harness) {
             "{what}: {r:?}"
         );
     };
-    refused(
-        store
-            .append("s", vec![ev("T", r#"{"n":2}"#)], keyed("k"))
-            .await,
-        "other payload",
-    );
-    refused(
-        store
-            .append("s", vec![ev("T", r#"{"n": 1}"#)], keyed("k"))
-            .await,
-        "same JSON, other bytes",
-    );
-    refused(
-        store
-            .append("s", vec![ev("U", r#"{"n":1}"#)], keyed("k"))
-            .await,
-        "other type",
-    );
-    refused(
-        store
-            .append("t", vec![ev("T", r#"{"n":1}"#)], keyed("k"))
-            .await,
-        "other stream",
-    );
-    refused(
-        store
-            .append(
-                "s",
-                vec![ev("T", r#"{"n":1}"#), ev("T", r#"{"n":1}"#)],
-                keyed("k"),
-            )
-            .await,
-        "more events",
-    );
+    // (what differs, stream, events) under the same key
+    for (what, stream, events) in [
+        ("other payload", "s", vec![ev("T", r#"{"n":2}"#)]),
+        ("same JSON, other bytes", "s", vec![ev("T", r#"{"n": 1}"#)]),
+        ("other type", "s", vec![ev("U", r#"{"n":1}"#)]),
+        ("other stream", "t", vec![ev("T", r#"{"n":1}"#)]),
+        (
+            "more events",
+            "s",
+            vec![ev("T", r#"{"n":1}"#), ev("T", r#"{"n":1}"#)],
+        ),
+    ] {
+        refused(store.append(stream, events, keyed("k")).await, what);
+    }
     let mut same = ev("T", r#"{"n":1}"#);
     same.recorded_by = "iemand anders".to_owned();
     same.valid_date = None;
