@@ -1,5 +1,6 @@
 //! Shared harness of the end-to-end tests in `tests/`: a fresh PostgreSQL database per
-//! test, dropped afterwards. The test binaries (`store`, `runner`, `api`) use it.
+//! test, dropped afterwards, and [`both_backends!`], which runs each test on SQLite and on
+//! PostgreSQL. The test binaries (`store`, `runner`, `api`) use it.
 
 use sqlx::Connection as _;
 
