@@ -1,5 +1,6 @@
 //! Shared harness of the end-to-end tests in `tests/`: a fresh PostgreSQL database per
-//! test, dropped afterwards. The test binaries (`store`, `runner`, `api`) use it.
+//! test, dropped afterwards, and [`both_backends!`], which runs each test on SQLite and on
+//! PostgreSQL. The test binaries (`store`, `runner`, `api`) use it.
 
 use sqlx::Connection as _;
 
@@ -93,6 +94,64 @@ pub async fn fresh_pg_database(test: &str) -> Option<(String, PgDbGuard)> {
     let _ = admin.close().await;
     let url = with_database(&admin_url, &db);
     Some((url, PgDbGuard { admin_url, db }))
+}
+
+/// Instantiates each named test once per backend: `sqlite::<name>` and `postgres::<name>`.
+///
+/// Each name is an `async fn` in the calling module that takes the harness `H`, a type
+/// with `async fn sqlite() -> H` and `async fn postgres(test: &str) -> Option<H>` (`None`
+/// skips the test: no server). Two forms:
+///
+/// - `both_backends!(&mut H; a, b)`: the tests take `&mut H`; `h.cleanup().await` follows.
+/// - `both_backends!(&H; a, b)`: the tests take `&H`; nothing follows.
+#[macro_export]
+macro_rules! both_backends {
+    (&mut $harness:ident; $($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let mut h = super::$harness::sqlite().await;
+                    super::$name(&mut h).await;
+                    h.cleanup().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let Some(mut h) = super::$harness::postgres(stringify!($name)).await else {
+                        return;
+                    };
+                    super::$name(&mut h).await;
+                    h.cleanup().await;
+                }
+            )*
+        }
+    };
+    (&$harness:ident; $($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let h = super::$harness::sqlite().await;
+                    super::$name(&h).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let Some(h) = super::$harness::postgres(stringify!($name)).await else {
+                        return;
+                    };
+                    super::$name(&h).await;
+                }
+            )*
+        }
+    };
 }
 
 /// The same URL with another database name.

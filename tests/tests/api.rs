@@ -88,6 +88,13 @@ impl Omgeving {
         self.start_met(ApiConfig::default(), |s| s).await
     }
 
+    /// [`Omgeving::start`], and the worked example recorded by the registrar.
+    async fn start_met_werkvoorbeeld(&self) -> Server {
+        let s = self.start().await;
+        werkvoorbeeld(&s, self.token(Rol::Registrar)).await;
+        s
+    }
+
     /// [`Omgeving::start`] with another configuration, and the store as `om` wraps it.
     async fn start_met(
         &self,
@@ -136,6 +143,11 @@ struct Server {
 }
 
 impl Server {
+    /// `gql` without variables.
+    async fn gql_plain(&self, token: Option<&str>, query: &str) -> Value {
+        self.gql(token, query, json!({})).await
+    }
+
     async fn gql(&self, token: Option<&str>, query: &str, vars: Value) -> Value {
         let body = json!({ "query": query, "variables": vars }).to_string();
         let mut req = Request::post("/graphql").header("content-type", "application/json");
@@ -171,6 +183,11 @@ fn code(v: &Value) -> Option<&str> {
     v["errors"][0]["extensions"]["code"].as_str()
 }
 
+/// The `reden` of the first error of a reply (`Null` when there is none).
+fn afwijzing_reden(v: &Value) -> &Value {
+    &v["errors"][0]["extensions"]["reden"]
+}
+
 fn ok(v: &Value) -> &Value {
     assert!(v.get("errors").is_none(), "unexpected errors: {v}");
     &v["data"]
@@ -204,6 +221,52 @@ async fn feit(
         json!({ "i": invoer, "k": key, "v": verwacht, "ps": pseudoniem }),
     )
     .await
+}
+
+/// `registreerAanbieder` with `invoer` under idempotency key `key`, no pseudonym, no
+/// expected version.
+async fn registreer_aanbieder(s: &Server, token: &str, invoer: Value, key: &str) -> Value {
+    feit(
+        s,
+        token,
+        "registreerAanbieder",
+        "AanbiederInvoer",
+        invoer,
+        None,
+        key,
+        None,
+    )
+    .await
+}
+
+/// `geefMachtigingAf` for youth `pseudoniem`, expecting its stream at version `versie`.
+async fn geef_machtiging_af(
+    s: &Server,
+    token: &str,
+    pseudoniem: &str,
+    invoer: Value,
+    key: &str,
+    versie: i64,
+) -> Value {
+    feit(
+        s,
+        token,
+        "geefMachtigingAf",
+        "MachtigingInvoer",
+        invoer,
+        Some(pseudoniem),
+        key,
+        Some(versie),
+    )
+    .await
+}
+
+/// The distinct event ids of replies to mutation `veld`, each asserted free of errors.
+fn event_ids(replies: &[Value], veld: &str) -> std::collections::HashSet<String> {
+    replies
+        .iter()
+        .map(|r| ok(r)[veld]["eventId"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 /// The worked example of KPIS.md, recorded through the API. Returns event ids by name.
@@ -449,8 +512,7 @@ fn persoonsaantallen(v: &Value, pad: &str, uit: &mut Vec<(String, i64, String)>)
 // ---------------------------------------------------------------------------------------
 
 async fn worked_example_through_the_api(o: &Omgeving) {
-    let s = o.start().await;
-    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
+    let s = o.start_met_werkvoorbeeld().await;
     let r = kpis(&s, o.token(Rol::Evaluator), q1(), None).await;
     let k = &ok(&r)["kpis"];
     assert_eq!(k["plaatsingen"]["exclusiefDoorplaatsingen"]["waarde"], 3);
@@ -472,8 +534,7 @@ async fn worked_example_through_the_api(o: &Omgeving) {
 /// method (within ±2 of the exact one, a true zero stays zero, the same answer when asked
 /// again), in `kpis` and in `kpiReeks`; the evaluator gets the exact counts.
 async fn aggregate_roles_get_perturbed_counts(o: &Omgeving) {
-    let s = o.start().await;
-    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
+    let s = o.start_met_werkvoorbeeld().await;
     let mut verschillend = 0;
     for periode in [
         q1(),
@@ -518,13 +579,13 @@ async fn aggregate_roles_get_perturbed_counts(o: &Omgeving) {
     assert!(verschillend > 0, "nothing perturbed");
     // A series for the stuurgroep: the same figures as its periods one by one.
     let q = "{ kpiReeks(granulariteit: MAAND, van: \"2024-01-01\", tot: \"2024-07-01\") { plaatsingen { exclusiefDoorplaatsingen { waarde bescherming } } stroomEpisodes { eind { waarde bescherming } } } }";
-    let r = s.gql(Some(o.token(Rol::Stuurgroep)), q, json!({})).await;
+    let r = s.gql_plain(Some(o.token(Rol::Stuurgroep)), q).await;
     let reeks = ok(&r)["kpiReeks"].as_array().unwrap().clone();
     for (i, maand) in (1..=6).enumerate() {
         let q = format!(
             "{{ kpis(periode: {{jaar: 2024, maand: {maand}}}) {{ plaatsingen {{ exclusiefDoorplaatsingen {{ waarde bescherming }} }} stroomEpisodes {{ eind {{ waarde bescherming }} }} }} }}"
         );
-        let e = s.gql(Some(o.token(Rol::Stuurgroep)), &q, json!({})).await;
+        let e = s.gql_plain(Some(o.token(Rol::Stuurgroep)), &q).await;
         assert_eq!(ok(&e)["kpis"], reeks[i], "month {maand}");
     }
     s.stop().await;
@@ -533,8 +594,7 @@ async fn aggregate_roles_get_perturbed_counts(o: &Omgeving) {
 /// The breakdown in one pass: its grand total is `kpis`' bezetting, every cell is the
 /// bezetting of the narrowed filter, and aggregate roles see no count from 1 to 4.
 async fn bezetting_per_through_the_api(o: &Omgeving) {
-    let s = o.start().await;
-    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
+    let s = o.start_met_werkvoorbeeld().await;
     let q = r#"query B($p: PeriodeInvoer!, $f: FilterInvoer) {
         bezettingPer(periode: $p, filter: $f, rij: JEUGDREGIO, kolom: REGIME) {
             meta { peildatum }
@@ -623,7 +683,7 @@ async fn role_matrix(o: &Omgeving) {
     ];
     for (naam, q, toegestaan) in &ops {
         for rol in Rol::ALL {
-            let r = s.gql(Some(o.token(rol)), q, json!({})).await;
+            let r = s.gql_plain(Some(o.token(rol)), q).await;
             if toegestaan.contains(&rol) {
                 ok(&r);
             } else {
@@ -636,13 +696,13 @@ async fn role_matrix(o: &Omgeving) {
                 );
             }
         }
-        let r = s.gql(None, q, json!({})).await;
+        let r = s.gql_plain(None, q).await;
         assert_eq!(
             code(&r),
             Some("UNAUTHENTICATED"),
             "{naam} without token: {r}"
         );
-        let r = s.gql(Some("kl_onzin"), q, json!({})).await;
+        let r = s.gql_plain(Some("kl_onzin"), q).await;
         assert_eq!(
             code(&r),
             Some("UNAUTHENTICATED"),
@@ -653,15 +713,11 @@ async fn role_matrix(o: &Omgeving) {
     for rol in Rol::ALL {
         let before = s.head().await;
         let id = format!("AB-{rol}");
-        let r = feit(
+        let r = registreer_aanbieder(
             &s,
             o.token(rol),
-            "registreerAanbieder",
-            "AanbiederInvoer",
             json!({"id": id, "naam": "x"}),
-            None,
             &format!("rm-{rol}"),
-            None,
         )
         .await;
         if [Registrar, Admin].contains(&rol) {
@@ -672,51 +728,38 @@ async fn role_matrix(o: &Omgeving) {
             assert_eq!(s.head().await, before, "a refused write writes nothing");
         }
     }
-    let r = feit(
-        &s,
-        "kl_onzin",
-        "registreerAanbieder",
-        "AanbiederInvoer",
-        json!({"id": "Z", "naam": "x"}),
-        None,
-        "rm-x",
-        None,
-    )
-    .await;
+    let r = registreer_aanbieder(&s, "kl_onzin", json!({"id": "Z", "naam": "x"}), "rm-x").await;
     assert_eq!(code(&r), Some("UNAUTHENTICATED"));
     // Token management: admin only.
     let q = "mutation { maakToken(rol: stuurgroep, naam: \"nieuw\") { id token } }";
     for rol in [Stuurgroep, Contractmanager, Evaluator, Registrar] {
         assert_eq!(
-            code(&s.gql(Some(o.token(rol)), q, json!({})).await),
+            code(&s.gql_plain(Some(o.token(rol)), q).await),
             Some("FORBIDDEN")
         );
     }
-    let r = s.gql(Some(o.token(Admin)), q, json!({})).await;
+    let r = s.gql_plain(Some(o.token(Admin)), q).await;
     let nieuw = ok(&r)["maakToken"]["token"].as_str().unwrap().to_owned();
-    let r = s.gql(Some(&nieuw), "{ ik { rol naam } }", json!({})).await;
+    let r = s.gql_plain(Some(&nieuw), "{ ik { rol naam } }").await;
     assert_eq!(ok(&r)["ik"]["rol"], "stuurgroep");
     s.stop().await;
 }
 
 async fn person_level_reads_are_logged(o: &Omgeving) {
-    let s = o.start().await;
-    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
+    let s = o.start_met_werkvoorbeeld().await;
     let q = "{ gebeurtenissen(types: [\"PersoonsgegevensIngezien\"], eerste: 100) { edges { node { inhoud geregistreerdDoor } } } }";
-    let before =
-        ok(&s.gql(Some(o.token(Rol::Admin)), q, json!({})).await)["gebeurtenissen"]["edges"]
-            .as_array()
-            .unwrap()
-            .len();
+    let before = ok(&s.gql_plain(Some(o.token(Rol::Admin)), q).await)["gebeurtenissen"]["edges"]
+        .as_array()
+        .unwrap()
+        .len();
     let r = s
-        .gql(
+        .gql_plain(
             Some(o.token(Rol::Evaluator)),
             "{ historie(pseudoniem: \"pb\") { feiten { gebeurtenis { type } } } }",
-            json!({}),
         )
         .await;
     ok(&r);
-    let r = s.gql(Some(o.token(Rol::Admin)), q, json!({})).await;
+    let r = s.gql_plain(Some(o.token(Rol::Admin)), q).await;
     let edges = ok(&r)["gebeurtenissen"]["edges"]
         .as_array()
         .unwrap()
@@ -732,13 +775,12 @@ async fn person_level_reads_are_logged(o: &Omgeving) {
     // A facility's history is not person-level: not logged.
     let n = edges.len();
     ok(&s
-        .gql(
+        .gql_plain(
             Some(o.token(Rol::Contractmanager)),
             "{ historie(voorziening: \"F2\") { stromen } }",
-            json!({}),
         )
         .await);
-    let r = s.gql(Some(o.token(Rol::Admin)), q, json!({})).await;
+    let r = s.gql_plain(Some(o.token(Rol::Admin)), q).await;
     // +1 for the admin's own page of the log that contained access events? No: the
     // access stream is person-level, so the admin's earlier read was logged too.
     assert!(ok(&r)["gebeurtenissen"]["edges"].as_array().unwrap().len() <= n + 1);
@@ -862,7 +904,7 @@ async fn rejections_are_invalid_event_and_write_nothing(o: &Omgeving) {
         let before = s.head().await;
         let r = feit(&s, t, veld, ty, invoer, ps, &format!("afw-{i}"), None).await;
         assert_eq!(code(&r), Some("INVALID_EVENT"), "{veld} ({reden}): {r}");
-        assert_eq!(r["errors"][0]["extensions"]["reden"], reden, "{veld}: {r}");
+        assert_eq!(afwijzing_reden(&r), reden, "{veld}: {r}");
         assert!(
             !r["errors"][0]["message"]
                 .as_str()
@@ -877,10 +919,7 @@ async fn rejections_are_invalid_event_and_write_nothing(o: &Omgeving) {
     let r = s
         .gql(Some(t), q, json!({"id": ids["c_start"], "k": "afw-r1"}))
         .await;
-    assert_eq!(
-        r["errors"][0]["extensions"]["reden"], "REDEN_ONTBREEKT",
-        "{r}"
-    );
+    assert_eq!(afwijzing_reden(&r), "REDEN_ONTBREEKT", "{r}");
     let r = s
         .gql(
             Some(t),
@@ -893,10 +932,7 @@ async fn rejections_are_invalid_event_and_write_nothing(o: &Omgeving) {
     let r = s
         .gql(Some(t), q, json!({"id": ids["a_start"], "k": "afw-r3"}))
         .await;
-    assert_eq!(
-        r["errors"][0]["extensions"]["reden"], "AFHANKELIJKE_FEITEN",
-        "{r}"
-    );
+    assert_eq!(afwijzing_reden(&r), "AFHANKELIJKE_FEITEN", "{r}");
     let q = "mutation($id: UUID!, $k: String!) { corrigeerFeit(eventId: $id, nieuw: {plaatsenGeopend: {voorziening: \"F1\", datum: \"2024-01-01\", aantal: 3}}, reden: \"typefout\", idempotencyKey: $k) { positie } }";
     let r = s
         .gql(Some(t), q, json!({"id": ids["f2open"], "k": "afw-c1"}))
@@ -909,10 +945,7 @@ async fn rejections_are_invalid_event_and_write_nothing(o: &Omgeving) {
     let r = s
         .gql(Some(t), q, json!({"id": ids["b_start"], "k": "afw-c2"}))
         .await;
-    assert_eq!(
-        r["errors"][0]["extensions"]["reden"], "ANDER_GEBEURTENISTYPE",
-        "{r}"
-    );
+    assert_eq!(afwijzing_reden(&r), "ANDER_GEBEURTENISTYPE", "{r}");
     assert_eq!(s.head().await, before);
     // Malformed requests: BAD_REQUEST, no internals.
     let r = kpis(
@@ -923,23 +956,12 @@ async fn rejections_are_invalid_event_and_write_nothing(o: &Omgeving) {
     )
     .await;
     assert_eq!(code(&r), Some("BAD_REQUEST"), "{r}");
-    let r = feit(
-        &s,
-        t,
-        "registreerAanbieder",
-        "AanbiederInvoer",
-        json!({"id":"Q","naam":"q"}),
-        None,
-        "",
-        None,
-    )
-    .await;
+    let r = registreer_aanbieder(&s, t, json!({"id":"Q","naam":"q"}), "").await;
     assert_eq!(code(&r), Some("BAD_REQUEST"), "{r}");
     let r = s
-        .gql(
+        .gql_plain(
             Some(t),
             "{ historie(stroom: \"bestaat-niet\") { stromen } }",
-            json!({}),
         )
         .await;
     assert_eq!(
@@ -948,10 +970,9 @@ async fn rejections_are_invalid_event_and_write_nothing(o: &Omgeving) {
         "registrar reads no history: {r}"
     );
     let r = s
-        .gql(
+        .gql_plain(
             Some(o.token(Rol::Admin)),
             "{ historie(stroom: \"bestaat-niet\") { stromen } }",
-            json!({}),
         )
         .await;
     assert_eq!(code(&r), Some("NOT_FOUND"), "{r}");
@@ -970,8 +991,7 @@ async fn bad_input_is_refused_before_the_store_and_never_rebuilds(o: &Omgeving) 
         .maak(Rol::Registrar, "nul\0naam")
         .unwrap()
         .1;
-    let s = o.start().await;
-    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
+    let s = o.start_met_werkvoorbeeld().await;
     let t = o.token(Rol::Registrar);
     let before = s.head().await;
     let herbouwd = s.api.rebuilds().await;
@@ -1101,7 +1121,7 @@ async fn bad_input_is_refused_before_the_store_and_never_rebuilds(o: &Omgeving) 
         )
         .await;
         assert_eq!(code(&r), Some("INVALID_EVENT"), "{veld} ({reden}): {r}");
-        assert_eq!(r["errors"][0]["extensions"]["reden"], reden, "{veld}: {r}");
+        assert_eq!(afwijzing_reden(&r), reden, "{veld}: {r}");
         let tekst = r.to_string();
         for bsn in ["999999990", "111222333", "123456782", "1234.56.782"] {
             assert!(!tekst.contains(bsn), "the reply repeats the value: {tekst}");
@@ -1115,32 +1135,12 @@ async fn bad_input_is_refused_before_the_store_and_never_rebuilds(o: &Omgeving) 
     }
     // The idempotency key is stored too: BAD_REQUEST.
     for key in ["nul\0sleutel", "bsn-123456782", &"k".repeat(201)] {
-        let r = feit(
-            &s,
-            t,
-            "registreerAanbieder",
-            "AanbiederInvoer",
-            json!({"id":"Q","naam":"q"}),
-            None,
-            key,
-            None,
-        )
-        .await;
+        let r = registreer_aanbieder(&s, t, json!({"id":"Q","naam":"q"}), key).await;
         assert_eq!(code(&r), Some("BAD_REQUEST"), "{r}");
         assert!(!r.to_string().contains("123456782"), "{r}");
     }
     // What only the store checks (a NUL in `recorded_by`): BAD_REQUEST, not INTERNAL.
-    let r = feit(
-        &s,
-        &nul_token,
-        "registreerAanbieder",
-        "AanbiederInvoer",
-        json!({"id":"NUL","naam":"x"}),
-        None,
-        "nul-token",
-        None,
-    )
-    .await;
+    let r = registreer_aanbieder(&s, &nul_token, json!({"id":"NUL","naam":"x"}), "nul-token").await;
     assert_eq!(code(&r), Some("BAD_REQUEST"), "{r}");
     assert_eq!(s.head().await, before);
     assert_eq!(
@@ -1167,33 +1167,12 @@ async fn bad_input_is_refused_before_the_store_and_never_rebuilds(o: &Omgeving) 
 }
 
 async fn idempotent_retry_writes_once(o: &Omgeving) {
-    let s = o.start().await;
-    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
+    let s = o.start_met_werkvoorbeeld().await;
     let t = o.token(Rol::Registrar);
     let invoer = json!({"id":"IDEM","naam":"Idem"});
-    let r1 = feit(
-        &s,
-        t,
-        "registreerAanbieder",
-        "AanbiederInvoer",
-        invoer.clone(),
-        None,
-        "idem-1",
-        None,
-    )
-    .await;
+    let r1 = registreer_aanbieder(&s, t, invoer.clone(), "idem-1").await;
     let head = s.head().await;
-    let r2 = feit(
-        &s,
-        t,
-        "registreerAanbieder",
-        "AanbiederInvoer",
-        invoer.clone(),
-        None,
-        "idem-1",
-        None,
-    )
-    .await;
+    let r2 = registreer_aanbieder(&s, t, invoer.clone(), "idem-1").await;
     let (a, b) = (
         &ok(&r1)["registreerAanbieder"],
         &ok(&r2)["registreerAanbieder"],
@@ -1208,31 +1187,13 @@ async fn idempotent_retry_writes_once(o: &Omgeving) {
         feit(&s, t, "geefMachtigingAf", "MachtigingInvoer", json!({"machtiging":"C-MGJ","soort":"MGJ","geldigVan":"2024-03-01","geldigTot":"2025-02-28","aangevraagdDoor":"GI"}), Some("pc"), "idem-2", None)
     });
     let rs = futures::future::join_all(futs).await;
-    let ids: std::collections::HashSet<String> = rs
-        .iter()
-        .map(|r| {
-            ok(r)["geefMachtigingAf"]["eventId"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        })
-        .collect();
+    let ids = event_ids(&rs, "geefMachtigingAf");
     assert_eq!(ids.len(), 1);
     assert_eq!(s.head().await, head + 1);
     // The same key on a fresh server (restart) still answers with the first result.
     s.stop().await;
     let s = o.start().await;
-    let r3 = feit(
-        &s,
-        t,
-        "registreerAanbieder",
-        "AanbiederInvoer",
-        invoer,
-        None,
-        "idem-1",
-        None,
-    )
-    .await;
+    let r3 = registreer_aanbieder(&s, t, invoer, "idem-1").await;
     assert_eq!(ok(&r3)["registreerAanbieder"]["eventId"], a["eventId"]);
     assert_eq!(s.head().await, head + 1);
     s.stop().await;
@@ -1246,33 +1207,13 @@ async fn idempotency_key_reused_for_another_fact_is_conflict(o: &Omgeving) {
     let s = o.start().await;
     let (t, admin) = (o.token(Rol::Registrar), o.token(Rol::Admin));
     let aanbieder = |id: &str, naam: &str| json!({"id": id, "naam": naam});
-    let r = feit(
-        &s,
-        t,
-        "registreerAanbieder",
-        "AanbiederInvoer",
-        aanbieder("K-1", "Eerste"),
-        None,
-        "sleutel",
-        None,
-    )
-    .await;
+    let r = registreer_aanbieder(&s, t, aanbieder("K-1", "Eerste"), "sleutel").await;
     let eerste = ok(&r)["registreerAanbieder"].clone();
     assert_eq!(eerste["duplicaat"], false);
     let head = s.head().await;
     let anders = [aanbieder("K-1", "Andere naam"), aanbieder("K-2", "Eerste")];
     for invoer in &anders {
-        let r = feit(
-            &s,
-            t,
-            "registreerAanbieder",
-            "AanbiederInvoer",
-            invoer.clone(),
-            None,
-            "sleutel",
-            None,
-        )
-        .await;
+        let r = registreer_aanbieder(&s, t, invoer.clone(), "sleutel").await;
         assert_eq!(code(&r), Some("CONFLICT"), "{invoer}: {r}");
     }
     let r = feit(
@@ -1288,55 +1229,17 @@ async fn idempotency_key_reused_for_another_fact_is_conflict(o: &Omgeving) {
     .await;
     assert_eq!(code(&r), Some("CONFLICT"), "another type: {r}");
     assert_eq!(s.head().await, head, "a reused key wrote nothing");
-    let r = feit(
-        &s,
-        t,
-        "registreerAanbieder",
-        "AanbiederInvoer",
-        aanbieder("K-1", "Eerste"),
-        None,
-        "sleutel",
-        None,
-    )
-    .await;
+    let r = registreer_aanbieder(&s, t, aanbieder("K-1", "Eerste"), "sleutel").await;
     let weer = &ok(&r)["registreerAanbieder"];
     assert_eq!(weer["duplicaat"], true);
     assert_eq!(weer["eventId"], eerste["eventId"]);
     // Another token's key is its own (and cannot see the registrar's).
-    let r = feit(
-        &s,
-        admin,
-        "registreerAanbieder",
-        "AanbiederInvoer",
-        aanbieder("K-3", "Derde"),
-        None,
-        "sleutel",
-        None,
-    )
-    .await;
+    let r = registreer_aanbieder(&s, admin, aanbieder("K-3", "Derde"), "sleutel").await;
     assert_eq!(ok(&r)["registreerAanbieder"]["duplicaat"], false);
     // Two facts racing under one key: one is written, the other is CONFLICT.
     let (x, y) = futures::future::join(
-        feit(
-            &s,
-            t,
-            "registreerAanbieder",
-            "AanbiederInvoer",
-            aanbieder("K-4", "x"),
-            None,
-            "race",
-            None,
-        ),
-        feit(
-            &s,
-            t,
-            "registreerAanbieder",
-            "AanbiederInvoer",
-            aanbieder("K-5", "y"),
-            None,
-            "race",
-            None,
-        ),
+        registreer_aanbieder(&s, t, aanbieder("K-4", "x"), "race"),
+        registreer_aanbieder(&s, t, aanbieder("K-5", "y"), "race"),
     )
     .await;
     let geschreven = [&x, &y]
@@ -1352,29 +1255,9 @@ async fn idempotency_key_reused_for_another_fact_is_conflict(o: &Omgeving) {
     // After a restart the keys come from the log: the same answers.
     s.stop().await;
     let s = o.start().await;
-    let r = feit(
-        &s,
-        t,
-        "registreerAanbieder",
-        "AanbiederInvoer",
-        aanbieder("K-1", "Andere naam"),
-        None,
-        "sleutel",
-        None,
-    )
-    .await;
+    let r = registreer_aanbieder(&s, t, aanbieder("K-1", "Andere naam"), "sleutel").await;
     assert_eq!(code(&r), Some("CONFLICT"), "{r}");
-    let r = feit(
-        &s,
-        t,
-        "registreerAanbieder",
-        "AanbiederInvoer",
-        aanbieder("K-1", "Eerste"),
-        None,
-        "sleutel",
-        None,
-    )
-    .await;
+    let r = registreer_aanbieder(&s, t, aanbieder("K-1", "Eerste"), "sleutel").await;
     assert_eq!(ok(&r)["registreerAanbieder"]["eventId"], eerste["eventId"]);
     assert_eq!(s.head().await, head);
     // The store keeps the key under the token's id.
@@ -1388,14 +1271,12 @@ async fn idempotency_key_reused_for_another_fact_is_conflict(o: &Omgeving) {
 }
 
 async fn concurrent_writes_same_expected_version_conflict(o: &Omgeving) {
-    let s = o.start().await;
-    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
+    let s = o.start_met_werkvoorbeeld().await;
     let t = o.token(Rol::Registrar);
     let r = s
-        .gql(
+        .gql_plain(
             Some(o.token(Rol::Evaluator)),
             "{ historie(pseudoniem: \"pc\") { feiten { gebeurtenis { streamVersie } } } }",
-            json!({}),
         )
         .await;
     let versie = ok(&r)["historie"]["feiten"]
@@ -1408,26 +1289,8 @@ async fn concurrent_writes_same_expected_version_conflict(o: &Omgeving) {
     let m = |n: &str| json!({"machtiging": n, "soort": "MGJ", "geldigVan": "2024-03-01", "geldigTot": "2025-02-28", "aangevraagdDoor": "GI"});
     let before = s.head().await;
     let (r1, r2) = tokio::join!(
-        feit(
-            &s,
-            t,
-            "geefMachtigingAf",
-            "MachtigingInvoer",
-            m("C1"),
-            Some("pc"),
-            "conf-1",
-            Some(versie)
-        ),
-        feit(
-            &s,
-            t,
-            "geefMachtigingAf",
-            "MachtigingInvoer",
-            m("C2"),
-            Some("pc"),
-            "conf-2",
-            Some(versie)
-        ),
+        geef_machtiging_af(&s, t, "pc", m("C1"), "conf-1", versie),
+        geef_machtiging_af(&s, t, "pc", m("C2"), "conf-2", versie),
     );
     let codes = [code(&r1), code(&r2)];
     assert_eq!(codes.iter().filter(|c| c.is_none()).count(), 1, "{r1} {r2}");
@@ -1438,17 +1301,7 @@ async fn concurrent_writes_same_expected_version_conflict(o: &Omgeving) {
     );
     assert_eq!(s.head().await, before + 1);
     // A stale version alone is a conflict too, and writes nothing.
-    let r = feit(
-        &s,
-        t,
-        "geefMachtigingAf",
-        "MachtigingInvoer",
-        m("C3"),
-        Some("pc"),
-        "conf-3",
-        Some(versie),
-    )
-    .await;
+    let r = geef_machtiging_af(&s, t, "pc", m("C3"), "conf-3", versie).await;
     assert_eq!(code(&r), Some("CONFLICT"));
     assert_eq!(s.head().await, before + 1);
     s.stop().await;
@@ -1458,8 +1311,7 @@ async fn concurrent_writes_same_expected_version_conflict(o: &Omgeving) {
 /// after the other: every acknowledged fact is in the log (read back after a restart) at
 /// the position its reply named, each youth's facts in the order they were sent.
 async fn concurrent_mutations_are_durable_and_in_order(o: &Omgeving) {
-    let s = o.start().await;
-    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
+    let s = o.start_met_werkvoorbeeld().await;
     let t = o.token(Rol::Registrar);
     let before = s.head().await;
     let clients = (0..16).map(|c| {
@@ -1512,8 +1364,7 @@ async fn concurrent_mutations_are_durable_and_in_order(o: &Omgeving) {
 /// Facts sent at once end up in one batch of the writer; a rejected one and a stale
 /// expected version among them fail alone, the others are written.
 async fn one_rejected_fact_in_a_batch_leaves_the_others_written(o: &Omgeving) {
-    let s = o.start().await;
-    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
+    let s = o.start_met_werkvoorbeeld().await;
     let t = o.token(Rol::Registrar);
     let before = s.head().await;
     let keys: Vec<String> = (0..12).map(|i| format!("batch-{i}")).collect();
@@ -1555,21 +1406,14 @@ async fn one_rejected_fact_in_a_batch_leaves_the_others_written(o: &Omgeving) {
     let rs = futures::future::join_all(futs).await;
     let (fout, versie) = (&rs[5], &rs[6]);
     assert_eq!(code(fout), Some("INVALID_EVENT"), "{fout}");
-    assert_eq!(
-        fout["errors"][0]["extensions"]["reden"], "ONBEKENDE_VOORZIENING",
-        "{fout}"
-    );
+    assert_eq!(afwijzing_reden(fout), "ONBEKENDE_VOORZIENING", "{fout}");
     assert_eq!(code(versie), Some("CONFLICT"), "{versie}");
     for (i, r) in rs.iter().enumerate().filter(|(i, _)| *i != 5 && *i != 6) {
         assert_eq!(ok(r)["registreerAanbieder"]["duplicaat"], false, "{i}: {r}");
     }
     assert_eq!(s.head().await, before + 12);
     let r = s
-        .gql(
-            Some(o.token(Rol::Admin)),
-            "{ aanbieders { id } }",
-            json!({}),
-        )
+        .gql_plain(Some(o.token(Rol::Admin)), "{ aanbieders { id } }")
         .await;
     let ids: Vec<&str> = ok(&r)["aanbieders"]
         .as_array()
@@ -1588,23 +1432,13 @@ async fn one_rejected_fact_in_a_batch_leaves_the_others_written(o: &Omgeving) {
 /// Every key sent twice at the same moment (a retry racing its first attempt, in one
 /// batch or two): one write per key, both replies name it, exactly one is not a duplicate.
 async fn racing_retries_write_once(o: &Omgeving) {
-    let s = o.start().await;
-    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
+    let s = o.start_met_werkvoorbeeld().await;
     let t = o.token(Rol::Registrar);
     let before = s.head().await;
     let keys: Vec<String> = (0..16).map(|n| format!("race-{}", n % 8)).collect();
     let futs = keys.iter().enumerate().map(|(n, key)| {
         let i = n % 8;
-        feit(
-            &s,
-            t,
-            "registreerAanbieder",
-            "AanbiederInvoer",
-            json!({"id": format!("RACE-{i}"), "naam": "x"}),
-            None,
-            key,
-            None,
-        )
+        registreer_aanbieder(&s, t, json!({"id": format!("RACE-{i}"), "naam": "x"}), key)
     });
     let rs = futures::future::join_all(futs).await;
     for i in 0..8 {
@@ -1637,15 +1471,7 @@ async fn two_servers_write_one_youth_at_once(o: &Omgeving) {
         feit(srv, t, "geefMachtigingAf", "MachtigingInvoer", json!({"machtiging": format!("M-{i}"), "soort": "MGJ", "geldigVan": "2024-03-01", "geldigTot": "2025-02-28", "aangevraagdDoor": "GI"}), Some("pc"), key, None)
     });
     let rs = futures::future::join_all(futs).await;
-    let ids: std::collections::HashSet<String> = rs
-        .iter()
-        .map(|r| {
-            ok(r)["geefMachtigingAf"]["eventId"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        })
-        .collect();
+    let ids = event_ids(&rs, "geefMachtigingAf");
     assert_eq!(ids.len(), 12);
     assert_eq!(a.head().await, before + 12);
     let stroom = a.store.read_stream("jeugdige-pc", 1).await.unwrap();
@@ -1656,41 +1482,11 @@ async fn two_servers_write_one_youth_at_once(o: &Omgeving) {
     assert!(ids.is_subset(&geschreven));
     let versie = stroom.len() as i64;
     let m = |n: &str| json!({"machtiging": n, "soort": "MGJ", "geldigVan": "2024-03-01", "geldigTot": "2025-02-28", "aangevraagdDoor": "GI"});
-    let r = feit(
-        &b,
-        t,
-        "geefMachtigingAf",
-        "MachtigingInvoer",
-        m("M-oud"),
-        Some("pc"),
-        "beide-oud",
-        Some(versie - 1),
-    )
-    .await;
+    let r = geef_machtiging_af(&b, t, "pc", m("M-oud"), "beide-oud", versie - 1).await;
     assert_eq!(code(&r), Some("CONFLICT"), "{r}");
-    let r = feit(
-        &a,
-        t,
-        "geefMachtigingAf",
-        "MachtigingInvoer",
-        m("M-a"),
-        Some("pc"),
-        "beide-a",
-        Some(versie),
-    )
-    .await;
+    let r = geef_machtiging_af(&a, t, "pc", m("M-a"), "beide-a", versie).await;
     ok(&r);
-    let r = feit(
-        &b,
-        t,
-        "geefMachtigingAf",
-        "MachtigingInvoer",
-        m("M-b"),
-        Some("pc"),
-        "beide-b",
-        Some(versie + 1),
-    )
-    .await;
+    let r = geef_machtiging_af(&b, t, "pc", m("M-b"), "beide-b", versie + 1).await;
     ok(&r);
     assert_eq!(a.head().await, before + 14);
     assert!(a.store.verify().await.unwrap().failure.is_none());
@@ -1741,17 +1537,16 @@ async fn next_json(
 }
 
 async fn mutation_shows_up_in_kpis_and_subscriptions(o: &Omgeving) {
-    let s = o.start().await;
-    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
+    let s = o.start_met_werkvoorbeeld().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let app = s.app.clone();
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
 
     let mut ev = ws_connect(addr, o.token(Rol::Evaluator)).await;
-    ev.send(json!({"id": "1", "type": "subscribe", "payload": {"query": "subscription { gebeurtenissen(types: [\"PlaatsingGestart\"]) { type stroom positie } }"}}).to_string().into()).await.unwrap();
+    subscribe(&mut ev, "1", json!({"query": "subscription { gebeurtenissen(types: [\"PlaatsingGestart\"]) { type stroom positie } }"})).await;
     let mut kp = ws_connect(addr, o.token(Rol::Evaluator)).await;
-    kp.send(json!({"id": "2", "type": "subscribe", "payload": {"query": "subscription { kpiWijzigingen(periode: {jaar: 2024, kwartaal: 1}) { plaatsingen { exclusiefDoorplaatsingen { waarde } } } }"}}).to_string().into()).await.unwrap();
+    subscribe(&mut kp, "2", json!({"query": "subscription { kpiWijzigingen(periode: {jaar: 2024, kwartaal: 1}) { plaatsingen { exclusiefDoorplaatsingen { waarde } } } }"})).await;
     let eerste = next_json(&mut kp).await;
     assert_eq!(
         eerste["payload"]["data"]["kpiWijzigingen"]["plaatsingen"]["exclusiefDoorplaatsingen"]["waarde"],
@@ -1760,7 +1555,12 @@ async fn mutation_shows_up_in_kpis_and_subscriptions(o: &Omgeving) {
     );
     // The stuurgroep may not subscribe to events.
     let mut sg = ws_connect(addr, o.token(Rol::Stuurgroep)).await;
-    sg.send(json!({"id": "3", "type": "subscribe", "payload": {"query": "subscription { gebeurtenissen { type } }"}}).to_string().into()).await.unwrap();
+    subscribe(
+        &mut sg,
+        "3",
+        json!({"query": "subscription { gebeurtenissen { type } }"}),
+    )
+    .await;
     let weigering = next_json(&mut sg).await;
     assert_eq!(
         weigering["payload"]["errors"][0]["extensions"]["code"], "FORBIDDEN",
@@ -1810,6 +1610,17 @@ async fn mutation_shows_up_in_kpis_and_subscriptions(o: &Omgeving) {
 
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Sends a graphql-transport-ws `subscribe` message with `id` and `payload`.
+async fn subscribe(ws: &mut Ws, id: &str, payload: Value) {
+    ws.send(
+        json!({"id": id, "type": "subscribe", "payload": payload})
+            .to_string()
+            .into(),
+    )
+    .await
+    .unwrap();
+}
 
 /// Reads a connection until the server ends it; `Err` when it is still open at `tot`.
 /// Returns the close code (if any) and the positions of the events read meanwhile.
@@ -1865,32 +1676,12 @@ async fn revoking_a_token_ends_its_subscriptions(o: &Omgeving) {
 
     let alle = json!({"query": "subscription { gebeurtenissen { type positie } }"});
     let mut a = ws_connect(addr, &via_api_secret).await;
-    a.send(
-        json!({"id": "1", "type": "subscribe", "payload": alle})
-            .to_string()
-            .into(),
-    )
-    .await
-    .unwrap();
-    a.send(json!({"id": "2", "type": "subscribe", "payload": {"query": "subscription { kpiWijzigingen(periode: {jaar: 2024}) { meta { positie } } }"}}).to_string().into())
-        .await
-        .unwrap();
+    subscribe(&mut a, "1", alle.clone()).await;
+    subscribe(&mut a, "2", json!({"query": "subscription { kpiWijzigingen(periode: {jaar: 2024}) { meta { positie } } }"})).await;
     let mut b = ws_connect(addr, &via_cli_secret).await;
-    b.send(
-        json!({"id": "1", "type": "subscribe", "payload": alle})
-            .to_string()
-            .into(),
-    )
-    .await
-    .unwrap();
+    subscribe(&mut b, "1", alle.clone()).await;
     let mut c = ws_connect(addr, o.token(Rol::Admin)).await;
-    c.send(
-        json!({"id": "1", "type": "subscribe", "payload": alle})
-            .to_string()
-            .into(),
-    )
-    .await
-    .unwrap();
+    subscribe(&mut c, "1", alle.clone()).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
 
     // A registrar keeps appending facts until the end of the test.
@@ -1965,13 +1756,7 @@ async fn revoking_a_token_ends_its_subscriptions(o: &Omgeving) {
     assert!(s.head().await > head, "writes went on");
     // A new connection with a revoked token gets nothing.
     let mut d = ws_connect(addr, &via_api_secret).await;
-    d.send(
-        json!({"id": "1", "type": "subscribe", "payload": alle})
-            .to_string()
-            .into(),
-    )
-    .await
-    .unwrap();
+    subscribe(&mut d, "1", alle.clone()).await;
     let m = next_json(&mut d).await;
     assert_eq!(
         m["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
@@ -2046,7 +1831,7 @@ async fn as_known_at_and_diff(o: &Omgeving) {
     );
 
     // The history shows the correction next to the original.
-    let h = s.gql(Some(ev), "{ historie(pseudoniem: \"pb\") { feiten { gebeurtenis { eventId type geregistreerdDoor bron } betreft gecorrigeerdDoor { positie reden geregistreerdDoor } } } }", json!({})).await;
+    let h = s.gql_plain(Some(ev), "{ historie(pseudoniem: \"pb\") { feiten { gebeurtenis { eventId type geregistreerdDoor bron } betreft gecorrigeerdDoor { positie reden geregistreerdDoor } } } }").await;
     let feiten = ok(&h)["historie"]["feiten"].as_array().unwrap().clone();
     let origineel = feiten
         .iter()
@@ -2064,58 +1849,66 @@ async fn as_known_at_and_diff(o: &Omgeving) {
     s.stop().await;
 }
 
-async fn restart_returns_the_same_kpis(o: &Omgeving) {
-    let s = o.start().await;
-    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
-    let mut voor = Vec::new();
+/// The KPIs of three periods as evaluator and stuurgroep, without their `meta`.
+async fn kpis_zonder_meta(o: &Omgeving, s: &Server) -> Vec<Value> {
+    let mut uit = Vec::new();
     for p in [
         q1(),
         json!({"jaar": 2024, "kwartaal": 2}),
         json!({"jaar": 2024}),
     ] {
         for rol in [Rol::Evaluator, Rol::Stuurgroep] {
-            let mut r = kpis(&s, o.token(rol), p.clone(), None).await;
+            let mut r = kpis(s, o.token(rol), p.clone(), None).await;
             r["data"]["kpis"]["meta"] = Value::Null;
-            voor.push(r);
+            uit.push(r);
         }
     }
+    uit
+}
+
+async fn restart_returns_the_same_kpis(o: &Omgeving) {
+    let s = o.start_met_werkvoorbeeld().await;
+    let voor = kpis_zonder_meta(o, &s).await;
     s.stop().await;
     let s = o.start().await;
-    let mut na = Vec::new();
-    for p in [
-        q1(),
-        json!({"jaar": 2024, "kwartaal": 2}),
-        json!({"jaar": 2024}),
-    ] {
-        for rol in [Rol::Evaluator, Rol::Stuurgroep] {
-            let mut r = kpis(&s, o.token(rol), p.clone(), None).await;
-            r["data"]["kpis"]["meta"] = Value::Null;
-            na.push(r);
-        }
-    }
+    let na = kpis_zonder_meta(o, &s).await;
     assert_eq!(voor, na);
     // The write side was folded again too: a duplicate registration is still refused.
-    let r = feit(
+    let r = registreer_aanbieder(
         &s,
         o.token(Rol::Registrar),
-        "registreerAanbieder",
-        "AanbiederInvoer",
         json!({"id":"HZN","naam":"Horizon"}),
-        None,
         "na-herstart",
-        None,
     )
     .await;
-    assert_eq!(r["errors"][0]["extensions"]["reden"], "AL_GEREGISTREERD");
+    assert_eq!(afwijzing_reden(&r), "AL_GEREGISTREERD");
     let r = s
-        .gql(
+        .gql_plain(
             Some(o.token(Rol::Admin)),
             "{ keten { intact } projectie { achterstand } }",
-            json!({}),
         )
         .await;
     assert_eq!(ok(&r)["keten"]["intact"], true);
     s.stop().await;
+}
+
+/// POSTs `body` to `/graphql` with its Content-Length announced, asserts 413 and returns
+/// the response.
+async fn post_too_large_with_length(s: &Server, body: String) -> axum::response::Response {
+    let r = s
+        .app
+        .clone()
+        .oneshot(
+            Request::post("/graphql")
+                .header("content-type", "application/json")
+                .header("content-length", body.len())
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    r
 }
 
 async fn limits_health_and_graphiql(o: &Omgeving) {
@@ -2135,30 +1928,18 @@ async fn limits_health_and_graphiql(o: &Omgeving) {
     let big =
         json!({"query": format!("{{ projectie {{ positie }} }} #{}", "x".repeat(2 * 1024 * 1024))})
             .to_string();
-    let r = s
-        .app
-        .clone()
-        .oneshot(
-            Request::post("/graphql")
-                .header("content-type", "application/json")
-                .header("content-length", big.len())
-                .body(Body::from(big))
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    post_too_large_with_length(&s, big).await;
     // Depth limit.
     let diep = "{ kpis(periode: {jaar: 2024}) { uitstroomNaarLichtereZorg { bestemmingen { cellen { waarde } } lichter { teller { waarde } } } } }";
-    let r = s.gql(Some(o.token(Rol::Admin)), diep, json!({})).await;
+    let r = s.gql_plain(Some(o.token(Rol::Admin)), diep).await;
     ok(&r);
     let te_diep = format!(
         "{{ ik {{ naam }} {} }}",
         "kpis(periode: {jaar: 2024}) { meta { filter { vorm } } }"
     );
-    ok(&s.gql(Some(o.token(Rol::Admin)), &te_diep, json!({})).await);
+    ok(&s.gql_plain(Some(o.token(Rol::Admin)), &te_diep).await);
     let r = s
-        .gql(Some(o.token(Rol::Admin)), "query { __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } } } } }", json!({}))
+        .gql_plain(Some(o.token(Rol::Admin)), "query { __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } } } } }")
         .await;
     assert!(
         r.get("errors").is_some(),
@@ -2167,10 +1948,9 @@ async fn limits_health_and_graphiql(o: &Omgeving) {
     // Introspection as GraphiQL does it works with a token (any role), and without one
     // is UNAUTHENTICATED like every field.
     let r = s
-        .gql(
+        .gql_plain(
             Some(o.token(Rol::Stuurgroep)),
             "{ __schema { queryType { name } } }",
-            json!({}),
         )
         .await;
     assert_eq!(ok(&r)["__schema"]["queryType"]["name"], "Query");
@@ -2276,7 +2056,7 @@ async fn every_error_is_json_with_a_code(o: &Omgeving) {
         let r = s.gql(Some(admin), q, vars).await;
         assert_eq!(codes(&r), Some("BAD_REQUEST"), "{q}: {r}");
     }
-    let r = s.gql(None, "{ bestaatNiet }", json!({})).await;
+    let r = s.gql_plain(None, "{ bestaatNiet }").await;
     assert!(codes(&r).is_some(), "{r}");
 
     // Introspection needs a token; `__typename` does not.
@@ -2292,15 +2072,11 @@ async fn every_error_is_json_with_a_code(o: &Omgeving) {
         }
     }
     assert_eq!(
-        ok(&s.gql(None, "{ __typename }", json!({})).await)["__typename"],
+        ok(&s.gql_plain(None, "{ __typename }").await)["__typename"],
         "Query"
     );
     let r = s
-        .gql(
-            Some(admin),
-            "{ __type(name: \"Query\") { name } }",
-            json!({}),
-        )
+        .gql_plain(Some(admin), "{ __type(name: \"Query\") { name } }")
         .await;
     assert_eq!(ok(&r)["__type"]["name"], "Query");
 
@@ -2381,19 +2157,7 @@ async fn every_error_is_json_with_a_code(o: &Omgeving) {
     .await;
     assert_eq!(st, StatusCode::PAYLOAD_TOO_LARGE, "{v}");
     assert_eq!(codes(&v), Some("BAD_REQUEST"), "{v}");
-    let r = s
-        .app
-        .clone()
-        .oneshot(
-            Request::post("/graphql")
-                .header("content-type", "application/json")
-                .header("content-length", groot.len())
-                .body(Body::from(groot))
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let r = post_too_large_with_length(&s, groot).await;
     let v: Value = serde_json::from_slice(
         &axum::body::to_bytes(r.into_body(), usize::MAX)
             .await
@@ -2445,8 +2209,7 @@ fn aliassen(n: usize, veld: &str) -> String {
 /// INTERNAL "pool timed out"), two (over the complexity budget: one walk is the most a
 /// request may do), and 40 aliased event-log pages (no access-log entry is written).
 async fn cost_limits_refuse_before_work(o: &Omgeving) {
-    let s = o.start().await;
-    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
+    let s = o.start_met_werkvoorbeeld().await;
     let admin = o.token(Rol::Admin);
     let head = s.head().await;
     let begin = std::time::Instant::now();
@@ -2484,7 +2247,7 @@ async fn cost_limits_refuse_before_work(o: &Omgeving) {
         .await;
     assert_eq!(codes(&r), Some("BAD_REQUEST"), "{r}");
     assert_eq!(
-        ok(&s.gql(Some(admin), "{ keten { intact } }", json!({})).await)["keten"]["intact"],
+        ok(&s.gql_plain(Some(admin), "{ keten { intact } }").await)["keten"]["intact"],
         true
     );
     // A person-level page per alias would each be logged: refused, nothing logged.
@@ -2636,8 +2399,7 @@ impl EventStore for Beurten {
 /// pool ran dry: INTERNAL "pool timed out"). When a turn does not come in time the answer
 /// is OVERLOADED.
 async fn heavy_queries_at_once_never_exhaust_the_pool(o: &Omgeving) {
-    let s = o.start().await;
-    werkvoorbeeld(&s, o.token(Rol::Registrar)).await;
+    let s = o.start_met_werkvoorbeeld().await;
     s.stop().await;
     let teller = Beurten::om(
         kringloop_store::open(&o.url).await.unwrap(),
@@ -2669,7 +2431,7 @@ async fn heavy_queries_at_once_never_exhaust_the_pool(o: &Omgeving) {
     ];
     let futs = (0..40).map(|i| {
         let (token, q) = vragen[i % vragen.len()];
-        s.gql(Some(token), q, json!({}))
+        s.gql_plain(Some(token), q)
     });
     for r in futures::future::join_all(futs).await {
         assert!(r.get("errors").is_none(), "{r}");
@@ -2697,7 +2459,7 @@ async fn heavy_queries_at_once_never_exhaust_the_pool(o: &Omgeving) {
             move |_| t as Arc<dyn EventStore>,
         )
         .await;
-    let futs = (0..6).map(|_| s.gql(Some(admin), "{ keten { intact } }", json!({})));
+    let futs = (0..6).map(|_| s.gql_plain(Some(admin), "{ keten { intact } }"));
     let rs = futures::future::join_all(futs).await;
     let beantwoord = rs.iter().filter(|r| r.get("errors").is_none()).count();
     let druk = rs.iter().filter(|r| codes(r) == Some("OVERLOADED")).count();
@@ -2724,7 +2486,7 @@ async fn postgres_two_servers_converge() {
     let app = b.app.clone();
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
     let mut ws = ws_connect(addr, o.token(Rol::Evaluator)).await;
-    ws.send(json!({"id": "1", "type": "subscribe", "payload": {"query": "subscription { gebeurtenissen(types: [\"PlaatsingGestart\"]) { stroom } }"}}).to_string().into()).await.unwrap();
+    subscribe(&mut ws, "1", json!({"query": "subscription { gebeurtenissen(types: [\"PlaatsingGestart\"]) { stroom } }"})).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
 
     let t = o.token(Rol::Registrar);
@@ -2772,10 +2534,9 @@ async fn postgres_two_servers_converge() {
     }
     assert_eq!(a.head().await, before + 40);
     let r = b
-        .gql(
+        .gql_plain(
             Some(o.token(Rol::Admin)),
             "{ keten { intact gecontroleerd kopPositie } }",
-            json!({}),
         )
         .await;
     assert_eq!(ok(&r)["keten"]["intact"], true, "{r}");
@@ -2787,32 +2548,8 @@ async fn postgres_two_servers_converge() {
 
 // ---------------------------------------------------------------------------------------
 
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    let o = super::Omgeving::sqlite().await;
-                    super::$name(&o).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    let Some(o) = super::Omgeving::postgres(stringify!($name)).await else {
-                        return;
-                    };
-                    super::$name(&o).await;
-                }
-            )*
-        }
-    };
-}
-
-both_backends!(
+kringloop_tests::both_backends!(
+    &Omgeving;
     worked_example_through_the_api,
     aggregate_roles_get_perturbed_counts,
     bezetting_per_through_the_api,

@@ -71,34 +71,8 @@ impl Harness {
     }
 }
 
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    let mut h = super::Harness::sqlite().await;
-                    super::$name(&mut h).await;
-                    h.cleanup().await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    let Some(mut h) = super::Harness::postgres(stringify!($name)).await else {
-                        return;
-                    };
-                    super::$name(&mut h).await;
-                    h.cleanup().await;
-                }
-            )*
-        }
-    };
-}
-
-both_backends!(
+kringloop_tests::both_backends!(
+    &mut Harness;
     catch_up_reproduces_a_direct_projection,
     new_event_shows_up_within_a_second_without_nudge,
     new_event_shows_up_within_a_second_with_nudge,

@@ -165,34 +165,8 @@ impl Harness {
     }
 }
 
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    let mut h = super::Harness::sqlite().await;
-                    super::$name(&mut h).await;
-                    h.cleanup().await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    let Some(mut h) = super::Harness::postgres(stringify!($name)).await else {
-                        return;
-                    };
-                    super::$name(&mut h).await;
-                    h.cleanup().await;
-                }
-            )*
-        }
-    };
-}
-
-both_backends!(
+kringloop_tests::both_backends!(
+    &mut Harness;
     append_and_read_back,
     expected_version_conflicts,
     idempotent_retry,
@@ -292,6 +266,36 @@ fn opts(expected: ExpectedVersion) -> AppendOptions {
         expected: Some(expected),
         ..AppendOptions::default()
     }
+}
+
+fn keyed(key: &str) -> AppendOptions {
+    AppendOptions {
+        idempotency_key: Some(key.to_owned()),
+        ..AppendOptions::default()
+    }
+}
+
+fn recorded_at(at: DateTime<Utc>) -> AppendOptions {
+    AppendOptions {
+        recorded_at: Some(at),
+        ..AppendOptions::default()
+    }
+}
+
+/// Each result as (stream, first position, last position, stream version, duplicate).
+fn batch_spans(results: &[kringloop_store::AppendResult]) -> Vec<(&str, i64, i64, i64, bool)> {
+    results
+        .iter()
+        .map(|r| {
+            (
+                r.stream.as_str(),
+                r.first_position,
+                r.last_position,
+                r.stream_version,
+                r.duplicate,
+            )
+        })
+        .collect()
 }
 
 async fn all_events(store: &dyn EventStore) -> Vec<RecordedEvent> {
@@ -477,28 +481,15 @@ async fn append_and_read_back(h: &mut Harness) {
 
 async fn expected_version_conflicts(h: &mut Harness) {
     let store = h.store();
+    // The stream version a one-event append to `s` with `expected` is refused at.
+    let conflict_on_s = |expected| {
+        let store = Arc::clone(&store);
+        async move { conflict_actual(store.append("s", vec![ev("T", "{}")], opts(expected)).await) }
+    };
     // StreamExists on a new stream.
-    assert_eq!(
-        conflict_actual(
-            store
-                .append(
-                    "s",
-                    vec![ev("T", "{}")],
-                    opts(ExpectedVersion::StreamExists)
-                )
-                .await
-        ),
-        0
-    );
+    assert_eq!(conflict_on_s(ExpectedVersion::StreamExists).await, 0);
     // Exact(n) on a new stream.
-    assert_eq!(
-        conflict_actual(
-            store
-                .append("s", vec![ev("T", "{}")], opts(ExpectedVersion::Exact(1)))
-                .await
-        ),
-        0
-    );
+    assert_eq!(conflict_on_s(ExpectedVersion::Exact(1)).await, 0);
     store
         .append(
             "s",
@@ -508,31 +499,10 @@ async fn expected_version_conflicts(h: &mut Harness) {
         .await
         .unwrap();
     // NoStream on an existing stream.
-    assert_eq!(
-        conflict_actual(
-            store
-                .append("s", vec![ev("T", "{}")], opts(ExpectedVersion::NoStream))
-                .await
-        ),
-        2
-    );
+    assert_eq!(conflict_on_s(ExpectedVersion::NoStream).await, 2);
     // Exact with a stale and with a future version.
-    assert_eq!(
-        conflict_actual(
-            store
-                .append("s", vec![ev("T", "{}")], opts(ExpectedVersion::Exact(1)))
-                .await
-        ),
-        2
-    );
-    assert_eq!(
-        conflict_actual(
-            store
-                .append("s", vec![ev("T", "{}")], opts(ExpectedVersion::Exact(3)))
-                .await
-        ),
-        2
-    );
+    assert_eq!(conflict_on_s(ExpectedVersion::Exact(1)).await, 2);
+    assert_eq!(conflict_on_s(ExpectedVersion::Exact(3)).await, 2);
     match store
         .append("s", vec![ev("T", "{}")], opts(ExpectedVersion::NoStream))
         .await
@@ -635,16 +605,7 @@ async fn idempotent_retry_racing(h: &mut Harness) {
             vec![ev("T", "{}"), ev("T", "{}")]
         };
         tasks.push(tokio::spawn(async move {
-            store
-                .append(
-                    "s",
-                    events,
-                    AppendOptions {
-                        idempotency_key: Some("gelijktijdig".to_owned()),
-                        ..AppendOptions::default()
-                    },
-                )
-                .await
+            store.append("s", events, keyed("gelijktijdig")).await
         }));
     }
     let mut results = Vec::new();
@@ -668,12 +629,8 @@ async fn idempotent_retry_racing(h: &mut Harness) {
 /// for sets of several parts.
 async fn idempotency_key_reused_for_another_request(h: &mut Harness) {
     let store = h.store();
-    let key = |k: &str| AppendOptions {
-        idempotency_key: Some(k.to_owned()),
-        ..AppendOptions::default()
-    };
     let first = store
-        .append("s", vec![ev("T", r#"{"n":1}"#)], key("k"))
+        .append("s", vec![ev("T", r#"{"n":1}"#)], keyed("k"))
         .await
         .unwrap();
     let refused = |r: Result<kringloop_store::AppendResult, StoreError>, what: &str| {
@@ -682,40 +639,20 @@ async fn idempotency_key_reused_for_another_request(h: &mut Harness) {
             "{what}: {r:?}"
         );
     };
-    refused(
-        store
-            .append("s", vec![ev("T", r#"{"n":2}"#)], key("k"))
-            .await,
-        "other payload",
-    );
-    refused(
-        store
-            .append("s", vec![ev("T", r#"{"n": 1}"#)], key("k"))
-            .await,
-        "same JSON, other bytes",
-    );
-    refused(
-        store
-            .append("s", vec![ev("U", r#"{"n":1}"#)], key("k"))
-            .await,
-        "other type",
-    );
-    refused(
-        store
-            .append("t", vec![ev("T", r#"{"n":1}"#)], key("k"))
-            .await,
-        "other stream",
-    );
-    refused(
-        store
-            .append(
-                "s",
-                vec![ev("T", r#"{"n":1}"#), ev("T", r#"{"n":1}"#)],
-                key("k"),
-            )
-            .await,
-        "more events",
-    );
+    // (what differs, stream, events) under the same key
+    for (what, stream, events) in [
+        ("other payload", "s", vec![ev("T", r#"{"n":2}"#)]),
+        ("same JSON, other bytes", "s", vec![ev("T", r#"{"n": 1}"#)]),
+        ("other type", "s", vec![ev("U", r#"{"n":1}"#)]),
+        ("other stream", "t", vec![ev("T", r#"{"n":1}"#)]),
+        (
+            "more events",
+            "s",
+            vec![ev("T", r#"{"n":1}"#), ev("T", r#"{"n":1}"#)],
+        ),
+    ] {
+        refused(store.append(stream, events, keyed("k")).await, what);
+    }
     let mut same = ev("T", r#"{"n":1}"#);
     same.recorded_by = "iemand anders".to_owned();
     same.valid_date = None;
@@ -725,7 +662,7 @@ async fn idempotency_key_reused_for_another_request(h: &mut Harness) {
             vec![same],
             AppendOptions {
                 expected: Some(ExpectedVersion::NoStream),
-                ..key("k")
+                ..keyed("k")
             },
         )
         .await
@@ -751,18 +688,18 @@ async fn idempotency_key_reused_for_another_request(h: &mut Harness) {
             },
         ]
     };
-    let written = store.append_many(parts("[1]"), key("set")).await.unwrap();
-    let again = store.append_many(parts("[1]"), key("set")).await.unwrap();
+    let written = store.append_many(parts("[1]"), keyed("set")).await.unwrap();
+    let again = store.append_many(parts("[1]"), keyed("set")).await.unwrap();
     assert!(again.iter().all(|r| r.duplicate));
     assert_eq!(again[1].last_position, written[1].last_position);
-    let r = store.append_many(parts("[2]"), key("set")).await;
+    let r = store.append_many(parts("[2]"), keyed("set")).await;
     assert!(
         matches!(&r, Err(StoreError::IdempotencyConflict { difference, .. }) if difference.contains(&format!("gebeurtenis {}", n + 1))),
         "the last event differs: {r:?}"
     );
     let mut swapped = parts("[1]");
     swapped.reverse();
-    let r = store.append_many(swapped, key("set")).await;
+    let r = store.append_many(swapped, keyed("set")).await;
     assert!(
         matches!(r, Err(StoreError::IdempotencyConflict { .. })),
         "parts in another order: {r:?}"
@@ -785,19 +722,15 @@ async fn nul_bytes_and_oversized_names_are_invalid(h: &mut Harness) {
         f(&mut e);
         vec![e]
     };
-    let sleutel = |k: &str| AppendOptions {
-        idempotency_key: Some(k.to_owned()),
-        ..AppendOptions::default()
-    };
     let lang = "s".repeat(kringloop_store::MAX_NAME_BYTES + 1);
     let gevallen: Vec<(&str, Vec<NewEvent>, AppendOptions)> = vec![
         ("a\0b", vec![ev("T", "{}")], AppendOptions::default()),
         (&lang, vec![ev("T", "{}")], AppendOptions::default()),
-        ("s", vec![ev("T", "{}")], sleutel("k\0")),
+        ("s", vec![ev("T", "{}")], keyed("k\0")),
         (
             "s",
             vec![ev("T", "{}")],
-            sleutel(&"k".repeat(kringloop_store::MAX_NAME_BYTES + 1)),
+            keyed(&"k".repeat(kringloop_store::MAX_NAME_BYTES + 1)),
         ),
         (
             "s",
@@ -886,16 +819,7 @@ async fn all_or_nothing_batch(h: &mut Harness) {
     reused.event_id = stored;
     let batch = vec![ev("T", "{}"), ev("T", "{}"), reused];
     assert!(matches!(
-        store
-            .append(
-                "s",
-                batch,
-                AppendOptions {
-                    idempotency_key: Some("mislukt".to_owned()),
-                    ..AppendOptions::default()
-                }
-            )
-            .await,
+        store.append("s", batch, keyed("mislukt")).await,
         Err(StoreError::Invalid(_))
     ));
 
@@ -939,10 +863,7 @@ async fn read_by_stream_position_type_and_time(h: &mut Harness) {
             .append(
                 stream,
                 vec![ev(ty, "{}"), ev(ty, "{}")],
-                AppendOptions {
-                    recorded_at: Some(at(10 * i as i64)),
-                    ..AppendOptions::default()
-                },
+                recorded_at(at(10 * i as i64)),
             )
             .await
             .unwrap();
@@ -975,62 +896,58 @@ async fn read_by_stream_position_type_and_time(h: &mut Harness) {
     );
 
     let positions = |v: Vec<RecordedEvent>| v.into_iter().map(|e| e.position).collect::<Vec<_>>();
-    // By type.
-    let f = ReadFilter {
-        event_types: vec!["Geopend".to_owned()],
-        ..ReadFilter::default()
+    // Types, recorded from day, recorded to day (exclusive).
+    let filter = |types: &[&str], from: Option<i64>, to: Option<i64>| ReadFilter {
+        event_types: types.iter().map(|t| (*t).to_owned()).collect(),
+        recorded_from: from.map(at),
+        recorded_to: to.map(at),
     };
+    // (what, filter, the positions it reads from the start)
+    let cases = [
+        (
+            "by type",
+            filter(&["Geopend"], None, None),
+            vec![1, 2, 5, 6],
+        ),
+        (
+            "by two types",
+            filter(&["Gesloten", "Omgebouwd"], None, None),
+            vec![3, 4, 7, 8],
+        ),
+        // [day 10, day 30) is the second and third batch.
+        (
+            "by recorded time",
+            filter(&[], Some(10), Some(30)),
+            vec![3, 4, 5, 6],
+        ),
+        (
+            "recorded from",
+            filter(&[], Some(15), None),
+            vec![5, 6, 7, 8],
+        ),
+        ("recorded to", filter(&[], None, Some(10)), vec![1, 2]),
+        (
+            "type and time together",
+            filter(&["Geopend"], Some(1), None),
+            vec![5, 6],
+        ),
+    ];
+    for (what, f, want) in cases {
+        assert_eq!(
+            positions(store.read_filtered(0, 100, &f).await.unwrap()),
+            want,
+            "{what}"
+        );
+    }
+    // By type, resuming after position 2, one at a time.
     assert_eq!(
-        positions(store.read_filtered(0, 100, &f).await.unwrap()),
-        vec![1, 2, 5, 6]
-    );
-    assert_eq!(
-        positions(store.read_filtered(2, 1, &f).await.unwrap()),
+        positions(
+            store
+                .read_filtered(2, 1, &filter(&["Geopend"], None, None))
+                .await
+                .unwrap()
+        ),
         vec![5]
-    );
-    let f = ReadFilter {
-        event_types: vec!["Gesloten".to_owned(), "Omgebouwd".to_owned()],
-        ..ReadFilter::default()
-    };
-    assert_eq!(
-        positions(store.read_filtered(0, 100, &f).await.unwrap()),
-        vec![3, 4, 7, 8]
-    );
-    // By recorded time: [day 10, day 30) is the second and third batch.
-    let f = ReadFilter {
-        recorded_from: Some(at(10)),
-        recorded_to: Some(at(30)),
-        ..ReadFilter::default()
-    };
-    assert_eq!(
-        positions(store.read_filtered(0, 100, &f).await.unwrap()),
-        vec![3, 4, 5, 6]
-    );
-    let f = ReadFilter {
-        recorded_from: Some(at(15)),
-        ..ReadFilter::default()
-    };
-    assert_eq!(
-        positions(store.read_filtered(0, 100, &f).await.unwrap()),
-        vec![5, 6, 7, 8]
-    );
-    let f = ReadFilter {
-        recorded_to: Some(at(10)),
-        ..ReadFilter::default()
-    };
-    assert_eq!(
-        positions(store.read_filtered(0, 100, &f).await.unwrap()),
-        vec![1, 2]
-    );
-    // Type and time together.
-    let f = ReadFilter {
-        event_types: vec!["Geopend".to_owned()],
-        recorded_from: Some(at(1)),
-        recorded_to: None,
-    };
-    assert_eq!(
-        positions(store.read_filtered(0, 100, &f).await.unwrap()),
-        vec![5, 6]
     );
     assert_eq!(
         positions(
@@ -1048,14 +965,7 @@ async fn backfill_before_head_rejected(h: &mut Harness) {
     let store = h.store();
     let yesterday = Utc::now() - TimeDelta::days(1);
     let r = store
-        .append(
-            "s",
-            vec![ev("T", "{}")],
-            AppendOptions {
-                recorded_at: Some(yesterday),
-                ..AppendOptions::default()
-            },
-        )
+        .append("s", vec![ev("T", "{}")], recorded_at(yesterday))
         .await
         .unwrap();
     // Stored with microsecond precision.
@@ -1065,14 +975,7 @@ async fn backfill_before_head_rejected(h: &mut Harness) {
     );
     // The same time again is allowed (not earlier than the head).
     store
-        .append(
-            "s",
-            vec![ev("T", "{}")],
-            AppendOptions {
-                recorded_at: Some(r.recorded_at),
-                ..AppendOptions::default()
-            },
-        )
+        .append("s", vec![ev("T", "{}")], recorded_at(r.recorded_at))
         .await
         .unwrap();
     let now = store
@@ -1081,14 +984,7 @@ async fn backfill_before_head_rejected(h: &mut Harness) {
         .unwrap();
     assert!(now.recorded_at > r.recorded_at);
     match store
-        .append(
-            "s",
-            vec![ev("T", "{}")],
-            AppendOptions {
-                recorded_at: Some(yesterday),
-                ..AppendOptions::default()
-            },
-        )
+        .append("s", vec![ev("T", "{}")], recorded_at(yesterday))
         .await
     {
         Err(StoreError::RecordedTimeBeforeHead { head, .. }) => assert_eq!(head, now.recorded_at),
@@ -1097,14 +993,7 @@ async fn backfill_before_head_rejected(h: &mut Harness) {
     // A backfill far in the future pushes later "now" appends up with it: never decreasing.
     let future = Utc::now() + TimeDelta::days(365);
     store
-        .append(
-            "s",
-            vec![ev("T", "{}")],
-            AppendOptions {
-                recorded_at: Some(future),
-                ..AppendOptions::default()
-            },
-        )
+        .append("s", vec![ev("T", "{}")], recorded_at(future))
         .await
         .unwrap();
     let after = store
@@ -1285,6 +1174,17 @@ struct Rewrite {
     postgres: Option<(&'static str, &'static str)>,
 }
 
+impl Rewrite {
+    /// The same statement, failing with the same error, on both backends.
+    fn on_both(what: &'static str, statement: &'static str, error: &'static str) -> Self {
+        Self {
+            what,
+            sqlite: Some((statement, error)),
+            postgres: Some((statement, error)),
+        }
+    }
+}
+
 /// Every kind of statement that could rewrite history is refused by the database itself,
 /// and leaves the log as it was: the same rows, `verify` OK, the same head hash. REPLACE
 /// and INSERT OR REPLACE on SQLite delete what they collide with without firing the
@@ -1294,6 +1194,9 @@ struct Rewrite {
 /// (INSERT OR IGNORE, ON CONFLICT DO NOTHING) still work, and so do the store's own
 /// appends, including its answer to a stored event id.
 async fn rewrites_of_history_refused(h: &mut Harness) {
+    const UPDATE_REFUSED: &str = "events is append-only: UPDATE refused";
+    const DELETE_REFUSED: &str = "events is append-only: DELETE refused";
+    const TRUNCATE_REFUSED: &str = "events is append-only: TRUNCATE refused";
     const SQLITE_REPLACE: &str = "events is append-only: REPLACE refused";
     const PG_SYNTAX: &str = "syntax error";
     let rewrites = [
@@ -1301,56 +1204,37 @@ async fn rewrites_of_history_refused(h: &mut Harness) {
             what: "UPDATE",
             sqlite: Some((
                 r#"UPDATE events SET payload = '{"vervalst":true}' WHERE position = 2"#,
-                "events is append-only: UPDATE refused",
+                UPDATE_REFUSED,
             )),
             postgres: Some((
                 r#"UPDATE events SET payload = '{"vervalst":true}'::json WHERE position = 2"#,
-                "events is append-only: UPDATE refused",
+                UPDATE_REFUSED,
             )),
         },
         Rewrite {
             what: "UPDATE OR REPLACE onto another row's position",
             sqlite: Some((
                 "UPDATE OR REPLACE events SET position = 1 WHERE position = 2",
-                "events is append-only: UPDATE refused",
+                UPDATE_REFUSED,
             )),
             postgres: None,
         },
-        Rewrite {
-            what: "DELETE of one row",
-            sqlite: Some((
-                "DELETE FROM events WHERE position = 2",
-                "events is append-only: DELETE refused",
-            )),
-            postgres: Some((
-                "DELETE FROM events WHERE position = 2",
-                "events is append-only: DELETE refused",
-            )),
-        },
-        Rewrite {
-            // SQLite's TRUNCATE: a DELETE without WHERE.
-            what: "DELETE of every row",
-            sqlite: Some((
-                "DELETE FROM events",
-                "events is append-only: DELETE refused",
-            )),
-            postgres: Some((
-                "DELETE FROM events",
-                "events is append-only: DELETE refused",
-            )),
-        },
+        Rewrite::on_both(
+            "DELETE of one row",
+            "DELETE FROM events WHERE position = 2",
+            DELETE_REFUSED,
+        ),
+        // SQLite's TRUNCATE: a DELETE without WHERE.
+        Rewrite::on_both("DELETE of every row", "DELETE FROM events", DELETE_REFUSED),
         Rewrite {
             what: "TRUNCATE",
             sqlite: None,
-            postgres: Some(("TRUNCATE events", "events is append-only: TRUNCATE refused")),
+            postgres: Some(("TRUNCATE events", TRUNCATE_REFUSED)),
         },
         Rewrite {
             what: "TRUNCATE … RESTART IDENTITY CASCADE",
             sqlite: None,
-            postgres: Some((
-                "TRUNCATE events RESTART IDENTITY CASCADE",
-                "events is append-only: TRUNCATE refused",
-            )),
+            postgres: Some(("TRUNCATE events RESTART IDENTITY CASCADE", TRUNCATE_REFUSED)),
         },
         Rewrite {
             what: "REPLACE of a row by a tampered copy",
@@ -1441,12 +1325,12 @@ async fn rewrites_of_history_refused(h: &mut Harness) {
             sqlite: Some((
                 r#"INSERT INTO events SELECT * FROM events WHERE position = 2
                    ON CONFLICT (event_id) DO UPDATE SET payload = '{"vervalst":true}'"#,
-                "events is append-only: UPDATE refused",
+                UPDATE_REFUSED,
             )),
             postgres: Some((
                 r#"INSERT INTO events SELECT * FROM events WHERE position = 2
                    ON CONFLICT (event_id) DO UPDATE SET payload = '{"vervalst":true}'::json"#,
-                "events is append-only: UPDATE refused",
+                UPDATE_REFUSED,
             )),
         },
         Rewrite {
@@ -1454,12 +1338,12 @@ async fn rewrites_of_history_refused(h: &mut Harness) {
             sqlite: Some((
                 r#"INSERT INTO events SELECT * FROM events WHERE position = 2
                    ON CONFLICT (position) DO UPDATE SET payload = '{"vervalst":true}'"#,
-                "events is append-only: UPDATE refused",
+                UPDATE_REFUSED,
             )),
             postgres: Some((
                 r#"INSERT INTO events SELECT * FROM events WHERE position = 2
                    ON CONFLICT (position) DO UPDATE SET payload = '{"vervalst":true}'::json"#,
-                "events is append-only: UPDATE refused",
+                UPDATE_REFUSED,
             )),
         },
         Rewrite {
@@ -1468,13 +1352,13 @@ async fn rewrites_of_history_refused(h: &mut Harness) {
                 r#"INSERT INTO events SELECT * FROM events WHERE position = 2
                    ON CONFLICT (stream, stream_version)
                    DO UPDATE SET payload = '{"vervalst":true}'"#,
-                "events is append-only: UPDATE refused",
+                UPDATE_REFUSED,
             )),
             postgres: Some((
                 r#"INSERT INTO events SELECT * FROM events WHERE position = 2
                    ON CONFLICT (stream, stream_version)
                    DO UPDATE SET payload = '{"vervalst":true}'::json"#,
-                "events is append-only: UPDATE refused",
+                UPDATE_REFUSED,
             )),
         },
         Rewrite {
@@ -1482,7 +1366,7 @@ async fn rewrites_of_history_refused(h: &mut Harness) {
             sqlite: Some((
                 r#"INSERT INTO events SELECT * FROM events WHERE position = 2
                    ON CONFLICT DO UPDATE SET payload = '{"vervalst":true}'"#,
-                "events is append-only: UPDATE refused",
+                UPDATE_REFUSED,
             )),
             postgres: None,
         },
@@ -1498,7 +1382,7 @@ async fn rewrites_of_history_refused(h: &mut Harness) {
                 r#"MERGE INTO events e USING (SELECT 2::bigint AS position) s
                    ON e.position = s.position
                    WHEN MATCHED THEN UPDATE SET payload = '{"vervalst":true}'::json"#,
-                "events is append-only: UPDATE refused",
+                UPDATE_REFUSED,
             )),
         },
         Rewrite {
@@ -1507,7 +1391,7 @@ async fn rewrites_of_history_refused(h: &mut Harness) {
             postgres: Some((
                 "MERGE INTO events e USING (SELECT 2::bigint AS position) s
                  ON e.position = s.position WHEN MATCHED THEN DELETE",
-                "events is append-only: DELETE refused",
+                DELETE_REFUSED,
             )),
         },
     ];
@@ -1517,10 +1401,7 @@ async fn rewrites_of_history_refused(h: &mut Harness) {
         .append(
             "s",
             vec![ev("T", "{}"), ev("T", r#"{"n":2}"#), ev("T", "{}")],
-            AppendOptions {
-                idempotency_key: Some("k".to_owned()),
-                ..AppendOptions::default()
-            },
+            keyed("k"),
         )
         .await
         .unwrap();
@@ -1595,10 +1476,7 @@ async fn rewrites_of_history_refused(h: &mut Harness) {
         .append(
             "s",
             vec![ev("T", "{}"), ev("T", r#"{"n":2}"#), ev("T", "{}")],
-            AppendOptions {
-                idempotency_key: Some("k".to_owned()),
-                ..AppendOptions::default()
-            },
+            keyed("k"),
         )
         .await
         .unwrap();
@@ -1665,10 +1543,7 @@ async fn restart_keeps_everything(h: &mut Harness) {
             .append(
                 &format!("s{}", i % 3),
                 vec![ev("T", &format!(r#"{{"i":{i}}}"#))],
-                AppendOptions {
-                    idempotency_key: Some(format!("k{i}")),
-                    ..AppendOptions::default()
-                },
+                keyed(&format!("k{i}")),
             )
             .await
             .unwrap();
@@ -1682,14 +1557,7 @@ async fn restart_keeps_everything(h: &mut Harness) {
     assert_eq!(store.stream_version("s1").await.unwrap(), 10);
     // Idempotency keys survive the restart.
     let dup = store
-        .append(
-            "s0",
-            vec![ev("T", r#"{"i":3}"#)],
-            AppendOptions {
-                idempotency_key: Some("k3".to_owned()),
-                ..AppendOptions::default()
-            },
-        )
+        .append("s0", vec![ev("T", r#"{"i":3}"#)], keyed("k3"))
         .await
         .unwrap();
     assert!(dup.duplicate);
@@ -1720,10 +1588,7 @@ async fn append_many_is_one_transaction(h: &mut Harness) {
         events: (0..n).map(|_| ev("T", "{}")).collect(),
         expected,
     };
-    let key = AppendOptions {
-        idempotency_key: Some("bestand-1".to_owned()),
-        ..AppendOptions::default()
-    };
+    let key = keyed("bestand-1");
 
     // A conflict in the last part: nothing of the earlier parts is written.
     let r = store
@@ -1757,20 +1622,8 @@ async fn append_many_is_one_transaction(h: &mut Harness) {
         )
         .await
         .unwrap();
-    let spans: Vec<(&str, i64, i64, i64, bool)> = results
-        .iter()
-        .map(|r| {
-            (
-                r.stream.as_str(),
-                r.first_position,
-                r.last_position,
-                r.stream_version,
-                r.duplicate,
-            )
-        })
-        .collect();
     assert_eq!(
-        spans,
+        batch_spans(&results),
         vec![
             ("b", 2, 3, 2, false),
             ("a", 4, 4, 2, false),
@@ -1820,10 +1673,7 @@ async fn append_many_streamed_commits_only_at_the_end(h: &mut Harness) {
         events: (0..n).map(|_| ev("T", "{}")).collect(),
         expected,
     };
-    let key = AppendOptions {
-        idempotency_key: Some("stroom-1".to_owned()),
-        ..AppendOptions::default()
-    };
+    let key = keyed("stroom-1");
 
     // The sender stops before the commit: rolled back, nothing written.
     let (tx, rx) = unbounded_channel();
@@ -1891,20 +1741,8 @@ async fn append_many_streamed_commits_only_at_the_end(h: &mut Harness) {
     .unwrap();
     tx.send(StreamedAppend::Commit).unwrap();
     let results = task.await.unwrap().unwrap();
-    let spans: Vec<(&str, i64, i64, i64, bool)> = results
-        .iter()
-        .map(|r| {
-            (
-                r.stream.as_str(),
-                r.first_position,
-                r.last_position,
-                r.stream_version,
-                r.duplicate,
-            )
-        })
-        .collect();
     assert_eq!(
-        spans,
+        batch_spans(&results),
         vec![
             ("b", 2, 3, 2, false),
             ("a", 4, 4, 2, false),
@@ -2176,17 +2014,7 @@ async fn large_batch(h: &mut Harness) {
         })
         .collect();
     let sent = batch.clone();
-    let r = store
-        .append(
-            "groot",
-            batch,
-            AppendOptions {
-                idempotency_key: Some("groot".to_owned()),
-                ..AppendOptions::default()
-            },
-        )
-        .await
-        .unwrap();
+    let r = store.append("groot", batch, keyed("groot")).await.unwrap();
     assert_eq!(
         (r.first_position, r.last_position, r.stream_version),
         (2, 2_501, 2_500)
@@ -2344,14 +2172,7 @@ async fn append_many_each_keeps_per_set_semantics(h: &mut Harness) {
     // Whole microseconds: what the store keeps.
     let t0 = DateTime::from_timestamp_micros(Utc::now().timestamp_micros()).unwrap();
     store
-        .append(
-            "x",
-            vec![ev("T", "{}")],
-            AppendOptions {
-                recorded_at: Some(t0),
-                ..AppendOptions::default()
-            },
-        )
+        .append("x", vec![ev("T", "{}")], recorded_at(t0))
         .await
         .unwrap();
     let part = |stream: &str, n: usize, expected: Option<ExpectedVersion>| StreamAppend {

@@ -126,6 +126,14 @@ impl Wereld {
         self.check_in(&jeugdige_stream(p), feit)
     }
 
+    /// Codes of the signals of an accepted youth fact (panics when rejected).
+    fn jcodes(&self, p: &str, feit: &Gebeurtenis) -> Vec<&'static str> {
+        match self.jcheck(p, feit) {
+            Ok(signalen) => codes(&signalen),
+            Err(a) => panic!("{} rejected: {a:?}", feit.event_type()),
+        }
+    }
+
     /// Code of the rejection of a youth fact (panics when accepted).
     fn jweiger(&self, p: &str, feit: &Gebeurtenis) -> AfwijzingCode {
         match self.jcheck(p, feit) {
@@ -308,6 +316,18 @@ fn machtiging(id: &str, soort: MachtigingSoort, van: &str, tot: &str) -> Gebeurt
         aangevraagd_door: "JB West".into(),
     }
     .into()
+}
+
+fn mgj(id: &str, van: &str, tot: &str) -> Gebeurtenis {
+    machtiging(id, MachtigingSoort::Mgj, van, tot)
+}
+
+fn spoedmachtiging(id: &str, van: &str, tot: &str) -> Gebeurtenis {
+    machtiging(id, MachtigingSoort::Spoedmachtiging, van, tot)
+}
+
+fn voorwaardelijke_machtiging(id: &str, van: &str, tot: &str) -> Gebeurtenis {
+    machtiging(id, MachtigingSoort::VoorwaardelijkeMachtiging, van, tot)
 }
 
 fn machtiging_einde(id: &str, datum: &str) -> Gebeurtenis {
@@ -577,38 +597,21 @@ fn facility_needs_known_provider_valid_gemeente_and_is_registered_once() {
 
 #[test]
 fn unknown_but_well_formed_gemeente_is_accepted_with_a_signal_only_when_gemeenten_are_known() {
+    // An open group facility F9 in `gemeente`, from 2024-01-01.
+    let groep_f9_in =
+        |gemeente| voorziening_in("F9", Vorm::Groep, Regime::Open, gemeente, "2024-01-01");
     let w = Wereld::nieuw();
     let signalen = w
-        .check(&voorziening_in(
-            "F9",
-            Vorm::Groep,
-            Regime::Open,
-            "GM0363",
-            "2024-01-01",
-        ))
+        .check(&groep_f9_in("GM0363"))
         .expect("well-formed code is accepted");
     assert_eq!(codes(&signalen), ["ONBEKENDE_GEMEENTE"]);
-    let signalen = w
-        .check(&voorziening_in(
-            "F9",
-            Vorm::Groep,
-            Regime::Open,
-            "GM0599",
-            "2024-01-01",
-        ))
-        .expect("known gemeente");
+    let signalen = w.check(&groep_f9_in("GM0599")).expect("known gemeente");
     assert!(signalen.is_empty());
 
     let mut leeg = Wereld::leeg();
     leeg.neem(&aanbieder("A1"));
     let signalen = leeg
-        .check(&voorziening_in(
-            "F9",
-            Vorm::Groep,
-            Regime::Open,
-            "GM0363",
-            "2024-01-01",
-        ))
+        .check(&groep_f9_in("GM0363"))
         .expect("accepted without any gemeenten registered");
     assert!(signalen.is_empty(), "no gemeenten known: no signal");
 }
@@ -790,10 +793,7 @@ fn youth_facts_need_a_registered_youth() {
         AfwijzingCode::OnbekendeJeugdige
     );
     assert_eq!(
-        w.jweiger(
-            "X1",
-            &machtiging("M1", MachtigingSoort::Mgj, "2024-01-01", "2024-06-30")
-        ),
+        w.jweiger("X1", &mgj("M1", "2024-01-01", "2024-06-30")),
         AfwijzingCode::OnbekendeJeugdige
     );
 }
@@ -933,15 +933,8 @@ fn woongemeente_change_checks_the_code() {
         w.jweiger("A", &verhuis("Delft")),
         AfwijzingCode::OngeldigeGemeentecode
     );
-    assert!(
-        w.jcheck("A", &verhuis("GM0503"))
-            .expect("accepted")
-            .is_empty()
-    );
-    assert_eq!(
-        codes(&w.jcheck("A", &verhuis("GM0363")).expect("accepted")),
-        ["ONBEKENDE_GEMEENTE"]
-    );
+    assert!(w.jcodes("A", &verhuis("GM0503")).is_empty());
+    assert_eq!(w.jcodes("A", &verhuis("GM0363")), ["ONBEKENDE_GEMEENTE"]);
 }
 
 // ------------------------------------------------------------------ placements
@@ -1070,10 +1063,7 @@ fn doorplaatsing_rules_and_signal() {
         w.jweiger("A", &door("F1", "F2", "2024-03-01", false)),
         AfwijzingCode::NietGeplaatst
     );
-    w.j(
-        "A",
-        &machtiging("M1", MachtigingSoort::Mgj, "2024-01-01", "2024-12-31"),
-    );
+    w.j("A", &mgj("M1", "2024-01-01", "2024-12-31"));
     w.j("A", &start("F1", "2024-02-01"));
     w.rejects_youth_facts(
         "A",
@@ -1184,10 +1174,7 @@ fn overbezetting_on_the_placement_date() {
     // No capacity opened at all yet: every placement is above capacity.
     w.neem(&voorziening("K2", Vorm::Kleinschalig, Regime::Open));
     w.jeugdige("D");
-    assert_eq!(
-        codes(&w.jcheck("D", &start("K2", "2024-03-01")).expect("accepted")),
-        ["OVERBEZETTING"]
-    );
+    assert_eq!(w.jcodes("D", &start("K2", "2024-03-01")), ["OVERBEZETTING"]);
 }
 
 #[test]
@@ -1205,83 +1192,45 @@ fn closed_placement_needs_a_valid_mgj_or_spoedmachtiging_on_the_start_date() {
         }]
     );
     assert!(zonder[0].melding().contains("01-02-2024"));
-    assert!(
-        w.jcheck("A", &start("F2", "2024-02-01"))
-            .expect("open")
-            .is_empty()
-    );
+    assert!(w.jcodes("A", &start("F2", "2024-02-01")).is_empty());
 
     w.j(
         "A",
-        &machtiging(
-            "V1",
-            MachtigingSoort::VoorwaardelijkeMachtiging,
-            "2024-01-01",
-            "2024-06-30",
-        ),
+        &voorwaardelijke_machtiging("V1", "2024-01-01", "2024-06-30"),
     );
     assert_eq!(
-        codes(&w.jcheck("A", &start("F1", "2024-02-01")).expect("accepted")),
+        w.jcodes("A", &start("F1", "2024-02-01")),
         ["GESLOTEN_ZONDER_MACHTIGING"],
         "a voorwaardelijke machtiging does not allow a closed stay"
     );
-    w.j(
-        "A",
-        &machtiging("M1", MachtigingSoort::Mgj, "2024-01-10", "2024-03-31"),
-    );
-    assert!(
-        w.jcheck("A", &start("F1", "2024-02-01"))
-            .expect("accepted")
-            .is_empty()
-    );
-    assert!(
-        w.jcheck("A", &start("F1", "2024-01-10"))
-            .expect("first day")
-            .is_empty()
-    );
-    assert!(
-        w.jcheck("A", &start("F1", "2024-03-31"))
-            .expect("last day")
-            .is_empty()
-    );
+    w.j("A", &mgj("M1", "2024-01-10", "2024-03-31"));
+    assert!(w.jcodes("A", &start("F1", "2024-02-01")).is_empty());
+    assert!(w.jcodes("A", &start("F1", "2024-01-10")).is_empty());
+    assert!(w.jcodes("A", &start("F1", "2024-03-31")).is_empty());
     assert_eq!(
-        codes(&w.jcheck("A", &start("F1", "2024-04-01")).expect("after")),
+        w.jcodes("A", &start("F1", "2024-04-01")),
         ["GESLOTEN_ZONDER_MACHTIGING"]
     );
     assert_eq!(
-        codes(&w.jcheck("A", &start("F1", "2024-01-09")).expect("before")),
+        w.jcodes("A", &start("F1", "2024-01-09")),
         ["GESLOTEN_ZONDER_MACHTIGING"]
     );
     w.j("A", &machtiging_einde("M1", "2024-03-01"));
     assert_eq!(
-        codes(&w.jcheck("A", &start("F1", "2024-03-01")).expect("ended")),
+        w.jcodes("A", &start("F1", "2024-03-01")),
         ["GESLOTEN_ZONDER_MACHTIGING"],
         "MachtigingBeeindigd.datum is the first day no longer valid"
     );
-    assert!(
-        w.jcheck("A", &start("F1", "2024-02-29"))
-            .expect("still valid")
-            .is_empty()
-    );
+    assert!(w.jcodes("A", &start("F1", "2024-02-29")).is_empty());
 }
 
 #[test]
 fn spoedmachtiging_of_28_days_is_fine_and_29_is_flagged() {
     let mut w = Wereld::nieuw();
     w.jeugdige("A");
-    let spoed28 = machtiging(
-        "S1",
-        MachtigingSoort::Spoedmachtiging,
-        "2024-01-10",
-        "2024-02-06",
-    );
-    assert!(w.jcheck("A", &spoed28).expect("accepted").is_empty());
-    let spoed29 = machtiging(
-        "S1",
-        MachtigingSoort::Spoedmachtiging,
-        "2024-01-10",
-        "2024-02-07",
-    );
+    let spoed28 = spoedmachtiging("S1", "2024-01-10", "2024-02-06");
+    assert!(w.jcodes("A", &spoed28).is_empty());
+    let spoed29 = spoedmachtiging("S1", "2024-01-10", "2024-02-07");
     let s = w.jcheck("A", &spoed29).expect("accepted with signal");
     assert_eq!(
         s,
@@ -1297,13 +1246,10 @@ fn spoedmachtiging_of_28_days_is_fine_and_29_is_flagged() {
 fn mgj_longer_than_a_year_is_flagged() {
     let mut w = Wereld::nieuw();
     w.jeugdige("A");
-    let jaar = machtiging("M1", MachtigingSoort::Mgj, "2024-01-01", "2024-12-31");
-    assert!(w.jcheck("A", &jaar).expect("one year").is_empty());
-    let te_lang = machtiging("M1", MachtigingSoort::Mgj, "2024-01-01", "2025-01-01");
-    assert_eq!(
-        codes(&w.jcheck("A", &te_lang).expect("accepted")),
-        ["MGJ_TE_LANG"]
-    );
+    let jaar = mgj("M1", "2024-01-01", "2024-12-31");
+    assert!(w.jcodes("A", &jaar).is_empty());
+    let te_lang = mgj("M1", "2024-01-01", "2025-01-01");
+    assert_eq!(w.jcodes("A", &te_lang), ["MGJ_TE_LANG"]);
 }
 
 #[test]
@@ -1311,32 +1257,20 @@ fn machtiging_rules() {
     let mut w = Wereld::nieuw();
     w.jeugdige("A");
     assert_eq!(
-        w.jweiger(
-            "A",
-            &machtiging("M1", MachtigingSoort::Mgj, "2024-02-01", "2024-01-31")
-        ),
+        w.jweiger("A", &mgj("M1", "2024-02-01", "2024-01-31")),
         AfwijzingCode::GeldigTotVoorGeldigVan
     );
     assert!(
-        w.jcheck(
-            "A",
-            &machtiging("M1", MachtigingSoort::Mgj, "2024-02-01", "2024-02-01")
-        )
-        .is_ok()
+        w.jcheck("A", &mgj("M1", "2024-02-01", "2024-02-01"))
+            .is_ok()
     );
     assert_eq!(
         w.jweiger("A", &machtiging_einde("M1", "2024-03-01")),
         AfwijzingCode::OnbekendeMachtiging
     );
-    w.j(
-        "A",
-        &machtiging("M1", MachtigingSoort::Mgj, "2024-02-01", "2024-12-31"),
-    );
+    w.j("A", &mgj("M1", "2024-02-01", "2024-12-31"));
     assert_eq!(
-        w.jweiger(
-            "A",
-            &machtiging("M1", MachtigingSoort::Mgj, "2024-03-01", "2024-12-31")
-        ),
+        w.jweiger("A", &mgj("M1", "2024-03-01", "2024-12-31")),
         AfwijzingCode::MachtigingAlAfgegeven
     );
     assert_eq!(
@@ -1408,16 +1342,9 @@ fn late_machtiging_changes_nothing_recorded_but_later_checks_see_it() {
     w.jeugdige("A");
     let (_, s) = w.j("A", &start("F1", "2024-02-01"));
     assert_eq!(codes(&s), ["GESLOTEN_ZONDER_MACHTIGING"]);
-    w.j(
-        "A",
-        &machtiging("M1", MachtigingSoort::Mgj, "2024-01-15", "2024-12-31"),
-    );
+    w.j("A", &mgj("M1", "2024-01-15", "2024-12-31"));
     w.j("A", &einde(Some("F1"), "2024-03-01"));
-    assert!(
-        w.jcheck("A", &start("F1", "2024-03-01"))
-            .expect("accepted")
-            .is_empty()
-    );
+    assert!(w.jcodes("A", &start("F1", "2024-03-01")).is_empty());
 }
 
 #[test]
@@ -1498,10 +1425,10 @@ fn correction_of_a_start_date_is_checked_as_if_it_replaced_the_original() {
     // Without an end, the move is checked like a new placement in F1.
     w.jeugdige("B");
     let (s2, _) = w.j("B", &start("F2", "2024-01-20"));
-    let a = w
-        .jcheck("B", &correctie(s2, start("F1", "2024-01-20")))
-        .expect("accepted");
-    assert_eq!(codes(&a), ["GESLOTEN_ZONDER_MACHTIGING"]);
+    assert_eq!(
+        w.jcodes("B", &correctie(s2, start("F1", "2024-01-20"))),
+        ["GESLOTEN_ZONDER_MACHTIGING"]
+    );
     assert_eq!(
         w.jweiger("B", &correctie(s2, start("F9", "2024-01-20"))),
         AfwijzingCode::OnbekendeVoorziening
@@ -1650,35 +1577,15 @@ fn correction_of_form_between_ambulant_and_residential_with_placements_is_reject
 fn correction_of_a_machtiging_changes_the_signal_basis() {
     let mut w = Wereld::nieuw();
     w.jeugdige("A");
-    let (m1, _) = w.j(
-        "A",
-        &machtiging(
-            "S1",
-            MachtigingSoort::Spoedmachtiging,
-            "2024-01-10",
-            "2024-02-06",
-        ),
-    );
-    assert!(
-        w.jcheck("A", &start("F1", "2024-01-20"))
-            .expect("ok")
-            .is_empty()
-    );
+    let (m1, _) = w.j("A", &spoedmachtiging("S1", "2024-01-10", "2024-02-06"));
+    assert!(w.jcodes("A", &start("F1", "2024-01-20")).is_empty());
     let (_, s) = w.j(
         "A",
-        &correctie(
-            m1,
-            machtiging(
-                "S1",
-                MachtigingSoort::Spoedmachtiging,
-                "2024-01-25",
-                "2024-03-01",
-            ),
-        ),
+        &correctie(m1, spoedmachtiging("S1", "2024-01-25", "2024-03-01")),
     );
     assert_eq!(codes(&s), ["SPOEDMACHTIGING_TE_LANG"]);
     assert_eq!(
-        codes(&w.jcheck("A", &start("F1", "2024-01-20")).expect("ok")),
+        w.jcodes("A", &start("F1", "2024-01-20")),
         ["GESLOTEN_ZONDER_MACHTIGING"]
     );
 }
@@ -1764,10 +1671,7 @@ fn retractions_change_what_is_allowed() {
         "free again"
     );
     // Machtiging with an end cannot be retracted before its end.
-    let (m1, _) = w.j(
-        "A",
-        &machtiging("M1", MachtigingSoort::Mgj, "2024-01-01", "2024-12-31"),
-    );
+    let (m1, _) = w.j("A", &mgj("M1", "2024-01-01", "2024-12-31"));
     let (m2, _) = w.j("A", &machtiging_einde("M1", "2024-06-01"));
     assert_eq!(
         w.jweiger("A", &intrekking(m1)),
@@ -1987,28 +1891,14 @@ fn worked_example_of_kpis_md() {
     }
 
     // Youth A.
-    let (_, s) = w.j(
-        "A",
-        &machtiging(
-            "SA",
-            MachtigingSoort::Spoedmachtiging,
-            "2024-01-10",
-            "2024-02-06",
-        ),
-    );
+    let (_, s) = w.j("A", &spoedmachtiging("SA", "2024-01-10", "2024-02-06"));
     assert!(s.is_empty(), "28 days: no SPOEDMACHTIGING_TE_LANG");
     let (_, s) = w.j("A", &start("F1", "2024-01-10"));
     assert!(s.is_empty(), "{s:?}");
-    let (_, s) = w.j(
-        "A",
-        &machtiging("MA", MachtigingSoort::Mgj, "2024-02-05", "2025-02-04"),
-    );
+    let (_, s) = w.j("A", &mgj("MA", "2024-02-05", "2025-02-04"));
     assert!(s.is_empty());
     // Youth B.
-    w.j(
-        "B",
-        &machtiging("MB", MachtigingSoort::Mgj, "2024-01-01", "2024-12-31"),
-    );
+    w.j("B", &mgj("MB", "2024-01-01", "2024-12-31"));
     let (_, s) = w.j("B", &start("F1", "2024-01-05"));
     assert!(s.is_empty());
     // Youth C: no authorisation.
@@ -2049,18 +1939,10 @@ fn worked_example_of_kpis_md() {
     );
 
     // And a spoedmachtiging of 29 days would have been flagged.
-    let s = w
-        .jcheck(
-            "A",
-            &machtiging(
-                "SA2",
-                MachtigingSoort::Spoedmachtiging,
-                "2024-01-10",
-                "2024-02-07",
-            ),
-        )
-        .expect("accepted");
-    assert_eq!(codes(&s), ["SPOEDMACHTIGING_TE_LANG"]);
+    assert_eq!(
+        w.jcodes("A", &spoedmachtiging("SA2", "2024-01-10", "2024-02-07")),
+        ["SPOEDMACHTIGING_TE_LANG"]
+    );
 }
 
 // ------------------------------------------------------------------ privacy
