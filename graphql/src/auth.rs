@@ -60,7 +60,7 @@ impl Rol {
     }
 
     /// Whether this role sees exact counts (person-level access).
-    pub fn ziet_kleine_aantallen(self) -> bool {
+    pub fn sees_small_counts(self) -> bool {
         matches!(self, Rol::Evaluator | Rol::Admin)
     }
 }
@@ -97,7 +97,7 @@ pub struct Principal {
 
 impl Principal {
     /// The principal written into `recorded_by`: `naam (rol, token id)`.
-    pub fn als_registrator(&self) -> String {
+    pub fn as_registrar(&self) -> String {
         format!("{} ({}, {})", self.naam, self.rol, self.token_id)
     }
 }
@@ -169,7 +169,7 @@ struct TokenFile {
 
 /// Errors of the token file.
 #[derive(Debug, thiserror::Error)]
-pub enum TokenFout {
+pub enum TokenError {
     #[error("tokenbestand {pad}: {bron}")]
     Io {
         pad: PathBuf,
@@ -206,7 +206,7 @@ pub fn hash_token(secret: &str) -> String {
 }
 
 /// A new random secret of 32 bytes, 64 hex digits (for session ids; tokens add `kl_`).
-pub fn nieuw_geheim() -> String {
+pub fn new_secret() -> String {
     hex::encode(rand::random::<[u8; 32]>())
 }
 
@@ -222,9 +222,9 @@ impl Tokens {
 
     /// Changes whenever a token may have been revoked: a revocation through this handle,
     /// or a changed token file read again (another process ran `kringloop token revoke`;
-    /// that is noticed at the next [`Tokens::actief`] or [`Tokens::verifieer`], which the
+    /// that is noticed at the next [`Tokens::actief`] or [`Tokens::verify`], which the
     /// watchers of open connections call periodically).
-    pub fn wijzigingen(&self) -> watch::Receiver<u64> {
+    pub fn changes(&self) -> watch::Receiver<u64> {
         self.wijzigingen.subscribe()
     }
 
@@ -232,26 +232,26 @@ impl Tokens {
         &self.pad
     }
 
-    fn read_file(&self) -> Result<TokenFile, TokenFout> {
+    fn read_file(&self) -> Result<TokenFile, TokenError> {
         match std::fs::read_to_string(&self.pad) {
-            Ok(text) => serde_json::from_str(&text).map_err(|bron| TokenFout::Json {
+            Ok(text) => serde_json::from_str(&text).map_err(|bron| TokenError::Json {
                 pad: self.pad.clone(),
                 bron,
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(TokenFile::default()),
-            Err(bron) => Err(TokenFout::Io {
+            Err(bron) => Err(TokenError::Io {
                 pad: self.pad.clone(),
                 bron,
             }),
         }
     }
 
-    fn write_file(&self, bestand: &TokenFile) -> Result<(), TokenFout> {
-        let io = |bron| TokenFout::Io {
+    fn write_file(&self, bestand: &TokenFile) -> Result<(), TokenError> {
+        let io = |bron| TokenError::Io {
             pad: self.pad.clone(),
             bron,
         };
-        let json = serde_json::to_string_pretty(bestand).map_err(|bron| TokenFout::Json {
+        let json = serde_json::to_string_pretty(bestand).map_err(|bron| TokenError::Json {
             pad: self.pad.clone(),
             bron,
         })?;
@@ -276,7 +276,7 @@ impl Tokens {
     }
 
     /// Creates a token; returns its record and the secret (shown once, never stored).
-    pub fn maak(&self, rol: Rol, naam: &str) -> Result<(TokenRecord, String), TokenFout> {
+    pub fn create(&self, rol: Rol, naam: &str) -> Result<(TokenRecord, String), TokenError> {
         let mut bestand = self.read_file()?;
         let secret = format!("kl_{}", hex::encode(rand::random::<[u8; 32]>()));
         let id = hex::encode(rand::random::<[u8; 6]>());
@@ -294,13 +294,13 @@ impl Tokens {
     }
 
     /// Revokes a token by id.
-    pub fn trek_in(&self, id: &str) -> Result<TokenRecord, TokenFout> {
+    pub fn revoke(&self, id: &str) -> Result<TokenRecord, TokenError> {
         let mut bestand = self.read_file()?;
         let t = bestand
             .tokens
             .iter_mut()
             .find(|t| t.id == id)
-            .ok_or_else(|| TokenFout::Onbekend(id.to_owned()))?;
+            .ok_or_else(|| TokenError::Onbekend(id.to_owned()))?;
         if t.ingetrokken.is_none() {
             t.ingetrokken = Some(Utc::now());
         }
@@ -311,7 +311,7 @@ impl Tokens {
     }
 
     /// All tokens (hashes only).
-    pub fn lijst(&self) -> Result<Vec<TokenRecord>, TokenFout> {
+    pub fn list(&self) -> Result<Vec<TokenRecord>, TokenError> {
         Ok(self.read_file()?.tokens)
     }
 
@@ -341,7 +341,7 @@ impl Tokens {
     }
 
     /// The principal of a bearer secret, if it is a live token.
-    pub fn verifieer(&self, secret: &str) -> Option<Principal> {
+    pub fn verify(&self, secret: &str) -> Option<Principal> {
         let hash = hash_token(secret.trim());
         // Constant-time comparison is not needed: both sides are hashes of a secret.
         self.with_records(|tokens| {
@@ -390,28 +390,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn create_verify_revoke() -> Result<(), TokenFout> {
-        let dir = tempfile::tempdir().map_err(|bron| TokenFout::Io {
+    fn create_verify_revoke() -> Result<(), TokenError> {
+        let dir = tempfile::tempdir().map_err(|bron| TokenError::Io {
             pad: PathBuf::new(),
             bron,
         })?;
         let tokens = Tokens::new(dir.path().join("tokens.json"));
-        let (rec, secret) = tokens.maak(Rol::Evaluator, "Eva")?;
+        let (rec, secret) = tokens.create(Rol::Evaluator, "Eva")?;
         assert!(secret.starts_with("kl_"));
         let text = std::fs::read_to_string(tokens.pad()).unwrap_or_default();
         assert!(!text.contains(&secret), "the secret is never stored");
-        let p = tokens.verifieer(&secret);
+        let p = tokens.verify(&secret);
         assert_eq!(p.map(|p| p.rol), Some(Rol::Evaluator));
-        assert!(tokens.verifieer("kl_onzin").is_none());
+        assert!(tokens.verify("kl_onzin").is_none());
         assert!(tokens.actief(&rec.id));
-        let mut wijzigingen = tokens.wijzigingen();
-        tokens.trek_in(&rec.id)?;
+        let mut wijzigingen = tokens.changes();
+        tokens.revoke(&rec.id)?;
         assert!(
             wijzigingen.has_changed().unwrap_or(false),
             "watchers are told"
         );
         wijzigingen.mark_unchanged();
-        assert!(tokens.verifieer(&secret).is_none());
+        assert!(tokens.verify(&secret).is_none());
         assert!(!tokens.actief(&rec.id));
         assert!(!tokens.actief("bestaat-niet"));
         assert_eq!(bearer("Bearer abc"), Some("abc"));
@@ -423,25 +423,25 @@ mod tests {
     /// `kringloop token revoke` in another process: the server's handle notices the
     /// changed file at its next check and tells its watchers.
     #[test]
-    fn revocation_through_another_handle_is_noticed() -> Result<(), TokenFout> {
-        let dir = tempfile::tempdir().map_err(|bron| TokenFout::Io {
+    fn revocation_through_another_handle_is_noticed() -> Result<(), TokenError> {
+        let dir = tempfile::tempdir().map_err(|bron| TokenError::Io {
             pad: PathBuf::new(),
             bron,
         })?;
         let pad = dir.path().join("tokens.json");
         let server = Tokens::new(&pad);
         let cli = Tokens::new(&pad);
-        let (rec, _) = cli.maak(Rol::Evaluator, "Eva")?;
+        let (rec, _) = cli.create(Rol::Evaluator, "Eva")?;
         assert!(server.actief(&rec.id));
-        let wijzigingen = server.wijzigingen();
-        cli.trek_in(&rec.id)?;
+        let wijzigingen = server.changes();
+        cli.revoke(&rec.id)?;
         assert!(!server.actief(&rec.id), "the re-read file says revoked");
         assert!(
             wijzigingen.has_changed().unwrap_or(false),
             "watchers are told"
         );
-        assert_eq!(nieuw_geheim().len(), 64);
-        assert_ne!(nieuw_geheim(), nieuw_geheim());
+        assert_eq!(new_secret().len(), 64);
+        assert_ne!(new_secret(), new_secret());
         Ok(())
     }
 }

@@ -13,7 +13,7 @@
 //!   keeps an anonymous caller from learning more than that the endpoint exists. GraphiQL
 //!   works once its `Authorization` header is set.
 //! - **Budgets before any work.** An operation with more than
-//!   [`ApiConfig::max_velden`](crate::ApiConfig::max_velden) root fields (aliases count,
+//!   [`ApiConfig::max_fields`](crate::ApiConfig::max_fields) root fields (aliases count,
 //!   fragments are expanded) is refused when it is parsed. Then async-graphql's
 //!   `limit_depth` and `limit_complexity` ([`crate::schema`]) refuse it during
 //!   validation: each field costs 1 plus its subfields, and the expensive resolvers cost
@@ -41,7 +41,7 @@ use crate::auth::{OngeldigToken, Principal};
 use crate::fout::FoutCode;
 
 /// Extra complexity of the expensive resolvers (on top of 1 plus their subfields), within
-/// the default budget of [`crate::ApiConfig::max_complexiteit`] (2,000).
+/// the default budget of [`crate::ApiConfig::max_complexity`] (2,000).
 pub mod kosten {
     /// `keten`: walks and hashes the whole log (seconds on millions of events): one per
     /// request.
@@ -61,26 +61,26 @@ pub mod kosten {
 /// The extension; see the module documentation.
 pub struct Limits {
     /// Most root fields of an operation.
-    pub max_velden: usize,
+    pub max_fields: usize,
     /// The budgets given to the schema, for the messages.
-    pub max_diepte: usize,
-    pub max_complexiteit: usize,
+    pub max_depth: usize,
+    pub max_complexity: usize,
 }
 
 impl ExtensionFactory for Limits {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(LimitsExtension {
-            max_velden: self.max_velden,
-            max_diepte: self.max_diepte,
-            max_complexiteit: self.max_complexiteit,
+            max_fields: self.max_fields,
+            max_depth: self.max_depth,
+            max_complexity: self.max_complexity,
         })
     }
 }
 
 struct LimitsExtension {
-    max_velden: usize,
-    max_diepte: usize,
-    max_complexiteit: usize,
+    max_fields: usize,
+    max_depth: usize,
+    max_complexity: usize,
 }
 
 /// An error with a code, for the hooks below.
@@ -168,13 +168,13 @@ impl Extension for LimitsExtension {
                 &mut HashSet::new(),
                 &mut velden,
             );
-            if velden.len() > self.max_velden {
+            if velden.len() > self.max_fields {
                 return Err(server_error(
                     FoutCode::BadRequest,
                     format!(
                         "te veel velden in één verzoek: {} op het hoogste niveau (aliassen tellen mee), ten hoogste {}",
                         velden.len(),
-                        self.max_velden
+                        self.max_fields
                     ),
                 ));
             }
@@ -203,12 +203,12 @@ impl Extension for LimitsExtension {
                         FoutCode::BadRequest,
                         format!(
                             "de query is te zwaar (complexiteit boven {}): vraag minder velden tegelijk, zeker van keten, kpis, kpiReeks, bezettingPer, diff, historie en gebeurtenissen",
-                            self.max_complexiteit
+                            self.max_complexity
                         ),
                     ),
                     "Query is nested too deep." => server_error(
                         FoutCode::BadRequest,
-                        format!("de query is te diep genest (meer dan {} niveaus)", self.max_diepte),
+                        format!("de query is te diep genest (meer dan {} niveaus)", self.max_depth),
                     ),
                     _ => e,
                 })

@@ -55,7 +55,7 @@ async fn graphql(
     let secret = secret_from_headers(&headers);
     let mut rol = "-";
     if let Some(s) = secret {
-        match app.api.tokens().verifieer(s) {
+        match app.api.tokens().verify(s) {
             Some(p) => {
                 rol = p.rol.naam();
                 req = req.data(p);
@@ -238,7 +238,7 @@ async fn readyz(State(app): State<App>) -> Response {
     };
     match head {
         Ok(Ok(h)) => {
-            let ready = h - runner.position() <= app.api.config().max_achterstand;
+            let ready = h - runner.position() <= app.api.config().max_lag;
             let status = if ready {
                 StatusCode::OK
             } else {

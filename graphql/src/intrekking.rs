@@ -41,7 +41,7 @@ pub(crate) fn sign_in(api: &ApiState, secret: Option<&str>) -> (Data, Option<Str
     let mut data = Data::default();
     let mut token_id = None;
     if let Some(s) = secret {
-        match api.tokens().verifieer(s) {
+        match api.tokens().verify(s) {
             Some(p) => {
                 token_id = Some(p.token_id.clone());
                 data.insert(p);
@@ -84,7 +84,7 @@ impl ConnectionToken {
 
 /// Returns once the connection's token is no longer live.
 async fn wait_for_revocation(tokens: &Tokens, wie: &ConnectionToken) {
-    let mut wijzigingen = tokens.wijzigingen();
+    let mut wijzigingen = tokens.changes();
     let mut tik = tokio::time::interval(CHECK_INTERVAL);
     tik.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut meldt = true;

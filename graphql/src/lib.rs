@@ -59,12 +59,12 @@ pub fn schema(state: ApiState) -> KringloopSchema {
     let cfg = state.config().clone();
     Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
         .data(state)
-        .limit_depth(cfg.max_diepte)
-        .limit_complexity(cfg.max_complexiteit)
+        .limit_depth(cfg.max_depth)
+        .limit_complexity(cfg.max_complexity)
         .extension(grenzen::Limits {
-            max_velden: cfg.max_velden,
-            max_diepte: cfg.max_diepte,
-            max_complexiteit: cfg.max_complexiteit,
+            max_fields: cfg.max_fields,
+            max_depth: cfg.max_depth,
+            max_complexity: cfg.max_complexity,
         })
         .extension(Tracing)
         .finish()

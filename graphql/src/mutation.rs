@@ -209,7 +209,7 @@ mutaties! {
             }
             let (rec, secret) = s
                 .tokens()
-                .maak(rol, naam)
+                .create(rol, naam)
                 .map_err(|e| ApiFout::intern("tokens", e))?;
             Ok(NieuwToken {
                 id: rec.id,
@@ -223,9 +223,9 @@ mutaties! {
         #[graphql(guard = "RolGuard(BEHEER)")]
         async fn trek_token_in(&self, ctx: &Context<'_>, id: String) -> ApiResult<bool> {
             let s = api_state(ctx)?;
-            match s.tokens().trek_in(&id) {
+            match s.tokens().revoke(&id) {
                 Ok(_) => Ok(true),
-                Err(crate::auth::TokenFout::Onbekend(_)) => {
+                Err(crate::auth::TokenError::Onbekend(_)) => {
                     Err(ApiFout::NietGevonden(format!("geen token met id `{id}`")).into())
                 }
                 Err(e) => Err(ApiFout::intern("tokens", e).into()),

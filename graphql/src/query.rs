@@ -72,11 +72,11 @@ pub(crate) async fn kpi_report(
     rol: Rol,
     q: &Query,
 ) -> Result<KpiRapport, ApiFout> {
-    let sleutels = state.config().celsleutels;
+    let sleutels = state.config().cell_keys;
     let report = state
         .runner()
         .read(|p| {
-            if rol.ziet_kleine_aantallen() {
+            if rol.sees_small_counts() {
                 p.kpis(q)
             } else {
                 p.kpis_beschermd(q, &sleutels)
@@ -414,12 +414,12 @@ impl QueryRoot {
         }
         .query();
         let (rij, kolom) = (rij.into(), kolom.into());
-        let sleutels = s.config().celsleutels;
+        let sleutels = s.config().cell_keys;
         let rol = p.rol;
         let kpi = s
             .runner()
             .read(|proj| {
-                if rol.ziet_kleine_aantallen() {
+                if rol.sees_small_counts() {
                     proj.bezetting_per(&q, rij, kolom)
                 } else {
                     proj.bezetting_per_beschermd(&q, rij, kolom, &sleutels)
@@ -468,12 +468,12 @@ impl QueryRoot {
             as_known_at,
         }
         .query();
-        let sleutels = s.config().celsleutels;
+        let sleutels = s.config().cell_keys;
         let rol = p.rol;
         let reports = s
             .runner()
             .read(|proj| {
-                if rol.ziet_kleine_aantallen() {
+                if rol.sees_small_counts() {
                     proj.reeks(&q, &perioden)
                 } else {
                     proj.reeks_beschermd(&q, &perioden, &sleutels)
@@ -682,7 +682,7 @@ impl QueryRoot {
                 .parse()
                 .map_err(|_| ApiFout::ongeldig("`na` is een positie (een geheel getal)"))?,
         };
-        let max = s.config().max_pagina;
+        let max = s.config().max_page;
         let eerste = usize::try_from(eerste)
             .ok()
             .filter(|n| (1..=max).contains(n))
@@ -846,7 +846,7 @@ impl QueryRoot {
     async fn tokens(&self, ctx: &Context<'_>) -> ApiResult<Vec<TokenInfo>> {
         let lijst = state(ctx)?
             .tokens()
-            .lijst()
+            .list()
             .map_err(|e| ApiFout::intern("tokens", e))?;
         Ok(lijst
             .into_iter()

@@ -33,50 +33,50 @@ pub struct ApiConfig {
     /// person-level access get every figure about persons perturbed with them
     /// (`docs/privacy.md`). The secret must stay the same across restarts, or repeated
     /// questions get fresh noise; `kringloop serve` keeps it in a file.
-    pub celsleutels: RecordKeys,
+    pub cell_keys: RecordKeys,
     /// After a mutation, wait up to this long for the projection to include it, so a
     /// query right after sees the fact (read-your-writes). `None`: do not wait.
-    pub lees_eigen_schrijf: Option<Duration>,
+    pub read_your_writes: Option<Duration>,
     /// Query depth and complexity limits.
-    pub max_diepte: usize,
-    pub max_complexiteit: usize,
+    pub max_depth: usize,
+    pub max_complexity: usize,
     /// Largest page of the event log.
-    pub max_pagina: usize,
+    pub max_page: usize,
     /// Largest request body in bytes.
     pub max_body: usize,
     /// Time limit of one HTTP request (not of a WebSocket once upgraded).
     pub timeout: Duration,
     /// `/readyz` reports ready while the projection is at most this many events behind.
-    pub max_achterstand: i64,
+    pub max_lag: i64,
     /// Most root fields (aliases included) in one operation; more is `BAD_REQUEST` before
     /// anything runs (see [`crate::grenzen`]).
-    pub max_velden: usize,
+    pub max_fields: usize,
     /// Resolvers that read the store (`keten`, `historie`, `gebeurtenissen`) run at most
     /// this many at once, over all requests: keep it below the store's pool (SQLite has 4
     /// readers by default, PostgreSQL 16 connections), so the projection runner and the
     /// write side always find a connection and no request waits for the pool.
-    pub max_db_lezers: usize,
+    pub max_db_readers: usize,
     /// How long such a resolver waits for its turn before it answers `OVERLOADED`.
-    pub db_wachttijd: Duration,
+    pub db_wait: Duration,
 }
 
 impl Default for ApiConfig {
     fn default() -> Self {
         ApiConfig {
             // A fresh secret: fine for tests; `serve` passes the one from its file.
-            celsleutels: RecordKeys::new(
+            cell_keys: RecordKeys::new(
                 &[*Uuid::new_v4().as_bytes(), *Uuid::new_v4().as_bytes()].concat(),
             ),
-            lees_eigen_schrijf: Some(Duration::from_secs(2)),
-            max_diepte: 12,
-            max_complexiteit: 2_000,
-            max_pagina: 1_000,
+            read_your_writes: Some(Duration::from_secs(2)),
+            max_depth: 12,
+            max_complexity: 2_000,
+            max_page: 1_000,
             max_body: 1024 * 1024,
             timeout: Duration::from_secs(30),
-            max_achterstand: 1_000,
-            max_velden: 32,
-            max_db_lezers: 2,
-            db_wachttijd: Duration::from_secs(10),
+            max_lag: 1_000,
+            max_fields: 32,
+            max_db_readers: 2,
+            db_wait: Duration::from_secs(10),
         }
     }
 }
@@ -173,7 +173,7 @@ pub(crate) struct Inner {
     pub config: ApiConfig,
     write_state: Arc<Mutex<WriteState<Referentie>>>,
     writer: mpsc::Sender<FactRequest<ApiFout>>,
-    /// Turns of the resolvers that read the store ([`ApiConfig::max_db_lezers`]).
+    /// Turns of the resolvers that read the store ([`ApiConfig::max_db_readers`]).
     readers: tokio::sync::Semaphore,
 }
 
@@ -208,7 +208,7 @@ impl ApiState {
             Box::new(move || nudge.nudge()),
             api_fout,
         );
-        let readers = tokio::sync::Semaphore::new(config.max_db_lezers.max(1));
+        let readers = tokio::sync::Semaphore::new(config.max_db_readers.max(1));
         Ok(ApiState(Arc::new(Inner {
             store,
             runner,
@@ -221,15 +221,15 @@ impl ApiState {
     }
 
     /// A turn to read the store, for a resolver that does (held until dropped); after
-    /// [`ApiConfig::db_wachttijd`] without one, `OVERLOADED`. So no number of requests or
-    /// aliases takes more than [`ApiConfig::max_db_lezers`] connections of the pool.
+    /// [`ApiConfig::db_wait`] without one, `OVERLOADED`. So no number of requests or
+    /// aliases takes more than [`ApiConfig::max_db_readers`] connections of the pool.
     pub async fn reader(&self) -> Result<tokio::sync::SemaphorePermit<'_>, ApiFout> {
-        match tokio::time::timeout(self.0.config.db_wachttijd, self.0.readers.acquire()).await {
+        match tokio::time::timeout(self.0.config.db_wait, self.0.readers.acquire()).await {
             Ok(Ok(permit)) => Ok(permit),
             Ok(Err(e)) => Err(ApiFout::intern("databaselezers", e)),
             Err(_) => Err(ApiFout::Overbelast(format!(
                 "de server is druk: geen databaselezer vrij binnen {} s; probeer het later opnieuw",
-                self.0.config.db_wachttijd.as_secs_f32()
+                self.0.config.db_wait.as_secs_f32()
             ))),
         }
     }
@@ -318,8 +318,7 @@ impl ApiState {
         );
         let registration = async {
             let (reply, answer) = oneshot::channel();
-            let request =
-                FactRequest::new(stream, feit, key, expected, wie.als_registrator(), reply);
+            let request = FactRequest::new(stream, feit, key, expected, wie.as_registrar(), reply);
             if self.0.writer.send(request).await.is_err() {
                 return Err(ApiFout::intern("schrijver", "de schrijftaak is gestopt"));
             }
@@ -331,7 +330,7 @@ impl ApiState {
         }
         .instrument(span)
         .await?;
-        if let Some(t) = self.0.config.lees_eigen_schrijf
+        if let Some(t) = self.0.config.read_your_writes
             && !self.0.runner.wait_for(registration.positie, t).await
         {
             tracing::warn!(
@@ -363,7 +362,7 @@ impl ApiState {
             schema_version: inzage.schema_version(),
             payload: inzage.payload_json(),
             valid_date: None,
-            recorded_by: wie.als_registrator(),
+            recorded_by: wie.as_registrar(),
             source: "api".to_owned(),
             correlation_id: None,
             causation_id: None,

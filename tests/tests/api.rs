@@ -47,7 +47,7 @@ impl Omgeving {
         let t = Tokens::new(dir.join("tokens.json"));
         Rol::ALL
             .into_iter()
-            .map(|r| (r, t.maak(r, &format!("test-{r}")).unwrap().1))
+            .map(|r| (r, t.create(r, &format!("test-{r}")).unwrap().1))
             .collect()
     }
 
@@ -114,7 +114,7 @@ impl Omgeving {
         // One cell-key secret per deployment, as `serve` keeps it in a file: a restarted
         // server perturbs the same records the same way.
         let config = ApiConfig {
-            celsleutels: kringloop_projections::RecordKeys::new(b"api test deployment secret"),
+            cell_keys: kringloop_projections::RecordKeys::new(b"api test deployment secret"),
             ..config
         };
         let api = ApiState::new(
@@ -988,7 +988,7 @@ async fn bad_input_is_refused_before_the_store_and_never_rebuilds(o: &Omgeving) 
     // A token whose name holds a NUL: it ends up in `recorded_by`, which only the store's
     // own input check sees (before the fact is folded).
     let nul_token = Tokens::new(o.tokenpad())
-        .maak(Rol::Registrar, "nul\0naam")
+        .create(Rol::Registrar, "nul\0naam")
         .unwrap()
         .1;
     let s = o.start_met_werkvoorbeeld().await;
@@ -1671,8 +1671,8 @@ async fn revoking_a_token_ends_its_subscriptions(o: &Omgeving) {
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
     // A second handle on the token file, as `kringloop token` in another process has.
     let bestand = Tokens::new(o.tokenpad());
-    let (via_api, via_api_secret) = bestand.maak(Rol::Evaluator, "intrekken-api").unwrap();
-    let (via_cli, via_cli_secret) = bestand.maak(Rol::Evaluator, "intrekken-cli").unwrap();
+    let (via_api, via_api_secret) = bestand.create(Rol::Evaluator, "intrekken-api").unwrap();
+    let (via_cli, via_cli_secret) = bestand.create(Rol::Evaluator, "intrekken-cli").unwrap();
 
     let alle = json!({"query": "subscription { gebeurtenissen { type positie } }"});
     let mut a = ws_connect(addr, &via_api_secret).await;
@@ -1739,7 +1739,7 @@ async fn revoking_a_token_ends_its_subscriptions(o: &Omgeving) {
     );
 
     // By another process: the server notices the changed token file.
-    bestand.trek_in(&via_cli.id).unwrap();
+    bestand.revoke(&via_cli.id).unwrap();
     let tot = tokio::time::Instant::now() + Duration::from_secs(1);
     let (code, _) = einde_van(&mut b, tot).await.unwrap_or_else(|p| {
         panic!("still open 1 s after `kringloop token revoke`; events read meanwhile: {p:?}")
@@ -2395,7 +2395,7 @@ impl EventStore for Beurten {
 
 /// Many heavy queries at once (chain walks, event-log pages, histories, and all three in
 /// one request) are all answered, never INTERNAL, and never hold more than
-/// `max_db_lezers` store reads at once (before: one per field of every request, until the
+/// `max_db_readers` store reads at once (before: one per field of every request, until the
 /// pool ran dry: INTERNAL "pool timed out"). When a turn does not come in time the answer
 /// is OVERLOADED.
 async fn heavy_queries_at_once_never_exhaust_the_pool(o: &Omgeving) {
@@ -2437,7 +2437,7 @@ async fn heavy_queries_at_once_never_exhaust_the_pool(o: &Omgeving) {
         assert!(r.get("errors").is_none(), "{r}");
     }
     assert!(
-        teller.hoogste() <= ApiConfig::default().max_db_lezers,
+        teller.hoogste() <= ApiConfig::default().max_db_readers,
         "{} store reads at once",
         teller.hoogste()
     );
@@ -2452,8 +2452,8 @@ async fn heavy_queries_at_once_never_exhaust_the_pool(o: &Omgeving) {
     let s = o
         .start_met(
             ApiConfig {
-                max_db_lezers: 1,
-                db_wachttijd: Duration::from_millis(50),
+                max_db_readers: 1,
+                db_wait: Duration::from_millis(50),
                 ..ApiConfig::default()
             },
             move |_| t as Arc<dyn EventStore>,

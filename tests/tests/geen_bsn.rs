@@ -231,7 +231,7 @@ async fn gql(app: &axum::Router, token: &str, query: &str, vars: Value) -> Strin
 /// Every BSN, in every form, through the mutations. Returns the replies.
 async fn through_the_api(store: &Arc<dyn EventStore>, dir: &Path) -> Vec<String> {
     let tokens = Tokens::new(dir.join("tokens.json"));
-    let (_, t) = tokens.maak(Rol::Registrar, "test-registrar").unwrap();
+    let (_, t) = tokens.create(Rol::Registrar, "test-registrar").unwrap();
     let runner = Runner::start(
         Arc::clone(store),
         RunnerOptions {

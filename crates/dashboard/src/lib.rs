@@ -169,7 +169,7 @@ fn aangemeld(d: &Dash, headers: &HeaderMap) -> Option<Principal> {
         .and_then(|h| h.to_str().ok())
         .and_then(bearer)
     {
-        return d.api.tokens().verifieer(secret);
+        return d.api.tokens().verify(secret);
     }
     d.sessies
         .principal(cookie_waarde(headers, COOKIE_NAAM)?, d.api.tokens())
@@ -209,7 +209,7 @@ fn via_https(headers: &HeaderMap) -> bool {
 }
 
 fn persoonsniveau(rol: Rol) -> bool {
-    rol.ziet_kleine_aantallen()
+    rol.sees_small_counts()
 }
 
 async fn dashboard(
@@ -280,7 +280,7 @@ async fn aanmelden(
         && secret
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    match geldig.then(|| d.api.tokens().verifieer(secret)).flatten() {
+    match geldig.then(|| d.api.tokens().verify(secret)).flatten() {
         Some(p) => {
             // A session the browser still had is ended; the new one gets a new id.
             if let Some(oud) = cookie_waarde(&headers, COOKIE_NAAM) {

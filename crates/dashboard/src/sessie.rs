@@ -40,7 +40,7 @@ use std::time::{Duration, Instant};
 
 use axum::http::header::{HOST, ORIGIN};
 use axum::http::{HeaderMap, Uri};
-use kringloop_graphql::auth::{hash_token, nieuw_geheim};
+use kringloop_graphql::auth::{hash_token, new_secret};
 use kringloop_graphql::{Principal, Tokens};
 
 /// Name of the session cookie.
@@ -101,7 +101,7 @@ impl Sessies {
 
     /// Starts a session for a principal; returns its id, for the cookie only.
     pub fn begin(&self, p: &Principal) -> String {
-        let id = nieuw_geheim();
+        let id = new_secret();
         let nu = Instant::now();
         let mut tabel = self.tabel();
         tabel.retain(|_, s| !self.verlopen(s, nu));
@@ -290,7 +290,7 @@ mod tests {
     fn sessies_verlopen_en_eindigen() -> Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
         let tokens = Tokens::new(dir.path().join("tokens.json"));
-        let (rec, _) = tokens.maak(Rol::Stuurgroep, "sg")?;
+        let (rec, _) = tokens.create(Rol::Stuurgroep, "sg")?;
         let p = tokens.principal(&rec.id).ok_or("token")?;
         let sessies = Sessies::new(Duration::from_secs(60), Duration::from_secs(600));
         let id = sessies.begin(&p);
@@ -300,7 +300,7 @@ mod tests {
             Some(Rol::Stuurgroep)
         );
         assert!(sessies.principal("kl_geen_sessie", &tokens).is_none());
-        assert!(sessies.principal(&nieuw_geheim(), &tokens).is_none());
+        assert!(sessies.principal(&new_secret(), &tokens).is_none());
         sessies.beeindig(&id);
         assert!(sessies.principal(&id, &tokens).is_none(), "signed out");
 
@@ -316,7 +316,7 @@ mod tests {
         assert_eq!(kort.aantal(), 0, "ended sessions are removed");
 
         let id = sessies.begin(&p);
-        tokens.trek_in(&rec.id)?;
+        tokens.revoke(&rec.id)?;
         assert!(sessies.principal(&id, &tokens).is_none(), "token revoked");
         assert_eq!(sessies.aantal(), 0);
         Ok(())

@@ -173,7 +173,7 @@ const LANDSDELEN: [&str; 5] = ["NOORD", "OOST", "ZUID", "ZUID_WEST", "NOORD_WEST
 #[tokio::test]
 async fn aanvallen_op_de_bescherming() {
     let o = common::demo_omgeving_met(ApiConfig {
-        celsleutels: RecordKeys::new(b"attack suite secret, 32 bytes.."),
+        cell_keys: RecordKeys::new(b"attack suite secret, 32 bytes.."),
         ..ApiConfig::default()
     })
     .await;

@@ -41,7 +41,7 @@ pub fn run(global: &GlobalConfig, args: &TokenArgs) -> anyhow::Result<()> {
     let tokens = Tokens::new(&path);
     match &args.action {
         TokenAction::Create { rol, naam } => {
-            let (rec, secret) = tokens.maak(*rol, naam).context("token aanmaken")?;
+            let (rec, secret) = tokens.create(*rol, naam).context("token aanmaken")?;
             eprintln!(
                 "token {} voor {} ({}) opgeslagen als hash in {}; bewaar het nu, het wordt niet meer getoond:",
                 rec.id,
@@ -52,7 +52,7 @@ pub fn run(global: &GlobalConfig, args: &TokenArgs) -> anyhow::Result<()> {
             println!("{secret}");
         }
         TokenAction::List => {
-            for t in tokens.lijst().context("tokens lezen")? {
+            for t in tokens.list().context("tokens lezen")? {
                 println!(
                     "{}  {:<16} {:<24} aangemaakt {}{}",
                     t.id,
@@ -66,7 +66,7 @@ pub fn run(global: &GlobalConfig, args: &TokenArgs) -> anyhow::Result<()> {
             }
         }
         TokenAction::Revoke { id } => {
-            tokens.trek_in(id).context("token intrekken")?;
+            tokens.revoke(id).context("token intrekken")?;
             println!("token {id} ingetrokken");
         }
     }

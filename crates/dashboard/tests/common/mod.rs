@@ -57,7 +57,9 @@ pub async fn demo_omgeving_met(config: ApiConfig) -> Omgeving {
     let tokens = Rol::ALL
         .into_iter()
         .map(|r| {
-            let (_, s) = tokens_bestand.maak(r, &format!("test-{r}")).expect("token");
+            let (_, s) = tokens_bestand
+                .create(r, &format!("test-{r}"))
+                .expect("token");
             (r, s)
         })
         .collect();

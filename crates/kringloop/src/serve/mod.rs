@@ -124,7 +124,7 @@ pub async fn run(global: &GlobalConfig, args: &ServeArgs) -> anyhow::Result<()> 
     if args.demo && fill_demo(store.as_ref()).await? {
         for rol in Rol::ALL {
             let (_, secret) = tokens
-                .maak(rol, &format!("demo-{rol}"))
+                .create(rol, &format!("demo-{rol}"))
                 .context("demotoken aanmaken")?;
             demo_tokens.push((rol, secret));
         }
@@ -140,7 +140,7 @@ pub async fn run(global: &GlobalConfig, args: &ServeArgs) -> anyhow::Result<()> 
     .await
     .context("projectie opbouwen")?;
     let config = ApiConfig {
-        celsleutels: crate::cell_key::load_or_create(
+        cell_keys: crate::cell_key::load_or_create(
             &args
                 .celsleutel_bestand
                 .clone()
