@@ -21,7 +21,7 @@ use axum::body::Body;
 use axum::http::Request;
 use kringloop_graphql::{ApiConfig, ApiState, Rol, Tokens};
 use kringloop_import::ijw::mapping::RegioMapping;
-use kringloop_import::importer::{Formaat, ImportConfig, Importer};
+use kringloop_import::importer::{Format, ImportConfig, Importer};
 use kringloop_import::pseudonym::Pseudonymizer;
 use kringloop_import::report::{Rapport, Uitkomst};
 use kringloop_import::templates::ORDER;
@@ -122,7 +122,7 @@ async fn import_all(store: &Arc<dyn EventStore>, dir: &Path) -> Vec<Rapport> {
     let mut reports = Vec::new();
     for t in &ORDER[..10] {
         let path = crate_dir().join(format!("templates/csv/{t}.csv"));
-        let r = imp.importeer_bestand(&path, Formaat::Csv).await.unwrap();
+        let r = imp.import_file(&path, Format::Csv).await.unwrap();
         assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
         reports.push(r);
     }
@@ -134,11 +134,7 @@ async fn import_all(store: &Arc<dyn EventStore>, dir: &Path) -> Vec<Rapport> {
         let good =
             format!("{header}JeugdigeGeregistreerd,,{bsn},2008,MAN,GM0599,2024-03-01,,,,,,,\n");
         let r = imp
-            .importeer_tabel(
-                Formaat::Csv,
-                &format!("jeugdige-{bsn}.csv"),
-                good.as_bytes(),
-            )
+            .import_table(Format::Csv, &format!("jeugdige-{bsn}.csv"), good.as_bytes())
             .await
             .unwrap();
         assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
@@ -158,8 +154,8 @@ async fn import_all(store: &Arc<dyn EventStore>, dir: &Path) -> Vec<Rapport> {
             ];
             for (k, csv) in cases.iter().enumerate() {
                 let r = imp
-                    .importeer_tabel(
-                        Formaat::Csv,
+                    .import_table(
+                        Format::Csv,
                         &format!("fout-{i}-{j}-{k}.csv"),
                         csv.as_bytes(),
                     )
@@ -173,7 +169,7 @@ async fn import_all(store: &Arc<dyn EventStore>, dir: &Path) -> Vec<Rapport> {
                  {{\"type\":\"PlaatsingBeeindigd\",\"bsn\":\"{bsn}\",\"voorziening\":\"HZN-DE-BRUG\",\"datum\":\"2024-04-01\",\"bestemming\":\"THUIS\",\"reden\":\"bsn {form}\"}}\n"
             );
             let r = imp
-                .importeer_tabel(Formaat::Jsonl, &format!("{form}.jsonl"), jsonl.as_bytes())
+                .import_table(Format::Jsonl, &format!("{form}.jsonl"), jsonl.as_bytes())
                 .await
                 .unwrap();
             assert_eq!(r.uitkomst, Uitkomst::Afgewezen, "{r}");
@@ -200,7 +196,7 @@ async fn import_all(store: &Arc<dyn EventStore>, dir: &Path) -> Vec<Rapport> {
         };
         std::fs::write(berichten.join(name), text).unwrap();
     }
-    let r = imp.importeer_paden(&[berichten]).await.unwrap();
+    let r = imp.import_paths(&[berichten]).await.unwrap();
     assert!(
         r.iter().all(|r| r.uitkomst == Uitkomst::Geschreven),
         "{}",

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use kringloop_import::ijw::mapping::RegioMapping;
-use kringloop_import::importer::{Formaat, ImportConfig, Importer};
+use kringloop_import::importer::{Format, ImportConfig, Importer};
 use kringloop_import::pseudonym::{Bsn, Pseudonymizer};
 use kringloop_import::report::Uitkomst;
 use kringloop_store::EventStore;
@@ -94,7 +94,7 @@ async fn csv_records_per_second() -> R {
     let dir = tempfile::tempdir()?;
     let (store, mut imp) = importer(dir.path(), None).await?;
     let r = imp
-        .importeer_tabel(Formaat::Csv, "landschap.csv", landschap(200).as_bytes())
+        .import_table(Format::Csv, "landschap.csv", landschap(200).as_bytes())
         .await?;
     assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
     // Per youth: registration, start, end (three records).
@@ -123,7 +123,7 @@ async fn csv_records_per_second() -> R {
     let mut droog = Importer::open(store.clone(), c).await?;
     let t = Instant::now();
     let r = droog
-        .importeer_tabel(Formaat::Csv, "plaatsingen.csv", csv.as_bytes())
+        .import_table(Format::Csv, "plaatsingen.csv", csv.as_bytes())
         .await?;
     assert_eq!(r.uitkomst, Uitkomst::ProefDraai);
     println!(
@@ -134,7 +134,7 @@ async fn csv_records_per_second() -> R {
     let cpu_voor = cpu_per_thread();
     let t = Instant::now();
     let r = imp
-        .importeer_tabel(Formaat::Csv, "plaatsingen.csv", csv.as_bytes())
+        .import_table(Format::Csv, "plaatsingen.csv", csv.as_bytes())
         .await?;
     let duur = t.elapsed();
     let cpu = cpu_verschil(&cpu_voor, &cpu_per_thread());
@@ -193,7 +193,7 @@ async fn ijw_messages_per_second() -> R {
     let dir = tempfile::tempdir()?;
     let (store, mut imp) = importer(dir.path(), Some(mapping)).await?;
     let r = imp
-        .importeer_tabel(Formaat::Csv, "landschap.csv", landschap(1).as_bytes())
+        .import_table(Format::Csv, "landschap.csv", landschap(1).as_bytes())
         .await?;
     assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
     let mut berichten = Vec::with_capacity(bsns.len() * 2);
@@ -213,7 +213,7 @@ async fn ijw_messages_per_second() -> R {
     c.dry_run = true;
     let mut droog = Importer::open(store.clone(), c).await?;
     let t = Instant::now();
-    let r = droog.importeer_ijw_bytes(&berichten).await?;
+    let r = droog.import_ijw_bytes(&berichten).await?;
     assert_eq!(r.uitkomst, Uitkomst::ProefDraai, "{r}");
     println!(
         "iJw lezen + controleren (proefdraai): {} berichten in {:.2} s = {:.0} berichten/s",
@@ -231,7 +231,7 @@ async fn ijw_messages_per_second() -> R {
         berichten.len() as f64 / t.elapsed().as_secs_f64()
     );
     let t = Instant::now();
-    let r = imp.importeer_ijw_bytes(&berichten).await?;
+    let r = imp.import_ijw_bytes(&berichten).await?;
     let duur = t.elapsed();
     assert_eq!(
         r.uitkomst,

@@ -56,29 +56,29 @@ use append::{STREAMED_REQUESTS, StreamedWrite, Written, append_batches, written}
 
 /// Input formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Formaat {
+pub enum Format {
     Csv,
     Jsonl,
     Ijw,
 }
 
-impl Formaat {
+impl Format {
     /// By extension: `.csv`, `.jsonl` / `.ndjson`, `.xml`.
-    pub fn van_pad(pad: &Path) -> Option<Formaat> {
+    pub fn from_path(pad: &Path) -> Option<Format> {
         let ext = pad.extension()?.to_str()?.to_ascii_lowercase();
         Some(match ext.as_str() {
-            "csv" => Formaat::Csv,
-            "jsonl" | "ndjson" => Formaat::Jsonl,
-            "xml" => Formaat::Ijw,
+            "csv" => Format::Csv,
+            "jsonl" | "ndjson" => Format::Jsonl,
+            "xml" => Format::Ijw,
             _ => return None,
         })
     }
 
     pub fn naam(self) -> &'static str {
         match self {
-            Formaat::Csv => "csv",
-            Formaat::Jsonl => "jsonl",
-            Formaat::Ijw => "ijw",
+            Format::Csv => "csv",
+            Format::Jsonl => "jsonl",
+            Format::Ijw => "ijw",
         }
     }
 }
@@ -117,7 +117,7 @@ impl ImportConfig {
 /// Why an import could not run at all (as opposed to records being rejected, which the
 /// [`Rapport`] lists).
 #[derive(Debug, thiserror::Error)]
-pub enum ImportFout {
+pub enum ImportError {
     #[error(transparent)]
     Sleutel(#[from] KeyError),
     #[error("{pad}: kan het bestand niet lezen: {bron}")]
@@ -191,7 +191,7 @@ impl Importer {
     pub async fn open(
         store: Arc<dyn EventStore>,
         config: ImportConfig,
-    ) -> Result<Self, ImportFout> {
+    ) -> Result<Self, ImportError> {
         let head = store.head_position().await?;
         let v = progress(
             config.voortgang && head > 0,
@@ -202,8 +202,8 @@ impl Importer {
         let write = WriteState::load(&*store, |n| v.inc(n as u64))
             .await
             .map_err(|e| match e {
-                LoadError::Store(e) => ImportFout::Store(e),
-                LoadError::Unreadable { position, reason } => ImportFout::Log {
+                LoadError::Store(e) => ImportError::Store(e),
+                LoadError::Unreadable { position, reason } => ImportError::Log {
                     positie: position,
                     reden: reason,
                 },
@@ -229,7 +229,7 @@ impl Importer {
 
     /// Imports paths: each `.csv` / `.jsonl` file on its own; all `.xml` files (and the
     /// `.xml` files in given directories) together as one set of iJw messages.
-    pub async fn importeer_paden(&mut self, paden: &[PathBuf]) -> Result<Vec<Rapport>, ImportFout> {
+    pub async fn import_paths(&mut self, paden: &[PathBuf]) -> Result<Vec<Rapport>, ImportError> {
         let mut ijw_paden = Vec::new();
         let mut rapporten = Vec::new();
         for pad in paden {
@@ -238,40 +238,40 @@ impl Importer {
                 ijw_paden.append(&mut xml);
                 continue;
             }
-            match Formaat::van_pad(pad) {
-                Some(Formaat::Ijw) => ijw_paden.push(pad.clone()),
-                Some(f) => rapporten.push(self.importeer_bestand(pad, f).await?),
-                None => return Err(ImportFout::OnbekendFormaat(path_text(pad))),
+            match Format::from_path(pad) {
+                Some(Format::Ijw) => ijw_paden.push(pad.clone()),
+                Some(f) => rapporten.push(self.import_file(pad, f).await?),
+                None => return Err(ImportError::OnbekendFormaat(path_text(pad))),
             }
         }
         if !ijw_paden.is_empty() {
-            rapporten.push(self.importeer_ijw(&ijw_paden).await?);
+            rapporten.push(self.import_ijw(&ijw_paden).await?);
         }
         Ok(rapporten)
     }
 
     /// Imports one CSV or JSON Lines file from disk.
-    pub async fn importeer_bestand(
+    pub async fn import_file(
         &mut self,
         pad: &Path,
-        formaat: Formaat,
-    ) -> Result<Rapport, ImportFout> {
+        formaat: Format,
+    ) -> Result<Rapport, ImportError> {
         let bytes = read_file(pad)?;
         let naam = pad.display().to_string();
         match formaat {
-            Formaat::Ijw => self.importeer_ijw_bytes(&[(naam, bytes)]).await,
-            f => self.importeer_tabel(f, &naam, &bytes).await,
+            Format::Ijw => self.import_ijw_bytes(&[(naam, bytes)]).await,
+            f => self.import_table(f, &naam, &bytes).await,
         }
     }
 
     /// Imports a CSV or JSON Lines file given as bytes; `naam` appears in the sources and
     /// the report (with numbers that could be a BSN masked, [`safe_file_name`]).
-    pub async fn importeer_tabel(
+    pub async fn import_table(
         &mut self,
-        formaat: Formaat,
+        formaat: Format,
         naam: &str,
         bytes: &[u8],
-    ) -> Result<Rapport, ImportFout> {
+    ) -> Result<Rapport, ImportError> {
         let start = Instant::now();
         let naam = &safe_file_name(naam);
         let sleutel = format!(
@@ -283,12 +283,12 @@ impl Importer {
             return Ok(r);
         }
         let bsn = match formaat {
-            Formaat::Csv => csv_reader::has_bsn_column(bytes),
+            Format::Csv => csv_reader::has_bsn_column(bytes),
             _ => jsonl::has_bsn_field(bytes),
         };
         if bsn && self.config.pseudonimiseerder.is_none() {
             // Refuse before reading a single record: no BSN may pass unpseudonymised.
-            return Err(ImportFout::Sleutel(KeyError::Missing));
+            return Err(ImportError::Sleutel(KeyError::Missing));
         }
         let pseudo = self.config.pseudonimiseerder.as_ref();
         // A CSV file without `geregistreerd_op` has one recorded time (now): it is read
@@ -299,7 +299,7 @@ impl Importer {
             _,
             _,
             _,
-        ) = if formaat == Formaat::Csv && !csv_reader::has_column(bytes, "geregistreerd_op") {
+        ) = if formaat == Format::Csv && !csv_reader::has_column(bytes, "geregistreerd_op") {
             // For the progress bar only: lines after the header.
             let regels = bytes
                 .split(|b| *b == b'\n')
@@ -314,7 +314,7 @@ impl Importer {
             )
         } else {
             let items = match formaat {
-                Formaat::Csv => csv_reader::read(naam, bytes, pseudo),
+                Format::Csv => csv_reader::read(naam, bytes, pseudo),
                 _ => jsonl::read(naam, bytes, pseudo),
             };
             let tijden = || {
@@ -411,7 +411,7 @@ impl Importer {
         rest: Vec<WriteRequest>,
         state: DomainState,
         start: Instant,
-    ) -> Result<Rapport, ImportFout> {
+    ) -> Result<Rapport, ImportError> {
         stroom.send(rest, &self.write);
         let events = stroom.events;
         let (resultaten, written) = stroom.commit().await?;
@@ -433,26 +433,30 @@ impl Importer {
     }
 
     /// Imports iJw messages from disk as one set (see the module docs).
-    pub async fn importeer_ijw(&mut self, paden: &[PathBuf]) -> Result<Rapport, ImportFout> {
+    pub async fn import_ijw(&mut self, paden: &[PathBuf]) -> Result<Rapport, ImportError> {
         let mut berichten = Vec::with_capacity(paden.len());
         for p in paden {
             berichten.push((p.display().to_string(), read_file(p)?));
         }
-        self.importeer_ijw_bytes(&berichten).await
+        self.import_ijw_bytes(&berichten).await
     }
 
     /// Imports iJw messages given as (name, bytes), as one set.
-    pub async fn importeer_ijw_bytes(
+    pub async fn import_ijw_bytes(
         &mut self,
         bestanden: &[(String, Vec<u8>)],
-    ) -> Result<Rapport, ImportFout> {
+    ) -> Result<Rapport, ImportError> {
         let start = Instant::now();
         let pseudo = self
             .config
             .pseudonimiseerder
             .clone()
-            .ok_or(ImportFout::Sleutel(KeyError::Missing))?;
-        let mapping = self.config.mapping.clone().ok_or(ImportFout::GeenMapping)?;
+            .ok_or(ImportError::Sleutel(KeyError::Missing))?;
+        let mapping = self
+            .config
+            .mapping
+            .clone()
+            .ok_or(ImportError::GeenMapping)?;
         let mut hashes: Vec<[u8; 32]> = bestanden
             .iter()
             .map(|(_, b)| Sha256::digest(b).into())
@@ -468,7 +472,7 @@ impl Importer {
         } else {
             format!("{} iJw-berichten", bestanden.len())
         };
-        if let Some(r) = self.already_imported(&invoer, Formaat::Ijw, &sleutel, start) {
+        if let Some(r) = self.already_imported(&invoer, Format::Ijw, &sleutel, start) {
             return Ok(r);
         }
         let v = progress(
@@ -516,7 +520,7 @@ impl Importer {
         }
         let (rapport, opdrachten) = Rapport::van_plan(
             invoer,
-            Formaat::Ijw.naam(),
+            Format::Ijw.naam(),
             vertaling.records + (bestanden.len() - gelezen.len()) as u64,
             vertaling.overgeslagen,
             0,
@@ -547,7 +551,7 @@ impl Importer {
     fn already_imported(
         &self,
         invoer: &str,
-        formaat: Formaat,
+        formaat: Format,
         sleutel: &str,
         start: Instant,
     ) -> Option<Rapport> {
@@ -577,7 +581,7 @@ impl Importer {
         start: Instant,
         v: &Progress,
         meerdere: bool,
-    ) -> Result<Rapport, ImportFout> {
+    ) -> Result<Rapport, ImportError> {
         if !rapport.afgewezen.is_empty() {
             rapport.uitkomst = Uitkomst::Afgewezen;
         } else if opdrachten.is_empty() {
@@ -668,18 +672,18 @@ fn already_written_note(invoer: &str, n: u64) -> Vec<Overgeslagen> {
 }
 
 /// One call for the binary: read the log, import `paden` (see
-/// [`Importer::importeer_paden`]) and return a report per file or iJw set.
-pub async fn importeer(
+/// [`Importer::import_paths`]) and return a report per file or iJw set.
+pub async fn run_import(
     store: Arc<dyn EventStore>,
     config: ImportConfig,
     paden: &[PathBuf],
-) -> Result<Vec<Rapport>, ImportFout> {
+) -> Result<Vec<Rapport>, ImportError> {
     let mut importer = Importer::open(store, config).await?;
-    importer.importeer_paden(paden).await
+    importer.import_paths(paden).await
 }
 
-fn read_file(pad: &Path) -> Result<Vec<u8>, ImportFout> {
-    std::fs::read(pad).map_err(|bron| ImportFout::Lezen {
+fn read_file(pad: &Path) -> Result<Vec<u8>, ImportError> {
+    std::fs::read(pad).map_err(|bron| ImportError::Lezen {
         pad: path_text(pad),
         bron,
     })
@@ -690,15 +694,15 @@ fn path_text(pad: &Path) -> String {
     safe_file_name(&pad.display().to_string())
 }
 
-fn xml_in_dir(map: &Path) -> Result<Vec<PathBuf>, ImportFout> {
-    let fout = |bron| ImportFout::Lezen {
+fn xml_in_dir(map: &Path) -> Result<Vec<PathBuf>, ImportError> {
+    let fout = |bron| ImportError::Lezen {
         pad: path_text(map),
         bron,
     };
     let mut out = Vec::new();
     for e in std::fs::read_dir(map).map_err(fout)? {
         let p = e.map_err(fout)?.path();
-        if Formaat::van_pad(&p) == Some(Formaat::Ijw) {
+        if Format::from_path(&p) == Some(Format::Ijw) {
             out.push(p);
         }
     }

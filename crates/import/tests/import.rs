@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use kringloop_events::{Gebeurtenis, RecordedEvent, jeugdige_stream};
 use kringloop_import::ijw::mapping::RegioMapping;
-use kringloop_import::importer::{Formaat, ImportConfig, ImportFout, Importer};
+use kringloop_import::importer::{Format, ImportConfig, ImportError, Importer};
 use kringloop_import::pseudonym::{Bsn, Pseudonymizer};
 use kringloop_import::report::{Rapport, Uitkomst};
 use kringloop_import::templates::{EXAMPLE_BSN, ORDER};
@@ -116,11 +116,11 @@ async fn write_elsewhere(store: &Arc<dyn EventStore>, stream: &str, fact: Gebeur
 }
 
 /// The store refused a write because another writer got in between.
-fn assert_conflict<T: std::fmt::Debug>(r: &Result<T, ImportFout>) {
+fn assert_conflict<T: std::fmt::Debug>(r: &Result<T, ImportError>) {
     assert!(
         matches!(
             r,
-            Err(ImportFout::Store(
+            Err(ImportError::Store(
                 kringloop_store::StoreError::Conflict { .. }
             ))
         ),
@@ -160,15 +160,15 @@ async fn geen_bsn(store: &Arc<dyn EventStore>, dir: &Path, rapporten: &[Rapport]
     Ok(())
 }
 
-async fn importeer_templates(imp: &mut Importer, formaat: &str, tot: usize) -> R<Vec<Rapport>> {
+async fn import_templates(imp: &mut Importer, formaat: &str, tot: usize) -> R<Vec<Rapport>> {
     let f = if formaat == "csv" {
-        Formaat::Csv
+        Format::Csv
     } else {
-        Formaat::Jsonl
+        Format::Jsonl
     };
     let mut rapporten = Vec::new();
     for t in &ORDER[..tot] {
-        let r = imp.importeer_bestand(&template(formaat, t), f).await?;
+        let r = imp.import_file(&template(formaat, t), f).await?;
         assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
         rapporten.push(r);
     }
@@ -178,7 +178,7 @@ async fn importeer_templates(imp: &mut Importer, formaat: &str, tot: usize) -> R
 async fn templates_importeren(formaat: &str) -> R {
     let dir = tempfile::tempdir()?;
     let (store, mut imp) = open(dir.path()).await?;
-    let rapporten = importeer_templates(&mut imp, formaat, ORDER.len()).await?;
+    let rapporten = import_templates(&mut imp, formaat, ORDER.len()).await?;
     let events = alle(&store).await?;
     let verwacht: u64 = rapporten.iter().map(|r| r.geschreven).sum();
     assert_eq!(events.len() as u64, verwacht);
@@ -236,10 +236,10 @@ const LANDSCHAP: usize = 10;
 async fn ijw_fixtures_become_placements_a_doorplaatsing_and_ends() -> R {
     let dir = tempfile::tempdir()?;
     let (store, mut imp) = open(dir.path()).await?;
-    let mut rapporten = importeer_templates(&mut imp, "csv", LANDSCHAP).await?;
+    let mut rapporten = import_templates(&mut imp, "csv", LANDSCHAP).await?;
     let voor = store.head_position().await?;
     let r = imp
-        .importeer_paden(&[crate_dir().join("fixtures/ijw/berichten")])
+        .import_paths(&[crate_dir().join("fixtures/ijw/berichten")])
         .await?;
     assert_eq!(r.len(), 1);
     let r = r.into_iter().next().ok_or("geen rapport")?;
@@ -304,13 +304,13 @@ async fn ijw_fixtures_become_placements_a_doorplaatsing_and_ends() -> R {
     assert!(events.iter().all(|e| e.recorded_by == PRINCIPAL));
     // A second run over the same directory writes nothing.
     let nog = imp
-        .importeer_paden(&[crate_dir().join("fixtures/ijw/berichten")])
+        .import_paths(&[crate_dir().join("fixtures/ijw/berichten")])
         .await?;
     assert_eq!(nog[0].uitkomst, Uitkomst::AlGeimporteerd);
     // And a subset of them, in a fresh importer, is skipped message by message.
     let mut imp2 = Importer::open(store.clone(), config()?).await?;
     let deel = imp2
-        .importeer_paden(&[crate_dir().join("fixtures/ijw/berichten/04-jw307-horizon-stop-a.xml")])
+        .import_paths(&[crate_dir().join("fixtures/ijw/berichten/04-jw307-horizon-stop-a.xml")])
         .await?;
     assert_eq!(deel[0].geschreven, 0, "{}", deel[0]);
     assert_eq!(deel[0].overgeslagen.len(), 1);
@@ -328,10 +328,10 @@ async fn ijw_fixtures_become_placements_a_doorplaatsing_and_ends() -> R {
 async fn an_impossible_ijw_stop_writes_nothing_and_names_the_message() -> R {
     let dir = tempfile::tempdir()?;
     let (store, mut imp) = open(dir.path()).await?;
-    importeer_templates(&mut imp, "csv", LANDSCHAP).await?;
+    import_templates(&mut imp, "csv", LANDSCHAP).await?;
     let voor = store.head_position().await?;
     let r = imp
-        .importeer_paden(&[crate_dir().join("fixtures/ijw/onmogelijk")])
+        .import_paths(&[crate_dir().join("fixtures/ijw/onmogelijk")])
         .await?;
     let r = &r[0];
     assert_eq!(r.uitkomst, Uitkomst::Afgewezen, "{r}");
@@ -359,7 +359,7 @@ async fn a_malformed_csv_is_reported_line_by_line_and_writes_nothing() -> R {
                Aanbieder,X,Y\n\
                AanbiederGeregistreerd,HORIZON,Horizon dubbel\n";
     let r = imp
-        .importeer_tabel(Formaat::Csv, "aanbieders.csv", csv.as_bytes())
+        .import_table(Format::Csv, "aanbieders.csv", csv.as_bytes())
         .await?;
     assert_eq!(r.uitkomst, Uitkomst::Afgewezen);
     let regels: Vec<u64> = r.afgewezen.iter().filter_map(|a| a.plaats.regel).collect();
@@ -380,7 +380,7 @@ async fn a_malformed_csv_is_reported_line_by_line_and_writes_nothing() -> R {
 async fn an_end_before_the_start_writes_nothing_and_names_the_line() -> R {
     let dir = tempfile::tempdir()?;
     let (store, mut imp) = open(dir.path()).await?;
-    importeer_templates(&mut imp, "csv", LANDSCHAP).await?;
+    import_templates(&mut imp, "csv", LANDSCHAP).await?;
     let voor = store.head_position().await?;
     let csv = format!(
         "type,bsn,geboortejaar,geslacht,woongemeente,datum,voorziening,spoed,crisis,verblijf_voor,bestemming,reden\n\
@@ -390,7 +390,7 @@ async fn an_end_before_the_start_writes_nothing_and_names_the_line() -> R {
         b = "999900067"
     );
     let r = imp
-        .importeer_tabel(Formaat::Csv, "plaatsingen.csv", csv.as_bytes())
+        .import_table(Format::Csv, "plaatsingen.csv", csv.as_bytes())
         .await?;
     assert_eq!(r.uitkomst, Uitkomst::Afgewezen, "{r}");
     assert_eq!(r.afgewezen.len(), 1, "{r}");
@@ -409,14 +409,14 @@ async fn the_same_file_twice_writes_once() -> R {
     let dir = tempfile::tempdir()?;
     let (store, mut imp) = open(dir.path()).await?;
     let pad = template("csv", "LandsdeelGeregistreerd");
-    let eerste = imp.importeer_bestand(&pad, Formaat::Csv).await?;
+    let eerste = imp.import_file(&pad, Format::Csv).await?;
     assert_eq!(eerste.uitkomst, Uitkomst::Geschreven);
     let head = store.head_position().await?;
-    let tweede = imp.importeer_bestand(&pad, Formaat::Csv).await?;
+    let tweede = imp.import_file(&pad, Format::Csv).await?;
     assert_eq!(tweede.uitkomst, Uitkomst::AlGeimporteerd, "{tweede}");
     // A new process reading the log recognises it as well.
     let mut opnieuw = Importer::open(store.clone(), config()?).await?;
-    let derde = opnieuw.importeer_bestand(&pad, Formaat::Csv).await?;
+    let derde = opnieuw.import_file(&pad, Format::Csv).await?;
     assert_eq!(derde.uitkomst, Uitkomst::AlGeimporteerd, "{derde}");
     assert_eq!(store.head_position().await?, head);
     Ok(())
@@ -428,9 +428,7 @@ async fn a_dry_run_writes_nothing_but_reports_everything() -> R {
     let (store, mut imp) = open_with(dir.path(), |c| c.dry_run = true).await?;
     let mut totaal = 0;
     for t in ORDER {
-        let r = imp
-            .importeer_bestand(&template("csv", t), Formaat::Csv)
-            .await?;
+        let r = imp.import_file(&template("csv", t), Format::Csv).await?;
         assert_eq!(r.uitkomst, Uitkomst::ProefDraai, "{r}");
         totaal += r.gebeurtenissen;
     }
@@ -444,13 +442,13 @@ async fn refuses_to_run_without_a_key() -> R {
     let dir = tempfile::tempdir()?;
     let (store, mut imp) = open_with(dir.path(), |c| c.pseudonimiseerder = None).await?;
     let ijw = imp
-        .importeer_paden(&[crate_dir().join("fixtures/ijw/berichten")])
+        .import_paths(&[crate_dir().join("fixtures/ijw/berichten")])
         .await;
-    assert!(matches!(ijw, Err(ImportFout::Sleutel(_))), "{ijw:?}");
+    assert!(matches!(ijw, Err(ImportError::Sleutel(_))), "{ijw:?}");
     let csv = imp
-        .importeer_bestand(&template("csv", "JeugdigeGeregistreerd"), Formaat::Csv)
+        .import_file(&template("csv", "JeugdigeGeregistreerd"), Format::Csv)
         .await;
-    assert!(matches!(csv, Err(ImportFout::Sleutel(_))));
+    assert!(matches!(csv, Err(ImportError::Sleutel(_))));
     let e = csv.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(e.contains("KRINGLOOP_PSEUDONIEM_SLEUTEL"), "{e}");
     assert_eq!(store.head_position().await?, 0);
@@ -465,7 +463,7 @@ async fn backfill_keeps_the_recorded_times_and_refuses_them_going_back() -> R {
                  AanbiederGeregistreerd,A1,Een,2024-04-20T09:30:00+02:00\n\
                  AanbiederGeregistreerd,A2,Twee,2024-04-01\n";
     let r = imp
-        .importeer_tabel(Formaat::Csv, "terug.csv", terug.as_bytes())
+        .import_table(Format::Csv, "terug.csv", terug.as_bytes())
         .await?;
     assert_eq!(r.uitkomst, Uitkomst::Afgewezen);
     assert_eq!(r.afgewezen[0].code, "REGISTRATIETIJD_TERUG", "{r}");
@@ -475,7 +473,7 @@ async fn backfill_keeps_the_recorded_times_and_refuses_them_going_back() -> R {
                 AanbiederGeregistreerd,A2,Twee,2024-05-01\n\
                 AanbiederGeregistreerd,A3,Drie,\n";
     let r = imp
-        .importeer_tabel(Formaat::Csv, "historie.csv", goed.as_bytes())
+        .import_table(Format::Csv, "historie.csv", goed.as_bytes())
         .await?;
     assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
     let events = alle(&store).await?;
@@ -565,7 +563,7 @@ async fn a_backfill_file_stopped_between_batches_continues_where_it_stopped() ->
     });
     let mut imp = Importer::open(stopt, config()?).await?;
     let fout = imp
-        .importeer_tabel(Formaat::Csv, "historie.csv", csv.as_bytes())
+        .import_table(Format::Csv, "historie.csv", csv.as_bytes())
         .await;
     assert!(fout.is_err(), "the second batch fails");
     assert_eq!(
@@ -575,14 +573,14 @@ async fn a_backfill_file_stopped_between_batches_continues_where_it_stopped() ->
     );
     let mut opnieuw = Importer::open(echt.clone(), config()?).await?;
     let r = opnieuw
-        .importeer_tabel(Formaat::Csv, "historie.csv", csv.as_bytes())
+        .import_table(Format::Csv, "historie.csv", csv.as_bytes())
         .await?;
     assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
     assert_eq!(r.geschreven, 1, "{r}");
     assert_eq!(r.overgeslagen.len(), 1, "{r}");
     assert_eq!(echt.head_position().await?, 3);
     let weer = opnieuw
-        .importeer_tabel(Formaat::Csv, "historie.csv", csv.as_bytes())
+        .import_table(Format::Csv, "historie.csv", csv.as_bytes())
         .await?;
     assert_eq!(weer.uitkomst, Uitkomst::AlGeimporteerd, "{weer}");
     assert_eq!(echt.head_position().await?, 3);
@@ -593,7 +591,7 @@ async fn a_backfill_file_stopped_between_batches_continues_where_it_stopped() ->
 async fn a_concurrent_write_makes_the_whole_file_fail_and_nothing_of_it_is_written() -> R {
     let dir = tempfile::tempdir()?;
     let (store, mut imp) = open(dir.path()).await?;
-    importeer_templates(&mut imp, "csv", 5).await?;
+    import_templates(&mut imp, "csv", 5).await?;
     let voor = store.head_position().await?;
     // Someone else writes to one of the facility streams after the importer read the log.
     let tussendoor: Gebeurtenis = kringloop_events::PlaatsenGeopend {
@@ -604,7 +602,7 @@ async fn a_concurrent_write_makes_the_whole_file_fail_and_nothing_of_it_is_writt
     .into();
     write_elsewhere(&store, "voorziening-SKB-DE-LINDE", tussendoor).await?;
     let r = imp
-        .importeer_bestand(&template("csv", "PlaatsenGeopend"), Formaat::Csv)
+        .import_file(&template("csv", "PlaatsenGeopend"), Format::Csv)
         .await;
     assert_conflict(&r);
     assert_eq!(
@@ -624,7 +622,7 @@ async fn import_futures_are_send() -> R {
     let pad = template("csv", "LandsdeelGeregistreerd");
     let taak = tokio::spawn(async move {
         let paden = vec![pad];
-        kringloop_import::importer::importeer(store, ImportConfig::new("p"), &paden).await
+        kringloop_import::importer::run_import(store, ImportConfig::new("p"), &paden).await
     });
     let rapporten = taak.await??;
     assert_eq!(rapporten[0].uitkomst, Uitkomst::Geschreven);
@@ -649,12 +647,12 @@ async fn ijw_backfill_records_each_fact_at_its_dagtekening() -> R {
          PlaatsenGeopend,,,,,,,2019-01-01,SKB-DE-LINDE,6,{t}\n"
     );
     let r = imp
-        .importeer_tabel(Formaat::Csv, "landschap.csv", landschap.as_bytes())
+        .import_table(Format::Csv, "landschap.csv", landschap.as_bytes())
         .await?;
     assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
     let voor = store.head_position().await?;
     let pad = crate_dir().join("fixtures/ijw/berichten");
-    let r = imp.importeer_paden(std::slice::from_ref(&pad)).await?;
+    let r = imp.import_paths(std::slice::from_ref(&pad)).await?;
     assert_eq!(r[0].uitkomst, Uitkomst::Geschreven, "{}", r[0]);
     let events = events_after(&store, voor).await?;
     assert_eq!(events.len(), 8);
@@ -675,7 +673,7 @@ async fn ijw_backfill_records_each_fact_at_its_dagtekening() -> R {
             .all(|w| w[0].recorded_at <= w[1].recorded_at)
     );
     // Written per Dagtekening; a second run writes nothing.
-    let nog = imp.importeer_paden(&[pad]).await?;
+    let nog = imp.import_paths(&[pad]).await?;
     assert_eq!(nog[0].uitkomst, Uitkomst::AlGeimporteerd, "{}", nog[0]);
     assert_eq!(store.head_position().await?, voor + 8);
     Ok(())
@@ -695,7 +693,7 @@ async fn a_large_file_rejected_at_its_last_row_writes_nothing() -> R {
         VoorzieningGeregistreerd,V1,Voorziening 1,A1,GM0599,GROEP,OPEN,2019-01-01,,\n\
         PlaatsenGeopend,,,,,,,2019-01-01,V1,100000\n";
     let r = imp
-        .importeer_tabel(Formaat::Csv, "landschap.csv", landschap.as_bytes())
+        .import_table(Format::Csv, "landschap.csv", landschap.as_bytes())
         .await?;
     assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
     let voor = store.head_position().await?;
@@ -719,7 +717,7 @@ async fn a_large_file_rejected_at_its_last_row_writes_nothing() -> R {
         jeugdigen - 1
     );
     let r = imp
-        .importeer_tabel(Formaat::Csv, "groot.csv", fout.as_bytes())
+        .import_table(Format::Csv, "groot.csv", fout.as_bytes())
         .await?;
     assert_eq!(r.uitkomst, Uitkomst::Afgewezen, "{r}");
     assert_eq!(r.afgewezen.len(), 1);
@@ -738,7 +736,7 @@ async fn a_large_file_rejected_at_its_last_row_writes_nothing() -> R {
     let stroom = jeugdige_stream(&format!("p{:07}", jeugdigen - 1));
     write_elsewhere(&store, &stroom, tussendoor).await?;
     let r = imp
-        .importeer_tabel(Formaat::Csv, "groot.csv", csv.as_bytes())
+        .import_table(Format::Csv, "groot.csv", csv.as_bytes())
         .await;
     assert_conflict(&r);
     assert_eq!(
@@ -751,13 +749,13 @@ async fn a_large_file_rejected_at_its_last_row_writes_nothing() -> R {
     let dir2 = tempfile::tempdir()?;
     let store2 = self::store(dir2.path()).await?;
     let mut imp = Importer::open(store2.clone(), config()?).await?;
-    imp.importeer_tabel(Formaat::Csv, "landschap.csv", landschap.as_bytes())
+    imp.import_table(Format::Csv, "landschap.csv", landschap.as_bytes())
         .await?;
     let voor = store2.head_position().await?;
     // One that read the log before the file was written (see below).
     let mut oud = Importer::open(store2.clone(), config()?).await?;
     let r = imp
-        .importeer_tabel(Formaat::Csv, "groot.csv", csv.as_bytes())
+        .import_table(Format::Csv, "groot.csv", csv.as_bytes())
         .await?;
     assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
     assert_eq!(r.records, 2 * jeugdigen);
@@ -771,12 +769,12 @@ async fn a_large_file_rejected_at_its_last_row_writes_nothing() -> R {
             .all(|e| e.idempotency_key.as_deref() == Some(r.idempotentiesleutel.as_str()))
     );
     let again = imp
-        .importeer_tabel(Formaat::Csv, "groot.csv", csv.as_bytes())
+        .import_table(Format::Csv, "groot.csv", csv.as_bytes())
         .await?;
     assert_eq!(again.uitkomst, Uitkomst::AlGeimporteerd);
     // An importer that did not see the write: the store itself refuses the repeat.
     let r = oud
-        .importeer_tabel(Formaat::Csv, "groot.csv", csv.as_bytes())
+        .import_table(Format::Csv, "groot.csv", csv.as_bytes())
         .await?;
     assert_eq!(r.uitkomst, Uitkomst::AlGeimporteerd, "{r}");
     assert_eq!(r.geschreven, 0);
@@ -831,7 +829,7 @@ async fn an_unterminated_quote_is_refused_with_its_line_and_writes_nothing() -> 
                AanbiederGeregistreerd,A2,\"Tweede\n\
                AanbiederGeregistreerd,A3,Derde\n";
     let r = imp
-        .importeer_tabel(Formaat::Csv, "aanbieders.csv", csv.as_bytes())
+        .import_table(Format::Csv, "aanbieders.csv", csv.as_bytes())
         .await?;
     assert_eq!(r.uitkomst, Uitkomst::Afgewezen, "{r}");
     assert_eq!(r.afgewezen.len(), 1, "{r}");
@@ -841,7 +839,7 @@ async fn an_unterminated_quote_is_refused_with_its_line_and_writes_nothing() -> 
     assert_eq!(store.head_position().await?, 0, "niets geschreven");
     // In the header, too.
     let r = imp
-        .importeer_tabel(Formaat::Csv, "kop.csv", b"type,\"id,naam\nX,Y,Z\n")
+        .import_table(Format::Csv, "kop.csv", b"type,\"id,naam\nX,Y,Z\n")
         .await?;
     assert_eq!(r.uitkomst, Uitkomst::Afgewezen, "{r}");
     assert_eq!(r.afgewezen[0].plaats.regel, Some(1), "{r}");
@@ -850,7 +848,7 @@ async fn an_unterminated_quote_is_refused_with_its_line_and_writes_nothing() -> 
                 AanbiederGeregistreerd,A1,\"Een \"\"goede\"\" naam, met komma\"\n\
                 AanbiederGeregistreerd,A2,De 2\"-groep\n";
     let r = imp
-        .importeer_tabel(Formaat::Csv, "goed.csv", goed.as_bytes())
+        .import_table(Format::Csv, "goed.csv", goed.as_bytes())
         .await?;
     assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
     Ok(())
@@ -862,7 +860,7 @@ async fn nul_bytes_in_a_csv_are_refused_with_their_line_and_write_nothing() -> R
     let (store, mut imp) = open(dir.path()).await?;
     let csv =
         b"type,id,naam\nAanbiederGeregistreerd,A1,Eerste\nAanbiederGeregistreerd,A2,Twee\0de\n";
-    let r = imp.importeer_tabel(Formaat::Csv, "nul.csv", csv).await?;
+    let r = imp.import_table(Format::Csv, "nul.csv", csv).await?;
     assert_eq!(r.uitkomst, Uitkomst::Afgewezen, "{r}");
     assert_eq!(r.afgewezen.len(), 1, "{r}");
     assert_eq!(r.afgewezen[0].plaats.regel, Some(3), "{r}");
@@ -872,7 +870,7 @@ async fn nul_bytes_in_a_csv_are_refused_with_their_line_and_write_nothing() -> R
     let jsonl = "{\"type\":\"AanbiederGeregistreerd\",\"id\":\"A1\",\"naam\":\"Een\"}\n\
                  {\"type\":\"AanbiederGeregistreerd\",\"id\":\"A2\",\"naam\":\"Twee\\u0000\"}\n";
     let r = imp
-        .importeer_tabel(Formaat::Jsonl, "nul.jsonl", jsonl.as_bytes())
+        .import_table(Format::Jsonl, "nul.jsonl", jsonl.as_bytes())
         .await?;
     assert_eq!(r.uitkomst, Uitkomst::Afgewezen, "{r}");
     assert_eq!(r.afgewezen[0].plaats.regel, Some(2), "{r}");
@@ -885,7 +883,7 @@ async fn nul_bytes_in_a_csv_are_refused_with_their_line_and_write_nothing() -> R
 async fn bsn_like_values_never_reach_the_log_or_a_report_from_csv_or_json_lines() -> R {
     let dir = tempfile::tempdir()?;
     let (store, mut imp) = open(dir.path()).await?;
-    let mut rapporten = importeer_templates(&mut imp, "csv", LANDSCHAP).await?;
+    let mut rapporten = import_templates(&mut imp, "csv", LANDSCHAP).await?;
     let voor = store.head_position().await?;
     let kop = "type,pseudoniem,geboortejaar,geslacht,woongemeente,datum,voorziening,spoed,crisis,verblijf_voor,bestemming,reden,bron\n";
     let [a, b, c] = TEST_BSNS;
@@ -919,9 +917,7 @@ async fn bsn_like_values_never_reach_the_log_or_a_report_from_csv_or_json_lines(
         ),
     ];
     for (naam, csv) in gevallen {
-        let r = imp
-            .importeer_tabel(Formaat::Csv, &naam, csv.as_bytes())
-            .await?;
+        let r = imp.import_table(Format::Csv, &naam, csv.as_bytes()).await?;
         assert_eq!(r.uitkomst, Uitkomst::Afgewezen, "{naam}: {r}");
         rapporten.push(r);
     }
@@ -929,14 +925,14 @@ async fn bsn_like_values_never_reach_the_log_or_a_report_from_csv_or_json_lines(
         "{{\"type\":\"JeugdigeGeregistreerd\",\"pseudoniem\":\"jeugdige{b}\",\"geboortejaar\":2008,\"geslacht\":\"MAN\",\"woongemeente\":\"GM0599\",\"datum\":\"2024-03-01\"}}\n"
     );
     let r = imp
-        .importeer_tabel(Formaat::Jsonl, "pseudoniem.jsonl", jsonl.as_bytes())
+        .import_table(Format::Jsonl, "pseudoniem.jsonl", jsonl.as_bytes())
         .await?;
     assert_eq!(r.uitkomst, Uitkomst::Afgewezen, "{r}");
     rapporten.push(r);
     // A file named after a BSN: accepted, the name masked in the source and the report.
     let r = imp
-        .importeer_tabel(
-            Formaat::Csv,
+        .import_table(
+            Format::Csv,
             &format!("export-{c}.csv"),
             format!("{kop}JeugdigeGeregistreerd,p-naam,2008,MAN,GM0599,2024-03-01,,,,,,,\n")
                 .as_bytes(),
@@ -957,7 +953,7 @@ async fn bsn_like_values_never_reach_the_log_or_a_report_from_csv_or_json_lines(
 async fn an_ijw_identificatie_that_passes_the_elfproef_is_stored_as_a_keyed_pseudonym() -> R {
     let dir = tempfile::tempdir()?;
     let (store, mut imp) = open(dir.path()).await?;
-    let mut rapporten = importeer_templates(&mut imp, "csv", LANDSCHAP).await?;
+    let mut rapporten = import_templates(&mut imp, "csv", LANDSCHAP).await?;
     let voor = store.head_position().await?;
     // The fixtures, with two message identifications that are valid 11-proof numbers
     // (one written with dots) and a file named after a BSN.
@@ -980,9 +976,7 @@ async fn an_ijw_identificatie_that_passes_the_elfproef_is_stored_as_a_keyed_pseu
         };
         std::fs::write(berichten.join(naam), tekst)?;
     }
-    let r = imp
-        .importeer_paden(std::slice::from_ref(&berichten))
-        .await?;
+    let r = imp.import_paths(std::slice::from_ref(&berichten)).await?;
     let r = r.into_iter().next().ok_or("geen rapport")?;
     assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
     let events = events_after(&store, voor).await?;
@@ -1000,7 +994,7 @@ async fn an_ijw_identificatie_that_passes_the_elfproef_is_stored_as_a_keyed_pseu
     // The pseudonym is keyed and stable: the same messages again are recognised.
     let mut opnieuw = Importer::open(store.clone(), config()?).await?;
     let nog = opnieuw
-        .importeer_paden(&[berichten.join("02-jw305-horizon-start-a.xml")])
+        .import_paths(&[berichten.join("02-jw305-horizon-start-a.xml")])
         .await?;
     assert_eq!(nog[0].geschreven, 0, "{}", nog[0]);
     assert_eq!(nog[0].overgeslagen.len(), 1, "{}", nog[0]);

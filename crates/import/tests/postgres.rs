@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use kringloop_import::ijw::mapping::RegioMapping;
-use kringloop_import::importer::{Formaat, ImportConfig, Importer};
+use kringloop_import::importer::{Format, ImportConfig, Importer};
 use kringloop_import::pseudonym::Pseudonymizer;
 use kringloop_import::report::Uitkomst;
 use kringloop_import::templates::ORDER;
@@ -85,12 +85,12 @@ async fn draai(url: &str) -> R {
     let mut imp = Importer::open(store.clone(), c.clone()).await?;
     for t in ORDER {
         let r = imp
-            .importeer_bestand(&dir.join(format!("templates/csv/{t}.csv")), Formaat::Csv)
+            .import_file(&dir.join(format!("templates/csv/{t}.csv")), Format::Csv)
             .await?;
         assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
     }
     let r = imp
-        .importeer_paden(&[dir.join("fixtures/ijw/berichten")])
+        .import_paths(&[dir.join("fixtures/ijw/berichten")])
         .await?;
     assert_eq!(r[0].uitkomst, Uitkomst::Geschreven, "{}", r[0]);
     let head = store.head_position().await?;
@@ -98,14 +98,11 @@ async fn draai(url: &str) -> R {
     // A new importer (a new process) reads the log and writes nothing the second time.
     let mut opnieuw = Importer::open(store.clone(), c).await?;
     let nog = opnieuw
-        .importeer_bestand(
-            &dir.join("templates/csv/PlaatsingGestart.csv"),
-            Formaat::Csv,
-        )
+        .import_file(&dir.join("templates/csv/PlaatsingGestart.csv"), Format::Csv)
         .await?;
     assert_eq!(nog.uitkomst, Uitkomst::AlGeimporteerd, "{nog}");
     let nog = opnieuw
-        .importeer_paden(&[dir.join("fixtures/ijw/berichten")])
+        .import_paths(&[dir.join("fixtures/ijw/berichten")])
         .await?;
     assert_eq!(nog[0].uitkomst, Uitkomst::AlGeimporteerd, "{}", nog[0]);
     assert_eq!(store.head_position().await?, head);

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use clap::Args;
 use kringloop_demo::{self as demo, DemoConfig, Scope};
-use kringloop_import::importer::{ImportConfig, importeer};
+use kringloop_import::importer::{ImportConfig, run_import};
 use kringloop_import::progress::Progress;
 use kringloop_import::pseudonym::{KEY_ENV, Pseudonymizer};
 use kringloop_store::EventStore;
@@ -172,7 +172,7 @@ pub async fn import(store: Arc<dyn EventStore>, args: &ImportArgs) -> anyhow::Re
             path,
         )?);
     }
-    let reports = importeer(store, config, &args.paden).await?;
+    let reports = run_import(store, config, &args.paden).await?;
     let mut all_accepted = true;
     for report in &reports {
         println!("{report}");

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use kringloop_store::{AppendOptions, AppendResult, EventStore, StoreError, StreamedAppend};
 use kringloop_writer::{Index, VersionChain, WriteState};
 
-use super::ImportFout;
+use super::ImportError;
 use crate::plan::WriteRequest;
 
 /// Writes the plan: one `append_many` (one transaction) per batch, a batch being the
@@ -111,13 +111,13 @@ impl StreamedWrite {
     }
 
     /// Commits the set; returns the store's results and what the importer keeps.
-    pub(super) async fn commit(self) -> Result<(Vec<AppendResult>, Vec<Written>), ImportFout> {
+    pub(super) async fn commit(self) -> Result<(Vec<AppendResult>, Vec<Written>), ImportError> {
         let _ = self.tx.send(StreamedAppend::Commit);
         drop(self.tx);
         let resultaten = self
             .task
             .await
-            .map_err(|e| ImportFout::Store(StoreError::Commit(e.to_string())))??;
+            .map_err(|e| ImportError::Store(StoreError::Commit(e.to_string())))??;
         Ok((resultaten, self.written))
     }
 
