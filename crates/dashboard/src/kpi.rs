@@ -2,10 +2,10 @@
 
 use kringloop_graphql::kpi_catalogue::{self as cat, Figure};
 
-use crate::gegevens::{Aantal, Dashboard, Rapport};
-use crate::opmaak::{Richting, Waarde};
-use crate::selectie::Periode;
-use crate::tabel::{Cel, Tabel};
+use crate::api_data::{Aantal, Dashboard, Rapport};
+use crate::format::{Richting, Waarde};
+use crate::selection::Periode;
+use crate::table::{Cel, Tabel};
 
 /// One headline KPI: a figure of the catalogue ([`cat::HEADLINE`]) with how the
 /// dashboard reads and judges it.
@@ -51,7 +51,7 @@ fn signalen_totaal(r: &Rapport) -> Waarde {
     ];
     if delen
         .iter()
-        .any(|a| a.bescherming == crate::gegevens::Bescherming::Onderdrukt)
+        .any(|a| a.bescherming == crate::api_data::Bescherming::Onderdrukt)
     {
         return Waarde::Onderdrukt;
     }
@@ -87,7 +87,7 @@ pub const KPIS: &[KpiDef] = &[
     tile(&cat::TEGEL_VERBLIJFSDUUR, Richting::LagerBeter, |r| {
         Waarde::dagen(
             r.verblijfsduur.mediaan,
-            r.verblijfsduur.bescherming == crate::gegevens::Bescherming::Onderdrukt,
+            r.verblijfsduur.bescherming == crate::api_data::Bescherming::Onderdrukt,
         )
     }),
     tile(&cat::TEGEL_SIGNALEN, Richting::LagerBeter, signalen_totaal),

@@ -16,7 +16,7 @@
 //!   server-side session; the HttpOnly, SameSite=Strict cookie holds only the session's
 //!   random id, never the token. Sessions end after 2 hours idle, 10 hours after sign-in,
 //!   at sign-out and when the token is revoked; sign-in and sign-out sent by another site
-//!   are refused with 403 ([`sessie`] documents both). Scripts may send `Authorization:
+//!   are refused with 403 ([`session`] documents both). Scripts may send `Authorization:
 //!   Bearer <token>` instead of signing in.
 //! - `GET /dashboard/csv/<tabel>.csv?…`: every table of the page as CSV.
 //! - `GET /dashboard/dashboard.css`, `GET /dashboard/favicon.svg`.
@@ -24,14 +24,14 @@
 //! The comparison of two knowledge moments (`diff`) is person-level in the API
 //! (evaluator, admin): other roles see an explanation instead, never the facts.
 
-pub mod gegevens;
-pub mod grafiek;
+pub mod api_data;
+pub mod chart;
+pub mod format;
 pub mod kpi;
-pub mod opmaak;
-pub mod pagina;
-pub mod selectie;
-pub mod sessie;
-pub mod tabel;
+pub mod page;
+pub mod selection;
+pub mod session;
+pub mod table;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -52,9 +52,9 @@ use serde::Deserialize;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::selectie::{Parameters, Periode, Selectie};
-pub use crate::sessie::COOKIE_NAAM;
-use crate::sessie::{OUDE_COOKIE_NAAM, Sessies};
+use crate::selection::{Parameters, Periode, Selectie};
+pub use crate::session::COOKIE_NAAM;
+use crate::session::{OUDE_COOKIE_NAAM, Sessies};
 
 /// The stylesheet, compiled in.
 pub const CSS: &str = include_str!("../static/dashboard.css");
@@ -83,8 +83,8 @@ impl Default for DashboardConfig {
         DashboardConfig {
             eerste_jaar: 2019,
             cookie_secure: false,
-            sessie_inactief: sessie::STANDAARD_INACTIEF,
-            sessie_max: sessie::STANDAARD_MAX,
+            sessie_inactief: session::STANDAARD_INACTIEF,
+            sessie_max: session::STANDAARD_MAX,
         }
     }
 }
@@ -193,7 +193,7 @@ fn andere_herkomst(waar: &'static str, kop: &'static str) -> Response {
     );
     html_antwoord(
         StatusCode::FORBIDDEN,
-        pagina::foutpagina(
+        page::foutpagina(
             "Geweigerd",
             "Dit verzoek kwam niet van het dashboard zelf. Open /aanmelden op deze server en probeer het daar opnieuw.",
         ),
@@ -226,17 +226,17 @@ async fn dashboard(
         Err(e) => {
             return html_antwoord(
                 StatusCode::BAD_REQUEST,
-                pagina::foutpagina("Onbekende selectie", &e.to_string()),
+                page::foutpagina("Onbekende selectie", &e.to_string()),
             );
         }
     };
     let pn = persoonsniveau(principal.rol);
-    match gegevens::laad(&d.schema, &principal, &sel, d.cfg.eerste_jaar, pn).await {
+    match api_data::laad(&d.schema, &principal, &sel, d.cfg.eerste_jaar, pn).await {
         Ok(data) => {
             let keuzes = Periode::keuzes(d.cfg.eerste_jaar.min(vandaag.year()), vandaag);
             html_antwoord(
                 StatusCode::OK,
-                pagina::dashboard(&data, &sel, &principal, &keuzes, pn),
+                page::dashboard(&data, &sel, &principal, &keuzes, pn),
             )
         }
         Err(e) => {
@@ -248,7 +248,7 @@ async fn dashboard(
             };
             html_antwoord(
                 status,
-                pagina::foutpagina("De cijfers konden niet worden opgehaald", &e.melding),
+                page::foutpagina("De cijfers konden niet worden opgehaald", &e.melding),
             )
         }
     }
@@ -258,7 +258,7 @@ async fn aanmelden_form(State(d): State<Dash>, headers: HeaderMap) -> Response {
     if aangemeld(&d, &headers).is_some() {
         return doorsturen("/");
     }
-    html_antwoord(StatusCode::OK, pagina::aanmelden(None))
+    html_antwoord(StatusCode::OK, page::aanmelden(None))
 }
 
 #[derive(Deserialize)]
@@ -272,7 +272,7 @@ async fn aanmelden(
     uri: Uri,
     Form(f): Form<Aanmelding>,
 ) -> Response {
-    if let Err(kop) = sessie::zelfde_herkomst(&headers, &uri) {
+    if let Err(kop) = session::zelfde_herkomst(&headers, &uri) {
         return andere_herkomst("/aanmelden", kop);
     }
     let secret = f.token.trim();
@@ -306,14 +306,14 @@ async fn aanmelden(
         }
         None => html_antwoord(
             StatusCode::UNAUTHORIZED,
-            pagina::aanmelden(Some("Dit token is onbekend of ingetrokken.")),
+            page::aanmelden(Some("Dit token is onbekend of ingetrokken.")),
         ),
     }
 }
 
 /// Ends the session on the server and clears the cookie.
 async fn afmelden(State(d): State<Dash>, headers: HeaderMap, uri: Uri) -> Response {
-    if let Err(kop) = sessie::zelfde_herkomst(&headers, &uri) {
+    if let Err(kop) = session::zelfde_herkomst(&headers, &uri) {
         return andere_herkomst("/afmelden", kop);
     }
     if let Some(id) = cookie_waarde(&headers, COOKIE_NAAM) {
@@ -350,7 +350,7 @@ async fn csv_download(
         Err(e) => return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
     };
     let pn = persoonsniveau(principal.rol);
-    let data = match gegevens::laad(&d.schema, &principal, &sel, d.cfg.eerste_jaar, pn).await {
+    let data = match api_data::laad(&d.schema, &principal, &sel, d.cfg.eerste_jaar, pn).await {
         Ok(x) => x,
         Err(e) => {
             return (

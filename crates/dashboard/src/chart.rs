@@ -1,12 +1,12 @@
 //! Inline SVG charts, drawn on the server. Every chart is `role="img"` with a `<title>` and
-//! `<desc>`, and has a data table beside it (see `pagina`). Colours come from classes in
+//! `<desc>`, and has a data table beside it (see `page`). Colours come from classes in
 //! the stylesheet (no inline styles, so the Content-Security-Policy can forbid them), and
 //! every series is a `<g class="reeks" data-reeks="…">`.
 
 use maud::{Markup, html};
 
-use crate::opmaak::{Waarde, decimaal, geheel};
-use crate::selectie::Periode;
+use crate::format::{Waarde, decimaal, geheel};
+use crate::selection::Periode;
 
 /// A round upper bound for an axis and its step: 0, step, 2·step, … ≥ max.
 fn schaal(max: f64) -> (f64, f64) {

@@ -3,12 +3,12 @@
 use kringloop_graphql::Principal;
 use maud::{DOCTYPE, Markup, html};
 
-use crate::gegevens::{Dashboard, Rapport};
-use crate::grafiek;
+use crate::api_data::{Dashboard, Rapport};
+use crate::chart;
+use crate::format::{Richting, Waarde, geheel, onderdrukt_html, verandering, verstoord_html};
 use crate::kpi::{self, KPIS, KpiDef, naam};
-use crate::opmaak::{Richting, Waarde, geheel, onderdrukt_html, verandering, verstoord_html};
-use crate::selectie::{Gebied, Periode, Selectie};
-use crate::tabel::Tabel;
+use crate::selection::{Gebied, Periode, Selectie};
+use crate::table::Tabel;
 
 fn kop(titel: &str) -> Markup {
     html! {
@@ -306,7 +306,7 @@ pub fn dashboard(
             )
         })
         .collect();
-    let cap = grafiek::Capaciteit {
+    let cap = chart::Capaciteit {
         kwartalen: &perioden,
         gesloten: d
             .kwartalen
@@ -392,7 +392,7 @@ pub fn dashboard(
                             }
                         }
                         figure.grafiek-figuur {
-                            (grafiek::capaciteit(&cap, &cap_desc))
+                            (chart::capaciteit(&cap, &cap_desc))
                             figcaption {
                                 ul.legenda aria-label="Legenda" {
                                     li { span.sw.k-gesloten {} "Gesloten plaatsen" }
@@ -410,7 +410,7 @@ pub fn dashboard(
                             }
                         }
                         figure.grafiek-figuur {
-                            (grafiek::balans(&perioden, &balansen, &format!("Balans per kwartaal voor {gebied}; positief: meer alternatieven opgebouwd dan gesloten plaatsen afgebouwd.")))
+                            (chart::balans(&perioden, &balansen, &format!("Balans per kwartaal voor {gebied}; positief: meer alternatieven opgebouwd dan gesloten plaatsen afgebouwd.")))
                             figcaption {
                                 ul.legenda aria-label="Legenda balans" {
                                     li { span.sw.balans-plus {} "Meer opgebouwd dan afgebouwd" }
@@ -452,7 +452,7 @@ pub fn dashboard(
                         }
                         div.twee-kolommen {
                             figure.grafiek-figuur {
-                                (grafiek::bestemmingen(&bestemmingen, &format!(
+                                (chart::bestemmingen(&bestemmingen, &format!(
                                     "Beëindigde episodes per bestemming in {}: {}.",
                                     sel.periode.label(),
                                     bestemmingen.iter().map(|(n, w)| format!("{n} {}", w.tekst())).collect::<Vec<_>>().join(", ")
@@ -468,7 +468,7 @@ pub fn dashboard(
                                 figure.trend data-kpi=(k.id) {
                                     figcaption { h3 { (k.label) } }
                                     @let waarden: Vec<Waarde> = trend_rapporten.iter().map(|r| (k.waarde)(r)).collect();
-                                    (grafiek::trend(k.id, k.label, &trend_perioden, &waarden, k.lijn_90))
+                                    (chart::trend(k.id, k.label, &trend_perioden, &waarden, k.lijn_90))
                                 }
                             }
                         }

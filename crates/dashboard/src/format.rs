@@ -6,7 +6,7 @@
 
 use maud::{Markup, html};
 
-use crate::gegevens::{Aantal, Bescherming, Verhouding};
+use crate::api_data::{Aantal, Bescherming, Verhouding};
 
 /// One figure as the dashboard shows it.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -3,7 +3,7 @@
 
 use maud::{Markup, html};
 
-use crate::opmaak::{Waarde, onderdrukt_html};
+use crate::format::{Waarde, onderdrukt_html};
 
 /// One cell.
 #[derive(Debug, Clone, PartialEq)]

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::selectie::{Periode, Selectie, einde_dag};
+use crate::selection::{Periode, Selectie, einde_dag};
 
 /// A GraphQL error as the dashboard shows it.
 #[derive(Debug, Clone, thiserror::Error)]
