@@ -6,7 +6,7 @@
 //! each test creates and drops its own database. Unreachable: skipped loudly, unless
 //! `CI=true`, where it fails.
 //!
-//! One file on purpose (~2,800 lines): every test uses the same in-process server, tokens
+//! One file on purpose (~2,600 lines): every test uses the same in-process server, tokens
 //! and request helpers, and `both_backends!` instantiates each once per backend; grouped
 //! by subject in file order.
 

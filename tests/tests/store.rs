@@ -7,7 +7,7 @@
 //! When the server is unreachable the PostgreSQL tests skip loudly, unless `CI=true`, where
 //! they fail.
 //!
-//! One file on purpose (~2,500 lines): it is the store's contract, one test per promise of
+//! One file on purpose (~2,400 lines): it is the store's contract, one test per promise of
 //! the `EventStore` trait, and both backends must pass the same list.
 
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
