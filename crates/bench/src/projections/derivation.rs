@@ -7,11 +7,11 @@
 use std::collections::HashMap;
 
 use kringloop_events::{Gebeurtenis, Vorm};
+use kringloop_projections::KnowledgeTime;
 
 use super::history::dag;
 
 pub const OPEN: i32 = i32::MAX;
-pub const NOOIT: i64 = i64::MAX;
 pub const EPISODESTART: u8 = 1;
 pub const DOOR: u8 = 2;
 
@@ -404,7 +404,7 @@ impl Afleiding {
             self.versies.push(Versie {
                 rij: r,
                 van: micros,
-                tot: NOOIT,
+                tot: KnowledgeTime::OPEN.micros(),
             });
         }
         self.staat[j as usize].open = open;

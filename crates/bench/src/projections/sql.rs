@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use kringloop_events::Regime;
-use kringloop_projections::{Dimensie, Filter, Projection, Query};
+use kringloop_projections::{Dimensie, Filter, KnowledgeTime, Projection, Query};
 use kringloop_runner::Runner;
 use serde_json::{Value, json};
 use sqlx::{Connection, Row};
@@ -518,7 +518,7 @@ pub(super) async fn compare(
     rep: &mut Report,
 ) -> anyhow::Result<()> {
     let kennis_micros = [
-        ("now", i64::MAX - 1, None),
+        ("now", KnowledgeTime::LATEST.micros(), None),
         ("K=2023-06-30", qs.k.timestamp_micros(), Some(qs.k)),
     ];
     let mut sql_json = Vec::new();
