@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::types::{
-    DoelScope, Geslacht, MachtigingSoort, RedenBeeindiging, Regime, Verblijfplaats, Vorm,
+    DoelScope, Geslacht, MachtigingSoort, RedenBeeindiging, Regime, Verblijfplaats, Verzoeker,
+    Vorm, Wisgrondslag,
 };
 use crate::upcast;
 
@@ -206,6 +207,21 @@ pub struct FeitIngetrokken {
     pub reden: String,
 }
 
+// ---------------------------------------------------------------- erasure
+
+/// The personal data of a youth is erased (crypto-shredding): recorded in the youth's
+/// stream, after which the key that seals the youth's personal fields is deleted. The
+/// fact itself holds no personal data, so it stays readable as the record of who erased
+/// (the envelope's `recorded_by`), on whose request and on which legal ground.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JeugdigeGewist {
+    pub grondslag: Wisgrondslag,
+    pub verzocht_door: Verzoeker,
+    /// Reference of the request in the region's own records (a case number, never a
+    /// name or a BSN).
+    pub kenmerk: Option<String>,
+}
+
 // ---------------------------------------------------------------- access log
 
 /// Someone read person-level data (NEN 7513-style access log). Written by the API to a
@@ -332,6 +348,7 @@ catalogue! {
     PlaatsingBeeindigd = 1,
     FeitGecorrigeerd = 1,
     FeitIngetrokken = 1,
+    JeugdigeGewist = 1,
     PersoonsgegevensIngezien = 1,
 }
 
@@ -345,6 +362,7 @@ impl Gebeurtenis {
             | GemeenteGeregistreerd(_)
             | AanbiederGeregistreerd(_)
             | FeitIngetrokken(_)
+            | JeugdigeGewist(_)
             | PersoonsgegevensIngezien(_) => None,
             VoorzieningGeregistreerd(e) => Some(e.datum),
             PlaatsenGeopend(e) => Some(e.datum),
@@ -388,6 +406,7 @@ impl Gebeurtenis {
             | PlaatsingBeeindigd(_)
             | FeitGecorrigeerd(_)
             | FeitIngetrokken(_)
+            | JeugdigeGewist(_)
             | PersoonsgegevensIngezien(_) => return None,
         })
     }

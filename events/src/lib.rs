@@ -6,6 +6,7 @@
 pub mod bsn;
 pub mod catalogue;
 pub mod envelope;
+pub mod personal;
 pub mod referentie;
 pub mod rules;
 pub mod types;

@@ -291,3 +291,56 @@ impl DoelScope {
         }
     }
 }
+
+/// The legal ground of an erasure ([`crate::JeugdigeGewist`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Wisgrondslag {
+    /// A request of the data subject or their representative (AVG art. 17 lid 1).
+    VerzoekBetrokkene,
+    /// The retention period has passed (AVG art. 5 lid 1 sub e; the region's
+    /// bewaartermijn).
+    BewaartermijnVerstreken,
+    /// The data were processed unlawfully (AVG art. 17 lid 1 sub d).
+    OnrechtmatigVerwerkt,
+    /// A legal obligation or a court order (AVG art. 17 lid 1 sub e).
+    WettelijkeVerplichting,
+}
+
+impl Wisgrondslag {
+    pub fn code(self) -> &'static str {
+        match self {
+            Wisgrondslag::VerzoekBetrokkene => "VERZOEK_BETROKKENE",
+            Wisgrondslag::BewaartermijnVerstreken => "BEWAARTERMIJN_VERSTREKEN",
+            Wisgrondslag::OnrechtmatigVerwerkt => "ONRECHTMATIG_VERWERKT",
+            Wisgrondslag::WettelijkeVerplichting => "WETTELIJKE_VERPLICHTING",
+        }
+    }
+}
+
+/// Who asked for an erasure ([`crate::JeugdigeGewist`]), by role: never a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Verzoeker {
+    Jeugdige,
+    WettelijkVertegenwoordiger,
+    Gemeente,
+    Aanbieder,
+    /// The functionaris gegevensbescherming (data protection officer).
+    Fg,
+    /// kringloop itself: the retention period passed.
+    Bewaartermijn,
+}
+
+impl Verzoeker {
+    pub fn code(self) -> &'static str {
+        match self {
+            Verzoeker::Jeugdige => "JEUGDIGE",
+            Verzoeker::WettelijkVertegenwoordiger => "WETTELIJK_VERTEGENWOORDIGER",
+            Verzoeker::Gemeente => "GEMEENTE",
+            Verzoeker::Aanbieder => "AANBIEDER",
+            Verzoeker::Fg => "FG",
+            Verzoeker::Bewaartermijn => "BEWAARTERMIJN",
+        }
+    }
+}

@@ -71,10 +71,12 @@ pub enum AfwijzingCode {
     TeLang,
     /// A string holds a NUL byte or another control character it may not hold.
     OngeldigTeken,
+    /// A fact about a youth whose personal data were erased.
+    JeugdigeGewist,
 }
 
 impl AfwijzingCode {
-    pub const ALL: [AfwijzingCode; 35] = [
+    pub const ALL: [AfwijzingCode; 36] = [
         AfwijzingCode::VerkeerdeStroom,
         AfwijzingCode::AlGeregistreerd,
         AfwijzingCode::OngeldigeSleutel,
@@ -110,6 +112,7 @@ impl AfwijzingCode {
         AfwijzingCode::BsnVerboden,
         AfwijzingCode::TeLang,
         AfwijzingCode::OngeldigTeken,
+        AfwijzingCode::JeugdigeGewist,
     ];
 
     /// Stable SCREAMING_SNAKE_CASE code.
@@ -151,6 +154,7 @@ impl AfwijzingCode {
             BsnVerboden => "BSN_VERBODEN",
             TeLang => "TE_LANG",
             OngeldigTeken => "ONGELDIG_TEKEN",
+            JeugdigeGewist => "JEUGDIGE_GEWIST",
         }
     }
 }

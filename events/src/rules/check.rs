@@ -126,6 +126,12 @@ impl DomainState {
     pub fn check(&self, stream: &str, fact: &Gebeurtenis) -> Result<Vec<Signaal>, Afwijzing> {
         // Lengths, control characters and BSNs first: no rule below may echo such a value.
         super::input::check_input(stream, fact)?;
+        if self.is_gewist(stream) {
+            return Err(afwijzing(
+                C::JeugdigeGewist,
+                "De persoonsgegevens van deze jeugdige zijn gewist; over deze jeugdige worden geen feiten meer vastgelegd.",
+            ));
+        }
         match fact {
             Gebeurtenis::FeitGecorrigeerd(c) => {
                 require_reason(&c.reden, "correctie")?;
@@ -294,6 +300,31 @@ impl DomainState {
             | G::PlaatsingGestart(_)
             | G::Doorgeplaatst(_)
             | G::PlaatsingBeeindigd(_) => self.check_jeugdige(stream, w),
+            G::JeugdigeGewist(g) => {
+                if w.nieuw().is_none() || w.origineel().is_some() {
+                    return Err(afwijzing(
+                        C::OngeldigeCorrectie,
+                        "Een wissing kan niet worden gecorrigeerd of ingetrokken.",
+                    ));
+                }
+                if self
+                    .jeugdigen
+                    .get(stream)
+                    .is_none_or(|j| j.registratie.is_none())
+                {
+                    return Err(afwijzing(
+                        C::OnbekendeJeugdige,
+                        "Deze jeugdige is niet geregistreerd; er is niets te wissen.",
+                    ));
+                }
+                if g.kenmerk.as_deref().is_some_and(|k| k.trim().is_empty()) {
+                    return Err(afwijzing(
+                        C::OngeldigeSleutel,
+                        "Het kenmerk van het verzoek is leeg; laat het weg of vul het in.",
+                    ));
+                }
+                Ok(Vec::new())
+            }
             G::FeitGecorrigeerd(_) | G::FeitIngetrokken(_) => Err(afwijzing(
                 C::OngeldigeCorrectie,
                 "Een correctie of intrekking kan alleen een gewoon feit betreffen.",

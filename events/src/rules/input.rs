@@ -274,6 +274,15 @@ pub fn text_fields(fact: &Gebeurtenis, f: &mut dyn FnMut(&'static str, TextKind,
         G::FeitIngetrokken(FeitIngetrokken { event_id: _, reden }) => {
             f("reden", FreeText, reden);
         }
+        G::JeugdigeGewist(JeugdigeGewist {
+            grondslag: _,
+            verzocht_door: _,
+            kenmerk,
+        }) => {
+            if let Some(k) = kenmerk {
+                f("kenmerk", Key, k);
+            }
+        }
         G::PersoonsgegevensIngezien(PersoonsgegevensIngezien {
             wie,
             token,

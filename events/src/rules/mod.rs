@@ -148,6 +148,8 @@ struct JeugdigeState {
     /// Effective facts other than the registration.
     feiten: BTreeSet<Uuid>,
     afleiding: Afleiding,
+    /// A [`crate::JeugdigeGewist`] was recorded: no fact about this youth is accepted any more.
+    gewist: bool,
 }
 
 fn shift(map: &mut BTreeMap<NaiveDate, i64>, d: NaiveDate, delta: i64) {
@@ -332,6 +334,12 @@ impl DomainState {
                 }
             }
             G::CapaciteitsdoelVastgesteld(_) | G::PersoonsgegevensIngezien(_) => {}
+            G::JeugdigeGewist(_) => {
+                // An erasure cannot be withdrawn or corrected (the check refuses both).
+                if sign > 0 {
+                    self.jeugdigen.entry(stream.clone()).or_default().gewist = true;
+                }
+            }
             G::JeugdigeGeregistreerd(_) => {
                 let j = self.jeugdigen.entry(stream.clone()).or_default();
                 if sign > 0 {
@@ -550,6 +558,11 @@ impl DomainState {
     }
 
     /// Whether the youth is registered.
+    /// Whether the youth of this stream was erased ([`crate::JeugdigeGewist`]).
+    pub fn is_gewist(&self, stream: &str) -> bool {
+        self.jeugdigen.get(stream).is_some_and(|j| j.gewist)
+    }
+
     pub fn is_jeugdige_geregistreerd(&self, pseudoniem: &str) -> bool {
         self.jeugdigen
             .get(jeugdige_stream(pseudoniem).as_str())

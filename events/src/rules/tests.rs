@@ -2139,3 +2139,66 @@ mod eigenschappen {
         }
     }
 }
+
+fn wissing() -> Gebeurtenis {
+    JeugdigeGewist {
+        grondslag: Wisgrondslag::VerzoekBetrokkene,
+        verzocht_door: Verzoeker::Jeugdige,
+        kenmerk: Some("AVG-2026-014".into()),
+    }
+    .into()
+}
+
+/// An erasure needs a registered youth, cannot be undone, and closes the youth's stream.
+#[test]
+fn an_erased_youth_takes_no_more_facts() {
+    let mut w = Wereld::nieuw();
+    assert_eq!(w.jweiger("E", &wissing()), AfwijzingCode::OnbekendeJeugdige);
+    w.jeugdige("E");
+    let (start_id, _) = w.j("E", &start("F1", "2024-02-01"));
+    let (gewist, _) = w.j("E", &wissing());
+    assert!(w.staat.is_gewist(&jeugdige_stream("E")));
+    assert_eq!(
+        w.jweiger("E", &einde(None, "2024-03-01")),
+        AfwijzingCode::JeugdigeGewist
+    );
+    assert_eq!(w.jweiger("E", &wissing()), AfwijzingCode::JeugdigeGewist);
+    assert_eq!(
+        w.jweiger("E", &intrekking(gewist)),
+        AfwijzingCode::JeugdigeGewist
+    );
+    assert_eq!(
+        w.jweiger("E", &intrekking(start_id)),
+        AfwijzingCode::JeugdigeGewist
+    );
+    // Another youth is untouched, and an empty request reference is refused.
+    w.jeugdige("F");
+    let leeg: Gebeurtenis = JeugdigeGewist {
+        grondslag: Wisgrondslag::BewaartermijnVerstreken,
+        verzocht_door: Verzoeker::Bewaartermijn,
+        kenmerk: Some("  ".into()),
+    }
+    .into();
+    assert_eq!(w.jweiger("F", &leeg), AfwijzingCode::OngeldigeSleutel);
+    w.j("F", &start("F1", "2024-02-01"));
+}
+
+/// A pseudonym may not look like a stored stream name (`~…`).
+#[test]
+fn a_pseudonym_cannot_start_like_a_stored_name() {
+    let w = Wereld::nieuw();
+    let feit: Gebeurtenis = JeugdigeGeregistreerd {
+        pseudoniem: "~00ff".into(),
+        geboortejaar: 2010,
+        geslacht: Geslacht::Man,
+        woongemeente: "GM0599".into(),
+        datum: d("2024-01-01"),
+    }
+    .into();
+    assert_eq!(
+        w.check_in(&jeugdige_stream("~00ff"), &feit)
+            .err()
+            .map(|a| a.code),
+        Some(AfwijzingCode::OngeldigPseudoniem)
+    );
+}

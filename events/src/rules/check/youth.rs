@@ -36,12 +36,13 @@ impl DomainState {
                 return Ok(signalen);
             };
             if j.pseudoniem.is_empty()
+                || j.pseudoniem.starts_with(crate::personal::PHYSICAL_MARK)
                 || j.pseudoniem.chars().any(char::is_whitespace)
                 || looks_like_bsn(&j.pseudoniem)
             {
                 return Err(afwijzing(
                     C::OngeldigPseudoniem,
-                    "Het pseudoniem is leeg, bevat spaties of lijkt op een BSN; leg nooit een BSN vast, alleen het pseudoniem.",
+                    "Het pseudoniem is leeg, begint met '~', bevat spaties of lijkt op een BSN; leg nooit een BSN vast, alleen het pseudoniem.",
                 ));
             }
             if let Some(reg) = jeugdige.and_then(|j| j.registratie)
