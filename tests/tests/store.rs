@@ -22,7 +22,9 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use kringloop_events::{ExpectedVersion, NewEvent, RecordedEvent};
 use kringloop_store::chain::{GENESIS_HASH, hash_of};
-use kringloop_store::{AppendOptions, EventStore, FoldEvent, ReadFilter, StoreError, StreamAppend};
+use kringloop_store::{
+    AppendOptions, EventStore, FoldEvent, KeyRow, ReadFilter, StoreError, StreamAppend,
+};
 use sqlx::Connection as _;
 use uuid::Uuid;
 
@@ -191,6 +193,11 @@ kringloop_tests::both_backends!(
     append_many_each_keeps_per_set_semantics,
     versions_checked_afresh_after_another_instance_wrote,
     read_for_fold_gives_what_read_all_gives,
+    youth_key_stored_with_its_part,
+    youth_key_race_writes_nothing,
+    youth_key_rolled_back_with_its_request,
+    youth_keys_deleted_and_counted,
+    vault_check_is_set_once,
 );
 
 // ---------------------------------------------------------------------------------------
@@ -680,11 +687,13 @@ async fn idempotency_key_reused_for_another_request(h: &mut Harness) {
                 stream: "groot".to_owned(),
                 events: (0..n).map(|i| ev("T", &format!("[{i}]"))).collect(),
                 expected: None,
+                new_key: None,
             },
             StreamAppend {
                 stream: "klein".to_owned(),
                 events: vec![ev("T", "[0]"), ev("T", last)],
                 expected: None,
+                new_key: None,
             },
         ]
     };
@@ -760,6 +769,7 @@ async fn nul_bytes_and_oversized_names_are_invalid(h: &mut Harness) {
                 stream: "goed-1".to_owned(),
                 events: vec![ev("T", "{}")],
                 expected: None,
+                new_key: None,
             }],
             AppendOptions::default(),
         ),
@@ -768,6 +778,7 @@ async fn nul_bytes_and_oversized_names_are_invalid(h: &mut Harness) {
                 stream: "fout\0".to_owned(),
                 events: vec![ev("T", "{}")],
                 expected: None,
+                new_key: None,
             }],
             AppendOptions::default(),
         ),
@@ -776,6 +787,7 @@ async fn nul_bytes_and_oversized_names_are_invalid(h: &mut Harness) {
                 stream: "goed-2".to_owned(),
                 events: vec![ev("T", "{}")],
                 expected: None,
+                new_key: None,
             }],
             AppendOptions::default(),
         ),
@@ -1587,6 +1599,7 @@ async fn append_many_is_one_transaction(h: &mut Harness) {
         stream: stream.to_owned(),
         events: (0..n).map(|_| ev("T", "{}")).collect(),
         expected,
+        new_key: None,
     };
     let key = keyed("bestand-1");
 
@@ -1672,6 +1685,7 @@ async fn append_many_streamed_commits_only_at_the_end(h: &mut Harness) {
         stream: stream.to_owned(),
         events: (0..n).map(|_| ev("T", "{}")).collect(),
         expected,
+        new_key: None,
     };
     let key = keyed("stroom-1");
 
@@ -1806,6 +1820,7 @@ async fn append_many_streamed_commits_only_at_the_end(h: &mut Harness) {
         stream: "d".to_owned(),
         events: vec![e.clone()],
         expected: None,
+        new_key: None,
     };
     tx.send(StreamedAppend::Parts(vec![dubbel(&e)])).unwrap();
     let _ = tx.send(StreamedAppend::Parts(vec![dubbel(&e)]));
@@ -1873,6 +1888,7 @@ async fn streamed_set_stores_what_append_many_stores(h: &mut Harness) {
                 })
                 .collect(),
             expected: Some(ExpectedVersion::NoStream),
+            new_key: None,
         })
         .collect();
     let options = AppendOptions {
@@ -1923,6 +1939,7 @@ async fn streamed_set_failing_in_the_database_leaves_nothing(h: &mut Harness) {
         stream: "b".to_owned(),
         events: (0..3000).map(|_| ev("T", r#"{"veld":"waarde"}"#)).collect(),
         expected: Some(ExpectedVersion::NoStream),
+        new_key: None,
     }]))
     .unwrap();
     let mut tail: Vec<NewEvent> = (0..10).map(|_| ev("T", "{}")).collect();
@@ -1931,6 +1948,7 @@ async fn streamed_set_failing_in_the_database_leaves_nothing(h: &mut Harness) {
         stream: "c".to_owned(),
         events: tail,
         expected: None,
+        new_key: None,
     }]));
     let _ = tx.send(StreamedAppend::Commit);
     let r = task.await.unwrap();
@@ -1947,6 +1965,7 @@ async fn streamed_set_failing_in_the_database_leaves_nothing(h: &mut Harness) {
         stream: "b".to_owned(),
         events: (0..5).map(|_| ev("T", "{}")).collect(),
         expected: Some(ExpectedVersion::NoStream),
+        new_key: None,
     }]))
     .unwrap();
     tx.send(StreamedAppend::Commit).unwrap();
@@ -1970,6 +1989,7 @@ async fn keyed_sets_ending_on_a_chunk_boundary(h: &mut Harness) {
                 stream: stream.to_owned(),
                 events: (0..n).map(|_| ev("T", "{}")).collect(),
                 expected: None,
+                new_key: None,
             }],
             AppendOptions {
                 idempotency_key: Some(key.to_owned()),
@@ -2179,6 +2199,7 @@ async fn append_many_each_keeps_per_set_semantics(h: &mut Harness) {
         stream: stream.to_owned(),
         events: (0..n).map(|i| ev("T", &format!("[{i}]"))).collect(),
         expected,
+        new_key: None,
     };
     let at = |secs: i64, key: Option<&str>| AppendOptions {
         expected: None,
@@ -2366,4 +2387,375 @@ async fn versions_checked_afresh_after_another_instance_wrote(h: &mut Harness) {
     assert!(events.iter().all(|e| !e.payload.contains("oud")));
     assert!(a.verify().await.unwrap().failure.is_none());
     b.close().await.unwrap();
+}
+
+// ---------------------------------------------------------------------------------------
+// The table of per-youth keys
+// ---------------------------------------------------------------------------------------
+
+/// 48 random bytes, distinctive enough to search a database file for.
+fn random_bytes_48() -> Vec<u8> {
+    (0..3).flat_map(|_| *Uuid::new_v4().as_bytes()).collect()
+}
+
+/// A key row for `stream` whose lookup is 32 times `tag`.
+fn key_row(stream: &str, tag: u8) -> KeyRow {
+    KeyRow {
+        stream: stream.to_owned(),
+        lookup: vec![tag; 32],
+        wrapped_key: random_bytes_48(),
+        sealed_pseudonym: vec![tag ^ 0xff; 24],
+    }
+}
+
+/// A part of one event on the row's stream that stores `row` with it.
+fn with_key(row: &KeyRow) -> StreamAppend {
+    StreamAppend {
+        stream: row.stream.clone(),
+        events: vec![ev("JeugdigeAangemeld", "{}")],
+        expected: None,
+        new_key: Some(row.clone()),
+    }
+}
+
+fn plain_part(stream: &str, expected: Option<ExpectedVersion>) -> StreamAppend {
+    StreamAppend {
+        stream: stream.to_owned(),
+        events: vec![ev("T", "{}")],
+        expected,
+        new_key: None,
+    }
+}
+
+/// A part with `new_key` stores the row in its transaction, on every append path
+/// (`append_many`, `append_many_streamed`, `append_many_each`), and the reads find it by
+/// lookup, by stream and in the list ordered by stream. A repeated idempotency key
+/// answers the first result; the row is already there and stays as it was.
+async fn youth_key_stored_with_its_part(h: &mut Harness) {
+    use kringloop_store::StreamedAppend;
+    let store = h.store();
+    assert_eq!(store.youth_keys().await.unwrap(), Vec::<KeyRow>::new());
+
+    let a = key_row("jeugdige-a", 1);
+    let first = store
+        .append_many(vec![with_key(&a), plain_part("los", None)], keyed("k-a"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.youth_key_by_lookup(&a.lookup).await.unwrap(),
+        Some(a.clone())
+    );
+    assert_eq!(
+        store.youth_key_by_stream("jeugdige-a").await.unwrap(),
+        Some(a.clone())
+    );
+    assert_eq!(store.youth_key_by_lookup(&[9; 32]).await.unwrap(), None);
+    assert_eq!(store.youth_key_by_stream("los").await.unwrap(), None);
+
+    // The same request again: the first answer, nothing written, the row unchanged.
+    let head = store.head_position().await.unwrap();
+    let again = store
+        .append_many(vec![with_key(&a), plain_part("los", None)], keyed("k-a"))
+        .await
+        .unwrap();
+    assert!(again.iter().all(|r| r.duplicate), "{again:?}");
+    assert_eq!(batch_spans(&again).len(), first.len());
+    assert_eq!(store.head_position().await.unwrap(), head);
+    assert_eq!(store.youth_keys().await.unwrap(), vec![a.clone()]);
+
+    // Streamed.
+    let c = key_row("jeugdige-c", 3);
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tx.send(StreamedAppend::Parts(vec![plain_part("los", None)]))
+        .unwrap();
+    tx.send(StreamedAppend::Parts(vec![with_key(&c)])).unwrap();
+    tx.send(StreamedAppend::Commit).unwrap();
+    store
+        .append_many_streamed(rx, AppendOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.youth_key_by_stream("jeugdige-c").await.unwrap(),
+        Some(c.clone())
+    );
+
+    // Several sets at once: each stores its own row.
+    let b = key_row("jeugdige-b", 2);
+    let d = key_row("jeugdige-d", 4);
+    let each = store
+        .append_many_each(vec![
+            (vec![with_key(&d)], AppendOptions::default()),
+            (vec![with_key(&b)], AppendOptions::default()),
+        ])
+        .await;
+    assert!(each.iter().all(Result::is_ok), "{each:?}");
+    assert_eq!(
+        store.youth_keys().await.unwrap(),
+        vec![a.clone(), b.clone(), c.clone(), d.clone()],
+        "every row, ordered by stream"
+    );
+    for row in [&a, &b, &c, &d] {
+        assert_eq!(store.stream_version(&row.stream).await.unwrap(), 1);
+        assert_eq!(
+            store
+                .youth_key_by_lookup(&row.lookup)
+                .await
+                .unwrap()
+                .as_ref(),
+            Some(row)
+        );
+    }
+}
+
+/// A key row whose lookup is stored for another stream (another process created the
+/// youth first), or whose stream has a row with another lookup, fails the request with
+/// `YouthKeyRace`, and nothing of the request is written. The same lookup on the same
+/// stream is fine (the stored row stays).
+async fn youth_key_race_writes_nothing(h: &mut Harness) {
+    use kringloop_store::StreamedAppend;
+    let store = h.store();
+    let a = key_row("jeugdige-a", 1);
+    store
+        .append_many(vec![with_key(&a)], AppendOptions::default())
+        .await
+        .unwrap();
+    let head = store.head_position().await.unwrap();
+
+    let race = |stream: &str, lookup: &[u8]| KeyRow {
+        stream: stream.to_owned(),
+        lookup: lookup.to_vec(),
+        wrapped_key: random_bytes_48(),
+        sealed_pseudonym: vec![7; 24],
+    };
+    let same_lookup = race("jeugdige-x", &a.lookup);
+    let r = store
+        .append_many(
+            vec![plain_part("ervoor", None), with_key(&same_lookup)],
+            AppendOptions::default(),
+        )
+        .await;
+    match r {
+        Err(StoreError::YouthKeyRace { stream }) => assert_eq!(stream, "jeugdige-x"),
+        other => panic!("expected YouthKeyRace, got {other:?}"),
+    }
+    // In a group of concurrent requests too (the other one goes in).
+    let (raced, other) = tokio::join!(
+        store.append_many(vec![with_key(&same_lookup)], AppendOptions::default()),
+        store.append("naast", vec![ev("T", "{}")], AppendOptions::default()),
+    );
+    assert!(
+        matches!(raced, Err(StoreError::YouthKeyRace { .. })),
+        "{raced:?}"
+    );
+    other.unwrap();
+    let head = head + 1;
+    assert_eq!(store.head_position().await.unwrap(), head);
+    // Another lookup for a stream that has a row.
+    let same_stream = race("jeugdige-a", &[0x55; 32]);
+    let r = store
+        .append_many(vec![with_key(&same_stream)], AppendOptions::default())
+        .await;
+    assert!(matches!(r, Err(StoreError::YouthKeyRace { .. })), "{r:?}");
+    // Streamed: the whole set goes.
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tx.send(StreamedAppend::Parts(vec![plain_part("ervoor", None)]))
+        .unwrap();
+    tx.send(StreamedAppend::Parts(vec![with_key(&same_lookup)]))
+        .unwrap();
+    let _ = tx.send(StreamedAppend::Commit);
+    let r = store
+        .append_many_streamed(rx, AppendOptions::default())
+        .await;
+    assert!(matches!(r, Err(StoreError::YouthKeyRace { .. })), "{r:?}");
+
+    assert_eq!(
+        store.head_position().await.unwrap(),
+        head,
+        "nothing written"
+    );
+    assert_eq!(store.stream_version("ervoor").await.unwrap(), 0);
+    assert_eq!(store.stream_version("jeugdige-x").await.unwrap(), 0);
+    assert_eq!(store.youth_key_by_stream("jeugdige-x").await.unwrap(), None);
+    assert_eq!(store.youth_key_by_lookup(&[0x55; 32]).await.unwrap(), None);
+    assert_eq!(store.youth_keys().await.unwrap(), vec![a.clone()]);
+
+    // The same lookup and the same stream: written, the stored row stays.
+    let again = race("jeugdige-a", &a.lookup);
+    store
+        .append_many(vec![with_key(&again)], AppendOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(store.head_position().await.unwrap(), head + 1);
+    assert_eq!(store.stream_version("jeugdige-a").await.unwrap(), 2);
+    assert_eq!(store.youth_keys().await.unwrap(), vec![a]);
+    let report = store.verify().await.unwrap();
+    assert!(report.failure.is_none(), "{:?}", report.failure);
+}
+
+/// A request that fails after its key row went in (a version conflict in a later part)
+/// takes the row back out with its events, alone or in a group.
+async fn youth_key_rolled_back_with_its_request(h: &mut Harness) {
+    let store = h.store();
+    let r = key_row("jeugdige-r", 1);
+    let set = || {
+        vec![
+            with_key(&r),
+            plain_part("andere", Some(ExpectedVersion::Exact(5))),
+        ]
+    };
+    let alone = store.append_many(set(), AppendOptions::default()).await;
+    assert!(
+        matches!(alone, Err(StoreError::Conflict { .. })),
+        "{alone:?}"
+    );
+    let (grouped, other) = tokio::join!(
+        store.append_many(set(), AppendOptions::default()),
+        store.append("naast", vec![ev("T", "{}")], AppendOptions::default()),
+    );
+    assert!(
+        matches!(grouped, Err(StoreError::Conflict { .. })),
+        "{grouped:?}"
+    );
+    other.unwrap();
+    assert_eq!(store.youth_key_by_stream("jeugdige-r").await.unwrap(), None);
+    assert_eq!(store.youth_key_by_lookup(&r.lookup).await.unwrap(), None);
+    assert!(store.youth_keys().await.unwrap().is_empty());
+    assert_eq!(store.stream_version("jeugdige-r").await.unwrap(), 0);
+    assert_eq!(store.head_position().await.unwrap(), 1);
+    // And the youth can be created afterwards.
+    store
+        .append_many(vec![with_key(&r)], AppendOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(store.youth_keys().await.unwrap(), vec![r]);
+}
+
+/// `delete_youth_keys` deletes the rows of the given streams and counts them (absent
+/// ones count 0); a second delete counts 0; the log is untouched.
+async fn youth_keys_deleted_and_counted(h: &mut Harness) {
+    let store = h.store();
+    let a = key_row("jeugdige-a", 1);
+    let b = key_row("jeugdige-b", 2);
+    let c = key_row("jeugdige-c", 3);
+    store
+        .append_many(
+            vec![with_key(&a), with_key(&b), with_key(&c)],
+            AppendOptions::default(),
+        )
+        .await
+        .unwrap();
+    let streams = vec![
+        "jeugdige-a".to_owned(),
+        "jeugdige-c".to_owned(),
+        "bestaat-niet".to_owned(),
+    ];
+    assert_eq!(store.delete_youth_keys(&streams).await.unwrap(), 2);
+    assert_eq!(store.youth_keys().await.unwrap(), vec![b.clone()]);
+    assert_eq!(store.youth_key_by_lookup(&a.lookup).await.unwrap(), None);
+    assert_eq!(store.youth_key_by_stream("jeugdige-c").await.unwrap(), None);
+    assert_eq!(store.delete_youth_keys(&streams).await.unwrap(), 0);
+    assert_eq!(store.delete_youth_keys(&[]).await.unwrap(), 0);
+    assert_eq!(store.youth_keys().await.unwrap(), vec![b]);
+    // The events stay, and appends go on.
+    assert_eq!(store.stream_version("jeugdige-a").await.unwrap(), 1);
+    store
+        .append("jeugdige-a", vec![ev("T", "{}")], AppendOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(store.head_position().await.unwrap(), 4);
+    let report = store.verify().await.unwrap();
+    assert!(report.failure.is_none(), "{:?}", report.failure);
+    h.reopen().await;
+    assert_eq!(h.store().youth_keys().await.unwrap().len(), 1);
+}
+
+/// The vault's check value is set once: a second init keeps and returns the first.
+async fn vault_check_is_set_once(h: &mut Harness) {
+    let store = h.store();
+    assert_eq!(store.vault_check().await.unwrap(), None);
+    let first = random_bytes_48();
+    let second = random_bytes_48();
+    assert_eq!(store.init_vault_check(&first).await.unwrap(), first);
+    assert_eq!(store.init_vault_check(&second).await.unwrap(), first);
+    assert_eq!(store.vault_check().await.unwrap(), Some(first.clone()));
+    h.reopen().await;
+    assert_eq!(h.store().vault_check().await.unwrap(), Some(first));
+}
+
+/// Whether `needle` occurs in the file at `path` (a missing file holds nothing).
+fn file_contains(path: &std::path::Path, needle: &[u8]) -> bool {
+    match std::fs::read(path) {
+        Ok(bytes) => bytes.windows(needle.len()).any(|w| w == needle),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        Err(e) => panic!("{}: {e}", path.display()),
+    }
+}
+
+/// SQLite: after `delete_youth_keys` the wrapped key's bytes are in neither the database
+/// file nor its WAL (`secure_delete` zeroes the row, the truncating checkpoint empties
+/// the WAL), while before the delete they are in one of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_deleted_youth_key_leaves_no_copy_in_the_files() {
+    let h = Harness::sqlite().await;
+    let Backend::Sqlite { path, .. } = &h.backend else {
+        unreachable!("a SQLite harness");
+    };
+    let wal = {
+        let mut p = path.clone().into_os_string();
+        p.push("-wal");
+        PathBuf::from(p)
+    };
+    let store = h.store();
+    let gone = key_row("jeugdige-weg", 1);
+    let kept = key_row("jeugdige-blijft", 2);
+    store
+        .append_many(
+            vec![with_key(&gone), with_key(&kept)],
+            AppendOptions::default(),
+        )
+        .await
+        .unwrap();
+    // More appends, so the row's page is in the WAL and (after background checkpoints)
+    // in the file, more than once.
+    for i in 0..20 {
+        store
+            .append(
+                &format!("s{i}"),
+                vec![ev("T", "{}")],
+                AppendOptions::default(),
+            )
+            .await
+            .unwrap();
+    }
+    let before = (
+        file_contains(path, &gone.wrapped_key),
+        file_contains(&wal, &gone.wrapped_key),
+    );
+    assert!(
+        before.0 || before.1,
+        "the key is stored somewhere: {before:?}"
+    );
+
+    assert_eq!(
+        store
+            .delete_youth_keys(&["jeugdige-weg".to_owned()])
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(
+        !file_contains(path, &gone.wrapped_key),
+        "the database file holds a copy"
+    );
+    assert!(
+        !file_contains(&wal, &gone.wrapped_key),
+        "the WAL holds a copy"
+    );
+    // The row that stays is still readable, and stored.
+    assert_eq!(store.youth_keys().await.unwrap(), vec![kept.clone()]);
+    assert!(
+        file_contains(path, &kept.wrapped_key) || file_contains(&wal, &kept.wrapped_key),
+        "the search finds what is there"
+    );
+    h.cleanup().await;
 }

@@ -145,6 +145,7 @@ pub async fn write_to_store(
                 stream: e.stream,
                 events: vec![nieuw],
                 expected: None,
+                new_key: None,
             }),
         }
     }

@@ -27,6 +27,14 @@ pub enum StoreError {
         given: DateTime<Utc>,
         head: DateTime<Utc>,
     },
+    /// A part's [`crate::KeyRow`] could not be stored for its stream: a row with the same
+    /// lookup names another stream, or the stream has a row with another lookup (another
+    /// process created the youth's key first). Nothing of the request was written.
+    #[error(
+        "sleutel van jeugdige voor stroom `{stream}` is intussen door een ander proces \
+         aangemaakt; probeer opnieuw"
+    )]
+    YouthKeyRace { stream: String },
     #[error("het schrijfproces van de store is gestopt")]
     WriterGone,
     /// An [`crate::EventStore::append_many_streamed`] set whose sender stopped before

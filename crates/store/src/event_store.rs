@@ -7,6 +7,7 @@ use kringloop_events::{ExpectedVersion, NewEvent, RecordedEvent};
 use crate::chain::VerifyReport;
 use crate::error::{Result, StoreError};
 use crate::fold_page::FoldPage;
+use crate::youth_keys::KeyRow;
 
 /// How to append a batch.
 #[derive(Debug, Clone, Default)]
@@ -44,6 +45,10 @@ pub struct StreamAppend {
     /// Expected version of this stream before this part; `None` means `Any`. When a
     /// stream occurs twice, the second part sees the version after the first.
     pub expected: Option<ExpectedVersion>,
+    /// A key row to store with this part, in the same transaction: inserted unless a row
+    /// with its lookup exists; then the stored row for that lookup must name this part's
+    /// stream, else [`StoreError::YouthKeyRace`] and nothing of the request is written.
+    pub new_key: Option<KeyRow>,
 }
 
 /// One message of [`EventStore::append_many_streamed`].
@@ -161,6 +166,41 @@ pub trait EventStore: Send + Sync + 'static {
     /// Walks the whole chain and reports the first position that does not match.
     async fn verify(&self) -> Result<VerifyReport>;
 
+    /// The key row whose lookup is `lookup`.
+    async fn youth_key_by_lookup(&self, lookup: &[u8]) -> Result<Option<KeyRow>> {
+        let _ = lookup;
+        Err(not_supported("youth_key_by_lookup"))
+    }
+
+    /// The key row of a physical stream.
+    async fn youth_key_by_stream(&self, stream: &str) -> Result<Option<KeyRow>> {
+        let _ = stream;
+        Err(not_supported("youth_key_by_stream"))
+    }
+
+    /// Every key row, ordered by stream.
+    async fn youth_keys(&self) -> Result<Vec<KeyRow>> {
+        Err(not_supported("youth_keys"))
+    }
+
+    /// Deletes the key rows of these streams in one transaction and makes sure no copy
+    /// stays in the database files; returns how many rows were deleted (absent ones count 0).
+    async fn delete_youth_keys(&self, streams: &[String]) -> Result<u64> {
+        let _ = streams;
+        Err(not_supported("delete_youth_keys"))
+    }
+
+    /// The vault's check value (proves a master key fits this database), if set.
+    async fn vault_check(&self) -> Result<Option<Vec<u8>>> {
+        Err(not_supported("vault_check"))
+    }
+
+    /// Stores the check value unless one is set; returns the stored one.
+    async fn init_vault_check(&self, value: &[u8]) -> Result<Vec<u8>> {
+        let _ = value;
+        Err(not_supported("init_vault_check"))
+    }
+
     /// Which backend this is (`sqlite` or `postgres`), for logs and reports.
     fn backend(&self) -> &'static str;
 
@@ -169,6 +209,11 @@ pub trait EventStore: Send + Sync + 'static {
     async fn close(&self) -> Result<()> {
         Ok(())
     }
+}
+
+/// The answer of the key-table defaults of [`EventStore`] (test doubles).
+fn not_supported(what: &str) -> StoreError {
+    StoreError::Invalid(format!("{what} not supported by this store"))
 }
 
 /// The next batch of parts of a streamed set: `None` at its [`StreamedAppend::Commit`],

@@ -27,8 +27,10 @@
 //! idempotency key with its first write (`idempotency.rs`), the queue to a writer task
 //! (`queue.rs`), the head a writer extends and its error mapping (`write.rs`), the hash
 //! chain and its verifier ([`chain`]), the page a projection folds (`fold_page.rs`) and
-//! SQLite's JSONB row encoding (`jsonb.rs`). Each backend is a folder of its own:
-//! [`sqlite`] and [`postgres`].
+//! SQLite's JSONB row encoding (`jsonb.rs`), and [`KeyRow`], a row of the table of
+//! per-youth encryption keys that crypto-shredding deletes (`youth_keys.rs`; the SQL is
+//! in each backend's `youth_keys.rs`). Each backend is a folder of its own: [`sqlite`]
+//! and [`postgres`].
 
 pub mod chain;
 mod error;
@@ -41,6 +43,7 @@ mod queue;
 pub mod sqlite;
 mod validate;
 mod write;
+mod youth_keys;
 
 pub use chain::{VerifyFailure, VerifyReport};
 pub use error::{Result, StoreError};
@@ -49,6 +52,7 @@ pub use event_store::{
 };
 pub use fold_page::{FoldEvent, FoldPage};
 pub use validate::{MAX_NAME_BYTES, validate_append};
+pub use youth_keys::KeyRow;
 
 /// Opens the store named by a URL: `postgres://…` / `postgresql://…` for PostgreSQL,
 /// `sqlite://path`, `sqlite:path` or a plain file path for SQLite (created if missing).

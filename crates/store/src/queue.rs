@@ -73,6 +73,7 @@ pub(crate) async fn send_one(
         stream: stream.to_owned(),
         events,
         expected: options.expected,
+        new_key: None,
     };
     let results = send(tx, vec![part], options).await?;
     results
@@ -189,13 +190,16 @@ pub(crate) async fn send_streamed(
 }
 
 /// Groups that a writer's fast path takes (one transaction, no savepoints): every
-/// request has parts with events, and no idempotency key occurs twice (the second would
-/// be a repeat of the first, which the per-request path answers).
+/// request has parts with events and no key row ([`StreamAppend::new_key`]: its insert
+/// and check run per request, in the request's savepoint), and no idempotency key occurs
+/// twice (the second would be a repeat of the first, which the per-request path answers).
 pub(crate) fn groupable(group: &[AppendRequest]) -> bool {
     let mut keys = std::collections::HashSet::new();
     group.iter().all(|r| {
         !r.parts.is_empty()
-            && r.parts.iter().all(|p| !p.events.is_empty())
+            && r.parts
+                .iter()
+                .all(|p| !p.events.is_empty() && p.new_key.is_none())
             && r.key.as_deref().is_none_or(|k| keys.insert(k))
     })
 }

@@ -20,7 +20,19 @@ pub const MAX_NAME_BYTES: usize = 1024;
 /// not JSON; an event id twice. A writer that folds a fact into its state before the
 /// append (the API's) runs this first, so such a fact is refused before it is folded.
 pub fn validate_append(part: &StreamAppend, options: &AppendOptions) -> Result<()> {
-    validate_batch(&part.stream, &part.events, options)
+    validate_batch(&part.stream, &part.events, options)?;
+    validate_key_row(part)
+}
+
+/// A part's key row ([`StreamAppend::new_key`]) must be the row of the part's own stream.
+fn validate_key_row(part: &StreamAppend) -> Result<()> {
+    match &part.new_key {
+        Some(row) if row.stream != part.stream => Err(StoreError::Invalid(format!(
+            "sleutelrij voor stroom `{}` hoort niet bij stroom `{}`",
+            row.stream, part.stream
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// Checks a batch before it reaches the database: non-empty, JSON payloads, no event id
@@ -136,7 +148,7 @@ pub(crate) fn validate_parts(
     ids: &mut std::collections::HashSet<uuid::Uuid>,
 ) -> Result<()> {
     for part in appends {
-        validate_batch(&part.stream, &part.events, options)?;
+        validate_append(part, options)?;
         for e in &part.events {
             if !ids.insert(e.event_id) {
                 return Err(StoreError::Invalid(format!(

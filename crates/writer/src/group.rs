@@ -266,6 +266,7 @@ where
                 stream: v.stream.clone(),
                 events: vec![event.clone()],
                 expected: None,
+                new_key: None,
             };
             let options = AppendOptions {
                 idempotency_key: Some(v.key.clone()),
@@ -428,6 +429,7 @@ async fn append_in_order<E>(
                 expected: Some(ExpectedVersion::Exact(
                     u64::try_from(a.version).unwrap_or(0),
                 )),
+                new_key: None,
             };
             let options = AppendOptions {
                 expected: None,

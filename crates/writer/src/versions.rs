@@ -42,6 +42,7 @@ impl VersionChain {
             stream,
             events,
             expected,
+            new_key: None,
         }
     }
 }

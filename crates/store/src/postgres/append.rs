@@ -1,11 +1,13 @@
 //! The statements of one request under the advisory lock: the head, the idempotency
-//! check of a repeated key, each stream part's UNNEST insert, and the keys written.
+//! check of a repeated key, each stream part's key row and UNNEST insert, and the keys
+//! written.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row as _;
 use sqlx::postgres::PgConnection;
 use uuid::Uuid;
 
+use super::youth_keys::insert_key_row;
 use crate::chain::{self, CanonicalEvent, hash32};
 use crate::error::Result;
 use crate::event_store::{AppendResult, StreamAppend};
@@ -124,6 +126,7 @@ async fn append_part(
         stream,
         events,
         expected,
+        new_key,
     } = part;
     let stream = stream.as_str();
     let (head_position, head_hash) = (head.position, head.hash);
@@ -139,6 +142,10 @@ async fn append_part(
         }
     };
     check_expected(stream, expected, current)?;
+    // In the request's savepoint: a race or a later failure takes the row back out.
+    if let Some(row) = &new_key {
+        insert_key_row(conn, row).await?;
+    }
     let recorded_at = chain::micros_to_datetime(recorded_micros);
 
     let n = events.len();

@@ -16,13 +16,16 @@
 //! Modules by role: `writer` (the group writer task: the fast path and the savepoint
 //! fallback), `append` (the statements of one request under the lock), `streamed` (a set
 //! whose parts are still coming, written with binary COPY), `encoding` (rows for UNNEST
-//! and COPY) and `reading` (reads, paging and verify).
+//! and COPY), `reading` (reads, paging and verify) and `youth_keys` (the table of
+//! per-youth keys: the key row an append stores, its reads, the erasure and the vault's
+//! check value).
 
 mod append;
 mod encoding;
 mod reading;
 mod streamed;
 mod writer;
+mod youth_keys;
 
 use std::time::Duration;
 
@@ -39,6 +42,7 @@ use crate::event_store::{
 use crate::fold_page::FoldPage;
 use crate::queue::{self, Msg};
 use crate::validate::validate_streamed_options;
+use crate::youth_keys::KeyRow;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -172,6 +176,30 @@ impl EventStore for PgStore {
 
     async fn verify(&self) -> Result<VerifyReport> {
         reading::verify(&self.pool).await
+    }
+
+    async fn youth_key_by_lookup(&self, lookup: &[u8]) -> Result<Option<KeyRow>> {
+        youth_keys::by_lookup(&self.pool, lookup).await
+    }
+
+    async fn youth_key_by_stream(&self, stream: &str) -> Result<Option<KeyRow>> {
+        youth_keys::by_stream(&self.pool, stream).await
+    }
+
+    async fn youth_keys(&self) -> Result<Vec<KeyRow>> {
+        youth_keys::all(&self.pool).await
+    }
+
+    async fn delete_youth_keys(&self, streams: &[String]) -> Result<u64> {
+        youth_keys::delete(&self.pool, streams).await
+    }
+
+    async fn vault_check(&self) -> Result<Option<Vec<u8>>> {
+        youth_keys::vault_check(&self.pool).await
+    }
+
+    async fn init_vault_check(&self, value: &[u8]) -> Result<Vec<u8>> {
+        youth_keys::init_vault_check(&self.pool, value).await
     }
 
     fn backend(&self) -> &'static str {

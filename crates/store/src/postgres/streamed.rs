@@ -11,6 +11,7 @@ use tokio::sync::mpsc;
 
 use super::append::{APPEND_LOCK, insert_key, read_head};
 use super::encoding::{COPY_EVENTS, COPY_SEND_BYTES, CopyRows};
+use super::youth_keys::insert_key_row;
 use crate::chain;
 use crate::error::{Result, StoreError};
 use crate::event_store::{
@@ -101,6 +102,10 @@ pub(super) async fn append_streamed(
             firsts.push(current + 1);
             let n = i64::try_from(part.events.len()).unwrap_or(i64::MAX);
             versions.insert(stream.to_owned(), current + n);
+        }
+        // The batch's key rows before its events; a race fails the whole set.
+        for row in parts.iter().filter_map(|p| p.new_key.as_ref()) {
+            insert_key_row(conn, row).await?;
         }
         // Binary COPY: no bind message of 16 arrays to build and parse, and the server
         // inserts while the next rows are still being hashed here (sent in pieces).

@@ -6,6 +6,7 @@ use sqlx::Row as _;
 use sqlx::sqlite::SqliteConnection;
 
 use super::encoding::{ChunkBuilder, GroupEncoder, INSERT_CHUNK, INSERT_GROUP, PlannedPart};
+use super::youth_keys::insert_key_row;
 use crate::chain::{self, hash32};
 use crate::error::{Result, StoreError};
 use crate::event_store::{AppendResult, StreamAppend};
@@ -58,12 +59,17 @@ pub(super) async fn append_request(
             stream,
             events,
             expected,
+            new_key,
         } = part;
         let current = match local.get(&stream).copied().or_else(|| known(&stream)) {
             Some(v) => v,
             None => current_version(conn, &stream).await?,
         };
         check_expected(&stream, expected, current)?;
+        // In the request's savepoint: a race or a later failure takes the row back out.
+        if let Some(row) = &new_key {
+            insert_key_row(conn, row).await?;
+        }
 
         let first_position = head.position + 1;
         let mut chunks = ChunkBuilder {

@@ -21,7 +21,9 @@
 //! writer task: group commit, the fast path and the savepoint fallback), `append` (the
 //! statements of one append under the write lock), `encoding` (rows encoded for the
 //! multi-row INSERTs), `checkpoint` (the background WAL checkpoints), `reading` (reads,
-//! paging and verify) and `packed` (the packed row format those reads parse).
+//! paging and verify), `packed` (the packed row format those reads parse) and
+//! `youth_keys` (the table of per-youth keys: the key row an append stores, its reads,
+//! the erasure and the vault's check value).
 
 mod append;
 mod checkpoint;
@@ -32,6 +34,7 @@ mod schema;
 #[cfg(test)]
 mod tests;
 mod writer;
+mod youth_keys;
 
 use std::path::{Path, PathBuf};
 
@@ -47,6 +50,7 @@ use crate::event_store::{
 };
 use crate::fold_page::FoldPage;
 use crate::queue::{self, Msg};
+use crate::youth_keys::KeyRow;
 
 pub use schema::{Durability, SqliteConfig};
 
@@ -159,6 +163,32 @@ impl EventStore for SqliteStore {
 
     async fn verify(&self) -> Result<VerifyReport> {
         reading::verify(&self.readers).await
+    }
+
+    async fn youth_key_by_lookup(&self, lookup: &[u8]) -> Result<Option<KeyRow>> {
+        youth_keys::by_lookup(&self.readers, lookup).await
+    }
+
+    async fn youth_key_by_stream(&self, stream: &str) -> Result<Option<KeyRow>> {
+        youth_keys::by_stream(&self.readers, stream).await
+    }
+
+    async fn youth_keys(&self) -> Result<Vec<KeyRow>> {
+        youth_keys::all(&self.readers).await
+    }
+
+    /// On a pool connection in `BEGIN IMMEDIATE`, not through the writer task (see
+    /// `youth_keys` for why), then a truncating WAL checkpoint.
+    async fn delete_youth_keys(&self, streams: &[String]) -> Result<u64> {
+        youth_keys::delete(&self.readers, streams).await
+    }
+
+    async fn vault_check(&self) -> Result<Option<Vec<u8>>> {
+        youth_keys::vault_check(&self.readers).await
+    }
+
+    async fn init_vault_check(&self, value: &[u8]) -> Result<Vec<u8>> {
+        youth_keys::init_vault_check(&self.readers, value).await
     }
 
     fn backend(&self) -> &'static str {

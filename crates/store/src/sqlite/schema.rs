@@ -69,7 +69,12 @@ pub(super) async fn connect(path: &Path, config: &SqliteConfig) -> Result<Connec
         .filename(path)
         .journal_mode(SqliteJournalMode::Wal)
         .busy_timeout(config.busy_timeout)
-        .foreign_keys(false);
+        .foreign_keys(false)
+        // Deleted content is overwritten with zeros, so an erased youth key
+        // (`youth_keys`) leaves no copy in its page. Free for the log: `events` and the
+        // key table of idempotency are never deleted from (append-only), so only the
+        // rare erasure of key rows pays for it.
+        .pragma("secure_delete", "ON");
     let sync = match config.durability {
         Durability::Full => SqliteSynchronous::Full,
         Durability::Normal => SqliteSynchronous::Normal,

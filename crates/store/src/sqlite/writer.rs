@@ -13,6 +13,7 @@ use super::append::{
 };
 use super::checkpoint::Checkpointer;
 use super::encoding::PlannedPart;
+use super::youth_keys::insert_key_row;
 use crate::chain;
 use crate::error::{Result, StoreError};
 use crate::event_store::{AppendResult, StreamAppend, StreamedAppend, collect_parts, next_parts};
@@ -192,6 +193,10 @@ impl Writer {
                 plan.push(planned);
             }
             results.extend(plan.iter().map(|p| p.result(at)));
+            // The batch's key rows before its events; a race fails the whole set.
+            for row in parts.iter().filter_map(|p| p.new_key.as_ref()) {
+                insert_key_row(&mut self.conn, row).await?;
+            }
             head.hash = insert_planned(&mut self.conn, &plan, head.hash)
                 .await
                 .map_err(map_insert_error)?;

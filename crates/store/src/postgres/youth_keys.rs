@@ -1,0 +1,131 @@
+//! The table of per-youth keys on PostgreSQL (see `crate::youth_keys`): the key row an
+//! append stores with its part, the reads, the erasure and the vault's check value.
+
+use sqlx::postgres::{PgConnection, PgPool, PgRow};
+use sqlx::{AssertSqlSafe, Row as _};
+
+use crate::error::Result;
+use crate::youth_keys::{KeyRow, check_stored_stream};
+
+/// Stores `row` with its part, in the request's transaction (savepoint, under the
+/// append lock), before the part's events: inserted unless its lookup or stream has a
+/// row already; then the row of its lookup must name its stream, else
+/// [`crate::StoreError::YouthKeyRace`].
+pub(super) async fn insert_key_row(conn: &mut PgConnection, row: &KeyRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO youth_keys (stream, lookup, wrapped_key, sealed_pseudonym) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+    )
+    .bind(row.stream.as_str())
+    .bind(row.lookup.as_slice())
+    .bind(row.wrapped_key.as_slice())
+    .bind(row.sealed_pseudonym.as_slice())
+    .execute(&mut *conn)
+    .await?;
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT stream FROM youth_keys WHERE lookup = $1")
+            .bind(row.lookup.as_slice())
+            .fetch_optional(&mut *conn)
+            .await?;
+    check_stored_stream(&row.stream, stored.as_deref())
+}
+
+fn key_row(row: &PgRow) -> Result<KeyRow> {
+    Ok(KeyRow {
+        stream: row.try_get(0)?,
+        lookup: row.try_get(1)?,
+        wrapped_key: row.try_get(2)?,
+        sealed_pseudonym: row.try_get(3)?,
+    })
+}
+
+pub(super) async fn by_lookup(pool: &PgPool, lookup: &[u8]) -> Result<Option<KeyRow>> {
+    let row = sqlx::query(
+        "SELECT stream, lookup, wrapped_key, sealed_pseudonym FROM youth_keys WHERE lookup = $1",
+    )
+    .bind(lookup)
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(key_row).transpose()
+}
+
+pub(super) async fn by_stream(pool: &PgPool, stream: &str) -> Result<Option<KeyRow>> {
+    let row = sqlx::query(
+        "SELECT stream, lookup, wrapped_key, sealed_pseudonym FROM youth_keys WHERE stream = $1",
+    )
+    .bind(stream)
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(key_row).transpose()
+}
+
+pub(super) async fn all(pool: &PgPool) -> Result<Vec<KeyRow>> {
+    // `stream` is COLLATE "C": byte order, as on SQLite.
+    let rows = sqlx::query(
+        "SELECT stream, lookup, wrapped_key, sealed_pseudonym FROM youth_keys ORDER BY stream",
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(key_row).collect()
+}
+
+/// Deletes the rows of `streams` in one transaction, then rewrites the table and
+/// checkpoints. A DELETE only marks a tuple dead: its bytes stay in the page until
+/// that is pruned and reused. `VACUUM FULL youth_keys` copies the live rows into a new
+/// file (indexes too) and unlinks the old one, so no page of the database holds the
+/// deleted row any more; it runs outside a transaction, after the commit, and holds an
+/// exclusive lock on the (small) table meanwhile. `CHECKPOINT` then flushes the
+/// rewritten pages; it needs superuser or `pg_checkpoint`, so a refusal is a warning.
+///
+/// Out of reach of the store: the WAL segments that logged the insert (and, with
+/// `wal_level` ≥ replica, archives and replicas) until they are recycled, blocks of the
+/// unlinked file that the file system does not wipe, and backups. The wrapped key in
+/// those copies is useless without the master key, which never enters the database.
+///
+/// A failing VACUUM is an error although the delete committed: called again with the
+/// same streams it deletes nothing more (0) and rewrites the table again.
+pub(super) async fn delete(pool: &PgPool, streams: &[String]) -> Result<u64> {
+    if streams.is_empty() {
+        return Ok(0);
+    }
+    let mut tx = pool.begin().await?;
+    let deleted = sqlx::query("DELETE FROM youth_keys WHERE stream = ANY($1::text[])")
+        .bind(streams)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    tx.commit().await?;
+    let mut conn = pool.acquire().await?;
+    // Simple protocol: VACUUM and CHECKPOINT cannot run inside a transaction block.
+    sqlx::raw_sql(AssertSqlSafe("VACUUM FULL youth_keys"))
+        .execute(&mut *conn)
+        .await?;
+    if let Err(e) = sqlx::raw_sql(AssertSqlSafe("CHECKPOINT"))
+        .execute(&mut *conn)
+        .await
+    {
+        tracing::warn!(error = %e, "CHECKPOINT na het wissen van sleutels geweigerd");
+    }
+    Ok(deleted)
+}
+
+pub(super) async fn vault_check(pool: &PgPool) -> Result<Option<Vec<u8>>> {
+    Ok(
+        sqlx::query_scalar("SELECT check_value FROM vault WHERE id = 1")
+            .fetch_optional(pool)
+            .await?,
+    )
+}
+
+pub(super) async fn init_vault_check(pool: &PgPool, value: &[u8]) -> Result<Vec<u8>> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("INSERT INTO vault (id, check_value) VALUES (1, $1) ON CONFLICT (id) DO NOTHING")
+        .bind(value)
+        .execute(&mut *tx)
+        .await?;
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT check_value FROM vault WHERE id = 1")
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(stored)
+}
