@@ -2,12 +2,12 @@
 //! part the figures need (stored in the clear, under the hash chain) and the personal part
 //! (stored sealed under the youth's key, see crate `kringloop-vault`).
 //!
-//! The split is decided per event type and documented in `docs/privacy.md` ("Erasure"):
+//! The split is decided per event type and documented in `docs/erasure.md`:
 //! the pseudonym, year of birth, sex, free-text reasons and who requested an authorisation
 //! are personal and sealed; dates, facilities, forms, destinations, the home gemeente and
 //! the authorisation's kind and local id are what the KPIs count and stay in the clear. No
-//! projection reads a sealed field (`projections/tests/wissen.rs` shows every KPI is the
-//! same with the sealed fields blanked).
+//! projection reads a sealed field: they fold the stored residue (`tests/tests/vault.rs`
+//! shows every KPI is the same with and without the vault, before and after erasures).
 //!
 //! In the stored payload a sealed field keeps its name with a placeholder of its type
 //! (`""`, `0`, `"ONBEKEND"`), so the payload still decodes as the same

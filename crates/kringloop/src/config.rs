@@ -14,6 +14,8 @@
 //! | `serve --timeout-s` | `KRINGLOOP_REQUEST_TIMEOUT` | `30` | time limit of one request |
 //! | — | `KRINGLOOP_PSEUDONIEM_SLEUTEL` | none | `import`: HMAC key for BSN pseudonyms (only from the environment, never an argument) |
 //! | `import --pseudoniem-sleutel-bestand` | `KRINGLOOP_PSEUDONIEM_SLEUTEL_BESTAND` | none | `import`: file holding that key instead (one final line break ignored; both at once is refused) |
+//! | `--mastersleutel-bestand` | `KRINGLOOP_MASTERSLEUTEL_BESTAND` | `<database>.mastersleutel` | file with the master key that protects the youth keys (created only for a new, empty database; `docs/privacy.md`, "Erasure and retention") |
+//! | — | `KRINGLOOP_MASTERSLEUTEL` | none | the master key itself (64 hex digits), instead of a file; never an argument |
 //! | — | `OTEL_EXPORTER_OTLP_ENDPOINT` | unset | export traces over OTLP only when set |
 //!
 //! `deploy/kringloop.env.example` is a complete example.
@@ -28,6 +30,11 @@ pub struct GlobalConfig {
     /// Event store: a SQLite file path (default) or a postgres:// URL.
     #[arg(long, global = true, env = "KRINGLOOP_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     pub database_url: String,
+
+    /// File with the master key (64 hex digits) that protects the youth keys. The key
+    /// itself is never an argument; see `vault.rs` for where it is looked for.
+    #[arg(long, global = true, env = "KRINGLOOP_MASTERSLEUTEL_BESTAND")]
+    pub mastersleutel_bestand: Option<std::path::PathBuf>,
 
     /// Log filter (tracing EnvFilter syntax).
     #[arg(long, global = true, env = "KRINGLOOP_LOG", default_value = "info")]

@@ -10,6 +10,7 @@ mod data;
 mod kpi;
 mod serve;
 mod tokens;
+mod vault;
 
 use std::process::ExitCode;
 
@@ -93,12 +94,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Verify { expect_head } => verify(&cli.global, expect_head).await,
         Command::Demo(args) => {
             let store = open_store_for_bulk(&cli.global).await?;
+            let store: std::sync::Arc<dyn kringloop_store::EventStore> =
+                vault::seal(&cli.global, store).await?;
             data::demo(store.as_ref(), &args).await?;
             store.close().await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Import(args) => {
-            let store = open_store(&cli.global).await?;
+            let store: std::sync::Arc<dyn kringloop_store::EventStore> =
+                vault::seal(&cli.global, open_store(&cli.global).await?).await?;
             let ok = data::import(store.clone(), &args).await?;
             store.close().await?;
             Ok(if ok {

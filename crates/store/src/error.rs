@@ -35,6 +35,10 @@ pub enum StoreError {
          aangemaakt; probeer opnieuw"
     )]
     YouthKeyRace { stream: String },
+    /// The vault (crate `kringloop-vault`) could not seal or open a youth's personal
+    /// fields: a stream without a key (erased), or sealed bytes that do not open.
+    #[error("kluis: {0}")]
+    Vault(String),
     #[error("het schrijfproces van de store is gestopt")]
     WriterGone,
     /// An [`crate::EventStore::append_many_streamed`] set whose sender stopped before

@@ -111,9 +111,12 @@ async fn fill_demo(store: &dyn EventStore) -> anyhow::Result<bool> {
 }
 
 pub async fn run(global: &GlobalConfig, args: &ServeArgs) -> anyhow::Result<()> {
-    let store: Arc<dyn EventStore> = kringloop_store::open(&global.database_url)
+    let stored: Arc<dyn EventStore> = kringloop_store::open(&global.database_url)
         .await
         .with_context(|| format!("kan de event store {} niet openen", global.redacted_url()))?;
+    // Writes and person-level reads go through the vault; the projection folds the
+    // stored residue and so never holds a personal field.
+    let store: Arc<dyn EventStore> = crate::vault::seal(global, Arc::clone(&stored)).await?;
     let token_path = args
         .tokens
         .clone()
@@ -131,7 +134,7 @@ pub async fn run(global: &GlobalConfig, args: &ServeArgs) -> anyhow::Result<()> 
     }
 
     let runner = Runner::start(
-        Arc::clone(&store),
+        Arc::clone(&stored),
         RunnerOptions {
             poll_interval: Duration::from_millis(args.poll_ms.max(1)),
             ..RunnerOptions::default()
