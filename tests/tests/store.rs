@@ -2451,6 +2451,16 @@ async fn youth_key_stored_with_its_part(h: &mut Harness) {
     );
     assert_eq!(store.youth_key_by_lookup(&[9; 32]).await.unwrap(), None);
     assert_eq!(store.youth_key_by_stream("los").await.unwrap(), None);
+    // A key row must belong to its part's stream.
+    let head = store.head_position().await.unwrap();
+    let mut wrong = with_key(&key_row("jeugdige-z", 26));
+    wrong.stream = "jeugdige-y".to_owned();
+    let r = store
+        .append_many(vec![wrong], AppendOptions::default())
+        .await;
+    assert!(matches!(r, Err(StoreError::Invalid(_))), "{r:?}");
+    assert_eq!(store.head_position().await.unwrap(), head);
+    assert_eq!(store.youth_key_by_lookup(&[26; 32]).await.unwrap(), None);
 
     // The same request again: the first answer, nothing written, the row unchanged.
     let head = store.head_position().await.unwrap();

@@ -17,7 +17,7 @@ pub const MAX_NAME_BYTES: usize = 1024;
 /// ([`StoreError::Invalid`], nothing written): an empty stream name, batch or
 /// idempotency key; a stream name or key longer than [`MAX_NAME_BYTES`]; a NUL byte in
 /// the stream name, the key, an event type, `recorded_by` or `source`; a payload that is
-/// not JSON; an event id twice. A writer that folds a fact into its state before the
+/// not JSON; an event id twice; a key row ([`StreamAppend::new_key`]) of another stream. A writer that folds a fact into its state before the
 /// append (the API's) runs this first, so such a fact is refused before it is folded.
 pub fn validate_append(part: &StreamAppend, options: &AppendOptions) -> Result<()> {
     validate_batch(&part.stream, &part.events, options)?;

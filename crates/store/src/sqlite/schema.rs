@@ -71,9 +71,9 @@ pub(super) async fn connect(path: &Path, config: &SqliteConfig) -> Result<Connec
         .busy_timeout(config.busy_timeout)
         .foreign_keys(false)
         // Deleted content is overwritten with zeros, so an erased youth key
-        // (`youth_keys`) leaves no copy in its page. Free for the log: `events` and the
-        // key table of idempotency are never deleted from (append-only), so only the
-        // rare erasure of key rows pays for it.
+        // (`youth_keys`) leaves no copy in its page. The cost is nil for the log:
+        // nothing is ever deleted from `events` (append-only, refused by triggers) or
+        // `idempotency_keys`, so only the rare erasure of key rows pays for the zeroing.
         .pragma("secure_delete", "ON");
     let sync = match config.durability {
         Durability::Full => SqliteSynchronous::Full,
