@@ -84,6 +84,12 @@ pub(super) async fn all(pool: &PgPool) -> Result<Vec<KeyRow>> {
 ///
 /// A failing VACUUM is an error although the delete committed: called again with the
 /// same streams it deletes nothing more (0) and rewrites the table again.
+///
+/// VACUUM FULL copies a deleted row too while a transaction that started before the
+/// delete could still see it, and PostgreSQL counts those of every database of the
+/// cluster, so it first waits (up to 10 s) until no such transaction or snapshot is left
+/// (`pg_stat_activity`); one that stays longer is a warning, and the rewrite of the next
+/// erasure removes the row.
 pub(super) async fn delete(pool: &PgPool, streams: &[String]) -> Result<u64> {
     if streams.is_empty() {
         return Ok(0);
@@ -94,8 +100,12 @@ pub(super) async fn delete(pool: &PgPool, streams: &[String]) -> Result<u64> {
         .execute(&mut *tx)
         .await?
         .rows_affected();
+    let (xid,): (i64,) = sqlx::query_as("SELECT pg_current_xact_id()::text::bigint")
+        .fetch_one(&mut *tx)
+        .await?;
     tx.commit().await?;
     let mut conn = pool.acquire().await?;
+    wait_for_older_snapshots(&mut conn, xid).await?;
     // Simple protocol: VACUUM and CHECKPOINT cannot run inside a transaction block.
     sqlx::raw_sql(AssertSqlSafe("VACUUM FULL youth_keys"))
         .execute(&mut *conn)
@@ -128,4 +138,32 @@ pub(super) async fn init_vault_check(pool: &PgPool, value: &[u8]) -> Result<Vec<
         .await?;
     tx.commit().await?;
     Ok(stored)
+}
+
+/// Waits until no other session of the cluster runs a transaction, or holds a snapshot,
+/// from before transaction `xid` (full 64-bit id) committed.
+async fn wait_for_older_snapshots(conn: &mut PgConnection, xid: i64) -> Result<()> {
+    const ATTEMPTS: u32 = 100;
+    for attempt in 0..ATTEMPTS {
+        let (older,): (i64,) = sqlx::query_as(
+            "SELECT count(*) FROM pg_stat_activity \
+             WHERE pid <> pg_backend_pid() \
+               AND (age(backend_xmin) >= age((($1::bigint) % 4294967296)::text::xid) \
+                 OR age(backend_xid) >= age((($1::bigint) % 4294967296)::text::xid))",
+        )
+        .bind(xid)
+        .fetch_one(&mut *conn)
+        .await?;
+        if older == 0 {
+            return Ok(());
+        }
+        if attempt + 1 == ATTEMPTS {
+            tracing::warn!(
+                sessies = older,
+                "een oudere transactie ziet de gewiste sleutel nog; VACUUM FULL kan hem meekopiëren"
+            );
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Ok(())
 }
