@@ -261,8 +261,8 @@ impl ApiState {
     }
 
     /// How often the write side's state was folded again from the whole log (after an
-    /// append failed once its fact was folded): for monitoring and tests. Refused input
-    /// never causes one.
+    /// append failed once its fact was folded, and after every erasure): for monitoring
+    /// and tests. Refused input never causes one.
     pub async fn rebuilds(&self) -> u64 {
         self.0.write_state.lock().await.rebuilds()
     }

@@ -18,6 +18,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::Request;
 use chrono::Utc;
+use futures::{SinkExt as _, StreamExt as _};
 use kringloop_graphql::{ApiConfig, ApiState, Rol, Tokens};
 use kringloop_runner::{Runner, RunnerOptions};
 use kringloop_store::EventStore;
@@ -640,9 +641,87 @@ async fn erasure_through_the_api(o: &Omgeving) {
     s.stop().await;
 }
 
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn ws_connect(addr: std::net::SocketAddr, token: &str) -> Ws {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+    let mut req = format!("ws://{addr}/graphql/ws")
+        .into_client_request()
+        .unwrap();
+    req.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    let init =
+        json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {token}")}});
+    ws.send(init.to_string().into()).await.unwrap();
+    let ack = next_json(&mut ws).await;
+    assert_eq!(ack["type"], "connection_ack", "{ack}");
+    ws
+}
+
+async fn next_json(ws: &mut Ws) -> Value {
+    loop {
+        let m = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("no WebSocket message within 10 s")
+            .unwrap()
+            .unwrap();
+        if let tokio_tungstenite::tungstenite::Message::Text(t) = m {
+            let v: Value = serde_json::from_str(&t).unwrap();
+            if v["type"] == "ping" {
+                continue;
+            }
+            return v;
+        }
+    }
+}
+
+/// The runner folds the stored log (stored names, sealed fields); the event subscription
+/// still shows a live youth as the registrars name it, with its fields, not as erased.
+async fn subscription_shows_live_youths_opened(o: &Omgeving) {
+    let s = o.start(true).await;
+    opbouw(&s, o.token(Rol::Registrar)).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = s.app.clone();
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let mut ev = ws_connect(addr, o.token(Rol::Evaluator)).await;
+    let q = "subscription { gebeurtenissen(types: [\"PlaatsingBeeindigd\"]) { positie stroom gewist inhoud } }";
+    ev.send(
+        json!({"id": "1", "type": "subscribe", "payload": {"query": q}})
+            .to_string()
+            .into(),
+    )
+    .await
+    .unwrap();
+    let r = feit(&s, o.token(Rol::Registrar), "beeindigPlaatsing", "PlaatsingBeeindigdInvoer",
+        json!({"voorziening":"F1","datum":"2024-04-01","bestemming":"THUIS","reden":"reden-blijft","redenBeeindiging":"VOLGENS_PLAN"}),
+        Some(BLIJFT), "sub-1").await;
+    let positie = ok(&r)["beeindigPlaatsing"]["positie"].as_i64().unwrap();
+    let m = loop {
+        let m = next_json(&mut ev).await;
+        assert_eq!(m["type"], "next", "{m}");
+        if m["payload"]["data"]["gebeurtenissen"]["positie"].as_i64() < Some(positie) {
+            continue;
+        }
+        break m;
+    };
+    let g = &m["payload"]["data"]["gebeurtenissen"];
+    assert_eq!(g["positie"], positie, "{m}");
+    assert_eq!(g["stroom"], format!("jeugdige-{BLIJFT}"), "{m}");
+    assert_eq!(g["gewist"], false, "{m}");
+    assert_eq!(g["inhoud"]["reden"], "reden-blijft", "{m}");
+    server.abort();
+    s.stop().await;
+}
+
 kringloop_tests::both_backends!(
     &Omgeving;
     only_admin_may_erase,
     erasure_needs_a_vault,
     erasure_through_the_api,
+    subscription_shows_live_youths_opened,
 );
