@@ -156,6 +156,19 @@ impl From<Registration> for Registratie {
     }
 }
 
+/// A stream's name as logs and traces show it: a youth stream by the writer's name
+/// (`jeugdige-<pseudonym>`) without the pseudonym, so no log names a youth (an erased
+/// youth's pseudonym must not survive in them); stored names (`jeugdige-~…`) and every
+/// other stream as they are.
+pub(crate) fn log_name(stream: &str) -> std::borrow::Cow<'_, str> {
+    match kringloop_events::pseudoniem_van_stream(stream) {
+        Some(p) if !p.starts_with(kringloop_events::personal::PHYSICAL_MARK) => {
+            "jeugdige-(pseudoniem)".into()
+        }
+        _ => stream.into(),
+    }
+}
+
 /// The API's error for a fact the write path did not write.
 fn api_fout(e: FactError) -> ApiFout {
     match e {
@@ -313,7 +326,7 @@ impl ApiState {
         let span = tracing::info_span!(
             "registreer",
             soort = feit.event_type(),
-            stroom = %stream,
+            stroom = %log_name(&stream),
             positie = tracing::field::Empty
         );
         let registration = async {

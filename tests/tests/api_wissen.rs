@@ -718,10 +718,72 @@ async fn subscription_shows_live_youths_opened(o: &Omgeving) {
     s.stop().await;
 }
 
+#[derive(Clone)]
+struct Buffer(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Buffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Every log line and span (with its fields) of the process, from the first call on.
+fn log() -> &'static Buffer {
+    static LOG: std::sync::OnceLock<Buffer> = std::sync::OnceLock::new();
+    LOG.get_or_init(|| {
+        let buffer = Buffer(Arc::new(std::sync::Mutex::new(Vec::new())));
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_span_events(
+                tracing_subscriber::fmt::format::FmtSpan::NEW
+                    | tracing_subscriber::fmt::format::FmtSpan::CLOSE,
+            )
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).unwrap();
+        buffer
+    })
+}
+
+/// Neither the facts of a youth nor its erasure put the pseudonym into the logs: the
+/// write path's span names a youth stream without it, the erasure logs its stored name.
+async fn no_pseudonym_in_the_logs(o: &Omgeving) {
+    let buffer = log();
+    let s = o.start(true).await;
+    opbouw(&s, o.token(Rol::Registrar)).await;
+    let w = wis(&s, o.token(Rol::Admin), PS).await;
+    let stored = ok(&w)["wisJeugdige"]["stroom"].as_str().unwrap().to_owned();
+    s.stop().await;
+    let tekst = String::from_utf8_lossy(&buffer.0.lock().unwrap()).into_owned();
+    assert!(
+        tekst.contains("registreer"),
+        "the write path's spans are logged"
+    );
+    assert!(
+        tekst.contains(&stored),
+        "the erasure is logged by stored name"
+    );
+    for geheim in [PS, BLIJFT, REDEN, AANVRAGER] {
+        let regels: Vec<&str> = tekst
+            .lines()
+            .filter(|l| l.contains(geheim))
+            .take(8)
+            .collect();
+        assert!(regels.is_empty(), "`{geheim}` in the logs: {regels:#?}");
+    }
+}
+
 kringloop_tests::both_backends!(
     &Omgeving;
     only_admin_may_erase,
     erasure_needs_a_vault,
     erasure_through_the_api,
     subscription_shows_live_youths_opened,
+    no_pseudonym_in_the_logs,
 );
