@@ -22,6 +22,7 @@
 //! | `historie` of a youth, `gebeurtenissen`, `diff` (person-level, logged) | – | – | ✓ | – | ✓ |
 //! | `keten` (chain verification) | – | ✓ | ✓ | – | ✓ |
 //! | mutations (facts, corrections, retractions) | – | – | – | ✓ | ✓ |
+//! | `wisJeugdige` (erasure of a youth, logged) | – | – | – | – | ✓ |
 //! | `tokens`, `maakToken`, `trekTokenIn` | – | – | – | – | ✓ |
 //!
 //! "–" is `FORBIDDEN`; without a (valid) token everything is `UNAUTHENTICATED`, also

@@ -6,7 +6,9 @@
 //! seen.
 
 use async_graphql::{Context, Object, SimpleObject};
-use kringloop_events::{FeitGecorrigeerd, FeitIngetrokken, Gebeurtenis as G, jeugdige_stream};
+use kringloop_events::{
+    FeitGecorrigeerd, FeitIngetrokken, Gebeurtenis as G, JeugdigeGewist, jeugdige_stream,
+};
 use uuid::Uuid;
 
 use crate::auth::{BEHEER, Rol, RolGuard, SCHRIJVERS, principal};
@@ -197,6 +199,39 @@ mutaties! {
             let stroom = stream_of(ctx, event_id).await?;
             let f: G = FeitIngetrokken { event_id, reden }.into();
             write(ctx, Some(stroom), f, idempotency_key, expected_version).await
+        }
+
+        /// Erases a youth (admin only): records `JeugdigeGewist` (legal ground, who asked, an
+        /// optional request reference; `geregistreerdDoor` is the caller's token) in the youth's
+        /// stream through the domain rules, records the erasure in the access log, then
+        /// deletes the youth's key, which leaves every personal field of the youth
+        /// unreadable while the hash chain and every figure stay as they were. From then on
+        /// the youth's events show under their stored name with `gewist: true`, the
+        /// pseudonym is unknown (a new registration of it is a new youth) and no fact about
+        /// the erased youth is accepted. The reply names the youth by its stored stream
+        /// only. Needs a log written through the vault (a master key), else `BAD_REQUEST`;
+        /// an unknown or already erased pseudonym is refused (`ONBEKENDE_JEUGDIGE`).
+        /// `pseudoniem` and `kenmerk` never appear in logs or traces.
+        #[graphql(guard = "RolGuard(BEHEER)")]
+        async fn wis_jeugdige(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(secret)]
+            pseudoniem: String,
+            grondslag: Wisgrondslag,
+            verzocht_door: Verzoeker,
+            #[graphql(secret)]
+            kenmerk: Option<String>,
+        ) -> ApiResult<Wissing> {
+            let s = api_state(ctx)?;
+            let p = principal(ctx)?;
+            let feit: G = JeugdigeGewist {
+                grondslag: grondslag.into(),
+                verzocht_door: verzocht_door.into(),
+                kenmerk,
+            }
+            .into();
+            Ok(s.wis_jeugdige(p, pseudoniem.trim(), feit).await?)
         }
 
         /// Creates a bearer token; the secret is in this reply only.

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
+use kringloop_events::personal::is_physical_youth_stream;
 use kringloop_events::rules::DomainState;
 use kringloop_events::{Gebeurtenis as G, RecordedEvent, jeugdige_stream, voorziening_stream};
 use kringloop_projections::{Periode as PPeriode, Query};
@@ -94,6 +95,9 @@ pub struct GebeurtenisRef {
     pub event_type: String,
     pub stroom: String,
     pub geregistreerd_op: Option<DateTime<Utc>>,
+    /// The youth of this event was erased: `stroom` is its stored name
+    /// (`jeugdige-~<32 hex>`).
+    pub gewist: bool,
 }
 
 /// Both values and the events recorded in (k1, k2] that explain the difference.
@@ -341,6 +345,39 @@ async fn history_of(state: &ApiState, stromen: Vec<String>) -> Result<Historie, 
     Ok(Historie { stromen, feiten })
 }
 
+/// The projection folds the stored log, so it names every youth stream by its stored
+/// name (`jeugdige-~…`). For a person-level view: the name the store reads for each such
+/// stream (the writer's `jeugdige-<pseudonym>` for a live youth, the stored name for an
+/// erased one), read from one event of the stream (`position`). Other names are left out.
+async fn writer_names<'a>(
+    state: &ApiState,
+    streams: impl IntoIterator<Item = (&'a String, i64)>,
+) -> Result<HashMap<String, String>, ApiFout> {
+    let mut todo: BTreeMap<&String, i64> = BTreeMap::new();
+    for (s, p) in streams {
+        if is_physical_youth_stream(s) {
+            todo.entry(s).or_insert(p);
+        }
+    }
+    let mut names = HashMap::new();
+    if todo.is_empty() {
+        return Ok(names);
+    }
+    let _beurt = state.reader().await?;
+    for (stored, position) in todo {
+        if let Some(e) = state
+            .store()
+            .read_all(position - 1, 1)
+            .await?
+            .into_iter()
+            .next()
+        {
+            names.insert(stored.clone(), e.stream);
+        }
+    }
+    Ok(names)
+}
+
 fn require_persoonsniveau(p: &Principal) -> Result<(), ApiFout> {
     if PERSOONSNIVEAU.contains(&p.rol) {
         Ok(())
@@ -563,6 +600,8 @@ impl QueryRoot {
         }
         .query();
         let d = s.runner().read(|proj| proj.diff(&q, k1, k2)).await;
+        let namen =
+            writer_names(s, d.gebeurtenissen.iter().map(|g| (&g.stream, g.positie))).await?;
         let youth = person_level(d.gebeurtenissen.iter().map(|g| &g.stream));
         if !youth.is_empty() {
             s.log_inzage(p, "diff", &youth).await?;
@@ -576,12 +615,16 @@ impl QueryRoot {
             gebeurtenissen: d
                 .gebeurtenissen
                 .into_iter()
-                .map(|g| GebeurtenisRef {
-                    positie: g.positie,
-                    event_id: g.event_id,
-                    event_type: g.event_type,
-                    stroom: g.stream,
-                    geregistreerd_op: g.recorded_at,
+                .map(|g| {
+                    let stroom = namen.get(&g.stream).cloned().unwrap_or(g.stream);
+                    GebeurtenisRef {
+                        positie: g.positie,
+                        event_id: g.event_id,
+                        event_type: g.event_type,
+                        gewist: is_physical_youth_stream(&stroom),
+                        stroom,
+                        geregistreerd_op: g.recorded_at,
+                    }
                 })
                 .collect(),
         })
@@ -615,6 +658,7 @@ impl QueryRoot {
             )
             .into());
         }
+        let op_pseudoniem = pseudoniem.is_some();
         let stromen: Vec<String> = if let Some(st) = stroom {
             vec![st]
         } else if let Some(ps) = pseudoniem {
@@ -648,9 +692,13 @@ impl QueryRoot {
         let h = history_of(s, stromen).await?;
         drop(beurt);
         if h.feiten.is_empty() {
-            return Err(
-                ApiFout::NietGevonden("geen feiten gevonden voor deze vraag".into()).into(),
-            );
+            let melding = if op_pseudoniem {
+                // An erased youth's pseudonym leads nowhere any more, by design.
+                "geen feiten gevonden: deze jeugdige is onbekend of gewist"
+            } else {
+                "geen feiten gevonden voor deze vraag"
+            };
+            return Err(ApiFout::NietGevonden(melding.into()).into());
         }
         if !persoonlijk.is_empty() {
             s.log_inzage(p, "historie", &persoonlijk).await?;

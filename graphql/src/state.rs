@@ -156,6 +156,19 @@ impl From<Registration> for Registratie {
     }
 }
 
+/// A stream's name as logs and traces show it: a youth stream by the writer's name
+/// (`jeugdige-<pseudonym>`) without the pseudonym, so no log names a youth (an erased
+/// youth's pseudonym must not survive in them); stored names (`jeugdige-~…`) and every
+/// other stream as they are.
+pub(crate) fn log_name(stream: &str) -> std::borrow::Cow<'_, str> {
+    match kringloop_events::pseudoniem_van_stream(stream) {
+        Some(p) if !p.starts_with(kringloop_events::personal::PHYSICAL_MARK) => {
+            "jeugdige-(pseudoniem)".into()
+        }
+        _ => stream.into(),
+    }
+}
+
 /// The API's error for a fact the write path did not write.
 fn api_fout(e: FactError) -> ApiFout {
     match e {
@@ -261,8 +274,8 @@ impl ApiState {
     }
 
     /// How often the write side's state was folded again from the whole log (after an
-    /// append failed once its fact was folded): for monitoring and tests. Refused input
-    /// never causes one.
+    /// append failed once its fact was folded, and after every erasure): for monitoring
+    /// and tests. Refused input never causes one.
     pub async fn rebuilds(&self) -> u64 {
         self.0.write_state.lock().await.rebuilds()
     }
@@ -313,7 +326,7 @@ impl ApiState {
         let span = tracing::info_span!(
             "registreer",
             soort = feit.event_type(),
-            stroom = %stream,
+            stroom = %log_name(&stream),
             positie = tracing::field::Empty
         );
         let registration = async {
@@ -339,6 +352,85 @@ impl ApiState {
             );
         }
         Ok(registration)
+    }
+
+    /// Erases a youth: records the erasure fact `feit` (a `JeugdigeGewist`) in the youth's
+    /// stream through the write path, records the erasure in the access log while the
+    /// youth's key still names its stored stream, deletes the key, and folds the write
+    /// side's state from the log again (the youth's events now read under their stored
+    /// name: the pseudonym is unknown from here on). Refused on a log without a vault:
+    /// without a key per youth there is nothing to shred.
+    ///
+    /// When the access log or the deletion fails after the fact was recorded, the error is
+    /// returned and the vault deletes the key at the next start (it finishes every
+    /// recorded erasure whose key is still there).
+    pub async fn wis_jeugdige(
+        &self,
+        wie: &Principal,
+        pseudoniem: &str,
+        feit: Gebeurtenis,
+    ) -> Result<crate::types::Wissing, ApiFout> {
+        let stream = kringloop_events::jeugdige_stream(pseudoniem);
+        check_input(&stream, &feit).map_err(ApiFout::Afwijzing)?;
+        if self.0.store.vault_check().await?.is_none() {
+            return Err(ApiFout::ongeldig(
+                "wissen kan alleen in een log met een kluis (mastersleutel): zonder sleutel per jeugdige is er niets te vernietigen",
+            ));
+        }
+        let key = format!("wissing-{}", Uuid::now_v7());
+        let r = self
+            .registreer(wie, stream.clone(), feit, key, None)
+            .await?;
+        let stored = match self.0.store.youth_key_by_stream(&stream).await? {
+            Some(row) => row.stream,
+            None => {
+                // Another process erased it between the fact and here: read the name back.
+                self.stored_name_at(r.positie).await?
+            }
+        };
+        self.log_inzage(wie, "wisJeugdige", std::slice::from_ref(&stream))
+            .await?;
+        let n = self
+            .0
+            .store
+            .delete_youth_keys(std::slice::from_ref(&stream))
+            .await?;
+        {
+            let mut d = self.0.write_state.lock().await;
+            d.refold();
+            d.catch_up(&*self.0.store).await?;
+        }
+        let recorded_at = self
+            .0
+            .store
+            .read_all(r.positie - 1, 1)
+            .await?
+            .into_iter()
+            .find(|e| e.event_id == r.event_id)
+            .map(|e| e.recorded_at)
+            .ok_or_else(|| ApiFout::intern("wissing", "het gewiste feit is niet terug te lezen"))?;
+        tracing::info!(stroom = %stored, positie = r.positie, "jeugdige gewist");
+        Ok(crate::types::Wissing {
+            event_id: r.event_id,
+            positie: r.positie,
+            stroom: stored,
+            geregistreerd_op: recorded_at,
+            sleutels_verwijderd: n,
+        })
+    }
+
+    /// The stream of the event at `position` as the store reads it (for an erased youth:
+    /// its stored name).
+    async fn stored_name_at(&self, position: i64) -> Result<String, ApiFout> {
+        self.0
+            .store
+            .read_all(position - 1, 1)
+            .await?
+            .into_iter()
+            .next()
+            .map(|e| e.stream)
+            .filter(|s| kringloop_events::personal::is_physical_youth_stream(s))
+            .ok_or_else(|| ApiFout::intern("wissing", "geen opgeslagen naam van de jeugdige"))
     }
 
     /// Records a read of person-level data in the access log. When that fails, the read

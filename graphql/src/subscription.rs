@@ -24,6 +24,31 @@ fn comparable(r: &KpiRapport) -> KpiRapport {
     r
 }
 
+/// The events of a batch as the API's store reads them. The projection may fold the
+/// stored log (a vault: youth streams under stored names, personal fields sealed); then
+/// the youth events are read again through the store, which opens them (the writer's
+/// name and the personal fields for a live youth; the stored name, blank fields and
+/// `gewist` for an erased one). Should that read fail, the event goes out as folded.
+async fn opened(state: &ApiState, events: &[&kringloop_events::RecordedEvent]) -> Vec<Gebeurtenis> {
+    let stored: Vec<i64> = events
+        .iter()
+        .filter(|e| kringloop_events::personal::is_physical_youth_stream(&e.stream))
+        .map(|e| e.position)
+        .collect();
+    let mut open = std::collections::HashMap::new();
+    if let (Some(first), Some(last)) = (stored.iter().min(), stored.iter().max()) {
+        let n = usize::try_from(last - first + 1).unwrap_or(0);
+        match state.store().read_all(first - 1, n).await {
+            Ok(rows) => open.extend(rows.into_iter().map(|e| (e.position, e))),
+            Err(e) => tracing::warn!(fout = %e, "abonnement: gebeurtenissen niet geopend"),
+        }
+    }
+    events
+        .iter()
+        .map(|e| Gebeurtenis::van(open.get(&e.position).unwrap_or(e), true))
+        .collect()
+}
+
 pub struct SubscriptionRoot;
 
 #[Subscription(name = "Subscription")]
@@ -45,22 +70,23 @@ impl SubscriptionRoot {
         let types = types.unwrap_or_default();
         let tokens = Arc::clone(s.tokens());
         let token_id = p.token_id.clone();
+        let state = s.clone();
         Ok(stream::unfold(
-            (rx, types, tokens, token_id),
-            |(mut rx, types, tokens, token_id)| async move {
+            (rx, types, tokens, token_id, state),
+            |(mut rx, types, tokens, token_id, state)| async move {
                 loop {
                     match rx.recv().await {
                         // A revoked token gets nothing more.
                         Ok(_) if !tokens.actief(&token_id) => return None,
                         Ok(applied) => {
-                            let batch: Vec<Gebeurtenis> = applied
+                            let wanted: Vec<&kringloop_events::RecordedEvent> = applied
                                 .events
                                 .iter()
                                 .filter(|e| types.is_empty() || types.contains(&e.event_type))
-                                .map(|e| Gebeurtenis::van(e, true))
                                 .collect();
+                            let batch = opened(&state, &wanted).await;
                             if !batch.is_empty() {
-                                return Some((batch, (rx, types, tokens, token_id)));
+                                return Some((batch, (rx, types, tokens, token_id, state)));
                             }
                         }
                         Err(RecvError::Lagged(n)) => {

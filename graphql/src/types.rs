@@ -146,6 +146,34 @@ pub enum Granulariteit {
     Jaar,
 }
 
+/// The legal ground of an erasure (`wisJeugdige`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "kringloop_events::Wisgrondslag")]
+pub enum Wisgrondslag {
+    /// A request of the data subject or their representative (AVG art. 17 lid 1).
+    VerzoekBetrokkene,
+    /// The retention period has passed (AVG art. 5 lid 1 sub e).
+    BewaartermijnVerstreken,
+    /// The data were processed unlawfully (AVG art. 17 lid 1 sub d).
+    OnrechtmatigVerwerkt,
+    /// A legal obligation or a court order (AVG art. 17 lid 1 sub e).
+    WettelijkeVerplichting,
+}
+
+/// Who asked for an erasure, by role: never a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "kringloop_events::Verzoeker")]
+pub enum Verzoeker {
+    Jeugdige,
+    WettelijkVertegenwoordiger,
+    Gemeente,
+    Aanbieder,
+    /// The functionaris gegevensbescherming (data protection officer).
+    Fg,
+    /// kringloop itself: the retention period passed.
+    Bewaartermijn,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum DoelNiveau {
     Landelijk,
@@ -831,6 +859,20 @@ pub struct RegistratieUit {
     pub duplicaat: bool,
 }
 
+/// The reply to `wisJeugdige`: the erasure fact, named without the pseudonym.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Wissing {
+    pub event_id: Uuid,
+    /// Position of the `JeugdigeGewist` fact in the log.
+    pub positie: i64,
+    /// The youth's stream as stored (`jeugdige-~<32 hex>`): the only reference to the
+    /// erased youth from now on.
+    pub stroom: String,
+    pub geregistreerd_op: DateTime<Utc>,
+    /// Key rows deleted (1; 0 when another process deleted the key first).
+    pub sleutels_verwijderd: u64,
+}
+
 impl From<crate::state::Registratie> for RegistratieUit {
     fn from(r: crate::state::Registratie) -> Self {
         RegistratieUit {
@@ -870,6 +912,9 @@ pub struct Gebeurtenis {
     /// The payload (null where the caller's role may not see it).
     pub inhoud: Option<Json<serde_json::Value>>,
     pub hash: String,
+    /// The youth of this event was erased: `stroom` is its stored name
+    /// (`jeugdige-~<32 hex>`) and the personal fields in `inhoud` are blank.
+    pub gewist: bool,
 }
 
 impl Gebeurtenis {
@@ -891,6 +936,7 @@ impl Gebeurtenis {
                 .then(|| serde_json::from_str(&e.payload).ok().map(Json))
                 .flatten(),
             hash: hex::encode(e.hash),
+            gewist: events::personal::is_physical_youth_stream(&e.stream),
         }
     }
 }

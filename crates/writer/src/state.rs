@@ -200,6 +200,13 @@ impl<I: Index> WriteState<I> {
         self.own.insert(event_id);
     }
 
+    /// Makes the next catch-up fold the whole log again: after an erasure, when the log
+    /// reads differently (the erased youth's events come under their stored name, so its
+    /// pseudonym is unknown from then on and a later registration of it is a new youth).
+    pub fn refold(&mut self) {
+        self.mark_stale();
+    }
+
     /// The state no longer matches the log: the next catch-up folds the log again.
     pub(crate) fn mark_stale(&mut self) {
         self.stale = true;
