@@ -190,18 +190,30 @@ pub(crate) async fn send_streamed(
 }
 
 /// Groups that a writer's fast path takes (one transaction, no savepoints): every
-/// request has parts with events and no key row ([`StreamAppend::new_key`]: its insert
-/// and check run per request, in the request's savepoint), and no idempotency key occurs
-/// twice (the second would be a repeat of the first, which the per-request path answers).
+/// request has parts with events, and no idempotency key occurs twice (the second would
+/// be a repeat of the first, which the per-request path answers). Key rows
+/// ([`StreamAppend::new_key`]) of the accepted requests go in together before the commit;
+/// a key race rolls the group back and the per-request path finds the request it belongs to.
 pub(crate) fn groupable(group: &[AppendRequest]) -> bool {
     let mut keys = std::collections::HashSet::new();
     group.iter().all(|r| {
         !r.parts.is_empty()
-            && r.parts
-                .iter()
-                .all(|p| !p.events.is_empty() && p.new_key.is_none())
+            && r.parts.iter().all(|p| !p.events.is_empty())
             && r.key.as_deref().is_none_or(|k| keys.insert(k))
     })
+}
+
+/// The key rows of the requests whose outcome is a success, in order.
+pub(crate) fn accepted_key_rows<'a>(
+    group: &'a [AppendRequest],
+    outcomes: &[Outcome],
+) -> Vec<&'a crate::KeyRow> {
+    group
+        .iter()
+        .zip(outcomes)
+        .filter(|(_, o)| o.is_ok())
+        .flat_map(|(r, _)| r.parts.iter().filter_map(|p| p.new_key.as_ref()))
+        .collect()
 }
 
 /// Answers every request of a group. When the group's transaction failed (`committed`

@@ -52,6 +52,9 @@ struct Cache {
     /// Stored youth streams without a key: erased. (A stream's key row commits with its
     /// first event, so a stream that can be read and has no key never gets one.)
     erased: HashSet<String>,
+    /// Lookups whose key another process stored after this vault loaded the keys (an
+    /// append of ours met it as a key race): read from the database before the next use.
+    recheck: HashSet<Vec<u8>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -150,26 +153,40 @@ impl SealedStore {
 
     /// The youth with this pseudonym; with `create`, a new key and stream name when there
     /// is none (stored with the first append to it).
+    ///
+    /// A writer does not ask the database first: the cache holds every key that existed
+    /// when the vault opened and every key this process made since, and a key another
+    /// process stores meanwhile meets ours in the append's transaction, which then fails
+    /// with [`StoreError::YouthKeyRace`] and writes nothing; the retry reads the stored
+    /// key. (One query per new youth was most of the vault's cost in a bulk append.)
     async fn youth_by_pseudonym(
         &self,
         pseudonym: &str,
         create: bool,
     ) -> Result<Option<Arc<Youth>>> {
         let lookup = self.keys.lookup(pseudonym);
-        if let Some(y) = lock(&self.cache).by_lookup.get(&lookup) {
-            return Ok(Some(y.clone()));
-        }
-        if let Some(row) = self.inner.youth_key_by_lookup(&lookup).await? {
-            let youth = Arc::new(self.youth_from_row(row)?);
-            let mut cache = lock(&self.cache);
-            cache
-                .by_physical
-                .insert(youth.physical.clone(), youth.clone());
-            let youth = cache.by_lookup.entry(lookup).or_insert(youth).clone();
-            return Ok(Some(youth));
-        }
-        if !create {
-            return Ok(None);
+        let must_read = {
+            let cache = lock(&self.cache);
+            if let Some(y) = cache.by_lookup.get(&lookup) {
+                return Ok(Some(y.clone()));
+            }
+            !create || cache.recheck.contains(&lookup)
+        };
+        if must_read {
+            if let Some(row) = self.inner.youth_key_by_lookup(&lookup).await? {
+                let youth = Arc::new(self.youth_from_row(row)?);
+                let mut cache = lock(&self.cache);
+                cache.recheck.remove(&lookup);
+                cache
+                    .by_physical
+                    .insert(youth.physical.clone(), youth.clone());
+                let youth = cache.by_lookup.entry(lookup).or_insert(youth).clone();
+                return Ok(Some(youth));
+            }
+            if !create {
+                return Ok(None);
+            }
+            lock(&self.cache).recheck.remove(&lookup);
         }
         let mut id = [0u8; 16];
         rand::rng().fill_bytes(&mut id);
@@ -419,9 +436,11 @@ impl SealedStore {
     fn raced(&self, youths: &[Option<Arc<Youth>>]) {
         for y in youths.iter().flatten() {
             if y.pending().is_some() {
+                let lookup = self.keys.lookup(&y.pseudonym);
                 let mut cache = lock(&self.cache);
                 cache.by_physical.remove(&y.physical);
-                cache.by_lookup.remove(&self.keys.lookup(&y.pseudonym));
+                cache.by_lookup.remove(&lookup);
+                cache.recheck.insert(lookup);
             }
         }
     }

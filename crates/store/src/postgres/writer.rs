@@ -321,6 +321,10 @@ async fn run_group_fast(pool: &PgPool, held: &mut Held, group: &[AppendRequest])
                 ));
             }
         }
+        let youth_keys = queue::accepted_key_rows(group, &outcomes);
+        if !youth_keys.is_empty() {
+            super::youth_keys::insert_key_rows(&mut conn, &youth_keys).await?;
+        }
         if !key_rows.is_empty() {
             let written: Vec<(&str, &[AppendResult])> = key_rows
                 .iter()

@@ -30,6 +30,36 @@ pub(super) async fn insert_key_row(conn: &mut PgConnection, row: &KeyRow) -> Res
     check_stored_stream(&row.stream, stored.as_deref())
 }
 
+/// [`insert_key_row`] for the key rows of a whole group (the writer's fast path): one
+/// insert and one read for all of them, then the same check per row.
+pub(super) async fn insert_key_rows(conn: &mut PgConnection, rows: &[&KeyRow]) -> Result<()> {
+    let streams: Vec<&str> = rows.iter().map(|r| r.stream.as_str()).collect();
+    let lookups: Vec<&[u8]> = rows.iter().map(|r| r.lookup.as_slice()).collect();
+    let wrapped: Vec<&[u8]> = rows.iter().map(|r| r.wrapped_key.as_slice()).collect();
+    let sealed: Vec<&[u8]> = rows.iter().map(|r| r.sealed_pseudonym.as_slice()).collect();
+    sqlx::query(
+        "INSERT INTO youth_keys (stream, lookup, wrapped_key, sealed_pseudonym) \
+         SELECT * FROM UNNEST($1::text[], $2::bytea[], $3::bytea[], $4::bytea[]) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(&streams)
+    .bind(&lookups)
+    .bind(&wrapped)
+    .bind(&sealed)
+    .execute(&mut *conn)
+    .await?;
+    let stored: Vec<(Vec<u8>, String)> =
+        sqlx::query_as("SELECT lookup, stream FROM youth_keys WHERE lookup = ANY($1::bytea[])")
+            .bind(&lookups)
+            .fetch_all(&mut *conn)
+            .await?;
+    let stored: std::collections::HashMap<Vec<u8>, String> = stored.into_iter().collect();
+    for row in rows {
+        check_stored_stream(&row.stream, stored.get(&row.lookup).map(String::as_str))?;
+    }
+    Ok(())
+}
+
 fn key_row(row: &PgRow) -> Result<KeyRow> {
     Ok(KeyRow {
         stream: row.try_get(0)?,

@@ -342,6 +342,9 @@ impl Writer {
                 return Ok((Some(outcomes), None));
             }
             head.hash = insert_planned(&mut self.conn, &plan, head.hash).await?;
+            for row in queue::accepted_key_rows(group, &outcomes) {
+                insert_key_row(&mut self.conn, row).await?;
+            }
             for (req, outcome) in group.iter().zip(&outcomes) {
                 if let (Some(key), Ok(results)) = (&req.key, outcome)
                     && let (Some(first), Some(last)) = (results.first(), results.last())
