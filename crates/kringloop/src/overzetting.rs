@@ -23,6 +23,21 @@ pub struct OverzetArgs {
     pub naar: String,
 }
 
+/// A SQLite log named on the command line must exist (opening would create it).
+fn require_existing(url: &str) -> anyhow::Result<()> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(());
+    }
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    if !std::path::Path::new(path).exists() {
+        anyhow::bail!("{path} bestaat niet");
+    }
+    Ok(())
+}
+
 fn config_for(global: &GlobalConfig, url: &str) -> GlobalConfig {
     GlobalConfig {
         database_url: url.to_owned(),
@@ -31,6 +46,7 @@ fn config_for(global: &GlobalConfig, url: &str) -> GlobalConfig {
 }
 
 async fn open_old(global: &GlobalConfig, url: &str) -> anyhow::Result<Arc<dyn EventStore>> {
+    require_existing(url)?;
     let old = crate::open_store(&config_for(global, url)).await?;
     if old.head_position().await? == 0 {
         anyhow::bail!(
@@ -47,6 +63,9 @@ pub async fn versleutel(global: &GlobalConfig, args: &OverzetArgs) -> anyhow::Re
         anyhow::bail!("--van en --naar zijn hetzelfde log; zet over naar een nieuwe database");
     }
     let old = open_old(global, &args.van).await?;
+    if old.vault_check().await?.is_some() {
+        return Err(migration::MigrationError::OldIsSealed.into());
+    }
     let target = config_for(global, &args.naar);
     let inner = crate::open_store_for_bulk(&target).await?;
     let head = inner.head_position().await?;
@@ -81,6 +100,7 @@ pub async fn versleutel(global: &GlobalConfig, args: &OverzetArgs) -> anyhow::Re
 /// `kringloop controleer-overzetting`.
 pub async fn controleer(global: &GlobalConfig, args: &OverzetArgs) -> anyhow::Result<ExitCode> {
     let old = open_old(global, &args.van).await?;
+    require_existing(&args.naar)?;
     let target = config_for(global, &args.naar);
     let new = crate::vault::seal(&target, crate::open_store(&target).await?).await?;
     let rapport = migration::controleer(old.as_ref(), &new)

@@ -84,7 +84,14 @@ pub async fn wis(store: &SealedStore, args: &WisArgs) -> anyhow::Result<ExitCode
     .await
     .context("wissen mislukt")?;
     if let Some(w) = rapport.geweigerd.first() {
-        eprintln!("niet gewist: {} ({})", w.melding, w.code.code());
+        if w.code == kringloop_events::rules::AfwijzingCode::OnbekendeJeugdige {
+            eprintln!(
+                "niet gewist: er is geen jeugdige met dit pseudoniem, of zij is al gewist (na een wissing leidt het pseudoniem nergens meer heen) ({})",
+                w.code.code()
+            );
+        } else {
+            eprintln!("niet gewist: {} ({})", w.melding, w.code.code());
+        }
         return Ok(ExitCode::from(1));
     }
     for s in &rapport.opgeslagen {
