@@ -316,7 +316,10 @@ pub async fn controleer(
     }
     r.daarna = new.head_position().await? - after - 1;
     r.daarna = r.daarna.max(0);
-    if let Some(l) = link {
+    // Against a broken old chain the head means nothing (the break is reported above).
+    if let Some(l) = link
+        && old_report.is_ok()
+    {
         check_link(&l, &old_report, r.vergeleken, &mut r);
     }
     Ok(r)
