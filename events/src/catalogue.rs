@@ -240,6 +240,24 @@ pub struct PersoonsgegevensIngezien {
     pub stromen: Vec<String>,
 }
 
+// ---------------------------------------------------------------- migration
+
+/// This log continues a log written before the vault (`kringloop versleutel`): every
+/// event of the old log was copied before this fact, and the old log ended at this head.
+/// Recorded once, in the stream [`KETEN_STREAM`]; the projections ignore it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogOvergezet {
+    /// Position of the old log's last event.
+    pub vorige_kop_positie: i64,
+    /// Hash of the old log's last event (hex), as `kringloop verify` prints it.
+    pub vorige_kop_hash: String,
+    /// Number of events copied.
+    pub gebeurtenissen: i64,
+}
+
+/// The stream of [`LogOvergezet`].
+pub const KETEN_STREAM: &str = "keten";
+
 /// Why a stored event could not be turned into a [`Gebeurtenis`].
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {
@@ -350,6 +368,7 @@ catalogue! {
     FeitIngetrokken = 1,
     JeugdigeGewist = 1,
     PersoonsgegevensIngezien = 1,
+    LogOvergezet = 1,
 }
 
 impl Gebeurtenis {
@@ -363,7 +382,8 @@ impl Gebeurtenis {
             | AanbiederGeregistreerd(_)
             | FeitIngetrokken(_)
             | JeugdigeGewist(_)
-            | PersoonsgegevensIngezien(_) => None,
+            | PersoonsgegevensIngezien(_)
+            | LogOvergezet(_) => None,
             VoorzieningGeregistreerd(e) => Some(e.datum),
             PlaatsenGeopend(e) => Some(e.datum),
             PlaatsenGesloten(e) => Some(e.datum),
@@ -397,6 +417,7 @@ impl Gebeurtenis {
             PlaatsenOmgebouwd(e) => voorziening_stream(&e.van),
             VoorzieningGesloten(e) => voorziening_stream(&e.voorziening),
             CapaciteitsdoelVastgesteld(e) => format!("doel-{}", e.scope.key()),
+            LogOvergezet(_) => KETEN_STREAM.to_owned(),
             JeugdigeGeregistreerd(e) => jeugdige_stream(&e.pseudoniem),
             WoongemeenteGewijzigd(_)
             | MachtigingAfgegeven(_)

@@ -712,9 +712,11 @@ pub fn is_jeugdige_type(event_type: &str) -> bool {
 }
 
 /// The catalogue types that have no record format: the access log is written by the API
-/// itself, and an erasure is an administrator's act that also deletes a key (`kringloop
-/// wis`, the `wisJeugdige` mutation), never a line in a file.
-const NIET_IMPORTEERBAAR: [&str; 2] = ["PersoonsgegevensIngezien", "JeugdigeGewist"];
+/// itself, an erasure is an administrator's act that also deletes a key (`kringloop
+/// wis`, the `wisJeugdige` mutation), and the link to a migrated log is written once by
+/// `kringloop versleutel`: never a line in a file.
+const NIET_IMPORTEERBAAR: [&str; 3] =
+    ["PersoonsgegevensIngezien", "JeugdigeGewist", "LogOvergezet"];
 
 const fn niet_importeerbaar(name: &str) -> bool {
     let mut i = 0;

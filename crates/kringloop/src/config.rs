@@ -16,6 +16,7 @@
 //! | `import --pseudoniem-sleutel-bestand` | `KRINGLOOP_PSEUDONIEM_SLEUTEL_BESTAND` | none | `import`: file holding that key instead (one final line break ignored; both at once is refused) |
 //! | `--mastersleutel-bestand` | `KRINGLOOP_MASTERSLEUTEL_BESTAND` | `<database>.mastersleutel` | file with the master key that protects the youth keys (created only for a new, empty database; `docs/privacy.md`, "Erasure and retention") |
 //! | — | `KRINGLOOP_MASTERSLEUTEL` | none | the master key itself (64 hex digits), instead of a file; never an argument |
+//! | `bewaartermijn --jaren` | `KRINGLOOP_BEWAARTERMIJN_JAREN` | `20` | retention period in years, counted from the end of a youth's last placement (or its registration when never placed); 20 is the dossier term of the Jeugdwet, art. 7.3.8. `serve` applies it at start (`docs/erasure.md`, "Retention") |
 //! | — | `OTEL_EXPORTER_OTLP_ENDPOINT` | unset | export traces over OTLP only when set |
 //!
 //! `deploy/kringloop.env.example` is a complete example.

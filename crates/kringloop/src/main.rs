@@ -8,9 +8,11 @@ mod cell_key;
 mod config;
 mod data;
 mod kpi;
+mod overzetting;
 mod serve;
 mod tokens;
 mod vault;
+mod wissen;
 
 use std::process::ExitCode;
 
@@ -55,6 +57,20 @@ enum Command {
     ExportSchema,
     /// Create, list or revoke bearer tokens.
     Token(tokens::TokenArgs),
+    /// Erase one youth's personal data (records the erasure, deletes the youth's key).
+    Wis(wissen::WisArgs),
+    /// Erase every youth whose retention period has passed (`--droog`: only list).
+    Bewaartermijn(wissen::BewaartermijnArgs),
+    /// Write a new random master key file (mode 0600; never overwrites).
+    Mastersleutel {
+        /// Where to write it.
+        #[arg(long)]
+        bestand: std::path::PathBuf,
+    },
+    /// Copy a log written before the vault into a new, sealed log.
+    Versleutel(overzetting::OverzetArgs),
+    /// Check that a log copied by `versleutel` holds the same facts as the old one.
+    ControleerOverzetting(overzetting::OverzetArgs),
 }
 
 /// Console tracing, plus OpenTelemetry OTLP export when `OTEL_EXPORTER_OTLP_ENDPOINT` is
@@ -124,6 +140,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Token(args) => tokens::run(&cli.global, &args).map(|()| ExitCode::SUCCESS),
+        Command::Wis(args) => {
+            let store = wissen::open_sealed(&cli.global).await?;
+            let code = wissen::wis(&store, &args).await?;
+            wissen::close(&store).await?;
+            Ok(code)
+        }
+        Command::Bewaartermijn(args) => {
+            let store = wissen::open_sealed(&cli.global).await?;
+            let code = wissen::bewaartermijn(&store, &args).await?;
+            wissen::close(&store).await?;
+            Ok(code)
+        }
+        Command::Mastersleutel { bestand } => wissen::mastersleutel(&bestand),
+        Command::Versleutel(args) => overzetting::versleutel(&cli.global, &args).await,
+        Command::ControleerOverzetting(args) => overzetting::controleer(&cli.global, &args).await,
     }
 }
 

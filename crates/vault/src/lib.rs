@@ -18,9 +18,16 @@
 //!   opened (the writer's state, person-level views), an erased youth's events under the
 //!   random name with the personal fields blank.
 //!
+//! - [`erasure`]: the erasure procedure (facts through the rules, then the keys);
+//!   [`retention`]: who is due after the retention period; [`migration`]: copying a log
+//!   written before the vault into a sealed one, and checking the copy.
+//!
 //! Design, limits and the retention and migration procedures: `docs/erasure.md`.
 
 pub mod crypto;
+pub mod erasure;
+pub mod migration;
+pub mod retention;
 mod sealed_store;
 
 pub use crypto::{ENV_KEY, ENV_KEY_FILE, MasterKey};

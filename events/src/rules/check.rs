@@ -329,6 +329,16 @@ impl DomainState {
                 C::OngeldigeCorrectie,
                 "Een correctie of intrekking kan alleen een gewoon feit betreffen.",
             )),
+            // The link to the log this one was copied from: its stream is checked above.
+            G::LogOvergezet(_) => {
+                if w.nieuw().is_none() || w.origineel().is_some() {
+                    return Err(afwijzing(
+                        C::OngeldigeCorrectie,
+                        "De overzetting van een log kan niet worden gecorrigeerd of ingetrokken.",
+                    ));
+                }
+                Ok(Vec::new())
+            }
             // The access log records reads, not facts about the world: nothing to check.
             G::PersoonsgegevensIngezien(_) => Ok(Default::default()),
         }

@@ -283,6 +283,8 @@ pub fn text_fields(fact: &Gebeurtenis, f: &mut dyn FnMut(&'static str, TextKind,
                 f("kenmerk", Key, k);
             }
         }
+        // Numbers and a hash the migration computed, no free text.
+        G::LogOvergezet(_) => {}
         G::PersoonsgegevensIngezien(PersoonsgegevensIngezien {
             wie,
             token,

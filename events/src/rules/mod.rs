@@ -179,6 +179,18 @@ pub(crate) fn capaciteitseffecten(feit: &Gebeurtenis) -> Vec<(&str, NaiveDate, i
     }
 }
 
+/// One youth as the retention period sees it ([`DomainState::bewaarstanden`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bewaarstand<'a> {
+    /// The youth's stream.
+    pub stream: &'a str,
+    /// A placement runs (no end recorded).
+    pub lopend: bool,
+    /// The end of the last placement (first day no longer there), or the registration
+    /// date when the youth was never placed.
+    pub einde: NaiveDate,
+}
+
 /// Current state of the world, folded from recorded events, against which a proposed fact
 /// is checked.
 #[derive(Debug, Default, Clone)]
@@ -333,7 +345,9 @@ impl DomainState {
                     v.feiten.remove(&id);
                 }
             }
-            G::CapaciteitsdoelVastgesteld(_) | G::PersoonsgegevensIngezien(_) => {}
+            G::CapaciteitsdoelVastgesteld(_)
+            | G::PersoonsgegevensIngezien(_)
+            | G::LogOvergezet(_) => {}
             G::JeugdigeGewist(_) => {
                 // An erasure cannot be withdrawn or corrected (the check refuses both).
                 if sign > 0 {
@@ -557,12 +571,42 @@ impl DomainState {
             .map_or(&[], |j| &j.afleiding.machtigingen)
     }
 
-    /// Whether the youth is registered.
     /// Whether the youth of this stream was erased ([`crate::JeugdigeGewist`]).
     pub fn is_gewist(&self, stream: &str) -> bool {
         self.jeugdigen.get(stream).is_some_and(|j| j.gewist)
     }
 
+    /// For the retention period: every registered youth that is not erased, by stream,
+    /// in stream order, with whether a placement runs and the day its last placement
+    /// ended (the registration date for a youth never placed). A running placement has
+    /// no end; `einde` is then the latest end of its earlier placements, if any.
+    pub fn bewaarstanden(&self) -> Vec<Bewaarstand<'_>> {
+        let mut out: Vec<Bewaarstand<'_>> = self
+            .jeugdigen
+            .iter()
+            .filter(|(_, j)| !j.gewist)
+            .filter_map(|(stream, j)| {
+                let Gebeurtenis::JeugdigeGeregistreerd(reg) = self.inhoud(j.registratie?)? else {
+                    return None;
+                };
+                let plaatsingen = &j.afleiding.plaatsingen;
+                let einde = plaatsingen
+                    .iter()
+                    .filter_map(|p| p.einde)
+                    .max()
+                    .unwrap_or(reg.datum);
+                Some(Bewaarstand {
+                    stream,
+                    lopend: plaatsingen.iter().any(|p| p.einde.is_none()),
+                    einde,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| a.stream.cmp(b.stream));
+        out
+    }
+
+    /// Whether the youth is registered.
     pub fn is_jeugdige_geregistreerd(&self, pseudoniem: &str) -> bool {
         self.jeugdigen
             .get(jeugdige_stream(pseudoniem).as_str())

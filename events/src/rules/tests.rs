@@ -2202,3 +2202,67 @@ fn a_pseudonym_cannot_start_like_a_stored_name() {
         Some(AfwijzingCode::OngeldigPseudoniem)
     );
 }
+
+/// Retention: per living youth whether a placement runs and when the last one ended.
+#[test]
+fn bewaarstanden_name_the_last_end_and_running_placements() {
+    let mut w = Wereld::nieuw();
+    w.jeugdige("A"); // never placed: counts from 2023-06-01
+    w.jeugdige("B");
+    w.j("B", &start("F1", "2024-02-01"));
+    w.j("B", &einde(None, "2024-03-01"));
+    w.j("B", &start("F2", "2024-05-01"));
+    w.j("B", &einde(None, "2024-07-15"));
+    w.jeugdige("C");
+    w.j("C", &start("F1", "2024-02-01"));
+    w.j("C", &einde(None, "2024-03-01"));
+    w.j("C", &start("F2", "2024-04-01")); // runs
+    w.jeugdige("E");
+    w.j("E", &wissing());
+    let standen = w.staat.bewaarstanden();
+    let gezien: Vec<(&str, bool, NaiveDate)> = standen
+        .iter()
+        .map(|s| (s.stream, s.lopend, s.einde))
+        .collect();
+    assert_eq!(
+        gezien,
+        vec![
+            ("jeugdige-A", false, d("2023-06-01")),
+            ("jeugdige-B", false, d("2024-07-15")),
+            ("jeugdige-C", true, d("2024-03-01")),
+        ]
+    );
+}
+
+/// The link to a migrated log belongs in `keten` only and cannot be undone.
+#[test]
+fn log_overgezet_belongs_in_the_chain_stream() {
+    let mut w = Wereld::nieuw();
+    let feit: Gebeurtenis = LogOvergezet {
+        vorige_kop_positie: 12,
+        vorige_kop_hash: "ab".repeat(32),
+        gebeurtenissen: 12,
+    }
+    .into();
+    assert_eq!(
+        w.check_in("voorziening-F1", &feit).err().map(|a| a.code),
+        Some(AfwijzingCode::VerkeerdeStroom)
+    );
+    assert_eq!(
+        w.check_in(&jeugdige_stream("A"), &feit)
+            .err()
+            .map(|a| a.code),
+        Some(AfwijzingCode::VerkeerdeStroom)
+    );
+    let (id, signalen) = w.neem_in(KETEN_STREAM, &feit);
+    assert!(signalen.is_empty());
+    let intrekking: Gebeurtenis = FeitIngetrokken {
+        event_id: id,
+        reden: "per ongeluk".into(),
+    }
+    .into();
+    assert_eq!(
+        w.check_in(KETEN_STREAM, &intrekking).err().map(|a| a.code),
+        Some(AfwijzingCode::OngeldigeCorrectie)
+    );
+}

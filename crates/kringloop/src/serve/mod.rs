@@ -116,7 +116,10 @@ pub async fn run(global: &GlobalConfig, args: &ServeArgs) -> anyhow::Result<()> 
         .with_context(|| format!("kan de event store {} niet openen", global.redacted_url()))?;
     // Writes and person-level reads go through the vault; the projection folds the
     // stored residue and so never holds a personal field.
-    let store: Arc<dyn EventStore> = crate::vault::seal(global, Arc::clone(&stored)).await?;
+    let sealed = crate::vault::seal(global, Arc::clone(&stored)).await?;
+    // Youths whose retention period has passed are erased before anything is served.
+    crate::wissen::bewaartermijn_bij_start(&sealed).await?;
+    let store: Arc<dyn EventStore> = sealed;
     let token_path = args
         .tokens
         .clone()
