@@ -284,7 +284,7 @@ fn queries() -> anyhow::Result<Vec<Query>> {
     ];
     let mut qs = Vec::new();
     for p in periods {
-        qs.push(Query::new(p.clone()));
+        qs.push(Query::new(p));
         qs.push(Query::new(p).known_at(k));
     }
     Ok(qs)
