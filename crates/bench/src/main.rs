@@ -10,6 +10,9 @@
 //! `kringloop-bench http` loads `kringloop serve` (a child process) over loopback: durable
 //! mutations from 32 concurrent clients, KPI queries on a generated history, and the
 //! latency from a mutation's reply to its subscription message.
+//!
+//! `kringloop-bench vault` measures what the vault costs: the demo history through a plain
+//! and a sealed store in alternating runs, and the erasure of 10,000 youths under load.
 
 /// The allocator of the `kringloop` binary, so the figures are those of what ships.
 #[global_allocator]
@@ -20,6 +23,7 @@ mod http;
 mod ijkpunt;
 mod projections;
 mod store;
+mod vault;
 
 use clap::{Parser, Subcommand};
 
@@ -39,6 +43,9 @@ enum Command {
     /// GraphQL over HTTP: mutations, KPI queries and subscription latency against
     /// `kringloop serve` as a child process.
     Http(http::HttpArgs),
+    /// The vault's cost: plain against sealed store (bulk append, rebuild, KPI latency,
+    /// writer start, vault open) and the erasure of 10,000 youths under load.
+    Vault(vault::VaultArgs),
 }
 
 #[tokio::main]
@@ -48,5 +55,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Store(args) => store::run(args).await,
         Command::Projections(args) => projections::run(args).await,
         Command::Http(args) => http::run(args).await,
+        Command::Vault(args) => vault::run(args).await,
     }
 }
