@@ -13,7 +13,7 @@ use super::append::{
 };
 use super::checkpoint::Checkpointer;
 use super::encoding::PlannedPart;
-use super::youth_keys::insert_key_row;
+use super::youth_keys::{insert_key_row, insert_key_rows};
 use crate::chain;
 use crate::error::{Result, StoreError};
 use crate::event_store::{AppendResult, StreamAppend, StreamedAppend, collect_parts, next_parts};
@@ -342,8 +342,9 @@ impl Writer {
                 return Ok((Some(outcomes), None));
             }
             head.hash = insert_planned(&mut self.conn, &plan, head.hash).await?;
-            for row in queue::accepted_key_rows(group, &outcomes) {
-                insert_key_row(&mut self.conn, row).await?;
+            let youth_keys = queue::accepted_key_rows(group, &outcomes);
+            if !youth_keys.is_empty() {
+                insert_key_rows(&mut self.conn, &youth_keys).await?;
             }
             for (req, outcome) in group.iter().zip(&outcomes) {
                 if let (Some(key), Ok(results)) = (&req.key, outcome)
