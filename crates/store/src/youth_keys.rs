@@ -17,7 +17,7 @@
 pub struct KeyRow {
     /// Physical stream of the youth's events (e.g. `jeugdige-~3f9a…`); primary key.
     pub stream: String,
-    /// Keyed hash of the youth's pseudonym (32 bytes), to find the stream; unique.
+    /// Keyed hash of the youth's pseudonym (16 bytes from the vault), to find the stream; unique.
     pub lookup: Vec<u8>,
     /// The youth's data key, wrapped under the master key.
     pub wrapped_key: Vec<u8>,

@@ -7,7 +7,7 @@
 -- the columns are opaque bytes.
 CREATE TABLE youth_keys (
     stream           TEXT COLLATE "C" PRIMARY KEY,  -- the youth's physical stream
-    lookup           BYTEA       NOT NULL UNIQUE,   -- keyed hash of the pseudonym (32 bytes)
+    lookup           BYTEA       NOT NULL UNIQUE,   -- keyed hash of the pseudonym (16 bytes)
     wrapped_key      BYTEA       NOT NULL,          -- the data key, wrapped under the master key
     sealed_pseudonym BYTEA       NOT NULL,          -- the pseudonym, sealed under the data key
     created_at       TIMESTAMPTZ NOT NULL DEFAULT now()

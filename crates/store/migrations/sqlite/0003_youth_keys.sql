@@ -7,7 +7,7 @@
 -- in the database files. To the store the columns are opaque bytes.
 CREATE TABLE youth_keys (
     stream           TEXT    PRIMARY KEY,   -- the youth's physical stream
-    lookup           BLOB    NOT NULL UNIQUE, -- keyed hash of the pseudonym (32 bytes)
+    lookup           BLOB    NOT NULL UNIQUE, -- keyed hash of the pseudonym (16 bytes)
     wrapped_key      BLOB    NOT NULL,      -- the data key, wrapped under the master key
     sealed_pseudonym BLOB    NOT NULL,      -- the pseudonym, sealed under the data key
     created_at       INTEGER NOT NULL       -- microseconds since the epoch, UTC
