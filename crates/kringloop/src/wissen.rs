@@ -8,10 +8,11 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use chrono::NaiveDate;
 use clap::Args;
+use kringloop_events::Provenance;
 use kringloop_events::{JeugdigeGewist, Verzoeker, Wisgrondslag, jeugdige_stream};
 use kringloop_store::EventStore;
 use kringloop_vault::SealedStore;
-use kringloop_vault::erasure::{self, Herkomst};
+use kringloop_vault::erasure;
 use kringloop_vault::retention::{self, DEFAULT_JAREN};
 
 use crate::config::GlobalConfig;
@@ -55,15 +56,16 @@ fn parse_code<T: serde::de::DeserializeOwned>(wat: &str, s: &str) -> anyhow::Res
         .map_err(|_| anyhow::anyhow!("onbekende {wat} `{s}`"))
 }
 
-fn herkomst(source: &str) -> Herkomst {
+fn herkomst(source: &str) -> Provenance {
     let wie = std::env::var("USER")
         .ok()
         .filter(|u| !u.is_empty())
         .unwrap_or_else(|| "beheerder".into());
-    Herkomst {
+    Provenance {
         recorded_by: format!("cli:{wie}"),
         source: source.to_owned(),
         correlation_id: Some(uuid::Uuid::now_v7()),
+        causation_id: None,
     }
 }
 
@@ -187,10 +189,11 @@ pub async fn bewaartermijn_bij_start(store: &SealedStore) -> anyhow::Result<()> 
         jaren,
         peildatum,
         false,
-        &Herkomst {
+        &Provenance {
             recorded_by: "kringloop".into(),
             source: "serve:bewaartermijn".into(),
             correlation_id: Some(uuid::Uuid::now_v7()),
+            causation_id: None,
         },
     )
     .await

@@ -10,27 +10,15 @@
 
 use std::collections::HashSet;
 
-use kringloop_events::rules::{AfwijzingCode, DomainState};
-use kringloop_events::{ExpectedVersion, Gebeurtenis, JeugdigeGewist, NewEvent};
+use kringloop_events::rules::AfwijzingCode;
+use kringloop_events::{ExpectedVersion, Gebeurtenis, JeugdigeGewist, Provenance};
 use kringloop_store::{AppendOptions, EventStore, StoreError, StreamAppend};
 use kringloop_writer::{LoadError, WriteState};
-use uuid::Uuid;
 
 use crate::SealedStore;
 
 /// Facts per `append_many` set (and keys per deletion).
 pub const BATCH: usize = 1_000;
-
-/// Who erases: goes into the envelope of every [`JeugdigeGewist`].
-#[derive(Debug, Clone)]
-pub struct Herkomst {
-    /// The principal (`recorded_by`): an administrator's name or token, `bewaartermijn`.
-    pub recorded_by: String,
-    /// Where it came from (`source`): `cli:wis`, `cli:bewaartermijn`, `serve:bewaartermijn`.
-    pub source: String,
-    /// Ties the facts of one run together.
-    pub correlation_id: Option<Uuid>,
-}
 
 /// A request the rules refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,10 +58,10 @@ pub enum ErasureError {
 pub async fn erase(
     store: &SealedStore,
     requests: Vec<(String, JeugdigeGewist)>,
-    herkomst: &Herkomst,
+    provenance: &Provenance,
 ) -> Result<WisRapport, ErasureError> {
     let state = WriteState::<()>::load(store, |_| {}).await?;
-    erase_with(store, &state, requests, herkomst).await
+    erase_with(store, &state, requests, provenance).await
 }
 
 /// [`erase`] against a state the caller folded already (the retention run); `state` must
@@ -82,7 +70,7 @@ pub async fn erase_with(
     store: &SealedStore,
     state: &WriteState<()>,
     requests: Vec<(String, JeugdigeGewist)>,
-    herkomst: &Herkomst,
+    provenance: &Provenance,
 ) -> Result<WisRapport, ErasureError> {
     let mut rapport = WisRapport::default();
     let mut accepted: Vec<(String, String, JeugdigeGewist)> = Vec::new();
@@ -96,7 +84,7 @@ pub async fn erase_with(
             melding,
         };
         let g = Gebeurtenis::from(fact.clone());
-        if let Err(a) = check(&state.state, &stream, &g) {
+        if let Err(a) = state.state.check(&stream, &g) {
             rapport.geweigerd.push(refuse(a.code, a.melding));
             continue;
         }
@@ -120,21 +108,10 @@ pub async fn erase_with(
         let parts: Vec<StreamAppend> = chunk
             .iter()
             .map(|(stream, _, fact)| {
-                let g = Gebeurtenis::from(fact.clone());
                 let version = u64::try_from(state.version(stream)).unwrap_or(0);
                 StreamAppend {
                     stream: stream.clone(),
-                    events: vec![NewEvent {
-                        event_id: Uuid::now_v7(),
-                        event_type: g.event_type().to_owned(),
-                        schema_version: g.schema_version(),
-                        payload: g.payload_json(),
-                        valid_date: None,
-                        recorded_by: herkomst.recorded_by.clone(),
-                        source: herkomst.source.clone(),
-                        correlation_id: herkomst.correlation_id,
-                        causation_id: None,
-                    }],
+                    events: vec![Gebeurtenis::from(fact.clone()).to_new_event(provenance)],
                     expected: Some(match version {
                         0 => ExpectedVersion::NoStream,
                         n => ExpectedVersion::Exact(n),
@@ -156,12 +133,4 @@ pub async fn erase_with(
             .extend(chunk.iter().map(|(_, o, _)| o.clone()));
     }
     Ok(rapport)
-}
-
-fn check(
-    state: &DomainState,
-    stream: &str,
-    g: &Gebeurtenis,
-) -> Result<(), kringloop_events::rules::Afwijzing> {
-    state.check(stream, g).map(|_| ())
 }

@@ -8,11 +8,11 @@
 //! [`Wisgrondslag::BewaartermijnVerstreken`], asked by [`Verzoeker::Bewaartermijn`].
 
 use chrono::{Months, NaiveDate};
-use kringloop_events::{JeugdigeGewist, Verzoeker, Wisgrondslag};
+use kringloop_events::{JeugdigeGewist, Provenance, Verzoeker, Wisgrondslag};
 use kringloop_writer::WriteState;
 
 use crate::SealedStore;
-use crate::erasure::{ErasureError, Herkomst, WisRapport, erase_with};
+use crate::erasure::{ErasureError, WisRapport, erase_with};
 
 /// The default retention period in years (Jeugdwet art. 7.3.8).
 pub const DEFAULT_JAREN: u32 = 20;
@@ -76,7 +76,7 @@ pub async fn run(
     jaren: u32,
     peildatum: NaiveDate,
     droog: bool,
-    herkomst: &Herkomst,
+    provenance: &Provenance,
 ) -> Result<BewaarRapport, ErasureError> {
     let state = WriteState::<()>::load(store, |_| {}).await?;
     let verlopen = verlopen(store, &state, jaren, peildatum).await?;
@@ -99,7 +99,7 @@ pub async fn run(
             )
         })
         .collect();
-    let wissing = erase_with(store, &state, requests, herkomst).await?;
+    let wissing = erase_with(store, &state, requests, provenance).await?;
     Ok(BewaarRapport {
         verlopen,
         wissing: Some(wissing),

@@ -10,7 +10,7 @@ use kringloop_events::rules::AfwijzingCode;
 use kringloop_events::*;
 use kringloop_store::sqlite::SqliteStore;
 use kringloop_store::{AppendOptions, EventStore};
-use kringloop_vault::erasure::{Herkomst, erase};
+use kringloop_vault::erasure::erase;
 use kringloop_vault::retention;
 use kringloop_vault::{MasterKey, SealedStore};
 use uuid::Uuid;
@@ -163,11 +163,12 @@ async fn world() -> (tempfile::TempDir, Arc<SealedStore>) {
     (dir, store)
 }
 
-fn herkomst() -> Herkomst {
-    Herkomst {
+fn herkomst() -> Provenance {
+    Provenance {
         recorded_by: "test".into(),
         source: "test".into(),
         correlation_id: None,
+        causation_id: None,
     }
 }
 
