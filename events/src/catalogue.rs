@@ -1,4 +1,8 @@
-//! The event catalogue, version 1: every fact kringloop records.
+//! The event catalogue, version 2: every fact kringloop records.
+//!
+//! Version 2 added the need side (placement requests, their registrations, offers,
+//! refusals and withdrawals; absences without leave) and let a placement fulfil a request
+//! (`PlaatsingGestart` and `Doorgeplaatst` schema version 2, upcast from version 1).
 //!
 //! Each variant of [`Gebeurtenis`] is stored with its variant name as the event type and its
 //! struct as the JSON payload. Dates in payloads are valid time; the envelope carries the
@@ -10,8 +14,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::types::{
-    DoelScope, Geslacht, MachtigingSoort, RedenBeeindiging, Regime, Verblijfplaats, Verzoeker,
-    Vorm, Wisgrondslag,
+    DoelScope, Geslacht, Intrekkingsreden, MachtigingSoort, RedenBeeindiging, Regime, Urgentie,
+    Verblijfplaats, Verwijzer, Verzoeker, Vorm, Weigeringsreden, Wisgrondslag,
 };
 use crate::upcast;
 
@@ -152,6 +156,7 @@ pub struct MachtigingBeeindigd {
 }
 
 /// A plaatsing starts: the youth enters a facility.
+/// Schema version 2: version 1 had no `verzoek` and `overbrugging` (see [`upcast`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlaatsingGestart {
     pub voorziening: String,
@@ -162,10 +167,17 @@ pub struct PlaatsingGestart {
     pub crisis: bool,
     /// Where the youth lived before.
     pub verblijf_voor: Verblijfplaats,
+    /// The placement request ([`PlaatsingsverzoekIngediend::verzoek`]) this placement
+    /// fulfils, if it came through one.
+    pub verzoek: Option<String>,
+    /// A bridging place (overbruggingsplek): taken while the place the youth needs is not
+    /// available. Only meaningful with `verzoek`.
+    #[serde(default)]
+    pub overbrugging: bool,
 }
 
 /// A doorplaatsing: the running placement in `van` ends and one in `naar` starts on
-/// `datum`; the episode continues.
+/// `datum`; the episode continues. Schema version 2 added `verzoek` and `overbrugging`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Doorgeplaatst {
     pub van: String,
@@ -174,6 +186,11 @@ pub struct Doorgeplaatst {
     pub reden: String,
     pub tegen_wens_jeugdige: bool,
     pub tegen_wens_aanbieder: bool,
+    /// The placement request this doorplaatsing fulfils, if any (schema version 2).
+    pub verzoek: Option<String>,
+    /// A bridging place (see [`PlaatsingGestart::overbrugging`]).
+    #[serde(default)]
+    pub overbrugging: bool,
 }
 
 /// A plaatsing ends (uitstroom) with a destination.
@@ -187,6 +204,79 @@ pub struct PlaatsingBeeindigd {
     pub reden: String,
     /// iJw RedenBeeindiging where known.
     pub reden_beeindiging: Option<RedenBeeindiging>,
+}
+
+// ---------------------------------------------------------------- the need side
+
+/// A placement request (plaatsingsverzoek): a referrer asks a place for the youth, with
+/// the form and regime the youth needs (what would fit) and the region responsible.
+/// Recorded in the youth's stream; `verzoek` identifies it there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaatsingsverzoekIngediend {
+    pub verzoek: String,
+    pub datum: NaiveDate,
+    pub verwijzer: Verwijzer,
+    pub urgentie: Urgentie,
+    /// The form that would fit.
+    pub vorm: Vorm,
+    /// The regime that would fit.
+    pub regime: Regime,
+    /// Code of the jeugdregio responsible for the request.
+    pub jeugdregio: String,
+}
+
+/// The request is registered (aangemeld) with a provider, optionally for one of its
+/// facilities. A request can be registered with several providers at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JeugdigeAangemeld {
+    pub verzoek: String,
+    pub aanbieder: String,
+    pub voorziening: Option<String>,
+    pub datum: NaiveDate,
+}
+
+/// A provider the request was registered with offers a place in one of its facilities.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaatsAangeboden {
+    pub verzoek: String,
+    pub voorziening: String,
+    pub datum: NaiveDate,
+}
+
+/// A provider the request was registered with refuses it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AanmeldingGeweigerd {
+    pub verzoek: String,
+    pub aanbieder: String,
+    pub datum: NaiveDate,
+    pub reden: Weigeringsreden,
+    /// Free text (personal: sealed by the vault).
+    pub toelichting: String,
+}
+
+/// The request is withdrawn without a placement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaatsingsverzoekIngetrokken {
+    pub verzoek: String,
+    pub datum: NaiveDate,
+    pub reden: Intrekkingsreden,
+    /// Free text (personal: sealed by the vault).
+    pub toelichting: String,
+}
+
+/// The youth is absent without leave (onttrekking) from the running residential
+/// placement from `datum` on; the placement itself runs on until it is ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JeugdigeOnttrokken {
+    /// The facility left without leave; `None` means that of the running placement.
+    pub voorziening: Option<String>,
+    pub datum: NaiveDate,
+}
+
+/// The youth is back (in care or found) on `datum`: the open absence ends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JeugdigeTeruggekeerd {
+    pub datum: NaiveDate,
 }
 
 // ---------------------------------------------------------------- corrections
@@ -361,9 +451,16 @@ catalogue! {
     WoongemeenteGewijzigd = 1,
     MachtigingAfgegeven = 1,
     MachtigingBeeindigd = 1,
-    PlaatsingGestart = 1,
-    Doorgeplaatst = 1,
+    PlaatsingGestart = 2,
+    Doorgeplaatst = 2,
     PlaatsingBeeindigd = 1,
+    PlaatsingsverzoekIngediend = 1,
+    JeugdigeAangemeld = 1,
+    PlaatsAangeboden = 1,
+    AanmeldingGeweigerd = 1,
+    PlaatsingsverzoekIngetrokken = 1,
+    JeugdigeOnttrokken = 1,
+    JeugdigeTeruggekeerd = 1,
     FeitGecorrigeerd = 1,
     FeitIngetrokken = 1,
     JeugdigeGewist = 1,
@@ -397,6 +494,13 @@ impl Gebeurtenis {
             PlaatsingGestart(e) => Some(e.datum),
             Doorgeplaatst(e) => Some(e.datum),
             PlaatsingBeeindigd(e) => Some(e.datum),
+            PlaatsingsverzoekIngediend(e) => Some(e.datum),
+            JeugdigeAangemeld(e) => Some(e.datum),
+            PlaatsAangeboden(e) => Some(e.datum),
+            AanmeldingGeweigerd(e) => Some(e.datum),
+            PlaatsingsverzoekIngetrokken(e) => Some(e.datum),
+            JeugdigeOnttrokken(e) => Some(e.datum),
+            JeugdigeTeruggekeerd(e) => Some(e.datum),
             FeitGecorrigeerd(e) => e.nieuw.valid_date(),
         }
     }
@@ -425,6 +529,13 @@ impl Gebeurtenis {
             | PlaatsingGestart(_)
             | Doorgeplaatst(_)
             | PlaatsingBeeindigd(_)
+            | PlaatsingsverzoekIngediend(_)
+            | JeugdigeAangemeld(_)
+            | PlaatsAangeboden(_)
+            | AanmeldingGeweigerd(_)
+            | PlaatsingsverzoekIngetrokken(_)
+            | JeugdigeOnttrokken(_)
+            | JeugdigeTeruggekeerd(_)
             | FeitGecorrigeerd(_)
             | FeitIngetrokken(_)
             | JeugdigeGewist(_)

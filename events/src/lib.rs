@@ -113,6 +113,8 @@ mod tests {
             spoed: true,
             crisis: false,
             verblijf_voor: Verblijfplaats::Thuis,
+            verzoek: None,
+            overbrugging: false,
         }
         .into();
         let c: Gebeurtenis = FeitGecorrigeerd {

@@ -57,6 +57,7 @@ fn personal_fields(event_type: &str) -> &'static [(&'static str, Placeholder)] {
         | "PlaatsingBeeindigd"
         | "FeitGecorrigeerd"
         | "FeitIngetrokken" => &[("reden", Text)],
+        "AanmeldingGeweigerd" | "PlaatsingsverzoekIngetrokken" => &[("toelichting", Text)],
         _ => &[],
     }
 }

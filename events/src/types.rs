@@ -344,3 +344,117 @@ impl Verzoeker {
         }
     }
 }
+
+/// Who asks for a place ([`crate::PlaatsingsverzoekIngediend`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Verwijzer {
+    /// Gecertificeerde instelling (jeugdbescherming, jeugdreclassering).
+    GecertificeerdeInstelling,
+    /// The gemeente or its wijkteam.
+    GemeenteWijkteam,
+    /// Raad voor de Kinderbescherming or the court.
+    RaadRechter,
+    /// A medical specialist (or the huisarts, jeugdarts).
+    MedischSpecialist,
+    Anders,
+}
+
+impl Verwijzer {
+    pub const ALL: [Verwijzer; 5] = [
+        Verwijzer::GecertificeerdeInstelling,
+        Verwijzer::GemeenteWijkteam,
+        Verwijzer::RaadRechter,
+        Verwijzer::MedischSpecialist,
+        Verwijzer::Anders,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Verwijzer::GecertificeerdeInstelling => "GECERTIFICEERDE_INSTELLING",
+            Verwijzer::GemeenteWijkteam => "GEMEENTE_WIJKTEAM",
+            Verwijzer::RaadRechter => "RAAD_RECHTER",
+            Verwijzer::MedischSpecialist => "MEDISCH_SPECIALIST",
+            Verwijzer::Anders => "ANDERS",
+        }
+    }
+}
+
+/// How urgent a placement request is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Urgentie {
+    Spoed,
+    Regulier,
+}
+
+impl Urgentie {
+    pub const ALL: [Urgentie; 2] = [Urgentie::Spoed, Urgentie::Regulier];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Urgentie::Spoed => "SPOED",
+            Urgentie::Regulier => "REGULIER",
+        }
+    }
+}
+
+/// Why a provider refuses a registration ([`crate::AanmeldingGeweigerd`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Weigeringsreden {
+    GeenPlek,
+    ZorgTeZwaar,
+    Groepssamenstelling,
+    ContraIndicatie,
+    Anders,
+}
+
+impl Weigeringsreden {
+    pub const ALL: [Weigeringsreden; 5] = [
+        Weigeringsreden::GeenPlek,
+        Weigeringsreden::ZorgTeZwaar,
+        Weigeringsreden::Groepssamenstelling,
+        Weigeringsreden::ContraIndicatie,
+        Weigeringsreden::Anders,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Weigeringsreden::GeenPlek => "GEEN_PLEK",
+            Weigeringsreden::ZorgTeZwaar => "ZORG_TE_ZWAAR",
+            Weigeringsreden::Groepssamenstelling => "GROEPSSAMENSTELLING",
+            Weigeringsreden::ContraIndicatie => "CONTRA_INDICATIE",
+            Weigeringsreden::Anders => "ANDERS",
+        }
+    }
+}
+
+/// Why a placement request is withdrawn ([`crate::PlaatsingsverzoekIngetrokken`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Intrekkingsreden {
+    NietMeerNodig,
+    AndereOplossing,
+    /// The youth is absent or whereabouts unknown.
+    JeugdigeOnvindbaar,
+    Anders,
+}
+
+impl Intrekkingsreden {
+    pub const ALL: [Intrekkingsreden; 4] = [
+        Intrekkingsreden::NietMeerNodig,
+        Intrekkingsreden::AndereOplossing,
+        Intrekkingsreden::JeugdigeOnvindbaar,
+        Intrekkingsreden::Anders,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Intrekkingsreden::NietMeerNodig => "NIET_MEER_NODIG",
+            Intrekkingsreden::AndereOplossing => "ANDERE_OPLOSSING",
+            Intrekkingsreden::JeugdigeOnvindbaar => "JEUGDIGE_ONVINDBAAR",
+            Intrekkingsreden::Anders => "ANDERS",
+        }
+    }
+}

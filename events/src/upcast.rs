@@ -12,10 +12,23 @@ pub fn upcast(event_type: &str, version: i32, payload: Value) -> Result<Value, s
     loop {
         value = match (event_type, v) {
             ("VoorzieningGeregistreerd", 1) => voorziening_geregistreerd_v1_to_v2(value)?,
+            ("PlaatsingGestart" | "Doorgeplaatst", 1) => zonder_verzoek_v1_to_v2(value)?,
             _ => return Ok(value),
         };
         v += 1;
     }
+}
+
+/// Version 1 of `PlaatsingGestart` and `Doorgeplaatst` knew no placement requests:
+/// such a placement fulfils none and is not a bridging place.
+fn zonder_verzoek_v1_to_v2(mut value: Value) -> Result<Value, serde_json::Error> {
+    use serde::de::Error;
+    let obj = value
+        .as_object_mut()
+        .ok_or_else(|| serde_json::Error::custom("payload is geen object"))?;
+    obj.entry("verzoek").or_insert(Value::Null);
+    obj.entry("overbrugging").or_insert(Value::Bool(false));
+    Ok(value)
 }
 
 /// Version 1 recorded the regime as `gesloten: bool`; version 2 names it (`GESLOTEN` /

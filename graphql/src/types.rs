@@ -313,6 +313,11 @@ pub struct PlaatsingInvoer {
     pub spoed: bool,
     pub crisis: bool,
     pub verblijf_voor: Verblijfplaats,
+    /// The placement request this placement fulfils, if any.
+    pub verzoek: Option<String>,
+    /// A bridging place, taken while the place the youth needs is not available.
+    #[graphql(default)]
+    pub overbrugging: bool,
 }
 
 #[derive(Debug, Clone, InputObject)]
@@ -323,6 +328,11 @@ pub struct DoorplaatsingInvoer {
     pub reden: String,
     pub tegen_wens_jeugdige: bool,
     pub tegen_wens_aanbieder: bool,
+    /// The placement request this doorplaatsing fulfils, if any.
+    pub verzoek: Option<String>,
+    /// A bridging place, taken while the place the youth needs is not available.
+    #[graphql(default)]
+    pub overbrugging: bool,
 }
 
 #[derive(Debug, Clone, InputObject)]
@@ -392,9 +402,12 @@ fact_from_input! {
         machtiging, soort, geldig_van, geldig_tot, aangevraagd_door,
     }
     MachtigingBeeindigdInvoer => MachtigingBeeindigd { machtiging, datum, reden }
-    PlaatsingInvoer => PlaatsingGestart { voorziening, datum, spoed, crisis, verblijf_voor }
+    PlaatsingInvoer => PlaatsingGestart {
+        voorziening, datum, spoed, crisis, verblijf_voor, verzoek, overbrugging,
+    }
     DoorplaatsingInvoer => Doorgeplaatst {
-        van, naar, datum, reden, tegen_wens_jeugdige, tegen_wens_aanbieder,
+        van, naar, datum, reden, tegen_wens_jeugdige, tegen_wens_aanbieder, verzoek,
+        overbrugging,
     }
 }
 

@@ -192,6 +192,8 @@ fn main() {
                 spoed: false,
                 crisis: false,
                 verblijf_voor: Verblijfplaats::Thuis,
+                verzoek: None,
+                overbrugging: false,
             }
             .into(),
             at,
@@ -209,6 +211,8 @@ fn main() {
                     reden: "".into(),
                     tegen_wens_jeugdige: false,
                     tegen_wens_aanbieder: false,
+                    verzoek: None,
+                    overbrugging: false,
                 }
                 .into(),
                 at,

@@ -169,6 +169,8 @@ impl Feit {
                 spoed: false,
                 crisis: false,
                 verblijf_voor: Verblijfplaats::Thuis,
+                verzoek: None,
+                overbrugging: false,
             }),
             Feit::Door(van, naar, d) => Gebeurtenis::Doorgeplaatst(Doorgeplaatst {
                 van: naam(van),
@@ -177,6 +179,8 @@ impl Feit {
                 reden: "r".into(),
                 tegen_wens_jeugdige: false,
                 tegen_wens_aanbieder: false,
+                verzoek: None,
+                overbrugging: false,
             }),
             Feit::Eind(v, d) => Gebeurtenis::PlaatsingBeeindigd(PlaatsingBeeindigd {
                 voorziening: v.map(naam),

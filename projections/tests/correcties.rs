@@ -38,6 +38,8 @@ fn start(datum: &str) -> PlaatsingGestart {
         spoed: false,
         crisis: false,
         verblijf_voor: Verblijfplaats::Thuis,
+        verzoek: None,
+        overbrugging: false,
     }
 }
 

@@ -336,6 +336,8 @@ fn reeks_op_kwartaalgrenzen() {
                 spoed: i % 5 == 0,
                 crisis: false,
                 verblijf_voor: Verblijfplaats::Thuis,
+                verzoek: None,
+                overbrugging: false,
             },
         );
         if i % 7 == 1 {
@@ -348,6 +350,8 @@ fn reeks_op_kwartaalgrenzen() {
                     reden: "".into(),
                     tegen_wens_jeugdige: false,
                     tegen_wens_aanbieder: false,
+                    verzoek: None,
+                    overbrugging: false,
                 },
             );
         }

@@ -97,6 +97,8 @@ fn plaats(log: &mut Log, naam: &str, vz: &str, start: NaiveDate) -> String {
             spoed: false,
             crisis: false,
             verblijf_voor: Verblijfplaats::Thuis,
+            verzoek: None,
+            overbrugging: false,
         },
     );
     stroom
@@ -125,6 +127,8 @@ fn door(log: &mut Log, stroom: &str, van: &str, naar: &str, datum: NaiveDate) {
             reden: "".into(),
             tegen_wens_jeugdige: false,
             tegen_wens_aanbieder: false,
+            verzoek: None,
+            overbrugging: false,
         },
     );
 }

@@ -35,6 +35,8 @@ fn start(vz: &str, datum: &str, spoed: bool) -> PlaatsingGestart {
         spoed,
         crisis: false,
         verblijf_voor: Verblijfplaats::Thuis,
+        verzoek: None,
+        overbrugging: false,
     }
 }
 
@@ -149,6 +151,8 @@ fn voorbeeld() -> (Log, chrono::DateTime<chrono::Utc>) {
             reden: "".into(),
             tegen_wens_jeugdige: false,
             tegen_wens_aanbieder: false,
+            verzoek: None,
+            overbrugging: false,
         },
     );
     log.push(a, eind("2024-05-01", Verblijfplaats::Thuis));

@@ -214,6 +214,8 @@ async fn place_youth(store: &dyn EventStore, name: &str) -> AppendResult {
                 spoed: false,
                 crisis: false,
                 verblijf_voor: Verblijfplaats::Thuis,
+                verzoek: None,
+                overbrugging: false,
             }
             .into(),
         ],
@@ -315,6 +317,8 @@ async fn catch_up_reproduces_a_direct_projection(h: &mut Harness) {
                 spoed: false,
                 crisis: false,
                 verblijf_voor: Verblijfplaats::Thuis,
+                verzoek: None,
+                overbrugging: false,
             }
             .into(),
         )

@@ -222,6 +222,8 @@ fn path_of(pseudonym: &str, secret: &str) -> Vec<Gebeurtenis> {
             spoed: true,
             crisis: false,
             verblijf_voor: Verblijfplaats::Thuis,
+            verzoek: None,
+            overbrugging: false,
         }
         .into(),
         Doorgeplaatst {
@@ -231,6 +233,8 @@ fn path_of(pseudonym: &str, secret: &str) -> Vec<Gebeurtenis> {
             reden: format!("doorplaatsreden-{secret}"),
             tegen_wens_jeugdige: false,
             tegen_wens_aanbieder: true,
+            verzoek: None,
+            overbrugging: false,
         }
         .into(),
         PlaatsingBeeindigd {

@@ -115,6 +115,27 @@ pub const VERBLIJFPLAATSEN: &[&str] = &[
 pub const GESLACHTEN: &[&str] = &["MAN", "VROUW", "ANDERS", "ONBEKEND"];
 pub const MACHTIGINGSOORTEN: &[&str] = &["MGJ", "SPOEDMACHTIGING", "VOORWAARDELIJKE_MACHTIGING"];
 pub const REDENEN_BEEINDIGING: &[&str] = &["02", "31", "32", "33", "34", "35", "38", "39"];
+pub const VERWIJZERS: &[&str] = &[
+    "GECERTIFICEERDE_INSTELLING",
+    "GEMEENTE_WIJKTEAM",
+    "RAAD_RECHTER",
+    "MEDISCH_SPECIALIST",
+    "ANDERS",
+];
+pub const URGENTIES: &[&str] = &["SPOED", "REGULIER"];
+pub const WEIGERINGSREDENEN: &[&str] = &[
+    "GEEN_PLEK",
+    "ZORG_TE_ZWAAR",
+    "GROEPSSAMENSTELLING",
+    "CONTRA_INDICATIE",
+    "ANDERS",
+];
+pub const INTREKKINGSREDENEN: &[&str] = &[
+    "NIET_MEER_NODIG",
+    "ANDERE_OPLOSSING",
+    "JEUGDIGE_ONVINDBAAR",
+    "ANDERS",
+];
 pub const SCOPE_NIVEAUS: &[&str] = &["LANDELIJK", "LANDSDEEL", "JEUGDREGIO", "AANBIEDER"];
 
 use Soort::{Aantal, Datum, Id, JaNee, Jaar, Keuze, Tekst};
@@ -260,8 +281,10 @@ pub const SPECS: &[TypeSpec] = &[
             v("spoed", JaNee),
             v("crisis", JaNee),
             v("verblijf_voor", Keuze(VERBLIJFPLAATSEN)),
+            opt("verzoek", Tekst),
+            opt("overbrugging", JaNee),
         ],
-        uitleg: "een plaatsing begint",
+        uitleg: "een plaatsing begint (verzoek: het plaatsingsverzoek dat zij vervult)",
     },
     TypeSpec {
         event_type: "Doorgeplaatst",
@@ -273,6 +296,8 @@ pub const SPECS: &[TypeSpec] = &[
             v("reden", Tekst),
             v("tegen_wens_jeugdige", JaNee),
             v("tegen_wens_aanbieder", JaNee),
+            opt("verzoek", Tekst),
+            opt("overbrugging", JaNee),
         ],
         uitleg: "een doorplaatsing van de ene voorziening naar de andere",
     },
@@ -287,6 +312,76 @@ pub const SPECS: &[TypeSpec] = &[
             opt("reden_beeindiging", Keuze(REDENEN_BEEINDIGING)),
         ],
         uitleg: "uitstroom (datum: eerste dag niet meer in de voorziening)",
+    },
+    TypeSpec {
+        event_type: "PlaatsingsverzoekIngediend",
+        jeugdige: true,
+        velden: &[
+            v("verzoek", Tekst),
+            v("datum", Datum),
+            v("verwijzer", Keuze(VERWIJZERS)),
+            v("urgentie", Keuze(URGENTIES)),
+            v("vorm", Keuze(VORMEN)),
+            v("regime", Keuze(REGIMES)),
+            v("jeugdregio", Tekst),
+        ],
+        uitleg: "een plaatsingsverzoek: de vorm en het regime die passen",
+    },
+    TypeSpec {
+        event_type: "JeugdigeAangemeld",
+        jeugdige: true,
+        velden: &[
+            v("verzoek", Tekst),
+            v("aanbieder", Tekst),
+            opt("voorziening", Tekst),
+            v("datum", Datum),
+        ],
+        uitleg: "het verzoek aangemeld bij een aanbieder (of een voorziening daarvan)",
+    },
+    TypeSpec {
+        event_type: "PlaatsAangeboden",
+        jeugdige: true,
+        velden: &[
+            v("verzoek", Tekst),
+            v("voorziening", Tekst),
+            v("datum", Datum),
+        ],
+        uitleg: "een aanbieder biedt een plek aan",
+    },
+    TypeSpec {
+        event_type: "AanmeldingGeweigerd",
+        jeugdige: true,
+        velden: &[
+            v("verzoek", Tekst),
+            v("aanbieder", Tekst),
+            v("datum", Datum),
+            v("reden", Keuze(WEIGERINGSREDENEN)),
+            v("toelichting", Tekst),
+        ],
+        uitleg: "een aanbieder weigert de aanmelding",
+    },
+    TypeSpec {
+        event_type: "PlaatsingsverzoekIngetrokken",
+        jeugdige: true,
+        velden: &[
+            v("verzoek", Tekst),
+            v("datum", Datum),
+            v("reden", Keuze(INTREKKINGSREDENEN)),
+            v("toelichting", Tekst),
+        ],
+        uitleg: "het verzoek ingetrokken zonder plaatsing",
+    },
+    TypeSpec {
+        event_type: "JeugdigeOnttrokken",
+        jeugdige: true,
+        velden: &[opt("voorziening", Tekst), v("datum", Datum)],
+        uitleg: "de jeugdige onttrekt zich aan de lopende plaatsing",
+    },
+    TypeSpec {
+        event_type: "JeugdigeTeruggekeerd",
+        jeugdige: true,
+        velden: &[v("datum", Datum)],
+        uitleg: "de onttrekking eindigt: de jeugdige is terug",
     },
     TypeSpec {
         event_type: "FeitGecorrigeerd",
@@ -602,7 +697,11 @@ pub fn bouw(
                 fout(e.0.replacen(&format!("`{}`", veld.naam), &format!("`{naam}`"), 1))
             }
         })?;
-        // Optional fields are `null` in the payload when empty.
+        // Optional fields are `null` in the payload when empty; an empty optional yes/no
+        // is left out, so the fact's default (no) applies.
+        if !veld.verplicht && veld.soort == JaNee && matches!(w, Waarde::Null) {
+            continue;
+        }
         data.push((veld.naam, w));
     }
     let mut out = String::with_capacity(256);

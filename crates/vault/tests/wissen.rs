@@ -66,6 +66,8 @@ async fn start(store: &dyn EventStore, p: &str, on: &str) {
             spoed: false,
             crisis: false,
             verblijf_voor: Verblijfplaats::Thuis,
+            verzoek: None,
+            overbrugging: false,
         }
         .into(),
     )

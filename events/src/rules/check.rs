@@ -299,7 +299,14 @@ impl DomainState {
             | G::MachtigingBeeindigd(_)
             | G::PlaatsingGestart(_)
             | G::Doorgeplaatst(_)
-            | G::PlaatsingBeeindigd(_) => self.check_jeugdige(stream, w),
+            | G::PlaatsingBeeindigd(_)
+            | G::PlaatsingsverzoekIngediend(_)
+            | G::JeugdigeAangemeld(_)
+            | G::PlaatsAangeboden(_)
+            | G::AanmeldingGeweigerd(_)
+            | G::PlaatsingsverzoekIngetrokken(_)
+            | G::JeugdigeOnttrokken(_)
+            | G::JeugdigeTeruggekeerd(_) => self.check_jeugdige(stream, w),
             G::JeugdigeGewist(g) => {
                 if w.nieuw().is_none() || w.origineel().is_some() {
                     return Err(afwijzing(

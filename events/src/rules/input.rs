@@ -238,7 +238,14 @@ pub fn text_fields(fact: &Gebeurtenis, f: &mut dyn FnMut(&'static str, TextKind,
             spoed: _,
             crisis: _,
             verblijf_voor: _,
-        }) => f("voorziening", Key, voorziening),
+            verzoek,
+            overbrugging: _,
+        }) => {
+            f("voorziening", Key, voorziening);
+            if let Some(v) = verzoek {
+                f("verzoek", Key, v);
+            }
+        }
         G::Doorgeplaatst(Doorgeplaatst {
             van,
             naar,
@@ -246,11 +253,77 @@ pub fn text_fields(fact: &Gebeurtenis, f: &mut dyn FnMut(&'static str, TextKind,
             reden,
             tegen_wens_jeugdige: _,
             tegen_wens_aanbieder: _,
+            verzoek,
+            overbrugging: _,
         }) => {
             f("van", Key, van);
             f("naar", Key, naar);
             f("reden", FreeText, reden);
+            if let Some(v) = verzoek {
+                f("verzoek", Key, v);
+            }
         }
+        G::PlaatsingsverzoekIngediend(PlaatsingsverzoekIngediend {
+            verzoek,
+            datum: _,
+            verwijzer: _,
+            urgentie: _,
+            vorm: _,
+            regime: _,
+            jeugdregio,
+        }) => {
+            f("verzoek", Key, verzoek);
+            f("jeugdregio", Key, jeugdregio);
+        }
+        G::JeugdigeAangemeld(JeugdigeAangemeld {
+            verzoek,
+            aanbieder,
+            voorziening,
+            datum: _,
+        }) => {
+            f("verzoek", Key, verzoek);
+            f("aanbieder", Key, aanbieder);
+            if let Some(v) = voorziening {
+                f("voorziening", Key, v);
+            }
+        }
+        G::PlaatsAangeboden(PlaatsAangeboden {
+            verzoek,
+            voorziening,
+            datum: _,
+        }) => {
+            f("verzoek", Key, verzoek);
+            f("voorziening", Key, voorziening);
+        }
+        G::AanmeldingGeweigerd(AanmeldingGeweigerd {
+            verzoek,
+            aanbieder,
+            datum: _,
+            reden: _,
+            toelichting,
+        }) => {
+            f("verzoek", Key, verzoek);
+            f("aanbieder", Key, aanbieder);
+            f("toelichting", FreeText, toelichting);
+        }
+        G::PlaatsingsverzoekIngetrokken(PlaatsingsverzoekIngetrokken {
+            verzoek,
+            datum: _,
+            reden: _,
+            toelichting,
+        }) => {
+            f("verzoek", Key, verzoek);
+            f("toelichting", FreeText, toelichting);
+        }
+        G::JeugdigeOnttrokken(JeugdigeOnttrokken {
+            voorziening,
+            datum: _,
+        }) => {
+            if let Some(v) = voorziening {
+                f("voorziening", Key, v);
+            }
+        }
+        G::JeugdigeTeruggekeerd(JeugdigeTeruggekeerd { datum: _ }) => {}
         G::PlaatsingBeeindigd(PlaatsingBeeindigd {
             voorziening,
             datum: _,

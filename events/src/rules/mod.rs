@@ -367,7 +367,14 @@ impl DomainState {
             | G::MachtigingBeeindigd(_)
             | G::PlaatsingGestart(_)
             | G::Doorgeplaatst(_)
-            | G::PlaatsingBeeindigd(_) => {
+            | G::PlaatsingBeeindigd(_)
+            | G::PlaatsingsverzoekIngediend(_)
+            | G::JeugdigeAangemeld(_)
+            | G::PlaatsAangeboden(_)
+            | G::AanmeldingGeweigerd(_)
+            | G::PlaatsingsverzoekIngetrokken(_)
+            | G::JeugdigeOnttrokken(_)
+            | G::JeugdigeTeruggekeerd(_) => {
                 let j = self.jeugdigen.entry(stream.clone()).or_default();
                 if sign > 0 {
                     j.feiten.insert(id);

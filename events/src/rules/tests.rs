@@ -280,6 +280,8 @@ fn start(f: &str, datum: &str) -> Gebeurtenis {
         spoed: false,
         crisis: false,
         verblijf_voor: Verblijfplaats::Thuis,
+        verzoek: None,
+        overbrugging: false,
     }
     .into()
 }
@@ -303,6 +305,8 @@ fn door(van: &str, naar: &str, datum: &str, tegen_wens: bool) -> Gebeurtenis {
         reden: "passender plek".into(),
         tegen_wens_jeugdige: tegen_wens,
         tegen_wens_aanbieder: false,
+        verzoek: None,
+        overbrugging: false,
     }
     .into()
 }

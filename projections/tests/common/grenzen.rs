@@ -355,6 +355,8 @@ pub fn grensgeval(seed: u64, jeugdigen: usize) -> Grensgeval {
                 spoed: macht.first().is_some_and(|m| m.spoed),
                 crisis: false,
                 verblijf_voor: Verblijfplaats::Thuis,
+                verzoek: None,
+                overbrugging: false,
             }
             .into(),
         ));
@@ -380,6 +382,8 @@ pub fn grensgeval(seed: u64, jeugdigen: usize) -> Grensgeval {
                     reden: "".into(),
                     tegen_wens_jeugdige: false,
                     tegen_wens_aanbieder: false,
+                    verzoek: None,
+                    overbrugging: false,
                 }
                 .into(),
             ));

@@ -229,6 +229,8 @@ pub fn genereer(seed: u64, jeugdigen: usize) -> Log {
                     spoed: r.kans(50),
                     crisis: false,
                     verblijf_voor: Verblijfplaats::Thuis,
+                    verzoek: None,
+                    overbrugging: false,
                 }
                 .into(),
             ));
@@ -244,6 +246,8 @@ pub fn genereer(seed: u64, jeugdigen: usize) -> Log {
                         reden: "".into(),
                         tegen_wens_jeugdige: false,
                         tegen_wens_aanbieder: false,
+                        verzoek: None,
+                        overbrugging: false,
                     }
                     .into(),
                 ));

@@ -406,6 +406,8 @@ impl Simulation {
             spoed: p.spoed,
             crisis: p.crisis,
             verblijf_voor: p.voor,
+            verzoek: None,
+            overbrugging: false,
         };
         let stream = self.jeugd[slot].stream.clone();
         // The youth's next step bounds how wrong the date may be.

@@ -104,6 +104,8 @@ impl Simulation {
                 spoed: p.spoed,
                 crisis: p.crisis,
                 verblijf_voor: p.voor,
+                verzoek: None,
+                overbrugging: false,
             };
             let t = self.youth_clock(slot);
             let stream = self.jeugd[slot].stream.clone();

@@ -213,6 +213,8 @@ impl Simulation {
             reden: reden.to_owned(),
             tegen_wens_jeugdige: self.r.chance(0.2),
             tegen_wens_aanbieder: self.r.chance(0.1),
+            verzoek: None,
+            overbrugging: false,
         };
         let t = self.record_time_in(slot, d, 0.04, (8, 4));
         let stream = self.jeugd[slot].stream.clone();

@@ -336,6 +336,8 @@ pub fn translate(
                     .unwrap_or(p.and_then(|p| p.categorie.as_deref()) == Some("46")),
                 // iJw does not say where the youth lived before.
                 verblijf_voor: Verblijfplaats::Onbekend,
+                verzoek: None,
+                overbrugging: false,
             }
             .into(),
             (Kind::Stop { rule: van, .. }, Some(t)) => {
@@ -355,6 +357,8 @@ pub fn translate(
                         }),
                     tegen_wens_jeugdige: false,
                     tegen_wens_aanbieder: false,
+                    verzoek: None,
+                    overbrugging: false,
                 }
                 .into()
             }
