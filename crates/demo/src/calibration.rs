@@ -101,6 +101,32 @@ pub fn spoedaandeel(jaar: i32) -> f64 {
     (0.72 - 0.006 * f64::from(jaar - 2019)).clamp(0.6, 0.75)
 }
 
+/// Share of closed placement requests withdrawn before a placement: (spoed, regulier).
+pub const VERZOEK_INTREKKING_GESLOTEN: (f64, f64) = (0.04, 0.15);
+
+/// Share of open-care requests (other than crisis) withdrawn before a placement.
+pub const VERZOEK_INTREKKING_OPEN: f64 = 0.08;
+
+/// Mean wait (days) of a regulier request for a closed place that is placed.
+pub const WACHTTIJD_REGULIER_GESLOTEN: f64 = 40.0;
+
+/// Share of closed placements whose request needed an open specialised form (small-scale,
+/// 3-milieu, 1-op-1) that was not available: the youth is placed in closed care as a bridge.
+pub const NODIG_OPEN_BIJ_GESLOTEN: f64 = 0.05;
+
+/// Chance that a new closed episode goes to a youth whose last closed episode ended while
+/// absent, when there is one (Zuid-West 2019: 33 of 439 placements "na onttrekking").
+pub const P_NA_ONTTREKKING: f64 = 0.5;
+
+/// Share of planned doorplaatsingen that are asked for with a request beforehand.
+pub const P_DOORPLAATSVERZOEK: f64 = 0.35;
+
+/// Expected share of closed requests withdrawn on `d` (for the request rate).
+pub fn intrekkingsaandeel_gesloten(d: NaiveDate) -> f64 {
+    let s = spoedaandeel(d.year());
+    s * VERZOEK_INTREKKING_GESLOTEN.0 + (1.0 - s) * VERZOEK_INTREKKING_GESLOTEN.1
+}
+
 /// Linear interpolation in a yearly table (values on 1 January), clamped at both ends.
 pub fn interpoleer(tabel: &[(i32, f64)], d: NaiveDate) -> f64 {
     let (Some(first), Some(last)) = (tabel.first(), tabel.last()) else {

@@ -36,29 +36,16 @@ impl Simulation {
         leeftijd: (u8, u8),
         gesloten: bool,
     ) -> usize {
+        // A youth whose last closed episode ended while absent comes back first: the
+        // plaatsingscoördinatie counts 33 of 439 closed placements "na onttrekking".
+        if gesloten && self.r.chance(calibration::P_NA_ONTTREKKING) {
+            if let Some(slot) = self.uit_pool(l, d, leeftijd, true) {
+                return slot;
+            }
+        }
         let p_terug = if gesloten { 0.32 } else { 0.15 };
-        if self.r.chance(p_terug) && !self.terug[l].is_empty() {
-            for _ in 0..4 {
-                let pool = &mut self.terug[l];
-                if pool.is_empty() {
-                    break;
-                }
-                let i = self.r.index(pool.len());
-                let slot = pool[i] as usize;
-                let y = &self.jeugd[slot];
-                let leeftijd_nu = d.year() - i32::from(y.geboortejaar);
-                if leeftijd_nu > i32::from(leeftijd.1) || leeftijd_nu < i32::from(leeftijd.0) {
-                    if leeftijd_nu > 17 {
-                        self.terug[l].swap_remove(i);
-                        self.free_slots.push(slot as u32);
-                    }
-                    continue;
-                }
-                if plus_days(y.uit_sinds, 30) > d {
-                    continue;
-                }
-                self.terug[l].swap_remove(i);
-                self.jeugd[slot].machtigingen.clear();
+        if self.r.chance(p_terug) {
+            if let Some(slot) = self.uit_pool(l, d, leeftijd, false) {
                 return slot;
             }
         }
@@ -91,7 +78,50 @@ impl Simulation {
             machtigingen: Vec::new(),
             m_teller: 0,
             uit_sinds: d,
+            verzoek: None,
+            v_teller: 0,
+            afwezig: None,
         })
+    }
+
+    /// A youth of the right age from one of the landsdeel's pools of youths who may come
+    /// back (those whose last episode ended while absent, or the others).
+    fn uit_pool(
+        &mut self,
+        l: usize,
+        d: NaiveDate,
+        leeftijd: (u8, u8),
+        na_onttrekking: bool,
+    ) -> Option<usize> {
+        for _ in 0..4 {
+            let pool = if na_onttrekking {
+                &mut self.terug_onttrokken[l]
+            } else {
+                &mut self.terug[l]
+            };
+            if pool.is_empty() {
+                return None;
+            }
+            let i = self.r.index(pool.len());
+            let slot = pool[i] as usize;
+            let y = &self.jeugd[slot];
+            let leeftijd_nu = d.year() - i32::from(y.geboortejaar);
+            if leeftijd_nu > i32::from(leeftijd.1) || leeftijd_nu < i32::from(leeftijd.0) {
+                if leeftijd_nu > 17 {
+                    pool.swap_remove(i);
+                    self.free_slots.push(slot as u32);
+                }
+                continue;
+            }
+            let wacht = if na_onttrekking { 7 } else { 30 };
+            if plus_days(y.uit_sinds, wacht) > d {
+                continue;
+            }
+            pool.swap_remove(i);
+            self.jeugd[slot].machtigingen.clear();
+            return Some(slot);
+        }
+        None
     }
 
     pub(super) fn registreer_jeugdige(&mut self, slot: usize, t: Option<i64>) {
@@ -176,24 +206,32 @@ impl Simulation {
             let code = self.w.landsdelen[l].code;
             let aandeel = calibration::gesloten_capaciteit(code, peil)
                 / calibration::gesloten_capaciteit_landelijk(peil).max(1.0);
-            let lambda =
-                self.cfg.scale * calibration::gesloten_episodes(peil) * aandeel / jaardagen;
+            // Requests, of which some are withdrawn: as many placements as before.
+            let lambda = self.cfg.scale * calibration::gesloten_episodes(peil) * aandeel
+                / jaardagen
+                / (1.0 - calibration::intrekkingsaandeel_gesloten(peil));
             let n = self.r.poisson(lambda);
             for _ in 0..n {
-                self.plaats_gesloten(l, d, peil);
+                self.vraag_gesloten(l, d, peil);
             }
             if self.cfg.scope == Scope::AllResidential {
                 let aandeel = OPEN_AANDEEL
                     .iter()
                     .find(|a| a.0 == code)
                     .map_or(0.2, |a| a.1);
-                for ov in OPEN_VORMEN {
+                for (i, ov) in OPEN_VORMEN.iter().enumerate() {
                     let extra = een_op_een_factor(&self.w.landsdelen[l], ov.vorm, peil);
-                    let lambda =
-                        self.cfg.scale * ov.plaatsingen(peil) * aandeel * extra / jaardagen;
+                    let intrekking = if ov.vorm == Vorm::Crisis {
+                        0.0
+                    } else {
+                        calibration::VERZOEK_INTREKKING_OPEN
+                    };
+                    let lambda = self.cfg.scale * ov.plaatsingen(peil) * aandeel * extra
+                        / jaardagen
+                        / (1.0 - intrekking);
                     let n = self.r.poisson(lambda);
                     for _ in 0..n {
-                        self.plaats_open(l, d, ov);
+                        self.vraag_open(l, d, i, intrekking);
                     }
                 }
             }
@@ -247,18 +285,136 @@ impl Simulation {
         }
     }
 
-    pub(super) fn plaats_gesloten(&mut self, l: usize, d: NaiveDate, peil: NaiveDate) {
+    /// Days from a request to its planned placement.
+    fn wachttijd(&mut self, spoed: bool, regulier_gemiddeld: f64) -> i64 {
+        if spoed {
+            let x = self.r.f64();
+            if x < 0.30 {
+                0
+            } else if x < 0.60 {
+                self.r.between(1, 2)
+            } else if x < 0.88 {
+                self.r.between(3, 7)
+            } else {
+                self.r.between(8, 21)
+            }
+        } else {
+            self.r
+                .lognormaal(regulier_gemiddeld, 0.7)
+                .clamp(3.0, 200.0)
+                .round() as i64
+        }
+    }
+
+    /// A request for a closed place for a youth in landsdeel `l` on `d`: placed after the
+    /// wait, or withdrawn.
+    pub(super) fn vraag_gesloten(&mut self, l: usize, d: NaiveDate, peil: NaiveDate) {
+        let slot = self.jeugdige(l, d, (12, 17), true);
+        let spoed = self.r.chance(calibration::spoedaandeel(peil.year()));
+        // The form needed: mostly a closed group or closed small-scale unit, in proportion
+        // to their places; now and then an open specialised form that is not there, so the
+        // youth is placed in closed care as a bridge.
+        let (groep, klein) = self.gesloten_plaatsen_per_vorm();
+        let eerst = if self.r.chance(klein as f64 / (groep + klein).max(1) as f64) {
+            Vorm::Kleinschalig
+        } else {
+            Vorm::Groep
+        };
+        let (nodig, overbrugging) = if self.r.chance(calibration::NODIG_OPEN_BIJ_GESLOTEN) {
+            let v = self
+                .r
+                .kies(&[
+                    (Vorm::Kleinschalig, 0.5),
+                    (Vorm::Driemilieu, 0.3),
+                    (Vorm::EenOpEen, 0.2),
+                ])
+                .unwrap_or(Vorm::Kleinschalig);
+            ((v, Regime::Open), true)
+        } else {
+            ((eerst, Regime::Gesloten), self.r.chance(0.4))
+        };
+        let (p_spoed, p_regulier) = calibration::VERZOEK_INTREKKING_GESLOTEN;
+        let intrekking = self
+            .r
+            .chance(if spoed { p_spoed } else { p_regulier })
+            .then(|| self.intrekkingsreden());
+        let sluiting = if intrekking.is_some() {
+            let dagen = if spoed {
+                self.r.between(1, 10)
+            } else {
+                self.r.lognormaal(45.0, 0.6).clamp(5.0, 240.0).round() as i64
+            };
+            plus_days(d, dagen)
+        } else {
+            let dagen = self.wachttijd(spoed, calibration::WACHTTIJD_REGULIER_GESLOTEN);
+            plus_days(d, dagen)
+        };
+        let token = self.nieuw_verzoek(
+            slot,
+            d,
+            Aanvraag::Gesloten,
+            spoed,
+            nodig,
+            overbrugging,
+            &[
+                (Vorm::Groep, Regime::Gesloten),
+                (Vorm::Kleinschalig, Regime::Gesloten),
+            ],
+            sluiting,
+            intrekking,
+        );
+        if intrekking.is_some() {
+            self.plan(sluiting, slot, token, Step::Vrijgeven);
+        } else if sluiting == d {
+            self.plaats_gesloten(slot, d);
+        } else {
+            self.plan(sluiting, slot, token, Step::Plaatsen);
+        }
+    }
+
+    /// No place found on `d`: try again in two days, or give up after a few weeks.
+    pub(super) fn opnieuw(&mut self, slot: usize, d: NaiveDate) {
+        let Some(v) = self.jeugd[slot].verzoek.as_mut() else {
+            return;
+        };
+        v.pogingen += 1;
+        if v.pogingen < 8 {
+            let token = v.token;
+            self.plan(plus_days(d, 2), slot, token, Step::Plaatsen);
+        } else {
+            self.trek_in(slot, d, Intrekkingsreden::AndereOplossing);
+            self.vrijgeven(slot, d, false);
+        }
+    }
+
+    /// A waiting youth is placed in closed care on `d` (the request's turn has come).
+    pub(super) fn plaats_gesloten(&mut self, slot: usize, d: NaiveDate) {
         const GESLOTEN: [(Vorm, Regime); 2] = [
             (Vorm::Groep, Regime::Gesloten),
             (Vorm::Kleinschalig, Regime::Gesloten),
         ];
-        // Closed groups and closed small-scale units are tried in random order, weighted by
-        // their share of the closed places, so the converted units fill like the groups.
-        let (groep, klein) = self.gesloten_plaatsen_per_vorm();
-        let (eerst, dan) = if self.r.chance(klein as f64 / (groep + klein).max(1) as f64) {
-            (Vorm::Kleinschalig, Vorm::Groep)
+        let Some(v) = self.jeugd[slot].verzoek.as_ref() else {
+            return;
+        };
+        let (nodig, spoed) = ((v.vorm, v.regime), v.spoed);
+        let peil = if d < self.w.t0 { self.w.t0 } else { d };
+        let l = self.jeugd[slot].landsdeel;
+        // The needed closed form first; for an open need, closed groups and closed
+        // small-scale units in random order weighted by their share of the closed places,
+        // so the converted units fill like the groups.
+        let (eerst, dan) = if nodig.1 == Regime::Gesloten {
+            if nodig.0 == Vorm::Groep {
+                (Vorm::Groep, Vorm::Kleinschalig)
+            } else {
+                (Vorm::Kleinschalig, Vorm::Groep)
+            }
         } else {
-            (Vorm::Groep, Vorm::Kleinschalig)
+            let (groep, klein) = self.gesloten_plaatsen_per_vorm();
+            if self.r.chance(klein as f64 / (groep + klein).max(1) as f64) {
+                (Vorm::Kleinschalig, Vorm::Groep)
+            } else {
+                (Vorm::Groep, Vorm::Kleinschalig)
+            }
         };
         let Some(vz) = self
             .kies_voorziening(
@@ -269,10 +425,9 @@ impl Simulation {
             )
             .or_else(|| self.pers_in(l, &GESLOTEN, d, None))
         else {
+            self.opnieuw(slot, d);
             return;
         };
-        let slot = self.jeugdige(l, d, (12, 17), true);
-        let spoed = self.r.chance(calibration::spoedaandeel(peil.year()));
         // A log-normal stay (σ = 1.0: the long tail, ~13 % over a year) plus a small group
         // of very short stays (a spoedmachtiging that is not followed by an MGJ), which
         // a log-normal alone under-represents (NJi: 11 % under a month).
@@ -289,6 +444,9 @@ impl Simulation {
         };
         let eind = plus_days(d, dagen);
         let episode = self.start_episode(slot, vz, d, spoed, false, wordt_18, eind);
+        let afwezig = self.plan_afwezigheid(slot, episode, d);
+        let eind = self.geplande_eind(slot, episode).unwrap_or(eind);
+        self.vervul(slot, vz, d);
         let t_start = self.record_time_in(slot, d, 0.08, (13, 5));
         self.registreer_jeugdige(slot, Some(t_start));
 
@@ -336,8 +494,23 @@ impl Simulation {
         }
         let factor = self.w.landsdelen[l].koers.doorplaatsing;
         let volgende = self.plan_verloop(slot, episode, d, eind, 0.20 * factor);
+        let volgende = match (volgende, afwezig) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         let t = self.record_time(slot, d, 0.0).max(t_start);
         self.start_feit(slot, t, volgende);
+    }
+
+    /// The placement that has just started fulfils the youth's request: the offer, and
+    /// the request named on the placement.
+    fn vervul(&mut self, slot: usize, vz: usize, d: NaiveDate) {
+        if let Some((verzoek, overbrugging)) = self.aanbod(slot, vz, d)
+            && let Some(p) = self.jeugd[slot].plaatsing.as_mut()
+        {
+            p.verzoek = Some(verzoek);
+            p.overbrugging = overbrugging;
+        }
     }
     pub(super) fn plan_verlenging(
         &mut self,
@@ -387,6 +560,9 @@ impl Simulation {
             voor,
             wordt_18,
             eind,
+            verzoek: None,
+            overbrugging: false,
+            laatste_afwezigheid: None,
         });
         self.bezet[vz] += 1;
         self.bewoners[vz].push(slot as u32);
@@ -406,8 +582,8 @@ impl Simulation {
             spoed: p.spoed,
             crisis: p.crisis,
             verblijf_voor: p.voor,
-            verzoek: None,
-            overbrugging: false,
+            verzoek: p.verzoek.clone(),
+            overbrugging: p.overbrugging,
         };
         let stream = self.jeugd[slot].stream.clone();
         // The youth's next step bounds how wrong the date may be.
@@ -439,7 +615,13 @@ impl Simulation {
             };
             let t1 = t + self.r.between(60, 3600) * MICROS_PER_SEC;
             self.push(&s, reg.into(), t1, DOOR_AANBIEDER);
-            let id = self.push(&s, waar.into(), t1 + MICROS_PER_SEC, DOOR_AANBIEDER);
+            // The mistyped youth has no request: the duplicate names none.
+            let dubbel = PlaatsingGestart {
+                verzoek: None,
+                overbrugging: false,
+                ..waar
+            };
+            let id = self.push(&s, dubbel.into(), t1 + MICROS_PER_SEC, DOOR_AANBIEDER);
             let ti = t1 + self.r.between(1, 21) * MICROS_PER_DAY;
             let i = FeitIngetrokken {
                 event_id: id,
@@ -476,6 +658,17 @@ impl Simulation {
         for dd in data {
             eerste = Some(eerste.map_or(dd, |e| e.min(dd)));
             self.plan(dd, slot, episode, Step::Doorplaatsen);
+            // Some doorplaatsingen are asked for: a request some days or weeks before.
+            let ruimte = (dd - d).num_days() - 1;
+            if ruimte >= 1 && self.r.chance(calibration::P_DOORPLAATSVERZOEK) {
+                let wacht = self.r.between(1, ruimte.min(35));
+                self.plan(
+                    plus_days(dd, -wacht),
+                    slot,
+                    episode,
+                    Step::Doorplaatsverzoek { wacht: wacht as u16 },
+                );
+            }
         }
         if self.r.chance(0.04) && dagen >= 4 {
             let dd = plus_days(d, self.r.between(1, dagen - 1));
@@ -489,19 +682,76 @@ impl Simulation {
         eerste
     }
 
-    pub(super) fn plaats_open(&mut self, l: usize, d: NaiveDate, ov: OpenVorm) {
+    /// A request for a place in open form `OPEN_VORMEN[i]` for a youth in landsdeel `l`.
+    pub(super) fn vraag_open(&mut self, l: usize, d: NaiveDate, i: usize, p_intrekking: f64) {
+        let ov = OPEN_VORMEN[i];
+        let slot = self.jeugdige(l, d, ov.leeftijd, false);
+        let crisis = ov.vorm == Vorm::Crisis;
+        let spoed = crisis || self.r.chance(0.1);
+        // Now and then another form is needed than the one the youth will get.
+        let nodig = if !crisis && ov.vorm != Vorm::Pleegzorg && self.r.chance(0.12) {
+            self.r
+                .kies(&[
+                    (Vorm::Kleinschalig, 0.35),
+                    (Vorm::Gezinshuis, 0.3),
+                    (Vorm::Driemilieu, 0.2),
+                    (Vorm::Groep, 0.15),
+                ])
+                .unwrap_or(Vorm::Kleinschalig)
+        } else {
+            ov.vorm
+        };
+        let overbrugging = self.r.chance(0.5);
+        let intrekking = self.r.chance(p_intrekking).then(|| self.intrekkingsreden());
+        let dagen = if crisis {
+            0
+        } else if intrekking.is_some() {
+            self.r.lognormaal(35.0, 0.7).clamp(2.0, 240.0).round() as i64
+        } else if spoed {
+            self.r.between(0, 5)
+        } else {
+            self.r.lognormaal(30.0, 0.8).clamp(1.0, 240.0).round() as i64
+        };
+        let sluiting = plus_days(d, dagen);
+        let token = self.nieuw_verzoek(
+            slot,
+            d,
+            Aanvraag::Open(i),
+            spoed,
+            (nodig, Regime::Open),
+            overbrugging,
+            &[(ov.vorm, Regime::Open)],
+            sluiting,
+            intrekking,
+        );
+        if intrekking.is_some() {
+            self.plan(sluiting, slot, token, Step::Vrijgeven);
+        } else if sluiting == d {
+            self.plaats_open(slot, d, i);
+        } else {
+            self.plan(sluiting, slot, token, Step::Plaatsen);
+        }
+    }
+
+    /// A waiting youth is placed in open form `OPEN_VORMEN[i]` on `d`.
+    pub(super) fn plaats_open(&mut self, slot: usize, d: NaiveDate, i: usize) {
+        let ov = OPEN_VORMEN[i];
+        let Some(spoed) = self.jeugd[slot].verzoek.as_ref().map(|v| v.spoed) else {
+            return;
+        };
+        let l = self.jeugd[slot].landsdeel;
         let Some(vz) = self
             .kies_voorziening(l, &[(ov.vorm, Regime::Open)], d, None)
             .or_else(|| self.pers_in(l, &[(ov.vorm, Regime::Open)], d, None))
         else {
+            self.opnieuw(slot, d);
             return;
         };
-        let slot = self.jeugdige(l, d, ov.leeftijd, false);
         let (dagen, wordt_18) = self.verblijf(slot, d, ov.verblijf_maanden, ov.sigma, 365.0 * 6.0);
         let eind = plus_days(d, dagen);
         let crisis = ov.vorm == Vorm::Crisis;
-        let spoed = crisis || self.r.chance(0.1);
         let episode = self.start_episode(slot, vz, d, spoed, crisis, wordt_18, eind);
+        self.vervul(slot, vz, d);
         let t_start = self.record_time_in(slot, d, 0.06, (13, 5));
         self.registreer_jeugdige(slot, Some(t_start));
         if matches!(ov.vorm, Vorm::Groep | Vorm::Kleinschalig | Vorm::Driemilieu)

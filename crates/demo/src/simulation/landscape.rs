@@ -69,6 +69,21 @@ impl Simulation {
         // running placement, as a registrar would enter an opening balance.
         for slot in 0..self.jeugd.len() {
             if self.jeugd[slot].plaatsing.is_none() {
+                // Waiting on the first day: the request and what happened to it so far.
+                if self.jeugd[slot]
+                    .verzoek
+                    .as_ref()
+                    .is_some_and(|v| !v.opening.is_empty())
+                {
+                    self.registreer_jeugdige(slot, None);
+                    self.verzoek_beginstand(slot);
+                }
+                // Away after a placement that is not in the opening balance: the absence
+                // is not either.
+                if self.jeugd[slot].afwezig.take().is_some() && self.jeugd[slot].verzoek.is_none()
+                {
+                    self.vrijgeven(slot, t0, true);
+                }
                 continue;
             }
             self.registreer_jeugdige(slot, None);
@@ -110,6 +125,15 @@ impl Simulation {
             let t = self.youth_clock(slot);
             let stream = self.jeugd[slot].stream.clone();
             self.push(&stream, f.into(), t, DOOR_REGISTRATIE);
+            if let Some((_, sinds)) = self.jeugd[slot].afwezig {
+                let f = JeugdigeOnttrokken {
+                    voorziening: None,
+                    datum: sinds.max(p.start),
+                };
+                let t = self.youth_clock(slot);
+                self.push(&stream, f.into(), t, DOOR_AANBIEDER);
+            }
+            self.verzoek_beginstand(slot);
         }
     }
 

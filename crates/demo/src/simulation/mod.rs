@@ -23,9 +23,14 @@ use kringloop_events::{
     RedenBeeindiging, Regime, Verblijfplaats, VoorzieningGeregistreerd, VoorzieningGesloten, Vorm,
     jeugdige_stream, voorziening_stream,
 };
+use kringloop_events::{
+    AanmeldingGeweigerd, Intrekkingsreden, JeugdigeAangemeld, JeugdigeOnttrokken,
+    JeugdigeTeruggekeerd, PlaatsAangeboden, PlaatsingsverzoekIngediend,
+    PlaatsingsverzoekIngetrokken, Urgentie, Verwijzer, Weigeringsreden,
+};
 use uuid::Uuid;
 
-use crate::calibration::{self, OPEN_AANDEEL, OPEN_VORMEN, OpenVorm};
+use crate::calibration::{self, OPEN_AANDEEL, OPEN_VORMEN};
 use crate::date::{MICROS_PER_DAY, MICROS_PER_SEC, day_start, plus_days, to_utc, ymd};
 use crate::random::Random;
 use crate::world::{Actie, World, een_op_een_factor, segment};
@@ -33,6 +38,7 @@ use crate::{DemoConfig, DemoEvent, Scope};
 
 mod intake;
 mod landscape;
+mod need;
 mod steps;
 
 const UUR: i64 = 3600 * MICROS_PER_SEC;
@@ -75,6 +81,16 @@ enum Step {
     Doorplaatsen,
     Verhuizen,
     Beeindigen,
+    /// A waiting youth's request comes up for a place (the task's token is the request's).
+    Plaatsen,
+    /// A withdrawn request's youth is free again (token: the request's).
+    Vrijgeven,
+    /// A placed youth's request for a doorplaatsing is made, `wacht` days before it.
+    Doorplaatsverzoek { wacht: u16 },
+    /// The youth leaves without leave for `dagen` days.
+    Onttrekken { dagen: u16 },
+    /// The absence ends (token: the absence's).
+    Terugkeren,
 }
 
 /// A youth's scheduled step; stale when the youth's episode has changed.
@@ -109,6 +125,46 @@ struct Plaatsing {
     wordt_18: bool,
     /// Planned end of the episode (may lie after the history).
     eind: NaiveDate,
+    /// The request the running placement fulfils, and whether it is a bridging place.
+    verzoek: Option<String>,
+    overbrugging: bool,
+    /// Latest date of an absence fact (start or return) within the episode: a wrongly
+    /// entered end date must lie after it.
+    laatste_afwezigheid: Option<NaiveDate>,
+}
+
+/// What a request is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Aanvraag {
+    /// A new episode in closed care.
+    Gesloten,
+    /// A new episode in one of the open forms ([`OPEN_VORMEN`] index).
+    Open(usize),
+    /// A doorplaatsing of a youth in care.
+    Doorplaatsing,
+}
+
+/// A youth's open placement request.
+#[derive(Debug, Clone)]
+struct Verzoek {
+    token: u64,
+    id: String,
+    soort: Aanvraag,
+    spoed: bool,
+    /// The form and regime needed.
+    vorm: Vorm,
+    regime: Regime,
+    /// A place that does not match is taken as a bridging place.
+    overbrugging: bool,
+    /// Providers registered with, and since when.
+    aanmeldingen: Vec<(usize, NaiveDate)>,
+    /// Latest date among the request's facts made so far: it may not close before.
+    laatste: NaiveDate,
+    /// Recorded time of its latest fact.
+    laatst_t: i64,
+    pogingen: u8,
+    /// Facts made during the warm-up, recorded with the opening balance.
+    opening: Vec<(NaiveDate, Gebeurtenis)>,
 }
 
 #[derive(Debug, Clone)]
@@ -131,6 +187,11 @@ struct Jeugdige {
     machtigingen: Vec<Machtiging>,
     m_teller: u32,
     uit_sinds: NaiveDate,
+    /// The open placement request, if any.
+    verzoek: Option<Verzoek>,
+    v_teller: u32,
+    /// The open absence without leave: (token, since).
+    afwezig: Option<(u64, NaiveDate)>,
 }
 
 pub(crate) struct Simulation {
@@ -150,6 +211,8 @@ pub(crate) struct Simulation {
     jeugd: Vec<Jeugdige>,
     free_slots: Vec<u32>,
     terug: Vec<Vec<u32>>,
+    /// Youths whose last closed episode ended while they were absent, per landsdeel.
+    terug_onttrokken: Vec<Vec<u32>>,
     episode_teller: u64,
     actie_idx: usize,
     doel_idx: usize,
@@ -185,6 +248,7 @@ impl Simulation {
             jeugd: Vec::new(),
             free_slots: Vec::new(),
             terug: vec![Vec::new(); landsdelen],
+            terug_onttrokken: vec![Vec::new(); landsdelen],
             episode_teller: 0,
             actie_idx: 0,
             doel_idx: 0,

@@ -10,11 +10,19 @@ impl Simulation {
                 break;
             };
             let slot = task.slot as usize;
-            let geldig = self
-                .jeugd
-                .get(slot)
-                .and_then(|y| y.plaatsing.as_ref())
-                .is_some_and(|p| p.episode == task.episode);
+            let Some(y) = self.jeugd.get(slot) else {
+                continue;
+            };
+            // A task belongs to an episode, a request or an absence; it is stale when that
+            // has ended (or the slot holds another youth by now).
+            let geldig = match task.step {
+                Step::Plaatsen | Step::Vrijgeven => {
+                    y.plaatsing.is_none()
+                        && y.verzoek.as_ref().is_some_and(|v| v.token == task.episode)
+                }
+                Step::Terugkeren => y.afwezig.is_some_and(|a| a.0 == task.episode),
+                _ => y.plaatsing.as_ref().is_some_and(|p| p.episode == task.episode),
+            };
             if !geldig {
                 continue;
             }
@@ -25,6 +33,19 @@ impl Simulation {
                 Step::Beeindigen => self.beeindigen(slot, task.datum),
                 Step::Verhuizen => self.verhuizen(slot, task.datum),
                 Step::Machtiging { van, tot } => self.mgj(slot, task.episode, van, tot),
+                Step::Plaatsen => match self.jeugd[slot].verzoek.as_ref().map(|v| v.soort) {
+                    Some(Aanvraag::Open(i)) => self.plaats_open(slot, task.datum, i),
+                    _ => self.plaats_gesloten(slot, task.datum),
+                },
+                Step::Vrijgeven => {
+                    self.jeugd[slot].verzoek = None;
+                    self.vrijgeven(slot, task.datum, false);
+                }
+                Step::Doorplaatsverzoek { wacht } => {
+                    self.doorplaatsverzoek(slot, task.datum, wacht);
+                }
+                Step::Onttrekken { dagen } => self.onttrek(slot, task.datum, dagen),
+                Step::Terugkeren => self.terugkeer(slot, task.datum),
             }
         }
     }
@@ -167,6 +188,10 @@ impl Simulation {
             doelen.push((Groep, Regime::Open));
             doelen.push((Kleinschalig, Regime::Open));
         }
+        let nodig = self.doorplaatsing_nodig(slot, d, reden.is_some());
+        if let Some(n) = nodig {
+            doelen.insert(0, n);
+        }
         let mut naar = None;
         // Per regime (a step down to open care first), every form in the own landsdeel
         // before any elsewhere.
@@ -206,6 +231,10 @@ impl Simulation {
             pl.vz = naar;
             pl.start = d;
         }
+        let (verzoek, overbrugging) = match nodig {
+            Some(_) => self.aanbod(slot, naar, d).unzip(),
+            None => (None, None),
+        };
         let f = Doorgeplaatst {
             van: self.w.voorzieningen[p.vz].id.clone(),
             naar: self.w.voorzieningen[naar].id.clone(),
@@ -213,8 +242,8 @@ impl Simulation {
             reden: reden.to_owned(),
             tegen_wens_jeugdige: self.r.chance(0.2),
             tegen_wens_aanbieder: self.r.chance(0.1),
-            verzoek: None,
-            overbrugging: false,
+            verzoek,
+            overbrugging: overbrugging.unwrap_or(false),
         };
         let t = self.record_time_in(slot, d, 0.04, (8, 4));
         let stream = self.jeugd[slot].stream.clone();
@@ -282,11 +311,21 @@ impl Simulation {
             return;
         };
         let gesloten_start = p.spoed || self.w.voorzieningen[p.vz].regime == Regime::Gesloten;
-        let bestemming = self.bestemming(
-            gesloten_start && self.w.voorzieningen[p.vz].regime == Regime::Gesloten,
-            p.wordt_18,
-        );
+        let afwezig = self.jeugd[slot].afwezig.is_some();
+        let bestemming = if afwezig {
+            // Ended while the youth is away: where to is often not known.
+            use Verblijfplaats::*;
+            self.r
+                .kies(&[(Onbekend, 0.4), (Thuis, 0.3), (Netwerk, 0.15), (Jji, 0.15)])
+                .unwrap_or(Onbekend)
+        } else {
+            self.bestemming(
+                gesloten_start && self.w.voorzieningen[p.vz].regime == Regime::Gesloten,
+                p.wordt_18,
+            )
+        };
         let reden_beeindiging = match bestemming {
+            _ if afwezig => RedenBeeindiging::VoortijdigClient,
             Verblijfplaats::GgzKliniek | Verblijfplaats::Wlz => RedenBeeindiging::AnderDomein,
             Verblijfplaats::Jji => RedenBeeindiging::VoortijdigExtern,
             _ => self
@@ -301,6 +340,7 @@ impl Simulation {
                 .unwrap_or(RedenBeeindiging::VolgensPlan),
         };
         let reden = match reden_beeindiging {
+            _ if afwezig => "beëindigd tijdens onttrekking",
             RedenBeeindiging::VolgensPlan => "behandeling afgerond",
             RedenBeeindiging::VoortijdigClient => "voortijdig door jeugdige/ouders",
             RedenBeeindiging::VoortijdigOvereenstemming => "voortijdig in overleg",
@@ -321,7 +361,9 @@ impl Simulation {
         let x = self.r.f64();
         // The wrong end must still lie after the start as recorded, which may itself be up
         // to 7 days late and not yet corrected (see `start_feit`).
-        let marge = (d - p.start).num_days() - 8;
+        // Nor may it fall before an absence of the episode.
+        let marge = ((d - p.start).num_days() - 8)
+            .min(p.laatste_afwezigheid.map_or(i64::MAX, |a| (d - a).num_days() - 1));
         if self.cfg.data_problems && x < 0.02 && marge >= 1 {
             // The end was entered with a wrong date and corrected weeks later.
             let mut fout = waar.clone();
@@ -361,21 +403,22 @@ impl Simulation {
                 self.beeindig_machtiging(slot, &id, d, "plaatsing beëindigd");
             }
         }
+        // A doorplaatsing asked for and not made is no longer needed.
+        if self.jeugd[slot].verzoek.is_some() {
+            let reden = if self.r.chance(0.6) {
+                Intrekkingsreden::NietMeerNodig
+            } else {
+                Intrekkingsreden::AndereOplossing
+            };
+            self.trek_in(slot, d, reden);
+        }
         self.verlaat(slot, p.vz);
         let y = &mut self.jeugd[slot];
         y.plaatsing = None;
         y.uit_sinds = d;
-        let l = y.landsdeel;
-        if d.year() - i32::from(y.geboortejaar) < 17 {
-            self.terug[l].push(slot as u32);
-            // Bound the pool: the oldest returners are the least likely to come back.
-            let grens = (20_000.0 * self.cfg.scale).max(500.0) as usize;
-            if self.terug[l].len() > grens {
-                let weg = self.terug[l].swap_remove(0);
-                self.free_slots.push(weg);
-            }
-        } else {
-            self.free_slots.push(slot as u32);
+        // A youth who is away is free again once back.
+        if !afwezig {
+            self.vrijgeven(slot, d, false);
         }
     }
 
