@@ -112,11 +112,11 @@ pub const WACHTTIJD_REGULIER_GESLOTEN: f64 = 40.0;
 
 /// Share of closed placements whose request needed an open specialised form (small-scale,
 /// 3-milieu, 1-op-1) that was not available: the youth is placed in closed care as a bridge.
-pub const NODIG_OPEN_BIJ_GESLOTEN: f64 = 0.05;
+pub const NODIG_OPEN_BIJ_GESLOTEN: f64 = 0.08;
 
 /// Chance that a new closed episode goes to a youth whose last closed episode ended while
 /// absent, when there is one (Zuid-West 2019: 33 of 439 placements "na onttrekking").
-pub const P_NA_ONTTREKKING: f64 = 0.5;
+pub const P_NA_ONTTREKKING: f64 = 0.9;
 
 /// Share of planned doorplaatsingen that are asked for with a request beforehand.
 pub const P_DOORPLAATSVERZOEK: f64 = 0.35;
@@ -371,6 +371,23 @@ pub enum Measure {
     /// Same, destination residential single-form care (OPEN_RESIDENTIEEL, KLEINSCHALIG,
     /// GEZINSHUIS, PLEEGZORG).
     UitstroomResidentieel(i32, i32),
+    /// Youths waiting for a closed place (a request needing regime GESLOTEN, open that
+    /// day, of a region in Zuid-West), unique per day, averaged over the 31 days centred
+    /// on the date (one day alone is a handful of youths: too noisy to check).
+    WachtendenGeslotenZuidWest(Dag),
+    /// Share of urgent requests fulfilled in the years that were placed within 7 days.
+    SpoedBinnenWeek(i32, i32),
+    /// Share of requests fulfilled in the years whose place differs in form or regime from
+    /// the one needed (bridging places included).
+    NietPassend(i32, i32),
+    /// Mean number of distinct providers a request closed in the years was registered with.
+    AanmeldingenPerVerzoek(i32, i32),
+    /// Share of closed episode starts in the years of youths whose latest earlier closed
+    /// episode ended while they were absent without leave.
+    NaOnttrekking(i32, i32),
+    /// Share of closed episode starts in the years of youths without an earlier closed
+    /// episode.
+    Nieuw(i32, i32),
 }
 
 /// How far a measurement may be from its target.
@@ -583,5 +600,47 @@ pub const CALIBRATION: &[CalibrationTarget] = &[
         Tolerance::Absolute(0.05),
         false,
         "Zuid-West 2019: 34 % naar enkelvoudig residentieel",
+    ),
+    target(
+        Measure::WachtendenGeslotenZuidWest((2024, 1, 1)),
+        6.0,
+        Tolerance::Absolute(3.0),
+        true,
+        "Jeugdbescherming West: 6 jongeren wachtend op een JZ+-plek in Zuid-Holland/Zeeland op 2024-01-01",
+    ),
+    target(
+        Measure::SpoedBinnenWeek(2019, 2026),
+        0.87,
+        Tolerance::Absolute(0.07),
+        false,
+        "spoedplaatsingen merendeels binnen een week (norm 7 dagen)",
+    ),
+    target(
+        Measure::NietPassend(2019, 2026),
+        0.20,
+        Tolerance::Absolute(0.06),
+        false,
+        "veel jongeren op een plek die niet past (seeds/000, hoofdstuk 2): 15–25 %",
+    ),
+    target(
+        Measure::AanmeldingenPerVerzoek(2019, 2026),
+        2.5,
+        Tolerance::Absolute(0.7),
+        false,
+        "aangemeld bij tot tien aanbieders tegelijk; gemiddeld 2 à 3",
+    ),
+    target(
+        Measure::NaOnttrekking(2020, 2026),
+        0.075,
+        Tolerance::Absolute(0.03),
+        false,
+        "plaatsingscoördinatie Zuid-West 2019: 33 van 439 plaatsingen na onttrekking",
+    ),
+    target(
+        Measure::Nieuw(2020, 2026),
+        0.68,
+        Tolerance::Absolute(0.08),
+        false,
+        "plaatsingscoördinatie Zuid-West 2019: 300 van 439 plaatsingen nieuw",
     ),
 ];

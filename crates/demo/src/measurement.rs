@@ -4,10 +4,10 @@
 //! This is deliberately independent of the projections: it is the generator's own check.
 //! It keeps every youth fact in memory, so use it on `scale` ≤ 1 JeugdzorgPlus histories.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate};
-use kringloop_events::{Gebeurtenis, Regime, Verblijfplaats, Vorm};
+use kringloop_events::{Gebeurtenis, Regime, Urgentie, Verblijfplaats, Vorm};
 use uuid::Uuid;
 
 use crate::DemoEvent;
@@ -38,9 +38,36 @@ struct Episode {
     bestemming: Option<Verblijfplaats>,
 }
 
+/// A placement request as measured.
+#[derive(Debug, Clone)]
+struct VerzoekMeting {
+    jeugdige: usize,
+    datum: NaiveDate,
+    spoed: bool,
+    nodig: (Vorm, Regime),
+    landsdeel: String,
+    aanbieders: HashSet<String>,
+    /// Closure date and, when fulfilled, the (form, regime) of the place.
+    sluiting: Option<(NaiveDate, Option<(Vorm, Regime)>)>,
+}
+
+/// History of a youth at a closed episode start (plaatsingenNaarVoorgeschiedenis).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Voorgeschiedenis {
+    Nieuw,
+    Hernieuwd,
+    NaOnttrekking,
+}
+
 /// Figures measured on a history.
 #[derive(Debug, Clone, Default)]
 pub struct Measurement {
+    regio_landsdeel: HashMap<String, String>,
+    verzoeken: Vec<VerzoekMeting>,
+    /// Closed episode starts by the youth's history.
+    voorgeschiedenis: Vec<(NaiveDate, Voorgeschiedenis)>,
+    /// Absences without leave: (start, return).
+    onttrekkingen: Vec<(NaiveDate, Option<NaiveDate>)>,
     voorzieningen: HashMap<String, Voorziening>,
     segmenten: Vec<Segment>,
     episodes: Vec<Episode>,
@@ -97,7 +124,14 @@ pub fn measure<'a>(events: impl IntoIterator<Item = &'a DemoEvent>) -> Measureme
             Gebeurtenis::VoorzieningGesloten(p) => m.wijzig(&p.voorziening, p.datum, None),
             Gebeurtenis::PlaatsingGestart(_)
             | Gebeurtenis::Doorgeplaatst(_)
-            | Gebeurtenis::PlaatsingBeeindigd(_) => {
+            | Gebeurtenis::PlaatsingBeeindigd(_)
+            | Gebeurtenis::PlaatsingsverzoekIngediend(_)
+            | Gebeurtenis::JeugdigeAangemeld(_)
+            | Gebeurtenis::AanmeldingGeweigerd(_)
+            | Gebeurtenis::PlaatsAangeboden(_)
+            | Gebeurtenis::PlaatsingsverzoekIngetrokken(_)
+            | Gebeurtenis::JeugdigeOnttrokken(_)
+            | Gebeurtenis::JeugdigeTeruggekeerd(_) => {
                 let n = streams.len();
                 let s = *streams.entry(e.stream.clone()).or_insert(n);
                 index.insert(e.event_id, feiten.len());
@@ -117,23 +151,26 @@ pub fn measure<'a>(events: impl IntoIterator<Item = &'a DemoEvent>) -> Measureme
         }
     }
 
-    // Per youth, in valid time: start < doorplaatsing < end on the same date.
+    m.regio_landsdeel = regio_landsdeel;
+    // Per youth, in valid time: end < start < the rest on the same date, a return last.
     let mut per_stream: Vec<Vec<Gebeurtenis>> = vec![Vec::new(); streams.len()];
     for (_, s, f) in feiten {
         if let Some(f) = f {
             per_stream[s].push(f);
         }
     }
-    for mut lijst in per_stream {
+    for (jeugdige, mut lijst) in per_stream.into_iter().enumerate() {
         lijst.sort_by_key(|f| {
             let rang = match f {
-                Gebeurtenis::PlaatsingBeeindigd(_) => 0,
-                Gebeurtenis::PlaatsingGestart(_) => 1,
-                _ => 2,
+                Gebeurtenis::PlaatsingsverzoekIngediend(_) => 0,
+                Gebeurtenis::PlaatsingBeeindigd(_) => 1,
+                Gebeurtenis::PlaatsingGestart(_) => 2,
+                Gebeurtenis::JeugdigeTeruggekeerd(_) => 4,
+                _ => 3,
             };
             (f.valid_date(), rang)
         });
-        m.vouw_jeugdige(&lijst);
+        m.vouw_jeugdige(jeugdige, &lijst);
     }
     m
 }
@@ -151,14 +188,80 @@ impl Measurement {
             .is_some_and(|v| v.regime == Regime::Gesloten)
     }
 
-    fn vouw_jeugdige(&mut self, lijst: &[Gebeurtenis]) {
+    fn vorm_regime(&self, vz: &str) -> Option<(Vorm, Regime)> {
+        self.voorzieningen.get(vz).map(|v| (v.vorm, v.regime))
+    }
+
+    fn sluit_verzoek(
+        &mut self,
+        verzoeken: &HashMap<String, usize>,
+        id: Option<&String>,
+        datum: NaiveDate,
+        plek: Option<(Vorm, Regime)>,
+    ) {
+        if let Some(i) = id.and_then(|id| verzoeken.get(id))
+            && self.verzoeken[*i].sluiting.is_none()
+        {
+            self.verzoeken[*i].sluiting = Some((datum, plek));
+        }
+    }
+
+    fn vouw_jeugdige(&mut self, jeugdige: usize, lijst: &[Gebeurtenis]) {
         let mut lopend: Option<(usize, usize)> = None; // (segment, episode)
+        let mut verzoeken: HashMap<String, usize> = HashMap::new();
+        // Open absence; whether the latest closed episode ended while away (None: none).
+        let mut afwezig: Option<usize> = None;
+        let mut vorige_gesloten: Option<bool> = None;
         for f in lijst {
             match f {
+                Gebeurtenis::PlaatsingsverzoekIngediend(v) => {
+                    let landsdeel = self
+                        .regio_landsdeel
+                        .get(&v.jeugdregio)
+                        .cloned()
+                        .unwrap_or_default();
+                    verzoeken.insert(v.verzoek.clone(), self.verzoeken.len());
+                    self.verzoeken.push(VerzoekMeting {
+                        jeugdige,
+                        datum: v.datum,
+                        spoed: v.urgentie == Urgentie::Spoed,
+                        nodig: (v.vorm, v.regime),
+                        landsdeel,
+                        aanbieders: HashSet::new(),
+                        sluiting: None,
+                    });
+                }
+                Gebeurtenis::JeugdigeAangemeld(a) => {
+                    if let Some(i) = verzoeken.get(&a.verzoek) {
+                        self.verzoeken[*i].aanbieders.insert(a.aanbieder.clone());
+                    }
+                }
+                Gebeurtenis::PlaatsingsverzoekIngetrokken(x) => {
+                    self.sluit_verzoek(&verzoeken, Some(&x.verzoek), x.datum, None);
+                }
+                Gebeurtenis::JeugdigeOnttrokken(o) => {
+                    if afwezig.is_none() {
+                        afwezig = Some(self.onttrekkingen.len());
+                        self.onttrekkingen.push((o.datum, None));
+                    }
+                }
+                Gebeurtenis::JeugdigeTeruggekeerd(t) => {
+                    if let Some(i) = afwezig.take() {
+                        self.onttrekkingen[i].1 = Some(t.datum);
+                    }
+                }
                 Gebeurtenis::PlaatsingGestart(p) => {
+                    let plek = self.vorm_regime(&p.voorziening);
+                    self.sluit_verzoek(&verzoeken, p.verzoek.as_ref(), p.datum, plek);
                     let gesloten = self.gesloten(&p.voorziening);
                     if gesloten {
                         self.gesloten_starts.push((p.datum, p.spoed));
+                        let v = match vorige_gesloten {
+                            None => Voorgeschiedenis::Nieuw,
+                            Some(false) => Voorgeschiedenis::Hernieuwd,
+                            Some(true) => Voorgeschiedenis::NaOnttrekking,
+                        };
+                        self.voorgeschiedenis.push((p.datum, v));
                     }
                     self.segmenten.push(Segment {
                         vz: p.voorziening.clone(),
@@ -174,6 +277,8 @@ impl Measurement {
                     lopend = Some((self.segmenten.len() - 1, self.episodes.len() - 1));
                 }
                 Gebeurtenis::Doorgeplaatst(d) => {
+                    let plek = self.vorm_regime(&d.naar);
+                    self.sluit_verzoek(&verzoeken, d.verzoek.as_ref(), d.datum, plek);
                     let van = self.gesloten(&d.van);
                     let naar = self.gesloten(&d.naar);
                     self.doorplaatsingen.push((d.datum, van, naar));
@@ -192,6 +297,9 @@ impl Measurement {
                         self.segmenten[s].eind = Some(b.datum);
                         self.episodes[e].eind = Some(b.datum);
                         self.episodes[e].bestemming = Some(b.bestemming);
+                        if self.episodes[e].gesloten {
+                            vorige_gesloten = Some(afwezig.is_some());
+                        }
                     }
                 }
                 _ => {}
@@ -368,6 +476,48 @@ impl Measurement {
                 }
                 Some(self.gesloten_bezetting(dag(d)) as f64 / plaatsen as f64)
             }
+            Measure::WachtendenGeslotenZuidWest(d) => {
+                let d = dag(d);
+                let dagen = (-15..=15).map(|i| d + chrono::Duration::days(i));
+                let som: usize = dagen
+                    .map(|x| self.wachtenden(x, Some("ZUID_WEST"), Some(Regime::Gesloten)))
+                    .sum();
+                Some(som as f64 / 31.0)
+            }
+            Measure::SpoedBinnenWeek(van, tot) => {
+                let w: Vec<i64> = self
+                    .vervuld(van, tot)
+                    .filter(|v| v.spoed)
+                    .filter_map(wachttijd)
+                    .collect();
+                aandeel(w.iter().filter(|d| **d <= 7).count(), w.len())
+            }
+            Measure::NietPassend(van, tot) => {
+                let v: Vec<&VerzoekMeting> = self.vervuld(van, tot).collect();
+                let niet = v
+                    .iter()
+                    .filter(|v| v.sluiting.and_then(|s| s.1) != Some(v.nodig))
+                    .count();
+                aandeel(niet, v.len())
+            }
+            Measure::AanmeldingenPerVerzoek(van, tot) => {
+                let n: Vec<usize> = self
+                    .verzoeken
+                    .iter()
+                    .filter(|v| {
+                        v.sluiting
+                            .is_some_and(|s| (van..=tot).contains(&s.0.year()))
+                    })
+                    .map(|v| v.aanbieders.len())
+                    .collect();
+                (!n.is_empty()).then(|| n.iter().sum::<usize>() as f64 / n.len() as f64)
+            }
+            Measure::NaOnttrekking(van, tot) => {
+                self.voorgeschiedenis_aandeel(van, tot, Voorgeschiedenis::NaOnttrekking)
+            }
+            Measure::Nieuw(van, tot) => {
+                self.voorgeschiedenis_aandeel(van, tot, Voorgeschiedenis::Nieuw)
+            }
             Measure::UitstroomThuisNetwerk(van, tot) => {
                 use Verblijfplaats::*;
                 self.uitstroom(van, tot, &[Thuis, Netwerk])
@@ -383,6 +533,68 @@ impl Measurement {
         }
     }
 
+    /// Unique youths with a request open on `d` (datum ≤ d < closure), optionally only
+    /// those of one landsdeel (by the responsible region) or needing one regime.
+    pub fn wachtenden(
+        &self,
+        d: NaiveDate,
+        landsdeel: Option<&str>,
+        regime: Option<Regime>,
+    ) -> usize {
+        self.verzoeken
+            .iter()
+            .filter(|v| v.datum <= d && v.sluiting.is_none_or(|s| d < s.0))
+            .filter(|v| landsdeel.is_none_or(|l| v.landsdeel == l))
+            .filter(|v| regime.is_none_or(|r| v.nodig.1 == r))
+            .map(|v| v.jeugdige)
+            .collect::<HashSet<usize>>()
+            .len()
+    }
+
+    /// Requests: (made, fulfilled, withdrawn, still open at the end).
+    pub fn verzoeken(&self) -> (usize, usize, usize, usize) {
+        let vervuld = self
+            .verzoeken
+            .iter()
+            .filter(|v| v.sluiting.is_some_and(|s| s.1.is_some()))
+            .count();
+        let open = self
+            .verzoeken
+            .iter()
+            .filter(|v| v.sluiting.is_none())
+            .count();
+        let n = self.verzoeken.len();
+        (n, vervuld, n - vervuld - open, open)
+    }
+
+    /// Absences without leave: (count, ended, mean length in days of the ended ones).
+    pub fn onttrekkingen(&self) -> (usize, usize, f64) {
+        let duur: Vec<i64> = self
+            .onttrekkingen
+            .iter()
+            .filter_map(|(a, b)| b.map(|b| (b - *a).num_days()))
+            .collect();
+        let gem = duur.iter().sum::<i64>() as f64 / duur.len().max(1) as f64;
+        (self.onttrekkingen.len(), duur.len(), gem)
+    }
+
+    fn vervuld(&self, van: i32, tot: i32) -> impl Iterator<Item = &VerzoekMeting> {
+        self.verzoeken.iter().filter(move |v| {
+            v.sluiting
+                .is_some_and(|s| s.1.is_some() && (van..=tot).contains(&s.0.year()))
+        })
+    }
+
+    fn voorgeschiedenis_aandeel(&self, van: i32, tot: i32, soort: Voorgeschiedenis) -> Option<f64> {
+        let v: Vec<Voorgeschiedenis> = self
+            .voorgeschiedenis
+            .iter()
+            .filter(|s| (van..=tot).contains(&s.0.year()))
+            .map(|s| s.1)
+            .collect();
+        aandeel(v.iter().filter(|x| **x == soort).count(), v.len())
+    }
+
     fn uitstroom(&self, van: i32, tot: i32, doelen: &[Verblijfplaats]) -> Option<f64> {
         let bekend: Vec<Verblijfplaats> = self
             .beeindigde_gesloten(van, tot)
@@ -394,6 +606,10 @@ impl Measurement {
             bekend.len(),
         )
     }
+}
+
+fn wachttijd(v: &VerzoekMeting) -> Option<i64> {
+    v.sluiting.map(|s| (s.0 - v.datum).num_days())
 }
 
 fn duur(e: &Episode) -> Option<i64> {

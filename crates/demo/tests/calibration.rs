@@ -39,6 +39,15 @@ fn check(config: &DemoConfig) {
             mislukt.push(doel.measure);
         }
     }
+    let (n, vervuld, ingetrokken, open) = meting.verzoeken();
+    let (onttrekkingen, beeindigd, duur) = meting.onttrekkingen();
+    println!(
+        "verzoeken {n}: vervuld {vervuld}, ingetrokken {ingetrokken}, open aan het eind {open}; \
+         onttrekkingen {onttrekkingen} ({beeindigd} beëindigd, gemiddeld {duur:.1} dagen); \
+         nieuw {:?}",
+        meting.value(kringloop_demo::Measure::Nieuw(2020, 2026))
+    );
+    assert!(ingetrokken > 0 && open > 0 && onttrekkingen > 0);
     assert!(mislukt.is_empty(), "buiten tolerantie: {mislukt:?}");
 }
 

@@ -102,6 +102,13 @@ fn gemeten(p: &Projection, maat: Measure) -> Option<f64> {
             .gemiddelde
             .map(|d| d / 30.44),
         Measure::AandeelKorterDanMaand(..) => None,
+        // The need side is measured on the facts (tests/calibration.rs).
+        Measure::WachtendenGeslotenZuidWest(..)
+        | Measure::SpoedBinnenWeek(..)
+        | Measure::NietPassend(..)
+        | Measure::AanmeldingenPerVerzoek(..)
+        | Measure::NaOnttrekking(..)
+        | Measure::Nieuw(..) => None,
         Measure::AandeelLangerDanJaar(van, tot) => jaren(p, van, tot)
             .verblijfsduur
             .waarde
@@ -152,14 +159,25 @@ async fn history_through_the_projections_reproduces_the_calibration_targets() {
     assert_eq!(gelezen, summary.events);
 
     let mut gecontroleerd = 0;
+    let mut overgeslagen = 0;
     let mut mislukt = Vec::new();
     for doel in CALIBRATION {
         let Some(waarde) = gemeten(&projectie, doel.measure) else {
             assert!(
-                matches!(doel.measure, Measure::AandeelKorterDanMaand(..)),
+                matches!(
+                    doel.measure,
+                    Measure::AandeelKorterDanMaand(..)
+                        | Measure::WachtendenGeslotenZuidWest(..)
+                        | Measure::SpoedBinnenWeek(..)
+                        | Measure::NietPassend(..)
+                        | Measure::AanmeldingenPerVerzoek(..)
+                        | Measure::NaOnttrekking(..)
+                        | Measure::Nieuw(..)
+                ),
                 "geen waarde voor {:?}",
                 doel.measure
             );
+            overgeslagen += 1;
             continue;
         };
         gecontroleerd += 1;
@@ -177,7 +195,7 @@ async fn history_through_the_projections_reproduces_the_calibration_targets() {
         }
     }
     assert!(
-        gecontroleerd + 1 >= CALIBRATION.len(),
+        gecontroleerd + overgeslagen == CALIBRATION.len() && overgeslagen <= 7,
         "{gecontroleerd} targets checked"
     );
     assert!(mislukt.is_empty(), "buiten tolerantie: {mislukt:?}");

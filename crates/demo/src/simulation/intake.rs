@@ -666,7 +666,9 @@ impl Simulation {
                     plus_days(dd, -wacht),
                     slot,
                     episode,
-                    Step::Doorplaatsverzoek { wacht: wacht as u16 },
+                    Step::Doorplaatsverzoek {
+                        wacht: wacht as u16,
+                    },
                 );
             }
         }

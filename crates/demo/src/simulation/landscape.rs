@@ -80,8 +80,7 @@ impl Simulation {
                 }
                 // Away after a placement that is not in the opening balance: the absence
                 // is not either.
-                if self.jeugd[slot].afwezig.take().is_some() && self.jeugd[slot].verzoek.is_none()
-                {
+                if self.jeugd[slot].afwezig.take().is_some() && self.jeugd[slot].verzoek.is_none() {
                     self.vrijgeven(slot, t0, true);
                 }
                 continue;

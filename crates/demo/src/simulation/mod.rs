@@ -77,7 +77,10 @@ impl Ord for Pending {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Step {
-    Machtiging { van: NaiveDate, tot: NaiveDate },
+    Machtiging {
+        van: NaiveDate,
+        tot: NaiveDate,
+    },
     Doorplaatsen,
     Verhuizen,
     Beeindigen,
@@ -86,9 +89,13 @@ enum Step {
     /// A withdrawn request's youth is free again (token: the request's).
     Vrijgeven,
     /// A placed youth's request for a doorplaatsing is made, `wacht` days before it.
-    Doorplaatsverzoek { wacht: u16 },
+    Doorplaatsverzoek {
+        wacht: u16,
+    },
     /// The youth leaves without leave for `dagen` days.
-    Onttrekken { dagen: u16 },
+    Onttrekken {
+        dagen: u16,
+    },
     /// The absence ends (token: the absence's).
     Terugkeren,
 }

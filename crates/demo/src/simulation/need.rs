@@ -12,8 +12,8 @@ use super::*;
 /// one comes with [`P_NOG_EEN_ONTTREKKING`].
 const P_ONTTREKKING: f64 = 0.30;
 const P_NOG_EEN_ONTTREKKING: f64 = 0.35;
-/// Chance that a long absence (over two weeks) ends the placement while the youth is away.
-const P_EINDE_TIJDENS_ONTTREKKING: f64 = 0.55;
+/// Chance that a long absence (over ten days) ends the placement while the youth is away.
+const P_EINDE_TIJDENS_ONTTREKKING: f64 = 0.8;
 /// Chance that a registered provider refuses (the others do not answer before the request
 /// closes: the pollution of multi-registration).
 const P_WEIGERING: f64 = 0.6;
@@ -181,7 +181,9 @@ impl Simulation {
         let y = &mut self.jeugd[slot];
         y.v_teller += 1;
         let id = format!("PV-{}", y.v_teller);
-        let jeugdregio = self.w.regios[self.w.gemeenten[y.gemeente].regio].code.clone();
+        let jeugdregio = self.w.regios[self.w.gemeenten[y.gemeente].regio]
+            .code
+            .clone();
         let verwijzer = self.verwijzer(soort);
         let mut feiten: Vec<(NaiveDate, Gebeurtenis)> = vec![(
             d,
@@ -335,7 +337,12 @@ impl Simulation {
     /// The youth's request is fulfilled by a place in `vz` on `d`: the provider is
     /// registered (if it was not yet) and offers the place. Returns the request id and
     /// whether the place is a bridging one.
-    pub(super) fn aanbod(&mut self, slot: usize, vz: usize, d: NaiveDate) -> Option<(String, bool)> {
+    pub(super) fn aanbod(
+        &mut self,
+        slot: usize,
+        vz: usize,
+        d: NaiveDate,
+    ) -> Option<(String, bool)> {
         let v = self.jeugd[slot].verzoek.take()?;
         let stream = self.jeugd[slot].stream.clone();
         let f = &self.w.voorzieningen[vz];
@@ -497,7 +504,7 @@ impl Simulation {
                 break;
             }
             let duur = self.afwezigheidsduur();
-            if duur > 14 && self.r.chance(P_EINDE_TIJDENS_ONTTREKKING) {
+            if duur > 10 && self.r.chance(P_EINDE_TIJDENS_ONTTREKKING) {
                 let e = plus_days(start, self.r.between(7, 14));
                 if e < eind {
                     eind = e;
@@ -508,9 +515,7 @@ impl Simulation {
                 start,
                 slot,
                 episode,
-                Step::Onttrekken {
-                    dagen: duur as u16,
-                },
+                Step::Onttrekken { dagen: duur as u16 },
             );
             eerste = eerste.or(Some(start));
             let terug = plus_days(start, duur);

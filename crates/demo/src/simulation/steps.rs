@@ -21,7 +21,10 @@ impl Simulation {
                         && y.verzoek.as_ref().is_some_and(|v| v.token == task.episode)
                 }
                 Step::Terugkeren => y.afwezig.is_some_and(|a| a.0 == task.episode),
-                _ => y.plaatsing.as_ref().is_some_and(|p| p.episode == task.episode),
+                _ => y
+                    .plaatsing
+                    .as_ref()
+                    .is_some_and(|p| p.episode == task.episode),
             };
             if !geldig {
                 continue;
@@ -362,8 +365,10 @@ impl Simulation {
         // The wrong end must still lie after the start as recorded, which may itself be up
         // to 7 days late and not yet corrected (see `start_feit`).
         // Nor may it fall before an absence of the episode.
-        let marge = ((d - p.start).num_days() - 8)
-            .min(p.laatste_afwezigheid.map_or(i64::MAX, |a| (d - a).num_days() - 1));
+        let marge = ((d - p.start).num_days() - 8).min(
+            p.laatste_afwezigheid
+                .map_or(i64::MAX, |a| (d - a).num_days() - 1),
+        );
         if self.cfg.data_problems && x < 0.02 && marge >= 1 {
             // The end was entered with a wrong date and corrected weeks later.
             let mut fout = waar.clone();
