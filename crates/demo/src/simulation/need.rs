@@ -17,6 +17,7 @@ const P_EINDE_TIJDENS_ONTTREKKING: f64 = 0.8;
 /// Chance that a registered provider refuses (the others do not answer before the request
 /// closes: the pollution of multi-registration).
 const P_WEIGERING: f64 = 0.6;
+const P_WEIGERING_OPEN: f64 = 0.35;
 
 const WEIGERINGSREDENEN: [(Weigeringsreden, f64); 5] = [
     (Weigeringsreden::GeenPlek, 0.52),
@@ -113,8 +114,10 @@ impl Simulation {
                     Vorm::Pleegzorg | Vorm::Crisis | Vorm::Ambulant
                 ) =>
             {
-                &[(1, 0.8), (2, 0.17), (3, 0.03)]
+                &[(1, 0.9), (2, 0.1)]
             }
+            // Open care is asked of fewer providers than a closed place.
+            Aanvraag::Open(_) => &[(1, 0.62), (2, 0.26), (3, 0.12)],
             _ if spoed => &[(1, 0.4), (2, 0.3), (3, 0.15), (4, 0.1), (5, 0.05)],
             _ => &[
                 (1, 0.12),
@@ -202,6 +205,25 @@ impl Simulation {
             }
             .into(),
         )];
+        // A request of the warm-up that closes well before the first day is never
+        // recorded: only its id and urgency matter (for the placement it leads to).
+        if self.silent && plus_days(sluiting, 30) < self.w.t0 {
+            self.jeugd[slot].verzoek = Some(Verzoek {
+                token,
+                id,
+                soort,
+                spoed,
+                vorm,
+                regime,
+                overbrugging,
+                aanmeldingen: Vec::new(),
+                laatste: sluiting,
+                laatst_t: 0,
+                pogingen: 0,
+                opening: Vec::new(),
+            });
+            return token;
+        }
         let k = self.aantal_aanmeldingen(soort, spoed);
         let mut vormen = Vec::with_capacity(alternatieven.len() + 1);
         vormen.push((vorm, regime));
@@ -229,7 +251,11 @@ impl Simulation {
                 .into(),
             ));
             aanmeldingen.push((a, dr));
-            if self.r.chance(P_WEIGERING) {
+            let p_weigering = match soort {
+                Aanvraag::Open(_) => P_WEIGERING_OPEN,
+                _ => P_WEIGERING,
+            };
+            if self.r.chance(p_weigering) {
                 let rest = (sluiting - dr).num_days().clamp(0, 14);
                 let dw = plus_days(dr, self.r.between(0, rest));
                 let reden = self
