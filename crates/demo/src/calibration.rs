@@ -108,7 +108,7 @@ pub const VERZOEK_INTREKKING_GESLOTEN: (f64, f64) = (0.04, 0.15);
 pub const VERZOEK_INTREKKING_OPEN: f64 = 0.08;
 
 /// Mean wait (days) of a regulier request for a closed place that is placed.
-pub const WACHTTIJD_REGULIER_GESLOTEN: f64 = 40.0;
+pub const WACHTTIJD_REGULIER_GESLOTEN: f64 = 42.0;
 
 /// Share of closed placements whose request needed an open specialised form (small-scale,
 /// 3-milieu, 1-op-1) that was not available: the youth is placed in closed care as a bridge.
@@ -372,8 +372,9 @@ pub enum Measure {
     /// GEZINSHUIS, PLEEGZORG).
     UitstroomResidentieel(i32, i32),
     /// Youths waiting for a closed place (a request needing regime GESLOTEN, open that
-    /// day, of a region in Zuid-West), unique per day, averaged over the 31 days centred
-    /// on the date (one day alone is a handful of youths: too noisy to check).
+    /// day, of a region in Zuid-West), unique per day, averaged over the 365 days centred
+    /// on the date: one day alone is a handful of youths, most of them waiting weeks, and
+    /// even a quarter varies by a factor two between seeds.
     WachtendenGeslotenZuidWest(Dag),
     /// Share of urgent requests fulfilled in the years that were placed within 7 days.
     SpoedBinnenWeek(i32, i32),

@@ -478,11 +478,11 @@ impl Measurement {
             }
             Measure::WachtendenGeslotenZuidWest(d) => {
                 let d = dag(d);
-                let dagen = (-15..=15).map(|i| d + chrono::Duration::days(i));
+                let dagen = (-182..=182).map(|i| d + chrono::Duration::days(i));
                 let som: usize = dagen
                     .map(|x| self.wachtenden(x, Some("ZUID_WEST"), Some(Regime::Gesloten)))
                     .sum();
-                Some(som as f64 / 31.0)
+                Some(som as f64 / 365.0)
             }
             Measure::SpoedBinnenWeek(van, tot) => {
                 let w: Vec<i64> = self

@@ -170,6 +170,8 @@ struct Verzoek {
     /// Recorded time of its latest fact.
     laatst_t: i64,
     pogingen: u8,
+    /// False for a request of the warm-up that is never recorded: nothing may name it.
+    vastgelegd: bool,
     /// Facts made during the warm-up, recorded with the opening balance.
     opening: Vec<(NaiveDate, Gebeurtenis)>,
 }

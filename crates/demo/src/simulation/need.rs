@@ -12,8 +12,8 @@ use super::*;
 /// one comes with [`P_NOG_EEN_ONTTREKKING`].
 const P_ONTTREKKING: f64 = 0.30;
 const P_NOG_EEN_ONTTREKKING: f64 = 0.35;
-/// Chance that a long absence (over ten days) ends the placement while the youth is away.
-const P_EINDE_TIJDENS_ONTTREKKING: f64 = 0.8;
+/// Chance that a closed episode of three weeks or more ends while the youth is away.
+const P_EINDE_TIJDENS_ONTTREKKING: f64 = 0.10;
 /// Chance that a registered provider refuses (the others do not answer before the request
 /// closes: the pollution of multi-registration).
 const P_WEIGERING: f64 = 0.6;
@@ -220,6 +220,7 @@ impl Simulation {
                 laatste: sluiting,
                 laatst_t: 0,
                 pogingen: 0,
+                vastgelegd: false,
                 opening: Vec::new(),
             });
             return token;
@@ -303,6 +304,7 @@ impl Simulation {
             laatste,
             laatst_t: 0,
             pogingen: 0,
+            vastgelegd: true,
             opening: Vec::new(),
         };
         if self.silent {
@@ -369,7 +371,7 @@ impl Simulation {
         vz: usize,
         d: NaiveDate,
     ) -> Option<(String, bool)> {
-        let v = self.jeugd[slot].verzoek.take()?;
+        let v = self.jeugd[slot].verzoek.take().filter(|v| v.vastgelegd)?;
         let stream = self.jeugd[slot].stream.clone();
         let f = &self.w.voorzieningen[vz];
         let (a, vorm, regime, vz_id) = (f.aanbieder, f.vorm, f.regime, f.id.clone());
@@ -399,7 +401,7 @@ impl Simulation {
 
     /// Withdraws the youth's open request on `d` (or on its last fact's date, if later).
     pub(super) fn trek_in(&mut self, slot: usize, d: NaiveDate, reden: Intrekkingsreden) {
-        let Some(v) = self.jeugd[slot].verzoek.take() else {
+        let Some(v) = self.jeugd[slot].verzoek.take().filter(|v| v.vastgelegd) else {
             return;
         };
         let datum = d.max(v.laatste);
@@ -498,67 +500,71 @@ impl Simulation {
         }
     }
 
-    /// Plans the absences of a closed episode that started on `d`; a long one may end the
-    /// placement while the youth is away (the planned end moves forward). Returns the date
-    /// of the first absence.
+    /// Plans the absences of a closed episode that started on `d`. Some episodes end
+    /// while the youth is away: the last absence starts 7–14 days before the planned end
+    /// and lasts beyond it (the stay itself is not shortened, so occupancy stays as
+    /// calibrated). Returns the date of the first absence.
     pub(super) fn plan_afwezigheid(
         &mut self,
         slot: usize,
         episode: u64,
         d: NaiveDate,
     ) -> Option<NaiveDate> {
-        let eind0 = self.jeugd[slot].plaatsing.as_ref()?.eind;
-        let mut eind = eind0;
+        let eind = self.jeugd[slot].plaatsing.as_ref()?.eind;
         let dagen = (eind - d).num_days();
-        if dagen < 4 || !self.r.chance(P_ONTTREKKING) {
+        if dagen < 4 {
             return None;
         }
-        let mut n = 1;
-        while n < 4 && self.r.chance(P_NOG_EEN_ONTTREKKING) {
-            n += 1;
-        }
-        let mut starts: Vec<i64> = (0..n).map(|_| self.r.between(1, dagen - 2)).collect();
-        starts.sort_unstable();
-        let (mut vrij, mut eerste, mut laatste) = (1i64, None, None);
-        let mut wordt_18 = None;
-        for s in starts {
-            if s < vrij {
-                continue;
+        let aan_het_eind = dagen >= 21 && self.r.chance(P_EINDE_TIJDENS_ONTTREKKING);
+        // The last day an earlier absence may last to.
+        let grens = if aan_het_eind { dagen - 15 } else { dagen - 1 };
+        let mut plan: Vec<(i64, i64)> = Vec::new();
+        if grens >= 2 && self.r.chance(P_ONTTREKKING) {
+            let mut n = 1;
+            while n < 4 && self.r.chance(P_NOG_EEN_ONTTREKKING) {
+                n += 1;
             }
-            let start = plus_days(d, s);
-            if start >= eind {
-                break;
-            }
-            let duur = self.afwezigheidsduur();
-            if duur > 10 && self.r.chance(P_EINDE_TIJDENS_ONTTREKKING) {
-                let e = plus_days(start, self.r.between(7, 14));
-                if e < eind {
-                    eind = e;
-                    wordt_18 = Some(false);
+            let mut starts: Vec<i64> = (0..n).map(|_| self.r.between(1, grens - 1)).collect();
+            starts.sort_unstable();
+            let mut vrij = 1i64;
+            for s in starts {
+                if s < vrij {
+                    continue;
+                }
+                let mut duur = self.afwezigheidsduur();
+                if aan_het_eind {
+                    duur = duur.min(grens - s).max(1);
+                }
+                plan.push((s, duur));
+                vrij = s + duur + 1;
+                if s + duur >= dagen {
+                    break;
                 }
             }
+        }
+        if aan_het_eind {
+            let voor_eind = self.r.between(7, 14);
+            plan.push((dagen - voor_eind, voor_eind + self.r.between(1, 30)));
+        }
+        let mut laatste = None;
+        for &(s, duur) in &plan {
+            let start = plus_days(d, s);
             self.plan(
                 start,
                 slot,
                 episode,
                 Step::Onttrekken { dagen: duur as u16 },
             );
-            eerste = eerste.or(Some(start));
-            let terug = plus_days(start, duur);
-            laatste = Some(if terug < eind { terug } else { start });
-            vrij = s + duur + 1;
-            if terug >= eind {
-                break;
-            }
+            laatste = Some(if s + duur < dagen {
+                plus_days(start, duur)
+            } else {
+                start
+            });
         }
         if let Some(p) = self.jeugd[slot].plaatsing.as_mut() {
-            p.eind = eind;
-            if let Some(w) = wordt_18 {
-                p.wordt_18 = w;
-            }
             p.laatste_afwezigheid = laatste;
         }
-        eerste
+        plan.first().map(|x| plus_days(d, x.0))
     }
 
     /// The youth leaves without leave on `d`.

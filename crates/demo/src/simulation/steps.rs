@@ -315,12 +315,10 @@ impl Simulation {
         };
         let gesloten_start = p.spoed || self.w.voorzieningen[p.vz].regime == Regime::Gesloten;
         let afwezig = self.jeugd[slot].afwezig.is_some();
-        let bestemming = if afwezig {
-            // Ended while the youth is away: where to is often not known.
-            use Verblijfplaats::*;
-            self.r
-                .kies(&[(Onbekend, 0.4), (Thuis, 0.3), (Netwerk, 0.15), (Jji, 0.15)])
-                .unwrap_or(Onbekend)
+        let bestemming = if afwezig && self.r.chance(0.4) {
+            // Ended while the youth is away: where to is often not known (otherwise as
+            // for any end, so the known destinations keep their calibrated mix).
+            Verblijfplaats::Onbekend
         } else {
             self.bestemming(
                 gesloten_start && self.w.voorzieningen[p.vz].regime == Regime::Gesloten,
