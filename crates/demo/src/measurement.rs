@@ -239,11 +239,9 @@ impl Measurement {
                 Gebeurtenis::PlaatsingsverzoekIngetrokken(x) => {
                     self.sluit_verzoek(&verzoeken, Some(&x.verzoek), x.datum, None);
                 }
-                Gebeurtenis::JeugdigeOnttrokken(o) => {
-                    if afwezig.is_none() {
-                        afwezig = Some(self.onttrekkingen.len());
-                        self.onttrekkingen.push((o.datum, None));
-                    }
+                Gebeurtenis::JeugdigeOnttrokken(o) if afwezig.is_none() => {
+                    afwezig = Some(self.onttrekkingen.len());
+                    self.onttrekkingen.push((o.datum, None));
                 }
                 Gebeurtenis::JeugdigeTeruggekeerd(t) => {
                     if let Some(i) = afwezig.take() {

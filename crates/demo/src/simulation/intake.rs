@@ -38,16 +38,17 @@ impl Simulation {
     ) -> usize {
         // A youth whose last closed episode ended while absent comes back first: the
         // plaatsingscoördinatie counts 33 of 439 closed placements "na onttrekking".
-        if gesloten && self.r.chance(calibration::P_NA_ONTTREKKING) {
-            if let Some(slot) = self.uit_pool(l, d, leeftijd, true) {
-                return slot;
-            }
+        if gesloten
+            && self.r.chance(calibration::P_NA_ONTTREKKING)
+            && let Some(slot) = self.uit_pool(l, d, leeftijd, true)
+        {
+            return slot;
         }
         let p_terug = if gesloten { 0.32 } else { 0.15 };
-        if self.r.chance(p_terug) {
-            if let Some(slot) = self.uit_pool(l, d, leeftijd, false) {
-                return slot;
-            }
+        if self.r.chance(p_terug)
+            && let Some(slot) = self.uit_pool(l, d, leeftijd, false)
+        {
+            return slot;
         }
         let leeftijd = self.r.between(i64::from(leeftijd.0), i64::from(leeftijd.1)) as i32;
         let geboortejaar = (d.year() - leeftijd) as u16;
