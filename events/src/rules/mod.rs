@@ -68,6 +68,9 @@ pub mod input;
 mod signaal;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_vraag;
+pub mod vraag;
 
 pub use afleiding::{
     Afleiding, Machtiging, Plaatsing, Schending, SchendingSoort, is_plaatsingsfeit, leid_af,
@@ -77,6 +80,7 @@ pub use afwijzing::{Afwijzing, AfwijzingCode};
 pub use check::{MAX_LEEFTIJD_BIJ_REGISTRATIE, SPOEDMACHTIGING_MAX_DAGEN};
 pub use input::{MAX_KEY, MAX_NAME, MAX_STREAM, MAX_TEXT, check_input};
 pub use signaal::Signaal;
+pub use vraag::{Normen, REGULIER_NORM_DAGEN, SPOED_NORM_DAGEN};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -204,6 +208,8 @@ pub struct DomainState {
     voorzieningen: HashMap<String, VoorzieningState>,
     jeugdigen: HashMap<Arc<str>, JeugdigeState>,
     last_position: i64,
+    /// The waiting-time norms of the need side (`WACHTTIJD_OVERSCHREDEN`).
+    normen: Normen,
 }
 
 impl DomainState {
