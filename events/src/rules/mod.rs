@@ -68,8 +68,6 @@ pub mod input;
 mod signaal;
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_vraag;
 pub mod vraag;
 
 pub use afleiding::{

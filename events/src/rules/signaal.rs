@@ -68,11 +68,17 @@ pub enum Signaal {
         dagen: i64,
         norm: i64,
     },
+    /// An absence without leave recorded late, before a later absence of the same youth,
+    /// without a return: it is taken to last until the later one starts. Record the return.
+    TerugkeerOntbreekt {
+        start: NaiveDate,
+        volgende_start: NaiveDate,
+    },
 }
 
 impl Signaal {
     /// All codes, for documentation and KPI breakdowns.
-    pub const CODES: [&'static str; 10] = [
+    pub const CODES: [&'static str; 11] = [
         "OVERBEZETTING",
         "GESLOTEN_ZONDER_MACHTIGING",
         "SPOEDMACHTIGING_TE_LANG",
@@ -83,6 +89,7 @@ impl Signaal {
         "EINDE_ONTBREEKT",
         "NIET_PASSEND_GEPLAATST",
         "WACHTTIJD_OVERSCHREDEN",
+        "TERUGKEER_ONTBREEKT",
     ];
 
     /// Stable SCREAMING_SNAKE_CASE code (the same as the serde tag).
@@ -100,6 +107,7 @@ impl Signaal {
             Signaal::EindeOntbreekt { .. } => "EINDE_ONTBREEKT",
             Signaal::NietPassendGeplaatst { .. } => "NIET_PASSEND_GEPLAATST",
             Signaal::WachttijdOverschreden { .. } => "WACHTTIJD_OVERSCHREDEN",
+            Signaal::TerugkeerOntbreekt { .. } => "TERUGKEER_ONTBREEKT",
         }
     }
 
@@ -189,6 +197,14 @@ impl Signaal {
                     Urgentie::Spoed => "het spoedverzoek",
                     Urgentie::Regulier => "het reguliere verzoek",
                 }
+            ),
+            Signaal::TerugkeerOntbreekt {
+                start,
+                volgende_start,
+            } => format!(
+                "De onttrekking vanaf {} heeft geen terugkeer, terwijl de jeugdige op {} opnieuw onttrokken is; zij telt tot die datum. Leg de terugkeer vast.",
+                datum(*start),
+                datum(*volgende_start)
             ),
         }
     }

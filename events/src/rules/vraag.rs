@@ -15,8 +15,10 @@
 //!   on a later day is not.
 //! - An absence without leave runs from its date (inclusive) to the return (exclusive,
 //!   the first day the youth is back), like a placement: a return on the day of the
-//!   absence itself would make a 0-day absence and finds no absence open. Only a return
-//!   ends an absence; a placement that ends while the youth is absent leaves it open.
+//!   absence itself would make a 0-day absence and finds no absence open. A return ends
+//!   an absence; a placement that ends while the youth is absent leaves it open. An
+//!   absence that starts while another is open (a violation, or a late absence recorded
+//!   before its return) ends the open one on its start date.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -402,12 +404,18 @@ where
                 }
             }
             G::JeugdigeOnttrokken(o) => {
-                if let Some(a) = open_afwezigheid.and_then(|i| afwezigheden.get(i)) {
+                // Tolerant: a second absence ends the open one (as a start ends a running
+                // placement), so a late absence before a recorded one can be followed by
+                // its return.
+                if let Some(a) = open_afwezigheid
+                    .take()
+                    .and_then(|i| afwezigheden.get_mut(i))
+                {
+                    a.einde = Some(d);
                     schending(VraagSchendingSoort::AlOnttrokken {
                         sinds: a.start,
                         oorzaak: a.event,
                     });
-                    continue;
                 }
                 let lopend = plaatsingen
                     .iter()

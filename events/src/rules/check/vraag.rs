@@ -21,9 +21,10 @@ use crate::rules::{Afwijzing, AfwijzingCode as C, DomainState, JeugdigeState, Si
 impl DomainState {
     /// A state whose waiting-time norms are `normen` (the binary's configuration).
     pub fn with_normen(normen: Normen) -> Self {
-        let mut s = DomainState::default();
-        s.normen = normen;
-        s
+        DomainState {
+            normen,
+            ..DomainState::default()
+        }
     }
 
     /// Sets the waiting-time norms; they judge facts checked from now on (signals of
@@ -106,16 +107,14 @@ impl DomainState {
                     }
                 }
             }
-            Some(G::PlaatsAangeboden(a)) => {
-                if self.voorziening(&a.voorziening).is_none() {
-                    return Err(afwijzing(
-                        C::OnbekendeVoorziening,
-                        format!(
-                            "Voorziening '{}' is niet geregistreerd; een plek kan alleen in een bekende voorziening worden aangeboden.",
-                            a.voorziening
-                        ),
-                    ));
-                }
+            Some(G::PlaatsAangeboden(a)) if self.voorziening(&a.voorziening).is_none() => {
+                return Err(afwijzing(
+                    C::OnbekendeVoorziening,
+                    format!(
+                        "Voorziening '{}' is niet geregistreerd; een plek kan alleen in een bekende voorziening worden aangeboden.",
+                        a.voorziening
+                    ),
+                ));
             }
             _ => {}
         }
@@ -143,7 +142,20 @@ impl DomainState {
             .filter(|s| !known.contains(&s.sleutel()))
             .collect();
         added.sort_by_key(|s| (s.event != proposal, s.datum));
-        if let Some(s) = added.first() {
+        for s in added {
+            // A late absence before a recorded one, without its return yet: it counts
+            // until the later one starts (the return may follow), as a late placement
+            // without an end does.
+            if let VraagSchendingSoort::AlOnttrokken { sinds, oorzaak } = &s.soort
+                && *oorzaak == proposal
+                && s.event != proposal
+            {
+                signalen.push(Signaal::TerugkeerOntbreekt {
+                    start: *sinds,
+                    volgende_start: s.datum,
+                });
+                continue;
+            }
             return Err(if s.event == proposal {
                 self.vraag_afwijzing(s, w)
             } else {
