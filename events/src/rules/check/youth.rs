@@ -30,7 +30,7 @@ impl DomainState {
                 if jeugdige.is_some_and(|j| !j.feiten.is_empty()) {
                     return Err(afwijzing(
                         C::AfhankelijkeFeiten,
-                        "De registratie van de jeugdige kan niet worden ingetrokken: er zijn al machtigingen, plaatsingen of verhuizingen vastgelegd. Trek die eerst in.",
+                        "De registratie van de jeugdige kan niet worden ingetrokken: er zijn al machtigingen, plaatsingen, verzoeken of verhuizingen vastgelegd. Trek die eerst in.",
                     ));
                 }
                 return Ok(signalen);
