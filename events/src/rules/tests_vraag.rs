@@ -460,6 +460,14 @@ fn an_offer_or_refusal_needs_a_registration_with_that_provider_by_then() {
             ),
         ],
     );
+    let melding = w
+        .jcheck(P, &aanbod("V1", "F3", "2024-02-06"))
+        .expect_err("refused")
+        .melding;
+    assert!(
+        melding.contains("F3") && melding.contains("(A2)"),
+        "{melding}"
+    );
     // The offer is by the facility's provider, whatever facility the registration named.
     w.j(P, &aanbod("V1", "F2", "2024-02-05"));
     w.j(P, &geweigerd("V1", "A1", "2024-02-05"));

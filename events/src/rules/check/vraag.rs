@@ -333,10 +333,19 @@ impl DomainState {
                 } else {
                     self.aanbieder_naam(aanbieder)
                 };
+                let aanbod = match w.inhoud() {
+                    Gebeurtenis::PlaatsAangeboden(a) => {
+                        format!(
+                            "Voorziening {} is van {wie}. ",
+                            self.display_name(&a.voorziening)
+                        )
+                    }
+                    _ => String::new(),
+                };
                 afwijzing(
                     C::NietAangemeld,
                     format!(
-                        "De jeugdige is voor verzoek {verzoek} op {d} niet aangemeld bij {wie}; alleen een aanbieder bij wie de jeugdige is aangemeld, kan een plek aanbieden of weigeren. Leg eerst de aanmelding vast."
+                        "{aanbod}De jeugdige is voor verzoek {verzoek} op {d} niet aangemeld bij {wie}; alleen een aanbieder bij wie de jeugdige is aangemeld, kan een plek aanbieden of weigeren. Leg eerst de aanmelding vast."
                     ),
                 )
             }
