@@ -912,3 +912,81 @@ fn refusal_messages_name_the_request_and_never_the_pseudonym() {
         assert!(!a.melding.contains(P), "{}", a.melding);
     }
 }
+
+#[test]
+fn the_need_side_is_folded_in_valid_time_whatever_the_recording_order() {
+    let feiten = [
+        start("F1", "2024-01-15"),
+        verzoek("V1", "2024-02-01"),
+        aangemeld("V1", "A1", None, "2024-02-03"),
+        aangemeld("V1", "A2", None, "2024-02-02"),
+        geweigerd("V1", "A2", "2024-02-04"),
+        ingetrokken("V1", "2024-02-20"),
+        onttrokken(None, "2024-02-10"),
+        teruggekeerd("2024-02-12"),
+        onttrokken(None, "2024-02-12"),
+    ];
+    // What a youth's need side means, without the event ids of one world.
+    type Beeld = (
+        Vec<(
+            String,
+            NaiveDate,
+            Vec<(String, NaiveDate)>,
+            Option<NaiveDate>,
+        )>,
+        Vec<(NaiveDate, Option<NaiveDate>)>,
+    );
+    let beeld = |w: &Wereld| -> Beeld {
+        let vraag = w.staat.vraag(P);
+        assert!(vraag.schendingen.is_empty(), "{:?}", vraag.schendingen);
+        (
+            vraag
+                .verzoeken
+                .iter()
+                .map(|v| {
+                    (
+                        v.verzoek.clone(),
+                        v.datum,
+                        v.aanmeldingen.clone().into_iter().collect(),
+                        v.afsluiting.as_ref().map(|a| a.datum),
+                    )
+                })
+                .collect(),
+            vraag
+                .afwezigheden
+                .iter()
+                .map(|a| (a.start, a.einde))
+                .collect(),
+        )
+    };
+    let mut verwacht = None;
+    let n = feiten.len();
+    for draai in 0..n {
+        for omgekeerd in [false, true] {
+            let mut volgorde: Vec<&Gebeurtenis> =
+                feiten.iter().cycle().skip(draai).take(n).collect();
+            if omgekeerd {
+                volgorde.reverse();
+            }
+            let mut w = wereld();
+            for f in volgorde {
+                w.forceer_in(&jeugdige_stream(P), f);
+            }
+            let b = beeld(&w);
+            match &verwacht {
+                None => verwacht = Some(b),
+                Some(v) => assert_eq!(&b, v, "rotation {draai}, reversed {omgekeerd}"),
+            }
+        }
+    }
+    let (verzoeken, afwezigheden) = verwacht.expect("at least one order");
+    assert_eq!(verzoeken[0].3, Some(d("2024-02-20")));
+    assert_eq!(verzoeken[0].2.len(), 2);
+    assert_eq!(
+        afwezigheden,
+        [
+            (d("2024-02-10"), Some(d("2024-02-12"))),
+            (d("2024-02-12"), None)
+        ]
+    );
+}
