@@ -20,6 +20,11 @@ pub const EXAMPLE_BSN: &str = "999900006";
 pub const ID_VERHUIZING: &str = "01900000-0000-7000-8000-000000000001";
 pub const ID_VERGISSING: &str = "01900000-0000-7000-8000-000000000002";
 
+/// The placement requests of the examples (ids unique within the youth's stream).
+pub const VERZOEK_SPOED: &str = "RMD-2024-017";
+pub const VERZOEK_AFSCHALING: &str = "RMD-2024-052";
+pub const VERZOEK_INGETROKKEN: &str = "RMD-2024-101";
+
 /// The order in which the templates build on each other.
 pub const ORDER: &[&str] = &[
     "LandsdeelGeregistreerd",
@@ -35,9 +40,16 @@ pub const ORDER: &[&str] = &[
     "JeugdigeGeregistreerd",
     "MachtigingAfgegeven",
     "MachtigingBeeindigd",
+    "PlaatsingsverzoekIngediend",
+    "JeugdigeAangemeld",
+    "AanmeldingGeweigerd",
+    "PlaatsAangeboden",
     "PlaatsingGestart",
     "Doorgeplaatst",
     "PlaatsingBeeindigd",
+    "PlaatsingsverzoekIngetrokken",
+    "JeugdigeOnttrokken",
+    "JeugdigeTeruggekeerd",
     "WoongemeenteGewijzigd",
     "FeitGecorrigeerd",
     "FeitIngetrokken",
@@ -195,6 +207,83 @@ pub fn examples(event_type: &str) -> &'static [Row] {
             ("datum", "2024-02-26"),
             ("reden", "vervangen door machtiging gesloten jeugdhulp"),
         ]],
+        // Three requests for the youth: a spoed one placed the same day, a regulier one
+        // for a lighter place (fulfilled by the doorplaatsing) and one withdrawn.
+        "PlaatsingsverzoekIngediend" => &[
+            &[
+                ("bsn", EXAMPLE_BSN),
+                ("verzoek", VERZOEK_SPOED),
+                ("datum", "2024-02-01"),
+                ("verwijzer", "GECERTIFICEERDE_INSTELLING"),
+                ("urgentie", "SPOED"),
+                ("vorm", "GROEP"),
+                ("regime", "GESLOTEN"),
+                ("jeugdregio", "RIJNMOND"),
+            ],
+            &[
+                ("bsn", EXAMPLE_BSN),
+                ("verzoek", VERZOEK_AFSCHALING),
+                ("datum", "2024-05-13"),
+                ("verwijzer", "GECERTIFICEERDE_INSTELLING"),
+                ("urgentie", "REGULIER"),
+                ("vorm", "KLEINSCHALIG"),
+                ("regime", "OPEN"),
+                ("jeugdregio", "RIJNMOND"),
+            ],
+            &[
+                ("bsn", EXAMPLE_BSN),
+                ("verzoek", VERZOEK_INGETROKKEN),
+                ("datum", "2024-11-01"),
+                ("verwijzer", "GEMEENTE_WIJKTEAM"),
+                ("urgentie", "REGULIER"),
+                ("vorm", "GEZINSHUIS"),
+                ("regime", "OPEN"),
+                ("jeugdregio", "RIJNMOND"),
+            ],
+        ],
+        "JeugdigeAangemeld" => &[
+            &[
+                ("bsn", EXAMPLE_BSN),
+                ("verzoek", VERZOEK_SPOED),
+                ("aanbieder", "HORIZON"),
+                ("voorziening", "HZN-DE-BRUG"),
+                ("datum", "2024-02-01"),
+            ],
+            &[
+                ("bsn", EXAMPLE_BSN),
+                ("verzoek", VERZOEK_AFSCHALING),
+                ("aanbieder", "HORIZON"),
+                ("voorziening", "HZN-KLEINE-HAVEN"),
+                ("datum", "2024-05-13"),
+            ],
+            &[
+                ("bsn", EXAMPLE_BSN),
+                ("verzoek", VERZOEK_AFSCHALING),
+                ("aanbieder", "SCHAKENBOSCH"),
+                ("datum", "2024-05-13"),
+            ],
+            &[
+                ("bsn", EXAMPLE_BSN),
+                ("verzoek", VERZOEK_INGETROKKEN),
+                ("aanbieder", "SCHAKENBOSCH"),
+                ("voorziening", "SKB-DE-LINDE"),
+                ("datum", "2024-11-04"),
+            ],
+        ],
+        "AanmeldingGeweigerd" => &[&[
+            ("bsn", EXAMPLE_BSN),
+            ("verzoek", VERZOEK_AFSCHALING),
+            ("aanbieder", "SCHAKENBOSCH"),
+            ("datum", "2024-05-20"),
+            ("reden", "GROEPSSAMENSTELLING"),
+            ("toelichting", "groep vol met jongere kinderen"),
+        ]],
+        "PlaatsAangeboden" => &[&[
+            ("bsn", EXAMPLE_BSN),
+            ("verzoek", VERZOEK_AFSCHALING),
+            ("voorziening", "HZN-KLEINE-HAVEN"),
+            ("datum", "2024-05-27"),
+        ]],
         "PlaatsingGestart" => &[&[
             ("bsn", EXAMPLE_BSN),
             ("voorziening", "HZN-DE-BRUG"),
@@ -202,6 +291,8 @@ pub fn examples(event_type: &str) -> &'static [Row] {
             ("spoed", "ja"),
             ("crisis", "nee"),
             ("verblijf_voor", "THUIS"),
+            ("verzoek", VERZOEK_SPOED),
+            ("overbrugging", "nee"),
         ]],
         "Doorgeplaatst" => &[&[
             ("bsn", EXAMPLE_BSN),
@@ -211,6 +302,7 @@ pub fn examples(event_type: &str) -> &'static [Row] {
             ("reden", "afschaling naar kleinschalig open"),
             ("tegen_wens_jeugdige", "nee"),
             ("tegen_wens_aanbieder", "nee"),
+            ("verzoek", VERZOEK_AFSCHALING),
         ]],
         "PlaatsingBeeindigd" => &[&[
             ("bsn", EXAMPLE_BSN),
@@ -220,6 +312,20 @@ pub fn examples(event_type: &str) -> &'static [Row] {
             ("reden", "terug naar huis met ambulante hulp"),
             ("reden_beeindiging", "31"),
         ]],
+        "PlaatsingsverzoekIngetrokken" => &[&[
+            ("bsn", EXAMPLE_BSN),
+            ("verzoek", VERZOEK_INGETROKKEN),
+            ("datum", "2024-11-20"),
+            ("reden", "ANDERE_OPLOSSING"),
+            ("toelichting", "thuis met ambulante hulp"),
+        ]],
+        // Recorded after the placement (valid time: during the stay in De Brug).
+        "JeugdigeOnttrokken" => &[&[
+            ("bsn", EXAMPLE_BSN),
+            ("voorziening", "HZN-DE-BRUG"),
+            ("datum", "2024-03-10"),
+        ]],
+        "JeugdigeTeruggekeerd" => &[&[("bsn", EXAMPLE_BSN), ("datum", "2024-03-12")]],
         "WoongemeenteGewijzigd" => &[
             &[
                 ("bsn", EXAMPLE_BSN),

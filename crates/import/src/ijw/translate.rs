@@ -314,6 +314,7 @@ pub fn translate(
                         event_id: None,
                         geregistreerd_op,
                         source: bron.clone(),
+                        uit_lijst: false,
                     });
                 }
                 None => {
@@ -392,6 +393,7 @@ pub fn translate(
             event_id: None,
             geregistreerd_op,
             source: bron,
+            uit_lijst: false,
         });
     }
     out
