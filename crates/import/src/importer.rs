@@ -362,24 +362,8 @@ impl Importer {
             }
             vorige_regel = plaats;
             match item {
-                Item::Voorstel(vs) if vs.uit_lijst => {
-                    let stream = vs.stream.clone().unwrap_or_default();
-                    match verzoeken.oordeel(&stream, &vs.feit) {
-                        Oordeel::Nieuw => {
-                            let feit = vs.feit.clone();
-                            if planner.add(*vs) {
-                                verzoeken.apply(&stream, &feit);
-                            }
-                        }
-                        Oordeel::Bekend => bekend_uit_lijst += 1,
-                        Oordeel::Strijdig(reden) => planner.reject(Afgewezen {
-                            plaats: vs.plaats,
-                            code: LIJST_STRIJDIG.to_owned(),
-                            reden,
-                        }),
-                    }
-                }
                 Item::Voorstel(vs) => {
+                    let stream = vs.stream.clone();
                     if meerdere
                         && self
                             .write
@@ -388,11 +372,30 @@ impl Importer {
                     {
                         // Its batch was written by an earlier run that stopped halfway.
                         al_geschreven += 1;
+                    } else if vs.uit_lijst
+                        && let Some(stream) = stream
+                    {
+                        // A row of a coordinator's list: what the log (or an earlier row)
+                        // already holds is skipped, a contradiction refused.
+                        match verzoeken.oordeel(&stream, &vs.feit) {
+                            Oordeel::Nieuw => {
+                                let feit = vs.feit.clone();
+                                if planner.add(*vs) {
+                                    verzoeken.apply(&stream, &feit);
+                                }
+                            }
+                            Oordeel::Bekend => bekend_uit_lijst += 1,
+                            Oordeel::Strijdig(reden) => planner.reject(Afgewezen {
+                                plaats: vs.plaats,
+                                code: LIJST_STRIJDIG.to_owned(),
+                                reden,
+                            }),
+                        }
                     } else {
-                        let stream = vs.stream.clone();
-                        let feit = vs.feit.clone();
+                        // Only need-side facts are remembered (no copy of every record).
+                        let feit = Verzoeken::relevant(&vs.feit).then(|| vs.feit.clone());
                         if planner.add(*vs)
-                            && let Some(stream) = stream
+                            && let (Some(stream), Some(feit)) = (stream, feit)
                         {
                             verzoeken.apply(&stream, &feit);
                         }
@@ -544,13 +547,15 @@ impl Importer {
             v.inc(1);
         }
         v.message("controleren…");
-        let vertaling = translate::translate(
+        let mut vertaling = translate::translate(
             &gelezen,
             &mapping,
             &self.write.state,
             &self.write.index.ijw_messages,
+            &self.write.index.verzoeken,
             self.config.ijw_backfill,
         );
+        let verzoeken = std::mem::take(&mut vertaling.verzoeken);
         let meerdere =
             several_recorded_times(vertaling.voorstellen.iter().map(|v| v.geregistreerd_op));
         let mut state = self.write.state.clone();
@@ -580,6 +585,7 @@ impl Importer {
             .await?;
         if matches!(r.uitkomst, Uitkomst::Geschreven | Uitkomst::ProefDraai) {
             self.write.index.ijw_messages.extend(nieuwe_berichten);
+            self.write.index.verzoeken = verzoeken;
         }
         v.finish();
         Ok(r)

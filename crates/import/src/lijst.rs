@@ -136,8 +136,12 @@ pub fn lees(rij: &dyn Velden, pseudoniem: &str) -> Result<Vec<Gebeurtenis>, Veld
     }
     let paar = |a: &str, b: &str| -> Result<(), VeldFout> {
         match (gevuld(rij, a)?, gevuld(rij, b)?) {
-            (true, false) => Err(VeldFout(format!("`{a}` is gevuld maar `{b}` niet; vul ze samen in"))),
-            (false, true) => Err(VeldFout(format!("`{b}` is gevuld maar `{a}` niet; vul ze samen in"))),
+            (true, false) => Err(VeldFout(format!(
+                "`{a}` is gevuld maar `{b}` niet; vul ze samen in"
+            ))),
+            (false, true) => Err(VeldFout(format!(
+                "`{b}` is gevuld maar `{a}` niet; vul ze samen in"
+            ))),
             _ => Ok(()),
         }
     };
@@ -146,7 +150,8 @@ pub fn lees(rij: &dyn Velden, pseudoniem: &str) -> Result<Vec<Gebeurtenis>, Veld
     paar("ingetrokken_op", "intrekkingsreden")?;
     if gevuld(rij, "voorziening")? && !gevuld(rij, "aanbieder")? {
         return Err(VeldFout(
-            "`voorziening` is gevuld maar `aanbieder` niet: een aanmelding is bij een aanbieder".to_owned(),
+            "`voorziening` is gevuld maar `aanbieder` niet: een aanmelding is bij een aanbieder"
+                .to_owned(),
         ));
     }
     if gevuld(rij, "aangeboden_op")? && !gevuld(rij, "voorziening")? {
@@ -163,6 +168,26 @@ pub fn lees(rij: &dyn Velden, pseudoniem: &str) -> Result<Vec<Gebeurtenis>, Veld
         return Err(VeldFout(
             "`intrekking_toelichting` is gevuld maar `ingetrokken_op` niet".to_owned(),
         ));
+    }
+    // The order of the row's dates: what happened to one registration cannot come before
+    // the registration, nor a registration before the request.
+    let datum = |kolom: &str| -> Result<Option<chrono::NaiveDate>, VeldFout> {
+        Ok(rij.tekst(kolom)?.as_deref().and_then(formaat::parse_datum))
+    };
+    let volgorde = [
+        ("aangemeld_op", "ingediend_op"),
+        ("aangeboden_op", "aangemeld_op"),
+        ("geweigerd_op", "aangemeld_op"),
+        ("ingetrokken_op", "ingediend_op"),
+    ];
+    for (later, eerder) in volgorde {
+        if let (Some(l), Some(e)) = (datum(later)?, datum(eerder)?)
+            && l < e
+        {
+            return Err(VeldFout(format!(
+                "`{later}` ({l}) ligt vóór `{eerder}` ({e})"
+            )));
+        }
     }
     let mut feiten = vec![bouw(
         "PlaatsingsverzoekIngediend",
@@ -279,6 +304,20 @@ impl Verzoeken {
             .into_iter()
             .flatten()
             .map(|(id, v)| (id.as_str(), v))
+    }
+
+    /// Whether [`Verzoeken::apply`] remembers anything of `feit`.
+    pub fn relevant(feit: &Gebeurtenis) -> bool {
+        match feit {
+            Gebeurtenis::PlaatsingsverzoekIngediend(_)
+            | Gebeurtenis::JeugdigeAangemeld(_)
+            | Gebeurtenis::PlaatsAangeboden(_)
+            | Gebeurtenis::AanmeldingGeweigerd(_)
+            | Gebeurtenis::PlaatsingsverzoekIngetrokken(_) => true,
+            Gebeurtenis::PlaatsingGestart(e) => e.verzoek.is_some(),
+            Gebeurtenis::Doorgeplaatst(e) => e.verzoek.is_some(),
+            _ => false,
+        }
     }
 
     /// Remembers a fact written (or about to be written) to `stream`.
@@ -492,20 +531,38 @@ mod tests {
     #[test]
     fn unknown_codes_name_the_list_column() {
         let e = fout(&[("urgentie", "HEEL_SNEL")]);
-        assert!(e.contains("`urgentie`") && e.contains("SPOED, REGULIER"), "{e}");
+        assert!(
+            e.contains("`urgentie`") && e.contains("SPOED, REGULIER"),
+            "{e}"
+        );
         let e = fout(&[("verwijzer", "HUISARTS")]);
-        assert!(e.contains("`verwijzer`") && e.contains("GECERTIFICEERDE_INSTELLING"), "{e}");
+        assert!(
+            e.contains("`verwijzer`") && e.contains("GECERTIFICEERDE_INSTELLING"),
+            "{e}"
+        );
         let e = fout(&[
             ("aanbieder", "A"),
             ("aangemeld_op", "2025-01-13"),
             ("geweigerd_op", "2025-01-14"),
             ("weigeringsreden", "TE_DUUR"),
         ]);
-        assert!(e.contains("`weigeringsreden`") && e.contains("GEEN_PLEK"), "{e}");
-        let e = fout(&[("ingetrokken_op", "2025-01-14"), ("intrekkingsreden", "WEG")]);
-        assert!(e.contains("`intrekkingsreden`") && e.contains("NIET_MEER_NODIG"), "{e}");
+        assert!(
+            e.contains("`weigeringsreden`") && e.contains("GEEN_PLEK"),
+            "{e}"
+        );
+        let e = fout(&[
+            ("ingetrokken_op", "2025-01-14"),
+            ("intrekkingsreden", "WEG"),
+        ]);
+        assert!(
+            e.contains("`intrekkingsreden`") && e.contains("NIET_MEER_NODIG"),
+            "{e}"
+        );
         let e = fout(&[("ingediend_op", "2025-13-01")]);
-        assert!(e.contains("`ingediend_op`") && e.contains("geen geldige datum"), "{e}");
+        assert!(
+            e.contains("`ingediend_op`") && e.contains("geen geldige datum"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -537,7 +594,10 @@ mod tests {
             ("intrekkingsreden", "ANDERS"),
             ("intrekking_toelichting", "dossier 999900006 gesloten"),
         ]);
-        assert!(e.contains("BSN") && e.contains("`intrekking_toelichting`"), "{e}");
+        assert!(
+            e.contains("BSN") && e.contains("`intrekking_toelichting`"),
+            "{e}"
+        );
         assert!(!e.contains("999900006"));
         let e = fout(&[
             ("aanbieder", "A"),
@@ -572,7 +632,10 @@ mod tests {
             &rij(&[("aanbieder", "HORIZON"), ("aangemeld_op", "2025-01-20")]),
             "p1",
         )?;
-        assert!(matches!(bekend.oordeel("s", &later[1]), Oordeel::Strijdig(_)));
+        assert!(matches!(
+            bekend.oordeel("s", &later[1]),
+            Oordeel::Strijdig(_)
+        ));
         assert_eq!(bekend.oordeel("andere", &later[1]), Oordeel::Nieuw);
         Ok(())
     }

@@ -202,7 +202,10 @@ pub fn read_all(
         return read(velden, plaats, source_prefix, pseudo, nieuw).map(|v| vec![v]);
     }
     let pseudoniem = jeugdige(velden, pseudo)?.ok_or_else(|| {
-        VeldFout("een regel van de plaatsingslijst gaat over een jeugdige: vul `pseudoniem` of `bsn` in".to_owned())
+        VeldFout(
+            "een regel van de plaatsingslijst gaat over een jeugdige: vul `pseudoniem` of `bsn` in"
+                .to_owned(),
+        )
     })?;
     if velden.tekst("event_id")?.is_some() {
         // One row becomes several facts: one id cannot name them all.

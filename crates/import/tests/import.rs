@@ -182,7 +182,7 @@ async fn templates_importeren(formaat: &str) -> R {
     let events = alle(&store).await?;
     let verwacht: u64 = rapporten.iter().map(|r| r.geschreven).sum();
     assert_eq!(events.len() as u64, verwacht);
-    assert_eq!(events.len(), 30, "alle voorbeeldregels");
+    assert_eq!(events.len(), 42, "alle voorbeeldregels");
     let jeugdige = jeugdige_stream(&pseudoniem(EXAMPLE_BSN)?);
     for e in &events {
         assert_eq!(e.recorded_by, PRINCIPAL);
@@ -250,14 +250,16 @@ async fn ijw_fixtures_become_placements_a_doorplaatsing_and_ends() -> R {
     assert_eq!(
         typen,
         [
-            "JeugdigeGeregistreerd", // A, from the JW301
-            "PlaatsingGestart",      // A in De Brug
-            "JeugdigeGeregistreerd", // B
-            "PlaatsingGestart",      // B in De Kleine Haven (ReferentieAanbieder KH-)
-            "Doorgeplaatst",         // A: JW307 reason 38 + JW305 at Schakenbosch
-            "PlaatsingBeeindigd",    // B: reason 39
-            "JeugdigeGeregistreerd", // C, from the JW315
-            "PlaatsingBeeindigd",    // A leaves De Linde: reason 31
+            "JeugdigeGeregistreerd",      // A, from the JW301
+            "PlaatsingGestart",           // A in De Brug
+            "JeugdigeGeregistreerd",      // B
+            "PlaatsingGestart",           // B in De Kleine Haven (ReferentieAanbieder KH-)
+            "Doorgeplaatst",              // A: JW307 reason 38 + JW305 at Schakenbosch
+            "PlaatsingBeeindigd",         // B: reason 39
+            "JeugdigeGeregistreerd",      // C, from the JW315
+            "PlaatsingsverzoekIngediend", // C: Schakenbosch asks for a gezinshuis place
+            "JeugdigeAangemeld",          // C at Schakenbosch, De Linde
+            "PlaatsingBeeindigd",         // A leaves De Linde: reason 31
         ]
     );
     let a = jeugdige_stream(&pseudoniem("999900018")?);
@@ -287,6 +289,33 @@ async fn ijw_fixtures_become_placements_a_doorplaatsing_and_ends() -> R {
         other => panic!("{other:?}"),
     }
     match Gebeurtenis::from_recorded(&events[7])? {
+        Gebeurtenis::PlaatsingsverzoekIngediend(v) => {
+            assert_eq!(v.verzoek, "JW315 SKB-2024-0131");
+            assert_eq!(v.datum.to_string(), "2024-12-20", "the Dagtekening");
+            assert_eq!(
+                v.verwijzer,
+                kringloop_events::Verwijzer::GecertificeerdeInstelling
+            );
+            assert_eq!(v.urgentie, kringloop_events::Urgentie::Regulier);
+            assert_eq!(
+                (v.vorm, v.regime, v.jeugdregio.as_str()),
+                (
+                    kringloop_events::Vorm::Gezinshuis,
+                    kringloop_events::Regime::Open,
+                    "RIJNMOND"
+                )
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    match Gebeurtenis::from_recorded(&events[8])? {
+        Gebeurtenis::JeugdigeAangemeld(a) => {
+            assert_eq!(a.aanbieder, "SCHAKENBOSCH");
+            assert_eq!(a.voorziening.as_deref(), Some("SKB-DE-LINDE"));
+        }
+        other => panic!("{other:?}"),
+    }
+    match Gebeurtenis::from_recorded(&events[9])? {
         Gebeurtenis::PlaatsingBeeindigd(p) => {
             // Einddatum 2025-02-28 is the last day of care; the end is the day after.
             assert_eq!(p.datum.to_string(), "2025-03-01");
@@ -317,7 +346,7 @@ async fn ijw_fixtures_become_placements_a_doorplaatsing_and_ends() -> R {
     rapporten.push(r);
     rapporten.extend(deel);
     let head = store.head_position().await?;
-    assert_eq!(head, voor + 8);
+    assert_eq!(head, voor + 10);
     // Nothing from the names and birth dates in the messages is stored either.
     let alles = serde_json::to_string(&alle(&store).await?)?;
     assert!(!alles.contains("Jansen") && !alles.contains("2009-03-12"));
@@ -432,7 +461,7 @@ async fn a_dry_run_writes_nothing_but_reports_everything() -> R {
         assert_eq!(r.uitkomst, Uitkomst::ProefDraai, "{r}");
         totaal += r.gebeurtenissen;
     }
-    assert_eq!(totaal, 30);
+    assert_eq!(totaal, 42);
     assert_eq!(store.head_position().await?, 0);
     Ok(())
 }
@@ -655,7 +684,7 @@ async fn ijw_backfill_records_each_fact_at_its_dagtekening() -> R {
     let r = imp.import_paths(std::slice::from_ref(&pad)).await?;
     assert_eq!(r[0].uitkomst, Uitkomst::Geschreven, "{}", r[0]);
     let events = events_after(&store, voor).await?;
-    assert_eq!(events.len(), 8);
+    assert_eq!(events.len(), 10);
     // The first fact comes from the JW301 of 2024-03-01; the doorplaatsing is known once
     // both its messages are, on 2024-09-03.
     assert_eq!(
@@ -675,7 +704,7 @@ async fn ijw_backfill_records_each_fact_at_its_dagtekening() -> R {
     // Written per Dagtekening; a second run writes nothing.
     let nog = imp.import_paths(&[pad]).await?;
     assert_eq!(nog[0].uitkomst, Uitkomst::AlGeimporteerd, "{}", nog[0]);
-    assert_eq!(store.head_position().await?, voor + 8);
+    assert_eq!(store.head_position().await?, voor + 10);
     Ok(())
 }
 
@@ -980,7 +1009,7 @@ async fn an_ijw_identificatie_that_passes_the_elfproef_is_stored_as_a_keyed_pseu
     let r = r.into_iter().next().ok_or("geen rapport")?;
     assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
     let events = events_after(&store, voor).await?;
-    assert_eq!(events.len(), 8);
+    assert_eq!(events.len(), 10);
     assert!(
         events[0].source.starts_with("import:ijw JW301 psn-"),
         "{}",

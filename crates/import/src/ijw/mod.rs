@@ -99,13 +99,15 @@ pub struct Product {
     pub toewijzingnummer: Option<String>,
     pub categorie: Option<String>,
     pub code: Option<String>,
-    /// Begindatum (JW305, JW307) or Ingangsdatum (JW301, JW315).
+    /// Begindatum (JW305, JW307) or Ingangsdatum (JW301; JW315: the requested start).
     pub begindatum: Option<NaiveDate>,
     /// Einddatum: the last day of care (inclusive).
     pub einddatum: Option<NaiveDate>,
     /// JZ588 code.
     pub reden_beeindiging: Option<String>,
     pub referentie_aanbieder: Option<String>,
+    /// JW315: Verwijzer/Type, the iJw code of who referred the youth.
+    pub verwijzer: Option<String>,
 }
 
 /// A parsed message. Holds the pseudonym, never the BSN.
@@ -288,6 +290,7 @@ pub fn parse(bytes: &[u8], pseudo: &Pseudonymizer) -> Result<Bericht, ParseError
                         (b"Product", b"Code") => p.code = Some(value.clone()),
                         (_, b"ToewijzingNummer") => p.toewijzingnummer = Some(value.clone()),
                         (_, b"Begindatum" | b"Ingangsdatum") => p.begindatum = Some(datum(&path)?),
+                        (b"Verwijzer", b"Type") => p.verwijzer = Some(value.clone()),
                         (_, b"Einddatum") => p.einddatum = Some(datum(&path)?),
                         (_, b"RedenBeeindiging") => p.reden_beeindiging = Some(value.clone()),
                         (_, b"ReferentieAanbieder") => {
