@@ -163,7 +163,7 @@ struct ImportIndex {
 
 impl Index for ImportIndex {
     fn apply(&mut self, e: &RecordedEvent, g: &Gebeurtenis) {
-        self.verzoeken.apply(&e.stream, g);
+        self.verzoeken.apply_logged(&e.stream, e.event_id, g);
         if let Some(rest) = e.source.strip_prefix("import:ijw ") {
             for key in rest.split(" + ") {
                 self.ijw_messages.insert(key.to_owned());

@@ -23,9 +23,11 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use uuid::Uuid;
+
 use kringloop_events::{
-    AanmeldingGeweigerd, Gebeurtenis, JeugdigeAangemeld, PlaatsAangeboden,
-    PlaatsingsverzoekIngediend, PlaatsingsverzoekIngetrokken,
+    AanmeldingGeweigerd, Doorgeplaatst, Gebeurtenis, JeugdigeAangemeld, PlaatsAangeboden,
+    PlaatsingGestart, PlaatsingsverzoekIngediend, PlaatsingsverzoekIngetrokken,
 };
 
 use crate::formaat::{
@@ -263,6 +265,9 @@ impl Verzoek {
 #[derive(Debug, Clone, Default)]
 pub struct Verzoeken {
     per_stream: HashMap<String, Vec<(String, Verzoek)>>,
+    /// The logged need-side facts by event id (stream and current content), so that a
+    /// correction or retraction in the log replaces or removes what it names.
+    per_id: HashMap<Uuid, (String, Gebeurtenis)>,
 }
 
 /// What to do with a fact from a list row.
@@ -364,6 +369,77 @@ impl Verzoeken {
         }
     }
 
+    /// Remembers a fact from the log: as [`Verzoeken::apply`], and a correction or
+    /// retraction of a need-side fact replaces or removes it.
+    pub fn apply_logged(&mut self, stream: &str, event_id: Uuid, feit: &Gebeurtenis) {
+        match feit {
+            Gebeurtenis::FeitGecorrigeerd(c) => {
+                if let Some((s, oud)) = self.per_id.get(&c.vervangt).cloned() {
+                    self.remove(&s, &oud);
+                    self.apply(&s, &c.nieuw);
+                    self.per_id
+                        .insert(c.vervangt, (s.clone(), (*c.nieuw).clone()));
+                    self.per_id.insert(event_id, (s, (*c.nieuw).clone()));
+                }
+            }
+            Gebeurtenis::FeitIngetrokken(i) => {
+                if let Some((s, oud)) = self.per_id.remove(&i.event_id) {
+                    self.remove(&s, &oud);
+                }
+            }
+            _ if Self::relevant(feit) => {
+                self.per_id
+                    .insert(event_id, (stream.to_owned(), feit.clone()));
+                self.apply(stream, feit);
+            }
+            _ => {}
+        }
+    }
+
+    /// Forgets a fact (the opposite of [`Verzoeken::apply`]).
+    fn remove(&mut self, stream: &str, feit: &Gebeurtenis) {
+        fn weg<T: PartialEq>(lijst: &mut Vec<T>, x: &T) {
+            if let Some(i) = lijst.iter().position(|y| y == x) {
+                lijst.remove(i);
+            }
+        }
+        let id = match feit {
+            Gebeurtenis::PlaatsingsverzoekIngediend(e) => &e.verzoek,
+            Gebeurtenis::JeugdigeAangemeld(e) => &e.verzoek,
+            Gebeurtenis::PlaatsAangeboden(e) => &e.verzoek,
+            Gebeurtenis::AanmeldingGeweigerd(e) => &e.verzoek,
+            Gebeurtenis::PlaatsingsverzoekIngetrokken(e) => &e.verzoek,
+            Gebeurtenis::PlaatsingGestart(PlaatsingGestart {
+                verzoek: Some(id), ..
+            })
+            | Gebeurtenis::Doorgeplaatst(Doorgeplaatst {
+                verzoek: Some(id), ..
+            }) => id,
+            _ => return,
+        };
+        let Some(v) = self
+            .per_stream
+            .get_mut(stream)
+            .and_then(|l| l.iter_mut().find(|(x, _)| x == id))
+            .map(|(_, v)| v)
+        else {
+            return;
+        };
+        match feit {
+            Gebeurtenis::PlaatsingsverzoekIngediend(e) if v.ingediend.as_ref() == Some(e) => {
+                v.ingediend = None;
+            }
+            Gebeurtenis::JeugdigeAangemeld(e) => weg(&mut v.aanmeldingen, e),
+            Gebeurtenis::PlaatsAangeboden(e) => weg(&mut v.aanbiedingen, e),
+            Gebeurtenis::AanmeldingGeweigerd(e) => weg(&mut v.weigeringen, e),
+            Gebeurtenis::PlaatsingsverzoekIngetrokken(e) if v.ingetrokken.as_ref() == Some(e) => {
+                v.ingetrokken = None;
+            }
+            Gebeurtenis::PlaatsingGestart(_) | Gebeurtenis::Doorgeplaatst(_) => v.vervuld = false,
+            _ => {}
+        }
+    }
+
     /// Judges a fact from a list row against what is known (see [`Oordeel`]).
     pub fn oordeel(&self, stream: &str, feit: &Gebeurtenis) -> Oordeel {
         let bekend = |verzoek: &str| self.verzoek(stream, verzoek);
@@ -407,15 +483,18 @@ impl Verzoeken {
                 let Some(v) = bekend(&e.verzoek) else {
                     return Oordeel::Nieuw;
                 };
-                if v.weigeringen.contains(e) {
-                    Oordeel::Bekend
-                } else if let Some(k) = v
-                    .weigeringen
+                // The toelichting is not compared: it is sealed in the log, and erased
+                // with the youth's key.
+                let zelfde =
+                    |k: &&AanmeldingGeweigerd| k.aanbieder == e.aanbieder && k.datum == e.datum;
+                if v.weigeringen
                     .iter()
-                    .find(|k| k.aanbieder == e.aanbieder && k.datum == e.datum)
+                    .any(|k| zelfde(&k) && k.reden == e.reden)
                 {
+                    Oordeel::Bekend
+                } else if let Some(k) = v.weigeringen.iter().find(zelfde) {
                     Oordeel::Strijdig(format!(
-                        "de weigering van verzoek {} door {} op {} is al bekend met reden {} (of een andere toelichting); deze regel zegt {}",
+                        "de weigering van verzoek {} door {} op {} is al bekend met reden {}; deze regel zegt {}",
                         e.verzoek,
                         e.aanbieder,
                         e.datum,
@@ -429,7 +508,8 @@ impl Verzoeken {
             Gebeurtenis::PlaatsingsverzoekIngetrokken(e) => {
                 match bekend(&e.verzoek).and_then(|v| v.ingetrokken.as_ref()) {
                     None => Oordeel::Nieuw,
-                    Some(k) if k == e => Oordeel::Bekend,
+                    // The toelichting is not compared (see the refusal above).
+                    Some(k) if k.datum == e.datum && k.reden == e.reden => Oordeel::Bekend,
                     Some(k) => Oordeel::Strijdig(format!(
                         "verzoek {} is al ingetrokken op {} met reden {}; deze regel zegt {} met reden {}",
                         e.verzoek,
@@ -637,6 +717,62 @@ mod tests {
             Oordeel::Strijdig(_)
         ));
         assert_eq!(bekend.oordeel("andere", &later[1]), Oordeel::Nieuw);
+        Ok(())
+    }
+
+    #[test]
+    fn a_correction_in_the_log_replaces_and_a_retraction_removes() -> Result<(), VeldFout> {
+        let mut bekend = Verzoeken::default();
+        let feiten = lees(
+            &rij(&[("aanbieder", "HORIZON"), ("aangemeld_op", "2025-01-13")]),
+            "p1",
+        )?;
+        let ids = [Uuid::now_v7(), Uuid::now_v7()];
+        for (id, f) in ids.iter().zip(&feiten) {
+            bekend.apply_logged("s", *id, f);
+        }
+        let spoed = lees(&rij(&[("urgentie", "SPOED")]), "p1")?;
+        assert!(matches!(
+            bekend.oordeel("s", &spoed[0]),
+            Oordeel::Strijdig(_)
+        ));
+        let correctie: Gebeurtenis = kringloop_events::FeitGecorrigeerd {
+            vervangt: ids[0],
+            nieuw: Box::new(spoed[0].clone()),
+            reden: "spoed".into(),
+        }
+        .into();
+        bekend.apply_logged("s", Uuid::now_v7(), &correctie);
+        assert_eq!(bekend.oordeel("s", &spoed[0]), Oordeel::Bekend);
+        let intrekking: Gebeurtenis = kringloop_events::FeitIngetrokken {
+            event_id: ids[1],
+            reden: "vergissing".into(),
+        }
+        .into();
+        assert_eq!(bekend.oordeel("s", &feiten[1]), Oordeel::Bekend);
+        bekend.apply_logged("s", Uuid::now_v7(), &intrekking);
+        assert_eq!(bekend.oordeel("s", &feiten[1]), Oordeel::Nieuw);
+        Ok(())
+    }
+
+    #[test]
+    fn a_toelichting_is_not_compared() -> Result<(), VeldFout> {
+        let mut bekend = Verzoeken::default();
+        let geweigerd = [
+            ("aanbieder", "A"),
+            ("aangemeld_op", "2025-01-13"),
+            ("geweigerd_op", "2025-01-14"),
+            ("weigeringsreden", "GEEN_PLEK"),
+        ];
+        let met = lees(
+            &rij(&[&geweigerd[..], &[("weigering_toelichting", "vol")]].concat()),
+            "p1",
+        )?;
+        for f in &met {
+            bekend.apply("s", f);
+        }
+        let zonder = lees(&rij(&geweigerd), "p1")?;
+        assert_eq!(bekend.oordeel("s", &zonder[2]), Oordeel::Bekend);
         Ok(())
     }
 }
