@@ -4,8 +4,9 @@
 //! Only the parts kringloop needs are read: the header (BerichtIdentificatie with
 //! Identificatie and Dagtekening, Afzender, Ontvanger), the client (Bsn, Geboortedatum,
 //! Geslacht) and per product ToewijzingNummer, Product (Categorie, Code), Begindatum /
-//! Ingangsdatum, Einddatum and RedenBeeindiging. Other elements are skipped, so messages
-//! with more content (Naam, Commentaar, Omvang, …) import as well.
+//! Ingangsdatum, Einddatum, RedenBeeindiging and (JW315) Verwijzer/Type. Other elements
+//! are skipped (the Verwijzer's name too), so messages with more content (Naam,
+//! Commentaar, Omvang, …) import as well.
 //!
 //! The BSN is pseudonymised the moment its element ends: a [`Bericht`] holds only the
 //! pseudonym, and the date of birth is reduced to its year.

@@ -11,7 +11,13 @@
 //!   `JeugdigeGeregistreerd` first, with year of birth, sex and the message's gemeente;
 //! - a JW307 and a JW305 in the same facility on Einddatum or the day after (a new
 //!   toewijzing for care that goes on) → nothing: reported as skipped;
-//! - JW301 / JW315 register a youth seen for the first time (an allocation is not a stay).
+//! - JW301 registers a youth seen for the first time (an allocation is not a stay);
+//! - JW315 (verzoek om toewijzing) of a residential product → `PlaatsingsverzoekIngediend`
+//!   (form and regime from the mapping, REGULIER unless the mapping marks the product
+//!   spoed) and `JeugdigeAangemeld` with the sending provider; a JW315 for a youth with an
+//!   open request only adds the registration (one message per provider, one request);
+//! - a JW305 start (or a doorplaatsing's new facility) names the youth's open request
+//!   registered with that facility's provider as the request it fulfils.
 //!
 //! Messages are processed in the order the knowledge arrived (Dagtekening), then valid
 //! date, so a set of messages may be given in any order. A message already imported
