@@ -582,3 +582,64 @@ async fn rule_refusals_of_need_facts_refuse_the_whole_file() -> R {
     }
     Ok(())
 }
+
+/// The second provider's JW315 arriving in a later import joins the request in the log,
+/// and so does a JW315 for a youth whose request came from the coordinator's list.
+#[tokio::test]
+async fn a_later_jw315_joins_the_open_request_in_the_log() -> R {
+    let dir = tempfile::tempdir()?;
+    let (store, mut imp) = open(dir.path()).await?;
+    templates(&mut imp, "csv", LANDSCHAP).await?;
+    let verzoeken = crate_dir().join("fixtures/ijw/verzoeken");
+    let r = imp
+        .import_paths(&[verzoeken.join("01-jw315-horizon-verzoek-d.xml")])
+        .await?;
+    assert_eq!(r[0].uitkomst, Uitkomst::Geschreven, "{}", r[0]);
+    let voor = store.head_position().await?;
+    // A new process: the open request is known from the log only.
+    let (_, mut later) = open(dir.path()).await?;
+    let r = later
+        .import_paths(&[verzoeken.join("02-jw315-schakenbosch-verzoek-d.xml")])
+        .await?;
+    assert_eq!(r[0].uitkomst, Uitkomst::Geschreven, "{}", r[0]);
+    let feiten = feiten_na(&store, voor).await?;
+    assert!(
+        matches!(&feiten[..], [Gebeurtenis::JeugdigeAangemeld(a)]
+            if a.verzoek == "JW315 HZN-2024-0400" && a.aanbieder == "SCHAKENBOSCH"),
+        "{feiten:?}"
+    );
+
+    // A youth on the coordinator's list: the provider's JW315 registers with that request.
+    let c = pseudoniem("999900043")?;
+    let registratie = format!(
+        "type,pseudoniem,geboortejaar,geslacht,woongemeente,datum\n\
+         JeugdigeGeregistreerd,{c},2010,ONBEKEND,GM0599,2024-12-01\n"
+    );
+    let r = later
+        .import_table(Format::Csv, "c.csv", registratie.as_bytes())
+        .await?;
+    assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
+    let lijst = format!(
+        "type,pseudoniem,verzoek,ingediend_op,verwijzer,urgentie,vorm,regime,jeugdregio\n\
+         {LIJST_TYPE},{c},RMD-7,2024-12-10,GECERTIFICEERDE_INSTELLING,SPOED,GEZINSHUIS,OPEN,RIJNMOND\n"
+    );
+    let r = later
+        .import_table(Format::Csv, "lijst.csv", lijst.as_bytes())
+        .await?;
+    assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
+    let voor = store.head_position().await?;
+    let r = later
+        .import_paths(&[
+            crate_dir().join("fixtures/ijw/berichten/07-jw315-schakenbosch-verzoek-c.xml")
+        ])
+        .await?;
+    assert_eq!(r[0].uitkomst, Uitkomst::Geschreven, "{}", r[0]);
+    let feiten = feiten_na(&store, voor).await?;
+    assert!(
+        matches!(&feiten[..], [Gebeurtenis::JeugdigeAangemeld(a)]
+            if a.verzoek == "RMD-7" && a.aanbieder == "SCHAKENBOSCH"
+                && a.datum.to_string() == "2024-12-20"),
+        "{feiten:?}"
+    );
+    Ok(())
+}

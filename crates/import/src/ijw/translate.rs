@@ -660,6 +660,20 @@ mod tests {
     use super::*;
     use kringloop_events::Geslacht;
 
+    #[test]
+    fn verwijzer_codes_map_to_the_domain_referrers() {
+        assert_eq!(verwijzer("01"), Some(Verwijzer::GemeenteWijkteam));
+        assert_eq!(verwijzer("02"), Some(Verwijzer::Anders));
+        assert_eq!(verwijzer("03"), Some(Verwijzer::Anders));
+        assert_eq!(verwijzer("04"), Some(Verwijzer::GecertificeerdeInstelling));
+        assert_eq!(verwijzer("5"), Some(Verwijzer::MedischSpecialist));
+        assert_eq!(verwijzer("06"), Some(Verwijzer::RaadRechter));
+        assert_eq!(verwijzer("07"), Some(Verwijzer::Anders));
+        assert_eq!(verwijzer("08"), None);
+        assert_eq!(verwijzer("00"), None);
+        assert_eq!(verwijzer(""), None);
+    }
+
     fn mapping() -> RegioMapping {
         let tekst = include_str!("../../fixtures/ijw/mapping-rijnmond.toml");
         RegioMapping::read("mapping-rijnmond.toml", tekst).unwrap_or_else(|e| panic!("{e}"))
