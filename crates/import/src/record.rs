@@ -116,14 +116,16 @@ pub fn read(
     let spec: &TypeSpec = formaat::spec(type_name.trim()).ok_or_else(|| {
         VeldFout(if type_name.trim().is_empty() {
             format!(
-                "veld `type` ontbreekt; geldig zijn: {}",
-                formaat::type_namen()
+                "veld `type` ontbreekt; geldig zijn: {}, {}",
+                formaat::type_namen(),
+                crate::lijst::LIJST_TYPE
             )
         } else {
             format!(
-                "onbekend type `{}`; geldig zijn: {}",
+                "onbekend type `{}`; geldig zijn: {}, {}",
                 redact(&type_name),
-                formaat::type_namen()
+                formaat::type_namen(),
+                crate::lijst::LIJST_TYPE
             )
         })
     })?;
