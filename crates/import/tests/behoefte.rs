@@ -429,7 +429,7 @@ async fn jw315_messages_become_one_request_registered_with_each_provider() -> R 
         Gebeurtenis::PlaatsingsverzoekIngediend(v) => {
             assert_eq!(v.verzoek, verzoek);
             assert_eq!(v.datum.to_string(), "2024-04-02");
-            assert_eq!(v.verwijzer, Verwijzer::RaadRechter, "Verwijzer/Type 06");
+            assert_eq!(v.verwijzer, Verwijzer::RaadRechter, "Verwijzer/Type 08");
             assert_eq!(v.urgentie, Urgentie::Regulier, "not in the message");
             assert_eq!(
                 (v.vorm, v.regime),
@@ -503,7 +503,7 @@ async fn a_jw315_with_an_unknown_or_missing_referrer_writes_nothing() -> R {
     let bericht = std::fs::read_to_string(
         crate_dir().join("fixtures/ijw/verzoeken/01-jw315-horizon-verzoek-d.xml"),
     )?;
-    let onbekend = bericht.replace("<jw315:Type>06</jw315:Type>", "<jw315:Type>09</jw315:Type>");
+    let onbekend = bericht.replace("<jw315:Type>08</jw315:Type>", "<jw315:Type>09</jw315:Type>");
     let r = imp
         .import_ijw_bytes(&[("onbekend.xml".to_owned(), onbekend.into_bytes())])
         .await?;
@@ -518,7 +518,7 @@ async fn a_jw315_with_an_unknown_or_missing_referrer_writes_nothing() -> R {
             .is_some_and(|e| e.contains("JW315 HZN-2024-0400 AangevraagdProduct 1")),
         "{r}"
     );
-    let zonder = bericht.replace("<jw315:Type>06</jw315:Type>", "");
+    let zonder = bericht.replace("<jw315:Type>08</jw315:Type>", "");
     let r = imp
         .import_ijw_bytes(&[("zonder.xml".to_owned(), zonder.into_bytes())])
         .await?;

@@ -523,15 +523,18 @@ fn vervult(
         .map(|(id, _)| id.to_owned())
 }
 
-/// iJw's Verwijzer/Type code (JW315) as kringloop's referrer. A huisarts or jeugdarts is
-/// not a medisch specialist: they become ANDERS, as does "geen verwijzer".
+/// iJw's Verwijzer/Type code (JW315) as kringloop's referrer: 01 gemeente, 02 huisarts,
+/// 03 jeugdarts, 04 gecertificeerde instelling, 05 medisch specialist, 06 zelfverwijzer
+/// or geen verwijzer, 07 onbekend (only for care started before 2015), 08 rechter, Raad
+/// voor de Kinderbescherming or officier van justitie. A huisarts or jeugdarts is not a
+/// medisch specialist: they become ANDERS, as do 06 and 07.
 pub fn verwijzer(code: &str) -> Option<Verwijzer> {
     Some(match code.trim().trim_start_matches('0') {
         "1" => Verwijzer::GemeenteWijkteam,
-        "2" | "3" | "7" => Verwijzer::Anders,
+        "2" | "3" | "6" | "7" => Verwijzer::Anders,
         "4" => Verwijzer::GecertificeerdeInstelling,
         "5" => Verwijzer::MedischSpecialist,
-        "6" => Verwijzer::RaadRechter,
+        "8" => Verwijzer::RaadRechter,
         _ => return None,
     })
 }
@@ -667,9 +670,10 @@ mod tests {
         assert_eq!(verwijzer("03"), Some(Verwijzer::Anders));
         assert_eq!(verwijzer("04"), Some(Verwijzer::GecertificeerdeInstelling));
         assert_eq!(verwijzer("5"), Some(Verwijzer::MedischSpecialist));
-        assert_eq!(verwijzer("06"), Some(Verwijzer::RaadRechter));
+        assert_eq!(verwijzer("06"), Some(Verwijzer::Anders));
         assert_eq!(verwijzer("07"), Some(Verwijzer::Anders));
-        assert_eq!(verwijzer("08"), None);
+        assert_eq!(verwijzer("08"), Some(Verwijzer::RaadRechter));
+        assert_eq!(verwijzer("09"), None);
         assert_eq!(verwijzer("00"), None);
         assert_eq!(verwijzer(""), None);
     }
