@@ -17,6 +17,7 @@
 //! | `--mastersleutel-bestand` | `KRINGLOOP_MASTERSLEUTEL_BESTAND` | `<database>.mastersleutel` | file with the master key that protects the youth keys (created only for a new, empty database; `docs/privacy.md`, "Erasure and retention") |
 //! | — | `KRINGLOOP_MASTERSLEUTEL` | none | the master key itself (64 hex digits), instead of a file; never an argument |
 //! | `bewaartermijn --jaren` | `KRINGLOOP_BEWAARTERMIJN_JAREN` | `20` | retention period in years, counted from the end of a youth's last placement (or its registration when never placed); 20 is the dossier term of the Jeugdwet, art. 7.3.8. `serve` applies it at start (`docs/erasure.md`, "Retention") |
+//! | `--norm-wachttijd-regulier` | `KRINGLOOP_NORM_WACHTTIJD_REGULIER` | `42` | waiting norm of a REGULIER placement request in days (1 to 3650): a request closed (placed or withdrawn) later than this after its date is accepted with the signal `WACHTTIJD_OVERSCHREDEN`, and `plaatsingsverzoeken` reports it over the norm; SPOED has a fixed norm of 7 days |
 //! | — | `OTEL_EXPORTER_OTLP_ENDPOINT` | unset | export traces over OTLP only when set |
 //!
 //! `deploy/kringloop.env.example` is a complete example.
@@ -40,6 +41,17 @@ pub struct GlobalConfig {
     /// Log filter (tracing EnvFilter syntax).
     #[arg(long, global = true, env = "KRINGLOOP_LOG", default_value = "info")]
     pub log: String,
+
+    /// Waiting norm of a REGULIER placement request in days (SPOED: 7). A request placed
+    /// or withdrawn later is accepted with a signal; the API reports the wait against it.
+    #[arg(
+        long,
+        global = true,
+        env = "KRINGLOOP_NORM_WACHTTIJD_REGULIER",
+        default_value_t = kringloop_graphql::state::NORM_WACHTTIJD_REGULIER,
+        value_parser = clap::value_parser!(u32).range(1..=3650)
+    )]
+    pub norm_wachttijd_regulier: u32,
 }
 
 impl GlobalConfig {
