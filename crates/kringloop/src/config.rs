@@ -74,7 +74,30 @@ fn redact(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::redact;
+    use super::{GlobalConfig, redact};
+    use clap::Parser as _;
+
+    #[derive(Debug, clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        global: GlobalConfig,
+    }
+
+    /// The regulier waiting norm: 42 days unless given, a positive number of days.
+    #[test]
+    fn the_regulier_norm_is_42_days_unless_set() {
+        if std::env::var_os("KRINGLOOP_NORM_WACHTTIJD_REGULIER").is_some() {
+            return;
+        }
+        let norm = |args: &[&str]| {
+            Cli::try_parse_from(std::iter::once("kringloop").chain(args.iter().copied()))
+                .map(|c| c.global.norm_wachttijd_regulier)
+        };
+        assert_eq!(norm(&[]).ok(), Some(42));
+        assert_eq!(norm(&["--norm-wachttijd-regulier", "30"]).ok(), Some(30));
+        assert!(norm(&["--norm-wachttijd-regulier", "0"]).is_err());
+        assert!(norm(&["--norm-wachttijd-regulier", "zes weken"]).is_err());
+    }
 
     #[test]
     fn redacts_passwords_only() {

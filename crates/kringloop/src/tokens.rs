@@ -88,3 +88,43 @@ pub fn run(global: &GlobalConfig, args: &TokenArgs) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn create(rol: Rol, jeugdregio: Option<&str>, dir: &std::path::Path) -> anyhow::Result<()> {
+        let global = GlobalConfig {
+            database_url: dir.join("k.db").to_string_lossy().into_owned(),
+            mastersleutel_bestand: None,
+            log: "info".to_owned(),
+            norm_wachttijd_regulier: 42,
+        };
+        let args = TokenArgs {
+            tokens: Some(dir.join("tokens.json")),
+            action: TokenAction::Create {
+                rol,
+                naam: "JB West".to_owned(),
+                jeugdregio: jeugdregio.map(str::to_owned),
+            },
+        };
+        run(&global, &args)
+    }
+
+    /// `token create --rol coordinator` needs `--jeugdregio`; no other role takes one.
+    #[test]
+    fn a_coordinator_token_needs_its_region() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let zonder = create(Rol::Coordinator, None, dir.path());
+        assert!(
+            zonder.is_err_and(|e| format!("{e:#}").contains("jeugdregio")),
+            "a coordinator without a region is refused"
+        );
+        assert!(create(Rol::Registrar, Some("RIJNMOND"), dir.path()).is_err());
+        create(Rol::Coordinator, Some("RIJNMOND"), dir.path())?;
+        let lijst = Tokens::new(dir.path().join("tokens.json")).list()?;
+        assert_eq!(lijst.len(), 1);
+        assert_eq!(lijst[0].jeugdregio.as_deref(), Some("RIJNMOND"));
+        Ok(())
+    }
+}
