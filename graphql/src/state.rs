@@ -322,7 +322,7 @@ impl ApiState {
 
     /// [`ApiState::registreer`], written only when `toegang` allows it against the write
     /// state at the moment the fact is checked (a coordinator's region,
-    /// [`crate::verzoek::toegang`]).
+    /// `crate::verzoek::toegang`).
     pub async fn registreer_met(
         &self,
         wie: &Principal,

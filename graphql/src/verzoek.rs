@@ -22,7 +22,7 @@
 //! refusals and withdrawals of requests of that region, and corrects or retracts those
 //! facts; nothing else (not placements, absences, youths or master data). The region of a
 //! later fact is its request's region as the write state knows it when the fact is
-//! checked ([`toegang`], run by the writer task just before the domain rules, so a
+//! checked (`toegang`, run by the writer task before the expected version and the rules, so a
 //! request filed earlier in the same batch counts and a corrected region applies at
 //! once). A request of another region is `FORBIDDEN`; an unknown request `NOT_FOUND`.
 

@@ -5,8 +5,9 @@
 //! [`MAX_BATCH`]), locks the [`WriteState`], catches up with the log once, and then per
 //! fact in arrival order: answers a known idempotency key with its first result (or
 //! [`FactError::KeyConflict`] when the key wrote another fact: stream, type or content
-//! differ), checks the expected version against the stream versions it knows, checks the
-//! domain rules, and folds the accepted fact into the state at once (tentatively) so the
+//! differ), checks the caller's right to write it when the request carries one
+//! ([`Toegang`]), checks the expected version against the stream versions it knows,
+//! checks the domain rules, and folds the accepted fact into the state at once (tentatively) so the
 //! next fact of the batch is checked against it, exactly as if they had come one by one.
 //! The accepted facts are then appended together with `append_many_each`: one set per fact
 //! (each keeps its own idempotency key), queued on the store in batch order and committed
