@@ -15,16 +15,21 @@
 //!   with the same fact answers the first result, with another fact `CONFLICT`.
 //!
 //! # Roles
-//! | operation | stuurgroep | contractmanager | evaluator | registrar | admin |
-//! |---|---|---|---|---|---|
-//! | `kpis`, `kpiReeks`, `doelen`, `projectie`, reference data, `kpiWijzigingen` | perturbed | perturbed | ✓ | perturbed | ✓ |
-//! | `historie` of a facility, provider, target, region | – | ✓ | ✓ | – | ✓ |
-//! | `historie` of a youth, `gebeurtenissen`, `diff` (person-level, logged) | – | – | ✓ | – | ✓ |
-//! | `keten` (chain verification) | – | ✓ | ✓ | – | ✓ |
-//! | mutations (facts, corrections, retractions) | – | – | – | ✓ | ✓ |
-//! | `wisJeugdige` (erasure of a youth, logged) | – | – | – | – | ✓ |
-//! | `tokens`, `maakToken`, `trekTokenIn` | – | – | – | – | ✓ |
+//! | operation | stuurgroep | contractmanager | evaluator | registrar | coordinator | admin |
+//! |---|---|---|---|---|---|---|
+//! | `kpis`, `kpiReeks`, `doelen`, `projectie`, reference data, `kpiWijzigingen` | perturbed | perturbed | ✓ | perturbed | perturbed | ✓ |
+//! | `historie` of a facility, provider, target, region | – | ✓ | ✓ | – | – | ✓ |
+//! | `historie` of a youth, `gebeurtenissen`, `diff` (person-level, logged) | – | – | ✓ | – | – | ✓ |
+//! | `plaatsingsverzoeken`, `plaatsingsverzoek` (person-level, logged) | – | – | ✓ | – | own region | ✓ |
+//! | `keten` (chain verification) | – | ✓ | ✓ | – | – | ✓ |
+//! | mutations of request facts (`dienPlaatsingsverzoekIn`, `meldJeugdigeAan`, `biedPlaatsAan`, `weigerAanmelding`, `trekPlaatsingsverzoekIn`), and `corrigeerFeit` / `trekFeitIn` of those | – | – | – | ✓ | own region | ✓ |
+//! | every other mutation of a fact, correction or retraction | – | – | – | ✓ | – | ✓ |
+//! | `wisJeugdige` (erasure of a youth, logged) | – | – | – | – | – | ✓ |
+//! | `tokens`, `maakToken`, `trekTokenIn` | – | – | – | – | – | ✓ |
 //!
+//! A coordinator's token is bound to one jeugdregio ([`auth::Tokens::create_voor`]); "own
+//! region" is judged per request by [`verzoek`]: a request of another region is
+//! `FORBIDDEN`, a placement, absence, youth or master-data fact too.
 //! "–" is `FORBIDDEN`; without a (valid) token everything is `UNAUTHENTICATED`, also
 //! introspection (`__schema`, `__type`; the SDL is public as `graphql/schema.graphql`).
 
@@ -39,6 +44,7 @@ pub mod query;
 pub mod state;
 pub mod subscription;
 pub mod types;
+pub mod verzoek;
 
 use async_graphql::Schema;
 use async_graphql::extensions::Tracing;

@@ -47,7 +47,11 @@ impl Omgeving {
         let t = Tokens::new(dir.join("tokens.json"));
         Rol::ALL
             .into_iter()
-            .map(|r| (r, t.create(r, &format!("test-{r}")).unwrap().1))
+            .map(|r| {
+                // The coordinator of the worked example's region.
+                let regio = r.per_jeugdregio().then_some("RIJNMOND");
+                (r, t.create_voor(r, &format!("test-{r}"), regio).unwrap().1)
+            })
             .collect()
     }
 
@@ -679,6 +683,7 @@ async fn role_matrix(o: &Omgeving) {
         ("gebeurtenissen", "{ gebeurtenissen(eerste: 5) { edges { cursor node { type } } pageInfo { hasNextPage } } }".into(), vec![Evaluator, Admin]),
         ("diff", "{ diff(periode: {jaar: 2024, kwartaal: 1}, k1: \"2020-01-01T00:00:00Z\", k2: \"2030-01-01T00:00:00Z\") { gebeurtenissen { positie } } }".into(), vec![Evaluator, Admin]),
         ("keten", "{ keten { intact gecontroleerd } }".into(), vec![Contractmanager, Evaluator, Admin]),
+        ("plaatsingsverzoeken", "{ plaatsingsverzoeken { totaal } }".into(), vec![Coordinator, Evaluator, Admin]),
         ("tokens", "{ tokens { id rol } }".into(), vec![Admin]),
     ];
     for (naam, q, toegestaan) in &ops {
@@ -732,7 +737,13 @@ async fn role_matrix(o: &Omgeving) {
     assert_eq!(code(&r), Some("UNAUTHENTICATED"));
     // Token management: admin only.
     let q = "mutation { maakToken(rol: stuurgroep, naam: \"nieuw\") { id token } }";
-    for rol in [Stuurgroep, Contractmanager, Evaluator, Registrar] {
+    for rol in [
+        Stuurgroep,
+        Contractmanager,
+        Evaluator,
+        Registrar,
+        Coordinator,
+    ] {
         assert_eq!(
             code(&s.gql_plain(Some(o.token(rol)), q).await),
             Some("FORBIDDEN")
