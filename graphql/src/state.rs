@@ -30,7 +30,7 @@ pub const INZAGE_STREAM: &str = "inzage-";
 
 /// The waiting norm of a REGULIER placement request in days, unless the server is told
 /// otherwise (`KRINGLOOP_NORM_WACHTTIJD_REGULIER`); a SPOED request's norm is 7 days.
-pub const NORM_WACHTTIJD_REGULIER: u32 = 42;
+pub const NORM_WACHTTIJD_REGULIER: u32 = kringloop_events::rules::REGULIER_NORM_DAGEN as u32;
 
 /// Settings of the API.
 #[derive(Debug, Clone)]
@@ -217,7 +217,9 @@ impl ApiState {
         tokens: Arc<Tokens>,
         config: ApiConfig,
     ) -> Result<ApiState, ApiFout> {
-        let mut write_state = WriteState::<Referentie>::default();
+        let mut write_state = WriteState::<Referentie>::met_normen(
+            kringloop_events::rules::Normen::met_regulier(config.norm_wachttijd_regulier),
+        );
         write_state
             .catch_up(&*store)
             .instrument(tracing::info_span!("domeinstaat_inhalen"))

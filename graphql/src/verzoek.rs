@@ -48,7 +48,7 @@ use crate::types::{Regime, Urgentie, Verwijzer, Vorm};
 
 /// The waiting norm of a SPOED request in days (the rules' norm; a REGULIER request's is
 /// configured, [`crate::ApiConfig::norm_wachttijd_regulier`]).
-pub const NORM_SPOED: u32 = 7;
+pub const NORM_SPOED: u32 = kringloop_events::rules::SPOED_NORM_DAGEN as u32;
 
 /// The original events of request facts (and of placements, which may fulfil one), per
 /// youth stream in log order, and the youth streams per jeugdregio.

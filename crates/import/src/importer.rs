@@ -33,7 +33,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
-use kringloop_events::rules::DomainState;
+use kringloop_events::rules::{DomainState, Normen};
 use kringloop_events::{Gebeurtenis, RecordedEvent};
 use kringloop_store::{EventStore, StoreError};
 use kringloop_writer::{Index, KeyUse, LoadError, WriteState};
@@ -100,6 +100,8 @@ pub struct ImportConfig {
     pub ijw_backfill: bool,
     /// Show progress (a bar on a terminal, a summary line otherwise).
     pub voortgang: bool,
+    /// The need side's waiting-time norms the rules check requests against.
+    pub normen: Normen,
 }
 
 impl ImportConfig {
@@ -111,6 +113,7 @@ impl ImportConfig {
             mapping: None,
             ijw_backfill: false,
             voortgang: false,
+            normen: Normen::default(),
         }
     }
 }
@@ -204,7 +207,7 @@ impl Importer {
             Some(head.max(0) as u64),
             "gebeurtenissen",
         );
-        let write = WriteState::load(&*store, |n| v.inc(n as u64))
+        let write = WriteState::load_met_normen(&*store, config.normen, |n| v.inc(n as u64))
             .await
             .map_err(|e| match e {
                 LoadError::Store(e) => ImportError::Store(e),
