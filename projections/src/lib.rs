@@ -94,6 +94,7 @@ mod report;
 mod sweep;
 mod tally;
 mod versions;
+pub mod vraag;
 
 pub use diff::{Diff, GebeurtenisRef};
 pub use disclosure::{KANS_ONVERANDERD, MIN_DUREN, RIJ, RIJ_EEN, RecordKeys, ruis};
