@@ -246,7 +246,7 @@ impl CapaciteitScenario {
             ("instroom", self.instroom_wijziging),
             ("verblijfsduur", self.verblijf_wijziging),
         ] {
-            if !(x.is_finite() && x >= -100.0 && x <= 1000.0) {
+            if !(-100.0..=1000.0).contains(&x) {
                 return Err(format!("de wijziging van {naam} ligt in [-100, 1000] %"));
             }
         }
