@@ -687,3 +687,61 @@ fn generator_raakt_elke_figuur() {
         .waarde;
     assert_ne!(&eerder, w);
 }
+
+/// Broken request facts are reported, as other facts are, and change nothing.
+#[test]
+fn verkeerde_verzoekfeiten_worden_gemeld() {
+    let mut log = Log::new(t("2024-06-01T08:00:00Z"));
+    landschap(&mut log);
+    let j = jeugdige(&mut log, "E1");
+    let pl = log.push(&j, geplaatst("F1", "2024-02-01", None, false));
+    // A request in a facility's stream.
+    log.push(
+        "voorziening-F1",
+        verzoek(
+            "V",
+            "2024-02-01",
+            Urgentie::Spoed,
+            Vorm::Groep,
+            Regime::Gesloten,
+        ),
+    );
+    // A placement corrected into a request.
+    log.push(
+        &j,
+        FeitGecorrigeerd {
+            vervangt: pl,
+            nieuw: Box::new(verzoek(
+                "V",
+                "2024-02-01",
+                Urgentie::Spoed,
+                Vorm::Groep,
+                Regime::Gesloten,
+            )),
+            reden: "fout".into(),
+        },
+    );
+    // A correction of a fact that does not exist.
+    log.push(
+        &j,
+        FeitGecorrigeerd {
+            vervangt: uuid::Uuid::from_u128(7),
+            nieuw: Box::new(ingetrokken("V", "2024-02-02")),
+            reden: "fout".into(),
+        },
+    );
+    let (p, fouten) = Projection::rebuild(&log.events);
+    assert!(
+        matches!(
+            fouten.as_slice(),
+            [
+                ProjectionError::VerkeerdeStroom { .. },
+                ProjectionError::CorrectieAnderSoort { .. },
+                ProjectionError::OnbekendFeit { .. },
+            ]
+        ),
+        "{fouten:?}"
+    );
+    let w = p.wachtenden(&q1(), VraagNormen::default(), None).waarde;
+    assert_eq!(n(w.nieuw), 0);
+}

@@ -559,7 +559,22 @@ impl Projection {
         };
         let (feit, alleen) = match (soort, was_alleen, nieuw.is_some()) {
             (Soort::Alleen(f), true, _) => (Some(f), true),
-            (Soort::Alleen(_), false, _) => return Err(ander),
+            (Soort::Alleen(_), false, _) => {
+                // A placement (or no fact of this youth at all) replaced by a request fact.
+                let bekend = bestaand.is_some()
+                    || self
+                        .jeugdigen
+                        .get(j as usize)
+                        .is_some_and(|jj| jj.invoer.iter().any(|i| i.id == orig));
+                return Err(if bekend {
+                    ander
+                } else {
+                    ProjectionError::OnbekendFeit {
+                        positie: meta.position,
+                        event_id: uuid::Uuid::from_u128(orig),
+                    }
+                });
+            }
             (_, true, true) => return Err(ander),
             (_, true, false) => (None, true),
             (Soort::Plaatsing(f), false, _) => (f, false),
