@@ -745,3 +745,18 @@ fn verkeerde_verzoekfeiten_worden_gemeld() {
     let w = p.wachtenden(&q1(), VraagNormen::default(), None).waarde;
     assert_eq!(n(w.nieuw), 0);
 }
+
+/// Every request-side KPI of the catalogue has its section in docs/kpis.md.
+#[test]
+fn catalogus_en_documentatie() {
+    let pad = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/kpis.md");
+    let doc = std::fs::read_to_string(pad).unwrap_or_default();
+    let koppen: Vec<&str> = doc.lines().filter(|r| r.starts_with("### ")).collect();
+    assert_eq!(kpi_catalogue::VRAAG_KPIS.len(), 6);
+    for k in kpi_catalogue::VRAAG_KPIS {
+        let kop = format!("### `{}`", k.key);
+        assert!(koppen.contains(&kop.as_str()), "no section {kop}");
+        assert_eq!(k.anchor, k.key.to_lowercase());
+        assert!(kpi_catalogue::kpi(k.key).is_none());
+    }
+}

@@ -315,6 +315,128 @@ pub(crate) struct Selectie<'a> {
     aanmeldingen: Vec<Aanmelding>,
     weigeringen: Vec<Weigering>,
     sleutels: Option<RecordKeys>,
+    /// The valid days [lo, hi] the windows of `benodigdeCapaciteit` may cover, and the
+    /// placements in them, indexed once for every period.
+    venster: (i32, i32),
+    verblijven: std::cell::OnceCell<VerblijfIndex>,
+}
+
+/// Placements visible at K that pass the filter, per form × regime: their start days and
+/// end days sorted, with running sums of their record keys (and lengths), so that the
+/// starts and ended stays of any window are two binary searches.
+struct VerblijfIndex {
+    begin: Vec<Vec<i32>>,
+    begin_som: Vec<Vec<Cel>>,
+    eind: Vec<Vec<i32>>,
+    eind_som: Vec<Vec<(Cel, i64)>>,
+}
+
+impl VerblijfIndex {
+    fn new(s: &Selectie<'_>, lo: i32, hi: i32) -> VerblijfIndex {
+        let b = &*s.c.b;
+        let nv = Vorm::ALL.len();
+        let mut begins: Vec<Vec<(i32, u64)>> = vec![Vec::new(); nv * 2];
+        let mut einden: Vec<Vec<(i32, u64, i64)>> = vec![Vec::new(); nv * 2];
+        for pl in s.c.p.jt.plaatsingen.visible(s.c.known_at, lo, hi) {
+            let start = lo <= pl.begin && pl.begin <= hi;
+            let einde = pl.eind != OPEN && lo <= pl.eind && pl.eind <= hi;
+            if !(start || einde) || !s.c.past(pl.voorziening, pl.herkomst) {
+                continue;
+            }
+            let Some(i) = b
+                .attr
+                .get(pl.voorziening as usize)
+                .copied()
+                .flatten()
+                .map(|a| (a.vorm as usize % nv) * 2 + (a.regime as usize % 2))
+            else {
+                continue;
+            };
+            let key = s.sleutels.map_or(0, |sl| {
+                sl.feit(
+                    crate::disclosure::soort::PLAATSING,
+                    pl.jeugdige,
+                    pl.begin,
+                    pl.voorziening,
+                )
+            });
+            if start {
+                begins[i].push((pl.begin, key));
+            }
+            if einde {
+                einden[i].push((pl.eind, key, i64::from(pl.eind) - i64::from(pl.begin)));
+            }
+        }
+        let mut ix = VerblijfIndex {
+            begin: Vec::new(),
+            begin_som: Vec::new(),
+            eind: Vec::new(),
+            eind_som: Vec::new(),
+        };
+        for mut l in begins {
+            l.sort_unstable();
+            let mut som = vec![Cel::default()];
+            let mut c = Cel::default();
+            for &(_, k) in &l {
+                c.tel(k);
+                som.push(c);
+            }
+            ix.begin.push(l.iter().map(|x| x.0).collect());
+            ix.begin_som.push(som);
+        }
+        for mut l in einden {
+            l.sort_unstable();
+            let mut som = vec![(Cel::default(), 0)];
+            let (mut c, mut d) = (Cel::default(), 0i64);
+            for &(_, k, n) in &l {
+                c.tel(k);
+                d += n;
+                som.push((c, d));
+            }
+            ix.eind.push(l.iter().map(|x| x.0).collect());
+            ix.eind_som.push(som);
+        }
+        ix
+    }
+
+    /// Indices [a, b) of the sorted `dagen` in [lo, hi].
+    fn bereik(dagen: &[i32], lo: i32, hi: i32) -> (usize, usize) {
+        (
+            dagen.partition_point(|&d| d < lo),
+            dagen.partition_point(|&d| d <= hi),
+        )
+    }
+
+    fn verschil(a: Cel, b: Cel) -> Cel {
+        Cel {
+            n: b.n - a.n,
+            k: b.k.wrapping_sub(a.k),
+        }
+    }
+
+    /// Placements of cell `i` starting in [lo, hi].
+    fn starts(&self, i: usize, lo: i32, hi: i32) -> Cel {
+        let (Some(d), Some(s)) = (self.begin.get(i), self.begin_som.get(i)) else {
+            return Cel::default();
+        };
+        let (a, b) = Self::bereik(d, lo, hi);
+        match (s.get(a), s.get(b)) {
+            (Some(&x), Some(&y)) => Self::verschil(x, y),
+            _ => Cel::default(),
+        }
+    }
+
+    /// Stays of cell `i` ending in [lo, hi], and their days.
+    fn einden(&self, i: usize, lo: i32, hi: i32) -> (Cel, i64) {
+        let (Some(d), Some(s)) = (self.eind.get(i), self.eind_som.get(i)) else {
+            return (Cel::default(), 0);
+        };
+        let (a, b) = Self::bereik(d, lo, hi);
+        match (s.get(a), s.get(b)) {
+            (Some(x), Some(y)) => (Self::verschil(x.0, y.0), y.1 - x.1),
+            _ => (Cel::default(), 0),
+        }
+    }
 }
 
 impl<'a> Selectie<'a> {
@@ -404,6 +526,8 @@ impl<'a> Selectie<'a> {
             aanmeldingen,
             weigeringen,
             sleutels: sleutels.copied(),
+            venster: (i32::MIN, i32::MIN),
+            verblijven: std::cell::OnceCell::new(),
         }
     }
 
@@ -896,49 +1020,20 @@ impl Selectie<'_> {
 
     fn benodigd(&self, q: &Query, sc: CapaciteitScenario) -> BenodigdeCapaciteit {
         let d = per(q);
-        let p = self.c.p;
         let eind = d.tot - 1;
         let w = sc.venster_dagen.max(1);
         let lo = eind - w + 1;
-        let k = self.c.known_at;
-        let b = &*self.c.b;
         let nv = Vorm::ALL.len();
-        let cel_van = |vz: u32| {
-            b.attr
-                .get(vz as usize)
-                .copied()
-                .flatten()
-                .map(|a| (a.vorm as usize % nv) * 2 + (a.regime as usize % 2))
-        };
-        let mut starts = vec![Cel::default(); nv * 2];
         let mut wacht = vec![Cel::default(); nv * 2];
+        let ix = self
+            .verblijven
+            .get_or_init(|| VerblijfIndex::new(self, self.venster.0, self.venster.1));
+        let mut starts = vec![Cel::default(); nv * 2];
         let mut verblijf = vec![Cel::default(); nv * 2];
         let mut dagen = vec![0i64; nv * 2];
-        let sl = self.sleutels;
-        for pl in p.jt.plaatsingen.visible(k, lo, eind) {
-            let start = lo <= pl.begin && pl.begin <= eind;
-            let einde = pl.eind != OPEN && lo <= pl.eind && pl.eind <= eind;
-            if !(start || einde) || !self.c.past(pl.voorziening, pl.herkomst) {
-                continue;
-            }
-            let Some(i) = cel_van(pl.voorziening) else {
-                continue;
-            };
-            let key = sl.map_or(0, |s| {
-                s.feit(
-                    crate::disclosure::soort::PLAATSING,
-                    pl.jeugdige,
-                    pl.begin,
-                    pl.voorziening,
-                )
-            });
-            if start {
-                starts[i].tel(key);
-            }
-            if einde {
-                verblijf[i].tel(key);
-                dagen[i] += i64::from(pl.eind) - i64::from(pl.begin);
-            }
+        for i in 0..nv * 2 {
+            starts[i] = ix.starts(i, lo, eind);
+            (verblijf[i], dagen[i]) = ix.einden(i, lo, eind);
         }
         for v in self.verzoeken.iter().filter(|v| v.open_op(eind)) {
             let i = (v.vorm as usize % nv) * 2 + (v.regime as usize % 2);
@@ -1036,6 +1131,14 @@ impl Selectie<'_> {
 
 // ------------------------------------------------------------------ entry points
 
+/// The valid days the windows of `benodigdeCapaciteit` cover for these periods.
+fn venster(perioden: &[Periode], sc: &CapaciteitScenario) -> (i32, i32) {
+    let einden = perioden.iter().map(|p| p.dagnummers().1 - 1);
+    let hi = einden.clone().max().unwrap_or(i32::MIN);
+    let lo = einden.min().unwrap_or(i32::MIN) - sc.venster_dagen.max(1) + 1;
+    (lo, hi)
+}
+
 /// The request-side figures. `sleutels`: `None` for exact figures (person-level roles),
 /// `Some` for the protected form (aggregate roles).
 impl Projection {
@@ -1088,7 +1191,8 @@ impl Projection {
         sleutels: Option<&RecordKeys>,
     ) -> Result<Kpi<BenodigdeCapaciteit>, ScenarioFout> {
         scenario.geldig().map_err(ScenarioFout)?;
-        let s = Selectie::new(self, q, sleutels);
+        let mut s = Selectie::new(self, q, sleutels);
+        s.venster = venster(&[q.periode], &scenario);
         Ok(s.c.kpi("benodigdeCapaciteit", s.benodigd(q, scenario)))
     }
 
@@ -1103,7 +1207,8 @@ impl Projection {
         sleutels: Option<&RecordKeys>,
     ) -> Result<Vec<VraagRapport>, ScenarioFout> {
         scenario.geldig().map_err(ScenarioFout)?;
-        let s = Selectie::new(self, q, sleutels);
+        let mut s = Selectie::new(self, q, sleutels);
+        s.venster = venster(perioden, &scenario);
         Ok(perioden
             .iter()
             .map(|&per| {
@@ -1131,7 +1236,8 @@ impl Projection {
         sleutels: Option<&RecordKeys>,
     ) -> Result<VraagRapport, ScenarioFout> {
         scenario.geldig().map_err(ScenarioFout)?;
-        let s = Selectie::new(self, q, sleutels);
+        let mut s = Selectie::new(self, q, sleutels);
+        s.venster = venster(&[q.periode], &scenario);
         let c = &s.c;
         Ok(VraagRapport {
             wachtenden: c.kpi("wachtenden", s.wachtenden(q, normen)),
