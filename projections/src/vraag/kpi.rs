@@ -315,6 +315,17 @@ pub(crate) struct Selectie<'a> {
     aanmeldingen: Vec<Aanmelding>,
     weigeringen: Vec<Weigering>,
     sleutels: Option<RecordKeys>,
+    /// `verzoeken` are sorted by closure date (open ones last); their closure dates and
+    /// the running sums of their keys in that order, and the same by request date; the
+    /// registrations and refusals are sorted by date. So a period's stocks and flows are
+    /// binary searches, and its closures and open requests slices.
+    sluitingen: Vec<i32>,
+    sluiting_som: Vec<Cel>,
+    datums: Vec<i32>,
+    datum_som: Vec<Cel>,
+    aanmelding_data: Vec<i32>,
+    aanmelding_som: Vec<Cel>,
+    weigering_data: Vec<i32>,
     /// The valid days [lo, hi] the windows of `benodigdeCapaciteit` may cover, and the
     /// placements in them, indexed once for every period.
     venster: (i32, i32),
@@ -407,13 +418,6 @@ impl VerblijfIndex {
         )
     }
 
-    fn verschil(a: Cel, b: Cel) -> Cel {
-        Cel {
-            n: b.n - a.n,
-            k: b.k.wrapping_sub(a.k),
-        }
-    }
-
     /// Placements of cell `i` starting in [lo, hi].
     fn starts(&self, i: usize, lo: i32, hi: i32) -> Cel {
         let (Some(d), Some(s)) = (self.begin.get(i), self.begin_som.get(i)) else {
@@ -421,7 +425,7 @@ impl VerblijfIndex {
         };
         let (a, b) = Self::bereik(d, lo, hi);
         match (s.get(a), s.get(b)) {
-            (Some(&x), Some(&y)) => Self::verschil(x, y),
+            (Some(&x), Some(&y)) => verschil(x, y),
             _ => Cel::default(),
         }
     }
@@ -433,7 +437,7 @@ impl VerblijfIndex {
         };
         let (a, b) = Self::bereik(d, lo, hi);
         match (s.get(a), s.get(b)) {
-            (Some(x), Some(y)) => (Self::verschil(x.0, y.0), y.1 - x.1),
+            (Some(x), Some(y)) => (verschil(x.0, y.0), y.1 - x.1),
             _ => (Cel::default(), 0),
         }
     }
@@ -520,15 +524,101 @@ impl<'a> Selectie<'a> {
             })
             .copied()
             .collect();
-        Selectie {
+        let mut s = Selectie {
             c,
             verzoeken,
             aanmeldingen,
             weigeringen,
             sleutels: sleutels.copied(),
+            sluitingen: Vec::new(),
+            sluiting_som: Vec::new(),
+            datums: Vec::new(),
+            datum_som: Vec::new(),
+            aanmelding_data: Vec::new(),
+            aanmelding_som: Vec::new(),
+            weigering_data: Vec::new(),
             venster: (i32::MIN, i32::MIN),
             verblijven: std::cell::OnceCell::new(),
+        };
+        s.orden();
+        s
+    }
+
+    fn orden(&mut self) {
+        let lopend = |paren: &mut Vec<(i32, u64)>| -> (Vec<i32>, Vec<Cel>) {
+            paren.sort_unstable();
+            let mut som = Vec::with_capacity(paren.len() + 1);
+            let mut c = Cel::default();
+            som.push(c);
+            for &(_, k) in paren.iter() {
+                c.tel(k);
+                som.push(c);
+            }
+            (paren.iter().map(|x| x.0).collect(), som)
+        };
+        self.verzoeken.sort_by_key(|v| v.sluiting);
+        let mut paren: Vec<(i32, u64)> = self
+            .verzoeken
+            .iter()
+            .map(|v| (v.sluiting, self.verzoek_sleutel(v)))
+            .collect();
+        // Already in closure order: the running sums follow it.
+        let mut som = Vec::with_capacity(paren.len() + 1);
+        let mut c = Cel::default();
+        som.push(c);
+        for &(_, k) in &paren {
+            c.tel(k);
+            som.push(c);
         }
+        self.sluitingen = paren.iter().map(|x| x.0).collect();
+        self.sluiting_som = som;
+        for (x, v) in paren.iter_mut().zip(&self.verzoeken) {
+            x.0 = v.datum;
+        }
+        (self.datums, self.datum_som) = lopend(&mut paren);
+        self.aanmeldingen.sort_by_key(|a| a.datum);
+        let mut paren: Vec<(i32, u64)> = self
+            .aanmeldingen
+            .iter()
+            .map(|a| (a.datum, self.aanmelding_sleutel(a)))
+            .collect();
+        (self.aanmelding_data, self.aanmelding_som) = lopend(&mut paren);
+        self.weigeringen.sort_by_key(|w| w.datum);
+        self.weigering_data = self.weigeringen.iter().map(|w| w.datum).collect();
+    }
+
+    fn aanmelding_sleutel(&self, a: &Aanmelding) -> u64 {
+        self.sleutels.map_or(0, |s| {
+            s.feit(soort::AANMELDING, a.jeugdige, a.datum, a.aanbieder) ^ u64::from(a.verzoek)
+        })
+    }
+
+    /// The records (keys) among `data` (sorted) dated before `x`.
+    fn voor(data: &[i32], som: &[Cel], x: i32) -> Cel {
+        som.get(data.partition_point(|&d| d < x))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Indices of `data` (sorted) in [van, tot).
+    fn bereik(data: &[i32], van: i32, tot: i32) -> std::ops::Range<usize> {
+        data.partition_point(|&d| d < van)..data.partition_point(|&d| d < tot)
+    }
+
+    /// Requests closed in [van, tot).
+    fn gesloten_in(&self, van: i32, tot: i32) -> &[Verzoek] {
+        let r = Self::bereik(&self.sluitingen, van, tot);
+        self.verzoeken.get(r).unwrap_or_default()
+    }
+
+    /// Requests open on day `d` (datum ≤ d < closure).
+    fn open_op(&self, d: i32) -> impl Iterator<Item = &Verzoek> + '_ {
+        let i = self.sluitingen.partition_point(|&s| s <= d);
+        self.verzoeken
+            .get(i..)
+            .unwrap_or_default()
+            .iter()
+            .filter(move |v| v.open_op(d))
     }
 
     fn verzoek_sleutel(&self, v: &Verzoek) -> u64 {
@@ -550,6 +640,14 @@ impl<'a> Selectie<'a> {
         } else {
             Aantal::van(c.n)
         }
+    }
+}
+
+/// The records in `b` and not in `a` (`a` ⊆ `b`).
+fn verschil(a: Cel, b: Cel) -> Cel {
+    Cel {
+        n: b.n - a.n,
+        k: b.k.wrapping_sub(a.k),
     }
 }
 
@@ -680,30 +778,23 @@ impl Selectie<'_> {
         let p = self.c.p;
         let (a, b) = (d.van, d.tot);
         let mut stroom = [Cel::default(); 5];
-        // Open requests on the peildatum, by youth.
-        let mut open: Vec<&Verzoek> = Vec::new();
-        for v in &self.verzoeken {
+        // Requests dated before x, minus those also closed before x (a closure is never
+        // before its request): open on x − 1.
+        let d_voor = |x: i32| Self::voor(&self.datums, &self.datum_som, x);
+        let s_voor = |x: i32| Self::voor(&self.sluitingen, &self.sluiting_som, x);
+        stroom[0] = verschil(s_voor(a), d_voor(a));
+        stroom[1] = verschil(d_voor(a), d_voor(b));
+        stroom[4] = verschil(s_voor(b), d_voor(b));
+        for v in self.gesloten_in(a, b) {
             let k = self.verzoek_sleutel(v);
-            if v.datum < a && a <= v.sluiting {
-                stroom[0].tel(k);
-            }
-            if a <= v.datum && v.datum < b {
-                stroom[1].tel(k);
-            }
-            if a <= v.sluiting && v.sluiting < b && v.sluiting != OPEN {
-                if v.afsluiting == afsluiting::VERVULD {
-                    stroom[2].tel(k);
-                } else {
-                    stroom[3].tel(k);
-                }
-            }
-            if v.datum < b && b <= v.sluiting {
-                stroom[4].tel(k);
-            }
-            if v.open_op(d.peil) {
-                open.push(v);
+            if v.afsluiting == afsluiting::VERVULD {
+                stroom[2].tel(k);
+            } else {
+                stroom[3].tel(k);
             }
         }
+        // Open requests on the peildatum, by youth.
+        let mut open: Vec<&Verzoek> = self.open_op(d.peil).collect();
         open.sort_unstable_by_key(|v| v.jeugdige);
         let nr = p.regios.len();
         let mut per_vorm = vec![Vec::<u32>::new(); Vorm::ALL.len()];
@@ -799,10 +890,9 @@ impl Selectie<'_> {
     }
 
     fn vervuld_in(&self, d: &Per) -> impl Iterator<Item = &Verzoek> + '_ {
-        let (van, tot) = (d.van, d.tot);
-        self.verzoeken.iter().filter(move |v| {
-            v.afsluiting == afsluiting::VERVULD && van <= v.sluiting && v.sluiting < tot
-        })
+        self.gesloten_in(d.van, d.tot)
+            .iter()
+            .filter(|v| v.afsluiting == afsluiting::VERVULD)
     }
 
     fn wachttijd(&self, q: &Query, normen: VraagNormen) -> Wachttijd {
@@ -841,11 +931,7 @@ impl Selectie<'_> {
         let mut klassen = [Cel::default(); 5];
         let mut alle = Cel::default();
         let mut som = 0i64;
-        for v in self
-            .verzoeken
-            .iter()
-            .filter(|v| v.sluiting != OPEN && d.van <= v.sluiting && v.sluiting < d.tot)
-        {
+        for v in self.gesloten_in(d.van, d.tot) {
             let k = self.verzoek_sleutel(v);
             let i = match v.aanbieders {
                 0 => 0,
@@ -858,16 +944,10 @@ impl Selectie<'_> {
             alle.tel(k);
             som += i64::from(v.aanbieders);
         }
-        let mut reg = Cel::default();
-        for a in self
-            .aanmeldingen
-            .iter()
-            .filter(|a| d.van <= a.datum && a.datum < d.tot)
-        {
-            reg.tel(self.sleutels.map_or(0, |s| {
-                s.feit(soort::AANMELDING, a.jeugdige, a.datum, a.aanbieder) ^ u64::from(a.verzoek)
-            }));
-        }
+        let reg = verschil(
+            Self::voor(&self.aanmelding_data, &self.aanmelding_som, d.van),
+            Self::voor(&self.aanmelding_data, &self.aanmelding_som, d.tot),
+        );
         let verzoeken = self.aantal(alle);
         let mut gemiddelde = (alle.n > 0).then(|| som as f64 / alle.n as f64);
         let mut bescherming = Bescherming::Geen;
@@ -906,11 +986,8 @@ impl Selectie<'_> {
         let mut per_reden = vec![Cel::default(); Weigeringsreden::ALL.len()];
         let mut per_aanbieder: Vec<Cel> = vec![Cel::default(); p.aanbieders.len()];
         let mut alle = Cel::default();
-        for w in self
-            .weigeringen
-            .iter()
-            .filter(|w| d.van <= w.datum && w.datum < d.tot)
-        {
+        let r = Self::bereik(&self.weigering_data, d.van, d.tot);
+        for w in self.weigeringen.get(r).unwrap_or_default() {
             let k = self.sleutels.map_or(0, |s| {
                 s.feit(soort::WEIGERING, w.jeugdige, w.datum, w.aanbieder) ^ u64::from(w.verzoek)
             });
@@ -1035,7 +1112,7 @@ impl Selectie<'_> {
             starts[i] = ix.starts(i, lo, eind);
             (verblijf[i], dagen[i]) = ix.einden(i, lo, eind);
         }
-        for v in self.verzoeken.iter().filter(|v| v.open_op(eind)) {
+        for v in self.open_op(eind) {
             let i = (v.vorm as usize % nv) * 2 + (v.regime as usize % 2);
             wacht[i].tel(self.verzoek_sleutel(v));
         }
