@@ -320,6 +320,8 @@ pub(crate) struct Selectie<'a> {
     /// registrations and refusals are sorted by date. So a period's stocks and flows are
     /// binary searches, and its closures and open requests slices.
     sluitingen: Vec<i32>,
+    /// The request dates in closure order (what the scan for open requests reads).
+    datum_op_sluiting: Vec<i32>,
     sluiting_som: Vec<Cel>,
     datums: Vec<i32>,
     datum_som: Vec<Cel>,
@@ -444,7 +446,12 @@ impl VerblijfIndex {
 }
 
 impl<'a> Selectie<'a> {
-    fn new(p: &'a Projection, q: &'a Query, sleutels: Option<&RecordKeys>) -> Selectie<'a> {
+    fn new(
+        p: &'a Projection,
+        q: &'a Query,
+        sleutels: Option<&RecordKeys>,
+        delen: Delen,
+    ) -> Selectie<'a> {
         let c = Ctx::new(p, q);
         let k = c.known_at;
         let f = &q.filter;
@@ -483,7 +490,12 @@ impl<'a> Selectie<'a> {
         // Requests with a registration that passes the provider filters.
         let mut aangemeld: FxMap<(u32, u32), ()> = FxMap::default();
         if f_aanb.is_some() || f_vz.is_some() {
-            for a in p.vraag.aanmeldingen.zichtbaar(k) {
+            for a in p
+                .vraag
+                .aanmeldingen
+                .zichtbaar(k)
+                .filter(|_| delen.verzoeken)
+            {
                 if aanmelding_ok(a) {
                     aangemeld.insert((a.jeugdige, a.verzoek), ());
                 }
@@ -493,6 +505,7 @@ impl<'a> Selectie<'a> {
             .vraag
             .verzoeken
             .zichtbaar(k)
+            .filter(|_| delen.verzoeken)
             .filter(|v| regio_ok(v.regio) && cel_ok(v.vorm, v.regime))
             .filter(|v| {
                 if f_aanb.is_none() && f_vz.is_none() {
@@ -509,6 +522,7 @@ impl<'a> Selectie<'a> {
             .vraag
             .aanmeldingen
             .zichtbaar(k)
+            .filter(|_| delen.aanmeldingen)
             .filter(|a| regio_ok(a.regio) && cel_ok(a.vorm, a.regime) && aanmelding_ok(a))
             .copied()
             .collect();
@@ -516,6 +530,7 @@ impl<'a> Selectie<'a> {
             .vraag
             .weigeringen
             .zichtbaar(k)
+            .filter(|_| delen.weigeringen)
             .filter(|w| {
                 regio_ok(w.regio)
                     && cel_ok(w.vorm, w.regime)
@@ -531,6 +546,7 @@ impl<'a> Selectie<'a> {
             weigeringen,
             sleutels: sleutels.copied(),
             sluitingen: Vec::new(),
+            datum_op_sluiting: Vec::new(),
             sluiting_som: Vec::new(),
             datums: Vec::new(),
             datum_som: Vec::new(),
@@ -556,7 +572,8 @@ impl<'a> Selectie<'a> {
             }
             (paren.iter().map(|x| x.0).collect(), som)
         };
-        self.verzoeken.sort_by_key(|v| v.sluiting);
+        self.verzoeken.sort_unstable_by_key(|v| v.sluiting);
+        self.datum_op_sluiting = self.verzoeken.iter().map(|v| v.datum).collect();
         let mut paren: Vec<(i32, u64)> = self
             .verzoeken
             .iter()
@@ -576,14 +593,13 @@ impl<'a> Selectie<'a> {
             x.0 = v.datum;
         }
         (self.datums, self.datum_som) = lopend(&mut paren);
-        self.aanmeldingen.sort_by_key(|a| a.datum);
         let mut paren: Vec<(i32, u64)> = self
             .aanmeldingen
             .iter()
             .map(|a| (a.datum, self.aanmelding_sleutel(a)))
             .collect();
         (self.aanmelding_data, self.aanmelding_som) = lopend(&mut paren);
-        self.weigeringen.sort_by_key(|w| w.datum);
+        self.weigeringen.sort_unstable_by_key(|w| w.datum);
         self.weigering_data = self.weigeringen.iter().map(|w| w.datum).collect();
     }
 
@@ -614,10 +630,13 @@ impl<'a> Selectie<'a> {
     /// Requests open on day `d` (datum ≤ d < closure).
     fn open_op(&self, d: i32) -> impl Iterator<Item = &Verzoek> + '_ {
         let i = self.sluitingen.partition_point(|&s| s <= d);
-        self.verzoeken
+        self.datum_op_sluiting
             .get(i..)
             .unwrap_or_default()
             .iter()
+            .enumerate()
+            .filter(move |(_, datum)| **datum <= d)
+            .filter_map(move |(j, _)| self.verzoeken.get(i + j))
             .filter(move |v| v.open_op(d))
     }
 
@@ -650,6 +669,25 @@ fn verschil(a: Cel, b: Cel) -> Cel {
         k: b.k.wrapping_sub(a.k),
     }
 }
+
+/// Which records a query selects (the others stay empty).
+#[derive(Clone, Copy)]
+struct Delen {
+    verzoeken: bool,
+    aanmeldingen: bool,
+    weigeringen: bool,
+}
+
+const ALLES: Delen = Delen {
+    verzoeken: true,
+    aanmeldingen: true,
+    weigeringen: true,
+};
+const VERZOEKEN: Delen = Delen {
+    verzoeken: true,
+    aanmeldingen: false,
+    weigeringen: false,
+};
 
 /// Per-period day bounds.
 struct Per {
@@ -1226,7 +1264,7 @@ impl Projection {
         normen: VraagNormen,
         sleutels: Option<&RecordKeys>,
     ) -> Kpi<Wachtenden> {
-        let s = Selectie::new(self, q, sleutels);
+        let s = Selectie::new(self, q, sleutels, VERZOEKEN);
         s.c.kpi("wachtenden", s.wachtenden(q, normen))
     }
 
@@ -1236,7 +1274,7 @@ impl Projection {
         normen: VraagNormen,
         sleutels: Option<&RecordKeys>,
     ) -> Kpi<Wachttijd> {
-        let s = Selectie::new(self, q, sleutels);
+        let s = Selectie::new(self, q, sleutels, VERZOEKEN);
         s.c.kpi("wachttijd", s.wachttijd(q, normen))
     }
 
@@ -1245,17 +1283,34 @@ impl Projection {
         q: &Query,
         sleutels: Option<&RecordKeys>,
     ) -> Kpi<Aanmeldingen> {
-        let s = Selectie::new(self, q, sleutels);
+        let s = Selectie::new(
+            self,
+            q,
+            sleutels,
+            Delen {
+                aanmeldingen: true,
+                ..VERZOEKEN
+            },
+        );
         s.c.kpi("aanmeldingenPerVerzoek", s.aanmeldingen(q))
     }
 
     pub fn afwijzingen(&self, q: &Query, sleutels: Option<&RecordKeys>) -> Kpi<Afwijzingen> {
-        let s = Selectie::new(self, q, sleutels);
+        let s = Selectie::new(
+            self,
+            q,
+            sleutels,
+            Delen {
+                verzoeken: false,
+                aanmeldingen: false,
+                weigeringen: true,
+            },
+        );
         s.c.kpi("afwijzingen", s.afwijzingen(q))
     }
 
     pub fn passend_geplaatst(&self, q: &Query, sleutels: Option<&RecordKeys>) -> Kpi<Passend> {
-        let s = Selectie::new(self, q, sleutels);
+        let s = Selectie::new(self, q, sleutels, VERZOEKEN);
         s.c.kpi("passendGeplaatst", s.passend(q))
     }
 
@@ -1268,7 +1323,7 @@ impl Projection {
         sleutels: Option<&RecordKeys>,
     ) -> Result<Kpi<BenodigdeCapaciteit>, ScenarioFout> {
         scenario.geldig().map_err(ScenarioFout)?;
-        let mut s = Selectie::new(self, q, sleutels);
+        let mut s = Selectie::new(self, q, sleutels, VERZOEKEN);
         s.venster = venster(&[q.periode], &scenario);
         Ok(s.c.kpi("benodigdeCapaciteit", s.benodigd(q, scenario)))
     }
@@ -1284,7 +1339,7 @@ impl Projection {
         sleutels: Option<&RecordKeys>,
     ) -> Result<Vec<VraagRapport>, ScenarioFout> {
         scenario.geldig().map_err(ScenarioFout)?;
-        let mut s = Selectie::new(self, q, sleutels);
+        let mut s = Selectie::new(self, q, sleutels, ALLES);
         s.venster = venster(perioden, &scenario);
         Ok(perioden
             .iter()
@@ -1313,7 +1368,7 @@ impl Projection {
         sleutels: Option<&RecordKeys>,
     ) -> Result<VraagRapport, ScenarioFout> {
         scenario.geldig().map_err(ScenarioFout)?;
-        let mut s = Selectie::new(self, q, sleutels);
+        let mut s = Selectie::new(self, q, sleutels, ALLES);
         s.venster = venster(&[q.periode], &scenario);
         let c = &s.c;
         Ok(VraagRapport {
