@@ -315,7 +315,7 @@ pub(crate) struct Selectie<'a> {
     aanmeldingen: Vec<Aanmelding>,
     weigeringen: Vec<Weigering>,
     sleutels: Option<RecordKeys>,
-    /// `verzoeken` are sorted by closure date (open ones last); their closure dates and
+    /// `verzoeken` in closure order (open ones last, `sluit_orde`): their closure dates and
     /// the running sums of their keys in that order, and the same by request date; the
     /// registrations and refusals are sorted by date. So a period's stocks and flows are
     /// binary searches, and its closures and open requests slices.
@@ -328,6 +328,9 @@ pub(crate) struct Selectie<'a> {
     aanmelding_data: Vec<i32>,
     aanmelding_som: Vec<Cel>,
     weigering_data: Vec<i32>,
+    /// Indices of `verzoeken` in closure order, of `weigeringen` in date order.
+    sluit_orde: Vec<u32>,
+    weigering_orde: Vec<u32>,
     /// The valid days [lo, hi] the windows of `benodigdeCapaciteit` may cover, and the
     /// placements in them, indexed once for every period.
     venster: (i32, i32),
@@ -553,6 +556,8 @@ impl<'a> Selectie<'a> {
             aanmelding_data: Vec::new(),
             aanmelding_som: Vec::new(),
             weigering_data: Vec::new(),
+            sluit_orde: Vec::new(),
+            weigering_orde: Vec::new(),
             venster: (i32::MIN, i32::MIN),
             verblijven: std::cell::OnceCell::new(),
         };
@@ -561,46 +566,63 @@ impl<'a> Selectie<'a> {
     }
 
     fn orden(&mut self) {
-        let lopend = |paren: &mut Vec<(i32, u64)>| -> (Vec<i32>, Vec<Cel>) {
-            paren.sort_unstable();
-            let mut som = Vec::with_capacity(paren.len() + 1);
+        // Sorting (day, index) packed in one u64 is several times faster than sorting
+        // the records themselves.
+        fn gepakt(d: i32, i: usize) -> u64 {
+            (u64::from((d as u32) ^ 0x8000_0000) << 32) | (i as u64 & 0xffff_ffff)
+        }
+        fn dag_van(x: u64) -> i32 {
+            (((x >> 32) as u32) ^ 0x8000_0000) as i32
+        }
+        fn lopend(o: &[u64], sleutel: impl Fn(usize) -> u64) -> Vec<Cel> {
+            let mut som = Vec::with_capacity(o.len() + 1);
             let mut c = Cel::default();
             som.push(c);
-            for &(_, k) in paren.iter() {
-                c.tel(k);
+            for &x in o {
+                c.tel(sleutel((x & 0xffff_ffff) as usize));
                 som.push(c);
             }
-            (paren.iter().map(|x| x.0).collect(), som)
-        };
-        self.verzoeken.sort_unstable_by_key(|v| v.sluiting);
-        self.datum_op_sluiting = self.verzoeken.iter().map(|v| v.datum).collect();
-        let mut paren: Vec<(i32, u64)> = self
-            .verzoeken
-            .iter()
-            .map(|v| (v.sluiting, self.verzoek_sleutel(v)))
-            .collect();
-        // Already in closure order: the running sums follow it.
-        let mut som = Vec::with_capacity(paren.len() + 1);
-        let mut c = Cel::default();
-        som.push(c);
-        for &(_, k) in &paren {
-            c.tel(k);
-            som.push(c);
+            som
         }
-        self.sluitingen = paren.iter().map(|x| x.0).collect();
-        self.sluiting_som = som;
-        for (x, v) in paren.iter_mut().zip(&self.verzoeken) {
-            x.0 = v.datum;
-        }
-        (self.datums, self.datum_som) = lopend(&mut paren);
-        let mut paren: Vec<(i32, u64)> = self
-            .aanmeldingen
-            .iter()
-            .map(|a| (a.datum, self.aanmelding_sleutel(a)))
+        let vk = |i: usize| self.verzoeken.get(i).map_or(0, |v| self.verzoek_sleutel(v));
+        let mut o: Vec<u64> = (self.verzoeken.iter().enumerate())
+            .map(|(i, v)| gepakt(v.sluiting, i))
             .collect();
-        (self.aanmelding_data, self.aanmelding_som) = lopend(&mut paren);
-        self.weigeringen.sort_unstable_by_key(|w| w.datum);
-        self.weigering_data = self.weigeringen.iter().map(|w| w.datum).collect();
+        o.sort_unstable();
+        let sluitingen = o.iter().map(|&x| dag_van(x)).collect();
+        let sluiting_som = lopend(&o, vk);
+        let sluit_orde: Vec<u32> = o.iter().map(|&x| (x & 0xffff_ffff) as u32).collect();
+        let datum_op_sluiting = (sluit_orde.iter())
+            .map(|&i| self.verzoeken.get(i as usize).map_or(OPEN, |v| v.datum))
+            .collect();
+        let mut o: Vec<u64> = (self.verzoeken.iter().enumerate())
+            .map(|(i, v)| gepakt(v.datum, i))
+            .collect();
+        o.sort_unstable();
+        let datums = o.iter().map(|&x| dag_van(x)).collect();
+        let datum_som = lopend(&o, vk);
+        let mut o: Vec<u64> = (self.aanmeldingen.iter().enumerate())
+            .map(|(i, a)| gepakt(a.datum, i))
+            .collect();
+        o.sort_unstable();
+        self.aanmelding_data = o.iter().map(|&x| dag_van(x)).collect();
+        self.aanmelding_som = lopend(&o, |i| {
+            self.aanmeldingen
+                .get(i)
+                .map_or(0, |a| self.aanmelding_sleutel(a))
+        });
+        let mut o: Vec<u64> = (self.weigeringen.iter().enumerate())
+            .map(|(i, w)| gepakt(w.datum, i))
+            .collect();
+        o.sort_unstable();
+        self.weigering_data = o.iter().map(|&x| dag_van(x)).collect();
+        self.weigering_orde = o.iter().map(|&x| (x & 0xffff_ffff) as u32).collect();
+        self.sluitingen = sluitingen;
+        self.sluiting_som = sluiting_som;
+        self.sluit_orde = sluit_orde;
+        self.datum_op_sluiting = datum_op_sluiting;
+        self.datums = datums;
+        self.datum_som = datum_som;
     }
 
     fn aanmelding_sleutel(&self, a: &Aanmelding) -> u64 {
@@ -622,9 +644,10 @@ impl<'a> Selectie<'a> {
     }
 
     /// Requests closed in [van, tot).
-    fn gesloten_in(&self, van: i32, tot: i32) -> &[Verzoek] {
+    fn gesloten_in(&self, van: i32, tot: i32) -> impl Iterator<Item = &Verzoek> + '_ {
         let r = Self::bereik(&self.sluitingen, van, tot);
-        self.verzoeken.get(r).unwrap_or_default()
+        (self.sluit_orde.get(r).unwrap_or_default().iter())
+            .filter_map(|&i| self.verzoeken.get(i as usize))
     }
 
     /// Requests open on day `d` (datum ≤ d < closure).
@@ -636,7 +659,10 @@ impl<'a> Selectie<'a> {
             .iter()
             .enumerate()
             .filter(move |(_, datum)| **datum <= d)
-            .filter_map(move |(j, _)| self.verzoeken.get(i + j))
+            .filter_map(move |(j, _)| {
+                let x = *self.sluit_orde.get(i + j)?;
+                self.verzoeken.get(x as usize)
+            })
             .filter(move |v| v.open_op(d))
     }
 
@@ -929,7 +955,6 @@ impl Selectie<'_> {
 
     fn vervuld_in(&self, d: &Per) -> impl Iterator<Item = &Verzoek> + '_ {
         self.gesloten_in(d.van, d.tot)
-            .iter()
             .filter(|v| v.afsluiting == afsluiting::VERVULD)
     }
 
@@ -1025,7 +1050,9 @@ impl Selectie<'_> {
         let mut per_aanbieder: Vec<Cel> = vec![Cel::default(); p.aanbieders.len()];
         let mut alle = Cel::default();
         let r = Self::bereik(&self.weigering_data, d.van, d.tot);
-        for w in self.weigeringen.get(r).unwrap_or_default() {
+        let weigeringen = (self.weigering_orde.get(r).unwrap_or_default().iter())
+            .filter_map(|&i| self.weigeringen.get(i as usize));
+        for w in weigeringen {
             let k = self.sleutels.map_or(0, |s| {
                 s.feit(soort::WEIGERING, w.jeugdige, w.datum, w.aanbieder) ^ u64::from(w.verzoek)
             });
