@@ -1,7 +1,8 @@
 //! Queries: KPIs, series, diff, history, the event log, chain status, reference data.
 //!
-//! Over 800 lines on purpose: `QueryRoot` is one `#[Object]` impl (async-graphql takes one
+//! Over 800 lines on purpose: `KernQuery` is one `#[Object]` impl (async-graphql takes one
 //! per type); its resolvers stay thin and call the projection, the store or the writer.
+//! `QueryRoot` merges it with the request side's fields (`vraag.rs`).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -401,10 +402,16 @@ fn require_persoonsniveau(p: &Principal) -> Result<(), ApiFout> {
     }
 }
 
-pub struct QueryRoot;
+/// The schema's `Query`: the fields below and those of the request side (`vraag.rs`).
+#[derive(async_graphql::MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(KernQuery, crate::vraag::VraagQuery);
 
-#[Object(name = "Query")]
-impl QueryRoot {
+#[derive(Default)]
+pub struct KernQuery;
+
+#[Object]
+impl KernQuery {
     /// Every KPI of KPIS.md for a period (and peildatum), with filters, attribution and a
     /// knowledge time. For roles without person-level access every figure about persons is
     /// perturbed by the cell-key method (each value's `bescherming` says so).

@@ -38,6 +38,12 @@
 //!   caller without person-level access sees them, perturbed by the cell-key method
 //!   (`disclosure.rs`, `docs/privacy.md`); every value says how it was protected
 //!   ([`Bescherming`]).
+//! - The request side ([`vraag`]): [`Projection::vraag`] / [`Projection::vraag_reeks`]
+//!   (every request figure of a period or series), [`Projection::wachtenden`],
+//!   [`Projection::wachttijd`], [`Projection::aanmeldingen_per_verzoek`],
+//!   [`Projection::afwijzingen`], [`Projection::passend_geplaatst`],
+//!   [`Projection::benodigde_capaciteit`] (with a [`vraag::CapaciteitScenario`]); each
+//!   takes `Option<&RecordKeys>` for its protected form.
 //!
 //! # Modules
 //! - Fold: `projectie.rs` (the [`Projection`] and each event), `afleiding.rs` (a youth's
@@ -51,6 +57,7 @@
 //!   series in one pass), `occupancy.rs` (the overbezetting rule), `key_sweep.rs` and
 //!   `disclosure.rs` (protected figures), `kpi.rs` (the entry points), `diff.rs`,
 //!   `periode.rs`.
+//! - The request side: `vraag/` (the fold of requests and their figures).
 //!
 //! # Semantics chosen where the definitions leave room (docs/kpis.md, "Counting rules")
 //! - Stocks are taken at the start of day b (before that day's movements): an interval
@@ -94,6 +101,7 @@ mod report;
 mod sweep;
 mod tally;
 mod versions;
+pub mod vraag;
 
 pub use diff::{Diff, GebeurtenisRef};
 pub use disclosure::{KANS_ONVERANDERD, MIN_DUREN, RIJ, RIJ_EEN, RecordKeys, ruis};

@@ -143,6 +143,8 @@ pub struct Projection {
     pub(crate) attrs: VersionTable<VzAttr>,
     pub(crate) landschap: VersionTable<Landschap>,
     pub(crate) doelen: VersionTable<Doel>,
+    /// The request side (`vraag/`).
+    pub(crate) vraag: crate::vraag::Vraag,
 
     /// Interned stream of the event being applied (saves hashing it again).
     stroom_nu: u32,
@@ -534,6 +536,9 @@ impl Projection {
                 self.wijzig(meta, s, orig, None)
             }
             _ => {
+                if self.vraag_nieuw(meta, s, id, g)? {
+                    return Ok(());
+                }
                 if let Some(f) = self.jeugd_feit(meta, g)? {
                     let j = self.jeugdige();
                     self.attach(j, &f);
@@ -601,6 +606,9 @@ impl Projection {
             positie: meta.position,
         };
         if pseudoniem_van_stream(meta.stream).is_some() {
+            if self.vraag_wijzig(meta, s, orig, nieuw)? {
+                return Ok(());
+            }
             let j = self.jeugdige();
             let nieuw_feit = match nieuw {
                 Some(g) => Some(self.jeugd_feit(meta, g)?.ok_or_else(ander)?),
@@ -698,7 +706,7 @@ impl Projection {
     }
 
     /// The youth of the stream of the event being applied.
-    fn jeugdige(&mut self) -> u32 {
+    pub(crate) fn jeugdige(&mut self) -> u32 {
         let sid = self.stroom_nu;
         if let Some(&j) = self.jeugdige_van_stroom.get(sid as usize)
             && j != GEEN
@@ -833,7 +841,7 @@ impl Projection {
         }))
     }
 
-    fn vz_id(&mut self, naam: &str) -> u32 {
+    pub(crate) fn vz_id(&mut self, naam: &str) -> u32 {
         let id = self.vz_namen.id(naam);
         self.vz_staat(id);
         id

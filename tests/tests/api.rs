@@ -595,6 +595,73 @@ async fn aggregate_roles_get_perturbed_counts(o: &Omgeving) {
     s.stop().await;
 }
 
+/// The request side's fields (`graphql/src/vraag.rs`): the evaluator gets exact figures,
+/// the stuurgroep person counts perturbed and capacity exact; a scenario out of range is
+/// refused; a series has one report per period.
+async fn vraag_through_the_api(o: &Omgeving) {
+    let s = o.start_met_werkvoorbeeld().await;
+    let q = "query V($p: PeriodeInvoer!) { vraag(periode: $p) { \
+        wachtenden { jeugdigen { waarde bescherming } begin { waarde } eind { waarde } } \
+        benodigdeCapaciteit { capaciteit cellen { vorm regime capaciteit \
+        gestartePlaatsingen { waarde bescherming } } } } }";
+    let exact = s
+        .gql(Some(o.token(Rol::Evaluator)), q, json!({ "p": q1() }))
+        .await;
+    let v = &ok(&exact)["vraag"];
+    assert_eq!(v["wachtenden"]["jeugdigen"]["waarde"], 0, "{v}");
+    assert_eq!(v["wachtenden"]["jeugdigen"]["bescherming"], "GEEN");
+    let cellen = v["benodigdeCapaciteit"]["cellen"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        cellen
+            .iter()
+            .any(|c| c["gestartePlaatsingen"]["waarde"].as_i64() > Some(0)),
+        "the worked example's placements flow into the places needed: {v}"
+    );
+    let r = s
+        .gql(Some(o.token(Rol::Stuurgroep)), q, json!({ "p": q1() }))
+        .await;
+    let w = &ok(&r)["vraag"];
+    assert_eq!(
+        w["benodigdeCapaciteit"]["capaciteit"], v["benodigdeCapaciteit"]["capaciteit"],
+        "capacity is exact for every role"
+    );
+    let mut n = Vec::new();
+    persoonsaantallen(w, "", &mut n);
+    assert!(
+        n.iter().filter(|x| x.1 > 0).all(|x| x.2 == "VERSTOORD") && n.iter().any(|x| x.1 > 0),
+        "{n:?}"
+    );
+    let fout = s
+        .gql(
+            Some(o.token(Rol::Stuurgroep)),
+            "query { benodigdeCapaciteit(periode: {jaar: 2024, kwartaal: 1}, \
+             scenario: {doelbezetting: 0}) { waarde { benodigd } } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        fout["errors"].as_array().is_some_and(|e| !e.is_empty()),
+        "{fout}"
+    );
+    let reeks = s
+        .gql(
+            Some(o.token(Rol::Evaluator)),
+            "query { vraagReeks(granulariteit: KWARTAAL, van: \"2024-01-01\", \
+             tot: \"2025-01-01\") { meta { periode { van } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        ok(&reeks)["vraagReeks"].as_array().map(Vec::len),
+        Some(4),
+        "{reeks}"
+    );
+    s.stop().await;
+}
+
 /// The breakdown in one pass: its grand total is `kpis`' bezetting, every cell is the
 /// bezetting of the narrowed filter, and aggregate roles see no count from 1 to 4.
 async fn bezetting_per_through_the_api(o: &Omgeving) {
@@ -2564,6 +2631,7 @@ kringloop_tests::both_backends!(
     worked_example_through_the_api,
     aggregate_roles_get_perturbed_counts,
     bezetting_per_through_the_api,
+    vraag_through_the_api,
     role_matrix,
     person_level_reads_are_logged,
     rejections_are_invalid_event_and_write_nothing,
