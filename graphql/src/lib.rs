@@ -58,7 +58,7 @@ pub type KringloopSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 /// The schema over a live state, with depth and complexity limits and tracing.
 pub fn schema(state: ApiState) -> KringloopSchema {
     let cfg = state.config().clone();
-    Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
+    Schema::build(QueryRoot::default(), MutationRoot, SubscriptionRoot)
         .data(state)
         .limit_depth(cfg.max_depth)
         .limit_complexity(cfg.max_complexity)
@@ -73,7 +73,7 @@ pub fn schema(state: ApiState) -> KringloopSchema {
 
 /// The SDL of the schema (what `kringloop export-schema` prints).
 pub fn sdl() -> String {
-    Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
+    Schema::build(QueryRoot::default(), MutationRoot, SubscriptionRoot)
         .finish()
         .sdl()
 }

@@ -1,7 +1,8 @@
 //! Queries: KPIs, series, diff, history, the event log, chain status, reference data.
 //!
-//! Over 800 lines on purpose: `QueryRoot` is one `#[Object]` impl (async-graphql takes one
+//! Over 800 lines on purpose: `KernQuery` is one `#[Object]` impl (async-graphql takes one
 //! per type); its resolvers stay thin and call the projection, the store or the writer.
+//! `QueryRoot` merges it with the fields of other modules.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -389,10 +390,16 @@ fn require_persoonsniveau(p: &Principal) -> Result<(), ApiFout> {
     }
 }
 
-pub struct QueryRoot;
+/// The schema's `Query`: the fields below, merged with those of other modules.
+#[derive(async_graphql::MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(KernQuery);
 
-#[Object(name = "Query")]
-impl QueryRoot {
+#[derive(Default)]
+pub struct KernQuery;
+
+#[Object]
+impl KernQuery {
     /// Every KPI of KPIS.md for a period (and peildatum), with filters, attribution and a
     /// knowledge time. For roles without person-level access every figure about persons is
     /// perturbed by the cell-key method (each value's `bescherming` says so).
