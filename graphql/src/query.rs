@@ -2,7 +2,7 @@
 //!
 //! Over 800 lines on purpose: `KernQuery` is one `#[Object]` impl (async-graphql takes one
 //! per type); its resolvers stay thin and call the projection, the store or the writer.
-//! `QueryRoot` merges it with the fields of other modules.
+//! `QueryRoot` merges it with the path's fields (`pad.rs`).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -390,10 +390,10 @@ fn require_persoonsniveau(p: &Principal) -> Result<(), ApiFout> {
     }
 }
 
-/// The schema's `Query`: the fields below, merged with those of other modules.
+/// The schema's `Query`: the fields below and those of the youth's path (`pad.rs`).
 #[derive(async_graphql::MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(KernQuery);
+pub struct QueryRoot(KernQuery, crate::pad::PadQuery);
 
 #[derive(Default)]
 pub struct KernQuery;
