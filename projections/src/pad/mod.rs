@@ -101,12 +101,10 @@ pub(crate) fn leid_pad_af<'a>(
     let mut ruw: Vec<(i32, u32, i32)> = Vec::new();
     for f in feiten {
         match *f {
-            JFeit::Onttrokken { vz, datum } => {
-                // A second absence while one is open is refused by the rules; if one is
-                // recorded anyway the first one stays the open one.
-                if ruw.last().is_none_or(|a| a.2 != OPEN_EIND) {
-                    ruw.push((datum, vz, OPEN_EIND));
-                }
+            // A second absence while one is open is refused by the rules; if one is
+            // recorded anyway the first one stays the open one.
+            JFeit::Onttrokken { vz, datum } if ruw.last().is_none_or(|a| a.2 != OPEN_EIND) => {
+                ruw.push((datum, vz, OPEN_EIND));
             }
             JFeit::Teruggekeerd { datum } => {
                 if let Some(a) = ruw.last_mut()
