@@ -40,6 +40,7 @@ pub mod grenzen;
 pub mod http;
 pub mod intrekking;
 pub mod mutation;
+pub mod pad;
 pub mod query;
 pub mod state;
 pub mod subscription;

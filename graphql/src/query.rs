@@ -2,7 +2,8 @@
 //!
 //! Over 800 lines on purpose: `KernQuery` is one `#[Object]` impl (async-graphql takes one
 //! per type); its resolvers stay thin and call the projection, the store or the writer.
-//! `QueryRoot` merges it with the request side's fields (`vraag.rs`).
+//! `QueryRoot` merges it with the request side's fields (`vraag.rs`) and the path's
+//! fields (`pad.rs`).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -402,10 +403,11 @@ fn require_persoonsniveau(p: &Principal) -> Result<(), ApiFout> {
     }
 }
 
-/// The schema's `Query`: the fields below and those of the request side (`vraag.rs`).
+/// The schema's `Query`: the fields below, those of the request side (`vraag.rs`) and
+/// those of the youth's path (`pad.rs`).
 #[derive(async_graphql::MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(KernQuery, crate::vraag::VraagQuery);
+pub struct QueryRoot(KernQuery, crate::vraag::VraagQuery, crate::pad::PadQuery);
 
 #[derive(Default)]
 pub struct KernQuery;

@@ -134,6 +134,8 @@ pub struct Projection {
     /// and the occupancy log; during [`Projection::concurrently`] they are with the
     /// second stage of the fold, and this is empty.
     pub(crate) jt: JeugdTabellen,
+    /// The youths' absences without leave (`pad`); always on the folding thread.
+    pub(crate) pad: crate::pad::PadTabellen,
     /// Set during [`Projection::concurrently`]: derived youth facts go here instead of
     /// into `jt`.
     sink: Option<Sink>,
@@ -777,6 +779,8 @@ impl Projection {
                 | Gebeurtenis::PlaatsingGestart(_)
                 | Gebeurtenis::Doorgeplaatst(_)
                 | Gebeurtenis::PlaatsingBeeindigd(_)
+                | Gebeurtenis::JeugdigeOnttrokken(_)
+                | Gebeurtenis::JeugdigeTeruggekeerd(_)
         );
         if !is_jeugd {
             return Ok(None);
@@ -836,6 +840,13 @@ impl Projection {
                 vz: e.voorziening.as_deref().map_or(GEEN, |v| self.vz_id(v)),
                 datum: dag(e.datum),
                 bestemming: bestemming_code(e.bestemming),
+            },
+            Gebeurtenis::JeugdigeOnttrokken(e) => JFeit::Onttrokken {
+                vz: e.voorziening.as_deref().map_or(GEEN, |v| self.vz_id(v)),
+                datum: dag(e.datum),
+            },
+            Gebeurtenis::JeugdigeTeruggekeerd(e) => JFeit::Teruggekeerd {
+                datum: dag(e.datum),
             },
             _ => return Ok(None),
         }))
@@ -989,6 +1000,7 @@ impl Projection {
             |v| vz.get(v as usize).and_then(|st| st.nu),
             &mut self.scratch,
         );
+        self.pad.sync(j, &self.scratch.onttrekkingen, s);
         let f = self.scratch.feiten.feiten();
         match &mut self.sink {
             Some(a) => a.push(j, s, f),
