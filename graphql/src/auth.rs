@@ -36,16 +36,21 @@ pub enum Rol {
     Evaluator,
     /// Records facts; reads aggregates.
     Registrar,
+    /// Plaatsingscoördinator of one jeugdregio (the token's `jeugdregio`): records the
+    /// placement requests of that region and their registrations, offers, refusals and
+    /// withdrawals, and reads them person by person; reads aggregates as the registrar.
+    Coordinator,
     /// Everything, including token management.
     Admin,
 }
 
 impl Rol {
-    pub const ALL: [Rol; 5] = [
+    pub const ALL: [Rol; 6] = [
         Rol::Stuurgroep,
         Rol::Contractmanager,
         Rol::Evaluator,
         Rol::Registrar,
+        Rol::Coordinator,
         Rol::Admin,
     ];
 
@@ -55,8 +60,14 @@ impl Rol {
             Rol::Contractmanager => "contractmanager",
             Rol::Evaluator => "evaluator",
             Rol::Registrar => "registrar",
+            Rol::Coordinator => "coordinator",
             Rol::Admin => "admin",
         }
+    }
+
+    /// Whether a token of this role is bound to one jeugdregio (and must name it).
+    pub fn per_jeugdregio(self) -> bool {
+        matches!(self, Rol::Coordinator)
     }
 
     /// Whether this role sees exact counts (person-level access).
@@ -73,7 +84,7 @@ impl std::str::FromStr for Rol {
             .find(|r| r.naam().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| {
                 format!(
-                    "onbekende rol `{s}`; kies uit stuurgroep, contractmanager, evaluator, registrar, admin"
+                    "onbekende rol `{s}`; kies uit stuurgroep, contractmanager, evaluator, registrar, coordinator, admin"
                 )
             })
     }
@@ -93,6 +104,8 @@ pub struct Principal {
     /// Human name given at creation; recorded as `recorded_by` of facts.
     pub naam: String,
     pub rol: Rol,
+    /// The jeugdregio a coordinator's token is bound to (`None` for the other roles).
+    pub jeugdregio: Option<String>,
 }
 
 impl Principal {
@@ -143,6 +156,13 @@ pub fn principal<'a>(ctx: &Context<'a>) -> Result<&'a Principal, ApiFout> {
 pub const LEZERS: &[Rol] = &Rol::ALL;
 /// Roles that may record facts.
 pub const SCHRIJVERS: &[Rol] = &[Rol::Registrar, Rol::Admin];
+/// Roles that may record the facts of a placement request (and correct or retract them):
+/// the writers, and a coordinator for the requests of its own jeugdregio (checked by the
+/// writer against the write state, `crate::verzoek::toegang`).
+pub const VERZOEK_SCHRIJVERS: &[Rol] = &[Rol::Registrar, Rol::Coordinator, Rol::Admin];
+/// Roles that may read placement requests person by person (a coordinator those of its
+/// own jeugdregio only); every such read is logged.
+pub const VERZOEK_LEZERS: &[Rol] = &[Rol::Coordinator, Rol::Evaluator, Rol::Admin];
 /// Roles that may read the history of the landscape (facilities, providers, targets).
 pub const LANDSCHAP_HISTORIE: &[Rol] = &[Rol::Contractmanager, Rol::Evaluator, Rol::Admin];
 /// Roles that may read person-level (pseudonymised) data, replay and diff.
@@ -156,6 +176,9 @@ pub struct TokenRecord {
     pub id: String,
     pub naam: String,
     pub rol: Rol,
+    /// The jeugdregio a coordinator's token is bound to; absent for the other roles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jeugdregio: Option<String>,
     /// Hex SHA-256 of the secret.
     pub hash: String,
     pub aangemaakt: DateTime<Utc>,
@@ -184,6 +207,10 @@ pub enum TokenError {
     },
     #[error("geen token met id `{0}`")]
     Onbekend(String),
+    /// A coordinator's token without a jeugdregio, or a jeugdregio for another role, or
+    /// a code that cannot be one.
+    #[error("{0}")]
+    Regio(String),
 }
 
 /// What identifies a version of the token file without reading it: modification time
@@ -275,8 +302,35 @@ impl Tokens {
         Ok(())
     }
 
-    /// Creates a token; returns its record and the secret (shown once, never stored).
+    /// Creates a token of a role without a region; returns its record and the secret
+    /// (shown once, never stored). A coordinator's token needs [`Tokens::create_voor`].
     pub fn create(&self, rol: Rol, naam: &str) -> Result<(TokenRecord, String), TokenError> {
+        self.create_voor(rol, naam, None)
+    }
+
+    /// Creates a token; `jeugdregio` is required for a coordinator (the region it may see
+    /// and write) and refused for every other role, so a token's scope is never implied.
+    pub fn create_voor(
+        &self,
+        rol: Rol,
+        naam: &str,
+        jeugdregio: Option<&str>,
+    ) -> Result<(TokenRecord, String), TokenError> {
+        let jeugdregio = jeugdregio.map(str::trim);
+        match (rol.per_jeugdregio(), jeugdregio) {
+            (true, None) => {
+                return Err(TokenError::Regio(format!(
+                    "een token van de rol {rol} hoort bij één jeugdregio: geef de code van de jeugdregio"
+                )));
+            }
+            (false, Some(_)) => {
+                return Err(TokenError::Regio(format!(
+                    "een token van de rol {rol} hoort niet bij een jeugdregio; alleen een coordinator krijgt er een"
+                )));
+            }
+            (true, Some(code)) => check_regiocode(code)?,
+            (false, None) => {}
+        }
         let mut bestand = self.read_file()?;
         let secret = format!("kl_{}", hex::encode(rand::random::<[u8; 32]>()));
         let id = hex::encode(rand::random::<[u8; 6]>());
@@ -284,6 +338,7 @@ impl Tokens {
             id,
             naam: naam.to_owned(),
             rol,
+            jeugdregio: jeugdregio.map(str::to_owned),
             hash: hash_token(&secret),
             aangemaakt: Utc::now(),
             ingetrokken: None,
@@ -375,7 +430,25 @@ fn principal_from(t: &TokenRecord) -> Principal {
         token_id: t.id.clone(),
         naam: t.naam.clone(),
         rol: t.rol,
+        jeugdregio: t.jeugdregio.clone(),
     }
+}
+
+/// A jeugdregio code as the domain rules take an identifier: 1 to 64 bytes, no control
+/// characters, nothing that looks like a BSN. Whether the region is registered is not
+/// checked: a token may be made before its region's master data are recorded.
+fn check_regiocode(code: &str) -> Result<(), TokenError> {
+    if code.is_empty() {
+        return Err(TokenError::Regio(
+            "de code van de jeugdregio is leeg".to_owned(),
+        ));
+    }
+    kringloop_events::rules::input::check_text(
+        "jeugdregio",
+        kringloop_events::rules::input::TextKind::Key,
+        code,
+    )
+    .map_err(|a| TokenError::Regio(a.melding))
 }
 
 /// The bearer secret in an `Authorization` header value.
@@ -417,6 +490,43 @@ mod tests {
         assert_eq!(bearer("Bearer abc"), Some("abc"));
         assert_eq!(bearer("bearer  abc "), Some("abc"));
         assert_eq!(bearer("Basic abc"), None);
+        Ok(())
+    }
+
+    /// A coordinator's token names its jeugdregio; no other role's token does. The region
+    /// is in the file and in the principal; a file written before regions reads as before.
+    #[test]
+    fn a_coordinator_token_is_bound_to_a_region() -> Result<(), TokenError> {
+        let dir = tempfile::tempdir().map_err(|bron| TokenError::Io {
+            pad: PathBuf::new(),
+            bron,
+        })?;
+        let tokens = Tokens::new(dir.path().join("tokens.json"));
+        assert!(matches!(
+            tokens.create(Rol::Coordinator, "Cor"),
+            Err(TokenError::Regio(_))
+        ));
+        assert!(matches!(
+            tokens.create_voor(Rol::Coordinator, "Cor", Some("  ")),
+            Err(TokenError::Regio(_))
+        ));
+        assert!(matches!(
+            tokens.create_voor(Rol::Registrar, "Reg", Some("RIJNMOND")),
+            Err(TokenError::Regio(_))
+        ));
+        assert!(tokens.list()?.is_empty(), "a refused token is not stored");
+        let (rec, secret) = tokens.create_voor(Rol::Coordinator, "Cor", Some(" RIJNMOND "))?;
+        assert_eq!(rec.jeugdregio.as_deref(), Some("RIJNMOND"));
+        let p = tokens.verify(&secret);
+        assert_eq!(
+            p.map(|p| (p.rol, p.jeugdregio)),
+            Some((Rol::Coordinator, Some("RIJNMOND".to_owned())))
+        );
+        let (_, secret) = tokens.create(Rol::Registrar, "Reg")?;
+        assert_eq!(tokens.verify(&secret).map(|p| p.jeugdregio), Some(None));
+        let text = std::fs::read_to_string(tokens.pad()).unwrap_or_default();
+        assert_eq!(text.matches("jeugdregio").count(), 1, "{text}");
+        assert_eq!("Coordinator".parse::<Rol>(), Ok(Rol::Coordinator));
         Ok(())
     }
 

@@ -15,16 +15,21 @@
 //!   with the same fact answers the first result, with another fact `CONFLICT`.
 //!
 //! # Roles
-//! | operation | stuurgroep | contractmanager | evaluator | registrar | admin |
-//! |---|---|---|---|---|---|
-//! | `kpis`, `kpiReeks`, `doelen`, `projectie`, reference data, `kpiWijzigingen` | perturbed | perturbed | ✓ | perturbed | ✓ |
-//! | `historie` of a facility, provider, target, region | – | ✓ | ✓ | – | ✓ |
-//! | `historie` of a youth, `gebeurtenissen`, `diff` (person-level, logged) | – | – | ✓ | – | ✓ |
-//! | `keten` (chain verification) | – | ✓ | ✓ | – | ✓ |
-//! | mutations (facts, corrections, retractions) | – | – | – | ✓ | ✓ |
-//! | `wisJeugdige` (erasure of a youth, logged) | – | – | – | – | ✓ |
-//! | `tokens`, `maakToken`, `trekTokenIn` | – | – | – | – | ✓ |
+//! | operation | stuurgroep | contractmanager | evaluator | registrar | coordinator | admin |
+//! |---|---|---|---|---|---|---|
+//! | `kpis`, `kpiReeks`, `doelen`, `projectie`, reference data, `kpiWijzigingen` | perturbed | perturbed | ✓ | perturbed | perturbed | ✓ |
+//! | `historie` of a facility, provider, target, region | – | ✓ | ✓ | – | – | ✓ |
+//! | `historie` of a youth, `gebeurtenissen`, `diff` (person-level, logged) | – | – | ✓ | – | – | ✓ |
+//! | `plaatsingsverzoeken`, `plaatsingsverzoek` (person-level, logged) | – | – | ✓ | – | own region | ✓ |
+//! | `keten` (chain verification) | – | ✓ | ✓ | – | – | ✓ |
+//! | mutations of request facts (`dienPlaatsingsverzoekIn`, `meldJeugdigeAan`, `biedPlaatsAan`, `weigerAanmelding`, `trekPlaatsingsverzoekIn`), and `corrigeerFeit` / `trekFeitIn` of those | – | – | – | ✓ | own region | ✓ |
+//! | every other mutation of a fact, correction or retraction | – | – | – | ✓ | – | ✓ |
+//! | `wisJeugdige` (erasure of a youth, logged) | – | – | – | – | – | ✓ |
+//! | `tokens`, `maakToken`, `trekTokenIn` | – | – | – | – | – | ✓ |
 //!
+//! A coordinator's token is bound to one jeugdregio ([`auth::Tokens::create_voor`]); "own
+//! region" is judged per request by [`verzoek`]: a request of another region is
+//! `FORBIDDEN`, a placement, absence, youth or master-data fact too.
 //! "–" is `FORBIDDEN`; without a (valid) token everything is `UNAUTHENTICATED`, also
 //! introspection (`__schema`, `__type`; the SDL is public as `graphql/schema.graphql`).
 
@@ -35,10 +40,13 @@ pub mod grenzen;
 pub mod http;
 pub mod intrekking;
 pub mod mutation;
+pub mod pad;
 pub mod query;
 pub mod state;
 pub mod subscription;
 pub mod types;
+pub mod verzoek;
+pub mod vraag;
 
 use async_graphql::Schema;
 use async_graphql::extensions::Tracing;
@@ -58,7 +66,7 @@ pub type KringloopSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 /// The schema over a live state, with depth and complexity limits and tracing.
 pub fn schema(state: ApiState) -> KringloopSchema {
     let cfg = state.config().clone();
-    Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
+    Schema::build(QueryRoot::default(), MutationRoot, SubscriptionRoot)
         .data(state)
         .limit_depth(cfg.max_depth)
         .limit_complexity(cfg.max_complexity)
@@ -73,7 +81,7 @@ pub fn schema(state: ApiState) -> KringloopSchema {
 
 /// The SDL of the schema (what `kringloop export-schema` prints).
 pub fn sdl() -> String {
-    Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
+    Schema::build(QueryRoot::default(), MutationRoot, SubscriptionRoot)
         .finish()
         .sdl()
 }

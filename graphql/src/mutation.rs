@@ -11,7 +11,7 @@ use kringloop_events::{
 };
 use uuid::Uuid;
 
-use crate::auth::{BEHEER, Rol, RolGuard, SCHRIJVERS, principal};
+use crate::auth::{BEHEER, Rol, RolGuard, SCHRIJVERS, VERZOEK_SCHRIJVERS, principal};
 use crate::fout::{ApiFout, ApiResult};
 use crate::state::ApiState;
 use crate::types::*;
@@ -43,8 +43,12 @@ async fn write(
         Some(st) => st,
         None => return Err(ApiFout::ongeldig("geen stroom voor dit feit").into()),
     };
+    // A coordinator writes only request facts of its own region, judged by the writer
+    // against the state the rules see (whatever the resolver's guard let through).
+    let toegang =
+        (p.rol == Rol::Coordinator).then(|| crate::verzoek::toegang(p.jeugdregio.clone()));
     Ok(
-        s.registreer(p, stroom, feit, idempotency_key, expected_version)
+        s.registreer_met(p, stroom, feit, idempotency_key, expected_version, toegang)
             .await?
             .into(),
     )
@@ -60,6 +64,8 @@ pub struct NieuwToken {
     pub id: String,
     pub naam: String,
     pub rol: Rol,
+    /// A coordinator's jeugdregio.
+    pub jeugdregio: Option<String>,
     pub token: String,
 }
 
@@ -71,6 +77,7 @@ macro_rules! mutaties {
     (
         natuurlijk { $( $(#[$na:meta])* $nnaam:ident($ninvoer:ty) => $nsoort:ident; )* }
         jeugdige { $( $(#[$ja:meta])* $jnaam:ident($jinvoer:ty) => $jsoort:ident; )* }
+        verzoek { $( $(#[$va:meta])* $vnaam:ident($vinvoer:ty) => $vsoort:ident; )* }
         overig { $($overig:tt)* }
     ) => {
         /// Records facts; every mutation checks its input before anything else, with the
@@ -120,6 +127,24 @@ macro_rules! mutaties {
                     write(ctx, jeugdige(&pseudoniem), f, idempotency_key, expected_version).await
                 }
             )*
+            $(
+                $(#[$va])*
+                #[graphql(guard = "RolGuard(VERZOEK_SCHRIJVERS)")]
+                async fn $vnaam(
+                    &self,
+                    ctx: &Context<'_>,
+                    #[graphql(secret)]
+                    pseudoniem: String,
+                    #[graphql(secret)]
+                    invoer: $vinvoer,
+                    #[graphql(secret)]
+                    idempotency_key: String,
+                    expected_version: Option<i64>,
+                ) -> ApiResult<RegistratieUit> {
+                    let f = FeitInvoer::$vsoort(invoer).naar_gebeurtenis()?;
+                    write(ctx, jeugdige(&pseudoniem), f, idempotency_key, expected_version).await
+                }
+            )*
             $($overig)*
         }
     };
@@ -157,11 +182,34 @@ mutaties! {
         plaats_door(DoorplaatsingInvoer) => Doorgeplaatst;
         /// Uitstroom: a plaatsing ends with a destination.
         beeindig_plaatsing(PlaatsingBeeindigdInvoer) => PlaatsingBeeindigd;
+        /// Onttrekking: the youth is absent without leave from the running residential
+        /// placement; the placement runs on until it is ended.
+        meld_onttrekking(OnttrekkingInvoer) => JeugdigeOnttrokken;
+        /// The youth is back: the open absence ends.
+        meld_terugkeer(TerugkeerInvoer) => JeugdigeTeruggekeerd;
+    }
+    verzoek {
+        /// A placement request: who asks, how urgent, the form and regime that would fit,
+        /// the responsible jeugdregio. A coordinator files requests of its own jeugdregio
+        /// only.
+        dien_plaatsingsverzoek_in(PlaatsingsverzoekInvoer) => PlaatsingsverzoekIngediend;
+        /// The request registered (aangemeld) with a provider; a request may be registered
+        /// with several at once.
+        meld_jeugdige_aan(AanmeldingInvoer) => JeugdigeAangemeld;
+        /// A provider the request was registered with offers a place.
+        bied_plaats_aan(AanbodInvoer) => PlaatsAangeboden;
+        /// A provider the request was registered with refuses it, with a reason.
+        weiger_aanmelding(WeigeringInvoer) => AanmeldingGeweigerd;
+        /// The request is withdrawn without a placement, with a reason. (A request is
+        /// fulfilled by a placement that names it: `startPlaatsing` or `plaatsDoor` with
+        /// `verzoek`.)
+        trek_plaatsingsverzoek_in(VerzoekIntrekkingInvoer) => PlaatsingsverzoekIngetrokken;
     }
     overig {
         /// Replaces an earlier fact by new content of the same type, from now on. Both stay
-        /// in the log.
-        #[graphql(guard = "RolGuard(SCHRIJVERS)")]
+        /// in the log. A coordinator corrects only request facts of its own jeugdregio
+        /// (the fact corrected and the new content).
+        #[graphql(guard = "RolGuard(VERZOEK_SCHRIJVERS)")]
         async fn corrigeer_feit(
             &self,
             ctx: &Context<'_>,
@@ -184,8 +232,9 @@ mutaties! {
             write(ctx, Some(stroom), f, idempotency_key, expected_version).await
         }
 
-        /// Withdraws an earlier fact from now on, with a reason.
-        #[graphql(guard = "RolGuard(SCHRIJVERS)")]
+        /// Withdraws an earlier fact from now on, with a reason. A coordinator withdraws
+        /// only request facts of its own jeugdregio.
+        #[graphql(guard = "RolGuard(VERZOEK_SCHRIJVERS)")]
         async fn trek_feit_in(
             &self,
             ctx: &Context<'_>,
@@ -234,9 +283,17 @@ mutaties! {
             Ok(s.wis_jeugdige(p, pseudoniem.trim(), feit).await?)
         }
 
-        /// Creates a bearer token; the secret is in this reply only.
+        /// Creates a bearer token; the secret is in this reply only. A coordinator's token
+        /// needs `jeugdregio` (the only region it sees and writes); the other roles take
+        /// none.
         #[graphql(guard = "RolGuard(BEHEER)")]
-        async fn maak_token(&self, ctx: &Context<'_>, rol: Rol, naam: String) -> ApiResult<NieuwToken> {
+        async fn maak_token(
+            &self,
+            ctx: &Context<'_>,
+            rol: Rol,
+            naam: String,
+            jeugdregio: Option<String>,
+        ) -> ApiResult<NieuwToken> {
             let s = api_state(ctx)?;
             let naam = naam.trim();
             if naam.is_empty() {
@@ -244,12 +301,16 @@ mutaties! {
             }
             let (rec, secret) = s
                 .tokens()
-                .create(rol, naam)
-                .map_err(|e| ApiFout::intern("tokens", e))?;
+                .create_voor(rol, naam, jeugdregio.as_deref())
+                .map_err(|e| match e {
+                    crate::auth::TokenError::Regio(m) => ApiFout::ongeldig(m),
+                    e => ApiFout::intern("tokens", e),
+                })?;
             Ok(NieuwToken {
                 id: rec.id,
                 naam: rec.naam,
                 rol: rec.rol,
+                jeugdregio: rec.jeugdregio,
                 token: secret,
             })
         }

@@ -1,7 +1,9 @@
 //! Queries: KPIs, series, diff, history, the event log, chain status, reference data.
 //!
-//! Over 800 lines on purpose: `QueryRoot` is one `#[Object]` impl (async-graphql takes one
+//! Over 800 lines on purpose: `KernQuery` is one `#[Object]` impl (async-graphql takes one
 //! per type); its resolvers stay thin and call the projection, the store or the writer.
+//! `QueryRoot` merges it with the request side's fields (`vraag.rs`) and the path's
+//! fields (`pad.rs`).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -16,7 +18,8 @@ use kringloop_store::ReadFilter;
 use uuid::Uuid;
 
 use crate::auth::{
-    BEHEER, LANDSCHAP_HISTORIE, LEZERS, PERSOONSNIVEAU, Principal, Rol, RolGuard, principal,
+    BEHEER, LANDSCHAP_HISTORIE, LEZERS, PERSOONSNIVEAU, Principal, Rol, RolGuard, VERZOEK_LEZERS,
+    principal,
 };
 use crate::fout::{ApiFout, ApiResult};
 use crate::state::{ApiState, DomainView, INZAGE_STREAM};
@@ -24,6 +27,7 @@ use crate::types::{
     BezettingUitsplitsing, Dimensie, DoelNiveau, FilterInvoer, Gebeurtenis, Granulariteit,
     KpiRapport, PeriodeInvoer, Regime, Toerekening, Vorm,
 };
+use crate::verzoek::{self, Plaatsingsverzoeken, VerzoekHistorie, VerzoekStatus};
 
 /// Streams with person-level data: a youth's facts and the access log.
 pub fn is_persoonsniveau(stroom: &str) -> bool {
@@ -244,6 +248,8 @@ pub struct Ik {
     pub naam: String,
     pub rol: Rol,
     pub token_id: String,
+    /// A coordinator's jeugdregio.
+    pub jeugdregio: Option<String>,
 }
 
 #[derive(Debug, Clone, SimpleObject)]
@@ -251,6 +257,8 @@ pub struct TokenInfo {
     pub id: String,
     pub naam: String,
     pub rol: Rol,
+    /// A coordinator's jeugdregio.
+    pub jeugdregio: Option<String>,
     pub aangemaakt: DateTime<Utc>,
     pub ingetrokken: Option<DateTime<Utc>>,
 }
@@ -314,10 +322,16 @@ async fn history_of(state: &ApiState, stromen: Vec<String>) -> Result<Historie, 
         events.extend(state.store().read_stream(s, 1).await?);
     }
     events.sort_by_key(|e| e.position);
+    Ok(historie_uit(stromen, &events))
+}
+
+/// Events (in log order) as a history, corrections and retractions linked to their
+/// originals.
+pub(crate) fn historie_uit(stromen: Vec<String>, events: &[RecordedEvent]) -> Historie {
     let mut gecorrigeerd: HashMap<Uuid, Vec<Wijziging>> = HashMap::new();
     let mut ingetrokken: HashMap<Uuid, Wijziging> = HashMap::new();
     let mut betreft: HashMap<Uuid, Uuid> = HashMap::new();
-    for e in &events {
+    for e in events {
         match G::from_recorded(e) {
             Ok(G::FeitGecorrigeerd(c)) => {
                 betreft.insert(e.event_id, c.vervangt);
@@ -342,7 +356,7 @@ async fn history_of(state: &ApiState, stromen: Vec<String>) -> Result<Historie, 
             ingetrokken_door: ingetrokken.remove(&e.event_id),
         })
         .collect();
-    Ok(Historie { stromen, feiten })
+    Historie { stromen, feiten }
 }
 
 /// The projection folds the stored log, so it names every youth stream by its stored
@@ -389,10 +403,17 @@ fn require_persoonsniveau(p: &Principal) -> Result<(), ApiFout> {
     }
 }
 
-pub struct QueryRoot;
+/// The schema's `Query`: the fields below, those of the request side (`vraag.rs`) and
+/// those of the youth's path (`pad.rs`).
+#[derive(async_graphql::MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(KernQuery, crate::vraag::VraagQuery, crate::pad::PadQuery);
 
-#[Object(name = "Query")]
-impl QueryRoot {
+#[derive(Default)]
+pub struct KernQuery;
+
+#[Object]
+impl KernQuery {
     /// Every KPI of KPIS.md for a period (and peildatum), with filters, attribution and a
     /// knowledge time. For roles without person-level access every figure about persons is
     /// perturbed by the cell-key method (each value's `bescherming` says so).
@@ -879,6 +900,44 @@ impl QueryRoot {
         .await
     }
 
+    /// Placement requests person by person, oldest first, as the write side knows them
+    /// now: a coordinator those of its own jeugdregio (`jeugdregio` may be left out;
+    /// another is `FORBIDDEN`), evaluator and admin of any region or all. The youths on
+    /// the page are recorded in the access log.
+    #[graphql(
+        guard = "RolGuard(VERZOEK_LEZERS)",
+        complexity = "crate::grenzen::kosten::HISTORIE + child_complexity"
+    )]
+    async fn plaatsingsverzoeken(
+        &self,
+        ctx: &Context<'_>,
+        jeugdregio: Option<String>,
+        status: Option<VerzoekStatus>,
+        #[graphql(default = 100)] eerste: i32,
+        #[graphql(default = 0)] overslaan: i32,
+    ) -> ApiResult<Plaatsingsverzoeken> {
+        let (s, p) = (state(ctx)?, principal(ctx)?);
+        Ok(verzoek::opvragen_lijst(s, p, jeugdregio, status, eerste, overslaan).await?)
+    }
+
+    /// One placement request and every fact about it in the youth's stream (registrations,
+    /// offers, refusals, withdrawal, the fulfilling placement, their corrections), with
+    /// recorded times. A coordinator of another region gets `FORBIDDEN`; the read is
+    /// recorded in the access log.
+    #[graphql(
+        guard = "RolGuard(VERZOEK_LEZERS)",
+        complexity = "crate::grenzen::kosten::HISTORIE + child_complexity"
+    )]
+    async fn plaatsingsverzoek(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(secret)] pseudoniem: String,
+        #[graphql(secret)] verzoek: String,
+    ) -> ApiResult<VerzoekHistorie> {
+        let (s, p) = (state(ctx)?, principal(ctx)?);
+        Ok(verzoek::opvragen_een(s, p, &pseudoniem, &verzoek).await?)
+    }
+
     /// The caller.
     async fn ik(&self, ctx: &Context<'_>) -> ApiResult<Ik> {
         let p = principal(ctx)?;
@@ -886,6 +945,7 @@ impl QueryRoot {
             naam: p.naam.clone(),
             rol: p.rol,
             token_id: p.token_id.clone(),
+            jeugdregio: p.jeugdregio.clone(),
         })
     }
 
@@ -902,6 +962,7 @@ impl QueryRoot {
                 id: t.id,
                 naam: t.naam,
                 rol: t.rol,
+                jeugdregio: t.jeugdregio,
                 aangemaakt: t.aangemaakt,
                 ingetrokken: t.ingetrokken,
             })

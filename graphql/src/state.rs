@@ -13,7 +13,9 @@ use kringloop_events::{Gebeurtenis, NewEvent, RecordedEvent};
 use kringloop_projections::RecordKeys;
 use kringloop_runner::Runner;
 use kringloop_store::{AppendOptions, EventStore};
-use kringloop_writer::{FactError, FactRequest, FactWriter, Index, Registration, WriteState};
+use kringloop_writer::{
+    FactError, FactRequest, FactWriter, Index, Registration, Toegang, WriteState,
+};
 use tokio::sync::{Mutex, mpsc, oneshot};
 use tracing::Instrument as _;
 use uuid::Uuid;
@@ -25,6 +27,10 @@ use crate::fout::ApiFout;
 pub const INZAGE_TYPE: &str = "PersoonsgegevensIngezien";
 /// Stream prefix of the access log; one stream per UTC day.
 pub const INZAGE_STREAM: &str = "inzage-";
+
+/// The waiting norm of a REGULIER placement request in days, unless the server is told
+/// otherwise (`KRINGLOOP_NORM_WACHTTIJD_REGULIER`); a SPOED request's norm is 7 days.
+pub const NORM_WACHTTIJD_REGULIER: u32 = kringloop_events::rules::REGULIER_NORM_DAGEN as u32;
 
 /// Settings of the API.
 #[derive(Debug, Clone)]
@@ -58,6 +64,10 @@ pub struct ApiConfig {
     pub max_db_readers: usize,
     /// How long such a resolver waits for its turn before it answers `OVERLOADED`.
     pub db_wait: Duration,
+    /// The waiting norm of a REGULIER placement request, in days: what the write side's
+    /// rules signal as `WACHTTIJD_OVERSCHREDEN` and what `plaatsingsverzoeken` reports as
+    /// `normDagen` / `bovenNorm`.
+    pub norm_wachttijd_regulier: u32,
 }
 
 impl Default for ApiConfig {
@@ -77,6 +87,7 @@ impl Default for ApiConfig {
             max_fields: 32,
             max_db_readers: 2,
             db_wait: Duration::from_secs(10),
+            norm_wachttijd_regulier: NORM_WACHTTIJD_REGULIER,
         }
     }
 }
@@ -98,10 +109,13 @@ pub struct Referentie {
     pub aanbieders: BTreeMap<String, Uuid>,
     pub voorzieningen: BTreeMap<String, Uuid>,
     pub doelen: Vec<Uuid>,
+    /// The facts of placement requests, per youth and per jeugdregio.
+    pub verzoeken: crate::verzoek::Verzoekfeiten,
 }
 
 impl Index for Referentie {
     fn apply(&mut self, e: &RecordedEvent, g: &Gebeurtenis) {
+        self.verzoeken.apply(e, g);
         let id = e.event_id;
         match g {
             Gebeurtenis::LandsdeelGeregistreerd(x) => {
@@ -185,7 +199,7 @@ pub(crate) struct Inner {
     pub tokens: Arc<Tokens>,
     pub config: ApiConfig,
     write_state: Arc<Mutex<WriteState<Referentie>>>,
-    writer: mpsc::Sender<FactRequest<ApiFout>>,
+    writer: mpsc::Sender<FactRequest<ApiFout, Referentie>>,
     /// Turns of the resolvers that read the store ([`ApiConfig::max_db_readers`]).
     readers: tokio::sync::Semaphore,
 }
@@ -203,7 +217,9 @@ impl ApiState {
         tokens: Arc<Tokens>,
         config: ApiConfig,
     ) -> Result<ApiState, ApiFout> {
-        let mut write_state = WriteState::<Referentie>::default();
+        let mut write_state = WriteState::<Referentie>::met_normen(
+            kringloop_events::rules::Normen::met_regulier(config.norm_wachttijd_regulier),
+        );
         write_state
             .catch_up(&*store)
             .instrument(tracing::info_span!("domeinstaat_inhalen"))
@@ -302,6 +318,22 @@ impl ApiState {
         idempotency_key: String,
         expected_version: Option<i64>,
     ) -> Result<Registratie, ApiFout> {
+        self.registreer_met(wie, stream, feit, idempotency_key, expected_version, None)
+            .await
+    }
+
+    /// [`ApiState::registreer`], written only when `toegang` allows it against the write
+    /// state at the moment the fact is checked (a coordinator's region,
+    /// `crate::verzoek::toegang`).
+    pub async fn registreer_met(
+        &self,
+        wie: &Principal,
+        stream: String,
+        feit: Gebeurtenis,
+        idempotency_key: String,
+        expected_version: Option<i64>,
+        toegang: Option<Toegang<Referentie, ApiFout>>,
+    ) -> Result<Registratie, ApiFout> {
         let key = idempotency_key.trim();
         if key.is_empty() || key.len() > 200 {
             return Err(ApiFout::ongeldig(
@@ -331,7 +363,11 @@ impl ApiState {
         );
         let registration = async {
             let (reply, answer) = oneshot::channel();
-            let request = FactRequest::new(stream, feit, key, expected, wie.as_registrar(), reply);
+            let mut request =
+                FactRequest::new(stream, feit, key, expected, wie.as_registrar(), reply);
+            if let Some(t) = toegang {
+                request = request.met_toegang(t);
+            }
             if self.0.writer.send(request).await.is_err() {
                 return Err(ApiFout::intern("schrijver", "de schrijftaak is gestopt"));
             }

@@ -174,6 +174,52 @@ pub enum Verzoeker {
     Bewaartermijn,
 }
 
+/// Who asks for a placement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "kringloop_events::Verwijzer")]
+pub enum Verwijzer {
+    /// Gecertificeerde instelling (jeugdbescherming, jeugdreclassering).
+    GecertificeerdeInstelling,
+    /// The gemeente or its wijkteam.
+    GemeenteWijkteam,
+    /// Raad voor de Kinderbescherming or the court.
+    RaadRechter,
+    /// A medical specialist (or the huisarts, jeugdarts).
+    MedischSpecialist,
+    Anders,
+}
+
+/// How urgent a placement request is: SPOED has a norm of 7 days, REGULIER a configured
+/// norm (42 days unless the server says otherwise).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "kringloop_events::Urgentie")]
+pub enum Urgentie {
+    Spoed,
+    Regulier,
+}
+
+/// Why a provider refuses a registration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "kringloop_events::Weigeringsreden")]
+pub enum Weigeringsreden {
+    GeenPlek,
+    ZorgTeZwaar,
+    Groepssamenstelling,
+    ContraIndicatie,
+    Anders,
+}
+
+/// Why a placement request is withdrawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "kringloop_events::Intrekkingsreden")]
+pub enum Intrekkingsreden {
+    NietMeerNodig,
+    AndereOplossing,
+    /// The youth is absent or its whereabouts are unknown.
+    JeugdigeOnvindbaar,
+    Anders,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum DoelNiveau {
     Landelijk,
@@ -346,6 +392,77 @@ pub struct PlaatsingBeeindigdInvoer {
     pub reden_beeindiging: Option<RedenBeeindiging>,
 }
 
+/// A placement request for the youth (`dienPlaatsingsverzoekIn`).
+#[derive(Debug, Clone, InputObject)]
+pub struct PlaatsingsverzoekInvoer {
+    /// Identifies the request within the youth's stream; later facts name it.
+    pub verzoek: String,
+    pub datum: NaiveDate,
+    pub verwijzer: Verwijzer,
+    pub urgentie: Urgentie,
+    /// The form that would fit.
+    pub vorm: Vorm,
+    /// The regime that would fit.
+    pub regime: Regime,
+    /// Code of the jeugdregio responsible for the request.
+    pub jeugdregio: String,
+}
+
+/// The request registered (aangemeld) with a provider, optionally for one facility.
+#[derive(Debug, Clone, InputObject)]
+pub struct AanmeldingInvoer {
+    pub verzoek: String,
+    pub aanbieder: String,
+    pub voorziening: Option<String>,
+    pub datum: NaiveDate,
+}
+
+/// A provider the request was registered with offers a place in one of its facilities.
+#[derive(Debug, Clone, InputObject)]
+pub struct AanbodInvoer {
+    pub verzoek: String,
+    pub voorziening: String,
+    pub datum: NaiveDate,
+}
+
+/// A provider the request was registered with refuses it.
+#[derive(Debug, Clone, InputObject)]
+pub struct WeigeringInvoer {
+    pub verzoek: String,
+    pub aanbieder: String,
+    pub datum: NaiveDate,
+    pub reden: Weigeringsreden,
+    /// Free text; personal (sealed under the youth's key).
+    #[graphql(default)]
+    pub toelichting: String,
+}
+
+/// The request is withdrawn without a placement.
+#[derive(Debug, Clone, InputObject)]
+pub struct VerzoekIntrekkingInvoer {
+    pub verzoek: String,
+    pub datum: NaiveDate,
+    pub reden: Intrekkingsreden,
+    /// Free text; personal (sealed under the youth's key).
+    #[graphql(default)]
+    pub toelichting: String,
+}
+
+/// The youth is absent without leave (onttrekking) from the running residential
+/// placement from `datum` on; the placement runs on until it is ended.
+#[derive(Debug, Clone, InputObject)]
+pub struct OnttrekkingInvoer {
+    /// The facility left without leave; empty means that of the running placement.
+    pub voorziening: Option<String>,
+    pub datum: NaiveDate,
+}
+
+/// The youth is back on `datum`: the open absence ends.
+#[derive(Debug, Clone, InputObject)]
+pub struct TerugkeerInvoer {
+    pub datum: NaiveDate,
+}
+
 /// The new content of a correction: exactly one fact, of the type of the original.
 #[derive(Debug, Clone, OneofObject)]
 pub enum FeitInvoer {
@@ -366,6 +483,13 @@ pub enum FeitInvoer {
     PlaatsingGestart(PlaatsingInvoer),
     Doorgeplaatst(DoorplaatsingInvoer),
     PlaatsingBeeindigd(PlaatsingBeeindigdInvoer),
+    PlaatsingsverzoekIngediend(PlaatsingsverzoekInvoer),
+    JeugdigeAangemeld(AanmeldingInvoer),
+    PlaatsAangeboden(AanbodInvoer),
+    AanmeldingGeweigerd(WeigeringInvoer),
+    PlaatsingsverzoekIngetrokken(VerzoekIntrekkingInvoer),
+    JeugdigeOnttrokken(OnttrekkingInvoer),
+    JeugdigeTeruggekeerd(TerugkeerInvoer),
 }
 
 /// Input → catalogue fact for the inputs whose fields map one to one (`From` on each
@@ -409,6 +533,15 @@ fact_from_input! {
         van, naar, datum, reden, tegen_wens_jeugdige, tegen_wens_aanbieder, verzoek,
         overbrugging,
     }
+    PlaatsingsverzoekInvoer => PlaatsingsverzoekIngediend {
+        verzoek, datum, verwijzer, urgentie, vorm, regime, jeugdregio,
+    }
+    AanmeldingInvoer => JeugdigeAangemeld { verzoek, aanbieder, voorziening, datum }
+    AanbodInvoer => PlaatsAangeboden { verzoek, voorziening, datum }
+    WeigeringInvoer => AanmeldingGeweigerd { verzoek, aanbieder, datum, reden, toelichting }
+    VerzoekIntrekkingInvoer => PlaatsingsverzoekIngetrokken { verzoek, datum, reden, toelichting }
+    OnttrekkingInvoer => JeugdigeOnttrokken { voorziening, datum }
+    TerugkeerInvoer => JeugdigeTeruggekeerd { datum }
 }
 
 impl From<&PlaatsingBeeindigdInvoer> for events::PlaatsingBeeindigd {
@@ -488,6 +621,15 @@ impl FeitInvoer {
             FeitInvoer::PlaatsingGestart(x) => G::PlaatsingGestart(x.into()),
             FeitInvoer::Doorgeplaatst(x) => G::Doorgeplaatst(x.into()),
             FeitInvoer::PlaatsingBeeindigd(x) => G::PlaatsingBeeindigd(x.into()),
+            FeitInvoer::PlaatsingsverzoekIngediend(x) => G::PlaatsingsverzoekIngediend(x.into()),
+            FeitInvoer::JeugdigeAangemeld(x) => G::JeugdigeAangemeld(x.into()),
+            FeitInvoer::PlaatsAangeboden(x) => G::PlaatsAangeboden(x.into()),
+            FeitInvoer::AanmeldingGeweigerd(x) => G::AanmeldingGeweigerd(x.into()),
+            FeitInvoer::PlaatsingsverzoekIngetrokken(x) => {
+                G::PlaatsingsverzoekIngetrokken(x.into())
+            }
+            FeitInvoer::JeugdigeOnttrokken(x) => G::JeugdigeOnttrokken(x.into()),
+            FeitInvoer::JeugdigeTeruggekeerd(x) => G::JeugdigeTeruggekeerd(x.into()),
         })
     }
 }

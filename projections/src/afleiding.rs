@@ -56,13 +56,24 @@ pub(crate) enum JFeit {
         datum: i32,
         bestemming: u8,
     },
+    /// An absence without leave begins (`vz`: the facility named, `GEEN` if none).
+    Onttrokken {
+        vz: u32,
+        datum: i32,
+    },
+    /// The open absence ends.
+    Teruggekeerd {
+        datum: i32,
+    },
 }
 
 impl JFeit {
     /// Facilities this fact refers to.
     pub fn voorzieningen(&self) -> [u32; 2] {
         match *self {
-            JFeit::Start { vz, .. } | JFeit::Eind { vz, .. } => [vz, GEEN],
+            JFeit::Start { vz, .. } | JFeit::Eind { vz, .. } | JFeit::Onttrokken { vz, .. } => {
+                [vz, GEEN]
+            }
             JFeit::Door { van, naar, .. } => [van, naar],
             _ => [GEEN, GEEN],
         }
@@ -78,6 +89,9 @@ impl JFeit {
             JFeit::Eind { datum, .. } => (datum, 1),
             JFeit::Door { datum, .. } => (datum, 2),
             JFeit::Start { datum, .. } => (datum, 3),
+            // Absences do not move a placement; among themselves they keep the order
+            // they were recorded in (an absence and the return on one day).
+            JFeit::Onttrokken { datum, .. } | JFeit::Teruggekeerd { datum } => (datum, 4),
         }
     }
 }
@@ -94,6 +108,8 @@ pub(crate) struct JInvoer {
 #[derive(Debug, Default)]
 pub(crate) struct Afgeleid {
     pub feiten: FactLists,
+    /// The youth's absences without leave (`pad`), apart from the five youth tables.
+    pub onttrekkingen: Vec<crate::pad::Onttrekking>,
     werk: Werk,
 }
 
@@ -164,8 +180,10 @@ pub(crate) fn leid_jeugdige_af(
                 machtigingen: uit_machtigingen,
                 signalen: uit_signalen,
             },
+        onttrekkingen: uit_onttrekkingen,
         werk: w,
     } = uit;
+    uit_onttrekkingen.clear();
     w.leeg();
     let Werk {
         volgorde,
@@ -294,6 +312,8 @@ pub(crate) fn leid_jeugdige_af(
             ambulant,
             doorplaatsingen: 0,
             eerste_door: OPEN_EIND,
+            voorgeschiedenis: GEEN8,
+            volgende: OPEN_EIND,
         });
         eps.len() - 1
     };
@@ -412,6 +432,25 @@ pub(crate) fn leid_jeugdige_af(
         sluit(l, OPEN_EIND, ruw);
     }
     ruw.sort_by_key(|r| (r.begin, r.eind, r.vz));
+
+    // The path (`pad`): absences, and per episode its history and the next residential
+    // start. Absences never change a placement, so everything above is as without them.
+    let verblijf_op = |d: i32| -> u32 {
+        let res = || ruw.iter().filter(|r| r.vlaggen & vlag::AMBULANT == 0);
+        res()
+            .find(|r| r.begin <= d && d < r.eind)
+            .or_else(|| res().find(|r| r.eind == d))
+            .map_or(GEEN, |r| r.vz)
+    };
+    crate::pad::leid_pad_af(
+        j,
+        feiten().map(|i| &i.feit),
+        eps,
+        &attr,
+        &herkomst,
+        verblijf_op,
+        uit_onttrekkingen,
+    );
 
     // Placements.
     for r in ruw.iter() {

@@ -157,7 +157,7 @@ pub fn verstoor(c: Cel) -> Aantal {
 }
 
 /// Step of the noise on a magnitude: 1 % of it, at least 1.
-fn stap(x: f64) -> f64 {
+pub(crate) fn stap(x: f64) -> f64 {
     (x.abs() * 0.01).round().max(1.0)
 }
 
@@ -175,7 +175,7 @@ pub(crate) fn verstoor_omvang(x: i64, c: Cel) -> Aantal {
 }
 
 /// A share from a perturbed numerator and denominator. `aandeel`: a proportion, at most 1.
-fn verhouding(teller: Aantal, noemer: Aantal, aandeel: bool) -> Verhouding {
+pub(crate) fn verhouding(teller: Aantal, noemer: Aantal, aandeel: bool) -> Verhouding {
     let (t, n) = (teller.waarde.unwrap_or(0), noemer.waarde.unwrap_or(0));
     let w = (n != 0).then(|| t as f64 / n as f64);
     Verhouding {

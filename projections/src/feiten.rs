@@ -290,6 +290,11 @@ pub(crate) struct Episode {
     pub doorplaatsingen: u16,
     /// Date of the first doorplaatsing, `OPEN` if none.
     pub eerste_door: i32,
+    /// History class of the youth at this episode's start (`pad::voorgeschiedenis`).
+    pub voorgeschiedenis: u8,
+    /// Start of the youth's next residential episode on or after this one's end, `OPEN`
+    /// if none (terugval).
+    pub volgende: i32,
 }
 
 /// What an open episode bucket sums over its live versions (see [`PlaatsingBucketSum`]).

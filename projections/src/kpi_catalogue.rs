@@ -175,6 +175,54 @@ figures! {
         "overbezetting, zonder machtiging, spoed > 28 dagen, doorplaatsing";
 }
 
+/// The request-side KPIs (`Projection::vraag`, the GraphQL `vraag` and `vraagReeks`
+/// fields, `docs/kpis.md` "Vraag"): not in the `KpiRapport`, so listed apart; each key is
+/// the field name in the GraphQL `VraagRapport`.
+pub const VRAAG_KPIS: &[KpiEntry] = &[
+    KpiEntry {
+        key: "wachtenden",
+        label: "wachtenden",
+        unit: Unit::Composite,
+        definition: "Unique youths with an open request at the peildatum; the stock-flow of requests.",
+        anchor: "wachtenden",
+    },
+    KpiEntry {
+        key: "wachttijd",
+        label: "wachttijd",
+        unit: Unit::Days,
+        definition: "Request to placement of the requests fulfilled in P: mean, median, p90, within the norm.",
+        anchor: "wachttijd",
+    },
+    KpiEntry {
+        key: "aanmeldingenPerVerzoek",
+        label: "aanmeldingen per verzoek",
+        unit: Unit::Composite,
+        definition: "Distinct providers per request closed in P; registrations dated in P.",
+        anchor: "aanmeldingenperverzoek",
+    },
+    KpiEntry {
+        key: "afwijzingen",
+        label: "afwijzingen",
+        unit: Unit::Count,
+        definition: "Refusals dated in P, by reason and by provider.",
+        anchor: "afwijzingen",
+    },
+    KpiEntry {
+        key: "passendGeplaatst",
+        label: "passend geplaatst",
+        unit: Unit::Share,
+        definition: "Requests fulfilled in P in the needed form and regime ÷ all fulfilled.",
+        anchor: "passendgeplaatst",
+    },
+    KpiEntry {
+        key: "benodigdeCapaciteit",
+        label: "benodigde capaciteit",
+        unit: Unit::Places,
+        definition: "Places needed per form and regime from inflow and stay, against capacity and target.",
+        anchor: "benodigdecapaciteit",
+    },
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -38,12 +38,23 @@
 //!   caller without person-level access sees them, perturbed by the cell-key method
 //!   (`disclosure.rs`, `docs/privacy.md`); every value says how it was protected
 //!   ([`Bescherming`]).
+//! - The request side ([`vraag`]): [`Projection::vraag`] / [`Projection::vraag_reeks`]
+//!   (every request figure of a period or series), [`Projection::wachtenden`],
+//!   [`Projection::wachttijd`], [`Projection::aanmeldingen_per_verzoek`],
+//!   [`Projection::afwijzingen`], [`Projection::passend_geplaatst`],
+//!   [`Projection::benodigde_capaciteit`] (with a [`vraag::CapaciteitScenario`]); each
+//!   takes `Option<&RecordKeys>` for its protected form.
+//! - The youth's path: [`Projection::plaatsingen_naar_voorgeschiedenis`],
+//!   [`Projection::onttrekkingen`], [`Projection::terugval`], all three at once with
+//!   [`Projection::pad`] and per period of a series with [`Projection::pad_reeks`];
+//!   protected when given [`RecordKeys`].
 //!
 //! # Modules
 //! - Fold: `projectie.rs` (the [`Projection`] and each event), `afleiding.rs` (a youth's
 //!   facts derived from its inputs), `feiten.rs` (the compact facts and their counting
 //!   rules), `jeugdtabellen.rs` (the youth tables; the fold's second stage),
-//!   `bezetting.rs` (the bitemporal occupancy log), `interner.rs`, `mem.rs`.
+//!   `bezetting.rs` (the bitemporal occupancy log), `interner.rs`, `mem.rs`; `pad/`
+//!   (absences, history classes and next starts, and their KPIs).
 //! - Versions: `versions/` (the bitemporal table of every fact's versions),
 //!   `knowledge.rs` ([`KnowledgeTime`]).
 //! - Queries: `query.rs` ([`Query`]), `report.rs` ([`KpiReport`] and the other report
@@ -51,6 +62,7 @@
 //!   series in one pass), `occupancy.rs` (the overbezetting rule), `key_sweep.rs` and
 //!   `disclosure.rs` (protected figures), `kpi.rs` (the entry points), `diff.rs`,
 //!   `periode.rs`.
+//! - The request side: `vraag/` (the fold of requests and their figures).
 //!
 //! # Semantics chosen where the definitions leave room (docs/kpis.md, "Counting rules")
 //! - Stocks are taken at the start of day b (before that day's movements): an interval
@@ -70,6 +82,12 @@
 //! - A target for closed care (GESLOTEN) is a reduction target, any other a build-up
 //!   target, whatever its points do.
 //! - bezettingsgraad always uses LOCATIE (places are where the facility is).
+//! - An absence without leave ends at the return or at the end of the residential
+//!   episode it began in, whichever is first; an absence begun on the day a stay ended
+//!   belongs to that stay, and an episode "ended while absent" when the return (if any)
+//!   is after its end date. History classes compare episodes of the same regime (of the
+//!   facility where each started) on the same track. Terugval is final from P's last
+//!   day + 12 months at K (without K: the last recorded event).
 
 mod afleiding;
 #[cfg(test)]
@@ -87,6 +105,7 @@ mod kpi;
 pub mod kpi_catalogue;
 mod mem;
 mod occupancy;
+mod pad;
 mod periode;
 mod projectie;
 mod query;
@@ -94,11 +113,14 @@ mod report;
 mod sweep;
 mod tally;
 mod versions;
+pub mod vraag;
 
 pub use diff::{Diff, GebeurtenisRef};
 pub use disclosure::{KANS_ONVERANDERD, MIN_DUREN, RIJ, RIJ_EEN, RecordKeys, ruis};
 pub use jeugdtabellen::BATCH;
 pub use knowledge::KnowledgeTime;
+pub use pad::kpi::{TERUGVAL_MAANDEN, plus_maanden};
+pub use pad::{Onttrekkingen, PadRapport, PlaatsingenNaarVoorgeschiedenis, Terugval};
 pub use periode::{Granulariteit, Periode};
 pub use projectie::{LOOKAHEAD, Meta, Projection, Sizes};
 pub use query::{Dimensie, Filter, LEVENSVATBAAR, Query, Toerekening};

@@ -134,6 +134,8 @@ pub struct Projection {
     /// and the occupancy log; during [`Projection::concurrently`] they are with the
     /// second stage of the fold, and this is empty.
     pub(crate) jt: JeugdTabellen,
+    /// The youths' absences without leave (`pad`); always on the folding thread.
+    pub(crate) pad: crate::pad::PadTabellen,
     /// Set during [`Projection::concurrently`]: derived youth facts go here instead of
     /// into `jt`.
     sink: Option<Sink>,
@@ -143,6 +145,8 @@ pub struct Projection {
     pub(crate) attrs: VersionTable<VzAttr>,
     pub(crate) landschap: VersionTable<Landschap>,
     pub(crate) doelen: VersionTable<Doel>,
+    /// The request side (`vraag/`).
+    pub(crate) vraag: crate::vraag::Vraag,
 
     /// Interned stream of the event being applied (saves hashing it again).
     stroom_nu: u32,
@@ -534,6 +538,9 @@ impl Projection {
                 self.wijzig(meta, s, orig, None)
             }
             _ => {
+                if self.vraag_nieuw(meta, s, id, g)? {
+                    return Ok(());
+                }
                 if let Some(f) = self.jeugd_feit(meta, g)? {
                     let j = self.jeugdige();
                     self.attach(j, &f);
@@ -601,6 +608,9 @@ impl Projection {
             positie: meta.position,
         };
         if pseudoniem_van_stream(meta.stream).is_some() {
+            if self.vraag_wijzig(meta, s, orig, nieuw)? {
+                return Ok(());
+            }
             let j = self.jeugdige();
             let nieuw_feit = match nieuw {
                 Some(g) => Some(self.jeugd_feit(meta, g)?.ok_or_else(ander)?),
@@ -698,7 +708,7 @@ impl Projection {
     }
 
     /// The youth of the stream of the event being applied.
-    fn jeugdige(&mut self) -> u32 {
+    pub(crate) fn jeugdige(&mut self) -> u32 {
         let sid = self.stroom_nu;
         if let Some(&j) = self.jeugdige_van_stroom.get(sid as usize)
             && j != GEEN
@@ -769,6 +779,8 @@ impl Projection {
                 | Gebeurtenis::PlaatsingGestart(_)
                 | Gebeurtenis::Doorgeplaatst(_)
                 | Gebeurtenis::PlaatsingBeeindigd(_)
+                | Gebeurtenis::JeugdigeOnttrokken(_)
+                | Gebeurtenis::JeugdigeTeruggekeerd(_)
         );
         if !is_jeugd {
             return Ok(None);
@@ -829,11 +841,18 @@ impl Projection {
                 datum: dag(e.datum),
                 bestemming: bestemming_code(e.bestemming),
             },
+            Gebeurtenis::JeugdigeOnttrokken(e) => JFeit::Onttrokken {
+                vz: e.voorziening.as_deref().map_or(GEEN, |v| self.vz_id(v)),
+                datum: dag(e.datum),
+            },
+            Gebeurtenis::JeugdigeTeruggekeerd(e) => JFeit::Teruggekeerd {
+                datum: dag(e.datum),
+            },
             _ => return Ok(None),
         }))
     }
 
-    fn vz_id(&mut self, naam: &str) -> u32 {
+    pub(crate) fn vz_id(&mut self, naam: &str) -> u32 {
         let id = self.vz_namen.id(naam);
         self.vz_staat(id);
         id
@@ -981,6 +1000,7 @@ impl Projection {
             |v| vz.get(v as usize).and_then(|st| st.nu),
             &mut self.scratch,
         );
+        self.pad.sync(j, &self.scratch.onttrekkingen, s);
         let f = self.scratch.feiten.feiten();
         match &mut self.sink {
             Some(a) => a.push(j, s, f),

@@ -47,7 +47,11 @@ impl Omgeving {
         let t = Tokens::new(dir.join("tokens.json"));
         Rol::ALL
             .into_iter()
-            .map(|r| (r, t.create(r, &format!("test-{r}")).unwrap().1))
+            .map(|r| {
+                // The coordinator of the worked example's region.
+                let regio = r.per_jeugdregio().then_some("RIJNMOND");
+                (r, t.create_voor(r, &format!("test-{r}"), regio).unwrap().1)
+            })
             .collect()
     }
 
@@ -591,6 +595,73 @@ async fn aggregate_roles_get_perturbed_counts(o: &Omgeving) {
     s.stop().await;
 }
 
+/// The request side's fields (`graphql/src/vraag.rs`): the evaluator gets exact figures,
+/// the stuurgroep person counts perturbed and capacity exact; a scenario out of range is
+/// refused; a series has one report per period.
+async fn vraag_through_the_api(o: &Omgeving) {
+    let s = o.start_met_werkvoorbeeld().await;
+    let q = "query V($p: PeriodeInvoer!) { vraag(periode: $p) { \
+        wachtenden { jeugdigen { waarde bescherming } begin { waarde } eind { waarde } } \
+        benodigdeCapaciteit { capaciteit cellen { vorm regime capaciteit \
+        gestartePlaatsingen { waarde bescherming } } } } }";
+    let exact = s
+        .gql(Some(o.token(Rol::Evaluator)), q, json!({ "p": q1() }))
+        .await;
+    let v = &ok(&exact)["vraag"];
+    assert_eq!(v["wachtenden"]["jeugdigen"]["waarde"], 0, "{v}");
+    assert_eq!(v["wachtenden"]["jeugdigen"]["bescherming"], "GEEN");
+    let cellen = v["benodigdeCapaciteit"]["cellen"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        cellen
+            .iter()
+            .any(|c| c["gestartePlaatsingen"]["waarde"].as_i64() > Some(0)),
+        "the worked example's placements flow into the places needed: {v}"
+    );
+    let r = s
+        .gql(Some(o.token(Rol::Stuurgroep)), q, json!({ "p": q1() }))
+        .await;
+    let w = &ok(&r)["vraag"];
+    assert_eq!(
+        w["benodigdeCapaciteit"]["capaciteit"], v["benodigdeCapaciteit"]["capaciteit"],
+        "capacity is exact for every role"
+    );
+    let mut n = Vec::new();
+    persoonsaantallen(w, "", &mut n);
+    assert!(
+        n.iter().filter(|x| x.1 > 0).all(|x| x.2 == "VERSTOORD") && n.iter().any(|x| x.1 > 0),
+        "{n:?}"
+    );
+    let fout = s
+        .gql(
+            Some(o.token(Rol::Stuurgroep)),
+            "query { benodigdeCapaciteit(periode: {jaar: 2024, kwartaal: 1}, \
+             scenario: {doelbezetting: 0}) { waarde { benodigd } } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        fout["errors"].as_array().is_some_and(|e| !e.is_empty()),
+        "{fout}"
+    );
+    let reeks = s
+        .gql(
+            Some(o.token(Rol::Evaluator)),
+            "query { vraagReeks(granulariteit: KWARTAAL, van: \"2024-01-01\", \
+             tot: \"2025-01-01\") { meta { periode { van } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        ok(&reeks)["vraagReeks"].as_array().map(Vec::len),
+        Some(4),
+        "{reeks}"
+    );
+    s.stop().await;
+}
+
 /// The breakdown in one pass: its grand total is `kpis`' bezetting, every cell is the
 /// bezetting of the narrowed filter, and aggregate roles see no count from 1 to 4.
 async fn bezetting_per_through_the_api(o: &Omgeving) {
@@ -670,6 +741,10 @@ async fn role_matrix(o: &Omgeving) {
         ("kpis", "{ kpis(periode: {jaar: 2024, kwartaal: 1}) { meta { positie } } }".into(), Rol::ALL.to_vec()),
         ("kpiReeks", "{ kpiReeks(granulariteit: KWARTAAL, van: \"2024-01-01\", tot: \"2025-01-01\") { meta { positie } } }".into(), Rol::ALL.to_vec()),
         ("doelen", "{ doelen { plaatsen } }".into(), Rol::ALL.to_vec()),
+        ("plaatsingenNaarVoorgeschiedenis", "{ plaatsingenNaarVoorgeschiedenis(periode: {jaar: 2024}) { totaal { waarde bescherming } } }".into(), Rol::ALL.to_vec()),
+        ("onttrekkingen", "{ onttrekkingen(periode: {jaar: 2024}) { begonnen { waarde } bescherming } }".into(), Rol::ALL.to_vec()),
+        ("terugval", "{ terugval(periode: {jaar: 2024}) { binnen6Maanden { waarde } definitief } }".into(), Rol::ALL.to_vec()),
+        ("padReeks", "{ padReeks(granulariteit: KWARTAAL, van: \"2024-01-01\", tot: \"2025-01-01\") { terugval { definitiefVanaf } } }".into(), Rol::ALL.to_vec()),
         ("projectie", "{ projectie { positie storeHead achterstand } }".into(), Rol::ALL.to_vec()),
         ("referentie", "{ landsdelen { code } jeugdregios { code } gemeenten { code } aanbieders { id } voorzieningen { id plaatsen } }".into(), Rol::ALL.to_vec()),
         ("historie voorziening", "{ historie(voorziening: \"F1\") { feiten { gebeurtenis { type geregistreerdDoor bron } } } }".into(), vec![Contractmanager, Evaluator, Admin]),
@@ -679,6 +754,7 @@ async fn role_matrix(o: &Omgeving) {
         ("gebeurtenissen", "{ gebeurtenissen(eerste: 5) { edges { cursor node { type } } pageInfo { hasNextPage } } }".into(), vec![Evaluator, Admin]),
         ("diff", "{ diff(periode: {jaar: 2024, kwartaal: 1}, k1: \"2020-01-01T00:00:00Z\", k2: \"2030-01-01T00:00:00Z\") { gebeurtenissen { positie } } }".into(), vec![Evaluator, Admin]),
         ("keten", "{ keten { intact gecontroleerd } }".into(), vec![Contractmanager, Evaluator, Admin]),
+        ("plaatsingsverzoeken", "{ plaatsingsverzoeken { totaal } }".into(), vec![Coordinator, Evaluator, Admin]),
         ("tokens", "{ tokens { id rol } }".into(), vec![Admin]),
     ];
     for (naam, q, toegestaan) in &ops {
@@ -732,7 +808,13 @@ async fn role_matrix(o: &Omgeving) {
     assert_eq!(code(&r), Some("UNAUTHENTICATED"));
     // Token management: admin only.
     let q = "mutation { maakToken(rol: stuurgroep, naam: \"nieuw\") { id token } }";
-    for rol in [Stuurgroep, Contractmanager, Evaluator, Registrar] {
+    for rol in [
+        Stuurgroep,
+        Contractmanager,
+        Evaluator,
+        Registrar,
+        Coordinator,
+    ] {
         assert_eq!(
             code(&s.gql_plain(Some(o.token(rol)), q).await),
             Some("FORBIDDEN")
@@ -2553,6 +2635,7 @@ kringloop_tests::both_backends!(
     worked_example_through_the_api,
     aggregate_roles_get_perturbed_counts,
     bezetting_per_through_the_api,
+    vraag_through_the_api,
     role_matrix,
     person_level_reads_are_logged,
     rejections_are_invalid_event_and_write_nothing,

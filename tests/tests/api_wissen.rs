@@ -48,7 +48,10 @@ impl Omgeving {
         let t = Tokens::new(dir.path().join("tokens.json"));
         let tokens = Rol::ALL
             .into_iter()
-            .map(|r| (r, t.create(r, &format!("test-{r}")).unwrap().1))
+            .map(|r| {
+                let regio = r.per_jeugdregio().then_some("RIJNMOND");
+                (r, t.create_voor(r, &format!("test-{r}"), regio).unwrap().1)
+            })
             .collect();
         Omgeving {
             url,

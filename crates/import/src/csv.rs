@@ -153,6 +153,7 @@ pub fn reader<'a>(file: &'a str, bytes: &'a [u8], pseudo: Option<&'a Pseudonymiz
             reden,
         ))),
         quote_error: None,
+        pending: Default::default(),
     };
     if open.is_some_and(|o| o.record_start == 0) {
         return Reader {
@@ -211,6 +212,7 @@ pub fn reader<'a>(file: &'a str, bytes: &'a [u8], pseudo: Option<&'a Pseudonymiz
         }),
         header_error: None,
         quote_error,
+        pending: Default::default(),
     }
 }
 
@@ -223,6 +225,8 @@ pub struct Reader<'a> {
     header_error: Option<Item>,
     /// The unterminated quote, reported after the rows before it.
     quote_error: Option<Item>,
+    /// The further facts of a row that expands into several (a coordinator's list).
+    pending: std::collections::VecDeque<Item>,
 }
 
 impl std::fmt::Debug for Reader<'_> {
@@ -247,6 +251,9 @@ impl Iterator for Reader<'_> {
 
     fn next(&mut self) -> Option<Item> {
         if let Some(item) = self.header_error.take() {
+            return Some(item);
+        }
+        if let Some(item) = self.pending.pop_front() {
             return Some(item);
         }
         let file = self.file;
@@ -320,12 +327,17 @@ impl Iterator for Reader<'_> {
                 columns: &r.columns,
                 fields: &fields,
             };
-            return Some(
-                match read_row(&row, &r.names, &plaats, &r.source_prefix, self.pseudo) {
-                    Ok(v) => Item::Voorstel(Box::new(v)),
-                    Err(e) => Item::Afgewezen(Afgewezen::unreadable(plaats, e.0)),
-                },
-            );
+            match read_row(&row, &r.names, &plaats, &r.source_prefix, self.pseudo) {
+                Ok(vs) => {
+                    let mut vs = vs.into_iter().map(|v| Item::Voorstel(Box::new(v)));
+                    let eerste = vs.next();
+                    self.pending.extend(vs);
+                    if eerste.is_some() {
+                        return eerste;
+                    }
+                }
+                Err(e) => return Some(Item::Afgewezen(Afgewezen::unreadable(plaats, e.0))),
+            }
         }
     }
 }
@@ -336,7 +348,7 @@ fn read_row(
     plaats: &Location,
     source_prefix: &str,
     pseudo: Option<&Pseudonymizer>,
-) -> Result<Voorstel, VeldFout> {
+) -> Result<Vec<Voorstel>, VeldFout> {
     // Filled cells in columns that do not belong to this type are mistakes (a value in
     // the wrong column), not something to ignore.
     if let Some(t) = r.tekst("type")?
@@ -353,7 +365,24 @@ fn read_row(
             }
         }
     }
-    record::read(r, plaats, source_prefix, pseudo, None)
+    if let Some(t) = r.tekst("type")?
+        && t.trim().eq_ignore_ascii_case(crate::lijst::LIJST_TYPE)
+    {
+        for (i, cell) in r.fields.iter().enumerate() {
+            let name = names.get(i).map_or("", String::as_str);
+            if !cell.trim().is_empty()
+                && !crate::lijst::hoort_bij(name)
+                && !matches!(name, "type" | "pseudoniem" | "bsn")
+                && !formaat::META_NA.contains(&name)
+            {
+                return Err(VeldFout(format!(
+                    "kolom `{name}` hoort niet bij type {}; laat die cel leeg",
+                    crate::lijst::LIJST_TYPE
+                )));
+            }
+        }
+    }
+    record::read_all(r, plaats, source_prefix, pseudo, None)
 }
 
 #[cfg(test)]

@@ -284,7 +284,7 @@ pub const SPECS: &[TypeSpec] = &[
             opt("verzoek", Tekst),
             opt("overbrugging", JaNee),
         ],
-        uitleg: "een plaatsing begint (verzoek: het plaatsingsverzoek dat zij vervult)",
+        uitleg: "een plaatsing begint (verzoek: het plaatsingsverzoek dat zij vervult; overbrugging: een overbruggingsplek)",
     },
     TypeSpec {
         event_type: "Doorgeplaatst",
@@ -299,7 +299,7 @@ pub const SPECS: &[TypeSpec] = &[
             opt("verzoek", Tekst),
             opt("overbrugging", JaNee),
         ],
-        uitleg: "een doorplaatsing van de ene voorziening naar de andere",
+        uitleg: "een doorplaatsing van de ene voorziening naar de andere (verzoek, overbrugging: als bij PlaatsingGestart)",
     },
     TypeSpec {
         event_type: "PlaatsingBeeindigd",
@@ -356,9 +356,9 @@ pub const SPECS: &[TypeSpec] = &[
             v("aanbieder", Tekst),
             v("datum", Datum),
             v("reden", Keuze(WEIGERINGSREDENEN)),
-            v("toelichting", Tekst),
+            opt("toelichting", Tekst),
         ],
-        uitleg: "een aanbieder weigert de aanmelding",
+        uitleg: "een aanbieder weigert de aanmelding (toelichting: vrije tekst, versleuteld opgeslagen)",
     },
     TypeSpec {
         event_type: "PlaatsingsverzoekIngetrokken",
@@ -367,9 +367,9 @@ pub const SPECS: &[TypeSpec] = &[
             v("verzoek", Tekst),
             v("datum", Datum),
             v("reden", Keuze(INTREKKINGSREDENEN)),
-            v("toelichting", Tekst),
+            opt("toelichting", Tekst),
         ],
-        uitleg: "het verzoek ingetrokken zonder plaatsing",
+        uitleg: "het verzoek ingetrokken zonder plaatsing (toelichting: vrije tekst, versleuteld opgeslagen)",
     },
     TypeSpec {
         event_type: "JeugdigeOnttrokken",
@@ -689,7 +689,7 @@ pub fn bouw(
     }
     let mut data: Vec<(&'static str, Waarde<'_>)> = Vec::with_capacity(spec.velden.len() + 1);
     for (veld, tekst) in spec.velden.iter().zip(&teksten) {
-        let w = controleer(veld, tekst.as_deref()).map_err(|e| {
+        let mut w = controleer(veld, tekst.as_deref()).map_err(|e| {
             if prefix.is_empty() {
                 e
             } else {
@@ -701,6 +701,11 @@ pub fn bouw(
         // is left out, so the fact's default (no) applies.
         if !veld.verplicht && veld.soort == JaNee && matches!(w, Waarde::Null) {
             continue;
+        }
+        // A refusal's or withdrawal's explanation is often left blank in a coordinator's
+        // list; the catalogue holds it as text, so blank is the empty text.
+        if veld.naam == "toelichting" && matches!(w, Waarde::Null) {
+            w = Waarde::Tekst("");
         }
         data.push((veld.naam, w));
     }

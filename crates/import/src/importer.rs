@@ -33,7 +33,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
-use kringloop_events::rules::DomainState;
+use kringloop_events::rules::{DomainState, Normen};
 use kringloop_events::{Gebeurtenis, RecordedEvent};
 use kringloop_store::{EventStore, StoreError};
 use kringloop_writer::{Index, KeyUse, LoadError, WriteState};
@@ -44,6 +44,7 @@ use crate::ijw::mapping::{MappingError, RegioMapping};
 use crate::ijw::translate::{self, InputMessage};
 use crate::ijw::{self, BerichtSoort};
 use crate::jsonl;
+use crate::lijst::{Oordeel, Verzoeken};
 use crate::plan::{Planner, WriteRequest};
 use crate::progress::Progress;
 use crate::pseudonym::{KeyError, Pseudonymizer, safe_file_name};
@@ -99,6 +100,8 @@ pub struct ImportConfig {
     pub ijw_backfill: bool,
     /// Show progress (a bar on a terminal, a summary line otherwise).
     pub voortgang: bool,
+    /// The need side's waiting-time norms the rules check requests against.
+    pub normen: Normen,
 }
 
 impl ImportConfig {
@@ -110,6 +113,7 @@ impl ImportConfig {
             mapping: None,
             ijw_backfill: false,
             voortgang: false,
+            normen: Normen::default(),
         }
     }
 }
@@ -155,10 +159,14 @@ struct ImportIndex {
     ijw_messages: HashSet<String>,
     /// Recorded time of the store's head event plus what this importer wrote.
     last_recorded: Option<DateTime<Utc>>,
+    /// The need-side facts, so that a coordinator's list exported again skips what the
+    /// log holds and iJw JW315 messages join a youth's open request.
+    verzoeken: Verzoeken,
 }
 
 impl Index for ImportIndex {
-    fn apply(&mut self, e: &RecordedEvent, _: &Gebeurtenis) {
+    fn apply(&mut self, e: &RecordedEvent, g: &Gebeurtenis) {
+        self.verzoeken.apply_logged(&e.stream, e.event_id, g);
         if let Some(rest) = e.source.strip_prefix("import:ijw ") {
             for key in rest.split(" + ") {
                 self.ijw_messages.insert(key.to_owned());
@@ -199,7 +207,7 @@ impl Importer {
             Some(head.max(0) as u64),
             "gebeurtenissen",
         );
-        let write = WriteState::load(&*store, |n| v.inc(n as u64))
+        let write = WriteState::load_met_normen(&*store, config.normen, |n| v.inc(n as u64))
             .await
             .map_err(|e| match e {
                 LoadError::Store(e) => ImportError::Store(e),
@@ -343,10 +351,22 @@ impl Importer {
         let mut planner = self.planner(&mut state);
         let mut al_geschreven = 0u64;
         let mut records = 0u64;
+        let mut verzoeken = self.write.index.verzoeken.clone();
+        let mut bekend_uit_lijst = 0u64;
+        let mut vorige_regel = None;
         for item in items {
-            records += 1;
+            // A list row yields several items with one place: count it once.
+            let plaats = match &item {
+                Item::Voorstel(v) if v.uit_lijst => Some(v.plaats.clone()),
+                _ => None,
+            };
+            if plaats.is_none() || plaats != vorige_regel {
+                records += 1;
+            }
+            vorige_regel = plaats;
             match item {
                 Item::Voorstel(vs) => {
+                    let stream = vs.stream.clone();
                     if meerdere
                         && self
                             .write
@@ -355,8 +375,33 @@ impl Importer {
                     {
                         // Its batch was written by an earlier run that stopped halfway.
                         al_geschreven += 1;
+                    } else if vs.uit_lijst
+                        && let Some(stream) = stream
+                    {
+                        // A row of a coordinator's list: what the log (or an earlier row)
+                        // already holds is skipped, a contradiction refused.
+                        match verzoeken.oordeel(&stream, &vs.feit) {
+                            Oordeel::Nieuw => {
+                                let feit = vs.feit.clone();
+                                if planner.add(*vs) {
+                                    verzoeken.apply(&stream, &feit);
+                                }
+                            }
+                            Oordeel::Bekend => bekend_uit_lijst += 1,
+                            Oordeel::Strijdig(reden) => planner.reject(Afgewezen {
+                                plaats: vs.plaats,
+                                code: LIJST_STRIJDIG.to_owned(),
+                                reden,
+                            }),
+                        }
                     } else {
-                        planner.add(*vs);
+                        // Only need-side facts are remembered (no copy of every record).
+                        let feit = Verzoeken::relevant(&vs.feit).then(|| vs.feit.clone());
+                        if planner.add(*vs)
+                            && let (Some(stream), Some(feit)) = (stream, feit)
+                        {
+                            verzoeken.apply(&stream, &feit);
+                        }
                     }
                 }
                 Item::Afgewezen(a) => planner.reject(a),
@@ -373,11 +418,13 @@ impl Importer {
             v.inc(1);
         }
         let onderweg = stroom.as_ref().map_or(0, |s| s.events);
+        let mut notities = already_written_note(naam, al_geschreven);
+        notities.extend(known_list_facts_note(naam, bekend_uit_lijst));
         let (rapport, opdrachten) = Rapport::van_plan(
             naam.to_owned(),
             formaat.naam(),
             records,
-            already_written_note(naam, al_geschreven),
+            notities,
             onderweg,
             sleutel,
             planner,
@@ -398,6 +445,11 @@ impl Importer {
                     .await
             }
         };
+        if let Ok(r) = &r
+            && matches!(r.uitkomst, Uitkomst::Geschreven | Uitkomst::ProefDraai)
+        {
+            self.write.index.verzoeken = verzoeken;
+        }
         v.finish();
         r
     }
@@ -498,13 +550,15 @@ impl Importer {
             v.inc(1);
         }
         v.message("controleren…");
-        let vertaling = translate::translate(
+        let mut vertaling = translate::translate(
             &gelezen,
             &mapping,
             &self.write.state,
             &self.write.index.ijw_messages,
+            &self.write.index.verzoeken,
             self.config.ijw_backfill,
         );
+        let verzoeken = std::mem::take(&mut vertaling.verzoeken);
         let meerdere =
             several_recorded_times(vertaling.voorstellen.iter().map(|v| v.geregistreerd_op));
         let mut state = self.write.state.clone();
@@ -534,6 +588,7 @@ impl Importer {
             .await?;
         if matches!(r.uitkomst, Uitkomst::Geschreven | Uitkomst::ProefDraai) {
             self.write.index.ijw_messages.extend(nieuwe_berichten);
+            self.write.index.verzoeken = verzoeken;
         }
         v.finish();
         Ok(r)
@@ -653,6 +708,26 @@ fn several_recorded_times(tijden: impl Iterator<Item = Option<DateTime<Utc>>>) -
         }
     }
     false
+}
+
+/// Code of a list row that contradicts a known request (another urgency for the same
+/// `verzoek`, another date for the same registration).
+pub const LIJST_STRIJDIG: &str = "LIJST_STRIJDIG";
+
+fn known_list_facts_note(invoer: &str, n: u64) -> Vec<Overgeslagen> {
+    if n == 0 {
+        return Vec::new();
+    }
+    vec![Overgeslagen {
+        plaats: Location {
+            bestand: invoer.to_owned(),
+            regel: None,
+            element: None,
+        },
+        reden: format!(
+            "{n} feiten van de plaatsingslijst stonden al in het log of eerder in het bestand (hetzelfde verzoek, dezelfde aanmelding): niet opnieuw geschreven"
+        ),
+    }]
 }
 
 fn already_written_note(invoer: &str, n: u64) -> Vec<Overgeslagen> {

@@ -70,10 +70,10 @@ pub fn read(file: &str, bytes: &[u8], pseudo: Option<&Pseudonymizer>) -> Vec<Ite
                 continue;
             }
         };
-        out.push(match read_object(&obj, &plaats, &source_prefix, pseudo) {
-            Ok(v) => Item::Voorstel(Box::new(v)),
-            Err(e) => Item::Afgewezen(Afgewezen::unreadable(plaats, e.0)),
-        });
+        match read_object(&obj, &plaats, &source_prefix, pseudo) {
+            Ok(vs) => out.extend(vs.into_iter().map(|v| Item::Voorstel(Box::new(v)))),
+            Err(e) => out.push(Item::Afgewezen(Afgewezen::unreadable(plaats, e.0))),
+        }
     }
     out
 }
@@ -83,9 +83,28 @@ fn read_object(
     plaats: &Location,
     source_prefix: &str,
     pseudo: Option<&Pseudonymizer>,
-) -> Result<record::Voorstel, VeldFout> {
+) -> Result<Vec<record::Voorstel>, VeldFout> {
     let o = Object(obj);
     let type_name = o.tekst("type")?.map(|t| t.trim().to_owned());
+    if type_name
+        .as_deref()
+        .is_some_and(|t| t.eq_ignore_ascii_case(crate::lijst::LIJST_TYPE))
+    {
+        for (k, v) in obj {
+            if !v.is_null()
+                && !crate::lijst::hoort_bij(k)
+                && !matches!(k.as_str(), "type" | "pseudoniem" | "bsn")
+                && !formaat::META_NA.contains(&k.as_str())
+            {
+                return Err(VeldFout(format!(
+                    "veld `{}` hoort niet bij type {}",
+                    redact(k),
+                    crate::lijst::LIJST_TYPE
+                )));
+            }
+        }
+        return record::read_all(&o, plaats, source_prefix, pseudo, None);
+    }
     let spec = type_name.as_deref().and_then(formaat::spec);
     if let Some(spec) = spec {
         let nieuw_type = o.tekst("nieuw_type")?;
@@ -125,7 +144,7 @@ fn read_object(
         formaat::bouw(s, &Object(n), "", pseudonym_for_new.as_deref(), None)
     };
     let build_new: Option<BouwNieuw<'_>> = nested.is_some().then_some(&build_new);
-    record::read(&o, plaats, source_prefix, pseudo, build_new)
+    record::read(&o, plaats, source_prefix, pseudo, build_new).map(|v| vec![v])
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub mod formaat;
 pub mod ijw;
 pub mod importer;
 pub mod jsonl;
+pub mod lijst;
 pub mod plan;
 pub mod progress;
 pub mod pseudonym;

@@ -69,6 +69,9 @@ pub struct Voorstel {
     pub geregistreerd_op: Option<DateTime<Utc>>,
     /// The envelope `source`.
     pub source: String,
+    /// Expanded from a row of a coordinator's list ([`crate::lijst`]): a fact the log
+    /// already holds is skipped instead of refused.
+    pub uit_lijst: bool,
 }
 
 /// A record that is not imported, with its place and the reason. `code` is the rule's
@@ -113,14 +116,16 @@ pub fn read(
     let spec: &TypeSpec = formaat::spec(type_name.trim()).ok_or_else(|| {
         VeldFout(if type_name.trim().is_empty() {
             format!(
-                "veld `type` ontbreekt; geldig zijn: {}",
-                formaat::type_namen()
+                "veld `type` ontbreekt; geldig zijn: {}, {}",
+                formaat::type_namen(),
+                crate::lijst::LIJST_TYPE
             )
         } else {
             format!(
-                "onbekend type `{}`; geldig zijn: {}",
+                "onbekend type `{}`; geldig zijn: {}, {}",
                 redact(&type_name),
-                formaat::type_namen()
+                formaat::type_namen(),
+                crate::lijst::LIJST_TYPE
             )
         })
     })?;
@@ -179,7 +184,65 @@ pub fn read(
         event_id,
         geregistreerd_op,
         source,
+        uit_lijst: false,
     })
+}
+
+/// Reads one tabular record into its proposed facts: one for a record of a catalogue
+/// type, several for a row of a coordinator's list ([`crate::lijst`]).
+pub fn read_all(
+    velden: &dyn Velden,
+    plaats: &Location,
+    source_prefix: &str,
+    pseudo: Option<&Pseudonymizer>,
+    nieuw: Option<BouwNieuw<'_>>,
+) -> Result<Vec<Voorstel>, VeldFout> {
+    let is_lijst = velden
+        .tekst("type")?
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case(crate::lijst::LIJST_TYPE));
+    if !is_lijst {
+        return read(velden, plaats, source_prefix, pseudo, nieuw).map(|v| vec![v]);
+    }
+    let pseudoniem = jeugdige(velden, pseudo)?.ok_or_else(|| {
+        VeldFout(
+            "een regel van de plaatsingslijst gaat over een jeugdige: vul `pseudoniem` of `bsn` in"
+                .to_owned(),
+        )
+    })?;
+    if velden.tekst("event_id")?.is_some() {
+        // One row becomes several facts: one id cannot name them all.
+        return Err(VeldFout(
+            "`event_id` kan niet bij een regel van de plaatsingslijst (één regel wordt meerdere feiten); laat de cel leeg".to_owned(),
+        ));
+    }
+    let feiten = crate::lijst::lees(velden, &pseudoniem)?;
+    let geregistreerd_op = match velden.tekst("geregistreerd_op")? {
+        Some(t) => Some(formaat::parse_tijdstip(&t).ok_or_else(|| {
+            VeldFout(format!(
+                "veld `geregistreerd_op`: `{}` is geen tijdstip (verwacht RFC 3339 of JJJJ-MM-DD)",
+                redact(&t)
+            ))
+        })?),
+        None => None,
+    };
+    let mut source = format!("{source_prefix}:{}", plaats.regel.unwrap_or(0));
+    if let Some(bron) = velden.tekst("bron")? {
+        check_text("bron", TextKind::Name, bron.trim()).map_err(|a| VeldFout(a.melding))?;
+        source.push_str(&format!(" ({})", bron.trim()));
+    }
+    let stream = jeugdige_stream(&pseudoniem);
+    Ok(feiten
+        .into_iter()
+        .map(|feit| Voorstel {
+            plaats: plaats.clone(),
+            stream: Some(stream.clone()),
+            feit,
+            event_id: None,
+            geregistreerd_op,
+            source: source.clone(),
+            uit_lijst: true,
+        })
+        .collect())
 }
 
 /// The youth's pseudonym from `pseudoniem` or (pseudonymised here) `bsn`.
@@ -253,6 +316,11 @@ pub fn all_columns() -> Vec<String> {
             if !out.contains(&n) {
                 out.push(n);
             }
+        }
+    }
+    for v in crate::lijst::SPEC.velden {
+        if !out.iter().any(|o| o == v.naam) {
+            out.push(v.naam.to_owned());
         }
     }
     for m in META_NA {

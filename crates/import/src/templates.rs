@@ -11,6 +11,7 @@
 use serde_json::Value;
 
 use crate::formaat::{self, META_NA, Soort, TypeSpec};
+use crate::lijst::{self, LIJST_TYPE};
 
 /// The youth of the examples: a test BSN (999900006–999999990 range, passes the elfproef).
 pub const EXAMPLE_BSN: &str = "999900006";
@@ -19,6 +20,11 @@ pub const EXAMPLE_BSN: &str = "999900006";
 /// point at them.
 pub const ID_VERHUIZING: &str = "01900000-0000-7000-8000-000000000001";
 pub const ID_VERGISSING: &str = "01900000-0000-7000-8000-000000000002";
+
+/// The placement requests of the examples (ids unique within the youth's stream).
+pub const VERZOEK_SPOED: &str = "RMD-2024-017";
+pub const VERZOEK_AFSCHALING: &str = "RMD-2024-052";
+pub const VERZOEK_INGETROKKEN: &str = "RMD-2024-101";
 
 /// The order in which the templates build on each other.
 pub const ORDER: &[&str] = &[
@@ -35,15 +41,30 @@ pub const ORDER: &[&str] = &[
     "JeugdigeGeregistreerd",
     "MachtigingAfgegeven",
     "MachtigingBeeindigd",
+    "PlaatsingsverzoekIngediend",
+    "JeugdigeAangemeld",
+    "AanmeldingGeweigerd",
+    "PlaatsAangeboden",
     "PlaatsingGestart",
     "Doorgeplaatst",
     "PlaatsingBeeindigd",
+    "PlaatsingsverzoekIngetrokken",
+    "JeugdigeOnttrokken",
+    "JeugdigeTeruggekeerd",
     "WoongemeenteGewijzigd",
     "FeitGecorrigeerd",
     "FeitIngetrokken",
 ];
 
 type Row = &'static [(&'static str, &'static str)];
+
+/// The format of a template: a catalogue type or the coordinator's list.
+fn spec_of(event_type: &str) -> Option<&'static TypeSpec> {
+    if event_type.eq_ignore_ascii_case(LIJST_TYPE) {
+        return Some(&lijst::SPEC);
+    }
+    formaat::spec(event_type)
+}
 
 /// Example rows per type (column → value; meta columns included where used).
 pub fn examples(event_type: &str) -> &'static [Row] {
@@ -195,6 +216,83 @@ pub fn examples(event_type: &str) -> &'static [Row] {
             ("datum", "2024-02-26"),
             ("reden", "vervangen door machtiging gesloten jeugdhulp"),
         ]],
+        // Three requests for the youth: a spoed one placed the same day, a regulier one
+        // for a lighter place (fulfilled by the doorplaatsing) and one withdrawn.
+        "PlaatsingsverzoekIngediend" => &[
+            &[
+                ("bsn", EXAMPLE_BSN),
+                ("verzoek", VERZOEK_SPOED),
+                ("datum", "2024-02-01"),
+                ("verwijzer", "GECERTIFICEERDE_INSTELLING"),
+                ("urgentie", "SPOED"),
+                ("vorm", "GROEP"),
+                ("regime", "GESLOTEN"),
+                ("jeugdregio", "RIJNMOND"),
+            ],
+            &[
+                ("bsn", EXAMPLE_BSN),
+                ("verzoek", VERZOEK_AFSCHALING),
+                ("datum", "2024-05-13"),
+                ("verwijzer", "GECERTIFICEERDE_INSTELLING"),
+                ("urgentie", "REGULIER"),
+                ("vorm", "KLEINSCHALIG"),
+                ("regime", "OPEN"),
+                ("jeugdregio", "RIJNMOND"),
+            ],
+            &[
+                ("bsn", EXAMPLE_BSN),
+                ("verzoek", VERZOEK_INGETROKKEN),
+                ("datum", "2024-11-01"),
+                ("verwijzer", "GEMEENTE_WIJKTEAM"),
+                ("urgentie", "REGULIER"),
+                ("vorm", "GEZINSHUIS"),
+                ("regime", "OPEN"),
+                ("jeugdregio", "RIJNMOND"),
+            ],
+        ],
+        "JeugdigeAangemeld" => &[
+            &[
+                ("bsn", EXAMPLE_BSN),
+                ("verzoek", VERZOEK_SPOED),
+                ("aanbieder", "HORIZON"),
+                ("voorziening", "HZN-DE-BRUG"),
+                ("datum", "2024-02-01"),
+            ],
+            &[
+                ("bsn", EXAMPLE_BSN),
+                ("verzoek", VERZOEK_AFSCHALING),
+                ("aanbieder", "HORIZON"),
+                ("voorziening", "HZN-KLEINE-HAVEN"),
+                ("datum", "2024-05-13"),
+            ],
+            &[
+                ("bsn", EXAMPLE_BSN),
+                ("verzoek", VERZOEK_AFSCHALING),
+                ("aanbieder", "SCHAKENBOSCH"),
+                ("datum", "2024-05-13"),
+            ],
+            &[
+                ("bsn", EXAMPLE_BSN),
+                ("verzoek", VERZOEK_INGETROKKEN),
+                ("aanbieder", "SCHAKENBOSCH"),
+                ("voorziening", "SKB-DE-LINDE"),
+                ("datum", "2024-11-04"),
+            ],
+        ],
+        "AanmeldingGeweigerd" => &[&[
+            ("bsn", EXAMPLE_BSN),
+            ("verzoek", VERZOEK_AFSCHALING),
+            ("aanbieder", "SCHAKENBOSCH"),
+            ("datum", "2024-05-20"),
+            ("reden", "GROEPSSAMENSTELLING"),
+            ("toelichting", "groep vol met jongere kinderen"),
+        ]],
+        "PlaatsAangeboden" => &[&[
+            ("bsn", EXAMPLE_BSN),
+            ("verzoek", VERZOEK_AFSCHALING),
+            ("voorziening", "HZN-KLEINE-HAVEN"),
+            ("datum", "2024-05-27"),
+        ]],
         "PlaatsingGestart" => &[&[
             ("bsn", EXAMPLE_BSN),
             ("voorziening", "HZN-DE-BRUG"),
@@ -202,6 +300,8 @@ pub fn examples(event_type: &str) -> &'static [Row] {
             ("spoed", "ja"),
             ("crisis", "nee"),
             ("verblijf_voor", "THUIS"),
+            ("verzoek", VERZOEK_SPOED),
+            ("overbrugging", "nee"),
         ]],
         "Doorgeplaatst" => &[&[
             ("bsn", EXAMPLE_BSN),
@@ -211,6 +311,7 @@ pub fn examples(event_type: &str) -> &'static [Row] {
             ("reden", "afschaling naar kleinschalig open"),
             ("tegen_wens_jeugdige", "nee"),
             ("tegen_wens_aanbieder", "nee"),
+            ("verzoek", VERZOEK_AFSCHALING),
         ]],
         "PlaatsingBeeindigd" => &[&[
             ("bsn", EXAMPLE_BSN),
@@ -220,6 +321,20 @@ pub fn examples(event_type: &str) -> &'static [Row] {
             ("reden", "terug naar huis met ambulante hulp"),
             ("reden_beeindiging", "31"),
         ]],
+        "PlaatsingsverzoekIngetrokken" => &[&[
+            ("bsn", EXAMPLE_BSN),
+            ("verzoek", VERZOEK_INGETROKKEN),
+            ("datum", "2024-11-20"),
+            ("reden", "ANDERE_OPLOSSING"),
+            ("toelichting", "thuis met ambulante hulp"),
+        ]],
+        // Recorded after the placement (valid time: during the stay in De Brug).
+        "JeugdigeOnttrokken" => &[&[
+            ("bsn", EXAMPLE_BSN),
+            ("voorziening", "HZN-DE-BRUG"),
+            ("datum", "2024-03-10"),
+        ]],
+        "JeugdigeTeruggekeerd" => &[&[("bsn", EXAMPLE_BSN), ("datum", "2024-03-12")]],
         "WoongemeenteGewijzigd" => &[
             &[
                 ("bsn", EXAMPLE_BSN),
@@ -245,6 +360,56 @@ pub fn examples(event_type: &str) -> &'static [Row] {
             ("ingetrokken_event_id", ID_VERGISSING),
             ("reden", "ten onrechte ingevoerd"),
         ]],
+        // The coordinator's list in 2025, imported after the other templates: one request
+        // registered with two providers (one refuses), and one withdrawn. The request's
+        // fields repeat on every row of the request.
+        "Plaatsingslijst" => &[
+            &[
+                ("bsn", EXAMPLE_BSN),
+                ("verzoek", "RMD-2025-004"),
+                ("ingediend_op", "2025-01-10"),
+                ("verwijzer", "GEMEENTE_WIJKTEAM"),
+                ("urgentie", "REGULIER"),
+                ("vorm", "GEZINSHUIS"),
+                ("regime", "OPEN"),
+                ("jeugdregio", "RIJNMOND"),
+                ("aanbieder", "SCHAKENBOSCH"),
+                ("voorziening", "SKB-DE-LINDE"),
+                ("aangemeld_op", "2025-01-13"),
+                ("geweigerd_op", "2025-01-20"),
+                ("weigeringsreden", "GEEN_PLEK"),
+                ("weigering_toelichting", "gezinshuis vol tot de zomer"),
+            ],
+            &[
+                ("bsn", EXAMPLE_BSN),
+                ("verzoek", "RMD-2025-004"),
+                ("ingediend_op", "2025-01-10"),
+                ("verwijzer", "GEMEENTE_WIJKTEAM"),
+                ("urgentie", "REGULIER"),
+                ("vorm", "GEZINSHUIS"),
+                ("regime", "OPEN"),
+                ("jeugdregio", "RIJNMOND"),
+                ("aanbieder", "HORIZON"),
+                ("aangemeld_op", "2025-01-13"),
+            ],
+            &[
+                ("bsn", EXAMPLE_BSN),
+                ("verzoek", "RMD-2025-019"),
+                ("ingediend_op", "2025-02-03"),
+                ("verwijzer", "RAAD_RECHTER"),
+                ("urgentie", "SPOED"),
+                ("vorm", "GROEP"),
+                ("regime", "GESLOTEN"),
+                ("jeugdregio", "RIJNMOND"),
+                ("aanbieder", "HORIZON"),
+                ("voorziening", "HZN-DE-BRUG"),
+                ("aangemeld_op", "2025-02-03"),
+                ("aangeboden_op", "2025-02-04"),
+                ("ingetrokken_op", "2025-02-05"),
+                ("intrekkingsreden", "NIET_MEER_NODIG"),
+                ("intrekking_toelichting", "machtiging niet verleend"),
+            ],
+        ],
         _ => &[],
     }
 }
@@ -290,7 +455,7 @@ fn csv_field(s: &str) -> String {
 
 /// The CSV template of a type: header plus example rows.
 pub fn csv(event_type: &str) -> Option<String> {
-    let spec = formaat::spec(event_type)?;
+    let spec = spec_of(event_type)?;
     let cols = columns(spec);
     let mut out = cols.join(",");
     out.push('\n');
@@ -313,7 +478,7 @@ pub fn csv(event_type: &str) -> Option<String> {
 
 /// The JSON Lines template of a type: one object per example, native JSON types.
 pub fn jsonl(event_type: &str) -> Option<String> {
-    let spec = formaat::spec(event_type)?;
+    let spec = spec_of(event_type)?;
     let mut out = String::new();
     for row in examples(event_type) {
         // Written by hand rather than through a map, so that `type` comes first and the
@@ -370,7 +535,7 @@ pub fn overview() -> String {
          Een bestand wordt helemaal of helemaal niet geschreven: bij één afgewezen record wordt niets geschreven.\n\n\
          | type | velden (verplicht*, keuzes) | uitleg |\n|---|---|---|\n",
     );
-    for s in formaat::SPECS {
+    for s in formaat::SPECS.iter().chain(std::iter::once(&lijst::SPEC)) {
         let velden: Vec<String> = s
             .velden
             .iter()
@@ -399,6 +564,17 @@ pub fn overview() -> String {
             s.uitleg
         ));
     }
+    out.push_str(
+        "\n## Plaatsingslijst\n\n\
+         De lijst zoals een plaatsingscoördinatie die bijhoudt: één regel per aanmelding, met op elke \
+         regel de gegevens van het verzoek (`type` = `Plaatsingslijst`). Een regel wordt het verzoek \
+         (`PlaatsingsverzoekIngediend`, één keer per verzoek), de aanmelding (`aanbieder` + `aangemeld_op`), \
+         een aangeboden plek (`aangeboden_op` + `voorziening`), een weigering (`geweigerd_op` + \
+         `weigeringsreden`) en een intrekking (`ingetrokken_op` + `intrekkingsreden`). Een bijgewerkte lijst \
+         mag opnieuw worden ingelezen: wat al in het log staat wordt overgeslagen, wat ermee in strijd is \
+         (hetzelfde verzoek met een andere urgentie) wordt afgewezen. Een plaatsing vervult een verzoek via \
+         `verzoek` in `PlaatsingGestart` of `Doorgeplaatst`.\n",
+    );
     out
 }
 
@@ -417,7 +593,7 @@ mod tests {
     fn templates_are_current() -> Result<(), Box<dyn std::error::Error>> {
         let schrijven = std::env::var_os("KRINGLOOP_TEMPLATES_SCHRIJVEN").is_some();
         let mut bestanden = vec![("README.md".to_owned(), overview())];
-        for t in ORDER {
+        for t in ORDER.iter().chain(&[LIJST_TYPE]) {
             bestanden.push((format!("csv/{t}.csv"), csv(t).ok_or("geen csv")?));
             bestanden.push((format!("jsonl/{t}.jsonl"), jsonl(t).ok_or("geen jsonl")?));
         }
@@ -445,5 +621,6 @@ mod tests {
         for t in ORDER {
             assert!(!examples(t).is_empty(), "{t}");
         }
+        assert!(!examples(LIJST_TYPE).is_empty());
     }
 }

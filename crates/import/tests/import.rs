@@ -182,7 +182,7 @@ async fn templates_importeren(formaat: &str) -> R {
     let events = alle(&store).await?;
     let verwacht: u64 = rapporten.iter().map(|r| r.geschreven).sum();
     assert_eq!(events.len() as u64, verwacht);
-    assert_eq!(events.len(), 30, "alle voorbeeldregels");
+    assert_eq!(events.len(), 42, "alle voorbeeldregels");
     let jeugdige = jeugdige_stream(&pseudoniem(EXAMPLE_BSN)?);
     for e in &events {
         assert_eq!(e.recorded_by, PRINCIPAL);
@@ -250,14 +250,16 @@ async fn ijw_fixtures_become_placements_a_doorplaatsing_and_ends() -> R {
     assert_eq!(
         typen,
         [
-            "JeugdigeGeregistreerd", // A, from the JW301
-            "PlaatsingGestart",      // A in De Brug
-            "JeugdigeGeregistreerd", // B
-            "PlaatsingGestart",      // B in De Kleine Haven (ReferentieAanbieder KH-)
-            "Doorgeplaatst",         // A: JW307 reason 38 + JW305 at Schakenbosch
-            "PlaatsingBeeindigd",    // B: reason 39
-            "JeugdigeGeregistreerd", // C, from the JW315
-            "PlaatsingBeeindigd",    // A leaves De Linde: reason 31
+            "JeugdigeGeregistreerd",      // A, from the JW301
+            "PlaatsingGestart",           // A in De Brug
+            "JeugdigeGeregistreerd",      // B
+            "PlaatsingGestart",           // B in De Kleine Haven (ReferentieAanbieder KH-)
+            "Doorgeplaatst",              // A: JW307 reason 38 + JW305 at Schakenbosch
+            "PlaatsingBeeindigd",         // B: reason 39
+            "JeugdigeGeregistreerd",      // C, from the JW315
+            "PlaatsingsverzoekIngediend", // C: Schakenbosch asks for a gezinshuis place
+            "JeugdigeAangemeld",          // C at Schakenbosch, De Linde
+            "PlaatsingBeeindigd",         // A leaves De Linde: reason 31
         ]
     );
     let a = jeugdige_stream(&pseudoniem("999900018")?);
@@ -287,6 +289,33 @@ async fn ijw_fixtures_become_placements_a_doorplaatsing_and_ends() -> R {
         other => panic!("{other:?}"),
     }
     match Gebeurtenis::from_recorded(&events[7])? {
+        Gebeurtenis::PlaatsingsverzoekIngediend(v) => {
+            assert_eq!(v.verzoek, "JW315 SKB-2024-0131");
+            assert_eq!(v.datum.to_string(), "2024-12-20", "the Dagtekening");
+            assert_eq!(
+                v.verwijzer,
+                kringloop_events::Verwijzer::GecertificeerdeInstelling
+            );
+            assert_eq!(v.urgentie, kringloop_events::Urgentie::Regulier);
+            assert_eq!(
+                (v.vorm, v.regime, v.jeugdregio.as_str()),
+                (
+                    kringloop_events::Vorm::Gezinshuis,
+                    kringloop_events::Regime::Open,
+                    "RIJNMOND"
+                )
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    match Gebeurtenis::from_recorded(&events[8])? {
+        Gebeurtenis::JeugdigeAangemeld(a) => {
+            assert_eq!(a.aanbieder, "SCHAKENBOSCH");
+            assert_eq!(a.voorziening.as_deref(), Some("SKB-DE-LINDE"));
+        }
+        other => panic!("{other:?}"),
+    }
+    match Gebeurtenis::from_recorded(&events[9])? {
         Gebeurtenis::PlaatsingBeeindigd(p) => {
             // Einddatum 2025-02-28 is the last day of care; the end is the day after.
             assert_eq!(p.datum.to_string(), "2025-03-01");
@@ -317,7 +346,7 @@ async fn ijw_fixtures_become_placements_a_doorplaatsing_and_ends() -> R {
     rapporten.push(r);
     rapporten.extend(deel);
     let head = store.head_position().await?;
-    assert_eq!(head, voor + 8);
+    assert_eq!(head, voor + 10);
     // Nothing from the names and birth dates in the messages is stored either.
     let alles = serde_json::to_string(&alle(&store).await?)?;
     assert!(!alles.contains("Jansen") && !alles.contains("2009-03-12"));
@@ -432,7 +461,7 @@ async fn a_dry_run_writes_nothing_but_reports_everything() -> R {
         assert_eq!(r.uitkomst, Uitkomst::ProefDraai, "{r}");
         totaal += r.gebeurtenissen;
     }
-    assert_eq!(totaal, 30);
+    assert_eq!(totaal, 42);
     assert_eq!(store.head_position().await?, 0);
     Ok(())
 }
@@ -587,6 +616,69 @@ async fn a_backfill_file_stopped_between_batches_continues_where_it_stopped() ->
     Ok(())
 }
 
+/// A coordinator's list written in two batches (two recorded times) and stopped between
+/// them: the rerun writes the second batch only, and nothing is lost or doubled.
+#[tokio::test]
+async fn a_coordinators_list_stopped_between_batches_loses_nothing() -> R {
+    let dir = tempfile::tempdir()?;
+    let echt = store(dir.path()).await?;
+    let mut imp = Importer::open(echt.clone(), config()?).await?;
+    // Backfill times throughout: they may not go back behind what the log holds.
+    let landschap = "type,code,naam,landsdeel,id,geregistreerd_op\n\
+                     LandsdeelGeregistreerd,ZUID_WEST,Zuid-West,,,2024-01-01\n\
+                     JeugdregioGeregistreerd,RIJNMOND,Rijnmond,ZUID_WEST,,2024-01-01\n\
+                     AanbiederGeregistreerd,,Horizon,,HORIZON,2024-01-01\n\
+                     AanbiederGeregistreerd,,Schakenbosch,,SCHAKENBOSCH,2024-01-01\n";
+    let r = imp
+        .import_table(Format::Csv, "landschap.csv", landschap.as_bytes())
+        .await?;
+    assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
+    let registratie = "type,pseudoniem,geboortejaar,geslacht,woongemeente,datum,geregistreerd_op\n\
+                       JeugdigeGeregistreerd,pk1,2009,MAN,GM0599,2024-01-01,2024-01-02\n";
+    let r = imp
+        .import_table(Format::Csv, "jeugdige.csv", registratie.as_bytes())
+        .await?;
+    assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
+    let voor = echt.head_position().await?;
+    let lijst = "type,pseudoniem,verzoek,ingediend_op,verwijzer,urgentie,vorm,regime,jeugdregio,aanbieder,aangemeld_op,geregistreerd_op\n\
+        Plaatsingslijst,pk1,V1,2024-03-01,GEMEENTE_WIJKTEAM,REGULIER,GROEP,OPEN,RIJNMOND,HORIZON,2024-03-02,2024-03-02\n\
+        Plaatsingslijst,pk1,V1,2024-03-01,GEMEENTE_WIJKTEAM,REGULIER,GROEP,OPEN,RIJNMOND,SCHAKENBOSCH,2024-03-09,2024-03-09\n";
+    let stopt: Arc<dyn EventStore> = Arc::new(StoptNa {
+        binnen: echt.clone(),
+        over: std::sync::atomic::AtomicUsize::new(1),
+    });
+    let mut halverwege = Importer::open(stopt, config()?).await?;
+    let fout = halverwege
+        .import_table(Format::Csv, "lijst.csv", lijst.as_bytes())
+        .await;
+    assert!(fout.is_err(), "the second batch fails");
+    assert_eq!(
+        echt.head_position().await?,
+        voor + 2,
+        "the first batch (request and registration) is in"
+    );
+    let mut opnieuw = Importer::open(echt.clone(), config()?).await?;
+    let r = opnieuw
+        .import_table(Format::Csv, "lijst.csv", lijst.as_bytes())
+        .await?;
+    assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
+    assert_eq!(r.geschreven, 1, "the second registration: {r}");
+    let typen: Vec<String> = events_after(&echt, voor)
+        .await?
+        .into_iter()
+        .map(|e| e.event_type)
+        .collect();
+    assert_eq!(
+        typen,
+        [
+            "PlaatsingsverzoekIngediend",
+            "JeugdigeAangemeld",
+            "JeugdigeAangemeld"
+        ]
+    );
+    Ok(())
+}
+
 #[tokio::test]
 async fn a_concurrent_write_makes_the_whole_file_fail_and_nothing_of_it_is_written() -> R {
     let dir = tempfile::tempdir()?;
@@ -655,7 +747,7 @@ async fn ijw_backfill_records_each_fact_at_its_dagtekening() -> R {
     let r = imp.import_paths(std::slice::from_ref(&pad)).await?;
     assert_eq!(r[0].uitkomst, Uitkomst::Geschreven, "{}", r[0]);
     let events = events_after(&store, voor).await?;
-    assert_eq!(events.len(), 8);
+    assert_eq!(events.len(), 10);
     // The first fact comes from the JW301 of 2024-03-01; the doorplaatsing is known once
     // both its messages are, on 2024-09-03.
     assert_eq!(
@@ -675,7 +767,7 @@ async fn ijw_backfill_records_each_fact_at_its_dagtekening() -> R {
     // Written per Dagtekening; a second run writes nothing.
     let nog = imp.import_paths(&[pad]).await?;
     assert_eq!(nog[0].uitkomst, Uitkomst::AlGeimporteerd, "{}", nog[0]);
-    assert_eq!(store.head_position().await?, voor + 8);
+    assert_eq!(store.head_position().await?, voor + 10);
     Ok(())
 }
 
@@ -980,7 +1072,7 @@ async fn an_ijw_identificatie_that_passes_the_elfproef_is_stored_as_a_keyed_pseu
     let r = r.into_iter().next().ok_or("geen rapport")?;
     assert_eq!(r.uitkomst, Uitkomst::Geschreven, "{r}");
     let events = events_after(&store, voor).await?;
-    assert_eq!(events.len(), 8);
+    assert_eq!(events.len(), 10);
     assert!(
         events[0].source.starts_with("import:ijw JW301 psn-"),
         "{}",

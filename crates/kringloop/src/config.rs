@@ -17,6 +17,7 @@
 //! | `--mastersleutel-bestand` | `KRINGLOOP_MASTERSLEUTEL_BESTAND` | `<database>.mastersleutel` | file with the master key that protects the youth keys (created only for a new, empty database; `docs/privacy.md`, "Erasure and retention") |
 //! | — | `KRINGLOOP_MASTERSLEUTEL` | none | the master key itself (64 hex digits), instead of a file; never an argument |
 //! | `bewaartermijn --jaren` | `KRINGLOOP_BEWAARTERMIJN_JAREN` | `20` | retention period in years, counted from the end of a youth's last placement (or its registration when never placed); 20 is the dossier term of the Jeugdwet, art. 7.3.8. `serve` applies it at start (`docs/erasure.md`, "Retention") |
+//! | `--norm-wachttijd-regulier` | `KRINGLOOP_NORM_WACHTTIJD_REGULIER` | `42` | waiting norm of a REGULIER placement request in days (1 to 3650): a request closed (placed or withdrawn) later than this after its date is accepted with the signal `WACHTTIJD_OVERSCHREDEN`, and `plaatsingsverzoeken` reports it over the norm; SPOED has a fixed norm of 7 days |
 //! | — | `OTEL_EXPORTER_OTLP_ENDPOINT` | unset | export traces over OTLP only when set |
 //!
 //! `deploy/kringloop.env.example` is a complete example.
@@ -40,6 +41,17 @@ pub struct GlobalConfig {
     /// Log filter (tracing EnvFilter syntax).
     #[arg(long, global = true, env = "KRINGLOOP_LOG", default_value = "info")]
     pub log: String,
+
+    /// Waiting norm of a REGULIER placement request in days (SPOED: 7). A request placed
+    /// or withdrawn later is accepted with a signal; the API reports the wait against it.
+    #[arg(
+        long,
+        global = true,
+        env = "KRINGLOOP_NORM_WACHTTIJD_REGULIER",
+        default_value_t = kringloop_graphql::state::NORM_WACHTTIJD_REGULIER,
+        value_parser = clap::value_parser!(u32).range(1..=3650)
+    )]
+    pub norm_wachttijd_regulier: u32,
 }
 
 impl GlobalConfig {
@@ -62,7 +74,30 @@ fn redact(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::redact;
+    use super::{GlobalConfig, redact};
+    use clap::Parser as _;
+
+    #[derive(Debug, clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        global: GlobalConfig,
+    }
+
+    /// The regulier waiting norm: 42 days unless given, a positive number of days.
+    #[test]
+    fn the_regulier_norm_is_42_days_unless_set() {
+        if std::env::var_os("KRINGLOOP_NORM_WACHTTIJD_REGULIER").is_some() {
+            return;
+        }
+        let norm = |args: &[&str]| {
+            Cli::try_parse_from(std::iter::once("kringloop").chain(args.iter().copied()))
+                .map(|c| c.global.norm_wachttijd_regulier)
+        };
+        assert_eq!(norm(&[]).ok(), Some(42));
+        assert_eq!(norm(&["--norm-wachttijd-regulier", "30"]).ok(), Some(30));
+        assert!(norm(&["--norm-wachttijd-regulier", "0"]).is_err());
+        assert!(norm(&["--norm-wachttijd-regulier", "zes weken"]).is_err());
+    }
 
     #[test]
     fn redacts_passwords_only() {

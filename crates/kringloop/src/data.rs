@@ -152,9 +152,15 @@ fn pseudonym_key(file: Option<&Path>, env_value: Option<String>) -> anyhow::Resu
     Ok(Some(key.to_owned()))
 }
 
-/// Imports files; returns whether everything was accepted.
-pub async fn import(store: Arc<dyn EventStore>, args: &ImportArgs) -> anyhow::Result<bool> {
+/// Imports files, checking requests against the regulier waiting norm of `norm_regulier`
+/// days; returns whether everything was accepted.
+pub async fn import(
+    store: Arc<dyn EventStore>,
+    args: &ImportArgs,
+    norm_regulier: u32,
+) -> anyhow::Result<bool> {
     let mut config = ImportConfig::new(args.principal.clone());
+    config.normen = kringloop_events::rules::Normen::met_regulier(norm_regulier);
     config.dry_run = args.dry_run;
     config.ijw_backfill = args.ijw_backfill;
     config.voortgang = true;

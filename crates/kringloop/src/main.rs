@@ -119,7 +119,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(args) => {
             let store: std::sync::Arc<dyn kringloop_store::EventStore> =
                 vault::seal(&cli.global, open_store(&cli.global).await?).await?;
-            let ok = data::import(store.clone(), &args).await?;
+            let ok = data::import(store.clone(), &args, cli.global.norm_wachttijd_regulier).await?;
             store.close().await?;
             Ok(if ok {
                 ExitCode::SUCCESS

@@ -20,12 +20,17 @@ pub struct TokenArgs {
 pub enum TokenAction {
     /// Create a token and print it once.
     Create {
-        /// stuurgroep, contractmanager, evaluator, registrar or admin.
+        /// stuurgroep, contractmanager, evaluator, registrar, coordinator or admin.
         #[arg(long)]
         rol: Rol,
         /// Who uses it (recorded as `recorded_by` of the facts it writes).
         #[arg(long)]
         naam: String,
+        /// The code of the jeugdregio a coordinator works for (required for a
+        /// coordinator, refused for the other roles): it sees and records the placement
+        /// requests of that region only.
+        #[arg(long)]
+        jeugdregio: Option<String>,
     },
     /// List tokens (without secrets).
     List,
@@ -40,13 +45,23 @@ pub fn run(global: &GlobalConfig, args: &TokenArgs) -> anyhow::Result<()> {
         .unwrap_or_else(|| crate::serve::default_token_path(&global.database_url));
     let tokens = Tokens::new(&path);
     match &args.action {
-        TokenAction::Create { rol, naam } => {
-            let (rec, secret) = tokens.create(*rol, naam).context("token aanmaken")?;
+        TokenAction::Create {
+            rol,
+            naam,
+            jeugdregio,
+        } => {
+            let (rec, secret) = tokens
+                .create_voor(*rol, naam, jeugdregio.as_deref())
+                .context("token aanmaken")?;
             eprintln!(
-                "token {} voor {} ({}) opgeslagen als hash in {}; bewaar het nu, het wordt niet meer getoond:",
+                "token {} voor {} ({}{}) opgeslagen als hash in {}; bewaar het nu, het wordt niet meer getoond:",
                 rec.id,
                 rec.naam,
                 rec.rol,
+                rec.jeugdregio
+                    .as_deref()
+                    .map(|r| format!(", jeugdregio {r}"))
+                    .unwrap_or_default(),
                 path.display()
             );
             println!("{secret}");
@@ -54,10 +69,11 @@ pub fn run(global: &GlobalConfig, args: &TokenArgs) -> anyhow::Result<()> {
         TokenAction::List => {
             for t in tokens.list().context("tokens lezen")? {
                 println!(
-                    "{}  {:<16} {:<24} aangemaakt {}{}",
+                    "{}  {:<16} {:<24} {:<20} aangemaakt {}{}",
                     t.id,
                     t.rol.naam(),
                     t.naam,
+                    t.jeugdregio.as_deref().unwrap_or("-"),
                     t.aangemaakt.format("%Y-%m-%d %H:%M"),
                     t.ingetrokken
                         .map(|i| format!(", ingetrokken {}", i.format("%Y-%m-%d %H:%M")))
@@ -71,4 +87,44 @@ pub fn run(global: &GlobalConfig, args: &TokenArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn create(rol: Rol, jeugdregio: Option<&str>, dir: &std::path::Path) -> anyhow::Result<()> {
+        let global = GlobalConfig {
+            database_url: dir.join("k.db").to_string_lossy().into_owned(),
+            mastersleutel_bestand: None,
+            log: "info".to_owned(),
+            norm_wachttijd_regulier: 42,
+        };
+        let args = TokenArgs {
+            tokens: Some(dir.join("tokens.json")),
+            action: TokenAction::Create {
+                rol,
+                naam: "JB West".to_owned(),
+                jeugdregio: jeugdregio.map(str::to_owned),
+            },
+        };
+        run(&global, &args)
+    }
+
+    /// `token create --rol coordinator` needs `--jeugdregio`; no other role takes one.
+    #[test]
+    fn a_coordinator_token_needs_its_region() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let zonder = create(Rol::Coordinator, None, dir.path());
+        assert!(
+            zonder.is_err_and(|e| format!("{e:#}").contains("jeugdregio")),
+            "a coordinator without a region is refused"
+        );
+        assert!(create(Rol::Registrar, Some("RIJNMOND"), dir.path()).is_err());
+        create(Rol::Coordinator, Some("RIJNMOND"), dir.path())?;
+        let lijst = Tokens::new(dir.path().join("tokens.json")).list()?;
+        assert_eq!(lijst.len(), 1);
+        assert_eq!(lijst[0].jeugdregio.as_deref(), Some("RIJNMOND"));
+        Ok(())
+    }
 }

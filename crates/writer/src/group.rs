@@ -5,8 +5,9 @@
 //! [`MAX_BATCH`]), locks the [`WriteState`], catches up with the log once, and then per
 //! fact in arrival order: answers a known idempotency key with its first result (or
 //! [`FactError::KeyConflict`] when the key wrote another fact: stream, type or content
-//! differ), checks the expected version against the stream versions it knows, checks the
-//! domain rules, and folds the accepted fact into the state at once (tentatively) so the
+//! differ), checks the caller's right to write it when the request carries one
+//! ([`Toegang`]), checks the expected version against the stream versions it knows,
+//! checks the domain rules, and folds the accepted fact into the state at once (tentatively) so the
 //! next fact of the batch is checked against it, exactly as if they had come one by one.
 //! The accepted facts are then appended together with `append_many_each`: one set per fact
 //! (each keeps its own idempotency key), queued on the store in batch order and committed
@@ -93,8 +94,15 @@ impl Registration {
     }
 }
 
+/// The caller's right to write a fact, judged against the write state the rules see (the
+/// API's coordinator may only write for requests of its own region; a request filed
+/// earlier in the same batch counts). Runs after the idempotency key and before the
+/// expected version and the rules; an `Err` is the answer and nothing is written.
+pub type Toegang<I, E> =
+    Arc<dyn Fn(&WriteState<I>, &str, &Gebeurtenis) -> Result<(), E> + Send + Sync>;
+
 /// A fact waiting for the writer.
-pub struct FactRequest<E> {
+pub struct FactRequest<E, I = ()> {
     stream: String,
     fact: Gebeurtenis,
     key: String,
@@ -103,10 +111,12 @@ pub struct FactRequest<E> {
     /// `recorded_by` of the event.
     recorded_by: String,
     attempts: u8,
+    /// Checked again on a retry: the state may have changed.
+    toegang: Option<Toegang<I, E>>,
     reply: oneshot::Sender<Result<Registration, E>>,
 }
 
-impl<E> FactRequest<E> {
+impl<E, I> FactRequest<E, I> {
     /// A fact for `stream` under the idempotency key `key` (as the store keeps it);
     /// the answer goes to `reply`.
     pub fn new(
@@ -124,8 +134,15 @@ impl<E> FactRequest<E> {
             expected,
             recorded_by,
             attempts: 0,
+            toegang: None,
             reply,
         }
+    }
+
+    /// Writes the fact only when `toegang` allows it against the state at check time.
+    pub fn met_toegang(mut self, toegang: Toegang<I, E>) -> Self {
+        self.toegang = Some(toegang);
+        self
     }
 
     fn answer(self, r: Result<Registration, E>) {
@@ -135,8 +152,8 @@ impl<E> FactRequest<E> {
 }
 
 /// A checked fact on its way to the store.
-struct Accepted<E> {
-    request: FactRequest<E>,
+struct Accepted<E, I> {
+    request: FactRequest<E, I>,
     event: NewEvent,
     /// Stream version the check saw (the append expects exactly this).
     version: i64,
@@ -153,7 +170,7 @@ pub struct FactWriter<I, E> {
     after_round: Box<dyn Fn() + Send + Sync>,
     to_error: fn(FactError) -> E,
     /// Facts to try again before new ones, one per round.
-    retry: VecDeque<FactRequest<E>>,
+    retry: VecDeque<FactRequest<E, I>>,
 }
 
 impl<I, E> FactWriter<I, E>
@@ -168,7 +185,7 @@ where
         source: &'static str,
         after_round: Box<dyn Fn() + Send + Sync>,
         to_error: fn(FactError) -> E,
-    ) -> mpsc::Sender<FactRequest<E>> {
+    ) -> mpsc::Sender<FactRequest<E, I>> {
         let (tx, rx) = mpsc::channel(QUEUE);
         let writer = FactWriter {
             store,
@@ -182,7 +199,7 @@ where
         tx
     }
 
-    async fn run(mut self, mut rx: mpsc::Receiver<FactRequest<E>>) {
+    async fn run(mut self, mut rx: mpsc::Receiver<FactRequest<E, I>>) {
         let mut buffer = Vec::with_capacity(MAX_BATCH);
         loop {
             if let Some(v) = self.retry.pop_front() {
@@ -204,7 +221,7 @@ where
     }
 
     /// Checks, appends and answers one batch.
-    async fn round(&mut self, requests: Vec<FactRequest<E>>) {
+    async fn round(&mut self, requests: Vec<FactRequest<E, I>>) {
         let state = Arc::clone(&self.state);
         let mut d = state.lock().await;
         if let Err(e) = d.catch_up(&*self.store).await {
@@ -214,7 +231,7 @@ where
             }
             return;
         }
-        let mut batch: Vec<Accepted<E>> = Vec::with_capacity(requests.len());
+        let mut batch: Vec<Accepted<E, I>> = Vec::with_capacity(requests.len());
         let mut in_batch: HashSet<String> = HashSet::new();
         let predicted_begin = d.position() + 1;
         let mut tentative = Tentative::starting_at(predicted_begin);
@@ -231,6 +248,12 @@ where
                 // The same key twice in one batch (a retry racing the first attempt): the
                 // next round answers it with the first one's result.
                 self.retry.push_back(v);
+                continue;
+            }
+            if let Some(toegang) = &v.toegang
+                && let Err(e) = toegang(&d, &v.stream, &v.fact)
+            {
+                v.answer(Err(e));
                 continue;
             }
             let version = d.version(&v.stream);
@@ -303,7 +326,7 @@ where
     fn finish(
         &mut self,
         d: &mut WriteState<I>,
-        batch: Vec<Accepted<E>>,
+        batch: Vec<Accepted<E, I>>,
         results: Vec<Result<AppendResult, StoreError>>,
         predicted_begin: i64,
     ) {
@@ -416,9 +439,9 @@ where
 /// version, handed to the store at once: [`EventStore::append_many_each`] queues them in
 /// batch order and commits them together (one transaction, one fsync), each set
 /// succeeding or failing on its own. [`FactWriter::finish`] checks the order.
-async fn append_in_order<E>(
+async fn append_in_order<E, I>(
     store: &dyn EventStore,
-    batch: &[Accepted<E>],
+    batch: &[Accepted<E, I>],
 ) -> Vec<Result<AppendResult, StoreError>> {
     let sets = batch
         .iter()

@@ -20,7 +20,7 @@ mod state;
 mod tentative;
 mod versions;
 
-pub use group::{FactError, FactRequest, FactWriter, MAX_BATCH, Registration};
+pub use group::{FactError, FactRequest, FactWriter, MAX_BATCH, Registration, Toegang};
 pub use keys::{Earlier, KeyUse, fingerprint};
 pub use state::{Index, LoadError, WriteState};
 pub use tentative::Tentative;

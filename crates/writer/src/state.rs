@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use kringloop_events::rules::DomainState;
+use kringloop_events::rules::{DomainState, Normen};
 use kringloop_events::{DecodeError, Gebeurtenis, RecordedEvent};
 use kringloop_store::{EventStore, StoreError};
 use uuid::Uuid;
@@ -57,14 +57,33 @@ pub struct WriteState<I = ()> {
 }
 
 impl<I: Index> WriteState<I> {
+    /// An empty state whose checks use `normen` (fold the log with
+    /// [`WriteState::catch_up`]); a rebuild after a failed append keeps them.
+    pub fn met_normen(normen: Normen) -> Self {
+        WriteState {
+            state: DomainState::with_normen(normen),
+            ..WriteState::default()
+        }
+    }
+
     /// Folds the whole log; an event that does not decode is an error (the importer
     /// refuses to check against a log it cannot read). `on_page` gets the number of events
     /// of every page read.
     pub async fn load(
         store: &dyn EventStore,
+        on_page: impl FnMut(usize),
+    ) -> Result<Self, LoadError> {
+        Self::load_met_normen(store, Normen::default(), on_page).await
+    }
+
+    /// [`WriteState::load`] with the need side's waiting-time norms (the binary's
+    /// configuration) instead of the defaults.
+    pub async fn load_met_normen(
+        store: &dyn EventStore,
+        normen: Normen,
         mut on_page: impl FnMut(usize),
     ) -> Result<Self, LoadError> {
-        let mut w = WriteState::default();
+        let mut w = WriteState::met_normen(normen);
         loop {
             let page = store.read_all(w.position, PAGE).await?;
             for e in &page {
@@ -90,7 +109,7 @@ impl<I: Index> WriteState<I> {
             *self = WriteState {
                 stale: true,
                 rebuilds: self.rebuilds + 1,
-                ..WriteState::default()
+                ..WriteState::met_normen(self.state.normen())
             };
             self.read_on(store).await?;
             self.stale = false;
@@ -215,5 +234,32 @@ impl<I: Index> WriteState<I> {
     /// Every event up to `position` is folded (this process's own, just appended).
     pub(crate) fn advance_to(&mut self, position: i64) {
         self.position = position;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_norms_are_kept_when_the_state_is_folded_again() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("log.db");
+        let store = kringloop_store::open(&path.to_string_lossy())
+            .await
+            .expect("store opens");
+        let normen = Normen::met_regulier(90);
+        let mut w = WriteState::<()>::met_normen(normen);
+        assert_eq!(w.state.normen(), normen);
+        w.mark_stale();
+        w.catch_up(&*store).await.expect("catch-up");
+        assert_eq!(w.rebuilds(), 1);
+        assert_eq!(w.state.normen(), normen);
+        let geladen = WriteState::<()>::load_met_normen(&*store, normen, |_| {})
+            .await
+            .expect("load");
+        assert_eq!(geladen.state.normen(), normen);
+        let standaard = WriteState::<()>::load(&*store, |_| {}).await.expect("load");
+        assert_eq!(standaard.state.normen(), Normen::default());
     }
 }

@@ -73,10 +73,29 @@ pub enum AfwijzingCode {
     OngeldigTeken,
     /// A fact about a youth whose personal data were erased.
     JeugdigeGewist,
+    /// A placement request with an id the youth already has.
+    VerzoekAlIngediend,
+    /// A fact names a placement request the youth does not have.
+    OnbekendVerzoek,
+    /// A fact about a placement request dated before the request was submitted.
+    VoorVerzoekdatum,
+    /// A fact about a placement request dated after it was fulfilled or withdrawn, or a
+    /// second fulfilment or withdrawal.
+    VerzoekAfgesloten,
+    /// A registration for a facility of another provider than the one named.
+    VoorzieningVanAndereAanbieder,
+    /// An offer or refusal by a provider the request was not registered with by then.
+    NietAangemeld,
+    /// An absence without leave while no residential placement runs (there).
+    OnttrekkingZonderPlaatsing,
+    /// An absence without leave while one is already open.
+    AlOnttrokken,
+    /// A return while no absence without leave is open.
+    NietOnttrokken,
 }
 
 impl AfwijzingCode {
-    pub const ALL: [AfwijzingCode; 36] = [
+    pub const ALL: [AfwijzingCode; 45] = [
         AfwijzingCode::VerkeerdeStroom,
         AfwijzingCode::AlGeregistreerd,
         AfwijzingCode::OngeldigeSleutel,
@@ -113,6 +132,15 @@ impl AfwijzingCode {
         AfwijzingCode::TeLang,
         AfwijzingCode::OngeldigTeken,
         AfwijzingCode::JeugdigeGewist,
+        AfwijzingCode::VerzoekAlIngediend,
+        AfwijzingCode::OnbekendVerzoek,
+        AfwijzingCode::VoorVerzoekdatum,
+        AfwijzingCode::VerzoekAfgesloten,
+        AfwijzingCode::VoorzieningVanAndereAanbieder,
+        AfwijzingCode::NietAangemeld,
+        AfwijzingCode::OnttrekkingZonderPlaatsing,
+        AfwijzingCode::AlOnttrokken,
+        AfwijzingCode::NietOnttrokken,
     ];
 
     /// Stable SCREAMING_SNAKE_CASE code.
@@ -155,6 +183,15 @@ impl AfwijzingCode {
             TeLang => "TE_LANG",
             OngeldigTeken => "ONGELDIG_TEKEN",
             JeugdigeGewist => "JEUGDIGE_GEWIST",
+            VerzoekAlIngediend => "VERZOEK_AL_INGEDIEND",
+            OnbekendVerzoek => "ONBEKEND_VERZOEK",
+            VoorVerzoekdatum => "VOOR_VERZOEKDATUM",
+            VerzoekAfgesloten => "VERZOEK_AFGESLOTEN",
+            VoorzieningVanAndereAanbieder => "VOORZIENING_VAN_ANDERE_AANBIEDER",
+            NietAangemeld => "NIET_AANGEMELD",
+            OnttrekkingZonderPlaatsing => "ONTTREKKING_ZONDER_PLAATSING",
+            AlOnttrokken => "AL_ONTTROKKEN",
+            NietOnttrokken => "NIET_ONTTROKKEN",
         }
     }
 }

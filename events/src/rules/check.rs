@@ -5,6 +5,7 @@
 //! youth's registration, authorisations and placements.
 
 mod landscape;
+mod vraag;
 mod youth;
 
 use uuid::Uuid;

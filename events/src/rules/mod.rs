@@ -43,7 +43,13 @@
 //! | machtiging beëindigd | unknown machtiging; before `geldig_van` (on it is allowed); ended twice | `ONBEKENDE_MACHTIGING`, `EINDE_VOOR_START`, `MACHTIGING_AL_BEEINDIGD` |
 //! | correctie | no reason; `nieuw` is a correction/retraction or `vervangt` a retraction; unknown event; other stream; original retracted; other event type; the new content breaks a rule as if it replaced the original | `REDEN_ONTBREEKT`, `ONGELDIGE_CORRECTIE`, `ONBEKEND_FEIT`, `VERKEERDE_STROOM`, `FEIT_INGETROKKEN`, `ANDER_GEBEURTENISTYPE`, … |
 //! | intrekking | no reason; unknown event; a correction or retraction; other stream; already retracted; other facts depend on it (an end on its start, a facility with facts, a provider with facilities, …) | `REDEN_ONTBREEKT`, `ONBEKEND_FEIT`, `ALLEEN_ORIGINEEL_INTREKKEN`, `VERKEERDE_STROOM`, `FEIT_INGETROKKEN`, `AFHANKELIJKE_FEITEN` |
-//! | any youth fact | it breaks an earlier recorded fact (e.g. an earlier end orphans a recorded end) | `AFHANKELIJKE_FEITEN` (`AL_GEPLAATST` for overlaps) |
+//! | plaatsingsverzoek ingediend | `verzoek` id already used for this youth (the first recorded is the request) or empty; jeugdregio not registered (only when jeugdregio's are registered at all) | `VERZOEK_AL_INGEDIEND`, `ONGELDIGE_SLEUTEL`, `ONBEKENDE_JEUGDREGIO` |
+//! | aanmelding, aanbod, weigering, intrekking, plaatsing/doorplaatsing naming a `verzoek` | the youth has no such request; dated before the request; dated after its closure (the fulfilling placement's or withdrawal's date; facts *on* that date are taken before it), or a second closure (fulfilling a withdrawn request, withdrawing a fulfilled one, fulfilling twice) | `ONBEKEND_VERZOEK`, `VOOR_VERZOEKDATUM`, `VERZOEK_AFGESLOTEN` |
+//! | aanmelding | aanbieder unknown; `voorziening` unknown or of another aanbieder | `ONBEKENDE_AANBIEDER`, `ONBEKENDE_VOORZIENING`, `VOORZIENING_VAN_ANDERE_AANBIEDER` |
+//! | aanbod / weigering | facility unknown (aanbod); the request was not registered with the provider (of the offered facility) on or before that date | `ONBEKENDE_VOORZIENING`, `NIET_AANGEMELD` |
+//! | onttrekking | no residential placement runs on that date (in the derived placement intervals), or `voorziening` is not the running one | `ONTTREKKING_ZONDER_PLAATSING` |
+//! | onttrekking / terugkeer | an absence is already open on that date / no absence is open (the return is the first day back: on the absence's own start date it finds none) | `AL_ONTTROKKEN`, `NIET_ONTTROKKEN` |
+//! | any youth fact | it breaks an earlier recorded fact (e.g. an earlier end orphans a recorded end; a withdrawal dated before a recorded registration) | `AFHANKELIJKE_FEITEN` (`AL_GEPLAATST`, `AL_ONTTROKKEN` for overlaps) |
 //!
 //! # Signals (accepted, flagged, [`Signaal`])
 //! `OVERBEZETTING` (placement, doorplaatsing, afbouw or ombouw leaves more youths than
@@ -54,12 +60,23 @@
 //! `VOORZIENING_GESLOTEN_MET_LOPENDE_PLAATSINGEN`, `ONBEKENDE_GEMEENTE` (well-formed code
 //! not registered, only when any gemeente is registered), `EINDE_ONTBREEKT` (a late
 //! placement before a later one of the same youth, without an end: it counts until the
-//! later start).
+//! later start), `NIET_PASSEND_GEPLAATST` (a placement or doorplaatsing fulfils a request
+//! in a facility whose form or regime differs from the needed ones, bridging places
+//! included), `WACHTTIJD_OVERSCHREDEN` (a request fulfilled or withdrawn more than its
+//! norm after its date: spoed 7 days, regulier [`Normen`], default 42;
+//! [`DomainState::with_normen`]), `TERUGKEER_ONTBREEKT` (a late absence before a later
+//! one of the same youth, without a return: it counts until the later one starts).
+//! A signal is given by the change that brings it about: a correction of a request's date
+//! or needed form can signal an existing fulfilment.
+//!
+//! The need side's semantics (requests open on `datum <= d < closure`, absences from the
+//! absence to the return) are in [`vraag`].
 //!
 //! # Cost
 //! `apply` is O(log n) for landscape facts; for a youth fact it re-folds that one youth
 //! (O(k log k) for a youth with k facts) and moves its intervals in the occupancy maps.
-//! `check` looks at one youth and one or two facilities.
+//! `check` looks at one youth and one or two facilities; for a youth with need-side facts
+//! it also folds those twice (before and after the change), O(k log k).
 
 mod afleiding;
 mod afwijzing;
@@ -68,6 +85,7 @@ pub mod input;
 mod signaal;
 #[cfg(test)]
 mod tests;
+pub mod vraag;
 
 pub use afleiding::{
     Afleiding, Machtiging, Plaatsing, Schending, SchendingSoort, is_plaatsingsfeit, leid_af,
@@ -77,6 +95,7 @@ pub use afwijzing::{Afwijzing, AfwijzingCode};
 pub use check::{MAX_LEEFTIJD_BIJ_REGISTRATIE, SPOEDMACHTIGING_MAX_DAGEN};
 pub use input::{MAX_KEY, MAX_NAME, MAX_STREAM, MAX_TEXT, check_input};
 pub use signaal::Signaal;
+pub use vraag::{Normen, REGULIER_NORM_DAGEN, SPOED_NORM_DAGEN};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -204,6 +223,8 @@ pub struct DomainState {
     voorzieningen: HashMap<String, VoorzieningState>,
     jeugdigen: HashMap<Arc<str>, JeugdigeState>,
     last_position: i64,
+    /// The waiting-time norms of the need side (`WACHTTIJD_OVERSCHREDEN`).
+    normen: Normen,
 }
 
 impl DomainState {

@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::datum;
+use crate::types::Urgentie;
 
 /// A norm a proposed fact breaks. The fact is still recorded; the signal travels with it.
 /// Serialised with its code as tag: `{"code": "OVERBEZETTING", …}`.
@@ -52,11 +53,32 @@ pub enum Signaal {
         start: NaiveDate,
         volgende_start: NaiveDate,
     },
+    /// A placement fulfils a request in a facility of another form or regime than the
+    /// request needs (also when it is a bridging place).
+    NietPassendGeplaatst {
+        verzoek: String,
+        voorziening: String,
+        datum: NaiveDate,
+    },
+    /// A request closed (fulfilled or withdrawn) more than its norm after it was
+    /// submitted: `dagen` = closure date − request date, `norm` in days ([`super::Normen`]).
+    WachttijdOverschreden {
+        verzoek: String,
+        urgentie: Urgentie,
+        dagen: i64,
+        norm: i64,
+    },
+    /// An absence without leave recorded late, before a later absence of the same youth,
+    /// without a return: it is taken to last until the later one starts. Record the return.
+    TerugkeerOntbreekt {
+        start: NaiveDate,
+        volgende_start: NaiveDate,
+    },
 }
 
 impl Signaal {
     /// All codes, for documentation and KPI breakdowns.
-    pub const CODES: [&'static str; 8] = [
+    pub const CODES: [&'static str; 11] = [
         "OVERBEZETTING",
         "GESLOTEN_ZONDER_MACHTIGING",
         "SPOEDMACHTIGING_TE_LANG",
@@ -65,6 +87,9 @@ impl Signaal {
         "VOORZIENING_GESLOTEN_MET_LOPENDE_PLAATSINGEN",
         "ONBEKENDE_GEMEENTE",
         "EINDE_ONTBREEKT",
+        "NIET_PASSEND_GEPLAATST",
+        "WACHTTIJD_OVERSCHREDEN",
+        "TERUGKEER_ONTBREEKT",
     ];
 
     /// Stable SCREAMING_SNAKE_CASE code (the same as the serde tag).
@@ -80,6 +105,9 @@ impl Signaal {
             }
             Signaal::OnbekendeGemeente { .. } => "ONBEKENDE_GEMEENTE",
             Signaal::EindeOntbreekt { .. } => "EINDE_ONTBREEKT",
+            Signaal::NietPassendGeplaatst { .. } => "NIET_PASSEND_GEPLAATST",
+            Signaal::WachttijdOverschreden { .. } => "WACHTTIJD_OVERSCHREDEN",
+            Signaal::TerugkeerOntbreekt { .. } => "TERUGKEER_ONTBREEKT",
         }
     }
 
@@ -147,6 +175,34 @@ impl Signaal {
                 volgende_start,
             } => format!(
                 "De plaatsing in voorziening {voorziening} vanaf {} heeft geen einde, terwijl de jeugdige op {} elders geplaatst is; zij telt tot die datum. Leg het einde vast.",
+                datum(*start),
+                datum(*volgende_start)
+            ),
+            Signaal::NietPassendGeplaatst {
+                verzoek,
+                voorziening,
+                datum: d,
+            } => format!(
+                "Niet passend geplaatst: verzoek {verzoek} is op {} vervuld met een plek in voorziening {voorziening}, die in vorm of regime afwijkt van wat het verzoek vraagt.",
+                datum(*d)
+            ),
+            Signaal::WachttijdOverschreden {
+                verzoek,
+                urgentie,
+                dagen,
+                norm,
+            } => format!(
+                "Wachttijd overschreden: {} {verzoek} is pas na {dagen} dagen vervuld of ingetrokken; de norm is ten hoogste {norm} dagen.",
+                match urgentie {
+                    Urgentie::Spoed => "het spoedverzoek",
+                    Urgentie::Regulier => "het reguliere verzoek",
+                }
+            ),
+            Signaal::TerugkeerOntbreekt {
+                start,
+                volgende_start,
+            } => format!(
+                "De onttrekking vanaf {} heeft geen terugkeer, terwijl de jeugdige op {} opnieuw onttrokken is; zij telt tot die datum. Leg de terugkeer vast.",
                 datum(*start),
                 datum(*volgende_start)
             ),

@@ -14,6 +14,10 @@ use crate::catalogue::*;
 use crate::referentie::zuid_west_gebeurtenissen;
 use crate::types::*;
 
+/// The need side's rules, with this world and these constructors.
+#[path = "tests_vraag.rs"]
+mod vraag;
+
 fn d(s: &str) -> NaiveDate {
     s.parse().expect("test date must be YYYY-MM-DD")
 }
@@ -431,6 +435,21 @@ fn every_signal_serialises_its_code_and_has_a_dutch_message() {
         },
         Signaal::EindeOntbreekt {
             voorziening: "F1".into(),
+            start: dag,
+            volgende_start: dag,
+        },
+        Signaal::NietPassendGeplaatst {
+            verzoek: "V1".into(),
+            voorziening: "F2".into(),
+            datum: dag,
+        },
+        Signaal::WachttijdOverschreden {
+            verzoek: "V1".into(),
+            urgentie: Urgentie::Spoed,
+            dagen: 8,
+            norm: 7,
+        },
+        Signaal::TerugkeerOntbreekt {
             start: dag,
             volgende_start: dag,
         },

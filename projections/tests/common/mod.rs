@@ -4,6 +4,7 @@
 
 pub mod grenzen;
 pub mod historie;
+pub mod vraag;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use kringloop_events::{

@@ -57,8 +57,9 @@ pub async fn demo_omgeving_met(config: ApiConfig) -> Omgeving {
     let tokens = Rol::ALL
         .into_iter()
         .map(|r| {
+            let regio = r.per_jeugdregio().then_some("RIJNMOND");
             let (_, s) = tokens_bestand
-                .create(r, &format!("test-{r}"))
+                .create_voor(r, &format!("test-{r}"), regio)
                 .expect("token");
             (r, s)
         })

@@ -4,8 +4,9 @@
 //! Only the parts kringloop needs are read: the header (BerichtIdentificatie with
 //! Identificatie and Dagtekening, Afzender, Ontvanger), the client (Bsn, Geboortedatum,
 //! Geslacht) and per product ToewijzingNummer, Product (Categorie, Code), Begindatum /
-//! Ingangsdatum, Einddatum and RedenBeeindiging. Other elements are skipped, so messages
-//! with more content (Naam, Commentaar, Omvang, …) import as well.
+//! Ingangsdatum, Einddatum, RedenBeeindiging and (JW315) Verwijzer/Type. Other elements
+//! are skipped (the Verwijzer's name too), so messages with more content (Naam,
+//! Commentaar, Omvang, …) import as well.
 //!
 //! The BSN is pseudonymised the moment its element ends: a [`Bericht`] holds only the
 //! pseudonym, and the date of birth is reduced to its year.
@@ -99,13 +100,15 @@ pub struct Product {
     pub toewijzingnummer: Option<String>,
     pub categorie: Option<String>,
     pub code: Option<String>,
-    /// Begindatum (JW305, JW307) or Ingangsdatum (JW301, JW315).
+    /// Begindatum (JW305, JW307) or Ingangsdatum (JW301; JW315: the requested start).
     pub begindatum: Option<NaiveDate>,
     /// Einddatum: the last day of care (inclusive).
     pub einddatum: Option<NaiveDate>,
     /// JZ588 code.
     pub reden_beeindiging: Option<String>,
     pub referentie_aanbieder: Option<String>,
+    /// JW315: Verwijzer/Type, the iJw code of who referred the youth.
+    pub verwijzer: Option<String>,
 }
 
 /// A parsed message. Holds the pseudonym, never the BSN.
@@ -288,6 +291,7 @@ pub fn parse(bytes: &[u8], pseudo: &Pseudonymizer) -> Result<Bericht, ParseError
                         (b"Product", b"Code") => p.code = Some(value.clone()),
                         (_, b"ToewijzingNummer") => p.toewijzingnummer = Some(value.clone()),
                         (_, b"Begindatum" | b"Ingangsdatum") => p.begindatum = Some(datum(&path)?),
+                        (b"Verwijzer", b"Type") => p.verwijzer = Some(value.clone()),
                         (_, b"Einddatum") => p.einddatum = Some(datum(&path)?),
                         (_, b"RedenBeeindiging") => p.reden_beeindiging = Some(value.clone()),
                         (_, b"ReferentieAanbieder") => {

@@ -11,7 +11,13 @@
 //!   `JeugdigeGeregistreerd` first, with year of birth, sex and the message's gemeente;
 //! - a JW307 and a JW305 in the same facility on Einddatum or the day after (a new
 //!   toewijzing for care that goes on) → nothing: reported as skipped;
-//! - JW301 / JW315 register a youth seen for the first time (an allocation is not a stay).
+//! - JW301 registers a youth seen for the first time (an allocation is not a stay);
+//! - JW315 (verzoek om toewijzing) of a residential product → `PlaatsingsverzoekIngediend`
+//!   (form and regime from the mapping, REGULIER unless the mapping marks the product
+//!   spoed) and `JeugdigeAangemeld` with the sending provider; a JW315 for a youth with an
+//!   open request only adds the registration (one message per provider, one request);
+//! - a JW305 start (or a doorplaatsing's new facility) names the youth's open request
+//!   registered with that facility's provider as the request it fulfils.
 //!
 //! Messages are processed in the order the knowledge arrived (Dagtekening), then valid
 //! date, so a set of messages may be given in any order. A message already imported
@@ -23,12 +29,14 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use kringloop_events::rules::DomainState;
 use kringloop_events::{
-    Doorgeplaatst, Gebeurtenis, JeugdigeGeregistreerd, PlaatsingBeeindigd, PlaatsingGestart,
-    RedenBeeindiging, Verblijfplaats, Vorm, jeugdige_stream,
+    Doorgeplaatst, Gebeurtenis, JeugdigeAangemeld, JeugdigeGeregistreerd, PlaatsingBeeindigd,
+    PlaatsingGestart, PlaatsingsverzoekIngediend, RedenBeeindiging, Urgentie, Verblijfplaats,
+    Verwijzer, Vorm, jeugdige_stream,
 };
 
 use super::mapping::{MappingMatch, ProductRegel, RegioMapping};
 use super::{Bericht, BerichtSoort, Product};
+use crate::lijst::Verzoeken;
 use crate::pseudonym::redact;
 use crate::record::{Afgewezen, Location, Voorstel};
 use crate::report::Overgeslagen;
@@ -48,6 +56,8 @@ pub struct Translation {
     pub overgeslagen: Vec<Overgeslagen>,
     /// Product lines (and product-less messages) read.
     pub records: u64,
+    /// The requests known after these messages (the log's plus those proposed here).
+    pub verzoeken: Verzoeken,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -62,6 +72,11 @@ enum Kind<'m> {
         /// Einddatum (inclusive).
         eind: NaiveDate,
         reden: RedenBeeindiging,
+    },
+    /// JW315: a provider asks for an allocation of a residential product.
+    Verzoek {
+        rule: &'m ProductRegel,
+        verwijzer: Verwijzer,
     },
 }
 
@@ -95,9 +110,13 @@ pub fn translate(
     mapping: &RegioMapping,
     state: &DomainState,
     al_geimporteerd: &HashSet<String>,
+    verzoeken: &Verzoeken,
     backfill: bool,
 ) -> Translation {
-    let mut out = Translation::default();
+    let mut out = Translation {
+        verzoeken: verzoeken.clone(),
+        ..Translation::default()
+    };
     let mut candidates: Vec<Candidate<'_>> = Vec::new();
     let mut gezien: HashSet<String> = HashSet::new();
     for (bi, b) in berichten.iter().enumerate() {
@@ -147,10 +166,12 @@ pub fn translate(
 
     // Order: knowledge time (Dagtekening), then valid date, registrations before stops
     // before starts (a youth leaves before the next one arrives on the same day).
+    // A request comes before a start on the same day, so that the start can fulfil it.
     let rang = |k: &Candidate<'_>| match k.soort {
         Kind::Registratie => 0,
-        Kind::Stop { .. } => 1,
-        Kind::Start { .. } => 2,
+        Kind::Verzoek { .. } => 1,
+        Kind::Stop { .. } => 2,
+        Kind::Start { .. } => 3,
     };
     candidates.sort_by_key(|k| {
         (
@@ -314,6 +335,7 @@ pub fn translate(
                         event_id: None,
                         geregistreerd_op,
                         source: bron.clone(),
+                        uit_lijst: false,
                     });
                 }
                 None => {
@@ -327,6 +349,84 @@ pub fn translate(
         }
         let feit: Gebeurtenis = match (k.soort, paar) {
             (Kind::Registratie, _) => continue,
+            (Kind::Verzoek { rule, verwijzer }, _) => {
+                let Some(aanbieder) = state
+                    .voorziening(&rule.voorziening)
+                    .map(|v| v.aanbieder.clone())
+                else {
+                    out.afgewezen.push(Afgewezen {
+                        plaats: place,
+                        code: "VOORZIENING_ONBEKEND".to_owned(),
+                        reden: format!(
+                            "de regiomapping noemt voorziening {} voor dit product, maar die is niet geregistreerd; registreer haar eerst",
+                            rule.voorziening
+                        ),
+                    });
+                    continue;
+                };
+                // One message per provider: a youth registered with several providers for
+                // one need arrives as several JW315s. They join the youth's open request
+                // (from the log, a coordinator's list or an earlier message here).
+                let open = out
+                    .verzoeken
+                    .van(&stream)
+                    .filter(|(_, v)| v.open())
+                    .last()
+                    .map(|(id, _)| id.to_owned());
+                let verzoek = match open {
+                    Some(id) => id,
+                    None => {
+                        let id = format!("{} {}", m.soort.code(), m.identificatie);
+                        let ingediend: Gebeurtenis = PlaatsingsverzoekIngediend {
+                            verzoek: id.clone(),
+                            datum: m.dagtekening,
+                            verwijzer,
+                            // iJw does not say how urgent a request is: a product the
+                            // mapping marks as spoed makes it SPOED, otherwise REGULIER.
+                            urgentie: if rule.spoed {
+                                Urgentie::Spoed
+                            } else {
+                                Urgentie::Regulier
+                            },
+                            vorm: rule.vorm,
+                            regime: rule.regime,
+                            jeugdregio: mapping.regio.clone(),
+                        }
+                        .into();
+                        out.verzoeken.apply(&stream, &ingediend);
+                        out.voorstellen.push(Voorstel {
+                            plaats: place.clone(),
+                            stream: Some(stream.clone()),
+                            feit: ingediend,
+                            event_id: None,
+                            geregistreerd_op,
+                            source: bron.clone(),
+                            uit_lijst: false,
+                        });
+                        id
+                    }
+                };
+                if out
+                    .verzoeken
+                    .verzoek(&stream, &verzoek)
+                    .is_some_and(|v| v.aanmeldingen.iter().any(|a| a.aanbieder == aanbieder))
+                {
+                    out.overgeslagen.push(Overgeslagen {
+                        plaats: place,
+                        reden: format!(
+                            "het verzoek {verzoek} is al aangemeld bij {aanbieder}: een nieuw JW315 van dezelfde aanbieder is geen nieuwe aanmelding"
+                        ),
+                    });
+                    continue;
+                }
+                JeugdigeAangemeld {
+                    verzoek,
+                    aanbieder,
+                    voorziening: Some(rule.voorziening.clone()),
+                    datum: m.dagtekening,
+                }
+                .into()
+            }
             (Kind::Start { rule, datum }, _) => PlaatsingGestart {
                 voorziening: rule.voorziening.clone(),
                 datum,
@@ -336,7 +436,7 @@ pub fn translate(
                     .unwrap_or(p.and_then(|p| p.categorie.as_deref()) == Some("46")),
                 // iJw does not say where the youth lived before.
                 verblijf_voor: Verblijfplaats::Onbekend,
-                verzoek: None,
+                verzoek: vervult(&out.verzoeken, state, &stream, &rule.voorziening, datum),
                 overbrugging: false,
             }
             .into(),
@@ -357,7 +457,7 @@ pub fn translate(
                         }),
                     tegen_wens_jeugdige: false,
                     tegen_wens_aanbieder: false,
-                    verzoek: None,
+                    verzoek: vervult(&out.verzoeken, state, &stream, &naar.voorziening, datum),
                     overbrugging: false,
                 }
                 .into()
@@ -385,6 +485,7 @@ pub fn translate(
                 .into()
             }
         };
+        out.verzoeken.apply(&stream, &feit);
         out.voorstellen.push(Voorstel {
             plaats: place,
             stream: Some(stream),
@@ -392,9 +493,50 @@ pub fn translate(
             event_id: None,
             geregistreerd_op,
             source: bron,
+            uit_lijst: false,
         });
     }
     out
+}
+
+/// The youth's open request a start in `voorziening` on `datum` fulfils: one registered
+/// with the facility's provider on or before that date (iJw's JW305 does not name the
+/// request; the registration from the JW315 is the link).
+fn vervult(
+    verzoeken: &Verzoeken,
+    state: &DomainState,
+    stream: &str,
+    voorziening: &str,
+    datum: NaiveDate,
+) -> Option<String> {
+    let aanbieder = &state.voorziening(voorziening)?.aanbieder;
+    verzoeken
+        .van(stream)
+        .filter(|(_, v)| {
+            v.open()
+                && v.ingediend.as_ref().is_some_and(|i| i.datum <= datum)
+                && v.aanmeldingen
+                    .iter()
+                    .any(|a| &a.aanbieder == aanbieder && a.datum <= datum)
+        })
+        .last()
+        .map(|(id, _)| id.to_owned())
+}
+
+/// iJw's Verwijzer/Type code (JW315) as kringloop's referrer: 01 gemeente, 02 huisarts,
+/// 03 jeugdarts, 04 gecertificeerde instelling, 05 medisch specialist, 06 zelfverwijzer
+/// or geen verwijzer, 07 onbekend (only for care started before 2015), 08 rechter, Raad
+/// voor de Kinderbescherming or officier van justitie. A huisarts or jeugdarts is not a
+/// medisch specialist: they become ANDERS, as do 06 and 07.
+pub fn verwijzer(code: &str) -> Option<Verwijzer> {
+    Some(match code.trim().trim_start_matches('0') {
+        "1" => Verwijzer::GemeenteWijkteam,
+        "2" | "3" | "6" | "7" => Verwijzer::Anders,
+        "4" => Verwijzer::GecertificeerdeInstelling,
+        "5" => Verwijzer::MedischSpecialist,
+        "8" => Verwijzer::RaadRechter,
+        _ => return None,
+    })
 }
 
 fn candidate<'m>(
@@ -407,7 +549,7 @@ fn candidate<'m>(
 ) -> Result<Option<Candidate<'m>>, Afgewezen> {
     let m = &b.bericht;
     let place = || location(b, Some(p));
-    if matches!(m.soort, BerichtSoort::Jw301 | BerichtSoort::Jw315) {
+    if m.soort == BerichtSoort::Jw301 {
         return Ok(Some(Candidate {
             bericht: bi,
             product: Some(pi),
@@ -454,6 +596,30 @@ fn candidate<'m>(
         });
     }
     match m.soort {
+        BerichtSoort::Jw315 => {
+            let code = p.verwijzer.as_deref().ok_or_else(|| {
+                Afgewezen::unreadable(
+                    place(),
+                    "Verwijzer/Type ontbreekt; nodig voor het plaatsingsverzoek",
+                )
+            })?;
+            let verwijzer = verwijzer(code).ok_or_else(|| Afgewezen {
+                plaats: place(),
+                code: "VERWIJZER_ONBEKEND".to_owned(),
+                reden: format!(
+                    "Verwijzer/Type `{}` is onbekend; geldig zijn 01 (gemeente), 02 (huisarts), 03 (jeugdarts), 04 (gecertificeerde instelling), 05 (medisch specialist), 06 (rechter, officier van justitie of JJI), 07 (geen verwijzer)",
+                    redact(code)
+                ),
+            })?;
+            // The request date is when the provider asked (Dagtekening); the requested
+            // start (Ingangsdatum) is not a fact kringloop keeps.
+            Ok(Some(Candidate {
+                bericht: bi,
+                product: Some(pi),
+                datum: m.dagtekening,
+                soort: Kind::Verzoek { rule, verwijzer },
+            }))
+        }
         BerichtSoort::Jw305 => {
             let datum = p
                 .begindatum
@@ -496,6 +662,21 @@ fn candidate<'m>(
 mod tests {
     use super::*;
     use kringloop_events::Geslacht;
+
+    #[test]
+    fn verwijzer_codes_map_to_the_domain_referrers() {
+        assert_eq!(verwijzer("01"), Some(Verwijzer::GemeenteWijkteam));
+        assert_eq!(verwijzer("02"), Some(Verwijzer::Anders));
+        assert_eq!(verwijzer("03"), Some(Verwijzer::Anders));
+        assert_eq!(verwijzer("04"), Some(Verwijzer::GecertificeerdeInstelling));
+        assert_eq!(verwijzer("5"), Some(Verwijzer::MedischSpecialist));
+        assert_eq!(verwijzer("06"), Some(Verwijzer::Anders));
+        assert_eq!(verwijzer("07"), Some(Verwijzer::Anders));
+        assert_eq!(verwijzer("08"), Some(Verwijzer::RaadRechter));
+        assert_eq!(verwijzer("09"), None);
+        assert_eq!(verwijzer("00"), None);
+        assert_eq!(verwijzer(""), None);
+    }
 
     fn mapping() -> RegioMapping {
         let tekst = include_str!("../../fixtures/ijw/mapping-rijnmond.toml");
@@ -606,6 +787,7 @@ mod tests {
             &mapping(),
             &DomainState::new(),
             &HashSet::new(),
+            &Verzoeken::default(),
             false,
         )
     }

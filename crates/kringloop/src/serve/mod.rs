@@ -129,8 +129,10 @@ pub async fn run(global: &GlobalConfig, args: &ServeArgs) -> anyhow::Result<()> 
     let mut demo_tokens = Vec::new();
     if args.demo && fill_demo(store.as_ref()).await? {
         for rol in Rol::ALL {
+            // The demo's coordinator works for Rijnmond, the largest region of Zuid-West.
+            let regio = rol.per_jeugdregio().then_some("RIJNMOND");
             let (_, secret) = tokens
-                .create(rol, &format!("demo-{rol}"))
+                .create_voor(rol, &format!("demo-{rol}"), regio)
                 .context("demotoken aanmaken")?;
             demo_tokens.push((rol, secret));
         }
@@ -153,6 +155,7 @@ pub async fn run(global: &GlobalConfig, args: &ServeArgs) -> anyhow::Result<()> 
                 .unwrap_or_else(|| crate::cell_key::default_path(&token_path)),
         )?,
         timeout: Duration::from_secs(args.timeout_s.max(1)),
+        norm_wachttijd_regulier: global.norm_wachttijd_regulier,
         ..ApiConfig::default()
     };
     let api = ApiState::new(Arc::clone(&store), runner.clone(), tokens, config)

@@ -30,7 +30,7 @@ impl DomainState {
                 if jeugdige.is_some_and(|j| !j.feiten.is_empty()) {
                     return Err(afwijzing(
                         C::AfhankelijkeFeiten,
-                        "De registratie van de jeugdige kan niet worden ingetrokken: er zijn al machtigingen, plaatsingen of verhuizingen vastgelegd. Trek die eerst in.",
+                        "De registratie van de jeugdige kan niet worden ingetrokken: er zijn al machtigingen, plaatsingen, verzoeken of verhuizingen vastgelegd. Trek die eerst in.",
                     ));
                 }
                 return Ok(signalen);
@@ -139,7 +139,7 @@ impl DomainState {
         if let Change::New(n) = w {
             input.push((proposal, i64::MAX, n));
         }
-        let after = leid_af(input, |f| self.vorm(f));
+        let after = leid_af(input.iter().copied(), |f| self.vorm(f));
         let known: HashSet<(Uuid, &'static str)> = jeugdige
             .afleiding
             .schendingen
@@ -203,6 +203,7 @@ impl DomainState {
             }
             _ => {}
         }
+        self.check_vraag(w, proposal, jeugdige, &input, &after, &mut signalen)?;
         Ok(signalen)
     }
 
@@ -243,7 +244,7 @@ impl DomainState {
     }
 
     /// Describes an earlier fact of the youth for a message.
-    fn describe(&self, id: Uuid) -> String {
+    pub(super) fn describe(&self, id: Uuid) -> String {
         match self.inhoud(id) {
             Some(Gebeurtenis::PlaatsingBeeindigd(e)) => match &e.voorziening {
                 Some(f) => format!(
