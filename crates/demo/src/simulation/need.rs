@@ -68,6 +68,23 @@ fn intrekking_toelichting(reden: Intrekkingsreden) -> &'static str {
     }
 }
 
+/// Whether a request goes into the log. The need side is registered where a region
+/// coordinates placements: every request for closed care (the plaatsingscoördinatie of
+/// JeugdzorgPlus) and for a doorplaatsing, and requests for open care that need one of the
+/// forms the af- en ombouw builds (kleinschalig, driemilieu, één-op-één). Other open care
+/// is asked of providers directly by the wijkteam; those requests shape the youth's
+/// waiting (the simulation still makes them) but leave no fact, which keeps the need side
+/// a small part of the national history.
+fn vastgelegd_in_het_log(soort: Aanvraag, nodig: Vorm) -> bool {
+    match soort {
+        Aanvraag::Open(_) => matches!(
+            nodig,
+            Vorm::Kleinschalig | Vorm::Driemilieu | Vorm::EenOpEen
+        ),
+        _ => true,
+    }
+}
+
 impl Simulation {
     /// Recorded time of a need-side fact valid on `d`: office hours of that day (or today,
     /// if it lies before), after `na`.
@@ -117,7 +134,7 @@ impl Simulation {
                 &[(1, 0.9), (2, 0.1)]
             }
             // Open care is asked of fewer providers than a closed place.
-            Aanvraag::Open(_) => &[(1, 0.62), (2, 0.26), (3, 0.12)],
+            Aanvraag::Open(_) => &[(1, 0.8), (2, 0.2)],
             _ if spoed => &[(1, 0.4), (2, 0.3), (3, 0.15), (4, 0.1), (5, 0.05)],
             _ => &[
                 (1, 0.12),
@@ -206,8 +223,12 @@ impl Simulation {
             .into(),
         )];
         // A request of the warm-up that closes well before the first day is never
-        // recorded: only its id and urgency matter (for the placement it leads to).
-        if self.silent && plus_days(sluiting, 30) < self.w.t0 {
+        // recorded: only its id and urgency matter (for the placement it leads to). Nor is
+        // a request for open care outside the forms the af- en ombouw builds (see
+        // `vastgelegd_in_het_log`).
+        if (self.silent && plus_days(sluiting, 30) < self.w.t0)
+            || !vastgelegd_in_het_log(soort, vorm)
+        {
             self.jeugd[slot].verzoek = Some(Verzoek {
                 token,
                 id,

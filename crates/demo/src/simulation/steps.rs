@@ -30,6 +30,18 @@ impl Simulation {
                 continue;
             }
             match task.step {
+                // A youth who left without leave today is transferred the next day: the
+                // absence names the facility of the running placement.
+                Step::Doorplaatsen
+                    if self.jeugd[slot].afwezig.is_some_and(|a| a.1 == task.datum) =>
+                {
+                    self.plan(
+                        plus_days(task.datum, 1),
+                        slot,
+                        task.episode,
+                        Step::Doorplaatsen,
+                    );
+                }
                 Step::Doorplaatsen => {
                     self.doorplaatsen(slot, task.datum, None);
                 }
