@@ -11,6 +11,9 @@
 //! mutations from 32 concurrent clients, KPI queries on a generated history, and the
 //! latency from a mutation's reply to its subscription message.
 //!
+//! `kringloop-bench vraag` measures what the need side costs the fold (the national
+//! history with and without it, alternating) and the latency of its figures.
+//!
 //! `kringloop-bench vault` measures what the vault costs: the demo history through a plain
 //! and a sealed store in alternating runs, and the erasure of 10,000 youths under load.
 
@@ -46,6 +49,9 @@ enum Command {
     /// The vault's cost: plain against sealed store (bulk append, rebuild, KPI latency,
     /// writer start, vault open) and the erasure of 10,000 youths under load.
     Vault(vault::VaultArgs),
+    /// The need side: the fold with and without it in alternating runs, and the latency
+    /// of its figures (waiting list, waiting time, needed capacity and its scenario).
+    Vraag(projections::vraag::VraagArgs),
 }
 
 #[tokio::main]
@@ -56,5 +62,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Projections(args) => projections::run(args).await,
         Command::Http(args) => http::run(args).await,
         Command::Vault(args) => vault::run(args).await,
+        Command::Vraag(args) => projections::vraag::run(args).await,
     }
 }

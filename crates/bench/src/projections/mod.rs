@@ -20,6 +20,7 @@ mod process;
 mod report;
 mod scenarios;
 mod sql;
+pub mod vraag;
 
 use std::path::PathBuf;
 
@@ -78,6 +79,18 @@ pub struct ProjectionsArgs {
     /// queries).
     #[arg(long, default_value_t = 5)]
     folds: usize,
+}
+
+impl ProjectionsArgs {
+    /// The defaults of the command line, for benchmarks that reuse the history settings.
+    pub(crate) fn defaults() -> Self {
+        #[derive(clap::Parser)]
+        struct Alleen {
+            #[command(flatten)]
+            args: ProjectionsArgs,
+        }
+        <Alleen as clap::Parser>::parse_from(["kringloop-bench"]).args
+    }
 }
 
 /// The whole benchmark, in the order the figures are printed. Memory is released where
