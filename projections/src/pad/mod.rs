@@ -152,12 +152,16 @@ pub(crate) fn leid_pad_af<'a>(
     let regime = |vz: u32| attr(vz).map(|a| a.regime);
     for i in 0..eps.len() {
         let Some(&e) = eps.get(i) else { break };
-        let r = regime(e.eerste);
-        let vorige = eps
-            .get(..i)
-            .unwrap_or_default()
-            .iter()
-            .rposition(|v| v.ambulant == e.ambulant && regime(v.eerste) == r);
+        let eerder = eps.get(..i).unwrap_or_default();
+        // Most youths have one episode: no facility is looked up for a first one.
+        let vorige = if eerder.is_empty() {
+            None
+        } else {
+            let r = regime(e.eerste);
+            eerder
+                .iter()
+                .rposition(|v| v.ambulant == e.ambulant && regime(v.eerste) == r)
+        };
         let k = match vorige {
             None => klasse::NIEUW,
             Some(v) if !ruw.is_empty() && weg_bij_eind(eps, v) => klasse::NA_ONTTREKKING,
