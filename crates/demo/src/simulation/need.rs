@@ -69,20 +69,13 @@ fn intrekking_toelichting(reden: Intrekkingsreden) -> &'static str {
 }
 
 /// Whether a request goes into the log. The need side is registered where a region
-/// coordinates placements: every request for closed care (the plaatsingscoördinatie of
-/// JeugdzorgPlus) and for a doorplaatsing, and requests for open care that need one of the
-/// forms the af- en ombouw builds (kleinschalig, driemilieu, één-op-één). Other open care
-/// is asked of providers directly by the wijkteam; those requests shape the youth's
-/// waiting (the simulation still makes them) but leave no fact, which keeps the need side
-/// a small part of the national history.
-fn vastgelegd_in_het_log(soort: Aanvraag, nodig: Vorm) -> bool {
-    match soort {
-        Aanvraag::Open(_) => matches!(
-            nodig,
-            Vorm::Kleinschalig | Vorm::Driemilieu | Vorm::EenOpEen
-        ),
-        _ => true,
-    }
+/// coordinates placements, as the plaatsingscoördinatie of JeugdzorgPlus does: every
+/// request for a new closed episode and for a doorplaatsing out of closed care (whatever
+/// form it needs, so also the open alternatives). Open care is asked of providers directly
+/// by the wijkteam; those requests shape the youth's waiting (the simulation still makes
+/// them) but leave no fact, which keeps the need side a small part of the national history.
+fn vastgelegd_in_het_log(soort: Aanvraag) -> bool {
+    !matches!(soort, Aanvraag::Open(_))
 }
 
 impl Simulation {
@@ -227,7 +220,7 @@ impl Simulation {
         // a request for open care outside the forms the af- en ombouw builds (see
         // `vastgelegd_in_het_log`).
         if (self.silent && plus_days(sluiting, 30) < self.w.t0)
-            || !vastgelegd_in_het_log(soort, vorm)
+            || !vastgelegd_in_het_log(soort)
         {
             self.jeugd[slot].verzoek = Some(Verzoek {
                 token,
@@ -455,22 +448,15 @@ impl Simulation {
         };
         let van = &self.w.voorzieningen[p.vz];
         let (vorm, regime) = (van.vorm, van.regime);
-        let nodig = if regime == Regime::Gesloten {
-            if self.r.chance(calibration::DOORPLAATSING_NAAR_GESLOTEN) {
-                (vorm, Regime::Gesloten)
-            } else {
-                (Vorm::Kleinschalig, Regime::Open)
-            }
+        // Only the coordination of closed care keeps requests (see
+        // `vastgelegd_in_het_log`): a doorplaatsing within open care comes without one.
+        if regime != Regime::Gesloten {
+            return;
+        }
+        let nodig = if self.r.chance(calibration::DOORPLAATSING_NAAR_GESLOTEN) {
+            (vorm, Regime::Gesloten)
         } else {
-            let v = self
-                .r
-                .kies(&[
-                    (Vorm::Kleinschalig, 0.4),
-                    (Vorm::Gezinshuis, 0.3),
-                    (Vorm::Groep, 0.3),
-                ])
-                .unwrap_or(Vorm::Groep);
-            (v, Regime::Open)
+            (Vorm::Kleinschalig, Regime::Open)
         };
         let spoed = self.r.chance(0.1);
         let overbrugging = self.r.chance(0.3);
