@@ -122,12 +122,27 @@ impl Ctx<'_> {
             .map_or(0, |s| s.feit(soort::EPISODE, e.jeugdige, e.begin, e.eerste))
     }
 
-    pub(crate) fn voorgeschiedenis(&self) -> PlaatsingenNaarVoorgeschiedenis {
-        let mut cellen = [Cel::default(); 3];
+    /// The episodes a figure of this query may count, visible at K: a superset, which
+    /// each figure narrows to P and to the filter.
+    fn pad_episodes(&self) -> impl Iterator<Item = &Episode> + '_ {
         self.p
             .jt
             .episodes
             .visible(self.known_at, self.van, self.tot)
+    }
+
+    pub(crate) fn voorgeschiedenis(&self) -> PlaatsingenNaarVoorgeschiedenis {
+        self.voorgeschiedenis_uit(self.pad_episodes())
+    }
+
+    /// `voorgeschiedenis` over `kandidaten`: the episodes visible at K, or any superset of
+    /// those that start in P (a series hands each period its slice of one scan).
+    fn voorgeschiedenis_uit<'e>(
+        &self,
+        kandidaten: impl Iterator<Item = &'e Episode>,
+    ) -> PlaatsingenNaarVoorgeschiedenis {
+        let mut cellen = [Cel::default(); 3];
+        kandidaten
             // As `exclusiefDoorplaatsingen`: the episode's first placement, where it is
             // and where the youth came from.
             .filter(|e| self.in_p(e.begin) && self.past(e.eerste, e.herkomst))
@@ -147,6 +162,17 @@ impl Ctx<'_> {
     }
 
     pub(crate) fn onttrekkingen(&self) -> Onttrekkingen {
+        let lo = self.van.min(self.peil);
+        let hi = self.tot.max(self.peil);
+        self.onttrekkingen_uit(self.p.pad.onttrekkingen.visible(self.known_at, lo, hi))
+    }
+
+    /// `onttrekkingen` over `kandidaten`: the absences visible at K, or any superset of
+    /// those that touch P or the peildatum.
+    fn onttrekkingen_uit<'o>(
+        &self,
+        kandidaten: impl Iterator<Item = &'o Onttrekking>,
+    ) -> Onttrekkingen {
         let sl = self.sleutels;
         let k = |o: &Onttrekking| {
             sl.map_or(0, |s| {
@@ -161,12 +187,7 @@ impl Ctx<'_> {
         );
         let mut jeugdigen = Vec::new();
         let mut duren = Vec::new();
-        let lo = self.van.min(self.peil);
-        let hi = self.tot.max(self.peil);
-        self.p
-            .pad
-            .onttrekkingen
-            .visible(self.known_at, lo, hi)
+        kandidaten
             .filter(|o| self.past(o.voorziening, o.herkomst))
             .for_each(|o| {
                 if self.in_p(o.begin) {
@@ -234,12 +255,15 @@ impl Ctx<'_> {
     }
 
     pub(crate) fn terugval(&self) -> Terugval {
+        self.terugval_uit(self.pad_episodes())
+    }
+
+    /// `terugval` over `kandidaten`: the episodes visible at K, or any superset of those
+    /// that end in P.
+    fn terugval_uit<'e>(&self, kandidaten: impl Iterator<Item = &'e Episode>) -> Terugval {
         let mut noemer = Cel::default();
         let mut binnen = [Cel::default(); 2];
-        self.p
-            .jt
-            .episodes
-            .visible(self.known_at, self.van, self.tot)
+        kandidaten
             .filter(|e| {
                 e.bestemming != GEEN8
                     && e.eind != OPEN_EIND
@@ -326,19 +350,58 @@ impl Projection {
 
     /// The path KPIs of every period of a series, each read at its own end (as
     /// [`Projection::reeks`]): equal to [`Projection::pad`] of each period alone.
+    ///
+    /// One scan of the episodes and absences visible at K over the whole series, sorted
+    /// by start and by end; each period then counts its own slice with the same code as a
+    /// single period (the filter does not depend on the period, P does).
     pub fn pad_reeks(
         &self,
         q: &Query,
         perioden: &[Periode],
         sleutels: Option<&RecordKeys>,
     ) -> Vec<PadRapport> {
+        let (Some(lo), Some(hi)) = (
+            perioden.iter().map(|p| p.dagnummers().0).min(),
+            perioden.iter().map(|p| p.dagnummers().1).max(),
+        ) else {
+            return Vec::new();
+        };
+        let known_at = q.knowledge_time();
+        let mut op_begin: Vec<&Episode> = self.jt.episodes.visible(known_at, lo, hi).collect();
+        let mut op_eind: Vec<&Episode> = op_begin
+            .iter()
+            .copied()
+            .filter(|e| e.eind != OPEN_EIND)
+            .collect();
+        op_begin.sort_unstable_by_key(|e| e.begin);
+        op_eind.sort_unstable_by_key(|e| e.eind);
+        // The peildatum of a period is its end (the day `tot`), so the absences of every
+        // period lie within [lo, hi].
+        let onttrekkingen: Vec<&Onttrekking> =
+            self.pad.onttrekkingen.visible(known_at, lo, hi).collect();
         perioden
             .iter()
             .map(|&p| {
                 let mut qq = q.clone();
                 qq.periode = p;
                 qq.peildatum = None;
-                self.pad(&qq, sleutels)
+                let c = self.pad_ctx(&qq, sleutels);
+                let (van, tot) = (c.van, c.tot);
+                let begin = op_begin.partition_point(|e| e.begin < van)
+                    ..op_begin.partition_point(|e| e.begin < tot);
+                let eind = op_eind.partition_point(|e| e.eind < van)
+                    ..op_eind.partition_point(|e| e.eind < tot);
+                let b = op_begin.get(begin).unwrap_or(&[]).iter().copied();
+                let e = op_eind.get(eind).unwrap_or(&[]).iter().copied();
+                PadRapport {
+                    plaatsingen_naar_voorgeschiedenis: c
+                        .kpi("plaatsingenNaarVoorgeschiedenis", c.voorgeschiedenis_uit(b)),
+                    onttrekkingen: c.kpi(
+                        "onttrekkingen",
+                        c.onttrekkingen_uit(onttrekkingen.iter().copied()),
+                    ),
+                    terugval: c.kpi("terugval", c.terugval_uit(e)),
+                }
             })
             .collect()
     }
