@@ -351,9 +351,10 @@ impl Projection {
     /// The path KPIs of every period of a series, each read at its own end (as
     /// [`Projection::reeks`]): equal to [`Projection::pad`] of each period alone.
     ///
-    /// One scan of the episodes and absences visible at K over the whole series, sorted
-    /// by start and by end; each period then counts its own slice with the same code as a
-    /// single period (the filter does not depend on the period, P does).
+    /// One scan of the episodes and absences visible at K over the whole series: each
+    /// episode goes to the period it starts in and the one it ends in, and each period
+    /// counts its share with the single period's code (the filter does not depend on the
+    /// period, P does).
     pub fn pad_reeks(
         &self,
         q: &Query,
@@ -366,33 +367,74 @@ impl Projection {
         ) else {
             return Vec::new();
         };
+        // Day → the period it lies in (periods may leave gaps or overlap: then a day
+        // belongs to the first period that holds it, and the rest take the slow path).
+        let mut periode_van = vec![u32::MAX; usize::try_from(hi - lo).unwrap_or(0)];
+        let mut disjunct = true;
+        for (i, p) in perioden.iter().enumerate() {
+            let (van, tot) = p.dagnummers();
+            for d in van..tot {
+                if let Some(slot) =
+                    periode_van.get_mut(usize::try_from(d - lo).unwrap_or(usize::MAX))
+                {
+                    if *slot != u32::MAX {
+                        disjunct = false;
+                    } else {
+                        *slot = u32::try_from(i).unwrap_or(u32::MAX);
+                    }
+                }
+            }
+        }
+        if !disjunct {
+            return perioden
+                .iter()
+                .map(|&p| {
+                    let mut qq = q.clone();
+                    qq.periode = p;
+                    qq.peildatum = None;
+                    self.pad(&qq, sleutels)
+                })
+                .collect();
+        }
+        let periode = |d: i32| -> Option<usize> {
+            let i = *periode_van.get(usize::try_from(d.checked_sub(lo)?).ok()?)?;
+            (i != u32::MAX).then_some(i as usize)
+        };
         let known_at = q.knowledge_time();
-        let mut op_begin: Vec<&Episode> = self.jt.episodes.visible(known_at, lo, hi).collect();
-        let mut op_eind: Vec<&Episode> = op_begin
-            .iter()
-            .copied()
-            .filter(|e| e.eind != OPEN_EIND)
-            .collect();
-        op_begin.sort_unstable_by_key(|e| e.begin);
-        op_eind.sort_unstable_by_key(|e| e.eind);
+        let mut op_begin: Vec<Vec<&Episode>> = vec![Vec::new(); perioden.len()];
+        let mut op_eind: Vec<Vec<&Episode>> = vec![Vec::new(); perioden.len()];
+        for e in self.jt.episodes.visible(known_at, lo, hi) {
+            if let Some(i) = periode(e.begin) {
+                op_begin[i].push(e);
+            }
+            if e.eind != OPEN_EIND
+                && let Some(i) = periode(e.eind)
+            {
+                op_eind[i].push(e);
+            }
+        }
         // The peildatum of a period is its end (the day `tot`), so the absences of every
         // period lie within [lo, hi].
         let onttrekkingen: Vec<&Onttrekking> =
             self.pad.onttrekkingen.visible(known_at, lo, hi).collect();
         perioden
             .iter()
-            .map(|&p| {
+            .enumerate()
+            .map(|(i, &p)| {
                 let mut qq = q.clone();
                 qq.periode = p;
                 qq.peildatum = None;
                 let c = self.pad_ctx(&qq, sleutels);
-                let (van, tot) = (c.van, c.tot);
-                let begin = op_begin.partition_point(|e| e.begin < van)
-                    ..op_begin.partition_point(|e| e.begin < tot);
-                let eind = op_eind.partition_point(|e| e.eind < van)
-                    ..op_eind.partition_point(|e| e.eind < tot);
-                let b = op_begin.get(begin).unwrap_or(&[]).iter().copied();
-                let e = op_eind.get(eind).unwrap_or(&[]).iter().copied();
+                let b = op_begin
+                    .get(i)
+                    .map_or(&[][..], Vec::as_slice)
+                    .iter()
+                    .copied();
+                let e = op_eind
+                    .get(i)
+                    .map_or(&[][..], Vec::as_slice)
+                    .iter()
+                    .copied();
                 PadRapport {
                     plaatsingen_naar_voorgeschiedenis: c
                         .kpi("plaatsingenNaarVoorgeschiedenis", c.voorgeschiedenis_uit(b)),
