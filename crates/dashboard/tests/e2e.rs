@@ -461,6 +461,7 @@ async fn dashboard_in_chromium() {
         na.parse::<i64>().unwrap() >= voor.parse::<i64>().unwrap(),
         "a lower target occupancy needs no fewer places: {voor} → {na}"
     );
+    std::fs::create_dir_all(artefactmap()).unwrap();
     screenshot(&page, "dashboard-vraag.png", true).await;
     kies(&page, "LD:ZUID_WEST", "2024-K4").await;
     let balken: usize = js(
