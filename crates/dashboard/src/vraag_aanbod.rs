@@ -460,6 +460,62 @@ fn getoond(c: &BenodigdeCel) -> bool {
         || c.wachtende_verzoeken.waarde.unwrap_or(0) != 0
 }
 
+/// Needed against available over the forms that have a needed figure.
+struct Vergelijking {
+    benodigd: Option<f64>,
+    capaciteit: i64,
+    vormen: usize,
+    /// Forms with capacity but no needed figure (stay withheld, or no stay ended).
+    zonder: usize,
+}
+
+impl Vergelijking {
+    fn van(b: &Benodigd) -> Vergelijking {
+        Vergelijking::van_met(b, b)
+    }
+
+    /// The needed places of `b` over the forms that have a needed figure in `keuze`
+    /// (so a scenario and its basis sum the same forms).
+    fn van_met(b: &Benodigd, keuze: &Benodigd) -> Vergelijking {
+        let mee = |c: &BenodigdeCel| {
+            keuze
+                .cellen
+                .iter()
+                .any(|k| k.vorm == c.vorm && k.regime == c.regime && k.benodigd.is_some())
+        };
+        let mut v = Vergelijking {
+            benodigd: None,
+            capaciteit: 0,
+            vormen: 0,
+            zonder: 0,
+        };
+        for c in &b.cellen {
+            match c.benodigd.filter(|_| mee(c)) {
+                Some(n) => {
+                    v.benodigd = Some(v.benodigd.unwrap_or(0.0) + n);
+                    v.capaciteit += c.capaciteit;
+                    v.vormen += 1;
+                }
+                None if c.capaciteit > 0 => v.zonder += 1,
+                None => {}
+            }
+        }
+        v
+    }
+
+    fn tekort(&self) -> Option<f64> {
+        self.benodigd.map(|n| n - self.capaciteit as f64)
+    }
+
+    fn benodigd_waarde(&self) -> Waarde {
+        plaatsen(self.benodigd, Bescherming::Geen)
+    }
+
+    fn tekort_waarde(&self) -> Waarde {
+        plaatsen(self.tekort(), Bescherming::Geen)
+    }
+}
+
 fn benodigd_tabel(v: &VraagAanbod, periode: Periode) -> Tabel {
     let b = &v.huidig.benodigde_capaciteit;
     let met_basis = v.basis.is_some();
@@ -502,7 +558,7 @@ fn benodigd_tabel(v: &VraagAanbod, periode: Periode) -> Tabel {
             Cel::tekst(naam(&c.regime)),
             Cel::Waarde(Waarde::aantal(c.gestarte_plaatsingen)),
             Cel::Waarde(Waarde::aantal(c.wachtende_verzoeken)),
-            Cel::Waarde(plaatsen(c.instroom, c.bescherming)),
+            Cel::Waarde(plaatsen(c.instroom, Bescherming::Geen)),
             Cel::Waarde(Waarde::aantal(c.beeindigde_verblijven)),
             Cel::Waarde(Waarde::dagen(
                 c.gemiddelde_verblijfsduur,
@@ -526,15 +582,24 @@ fn benodigd_tabel(v: &VraagAanbod, periode: Periode) -> Tabel {
         ]);
         t.rijen.push(rij);
     }
-    let mut totaal = vec![Cel::tekst("Totaal"), Cel::tekst("")];
+    // The total over the forms with a needed figure only: the API's own total sets the
+    // needed places of those forms against the capacity of every form, also where the
+    // stay is withheld or nobody asked for that form.
+    let vgl = Vergelijking::van(b);
+    let mut totaal = vec![
+        Cel::tekst("Totaal"),
+        Cel::tekst(format!("{} vormen met benodigd", vgl.vormen)),
+    ];
     totaal.extend((0..5).map(|_| Cel::tekst("")));
     if let Some(basis) = &v.basis {
-        totaal.push(Cel::Waarde(plaatsen(basis.benodigd, Bescherming::Geen)));
+        totaal.push(Cel::Waarde(
+            Vergelijking::van_met(basis, b).benodigd_waarde(),
+        ));
     }
     totaal.extend([
-        Cel::Waarde(plaatsen(b.benodigd, Bescherming::Geen)),
-        Cel::Waarde(Waarde::Aantal(b.capaciteit)),
-        Cel::Waarde(plaatsen(b.tekort, Bescherming::Geen)),
+        Cel::Waarde(vgl.benodigd_waarde()),
+        Cel::Waarde(Waarde::Aantal(vgl.capaciteit)),
+        Cel::Waarde(vgl.tekort_waarde()),
         Cel::tekst(""),
         Cel::tekst(""),
     ]);
@@ -602,7 +667,8 @@ pub fn sectie(v: &VraagAanbod, sel: &Selectie, tabellen: &[Tabel], query: &str) 
     let b = &v.huidig.benodigde_capaciteit;
     let beschermd = verstoord(v);
     let kwartaal = sel.periode.laatste_kwartaal().label();
-    let tekort = plaatsen(b.tekort, Bescherming::Geen);
+    let vgl = Vergelijking::van(b);
+    let tekort = vgl.tekort_waarde();
     html! {
         section.blok.vraag-aanbod id="vraag-aanbod" aria-labelledby="h-vraag" {
             h2 id="h-vraag" { "Vraag en aanbod" }
@@ -651,7 +717,7 @@ pub fn sectie(v: &VraagAanbod, sel: &Selectie, tabellen: &[Tabel], query: &str) 
                 div data-kpi="tekort" {
                     span.klein { "Benodigd tegenover capaciteit, einde " (sel.periode.label()) }
                     span.groot data-waarde=(tekort.csv()) {
-                        @match b.tekort {
+                        @match vgl.tekort() {
                             Some(x) if x > 0.5 => { "tekort " (geheel(x.round() as i64)) }
                             Some(x) if x < -0.5 => { "overschot " (geheel(-x.round() as i64)) }
                             Some(_) => { "in balans" }
@@ -659,9 +725,13 @@ pub fn sectie(v: &VraagAanbod, sel: &Selectie, tabellen: &[Tabel], query: &str) 
                         }
                     }
                     span.klein {
-                        "benodigd " (plaatsen(b.benodigd, Bescherming::Geen).tekst())
-                        ", capaciteit " (geheel(b.capaciteit))
+                        "benodigd " (vgl.benodigd_waarde().tekst())
+                        ", capaciteit " (geheel(vgl.capaciteit))
+                        " over " (vgl.vormen) " vormen"
                         @if let Some(s) = v.scenario { " (scenario " (s.label()) ")" }
+                    }
+                    @if vgl.zonder > 0 {
+                        span.klein { (vgl.zonder) " vormen met capaciteit zonder benodigd cijfer tellen niet mee" }
                     }
                 }
             }
@@ -703,7 +773,8 @@ pub fn sectie(v: &VraagAanbod, sel: &Selectie, tabellen: &[Tabel], query: &str) 
             p.toelichting {
                 "Benodigd = instroom per dag × gemiddelde verblijfsduur ÷ doelbezetting, over het venster tot de peildatum; "
                 "instroom is het aantal gestarte plaatsingen plus de verzoeken die aan het einde nog wachten. "
-                "Capaciteit en doel (het vastgestelde traject, op de peildatum) zijn exact."
+                "Capaciteit en doel (het vastgestelde traject, op de peildatum) zijn exact. "
+                "Het totaal telt alleen de vormen met een benodigd cijfer; waar de verblijfsduur onderdrukt is, ontbreekt het."
             }
             nav.scenario-keuze aria-label="Scenario" {
                 span { "Scenario: " }
