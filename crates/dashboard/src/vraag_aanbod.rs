@@ -47,10 +47,16 @@ pub struct PeriodeMeta {
 
 /// One quarter of `vraagReeks`.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct VraagKwartaal {
     pub meta: PeriodeMeta,
     pub wachtenden: Wachtenden,
     pub wachttijd: Wachttijd,
+    /// Asked of the series only when the selected period is its last quarter.
+    #[serde(default)]
+    pub passend_geplaatst: Option<Passend>,
+    #[serde(default)]
+    pub benodigde_capaciteit: Option<Benodigd>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -149,18 +155,22 @@ fragment B on BenodigdeCapaciteit {
     tekortTegenDoel bescherming
   }
 }
+fragment P on PassendGeplaatst { passend { ...V } perCategorie { rijen kolommen cellen { ...A } totaal { ...A } } }
 query VraagEnAanbod($van: NaiveDate!, $tot: NaiveDate!, $p: PeriodeInvoer!, $filter: FilterInvoer,
-                    $k: DateTime, $sc: CapaciteitScenarioInvoer, $metBasis: Boolean!) {
-  reeks: vraagReeks(granulariteit: KWARTAAL, van: $van, tot: $tot, filter: $filter, asKnownAt: $k) {
+                    $k: DateTime, $sc: CapaciteitScenarioInvoer, $metBasis: Boolean!,
+                    $kwartaal: Boolean!) {
+  reeks: vraagReeks(granulariteit: KWARTAAL, van: $van, tot: $tot, filter: $filter, asKnownAt: $k, scenario: $sc) {
     meta { periode { van tot } }
     wachtenden { jeugdigen { ...A } langsteWachttijd bescherming }
     wachttijd { totaal { aantal { ...A } gemiddelde mediaan binnenNorm { ...V } bescherming } }
+    passendGeplaatst @include(if: $kwartaal) { ...P }
+    benodigdeCapaciteit @include(if: $kwartaal) { ...B }
   }
   pad: padReeks(granulariteit: KWARTAAL, van: $van, tot: $tot, filter: $filter, asKnownAt: $k) {
     terugval { binnen6Maanden { ...V } binnen12Maanden { ...V } definitief }
   }
-  huidig: vraag(periode: $p, filter: $filter, asKnownAt: $k, scenario: $sc) {
-    passendGeplaatst { passend { ...V } perCategorie { rijen kolommen cellen { ...A } totaal { ...A } } }
+  huidig: vraag(periode: $p, filter: $filter, asKnownAt: $k, scenario: $sc) @skip(if: $kwartaal) {
+    passendGeplaatst { ...P }
     benodigdeCapaciteit { ...B }
   }
   basis: benodigdeCapaciteit(periode: $p, filter: $filter, asKnownAt: $k) @include(if: $metBasis) {
@@ -193,7 +203,8 @@ pub async fn laad(
     struct Antwoord {
         reeks: Vec<VraagKwartaal>,
         pad: Vec<PadKwartaal>,
-        huidig: Huidig,
+        #[serde(default)]
+        huidig: Option<Huidig>,
         #[serde(default)]
         basis: Option<BasisKpi>,
         terugval: Terugval,
@@ -210,18 +221,37 @@ pub async fn laad(
             "k": sel.as_known_at().map(|k| k.to_rfc3339()),
             "sc": sel.scenario.map(Scenario::invoer),
             "metBasis": sel.scenario.is_some(),
+            // A quarter is the series' last one (`vraagReeks` equals `vraag` per period):
+            // its figures come with the series instead of a second fold.
+            "kwartaal": matches!(sel.periode, Periode::Kwartaal(..)),
         }),
     )
     .await?;
+    let mut reeks = a.reeks;
+    let huidig = match a.huidig {
+        Some(h) => Some(h),
+        None => reeks
+            .last_mut()
+            .filter(|r| r.meta.periode.van == sel.periode.van())
+            .and_then(|r| {
+                Some(Huidig {
+                    passend_geplaatst: r.passend_geplaatst.take()?,
+                    benodigde_capaciteit: r.benodigde_capaciteit.take()?,
+                })
+            }),
+    };
+    let huidig = huidig.ok_or_else(|| ApiFout {
+        code: None,
+        melding: "de API gaf geen vraagcijfers voor deze periode".to_owned(),
+    })?;
     Ok(VraagAanbod {
-        kwartalen: a
-            .reeks
+        kwartalen: reeks
             .iter()
             .map(|r| Periode::kwartaal_van(r.meta.periode.van))
             .collect(),
-        reeks: a.reeks,
+        reeks,
         pad: a.pad,
-        huidig: a.huidig,
+        huidig,
         basis: a.basis.map(|b| b.waarde),
         terugval: a.terugval,
         scenario: sel.scenario,

@@ -456,6 +456,17 @@ async fn vraag_en_aanbod() {
     // The evaluator gets the exact figures: nothing marked as perturbed.
     let e = vraag(&app, get(uri, Some(&ev))).await;
     assert!(!vraag_sectie(&e.tekst).contains("data-verstoord=\"true\""));
+    // A half-year or year: passend geplaatst and the needed places of that period itself.
+    for (periode, label) in [("2024-H2", "2e halfjaar 2024"), ("2024", "2024")] {
+        let a = vraag(&app, get(&format!("/?periode={periode}"), Some(&sg))).await;
+        assert_eq!(a.status, StatusCode::OK, "{periode}");
+        let sectie = vraag_sectie(&a.tekst);
+        assert!(
+            sectie.contains(&format!("Passend geplaatst, {label}")),
+            "{periode}"
+        );
+        assert!(sectie.contains("id=\"tabel-benodigd\""), "{periode}");
+    }
     // A recent period's terugval is provisional, and says so.
     let a = vraag(&app, get("/?periode=2026-K2", Some(&sg))).await;
     assert_eq!(a.status, StatusCode::OK);
