@@ -278,6 +278,8 @@ pub struct Dashboard {
     pub vorig: Option<Rapport>,
     /// Evaluators: the comparison of two knowledge moments (or why there is none).
     pub verschil: Option<Result<Verschil, ApiFout>>,
+    /// The section "Vraag en aanbod".
+    pub vraag_aanbod: crate::vraag_aanbod::VraagAanbod,
 }
 
 fn filter_met(sel: &Selectie, regime: Option<&str>) -> Value {
@@ -296,7 +298,7 @@ fn periode_invoer(p: Periode) -> Value {
     }
 }
 
-/// Loads a view: four GraphQL queries (five for evaluators).
+/// Loads a view: five GraphQL queries (six for evaluators).
 pub async fn laad(
     schema: &KringloopSchema,
     principal: &Principal,
@@ -371,6 +373,15 @@ pub async fn laad(
     })?;
     let vorig = tegels.pop();
 
+    let vraag_aanbod = crate::vraag_aanbod::laad(
+        schema,
+        principal,
+        sel,
+        periode_invoer(sel.periode),
+        Periode::Kwartaal(eerste_jaar, 1),
+    )
+    .await?;
+
     let verschil = if persoonsniveau {
         Some(laad_verschil(schema, principal, sel).await)
     } else {
@@ -384,6 +395,7 @@ pub async fn laad(
         huidig,
         vorig,
         verschil,
+        vraag_aanbod,
     })
 }
 

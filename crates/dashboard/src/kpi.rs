@@ -162,6 +162,7 @@ pub fn open_plaatsen(r: &Rapport, vorm: &str) -> Aantal {
 pub fn tabellen(d: &Dashboard, periode: Periode) -> Vec<Tabel> {
     let mut uit = vec![kpi_tabel(d, periode), capaciteit_tabel(d), trend_tabel(d)];
     uit.push(uitstroom_tabel(&d.huidig, periode));
+    uit.extend(crate::vraag_aanbod::tabellen(&d.vraag_aanbod, periode));
     if let Some(Ok(v)) = &d.verschil {
         let mut t = Tabel::nieuw(
             "verschil",

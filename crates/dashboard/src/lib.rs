@@ -10,8 +10,8 @@
 //!
 //! Routes ([`router`]):
 //! - `GET /`: the dashboard (`?gebied=NL|LD:<code>|JR:<code>&periode=2025-K3|2025-H1|2025
-//!   &kennis=JJJJ-MM-DD`, evaluators also `&k1=…&k2=…`); without sign-in a redirect to
-//!   `/aanmelden`.
+//!   &kennis=JJJJ-MM-DD&scenario=verblijf-min-20|instroom-plus-10|doelbezetting-85`,
+//!   evaluators also `&k1=…&k2=…`); without sign-in a redirect to `/aanmelden`.
 //! - `GET/POST /aanmelden`, `POST /afmelden`: sign in with a bearer token, which starts a
 //!   server-side session; the HttpOnly, SameSite=Strict cookie holds only the session's
 //!   random id, never the token. Sessions end after 2 hours idle, 10 hours after sign-in,
@@ -32,6 +32,7 @@ pub mod page;
 pub mod selection;
 pub mod session;
 pub mod table;
+pub mod vraag_aanbod;
 
 use std::sync::Arc;
 use std::time::Duration;

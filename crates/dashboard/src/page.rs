@@ -139,6 +139,9 @@ fn selectieformulier(
                     aria-describedby="kennis-uitleg";
                 small id="kennis-uitleg" { "leeg = nu; einde van de dag (UTC)" }
             }
+            @if let Some(s) = sel.scenario {
+                input type="hidden" name="scenario" value=(s.sleutel());
+            }
             @if persoonsniveau {
                 input type="hidden" name="k1" value=[sel.k1.map(|k| k.to_string())];
                 input type="hidden" name="k2" value=[sel.k2.map(|k| k.to_string())];
@@ -227,7 +230,7 @@ fn meter(w: Waarde) -> Markup {
     }
 }
 
-fn tabel_details(t: &Tabel, query: &str, open: bool) -> Markup {
+pub(crate) fn tabel_details(t: &Tabel, query: &str, open: bool) -> Markup {
     html! {
         details.gegevens open[open] {
             summary { "Tabel: " (t.titel) }
@@ -443,6 +446,7 @@ pub fn dashboard(
                         }
                         @if let Some(t) = tabel("kerncijfers") { (tabel_details(t, &query, false)) }
                     }
+                    (crate::vraag_aanbod::sectie(&d.vraag_aanbod, sel, &tabellen, &query))
                     section.blok aria-labelledby="h-uitstroom" {
                         h2 id="h-uitstroom" { "Uitstroom naar bestemming, " (sel.periode.label()) }
                         p.toelichting {

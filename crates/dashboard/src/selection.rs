@@ -17,6 +17,8 @@ pub struct Parameters {
     pub k1: Option<String>,
     /// Evaluators: the later knowledge moment (default: `kennis`, or now).
     pub k2: Option<String>,
+    /// A preset scenario of the needed capacity ([`Scenario`]); empty: the basis.
+    pub scenario: Option<String>,
 }
 
 /// Why a selection is not understood.
@@ -28,6 +30,74 @@ pub enum SelectieFout {
     Periode(String),
     #[error("ongeldige datum `{0}` (verwacht JJJJ-MM-DD)")]
     Datum(String),
+    #[error("onbekend scenario `{0}` (verwacht {verwacht})", verwacht = Scenario::verwacht())]
+    Scenario(String),
+}
+
+/// The preset scenarios of the needed capacity ("Vraag en aanbod"): a stuurgroep asks
+/// a few standard what-ifs, so they are links rather than a free form (free numbers in
+/// a URL would also let anyone probe the API's bounds from the dashboard).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scenario {
+    /// Mean stay 20 % shorter.
+    VerblijfMin20,
+    /// Inflow 10 % higher.
+    InstroomPlus10,
+    /// Plan for 85 % occupancy instead of 90 %.
+    Doelbezetting85,
+}
+
+impl Scenario {
+    pub const ALL: [Scenario; 3] = [
+        Scenario::VerblijfMin20,
+        Scenario::InstroomPlus10,
+        Scenario::Doelbezetting85,
+    ];
+
+    /// The value in a URL.
+    pub fn sleutel(self) -> &'static str {
+        match self {
+            Scenario::VerblijfMin20 => "verblijf-min-20",
+            Scenario::InstroomPlus10 => "instroom-plus-10",
+            Scenario::Doelbezetting85 => "doelbezetting-85",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Scenario::VerblijfMin20 => "verblijf −20 %",
+            Scenario::InstroomPlus10 => "instroom +10 %",
+            Scenario::Doelbezetting85 => "doelbezetting 85 %",
+        }
+    }
+
+    /// The GraphQL `CapaciteitScenarioInvoer`.
+    pub fn invoer(self) -> Value {
+        match self {
+            Scenario::VerblijfMin20 => json!({ "verblijfWijziging": -20.0 }),
+            Scenario::InstroomPlus10 => json!({ "instroomWijziging": 10.0 }),
+            Scenario::Doelbezetting85 => json!({ "doelbezetting": 0.85 }),
+        }
+    }
+
+    /// Empty or `basis`: no scenario.
+    pub fn parse(s: &str) -> Result<Option<Scenario>, SelectieFout> {
+        let s = s.trim();
+        if s.is_empty() || s.eq_ignore_ascii_case("basis") {
+            return Ok(None);
+        }
+        Scenario::ALL
+            .into_iter()
+            .find(|x| x.sleutel().eq_ignore_ascii_case(s))
+            .map(Some)
+            .ok_or_else(|| SelectieFout::Scenario(s.chars().take(64).collect()))
+    }
+
+    fn verwacht() -> String {
+        let mut v: Vec<&str> = vec!["basis"];
+        v.extend(Scenario::ALL.iter().map(|x| x.sleutel()));
+        v.join(", ")
+    }
 }
 
 /// The area figures are filtered on.
@@ -245,6 +315,8 @@ pub struct Selectie {
     pub kennis: Option<NaiveDate>,
     pub k1: Option<NaiveDate>,
     pub k2: Option<NaiveDate>,
+    /// `None`: the basis (no change of inflow, stay or doelbezetting).
+    pub scenario: Option<Scenario>,
 }
 
 impl Selectie {
@@ -259,6 +331,7 @@ impl Selectie {
             kennis: datum(p.kennis.as_deref())?,
             k1: datum(p.k1.as_deref())?,
             k2: datum(p.k2.as_deref())?,
+            scenario: Scenario::parse(p.scenario.as_deref().unwrap_or(""))?,
         })
     }
 
@@ -274,7 +347,18 @@ impl Selectie {
                 s.push_str(&format!("&{k}={d}"));
             }
         }
+        if let Some(x) = self.scenario {
+            s.push_str(&format!("&scenario={}", x.sleutel()));
+        }
         s
+    }
+
+    /// The same selection with another scenario (the scenario links).
+    pub fn met_scenario(&self, scenario: Option<Scenario>) -> Selectie {
+        Selectie {
+            scenario,
+            ..self.clone()
+        }
     }
 
     pub fn as_known_at(&self) -> Option<DateTime<Utc>> {
@@ -325,10 +409,28 @@ mod tests {
             kennis: Some(ymd(2025, 8)),
             k1: None,
             k2: None,
+            scenario: None,
         };
         assert_eq!(
             s.query(),
             "gebied=LD%3AZUID_WEST&periode=2025-H1&kennis=2025-08-01"
         );
+        assert_eq!(
+            s.met_scenario(Some(Scenario::VerblijfMin20)).query(),
+            "gebied=LD%3AZUID_WEST&periode=2025-H1&kennis=2025-08-01&scenario=verblijf-min-20"
+        );
+    }
+
+    #[test]
+    fn scenarios() {
+        assert_eq!(Scenario::parse("").ok(), Some(None));
+        assert_eq!(Scenario::parse("basis").ok(), Some(None));
+        for x in Scenario::ALL {
+            assert_eq!(Scenario::parse(x.sleutel()).ok(), Some(Some(x)));
+        }
+        assert!(matches!(
+            Scenario::parse("verblijf-min-99"),
+            Err(SelectieFout::Scenario(_))
+        ));
     }
 }

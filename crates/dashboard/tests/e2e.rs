@@ -2,8 +2,9 @@
 //! landscape. Signs in through the form, checks that the page loads without console
 //! errors, that the charts have the expected number of series, that changing the region
 //! shows the figures the GraphQL API (over HTTP) returns for that region, that a suppressed
-//! cell shows as suppressed, and keeps a screenshot: `target/e2e/dashboard.png` (and
-//! `dashboard-regio.png`).
+//! cell shows as suppressed, that the section "Vraag en aanbod" and its tables are visible
+//! and its scenario links work, and keeps a screenshot: `target/e2e/dashboard.png` (and
+//! `dashboard-regio.png`, `dashboard-vraag.png`).
 //!
 //! Needs Debian's `chromium` (`/usr/bin/chromium`, or `KRINGLOOP_CHROMIUM`). Without it the
 //! test skips loudly, except under `CI=true`, where it fails.
@@ -380,8 +381,89 @@ async fn dashboard_in_chromium() {
         legenda > reeksen,
         "a legend entry per series (and the period band)"
     );
-    let trends: Vec<usize> = js(&page, "[...document.querySelectorAll('figure.trend svg')].map(s => s.querySelectorAll('g.reeks').length)").await;
+    let trends: Vec<usize> = js(&page, "[...document.querySelectorAll('section[aria-labelledby=h-trend] figure.trend svg')].map(s => s.querySelectorAll('g.reeks').length)").await;
     assert_eq!(trends, vec![1; 9], "nine trend charts of one series each");
+    // Vraag en aanbod: the section, its four trend charts and its tables are visible, and
+    // the waiting youths at the quarter's end are the API's (over HTTP).
+    let zichtbaar = |sel: &str| {
+        format!(
+            "(() => {{ const e = document.querySelector('{sel}'); if (!e) return false; const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden'; }})()"
+        )
+    };
+    for sel in [
+        "#vraag-aanbod",
+        "#h-vraag",
+        "#tabel-vraag-trend",
+        "#tabel-passend",
+        "#tabel-benodigd",
+        "#vraag-aanbod nav.scenario-keuze a[data-scenario]",
+    ] {
+        let ja: bool = js(&page, &zichtbaar(sel)).await;
+        assert!(ja, "{sel} is visible");
+    }
+    let vraag_trends: Vec<usize> = js(&page, "[...document.querySelectorAll('#vraag-aanbod figure.trend svg')].map(s => s.querySelectorAll('g.reeks').length)").await;
+    assert_eq!(vraag_trends, vec![1; 4], "four need-side trend charts");
+    let rijen: usize = js(
+        &page,
+        "document.querySelectorAll('#tabel-vraag-trend tbody tr').length",
+    )
+    .await;
+    assert_eq!(
+        rijen, 8,
+        "eight quarters of waiting youths and waiting time"
+    );
+    let w = gql(
+        &basis,
+        &sg,
+        "{ vraag(periode: {jaar: 2024, kwartaal: 4}, filter: {landsdeel: \"ZUID_WEST\"}) { wachtenden { jeugdigen { waarde } } } }",
+        json!({}),
+    )
+    .await;
+    let getoond: String = js(
+        &page,
+        "document.querySelector('#vraag-aanbod [data-kpi=wachtende-jeugdigen] [data-waarde]').dataset.waarde",
+    )
+    .await;
+    assert_eq!(
+        getoond,
+        w["vraag"]["wachtenden"]["jeugdigen"]["waarde"].to_string(),
+        "waiting youths as the API gives them"
+    );
+    // A scenario link changes the needed places and names its inputs.
+    let voor: String = js(
+        &page,
+        "document.querySelector('#vraag-aanbod [data-kpi=tekort] [data-waarde]').dataset.waarde",
+    )
+    .await;
+    page.find_element("#vraag-aanbod a[data-scenario=doelbezetting-85]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wacht_tot(
+        &page,
+        "document.readyState === 'complete' && !!document.querySelector('#vraag-aanbod strong[data-scenario=doelbezetting-85]')",
+    )
+    .await;
+    let invoer: String = js(
+        &page,
+        "document.querySelector('#vraag-aanbod dd[data-invoer=doelbezetting]').textContent",
+    )
+    .await;
+    assert_eq!(invoer.trim(), "85,0 %");
+    let na: String = js(
+        &page,
+        "document.querySelector('#vraag-aanbod [data-kpi=tekort] [data-waarde]').dataset.waarde",
+    )
+    .await;
+    assert!(
+        na.parse::<i64>().unwrap() >= voor.parse::<i64>().unwrap(),
+        "a lower target occupancy needs no fewer places: {voor} → {na}"
+    );
+    std::fs::create_dir_all(artefactmap()).unwrap();
+    screenshot(&page, "dashboard-vraag.png", true).await;
+    kies(&page, "LD:ZUID_WEST", "2024-K4").await;
     let balken: usize = js(
         &page,
         "document.querySelectorAll('#grafiek-capaciteit g[data-reeks=gesloten] rect').length",

@@ -389,6 +389,203 @@ async fn pagina_selector_bescherming_en_csv() {
     o.stop().await;
 }
 
+/// The section "Vraag en aanbod" of a page: from its opening tag to its end.
+fn vraag_sectie(html: &str) -> &str {
+    let start = html
+        .find("id=\"vraag-aanbod\"")
+        .expect("section Vraag en aanbod");
+    let eind = html[start..].find("</section>").expect("end of section") + start;
+    &html[start..eind]
+}
+
+/// The total row's "Benodigd" of the CSV `benodigd` (the column named so).
+fn benodigd_totaal(csv: &str) -> i64 {
+    let mut regels = csv.lines();
+    let kop: Vec<&str> = regels.next().unwrap().split(',').collect();
+    let k = kop.iter().position(|c| *c == "Benodigd").unwrap();
+    let totaal = regels.find(|r| r.starts_with("Totaal,")).unwrap();
+    totaal.split(',').nth(k).unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn vraag_en_aanbod() {
+    let o = common::demo_omgeving().await;
+    let app = o.app();
+    let sg = o.token(Rol::Stuurgroep).to_owned();
+    let ev = o.token(Rol::Evaluator).to_owned();
+    let uri = "/?gebied=NL&periode=2024-K4";
+
+    let a = vraag(&app, get(uri, Some(&sg))).await;
+    assert_eq!(a.status, StatusCode::OK);
+    let sectie = vraag_sectie(&a.tekst);
+    assert!(sectie.contains("Vraag en aanbod"));
+    for id in ["vraag-trend", "passend", "terugval", "benodigd"] {
+        assert!(sectie.contains(&format!("id=\"tabel-{id}\"")), "table {id}");
+    }
+    // The waiting youths at the quarter's end are the API's (perturbed) figure, marked so.
+    let d = gql(
+        &app,
+        &sg,
+        "{ vraag(periode: {jaar: 2024, kwartaal: 4}) { wachtenden { jeugdigen { waarde bescherming } } passendGeplaatst { passend { waarde } } } terugval(periode: {jaar: 2024, kwartaal: 4}) { definitief } }",
+        json!({}),
+    )
+    .await;
+    let w = &d["vraag"]["wachtenden"]["jeugdigen"];
+    assert_eq!(w["bescherming"], "VERSTOORD");
+    assert!(
+        w["waarde"].as_i64().unwrap() > 0,
+        "the demo has youths waiting at the end of 2024"
+    );
+    assert_eq!(
+        tegelwaarde(sectie, "wachtende-jeugdigen"),
+        Some(w["waarde"].to_string())
+    );
+    assert!(
+        sectie.contains("data-verstoord=\"true\""),
+        "perturbed figures are marked"
+    );
+    let passend = d["vraag"]["passendGeplaatst"]["passend"]["waarde"]
+        .as_f64()
+        .unwrap();
+    assert_eq!(
+        tegelwaarde(sectie, "passend-geplaatst"),
+        Some(format!("{:.1}", passend * 100.0))
+    );
+    assert_eq!(d["terugval"]["definitief"], true, "2024-K4 is a year past");
+    assert!(!sectie.contains("data-voorlopig=\"true\""));
+    // The evaluator gets the exact figures: nothing marked as perturbed.
+    let e = vraag(&app, get(uri, Some(&ev))).await;
+    assert!(!vraag_sectie(&e.tekst).contains("data-verstoord=\"true\""));
+    // A half-year or year: passend geplaatst and the needed places of that period itself.
+    for (periode, label) in [("2024-H2", "2e halfjaar 2024"), ("2024", "2024")] {
+        let a = vraag(&app, get(&format!("/?periode={periode}"), Some(&sg))).await;
+        assert_eq!(a.status, StatusCode::OK, "{periode}");
+        let sectie = vraag_sectie(&a.tekst);
+        assert!(
+            sectie.contains(&format!("Passend geplaatst, {label}")),
+            "{periode}"
+        );
+        assert!(sectie.contains("id=\"tabel-benodigd\""), "{periode}");
+    }
+    // A recent period's terugval is provisional, and says so.
+    let a = vraag(&app, get("/?periode=2026-K2", Some(&sg))).await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(vraag_sectie(&a.tekst).contains("data-voorlopig=\"true\""));
+
+    // The trend table: eight quarters, downloadable.
+    let csv = vraag(
+        &app,
+        get("/dashboard/csv/vraag-trend.csv?periode=2024-K4", Some(&sg)),
+    )
+    .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let mut regels = csv.tekst.lines();
+    assert!(
+        regels
+            .next()
+            .unwrap()
+            .starts_with("Kwartaal,Wachtende jeugdigen")
+    );
+    let rijen: Vec<&str> = regels.collect();
+    assert_eq!(rijen.len(), 8, "{}", csv.tekst);
+    assert!(rijen[7].starts_with("4e kwartaal 2024,"));
+    for (tabel, kopregel) in [
+        ("passend", "Geplaatst,Verzoeken"),
+        ("terugval", "Cijfer,Waarde"),
+        ("benodigd", "Vorm,Regime,"),
+        ("scenario", "Uitgangspunt,Waarde"),
+    ] {
+        let a = vraag(
+            &app,
+            get(
+                &format!("/dashboard/csv/{tabel}.csv?periode=2024-K4"),
+                Some(&sg),
+            ),
+        )
+        .await;
+        assert_eq!(a.status, StatusCode::OK, "{tabel}");
+        assert!(a.tekst.starts_with(kopregel), "{tabel}: {}", a.tekst);
+        assert!(a.tekst.lines().count() >= 2, "{tabel} has rows");
+    }
+
+    // Scenarios change the needed places and show their inputs.
+    let basis = vraag(
+        &app,
+        get("/dashboard/csv/benodigd.csv?periode=2024-K4", Some(&sg)),
+    )
+    .await;
+    let basis_n = benodigd_totaal(&basis.tekst);
+    assert!(basis_n > 10, "places are needed in the demo: {basis_n}");
+    let korter = vraag(
+        &app,
+        get(
+            "/dashboard/csv/benodigd.csv?periode=2024-K4&scenario=verblijf-min-20",
+            Some(&sg),
+        ),
+    )
+    .await;
+    assert_eq!(korter.status, StatusCode::OK);
+    assert!(
+        korter.tekst.contains("Benodigd zonder scenario"),
+        "the basis beside the scenario"
+    );
+    let korter_n = benodigd_totaal(&korter.tekst);
+    assert!(
+        korter_n < basis_n,
+        "stays 20 % shorter need fewer places: {basis_n} → {korter_n}"
+    );
+    let krapper = vraag(
+        &app,
+        get(
+            "/dashboard/csv/benodigd.csv?periode=2024-K4&scenario=doelbezetting-85",
+            Some(&sg),
+        ),
+    )
+    .await;
+    assert!(benodigd_totaal(&krapper.tekst) > basis_n);
+    let a = vraag(
+        &app,
+        get(&format!("{uri}&scenario=instroom-plus-10"), Some(&sg)),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK);
+    let sectie = vraag_sectie(&a.tekst);
+    assert!(
+        sectie.contains("data-invoer=\"instroom\">+10 %"),
+        "the inputs are listed"
+    );
+    assert!(sectie.contains("strong aria-current=\"page\" data-scenario=\"instroom-plus-10\""));
+    assert!(
+        sectie.contains(
+            "href=\"/?gebied=NL&amp;periode=2024-K4&amp;scenario=verblijf-min-20#vraag-aanbod\""
+        ),
+        "links to the other scenarios keep the selection"
+    );
+    assert!(
+        a.tekst
+            .contains("name=\"scenario\" value=\"instroom-plus-10\""),
+        "the selection form keeps the scenario"
+    );
+
+    // An unknown scenario is refused with the error page (and for a CSV).
+    for slecht in ["verblijf-min-99", "%3Cscript%3E"] {
+        let a = vraag(&app, get(&format!("{uri}&scenario={slecht}"), Some(&sg))).await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{slecht}");
+        assert!(a.tekst.contains("onbekend scenario"), "{}", a.tekst);
+        assert!(!a.tekst.contains("<script>"), "escaped");
+    }
+    let a = vraag(
+        &app,
+        get(
+            "/dashboard/csv/benodigd.csv?periode=2024-K4&scenario=alles",
+            Some(&sg),
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    o.stop().await;
+}
+
 /// `Set-Cookie` values of a reply.
 fn cookies(a: &Antwoord) -> Vec<String> {
     a.headers
