@@ -299,7 +299,9 @@ pub struct BenodigdeCapaciteit {
     pub verblijf_wijziging: f64,
     /// Every form × regime with inflow, stays, capacity or a target.
     pub cellen: Vec<BenodigdeCel>,
-    /// Sums over the cells.
+    /// Sums over the cells: `benodigd` over the cells with a needed figure, `capaciteit`
+    /// over every cell, `tekort` (benodigd − capaciteit) over the cells with a needed
+    /// figure only, so that a form whose need is unknown is no surplus.
     pub benodigd: Option<f64>,
     pub capaciteit: i64,
     pub tekort: Option<f64>,
@@ -1191,6 +1193,7 @@ impl Selectie<'_> {
         let f_regime = q.filter.regime.map(regime_code);
         let mut cellen = Vec::new();
         let (mut som_nodig, mut som_cap, mut ergens) = (0.0, 0i64, false);
+        let mut som_cap_met_nodig = 0i64;
         for (vi, vorm) in Vorm::ALL.iter().enumerate() {
             for (ri, regime) in REGIMES.iter().enumerate() {
                 if f_vorm.is_some_and(|x| x as usize != vi)
@@ -1234,6 +1237,7 @@ impl Selectie<'_> {
                 let benodigd = gem.map(|l| per_dag * l / sc.doelbezetting);
                 if let Some(n) = benodigd {
                     som_nodig += n;
+                    som_cap_met_nodig += capaciteit;
                     ergens = true;
                 }
                 som_cap += capaciteit;
@@ -1266,7 +1270,9 @@ impl Selectie<'_> {
             cellen,
             benodigd,
             capaciteit: som_cap,
-            tekort: benodigd.map(|n| n - som_cap as f64),
+            // Over the same cells on both sides: a form whose need is unknown (no stays
+            // ended in the window, or withheld) must not count as a surplus.
+            tekort: benodigd.map(|n| n - som_cap_met_nodig as f64),
         }
     }
 }
