@@ -320,8 +320,6 @@ pub(crate) struct Selectie<'a> {
     /// registrations and refusals are sorted by date. So a period's stocks and flows are
     /// binary searches, and its closures and open requests slices.
     sluitingen: Vec<i32>,
-    /// The request dates in closure order (what the scan for open requests reads).
-    datum_op_sluiting: Vec<i32>,
     sluiting_som: Vec<Cel>,
     datums: Vec<i32>,
     datum_som: Vec<Cel>,
@@ -331,11 +329,82 @@ pub(crate) struct Selectie<'a> {
     /// Indices of `verzoeken` in closure order, of `weigeringen` in date order.
     sluit_orde: Vec<u32>,
     weigering_orde: Vec<u32>,
+    /// Indices of `verzoeken` in date order, and per block of `BLOK` of them the latest
+    /// closure.
+    datum_orde: Vec<u32>,
+    blok_max: Vec<i32>,
+    /// The capacity changes up to the last window's end, read once for every period.
+    cap: std::cell::OnceCell<Vec<crate::context::CapRegel>>,
     /// The valid days [lo, hi] the windows of `benodigdeCapaciteit` may cover, and the
     /// placements in them, indexed once for every period.
     venster: (i32, i32),
     verblijven: std::cell::OnceCell<VerblijfIndex>,
 }
+
+/// The indices `0..n` of `dagen` ordered by day, equal days in index order: the order a
+/// sort of (day, index) gives. Day numbers span a few thousand days, so a counting sort
+/// over them (one pass to count, one to place) replaces the comparison sort a query
+/// would otherwise pay for every list it orders; `OPEN` goes last. A span far wider than
+/// the list (a broken date) falls back to the sort.
+pub(crate) fn orde_op_dag(dagen: &[i32]) -> Vec<u32> {
+    let n = dagen.len();
+    let (mut lo, mut hi) = (i32::MAX, i32::MIN);
+    for &d in dagen.iter().filter(|&&d| d != OPEN) {
+        lo = lo.min(d);
+        hi = hi.max(d);
+    }
+    let span = if lo > hi {
+        0
+    } else {
+        (i64::from(hi) - i64::from(lo) + 1) as usize
+    };
+    if span > 4 * n + 4096 || n > u32::MAX as usize {
+        let mut o: Vec<(i32, u32)> = (dagen.iter().enumerate())
+            .map(|(i, &d)| (d, i as u32))
+            .collect();
+        o.sort_unstable();
+        return o.into_iter().map(|x| x.1).collect();
+    }
+    // Bucket of a day: its offset from `lo`; `OPEN` after every day.
+    let bak = |d: i32| {
+        if d == OPEN {
+            span
+        } else {
+            (i64::from(d) - i64::from(lo)) as usize
+        }
+    };
+    let mut start = vec![0u32; span + 2];
+    for &d in dagen {
+        if let Some(c) = start.get_mut(bak(d) + 1) {
+            *c += 1;
+        }
+    }
+    for i in 1..start.len() {
+        start[i] += start[i - 1];
+    }
+    let mut o = vec![0u32; n];
+    for (i, &d) in dagen.iter().enumerate() {
+        if let Some(c) = start.get_mut(bak(d)) {
+            if let Some(x) = o.get_mut(*c as usize) {
+                *x = i as u32;
+            }
+            *c += 1;
+        }
+    }
+    o
+}
+
+/// `l` ordered by the day `dag` of each element (stable).
+fn op_dag<T: Copy>(l: &[T], dag: impl Fn(&T) -> i32) -> Vec<T> {
+    let dagen: Vec<i32> = l.iter().map(dag).collect();
+    orde_op_dag(&dagen)
+        .into_iter()
+        .filter_map(|i| l.get(i as usize).copied())
+        .collect()
+}
+
+/// Requests per block of the date order (`Selectie::open_op`).
+const BLOK: usize = 256;
 
 /// Placements visible at K that pass the filter, per form × regime: their start days and
 /// end days sorted, with running sums of their record keys (and lengths), so that the
@@ -389,8 +458,10 @@ impl VerblijfIndex {
             eind: Vec::new(),
             eind_som: Vec::new(),
         };
-        for mut l in begins {
-            l.sort_unstable();
+        // Ordered by day only: the running sums are read at day boundaries, so the order
+        // within a day does not matter.
+        for l in begins {
+            let l = op_dag(&l, |x| x.0);
             let mut som = vec![Cel::default()];
             let mut c = Cel::default();
             for &(_, k) in &l {
@@ -400,8 +471,8 @@ impl VerblijfIndex {
             ix.begin.push(l.iter().map(|x| x.0).collect());
             ix.begin_som.push(som);
         }
-        for mut l in einden {
-            l.sort_unstable();
+        for l in einden {
+            let l = op_dag(&l, |x| x.0);
             let mut som = vec![(Cel::default(), 0)];
             let (mut c, mut d) = (Cel::default(), 0i64);
             for &(_, k, n) in &l {
@@ -549,7 +620,6 @@ impl<'a> Selectie<'a> {
             weigeringen,
             sleutels: sleutels.copied(),
             sluitingen: Vec::new(),
-            datum_op_sluiting: Vec::new(),
             sluiting_som: Vec::new(),
             datums: Vec::new(),
             datum_som: Vec::new(),
@@ -558,6 +628,9 @@ impl<'a> Selectie<'a> {
             weigering_data: Vec::new(),
             sluit_orde: Vec::new(),
             weigering_orde: Vec::new(),
+            datum_orde: Vec::new(),
+            blok_max: Vec::new(),
+            cap: std::cell::OnceCell::new(),
             venster: (i32::MIN, i32::MIN),
             verblijven: std::cell::OnceCell::new(),
         };
@@ -566,63 +639,59 @@ impl<'a> Selectie<'a> {
     }
 
     fn orden(&mut self) {
-        // Sorting (day, index) packed in one u64 is several times faster than sorting
-        // the records themselves.
-        fn gepakt(d: i32, i: usize) -> u64 {
-            (u64::from((d as u32) ^ 0x8000_0000) << 32) | (i as u64 & 0xffff_ffff)
-        }
-        fn dag_van(x: u64) -> i32 {
-            (((x >> 32) as u32) ^ 0x8000_0000) as i32
-        }
-        fn lopend(o: &[u64], sleutel: impl Fn(usize) -> u64) -> Vec<Cel> {
+        fn lopend(o: &[u32], sleutel: impl Fn(usize) -> u64) -> Vec<Cel> {
             let mut som = Vec::with_capacity(o.len() + 1);
             let mut c = Cel::default();
             som.push(c);
-            for &x in o {
-                c.tel(sleutel((x & 0xffff_ffff) as usize));
+            for &i in o {
+                c.tel(sleutel(i as usize));
                 som.push(c);
             }
             som
         }
+        fn dagen_in(o: &[u32], dagen: &[i32]) -> Vec<i32> {
+            o.iter()
+                .map(|&i| dagen.get(i as usize).copied().unwrap_or(OPEN))
+                .collect()
+        }
         let vk = |i: usize| self.verzoeken.get(i).map_or(0, |v| self.verzoek_sleutel(v));
-        let mut o: Vec<u64> = (self.verzoeken.iter().enumerate())
-            .map(|(i, v)| gepakt(v.sluiting, i))
+        let sluiting: Vec<i32> = self.verzoeken.iter().map(|v| v.sluiting).collect();
+        let datum: Vec<i32> = self.verzoeken.iter().map(|v| v.datum).collect();
+        let sluit_orde = orde_op_dag(&sluiting);
+        let sluitingen = dagen_in(&sluit_orde, &sluiting);
+        let sluiting_som = lopend(&sluit_orde, vk);
+        let datum_orde = orde_op_dag(&datum);
+        let datums = dagen_in(&datum_orde, &datum);
+        let datum_som = lopend(&datum_orde, vk);
+        // Per block of requests in date order, the latest closure among them: the scan
+        // for the requests open on a day skips the blocks closed before it.
+        let blok_max = (datum_orde.chunks(BLOK))
+            .map(|b| {
+                b.iter()
+                    .map(|&i| sluiting.get(i as usize).copied().unwrap_or(OPEN))
+                    .max()
+                    .unwrap_or(OPEN)
+            })
             .collect();
-        o.sort_unstable();
-        let sluitingen = o.iter().map(|&x| dag_van(x)).collect();
-        let sluiting_som = lopend(&o, vk);
-        let sluit_orde: Vec<u32> = o.iter().map(|&x| (x & 0xffff_ffff) as u32).collect();
-        let datum_op_sluiting = (sluit_orde.iter())
-            .map(|&i| self.verzoeken.get(i as usize).map_or(OPEN, |v| v.datum))
-            .collect();
-        let mut o: Vec<u64> = (self.verzoeken.iter().enumerate())
-            .map(|(i, v)| gepakt(v.datum, i))
-            .collect();
-        o.sort_unstable();
-        let datums = o.iter().map(|&x| dag_van(x)).collect();
-        let datum_som = lopend(&o, vk);
-        let mut o: Vec<u64> = (self.aanmeldingen.iter().enumerate())
-            .map(|(i, a)| gepakt(a.datum, i))
-            .collect();
-        o.sort_unstable();
-        self.aanmelding_data = o.iter().map(|&x| dag_van(x)).collect();
+        let dagen: Vec<i32> = self.aanmeldingen.iter().map(|a| a.datum).collect();
+        let o = orde_op_dag(&dagen);
+        self.aanmelding_data = dagen_in(&o, &dagen);
         self.aanmelding_som = lopend(&o, |i| {
             self.aanmeldingen
                 .get(i)
                 .map_or(0, |a| self.aanmelding_sleutel(a))
         });
-        let mut o: Vec<u64> = (self.weigeringen.iter().enumerate())
-            .map(|(i, w)| gepakt(w.datum, i))
-            .collect();
-        o.sort_unstable();
-        self.weigering_data = o.iter().map(|&x| dag_van(x)).collect();
-        self.weigering_orde = o.iter().map(|&x| (x & 0xffff_ffff) as u32).collect();
+        let dagen: Vec<i32> = self.weigeringen.iter().map(|w| w.datum).collect();
+        let o = orde_op_dag(&dagen);
+        self.weigering_data = dagen_in(&o, &dagen);
+        self.weigering_orde = o;
         self.sluitingen = sluitingen;
         self.sluiting_som = sluiting_som;
         self.sluit_orde = sluit_orde;
-        self.datum_op_sluiting = datum_op_sluiting;
         self.datums = datums;
         self.datum_som = datum_som;
+        self.datum_orde = datum_orde;
+        self.blok_max = blok_max;
     }
 
     fn aanmelding_sleutel(&self, a: &Aanmelding) -> u64 {
@@ -650,19 +719,16 @@ impl<'a> Selectie<'a> {
             .filter_map(|&i| self.verzoeken.get(i as usize))
     }
 
-    /// Requests open on day `d` (datum ≤ d < closure).
+    /// Requests open on day `d` (datum ≤ d < closure): those dated on or before `d`, in
+    /// date order, skipping the blocks whose requests all closed by `d` (most of the
+    /// early ones), so a day costs its open requests and a pass over the blocks.
     fn open_op(&self, d: i32) -> impl Iterator<Item = &Verzoek> + '_ {
-        let i = self.sluitingen.partition_point(|&s| s <= d);
-        self.datum_op_sluiting
-            .get(i..)
-            .unwrap_or_default()
-            .iter()
-            .enumerate()
-            .filter(move |(_, datum)| **datum <= d)
-            .filter_map(move |(j, _)| {
-                let x = *self.sluit_orde.get(i + j)?;
-                self.verzoeken.get(x as usize)
-            })
+        let n = self.datums.partition_point(|&x| x <= d);
+        let orde = self.datum_orde.get(..n).unwrap_or_default();
+        (orde.chunks(BLOK).zip(&self.blok_max))
+            .filter(move |&(_, &max)| max > d)
+            .flat_map(|(b, _)| b.iter())
+            .filter_map(|&i| self.verzoeken.get(i as usize))
             .filter(move |v| v.open_op(d))
     }
 
@@ -1185,8 +1251,10 @@ impl Selectie<'_> {
         let mut qp = q.clone();
         qp.peildatum = Some(datum(eind));
         let cp = self.c.periode(&qp);
-        let regels = cp.cap_regels(eind);
-        let cap = cp.capaciteit(&regels)[0];
+        // The changes up to the last window's end (the filter does not depend on the
+        // period); `capaciteit` counts those on or before this period's peildatum.
+        let regels = self.cap.get_or_init(|| cp.cap_regels(self.venster.1));
+        let cap = cp.capaciteit(regels)[0];
         let f_vorm = q.filter.vorm.map(vorm_code);
         let f_regime = q.filter.regime.map(regime_code);
         let mut cellen = Vec::new();
