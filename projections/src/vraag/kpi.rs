@@ -406,22 +406,54 @@ fn op_dag<T: Copy>(l: &[T], dag: impl Fn(&T) -> i32) -> Vec<T> {
 /// Requests per block of the date order (`Selectie::open_op`).
 const BLOK: usize = 256;
 
-/// Placements visible at K that pass the filter, per form × regime: their start days and
-/// end days sorted, with running sums of their record keys (and lengths), so that the
-/// starts and ended stays of any window are two binary searches.
+/// Placements visible at K that pass the filter, per form × regime: running sums of
+/// their record keys (and lengths) by start day and by end day, so that the starts and
+/// ended stays of any window are two look-ups.
 struct VerblijfIndex {
-    begin: Vec<Vec<i32>>,
-    begin_som: Vec<Vec<Cel>>,
-    eind: Vec<Vec<i32>>,
-    eind_som: Vec<Vec<(Cel, i64)>>,
+    begin: Vec<Lopend<Cel>>,
+    eind: Vec<Lopend<(Cel, i64)>>,
 }
+
+/// Running sums of one cell's records over their days: `som[j]` sums the records dated
+/// before day `lo + j` (one slot per day of the windows, filled in one pass without
+/// ordering anything) or, for a span of days too long for that, before the `j`-th
+/// record in `dagen` (sorted).
+struct Lopend<T> {
+    lo: i32,
+    dagen: Option<Vec<i32>>,
+    som: Vec<T>,
+}
+
+impl<T: Copy + Default> Lopend<T> {
+    /// The sum of the records dated before `x`.
+    fn voor(&self, x: i32) -> T {
+        let i = match &self.dagen {
+            None => (i64::from(x) - i64::from(self.lo))
+                .clamp(0, self.som.len().saturating_sub(1) as i64) as usize,
+            Some(d) => d.partition_point(|&y| y < x),
+        };
+        self.som.get(i).copied().unwrap_or_default()
+    }
+}
+
+/// Days of the windows indexed one slot per day (about 4 000 for a 40-quarter series);
+/// a longer span is indexed over its records sorted by day.
+const MAX_DAGEN: i64 = 40_000;
 
 impl VerblijfIndex {
     fn new(s: &Selectie<'_>, lo: i32, hi: i32) -> VerblijfIndex {
         let b = &*s.c.b;
         let nv = Vorm::ALL.len();
+        let span = i64::from(hi) - i64::from(lo) + 1;
+        let per_dag = (1..=MAX_DAGEN).contains(&span);
+        let slots = if per_dag { span as usize + 1 } else { 0 };
+        let mut begin_dag: Vec<Vec<Cel>> = vec![Vec::new(); nv * 2];
+        let mut eind_dag: Vec<Vec<(Cel, i64)>> = vec![Vec::new(); nv * 2];
         let mut begins: Vec<Vec<(i32, u64)>> = vec![Vec::new(); nv * 2];
         let mut einden: Vec<Vec<(i32, u64, i64)>> = vec![Vec::new(); nv * 2];
+        // Slot of a record dated `d` in [lo, hi]: it counts in the sums before every
+        // later day.
+        let slot = |d: i32| (i64::from(d) - i64::from(lo) + 1) as usize;
         for pl in s.c.p.jt.plaatsingen.visible(s.c.known_at, lo, hi) {
             let start = lo <= pl.begin && pl.begin <= hi;
             let einde = pl.eind != OPEN && lo <= pl.eind && pl.eind <= hi;
@@ -445,21 +477,68 @@ impl VerblijfIndex {
                     pl.voorziening,
                 )
             });
-            if start {
-                begins[i].push((pl.begin, key));
-            }
-            if einde {
-                einden[i].push((pl.eind, key, i64::from(pl.eind) - i64::from(pl.begin)));
+            let duur = i64::from(pl.eind) - i64::from(pl.begin);
+            if per_dag {
+                if start && let Some(l) = begin_dag.get_mut(i) {
+                    if l.is_empty() {
+                        l.resize(slots, Cel::default());
+                    }
+                    if let Some(c) = l.get_mut(slot(pl.begin)) {
+                        c.tel(key);
+                    }
+                }
+                if einde && let Some(l) = eind_dag.get_mut(i) {
+                    if l.is_empty() {
+                        l.resize(slots, (Cel::default(), 0));
+                    }
+                    if let Some(c) = l.get_mut(slot(pl.eind)) {
+                        c.0.tel(key);
+                        c.1 += duur;
+                    }
+                }
+            } else {
+                if start && let Some(l) = begins.get_mut(i) {
+                    l.push((pl.begin, key));
+                }
+                if einde && let Some(l) = einden.get_mut(i) {
+                    l.push((pl.eind, key, duur));
+                }
             }
         }
-        let mut ix = VerblijfIndex {
-            begin: Vec::new(),
-            begin_som: Vec::new(),
-            eind: Vec::new(),
-            eind_som: Vec::new(),
-        };
+        if per_dag {
+            for l in &mut begin_dag {
+                for j in 1..l.len() {
+                    l[j] = l[j].plus(l[j - 1]);
+                }
+            }
+            for l in &mut eind_dag {
+                for j in 1..l.len() {
+                    l[j] = (l[j].0.plus(l[j - 1].0), l[j].1 + l[j - 1].1);
+                }
+            }
+            return VerblijfIndex {
+                begin: (begin_dag.into_iter())
+                    .map(|som| Lopend {
+                        lo,
+                        dagen: None,
+                        som,
+                    })
+                    .collect(),
+                eind: (eind_dag.into_iter())
+                    .map(|som| Lopend {
+                        lo,
+                        dagen: None,
+                        som,
+                    })
+                    .collect(),
+            };
+        }
         // Ordered by day only: the running sums are read at day boundaries, so the order
         // within a day does not matter.
+        let mut ix = VerblijfIndex {
+            begin: Vec::new(),
+            eind: Vec::new(),
+        };
         for l in begins {
             let l = op_dag(&l, |x| x.0);
             let mut som = vec![Cel::default()];
@@ -468,8 +547,11 @@ impl VerblijfIndex {
                 c.tel(k);
                 som.push(c);
             }
-            ix.begin.push(l.iter().map(|x| x.0).collect());
-            ix.begin_som.push(som);
+            ix.begin.push(Lopend {
+                lo,
+                dagen: Some(l.iter().map(|x| x.0).collect()),
+                som,
+            });
         }
         for l in einden {
             let l = op_dag(&l, |x| x.0);
@@ -480,42 +562,30 @@ impl VerblijfIndex {
                 d += n;
                 som.push((c, d));
             }
-            ix.eind.push(l.iter().map(|x| x.0).collect());
-            ix.eind_som.push(som);
+            ix.eind.push(Lopend {
+                lo,
+                dagen: Some(l.iter().map(|x| x.0).collect()),
+                som,
+            });
         }
         ix
     }
 
-    /// Indices [a, b) of the sorted `dagen` in [lo, hi].
-    fn bereik(dagen: &[i32], lo: i32, hi: i32) -> (usize, usize) {
-        (
-            dagen.partition_point(|&d| d < lo),
-            dagen.partition_point(|&d| d <= hi),
-        )
-    }
-
     /// Placements of cell `i` starting in [lo, hi].
     fn starts(&self, i: usize, lo: i32, hi: i32) -> Cel {
-        let (Some(d), Some(s)) = (self.begin.get(i), self.begin_som.get(i)) else {
+        let Some(l) = self.begin.get(i) else {
             return Cel::default();
         };
-        let (a, b) = Self::bereik(d, lo, hi);
-        match (s.get(a), s.get(b)) {
-            (Some(&x), Some(&y)) => verschil(x, y),
-            _ => Cel::default(),
-        }
+        verschil(l.voor(lo), l.voor(hi.saturating_add(1)))
     }
 
     /// Stays of cell `i` ending in [lo, hi], and their days.
     fn einden(&self, i: usize, lo: i32, hi: i32) -> (Cel, i64) {
-        let (Some(d), Some(s)) = (self.eind.get(i), self.eind_som.get(i)) else {
+        let Some(l) = self.eind.get(i) else {
             return (Cel::default(), 0);
         };
-        let (a, b) = Self::bereik(d, lo, hi);
-        match (s.get(a), s.get(b)) {
-            (Some(x), Some(y)) => (verschil(x.0, y.0), y.1 - x.1),
-            _ => (Cel::default(), 0),
-        }
+        let (x, y) = (l.voor(lo), l.voor(hi.saturating_add(1)));
+        (verschil(x.0, y.0), y.1 - x.1)
     }
 }
 
