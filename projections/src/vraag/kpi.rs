@@ -612,9 +612,8 @@ impl<'a> Selectie<'a> {
         let b = &*c.b;
         let gem_regio = f_gem.map(|g| b.gem_regio.get(g as usize).copied().unwrap_or(NIETS));
         let regio_ok = |r: u32| {
-            let land = b.regio_land.get(r as usize).copied().unwrap_or(GEEN);
             f_regio.is_none_or(|x| x == r)
-                && f_land.is_none_or(|x| x == land)
+                && f_land.is_none_or(|x| x == b.regio_land.get(r as usize).copied().unwrap_or(GEEN))
                 && gem_regio.is_none_or(|x| x == r)
         };
         let aanbieder_van = |vz: u32| {
@@ -633,56 +632,58 @@ impl<'a> Selectie<'a> {
         };
         // Requests with a registration that passes the provider filters.
         let mut aangemeld: FxMap<(u32, u32), ()> = FxMap::default();
-        if f_aanb.is_some() || f_vz.is_some() {
-            for a in p
-                .vraag
-                .aanmeldingen
-                .zichtbaar(k)
-                .filter(|_| delen.verzoeken)
-            {
+        if delen.verzoeken && (f_aanb.is_some() || f_vz.is_some()) {
+            for a in p.vraag.aanmeldingen.zichtbaar(k) {
                 if aanmelding_ok(a) {
                     aangemeld.insert((a.jeugdige, a.verzoek), ());
                 }
             }
         }
-        let verzoeken: Vec<Verzoek> = p
-            .vraag
-            .verzoeken
-            .zichtbaar(k)
-            .filter(|_| delen.verzoeken)
-            .filter(|v| regio_ok(v.regio) && cel_ok(v.vorm, v.regime))
-            .filter(|v| {
-                if f_aanb.is_none() && f_vz.is_none() {
-                    return true;
-                }
-                let vervuld = v.voorziening != GEEN
-                    && f_aanb.is_none_or(|x| x == aanbieder_van(v.voorziening))
-                    && f_vz.is_none_or(|x| x == v.voorziening);
-                vervuld || aangemeld.contains_key(&(v.jeugdige, v.verzoek))
-            })
-            .copied()
-            .collect();
-        let aanmeldingen = p
-            .vraag
-            .aanmeldingen
-            .zichtbaar(k)
-            .filter(|_| delen.aanmeldingen)
-            .filter(|a| regio_ok(a.regio) && cel_ok(a.vorm, a.regime) && aanmelding_ok(a))
-            .copied()
-            .collect();
-        let weigeringen = p
-            .vraag
-            .weigeringen
-            .zichtbaar(k)
-            .filter(|_| delen.weigeringen)
-            .filter(|w| {
-                regio_ok(w.regio)
-                    && cel_ok(w.vorm, w.regime)
-                    && f_aanb.is_none_or(|x| x == w.aanbieder)
-                    && vz_aanbieder.is_none_or(|x| x == w.aanbieder)
-            })
-            .copied()
-            .collect();
+        // The lists are collected with room for every version (an upper bound), so that
+        // collecting copies each record once instead of again at every growth; a part the
+        // query does not use is not scanned at all.
+        let kies = |deel: bool, n: usize| if deel { n } else { 0 };
+        let mut verzoeken =
+            Vec::with_capacity(kies(delen.verzoeken, p.vraag.verzoeken.versies.len()));
+        if delen.verzoeken {
+            verzoeken.extend(
+                (p.vraag.verzoeken.zichtbaar(k))
+                    .filter(|v| regio_ok(v.regio) && cel_ok(v.vorm, v.regime))
+                    .filter(|v| {
+                        if f_aanb.is_none() && f_vz.is_none() {
+                            return true;
+                        }
+                        let vervuld = v.voorziening != GEEN
+                            && f_aanb.is_none_or(|x| x == aanbieder_van(v.voorziening))
+                            && f_vz.is_none_or(|x| x == v.voorziening);
+                        vervuld || aangemeld.contains_key(&(v.jeugdige, v.verzoek))
+                    })
+                    .copied(),
+            );
+        }
+        let mut aanmeldingen =
+            Vec::with_capacity(kies(delen.aanmeldingen, p.vraag.aanmeldingen.versies.len()));
+        if delen.aanmeldingen {
+            aanmeldingen.extend(
+                (p.vraag.aanmeldingen.zichtbaar(k))
+                    .filter(|a| regio_ok(a.regio) && cel_ok(a.vorm, a.regime) && aanmelding_ok(a))
+                    .copied(),
+            );
+        }
+        let mut weigeringen =
+            Vec::with_capacity(kies(delen.weigeringen, p.vraag.weigeringen.versies.len()));
+        if delen.weigeringen {
+            weigeringen.extend(
+                (p.vraag.weigeringen.zichtbaar(k))
+                    .filter(|w| {
+                        regio_ok(w.regio)
+                            && cel_ok(w.vorm, w.regime)
+                            && f_aanb.is_none_or(|x| x == w.aanbieder)
+                            && vz_aanbieder.is_none_or(|x| x == w.aanbieder)
+                    })
+                    .copied(),
+            );
+        }
         let mut s = Selectie {
             c,
             verzoeken,
