@@ -317,8 +317,9 @@ pub(crate) struct Selectie<'a> {
     sleutels: Option<RecordKeys>,
     /// `verzoeken` in closure order (open ones last, `sluit_orde`): their closure dates and
     /// the running sums of their keys in that order, and the same by request date; the
-    /// registrations and refusals are sorted by date. So a period's stocks and flows are
-    /// binary searches, and its closures and open requests slices.
+    /// registrations and refusals are ordered by date (`orde_op_dag`, no comparison
+    /// sort). So a period's stocks and flows are binary searches, its closures a slice,
+    /// and its open requests a scan of the date order that skips closed blocks.
     sluitingen: Vec<i32>,
     sluiting_som: Vec<Cel>,
     datums: Vec<i32>,
