@@ -1565,3 +1565,42 @@ pub struct VraagRapport {
     pub passend_geplaatst: Kpi<Passend>,
     pub benodigde_capaciteit: Kpi<BenodigdeCapaciteit>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The counting sort gives the order of a sort of (day, index): over a few thousand
+    /// days, with `OPEN`, and over a span too wide for buckets.
+    #[test]
+    fn orde_op_dag_is_sorteren() {
+        let mut x = 12345u64;
+        let mut volgende = |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        for (n, breed) in [
+            (0, false),
+            (1, false),
+            (500, false),
+            (3000, false),
+            (300, true),
+        ] {
+            let dagen: Vec<i32> = (0..n)
+                .map(|_| match volgende(10) {
+                    0 => OPEN,
+                    _ if breed => volgende(4_000_000) as i32 - 2_000_000,
+                    _ => 19_000 + volgende(4000) as i32,
+                })
+                .collect();
+            let mut verwacht: Vec<(i32, u32)> = (dagen.iter().enumerate())
+                .map(|(i, &d)| (d, i as u32))
+                .collect();
+            verwacht.sort_unstable();
+            let verwacht: Vec<u32> = verwacht.into_iter().map(|x| x.1).collect();
+            assert_eq!(orde_op_dag(&dagen), verwacht, "n {n}, breed {breed}");
+        }
+    }
+}
