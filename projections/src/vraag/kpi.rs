@@ -319,11 +319,10 @@ pub(crate) struct Selectie<'a> {
     sleutels: Option<RecordKeys>,
     /// `verzoeken` in closure order (open ones last, `sluit_orde`): their closure dates and
     /// the running sums of their keys in that order, and the same by request date; the
-    /// registrations and refusals are sorted by date. So a period's stocks and flows are
-    /// binary searches, and its closures and open requests slices.
+    /// registrations and refusals are ordered by date (`orde_op_dag`, no comparison
+    /// sort). So a period's stocks and flows are binary searches, its closures a slice,
+    /// and its open requests a scan of the date order that skips closed blocks.
     sluitingen: Vec<i32>,
-    /// The request dates in closure order (what the scan for open requests reads).
-    datum_op_sluiting: Vec<i32>,
     sluiting_som: Vec<Cel>,
     datums: Vec<i32>,
     datum_som: Vec<Cel>,
@@ -333,28 +332,131 @@ pub(crate) struct Selectie<'a> {
     /// Indices of `verzoeken` in closure order, of `weigeringen` in date order.
     sluit_orde: Vec<u32>,
     weigering_orde: Vec<u32>,
+    /// Indices of `verzoeken` in date order, and per block of `BLOK` of them the latest
+    /// closure.
+    datum_orde: Vec<u32>,
+    blok_max: Vec<i32>,
+    /// The capacity changes up to the last window's end, read once for every period.
+    cap: std::cell::OnceCell<Vec<crate::context::CapRegel>>,
     /// The valid days [lo, hi] the windows of `benodigdeCapaciteit` may cover, and the
     /// placements in them, indexed once for every period.
     venster: (i32, i32),
     verblijven: std::cell::OnceCell<VerblijfIndex>,
 }
 
-/// Placements visible at K that pass the filter, per form × regime: their start days and
-/// end days sorted, with running sums of their record keys (and lengths), so that the
-/// starts and ended stays of any window are two binary searches.
-struct VerblijfIndex {
-    begin: Vec<Vec<i32>>,
-    begin_som: Vec<Vec<Cel>>,
-    eind: Vec<Vec<i32>>,
-    eind_som: Vec<Vec<(Cel, i64)>>,
+/// The indices `0..n` of `dagen` ordered by day, equal days in index order: the order a
+/// sort of (day, index) gives. Day numbers span a few thousand days, so a counting sort
+/// over them (one pass to count, one to place) replaces the comparison sort a query
+/// would otherwise pay for every list it orders; `OPEN` goes last. A span far wider than
+/// the list (a broken date) falls back to the sort.
+pub(crate) fn orde_op_dag(dagen: &[i32]) -> Vec<u32> {
+    let n = dagen.len();
+    let (mut lo, mut hi) = (i32::MAX, i32::MIN);
+    for &d in dagen.iter().filter(|&&d| d != OPEN) {
+        lo = lo.min(d);
+        hi = hi.max(d);
+    }
+    let span = if lo > hi {
+        0
+    } else {
+        (i64::from(hi) - i64::from(lo) + 1) as usize
+    };
+    if span > 4 * n + 4096 || n > u32::MAX as usize {
+        let mut o: Vec<(i32, u32)> = (dagen.iter().enumerate())
+            .map(|(i, &d)| (d, i as u32))
+            .collect();
+        o.sort_unstable();
+        return o.into_iter().map(|x| x.1).collect();
+    }
+    // Bucket of a day: its offset from `lo`; `OPEN` after every day.
+    let bak = |d: i32| {
+        if d == OPEN {
+            span
+        } else {
+            (i64::from(d) - i64::from(lo)) as usize
+        }
+    };
+    let mut start = vec![0u32; span + 2];
+    for &d in dagen {
+        if let Some(c) = start.get_mut(bak(d) + 1) {
+            *c += 1;
+        }
+    }
+    for i in 1..start.len() {
+        start[i] += start[i - 1];
+    }
+    let mut o = vec![0u32; n];
+    for (i, &d) in dagen.iter().enumerate() {
+        if let Some(c) = start.get_mut(bak(d)) {
+            if let Some(x) = o.get_mut(*c as usize) {
+                *x = i as u32;
+            }
+            *c += 1;
+        }
+    }
+    o
 }
+
+/// `l` ordered by the day `dag` of each element (stable).
+fn op_dag<T: Copy>(l: &[T], dag: impl Fn(&T) -> i32) -> Vec<T> {
+    let dagen: Vec<i32> = l.iter().map(dag).collect();
+    orde_op_dag(&dagen)
+        .into_iter()
+        .filter_map(|i| l.get(i as usize).copied())
+        .collect()
+}
+
+/// Requests per block of the date order (`Selectie::open_op`).
+const BLOK: usize = 256;
+
+/// Placements visible at K that pass the filter, per form × regime: running sums of
+/// their record keys (and lengths) by start day and by end day, so that the starts and
+/// ended stays of any window are two look-ups.
+struct VerblijfIndex {
+    begin: Vec<Lopend<Cel>>,
+    eind: Vec<Lopend<(Cel, i64)>>,
+}
+
+/// Running sums of one cell's records over their days: `som[j]` sums the records dated
+/// before day `lo + j` (one slot per day of the windows, filled in one pass without
+/// ordering anything) or, for a span of days too long for that, before the `j`-th
+/// record in `dagen` (sorted).
+struct Lopend<T> {
+    lo: i32,
+    dagen: Option<Vec<i32>>,
+    som: Vec<T>,
+}
+
+impl<T: Copy + Default> Lopend<T> {
+    /// The sum of the records dated before `x`.
+    fn voor(&self, x: i32) -> T {
+        let i = match &self.dagen {
+            None => (i64::from(x) - i64::from(self.lo))
+                .clamp(0, self.som.len().saturating_sub(1) as i64) as usize,
+            Some(d) => d.partition_point(|&y| y < x),
+        };
+        self.som.get(i).copied().unwrap_or_default()
+    }
+}
+
+/// Days of the windows indexed one slot per day (about 4 000 for a 40-quarter series);
+/// a longer span is indexed over its records sorted by day.
+const MAX_DAGEN: i64 = 40_000;
 
 impl VerblijfIndex {
     fn new(s: &Selectie<'_>, lo: i32, hi: i32) -> VerblijfIndex {
         let b = &*s.c.b;
         let nv = Vorm::ALL.len();
+        let span = i64::from(hi) - i64::from(lo) + 1;
+        let per_dag = (1..=MAX_DAGEN).contains(&span);
+        let slots = if per_dag { span as usize + 1 } else { 0 };
+        let mut begin_dag: Vec<Vec<Cel>> = vec![Vec::new(); nv * 2];
+        let mut eind_dag: Vec<Vec<(Cel, i64)>> = vec![Vec::new(); nv * 2];
         let mut begins: Vec<Vec<(i32, u64)>> = vec![Vec::new(); nv * 2];
         let mut einden: Vec<Vec<(i32, u64, i64)>> = vec![Vec::new(); nv * 2];
+        // Slot of a record dated `d` in [lo, hi]: it counts in the sums before every
+        // later day.
+        let slot = |d: i32| (i64::from(d) - i64::from(lo) + 1) as usize;
         for pl in s.c.p.jt.plaatsingen.visible(s.c.known_at, lo, hi) {
             let start = lo <= pl.begin && pl.begin <= hi;
             let einde = pl.eind != OPEN && lo <= pl.eind && pl.eind <= hi;
@@ -378,32 +480,84 @@ impl VerblijfIndex {
                     pl.voorziening,
                 )
             });
-            if start {
-                begins[i].push((pl.begin, key));
-            }
-            if einde {
-                einden[i].push((pl.eind, key, i64::from(pl.eind) - i64::from(pl.begin)));
+            let duur = i64::from(pl.eind) - i64::from(pl.begin);
+            if per_dag {
+                if start && let Some(l) = begin_dag.get_mut(i) {
+                    if l.is_empty() {
+                        l.resize(slots, Cel::default());
+                    }
+                    if let Some(c) = l.get_mut(slot(pl.begin)) {
+                        c.tel(key);
+                    }
+                }
+                if einde && let Some(l) = eind_dag.get_mut(i) {
+                    if l.is_empty() {
+                        l.resize(slots, (Cel::default(), 0));
+                    }
+                    if let Some(c) = l.get_mut(slot(pl.eind)) {
+                        c.0.tel(key);
+                        c.1 += duur;
+                    }
+                }
+            } else {
+                if start && let Some(l) = begins.get_mut(i) {
+                    l.push((pl.begin, key));
+                }
+                if einde && let Some(l) = einden.get_mut(i) {
+                    l.push((pl.eind, key, duur));
+                }
             }
         }
+        if per_dag {
+            for l in &mut begin_dag {
+                for j in 1..l.len() {
+                    l[j] = l[j].plus(l[j - 1]);
+                }
+            }
+            for l in &mut eind_dag {
+                for j in 1..l.len() {
+                    l[j] = (l[j].0.plus(l[j - 1].0), l[j].1 + l[j - 1].1);
+                }
+            }
+            return VerblijfIndex {
+                begin: (begin_dag.into_iter())
+                    .map(|som| Lopend {
+                        lo,
+                        dagen: None,
+                        som,
+                    })
+                    .collect(),
+                eind: (eind_dag.into_iter())
+                    .map(|som| Lopend {
+                        lo,
+                        dagen: None,
+                        som,
+                    })
+                    .collect(),
+            };
+        }
+        // Ordered by day only: the running sums are read at day boundaries, so the order
+        // within a day does not matter.
         let mut ix = VerblijfIndex {
             begin: Vec::new(),
-            begin_som: Vec::new(),
             eind: Vec::new(),
-            eind_som: Vec::new(),
         };
-        for mut l in begins {
-            l.sort_unstable();
+        for l in begins {
+            let l = op_dag(&l, |x| x.0);
             let mut som = vec![Cel::default()];
             let mut c = Cel::default();
             for &(_, k) in &l {
                 c.tel(k);
                 som.push(c);
             }
-            ix.begin.push(l.iter().map(|x| x.0).collect());
-            ix.begin_som.push(som);
+            ix.begin.push(Lopend {
+                lo,
+                dagen: Some(l.iter().map(|x| x.0).collect()),
+                som,
+            });
         }
-        for mut l in einden {
-            l.sort_unstable();
+        for l in einden {
+            let l = op_dag(&l, |x| x.0);
             let mut som = vec![(Cel::default(), 0)];
             let (mut c, mut d) = (Cel::default(), 0i64);
             for &(_, k, n) in &l {
@@ -411,42 +565,30 @@ impl VerblijfIndex {
                 d += n;
                 som.push((c, d));
             }
-            ix.eind.push(l.iter().map(|x| x.0).collect());
-            ix.eind_som.push(som);
+            ix.eind.push(Lopend {
+                lo,
+                dagen: Some(l.iter().map(|x| x.0).collect()),
+                som,
+            });
         }
         ix
     }
 
-    /// Indices [a, b) of the sorted `dagen` in [lo, hi].
-    fn bereik(dagen: &[i32], lo: i32, hi: i32) -> (usize, usize) {
-        (
-            dagen.partition_point(|&d| d < lo),
-            dagen.partition_point(|&d| d <= hi),
-        )
-    }
-
     /// Placements of cell `i` starting in [lo, hi].
     fn starts(&self, i: usize, lo: i32, hi: i32) -> Cel {
-        let (Some(d), Some(s)) = (self.begin.get(i), self.begin_som.get(i)) else {
+        let Some(l) = self.begin.get(i) else {
             return Cel::default();
         };
-        let (a, b) = Self::bereik(d, lo, hi);
-        match (s.get(a), s.get(b)) {
-            (Some(&x), Some(&y)) => verschil(x, y),
-            _ => Cel::default(),
-        }
+        verschil(l.voor(lo), l.voor(hi.saturating_add(1)))
     }
 
     /// Stays of cell `i` ending in [lo, hi], and their days.
     fn einden(&self, i: usize, lo: i32, hi: i32) -> (Cel, i64) {
-        let (Some(d), Some(s)) = (self.eind.get(i), self.eind_som.get(i)) else {
+        let Some(l) = self.eind.get(i) else {
             return (Cel::default(), 0);
         };
-        let (a, b) = Self::bereik(d, lo, hi);
-        match (s.get(a), s.get(b)) {
-            (Some(x), Some(y)) => (verschil(x.0, y.0), y.1 - x.1),
-            _ => (Cel::default(), 0),
-        }
+        let (x, y) = (l.voor(lo), l.voor(hi.saturating_add(1)));
+        (verschil(x.0, y.0), y.1 - x.1)
     }
 }
 
@@ -473,9 +615,8 @@ impl<'a> Selectie<'a> {
         let b = &*c.b;
         let gem_regio = f_gem.map(|g| b.gem_regio.get(g as usize).copied().unwrap_or(NIETS));
         let regio_ok = |r: u32| {
-            let land = b.regio_land.get(r as usize).copied().unwrap_or(GEEN);
             f_regio.is_none_or(|x| x == r)
-                && f_land.is_none_or(|x| x == land)
+                && f_land.is_none_or(|x| x == b.regio_land.get(r as usize).copied().unwrap_or(GEEN))
                 && gem_regio.is_none_or(|x| x == r)
         };
         let aanbieder_van = |vz: u32| {
@@ -494,56 +635,58 @@ impl<'a> Selectie<'a> {
         };
         // Requests with a registration that passes the provider filters.
         let mut aangemeld: FxMap<(u32, u32), ()> = FxMap::default();
-        if f_aanb.is_some() || f_vz.is_some() {
-            for a in p
-                .vraag
-                .aanmeldingen
-                .zichtbaar(k)
-                .filter(|_| delen.verzoeken)
-            {
+        if delen.verzoeken && (f_aanb.is_some() || f_vz.is_some()) {
+            for a in p.vraag.aanmeldingen.zichtbaar(k) {
                 if aanmelding_ok(a) {
                     aangemeld.insert((a.jeugdige, a.verzoek), ());
                 }
             }
         }
-        let verzoeken: Vec<Verzoek> = p
-            .vraag
-            .verzoeken
-            .zichtbaar(k)
-            .filter(|_| delen.verzoeken)
-            .filter(|v| regio_ok(v.regio) && cel_ok(v.vorm, v.regime))
-            .filter(|v| {
-                if f_aanb.is_none() && f_vz.is_none() {
-                    return true;
-                }
-                let vervuld = v.voorziening != GEEN
-                    && f_aanb.is_none_or(|x| x == aanbieder_van(v.voorziening))
-                    && f_vz.is_none_or(|x| x == v.voorziening);
-                vervuld || aangemeld.contains_key(&(v.jeugdige, v.verzoek))
-            })
-            .copied()
-            .collect();
-        let aanmeldingen = p
-            .vraag
-            .aanmeldingen
-            .zichtbaar(k)
-            .filter(|_| delen.aanmeldingen)
-            .filter(|a| regio_ok(a.regio) && cel_ok(a.vorm, a.regime) && aanmelding_ok(a))
-            .copied()
-            .collect();
-        let weigeringen = p
-            .vraag
-            .weigeringen
-            .zichtbaar(k)
-            .filter(|_| delen.weigeringen)
-            .filter(|w| {
-                regio_ok(w.regio)
-                    && cel_ok(w.vorm, w.regime)
-                    && f_aanb.is_none_or(|x| x == w.aanbieder)
-                    && vz_aanbieder.is_none_or(|x| x == w.aanbieder)
-            })
-            .copied()
-            .collect();
+        // The lists are collected with room for every version (an upper bound), so that
+        // collecting copies each record once instead of again at every growth; a part the
+        // query does not use is not scanned at all.
+        let kies = |deel: bool, n: usize| if deel { n } else { 0 };
+        let mut verzoeken =
+            Vec::with_capacity(kies(delen.verzoeken, p.vraag.verzoeken.versies.len()));
+        if delen.verzoeken {
+            verzoeken.extend(
+                (p.vraag.verzoeken.zichtbaar(k))
+                    .filter(|v| regio_ok(v.regio) && cel_ok(v.vorm, v.regime))
+                    .filter(|v| {
+                        if f_aanb.is_none() && f_vz.is_none() {
+                            return true;
+                        }
+                        let vervuld = v.voorziening != GEEN
+                            && f_aanb.is_none_or(|x| x == aanbieder_van(v.voorziening))
+                            && f_vz.is_none_or(|x| x == v.voorziening);
+                        vervuld || aangemeld.contains_key(&(v.jeugdige, v.verzoek))
+                    })
+                    .copied(),
+            );
+        }
+        let mut aanmeldingen =
+            Vec::with_capacity(kies(delen.aanmeldingen, p.vraag.aanmeldingen.versies.len()));
+        if delen.aanmeldingen {
+            aanmeldingen.extend(
+                (p.vraag.aanmeldingen.zichtbaar(k))
+                    .filter(|a| regio_ok(a.regio) && cel_ok(a.vorm, a.regime) && aanmelding_ok(a))
+                    .copied(),
+            );
+        }
+        let mut weigeringen =
+            Vec::with_capacity(kies(delen.weigeringen, p.vraag.weigeringen.versies.len()));
+        if delen.weigeringen {
+            weigeringen.extend(
+                (p.vraag.weigeringen.zichtbaar(k))
+                    .filter(|w| {
+                        regio_ok(w.regio)
+                            && cel_ok(w.vorm, w.regime)
+                            && f_aanb.is_none_or(|x| x == w.aanbieder)
+                            && vz_aanbieder.is_none_or(|x| x == w.aanbieder)
+                    })
+                    .copied(),
+            );
+        }
         let mut s = Selectie {
             c,
             verzoeken,
@@ -551,7 +694,6 @@ impl<'a> Selectie<'a> {
             weigeringen,
             sleutels: sleutels.copied(),
             sluitingen: Vec::new(),
-            datum_op_sluiting: Vec::new(),
             sluiting_som: Vec::new(),
             datums: Vec::new(),
             datum_som: Vec::new(),
@@ -560,6 +702,9 @@ impl<'a> Selectie<'a> {
             weigering_data: Vec::new(),
             sluit_orde: Vec::new(),
             weigering_orde: Vec::new(),
+            datum_orde: Vec::new(),
+            blok_max: Vec::new(),
+            cap: std::cell::OnceCell::new(),
             venster: (i32::MIN, i32::MIN),
             verblijven: std::cell::OnceCell::new(),
         };
@@ -568,63 +713,59 @@ impl<'a> Selectie<'a> {
     }
 
     fn orden(&mut self) {
-        // Sorting (day, index) packed in one u64 is several times faster than sorting
-        // the records themselves.
-        fn gepakt(d: i32, i: usize) -> u64 {
-            (u64::from((d as u32) ^ 0x8000_0000) << 32) | (i as u64 & 0xffff_ffff)
-        }
-        fn dag_van(x: u64) -> i32 {
-            (((x >> 32) as u32) ^ 0x8000_0000) as i32
-        }
-        fn lopend(o: &[u64], sleutel: impl Fn(usize) -> u64) -> Vec<Cel> {
+        fn lopend(o: &[u32], sleutel: impl Fn(usize) -> u64) -> Vec<Cel> {
             let mut som = Vec::with_capacity(o.len() + 1);
             let mut c = Cel::default();
             som.push(c);
-            for &x in o {
-                c.tel(sleutel((x & 0xffff_ffff) as usize));
+            for &i in o {
+                c.tel(sleutel(i as usize));
                 som.push(c);
             }
             som
         }
+        fn dagen_in(o: &[u32], dagen: &[i32]) -> Vec<i32> {
+            o.iter()
+                .map(|&i| dagen.get(i as usize).copied().unwrap_or(OPEN))
+                .collect()
+        }
         let vk = |i: usize| self.verzoeken.get(i).map_or(0, |v| self.verzoek_sleutel(v));
-        let mut o: Vec<u64> = (self.verzoeken.iter().enumerate())
-            .map(|(i, v)| gepakt(v.sluiting, i))
+        let sluiting: Vec<i32> = self.verzoeken.iter().map(|v| v.sluiting).collect();
+        let datum: Vec<i32> = self.verzoeken.iter().map(|v| v.datum).collect();
+        let sluit_orde = orde_op_dag(&sluiting);
+        let sluitingen = dagen_in(&sluit_orde, &sluiting);
+        let sluiting_som = lopend(&sluit_orde, vk);
+        let datum_orde = orde_op_dag(&datum);
+        let datums = dagen_in(&datum_orde, &datum);
+        let datum_som = lopend(&datum_orde, vk);
+        // Per block of requests in date order, the latest closure among them: the scan
+        // for the requests open on a day skips the blocks closed before it.
+        let blok_max = (datum_orde.chunks(BLOK))
+            .map(|b| {
+                b.iter()
+                    .map(|&i| sluiting.get(i as usize).copied().unwrap_or(OPEN))
+                    .max()
+                    .unwrap_or(OPEN)
+            })
             .collect();
-        o.sort_unstable();
-        let sluitingen = o.iter().map(|&x| dag_van(x)).collect();
-        let sluiting_som = lopend(&o, vk);
-        let sluit_orde: Vec<u32> = o.iter().map(|&x| (x & 0xffff_ffff) as u32).collect();
-        let datum_op_sluiting = (sluit_orde.iter())
-            .map(|&i| self.verzoeken.get(i as usize).map_or(OPEN, |v| v.datum))
-            .collect();
-        let mut o: Vec<u64> = (self.verzoeken.iter().enumerate())
-            .map(|(i, v)| gepakt(v.datum, i))
-            .collect();
-        o.sort_unstable();
-        let datums = o.iter().map(|&x| dag_van(x)).collect();
-        let datum_som = lopend(&o, vk);
-        let mut o: Vec<u64> = (self.aanmeldingen.iter().enumerate())
-            .map(|(i, a)| gepakt(a.datum, i))
-            .collect();
-        o.sort_unstable();
-        self.aanmelding_data = o.iter().map(|&x| dag_van(x)).collect();
+        let dagen: Vec<i32> = self.aanmeldingen.iter().map(|a| a.datum).collect();
+        let o = orde_op_dag(&dagen);
+        self.aanmelding_data = dagen_in(&o, &dagen);
         self.aanmelding_som = lopend(&o, |i| {
             self.aanmeldingen
                 .get(i)
                 .map_or(0, |a| self.aanmelding_sleutel(a))
         });
-        let mut o: Vec<u64> = (self.weigeringen.iter().enumerate())
-            .map(|(i, w)| gepakt(w.datum, i))
-            .collect();
-        o.sort_unstable();
-        self.weigering_data = o.iter().map(|&x| dag_van(x)).collect();
-        self.weigering_orde = o.iter().map(|&x| (x & 0xffff_ffff) as u32).collect();
+        let dagen: Vec<i32> = self.weigeringen.iter().map(|w| w.datum).collect();
+        let o = orde_op_dag(&dagen);
+        self.weigering_data = dagen_in(&o, &dagen);
+        self.weigering_orde = o;
         self.sluitingen = sluitingen;
         self.sluiting_som = sluiting_som;
         self.sluit_orde = sluit_orde;
-        self.datum_op_sluiting = datum_op_sluiting;
         self.datums = datums;
         self.datum_som = datum_som;
+        self.datum_orde = datum_orde;
+        self.blok_max = blok_max;
     }
 
     fn aanmelding_sleutel(&self, a: &Aanmelding) -> u64 {
@@ -652,19 +793,16 @@ impl<'a> Selectie<'a> {
             .filter_map(|&i| self.verzoeken.get(i as usize))
     }
 
-    /// Requests open on day `d` (datum ≤ d < closure).
+    /// Requests open on day `d` (datum ≤ d < closure): those dated on or before `d`, in
+    /// date order, skipping the blocks whose requests all closed by `d` (most of the
+    /// early ones), so a day costs its open requests and a pass over the blocks.
     fn open_op(&self, d: i32) -> impl Iterator<Item = &Verzoek> + '_ {
-        let i = self.sluitingen.partition_point(|&s| s <= d);
-        self.datum_op_sluiting
-            .get(i..)
-            .unwrap_or_default()
-            .iter()
-            .enumerate()
-            .filter(move |(_, datum)| **datum <= d)
-            .filter_map(move |(j, _)| {
-                let x = *self.sluit_orde.get(i + j)?;
-                self.verzoeken.get(x as usize)
-            })
+        let n = self.datums.partition_point(|&x| x <= d);
+        let orde = self.datum_orde.get(..n).unwrap_or_default();
+        (orde.chunks(BLOK).zip(&self.blok_max))
+            .filter(move |&(_, &max)| max > d)
+            .flat_map(|(b, _)| b.iter())
+            .filter_map(|&i| self.verzoeken.get(i as usize))
             .filter(move |v| v.open_op(d))
     }
 
@@ -1187,8 +1325,10 @@ impl Selectie<'_> {
         let mut qp = q.clone();
         qp.peildatum = Some(datum(eind));
         let cp = self.c.periode(&qp);
-        let regels = cp.cap_regels(eind);
-        let cap = cp.capaciteit(&regels)[0];
+        // The changes up to the last window's end (the filter does not depend on the
+        // period); `capaciteit` counts those on or before this period's peildatum.
+        let regels = self.cap.get_or_init(|| cp.cap_regels(self.venster.1));
+        let cap = cp.capaciteit(regels)[0];
         let f_vorm = q.filter.vorm.map(vorm_code);
         let f_regime = q.filter.regime.map(regime_code);
         let mut cellen = Vec::new();
@@ -1430,4 +1570,43 @@ pub struct VraagRapport {
     pub afwijzingen: Kpi<Afwijzingen>,
     pub passend_geplaatst: Kpi<Passend>,
     pub benodigde_capaciteit: Kpi<BenodigdeCapaciteit>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The counting sort gives the order of a sort of (day, index): over a few thousand
+    /// days, with `OPEN`, and over a span too wide for buckets.
+    #[test]
+    fn orde_op_dag_is_sorteren() {
+        let mut x = 12345u64;
+        let mut volgende = |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        for (n, breed) in [
+            (0, false),
+            (1, false),
+            (500, false),
+            (3000, false),
+            (300, true),
+        ] {
+            let dagen: Vec<i32> = (0..n)
+                .map(|_| match volgende(10) {
+                    0 => OPEN,
+                    _ if breed => volgende(4_000_000) as i32 - 2_000_000,
+                    _ => 19_000 + volgende(4000) as i32,
+                })
+                .collect();
+            let mut verwacht: Vec<(i32, u32)> = (dagen.iter().enumerate())
+                .map(|(i, &d)| (d, i as u32))
+                .collect();
+            verwacht.sort_unstable();
+            let verwacht: Vec<u32> = verwacht.into_iter().map(|x| x.1).collect();
+            assert_eq!(orde_op_dag(&dagen), verwacht, "n {n}, breed {breed}");
+        }
+    }
 }
