@@ -531,14 +531,21 @@ async fn kpis_are_the_same_without_the_vault_and_after_erasures(h: &mut Harness)
         };
         let history: Vec<kringloop_demo::DemoEvent> =
             kringloop_demo::generate(&config).unwrap().collect();
-        // A plain store without the vault, as before issue 26.
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let cut = rng.random_range(history.len() / 3..history.len() * 2 / 3);
+        // A plain store without the vault, as before issue 26, written in the same two
+        // parts as the sealed one below: `write_to_store` records a set of one hour at the
+        // time of its last event, so a part that ends inside an hour moves the recorded
+        // time of the events before it.
         let plain_dir = tempfile::tempdir().unwrap();
         let plain = kringloop_store::open(plain_dir.path().join("plain.db").to_str().unwrap())
             .await
             .unwrap();
-        kringloop_demo::write_to_store(plain.as_ref(), history.clone().into_iter(), 500, |_| {})
-            .await
-            .unwrap();
+        for part in [&history[..cut], &history[cut..]] {
+            kringloop_demo::write_to_store(plain.as_ref(), part.iter().cloned(), 500, |_| {})
+                .await
+                .unwrap();
+        }
 
         // The same history through a fresh vault on this backend, with erasures in the
         // middle: youths whose last fact lies before the cut.
@@ -555,8 +562,6 @@ async fn kpis_are_the_same_without_the_vault_and_after_erasures(h: &mut Harness)
         };
         let key = MasterKey::generate();
         let sealed = SealedStore::open(Arc::clone(&target), &key).await.unwrap();
-        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-        let cut = rng.random_range(history.len() / 3..history.len() * 2 / 3);
         let mut last_of: std::collections::HashMap<&str, usize> = Default::default();
         for (i, e) in history.iter().enumerate() {
             last_of.insert(e.stream.as_str(), i);
