@@ -217,11 +217,8 @@ impl Simulation {
         )];
         // A request of the warm-up that closes well before the first day is never
         // recorded: only its id and urgency matter (for the placement it leads to). Nor is
-        // a request for open care outside the forms the af- en ombouw builds (see
-        // `vastgelegd_in_het_log`).
-        if (self.silent && plus_days(sluiting, 30) < self.w.t0)
-            || !vastgelegd_in_het_log(soort)
-        {
+        // a request for open care (see `vastgelegd_in_het_log`).
+        if (self.silent && plus_days(sluiting, 30) < self.w.t0) || !vastgelegd_in_het_log(soort) {
             self.jeugd[slot].verzoek = Some(Verzoek {
                 token,
                 id,
