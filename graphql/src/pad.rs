@@ -6,12 +6,11 @@
 use async_graphql::{Context, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use kringloop_projections as projections;
-use kringloop_projections::{Periode as PPeriode, Query};
+use kringloop_projections::Query;
 
-use crate::auth::{LEZERS, Rol, RolGuard, principal};
+use crate::auth::{LEZERS, RolGuard, principal};
 use crate::fout::{ApiFout, ApiResult};
-use crate::query::{MAX_REEKS, QueryArgs};
-use crate::state::ApiState;
+use crate::query::{QueryArgs, lees, reeks_perioden, state};
 use crate::types::{
     Aantal, Bescherming, FilterInvoer, Granulariteit, KpiMeta, PeriodeInvoer, Toerekening,
     Verhouding,
@@ -158,25 +157,6 @@ impl From<projections::PadRapport> for PadRapport {
     }
 }
 
-fn state<'a>(ctx: &Context<'a>) -> Result<&'a ApiState, ApiFout> {
-    ctx.data::<ApiState>()
-        .map_err(|e| ApiFout::intern("schema zonder toestand", e.message))
-}
-
-/// Runs `f` on the projection with the record keys a role without person-level access
-/// gets its figures protected with (`None`: exact).
-async fn lees<T>(
-    s: &ApiState,
-    rol: Rol,
-    f: impl FnOnce(&projections::Projection, Option<&projections::RecordKeys>) -> T,
-) -> T {
-    let sleutels = s.config().cell_keys;
-    let exact = rol.sees_small_counts();
-    s.runner()
-        .read(move |p| f(p, (!exact).then_some(&sleutels)))
-        .await
-}
-
 /// The path's query fields.
 #[derive(Default)]
 pub struct PadQuery;
@@ -253,7 +233,7 @@ impl PadQuery {
     /// own end; each period equals the single-period fields.
     #[graphql(
         guard = "RolGuard(LEZERS)",
-        complexity = "crate::grenzen::kosten::RAPPORT + child_complexity"
+        complexity = "crate::grenzen::kosten::REEKS + child_complexity"
     )]
     #[allow(clippy::too_many_arguments)] // the GraphQL arguments are the parameters
     async fn pad_reeks(
@@ -266,17 +246,9 @@ impl PadQuery {
         toerekening: Option<Toerekening>,
         as_known_at: Option<DateTime<Utc>>,
     ) -> ApiResult<Vec<PadRapport>> {
-        let perioden = PPeriode::reeks(van, tot, granulariteit.into())
-            .map_err(|e| ApiFout::ongeldig(e.to_string()))?;
-        let Some(&eerste) = perioden.first().filter(|_| perioden.len() <= MAX_REEKS) else {
-            return Err(ApiFout::ongeldig(format!(
-                "een reeks heeft 1 tot {MAX_REEKS} perioden; deze heeft er {}",
-                perioden.len()
-            ))
-            .into());
-        };
+        let perioden = reeks_perioden(granulariteit, van, tot)?;
         let q = QueryArgs {
-            periode: eerste,
+            periode: perioden[0],
             peildatum: None,
             filter: filter.as_ref(),
             toerekening,

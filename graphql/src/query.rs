@@ -298,9 +298,41 @@ async fn reference_list<T>(
         .await?)
 }
 
-fn state<'a>(ctx: &Context<'a>) -> Result<&'a ApiState, ApiFout> {
+pub(crate) fn state<'a>(ctx: &Context<'a>) -> Result<&'a ApiState, ApiFout> {
     ctx.data::<ApiState>()
         .map_err(|e| ApiFout::intern("schema zonder toestand", e.message))
+}
+
+/// Runs `f` on the projection with the caller's protection: `None` (exact) for roles with
+/// person-level access, the cell keys for the others.
+pub(crate) async fn lees<T>(
+    s: &ApiState,
+    rol: Rol,
+    f: impl FnOnce(&kringloop_projections::Projection, Option<&kringloop_projections::RecordKeys>) -> T,
+) -> T {
+    let sleutels = s.config().cell_keys;
+    let exact = rol.sees_small_counts();
+    s.runner()
+        .read(move |p| f(p, (!exact).then_some(&sleutels)))
+        .await
+}
+
+/// The calendar periods of `granulariteit` covering [van, tot): 1 to [`MAX_REEKS`] of
+/// them, else a BAD_REQUEST that says how many there are.
+pub(crate) fn reeks_perioden(
+    granulariteit: Granulariteit,
+    van: NaiveDate,
+    tot: NaiveDate,
+) -> Result<Vec<PPeriode>, ApiFout> {
+    let perioden = PPeriode::reeks(van, tot, granulariteit.into())
+        .map_err(|e| ApiFout::ongeldig(e.to_string()))?;
+    if perioden.is_empty() || perioden.len() > MAX_REEKS {
+        return Err(ApiFout::ongeldig(format!(
+            "een reeks heeft 1 tot {MAX_REEKS} perioden; deze heeft er {}",
+            perioden.len()
+        )));
+    }
+    Ok(perioden)
 }
 
 fn wijziging(e: &RecordedEvent, reden: Option<String>) -> Wijziging {
@@ -508,15 +540,7 @@ impl KernQuery {
     ) -> ApiResult<Vec<KpiRapport>> {
         let s = state(ctx)?;
         let p = principal(ctx)?;
-        let perioden = PPeriode::reeks(van, tot, granulariteit.into())
-            .map_err(|e| ApiFout::ongeldig(e.to_string()))?;
-        if perioden.is_empty() || perioden.len() > MAX_REEKS {
-            return Err(ApiFout::ongeldig(format!(
-                "een reeks heeft 1 tot {MAX_REEKS} perioden; deze heeft er {}",
-                perioden.len()
-            ))
-            .into());
-        }
+        let perioden = reeks_perioden(granulariteit, van, tot)?;
         let first = perioden[0];
         let q = QueryArgs {
             periode: first,

@@ -8,21 +8,14 @@
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use kringloop_projections::vraag as pv;
-use kringloop_projections::{Periode as PPeriode, Projection, RecordKeys};
 
-use crate::auth::{LEZERS, Rol, RolGuard, principal};
+use crate::auth::{LEZERS, RolGuard, principal};
 use crate::fout::{ApiFout, ApiResult};
-use crate::query::{MAX_REEKS, QueryArgs};
-use crate::state::ApiState;
+use crate::query::{QueryArgs, lees, reeks_perioden, state};
 use crate::types::{
     Aantal, Bescherming, FilterInvoer, Granulariteit, KpiMeta, Kruistabel, PeriodeInvoer,
     Toerekening, Verhouding,
 };
-
-fn state<'a>(ctx: &Context<'a>) -> Result<&'a ApiState, ApiFout> {
-    ctx.data::<ApiState>()
-        .map_err(|e| ApiFout::intern("schema zonder toestand", e.message))
-}
 
 // ------------------------------------------------------------------ inputs
 
@@ -279,20 +272,6 @@ impl From<pv::VraagRapport> for VraagRapport {
 #[derive(Default)]
 pub struct VraagQuery;
 
-/// Runs `f` over the projection with the caller's protection: `None` (exact) for roles
-/// with person-level access, the cell keys for the others.
-async fn lees<T>(
-    s: &ApiState,
-    rol: Rol,
-    f: impl FnOnce(&Projection, Option<&RecordKeys>) -> T,
-) -> T {
-    let sleutels = s.config().cell_keys;
-    let exact = rol.sees_small_counts();
-    s.runner()
-        .read(move |p| f(p, (!exact).then_some(&sleutels)))
-        .await
-}
-
 #[Object]
 impl VraagQuery {
     /// Every request-side figure of docs/kpis.md ("Vraag") for a period: wachtenden at
@@ -354,15 +333,7 @@ impl VraagQuery {
     ) -> ApiResult<Vec<VraagRapport>> {
         let s = state(ctx)?;
         let p = principal(ctx)?;
-        let perioden = PPeriode::reeks(van, tot, granulariteit.into())
-            .map_err(|e| ApiFout::ongeldig(e.to_string()))?;
-        if perioden.is_empty() || perioden.len() > MAX_REEKS {
-            return Err(ApiFout::ongeldig(format!(
-                "een reeks heeft 1 tot {MAX_REEKS} perioden; deze heeft er {}",
-                perioden.len()
-            ))
-            .into());
-        }
+        let perioden = reeks_perioden(granulariteit, van, tot)?;
         let q = QueryArgs {
             periode: perioden[0],
             peildatum: None,
