@@ -3,16 +3,22 @@
 //! Version 2 added the need side (placement requests, their registrations, offers,
 //! refusals and withdrawals; absences without leave) and let a placement fulfil a request
 //! (`PlaatsingGestart` and `Doorgeplaatst` schema version 2, upcast from version 1).
+//! It also added contracts and money: contracts with their tariffs, volume guarantees,
+//! budget ceilings, extensions and terminations; performance agreements; restrictive
+//! measures (in the youth's stream); a region's budget per segment and its shifts.
 //!
 //! Each variant of [`Gebeurtenis`] is stored with its variant name as the event type and its
 //! struct as the JSON payload. Dates in payloads are valid time; the envelope carries the
 //! recorded time. Corrections never edit history: [`FeitGecorrigeerd`] and
 //! [`FeitIngetrokken`] are new facts that point at an earlier event.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::geld::{
+    Afspraakinhoud, Budgetsegment, Financiering, Maatregelsoort, Perceel, Tarief, Volumegarantie,
+};
 use crate::types::{
     DoelScope, Geslacht, Intrekkingsreden, MachtigingSoort, RedenBeeindiging, Regime, Urgentie,
     Verblijfplaats, Verwijzer, Verzoeker, Vorm, Weigeringsreden, Wisgrondslag,
@@ -279,6 +285,140 @@ pub struct JeugdigeTeruggekeerd {
     pub datum: NaiveDate,
 }
 
+// ---------------------------------------------------------------- contracts and money
+
+/// A contract between a region (or a group of regions) and a provider, with its lots and
+/// products, period, financing model, tariffs, volume guarantees and budget ceiling.
+/// Recorded in the stream `contract-<contract>`; changes are facts of their own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContractGesloten {
+    pub contract: String,
+    pub aanbieder: String,
+    /// The jeugdregio's that contract (the first is the lead region, centrumregio).
+    pub jeugdregios: Vec<String>,
+    pub financiering: Financiering,
+    pub percelen: Vec<Perceel>,
+    /// The initial tariffs, at least one per product.
+    pub tarieven: Vec<Tarief>,
+    /// First day of the contract.
+    pub van: NaiveDate,
+    /// Last day of the contract (inclusive), before any extension.
+    pub tot_en_met: NaiveDate,
+    /// Extension options: how many, of how many months each.
+    pub verlengingsopties: u8,
+    pub verlenging_maanden: u16,
+    pub volumegaranties: Vec<Volumegarantie>,
+    /// Annual budget ceiling (per calendar year), in eurocents, where agreed.
+    pub budgetplafond_cent: Option<i64>,
+}
+
+/// A product's tariff changes from `geldig_van` on (yearly indexation, often agreed and
+/// recorded months after the date it applies from).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TariefGeindexeerd {
+    pub contract: String,
+    pub product: String,
+    pub geldig_van: NaiveDate,
+    /// The new amount per unit, in eurocents.
+    pub bedrag_cent: i64,
+    pub reden: String,
+}
+
+/// The contract's volume guarantees are replaced by these from `datum` on (an empty list
+/// ends them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VolumegarantieGewijzigd {
+    pub contract: String,
+    pub datum: NaiveDate,
+    pub volumegaranties: Vec<Volumegarantie>,
+    pub reden: String,
+}
+
+/// The contract's annual budget ceiling changes from `datum` on (`None`: no ceiling).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BudgetplafondGewijzigd {
+    pub contract: String,
+    pub datum: NaiveDate,
+    pub budgetplafond_cent: Option<i64>,
+    pub reden: String,
+}
+
+/// An extension option is used: the contract now runs until `tot_en_met`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContractVerlengd {
+    pub contract: String,
+    /// The day the extension was decided.
+    pub datum: NaiveDate,
+    pub tot_en_met: NaiveDate,
+}
+
+/// The contract ends early: `tot_en_met` is its last day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContractBeeindigd {
+    pub contract: String,
+    pub tot_en_met: NaiveDate,
+    pub reden: String,
+}
+
+/// A performance agreement (prestatieafspraak) of a contract, in force from `datum`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrestatieafspraakVastgelegd {
+    pub contract: String,
+    /// Identifies the agreement within its contract.
+    pub afspraak: String,
+    pub datum: NaiveDate,
+    pub inhoud: Afspraakinhoud,
+    pub toelichting: String,
+}
+
+/// An agreement is renegotiated: from `datum` on it says `inhoud`. The earlier content
+/// stays in the log and in the scorecard's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrestatieafspraakGewijzigd {
+    pub contract: String,
+    pub afspraak: String,
+    pub datum: NaiveDate,
+    pub inhoud: Afspraakinhoud,
+    pub reden: String,
+}
+
+/// A restrictive measure (vrijheidsbeperkende maatregel) applied to the youth in a
+/// facility, from `begin` until `eind`. Recorded in the youth's stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaatregelToegepast {
+    /// Identifies the measure within the youth's stream.
+    pub maatregel: String,
+    pub soort: Maatregelsoort,
+    pub voorziening: String,
+    pub begin: NaiveDateTime,
+    pub eind: NaiveDateTime,
+    /// Free text (personal: sealed by the vault).
+    pub toelichting: String,
+}
+
+/// A region's budget for one segment in a calendar year. A later fact for the same
+/// region, year and segment replaces it. Stream `budget-<jeugdregio>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BudgetVastgesteld {
+    pub jeugdregio: String,
+    pub jaar: i32,
+    pub segment: Budgetsegment,
+    pub bedrag_cent: i64,
+}
+
+/// Part of a region's budget of a year moves from one segment to another (the budget
+/// behind closed beds turned into budget for ambulant alternatives), from `datum` on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BudgetVerschoven {
+    pub jeugdregio: String,
+    pub jaar: i32,
+    pub van: Budgetsegment,
+    pub naar: Budgetsegment,
+    pub bedrag_cent: i64,
+    pub datum: NaiveDate,
+    pub reden: String,
+}
+
 // ---------------------------------------------------------------- corrections
 
 /// An earlier event is replaced by new content of the same type, from this event's
@@ -461,6 +601,17 @@ catalogue! {
     PlaatsingsverzoekIngetrokken = 1,
     JeugdigeOnttrokken = 1,
     JeugdigeTeruggekeerd = 1,
+    ContractGesloten = 1,
+    TariefGeindexeerd = 1,
+    VolumegarantieGewijzigd = 1,
+    BudgetplafondGewijzigd = 1,
+    ContractVerlengd = 1,
+    ContractBeeindigd = 1,
+    PrestatieafspraakVastgelegd = 1,
+    PrestatieafspraakGewijzigd = 1,
+    MaatregelToegepast = 1,
+    BudgetVastgesteld = 1,
+    BudgetVerschoven = 1,
     FeitGecorrigeerd = 1,
     FeitIngetrokken = 1,
     JeugdigeGewist = 1,
@@ -501,6 +652,17 @@ impl Gebeurtenis {
             PlaatsingsverzoekIngetrokken(e) => Some(e.datum),
             JeugdigeOnttrokken(e) => Some(e.datum),
             JeugdigeTeruggekeerd(e) => Some(e.datum),
+            ContractGesloten(e) => Some(e.van),
+            TariefGeindexeerd(e) => Some(e.geldig_van),
+            VolumegarantieGewijzigd(e) => Some(e.datum),
+            BudgetplafondGewijzigd(e) => Some(e.datum),
+            ContractVerlengd(e) => Some(e.datum),
+            ContractBeeindigd(e) => Some(e.tot_en_met),
+            PrestatieafspraakVastgelegd(e) => Some(e.datum),
+            PrestatieafspraakGewijzigd(e) => Some(e.datum),
+            MaatregelToegepast(e) => Some(e.begin.date()),
+            BudgetVastgesteld(e) => NaiveDate::from_ymd_opt(e.jaar, 1, 1),
+            BudgetVerschoven(e) => Some(e.datum),
             FeitGecorrigeerd(e) => e.nieuw.valid_date(),
         }
     }
@@ -521,6 +683,16 @@ impl Gebeurtenis {
             PlaatsenOmgebouwd(e) => voorziening_stream(&e.van),
             VoorzieningGesloten(e) => voorziening_stream(&e.voorziening),
             CapaciteitsdoelVastgesteld(e) => format!("doel-{}", e.scope.key()),
+            ContractGesloten(e) => contract_stream(&e.contract),
+            TariefGeindexeerd(e) => contract_stream(&e.contract),
+            VolumegarantieGewijzigd(e) => contract_stream(&e.contract),
+            BudgetplafondGewijzigd(e) => contract_stream(&e.contract),
+            ContractVerlengd(e) => contract_stream(&e.contract),
+            ContractBeeindigd(e) => contract_stream(&e.contract),
+            PrestatieafspraakVastgelegd(e) => contract_stream(&e.contract),
+            PrestatieafspraakGewijzigd(e) => contract_stream(&e.contract),
+            BudgetVastgesteld(e) => budget_stream(&e.jeugdregio),
+            BudgetVerschoven(e) => budget_stream(&e.jeugdregio),
             LogOvergezet(_) => KETEN_STREAM.to_owned(),
             JeugdigeGeregistreerd(e) => jeugdige_stream(&e.pseudoniem),
             WoongemeenteGewijzigd(_)
@@ -536,6 +708,7 @@ impl Gebeurtenis {
             | PlaatsingsverzoekIngetrokken(_)
             | JeugdigeOnttrokken(_)
             | JeugdigeTeruggekeerd(_)
+            | MaatregelToegepast(_)
             | FeitGecorrigeerd(_)
             | FeitIngetrokken(_)
             | JeugdigeGewist(_)
@@ -547,6 +720,16 @@ impl Gebeurtenis {
 /// Stream of a facility.
 pub fn voorziening_stream(id: &str) -> String {
     format!("voorziening-{id}")
+}
+
+/// Stream of a contract and its changes and agreements.
+pub fn contract_stream(id: &str) -> String {
+    format!("contract-{id}")
+}
+
+/// Stream of a jeugdregio's budget.
+pub fn budget_stream(jeugdregio: &str) -> String {
+    format!("budget-{jeugdregio}")
 }
 
 /// Stream of a youth.

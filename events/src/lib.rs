@@ -6,6 +6,7 @@
 pub mod bsn;
 pub mod catalogue;
 pub mod envelope;
+pub mod geld;
 pub mod personal;
 pub mod referentie;
 pub mod rules;
@@ -14,6 +15,7 @@ pub mod upcast;
 
 pub use catalogue::*;
 pub use envelope::{ExpectedVersion, NewEvent, RecordedEvent, StreamId};
+pub use geld::*;
 pub use types::*;
 
 use chrono::{DateTime, Utc};

@@ -57,7 +57,9 @@ fn personal_fields(event_type: &str) -> &'static [(&'static str, Placeholder)] {
         | "PlaatsingBeeindigd"
         | "FeitGecorrigeerd"
         | "FeitIngetrokken" => &[("reden", Text)],
-        "AanmeldingGeweigerd" | "PlaatsingsverzoekIngetrokken" => &[("toelichting", Text)],
+        "AanmeldingGeweigerd" | "PlaatsingsverzoekIngetrokken" | "MaatregelToegepast" => {
+            &[("toelichting", Text)]
+        }
         _ => &[],
     }
 }

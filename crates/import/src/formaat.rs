@@ -819,8 +819,23 @@ pub fn is_jeugdige_type(event_type: &str) -> bool {
 /// itself, an erasure is an administrator's act that also deletes a key (`kringloop
 /// wis`, the `wisJeugdige` mutation), and the link to a migrated log is written once by
 /// `kringloop versleutel`: never a line in a file.
-const NIET_IMPORTEERBAAR: [&str; 3] =
-    ["PersoonsgegevensIngezien", "JeugdigeGewist", "LogOvergezet"];
+/// The facts of contracts and money wait for their record formats (issue 22's import).
+const NIET_IMPORTEERBAAR: [&str; 14] = [
+    "PersoonsgegevensIngezien",
+    "JeugdigeGewist",
+    "LogOvergezet",
+    "ContractGesloten",
+    "TariefGeindexeerd",
+    "VolumegarantieGewijzigd",
+    "BudgetplafondGewijzigd",
+    "ContractVerlengd",
+    "ContractBeeindigd",
+    "PrestatieafspraakVastgelegd",
+    "PrestatieafspraakGewijzigd",
+    "MaatregelToegepast",
+    "BudgetVastgesteld",
+    "BudgetVerschoven",
+];
 
 const fn niet_importeerbaar(name: &str) -> bool {
     let mut i = 0;

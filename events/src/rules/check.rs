@@ -307,7 +307,8 @@ impl DomainState {
             | G::AanmeldingGeweigerd(_)
             | G::PlaatsingsverzoekIngetrokken(_)
             | G::JeugdigeOnttrokken(_)
-            | G::JeugdigeTeruggekeerd(_) => self.check_jeugdige(stream, w),
+            | G::JeugdigeTeruggekeerd(_)
+            | G::MaatregelToegepast(_) => self.check_jeugdige(stream, w),
             G::JeugdigeGewist(g) => {
                 if w.nieuw().is_none() || w.origineel().is_some() {
                     return Err(afwijzing(
@@ -349,6 +350,17 @@ impl DomainState {
             }
             // The access log records reads, not facts about the world: nothing to check.
             G::PersoonsgegevensIngezien(_) => Ok(Default::default()),
+            // Contract facts: checked in rules/check/contract.rs (to come).
+            G::ContractGesloten(_)
+            | G::TariefGeindexeerd(_)
+            | G::VolumegarantieGewijzigd(_)
+            | G::BudgetplafondGewijzigd(_)
+            | G::ContractVerlengd(_)
+            | G::ContractBeeindigd(_)
+            | G::PrestatieafspraakVastgelegd(_)
+            | G::PrestatieafspraakGewijzigd(_)
+            | G::BudgetVastgesteld(_)
+            | G::BudgetVerschoven(_) => Ok(Default::default()),
         }
     }
 

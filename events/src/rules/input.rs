@@ -324,6 +324,136 @@ pub fn text_fields(fact: &Gebeurtenis, f: &mut dyn FnMut(&'static str, TextKind,
             }
         }
         G::JeugdigeTeruggekeerd(JeugdigeTeruggekeerd { datum: _ }) => {}
+        G::ContractGesloten(ContractGesloten {
+            contract,
+            aanbieder,
+            jeugdregios,
+            financiering: _,
+            percelen,
+            tarieven,
+            van: _,
+            tot_en_met: _,
+            verlengingsopties: _,
+            verlenging_maanden: _,
+            volumegaranties,
+            budgetplafond_cent: _,
+        }) => {
+            f("contract", Key, contract);
+            f("aanbieder", Key, aanbieder);
+            for r in jeugdregios {
+                f("jeugdregios", Key, r);
+            }
+            for p in percelen {
+                f("percelen.code", Key, &p.code);
+                f("percelen.naam", Name, &p.naam);
+                for pr in &p.producten {
+                    f("percelen.producten.code", Key, &pr.code);
+                }
+            }
+            for t in tarieven {
+                f("tarieven.product", Key, &t.product);
+            }
+            for v in volumegaranties {
+                f("volumegaranties.product", Key, &v.product);
+            }
+        }
+        G::TariefGeindexeerd(TariefGeindexeerd {
+            contract,
+            product,
+            geldig_van: _,
+            bedrag_cent: _,
+            reden,
+        }) => {
+            f("contract", Key, contract);
+            f("product", Key, product);
+            f("reden", FreeText, reden);
+        }
+        G::VolumegarantieGewijzigd(VolumegarantieGewijzigd {
+            contract,
+            datum: _,
+            volumegaranties,
+            reden,
+        }) => {
+            f("contract", Key, contract);
+            for v in volumegaranties {
+                f("volumegaranties.product", Key, &v.product);
+            }
+            f("reden", FreeText, reden);
+        }
+        G::BudgetplafondGewijzigd(BudgetplafondGewijzigd {
+            contract,
+            datum: _,
+            budgetplafond_cent: _,
+            reden,
+        }) => {
+            f("contract", Key, contract);
+            f("reden", FreeText, reden);
+        }
+        G::ContractVerlengd(ContractVerlengd {
+            contract,
+            datum: _,
+            tot_en_met: _,
+        }) => f("contract", Key, contract),
+        G::ContractBeeindigd(ContractBeeindigd {
+            contract,
+            tot_en_met: _,
+            reden,
+        }) => {
+            f("contract", Key, contract);
+            f("reden", FreeText, reden);
+        }
+        G::PrestatieafspraakVastgelegd(PrestatieafspraakVastgelegd {
+            contract,
+            afspraak,
+            datum: _,
+            inhoud: _,
+            toelichting,
+        }) => {
+            f("contract", Key, contract);
+            f("afspraak", Key, afspraak);
+            f("toelichting", FreeText, toelichting);
+        }
+        G::PrestatieafspraakGewijzigd(PrestatieafspraakGewijzigd {
+            contract,
+            afspraak,
+            datum: _,
+            inhoud: _,
+            reden,
+        }) => {
+            f("contract", Key, contract);
+            f("afspraak", Key, afspraak);
+            f("reden", FreeText, reden);
+        }
+        G::MaatregelToegepast(MaatregelToegepast {
+            maatregel,
+            soort: _,
+            voorziening,
+            begin: _,
+            eind: _,
+            toelichting,
+        }) => {
+            f("maatregel", Key, maatregel);
+            f("voorziening", Key, voorziening);
+            f("toelichting", FreeText, toelichting);
+        }
+        G::BudgetVastgesteld(BudgetVastgesteld {
+            jeugdregio,
+            jaar: _,
+            segment: _,
+            bedrag_cent: _,
+        }) => f("jeugdregio", Key, jeugdregio),
+        G::BudgetVerschoven(BudgetVerschoven {
+            jeugdregio,
+            jaar: _,
+            van: _,
+            naar: _,
+            bedrag_cent: _,
+            datum: _,
+            reden,
+        }) => {
+            f("jeugdregio", Key, jeugdregio);
+            f("reden", FreeText, reden);
+        }
         G::PlaatsingBeeindigd(PlaatsingBeeindigd {
             voorziening,
             datum: _,

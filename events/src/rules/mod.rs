@@ -369,6 +369,17 @@ impl DomainState {
             G::CapaciteitsdoelVastgesteld(_)
             | G::PersoonsgegevensIngezien(_)
             | G::LogOvergezet(_) => {}
+            // Contracts, agreements and budgets: no state yet (rules/check/contract.rs).
+            G::ContractGesloten(_)
+            | G::TariefGeindexeerd(_)
+            | G::VolumegarantieGewijzigd(_)
+            | G::BudgetplafondGewijzigd(_)
+            | G::ContractVerlengd(_)
+            | G::ContractBeeindigd(_)
+            | G::PrestatieafspraakVastgelegd(_)
+            | G::PrestatieafspraakGewijzigd(_)
+            | G::BudgetVastgesteld(_)
+            | G::BudgetVerschoven(_) => {}
             G::JeugdigeGewist(_) => {
                 // An erasure cannot be withdrawn or corrected (the check refuses both).
                 if sign > 0 {
@@ -395,7 +406,8 @@ impl DomainState {
             | G::AanmeldingGeweigerd(_)
             | G::PlaatsingsverzoekIngetrokken(_)
             | G::JeugdigeOnttrokken(_)
-            | G::JeugdigeTeruggekeerd(_) => {
+            | G::JeugdigeTeruggekeerd(_)
+            | G::MaatregelToegepast(_) => {
                 let j = self.jeugdigen.entry(stream.clone()).or_default();
                 if sign > 0 {
                     j.feiten.insert(id);
