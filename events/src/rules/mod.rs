@@ -50,6 +50,18 @@
 //! | onttrekking | no residential placement runs on that date (in the derived placement intervals), or `voorziening` is not the running one | `ONTTREKKING_ZONDER_PLAATSING` |
 //! | onttrekking / terugkeer | an absence is already open on that date / no absence is open (the return is the first day back: on the absence's own start date it finds none) | `AL_ONTTROKKEN`, `NIET_ONTTROKKEN` |
 //! | any youth fact | it breaks an earlier recorded fact (e.g. an earlier end orphans a recorded end; a withdrawal dated before a recorded registration) | `AFHANKELIJKE_FEITEN` (`AL_GEPLAATST`, `AL_ONTTROKKEN` for overlaps) |
+//! | contract gesloten | id empty; id already concluded; aanbieder unknown; no jeugdregio, one unknown or named twice; `tot_en_met` before `van`; no lots, or a lot without products; a lot or product code twice; a tariff for a product no lot holds, negative, or valid from after `tot_en_met`; a product without a tariff valid on `van`; a volume guarantee (also in the changes below) for a product the contract does not hold, twice for one product, without exactly one of `plaatsen` / `bezettingsaandeel_procent`, or above 100 %; a negative budget ceiling | `ONGELDIGE_SLEUTEL`, `CONTRACT_AL_GESLOTEN`, `ONBEKENDE_AANBIEDER`, `JEUGDREGIO_ONTBREEKT`, `ONBEKENDE_JEUGDREGIO`, `DUBBELE_CODE`, `CONTRACT_EINDE_VOOR_BEGIN`, `PRODUCT_ONTBREEKT`, `PRODUCT_NIET_IN_CONTRACT`, `ONGELDIG_BEDRAG`, `DATUM_BUITEN_LOOPTIJD`, `TARIEF_ONTBREEKT`, `ONGELDIGE_VOLUMEGARANTIE` |
+//! | any fact about a contract (below) | the contract is not concluded (or retracted) | `ONBEKEND_CONTRACT` |
+//! | tarief geïndexeerd | product not in the contract; `geldig_van` outside the contract's period (`van` through the effective last day); negative amount. A date in the past is fine: indexations are often agreed months later | `PRODUCT_NIET_IN_CONTRACT`, `DATUM_BUITEN_LOOPTIJD`, `ONGELDIG_BEDRAG` |
+//! | volumegarantie / budgetplafond gewijzigd | `datum` outside the period; the guarantee checks above; a negative ceiling | `DATUM_BUITEN_LOOPTIJD`, …, `ONGELDIG_BEDRAG` |
+//! | contract verlengd | the contract is terminated; every extension option used; the new last day not after the current one; later than the current last day plus one option's months (30-06 + 6 months = 31-12) | `CONTRACT_AL_BEEINDIGD`, `TE_VEEL_VERLENGINGEN`, `VERLENGING_NIET_LATER`, `VERLENGING_TE_LANG` |
+//! | contract beëindigd | already terminated; last day before `van` or after the current last day | `CONTRACT_AL_BEEINDIGD`, `DATUM_BUITEN_LOOPTIJD` |
+//! | prestatieafspraak vastgelegd / gewijzigd | agreement id empty, already used in the contract (vastgelegd) or unknown (gewijzigd); a norm without `min` and `max`, with `min` > `max`, a negative or non-finite bound, a bound above 1 for a share (SPOEDAANDEEL, UITSTROOM_LICHTERE_ZORG, BEZETTINGSGRAAD), or a measurement period that ends before it starts; a capacity agreement without points; its period (measurement period, first to last point) outside the contract's | `ONGELDIGE_SLEUTEL`, `AFSPRAAK_AL_VASTGELEGD`, `ONBEKENDE_AFSPRAAK`, `ONGELDIGE_NORM`, `CAPACITEITSPUNTEN_ONTBREKEN`, `AFSPRAAK_BUITEN_LOOPTIJD` |
+//! | contract facts: correction / retraction | a correction of the contract (or of an extension, or the retraction of one) that would leave a recorded indexation, guarantee or ceiling change or agreement outside the contract's products or period; retracting a contract with other facts, or an agreement with changes; renaming an agreement with changes | `AFHANKELIJKE_FEITEN` |
+//! | maatregel toegepast | id empty or already used for this youth; `eind` ≤ `begin`; facility unknown; the youth not placed in that facility on the day of `begin` (in the derived placement intervals) | `ONGELDIGE_SLEUTEL`, `MAATREGEL_AL_VASTGELEGD`, `MAATREGEL_EINDE_VOOR_BEGIN`, `ONBEKENDE_VOORZIENING`, `NIET_GEPLAATST` |
+//! | a youth's placement facts | a change that would leave a recorded measure outside the placement it was applied in | `AFHANKELIJKE_FEITEN` |
+//! | budget vastgesteld | jeugdregio unknown; negative amount | `ONBEKENDE_JEUGDREGIO`, `ONGELDIG_BEDRAG` |
+//! | budget verschoven | jeugdregio unknown; `van` = `naar`; amount ≤ 0; `datum` not in `jaar`; more than the known budget of the `van` segment that year (the last `BudgetVastgesteld` plus the shifts in, minus the shifts out, of any date) | `ONBEKENDE_JEUGDREGIO`, `ZELFDE_SEGMENT`, `ONGELDIG_BEDRAG`, `DATUM_BUITEN_LOOPTIJD`, `BUDGET_ONTOEREIKEND` |
 //!
 //! # Signals (accepted, flagged, [`Signaal`])
 //! `OVERBEZETTING` (placement, doorplaatsing, afbouw or ombouw leaves more youths than
@@ -65,18 +77,34 @@
 //! included), `WACHTTIJD_OVERSCHREDEN` (a request fulfilled or withdrawn more than its
 //! norm after its date: spoed 7 days, regulier [`Normen`], default 42;
 //! [`DomainState::with_normen`]), `TERUGKEER_ONTBREEKT` (a late absence before a later
-//! one of the same youth, without a return: it counts until the later one starts).
+//! one of the same youth, without a return: it counts until the later one starts),
+//! `CONTRACT_ONTBREEKT` (a placement or doorplaatsing while the log holds a contract, and
+//! the facility's provider has none in force on that date, `van` through the effective last
+//! day, with a product of the facility's form and regime: its days are bed-days without a
+//! contract), `MAATREGEL_IN_OPEN_VOORZIENING` (a restrictive measure in a facility of the
+//! OPEN regime; they belong to closed care).
 //! A signal is given by the change that brings it about: a correction of a request's date
 //! or needed form can signal an existing fulfilment.
 //!
 //! The need side's semantics (requests open on `datum <= d < closure`, absences from the
 //! absence to the return) are in [`vraag`].
 //!
+//! Contracts: a contract's effective last day is the latest of its `tot_en_met` and its
+//! extensions' `tot_en_met`, cut by an early termination ([`ContractStand`],
+//! [`DomainState::contract`]). A termination may leave later facts of the contract (an
+//! indexation, an agreement) beyond the new last day: they stay, and count only within it.
+//! Budgets: a `BudgetVastgesteld` for a region, year and segment replaces the earlier one
+//! (the one recorded last counts); shifts add to and take from it ([`DomainState::budget`]).
+//!
 //! # Cost
 //! `apply` is O(log n) for landscape facts; for a youth fact it re-folds that one youth
 //! (O(k log k) for a youth with k facts) and moves its intervals in the occupancy maps.
 //! `check` looks at one youth and one or two facilities; for a youth with need-side facts
 //! it also folds those twice (before and after the change), O(k log k).
+//! Contract, budget and measure facts are O(1)/O(log n) lookups (a contract by id, a
+//! provider's few contracts, a budget by region, year and segment, a youth's measures);
+//! a correction of a contract or of an extension re-checks that contract's own facts, and a
+//! change of a placement fact of a youth with measures folds that youth once more.
 
 mod afleiding;
 mod afwijzing;

@@ -588,19 +588,18 @@ impl DomainState {
         state: Option<&ContractState>,
     ) -> Result<Vec<Signaal>, Afwijzing> {
         match w.inhoud() {
-            Gebeurtenis::PrestatieafspraakVastgelegd(a) => {
+            Gebeurtenis::PrestatieafspraakVastgelegd(a)
                 if state
                     .and_then(|c| c.afspraken.get(&a.afspraak))
-                    .is_some_and(|s| !s.wijzigingen.is_empty() && s.vastgelegd.len() <= 1)
-                {
-                    return Err(afwijzing(
-                        C::AfhankelijkeFeiten,
-                        format!(
-                            "Afspraak {} kan niet worden ingetrokken: er zijn wijzigingen op vastgelegd. Trek die eerst in.",
-                            a.afspraak
-                        ),
-                    ));
-                }
+                    .is_some_and(|s| !s.wijzigingen.is_empty() && s.vastgelegd.len() <= 1) =>
+            {
+                return Err(afwijzing(
+                    C::AfhankelijkeFeiten,
+                    format!(
+                        "Afspraak {} kan niet worden ingetrokken: er zijn wijzigingen op vastgelegd. Trek die eerst in.",
+                        a.afspraak
+                    ),
+                ));
             }
             Gebeurtenis::ContractVerlengd(_) => {
                 if let Some(c) = state {
