@@ -890,6 +890,23 @@ fn correction_of_a_contract_is_checked_and_followed() {
             .expect_err("a correction that orphans facts is refused");
         assert_eq!(a.code, AfwijzingCode::AfhankelijkeFeiten, "{}", a.melding);
     }
+    // Fewer extension options than used, or a start after the termination: refused.
+    let (verlenging, _) = w.neem_in(&stroom, &verlengd("2026-12-31"));
+    let (einde, _) = w.neem_in(&stroom, &beeindigd("2025-03-31"));
+    for nieuw in [
+        gewijzigd(|c| c.verlengingsopties = 0),
+        gewijzigd(|c| {
+            c.van = d("2025-04-01");
+            c.tarieven[0].geldig_van = d("2025-04-01");
+        }),
+    ] {
+        let a = w
+            .check_in(&stroom, &correctie(gesloten, nieuw))
+            .expect_err("a correction that breaks an extension or termination is refused");
+        assert_eq!(a.code, AfwijzingCode::AfhankelijkeFeiten, "{}", a.melding);
+    }
+    w.neem_in(&stroom, &intrekking(einde));
+    w.neem_in(&stroom, &intrekking(verlenging));
     // Another provider: accepted, and the provider's index follows.
     w.neem_in(
         &stroom,

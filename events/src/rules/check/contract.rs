@@ -577,6 +577,28 @@ impl DomainState {
         if let (Change::Replace { .. }, Some(s)) = (w, state)
             && let Some(stand) = self.contract_stand(s, Some(c), None)
         {
+            if stand.verlengingen > usize::from(c.verlengingsopties) {
+                return Err(afwijzing(
+                    C::AfhankelijkeFeiten,
+                    format!(
+                        "Contract {} is al {} keer verlengd; met {} verlengingsoptie(s) klopt dat niet meer. Trek een verlenging eerst in.",
+                        c.contract, stand.verlengingen, c.verlengingsopties
+                    ),
+                ));
+            }
+            if let Some(b) = stand.beeindigd
+                && b < c.van
+            {
+                return Err(afwijzing(
+                    C::AfhankelijkeFeiten,
+                    format!(
+                        "Contract {} is beëindigd met laatste dag {}, vóór de nieuwe begindatum {}. Corrigeer of trek de beëindiging eerst in.",
+                        c.contract,
+                        datum(b),
+                        datum(c.van)
+                    ),
+                ));
+            }
             self.check_afhankelijk(s, &stand)?;
         }
         Ok(Vec::new())
