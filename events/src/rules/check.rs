@@ -6,6 +6,8 @@
 //! [`contract`] contracts, agreements, budgets and restrictive measures.
 
 mod contract;
+#[cfg(test)]
+pub(crate) use contract::euro;
 mod landscape;
 mod vraag;
 mod youth;

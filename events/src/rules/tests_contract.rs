@@ -274,6 +274,28 @@ fn signaalcodes(w: &Wereld, feit: &Gebeurtenis) -> Vec<&'static str> {
 // ------------------------------------------------------------------ contracts
 
 #[test]
+fn amounts_in_messages_are_euros() {
+    use crate::rules::check::euro;
+    assert_eq!(euro(0), "€ 0,00");
+    assert_eq!(euro(65_000), "€ 650,00");
+    assert_eq!(euro(-5), "€ -0,05");
+    assert_eq!(euro(100_000_000), "€ 1.000.000,00");
+    assert_eq!(euro(123_456_789), "€ 1.234.567,89");
+    let mut w = wereld();
+    w.neem(&budget("RIJNMOND", 2024, Budgetsegment::Gesloten, 123_456));
+    let a = w
+        .check(&verschuiving(
+            Budgetsegment::Gesloten,
+            Budgetsegment::Ambulant,
+            200_000,
+            "2024-03-01",
+        ))
+        .expect_err("more than the budget");
+    assert!(a.melding.contains("€ 2.000,00"), "{}", a.melding);
+    assert!(a.melding.contains("€ 1.234,56"), "{}", a.melding);
+}
+
+#[test]
 fn a_contract_is_accepted_and_its_state_follows() {
     let mut w = wereld();
     assert!(!w.staat.heeft_contracten());

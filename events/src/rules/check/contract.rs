@@ -48,11 +48,31 @@ fn looptijd(stand: &ContractStand<'_>) -> String {
     )
 }
 
+/// An amount in eurocents as a Dutch reader writes it: `€ 1.234,50`, `€ -0,05`.
+pub(crate) fn euro(cent: i64) -> String {
+    let teken = if cent < 0 { "-" } else { "" };
+    let abs = cent.unsigned_abs();
+    let euros = (abs / 100).to_string();
+    let mut groepen = Vec::new();
+    let mut rest = euros.as_str();
+    while rest.len() > 3 {
+        let (kop, staart) = rest.split_at(rest.len() - 3);
+        groepen.push(staart);
+        rest = kop;
+    }
+    groepen.push(rest);
+    groepen.reverse();
+    format!("€ {teken}{},{:02}", groepen.join("."), abs % 100)
+}
+
 fn require_bedrag(bedrag: i64, wat: &str) -> Result<(), Afwijzing> {
     if bedrag < 0 {
         return Err(afwijzing(
             C::OngeldigBedrag,
-            format!("{wat} is negatief ({bedrag} eurocent); bedragen zijn 0 of meer."),
+            format!(
+                "{wat} is negatief ({}); bedragen zijn 0 of meer.",
+                euro(bedrag)
+            ),
         ));
     }
     Ok(())
@@ -733,8 +753,8 @@ impl DomainState {
                     return Err(afwijzing(
                         C::OngeldigBedrag,
                         format!(
-                            "Een budgetverschuiving moet een bedrag groter dan 0 hebben (nu {} eurocent); verschuif de andere kant op met een positief bedrag.",
-                            v.bedrag_cent
+                            "Een budgetverschuiving moet een bedrag groter dan 0 hebben (nu {}); verschuif de andere kant op met een positief bedrag.",
+                            euro(v.bedrag_cent)
                         ),
                     ));
                 }
@@ -762,15 +782,15 @@ impl DomainState {
                 }
                 if v.bedrag_cent > beschikbaar {
                     let bekend = if self.budget_vastgesteld(&v.jeugdregio, v.jaar, v.van) {
-                        format!("het budget van dat segment is {beschikbaar} eurocent")
+                        format!("het budget van dat segment is {}", euro(beschikbaar))
                     } else {
                         "voor dat segment is geen budget vastgesteld".to_owned()
                     };
                     return Err(afwijzing(
                         C::BudgetOntoereikend,
                         format!(
-                            "{} eurocent verschuiven uit segment {} ({} {}) kan niet: {bekend}.",
-                            v.bedrag_cent,
+                            "{} verschuiven uit segment {} ({} {}) kan niet: {bekend}.",
+                            euro(v.bedrag_cent),
                             v.van.code(),
                             v.jeugdregio,
                             v.jaar
