@@ -95,6 +95,9 @@
 //! indexation, an agreement) beyond the new last day: they stay, and count only within it.
 //! Budgets: a `BudgetVastgesteld` for a region, year and segment replaces the earlier one
 //! (the one recorded last counts); shifts add to and take from it ([`DomainState::budget`]).
+//! Only a shift is checked against that budget: a lower budget set later, or a correction
+//! or retraction, may leave a segment below the shifts already made out of it (a budget
+//! cut is a fact, not an error).
 //!
 //! # Cost
 //! `apply` is O(log n) for landscape facts; for a youth fact it re-folds that one youth
