@@ -92,10 +92,63 @@ pub enum AfwijzingCode {
     AlOnttrokken,
     /// A return while no absence without leave is open.
     NietOnttrokken,
+    /// A contract id that is already concluded.
+    ContractAlGesloten,
+    /// A contract without any jeugdregio.
+    JeugdregioOntbreekt,
+    /// A code twice in one list of a fact (a region, lot or product of a contract, a
+    /// product in a list of volume guarantees).
+    DubbeleCode,
+    /// A contract whose last day lies before its first day.
+    ContractEindeVoorBegin,
+    /// A contract without lots, or a lot without products.
+    ProductOntbreekt,
+    /// A tariff, indexation or volume guarantee for a product the contract does not hold.
+    ProductNietInContract,
+    /// A product of a contract without a tariff valid on the contract's first day.
+    TariefOntbreekt,
+    /// A negative amount (tariff, budget ceiling, budget), or a budget shift of 0 or less.
+    OngeldigBedrag,
+    /// A volume guarantee without exactly one of places and occupancy share, or with a
+    /// share above 100 %.
+    OngeldigeVolumegarantie,
+    /// A fact about a contract that is not concluded.
+    OnbekendContract,
+    /// A contract change dated outside the contract's period (or a termination outside
+    /// it), or a budget shift dated outside its year.
+    DatumBuitenLooptijd,
+    /// An extension while every extension option is used.
+    TeVeelVerlengingen,
+    /// An extension whose new last day is not after the current one.
+    VerlengingNietLater,
+    /// An extension longer than one option's months.
+    VerlengingTeLang,
+    /// A second termination, or an extension of a terminated contract.
+    ContractAlBeeindigd,
+    /// An agreement id the contract already has.
+    AfspraakAlVastgelegd,
+    /// A change of an agreement the contract does not have.
+    OnbekendeAfspraak,
+    /// An agreement (its measurement period or capacity points) outside the contract's
+    /// period.
+    AfspraakBuitenLooptijd,
+    /// A norm without min and max, with min above max, a negative or non-finite bound, a
+    /// share outside 0..1, or a measurement period that ends before it starts.
+    OngeldigeNorm,
+    /// A capacity agreement without points.
+    CapaciteitspuntenOntbreken,
+    /// A restrictive measure that ends on or before its start.
+    MaatregelEindeVoorBegin,
+    /// A measure id the youth already has.
+    MaatregelAlVastgelegd,
+    /// A budget shift from a segment to itself.
+    ZelfdeSegment,
+    /// A budget shift larger than the known budget of the segment it comes from.
+    BudgetOntoereikend,
 }
 
 impl AfwijzingCode {
-    pub const ALL: [AfwijzingCode; 45] = [
+    pub const ALL: [AfwijzingCode; 69] = [
         AfwijzingCode::VerkeerdeStroom,
         AfwijzingCode::AlGeregistreerd,
         AfwijzingCode::OngeldigeSleutel,
@@ -141,6 +194,30 @@ impl AfwijzingCode {
         AfwijzingCode::OnttrekkingZonderPlaatsing,
         AfwijzingCode::AlOnttrokken,
         AfwijzingCode::NietOnttrokken,
+        AfwijzingCode::ContractAlGesloten,
+        AfwijzingCode::JeugdregioOntbreekt,
+        AfwijzingCode::DubbeleCode,
+        AfwijzingCode::ContractEindeVoorBegin,
+        AfwijzingCode::ProductOntbreekt,
+        AfwijzingCode::ProductNietInContract,
+        AfwijzingCode::TariefOntbreekt,
+        AfwijzingCode::OngeldigBedrag,
+        AfwijzingCode::OngeldigeVolumegarantie,
+        AfwijzingCode::OnbekendContract,
+        AfwijzingCode::DatumBuitenLooptijd,
+        AfwijzingCode::TeVeelVerlengingen,
+        AfwijzingCode::VerlengingNietLater,
+        AfwijzingCode::VerlengingTeLang,
+        AfwijzingCode::ContractAlBeeindigd,
+        AfwijzingCode::AfspraakAlVastgelegd,
+        AfwijzingCode::OnbekendeAfspraak,
+        AfwijzingCode::AfspraakBuitenLooptijd,
+        AfwijzingCode::OngeldigeNorm,
+        AfwijzingCode::CapaciteitspuntenOntbreken,
+        AfwijzingCode::MaatregelEindeVoorBegin,
+        AfwijzingCode::MaatregelAlVastgelegd,
+        AfwijzingCode::ZelfdeSegment,
+        AfwijzingCode::BudgetOntoereikend,
     ];
 
     /// Stable SCREAMING_SNAKE_CASE code.
@@ -192,6 +269,30 @@ impl AfwijzingCode {
             OnttrekkingZonderPlaatsing => "ONTTREKKING_ZONDER_PLAATSING",
             AlOnttrokken => "AL_ONTTROKKEN",
             NietOnttrokken => "NIET_ONTTROKKEN",
+            ContractAlGesloten => "CONTRACT_AL_GESLOTEN",
+            JeugdregioOntbreekt => "JEUGDREGIO_ONTBREEKT",
+            DubbeleCode => "DUBBELE_CODE",
+            ContractEindeVoorBegin => "CONTRACT_EINDE_VOOR_BEGIN",
+            ProductOntbreekt => "PRODUCT_ONTBREEKT",
+            ProductNietInContract => "PRODUCT_NIET_IN_CONTRACT",
+            TariefOntbreekt => "TARIEF_ONTBREEKT",
+            OngeldigBedrag => "ONGELDIG_BEDRAG",
+            OngeldigeVolumegarantie => "ONGELDIGE_VOLUMEGARANTIE",
+            OnbekendContract => "ONBEKEND_CONTRACT",
+            DatumBuitenLooptijd => "DATUM_BUITEN_LOOPTIJD",
+            TeVeelVerlengingen => "TE_VEEL_VERLENGINGEN",
+            VerlengingNietLater => "VERLENGING_NIET_LATER",
+            VerlengingTeLang => "VERLENGING_TE_LANG",
+            ContractAlBeeindigd => "CONTRACT_AL_BEEINDIGD",
+            AfspraakAlVastgelegd => "AFSPRAAK_AL_VASTGELEGD",
+            OnbekendeAfspraak => "ONBEKENDE_AFSPRAAK",
+            AfspraakBuitenLooptijd => "AFSPRAAK_BUITEN_LOOPTIJD",
+            OngeldigeNorm => "ONGELDIGE_NORM",
+            CapaciteitspuntenOntbreken => "CAPACITEITSPUNTEN_ONTBREKEN",
+            MaatregelEindeVoorBegin => "MAATREGEL_EINDE_VOOR_BEGIN",
+            MaatregelAlVastgelegd => "MAATREGEL_AL_VASTGELEGD",
+            ZelfdeSegment => "ZELFDE_SEGMENT",
+            BudgetOntoereikend => "BUDGET_ONTOEREIKEND",
         }
     }
 }

@@ -2,8 +2,12 @@
 //!
 //! This file dispatches a fact to its group and holds the checks of corrections and
 //! retractions; [`landscape`] checks master data, facilities and capacity, [`youth`] a
-//! youth's registration, authorisations and placements.
+//! youth's registration, authorisations and placements, [`vraag`] the need side, and
+//! [`contract`] contracts, agreements, budgets and restrictive measures.
 
+mod contract;
+#[cfg(test)]
+pub(crate) use contract::euro;
 mod landscape;
 mod vraag;
 mod youth;
@@ -308,7 +312,11 @@ impl DomainState {
             | G::PlaatsingsverzoekIngetrokken(_)
             | G::JeugdigeOnttrokken(_)
             | G::JeugdigeTeruggekeerd(_)
-            | G::MaatregelToegepast(_) => self.check_jeugdige(stream, w),
+            | G::MaatregelToegepast(_) => {
+                let mut signalen = self.check_jeugdige(stream, w)?;
+                self.check_jeugdige_contract(stream, w, &mut signalen)?;
+                Ok(signalen)
+            }
             G::JeugdigeGewist(g) => {
                 if w.nieuw().is_none() || w.origineel().is_some() {
                     return Err(afwijzing(
@@ -350,7 +358,6 @@ impl DomainState {
             }
             // The access log records reads, not facts about the world: nothing to check.
             G::PersoonsgegevensIngezien(_) => Ok(Default::default()),
-            // Contract facts: checked in rules/check/contract.rs (to come).
             G::ContractGesloten(_)
             | G::TariefGeindexeerd(_)
             | G::VolumegarantieGewijzigd(_)
@@ -358,9 +365,8 @@ impl DomainState {
             | G::ContractVerlengd(_)
             | G::ContractBeeindigd(_)
             | G::PrestatieafspraakVastgelegd(_)
-            | G::PrestatieafspraakGewijzigd(_)
-            | G::BudgetVastgesteld(_)
-            | G::BudgetVerschoven(_) => Ok(Default::default()),
+            | G::PrestatieafspraakGewijzigd(_) => self.check_contract(w),
+            G::BudgetVastgesteld(_) | G::BudgetVerschoven(_) => self.check_budget(w),
         }
     }
 

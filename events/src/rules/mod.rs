@@ -50,6 +50,18 @@
 //! | onttrekking | no residential placement runs on that date (in the derived placement intervals), or `voorziening` is not the running one | `ONTTREKKING_ZONDER_PLAATSING` |
 //! | onttrekking / terugkeer | an absence is already open on that date / no absence is open (the return is the first day back: on the absence's own start date it finds none) | `AL_ONTTROKKEN`, `NIET_ONTTROKKEN` |
 //! | any youth fact | it breaks an earlier recorded fact (e.g. an earlier end orphans a recorded end; a withdrawal dated before a recorded registration) | `AFHANKELIJKE_FEITEN` (`AL_GEPLAATST`, `AL_ONTTROKKEN` for overlaps) |
+//! | contract gesloten | id empty; id already concluded; aanbieder unknown; no jeugdregio, one unknown or named twice; `tot_en_met` before `van`; no lots, or a lot without products; a lot or product code twice; a tariff for a product no lot holds, negative, or valid from after `tot_en_met`; a product without a tariff valid on `van`; a volume guarantee (also in the changes below) for a product the contract does not hold, twice for one product, without exactly one of `plaatsen` / `bezettingsaandeel_procent`, or above 100 %; a negative budget ceiling | `ONGELDIGE_SLEUTEL`, `CONTRACT_AL_GESLOTEN`, `ONBEKENDE_AANBIEDER`, `JEUGDREGIO_ONTBREEKT`, `ONBEKENDE_JEUGDREGIO`, `DUBBELE_CODE`, `CONTRACT_EINDE_VOOR_BEGIN`, `PRODUCT_ONTBREEKT`, `PRODUCT_NIET_IN_CONTRACT`, `ONGELDIG_BEDRAG`, `DATUM_BUITEN_LOOPTIJD`, `TARIEF_ONTBREEKT`, `ONGELDIGE_VOLUMEGARANTIE` |
+//! | any fact about a contract (below) | the contract is not concluded (or retracted) | `ONBEKEND_CONTRACT` |
+//! | tarief geïndexeerd | product not in the contract; `geldig_van` outside the contract's period (`van` through the effective last day); negative amount. A date in the past is fine: indexations are often agreed months later | `PRODUCT_NIET_IN_CONTRACT`, `DATUM_BUITEN_LOOPTIJD`, `ONGELDIG_BEDRAG` |
+//! | volumegarantie / budgetplafond gewijzigd | `datum` outside the period; the guarantee checks above; a negative ceiling | `DATUM_BUITEN_LOOPTIJD`, …, `ONGELDIG_BEDRAG` |
+//! | contract verlengd | the contract is terminated; every extension option used; the new last day not after the current one; later than the current last day plus one option's months (30-06 + 6 months = 31-12) | `CONTRACT_AL_BEEINDIGD`, `TE_VEEL_VERLENGINGEN`, `VERLENGING_NIET_LATER`, `VERLENGING_TE_LANG` |
+//! | contract beëindigd | already terminated; last day before `van` or after the current last day | `CONTRACT_AL_BEEINDIGD`, `DATUM_BUITEN_LOOPTIJD` |
+//! | prestatieafspraak vastgelegd / gewijzigd | agreement id empty, already used in the contract (vastgelegd) or unknown (gewijzigd); a norm without `min` and `max`, with `min` > `max`, a negative or non-finite bound, a bound above 1 for a share (SPOEDAANDEEL, UITSTROOM_LICHTERE_ZORG, BEZETTINGSGRAAD), or a measurement period that ends before it starts; a capacity agreement without points; its period (measurement period, first to last point) outside the contract's | `ONGELDIGE_SLEUTEL`, `AFSPRAAK_AL_VASTGELEGD`, `ONBEKENDE_AFSPRAAK`, `ONGELDIGE_NORM`, `CAPACITEITSPUNTEN_ONTBREKEN`, `AFSPRAAK_BUITEN_LOOPTIJD` |
+//! | contract facts: correction / retraction | a correction of the contract (or of an extension, or the retraction of one) that would leave a recorded indexation, guarantee or ceiling change or agreement outside the contract's products or period, fewer extension options than used, or a first day after its termination; retracting a contract with other facts, or an agreement with changes; renaming an agreement with changes | `AFHANKELIJKE_FEITEN` |
+//! | maatregel toegepast | id empty or already used for this youth; `eind` ≤ `begin`; facility unknown; the youth not placed in that facility on the day of `begin` (in the derived placement intervals) | `ONGELDIGE_SLEUTEL`, `MAATREGEL_AL_VASTGELEGD`, `MAATREGEL_EINDE_VOOR_BEGIN`, `ONBEKENDE_VOORZIENING`, `NIET_GEPLAATST` |
+//! | a youth's placement facts | a change that would leave a recorded measure outside the placement it was applied in | `AFHANKELIJKE_FEITEN` |
+//! | budget vastgesteld | jeugdregio unknown; negative amount | `ONBEKENDE_JEUGDREGIO`, `ONGELDIG_BEDRAG` |
+//! | budget verschoven | jeugdregio unknown; `van` = `naar`; amount ≤ 0; `datum` not in `jaar`; more than the known budget of the `van` segment that year (the last `BudgetVastgesteld` plus the shifts in, minus the shifts out, of any date) | `ONBEKENDE_JEUGDREGIO`, `ZELFDE_SEGMENT`, `ONGELDIG_BEDRAG`, `DATUM_BUITEN_LOOPTIJD`, `BUDGET_ONTOEREIKEND` |
 //!
 //! # Signals (accepted, flagged, [`Signaal`])
 //! `OVERBEZETTING` (placement, doorplaatsing, afbouw or ombouw leaves more youths than
@@ -65,18 +77,37 @@
 //! included), `WACHTTIJD_OVERSCHREDEN` (a request fulfilled or withdrawn more than its
 //! norm after its date: spoed 7 days, regulier [`Normen`], default 42;
 //! [`DomainState::with_normen`]), `TERUGKEER_ONTBREEKT` (a late absence before a later
-//! one of the same youth, without a return: it counts until the later one starts).
+//! one of the same youth, without a return: it counts until the later one starts),
+//! `CONTRACT_ONTBREEKT` (a placement or doorplaatsing while the log holds a contract, and
+//! the facility's provider has none in force on that date, `van` through the effective last
+//! day, with a product of the facility's form and regime: its days are bed-days without a
+//! contract), `MAATREGEL_IN_OPEN_VOORZIENING` (a restrictive measure in a facility of the
+//! OPEN regime; they belong to closed care).
 //! A signal is given by the change that brings it about: a correction of a request's date
 //! or needed form can signal an existing fulfilment.
 //!
 //! The need side's semantics (requests open on `datum <= d < closure`, absences from the
 //! absence to the return) are in [`vraag`].
 //!
+//! Contracts: a contract's effective last day is the latest of its `tot_en_met` and its
+//! extensions' `tot_en_met`, cut by an early termination ([`ContractStand`],
+//! [`DomainState::contract`]). A termination may leave later facts of the contract (an
+//! indexation, an agreement) beyond the new last day: they stay, and count only within it.
+//! Budgets: a `BudgetVastgesteld` for a region, year and segment replaces the earlier one
+//! (the one recorded last counts); shifts add to and take from it ([`DomainState::budget`]).
+//! Only a shift is checked against that budget: a lower budget set later, or a correction
+//! or retraction, may leave a segment below the shifts already made out of it (a budget
+//! cut is a fact, not an error).
+//!
 //! # Cost
 //! `apply` is O(log n) for landscape facts; for a youth fact it re-folds that one youth
 //! (O(k log k) for a youth with k facts) and moves its intervals in the occupancy maps.
 //! `check` looks at one youth and one or two facilities; for a youth with need-side facts
 //! it also folds those twice (before and after the change), O(k log k).
+//! Contract, budget and measure facts are O(1)/O(log n) lookups (a contract by id, a
+//! provider's few contracts, a budget by region, year and segment, a youth's measures);
+//! a correction of a contract or of an extension re-checks that contract's own facts, and a
+//! change of a placement fact of a youth with measures folds that youth once more.
 
 mod afleiding;
 mod afwijzing;
@@ -103,9 +134,10 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use uuid::Uuid;
 
-use crate::catalogue::{Gebeurtenis, VoorzieningGeregistreerd, jeugdige_stream};
+use crate::catalogue::{ContractGesloten, Gebeurtenis, VoorzieningGeregistreerd, jeugdige_stream};
 use crate::envelope::RecordedEvent;
-use crate::types::Vorm;
+use crate::geld::{Budgetsegment, Product};
+use crate::types::{Regime, Vorm};
 
 /// A date as a Dutch registrar writes it: 20-02-2024.
 pub(crate) fn datum(d: NaiveDate) -> String {
@@ -166,9 +198,106 @@ struct JeugdigeState {
     registratie: Option<Uuid>,
     /// Effective facts other than the registration.
     feiten: BTreeSet<Uuid>,
+    /// Effective restrictive measures by measure id (normally one fact per id).
+    maatregelen: HashMap<String, BTreeSet<Uuid>>,
     afleiding: Afleiding,
     /// A [`crate::JeugdigeGewist`] was recorded: no fact about this youth is accepted any more.
     gewist: bool,
+}
+
+/// A contract as its effective facts make it.
+#[derive(Debug, Clone, Default)]
+struct ContractState {
+    /// Effective `ContractGesloten` facts by (position, id); the first is the contract
+    /// (more than one only in history recorded without the rules).
+    gesloten: BTreeSet<(i64, Uuid)>,
+    /// Effective extensions by (new last day, id).
+    verlengingen: BTreeSet<(NaiveDate, Uuid)>,
+    /// Effective early terminations by (last day, id).
+    beeindigingen: BTreeSet<(NaiveDate, Uuid)>,
+    /// Effective tariff indexations, guarantee and ceiling changes and agreements (the
+    /// facts whose product or date the contract must hold).
+    feiten: BTreeSet<Uuid>,
+    /// Agreements by agreement id.
+    afspraken: HashMap<String, AfspraakState>,
+}
+
+impl ContractState {
+    fn is_leeg(&self) -> bool {
+        self.gesloten.is_empty()
+            && self.verlengingen.is_empty()
+            && self.beeindigingen.is_empty()
+            && self.feiten.is_empty()
+            && self.afspraken.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct AfspraakState {
+    /// Effective `PrestatieafspraakVastgelegd` facts (normally one).
+    vastgelegd: BTreeSet<Uuid>,
+    /// Effective `PrestatieafspraakGewijzigd` facts.
+    wijzigingen: BTreeSet<Uuid>,
+}
+
+/// A region's budget of one year and segment.
+#[derive(Debug, Clone, Default)]
+struct BudgetState {
+    /// Effective `BudgetVastgesteld` facts by (position, id, amount): the last one counts.
+    vastgesteld: BTreeSet<(i64, Uuid, i64)>,
+    /// Net amount shifted into this segment (negative: out of it).
+    verschoven: i64,
+}
+
+impl BudgetState {
+    fn bedrag(&self) -> i64 {
+        self.vastgesteld.last().map_or(0, |(_, _, b)| *b) + self.verschoven
+    }
+}
+
+/// A contract as it stands ([`DomainState::contract`]): its effective `ContractGesloten`
+/// and what its extensions and termination make of its period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContractStand<'a> {
+    /// The effective content of the contract (provider, regions, lots and products,
+    /// initial period, options).
+    pub gesloten: &'a ContractGesloten,
+    /// The effective last day: the latest of `tot_en_met` and the extensions' ends, cut
+    /// by an early termination.
+    pub laatste_dag: NaiveDate,
+    /// Extension options used.
+    pub verlengingen: usize,
+    /// The last day an early termination sets, if the contract was terminated.
+    pub beeindigd: Option<NaiveDate>,
+}
+
+impl ContractStand<'_> {
+    /// The product with this code, in any lot.
+    pub fn product(&self, code: &str) -> Option<&Product> {
+        product_van(self.gesloten, code)
+    }
+
+    /// Whether the contract runs on `d` (from `van` through the effective last day).
+    pub fn loopt_op(&self, d: NaiveDate) -> bool {
+        self.gesloten.van <= d && d <= self.laatste_dag
+    }
+
+    /// Whether the contract holds a product for care of this form and regime.
+    pub fn heeft_product_voor(&self, vorm: Vorm, regime: Regime) -> bool {
+        self.gesloten
+            .percelen
+            .iter()
+            .flat_map(|p| &p.producten)
+            .any(|p| p.vorm == vorm && p.regime == regime)
+    }
+}
+
+/// The product with this code in a contract's lots.
+pub(crate) fn product_van<'a>(c: &'a ContractGesloten, code: &str) -> Option<&'a Product> {
+    c.percelen
+        .iter()
+        .flat_map(|p| &p.producten)
+        .find(|p| p.code == code)
 }
 
 fn shift(map: &mut BTreeMap<NaiveDate, i64>, d: NaiveDate, delta: i64) {
@@ -222,6 +351,14 @@ pub struct DomainState {
     aanbieders: HashMap<String, Uuid>,
     voorzieningen: HashMap<String, VoorzieningState>,
     jeugdigen: HashMap<Arc<str>, JeugdigeState>,
+    /// Contracts by contract id.
+    contracten: HashMap<String, ContractState>,
+    /// Contract ids by provider (of the contracts' effective `ContractGesloten`).
+    contracten_per_aanbieder: HashMap<String, BTreeSet<String>>,
+    /// Contracts with an effective `ContractGesloten`.
+    aantal_contracten: usize,
+    /// Budgets by (jeugdregio, year, segment).
+    budgetten: HashMap<(String, i32, Budgetsegment), BudgetState>,
     last_position: i64,
     /// The waiting-time norms of the need side (`WACHTTIJD_OVERSCHREDEN`).
     normen: Normen,
@@ -369,7 +506,6 @@ impl DomainState {
             G::CapaciteitsdoelVastgesteld(_)
             | G::PersoonsgegevensIngezien(_)
             | G::LogOvergezet(_) => {}
-            // Contracts, agreements and budgets: no state yet (rules/check/contract.rs).
             G::ContractGesloten(_)
             | G::TariefGeindexeerd(_)
             | G::VolumegarantieGewijzigd(_)
@@ -377,9 +513,32 @@ impl DomainState {
             | G::ContractVerlengd(_)
             | G::ContractBeeindigd(_)
             | G::PrestatieafspraakVastgelegd(_)
-            | G::PrestatieafspraakGewijzigd(_)
-            | G::BudgetVastgesteld(_)
-            | G::BudgetVerschoven(_) => {}
+            | G::PrestatieafspraakGewijzigd(_) => self.contract_effect(id, feit, sign),
+            G::BudgetVastgesteld(e) => {
+                let positie = self.feiten.get(&id).map_or(0, |f| f.positie);
+                let b = self
+                    .budgetten
+                    .entry((e.jeugdregio.clone(), e.jaar, e.segment))
+                    .or_default();
+                if sign > 0 {
+                    b.vastgesteld.insert((positie, id, e.bedrag_cent));
+                } else {
+                    b.vastgesteld.remove(&(positie, id, e.bedrag_cent));
+                }
+            }
+            G::BudgetVerschoven(e) => {
+                let delta = sign.saturating_mul(e.bedrag_cent);
+                let van = self
+                    .budgetten
+                    .entry((e.jeugdregio.clone(), e.jaar, e.van))
+                    .or_default();
+                van.verschoven = van.verschoven.saturating_sub(delta);
+                let naar = self
+                    .budgetten
+                    .entry((e.jeugdregio.clone(), e.jaar, e.naar))
+                    .or_default();
+                naar.verschoven = naar.verschoven.saturating_add(delta);
+            }
             G::JeugdigeGewist(_) => {
                 // An erasure cannot be withdrawn or corrected (the check refuses both).
                 if sign > 0 {
@@ -414,6 +573,17 @@ impl DomainState {
                 } else {
                     j.feiten.remove(&id);
                 }
+                if let G::MaatregelToegepast(m) = feit {
+                    let ids = j.maatregelen.entry(m.maatregel.clone()).or_default();
+                    if sign > 0 {
+                        ids.insert(id);
+                    } else {
+                        ids.remove(&id);
+                        if ids.is_empty() {
+                            j.maatregelen.remove(&m.maatregel);
+                        }
+                    }
+                }
                 return matches!(
                     feit,
                     G::MachtigingAfgegeven(_)
@@ -426,6 +596,76 @@ impl DomainState {
             G::FeitGecorrigeerd(_) | G::FeitIngetrokken(_) => {}
         }
         false
+    }
+
+    /// What a contract-stream fact contributes to the contract's state.
+    fn contract_effect(&mut self, id: Uuid, feit: &Gebeurtenis, sign: i64) {
+        use Gebeurtenis as G;
+        fn zet<T: Ord>(set: &mut BTreeSet<T>, v: T, sign: i64) {
+            if sign > 0 {
+                set.insert(v);
+            } else {
+                set.remove(&v);
+            }
+        }
+        let (contract, positie) = match feit {
+            G::ContractGesloten(e) => (&e.contract, self.feiten.get(&id).map_or(0, |f| f.positie)),
+            G::TariefGeindexeerd(e) => (&e.contract, 0),
+            G::VolumegarantieGewijzigd(e) => (&e.contract, 0),
+            G::BudgetplafondGewijzigd(e) => (&e.contract, 0),
+            G::ContractVerlengd(e) => (&e.contract, 0),
+            G::ContractBeeindigd(e) => (&e.contract, 0),
+            G::PrestatieafspraakVastgelegd(e) => (&e.contract, 0),
+            G::PrestatieafspraakGewijzigd(e) => (&e.contract, 0),
+            _ => return,
+        };
+        let c = self.contracten.entry(contract.clone()).or_default();
+        match feit {
+            G::ContractGesloten(e) => {
+                let had = !c.gesloten.is_empty();
+                zet(&mut c.gesloten, (positie, id), sign);
+                let heeft = !c.gesloten.is_empty();
+                if heeft && !had {
+                    self.aantal_contracten += 1;
+                } else if had && !heeft {
+                    self.aantal_contracten = self.aantal_contracten.saturating_sub(1);
+                }
+                let per = self
+                    .contracten_per_aanbieder
+                    .entry(e.aanbieder.clone())
+                    .or_default();
+                if sign > 0 {
+                    per.insert(e.contract.clone());
+                } else {
+                    per.remove(&e.contract);
+                    if per.is_empty() {
+                        self.contracten_per_aanbieder.remove(&e.aanbieder);
+                    }
+                }
+            }
+            G::ContractVerlengd(e) => zet(&mut c.verlengingen, (e.tot_en_met, id), sign),
+            G::ContractBeeindigd(e) => zet(&mut c.beeindigingen, (e.tot_en_met, id), sign),
+            G::PrestatieafspraakVastgelegd(e) => {
+                zet(&mut c.feiten, id, sign);
+                let a = c.afspraken.entry(e.afspraak.clone()).or_default();
+                zet(&mut a.vastgelegd, id, sign);
+                if a.vastgelegd.is_empty() && a.wijzigingen.is_empty() {
+                    c.afspraken.remove(&e.afspraak);
+                }
+            }
+            G::PrestatieafspraakGewijzigd(e) => {
+                zet(&mut c.feiten, id, sign);
+                let a = c.afspraken.entry(e.afspraak.clone()).or_default();
+                zet(&mut a.wijzigingen, id, sign);
+                if a.vastgelegd.is_empty() && a.wijzigingen.is_empty() {
+                    c.afspraken.remove(&e.afspraak);
+                }
+            }
+            _ => zet(&mut c.feiten, id, sign),
+        }
+        if c.is_leeg() {
+            self.contracten.remove(contract);
+        }
     }
 
     /// Re-folds one youth and moves its intervals in the facilities' occupancy.
@@ -651,6 +891,112 @@ impl DomainState {
         self.jeugdigen
             .get(jeugdige_stream(pseudoniem).as_str())
             .is_some_and(|j| j.registratie.is_some())
+    }
+
+    /// A contract as it stands: its effective `ContractGesloten`, effective last day and
+    /// extensions used (`None` when no contract with this id is concluded).
+    pub fn contract(&self, id: &str) -> Option<ContractStand<'_>> {
+        let c = self.contracten.get(id)?;
+        self.contract_stand(c, None, None)
+    }
+
+    /// A contract's stand with `vervangen` as its `ContractGesloten` (if given) and the
+    /// fact `zonder` (an extension or termination being changed) left out.
+    fn contract_stand<'a>(
+        &'a self,
+        c: &ContractState,
+        vervangen: Option<&'a ContractGesloten>,
+        zonder: Option<Uuid>,
+    ) -> Option<ContractStand<'a>> {
+        let gesloten = match vervangen {
+            Some(g) => g,
+            None => {
+                let (_, id) = c.gesloten.first()?;
+                match self.inhoud(*id)? {
+                    Gebeurtenis::ContractGesloten(g) => g,
+                    _ => return None,
+                }
+            }
+        };
+        let verlengd = c
+            .verlengingen
+            .iter()
+            .filter(|(_, id)| Some(*id) != zonder)
+            .map(|(d, _)| *d)
+            .max();
+        let beeindigd = c
+            .beeindigingen
+            .iter()
+            .find(|(_, id)| Some(*id) != zonder)
+            .map(|(d, _)| *d);
+        let einde = verlengd.map_or(gesloten.tot_en_met, |v| v.max(gesloten.tot_en_met));
+        Some(ContractStand {
+            gesloten,
+            laatste_dag: beeindigd.map_or(einde, |b| b.min(einde)),
+            verlengingen: c
+                .verlengingen
+                .iter()
+                .filter(|(_, id)| Some(*id) != zonder)
+                .count(),
+            beeindigd,
+        })
+    }
+
+    /// The ids of a contract's agreements, sorted.
+    pub fn afspraken(&self, contract: &str) -> Vec<&str> {
+        let mut out: Vec<&str> = self
+            .contracten
+            .get(contract)
+            .map(|c| {
+                c.afspraken
+                    .iter()
+                    .filter(|(_, a)| !a.vastgelegd.is_empty())
+                    .map(|(id, _)| id.as_str())
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.sort_unstable();
+        out
+    }
+
+    /// The ids of the contracts concluded with a provider, sorted.
+    pub fn contracten_van(&self, aanbieder: &str) -> impl Iterator<Item = &str> {
+        self.contracten_per_aanbieder
+            .get(aanbieder)
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+    }
+
+    /// Whether the log holds at least one contract (the region works with contracts).
+    pub fn heeft_contracten(&self) -> bool {
+        self.aantal_contracten > 0
+    }
+
+    /// The budget of a region's segment in a year: the last `BudgetVastgesteld` plus the
+    /// amounts shifted into it minus those shifted out (0 when none is set).
+    pub fn budget(&self, jeugdregio: &str, jaar: i32, segment: Budgetsegment) -> i64 {
+        self.budgetten
+            .get(&(jeugdregio.to_owned(), jaar, segment))
+            .map_or(0, BudgetState::bedrag)
+    }
+
+    /// Whether a budget was set for a region's segment in a year.
+    pub fn budget_vastgesteld(&self, jeugdregio: &str, jaar: i32, segment: Budgetsegment) -> bool {
+        self.budgetten
+            .get(&(jeugdregio.to_owned(), jaar, segment))
+            .is_some_and(|b| !b.vastgesteld.is_empty())
+    }
+
+    /// The ids of the restrictive measures recorded for a youth, sorted.
+    pub fn maatregelen(&self, pseudoniem: &str) -> Vec<&str> {
+        let mut out: Vec<&str> = self
+            .jeugdigen
+            .get(jeugdige_stream(pseudoniem).as_str())
+            .map(|j| j.maatregelen.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        out.sort_unstable();
+        out
     }
 
     pub fn kent_gemeente(&self, code: &str) -> bool {

@@ -74,11 +74,26 @@ pub enum Signaal {
         start: NaiveDate,
         volgende_start: NaiveDate,
     },
+    /// A placement or doorplaatsing (into `voorziening`) while the region works with
+    /// contracts and the facility's provider has none in force on `datum` that holds a
+    /// product of the facility's form and regime: its days are bed-days without a contract.
+    ContractOntbreekt {
+        voorziening: String,
+        aanbieder: String,
+        datum: NaiveDate,
+    },
+    /// A restrictive measure in a facility of an open regime (restrictive measures belong
+    /// to closed care, Jeugdwet hoofdstuk 6).
+    MaatregelInOpenVoorziening {
+        maatregel: String,
+        voorziening: String,
+        datum: NaiveDate,
+    },
 }
 
 impl Signaal {
     /// All codes, for documentation and KPI breakdowns.
-    pub const CODES: [&'static str; 11] = [
+    pub const CODES: [&'static str; 13] = [
         "OVERBEZETTING",
         "GESLOTEN_ZONDER_MACHTIGING",
         "SPOEDMACHTIGING_TE_LANG",
@@ -90,6 +105,8 @@ impl Signaal {
         "NIET_PASSEND_GEPLAATST",
         "WACHTTIJD_OVERSCHREDEN",
         "TERUGKEER_ONTBREEKT",
+        "CONTRACT_ONTBREEKT",
+        "MAATREGEL_IN_OPEN_VOORZIENING",
     ];
 
     /// Stable SCREAMING_SNAKE_CASE code (the same as the serde tag).
@@ -108,6 +125,8 @@ impl Signaal {
             Signaal::NietPassendGeplaatst { .. } => "NIET_PASSEND_GEPLAATST",
             Signaal::WachttijdOverschreden { .. } => "WACHTTIJD_OVERSCHREDEN",
             Signaal::TerugkeerOntbreekt { .. } => "TERUGKEER_ONTBREEKT",
+            Signaal::ContractOntbreekt { .. } => "CONTRACT_ONTBREEKT",
+            Signaal::MaatregelInOpenVoorziening { .. } => "MAATREGEL_IN_OPEN_VOORZIENING",
         }
     }
 
@@ -205,6 +224,22 @@ impl Signaal {
                 "De onttrekking vanaf {} heeft geen terugkeer, terwijl de jeugdige op {} opnieuw onttrokken is; zij telt tot die datum. Leg de terugkeer vast.",
                 datum(*start),
                 datum(*volgende_start)
+            ),
+            Signaal::ContractOntbreekt {
+                voorziening,
+                aanbieder,
+                datum: d,
+            } => format!(
+                "Geen contract: aanbieder {aanbieder} heeft op {} geen lopend contract met een product voor de vorm en het regime van voorziening {voorziening}; de ligdagen van deze plaatsing tellen als ligdagen zonder contract.",
+                datum(*d)
+            ),
+            Signaal::MaatregelInOpenVoorziening {
+                maatregel,
+                voorziening,
+                datum: d,
+            } => format!(
+                "Maatregel {maatregel} is op {} toegepast in voorziening {voorziening}, die een open regime heeft; vrijheidsbeperkende maatregelen horen bij gesloten jeugdhulp.",
+                datum(*d)
             ),
         }
     }

@@ -18,6 +18,10 @@ use crate::types::*;
 #[path = "tests_vraag.rs"]
 mod vraag;
 
+/// The rules of contracts, agreements, budgets and measures, with this world.
+#[path = "tests_contract.rs"]
+mod contract;
+
 fn d(s: &str) -> NaiveDate {
     s.parse().expect("test date must be YYYY-MM-DD")
 }
@@ -452,6 +456,16 @@ fn every_signal_serialises_its_code_and_has_a_dutch_message() {
         Signaal::TerugkeerOntbreekt {
             start: dag,
             volgende_start: dag,
+        },
+        Signaal::ContractOntbreekt {
+            voorziening: "F1".into(),
+            aanbieder: "A1".into(),
+            datum: dag,
+        },
+        Signaal::MaatregelInOpenVoorziening {
+            maatregel: "M1".into(),
+            voorziening: "F2".into(),
+            datum: dag,
         },
     ];
     assert_eq!(alle.len(), Signaal::CODES.len());
