@@ -109,7 +109,7 @@ fn contract(data: &mut Data<'_>) -> Result<Gebeurtenis, VeldFout> {
             "`verlengingsopties` is gevuld maar `verlenging_maanden` niet: hoe lang is een verlenging?",
         ));
     }
-    let budgetplafond_cent = cent(data, "budgetplafond");
+    let budgetplafond_cent = cent(data, "budgetplafond_cent");
     let perceel = tekst(data, "perceel")?;
     let perceel_naam = tekst(data, "perceel_naam")?;
     let product = tekst(data, "product")?;
