@@ -794,3 +794,29 @@ async fn a_killed_contract_import_resumes_without_loss() -> R {
     );
     Ok(())
 }
+
+/// Every documented KPI code is read into its KPI (by the KPI's `code()`).
+#[test]
+fn every_kpi_code_is_read() {
+    let mut csv = String::from("type,contract,afspraak,datum,soort,kpi,van,tot_en_met,min\n");
+    for k in Normkpi::ALL {
+        csv.push_str(&format!(
+            "PrestatieafspraakVastgelegd,C1,{},2024-01-01,NORM,{},2024-01-01,2024-12-31,1\n",
+            k.code(),
+            k.code().to_lowercase()
+        ));
+    }
+    let items = csv::read("k.csv", csv.as_bytes(), None);
+    assert!(afgewezen(&items).is_empty(), "{:?}", afgewezen(&items));
+    let gelezen: Vec<Normkpi> = feiten(&items)
+        .into_iter()
+        .filter_map(|f| match f {
+            Gebeurtenis::PrestatieafspraakVastgelegd(a) => match a.inhoud {
+                Afspraakinhoud::Norm { kpi, .. } => Some(kpi),
+                Afspraakinhoud::Capaciteit { .. } => None,
+            },
+            _ => None,
+        })
+        .collect();
+    assert_eq!(gelezen, Normkpi::ALL);
+}

@@ -220,7 +220,14 @@ fn afspraak(data: &mut Data<'_>, gewijzigd: bool) -> Result<Gebeurtenis, VeldFou
             punten,
         }
     } else {
-        let kpi: Normkpi = verplichte_code(data, "kpi")?;
+        // By the KPI's documented `code()` (its serde name may be spelled otherwise).
+        let kpi = match neem(data, "kpi") {
+            Some(Waarde::Code(c)) => Normkpi::ALL
+                .into_iter()
+                .find(|k| k.code() == c)
+                .ok_or_else(|| fout(format!("veld `kpi`: onbekende waarde `{c}`")))?,
+            _ => return Err(fout("veld `kpi` ontbreekt of is leeg")),
+        };
         let van = verplichte_datum(data, "van")?;
         let tot_en_met = verplichte_datum(data, "tot_en_met")?;
         let grens = |data: &mut Data<'_>, naam: &str| match neem(data, naam) {
