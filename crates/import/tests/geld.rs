@@ -395,10 +395,13 @@ async fn a_malformed_amount_writes_nothing_and_names_the_line() -> R {
     let dir = tempfile::tempdir()?;
     let store = store(dir.path()).await?;
     let mut imp = Importer::open(store.clone(), config()?).await?;
+    assert_eq!(ORDER[LANDSCHAP], "ContractGesloten");
+    templates(&mut imp, "csv", LANDSCHAP + 1).await?;
+    let voor = store.head_position().await?;
     let csv = "type;contract;product;geldig_van;bedrag;reden\n\
-               TariefGeindexeerd;C1;P1;2025-01-01;637,20;indexatie\n\
-               TariefGeindexeerd;C1;P2;2025-01-01;637,205;indexatie\n\
-               TariefGeindexeerd;C1;P3;2025-01-01;1.637,20;indexatie\n";
+               TariefGeindexeerd;RMD-JZP-2024;JZP-GROEP;2025-01-01;637,20;indexatie\n\
+               TariefGeindexeerd;RMD-JZP-2024;KLS-OPEN;2025-01-01;637,205;indexatie\n\
+               TariefGeindexeerd;RMD-JZP-2024;GRP-OPEN;2025-01-01;1.637,20;indexatie\n";
     let r = imp
         .import_table(Format::Csv, "tarieven.csv", csv.as_bytes())
         .await?;
@@ -407,7 +410,8 @@ async fn a_malformed_amount_writes_nothing_and_names_the_line() -> R {
     assert_eq!(regels, [Some(3), Some(4)], "{r}");
     assert!(r.afgewezen[0].reden.contains("`bedrag`"), "{r}");
     assert!(r.afgewezen[0].reden.contains("twee decimalen"), "{r}");
-    assert_eq!(store.head_position().await?, 0);
+    assert!(r.afgewezen[1].reden.contains("duizendtallen"), "{r}");
+    assert_eq!(store.head_position().await?, voor);
     Ok(())
 }
 
