@@ -332,7 +332,7 @@ pub const SPECS: &[TypeSpec] = &[
             opt("volumegaranties", Garanties),
             v("reden", Tekst),
         ],
-        uitleg: "de volumegaranties vanaf datum (product:plaatsen of product:procent%, gescheiden door ;; leeg: geen garantie meer)",
+        uitleg: "de volumegaranties vanaf datum (product:plaatsen of product:procent%, meerdere met ; ertussen; leeg: geen garantie meer)",
     },
     TypeSpec {
         event_type: "BudgetplafondGewijzigd",

@@ -660,6 +660,15 @@ fn a_correction_of_a_contract_is_joined_by_the_event_it_replaces() {
     let csv = format!("{kop}{}{}", rij("P1", "tarief"), rij("P2", "looptijd"));
     let items = csv::read("k.csv", csv.as_bytes(), None);
     assert!(afgewezen(&items)[0].reden.contains("`reden`"));
+
+    // A correction of an indexation: its amount in euros, as in the fact itself.
+    let csv = "type,vervangt,reden,nieuw_type,nieuw_contract,nieuw_product,nieuw_geldig_van,nieuw_bedrag,nieuw_reden\n\
+               FeitGecorrigeerd,01900000-0000-7000-8000-0000000000c2,typefout,TariefGeindexeerd,C1,P1,2025-01-01,\"637,02\",indexatie\n";
+    let items = csv::read("k.csv", csv.as_bytes(), None);
+    assert!(
+        matches!(feiten(&items)[..], [Gebeurtenis::FeitGecorrigeerd(k)]
+        if matches!(k.nieuw.as_ref(), Gebeurtenis::TariefGeindexeerd(t) if t.bedrag_cent == 63_702))
+    );
 }
 
 /// The same contract file twice writes once.
