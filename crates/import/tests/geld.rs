@@ -833,3 +833,28 @@ fn every_kpi_code_is_read() {
         .collect();
     assert_eq!(gelezen, Normkpi::ALL);
 }
+
+proptest::proptest! {
+    /// Every whole-cent amount written as a spreadsheet writes it (comma or point, one or
+    /// two decimals or none) reads back as exactly that many cents.
+    #[test]
+    fn every_written_amount_reads_back_exactly(cent in 0i64..1_000_000_000_000_000) {
+        let (euro, rest) = (cent / 100, cent % 100);
+        proptest::prop_assert_eq!(parse_bedrag(&format!("{euro},{rest:02}")), Ok(cent));
+        proptest::prop_assert_eq!(parse_bedrag(&format!("{euro}.{rest:02}")), Ok(cent));
+        if rest % 10 == 0 {
+            proptest::prop_assert_eq!(parse_bedrag(&format!("{euro},{}", rest / 10)), Ok(cent));
+        }
+        if rest == 0 {
+            proptest::prop_assert_eq!(parse_bedrag(&euro.to_string()), Ok(cent));
+        }
+    }
+
+    /// Any text is an amount or a refusal; never a panic, never a negative amount.
+    #[test]
+    fn any_text_is_an_amount_or_refused(tekst in "\\PC{0,24}") {
+        if let Ok(cent) = parse_bedrag(&tekst) {
+            proptest::prop_assert!(cent >= 0);
+        }
+    }
+}
