@@ -154,6 +154,7 @@ pub fn reader<'a>(file: &'a str, bytes: &'a [u8], pseudo: Option<&'a Pseudonymiz
         ))),
         quote_error: None,
         pending: Default::default(),
+        contracten: Default::default(),
     };
     if open.is_some_and(|o| o.record_start == 0) {
         return Reader {
@@ -213,6 +214,7 @@ pub fn reader<'a>(file: &'a str, bytes: &'a [u8], pseudo: Option<&'a Pseudonymiz
         header_error: None,
         quote_error,
         pending: Default::default(),
+        contracten: Default::default(),
     }
 }
 
@@ -227,6 +229,8 @@ pub struct Reader<'a> {
     quote_error: Option<Item>,
     /// The further facts of a row that expands into several (a coordinator's list).
     pending: std::collections::VecDeque<Item>,
+    /// The rows of a contract (one per product) joined into one fact.
+    contracten: crate::contract::Groepering,
 }
 
 impl std::fmt::Debug for Reader<'_> {
@@ -250,6 +254,16 @@ impl Iterator for Reader<'_> {
     type Item = Item;
 
     fn next(&mut self) -> Option<Item> {
+        let mut contracten = std::mem::take(&mut self.contracten);
+        let item = contracten.volgende(|| self.row_item());
+        self.contracten = contracten;
+        item
+    }
+}
+
+impl Reader<'_> {
+    /// The next item of one row, before contract rows are joined.
+    fn row_item(&mut self) -> Option<Item> {
         if let Some(item) = self.header_error.take() {
             return Some(item);
         }

@@ -21,8 +21,9 @@
 
 use std::borrow::Cow;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use kringloop_events::Gebeurtenis;
+use kringloop_events::geld::{Capaciteitspunt, Volumegarantie};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -45,6 +46,24 @@ pub enum Soort {
     Keuze(&'static [&'static str]),
     /// A UUID.
     Id,
+    /// An amount in euros with a decimal comma or point (`612,45`, `612.45`, `612`):
+    /// exact whole cents, at most two decimals, never negative. A field `x` of this kind
+    /// is the payload field `x_cent`.
+    Bedrag,
+    /// A decimal number with a comma or point (`0,3`, `12.5`), for the bounds of a norm.
+    Decimaal,
+    /// A date and time: `JJJJ-MM-DD UU:MM` (or `T` between them, or `DD-MM-JJJJ UU:MM`;
+    /// seconds optional).
+    Tijdstip,
+    /// Texts separated by `;` (e.g. the jeugdregio's of a contract, the lead first).
+    Lijst,
+    /// A volume guarantee of one product: a number of places (`12`) or a percentage of
+    /// the provider's places (`30%`).
+    Garantie,
+    /// Volume guarantees of several products: `product:12;product:30%`.
+    Garanties,
+    /// The points of a capacity trajectory: `datum:plaatsen;datum:plaatsen`.
+    Punten,
 }
 
 /// One payload field.
@@ -137,8 +156,38 @@ pub const INTREKKINGSREDENEN: &[&str] = &[
     "ANDERS",
 ];
 pub const SCOPE_NIVEAUS: &[&str] = &["LANDELIJK", "LANDSDEEL", "JEUGDREGIO", "AANBIEDER"];
+pub const FINANCIERINGEN: &[&str] = &["INSPANNINGSGERICHT", "TAAKGERICHT", "OUTPUTGERICHT"];
+pub const TARIEFEENHEDEN: &[&str] = &["ETMAAL", "TRAJECT", "JAAR"];
+pub const AFSPRAAKSOORTEN: &[&str] = &["CAPACITEIT", "NORM"];
+pub const RICHTINGEN: &[&str] = &["AFBOUW", "OPBOUW"];
+pub const NORMKPIS: &[&str] = &[
+    "GEMIDDELDE_VERBLIJFSDUUR",
+    "RATIO_AMBULANT_BED",
+    "SPOEDAANDEEL",
+    "UITSTROOM_LICHTERE_ZORG",
+    "DOORPLAATSINGEN",
+    "BEZETTINGSGRAAD",
+    "MAATREGELEN_PER_1000_LIGDAGEN",
+];
+pub const MAATREGELSOORTEN: &[&str] = &[
+    "AFZONDERING",
+    "SEPARATIE",
+    "FIXATIE",
+    "INSLUITING",
+    "BEPERKING_BEWEGINGSVRIJHEID",
+    "TOEZICHT",
+    "ONDERZOEK_LICHAAM_KLEDING",
+    "ONDERZOEK_VERBLIJFSRUIMTE",
+    "ONDERZOEK_URINE",
+    "BEPERKING_BEZOEK",
+    "BEPERKING_COMMUNICATIE",
+];
+pub const BUDGETSEGMENTEN: &[&str] = &["GESLOTEN", "OPEN_RESIDENTIEEL", "AMBULANT"];
 
-use Soort::{Aantal, Datum, Id, JaNee, Jaar, Keuze, Tekst};
+use Soort::{
+    Aantal, Bedrag, Datum, Decimaal, Garantie, Garanties, Id, JaNee, Jaar, Keuze, Lijst, Punten,
+    Tekst, Tijdstip,
+};
 
 /// Every type a CSV or JSON Lines record can have, in the order a landscape is built.
 pub const SPECS: &[TypeSpec] = &[
@@ -236,6 +285,122 @@ pub const SPECS: &[TypeSpec] = &[
             v("datum", Datum),
         ],
         uitleg: "een capaciteitsdoel (scope_code leeg bij LANDELIJK)",
+    },
+    TypeSpec {
+        event_type: "ContractGesloten",
+        jeugdige: false,
+        velden: &[
+            v("contract", Tekst),
+            v("aanbieder", Tekst),
+            v("jeugdregios", Lijst),
+            v("financiering", Keuze(FINANCIERINGEN)),
+            v("van", Datum),
+            v("tot_en_met", Datum),
+            opt("verlengingsopties", Aantal),
+            opt("verlenging_maanden", Aantal),
+            opt("budgetplafond", Bedrag),
+            v("perceel", Tekst),
+            v("perceel_naam", Tekst),
+            v("product", Tekst),
+            v("vorm", Keuze(VORMEN)),
+            v("regime", Keuze(REGIMES)),
+            v("eenheid", Keuze(TARIEFEENHEDEN)),
+            v("tarief", Bedrag),
+            opt("tarief_geldig_van", Datum),
+            opt("garantie", Garantie),
+        ],
+        uitleg: "een contract: één regel per product; de regels met dezelfde `contract` worden één feit (de contractkolommen gelijk op elke regel)",
+    },
+    TypeSpec {
+        event_type: "TariefGeindexeerd",
+        jeugdige: false,
+        velden: &[
+            v("contract", Tekst),
+            v("product", Tekst),
+            v("geldig_van", Datum),
+            v("bedrag", Bedrag),
+            v("reden", Tekst),
+        ],
+        uitleg: "een nieuw tarief van een product vanaf geldig_van (indexatie), bedrag in euro's",
+    },
+    TypeSpec {
+        event_type: "VolumegarantieGewijzigd",
+        jeugdige: false,
+        velden: &[
+            v("contract", Tekst),
+            v("datum", Datum),
+            opt("volumegaranties", Garanties),
+            v("reden", Tekst),
+        ],
+        uitleg: "de volumegaranties vanaf datum (product:plaatsen of product:procent%, meerdere met ; ertussen; leeg: geen garantie meer)",
+    },
+    TypeSpec {
+        event_type: "BudgetplafondGewijzigd",
+        jeugdige: false,
+        velden: &[
+            v("contract", Tekst),
+            v("datum", Datum),
+            opt("budgetplafond", Bedrag),
+            v("reden", Tekst),
+        ],
+        uitleg: "het jaarlijkse budgetplafond vanaf datum, in euro's (leeg: geen plafond)",
+    },
+    TypeSpec {
+        event_type: "ContractVerlengd",
+        jeugdige: false,
+        velden: &[
+            v("contract", Tekst),
+            v("datum", Datum),
+            v("tot_en_met", Datum),
+        ],
+        uitleg: "een verlengingsoptie gebruikt: het contract loopt tot en met tot_en_met",
+    },
+    TypeSpec {
+        event_type: "ContractBeeindigd",
+        jeugdige: false,
+        velden: &[
+            v("contract", Tekst),
+            v("tot_en_met", Datum),
+            v("reden", Tekst),
+        ],
+        uitleg: "het contract eindigt eerder: tot_en_met is de laatste dag",
+    },
+    TypeSpec {
+        event_type: "PrestatieafspraakVastgelegd",
+        jeugdige: false,
+        velden: AFSPRAAK_VASTGELEGD,
+        uitleg: "een prestatieafspraak: CAPACITEIT (richting, punten datum:plaatsen;…, vorm/regime) of NORM (kpi, van, tot_en_met, min en/of max)",
+    },
+    TypeSpec {
+        event_type: "PrestatieafspraakGewijzigd",
+        jeugdige: false,
+        velden: AFSPRAAK_GEWIJZIGD,
+        uitleg: "een afspraak heronderhandeld: vanaf datum geldt deze inhoud (kolommen als bij PrestatieafspraakVastgelegd)",
+    },
+    TypeSpec {
+        event_type: "BudgetVastgesteld",
+        jeugdige: false,
+        velden: &[
+            v("jeugdregio", Tekst),
+            v("jaar", Jaar),
+            v("segment", Keuze(BUDGETSEGMENTEN)),
+            v("bedrag", Bedrag),
+        ],
+        uitleg: "het budget van een jeugdregio voor een segment in een kalenderjaar, in euro's (vervangt een eerder)",
+    },
+    TypeSpec {
+        event_type: "BudgetVerschoven",
+        jeugdige: false,
+        velden: &[
+            v("jeugdregio", Tekst),
+            v("jaar", Jaar),
+            v("van", Keuze(BUDGETSEGMENTEN)),
+            v("naar", Keuze(BUDGETSEGMENTEN)),
+            v("bedrag", Bedrag),
+            v("datum", Datum),
+            v("reden", Tekst),
+        ],
+        uitleg: "een deel van het budget van een jaar gaat vanaf datum van het ene segment naar het andere",
     },
     TypeSpec {
         event_type: "JeugdigeGeregistreerd",
@@ -384,6 +549,19 @@ pub const SPECS: &[TypeSpec] = &[
         uitleg: "de onttrekking eindigt: de jeugdige is terug",
     },
     TypeSpec {
+        event_type: "MaatregelToegepast",
+        jeugdige: true,
+        velden: &[
+            v("maatregel", Tekst),
+            v("soort", Keuze(MAATREGELSOORTEN)),
+            v("voorziening", Tekst),
+            v("begin", Tijdstip),
+            v("eind", Tijdstip),
+            opt("toelichting", Tekst),
+        ],
+        uitleg: "een vrijheidsbeperkende maatregel van begin tot eind (JJJJ-MM-DD UU:MM; toelichting: vrije tekst, versleuteld opgeslagen)",
+    },
+    TypeSpec {
         event_type: "FeitGecorrigeerd",
         jeugdige: false,
         velden: &[v("vervangt", Id), v("reden", Tekst), v("nieuw_type", Tekst)],
@@ -397,6 +575,44 @@ pub const SPECS: &[TypeSpec] = &[
     },
 ];
 
+/// The columns of an agreement (`PrestatieafspraakVastgelegd`); the capacity columns
+/// (`richting`, `punten`, `vorm`, `regime`) or the norm columns (`kpi`, `van`,
+/// `tot_en_met`, `min`, `max`) by `soort`.
+const AFSPRAAK_VASTGELEGD: &[Veld] = &[
+    v("contract", Tekst),
+    v("afspraak", Tekst),
+    v("datum", Datum),
+    v("soort", Keuze(AFSPRAAKSOORTEN)),
+    opt("richting", Keuze(RICHTINGEN)),
+    opt("punten", Punten),
+    opt("vorm", Keuze(VORMEN)),
+    opt("regime", Keuze(REGIMES)),
+    opt("kpi", Keuze(NORMKPIS)),
+    opt("van", Datum),
+    opt("tot_en_met", Datum),
+    opt("min", Decimaal),
+    opt("max", Decimaal),
+    opt("toelichting", Tekst),
+];
+
+/// As [`AFSPRAAK_VASTGELEGD`], with the `reden` of the change instead of a `toelichting`.
+const AFSPRAAK_GEWIJZIGD: &[Veld] = &[
+    v("contract", Tekst),
+    v("afspraak", Tekst),
+    v("datum", Datum),
+    v("soort", Keuze(AFSPRAAKSOORTEN)),
+    opt("richting", Keuze(RICHTINGEN)),
+    opt("punten", Punten),
+    opt("vorm", Keuze(VORMEN)),
+    opt("regime", Keuze(REGIMES)),
+    opt("kpi", Keuze(NORMKPIS)),
+    opt("van", Datum),
+    opt("tot_en_met", Datum),
+    opt("min", Decimaal),
+    opt("max", Decimaal),
+    v("reden", Tekst),
+];
+
 /// Meta columns, in template order after `type` and the youth columns.
 pub const META_NA: &[&str] = &["event_id", "geregistreerd_op", "bron"];
 
@@ -405,6 +621,14 @@ pub fn spec(event_type: &str) -> Option<&'static TypeSpec> {
     SPECS
         .iter()
         .find(|s| s.event_type.eq_ignore_ascii_case(event_type))
+}
+
+/// Whether `naam` is an amount column (in euros) of some type.
+pub fn is_bedrag(naam: &str) -> bool {
+    SPECS
+        .iter()
+        .flat_map(|s| s.velden)
+        .any(|v| v.soort == Bedrag && v.naam == naam)
 }
 
 /// All type names, for "valid values are …" messages.
@@ -472,11 +696,30 @@ enum Waarde<'a> {
     Bool(bool),
     Datum(NaiveDate),
     Id(Uuid),
+    /// An amount in eurocents.
+    Cent(i64),
+    Decimaal(f64),
+    Tijdstip(NaiveDateTime),
+    Lijst(Vec<&'a str>),
+    /// A guarantee without its product: places or a percentage.
+    Garantie(Option<u32>, Option<u8>),
+    Garanties(Vec<Volumegarantie>),
+    Punten(Vec<Capaciteitspunt>),
 }
 
 impl Waarde<'_> {
     fn json(&self) -> Value {
         match self {
+            Waarde::Cent(c) => Value::from(*c),
+            Waarde::Decimaal(d) => Value::from(*d),
+            Waarde::Tijdstip(t) => Value::String(t.format("%Y-%m-%dT%H:%M:%S").to_string()),
+            Waarde::Lijst(l) => Value::from(l.iter().map(|t| (*t).to_owned()).collect::<Vec<_>>()),
+            Waarde::Garantie(plaatsen, procent) => serde_json::json!({
+                "plaatsen": plaatsen,
+                "bezettingsaandeel_procent": procent,
+            }),
+            Waarde::Garanties(g) => serde_json::to_value(g).unwrap_or(Value::Null),
+            Waarde::Punten(p) => serde_json::to_value(p).unwrap_or(Value::Null),
             Waarde::Null => Value::Null,
             Waarde::Tekst(t) => Value::String((*t).to_owned()),
             Waarde::Code(c) => Value::String((*c).to_owned()),
@@ -506,6 +749,13 @@ impl Waarde<'_> {
                 out.push_str(u.hyphenated().encode_lower(&mut Uuid::encode_buffer()));
                 out.push('"');
             }
+            Waarde::Cent(c) => out.push_str(&c.to_string()),
+            w @ (Waarde::Decimaal(_)
+            | Waarde::Tijdstip(_)
+            | Waarde::Lijst(_)
+            | Waarde::Garantie(..)
+            | Waarde::Garanties(_)
+            | Waarde::Punten(_)) => out.push_str(&w.json().to_string()),
         }
     }
 }
@@ -647,6 +897,204 @@ fn controleer<'a>(veld: &Veld, tekst: Option<&'a str>) -> Result<Waarde<'a>, Vel
                 )));
             }
         },
+        Bedrag => {
+            Waarde::Cent(parse_bedrag(t).map_err(|e| fout(format!("veld `{}`: {e}", veld.naam)))?)
+        }
+        Decimaal => match parse_decimaal(t) {
+            Some(d) => Waarde::Decimaal(d),
+            None => {
+                return Err(fout(format!(
+                    "veld `{}`: `{}` is geen getal (verwacht bv. 0,25 of 12.5)",
+                    veld.naam,
+                    redact(t)
+                )));
+            }
+        },
+        Tijdstip => match parse_moment(t) {
+            Some(m) => Waarde::Tijdstip(m),
+            None => {
+                return Err(fout(format!(
+                    "veld `{}`: `{}` is geen geldig tijdstip (verwacht JJJJ-MM-DD UU:MM)",
+                    veld.naam,
+                    redact(t)
+                )));
+            }
+        },
+        Lijst => {
+            let mut lijst = Vec::new();
+            for deel in t.split(';').map(str::trim).filter(|d| !d.is_empty()) {
+                tekst_zonder_bsn(veld.naam, deel)?;
+                lijst.push(deel);
+            }
+            if lijst.is_empty() {
+                return Err(fout(format!("veld `{}` ontbreekt of is leeg", veld.naam)));
+            }
+            Waarde::Lijst(lijst)
+        }
+        Garantie => {
+            let (plaatsen, procent) =
+                parse_garantie(t).map_err(|e| fout(format!("veld `{}`: {e}", veld.naam)))?;
+            Waarde::Garantie(plaatsen, procent)
+        }
+        Garanties => {
+            let mut lijst = Vec::new();
+            for deel in t.split(';').map(str::trim).filter(|d| !d.is_empty()) {
+                let Some((product, garantie)) = deel.rsplit_once(':') else {
+                    return Err(fout(format!(
+                        "veld `{}`: `{}` is geen product:garantie (verwacht bv. JZP-GROEP:8 of JZP-GROEP:30%)",
+                        veld.naam,
+                        redact(deel)
+                    )));
+                };
+                let product = product.trim();
+                tekst_zonder_bsn(veld.naam, product)?;
+                let (plaatsen, bezettingsaandeel_procent) = parse_garantie(garantie)
+                    .map_err(|e| fout(format!("veld `{}`: {e}", veld.naam)))?;
+                lijst.push(Volumegarantie {
+                    product: product.to_owned(),
+                    plaatsen,
+                    bezettingsaandeel_procent,
+                });
+            }
+            Waarde::Garanties(lijst)
+        }
+        Punten => {
+            let mut punten = Vec::new();
+            for deel in t.split(';').map(str::trim).filter(|d| !d.is_empty()) {
+                let punt = deel.rsplit_once(':').and_then(|(datum, plaatsen)| {
+                    Some(Capaciteitspunt {
+                        datum: parse_datum(datum)?,
+                        plaatsen: plaatsen.trim().parse().ok()?,
+                    })
+                });
+                match punt {
+                    Some(p) => punten.push(p),
+                    None => {
+                        return Err(fout(format!(
+                            "veld `{}`: `{}` is geen datum:plaatsen (verwacht bv. 2025-01-01:12)",
+                            veld.naam,
+                            redact(deel)
+                        )));
+                    }
+                }
+            }
+            Waarde::Punten(punten)
+        }
+    })
+}
+
+/// Refuses a text with something that looks like a BSN in it.
+fn tekst_zonder_bsn(naam: &str, t: &str) -> Result<(), VeldFout> {
+    if contains_bsn(t) {
+        return Err(fout(format!(
+            "veld `{naam}` bevat iets dat op een BSN lijkt; een BSN hoort alleen in de kolom bsn"
+        )));
+    }
+    Ok(())
+}
+
+/// Parses an amount in euros into exact eurocents, as a spreadsheet writes it: `612,45`,
+/// `612.45`, `612`, optionally after `€`. Digits only, one decimal separator, at most two
+/// decimals, no thousands separator, not negative; never through a float.
+pub fn parse_bedrag(s: &str) -> Result<i64, String> {
+    let t = s.trim();
+    let t = t.strip_prefix('€').unwrap_or(t).trim();
+    let voorbeeld = "verwacht euro's met een komma of punt voor de centen, bv. 612,45";
+    if t.starts_with('-') {
+        return Err(format!(
+            "`{}`: een bedrag kan niet negatief zijn",
+            redact(s.trim())
+        ));
+    }
+    let (heel, centen) = match t.find([',', '.']) {
+        Some(i) => (&t[..i], &t[i + 1..]),
+        None => (t, ""),
+    };
+    let cijfers = |d: &str| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit());
+    if centen.contains([',', '.']) {
+        return Err(format!(
+            "`{}` is geen bedrag: schrijf het zonder scheidingsteken voor duizendtallen ({voorbeeld})",
+            redact(s.trim())
+        ));
+    }
+    if !cijfers(heel) || (t.len() > heel.len() && !cijfers(centen)) {
+        return Err(format!(
+            "`{}` is geen bedrag ({voorbeeld})",
+            redact(s.trim())
+        ));
+    }
+    if centen.len() > 2 {
+        return Err(format!(
+            "`{}` heeft meer dan twee decimalen: een bedrag is in hele centen (een punt of komma voor duizendtallen is niet toegestaan)",
+            redact(s.trim())
+        ));
+    }
+    let te_groot = || format!("`{}` is te groot voor een bedrag", redact(s.trim()));
+    let euro: i64 = heel.parse().map_err(|_| te_groot())?;
+    let cent: i64 = match centen.len() {
+        0 => 0,
+        1 => i64::from(centen.as_bytes()[0] - b'0') * 10,
+        _ => centen.parse().map_err(|_| te_groot())?,
+    };
+    euro.checked_mul(100)
+        .and_then(|c| c.checked_add(cent))
+        .ok_or_else(te_groot)
+}
+
+/// Parses a decimal number with a comma or point (`0,25`, `-1.5`, `12`): digits, an
+/// optional leading minus and one separator (no exponent, no `inf` or `NaN`).
+pub fn parse_decimaal(s: &str) -> Option<f64> {
+    let t = s.trim();
+    let zonder_teken = t.strip_prefix('-').unwrap_or(t);
+    let scheidingen = zonder_teken
+        .bytes()
+        .filter(|b| matches!(b, b',' | b'.'))
+        .count();
+    let geldig = !zonder_teken.is_empty()
+        && scheidingen <= 1
+        && zonder_teken
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b',' | b'.'))
+        && zonder_teken.bytes().any(|b| b.is_ascii_digit());
+    if !geldig {
+        return None;
+    }
+    t.replace(',', ".")
+        .parse::<f64>()
+        .ok()
+        .filter(|d| d.is_finite())
+}
+
+/// Parses a date and time: a date as [`parse_datum`] reads it, a space or `T`, and
+/// `UU:MM` or `UU:MM:SS`.
+pub fn parse_moment(s: &str) -> Option<NaiveDateTime> {
+    let t = s.trim();
+    let (datum, tijd) = t.split_once(['T', ' '])?;
+    let datum = parse_datum(datum)?;
+    let tijd = tijd.trim();
+    let tijd = NaiveTime::parse_from_str(tijd, "%H:%M:%S")
+        .or_else(|_| NaiveTime::parse_from_str(tijd, "%H:%M"))
+        .ok()?;
+    Some(datum.and_time(tijd))
+}
+
+/// Parses one volume guarantee: places (`12`) or a percentage (`30%`).
+fn parse_garantie(s: &str) -> Result<(Option<u32>, Option<u8>), String> {
+    let t = s.trim();
+    if let Some(p) = t.strip_suffix('%') {
+        return match p.trim().parse::<u8>() {
+            Ok(p) => Ok((None, Some(p))),
+            Err(_) => Err(format!(
+                "`{}` is geen percentage (verwacht bv. 30%)",
+                redact(t)
+            )),
+        };
+    }
+    t.parse::<u32>().map(|n| (Some(n), None)).map_err(|_| {
+        format!(
+            "`{}` is geen garantie: een aantal plaatsen (bv. 8) of een percentage (bv. 30%)",
+            redact(t)
+        )
     })
 }
 
@@ -707,7 +1155,12 @@ pub fn bouw(
         if veld.naam == "toelichting" && matches!(w, Waarde::Null) {
             w = Waarde::Tekst("");
         }
-        data.push((veld.naam, w));
+        data.push((payload_naam(veld), w));
+    }
+    // The facts with nested content (a contract, guarantees, an agreement) are built from
+    // their flat columns directly.
+    if let Some(feit) = geld::bouw(spec.event_type, &mut data) {
+        return feit;
     }
     let mut out = String::with_capacity(256);
     out.push_str("{\"type\":\"");
@@ -799,6 +1252,15 @@ pub fn bouw(
     })
 }
 
+/// The payload field of a column: an amount column `x` (in euros) is the field `x_cent`.
+fn payload_naam(veld: &Veld) -> &'static str {
+    match (veld.soort, veld.naam) {
+        (Bedrag, "bedrag") => "bedrag_cent",
+        (Bedrag, "budgetplafond") => "budgetplafond_cent",
+        (_, naam) => naam,
+    }
+}
+
 /// Takes the value of `naam` out of `data`.
 fn neem<'a>(data: &mut Vec<(&'static str, Waarde<'a>)>, naam: &str) -> Option<Waarde<'a>> {
     data.iter()
@@ -819,23 +1281,8 @@ pub fn is_jeugdige_type(event_type: &str) -> bool {
 /// itself, an erasure is an administrator's act that also deletes a key (`kringloop
 /// wis`, the `wisJeugdige` mutation), and the link to a migrated log is written once by
 /// `kringloop versleutel`: never a line in a file.
-/// The facts of contracts and money wait for their record formats (issue 22's import).
-const NIET_IMPORTEERBAAR: [&str; 14] = [
-    "PersoonsgegevensIngezien",
-    "JeugdigeGewist",
-    "LogOvergezet",
-    "ContractGesloten",
-    "TariefGeindexeerd",
-    "VolumegarantieGewijzigd",
-    "BudgetplafondGewijzigd",
-    "ContractVerlengd",
-    "ContractBeeindigd",
-    "PrestatieafspraakVastgelegd",
-    "PrestatieafspraakGewijzigd",
-    "MaatregelToegepast",
-    "BudgetVastgesteld",
-    "BudgetVerschoven",
-];
+const NIET_IMPORTEERBAAR: [&str; 3] =
+    ["PersoonsgegevensIngezien", "JeugdigeGewist", "LogOvergezet"];
 
 const fn niet_importeerbaar(name: &str) -> bool {
     let mut i = 0;
@@ -921,6 +1368,8 @@ const fn str_eq(a: &str, b: &str) -> bool {
     }
     true
 }
+
+mod geld;
 
 #[cfg(test)]
 mod tests;

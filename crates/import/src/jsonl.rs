@@ -29,6 +29,16 @@ impl Velden for Object<'_> {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
             Some(Value::String(s)) => Ok(Some(Cow::Borrowed(s.as_str()))),
+            // An amount is exact cents: a JSON number with a fraction is a float to serde,
+            // so amounts with cents are written as text ("612.45").
+            Some(Value::Number(n))
+                if !(n.is_u64() || n.is_i64())
+                    && formaat::is_bedrag(naam.strip_prefix("nieuw_").unwrap_or(naam)) =>
+            {
+                Err(VeldFout(format!(
+                    "veld `{naam}`: schrijf een bedrag met centen als tekst, bv. \"612.45\" (een JSON-getal met decimalen is niet exact)"
+                )))
+            }
             Some(Value::Number(n)) => Ok(Some(Cow::Owned(n.to_string()))),
             Some(Value::Bool(b)) => Ok(Some(Cow::Borrowed(if *b { "true" } else { "false" }))),
             Some(Value::Array(_) | Value::Object(_)) => Err(VeldFout(format!(
@@ -75,7 +85,7 @@ pub fn read(file: &str, bytes: &[u8], pseudo: Option<&Pseudonymizer>) -> Vec<Ite
             Err(e) => out.push(Item::Afgewezen(Afgewezen::unreadable(plaats, e.0))),
         }
     }
-    out
+    crate::contract::groepeer(out)
 }
 
 fn read_object(

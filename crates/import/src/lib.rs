@@ -1,6 +1,7 @@
 //! kringloop-import: the importers. The demo generator is the crate `kringloop-demo`.
 
 // Importers (CSV, JSON Lines, iJw 3.2): `importer` has the entry points.
+pub mod contract;
 pub mod csv;
 pub mod formaat;
 pub mod ijw;

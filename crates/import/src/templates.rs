@@ -26,6 +26,11 @@ pub const VERZOEK_SPOED: &str = "RMD-2024-017";
 pub const VERZOEK_AFSCHALING: &str = "RMD-2024-052";
 pub const VERZOEK_INGETROKKEN: &str = "RMD-2024-101";
 
+/// The contracts of the examples: Rijnmond and Haaglanden with Horizon (closed and open
+/// residential care, per day), Haaglanden with Schakenbosch (family homes, a task budget).
+pub const CONTRACT_HORIZON: &str = "RMD-JZP-2024";
+pub const CONTRACT_SCHAKENBOSCH: &str = "HGL-GZH-2024";
+
 /// The order in which the templates build on each other.
 pub const ORDER: &[&str] = &[
     "LandsdeelGeregistreerd",
@@ -38,6 +43,16 @@ pub const ORDER: &[&str] = &[
     "PlaatsenOmgebouwd",
     "VoorzieningGesloten",
     "CapaciteitsdoelVastgesteld",
+    "ContractGesloten",
+    "TariefGeindexeerd",
+    "VolumegarantieGewijzigd",
+    "BudgetplafondGewijzigd",
+    "PrestatieafspraakVastgelegd",
+    "PrestatieafspraakGewijzigd",
+    "ContractVerlengd",
+    "ContractBeeindigd",
+    "BudgetVastgesteld",
+    "BudgetVerschoven",
     "JeugdigeGeregistreerd",
     "MachtigingAfgegeven",
     "MachtigingBeeindigd",
@@ -51,6 +66,7 @@ pub const ORDER: &[&str] = &[
     "PlaatsingsverzoekIngetrokken",
     "JeugdigeOnttrokken",
     "JeugdigeTeruggekeerd",
+    "MaatregelToegepast",
     "WoongemeenteGewijzigd",
     "FeitGecorrigeerd",
     "FeitIngetrokken",
@@ -184,6 +200,179 @@ pub fn examples(event_type: &str) -> &'static [Row] {
             ("regime", "GESLOTEN"),
             ("plaatsen", "100"),
             ("datum", "2024-01-01"),
+        ]],
+        // One row per product; the contract columns repeat on every row of a contract.
+        "ContractGesloten" => &[
+            &[
+                ("contract", CONTRACT_HORIZON),
+                ("aanbieder", "HORIZON"),
+                ("jeugdregios", "RIJNMOND;HAAGLANDEN"),
+                ("financiering", "INSPANNINGSGERICHT"),
+                ("van", "2024-01-01"),
+                ("tot_en_met", "2025-12-31"),
+                ("verlengingsopties", "2"),
+                ("verlenging_maanden", "12"),
+                ("budgetplafond", "4500000,00"),
+                ("perceel", "JZP"),
+                ("perceel_naam", "JeugdzorgPlus"),
+                ("product", "JZP-GROEP"),
+                ("vorm", "GROEP"),
+                ("regime", "GESLOTEN"),
+                ("eenheid", "ETMAAL"),
+                ("tarief", "612,45"),
+                ("garantie", "8"),
+                ("bron", "contractregister Rijnmond"),
+            ],
+            &[
+                ("contract", CONTRACT_HORIZON),
+                ("aanbieder", "HORIZON"),
+                ("jeugdregios", "RIJNMOND;HAAGLANDEN"),
+                ("financiering", "INSPANNINGSGERICHT"),
+                ("van", "2024-01-01"),
+                ("tot_en_met", "2025-12-31"),
+                ("verlengingsopties", "2"),
+                ("verlenging_maanden", "12"),
+                ("budgetplafond", "4500000,00"),
+                ("perceel", "OPEN"),
+                ("perceel_naam", "Open residentieel"),
+                ("product", "KLS-OPEN"),
+                ("vorm", "KLEINSCHALIG"),
+                ("regime", "OPEN"),
+                ("eenheid", "ETMAAL"),
+                ("tarief", "389,10"),
+                ("bron", "contractregister Rijnmond"),
+            ],
+            &[
+                ("contract", CONTRACT_HORIZON),
+                ("aanbieder", "HORIZON"),
+                ("jeugdregios", "RIJNMOND;HAAGLANDEN"),
+                ("financiering", "INSPANNINGSGERICHT"),
+                ("van", "2024-01-01"),
+                ("tot_en_met", "2025-12-31"),
+                ("verlengingsopties", "2"),
+                ("verlenging_maanden", "12"),
+                ("budgetplafond", "4500000,00"),
+                ("perceel", "OPEN"),
+                ("perceel_naam", "Open residentieel"),
+                ("product", "GRP-OPEN"),
+                ("vorm", "GROEP"),
+                ("regime", "OPEN"),
+                ("eenheid", "ETMAAL"),
+                ("tarief", "402.00"),
+                ("garantie", "25%"),
+                ("bron", "contractregister Rijnmond"),
+            ],
+            &[
+                ("contract", CONTRACT_SCHAKENBOSCH),
+                ("aanbieder", "SCHAKENBOSCH"),
+                ("jeugdregios", "HAAGLANDEN"),
+                ("financiering", "TAAKGERICHT"),
+                ("van", "2024-01-01"),
+                ("tot_en_met", "2025-12-31"),
+                ("perceel", "GZH"),
+                ("perceel_naam", "Gezinshuizen"),
+                ("product", "GZH-OPEN"),
+                ("vorm", "GEZINSHUIS"),
+                ("regime", "OPEN"),
+                ("eenheid", "JAAR"),
+                ("tarief", "250000"),
+            ],
+        ],
+        // Agreed in the spring, valid from 1 January.
+        "TariefGeindexeerd" => &[&[
+            ("contract", CONTRACT_HORIZON),
+            ("product", "JZP-GROEP"),
+            ("geldig_van", "2025-01-01"),
+            ("bedrag", "637.20"),
+            ("reden", "indexatie OVA 2025"),
+        ]],
+        "VolumegarantieGewijzigd" => &[&[
+            ("contract", CONTRACT_HORIZON),
+            ("datum", "2025-01-01"),
+            ("volumegaranties", "JZP-GROEP:6;GRP-OPEN:20%"),
+            ("reden", "minder garantie na de afbouw van De Brug"),
+        ]],
+        "BudgetplafondGewijzigd" => &[&[
+            ("contract", CONTRACT_HORIZON),
+            ("datum", "2025-01-01"),
+            ("budgetplafond", "4200000"),
+            ("reden", "plafond 2025 volgens de begroting"),
+        ]],
+        "PrestatieafspraakVastgelegd" => &[
+            &[
+                ("contract", CONTRACT_HORIZON),
+                ("afspraak", "AFBOUW-GESLOTEN"),
+                ("datum", "2024-01-01"),
+                ("soort", "CAPACITEIT"),
+                ("richting", "AFBOUW"),
+                ("punten", "2024-07-01:16;2025-01-01:12"),
+                ("vorm", "GROEP"),
+                ("regime", "GESLOTEN"),
+                ("toelichting", "afbouw volgens convenant Zuid-West"),
+            ],
+            &[
+                ("contract", CONTRACT_HORIZON),
+                ("afspraak", "SPOED-2024"),
+                ("datum", "2024-01-01"),
+                ("soort", "NORM"),
+                ("kpi", "SPOEDAANDEEL"),
+                ("van", "2024-01-01"),
+                ("tot_en_met", "2024-12-31"),
+                ("max", "0,3"),
+            ],
+        ],
+        "PrestatieafspraakGewijzigd" => &[&[
+            ("contract", CONTRACT_HORIZON),
+            ("afspraak", "SPOED-2024"),
+            ("datum", "2024-07-01"),
+            ("soort", "NORM"),
+            ("kpi", "SPOEDAANDEEL"),
+            ("van", "2024-01-01"),
+            ("tot_en_met", "2024-12-31"),
+            ("max", "0.35"),
+            ("reden", "heronderhandeld na de zomer"),
+        ]],
+        "ContractVerlengd" => &[&[
+            ("contract", CONTRACT_HORIZON),
+            ("datum", "2025-06-01"),
+            ("tot_en_met", "2026-12-31"),
+        ]],
+        "ContractBeeindigd" => &[&[
+            ("contract", CONTRACT_SCHAKENBOSCH),
+            ("tot_en_met", "2025-06-30"),
+            ("reden", "taak overgedragen aan de wijkteams"),
+        ]],
+        "BudgetVastgesteld" => &[
+            &[
+                ("jeugdregio", "RIJNMOND"),
+                ("jaar", "2024"),
+                ("segment", "GESLOTEN"),
+                ("bedrag", "3500000,00"),
+            ],
+            &[
+                ("jeugdregio", "RIJNMOND"),
+                ("jaar", "2024"),
+                ("segment", "OPEN_RESIDENTIEEL"),
+                ("bedrag", "1200000"),
+            ],
+            &[
+                ("jeugdregio", "RIJNMOND"),
+                ("jaar", "2024"),
+                ("segment", "AMBULANT"),
+                ("bedrag", "800000.00"),
+            ],
+        ],
+        "BudgetVerschoven" => &[&[
+            ("jeugdregio", "RIJNMOND"),
+            ("jaar", "2024"),
+            ("van", "GESLOTEN"),
+            ("naar", "AMBULANT"),
+            ("bedrag", "250000,00"),
+            ("datum", "2024-07-01"),
+            (
+                "reden",
+                "budget van gesloten bedden naar ambulante alternatieven",
+            ),
         ]],
         "JeugdigeGeregistreerd" => &[&[
             ("bsn", EXAMPLE_BSN),
@@ -335,6 +524,16 @@ pub fn examples(event_type: &str) -> &'static [Row] {
             ("datum", "2024-03-10"),
         ]],
         "JeugdigeTeruggekeerd" => &[&[("bsn", EXAMPLE_BSN), ("datum", "2024-03-12")]],
+        // During the stay in De Brug (closed), recorded after the placement.
+        "MaatregelToegepast" => &[&[
+            ("bsn", EXAMPLE_BSN),
+            ("maatregel", "MR-2024-001"),
+            ("soort", "AFZONDERING"),
+            ("voorziening", "HZN-DE-BRUG"),
+            ("begin", "2024-02-15 14:30"),
+            ("eind", "2024-02-15 16:00"),
+            ("toelichting", "escalatie op de groep"),
+        ]],
         "WoongemeenteGewijzigd" => &[
             &[
                 ("bsn", EXAMPLE_BSN),
@@ -446,7 +645,7 @@ fn cell(row: Row, column: &str) -> &'static str {
 }
 
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\'']) {
+    if s.contains([',', ';', '"', '\n', '\'']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_owned()
@@ -497,6 +696,10 @@ pub fn jsonl(event_type: &str) -> Option<String> {
                     .map(Value::from)
                     .unwrap_or(Value::String((*v).to_owned())),
                 Some(Soort::JaNee) => Value::Bool(*v == "ja"),
+                Some(Soort::Decimaal) => formaat::parse_decimaal(v)
+                    .map(Value::from)
+                    .unwrap_or(Value::String((*v).to_owned())),
+                // An amount stays text in JSON Lines: exact, and never a float.
                 _ => Value::String((*v).to_owned()),
             };
             // JSON Lines shows the nested form of a correction.
@@ -549,6 +752,18 @@ pub fn overview() -> String {
                     Soort::Jaar => format!("`{}`{star} (jaar)", v.naam),
                     Soort::Id => format!("`{}`{star} (UUID)", v.naam),
                     Soort::Tekst => format!("`{}`{star}", v.naam),
+                    Soort::Bedrag => format!("`{}`{star} (euro's)", v.naam),
+                    Soort::Decimaal => format!("`{}`{star} (decimaal getal)", v.naam),
+                    Soort::Tijdstip => format!("`{}`{star} (datum en tijd)", v.naam),
+                    Soort::Lijst => format!("`{}`{star} (lijst, ;)", v.naam),
+                    Soort::Garantie => format!("`{}`{star} (plaatsen of procent%)", v.naam),
+                    Soort::Garanties => {
+                        format!(
+                            "`{}`{star} (product:plaatsen of product:procent%, ;)",
+                            v.naam
+                        )
+                    }
+                    Soort::Punten => format!("`{}`{star} (datum:plaatsen, ;)", v.naam),
                 }
             })
             .collect();
@@ -574,6 +789,24 @@ pub fn overview() -> String {
          mag opnieuw worden ingelezen: wat al in het log staat wordt overgeslagen, wat ermee in strijd is \
          (hetzelfde verzoek met een andere urgentie) wordt afgewezen. Een plaatsing vervult een verzoek via \
          `verzoek` in `PlaatsingGestart` of `Doorgeplaatst`.\n",
+    );
+    out.push_str(
+        "\n## Contracten en geld\n\n\
+         Een contract (`ContractGesloten`) staat op één regel per product, met op elke regel de \
+         contractkolommen (`contract`, `aanbieder`, `jeugdregios`, `financiering`, `van`, `tot_en_met`, \
+         `verlengingsopties`, `verlenging_maanden`, `budgetplafond`); de regels met dezelfde `contract` worden \
+         één feit en moeten het over die kolommen eens zijn, anders wordt de regel afgewezen \
+         (`CONTRACTREGELS_ONEENS`). Zet de regels van een contract onder elkaar. `jeugdregios`: codes \
+         gescheiden door `;`, de centrumregio eerst. `tarief_geldig_van` leeg: vanaf `van`; een tweede regel \
+         van hetzelfde product met een andere `tarief_geldig_van` geeft een volgend tarief. `garantie`: \
+         een aantal plaatsen (`8`) of een percentage van de plaatsen van de aanbieder (`25%`).\n\n\
+         Bedragen in euro's met een komma of punt voor de centen (`612,45`, `612.45`, `612`): exact in \
+         centen, hoogstens twee decimalen, zonder scheidingsteken voor duizendtallen, niet negatief. In JSON \
+         Lines een bedrag met centen als tekst (`\"612.45\"`).\n\n\
+         Een prestatieafspraak is `CAPACITEIT` (`richting`, `punten` als `datum:plaatsen;…`, optioneel \
+         `vorm`/`regime`) of `NORM` (`kpi`, `van`, `tot_en_met`, `min` en/of `max`); de kolommen van de \
+         andere soort blijven leeg. Een maatregel (`MaatregelToegepast`) gaat over een jeugdige: `bsn` of \
+         `pseudoniem`, `begin` en `eind` als `JJJJ-MM-DD UU:MM`.\n",
     );
     out
 }

@@ -182,7 +182,7 @@ async fn templates_importeren(formaat: &str) -> R {
     let events = alle(&store).await?;
     let verwacht: u64 = rapporten.iter().map(|r| r.geschreven).sum();
     assert_eq!(events.len() as u64, verwacht);
-    assert_eq!(events.len(), 42, "alle voorbeeldregels");
+    assert_eq!(events.len(), 57, "alle voorbeeldregels");
     let jeugdige = jeugdige_stream(&pseudoniem(EXAMPLE_BSN)?);
     for e in &events {
         assert_eq!(e.recorded_by, PRINCIPAL);
@@ -461,7 +461,7 @@ async fn a_dry_run_writes_nothing_but_reports_everything() -> R {
         assert_eq!(r.uitkomst, Uitkomst::ProefDraai, "{r}");
         totaal += r.gebeurtenissen;
     }
-    assert_eq!(totaal, 42);
+    assert_eq!(totaal, 57);
     assert_eq!(store.head_position().await?, 0);
     Ok(())
 }

@@ -94,7 +94,7 @@ async fn draai(url: &str) -> R {
         .await?;
     assert_eq!(r[0].uitkomst, Uitkomst::Geschreven, "{}", r[0]);
     let head = store.head_position().await?;
-    assert_eq!(head, 42 + 10);
+    assert_eq!(head, 57 + 10);
     // A new importer (a new process) reads the log and writes nothing the second time.
     let mut opnieuw = Importer::open(store.clone(), c).await?;
     let nog = opnieuw

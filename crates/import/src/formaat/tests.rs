@@ -94,6 +94,47 @@ fn code_lists_match_the_domain_enums() {
         machtigingsoorten().iter().map(code).collect(),
         "machtigingsoorten",
     );
+    use kringloop_events::geld::{
+        Budgetsegment, Financiering, Maatregelsoort, Normkpi, Richting, Tariefeenheid,
+    };
+    same_codes(
+        FINANCIERINGEN,
+        Financiering::ALL.iter().map(code).collect(),
+        "financieringen",
+    );
+    same_codes(
+        TARIEFEENHEDEN,
+        Tariefeenheid::ALL.iter().map(code).collect(),
+        "tariefeenheden",
+    );
+    // The documented codes of the KPIs are their `code()`s; the import maps those onto
+    // the enum itself (the serde name of MAATREGELEN_PER_1000_LIGDAGEN differs).
+    same_codes(
+        NORMKPIS,
+        Normkpi::ALL.iter().map(|k| k.code().to_owned()).collect(),
+        "kpi's",
+    );
+    same_codes(
+        MAATREGELSOORTEN,
+        Maatregelsoort::ALL.iter().map(code).collect(),
+        "maatregelsoorten",
+    );
+    same_codes(
+        BUDGETSEGMENTEN,
+        Budgetsegment::ALL.iter().map(code).collect(),
+        "budgetsegmenten",
+    );
+    let richtingen = [Richting::Afbouw, Richting::Opbouw];
+    for r in &richtingen {
+        match r {
+            Richting::Afbouw | Richting::Opbouw => {}
+        }
+    }
+    same_codes(
+        RICHTINGEN,
+        richtingen.iter().map(code).collect(),
+        "richtingen",
+    );
     // The codes the domain uses are exactly what the domain's own `code()` says.
     for v in Vorm::ALL {
         assert_eq!(code(&v), v.code());
