@@ -121,6 +121,7 @@ pub enum Normkpi {
     /// Occupancy rate over the period (bed-days per place-day, 0..1).
     Bezettingsgraad,
     /// Restrictive measures started per 1,000 bed-days.
+    #[serde(rename = "MAATREGELEN_PER_1000_LIGDAGEN")]
     MaatregelenPer1000Ligdagen,
 }
 
@@ -308,5 +309,28 @@ impl Budgetsegment {
             Budgetsegment::OpenResidentieel => "OPEN_RESIDENTIEEL",
             Budgetsegment::Ambulant => "AMBULANT",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The code a type prints is the name it is stored under, for every value.
+    fn zelfde<T: Serialize + Copy>(alle: &[T], code: impl Fn(T) -> &'static str) {
+        for &x in alle {
+            let json = serde_json::to_string(&x).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", code(x)));
+        }
+    }
+
+    #[test]
+    fn codes_are_the_stored_names() {
+        zelfde(&Financiering::ALL, Financiering::code);
+        zelfde(&Tariefeenheid::ALL, Tariefeenheid::code);
+        zelfde(&Normkpi::ALL, Normkpi::code);
+        zelfde(&[Richting::Afbouw, Richting::Opbouw], Richting::code);
+        zelfde(&Maatregelsoort::ALL, Maatregelsoort::code);
+        zelfde(&Budgetsegment::ALL, Budgetsegment::code);
     }
 }
