@@ -5,10 +5,13 @@
 //! of a measure that began the day before: separatie and afzondering about 1.5 per 1,000
 //! bed-days, fixatie rare, the searches and restrictions less often; a quarter fewer in
 //! small-scale units, and 4 % fewer each year (seeds/001 §2.5: "minder inzet van middelen
-//! en maatregelen"). Only youths who have been there for over a week and are not away
-//! without leave: a measure then lies inside the placement as the log knows it, even when
-//! the start was first recorded a few days late. It is recorded by the provider that
-//! evening (10 % one to three days later), after every earlier fact of the youth.
+//! en maatregelen"). Only youths who have been there for over a week, whose planned end
+//! is more than a week away, and who are not away without leave: a measure then lies
+//! inside the placement as the log knows it, even when the start was first recorded a few
+//! days late or the end will be (both up to 7 days off, corrected later; the rules refuse
+//! a placement fact that would leave a recorded measure outside its placement). It is
+//! recorded by the provider that evening (10 % one to three days later), after every
+//! earlier fact of the youth, and every later fact of the youth is recorded after it.
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
 use kringloop_events::{Gebeurtenis, MaatregelToegepast, Maatregelsoort, Regime, Vorm};
@@ -127,6 +130,7 @@ impl Simulation {
                     || y.afwezig.is_some()
                     || !y.geregistreerd
                     || plus_days(pl.start, 8) > gisteren
+                    || plus_days(gisteren, 9) > pl.eind
                 {
                     continue;
                 }
