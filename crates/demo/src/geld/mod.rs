@@ -325,7 +325,9 @@ fn contracten_van(ctx: &mut Ctx<'_>, a: usize) -> Vec<Contract> {
         Soort::Alternatief if w.landsdelen[landsdeel].code == "OOST" => Financiering::Outputgericht,
         _ => Financiering::Inspanningsgericht,
     };
-    let laatste = ctx.laatste_dag;
+    // Contracts cover a month past the history: a start first recorded a few days late
+    // may fall just after its end.
+    let laatste = plus_days(w.eind, 31);
     let mut out = Vec::new();
     // The first contract started three years before the history (every youth in care on
     // its first day was placed under it) and ran six years with one option of a year;
@@ -361,20 +363,24 @@ fn contracten_van(ctx: &mut Ctx<'_>, a: usize) -> Vec<Contract> {
         // termination of its predecessor), or with the opening balance.
         let t = ctx.moment(ymd(van.year() - 1, 11, 20), 10, a as i64 * 7);
         let producten = producten(ctx, a, soort, financiering, van, einde);
-        out.push(Contract {
-            id,
-            aanbieder: a,
-            soort,
-            landsdeel,
-            financiering,
-            van,
-            tot_en_met: tot,
-            verlengingen,
-            beeindigd,
-            opties,
-            t,
-            producten,
-        });
+        // A provider without facilities in this period (its first ones come later) has
+        // no contract for it.
+        if !producten.is_empty() {
+            out.push(Contract {
+                id,
+                aanbieder: a,
+                soort,
+                landsdeel,
+                financiering,
+                van,
+                tot_en_met: tot,
+                verlengingen,
+                beeindigd,
+                opties,
+                t,
+                producten,
+            });
+        }
         if einde >= laatste {
             break;
         }
