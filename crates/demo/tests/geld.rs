@@ -448,10 +448,12 @@ fn agreements_budgets_and_volumes_are_consistent() {
     let mut budget: HashMap<(String, i32, Budgetsegment), i64> = HashMap::new();
     let mut heronderhandeld = 0;
     let mut verschoven = 0;
+    let mut inhoud: HashMap<(String, String), Afspraakinhoud> = HashMap::new();
     for e in h {
         match &e.fact {
             Gebeurtenis::PrestatieafspraakVastgelegd(a) => {
                 geld += 1;
+                inhoud.insert((a.contract.clone(), a.afspraak.clone()), a.inhoud.clone());
                 let c = &contracten[&a.contract];
                 let (van, tot) = a.inhoud.looptijd().expect("a period");
                 assert!(c.in_force(van) && c.in_force(tot), "{a:?} outside {c:?}");
@@ -467,6 +469,13 @@ fn agreements_budgets_and_volumes_are_consistent() {
                 geld += 1;
                 let c = &contracten[&a.contract];
                 assert!(c.in_force(a.datum), "{a:?}");
+                let vorige =
+                    inhoud.insert((a.contract.clone(), a.afspraak.clone()), a.inhoud.clone());
+                assert_ne!(
+                    vorige.as_ref(),
+                    Some(&a.inhoud),
+                    "a change that changes nothing"
+                );
                 if a.reden.contains("kwartaalgesprek") {
                     heronderhandeld += 1;
                 }

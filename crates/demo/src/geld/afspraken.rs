@@ -193,14 +193,16 @@ fn capaciteit(ctx: &mut Ctx<'_>, c: &Contract) {
     }
     // Each extension carries the trajectory into the added year (not for a contract the
     // region is about to end: its successor has its own agreement).
+    let mut punten = data.len();
     for (besloten, tot) in &c.verlengingen {
         if *besloten <= vastgelegd || c.beeindigd.is_some() {
             continue;
         }
         let nieuw = nieuwjaarsdagen(ctx, c.van, c.einde_op(*besloten));
-        if nieuw.len() <= data.len() {
+        if nieuw.len() <= punten {
             continue;
         }
+        punten = nieuw.len();
         let t = ctx.moment(*besloten, 12, 0);
         let reden = format!("contract verlengd tot {tot}: afspraak doorgetrokken");
         let f = PrestatieafspraakGewijzigd {
