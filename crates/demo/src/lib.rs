@@ -15,6 +15,7 @@
 
 pub mod calibration;
 mod date;
+mod geld;
 pub mod measurement;
 mod random;
 mod simulation;

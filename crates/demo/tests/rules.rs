@@ -1,5 +1,6 @@
 //! Every generated fact must pass the domain rules (signals are expected, rejections not),
-//! when folded in the order the store would record them.
+//! when folded in the order the store would record them; no placement lacks a contract and
+//! no measure is applied in an open facility.
 
 use std::collections::BTreeMap;
 
@@ -61,6 +62,11 @@ fn fold(config: &DemoConfig) -> (u64, BTreeMap<String, u64>) {
             hash: [0; 32],
         };
         state.apply(&recorded, &e.fact);
+    }
+    // Every placement falls under a contract with a product for it, and measures are
+    // applied in closed facilities only.
+    for s in ["ContractOntbreekt", "MaatregelInOpenVoorziening"] {
+        assert!(!signalen.contains_key(s), "{s}: {signalen:?}");
     }
     assert!(
         afgewezen.is_empty(),

@@ -64,6 +64,9 @@ impl Simulation {
             let t = self.clock();
             self.push(&stream, f.into(), t, DOOR_CONTRACT);
         }
+        // Contracts, agreements and budgets: before the youths, so every placement of the
+        // opening balance falls under a contract.
+        self.geld_beginstand();
         self.doelen(t0);
         // The youths in care on the first day: registration, valid authorisations and the
         // running placement, as a registrar would enter an opening balance.

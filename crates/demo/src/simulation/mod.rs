@@ -38,6 +38,7 @@ use crate::{DemoConfig, DemoEvent, Scope};
 
 mod intake;
 mod landscape;
+mod maatregelen;
 mod need;
 mod steps;
 
@@ -227,6 +228,11 @@ pub(crate) struct Simulation {
     doel_idx: usize,
     opening_clock: i64,
     pseudo_teller: u64,
+    /// The random stream of restrictive measures (its own, so that they leave the
+    /// youths' paths as calibrated), their counter and the closed facilities.
+    m: Random,
+    maatregel_teller: u64,
+    gesloten_vz: Vec<usize>,
 }
 
 impl Simulation {
@@ -240,6 +246,7 @@ impl Simulation {
             .collect();
         let landsdelen = w.landsdelen.len();
         let start = ymd(w.t0.year() - OPWARMEN_JAREN, 1, 1);
+        let gesloten_vz = maatregelen::gesloten_voorzieningen(&w);
         Simulation {
             cfg: cfg.clone(),
             w,
@@ -263,6 +270,9 @@ impl Simulation {
             doel_idx: 0,
             opening_clock: 0,
             pseudo_teller: 0,
+            m: Random::new(cfg.seed, 5),
+            maatregel_teller: 0,
+            gesloten_vz,
         }
     }
 
@@ -283,6 +293,7 @@ impl Simulation {
         self.landschap(d);
         self.run_due_tasks(d);
         self.instroom(d);
+        self.maatregelen(d);
         self.dag = plus_days(d, 1);
         let grens = day_start(self.dag);
         while self.pending.peek().is_some_and(|x| x.0.t < grens) {
