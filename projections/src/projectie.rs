@@ -147,6 +147,8 @@ pub struct Projection {
     pub(crate) doelen: VersionTable<Doel>,
     /// The request side (`vraag/`).
     pub(crate) vraag: crate::vraag::Vraag,
+    /// The restrictive measures (`kwaliteit/`).
+    pub(crate) kwaliteit: crate::kwaliteit::Kwaliteit,
 
     /// Interned stream of the event being applied (saves hashing it again).
     stroom_nu: u32,
@@ -538,6 +540,9 @@ impl Projection {
                 self.wijzig(meta, s, orig, None)
             }
             _ => {
+                if self.maatregel_nieuw(meta, s, id, g)? {
+                    return Ok(());
+                }
                 if self.vraag_nieuw(meta, s, id, g)? {
                     return Ok(());
                 }
@@ -608,6 +613,9 @@ impl Projection {
             positie: meta.position,
         };
         if pseudoniem_van_stream(meta.stream).is_some() {
+            if self.maatregel_wijzig(meta, s, orig, nieuw)? {
+                return Ok(());
+            }
             if self.vraag_wijzig(meta, s, orig, nieuw)? {
                 return Ok(());
             }
