@@ -123,7 +123,8 @@ pub use geld::{AfspraakOpK, AfspraakVersie, Bron, ContractOpK};
 pub use jeugdtabellen::BATCH;
 pub use knowledge::KnowledgeTime;
 pub use kwaliteit::{
-    MaatregelCijfers, MaatregelRij, Maatregelen, RatioAmbulantBed, RatioRij,
+    AfspraakScore, AfspraakStatus, CapaciteitspuntScore, MaatregelCijfers, MaatregelRij,
+    Maatregelen, RatioAmbulantBed, RatioRij, Scorecard, ScorecardVerschil, Trendpunt, VersieRegel,
 };
 pub use pad::kpi::{TERUGVAL_MAANDEN, plus_maanden};
 pub use pad::{Onttrekkingen, PadRapport, PlaatsingenNaarVoorgeschiedenis, Terugval};
