@@ -231,7 +231,7 @@ impl Projection {
         // Per period: per facility and per kind.
         let mut per_vz = vec![vec![Telling::default(); nvz]; perioden.len()];
         let mut per_soort = vec![vec![Telling::default(); ns]; perioden.len()];
-        for m in self.kwaliteit.zichtbaar(c0.known_at) {
+        for m in self.kwaliteit.zichtbaar(c0.known_at, lo, hi) {
             let f = m.feit;
             if f.begin < lo || f.begin > hi || !c0.past_locatie(f.voorziening) {
                 continue;
