@@ -5,7 +5,7 @@
 //! A restrictive measure (`MaatregelToegepast`) is a youth fact, recorded in the youth's
 //! stream, but nothing of the placement side depends on it, so it is kept apart from the
 //! youth tables, as the request side is (`vraag/`): per youth its effective measure
-//! inputs ([`MInvoer`]), re-derived into that youth's measures whenever one of them
+//! inputs (`MInvoer`), re-derived into that youth's measures whenever one of them
 //! changes (a new fact, a correction, a retraction). Each derived measure is kept in
 //! versions with the knowledge interval in which it was the truth, so "as known at K" is
 //! a filter over the versions. The table is a plain list scanned per query: a national
