@@ -48,6 +48,11 @@
 //!   [`Projection::onttrekkingen`], [`Projection::terugval`], all three at once with
 //!   [`Projection::pad`] and per period of a series with [`Projection::pad_reeks`];
 //!   protected when given [`RecordKeys`].
+//! - Quality ([`kwaliteit`]): [`Projection::maatregelen`] / `maatregelen_reeks`
+//!   (restrictive measures per 1,000 bed-days), [`Projection::ratio_ambulant_bed`] /
+//!   `ratio_ambulant_bed_reeks`, each with `Option<&RecordKeys>`;
+//!   [`Projection::scorecard`] and [`Projection::scorecard_verschil`] (a contract's
+//!   performance agreements against what was realised, as known at K).
 //!
 //! # Modules
 //! - Fold: `projectie.rs` (the [`Projection`] and each event), `afleiding.rs` (a youth's
@@ -63,6 +68,8 @@
 //!   `disclosure.rs` (protected figures), `kpi.rs` (the entry points), `diff.rs`,
 //!   `periode.rs`.
 //! - The request side: `vraag/` (the fold of requests and their figures).
+//! - Quality: `kwaliteit/` (the fold of restrictive measures, their figures, the ratio
+//!   ambulant/bed and the scorecard).
 //!
 //! # Semantics chosen where the definitions leave room (docs/kpis.md, "Counting rules")
 //! - Stocks are taken at the start of day b (before that day's movements): an interval
@@ -97,12 +104,14 @@ mod context;
 mod diff;
 mod disclosure;
 mod feiten;
+pub mod geld;
 mod interner;
 mod jeugdtabellen;
 mod key_sweep;
 mod knowledge;
 mod kpi;
 pub mod kpi_catalogue;
+pub mod kwaliteit;
 mod mem;
 mod occupancy;
 mod pad;
@@ -117,8 +126,16 @@ pub mod vraag;
 
 pub use diff::{Diff, GebeurtenisRef};
 pub use disclosure::{KANS_ONVERANDERD, MIN_DUREN, RIJ, RIJ_EEN, RecordKeys, ruis};
+pub use geld::{
+    AfspraakOpK, AfspraakVersie, Bron, Budget, BudgetRegel, BudgetRegio, Budgetneutraal,
+    BudgetneutraalRegel, ContractOpK, Kosten, KostenPerJeugdige, KostenRij,
+};
 pub use jeugdtabellen::BATCH;
 pub use knowledge::KnowledgeTime;
+pub use kwaliteit::{
+    AfspraakScore, AfspraakStatus, CapaciteitspuntScore, MaatregelCijfers, MaatregelRij,
+    Maatregelen, RatioAmbulantBed, RatioRij, Scorecard, ScorecardVerschil, Trendpunt, VersieRegel,
+};
 pub use pad::kpi::{TERUGVAL_MAANDEN, plus_maanden};
 pub use pad::{Onttrekkingen, PadRapport, PlaatsingenNaarVoorgeschiedenis, Terugval};
 pub use periode::{Granulariteit, Periode};

@@ -147,6 +147,10 @@ pub struct Projection {
     pub(crate) doelen: VersionTable<Doel>,
     /// The request side (`vraag/`).
     pub(crate) vraag: crate::vraag::Vraag,
+    /// The restrictive measures (`kwaliteit/`).
+    pub(crate) kwaliteit: crate::kwaliteit::Kwaliteit,
+    /// Contracts and budgets (`geld/`).
+    pub(crate) geld: crate::geld::Geld,
 
     /// Interned stream of the event being applied (saves hashing it again).
     stroom_nu: u32,
@@ -538,6 +542,12 @@ impl Projection {
                 self.wijzig(meta, s, orig, None)
             }
             _ => {
+                if self.geld_nieuw(meta, s, id, g) {
+                    return Ok(());
+                }
+                if self.maatregel_nieuw(meta, s, id, g)? {
+                    return Ok(());
+                }
                 if self.vraag_nieuw(meta, s, id, g)? {
                     return Ok(());
                 }
@@ -607,7 +617,18 @@ impl Projection {
         let ander = || ProjectionError::CorrectieAnderSoort {
             positie: meta.position,
         };
+        let soort = if nieuw.is_some() {
+            "FeitGecorrigeerd"
+        } else {
+            "FeitIngetrokken"
+        };
+        if let Some(r) = self.geld_wijzig(meta, s, orig, nieuw, soort) {
+            return r;
+        }
         if pseudoniem_van_stream(meta.stream).is_some() {
+            if self.maatregel_wijzig(meta, s, orig, nieuw)? {
+                return Ok(());
+            }
             if self.vraag_wijzig(meta, s, orig, nieuw)? {
                 return Ok(());
             }
@@ -1023,6 +1044,20 @@ impl Projection {
     }
 
     // ------------------------------------------------------------ lookups for queries
+
+    /// The pseudonym of every youth (by youth id), from its stream's name.
+    pub(crate) fn pseudoniemen(&self) -> Vec<Option<&str>> {
+        let mut uit = vec![None; self.jeugdigen.len()];
+        for (sid, &j) in self.jeugdige_van_stroom.iter().enumerate() {
+            if let Some(slot) = uit.get_mut(j as usize) {
+                *slot = u32::try_from(sid)
+                    .ok()
+                    .and_then(|s| self.stromen.naam(s))
+                    .and_then(pseudoniem_van_stream);
+            }
+        }
+        uit
+    }
 
     /// Number of applied events recorded at or before `known_at`, and the last such
     /// position.
