@@ -138,7 +138,9 @@ async fn graphiql_renders_without_internet() {
 
     let verzoeken = verzoeken.lock().unwrap().clone();
     assert!(
-        verzoeken.iter().any(|u| u.contains("/graphql/assets/graphiql-")),
+        verzoeken
+            .iter()
+            .any(|u| u.contains("/graphql/assets/graphiql-")),
         "{verzoeken:?}"
     );
     for url in &verzoeken {
