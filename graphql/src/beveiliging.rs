@@ -11,21 +11,15 @@
 //! - `X-Frame-Options: DENY`, for browsers that do not know `frame-ancestors`.
 //!
 //! The dashboard wraps its whole router in it (policy: nothing but its own stylesheet
-//! and icon). GraphiQL at `GET /graphql` gets its own policy from [`graphiql`]:
-//! async-graphql's GraphiQL page loads React, GraphiQL and its stylesheet
-//! from `https://unpkg.com` (and its icon from `https://graphql.org`), so its policy
-//! allows exactly those origins, its one inline script by SHA-256 hash (no
-//! `'unsafe-inline'` for scripts), inline styles, fonts from unpkg, and connections to
-//! the page's own origin (the API and, in browsers that implement CSP level 3, its
-//! WebSocket). The page's `<meta name="referrer" content="origin">` is replaced by
-//! `same-origin`, so the page does not weaken the header's policy. Loading code from a
-//! CDN means trusting it: a deployment that does not want that blocks `GET /graphql` at
-//! its proxy; the API itself does not need the page.
+//! and icon). GraphiQL at `GET /graphql` and its files under `/graphql/assets/…` get the
+//! policy of [`crate::graphiql::CSP`] through [`graphiql`]: the page loads React,
+//! GraphiQL and its stylesheet from the binary, so scripts, styles and connections are
+//! `'self'` only (connections: the API and, in browsers that implement CSP level 3, its
+//! WebSocket), with no inline script or style and no CDN to trust.
 
 use std::future::Ready;
 use std::sync::LazyLock;
 
-use async_graphql::http::GraphiQLSource;
 use axum::extract::State;
 use axum::http::HeaderValue;
 use axum::http::header::{
@@ -77,32 +71,11 @@ pub struct GraphiQL {
     pub csp: HeaderValue,
 }
 
-/// The GraphiQL page of `GET /graphql` and its policy, built once.
+/// The GraphiQL page of `GET /graphql` and its policy ([`crate::graphiql`]), built once.
 pub fn graphiql() -> &'static GraphiQL {
-    static PAGINA: LazyLock<GraphiQL> = LazyLock::new(|| {
-        let html = GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql/ws")
-            .title("kringloop")
-            .finish()
-            .replace(
-                r#"<meta name="referrer" content="origin">"#,
-                r#"<meta name="referrer" content="same-origin">"#,
-            );
-        let scripts: String = inline_script(&html)
-            .map(|s| format!(" '{}'", csp_hash(s)))
-            .unwrap_or_default();
-        let csp = format!(
-            "default-src 'none'; script-src https://unpkg.com{scripts}; \
-             style-src https://unpkg.com 'unsafe-inline'; font-src https://unpkg.com data:; \
-             img-src 'self' https://graphql.org data:; connect-src 'self'; \
-             form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
-        );
-        GraphiQL {
-            html,
-            csp: HeaderValue::from_str(&csp)
-                .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'")),
-        }
+    static PAGINA: LazyLock<GraphiQL> = LazyLock::new(|| GraphiQL {
+        html: crate::graphiql::pagina().to_owned(),
+        csp: HeaderValue::from_static(crate::graphiql::CSP),
     });
     &PAGINA
 }
@@ -159,23 +132,20 @@ mod tests {
     }
 
     #[test]
-    fn graphiql_policy_allows_its_own_inline_script_only() {
+    fn graphiql_policy_is_self_only() {
         let g = graphiql();
         let csp = g.csp.to_str().unwrap_or_default();
-        let script = inline_script(&g.html).unwrap_or_default();
-        assert!(script.contains("GraphiQL.createFetcher"), "{script}");
-        assert!(csp.contains(&format!("'{}'", csp_hash(script))), "{csp}");
-        let script_src = csp
-            .split(';')
-            .find(|d| d.trim().starts_with("script-src"))
-            .unwrap_or_default();
-        assert!(!script_src.contains("unsafe"), "{script_src}");
-        assert!(csp.contains("frame-ancestors 'none'"));
-        // Every external origin the page uses is allowed, and no other.
-        for url in g.html.split('"').filter(|s| s.starts_with("https://")) {
-            let origin: String = url.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
-            assert!(csp.contains(&origin), "{origin} not in {csp}");
+        assert!(inline_script(&g.html).is_none(), "no inline script");
+        for richtlijn in ["script-src", "style-src", "connect-src"] {
+            let waarde = csp
+                .split(';')
+                .map(str::trim)
+                .find(|d| d.starts_with(richtlijn))
+                .unwrap_or_default();
+            assert_eq!(waarde, format!("{richtlijn} 'self'"), "{csp}");
         }
+        assert!(!csp.contains("http"), "no other origin: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"));
         assert!(!g.html.contains(r#"content="origin""#));
     }
 }

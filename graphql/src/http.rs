@@ -263,6 +263,11 @@ pub fn router(api: ApiState) -> Router {
             get(graphiql.layer(beveiliging::laag(beveiliging::graphiql().csp.clone())))
                 .post(graphql),
         )
+        .route(
+            "/graphql/assets/{naam}",
+            get(crate::graphiql::serve_asset
+                .layer(beveiliging::laag(beveiliging::graphiql().csp.clone()))),
+        )
         .route("/graphql/ws", get(ws))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

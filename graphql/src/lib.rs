@@ -4,7 +4,8 @@
 //!   file, the write side's domain state); [`sdl`] prints it (committed as
 //!   `graphql/schema.graphql`, checked by a test).
 //! - [`http::router`] is the whole HTTP surface: `POST /graphql`, GraphiQL at
-//!   `GET /graphql`, subscriptions at `GET /graphql/ws`, `/healthz`, `/readyz`.
+//!   `GET /graphql` (its scripts and styles from the binary under `/graphql/assets/…`,
+//!   [`graphiql`]), subscriptions at `GET /graphql/ws`, `/healthz`, `/readyz`.
 //! - Errors carry a stable `code` extension ([`fout::FoutCode`]); roles and tokens live in
 //!   [`auth`]. Every error has one, also parse and validation errors and malformed HTTP
 //!   requests ([`grenzen`], [`http`]).
@@ -36,6 +37,7 @@
 pub mod auth;
 pub mod beveiliging;
 pub mod fout;
+pub mod graphiql;
 pub mod grenzen;
 pub mod http;
 pub mod intrekking;
