@@ -71,6 +71,20 @@ pub(super) async fn connect(path: &Path, config: &SqliteConfig) -> Result<Connec
     if !config.open.create && !path.exists() {
         return Err(StoreError::Missing(path.display().to_string()));
     }
+    if !config.open.migrate {
+        // Checked on a read-only connection first: the settings below (WAL) would
+        // already write to a file that is no kringloop database.
+        let mut probe = SqliteConnection::connect_with(
+            &SqliteConnectOptions::new()
+                .filename(path)
+                .read_only(true)
+                .busy_timeout(config.busy_timeout),
+        )
+        .await?;
+        let checked = check_migrated(&mut probe).await;
+        probe.close().await?;
+        checked?;
+    }
     let base = SqliteConnectOptions::from_str("sqlite://")
         .map_err(StoreError::Database)?
         .filename(path)
@@ -100,8 +114,6 @@ pub(super) async fn connect(path: &Path, config: &SqliteConfig) -> Result<Connec
         .await?;
     if config.open.migrate {
         MIGRATOR.run(&mut writer).await?;
-    } else {
-        check_migrated(&mut writer).await?;
     }
     // Checkpoints run on their own connection (see `Checkpointer`), so a commit does
     // not wait for one; the writer's own automatic checkpoint stays as a safety net
