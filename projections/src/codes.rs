@@ -49,29 +49,40 @@ pub struct OnbekendeCode {
     pub dubbelzinnig: bool,
 }
 
+impl OnbekendeCode {
+    /// The message, listing at most `max` valid codes (the `Display` lists [`GETOOND`]).
+    pub fn melding(&self, max: usize) -> String {
+        Melding(self, max).to_string()
+    }
+}
+
+struct Melding<'a>(&'a OnbekendeCode, usize);
+
 impl std::fmt::Display for OnbekendeCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let soort = self.soort.veld();
-        if self.dubbelzinnig {
-            write!(f, "{soort} `{}` is dubbelzinnig: bedoelt u ", self.gegeven)?;
-        } else if self.geldig.is_empty() {
+        Melding(self, GETOOND).fmt(f)
+    }
+}
+
+impl std::fmt::Display for Melding<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Melding(this, max) = *self;
+        let soort = this.soort.veld();
+        if this.dubbelzinnig {
+            write!(f, "{soort} `{}` is dubbelzinnig: bedoelt u ", this.gegeven)?;
+        } else if this.geldig.is_empty() {
             return write!(
                 f,
                 "onbekende {soort} `{}`: het log kent nog geen enkele {soort}",
-                self.gegeven
+                this.gegeven
             );
         } else {
-            write!(f, "onbekende {soort} `{}`; geldig zijn: ", self.gegeven)?;
+            write!(f, "onbekende {soort} `{}`; geldig zijn: ", this.gegeven)?;
         }
-        let toon: Vec<&str> = self
-            .geldig
-            .iter()
-            .take(GETOOND)
-            .map(String::as_str)
-            .collect();
+        let toon: Vec<&str> = this.geldig.iter().take(max).map(String::as_str).collect();
         write!(f, "{}", toon.join(", "))?;
-        if self.geldig.len() > GETOOND {
-            write!(f, " (en {} meer)", self.geldig.len() - GETOOND)?;
+        if this.geldig.len() > max {
+            write!(f, " (en {} meer)", this.geldig.len() - max)?;
         }
         Ok(())
     }
@@ -198,8 +209,14 @@ mod tests {
         let fout = r("ONBEKEND").err();
         assert_eq!(fout.as_ref().map(|f| f.dubbelzinnig), Some(false));
         let melding = fout.map(|f| f.to_string()).unwrap_or_default();
-        assert!(melding.contains("onbekende jeugdregio `ONBEKEND`"), "{melding}");
-        assert!(melding.contains("RIJNMOND") && melding.contains("ZUID_WEST"), "{melding}");
+        assert!(
+            melding.contains("onbekende jeugdregio `ONBEKEND`"),
+            "{melding}"
+        );
+        assert!(
+            melding.contains("RIJNMOND") && melding.contains("ZUID_WEST"),
+            "{melding}"
+        );
         assert!(r("").is_err());
         assert!(r("--").is_err());
     }
@@ -224,6 +241,11 @@ mod tests {
             .map(|f| f.to_string())
             .unwrap_or_default();
         assert!(m.contains("(en 18 meer)"), "{m}");
+        let alle = resolve(CodeSoort::Jeugdregio, &i, "X")
+            .err()
+            .map(|f| f.melding(60))
+            .unwrap_or_default();
+        assert!(alle.contains("R29") && !alle.contains("meer"), "{alle}");
         let leeg = resolve(CodeSoort::Landsdeel, &interner(&[]), "X")
             .err()
             .map(|f| f.to_string())
