@@ -670,8 +670,12 @@ async fn an_unknown_code_in_a_filter_is_not_found(o: &Omgeving) {
     let vraag = |f: Value| {
         let s = &s;
         async move {
-            s.gql(Some(o.token(Rol::Evaluator)), q, json!({ "p": q1(), "f": f }))
-                .await
+            s.gql(
+                Some(o.token(Rol::Evaluator)),
+                q,
+                json!({ "p": q1(), "f": f }),
+            )
+            .await
         }
     };
     for f in [
@@ -688,7 +692,10 @@ async fn an_unknown_code_in_a_filter_is_not_found(o: &Omgeving) {
     }
     let r = vraag(json!({ "jeugdregio": "ONBEKEND" })).await;
     let melding = r["errors"][0]["message"].as_str().unwrap_or_default();
-    assert!(melding.contains("RIJNMOND"), "lists the valid codes: {melding}");
+    assert!(
+        melding.contains("RIJNMOND"),
+        "lists the valid codes: {melding}"
+    );
     let r = vraag(json!({ "jeugdregio": "rijnmond", "landsdeel": "Zuid-West" })).await;
     let filter = &ok(&r)["kpis"]["meta"]["filter"];
     assert_eq!(filter["jeugdregio"], "RIJNMOND", "{r}");

@@ -54,7 +54,6 @@ pub use fold_page::{FoldEvent, FoldPage};
 pub use validate::{MAX_NAME_BYTES, validate_append};
 pub use youth_keys::KeyRow;
 
-
 /// What [`open_with`] may do to the database it opens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OpenOptions {
