@@ -271,7 +271,7 @@ async fn vraag(
     toerekening: Option<Toerekening>,
     as_known_at: Option<DateTime<Utc>>,
 ) -> Result<Query, ApiFout> {
-    Ok(QueryArgs {
+    QueryArgs {
         periode: periode.periode()?,
         peildatum,
         filter: filter.as_ref(),
@@ -279,5 +279,5 @@ async fn vraag(
         as_known_at,
     }
     .resolved(s)
-    .await?)
+    .await
 }
