@@ -2790,7 +2790,7 @@ async fn opening_an_existing_store_creates_and_migrates_nothing() {
     assert_eq!(store.head_position().await.expect("head"), 0);
     store.close().await.expect("close");
 
-    let Some((pg, _guard)) = kringloop_tests::fresh_pg_database("open_existing").await else {
+    let Some((pg, _guard)) = fresh_pg_database("open_existing").await else {
         return;
     };
     let r = kringloop_store::open_with(&pg, OpenOptions::EXISTING).await;
