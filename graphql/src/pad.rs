@@ -11,6 +11,7 @@ use kringloop_projections::Query;
 use crate::auth::{LEZERS, RolGuard, principal};
 use crate::fout::{ApiFout, ApiResult};
 use crate::query::{QueryArgs, lees, reeks_perioden, state};
+use crate::state::ApiState;
 use crate::types::{
     Aantal, Bescherming, FilterInvoer, Granulariteit, KpiMeta, PeriodeInvoer, Toerekening,
     Verhouding,
@@ -178,8 +179,8 @@ impl PadQuery {
         toerekening: Option<Toerekening>,
         as_known_at: Option<DateTime<Utc>>,
     ) -> ApiResult<PlaatsingenNaarVoorgeschiedenis> {
-        let q = vraag(periode, peildatum, filter, toerekening, as_known_at)?;
         let (s, rol) = (state(ctx)?, principal(ctx)?.rol);
+        let q = vraag(s, periode, peildatum, filter, toerekening, as_known_at).await?;
         Ok(lees(s, rol, move |p, k| {
             p.plaatsingen_naar_voorgeschiedenis(&q, k)
         })
@@ -202,8 +203,8 @@ impl PadQuery {
         toerekening: Option<Toerekening>,
         as_known_at: Option<DateTime<Utc>>,
     ) -> ApiResult<Onttrekkingen> {
-        let q = vraag(periode, peildatum, filter, toerekening, as_known_at)?;
         let (s, rol) = (state(ctx)?, principal(ctx)?.rol);
+        let q = vraag(s, periode, peildatum, filter, toerekening, as_known_at).await?;
         Ok(lees(s, rol, move |p, k| p.onttrekkingen(&q, k))
             .await
             .into())
@@ -224,8 +225,8 @@ impl PadQuery {
         toerekening: Option<Toerekening>,
         as_known_at: Option<DateTime<Utc>>,
     ) -> ApiResult<Terugval> {
-        let q = vraag(periode, peildatum, filter, toerekening, as_known_at)?;
         let (s, rol) = (state(ctx)?, principal(ctx)?.rol);
+        let q = vraag(s, periode, peildatum, filter, toerekening, as_known_at).await?;
         Ok(lees(s, rol, move |p, k| p.terugval(&q, k)).await.into())
     }
 
@@ -247,6 +248,7 @@ impl PadQuery {
         as_known_at: Option<DateTime<Utc>>,
     ) -> ApiResult<Vec<PadRapport>> {
         let perioden = reeks_perioden(granulariteit, van, tot)?;
+        let (s, rol) = (state(ctx)?, principal(ctx)?.rol);
         let q = QueryArgs {
             periode: perioden[0],
             peildatum: None,
@@ -254,26 +256,28 @@ impl PadQuery {
             toerekening,
             as_known_at,
         }
-        .query();
-        let (s, rol) = (state(ctx)?, principal(ctx)?.rol);
+        .resolved(s)
+        .await?;
         let r = lees(s, rol, move |p, k| p.pad_reeks(&q, &perioden, k)).await;
         Ok(r.into_iter().map(PadRapport::from).collect())
     }
 }
 
-fn vraag(
+async fn vraag(
+    s: &ApiState,
     periode: PeriodeInvoer,
     peildatum: Option<NaiveDate>,
     filter: Option<FilterInvoer>,
     toerekening: Option<Toerekening>,
     as_known_at: Option<DateTime<Utc>>,
 ) -> Result<Query, ApiFout> {
-    Ok(QueryArgs {
+    QueryArgs {
         periode: periode.periode()?,
         peildatum,
         filter: filter.as_ref(),
         toerekening,
         as_known_at,
     }
-    .query())
+    .resolved(s)
+    .await
 }

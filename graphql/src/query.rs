@@ -68,6 +68,28 @@ impl QueryArgs<'_> {
         }
         q
     }
+
+    /// [`QueryArgs::query`] with the filter's codes resolved against the landscape in
+    /// the log (`rijnmond` → `RIJNMOND`): an unknown code is `NOT_FOUND`, listing valid
+    /// codes, instead of an answer of zeros.
+    pub(crate) async fn resolved(self, state: &ApiState) -> Result<Query, ApiFout> {
+        let mut q = self.query();
+        if q.filter.landsdeel.is_none()
+            && q.filter.jeugdregio.is_none()
+            && q.filter.gemeente.is_none()
+            && q.filter.aanbieder.is_none()
+            && q.filter.voorziening.is_none()
+        {
+            return Ok(q);
+        }
+        let filter = state
+            .runner()
+            .read(|p| p.resolve_filter(&q.filter))
+            .await
+            .map_err(|e| ApiFout::NietGevonden(e.to_string()))?;
+        q.filter = filter;
+        Ok(q)
+    }
 }
 
 /// Computes a report: exact for roles with person-level access, protected by the
@@ -471,7 +493,8 @@ impl KernQuery {
             toerekening,
             as_known_at,
         }
-        .query();
+        .resolved(s)
+        .await?;
         Ok(kpi_report(s, p.rol, &q).await?)
     }
 
@@ -502,7 +525,8 @@ impl KernQuery {
             toerekening,
             as_known_at,
         }
-        .query();
+        .resolved(s)
+        .await?;
         let (rij, kolom) = (rij.into(), kolom.into());
         let sleutels = s.config().cell_keys;
         let rol = p.rol;
@@ -549,7 +573,8 @@ impl KernQuery {
             toerekening,
             as_known_at,
         }
-        .query();
+        .resolved(s)
+        .await?;
         let sleutels = s.config().cell_keys;
         let rol = p.rol;
         let reports = s
@@ -643,7 +668,8 @@ impl KernQuery {
             toerekening,
             as_known_at: None,
         }
-        .query();
+        .resolved(s)
+        .await?;
         let d = s.runner().read(|proj| proj.diff(&q, k1, k2)).await;
         let namen =
             writer_names(s, d.gebeurtenissen.iter().map(|g| (&g.stream, g.positie))).await?;

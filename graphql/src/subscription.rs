@@ -124,7 +124,8 @@ impl SubscriptionRoot {
             toerekening,
             as_known_at: None,
         }
-        .query();
+        .resolved(&s)
+        .await?;
         let rx = s.runner().subscribe();
         let eerste = kpi_report(&s, rol, &q).await?;
         let laatst = comparable(&eerste);

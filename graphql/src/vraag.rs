@@ -305,7 +305,8 @@ impl VraagQuery {
             toerekening,
             as_known_at,
         }
-        .query();
+        .resolved(s)
+        .await?;
         let normen = normen(norm_regulier)?;
         let sc: pv::CapaciteitScenario = scenario.as_ref().map(Into::into).unwrap_or_default();
         let r = lees(s, p.rol, move |proj, sl| proj.vraag(&q, normen, sc, sl)).await;
@@ -341,7 +342,8 @@ impl VraagQuery {
             toerekening,
             as_known_at,
         }
-        .query();
+        .resolved(s)
+        .await?;
         let normen = normen(norm_regulier)?;
         let sc: pv::CapaciteitScenario = scenario.as_ref().map(Into::into).unwrap_or_default();
         let r = lees(s, p.rol, move |proj, sl| {
@@ -380,7 +382,8 @@ impl VraagQuery {
             toerekening,
             as_known_at,
         }
-        .query();
+        .resolved(s)
+        .await?;
         let sc: pv::CapaciteitScenario = scenario.as_ref().map(Into::into).unwrap_or_default();
         let r = lees(s, p.rol, move |proj, sl| {
             proj.benodigde_capaciteit(&q, sc, sl)

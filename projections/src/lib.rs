@@ -108,6 +108,7 @@ mod afleiding;
 #[cfg(test)]
 mod afleiding_agreement;
 mod bezetting;
+mod codes;
 mod context;
 mod diff;
 mod disclosure;
@@ -132,6 +133,7 @@ mod tally;
 mod versions;
 pub mod vraag;
 
+pub use codes::{CodeSoort, OnbekendeCode};
 pub use diff::{Diff, GebeurtenisRef};
 pub use disclosure::{KANS_ONVERANDERD, MIN_DUREN, RIJ, RIJ_EEN, RecordKeys, ruis};
 pub use geld::{

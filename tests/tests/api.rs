@@ -662,6 +662,51 @@ async fn vraag_through_the_api(o: &Omgeving) {
     s.stop().await;
 }
 
+/// A filter on a code the log does not know is `NOT_FOUND` with the valid codes, not an
+/// answer of zeros; a code in other case or punctuation resolves when unambiguous.
+async fn an_unknown_code_in_a_filter_is_not_found(o: &Omgeving) {
+    let s = o.start_met_werkvoorbeeld().await;
+    let q = "query K($p: PeriodeInvoer!, $f: FilterInvoer) { kpis(periode: $p, filter: $f) { meta { filter { jeugdregio landsdeel } } bezetting { bezetting { waarde } } } }";
+    let vraag = |f: Value| {
+        let s = &s;
+        async move {
+            s.gql(
+                Some(o.token(Rol::Evaluator)),
+                q,
+                json!({ "p": q1(), "f": f }),
+            )
+            .await
+        }
+    };
+    for f in [
+        json!({ "jeugdregio": "ONBEKEND" }),
+        json!({ "landsdeel": "NOORD" }),
+        json!({ "gemeente": "GM9999" }),
+        json!({ "aanbieder": "niemand" }),
+        json!({ "voorziening": "nergens" }),
+    ] {
+        let r = vraag(f.clone()).await;
+        assert_eq!(code(&r), Some("NOT_FOUND"), "{f}: {r}");
+        let melding = r["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(melding.contains("onbekende"), "{melding}");
+    }
+    let r = vraag(json!({ "jeugdregio": "ONBEKEND" })).await;
+    let melding = r["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        melding.contains("RIJNMOND"),
+        "lists the valid codes: {melding}"
+    );
+    let r = vraag(json!({ "jeugdregio": "rijnmond", "landsdeel": "Zuid-West" })).await;
+    let filter = &ok(&r)["kpis"]["meta"]["filter"];
+    assert_eq!(filter["jeugdregio"], "RIJNMOND", "{r}");
+    assert_eq!(filter["landsdeel"], "ZUID_WEST", "{r}");
+    assert_eq!(
+        ok(&r)["kpis"]["bezetting"],
+        ok(&vraag(json!({ "jeugdregio": "RIJNMOND" })).await)["kpis"]["bezetting"]
+    );
+    s.stop().await;
+}
+
 /// The breakdown in one pass: its grand total is `kpis`' bezetting, every cell is the
 /// bezetting of the narrowed filter, and aggregate roles see no count from 1 to 4.
 async fn bezetting_per_through_the_api(o: &Omgeving) {
@@ -2635,6 +2680,7 @@ kringloop_tests::both_backends!(
     worked_example_through_the_api,
     aggregate_roles_get_perturbed_counts,
     bezetting_per_through_the_api,
+    an_unknown_code_in_a_filter_is_not_found,
     vraag_through_the_api,
     role_matrix,
     person_level_reads_are_logged,

@@ -2769,3 +2769,50 @@ async fn sqlite_deleted_youth_key_leaves_no_copy_in_the_files() {
     );
     h.cleanup().await;
 }
+
+/// `OpenOptions::EXISTING` (read-only commands): a missing SQLite file is
+/// `StoreError::Missing` and stays missing; a database without kringloop's tables is
+/// `StoreError::NotMigrated` and gets none, on both backends.
+#[tokio::test]
+async fn opening_an_existing_store_creates_and_migrates_nothing() {
+    use kringloop_store::{OpenOptions, StoreError};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pad = dir.path().join("typo.db");
+    let url = pad.display().to_string();
+    let r = kringloop_store::open_with(&url, OpenOptions::EXISTING).await;
+    assert!(matches!(r, Err(StoreError::Missing(_))), "{:?}", r.err());
+    assert!(!pad.exists());
+    let store = kringloop_store::open(&url).await.expect("writer creates");
+    store.close().await.expect("close");
+    let store = kringloop_store::open_with(&url, OpenOptions::EXISTING)
+        .await
+        .expect("a migrated file opens");
+    assert_eq!(store.head_position().await.expect("head"), 0);
+    store.close().await.expect("close");
+
+    let Some((pg, _guard)) = fresh_pg_database("open_existing").await else {
+        return;
+    };
+    let r = kringloop_store::open_with(&pg, OpenOptions::EXISTING).await;
+    assert!(
+        matches!(r, Err(StoreError::NotMigrated(_))),
+        "{:?}",
+        r.err()
+    );
+    use sqlx::Connection as _;
+    let mut c = sqlx::PgConnection::connect(&pg).await.expect("connect");
+    let n: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'",
+    )
+    .fetch_one(&mut c)
+    .await
+    .expect("count");
+    assert_eq!(n, 0, "no table created");
+    c.close().await.expect("close");
+    let store = kringloop_store::open(&pg).await.expect("writer migrates");
+    store.close().await.expect("close");
+    let store = kringloop_store::open_with(&pg, OpenOptions::EXISTING)
+        .await
+        .expect("a migrated database opens");
+    store.close().await.expect("close");
+}

@@ -6,7 +6,7 @@
 //! | flag | environment | default | meaning |
 //! |---|---|---|---|
 //! | `--database-url` | `KRINGLOOP_DATABASE_URL` | `kringloop.db` | a SQLite file path (`sqlite://path` also works) or `postgres://…` |
-//! | `--log` | `KRINGLOOP_LOG` (or `RUST_LOG`) | `info` | tracing filter, e.g. `kringloop=debug,sqlx=warn` |
+//! | `--log` | `KRINGLOOP_LOG`, else `RUST_LOG` | `info` | tracing filter, e.g. `kringloop=debug,sqlx=warn`; an explicit `--log` wins over `RUST_LOG`, an invalid filter is an error |
 //! | `serve --listen` | `KRINGLOOP_LISTEN` | `127.0.0.1:8080` | address of the API |
 //! | `serve --tokens` | `KRINGLOOP_TOKENS` | beside the SQLite file | hashed bearer tokens |
 //! | `serve --celsleutel-bestand`, `kpi --celsleutel-bestand` | `KRINGLOOP_CELSLEUTEL_BESTAND` | `<tokens>.celsleutel` | secret of the cell-key method (created when missing; `docs/privacy.md`) |
@@ -38,9 +38,11 @@ pub struct GlobalConfig {
     #[arg(long, global = true, env = "KRINGLOOP_MASTERSLEUTEL_BESTAND")]
     pub mastersleutel_bestand: Option<std::path::PathBuf>,
 
-    /// Log filter (tracing EnvFilter syntax).
-    #[arg(long, global = true, env = "KRINGLOOP_LOG", default_value = "info")]
-    pub log: String,
+    /// Log filter: a level (trace, debug, info, warn, error, off) or `target=level`
+    /// pairs, comma-separated, e.g. `kringloop=debug,sqlx=warn`. Wins over `RUST_LOG`;
+    /// without both: info. An invalid filter is an error.
+    #[arg(long, global = true, env = "KRINGLOOP_LOG", value_parser = parse_log_filter)]
+    pub log: Option<String>,
 
     /// Waiting norm of a REGULIER placement request in days (SPOED: 7). A request placed
     /// or withdrawn later is accepted with a signal; the API reports the wait against it.
@@ -52,6 +54,37 @@ pub struct GlobalConfig {
         value_parser = clap::value_parser!(u32).range(1..=3650)
     )]
     pub norm_wachttijd_regulier: u32,
+}
+
+const NIVEAUS: [&str; 6] = ["trace", "debug", "info", "warn", "error", "off"];
+
+/// Checks a log filter: each comma-separated directive is a level, or `target=level`
+/// (optionally with a span filter in brackets). A bare word that is no level (`verbose`,
+/// `debugg`) is refused, where tracing would read it as a target and log nothing new.
+pub fn check_log_filter(filter: &str) -> Result<(), String> {
+    let hint = "gebruik trace, debug, info, warn, error of off, of doel=niveau (bijv. kringloop=debug,sqlx=warn)";
+    if filter.trim().is_empty() {
+        return Err(format!("leeg logfilter; {hint}"));
+    }
+    for directive in filter.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+        let niveau = match directive.rsplit_once('=') {
+            Some((_, niveau)) => niveau,
+            None if directive.contains('[') || directive.contains("::") => continue,
+            None => directive,
+        };
+        if !NIVEAUS.contains(&niveau.to_ascii_lowercase().as_str()) {
+            return Err(format!(
+                "onbekend logniveau `{niveau}` in `{filter}`; {hint}"
+            ));
+        }
+    }
+    tracing_subscriber::EnvFilter::try_new(filter)
+        .map(|_| ())
+        .map_err(|e| format!("ongeldig logfilter `{filter}`: {e}"))
+}
+
+fn parse_log_filter(filter: &str) -> Result<String, String> {
+    check_log_filter(filter).map(|()| filter.to_owned())
 }
 
 impl GlobalConfig {
@@ -97,6 +130,30 @@ mod tests {
         assert_eq!(norm(&["--norm-wachttijd-regulier", "30"]).ok(), Some(30));
         assert!(norm(&["--norm-wachttijd-regulier", "0"]).is_err());
         assert!(norm(&["--norm-wachttijd-regulier", "zes weken"]).is_err());
+    }
+
+    /// An invalid `--log` used to become `info` silently.
+    #[test]
+    fn an_invalid_log_filter_is_refused() {
+        if std::env::var_os("KRINGLOOP_LOG").is_some() {
+            return;
+        }
+        let log = |args: &[&str]| {
+            Cli::try_parse_from(std::iter::once("kringloop").chain(args.iter().copied()))
+                .map(|c| c.global.log)
+        };
+        assert_eq!(log(&[]).ok(), Some(None));
+        for goed in [
+            "debug",
+            "WARN",
+            "kringloop=debug,sqlx=warn",
+            "kringloop::serve",
+        ] {
+            assert!(log(&["--log", goed]).is_ok(), "{goed}");
+        }
+        for fout in ["verbose", "debugg", "kringloop=lots", ""] {
+            assert!(log(&["--log", fout]).is_err(), "{fout}");
+        }
     }
 
     #[test]

@@ -18,7 +18,8 @@ pub struct DemoArgs {
     pub seed: u64,
     /// `jeugdzorgplus` (closed care and its alternatives) or `all-residential` (all
     /// residential youth care, ~50,000 placements a year).
-    #[arg(long, default_value = "jeugdzorgplus")]
+    #[arg(long, default_value = "jeugdzorgplus", ignore_case = true,
+          value_parser = clap::builder::PossibleValuesParser::new(["jeugdzorgplus", "all-residential"]))]
     pub scope: String,
     /// Multiplies the volume (1.0 = the Netherlands).
     #[arg(long, default_value_t = 1.0)]
@@ -181,7 +182,7 @@ pub async fn import(
     let reports = run_import(store, config, &args.paden).await?;
     let mut all_accepted = true;
     for report in &reports {
-        println!("{report}");
+        uit!("{report}");
         all_accepted &= report.afgewezen.is_empty();
     }
     Ok(all_accepted)

@@ -13,31 +13,38 @@ use kringloop_store::EventStore;
 
 #[derive(Debug, Clone, Args)]
 pub struct KpiArgs {
-    /// Period: `2024`, `2024Q1`, `2024H2`, `2024-03` or `2024-01-01..2024-04-01`.
+    /// Period: `2024`, `2024Q1` or `2024-K1` (quarter), `2024H2` (half year), `2024-03`
+    /// (month) or `2024-01-01..2024-04-01`; the year always in four digits.
     #[arg(long, default_value = "2024Q1")]
     pub periode: String,
     /// Knowledge time: only facts recorded at or before it (RFC 3339 or a date).
     #[arg(long)]
     pub as_known_at: Option<String>,
-    /// HERKOMST (home gemeente, default) or LOCATIE (where the facility is).
-    #[arg(long, default_value = "herkomst")]
-    pub toerekening: String,
+    /// Attribution: to the youth's home gemeente or to where the facility is.
+    #[arg(long, value_enum, ignore_case = true, default_value = "herkomst")]
+    pub toerekening: ToerekeningArg,
+    /// Landsdeel code, e.g. ZUID_WEST (case and punctuation ignored when unambiguous:
+    /// `Zuid-West` works too). An unknown code is an error that lists the valid ones.
     #[arg(long)]
     pub landsdeel: Option<String>,
+    /// Jeugdregio code, e.g. RIJNMOND (matched as `--landsdeel`).
     #[arg(long)]
     pub jeugdregio: Option<String>,
+    /// Gemeente code (CBS), e.g. GM0599.
     #[arg(long)]
     pub gemeente: Option<String>,
+    /// Aanbieder id.
     #[arg(long)]
     pub aanbieder: Option<String>,
+    /// Voorziening id.
     #[arg(long)]
     pub voorziening: Option<String>,
-    /// GROEP, KLEINSCHALIG, GEZINSHUIS, PLEEGZORG, …
-    #[arg(long)]
-    pub vorm: Option<String>,
-    /// GESLOTEN or OPEN.
-    #[arg(long)]
-    pub regime: Option<String>,
+    /// Form of care.
+    #[arg(long, value_enum, ignore_case = true)]
+    pub vorm: Option<VormArg>,
+    /// Regime.
+    #[arg(long, value_enum, ignore_case = true)]
+    pub regime: Option<RegimeArg>,
     /// Protect the figures as for an aggregate (stuurgroep) caller: perturbed by the
     /// cell-key method with the server's secret (`docs/privacy.md`), the same numbers the
     /// API gives that role.
@@ -50,6 +57,50 @@ pub struct KpiArgs {
     /// Print the full report as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--toerekening`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ToerekeningArg {
+    /// To the youth's home gemeente (woonplaatsbeginsel).
+    Herkomst,
+    /// To the gemeente where the facility is.
+    Locatie,
+}
+
+/// `--vorm`: the codes of [`Vorm`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VormArg(pub Vorm);
+
+impl clap::ValueEnum for VormArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        const ALLE: [VormArg; Vorm::ALL.len()] = {
+            let mut a = [VormArg(Vorm::Groep); Vorm::ALL.len()];
+            let mut i = 0;
+            while i < a.len() {
+                a[i] = VormArg(Vorm::ALL[i]);
+                i += 1;
+            }
+            a
+        };
+        &ALLE
+    }
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.0.code()))
+    }
+}
+
+/// `--regime`: the codes of [`Regime`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegimeArg(pub Regime);
+
+impl clap::ValueEnum for RegimeArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[RegimeArg(Regime::Gesloten), RegimeArg(Regime::Open)]
+    }
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.0.code()))
+    }
 }
 
 /// Parses the period notations the CLI and the README use.
@@ -65,33 +116,49 @@ pub fn parse_periode(s: &str) -> anyhow::Result<Periode> {
         return Ok(Periode::bereik(van, tot)?);
     }
     let upper = s.to_ascii_uppercase();
-    let jaar = |t: &str| -> anyhow::Result<i32> {
-        t.parse()
-            .with_context(|| format!("ongeldig jaar in periode `{s}`"))
+    let cijfers = upper.chars().take_while(char::is_ascii_digit).count();
+    let (j, rest) = upper.split_at(cijfers);
+    if j.is_empty() {
+        bail!("{}", periode_hulp(s));
+    }
+    if j.len() != 4 {
+        bail!(
+            "periode `{s}`: schrijf het jaar voluit in vier cijfers (bijvoorbeeld 2024Q1 of \
+             2024-K1, niet 24Q1)"
+        );
+    }
+    let jaar: i32 = j
+        .parse()
+        .with_context(|| format!("ongeldig jaar in periode `{s}`"))?;
+    let (streep, rest) = match rest.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, rest),
     };
-    if let Some((j, q)) = upper.split_once('Q') {
-        let q: u32 = q
-            .parse()
-            .with_context(|| format!("ongeldig kwartaal in `{s}`"))?;
-        return Ok(Periode::kwartaal(jaar(j)?, q)?);
+    let getal = |t: &str, wat: &str| -> anyhow::Result<u32> {
+        if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+            bail!("ongeldig{wat} in periode `{s}`; {}", periode_hulp(s));
+        }
+        Ok(t.parse()?)
+    };
+    if rest.is_empty() && !streep {
+        return Ok(Periode::jaar(jaar)?);
     }
-    if let Some((j, h)) = upper.split_once('H') {
-        let h: u32 = h
-            .parse()
-            .with_context(|| format!("ongeldig halfjaar in `{s}`"))?;
-        return Ok(Periode::halfjaar(jaar(j)?, h)?);
+    if let Some(q) = rest.strip_prefix('Q').or_else(|| rest.strip_prefix('K')) {
+        return Ok(Periode::kwartaal(jaar, getal(q, " kwartaal")?)?);
     }
-    if let Some((j, m)) = upper.split_once('-') {
-        let m: u32 = m
-            .parse()
-            .with_context(|| format!("ongeldige maand in `{s}`"))?;
-        return Ok(Periode::maand(jaar(j)?, m)?);
+    if let Some(h) = rest.strip_prefix('H') {
+        return Ok(Periode::halfjaar(jaar, getal(h, " halfjaar")?)?);
     }
-    if upper.len() == 4 {
-        return Ok(Periode::jaar(jaar(&upper)?)?);
+    if streep {
+        return Ok(Periode::maand(jaar, getal(rest, "e maand")?)?);
     }
-    bail!(
-        "onbekende periode `{s}`: gebruik 2024, 2024Q1, 2024H2, 2024-03 of 2024-01-01..2024-04-01"
+    bail!("{}", periode_hulp(s))
+}
+
+fn periode_hulp(s: &str) -> String {
+    format!(
+        "onbekende periode `{s}`: gebruik 2024, 2024Q1 of 2024-K1, 2024H2, 2024-03 of \
+         2024-01-01..2024-04-01"
     )
 }
 
@@ -110,42 +177,36 @@ pub fn parse_kennis(s: &str) -> anyhow::Result<DateTime<Utc>> {
     Ok(end.and_utc() - chrono::Duration::microseconds(1))
 }
 
-fn parse_enum<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> anyhow::Result<T> {
-    serde_json::from_value(serde_json::Value::String(s.to_ascii_uppercase()))
-        .with_context(|| format!("onbekende {what} `{s}`"))
-}
-
 impl KpiArgs {
+    /// The query as given; the codes in its filter are resolved by [`resolve`].
     pub fn query(&self) -> anyhow::Result<Query> {
         let mut q = Query::new(parse_periode(&self.periode)?);
         if let Some(k) = &self.as_known_at {
             q = q.known_at(parse_kennis(k)?);
         }
-        q = q.toerekening(match self.toerekening.to_ascii_lowercase().as_str() {
-            "herkomst" => Toerekening::Herkomst,
-            "locatie" => Toerekening::Locatie,
-            other => bail!("toerekening `{other}`: gebruik herkomst of locatie"),
+        q = q.toerekening(match self.toerekening {
+            ToerekeningArg::Herkomst => Toerekening::Herkomst,
+            ToerekeningArg::Locatie => Toerekening::Locatie,
         });
-        let vorm: Option<Vorm> = self
-            .vorm
-            .as_deref()
-            .map(|v| parse_enum("vorm", v))
-            .transpose()?;
-        let regime: Option<Regime> = self
-            .regime
-            .as_deref()
-            .map(|r| parse_enum("regime", r))
-            .transpose()?;
         Ok(q.filter(Filter {
             landsdeel: self.landsdeel.clone(),
             jeugdregio: self.jeugdregio.clone(),
             gemeente: self.gemeente.clone(),
             aanbieder: self.aanbieder.clone(),
             voorziening: self.voorziening.clone(),
-            vorm,
-            regime,
+            vorm: self.vorm.map(|v| v.0),
+            regime: self.regime.map(|r| r.0),
         }))
     }
+}
+
+/// The query with its filter's codes resolved against the landscape in the log
+/// (`rijnmond` → `RIJNMOND`); an unknown code is an error that lists the valid ones.
+pub fn resolve(projection: &Projection, mut query: Query) -> anyhow::Result<Query> {
+    query.filter = projection
+        .resolve_filter(&query.filter)
+        .map_err(|e| anyhow::anyhow!("{}", e.melding(60)))?;
+    Ok(query)
 }
 
 /// Folds the whole log into a projection.
@@ -178,6 +239,7 @@ pub async fn run(store: &dyn EventStore, args: &KpiArgs, database_url: &str) -> 
     let started = std::time::Instant::now();
     let projection = load(store).await?;
     let loaded = started.elapsed();
+    let query = resolve(&projection, query)?;
     let report = if args.beschermd {
         let pad = args.celsleutel_bestand.clone().unwrap_or_else(|| {
             crate::cell_key::default_path(&crate::serve::default_token_path(database_url))
@@ -187,7 +249,7 @@ pub async fn run(store: &dyn EventStore, args: &KpiArgs, database_url: &str) -> 
         projection.kpis(&query)
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        uit!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
     print_report(&report, &query);
@@ -224,11 +286,11 @@ fn opt(v: Option<f64>, unit: &str) -> String {
 
 /// One line of the report: the label in a column, then the figures.
 fn line(label: &str, figures: impl std::fmt::Display) {
-    println!("  {label:<27} {figures}");
+    uit!("  {label:<27} {figures}");
 }
 
 fn print_report(r: &KpiReport, q: &Query) {
-    println!(
+    uit!(
         "kringloop KPI's {} t/m {} (peildatum {}){}",
         q.periode.van,
         q.periode.tot.pred_opt().unwrap_or(q.periode.tot),
@@ -359,8 +421,34 @@ mod tests {
             );
         }
         assert!(parse_periode("2024Q5").is_err());
+        for (a, b) in [
+            ("2024-K1", "2024Q1"),
+            ("2024k3", "2024Q3"),
+            ("2024-Q2", "2024Q2"),
+        ] {
+            assert_eq!(
+                parse_periode(a).ok().map(|p| (p.van, p.tot)),
+                parse_periode(b).ok().map(|p| (p.van, p.tot)),
+                "{a}"
+            );
+        }
         assert!(parse_periode("gisteren").is_err());
         assert!(parse_periode("2024-02-01..2024-01-01").is_err());
+    }
+
+    /// `24Q1` was read as the year 24; a year must have four digits.
+    #[test]
+    fn a_two_digit_year_is_refused() {
+        for p in ["24Q1", "24", "24-03", "24H1", "024Q1", "20241Q1"] {
+            let m = parse_periode(p).err().map(|e| format!("{e:#}"));
+            assert!(
+                m.as_deref().is_some_and(|m| m.contains("vier cijfers")),
+                "{p}: {m:?}"
+            );
+        }
+        assert!(parse_periode("2024Q").is_err());
+        assert!(parse_periode("2024-").is_err());
+        assert!(parse_periode("2024X1").is_err());
     }
 
     #[test]

@@ -4,6 +4,14 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// `println!` that ends the program quietly when the reader of stdout went away
+/// (`kringloop kpi | head -1`) instead of panicking on the broken pipe.
+macro_rules! uit {
+    ($($arg:tt)*) => {
+        $crate::uitvoer::regel(format_args!($($arg)*))
+    };
+}
+
 mod cell_key;
 mod config;
 mod data;
@@ -11,6 +19,7 @@ mod kpi;
 mod overzetting;
 mod serve;
 mod tokens;
+mod uitvoer;
 mod vault;
 mod wissen;
 
@@ -55,6 +64,11 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Print the GraphQL schema (SDL).
     ExportSchema,
+    /// Create the database's tables or bring them to the current schema version (SQLite:
+    /// creates a missing file). Only `migrate`, `serve`, `demo`, `import` and
+    /// `versleutel` (its new log) create or migrate; every other command refuses a
+    /// missing or unmigrated database.
+    Migrate,
     /// Create, list or revoke bearer tokens.
     Token(tokens::TokenArgs),
     /// Erase one youth's personal data (records the erasure, deletes the youth's key).
@@ -75,31 +89,70 @@ enum Command {
 
 /// Console tracing, plus OpenTelemetry OTLP export when `OTEL_EXPORTER_OTLP_ENDPOINT` is
 /// set (keep the returned guard alive: dropping it flushes the last spans).
-fn init_tracing(filter: &str) -> serve::telemetry::Telemetry {
+///
+/// The filter: `--log` (or `KRINGLOOP_LOG`) when given, else `RUST_LOG`, else `info`;
+/// an invalid one is an error. Colours only when stderr is a terminal and `NO_COLOR` is
+/// not set.
+fn init_tracing(log: Option<&str>) -> anyhow::Result<serve::telemetry::Telemetry> {
+    use std::io::IsTerminal as _;
     use tracing_subscriber::layer::SubscriberExt as _;
     use tracing_subscriber::util::SubscriberInitExt as _;
-    let filter = std::env::var("RUST_LOG")
+    let rust_log = std::env::var("RUST_LOG")
         .ok()
-        .and_then(|f| EnvFilter::try_new(f).ok())
-        .or_else(|| EnvFilter::try_new(filter).ok())
-        .unwrap_or_else(|| EnvFilter::new("info"));
+        .filter(|f| !f.trim().is_empty());
+    let filter = match (log, rust_log) {
+        (Some(f), _) => EnvFilter::try_new(f).with_context(|| format!("ongeldige --log `{f}`"))?,
+        (None, Some(f)) => {
+            config::check_log_filter(&f).map_err(|e| anyhow::anyhow!("RUST_LOG: {e}"))?;
+            EnvFilter::try_new(&f).with_context(|| format!("ongeldige RUST_LOG `{f}`"))?
+        }
+        (None, None) => EnvFilter::new("info"),
+    };
+    let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let (otel, telemetry) = serve::telemetry::otel_layer();
     tracing_subscriber::registry()
         .with(filter)
-        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_ansi(ansi)
+                .with_writer(std::io::stderr),
+        )
         .with(otel)
         .init();
-    telemetry
+    Ok(telemetry)
+}
+
+/// The message of an error and its causes, each cause once: a cause whose text the
+/// message already holds (a wrapper that prints its source) is left out.
+fn melding(err: &anyhow::Error) -> String {
+    let mut tekst = String::new();
+    for oorzaak in err.chain() {
+        let deel = oorzaak.to_string();
+        if deel.is_empty() || tekst.contains(&deel) {
+            continue;
+        }
+        if !tekst.is_empty() {
+            tekst.push_str(": ");
+        }
+        tekst.push_str(&deel);
+    }
+    tekst
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let _telemetry = init_tracing(&cli.global.log);
+    let _telemetry = match init_tracing(cli.global.log.as_deref()) {
+        Ok(t) => t,
+        Err(err) => {
+            eprintln!("fout: {}", melding(&err));
+            return ExitCode::from(2);
+        }
+    };
     match run(cli).await {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("fout: {err:#}");
+            eprintln!("fout: {}", melding(&err));
             ExitCode::from(2)
         }
     }
@@ -118,7 +171,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Import(args) => {
             let store: std::sync::Arc<dyn kringloop_store::EventStore> =
-                vault::seal(&cli.global, open_store(&cli.global).await?).await?;
+                vault::seal(&cli.global, open_store_writer(&cli.global).await?).await?;
             let ok = data::import(store.clone(), &args, cli.global.norm_wachttijd_regulier).await?;
             store.close().await?;
             Ok(if ok {
@@ -136,7 +189,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await
             .map(|()| ExitCode::SUCCESS),
         Command::ExportSchema => {
-            print!("{}", kringloop_graphql::sdl());
+            uitvoer::tekst(&kringloop_graphql::sdl());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let store = open_store_writer(&cli.global).await?;
+            let kop = store.head_position().await?;
+            store.close().await?;
+            uit!(
+                "schema van {} is bij ({kop} gebeurtenissen)",
+                cli.global.redacted_url()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Token(args) => tokens::run(&cli.global, &args).map(|()| ExitCode::SUCCESS),
@@ -158,7 +221,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Opens an existing, migrated store: creates no file and changes no schema (every
+/// command but `migrate`, `serve`, `demo`, `import` and `versleutel`'s new log).
 async fn open_store(
+    global: &GlobalConfig,
+) -> anyhow::Result<std::sync::Arc<dyn kringloop_store::EventStore>> {
+    kringloop_store::open_with(&global.database_url, kringloop_store::OpenOptions::EXISTING)
+        .await
+        .with_context(|| format!("kan de event store {} niet openen", global.redacted_url()))
+}
+
+/// Opens the store for a command that may create and migrate it.
+async fn open_store_writer(
     global: &GlobalConfig,
 ) -> anyhow::Result<std::sync::Arc<dyn kringloop_store::EventStore>> {
     kringloop_store::open(&global.database_url)
@@ -173,8 +247,8 @@ async fn open_store_for_bulk(
     global: &GlobalConfig,
 ) -> anyhow::Result<std::sync::Arc<dyn kringloop_store::EventStore>> {
     let url = &global.database_url;
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return open_store(global).await;
+    if kringloop_store::is_postgres_url(url) {
+        return open_store_writer(global).await;
     }
     let path = url
         .strip_prefix("sqlite://")
@@ -199,22 +273,26 @@ async fn verify(global: &GlobalConfig, expect_head: Option<String>) -> anyhow::R
         .context("verificatie van de hashketen mislukt")?;
     let secs = started.elapsed().as_secs_f64();
     if let Some(failure) = &report.failure {
-        println!(
+        uit!(
             "KETEN GEBROKEN op positie {}: {} ({} gebeurtenissen gecontroleerd)",
-            failure.position, failure.reason, report.checked
+            failure.position,
+            failure.reason,
+            report.checked
         );
         return Ok(ExitCode::from(1));
     }
     if let Some(expected) = expect_head
         && !expected.eq_ignore_ascii_case(&report.head_hash)
     {
-        println!(
+        uit!(
             "KETEN GEBROKEN: de keten eindigt op positie {} met hash {}, verwacht {}",
-            report.head_position, report.head_hash, expected
+            report.head_position,
+            report.head_hash,
+            expected
         );
         return Ok(ExitCode::from(1));
     }
-    println!(
+    uit!(
         "keten intact: {} gebeurtenissen, kop positie {} hash {} ({:.0} gebeurtenissen/s)",
         report.checked,
         report.head_position,

@@ -83,16 +83,18 @@ pub async fn versleutel(global: &GlobalConfig, args: &OverzetArgs) -> anyhow::Re
     let secs = started.elapsed().as_secs_f64();
     new.close().await?;
     old.close().await?;
-    println!(
+    uit!(
         "overgezet: {} gebeurtenissen in {} aanleveringen ({:.1} s, {:.0} gebeurtenissen/s)",
         rapport.gebeurtenissen,
         rapport.sets,
         secs,
         rapport.gebeurtenissen as f64 / secs.max(1e-9)
     );
-    println!(
+    uit!(
         "koppeling op positie {}: oud log eindigde op positie {} hash {}",
-        rapport.link_positie, rapport.vorige_kop_positie, rapport.vorige_kop_hash
+        rapport.link_positie,
+        rapport.vorige_kop_positie,
+        rapport.vorige_kop_hash
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -110,17 +112,19 @@ pub async fn controleer(global: &GlobalConfig, args: &OverzetArgs) -> anyhow::Re
     old.close().await?;
     if !rapport.is_ok() {
         for v in &rapport.verschillen {
-            println!("VERSCHIL: {v}");
+            uit!("VERSCHIL: {v}");
         }
-        println!(
+        uit!(
             "OVERZETTING KLOPT NIET: {} verschillen ({} gebeurtenissen vergeleken)",
-            rapport.aantal_verschillen, rapport.vergeleken
+            rapport.aantal_verschillen,
+            rapport.vergeleken
         );
         return Ok(ExitCode::from(1));
     }
-    println!(
+    uit!(
         "overzetting klopt: beide ketens intact, {} gebeurtenissen gelijk, koppeling noemt de kop van het oude log ({} gebeurtenissen daarna geschreven)",
-        rapport.vergeleken, rapport.daarna
+        rapport.vergeleken,
+        rapport.daarna
     );
     Ok(ExitCode::SUCCESS)
 }

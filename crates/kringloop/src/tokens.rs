@@ -64,11 +64,11 @@ pub fn run(global: &GlobalConfig, args: &TokenArgs) -> anyhow::Result<()> {
                     .unwrap_or_default(),
                 path.display()
             );
-            println!("{secret}");
+            uit!("{secret}");
         }
         TokenAction::List => {
             for t in tokens.list().context("tokens lezen")? {
-                println!(
+                uit!(
                     "{}  {:<16} {:<24} {:<20} aangemaakt {}{}",
                     t.id,
                     t.rol.naam(),
@@ -83,7 +83,7 @@ pub fn run(global: &GlobalConfig, args: &TokenArgs) -> anyhow::Result<()> {
         }
         TokenAction::Revoke { id } => {
             tokens.revoke(id).context("token intrekken")?;
-            println!("token {id} ingetrokken");
+            uit!("token {id} ingetrokken");
         }
     }
     Ok(())
@@ -97,7 +97,7 @@ mod tests {
         let global = GlobalConfig {
             database_url: dir.join("k.db").to_string_lossy().into_owned(),
             mastersleutel_bestand: None,
-            log: "info".to_owned(),
+            log: None,
             norm_wachttijd_regulier: 42,
         };
         let args = TokenArgs {

@@ -25,13 +25,17 @@ pub struct WisArgs {
     /// The youth's pseudonym (as the region knows it). Never printed.
     #[arg(long)]
     pub pseudoniem: String,
-    /// Legal ground: VERZOEK_BETROKKENE, BEWAARTERMIJN_VERSTREKEN, ONRECHTMATIG_VERWERKT
-    /// or WETTELIJKE_VERPLICHTING.
-    #[arg(long)]
+    /// Legal ground of the erasure.
+    #[arg(long, ignore_case = true, value_parser = clap::builder::PossibleValuesParser::new([
+        "VERZOEK_BETROKKENE", "BEWAARTERMIJN_VERSTREKEN", "ONRECHTMATIG_VERWERKT",
+        "WETTELIJKE_VERPLICHTING",
+    ]))]
     pub grondslag: String,
-    /// Who asked, by role: JEUGDIGE, WETTELIJK_VERTEGENWOORDIGER, GEMEENTE, AANBIEDER,
-    /// FG or BEWAARTERMIJN.
-    #[arg(long)]
+    /// Who asked, by role.
+    #[arg(long, ignore_case = true, value_parser = clap::builder::PossibleValuesParser::new([
+        "JEUGDIGE", "WETTELIJK_VERTEGENWOORDIGER", "GEMEENTE", "AANBIEDER", "FG",
+        "BEWAARTERMIJN",
+    ]))]
     pub verzocht_door: String,
     /// Reference of the request in the region's own records (never a name or a BSN).
     #[arg(long)]
@@ -97,7 +101,7 @@ pub async fn wis(store: &SealedStore, args: &WisArgs) -> anyhow::Result<ExitCode
         return Ok(ExitCode::from(1));
     }
     for s in &rapport.opgeslagen {
-        println!(
+        uit!(
             "gewist: {s} (sleutel vernietigd; de feiten blijven onder deze naam in het log, positie {})",
             rapport.laatste_positie
         );
@@ -142,22 +146,22 @@ pub async fn bewaartermijn(
     .context("bewaartermijn toepassen mislukt")?;
     if args.droog {
         for v in &rapport.verlopen {
-            println!("{}\t{}", v.opgeslagen, v.einde);
+            uit!("{}\t{}", v.opgeslagen, v.einde);
         }
-        println!(
+        uit!(
             "{} jeugdigen zouden worden gewist (bewaartermijn {jaren} jaar, peildatum {peildatum}; droog: niets gewist)",
             rapport.verlopen.len()
         );
         return Ok(ExitCode::SUCCESS);
     }
     let Some(w) = &rapport.wissing else {
-        println!(
+        uit!(
             "geen jeugdigen met een verstreken bewaartermijn ({jaren} jaar, peildatum {peildatum})"
         );
         return Ok(ExitCode::SUCCESS);
     };
     for s in &w.opgeslagen {
-        println!("gewist: {s}");
+        uit!("gewist: {s}");
     }
     for r in &w.geweigerd {
         eprintln!(
@@ -166,7 +170,7 @@ pub async fn bewaartermijn(
             r.melding
         );
     }
-    println!(
+    uit!(
         "{} jeugdigen gewist, {} geweigerd (bewaartermijn {jaren} jaar, peildatum {peildatum}; {:.1} s)",
         w.gewist,
         w.geweigerd.len(),
@@ -221,7 +225,7 @@ pub fn mastersleutel(bestand: &std::path::Path) -> anyhow::Result<ExitCode> {
         );
     }
     crate::vault::write_new_key(bestand, &kringloop_vault::MasterKey::generate())?;
-    println!(
+    uit!(
         "nieuwe mastersleutel geschreven naar {} (alleen leesbaar voor de eigenaar); bewaar hem apart van de database en haar back-ups",
         bestand.display()
     );

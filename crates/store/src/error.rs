@@ -55,6 +55,14 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("onbruikbare database-URL `{0}`")]
     BadUrl(String),
+    /// Opened with [`crate::OpenOptions::create`] false and the SQLite file does not
+    /// exist (nothing was created).
+    #[error("de database `{0}` bestaat niet (een leescommando maakt geen database aan)")]
+    Missing(String),
+    /// Opened with [`crate::OpenOptions::migrate`] false and the database does not hold
+    /// kringloop's tables at the current schema version (nothing was changed).
+    #[error("{0}")]
+    NotMigrated(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -87,7 +87,10 @@ async fn shutdown_signal() {
 
 async fn fill_demo(store: &dyn EventStore) -> anyhow::Result<bool> {
     if store.head_position().await? != 0 {
-        eprintln!("--demo: de database is niet leeg; er wordt niets toegevoegd");
+        eprintln!(
+            "--demo: de database is niet leeg; er wordt niets toegevoegd (de demotokens \
+             van de eerste start blijven geldig)"
+        );
         return Ok(false);
     }
     let config = kringloop_demo::DemoConfig::default();
@@ -175,21 +178,31 @@ pub async fn run(global: &GlobalConfig, args: &ServeArgs) -> anyhow::Result<()> 
         tokens = %token_path.display(),
         "kringloop luistert"
     );
-    println!("kringloop luistert op http://{adres}/graphql (GraphiQL in de browser)");
-    println!(
+    uit!("kringloop luistert op http://{adres}/graphql (GraphiQL in de browser)");
+    uit!(
         "stuurgroepdashboard: http://{adres}/ (aanmelden met een token, bijvoorbeeld dat van de rol stuurgroep)"
     );
     if !demo_tokens.is_empty() {
-        println!(
+        uit!(
             "tokens (alleen nu zichtbaar; opgeslagen als hash in {}):",
             token_path.display()
         );
         for (rol, secret) in &demo_tokens {
-            println!("  {rol:<16} {secret}");
+            uit!("  {rol:<16} {secret}");
         }
-        println!("gebruik in GraphiQL de header {{\"Authorization\": \"Bearer <token>\"}}");
-        println!(
+        uit!("gebruik in GraphiQL de header {{\"Authorization\": \"Bearer <token>\"}}");
+        uit!(
             "dashboard: open http://{adres}/aanmelden en meld aan met het stuurgroep-token (evaluator: ook de vergelijking van kennismomenten)"
+        );
+    } else if args.demo {
+        // A second `serve --demo`: the tokens were shown once, at the first start.
+        uit!(
+            "geen nieuwe tokens: de database was al gevuld. Een token maakt u met\n  \
+             kringloop --database-url {} token create --tokens {} --rol stuurgroep --naam <naam>\n\
+             (rollen: {}); `token list` toont de bestaande",
+            global.redacted_url(),
+            token_path.display(),
+            Rol::ALL.map(|r| r.to_string()).join(", ")
         );
     }
 

@@ -51,6 +51,11 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 pub struct PgConfig {
     pub max_connections: u32,
     pub acquire_timeout: Duration,
+    /// How long the first connection may take: a closed port or an unreachable host
+    /// fails within this instead of retrying until `acquire_timeout`.
+    pub connect_timeout: Duration,
+    /// Whether the schema is migrated (PostgreSQL databases are never created).
+    pub open: crate::OpenOptions,
 }
 
 impl Default for PgConfig {
@@ -58,8 +63,30 @@ impl Default for PgConfig {
         PgConfig {
             max_connections: 16,
             acquire_timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(5),
+            open: crate::OpenOptions::WRITER,
         }
     }
+}
+
+/// Checks, changing nothing, that the database holds kringloop's tables (in the
+/// connection's search path) at the current schema version.
+async fn check_migrated(pool: &PgPool) -> Result<()> {
+    let events: Option<String> = sqlx::query_scalar("SELECT to_regclass('events')::text")
+        .fetch_one(pool)
+        .await?;
+    let migrations: Option<String> =
+        sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations')::text")
+            .fetch_one(pool)
+            .await?;
+    let applied: Vec<i64> = if migrations.is_some() {
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(pool)
+            .await?
+    } else {
+        Vec::new()
+    };
+    crate::check_migrated(&MIGRATOR, events.is_some(), &applied)
 }
 
 /// The PostgreSQL event store.
@@ -70,7 +97,7 @@ pub struct PgStore {
 }
 
 impl PgStore {
-    /// Connects and runs the migrations.
+    /// Connects and runs the migrations ([`PgConfig`]'s defaults).
     pub async fn connect(url: &str) -> Result<Self> {
         Self::connect_with(url, PgConfig::default()).await
     }
@@ -79,12 +106,34 @@ impl PgStore {
         let options: PgConnectOptions = url
             .parse()
             .map_err(|_| StoreError::BadUrl(url.to_owned()))?;
+        // One direct connection first: it fails at once with the real cause (refused,
+        // unknown host, authentication) or after `connect_timeout`, where the pool would
+        // retry until its acquire timeout.
+        let first = tokio::time::timeout(
+            config.connect_timeout,
+            <sqlx::postgres::PgConnection as sqlx::Connection>::connect_with(&options),
+        )
+        .await
+        .map_err(|_| {
+            StoreError::Database(sqlx::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!(
+                    "geen verbinding binnen {} s",
+                    config.connect_timeout.as_secs_f64()
+                ),
+            )))
+        })??;
+        sqlx::Connection::close(first).await?;
         let pool = PgPoolOptions::new()
             .max_connections(config.max_connections.max(1))
             .acquire_timeout(config.acquire_timeout)
             .connect_with(options)
             .await?;
-        MIGRATOR.run(&pool).await?;
+        if config.open.migrate {
+            MIGRATOR.run(&pool).await?;
+        } else {
+            check_migrated(&pool).await?;
+        }
         let (tx, rx) = mpsc::channel(4096);
         tokio::spawn(writer::group_writer(pool.clone(), rx));
         Ok(PgStore { pool, tx })

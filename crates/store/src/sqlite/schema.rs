@@ -35,6 +35,8 @@ pub struct SqliteConfig {
     pub busy_timeout: Duration,
     /// Appends that may wait for the writer before callers are back-pressured.
     pub queue: usize,
+    /// Whether a missing file is created and the schema migrated.
+    pub open: crate::OpenOptions,
 }
 
 impl Default for SqliteConfig {
@@ -44,6 +46,7 @@ impl Default for SqliteConfig {
             readers: 4,
             busy_timeout: Duration::from_secs(10),
             queue: 4096,
+            open: crate::OpenOptions::WRITER,
         }
     }
 }
@@ -61,9 +64,27 @@ pub(super) struct Connections {
     pub(super) readers: SqlitePool,
 }
 
-/// Opens the file at `path` (creating it if missing), runs the migrations and sets the
+/// Opens the file at `path` (creating it if missing and `config.open.create`), runs the
+/// migrations (or, without `config.open.migrate`, checks that they ran) and sets the
 /// pragmas of each connection.
 pub(super) async fn connect(path: &Path, config: &SqliteConfig) -> Result<Connections> {
+    if !config.open.create && !path.exists() {
+        return Err(StoreError::Missing(path.display().to_string()));
+    }
+    if !config.open.migrate {
+        // Checked on a read-only connection first: the settings below (WAL) would
+        // already write to a file that is no kringloop database.
+        let mut probe = SqliteConnection::connect_with(
+            &SqliteConnectOptions::new()
+                .filename(path)
+                .read_only(true)
+                .busy_timeout(config.busy_timeout),
+        )
+        .await?;
+        let checked = check_migrated(&mut probe).await;
+        probe.close().await?;
+        checked?;
+    }
     let base = SqliteConnectOptions::from_str("sqlite://")
         .map_err(StoreError::Database)?
         .filename(path)
@@ -84,14 +105,16 @@ pub(super) async fn connect(path: &Path, config: &SqliteConfig) -> Result<Connec
         SqliteConnection::connect_with(
             &base
                 .clone()
-                .create_if_missing(true)
+                .create_if_missing(config.open.create)
                 .synchronous(sync)
                 .pragma("cache_size", "-65536")
                 // Statement journals (an INSERT of many rows needs one) stay in memory.
                 .pragma("temp_store", "MEMORY"),
         )
         .await?;
-    MIGRATOR.run(&mut writer).await?;
+    if config.open.migrate {
+        MIGRATOR.run(&mut writer).await?;
+    }
     // Checkpoints run on their own connection (see `Checkpointer`), so a commit does
     // not wait for one; the writer's own automatic checkpoint stays as a safety net
     // for when that one falls behind.
@@ -114,4 +137,21 @@ pub(super) async fn connect(path: &Path, config: &SqliteConfig) -> Result<Connec
         checkpointer,
         readers,
     })
+}
+
+/// Checks that the file holds kringloop's tables at the current schema version.
+async fn check_migrated(conn: &mut SqliteConnection) -> Result<()> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('events', '_sqlx_migrations')",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let applied: Vec<i64> = if tables.iter().any(|t| t == "_sqlx_migrations") {
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(&mut *conn)
+            .await?
+    } else {
+        Vec::new()
+    };
+    crate::check_migrated(&MIGRATOR, tables.iter().any(|t| t == "events"), &applied)
 }
