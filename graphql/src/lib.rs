@@ -36,6 +36,7 @@
 pub mod auth;
 pub mod beveiliging;
 pub mod fout;
+pub mod geld;
 pub mod grenzen;
 pub mod http;
 pub mod intrekking;
