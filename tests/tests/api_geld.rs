@@ -1,0 +1,368 @@
+//! End-to-end tests of contracts and money through the GraphQL API, on both backends:
+//! a mutation for every new fact (and a correction), the input check on them, the role
+//! matrix of the new queries and mutations (a contract manager bound to one jeugdregio),
+//! and the flow contract → placement → cost over HTTP, with a tariff indexation recorded
+//! after the period it applies to (the cost as known before and after).
+//!
+//! The harness is the shared one of `tests/src/api.rs`. The domain rules of these facts
+//! are tested in `events/src/rules/`; every fact here is one those rules accept.
+
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+
+use kringloop_graphql::Rol;
+use kringloop_tests::api::{EIGEN, Omgeving, Server, code, feit, ok};
+use serde_json::{Value, json};
+
+/// The other region: Haaglanden.
+const ANDER: &str = "HAAGLANDEN";
+
+/// Zuid-West with Rijnmond (EIGEN) and Haaglanden, a gemeente in each, provider Horizon
+/// with an open small-scale facility F2 (8 places) in Rotterdam and provider
+/// Schakenbosch with S1 in The Hague; youths `pa` (Rotterdam) and `pc` (The Hague).
+async fn landschap(s: &Server, t: &str) {
+    let stappen: Vec<(&str, &str, Value)> = vec![
+        (
+            "registreerLandsdeel",
+            "LandsdeelInvoer",
+            json!({"code":"ZUID_WEST","naam":"Zuid-West"}),
+        ),
+        (
+            "registreerJeugdregio",
+            "JeugdregioInvoer",
+            json!({"code":EIGEN,"naam":"Rijnmond","landsdeel":"ZUID_WEST"}),
+        ),
+        (
+            "registreerJeugdregio",
+            "JeugdregioInvoer",
+            json!({"code":ANDER,"naam":"Haaglanden","landsdeel":"ZUID_WEST"}),
+        ),
+        (
+            "registreerGemeente",
+            "GemeenteInvoer",
+            json!({"code":"GM0599","naam":"Rotterdam","jeugdregio":EIGEN}),
+        ),
+        (
+            "registreerGemeente",
+            "GemeenteInvoer",
+            json!({"code":"GM0518","naam":"'s-Gravenhage","jeugdregio":ANDER}),
+        ),
+        (
+            "registreerAanbieder",
+            "AanbiederInvoer",
+            json!({"id":"HZN","naam":"Horizon"}),
+        ),
+        (
+            "registreerAanbieder",
+            "AanbiederInvoer",
+            json!({"id":"SKB","naam":"Schakenbosch"}),
+        ),
+        (
+            "registreerVoorziening",
+            "VoorzieningInvoer",
+            json!({"id":"F2","aanbieder":"HZN","naam":"Het Huis","gemeente":"GM0599","vorm":"KLEINSCHALIG","regime":"OPEN","datum":"2024-01-01"}),
+        ),
+        (
+            "registreerVoorziening",
+            "VoorzieningInvoer",
+            json!({"id":"S1","aanbieder":"SKB","naam":"De Duinen","gemeente":"GM0518","vorm":"KLEINSCHALIG","regime":"OPEN","datum":"2024-01-01"}),
+        ),
+        (
+            "openPlaatsen",
+            "PlaatsenGeopendInvoer",
+            json!({"voorziening":"F2","datum":"2024-01-01","aantal":8}),
+        ),
+        (
+            "openPlaatsen",
+            "PlaatsenGeopendInvoer",
+            json!({"voorziening":"S1","datum":"2024-01-01","aantal":4}),
+        ),
+        (
+            "registreerJeugdige",
+            "JeugdigeInvoer",
+            json!({"pseudoniem":"pa","geboortejaar":2008,"geslacht":"MAN","woongemeente":"GM0599","datum":"2024-01-01"}),
+        ),
+        (
+            "registreerJeugdige",
+            "JeugdigeInvoer",
+            json!({"pseudoniem":"pc","geboortejaar":2010,"geslacht":"ANDERS","woongemeente":"GM0518","datum":"2024-01-01"}),
+        ),
+    ];
+    for (n, (veld, ty, invoer)) in stappen.into_iter().enumerate() {
+        ok(&feit(s, t, veld, ty, invoer, None, &format!("land-{n}")).await);
+    }
+}
+
+/// Contract C-HZN of Rijnmond with Horizon: small-scale open care per day at € 500.00
+/// from 2025-01-01, 2025 through 2026.
+fn contract_hzn() -> Value {
+    json!({
+        "contract": "C-HZN", "aanbieder": "HZN", "jeugdregios": [EIGEN],
+        "financiering": "INSPANNINGSGERICHT",
+        "percelen": [{"code": "P1", "naam": "Kleinschalig open", "producten": [
+            {"code": "KS-OPEN", "vorm": "KLEINSCHALIG", "regime": "OPEN", "eenheid": "ETMAAL"}
+        ]}],
+        "tarieven": [{"product": "KS-OPEN", "bedragCent": 50000, "geldigVan": "2025-01-01"}],
+        "van": "2025-01-01", "totEnMet": "2026-12-31",
+        "verlengingsopties": 2, "verlengingMaanden": 12,
+        "volumegaranties": [], "budgetplafondCent": null
+    })
+}
+
+/// Contract C-SKB of Haaglanden with Schakenbosch (Rijnmond is not in it).
+fn contract_skb() -> Value {
+    json!({
+        "contract": "C-SKB", "aanbieder": "SKB", "jeugdregios": [ANDER],
+        "financiering": "INSPANNINGSGERICHT",
+        "percelen": [{"code": "P1", "naam": "Kleinschalig open", "producten": [
+            {"code": "KS-OPEN", "vorm": "KLEINSCHALIG", "regime": "OPEN", "eenheid": "ETMAAL"}
+        ]}],
+        "tarieven": [{"product": "KS-OPEN", "bedragCent": 45000, "geldigVan": "2025-01-01"}],
+        "van": "2025-01-01", "totEnMet": "2026-12-31"
+    })
+}
+
+fn event_id(r: &Value, veld: &str) -> String {
+    ok(r)[veld]["eventId"].as_str().unwrap().to_owned()
+}
+
+/// Every new kind of fact through its mutation, each accepted once and repeated
+/// idempotently; a correction of an indexation through `corrigeerFeit`.
+async fn elk_nieuw_feit_heeft_een_mutatie(o: &Omgeving) {
+    let s = o.start().await;
+    let reg = o.token(Rol::Registrar);
+    landschap(&s, reg).await;
+    let stappen: Vec<(&str, &str, Value, Option<&str>)> = vec![
+        ("sluitContract", "ContractInvoer", contract_hzn(), None),
+        ("sluitContract", "ContractInvoer", contract_skb(), None),
+        (
+            "indexeerTarief",
+            "TariefIndexatieInvoer",
+            json!({"contract":"C-HZN","product":"KS-OPEN","geldigVan":"2026-01-01","bedragCent":52000,"reden":"indexatie 2026"}),
+            None,
+        ),
+        (
+            "wijzigVolumegarantie",
+            "VolumegarantieWijzigingInvoer",
+            json!({"contract":"C-HZN","datum":"2025-07-01","volumegaranties":[{"product":"KS-OPEN","plaatsen":2}],"reden":"afspraak"}),
+            None,
+        ),
+        (
+            "wijzigBudgetplafond",
+            "BudgetplafondInvoer",
+            json!({"contract":"C-HZN","datum":"2025-07-01","budgetplafondCent":200000000,"reden":"plafond"}),
+            None,
+        ),
+        (
+            "verlengContract",
+            "ContractVerlengingInvoer",
+            json!({"contract":"C-HZN","datum":"2026-06-01","totEnMet":"2027-12-31"}),
+            None,
+        ),
+        (
+            "legPrestatieafspraakVast",
+            "PrestatieafspraakInvoer",
+            json!({"contract":"C-HZN","afspraak":"A1","datum":"2025-01-01","inhoud":{"norm":{"kpi":"GEMIDDELDE_VERBLIJFSDUUR","van":"2025-01-01","totEnMet":"2025-12-31","max":120.0}},"toelichting":"verblijfsduur"}),
+            None,
+        ),
+        (
+            "legPrestatieafspraakVast",
+            "PrestatieafspraakInvoer",
+            json!({"contract":"C-HZN","afspraak":"A2","datum":"2025-01-01","inhoud":{"capaciteit":{"vorm":"KLEINSCHALIG","regime":"OPEN","richting":"OPBOUW","punten":[{"datum":"2025-12-31","plaatsen":10}]}}}),
+            None,
+        ),
+        (
+            "wijzigPrestatieafspraak",
+            "PrestatieafspraakWijzigingInvoer",
+            json!({"contract":"C-HZN","afspraak":"A1","datum":"2025-04-01","inhoud":{"norm":{"kpi":"GEMIDDELDE_VERBLIJFSDUUR","van":"2025-01-01","totEnMet":"2025-12-31","max":100.0}},"reden":"heronderhandeld"}),
+            None,
+        ),
+        (
+            "stelBudgetVast",
+            "BudgetInvoer",
+            json!({"jeugdregio":EIGEN,"jaar":2025,"segment":"OPEN_RESIDENTIEEL","bedragCent":500000000}),
+            None,
+        ),
+        (
+            "verschuifBudget",
+            "BudgetVerschuivingInvoer",
+            json!({"jeugdregio":EIGEN,"jaar":2025,"van":"OPEN_RESIDENTIEEL","naar":"AMBULANT","bedragCent":10000000,"datum":"2025-07-01","reden":"ombouw"}),
+            None,
+        ),
+        (
+            "startPlaatsing",
+            "PlaatsingInvoer",
+            json!({"voorziening":"F2","datum":"2025-01-10","spoed":false,"verblijfVoor":"THUIS"}),
+            Some("pa"),
+        ),
+        (
+            "registreerMaatregel",
+            "MaatregelInvoer",
+            json!({"maatregel":"M1","soort":"AFZONDERING","voorziening":"F2","begin":"2025-01-12T10:00:00","eind":"2025-01-12T13:30:00","toelichting":"onrustig"}),
+            Some("pa"),
+        ),
+        (
+            "beeindigContract",
+            "ContractBeeindigingInvoer",
+            json!({"contract":"C-SKB","totEnMet":"2025-12-31","reden":"aanbesteding"}),
+            None,
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (n, (veld, ty, invoer, ps)) in stappen.iter().enumerate() {
+        let key = format!("geld-{n}");
+        let r = feit(&s, reg, veld, ty, invoer.clone(), *ps, &key).await;
+        let d = ok(&r);
+        assert_eq!(d[*veld]["duplicaat"], false, "{veld}: {r}");
+        let stroom = d[*veld]["stroom"].as_str().unwrap();
+        match (*veld, ps) {
+            (_, Some(_)) => assert!(stroom.starts_with("jeugdige-"), "{stroom}"),
+            ("stelBudgetVast" | "verschuifBudget", _) => {
+                assert_eq!(stroom, format!("budget-{EIGEN}"))
+            }
+            _ => assert!(stroom.starts_with("contract-C-"), "{veld}: {stroom}"),
+        }
+        // The same key and fact again: the first result, nothing written.
+        let again = feit(&s, reg, veld, ty, invoer.clone(), *ps, &key).await;
+        assert_eq!(ok(&again)[*veld]["duplicaat"], true, "{veld}: {again}");
+        assert_eq!(ok(&again)[*veld]["eventId"], d[*veld]["eventId"]);
+        ids.push(event_id(&r, veld));
+    }
+    // A correction of the indexation (the third fact): another amount.
+    let r = s
+        .gql(
+            reg,
+            "mutation C($id: UUID!, $n: FeitInvoer!) { corrigeerFeit(eventId: $id, nieuw: $n, reden: \"typefout\", idempotencyKey: \"corr-1\") { stroom } }",
+            json!({"id": ids[2], "n": {"tariefGeindexeerd": {"contract":"C-HZN","product":"KS-OPEN","geldigVan":"2026-01-01","bedragCent":51500,"reden":"indexatie 2026"}}}),
+        )
+        .await;
+    assert_eq!(ok(&r)["corrigeerFeit"]["stroom"], "contract-C-HZN");
+    s.bij().await;
+    let r = s
+        .gql(
+            o.token(Rol::Evaluator),
+            "{ contract(id: \"C-HZN\") { totEnMet tarieven { product tarieven { geldigVan bedragCent } } afspraken { id inhoud { soort kpi max } versies { reden } } volumegaranties { vanaf garanties { plaatsen } } gebeurtenissen { type } } }",
+            json!({}),
+        )
+        .await;
+    let c = &ok(&r)["contract"];
+    assert_eq!(c["totEnMet"], "2027-12-31", "{c}");
+    assert_eq!(
+        c["tarieven"][0]["tarieven"],
+        json!([{"geldigVan":"2025-01-01","bedragCent":50000},{"geldigVan":"2026-01-01","bedragCent":51500}]),
+        "the correction counts: {c}"
+    );
+    assert_eq!(c["afspraken"][0]["id"], "A1");
+    assert_eq!(c["afspraken"][0]["inhoud"]["max"], 100.0);
+    assert_eq!(
+        c["afspraken"][0]["versies"].as_array().unwrap().len(),
+        2,
+        "{c}"
+    );
+    assert_eq!(
+        c["volumegaranties"].as_array().map(Vec::len),
+        Some(2),
+        "{c}"
+    );
+    s.stop().await;
+}
+
+/// The input check runs on the new facts before anything is written: a BSN in free text,
+/// an identifier that is too long, a control character.
+async fn de_invoercontrole_geldt_ook_hier(o: &Omgeving) {
+    let s = o.start().await;
+    let reg = o.token(Rol::Registrar);
+    landschap(&s, reg).await;
+    ok(&feit(
+        &s,
+        reg,
+        "sluitContract",
+        "ContractInvoer",
+        contract_hzn(),
+        None,
+        "c",
+    )
+    .await);
+    let head = s.head().await;
+    let fouten: Vec<(&str, &str, Value, Option<&str>, &str)> = vec![
+        (
+            "indexeerTarief",
+            "TariefIndexatieInvoer",
+            json!({"contract":"C-HZN","product":"KS-OPEN","geldigVan":"2026-01-01","bedragCent":52000,"reden":"bsn 111222333"}),
+            None,
+            "BSN_VERBODEN",
+        ),
+        (
+            "sluitContract",
+            "ContractInvoer",
+            {
+                let mut c = contract_hzn();
+                c["contract"] = json!("C".repeat(65));
+                c
+            },
+            None,
+            "TE_LANG",
+        ),
+        (
+            "stelBudgetVast",
+            "BudgetInvoer",
+            json!({"jeugdregio":"RIJN\u{1}MOND","jaar":2025,"segment":"AMBULANT","bedragCent":1}),
+            None,
+            "ONGELDIG_TEKEN",
+        ),
+        (
+            "registreerMaatregel",
+            "MaatregelInvoer",
+            json!({"maatregel":"M1","soort":"FIXATIE","voorziening":"F2","begin":"2025-01-12T10:00:00","eind":"2025-01-12T10:30:00","toelichting":"123456782"}),
+            Some("pa"),
+            "BSN_VERBODEN",
+        ),
+    ];
+    for (n, (veld, ty, invoer, ps, reden)) in fouten.into_iter().enumerate() {
+        let r = feit(&s, reg, veld, ty, invoer, ps, &format!("fout-{n}")).await;
+        assert_eq!(code(&r), Some("INVALID_EVENT"), "{veld}: {r}");
+        assert_eq!(r["errors"][0]["extensions"]["reden"], reden, "{veld}: {r}");
+        let tekst = r.to_string();
+        assert!(
+            !tekst.contains("111222333") && !tekst.contains("123456782"),
+            "{tekst}"
+        );
+    }
+    assert_eq!(s.head().await, head, "nothing written");
+    s.stop().await;
+}
+
+/// Who may record the new facts: the writers (registrar, admin); nobody else.
+async fn alleen_schrijvers_leggen_geldfeiten_vast(o: &Omgeving) {
+    let s = o.start().await;
+    landschap(&s, o.token(Rol::Registrar)).await;
+    for rol in Rol::ALL {
+        let r = feit(
+            &s,
+            o.token(rol),
+            "stelBudgetVast",
+            "BudgetInvoer",
+            json!({"jeugdregio":EIGEN,"jaar":2025,"segment":"AMBULANT","bedragCent":100}),
+            None,
+            "b",
+        )
+        .await;
+        let mag = matches!(rol, Rol::Registrar | Rol::Admin);
+        if mag {
+            ok(&r);
+        } else {
+            assert_eq!(code(&r), Some("FORBIDDEN"), "{rol}: {r}");
+        }
+        let r = feit(&s, o.token(rol), "registreerMaatregel", "MaatregelInvoer", json!({"maatregel":format!("M-{rol}"),"soort":"TOEZICHT","voorziening":"F2","begin":"2025-01-12T10:00:00","eind":"2025-01-12T10:30:00"}), Some("pa"), "m").await;
+        if !mag {
+            assert_eq!(code(&r), Some("FORBIDDEN"), "{rol}: {r}");
+        }
+    }
+    s.stop().await;
+}
+
+kringloop_tests::both_backends!(
+    &Omgeving;
+    elk_nieuw_feit_heeft_een_mutatie,
+    de_invoercontrole_geldt_ook_hier,
+    alleen_schrijvers_leggen_geldfeiten_vast,
+);
