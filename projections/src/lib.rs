@@ -97,6 +97,7 @@ mod context;
 mod diff;
 mod disclosure;
 mod feiten;
+pub mod geld;
 mod interner;
 mod jeugdtabellen;
 mod key_sweep;
@@ -117,6 +118,7 @@ pub mod vraag;
 
 pub use diff::{Diff, GebeurtenisRef};
 pub use disclosure::{KANS_ONVERANDERD, MIN_DUREN, RIJ, RIJ_EEN, RecordKeys, ruis};
+pub use geld::{AfspraakOpK, AfspraakVersie, Bron, ContractOpK};
 pub use jeugdtabellen::BATCH;
 pub use knowledge::KnowledgeTime;
 pub use pad::kpi::{TERUGVAL_MAANDEN, plus_maanden};

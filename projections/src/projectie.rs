@@ -147,6 +147,8 @@ pub struct Projection {
     pub(crate) doelen: VersionTable<Doel>,
     /// The request side (`vraag/`).
     pub(crate) vraag: crate::vraag::Vraag,
+    /// Contracts and budgets (`geld/`).
+    pub(crate) geld: crate::geld::Geld,
 
     /// Interned stream of the event being applied (saves hashing it again).
     stroom_nu: u32,
@@ -538,6 +540,9 @@ impl Projection {
                 self.wijzig(meta, s, orig, None)
             }
             _ => {
+                if self.geld_nieuw(meta, s, id, g) {
+                    return Ok(());
+                }
                 if self.vraag_nieuw(meta, s, id, g)? {
                     return Ok(());
                 }
@@ -607,6 +612,14 @@ impl Projection {
         let ander = || ProjectionError::CorrectieAnderSoort {
             positie: meta.position,
         };
+        let soort = if nieuw.is_some() {
+            "FeitGecorrigeerd"
+        } else {
+            "FeitIngetrokken"
+        };
+        if let Some(r) = self.geld_wijzig(meta, s, orig, nieuw, soort) {
+            return r;
+        }
         if pseudoniem_van_stream(meta.stream).is_some() {
             if self.vraag_wijzig(meta, s, orig, nieuw)? {
                 return Ok(());
