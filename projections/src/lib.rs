@@ -104,6 +104,7 @@ mod key_sweep;
 mod knowledge;
 mod kpi;
 pub mod kpi_catalogue;
+pub mod kwaliteit;
 mod mem;
 mod occupancy;
 mod pad;
@@ -121,6 +122,9 @@ pub use disclosure::{KANS_ONVERANDERD, MIN_DUREN, RIJ, RIJ_EEN, RecordKeys, ruis
 pub use geld::{AfspraakOpK, AfspraakVersie, Bron, ContractOpK};
 pub use jeugdtabellen::BATCH;
 pub use knowledge::KnowledgeTime;
+pub use kwaliteit::{
+    MaatregelCijfers, MaatregelRij, Maatregelen, RatioAmbulantBed, RatioRij,
+};
 pub use pad::kpi::{TERUGVAL_MAANDEN, plus_maanden};
 pub use pad::{Onttrekkingen, PadRapport, PlaatsingenNaarVoorgeschiedenis, Terugval};
 pub use periode::{Granulariteit, Periode};

@@ -147,6 +147,8 @@ pub struct Projection {
     pub(crate) doelen: VersionTable<Doel>,
     /// The request side (`vraag/`).
     pub(crate) vraag: crate::vraag::Vraag,
+    /// The restrictive measures (`kwaliteit/`).
+    pub(crate) kwaliteit: crate::kwaliteit::Kwaliteit,
     /// Contracts and budgets (`geld/`).
     pub(crate) geld: crate::geld::Geld,
 
@@ -543,6 +545,9 @@ impl Projection {
                 if self.geld_nieuw(meta, s, id, g) {
                     return Ok(());
                 }
+                if self.maatregel_nieuw(meta, s, id, g)? {
+                    return Ok(());
+                }
                 if self.vraag_nieuw(meta, s, id, g)? {
                     return Ok(());
                 }
@@ -621,6 +626,9 @@ impl Projection {
             return r;
         }
         if pseudoniem_van_stream(meta.stream).is_some() {
+            if self.maatregel_wijzig(meta, s, orig, nieuw)? {
+                return Ok(());
+            }
             if self.vraag_wijzig(meta, s, orig, nieuw)? {
                 return Ok(());
             }
