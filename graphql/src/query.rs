@@ -2,8 +2,8 @@
 //!
 //! Over 800 lines on purpose: `KernQuery` is one `#[Object]` impl (async-graphql takes one
 //! per type); its resolvers stay thin and call the projection, the store or the writer.
-//! `QueryRoot` merges it with the request side's fields (`vraag.rs`) and the path's
-//! fields (`pad.rs`).
+//! `QueryRoot` merges it with the request side's fields (`vraag.rs`), the path's
+//! fields (`pad.rs`) and the contract and money fields (`geld/mod.rs`).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -439,7 +439,12 @@ fn require_persoonsniveau(p: &Principal) -> Result<(), ApiFout> {
 /// those of the youth's path (`pad.rs`).
 #[derive(async_graphql::MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(KernQuery, crate::vraag::VraagQuery, crate::pad::PadQuery);
+pub struct QueryRoot(
+    KernQuery,
+    crate::vraag::VraagQuery,
+    crate::pad::PadQuery,
+    crate::geld::GeldQuery,
+);
 
 #[derive(Default)]
 pub struct KernQuery;
