@@ -119,7 +119,10 @@ pub mod vraag;
 
 pub use diff::{Diff, GebeurtenisRef};
 pub use disclosure::{KANS_ONVERANDERD, MIN_DUREN, RIJ, RIJ_EEN, RecordKeys, ruis};
-pub use geld::{AfspraakOpK, AfspraakVersie, Bron, ContractOpK};
+pub use geld::{
+    AfspraakOpK, AfspraakVersie, Bron, Budget, BudgetRegel, BudgetRegio, Budgetneutraal,
+    BudgetneutraalRegel, ContractOpK, Kosten, KostenPerJeugdige, KostenRij,
+};
 pub use jeugdtabellen::BATCH;
 pub use knowledge::KnowledgeTime;
 pub use kwaliteit::{

@@ -1045,6 +1045,20 @@ impl Projection {
 
     // ------------------------------------------------------------ lookups for queries
 
+    /// The pseudonym of every youth (by youth id), from its stream's name.
+    pub(crate) fn pseudoniemen(&self) -> Vec<Option<&str>> {
+        let mut uit = vec![None; self.jeugdigen.len()];
+        for (sid, &j) in self.jeugdige_van_stroom.iter().enumerate() {
+            if let Some(slot) = uit.get_mut(j as usize) {
+                *slot = u32::try_from(sid)
+                    .ok()
+                    .and_then(|s| self.stromen.naam(s))
+                    .and_then(pseudoniem_van_stream);
+            }
+        }
+        uit
+    }
+
     /// Number of applied events recorded at or before `known_at`, and the last such
     /// position.
     pub(crate) fn prefix(&self, known_at: KnowledgeTime) -> (u64, i64) {

@@ -11,6 +11,8 @@
 //! from the versions visible at K when it is asked for; nothing of it is precomputed, so a
 //! past K costs the same as now, and the fold does no more than push a version.
 
+pub(crate) mod budget;
+pub(crate) mod kosten;
 pub(crate) mod stand;
 
 use std::collections::BTreeMap;
@@ -26,6 +28,9 @@ use crate::knowledge::KnowledgeTime;
 use crate::mem::FxMap;
 use crate::projectie::{Meta, Projection};
 use crate::versions::Stamp;
+
+pub use budget::{Budget, BudgetRegel, BudgetRegio, Budgetneutraal, BudgetneutraalRegel};
+pub use kosten::{Kosten, KostenPerJeugdige, KostenRij};
 
 /// An event behind a contract or budget fact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -4,8 +4,8 @@
 //! Rules (docs/kpis.md, "Geld"): the facts visible at K apply in the order of their
 //! original's position (a correction keeps the place of the fact it replaces). Of two
 //! tariffs of a product with the same `geldig_van`, or two volume guarantees or budget
-//! ceilings from the same date, the one recorded later wins (the position of the event
-//! that gave the visible content). The effective last day is the latest of the contract's
+//! ceilings from the same date, the one recorded later wins (by the original's position:
+//! a correction takes its original's place). The effective last day is the latest of the contract's
 //! own `tot_en_met` and its extensions, cut by the earliest early end.
 
 use std::collections::BTreeMap;
@@ -16,7 +16,7 @@ use kringloop_events::{Gebeurtenis, Volumegarantie};
 use super::{AfspraakOpK, AfspraakVersie, Bron, ContractOpK, GeldVersie};
 use crate::knowledge::KnowledgeTime;
 
-/// Keeps per key the value recorded last (by position).
+/// Keeps per key the value of the fact recorded last (by the original's position).
 fn zet<K: Ord, V>(m: &mut BTreeMap<K, (i64, V)>, k: K, positie: i64, v: V) {
     match m.get(&k) {
         Some((p, _)) if *p > positie => {}
@@ -44,7 +44,7 @@ pub(crate) fn contract_op_k(
         zet(
             tarieven.entry(t.product.clone()).or_default(),
             t.geldig_van,
-            gesloten_v.bron.positie,
+            gesloten_v.orde,
             t.bedrag_cent,
         );
     }
@@ -52,20 +52,20 @@ pub(crate) fn contract_op_k(
     zet(
         &mut volume,
         g.van,
-        gesloten_v.bron.positie,
+        gesloten_v.orde,
         g.volumegaranties.clone(),
     );
     let mut plafond: BTreeMap<NaiveDate, (i64, Option<i64>)> = BTreeMap::new();
     zet(
         &mut plafond,
         g.van,
-        gesloten_v.bron.positie,
+        gesloten_v.orde,
         g.budgetplafond_cent,
     );
     let mut laatste = g.tot_en_met;
     let mut beeindigd: Option<NaiveDate> = None;
     for v in &zichtbaar {
-        let p = v.bron.positie;
+        let p = v.orde;
         match &v.feit {
             Gebeurtenis::TariefGeindexeerd(e) => zet(
                 tarieven.entry(e.product.clone()).or_default(),
