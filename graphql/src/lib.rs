@@ -23,7 +23,7 @@
 //! | `plaatsingsverzoeken`, `plaatsingsverzoek` (person-level, logged) | – | – | ✓ | – | own region | ✓ |
 //! | `keten` (chain verification) | – | ✓ | ✓ | – | – | ✓ |
 //! | `contracten`, `contract` | ✓ without `tarieven` | own region | ✓ | – | – | ✓ |
-//! | `kosten`, `kostenReeks`, `budget` | ✓ | own region | ✓ | – | – | ✓ |
+//! | `kosten`, `kostenReeks`, `budget`, `budgetReeks`, `budgetneutraal` | ✓ | own region | ✓ | – | – | ✓ |
 //! | `scorecard`, `scorecardVerschil` | ✓ | own region | ✓ | – | – | ✓ |
 //! | `kostenPerJeugdige` (person-level, logged) | – | – | ✓ | – | – | ✓ |
 //! | `maatregelen`, `ratioAmbulantBed` (and their series) | perturbed | perturbed | ✓ | perturbed | perturbed | ✓ |

@@ -1,6 +1,7 @@
 //! Contracts and money: the inputs of the contract, budget and measure mutations
 //! ([`invoer`]) and the query fields of contracts ([`contract`]), costs ([`kosten`]) and
-//! quality figures ([`kwaliteit`]), merged into the schema's `Query` as [`GeldQuery`].
+//! costs and budgets
+//! ([`kosten`]), quality figures ([`kwaliteit`]), merged into the schema's `Query` as [`GeldQuery`].
 //!
 //! # Who sees what
 //! - **contractmanager** (bound to one jeugdregio): the contracts whose `jeugdregios`
@@ -21,6 +22,7 @@
 
 pub mod contract;
 pub mod invoer;
+pub mod kosten;
 pub mod kwaliteit;
 
 use chrono::{DateTime, Utc};
@@ -33,7 +35,11 @@ use crate::types::{FilterInvoer, Toerekening};
 
 /// The contract, money and quality fields of `Query`.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct GeldQuery(contract::ContractQuery, kwaliteit::KwaliteitQuery);
+pub struct GeldQuery(
+    contract::ContractQuery,
+    kosten::KostenQuery,
+    kwaliteit::KwaliteitQuery,
+);
 
 /// Whether `p` may see a contract of these regions: a role bound to a region only when
 /// the contract includes it.
