@@ -191,7 +191,7 @@ async fn elk_nieuw_feit_heeft_een_mutatie(o: &Omgeving) {
         (
             "startPlaatsing",
             "PlaatsingInvoer",
-            json!({"voorziening":"F2","datum":"2025-01-10","spoed":false,"verblijfVoor":"THUIS"}),
+            json!({"voorziening":"F2","datum":"2025-01-10","spoed":false,"crisis":false,"verblijfVoor":"THUIS"}),
             Some("pa"),
         ),
         (
@@ -360,9 +360,261 @@ async fn alleen_schrijvers_leggen_geldfeiten_vast(o: &Omgeving) {
     s.stop().await;
 }
 
+/// Records the landscape, both contracts and a placement of `pa` in F2 from 2025-01-10
+/// to 2025-01-20 (ten bed-days in January), as the registrar.
+async fn met_contracten(o: &Omgeving, s: &Server) {
+    let reg = o.token(Rol::Registrar);
+    landschap(s, reg).await;
+    ok(&feit(
+        s,
+        reg,
+        "sluitContract",
+        "ContractInvoer",
+        contract_hzn(),
+        None,
+        "c-hzn",
+    )
+    .await);
+    ok(&feit(
+        s,
+        reg,
+        "sluitContract",
+        "ContractInvoer",
+        contract_skb(),
+        None,
+        "c-skb",
+    )
+    .await);
+    ok(&feit(s, reg, "stelBudgetVast", "BudgetInvoer", json!({"jeugdregio":EIGEN,"jaar":2025,"segment":"OPEN_RESIDENTIEEL","bedragCent":18_250_000}), None, "b1").await);
+    ok(&feit(s, reg, "legPrestatieafspraakVast", "PrestatieafspraakInvoer", json!({"contract":"C-HZN","afspraak":"A1","datum":"2025-01-01","inhoud":{"norm":{"kpi":"GEMIDDELDE_VERBLIJFSDUUR","van":"2025-01-01","totEnMet":"2025-03-31","max":30.0}}}), None, "a1").await);
+    ok(&feit(s, reg, "startPlaatsing", "PlaatsingInvoer", json!({"voorziening":"F2","datum":"2025-01-10","spoed":false,"crisis":false,"verblijfVoor":"THUIS"}), Some("pa"), "p1").await);
+    ok(&feit(
+        s,
+        reg,
+        "beeindigPlaatsing",
+        "PlaatsingBeeindigdInvoer",
+        json!({"datum":"2025-01-20","bestemming":"THUIS","reden":"klaar"}),
+        Some("pa"),
+        "p2",
+    )
+    .await);
+    ok(&feit(s, reg, "registreerMaatregel", "MaatregelInvoer", json!({"maatregel":"M1","soort":"AFZONDERING","voorziening":"F2","begin":"2025-01-12T10:00:00","eind":"2025-01-12T13:30:00"}), Some("pa"), "m1").await);
+    s.bij().await;
+}
+
+const JANUARI: &str = "{ jaar: 2025, maand: 1 }";
+
+/// The role matrix of the new queries: who gets data, who FORBIDDEN.
+async fn de_rollenmatrix_van_geld(o: &Omgeving) {
+    let s = o.start().await;
+    met_contracten(o, &s).await;
+    use Rol::*;
+    let geld = vec![Stuurgroep, Contractmanager, Evaluator, Admin];
+    let alle = Rol::ALL.to_vec();
+    let gevallen: Vec<(&str, String, Vec<Rol>)> = vec![
+        ("contracten", "{ contracten { id aanbieder afspraken { id } } }".into(), geld.clone()),
+        ("contract", "{ contract(id: \"C-HZN\") { id financiering } }".into(), geld.clone()),
+        ("tarieven", "{ contract(id: \"C-HZN\") { tarieven { product } } }".into(), vec![Contractmanager, Evaluator, Admin]),
+        ("kosten", format!("{{ kosten(periode: {JANUARI}) {{ totaal {{ totaalCent }} }} }}"), geld.clone()),
+        ("kostenReeks", "{ kostenReeks(granulariteit: MAAND, van: \"2025-01-01\", tot: \"2025-03-01\") { totaal { totaalCent } } }".into(), geld.clone()),
+        ("budget", format!("{{ budget(periode: {JANUARI}) {{ jaar regios {{ jeugdregio }} }} }}"), geld.clone()),
+        ("budgetneutraal", format!("{{ budgetneutraal(periode: {JANUARI}, basisjaar: 2024) {{ totaal {{ kostenCent }} }} }}"), geld.clone()),
+        ("kostenPerJeugdige", format!("{{ kostenPerJeugdige(periode: {JANUARI}) {{ jeugdigen {{ totaalCent }} }} }}"), vec![Evaluator, Admin]),
+        ("maatregelen", format!("{{ maatregelen(periode: {JANUARI}) {{ totaal {{ aantal {{ waarde bescherming }} }} }} }}"), alle.clone()),
+        ("ratioAmbulantBed", format!("{{ ratioAmbulantBed(periode: {JANUARI}) {{ totaal {{ ligdagen {{ waarde }} }} }} }}"), alle.clone()),
+    ];
+    for (naam, q, mogen) in &gevallen {
+        for rol in Rol::ALL {
+            let r = s.gql(o.token(rol), q, json!({})).await;
+            if mogen.contains(&rol) {
+                ok(&r);
+            } else {
+                assert_eq!(code(&r), Some("FORBIDDEN"), "{naam} as {rol}: {r}");
+            }
+        }
+    }
+    // Measures are about persons: perturbed for the aggregate roles, exact otherwise.
+    let q = &gevallen[8].1;
+    for rol in Rol::ALL {
+        let r = s.gql(o.token(rol), q, json!({})).await;
+        let b = &ok(&r)["maatregelen"]["totaal"]["aantal"]["bescherming"];
+        let verwacht = if rol.sees_small_counts() {
+            "GEEN"
+        } else {
+            "VERSTOORD"
+        };
+        assert_eq!(b, verwacht, "{rol}: {r}");
+    }
+    let r = s.gql(o.token(Evaluator), q, json!({})).await;
+    assert_eq!(ok(&r)["maatregelen"]["totaal"]["aantal"]["waarde"], 1);
+    s.stop().await;
+}
+
+/// A contract manager sees the contracts of its own region only, and costs and budgets
+/// of its own region; another region is FORBIDDEN, not empty.
+async fn een_contractmanager_ziet_de_eigen_regio(o: &Omgeving) {
+    let s = o.start().await;
+    met_contracten(o, &s).await;
+    let cm = o.token(Rol::Contractmanager);
+    let cm_ander = o.token_voor(Rol::Contractmanager, ANDER);
+    let ids = |r: &Value| -> Vec<String> {
+        ok(r)["contracten"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let q = "{ contracten { id } }";
+    assert_eq!(ids(&s.gql(cm, q, json!({})).await), ["C-HZN"]);
+    assert_eq!(ids(&s.gql(&cm_ander, q, json!({})).await), ["C-SKB"]);
+    assert_eq!(
+        ids(&s.gql(o.token(Rol::Stuurgroep), q, json!({})).await),
+        ["C-HZN", "C-SKB"]
+    );
+    let r = s
+        .gql(cm, "{ contract(id: \"C-SKB\") { id } }", json!({}))
+        .await;
+    assert_eq!(code(&r), Some("FORBIDDEN"), "{r}");
+    let r = s
+        .gql(cm, "{ contract(id: \"C-ONBEKEND\") { id } }", json!({}))
+        .await;
+    assert_eq!(ok(&r)["contract"], Value::Null);
+    // Costs: the own region's by default; another region FORBIDDEN.
+    let kosten = format!(
+        "{{ kosten(periode: {JANUARI}) {{ meta {{ filter {{ jeugdregio }} }} totaal {{ totaalCent }} perJeugdregio {{ sleutel }} }} }}"
+    );
+    let r = s.gql(cm, &kosten, json!({})).await;
+    assert_eq!(ok(&r)["kosten"]["meta"]["filter"]["jeugdregio"], EIGEN);
+    assert_eq!(ok(&r)["kosten"]["totaal"]["totaalCent"], 500_000);
+    let r = s.gql(&cm_ander, &kosten, json!({})).await;
+    assert_eq!(
+        ok(&r)["kosten"]["totaal"]["totaalCent"],
+        0,
+        "pa is of Rijnmond: {r}"
+    );
+    let r = s
+        .gql(cm, &format!("{{ kosten(periode: {JANUARI}, filter: {{ jeugdregio: \"{ANDER}\" }}) {{ totaal {{ totaalCent }} }} }}"), json!({}))
+        .await;
+    assert_eq!(code(&r), Some("FORBIDDEN"), "{r}");
+    let r = s
+        .gql(
+            cm,
+            &format!(
+                "{{ budget(periode: {JANUARI}, filter: {{ jeugdregio: \"{ANDER}\" }}) {{ jaar }} }}"
+            ),
+            json!({}),
+        )
+        .await;
+    assert_eq!(code(&r), Some("FORBIDDEN"), "{r}");
+    let r = s.gql(cm, &format!("{{ budget(periode: {JANUARI}) {{ regios {{ jeugdregio totaal {{ budgetCent kostenCent }} }} }} }}"), json!({})).await;
+    assert_eq!(
+        ok(&r)["budget"]["regios"],
+        json!([{"jeugdregio": EIGEN, "totaal": {"budgetCent": 18_250_000, "kostenCent": 500_000}}]),
+        "{r}"
+    );
+    // Costs per youth: person-level, in the access log.
+    let voor = inzage(&s).await;
+    let r = s.gql(o.token(Rol::Evaluator), &format!("{{ kostenPerJeugdige(periode: {JANUARI}) {{ jeugdigen {{ jeugdige totaalCent }} }} }}"), json!({})).await;
+    assert_eq!(
+        ok(&r)["kostenPerJeugdige"]["jeugdigen"][0]["totaalCent"],
+        500_000,
+        "{r}"
+    );
+    assert_eq!(inzage(&s).await, voor + 1, "the read is logged");
+    s.stop().await;
+}
+
+/// The access log entries recorded so far.
+async fn inzage(s: &Server) -> usize {
+    s.store
+        .read_all(0, 100_000)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.event_type == "PersoonsgegevensIngezien")
+        .count()
+}
+
+/// Contract → placement → cost over HTTP: ten bed-days at € 500.00; a tariff indexation
+/// recorded later, valid from 15 January: the cost as known before it and after it.
+async fn contract_plaatsing_kosten(o: &Omgeving) {
+    let s = o.start().await;
+    met_contracten(o, &s).await;
+    let ev = o.token(Rol::Evaluator);
+    let q = "query K($k: DateTime) { kosten(periode: { jaar: 2025, maand: 1 }, asKnownAt: $k) { totaal { etmaalCent leegstandCent totaalCent } ligdagenMetContract ligdagenZonderContract perAanbieder { sleutel totaalCent } perJeugdregio { sleutel totaalCent } perSegment { sleutel totaalCent } } }";
+    let r = s.gql(ev, q, json!({})).await;
+    let k = &ok(&r)["kosten"];
+    assert_eq!(k["totaal"]["etmaalCent"], 500_000, "{k}");
+    assert_eq!(k["totaal"]["totaalCent"], 500_000, "{k}");
+    assert_eq!(k["ligdagenMetContract"], 10);
+    assert_eq!(k["ligdagenZonderContract"], 0);
+    assert_eq!(
+        k["perAanbieder"],
+        json!([{"sleutel":"HZN","totaalCent":500_000}])
+    );
+    assert_eq!(
+        k["perJeugdregio"],
+        json!([{"sleutel":EIGEN,"totaalCent":500_000}])
+    );
+    let segment = k["perSegment"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["sleutel"] == "OPEN_RESIDENTIEEL")
+        .cloned();
+    assert_eq!(
+        segment.map(|r| r["totaalCent"].clone()),
+        Some(json!(500_000))
+    );
+    // K1: before the indexation was recorded.
+    let k1 = chrono::Utc::now();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    ok(&feit(&s, o.token(Rol::Registrar), "indexeerTarief", "TariefIndexatieInvoer", json!({"contract":"C-HZN","product":"KS-OPEN","geldigVan":"2025-01-15","bedragCent":52_000,"reden":"indexatie, laat afgesproken"}), None, "idx").await);
+    s.bij().await;
+    let na = s.gql(ev, q, json!({})).await;
+    assert_eq!(
+        ok(&na)["kosten"]["totaal"]["totaalCent"],
+        5 * 50_000 + 5 * 52_000,
+        "{na}"
+    );
+    let voor = s.gql(ev, q, json!({ "k": k1 })).await;
+    assert_eq!(
+        ok(&voor)["kosten"]["totaal"]["totaalCent"],
+        500_000,
+        "as known at K1: {voor}"
+    );
+    // The series agrees with the single period.
+    let r = s.gql(ev, "{ kostenReeks(granulariteit: MAAND, van: \"2025-01-01\", tot: \"2025-03-01\") { totaal { totaalCent } } }", json!({})).await;
+    assert_eq!(
+        ok(&r)["kostenReeks"],
+        json!([{"totaal":{"totaalCent":510_000}},{"totaal":{"totaalCent":0}}])
+    );
+    // The contract as known at K1 has one tariff, now two.
+    let c = "query C($k: DateTime) { contract(id: \"C-HZN\", asKnownAt: $k) { tarieven { tarieven { bedragCent } } } }";
+    let r = s.gql(ev, c, json!({ "k": k1 })).await;
+    assert_eq!(
+        ok(&r)["contract"]["tarieven"][0]["tarieven"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    let r = s.gql(ev, c, json!({})).await;
+    assert_eq!(
+        ok(&r)["contract"]["tarieven"][0]["tarieven"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    s.stop().await;
+}
+
 kringloop_tests::both_backends!(
     &Omgeving;
     elk_nieuw_feit_heeft_een_mutatie,
     de_invoercontrole_geldt_ook_hier,
     alleen_schrijvers_leggen_geldfeiten_vast,
+    de_rollenmatrix_van_geld,
+    een_contractmanager_ziet_de_eigen_regio,
+    contract_plaatsing_kosten,
 );
