@@ -126,7 +126,8 @@ pub use geld::{
 pub use jeugdtabellen::BATCH;
 pub use knowledge::KnowledgeTime;
 pub use kwaliteit::{
-    MaatregelCijfers, MaatregelRij, Maatregelen, RatioAmbulantBed, RatioRij,
+    AfspraakScore, AfspraakStatus, CapaciteitspuntScore, MaatregelCijfers, MaatregelRij,
+    Maatregelen, RatioAmbulantBed, RatioRij, Scorecard, ScorecardVerschil, Trendpunt, VersieRegel,
 };
 pub use pad::kpi::{TERUGVAL_MAANDEN, plus_maanden};
 pub use pad::{Onttrekkingen, PadRapport, PlaatsingenNaarVoorgeschiedenis, Terugval};

@@ -154,24 +154,55 @@ fn voorbeeld() -> Log {
     log.push(&j4, geplaatst("F3", "2024-03-01"));
     let m1 = log.push(
         &j1,
-        maatregel("M1", Afzondering, "F1", "2024-01-10T08:00:00", "2024-01-10T12:00:00"),
+        maatregel(
+            "M1",
+            Afzondering,
+            "F1",
+            "2024-01-10T08:00:00",
+            "2024-01-10T12:00:00",
+        ),
     );
     log.push(
         &j1,
-        maatregel("M2", Separatie, "F1", "2024-02-01T10:00:00", "2024-02-02T10:00:00"),
+        maatregel(
+            "M2",
+            Separatie,
+            "F1",
+            "2024-02-01T10:00:00",
+            "2024-02-02T10:00:00",
+        ),
     );
     log.push(
         &j2,
-        maatregel("M1", Fixatie, "F1", "2024-03-31T23:00:00", "2024-04-01T00:30:00"),
+        maatregel(
+            "M1",
+            Fixatie,
+            "F1",
+            "2024-03-31T23:00:00",
+            "2024-04-01T00:30:00",
+        ),
     );
     let m2 = log.push(
         &j2,
-        maatregel("M2", Afzondering, "F1", "2024-02-15T09:00:00", "2024-02-15T12:00:00"),
+        maatregel(
+            "M2",
+            Afzondering,
+            "F1",
+            "2024-02-15T09:00:00",
+            "2024-02-15T12:00:00",
+        ),
     );
     log.push(
         &j4,
-        maatregel("M1", Afzondering, "F3", "2024-04-02T10:00:00", "2024-04-02T11:00:00"),
+        maatregel(
+            "M1",
+            Afzondering,
+            "F3",
+            "2024-04-02T10:00:00",
+            "2024-04-02T11:00:00",
+        ),
     );
+    contract(&mut log);
     log.push_op(
         &j1,
         FeitGecorrigeerd {
@@ -194,7 +225,121 @@ fn voorbeeld() -> Log {
             reden: "niet toegepast".into(),
         },
     );
+    // After the review date of 1 April the norm on measures is tightened.
+    log.push_op(
+        &contract_stream("C1"),
+        PrestatieafspraakGewijzigd {
+            contract: "C1".into(),
+            afspraak: "AF1".into(),
+            datum: d("2024-04-01"),
+            inhoud: norm(
+                Normkpi::MaatregelenPer1000Ligdagen,
+                "2024-03-31",
+                None,
+                Some(20.0),
+            ),
+            reden: "evaluatie 1 april".into(),
+        },
+        t(K2),
+    );
     log
+}
+
+/// When the agreement AF1 is changed.
+const K2: &str = "2024-07-01T09:00:00Z";
+
+fn norm(kpi: Normkpi, tot_en_met: &str, min: Option<f64>, max: Option<f64>) -> Afspraakinhoud {
+    Afspraakinhoud::Norm {
+        kpi,
+        van: d("2024-01-01"),
+        tot_en_met: d(tot_en_met),
+        min,
+        max,
+    }
+}
+
+/// Contract C1 of provider A1 with four agreements (docs/kpis.md, "Scorecard").
+fn contract(log: &mut Log) {
+    let s = contract_stream("C1");
+    log.push(
+        &s,
+        ContractGesloten {
+            contract: "C1".into(),
+            aanbieder: "A1".into(),
+            jeugdregios: vec!["R1".into()],
+            financiering: Financiering::Inspanningsgericht,
+            percelen: vec![Perceel {
+                code: "P1".into(),
+                naam: "Gesloten groep".into(),
+                producten: vec![Product {
+                    code: "JZP".into(),
+                    vorm: Vorm::Groep,
+                    regime: Regime::Gesloten,
+                    eenheid: Tariefeenheid::Etmaal,
+                }],
+            }],
+            tarieven: vec![Tarief {
+                product: "JZP".into(),
+                bedrag_cent: 50_000,
+                geldig_van: d("2024-01-01"),
+            }],
+            van: d("2024-01-01"),
+            tot_en_met: d("2025-12-31"),
+            verlengingsopties: 0,
+            verlenging_maanden: 0,
+            volumegaranties: Vec::new(),
+            budgetplafond_cent: None,
+        },
+    );
+    let afspraken = [
+        (
+            "AF1",
+            norm(
+                Normkpi::MaatregelenPer1000Ligdagen,
+                "2024-03-31",
+                None,
+                Some(30.0),
+            ),
+        ),
+        (
+            "AF2",
+            norm(Normkpi::RatioAmbulantBed, "2024-03-31", Some(1.0), None),
+        ),
+        (
+            "AF3",
+            norm(Normkpi::Bezettingsgraad, "2024-12-31", Some(0.5), None),
+        ),
+        (
+            "AF4",
+            Afspraakinhoud::Capaciteit {
+                vorm: Some(Vorm::Groep),
+                regime: Some(Regime::Gesloten),
+                richting: Richting::Afbouw,
+                punten: vec![
+                    Capaciteitspunt {
+                        datum: d("2024-01-01"),
+                        plaatsen: 4,
+                    },
+                    Capaciteitspunt {
+                        datum: d("2024-04-01"),
+                        plaatsen: 3,
+                    },
+                ],
+            },
+        ),
+    ];
+    for (id, inhoud) in afspraken {
+        log.push(
+            &s,
+            PrestatieafspraakVastgelegd {
+                contract: "C1".into(),
+                afspraak: id.into(),
+                datum: d("2024-01-01"),
+                inhoud,
+                toelichting: format!("afspraak {id}"),
+            },
+        );
+    }
 }
 
 fn rij<'a>(rijen: &'a [MaatregelRij], s: &str) -> Option<&'a MaatregelCijfers> {
@@ -238,7 +383,10 @@ fn maatregelen_als_bekend_op_k() {
     let m = p.maatregelen(&q1().known_at(t(K1)), None).waarde;
     assert_eq!(n(m.totaal.aantal), 4);
     assert!(benadert(m.totaal.uren, 32.5));
-    assert_eq!(rij(&m.per_soort, "AFZONDERING").map(|c| n(c.aantal)), Some(2));
+    assert_eq!(
+        rij(&m.per_soort, "AFZONDERING").map(|c| n(c.aantal)),
+        Some(2)
+    );
     // Before anything about measures was recorded.
     let m = p
         .maatregelen(&q1().known_at(t("2024-06-01T08:00:10Z")), None)
@@ -308,7 +456,10 @@ fn voorbeeld_ratio() {
     let perioden = [kwartaal(2024, 1), kwartaal(2024, 2)];
     let reeks = p.ratio_ambulant_bed_reeks(&q1(), &perioden, None);
     for (k, periode) in reeks.iter().zip(perioden) {
-        assert_eq!(k.waarde, p.ratio_ambulant_bed(&Query::new(periode), None).waarde);
+        assert_eq!(
+            k.waarde,
+            p.ratio_ambulant_bed(&Query::new(periode), None).waarde
+        );
     }
     // Q2: J3 ambulant 91 days, J2 and J4 91 bed-days each.
     assert!(benadert(reeks[1].waarde.totaal.ratio.waarde, 91.0 / 182.0));
@@ -342,6 +493,118 @@ fn beschermd_is_verstoord_en_consistent() {
     assert_eq!(r.totaal.ratio.bescherming, Bescherming::Verstoord);
 }
 
+fn score<'a>(s: &'a Scorecard, id: &str) -> Option<&'a AfspraakScore> {
+    s.afspraken.iter().find(|a| a.afspraak == id)
+}
+
+fn status(s: &Scorecard, id: &str) -> Option<&'static str> {
+    score(s, id).map(|a| a.status.code())
+}
+
+#[test]
+fn voorbeeld_scorecard() {
+    let p = bouw(&voorbeeld());
+    let Some(s) = p.scorecard("C1", &KnowledgeTime::LATEST, None) else {
+        panic!("contract C1 unknown");
+    };
+    assert_eq!(s.aanbieder, "A1");
+    assert_eq!(s.kennisdatum, Some(d("2024-07-01")));
+    assert_eq!(s.afspraken.len(), 4);
+    // AF1 (after its change: at most 20 per 1,000 bed-days): 3 measures over 120
+    // bed-days of A1 in Q1 is 25.
+    let af1 = score(&s, "AF1");
+    assert!(benadert(af1.and_then(|a| a.gerealiseerd), 25.0));
+    assert_eq!(status(&s, "AF1"), Some("NIET_GEHAALD"));
+    assert_eq!(af1.map(|a| a.historie.len()), Some(2));
+    assert_eq!(
+        af1.and_then(|a| a.historie.last())
+            .map(|v| v.reden.as_str()),
+        Some("evaluatie 1 april")
+    );
+    assert_eq!(af1.map(|a| a.trend.len()), Some(1));
+    // The events behind the value: the three measures (one through its correction) and
+    // the two stays of A1's closed facility in Q1.
+    let soorten: Vec<&str> = af1
+        .map(|a| {
+            a.gebeurtenissen
+                .iter()
+                .map(|g| g.event_type.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(soorten.len(), 5, "{soorten:?}");
+    assert!(soorten.contains(&"FeitGecorrigeerd"));
+    // AF2: A1's ratio is 77 / 120, below the minimum of 1.
+    assert!(benadert(
+        score(&s, "AF2").and_then(|a| a.gerealiseerd),
+        77.0 / 120.0
+    ));
+    assert_eq!(status(&s, "AF2"), Some("NIET_GEHAALD"));
+    // AF3: the year has not ended on 1 July.
+    assert_eq!(status(&s, "AF3"), Some("NOG_NIET_DEFINITIEF"));
+    assert!(benadert(
+        score(&s, "AF3").and_then(|a| a.gerealiseerd),
+        747.0 / 5124.0
+    ));
+    assert_eq!(score(&s, "AF3").map(|a| a.trend.len()), Some(4));
+    // AF4: 4 places of GROEP × GESLOTEN on both dates: met on 1 January, not on 1 April.
+    let af4 = score(&s, "AF4");
+    let punten: Vec<(i64, bool)> = af4
+        .map(|a| {
+            a.punten
+                .iter()
+                .map(|p| (p.gerealiseerd, p.gehaald))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(punten, vec![(4, true), (4, false)]);
+    assert_eq!(status(&s, "AF4"), Some("NIET_GEHAALD"));
+    // An unknown contract has no scorecard.
+    assert!(p.scorecard("C9", &KnowledgeTime::LATEST, None).is_none());
+}
+
+#[test]
+fn scorecard_gehaald_en_verschil() {
+    let p = bouw(&voorbeeld());
+    let k1 = KnowledgeTime::from(t(K1));
+    let Some(s1) = p.scorecard("C1", &k1, None) else {
+        panic!("contract C1 unknown at K1");
+    };
+    // At K1: the first content (at most 30), and J2's measure not yet retracted: 4
+    // measures over 120 bed-days is 33.3.
+    let af1 = score(&s1, "AF1");
+    assert!(benadert(af1.and_then(|a| a.gerealiseerd), 4000.0 / 120.0));
+    assert_eq!(status(&s1, "AF1"), Some("NIET_GEHAALD"));
+    assert_eq!(af1.map(|a| a.historie.len()), Some(1));
+    // As known between the retraction and the change: 25 ≤ 30, met.
+    let tussen = KnowledgeTime::from(t("2024-06-20T00:00:00Z"));
+    let st = p.scorecard("C1", &tussen, None);
+    assert_eq!(st.as_ref().and_then(|s| status(s, "AF1")), Some("GEHAALD"));
+    let v = p.scorecard_verschil("C1", &k1, &KnowledgeTime::from(t(K2)), None);
+    assert_eq!(v.gewijzigd, vec!["AF1".to_owned()]);
+    let soorten: Vec<&str> = v
+        .gebeurtenissen
+        .iter()
+        .map(|g| g.event_type.as_str())
+        .collect();
+    assert_eq!(
+        soorten,
+        vec![
+            "FeitGecorrigeerd",
+            "FeitIngetrokken",
+            "PrestatieafspraakGewijzigd"
+        ]
+    );
+    assert!(v.voor.is_some() && v.na.is_some());
+    // Before the contract was recorded there is no scorecard.
+    let vroeg = KnowledgeTime::from(t("2024-06-01T08:00:00Z"));
+    assert!(p.scorecard("C1", &vroeg, None).is_none());
+    // Protected: the same statuses from perturbed values, never an exact count given away.
+    let sl = RecordKeys::new(b"a test secret of enough length");
+    let b = p.scorecard("C1", &KnowledgeTime::LATEST, Some(&sl));
+    assert_eq!(b.map(|s| s.afspraken.len()), Some(4));
+}
+
 // ---------------------------------------------------------------- properties
 
 /// The generated history of `common::historie` with restrictive measures added in the
@@ -371,8 +634,8 @@ fn genereer(seed: u64, jeugdigen: usize) -> Log {
         let s = stromen[rng.below(stromen.len() as u64) as usize].clone();
         let i = rng.below(6) as usize;
         let dag = rng.below(500) as i64;
-        let begin = (basis + Duration::days(dag) + Duration::minutes(rng.below(1440) as i64))
-            .naive_utc();
+        let begin =
+            (basis + Duration::days(dag) + Duration::minutes(rng.below(1440) as i64)).naive_utc();
         let eind = begin + Duration::minutes(rng.below(3000) as i64);
         let e = MaatregelToegepast {
             maatregel: format!("M{i}"),
@@ -437,7 +700,12 @@ fn queries() -> Vec<Query> {
 
 type Waarden = Vec<(Maatregelen, RatioAmbulantBed)>;
 
-fn alles(p: &Projection, qs: &[Query], k: Option<DateTime<Utc>>, sl: Option<&RecordKeys>) -> Waarden {
+fn alles(
+    p: &Projection,
+    qs: &[Query],
+    k: Option<DateTime<Utc>>,
+    sl: Option<&RecordKeys>,
+) -> Waarden {
     qs.iter()
         .map(|q| {
             let mut q = q.clone();
@@ -448,6 +716,81 @@ fn alles(p: &Projection, qs: &[Query], k: Option<DateTime<Utc>>, sl: Option<&Rec
             )
         })
         .collect()
+}
+
+#[test]
+fn verkeerde_stroom_en_ander_soort() {
+    let mut log = voorbeeld();
+    let m = maatregel(
+        "M9",
+        Maatregelsoort::Fixatie,
+        "F1",
+        "2024-05-01T10:00:00",
+        "2024-05-01T11:00:00",
+    );
+    log.push("voorziening-F1", m);
+    let j1 = jeugdige_stream("J1");
+    let id = log.push(
+        &j1,
+        maatregel(
+            "M8",
+            Maatregelsoort::Toezicht,
+            "F1",
+            "2024-05-02T10:00:00",
+            "2024-05-02T11:00:00",
+        ),
+    );
+    log.push(
+        &j1,
+        FeitGecorrigeerd {
+            vervangt: id,
+            nieuw: Box::new(geplaatst("F1", "2024-05-02")),
+            reden: "andere soort".into(),
+        },
+    );
+    let (p, fouten) = Projection::rebuild(&log.events);
+    assert!(
+        matches!(
+            fouten.as_slice(),
+            [
+                ProjectionError::VerkeerdeStroom { .. },
+                ProjectionError::CorrectieAnderSoort { .. }
+            ]
+        ),
+        "{fouten:?}"
+    );
+    // The refused correction changed nothing: M8 is still there.
+    let q = Query::new(kwartaal(2024, 2));
+    assert_eq!(n(p.maatregelen(&q, None).waarde.totaal.aantal), 2);
+}
+
+#[test]
+fn de_generator_raakt_alles() {
+    // The property below is not vacuous: generated histories hold measures in the
+    // periods asked, corrected and retracted ones among them.
+    let log = genereer(7, 9);
+    let soort = |s: &str| log.events.iter().filter(|e| e.event_type == s).count();
+    assert!(soort("MaatregelToegepast") >= 10);
+    assert!(soort("FeitGecorrigeerd") >= 1);
+    let p = bouw(&log);
+    let totaal: i64 = (1..=4)
+        .map(|k| {
+            n(p.maatregelen(&Query::new(kwartaal(2024, k)), None)
+                .waarde
+                .totaal
+                .aantal)
+        })
+        .sum();
+    assert!(totaal >= 5, "{totaal}");
+    let jaren = Periode {
+        van: d("2024-01-01"),
+        tot: d("2026-01-01"),
+    };
+    let r = p.ratio_ambulant_bed(&Query::new(jaren), None).waarde;
+    assert!(
+        n(r.totaal.ligdagen) > 0 && n(r.totaal.ambulante_dagen) > 0,
+        "{r:?}"
+    );
 }
 
 proptest! {

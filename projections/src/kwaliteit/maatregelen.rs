@@ -92,7 +92,12 @@ impl Perioden {
     pub fn venster(&self) -> (i32, i32) {
         (
             self.van.iter().copied().min().unwrap_or(0),
-            self.tot.iter().copied().max().unwrap_or(0).saturating_sub(1),
+            self.tot
+                .iter()
+                .copied()
+                .max()
+                .unwrap_or(0)
+                .saturating_sub(1),
         )
     }
 

@@ -14,8 +14,9 @@
 
 pub(crate) mod maatregelen;
 pub(crate) mod ratio;
+pub(crate) mod scorecard;
 
-use kringloop_events::{Gebeurtenis, Maatregelsoort, MaatregelToegepast};
+use kringloop_events::{Gebeurtenis, MaatregelToegepast, Maatregelsoort};
 
 use crate::ProjectionError;
 use crate::knowledge::KnowledgeTime;
@@ -26,6 +27,10 @@ use crate::versions::Stamp;
 
 pub use maatregelen::{MaatregelCijfers, MaatregelRij, Maatregelen};
 pub use ratio::{RatioAmbulantBed, RatioRij};
+pub use scorecard::{
+    AfspraakScore, AfspraakStatus, CapaciteitspuntScore, Scorecard, ScorecardVerschil, Trendpunt,
+    VersieRegel,
+};
 
 /// A measure kind's code (its index in [`Maatregelsoort::ALL`]).
 pub(crate) fn soort_code(s: Maatregelsoort) -> u8 {
@@ -102,11 +107,6 @@ pub(crate) struct Kwaliteit {
 }
 
 impl Kwaliteit {
-    /// Number of versions of measures.
-    pub fn versie_aantal(&self) -> usize {
-        self.versies.len()
-    }
-
     /// The measures visible at `k`.
     pub fn zichtbaar(&self, k: KnowledgeTime) -> impl Iterator<Item = &Maatregel> + '_ {
         self.versies
