@@ -316,7 +316,9 @@ fn voorbeeld_kosten_voor_en_na_de_indexatie() {
     assert_eq!(totaal(&k.per_product, "AMB"), 248_000);
 
     // LOCATIE: the facilities' regions (F1, F2 in R1; F3, F4 in R2).
-    let loc = p.kosten(&q.clone().toerekening(Toerekening::Locatie)).waarde;
+    let loc = p
+        .kosten(&q.clone().toerekening(Toerekening::Locatie))
+        .waarde;
     assert_eq!(loc.totaal, k.totaal);
     // R1: J1 and J2 (F1) 4 112 000 + J3 1 200 000 + JAAR 455 000 + leegstand 2 556 000.
     assert_eq!(totaal(&loc.per_jeugdregio, "R1"), 8_323_000);
@@ -348,12 +350,27 @@ fn voorbeeld_kosten_per_jeugdige() {
     let q = Query::new(kwartaal(2024, 1));
     let per = p.kosten_per_jeugdige(&q).waarde;
     let j = |p: &str| per.iter().find(|x| x.jeugdige == p).cloned();
-    assert_eq!(j("J1").map(|x| (x.etmaal_cent, x.ligdagen_met_contract)), Some((2_000_000, 40)));
-    assert_eq!(j("J2").map(|x| (x.etmaal_cent, x.ligdagen_met_contract)), Some((2_112_000, 41)));
-    assert_eq!(j("J3").map(|x| (x.traject_cent, x.totaal_cent)), Some((1_200_000, 1_200_000)));
-    assert_eq!(j("J4").map(|x| (x.totaal_cent, x.ligdagen_met_contract)), Some((0, 30)));
+    assert_eq!(
+        j("J1").map(|x| (x.etmaal_cent, x.ligdagen_met_contract)),
+        Some((2_000_000, 40))
+    );
+    assert_eq!(
+        j("J2").map(|x| (x.etmaal_cent, x.ligdagen_met_contract)),
+        Some((2_112_000, 41))
+    );
+    assert_eq!(
+        j("J3").map(|x| (x.traject_cent, x.totaal_cent)),
+        Some((1_200_000, 1_200_000))
+    );
+    assert_eq!(
+        j("J4").map(|x| (x.totaal_cent, x.ligdagen_met_contract)),
+        Some((0, 30))
+    );
     assert_eq!(j("J5").map(|x| x.etmaal_cent), Some(248_000));
-    assert_eq!(j("J6").map(|x| (x.totaal_cent, x.ligdagen_zonder_contract)), Some((0, 10)));
+    assert_eq!(
+        j("J6").map(|x| (x.totaal_cent, x.ligdagen_zonder_contract)),
+        Some((0, 10))
+    );
     let som: i64 = per.iter().map(|x| x.totaal_cent).sum();
     let k = p.kosten(&q).waarde.totaal;
     assert_eq!(som, k.etmaal_cent + k.traject_cent);
@@ -379,7 +396,10 @@ fn voorbeeld_budget() {
     assert_eq!(g.verschoven_cent, -2_000_000);
     assert_eq!(g.budget_cent, Some(18_000_000));
     assert_eq!(g.kosten_cent, 4_556_000);
-    assert!(g.realisatie.is_some_and(|x| (x - 4_556_000.0 / 18_000_000.0).abs() < 1e-12));
+    assert!(
+        g.realisatie
+            .is_some_and(|x| (x - 4_556_000.0 / 18_000_000.0).abs() < 1e-12)
+    );
     assert_eq!(g.prognose_cent, 18_324_132);
     let o = &r.segmenten[1];
     assert_eq!((o.budget_cent, o.kosten_cent), (Some(5_000_000), 1_655_000));
@@ -390,7 +410,8 @@ fn voorbeeld_budget() {
     assert_eq!(r.totaal.prognose_cent, 24_980_505);
 
     // Before the shift's date the budget is as set.
-    let jan = Query::new(Periode::maand(2024, 1).unwrap_or(kwartaal(2024, 1))).filter(q.filter.clone());
+    let jan =
+        Query::new(Periode::maand(2024, 1).unwrap_or(kwartaal(2024, 1))).filter(q.filter.clone());
     let b = p.budget(&jan).waarde;
     assert_eq!(b.regios[0].segmenten[0].budget_cent, Some(20_000_000));
     assert_eq!(b.dagen_verstreken, 31);
@@ -425,7 +446,10 @@ fn voorbeeld_budgetneutraal() {
             .is_some_and(|x| (x - 11_582_091.0 / 9_000_000.0).abs() < 1e-12)
     );
     let r1 = b.per_jeugdregio.iter().find(|r| r.sleutel == "R1");
-    assert_eq!(r1.map(|r| (r.kosten_cent, r.basis_cent)), Some((6_211_000, 4_500_000)));
+    assert_eq!(
+        r1.map(|r| (r.kosten_cent, r.basis_cent)),
+        Some((6_211_000, 4_500_000))
+    );
 }
 
 /// Which contract pays: the one of the youth's region, else the lowest id; none, none.
@@ -447,7 +471,11 @@ fn welk_contract_betaalt() {
                 vec![product("JZP", Groep, Gesloten, Etmaal)],
                 vec![tarief("JZP", cent, "2024-01-01")],
                 "2024-01-01",
-                if id == "CA" { "2024-12-31" } else { "2024-01-31" },
+                if id == "CA" {
+                    "2024-12-31"
+                } else {
+                    "2024-01-31"
+                },
                 Vec::new(),
             ),
         );
@@ -460,7 +488,10 @@ fn welk_contract_betaalt() {
     let k = p.kosten(&Query::new(kwartaal(2024, 1))).waarde;
     assert_eq!(k.totaal.etmaal_cent, 31 * 20_000 + 29 * 10_000);
     assert_eq!(k.ligdagen_met_contract, 60);
-    assert_eq!(rij(&k.per_aanbieder, "A1").map(|r| r.etmaal_cent), Some(910_000));
+    assert_eq!(
+        rij(&k.per_aanbieder, "A1").map(|r| r.etmaal_cent),
+        Some(910_000)
+    );
     // A youth of an unknown region: the lowest id in force.
     let mut log2 = log.clone();
     let j2 = jeugdige(&mut log2, "J2", "G9");
@@ -469,7 +500,10 @@ fn welk_contract_betaalt() {
     let p = bouw(&log2.events);
     let k = p.kosten(&Query::new(kwartaal(2024, 1))).waarde;
     assert_eq!(k.totaal.etmaal_cent, 910_000 + 10 * 10_000);
-    assert_eq!(rij(&k.per_jeugdregio, "ONBEKEND").map(|r| r.etmaal_cent), Some(100_000));
+    assert_eq!(
+        rij(&k.per_jeugdregio, "ONBEKEND").map(|r| r.etmaal_cent),
+        Some(100_000)
+    );
 }
 
 /// A percentage guarantee follows the provider's places; a correction of the contract
@@ -553,7 +587,10 @@ fn procentgarantie_en_correcties() {
     let p = bouw(&log.events);
     assert_eq!(p.kosten(&feb).waarde.totaal.leegstand_cent, 3 * 29 * 1_000);
     assert_eq!(
-        p.kosten(&feb.clone().known_at(k0)).waarde.totaal.leegstand_cent,
+        p.kosten(&feb.clone().known_at(k0))
+            .waarde
+            .totaal
+            .leegstand_cent,
         2 * 29 * 2_000
     );
     let c = p.contract("C1", &KnowledgeTime::LATEST);
@@ -582,20 +619,44 @@ fn dag(n: i64) -> NaiveDate {
 /// Contracts for the providers of the generated history (A1: F1 GROEP/GESLOTEN, F2
 /// KLEINSCHALIG/OPEN; A2: F3 GROEP/OPEN, F4 AMBULANT/OPEN), with late indexations,
 /// changed guarantees, extensions, early ends, budgets, corrections and retractions.
+/// A generated contract: id, provider, regions and the form × regime of its two products.
+type Spec = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    [(Vorm, Regime); 2],
+);
+
 fn contractfeiten(r: &mut Rng) -> Vec<Item> {
     use Tariefeenheid::*;
     let epoch = t("2024-01-01T00:00:00Z");
     let op = |dagen: i64| epoch + Duration::seconds(dagen * 86_400 + 3_600);
     let mut items: Vec<Item> = Vec::new();
-    let specs: [(&str, &str, &[&str], [(Vorm, Regime); 2]); 3] = [
+    let specs: [Spec; 3] = [
         (
             "CA1",
             "A1",
             &["R1", "R2"],
-            [(Vorm::Groep, Regime::Gesloten), (Vorm::Kleinschalig, Regime::Open)],
+            [
+                (Vorm::Groep, Regime::Gesloten),
+                (Vorm::Kleinschalig, Regime::Open),
+            ],
         ),
-        ("CB1", "A1", &["R2"], [(Vorm::Groep, Regime::Gesloten), (Vorm::Groep, Regime::Gesloten)]),
-        ("CA2", "A2", &["R2", "R1"], [(Vorm::Groep, Regime::Open), (Vorm::Ambulant, Regime::Open)]),
+        (
+            "CB1",
+            "A1",
+            &["R2"],
+            [
+                (Vorm::Groep, Regime::Gesloten),
+                (Vorm::Groep, Regime::Gesloten),
+            ],
+        ),
+        (
+            "CA2",
+            "A2",
+            &["R2", "R1"],
+            [(Vorm::Groep, Regime::Open), (Vorm::Ambulant, Regime::Open)],
+        ),
     ];
     for (id, aanbieder, regios, cellen) in specs {
         if id == "CB1" && r.kans(50) {
@@ -856,14 +917,20 @@ fn geschiedenis(seed: u64, n: usize) -> Vec<RecordedEvent> {
 }
 
 fn perioden() -> Vec<Periode> {
-    (0..12).map(|i| kwartaal(2024 + i / 4, (i % 4) as u32 + 1)).collect()
+    (0..12)
+        .map(|i| kwartaal(2024 + i / 4, (i % 4) as u32 + 1))
+        .collect()
 }
 
 fn vragen() -> Vec<Query> {
     let mut qs = Vec::new();
     for f in common::filters() {
         for tr in [Toerekening::Herkomst, Toerekening::Locatie] {
-            qs.push(Query::new(kwartaal(2024, 1)).filter(f.clone()).toerekening(tr));
+            qs.push(
+                Query::new(kwartaal(2024, 1))
+                    .filter(f.clone())
+                    .toerekening(tr),
+            );
         }
     }
     qs
@@ -874,10 +941,25 @@ fn alles(p: &Projection, k: Option<DateTime<Utc>>) -> Vec<String> {
     let mut uit = Vec::new();
     for q in vragen() {
         let q = Query { known_at: k, ..q };
-        uit.push(format!("{:?}", p.kosten_reeks(&q, &ps).iter().map(|x| &x.waarde).collect::<Vec<_>>()));
-        uit.push(format!("{:?}", p.budget_reeks(&q, &ps).iter().map(|x| &x.waarde).collect::<Vec<_>>()));
+        uit.push(format!(
+            "{:?}",
+            p.kosten_reeks(&q, &ps)
+                .iter()
+                .map(|x| &x.waarde)
+                .collect::<Vec<_>>()
+        ));
+        uit.push(format!(
+            "{:?}",
+            p.budget_reeks(&q, &ps)
+                .iter()
+                .map(|x| &x.waarde)
+                .collect::<Vec<_>>()
+        ));
     }
-    uit.push(format!("{:?}", p.contracten(&KnowledgeTime::at_or_latest(k))));
+    uit.push(format!(
+        "{:?}",
+        p.contracten(&KnowledgeTime::at_or_latest(k))
+    ));
     uit
 }
 
@@ -993,7 +1075,11 @@ fn geschiedenissen_raken_elke_kostensoort() {
             som[5] += k.ligdagen_zonder_contract;
         }
         let b = p.budget(&Query::new(kwartaal(2024, 4))).waarde;
-        som[6] += b.regios.iter().filter(|r| r.totaal.budget_cent.is_some()).count() as i64;
+        som[6] += b
+            .regios
+            .iter()
+            .filter(|r| r.totaal.budget_cent.is_some())
+            .count() as i64;
     }
     assert!(som.iter().all(|&x| x > 0), "{som:?}");
 }

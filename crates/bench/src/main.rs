@@ -14,6 +14,10 @@
 //! `kringloop-bench vraag` measures what the need side costs the fold (the national
 //! history with and without it, alternating) and the latency of its figures.
 //!
+//! `kringloop-bench geld` measures what contracts cost the fold (the national history
+//! without and with generated contracts, alternating) and the latency of the money
+//! figures (kosten, budget, budgetneutraal).
+//!
 //! `kringloop-bench vault` measures what the vault costs: the demo history through a plain
 //! and a sealed store in alternating runs, and the erasure of 10,000 youths under load.
 
@@ -52,6 +56,9 @@ enum Command {
     /// The need side: the fold with and without it in alternating runs, and the latency
     /// of its figures (waiting list, waiting time, needed capacity and its scenario).
     Vraag(projections::vraag::VraagArgs),
+    /// Contracts and money: the fold without and with contracts in alternating runs, and
+    /// the latency of kosten, budget and budgetneutraal (a quarter, a 40-quarter series).
+    Geld(projections::geld::GeldArgs),
 }
 
 #[tokio::main]
@@ -63,5 +70,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Http(args) => http::run(args).await,
         Command::Vault(args) => vault::run(args).await,
         Command::Vraag(args) => projections::vraag::run(args).await,
+        Command::Geld(args) => projections::geld::run(args).await,
     }
 }

@@ -250,10 +250,7 @@ impl Projection {
                 .enumerate()
                 .map(|(i, s)| regel(s.code().to_owned(), stand[i], k[i]))
                 .collect();
-            let vast = stand
-                .iter()
-                .filter_map(|s| s.0)
-                .reduce(|a, b| a + b);
+            let vast = stand.iter().filter_map(|s| s.0).reduce(|a, b| a + b);
             let versch = stand.iter().map(|s| s.1).sum();
             let totaal = regel("TOTAAL".to_owned(), (vast, versch), k.iter().sum());
             BudgetRegio {

@@ -162,13 +162,16 @@ impl Index {
                     k.volumegaranties
                         .iter()
                         .map(|(d, gs)| {
-                            let g = gs.iter().find(|g| g.product == prod.code).and_then(|g| {
-                                match (g.plaatsen, g.bezettingsaandeel_procent) {
-                                    (Some(n), _) => Some(Garantie::Plaatsen(i64::from(n))),
-                                    (None, Some(pct)) => Some(Garantie::Procent(i64::from(pct))),
-                                    (None, None) => None,
-                                }
-                            });
+                            let g =
+                                gs.iter().find(|g| g.product == prod.code).and_then(|g| {
+                                    match (g.plaatsen, g.bezettingsaandeel_procent) {
+                                        (Some(n), _) => Some(Garantie::Plaatsen(i64::from(n))),
+                                        (None, Some(pct)) => {
+                                            Some(Garantie::Procent(i64::from(pct)))
+                                        }
+                                        (None, None) => None,
+                                    }
+                                });
                             (dag(*d), g)
                         })
                         .collect()
@@ -408,10 +411,11 @@ impl<'a> Ctx<'a> {
         if f.voorziening.is_some() || f.gemeente.is_some() {
             return false;
         }
-        f.aanbieder
-            .as_ref()
-            .is_none_or(|a| idx.contracten.get(cp.contract).is_some_and(|c| &c.aanbieder == a))
-            && f.vorm.is_none_or(|v| vorm_code(v) == cp.vorm)
+        f.aanbieder.as_ref().is_none_or(|a| {
+            idx.contracten
+                .get(cp.contract)
+                .is_some_and(|c| &c.aanbieder == a)
+        }) && f.vorm.is_none_or(|v| vorm_code(v) == cp.vorm)
             && f.regime.is_none_or(|r| regime_code(r) == cp.regime)
     }
 
@@ -436,7 +440,11 @@ impl<'a> Ctx<'a> {
 
     fn regio_rij(&self, regio: u32) -> usize {
         let n = self.p.regios.len();
-        if (regio as usize) < n { regio as usize } else { n }
+        if (regio as usize) < n {
+            regio as usize
+        } else {
+            n
+        }
     }
 
     /// The region of a gemeente as known at K (`GEEN`: unknown).

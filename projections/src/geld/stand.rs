@@ -56,12 +56,7 @@ pub(crate) fn contract_op_k(
         g.volumegaranties.clone(),
     );
     let mut plafond: BTreeMap<NaiveDate, (i64, Option<i64>)> = BTreeMap::new();
-    zet(
-        &mut plafond,
-        g.van,
-        gesloten_v.orde,
-        g.budgetplafond_cent,
-    );
+    zet(&mut plafond, g.van, gesloten_v.orde, g.budgetplafond_cent);
     let mut laatste = g.tot_en_met;
     let mut beeindigd: Option<NaiveDate> = None;
     for v in &zichtbaar {

@@ -14,6 +14,7 @@
 //! development mode.
 
 mod derivation;
+pub mod geld;
 mod history;
 mod in_memory;
 mod process;
