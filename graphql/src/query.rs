@@ -395,7 +395,7 @@ pub(crate) fn historie_uit(stromen: Vec<String>, events: &[RecordedEvent]) -> Hi
 /// name (`jeugdige-~…`). For a person-level view: the name the store reads for each such
 /// stream (the writer's `jeugdige-<pseudonym>` for a live youth, the stored name for an
 /// erased one), read from one event of the stream (`position`). Other names are left out.
-async fn writer_names<'a>(
+pub(crate) async fn writer_names<'a>(
     state: &ApiState,
     streams: impl IntoIterator<Item = (&'a String, i64)>,
 ) -> Result<HashMap<String, String>, ApiFout> {

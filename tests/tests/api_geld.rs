@@ -422,6 +422,8 @@ async fn de_rollenmatrix_van_geld(o: &Omgeving) {
         ("kostenPerJeugdige", format!("{{ kostenPerJeugdige(periode: {JANUARI}) {{ jeugdigen {{ totaalCent }} }} }}"), vec![Evaluator, Admin]),
         ("maatregelen", format!("{{ maatregelen(periode: {JANUARI}) {{ totaal {{ aantal {{ waarde bescherming }} }} }} }}"), alle.clone()),
         ("ratioAmbulantBed", format!("{{ ratioAmbulantBed(periode: {JANUARI}) {{ totaal {{ ligdagen {{ waarde }} }} }} }}"), alle.clone()),
+        ("scorecard", "{ scorecard(contract: \"C-HZN\") { afspraken { afspraak status } } }".into(), geld.clone()),
+        ("scorecardVerschil", "{ scorecardVerschil(contract: \"C-HZN\", k1: \"2025-01-01T00:00:00Z\", k2: \"2030-01-01T00:00:00Z\") { gewijzigd } }".into(), geld.clone()),
     ];
     for (naam, q, mogen) in &gevallen {
         for rol in Rol::ALL {
@@ -476,6 +478,22 @@ async fn een_contractmanager_ziet_de_eigen_regio(o: &Omgeving) {
         .gql(cm, "{ contract(id: \"C-SKB\") { id } }", json!({}))
         .await;
     assert_eq!(code(&r), Some("FORBIDDEN"), "{r}");
+    let r = s
+        .gql(
+            cm,
+            "{ scorecard(contract: \"C-SKB\") { contract } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(code(&r), Some("FORBIDDEN"), "{r}");
+    let r = s
+        .gql(
+            &cm_ander,
+            "{ scorecard(contract: \"C-SKB\") { contract } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(ok(&r)["scorecard"]["contract"], "C-SKB");
     let r = s
         .gql(cm, "{ contract(id: \"C-ONBEKEND\") { id } }", json!({}))
         .await;
@@ -609,6 +627,79 @@ async fn contract_plaatsing_kosten(o: &Omgeving) {
     s.stop().await;
 }
 
+/// The scorecard over HTTP: A1 (average stay ≤ 30 days in Q1 2025) is met by pa's stay of
+/// ten days; the evaluator sees the youth's facts behind the value (and the read is
+/// logged), the stuurgroep only the contract's; renegotiated to ≤ 5 days it is not met,
+/// and scorecardVerschil names the agreement and the event that changed it.
+async fn de_scorecard_en_haar_verschil(o: &Omgeving) {
+    let s = o.start().await;
+    met_contracten(o, &s).await;
+    let ev = o.token(Rol::Evaluator);
+    let q = "{ scorecard(contract: \"C-HZN\") { aanbieder afspraken { afspraak gerealiseerd status meetperiode { van tot } historie { reden } gebeurtenissen { stroom type } } gebeurtenissen { type } } }";
+    let voor_log = inzage(&s).await;
+    let r = s.gql(ev, q, json!({})).await;
+    let a1 = &ok(&r)["scorecard"]["afspraken"][0];
+    assert_eq!(a1["afspraak"], "A1", "{r}");
+    assert_eq!(a1["gerealiseerd"], 10.0, "{r}");
+    assert_eq!(a1["status"], "GEHAALD", "{r}");
+    assert_eq!(
+        a1["meetperiode"],
+        json!({"van": "2025-01-01", "tot": "2025-04-01"})
+    );
+    let jeugd = |a: &Value| {
+        a["gebeurtenissen"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|g| g["stroom"].as_str().unwrap().starts_with("jeugdige-"))
+            .count()
+    };
+    assert!(jeugd(a1) > 0, "the youth's facts behind the value: {a1}");
+    assert_eq!(
+        inzage(&s).await,
+        voor_log + 1,
+        "a person-level read is logged"
+    );
+    let r = s.gql(o.token(Rol::Stuurgroep), q, json!({})).await;
+    let a1 = &ok(&r)["scorecard"]["afspraken"][0];
+    assert_eq!(jeugd(a1), 0, "no youth's fact for the stuurgroep: {a1}");
+    assert_eq!(inzage(&s).await, voor_log + 1, "nothing person-level read");
+    let k1 = chrono::Utc::now();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let wijziging = json!({"contract":"C-HZN","afspraak":"A1","datum":"2025-02-01","inhoud":{"norm":{"kpi":"GEMIDDELDE_VERBLIJFSDUUR","van":"2025-01-01","totEnMet":"2025-03-31","max":5.0}},"reden":"strenger"});
+    ok(&feit(
+        &s,
+        o.token(Rol::Registrar),
+        "wijzigPrestatieafspraak",
+        "PrestatieafspraakWijzigingInvoer",
+        wijziging,
+        None,
+        "w1",
+    )
+    .await);
+    s.bij().await;
+    let v = "query V($k1: DateTime!, $k2: DateTime!) { scorecardVerschil(contract: \"C-HZN\", k1: $k1, k2: $k2) { gewijzigd voor { afspraken { status } } na { afspraken { status historie { reden } } } gebeurtenissen { type } } }";
+    let r = s
+        .gql(ev, v, json!({"k1": k1, "k2": chrono::Utc::now()}))
+        .await;
+    let d = &ok(&r)["scorecardVerschil"];
+    assert_eq!(d["gewijzigd"], json!(["A1"]), "{d}");
+    assert_eq!(d["voor"]["afspraken"][0]["status"], "GEHAALD");
+    assert_eq!(d["na"]["afspraken"][0]["status"], "NIET_GEHAALD");
+    assert_eq!(
+        d["na"]["afspraken"][0]["historie"].as_array().map(Vec::len),
+        Some(2)
+    );
+    let typen: Vec<&str> = d["gebeurtenissen"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|g| g["type"].as_str())
+        .collect();
+    assert!(typen.contains(&"PrestatieafspraakGewijzigd"), "{typen:?}");
+    s.stop().await;
+}
+
 kringloop_tests::both_backends!(
     &Omgeving;
     elk_nieuw_feit_heeft_een_mutatie,
@@ -617,4 +708,5 @@ kringloop_tests::both_backends!(
     de_rollenmatrix_van_geld,
     een_contractmanager_ziet_de_eigen_regio,
     contract_plaatsing_kosten,
+    de_scorecard_en_haar_verschil,
 );

@@ -1,7 +1,8 @@
 //! Contracts and money: the inputs of the contract, budget and measure mutations
 //! ([`invoer`]) and the query fields of contracts ([`contract`]), costs ([`kosten`]) and
 //! costs and budgets
-//! ([`kosten`]), quality figures ([`kwaliteit`]), merged into the schema's `Query` as [`GeldQuery`].
+//! ([`kosten`]), quality figures ([`kwaliteit`]) and
+//! scorecards ([`scorecard`]), merged into the schema's `Query` as [`GeldQuery`].
 //!
 //! # Who sees what
 //! - **contractmanager** (bound to one jeugdregio): the contracts whose `jeugdregios`
@@ -24,6 +25,7 @@ pub mod contract;
 pub mod invoer;
 pub mod kosten;
 pub mod kwaliteit;
+pub mod scorecard;
 
 use chrono::{DateTime, Utc};
 use kringloop_projections::{KnowledgeTime, Query};
@@ -39,6 +41,7 @@ pub struct GeldQuery(
     contract::ContractQuery,
     kosten::KostenQuery,
     kwaliteit::KwaliteitQuery,
+    scorecard::ScorecardQuery,
 );
 
 /// Whether `p` may see a contract of these regions: a role bound to a region only when
