@@ -44,6 +44,12 @@
 //!   [`Projection::afwijzingen`], [`Projection::passend_geplaatst`],
 //!   [`Projection::benodigde_capaciteit`] (with a [`vraag::CapaciteitScenario`]); each
 //!   takes `Option<&RecordKeys>` for its protected form.
+//! - Money ([`geld`]): [`Projection::contracten`] / [`Projection::contract`] (a contract
+//!   with its tariffs and agreements as known at K, [`ContractOpK`]),
+//!   [`Projection::kosten`] / [`Projection::kosten_reeks`],
+//!   [`Projection::kosten_per_jeugdige`], [`Projection::budget`] /
+//!   [`Projection::budget_reeks`], [`Projection::budgetneutraal`] /
+//!   [`Projection::budgetneutraal_reeks`]; amounts in whole eurocents.
 //! - The youth's path: [`Projection::plaatsingen_naar_voorgeschiedenis`],
 //!   [`Projection::onttrekkingen`], [`Projection::terugval`], all three at once with
 //!   [`Projection::pad`] and per period of a series with [`Projection::pad_reeks`];
@@ -63,6 +69,8 @@
 //!   `disclosure.rs` (protected figures), `kpi.rs` (the entry points), `diff.rs`,
 //!   `periode.rs`.
 //! - The request side: `vraag/` (the fold of requests and their figures).
+//! - Money: `geld/` (the fold of contracts and budgets, a contract as known at K, costs
+//!   and budgets).
 //!
 //! # Semantics chosen where the definitions leave room (docs/kpis.md, "Counting rules")
 //! - Stocks are taken at the start of day b (before that day's movements): an interval

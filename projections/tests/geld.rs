@@ -1083,3 +1083,63 @@ fn geschiedenissen_raken_elke_kostensoort() {
     }
     assert!(som.iter().all(|&x| x > 0), "{som:?}");
 }
+
+/// A task budget over a year boundary: round(tariff ÷ 365) in 2023, ÷ 366 in 2024,
+/// halves up, and split over three regions with the remainder to the lead region.
+#[test]
+fn jaarbudget_over_de_jaargrens() {
+    let mut log = Log::new(t("2024-04-01T08:00:00Z"));
+    landschap(&mut log);
+    log.push(
+        "jeugdregio-R3",
+        JeugdregioGeregistreerd {
+            code: "R3".into(),
+            naam: "R3".into(),
+            landsdeel: "L1".into(),
+        },
+    );
+    log.push(
+        "contract-C9",
+        contract(
+            "C9",
+            "A2",
+            &["R3", "R1", "R2"],
+            Financiering::Taakgericht,
+            vec![product(
+                "OPEN",
+                Vorm::Groep,
+                Regime::Open,
+                Tariefeenheid::Jaar,
+            )],
+            vec![tarief("OPEN", 1_000_000, "2023-01-01")],
+            "2023-01-01",
+            "2024-12-31",
+            Vec::new(),
+        ),
+    );
+    let p = bouw(&log.events);
+    let per = Periode::bereik(d("2023-12-01"), d("2024-02-01")).unwrap_or(kwartaal(2024, 1));
+    let k = p.kosten(&Query::new(per)).waarde;
+    // 2023: 1 000 000 ÷ 365 = 2 739.73 → 2 740; 2024: ÷ 366 = 2 732.24 → 2 732.
+    assert_eq!(k.totaal.jaar_cent, 31 * 2_740 + 31 * 2_732);
+    // Per day 913 (+1 to R3) in 2023, 910 (+2 to R3) in 2024.
+    let regio = |r: &str| rij(&k.per_jeugdregio, r).map(|x| x.jaar_cent);
+    assert_eq!(regio("R3"), Some(31 * 914 + 31 * 912));
+    assert_eq!(regio("R1"), Some(31 * 913 + 31 * 910));
+    assert_eq!(regio("R2"), Some(31 * 913 + 31 * 910));
+    // A landsdeel filter keeps every region of L1; a gemeente filter none of it.
+    let l1 = p
+        .kosten(&Query::new(per).filter(Filter {
+            landsdeel: Some("L1".into()),
+            ..Filter::default()
+        }))
+        .waarde;
+    assert_eq!(l1.totaal.jaar_cent, k.totaal.jaar_cent);
+    let g1 = p
+        .kosten(&Query::new(per).filter(Filter {
+            gemeente: Some("G1".into()),
+            ..Filter::default()
+        }))
+        .waarde;
+    assert_eq!(g1.totaal.jaar_cent, 0);
+}

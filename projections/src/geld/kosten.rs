@@ -10,8 +10,8 @@
 //! a loop over its days. The rosters are built once per query for the keys that occur.
 //!
 //! Task budgets (JAAR) and leegstand do not follow placements: they are computed per
-//! contract product over the days of each period (a loop over days of the guaranteed
-//! products only, using the occupancy of the contract product collected in the pass).
+//! contract product over each period, in stretches of days on which tariff, guarantee,
+//! places and the contract product's occupancy (collected in the pass) do not change.
 
 use std::collections::BTreeMap;
 
@@ -79,6 +79,11 @@ impl Cp {
         i.checked_sub(1)
             .and_then(|i| self.garanties.get(i))
             .and_then(|g| g.1)
+    }
+
+    fn volgende_garantie(&self, d: i32) -> i32 {
+        let i = self.garanties.partition_point(|(v, _)| *v <= d);
+        self.garanties.get(i).map_or(i32::MAX, |g| g.0)
     }
 
     fn volgende_tariefdatum(&self, d: i32) -> i32 {
@@ -392,6 +397,13 @@ impl Trap {
         Trap { dagen, som }
     }
 
+    /// The first day after `d` on which the value changes (`i32::MAX`: never).
+    #[inline]
+    fn volgende(&self, d: i32) -> i32 {
+        let i = self.dagen.partition_point(|&x| x <= d);
+        self.dagen.get(i).copied().unwrap_or(i32::MAX)
+    }
+
     #[inline]
     fn op(&self, d: i32) -> i64 {
         let i = self.dagen.partition_point(|&x| x <= d);
@@ -488,7 +500,11 @@ impl<'a> Ctx<'a> {
         let mut t: Vec<Telling> = (0..perioden.len())
             .map(|_| Telling::nieuw(idx.cps.len(), rijen))
             .collect();
-        let mut roosters: FxMap<(u32, u8, u8, u32), Rooster> = FxMap::default();
+        // The roster of each (facility, youth region) pair, looked up once: a placement
+        // then finds its roster by two array reads.
+        let mut roosters: Vec<Rooster> = Vec::new();
+        let mut per_sleutel: FxMap<(u32, u8, u8, u32), u32> = FxMap::default();
+        let mut per_vz: Vec<u32> = vec![u32::MAX; p.vz_namen.len() * rijen];
         let garantie: Vec<bool> = (0..idx.cps.len()).map(|c| idx.heeft_garantie(c)).collect();
         let mut bezet: Vec<Vec<(i32, i64)>> = vec![Vec::new(); idx.cps.len()];
 
@@ -511,9 +527,24 @@ impl<'a> Ctx<'a> {
                 continue;
             };
             let regio = self.regio_van(pl.herkomst);
-            let ro = roosters
-                .entry((attr.aanbieder, attr.vorm, attr.regime, regio))
-                .or_insert_with(|| idx.rooster(attr.aanbieder, attr.vorm, attr.regime, regio));
+            let slot = pl.voorziening as usize * rijen + self.regio_rij(regio);
+            let ri = match per_vz.get(slot).copied() {
+                Some(ri) if ri != u32::MAX => ri,
+                _ => {
+                    let sleutel = (attr.aanbieder, attr.vorm, attr.regime, regio);
+                    let ri = *per_sleutel.entry(sleutel).or_insert_with(|| {
+                        roosters.push(idx.rooster(attr.aanbieder, attr.vorm, attr.regime, regio));
+                        (roosters.len() - 1) as u32
+                    });
+                    if let Some(x) = per_vz.get_mut(slot) {
+                        *x = ri;
+                    }
+                    ri
+                }
+            };
+            let Some(ro) = roosters.get(ri as usize) else {
+                continue;
+            };
             if !past && !ro.garantie {
                 continue;
             }
@@ -618,23 +649,33 @@ impl<'a> Ctx<'a> {
             }
             let cap = plaatsen.get(&(cp.aanbieder, cp.vorm, cp.regime));
             for (k, &(van, tot)) in per.r.iter().enumerate() {
-                for d in van.max(cp.van)..tot.min(cp.tot) {
+                // Piecewise: guarantee, occupancy, places and tariff are constant between
+                // their change days, so each stretch costs (its days × its daily amount).
+                let eind = tot.min(cp.tot);
+                let mut d = van.max(cp.van);
+                while d < eind {
+                    let volgende = eind
+                        .min(cp.volgende_garantie(d))
+                        .min(cp.volgende_tariefdatum(d))
+                        .min(bezetting.volgende(d))
+                        .min(cap.map_or(i32::MAX, |c| c.volgende(d)));
+                    let dagen = i64::from(volgende - d);
                     let g = match cp.garantie(d) {
-                        Some(Garantie::Plaatsen(n)) => n,
+                        Some(Garantie::Plaatsen(n)) => Some(n),
                         Some(Garantie::Procent(pct)) => {
                             let n = cap.map_or(0, |c| c.op(d)).max(0);
-                            (pct * n + 99).div_euclid(100)
+                            Some((pct * n + 99).div_euclid(100))
                         }
-                        None => continue,
+                        None => None,
                     };
-                    let leeg = (g - bezetting.op(d)).max(0);
-                    if leeg == 0 {
-                        continue;
+                    if let Some(g) = g {
+                        let leeg = (g - bezetting.op(d)).max(0);
+                        let cent = leeg * cp.tarief(d).unwrap_or(0);
+                        if cent != 0 {
+                            self.verdeel(&mut t[k], ci, cp, LEEGSTAND, cent, dagen);
+                        }
                     }
-                    let cent = leeg * cp.tarief(d).unwrap_or(0);
-                    if cent != 0 {
-                        self.verdeel(&mut t[k], ci, cp, LEEGSTAND, cent, 1);
-                    }
+                    d = volgende;
                 }
             }
         }
