@@ -54,6 +54,11 @@
 //!   [`Projection::onttrekkingen`], [`Projection::terugval`], all three at once with
 //!   [`Projection::pad`] and per period of a series with [`Projection::pad_reeks`];
 //!   protected when given [`RecordKeys`].
+//! - Quality ([`kwaliteit`]): [`Projection::maatregelen`] / `maatregelen_reeks`
+//!   (restrictive measures per 1,000 bed-days), [`Projection::ratio_ambulant_bed`] /
+//!   `ratio_ambulant_bed_reeks`, each with `Option<&RecordKeys>`;
+//!   [`Projection::scorecard`] and [`Projection::scorecard_verschil`] (a contract's
+//!   performance agreements against what was realised, as known at K).
 //!
 //! # Modules
 //! - Fold: `projectie.rs` (the [`Projection`] and each event), `afleiding.rs` (a youth's
@@ -71,6 +76,8 @@
 //! - The request side: `vraag/` (the fold of requests and their figures).
 //! - Money: `geld/` (the fold of contracts and budgets, a contract as known at K, costs
 //!   and budgets).
+//! - Quality: `kwaliteit/` (the fold of restrictive measures, their figures, the ratio
+//!   ambulant/bed and the scorecard).
 //!
 //! # Semantics chosen where the definitions leave room (docs/kpis.md, "Counting rules")
 //! - Stocks are taken at the start of day b (before that day's movements): an interval

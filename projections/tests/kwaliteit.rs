@@ -826,7 +826,11 @@ proptest! {
                 alles(&prefix, &qs, None, Some(&sl))
             );
         }
-        let perioden: Vec<Periode> = (1..=4).map(|k| kwartaal(2024, k)).collect();
+        // Consecutive quarters, and periods with gaps between them.
+        for perioden in [
+            (1..=4).map(|k| kwartaal(2024, k)).collect::<Vec<_>>(),
+            vec![kwartaal(2024, 1), kwartaal(2024, 3), kwartaal(2025, 1)],
+        ] {
         for q in &qs {
             let m = p.maatregelen_reeks(q, &perioden, Some(&sl));
             let r = p.ratio_ambulant_bed_reeks(q, &perioden, None);
@@ -836,6 +840,7 @@ proptest! {
                 prop_assert_eq!(&m.waarde, &p.maatregelen(&qq, Some(&sl)).waarde);
                 prop_assert_eq!(&r.waarde, &p.ratio_ambulant_bed(&qq, None).waarde);
             }
+        }
         }
     }
 }

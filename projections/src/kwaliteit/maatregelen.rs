@@ -128,6 +128,127 @@ impl Perioden {
     }
 }
 
+/// Days of intervals per period and cell (a row of a breakdown), with the key sums of
+/// the intervals that have days in each, added in O(1) per interval when the periods
+/// follow each other without gaps: the days of the first and last period touched are
+/// added apart, the whole periods in between as a difference array over the period
+/// index, and so are the keys. Other lists of periods go period by period.
+pub(crate) struct Verdeling<'a> {
+    pp: &'a Perioden,
+    cellen: usize,
+    lo: i32,
+    /// Period of every day in [lo, hi] (contiguous periods only).
+    per_dag: Vec<u16>,
+    deel: Vec<i64>,
+    vol: Vec<i64>,
+    sleutels: Vec<Cel>,
+}
+
+impl<'a> Verdeling<'a> {
+    pub fn new(pp: &'a Perioden, cellen: usize) -> Verdeling<'a> {
+        let n = pp.van.len();
+        let (lo, hi) = pp.venster();
+        let aaneen = n <= usize::from(u16::MAX)
+            && pp.tot.windows(2).zip(&pp.van[1..]).all(|(t, &v)| t[0] == v);
+        let mut per_dag = Vec::new();
+        if aaneen && n > 0 {
+            per_dag.reserve(usize::try_from(hi - lo + 1).unwrap_or(0));
+            for (i, (&v, &t)) in pp.van.iter().zip(&pp.tot).enumerate() {
+                per_dag.extend(std::iter::repeat_n(
+                    i as u16,
+                    usize::try_from(t - v).unwrap_or(0),
+                ));
+            }
+        }
+        Verdeling {
+            pp,
+            cellen,
+            lo,
+            per_dag,
+            deel: vec![0; n * cellen],
+            vol: vec![0; (n + 1) * cellen],
+            sleutels: vec![Cel::default(); (n + 1) * cellen],
+        }
+    }
+
+    /// Adds [a, b) to cell `cel`, with the record key `k` (for a protected caller).
+    #[inline]
+    pub fn voeg_toe(&mut self, cel: usize, a: i32, b: i32, k: Option<u64>) {
+        if cel >= self.cellen {
+            return;
+        }
+        let c = self.cellen;
+        if self.per_dag.is_empty() {
+            let (deel, sleutels) = (&mut self.deel, &mut self.sleutels);
+            self.pp.overlap(a, b, |i, dagen| {
+                deel[i * c + cel] += dagen;
+                if let Some(k) = k {
+                    sleutels[i * c + cel].tel(k);
+                    let x = &mut sleutels[(i + 1) * c + cel];
+                    x.n -= 1;
+                    x.k = x.k.wrapping_sub(k);
+                }
+            });
+            return;
+        }
+        let eind = self.lo + self.per_dag.len() as i32;
+        let (x, y) = (a.max(self.lo), b.min(eind));
+        if y <= x {
+            return;
+        }
+        let i0 = usize::from(self.per_dag[(x - self.lo) as usize]);
+        let i1 = usize::from(self.per_dag[(y - 1 - self.lo) as usize]);
+        if i0 == i1 {
+            self.deel[i0 * c + cel] += i64::from(y - x);
+        } else {
+            self.deel[i0 * c + cel] += i64::from(self.pp.tot[i0] - x);
+            self.deel[i1 * c + cel] += i64::from(y - self.pp.van[i1]);
+            if i1 > i0 + 1 {
+                self.vol[(i0 + 1) * c + cel] += 1;
+                self.vol[i1 * c + cel] -= 1;
+            }
+        }
+        if let Some(k) = k {
+            self.sleutels[i0 * c + cel].tel(k);
+            let z = &mut self.sleutels[(i1 + 1) * c + cel];
+            z.n -= 1;
+            z.k = z.k.wrapping_sub(k);
+        }
+    }
+
+    /// Calls `f(i)` for every period that holds day `d` (one lookup for contiguous
+    /// periods).
+    #[inline]
+    pub fn bevat(&self, d: i32, mut f: impl FnMut(usize)) {
+        if self.per_dag.is_empty() {
+            self.pp.bevat(d, f);
+        } else if d >= self.lo
+            && let Some(&i) = self.per_dag.get((d - self.lo) as usize)
+        {
+            f(usize::from(i));
+        }
+    }
+
+    /// Per period, per cell: the days and the key sum of the intervals with days in it.
+    pub fn uitkomst(self) -> Vec<Vec<(i64, Cel)>> {
+        let c = self.cellen;
+        let mut vol = vec![0i64; c];
+        let mut k = vec![Cel::default(); c];
+        (0..self.pp.van.len())
+            .map(|i| {
+                let lengte = i64::from(self.pp.tot[i] - self.pp.van[i]);
+                (0..c)
+                    .map(|cel| {
+                        vol[cel] += self.vol[i * c + cel];
+                        k[cel] = k[cel].plus(self.sleutels[i * c + cel]);
+                        (self.deel[i * c + cel] + vol[cel] * lengte, k[cel])
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+}
+
 /// The query of each period (peildatum: the end of each period).
 pub(crate) fn per_periode(q: &Query, perioden: &[Periode]) -> Vec<Query> {
     perioden
@@ -231,7 +352,8 @@ impl Projection {
         // Per period: per facility and per kind.
         let mut per_vz = vec![vec![Telling::default(); nvz]; perioden.len()];
         let mut per_soort = vec![vec![Telling::default(); ns]; perioden.len()];
-        for m in self.kwaliteit.zichtbaar(c0.known_at) {
+        let mut bed = Verdeling::new(&pp, nvz);
+        for m in self.kwaliteit.zichtbaar(c0.known_at, lo, hi) {
             let f = m.feit;
             if f.begin < lo || f.begin > hi || !c0.past_locatie(f.voorziening) {
                 continue;
@@ -239,7 +361,7 @@ impl Projection {
             let k = sleutels.map_or(0, |s| {
                 s.sleutel(MAATREGEL, u64::from(m.jeugdige), u64::from(f.maatregel))
             });
-            pp.bevat(f.begin, |i| {
+            bed.bevat(f.begin, |i| {
                 for t in [
                     per_vz[i].get_mut(f.voorziening as usize),
                     per_soort[i].get_mut(usize::from(f.soort)),
@@ -260,14 +382,13 @@ impl Projection {
                 continue;
             }
             let k = sleutels.map(|s| s.feit(soort::PLAATSING, p.jeugdige, p.begin, p.voorziening));
-            pp.overlap(p.begin, p.eind, |i, dagen| {
-                if let Some(t) = per_vz[i].get_mut(p.voorziening as usize) {
-                    t.ligdagen += dagen;
-                    if let Some(k) = k {
-                        t.plaatsingen.tel(k);
-                    }
-                }
-            });
+            bed.voeg_toe(p.voorziening as usize, p.begin, p.eind, k);
+        }
+        for (per, dagen) in per_vz.iter_mut().zip(bed.uitkomst()) {
+            for (t, (d, k)) in per.iter_mut().zip(dagen) {
+                t.ligdagen = d;
+                t.plaatsingen = k;
+            }
         }
         let beschermd = sleutels.is_some();
         let attr = |v: usize| c0.b.attr.get(v).copied().flatten();

@@ -5,7 +5,7 @@
 //! A restrictive measure (`MaatregelToegepast`) is a youth fact, recorded in the youth's
 //! stream, but nothing of the placement side depends on it, so it is kept apart from the
 //! youth tables, as the request side is (`vraag/`): per youth its effective measure
-//! inputs ([`MInvoer`]), re-derived into that youth's measures whenever one of them
+//! inputs (`MInvoer`), re-derived into that youth's measures whenever one of them
 //! changes (a new fact, a correction, a retraction). Each derived measure is kept in
 //! versions with the knowledge interval in which it was the truth, so "as known at K" is
 //! a filter over the versions. The table is a plain list scanned per query: a national
@@ -16,12 +16,14 @@ pub(crate) mod maatregelen;
 pub(crate) mod ratio;
 pub(crate) mod scorecard;
 
+use std::collections::BTreeMap;
+
 use kringloop_events::{Gebeurtenis, MaatregelToegepast, Maatregelsoort};
 
 use crate::ProjectionError;
 use crate::knowledge::KnowledgeTime;
 use crate::mem::FxMap;
-use crate::periode::dag;
+use crate::periode::{dag, kwartaalnummer};
 use crate::projectie::{Meta, Projection};
 use crate::versions::Stamp;
 
@@ -91,26 +93,39 @@ impl MVersie {
     }
 }
 
-/// A youth's measure inputs, ids and open versions.
+/// A youth's measure inputs, ids and open versions (quarter of the begin, index).
 #[derive(Debug, Default)]
 pub(crate) struct MJeugdige {
     invoer: Vec<MInvoer>,
     namen: Vec<String>,
-    open: Vec<u32>,
+    open: Vec<(i16, u32)>,
 }
 
-/// The measures of the projection.
+/// The measures of the projection: every version, in lists per valid-time quarter of
+/// the measure's begin, so that a period reads only the lists of its quarters.
 #[derive(Debug, Default)]
 pub(crate) struct Kwaliteit {
     jeugdigen: FxMap<u32, MJeugdige>,
-    pub versies: Vec<MVersie>,
+    kwartalen: BTreeMap<i16, Vec<MVersie>>,
 }
 
 impl Kwaliteit {
-    /// The measures visible at `k`.
-    pub fn zichtbaar(&self, k: KnowledgeTime) -> impl Iterator<Item = &Maatregel> + '_ {
-        self.versies
-            .iter()
+    /// Every version whose measure begins in a quarter that touches days [lo, hi].
+    pub fn in_venster(&self, lo: i32, hi: i32) -> impl Iterator<Item = &MVersie> + '_ {
+        let (a, b) = (kwartaalnummer(lo), kwartaalnummer(hi));
+        self.kwartalen
+            .range(a.min(b)..=b.max(a))
+            .flat_map(|(_, v)| v.iter())
+    }
+
+    /// The measures visible at `k` that begin in a quarter touching days [lo, hi].
+    pub fn zichtbaar(
+        &self,
+        k: KnowledgeTime,
+        lo: i32,
+        hi: i32,
+    ) -> impl Iterator<Item = &Maatregel> + '_ {
+        self.in_venster(lo, hi)
             .filter(move |v| v.zichtbaar(k))
             .map(|v| &v.feit)
     }
@@ -123,9 +138,9 @@ impl Kwaliteit {
             return;
         };
         let mut rest = leid_maatregelen_af(j, &mj.invoer);
-        let versies = &mut self.versies;
-        mj.open.retain(|&i| {
-            let Some(v) = versies.get_mut(i as usize) else {
+        let kwartalen = &mut self.kwartalen;
+        mj.open.retain(|&(q, i)| {
+            let Some(v) = kwartalen.get_mut(&q).and_then(|l| l.get_mut(i as usize)) else {
                 return false;
             };
             if let Some(p) = rest.iter().position(|f| *f == v.feit) {
@@ -138,9 +153,11 @@ impl Kwaliteit {
             }
         });
         for f in rest {
+            let q = kwartaalnummer(f.feit.begin);
+            let lijst = kwartalen.entry(q).or_default();
             mj.open
-                .push(u32::try_from(versies.len()).unwrap_or(u32::MAX));
-            versies.push(MVersie {
+                .push((q, u32::try_from(lijst.len()).unwrap_or(u32::MAX)));
+            lijst.push(MVersie {
                 feit: f,
                 van: s.known_at,
                 tot: KnowledgeTime::OPEN,

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::context::Ctx;
 use crate::disclosure::{Cel, RecordKeys, soort, verhouding, verstoor_omvang};
 use crate::feiten::vlag;
-use crate::kwaliteit::maatregelen::{Perioden, per_periode};
+use crate::kwaliteit::maatregelen::{Perioden, Verdeling, per_periode};
 use crate::periode::Periode;
 use crate::projectie::Projection;
 use crate::query::{Dimensie, Query};
@@ -121,37 +121,39 @@ impl Projection {
         let ra = c0.sleutels(Dimensie::Aanbieder);
         let rr = c0.sleutels(Dimensie::Jeugdregio);
         let (na, nr) = (ra.labels.len(), rr.labels.len());
-        let mut per_a = vec![vec![Dagen::default(); na]; perioden.len()];
-        let mut per_r = vec![vec![Dagen::default(); nr]; perioden.len()];
+        // Cells: (row, ambulant) of each breakdown.
+        let mut va = Verdeling::new(&pp, 2 * na);
+        let mut vr = Verdeling::new(&pp, 2 * nr);
         for p in self.jt.plaatsingen.visible(c0.known_at, lo, hi) {
             if p.eind <= p.begin || !c0.past(p.voorziening, p.herkomst) {
                 continue;
             }
-            let amb = p.vlaggen & vlag::AMBULANT != 0;
+            let amb = usize::from(p.vlaggen & vlag::AMBULANT != 0);
             let k = sleutels.map(|s| s.feit(soort::PLAATSING, p.jeugdige, p.begin, p.voorziening));
             let (ia, ir) = (
                 ra.index(p.voorziening, p.herkomst),
                 rr.index(p.voorziening, p.herkomst),
             );
-            pp.overlap(p.begin, p.eind, |i, dagen| {
-                for d in [per_a[i].get_mut(ia), per_r[i].get_mut(ir)]
-                    .into_iter()
-                    .flatten()
-                {
-                    if amb {
-                        d.ambulant += dagen;
-                        if let Some(k) = k {
-                            d.k_ambulant.tel(k);
-                        }
-                    } else {
-                        d.bed += dagen;
-                        if let Some(k) = k {
-                            d.k_bed.tel(k);
-                        }
-                    }
-                }
-            });
+            va.voeg_toe(2 * ia + amb, p.begin, p.eind, k);
+            vr.voeg_toe(2 * ir + amb, p.begin, p.eind, k);
         }
+        let cellen = |v: Verdeling<'_>| -> Vec<Vec<Dagen>> {
+            v.uitkomst()
+                .into_iter()
+                .map(|per| {
+                    per.chunks(2)
+                        .map(|x| Dagen {
+                            bed: x[0].0,
+                            k_bed: x[0].1,
+                            ambulant: x.get(1).map_or(0, |y| y.0),
+                            k_ambulant: x.get(1).map_or(Cel::default(), |y| y.1),
+                        })
+                        .collect()
+                })
+                .collect()
+        };
+        let per_a = cellen(va);
+        let per_r = cellen(vr);
         let beschermd = sleutels.is_some();
         let rijen = |cellen: &[Dagen], labels: &[String]| -> Vec<RatioRij> {
             cellen

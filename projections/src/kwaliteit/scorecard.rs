@@ -301,7 +301,7 @@ impl Projection {
             uit.extend(self.diff(&q, t1, t2).gebeurtenissen);
             let c = Ctx::new(self, &q);
             let (lo, hi) = (dag(van), dag(tot) - 1);
-            for v in &self.kwaliteit.versies {
+            for v in self.kwaliteit.in_venster(lo, hi) {
                 let f = v.feit.feit;
                 if f.begin < lo || f.begin > hi || !c.past_locatie(f.voorziening) {
                     continue;
@@ -616,7 +616,7 @@ impl Projection {
                     },
                     uit,
                 );
-                for v in &self.kwaliteit.versies {
+                for v in self.kwaliteit.in_venster(lo, hi) {
                     let f = v.feit.feit;
                     if v.zichtbaar(k) && c.in_p(f.begin) && c.past_locatie(f.voorziening) {
                         uit.push(v.pos_van);
