@@ -30,7 +30,10 @@ use crate::fout::ApiFout;
 pub enum Rol {
     /// Aggregates only, figures about persons perturbed (cell-key), nothing person-level.
     Stuurgroep,
-    /// History of facilities, providers, capacity and targets.
+    /// Contract manager of one jeugdregio (the token's `jeugdregio`): the history of
+    /// facilities, providers, capacity and targets; the contracts that include its region
+    /// with their tariffs and scorecards, the costs attributed to its region and its
+    /// budget. Figures about persons perturbed (cell-key), nothing person-level.
     Contractmanager,
     /// Reads everything pseudonymised, replays and diffs; writes nothing.
     Evaluator,
@@ -65,9 +68,10 @@ impl Rol {
         }
     }
 
-    /// Whether a token of this role is bound to one jeugdregio (and must name it).
+    /// Whether a token of this role is bound to one jeugdregio (and must name it): a
+    /// coordinator's and a contract manager's.
     pub fn per_jeugdregio(self) -> bool {
-        matches!(self, Rol::Coordinator)
+        matches!(self, Rol::Coordinator | Rol::Contractmanager)
     }
 
     /// Whether this role sees exact counts (person-level access).
@@ -104,11 +108,24 @@ pub struct Principal {
     /// Human name given at creation; recorded as `recorded_by` of facts.
     pub naam: String,
     pub rol: Rol,
-    /// The jeugdregio a coordinator's token is bound to (`None` for the other roles).
+    /// The jeugdregio a coordinator's or contract manager's token is bound to (`None` for
+    /// the other roles).
     pub jeugdregio: Option<String>,
 }
 
 impl Principal {
+    /// The one jeugdregio this principal is restricted to, for the roles bound to one
+    /// (`None`: every region). A bound role's token without a region (a token file
+    /// written before contract managers were bound) is restricted to a region that
+    /// cannot exist, so it sees nothing rather than everything.
+    pub fn regio_beperking(&self) -> Option<&str> {
+        if self.rol.per_jeugdregio() {
+            Some(self.jeugdregio.as_deref().unwrap_or(""))
+        } else {
+            None
+        }
+    }
+
     /// The principal written into `recorded_by`: `naam (rol, token id)`.
     pub fn as_registrar(&self) -> String {
         format!("{} ({}, {})", self.naam, self.rol, self.token_id)
@@ -169,6 +186,18 @@ pub const LANDSCHAP_HISTORIE: &[Rol] = &[Rol::Contractmanager, Rol::Evaluator, R
 pub const PERSOONSNIVEAU: &[Rol] = &[Rol::Evaluator, Rol::Admin];
 /// Token management.
 pub const BEHEER: &[Rol] = &[Rol::Admin];
+/// Roles that may read contracts, costs, budgets and scorecards (a contract manager those
+/// of its own jeugdregio only: `crate::geld`). Stuurgroep reads them in aggregate: no
+/// tariffs per contract and no costs per youth.
+pub const GELD_LEZERS: &[Rol] = &[
+    Rol::Stuurgroep,
+    Rol::Contractmanager,
+    Rol::Evaluator,
+    Rol::Admin,
+];
+/// Roles that may read the tariffs of a contract (a contract manager of the contracts of
+/// its own jeugdregio only).
+pub const TARIEF_LEZERS: &[Rol] = &[Rol::Contractmanager, Rol::Evaluator, Rol::Admin];
 
 /// One stored token (the secret only as its hash).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -176,7 +205,8 @@ pub struct TokenRecord {
     pub id: String,
     pub naam: String,
     pub rol: Rol,
-    /// The jeugdregio a coordinator's token is bound to; absent for the other roles.
+    /// The jeugdregio a coordinator's or contract manager's token is bound to; absent for
+    /// the other roles.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jeugdregio: Option<String>,
     /// Hex SHA-256 of the secret.
@@ -207,8 +237,8 @@ pub enum TokenError {
     },
     #[error("geen token met id `{0}`")]
     Onbekend(String),
-    /// A coordinator's token without a jeugdregio, or a jeugdregio for another role, or
-    /// a code that cannot be one.
+    /// A coordinator's or contract manager's token without a jeugdregio, or a jeugdregio
+    /// for another role, or a code that cannot be one.
     #[error("{0}")]
     Regio(String),
 }
@@ -303,13 +333,15 @@ impl Tokens {
     }
 
     /// Creates a token of a role without a region; returns its record and the secret
-    /// (shown once, never stored). A coordinator's token needs [`Tokens::create_voor`].
+    /// (shown once, never stored). A coordinator's or contract manager's token needs
+    /// [`Tokens::create_voor`].
     pub fn create(&self, rol: Rol, naam: &str) -> Result<(TokenRecord, String), TokenError> {
         self.create_voor(rol, naam, None)
     }
 
     /// Creates a token; `jeugdregio` is required for a coordinator (the region it may see
-    /// and write) and refused for every other role, so a token's scope is never implied.
+    /// and write) and a contract manager (the region whose contracts and costs it sees),
+    /// and refused for every other role, so a token's scope is never implied.
     pub fn create_voor(
         &self,
         rol: Rol,
@@ -325,7 +357,7 @@ impl Tokens {
             }
             (false, Some(_)) => {
                 return Err(TokenError::Regio(format!(
-                    "een token van de rol {rol} hoort niet bij een jeugdregio; alleen een coordinator krijgt er een"
+                    "een token van de rol {rol} hoort niet bij een jeugdregio; alleen een coordinator of contractmanager krijgt er een"
                 )));
             }
             (true, Some(code)) => check_regiocode(code)?,
@@ -527,6 +559,40 @@ mod tests {
         let text = std::fs::read_to_string(tokens.pad()).unwrap_or_default();
         assert_eq!(text.matches("jeugdregio").count(), 1, "{text}");
         assert_eq!("Coordinator".parse::<Rol>(), Ok(Rol::Coordinator));
+        Ok(())
+    }
+
+    /// A contract manager's token is bound to a region as a coordinator's is; a token
+    /// of a bound role without one (an old token file) is restricted to no region.
+    #[test]
+    fn a_contract_manager_token_is_bound_to_a_region() -> Result<(), TokenError> {
+        let dir = tempfile::tempdir().map_err(|bron| TokenError::Io {
+            pad: PathBuf::new(),
+            bron,
+        })?;
+        let tokens = Tokens::new(dir.path().join("tokens.json"));
+        assert!(matches!(
+            tokens.create(Rol::Contractmanager, "Cas"),
+            Err(TokenError::Regio(_))
+        ));
+        let (_, secret) = tokens.create_voor(Rol::Contractmanager, "Cas", Some("HAAGLANDEN"))?;
+        let p = tokens.verify(&secret);
+        assert_eq!(
+            p.as_ref().and_then(Principal::regio_beperking),
+            Some("HAAGLANDEN")
+        );
+        let oud = Principal {
+            token_id: "x".into(),
+            naam: "oud".into(),
+            rol: Rol::Contractmanager,
+            jeugdregio: None,
+        };
+        assert_eq!(oud.regio_beperking(), Some(""));
+        let ev = Principal {
+            rol: Rol::Evaluator,
+            ..oud
+        };
+        assert_eq!(ev.regio_beperking(), None);
         Ok(())
     }
 

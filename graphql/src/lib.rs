@@ -23,20 +23,31 @@
 //! | `historie` of a youth, `gebeurtenissen`, `diff` (person-level, logged) | – | – | ✓ | – | – | ✓ |
 //! | `plaatsingsverzoeken`, `plaatsingsverzoek` (person-level, logged) | – | – | ✓ | – | own region | ✓ |
 //! | `keten` (chain verification) | – | ✓ | ✓ | – | – | ✓ |
+//! | `contracten`, `contract` | ✓ without `tarieven` | own region | ✓ | – | – | ✓ |
+//! | `kosten`, `kostenReeks`, `budget`, `budgetReeks`, `budgetneutraal` | ✓ | own region | ✓ | – | – | ✓ |
+//! | `scorecard`, `scorecardVerschil` | ✓ | own region | ✓ | – | – | ✓ |
+//! | `kostenPerJeugdige` (person-level, logged) | – | – | ✓ | – | – | ✓ |
+//! | `maatregelen`, `ratioAmbulantBed` (and their series) | perturbed | perturbed | ✓ | perturbed | perturbed | ✓ |
 //! | mutations of request facts (`dienPlaatsingsverzoekIn`, `meldJeugdigeAan`, `biedPlaatsAan`, `weigerAanmelding`, `trekPlaatsingsverzoekIn`), and `corrigeerFeit` / `trekFeitIn` of those | – | – | – | ✓ | own region | ✓ |
-//! | every other mutation of a fact, correction or retraction | – | – | – | ✓ | – | ✓ |
+//! | every other mutation of a fact (also contracts, budgets, measures), correction or retraction | – | – | – | ✓ | – | ✓ |
 //! | `wisJeugdige` (erasure of a youth, logged) | – | – | – | – | – | ✓ |
 //! | `tokens`, `maakToken`, `trekTokenIn` | – | – | – | – | – | ✓ |
 //!
 //! A coordinator's token is bound to one jeugdregio ([`auth::Tokens::create_voor`]); "own
 //! region" is judged per request by [`verzoek`]: a request of another region is
-//! `FORBIDDEN`, a placement, absence, youth or master-data fact too.
+//! `FORBIDDEN`, a placement, absence, youth or master-data fact too. A contract manager's
+//! token is bound to one jeugdregio as well: "own region" is a contract whose
+//! `jeugdregios` include it (another contract is `FORBIDDEN` by id and absent from
+//! lists), and costs and budgets with the `jeugdregio` filter set to it (asking for
+//! another region is `FORBIDDEN`); see [`geld`]. Stuurgroep reads contracts without
+//! their tariffs: asking for `tarieven` is `FORBIDDEN`.
 //! "–" is `FORBIDDEN`; without a (valid) token everything is `UNAUTHENTICATED`, also
 //! introspection (`__schema`, `__type`; the SDL is public as `graphql/schema.graphql`).
 
 pub mod auth;
 pub mod beveiliging;
 pub mod fout;
+pub mod geld;
 pub mod graphiql;
 pub mod grenzen;
 pub mod http;

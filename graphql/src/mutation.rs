@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::auth::{BEHEER, Rol, RolGuard, SCHRIJVERS, VERZOEK_SCHRIJVERS, principal};
 use crate::fout::{ApiFout, ApiResult};
+use crate::geld::invoer::*;
 use crate::state::ApiState;
 use crate::types::*;
 
@@ -64,7 +65,7 @@ pub struct NieuwToken {
     pub id: String,
     pub naam: String,
     pub rol: Rol,
-    /// A coordinator's jeugdregio.
+    /// A coordinator's or contract manager's jeugdregio.
     pub jeugdregio: Option<String>,
     pub token: String,
 }
@@ -170,6 +171,28 @@ mutaties! {
         stel_capaciteitsdoel_vast(CapaciteitsdoelInvoer) => CapaciteitsdoelVastgesteld;
         /// A youth, by pseudonym (never the BSN).
         registreer_jeugdige(JeugdigeInvoer) => JeugdigeGeregistreerd;
+        /// A contract between one or more jeugdregio's and a provider: lots, products,
+        /// period, financing, tariffs, volume guarantees, budget ceiling (stream
+        /// `contract-<contract>`).
+        sluit_contract(ContractInvoer) => ContractGesloten;
+        /// A product's tariff from `geldigVan` on (indexation, often recorded late).
+        indexeer_tarief(TariefIndexatieInvoer) => TariefGeindexeerd;
+        /// The contract's volume guarantees replaced from `datum` on.
+        wijzig_volumegarantie(VolumegarantieWijzigingInvoer) => VolumegarantieGewijzigd;
+        /// The contract's annual budget ceiling from `datum` on.
+        wijzig_budgetplafond(BudgetplafondInvoer) => BudgetplafondGewijzigd;
+        /// An extension option used.
+        verleng_contract(ContractVerlengingInvoer) => ContractVerlengd;
+        /// The contract ends early.
+        beeindig_contract(ContractBeeindigingInvoer) => ContractBeeindigd;
+        /// A performance agreement (prestatieafspraak) of a contract.
+        leg_prestatieafspraak_vast(PrestatieafspraakInvoer) => PrestatieafspraakVastgelegd;
+        /// An agreement renegotiated from `datum` on.
+        wijzig_prestatieafspraak(PrestatieafspraakWijzigingInvoer) => PrestatieafspraakGewijzigd;
+        /// A region's budget for one segment of a year (stream `budget-<jeugdregio>`).
+        stel_budget_vast(BudgetInvoer) => BudgetVastgesteld;
+        /// Part of a region's budget of a year moved to another segment.
+        verschuif_budget(BudgetVerschuivingInvoer) => BudgetVerschoven;
     }
     jeugdige {
         wijzig_woongemeente(WoongemeenteInvoer) => WoongemeenteGewijzigd;
@@ -187,6 +210,9 @@ mutaties! {
         meld_onttrekking(OnttrekkingInvoer) => JeugdigeOnttrokken;
         /// The youth is back: the open absence ends.
         meld_terugkeer(TerugkeerInvoer) => JeugdigeTeruggekeerd;
+        /// A restrictive measure (vrijheidsbeperkende maatregel) applied to the youth in a
+        /// facility; `toelichting` is personal and sealed.
+        registreer_maatregel(MaatregelInvoer) => MaatregelToegepast;
     }
     verzoek {
         /// A placement request: who asks, how urgent, the form and regime that would fit,
@@ -283,9 +309,9 @@ mutaties! {
             Ok(s.wis_jeugdige(p, pseudoniem.trim(), feit).await?)
         }
 
-        /// Creates a bearer token; the secret is in this reply only. A coordinator's token
-        /// needs `jeugdregio` (the only region it sees and writes); the other roles take
-        /// none.
+        /// Creates a bearer token; the secret is in this reply only. A coordinator's and a
+        /// contract manager's token need `jeugdregio` (the only region it sees, and for a
+        /// coordinator writes); the other roles take none.
         #[graphql(guard = "RolGuard(BEHEER)")]
         async fn maak_token(
             &self,

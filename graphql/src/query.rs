@@ -2,8 +2,8 @@
 //!
 //! Over 800 lines on purpose: `KernQuery` is one `#[Object]` impl (async-graphql takes one
 //! per type); its resolvers stay thin and call the projection, the store or the writer.
-//! `QueryRoot` merges it with the request side's fields (`vraag.rs`) and the path's
-//! fields (`pad.rs`).
+//! `QueryRoot` merges it with the request side's fields (`vraag.rs`), the path's
+//! fields (`pad.rs`) and the contract and money fields (`geld/mod.rs`).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -417,7 +417,7 @@ pub(crate) fn historie_uit(stromen: Vec<String>, events: &[RecordedEvent]) -> Hi
 /// name (`jeugdige-~…`). For a person-level view: the name the store reads for each such
 /// stream (the writer's `jeugdige-<pseudonym>` for a live youth, the stored name for an
 /// erased one), read from one event of the stream (`position`). Other names are left out.
-async fn writer_names<'a>(
+pub(crate) async fn writer_names<'a>(
     state: &ApiState,
     streams: impl IntoIterator<Item = (&'a String, i64)>,
 ) -> Result<HashMap<String, String>, ApiFout> {
@@ -461,7 +461,12 @@ fn require_persoonsniveau(p: &Principal) -> Result<(), ApiFout> {
 /// those of the youth's path (`pad.rs`).
 #[derive(async_graphql::MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(KernQuery, crate::vraag::VraagQuery, crate::pad::PadQuery);
+pub struct QueryRoot(
+    KernQuery,
+    crate::vraag::VraagQuery,
+    crate::pad::PadQuery,
+    crate::geld::GeldQuery,
+);
 
 #[derive(Default)]
 pub struct KernQuery;

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::fout::ApiFout;
+use crate::geld::invoer as geld;
 
 // ------------------------------------------------------------------------------- enums
 
@@ -490,6 +491,17 @@ pub enum FeitInvoer {
     PlaatsingsverzoekIngetrokken(VerzoekIntrekkingInvoer),
     JeugdigeOnttrokken(OnttrekkingInvoer),
     JeugdigeTeruggekeerd(TerugkeerInvoer),
+    ContractGesloten(geld::ContractInvoer),
+    TariefGeindexeerd(geld::TariefIndexatieInvoer),
+    VolumegarantieGewijzigd(geld::VolumegarantieWijzigingInvoer),
+    BudgetplafondGewijzigd(geld::BudgetplafondInvoer),
+    ContractVerlengd(geld::ContractVerlengingInvoer),
+    ContractBeeindigd(geld::ContractBeeindigingInvoer),
+    PrestatieafspraakVastgelegd(geld::PrestatieafspraakInvoer),
+    PrestatieafspraakGewijzigd(geld::PrestatieafspraakWijzigingInvoer),
+    MaatregelToegepast(geld::MaatregelInvoer),
+    BudgetVastgesteld(geld::BudgetInvoer),
+    BudgetVerschoven(geld::BudgetVerschuivingInvoer),
 }
 
 /// Input → catalogue fact for the inputs whose fields map one to one (`From` on each
@@ -630,6 +642,17 @@ impl FeitInvoer {
             }
             FeitInvoer::JeugdigeOnttrokken(x) => G::JeugdigeOnttrokken(x.into()),
             FeitInvoer::JeugdigeTeruggekeerd(x) => G::JeugdigeTeruggekeerd(x.into()),
+            FeitInvoer::ContractGesloten(x) => G::ContractGesloten(x.into()),
+            FeitInvoer::TariefGeindexeerd(x) => G::TariefGeindexeerd(x.into()),
+            FeitInvoer::VolumegarantieGewijzigd(x) => G::VolumegarantieGewijzigd(x.into()),
+            FeitInvoer::BudgetplafondGewijzigd(x) => G::BudgetplafondGewijzigd(x.into()),
+            FeitInvoer::ContractVerlengd(x) => G::ContractVerlengd(x.into()),
+            FeitInvoer::ContractBeeindigd(x) => G::ContractBeeindigd(x.into()),
+            FeitInvoer::PrestatieafspraakVastgelegd(x) => G::PrestatieafspraakVastgelegd(x.into()),
+            FeitInvoer::PrestatieafspraakGewijzigd(x) => G::PrestatieafspraakGewijzigd(x.into()),
+            FeitInvoer::MaatregelToegepast(x) => G::MaatregelToegepast(x.into()),
+            FeitInvoer::BudgetVastgesteld(x) => G::BudgetVastgesteld(x.into()),
+            FeitInvoer::BudgetVerschoven(x) => G::BudgetVerschoven(x.into()),
         })
     }
 }

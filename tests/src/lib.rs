@@ -1,6 +1,9 @@
 //! Shared harness of the end-to-end tests in `tests/`: a fresh PostgreSQL database per
 //! test, dropped afterwards, and [`both_backends!`], which runs each test on SQLite and on
-//! PostgreSQL. The test binaries (`store`, `runner`, `api`) use it.
+//! PostgreSQL. The test binaries (`store`, `runner`, `api`) use it; [`api`] is the HTTP
+//! harness of the API tests (a server per backend with a token per role).
+
+pub mod api;
 
 use sqlx::Connection as _;
 

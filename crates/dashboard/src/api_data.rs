@@ -280,6 +280,9 @@ pub struct Dashboard {
     pub verschil: Option<Result<Verschil, ApiFout>>,
     /// The section "Vraag en aanbod".
     pub vraag_aanbod: crate::vraag_aanbod::VraagAanbod,
+    /// The money section (costs against budget, leegstand) for the roles that read
+    /// costs; a failure shows in the section, not as an error page.
+    pub geld: Option<Result<crate::contracten::GeldOverzicht, ApiFout>>,
 }
 
 fn filter_met(sel: &Selectie, regime: Option<&str>) -> Value {
@@ -298,7 +301,8 @@ fn periode_invoer(p: Periode) -> Value {
     }
 }
 
-/// Loads a view: five GraphQL queries (six for evaluators).
+/// Loads a view: five GraphQL queries (six for evaluators; one more for the roles that
+/// read costs).
 pub async fn laad(
     schema: &KringloopSchema,
     principal: &Principal,
@@ -388,7 +392,14 @@ pub async fn laad(
         None
     };
 
+    let geld = if crate::contracten::mag(principal.rol) {
+        Some(crate::contracten::laad_overzicht(schema, principal, sel).await)
+    } else {
+        None
+    };
+
     Ok(Dashboard {
+        geld,
         referentie,
         kwartalen,
         doelen,

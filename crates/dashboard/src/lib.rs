@@ -18,6 +18,11 @@
 //!   at sign-out and when the token is revoked; sign-in and sign-out sent by another site
 //!   are refused with 403 ([`session`] documents both). Scripts may send `Authorization:
 //!   Bearer <token>` instead of signing in.
+//! - `GET /contracten?periode=…&kennis=…&aanbieder=<id>`: the contract manager's page
+//!   ([`contracten`]): per provider the scorecard with traffic lights, the trend of each
+//!   agreement and the costs against budget; with `aanbieder` the printable one-page
+//!   summary of that provider. Stuurgroep, contract managers (their region), evaluators
+//!   and admins; other roles get 403.
 //! - `GET /dashboard/csv/<tabel>.csv?…`: every table of the page as CSV.
 //! - `GET /dashboard/dashboard.css`, `GET /dashboard/favicon.svg`.
 //!
@@ -26,6 +31,7 @@
 
 pub mod api_data;
 pub mod chart;
+pub mod contracten;
 pub mod format;
 pub mod kpi;
 pub mod page;
@@ -114,6 +120,7 @@ pub fn router_met(api: ApiState, cfg: DashboardConfig) -> Router {
     };
     Router::new()
         .route("/", get(dashboard))
+        .route("/contracten", get(contracten_pagina))
         .route("/aanmelden", get(aanmelden_form).post(aanmelden))
         .route("/afmelden", post(afmelden))
         .route("/dashboard/csv/{bestand}", get(csv_download))
@@ -250,6 +257,56 @@ async fn dashboard(
             html_antwoord(
                 status,
                 page::foutpagina("De cijfers konden niet worden opgehaald", &e.melding),
+            )
+        }
+    }
+}
+
+async fn contracten_pagina(
+    State(d): State<Dash>,
+    headers: HeaderMap,
+    Query(p): Query<Parameters>,
+) -> Response {
+    let Some(principal) = aangemeld(&d, &headers) else {
+        return doorsturen("/aanmelden");
+    };
+    if !contracten::mag(principal.rol) {
+        return html_antwoord(
+            StatusCode::FORBIDDEN,
+            page::foutpagina(
+                "Geen toegang",
+                &format!("De rol {} ziet geen contracten of kosten.", principal.rol),
+            ),
+        );
+    }
+    let vandaag = Utc::now().date_naive();
+    let (sel, aanbieder) = match Selectie::uit(&p, vandaag).and_then(|s| Ok((s, p.aanbieder()?))) {
+        Ok(x) => x,
+        Err(e) => {
+            return html_antwoord(
+                StatusCode::BAD_REQUEST,
+                page::foutpagina("Onbekende selectie", &e.to_string()),
+            );
+        }
+    };
+    match contracten::laad(&d.schema, &principal, &sel, aanbieder).await {
+        Ok(data) => {
+            let keuzes = Periode::keuzes(d.cfg.eerste_jaar.min(vandaag.year()), vandaag);
+            html_antwoord(
+                StatusCode::OK,
+                contracten::pagina(&data, &sel, &principal, aanbieder, &keuzes),
+            )
+        }
+        Err(e) => {
+            tracing::warn!(code = ?e.code, melding = %e.melding, "contracten: API-fout");
+            let status = match e.code.as_deref() {
+                Some("INVALID_INPUT" | "BAD_USER_INPUT" | "BAD_REQUEST") => StatusCode::BAD_REQUEST,
+                Some("FORBIDDEN") => StatusCode::FORBIDDEN,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            html_antwoord(
+                status,
+                page::foutpagina("De contracten konden niet worden opgehaald", &e.melding),
             )
         }
     }

@@ -10,7 +10,7 @@ use crate::kpi::{self, KPIS, KpiDef, naam};
 use crate::selection::{Gebied, Periode, Selectie};
 use crate::table::Tabel;
 
-fn kop(titel: &str) -> Markup {
+pub(crate) fn kop(titel: &str) -> Markup {
     html! {
         head {
             meta charset="utf-8";
@@ -447,6 +447,9 @@ pub fn dashboard(
                         @if let Some(t) = tabel("kerncijfers") { (tabel_details(t, &query, false)) }
                     }
                     (crate::vraag_aanbod::sectie(&d.vraag_aanbod, sel, &tabellen, &query))
+                    @if let Some(g) = &d.geld {
+                        (crate::contracten::sectie(g, sel))
+                    }
                     section.blok aria-labelledby="h-uitstroom" {
                         h2 id="h-uitstroom" { "Uitstroom naar bestemming, " (sel.periode.label()) }
                         p.toelichting {

@@ -19,6 +19,26 @@ pub struct Parameters {
     pub k2: Option<String>,
     /// A preset scenario of the needed capacity ([`Scenario`]); empty: the basis.
     pub scenario: Option<String>,
+    /// The contract page (`/contracten`): one provider's summary, by id.
+    pub aanbieder: Option<String>,
+}
+
+impl Parameters {
+    /// The provider of the contract page: `None` when empty, an error when it cannot be
+    /// an identifier.
+    pub fn aanbieder(&self) -> Result<Option<&str>, SelectieFout> {
+        match self.aanbieder.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(a)
+                if a.len() <= 64
+                    && a.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') =>
+            {
+                Ok(Some(a))
+            }
+            Some(a) => Err(SelectieFout::Aanbieder(a.chars().take(64).collect())),
+        }
+    }
 }
 
 /// Why a selection is not understood.
@@ -30,6 +50,8 @@ pub enum SelectieFout {
     Periode(String),
     #[error("ongeldige datum `{0}` (verwacht JJJJ-MM-DD)")]
     Datum(String),
+    #[error("ongeldige aanbieder `{0}` (verwacht een code van letters, cijfers, - of _)")]
+    Aanbieder(String),
     #[error("onbekend scenario `{0}` (verwacht {verwacht})", verwacht = Scenario::verwacht())]
     Scenario(String),
 }

@@ -3,8 +3,11 @@
 //! errors, that the charts have the expected number of series, that changing the region
 //! shows the figures the GraphQL API (over HTTP) returns for that region, that a suppressed
 //! cell shows as suppressed, that the section "Vraag en aanbod" and its tables are visible
-//! and its scenario links work, and keeps a screenshot: `target/e2e/dashboard.png` (and
-//! `dashboard-regio.png`, `dashboard-vraag.png`).
+//! and its scenario links work, that a contract manager's page shows a contract's
+//! scorecard with a traffic light per agreement as the API gives it and prints one
+//! provider's summary, and keeps a screenshot: `target/e2e/dashboard.png` (and
+//! `dashboard-regio.png`, `dashboard-vraag.png`, `contracten.png`,
+//! `contracten-print.png`).
 //!
 //! Needs Debian's `chromium` (`/usr/bin/chromium`, or `KRINGLOOP_CHROMIUM`). Without it the
 //! test skips loudly, except under `CI=true`, where it fails.
@@ -593,6 +596,150 @@ async fn dashboard_in_chromium() {
     .await;
     assert_eq!(vergelijk, 9, "side by side: every headline KPI");
     screenshot(&page, "dashboard-evaluator.png", true).await;
+
+    // A contract manager (bound to Rijnmond): a contract with three agreements recorded
+    // through the API, then the contract page with its traffic lights, the trend of each
+    // agreement, costs against budget, and one provider's printable summary.
+    let reg = o.token(Rol::Registrar).to_owned();
+    let cm = o.token(Rol::Contractmanager).to_owned();
+    let a = gql(&basis, &reg, "{ aanbieders { id } }", json!({})).await;
+    let aanbieder = a["aanbieders"][0]["id"].as_str().unwrap().to_owned();
+    let contract = json!({
+        "contract": "C-E2E", "aanbieder": aanbieder, "jeugdregios": ["RIJNMOND"],
+        "financiering": "INSPANNINGSGERICHT",
+        "percelen": [{"code": "P1", "naam": "Gesloten groep", "producten": [
+            {"code": "JZP", "vorm": "GROEP", "regime": "GESLOTEN", "eenheid": "ETMAAL"}]}],
+        "tarieven": [{"product": "JZP", "bedragCent": 65_000, "geldigVan": "2024-01-01"}],
+        "van": "2024-01-01", "totEnMet": "2028-12-31", "budgetplafondCent": 500_000_000
+    });
+    gql(&basis, &reg, "mutation($i: ContractInvoer!) { sluitContract(invoer: $i, idempotencyKey: \"e2e-c\") { eventId } }", json!({ "i": contract })).await;
+    let afspraken = [
+        (
+            "A1",
+            json!({"norm": {"kpi": "GEMIDDELDE_VERBLIJFSDUUR", "van": "2024-01-01", "totEnMet": "2024-12-31", "max": 100_000.0}}),
+        ),
+        (
+            "A2",
+            json!({"norm": {"kpi": "SPOEDAANDEEL", "van": "2028-01-01", "totEnMet": "2028-06-30", "max": 0.3}}),
+        ),
+        (
+            "A3",
+            json!({"capaciteit": {"vorm": "GROEP", "regime": "GESLOTEN", "richting": "AFBOUW", "punten": [{"datum": "2024-12-31", "plaatsen": 1}]}}),
+        ),
+    ];
+    for (id, inhoud) in afspraken {
+        gql(&basis, &reg, "mutation($i: PrestatieafspraakInvoer!, $k: String!) { legPrestatieafspraakVast(invoer: $i, idempotencyKey: $k) { eventId } }",
+            json!({ "i": {"contract": "C-E2E", "afspraak": id, "datum": "2024-01-01", "inhoud": inhoud}, "k": format!("e2e-{id}") })).await;
+    }
+    page.find_element(".gebruiker button[type=submit]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wacht_tot(
+        &page,
+        "document.readyState === 'complete' && !!document.getElementById('token')",
+    )
+    .await;
+    sign_in(&page, &cm).await;
+    let geld_sectie: bool = js(
+        &page,
+        "!!document.querySelector('section[data-sectie=geld] [data-kpi=leegstandskosten]')",
+    )
+    .await;
+    assert!(
+        geld_sectie,
+        "the dashboard shows costs against budget and leegstand"
+    );
+    page.goto(format!("{basis}/contracten?periode=2024-K4"))
+        .await
+        .unwrap();
+    wacht_tot(
+        &page,
+        "document.readyState === 'complete' && !!document.querySelector('table.scorecard[data-contract=C-E2E]')",
+    )
+    .await;
+    let api = gql(
+        &basis,
+        &cm,
+        "{ contracten { id } s: scorecard(contract: \"C-E2E\") { afspraken { afspraak status } } }",
+        json!({}),
+    )
+    .await;
+    let zichtbaar: Vec<String> = js(
+        &page,
+        "[...document.querySelectorAll('table.scorecard')].map(t => t.dataset.contract)",
+    )
+    .await;
+    let verwacht_ids: Vec<String> = api["contracten"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    for id in &zichtbaar {
+        assert!(
+            verwacht_ids.contains(id),
+            "{id} is a contract of the region"
+        );
+    }
+    for a in api["s"]["afspraken"].as_array().unwrap() {
+        let status: String = js(&page, &format!("document.querySelector('table.scorecard[data-contract=C-E2E] tr[data-afspraak={}] .licht')?.dataset.status ?? ''", a["afspraak"].as_str().unwrap())).await;
+        assert_eq!(
+            status,
+            a["status"].as_str().unwrap(),
+            "the traffic light of {}",
+            a["afspraak"]
+        );
+    }
+    let a2: String = js(
+        &page,
+        "document.querySelector('tr[data-afspraak=A2] .licht').textContent.trim()",
+    )
+    .await;
+    assert_eq!(
+        a2, "nog niet definitief",
+        "a measurement period in the future is not final"
+    );
+    let lichten_zonder_tekst: usize = js(
+        &page,
+        "[...document.querySelectorAll('.licht')].filter(l => !l.textContent.trim()).length",
+    )
+    .await;
+    assert_eq!(
+        lichten_zonder_tekst, 0,
+        "a traffic light says its status in words"
+    );
+    let trends: usize = js(&page, "document.querySelectorAll('table.scorecard[data-contract=C-E2E] tbody tr td:last-child :is(svg.sparkline, .trend-leeg)').length").await;
+    assert_eq!(trends, 3, "a trend per agreement");
+    let budget: bool = js(&page, "!!document.querySelector('#h-budget') && !!document.querySelector('[data-aanbieder] [data-kpi=plafond]')").await;
+    assert!(budget, "costs against budget and the contract's ceiling");
+    screenshot(&page, "contracten.png", true).await;
+    // One provider's summary, in the print layout: no controls, one provider.
+    page.goto(format!(
+        "{basis}/contracten?periode=2024-K4&aanbieder={aanbieder}"
+    ))
+    .await
+    .unwrap();
+    wacht_tot(
+        &page,
+        "document.readyState === 'complete' && !!document.querySelector('section.aanbieder')",
+    )
+    .await;
+    page.execute(SetEmulatedMediaParams::builder().media("print").build())
+        .await
+        .unwrap();
+    let (secties, formulier): (usize, bool) = js(&page, "[document.querySelectorAll('section.aanbieder').length, getComputedStyle(document.querySelector('form.selectie')).display !== 'none']").await;
+    assert_eq!(
+        (secties, formulier),
+        (1, false),
+        "one provider, no controls in print"
+    );
+    screenshot(&page, "contracten-print.png", true).await;
+    page.execute(SetEmulatedMediaParams::builder().media("").build())
+        .await
+        .unwrap();
 
     // Nothing went wrong in the browser, and no request left the machine.
     tokio::time::sleep(Duration::from_millis(300)).await;

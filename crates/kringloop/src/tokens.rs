@@ -26,9 +26,10 @@ pub enum TokenAction {
         /// Who uses it (recorded as `recorded_by` of the facts it writes).
         #[arg(long)]
         naam: String,
-        /// The code of the jeugdregio a coordinator works for (required for a
-        /// coordinator, refused for the other roles): it sees and records the placement
-        /// requests of that region only.
+        /// The code of the jeugdregio a coordinator or contract manager works for
+        /// (required for those two, refused for the other roles): a coordinator sees and
+        /// records the placement requests of that region only, a contract manager sees
+        /// the contracts, costs and scorecards of that region only.
         #[arg(long)]
         jeugdregio: Option<String>,
     },

@@ -132,12 +132,13 @@ pub async fn run(global: &GlobalConfig, args: &ServeArgs) -> anyhow::Result<()> 
     let mut demo_tokens = Vec::new();
     if args.demo && fill_demo(store.as_ref()).await? {
         for rol in Rol::ALL {
-            // The demo's coordinator works for Rijnmond, the largest region of Zuid-West.
+            // The demo's coordinator and contract manager work for Rijnmond, the largest
+            // region of Zuid-West.
             let regio = rol.per_jeugdregio().then_some("RIJNMOND");
             let (_, secret) = tokens
                 .create_voor(rol, &format!("demo-{rol}"), regio)
                 .context("demotoken aanmaken")?;
-            demo_tokens.push((rol, secret));
+            demo_tokens.push((rol, regio, secret));
         }
     }
 
@@ -187,12 +188,16 @@ pub async fn run(global: &GlobalConfig, args: &ServeArgs) -> anyhow::Result<()> 
             "tokens (alleen nu zichtbaar; opgeslagen als hash in {}):",
             token_path.display()
         );
-        for (rol, secret) in &demo_tokens {
-            uit!("  {rol:<16} {secret}");
+        for (rol, regio, secret) in &demo_tokens {
+            let rol = match regio {
+                Some(r) => format!("{rol} ({r})"),
+                None => rol.to_string(),
+            };
+            uit!("  {rol:<28} {secret}");
         }
         uit!("gebruik in GraphiQL de header {{\"Authorization\": \"Bearer <token>\"}}");
         uit!(
-            "dashboard: open http://{adres}/aanmelden en meld aan met het stuurgroep-token (evaluator: ook de vergelijking van kennismomenten)"
+            "dashboard: open http://{adres}/aanmelden en meld aan met het stuurgroep-token (evaluator: ook de vergelijking van kennismomenten; contractmanager: de contractpagina /contracten)"
         );
     } else if args.demo {
         // A second `serve --demo`: the tokens were shown once, at the first start.
