@@ -161,6 +161,24 @@ impl Server {
             .unwrap_or_else(|e| panic!("head: {e}"))
     }
 
+    /// The payloads of the access log (`PersoonsgegevensIngezien`) in the store.
+    pub async fn inzage(&self) -> Vec<Value> {
+        let mut uit = Vec::new();
+        let alle = self
+            .store
+            .read_all(0, 100_000)
+            .await
+            .unwrap_or_else(|e| panic!("read: {e}"));
+        for e in alle {
+            if e.event_type == "PersoonsgegevensIngezien" {
+                uit.push(
+                    serde_json::from_str(&e.payload).unwrap_or_else(|x| panic!("payload: {x}")),
+                );
+            }
+        }
+        uit
+    }
+
     /// Waits until the projection has applied everything in the store.
     pub async fn bij(&self) {
         let head = self.head().await;
